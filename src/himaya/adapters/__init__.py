@@ -1,0 +1,1 @@
+"""L3: adapters to the outside world: table files now; bank files, notifications later."""

@@ -1,0 +1,1 @@
+"""L5: the `himaya` command line (Typer + Rich). Thin: it parses, calls and renders."""

@@ -1,0 +1,69 @@
+"""What every command shares: the Typer app, the consoles, option parsers and error reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from himaya.core.errors import HimayaError, InputTableError
+from himaya.core.periods import Period
+
+app = typer.Typer(
+    name="himaya",
+    help="Himaya (حماية): a unified, life-cycle social protection system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 2
+
+
+@contextmanager
+def reported(max_errors: int = 1000) -> Iterator[None]:
+    """Turn a HimayaError into a message on standard error and exit status 2."""
+    try:
+        yield
+    except InputTableError as error:
+        err.print(f"error: {error}", markup=False)
+        shown = error.problems if max_errors <= 0 else error.problems[:max_errors]
+        for problem in shown:
+            err.print(f"  {problem}", markup=False)
+        if len(shown) < len(error.problems):
+            err.print(f"  ... and {len(error.problems) - len(shown)} more (--max-errors 0 lists them all)")
+        if len(error.problems) > 1:
+            err.print("summary:")
+            for column, rule, count in error.summary():
+                err.print(f"  {count:>9,}  {column}: {rule}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except HimayaError as error:
+        err.print(f"error: {error}", markup=False)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def period_option(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def date_option(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date like 2026-01-31 (YYYY-MM-DD)") from None
+
+
+PeriodArg = Annotated[Period, typer.Option("--period", parser=period_option, help="The month, YYYY-MM.", metavar="YYYY-MM")]
+PackArg = Annotated[str, typer.Option("--pack", help="Policy pack.")]
+MaxErrors = Annotated[int, typer.Option("--max-errors", help="Problems to list for a refused table (0: all).")]
+

@@ -1,0 +1,1 @@
+"""L0: money, periods, errors and bilingual text. Standard library only."""

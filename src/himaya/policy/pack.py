@@ -1,0 +1,127 @@
+"""What a policy pack is made of: its contract, its parameters and its programmes' rules.
+
+A rule is a plain function of the resolved parameters and the period that returns Polars
+expressions over the whole population: the checks that must all hold, the amount in baisa, and the
+figures an explanation shows. The engine runs the steps in order; later steps may read the amounts
+of earlier ones through `amount_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from himaya.core.periods import Period
+from himaya.core.text import Text
+from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
+from himaya.policy.schema import TableSchema
+
+
+class Unit(StrEnum):
+    PERSON = "person"  # paid to each entitled person
+    FAMILY = "family"  # assessed on the family, paid to one member (its head)
+
+
+class Shown(StrEnum):
+    """How a figure is written in an explanation."""
+
+    MONEY = "money"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+    YES_NO = "yes_no"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition of entitlement, as a boolean expression, with the words that explain it."""
+
+    key: str
+    label: Text
+    expr: pl.Expr
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A value an explanation shows: an age, an income, the size of a family unit."""
+
+    key: str
+    label: Text
+    expr: pl.Expr
+    shown: Shown
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds."""
+
+    checks: tuple[Check, ...]
+    amount: pl.Expr
+    figures: tuple[Figure, ...] = ()
+    member_figures: tuple[Figure, ...] = ()  # for a family programme: shown for each member
+
+
+RuleFunction = Callable[[Parameters, Period], Rule]
+
+
+@dataclass(frozen=True)
+class Programme:
+    key: str
+    name: Text
+    unit: Unit
+    rule: RuleFunction
+
+
+@dataclass(frozen=True)
+class Withholding:
+    """After the rules: `programme` is not paid where `when` holds, for the stated reason."""
+
+    programme: str
+    when: pl.Expr
+    reason: Text
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A step that withholds amounts already computed, such as the rules for combining benefits."""
+
+    key: str
+    name: Text
+    rule: Callable[[Parameters, Period], tuple[Withholding, ...]]
+
+
+Step = Programme | Adjustment
+
+
+@dataclass(frozen=True)
+class PolicyPack:
+    name: str
+    title: Text
+    parameters_dir: Path
+    schema: TableSchema
+    first_period: Period
+    steps: tuple[Step, ...]
+    person_column: str = "person_id"
+    family_column: str = "family_id"
+    recipient: pl.Expr = pl.lit(True)  # the member who receives a family programme (e.g. the head)
+
+    @cached_property
+    def parameters(self) -> ParameterTree:
+        return load_parameters(self.parameters_dir)
+
+    @property
+    def programmes(self) -> tuple[Programme, ...]:
+        return tuple(step for step in self.steps if isinstance(step, Programme))
+
+    def programme(self, key: str) -> Programme:
+        return next(p for p in self.programmes if p.key == key)
+
+
+def amount_of(programme: str) -> pl.Expr:
+    """The amount (baisa) of a programme computed by an earlier step, for every row."""
+    return pl.col(f"amount.{programme}")

@@ -1,0 +1,263 @@
+"""Dated parameters: one YAML file per parameter, the folder path is the access path.
+
+`parameters/elderly/income_test/full_until.yaml` is read as `p.elderly.income_test.full_until`.
+Every parameter carries a bilingual description, a unit, a status (CONFIRMED, LIKELY, ASSUMED) and a
+legal reference; every value carries the date from which it applies. Values are resolved for one date
+before any rule runs, so rules only ever see plain numbers.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from himaya.core.errors import HimayaError
+from himaya.core.money import MoneyFormatError, format_omr, parse_omr
+from himaya.core.text import Text
+
+ParameterValue = int | bool | Fraction | tuple[str, ...] | tuple[tuple[str, ...], ...]
+
+
+class ParameterError(HimayaError):
+    """A parameter file, or a reform, that cannot be used as written."""
+
+
+class Status(StrEnum):
+    CONFIRMED = "CONFIRMED"
+    LIKELY = "LIKELY"
+    ASSUMED = "ASSUMED"
+
+
+class Unit(StrEnum):
+    """What a value means, and so how it is written and read."""
+
+    OMR = "OMR"  # money per month, a quoted decimal string; resolved to integer baisa
+    YEARS = "years"  # a whole number of years
+    COUNT = "count"  # a whole number
+    RATE = "rate"  # a decimal fraction such as "0.5"; resolved to an exact Fraction
+    SWITCH = "switch"  # true or false: a documented rule switch
+    CODES = "codes"  # a list of codes
+    CODE_PAIRS = "code_pairs"  # a list of lists of codes
+
+
+def parse_value(unit: Unit, raw: object) -> ParameterValue:
+    """Turn a value as written in YAML into its exact resolved form, or say why it cannot be."""
+    if unit is Unit.OMR:
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            raise ValueError(f"{raw!r} is not an amount: write OMR as a quoted string like '115.000'")
+        try:
+            return parse_omr(str(raw))
+        except MoneyFormatError as error:
+            raise ValueError(str(error)) from None
+    if unit in (Unit.YEARS, Unit.COUNT):
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+            raise ValueError(f"{raw!r} is not a whole number of {unit.value}")
+        return raw
+    if unit is Unit.RATE:
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            raise ValueError(f"{raw!r} is not a rate: write it as a quoted decimal like '0.5'")
+        try:
+            rate = Fraction(Decimal(str(raw)))
+        except InvalidOperation:
+            raise ValueError(f"{raw!r} is not a decimal rate like '0.5'") from None
+        if rate < 0:
+            raise ValueError(f"{raw!r} is negative")
+        return rate
+    if unit is Unit.SWITCH:
+        if not isinstance(raw, bool):
+            raise ValueError(f"{raw!r} is not true or false")
+        return raw
+    if unit is Unit.CODES:
+        if not isinstance(raw, list) or not all(isinstance(c, str) and c for c in raw):
+            raise ValueError(f"{raw!r} is not a list of codes")
+        return tuple(raw)
+    if not isinstance(raw, list) or not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(c, str) for c in pair) for pair in raw
+    ):
+        raise ValueError(f"{raw!r} is not a list of pairs of codes")
+    return tuple(tuple(pair) for pair in raw)
+
+
+def format_value(unit: Unit, value: ParameterValue) -> str:
+    """The value as a person reads it: '115.000 OMR', '0.5', 'true', 'autism, visual'."""
+    if unit is Unit.OMR:
+        assert isinstance(value, int)
+        return f"{format_omr(value)} OMR"
+    if unit is Unit.RATE:
+        assert isinstance(value, Fraction)
+        return str((Decimal(value.numerator) / Decimal(value.denominator)).normalize())
+    if unit is Unit.SWITCH:
+        return "true" if value else "false"
+    if unit is Unit.YEARS:
+        return f"{value} years"
+    if unit is Unit.CODES:
+        assert isinstance(value, tuple)
+        return ", ".join(str(code) for code in value)
+    if unit is Unit.CODE_PAIRS:
+        assert isinstance(value, tuple)
+        return "; ".join(" over ".join(pair) for pair in value if isinstance(pair, tuple))
+    return str(value)
+
+
+@dataclass(frozen=True)
+class DatedValue:
+    """A value and the first day it applies; it applies until the next value starts."""
+
+    start: date
+    value: ParameterValue
+    reference: str | None = None  # overrides the parameter's reference for this value
+
+
+@dataclass(frozen=True)
+class Parameter:
+    path: str
+    description: Text
+    unit: Unit
+    status: Status
+    reference: str
+    values: tuple[DatedValue, ...]
+    note: str | None = None  # why an ASSUMED value was chosen, or what is uncertain
+
+    def value_at(self, day: date) -> DatedValue:
+        starts = [v.start for v in self.values]
+        index = bisect.bisect_right(starts, day) - 1
+        if index < 0:
+            raise ParameterError(f"parameter {self.path} has no value before {self.values[0].start}")
+        return self.values[index]
+
+    def reference_at(self, day: date) -> str:
+        return self.value_at(day).reference or self.reference
+
+    def with_value(self, start: date, value: ParameterValue, reference: str) -> Parameter:
+        """A copy in which `value` applies from `start`, replacing any value that starts on that day."""
+        kept = [v for v in self.values if v.start != start]
+        merged = sorted([*kept, DatedValue(start, value, reference)], key=lambda v: v.start)
+        return replace(self, values=tuple(merged))
+
+
+@dataclass(frozen=True)
+class ParameterTree:
+    """All parameters of a policy pack, by dotted path."""
+
+    parameters: Mapping[str, Parameter]
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self.parameters[path] for path in sorted(self.parameters))
+
+    def __getitem__(self, path: str) -> Parameter:
+        try:
+            return self.parameters[path]
+        except KeyError:
+            raise ParameterError(f"unknown parameter {path!r}") from None
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.parameters
+
+    def replaced(self, changed: Iterable[Parameter]) -> ParameterTree:
+        merged = dict(self.parameters)
+        merged.update({p.path: p for p in changed})
+        return ParameterTree(merged)
+
+    def at(self, day: date) -> Parameters:
+        """The values in force on `day`, as an attribute tree for the rules."""
+        return Parameters(self, day, prefix="", used=[])
+
+
+@dataclass
+class Parameters:
+    """Parameter values resolved for one date; `p.child.amount` reads one.
+
+    Every value read is remembered in `used`, so an explanation can list exactly the parameters
+    (with values and references) that a programme's rule consulted.
+    """
+
+    tree: ParameterTree
+    day: date
+    prefix: str
+    used: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        path = f"{self.prefix}{name}"
+        if path in self.tree:
+            if path not in self.used:
+                self.used.append(path)
+            return self.tree[path].value_at(self.day).value
+        if any(key.startswith(f"{path}.") for key in self.tree.parameters):
+            return Parameters(self.tree, self.day, prefix=f"{path}.", used=self.used)
+        raise ParameterError(f"unknown parameter {path!r}")
+
+    def recording(self) -> Parameters:
+        """A fresh view on the same values whose `used` list starts empty."""
+        return Parameters(self.tree, self.day, prefix=self.prefix, used=[])
+
+
+_REQUIRED_KEYS = ("description", "unit", "status", "reference", "values")
+
+
+def _load_parameter(file: Path, path: str) -> Parameter:
+    def fail(message: str) -> ParameterError:
+        return ParameterError(f"{file}: {message}")
+
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise fail(f"not valid YAML: {error}") from None
+    if not isinstance(document, dict):
+        raise fail("a parameter file must be a mapping")
+    missing = [key for key in _REQUIRED_KEYS if not document.get(key)]
+    if missing:
+        raise fail(f"missing {', '.join(missing)}")
+    description = document["description"]
+    if not isinstance(description, dict) or not description.get("en") or not description.get("ar"):
+        raise fail("description needs both 'en' and 'ar'")
+    try:
+        unit = Unit(document["unit"])
+        status = Status(document["status"])
+    except ValueError as error:
+        raise fail(str(error)) from None
+    raw_values = document["values"]
+    if not isinstance(raw_values, dict):
+        raise fail("values must map effective dates (YYYY-MM-DD) to values")
+    values: list[DatedValue] = []
+    for start, raw in raw_values.items():
+        if not isinstance(start, date):
+            raise fail(f"effective date {start!r} is not a date (YYYY-MM-DD)")
+        reference = None
+        if isinstance(raw, dict):
+            reference = raw.get("reference")
+            raw = raw.get("value")
+        try:
+            values.append(DatedValue(start, parse_value(unit, raw), reference))
+        except ValueError as error:
+            raise fail(f"value from {start}: {error}") from None
+    return Parameter(
+        path=path,
+        description=Text(en=str(description["en"]).strip(), ar=str(description["ar"]).strip()),
+        unit=unit,
+        status=status,
+        reference=str(document["reference"]).strip(),
+        values=tuple(sorted(values, key=lambda v: v.start)),
+        note=str(document["note"]).strip() if document.get("note") else None,
+    )
+
+
+def load_parameters(directory: Path) -> ParameterTree:
+    """Read every `*.yaml` below `directory`; the relative path names the parameter."""
+    parameters = {}
+    for file in sorted(directory.rglob("*.yaml")):
+        path = ".".join(file.relative_to(directory).with_suffix("").parts)
+        parameters[path] = _load_parameter(file, path)
+    if not parameters:
+        raise ParameterError(f"no parameter files under {directory}")
+    return ParameterTree(parameters)
