@@ -39,7 +39,7 @@ class PolicyCaseFile(pytest.File):
             yield PolicyCase.from_parent(self, name=case["name"], case=case, defaults=defaults, programmes=programmes)
 
 
-class PolicyCaseFailure(Exception):
+class PolicyCaseMismatchError(Exception):
     pass
 
 
@@ -63,10 +63,10 @@ class PolicyCase(pytest.Item):
         got = sorted((r["person_id"], r["programme"], r["amount"]) for r in result.to_dicts())
         want = sorted((str(e["person_id"]), e["programme"], str(e["amount"])) for e in self.case["expected"] or [])
         if got != want:
-            raise PolicyCaseFailure(got, want)
+            raise PolicyCaseMismatchError(got, want)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, PolicyCaseFailure):
+        if isinstance(excinfo.value, PolicyCaseMismatchError):
             got, want = excinfo.value.args
             return (
                 f"policy case {self.name!r} in {self.path.name}, period {self.case['period']}\n"

@@ -10,8 +10,29 @@ from typing import Any
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES
 
 # Money near every threshold of the spec, plus ordinary values.
-_EDGES = ["0", "0.001", "12.345", "30", "50", "79.999", "80", "80.001", "100", "115", "162.635", "500",
-          "1019.999", "1020", "1020.001", "1020.003", "1135", "1249.999", "1250", "1250.001", "3000"]
+_EDGES = [
+    "0",
+    "0.001",
+    "12.345",
+    "30",
+    "50",
+    "79.999",
+    "80",
+    "80.001",
+    "100",
+    "115",
+    "162.635",
+    "500",
+    "1019.999",
+    "1020",
+    "1020.001",
+    "1020.003",
+    "1135",
+    "1249.999",
+    "1250",
+    "1250.001",
+    "3000",
+]
 
 
 def _money(rng: random.Random, chance: float) -> Decimal:
@@ -58,7 +79,9 @@ def random_people(rng: random.Random, families: int, around: date) -> list[dict[
                     "marital_status": rng.choice(["single", "married", "divorced", "widowed"]),
                     "has_children": rng.random() < 0.5,
                     "employed": rng.random() < 0.3,
-                    "disability_category": rng.choice([*DISABILITY_CATEGORIES, "other_approved"]) if disability else None,
+                    "disability_category": rng.choice([*DISABILITY_CATEGORIES, "other_approved"])
+                    if disability
+                    else None,
                     "disability_card": disability and rng.random() < 0.8,
                     "father_deceased": rng.random() < 0.1,
                     "mother_deceased": rng.random() < 0.05,

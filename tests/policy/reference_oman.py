@@ -57,7 +57,13 @@ def individual(p: Person, m: Month) -> dict[str, Decimal]:
         else:
             out["elderly"] = max(Decimal(0), omr(Decimal(115) - Decimal("0.5") * (income - 1020)))
     if p["disability_card"] and p["disability_category"] in {
-        "autism", "down_syndrome", "intellectual", "visual", "hearing", "physical", "other_approved"
+        "autism",
+        "down_syndrome",
+        "intellectual",
+        "visual",
+        "hearing",
+        "physical",
+        "other_approved",
     }:
         out["disability"] = Decimal(130)
     if a_start < 18 and (p["father_deceased"] or p["mother_deceased"]):
@@ -132,7 +138,9 @@ def entitlements(people: list[Person], m: Month) -> list[tuple[str, str, str, st
     families: dict[str, list[Person]] = defaultdict(list)
     for p in people:
         families[p["family_id"]].append(p)
-    rows = [(p["family_id"], p["person_id"], k, f"{v:.3f}") for p in people for k, v in benefits[p["person_id"]].items()]
+    rows = [
+        (p["family_id"], p["person_id"], k, f"{v:.3f}") for p in people for k, v in benefits[p["person_id"]].items()
+    ]
     for family_id, members in families.items():
         amount = family_support(members, benefits, m)
         if amount > 0:

@@ -22,7 +22,10 @@ def test_engine_matches_reference_row_for_row(oman: PolicyPack, period: str) -> 
     month = Period.parse(period)
     people = random_people(random.Random(period), families=3000, around=month.start)
     table = validate_table(people_frame(people), oman.schema, source="random")
-    got = [(r["family_id"], r["person_id"], r["programme"], r["amount"]) for r in entitlements(table, oman, oman.parameters, month).to_dicts()]
+    got = [
+        (r["family_id"], r["person_id"], r["programme"], r["amount"])
+        for r in entitlements(table, oman, oman.parameters, month).to_dicts()
+    ]
     want = reference_oman.entitlements(people, reference_oman.Month(month.start, month.end))
     assert len(want) > 1000  # the table really exercises the rules
     assert {row[2] for row in want} == {p.key for p in oman.programmes}

@@ -23,8 +23,10 @@ def format_of(path: Path) -> TableFormat:
     if suffix == "pq":
         return "parquet"
     if suffix not in FORMATS:
-        raise UsageError(f"{path}: cannot tell the format from the extension {path.suffix!r} (use .csv, .parquet or .json)")
-    return suffix  # type: ignore[return-value]
+        raise UsageError(
+            f"{path}: cannot tell the format from the extension {path.suffix!r} (use .csv, .parquet or .json)"
+        )
+    return suffix
 
 
 def read_table(path: Path) -> pl.DataFrame:

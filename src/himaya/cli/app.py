@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -63,7 +62,8 @@ def date_option(text: str) -> date:
         raise typer.BadParameter(f"{text!r} is not a date like 2026-01-31 (YYYY-MM-DD)") from None
 
 
-PeriodArg = Annotated[Period, typer.Option("--period", parser=period_option, help="The month, YYYY-MM.", metavar="YYYY-MM")]
+PeriodArg = Annotated[
+    Period, typer.Option("--period", parser=period_option, help="The month, YYYY-MM.", metavar="YYYY-MM")
+]
 PackArg = Annotated[str, typer.Option("--pack", help="Policy pack.")]
 MaxErrors = Annotated[int, typer.Option("--max-errors", help="Problems to list for a refused table (0: all).")]
-

@@ -12,8 +12,8 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.tables import FORMATS, TableFormat, write_table
 from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, date_option, out, reported
+from himaya.core.clock import today
 from himaya.core.errors import UsageError
-from himaya.core.periods import Period
 from himaya.core.text import LANGUAGES, Language
 from himaya.policy.engine import entitlements as compute_entitlements
 from himaya.policy.explain import explain as explain_family
@@ -21,7 +21,9 @@ from himaya.policy.explain import render
 from himaya.policy.packs import load_pack
 from himaya.policy.parameters import Status, format_value
 
-People = Annotated[Path, typer.Argument(help="People table: CSV or Parquet (see docs/people-table.md).", show_default=False)]
+People = Annotated[
+    Path, typer.Argument(help="People table: CSV or Parquet (see docs/people-table.md).", show_default=False)
+]
 ReformArg = Annotated[Path | None, typer.Option("--reform", help="Reform YAML laid over the parameters.")]
 LanguageArg = Annotated[str, typer.Option("--lang", help="Language: en or ar.")]
 
@@ -29,7 +31,7 @@ LanguageArg = Annotated[str, typer.Option("--lang", help="Language: en or ar.")]
 def _language(text: str) -> Language:
     if text not in LANGUAGES:
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {text!r}")
-    return text  # type: ignore[return-value]
+    return text
 
 
 @app.command()
@@ -37,8 +39,12 @@ def entitlements(
     people: People,
     period: PeriodArg,
     reform: ReformArg = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write; CSV to standard output without it.")] = None,
-    format: Annotated[str | None, typer.Option("--format", help="csv, parquet or json (default: from the extension).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write; CSV to standard output without it.")
+    ] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv, parquet or json (default: from the extension).")
+    ] = None,
     pack: PackArg = "oman",
     max_errors: MaxErrors = 1000,
 ) -> None:
@@ -46,7 +52,7 @@ def entitlements(
     with reported(max_errors):
         if format is not None and format not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
-        kind: TableFormat | None = format  # type: ignore[assignment]
+        kind: TableFormat | None = format
         policy_pack = load_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
         table = bootstrap.load_people(people, policy_pack)
@@ -58,7 +64,9 @@ def explain(
     people: People,
     period: PeriodArg,
     person: Annotated[str | None, typer.Option("--person", help="Explain this person (person_id).")] = None,
-    family: Annotated[str | None, typer.Option("--family", help="Explain every member of this family (family_id).")] = None,
+    family: Annotated[
+        str | None, typer.Option("--family", help="Explain every member of this family (family_id).")
+    ] = None,
     lang: LanguageArg = "en",
     reform: ReformArg = None,
     pack: PackArg = "oman",
@@ -78,8 +86,15 @@ def explain(
 
 @app.command()
 def parameters(
-    at: Annotated[date | None, typer.Option("--at", parser=date_option, help="Show values in force on this date (default: today).", metavar="YYYY-MM-DD")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Only CONFIRMED, LIKELY or ASSUMED parameters.")] = None,
+    at: Annotated[
+        date | None,
+        typer.Option(
+            "--at", parser=date_option, help="Show values in force on this date (default: today).", metavar="YYYY-MM-DD"
+        ),
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only CONFIRMED, LIKELY or ASSUMED parameters.")
+    ] = None,
     lang: LanguageArg = "en",
     reform: ReformArg = None,
     pack: PackArg = "oman",
@@ -88,8 +103,8 @@ def parameters(
     with reported():
         language = _language(lang)
         wanted = _status(status)
-        day = at or date.today()
         policy_pack = load_pack(pack)
+        day = at or today(policy_pack.timezone)
         tree = bootstrap.load_tree(policy_pack, reform)
         table = Table(title=f"{policy_pack.title.in_(language)} — {day.isoformat()}", show_lines=False)
         for heading in ("parameter", "value", "from", "status", "reference", "description"):
@@ -103,7 +118,12 @@ def parameters(
                 dated = parameter.value_at(day)
                 value, since = format_value(parameter.unit, dated.value), dated.start.isoformat()
             table.add_row(
-                parameter.path, value, since, parameter.status.value, parameter.reference_at(day), parameter.description.in_(language)
+                parameter.path,
+                value,
+                since,
+                parameter.status.value,
+                parameter.reference_at(day),
+                parameter.description.in_(language),
             )
         out.print(table)
 
@@ -115,5 +135,3 @@ def _status(text: str | None) -> Status | None:
         return Status(text.upper())
     except ValueError:
         raise UsageError(f"--status must be one of {', '.join(s.value for s in Status)}, not {text!r}") from None
-
-

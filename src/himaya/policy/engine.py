@@ -61,7 +61,12 @@ def _step_columns(pack: PolicyPack, result: StepResult, *, detail: bool) -> list
     columns = []
     for withholding in result.rule:
         withheld = withholding.when.fill_null(False)
-        columns.append(pl.when(withheld).then(0).otherwise(amount_of(withholding.programme)).alias(f"amount.{withholding.programme}"))
+        columns.append(
+            pl.when(withheld)
+            .then(0)
+            .otherwise(amount_of(withholding.programme))
+            .alias(f"amount.{withholding.programme}")
+        )
         if detail:
             columns.append(withheld.alias(f"withheld.{result.step.key}.{withholding.programme}"))
     return columns

@@ -183,7 +183,9 @@ def explain(
     rows = people.filter(pl.col(pack.family_column) == family_id)
     if rows.is_empty():
         raise UsageError(f"no family with {pack.family_column} {family_id!r} in the table")
-    detailed = evaluate(rows.with_columns(pack.recipient.alias("__recipient")), pack, tree, period, detail=True).to_dicts()
+    detailed = evaluate(
+        rows.with_columns(pack.recipient.alias("__recipient")), pack, tree, period, detail=True
+    ).to_dicts()
     steps = plan(pack, tree, period)
     adjustments = [s for s in steps if isinstance(s.step, Adjustment)]
     persons = []
@@ -233,7 +235,9 @@ def render(explanation: Explanation, language: Language = "en") -> str:
             if programme.members:
                 lines.append(f"    {w['members']}:")
                 for member in programme.members:
-                    values = "; ".join(f"{v.label.in_(language)}: {show(v.value, v.shown, language)}" for v in member.values)
+                    values = "; ".join(
+                        f"{v.label.in_(language)}: {show(v.value, v.shown, language)}" for v in member.values
+                    )
                     lines.append(f"      {member.person_id} ({member.relationship}) {values}")
             for use in programme.parameters if entitled or programme.withheld else ():
                 lines.append(

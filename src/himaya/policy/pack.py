@@ -106,9 +106,10 @@ class PolicyPack:
     schema: TableSchema
     first_period: Period
     steps: tuple[Step, ...]
+    recipient: pl.Expr  # the member who receives a family programme (e.g. the head)
+    timezone: str  # where "today" is decided
     person_column: str = "person_id"
     family_column: str = "family_id"
-    recipient: pl.Expr = pl.lit(True)  # the member who receives a family programme (e.g. the head)
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -230,13 +230,12 @@ def _load_parameter(file: Path, path: str) -> Parameter:
     if not isinstance(raw_values, dict):
         raise fail("values must map effective dates (YYYY-MM-DD) to values")
     values: list[DatedValue] = []
-    for start, raw in raw_values.items():
+    for start, written in raw_values.items():
         if not isinstance(start, date):
             raise fail(f"effective date {start!r} is not a date (YYYY-MM-DD)")
-        reference = None
-        if isinstance(raw, dict):
-            reference = raw.get("reference")
-            raw = raw.get("value")
+        # A value is written plainly, or as {value: ..., reference: ...} when it has its own source.
+        reference = written.get("reference") if isinstance(written, dict) else None
+        raw = written.get("value") if isinstance(written, dict) else written
         try:
             values.append(DatedValue(start, parse_value(unit, raw), reference))
         except ValueError as error:

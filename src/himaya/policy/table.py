@@ -151,7 +151,9 @@ def _table_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]
         for group, first, holders in groups.iter_rows():
             if not holders:
                 problems.append(
-                    Problem(first, rule.group, group, f"has no row with {rule.column} '{rule.value}': exactly one is needed")
+                    Problem(
+                        first, rule.group, group, f"has no row with {rule.column} '{rule.value}': exactly one is needed"
+                    )
                 )
             for row in holders:
                 problems.append(
@@ -180,11 +182,15 @@ def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl
         raise InputTableError(source, header)
     present = [c for c in schema.columns if c.name in raw.columns]
     exprs = [_checked(c, raw.schema[c.name]) for c in present]
-    checked = raw.lazy().select(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW),
-        *[value.alias(c.name) for c, (value, _) in zip(present, exprs, strict=True)],
-        *[error.alias(f"__error_{c.name}") for c, (_, error) in zip(present, exprs, strict=True)],
-    ).collect()
+    checked = (
+        raw.lazy()
+        .select(
+            pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW),
+            *[value.alias(c.name) for c, (value, _) in zip(present, exprs, strict=True)],
+            *[error.alias(f"__error_{c.name}") for c, (_, error) in zip(present, exprs, strict=True)],
+        )
+        .collect()
+    )
     error_columns = [f"__error_{c.name}" for c in present]
     has_error = checked.select(pl.any_horizontal(pl.col(error_columns).is_not_null()).any()).item()
     problems = _value_problems(checked, raw, [c.name for c in present]) if has_error else []

@@ -42,4 +42,5 @@ PACK = PolicyPack(
         ),
     ),
     recipient=pl.col("relationship") == "head",
+    timezone="Asia/Muscat",
 )

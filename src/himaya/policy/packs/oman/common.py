@@ -52,4 +52,3 @@ def age_figure(day: date, *, key: str) -> Figure:
         age_at(day),
         Shown.NUMBER,
     )
-

@@ -32,14 +32,16 @@ def family_total(expr: pl.Expr) -> pl.Expr:
 def counted_member(p: Parameters, period: Period) -> pl.Expr:
     """Who forms the family unit: head and spouses, dependent children, and unmarried daughters."""
     age = age_at(period.start)
+    child_max_age: int = p.fis.child_max_age
+    daughter_max_age: int = p.fis.daughter_max_age
     not_working = ~pl.col("employed")
     status = pl.col("marital_status")
-    child_counts = is_child & not_working & (age <= p.fis.child_max_age)
+    child_counts = is_child & not_working & (age <= child_max_age)
     daughter_counts = (
         is_child
         & (pl.col("sex") == "F")
         & not_working
-        & (age < p.fis.daughter_max_age)
+        & (age < daughter_max_age)
         & ((status == "single") | ((status == "divorced") & ~pl.col("has_children")))
     )
     return alive(period) & born_by(period) & (relationship.is_in(["head", "spouse"]) | child_counts | daughter_counts)
@@ -60,7 +62,9 @@ def member_income(p: Parameters, period: Period, counted: pl.Expr) -> pl.Expr:
         survivor = pl.when(widowed_or_divorced_head & is_child).then(0).otherwise(survivor)
         capacity = pl.when(is_head & _capacity_not_counted(p, period, counted)).then(0).otherwise(capacity)
     benefits = [amount_of(key) for key in p.fis.counted_benefits]
-    return pl.sum_horizontal(pl.col("wage"), pl.col("pension"), survivor, alimony, pl.col("other_income"), capacity, *benefits)
+    return pl.sum_horizontal(
+        pl.col("wage"), pl.col("pension"), survivor, alimony, pl.col("other_income"), capacity, *benefits
+    )
 
 
 def _capacity_not_counted(p: Parameters, period: Period, counted: pl.Expr) -> pl.Expr:
@@ -69,7 +73,8 @@ def _capacity_not_counted(p: Parameters, period: Period, counted: pl.Expr) -> pl
     or widowed without children."""
     status = pl.col("marital_status")
     has_children = pl.col("has_children")
-    forty = age_at(period.start) >= p.fis.daughter_max_age
+    waiver_age: int = p.fis.earning_capacity_waiver_age
+    forty = age_at(period.start) >= waiver_age
     no_counted_child = family_total((counted & is_child).cast(pl.Int32)) == 0
     return (pl.col("sex") == "F") & (
         ((status == "single") & forty)
@@ -99,23 +104,48 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
     goal = target(p.fis.base, members)
     benefit = (goal - income).clip(lower_bound=0)
     lone_woman = (members == 1) & _head_is_woman_who_is("single", "divorced", "widowed")
-    benefit = pl.when(lone_woman).then(pl.min_horizontal(benefit, pl.lit(p.fis.single_woman_cap, pl.Int64))).otherwise(benefit)
+    benefit = (
+        pl.when(lone_woman)
+        .then(pl.min_horizontal(benefit, pl.lit(p.fis.single_woman_cap, pl.Int64)))
+        .otherwise(benefit)
+    )
     any_omani = family_total((counted & (pl.col("nationality") == OMANI)).cast(pl.Int32)) > 0
     return Rule(
         checks=(
-            Check("head_resident", Text("the head lives in Oman", "رب الأسرة مقيم في سلطنة عُمان"), of_head(pl.col("resident"))),
-            Check("head_alive", Text("the head is alive in the month", "رب الأسرة على قيد الحياة في الشهر"), of_head(alive(period))),
-            Check("omani_member", Text("at least one counted member is Omani", "فرد واحد على الأقل من المحتسبين عُماني"), any_omani),
+            Check(
+                "head_resident",
+                Text("the head lives in Oman", "رب الأسرة مقيم في سلطنة عُمان"),
+                of_head(pl.col("resident")),
+            ),
+            Check(
+                "head_alive",
+                Text("the head is alive in the month", "رب الأسرة على قيد الحياة في الشهر"),
+                of_head(alive(period)),
+            ),
+            Check(
+                "omani_member",
+                Text("at least one counted member is Omani", "فرد واحد على الأقل من المحتسبين عُماني"),
+                any_omani,
+            ),
         ),
         amount=benefit,
         figures=(
             Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (n)"), members, Shown.NUMBER),
-            Figure("target", Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ n"), goal, Shown.MONEY),
+            Figure(
+                "target",
+                Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ n"),
+                goal,
+                Shown.MONEY,
+            ),
             Figure("income", Text("family income counted", "دخل الأسرة المحتسب"), income, Shown.MONEY),
         ),
         member_figures=(
             Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), counted, Shown.YES_NO),
-            Figure("income", Text("income counted", "الدخل المحتسب"),
-                   pl.when(counted).then(member_income(p, period, counted)).otherwise(0), Shown.MONEY),
+            Figure(
+                "income",
+                Text("income counted", "الدخل المحتسب"),
+                pl.when(counted).then(member_income(p, period, counted)).otherwise(0),
+                Shown.MONEY,
+            ),
         ),
     )

@@ -6,9 +6,9 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.pack import Check, Figure, Rule, RuleFunction, Shown, Withholding, amount_of
-from himaya.policy.packs.oman.names import PROGRAMME_NAMES
+from himaya.policy.pack import Check, Figure, Rule, Shown, Withholding, amount_of
 from himaya.policy.packs.oman.common import age_at, age_figure, base_checks
+from himaya.policy.packs.oman.names import PROGRAMME_NAMES
 from himaya.policy.parameters import Parameters
 
 
@@ -18,8 +18,11 @@ def child(p: Parameters, period: Period) -> Rule:
     return Rule(
         checks=(
             *base_checks(period),
-            Check("under_age", Text(f"under {max_age} on the first day of the month", f"دون {max_age} سنة في أول يوم من الشهر"),
-                  age_at(period.start) < max_age),
+            Check(
+                "under_age",
+                Text(f"under {max_age} on the first day of the month", f"دون {max_age} سنة في أول يوم من الشهر"),
+                age_at(period.start) < max_age,
+            ),
         ),
         amount=pl.lit(p.child.amount, pl.Int64),
         figures=(age_figure(period.start, key="age"),),
@@ -54,14 +57,24 @@ def elderly(p: Parameters, period: Period) -> Rule:
     return Rule(
         checks=(
             *base_checks(period),
-            Check("of_age", Text(f"aged {min_age} or more on the last day of the month", f"بلغ {min_age} سنة أو أكثر في آخر يوم من الشهر"),
-                  age_at(period.end) >= min_age),
+            Check(
+                "of_age",
+                Text(
+                    f"aged {min_age} or more on the last day of the month",
+                    f"بلغ {min_age} سنة أو أكثر في آخر يوم من الشهر",
+                ),
+                age_at(period.end) >= min_age,
+            ),
         ),
         amount=amount,
         figures=(
             age_figure(period.end, key="age"),
-            Figure("own_income", Text("own monthly income (wage, pensions, other)", "الدخل الشهري الخاص (الأجر والمعاشات ودخل آخر)"),
-                   own_income(), Shown.MONEY),
+            Figure(
+                "own_income",
+                Text("own monthly income (wage, pensions, other)", "الدخل الشهري الخاص (الأجر والمعاشات ودخل آخر)"),
+                own_income(),
+                Shown.MONEY,
+            ),
         ),
     )
 
@@ -73,11 +86,16 @@ def disability(p: Parameters, period: Period) -> Rule:
         checks=(
             *base_checks(period),
             Check("card", Text("holds a valid disability card", "يحمل بطاقة إعاقة سارية"), pl.col("disability_card")),
-            Check("category", Text("disability category qualifies", "فئة الإعاقة مؤهلة"),
-                  pl.col("disability_category").is_in(categories).fill_null(False)),
+            Check(
+                "category",
+                Text("disability category qualifies", "فئة الإعاقة مؤهلة"),
+                pl.col("disability_category").is_in(categories).fill_null(False),
+            ),
         ),
         amount=pl.lit(p.disability.amount, pl.Int64),
-        figures=(Figure("category", Text("disability category", "فئة الإعاقة"), pl.col("disability_category"), Shown.TEXT),),
+        figures=(
+            Figure("category", Text("disability category", "فئة الإعاقة"), pl.col("disability_category"), Shown.TEXT),
+        ),
     )
 
 
@@ -87,15 +105,23 @@ def orphan(p: Parameters, period: Period) -> Rule:
     return Rule(
         checks=(
             *base_checks(period),
-            Check("under_age", Text(f"under {max_age} on the first day of the month", f"دون {max_age} سنة في أول يوم من الشهر"),
-                  age_at(period.start) < max_age),
-            Check("parent_deceased", Text("father or mother deceased or unknown", "الأب أو الأم متوفى أو مجهول"),
-                  pl.col("father_deceased") | pl.col("mother_deceased")),
+            Check(
+                "under_age",
+                Text(f"under {max_age} on the first day of the month", f"دون {max_age} سنة في أول يوم من الشهر"),
+                age_at(period.start) < max_age,
+            ),
+            Check(
+                "parent_deceased",
+                Text("father or mother deceased or unknown", "الأب أو الأم متوفى أو مجهول"),
+                pl.col("father_deceased") | pl.col("mother_deceased"),
+            ),
         ),
         amount=(pl.lit(p.orphan.ceiling, pl.Int64) - pl.col("survivor_pension")).clip(lower_bound=0),
         figures=(
             age_figure(period.start, key="age"),
-            Figure("survivor_pension", Text("survivor pension", "معاش المستحقين"), pl.col("survivor_pension"), Shown.MONEY),
+            Figure(
+                "survivor_pension", Text("survivor pension", "معاش المستحقين"), pl.col("survivor_pension"), Shown.MONEY
+            ),
         ),
     )
 
@@ -108,14 +134,23 @@ def widow(p: Parameters, period: Period) -> Rule:
         checks=(
             *base_checks(period),
             Check("woman", Text("a woman", "أنثى"), pl.col("sex") == "F"),
-            Check("widowed", Text("widowed and not remarried", "أرملة لم تتزوج مرة أخرى"), pl.col("marital_status") == "widowed"),
-            Check("under_age", Text(f"under {max_age} on the last day of the month", f"دون {max_age} سنة في آخر يوم من الشهر"),
-                  age_at(period.end) < max_age),
+            Check(
+                "widowed",
+                Text("widowed and not remarried", "أرملة لم تتزوج مرة أخرى"),
+                pl.col("marital_status") == "widowed",
+            ),
+            Check(
+                "under_age",
+                Text(f"under {max_age} on the last day of the month", f"دون {max_age} سنة في آخر يوم من الشهر"),
+                age_at(period.end) < max_age,
+            ),
         ),
         amount=(pl.lit(p.widow.ceiling, pl.Int64) - pensions).clip(lower_bound=0),
         figures=(
             age_figure(period.end, key="age"),
-            Figure("pensions", Text("own and survivor pensions", "المعاش الخاص ومعاش المستحقين"), pensions, Shown.MONEY),
+            Figure(
+                "pensions", Text("own and survivor pensions", "المعاش الخاص ومعاش المستحقين"), pensions, Shown.MONEY
+            ),
         ),
     )
 
