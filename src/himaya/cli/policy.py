@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from himaya import bootstrap
 from himaya.adapters.tables import FORMATS, TableFormat, write_table
@@ -106,9 +105,7 @@ def parameters(
         policy_pack = load_pack(pack)
         day = at or today(policy_pack.timezone)
         tree = bootstrap.load_tree(policy_pack, reform)
-        table = Table(title=f"{policy_pack.title.in_(language)} — {day.isoformat()}", show_lines=False)
-        for heading in ("parameter", "value", "from", "status", "reference", "description"):
-            table.add_column(heading, overflow="fold")
+        out.print(f"{policy_pack.title.in_(language)} — {day.isoformat()}", style="bold")
         for parameter in tree:
             if wanted is not None and parameter.status is not wanted:
                 continue
@@ -117,15 +114,11 @@ def parameters(
             else:
                 dated = parameter.value_at(day)
                 value, since = format_value(parameter.unit, dated.value), dated.start.isoformat()
-            table.add_row(
-                parameter.path,
-                value,
-                since,
-                parameter.status.value,
-                parameter.reference_at(day),
-                parameter.description.in_(language),
-            )
-        out.print(table)
+            out.print(f"\n{parameter.path} = {value}  (from {since}, {parameter.status.value})", markup=False)
+            out.print(f"    {parameter.description.in_(language)}", markup=False, soft_wrap=True)
+            out.print(f"    {parameter.reference_at(day)}", markup=False, soft_wrap=True)
+            if parameter.note:
+                out.print(f"    note: {parameter.note}", markup=False, soft_wrap=True)
 
 
 def _status(text: str | None) -> Status | None:

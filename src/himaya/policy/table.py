@@ -193,15 +193,14 @@ def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl
     )
     error_columns = [f"__error_{c.name}" for c in present]
     has_error = checked.select(pl.any_horizontal(pl.col(error_columns).is_not_null()).any()).item()
+    absent = [c for c in schema.columns if c.name not in raw.columns]
+    if absent:
+        checked = checked.with_columns(_absent_default(c) for c in absent)
     problems = _value_problems(checked, raw, [c.name for c in present]) if has_error else []
     problems += _table_problems(checked, schema)
     if problems:
         raise InputTableError(source, problems)
-    table = checked.select(ROW, *[c.name for c in present])
-    absent = [c for c in schema.columns if c.name not in raw.columns]
-    if absent:
-        table = table.with_columns(_absent_default(c) for c in absent)
-    return table.select(schema.names)
+    return checked.select(schema.names)
 
 
 def _absent_default(column: Column) -> pl.Expr:

@@ -1,0 +1,187 @@
+"""The engine's commands as a user types them: outputs, formats, and the bad-input paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner, Result
+
+from himaya.cli.demo import EXAMPLE
+from himaya.cli.main import app
+
+runner = CliRunner()
+
+
+def himaya(*args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_entitlements_to_standard_output() -> None:
+    result = himaya("entitlements", EXAMPLE, "--period", "2026-11")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "period,family_id,person_id,programme,amount"
+    assert "2026-11,F009,10000081,elderly,35.000" in lines  # tapered: own income 1180.000
+    assert "2026-11,F006,10000051,family_income_support,82.635" in lines
+    assert lines[1:] == sorted(lines[1:], key=lambda line: line.split(",")[1:4])
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet", "json"])
+def test_entitlements_to_a_file_in_each_format(tmp_path: Path, suffix: str) -> None:
+    target = tmp_path / f"out.{suffix}"
+    result = himaya("entitlements", EXAMPLE, "--period", "2026-01", "--output", target)
+    assert result.exit_code == 0, result.stderr
+    if suffix == "json":
+        rows = json.loads(target.read_text(encoding="utf-8"))
+    else:
+        frame = pl.read_csv(target, infer_schema=False) if suffix == "csv" else pl.read_parquet(target)
+        rows = frame.to_dicts()
+    assert list(rows[0]) == ["period", "family_id", "person_id", "programme", "amount"]
+    assert {
+        "period": "2026-01",
+        "family_id": "F001",
+        "person_id": "10000003",
+        "programme": "disability",
+        "amount": "130.000",
+    } in rows
+
+
+def test_format_option_overrides_the_extension(tmp_path: Path) -> None:
+    target = tmp_path / "out.dat"
+    assert himaya("entitlements", EXAMPLE, "--period", "2026-01", "-o", target, "--format", "json").exit_code == 0
+    assert json.loads(target.read_text(encoding="utf-8"))[0]["period"] == "2026-01"
+
+
+def test_a_reform_changes_the_result(tmp_path: Path) -> None:
+    reform = tmp_path / "child15.yaml"
+    reform.write_text('name: Child 15\nchanges:\n  child.amount:\n    2027-01-01: "15.000"\n', encoding="utf-8")
+    before = himaya("entitlements", EXAMPLE, "--period", "2026-12", "--reform", reform).stdout
+    after = himaya("entitlements", EXAMPLE, "--period", "2027-01", "--reform", reform).stdout
+    assert ",child,10.000" in before and ",child,15.000" not in before
+    assert ",child,15.000" in after and ",child,10.000" not in after
+
+
+def _broken_table(tmp_path: Path) -> Path:
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[3] = lines[3].replace(",M,2009-02-20,", ",X,2009-02-30,")
+    lines[5] = lines[5].replace(",45.000,", ",45.0001,")
+    broken = tmp_path / "broken.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return broken
+
+
+def test_a_broken_table_is_refused_with_every_problem_and_no_output(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    result = himaya("entitlements", _broken_table(tmp_path), "--period", "2026-01", "-o", target)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "3 problem(s); the table was refused" in result.stderr
+    assert "row 3, column sex, value 'X': must be one of F, M" in result.stderr
+    assert "row 3, column birth_date, value '2009-02-30': must be a real date written YYYY-MM-DD" in result.stderr
+    assert "row 5, column survivor_pension, value '45.0001': has more than 3 decimals" in result.stderr
+    assert not target.exists() and not list(tmp_path.glob(".*partial"))
+
+
+def test_max_errors_limits_the_listing_but_not_the_summary(tmp_path: Path) -> None:
+    result = himaya("entitlements", _broken_table(tmp_path), "--period", "2026-01", "--max-errors", "1")
+    assert result.exit_code == 2
+    assert "... and 2 more (--max-errors 0 lists them all)" in result.stderr
+    assert "summary:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "2023-12"], "period 2023-12 is before 2024-01, the first month the oman pack covers"),
+        (["--period", "2026-1"], "is not a month like 2026-01"),
+        (["--period", "2026-01", "--format", "xlsx"], "--format must be one of csv, parquet, json"),
+        (["--period", "2026-01", "--format", "parquet"], "parquet output needs --output FILE"),
+        (["--period", "2026-01", "--pack", "atlantis"], "unknown policy pack 'atlantis'"),
+        (["--period", "2026-01", "--reform", "missing.yaml"], "cannot be read"),
+    ],
+)
+def test_usage_errors_exit_2_with_a_message(args: list[str], message: str) -> None:
+    result = himaya("entitlements", EXAMPLE, *args)
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.replace("│", " ").split())
+
+
+def test_unknown_file_and_extension(tmp_path: Path) -> None:
+    assert "no such file" in himaya("entitlements", tmp_path / "nope.csv", "--period", "2026-01").stderr
+    odd = tmp_path / "people.xlsx"
+    odd.write_text("x", encoding="utf-8")
+    assert "cannot tell the format" in himaya("entitlements", odd, "--period", "2026-01").stderr
+
+
+def test_explain_a_person_in_english_and_arabic() -> None:
+    english = himaya("explain", EXAMPLE, "--period", "2026-11", "--person", "10000081")
+    assert english.exit_code == 0, english.stderr
+    assert "Elderly benefit: 35.000 OMR" in english.stdout
+    assert "elderly.income_test.taper_rate = 0.5 (ASSUMED)" in english.stdout
+    assert "own monthly income (wage, pensions, other): 1180.000 OMR" in english.stdout
+    arabic = himaya("explain", EXAMPLE, "--period", "2026-11", "--person", "10000081", "--lang", "ar")
+    assert "منفعة كبار السن: 35.000 OMR" in arabic.stdout
+
+
+def test_explain_a_family_shows_who_counts_for_family_income_support() -> None:
+    result = himaya("explain", EXAMPLE, "--period", "2026-01", "--family", "F006")
+    assert result.exit_code == 0, result.stderr
+    assert "Family Income Support: 82.635 OMR" in result.stdout
+    assert "members counted (n): 2" in result.stdout
+    assert "Total for the family: 92.635 OMR" in result.stdout
+
+
+def test_explain_says_why_a_benefit_is_withheld() -> None:
+    result = himaya("explain", EXAMPLE, "--period", "2026-01", "--person", "10000041")
+    assert "withheld: not paid together with the Disability benefit" in result.stdout
+    assert "combination.exclusive = disability over elderly (ASSUMED)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give exactly one of --person ID and --family ID"),
+        (["--person", "1", "--family", "F001"], "give exactly one of --person ID and --family ID"),
+        (["--person", "nobody"], "no person with person_id 'nobody'"),
+        (["--family", "F999"], "no family with family_id 'F999'"),
+        (["--person", "10000001", "--lang", "fr"], "--lang must be one of en, ar"),
+    ],
+)
+def test_explain_errors(args: list[str], message: str) -> None:
+    result = himaya("explain", EXAMPLE, "--period", "2026-01", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_parameters_at_a_date_and_by_status() -> None:
+    result = himaya("parameters", "--at", "2025-06-30")
+    assert result.exit_code == 0, result.stderr
+    assert "fis.single_woman_cap" in result.stdout and "80.000 OMR" in result.stdout
+    assumed = himaya("parameters", "--status", "ASSUMED").stdout
+    assert "elderly.income_test.taper_rate" in assumed and "child.amount" not in assumed
+    assert himaya("parameters", "--status", "maybe").exit_code == 2
+    assert himaya("parameters", "--at", "tomorrow").exit_code == 2
+    assert "قانون الحماية الاجتماعية" in himaya("parameters", "--lang", "ar").stdout
+
+
+def test_demo_runs() -> None:
+    result = himaya("demo")
+    assert result.exit_code == 0, result.stderr
+    assert "Entitlements for 2026-01" in result.stdout
+
+
+def test_installed_command_exit_status() -> None:
+    """The console script itself (not only the in-process runner) exits 2 on bad input."""
+    done = subprocess.run(
+        [sys.executable, "-m", "himaya.cli.main", "entitlements", "nope.csv", "--period", "2026-01"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "nope.csv: no such file" in done.stderr
