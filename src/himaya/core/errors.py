@@ -26,6 +26,7 @@ class Problem:
     column: str
     value: str | None
     rule: str
+    kind: str = ""  # the rule without this row's particulars, for summaries; defaults to `rule`
 
     def __str__(self) -> str:
         if self.row == 0:  # the header itself, e.g. a required column that is missing
@@ -44,5 +45,5 @@ class InputTableError(HimayaError):
 
     def summary(self) -> list[tuple[str, str, int]]:
         """(column, rule, count) for each kind of problem, most frequent first."""
-        counts = Counter((p.column, p.rule) for p in self.problems)
+        counts = Counter((p.column, p.kind or p.rule) for p in self.problems)
         return [(column, rule, n) for (column, rule), n in counts.most_common()]

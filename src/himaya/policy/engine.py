@@ -88,8 +88,11 @@ def evaluate(
     explanations. Each step is one `with_columns` over the whole table: later steps see the amounts
     of earlier ones.
     """
-    frame = people.lazy()
+    frame = people.lazy().with_columns(pack.derived)
     for result in plan(pack, tree, period):
+        if isinstance(result.rule, Rule):
+            for stage in result.rule.stages:
+                frame = frame.with_columns(stage)
         frame = frame.with_columns(_step_columns(pack, result, detail=detail))
     return frame.collect()
 

@@ -58,12 +58,18 @@ class Figure:
 
 @dataclass(frozen=True)
 class Rule:
-    """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds."""
+    """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds.
+
+    `stages` are named intermediate columns, computed in order before the checks and the amount,
+    each stage in one pass. A family rule needs them: a window over the family inside another
+    window is evaluated group by group, which is hundreds of times slower than two flat passes.
+    """
 
     checks: tuple[Check, ...]
     amount: pl.Expr
     figures: tuple[Figure, ...] = ()
     member_figures: tuple[Figure, ...] = ()  # for a family programme: shown for each member
+    stages: tuple[tuple[pl.Expr, ...], ...] = ()
 
 
 RuleFunction = Callable[[Parameters, Period], Rule]
@@ -107,6 +113,7 @@ class PolicyPack:
     first_period: Period
     steps: tuple[Step, ...]
     recipient: pl.Expr  # the member who receives a family programme (e.g. the head)
+    derived: tuple[pl.Expr, ...]  # columns every rule may read, computed once before the steps
     timezone: str  # where "today" is decided
     person_column: str = "person_id"
     family_column: str = "family_id"

@@ -6,7 +6,9 @@ rule; a table with any problem is refused whole, so nothing downstream ever sees
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import polars as pl
 import pycountry
@@ -27,69 +29,75 @@ def _countries() -> list[str]:
     return sorted(country.alpha_2 for country in pycountry.countries)
 
 
-def _error(condition: pl.Expr, message: str) -> pl.Expr:
-    return pl.when(condition).then(pl.lit(message))
+@dataclass(frozen=True)
+class Verdict:
+    """Whether each value breaks a rule (cheap, one bit a row) and, only when asked, which rule."""
+
+    bad: pl.Expr
+    message: pl.Expr
 
 
-def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
-    """(parsed value, error message or null) for one column, whatever its stored type."""
+def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
+    """(parsed value, error message or null) for one column, whatever its stored type.
+
+    Values are taken as written: ' M' is not 'M'. Text is only made where the stored type is not
+    already the one wanted, because casting millions of values to text is most of the cost.
+    """
     raw = pl.col(column.name)
-    text = raw.cast(pl.String).str.strip_chars()
-    empty = text.is_null() | (text == "")
-    missing = _error(empty, _MISSING) if column.required else pl.lit(None, pl.String)
+    is_text = dtype == pl.String
+    text = raw if is_text else raw.cast(pl.String)
+    empty = (raw.is_null() | (raw == "")) if is_text else raw.is_null()
+    missing = empty if column.required else pl.lit(False)
+
+    def errors(*rules: tuple[pl.Expr, str | None]) -> Verdict:
+        """The first rule broken, in order; a rule with no message marks a value as sound."""
+        chain: Any = pl.when(missing).then(pl.lit(_MISSING))  # Then, then ChainedThen
+        bad, undecided = missing, ~missing
+        for condition, message in rules:
+            chain = chain.when(condition).then(pl.lit(message, pl.String))
+            if message is not None:
+                bad = bad | (undecided & condition)
+            undecided = undecided & ~condition
+        return Verdict(bad=bad.fill_null(False), message=chain.otherwise(pl.lit(None, pl.String)))
 
     if column.kind is Kind.ID:
-        return text, missing
-    if column.kind is Kind.CODE:
-        rule = f"must be one of {', '.join(column.codes)}"
-        bad = ~empty & ~text.is_in(column.codes)
-        return pl.when(empty).then(None).otherwise(text), pl.coalesce(missing, _error(bad, rule))
-    if column.kind is Kind.COUNTRY:
-        bad = ~empty & ~text.is_in(_countries())
-        rule = "must be an ISO 3166-1 alpha-2 country code in capitals, such as OM"
-        return pl.when(empty).then(None).otherwise(text), pl.coalesce(missing, _error(bad, rule))
+        return text, errors()
+    if column.kind in (Kind.CODE, Kind.COUNTRY):
+        allowed = list(column.codes) if column.kind is Kind.CODE else _countries()
+        rule = (
+            f"must be one of {', '.join(column.codes)}"
+            if column.kind is Kind.CODE
+            else "must be an ISO 3166-1 alpha-2 country code in capitals, such as OM"
+        )
+        return pl.when(~empty).then(text), errors((~empty & ~text.is_in(allowed), rule))
     if column.kind is Kind.DATE:
         if dtype == pl.Date:
-            return raw, missing
+            return raw, errors()
         if isinstance(dtype, pl.Datetime):
-            return raw.dt.date(), missing
+            return raw.dt.date(), errors()
         parsed = text.str.to_date("%Y-%m-%d", strict=False)
         bad = ~empty & (parsed.is_null() | ~text.str.contains(_DATE_SHAPE))
-        return parsed, pl.coalesce(missing, _error(bad, "must be a real date written YYYY-MM-DD"))
+        return parsed, errors((bad, "must be a real date written YYYY-MM-DD"))
     if column.kind is Kind.BOOL:
         if dtype == pl.Boolean:
-            return raw.fill_null(False), missing
+            return raw.fill_null(False), errors()
         lowered = text.str.to_lowercase()
         bad = ~empty & ~lowered.is_in([*_TRUE, *_FALSE])
-        value = lowered.is_in(_TRUE).fill_null(False)
-        return value, pl.coalesce(missing, _error(bad, "must be true or false (or 1 or 0)"))
-    return _money(column, dtype, raw, text, empty, missing)
-
-
-def _money(
-    column: Column, dtype: pl.DataType, raw: pl.Expr, text: pl.Expr, empty: pl.Expr, missing: pl.Expr
-) -> tuple[pl.Expr, pl.Expr]:
-    if dtype.is_integer():
-        value = raw.cast(pl.Int64) * 1000
-        return value.fill_null(0), pl.coalesce(missing, _error(raw < 0, "must not be negative"))
-    if isinstance(dtype, pl.Decimal) and dtype.scale <= 3:
+        return lowered.is_in(_TRUE).fill_null(False), errors((bad, "must be true or false (or 1 or 0)"))
+    if dtype.is_integer() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 3):
         value = (raw * 1000).cast(pl.Int64)
-        return value.fill_null(0), pl.coalesce(missing, _error(raw < 0, "must not be negative"))
+        return value.fill_null(0), errors((raw < 0, "must not be negative"))
     shape_ok = text.str.contains(_MONEY_SHAPE)
     parts = text.str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64, strict=False)
     baisa = parts.struct.field("field_1").fill_null("").str.pad_end(3, "0").cast(pl.Int64, strict=False)
     value = pl.when(shape_ok).then(units * 1000 + baisa).otherwise(0)
-    error = (
-        pl.when(empty | shape_ok)
-        .then(None)
-        .when(text.str.starts_with("-"))
-        .then(pl.lit("must not be negative"))
-        .when(text.str.contains(r"^[0-9]+\.[0-9]{4,}$"))
-        .then(pl.lit("has more than 3 decimals: OMR amounts are exact to the baisa"))
-        .otherwise(pl.lit("must be an amount in OMR such as 115.000"))
+    return value.fill_null(0), errors(
+        (empty | shape_ok, None),
+        (text.str.starts_with("-"), "must not be negative"),
+        (text.str.contains(r"^[0-9]+\.[0-9]{4,}$"), "has more than 3 decimals: OMR amounts are exact to the baisa"),
+        (pl.lit(True), "must be an amount in OMR such as 115.000"),
     )
-    return value.fill_null(0), pl.coalesce(missing, error)
 
 
 def _header_problems(raw: pl.DataFrame, schema: TableSchema) -> list[Problem]:
@@ -128,33 +136,33 @@ def _table_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]
     problems: list[Problem] = []
     for name in schema.unique:
         table = _sound(checked, name)
-        dupes = (
-            table.filter(pl.col(name).is_duplicated() & pl.col(name).is_not_null())
-            .group_by(name)
-            .agg(pl.col(ROW).sort())
-        )
+        if table.select(pl.col(name).n_unique()).item() == table.height:  # the cheap test first
+            continue
+        dupes = table.filter(pl.col(name).is_duplicated()).group_by(name).agg(pl.col(ROW).sort())
         for value, rows in dupes.iter_rows():
             for row in rows:
                 others = [r for r in rows if r != row]
-                problems.append(Problem(row, name, value, f"must be unique: also on row {_rows(others)}"))
+                problems.append(
+                    Problem(row, name, value, f"must be unique: also on row {_rows(others)}", kind="must be unique")
+                )
     for rule in schema.one_per_group:
         table = _sound(checked, rule.group, rule.column)
-        groups = (
-            table.filter(pl.col(rule.group).is_not_null())
+        holder = pl.col(rule.column) == rule.value
+        counts = table.group_by(rule.group).agg(first=pl.col(ROW).min(), holders=holder.sum())
+        wrong = counts.filter(pl.col("holders") != 1)
+        if wrong.is_empty():
+            continue
+        rows_of = (
+            table.filter(holder & pl.col(rule.group).is_in(wrong[rule.group].implode()))
             .group_by(rule.group)
-            .agg(
-                first=pl.col(ROW).min(),
-                holders=pl.col(ROW).filter(pl.col(rule.column) == rule.value).sort(),
-            )
-            .filter(pl.col("holders").list.len() != 1)
+            .agg(pl.col(ROW).sort())
         )
-        for group, first, holders in groups.iter_rows():
+        holders_of = dict(rows_of.iter_rows())
+        for group, first, _ in wrong.iter_rows():
+            holders = holders_of.get(group, [])
             if not holders:
-                problems.append(
-                    Problem(
-                        first, rule.group, group, f"has no row with {rule.column} '{rule.value}': exactly one is needed"
-                    )
-                )
+                message = f"has no row with {rule.column} '{rule.value}': exactly one is needed"
+                problems.append(Problem(first, rule.group, group, message))
             for row in holders:
                 problems.append(
                     Problem(
@@ -163,12 +171,21 @@ def _table_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]
                         rule.value,
                         f"{rule.group} {group} has {len(holders)} rows with {rule.column} '{rule.value}' "
                         f"(rows {_rows(holders)}): exactly one is allowed",
+                        kind=f"more than one row with {rule.column} '{rule.value}' in a {rule.group}",
                     )
                 )
     for order in schema.not_before:
         early = _sound(checked, order.column, order.reference).filter(pl.col(order.column) < pl.col(order.reference))
         for row, value, reference in early.select(ROW, order.column, order.reference).iter_rows():
-            problems.append(Problem(row, order.column, str(value), f"is before {order.reference} {reference}"))
+            problems.append(
+                Problem(
+                    row,
+                    order.column,
+                    str(value),
+                    f"is before {order.reference} {reference}",
+                    kind=f"is before {order.reference}",
+                )
+            )
     return problems
 
 
@@ -181,18 +198,25 @@ def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl
     if header:
         raise InputTableError(source, header)
     present = [c for c in schema.columns if c.name in raw.columns]
-    exprs = [_checked(c, raw.schema[c.name]) for c in present]
+    checks = [_checked(c, raw.schema[c.name]) for c in present]
+    # The good path keeps one bit a value; the messages are only built when something is wrong,
+    # because a text column per input column would cost gigabytes on a national table.
     checked = (
         raw.lazy()
         .select(
             pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(ROW),
-            *[value.alias(c.name) for c, (value, _) in zip(present, exprs, strict=True)],
-            *[error.alias(f"__error_{c.name}") for c, (_, error) in zip(present, exprs, strict=True)],
+            *[value.alias(c.name) for c, (value, _) in zip(present, checks, strict=True)],
+            pl.any_horizontal([verdict.bad for _, verdict in checks]).alias("__bad"),
         )
         .collect()
     )
-    error_columns = [f"__error_{c.name}" for c in present]
-    has_error = checked.select(pl.any_horizontal(pl.col(error_columns).is_not_null()).any()).item()
+    has_error = bool(checked["__bad"].any())
+    checked = checked.drop("__bad")
+    if has_error:
+        messages = raw.select(
+            verdict.message.alias(f"__error_{c.name}") for c, (_, verdict) in zip(present, checks, strict=True)
+        )
+        checked = checked.hstack(messages)
     absent = [c for c in schema.columns if c.name not in raw.columns]
     if absent:
         checked = checked.with_columns(_absent_default(c) for c in absent)

@@ -13,6 +13,7 @@ from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, Unit
 from himaya.policy.packs.oman import family, individual
+from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import PROGRAMME_NAMES
 from himaya.policy.packs.oman.schema import PEOPLE
 
@@ -42,5 +43,6 @@ PACK = PolicyPack(
         ),
     ),
     recipient=pl.col("relationship") == "head",
+    derived=birth_parts(),
     timezone="Asia/Muscat",
 )

@@ -13,16 +13,26 @@ from himaya.policy.pack import Check, Figure, Shown
 OMANI = "OM"
 
 
+BIRTH_YEAR = "birth.year"
+BIRTH_MONTH_DAY = "birth.month_day"
+
+
+def birth_parts() -> tuple[pl.Expr, ...]:
+    """Year and month-day of birth, taken once per run: every age below is then plain arithmetic."""
+    born = pl.col("birth_date")
+    return (
+        born.dt.year().cast(pl.Int32).alias(BIRTH_YEAR),
+        (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)).alias(BIRTH_MONTH_DAY),
+    )
+
+
 def age_at(day: date) -> pl.Expr:
     """Completed years at `day`: born 2008-03-15 is 17 on 2026-03-14 and 18 on 2026-03-15.
 
     Someone born on 29 February reaches a new age on 1 March in years without that day.
     """
-    born = pl.col("birth_date")
-    before_birthday = pl.lit(day.month * 100 + day.day) < (
-        born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)
-    )
-    return (pl.lit(day.year) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)).cast(pl.Int32)
+    before_birthday = pl.lit(day.month * 100 + day.day, pl.Int32) < pl.col(BIRTH_MONTH_DAY)
+    return pl.lit(day.year, pl.Int32) - pl.col(BIRTH_YEAR) - before_birthday.cast(pl.Int32)
 
 
 def alive(period: Period) -> pl.Expr:

@@ -1,7 +1,8 @@
 """Family Income Support (law arts. 39 ff.): the family's income topped up to 115 x sqrt(n).
 
-Everything here is a window over the family: counted members, their income and the head's
-situation are broadcast to every row, and the amount is paid on the head's row.
+The family unit, its income and the head's situation are computed in flat stages (named columns
+`fis.*`): first what each row says of itself, then what the family says of its members, then the
+income of each member, then the family's totals. The amount is paid on the head's row.
 """
 
 from __future__ import annotations
@@ -18,11 +19,21 @@ FAMILY = "family_id"
 relationship = pl.col("relationship")
 is_head = relationship == "head"
 is_child = relationship == "child"
+woman = pl.col("sex") == "F"
+status = pl.col("marital_status")
+
+COUNTED = pl.col("fis.counted")
+MEMBERS = pl.col("fis.members")
+INCOME = pl.col("fis.income")
+MEMBER_INCOME = pl.col("fis.member_income")
+TARGET = pl.col("fis.target")
 
 
 def of_head(expr: pl.Expr) -> pl.Expr:
-    """The head's value of `expr`, on every row of the family (each family has exactly one head)."""
-    return expr.filter(is_head).first().over(FAMILY)
+    """The head's value of a row-level `expr`, on every row of the family (exactly one head each)."""
+    # A sum over the window is polars' fast path (and shares the family grouping with the other
+    # sums of the same stage); `any` and `filter().first()` are several times slower.
+    return (is_head & expr).cast(pl.Int8).sum().over(FAMILY) > 0
 
 
 def family_total(expr: pl.Expr) -> pl.Expr:
@@ -35,11 +46,10 @@ def counted_member(p: Parameters, period: Period) -> pl.Expr:
     child_max_age: int = p.fis.child_max_age
     daughter_max_age: int = p.fis.daughter_max_age
     not_working = ~pl.col("employed")
-    status = pl.col("marital_status")
     child_counts = is_child & not_working & (age <= child_max_age)
     daughter_counts = (
         is_child
-        & (pl.col("sex") == "F")
+        & woman
         & not_working
         & (age < daughter_max_age)
         & ((status == "single") | ((status == "divorced") & ~pl.col("has_children")))
@@ -47,41 +57,41 @@ def counted_member(p: Parameters, period: Period) -> pl.Expr:
     return alive(period) & born_by(period) & (relationship.is_in(["head", "spouse"]) | child_counts | daughter_counts)
 
 
-def _head_is_woman_who_is(*statuses: str) -> pl.Expr:
-    return of_head(pl.col("sex") == "F") & of_head(pl.col("marital_status").is_in(list(statuses)))
+def _capacity_waived(p: Parameters, period: Period) -> pl.Expr:
+    """From 2026, a woman heading the family is not assessed on her earning capacity when she is
+    single and 40 or over; divorced with children and 40 or over, or without custody of them;
+    or widowed without children. Reads the stage column `fis.counted_children`."""
+    has_children = pl.col("has_children")
+    waiver_age: int = p.fis.earning_capacity_waiver_age
+    older = age_at(period.start) >= waiver_age
+    no_custody = pl.col("fis.counted_children") == 0
+    return (
+        is_head
+        & woman
+        & (
+            ((status == "single") & older)
+            | ((status == "divorced") & has_children & older)
+            | ((status == "divorced") & has_children & no_custody)
+            | ((status == "widowed") & ~has_children)
+        )
+    )
 
 
-def member_income(p: Parameters, period: Period, counted: pl.Expr) -> pl.Expr:
-    """The income a member brings into the family's assessment (baisa)."""
+def member_income(p: Parameters, period: Period) -> pl.Expr:
+    """The income a member brings into the family's assessment (baisa); reads the `fis.*` stage columns."""
     alimony = pl.col("alimony")
     survivor = pl.col("survivor_pension")
     capacity = pl.col("earning_capacity")
     if p.fis.womens_income_rules:
-        widowed_or_divorced_head = _head_is_woman_who_is("widowed", "divorced")
+        widowed_or_divorced_head = pl.col("fis.head_widowed_or_divorced_woman")
         alimony = pl.when(widowed_or_divorced_head).then(0).otherwise(alimony)
         survivor = pl.when(widowed_or_divorced_head & is_child).then(0).otherwise(survivor)
-        capacity = pl.when(is_head & _capacity_not_counted(p, period, counted)).then(0).otherwise(capacity)
+        capacity = pl.when(_capacity_waived(p, period)).then(0).otherwise(capacity)
     benefits = [amount_of(key) for key in p.fis.counted_benefits]
-    return pl.sum_horizontal(
+    income = pl.sum_horizontal(
         pl.col("wage"), pl.col("pension"), survivor, alimony, pl.col("other_income"), capacity, *benefits
     )
-
-
-def _capacity_not_counted(p: Parameters, period: Period, counted: pl.Expr) -> pl.Expr:
-    """From 2026, a woman heading the family is not assessed on her earning capacity when she is
-    single and 40 or over; divorced with children and 40 or over, or without custody of them;
-    or widowed without children."""
-    status = pl.col("marital_status")
-    has_children = pl.col("has_children")
-    waiver_age: int = p.fis.earning_capacity_waiver_age
-    forty = age_at(period.start) >= waiver_age
-    no_counted_child = family_total((counted & is_child).cast(pl.Int32)) == 0
-    return (pl.col("sex") == "F") & (
-        ((status == "single") & forty)
-        | ((status == "divorced") & has_children & forty)
-        | ((status == "divorced") & has_children & no_counted_child)
-        | ((status == "widowed") & ~has_children)
-    )
+    return pl.when(COUNTED).then(income).otherwise(0)
 
 
 def target(base: int, members: pl.Expr) -> pl.Expr:
@@ -98,54 +108,56 @@ def target(base: int, members: pl.Expr) -> pl.Expr:
 
 
 def family_income_support(p: Parameters, period: Period) -> Rule:
-    counted = counted_member(p, period)
-    members = family_total(counted.cast(pl.Int64))
-    income = family_total(pl.when(counted).then(member_income(p, period, counted)).otherwise(0))
-    goal = target(p.fis.base, members)
-    benefit = (goal - income).clip(lower_bound=0)
-    lone_woman = (members == 1) & _head_is_woman_who_is("single", "divorced", "widowed")
-    benefit = (
-        pl.when(lone_woman)
-        .then(pl.min_horizontal(benefit, pl.lit(p.fis.single_woman_cap, pl.Int64)))
-        .otherwise(benefit)
+    head_is_lone_woman_status = woman & status.is_in(["single", "divorced", "widowed"])
+    stages = (
+        (counted_member(p, period).alias("fis.counted"),),
+        (
+            family_total(COUNTED.cast(pl.Int64)).alias("fis.members"),
+            family_total((COUNTED & is_child).cast(pl.Int32)).alias("fis.counted_children"),
+            (family_total((COUNTED & (pl.col("nationality") == OMANI)).cast(pl.Int32)) > 0).alias("fis.omani_member"),
+            of_head(woman & status.is_in(["widowed", "divorced"])).alias("fis.head_widowed_or_divorced_woman"),
+            of_head(head_is_lone_woman_status).alias("fis.head_single_divorced_or_widowed_woman"),
+            of_head(pl.col("resident")).alias("fis.head_resident"),
+            of_head(alive(period)).alias("fis.head_alive"),
+        ),
+        (member_income(p, period).alias("fis.member_income"), target(p.fis.base, MEMBERS).alias("fis.target")),
+        (family_total(MEMBER_INCOME).alias("fis.income"),),
     )
-    any_omani = family_total((counted & (pl.col("nationality") == OMANI)).cast(pl.Int32)) > 0
+    benefit = (TARGET - INCOME).clip(lower_bound=0)
+    lone_woman = (MEMBERS == 1) & pl.col("fis.head_single_divorced_or_widowed_woman")
+    cap = pl.lit(p.fis.single_woman_cap, pl.Int64)
     return Rule(
+        stages=stages,
         checks=(
             Check(
                 "head_resident",
                 Text("the head lives in Oman", "رب الأسرة مقيم في سلطنة عُمان"),
-                of_head(pl.col("resident")),
+                pl.col("fis.head_resident"),
             ),
             Check(
                 "head_alive",
                 Text("the head is alive in the month", "رب الأسرة على قيد الحياة في الشهر"),
-                of_head(alive(period)),
+                pl.col("fis.head_alive"),
             ),
             Check(
                 "omani_member",
                 Text("at least one counted member is Omani", "فرد واحد على الأقل من المحتسبين عُماني"),
-                any_omani,
+                pl.col("fis.omani_member"),
             ),
         ),
-        amount=benefit,
+        amount=pl.when(lone_woman).then(pl.min_horizontal(benefit, cap)).otherwise(benefit),
         figures=(
-            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (n)"), members, Shown.NUMBER),
+            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (n)"), MEMBERS, Shown.NUMBER),
             Figure(
                 "target",
                 Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ n"),
-                goal,
+                TARGET,
                 Shown.MONEY,
             ),
-            Figure("income", Text("family income counted", "دخل الأسرة المحتسب"), income, Shown.MONEY),
+            Figure("income", Text("family income counted", "دخل الأسرة المحتسب"), INCOME, Shown.MONEY),
         ),
         member_figures=(
-            Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), counted, Shown.YES_NO),
-            Figure(
-                "income",
-                Text("income counted", "الدخل المحتسب"),
-                pl.when(counted).then(member_income(p, period, counted)).otherwise(0),
-                Shown.MONEY,
-            ),
+            Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), COUNTED, Shown.YES_NO),
+            Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
         ),
     )
