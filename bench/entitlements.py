@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).parent))
+from measure import run_measured
 from people import people_file
 
 OUT = Path(__file__).parent / "out"
@@ -36,15 +37,7 @@ def run_once(people: Path, output: Path) -> tuple[float, float]:
         "--output",
         str(output),
     ]
-    started = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:  # the child runs the command alone, so its own peak RSS is what we read
-        os.execv(command[0], command)
-    _, status, usage = os.wait4(pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"himaya entitlements failed with status {os.waitstatus_to_exitcode(status)}")
-    return elapsed, usage.ru_maxrss / 1024 / 1024
+    return run_measured(command)
 
 
 def main() -> None:

@@ -48,14 +48,18 @@ def reported(max_errors: int = 1000) -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def period_option(text: str) -> Period:
+def period_option(text: str | Period) -> Period:
+    if isinstance(text, Period):  # a default given already parsed
+        return text
     try:
         return Period.parse(text)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
 
 
-def date_option(text: str) -> date:
+def date_option(text: str | date) -> date:
+    if isinstance(text, date):  # a default given already parsed
+        return text
     try:
         return date.fromisoformat(text)
     except ValueError:

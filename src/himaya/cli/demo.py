@@ -12,6 +12,7 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.cli.app import PeriodArg, app, out, reported
 from himaya.core.money import format_omr
+from himaya.core.periods import Period
 from himaya.policy.engine import entitlements
 from himaya.policy.explain import explain, render
 from himaya.policy.packs import load_pack
@@ -21,7 +22,7 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "policy" / "packs" / "oman" / "e
 
 @app.command()
 def demo(
-    period: PeriodArg = "2026-01",  # type: ignore[assignment]  # parsed by the option
+    period: PeriodArg = Period(2026, 1),
     people: Annotated[
         Path, typer.Option("--people", help="People table to use instead of the bundled example.")
     ] = EXAMPLE,
