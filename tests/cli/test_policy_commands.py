@@ -173,6 +173,8 @@ def test_demo_runs() -> None:
     result = himaya("demo")
     assert result.exit_code == 0, result.stderr
     assert "Entitlements for 2026-01" in result.stdout
+    assert "A synthetic Oman of 20,000 persons" in result.stdout
+    assert "Family Income Support:" in result.stdout  # the family explained receives it
 
 
 def test_installed_command_exit_status() -> None:
@@ -185,3 +187,9 @@ def test_installed_command_exit_status() -> None:
     )
     assert done.returncode == 2
     assert "nope.csv: no such file" in done.stderr
+
+
+def test_demo_on_a_given_table() -> None:
+    result = himaya("demo", "--people", EXAMPLE, "--period", "2026-01")
+    assert result.exit_code == 0, result.stderr
+    assert "The people table" in result.stdout and "Family Income Support: 82.635 OMR" in result.stdout

@@ -37,17 +37,19 @@ def parse_omr(text: str) -> int:
     return int(match.group("units")) * BAISA_PER_OMR + int(baisa)
 
 
-def format_omr(baisa: int) -> str:
-    """Format baisa as OMR with exactly 3 decimals.
+def format_omr(baisa: int, *, grouped: bool = False) -> str:
+    """Format baisa as OMR with exactly 3 decimals; `grouped` separates thousands for reading.
 
     >>> format_omr(257148)
     '257.148'
     >>> format_omr(-5)
     '-0.005'
+    >>> format_omr(46050000, grouped=True)
+    '46,050.000'
     """
     sign = "-" if baisa < 0 else ""
     units, rest = divmod(abs(baisa), BAISA_PER_OMR)
-    return f"{sign}{units}.{rest:03d}"
+    return f"{sign}{units:,}.{rest:03d}" if grouped else f"{sign}{units}.{rest:03d}"
 
 
 def round_half_up(value: Fraction) -> int:
