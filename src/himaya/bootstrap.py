@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from himaya.adapters.tables import read_table
+from himaya.core.errors import UsageError
+from himaya.core.periods import Period
+from himaya.db.engine import connect
+from himaya.db.migrate import current_revision, head_revision
+from himaya.db.snapshot import people_query, read_people
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
 from himaya.policy.table import validate_table
 
 
-def load_people(path: Path, pack: PolicyPack) -> pl.DataFrame:
-    """Read a people table (CSV or Parquet) and validate it against the pack's contract."""
-    return validate_table(read_table(path), pack.schema, source=str(path))
+def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
+    """Read a people table (CSV or Parquet) and validate it against the pack's contract (with
+    `registry`, the contract of a registry import: the people table and the registry columns)."""
+    return validate_table(read_table(path), pack.registry if registry else pack.schema, source=str(path))
 
 
 def load_tree(pack: PolicyPack, reform: Path | None = None) -> ParameterTree:
     """The pack's parameters, with a reform laid over them when one is given."""
     tree = pack.parameters
     return load_reform(reform, tree).apply(tree) if reform is not None else tree
+
+
+def actor() -> str:
+    """Who is acting at the command line: `HIMAYA_ACTOR`, or the operating-system user."""
+    return os.environ.get("HIMAYA_ACTOR") or f"cli:{getpass.getuser()}"
+
+
+def registry_engine(url: str | None = None, *, migrated: bool = True) -> Engine:
+    """The store's engine; with `migrated`, refuse a store that `himaya db upgrade` has not brought up to date."""
+    engine = connect(url)
+    if migrated:
+        try:
+            current = current_revision(engine)
+        except OperationalError as error:
+            raise UsageError(
+                f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {error.orig}"
+            ) from None
+        if current != head_revision(engine):
+            raise UsageError(
+                f"the database {engine.url.render_as_string(hide_password=True)} is at revision {current or 'none'}, "
+                f"not {head_revision(engine)}: run `himaya db upgrade` first"
+            )
+    return engine
+
+
+def people_for(pack: PolicyPack, path: Path | None, *, registry: bool, period: Period) -> pl.DataFrame:
+    """The people table a command works on: a file, or the registry as it stood at the period's end."""
+    if (path is None) == (not registry):
+        raise UsageError("give a people table (PEOPLE) or --registry, not both and not neither")
+    if path is not None:
+        return load_people(path, pack)
+    engine = registry_engine()
+    with engine.connect() as connection:
+        return read_people(connection, people_query(period.end))

@@ -48,6 +48,12 @@ def test_the_table_meets_the_people_contract(table: pl.DataFrame) -> None:
     assert table.height == PERSONS
 
 
+def test_the_table_meets_the_registry_contract(population: pl.DataFrame, oman: PolicyPack) -> None:
+    """Civil numbers, IBAN check digits, phones, wilayats: what `himaya registry import` checks."""
+    registry = validate_table(for_file(population, "csv"), oman.registry, source="synthetic")
+    assert registry.height == PERSONS and "iban" in registry.columns
+
+
 def test_civil_numbers_are_unique_and_well_formed(population: pl.DataFrame) -> None:
     ids = population["person_id"]
     assert ids.n_unique() == ids.len()

@@ -21,7 +21,13 @@ from himaya.policy.packs import load_pack
 from himaya.policy.parameters import Status, format_value
 
 People = Annotated[
-    Path, typer.Argument(help="People table: CSV or Parquet (see docs/people-table.md).", show_default=False)
+    Path | None,
+    typer.Argument(
+        help="People table: CSV or Parquet (see docs/people-table.md); or use --registry.", show_default=False
+    ),
+]
+FromRegistry = Annotated[
+    bool, typer.Option("--registry", help="Use the registry as it stood at the end of the period.")
 ]
 ReformArg = Annotated[Path | None, typer.Option("--reform", help="Reform YAML laid over the parameters.")]
 LanguageArg = Annotated[str, typer.Option("--lang", help="Language: en or ar.")]
@@ -35,8 +41,9 @@ def _language(text: str) -> Language:
 
 @app.command()
 def entitlements(
-    people: People,
     period: PeriodArg,
+    people: People = None,
+    registry: FromRegistry = False,
     reform: ReformArg = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write; CSV to standard output without it.")
@@ -54,14 +61,15 @@ def entitlements(
         kind: TableFormat | None = format
         policy_pack = load_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
-        table = bootstrap.load_people(people, policy_pack)
+        table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         write_table(compute_entitlements(table, policy_pack, tree, period), output, kind=kind)
 
 
 @app.command()
 def explain(
-    people: People,
     period: PeriodArg,
+    people: People = None,
+    registry: FromRegistry = False,
     person: Annotated[str | None, typer.Option("--person", help="Explain this person (person_id).")] = None,
     family: Annotated[
         str | None, typer.Option("--family", help="Explain every member of this family (family_id).")
@@ -78,7 +86,7 @@ def explain(
             raise UsageError("give exactly one of --person ID and --family ID")
         policy_pack = load_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
-        table = bootstrap.load_people(people, policy_pack)
+        table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         result = explain_family(table, policy_pack, tree, period, person_id=person, family_id=family)
         out.print(render(result, language), markup=False)
 

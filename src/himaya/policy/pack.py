@@ -114,6 +114,7 @@ class PolicyPack:
     steps: tuple[Step, ...]
     recipient: pl.Expr  # the member who receives a family programme (e.g. the head)
     derived: tuple[pl.Expr, ...]  # columns every rule may read, computed once before the steps
+    registry: TableSchema  # the people table with what a registry records beside it (names, place, contact)
     timezone: str  # where "today" is decided
     person_column: str = "person_id"
     family_column: str = "family_id"

@@ -13,6 +13,9 @@ class Kind(StrEnum):
     DATE = "date"  # YYYY-MM-DD
     BOOL = "bool"  # true/false (CSV also 1/0)
     MONEY = "money"  # OMR, at most 3 decimals, not negative; read into integer baisa
+    TEXT = "text"  # free text, kept as written
+    PATTERN = "pattern"  # text that must match a regular expression (`pattern`, explained by `rule`)
+    IBAN = "iban"  # an IBAN with a numeric BBAN, whose ISO 13616 check digits must hold
 
 
 @dataclass(frozen=True)
@@ -21,10 +24,14 @@ class Column:
     kind: Kind
     required: bool
     codes: tuple[str, ...] = ()  # for Kind.CODE
+    pattern: str = ""  # for Kind.PATTERN and Kind.IBAN: the shape a value must have
+    rule: str = ""  # the shape in words, for the error message
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.CODE) != bool(self.codes):
             raise ValueError(f"column {self.name}: codes go with kind 'code' and only with it")
+        if (self.kind in (Kind.PATTERN, Kind.IBAN)) != bool(self.pattern and self.rule):
+            raise ValueError(f"column {self.name}: a pattern and its rule go with kinds 'pattern' and 'iban' only")
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,16 @@ class TableSchema:
     unique: tuple[str, ...] = ()
     one_per_group: tuple[OnePerGroup, ...] = ()
     not_before: tuple[NotBefore, ...] = ()
+
+    def extended(self, *columns: Column) -> TableSchema:
+        """The same contract with columns added, or replaced where a name is already there."""
+        replaced = {c.name: c for c in columns}
+        kept = tuple(replaced.pop(c.name, c) for c in self.columns)
+        return TableSchema(kept + tuple(replaced.values()), self.unique, self.one_per_group, self.not_before)
+
+    @property
+    def money(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.kind is Kind.MONEY)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -62,6 +62,16 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
 
     if column.kind is Kind.ID:
         return text, errors()
+    if column.kind is Kind.TEXT:
+        return pl.when(~empty).then(text), errors()
+    if column.kind is Kind.PATTERN:
+        return pl.when(~empty).then(text), errors((~empty & ~text.str.contains(column.pattern), column.rule))
+    if column.kind is Kind.IBAN:
+        shaped = text.str.contains(column.pattern)
+        return pl.when(~empty).then(text), errors(
+            (~empty & ~shaped, column.rule),
+            (~empty & (iban_remainder(text) != 1), "has wrong IBAN check digits (ISO 13616, mod 97)"),
+        )
     if column.kind in (Kind.CODE, Kind.COUNTRY):
         allowed = list(column.codes) if column.kind is Kind.CODE else _countries()
         rule = (
@@ -97,6 +107,43 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
         (text.str.starts_with("-"), "must not be negative"),
         (text.str.contains(r"^[0-9]+\.[0-9]{4,}$"), "has more than 3 decimals: OMR amounts are exact to the baisa"),
         (pl.lit(True), "must be an amount in OMR such as 115.000"),
+    )
+
+
+_LETTER_VALUES = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}
+
+
+def iban_remainder(iban: pl.Expr) -> pl.Expr:
+    """ISO 13616 remainder (1 for a valid IBAN) of IBANs with a numeric BBAN, vectorised.
+
+    The rearranged number (BBAN, country letters as two-digit numbers, check digits) is reduced
+    mod 97 nine digits at a time, which stays within Int64.
+    """
+    country = pl.concat_str(
+        iban.str.slice(0, 1).replace_strict(_LETTER_VALUES, default="99"),
+        iban.str.slice(1, 1).replace_strict(_LETTER_VALUES, default="99"),
+    )
+    digits = pl.concat_str(iban.str.slice(4), country, iban.str.slice(2, 2))
+    remainder = pl.lit(0, pl.Int64)
+    for start in range(0, 45, 9):
+        chunk = digits.str.slice(start, 9)
+        size = chunk.str.len_chars()
+        value = pl.when(size > 0).then(chunk.cast(pl.Int64, strict=False)).otherwise(0)
+        remainder = (remainder * pl.lit(10, pl.Int64).pow(size).cast(pl.Int64) + value) % 97
+    return remainder.fill_null(-1)
+
+
+def to_file_form(frame: pl.DataFrame, schema: TableSchema, kind: str) -> pl.DataFrame:
+    """A typed table as the contract writes it: money as OMR text in CSV (empty for zero) and as
+    Decimal(12,3) in Parquet; everything else as it is."""
+    money = [c for c in schema.money if c in frame.columns]
+    if kind == "parquet":
+        return frame.with_columns((pl.col(c).cast(pl.Decimal(18, 0)) / 1000).cast(pl.Decimal(12, 3)) for c in money)
+    return frame.with_columns(
+        pl.when(pl.col(c) > 0)
+        .then((pl.col(c) // 1000).cast(pl.String) + "." + (pl.col(c) % 1000).cast(pl.String).str.zfill(3))
+        .alias(c)
+        for c in money
     )
 
 

@@ -9,6 +9,8 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from himaya.policy.packs.oman.registry import REGISTRY
+from himaya.policy.table import to_file_form
 from himaya.synth.assumptions import Assumptions
 from himaya.synth.duplicates import add_duplicates
 from himaya.synth.economy import CATEGORIES, economy
@@ -170,17 +172,6 @@ def generate(request: SynthRequest, progress: Progress | None = None) -> Synthet
     return Synthetic(frame, pairs)
 
 
-MONEY = ("wage", "pension", "survivor_pension", "alimony", "other_income", "earning_capacity")
-
-
 def for_file(frame: pl.DataFrame, kind: str) -> pl.DataFrame:
-    """Money as the contract writes it: OMR text in CSV (empty for zero), Decimal(12,3) in Parquet."""
-    if kind == "parquet":
-        return frame.with_columns((pl.col(c).cast(pl.Decimal(18, 0)) / 1000).cast(pl.Decimal(12, 3)) for c in MONEY)
-    text = [
-        pl.when(pl.col(c) > 0)
-        .then((pl.col(c) // 1000).cast(pl.String) + "." + (pl.col(c) % 1000).cast(pl.String).str.zfill(3))
-        .alias(c)
-        for c in MONEY
-    ]
-    return frame.with_columns(text)
+    """The table as the people contract writes it (money as OMR text in CSV, Decimal in Parquet)."""
+    return to_file_form(frame, REGISTRY, kind)

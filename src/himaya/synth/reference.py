@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from himaya.policy.packs.oman.registry import wilayats
+
 DATA = files("himaya.synth") / "data"
 MAX_AGE = 104  # the open group 100+ is spread over 100-104
 
@@ -68,7 +70,7 @@ _AL_WUSTA_2016 = 45_574
 @cache
 def places() -> Places:
     """Wilayats with the share of Omanis and of expatriates living in each (assumptions in docs/synth.md)."""
-    rows = _rows("oman_wilayats.csv")
+    rows = wilayats()
     omanis = {r["governorate_en"]: float(r["governorate_omanis_2016"] or 0) for r in rows}
     expats = {r["governorate_en"]: float(r["governorate_expatriates_2016"] or 0) for r in rows}
     national_omani_share = sum(omanis.values()) / (sum(omanis.values()) + sum(expats.values()))

@@ -15,6 +15,7 @@ from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, 
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import PROGRAMME_NAMES
+from himaya.policy.packs.oman.registry import REGISTRY
 from himaya.policy.packs.oman.schema import PEOPLE
 
 
@@ -44,5 +45,6 @@ PACK = PolicyPack(
     ),
     recipient=pl.col("relationship") == "head",
     derived=birth_parts(),
+    registry=REGISTRY,
     timezone="Asia/Muscat",
 )

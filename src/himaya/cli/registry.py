@@ -1,0 +1,306 @@
+"""`himaya db`, `himaya registry` and `himaya audit`: the operational store at the terminal."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from himaya import bootstrap
+from himaya.adapters.tables import format_of, read_table, write_table
+from himaya.cli.app import MaxErrors, app, date_option, err, out, reported
+from himaya.core.clock import today
+from himaya.core.errors import UsageError
+from himaya.core.money import format_omr
+from himaya.db import audit
+from himaya.db.migrate import current_revision, head_revision, upgrade
+from himaya.db.people import merge_people, read_person
+from himaya.db.registry_import import import_people
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import bank_account, person
+from himaya.policy.packs import load_pack
+from himaya.policy.table import to_file_form
+from himaya.registry.dedup import DedupSettings, find_duplicates, measure
+
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+registry_app = typer.Typer(help="The registry of people and families.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(registry_app, name="registry")
+app.add_typer(audit_app, name="audit")
+
+Day = Annotated[
+    date | None,
+    typer.Option(
+        "--as-of", parser=date_option, help="Effective date (default: today in Muscat).", metavar="YYYY-MM-DD"
+    ),
+]
+Actor = Annotated[
+    str | None, typer.Option("--actor", help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).")
+]
+
+
+def _today() -> date:
+    return today(load_pack().timezone)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database, or migrate it to the latest revision (SQLite file or HIMAYA_DATABASE_URL)."""
+    with reported():
+        engine = bootstrap.registry_engine(migrated=False)
+        before = current_revision(engine)
+        upgrade(engine)
+        after = current_revision(engine)
+        where = engine.url.render_as_string(hide_password=True)
+        change = "already at" if before == after else f"migrated from {before or 'empty'} to"
+        out.print(f"{where}: {change} revision {after}")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Which database is used and whether it is up to date."""
+    with reported():
+        engine = bootstrap.registry_engine(migrated=False)
+        current, head = current_revision(engine), head_revision(engine)
+        state = "up to date" if current == head else "needs `himaya db upgrade`"
+        out.print(
+            f"{engine.url.render_as_string(hide_password=True)}: revision {current or 'none'} (latest {head}): {state}"
+        )
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[
+        Path, typer.Argument(help="People table with registry columns, CSV or Parquet (as `himaya synth` writes).")
+    ],
+    as_of: Day = None,
+    actor: Actor = None,
+    max_errors: MaxErrors = 1000,
+) -> None:
+    """Import or update people by civil number; a file with any bad row is refused whole."""
+    with reported(max_errors):
+        engine = bootstrap.registry_engine()
+        pack = load_pack()
+        table = bootstrap.load_people(file, pack, registry=True)
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        effective = as_of or _today()
+        columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=err, transient=True) as bar:
+            task = bar.add_task("staging", total=table.height)
+
+            def advance(step: str, rows: int) -> None:
+                bar.update(task, description=step, advance=rows)
+
+            summary = import_people(
+                engine,
+                table,
+                as_of=effective,
+                actor=actor or bootstrap.actor(),
+                source={"file": file.name, "sha256": digest},
+                progress=advance,
+            )
+        out.print(
+            f"imported {file}: {summary.rows:,} rows; {summary.created:,} new people, {summary.updated:,} changed, "
+            f"{summary.unchanged:,} unchanged; {summary.families_created:,} new families (effective {effective})"
+        )
+
+
+@registry_app.command("export")
+def registry_export(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (.csv or .parquet); CSV to standard output without it."),
+    ] = None,
+    at: Annotated[
+        date | None,
+        typer.Option(
+            "--at", parser=date_option, help="As the registry stood on this day (default: today).", metavar="YYYY-MM-DD"
+        ),
+    ] = None,
+) -> None:
+    """The people table with the registry columns, as of today (or `--at`)."""
+    with reported():
+        engine = bootstrap.registry_engine()
+        pack = load_pack()
+        with engine.connect() as connection:
+            frame = read_people(connection, people_query(at or _today(), registry=True))
+        kind = format_of(output) if output is not None else "csv"
+        if kind == "json":
+            raise UsageError("export the people table as .csv or .parquet")
+        write_table(to_file_form(frame, pack.registry, kind), output)
+        if output is not None:
+            out.print(f"wrote {output}: {frame.height:,} people")
+
+
+@registry_app.command("show")
+def registry_show(civil_number: Annotated[str, typer.Argument(help="Civil number.")]) -> None:
+    """A person with family, situation, assessments, incomes, bank accounts and enrollments, with history."""
+    with reported():
+        record = read_person(bootstrap.registry_engine(), civil_number)
+        p = record.person
+        names_ar = " ".join(
+            p[f"{x}_ar"] or "" for x in ("given_name", "father_name", "grandfather_name", "family_name")
+        ).strip()
+        names_en = " ".join(
+            p[f"{x}_en"] or "" for x in ("given_name", "father_name", "grandfather_name", "family_name")
+        ).strip()
+        out.print(f"[bold]{p['civil_number']}[/bold]  {names_en}  /  {names_ar}", soft_wrap=True)
+        merged = f"; merged into record {p['merged_into']}" if p["merged_into"] else ""
+        out.print(
+            f"sex {p['sex']}, born {p['birth_date']}{', died ' + str(p['death_date']) if p['death_date'] else ''}, "
+            f"nationality {p['nationality']}, {p['wilayat'] or '?'} ({p['governorate'] or '?'}), "
+            f"mobile {p['mobile'] or '-'}; "
+            f"record version {p['version']}{merged}",
+            soft_wrap=True,
+        )
+        for name, rows in record.history.items():
+            if rows:
+                out.print(_history_table(name, rows))
+        if record.enrollments:
+            out.print(_history_table("enrollments", record.enrollments))
+
+
+def _history_table(name: str, rows: list[dict[str, Any]]) -> Table:
+    hidden = {"id", "person_id", "family_id", "version"}
+    columns = [c for c in rows[0] if c not in hidden]
+    table = Table(title=name.replace("_", " "), title_justify="left")
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(column, row[column]) for column in columns))
+    return table
+
+
+def _cell(column: str, value: Any) -> str:
+    if value is None:
+        return "-" if column != "valid_to" else "(current)"
+    if column == "monthly_amount":
+        return format_omr(int(value))
+    return str(value)
+
+
+@registry_app.command("dedup")
+def registry_dedup(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the scored pairs here (.csv or .parquet).")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Report pairs scoring at least this (0 to 1).")
+    ] = DedupSettings().threshold,
+    truth: Annotated[
+        Path | None,
+        typer.Option("--truth", help="Ground truth (`himaya synth --duplicates`) to measure precision and recall."),
+    ] = None,
+) -> None:
+    """Find people registered twice: scored pairs for a person to review (merge with `himaya registry merge`)."""
+    with reported():
+        if not 0 < threshold <= 1:
+            raise UsageError(f"--threshold must be above 0 and at most 1, not {threshold}")
+        engine = bootstrap.registry_engine()
+        names = [
+            person.c[f"{part}_{script}"]
+            for script in ("ar", "en")
+            for part in ("given_name", "father_name", "grandfather_name", "family_name")
+        ]
+        query = (
+            person.select()
+            .with_only_columns(
+                person.c.id.label("key"),
+                person.c.civil_number,
+                person.c.sex,
+                person.c.birth_date,
+                *names,
+                person.c.mobile,
+                bank_account.c.iban,
+            )
+            .select_from(
+                person.outerjoin(
+                    bank_account, (bank_account.c.person_id == person.c.id) & bank_account.c.valid_to.is_(None)
+                )
+            )
+            .where(person.c.merged_into.is_(None))
+        )
+        with engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        people = pl.DataFrame([dict(r) for r in rows], infer_schema_length=None) if rows else pl.DataFrame()
+        if people.is_empty():
+            out.print("the registry is empty")
+            return
+        pairs = find_duplicates(
+            people.with_columns(pl.col("birth_date").cast(pl.Date)), DedupSettings(threshold=threshold)
+        )
+        report = pairs.select(
+            pl.col("civil_number_a").alias("person_a"), pl.col("civil_number_b").alias("person_b"), "score", "reasons"
+        )
+        if output is not None:
+            write_table(report, output)
+        out.print(f"{pairs.height:,} likely duplicate pairs among {people.height:,} people (score >= {threshold})")
+        shown = Table()
+        for column in report.columns:
+            shown.add_column(column)
+        for row in report.head(20).iter_rows():
+            shown.add_row(*(str(v) for v in row))
+        if pairs.height:
+            out.print(shown)
+        if truth is not None:
+            quality = measure(pairs, read_table(truth))
+            out.print(
+                f"against {truth}: precision {quality.precision:.4f}, recall {quality.recall:.4f} "
+                f"({quality.correct:,} of {quality.true_pairs:,} true pairs found; {quality.found:,} reported)"
+            )
+
+
+@registry_app.command("merge")
+def registry_merge(
+    keep: Annotated[str, typer.Argument(help="Civil number of the record to keep.")],
+    drop: Annotated[str, typer.Argument(help="Civil number of the duplicate record, merged into KEEP.")],
+    as_of: Day = None,
+    actor: Actor = None,
+) -> None:
+    """Merge a duplicate record into the one kept; audited; the merged record is kept, marked."""
+    with reported():
+        moved = merge_people(
+            bootstrap.registry_engine(), keep, drop, actor=actor or bootstrap.actor(), as_of=as_of or _today()
+        )
+        detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n) or "nothing to move"
+        out.print(f"merged {drop} into {keep}: {detail}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    expect_head: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-head",
+            help="The head hash printed by an earlier verify: also catches removal of the newest entries.",
+        ),
+    ] = None,
+) -> None:
+    """Recompute the hash chain: any entry edited or deleted afterwards is reported (exit status 1)."""
+    with reported():
+        engine = bootstrap.registry_engine()
+        with engine.connect() as connection:
+            result = audit.verify(connection)
+        for problem in result.problems:
+            err.print(f"tampered: {problem}", markup=False)
+        if expect_head and expect_head not in _chain_hashes(engine):
+            err.print(
+                f"tampered: the chain no longer contains the expected head {expect_head}: entries were removed",
+                markup=False,
+            )
+            raise typer.Exit(1)
+        if not result.intact:
+            raise typer.Exit(1)
+        out.print(f"audit trail intact: {result.entries:,} entries; head {result.head}")
+
+
+def _chain_hashes(engine: Any) -> set[str]:
+    with engine.connect() as connection:
+        return set(connection.execute(audit.select_hashes()).scalars())

@@ -1,0 +1,67 @@
+"""Connecting to the store: an SQLite file by default, PostgreSQL when HIMAYA_DATABASE_URL says so."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from himaya.core.errors import UsageError
+
+URL_VARIABLE = "HIMAYA_DATABASE_URL"
+
+
+def default_url() -> str:
+    """`HIMAYA_DATABASE_URL`, or an SQLite file in the user's data folder."""
+    configured = os.environ.get(URL_VARIABLE)
+    if configured:
+        return configured
+    folder = Path(platformdirs.user_data_dir("himaya"))
+    return f"sqlite:///{folder / 'himaya.db'}"
+
+
+def connect(url: str | None = None) -> Engine:
+    """An engine for `url` (default: `default_url()`); PostgreSQL URLs use psycopg 3."""
+    text = url or default_url()
+    try:
+        parsed = make_url(text)
+    except Exception:
+        raise UsageError(f"{URL_VARIABLE}: {text!r} is not a database URL") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+        _sqlite_pragmas(engine)
+        return engine
+    if parsed.get_backend_name() != "postgresql":
+        raise UsageError(f"{URL_VARIABLE}: only SQLite and PostgreSQL are supported, not {parsed.get_backend_name()}")
+    return create_engine(parsed, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    """Foreign keys on; WAL so readers do not block the writer; and transactions that take the
+    write lock when they begin, so that two writers queue instead of failing half-way (the audit
+    chain reads its last hash and appends in one transaction)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

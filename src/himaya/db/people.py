@@ -1,0 +1,188 @@
+"""One person at a time: read a record with its history, change it (optimistically locked), merge two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, and_, select, update
+
+from himaya.core.clock import now
+from himaya.core.errors import HimayaError
+from himaya.db import audit
+from himaya.db.tables import (
+    bank_account,
+    disability,
+    earning_capacity,
+    enrollment,
+    family,
+    income,
+    membership,
+    person,
+    situation,
+)
+
+EDITABLE = (
+    "given_name_ar",
+    "father_name_ar",
+    "grandfather_name_ar",
+    "family_name_ar",
+    "given_name_en",
+    "father_name_en",
+    "grandfather_name_en",
+    "family_name_en",
+    "death_date",
+    "governorate",
+    "wilayat",
+    "mobile",
+)
+TIME_BOUND: dict[str, Table] = {
+    "families": membership,
+    "situation": situation,
+    "disability": disability,
+    "incomes": income,
+    "earning_capacity": earning_capacity,
+    "bank_accounts": bank_account,
+}
+
+
+class NotFoundError(HimayaError):
+    """No such person in the registry."""
+
+
+class StaleRecordError(HimayaError):
+    """The record changed since it was read: the update was refused, nothing was written."""
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    person: dict[str, Any]
+    history: dict[str, list[dict[str, Any]]]  # time-bound rows, newest first
+    enrollments: list[dict[str, Any]]
+
+
+def _person_row(connection: Connection, civil_number: str) -> dict[str, Any]:
+    row = connection.execute(select(person).where(person.c.civil_number == civil_number)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"no person with civil number {civil_number!r} in the registry")
+    return dict(row)
+
+
+def read_person(engine: Engine, civil_number: str) -> PersonRecord:
+    with engine.connect() as connection:
+        found = _person_row(connection, civil_number)
+        history: dict[str, list[dict[str, Any]]] = {}
+        for name, table in TIME_BOUND.items():
+            query = select(table).where(table.c.person_id == found["id"])
+            if table is membership:
+                query = (
+                    select(membership, family.c.family_number)
+                    .join(family, family.c.id == membership.c.family_id)
+                    .where(membership.c.person_id == found["id"])
+                )
+            rows = [dict(r) for r in connection.execute(query.order_by(table.c.id.desc())).mappings()]
+            history[name] = rows
+        enrolled = [
+            dict(r)
+            for r in connection.execute(
+                select(enrollment).where(enrollment.c.person_id == found["id"]).order_by(enrollment.c.id)
+            ).mappings()
+        ]
+    return PersonRecord(found, history, enrolled)
+
+
+def update_person(
+    engine: Engine, civil_number: str, changes: dict[str, Any], *, expected_version: int, actor: str
+) -> int:
+    """Apply `changes` if the record is still at `expected_version`; returns the new version.
+
+    The version check and the write are one statement, so two writers that read the same version
+    cannot both succeed: the second is refused and must read again.
+    """
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise HimayaError(f"cannot change {', '.join(unknown)} here; editable: {', '.join(EDITABLE)}")
+    with engine.begin() as connection:
+        current = _person_row(connection, civil_number)
+        result = connection.execute(
+            update(person)
+            .where(person.c.id == current["id"], person.c.version == expected_version)
+            .values(**changes, version=person.c.version + 1, updated_at=now()),
+            execution_options={"preserve_rowcount": True},
+        )
+        if result.rowcount != 1:
+            raise StaleRecordError(
+                f"person {civil_number} is at version {current['version']}, not {expected_version}: "
+                "someone changed it since you read it; read it again and reapply your change"
+            )
+        before = {k: current[k] for k in changes}
+        audit.record(
+            connection, [audit.Change("person.update", f"person:{civil_number}", before, dict(changes))], actor=actor
+        )
+        return expected_version + 1
+
+
+def merge_people(engine: Engine, keep: str, drop: str, *, actor: str, as_of: date) -> dict[str, int]:
+    """Merge the record `drop` into `keep`: what `drop` alone has moves over, the rest of `drop`
+    is closed, and `drop` points at `keep` from now on. Returns the rows moved per kind."""
+    if keep == drop:
+        raise HimayaError("a person cannot be merged with themself")
+    moved: dict[str, int] = {}
+    with engine.begin() as connection:
+        kept, dropped = _person_row(connection, keep), _person_row(connection, drop)
+        for record, name in ((kept, keep), (dropped, drop)):
+            if record["merged_into"] is not None:
+                raise HimayaError(f"person {name} was already merged into another record")
+        for name, table in TIME_BOUND.items():
+            if table is membership:  # the kept record keeps its own family
+                continue
+            moved[name] = _move_missing(connection, table, dropped["id"], kept["id"], by_kind=table is income)
+        closed = connection.execute(
+            update(membership)
+            .where(membership.c.person_id == dropped["id"], membership.c.valid_to.is_(None))
+            .values(valid_to=as_of),
+            execution_options={"preserve_rowcount": True},
+        ).rowcount
+        moved["enrollments"] = connection.execute(
+            update(enrollment).where(enrollment.c.person_id == dropped["id"]).values(person_id=kept["id"]),
+            execution_options={"preserve_rowcount": True},
+        ).rowcount
+        connection.execute(
+            update(person)
+            .where(person.c.id == dropped["id"])
+            .values(merged_into=kept["id"], version=person.c.version + 1, updated_at=now())
+        )
+        connection.execute(
+            update(person).where(person.c.id == kept["id"]).values(version=person.c.version + 1, updated_at=now())
+        )
+        audit.record(
+            connection,
+            [
+                audit.Change(
+                    "person.merge",
+                    f"person:{keep}",
+                    {"merged": drop},
+                    {"moved": moved, "memberships_closed": closed, "as_of": as_of},
+                )
+            ],
+            actor=actor,
+        )
+    return moved
+
+
+def _move_missing(connection: Connection, table: Table, source: int, target: int, *, by_kind: bool) -> int:
+    """Current rows of `source` for which `target` has no current row (of the same kind, for
+    incomes) move to `target`; the others stay with the merged record."""
+    mine = table.alias("mine")
+    conditions = [mine.c.person_id == target, mine.c.valid_to.is_(None)]
+    if by_kind:
+        conditions.append(mine.c.kind == table.c.kind)
+    target_has = select(mine.c.id).where(and_(*conditions)).exists()
+    result = connection.execute(
+        update(table)
+        .where(table.c.person_id == source, table.c.valid_to.is_(None), ~target_has)
+        .values(person_id=target),
+        execution_options={"preserve_rowcount": True},
+    )
+    return int(result.rowcount or 0)

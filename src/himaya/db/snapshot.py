@@ -1,0 +1,130 @@
+"""Reading the registry back as a people table, as it stood on a day (or as it stands now).
+
+One statement joins the person to the rows valid that day (membership, situation, disability,
+incomes summed by kind, earning capacity, bank account); PostgreSQL streams the result out with
+COPY, SQLite through its cursor; Polars types it. The result has the columns (and types) of a
+validated people table, so the engine runs on it as on an imported file.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
+
+INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
+NAME_COLUMNS = tuple(
+    f"{p}_{s}" for s in ("ar", "en") for p in ("given_name", "father_name", "grandfather_name", "family_name")
+)
+BOOLEANS = ("resident", "has_children", "employed", "disability_card", "father_deceased", "mother_deceased")
+DATES = ("birth_date", "death_date")
+MONEY = (*INCOME_KINDS, "earning_capacity")
+
+
+def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
+    """Rows in force on `day`; with no day, the rows in force now (not closed)."""
+    if day is None:
+        return table.c.valid_to.is_(None)
+    return and_(
+        or_(table.c.valid_from.is_(None), table.c.valid_from <= day),
+        or_(table.c.valid_to.is_(None), table.c.valid_to > day),
+    )
+
+
+def people_query(day: date | None, *, registry: bool = False, only: FromClause | None = None) -> Select[Any]:
+    """The people table as of `day`; `registry` adds names, place, contact and bank; `only` keeps
+    the civil numbers listed in that (staging) table."""
+    incomes = (
+        select(
+            income.c.person_id,
+            *(func.sum(case((income.c.kind == k, income.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
+        )
+        .where(valid_on(income, day))
+        .group_by(income.c.person_id)
+        .subquery("incomes")
+    )
+    columns: list[Any] = [
+        person.c.civil_number.label("person_id"),
+        family.c.family_number.label("family_id"),
+        membership.c.relationship,
+        person.c.sex,
+        person.c.birth_date,
+        person.c.death_date,
+        person.c.nationality,
+        situation.c.resident,
+        situation.c.marital_status,
+        situation.c.has_children,
+        situation.c.employed,
+        disability.c.category.label("disability_category"),
+        func.coalesce(disability.c.card, false()).label("disability_card"),
+        situation.c.father_deceased,
+        situation.c.mother_deceased,
+        *(func.coalesce(incomes.c[k], literal(0)).label(k) for k in INCOME_KINDS),
+        func.coalesce(earning_capacity.c.monthly_amount, literal(0)).label("earning_capacity"),
+    ]
+    if registry:
+        columns += [person.c[c] for c in NAME_COLUMNS]
+        columns += [
+            person.c.governorate,
+            person.c.wilayat,
+            person.c.mobile,
+            bank_account.c.bank_code,
+            bank_account.c.iban,
+        ]
+    joined = (
+        person.join(membership, and_(membership.c.person_id == person.c.id, valid_on(membership, day)))
+        .join(family, family.c.id == membership.c.family_id)
+        .join(situation, and_(situation.c.person_id == person.c.id, valid_on(situation, day)))
+        .outerjoin(disability, and_(disability.c.person_id == person.c.id, valid_on(disability, day)))
+        .outerjoin(incomes, incomes.c.person_id == person.c.id)
+        .outerjoin(earning_capacity, and_(earning_capacity.c.person_id == person.c.id, valid_on(earning_capacity, day)))
+    )
+    if registry:
+        joined = joined.outerjoin(
+            bank_account, and_(bank_account.c.person_id == person.c.id, valid_on(bank_account, day))
+        )
+    query = select(*columns).select_from(joined).where(person.c.merged_into.is_(None))
+    if only is not None:
+        query = query.where(person.c.civil_number.in_(select(only.c.person_id)))
+    return query.order_by(family.c.family_number, person.c.civil_number)
+
+
+def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
+    """Run a `people_query` and type its result like a validated people table."""
+    names = [c.name for c in query.selected_columns]
+    sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    if connection.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv, HEADER)") as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buffer.write(block)
+        buffer.seek(0)
+        frame = (
+            pl.read_csv(buffer, infer_schema=False)
+            if buffer.getbuffer().nbytes
+            else pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+        )
+        booleans = [
+            pl.col(c).replace_strict({"t": True, "f": False}, default=None, return_dtype=pl.Boolean) for c in BOOLEANS
+        ]
+    else:
+        rows = connection.exec_driver_sql(sql).fetchall()
+        frame = (
+            pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
+            if rows
+            else pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+        )
+        booleans = [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS]
+    return frame.with_columns(
+        *booleans,
+        *(pl.col(c).cast(pl.String).str.to_date("%Y-%m-%d") for c in DATES),
+        *(pl.col(c).cast(pl.Int64) for c in MONEY),
+        *(pl.col(c).cast(pl.String) for c in names if c not in (*BOOLEANS, *DATES, *MONEY)),
+    )

@@ -1,0 +1,56 @@
+"""Loading a whole table into a temporary table in one go: COPY on PostgreSQL, executemany on SQLite."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, MetaData, String, Table, Text
+from sqlalchemy.schema import CreateIndex, CreateTable, DropTable, Index
+
+BATCH = 100_000
+_TYPES = {pl.Int64: BigInteger, pl.Boolean: Boolean, pl.Date: Date, pl.String: Text}
+
+
+def staging_table(name: str, frame: pl.DataFrame, *, index: str | None = None) -> tuple[Table, Index | None]:
+    """A TEMPORARY table shaped like `frame` (Int64, Boolean, Date and String columns)."""
+    columns: list[Column[Any]] = [Column(c, _TYPES.get(type(frame.schema[c]), String)) for c in frame.columns]
+    table = Table(name, MetaData(), *columns, prefixes=["TEMPORARY"])
+    return table, (Index(f"ix_{name}_{index}", table.c[index]) if index else None)
+
+
+def load(
+    connection: Connection,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    index: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Table:
+    """Create the temporary table `name` and fill it with `frame`, inside the caller's transaction."""
+    table, idx = staging_table(name, frame, index=index)
+    connection.execute(DropTable(table, if_exists=True))
+    connection.execute(CreateTable(table))
+    for start in range(0, frame.height, BATCH):
+        chunk = frame.slice(start, BATCH)
+        if connection.dialect.name == "postgresql":
+            _copy(connection, name, chunk)
+        else:
+            placeholders = ", ".join("?" for _ in frame.columns)
+            connection.exec_driver_sql(f"INSERT INTO {name} VALUES ({placeholders})", list(chunk.iter_rows()))
+        if progress is not None:
+            progress(chunk.height)
+    if idx is not None:
+        connection.execute(CreateIndex(idx))
+    return table
+
+
+def _copy(connection: Connection, name: str, chunk: pl.DataFrame) -> None:
+    """COPY FROM STDIN in CSV; nulls are empty fields, empty strings cannot occur (validation drops them)."""
+    buffer = io.BytesIO()
+    chunk.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
+    raw = connection.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
+        copy.write(buffer.getvalue())

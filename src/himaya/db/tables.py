@@ -1,0 +1,181 @@
+"""The registry's tables (SQLAlchemy Core). The migrations in `migrations/versions` create them.
+
+Facts that change over time live in rows with a validity period: `valid_from` (inclusive; empty
+means "since the person was first registered") and `valid_to` (exclusive; empty means "still
+valid"). A change closes the current row and opens a new one, so the registry as it stood on any
+day can be read back. Money is integer baisa.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+# BIGINT keys, except on SQLite, where only INTEGER PRIMARY KEY is the auto-incrementing rowid.
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _validity() -> tuple[Column[object], ...]:
+    return (Column("valid_from", Date, nullable=True), Column("valid_to", Date, nullable=True))
+
+
+def _person_ref() -> Column[int]:
+    return Column("person_id", BigInteger, ForeignKey("person.id"), nullable=False)
+
+
+person = Table(
+    "person",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("civil_number", String(16), nullable=False, unique=True),
+    *(
+        Column(f"{part}_{script}", Text)
+        for script in ("ar", "en")
+        for part in ("given_name", "father_name", "grandfather_name", "family_name")
+    ),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("death_date", Date),
+    Column("nationality", String(2), nullable=False),
+    Column("governorate", Text),
+    Column("wilayat", Text),
+    Column("mobile", String(16)),
+    Column("merged_into", BigInteger, ForeignKey("person.id")),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+situation = Table(
+    "person_situation",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("resident", Boolean, nullable=False),
+    Column("marital_status", String(16), nullable=False),
+    Column("has_children", Boolean, nullable=False),
+    Column("employed", Boolean, nullable=False),
+    Column("father_deceased", Boolean, nullable=False),
+    Column("mother_deceased", Boolean, nullable=False),
+    *_validity(),
+    Index(None, "person_id", "valid_to"),
+)
+
+family = Table(
+    "family",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("family_number", String(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+membership = Table(
+    "membership",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("family_id", BigInteger, ForeignKey("family.id"), nullable=False),
+    Column("relationship", String(16), nullable=False),
+    *_validity(),
+    Index(None, "person_id", "valid_to"),
+    Index(None, "family_id"),
+)
+
+disability = Table(
+    "disability_assessment",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("category", String(32)),
+    Column("card", Boolean, nullable=False),
+    Column("card_number", String(32)),
+    Column("assessed_on", Date),
+    *_validity(),
+    Index(None, "person_id", "valid_to"),
+)
+
+income = Table(
+    "income",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("kind", String(24), nullable=False),  # wage, pension, survivor_pension, alimony, other_income
+    Column("monthly_amount", BigInteger, nullable=False),  # baisa
+    Column("source", String(32), nullable=False),
+    *_validity(),
+    Index(None, "person_id", "kind", "valid_to"),
+)
+
+earning_capacity = Table(
+    "earning_capacity",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("monthly_amount", BigInteger, nullable=False),  # baisa
+    Column("assessed_on", Date),
+    *_validity(),
+    Index(None, "person_id", "valid_to"),
+)
+
+bank_account = Table(
+    "bank_account",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("iban", String(34), nullable=False),
+    Column("bank_code", String(8)),
+    *_validity(),
+    Index(None, "person_id", "valid_to"),
+)
+
+enrollment = Table(
+    "enrollment",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    _person_ref(),
+    Column("programme", String(32), nullable=False),
+    Column("status", String(16), nullable=False),  # active, ended
+    Column("applied_on", Date),
+    Column("start_month", Date, nullable=False),
+    Column("end_month", Date),
+    Column("reason", Text),
+    Column("version", Integer, nullable=False),
+    Index(None, "person_id", "programme"),
+)
+
+audit_entry = Table(
+    "audit_entry",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("request_id", Text),
+    Column("before", Text),  # canonical JSON
+    Column("after", Text),  # canonical JSON
+    Column("previous_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)

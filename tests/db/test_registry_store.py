@@ -1,0 +1,160 @@
+"""The registry store: import, history, snapshots, locking, merge; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import polars as pl
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from himaya.core.periods import Period
+from himaya.db import audit
+from himaya.db import registry_import as importer
+from himaya.db.migrate import current_revision, head_revision, upgrade
+from himaya.db.people import NotFoundError, StaleRecordError, merge_people, read_person, update_person
+from himaya.db.registry_import import import_people
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import audit_entry, income, metadata, person
+from himaya.policy.engine import entitlements
+from himaya.policy.pack import PolicyPack
+
+FIRST = date(2026, 1, 15)
+LATER = date(2026, 6, 1)
+
+
+def _import(engine: Engine, people: pl.DataFrame, as_of: date = FIRST) -> importer.ImportSummary:
+    return import_people(engine, people, as_of=as_of, actor="test", source={"file": "people.parquet"})
+
+
+def _count(engine: Engine, table: sa.Table) -> int:
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+
+
+def test_migrations_create_every_table_and_are_idempotent(engine: Engine) -> None:
+    assert current_revision(engine) == head_revision(engine)
+    upgrade(engine)  # a second upgrade changes nothing
+    names = set(sa.inspect(engine).get_table_names())
+    assert set(metadata.tables) <= names
+
+
+def test_import_reads_back_as_the_same_table(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack) -> None:
+    summary = _import(engine, synthetic)
+    assert (summary.rows, summary.created, summary.updated) == (synthetic.height, synthetic.height, 0)
+    assert summary.families_created == synthetic["family_id"].n_unique()
+    with engine.connect() as connection:
+        back = read_people(connection, people_query(None, registry=True))
+    expected = synthetic.select(back.columns).sort("family_id", "person_id")
+    assert back.sort("family_id", "person_id").equals(expected)
+
+
+def test_entitlements_from_the_registry_equal_those_from_the_file(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack) -> None:
+    _import(engine, synthetic)
+    for period in (Period(2024, 3), Period(2025, 12), Period(2026, 1)):
+        with engine.connect() as connection:
+            snapshot = read_people(connection, people_query(period.end))
+        from_file = entitlements(synthetic.select(oman.schema.names), oman, oman.parameters, period)
+        assert entitlements(snapshot, oman, oman.parameters, period).equals(from_file)
+
+
+def test_reimport_updates_by_civil_number_and_keeps_history(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    worker = synthetic.filter(pl.col("wage") > 0)["person_id"][0]
+    married = synthetic.filter(pl.col("marital_status") == "married")["person_id"][0]
+    changed = synthetic.with_columns(
+        pl.when(pl.col("person_id") == worker).then(pl.col("wage") + 50_000).otherwise(pl.col("wage")).alias("wage"),
+        pl.when(pl.col("person_id") == married).then(pl.lit("widowed")).otherwise(pl.col("marital_status")).alias("marital_status"),
+    )
+    summary = _import(engine, changed, as_of=LATER)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 2, synthetic.height - 2)
+    assert summary.rows_closed["income.wage"] == 1 and summary.rows_opened["income.wage"] == 1
+    with engine.connect() as connection:
+        before = read_people(connection, people_query(date(2026, 5, 31))).sort("person_id")
+        after = read_people(connection, people_query(LATER)).sort("person_id")
+        entries = connection.execute(sa.select(audit_entry).where(audit_entry.c.action == "person.update")).mappings().all()
+    assert before.equals(synthetic.select(before.columns).sort("person_id"))
+    assert after.equals(changed.select(after.columns).sort("person_id"))
+    subjects = {e["subject"]: e for e in entries}
+    assert set(subjects) == {f"person:{worker}", f"person:{married}"}
+    assert '"marital_status":"widowed"' in subjects[f"person:{married}"]["after"]
+    assert '"marital_status":"married"' in subjects[f"person:{married}"]["before"]
+
+
+def test_importing_the_same_file_again_changes_nothing(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    rows = _count(engine, income)
+    summary = _import(engine, synthetic, as_of=LATER)
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, synthetic.height)
+    assert sum(summary.rows_opened.values()) == sum(summary.rows_closed.values()) == 0
+    assert _count(engine, income) == rows
+
+
+def test_a_failed_import_writes_nothing(engine: Engine, synthetic: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure after the people were inserted rolls everything back: all or nothing."""
+    def broken(*_: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importer, "_open", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _import(engine, synthetic)
+    assert _count(engine, person) == 0
+    assert _count(engine, audit_entry) == 0
+
+
+def test_optimistic_locking_refuses_a_stale_update(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    civil = synthetic["person_id"][0]
+    version = read_person(engine, civil).person["version"]
+    assert update_person(engine, civil, {"mobile": "+96891234567"}, expected_version=version, actor="a") == version + 1
+    with pytest.raises(StaleRecordError, match=f"is at version {version + 1}, not {version}"):
+        update_person(engine, civil, {"mobile": "+96899999999"}, expected_version=version, actor="b")
+    assert read_person(engine, civil).person["mobile"] == "+96891234567"
+    with pytest.raises(NotFoundError):
+        update_person(engine, "99999999", {"mobile": "+96891234567"}, expected_version=1, actor="a")
+
+
+def test_concurrent_writers_lose_no_update(engine: Engine, synthetic: pl.DataFrame) -> None:
+    """Writers read, change and write back in a loop; every refused write is retried; in the end
+    the version counts every write and the audit trail holds each one."""
+    _import(engine, synthetic)
+    civil = synthetic["person_id"][0]
+    writers, writes = 6, 5
+
+    def write(number: int) -> None:
+        done = 0
+        while done < writes:
+            record = read_person(engine, civil).person
+            try:
+                update_person(engine, civil, {"mobile": f"+9689{number:03d}{done:04d}"}, expected_version=record["version"], actor=f"w{number}")
+                done += 1
+            except StaleRecordError:
+                continue
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert read_person(engine, civil).person["version"] == 1 + writers * writes
+    with engine.connect() as connection:
+        updates = connection.execute(sa.select(sa.func.count()).select_from(audit_entry).where(audit_entry.c.action == "person.update")).scalar_one()
+        assert updates == writers * writes
+        assert audit.verify(connection).intact
+
+
+def test_merge_moves_what_the_kept_record_lacks(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    keep, drop = synthetic.filter(pl.col("wage") == 0)["person_id"][0], synthetic.filter(pl.col("wage") > 0)["person_id"][0]
+    moved = merge_people(engine, keep, drop, actor="supervisor", as_of=LATER)
+    assert moved["incomes"] >= 1
+    record = read_person(engine, drop)
+    assert record.person["merged_into"] == read_person(engine, keep).person["id"]
+    with engine.connect() as connection:
+        now = read_people(connection, people_query(None))
+    assert drop not in now["person_id"].to_list()
+    assert now.filter(pl.col("person_id") == keep)["wage"][0] > 0
+    with pytest.raises(Exception, match="already merged"):
+        merge_people(engine, keep, drop, actor="supervisor", as_of=LATER)
