@@ -169,12 +169,18 @@ def test_parameters_at_a_date_and_by_status() -> None:
     assert "قانون الحماية الاجتماعية" in himaya("parameters", "--lang", "ar").stdout
 
 
-def test_demo_runs() -> None:
-    result = himaya("demo")
+def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
+    result = himaya("demo", "--persons", "5000")
     assert result.exit_code == 0, result.stderr
+    assert "A synthetic Oman of 5,050 records" in result.stdout and "5,050 new" in result.stdout
+    assert "50 likely pairs, merged; against the ground truth: precision 1.000, recall 1.000" in result.stdout
+    assert "intact: True" in result.stdout
     assert "Entitlements for 2026-01" in result.stdout
-    assert "A synthetic Oman of 20,000 persons" in result.stdout
     assert "Family Income Support:" in result.stdout  # the family explained receives it
+    again = himaya("demo", "--persons", "5000")
+    assert again.exit_code == 0, again.stderr
+    assert "0 new, 5,000 unchanged" in again.stdout and "0 likely pairs" in again.stdout
 
 
 def test_installed_command_exit_status() -> None:

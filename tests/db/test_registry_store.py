@@ -51,7 +51,9 @@ def test_import_reads_back_as_the_same_table(engine: Engine, synthetic: pl.DataF
     assert back.sort("family_id", "person_id").equals(expected)
 
 
-def test_entitlements_from_the_registry_equal_those_from_the_file(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack) -> None:
+def test_entitlements_from_the_registry_equal_those_from_the_file(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack
+) -> None:
     _import(engine, synthetic)
     for period in (Period(2024, 3), Period(2025, 12), Period(2026, 1)):
         with engine.connect() as connection:
@@ -66,7 +68,10 @@ def test_reimport_updates_by_civil_number_and_keeps_history(engine: Engine, synt
     married = synthetic.filter(pl.col("marital_status") == "married")["person_id"][0]
     changed = synthetic.with_columns(
         pl.when(pl.col("person_id") == worker).then(pl.col("wage") + 50_000).otherwise(pl.col("wage")).alias("wage"),
-        pl.when(pl.col("person_id") == married).then(pl.lit("widowed")).otherwise(pl.col("marital_status")).alias("marital_status"),
+        pl.when(pl.col("person_id") == married)
+        .then(pl.lit("widowed"))
+        .otherwise(pl.col("marital_status"))
+        .alias("marital_status"),
     )
     summary = _import(engine, changed, as_of=LATER)
     assert (summary.created, summary.updated, summary.unchanged) == (0, 2, synthetic.height - 2)
@@ -74,7 +79,9 @@ def test_reimport_updates_by_civil_number_and_keeps_history(engine: Engine, synt
     with engine.connect() as connection:
         before = read_people(connection, people_query(date(2026, 5, 31))).sort("person_id")
         after = read_people(connection, people_query(LATER)).sort("person_id")
-        entries = connection.execute(sa.select(audit_entry).where(audit_entry.c.action == "person.update")).mappings().all()
+        entries = (
+            connection.execute(sa.select(audit_entry).where(audit_entry.c.action == "person.update")).mappings().all()
+        )
     assert before.equals(synthetic.select(before.columns).sort("person_id"))
     assert after.equals(changed.select(after.columns).sort("person_id"))
     subjects = {e["subject"]: e for e in entries}
@@ -92,8 +99,11 @@ def test_importing_the_same_file_again_changes_nothing(engine: Engine, synthetic
     assert _count(engine, income) == rows
 
 
-def test_a_failed_import_writes_nothing(engine: Engine, synthetic: pl.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_import_writes_nothing(
+    engine: Engine, synthetic: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A failure after the people were inserted rolls everything back: all or nothing."""
+
     def broken(*_: object) -> int:
         raise RuntimeError("disk full")
 
@@ -128,7 +138,13 @@ def test_concurrent_writers_lose_no_update(engine: Engine, synthetic: pl.DataFra
         while done < writes:
             record = read_person(engine, civil).person
             try:
-                update_person(engine, civil, {"mobile": f"+9689{number:03d}{done:04d}"}, expected_version=record["version"], actor=f"w{number}")
+                update_person(
+                    engine,
+                    civil,
+                    {"mobile": f"+9689{number:03d}{done:04d}"},
+                    expected_version=record["version"],
+                    actor=f"w{number}",
+                )
                 done += 1
             except StaleRecordError:
                 continue
@@ -140,14 +156,19 @@ def test_concurrent_writers_lose_no_update(engine: Engine, synthetic: pl.DataFra
         thread.join()
     assert read_person(engine, civil).person["version"] == 1 + writers * writes
     with engine.connect() as connection:
-        updates = connection.execute(sa.select(sa.func.count()).select_from(audit_entry).where(audit_entry.c.action == "person.update")).scalar_one()
+        updates = connection.execute(
+            sa.select(sa.func.count()).select_from(audit_entry).where(audit_entry.c.action == "person.update")
+        ).scalar_one()
         assert updates == writers * writes
         assert audit.verify(connection).intact
 
 
 def test_merge_moves_what_the_kept_record_lacks(engine: Engine, synthetic: pl.DataFrame) -> None:
     _import(engine, synthetic)
-    keep, drop = synthetic.filter(pl.col("wage") == 0)["person_id"][0], synthetic.filter(pl.col("wage") > 0)["person_id"][0]
+    keep, drop = (
+        synthetic.filter(pl.col("wage") == 0)["person_id"][0],
+        synthetic.filter(pl.col("wage") > 0)["person_id"][0],
+    )
     moved = merge_people(engine, keep, drop, actor="supervisor", as_of=LATER)
     assert moved["incomes"] >= 1
     record = read_person(engine, drop)
@@ -158,3 +179,8 @@ def test_merge_moves_what_the_kept_record_lacks(engine: Engine, synthetic: pl.Da
     assert now.filter(pl.col("person_id") == keep)["wage"][0] > 0
     with pytest.raises(Exception, match="already merged"):
         merge_people(engine, keep, drop, actor="supervisor", as_of=LATER)
+    # Importing the same file again does not bring the merged record back.
+    again = _import(engine, synthetic, as_of=date(2026, 7, 1))
+    assert again.skipped_merged == 1 and again.created == 0
+    with engine.connect() as connection:
+        assert drop not in read_people(connection, people_query(None))["person_id"].to_list()

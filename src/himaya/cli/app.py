@@ -20,7 +20,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)  # lines are never cut: they are read and grepped
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never cut mid-line
 
 EXIT_BAD_INPUT = 2

@@ -1,8 +1,7 @@
-"""`himaya demo`: the main job, end to end, on a synthetic population."""
+"""`himaya demo`: the main job, end to end, on a synthetic population in the default database."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +10,21 @@ import typer
 from rich.table import Table
 
 from himaya import bootstrap
-from himaya.adapters.tables import write_table
 from himaya.cli.app import PeriodArg, app, out, reported
+from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
+from himaya.db import audit
+from himaya.db.migrate import upgrade
+from himaya.db.people import dedup_candidates, merge_people
+from himaya.db.registry_import import import_people
+from himaya.db.snapshot import people_query, read_people
 from himaya.policy.engine import entitlements
 from himaya.policy.explain import explain, render
-from himaya.policy.pack import Programme
+from himaya.policy.pack import PolicyPack, Programme
 from himaya.policy.packs import load_pack
+from himaya.policy.table import validate_table
+from himaya.registry.dedup import find_duplicates, measure
 from himaya.synth.generate import SynthRequest, for_file, generate
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "policy" / "packs" / "oman" / "examples" / "people.csv"
@@ -30,32 +36,61 @@ def demo(
     period: PeriodArg = Period(2026, 1),
     persons: Annotated[int, typer.Option("--persons", help="Size of the synthetic population.")] = 20_000,
     people: Annotated[
-        Path | None, typer.Option("--people", help="Use this people table instead of a synthetic one.")
+        Path | None, typer.Option("--people", help="Use this people table instead of the registry demo.")
     ] = None,
 ) -> None:
-    """Build a synthetic population, compute the month's entitlements, and explain one family."""
+    """The main job end to end: a synthetic Oman into the registry, the month's entitlements, one
+    family explained, duplicates found, the audit trail verified."""
     with reported():
         pack = load_pack()
-        with tempfile.TemporaryDirectory(prefix="himaya-demo-") as folder:
-            if people is None:
-                people = Path(folder) / "people.parquet"
-                synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED)).people
-                write_table(for_file(synthetic, "parquet"), people)
-                out.print(
-                    f"[bold]1.[/bold] A synthetic Oman of {synthetic.height:,} persons in "
-                    f"{synthetic['family_id'].n_unique():,} families "
-                    f"(himaya synth --persons {persons} --seed {DEMO_SEED} --output people.parquet)"
-                )
-            else:
-                out.print(f"[bold]1.[/bold] The people table {people}")
+        if people is not None:
+            out.print(f"[bold]1.[/bold] The people table {people}")
             table = bootstrap.load_people(people, pack)
+        else:
+            table = _registry_demo(pack, persons, period)
         result = entitlements(table, pack, pack.parameters, period)
-        out.print(f"[bold]2.[/bold] Entitlements for {period} (himaya entitlements ... --period {period})")
+        out.print(f"[bold]3.[/bold] Entitlements for {period} (himaya entitlements --registry --period {period})")
         out.print(_totals(result, pack.programmes))
         supported = result.filter(pl.col("programme") == "family_income_support")
         family = str(supported["family_id"][0] if supported.height else table["family_id"][0])
-        out.print(f"[bold]3.[/bold] Why family {family} gets what it gets (himaya explain ... --family {family}):\n")
+        out.print(
+            f"[bold]4.[/bold] Why family {family} gets what it gets (himaya explain --registry --family {family}):\n"
+        )
         out.print(render(explain(table, pack, pack.parameters, period, family_id=family), "en"), markup=False)
+
+
+def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFrame:
+    """Synthesise, import into the default database, look for duplicates; return the registry's people."""
+    engine = bootstrap.registry_engine(migrated=False)
+    upgrade(engine)
+    synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED, duplicates=0.01))
+    registry = validate_table(for_file(synthetic.people, "parquet"), pack.registry, source="synthetic population")
+    summary = import_people(
+        engine,
+        registry,
+        as_of=today(pack.timezone),
+        actor="demo",
+        source={"file": f"synth --persons {persons} --seed {DEMO_SEED}"},
+    )
+    where = engine.url.render_as_string(hide_password=True)
+    out.print(
+        f"[bold]1.[/bold] A synthetic Oman of {synthetic.people.height:,} records, 1 % of them duplicate registrations "
+        f"(himaya synth --persons {persons} --seed {DEMO_SEED} --duplicates 0.01), imported into {where} "
+        f"(himaya registry import): {summary.created:,} new, {summary.unchanged:,} unchanged"
+    )
+    pairs = find_duplicates(dedup_candidates(engine))
+    for keep, drop in pairs.select("civil_number_a", "civil_number_b").iter_rows():  # keep the older record
+        merge_people(engine, keep, drop, actor="demo", as_of=today(pack.timezone))
+    line = f"[bold]2.[/bold] Duplicates (himaya registry dedup): {pairs.height:,} likely pairs, merged"
+    if synthetic.duplicate_pairs is not None and pairs.height:
+        quality = measure(pairs, synthetic.duplicate_pairs)
+        line += f"; against the ground truth: precision {quality.precision:.3f}, recall {quality.recall:.3f}"
+    out.print(line)
+    with engine.connect() as connection:
+        current = read_people(connection, people_query(period.end))
+        verification = audit.verify(connection)
+    out.print(f"    audit trail: {verification.entries:,} entries, intact: {verification.intact} (himaya audit verify)")
+    return current
 
 
 def _totals(result: pl.DataFrame, programmes: tuple[Programme, ...]) -> Table:

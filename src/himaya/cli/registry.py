@@ -109,6 +109,7 @@ def registry_import(
         out.print(
             f"imported {file}: {summary.rows:,} rows; {summary.created:,} new people, {summary.updated:,} changed, "
             f"{summary.unchanged:,} unchanged; {summary.families_created:,} new families (effective {effective})"
+            + (f"; {summary.skipped_merged:,} rows of merged records left alone" if summary.skipped_merged else "")
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Engine, Table, and_, select, update
 
 from himaya.core.clock import now
@@ -186,3 +187,33 @@ def _move_missing(connection: Connection, table: Table, source: int, target: int
         execution_options={"preserve_rowcount": True},
     )
     return int(result.rowcount or 0)
+
+
+def dedup_candidates(engine: Engine) -> pl.DataFrame:
+    """The current (unmerged) people with what matching compares: key, civil number, sex, birth
+    date, names in both scripts, mobile and current IBAN."""
+    names = [
+        person.c[f"{part}_{script}"]
+        for script in ("ar", "en")
+        for part in ("given_name", "father_name", "grandfather_name", "family_name")
+    ]
+    current_account = and_(bank_account.c.person_id == person.c.id, bank_account.c.valid_to.is_(None))
+    query = (
+        select(
+            person.c.id.label("key"),
+            person.c.civil_number,
+            person.c.sex,
+            person.c.birth_date,
+            *names,
+            person.c.mobile,
+            bank_account.c.iban,
+        )
+        .select_from(person.outerjoin(bank_account, current_account))
+        .where(person.c.merged_into.is_(None))
+        .order_by(person.c.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    schema = {"key": pl.Int64, "civil_number": pl.String, "sex": pl.String, "birth_date": pl.Date}
+    schema |= {c.name: pl.String for c in (*names, person.c.mobile, bank_account.c.iban)}
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
     exists,
     func,
     insert,
@@ -78,6 +79,7 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     families_created: int = 0
+    skipped_merged: int = 0  # rows of records merged into another, left alone
     rows_opened: dict[str, int] = field(default_factory=dict)
     rows_closed: dict[str, int] = field(default_factory=dict)
 
@@ -236,6 +238,10 @@ def import_people(
         known = select(person.c.id).where(person.c.civil_number == s.c.civil_number).scalar_subquery()
         connection.execute(update(s).values(person_key=known))
         connection.execute(update(s).values(is_new=s.c.person_key.is_(None)))
+        # A record merged into another is closed: its rows are not imported again (merge is final).
+        merged = select(person.c.id).where(person.c.merged_into.is_not(None))
+        result = connection.execute(delete(s).where(s.c.person_key.in_(merged)), execution_options=COUNTED)
+        summary.skipped_merged = int(result.rowcount or 0)
         summary.created = connection.execute(select(func.count()).select_from(s).where(s.c.is_new)).scalar_one()
         before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
         changes = changes_for_audit(before, people)
@@ -276,7 +282,7 @@ def import_people(
             summary.rows_closed[t.name] = _close(connection, s, t, as_of)
             summary.rows_opened[t.name] = _open(connection, s, t, as_of)
         summary.updated = len(changes)
-        summary.unchanged = summary.rows - summary.created - summary.updated
+        summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
         tell("audit", 0)
         batch = audit.Change(
             "registry.import",
@@ -289,6 +295,7 @@ def import_people(
                 "created": summary.created,
                 "updated": summary.updated,
                 "families_created": summary.families_created,
+                "skipped_merged": summary.skipped_merged,
             },
         )
         audit.record(connection, [batch, *changes], actor=actor)
