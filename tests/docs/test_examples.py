@@ -16,7 +16,8 @@ PEOPLE = "src/himaya/policy/packs/oman/examples/people.csv"
 
 
 def documented_commands() -> list[tuple[str, str]]:
-    """(page, command) for every `himaya ...` line in a console or sh block of the docs."""
+    """(page, command) for every `himaya ...` line in a console or sh block of the docs (a `text`
+    block shows a command with values the reader supplies, and is not run)."""
     found = []
     for page in [REPO / "README.md", *sorted((REPO / "docs").rglob("*.md"))]:
         for block in re.findall(r"```(?:console|sh)\n(.*?)```", page.read_text(encoding="utf-8"), flags=re.S):
@@ -45,6 +46,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("page", "command"), COMMANDS, ids=[f"{p}: {c}" for p, c in COMMANDS])
 def test_documented_command_runs(page: str, command: str, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace)
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{workspace / 'himaya.db'}")  # never the user's own
     args = [
         str(REPO / a) if a.startswith(("src/", "examples/")) else a
         for a in shlex.split(command.replace("$PEOPLE", PEOPLE))[1:]
