@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import run_measured  # noqa: E402
+from measure import run_measured
 
 OUT = Path(__file__).parent / "out"
 POSTGRES = os.environ.get("HIMAYA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -179,3 +179,41 @@ audit_entry = Table(
     Column("previous_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False, unique=True),
 )
+
+payroll_run = Table(
+    "payroll_run",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("period", Date, nullable=False, unique=True),  # first day of the month paid
+    Column("state", String(16), nullable=False),  # calculated, submitted, approved, exported, reconciled, closed
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("submitted_by", Text),
+    Column("submitted_at", DateTime(timezone=True)),
+    Column("approved_by", Text),
+    Column("approved_at", DateTime(timezone=True)),
+    Column("exported_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False),
+)
+
+payment_line = Table(
+    "payment_line",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("run_id", BigInteger, ForeignKey("payroll_run.id"), nullable=False),
+    _person_ref(),
+    Column("programme", String(32), nullable=False),
+    Column("month", Date, nullable=False),  # the month the amount is for (earlier than the run's for arrears)
+    Column("kind", String(16), nullable=False),  # regular, arrears
+    Column("amount", BigInteger, nullable=False),  # baisa
+    Column("payee_id", BigInteger, ForeignKey("person.id"), nullable=False),
+    Column("iban", String(34)),
+    Column("bank_code", String(8)),
+    Column("end_to_end_id", String(35), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),  # pending, exception, exported, paid, rejected, returned
+    Column("reason", Text),
+    Column("message_id", String(35)),
+    # Nobody is paid twice for a programme and month: one line, ever, per person, programme and month.
+    Index("uq_payment_line_once", "person_id", "programme", "month", unique=True),
+    Index(None, "run_id", "status"),
+)

@@ -56,25 +56,24 @@ def _pairs_on(
 
 
 def candidate_pairs(prepared: pl.DataFrame) -> pl.DataFrame:
-    """Every pair (a < b) that shares a block."""
-    blocks = [
-        _pairs_on(prepared, prepared, ["sex", "birth_date"], ["sex", "birth_date"]),
-        _pairs_on(
-            prepared.with_columns((pl.col("birth_date") + pl.duration(days=1)).alias("next_day")),
-            prepared,
-            ["sex", "next_day"],
-            ["sex", "birth_date"],
-        ),
-        _pairs_on(prepared.filter(pl.col("name_ar").is_not_null()), prepared, ["sex", "name_ar"], ["sex", "name_ar"]),
-    ]
+    """Every pair (a < b) that shares a block.
+
+    Birth-date blocks also share the family name (in either script, normalised): without it a
+    national registry's blocks hold dozens of people born the same day, and the pairs grow with
+    the square of that.
+    """
+    next_day = prepared.with_columns((pl.col("birth_date") + pl.duration(days=1)).alias("next_day"))
+    blocks = []
+    for family in ("family_name_ar", "family_name_en"):
+        known = prepared.filter(pl.col(family).is_not_null())
+        blocks.append(_pairs_on(known, known, ["sex", "birth_date", family], ["sex", "birth_date", family]))
+        shifted = next_day.filter(pl.col(family).is_not_null())
+        blocks.append(_pairs_on(shifted, known, ["sex", "next_day", family], ["sex", "birth_date", family]))
+    named = prepared.filter(pl.col("name_ar").is_not_null())
+    blocks.append(_pairs_on(named, named, ["sex", "name_ar"], ["sex", "name_ar"]))
     for position in range(8):  # one digit masked: numbers that differ in at most that digit
-        masked = prepared.select(
-            KEY,
-            "sex",
-            (
-                pl.col("civil_number").str.slice(0, position) + "_" + pl.col("civil_number").str.slice(position + 1)
-            ).alias("mask"),
-        )
+        mask = pl.col("civil_number").str.slice(0, position) + "_" + pl.col("civil_number").str.slice(position + 1)
+        masked = prepared.select(KEY, "sex", mask.alias("mask"))
         blocks.append(_pairs_on(masked, masked, ["mask"], ["mask"]))
     return pl.concat(blocks).unique()
 
