@@ -66,7 +66,8 @@ def main() -> None:
             second = run_measured(himaya("registry", "import", str(people)))
             dedup = run_measured(himaya("registry", "dedup", "--truth", str(truth)))
             print(
-                f"{database}: import {first[0]:.1f} s ({first[1]:.2f} GB); import again {second[0]:.1f} s ({second[1]:.2f} GB); "
+                f"{database}: import {first[0]:.1f} s ({first[1]:.2f} GB); "
+                f"import again {second[0]:.1f} s ({second[1]:.2f} GB); "
                 f"dedup {dedup[0]:.1f} s ({dedup[1]:.2f} GB); target <= 120 s each"
             )
         finally:

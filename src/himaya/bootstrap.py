@@ -31,7 +31,10 @@ def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.D
 def load_tree(pack: PolicyPack, reform: Path | None = None) -> ParameterTree:
     """The pack's parameters, with a reform laid over them when one is given."""
     tree = pack.parameters
-    return load_reform(reform, tree).apply(tree) if reform is not None else tree
+    if reform is not None:
+        tree = load_reform(reform, tree).apply(tree)
+        pack.check_parameters(tree)
+    return tree
 
 
 def actor() -> str:
@@ -65,4 +68,13 @@ def people_for(pack: PolicyPack, path: Path | None, *, registry: bool, period: P
         return load_people(path, pack)
     engine = registry_engine()
     with engine.connect() as connection:
-        return read_people(connection, people_query(period.end))
+        people = read_people(connection, people_query(period.end))
+    heads = (
+        people.group_by("family_id")
+        .agg((pl.col("relationship") == "head").sum().alias("heads"))
+        .filter(pl.col("heads") != 1)
+    )
+    if heads.height:
+        listed = ", ".join(f"{f} ({n} heads)" for f, n in heads.head(10).iter_rows())
+        raise UsageError(f"the registry on {period.end} has families without exactly one head: {listed}")
+    return people

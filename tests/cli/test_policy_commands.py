@@ -199,3 +199,42 @@ def test_demo_on_a_given_table() -> None:
     result = himaya("demo", "--people", EXAMPLE, "--period", "2026-01")
     assert result.exit_code == 0, result.stderr
     assert "The people table" in result.stdout and "Family Income Support: 82.635 OMR" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ("fis.counted_benefits:\n    2027-01-01: [elderly, disabilty]", "unknown code(s) disabilty"),
+        ("combination.exclusive:\n    2027-01-01: [[disability, pension]]", "unknown code(s) pension"),
+        ("disability.categories:\n    2027-01-01: [autism, blind]", "unknown code(s) blind"),
+    ],
+)
+def test_a_reform_naming_unknown_codes_is_refused(tmp_path: Path, changes: str, message: str) -> None:
+    reform = tmp_path / "bad.yaml"
+    reform.write_text(f"name: bad\nchanges:\n  {changes}\n", encoding="utf-8")
+    result = himaya("entitlements", EXAMPLE, "--period", "2027-01", "--reform", reform)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_exclusions_apply_one_after_another(tmp_path: Path) -> None:
+    """With disability over orphan and orphan over child, a disabled orphan loses the orphan
+    benefit, and so keeps the child benefit: a withheld benefit withholds nothing."""
+    reform = tmp_path / "chain.yaml"
+    reform.write_text(
+        "name: chain\nchanges:\n  combination.exclusive:\n    2026-01-01: [[disability, elderly], [disability, orphan], [orphan, child], [widow, elderly]]\n",
+        encoding="utf-8",
+    )
+    people = tmp_path / "orphan.csv"
+    lines = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    lines[6] = lines[6].replace(
+        ",false,,false,true,false,", ",false,autism,true,true,false,"
+    )  # 10000012: disabled orphan
+    people.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = himaya("entitlements", people, "--period", "2026-01", "--reform", reform)
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split(",")[3] for line in result.stdout.splitlines() if ",10000012," in line}
+    assert rows == {"disability", "child"}
+    explained = himaya("explain", people, "--period", "2026-01", "--person", "10000012", "--reform", reform).stdout
+    assert "withheld: not paid together with the Disability benefit" in explained
+    assert "withheld: not paid together with the Orphan benefit" not in explained

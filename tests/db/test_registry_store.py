@@ -184,3 +184,54 @@ def test_merge_moves_what_the_kept_record_lacks(engine: Engine, synthetic: pl.Da
     assert again.skipped_merged == 1 and again.created == 0
     with engine.connect() as connection:
         assert drop not in read_people(connection, people_query(None))["person_id"].to_list()
+
+
+def test_an_import_cannot_be_dated_before_changes_already_recorded(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    worker = synthetic.filter(pl.col("wage") > 0)["person_id"][0]
+    changed = synthetic.with_columns(
+        pl.when(pl.col("person_id") == worker).then(pl.col("wage") + 1).otherwise(pl.col("wage")).alias("wage")
+    )
+    _import(engine, changed, as_of=LATER)
+    with pytest.raises(importer.RegistryImportError, match=f"already holds changes effective {LATER}"):
+        _import(engine, synthetic, as_of=date(2026, 3, 1))
+    with engine.connect() as connection:  # nothing changed: still one current wage row
+        assert (
+            read_people(connection, people_query(None)).filter(pl.col("person_id") == worker)["wage"][0]
+            == changed.filter(pl.col("person_id") == worker)["wage"][0]
+        )
+
+
+def test_an_import_that_would_leave_two_heads_is_refused(engine: Engine, synthetic: pl.DataFrame) -> None:
+    _import(engine, synthetic)
+    spouse = (
+        synthetic.filter(pl.col("relationship") == "spouse").head(1).with_columns(pl.lit("head").alias("relationship"))
+    )
+    with pytest.raises(importer.RegistryImportError, match="would not have exactly one head"):
+        _import(engine, spouse, as_of=LATER)
+    with engine.connect() as connection:
+        heads = read_people(connection, people_query(None)).filter(pl.col("family_id") == spouse["family_id"][0])
+    assert (heads["relationship"] == "head").sum() == 1
+
+
+def test_dedup_never_pairs_a_man_with_a_woman() -> None:
+    from himaya.registry.dedup import find_duplicates
+
+    base = {
+        "given_name_ar": "علي",
+        "father_name_ar": "سالم",
+        "grandfather_name_ar": "سعيد",
+        "family_name_ar": "البلوشي",
+        "given_name_en": "Ali",
+        "father_name_en": "Salim",
+        "grandfather_name_en": "Said",
+        "family_name_en": "Al Balushi",
+        "birth_date": date(1990, 1, 1),
+    }
+    people = pl.DataFrame(
+        [
+            {**base, "key": 1, "civil_number": "12345678", "sex": "M"},
+            {**base, "key": 2, "civil_number": "12345679", "sex": "F"},
+        ]
+    )
+    assert find_duplicates(people).is_empty()

@@ -150,3 +150,23 @@ def test_float_money_that_is_not_exact_is_refused(oman: PolicyPack) -> None:
     frame = people_frame([HEAD]).with_columns(pl.Series("wage", [0.1 + 0.2]))
     found = problems(oman, frame=frame)
     assert [(p.column, p.value) for p in found] == [("wage", "0.30000000000000004")]
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "9999999999999999", "1000000000000"])
+def test_money_too_large_is_refused_not_wrapped(oman: PolicyPack, value: str) -> None:
+    found = problems(oman, HEAD, {**SPOUSE, "wage": value})
+    assert [(p.row, p.column) for p in found] == [(2, "wage")]
+    assert "too large" in found[0].rule
+
+
+def test_money_too_large_in_parquet_integers(oman: PolicyPack) -> None:
+    frame = people_frame([HEAD]).with_columns(pl.Series("wage", [10**17], dtype=pl.Int64))
+    found = problems(oman, frame=frame)
+    assert [(p.column, p.rule.split(":")[0]) for p in found] == [("wage", "is too large")]
+
+
+def test_registry_family_ids_are_bounded(oman: PolicyPack) -> None:
+    frame = people_frame([{**HEAD, "person_id": "12345678", "family_id": "F" * 33}])
+    with pytest.raises(InputTableError) as caught:
+        validate_table(frame, oman.registry, source="registry")
+    assert any(p.column == "family_id" and "1 to 32 characters" in p.rule for p in caught.value.problems)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, insert, select, text
 
 from himaya.core.clock import now
 from himaya.db.tables import audit_entry
@@ -121,7 +121,6 @@ def verify(connection: Connection, *, batch: int = 50_000) -> Verification:
     previous = GENESIS
     count = 0
     last_id = 0
-    total = connection.execute(select(func.count()).select_from(audit_entry)).scalar_one()
     while True:
         rows = (
             connection.execute(
@@ -156,7 +155,6 @@ def verify(connection: Connection, *, batch: int = 50_000) -> Verification:
                 )
             previous = row["hash"]
             last_id = row["id"]
-    assert count == total
     return Verification(count, previous, problems)
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.schema import CreateIndex, DropTable, Index
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
+from himaya.core.errors import HimayaError
 from himaya.db import audit, staging
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
@@ -243,6 +244,7 @@ def import_people(
         result = connection.execute(delete(s).where(s.c.person_key.in_(merged)), execution_options=COUNTED)
         summary.skipped_merged = int(result.rowcount or 0)
         summary.created = connection.execute(select(func.count()).select_from(s).where(s.c.is_new)).scalar_one()
+        _refuse_back_dating(connection, s, as_of)
         before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
         changes = changes_for_audit(before, people)
         connection.execute(
@@ -281,6 +283,7 @@ def import_people(
             tell(t.name, 0)
             summary.rows_closed[t.name] = _close(connection, s, t, as_of)
             summary.rows_opened[t.name] = _open(connection, s, t, as_of)
+        _check_heads(connection, s)
         summary.updated = len(changes)
         summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
         tell("audit", 0)
@@ -310,6 +313,49 @@ def analyze(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.execute(text("ANALYZE"))
         connection.commit()
+
+
+class RegistryImportError(HimayaError):
+    """An import that would leave the registry inconsistent; nothing was written."""
+
+
+def _refuse_back_dating(connection: Connection, s: Table, as_of: date) -> None:
+    """An import is dated at or after every change already recorded for its people: dating it
+    earlier would make two rows valid on the same days."""
+    latest: date | None = None
+    for t in _temporals():
+        table = t.table
+        row = connection.execute(
+            select(func.max(table.c.valid_from), func.max(table.c.valid_to)).where(
+                table.c.person_id.in_(select(s.c.person_key))
+            )
+        ).one()
+        for value in row:
+            if value is not None and (latest is None or value > latest):
+                latest = value
+    if latest is not None and latest > as_of:
+        raise RegistryImportError(
+            f"the registry already holds changes effective {latest} for people in this file; "
+            f"an import cannot be dated {as_of}, before them: use --as-of {latest} or later"
+        )
+
+
+def _check_heads(connection: Connection, s: Table) -> None:
+    """Every family the file touches has exactly one head after the import (a partial file can
+    otherwise leave a family with two heads, or none)."""
+    touched = select(s.c.family_key).distinct()
+    heads = (
+        select(family.c.family_number, func.sum(case((membership.c.relationship == "head", 1), else_=0)).label("heads"))
+        .join(membership, and_(membership.c.family_id == family.c.id, membership.c.valid_to.is_(None)))
+        .where(family.c.id.in_(touched))
+        .group_by(family.c.family_number)
+    ).subquery()
+    wrong = connection.execute(select(heads.c.family_number, heads.c.heads).where(heads.c.heads != 1).limit(10)).all()
+    if wrong:
+        listed = ", ".join(f"{number} ({count} heads)" for number, count in wrong)
+        raise RegistryImportError(
+            f"after this import these families would not have exactly one head: {listed}; nothing was written"
+        )
 
 
 def _civil_view(s: Table) -> FromClause:

@@ -47,7 +47,9 @@ def _eligible(rule: Rule) -> pl.Expr:
     return pl.all_horizontal([check.expr for check in rule.checks])
 
 
-def _step_columns(pack: PolicyPack, result: StepResult, *, detail: bool) -> list[pl.Expr]:
+def _step_stages(pack: PolicyPack, result: StepResult, *, detail: bool) -> list[list[pl.Expr]]:
+    """The passes of one step. Withholdings run one after another, so each reads the amounts the
+    ones before it left (a benefit withheld by one rule cannot withhold another)."""
     if isinstance(result.rule, Rule):
         assert isinstance(result.step, Programme)
         rule = result.rule
@@ -57,19 +59,24 @@ def _step_columns(pack: PolicyPack, result: StepResult, *, detail: bool) -> list
         columns = [paid.cast(pl.Int64).alias(f"amount.{result.step.key}")]
         if detail:
             columns += _detail_columns(result.step.key, rule)
-        return columns
-    columns = []
-    for withholding in result.rule:
+        return [columns]
+    stages = []
+    for index, withholding in enumerate(result.rule):
         withheld = withholding.when.fill_null(False)
-        columns.append(
+        stage = [
             pl.when(withheld)
             .then(0)
             .otherwise(amount_of(withholding.programme))
             .alias(f"amount.{withholding.programme}")
-        )
+        ]
         if detail:
-            columns.append(withheld.alias(f"withheld.{result.step.key}.{withholding.programme}"))
-    return columns
+            stage.append(withheld.alias(withheld_column(result.step.key, index)))
+        stages.append(stage)
+    return stages
+
+
+def withheld_column(adjustment: str, index: int) -> str:
+    return f"withheld.{adjustment}.{index}"
 
 
 def _detail_columns(key: str, rule: Rule) -> list[pl.Expr]:
@@ -93,7 +100,8 @@ def evaluate(
         if isinstance(result.rule, Rule):
             for stage in result.rule.stages:
                 frame = frame.with_columns(stage)
-        frame = frame.with_columns(_step_columns(pack, result, detail=detail))
+        for columns in _step_stages(pack, result, detail=detail):
+            frame = frame.with_columns(columns)
     return frame.collect()
 
 

@@ -16,7 +16,7 @@ from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.core.text import Language, Text
-from himaya.policy.engine import StepResult, evaluate, plan
+from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
 from himaya.policy.pack import Adjustment, Figure, PolicyPack, Programme, Rule, Shown, Unit
 from himaya.policy.parameters import ParameterTree, Status, format_value
 
@@ -136,8 +136,8 @@ def _programme(
     used = list(result.parameters_used)
     for adjustment in adjustments:
         assert isinstance(adjustment.rule, tuple)
-        for withholding in adjustment.rule:
-            column = f"withheld.{adjustment.step.key}.{withholding.programme}"
+        for index, withholding in enumerate(adjustment.rule):
+            column = withheld_column(adjustment.step.key, index)
             if withholding.programme == key and row.get(column):
                 withheld.append(withholding.reason)
                 used += [p for p in adjustment.parameters_used if p not in used]

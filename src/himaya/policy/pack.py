@@ -118,6 +118,7 @@ class PolicyPack:
     timezone: str  # where "today" is decided
     person_column: str = "person_id"
     family_column: str = "family_id"
+    check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -21,7 +21,11 @@ _MISSING = "required value missing"
 _TRUE = ("true", "1")
 _FALSE = ("false", "0")
 _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_MONEY_SHAPE = r"^[0-9]+(\.[0-9]{1,3})?$"
+# At most 12 digits of rials: a billion rials a month is beyond any real income, and the baisa
+# value then stays far inside Int64 (a larger figure would wrap around or vanish).
+MONEY_DIGITS = 12
+_MONEY_SHAPE = rf"^[0-9]{{1,{MONEY_DIGITS}}}(\.[0-9]{{1,3}})?$"
+_TOO_LARGE = f"is too large: at most {MONEY_DIGITS} digits before the decimal point"
 
 
 @cache
@@ -95,8 +99,9 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
         bad = ~empty & ~lowered.is_in([*_TRUE, *_FALSE])
         return lowered.is_in(_TRUE).fill_null(False), errors((bad, "must be true or false (or 1 or 0)"))
     if dtype.is_integer() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 3):
-        value = (raw * 1000).cast(pl.Int64)
-        return value.fill_null(0), errors((raw < 0, "must not be negative"))
+        too_large = raw.cast(pl.Float64) >= 10.0**MONEY_DIGITS
+        value = pl.when(too_large).then(0).otherwise(raw.cast(pl.Decimal(38, 3)) * 1000).cast(pl.Int64)
+        return value.fill_null(0), errors((raw < 0, "must not be negative"), (too_large, _TOO_LARGE))
     shape_ok = text.str.contains(_MONEY_SHAPE)
     parts = text.str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64, strict=False)
@@ -106,6 +111,7 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
         (empty | shape_ok, None),
         (text.str.starts_with("-"), "must not be negative"),
         (text.str.contains(r"^[0-9]+\.[0-9]{4,}$"), "has more than 3 decimals: OMR amounts are exact to the baisa"),
+        (text.str.contains(r"^[0-9]+(\.[0-9]*)?$"), _TOO_LARGE),
         (pl.lit(True), "must be an amount in OMR such as 115.000"),
     )
 

@@ -74,7 +74,7 @@ def candidate_pairs(prepared: pl.DataFrame) -> pl.DataFrame:
     for position in range(8):  # one digit masked: numbers that differ in at most that digit
         mask = pl.col("civil_number").str.slice(0, position) + "_" + pl.col("civil_number").str.slice(position + 1)
         masked = prepared.select(KEY, "sex", mask.alias("mask"))
-        blocks.append(_pairs_on(masked, masked, ["mask"], ["mask"]))
+        blocks.append(_pairs_on(masked, masked, ["sex", "mask"], ["sex", "mask"]))
     return pl.concat(blocks).unique()
 
 

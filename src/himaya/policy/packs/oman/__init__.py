@@ -16,11 +16,31 @@ from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import PROGRAMME_NAMES
 from himaya.policy.packs.oman.registry import REGISTRY
-from himaya.policy.packs.oman.schema import PEOPLE
+from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
+from himaya.policy.parameters import ParameterError, ParameterTree
 
 
 def _person(key: str, rule: RuleFunction) -> Programme:
     return Programme(key, PROGRAMME_NAMES[key], Unit.PERSON, rule)
+
+
+def _check_codes(tree: ParameterTree) -> None:
+    """Parameters that name programmes or categories name real ones, in every dated value."""
+    programmes = set(PROGRAMME_NAMES)
+    allowed = {
+        "fis.counted_benefits": programmes - {"family_income_support"},
+        "combination.exclusive": programmes - {"family_income_support"},
+        "disability.categories": set(DISABILITY_CATEGORIES),
+    }
+    for path, codes in allowed.items():
+        for dated in tree[path].values:
+            named = {c for item in dated.value for c in (item if isinstance(item, tuple) else (item,))}  # type: ignore[union-attr]
+            unknown = sorted(named - codes)
+            if unknown:
+                raise ParameterError(
+                    f"parameter {path} from {dated.start}: unknown code(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(codes))}"
+                )
 
 
 PACK = PolicyPack(
@@ -46,5 +66,6 @@ PACK = PolicyPack(
     recipient=pl.col("relationship") == "head",
     derived=birth_parts(),
     registry=REGISTRY,
+    check_parameters=_check_codes,
     timezone="Asia/Muscat",
 )

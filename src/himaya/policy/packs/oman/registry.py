@@ -33,6 +33,13 @@ REGISTRY = PEOPLE.extended(
         pattern=r"^[1-9][0-9]{7}$",
         rule="must be a civil number: 8 digits, not starting with 0",
     ),
+    Column(
+        "family_id",
+        Kind.PATTERN,
+        required=True,
+        pattern=r"^\S{1,32}$",
+        rule="must be 1 to 32 characters, without spaces",
+    ),
     *_names(),
     Column("governorate", Kind.CODE, required=False, codes=tuple(sorted({w["governorate_en"] for w in wilayats()}))),
     Column("wilayat", Kind.CODE, required=False, codes=tuple(w["wilayat_en"] for w in wilayats())),

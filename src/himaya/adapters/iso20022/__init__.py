@@ -1,0 +1,230 @@
+"""ISO 20022 bank files: pain.001.001.09 out (streamed), pain.002.001.10 and camt.054.001.08 in.
+
+Every file is checked against its official schema (shipped beside this module): what is written
+is validated after writing; what is read is refused whole if it does not validate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from himaya.core.errors import HimayaError
+
+HERE = Path(__file__).parent
+PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
+PAIN_002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
+CAMT_054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
+SCHEMAS = {PAIN_001: "pain.001.001.09.xsd", PAIN_002: "pain.002.001.10.xsd", CAMT_054: "camt.054.001.08.xsd"}
+CURRENCY = "OMR"
+
+
+class BankFileError(HimayaError):
+    """A bank file that is not what it claims to be."""
+
+
+@cache
+def schema(namespace: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(HERE / SCHEMAS[namespace])))
+
+
+def validate(path: Path, namespace: str) -> None:
+    """Raise BankFileError naming the first schema errors (line numbers) if `path` does not validate."""
+    try:
+        document = etree.parse(str(path))
+    except etree.XMLSyntaxError as error:
+        raise BankFileError(f"{path}: not well-formed XML: {error}") from None
+    checker = schema(namespace)
+    if not checker.validate(document):
+        problems = "; ".join(f"line {e.line}: {e.message}" for e in list(checker.error_log)[:5])
+        raise BankFileError(f"{path}: does not validate against {SCHEMAS[namespace]}: {problems}")
+
+
+def omr(baisa: int) -> str:
+    return f"{baisa // 1000}.{baisa % 1000:03d}"
+
+
+@dataclass(frozen=True)
+class Payer:
+    name: str
+    iban: str
+    bic: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    end_to_end_id: str
+    amount: int  # baisa
+    creditor: str
+    iban: str
+    remittance: str
+
+
+def write_pain001(
+    path: Path,
+    *,
+    message_id: str,
+    created: datetime,
+    payer: Payer,
+    execution: date,
+    count: int,
+    total: int,
+    transfers: Iterable[Transfer],
+) -> None:
+    """Write one credit-transfer initiation, streaming the transactions (memory stays flat).
+
+    `count` and `total` (baisa) go into the headers before the transactions are written, so they
+    are given up front; the file is refused if the transactions do not add up to them.
+    """
+    e = ElementMaker(namespace=PAIN_001, nsmap={None: PAIN_001})
+    written, summed = 0, 0
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as handle, etree.xmlfile(handle, encoding="UTF-8") as xml:
+        xml.write_declaration()
+        with (
+            xml.element(f"{{{PAIN_001}}}Document", nsmap={None: PAIN_001}),
+            xml.element(f"{{{PAIN_001}}}CstmrCdtTrfInitn"),
+        ):
+            xml.write(
+                e.GrpHdr(
+                    e.MsgId(message_id),
+                    e.CreDtTm(created.replace(microsecond=0).isoformat()),
+                    e.NbOfTxs(str(count)),
+                    e.CtrlSum(omr(total)),
+                    e.InitgPty(e.Nm(payer.name)),
+                )
+            )
+            with xml.element(f"{{{PAIN_001}}}PmtInf"):
+                for element in (
+                    e.PmtInfId(message_id),
+                    e.PmtMtd("TRF"),
+                    e.BtchBookg("false"),
+                    e.NbOfTxs(str(count)),
+                    e.CtrlSum(omr(total)),
+                    e.ReqdExctnDt(e.Dt(execution.isoformat())),
+                    e.Dbtr(e.Nm(payer.name)),
+                    e.DbtrAcct(e.Id(e.IBAN(payer.iban))),
+                    e.DbtrAgt(e.FinInstnId(e.BICFI(payer.bic))),
+                    e.ChrgBr("SLEV"),
+                ):
+                    xml.write(element)
+                for transfer in transfers:
+                    xml.write(
+                        e.CdtTrfTxInf(
+                            e.PmtId(e.EndToEndId(transfer.end_to_end_id)),
+                            e.Amt(e.InstdAmt(omr(transfer.amount), Ccy=CURRENCY)),
+                            e.Cdtr(e.Nm(transfer.creditor[:140] or "Beneficiary")),
+                            e.CdtrAcct(e.Id(e.IBAN(transfer.iban))),
+                            e.RmtInf(e.Ustrd(transfer.remittance[:140])),
+                        )
+                    )
+                    written += 1
+                    summed += transfer.amount
+    if (written, summed) != (count, total):
+        partial.unlink()
+        raise BankFileError(
+            f"{message_id}: {written} transfers of {omr(summed)} OMR written, {count} of {omr(total)} announced"
+        )
+    partial.replace(path)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the bank says of one transfer."""
+
+    end_to_end_id: str
+    outcome: str  # paid, rejected, returned, pending
+    reason: str | None
+
+
+def _text(element: etree._Element, path: str, ns: dict[str, str]) -> str | None:
+    found = element.find(path, ns)
+    return None if found is None or found.text is None else found.text.strip()
+
+
+PAID = {"ACSC", "ACCC"}
+IN_PROGRESS = {"ACCP", "ACSP", "ACTC", "ACWC", "PDNG", "RCVD", "ACFC", "PART"}
+
+
+def read_pain002(path: Path) -> tuple[list[str], list[Status]]:
+    """(original message ids, statuses) of a payment status report; group rejections cover every transfer."""
+    validate(path, PAIN_002)
+    ns = {"p": PAIN_002}
+    root = etree.parse(str(path)).getroot()
+    report = root.find("p:CstmrPmtStsRpt", ns)
+    assert report is not None
+    group = report.find("p:OrgnlGrpInfAndSts", ns)
+    assert group is not None
+    message_ids = [_text(group, "p:OrgnlMsgId", ns) or ""]
+    group_status = _text(group, "p:GrpSts", ns)
+    statuses = []
+    for tx in report.iterfind("p:OrgnlPmtInfAndSts/p:TxInfAndSts", ns):
+        code = _text(tx, "p:TxSts", ns) or group_status or ""
+        reason = _text(tx, "p:StsRsnInf/p:Rsn/p:Cd", ns)
+        statuses.append(Status(_text(tx, "p:OrgnlEndToEndId", ns) or "", _outcome(code), reason))
+    if not statuses and group_status == "RJCT":
+        statuses.append(Status("*", "rejected", _text(group, "p:StsRsnInf/p:Rsn/p:Cd", ns)))
+    return message_ids, statuses
+
+
+def _outcome(code: str) -> str:
+    if code in PAID:
+        return "paid"
+    if code == "RJCT":
+        return "rejected"
+    if code in IN_PROGRESS:
+        return "pending"
+    raise BankFileError(f"unknown transaction status {code!r}")
+
+
+def read_camt054(path: Path) -> tuple[list[str], list[Status]]:
+    """(message ids referred to, statuses) of a debit/credit notification: booked debits are paid,
+    entries with return information are returned."""
+    validate(path, CAMT_054)
+    ns = {"c": CAMT_054}
+    root = etree.parse(str(path)).getroot()
+    message_ids: list[str] = []
+    statuses: list[Status] = []
+    for entry in root.iterfind("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn/c:Ntry", ns):
+        booked = _text(entry, "c:Sts/c:Cd", ns) in (None, "BOOK")
+        for detail in entry.iterfind("c:NtryDtls/c:TxDtls", ns):
+            e2e = _text(detail, "c:Refs/c:EndToEndId", ns) or ""
+            message = _text(detail, "c:Refs/c:MsgId", ns)
+            if message:
+                message_ids.append(message)
+            returned = detail.find("c:RtrInf", ns)
+            if returned is not None:
+                statuses.append(Status(e2e, "returned", _text(returned, "c:Rsn/c:Cd", ns)))
+            else:
+                statuses.append(Status(e2e, "paid" if booked else "pending", None))
+    return sorted(set(message_ids)), statuses
+
+
+def read_bank_file(path: Path) -> tuple[str, list[str], list[Status]]:
+    """Which message the file is (pain.002 or camt.054), with its message ids and statuses."""
+    try:
+        namespace = etree.QName(etree.parse(str(path)).getroot()).namespace
+    except (OSError, etree.XMLSyntaxError) as error:
+        raise BankFileError(f"{path}: cannot be read as XML: {error}") from None
+    if namespace == PAIN_002:
+        return ("pain.002.001.10", *read_pain002(path))
+    if namespace == CAMT_054:
+        return ("camt.054.001.08", *read_camt054(path))
+    raise BankFileError(f"{path}: is {namespace or 'no ISO 20022 message'}, not pain.002.001.10 or camt.054.001.08")
+
+
+def chunks(items: Iterator[Transfer], size: int) -> Iterator[list[Transfer]]:
+    batch: list[Transfer] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,217 @@
+"""`himaya enrollment sync` and `himaya payroll ...`: the monthly cycle at the terminal."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from himaya import bootstrap
+from himaya.adapters.iso20022 import Payer
+from himaya.adapters.tables import write_table
+from himaya.cli.app import PeriodArg, app, date_option, err, out, reported
+from himaya.core.clock import today
+from himaya.core.errors import UsageError
+from himaya.core.money import format_omr
+from himaya.core.periods import Period
+from himaya.db import payroll as store
+from himaya.payroll.lines import ChildPayee
+from himaya.policy.packs import load_pack
+
+enrollment_app = typer.Typer(help="Enrollment in the programmes.", no_args_is_help=True)
+payroll_app = typer.Typer(help="The monthly payroll: run, submit, approve, export, reconcile.", no_args_is_help=True)
+app.add_typer(enrollment_app, name="enrollment")
+app.add_typer(payroll_app, name="payroll")
+
+Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
+DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
+
+
+def payer() -> Payer:
+    """The Fund's own account, from HIMAYA_PAYER_NAME / _IBAN / _BIC (a demonstration account otherwise)."""
+    return Payer(
+        os.environ.get("HIMAYA_PAYER_NAME", DEMO_PAYER.name),
+        os.environ.get("HIMAYA_PAYER_IBAN", DEMO_PAYER.iban),
+        os.environ.get("HIMAYA_PAYER_BIC", DEMO_PAYER.bic),
+    )
+
+
+def _summary(summary: store.RunSummary) -> str:
+    return (
+        f"run {summary.period}: {summary.state}; {summary.lines:,} lines, "
+        f"{format_omr(summary.amount, grouped=True)} OMR; "
+        f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued"
+    )
+
+
+@enrollment_app.command("sync")
+def enrollment_sync(period: PeriodArg, actor: Actor = None) -> None:
+    """Enroll everyone the rules find entitled in the month; end the enrollments of the others."""
+    with reported():
+        pack = load_pack()
+        result = store.sync_enrollments(
+            bootstrap.registry_engine(), pack, period, actor=actor or bootstrap.actor(), today=today(pack.timezone)
+        )
+        out.print(f"enrollment {period}: {result.enrolled:,} enrolled, {result.ended:,} ended")
+
+
+@payroll_app.command("run")
+def payroll_run(
+    period: PeriodArg,
+    child_payee: Annotated[
+        ChildPayee,
+        typer.Option(
+            "--child-payee", help="child: the child's account, else the guardian's; guardian: always the guardian's."
+        ),
+    ] = ChildPayee.CHILD_FIRST,
+    actor: Actor = None,
+) -> None:
+    """Calculate the month's payment lines (again, until the run is submitted)."""
+    with reported():
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
+        ) as bar:
+            task = bar.add_task("starting")
+            summary = store.calculate(
+                bootstrap.registry_engine(),
+                load_pack(),
+                period,
+                actor=actor or bootstrap.actor(),
+                child_payee=child_payee,
+                step=lambda name: bar.update(task, description=name),
+            )
+        out.print(_summary(summary))
+
+
+def _transition(action: str, period: Period, actor: str | None) -> None:
+    with reported():
+        out.print(
+            _summary(store.transition(bootstrap.registry_engine(), period, action, actor=actor or bootstrap.actor()))
+        )
+
+
+@payroll_app.command("submit")
+def payroll_submit(period: PeriodArg, actor: Actor = None) -> None:
+    """Submit the calculated run for approval (the maker)."""
+    _transition("submit", period, actor)
+
+
+@payroll_app.command("approve")
+def payroll_approve(period: PeriodArg, actor: Actor = None) -> None:
+    """Approve a submitted run (the checker: not the user who submitted it). An approved run cannot change."""
+    _transition("approve", period, actor)
+
+
+@payroll_app.command("close")
+def payroll_close(period: PeriodArg, actor: Actor = None) -> None:
+    """Close a reconciled run."""
+    _transition("close", period, actor)
+
+
+@payroll_app.command("export")
+def payroll_export(
+    period: PeriodArg,
+    output_dir: Annotated[Path, typer.Option("--output-dir", help="Folder for the pain.001 files.")] = Path(
+        "bank-files"
+    ),
+    execution_date: Annotated[
+        date | None,
+        typer.Option(
+            "--execution-date",
+            parser=date_option,
+            help="Requested execution date (default: today).",
+            metavar="YYYY-MM-DD",
+        ),
+    ] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", help="Most transfers in one file.")] = 50_000,
+    actor: Actor = None,
+) -> None:
+    """Write the approved run as ISO 20022 pain.001.001.09 files (one or more per payee bank), schema-validated."""
+    with reported():
+        if batch_size < 1:
+            raise UsageError("--batch-size must be at least 1")
+        pack = load_pack()
+        files = store.export(
+            bootstrap.registry_engine(),
+            period,
+            output_dir,
+            actor=actor or bootstrap.actor(),
+            payer=payer(),
+            execution=execution_date or today(pack.timezone),
+            batch_size=batch_size,
+        )
+        out.print(f"run {period}: exported {len(files)} file(s) to {output_dir}")
+        for file in files:
+            out.print(f"  {file.name}")
+
+
+@payroll_app.command("reconcile")
+def payroll_reconcile(
+    file: Annotated[
+        Path, typer.Argument(help="A bank's pain.002.001.10 status report or camt.054.001.08 notification.")
+    ],
+    actor: Actor = None,
+) -> None:
+    """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned."""
+    with reported():
+        if not file.is_file():
+            raise UsageError(f"{file}: no such file")
+        result = store.reconcile(bootstrap.registry_engine(), file, actor=actor or bootstrap.actor())
+        settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
+        counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
+        counts += f", {result.pending:,} pending"
+        out.print(f"{file.name} ({result.kind}): {counts}{settled}")
+
+
+@payroll_app.command("status")
+def payroll_status() -> None:
+    """Where each run stands."""
+    with reported():
+        runs = store.status(bootstrap.registry_engine())
+        table = Table()
+        for column in runs.columns:
+            table.add_column(
+                column, justify="right" if column not in ("state", "submitted_by", "approved_by") else "left"
+            )
+        for row in runs.iter_rows(named=True):
+            table.add_row(
+                *(
+                    format_omr(v, grouped=True) if k == "amount" else str(v if v is not None else "-")
+                    for k, v in row.items()
+                )
+            )
+        out.print(table)
+
+
+@payroll_app.command("report")
+def payroll_report(
+    period: PeriodArg,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report as CSV (and the diff beside it, NAME-diff.csv)."),
+    ] = None,
+) -> None:
+    """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
+    with reported():
+        engine = bootstrap.registry_engine()
+        by_place, changes = store.report(engine, period), store.diff(engine, period)
+        if output is not None:
+            write_table(by_place, output)
+            write_table(changes, output.with_name(f"{output.stem}-diff.csv"))
+        table = Table(title=f"Payroll {period} by programme and governorate")
+        for column in by_place.columns:
+            table.add_column(column)
+        for row in by_place.iter_rows(named=True):
+            table.add_row(*(format_omr(v, grouped=True) if k == "amount" else str(v) for k, v in row.items()))
+        out.print(table)
+        counts = changes.group_by("change").len().sort("change")
+        out.print(
+            "changes against the month before: "
+            + ", ".join(f"{n:,} {c}" for c, n in counts.iter_rows())
+            + f"; {changes['unusual'].sum():,} unusual (more than half up or down)"
+        )

@@ -1,0 +1,687 @@
+"""The monthly payroll in the store: enrollment sync, the run, its states, bank files, returns.
+
+Each step is one transaction that either completes or leaves nothing behind, and each can be run
+again: a killed process is resumed by running the same command. A unique index allows one line
+per person, programme and month, ever, so no step can pay anyone twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select, update
+from sqlalchemy.schema import DropTable
+
+from himaya.adapters.iso20022 import PAIN_001, BankFileError, Payer, Transfer, read_bank_file, validate, write_pain001
+from himaya.core.clock import now
+from himaya.core.errors import HimayaError
+from himaya.core.periods import Period
+from himaya.db import audit, staging
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import disability, enrollment, payment_line, payroll_run, person
+from himaya.enrollment.sync import plan_enrollments
+from himaya.payroll.lines import ChildPayee, payment_lines
+from himaya.payroll.states import check_approver, check_transition
+from himaya.policy.engine import entitlements
+from himaya.policy.pack import PolicyPack
+
+COUNTED = {"preserve_rowcount": True}
+Step = Callable[[str], None]
+
+
+class PayrollError(HimayaError):
+    """A payroll action that cannot be carried out as asked; nothing was changed."""
+
+
+def _ids(connection: Connection) -> dict[str, int]:
+    rows = connection.execute(select(person.c.civil_number, person.c.id).where(person.c.merged_into.is_(None))).all()
+    return dict(rows)
+
+
+def _entitled(connection: Connection, pack: PolicyPack, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(entitlements with amounts in baisa and the month, the people of the month with accounts)."""
+    people = read_people(connection, people_query(period.end, registry=True))
+    result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
+    baisa = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
+    return result.select(
+        "person_id", "family_id", "programme", pl.lit(period.start).alias("month"), baisa.alias("amount")
+    ), people
+
+
+# --- enrollment -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    enrolled: int
+    ended: int
+
+
+def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor: str, today: date) -> SyncSummary:
+    """Enroll everyone entitled in `period` and end the enrollments of those no longer entitled."""
+    with engine.begin() as connection:
+        entitled, people = _entitled(connection, pack, period)
+        assessed = connection.execute(
+            select(person.c.civil_number, disability.c.valid_from)
+            .join(disability, disability.c.person_id == person.c.id)
+            .where(disability.c.valid_to.is_(None))
+        ).all()
+        assessed_from = pl.DataFrame(assessed, schema={"person_id": pl.String, "assessed_from": pl.Date}, orient="row")
+        entitled = entitled.join(people.select("person_id", "birth_date"), on="person_id").join(
+            assessed_from, on="person_id", how="left"
+        )
+        active = pl.DataFrame(
+            connection.execute(
+                select(person.c.civil_number, enrollment.c.programme)
+                .join(person, person.c.id == enrollment.c.person_id)
+                .where(enrollment.c.status == "active")
+            ).all(),
+            schema={"person_id": pl.String, "programme": pl.String},
+            orient="row",
+        )
+        to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period)
+        ids = _ids(connection)
+        if to_enroll.height:
+            connection.execute(
+                insert(enrollment),
+                [
+                    {
+                        "person_id": ids[r["person_id"]],
+                        "programme": r["programme"],
+                        "status": "active",
+                        "applied_on": today,
+                        "start_month": r["start_month"],
+                        "end_month": None,
+                        "reason": r["reason"],
+                        "version": 1,
+                    }
+                    for r in to_enroll.iter_rows(named=True)
+                ],
+            )
+        for row in to_end.iter_rows(named=True):
+            connection.execute(
+                update(enrollment)
+                .where(
+                    enrollment.c.person_id == ids[row["person_id"]],
+                    enrollment.c.programme == row["programme"],
+                    enrollment.c.status == "active",
+                )
+                .values(
+                    status="ended", end_month=row["end_month"], reason=row["reason"], version=enrollment.c.version + 1
+                )
+            )
+        audit.record(
+            connection,
+            [
+                audit.Change(
+                    "enrollment.sync", f"period:{period}", None, {"enrolled": to_enroll.height, "ended": to_end.height}
+                )
+            ],
+            actor=actor,
+        )
+    return SyncSummary(to_enroll.height, to_end.height)
+
+
+# --- the run --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    period: Period
+    state: str
+    lines: int
+    amount: int  # baisa
+    exceptions: int
+    arrears: int
+    reissued: int
+
+
+def _run(connection: Connection, period: Period) -> dict[str, Any] | None:
+    row = connection.execute(select(payroll_run).where(payroll_run.c.period == period.start)).mappings().first()
+    return dict(row) if row else None
+
+
+def _months_between(first: date, last: date) -> list[Period]:
+    months, month = [], Period.containing(first)
+    while month.start <= last:
+        months.append(month)
+        month = month.shifted(1)
+    return months
+
+
+def calculate(
+    engine: Engine,
+    pack: PolicyPack,
+    period: Period,
+    *,
+    actor: str,
+    child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
+    step: Step | None = None,
+) -> RunSummary:
+    """Calculate (or recalculate, until submitted) the run of `period`: regular lines for active
+    enrollments, arrears for months owed since go-live, and the re-issue of rejected lines."""
+    tell = step or (lambda _: None)
+    with engine.begin() as connection:
+        existing = _run(connection, period)
+        if existing and existing["state"] != "calculated":
+            raise PayrollError(f"the run of {period} is {existing['state']}: it can no longer be calculated")
+        stamp = now()
+        if existing is None:
+            run_id = connection.execute(
+                insert(payroll_run)
+                .values(period=period.start, state="calculated", created_by=actor, created_at=stamp, version=1)
+                .returning(payroll_run.c.id)
+            ).scalar_one()
+        else:
+            run_id = existing["id"]
+            # Recalculating replaces what the last calculation made; lines re-issued into this run stay.
+            kept = payment_line.c.reason.is_not(None) & payment_line.c.reason.like("re-issued%")
+            connection.execute(delete(payment_line).where(payment_line.c.run_id == run_id, ~kept))
+        go_live = connection.execute(select(func.min(payroll_run.c.period))).scalar_one()
+        tell("entitlements")
+        entitled, people = _entitled(connection, pack, period)
+        active = _active_enrollments(connection)
+        regular = entitled.join(active, on=["person_id", "programme"]).filter(
+            (pl.col("start_month") <= pl.col("month"))
+            & (pl.col("end_month").is_null() | (pl.col("end_month") >= pl.col("month")))
+        )
+        lines = [payment_lines(regular.select(entitled.columns), people, kind="regular", child_payee=child_payee)]
+        tell("arrears")
+        owed = active.filter(pl.col("start_month") < period.start)
+        if owed.height:
+            paid = _paid_months(connection)
+            first = max(owed["start_month"].min(), go_live)
+            for month in _months_between(first, period.shifted(-1).start):
+                due = owed.filter(
+                    (pl.col("start_month") <= month.start)
+                    & (pl.col("end_month").is_null() | (pl.col("end_month") >= month.start))
+                )
+                if not due.height:
+                    continue
+                then, _ = _entitled(connection, pack, month)
+                missing = then.join(due, on=["person_id", "programme"]).join(
+                    paid, on=["person_id", "programme", "month"], how="anti"
+                )
+                if missing.height:
+                    # Paid to today's account: the payee's account then may since have changed.
+                    lines.append(
+                        payment_lines(missing.select(then.columns), people, kind="arrears", child_payee=child_payee)
+                    )
+        frame = pl.concat(lines)
+        ids = _ids(connection)
+        frame = frame.with_columns(
+            pl.col("person_id").replace_strict(ids, return_dtype=pl.Int64).alias("person_key"),
+            pl.col("payee").replace_strict(ids, return_dtype=pl.Int64).alias("payee_key"),
+        )
+        tell("lines")
+        # Never a second line for a person, programme and month: lines already in any run are left out,
+        # and the unique index refuses what might slip through.
+        paid_before = _paid_months(connection)
+        frame = frame.join(paid_before, on=["person_id", "programme", "month"], how="anti")
+        s = staging.load(
+            connection,
+            "payroll_staging",
+            frame.select(
+                "person_key",
+                "programme",
+                "month",
+                "kind",
+                "amount",
+                "payee_key",
+                "iban",
+                "bank_code",
+                "end_to_end_id",
+                "status",
+                "reason",
+            ),
+        )
+        connection.execute(
+            insert(payment_line).from_select(
+                [
+                    "run_id",
+                    "person_id",
+                    "programme",
+                    "month",
+                    "kind",
+                    "amount",
+                    "payee_id",
+                    "iban",
+                    "bank_code",
+                    "end_to_end_id",
+                    "status",
+                    "reason",
+                ],
+                select(
+                    literal(run_id),
+                    s.c.person_key,
+                    s.c.programme,
+                    s.c.month,
+                    s.c.kind,
+                    s.c.amount,
+                    s.c.payee_key,
+                    s.c.iban,
+                    s.c.bank_code,
+                    s.c.end_to_end_id,
+                    s.c.status,
+                    s.c.reason,
+                ),
+            )
+        )
+        connection.execute(DropTable(s))
+        tell("re-issue")
+        _reissue(connection, run_id, people, ids)  # counted in the summary by their reason
+        summary = _summary(connection, run_id, period)
+        audit.record(
+            connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
+        )
+        return summary
+
+
+def _reissue(connection: Connection, run_id: int, people: pl.DataFrame, ids: dict[str, int]) -> int:
+    """Rejected or returned lines whose payee now has another account go out in this run."""
+    waiting = connection.execute(
+        select(payment_line.c.id, payment_line.c.iban, person.c.civil_number)
+        .join(person, person.c.id == payment_line.c.payee_id)
+        .where(payment_line.c.status.in_(("rejected", "returned")))
+    ).all()
+    accounts = dict(people.select("person_id", "iban").iter_rows())
+    banks = dict(people.select("person_id", "bank_code").iter_rows())
+    moved = 0
+    for line_id, old_iban, payee in waiting:
+        new_iban = accounts.get(payee)
+        if new_iban and new_iban != old_iban:
+            connection.execute(
+                update(payment_line)
+                .where(payment_line.c.id == line_id)
+                .values(
+                    run_id=run_id,
+                    iban=new_iban,
+                    bank_code=banks.get(payee),
+                    status="pending",
+                    reason=f"re-issued (was {old_iban})",
+                    message_id=None,
+                )
+            )
+            moved += 1
+    return moved
+
+
+def _active_enrollments(connection: Connection) -> pl.DataFrame:
+    rows = connection.execute(
+        select(person.c.civil_number, enrollment.c.programme, enrollment.c.start_month, enrollment.c.end_month)
+        .join(person, person.c.id == enrollment.c.person_id)
+        .where(person.c.merged_into.is_(None))
+    ).all()
+    return pl.DataFrame(
+        rows,
+        schema={"person_id": pl.String, "programme": pl.String, "start_month": pl.Date, "end_month": pl.Date},
+        orient="row",
+    )
+
+
+def _paid_months(connection: Connection) -> pl.DataFrame:
+    rows = connection.execute(
+        select(person.c.civil_number, payment_line.c.programme, payment_line.c.month).join(
+            person, person.c.id == payment_line.c.person_id
+        )
+    ).all()
+    return pl.DataFrame(rows, schema={"person_id": pl.String, "programme": pl.String, "month": pl.Date}, orient="row")
+
+
+def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
+    state = connection.execute(select(payroll_run.c.state).where(payroll_run.c.id == run_id)).scalar_one()
+    row = connection.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(payment_line.c.amount), 0),
+            func.coalesce(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((payment_line.c.kind == "arrears", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((payment_line.c.reason.like("re-issued%"), 1), else_=0)), 0),
+        ).where(payment_line.c.run_id == run_id)
+    ).one()
+    return RunSummary(period, state, int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+
+
+def _plain(summary: RunSummary) -> dict[str, Any]:
+    return {
+        "state": summary.state,
+        "lines": summary.lines,
+        "amount": summary.amount,
+        "exceptions": summary.exceptions,
+        "arrears": summary.arrears,
+        "reissued": summary.reissued,
+    }
+
+
+def transition(engine: Engine, period: Period, action: str, *, actor: str) -> RunSummary:
+    """submit, approve (by someone else than the submitter) or close the run of `period`."""
+    with engine.begin() as connection:
+        run = _run(connection, period)
+        if run is None:
+            raise PayrollError(f"there is no run for {period}: run `himaya payroll run --period {period}` first")
+        after = check_transition(action, run["state"])
+        values: dict[str, Any] = {"state": after, "version": payroll_run.c.version + 1}
+        if action == "submit":
+            values |= {"submitted_by": actor, "submitted_at": now()}
+        if action == "approve":
+            check_approver(actor, run["submitted_by"])
+            values |= {"approved_by": actor, "approved_at": now()}
+        if action == "close":
+            open_lines = connection.execute(
+                select(func.count())
+                .select_from(payment_line)
+                .where(payment_line.c.run_id == run["id"], payment_line.c.status == "exported")
+            ).scalar_one()
+            if open_lines:
+                raise PayrollError(f"{open_lines} lines of {period} still wait for the bank's answer")
+        connection.execute(
+            update(payroll_run)
+            .where(payroll_run.c.id == run["id"], payroll_run.c.version == run["version"])
+            .values(values)
+        )
+        audit.record(
+            connection,
+            [audit.Change(f"payroll.{action}", f"run:{period}", {"state": run["state"]}, {"state": after})],
+            actor=actor,
+        )
+        return _summary(connection, run["id"], period)
+
+
+# --- bank files -----------------------------------------------------------------------------
+
+
+def export(
+    engine: Engine, period: Period, folder: Path, *, actor: str, payer: Payer, execution: date, batch_size: int = 50_000
+) -> list[Path]:
+    """Write the approved run's pending lines as pain.001.001.09 files, one or more per payee bank
+    (at most `batch_size` transfers each), validate them, and mark the run exported.
+
+    Message ids and file names follow from the run, the bank and the batch number, so exporting
+    again after a crash writes the same files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with engine.begin() as connection:
+        run = _run(connection, period)
+        if run is None:
+            raise PayrollError(f"there is no run for {period}")
+        check_transition("export", run["state"])
+        banks = connection.execute(
+            select(payment_line.c.bank_code, func.count(), func.sum(payment_line.c.amount))
+            .where(payment_line.c.run_id == run["id"], payment_line.c.status == "pending")
+            .group_by(payment_line.c.bank_code)
+            .order_by(payment_line.c.bank_code)
+        ).all()
+        files: list[Path] = []
+        created = now()
+        for bank, count, _ in banks:
+            for number, start in enumerate(range(0, count, batch_size), 1):
+                message_id = f"HIMAYA-{period.year}{period.month:02d}-{bank}-{number}"
+                path = folder / f"{message_id}.xml"
+                ids, transfers = _batch(connection, run["id"], bank, start, batch_size)
+                total = sum(t.amount for t in transfers)
+                write_pain001(
+                    path,
+                    message_id=message_id,
+                    created=created,
+                    payer=payer,
+                    execution=execution,
+                    count=len(transfers),
+                    total=total,
+                    transfers=iter(transfers),
+                )
+                validate(path, PAIN_001)
+                for first in range(0, len(ids), 50_000):
+                    connection.execute(
+                        update(payment_line)
+                        .where(payment_line.c.id.in_(ids[first : first + 50_000]))
+                        .values(status="exported", message_id=message_id)
+                    )
+                files.append(path)
+        connection.execute(
+            update(payroll_run)
+            .where(payroll_run.c.id == run["id"])
+            .values(state="exported", exported_at=created, version=payroll_run.c.version + 1)
+        )
+        audit.record(
+            connection,
+            [
+                audit.Change(
+                    "payroll.export",
+                    f"run:{period}",
+                    {"state": "approved"},
+                    {"state": "exported", "files": [f.name for f in files]},
+                )
+            ],
+            actor=actor,
+        )
+    return files
+
+
+def _batch(connection: Connection, run_id: int, bank: str, offset: int, size: int) -> tuple[list[int], list[Transfer]]:
+    payee = person.alias("payee")
+    rows = connection.execute(
+        select(
+            payment_line.c.id,
+            payment_line.c.end_to_end_id,
+            payment_line.c.amount,
+            payment_line.c.iban,
+            payment_line.c.programme,
+            payment_line.c.month,
+            payee.c.given_name_en,
+            payee.c.family_name_en,
+        )
+        .join(payee, payee.c.id == payment_line.c.payee_id)
+        .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending", payment_line.c.bank_code == bank)
+        .order_by(payment_line.c.id)
+        .offset(offset)
+        .limit(size)
+    ).all()
+    transfers = [
+        Transfer(
+            e2e,
+            int(amount),
+            " ".join(x for x in (given, family) if x) or "Beneficiary",
+            iban,
+            f"Himaya {programme} {month:%Y-%m}",
+        )
+        for _, e2e, amount, iban, programme, month, given, family in rows
+    ]
+    return [r[0] for r in rows], transfers
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    kind: str
+    paid: int
+    rejected: int
+    returned: int
+    pending: int
+    runs: list[str]
+
+
+def reconcile(engine: Engine, path: Path, *, actor: str) -> Reconciliation:
+    """Apply a bank's pain.002 or camt.054 to the lines it names; a file that names an unknown
+    message or line, or does not validate, is refused whole and changes nothing."""
+    try:
+        kind, message_ids, statuses = read_bank_file(path)
+    except BankFileError as error:
+        raise PayrollError(str(error)) from None
+    with engine.begin() as connection:
+        known = {
+            m
+            for (m,) in connection.execute(
+                select(payment_line.c.message_id).where(payment_line.c.message_id.in_(message_ids)).distinct()
+            )
+        }
+        unknown = sorted(set(message_ids) - known)
+        if unknown:
+            raise PayrollError(
+                f"{path}: refers to message(s) {', '.join(unknown)} that no exported run sent; nothing was changed"
+            )
+        if len(statuses) == 1 and statuses[0].end_to_end_id == "*":  # the whole message was rejected
+            targets = (
+                connection.execute(
+                    select(payment_line.c.end_to_end_id).where(payment_line.c.message_id.in_(message_ids))
+                )
+                .scalars()
+                .all()
+            )
+            statuses = [type(statuses[0])(e2e, "rejected", statuses[0].reason) for e2e in targets]
+        references = [s.end_to_end_id for s in statuses]
+        found = dict(
+            connection.execute(
+                select(payment_line.c.end_to_end_id, payment_line.c.status).where(
+                    payment_line.c.end_to_end_id.in_(references)
+                )
+            ).all()
+        )
+        missing = [r for r in references if r not in found]
+        if missing:
+            raise PayrollError(
+                f"{path}: {len(missing)} transaction(s) match no payment line (first: {missing[0]}); "
+                "nothing was changed"
+            )
+        counts = {"paid": 0, "rejected": 0, "returned": 0, "pending": 0}
+        for status in statuses:
+            counts[status.outcome] += 1
+            if status.outcome == "pending":
+                continue
+            connection.execute(
+                update(payment_line)
+                .where(payment_line.c.end_to_end_id == status.end_to_end_id)
+                .values(status=status.outcome, reason=(f"bank reason {status.reason}" if status.reason else None))
+            )
+        runs = _settle_runs(connection)
+        audit.record(
+            connection,
+            [audit.Change("payroll.reconcile", f"file:{path.name}", None, {"kind": kind, **counts})],
+            actor=actor,
+        )
+    return Reconciliation(kind, counts["paid"], counts["rejected"], counts["returned"], counts["pending"], runs)
+
+
+def _settle_runs(connection: Connection) -> list[str]:
+    """Exported runs with no line still waiting for the bank become reconciled."""
+    settled = []
+    for run_id, period in connection.execute(
+        select(payroll_run.c.id, payroll_run.c.period).where(payroll_run.c.state == "exported")
+    ).all():
+        waiting = connection.execute(
+            select(func.count())
+            .select_from(payment_line)
+            .where(payment_line.c.run_id == run_id, payment_line.c.status == "exported")
+        ).scalar_one()
+        if not waiting:
+            connection.execute(
+                update(payroll_run)
+                .where(payroll_run.c.id == run_id)
+                .values(state="reconciled", version=payroll_run.c.version + 1)
+            )
+            settled.append(str(Period.containing(period)))
+    return settled
+
+
+# --- what a finance officer reads -----------------------------------------------------------
+
+
+def status(engine: Engine) -> pl.DataFrame:
+    """Every run: period, state, who did what, lines by status and the amount."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                payroll_run.c.period,
+                payroll_run.c.state,
+                payroll_run.c.submitted_by,
+                payroll_run.c.approved_by,
+                func.count(payment_line.c.id),
+                func.coalesce(func.sum(payment_line.c.amount), 0),
+                *(
+                    func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0)
+                    for s in ("pending", "exception", "exported", "paid", "rejected", "returned")
+                ),
+            )
+            .select_from(payroll_run.outerjoin(payment_line, payment_line.c.run_id == payroll_run.c.id))
+            .group_by(payroll_run.c.id)
+            .order_by(payroll_run.c.period)
+        ).all()
+    columns = [
+        "period",
+        "state",
+        "submitted_by",
+        "approved_by",
+        "lines",
+        "amount",
+        "pending",
+        "exception",
+        "exported",
+        "paid",
+        "rejected",
+        "returned",
+    ]
+    return pl.DataFrame(rows, schema=columns, orient="row")
+
+
+def report(engine: Engine, period: Period) -> pl.DataFrame:
+    """Lines of the run by programme and governorate: beneficiaries, amount, and against the month before."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                payroll_run.c.period,
+                payment_line.c.programme,
+                person.c.governorate,
+                payment_line.c.kind,
+                payment_line.c.status,
+                person.c.civil_number,
+                payment_line.c.amount,
+            )
+            .join(payroll_run, payroll_run.c.id == payment_line.c.run_id)
+            .join(person, person.c.id == payment_line.c.person_id)
+            .where(payroll_run.c.period.in_((period.start, period.shifted(-1).start)))
+        ).all()
+    lines = pl.DataFrame(
+        rows, schema=["run", "programme", "governorate", "kind", "status", "person_id", "amount"], orient="row"
+    )
+    this = lines.filter(pl.col("run") == period.start)
+    return (
+        this.group_by("programme", "governorate")
+        .agg(
+            beneficiaries=pl.col("person_id").n_unique(),
+            amount=pl.col("amount").sum(),
+            exceptions=(pl.col("status") == "exception").sum(),
+        )
+        .sort("programme", "governorate")
+    )
+
+
+def diff(engine: Engine, period: Period) -> pl.DataFrame:
+    """Regular lines against the month before: new, stopped and changed, per person and programme."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(payment_line.c.month, person.c.civil_number, payment_line.c.programme, payment_line.c.amount)
+            .join(person, person.c.id == payment_line.c.person_id)
+            .where(payment_line.c.kind == "regular", payment_line.c.month.in_((period.start, period.shifted(-1).start)))
+        ).all()
+    lines = pl.DataFrame(rows, schema=["month", "person_id", "programme", "amount"], orient="row")
+    now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
+    before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
+        "person_id", "programme", pl.col("amount").alias("before")
+    )
+    joined = now_.join(before, on=["person_id", "programme"], how="full", coalesce=True)
+    change = (
+        pl.when(pl.col("before").is_null())
+        .then(pl.lit("new"))
+        .when(pl.col("now").is_null())
+        .then(pl.lit("stopped"))
+        .when(pl.col("now") != pl.col("before"))
+        .then(pl.lit("changed"))
+    )
+    unusual = (pl.col("before") > 0) & ((pl.col("now") - pl.col("before")).abs() > pl.col("before") // 2)
+    return (
+        joined.with_columns(change.alias("change"), unusual.fill_null(False).alias("unusual"))
+        .filter(pl.col("change").is_not_null())
+        .sort("change", "programme", "person_id")
+    )
