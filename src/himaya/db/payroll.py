@@ -190,7 +190,15 @@ def calculate(
             (pl.col("start_month") <= pl.col("month"))
             & (pl.col("end_month").is_null() | (pl.col("end_month") >= pl.col("month")))
         )
-        lines = [payment_lines(regular.select(entitled.columns), people, kind="regular", child_payee=child_payee)]
+        lines = [
+            payment_lines(
+                regular.select(entitled.columns),
+                people,
+                kind="regular",
+                child_payee=child_payee,
+                adult_from=_adult_from(period),
+            )
+        ]
         tell("arrears")
         owed = active.filter(pl.col("start_month") < period.start)
         if owed.height:
@@ -210,7 +218,13 @@ def calculate(
                 if missing.height:
                     # Paid to today's account: the payee's account then may since have changed.
                     lines.append(
-                        payment_lines(missing.select(then.columns), people, kind="arrears", child_payee=child_payee)
+                        payment_lines(
+                            missing.select(then.columns),
+                            people,
+                            kind="arrears",
+                            child_payee=child_payee,
+                            adult_from=_adult_from(period),
+                        )
                     )
         frame = pl.concat(lines)
         ids = _ids(connection)
@@ -280,6 +294,11 @@ def calculate(
             connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
         )
         return summary
+
+
+def _adult_from(period: Period) -> date:
+    """Born on or before this day: 18 or older on the first day of the month."""
+    return period.start.replace(year=period.start.year - 18)
 
 
 def _reissue(connection: Connection, run_id: int, people: pl.DataFrame, ids: dict[str, int]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 import polars as pl
@@ -27,13 +28,16 @@ def end_to_end_id(programme: pl.Expr, month: pl.Expr, person: pl.Expr) -> pl.Exp
     return pl.concat_str(pl.lit("HMY"), code, month.dt.strftime("%y%m"), pl.lit("-"), person)
 
 
-def payment_lines(entitled: pl.DataFrame, people: pl.DataFrame, *, kind: str, child_payee: ChildPayee) -> pl.DataFrame:
+def payment_lines(
+    entitled: pl.DataFrame, people: pl.DataFrame, *, kind: str, child_payee: ChildPayee, adult_from: date
+) -> pl.DataFrame:
     """Lines for `entitled` (person_id, family_id, programme, month, amount in baisa).
 
     `people` gives each person's relationship, family and current account (person_id, family_id,
     relationship, iban, bank_code). The payee is the beneficiary, except for the child benefit,
-    which goes to the guardian (the family head) by choice or where the child has no account.
-    A line without a payee account is an exception, held until an account is registered.
+    which goes to the guardian (the family head) by choice or where the child has no account,
+    and any benefit of a minor (born after `adult_from`) without an account, which also goes to
+    the guardian. A line without a payee account is an exception, held until one is registered.
     """
     heads = people.filter(pl.col("relationship") == "head").select(
         "family_id",
@@ -41,10 +45,11 @@ def payment_lines(entitled: pl.DataFrame, people: pl.DataFrame, *, kind: str, ch
         pl.col("iban").alias("head_iban"),
         pl.col("bank_code").alias("head_bank"),
     )
-    own = people.select("person_id", "iban", "bank_code")
+    own = people.select("person_id", "iban", "bank_code", "birth_date")
     lines = entitled.join(own, on="person_id", how="left").join(heads, on="family_id", how="left")
-    to_guardian = (pl.col("programme") == "child") & (
-        pl.lit(child_payee == ChildPayee.GUARDIAN) | pl.col("iban").is_null()
+    minor = pl.col("birth_date") > adult_from
+    to_guardian = ((pl.col("programme") == "child") & pl.lit(child_payee == ChildPayee.GUARDIAN)) | (
+        minor & pl.col("iban").is_null()
     )
     return lines.select(
         "person_id",

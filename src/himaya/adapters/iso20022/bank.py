@@ -1,0 +1,100 @@
+"""A bank's side of the exchange, for demonstrations and tests: read a pain.001 we sent and
+answer it with a pain.002 status report or a camt.054 notification, as a bank would.
+
+Nothing in production uses this module; it exists so that reconciliation is exercised on real,
+schema-valid bank files rather than on hand-written ones.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from lxml import etree
+from lxml.builder import ElementMaker
+
+from himaya.adapters.iso20022 import CAMT_054, CURRENCY, PAIN_001, PAIN_002, omr, validate
+
+REJECTION_REASONS = ("AC04", "AC01", "AC06", "BE01")  # closed account, wrong number, blocked, name mismatch
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str
+    debtor_iban: str
+    transfers: list[tuple[str, int]]  # end-to-end id, amount in baisa
+
+
+def read_pain001(path: Path) -> Sent:
+    validate(path, PAIN_001)
+    ns = {"p": PAIN_001}
+    root = etree.parse(str(path)).getroot()
+    message_id = root.findtext("p:CstmrCdtTrfInitn/p:GrpHdr/p:MsgId", namespaces=ns) or ""
+    debtor = root.findtext("p:CstmrCdtTrfInitn/p:PmtInf/p:DbtrAcct/p:Id/p:IBAN", namespaces=ns) or ""
+    transfers = []
+    for tx in root.iterfind("p:CstmrCdtTrfInitn/p:PmtInf/p:CdtTrfTxInf", ns):
+        e2e = tx.findtext("p:PmtId/p:EndToEndId", namespaces=ns) or ""
+        amount = tx.findtext("p:Amt/p:InstdAmt", namespaces=ns) or "0"
+        units, _, baisa = amount.partition(".")
+        transfers.append((e2e, int(units) * 1000 + int(baisa.ljust(3, "0"))))
+    return Sent(message_id, debtor, transfers)
+
+
+def answer_pain002(sent: Sent, path: Path, *, rejected: set[str], created: datetime, seed: int = 0) -> None:
+    """Accept every transfer (ACSC) except those in `rejected` (RJCT with a reason code)."""
+    e = ElementMaker(namespace=PAIN_002, nsmap={None: PAIN_002})
+    rng = random.Random(seed)
+    transactions = []
+    for e2e, _ in sent.transfers:
+        if e2e in rejected:
+            transactions.append(
+                e.TxInfAndSts(
+                    e.OrgnlEndToEndId(e2e), e.TxSts("RJCT"), e.StsRsnInf(e.Rsn(e.Cd(rng.choice(REJECTION_REASONS))))
+                )
+            )
+        else:
+            transactions.append(e.TxInfAndSts(e.OrgnlEndToEndId(e2e), e.TxSts("ACSC")))
+    document = e.Document(
+        e.CstmrPmtStsRpt(
+            e.GrpHdr(e.MsgId(f"STS-{sent.message_id}"[:35]), e.CreDtTm(created.replace(microsecond=0).isoformat())),
+            e.OrgnlGrpInfAndSts(
+                e.OrgnlMsgId(sent.message_id),
+                e.OrgnlMsgNmId("pain.001.001.09"),
+                e.GrpSts("PART" if rejected else "ACSC"),
+            ),
+            e.OrgnlPmtInfAndSts(e.OrgnlPmtInfId(sent.message_id), *transactions),
+        )
+    )
+    etree.ElementTree(document).write(str(path), xml_declaration=True, encoding="UTF-8")
+    validate(path, PAIN_002)
+
+
+def answer_camt054(sent: Sent, path: Path, *, returned: set[str], created: datetime, booked: date) -> None:
+    """Book every transfer as a debit on the Fund's account; those in `returned` come back with return information."""
+    e = ElementMaker(namespace=CAMT_054, nsmap={None: CAMT_054})
+    entries = []
+    for number, (e2e, amount) in enumerate(sent.transfers, 1):
+        details = [e.Refs(e.MsgId(sent.message_id), e.EndToEndId(e2e))]
+        if e2e in returned:
+            details.append(e.RtrInf(e.Rsn(e.Cd("AC04"))))
+        entries.append(
+            e.Ntry(
+                e.NtryRef(str(number)),
+                e.Amt(omr(amount), Ccy=CURRENCY),
+                e.CdtDbtInd("DBIT"),
+                e.Sts(e.Cd("BOOK")),
+                e.BookgDt(e.Dt(booked.isoformat())),
+                e.BkTxCd(e.Prtry(e.Cd("PMNT"))),
+                e.NtryDtls(e.TxDtls(*details)),
+            )
+        )
+    document = e.Document(
+        e.BkToCstmrDbtCdtNtfctn(
+            e.GrpHdr(e.MsgId(f"NTF-{sent.message_id}"[:35]), e.CreDtTm(created.replace(microsecond=0).isoformat())),
+            e.Ntfctn(e.Id(f"NTF-{sent.message_id}"[:35]), e.Acct(e.Id(e.IBAN(sent.debtor_iban))), *entries),
+        )
+    )
+    etree.ElementTree(document).write(str(path), xml_declaration=True, encoding="UTF-8")
+    validate(path, CAMT_054)
