@@ -222,7 +222,8 @@ def test_exclusions_apply_one_after_another(tmp_path: Path) -> None:
     benefit, and so keeps the child benefit: a withheld benefit withholds nothing."""
     reform = tmp_path / "chain.yaml"
     reform.write_text(
-        "name: chain\nchanges:\n  combination.exclusive:\n    2026-01-01: [[disability, elderly], [disability, orphan], [orphan, child], [widow, elderly]]\n",
+        "name: chain\nchanges:\n  combination.exclusive:\n"
+        "    2026-01-01: [[disability, elderly], [disability, orphan], [orphan, child], [widow, elderly]]\n",
         encoding="utf-8",
     )
     people = tmp_path / "orphan.csv"

@@ -20,6 +20,7 @@ from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import audit_entry, income, metadata, person
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
+from himaya.registry.dedup import find_duplicates
 
 FIRST = date(2026, 1, 15)
 LATER = date(2026, 6, 1)
@@ -215,8 +216,6 @@ def test_an_import_that_would_leave_two_heads_is_refused(engine: Engine, synthet
 
 
 def test_dedup_never_pairs_a_man_with_a_woman() -> None:
-    from himaya.registry.dedup import find_duplicates
-
     base = {
         "given_name_ar": "علي",
         "father_name_ar": "سالم",

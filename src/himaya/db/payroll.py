@@ -437,10 +437,11 @@ def export(
         files: list[Path] = []
         created = now()
         for bank, count, _ in banks:
-            for number, start in enumerate(range(0, count, batch_size), 1):
+            # Each batch takes the next pending lines: the ones before were marked exported.
+            for number, _ in enumerate(range(0, count, batch_size), 1):
                 message_id = f"HIMAYA-{period.year}{period.month:02d}-{bank}-{number}"
                 path = folder / f"{message_id}.xml"
-                ids, transfers = _batch(connection, run["id"], bank, start, batch_size)
+                ids, transfers = _batch(connection, run["id"], bank, batch_size)
                 total = sum(t.amount for t in transfers)
                 write_pain001(
                     path,
@@ -480,7 +481,7 @@ def export(
     return files
 
 
-def _batch(connection: Connection, run_id: int, bank: str, offset: int, size: int) -> tuple[list[int], list[Transfer]]:
+def _batch(connection: Connection, run_id: int, bank: str, size: int) -> tuple[list[int], list[Transfer]]:
     payee = person.alias("payee")
     rows = connection.execute(
         select(
@@ -496,7 +497,6 @@ def _batch(connection: Connection, run_id: int, bank: str, offset: int, size: in
         .join(payee, payee.c.id == payment_line.c.payee_id)
         .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending", payment_line.c.bank_code == bank)
         .order_by(payment_line.c.id)
-        .offset(offset)
         .limit(size)
     ).all()
     transfers = [
