@@ -148,7 +148,7 @@ def test_a_bad_bank_file_changes_nothing(
     invalid.write_text(
         invalid.read_text(encoding="utf-8").replace("<TxSts>ACSC</TxSts>", "<TxSts>NOPE!</TxSts>", 1), encoding="utf-8"
     )
-    with pytest.raises(store.PayrollError, match="does not validate against pain.002.001.10.xsd"):
+    with pytest.raises(store.PayrollError, match=r"does not validate against pain\.002\.001\.10\.xsd"):
         store.reconcile(engine, invalid, actor="finance")
     assert _lines(engine).sort("id").equals(before)
 

@@ -20,6 +20,7 @@ from sqlalchemy.schema import DropTable
 from himaya.adapters.iso20022 import PAIN_001, BankFileError, Payer, Transfer, read_bank_file, validate, write_pain001
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError
+from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
 from himaya.db.snapshot import people_query, read_people
@@ -232,6 +233,7 @@ def calculate(
             pl.col("person_id").replace_strict(ids, return_dtype=pl.Int64).alias("person_key"),
             pl.col("payee").replace_strict(ids, return_dtype=pl.Int64).alias("payee_key"),
         )
+        checkpoint("payroll.run:entitlements")
         tell("lines")
         # Never a second line for a person, programme and month: lines already in any run are left out,
         # and the unique index refuses what might slip through.
@@ -287,9 +289,11 @@ def calculate(
             )
         )
         connection.execute(DropTable(s))
+        checkpoint("payroll.run:lines")
         tell("re-issue")
         _reissue(connection, run_id, people, ids)  # counted in the summary by their reason
         summary = _summary(connection, run_id, period)
+        checkpoint("payroll.run:before-commit")
         audit.record(
             connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
         )
@@ -435,7 +439,8 @@ def export(
             .order_by(payment_line.c.bank_code)
         ).all()
         files: list[Path] = []
-        created = now()
+        # The files' creation time is the approval's, so that exporting again writes the same bytes.
+        created = run["approved_at"]
         for bank, count, _ in banks:
             # Each batch takes the next pending lines: the ones before were marked exported.
             for number, _ in enumerate(range(0, count, batch_size), 1):
@@ -461,10 +466,12 @@ def export(
                         .values(status="exported", message_id=message_id)
                     )
                 files.append(path)
+                checkpoint("payroll.export:file")
+        checkpoint("payroll.export:before-commit")
         connection.execute(
             update(payroll_run)
             .where(payroll_run.c.id == run["id"])
-            .values(state="exported", exported_at=created, version=payroll_run.c.version + 1)
+            .values(state="exported", exported_at=now(), version=payroll_run.c.version + 1)
         )
         audit.record(
             connection,
@@ -496,7 +503,7 @@ def _batch(connection: Connection, run_id: int, bank: str, size: int) -> tuple[l
         )
         .join(payee, payee.c.id == payment_line.c.payee_id)
         .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending", payment_line.c.bank_code == bank)
-        .order_by(payment_line.c.id)
+        .order_by(payment_line.c.end_to_end_id)  # the same order on every database, run after run
         .limit(size)
     ).all()
     transfers = [
@@ -574,6 +581,7 @@ def reconcile(engine: Engine, path: Path, *, actor: str) -> Reconciliation:
                 .where(payment_line.c.end_to_end_id == status.end_to_end_id)
                 .values(status=status.outcome, reason=(f"bank reason {status.reason}" if status.reason else None))
             )
+        checkpoint("payroll.reconcile:lines")
         runs = _settle_runs(connection)
         audit.record(
             connection,
