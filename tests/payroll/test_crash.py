@@ -64,9 +64,10 @@ def _cycle(
     with engine.connect() as connection:
         lines = connection.execute(
             sa.text(
-                "SELECT p.civil_number, l.programme, CAST(l.month AS VARCHAR(10)), l.kind, l.amount, payee.civil_number,"
-                " l.iban, l.end_to_end_id, l.status, l.message_id FROM payment_line l"
-                " JOIN person p ON p.id = l.person_id JOIN person payee ON payee.id = l.payee_id ORDER BY l.end_to_end_id"
+                "SELECT p.civil_number, l.programme, CAST(l.month AS VARCHAR(10)), l.kind, l.amount,"
+                " payee.civil_number, l.iban, l.end_to_end_id, l.status, l.message_id FROM payment_line l"
+                " JOIN person p ON p.id = l.person_id JOIN person payee ON payee.id = l.payee_id"
+                " ORDER BY l.end_to_end_id"
             )
         ).all()
         state = connection.execute(sa.text("SELECT state FROM payroll_run")).scalars().all()
