@@ -11,10 +11,11 @@ from rich.table import Table
 
 from himaya import bootstrap
 from himaya.cli.app import PeriodArg, app, out, reported
+from himaya.cli.payroll import DEMO_PAYER
 from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import audit
+from himaya.db import audit, payroll
 from himaya.db.migrate import upgrade
 from himaya.db.people import dedup_candidates, merge_people
 from himaya.db.registry_import import import_people
@@ -38,9 +39,12 @@ def demo(
     people: Annotated[
         Path | None, typer.Option("--people", help="Use this people table instead of the registry demo.")
     ] = None,
+    bank_files: Annotated[Path, typer.Option("--bank-files", help="Folder for the payroll's bank files.")] = Path(
+        "himaya-demo-bank-files"
+    ),
 ) -> None:
-    """The main job end to end: a synthetic Oman into the registry, the month's entitlements, one
-    family explained, duplicates found, the audit trail verified."""
+    """The main job end to end: a synthetic Oman into the registry, duplicates found and merged,
+    the month's entitlements, one family explained, the month's payroll to bank files."""
     with reported():
         pack = load_pack()
         if people is not None:
@@ -57,6 +61,36 @@ def demo(
             f"[bold]4.[/bold] Why family {family} gets what it gets (himaya explain --registry --family {family}):\n"
         )
         out.print(render(explain(table, pack, pack.parameters, period, family_id=family), "en"), markup=False)
+        if people is None:
+            _payroll_demo(pack, period, bank_files)
+
+
+def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
+    """Enroll, calculate, submit, approve (another user), export: the month's payroll to bank files."""
+    engine = bootstrap.registry_engine()
+    existing = {row["period"]: row["state"] for row in payroll.status(engine).iter_rows(named=True)}
+    state = existing.get(period.start)
+    if state not in (None, "calculated", "submitted", "approved"):
+        out.print(f"[bold]5.[/bold] The payroll of {period} is already {state} (himaya payroll status)")
+        return
+    enrolled = payroll.sync_enrollments(engine, pack, period, actor="demo:officer", today=today(pack.timezone))
+    summary = payroll.calculate(engine, pack, period, actor="demo:maker") if state in (None, "calculated") else None
+    if state in (None, "calculated"):
+        payroll.transition(engine, period, "submit", actor="demo:maker")
+    if state != "approved":
+        payroll.transition(engine, period, "approve", actor="demo:checker")
+    files = payroll.export(
+        engine, period, folder, actor="demo:finance", payer=DEMO_PAYER, execution=today(pack.timezone)
+    )
+    lines = ""
+    if summary is not None:
+        amount = format_omr(summary.amount, grouped=True)
+        lines = f"{summary.lines:,} payment lines, {amount} OMR, {summary.exceptions:,} held as exceptions; "
+    out.print(
+        f"[bold]5.[/bold] Payroll {period}: {enrolled.enrolled:,} enrolled (himaya enrollment sync); {lines}"
+        f"submitted by demo:maker, approved by demo:checker; {len(files)} ISO 20022 pain.001.001.09 files in {folder} "
+        "(himaya payroll run / submit / approve / export)"
+    )
 
 
 def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFrame:
