@@ -46,7 +46,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("page", "command"), COMMANDS, ids=[f"{p}: {c}" for p, c in COMMANDS])
 def test_documented_command_runs(page: str, command: str, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(workspace)
-    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{workspace / 'himaya.db'}")  # never the user's own
+    # A database per page (each page is a walk-through of its own), never the user's own.
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{workspace / page.replace('.md', '.db')}")
     args = [
         str(REPO / a) if a.startswith(("src/", "examples/")) else a
         for a in shlex.split(command.replace("$PEOPLE", PEOPLE))[1:]
