@@ -10,12 +10,14 @@ import polars as pl
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.tables import read_table
 from himaya.core.errors import UsageError
 from himaya.core.periods import Period
 from himaya.db.engine import connect
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
+from himaya.payroll.bank import BankReply
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
@@ -78,3 +80,14 @@ def people_for(pack: PolicyPack, path: Path | None, *, registry: bool, period: P
         listed = ", ".join(f"{f} ({n} heads)" for f, n in heads.head(10).iter_rows())
         raise UsageError(f"the registry on {period.end} has families without exactly one head: {listed}")
     return people
+
+
+def read_bank_reply(path: Path) -> BankReply:
+    """A bank's answer file (ISO 20022 pain.002 or camt.054), validated; a clear error otherwise."""
+    try:
+        return read_bank_file(path)
+    except BankFileError as error:
+        raise UsageError(str(error)) from None
+
+
+payment_file_writer = write_pain001  # ISO 20022 pain.001.001.09, validated against its schema

@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from himaya.adapters.iso20022 import PAIN_001, Payer, validate
+from himaya.adapters.iso20022 import PAIN_001, BankFileError, read_bank_file, validate, write_pain001
 from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_pain001
 from himaya.core.periods import Period
 from himaya.db import audit
 from himaya.db import payroll as store
 from himaya.db.registry_import import import_people
 from himaya.db.tables import enrollment, payment_line
+from himaya.payroll.bank import Payer
 from himaya.payroll.states import MakerCheckerError, PayrollStateError
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
@@ -31,6 +32,15 @@ def _ready(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, period: Pe
     import_people(engine, synthetic, as_of=date(2025, 12, 1), actor="registrar", source={"file": "people.parquet"})
     store.sync_enrollments(engine, oman, period, actor="officer", today=period.start)
     return store.calculate(engine, oman, period, actor="maker")
+
+
+def reconcile(engine: Engine, path: Path) -> store.Reconciliation:
+    """As `himaya payroll reconcile` does: read and validate the file, then apply it."""
+    try:
+        reply = read_bank_file(path)
+    except BankFileError as error:
+        raise store.PayrollError(str(error)) from None
+    return store.reconcile(engine, reply, path, actor="finance")
 
 
 def _lines(engine: Engine) -> pl.DataFrame:
@@ -80,7 +90,14 @@ def test_export_writes_valid_files_with_exact_sums(
     store.transition(engine, JANUARY, "submit", actor="maker")
     store.transition(engine, JANUARY, "approve", actor="checker")
     files = store.export(
-        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), batch_size=200
+        engine,
+        JANUARY,
+        tmp_path,
+        actor="finance",
+        payer=PAYER,
+        execution=date(2026, 1, 25),
+        writer=write_pain001,
+        batch_size=200,
     )
     assert len(files) > len({f.name.split("-")[2] for f in files})  # several banks, and batches within a bank
     lines = _lines(engine)
@@ -100,11 +117,13 @@ def test_bank_returns_reconcile_the_run(
     _ready(engine, synthetic, oman)
     store.transition(engine, JANUARY, "submit", actor="maker")
     store.transition(engine, JANUARY, "approve", actor="checker")
-    files = store.export(engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25))
+    files = store.export(
+        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
+    )
     first = read_pain001(files[0])
     rejected = {first.transfers[0][0]}
     answer_pain002(first, tmp_path / "status.xml", rejected=rejected, created=NOW)
-    result = store.reconcile(engine, tmp_path / "status.xml", actor="finance")
+    result = reconcile(engine, tmp_path / "status.xml")
     assert (result.kind, result.rejected, result.paid) == ("pain.002.001.10", 1, len(first.transfers) - 1)
     for number, file in enumerate(files[1:]):
         sent = read_pain001(file)
@@ -112,7 +131,7 @@ def test_bank_returns_reconcile_the_run(
         answer_camt054(
             sent, tmp_path / f"booked-{number}.xml", returned=returned, created=NOW, booked=date(2026, 1, 26)
         )
-        outcome = store.reconcile(engine, tmp_path / f"booked-{number}.xml", actor="finance")
+        outcome = reconcile(engine, tmp_path / f"booked-{number}.xml")
     assert outcome.runs == ["2026-01"]
     lines = _lines(engine)
     assert set(lines["status"].unique()) <= {"paid", "rejected", "returned", "exception"}
@@ -129,27 +148,29 @@ def test_a_bad_bank_file_changes_nothing(
     _ready(engine, synthetic, oman)
     store.transition(engine, JANUARY, "submit", actor="maker")
     store.transition(engine, JANUARY, "approve", actor="checker")
-    files = store.export(engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25))
+    files = store.export(
+        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
+    )
     sent = read_pain001(files[0])
     before = _lines(engine).sort("id")
     unknown = type(sent)("HIMAYA-209901-018-1", sent.debtor_iban, sent.transfers)
     answer_pain002(unknown, tmp_path / "unknown.xml", rejected=set(), created=NOW)
     with pytest.raises(store.PayrollError, match="no exported run sent"):
-        store.reconcile(engine, tmp_path / "unknown.xml", actor="finance")
+        reconcile(engine, tmp_path / "unknown.xml")
     stranger = type(sent)(sent.message_id, sent.debtor_iban, [*sent.transfers, ("HMYCH2601-99999999", 10_000)])
     answer_pain002(stranger, tmp_path / "stranger.xml", rejected=set(), created=NOW)
     with pytest.raises(store.PayrollError, match="match no payment line"):
-        store.reconcile(engine, tmp_path / "stranger.xml", actor="finance")
+        reconcile(engine, tmp_path / "stranger.xml")
     (tmp_path / "broken.xml").write_text("<Document><unclosed></Document>", encoding="utf-8")
     with pytest.raises(store.PayrollError, match="cannot be read as XML"):
-        store.reconcile(engine, tmp_path / "broken.xml", actor="finance")
+        reconcile(engine, tmp_path / "broken.xml")
     invalid = tmp_path / "status.xml"
     answer_pain002(sent, invalid, rejected=set(), created=NOW)
     invalid.write_text(
         invalid.read_text(encoding="utf-8").replace("<TxSts>ACSC</TxSts>", "<TxSts>NOPE!</TxSts>", 1), encoding="utf-8"
     )
     with pytest.raises(store.PayrollError, match=r"does not validate against pain\.002\.001\.10\.xsd"):
-        store.reconcile(engine, invalid, actor="finance")
+        reconcile(engine, invalid)
     assert _lines(engine).sort("id").equals(before)
 
 

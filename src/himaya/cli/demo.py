@@ -80,7 +80,13 @@ def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
     if state != "approved":
         payroll.transition(engine, period, "approve", actor="demo:checker")
     files = payroll.export(
-        engine, period, folder, actor="demo:finance", payer=DEMO_PAYER, execution=today(pack.timezone)
+        engine,
+        period,
+        folder,
+        actor="demo:finance",
+        payer=DEMO_PAYER,
+        execution=today(pack.timezone),
+        writer=bootstrap.payment_file_writer,
     )
     lines = ""
     if summary is not None:

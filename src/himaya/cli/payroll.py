@@ -12,7 +12,6 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from himaya import bootstrap
-from himaya.adapters.iso20022 import Payer
 from himaya.adapters.tables import write_table
 from himaya.cli.app import PeriodArg, app, date_option, err, out, reported
 from himaya.core.clock import today
@@ -20,6 +19,7 @@ from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import payroll as store
+from himaya.payroll.bank import Payer
 from himaya.payroll.lines import ChildPayee
 from himaya.policy.packs import load_pack
 
@@ -143,6 +143,7 @@ def payroll_export(
             actor=actor or bootstrap.actor(),
             payer=payer(),
             execution=execution_date or today(pack.timezone),
+            writer=bootstrap.payment_file_writer,
             batch_size=batch_size,
         )
         out.print(f"run {period}: exported {len(files)} file(s) to {output_dir}")
@@ -161,7 +162,8 @@ def payroll_reconcile(
     with reported():
         if not file.is_file():
             raise UsageError(f"{file}: no such file")
-        result = store.reconcile(bootstrap.registry_engine(), file, actor=actor or bootstrap.actor())
+        reply = bootstrap.read_bank_reply(file)
+        result = store.reconcile(bootstrap.registry_engine(), reply, file, actor=actor or bootstrap.actor())
         settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
         counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
         counts += f", {result.pending:,} pending"

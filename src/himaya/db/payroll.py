@@ -17,7 +17,6 @@ import polars as pl
 from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select, update
 from sqlalchemy.schema import DropTable
 
-from himaya.adapters.iso20022 import PAIN_001, BankFileError, Payer, Transfer, read_bank_file, validate, write_pain001
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError
 from himaya.core.faults import checkpoint
@@ -26,6 +25,7 @@ from himaya.db import audit, staging
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import disability, enrollment, payment_line, payroll_run, person
 from himaya.enrollment.sync import plan_enrollments
+from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status, Transfer
 from himaya.payroll.lines import ChildPayee, payment_lines
 from himaya.payroll.states import check_approver, check_transition
 from himaya.policy.engine import entitlements
@@ -419,10 +419,19 @@ def transition(engine: Engine, period: Period, action: str, *, actor: str) -> Ru
 
 
 def export(
-    engine: Engine, period: Period, folder: Path, *, actor: str, payer: Payer, execution: date, batch_size: int = 50_000
+    engine: Engine,
+    period: Period,
+    folder: Path,
+    *,
+    actor: str,
+    payer: Payer,
+    execution: date,
+    writer: PaymentFileWriter,
+    batch_size: int = 50_000,
 ) -> list[Path]:
-    """Write the approved run's pending lines as pain.001.001.09 files, one or more per payee bank
-    (at most `batch_size` transfers each), validate them, and mark the run exported.
+    """Write the approved run's pending lines as payment files with `writer` (ISO 20022
+    pain.001.001.09 in production), one or more per payee bank (at most `batch_size` transfers
+    each), and mark the run exported.
 
     Message ids and file names follow from the run, the bank and the batch number, so exporting
     again after a crash writes the same files."""
@@ -448,7 +457,7 @@ def export(
                 path = folder / f"{message_id}.xml"
                 ids, transfers = _batch(connection, run["id"], bank, batch_size)
                 total = sum(t.amount for t in transfers)
-                write_pain001(
+                writer(
                     path,
                     message_id=message_id,
                     created=created,
@@ -458,7 +467,6 @@ def export(
                     total=total,
                     transfers=iter(transfers),
                 )
-                validate(path, PAIN_001)
                 for first in range(0, len(ids), 50_000):
                     connection.execute(
                         update(payment_line)
@@ -529,13 +537,10 @@ class Reconciliation:
     runs: list[str]
 
 
-def reconcile(engine: Engine, path: Path, *, actor: str) -> Reconciliation:
-    """Apply a bank's pain.002 or camt.054 to the lines it names; a file that names an unknown
-    message or line, or does not validate, is refused whole and changes nothing."""
-    try:
-        kind, message_ids, statuses = read_bank_file(path)
-    except BankFileError as error:
-        raise PayrollError(str(error)) from None
+def reconcile(engine: Engine, reply: BankReply, path: Path, *, actor: str) -> Reconciliation:
+    """Apply a bank's answer (read from `path`) to the lines it names; an answer that names an
+    unknown message or line is refused whole and changes nothing."""
+    kind, message_ids, statuses = reply.kind, reply.message_ids, list(reply.statuses)
     with engine.begin() as connection:
         known = {
             m
@@ -556,7 +561,7 @@ def reconcile(engine: Engine, path: Path, *, actor: str) -> Reconciliation:
                 .scalars()
                 .all()
             )
-            statuses = [type(statuses[0])(e2e, "rejected", statuses[0].reason) for e2e in targets]
+            statuses = [Status(e2e, "rejected", statuses[0].reason) for e2e in targets]
         references = [s.end_to_end_id for s in statuses]
         found = dict(
             connection.execute(

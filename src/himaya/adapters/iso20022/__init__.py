@@ -7,7 +7,6 @@ is validated after writing; what is read is refused whole if it does not validat
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from himaya.core.errors import HimayaError
+from himaya.payroll.bank import BankReply, Payer, Status, Transfer
 
 HERE = Path(__file__).parent
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -48,22 +48,6 @@ def validate(path: Path, namespace: str) -> None:
 
 def omr(baisa: int) -> str:
     return f"{baisa // 1000}.{baisa % 1000:03d}"
-
-
-@dataclass(frozen=True)
-class Payer:
-    name: str
-    iban: str
-    bic: str
-
-
-@dataclass(frozen=True)
-class Transfer:
-    end_to_end_id: str
-    amount: int  # baisa
-    creditor: str
-    iban: str
-    remittance: str
 
 
 def write_pain001(
@@ -132,15 +116,7 @@ def write_pain001(
             f"{message_id}: {written} transfers of {omr(summed)} OMR written, {count} of {omr(total)} announced"
         )
     partial.replace(path)
-
-
-@dataclass(frozen=True)
-class Status:
-    """What the bank says of one transfer."""
-
-    end_to_end_id: str
-    outcome: str  # paid, rejected, returned, pending
-    reason: str | None
+    validate(path, PAIN_001)
 
 
 def _text(element: etree._Element, path: str, ns: dict[str, str]) -> str | None:
@@ -206,16 +182,16 @@ def read_camt054(path: Path) -> tuple[list[str], list[Status]]:
     return sorted(set(message_ids)), statuses
 
 
-def read_bank_file(path: Path) -> tuple[str, list[str], list[Status]]:
+def read_bank_file(path: Path) -> BankReply:
     """Which message the file is (pain.002 or camt.054), with its message ids and statuses."""
     try:
         namespace = etree.QName(etree.parse(str(path)).getroot()).namespace
     except (OSError, etree.XMLSyntaxError) as error:
         raise BankFileError(f"{path}: cannot be read as XML: {error}") from None
     if namespace == PAIN_002:
-        return ("pain.002.001.10", *read_pain002(path))
+        return BankReply("pain.002.001.10", *read_pain002(path))
     if namespace == CAMT_054:
-        return ("camt.054.001.08", *read_camt054(path))
+        return BankReply("camt.054.001.08", *read_camt054(path))
     raise BankFileError(f"{path}: is {namespace or 'no ISO 20022 message'}, not pain.002.001.10 or camt.054.001.08")
 
 

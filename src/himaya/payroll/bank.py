@@ -1,0 +1,59 @@
+"""What the payroll needs from bank files, whatever their format (ISO 20022 in `himaya.adapters`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Payer:
+    """The Fund's own account, debited by every transfer."""
+
+    name: str
+    iban: str
+    bic: str
+
+
+@dataclass(frozen=True)
+class Transfer:
+    end_to_end_id: str
+    amount: int  # baisa
+    creditor: str
+    iban: str
+    remittance: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the bank says of one transfer."""
+
+    end_to_end_id: str  # "*" stands for every transfer of the message
+    outcome: str  # paid, rejected, returned, pending
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class BankReply:
+    kind: str  # e.g. pain.002.001.10
+    message_ids: list[str]
+    statuses: list[Status] = field(default_factory=list)
+
+
+class PaymentFileWriter(Protocol):
+    def __call__(
+        self,
+        path: Path,
+        *,
+        message_id: str,
+        created: datetime,
+        payer: Payer,
+        execution: date,
+        count: int,
+        total: int,
+        transfers: Iterable[Transfer],
+    ) -> None:
+        """Write (and check) one payment file."""
