@@ -55,6 +55,7 @@ class Run:
     engine: str
     persons: int
     seconds: float
+    cpu_seconds: float  # user + system CPU time of the process (all its threads)
     peak_gb: float
     outcome: str  # "ok", "timeout" or "failed: ..."
     log: Path
@@ -121,7 +122,8 @@ def run_process(
         outcome = f"failed: killed by signal {-code}" + (" (out of memory?)" if -code == signal.SIGKILL else "")
     else:
         outcome = f"failed: exit status {code}"
-    return Run(engine, persons, elapsed, usage.ru_maxrss / 1024 / 1024, outcome, log, max(others, 0.0))
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(engine, persons, elapsed, cpu, usage.ru_maxrss / 1024 / 1024, outcome, log, max(others, 0.0))
 
 
 def commands(people: Path, period: str, persons: int, openfisca_python: Path) -> dict[str, tuple[list[str], Path]]:
@@ -212,7 +214,11 @@ def measure(args: argparse.Namespace) -> tuple[list[Run], dict[int, dict[str, Pa
                 detail = "" if run.outcome == "ok" else f"  ** {run.outcome}; see {run.log}"
                 if busy(run):
                     detail += f"  (other processes used {run.others_cpu:.1f} CPU-s meanwhile: a busy machine)"
-                print(f"  run {i} {engine:<9} {run.seconds:7.2f} s  peak RSS {run.peak_gb:5.2f} GB{detail}", flush=True)
+                print(
+                    f"  run {i} {engine:<9} {run.seconds:7.2f} s  CPU {run.cpu_seconds:6.2f} s  "
+                    f"peak RSS {run.peak_gb:5.2f} GB{detail}",
+                    flush=True,
+                )
                 if engine == "openfisca" and run.outcome == "ok":
                     print(f"      {run.log.read_text().strip().splitlines()[-1]}")
     return runs, outputs
@@ -232,7 +238,10 @@ def report_check(outputs: dict[int, dict[str, Path]]) -> None:
 
 
 def report_table(runs: list[Run], sizes: list[int]) -> None:
-    print(f"\n{'persons':>10}  {'engine':<9}  {'seconds':>8}  {'peak GB':>8}  {'time ratio':>10}  {'memory ratio':>12}")
+    print(
+        f"\n{'persons':>10}  {'engine':<9}  {'seconds':>8}  {'CPU s':>6}  {'peak GB':>8}  {'time ratio':>10}  "
+        f"{'memory ratio':>12}"
+    )
     for persons in sizes:
         ours = best(runs, "himaya", persons)
         for engine in ("himaya", "openfisca"):
@@ -245,10 +254,13 @@ def report_table(runs: list[Run], sizes: list[int]) -> None:
             ratio = f"{run.seconds / ours.seconds:.2f}x" if ours else "-"
             memory = f"{peak / peak_gb(runs, 'himaya', persons):.2f}x" if ours else "-"
             note = "  (busy machine)" if busy(run) else ""
-            print(f"{persons:>10,}  {engine:<9}  {run.seconds:8.2f}  {peak:8.2f}  {ratio:>10}  {memory:>12}{note}")
+            print(
+                f"{persons:>10,}  {engine:<9}  {run.seconds:8.2f}  {run.cpu_seconds:6.2f}  {peak:8.2f}  {ratio:>10}  "
+                f"{memory:>12}{note}"
+            )
     print(
-        "(seconds: best of the runs on a quiet machine; peak GB: highest peak RSS of the runs; "
-        "ratios: engine / himaya, lower is better)"
+        "(seconds: wall time of the best run, on a quiet machine if any; CPU s: that run's user + system time;\n"
+        " peak GB: highest peak RSS of the runs; ratios: engine / himaya, lower is better)"
     )
 
 
