@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, null, select, update
 from sqlalchemy.schema import DropTable
 
 from himaya.core.clock import now
@@ -39,14 +39,9 @@ class PayrollError(HimayaError):
     """A payroll action that cannot be carried out as asked; nothing was changed."""
 
 
-def _ids(connection: Connection) -> dict[str, int]:
-    rows = connection.execute(select(person.c.civil_number, person.c.id).where(person.c.merged_into.is_(None))).all()
-    return dict(rows)
-
-
 def _entitled(connection: Connection, pack: PolicyPack, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(entitlements with amounts in baisa and the month, the people of the month with accounts)."""
-    people = read_people(connection, people_query(period.end, registry=True))
+    people = read_people(connection, people_query(period.end, accounts=True))
     result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
     baisa = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
     return result.select(
@@ -86,36 +81,43 @@ def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor:
             orient="row",
         )
         to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period)
-        ids = _ids(connection)
+        who = person.alias("who")
         if to_enroll.height:
+            s = staging.load(connection, "enrollment_staging", to_enroll)
             connection.execute(
-                insert(enrollment),
-                [
-                    {
-                        "person_id": ids[r["person_id"]],
-                        "programme": r["programme"],
-                        "status": "active",
-                        "applied_on": today,
-                        "start_month": r["start_month"],
-                        "end_month": None,
-                        "reason": r["reason"],
-                        "version": 1,
-                    }
-                    for r in to_enroll.iter_rows(named=True)
-                ],
+                insert(enrollment).from_select(
+                    ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
+                    select(
+                        who.c.id,
+                        s.c.programme,
+                        literal("active"),
+                        literal(today),
+                        s.c.start_month,
+                        null(),
+                        s.c.reason,
+                        literal(1),
+                    ).join(who, who.c.civil_number == s.c.person_id),
+                )
             )
-        for row in to_end.iter_rows(named=True):
+            connection.execute(DropTable(s))
+        if to_end.height:
+            s = staging.load(connection, "ending_staging", to_end)
+            ending = (
+                select(who.c.id)
+                .join(s, s.c.person_id == who.c.civil_number)
+                .where(s.c.programme == enrollment.c.programme)
+            )
             connection.execute(
                 update(enrollment)
-                .where(
-                    enrollment.c.person_id == ids[row["person_id"]],
-                    enrollment.c.programme == row["programme"],
-                    enrollment.c.status == "active",
-                )
+                .where(enrollment.c.status == "active", enrollment.c.person_id.in_(ending))
                 .values(
-                    status="ended", end_month=row["end_month"], reason=row["reason"], version=enrollment.c.version + 1
+                    status="ended",
+                    end_month=to_end["end_month"][0],
+                    reason=to_end["reason"][0],
+                    version=enrollment.c.version + 1,
                 )
             )
+            connection.execute(DropTable(s))
         audit.record(
             connection,
             [
@@ -228,27 +230,21 @@ def calculate(
                         )
                     )
         frame = pl.concat(lines)
-        ids = _ids(connection)
-        frame = frame.with_columns(
-            pl.col("person_id").replace_strict(ids, return_dtype=pl.Int64).alias("person_key"),
-            pl.col("payee").replace_strict(ids, return_dtype=pl.Int64).alias("payee_key"),
-        )
-        checkpoint("payroll.run:entitlements")
         tell("lines")
         # Never a second line for a person, programme and month: lines already in any run are left out,
         # and the unique index refuses what might slip through.
-        paid_before = _paid_months(connection)
-        frame = frame.join(paid_before, on=["person_id", "programme", "month"], how="anti")
+        frame = frame.join(_paid_months(connection), on=["person_id", "programme", "month"], how="anti")
+        checkpoint("payroll.run:entitlements")
         s = staging.load(
             connection,
             "payroll_staging",
             frame.select(
-                "person_key",
+                "person_id",
                 "programme",
                 "month",
                 "kind",
                 "amount",
-                "payee_key",
+                "payee",
                 "iban",
                 "bank_code",
                 "end_to_end_id",
@@ -256,6 +252,7 @@ def calculate(
                 "reason",
             ),
         )
+        beneficiary, payee = person.alias("beneficiary"), person.alias("payee")
         connection.execute(
             insert(payment_line).from_select(
                 [
@@ -274,24 +271,26 @@ def calculate(
                 ],
                 select(
                     literal(run_id),
-                    s.c.person_key,
+                    beneficiary.c.id,
                     s.c.programme,
                     s.c.month,
                     s.c.kind,
                     s.c.amount,
-                    s.c.payee_key,
+                    payee.c.id,
                     s.c.iban,
                     s.c.bank_code,
                     s.c.end_to_end_id,
                     s.c.status,
                     s.c.reason,
-                ),
+                )
+                .join(beneficiary, beneficiary.c.civil_number == s.c.person_id)
+                .join(payee, payee.c.civil_number == s.c.payee),
             )
         )
         connection.execute(DropTable(s))
         checkpoint("payroll.run:lines")
         tell("re-issue")
-        _reissue(connection, run_id, people, ids)  # counted in the summary by their reason
+        _reissue(connection, run_id, people)  # counted in the summary by their reason
         summary = _summary(connection, run_id, period)
         checkpoint("payroll.run:before-commit")
         audit.record(
@@ -305,7 +304,7 @@ def _adult_from(period: Period) -> date:
     return period.start.replace(year=period.start.year - 18)
 
 
-def _reissue(connection: Connection, run_id: int, people: pl.DataFrame, ids: dict[str, int]) -> int:
+def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
     """Rejected or returned lines whose payee now has another account go out in this run."""
     waiting = connection.execute(
         select(payment_line.c.id, payment_line.c.iban, person.c.civil_number)

@@ -37,9 +37,11 @@ def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
     )
 
 
-def people_query(day: date | None, *, registry: bool = False, only: FromClause | None = None) -> Select[Any]:
-    """The people table as of `day`; `registry` adds names, place, contact and bank; `only` keeps
-    the civil numbers listed in that (staging) table."""
+def people_query(
+    day: date | None, *, registry: bool = False, accounts: bool = False, only: FromClause | None = None
+) -> Select[Any]:
+    """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
+    only the bank; `only` keeps the civil numbers listed in that (staging) table."""
     incomes = (
         select(
             income.c.person_id,
@@ -77,6 +79,8 @@ def people_query(day: date | None, *, registry: bool = False, only: FromClause |
             bank_account.c.bank_code,
             bank_account.c.iban,
         ]
+    elif accounts:
+        columns += [bank_account.c.bank_code, bank_account.c.iban]
     joined = (
         person.join(membership, and_(membership.c.person_id == person.c.id, valid_on(membership, day)))
         .join(family, family.c.id == membership.c.family_id)
@@ -85,7 +89,7 @@ def people_query(day: date | None, *, registry: bool = False, only: FromClause |
         .outerjoin(incomes, incomes.c.person_id == person.c.id)
         .outerjoin(earning_capacity, and_(earning_capacity.c.person_id == person.c.id, valid_on(earning_capacity, day)))
     )
-    if registry:
+    if registry or accounts:
         joined = joined.outerjoin(
             bank_account, and_(bank_account.c.person_id == person.c.id, valid_on(bank_account, day))
         )
@@ -115,10 +119,18 @@ def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
             pl.col(c).replace_strict({"t": True, "f": False}, default=None, return_dtype=pl.Boolean) for c in BOOLEANS
         ]
     else:
-        rows = connection.exec_driver_sql(sql).fetchall()
+        # In blocks, so that a whole country never sits in memory as Python tuples at once.
+        result = connection.exec_driver_sql(sql)
+        blocks = []
+        while rows := result.fetchmany(200_000):
+            blocks.append(
+                pl.DataFrame(rows, schema=dict.fromkeys(names), orient="row", infer_schema_length=None).cast(
+                    {n: pl.String for n in names if n not in (*BOOLEANS, *MONEY)}
+                )
+            )
         frame = (
-            pl.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
-            if rows
+            pl.concat(blocks, how="vertical_relaxed")
+            if blocks
             else pl.DataFrame(schema=dict.fromkeys(names, pl.String))
         )
         booleans = [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS]
