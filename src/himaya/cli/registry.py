@@ -20,10 +20,9 @@ from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.db import audit
 from himaya.db.migrate import current_revision, head_revision, upgrade
-from himaya.db.people import merge_people, read_person
+from himaya.db.people import dedup_candidates, merge_people, read_person
 from himaya.db.registry_import import import_people
 from himaya.db.snapshot import people_query, read_people
-from himaya.db.tables import bank_account, person
 from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
 from himaya.registry.dedup import DedupSettings, find_duplicates, measure
@@ -204,39 +203,11 @@ def registry_dedup(
     with reported():
         if not 0 < threshold <= 1:
             raise UsageError(f"--threshold must be above 0 and at most 1, not {threshold}")
-        engine = bootstrap.registry_engine()
-        names = [
-            person.c[f"{part}_{script}"]
-            for script in ("ar", "en")
-            for part in ("given_name", "father_name", "grandfather_name", "family_name")
-        ]
-        query = (
-            person.select()
-            .with_only_columns(
-                person.c.id.label("key"),
-                person.c.civil_number,
-                person.c.sex,
-                person.c.birth_date,
-                *names,
-                person.c.mobile,
-                bank_account.c.iban,
-            )
-            .select_from(
-                person.outerjoin(
-                    bank_account, (bank_account.c.person_id == person.c.id) & bank_account.c.valid_to.is_(None)
-                )
-            )
-            .where(person.c.merged_into.is_(None))
-        )
-        with engine.connect() as connection:
-            rows = connection.execute(query).mappings().all()
-        people = pl.DataFrame([dict(r) for r in rows], infer_schema_length=None) if rows else pl.DataFrame()
+        people = dedup_candidates(bootstrap.registry_engine())
         if people.is_empty():
             out.print("the registry is empty")
             return
-        pairs = find_duplicates(
-            people.with_columns(pl.col("birth_date").cast(pl.Date)), DedupSettings(threshold=threshold)
-        )
+        pairs = find_duplicates(people, DedupSettings(threshold=threshold))
         report = pairs.select(
             pl.col("civil_number_a").alias("person_a"), pl.col("civil_number_b").alias("person_b"), "score", "reasons"
         )
