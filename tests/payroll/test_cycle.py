@@ -209,3 +209,66 @@ def test_next_month_pays_arrears_of_a_late_enrollment_and_nothing_twice(
     assert february.arrears == arrears.height >= 1
     assert arrears.filter(pl.col("person_id") == child["person_id"])["month"].to_list() == [JANUARY.start]
     assert lines.group_by("person_id", "programme", "month").len()["len"].max() == 1
+
+
+def _exported_january(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, folder: Path) -> None:
+    _ready(engine, synthetic, oman)
+    store.transition(engine, JANUARY, "submit", actor="maker")
+    store.transition(engine, JANUARY, "approve", actor="checker")
+    store.export(
+        engine, JANUARY, folder, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
+    )
+
+
+def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    """A wife paid to her own account for January, whose death in December is recorded only in
+    January: her payment becomes a debt that her family's head repays, at most a quarter of what
+    the head is paid each month, until it is settled."""
+    _exported_january(engine, synthetic, oman, tmp_path)
+    heads = synthetic.filter(pl.col("relationship") == "head").select("family_id", head="person_id")
+    spouses = synthetic.filter((pl.col("relationship") == "spouse") & (pl.col("iban").is_not_null())).join(
+        heads, on="family_id"
+    )
+    with engine.connect() as connection:
+        paid = connection.execute(
+            sa.text(
+                "SELECT p.civil_number, l.amount FROM payment_line l JOIN person p ON p.id = l.person_id"
+                " WHERE l.status = 'exported' AND l.payee_id = l.person_id"
+            )
+        ).all()
+    paid_to_self = dict(paid)
+    chosen = spouses.filter(pl.col("person_id").is_in(list(paid_to_self)))
+    assert chosen.height, "the synthetic table has a spouse paid to her own account"
+    spouse, head = chosen["person_id"][0], chosen["head"][0]
+    overpaid = paid_to_self[spouse]
+    with engine.begin() as connection:  # the civil registry reports the death late
+        connection.execute(
+            sa.text("UPDATE person SET death_date = :d WHERE civil_number = :c"), {"d": date(2025, 12, 20), "c": spouse}
+        )
+    february = store.calculate(engine, oman, FEBRUARY, actor="maker", recovery_share=0.25)
+    with engine.connect() as connection:
+        debts = connection.execute(
+            sa.text(
+                "SELECT d.amount, d.recovered, d.status, p.civil_number, d.reason"
+                " FROM debt d JOIN person p ON p.id = d.person_id"
+            )
+        ).all()
+        head_lines = connection.execute(
+            sa.text(
+                "SELECT l.amount, l.deduction FROM payment_line l JOIN person p ON p.id = l.payee_id"
+                " JOIN payroll_run r ON r.id = l.run_id WHERE p.civil_number = :c AND r.period = :p"
+            ),
+            {"c": head, "p": FEBRUARY.start},
+        ).all()
+    [(amount, recovered, status, debtor, reason)] = debts
+    assert (amount, debtor) == (overpaid, head) and "died on 2025-12-20" in reason
+    cap = int(0.25 * sum(a for a, _ in head_lines))
+    assert recovered == min(overpaid, cap) == sum(d for _, d in head_lines) == february.recovered
+    assert status == ("settled" if recovered == overpaid else "open")
+    # Calculating February again gives back and takes again the same deduction: no double recovery.
+    again = store.calculate(engine, oman, FEBRUARY, actor="maker", recovery_share=0.25)
+    assert again.recovered == february.recovered
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT recovered FROM debt")).scalar_one() == recovered

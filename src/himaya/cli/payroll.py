@@ -45,7 +45,8 @@ def _summary(summary: store.RunSummary) -> str:
     return (
         f"run {summary.period}: {summary.state}; {summary.lines:,} lines, "
         f"{format_omr(summary.amount, grouped=True)} OMR; "
-        f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued"
+        f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued, "
+        f"{format_omr(summary.recovered, grouped=True)} OMR recovered"
     )
 
 
@@ -69,10 +70,15 @@ def payroll_run(
             "--child-payee", help="child: the child's account, else the guardian's; guardian: always the guardian's."
         ),
     ] = ChildPayee.CHILD_FIRST,
+    recovery_share: Annotated[
+        float, typer.Option("--recovery-share", help="Most of a debtor's monthly payment deducted for debts (0 to 1).")
+    ] = 0.25,
     actor: Actor = None,
 ) -> None:
     """Calculate the month's payment lines (again, until the run is submitted)."""
     with reported():
+        if not 0 <= recovery_share < 1:
+            raise UsageError(f"--recovery-share must be at least 0 and below 1, not {recovery_share}")
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
         ) as bar:
@@ -83,6 +89,7 @@ def payroll_run(
                 period,
                 actor=actor or bootstrap.actor(),
                 child_payee=child_payee,
+                recovery_share=recovery_share,
                 step=lambda name: bar.update(task, description=name),
             )
         out.print(_summary(summary))

@@ -23,7 +23,16 @@ from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
 from himaya.db.snapshot import people_query, read_people
-from himaya.db.tables import disability, enrollment, payment_line, payroll_run, person
+from himaya.db.tables import (
+    debt,
+    disability,
+    enrollment,
+    membership,
+    payment_line,
+    payroll_run,
+    person,
+    recovery,
+)
 from himaya.enrollment.sync import plan_enrollments
 from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status, Transfer
 from himaya.payroll.lines import ChildPayee, payment_lines
@@ -138,10 +147,11 @@ class RunSummary:
     period: Period
     state: str
     lines: int
-    amount: int  # baisa
+    amount: int  # baisa paid out (after recoveries)
     exceptions: int
     arrears: int
     reissued: int
+    recovered: int = 0  # baisa deducted for debts
 
 
 def _run(connection: Connection, period: Period) -> dict[str, Any] | None:
@@ -164,6 +174,7 @@ def calculate(
     *,
     actor: str,
     child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
+    recovery_share: float = 0.25,
     step: Step | None = None,
 ) -> RunSummary:
     """Calculate (or recalculate, until submitted) the run of `period`: regular lines for active
@@ -183,6 +194,7 @@ def calculate(
         else:
             run_id = existing["id"]
             # Recalculating replaces what the last calculation made; lines re-issued into this run stay.
+            _undo_recoveries(connection, run_id)
             kept = payment_line.c.reason.is_not(None) & payment_line.c.reason.like("re-issued%")
             connection.execute(delete(payment_line).where(payment_line.c.run_id == run_id, ~kept))
         go_live = connection.execute(select(func.min(payroll_run.c.period))).scalar_one()
@@ -291,12 +303,135 @@ def calculate(
         checkpoint("payroll.run:lines")
         tell("re-issue")
         _reissue(connection, run_id, people)  # counted in the summary by their reason
+        tell("recoveries")
+        _record_debts(connection, stamp)
+        _recover(connection, run_id, recovery_share)
         summary = _summary(connection, run_id, period)
         checkpoint("payroll.run:before-commit")
         audit.record(
             connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
         )
         return summary
+
+
+def _undo_recoveries(connection: Connection, run_id: int) -> None:
+    """Before a run is calculated again, give back what its lines recovered."""
+    lines = select(payment_line.c.id).where(payment_line.c.run_id == run_id)
+    taken = connection.execute(
+        select(recovery.c.debt_id, func.sum(recovery.c.amount))
+        .where(recovery.c.line_id.in_(lines))
+        .group_by(recovery.c.debt_id)
+    ).all()
+    for debt_id, amount in taken:
+        connection.execute(
+            update(debt).where(debt.c.id == debt_id).values(recovered=debt.c.recovered - amount, status="open")
+        )
+    connection.execute(delete(recovery).where(recovery.c.line_id.in_(lines)))
+
+
+def _record_debts(connection: Connection, stamp: Any) -> int:
+    """Lines sent for a month the beneficiary did not live to (a death recorded late) become debts.
+
+    The payee repays if alive; for a payee who died too, the head of the beneficiary's family;
+    with neither, the debt is recorded as unrecoverable."""
+    beneficiary, payee, head_person = person.alias("beneficiary"), person.alias("payee"), person.alias("head")
+    head = membership.alias("head_membership")
+    rows = connection.execute(
+        select(
+            payment_line.c.id,
+            payment_line.c.amount - payment_line.c.deduction,
+            beneficiary.c.civil_number,
+            beneficiary.c.death_date,
+            payment_line.c.month,
+            payee.c.id,
+            payee.c.death_date,
+            head_person.c.id,
+            head_person.c.death_date,
+        )
+        .join(beneficiary, beneficiary.c.id == payment_line.c.person_id)
+        .join(payee, payee.c.id == payment_line.c.payee_id)
+        .outerjoin(membership, (membership.c.person_id == beneficiary.c.id) & (membership.c.valid_to.is_(None)))
+        .outerjoin(
+            head,
+            (head.c.family_id == membership.c.family_id) & (head.c.relationship == "head") & head.c.valid_to.is_(None),
+        )
+        .outerjoin(head_person, head_person.c.id == head.c.person_id)
+        .where(
+            payment_line.c.status.in_(("exported", "paid")),
+            beneficiary.c.death_date.is_not(None),
+            beneficiary.c.death_date < payment_line.c.month,
+            ~select(debt.c.id).where(debt.c.line_id == payment_line.c.id).exists(),
+        )
+    ).all()
+    debts = []
+    for line_id, amount, civil, died, month, payee_id, payee_died, head_id, head_died in rows:
+        reason = f"paid for {month:%Y-%m} to {civil}, who died on {died}"
+        if payee_died is None:
+            debtor, status = payee_id, "open"
+        elif head_id is not None and head_died is None:
+            debtor, status = head_id, "open"
+        else:
+            debtor, status = payee_id, "unrecoverable"
+        debts.append(
+            {
+                "person_id": debtor,
+                "line_id": line_id,
+                "amount": amount,
+                "recovered": 0,
+                "status": status,
+                "reason": reason,
+                "created_at": stamp,
+            }
+        )
+    if debts:
+        connection.execute(insert(debt), debts)
+    return len(debts)
+
+
+def _recover(connection: Connection, run_id: int, share: float) -> int:
+    """Deduct open debts from the debtor's lines in this run: at most `share` of what the debtor
+    is paid this month, oldest debt first, largest line first. Returns the baisa recovered."""
+    owed = connection.execute(
+        select(debt.c.id, debt.c.person_id, debt.c.amount - debt.c.recovered)
+        .where(debt.c.status == "open", debt.c.amount > debt.c.recovered)
+        .order_by(debt.c.person_id, debt.c.id)
+    ).all()
+    by_debtor: dict[int, list[tuple[int, int]]] = {}
+    for debt_id, debtor, outstanding in owed:
+        by_debtor.setdefault(debtor, []).append((debt_id, int(outstanding)))
+    total = 0
+    for debtor, debts in by_debtor.items():
+        lines = connection.execute(
+            select(payment_line.c.id, payment_line.c.amount)
+            .where(
+                payment_line.c.run_id == run_id, payment_line.c.payee_id == debtor, payment_line.c.status == "pending"
+            )
+            .order_by(payment_line.c.amount.desc(), payment_line.c.id)
+        ).all()
+        room = int(share * sum(amount for _, amount in lines))
+        for line_id, amount in lines:
+            line_room = min(amount, room)
+            taken_here = 0
+            for index, (debt_id, outstanding) in enumerate(debts):
+                take = min(outstanding, line_room - taken_here)
+                if take <= 0:
+                    continue
+                connection.execute(insert(recovery).values(debt_id=debt_id, line_id=line_id, amount=take))
+                settled = take == outstanding
+                connection.execute(
+                    update(debt)
+                    .where(debt.c.id == debt_id)
+                    .values(recovered=debt.c.recovered + take, status="settled" if settled else "open")
+                )
+                debts[index] = (debt_id, outstanding - take)
+                taken_here += take
+            if taken_here:
+                connection.execute(
+                    update(payment_line).where(payment_line.c.id == line_id).values(deduction=taken_here)
+                )
+            room -= taken_here
+            total += taken_here
+    return total
 
 
 def _adult_from(period: Period) -> date:
@@ -360,13 +495,14 @@ def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
     row = connection.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(payment_line.c.amount), 0),
+            func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0),
             func.coalesce(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.kind == "arrears", 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.reason.like("re-issued%"), 1), else_=0)), 0),
+            func.coalesce(func.sum(payment_line.c.deduction), 0),
         ).where(payment_line.c.run_id == run_id)
     ).one()
-    return RunSummary(period, state, int(row[0]), int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+    return RunSummary(period, state, *(int(v) for v in row))
 
 
 def _plain(summary: RunSummary) -> dict[str, Any]:
@@ -377,6 +513,7 @@ def _plain(summary: RunSummary) -> dict[str, Any]:
         "exceptions": summary.exceptions,
         "arrears": summary.arrears,
         "reissued": summary.reissued,
+        "recovered": summary.recovered,
     }
 
 
@@ -441,7 +578,7 @@ def export(
             raise PayrollError(f"there is no run for {period}")
         check_transition("export", run["state"])
         banks = connection.execute(
-            select(payment_line.c.bank_code, func.count(), func.sum(payment_line.c.amount))
+            select(payment_line.c.bank_code, func.count(), func.sum(payment_line.c.amount - payment_line.c.deduction))
             .where(payment_line.c.run_id == run["id"], payment_line.c.status == "pending")
             .group_by(payment_line.c.bank_code)
             .order_by(payment_line.c.bank_code)
@@ -501,7 +638,7 @@ def _batch(connection: Connection, run_id: int, bank: str, size: int) -> tuple[l
         select(
             payment_line.c.id,
             payment_line.c.end_to_end_id,
-            payment_line.c.amount,
+            payment_line.c.amount - payment_line.c.deduction,
             payment_line.c.iban,
             payment_line.c.programme,
             payment_line.c.month,
@@ -629,7 +766,7 @@ def status(engine: Engine) -> pl.DataFrame:
                 payroll_run.c.submitted_by,
                 payroll_run.c.approved_by,
                 func.count(payment_line.c.id),
-                func.coalesce(func.sum(payment_line.c.amount), 0),
+                func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0),
                 *(
                     func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0)
                     for s in ("pending", "exception", "exported", "paid", "rejected", "returned")

@@ -213,7 +213,30 @@ payment_line = Table(
     Column("status", String(16), nullable=False),  # pending, exception, exported, paid, rejected, returned
     Column("reason", Text),
     Column("message_id", String(35)),
+    Column("deduction", BigInteger, nullable=False, server_default="0"),  # baisa recovered from this line
     # Nobody is paid twice for a programme and month: one line, ever, per person, programme and month.
     Index("uq_payment_line_once", "person_id", "programme", "month", unique=True),
     Index(None, "run_id", "status"),
+)
+
+debt = Table(
+    "debt",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("person_id", BigInteger, ForeignKey("person.id"), nullable=False),  # who repays
+    Column("line_id", BigInteger, ForeignKey("payment_line.id"), nullable=False, unique=True),  # what was overpaid
+    Column("amount", BigInteger, nullable=False),  # baisa
+    Column("recovered", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),  # open, settled, unrecoverable
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+recovery = Table(
+    "recovery",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("debt_id", BigInteger, ForeignKey("debt.id"), nullable=False),
+    Column("line_id", BigInteger, ForeignKey("payment_line.id"), nullable=False),
+    Column("amount", BigInteger, nullable=False),  # baisa deducted from that line for that debt
 )
