@@ -224,7 +224,12 @@ def calculate(
                     (pl.col("start_month") <= month.start)
                     & (pl.col("end_month").is_null() | (pl.col("end_month") >= month.start))
                 )
-                if not due.height:
+                # Only a month with enrolled people still unpaid needs its entitlements computed:
+                # in a steady month (everyone paid) the registry is not read a second time.
+                unpaid = due.with_columns(pl.lit(month.start).alias("month")).join(
+                    paid, on=["person_id", "programme", "month"], how="anti"
+                )
+                if not unpaid.height:
                     continue
                 then, _ = _entitled(connection, pack, month)
                 missing = then.join(due, on=["person_id", "programme"]).join(
