@@ -7,12 +7,12 @@ is validated after writing; what is read is refused whole if it does not validat
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from lxml import etree
-from lxml.builder import ElementMaker
 
 from himaya.core.errors import HimayaError
 from himaya.payroll.bank import BankReply, Payer, Status, Transfer
@@ -61,55 +61,40 @@ def write_pain001(
     total: int,
     transfers: Iterable[Transfer],
 ) -> None:
-    """Write one credit-transfer initiation, streaming the transactions (memory stays flat).
+    """Write one credit-transfer initiation, streaming the transactions (memory stays flat), then
+    validate it against the schema.
 
     `count` and `total` (baisa) go into the headers before the transactions are written, so they
-    are given up front; the file is refused if the transactions do not add up to them.
+    are given up front; the file is refused if the transactions do not add up to them. The markup
+    is written from templates with every value escaped, a transfer in a few microseconds (an
+    element tree per transfer costs ten times more); the schema validation checks the result.
     """
-    e = ElementMaker(namespace=PAIN_001, nsmap={None: PAIN_001})
     written, summed = 0, 0
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as handle, etree.xmlfile(handle, encoding="UTF-8") as xml:
-        xml.write_declaration()
-        with (
-            xml.element(f"{{{PAIN_001}}}Document", nsmap={None: PAIN_001}),
-            xml.element(f"{{{PAIN_001}}}CstmrCdtTrfInitn"),
-        ):
-            xml.write(
-                e.GrpHdr(
-                    e.MsgId(message_id),
-                    e.CreDtTm(created.replace(microsecond=0).isoformat()),
-                    e.NbOfTxs(str(count)),
-                    e.CtrlSum(omr(total)),
-                    e.InitgPty(e.Nm(payer.name)),
-                )
+    moment = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)  # naive means UTC
+    stamp = moment.replace(microsecond=0).isoformat()
+    header = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{PAIN_001}"><CstmrCdtTrfInitn>'
+        f"<GrpHdr><MsgId>{_x(message_id)}</MsgId><CreDtTm>{stamp}</CreDtTm><NbOfTxs>{count}</NbOfTxs>"
+        f"<CtrlSum>{omr(total)}</CtrlSum><InitgPty><Nm>{_x(payer.name)}</Nm></InitgPty></GrpHdr>"
+        f"<PmtInf><PmtInfId>{_x(message_id)}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>false</BtchBookg>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{omr(total)}</CtrlSum><ReqdExctnDt><Dt>{execution.isoformat()}</Dt></ReqdExctnDt>"
+        f"<Dbtr><Nm>{_x(payer.name)}</Nm></Dbtr><DbtrAcct><Id><IBAN>{_x(payer.iban)}</IBAN></Id></DbtrAcct>"
+        f"<DbtrAgt><FinInstnId><BICFI>{_x(payer.bic)}</BICFI></FinInstnId></DbtrAgt><ChrgBr>SLEV</ChrgBr>\n"
+    )
+    with partial.open("w", encoding="utf-8") as handle:
+        handle.write(header)
+        for transfer in transfers:
+            handle.write(
+                f"<CdtTrfTxInf><PmtId><EndToEndId>{_x(transfer.end_to_end_id)}</EndToEndId></PmtId>"
+                f'<Amt><InstdAmt Ccy="{CURRENCY}">{omr(transfer.amount)}</InstdAmt></Amt>'
+                f"<Cdtr><Nm>{_x(transfer.creditor[:140] or 'Beneficiary')}</Nm></Cdtr>"
+                f"<CdtrAcct><Id><IBAN>{_x(transfer.iban)}</IBAN></Id></CdtrAcct>"
+                f"<RmtInf><Ustrd>{_x(transfer.remittance[:140])}</Ustrd></RmtInf></CdtTrfTxInf>\n"
             )
-            with xml.element(f"{{{PAIN_001}}}PmtInf"):
-                for element in (
-                    e.PmtInfId(message_id),
-                    e.PmtMtd("TRF"),
-                    e.BtchBookg("false"),
-                    e.NbOfTxs(str(count)),
-                    e.CtrlSum(omr(total)),
-                    e.ReqdExctnDt(e.Dt(execution.isoformat())),
-                    e.Dbtr(e.Nm(payer.name)),
-                    e.DbtrAcct(e.Id(e.IBAN(payer.iban))),
-                    e.DbtrAgt(e.FinInstnId(e.BICFI(payer.bic))),
-                    e.ChrgBr("SLEV"),
-                ):
-                    xml.write(element)
-                for transfer in transfers:
-                    xml.write(
-                        e.CdtTrfTxInf(
-                            e.PmtId(e.EndToEndId(transfer.end_to_end_id)),
-                            e.Amt(e.InstdAmt(omr(transfer.amount), Ccy=CURRENCY)),
-                            e.Cdtr(e.Nm(transfer.creditor[:140] or "Beneficiary")),
-                            e.CdtrAcct(e.Id(e.IBAN(transfer.iban))),
-                            e.RmtInf(e.Ustrd(transfer.remittance[:140])),
-                        )
-                    )
-                    written += 1
-                    summed += transfer.amount
+            written += 1
+            summed += transfer.amount
+        handle.write("</PmtInf></CstmrCdtTrfInitn></Document>\n")
     if (written, summed) != (count, total):
         partial.unlink()
         raise BankFileError(
@@ -117,6 +102,11 @@ def write_pain001(
         )
     partial.replace(path)
     validate(path, PAIN_001)
+
+
+def _x(text: str) -> str:
+    """Text as XML character data."""
+    return escape(text)
 
 
 def _text(element: etree._Element, path: str, ns: dict[str, str]) -> str | None:
