@@ -16,6 +16,7 @@ from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import audit, payroll
+from himaya.db.engine import default_url
 from himaya.db.migrate import upgrade
 from himaya.db.people import dedup_candidates, merge_people
 from himaya.db.registry_import import import_people
@@ -67,7 +68,7 @@ def demo(
 
 def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
     """Enroll, calculate, submit, approve (another user), export: the month's payroll to bank files."""
-    engine = bootstrap.registry_engine()
+    engine = bootstrap.registry_engine(default_url("himaya-demo"))
     existing = {row["period"]: row["state"] for row in payroll.status(engine).iter_rows(named=True)}
     state = existing.get(period.start)
     if state not in (None, "calculated", "submitted", "approved"):
@@ -101,7 +102,9 @@ def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
 
 def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFrame:
     """Synthesise, import into the default database, look for duplicates; return the registry's people."""
-    engine = bootstrap.registry_engine(migrated=False)
+    # Its own SQLite file (unless HIMAYA_DATABASE_URL names one), so that the demo's synthetic
+    # people never mix with a registry of the user's.
+    engine = bootstrap.registry_engine(default_url("himaya-demo"), migrated=False)
     upgrade(engine)
     synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED, duplicates=0.01))
     registry = validate_table(for_file(synthetic.people, "parquet"), pack.registry, source="synthetic population")

@@ -15,13 +15,13 @@ from himaya.core.errors import UsageError
 URL_VARIABLE = "HIMAYA_DATABASE_URL"
 
 
-def default_url() -> str:
-    """`HIMAYA_DATABASE_URL`, or an SQLite file in the user's data folder."""
+def default_url(name: str = "himaya") -> str:
+    """`HIMAYA_DATABASE_URL`, or the SQLite file `NAME.db` in the user's data folder."""
     configured = os.environ.get(URL_VARIABLE)
     if configured:
         return configured
     folder = Path(platformdirs.user_data_dir("himaya"))
-    return f"sqlite:///{folder / 'himaya.db'}"
+    return f"sqlite:///{folder / f'{name}.db'}"
 
 
 def connect(url: str | None = None) -> Engine:
