@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from himaya.payroll.bank import Payer
 from himaya.payroll.states import MakerCheckerError, PayrollStateError
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
+from himaya.synth.identity import iban_check_digits
 
 JANUARY, FEBRUARY = Period(2026, 1), Period(2026, 2)
 PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
@@ -272,3 +274,48 @@ def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
     assert again.recovered == february.recovered
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT recovered FROM debt")).scalar_one() == recovered
+
+
+def test_a_rejected_line_waits_until_the_account_is_fixed_then_goes_out_next_month(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _exported_january(engine, synthetic, oman, tmp_path)
+    first = read_pain001(sorted(tmp_path.glob("*.xml"))[0])
+    rejected_e2e = first.transfers[0][0]
+    answer_pain002(first, tmp_path / "status.xml", rejected={rejected_e2e}, created=NOW)
+    reconcile(engine, tmp_path / "status.xml")
+    with engine.connect() as connection:
+        payee, old_iban = connection.execute(
+            sa.text(
+                "SELECT p.civil_number, l.iban FROM payment_line l JOIN person p ON p.id = l.payee_id WHERE l.end_to_end_id = :e"
+            ),
+            {"e": rejected_e2e},
+        ).one()
+    # Without a new account, February leaves the line waiting.
+    store.calculate(engine, oman, FEBRUARY, actor="maker")
+    assert _lines(engine).filter(pl.col("end_to_end_id") == rejected_e2e)["status"][0] == "rejected"
+    # The branch registers a new account; February, calculated again, takes the line along.
+    account = 1234567890123456
+    new_iban = f"OM{int(iban_check_digits(np.array([18]), np.array([account]))[0]):02d}018{account:016d}"
+    fixed = synthetic.with_columns(
+        pl.when(pl.col("person_id") == payee).then(pl.lit(new_iban)).otherwise(pl.col("iban")).alias("iban"),
+        pl.when(pl.col("person_id") == payee).then(pl.lit("018")).otherwise(pl.col("bank_code")).alias("bank_code"),
+    )
+    import_people(engine, fixed, as_of=date(2026, 2, 10), actor="registrar", source={"file": "fix.parquet"})
+    summary = store.calculate(engine, oman, FEBRUARY, actor="maker")
+    line = _lines(engine).filter(pl.col("end_to_end_id") == rejected_e2e).row(0, named=True)
+    assert (line["status"], line["iban"]) == ("pending", new_iban)
+    assert line["reason"] == f"re-issued (was {old_iban})" and summary.reissued == 1
+    assert line["month"] == JANUARY.start  # still January's payment, paid once
+    for action, actor in (("submit", "maker"), ("approve", "checker")):
+        store.transition(engine, FEBRUARY, action, actor=actor)
+    files = store.export(
+        engine,
+        FEBRUARY,
+        tmp_path / "feb",
+        actor="finance",
+        payer=PAYER,
+        execution=date(2026, 2, 25),
+        writer=write_pain001,
+    )
+    assert any(rejected_e2e == e2e for f in files for e2e, _ in read_pain001(f).transfers)

@@ -451,8 +451,11 @@ def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
         .join(person, person.c.id == payment_line.c.payee_id)
         .where(payment_line.c.status.in_(("rejected", "returned")))
     ).all()
-    accounts = dict(people.select("person_id", "iban").iter_rows())
-    banks = dict(people.select("person_id", "bank_code").iter_rows())
+    if not waiting:
+        return 0
+    payees = people.filter(pl.col("person_id").is_in([payee for _, _, payee in waiting]))
+    accounts = dict(payees.select("person_id", "iban").iter_rows())
+    banks = dict(payees.select("person_id", "bank_code").iter_rows())
     moved = 0
     for line_id, old_iban, payee in waiting:
         new_iban = accounts.get(payee)
