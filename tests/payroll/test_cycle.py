@@ -287,7 +287,8 @@ def test_a_rejected_line_waits_until_the_account_is_fixed_then_goes_out_next_mon
     with engine.connect() as connection:
         payee, old_iban = connection.execute(
             sa.text(
-                "SELECT p.civil_number, l.iban FROM payment_line l JOIN person p ON p.id = l.payee_id WHERE l.end_to_end_id = :e"
+                "SELECT p.civil_number, l.iban FROM payment_line l JOIN person p ON p.id = l.payee_id"
+                " WHERE l.end_to_end_id = :e"
             ),
             {"e": rejected_e2e},
         ).one()
