@@ -269,6 +269,9 @@ def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
     cap = int(0.25 * sum(a for a, _ in head_lines))
     assert recovered == min(overpaid, cap) == sum(d for _, d in head_lines) == february.recovered
     assert status == ("settled" if recovered == overpaid else "open")
+    # The month's diff says why her payment stopped.
+    stopped = store.diff(engine, FEBRUARY).filter(pl.col("person_id") == spouse)
+    assert stopped.select("change", "reason").rows() == [("stopped", "died on 2025-12-20")]
     # Calculating February again gives back and takes again the same deduction: no double recovery.
     again = store.calculate(engine, oman, FEBRUARY, actor="maker", recovery_share=0.25)
     assert again.recovered == february.recovered

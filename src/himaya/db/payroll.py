@@ -834,19 +834,30 @@ def report(engine: Engine, period: Period) -> pl.DataFrame:
 
 
 def diff(engine: Engine, period: Period) -> pl.DataFrame:
-    """Regular lines against the month before: new, stopped and changed, per person and programme."""
+    """Regular lines against the month before: new, stopped and changed, per person and programme,
+    with a reason: a death, the enrollment's own reason (start or end), or the amounts."""
     with engine.connect() as connection:
         rows = connection.execute(
             select(payment_line.c.month, person.c.civil_number, payment_line.c.programme, payment_line.c.amount)
             .join(person, person.c.id == payment_line.c.person_id)
             .where(payment_line.c.kind == "regular", payment_line.c.month.in_((period.start, period.shifted(-1).start)))
         ).all()
+        facts = connection.execute(
+            select(person.c.civil_number, enrollment.c.programme, enrollment.c.reason, person.c.death_date).join(
+                person, person.c.id == enrollment.c.person_id
+            )
+        ).all()
     lines = pl.DataFrame(rows, schema=["month", "person_id", "programme", "amount"], orient="row")
+    known = pl.DataFrame(facts, schema=["person_id", "programme", "enrollment", "death_date"], orient="row").unique(
+        ["person_id", "programme"], keep="last"
+    )
     now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
     before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
         "person_id", "programme", pl.col("amount").alias("before")
     )
-    joined = now_.join(before, on=["person_id", "programme"], how="full", coalesce=True)
+    joined = now_.join(before, on=["person_id", "programme"], how="full", coalesce=True).join(
+        known, on=["person_id", "programme"], how="left"
+    )
     change = (
         pl.when(pl.col("before").is_null())
         .then(pl.lit("new"))
@@ -855,9 +866,18 @@ def diff(engine: Engine, period: Period) -> pl.DataFrame:
         .when(pl.col("now") != pl.col("before"))
         .then(pl.lit("changed"))
     )
+    died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.lit(period.start))
+    reason = (
+        pl.when(change == "changed")
+        .then(pl.format("from {} to {} baisa", pl.col("before"), pl.col("now")))
+        .when(died)
+        .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
+        .otherwise(pl.col("enrollment"))
+    )
     unusual = (pl.col("before") > 0) & ((pl.col("now") - pl.col("before")).abs() > pl.col("before") // 2)
     return (
-        joined.with_columns(change.alias("change"), unusual.fill_null(False).alias("unusual"))
+        joined.with_columns(change.alias("change"), reason.alias("reason"), unusual.fill_null(False).alias("unusual"))
         .filter(pl.col("change").is_not_null())
+        .select("person_id", "programme", "before", "now", "change", "reason", "unusual")
         .sort("change", "programme", "person_id")
     )
