@@ -36,6 +36,16 @@ def _ready(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, period: Pe
     return store.calculate(engine, oman, period, actor="maker")
 
 
+def _exported_january(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, folder: Path) -> list[Path]:
+    """January calculated, submitted by the maker, approved by the checker and exported."""
+    _ready(engine, synthetic, oman)
+    store.transition(engine, JANUARY, "submit", actor="maker")
+    store.transition(engine, JANUARY, "approve", actor="checker")
+    return store.export(
+        engine, JANUARY, folder, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
+    )
+
+
 def reconcile(engine: Engine, path: Path) -> store.Reconciliation:
     """As `himaya payroll reconcile` does: read and validate the file, then apply it."""
     try:
@@ -116,12 +126,7 @@ def test_export_writes_valid_files_with_exact_sums(
 def test_bank_returns_reconcile_the_run(
     engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
 ) -> None:
-    _ready(engine, synthetic, oman)
-    store.transition(engine, JANUARY, "submit", actor="maker")
-    store.transition(engine, JANUARY, "approve", actor="checker")
-    files = store.export(
-        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
-    )
+    files = _exported_january(engine, synthetic, oman, tmp_path)
     first = read_pain001(files[0])
     rejected = {first.transfers[0][0]}
     answer_pain002(first, tmp_path / "status.xml", rejected=rejected, created=NOW)
@@ -147,12 +152,7 @@ def test_bank_returns_reconcile_the_run(
 def test_a_bad_bank_file_changes_nothing(
     engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
 ) -> None:
-    _ready(engine, synthetic, oman)
-    store.transition(engine, JANUARY, "submit", actor="maker")
-    store.transition(engine, JANUARY, "approve", actor="checker")
-    files = store.export(
-        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
-    )
+    files = _exported_january(engine, synthetic, oman, tmp_path)
     sent = read_pain001(files[0])
     before = _lines(engine).sort("id")
     unknown = type(sent)("HIMAYA-209901-018-1", sent.debtor_iban, sent.transfers)
@@ -211,15 +211,6 @@ def test_next_month_pays_arrears_of_a_late_enrollment_and_nothing_twice(
     assert february.arrears == arrears.height >= 1
     assert arrears.filter(pl.col("person_id") == child["person_id"])["month"].to_list() == [JANUARY.start]
     assert lines.group_by("person_id", "programme", "month").len()["len"].max() == 1
-
-
-def _exported_january(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, folder: Path) -> None:
-    _ready(engine, synthetic, oman)
-    store.transition(engine, JANUARY, "submit", actor="maker")
-    store.transition(engine, JANUARY, "approve", actor="checker")
-    store.export(
-        engine, JANUARY, folder, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
-    )
 
 
 def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
