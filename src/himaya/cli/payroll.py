@@ -182,19 +182,16 @@ def payroll_status() -> None:
     """Where each run stands."""
     with reported():
         runs = store.status(bootstrap.registry_engine())
-        table = Table()
-        for column in runs.columns:
-            table.add_column(
-                column, justify="right" if column not in ("state", "submitted_by", "approved_by") else "left"
+        if runs.is_empty():
+            out.print("no payroll run yet (himaya payroll run --period YYYY-MM)")
+        statuses = ("pending", "exception", "exported", "paid", "rejected", "returned")
+        for run in runs.iter_rows(named=True):  # a line per run: readable in any terminal, and greppable
+            counts = ", ".join(f"{run[s]:,} {s}" for s in statuses if run[s])
+            out.print(
+                f"{run['period']:%Y-%m}  {run['state']:<10}  submitted by {run['submitted_by'] or '-'}, "
+                f"approved by {run['approved_by'] or '-'}; {run['lines']:,} lines, "
+                f"{format_omr(run['amount'], grouped=True)} OMR: {counts or 'no lines'}"
             )
-        for row in runs.iter_rows(named=True):
-            table.add_row(
-                *(
-                    format_omr(v, grouped=True) if k == "amount" else str(v if v is not None else "-")
-                    for k, v in row.items()
-                )
-            )
-        out.print(table)
 
 
 @payroll_app.command("report")
@@ -216,7 +213,9 @@ def payroll_report(
         for column in by_place.columns:
             table.add_column(column)
         for row in by_place.iter_rows(named=True):
-            table.add_row(*(format_omr(v, grouped=True) if k == "amount" else str(v) for k, v in row.items()))
+            table.add_row(
+                *(format_omr(v, grouped=True) if k in ("amount", "recovered") else str(v) for k, v in row.items())
+            )
         out.print(table)
         counts = changes.group_by("change").len().sort("change")
         out.print(

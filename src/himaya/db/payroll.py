@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, null, select, update
+from sqlalchemy import BigInteger, Connection, Engine, case, delete, func, insert, literal, null, select, update
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
 from himaya.core.clock import now
@@ -538,14 +539,7 @@ def transition(engine: Engine, period: Period, action: str, *, actor: str) -> Ru
         if action == "approve":
             check_approver(actor, run["submitted_by"])
             values |= {"approved_by": actor, "approved_at": now()}
-        if action == "close":
-            open_lines = connection.execute(
-                select(func.count())
-                .select_from(payment_line)
-                .where(payment_line.c.run_id == run["id"], payment_line.c.status == "exported")
-            ).scalar_one()
-            if open_lines:
-                raise PayrollError(f"{open_lines} lines of {period} still wait for the bank's answer")
+        # Closing needs a reconciled run, and a run is reconciled only once no line waits for the bank.
         connection.execute(
             update(payroll_run)
             .where(payroll_run.c.id == run["id"], payroll_run.c.version == run["version"])
@@ -774,9 +768,9 @@ def status(engine: Engine) -> pl.DataFrame:
                 payroll_run.c.submitted_by,
                 payroll_run.c.approved_by,
                 func.count(payment_line.c.id),
-                func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0),
+                sa_cast(func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0), BigInteger),
                 *(
-                    func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0)
+                    sa_cast(func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0), BigInteger)
                     for s in ("pending", "exception", "exported", "paid", "rejected", "returned")
                 ),
             )
@@ -798,39 +792,40 @@ def status(engine: Engine) -> pl.DataFrame:
         "rejected",
         "returned",
     ]
-    return pl.DataFrame(rows, schema=columns, orient="row")
+    types = {"period": pl.Date, "state": pl.String, "submitted_by": pl.String, "approved_by": pl.String}
+    return pl.DataFrame(rows, schema={c: types.get(c, pl.Int64) for c in columns}, orient="row")
 
 
 def report(engine: Engine, period: Period) -> pl.DataFrame:
-    """Lines of the run by programme and governorate: beneficiaries, amount, and against the month before."""
+    """The run's lines by programme and governorate: beneficiaries, amount paid (after
+    recoveries), amount recovered and exceptions, summed in the database."""
+    paid = payment_line.c.amount - payment_line.c.deduction
     with engine.connect() as connection:
         rows = connection.execute(
             select(
-                payroll_run.c.period,
                 payment_line.c.programme,
                 person.c.governorate,
-                payment_line.c.kind,
-                payment_line.c.status,
-                person.c.civil_number,
-                payment_line.c.amount,
+                func.count(func.distinct(person.c.id)),
+                # PostgreSQL sums integers as numeric: back to integers, the same on both databases.
+                sa_cast(func.sum(paid), BigInteger),
+                sa_cast(func.sum(payment_line.c.deduction), BigInteger),
+                sa_cast(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), BigInteger),
             )
             .join(payroll_run, payroll_run.c.id == payment_line.c.run_id)
             .join(person, person.c.id == payment_line.c.person_id)
-            .where(payroll_run.c.period.in_((period.start, period.shifted(-1).start)))
+            .where(payroll_run.c.period == period.start)
+            .group_by(payment_line.c.programme, person.c.governorate)
+            .order_by(payment_line.c.programme, person.c.governorate)
         ).all()
-    lines = pl.DataFrame(
-        rows, schema=["run", "programme", "governorate", "kind", "status", "person_id", "amount"], orient="row"
-    )
-    this = lines.filter(pl.col("run") == period.start)
-    return (
-        this.group_by("programme", "governorate")
-        .agg(
-            beneficiaries=pl.col("person_id").n_unique(),
-            amount=pl.col("amount").sum(),
-            exceptions=(pl.col("status") == "exception").sum(),
-        )
-        .sort("programme", "governorate")
-    )
+    schema = {
+        "programme": pl.String,
+        "governorate": pl.String,
+        "beneficiaries": pl.Int64,
+        "amount": pl.Int64,
+        "recovered": pl.Int64,
+        "exceptions": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def diff(engine: Engine, period: Period) -> pl.DataFrame:

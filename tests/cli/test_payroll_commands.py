@@ -1,0 +1,94 @@
+"""`himaya enrollment` and `himaya payroll` as a finance officer types them, bad paths included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner, Result
+
+from himaya.adapters.iso20022.bank import answer_pain002, read_pain001
+from himaya.cli.main import app
+from himaya.core.money import format_omr
+
+runner = CliRunner()
+
+
+def himaya(*args: str | Path, actor: str = "finance:maker") -> Result:
+    return runner.invoke(app, [str(a) for a in args], env={"HIMAYA_ACTOR": actor})
+
+
+@pytest.fixture
+def registry(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", database_url)
+    people = tmp_path / "people.parquet"
+    for args in (
+        ("db", "upgrade"),
+        ("synth", "--persons", "3000", "--seed", "12", "--output", people),
+        ("registry", "import", people, "--as-of", "2025-12-01"),
+        ("enrollment", "sync", "--period", "2026-01"),
+    ):
+        result = himaya(*args)
+        assert result.exit_code == 0, result.stderr
+    return tmp_path
+
+
+def test_the_cycle_at_the_terminal(registry: Path) -> None:
+    run = himaya("payroll", "run", "--period", "2026-01")
+    assert run.exit_code == 0, run.stderr
+    assert "run 2026-01: calculated;" in run.stdout
+    assert himaya("payroll", "submit", "--period", "2026-01").exit_code == 0
+    refused = himaya("payroll", "approve", "--period", "2026-01")
+    assert refused.exit_code == 2 and "cannot approve it: another user must (maker-checker)" in refused.stderr
+    assert himaya("payroll", "approve", "--period", "2026-01", actor="finance:checker").exit_code == 0
+    exported = himaya(
+        "payroll", "export", "--period", "2026-01", "--output-dir", registry / "bank", "--execution-date", "2026-01-25"
+    )
+    assert exported.exit_code == 0, exported.stderr
+    files = sorted((registry / "bank").glob("HIMAYA-202601-*.xml"))
+    assert files and f"exported {len(files)} file(s)" in exported.stdout
+
+    sent = read_pain001(files[0])
+    answer_pain002(sent, registry / "status.xml", rejected={sent.transfers[0][0]}, created=datetime.now(UTC))
+    reconciled = himaya("payroll", "reconcile", registry / "status.xml")
+    assert reconciled.exit_code == 0, reconciled.stderr
+    assert f"{len(sent.transfers) - 1:,} paid, 1 rejected" in reconciled.stdout
+
+    status = himaya("payroll", "status")
+    assert status.exit_code == 0
+    assert "2026-01  exported    submitted by finance:maker, approved by finance:checker;" in status.stdout
+    assert "1 rejected" in status.stdout
+    report = himaya("payroll", "report", "--period", "2026-01", "--output", registry / "report.csv")
+    assert report.exit_code == 0, report.stderr
+    assert "changes against the month before:" in report.stdout
+    by_place = pl.read_csv(registry / "report.csv")
+    assert by_place.columns == ["programme", "governorate", "beneficiaries", "amount", "recovered", "exceptions"]
+    assert f"{format_omr(int(by_place['amount'].sum()), grouped=True)} OMR" in run.stdout  # the run's total
+    assert by_place["exceptions"].sum() > 0
+    changes = pl.read_csv(registry / "report-diff.csv", infer_schema=False)
+    assert set(changes["change"]) == {"new"} and changes["reason"].str.starts_with("entitled in 2026-01").all()
+    refused_close = himaya("payroll", "close", "--period", "2026-01")
+    assert "cannot close a run that is exported: it must be reconciled" in refused_close.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("payroll", "submit", "--period", "2026-03"), "there is no run for 2026-03"),
+        (
+            ("payroll", "run", "--period", "2026-01", "--recovery-share", "1.5"),
+            "--recovery-share must be at least 0 and below 1",
+        ),
+        (("payroll", "export", "--period", "2026-01", "--batch-size", "0"), "--batch-size must be at least 1"),
+        (("payroll", "export", "--period", "2026-01"), "cannot export a run that is calculated"),
+        (("payroll", "reconcile", "nowhere.xml"), "nowhere.xml: no such file"),
+    ],
+)
+def test_bad_requests_exit_2_and_change_nothing(registry: Path, args: tuple[str, ...], message: str) -> None:
+    if "export" in args and "--batch-size" not in args:
+        assert himaya("payroll", "run", "--period", "2026-01").exit_code == 0
+    result = himaya(*args)
+    assert result.exit_code == 2
+    assert message in result.stderr
