@@ -10,6 +10,7 @@ import polars as pl
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from himaya.adapters import passwords
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.tables import read_table
 from himaya.core.errors import UsageError
@@ -17,7 +18,7 @@ from himaya.core.periods import Period
 from himaya.db.engine import connect
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
-from himaya.payroll.bank import BankReply
+from himaya.payroll.bank import BankReply, Payer
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
@@ -90,4 +91,21 @@ def read_bank_reply(path: Path) -> BankReply:
         raise UsageError(str(error)) from None
 
 
-payment_file_writer = write_pain001  # ISO 20022 pain.001.001.09, validated against its schema
+payment_file_writer = write_pain001
+
+# Passwords and client secrets: argon2id.
+hash_password = passwords.hash_password
+verify_password = passwords.verify_password
+weak_password = passwords.weak_password  # ISO 20022 pain.001.001.09, validated against its schema
+
+
+DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
+
+
+def payer() -> Payer:
+    """The Fund's own account, from HIMAYA_PAYER_NAME / _IBAN / _BIC (a demonstration account otherwise)."""
+    return Payer(
+        os.environ.get("HIMAYA_PAYER_NAME", DEMO_PAYER.name),
+        os.environ.get("HIMAYA_PAYER_IBAN", DEMO_PAYER.iban),
+        os.environ.get("HIMAYA_PAYER_BIC", DEMO_PAYER.bic),
+    )

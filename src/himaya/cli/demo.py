@@ -11,7 +11,6 @@ from rich.table import Table
 
 from himaya import bootstrap
 from himaya.cli.app import PeriodArg, app, out, reported
-from himaya.cli.payroll import DEMO_PAYER
 from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
@@ -85,7 +84,7 @@ def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
         period,
         folder,
         actor="demo:finance",
-        payer=DEMO_PAYER,
+        payer=bootstrap.DEMO_PAYER,
         execution=today(pack.timezone),
         writer=bootstrap.payment_file_writer,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +18,6 @@ from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import payroll as store
-from himaya.payroll.bank import Payer
 from himaya.payroll.lines import ChildPayee
 from himaya.policy.packs import load_pack
 
@@ -29,16 +27,6 @@ app.add_typer(enrollment_app, name="enrollment")
 app.add_typer(payroll_app, name="payroll")
 
 Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
-DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
-
-
-def payer() -> Payer:
-    """The Fund's own account, from HIMAYA_PAYER_NAME / _IBAN / _BIC (a demonstration account otherwise)."""
-    return Payer(
-        os.environ.get("HIMAYA_PAYER_NAME", DEMO_PAYER.name),
-        os.environ.get("HIMAYA_PAYER_IBAN", DEMO_PAYER.iban),
-        os.environ.get("HIMAYA_PAYER_BIC", DEMO_PAYER.bic),
-    )
 
 
 def _summary(summary: store.RunSummary) -> str:
@@ -148,7 +136,7 @@ def payroll_export(
             period,
             output_dir,
             actor=actor or bootstrap.actor(),
-            payer=payer(),
+            payer=bootstrap.payer(),
             execution=execution_date or today(pack.timezone),
             writer=bootstrap.payment_file_writer,
             batch_size=batch_size,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,6 +22,9 @@ from himaya.core.clock import now
 from himaya.db.tables import audit_entry
 
 GENESIS = "0" * 64
+# The request being served, for entries written without an explicit request id: the service sets
+# it once per request, and everything the request calls writes it into the trail.
+REQUEST_ID: ContextVar[str | None] = ContextVar("himaya_request_id", default=None)
 _CHAIN_LOCK = 7_201_024  # an arbitrary constant naming the chain's advisory lock on PostgreSQL
 
 
@@ -71,6 +75,7 @@ def _lock_chain(connection: Connection) -> None:
 
 def record(connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None) -> int:
     """Append entries for `changes` to the chain, inside the caller's transaction. Returns how many."""
+    request_id = request_id or REQUEST_ID.get()
     _lock_chain(connection)
     last = connection.execute(select(audit_entry.c.hash).order_by(audit_entry.c.id.desc()).limit(1)).scalar()
     previous = last or GENESIS

@@ -94,7 +94,14 @@ def read_person(engine: Engine, civil_number: str) -> PersonRecord:
 
 
 def update_person(
-    engine: Engine, civil_number: str, changes: dict[str, Any], *, expected_version: int, actor: str
+    engine: Engine,
+    civil_number: str,
+    changes: dict[str, Any],
+    *,
+    expected_version: int,
+    actor: str,
+    request_id: str | None = None,
+    visible: Any = None,
 ) -> int:
     """Apply `changes` if the record is still at `expected_version`; returns the new version.
 
@@ -106,6 +113,11 @@ def update_person(
         raise HimayaError(f"cannot change {', '.join(unknown)} here; editable: {', '.join(EDITABLE)}")
     with engine.begin() as connection:
         current = _person_row(connection, civil_number)
+        if (
+            visible is not None
+            and not connection.execute(select(person.c.id).where(person.c.id == current["id"], visible)).first()
+        ):
+            raise NotFoundError(f"no person with civil number {civil_number!r} in your branches")
         result = connection.execute(
             update(person)
             .where(person.c.id == current["id"], person.c.version == expected_version)
@@ -119,7 +131,10 @@ def update_person(
             )
         before = {k: current[k] for k in changes}
         audit.record(
-            connection, [audit.Change("person.update", f"person:{civil_number}", before, dict(changes))], actor=actor
+            connection,
+            [audit.Change("person.update", f"person:{civil_number}", before, dict(changes))],
+            actor=actor,
+            request_id=request_id,
         )
         return expected_version + 1
 

@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError
 from himaya.db import audit, staging
+from himaya.db.people import NotFoundError, StaleRecordError
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 
@@ -224,8 +225,13 @@ def import_people(
     actor: str,
     source: dict[str, Any],
     progress: Callable[[str, int], None] | None = None,
+    expected_version: tuple[str, int] | None = None,
+    request_id: str | None = None,
 ) -> ImportSummary:
-    """Import a validated registry table (`pack.registry` contract); all or nothing."""
+    """Import a validated registry table (`pack.registry` contract); all or nothing.
+
+    With `expected_version` (civil number, version), the import is one officer's change to one
+    record, read at that version: it is refused if anyone changed the record since."""
     tell = progress or (lambda _step, _n: None)
     summary = ImportSummary(rows=people.height)
     stamp = now()
@@ -238,6 +244,8 @@ def import_people(
             progress=lambda n: tell("staging", n),
         )
         connection.execute(text(f"ANALYZE {s.name}"))
+        if expected_version is not None:
+            _claim_version(connection, *expected_version)
         tell("people", 0)
         known = select(person.c.id).where(person.c.civil_number == s.c.civil_number).scalar_subquery()
         connection.execute(update(s).values(person_key=known))
@@ -304,10 +312,29 @@ def import_people(
                 "skipped_merged": summary.skipped_merged,
             },
         )
-        audit.record(connection, [batch, *changes], actor=actor)
+        audit.record(connection, [batch, *changes], actor=actor, request_id=request_id)
         connection.execute(DropTable(s))
-    analyze(engine)
+    if people.height >= 10_000:  # planner statistics matter after a bulk load, not after one record
+        analyze(engine)
     return summary
+
+
+def _claim_version(connection: Connection, civil_number: str, version: int) -> None:
+    """Bump the record's version if it is still `version`; refuse otherwise (optimistic lock)."""
+    claimed = connection.execute(
+        update(person)
+        .where(person.c.civil_number == civil_number, person.c.version == version)
+        .values(version=person.c.version + 1, updated_at=now()),
+        execution_options=COUNTED,
+    ).rowcount
+    if claimed != 1:
+        current = connection.execute(select(person.c.version).where(person.c.civil_number == civil_number)).scalar()
+        if current is None:
+            raise NotFoundError(f"no person with civil number {civil_number!r} in the registry")
+        raise StaleRecordError(
+            f"person {civil_number} is at version {current}, not {version}: someone changed it since you read it;"
+            " read it again and reapply your change"
+        )
 
 
 def analyze(engine: Engine) -> None:

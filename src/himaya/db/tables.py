@@ -66,6 +66,8 @@ person = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index(None, "wilayat"),
+    Index(None, "governorate"),
 )
 
 situation = Table(
@@ -239,4 +241,86 @@ recovery = Table(
     Column("debt_id", BigInteger, ForeignKey("debt.id"), nullable=False),
     Column("line_id", BigInteger, ForeignKey("payment_line.id"), nullable=False),
     Column("amount", BigInteger, nullable=False),  # baisa deducted from that line for that debt
+)
+
+# Who may do what (migration 0004). Users are people at a branch or partner systems (clients);
+# what a role may do is data in `role_permission`, seeded from `himaya.core.access.DEFAULT_GRANTS`.
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", Text),
+    Column("kind", String(8), nullable=False),  # person, client
+    Column("password_hash", Text, nullable=False),  # argon2id
+    Column("active", Boolean, nullable=False),
+    # Bumped on every change of password, roles or scopes and on logout: tokens issued before stop working.
+    Column("token_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+user_role = Table(
+    "user_role",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("app_user.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+user_scope = Table(
+    "user_scope",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("app_user.id"), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # wilayat, governorate, all
+    Column("value", String(64), primary_key=True),  # the wilayat or governorate ('' for all)
+)
+
+role_permission = Table(
+    "role_permission",
+    metadata,
+    Column("role", String(32), primary_key=True),
+    Column("permission", String(32), primary_key=True),
+)
+
+refresh_token = Table(
+    "refresh_token",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("user_id", BigInteger, ForeignKey("app_user.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the opaque token
+    Column("family", String(32), nullable=False),  # one login's chain of rotated tokens
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),  # rotated: a second use is a replay
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+login_attempt = Table(
+    "login_attempt",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index(None, "username", "at"),
+    Index(None, "address", "at"),
+)
+
+service_setting = Table(
+    "service_setting",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+dci_transaction = Table(
+    "dci_transaction",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("correlation_id", String(64), nullable=False, unique=True),
+    Column("client", String(64), nullable=False),
+    Column("transaction_id", String(99)),
+    Column("status", String(8), nullable=False),  # rcvd, pdng, succ, rjct
+    Column("callback_uri", Text),
+    Column("response", Text),  # the on-search message as sent (JSON)
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,97 @@
+"""Errors as JSON: a stable `code` a program can test and a `message` a person can read.
+
+{"error": {"code": "not_found", "message": "no person with civil number '1234' in your branches",
+           "request_id": "…", "fields": [{"field": "body.birth_date", "message": "…"}]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from himaya.core.errors import HimayaError, InputTableError
+from himaya.db.access import AccessError
+from himaya.db.payroll import PayrollError
+from himaya.db.people import NotFoundError, StaleRecordError
+from himaya.payroll.states import MakerCheckerError, PayrollStateError
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        fields: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.fields, self.headers = status, code, message, fields, headers
+
+
+def body(request: Request, code: str, message: str, fields: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message, "request_id": getattr(request.state, "request_id", None)}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return repr(value)[:200]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(request: Request, error: ApiError) -> JSONResponse:
+        return JSONResponse(body(request, error.code, error.message, error.fields), error.status, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "field": ".".join(str(p) for p in problem.get("loc", ())),
+                "message": problem.get("msg", "invalid"),
+                "value": _plain(problem.get("input")),
+            }
+            for problem in error.errors()
+        ]
+        first = fields[0] if fields else {"field": "?", "message": "invalid"}
+        message = f"{first['field']}: {first['message']}" + (
+            f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
+        )
+        return JSONResponse(body(request, "invalid_input", message, fields), 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
+        return JSONResponse(
+            body(request, codes.get(error.status_code, "http_error"), str(error.detail)),
+            error.status_code,
+            getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(HimayaError)
+    async def _domain(request: Request, error: HimayaError) -> JSONResponse:
+        if isinstance(error, NotFoundError):
+            return JSONResponse(body(request, "not_found", str(error)), 404)
+        if isinstance(error, StaleRecordError):
+            return JSONResponse(body(request, "stale_record", str(error)), 409)
+        if isinstance(error, InputTableError):
+            fields = [{"field": p.column, "message": p.rule, "value": _plain(p.value)} for p in error.problems[:100]]
+            first = error.problems[0]
+            message = f"{first.column}: {first.rule} (value {_plain(first.value)!r})"
+            if len(error.problems) > 1:
+                message += f" (and {len(error.problems) - 1} more)"
+            return JSONResponse(body(request, "invalid_input", message, fields), 422)
+        if isinstance(error, MakerCheckerError):
+            return JSONResponse(body(request, "forbidden", str(error)), 403)
+        if isinstance(error, PayrollError | PayrollStateError | AccessError):
+            return JSONResponse(body(request, "conflict", str(error)), 409)
+        return JSONResponse(body(request, "invalid_input", str(error)), 422)

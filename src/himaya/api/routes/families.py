@@ -1,0 +1,105 @@
+"""`/families`: a family's members, and its entitlements with their explanation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import polars as pl
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from himaya.api.errors import ApiError
+from himaya.api.security import require
+from himaya.api.views import audit_read, present, pseudonym
+from himaya.core.access import Permission, Principal
+from himaya.core.clock import today
+from himaya.core.money import format_omr
+from himaya.core.periods import Period
+from himaya.db.scoped import family_table, search_people
+from himaya.policy.explain import Explanation, explain, render, show
+from himaya.policy.pack import PolicyPack
+
+router = APIRouter(prefix="/families", tags=["families"])
+
+FamilyNumber = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$", description="The family number.")]
+
+
+@router.get("/{family_number}", summary="A family's current members")
+def members(
+    request: Request,
+    family_number: FamilyNumber,
+    principal: Annotated[Principal, Depends(require(Permission.PERSON_READ))],
+) -> dict[str, Any]:
+    with request.app.state.engine.begin() as connection:
+        rows = search_people(connection, principal, family_number=family_number, limit=100)
+        if not rows:
+            raise ApiError(404, "not_found", f"no family {family_number!r} in your branches")
+        audit_read(request, connection, principal, f"family:{family_number}", {"what": "members"})
+    return {"family_number": family_number, "members": [present(request, principal, r) for r in rows]}
+
+
+@router.get("/{family_number}/entitlements", summary="What the family is entitled to in a month, and why")
+def entitlements(
+    request: Request,
+    family_number: FamilyNumber,
+    principal: Annotated[Principal, Depends(require(Permission.ENTITLEMENT_READ))],
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: this month).")] = None,
+    lang: Literal["en", "ar"] = "en",
+) -> dict[str, Any]:
+    pack: PolicyPack = request.app.state.pack
+    try:
+        month = Period.parse(period) if period else Period.containing(today(pack.timezone))
+    except ValueError as error:
+        raise ApiError(
+            422, "invalid_input", f"query.period: {error}", fields=[{"field": "query.period", "message": str(error)}]
+        ) from None
+    with request.app.state.engine.begin() as connection:
+        people = family_table(connection, principal, family_number, month.end)
+        audit_read(
+            request, connection, principal, f"family:{family_number}", {"what": "entitlements", "period": str(month)}
+        )
+    if people.is_empty():
+        raise ApiError(404, "not_found", f"family {family_number!r} had no members at the end of {month}")
+    members = [present(request, principal, row) for row in _member_rows(people, pack)]
+    if not principal.identifies:
+        names = {c: pseudonym(request, c) for c in people[pack.person_column].to_list()}
+        people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
+    result = explain(people, pack, pack.parameters, month, family_id=family_number)
+    return {
+        "family_number": family_number,
+        "period": str(month),
+        "total": format_omr(result.total, grouped=False),
+        "members": members,
+        "entitlements": _as_json(result, lang),
+        "explanation": render(result, lang),
+    }
+
+
+def _member_rows(people: pl.DataFrame, pack: PolicyPack) -> list[dict[str, Any]]:
+    wanted = [pack.person_column, "relationship", "sex", "birth_date", "given_name_en", "given_name_ar"]
+    return people.select([c for c in wanted if c in people.columns]).to_dicts()
+
+
+def _as_json(result: Explanation, lang: Literal["en", "ar"]) -> list[dict[str, Any]]:
+    return [
+        {
+            "person": p.person_id,
+            "relationship": p.relationship,
+            "total": format_omr(p.total, grouped=False),
+            "programmes": [
+                {
+                    "programme": g.key,
+                    "name": g.name.in_(lang),
+                    "amount": format_omr(g.amount, grouped=False),
+                    "conditions": [{"label": c.label.in_(lang), "holds": c.holds} for c in g.conditions],
+                    "figures": [{"label": f.label.in_(lang), "value": show(f.value, f.shown, lang)} for f in g.figures],
+                    "withheld": [w.in_(lang) for w in g.withheld],
+                    "parameters": [
+                        {"path": u.path, "value": u.value, "status": u.status.value, "reference": u.reference}
+                        for u in g.parameters
+                    ],
+                }
+                for g in p.programmes
+            ],
+        }
+        for p in result.persons
+    ]

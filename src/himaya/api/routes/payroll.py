@@ -1,0 +1,169 @@
+"""`/payroll`: the monthly cycle over HTTP, with the same maker-checker rules as the terminal."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path as FilePath
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+
+from himaya import bootstrap
+from himaya.api.errors import ApiError
+from himaya.api.security import require
+from himaya.api.views import pseudonym
+from himaya.core.access import Permission, Principal
+from himaya.core.clock import today
+from himaya.core.money import format_omr
+from himaya.core.periods import Period
+from himaya.db import payroll as store
+from himaya.payroll.lines import ChildPayee
+
+router = APIRouter(prefix="/payroll", tags=["payroll"])
+
+Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month paid, YYYY-MM.")]
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as error:
+        raise ApiError(422, "invalid_input", f"path.period: {error}", fields=[{"field": "path.period"}]) from None
+
+
+def _summary(summary: store.RunSummary) -> dict[str, Any]:
+    return {
+        "period": str(summary.period),
+        "state": summary.state,
+        "lines": summary.lines,
+        "amount": format_omr(summary.amount, grouped=False),
+        "exceptions": summary.exceptions,
+        "arrears": summary.arrears,
+        "reissued": summary.reissued,
+        "recovered": format_omr(summary.recovered, grouped=False),
+    }
+
+
+def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [{k: (str(v) if isinstance(v, date) else v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+
+
+@router.get("", summary="Where each run stands")
+def status(
+    request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
+) -> dict[str, Any]:
+    return {"runs": _rows(store.status(request.app.state.engine))}
+
+
+@router.post("/{period}/run", summary="Calculate (or recalculate, until submitted) the month's run")
+def run(
+    request: Request,
+    period: Month,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RUN))],
+    child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
+    recovery_share: Annotated[float, Query(gt=0, le=1)] = 0.25,
+) -> dict[str, Any]:
+    summary = store.calculate(
+        request.app.state.engine,
+        request.app.state.pack,
+        _period(period),
+        actor=principal.username,
+        child_payee=child_payee,
+        recovery_share=recovery_share,
+    )
+    return _summary(summary)
+
+
+def _transition(request: Request, period: str, action: str, principal: Principal) -> dict[str, Any]:
+    return _summary(store.transition(request.app.state.engine, _period(period), action, actor=principal.username))
+
+
+@router.post("/{period}/submit", summary="Submit the run for approval (maker)")
+def submit(
+    request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_SUBMIT))]
+) -> dict[str, Any]:
+    return _transition(request, period, "submit", principal)
+
+
+@router.post("/{period}/approve", summary="Approve a submitted run (checker: never its submitter)")
+def approve(
+    request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_APPROVE))]
+) -> dict[str, Any]:
+    return _transition(request, period, "approve", principal)
+
+
+@router.post("/{period}/export", summary="Write the approved run's ISO 20022 pain.001 files on the server")
+def export(
+    request: Request,
+    period: Month,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_EXPORT))],
+    batch_size: Annotated[int, Query(ge=1, le=1_000_000)] = 50_000,
+) -> dict[str, Any]:
+    month = _period(period)
+    folder = request.app.state.files / str(month)
+    files = store.export(
+        request.app.state.engine,
+        month,
+        folder,
+        actor=principal.username,
+        payer=bootstrap.payer(),
+        execution=today(request.app.state.pack.timezone),
+        writer=bootstrap.payment_file_writer,
+        batch_size=batch_size,
+    )
+    return {"period": str(month), "folder": str(folder), "files": [f.name for f in files]}
+
+
+@router.post("/reconcile", summary="Apply a bank's pain.002.001.10 or camt.054.001.08 answer")
+async def reconcile(
+    request: Request,
+    file: UploadFile,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RECONCILE))],
+) -> dict[str, Any]:
+    content = await file.read(50_000_001)
+    if len(content) > 50_000_000:
+        raise ApiError(413, "too_large", "a bank file of more than 50 MB: send it in parts")
+    name = FilePath(file.filename or "bank-reply.xml").name
+    with tempfile.TemporaryDirectory() as folder:
+        path = FilePath(folder) / name
+        path.write_bytes(content)
+        reply = bootstrap.read_bank_reply(path)
+        result = store.reconcile(request.app.state.engine, reply, path, actor=principal.username)
+    return {
+        "file": name,
+        "kind": result.kind,
+        "paid": result.paid,
+        "rejected": result.rejected,
+        "returned": result.returned,
+        "pending": result.pending,
+        "reconciled_runs": list(result.runs),
+    }
+
+
+@router.get("/{period}/report", summary="Beneficiaries and amounts by programme and governorate")
+def report(
+    request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
+) -> dict[str, Any]:
+    frame = store.report(request.app.state.engine, _period(period))
+    return {"period": period, "rows": _rows(frame)}
+
+
+@router.get("/{period}/diff", summary="New, stopped and changed payments against the month before, with reasons")
+def diff(
+    request: Request,
+    period: Month,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))],
+    unusual_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    changes = store.diff(request.app.state.engine, _period(period))
+    counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
+    if unusual_only:
+        changes = changes.filter(pl.col("unusual"))
+    rows = _rows(changes.head(limit))
+    if not principal.identifies:
+        for row in rows:
+            row["ref"] = pseudonym(request, str(row.pop("person_id")))
+    return {"period": period, "counts": counts, "rows": rows}

@@ -1,0 +1,52 @@
+"""`/parameters`: the parameter tree as it stands on a day, with references and statuses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+
+from himaya.api.security import require
+from himaya.core.access import Permission, Principal
+from himaya.core.clock import today
+from himaya.policy.pack import PolicyPack
+from himaya.policy.parameters import Status, format_value
+
+router = APIRouter(tags=["policy"])
+
+
+@router.get("/parameters", summary="Every parameter: value in force on a day, unit, status, legal reference")
+def parameters(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.PARAMETERS_READ))],
+    at: date | None = None,
+    status: Status | None = None,
+    lang: Literal["en", "ar"] = "en",
+) -> dict[str, Any]:
+    pack: PolicyPack = request.app.state.pack
+    day = at or today(pack.timezone)
+    shown = []
+    for parameter in pack.parameters:
+        if status is not None and parameter.status is not status:
+            continue
+        entry: dict[str, Any] = {
+            "path": parameter.path,
+            "unit": str(parameter.unit),
+            "status": parameter.status.value,
+            "description": parameter.description.in_(lang),
+        }
+        if day < parameter.values[0].start:
+            entry |= {"value": None, "since": parameter.values[0].start.isoformat(), "in_force": False}
+        else:
+            dated = parameter.value_at(day)
+            entry |= {
+                "value": format_value(parameter.unit, dated.value),
+                "since": dated.start.isoformat(),
+                "in_force": True,
+                "reference": parameter.reference_at(day),
+            }
+        if parameter.note:
+            entry["note"] = parameter.note
+        shown.append(entry)
+    return {"pack": pack.title.in_(lang), "at": day.isoformat(), "parameters": shown}

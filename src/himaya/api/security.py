@@ -1,0 +1,134 @@
+"""Tokens and the acting user.
+
+Access tokens are short-lived JWTs (HS256, signed with the service's key) naming the user and the
+user's `token_version`; every request checks that version against the store, so a logout, a new
+password, a changed grant or a deactivated user ends every token issued before. Refresh tokens are
+opaque, stored hashed, and rotate at each use: presenting a spent one is a replay and revokes the
+whole chain. The permissions come from the store, never from the token.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Any
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Engine, select
+
+from himaya.api.errors import ApiError
+from himaya.core.access import Permission, Principal
+from himaya.db.access import load_user
+from himaya.db.tables import app_user
+
+ISSUER = "himaya"
+AUDIENCE = "himaya-api"
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class TokenSettings:
+    key: str
+    access_lifetime: timedelta = timedelta(minutes=15)
+    refresh_lifetime: timedelta = timedelta(hours=12)
+    # Throttling: failed logins within the window, per user name and per client address.
+    window: timedelta = timedelta(minutes=15)
+    max_failures_per_user: int = 5
+    max_failures_per_address: int = 20
+
+
+def issue_access(settings: TokenSettings, username: str, version: int) -> str:
+    issued = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": username,
+        "ver": version,
+        "typ": "access",
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + int(settings.access_lifetime.total_seconds()),
+        "jti": secrets.token_hex(12),
+    }
+    return jwt.encode(claims, settings.key, algorithm=ALGORITHM)
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "unauthenticated", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def decode_access(settings: TokenSettings, token: str) -> dict[str, Any]:
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.key,
+            algorithms=[ALGORITHM],  # never "none", never a key confusion with another algorithm
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "aud", "iss", "jti"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise _unauthenticated("the access token has expired: refresh it or log in again") from None
+    except jwt.InvalidTokenError as error:
+        raise _unauthenticated(f"the access token is not valid ({error})") from None
+    if claims.get("typ") != "access" or not isinstance(claims.get("ver"), int):
+        raise _unauthenticated("the access token is not valid (not an access token)")
+    return claims
+
+
+class PrincipalCache:
+    """Roles, permissions and scopes per (user, token version), for a short while: a grant bumps
+    the version, so a changed grant is never served from here."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self.seconds = seconds
+        self._entries: dict[tuple[str, int], tuple[float, Principal]] = {}
+
+    def get(self, engine: Engine, username: str, version: int) -> Principal:
+        key = (username, version)
+        hit = self._entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.seconds:
+            return hit[1]
+        with engine.connect() as connection:
+            record = load_user(connection, username)
+        if record is None or record.token_version != version:
+            raise _unauthenticated("the access token is no longer valid: log in again")
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic(), record.principal)
+        return record.principal
+
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def current_principal(request: Request, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+    if not token:
+        raise _unauthenticated("log in first: send 'Authorization: Bearer <access token>'")
+    state = request.app.state
+    claims = decode_access(state.tokens, token)
+    with state.engine.connect() as connection:
+        row = connection.execute(
+            select(app_user.c.token_version, app_user.c.active).where(app_user.c.username == claims["sub"])
+        ).first()
+    if row is None or not row.active or row.token_version != claims["ver"]:
+        raise _unauthenticated("the access token is no longer valid (logged out, changed or deactivated): log in again")
+    principal: Principal = state.principals.get(state.engine, claims["sub"], claims["ver"])
+    request.state.actor = principal.username
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency: the acting user, who must hold `permission`."""
+
+    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if not principal.can(permission):
+            raise ApiError(403, "forbidden", f"your roles do not allow {permission.value}")
+        return principal
+
+    return dependency

@@ -1,0 +1,122 @@
+"""Who may do what: roles, permissions and branch scopes, as data.
+
+The catalogue below is the *default* grant of permissions to roles; migration 0004 copies it into
+the `role_permission` table, and from then on the table is what counts (an installation may change
+it). A user holds roles and is scoped to branches: wilayats or governorates, or every branch.
+`Principal` is what a request carries once its token is checked: the storage layer builds its
+queries from it, so a user never reads a family outside their branches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REGISTRAR = "registrar"
+    CASE_WORKER = "case_worker"
+    SUPERVISOR = "supervisor"
+    FINANCE_OFFICER = "finance_officer"
+    PAYROLL_APPROVER = "payroll_approver"
+    POLICY_ANALYST = "policy_analyst"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+    PARTNER = "partner"  # a partner system (client credentials): DCI search only
+
+
+class Permission(StrEnum):
+    PERSON_READ = "person.read"
+    PERSON_IDENTIFY = "person.identify"  # see names, civil numbers, contact and bank details
+    PERSON_CREATE = "person.create"
+    PERSON_UPDATE = "person.update"
+    FACT_WRITE = "fact.write"  # assessments, incomes, bank accounts
+    ENROLLMENT_READ = "enrollment.read"
+    ENROLLMENT_WRITE = "enrollment.write"
+    ENTITLEMENT_READ = "entitlement.read"
+    PARAMETERS_READ = "parameters.read"
+    PAYROLL_READ = "payroll.read"
+    PAYROLL_RUN = "payroll.run"
+    PAYROLL_SUBMIT = "payroll.submit"
+    PAYROLL_APPROVE = "payroll.approve"
+    PAYROLL_EXPORT = "payroll.export"
+    PAYROLL_RECONCILE = "payroll.reconcile"
+    AUDIT_READ = "audit.read"
+    USERS_MANAGE = "users.manage"
+    DCI_SEARCH = "dci.search"
+
+
+P = Permission
+_BRANCH_READ = {P.PERSON_READ, P.PERSON_IDENTIFY, P.ENROLLMENT_READ, P.ENTITLEMENT_READ, P.PARAMETERS_READ}
+DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.REGISTRAR: frozenset(_BRANCH_READ | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE}),
+    Role.CASE_WORKER: frozenset(_BRANCH_READ | {P.FACT_WRITE}),
+    Role.SUPERVISOR: frozenset(_BRANCH_READ | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE, P.ENROLLMENT_WRITE}),
+    Role.FINANCE_OFFICER: frozenset(
+        {P.PAYROLL_READ, P.PAYROLL_RUN, P.PAYROLL_SUBMIT, P.PAYROLL_EXPORT, P.PAYROLL_RECONCILE, P.PARAMETERS_READ}
+    ),
+    Role.PAYROLL_APPROVER: frozenset({P.PAYROLL_READ, P.PAYROLL_APPROVE, P.PARAMETERS_READ}),
+    # Analysts and auditors read people, but never who they are (no person.identify).
+    Role.POLICY_ANALYST: frozenset({P.PERSON_READ, P.ENTITLEMENT_READ, P.PARAMETERS_READ, P.PAYROLL_READ}),
+    Role.AUDITOR: frozenset({P.PERSON_READ, P.ENROLLMENT_READ, P.PAYROLL_READ, P.AUDIT_READ, P.PARAMETERS_READ}),
+    Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.PARAMETERS_READ}),
+    Role.PARTNER: frozenset({P.DCI_SEARCH}),
+}
+
+SCOPE_KINDS = ("wilayat", "governorate", "all")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One branch a user may see: `wilayat:Nizwa`, `governorate:Ad Dakhiliyah`, or `all`."""
+
+    kind: str
+    value: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        kind, _, value = text.partition(":")
+        kind = kind.strip().lower()
+        if kind == "all" and not value:
+            return cls("all")
+        if kind not in ("wilayat", "governorate") or not value.strip():
+            raise ValueError(
+                f"{text!r} is not a branch scope: write wilayat:NAME, governorate:NAME or all (e.g. wilayat:Nizwa)"
+            )
+        return cls(kind, value.strip())
+
+    def __str__(self) -> str:
+        return self.kind if self.value is None else f"{self.kind}:{self.value}"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The acting user as a request sees them: name, roles, the permissions those roles hold and
+    the branches in scope."""
+
+    username: str
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    scopes: tuple[Scope, ...] = field(default=())
+    kind: str = "person"  # person or client (a partner system)
+
+    def can(self, permission: Permission) -> bool:
+        return permission.value in self.permissions
+
+    @property
+    def identifies(self) -> bool:
+        """May this user see who a person is (names, civil number, contact, bank)?"""
+        return self.can(Permission.PERSON_IDENTIFY)
+
+    @property
+    def every_branch(self) -> bool:
+        return any(s.kind == "all" for s in self.scopes)
+
+    def branch_values(self, kind: str) -> list[str]:
+        return sorted(s.value for s in self.scopes if s.kind == kind and s.value is not None)
+
+
+def permissions_of(roles: Iterable[str], grants: dict[str, set[str]]) -> frozenset[str]:
+    """The union of what each role holds, from the `role_permission` table's rows."""
+    return frozenset(p for role in roles for p in grants.get(role, ()))

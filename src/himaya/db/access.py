@@ -1,0 +1,327 @@
+"""Users, their roles and branch scopes, refresh tokens and login throttling, in the store.
+
+Every change to a user is audited on the hash chain in the same transaction. Passwords arrive
+here already hashed (argon2, `adapters.passwords`): the store never sees one in clear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from himaya.core.access import SCOPE_KINDS, Principal, Role, Scope, permissions_of
+from himaya.core.clock import now
+from himaya.core.errors import HimayaError
+from himaya.db import audit
+from himaya.db.tables import (
+    app_user,
+    login_attempt,
+    refresh_token,
+    role_permission,
+    service_setting,
+    user_role,
+    user_scope,
+)
+
+USER_KINDS = ("person", "client")
+
+
+class AccessError(HimayaError):
+    """A user cannot be created, changed or found as asked."""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    kind: str
+    password_hash: str
+    active: bool
+    token_version: int
+    principal: Principal
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    password_hash: str,
+    *,
+    kind: str = "person",
+    display_name: str | None = None,
+    actor: str,
+) -> int:
+    if kind not in USER_KINDS:
+        raise AccessError(f"a user is one of {', '.join(USER_KINDS)}, not {kind!r}")
+    if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
+        raise AccessError(f"{username!r} is not a user name: up to 64 letters, digits, '.', '-' or '_'")
+    with engine.begin() as connection:
+        if connection.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
+            raise AccessError(f"user {username!r} exists already")
+        user_id = connection.execute(
+            insert(app_user).values(
+                username=username,
+                display_name=display_name,
+                kind=kind,
+                password_hash=password_hash,
+                active=True,
+                token_version=1,
+                created_at=now(),
+            )
+        ).inserted_primary_key[0]  # type: ignore[index]
+        audit.record(
+            connection,
+            [audit.Change("user.create", f"user:{username}", None, {"kind": kind, "display_name": display_name})],
+            actor=actor,
+        )
+    return int(user_id)
+
+
+def grant(
+    engine: Engine,
+    username: str,
+    *,
+    roles: list[str],
+    scopes: list[Scope],
+    actor: str,
+    replace: bool = False,
+) -> Principal:
+    """Give `username` these roles and branch scopes (with `replace`, instead of what they had).
+    Tokens issued before stop working, so a narrowed grant takes effect at once."""
+    unknown = sorted(set(roles) - {r.value for r in Role})
+    if unknown:
+        raise AccessError(f"no such role: {', '.join(unknown)}; roles: {', '.join(r.value for r in Role)}")
+    for scope in scopes:
+        if scope.kind not in SCOPE_KINDS:
+            raise AccessError(f"no such scope kind {scope.kind!r}")
+    with engine.begin() as connection:
+        user = _user_row(connection, username)
+        before = _grants(connection, user["id"])
+        if replace:
+            connection.execute(delete(user_role).where(user_role.c.user_id == user["id"]))
+            connection.execute(delete(user_scope).where(user_scope.c.user_id == user["id"]))
+        have_roles = {r for r in before["roles"]} if not replace else set()
+        have_scopes = set(before["scopes"]) if not replace else set()
+        new_roles = [{"user_id": user["id"], "role": r} for r in sorted(set(roles) - have_roles)]
+        new_scopes = [
+            {"user_id": user["id"], "kind": s.kind, "value": s.value or ""} for s in scopes if str(s) not in have_scopes
+        ]
+        if new_roles:
+            connection.execute(insert(user_role), new_roles)
+        if new_scopes:
+            connection.execute(insert(user_scope), new_scopes)
+        connection.execute(
+            update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
+        )
+        after = _grants(connection, user["id"])
+        audit.record(connection, [audit.Change("user.grant", f"user:{username}", before, after)], actor=actor)
+        record = load_user(connection, username)
+    assert record is not None
+    return record.principal
+
+
+def set_password(engine: Engine, username: str, password_hash: str, *, actor: str) -> None:
+    with engine.begin() as connection:
+        user = _user_row(connection, username)
+        connection.execute(
+            update(app_user)
+            .where(app_user.c.id == user["id"])
+            .values(password_hash=password_hash, token_version=app_user.c.token_version + 1)
+        )
+        _revoke_refresh(connection, user["id"])
+        audit.record(connection, [audit.Change("user.password", f"user:{username}", None, None)], actor=actor)
+
+
+def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> None:
+    with engine.begin() as connection:
+        user = _user_row(connection, username)
+        connection.execute(
+            update(app_user)
+            .where(app_user.c.id == user["id"])
+            .values(active=active, token_version=app_user.c.token_version + 1)
+        )
+        _revoke_refresh(connection, user["id"])
+        audit.record(
+            connection,
+            [audit.Change("user.activate" if active else "user.deactivate", f"user:{username}", None, None)],
+            actor=actor,
+        )
+
+
+def list_users(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as connection:
+        users = connection.execute(select(app_user).order_by(app_user.c.username)).mappings().all()
+        return [
+            {"username": u["username"], "kind": u["kind"], "active": u["active"], **_grants(connection, u["id"])}
+            for u in users
+        ]
+
+
+def load_user(connection: Connection, username: str) -> UserRecord | None:
+    """The user with their roles, the permissions the roles hold now, and their scopes."""
+    row = connection.execute(select(app_user).where(app_user.c.username == username)).mappings().first()
+    if row is None:
+        return None
+    roles = frozenset(connection.execute(select(user_role.c.role).where(user_role.c.user_id == row["id"])).scalars())
+    granted: dict[str, set[str]] = {}
+    for role, permission in connection.execute(
+        select(role_permission.c.role, role_permission.c.permission).where(role_permission.c.role.in_(roles))
+    ):
+        granted.setdefault(role, set()).add(permission)
+    scopes = tuple(
+        Scope(kind, value or None)
+        for kind, value in connection.execute(
+            select(user_scope.c.kind, user_scope.c.value)
+            .where(user_scope.c.user_id == row["id"])
+            .order_by(user_scope.c.kind, user_scope.c.value)
+        )
+    )
+    principal = Principal(row["username"], roles, permissions_of(roles, granted), scopes, row["kind"])
+    return UserRecord(
+        row["id"], row["username"], row["kind"], row["password_hash"], row["active"], row["token_version"], principal
+    )
+
+
+def user_by_id(connection: Connection, user_id: int) -> dict[str, Any]:
+    return dict(connection.execute(select(app_user).where(app_user.c.id == user_id)).mappings().one())
+
+
+def _user_row(connection: Connection, username: str) -> dict[str, Any]:
+    row = connection.execute(select(app_user).where(app_user.c.username == username)).mappings().first()
+    if row is None:
+        raise AccessError(f"no user {username!r}")
+    return dict(row)
+
+
+def _grants(connection: Connection, user_id: int) -> dict[str, Any]:
+    roles = sorted(connection.execute(select(user_role.c.role).where(user_role.c.user_id == user_id)).scalars())
+    scopes = sorted(
+        str(Scope(k, v or None))
+        for k, v in connection.execute(
+            select(user_scope.c.kind, user_scope.c.value).where(user_scope.c.user_id == user_id)
+        )
+    )
+    return {"roles": roles, "scopes": scopes}
+
+
+# --- login throttling -------------------------------------------------------------------------
+
+
+def failures_since(connection: Connection, *, username: str, address: str, since: datetime) -> tuple[int, int]:
+    """Failed logins since `since` for this user name, and from this address."""
+    by_name = connection.execute(
+        select(func.count())
+        .select_from(login_attempt)
+        .where(login_attempt.c.username == username, login_attempt.c.at >= since, ~login_attempt.c.succeeded)
+    ).scalar_one()
+    by_address = connection.execute(
+        select(func.count())
+        .select_from(login_attempt)
+        .where(login_attempt.c.address == address, login_attempt.c.at >= since, ~login_attempt.c.succeeded)
+    ).scalar_one()
+    return int(by_name), int(by_address)
+
+
+def record_attempt(connection: Connection, *, username: str, address: str, succeeded: bool) -> None:
+    connection.execute(
+        insert(login_attempt).values(username=username[:64], address=address[:64], at=now(), succeeded=succeeded)
+    )
+
+
+# --- refresh tokens ---------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_refresh(connection: Connection, user_id: int, *, lifetime: timedelta, family: str | None = None) -> str:
+    """A new opaque refresh token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    connection.execute(
+        insert(refresh_token).values(
+            user_id=user_id,
+            token_hash=_digest(token),
+            family=family or secrets.token_hex(8),
+            expires_at=now() + lifetime,
+        )
+    )
+    return token
+
+
+class RefreshRefusedError(HimayaError):
+    """The refresh token is unknown, expired, revoked or was used before (a replay)."""
+
+
+def rotate_refresh(connection: Connection, token: str, *, lifetime: timedelta) -> tuple[int, str]:
+    """Spend `token` and issue its successor; returns (user id, new token). A token used twice is a
+    replay: the whole chain it belongs to is revoked, so the thief's copy dies with the owner's."""
+    row = (
+        connection.execute(select(refresh_token).where(refresh_token.c.token_hash == _digest(token))).mappings().first()
+    )
+    stamp = now()
+    if row is None:
+        raise RefreshRefusedError("unknown refresh token")
+    if row["revoked_at"] is not None:
+        raise RefreshRefusedError("the refresh token was revoked")
+    if row["used_at"] is not None:
+        connection.execute(
+            update(refresh_token)
+            .where(refresh_token.c.family == row["family"], refresh_token.c.revoked_at.is_(None))
+            .values(revoked_at=stamp)
+        )
+        raise RefreshRefusedError("the refresh token was used before: every token of that login is now revoked")
+    expires = row["expires_at"]
+    if (expires.replace(tzinfo=stamp.tzinfo) if expires.tzinfo is None else expires) <= stamp:
+        raise RefreshRefusedError("the refresh token has expired")
+    connection.execute(update(refresh_token).where(refresh_token.c.id == row["id"]).values(used_at=stamp))
+    return int(row["user_id"]), issue_refresh(connection, row["user_id"], lifetime=lifetime, family=row["family"])
+
+
+def _revoke_refresh(connection: Connection, user_id: int) -> None:
+    connection.execute(
+        update(refresh_token)
+        .where(refresh_token.c.user_id == user_id, refresh_token.c.revoked_at.is_(None))
+        .values(revoked_at=now())
+    )
+
+
+def logout(engine: Engine, username: str, *, request_id: str | None = None) -> None:
+    """End every session of the user: refresh tokens revoked, access tokens outdated."""
+    with engine.begin() as connection:
+        user = _user_row(connection, username)
+        _revoke_refresh(connection, user["id"])
+        connection.execute(
+            update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
+        )
+        audit.record(
+            connection,
+            [audit.Change("user.logout", f"user:{username}", None, None)],
+            actor=username,
+            request_id=request_id,
+        )
+
+
+# --- the service's signing key ----------------------------------------------------------------
+
+
+def signing_key(engine: Engine) -> str:
+    """The key that signs access tokens: made once, kept in the store so every worker shares it."""
+    with engine.begin() as connection:
+        key = connection.execute(
+            select(service_setting.c.value).where(service_setting.c.name == "jwt_signing_key")
+        ).scalar()
+    if key is not None:
+        return str(key)
+    try:
+        with engine.begin() as connection:
+            key = secrets.token_urlsafe(48)
+            connection.execute(insert(service_setting).values(name="jwt_signing_key", value=key))
+    except IntegrityError:  # another worker made it first: use theirs
+        return signing_key(engine)
+    return str(key)
