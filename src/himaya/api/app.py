@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
 from himaya import bootstrap
@@ -28,6 +29,21 @@ What each user may do depends on their roles; what they may see, on their branch
 Errors are JSON: `{"error": {"code": …, "message": …}}`. Every request may carry an
 `X-Request-ID` (echoed back and written to the audit trail).
 """
+
+
+_NULS = (b"\x00", b"\\u0000", b"%00")
+
+
+async def _carries_nul(request: Request) -> bool:
+    """A NUL is never meaningful in what people and partners send, and PostgreSQL cannot store one:
+    refuse it at the door rather than deep inside a query."""
+    target = (request.url.path + "?" + request.url.query).encode().lower()
+    if any(n in target for n in _NULS):
+        return True
+    if request.method in ("POST", "PUT", "PATCH"):
+        content = (await request.body()).lower()
+        return any(n in content for n in _NULS)
+    return False
 
 
 def create_app(
@@ -58,7 +74,12 @@ def create_app(
         given = request.headers.get("x-request-id", "")
         request.state.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         audit_trail.REQUEST_ID.set(request.state.request_id)
-        response = await call_next(request)
+        if await _carries_nul(request):
+            response: Response = JSONResponse(
+                errors.body(request, "invalid_input", "text may not contain NUL characters (\\u0000)"), 422
+            )
+        else:
+            response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.request_id
         response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or browser
         return response
