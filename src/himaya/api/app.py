@@ -64,6 +64,7 @@ def create_app(
     app.state.files = files or Path(os.environ.get("HIMAYA_BANK_FILES", "himaya-bank-files"))
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
     configured = os.environ.get("HIMAYA_DCI_CALLBACK_HOSTS", "127.0.0.1,localhost,::1")
+    app.state.dci_deliver = dci.deliver
     app.state.dci_callback_hosts = dci_callback_hosts or frozenset(
         h.strip() for h in configured.split(",") if h.strip()
     )

@@ -61,7 +61,7 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.POLICY_ANALYST: frozenset({P.PERSON_READ, P.ENTITLEMENT_READ, P.PARAMETERS_READ, P.PAYROLL_READ}),
     Role.AUDITOR: frozenset({P.PERSON_READ, P.ENROLLMENT_READ, P.PAYROLL_READ, P.AUDIT_READ, P.PARAMETERS_READ}),
     Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.PARAMETERS_READ}),
-    Role.PARTNER: frozenset({P.DCI_SEARCH}),
+    Role.PARTNER: frozenset({P.DCI_SEARCH, P.PERSON_IDENTIFY}),
 }
 
 SCOPE_KINDS = ("wilayat", "governorate", "all")

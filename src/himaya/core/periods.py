@@ -25,6 +25,9 @@ class Period:
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
             raise ValueError(f"month {self.month} is not between 1 and 12")
+        # Far enough for any record and projection, and clear of the calendar's edges (year 0).
+        if not 1900 <= self.year <= 2999:
+            raise ValueError(f"year {self.year} is not between 1900 and 2999")
 
     @classmethod
     def parse(cls, text: str) -> Period:

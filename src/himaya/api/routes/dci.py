@@ -11,6 +11,7 @@ what it finds, and every search is an audit entry listing the people it returned
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -70,6 +71,10 @@ async def _envelope(request: Request) -> dict[str, Any]:
     for name in ("message_id", "message_ts", "action", "sender_id"):
         if not isinstance(header.get(name), str) or not header[name]:
             raise RejectedError("err.request.bad", f"header.{name} is required (a string)")
+        if len(header[name]) > 99:
+            raise RejectedError("err.request.bad", f"header.{name} is longer than 99 characters")
+    if not _timestamp(header["message_ts"]):
+        raise RejectedError("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 time with its zone")
     if header["action"] != "search":
         raise RejectedError("rjct.action.invalid", f"header.action must be 'search', not {header['action']!r}")
     version = header.get("version", "1.0.0")
@@ -86,9 +91,20 @@ async def _envelope(request: Request) -> dict[str, Any]:
         raise RejectedError("err.request.bad", "message.search_request must be a non-empty list")
     if len(requests) > MAX_REQUESTS:
         raise RejectedError("rjct.total_count.limit_exceeded", f"at most {MAX_REQUESTS} search requests in one message")
-    if "transaction_id" in message and not isinstance(message["transaction_id"], str):
-        raise RejectedError("err.request.bad", "message.transaction_id must be a string")
+    transaction = message.get("transaction_id")
+    if transaction is not None and (not isinstance(transaction, str) or len(transaction) > 99):
+        raise RejectedError("err.request.bad", "message.transaction_id must be a string of at most 99 characters")
     return payload
+
+
+def _timestamp(text: Any) -> bool:
+    """An ISO 8601 date and time with its zone, as DCI requires."""
+    if not isinstance(text, str) or "T" not in text:
+        return False
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None
+    except ValueError:
+        return False
 
 
 # --- one search request ---------------------------------------------------------------------------
@@ -260,6 +276,21 @@ def _record(request: Request, principal: Principal, row: dict[str, Any]) -> dict
     return record
 
 
+def _check_item(item: Any) -> None:
+    if not isinstance(item, dict) or "search_criteria" not in item:
+        raise RejectedError(
+            "rjct.search_criteria.invalid", "each search request needs reference_id, timestamp and search_criteria"
+        )
+    reference = item.get("reference_id")
+    if not isinstance(reference, str) or not reference or len(reference) > 99:
+        raise RejectedError("rjct.reference_id.invalid", "reference_id must be a string of 1 to 99 characters")
+    if not _timestamp(item.get("timestamp")):
+        raise RejectedError("rjct.timestamp.invalid", "timestamp must be an ISO 8601 time with its zone")
+    locale = item.get("locale")
+    if locale is not None and not (isinstance(locale, str) and re.fullmatch("[a-z]{3}", locale)):
+        raise RejectedError("rjct.search_criteria.invalid", "locale must be an ISO 639-3 code such as eng or ara")
+
+
 def _search(request: Request, principal: Principal, payload: dict[str, Any]) -> dict[str, Any]:
     """The on-search message for a valid envelope: one response per search request."""
     responses, found = [], []
@@ -268,11 +299,7 @@ def _search(request: Request, principal: Principal, payload: dict[str, Any]) -> 
             reference = item.get("reference_id") if isinstance(item, dict) else None
             answer: dict[str, Any] = {"reference_id": str(reference or "")[:99], "timestamp": _stamp()}
             try:
-                if not isinstance(item, dict) or not reference or "search_criteria" not in item:
-                    raise RejectedError(
-                        "rjct.reference_id.invalid",
-                        "each search request needs reference_id, timestamp and search_criteria",
-                    )
+                _check_item(item)
                 condition, size, number = _criteria(item["search_criteria"])
                 rows, total = people_records(connection, principal, condition, limit=size, offset=(number - 1) * size)
             except RejectedError as rejected:
@@ -293,9 +320,8 @@ def _search(request: Request, principal: Principal, payload: dict[str, Any]) -> 
                     },
                     "pagination": {"page_size": size, "page_number": number, "total_count": total},
                 }
-                locale = item.get("locale")
-                if isinstance(locale, str) and len(locale) == 3 and locale.isalpha() and locale.islower():
-                    answer["locale"] = locale
+                if "locale" in item:
+                    answer["locale"] = item["locale"]
             responses.append(answer)
         audit_read(request, connection, principal, f"dci:{payload['header']['sender_id'][:64]}", {"people": found})
     message: dict[str, Any] = {"correlation_id": secrets.token_hex(16), "search_response": responses}
@@ -399,6 +425,14 @@ async def async_search(
     return _ack("ACK", correlation)
 
 
+def deliver(uri: str, answer: dict[str, Any]) -> bool:
+    """POST the answer to the sender's on-search endpoint; True if it took it."""
+    try:
+        return httpx.post(uri, json=answer, timeout=10.0).is_success
+    except httpx.HTTPError:
+        return False
+
+
 def _answer_later(request: Request, principal: Principal, payload: dict[str, Any], correlation: str, uri: str) -> None:
     """Compute the answer and POST it to the sender's on-search endpoint; keep it and its outcome."""
     message = _search(request, principal, payload)
@@ -406,10 +440,7 @@ def _answer_later(request: Request, principal: Principal, payload: dict[str, Any
     done = sum(1 for r in message["search_response"] if r["status"] == "succ")
     total = len(message["search_response"])
     answer = {"header": _header(payload, "succ" if done else "rjct", completed=total, total=total), "message": message}
-    try:
-        delivered = httpx.post(uri, json=answer, timeout=10.0).is_success
-    except httpx.HTTPError:
-        delivered = False
+    delivered = request.app.state.dci_deliver(uri, answer)
     engine: Engine = request.app.state.engine
     with engine.begin() as connection:
         connection.execute(
