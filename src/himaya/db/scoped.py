@@ -145,8 +145,7 @@ def family_table(connection: Connection, principal: Principal, family_number: st
     ).first()
     if found is None:
         raise NotFoundError(f"no family {family_number!r} in your branches")
-    query = people_query(day, registry=True).where(family.c.family_number == family_number)
-    return read_people(connection, query)
+    return read_people(connection, people_query(day, registry=True, family_number=family_number), few=True)
 
 
 def people_records(

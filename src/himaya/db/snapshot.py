@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select
+from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
@@ -38,16 +38,27 @@ def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
 
 
 def people_query(
-    day: date | None, *, registry: bool = False, accounts: bool = False, only: FromClause | None = None
+    day: date | None,
+    *,
+    registry: bool = False,
+    accounts: bool = False,
+    only: FromClause | None = None,
+    family_number: str | None = None,
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
-    only the bank; `only` keeps the civil numbers listed in that (staging) table."""
+    only the bank; `only` keeps the civil numbers listed in that (staging) table, `family_number`
+    the members of that family (the incomes are then summed for them alone, not for everyone)."""
+    members = (
+        select(membership.c.person_id)
+        .join(family, family.c.id == membership.c.family_id)
+        .where(family.c.family_number == family_number, valid_on(membership, day))
+    )
     incomes = (
         select(
             income.c.person_id,
             *(func.sum(case((income.c.kind == k, income.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
         )
-        .where(valid_on(income, day))
+        .where(valid_on(income, day), income.c.person_id.in_(members) if family_number is not None else true())
         .group_by(income.c.person_id)
         .subquery("incomes")
     )
@@ -96,12 +107,24 @@ def people_query(
     query = select(*columns).select_from(joined).where(person.c.merged_into.is_(None))
     if only is not None:
         query = query.where(person.c.civil_number.in_(select(only.c.person_id)))
+    if family_number is not None:
+        query = query.where(family.c.family_number == family_number)
     return query.order_by(family.c.family_number, person.c.civil_number)
 
 
-def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
-    """Run a `people_query` and type its result like a validated people table."""
+def read_people(connection: Connection, query: Select[Any], *, few: bool = False) -> pl.DataFrame:
+    """Run a `people_query` and type its result like a validated people table.
+
+    `few` (a family, a person): a plain statement with bound values, which the driver prepares
+    once per connection and plans once, where a whole country goes out through COPY."""
     names = [c.name for c in query.selected_columns]
+    if few:
+        rows = connection.execute(query).all()
+        frame = pl.DataFrame(rows, schema=dict.fromkeys(names), orient="row", infer_schema_length=None)
+        if not rows:
+            frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
+        frame = frame.cast({n: pl.String for n in names if n not in (*BOOLEANS, *MONEY)})
+        return _with_types(frame, names, [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS])
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "postgresql":
         buffer = io.BytesIO()
@@ -134,6 +157,10 @@ def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
             else pl.DataFrame(schema=dict.fromkeys(names, pl.String))
         )
         booleans = [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS]
+    return _with_types(frame, names, booleans)
+
+
+def _with_types(frame: pl.DataFrame, names: list[str], booleans: list[pl.Expr]) -> pl.DataFrame:
     return frame.with_columns(
         *booleans,
         *(pl.col(c).cast(pl.String).str.to_date("%Y-%m-%d") for c in DATES),

@@ -32,8 +32,28 @@ def check_period(pack: PolicyPack, period: Period) -> None:
         raise PeriodError(f"period {period} is before {pack.first_period}, the first month the {pack.name} pack covers")
 
 
+# Plans by (pack, tree, period): building one takes milliseconds, and a service explaining family
+# after family for the same month would otherwise rebuild the same expressions every time. The
+# objects themselves are kept in the entry, so their ids cannot be reused while it lives.
+_PLANS: dict[tuple[int, int, Period], tuple[PolicyPack, ParameterTree, list[StepResult]]] = {}
+_PLANS_KEPT = 64
+
+
 def plan(pack: PolicyPack, tree: ParameterTree, period: Period) -> list[StepResult]:
-    """Resolve the parameters for the period and build every step's expressions."""
+    """Resolve the parameters for the period and build every step's expressions (kept for reuse:
+    packs and parameter trees do not change once loaded)."""
+    key = (id(pack), id(tree), period)
+    kept = _PLANS.get(key)
+    if kept is not None and kept[0] is pack and kept[1] is tree:
+        return kept[2]
+    results = _build_plan(pack, tree, period)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()
+    _PLANS[key] = (pack, tree, results)
+    return results
+
+
+def _build_plan(pack: PolicyPack, tree: ParameterTree, period: Period) -> list[StepResult]:
     check_period(pack, period)
     resolved = tree.at(period.start)
     results = []

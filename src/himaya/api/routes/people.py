@@ -313,7 +313,7 @@ def _change_facts(request: Request, principal: Principal, civil_number: str, bod
         if visible is None:
             raise _not_found(civil_number)
         rows = read_people(
-            connection, people_query(None, registry=True).where(person.c.civil_number == civil_number)
+            connection, people_query(None, registry=True).where(person.c.civil_number == civil_number), few=True
         ).to_dicts()
     if not rows:
         raise ApiError(409, "conflict", f"person {civil_number} has no current family: their record cannot change here")
