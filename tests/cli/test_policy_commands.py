@@ -172,7 +172,7 @@ def test_parameters_at_a_date_and_by_status() -> None:
 def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     monkeypatch.chdir(tmp_path)
-    result = himaya("demo", "--persons", "5000")
+    result = himaya("demo", "--persons", "5000", "--no-serve")
     assert result.exit_code == 0, result.stderr
     assert "A synthetic Oman of 5,050 records" in result.stdout and "5,050 new" in result.stdout
     assert "50 likely pairs, merged; against the ground truth: precision 1.000, recall 1.000" in result.stdout
@@ -181,7 +181,7 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Family Income Support:" in result.stdout  # the family explained receives it
     assert "approved by demo:checker" in result.stdout
     assert list((tmp_path / "himaya-demo-bank-files").glob("HIMAYA-202601-*.xml"))
-    again = himaya("demo", "--persons", "5000")
+    again = himaya("demo", "--persons", "5000", "--no-serve")
     assert again.exit_code == 0, again.stderr
     assert "0 new, 5,000 unchanged" in again.stdout and "0 likely pairs" in again.stdout
     assert "The payroll of 2026-01 is already exported" in again.stdout

@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 from rich.table import Table
+from sqlalchemy import select
 
 from himaya import bootstrap
 from himaya.cli.app import PeriodArg, app, out, reported
+from himaya.core.access import Role, Scope
 from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import audit, payroll
-from himaya.db.engine import default_url
+from himaya.db import access, audit, payroll
+from himaya.db.engine import URL_VARIABLE, default_url
 from himaya.db.migrate import upgrade
 from himaya.db.people import dedup_candidates, merge_people
 from himaya.db.registry_import import import_people
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import person
 from himaya.policy.engine import entitlements
 from himaya.policy.explain import explain, render
 from himaya.policy.pack import PolicyPack, Programme
@@ -42,9 +47,14 @@ def demo(
     bank_files: Annotated[Path, typer.Option("--bank-files", help="Folder for the payroll's bank files.")] = Path(
         "himaya-demo-bank-files"
     ),
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="At the end, serve the API with a demo user per role.")
+    ] = True,
+    port: Annotated[int, typer.Option("--port", help="Port of the demo API.")] = 8000,
 ) -> None:
     """The main job end to end: a synthetic Oman into the registry, duplicates found and merged,
-    the month's entitlements, one family explained, the month's payroll to bank files."""
+    the month's entitlements, one family explained, the month's payroll to bank files; then the
+    API, with a demo user per role, until Ctrl-C."""
     with reported():
         pack = load_pack()
         if people is not None:
@@ -63,6 +73,8 @@ def demo(
         out.print(render(explain(table, pack, pack.parameters, period, family_id=family), "en"), markup=False)
         if people is None:
             _payroll_demo(pack, period, bank_files)
+            if serve:
+                _serve_demo(table, family, period, port)
 
 
 def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
@@ -97,6 +109,59 @@ def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
         f"submitted by demo:maker, approved by demo:checker; {len(files)} ISO 20022 pain.001.001.09 files in {folder} "
         "(himaya payroll run / submit / approve / export)"
     )
+
+
+DEMO_ROLES = (
+    ("demo.registrar", Role.REGISTRAR, "wilayat"),
+    ("demo.case_worker", Role.CASE_WORKER, "wilayat"),
+    ("demo.supervisor", Role.SUPERVISOR, "governorate"),
+    ("demo.finance", Role.FINANCE_OFFICER, "all"),
+    ("demo.approver", Role.PAYROLL_APPROVER, "all"),
+    ("demo.analyst", Role.POLICY_ANALYST, "all"),
+    ("demo.auditor", Role.AUDITOR, "all"),
+    ("demo.admin", Role.ADMIN, "all"),
+    ("demo.partner", Role.PARTNER, "all"),
+)
+
+
+def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int) -> None:
+    """A demo user per role (the branch users at the explained family's branch), a fresh password
+    for all of them, and the API on this machine only."""
+    url = default_url("himaya-demo")
+    engine = bootstrap.registry_engine(url)
+    head = table.filter((pl.col("family_id") == family) & (pl.col("relationship") == "head")).row(0, named=True)
+    with engine.connect() as connection:
+        place = connection.execute(
+            select(person.c.wilayat, person.c.governorate).where(person.c.civil_number == head["person_id"])
+        ).one()
+    password = secrets.token_urlsafe(12)
+    hashed = bootstrap.hash_password(password)
+    for name, role, reach in DEMO_ROLES:
+        scope = (
+            Scope("all") if reach == "all" else Scope(reach, place.wilayat if reach == "wilayat" else place.governorate)
+        )
+        with engine.connect() as connection:
+            exists = access.load_user(connection, name) is not None
+        if not exists:
+            kind = "client" if role is Role.PARTNER else "person"
+            access.create_user(engine, name, hashed, kind=kind, actor="demo")
+        else:
+            access.set_password(engine, name, hashed, actor="demo")
+        access.grant(engine, name, roles=[role.value], scopes=[scope], actor="demo", replace=True)
+    base = f"http://127.0.0.1:{port}"
+    out.print(
+        f"[bold]6.[/bold] The API on {base} (documentation: {base}/docs), until Ctrl-C. Demo users, password "
+        f"[bold]{password}[/bold] for all: " + ", ".join(f"{n} ({r.value})" for n, r, _ in DEMO_ROLES)
+    )
+    out.print(
+        f"    curl -s -d 'grant_type=password&username=demo.registrar&password={password}' {base}/auth/token\n"
+        f"    curl -s -H 'Authorization: Bearer TOKEN' '{base}/families/{family}/entitlements?period={period}&lang=ar'",
+        markup=False,
+    )
+    os.environ[URL_VARIABLE] = url  # the service opens the demo's database
+    import uvicorn  # noqa: PLC0415  (only a served demo needs it)
+
+    uvicorn.run("himaya.api.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFrame:
