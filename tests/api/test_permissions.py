@@ -124,6 +124,8 @@ ENDPOINTS = [
         frozenset({"payroll_approver"}),
         ok=409,
     ),
+    # Country-wide: even the supervisor, scoped to one governorate, may not.
+    Endpoint("enrollment sync", "POST", lambda h: "/enrollments/sync/2026-01", frozenset()),
     Endpoint("audit verify", "GET", lambda h: "/audit/verify", frozenset({"auditor", "admin"})),
     Endpoint("audit entries", "GET", lambda h: "/audit/entries?limit=5", frozenset({"auditor", "admin"})),
     Endpoint("DCI sync search", "POST", lambda h: "/registry/sync/search", frozenset({"partner"})),

@@ -3,20 +3,17 @@ and what bad input and injection attempts get."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
+from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
-from himaya.core.periods import Period
 from himaya.db import access, audit
-from himaya.db.payroll import sync_enrollments
 from himaya.db.tables import audit_entry
-from himaya.policy.packs import load_pack
-from tests.api.conftest import World
+from tests.api.conftest import PASSWORD, World
 
 
 def _family_record(world: World, civil: str, family: str, relationship: str, **extra: Any) -> dict[str, Any]:
@@ -232,7 +229,11 @@ def _dci_predicate(expressions: list[dict[str, Any]]) -> dict[str, Any]:
 
 def test_payroll_maker_checker_over_the_api(world: World) -> None:
     finance, approver = world.headers("finance_officer"), world.headers("payroll_approver")
-    sync_enrollments(world.engine, load_pack(), Period.parse("2026-01"), actor="setup", today=date(2026, 1, 5))
+    access.create_user(world.engine, "national.supervisor", hash_password(PASSWORD), actor="test")
+    access.grant(world.engine, "national.supervisor", roles=["supervisor"], scopes=[Scope("all")], actor="test")
+    national = {"Authorization": f"Bearer {world.login('national.supervisor')['access_token']}"}
+    enrolled = world.client.post("/enrollments/sync/2026-01", headers=national)
+    assert enrolled.status_code == 200 and enrolled.json()["enrolled"] > 0
     calculated = world.client.post("/payroll/2026-01/run", headers=finance)
     assert calculated.status_code == 200, calculated.text
     assert calculated.json()["state"] == "calculated"

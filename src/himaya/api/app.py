@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from himaya import bootstrap
 from himaya.api import errors
-from himaya.api.routes import audit, auth, dci, families, payroll, people, policy
+from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
 from himaya.db import audit as audit_trail
 from himaya.db.access import signing_key
@@ -85,6 +85,6 @@ def create_app(
         response.headers["Cache-Control"] = "no-store"  # personal data: never kept by a proxy or browser
         return response
 
-    for module in (auth, people, families, policy, payroll, audit, dci):
+    for module in (auth, people, families, enrollment, policy, payroll, audit, dci):
         app.include_router(module.router)
     return app

@@ -1,0 +1,35 @@
+"""`/enrollments`: the month's enrollment changes, for a supervisor of every branch."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+
+from himaya.api.errors import ApiError
+from himaya.api.security import require
+from himaya.core.access import Permission, Principal
+from himaya.core.clock import today
+from himaya.core.periods import Period
+from himaya.db.payroll import sync_enrollments
+
+router = APIRouter(prefix="/enrollments", tags=["enrollments"])
+
+
+@router.post("/sync/{period}", summary="Enroll everyone the rules find entitled in the month; end the others")
+def sync(
+    request: Request,
+    period: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM.")],
+    principal: Annotated[Principal, Depends(require(Permission.ENROLLMENT_WRITE))],
+) -> dict[str, Any]:
+    if not principal.every_branch:  # it changes enrollments in every branch at once
+        raise ApiError(403, "forbidden", "enrollment sync covers every branch: it needs a user scoped to all branches")
+    try:
+        month = Period.parse(period)
+    except ValueError as error:
+        raise ApiError(422, "invalid_input", f"path.period: {error}", fields=[{"field": "path.period"}]) from None
+    pack = request.app.state.pack
+    result = sync_enrollments(
+        request.app.state.engine, pack, month, actor=principal.username, today=today(pack.timezone)
+    )
+    return {"period": str(month), "enrolled": result.enrolled, "ended": result.ended}
