@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
@@ -46,6 +48,15 @@ async def _carries_nul(request: Request) -> bool:
     return False
 
 
+THREADS = 8  # requests a worker works on at once; more only queue for the interpreter lock
+
+
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def create_app(
     engine: Engine | None = None,
     *,
@@ -56,7 +67,7 @@ def create_app(
 ) -> FastAPI:
     """The service on `engine` (default: the configured store, which must be migrated)."""
     store = engine or bootstrap.registry_engine()
-    app = FastAPI(title="Himaya", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(title="Himaya", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = store
     app.state.pack = load_pack(pack)
     app.state.tokens = tokens or TokenSettings(key=signing_key(store))

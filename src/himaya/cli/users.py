@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import secrets
+import signal
+import socket
+import sys
 from typing import Annotated
 
 import typer
@@ -146,9 +151,41 @@ def serve(
         if workers < 1:
             raise UsageError("--workers must be at least 1")
         bootstrap.registry_engine()  # refuse an unmigrated store before listening
-        import uvicorn  # noqa: PLC0415  (only `serve` needs it: every other command starts faster without)
-
         out.print(f"Himaya API on http://{host}:{port} (documentation: http://{host}:{port}/docs); Ctrl-C stops it")
-        uvicorn.run(
-            "himaya.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="warning"
-        )
+        if workers == 1:
+            serve_one(host, port)
+            return
+        # Each worker listens on its own socket bound with SO_REUSEPORT, and the kernel spreads new
+        # connections over them: with one shared socket, the worker that wakes first takes every
+        # connection of a burst, and keep-alive clients then stay with it while the others idle.
+        os.environ.setdefault("POLARS_MAX_THREADS", "1")  # a process per core: no thread pools fighting
+        context = multiprocessing.get_context("spawn")
+        processes = [context.Process(target=serve_one, args=(host, port), daemon=True) for _ in range(workers)]
+        for process in processes:
+            process.start()
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stopped service stops its workers too
+        try:
+            for process in processes:
+                process.join()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            for process in processes:
+                process.terminate()
+
+
+def serve_one(host: str, port: int) -> None:
+    """One worker process: the application on a socket of its own (SO_REUSEPORT)."""
+    import uvicorn  # noqa: PLC0415  (only `serve` needs it: every other command starts faster without)
+
+    # A thread waiting for the interpreter lock waits up to the switch interval (5 ms by default)
+    # after each database answer; the audit chain's lock is held across several answers, so every
+    # such wait would hold up every other request's audit entry too.
+    sys.setswitchinterval(0.0005)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind((host, port))
+    config = uvicorn.Config("himaya.api.app:create_app", factory=True, log_level="warning")
+    uvicorn.Server(config).run(sockets=[listener])

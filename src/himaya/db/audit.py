@@ -25,7 +25,6 @@ GENESIS = "0" * 64
 # The request being served, for entries written without an explicit request id: the service sets
 # it once per request, and everything the request calls writes it into the trail.
 REQUEST_ID: ContextVar[str | None] = ContextVar("himaya_request_id", default=None)
-_CHAIN_LOCK = 7_201_024  # an arbitrary constant naming the chain's advisory lock on PostgreSQL
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,13 @@ def entry_hash(
 
 
 def _lock_chain(connection: Connection) -> None:
-    """Serialise writers of the chain (SQLite transactions already hold the write lock)."""
+    """Serialise writers of the chain (SQLite transactions already hold the write lock).
+
+    On PostgreSQL, a lock on the chain's own table, until the transaction ends: it excludes other
+    writers of this chain and lets readers read; and, unlike an advisory lock, whose key is one for
+    the whole database, it is this schema's chain alone that is locked, not every store's."""
     if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
+        connection.execute(text("LOCK TABLE audit_entry IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def record(connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None) -> int:
