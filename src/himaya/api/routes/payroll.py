@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
 from himaya import bootstrap
 from himaya.api.errors import ApiError
 from himaya.api.security import require
-from himaya.api.views import pseudonym
+from himaya.api.views import audit_read, pseudonym
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.core.money import format_omr
@@ -163,6 +163,8 @@ def diff(
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
     rows = _rows(changes.head(limit))
+    with request.app.state.engine.begin() as connection:  # a list of people paid: a read of their data
+        audit_read(request, connection, principal, f"payroll:{period}:diff", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
         for row in rows:
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
