@@ -5,7 +5,6 @@ at another branch, and a partner system."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
@@ -28,7 +26,7 @@ from himaya.db.registry_import import import_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
 from himaya.synth.generate import SynthRequest, for_file, generate
-from tests.db.conftest import POSTGRES, _postgres_available
+from tests.db.conftest import POSTGRES, _postgres_available, postgres_schema
 
 PASSWORD = "correct-horse-battery-9"
 KEY = "test-signing-key-" + "x" * 32
@@ -80,15 +78,8 @@ def _url(kind: str, tmp: Path) -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI must test on PostgreSQL, but {POSTGRES} does not answer: {problem}")
         pytest.skip(f"no PostgreSQL server: {problem}")
-    schema = f"himaya_api_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in POSTGRES else "?"
-    yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with postgres_schema("himaya_api") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

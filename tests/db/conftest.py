@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -50,15 +51,24 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_proble
         return
     if postgres_problem:
         pytest.skip(f"no PostgreSQL server: {postgres_problem}")
-    schema = f"himaya_test_{uuid.uuid4().hex[:12]}"
+    with postgres_schema("himaya_test") as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A URL to a fresh schema of the test database, dropped afterwards."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES.replace("postgresql://", "postgresql+psycopg://", 1))
     with admin.begin() as connection:
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
     separator = "&" if "?" in POSTGRES else "?"
-    yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture
