@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
 import polars as pl
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from himaya.db import audit
+from himaya.db.engine import connect
+from himaya.db.migrate import upgrade
 from himaya.db.people import read_person, update_person
 from himaya.db.registry_import import import_people
-from himaya.db.tables import audit_entry
+from himaya.db.tables import audit_entry, audit_head
 from tests.db.test_registry_store import FIRST
 
 
@@ -83,6 +88,62 @@ def test_removing_the_newest_entries_is_caught_by_the_expected_head(engine: Engi
     head = _verify(engine).head
     with engine.begin() as connection:
         connection.execute(sa.delete(audit_entry).where(audit_entry.c.id == ids[-1]))
+    result = _verify(engine)  # the chain's own head row still names the removed entry
+    assert not result.intact and any("recorded head" in p for p in result.problems)
+    with engine.begin() as connection:  # an attacker who rewinds the head row too...
+        connection.execute(sa.update(audit_head).values(hash=result.head))
         hashes = set(connection.execute(audit.select_hashes()).scalars())
-    assert _verify(engine).intact  # a shorter chain is consistent by itself...
-    assert head not in hashes  # ...but no longer holds the head recorded before
+    assert _verify(engine).intact  # ...leaves a shorter chain, consistent by itself...
+    assert head not in hashes  # ...which no longer holds the head recorded elsewhere before
+
+
+def test_a_chain_written_before_the_head_row_verifies_after_the_upgrade(database_url: str) -> None:
+    engine = connect(database_url)
+    upgrade(engine, "0004")
+    previous = audit.GENESIS
+    with engine.begin() as connection:  # entries as the earlier code wrote them (hash scheme 1)
+        for number in range(3):
+            at = datetime(2026, 1, 1, 10, number, tzinfo=UTC)
+            link = audit.entry_hash(
+                previous,
+                audit.utc_stamp(at),
+                "officer",
+                "person.update",
+                f"person:{number}",
+                None,
+                None,
+                "{}",
+                scheme=1,
+            )
+            connection.execute(
+                sa.insert(audit_entry).values(
+                    at=at,
+                    actor="officer",
+                    action="person.update",
+                    subject=f"person:{number}",
+                    before=None,
+                    after="{}",
+                    previous_hash=previous,
+                    hash=link,
+                )
+            )
+            previous = link
+    upgrade(engine)
+    with engine.begin() as connection:
+        audit.record(connection, [audit.Change("person.update", "person:9", None, {})], actor="officer")
+        audit.record(connection, [audit.Change("read", f"person:{n}", None, None) for n in range(3)], actor="auditor")
+    result = _verify(engine)
+    assert result.intact and result.entries == 7
+    engine.dispose()
+
+
+def test_concurrent_appends_make_one_chain(engine: Engine) -> None:
+    def append(worker: int) -> None:
+        for number in range(15):
+            with engine.begin() as connection:
+                audit.record(connection, [audit.Change("read", f"person:{worker}-{number}", None, None)], actor="x")
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(append, range(6)))
+    result = _verify(engine)
+    assert result.intact and result.entries == 90

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from himaya import bootstrap
 from himaya.api import errors
+from himaya.api.batching import ExplainBatcher
 from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
 from himaya.db import audit as audit_trail
@@ -70,6 +71,7 @@ def create_app(
     app = FastAPI(title="Himaya", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = store
     app.state.pack = load_pack(pack)
+    app.state.explainer = ExplainBatcher(app.state.pack)
     app.state.tokens = tokens or TokenSettings(key=signing_key(store))
     app.state.principals = PrincipalCache()
     app.state.files = files or Path(os.environ.get("HIMAYA_BANK_FILES", "himaya-bank-files"))

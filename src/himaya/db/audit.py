@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select, text, update
 
 from himaya.core.clock import now
-from himaya.db.tables import audit_entry
+from himaya.db.tables import audit_entry, audit_head
 
 GENESIS = "0" * 64
 # The request being served, for entries written without an explicit request id: the service sets
@@ -50,6 +50,19 @@ def _plain(value: object) -> str:
     raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
 
 
+SCHEME = 2  # how new entries are hashed (see `entry_hash`); older entries keep theirs
+
+
+def content_digest(
+    at: str, actor: str, action: str, subject: str, request_id: str | None, before: str | None, after: str | None
+) -> str:
+    """SHA-256 of an entry's content, canonical JSON."""
+    content = json.dumps(
+        [at, actor, action, subject, request_id, before, after], separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
 def entry_hash(
     previous: str,
     at: str,
@@ -59,51 +72,90 @@ def entry_hash(
     request_id: str | None,
     before: str | None,
     after: str | None,
+    *,
+    scheme: int = SCHEME,
 ) -> str:
-    content = json.dumps(
-        [previous, at, actor, action, subject, request_id, before, after], separators=(",", ":"), ensure_ascii=False
+    """The entry's link in the chain. Scheme 2: SHA-256 of the previous hash followed by the
+    content's digest, which PostgreSQL can compute as it appends (one statement, see `record`).
+    Scheme 1 (entries written before): SHA-256 of one JSON array of the previous hash and the content."""
+    if scheme == 1:
+        content = json.dumps(
+            [previous, at, actor, action, subject, request_id, before, after], separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
+    digest = content_digest(at, actor, action, subject, request_id, before, after)
+    return hashlib.sha256((previous + digest).encode("ascii")).hexdigest()
+
+
+# One append on PostgreSQL, in one statement: lock the head, link the entry to it, move the head.
+# The chain is locked only while this statement runs, not across round trips to the client.
+_APPEND = text(
+    """
+    WITH head AS (SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE),
+    added AS (
+        INSERT INTO audit_entry (at, actor, action, subject, request_id, before, after, previous_hash, hash, scheme)
+        SELECT :at, :actor, :action, :subject, :request_id, :before, :after, head.hash,
+               encode(sha256(convert_to(head.hash || :digest, 'UTF8')), 'hex'), :scheme
+        FROM head
+        RETURNING hash
     )
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
-
-
-def _lock_chain(connection: Connection) -> None:
-    """Serialise writers of the chain (SQLite transactions already hold the write lock).
-
-    On PostgreSQL, a lock on the chain's own table, until the transaction ends: it excludes other
-    writers of this chain and lets readers read; and, unlike an advisory lock, whose key is one for
-    the whole database, it is this schema's chain alone that is locked, not every store's."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("LOCK TABLE audit_entry IN SHARE ROW EXCLUSIVE MODE"))
+    UPDATE audit_head SET hash = (SELECT hash FROM added) WHERE id = 1
+    """
+)
 
 
 def record(connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None) -> int:
-    """Append entries for `changes` to the chain, inside the caller's transaction. Returns how many."""
+    """Append entries for `changes` to the chain, inside the caller's transaction. Returns how many.
+
+    Appends are serialised on the chain's head row (`audit_head`), locked until the transaction
+    ends; SQLite transactions hold the database's write lock already."""
     request_id = request_id or REQUEST_ID.get()
-    _lock_chain(connection)
-    last = connection.execute(select(audit_entry.c.hash).order_by(audit_entry.c.id.desc()).limit(1)).scalar()
-    previous = last or GENESIS
     at = now()
     stamp = utc_stamp(at)
+    contents = [(c.action, c.subject, canonical(c.before), canonical(c.after)) for c in changes]
+    if connection.dialect.name == "postgresql" and len(contents) == 1:
+        action, subject, before, after = contents[0]
+        connection.execute(
+            _APPEND,
+            {
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "subject": subject,
+                "request_id": request_id,
+                "before": before,
+                "after": after,
+                "digest": content_digest(stamp, actor, action, subject, request_id, before, after),
+                "scheme": SCHEME,
+            },
+        )
+        return 1
+    head = select(audit_head.c.hash).where(audit_head.c.id == 1)
+    if connection.dialect.name == "postgresql":
+        head = head.with_for_update()
+    previous = connection.execute(head).scalar_one()
     rows = []
-    for change in changes:
-        before, after = canonical(change.before), canonical(change.after)
-        digest = entry_hash(previous, stamp, actor, change.action, change.subject, request_id, before, after)
+    for action, subject, before, after in contents:
+        digest = entry_hash(previous, stamp, actor, action, subject, request_id, before, after)
         rows.append(
             {
                 "at": at,
                 "actor": actor,
-                "action": change.action,
-                "subject": change.subject,
+                "action": action,
+                "subject": subject,
                 "request_id": request_id,
                 "before": before,
                 "after": after,
                 "previous_hash": previous,
                 "hash": digest,
+                "scheme": SCHEME,
             }
         )
         previous = digest
     for start in range(0, len(rows), 50_000):
         connection.execute(insert(audit_entry), rows[start : start + 50_000])
+    if rows:
+        connection.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=previous))
     return len(rows)
 
 
@@ -155,6 +207,7 @@ def verify(connection: Connection, *, batch: int = 50_000) -> Verification:
                 row["request_id"],
                 row["before"],
                 row["after"],
+                scheme=row["scheme"],
             )
             if row["hash"] != expected:
                 problems.append(
@@ -163,6 +216,11 @@ def verify(connection: Connection, *, batch: int = 50_000) -> Verification:
                 )
             previous = row["hash"]
             last_id = row["id"]
+    recorded = connection.execute(select(audit_head.c.hash).where(audit_head.c.id == 1)).scalar()
+    if recorded != previous:
+        problems.append(
+            "the chain's recorded head is not its last entry: entries were removed from its end, or the head was edited"
+        )
     return Verification(count, previous, problems)
 
 

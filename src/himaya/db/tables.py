@@ -178,8 +178,17 @@ audit_entry = Table(
     Column("request_id", Text),
     Column("before", Text),  # canonical JSON
     Column("after", Text),  # canonical JSON
-    Column("previous_hash", String(64), nullable=False),
+    Column("previous_hash", String(64), nullable=False, unique=True),  # two entries after one would be a fork
     Column("hash", String(64), nullable=False, unique=True),
+    Column("scheme", Integer, nullable=False, server_default="1"),  # how `hash` was computed (audit.entry_hash)
+)
+
+# The chain's last hash, in one row: appends lock it, link to it and move it (migration 0005).
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
 )
 
 payroll_run = Table(

@@ -15,7 +15,7 @@ from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db.scoped import family_table, search_people
-from himaya.policy.explain import Explanation, explain, render, show
+from himaya.policy.explain import Explanation, render, show
 from himaya.policy.pack import PolicyPack
 
 router = APIRouter(prefix="/families", tags=["families"])
@@ -63,7 +63,7 @@ def entitlements(
     if not principal.identifies:
         names = {c: pseudonym(request, c) for c in people[pack.person_column].to_list()}
         people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
-    result = explain(people, pack, pack.parameters, month, family_id=family_number)
+    result = request.app.state.explainer.explain(people, month, family_number)
     return {
         "family_number": family_number,
         "period": str(month),

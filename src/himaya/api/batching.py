@@ -1,0 +1,96 @@
+"""Explaining families in batches: requests that arrive while a batch is being evaluated wait
+for the next one, which evaluates all of them at once.
+
+Evaluating the rules on one family costs a few milliseconds of fixed overhead and about as much for
+thirty families, so under load a worker answers many more requests a second; with no load, a
+request is evaluated at once, alone. The engine is vectorised over families already (it runs on
+whole countries): a batch is a small country, and each family's explanation is exactly what it
+would be alone.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from himaya.core.periods import Period
+from himaya.policy.explain import Explanation, explain_families
+from himaya.policy.pack import PolicyPack
+
+MAX_FAMILIES = 64  # in one batch: beyond this the evaluation grows with the batch
+
+
+@dataclass
+class _Request:
+    people: pl.DataFrame
+    period: Period
+    family: str
+    answer: Future[Explanation] = field(default_factory=Future)
+
+
+class ExplainBatcher:
+    def __init__(self, pack: PolicyPack) -> None:
+        self.pack = pack
+        self._queue: queue.Queue[_Request] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._start = threading.Lock()
+
+    def explain(self, people: pl.DataFrame, period: Period, family: str) -> Explanation:
+        """The explanation of `family` (whose rows `people` are) for `period`."""
+        request = _Request(people, period, family)
+        self._ensure_running()
+        self._queue.put(request)
+        return request.answer.result()
+
+    def _ensure_running(self) -> None:
+        with self._start:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="himaya-explain", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        waiting: list[_Request] = []
+        while True:
+            if not waiting:
+                waiting.append(self._queue.get())
+            while len(waiting) < 4 * MAX_FAMILIES:
+                try:
+                    waiting.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch, waiting = _one_batch(waiting)
+            self._evaluate(batch)
+
+    def _evaluate(self, batch: list[_Request]) -> None:
+        try:
+            people = pl.concat([r.people for r in batch], how="vertical_relaxed")
+            explained = explain_families(people, self.pack, self.pack.parameters, batch[0].period)
+        except Exception as error:  # each request gets the error, as if alone
+            if len(batch) == 1:
+                batch[0].answer.set_exception(error)
+            else:  # find whose family it was: evaluate them one by one
+                for request in batch:
+                    self._evaluate([request])
+            return
+        for request in batch:
+            request.answer.set_result(explained[request.family])
+
+
+def _one_batch(waiting: list[_Request]) -> tuple[list[_Request], list[_Request]]:
+    """The requests of the first one's period, each family once (two requests for one family may
+    carry different rows, e.g. masked for one user and not for another); the rest wait."""
+    period = waiting[0].period
+    batch: list[_Request] = []
+    families: set[str] = set()
+    rest: list[_Request] = []
+    for request in waiting:
+        if request.period == period and request.family not in families and len(batch) < MAX_FAMILIES:
+            batch.append(request)
+            families.add(request.family)
+        else:
+            rest.append(request)
+    return batch, rest
