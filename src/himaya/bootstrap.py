@@ -45,9 +45,10 @@ def actor() -> str:
     return os.environ.get("HIMAYA_ACTOR") or f"cli:{getpass.getuser()}"
 
 
-def registry_engine(url: str | None = None, *, migrated: bool = True) -> Engine:
-    """The store's engine; with `migrated`, refuse a store that `himaya db upgrade` has not brought up to date."""
-    engine = connect(url)
+def registry_engine(url: str | None = None, *, migrated: bool = True, service: bool = False) -> Engine:
+    """The store's engine; with `migrated`, refuse a store that `himaya db upgrade` has not brought up to date
+    (`service`: pooled for a server, see `connect`)."""
+    engine = connect(url, service=service)
     if migrated:
         try:
             current = current_revision(engine)

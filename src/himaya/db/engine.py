@@ -24,8 +24,12 @@ def default_url(name: str = "himaya") -> str:
     return f"sqlite:///{folder / f'{name}.db'}"
 
 
-def connect(url: str | None = None) -> Engine:
-    """An engine for `url` (default: `default_url()`); PostgreSQL URLs use psycopg 3."""
+def connect(url: str | None = None, *, service: bool = False) -> Engine:
+    """An engine for `url` (default: `default_url()`); PostgreSQL URLs use psycopg 3.
+
+    `service`: for a long-running server with many short requests: a larger pool, and no ping
+    before each use (a round trip per request); a connection the server dropped is found by the
+    error it raises, which empties the pool, so only the request that met it fails."""
     text = url or default_url()
     try:
         parsed = make_url(text)
@@ -41,6 +45,8 @@ def connect(url: str | None = None) -> Engine:
         return engine
     if parsed.get_backend_name() != "postgresql":
         raise UsageError(f"{URL_VARIABLE}: only SQLite and PostgreSQL are supported, not {parsed.get_backend_name()}")
+    if service:
+        return create_engine(parsed, pool_size=12, max_overflow=8, pool_recycle=1800)
     return create_engine(parsed, pool_pre_ping=True)
 
 

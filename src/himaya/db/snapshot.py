@@ -27,7 +27,7 @@ DATES = ("birth_date", "death_date")
 MONEY = (*INCOME_KINDS, "earning_capacity")
 
 
-def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
+def valid_on(table: Table, day: date | ColumnElement[Any] | None) -> ColumnElement[bool]:
     """Rows in force on `day`; with no day, the rows in force now (not closed)."""
     if day is None:
         return table.c.valid_to.is_(None)
@@ -38,12 +38,12 @@ def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
 
 
 def people_query(
-    day: date | None,
+    day: date | ColumnElement[Any] | None,
     *,
     registry: bool = False,
     accounts: bool = False,
     only: FromClause | None = None,
-    family_number: str | None = None,
+    family_number: str | ColumnElement[Any] | None = None,
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
     only the bank; `only` keeps the civil numbers listed in that (staging) table, `family_number`
@@ -112,14 +112,16 @@ def people_query(
     return query.order_by(family.c.family_number, person.c.civil_number)
 
 
-def read_people(connection: Connection, query: Select[Any], *, few: bool = False) -> pl.DataFrame:
+def read_people(
+    connection: Connection, query: Select[Any], *, few: bool = False, params: dict[str, Any] | None = None
+) -> pl.DataFrame:
     """Run a `people_query` and type its result like a validated people table.
 
     `few` (a family, a person): a plain statement with bound values, which the driver prepares
     once per connection and plans once, where a whole country goes out through COPY."""
     names = [c.name for c in query.selected_columns]
     if few:
-        rows = connection.execute(query).all()
+        rows = connection.execute(query, params or {}).all()
         frame = pl.DataFrame(rows, schema=dict.fromkeys(names), orient="row", infer_schema_length=None)
         if not rows:
             frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
