@@ -9,8 +9,8 @@ every branch is created, and `himaya serve` is started with `--workers` processe
 `GET /families/{random family}/entitlements?period=2026-01` (the full explanation) for `--seconds`.
 
 Two loads are measured:
-- `paced`: each client sends one request every `--interval` seconds (default 0.5: 200 requests a
-  second from 100 clients, a busy Fund's branches at once); the latency of each is timed from the
+- `paced`: each client sends one request every `--interval` seconds (default 1: 100 requests a
+  second from 100 clients, every officer of a busy Fund's branches at once); the latency of each is timed from the
   moment it was due, so a slow server cannot hide its queue (no coordinated omission);
 - `flat out`: each client sends its next request as soon as the last one is answered: the
   server's throughput, and the latency at saturation.
@@ -143,7 +143,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--interval", type=float, default=0.5)
+    parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fresh", action="store_true")
     args = parser.parse_args()
