@@ -10,6 +10,7 @@ covers Arabic. Each file also carries its bilingual title, in logical order, as 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import arabic_reshaper
@@ -43,12 +44,23 @@ def _figure(title: Text) -> Figure:
     return figure
 
 
-def _save(figure: Figure, path: Path, title: Text) -> Path:
-    kind = path.suffix.lstrip(".")
-    words = f"{title.en} | {title.ar}"
-    metadata = {"Title": words} if kind == "svg" else {"Title": words, "Software": "Himaya"}
-    figure.savefig(path, format=kind, metadata=metadata, dpi=120)
-    return path
+@dataclass(frozen=True)
+class Chart:
+    name: str  # the file's name without its extension
+    title: Text
+    figure: Figure
+
+
+def write_charts(charts: Sequence[Chart], directory: Path, kind: str = "svg") -> list[Path]:
+    """Each chart to `directory/NAME.KIND` (svg or png), with its bilingual title as metadata."""
+    written = []
+    for chart in charts:
+        path = directory / f"{chart.name}.{kind}"
+        words = f"{chart.title.en} | {chart.title.ar}"
+        metadata = {"Title": words} if kind == "svg" else {"Title": words, "Software": "Himaya"}
+        chart.figure.savefig(path, format=kind, metadata=metadata, dpi=120)
+        written.append(path)
+    return written
 
 
 COST_TITLE = Text("Annual cost by programme, OMR million", "التكلفة السنوية حسب المنفعة، مليون ريال عماني")
@@ -61,9 +73,9 @@ REFORM = Text("Reform", "الإصلاح")
 DECILE = Text("Decile of income before transfers", "عُشير الدخل قبل التحويلات")
 
 
-def simulation_charts(result: Simulation, directory: Path, kind: str = "svg") -> list[Path]:
+def simulation_charts(result: Simulation) -> list[Chart]:
     """Cost by programme (baseline and reform) and the change by income decile."""
-    written = []
+    charts = []
     figure = _figure(COST_TITLE)
     axes = figure.add_subplot()
     rows = result.programmes.to_dicts()
@@ -79,7 +91,7 @@ def simulation_charts(result: Simulation, directory: Path, kind: str = "svg") ->
     axes.set_xticks(list(positions), [label(Text(r["name_en"], r["name_ar"])) for r in rows], fontsize=8)
     axes.set_ylabel(label(Text("OMR million a year", "مليون ريال عماني سنويًا"), sep=" / "))
     axes.legend()
-    written.append(_save(figure, directory / f"cost-by-programme.{kind}", COST_TITLE))
+    charts.append(Chart("cost-by-programme", COST_TITLE, figure))
 
     figure = _figure(DECILE_TITLE)
     axes = figure.add_subplot()
@@ -94,8 +106,8 @@ def simulation_charts(result: Simulation, directory: Path, kind: str = "svg") ->
     axes.set_xticks(range(1, 11))
     axes.set_xlabel(label(DECILE, sep=" / "))
     axes.set_ylabel(label(Text("OMR a month per person", "ريال عماني شهريًا للفرد"), sep=" / "))
-    written.append(_save(figure, directory / f"change-by-decile.{kind}", DECILE_TITLE))
-    return written
+    charts.append(Chart("change-by-decile", DECILE_TITLE, figure))
+    return charts
 
 
 GDP_TITLE = Text("Cost as a share of GDP, by scenario", "التكلفة كنسبة من الناتج المحلي الإجمالي حسب السيناريو")
@@ -104,9 +116,9 @@ YEAR = Text("Year", "السنة")
 SHARE = Text("% of GDP", "٪ من الناتج المحلي الإجمالي")
 
 
-def projection_charts(projections: Sequence[Projection], directory: Path, kind: str = "svg") -> list[Path]:
+def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
     """Total cost as % of GDP for every scenario; and by programme for each scenario."""
-    written = []
+    charts = []
     figure = _figure(GDP_TITLE)
     axes = figure.add_subplot()
     for index, projection in enumerate(projections):
@@ -121,7 +133,7 @@ def projection_charts(projections: Sequence[Projection], directory: Path, kind: 
     axes.set_ylabel(label(SHARE, sep=" / "))
     axes.legend()
     axes.grid(alpha=0.3)
-    written.append(_save(figure, directory / f"cost-share-of-gdp.{kind}", GDP_TITLE))
+    charts.append(Chart("cost-share-of-gdp", GDP_TITLE, figure))
 
     for number, projection in enumerate(projections, 1):
         title = Text(
@@ -141,5 +153,5 @@ def projection_charts(projections: Sequence[Projection], directory: Path, kind: 
         axes.set_ylabel(label(SHARE, sep=" / "))
         axes.legend(loc="upper left", fontsize=8)
         axes.grid(alpha=0.3)
-        written.append(_save(figure, directory / f"cost-by-programme-{number}.{kind}", title))
-    return written
+        charts.append(Chart(f"cost-by-programme-{number}", title, figure))
+    return charts

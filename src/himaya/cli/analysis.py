@@ -95,9 +95,9 @@ def simulate_command(
         if output is not None:
             folder = _folder(output)
             _write(folder / "simulation.json", document + "\n")
-            from himaya.adapters.charts import simulation_charts  # noqa: PLC0415  (matplotlib, only when drawing)
+            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
-            written = simulation_charts(result, folder, kind)
+            written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
             if not as_json:
                 out.print(f"\nwrote {folder / 'simulation.json'} and {len(written)} charts in {folder}")
 
@@ -234,9 +234,9 @@ def project_command(
             folder = _folder(output)
             _write(folder / "projection.json", document + "\n")
             _write(folder / "projection.csv", _csv(projections))
-            from himaya.adapters.charts import projection_charts  # noqa: PLC0415  (matplotlib, only when drawing)
+            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
-            written = projection_charts(projections, folder, kind)
+            written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
             if not as_json:
                 out.print(f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}")
 
