@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text as Label
 from PIL import Image
 
 from himaya.adapters.charts import arabic, projection_charts, simulation_charts, write_charts
@@ -22,10 +24,8 @@ from himaya.policy.reforms import parse_reform
 ARABIC_FORMS = re.compile("[\ufe70-\ufeff\ufb50-\ufdff]")  # shaped letters: what the renderer draws
 
 
-def texts(figure: object) -> list[str]:
-    from matplotlib.text import Text as Label
-
-    return [t.get_text() for t in figure.findobj(Label)]  # type: ignore[attr-defined]
+def texts(figure: Figure) -> list[str]:
+    return [t.get_text() for t in figure.findobj(Label)]
 
 
 def test_arabic_is_shaped_and_in_visual_order() -> None:

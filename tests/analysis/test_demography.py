@@ -27,7 +27,7 @@ def start() -> np.ndarray:
 
 
 def test_graduation_keeps_every_group_total_and_is_never_negative() -> None:
-    groups, counts = wpp_population(2025)
+    _, counts = wpp_population(2025)
     single = start()
     assert (single >= 0).all()
     assert single.shape == (101, 2)

@@ -66,7 +66,7 @@ def test_a_file_overrides_some_assumptions_and_keeps_the_rest(
 def test_a_bad_scenario_is_refused_naming_the_key_and_value(
     oman: PolicyPack, programmes: tuple[str, ...], document: object, message: str
 ) -> None:
-    with pytest.raises(ScenarioError, match="^scenario default: ") as error:
+    with pytest.raises(ScenarioError, match=r"^scenario default: ") as error:
         parse_scenario(document, oman.parameters, programmes)
     assert message in str(error.value)
 
