@@ -27,7 +27,7 @@ from himaya.policy.table import validate_table
 from himaya.synth.generate import SynthRequest, generate
 from himaya.synth.reference import omani_share
 
-PLACE_COLUMNS = ("governorate", "wilayat")
+PLACE_COLUMNS = ("governorate",)  # what the analysis reports by
 
 
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
@@ -85,8 +85,8 @@ def people_for(
 ) -> pl.DataFrame:
     """The people table a command works on: a file, or the registry as it stood at the period's end.
 
-    With `places`, the registry's place columns (governorate, wilayat) are kept when the file has
-    them (validated like a registry import) and read from the registry.
+    With `places`, the registry's governorate column is kept when the file has it (validated like
+    a registry import), and read from the registry.
     """
     if (path is None) == (not registry):
         raise UsageError("give a people table (PEOPLE) or --registry, not both and not neither")

@@ -77,7 +77,7 @@ def test_the_measures_are_those_of_the_population(unchanged: Simulation, populat
 def families(*rows: tuple[str, int, int, int]) -> pl.LazyFrame:
     """(family, size, income before, transfers) -> one row per person, as the simulation makes them."""
     people = [
-        {"family_id": f, "size": n, "first": i == 0, "before": y, "after": y + t, "transfers": t}
+        {"family": f, "size": n, "first": i == 0, "before": y, "after": y + t, "transfers": t}
         for f, n, y, t in rows
         for i in range(n)
     ]

@@ -30,7 +30,8 @@ class Poverty:
 
 
 def poverty(frame: pl.LazyFrame, income: str, *, line: float, elasticity: float) -> Poverty:
-    """Poverty of the persons in `frame` (columns `size` and the family's `income` in baisa a month)."""
+    """Poverty of the persons in `frame`: columns `size`, `first` (one member of each family) and the
+    family's `income` in baisa a month."""
     equivalents = pl.col("size").cast(pl.Float64).pow(elasticity)
     per_equivalent = pl.col(income).cast(pl.Float64) / equivalents
     shortfall = ((pl.lit(line) - per_equivalent) / line).clip(lower_bound=0)
@@ -77,26 +78,29 @@ def gini(frame: pl.LazyFrame, income: str, *, elasticity: float) -> float:
 def deciles(frame: pl.LazyFrame, *, before: str, baseline: str, reform: str, elasticity: float) -> pl.DataFrame:
     """Gainers and losers by decile of equivalised family income before transfers.
 
-    Persons are ranked by that income (a family's members together); each decile holds a tenth of
-    them. A person gains when their family's transfers are higher under the reform. Amounts are
-    baisa a month per person (the family's transfers shared equally among its members).
+    Families are ranked by that income and cut into tenths of the persons (a family falls in the
+    decile of its middle member, so it is never split). A person gains when their family's
+    transfers are higher under the reform. Amounts are baisa a month per person (the family's
+    transfers shared equally among its members). Reads one row per family: those with `first` set.
     """
-    ranked = frame.with_columns(
-        (pl.col(before).cast(pl.Float64) / pl.col("size").cast(pl.Float64).pow(elasticity)).alias("__y")
-    ).sort("__y", "family_id")
-    per_person = 1 / pl.col("size").cast(pl.Float64)
+    size = pl.col("size").cast(pl.Float64)
+    families = (
+        frame.filter(pl.col("first"))
+        .select("size", baseline, reform, (pl.col(before).cast(pl.Float64) / size.pow(elasticity)).alias("__y"))
+        .sort("__y")
+    )
+    middle = pl.col("size").cum_sum() - size / 2  # persons ranked before the family's middle member
+    decile = (middle * 10 / pl.col("size").sum()).floor().cast(pl.Int32).clip(0, 9) + 1
     return (
-        ranked.with_columns(
-            (pl.int_range(0, pl.len(), dtype=pl.Int64) * 10 // pl.len() + 1).cast(pl.Int32).alias("decile")
-        )
+        families.with_columns(decile.alias("decile"))
         .group_by("decile")
         .agg(
-            pl.len().alias("persons"),
-            (pl.col(baseline) * per_person).mean().alias("baseline_baisa"),
-            (pl.col(reform) * per_person).mean().alias("reform_baisa"),
-            ((pl.col(reform) - pl.col(baseline)) * per_person).mean().alias("change_baisa"),
-            (pl.col(reform) > pl.col(baseline)).mean().alias("gainers"),
-            (pl.col(reform) < pl.col(baseline)).mean().alias("losers"),
+            pl.col("size").sum().cast(pl.Int64).alias("persons"),
+            (pl.col(baseline).sum() / size.sum()).alias("baseline_baisa"),
+            (pl.col(reform).sum() / size.sum()).alias("reform_baisa"),
+            ((pl.col(reform) - pl.col(baseline)).sum() / size.sum()).alias("change_baisa"),
+            (size.filter(pl.col(reform) > pl.col(baseline)).sum() / size.sum()).alias("gainers"),
+            (size.filter(pl.col(reform) < pl.col(baseline)).sum() / size.sum()).alias("losers"),
         )
         .sort("decile")
         .collect()

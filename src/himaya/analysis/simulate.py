@@ -151,6 +151,8 @@ def simulate(
         & (pl.col("death_date").is_null() | (pl.col("death_date") >= period.start))
         & (pl.col("birth_date") <= period.end)
     )
+    # Families by a small integer: windows and sorts on it are several times faster than on text.
+    frame = frame.with_columns(pl.col(family).cast(pl.Categorical).to_physical().alias("__family"))
     frame = frame.with_columns(
         _age_at(period.start).alias("__age"),
         living.alias("__living"),
@@ -162,7 +164,7 @@ def simulate(
         *[
             (
                 pl.any_horizontal([pl.col(f"{state}.{k}") > 0 for k in person_level])
-                | (pl.col(f"{state}.family_income_support").sum().over(family) > 0)
+                | (pl.col(f"{state}.family_income_support").sum().over("__family") > 0)
                 if "family_income_support" in keys
                 else pl.any_horizontal([pl.col(f"{state}.{k}") > 0 for k in person_level])
             ).alias(f"__{state}_covered")
@@ -181,7 +183,7 @@ def simulate(
     programmes = _programmes(frame, keys, names)
     coverage = _coverage(frame)
     governorates = _governorates(frame) if "governorate" in people.columns else None
-    households = _households(frame, family).collect().lazy()  # read many times below: computed once
+    households = _households(frame).collect().lazy()  # read many times below: computed once
     elasticity = float(line.elasticity)
     poverty_by: dict[str, dict[str, Poverty]] = {}
     for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
@@ -291,18 +293,18 @@ def _governorates(frame: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _households(frame: pl.LazyFrame, family: str) -> pl.LazyFrame:
+def _households(frame: pl.LazyFrame) -> pl.LazyFrame:
     """One row per person living in Oman, with their family's size, income and transfers (baisa a month)."""
     living = frame.filter(pl.col("__living"))
     cash = pl.sum_horizontal([pl.col(c) for c in INCOME_COLUMNS])
     return living.select(
-        pl.col(family).alias("family_id"),
+        pl.col("__family").alias("family"),
         pl.col("__citizen"),
-        pl.len().over(family).alias("size"),
-        (pl.int_range(pl.len()).over(family) == 0).alias("first"),
-        cash.sum().over(family).alias("__before_income"),
-        pl.col("__baseline_transfers").sum().over(family).alias("__baseline_family_transfers"),
-        pl.col("__reform_transfers").sum().over(family).alias("__reform_family_transfers"),
+        pl.len().over("__family").alias("size"),
+        pl.col("__family").is_first_distinct().alias("first"),
+        cash.sum().over("__family").alias("__before_income"),
+        pl.col("__baseline_transfers").sum().over("__family").alias("__baseline_family_transfers"),
+        pl.col("__reform_transfers").sum().over("__family").alias("__reform_family_transfers"),
     ).with_columns(
         (pl.col("__before_income") + pl.col("__baseline_family_transfers")).alias("__baseline_income"),
         (pl.col("__before_income") + pl.col("__reform_family_transfers")).alias("__reform_income"),
