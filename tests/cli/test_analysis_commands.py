@@ -136,6 +136,19 @@ def test_project_refuses_bad_input(args: list[str], message: str) -> None:
     assert message in result.stderr
 
 
+def test_project_json_holds_a_scenario_with_inline_changes(tmp_path: Path) -> None:
+    scenario = tmp_path / "inline.yaml"
+    scenario.write_text(
+        "name: Inline\nrules:\n  changes:\n    child.amount:\n      2027-01-01: '15.000'\n", encoding="utf-8"
+    )
+    result = himaya("project", "--to", "2028", "--scenario", scenario, "--json")
+    assert result.exit_code == 0, result.stderr
+    (document,) = json.loads(result.stdout)
+    assert document["assumptions"]["rules"]["changes"] == {"child.amount": {"2027-01-01": "15.000"}}
+    child = [year["programmes"]["child"]["cost_baisa"] for year in document["years"]]
+    assert child[2] > child[1] * 1.4  # 2027: 15 instead of 10, prices up 2 %
+
+
 def test_project_names_the_key_of_a_bad_scenario(tmp_path: Path) -> None:
     scenario = tmp_path / "bad.yaml"
     scenario.write_text("economy:\n  inflation: lots\n", encoding="utf-8")

@@ -86,7 +86,7 @@ class Projection:
         return {
             "scenario": self.scenario.name,
             "source": self.scenario.source,
-            "assumptions": self.scenario.assumptions,
+            "assumptions": _plain(self.scenario.assumptions),
             "years": [
                 {
                     **population,
@@ -98,6 +98,17 @@ class Projection:
                 for population in self.population.to_dicts()
             ],
         }
+
+
+def _plain(value: Any) -> Any:
+    """The scenario as JSON can hold it: dates (YAML reads `2027-01-01:` as one) become text keys."""
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

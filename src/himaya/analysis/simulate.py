@@ -21,7 +21,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.engine import evaluate
-from himaya.policy.pack import PolicyPack, amount_of
+from himaya.policy.pack import PolicyPack, Unit, amount_of
 from himaya.policy.parameters import ParameterError, ParameterTree
 
 # Life-cycle groups of the Social Protection Law: children under 18, the elderly from 60, working
@@ -137,7 +137,8 @@ def simulate(
     line = PovertyLine.of(baseline, period.start)
     keys = [p.key for p in pack.programmes]
     family = pack.family_column
-    person_level = [k for k in keys if pack.programme(k).unit.value == "person"]
+    person_level = [k for k in keys if pack.programme(k).unit is Unit.PERSON]
+    family_level = [k for k in keys if pack.programme(k).unit is Unit.FAMILY]
     frame = pl.concat(
         [
             people,
@@ -161,15 +162,7 @@ def simulate(
             pl.sum_horizontal([pl.col(f"{state}.{k}") for k in keys]).alias(f"__{state}_transfers")
             for state in ("baseline", "reform")
         ],
-        *[
-            (
-                pl.any_horizontal([pl.col(f"{state}.{k}") > 0 for k in person_level])
-                | (pl.col(f"{state}.family_income_support").sum().over("__family") > 0)
-                if "family_income_support" in keys
-                else pl.any_horizontal([pl.col(f"{state}.{k}") > 0 for k in person_level])
-            ).alias(f"__{state}_covered")
-            for state in ("baseline", "reform")
-        ],
+        *[_covered(state, person_level, family_level) for state in ("baseline", "reform")],
     )
     kept = [
         family,
@@ -211,6 +204,13 @@ def simulate(
         line=line,
         names=names,
     )
+
+
+def _covered(state: str, person_level: list[str], family_level: list[str]) -> pl.Expr:
+    """Receives a benefit of their own, or is in a family that receives a family benefit."""
+    own = [pl.col(f"{state}.{k}") > 0 for k in person_level]
+    family = [pl.col(f"{state}.{k}").sum().over("__family") > 0 for k in family_level]
+    return pl.any_horizontal([*own, *family]).alias(f"__{state}_covered")
 
 
 def _programmes(frame: pl.LazyFrame, keys: list[str], names: dict[str, Text]) -> pl.DataFrame:
