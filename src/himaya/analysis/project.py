@@ -11,7 +11,7 @@
    values, not once per year.
 3. Each year: beneficiaries = person-years in each cell (the mean of the 1 January populations of
    the year and the next) x the cell's share x take-up; cost = 12 x person-years x mean amount x
-   take-up x the indexation factor (1 in the first year); GDP grows with real growth and prices.
+   take-up x the indexation factor (1 in 2025); GDP grows with real growth and prices.
 
 The profile holds today's circumstances at each age (incomes, family forms, disability by age)
 fixed: what changes is how many people there are at each age, and the rules. Under indexation the
@@ -234,7 +234,7 @@ def project(
         Indexation.PRICES: scenario.inflation.at,
         Indexation.WAGES: lambda y: (1 + scenario.inflation.at(y)) * (1 + scenario.real_wage_growth.at(y)) - 1,
     }[scenario.indexation]
-    index = _growth(index_rate, first, last)
+    index = _growth(index_rate, FIRST_YEAR, last)  # amounts as the rules write them in 2025, whatever --from says
     nominal = _growth(
         lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
         min(first, scenario.gdp_year),
