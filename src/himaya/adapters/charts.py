@@ -40,7 +40,7 @@ def label(text: Text, *, sep: str = "\n") -> str:
 
 def _figure(title: Text) -> Figure:
     figure = Figure(figsize=(10, 6), layout="constrained")
-    figure.suptitle(label(title, sep="  |  "), fontfamily=FONT, fontsize=13)
+    figure.suptitle(label(title), fontfamily=FONT, fontsize=12)  # English, and Arabic below it
     return figure
 
 
@@ -136,9 +136,8 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
     charts.append(Chart("cost-share-of-gdp", GDP_TITLE, figure))
 
     for number, projection in enumerate(projections, 1):
-        title = Text(
-            f"{PROGRAMMES_TITLE.en}: {projection.scenario.name}", f"{PROGRAMMES_TITLE.ar}: {projection.scenario.name}"
-        )
+        # The scenario's name is the user's, in one language: it goes with the English line.
+        title = Text(f"{PROGRAMMES_TITLE.en}: {projection.scenario.name}", PROGRAMMES_TITLE.ar)
         figure = _figure(title)
         axes = figure.add_subplot()
         years = projection.years
@@ -151,7 +150,7 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
         )
         axes.set_xlabel(label(YEAR, sep=" / "))
         axes.set_ylabel(label(SHARE, sep=" / "))
-        axes.legend(loc="upper left", fontsize=8)
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)  # below: never over the data
         axes.grid(alpha=0.3)
         charts.append(Chart(f"cost-by-programme-{number}", title, figure))
     return charts

@@ -134,7 +134,7 @@ def simulate(
     reform_name: str = "reform",
 ) -> Simulation:
     """Run the month under `baseline` and under `reform` and compare them."""
-    line = PovertyLine.of(baseline, period.start)
+    line = PovertyLine.of(reform, period.start)  # one line for all three incomes; a reform may move it
     keys = [p.key for p in pack.programmes]
     family = pack.family_column
     person_level = [k for k in keys if pack.programme(k).unit is Unit.PERSON]
