@@ -6,8 +6,9 @@ import csv
 
 import numpy as np
 import pytest
+from scipy.interpolate import PchipInterpolator
 
-from himaya.analysis.demography import FEMALE, MALE, graduate, step, wpp_population, wpp_rates
+from himaya.analysis.demography import FEMALE, MALE, graduate, monotone_cubic, step, wpp_population, wpp_rates
 from tests.conftest import SHARED
 
 WPP = SHARED / "external" / "wpp"
@@ -33,6 +34,17 @@ def test_graduation_keeps_every_group_total_and_is_never_negative() -> None:
     assert single.shape == (101, 2)
     by_group = np.array([single[5 * i : 5 * i + 5].sum(axis=0) for i in range(20)] + [single[100]])
     np.testing.assert_allclose(by_group, counts, rtol=1e-9)
+
+
+def test_themonotone_cubic_is_scipys_pchip() -> None:
+    _, counts = wpp_population(2025)
+    limits = np.append(np.arange(0, 101, 5), 101).astype(float)
+    for sex in (MALE, FEMALE):
+        cumulative = np.concatenate([[0.0], np.cumsum(counts[:, sex])])
+        at = np.linspace(0, 101, 405)
+        np.testing.assert_allclose(
+            monotone_cubic(limits, cumulative, at), PchipInterpolator(limits, cumulative)(at), rtol=1e-10, atol=1e-6
+        )
 
 
 def test_all_residents_stay_within_3_percent_of_wpp_every_year_to_2050() -> None:
