@@ -9,7 +9,7 @@ import pytest
 from scipy.interpolate import PchipInterpolator
 
 from himaya.analysis.demography import FEMALE, MALE, graduate, monotone_cubic, step, wpp_population, wpp_rates
-from tests.conftest import SHARED
+from tests.conftest import REPO, SHARED
 
 WPP = SHARED / "external" / "wpp"
 
@@ -20,6 +20,15 @@ def wpp_1_january() -> dict[int, float]:
     with (WPP / "oman_wpp2024_annual_indicators_proj_2024_2100.csv").open(encoding="utf-8") as file:
         mid_year = {int(r["year"]): float(r["pop"]) * 1000 for r in csv.DictReader(file)}
     return {y + 1: (mid_year[y] + mid_year[y + 1]) / 2 for y in mid_year if y + 1 in mid_year}
+
+
+def test_the_packaged_wpp_files_are_the_shared_extracts_unchanged() -> None:
+    """The program reads its own copies (src/himaya/analysis/data); they must be WPP's, byte for byte."""
+    packaged = REPO / "src" / "himaya" / "analysis" / "data"
+    copies = sorted(packaged.glob("oman_wpp2024_*.csv"))
+    assert len(copies) == 5
+    for copy in copies:
+        assert copy.read_bytes() == (WPP / copy.name).read_bytes(), copy.name
 
 
 def start() -> np.ndarray:

@@ -103,6 +103,16 @@ def test_take_up_and_gdp_move_what_they_should(
     assert richer.totals()["share_of_gdp"][0] == pytest.approx(today.totals()["share_of_gdp"][0] / 2, rel=1e-9)
 
 
+def test_the_gdp_figure_may_be_of_a_later_year(
+    oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...], today: Projection
+) -> None:
+    """The same path of GDP given by its 2030 value instead of its 2024 one gives the same shares."""
+    gdp_2030 = today.population.filter(pl.col("year") == 2030)["gdp_baisa"][0] // 1000
+    later = run(oman, inputs, programmes, {"economy": {"gdp_year": 2030, "gdp_omr": gdp_2030}}, last=2027)
+    expected = today.totals()["share_of_gdp"].head(3).to_list()
+    assert later.totals()["share_of_gdp"].to_list() == pytest.approx(expected, rel=1e-9)
+
+
 def test_a_reform_from_a_later_date_applies_from_that_year(
     oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...], today: Projection
 ) -> None:

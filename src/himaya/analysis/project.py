@@ -238,7 +238,7 @@ def project(
     nominal = _growth(
         lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
         min(first, scenario.gdp_year),
-        last,
+        max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
     )
     gdp = {y: scenario.gdp_omr * 1000 * nominal[y] / nominal[scenario.gdp_year] for y in range(first, last + 1)}
 
