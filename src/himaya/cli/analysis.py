@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from himaya import bootstrap
 from himaya.analysis.project import Projection, project
@@ -89,7 +90,7 @@ def simulate_command(
         result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
         document = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
         if as_json:
-            out.print(document, markup=False)
+            typer.echo(document)  # as is: no markup, emoji codes or wrapping
         else:
             _simulation_report(result)
         if output is not None:
@@ -99,11 +100,15 @@ def simulate_command(
 
             written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
             if not as_json:
-                out.print(f"\nwrote {folder / 'simulation.json'} and {len(written)} charts in {folder}")
+                out.print(f"\nwrote {folder / 'simulation.json'} and {len(written)} charts in {folder}", markup=False)
 
 
 def _simulation_report(result: Simulation) -> None:
-    out.print(f"Reform simulation for {result.period}: {result.reform_name} ({result.persons:,} persons)", style="bold")
+    out.print(
+        f"Reform simulation for {result.period}: {result.reform_name} ({result.persons:,} persons)",
+        style="bold",
+        markup=False,
+    )
     table = Table(title="Beneficiaries and cost by programme (OMR)")
     for heading in ("programme", "beneficiaries", "reform", "monthly", "reform", "annual", "reform", "change"):
         table.add_column(heading, justify="left" if heading == "programme" else "right")
@@ -179,7 +184,7 @@ def _simulation_report(result: Simulation) -> None:
                 f"{result.gini[state]:.3f}" if population == "residents" else "",
             )
     out.print(poverty)
-    out.print(f"[dim]poverty line: {line.reference}[/dim]")
+    out.print(f"poverty line: {line.reference}", style="dim", markup=False)
 
     deciles = Table(title="Gainers and losers by decile of income before transfers (OMR a month per person)")
     for heading in ("decile", "persons", "today", "reform", "change", "gain", "lose"):
@@ -224,7 +229,7 @@ def project_command(
         projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
         document = json.dumps([p.as_dict() for p in projections], ensure_ascii=False, indent=2)
         if as_json:
-            out.print(document, markup=False)
+            typer.echo(document)  # as is: no markup, emoji codes or wrapping
         else:
             for projection in projections:
                 _projection_report(projection, every)
@@ -238,7 +243,9 @@ def project_command(
 
             written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
             if not as_json:
-                out.print(f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}")
+                out.print(
+                    f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}", markup=False
+                )
 
 
 def _shown(years: list[int], every: int) -> list[int]:
@@ -247,7 +254,9 @@ def _shown(years: list[int], every: int) -> list[int]:
 
 def _projection_report(projection: Projection, every: int) -> None:
     scenario = projection.scenario
-    out.print(f"\n{scenario.name}  ({scenario.source}; indexation: {scenario.indexation.value})", style="bold")
+    out.print(
+        f"\n{scenario.name}  ({scenario.source}; indexation: {scenario.indexation.value})", style="bold", markup=False
+    )
     if scenario.description:
         out.print(scenario.description, markup=False)
     population = {row["year"]: row for row in projection.population.to_dicts()}
@@ -284,7 +293,7 @@ def _comparison(projections: list[Projection], every: int) -> None:
     table = Table(title="Scenarios side by side: total cost, OMR million (% of GDP)")
     table.add_column("year", justify="right")
     for projection in projections:
-        table.add_column(projection.scenario.name, justify="right")
+        table.add_column(Text(projection.scenario.name), justify="right")  # the user's words, not markup
     totals = [{row["year"]: row for row in p.totals().to_dicts()} for p in projections]
     for year in _shown(projections[0].years, every):
         table.add_row(
