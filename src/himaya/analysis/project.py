@@ -197,7 +197,7 @@ def _signature(tree: ParameterTree, day: date) -> tuple[tuple[str, str], ...]:
     return tuple((p.path, repr(p.value_at(day).value)) for p in tree if p.values[0].start <= day)
 
 
-def _growth(rate: Any, first: int, last: int) -> dict[int, float]:
+def _growth(rate: Callable[[int], float], first: int, last: int) -> dict[int, float]:
     """Cumulative factor of a yearly rate from `first` (1.0) to each year up to `last`."""
     factor, factors = 1.0, {first: 1.0}
     for year in range(first + 1, last + 1):
