@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from himaya.adapters import passwords
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.tables import read_table
+from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.core.errors import UsageError
 from himaya.core.periods import Period
 from himaya.db.engine import connect
@@ -23,6 +25,10 @@ from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
 from himaya.policy.table import validate_table
+from himaya.synth.generate import SynthRequest, generate
+from himaya.synth.reference import omani_share
+
+PLACE_COLUMNS = ("governorate",)  # what the analysis reports by
 
 
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
@@ -38,6 +44,18 @@ def load_tree(pack: PolicyPack, reform: Path | None = None) -> ParameterTree:
         tree = load_reform(reform, tree).apply(tree)
         pack.check_parameters(tree)
     return tree
+
+
+@cache
+def synthetic_sample(persons: int, seed: int) -> pl.DataFrame:
+    """The synthetic population a projection runs the rules on (the same for the same size and seed)."""
+    request = SynthRequest(persons=persons, seed=seed, as_of=SAMPLE_DAY)
+    return generate(request).people
+
+
+def projection_inputs() -> Inputs:
+    """The synthetic population and its share of citizens by age, for `himaya.analysis.project`."""
+    return Inputs(sample=synthetic_sample, citizen_share=omani_share())
 
 
 def actor() -> str:
@@ -64,15 +82,27 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
     return engine
 
 
-def people_for(pack: PolicyPack, path: Path | None, *, registry: bool, period: Period) -> pl.DataFrame:
-    """The people table a command works on: a file, or the registry as it stood at the period's end."""
+def people_for(
+    pack: PolicyPack, path: Path | None, *, registry: bool, period: Period, places: bool = False
+) -> pl.DataFrame:
+    """The people table a command works on: a file, or the registry as it stood at the period's end.
+
+    With `places`, the registry's governorate column is kept when the file has it (validated like
+    a registry import), and read from the registry.
+    """
     if (path is None) == (not registry):
         raise UsageError("give a people table (PEOPLE) or --registry, not both and not neither")
     if path is not None:
-        return load_people(path, pack)
+        if not places:
+            return load_people(path, pack)
+        raw = read_table(path)
+        extra = [pack.registry.column(c) for c in PLACE_COLUMNS if c in raw.columns and c in pack.registry.names]
+        return validate_table(raw, pack.schema.extended(*extra), source=str(path))
     engine = registry_engine()
     with engine.connect() as connection:
-        people = read_people(connection, people_query(period.end))
+        people = read_people(connection, people_query(period.end, registry=places))
+    if places:
+        people = people.drop(c for c in pack.registry.names if c not in pack.schema.names and c not in PLACE_COLUMNS)
     heads = (
         people.group_by("family_id")
         .agg((pl.col("relationship") == "head").sum().alias("heads"))

@@ -314,3 +314,8 @@ def test_a_rejected_line_waits_until_the_account_is_fixed_then_goes_out_next_mon
         writer=write_pain001,
     )
     assert any(rejected_e2e == e2e for f in files for e2e, _ in read_pain001(f).transfers)
+
+
+def test_the_diff_of_a_month_without_lines_is_empty(engine: Engine) -> None:
+    changes = store.diff(engine, Period(2000, 1))
+    assert changes.is_empty()

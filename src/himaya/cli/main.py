@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from himaya.cli import demo, payroll, policy, registry, synth, users  # noqa: F401  (each module registers its commands on `app`)
+from himaya.cli import analysis, demo, payroll, policy, registry, synth, users  # noqa: F401  (each module registers its commands on `app`)
 from himaya.cli.app import app
 
 

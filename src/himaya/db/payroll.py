@@ -842,10 +842,17 @@ def diff(engine: Engine, period: Period) -> pl.DataFrame:
                 person, person.c.id == enrollment.c.person_id
             )
         ).all()
-    lines = pl.DataFrame(rows, schema=["month", "person_id", "programme", "amount"], orient="row")
-    known = pl.DataFrame(facts, schema=["person_id", "programme", "enrollment", "death_date"], orient="row").unique(
-        ["person_id", "programme"], keep="last"
+    # Typed, so that a month without any line (or enrollment) still gives a typed, empty diff.
+    lines = pl.DataFrame(
+        rows,
+        schema={"month": pl.Date, "person_id": pl.String, "programme": pl.String, "amount": pl.Int64},
+        orient="row",
     )
+    known = pl.DataFrame(
+        facts,
+        schema={"person_id": pl.String, "programme": pl.String, "enrollment": pl.String, "death_date": pl.Date},
+        orient="row",
+    ).unique(["person_id", "programme"], keep="last")
     now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
     before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
         "person_id", "programme", pl.col("amount").alias("before")

@@ -1,0 +1,156 @@
+"""Charts of a simulation or a projection, as SVG or PNG, labelled in English and Arabic.
+
+Matplotlib draws text left to right, glyph by glyph, without Arabic shaping. So each Arabic label
+is shaped first (arabic-reshaper picks each letter's joined form) and put in visual order
+(python-bidi), and then drawn; the glyphs come from DejaVu Sans, which matplotlib ships and which
+covers Arabic. Each file also carries its bilingual title, in logical order, as metadata (SVG
+<dc:title>, PNG text), so the words can be searched and read aloud.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import arabic_reshaper
+import matplotlib
+from bidi.algorithm import get_display
+from matplotlib.figure import Figure
+
+from himaya.analysis.project import Projection
+from himaya.analysis.simulate import Simulation
+from himaya.core.text import Text
+
+matplotlib.use("Agg")  # files only, never a window
+CHART_FORMATS = ("svg", "png")
+FONT = "DejaVu Sans"
+COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bb8", "#7f8c8d", "#d4a017")
+
+
+def arabic(text: str) -> str:
+    """Arabic text shaped and in visual order, ready for a renderer without shaping of its own."""
+    return str(get_display(arabic_reshaper.reshape(text)))
+
+
+def label(text: Text, *, sep: str = "\n") -> str:
+    """English above (or beside) Arabic."""
+    return f"{text.en}{sep}{arabic(text.ar)}"
+
+
+def _figure(title: Text) -> Figure:
+    figure = Figure(figsize=(10, 6), layout="constrained")
+    figure.suptitle(label(title), fontfamily=FONT, fontsize=12)  # English, and Arabic below it
+    return figure
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str  # the file's name without its extension
+    title: Text
+    figure: Figure
+
+
+def write_charts(charts: Sequence[Chart], directory: Path, kind: str = "svg") -> list[Path]:
+    """Each chart to `directory/NAME.KIND` (svg or png), with its bilingual title as metadata."""
+    written = []
+    for chart in charts:
+        path = directory / f"{chart.name}.{kind}"
+        words = f"{chart.title.en} | {chart.title.ar}"
+        metadata = {"Title": words} if kind == "svg" else {"Title": words, "Software": "Himaya"}
+        chart.figure.savefig(path, format=kind, metadata=metadata, dpi=120)
+        written.append(path)
+    return written
+
+
+COST_TITLE = Text("Annual cost by programme, OMR million", "التكلفة السنوية حسب المنفعة، مليون ريال عماني")
+DECILE_TITLE = Text(
+    "Change in monthly transfers per person by income decile, OMR",
+    "التغير في التحويلات الشهرية للفرد حسب عُشير الدخل، ريال عماني",
+)
+BASELINE = Text("Baseline", "الوضع الحالي")
+REFORM = Text("Reform", "الإصلاح")
+DECILE = Text("Decile of income before transfers", "عُشير الدخل قبل التحويلات")
+
+
+def simulation_charts(result: Simulation) -> list[Chart]:
+    """Cost by programme (baseline and reform) and the change by income decile."""
+    charts = []
+    figure = _figure(COST_TITLE)
+    axes = figure.add_subplot()
+    rows = result.programmes.to_dicts()
+    positions = range(len(rows))
+    width = 0.4
+    for offset, (state, name, colour) in enumerate(
+        (("baseline", BASELINE, COLOURS[0]), ("reform", REFORM, COLOURS[1]))
+    ):
+        values = [12 * row[f"{state}_monthly_baisa"] / 1e9 for row in rows]
+        axes.bar(
+            [p + (offset - 0.5) * width for p in positions], values, width, label=label(name, sep=" / "), color=colour
+        )
+    axes.set_xticks(list(positions), [label(Text(r["name_en"], r["name_ar"])) for r in rows], fontsize=8)
+    axes.set_ylabel(label(Text("OMR million a year", "مليون ريال عماني سنويًا"), sep=" / "))
+    axes.legend()
+    charts.append(Chart("cost-by-programme", COST_TITLE, figure))
+
+    figure = _figure(DECILE_TITLE)
+    axes = figure.add_subplot()
+    deciles = result.deciles.to_dicts()
+    changes = [row["change_baisa"] / 1000 for row in deciles]
+    axes.bar(
+        [row["decile"] for row in deciles],
+        changes,
+        color=[COLOURS[2] if change >= 0 else COLOURS[3] for change in changes],
+    )
+    axes.axhline(0, color="black", linewidth=0.8)
+    axes.set_xticks(range(1, 11))
+    axes.set_xlabel(label(DECILE, sep=" / "))
+    axes.set_ylabel(label(Text("OMR a month per person", "ريال عماني شهريًا للفرد"), sep=" / "))
+    charts.append(Chart("change-by-decile", DECILE_TITLE, figure))
+    return charts
+
+
+GDP_TITLE = Text("Cost as a share of GDP, by scenario", "التكلفة كنسبة من الناتج المحلي الإجمالي حسب السيناريو")
+PROGRAMMES_TITLE = Text("Cost as a share of GDP, by programme", "التكلفة كنسبة من الناتج المحلي الإجمالي حسب المنفعة")
+YEAR = Text("Year", "السنة")
+SHARE = Text("% of GDP", "٪ من الناتج المحلي الإجمالي")
+
+
+def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
+    """Total cost as % of GDP for every scenario; and by programme for each scenario."""
+    charts = []
+    figure = _figure(GDP_TITLE)
+    axes = figure.add_subplot()
+    for index, projection in enumerate(projections):
+        totals = projection.totals()
+        axes.plot(
+            totals["year"],
+            totals["share_of_gdp"] * 100,
+            color=COLOURS[index % len(COLOURS)],
+            label=projection.scenario.name,
+        )
+    axes.set_xlabel(label(YEAR, sep=" / "))
+    axes.set_ylabel(label(SHARE, sep=" / "))
+    axes.legend()
+    axes.grid(alpha=0.3)
+    charts.append(Chart("cost-share-of-gdp", GDP_TITLE, figure))
+
+    for number, projection in enumerate(projections, 1):
+        # The scenario's name is the user's, in one language: it goes with the English line.
+        title = Text(f"{PROGRAMMES_TITLE.en}: {projection.scenario.name}", PROGRAMMES_TITLE.ar)
+        figure = _figure(title)
+        axes = figure.add_subplot()
+        years = projection.years
+        shares = [projection.by_programme(key)["share_of_gdp"] * 100 for key in projection.programmes]
+        axes.stackplot(
+            years,
+            *shares,
+            labels=[label(projection.names[key], sep=" / ") for key in projection.programmes],
+            colors=COLOURS[: len(shares)],
+        )
+        axes.set_xlabel(label(YEAR, sep=" / "))
+        axes.set_ylabel(label(SHARE, sep=" / "))
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)  # below: never over the data
+        axes.grid(alpha=0.3)
+        charts.append(Chart(f"cost-by-programme-{number}", title, figure))
+    return charts

@@ -1,0 +1,194 @@
+"""A cohort-component projection of Oman's population from the UN WPP 2024 rates (medium variant).
+
+Single years of age 0..100 (100 stands for 100 and over), two sexes, one step a year from
+1 January to 1 January:
+
+- survivors: the people aged x on 1 January, plus half the year's net migrants of that age, survive
+  the year at the central death rate of their age, exp(-m(x)), and are aged x+1 a year later;
+- births: the year's age-specific fertility rates applied to the women of each age at mid-year
+  (the mean of the start and the end of the year), split by the sex ratio at birth; the newborn
+  survive half a year at the infant death rate;
+- migration: WPP's net migrants of the year by single age and sex, half at the start and half at
+  the end of the year.
+
+The starting population (1 January 2025) is WPP's 5-year pyramid spread over single ages by a
+monotone cubic (PCHIP) interpolation of the cumulative counts, which keeps every group's total
+exactly. The rates between WPP's 5-year periods are interpolated linearly on the period midpoints.
+Citizens and residents are projected side by side with the same fertility and mortality: residents
+with WPP's migration (WPP counts all residents), citizens without any (Omanis' net migration is
+small; naturalisation is not modelled). Expatriates are residents minus citizens.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import numpy as np
+
+DATA = files("himaya.analysis") / "data"
+AGES = np.arange(101)  # single ages; 100 is the open group 100+
+MALE, FEMALE = 0, 1
+FIRST_YEAR = 2025  # the WPP pyramid is for 1 January 2025
+LAST_YEAR = 2100
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def _lower(group: str) -> int:
+    return int(group.split("-", maxsplit=1)[0].rstrip("+"))
+
+
+@dataclass(frozen=True)
+class Rates:
+    """WPP 2024 rates, by year (rows from FIRST_YEAR) and single age."""
+
+    first_year: int
+    mortality: np.ndarray  # m(x), shape (years, 101, 2)
+    fertility: np.ndarray  # births per woman of age x in the year, shape (years, 101)
+    migration: np.ndarray  # net migrants (persons), shape (years, 101, 2)
+
+    def year(self, year: int) -> int:
+        if not self.first_year <= year < self.first_year + len(self.mortality):
+            raise ValueError(f"WPP rates cover {self.first_year} to {self.first_year + len(self.mortality) - 1}")
+        return year - self.first_year
+
+
+def monotone_cubic(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """The monotone piecewise cubic through (x, y) (Fritsch and Carlson, 1980; "PCHIP"), at `at`.
+
+    Slopes at the knots are weighted harmonic means of the neighbouring secants (zero where the
+    data turn), so the curve never overshoots: a non-decreasing series stays non-decreasing. A few
+    lines of numpy rather than scipy, whose import alone takes longer than a whole projection.
+    """
+    h = np.diff(x)
+    secant = np.diff(y) / h
+    slope = np.zeros_like(y)
+    w1, w2 = 2 * h[1:] + h[:-1], h[1:] + 2 * h[:-1]
+    same_sign = secant[:-1] * secant[1:] > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        harmonic = (w1 + w2) / (w1 / secant[:-1] + w2 / secant[1:])
+    slope[1:-1] = np.where(same_sign, harmonic, 0.0)
+    slope[0] = _end_slope(h[0], h[1], secant[0], secant[1])
+    slope[-1] = _end_slope(h[-1], h[-2], secant[-1], secant[-2])
+    k = np.clip(np.searchsorted(x, at, side="right") - 1, 0, len(h) - 1)
+    s = (at - x[k]) / h[k]
+    return (
+        (2 * s**3 - 3 * s**2 + 1) * y[k]
+        + (s**3 - 2 * s**2 + s) * h[k] * slope[k]
+        + (-2 * s**3 + 3 * s**2) * y[k + 1]
+        + (s**3 - s**2) * h[k] * slope[k + 1]
+    )
+
+
+def _end_slope(h0: float, h1: float, m0: float, m1: float) -> float:
+    """A one-sided three-point slope at an end, kept from overshooting (as PCHIP does)."""
+    slope = ((2 * h0 + h1) * m0 - h0 * m1) / (h0 + h1)
+    if np.sign(slope) != np.sign(m0):
+        return 0.0
+    if np.sign(m0) != np.sign(m1) and abs(slope) > abs(3 * m0):
+        return float(3 * m0)
+    return float(slope)
+
+
+def graduate(groups: list[str], counts: np.ndarray) -> np.ndarray:
+    """Counts by 5-year group (..., '100+') spread to single ages 0..100, each group's total kept.
+
+    A monotone cubic through the cumulative counts at the group limits is smooth, never negative,
+    and passes exactly through every limit, so each group keeps its total.
+    """
+    lower = np.array([_lower(g) for g in groups])
+    limits = np.append(lower, 101).astype(float)  # the open group is given one year: it is held as one age
+    cumulative = np.concatenate([[0.0], np.cumsum(counts)])
+    return np.diff(monotone_cubic(limits, cumulative, np.arange(102, dtype=float)))
+
+
+@cache
+def wpp_population(year: int = FIRST_YEAR) -> tuple[tuple[str, ...], np.ndarray]:
+    """WPP's residents on 1 January of `year` (a multiple of 5), by 5-year group and sex (persons)."""
+    rows = [r for r in _rows("oman_wpp2024_pop_age5_sex_proj_2025_2100.csv") if int(r["year"]) == year]
+    if not rows:
+        raise ValueError(f"the WPP pyramid is given every 5 years from 2025, not for {year}")
+    counts = np.array([[float(r["popM"]), float(r["popF"])] for r in rows]) * 1000
+    return tuple(r["age"] for r in rows), counts
+
+
+@cache
+def wpp_totals() -> dict[int, float]:
+    """WPP's residents on 1 January of each year: the mean of the mid-year totals around it."""
+    mid_year = {
+        int(r["year"]): float(r["pop"]) * 1000 for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")
+    }
+    return {year + 1: (mid_year[year] + mid_year[year + 1]) / 2 for year in mid_year if year + 1 in mid_year}
+
+
+def _by_period(rows: list[dict[str, str]], value: str, years: np.ndarray) -> dict[str, np.ndarray]:
+    """A rate given per 5-year period (on its midpoint year), interpolated to every year, by age group."""
+    by_age: dict[str, list[tuple[int, float]]] = {}
+    for row in rows:
+        by_age.setdefault(row["age"], []).append((int(row["year"]), float(row[value])))
+    return {
+        age: np.interp(years, [p[0] for p in sorted(points)], [p[1] for p in sorted(points)])
+        for age, points in by_age.items()
+    }
+
+
+@cache
+def wpp_rates() -> Rates:
+    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    mortality = np.zeros((len(years), 101, 2))
+    mx = _rows("oman_wpp2024_mx_age5_sex_1950_2100.csv")
+    for column, sex in (("mxM", MALE), ("mxF", FEMALE)):
+        series = _by_period(mx, column, years)
+        groups = sorted(series, key=_lower)
+        lower = np.array([_lower(g) for g in groups])
+        group_of_age = np.searchsorted(lower, AGES, side="right") - 1
+        table = np.stack([series[g] for g in groups], axis=1)  # years x groups
+        mortality[:, :, sex] = table[:, group_of_age]
+
+    indicators = {int(r["year"]): r for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")}
+    tfr = np.array([float(indicators[int(y)]["tfr"]) for y in years])
+    shares = _by_period(_rows("oman_wpp2024_pasfr_age5_1950_2100.csv"), "pasfr", years)
+    fertility = np.zeros((len(years), 101))
+    for group, share in shares.items():
+        low = _lower(group)
+        fertility[:, low : low + 5] = (tfr * share / 100 / 5)[:, None]
+
+    migration = np.zeros((len(years), 101, 2))
+    for row in _rows("oman_wpp2024_netmig_age1_sex_proj_2023_2100.csv"):
+        year = int(row["year"])
+        if FIRST_YEAR <= year <= LAST_YEAR:
+            age = min(int(row["age"]), 100)
+            migration[year - FIRST_YEAR, age] += [float(row["migM"]) * 1000, float(row["migF"]) * 1000]
+    return Rates(FIRST_YEAR, mortality, fertility, migration)
+
+
+def step(
+    population: np.ndarray,
+    rates: Rates,
+    year: int,
+    *,
+    migration: bool,
+    fertility_factor: float = 1.0,
+    sex_ratio_at_birth: float = 1.05,
+) -> np.ndarray:
+    """The population (101 ages x 2 sexes) on 1 January of `year` + 1 from the one on 1 January of `year`."""
+    i = rates.year(year)
+    m = rates.mortality[i]
+    migrants = rates.migration[i] if migration else np.zeros_like(population)
+    at_risk = population + migrants / 2
+    survivors = at_risk * np.exp(-m)
+    after = np.zeros_like(population)
+    after[1:] = survivors[:-1]
+    after[100] += survivors[100]  # the open group stays open
+    after[1:] += migrants[1:] / 2
+    women_mid_year = (population[:, FEMALE] + after[:, FEMALE]) / 2
+    births = float((rates.fertility[i] * fertility_factor * women_mid_year).sum())
+    boys = births * sex_ratio_at_birth / (1 + sex_ratio_at_birth)
+    after[0] = np.array([boys, births - boys]) * np.exp(-m[0] / 2) + migrants[0] / 2
+    return np.clip(after, 0.0, None)  # a negative count (more emigrants than people) is no one

@@ -1,0 +1,322 @@
+"""`himaya simulate` and `himaya project`: what a reform costs today, and what the rules cost to 2050."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from himaya import bootstrap
+from himaya.analysis.project import Projection, project
+from himaya.analysis.scenario import load_scenario
+from himaya.analysis.simulate import Simulation, simulate
+from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, out, reported
+from himaya.core.errors import UsageError
+from himaya.core.money import format_omr
+from himaya.policy.packs import load_pack
+from himaya.policy.reforms import load_reform
+
+CHART_FORMATS = ("svg", "png")
+OutputDir = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Folder for the JSON, CSV and charts (created if missing).")
+]
+JsonArg = Annotated[bool, typer.Option("--json", help="Print the JSON to standard output instead of the report.")]
+ChartsArg = Annotated[str, typer.Option("--charts", help="Chart format in --output: svg or png.")]
+
+
+def _chart_format(text: str) -> str:
+    if text not in CHART_FORMATS:
+        raise UsageError(f"--charts must be one of {', '.join(CHART_FORMATS)}, not {text!r}")
+    return text
+
+
+def _write(path: Path, text: str) -> None:
+    """Beside the target, then renamed into place: a reader never sees half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+
+
+def _folder(output: Path) -> Path:
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"--output {output}: not a folder")
+    output.mkdir(parents=True, exist_ok=True)
+    return output
+
+
+def _millions(baisa: float) -> str:
+    return f"{baisa / 1e9:,.1f}"
+
+
+def _omr(baisa: float) -> str:
+    """Whole rials, grouped: amounts of a simulation run from a family's to a country's."""
+    return f"{baisa / 1000:,.0f}"
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+@app.command(name="simulate")
+def simulate_command(
+    period: PeriodArg,
+    reform: Annotated[Path, typer.Option("--reform", help="Reform YAML compared with today's rules.")],
+    population: Annotated[
+        Path | None, typer.Option("--population", help="People table, CSV or Parquet; or use --registry.")
+    ] = None,
+    registry: Annotated[
+        bool, typer.Option("--registry", help="Use the registry as it stood at the end of the period.")
+    ] = False,
+    output: OutputDir = None,
+    as_json: JsonArg = False,
+    charts: ChartsArg = "svg",
+    pack: PackArg = "oman",
+    max_errors: MaxErrors = 1000,
+) -> None:
+    """Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers."""
+    with reported(max_errors):
+        kind = _chart_format(charts)
+        policy_pack = load_pack(pack)
+        baseline = policy_pack.parameters
+        changed = load_reform(reform, baseline)
+        reformed = bootstrap.load_tree(policy_pack, reform)
+        people = bootstrap.people_for(policy_pack, population, registry=registry, period=period, places=True)
+        result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
+        document = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        if as_json:
+            typer.echo(document)  # as is: no markup, emoji codes or wrapping
+        else:
+            _simulation_report(result)
+        if output is not None:
+            folder = _folder(output)
+            _write(folder / "simulation.json", document + "\n")
+            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+
+            written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
+            if not as_json:
+                out.print(f"\nwrote {folder / 'simulation.json'} and {len(written)} charts in {folder}", markup=False)
+
+
+def _simulation_report(result: Simulation) -> None:
+    out.print(
+        f"Reform simulation for {result.period}: {result.reform_name} ({result.persons:,} persons)",
+        style="bold",
+        markup=False,
+    )
+    table = Table(title="Beneficiaries and cost by programme (OMR)")
+    for heading in ("programme", "beneficiaries", "reform", "monthly", "reform", "annual", "reform", "change"):
+        table.add_column(heading, justify="left" if heading == "programme" else "right")
+    for row in result.programmes.to_dicts():
+        base, new = row["baseline_monthly_baisa"], row["reform_monthly_baisa"]
+        table.add_row(
+            row["name_en"],
+            f"{row['baseline_recipients']:,}",
+            f"{row['reform_recipients']:,}",
+            _omr(base),
+            _omr(new),
+            _omr(12 * base),
+            _omr(12 * new),
+            f"{_omr(12 * (new - base))}",
+        )
+    base_total, new_total = result.total("baseline"), result.total("reform")
+    table.add_row(
+        "Total",
+        "",
+        "",
+        _omr(base_total),
+        _omr(new_total),
+        _omr(12 * base_total),
+        _omr(12 * new_total),
+        _omr(12 * (new_total - base_total)),
+        style="bold",
+    )
+    out.print(table)
+
+    coverage = Table(
+        title="Coverage of citizens living in Oman (share receiving a benefit or in a family receiving FIS)"
+    )
+    for heading in ("group", "persons", "baseline", "reform"):
+        coverage.add_column(heading, justify="left" if heading == "group" else "right")
+    for row in result.coverage.to_dicts():
+        coverage.add_row(
+            row["name_en"], f"{row['persons']:,}", _share(row["baseline_covered"]), _share(row["reform_covered"])
+        )
+    out.print(coverage)
+
+    if result.governorates is not None:
+        places = Table(title="By governorate (cost in OMR a month)")
+        for heading in ("governorate", "citizens", "covered", "reform", "cost", "reform"):
+            places.add_column(heading, justify="left" if heading == "governorate" else "right")
+        for row in result.governorates.to_dicts():
+            places.add_row(
+                row["governorate"],
+                f"{row['citizens']:,}",
+                _share(row["baseline_covered"]),
+                _share(row["reform_covered"]),
+                _omr(row["baseline_monthly_baisa"]),
+                _omr(row["reform_monthly_baisa"]),
+            )
+        out.print(places)
+
+    line = result.line
+    poverty = Table(
+        title=f"Poverty: line {format_omr(line.line_baisa)} OMR a month per adult equivalent "
+        f"(family size ** {float(line.elasticity):g}; {line.status})"
+    )
+    for heading in ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini"):
+        poverty.add_column(heading, justify="left" if heading in ("population", "income") else "right")
+    labels = {"before": "before transfers", "baseline": "after, today", "reform": "after, reform"}
+    for population, by_state in result.poverty.items():
+        for state, measures in by_state.items():
+            poverty.add_row(
+                population,
+                labels[state],
+                _share(measures.headcount),
+                f"{measures.poor:,}",
+                f"{measures.gap:.3f}",
+                _omr(12 * measures.shortfall_baisa),
+                f"{result.gini[state]:.3f}" if population == "residents" else "",
+            )
+    out.print(poverty)
+    out.print(f"poverty line: {line.reference}", style="dim", markup=False)
+
+    deciles = Table(title="Gainers and losers by decile of income before transfers (OMR a month per person)")
+    for heading in ("decile", "persons", "today", "reform", "change", "gain", "lose"):
+        deciles.add_column(heading, justify="right")
+    for row in result.deciles.to_dicts():
+        deciles.add_row(
+            str(row["decile"]),
+            f"{row['persons']:,}",
+            f"{row['baseline_baisa'] / 1000:.3f}",
+            f"{row['reform_baisa'] / 1000:.3f}",
+            f"{row['change_baisa'] / 1000:+.3f}",
+            _share(row["gainers"]),
+            _share(row["losers"]),
+        )
+    out.print(deciles)
+
+
+@app.command(name="project")
+def project_command(
+    first: Annotated[int, typer.Option("--from", help="First year (2025 at the earliest).")] = 2025,
+    last: Annotated[int, typer.Option("--to", help="Last year (2099 at the latest).")] = 2050,
+    scenario: Annotated[
+        list[Path] | None,
+        typer.Option("--scenario", help="Scenario YAML; repeat to compare several (default: today's rules)."),
+    ] = None,
+    every: Annotated[int, typer.Option("--every", help="Show every N-th year in the report.")] = 5,
+    output: OutputDir = None,
+    as_json: JsonArg = False,
+    charts: ChartsArg = "svg",
+    pack: PackArg = "oman",
+) -> None:
+    """Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios."""
+    with reported():
+        kind = _chart_format(charts)
+        if every < 1:
+            raise UsageError(f"--every must be 1 or more, not {every}")
+        policy_pack = load_pack(pack)
+        keys = tuple(p.key for p in policy_pack.programmes)
+        files: list[Path | None] = list(scenario) if scenario else [None]
+        scenarios = [load_scenario(file, policy_pack.parameters, keys) for file in files]
+        inputs = bootstrap.projection_inputs()
+        projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
+        document = json.dumps([p.as_dict() for p in projections], ensure_ascii=False, indent=2)
+        if as_json:
+            typer.echo(document)  # as is: no markup, emoji codes or wrapping
+        else:
+            for projection in projections:
+                _projection_report(projection, every)
+            if len(projections) > 1:
+                _comparison(projections, every)
+        if output is not None:
+            folder = _folder(output)
+            _write(folder / "projection.json", document + "\n")
+            _write(folder / "projection.csv", _csv(projections))
+            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+
+            written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
+            if not as_json:
+                out.print(
+                    f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}", markup=False
+                )
+
+
+def _shown(years: list[int], every: int) -> list[int]:
+    return [y for y in years if (y - years[0]) % every == 0 or y == years[-1]]
+
+
+def _projection_report(projection: Projection, every: int) -> None:
+    scenario = projection.scenario
+    out.print(
+        f"\n{scenario.name}  ({scenario.source}; indexation: {scenario.indexation.value})", style="bold", markup=False
+    )
+    if scenario.description:
+        out.print(scenario.description, markup=False)
+    population = {row["year"]: row for row in projection.population.to_dicts()}
+    totals = {row["year"]: row for row in projection.totals().to_dicts()}
+    years = _shown(projection.years, every)
+    rows = {(r["year"], r["programme"]): r for r in projection.table.filter(pl.col("year").is_in(years)).to_dicts()}
+    cost = Table(title="Cost as % of GDP by programme")
+    beneficiaries = Table(title="Beneficiaries, thousands (Family Income Support: families)")
+    for table in (cost, beneficiaries):
+        table.add_column("year", justify="right")
+    beneficiaries.add_column("citizens", justify="right")
+    for key in projection.programmes:
+        cost.add_column(key, justify="right")
+        beneficiaries.add_column(key, justify="right")
+    cost.add_column("total", justify="right")
+    cost.add_column("OMR m", justify="right")
+    for year in years:
+        cost.add_row(
+            str(year),
+            *[f"{rows[year, k]['share_of_gdp']:.3%}" for k in projection.programmes],
+            f"{totals[year]['share_of_gdp']:.3%}",
+            f"{totals[year]['cost_baisa'] / 1e9:,.0f}",
+        )
+        beneficiaries.add_row(
+            str(year),
+            f"{population[year]['citizens'] / 1000:,.0f}",
+            *[f"{rows[year, k]['beneficiaries'] / 1000:,.1f}" for k in projection.programmes],
+        )
+    out.print(cost)
+    out.print(beneficiaries)
+
+
+def _comparison(projections: list[Projection], every: int) -> None:
+    table = Table(title="Scenarios side by side: total cost, OMR million (% of GDP)")
+    table.add_column("year", justify="right")
+    for projection in projections:
+        table.add_column(Text(projection.scenario.name), justify="right")  # the user's words, not markup
+    totals = [{row["year"]: row for row in p.totals().to_dicts()} for p in projections]
+    for year in _shown(projections[0].years, every):
+        table.add_row(
+            str(year),
+            *[f"{_millions(t[year]['cost_baisa'])} ({t[year]['share_of_gdp']:.3%})" for t in totals],
+        )
+    out.print(table)
+
+
+def _csv(projections: list[Projection]) -> str:
+    """One row per scenario, year and programme: the table for a spreadsheet."""
+    frames: list[Any] = [
+        p.table.join(p.population, on="year").select(
+            pl.lit(p.scenario.name).alias("scenario"),
+            "year",
+            "programme",
+            "beneficiaries",
+            (pl.col("cost_baisa") / 1000).round(3).alias("cost_omr"),
+            "share_of_gdp",
+            "residents",
+            "citizens",
+            (pl.col("gdp_baisa") / 1000).round(0).alias("gdp_omr"),
+        )
+        for p in projections
+    ]
+    return str(pl.concat(frames).write_csv())

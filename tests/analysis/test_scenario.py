@@ -1,0 +1,80 @@
+"""Scenario files: every assumption named, anything wrong refused with the key and the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from himaya.analysis.scenario import Indexation, ScenarioError, load_scenario, parse_scenario
+from himaya.policy.pack import PolicyPack
+
+
+def test_the_default_names_every_assumption(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
+    scenario = load_scenario(None, oman.parameters, programmes)
+    assert scenario.indexation is Indexation.PRICES
+    assert scenario.reform is None
+    assert set(scenario.take_up) == set(programmes)
+    assert set(scenario.assumptions) >= {"population", "economy", "indexation", "take_up", "sample", "rules"}
+    assert scenario.inflation.at(2040) == 0.02
+
+
+def test_a_file_overrides_some_assumptions_and_keeps_the_rest(
+    oman: PolicyPack, programmes: tuple[str, ...], tmp_path: Path
+) -> None:
+    reform = tmp_path / "child.yaml"
+    reform.write_text("name: child 15\nchanges:\n  child.amount:\n    2027-01-01: '15.000'\n", encoding="utf-8")
+    file = tmp_path / "wages.yaml"
+    file.write_text(
+        yaml.safe_dump(
+            {
+                "name": "Wages",
+                "indexation": "wages",
+                "economy": {"real_growth": {2025: 0.03, 2030: 0.02}},
+                "rules": {"reform": "child.yaml"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    scenario = load_scenario(file, oman.parameters, programmes)
+    assert scenario.name == "Wages" and scenario.indexation is Indexation.WAGES
+    assert scenario.real_growth.at(2029) == 0.03 and scenario.real_growth.at(2031) == 0.02
+    assert scenario.inflation.at(2031) == 0.02  # kept from the default
+    assert scenario.reform is not None and scenario.reform.name == "child 15"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"inflaton": 0.02}, "unknown key 'inflaton'"),
+        ({"economy": {"inflaton": 0.02}}, "unknown key 'economy.inflaton'; known: gdp_year, gdp_omr"),
+        ({"economy": {"inflation": "two"}}, "economy.inflation: 'two' is not a number"),
+        ({"economy": {"inflation": 0.9}}, "economy.inflation: 0.9 is out of range"),
+        ({"economy": {"real_growth": {"soon": 0.02}}}, "economy.real_growth: {'soon': 0.02} must be a number or"),
+        ({"economy": {"gdp_omr": -5}}, "economy.gdp_omr: -5 must be a whole number"),
+        ({"economy": 3}, "economy: 3 must be a mapping"),
+        ({"indexation": "gold"}, "indexation: 'gold' must be one of none, prices, wages"),
+        ({"take_up": {"child": 1.5}}, "take_up.child: 1.5 is out of range"),
+        ({"take_up": {"pension": 1.0}}, "unknown key 'take_up.pension'"),
+        ({"population": {"citizens": "many"}}, "population.citizens: 'many' must be a whole number"),
+        ({"rules": {"changes": {"child.amont": {"2027-01-01": "15.000"}}}}, "unknown parameter 'child.amont'"),
+        ({"rules": {"reform": "nowhere.yaml"}}, "rules.reform: no such file"),
+        ([1, 2], "a scenario must be a mapping"),
+    ],
+)
+def test_a_bad_scenario_is_refused_naming_the_key_and_value(
+    oman: PolicyPack, programmes: tuple[str, ...], document: object, message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=r"^scenario default: ") as error:
+        parse_scenario(document, oman.parameters, programmes)
+    assert message in str(error.value)
+
+
+def test_a_file_that_is_not_yaml_is_named(oman: PolicyPack, programmes: tuple[str, ...], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("economy: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=f"scenario {broken}: not valid YAML"):
+        load_scenario(broken, oman.parameters, programmes)
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        load_scenario(tmp_path / "missing.yaml", oman.parameters, programmes)

@@ -1,0 +1,157 @@
+"""`himaya simulate` and `himaya project`, as a user types them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from himaya.cli.main import app
+from himaya.synth.generate import SynthRequest, for_file, generate
+from tests.conftest import REPO
+
+runner = CliRunner()
+EXAMPLE = REPO / "src/himaya/policy/packs/oman/examples/people.csv"
+CHILD_15 = REPO / "examples/reforms/child-15.yaml"
+
+
+def himaya(*args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_simulate_reports_writes_json_and_charts(tmp_path: Path) -> None:
+    result = himaya(
+        "simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "--output", tmp_path / "out"
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Reform simulation for 2027-01: Child benefit at 15 OMR (24 persons)" in result.stdout
+    for heading in ("Beneficiaries and cost by programme", "Coverage of citizens", "Poverty: line 115.000", "decile"):
+        assert heading in result.stdout
+    document = json.loads((tmp_path / "out" / "simulation.json").read_text(encoding="utf-8"))
+    child = next(p for p in document["programmes"] if p["programme"] == "child")
+    assert child["reform_monthly_baisa"] == child["baseline_monthly_baisa"] * 3 // 2
+    assert child["name_ar"] == "منفعة الطفولة"
+    assert document["poverty_line"]["status"] == "ASSUMED"
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.svg")) == ["change-by-decile.svg", "cost-by-programme.svg"]
+
+    as_json = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "--json")
+    assert json.loads(as_json.stdout)["programmes"] == document["programmes"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--reform", "missing.yaml"], "reform missing.yaml: cannot be read"),
+        (["--reform", CHILD_15, "--charts", "gif"], "--charts must be one of svg, png, not 'gif'"),
+        (["--reform", CHILD_15, "--registry"], "give a people table (PEOPLE) or --registry"),
+    ],
+)
+def test_simulate_refuses_bad_input(args: list[str | Path], message: str) -> None:
+    result = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_simulate_names_a_bad_reform_and_a_bad_table(tmp_path: Path) -> None:
+    reform = tmp_path / "bad.yaml"
+    reform.write_text("name: x\nchanges:\n  child.amount:\n    2027-01-01: ten\n", encoding="utf-8")
+    result = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", reform)
+    assert result.exit_code == 2
+    assert f"reform {reform}: child.amount from 2027-01-01: 'ten' is not an OMR amount" in result.stderr
+    table = tmp_path / "people.csv"
+    table.write_text(EXAMPLE.read_text(encoding="utf-8").replace(",M,", ",X,", 1), encoding="utf-8")
+    refused = himaya("simulate", "--population", table, "--period", "2027-01", "--reform", CHILD_15)
+    assert refused.exit_code == 2
+    assert "column sex, value 'X': must be one of F, M" in refused.stderr
+
+
+def test_simulate_from_the_registry_matches_the_file(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", database_url)
+    monkeypatch.setenv("HIMAYA_ACTOR", "test:analyst")
+    people = tmp_path / "people.csv"
+    for_file(generate(SynthRequest(persons=2_000, seed=3)).people, "csv").write_csv(people)
+    assert himaya("db", "upgrade").exit_code == 0
+    assert himaya("registry", "import", people, "--as-of", "2026-01-01").exit_code == 0
+    common = ["--period", "2026-01", "--reform", CHILD_15, "--json"]
+    from_registry = himaya("simulate", "--registry", *common)
+    assert from_registry.exit_code == 0, from_registry.stderr
+    from_file = json.loads(himaya("simulate", "--population", people, *common).stdout)
+    registry = json.loads(from_registry.stdout)
+    assert registry["programmes"] == from_file["programmes"]
+    assert registry["governorates"] == from_file["governorates"] and registry["governorates"]
+
+
+def test_project_reports_compares_and_writes(tmp_path: Path) -> None:
+    scenario = tmp_path / "wages.yaml"
+    scenario.write_text("name: Wages\nindexation: wages\n", encoding="utf-8")
+    result = himaya(
+        "project",
+        "--from",
+        "2025",
+        "--to",
+        "2035",
+        "--scenario",
+        scenario,
+        "--scenario",
+        scenario.with_name("flat.yaml"),
+    )
+    assert result.exit_code == 2 and "flat.yaml: cannot be read" in result.stderr
+    scenario.with_name("flat.yaml").write_text("name: Flat\nindexation: none\n", encoding="utf-8")
+    result = himaya(
+        "project",
+        "--to",
+        "2035",
+        "--scenario",
+        scenario,
+        "--scenario",
+        tmp_path / "flat.yaml",
+        "--output",
+        tmp_path / "p",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Cost as % of GDP by programme" in result.stdout and "Scenarios side by side" in result.stdout
+    document = json.loads((tmp_path / "p" / "projection.json").read_text(encoding="utf-8"))
+    assert [d["scenario"] for d in document] == ["Wages", "Flat"]
+    assert len(document[0]["years"]) == 11 and document[0]["assumptions"]["indexation"] == "wages"
+    csv = (tmp_path / "p" / "projection.csv").read_text(encoding="utf-8").splitlines()
+    assert csv[0].startswith("scenario,year,programme,beneficiaries,cost_omr,share_of_gdp")
+    assert len(csv) == 1 + 2 * 11 * 6
+    assert len(list((tmp_path / "p").glob("*.svg"))) == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2020"], "the projection runs from 2025"),
+        (["--every", "0"], "--every must be 1 or more"),
+    ],
+)
+def test_project_refuses_bad_input(args: list[str], message: str) -> None:
+    result = himaya("project", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_project_json_holds_a_scenario_with_inline_changes(tmp_path: Path) -> None:
+    scenario = tmp_path / "inline.yaml"
+    scenario.write_text(
+        "name: Inline\nrules:\n  changes:\n    child.amount:\n      2027-01-01: '15.000'\n", encoding="utf-8"
+    )
+    result = himaya("project", "--to", "2028", "--scenario", scenario, "--json")
+    assert result.exit_code == 0, result.stderr
+    (document,) = json.loads(result.stdout)
+    assert document["assumptions"]["rules"]["changes"] == {"child.amount": {"2027-01-01": "15.000"}}
+    child = [year["programmes"]["child"]["cost_baisa"] for year in document["years"]]
+    assert child[2] > child[1] * 1.4  # 2027: 15 instead of 10, prices up 2 %
+
+
+def test_project_names_the_key_of_a_bad_scenario(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text("economy:\n  inflation: lots\n", encoding="utf-8")
+    result = himaya("project", "--scenario", scenario)
+    assert result.exit_code == 2
+    assert f"scenario {scenario}: economy.inflation: 'lots' is not a number" in result.stderr
