@@ -10,12 +10,14 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from himaya.core.access import Principal, Scope
 from himaya.core.periods import Period
 from himaya.db import audit
 from himaya.db import registry_import as importer
 from himaya.db.migrate import current_revision, head_revision, upgrade
 from himaya.db.people import NotFoundError, StaleRecordError, merge_people, read_person, update_person
 from himaya.db.registry_import import import_people
+from himaya.db.scoped import family_table
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import audit_entry, income, metadata, person
 from himaya.policy.engine import entitlements
@@ -234,3 +236,18 @@ def test_dedup_never_pairs_a_man_with_a_woman() -> None:
         ]
     )
     assert find_duplicates(people).is_empty()
+
+
+def test_one_familys_read_equals_its_rows_of_the_whole_snapshot(engine: Engine, synthetic: pl.DataFrame) -> None:
+    """The service reads one family with a prepared statement and the statement's own types; the
+    engine must see exactly the rows and types of the country-wide snapshot."""
+    import_people(engine, synthetic, as_of=FIRST, actor="registrar", source={"file": "people.parquet"})
+    everyone = Principal("x", frozenset(), frozenset(), (Scope("all"),))
+    day = date(2026, 1, 31)
+    with engine.connect() as connection:
+        whole = read_people(connection, people_query(day, registry=True))
+        for family in synthetic["family_id"].unique(maintain_order=True).to_list()[:25]:
+            one = family_table(connection, everyone, family, day)
+            expected = whole.filter(pl.col("family_id") == family)
+            assert one.schema == expected.schema
+            assert one.sort("person_id").equals(expected.sort("person_id")), family

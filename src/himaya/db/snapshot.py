@@ -121,12 +121,9 @@ def read_people(
     once per connection and plans once, where a whole country goes out through COPY."""
     names = [c.name for c in query.selected_columns]
     if few:
+        # The statement's own types (dates, booleans, integers) give the frame's types directly.
         rows = connection.execute(query, params or {}).all()
-        frame = pl.DataFrame(rows, schema=dict.fromkeys(names), orient="row", infer_schema_length=None)
-        if not rows:
-            frame = pl.DataFrame(schema=dict.fromkeys(names, pl.String))
-        frame = frame.cast({n: pl.String for n in names if n not in (*BOOLEANS, *MONEY)})
-        return _with_types(frame, names, [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS])
+        return pl.DataFrame(rows, schema={n: _FEW_TYPES.get(n, pl.String) for n in names}, orient="row")
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "postgresql":
         buffer = io.BytesIO()
@@ -160,6 +157,13 @@ def read_people(
         )
         booleans = [pl.col(c).cast(pl.Int8).cast(pl.Boolean) for c in BOOLEANS]
     return _with_types(frame, names, booleans)
+
+
+_FEW_TYPES: dict[str, pl.DataType] = {
+    **dict.fromkeys(BOOLEANS, pl.Boolean()),
+    **dict.fromkeys(DATES, pl.Date()),
+    **dict.fromkeys(MONEY, pl.Int64()),
+}
 
 
 def _with_types(frame: pl.DataFrame, names: list[str], booleans: list[pl.Expr]) -> pl.DataFrame:
