@@ -7,14 +7,31 @@ per person, programme and month, ever, so no step can pay anyone twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Connection, Engine, case, delete, func, insert, literal, null, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
@@ -23,6 +40,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
+from himaya.db.frames import read_frame
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
     debt,
@@ -50,8 +68,9 @@ class PayrollError(HimayaError):
 
 
 def _entitled(connection: Connection, pack: PolicyPack, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(entitlements with amounts in baisa and the month, the people of the month with accounts)."""
-    people = read_people(connection, people_query(period.end, accounts=True))
+    """(entitlements with amounts in baisa and the month, the people of the month with accounts and
+    row ids). The registry is read Arrow-native: no caller has written to it in its transaction."""
+    people = read_people(connection, people_query(period.end, accounts=True, keys=True), committed=True)
     result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
     baisa = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
     return result.select(
@@ -216,26 +235,19 @@ def calculate(
             )
         ]
         tell("arrears")
+        known = [people.select("person_id", "person_key")]  # row ids of beneficiaries and payees
         owed = active.filter(pl.col("start_month") < period.start)
         if owed.height:
-            paid = _paid_months(connection)
             first = max(owed["start_month"].min(), go_live)
             for month in _months_between(first, period.shifted(-1).start):
-                due = owed.filter(
-                    (pl.col("start_month") <= month.start)
-                    & (pl.col("end_month").is_null() | (pl.col("end_month") >= month.start))
-                )
                 # Only a month with enrolled people still unpaid needs its entitlements computed:
                 # in a steady month (everyone paid) the registry is not read a second time.
-                unpaid = due.with_columns(pl.lit(month.start).alias("month")).join(
-                    paid, on=["person_id", "programme", "month"], how="anti"
-                )
+                unpaid = _unpaid(connection, month, before=period.start)
                 if not unpaid.height:
                     continue
-                then, _ = _entitled(connection, pack, month)
-                missing = then.join(due, on=["person_id", "programme"]).join(
-                    paid, on=["person_id", "programme", "month"], how="anti"
-                )
+                then, then_people = _entitled(connection, pack, month)
+                known.append(then_people.select("person_id", "person_key"))
+                missing = then.join(unpaid, on=["person_id", "programme"])
                 if missing.height:
                     # Paid to today's account: the payee's account then may since have changed.
                     lines.append(
@@ -247,22 +259,26 @@ def calculate(
                             adult_from=_adult_from(period),
                         )
                     )
-        frame = pl.concat(lines)
+        keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
+        frame = (
+            pl.concat(lines)
+            .join(keys, on="person_id")
+            .join(keys.rename({"person_id": "payee", "person_key": "payee_key"}), on="payee")
+            # In the order of the unique index's first column: SQLite then inserts into it in turn.
+            .sort("person_key", "programme", "month")
+        )
         tell("lines")
-        # Never a second line for a person, programme and month: lines already in any run are left out,
-        # and the unique index refuses what might slip through.
-        frame = frame.join(_paid_months(connection), on=["person_id", "programme", "month"], how="anti")
         checkpoint("payroll.run:entitlements")
         s = staging.load(
             connection,
             "payroll_staging",
             frame.select(
-                "person_id",
+                "person_key",
                 "programme",
                 "month",
                 "kind",
                 "amount",
-                "payee",
+                "payee_key",
                 "iban",
                 "bank_code",
                 "end_to_end_id",
@@ -270,7 +286,7 @@ def calculate(
                 "reason",
             ),
         )
-        beneficiary, payee = person.alias("beneficiary"), person.alias("payee")
+        earlier = payment_line.alias("earlier")
         connection.execute(
             insert(payment_line).from_select(
                 [
@@ -289,20 +305,29 @@ def calculate(
                 ],
                 select(
                     literal(run_id),
-                    beneficiary.c.id,
+                    s.c.person_key,
                     s.c.programme,
                     s.c.month,
                     s.c.kind,
                     s.c.amount,
-                    payee.c.id,
+                    s.c.payee_key,
                     s.c.iban,
                     s.c.bank_code,
                     s.c.end_to_end_id,
                     s.c.status,
                     s.c.reason,
-                )
-                .join(beneficiary, beneficiary.c.civil_number == s.c.person_id)
-                .join(payee, payee.c.civil_number == s.c.payee),
+                ).where(
+                    # Never a second line for a person, programme and month: lines already in any
+                    # run are left out (through the unique index), and the index refuses what might
+                    # slip through.
+                    ~select(earlier.c.id)
+                    .where(
+                        earlier.c.person_id == s.c.person_key,
+                        earlier.c.programme == s.c.programme,
+                        earlier.c.month == s.c.month,
+                    )
+                    .exists()
+                ),
             )
         )
         connection.execute(DropTable(s))
@@ -478,25 +503,45 @@ def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
 
 
 def _active_enrollments(connection: Connection) -> pl.DataFrame:
-    rows = connection.execute(
-        select(person.c.civil_number, enrollment.c.programme, enrollment.c.start_month, enrollment.c.end_month)
+    """Every enrollment of a person not merged into another (the run filters them by month).
+    Read Arrow-native: the run's transaction does not write enrollments."""
+    return read_frame(
+        connection,
+        select(
+            person.c.civil_number.label("person_id"),
+            enrollment.c.programme,
+            enrollment.c.start_month,
+            enrollment.c.end_month,
+        )
         .join(person, person.c.id == enrollment.c.person_id)
-        .where(person.c.merged_into.is_(None))
-    ).all()
-    return pl.DataFrame(
-        rows,
-        schema={"person_id": pl.String, "programme": pl.String, "start_month": pl.Date, "end_month": pl.Date},
-        orient="row",
+        .where(person.c.merged_into.is_(None)),
+        {"person_id": pl.String(), "programme": pl.String(), "start_month": pl.Date(), "end_month": pl.Date()},
+        committed=True,
     )
 
 
-def _paid_months(connection: Connection) -> pl.DataFrame:
+def _unpaid(connection: Connection, month: Period, *, before: date) -> pl.DataFrame:
+    """(person_id, programme) of the enrollments started before `before` and in force in `month`
+    that have no line for `month` in any run (read in the caller's transaction, which may have
+    just removed lines of a run it calculates again)."""
     rows = connection.execute(
-        select(person.c.civil_number, payment_line.c.programme, payment_line.c.month).join(
-            person, person.c.id == payment_line.c.person_id
+        select(person.c.civil_number, enrollment.c.programme)
+        .join(person, person.c.id == enrollment.c.person_id)
+        .where(
+            person.c.merged_into.is_(None),
+            enrollment.c.start_month < before,
+            enrollment.c.start_month <= month.start,
+            or_(enrollment.c.end_month.is_(None), enrollment.c.end_month >= month.start),
+            ~select(payment_line.c.id)
+            .where(
+                payment_line.c.person_id == enrollment.c.person_id,
+                payment_line.c.programme == enrollment.c.programme,
+                payment_line.c.month == month.start,
+            )
+            .exists(),
         )
     ).all()
-    return pl.DataFrame(rows, schema={"person_id": pl.String, "programme": pl.String, "month": pl.Date}, orient="row")
+    return pl.DataFrame(rows, schema={"person_id": pl.String, "programme": pl.String}, orient="row")
 
 
 def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
@@ -572,30 +617,35 @@ def export(
     each), and mark the run exported.
 
     Message ids and file names follow from the run, the bank and the batch number, so exporting
-    again after a crash writes the same files."""
+    again after a crash writes the same files.
+
+    The lines are read once, in one statement sorted by bank and end-to-end id, and cut into
+    batches as they stream in; a batch is written (and validated) in a second thread while the
+    next one is read, so at most two batches are in memory. The lines are then marked exported in
+    one statement that numbers them in the same order, and what it marked is checked against what
+    the files hold."""
     folder.mkdir(parents=True, exist_ok=True)
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
             raise PayrollError(f"there is no run for {period}")
         check_transition("export", run["state"])
-        banks = connection.execute(
-            select(payment_line.c.bank_code, func.count(), func.sum(payment_line.c.amount - payment_line.c.deduction))
-            .where(payment_line.c.run_id == run["id"], payment_line.c.status == "pending")
-            .group_by(payment_line.c.bank_code)
-            .order_by(payment_line.c.bank_code)
-        ).all()
-        files: list[Path] = []
+        prefix = f"HIMAYA-{period.year}{period.month:02d}-"
         # The files' creation time is the approval's, so that exporting again writes the same bytes.
         created = run["approved_at"]
-        for bank, count, _ in banks:
-            # Each batch takes the next pending lines: the ones before were marked exported.
-            for number, _ in enumerate(range(0, count, batch_size), 1):
-                message_id = f"HIMAYA-{period.year}{period.month:02d}-{bank}-{number}"
+        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+        files: list[Path] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-file") as pool:
+            pending: Future[None] | None = None
+            for bank, number, transfers in _batches(connection, run["id"], batch_size):
+                message_id = f"{prefix}{bank}-{number}"
                 path = folder / f"{message_id}.xml"
-                ids, transfers = _batch(connection, run["id"], bank, batch_size)
                 total = sum(t.amount for t in transfers)
-                writer(
+                if pending is not None:
+                    pending.result()  # one file at a time: memory stays at two batches
+                    checkpoint("payroll.export:file")
+                pending = pool.submit(
+                    writer,
                     path,
                     message_id=message_id,
                     created=created,
@@ -603,16 +653,14 @@ def export(
                     execution=execution,
                     count=len(transfers),
                     total=total,
-                    transfers=iter(transfers),
+                    transfers=transfers,
                 )
-                for first in range(0, len(ids), 50_000):
-                    connection.execute(
-                        update(payment_line)
-                        .where(payment_line.c.id.in_(ids[first : first + 50_000]))
-                        .values(status="exported", message_id=message_id)
-                    )
+                written[message_id] = (len(transfers), total)
                 files.append(path)
+            if pending is not None:
+                pending.result()
                 checkpoint("payroll.export:file")
+        _mark_exported(connection, run["id"], prefix, batch_size, written)
         checkpoint("payroll.export:before-commit")
         connection.execute(
             update(payroll_run)
@@ -634,35 +682,80 @@ def export(
     return files
 
 
-def _batch(connection: Connection, run_id: int, bank: str, size: int) -> tuple[list[int], list[Transfer]]:
+def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[str, int, list[Transfer]]]:
+    """(bank, batch number from 1, transfers) of the run's pending lines, in bank and end-to-end
+    order (the same on every database, run after run), at most `size` transfers a batch."""
     payee = person.alias("payee")
-    rows = connection.execute(
+    given = func.nullif(payee.c.given_name_en, "", type_=String)
+    family = func.nullif(payee.c.family_name_en, "", type_=String)
+    rows = connection.execution_options(stream_results=True, yield_per=size).execute(
         select(
-            payment_line.c.id,
+            payment_line.c.bank_code,
             payment_line.c.end_to_end_id,
             payment_line.c.amount - payment_line.c.deduction,
+            func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")),
             payment_line.c.iban,
             payment_line.c.programme,
-            payment_line.c.month,
-            payee.c.given_name_en,
-            payee.c.family_name_en,
+            # Left as the driver gives it (text on SQLite, a date on PostgreSQL): only its month is
+            # written, once per programme and month, not parsed a million times.
+            type_coerce(payment_line.c.month, String),
         )
         .join(payee, payee.c.id == payment_line.c.payee_id)
-        .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending", payment_line.c.bank_code == bank)
-        .order_by(payment_line.c.end_to_end_id)  # the same order on every database, run after run
-        .limit(size)
-    ).all()
-    transfers = [
-        Transfer(
-            e2e,
-            int(amount),
-            " ".join(x for x in (given, family) if x) or "Beneficiary",
-            iban,
-            f"Himaya {programme} {month:%Y-%m}",
+        .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending")
+        .order_by(payment_line.c.bank_code, payment_line.c.end_to_end_id)
+    )
+    remittances: dict[tuple[str, object], str] = {}
+    bank: str | None = None
+    number, batch = 0, list[Transfer]()
+    for code, e2e, amount, name, iban, programme, month in rows:
+        if code != bank or len(batch) == size:
+            if batch:
+                yield str(bank), number, batch
+            number = 1 if code != bank else number + 1
+            bank, batch = code, list[Transfer]()
+        remittance = remittances.get((programme, month))
+        if remittance is None:
+            remittance = remittances[programme, month] = f"Himaya {programme} {str(month)[:7]}"
+        batch.append(Transfer(e2e, amount, name, iban, remittance))
+    if batch:
+        yield str(bank), number, batch
+
+
+def _mark_exported(
+    connection: Connection, run_id: int, prefix: str, size: int, written: dict[str, tuple[int, int]]
+) -> None:
+    """Mark the pending lines exported, each with the message id of its file: one statement numbers
+    them by bank and end-to-end id as `_batches` cut them. Refused if a message's lines do not add
+    up to what its file holds."""
+    line = payment_line.alias("line")
+    order = func.row_number().over(partition_by=line.c.bank_code, order_by=line.c.end_to_end_id)
+    numbered = (
+        select(line.c.id, line.c.bank_code, ((order - 1) // size + 1).label("number"))
+        .where(line.c.run_id == run_id, line.c.status == "pending")
+        # In the table's order, so that SQLite visits its rows and index entries in turn, not at random.
+        .order_by(line.c.id)
+        .subquery("numbered")
+    )
+    message = literal(prefix) + numbered.c.bank_code + literal("-") + sa_cast(numbered.c.number, String)
+    connection.execute(
+        update(payment_line).where(payment_line.c.id == numbered.c.id).values(status="exported", message_id=message),
+        execution_options=COUNTED,
+    )
+    marked = {
+        message_id: (int(count), int(total))
+        for message_id, count, total in connection.execute(
+            select(
+                payment_line.c.message_id,
+                func.count(),
+                sa_cast(func.sum(payment_line.c.amount - payment_line.c.deduction), BigInteger),
+            )
+            .where(payment_line.c.run_id == run_id, payment_line.c.status == "exported")
+            .where(payment_line.c.message_id.in_(list(written)) if written else false())
+            .group_by(payment_line.c.message_id)
         )
-        for _, e2e, amount, iban, programme, month, given, family in rows
-    ]
-    return [r[0] for r in rows], transfers
+    }
+    if marked != written:
+        raise PayrollError("the lines marked exported do not match the files written; nothing was changed")
 
 
 @dataclass(frozen=True)

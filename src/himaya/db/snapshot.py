@@ -16,6 +16,7 @@ import polars as pl
 from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
+from himaya.db.frames import read_frame
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
@@ -25,6 +26,7 @@ NAME_COLUMNS = tuple(
 BOOLEANS = ("resident", "has_children", "employed", "disability_card", "father_deceased", "mother_deceased")
 DATES = ("birth_date", "death_date")
 MONEY = (*INCOME_KINDS, "earning_capacity")
+KEYS = ("person_key",)
 
 
 def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
@@ -38,10 +40,16 @@ def valid_on(table: Table, day: date | None) -> ColumnElement[bool]:
 
 
 def people_query(
-    day: date | None, *, registry: bool = False, accounts: bool = False, only: FromClause | None = None
+    day: date | None,
+    *,
+    registry: bool = False,
+    accounts: bool = False,
+    keys: bool = False,
+    only: FromClause | None = None,
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
-    only the bank; `only` keeps the civil numbers listed in that (staging) table."""
+    only the bank, `keys` the person's row id (`person_key`); `only` keeps the civil numbers
+    listed in that (staging) table."""
     incomes = (
         select(
             income.c.person_id,
@@ -81,6 +89,8 @@ def people_query(
         ]
     elif accounts:
         columns += [bank_account.c.bank_code, bank_account.c.iban]
+    if keys:
+        columns.append(person.c.id.label("person_key"))
     joined = (
         person.join(membership, and_(membership.c.person_id == person.c.id, valid_on(membership, day)))
         .join(family, family.c.id == membership.c.family_id)
@@ -99,9 +109,15 @@ def people_query(
     return query.order_by(family.c.family_number, person.c.civil_number)
 
 
-def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
-    """Run a `people_query` and type its result like a validated people table."""
+def read_people(connection: Connection, query: Select[Any], *, committed: bool = False) -> pl.DataFrame:
+    """Run a `people_query` and type its result like a validated people table.
+
+    `committed`: the caller's transaction has written none of the registry's tables and `only`
+    names no temporary table, so that the rows may come Arrow-native (see `frames`), which at
+    millions of rows is several times faster."""
     names = [c.name for c in query.selected_columns]
+    if committed:
+        return read_frame(connection, query, {name: _type(name) for name in names}, committed=True)
     sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
     if connection.dialect.name == "postgresql":
         buffer = io.BytesIO()
@@ -137,6 +153,16 @@ def read_people(connection: Connection, query: Select[Any]) -> pl.DataFrame:
     return frame.with_columns(
         *booleans,
         *(pl.col(c).cast(pl.String).str.to_date("%Y-%m-%d") for c in DATES),
-        *(pl.col(c).cast(pl.Int64) for c in MONEY),
-        *(pl.col(c).cast(pl.String) for c in names if c not in (*BOOLEANS, *DATES, *MONEY)),
+        *(pl.col(c).cast(pl.Int64) for c in (*MONEY, *KEYS) if c in names),
+        *(pl.col(c).cast(pl.String) for c in names if c not in (*BOOLEANS, *DATES, *MONEY, *KEYS)),
     )
+
+
+def _type(name: str) -> pl.DataType:
+    if name in BOOLEANS:
+        return pl.Boolean()
+    if name in DATES:
+        return pl.Date()
+    if name in (*MONEY, *KEYS):
+        return pl.Int64()
+    return pl.String()
