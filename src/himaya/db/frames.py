@@ -58,7 +58,7 @@ def stream_frames(
         for frame in _adbc(database, _sql(connection, query), rows):
             yield _typed(frame, schema)
         return
-    result = connection.execution_options(stream_results=True, yield_per=rows).execute(query)
+    result = connection.execute(query, execution_options={"stream_results": True, "yield_per": rows})
     for chunk in result.partitions(rows):
         yield pl.DataFrame(chunk, schema=schema, orient="row")
 

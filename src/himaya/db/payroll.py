@@ -688,7 +688,7 @@ def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[s
     payee = person.alias("payee")
     given = func.nullif(payee.c.given_name_en, "", type_=String)
     family = func.nullif(payee.c.family_name_en, "", type_=String)
-    rows = connection.execution_options(stream_results=True, yield_per=size).execute(
+    rows = connection.execute(
         select(
             payment_line.c.bank_code,
             payment_line.c.end_to_end_id,
@@ -702,7 +702,9 @@ def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[s
         )
         .join(payee, payee.c.id == payment_line.c.payee_id)
         .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending")
-        .order_by(payment_line.c.bank_code, payment_line.c.end_to_end_id)
+        .order_by(payment_line.c.bank_code, payment_line.c.end_to_end_id),
+        # Options of this statement only: on the connection they would stay for the UPDATEs after.
+        execution_options={"stream_results": True, "yield_per": size},
     )
     remittances: dict[tuple[str, object], str] = {}
     bank: str | None = None
