@@ -29,7 +29,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy import cast as sa_cast
@@ -40,7 +39,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
-from himaya.db.frames import read_frame
+from himaya.db.frames import read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
     debt,
@@ -53,7 +52,7 @@ from himaya.db.tables import (
     recovery,
 )
 from himaya.enrollment.sync import plan_enrollments
-from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status, Transfer
+from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status
 from himaya.payroll.lines import ChildPayee, payment_lines
 from himaya.payroll.states import check_approver, check_transition
 from himaya.policy.engine import entitlements
@@ -640,7 +639,7 @@ def export(
             for bank, number, transfers in _batches(connection, run["id"], batch_size):
                 message_id = f"{prefix}{bank}-{number}"
                 path = folder / f"{message_id}.xml"
-                total = sum(t.amount for t in transfers)
+                total = int(transfers["amount"].sum())
                 if pending is not None:
                     pending.result()  # one file at a time: memory stays at two batches
                     checkpoint("payroll.export:file")
@@ -651,11 +650,11 @@ def export(
                     created=created,
                     payer=payer,
                     execution=execution,
-                    count=len(transfers),
+                    count=transfers.height,
                     total=total,
                     transfers=transfers,
                 )
-                written[message_id] = (len(transfers), total)
+                written[message_id] = (transfers.height, total)
                 files.append(path)
             if pending is not None:
                 pending.result()
@@ -682,45 +681,72 @@ def export(
     return files
 
 
-def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[str, int, list[Transfer]]]:
-    """(bank, batch number from 1, transfers) of the run's pending lines, in bank and end-to-end
-    order (the same on every database, run after run), at most `size` transfers a batch."""
+LINE_SCHEMA = {
+    "bank": pl.String(),
+    "end_to_end_id": pl.String(),
+    "amount": pl.Int64(),
+    "creditor": pl.String(),
+    "iban": pl.String(),
+    "programme": pl.String(),
+    "month": pl.Date(),
+}
+
+
+def _bank() -> Any:
+    """The payee bank a line's file is for; a line without a bank code goes to the bank "None"."""
+    return func.coalesce(payment_line.c.bank_code, literal("None"))
+
+
+def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
+    """(bank, batch number from 1, transfers as a frame of `TRANSFER_SCHEMA`) of the run's pending
+    lines, in bank and end-to-end order (the same on every database, run after run), at most
+    `size` transfers a batch, read as a stream of frames (at most two batches in memory)."""
     payee = person.alias("payee")
     given = func.nullif(payee.c.given_name_en, "", type_=String)
     family = func.nullif(payee.c.family_name_en, "", type_=String)
-    rows = connection.execute(
+    query = (
         select(
-            payment_line.c.bank_code,
+            _bank().label("bank"),
             payment_line.c.end_to_end_id,
-            payment_line.c.amount - payment_line.c.deduction,
-            func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")),
-            payment_line.c.iban,
+            (payment_line.c.amount - payment_line.c.deduction).label("amount"),
+            func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label("creditor"),
+            func.coalesce(payment_line.c.iban, literal("")).label("iban"),  # a pending line has one
             payment_line.c.programme,
-            # Left as the driver gives it (text on SQLite, a date on PostgreSQL): only its month is
-            # written, once per programme and month, not parsed a million times.
-            type_coerce(payment_line.c.month, String),
+            payment_line.c.month,
         )
         .join(payee, payee.c.id == payment_line.c.payee_id)
         .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending")
-        .order_by(payment_line.c.bank_code, payment_line.c.end_to_end_id),
-        # Options of this statement only: on the connection they would stay for the UPDATEs after.
-        execution_options={"stream_results": True, "yield_per": size},
+        .order_by(_bank(), payment_line.c.end_to_end_id)
     )
-    remittances: dict[tuple[str, object], str] = {}
-    bank: str | None = None
-    number, batch = 0, list[Transfer]()
-    for code, e2e, amount, name, iban, programme, month in rows:
-        if code != bank or len(batch) == size:
-            if batch:
-                yield str(bank), number, batch
-            number = 1 if code != bank else number + 1
-            bank, batch = code, list[Transfer]()
-        remittance = remittances.get((programme, month))
-        if remittance is None:
-            remittance = remittances[programme, month] = f"Himaya {programme} {str(month)[:7]}"
-        batch.append(Transfer(e2e, amount, name, iban, remittance))
-    if batch:
-        yield str(bank), number, batch
+    # The export has written nothing yet when it reads the lines: they may be read Arrow-native.
+    frames = stream_frames(connection, query, LINE_SCHEMA, rows=size, committed=True)
+    remittance = pl.format("Himaya {} {}", pl.col("programme"), pl.col("month").dt.strftime("%Y-%m"))
+    numbers: dict[str, int] = {}
+    rest = pl.DataFrame(schema=LINE_SCHEMA)
+    for frame in _then_none(frames):
+        pending = rest if frame is None else pl.concat([rest, frame])
+        rest = pending.clear()
+        start = 0
+        for bank, length in pending["bank"].rle().struct.unnest().select("value", "len").iter_rows():
+            segment = pending.slice(start, length)
+            start += length
+            last = start == pending.height and frame is not None  # may go on in the next frame
+            while segment.height >= size or (segment.height and not last):
+                numbers[bank] = numbers.get(bank, 0) + 1
+                batch = segment.head(size)
+                yield (
+                    bank,
+                    numbers[bank],
+                    batch.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance")),
+                )
+                segment = segment.slice(size)
+            if segment.height:
+                rest = segment
+
+
+def _then_none(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame | None]:
+    yield from frames
+    yield None
 
 
 def _mark_exported(
@@ -730,15 +756,16 @@ def _mark_exported(
     them by bank and end-to-end id as `_batches` cut them. Refused if a message's lines do not add
     up to what its file holds."""
     line = payment_line.alias("line")
-    order = func.row_number().over(partition_by=line.c.bank_code, order_by=line.c.end_to_end_id)
+    bank = func.coalesce(line.c.bank_code, literal("None"))  # as `_bank()`
+    order = func.row_number().over(partition_by=bank, order_by=line.c.end_to_end_id)
     numbered = (
-        select(line.c.id, line.c.bank_code, ((order - 1) // size + 1).label("number"))
+        select(line.c.id, bank.label("bank"), ((order - 1) // size + 1).label("number"))
         .where(line.c.run_id == run_id, line.c.status == "pending")
         # In the table's order, so that SQLite visits its rows and index entries in turn, not at random.
         .order_by(line.c.id)
         .subquery("numbered")
     )
-    message = literal(prefix) + numbered.c.bank_code + literal("-") + sa_cast(numbered.c.number, String)
+    message = literal(prefix) + numbered.c.bank + literal("-") + sa_cast(numbered.c.number, String)
     connection.execute(
         update(payment_line).where(payment_line.c.id == numbered.c.id).values(status="exported", message_id=message),
         execution_options=COUNTED,

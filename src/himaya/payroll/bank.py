@@ -8,6 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+import polars as pl
+
 
 @dataclass(frozen=True)
 class Payer:
@@ -16,6 +18,15 @@ class Payer:
     name: str
     iban: str
     bic: str
+
+
+TRANSFER_SCHEMA = {
+    "end_to_end_id": pl.String(),
+    "amount": pl.Int64(),
+    "creditor": pl.String(),
+    "iban": pl.String(),
+    "remittance": pl.String(),
+}
 
 
 class Transfer(NamedTuple):
@@ -55,6 +66,7 @@ class PaymentFileWriter(Protocol):
         execution: date,
         count: int,
         total: int,
-        transfers: Iterable[Transfer],
+        transfers: pl.DataFrame | Iterable[Transfer],
     ) -> None:
-        """Write (and check) one payment file."""
+        """Write (and check) one payment file; `transfers` as Transfers or as a frame of their
+        fields (`TRANSFER_SCHEMA`), which a writer can format column by column."""
