@@ -20,8 +20,8 @@ import io
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import IO, Any
 
 import polars as pl
 import pyarrow as pa
@@ -31,19 +31,27 @@ ONE_BATCH = 1 << 30  # rows per ADBC batch: the whole result, so that types are 
 
 
 def read_frame(
-    connection: Connection, query: Select[Any], schema: dict[str, pl.DataType], *, committed: bool = False
+    connection: Connection,
+    query: Select[Any] | Sequence[Select[Any]],
+    schema: dict[str, pl.DataType],
+    *,
+    committed: bool = False,
 ) -> pl.DataFrame:
-    """Run `query` (its columns named as in `schema`) and return its rows typed by `schema`.
+    """Run `query` (its columns named as in `schema`) and return its rows typed by `schema`; given
+    several queries (parts of one result), their rows one after the other.
 
     `committed`: the query reads no table that the caller's transaction has written, and no
-    temporary table, so that on SQLite another process (ADBC) may read it."""
+    temporary table, so that on SQLite other processes (ADBC) may read it, the parts at once."""
+    queries = [query] if isinstance(query, Select) else list(query)
     database = _sqlite_file(connection) if committed else None
     if database is not None:
-        return _typed(pl.concat(_adbc(database, _sql(connection, query), ONE_BATCH), how="vertical_relaxed"), schema)
+        started = [_start(database, _sql(connection, q), ONE_BATCH) for q in queries]  # all running at once
+        return _typed(pl.concat([f for s in started for f in _receive(*s)], how="vertical_relaxed"), schema)
     if connection.dialect.name == "postgresql":
-        return _typed(_copy_out(connection, _sql(connection, query), list(schema)), schema)
-    rows = connection.execute(query).all()
-    return pl.DataFrame(rows, schema=schema, orient="row")
+        return pl.concat([_typed(_copy_out(connection, _sql(connection, q), list(schema)), schema) for q in queries])
+    return pl.concat(
+        [pl.DataFrame(connection.execute(q).all(), schema=schema, orient="row") for q in queries], how="vertical"
+    )
 
 
 def stream_frames(
@@ -76,21 +84,30 @@ def _sql(connection: Connection, query: Select[Any]) -> str:
 
 
 def _adbc(database: str, sql: str, rows: int) -> Iterator[pl.DataFrame]:
-    """`sql`'s rows read by ADBC in a process of its own (see `arrow_reader`), as they arrive."""
-    with (
-        tempfile.TemporaryFile() as errors,
-        subprocess.Popen(
-            [sys.executable, "-m", "himaya.db.arrow_reader", database, str(rows)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-        ) as reader,
-    ):
-        assert reader.stdin is not None and reader.stdout is not None
-        reader.stdin.write(sql.encode())
-        reader.stdin.close()
+    yield from _receive(*_start(database, sql, rows))
+
+
+def _start(database: str, sql: str, rows: int) -> tuple[subprocess.Popen[bytes], IO[bytes], str]:
+    """A process reading `sql` with ADBC (see `arrow_reader`); its stream is read by `_receive`."""
+    errors = tempfile.TemporaryFile()  # noqa: SIM115  (closed by `_receive`)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "himaya.db.arrow_reader", database, str(rows)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=errors,
+    )
+    assert process.stdin is not None
+    process.stdin.write(sql.encode())
+    process.stdin.close()
+    return process, errors, database
+
+
+def _receive(process: subprocess.Popen[bytes], errors: IO[bytes], database: str) -> Iterator[pl.DataFrame]:
+    """The frames of a process started by `_start`, as they arrive."""
+    assert process.stdout is not None
+    try:
         try:
-            stream = pa.ipc.open_stream(reader.stdout)
+            stream = pa.ipc.open_stream(process.stdout)
             empty = True
             for batch in stream:
                 if batch.num_rows:
@@ -100,10 +117,16 @@ def _adbc(database: str, sql: str, rows: int) -> Iterator[pl.DataFrame]:
                 yield pl.DataFrame(schema=dict.fromkeys(stream.schema.names, pl.String))
         except pa.ArrowInvalid:
             pass  # the reader failed before writing its stream: its message follows
-        if reader.wait() != 0:
+        if process.wait() != 0:
             errors.seek(0)
             message = errors.read().decode(errors="replace").strip().splitlines()
-            raise RuntimeError(f"reading {database} with ADBC failed: {message[-1] if message else reader.returncode}")
+            raise RuntimeError(f"reading {database} with ADBC failed: {message[-1] if message else process.returncode}")
+    finally:  # also when the caller stops reading early
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+        errors.close()
 
 
 def _copy_out(connection: Connection, sql: str, names: list[str]) -> pl.DataFrame:
