@@ -268,68 +268,8 @@ def calculate(
         )
         tell("lines")
         checkpoint("payroll.run:entitlements")
-        s = staging.load(
-            connection,
-            "payroll_staging",
-            frame.select(
-                "person_key",
-                "programme",
-                "month",
-                "kind",
-                "amount",
-                "payee_key",
-                "iban",
-                "bank_code",
-                "end_to_end_id",
-                "status",
-                "reason",
-            ),
-        )
-        earlier = payment_line.alias("earlier")
-        connection.execute(
-            insert(payment_line).from_select(
-                [
-                    "run_id",
-                    "person_id",
-                    "programme",
-                    "month",
-                    "kind",
-                    "amount",
-                    "payee_id",
-                    "iban",
-                    "bank_code",
-                    "end_to_end_id",
-                    "status",
-                    "reason",
-                ],
-                select(
-                    literal(run_id),
-                    s.c.person_key,
-                    s.c.programme,
-                    s.c.month,
-                    s.c.kind,
-                    s.c.amount,
-                    s.c.payee_key,
-                    s.c.iban,
-                    s.c.bank_code,
-                    s.c.end_to_end_id,
-                    s.c.status,
-                    s.c.reason,
-                ).where(
-                    # Never a second line for a person, programme and month: lines already in any
-                    # run are left out (through the unique index), and the index refuses what might
-                    # slip through.
-                    ~select(earlier.c.id)
-                    .where(
-                        earlier.c.person_id == s.c.person_key,
-                        earlier.c.programme == s.c.programme,
-                        earlier.c.month == s.c.month,
-                    )
-                    .exists()
-                ),
-            )
-        )
-        connection.execute(DropTable(s))
+        with staging.bulk_cache(connection):
+            _insert_lines(connection, run_id, frame.select(LINE_COLUMNS))
         checkpoint("payroll.run:lines")
         tell("re-issue")
         _reissue(connection, run_id, people)  # counted in the summary by their reason
@@ -342,6 +282,47 @@ def calculate(
             connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
         )
         return summary
+
+
+LINE_COLUMNS = [
+    "person_key",
+    "programme",
+    "month",
+    "kind",
+    "amount",
+    "payee_key",
+    "iban",
+    "bank_code",
+    "end_to_end_id",
+    "status",
+    "reason",
+]
+
+
+def _insert_lines(connection: Connection, run_id: int, lines: pl.DataFrame) -> None:
+    """Insert the run's lines (`LINE_COLUMNS`, beneficiary and payee by row id) from a staging
+    table (COPY on PostgreSQL) in one statement.
+
+    Never a second line for a person, programme and month: lines already in any run are left
+    out (through the unique index), and the index refuses what might slip through."""
+    s = staging.load(connection, "payroll_staging", lines)
+    earlier = payment_line.alias("earlier")
+    targets = ["run_id", *({"person_key": "person_id", "payee_key": "payee_id"}.get(c, c) for c in LINE_COLUMNS)]
+    connection.execute(
+        insert(payment_line).from_select(
+            targets,
+            select(literal(run_id), *(s.c[c] for c in LINE_COLUMNS)).where(
+                ~select(earlier.c.id)
+                .where(
+                    earlier.c.person_id == s.c.person_key,
+                    earlier.c.programme == s.c.programme,
+                    earlier.c.month == s.c.month,
+                )
+                .exists()
+            ),
+        )
+    )
+    connection.execute(DropTable(s))
 
 
 def _undo_recoveries(connection: Connection, run_id: int) -> None:
@@ -659,7 +640,8 @@ def export(
             if pending is not None:
                 pending.result()
                 checkpoint("payroll.export:file")
-        _mark_exported(connection, run["id"], prefix, batch_size, written)
+        with staging.bulk_cache(connection):
+            _mark_exported(connection, run["id"], prefix, batch_size, written)
         checkpoint("payroll.export:before-commit")
         connection.execute(
             update(payroll_run)
