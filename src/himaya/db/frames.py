@@ -71,6 +71,12 @@ def stream_frames(
         yield pl.DataFrame(chunk, schema=schema, orient="row")
 
 
+def frames_elsewhere(connection: Connection) -> bool:
+    """Whether `committed` reads on this connection happen in other processes (SQLite files), so
+    that the connection is free for other statements while their frames stream in."""
+    return _sqlite_file(connection) is not None
+
+
 def _sqlite_file(connection: Connection) -> str | None:
     """The SQLite database file, or None (another database, or SQLite in memory)."""
     if connection.dialect.name != "sqlite":

@@ -7,6 +7,7 @@ per person, programme and month, ever, so no step can pay anyone twice.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from sqlalchemy import (
     String,
     case,
     delete,
-    false,
     func,
     insert,
     literal,
@@ -39,7 +39,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
-from himaya.db.frames import read_frame, stream_frames
+from himaya.db.frames import frames_elsewhere, read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
     debt,
@@ -59,6 +59,7 @@ from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
 COUNTED = {"preserve_rowcount": True}
+WRITERS = 2  # payment files written and validated at once
 Step = Callable[[str], None]
 
 
@@ -600,10 +601,11 @@ def export(
     again after a crash writes the same files.
 
     The lines are read once, in one statement sorted by bank and end-to-end id, and cut into
-    batches as they stream in; a batch is written (and validated) in a second thread while the
-    next one is read, so at most two batches are in memory. The lines are then marked exported in
-    one statement that numbers them in the same order, and what it marked is checked against what
-    the files hold."""
+    batches as they stream in; the batches are written (and validated) by `WRITERS` threads
+    while the next ones are read (Polars, file writes and lxml's validation release Python's
+    lock), so at most a few batches are in memory. The lines are marked exported in one statement
+    that numbers them in the same order (on SQLite while the files are written, the lines being
+    read by another process), and what it marked is checked against what the files hold."""
     folder.mkdir(parents=True, exist_ok=True)
     with engine.begin() as connection:
         run = _run(connection, period)
@@ -613,35 +615,53 @@ def export(
         prefix = f"HIMAYA-{period.year}{period.month:02d}-"
         # The files' creation time is the approval's, so that exporting again writes the same bytes.
         created = run["approved_at"]
-        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
         files: list[Path] = []
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-file") as pool:
-            pending: Future[None] | None = None
-            for bank, number, transfers in _batches(connection, run["id"], batch_size):
-                message_id = f"{prefix}{bank}-{number}"
-                path = folder / f"{message_id}.xml"
-                total = int(transfers["amount"].sum())
-                if pending is not None:
-                    pending.result()  # one file at a time: memory stays at two batches
+        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+
+        def write_files() -> None:
+            with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
+                writing: deque[Future[None]] = deque()
+                for bank, number, transfers in _batches(connection, run["id"], batch_size):
+                    message_id = f"{prefix}{bank}-{number}"
+                    path = folder / f"{message_id}.xml"
+                    total = int(transfers["amount"].sum())
+                    while len(writing) >= WRITERS:  # memory stays at a few batches
+                        writing.popleft().result()
+                        checkpoint("payroll.export:file")
+                    writing.append(
+                        pool.submit(
+                            writer,
+                            path,
+                            message_id=message_id,
+                            created=created,
+                            payer=payer,
+                            execution=execution,
+                            count=transfers.height,
+                            total=total,
+                            transfers=transfers,
+                        )
+                    )
+                    written[message_id] = (transfers.height, total)
+                    files.append(path)
+                while writing:
+                    writing.popleft().result()
                     checkpoint("payroll.export:file")
-                pending = pool.submit(
-                    writer,
-                    path,
-                    message_id=message_id,
-                    created=created,
-                    payer=payer,
-                    execution=execution,
-                    count=transfers.height,
-                    total=total,
-                    transfers=transfers,
-                )
-                written[message_id] = (transfers.height, total)
-                files.append(path)
-            if pending is not None:
-                pending.result()
-                checkpoint("payroll.export:file")
-        with staging.bulk_cache(connection):
-            _mark_exported(connection, run["id"], prefix, batch_size, written)
+
+        if frames_elsewhere(connection):
+            # The lines come from another process (a snapshot of what is committed), so this
+            # connection marks them meanwhile; a file that fails stops the export before it commits.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
+                writing_files = files_thread.submit(write_files)
+                try:
+                    with staging.bulk_cache(connection):
+                        _mark_exported(connection, run["id"], prefix, batch_size)
+                finally:
+                    writing_files.result()
+        else:
+            write_files()
+            with staging.bulk_cache(connection):
+                _mark_exported(connection, run["id"], prefix, batch_size)
+        _check_exported(connection, run["id"], written)
         checkpoint("payroll.export:before-commit")
         connection.execute(
             update(payroll_run)
@@ -731,12 +751,9 @@ def _then_none(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame | None]:
     yield None
 
 
-def _mark_exported(
-    connection: Connection, run_id: int, prefix: str, size: int, written: dict[str, tuple[int, int]]
-) -> None:
+def _mark_exported(connection: Connection, run_id: int, prefix: str, size: int) -> None:
     """Mark the pending lines exported, each with the message id of its file: one statement numbers
-    them by bank and end-to-end id as `_batches` cut them. Refused if a message's lines do not add
-    up to what its file holds."""
+    them by bank and end-to-end id as `_batches` cuts them."""
     line = payment_line.alias("line")
     bank = func.coalesce(line.c.bank_code, literal("None"))  # as `_bank()`
     order = func.row_number().over(partition_by=bank, order_by=line.c.end_to_end_id)
@@ -752,6 +769,10 @@ def _mark_exported(
         update(payment_line).where(payment_line.c.id == numbered.c.id).values(status="exported", message_id=message),
         execution_options=COUNTED,
     )
+
+
+def _check_exported(connection: Connection, run_id: int, written: dict[str, tuple[int, int]]) -> None:
+    """Refuse the export if the lines marked exported, message by message, are not what the files hold."""
     marked = {
         message_id: (int(count), int(total))
         for message_id, count, total in connection.execute(
@@ -761,7 +782,6 @@ def _mark_exported(
                 sa_cast(func.sum(payment_line.c.amount - payment_line.c.deduction), BigInteger),
             )
             .where(payment_line.c.run_id == run_id, payment_line.c.status == "exported")
-            .where(payment_line.c.message_id.in_(list(written)) if written else false())
             .group_by(payment_line.c.message_id)
         )
     }
