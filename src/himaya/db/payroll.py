@@ -307,21 +307,22 @@ def _insert_lines(connection: Connection, run_id: int, lines: pl.DataFrame) -> N
     Never a second line for a person, programme and month: lines already in any run are left
     out (through the unique index), and the index refuses what might slip through."""
     s = staging.load(connection, "payroll_staging", lines)
-    earlier = payment_line.alias("earlier")
+    # Left out first, then inserted: a NOT EXISTS in the INSERT would probe the table it fills,
+    # which PostgreSQL, planning for the empty table of a first run, scans whole for every line.
+    connection.execute(
+        delete(s).where(
+            select(payment_line.c.id)
+            .where(
+                payment_line.c.person_id == s.c.person_key,
+                payment_line.c.programme == s.c.programme,
+                payment_line.c.month == s.c.month,
+            )
+            .exists()
+        )
+    )
     targets = ["run_id", *({"person_key": "person_id", "payee_key": "payee_id"}.get(c, c) for c in LINE_COLUMNS)]
     connection.execute(
-        insert(payment_line).from_select(
-            targets,
-            select(literal(run_id), *(s.c[c] for c in LINE_COLUMNS)).where(
-                ~select(earlier.c.id)
-                .where(
-                    earlier.c.person_id == s.c.person_key,
-                    earlier.c.programme == s.c.programme,
-                    earlier.c.month == s.c.month,
-                )
-                .exists()
-            ),
-        )
+        insert(payment_line).from_select(targets, select(literal(run_id), *(s.c[c] for c in LINE_COLUMNS)))
     )
     connection.execute(DropTable(s))
 
