@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from himaya.db.frames import read_frame
+from himaya.db.frames import frames_elsewhere, read_frame
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
@@ -125,7 +125,8 @@ def read_people(connection: Connection, query: Select[Any], *, committed: bool =
         # rather than by SQLite, which spends a third of the query on it; Polars sorts text by
         # its bytes, as SQLite's default collation does.
         low, high = connection.execute(select(func.min(person.c.id), func.max(person.c.id))).one()
-        parts, step = [], ((high or 0) - (low or 0)) // PARTS + 1
+        count = PARTS if frames_elsewhere(connection) else 1  # PostgreSQL parallelises one query itself
+        parts, step = [], ((high or 0) - (low or 0)) // count + 1
         for first in range(low or 0, (high or 0) + 1, step):
             parts.append(query.order_by(None).where(person.c.id >= first, person.c.id < first + step))
         frame = read_frame(connection, parts, {name: _type(name) for name in names}, committed=True)
