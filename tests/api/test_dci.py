@@ -203,6 +203,13 @@ def test_malformed_envelopes_get_a_dci_error(world: World, body: Any) -> None:
             },
             None,
         ),
+        (
+            {
+                "query_type": "predicate",
+                "query": [{"expression1": {"attribute_name": "YOB", "attribute_value": 10**30}}],
+            },
+            None,
+        ),
     ],
 )
 def test_bad_search_requests_are_rejected_one_by_one(world: World, criteria: dict[str, Any], code: str | None) -> None:

@@ -54,6 +54,21 @@ def test_import_reads_back_as_the_same_table(engine: Engine, synthetic: pl.DataF
     assert back.sort("family_id", "person_id").equals(expected)
 
 
+def test_the_arrow_native_snapshot_equals_the_one_read_through_python_rows(
+    engine: Engine, synthetic: pl.DataFrame
+) -> None:
+    """The payroll reads the registry Arrow-native (ADBC on SQLite, COPY on PostgreSQL), in parts,
+    with explicit types: it must give the very table the driver's rows give."""
+    _import(engine, synthetic)
+    for day in (date(2024, 3, 31), date(2026, 1, 31), None):
+        with engine.connect() as connection:
+            query = people_query(day, accounts=True, keys=True)
+            fast, rows = read_people(connection, query, committed=True), read_people(connection, query)
+        assert fast.schema == rows.schema
+        assert fast.equals(rows.sort("family_id", "person_id", maintain_order=True))
+        assert fast.height == synthetic.height
+
+
 def test_entitlements_from_the_registry_equal_those_from_the_file(
     engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack
 ) -> None:

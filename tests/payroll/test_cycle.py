@@ -123,6 +123,23 @@ def test_export_writes_valid_files_with_exact_sums(
     assert "<CtrlSum>" in files[0].read_text(encoding="utf-8") and 'Ccy="OMR"' in files[0].read_text(encoding="utf-8")
 
 
+def test_a_line_without_a_bank_code_goes_out_in_a_file_of_its_own(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _ready(engine, synthetic, oman)
+    with engine.begin() as connection:
+        some = sa.select(payment_line.c.id).where(payment_line.c.status == "pending").limit(3).scalar_subquery()
+        connection.execute(sa.update(payment_line).where(payment_line.c.id.in_(some)).values(bank_code=None))
+    store.transition(engine, JANUARY, "submit", actor="maker")
+    store.transition(engine, JANUARY, "approve", actor="checker")
+    files = store.export(
+        engine, JANUARY, tmp_path, actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=write_pain001
+    )
+    assert "HIMAYA-202601-None-1.xml" in [f.name for f in files]
+    assert len(read_pain001(tmp_path / "HIMAYA-202601-None-1.xml").transfers) == 3
+    assert _lines(engine).filter(pl.col("status") == "pending").height == 0
+
+
 def test_bank_returns_reconcile_the_run(
     engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
 ) -> None:

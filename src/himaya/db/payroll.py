@@ -7,14 +7,30 @@ per person, programme and month, ever, so no step can pay anyone twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Connection, Engine, case, delete, func, insert, literal, null, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    String,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
@@ -23,6 +39,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
+from himaya.db.frames import frames_elsewhere, read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
     debt,
@@ -35,13 +52,14 @@ from himaya.db.tables import (
     recovery,
 )
 from himaya.enrollment.sync import plan_enrollments
-from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status, Transfer
+from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status
 from himaya.payroll.lines import ChildPayee, payment_lines
 from himaya.payroll.states import check_approver, check_transition
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
 COUNTED = {"preserve_rowcount": True}
+WRITERS = 2  # payment files written and validated at once
 Step = Callable[[str], None]
 
 
@@ -50,8 +68,9 @@ class PayrollError(HimayaError):
 
 
 def _entitled(connection: Connection, pack: PolicyPack, period: Period) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(entitlements with amounts in baisa and the month, the people of the month with accounts)."""
-    people = read_people(connection, people_query(period.end, accounts=True))
+    """(entitlements with amounts in baisa and the month, the people of the month with accounts and
+    row ids). The registry is read Arrow-native: no caller has written to it in its transaction."""
+    people = read_people(connection, people_query(period.end, accounts=True, keys=True), committed=True)
     result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
     baisa = pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64)
     return result.select(
@@ -216,26 +235,19 @@ def calculate(
             )
         ]
         tell("arrears")
+        known = [people.select("person_id", "person_key")]  # row ids of beneficiaries and payees
         owed = active.filter(pl.col("start_month") < period.start)
         if owed.height:
-            paid = _paid_months(connection)
             first = max(owed["start_month"].min(), go_live)
             for month in _months_between(first, period.shifted(-1).start):
-                due = owed.filter(
-                    (pl.col("start_month") <= month.start)
-                    & (pl.col("end_month").is_null() | (pl.col("end_month") >= month.start))
-                )
                 # Only a month with enrolled people still unpaid needs its entitlements computed:
                 # in a steady month (everyone paid) the registry is not read a second time.
-                unpaid = due.with_columns(pl.lit(month.start).alias("month")).join(
-                    paid, on=["person_id", "programme", "month"], how="anti"
-                )
+                unpaid = _unpaid(connection, month, before=period.start)
                 if not unpaid.height:
                     continue
-                then, _ = _entitled(connection, pack, month)
-                missing = then.join(due, on=["person_id", "programme"]).join(
-                    paid, on=["person_id", "programme", "month"], how="anti"
-                )
+                then, then_people = _entitled(connection, pack, month)
+                known.append(then_people.select("person_id", "person_key"))
+                missing = then.join(unpaid, on=["person_id", "programme"])
                 if missing.height:
                     # Paid to today's account: the payee's account then may since have changed.
                     lines.append(
@@ -247,65 +259,18 @@ def calculate(
                             adult_from=_adult_from(period),
                         )
                     )
-        frame = pl.concat(lines)
+        keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
+        frame = (
+            pl.concat(lines)
+            .join(keys, on="person_id")
+            .join(keys.rename({"person_id": "payee", "person_key": "payee_key"}), on="payee")
+            # In the order of the unique index's first column: SQLite then inserts into it in turn.
+            .sort("person_key", "programme", "month")
+        )
         tell("lines")
-        # Never a second line for a person, programme and month: lines already in any run are left out,
-        # and the unique index refuses what might slip through.
-        frame = frame.join(_paid_months(connection), on=["person_id", "programme", "month"], how="anti")
         checkpoint("payroll.run:entitlements")
-        s = staging.load(
-            connection,
-            "payroll_staging",
-            frame.select(
-                "person_id",
-                "programme",
-                "month",
-                "kind",
-                "amount",
-                "payee",
-                "iban",
-                "bank_code",
-                "end_to_end_id",
-                "status",
-                "reason",
-            ),
-        )
-        beneficiary, payee = person.alias("beneficiary"), person.alias("payee")
-        connection.execute(
-            insert(payment_line).from_select(
-                [
-                    "run_id",
-                    "person_id",
-                    "programme",
-                    "month",
-                    "kind",
-                    "amount",
-                    "payee_id",
-                    "iban",
-                    "bank_code",
-                    "end_to_end_id",
-                    "status",
-                    "reason",
-                ],
-                select(
-                    literal(run_id),
-                    beneficiary.c.id,
-                    s.c.programme,
-                    s.c.month,
-                    s.c.kind,
-                    s.c.amount,
-                    payee.c.id,
-                    s.c.iban,
-                    s.c.bank_code,
-                    s.c.end_to_end_id,
-                    s.c.status,
-                    s.c.reason,
-                )
-                .join(beneficiary, beneficiary.c.civil_number == s.c.person_id)
-                .join(payee, payee.c.civil_number == s.c.payee),
-            )
-        )
-        connection.execute(DropTable(s))
+        with staging.bulk_cache(connection):
+            _insert_lines(connection, run_id, frame.select(LINE_COLUMNS))
         checkpoint("payroll.run:lines")
         tell("re-issue")
         _reissue(connection, run_id, people)  # counted in the summary by their reason
@@ -318,6 +283,48 @@ def calculate(
             connection, [audit.Change("payroll.calculate", f"run:{period}", None, _plain(summary))], actor=actor
         )
         return summary
+
+
+LINE_COLUMNS = [
+    "person_key",
+    "programme",
+    "month",
+    "kind",
+    "amount",
+    "payee_key",
+    "iban",
+    "bank_code",
+    "end_to_end_id",
+    "status",
+    "reason",
+]
+
+
+def _insert_lines(connection: Connection, run_id: int, lines: pl.DataFrame) -> None:
+    """Insert the run's lines (`LINE_COLUMNS`, beneficiary and payee by row id) from a staging
+    table (COPY on PostgreSQL) in one statement.
+
+    Never a second line for a person, programme and month: lines already in any run are left
+    out (through the unique index), and the index refuses what might slip through."""
+    s = staging.load(connection, "payroll_staging", lines)
+    # Left out first, then inserted: a NOT EXISTS in the INSERT would probe the table it fills,
+    # which PostgreSQL, planning for the empty table of a first run, scans whole for every line.
+    connection.execute(
+        delete(s).where(
+            select(payment_line.c.id)
+            .where(
+                payment_line.c.person_id == s.c.person_key,
+                payment_line.c.programme == s.c.programme,
+                payment_line.c.month == s.c.month,
+            )
+            .exists()
+        )
+    )
+    targets = ["run_id", *({"person_key": "person_id", "payee_key": "payee_id"}.get(c, c) for c in LINE_COLUMNS)]
+    connection.execute(
+        insert(payment_line).from_select(targets, select(literal(run_id), *(s.c[c] for c in LINE_COLUMNS)))
+    )
+    connection.execute(DropTable(s))
 
 
 def _undo_recoveries(connection: Connection, run_id: int) -> None:
@@ -478,25 +485,45 @@ def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
 
 
 def _active_enrollments(connection: Connection) -> pl.DataFrame:
-    rows = connection.execute(
-        select(person.c.civil_number, enrollment.c.programme, enrollment.c.start_month, enrollment.c.end_month)
+    """Every enrollment of a person not merged into another (the run filters them by month).
+    Read Arrow-native: the run's transaction does not write enrollments."""
+    return read_frame(
+        connection,
+        select(
+            person.c.civil_number.label("person_id"),
+            enrollment.c.programme,
+            enrollment.c.start_month,
+            enrollment.c.end_month,
+        )
         .join(person, person.c.id == enrollment.c.person_id)
-        .where(person.c.merged_into.is_(None))
-    ).all()
-    return pl.DataFrame(
-        rows,
-        schema={"person_id": pl.String, "programme": pl.String, "start_month": pl.Date, "end_month": pl.Date},
-        orient="row",
+        .where(person.c.merged_into.is_(None)),
+        {"person_id": pl.String(), "programme": pl.String(), "start_month": pl.Date(), "end_month": pl.Date()},
+        committed=True,
     )
 
 
-def _paid_months(connection: Connection) -> pl.DataFrame:
+def _unpaid(connection: Connection, month: Period, *, before: date) -> pl.DataFrame:
+    """(person_id, programme) of the enrollments started before `before` and in force in `month`
+    that have no line for `month` in any run (read in the caller's transaction, which may have
+    just removed lines of a run it calculates again)."""
     rows = connection.execute(
-        select(person.c.civil_number, payment_line.c.programme, payment_line.c.month).join(
-            person, person.c.id == payment_line.c.person_id
+        select(person.c.civil_number, enrollment.c.programme)
+        .join(person, person.c.id == enrollment.c.person_id)
+        .where(
+            person.c.merged_into.is_(None),
+            enrollment.c.start_month < before,
+            enrollment.c.start_month <= month.start,
+            or_(enrollment.c.end_month.is_(None), enrollment.c.end_month >= month.start),
+            ~select(payment_line.c.id)
+            .where(
+                payment_line.c.person_id == enrollment.c.person_id,
+                payment_line.c.programme == enrollment.c.programme,
+                payment_line.c.month == month.start,
+            )
+            .exists(),
         )
     ).all()
-    return pl.DataFrame(rows, schema={"person_id": pl.String, "programme": pl.String, "month": pl.Date}, orient="row")
+    return pl.DataFrame(rows, schema={"person_id": pl.String, "programme": pl.String}, orient="row")
 
 
 def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
@@ -572,47 +599,70 @@ def export(
     each), and mark the run exported.
 
     Message ids and file names follow from the run, the bank and the batch number, so exporting
-    again after a crash writes the same files."""
+    again after a crash writes the same files.
+
+    The lines are read once, in one statement sorted by bank and end-to-end id, and cut into
+    batches as they stream in; the batches are written (and validated) by `WRITERS` threads
+    while the next ones are read (Polars, file writes and lxml's validation release Python's
+    lock), so at most a few batches are in memory. The lines are marked exported in one statement
+    that numbers them in the same order (on SQLite while the files are written, the lines being
+    read by another process), and what it marked is checked against what the files hold."""
     folder.mkdir(parents=True, exist_ok=True)
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
             raise PayrollError(f"there is no run for {period}")
         check_transition("export", run["state"])
-        banks = connection.execute(
-            select(payment_line.c.bank_code, func.count(), func.sum(payment_line.c.amount - payment_line.c.deduction))
-            .where(payment_line.c.run_id == run["id"], payment_line.c.status == "pending")
-            .group_by(payment_line.c.bank_code)
-            .order_by(payment_line.c.bank_code)
-        ).all()
-        files: list[Path] = []
+        prefix = f"HIMAYA-{period.year}{period.month:02d}-"
         # The files' creation time is the approval's, so that exporting again writes the same bytes.
         created = run["approved_at"]
-        for bank, count, _ in banks:
-            # Each batch takes the next pending lines: the ones before were marked exported.
-            for number, _ in enumerate(range(0, count, batch_size), 1):
-                message_id = f"HIMAYA-{period.year}{period.month:02d}-{bank}-{number}"
-                path = folder / f"{message_id}.xml"
-                ids, transfers = _batch(connection, run["id"], bank, batch_size)
-                total = sum(t.amount for t in transfers)
-                writer(
-                    path,
-                    message_id=message_id,
-                    created=created,
-                    payer=payer,
-                    execution=execution,
-                    count=len(transfers),
-                    total=total,
-                    transfers=iter(transfers),
-                )
-                for first in range(0, len(ids), 50_000):
-                    connection.execute(
-                        update(payment_line)
-                        .where(payment_line.c.id.in_(ids[first : first + 50_000]))
-                        .values(status="exported", message_id=message_id)
+        files: list[Path] = []
+        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+
+        def write_files() -> None:
+            with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
+                writing: deque[Future[None]] = deque()
+                for bank, number, transfers in _batches(connection, run["id"], batch_size):
+                    message_id = f"{prefix}{bank}-{number}"
+                    path = folder / f"{message_id}.xml"
+                    total = int(transfers["amount"].sum())
+                    while len(writing) >= WRITERS:  # memory stays at a few batches
+                        writing.popleft().result()
+                        checkpoint("payroll.export:file")
+                    writing.append(
+                        pool.submit(
+                            writer,
+                            path,
+                            message_id=message_id,
+                            created=created,
+                            payer=payer,
+                            execution=execution,
+                            count=transfers.height,
+                            total=total,
+                            transfers=transfers,
+                        )
                     )
-                files.append(path)
-                checkpoint("payroll.export:file")
+                    written[message_id] = (transfers.height, total)
+                    files.append(path)
+                while writing:
+                    writing.popleft().result()
+                    checkpoint("payroll.export:file")
+
+        if frames_elsewhere(connection):
+            # The lines come from another process (a snapshot of what is committed), so this
+            # connection marks them meanwhile; a file that fails stops the export before it commits.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
+                writing_files = files_thread.submit(write_files)
+                try:
+                    with staging.bulk_cache(connection):
+                        _mark_exported(connection, run["id"], prefix, batch_size)
+                finally:
+                    writing_files.result()
+        else:
+            write_files()
+            with staging.bulk_cache(connection):
+                _mark_exported(connection, run["id"], prefix, batch_size)
+        _check_exported(connection, run["id"], written)
         checkpoint("payroll.export:before-commit")
         connection.execute(
             update(payroll_run)
@@ -634,35 +684,110 @@ def export(
     return files
 
 
-def _batch(connection: Connection, run_id: int, bank: str, size: int) -> tuple[list[int], list[Transfer]]:
+LINE_SCHEMA = {
+    "bank": pl.String(),
+    "end_to_end_id": pl.String(),
+    "amount": pl.Int64(),
+    "creditor": pl.String(),
+    "iban": pl.String(),
+    "programme": pl.String(),
+    "month": pl.Date(),
+}
+
+
+def _bank() -> Any:
+    """The payee bank a line's file is for; a line without a bank code goes to the bank "None"."""
+    return func.coalesce(payment_line.c.bank_code, literal("None"))
+
+
+def _batches(connection: Connection, run_id: int, size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
+    """(bank, batch number from 1, transfers as a frame of `TRANSFER_SCHEMA`) of the run's pending
+    lines, in bank and end-to-end order (the same on every database, run after run), at most
+    `size` transfers a batch, read as a stream of frames (at most two batches in memory)."""
     payee = person.alias("payee")
-    rows = connection.execute(
+    given = func.nullif(payee.c.given_name_en, "", type_=String)
+    family = func.nullif(payee.c.family_name_en, "", type_=String)
+    query = (
         select(
-            payment_line.c.id,
+            _bank().label("bank"),
             payment_line.c.end_to_end_id,
-            payment_line.c.amount - payment_line.c.deduction,
-            payment_line.c.iban,
+            (payment_line.c.amount - payment_line.c.deduction).label("amount"),
+            func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label("creditor"),
+            func.coalesce(payment_line.c.iban, literal("")).label("iban"),  # a pending line has one
             payment_line.c.programme,
             payment_line.c.month,
-            payee.c.given_name_en,
-            payee.c.family_name_en,
         )
         .join(payee, payee.c.id == payment_line.c.payee_id)
-        .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending", payment_line.c.bank_code == bank)
-        .order_by(payment_line.c.end_to_end_id)  # the same order on every database, run after run
-        .limit(size)
-    ).all()
-    transfers = [
-        Transfer(
-            e2e,
-            int(amount),
-            " ".join(x for x in (given, family) if x) or "Beneficiary",
-            iban,
-            f"Himaya {programme} {month:%Y-%m}",
+        .where(payment_line.c.run_id == run_id, payment_line.c.status == "pending")
+        .order_by(_bank(), payment_line.c.end_to_end_id)
+    )
+    # The export has written nothing yet when it reads the lines: they may be read Arrow-native.
+    frames = stream_frames(connection, query, LINE_SCHEMA, rows=size, committed=True)
+    remittance = pl.format("Himaya {} {}", pl.col("programme"), pl.col("month").dt.strftime("%Y-%m"))
+    numbers: dict[str, int] = {}
+    rest = pl.DataFrame(schema=LINE_SCHEMA)
+    for frame in _then_none(frames):
+        pending = rest if frame is None else pl.concat([rest, frame])
+        rest = pending.clear()
+        start = 0
+        for bank, length in pending["bank"].rle().struct.unnest().select("value", "len").iter_rows():
+            segment = pending.slice(start, length)
+            start += length
+            last = start == pending.height and frame is not None  # may go on in the next frame
+            while segment.height >= size or (segment.height and not last):
+                numbers[bank] = numbers.get(bank, 0) + 1
+                batch = segment.head(size)
+                yield (
+                    bank,
+                    numbers[bank],
+                    batch.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance")),
+                )
+                segment = segment.slice(size)
+            if segment.height:
+                rest = segment
+
+
+def _then_none(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame | None]:
+    yield from frames
+    yield None
+
+
+def _mark_exported(connection: Connection, run_id: int, prefix: str, size: int) -> None:
+    """Mark the pending lines exported, each with the message id of its file: one statement numbers
+    them by bank and end-to-end id as `_batches` cuts them."""
+    line = payment_line.alias("line")
+    bank = func.coalesce(line.c.bank_code, literal("None"))  # as `_bank()`
+    order = func.row_number().over(partition_by=bank, order_by=line.c.end_to_end_id)
+    numbered = (
+        select(line.c.id, bank.label("bank"), ((order - 1) // size + 1).label("number"))
+        .where(line.c.run_id == run_id, line.c.status == "pending")
+        # In the table's order, so that SQLite visits its rows and index entries in turn, not at random.
+        .order_by(line.c.id)
+        .subquery("numbered")
+    )
+    message = literal(prefix) + numbered.c.bank + literal("-") + sa_cast(numbered.c.number, String)
+    connection.execute(
+        update(payment_line).where(payment_line.c.id == numbered.c.id).values(status="exported", message_id=message),
+        execution_options=COUNTED,
+    )
+
+
+def _check_exported(connection: Connection, run_id: int, written: dict[str, tuple[int, int]]) -> None:
+    """Refuse the export if the lines marked exported, message by message, are not what the files hold."""
+    marked = {
+        message_id: (int(count), int(total))
+        for message_id, count, total in connection.execute(
+            select(
+                payment_line.c.message_id,
+                func.count(),
+                sa_cast(func.sum(payment_line.c.amount - payment_line.c.deduction), BigInteger),
+            )
+            .where(payment_line.c.run_id == run_id, payment_line.c.status == "exported")
+            .group_by(payment_line.c.message_id)
         )
-        for _, e2e, amount, iban, programme, month, given, family in rows
-    ]
-    return [r[0] for r in rows], transfers
+    }
+    if marked != written:
+        raise PayrollError("the lines marked exported do not match the files written; nothing was changed")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
+
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -18,8 +20,18 @@ class Payer:
     bic: str
 
 
-@dataclass(frozen=True)
-class Transfer:
+TRANSFER_SCHEMA = {
+    "end_to_end_id": pl.String(),
+    "amount": pl.Int64(),
+    "creditor": pl.String(),
+    "iban": pl.String(),
+    "remittance": pl.String(),
+}
+
+
+class Transfer(NamedTuple):
+    """One credit transfer of a payment file (a tuple: an export makes a million and a half)."""
+
     end_to_end_id: str
     amount: int  # baisa
     creditor: str
@@ -54,6 +66,7 @@ class PaymentFileWriter(Protocol):
         execution: date,
         count: int,
         total: int,
-        transfers: Iterable[Transfer],
+        transfers: pl.DataFrame | Iterable[Transfer],
     ) -> None:
-        """Write (and check) one payment file."""
+        """Write (and check) one payment file; `transfers` as Transfers or as a frame of their
+        fields (`TRANSFER_SCHEMA`), which a writer can format column by column."""

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
+import polars as pl
 from lxml import etree
 
 from himaya.core.errors import HimayaError
-from himaya.payroll.bank import BankReply, Payer, Status, Transfer
+from himaya.payroll.bank import TRANSFER_SCHEMA, BankReply, Payer, Status, Transfer
 
 HERE = Path(__file__).parent
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
@@ -59,17 +59,29 @@ def write_pain001(
     execution: date,
     count: int,
     total: int,
-    transfers: Iterable[Transfer],
+    transfers: pl.DataFrame | Iterable[Transfer],
 ) -> None:
-    """Write one credit-transfer initiation, streaming the transactions (memory stays flat), then
-    validate it against the schema.
+    """Write one credit-transfer initiation (one file of one batch: memory stays that of a batch),
+    then validate it against the schema.
 
     `count` and `total` (baisa) go into the headers before the transactions are written, so they
     are given up front; the file is refused if the transactions do not add up to them. The markup
-    is written from templates with every value escaped, a transfer in a few microseconds (an
-    element tree per transfer costs ten times more); the schema validation checks the result.
+    is written from templates with every value escaped, all the transfers of the file at once by
+    Polars (a template per transfer in Python costs ten times more, an element tree a hundred);
+    the schema validation checks the result.
     """
-    written, summed = 0, 0
+    frame = (
+        transfers
+        if isinstance(transfers, pl.DataFrame)
+        else pl.DataFrame(list(transfers), TRANSFER_SCHEMA, orient="row")
+    )
+    written, summed = frame.height, int(frame["amount"].sum())
+    if (written, summed) != (count, total):
+        raise BankFileError(
+            f"{message_id}: {written} transfers of {omr(summed)} OMR given, {count} of {omr(total)} announced"
+        )
+    if written and frame["amount"].min() < 0:  # type: ignore[operator]
+        raise BankFileError(f"{message_id}: a transfer of a negative amount")
     partial = path.with_name(f".{path.name}.partial")
     moment = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)  # naive means UTC
     stamp = moment.replace(microsecond=0).isoformat()
@@ -82,31 +94,50 @@ def write_pain001(
         f"<Dbtr><Nm>{_x(payer.name)}</Nm></Dbtr><DbtrAcct><Id><IBAN>{_x(payer.iban)}</IBAN></Id></DbtrAcct>"
         f"<DbtrAgt><FinInstnId><BICFI>{_x(payer.bic)}</BICFI></FinInstnId></DbtrAgt><ChrgBr>SLEV</ChrgBr>\n"
     )
+    markup = frame.select(_transfer_markup()).to_series()
+    if markup.null_count():
+        raise BankFileError(f"{message_id}: a transfer without an end-to-end id, creditor, IBAN or remittance")
     with partial.open("w", encoding="utf-8") as handle:
         handle.write(header)
-        for transfer in transfers:
-            handle.write(
-                f"<CdtTrfTxInf><PmtId><EndToEndId>{_x(transfer.end_to_end_id)}</EndToEndId></PmtId>"
-                f'<Amt><InstdAmt Ccy="{CURRENCY}">{omr(transfer.amount)}</InstdAmt></Amt>'
-                f"<Cdtr><Nm>{_x(transfer.creditor[:140] or 'Beneficiary')}</Nm></Cdtr>"
-                f"<CdtrAcct><Id><IBAN>{_x(transfer.iban)}</IBAN></Id></CdtrAcct>"
-                f"<RmtInf><Ustrd>{_x(transfer.remittance[:140])}</Ustrd></RmtInf></CdtTrfTxInf>\n"
-            )
-            written += 1
-            summed += transfer.amount
+        handle.write("".join(markup.to_list()))
         handle.write("</PmtInf></CstmrCdtTrfInitn></Document>\n")
-    if (written, summed) != (count, total):
-        partial.unlink()
-        raise BankFileError(
-            f"{message_id}: {written} transfers of {omr(summed)} OMR written, {count} of {omr(total)} announced"
-        )
     partial.replace(path)
     validate(path, PAIN_001)
 
 
+def _transfer_markup() -> pl.Expr:
+    """A transfer's <CdtTrfTxInf> element (and a newline), built for all of them at once: the same
+    template as the header, every text escaped, names and remittances cut to the schema's 140."""
+
+    def text(column: pl.Expr) -> pl.Expr:
+        return (
+            column.str.replace_all("&", "&amp;", literal=True)
+            .str.replace_all(">", "&gt;", literal=True)
+            .str.replace_all("<", "&lt;", literal=True)
+        )
+
+    creditor = pl.col("creditor").str.slice(0, 140)
+    amount = pl.col("amount")
+    return pl.concat_str(
+        pl.lit("<CdtTrfTxInf><PmtId><EndToEndId>"),
+        text(pl.col("end_to_end_id")),
+        pl.lit(f'</EndToEndId></PmtId><Amt><InstdAmt Ccy="{CURRENCY}">'),
+        (amount // 1000).cast(pl.String),
+        pl.lit("."),
+        (amount % 1000).cast(pl.String).str.zfill(3),
+        pl.lit("</InstdAmt></Amt><Cdtr><Nm>"),
+        text(pl.when(creditor == "").then(pl.lit("Beneficiary")).otherwise(creditor)),
+        pl.lit("</Nm></Cdtr><CdtrAcct><Id><IBAN>"),
+        text(pl.col("iban")),
+        pl.lit("</IBAN></Id></CdtrAcct><RmtInf><Ustrd>"),
+        text(pl.col("remittance").str.slice(0, 140)),
+        pl.lit("</Ustrd></RmtInf></CdtTrfTxInf>\n"),
+    )
+
+
 def _x(text: str) -> str:
-    """Text as XML character data."""
-    return escape(text)
+    """Text as XML character data (what `xml.sax.saxutils.escape` does, without its extra call)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def _text(element: etree._Element, path: str, ns: dict[str, str]) -> str | None:

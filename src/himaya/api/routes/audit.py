@@ -33,7 +33,7 @@ def verify(
 def entries(
     request: Request,
     principal: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,

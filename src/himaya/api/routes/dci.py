@@ -154,8 +154,10 @@ def _expression(expression: Any) -> ColumnElement[bool]:
     if name in ("yob", "birth_year"):
         try:
             years = [int(v) for v in values]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise RejectedError("rjct.search_criteria.invalid", f"YOB: {value!r} is not a year") from None
+        if not all(1 <= y <= 9999 for y in years):
+            raise RejectedError("rjct.search_criteria.invalid", f"YOB: {value!r} is not a year")
         return _compare(extract("year", person.c.birth_date), operator, years if operator == "in" else years[0])
     texts = [str(v)[:64] for v in values]
     columns = {
