@@ -105,6 +105,9 @@ def _back_to_enrolled(kind: str, database: Path, pristine: Path, url: str, audit
         for table in ("recovery", "debt", "payment_line", "payroll_run"):
             connection.execute(sa.text(f"DELETE FROM {table}"))
         connection.execute(sa.text("DELETE FROM audit_entry WHERE id > :id"), {"id": audited})
+        connection.execute(  # the chain's head back to its last remaining entry
+            sa.text("UPDATE audit_head SET hash = (SELECT hash FROM audit_entry ORDER BY id DESC LIMIT 1)")
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM ANALYZE payment_line"))
     engine.dispose()
