@@ -164,3 +164,14 @@ def test_a_new_service_makes_and_keeps_its_signing_key(world: World) -> None:
     )
     # ...and a token of the test service (another key) is worthless there.
     assert client.get("/auth/me", headers=world.headers("auditor")).status_code == 401
+
+
+def test_a_signing_key_from_the_environment(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_SIGNING_KEY", "k" * 40)
+    client = TestClient(create_app(world.engine))
+    token = client.post("/auth/token", data={"grant_type": "password", "username": "admin", "password": PASSWORD})
+    claims = jwt.decode(token.json()["access_token"], "k" * 40, algorithms=["HS256"], audience=AUDIENCE)
+    assert claims["sub"] == "admin"
+    monkeypatch.setenv("HIMAYA_SIGNING_KEY", "short")
+    with pytest.raises(Exception, match="at least 32 characters"):
+        create_app(world.engine)

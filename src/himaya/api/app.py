@@ -17,6 +17,7 @@ from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
 from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
+from himaya.core.errors import UsageError
 from himaya.db.access import signing_key
 from himaya.policy.packs import load_pack
 
@@ -52,7 +53,12 @@ def create_app(
     app.state.engine = store
     app.state.pack = load_pack(pack)
     app.state.explainer = ExplainBatcher(app.state.pack)
-    app.state.tokens = tokens or TokenSettings(key=signing_key(store))
+    # The signing key: HIMAYA_SIGNING_KEY (kept apart from the database, e.g. in a secrets store),
+    # or one made on first start and kept in the database, shared by every worker.
+    key = os.environ.get("HIMAYA_SIGNING_KEY") or signing_key(store)
+    if len(key) < 32:
+        raise UsageError("HIMAYA_SIGNING_KEY must have at least 32 characters")
+    app.state.tokens = tokens or TokenSettings(key=key)
     app.state.principals = PrincipalCache()
     app.state.files = files or Path(os.environ.get("HIMAYA_BANK_FILES", "himaya-bank-files"))
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
