@@ -112,45 +112,34 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
     request_id = request_id or REQUEST_ID.get()
     at = now()
     stamp = utc_stamp(at)
-    contents = [(c.action, c.subject, canonical(c.before), canonical(c.after)) for c in changes]
-    if connection.dialect.name == "postgresql" and len(contents) == 1:
-        action, subject, before, after = contents[0]
-        connection.execute(
-            _APPEND,
-            {
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "request_id": request_id,
-                "before": before,
-                "after": after,
-                "digest": content_digest(stamp, actor, action, subject, request_id, before, after),
-                "scheme": SCHEME,
-            },
-        )
+    entries = [
+        {
+            "at": at,
+            "actor": actor,
+            "action": c.action,
+            "subject": c.subject,
+            "request_id": request_id,
+            "before": canonical(c.before),
+            "after": canonical(c.after),
+            "scheme": SCHEME,
+        }
+        for c in changes
+    ]
+
+    def content(entry: dict[str, Any]) -> tuple[str, str, str, str, str | None, str | None, str | None]:
+        return (stamp, actor, entry["action"], entry["subject"], request_id, entry["before"], entry["after"])
+
+    if connection.dialect.name == "postgresql" and len(entries) == 1:
+        connection.execute(_APPEND, {**entries[0], "digest": content_digest(*content(entries[0]))})
         return 1
     head = select(audit_head.c.hash).where(audit_head.c.id == 1)
     if connection.dialect.name == "postgresql":
         head = head.with_for_update()
     previous = connection.execute(head).scalar_one()
     rows = []
-    for action, subject, before, after in contents:
-        digest = entry_hash(previous, stamp, actor, action, subject, request_id, before, after)
-        rows.append(
-            {
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "subject": subject,
-                "request_id": request_id,
-                "before": before,
-                "after": after,
-                "previous_hash": previous,
-                "hash": digest,
-                "scheme": SCHEME,
-            }
-        )
+    for entry in entries:
+        digest = entry_hash(previous, *content(entry))
+        rows.append({**entry, "previous_hash": previous, "hash": digest})
         previous = digest
     for start in range(0, len(rows), 50_000):
         connection.execute(insert(audit_entry), rows[start : start + 50_000])
