@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Engine, Table, and_, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError
@@ -72,24 +73,27 @@ def _person_row(connection: Connection, civil_number: str) -> dict[str, Any]:
 
 def read_person(engine: Engine, civil_number: str) -> PersonRecord:
     with engine.connect() as connection:
-        found = _person_row(connection, civil_number)
-        history: dict[str, list[dict[str, Any]]] = {}
-        for name, table in TIME_BOUND.items():
-            query = select(table).where(table.c.person_id == found["id"])
-            if table is membership:
-                query = (
-                    select(membership, family.c.family_number)
-                    .join(family, family.c.id == membership.c.family_id)
-                    .where(membership.c.person_id == found["id"])
-                )
-            rows = [dict(r) for r in connection.execute(query.order_by(table.c.id.desc())).mappings()]
-            history[name] = rows
-        enrolled = [
-            dict(r)
-            for r in connection.execute(
-                select(enrollment).where(enrollment.c.person_id == found["id"]).order_by(enrollment.c.id)
-            ).mappings()
-        ]
+        return record_of(connection, _person_row(connection, civil_number))
+
+
+def record_of(connection: Connection, found: dict[str, Any]) -> PersonRecord:
+    """A person's row with the history of every time-bound fact (newest first) and enrollments."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    for name, table in TIME_BOUND.items():
+        query = select(table).where(table.c.person_id == found["id"])
+        if table is membership:
+            query = (
+                select(membership, family.c.family_number)
+                .join(family, family.c.id == membership.c.family_id)
+                .where(membership.c.person_id == found["id"])
+            )
+        history[name] = [dict(r) for r in connection.execute(query.order_by(table.c.id.desc())).mappings()]
+    enrolled = [
+        dict(r)
+        for r in connection.execute(
+            select(enrollment).where(enrollment.c.person_id == found["id"]).order_by(enrollment.c.id)
+        ).mappings()
+    ]
     return PersonRecord(found, history, enrolled)
 
 
@@ -101,7 +105,7 @@ def update_person(
     expected_version: int,
     actor: str,
     request_id: str | None = None,
-    visible: Any = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> int:
     """Apply `changes` if the record is still at `expected_version`; returns the new version.
 

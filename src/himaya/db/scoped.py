@@ -17,9 +17,9 @@ from sqlalchemy import Connection, Date, Select, String, and_, bindparam, false,
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
-from himaya.db.people import TIME_BOUND, NotFoundError, PersonRecord
+from himaya.db.people import NotFoundError, PersonRecord, record_of
 from himaya.db.snapshot import people_query, read_people
-from himaya.db.tables import enrollment, family, membership, person, situation
+from himaya.db.tables import family, membership, person, situation
 
 
 def visible_families(principal: Principal) -> Select[Any] | None:
@@ -64,23 +64,7 @@ def read_person_scoped(connection: Connection, principal: Principal, civil_numbe
     )
     if row is None:
         raise NotFoundError(f"no person with civil number {civil_number!r} in your branches")
-    history: dict[str, list[dict[str, Any]]] = {}
-    for name, table in TIME_BOUND.items():
-        query: Select[Any] = select(table).where(table.c.person_id == row["id"])
-        if table is membership:
-            query = (
-                select(membership, family.c.family_number)
-                .join(family, family.c.id == membership.c.family_id)
-                .where(membership.c.person_id == row["id"])
-            )
-        history[name] = [dict(r) for r in connection.execute(query.order_by(table.c.id.desc())).mappings()]
-    enrolled = [
-        dict(r)
-        for r in connection.execute(
-            select(enrollment).where(enrollment.c.person_id == row["id"]).order_by(enrollment.c.id)
-        ).mappings()
-    ]
-    return PersonRecord(dict(row), history, enrolled)
+    return record_of(connection, dict(row))
 
 
 def search_people(

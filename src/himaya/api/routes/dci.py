@@ -363,14 +363,14 @@ async def sync_search(
         }
         return JSONResponse({"header": header}, status_code=400)
     message = await run_in_threadpool(_search, request, principal, payload)
+    return JSONResponse(_on_search(payload, message))
+
+
+def _on_search(payload: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
+    """The on-search answer: `succ` when any search request succeeded, `rjct` when none did."""
+    total = len(message["search_response"])
     done = sum(1 for r in message["search_response"] if r["status"] == "succ")
-    header = _header(
-        payload,
-        "succ" if done else "rjct",
-        completed=len(message["search_response"]),
-        total=len(message["search_response"]),
-    )
-    return JSONResponse({"header": header, "message": message})
+    return {"header": _header(payload, "succ" if done else "rjct", completed=total, total=total), "message": message}
 
 
 def _ack(status: str, correlation: str, error: RejectedError | None = None, http: int = 200) -> JSONResponse:
@@ -439,9 +439,7 @@ def _answer_later(request: Request, principal: Principal, payload: dict[str, Any
     """Compute the answer and POST it to the sender's on-search endpoint; keep it and its outcome."""
     message = _search(request, principal, payload)
     message["correlation_id"] = correlation
-    done = sum(1 for r in message["search_response"] if r["status"] == "succ")
-    total = len(message["search_response"])
-    answer = {"header": _header(payload, "succ" if done else "rjct", completed=total, total=total), "message": message}
+    answer = _on_search(payload, message)
     delivered = request.app.state.dci_deliver(uri, answer)
     engine: Engine = request.app.state.engine
     with engine.begin() as connection:
