@@ -1,9 +1,10 @@
-"""L4: the one place that wires adapters to the capabilities (files now; the database later)."""
+"""L4: the composition root. The one place that reads the settings and wires adapters (the store,
+bank files, passwords, charts) to the capabilities, for the command line and the service alike."""
 
 from __future__ import annotations
 
 import getpass
-import os
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -16,10 +17,13 @@ from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain00
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.core.errors import UsageError
+from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.periods import Period
-from himaya.db.engine import connect
+from himaya.core.settings import Settings
+from himaya.db.engine import connect, default_url
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.uow import SqlUnitOfWork
 from himaya.payroll.bank import BankReply, Payer
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
@@ -29,6 +33,26 @@ from himaya.synth.generate import SynthRequest, generate
 from himaya.synth.reference import omani_share
 
 PLACE_COLUMNS = ("governorate",)  # what the analysis reports by
+
+_settings: Settings | None = None
+
+
+def configure(settings: Settings | None = None) -> Settings:
+    """Read the settings (default: from the environment) for the entry point that starts now:
+    each command of the CLI calls it once, and so does the service when it starts."""
+    global _settings  # noqa: PLW0603  (the composition root holds the one settings object)
+    _settings = settings or Settings.from_environ()
+    return _settings
+
+
+def settings() -> Settings:
+    """The settings read by `configure` (read now if no entry point configured them)."""
+    return _settings or configure()
+
+
+def database_url(name: str = "himaya") -> str:
+    """The configured database, or the SQLite file `NAME.db` in the user's data folder."""
+    return default_url(name, settings().database_url)
 
 
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
@@ -60,13 +84,13 @@ def projection_inputs() -> Inputs:
 
 def actor() -> str:
     """Who is acting at the command line: `HIMAYA_ACTOR`, or the operating-system user."""
-    return os.environ.get("HIMAYA_ACTOR") or f"cli:{getpass.getuser()}"
+    return settings().actor or f"cli:{getpass.getuser()}"
 
 
 def registry_engine(url: str | None = None, *, migrated: bool = True, service: bool = False) -> Engine:
     """The store's engine; with `migrated`, refuse a store that `himaya db upgrade` has not brought up to date
     (`service`: pooled for a server, see `connect`)."""
-    engine = connect(url, service=service)
+    engine = connect(url or database_url(), service=service)
     if migrated:
         try:
             current = current_revision(engine)
@@ -80,6 +104,20 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
                 f"not {head_revision(engine)}: run `himaya db upgrade` first"
             )
     return engine
+
+
+# What reacts to which event, after the acting transaction committed: one table to read.
+# (Life events, notifications and the DCI notify add their handlers here.)
+HANDLERS: Handlers = {}
+
+
+def handle(events: Sequence[Event]) -> None:
+    dispatch(events, HANDLERS)
+
+
+def unit_of_work(engine: Engine | None = None) -> SqlUnitOfWork:
+    """A unit of work on `engine` (default: the configured store), its events wired to `HANDLERS`."""
+    return SqlUnitOfWork(engine or registry_engine(), dispatch=handle)
 
 
 def people_for(
@@ -135,8 +173,9 @@ DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMR
 
 def payer() -> Payer:
     """The Fund's own account, from HIMAYA_PAYER_NAME / _IBAN / _BIC (a demonstration account otherwise)."""
+    configured = settings()
     return Payer(
-        os.environ.get("HIMAYA_PAYER_NAME", DEMO_PAYER.name),
-        os.environ.get("HIMAYA_PAYER_IBAN", DEMO_PAYER.iban),
-        os.environ.get("HIMAYA_PAYER_BIC", DEMO_PAYER.bic),
+        configured.payer_name or DEMO_PAYER.name,
+        configured.payer_iban or DEMO_PAYER.iban,
+        configured.payer_bic or DEMO_PAYER.bic,
     )

@@ -115,14 +115,14 @@ ENDPOINTS = [
         frozenset({"finance_officer", "payroll_approver", "policy_analyst", "auditor"}),
     ),
     Endpoint(
-        "payroll submit (no run)", "POST", lambda h: "/payroll/2031-01/submit", frozenset({"finance_officer"}), ok=409
+        "payroll submit (no run)", "POST", lambda h: "/payroll/2031-01/submit", frozenset({"finance_officer"}), ok=404
     ),
     Endpoint(
         "payroll approve (no run)",
         "POST",
         lambda h: "/payroll/2031-01/approve",
         frozenset({"payroll_approver"}),
-        ok=409,
+        ok=404,
     ),
     # Country-wide: even the supervisor, scoped to one governorate, may not.
     Endpoint("enrollment sync", "POST", lambda h: "/enrollments/sync/2026-01", frozenset()),

@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from himaya.core.access import Principal, Scope
+from himaya.core.errors import NotFoundError, StaleRecordError
 from himaya.core.periods import Period
 from himaya.db import audit
 from himaya.db import registry_import as importer
 from himaya.db.migrate import current_revision, head_revision, upgrade
-from himaya.db.people import NotFoundError, StaleRecordError, merge_people, read_person, update_person
+from himaya.db.people import merge_people, read_person, update_person
 from himaya.db.registry_import import import_people
 from himaya.db.scoped import family_table
 from himaya.db.snapshot import people_query, read_people

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
 from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
-from himaya.core.errors import UsageError
+from himaya.core.settings import Settings
 from himaya.db.access import signing_key
 from himaya.policy.packs import load_pack
 
@@ -44,29 +43,28 @@ def create_app(
     *,
     tokens: TokenSettings | None = None,
     files: Path | None = None,
-    pack: str = "oman",
+    pack: str | None = None,
     dci_callback_hosts: frozenset[str] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
-    """The service on `engine` (default: the configured store, which must be migrated)."""
+    """The service on `engine` (default: the configured store, which must be migrated); `settings`
+    default to the environment's, read once here."""
+    config = bootstrap.configure(settings)
     store = engine or bootstrap.registry_engine(service=True)
     app = FastAPI(title="Himaya", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
     app.state.engine = store
-    app.state.pack = load_pack(pack)
+    app.state.settings = config
+    app.state.pack = load_pack(pack or config.pack)
     app.state.explainer = ExplainBatcher(app.state.pack)
     # The signing key: HIMAYA_SIGNING_KEY (kept apart from the database, e.g. in a secrets store),
     # or one made on first start and kept in the database, shared by every worker.
-    key = os.environ.get("HIMAYA_SIGNING_KEY") or signing_key(store)
-    if len(key) < 32:
-        raise UsageError("HIMAYA_SIGNING_KEY must have at least 32 characters")
+    key = config.signing_key or signing_key(store)
     app.state.tokens = tokens or TokenSettings(key=key)
     app.state.principals = PrincipalCache()
-    app.state.files = files or Path(os.environ.get("HIMAYA_BANK_FILES", "himaya-bank-files"))
+    app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
-    configured = os.environ.get("HIMAYA_DCI_CALLBACK_HOSTS", "127.0.0.1,localhost,::1")
     app.state.dci_deliver = dci.deliver
-    app.state.dci_callback_hosts = dci_callback_hosts or frozenset(
-        h.strip() for h in configured.split(",") if h.strip()
-    )
+    app.state.dci_callback_hosts = dci_callback_hosts or config.dci_callback_hosts
     errors.install(app)
 
     app.add_middleware(RequestGuard)

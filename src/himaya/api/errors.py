@@ -13,11 +13,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from himaya.core.errors import HimayaError, InputTableError
-from himaya.db.access import AccessError
-from himaya.db.payroll import PayrollError
-from himaya.db.people import NotFoundError, StaleRecordError
-from himaya.payroll.states import MakerCheckerError, PayrollStateError
+from himaya.core.errors import Category, HimayaError, InputTableError
+
+# The one place where an error's category becomes an HTTP status.
+STATUS = {
+    Category.INVALID_INPUT: 422,
+    Category.NOT_FOUND: 404,
+    Category.CONFLICT: 409,
+    Category.FORBIDDEN: 403,
+}
 
 
 class ApiError(Exception):
@@ -79,19 +83,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HimayaError)
     async def _domain(request: Request, error: HimayaError) -> JSONResponse:
-        if isinstance(error, NotFoundError):
-            return JSONResponse(body(request, "not_found", str(error)), 404)
-        if isinstance(error, StaleRecordError):
-            return JSONResponse(body(request, "stale_record", str(error)), 409)
         if isinstance(error, InputTableError):
             fields = [{"field": p.column, "message": p.rule, "value": _plain(p.value)} for p in error.problems[:100]]
             first = error.problems[0]
             message = f"{first.column}: {first.rule} (value {_plain(first.value)!r})"
             if len(error.problems) > 1:
                 message += f" (and {len(error.problems) - 1} more)"
-            return JSONResponse(body(request, "invalid_input", message, fields), 422)
-        if isinstance(error, MakerCheckerError):
-            return JSONResponse(body(request, "forbidden", str(error)), 403)
-        if isinstance(error, PayrollError | PayrollStateError | AccessError):
-            return JSONResponse(body(request, "conflict", str(error)), 409)
-        return JSONResponse(body(request, "invalid_input", str(error)), 422)
+            return JSONResponse(body(request, error.error_code, message, fields), STATUS[error.category])
+        return JSONResponse(body(request, error.error_code, str(error)), STATUS[error.category])

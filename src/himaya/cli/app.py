@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from himaya.core.errors import HimayaError, InputTableError
+from himaya import bootstrap
+from himaya.core.errors import Category, HimayaError, InputTableError
 from himaya.core.periods import Period
 
 app = typer.Typer(
@@ -24,11 +25,18 @@ out = Console(highlight=False, soft_wrap=True)  # lines are never cut: they are 
 err = Console(stderr=True, highlight=False, soft_wrap=True)  # messages are never cut mid-line
 
 EXIT_BAD_INPUT = 2
+# The one place where an error's category becomes an exit status (README: "Exit statuses").
+EXIT_STATUS = {
+    Category.INVALID_INPUT: EXIT_BAD_INPUT,
+    Category.NOT_FOUND: 3,
+    Category.CONFLICT: 4,
+    Category.FORBIDDEN: 5,
+}
 
 
 @contextmanager
 def reported(max_errors: int = 1000) -> Iterator[None]:
-    """Turn a HimayaError into a message on standard error and exit status 2."""
+    """Turn a HimayaError into a message on standard error and the exit status of its category."""
     try:
         yield
     except InputTableError as error:
@@ -45,7 +53,14 @@ def reported(max_errors: int = 1000) -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except HimayaError as error:
         err.print(f"error: {error}", markup=False)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+        raise typer.Exit(EXIT_STATUS[error.category]) from None
+
+
+@app.callback()
+def _configure() -> None:
+    """Himaya (حماية): a unified, life-cycle social protection system."""
+    with reported():  # each command reads the settings once, before it starts
+        bootstrap.configure()
 
 
 def period_option(text: str | Period) -> Period:

@@ -19,7 +19,7 @@ from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import access, audit, payroll
-from himaya.db.engine import URL_VARIABLE, default_url
+from himaya.db.engine import URL_VARIABLE
 from himaya.db.migrate import upgrade
 from himaya.db.people import dedup_candidates, merge_people
 from himaya.db.registry_import import import_people
@@ -79,7 +79,7 @@ def demo(
 
 def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
     """Enroll, calculate, submit, approve (another user), export: the month's payroll to bank files."""
-    engine = bootstrap.registry_engine(default_url("himaya-demo"))
+    engine = bootstrap.registry_engine(bootstrap.database_url("himaya-demo"))
     existing = {row["period"]: row["state"] for row in payroll.status(engine).iter_rows(named=True)}
     state = existing.get(period.start)
     if state not in (None, "calculated", "submitted", "approved"):
@@ -127,7 +127,7 @@ DEMO_ROLES = (
 def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int) -> None:
     """A demo user per role (the branch users at the explained family's branch), a fresh password
     for all of them, and the API on this machine only."""
-    url = default_url("himaya-demo")
+    url = bootstrap.database_url("himaya-demo")
     engine = bootstrap.registry_engine(url)
     head = table.filter((pl.col("family_id") == family) & (pl.col("relationship") == "head")).row(0, named=True)
     with engine.connect() as connection:
@@ -168,7 +168,7 @@ def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFra
     """Synthesise, import into the default database, look for duplicates; return the registry's people."""
     # Its own SQLite file (unless HIMAYA_DATABASE_URL names one), so that the demo's synthetic
     # people never mix with a registry of the user's.
-    engine = bootstrap.registry_engine(default_url("himaya-demo"), migrated=False)
+    engine = bootstrap.registry_engine(bootstrap.database_url("himaya-demo"), migrated=False)
     upgrade(engine)
     synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED, duplicates=0.01))
     registry = validate_table(for_file(synthetic.people, "parquet"), pack.registry, source="synthetic population")

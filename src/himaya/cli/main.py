@@ -1,4 +1,5 @@
-"""`himaya`: the command line. Every command exits 0 on success and 2 on bad input or usage."""
+"""`himaya`: the command line. Every command exits 0 on success; a refusal exits with the status of
+its category (`cli/app.py`: 2 bad input or usage, 3 not found, 4 conflict, 5 forbidden)."""
 
 from __future__ import annotations
 

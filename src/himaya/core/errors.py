@@ -1,17 +1,68 @@
-"""Errors that reach a user: each says what is wrong, where, and by which rule."""
+"""Errors that reach a user: each says what is wrong, where, and by which rule.
+
+Every error Himaya reports is a `HimayaError` of one `Category`. The entry points map a category
+to what their user sees in one place each: `api/errors.py` to an HTTP status, `cli/app.py` to an
+exit status. A new error class picks its category by its base class, never by a mapping elsewhere.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
+
+
+class Category(StrEnum):
+    """What kind of refusal an error is, whatever the capability that raised it."""
+
+    INVALID_INPUT = "invalid_input"  # the request or the file is wrong: fix it and try again
+    NOT_FOUND = "not_found"  # no such record (or none the user may see: the two are never told apart)
+    CONFLICT = "conflict"  # the record's state or version does not allow it now
+    FORBIDDEN = "forbidden"  # this user may not do it, whatever the input
 
 
 class HimayaError(Exception):
     """Base class of the errors Himaya reports to its users."""
 
+    category: ClassVar[Category] = Category.INVALID_INPUT
+    code: ClassVar[str | None] = None  # a finer code for programs (e.g. stale_record); the category otherwise
 
-class UsageError(HimayaError):
+    @property
+    def error_code(self) -> str:
+        return self.code or self.category.value
+
+
+class InvalidInputError(HimayaError):
+    """Input that breaks a rule: a value, a file, an option."""
+
+
+class UsageError(InvalidInputError):
     """A command, option or argument that cannot be used as given."""
+
+
+class NotFoundError(HimayaError):
+    """No such record, or none within the user's reach (told apart from nothing else)."""
+
+    category = Category.NOT_FOUND
+
+
+class ConflictError(HimayaError):
+    """The record's state or version does not allow the action now; nothing was changed."""
+
+    category = Category.CONFLICT
+
+
+class StaleRecordError(ConflictError):
+    """An optimistic lock lost: the record changed since the version the caller read."""
+
+    code = "stale_record"
+
+
+class ForbiddenError(HimayaError):
+    """The acting user may not do this (e.g. approve a run they prepared)."""
+
+    category = Category.FORBIDDEN
 
 
 @dataclass(frozen=True)
@@ -35,7 +86,7 @@ class Problem:
         return f"row {self.row}, column {self.column}, value {shown}: {self.rule}"
 
 
-class InputTableError(HimayaError):
+class InputTableError(InvalidInputError):
     """A table refused as a whole because some of its rows break the input contract."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from himaya.core.access import SCOPE_KINDS, Principal, Role, Scope, permissions_of
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError
+from himaya.core.errors import ConflictError, HimayaError, NotFoundError
 from himaya.db import audit
 from himaya.db.tables import (
     app_user,
@@ -33,7 +33,15 @@ USER_KINDS = ("person", "client")
 
 
 class AccessError(HimayaError):
-    """A user cannot be created, changed or found as asked."""
+    """A user cannot be created or changed as asked (a bad name, role or scope)."""
+
+
+class UserExistsError(ConflictError):
+    """A user of that name exists already."""
+
+
+class UnknownUserError(NotFoundError):
+    """No user of that name."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,7 @@ def create_user(
         raise AccessError(f"{username!r} is not a user name: up to 64 letters, digits, '.', '-' or '_'")
     with engine.begin() as connection:
         if connection.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
-            raise AccessError(f"user {username!r} exists already")
+            raise UserExistsError(f"user {username!r} exists already")
         user_id = connection.execute(
             insert(app_user).values(
                 username=username,
@@ -194,7 +202,7 @@ def user_by_id(connection: Connection, user_id: int) -> dict[str, Any]:
 def _user_row(connection: Connection, username: str) -> dict[str, Any]:
     row = connection.execute(select(app_user).where(app_user.c.username == username)).mappings().first()
     if row is None:
-        raise AccessError(f"no user {username!r}")
+        raise UnknownUserError(f"no user {username!r}")
     return dict(row)
 
 

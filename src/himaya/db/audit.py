@@ -18,23 +18,16 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, text, update
 
+from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.db.tables import audit_entry, audit_head
+
+__all__ = ["Change", "SqlAuditLog", "Verification", "record", "verify"]  # Change: from core.audit, for the stores
 
 GENESIS = "0" * 64
 # The request being served, for entries written without an explicit request id: the service sets
 # it once per request, and everything the request calls writes it into the trail.
 REQUEST_ID: ContextVar[str | None] = ContextVar("himaya_request_id", default=None)
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an action did to one subject, for the audit trail."""
-
-    action: str  # e.g. registry.import, person.update, person.merge
-    subject: str  # e.g. person:12345678, import:people.csv
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 def canonical(value: dict[str, Any] | None) -> str | None:
@@ -211,6 +204,16 @@ def verify(connection: Connection, *, batch: int = 50_000) -> Verification:
             "the chain's recorded head is not its last entry: entries were removed from its end, or the head was edited"
         )
     return Verification(count, previous, problems)
+
+
+class SqlAuditLog:
+    """The `AuditLog` of a unit of work: entries appended on its connection, in its transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def record(self, changes: Sequence[Change], *, actor: str) -> None:
+        record(self._connection, changes, actor=actor)
 
 
 def utc_stamp(at: datetime) -> str:

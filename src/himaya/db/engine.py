@@ -1,8 +1,7 @@
-"""Connecting to the store: an SQLite file by default, PostgreSQL when HIMAYA_DATABASE_URL says so."""
+"""Connecting to the store: an SQLite file by default, PostgreSQL when the settings say so."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,8 @@ from himaya.core.errors import UsageError
 URL_VARIABLE = "HIMAYA_DATABASE_URL"
 
 
-def default_url(name: str = "himaya") -> str:
-    """`HIMAYA_DATABASE_URL`, or the SQLite file `NAME.db` in the user's data folder."""
-    configured = os.environ.get(URL_VARIABLE)
+def default_url(name: str = "himaya", configured: str | None = None) -> str:
+    """`configured` (the setting HIMAYA_DATABASE_URL), or the SQLite file `NAME.db` in the user's data folder."""
     if configured:
         return configured
     folder = Path(platformdirs.user_data_dir("himaya"))
@@ -25,7 +23,7 @@ def default_url(name: str = "himaya") -> str:
 
 
 def connect(url: str | None = None, *, service: bool = False) -> Engine:
-    """An engine for `url` (default: `default_url()`); PostgreSQL URLs use psycopg 3.
+    """An engine for `url` (default: the SQLite file of `default_url()`); PostgreSQL URLs use psycopg 3.
 
     `service`: for a long-running server with many short requests: a larger pool, and no ping
     before each use (a round trip per request); a connection the server dropped is found by the
@@ -67,7 +65,3 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"

@@ -35,7 +35,7 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError
+from himaya.core.errors import ConflictError, NotFoundError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
@@ -63,7 +63,7 @@ WRITERS = 2  # payment files written and validated at once
 Step = Callable[[str], None]
 
 
-class PayrollError(HimayaError):
+class PayrollError(ConflictError):
     """A payroll action that cannot be carried out as asked; nothing was changed."""
 
 
@@ -558,7 +558,7 @@ def transition(engine: Engine, period: Period, action: str, *, actor: str) -> Ru
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
-            raise PayrollError(f"there is no run for {period}: run `himaya payroll run --period {period}` first")
+            raise NotFoundError(f"there is no run for {period}: run `himaya payroll run --period {period}` first")
         after = check_transition(action, run["state"])
         values: dict[str, Any] = {"state": after, "version": payroll_run.c.version + 1}
         if action == "submit":
@@ -611,7 +611,7 @@ def export(
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
-            raise PayrollError(f"there is no run for {period}")
+            raise NotFoundError(f"there is no run for {period}")
         check_transition("export", run["state"])
         prefix = f"HIMAYA-{period.year}{period.month:02d}-"
         # The files' creation time is the approval's, so that exporting again writes the same bytes.

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError
+from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
 from himaya.db import audit
 from himaya.db.tables import (
     bank_account,
@@ -47,14 +47,6 @@ TIME_BOUND: dict[str, Table] = {
     "earning_capacity": earning_capacity,
     "bank_accounts": bank_account,
 }
-
-
-class NotFoundError(HimayaError):
-    """No such person in the registry."""
-
-
-class StaleRecordError(HimayaError):
-    """The record changed since it was read: the update was refused, nothing was written."""
 
 
 @dataclass(frozen=True)

@@ -38,9 +38,8 @@ from sqlalchemy.schema import CreateIndex, DropTable, Index
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError
+from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
 from himaya.db import audit, staging
-from himaya.db.people import NotFoundError, StaleRecordError
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 

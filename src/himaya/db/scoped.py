@@ -17,7 +17,8 @@ from sqlalchemy import Connection, Date, Select, String, and_, bindparam, false,
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
-from himaya.db.people import NotFoundError, PersonRecord, record_of
+from himaya.core.errors import NotFoundError
+from himaya.db.people import PersonRecord, record_of
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
 

@@ -7,7 +7,7 @@ who submitted it (maker-checker).
 
 from __future__ import annotations
 
-from himaya.core.errors import HimayaError
+from himaya.core.errors import ConflictError, ForbiddenError
 
 STATES = ("calculated", "submitted", "approved", "exported", "reconciled", "closed")
 NEXT = {
@@ -19,11 +19,11 @@ NEXT = {
 }
 
 
-class PayrollStateError(HimayaError):
+class PayrollStateError(ConflictError):
     """An action the run's state does not allow."""
 
 
-class MakerCheckerError(HimayaError):
+class MakerCheckerError(ForbiddenError):
     """The same user tried to submit and approve a run."""
 
 

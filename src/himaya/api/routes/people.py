@@ -17,8 +17,9 @@ from himaya.api.security import require
 from himaya.api.views import audit_read, present
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
+from himaya.core.errors import NotFoundError
 from himaya.core.money import format_omr
-from himaya.db.people import EDITABLE, NotFoundError, update_person
+from himaya.db.people import EDITABLE, update_person
 from himaya.db.registry_import import import_people
 from himaya.db.scoped import person_visible, read_person_scoped, search_people, visible_families
 from himaya.db.snapshot import people_query, read_people

@@ -1,0 +1,37 @@
+"""The unit of work: one transaction that an action's check, write and audit entry share.
+
+    with uow:
+        run = uow.payroll.run_for(period)     # the check ...
+        uow.payroll.move(run, ...)            # ... and the write, in one transaction
+        uow.audit.record([...], actor=actor)  # with its audit entry
+        uow.emit(PayrollApproved(...))
+        uow.commit()                          # events are handled after this
+
+Leaving the block without `commit()` (an error, a refusal) rolls everything back. A capability
+declares, in its `ports.py`, the unit of work it needs: this protocol plus the stores it reads and
+writes. `db/uow.py` implements all of them on one database connection.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from himaya.core.audit import AuditLog
+from himaya.core.events import Event
+
+
+class UnitOfWork(Protocol):
+    audit: AuditLog
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Commit the transaction, then hand the events emitted in it to their handlers."""
+
+    def emit(self, event: Event) -> None:
+        """Tell `event` once the transaction has committed (never if it rolls back)."""

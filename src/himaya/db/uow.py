@@ -1,0 +1,66 @@
+"""The unit of work on the store: one connection, one transaction, the stores built on it.
+
+See `core/uow.py` for how an action uses it. Stores are made on first use, all on the same
+connection, so that whatever an action reads and writes through any of them is one transaction.
+On SQLite the transaction takes the write lock when it begins (`engine.py`), so two actions
+queue rather than interleave; on PostgreSQL a check that must hold until the write uses a row
+lock or a versioned update whose row count is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from himaya.core.events import Event
+from himaya.db.audit import SqlAuditLog
+
+Dispatch = Callable[[Sequence[Event]], None]
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine, *, dispatch: Dispatch | None = None) -> None:
+        self.engine = engine
+        self._dispatch = dispatch
+        self._events: list[Event] = []
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+
+    def __enter__(self) -> Self:
+        self._connection = self.engine.connect()
+        self._transaction = self._connection.begin()
+        self._events = []
+        self.audit = SqlAuditLog(self._connection)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            self._connection = self._transaction = None
+
+    @property
+    def connection(self) -> Connection:
+        """The unit's connection, for the stores of `db/` (never for business code)."""
+        if self._connection is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._connection
+
+    def commit(self) -> None:
+        if self._transaction is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        self._transaction.commit()
+        events, self._events = self._events, []
+        if events and self._dispatch is not None:
+            self._dispatch(events)
+
+    def emit(self, event: Event) -> None:
+        self._events.append(event)
