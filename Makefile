@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+test-fast: $(STAMP)  # the pure rules and the engine, no database or process: under a minute
+	$(BIN)/pytest -m "not store" -q
 
 bench: $(STAMP)
 	$(BIN)/python bench/entitlements.py

@@ -41,3 +41,17 @@ def people_frame(rows: Iterable[Mapping[str, object]]) -> pl.DataFrame:
 @pytest.fixture(scope="session")
 def oman() -> PolicyPack:
     return load_pack("oman")
+
+
+# The fast lane (`make test-fast`): tests that need no database, no server process and no browser.
+# A test is in the slow lane when it uses a store (every database fixture rests on `postgres_problem`),
+# runs a command (`tests/cli`, `tests/docs`), or is marked slow.
+SLOW_FOLDERS = ("cli", "docs")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = Path(str(item.path)).relative_to(REPO).parts[1:2]
+        uses_store = "postgres_problem" in getattr(item, "fixturenames", ())
+        if uses_store or (folder and folder[0] in SLOW_FOLDERS) or item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.store)

@@ -118,15 +118,6 @@ def wpp_population(year: int = FIRST_YEAR) -> tuple[tuple[str, ...], np.ndarray]
     return tuple(r["age"] for r in rows), counts
 
 
-@cache
-def wpp_totals() -> dict[int, float]:
-    """WPP's residents on 1 January of each year: the mean of the mid-year totals around it."""
-    mid_year = {
-        int(r["year"]): float(r["pop"]) * 1000 for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")
-    }
-    return {year + 1: (mid_year[year] + mid_year[year + 1]) / 2 for year in mid_year if year + 1 in mid_year}
-
-
 def _by_period(rows: list[dict[str, str]], value: str, years: np.ndarray) -> dict[str, np.ndarray]:
     """A rate given per 5-year period (on its midpoint year), interpolated to every year, by age group."""
     by_age: dict[str, list[tuple[int, float]]] = {}

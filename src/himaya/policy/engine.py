@@ -11,8 +11,6 @@ from himaya.core.periods import Period
 from himaya.policy.pack import Adjustment, PolicyPack, Programme, Rule, Unit, Withholding, amount_of
 from himaya.policy.parameters import ParameterTree
 
-OUTPUT_COLUMNS = ("period", "family_id", "person_id", "programme", "amount")
-
 
 class PeriodError(HimayaError):
     """A period the policy pack does not cover."""

@@ -59,4 +59,3 @@ REGISTRY = PEOPLE.extended(
         rule="must be an Omani IBAN: OM, 2 check digits, 3-digit bank code, 16-digit account",
     ),
 )
-REGISTRY_COLUMNS = tuple(name for name in REGISTRY.names if name not in PEOPLE.names)
