@@ -45,8 +45,8 @@ def oman() -> PolicyPack:
 
 # The fast lane (`make test-fast`): tests that need no database, no server process and no browser.
 # A test is in the slow lane when it uses a store (every database fixture rests on `postgres_problem`),
-# runs a command (`tests/cli`, `tests/docs`), or is marked slow.
-SLOW_FOLDERS = ("cli", "docs")
+# runs a command or a service (the folders below), or is marked slow.
+SLOW_FOLDERS = ("api", "cli", "db", "docs", "payroll")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
