@@ -119,6 +119,7 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             of_head(head_is_lone_woman_status).alias("fis.head_single_divorced_or_widowed_woman"),
             of_head(pl.col("resident")).alias("fis.head_resident"),
             of_head(alive(period)).alias("fis.head_alive"),
+            of_head(born_by(period)).alias("fis.head_born"),
         ),
         (member_income(p, period).alias("fis.member_income"), target(p.fis.base, MEMBERS).alias("fis.target")),
         (family_total(MEMBER_INCOME).alias("fis.income"),),
@@ -138,6 +139,12 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
                 "head_alive",
                 Text("the head is alive in the month", "رب الأسرة على قيد الحياة في الشهر"),
                 pl.col("fis.head_alive"),
+            ),
+            Check(
+                # A head born after the month is no member yet: nothing is paid to them for it.
+                "head_born",
+                Text("the head is born by the end of the month", "رب الأسرة مولود بنهاية الشهر"),
+                pl.col("fis.head_born"),
             ),
             Check(
                 "omani_member",
