@@ -44,7 +44,16 @@ def _validator(*parts: str) -> OAS30Validator:
 
 
 # Where each schema stands in the spec; _errors builds (once) the validator of one.
-SYNC_ANSWER = ("paths", "/registry/sync/search", "post", "responses", "default", "content", "application/json", "schema")
+SYNC_ANSWER = (
+    "paths",
+    "/registry/sync/search",
+    "post",
+    "responses",
+    "default",
+    "content",
+    "application/json",
+    "schema",
+)
 ACK = ("components", "responses", "Response", "content", "application/json", "schema")
 SEARCH_RESPONSE = ("components", "schemas", "SearchResponse")
 SYNC_REQUEST = ("paths", "/registry/sync/search", "post", "requestBody", "content", "application/json", "schema")
@@ -299,7 +308,9 @@ def test_async_search_acknowledges_then_calls_back(world: World, receiver: tuple
 
 @pytest.mark.shared
 def test_async_search_calls_back_only_registered_hosts(world: World) -> None:
-    for payload in sorted((EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json")):  # their sender_uri is a host on the internet, not registered here
+    for payload in sorted(
+        (EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json")
+    ):  # their sender_uri is a host on the internet, not registered here
         body = json.loads(payload.read_text(encoding="utf-8"))
         if "sender_uri" not in body["header"]:
             continue

@@ -113,7 +113,7 @@ def test_usage_errors_exit_2_with_a_message(args: list[str], message: str) -> No
 
 def test_unknown_file_and_extension(tmp_path: Path) -> None:
     assert "no such file" in himaya("entitlements", tmp_path / "nope.csv", "--period", "2026-01").stderr
-    odd = tmp_path / "people.xlsx"
+    odd = tmp_path / "people.txt"
     odd.write_text("x", encoding="utf-8")
     assert "cannot tell the format" in himaya("entitlements", odd, "--period", "2026-01").stderr
 

@@ -83,7 +83,10 @@ def test_users_bad_input(store: str, args: list[str], message: str) -> None:
     ("args", "message"),
     [
         (["--role", "wizard"], "no such role: wizard"),
-        (["--branch", "wilayat:Nizwaa"], "no wilayat 'Nizwaa' in the wilayats the pack knows; did you mean wilayat:Nizwa?"),
+        (
+            ["--branch", "wilayat:Nizwaa"],
+            "no wilayat 'Nizwaa' in the wilayats the pack knows; did you mean wilayat:Nizwa",
+        ),
         (["--branch", "governorate:muscat"], "did you mean governorate:Muscat?"),
         (["--role", "registrar", "--branch", "wilayat:Atlantis"], "wilayats: Muscat, Muttrah"),
     ],
