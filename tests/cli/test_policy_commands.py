@@ -181,10 +181,25 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Family Income Support:" in result.stdout  # the family explained receives it
     assert "approved by demo:checker" in result.stdout
     assert list((tmp_path / "himaya-demo-bank-files").glob("HIMAYA-202601-*.xml"))
-    again = himaya("demo", "--persons", "5000", "--no-serve")
+    # Again, with another size and month: a fresh registry each run (issue 19: it failed on the
+    # families of the first run), steps numbered as shown.
+    again = himaya("demo", "--persons", "3000", "--period", "2026-02", "--no-serve")
     assert again.exit_code == 0, again.stderr
-    assert "0 new, 5,000 unchanged" in again.stdout and "0 likely pairs" in again.stdout
-    assert "The payroll of 2026-01 is already exported" in again.stdout
+    assert "1. A synthetic Oman of 3,030 records" in again.stdout and "3,030 new, 0 unchanged" in again.stdout
+    assert "2. Duplicates (himaya registry dedup): 30 likely pairs" in again.stdout
+    assert "3. Entitlements for 2026-02 (himaya entitlements --registry --period 2026-02)" in again.stdout
+    assert "5. Payroll 2026-02" in again.stdout and "approved by demo:checker" in again.stdout
+
+
+def test_the_demo_empties_only_a_database_of_a_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'mine.db'}")
+    monkeypatch.chdir(tmp_path)
+    assert himaya("db", "upgrade").exit_code == 0
+    assert himaya("users", "create", "someone", "--generate-password").exit_code == 0
+    refused = himaya("demo", "--persons", "1000", "--no-serve")
+    assert refused.exit_code == 2
+    assert "holds work other than a demo's (1 audit entries)" in refused.stderr
+    assert "someone" in himaya("users", "list").stdout  # untouched
 
 
 def test_installed_command_exit_status() -> None:
@@ -203,6 +218,14 @@ def test_demo_on_a_given_table() -> None:
     result = himaya("demo", "--people", EXAMPLE, "--period", "2026-01")
     assert result.exit_code == 0, result.stderr
     assert "The people table" in result.stdout and "Family Income Support: 82.635 OMR" in result.stdout
+    # The steps it ran, numbered 1 to 3, naming the file it read (not the registry).
+    assert [line.split(" ")[0] for line in result.stdout.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")] == [
+        "1.",
+        "2.",
+        "3.",
+    ]
+    assert f"(himaya entitlements {EXAMPLE} --period 2026-01)" in result.stdout
+    assert "--registry" not in result.stdout
 
 
 @pytest.mark.parametrize(
