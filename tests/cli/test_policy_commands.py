@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from himaya.cli.demo import EXAMPLE
 from himaya.cli.main import app
+from tests.conftest import REPO
 
 runner = CliRunner()
 
@@ -125,7 +127,43 @@ def test_explain_a_person_in_english_and_arabic() -> None:
     assert "elderly.income_test.taper_rate = 0.5 (ASSUMED)" in english.stdout
     assert "own monthly income (wage, pensions, other): 1180.000 OMR" in english.stdout
     arabic = himaya("explain", EXAMPLE, "--period", "2026-11", "--person", "10000081", "--lang", "ar")
-    assert "منفعة كبار السن: 35.000 OMR" in arabic.stdout
+    assert f"{RLM}منفعة كبار السن: {LRI}35.000{PDI} ر.ع." in arabic.stdout
+
+
+RLM, LRI, PDI = "\u200f", "\u2066", "\u2069"
+
+
+@pytest.mark.parametrize(("period", "family"), [("2026-11", "F006"), ("2026-11", "F009"), ("2026-01", "F004")])
+def test_explain_in_arabic_is_arabic_throughout(period: str, family: str) -> None:
+    """Issue 19: no English in the Arabic explanation; numbers and Latin runs bidi-isolated, each
+    line marked right to left; Arabic grammar and punctuation."""
+    result = himaya("explain", EXAMPLE, "--period", period, "--family", family, "--lang", "ar")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    for line in text.splitlines():
+        assert not line.strip() or line.lstrip(" ").startswith(RLM), line
+    isolated = re.findall(f"{LRI}(.*?){PDI}", text)
+    outside = re.sub(f"{LRI}.*?{PDI}", "", text)
+    assert not re.search("[A-Za-z0-9]", outside), re.findall("[A-Za-z0-9]+", outside)
+    # Inside the isolates: numbers, dates, ids and the one web address; never an English word.
+    words = {w for run in isolated for w in re.findall("[A-Za-z]{2,}", run)}
+    assert words <= {"spf", "gov", "om", "en", "faq"}, words
+    plain = text.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    for english in ("OMR", "CONFIRMED", "LIKELY", "ASSUMED", "years", "head", "child", ";"):
+        assert english not in plain
+    assert "غير مستحق\n" not in plain and "غير مستحق " not in plain  # a benefit (منفعة) is feminine
+    assert "متوفى" not in plain
+
+
+def test_explain_in_arabic_names_statuses_units_and_references() -> None:
+    result = himaya("explain", EXAMPLE, "--period", "2026-11", "--family", "F006", "--lang", "ar")
+    plain = result.stdout.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    assert "(رب الأسرة)" in plain and "(الابن أو الابنة)" in plain
+    assert "منفعة الطفولة: غير مستحقة" in plain
+    assert ": 26 سنة (مؤكَّد)" in plain and "نعم؛ الدخل المحتسب: 80.000 ر.ع." in plain
+    assert "المرجع: المرسوم السلطاني رقم 52/2023 (قانون الحماية الاجتماعية)، المادة 37" in plain
+    assert "عدد الأفراد المحتسبين (ن): 2" in plain
+    assert "منفعة كبار السن، منفعة الأشخاص ذوي الإعاقة، منفعة الأيتام، منفعة الأرامل (مفترَض)" in plain
 
 
 def test_explain_a_family_shows_who_counts_for_family_income_support() -> None:
@@ -167,6 +205,40 @@ def test_parameters_at_a_date_and_by_status() -> None:
     assert himaya("parameters", "--status", "maybe").exit_code == 2
     assert himaya("parameters", "--at", "tomorrow").exit_code == 2
     assert "قانون الحماية الاجتماعية" in himaya("parameters", "--lang", "ar").stdout
+
+
+def test_parameters_in_arabic_are_arabic_but_for_their_paths() -> None:
+    """Issue 19: dates, statuses, units, codes, references and notes in Arabic; each line right to
+    left, with the parameter's path, numbers and dates isolated."""
+    result = himaya("parameters", "--lang", "ar", "--at", "2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    for line in result.stdout.splitlines():
+        assert not line.strip() or line.lstrip(" ").startswith(RLM), line
+    outside = re.sub(f"{LRI}.*?{PDI}", "", result.stdout)
+    assert not re.search("[A-Za-z0-9]", outside), re.findall("[A-Za-z0-9]+", outside)
+    plain = result.stdout.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    assert "child.max_age = 18 سنة  (من 2024-01-01، مؤكَّد)" in plain
+    assert "المرجع: المرسوم السلطاني رقم 52/2023 (قانون الحماية الاجتماعية)، المادة 37" in plain
+    assert "fis.counted_benefits = منفعة كبار السن، منفعة الأشخاص ذوي الإعاقة، منفعة الأيتام، منفعة الأرامل" in plain
+    assert "ملاحظة: لا تنشر عُمان خط فقر رسميًا" in plain
+    for english in ("CONFIRMED", "LIKELY", "ASSUMED", "OMR", "years", "(from ", "Royal", "note:"):
+        assert english not in plain, english
+
+
+def test_a_reforms_values_are_labelled_as_the_reforms() -> None:
+    """Issue 19 item 5: a reform's value is not CONFIRMED law; the values it leaves keep their status."""
+    reform = REPO / "examples" / "reforms" / "child-15.yaml"
+    shown = himaya("parameters", "--at", "2027-01-01", "--reform", reform).stdout
+    assert "child.amount = 15.000 OMR  (from 2027-01-01, REFORM)" in shown
+    assert "child.max_age = 18 years  (from 2024-01-01, CONFIRMED)" in shown
+    before = himaya("parameters", "--at", "2026-06-01", "--reform", reform).stdout
+    assert "child.amount = 10.000 OMR  (from 2024-01-01, CONFIRMED)" in before  # not yet reformed
+    only = himaya("parameters", "--at", "2027-01-01", "--reform", reform, "--status", "REFORM").stdout
+    assert "child.amount" in only and "child.max_age" not in only
+    arabic = himaya("parameters", "--at", "2027-01-01", "--reform", reform, "--lang", "ar").stdout
+    assert "(من 2027-01-01، إصلاح مقترح)" in arabic.replace(LRI, "").replace(PDI, "")
+    explained = himaya("explain", EXAMPLE, "--period", "2027-01", "--family", "F006", "--reform", reform).stdout
+    assert "child.amount = 15.000 OMR (REFORM)" in explained
 
 
 def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -154,10 +154,10 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
         ),
         amount=pl.when(lone_woman).then(pl.min_horizontal(benefit, cap)).otherwise(benefit),
         figures=(
-            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (n)"), MEMBERS, Shown.NUMBER),
+            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (ن)"), MEMBERS, Shown.NUMBER),
             Figure(
                 "target",
-                Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ n"),
+                Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ ن"),
                 TARGET,
                 Shown.MONEY,
             ),
