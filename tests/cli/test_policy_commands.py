@@ -338,3 +338,19 @@ def test_exclusions_apply_one_after_another(tmp_path: Path) -> None:
     explained = himaya("explain", people, "--period", "2026-01", "--person", "10000012", "--reform", reform).stdout
     assert "withheld: not paid together with the Disability benefit" in explained
     assert "withheld: not paid together with the Orphan benefit" not in explained
+
+
+def test_explain_shows_that_the_head_is_not_born_yet(tmp_path: Path) -> None:
+    """Issue 19 item 4: no Family Income Support for a month before the head's birth, and why."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,family_id,relationship,sex,birth_date,nationality,resident,marital_status\n"
+        "h,f1,head,M,2024-03-02,OM,true,single\n"
+        "s,f1,spouse,F,1992-01-01,OM,true,married\n",
+        encoding="utf-8",
+    )
+    assert "family_income_support" not in himaya("entitlements", people, "--period", "2024-02").stdout
+    explained = himaya("explain", people, "--period", "2024-02", "--person", "h").stdout
+    assert "Family Income Support: not entitled" in explained
+    assert "[ ] the head is born by the end of the month" in explained
+    assert "family_income_support" in himaya("entitlements", people, "--period", "2024-03").stdout
