@@ -188,8 +188,8 @@ def _simulation_report(result: Simulation) -> None:
             ]
             for r in result.governorates.to_dicts()
         ]
-        headings = ("governorate", "citizens", "covered today", "covered reform", "cost today", "cost reform")
-        _print(_table("By governorate (cost in OMR a month)", headings, rows))
+        places = ("governorate", "citizens", "covered today", "covered reform", "cost today", "cost reform")
+        _print(_table("By governorate (cost in OMR a month)", places, rows))
 
     line = result.line
     title = (
@@ -210,8 +210,8 @@ def _simulation_report(result: Simulation) -> None:
         for population, by_state in result.poverty.items()
         for state, measures in by_state.items()
     ]
-    headings = ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini")
-    _print(_table(title, headings, rows, left=2))
+    measures = ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini")
+    _print(_table(title, measures, rows, left=2))
     out.print(f"poverty line: {line.reference}", style="dim", markup=False)
 
     rows = [
