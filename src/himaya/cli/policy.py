@@ -30,7 +30,7 @@ FromRegistry = Annotated[
     bool, typer.Option("--registry", help="Use the registry as it stood at the end of the period.")
 ]
 ReformArg = Annotated[Path | None, typer.Option("--reform", help="Reform YAML laid over the parameters.")]
-LanguageArg = Annotated[str, typer.Option("--lang", help="Language: en or ar.")]
+LanguageArg = Annotated[str, typer.Option("--lang", envvar="HIMAYA_LANG", help="Language: en or ar.")]
 
 
 def _language(text: str) -> Language:

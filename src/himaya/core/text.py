@@ -32,7 +32,7 @@ class Text:
 LRI = "\u2066"  # left-to-right isolate
 PDI = "\u2069"  # pop directional isolate
 RLM = "\u200f"  # right-to-left mark
-_LTR_WORD = r"[A-Za-z0-9%](?:[A-Za-z0-9.,:/_%+\-]*[A-Za-z0-9%])?"
+_LTR_WORD = r"[-/.]*[A-Za-z0-9%](?:[A-Za-z0-9.,:/_%+\-]*[A-Za-z0-9%])?"  # with a leading sign, dash or slash
 _LTR_RUN = re.compile(rf"{_LTR_WORD}(?: {_LTR_WORD})*")
 
 
