@@ -18,6 +18,7 @@ from himaya import bootstrap
 from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import load_scenario
 from himaya.analysis.simulate import Simulation, simulate
+from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -125,7 +126,7 @@ def simulate_command(
         if output is not None:
             folder = _folder(output)
             _write(folder / "simulation.json", document + "\n")
-            tables = _simulation_csv(result)
+            tables = simulation_csv(result)
             for name, frame in tables.items():
                 _write(folder / name, frame.write_csv())
             from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
@@ -142,6 +143,12 @@ def _simulation_report(result: Simulation) -> None:
         style="bold",
         markup=False,
     )
+    _programme_table(result)
+    _coverage_tables(result)
+    _poverty_tables(result)
+
+
+def _programme_table(result: Simulation) -> None:
     rows = []
     for row in result.programmes.to_dicts():
         base, new = row["baseline_monthly_baisa"], row["reform_monthly_baisa"]
@@ -169,6 +176,8 @@ def _simulation_report(result: Simulation) -> None:
     table.rows[-1].style = "bold"
     _print(table)
 
+
+def _coverage_tables(result: Simulation) -> None:
     rows = [
         [r["name_en"], f"{r['persons']:,}", _share(r["baseline_covered"]), _share(r["reform_covered"])]
         for r in result.coverage.to_dicts()
@@ -191,6 +200,8 @@ def _simulation_report(result: Simulation) -> None:
         places = ("governorate", "citizens", "covered today", "covered reform", "cost today", "cost reform")
         _print(_table("By governorate (cost in OMR a month)", places, rows))
 
+
+def _poverty_tables(result: Simulation) -> None:
     line = result.line
     title = (
         f"Poverty: line {format_omr(line.line_baisa)} OMR a month per adult equivalent "
@@ -348,43 +359,3 @@ def _csv(projections: list[Projection]) -> str:
         for p in projections
     ]
     return str(pl.concat(frames).write_csv())
-
-
-def _omr_column(baisa: pl.Expr) -> pl.Expr:
-    """Baisa as an exact OMR amount with 3 decimals (a Decimal, written 1234.500 in CSV)."""
-    return (baisa.cast(pl.Decimal(38, 0)) / 1000).cast(pl.Decimal(38, 3))
-
-
-def _simulation_csv(result: Simulation) -> dict[str, pl.DataFrame]:
-    """The simulation's tables for a spreadsheet, one file each: money in OMR to the baisa."""
-    programmes = result.programmes.select(
-        "programme",
-        "name_en",
-        "name_ar",
-        "baseline_recipients",
-        "reform_recipients",
-        *[
-            _omr_column(factor * pl.col(f"{state}_monthly_baisa")).alias(f"{state}_{period}_omr")
-            for period, factor in (("monthly", 1), ("annual", 12))
-            for state in ("baseline", "reform")
-        ],
-        _omr_column(12 * (pl.col("reform_monthly_baisa") - pl.col("baseline_monthly_baisa"))).alias(
-            "annual_change_omr"
-        ),
-    )
-    deciles = result.deciles.with_columns(
-        _omr_column(pl.col(c)).alias(c.replace("_baisa", "_omr"))
-        for c in result.deciles.columns
-        if c.endswith("_baisa")
-    ).drop(c for c in result.deciles.columns if c.endswith("_baisa"))
-    tables = {
-        "simulation-programmes.csv": programmes,
-        "simulation-coverage.csv": result.coverage,
-        "simulation-deciles.csv": deciles,
-    }
-    if result.governorates is not None:
-        places = result.governorates
-        tables["simulation-governorates.csv"] = places.with_columns(
-            _omr_column(pl.col(c)).alias(c.replace("_baisa", "_omr")) for c in places.columns if c.endswith("_baisa")
-        ).drop(c for c in places.columns if c.endswith("_baisa"))
-    return tables
