@@ -1,10 +1,17 @@
-"""Shared fixtures: the Oman pack, and people tables written the way a user writes them."""
+"""Shared fixtures: the Oman pack, and people tables written the way a user writes them.
+
+Tests that read the project's shared folder (`../shared`: the DCI specs, WPP extracts) carry the
+`shared` mark: on a clone alone they are skipped with the reason, under CI=true they fail, as
+PostgreSQL's tests do. Nothing here reads `../shared` at import, so collection never needs it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -14,7 +21,36 @@ from himaya.policy.packs import load_pack
 from himaya.policy.packs.oman.schema import PEOPLE
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# Beside the repo by default; HIMAYA_SHARED names it elsewhere (a git worktree, a CI checkout).
+SHARED = Path(os.environ.get("HIMAYA_SHARED") or REPO.parent / "shared")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "shared: reads ../shared (skipped when it is absent, required under CI=true)")
+
+
+def need_shared() -> None:
+    """Skip the running test when ../shared is absent; under CI=true, fail it: CI must run them."""
+    if SHARED.is_dir():
+        return
+    reason = f"{SHARED} is absent (the project's shared folder beside the repo: specs and reference data)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the tests that read ../shared, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("shared"):
+        need_shared()
+
+
+def shared_files(folder: str, pattern: str, name: Callable[[Path], str] = lambda p: p.name) -> list[Any]:
+    """Files under ../shared/<folder> to parametrize a test with, read at collection without failing:
+    when ../shared is absent, one `shared`-marked placeholder, so the test is skipped (or fails in CI)
+    rather than vanishing as an empty parameter set."""
+    if SHARED.is_dir():
+        return [pytest.param(p, id=name(p)) for p in sorted((SHARED / folder).glob(pattern))]
+    return [pytest.param(SHARED / folder, id="shared-absent", marks=pytest.mark.shared)]
 
 
 def cell(value: object) -> str | None:

@@ -22,6 +22,7 @@ def wpp_1_january() -> dict[int, float]:
     return {y + 1: (mid_year[y] + mid_year[y + 1]) / 2 for y in mid_year if y + 1 in mid_year}
 
 
+@pytest.mark.shared
 def test_the_packaged_wpp_files_are_the_shared_extracts_unchanged() -> None:
     """The program reads its own copies (src/himaya/analysis/data); they must be WPP's, byte for byte."""
     packaged = REPO / "src" / "himaya" / "analysis" / "data"
@@ -56,6 +57,7 @@ def test_themonotone_cubic_is_scipys_pchip() -> None:
         )
 
 
+@pytest.mark.shared
 def test_all_residents_stay_within_3_percent_of_wpp_every_year_to_2050() -> None:
     wpp = wpp_1_january()
     rates = wpp_rates()

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
 from himaya.cli.main import app
+from himaya.core.money import format_omr
 from himaya.synth.generate import SynthRequest, for_file, generate
 from tests.conftest import REPO
 
@@ -38,6 +40,54 @@ def test_simulate_reports_writes_json_and_charts(tmp_path: Path) -> None:
 
     as_json = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "--json")
     assert json.loads(as_json.stdout)["programmes"] == document["programmes"]
+
+
+def test_simulate_writes_the_tables_as_csv(tmp_path: Path) -> None:
+    """docs/cli.md: --output DIR holds JSON, CSV and charts (issue 19 item 8)."""
+    folder = tmp_path / "out"
+    result = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "-o", folder)
+    assert result.exit_code == 0, result.stderr
+    programmes = pl.read_csv(folder / "simulation-programmes.csv", infer_schema=False)
+    child = programmes.filter(pl.col("programme") == "child").row(0, named=True)
+    document = json.loads((folder / "simulation.json").read_text(encoding="utf-8"))
+    expected = next(p for p in document["programmes"] if p["programme"] == "child")
+    assert child["baseline_monthly_omr"] == format_omr(expected["baseline_monthly_baisa"])
+    assert child["annual_change_omr"] == format_omr(
+        12 * (expected["reform_monthly_baisa"] - expected["baseline_monthly_baisa"])
+    )
+    assert child["name_ar"] == "منفعة الطفولة"
+    deciles = pl.read_csv(folder / "simulation-deciles.csv")
+    assert deciles.height == len(document["deciles"]) and "change_omr" in deciles.columns
+    assert pl.read_csv(folder / "simulation-coverage.csv").height == len(document["coverage"])
+    assert "simulation-programmes.csv" in result.stdout
+
+
+@pytest.fixture(scope="module")
+def large_population(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    people = tmp_path_factory.mktemp("large") / "people.csv"
+    for_file(generate(SynthRequest(persons=20_000, seed=5)).people, "csv").write_csv(people)
+    return people
+
+
+def test_the_report_never_cuts_a_number_at_80_columns(large_population: Path) -> None:
+    """Issue 19 item 9: redirected (not a terminal: 80 columns), every figure whole, every heading
+    whole, and the baseline column labelled."""
+    result = himaya("simulate", "--population", large_population, "--period", "2027-01", "--reform", CHILD_15)
+    assert result.exit_code == 0, result.stderr
+    assert "…" not in result.stdout
+    document = json.loads(
+        himaya(
+            "simulate", "--population", large_population, "--period", "2027-01", "--reform", CHILD_15, "--json"
+        ).stdout
+    )
+    annual = [
+        f"{12 * p[f'{s}_monthly_baisa'] / 1000:,.0f}" for p in document["programmes"] for s in ("baseline", "reform")
+    ]
+    assert max(len(a) for a in annual) >= 9  # figures long enough to have been cut
+    for figure in annual:
+        assert figure in result.stdout
+    for heading in ("beneficiaries", "today", "reform", "change", "headcount", "shortfall", "OMR/yr"):
+        assert heading in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -155,3 +205,13 @@ def test_project_names_the_key_of_a_bad_scenario(tmp_path: Path) -> None:
     result = himaya("project", "--scenario", scenario)
     assert result.exit_code == 2
     assert f"scenario {scenario}: economy.inflation: 'lots' is not a number" in result.stderr
+
+
+def test_a_scenario_is_not_described_by_the_defaults_words() -> None:
+    """Issue 19 item 10: 'indexation: wages' was printed beside the default's 'amounts raised with
+    consumer prices every year'."""
+    wages = himaya("project", "--from", "2025", "--to", "2026", "--scenario", REPO / "examples/scenarios/wages.yaml")
+    assert wages.exit_code == 0, wages.stderr
+    assert "indexation: wages" in wages.stdout and "consumer prices" not in wages.stdout
+    default = himaya("project", "--from", "2025", "--to", "2026")
+    assert "indexation: prices" in default.stdout and "amounts raised with consumer prices" in default.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner, Result
 
 from himaya.cli.demo import EXAMPLE
 from himaya.cli.main import app
+from tests.conftest import REPO
 
 runner = CliRunner()
 
@@ -113,7 +115,7 @@ def test_usage_errors_exit_2_with_a_message(args: list[str], message: str) -> No
 
 def test_unknown_file_and_extension(tmp_path: Path) -> None:
     assert "no such file" in himaya("entitlements", tmp_path / "nope.csv", "--period", "2026-01").stderr
-    odd = tmp_path / "people.xlsx"
+    odd = tmp_path / "people.txt"
     odd.write_text("x", encoding="utf-8")
     assert "cannot tell the format" in himaya("entitlements", odd, "--period", "2026-01").stderr
 
@@ -125,7 +127,43 @@ def test_explain_a_person_in_english_and_arabic() -> None:
     assert "elderly.income_test.taper_rate = 0.5 (ASSUMED)" in english.stdout
     assert "own monthly income (wage, pensions, other): 1180.000 OMR" in english.stdout
     arabic = himaya("explain", EXAMPLE, "--period", "2026-11", "--person", "10000081", "--lang", "ar")
-    assert "منفعة كبار السن: 35.000 OMR" in arabic.stdout
+    assert f"{RLM}منفعة كبار السن: {LRI}35.000{PDI} ر.ع." in arabic.stdout
+
+
+RLM, LRI, PDI = "\u200f", "\u2066", "\u2069"
+
+
+@pytest.mark.parametrize(("period", "family"), [("2026-11", "F006"), ("2026-11", "F009"), ("2026-01", "F004")])
+def test_explain_in_arabic_is_arabic_throughout(period: str, family: str) -> None:
+    """Issue 19: no English in the Arabic explanation; numbers and Latin runs bidi-isolated, each
+    line marked right to left; Arabic grammar and punctuation."""
+    result = himaya("explain", EXAMPLE, "--period", period, "--family", family, "--lang", "ar")
+    assert result.exit_code == 0, result.stderr
+    text = result.stdout
+    for line in text.splitlines():
+        assert not line.strip() or line.lstrip(" ").startswith(RLM), line
+    isolated = re.findall(f"{LRI}(.*?){PDI}", text)
+    outside = re.sub(f"{LRI}.*?{PDI}", "", text)
+    assert not re.search("[A-Za-z0-9]", outside), re.findall("[A-Za-z0-9]+", outside)
+    # Inside the isolates: numbers, dates, ids and the one web address; never an English word.
+    words = {w for run in isolated for w in re.findall("[A-Za-z]{2,}", run)}
+    assert words <= {"spf", "gov", "om", "en", "faq"}, words
+    plain = text.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    for english in ("OMR", "CONFIRMED", "LIKELY", "ASSUMED", "years", "head", "child", ";"):
+        assert english not in plain
+    assert "غير مستحق\n" not in plain and "غير مستحق " not in plain  # a benefit (منفعة) is feminine
+    assert "متوفى" not in plain
+
+
+def test_explain_in_arabic_names_statuses_units_and_references() -> None:
+    result = himaya("explain", EXAMPLE, "--period", "2026-11", "--family", "F006", "--lang", "ar")
+    plain = result.stdout.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    assert "(رب الأسرة)" in plain and "(الابن أو الابنة)" in plain
+    assert "منفعة الطفولة: غير مستحقة" in plain
+    assert ": 26 سنة (مؤكَّد)" in plain and "نعم؛ الدخل المحتسب: 80.000 ر.ع." in plain
+    assert "المرجع: المرسوم السلطاني رقم 52/2023 (قانون الحماية الاجتماعية)، المادة 37" in plain
+    assert "عدد الأفراد المحتسبين (ن): 2" in plain
+    assert "منفعة كبار السن، منفعة الأشخاص ذوي الإعاقة، منفعة الأيتام، منفعة الأرامل (مفترَض)" in plain
 
 
 def test_explain_a_family_shows_who_counts_for_family_income_support() -> None:
@@ -169,6 +207,40 @@ def test_parameters_at_a_date_and_by_status() -> None:
     assert "قانون الحماية الاجتماعية" in himaya("parameters", "--lang", "ar").stdout
 
 
+def test_parameters_in_arabic_are_arabic_but_for_their_paths() -> None:
+    """Issue 19: dates, statuses, units, codes, references and notes in Arabic; each line right to
+    left, with the parameter's path, numbers and dates isolated."""
+    result = himaya("parameters", "--lang", "ar", "--at", "2026-11-30")
+    assert result.exit_code == 0, result.stderr
+    for line in result.stdout.splitlines():
+        assert not line.strip() or line.lstrip(" ").startswith(RLM), line
+    outside = re.sub(f"{LRI}.*?{PDI}", "", result.stdout)
+    assert not re.search("[A-Za-z0-9]", outside), re.findall("[A-Za-z0-9]+", outside)
+    plain = result.stdout.replace(RLM, "").replace(LRI, "").replace(PDI, "")
+    assert "child.max_age = 18 سنة  (من 2024-01-01، مؤكَّد)" in plain
+    assert "المرجع: المرسوم السلطاني رقم 52/2023 (قانون الحماية الاجتماعية)، المادة 37" in plain
+    assert "fis.counted_benefits = منفعة كبار السن، منفعة الأشخاص ذوي الإعاقة، منفعة الأيتام، منفعة الأرامل" in plain
+    assert "ملاحظة: لا تنشر عُمان خط فقر رسميًا" in plain
+    for english in ("CONFIRMED", "LIKELY", "ASSUMED", "OMR", "years", "(from ", "Royal", "note:"):
+        assert english not in plain, english
+
+
+def test_a_reforms_values_are_labelled_as_the_reforms() -> None:
+    """Issue 19 item 5: a reform's value is not CONFIRMED law; the values it leaves keep their status."""
+    reform = REPO / "examples" / "reforms" / "child-15.yaml"
+    shown = himaya("parameters", "--at", "2027-01-01", "--reform", reform).stdout
+    assert "child.amount = 15.000 OMR  (from 2027-01-01, REFORM)" in shown
+    assert "child.max_age = 18 years  (from 2024-01-01, CONFIRMED)" in shown
+    before = himaya("parameters", "--at", "2026-06-01", "--reform", reform).stdout
+    assert "child.amount = 10.000 OMR  (from 2024-01-01, CONFIRMED)" in before  # not yet reformed
+    only = himaya("parameters", "--at", "2027-01-01", "--reform", reform, "--status", "REFORM").stdout
+    assert "child.amount" in only and "child.max_age" not in only
+    arabic = himaya("parameters", "--at", "2027-01-01", "--reform", reform, "--lang", "ar").stdout
+    assert "(من 2027-01-01، إصلاح مقترح)" in arabic.replace(LRI, "").replace(PDI, "")
+    explained = himaya("explain", EXAMPLE, "--period", "2027-01", "--family", "F006", "--reform", reform).stdout
+    assert "child.amount = 15.000 OMR (REFORM)" in explained
+
+
 def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'demo.db'}")
     monkeypatch.chdir(tmp_path)
@@ -181,10 +253,25 @@ def test_demo_runs_end_to_end_and_again(tmp_path: Path, monkeypatch: pytest.Monk
     assert "Family Income Support:" in result.stdout  # the family explained receives it
     assert "approved by demo:checker" in result.stdout
     assert list((tmp_path / "himaya-demo-bank-files").glob("HIMAYA-202601-*.xml"))
-    again = himaya("demo", "--persons", "5000", "--no-serve")
+    # Again, with another size and month: a fresh registry each run (issue 19: it failed on the
+    # families of the first run), steps numbered as shown.
+    again = himaya("demo", "--persons", "3000", "--period", "2026-02", "--no-serve")
     assert again.exit_code == 0, again.stderr
-    assert "0 new, 5,000 unchanged" in again.stdout and "0 likely pairs" in again.stdout
-    assert "The payroll of 2026-01 is already exported" in again.stdout
+    assert "1. A synthetic Oman of 3,030 records" in again.stdout and "3,030 new, 0 unchanged" in again.stdout
+    assert "2. Duplicates (himaya registry dedup): 30 likely pairs" in again.stdout
+    assert "3. Entitlements for 2026-02 (himaya entitlements --registry --period 2026-02)" in again.stdout
+    assert "5. Payroll 2026-02" in again.stdout and "approved by demo:checker" in again.stdout
+
+
+def test_the_demo_empties_only_a_database_of_a_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'mine.db'}")
+    monkeypatch.chdir(tmp_path)
+    assert himaya("db", "upgrade").exit_code == 0
+    assert himaya("users", "create", "someone", "--generate-password").exit_code == 0
+    refused = himaya("demo", "--persons", "1000", "--no-serve")
+    assert refused.exit_code == 2
+    assert "holds work other than a demo's (1 audit entries)" in refused.stderr
+    assert "someone" in himaya("users", "list").stdout  # untouched
 
 
 def test_installed_command_exit_status() -> None:
@@ -203,6 +290,14 @@ def test_demo_on_a_given_table() -> None:
     result = himaya("demo", "--people", EXAMPLE, "--period", "2026-01")
     assert result.exit_code == 0, result.stderr
     assert "The people table" in result.stdout and "Family Income Support: 82.635 OMR" in result.stdout
+    # The steps it ran, numbered 1 to 3, naming the file it read (not the registry).
+    assert [line.split(" ")[0] for line in result.stdout.splitlines() if line[:2] in ("1.", "2.", "3.", "4.")] == [
+        "1.",
+        "2.",
+        "3.",
+    ]
+    assert f"(himaya entitlements {EXAMPLE} --period 2026-01)" in result.stdout
+    assert "--registry" not in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -243,3 +338,19 @@ def test_exclusions_apply_one_after_another(tmp_path: Path) -> None:
     explained = himaya("explain", people, "--period", "2026-01", "--person", "10000012", "--reform", reform).stdout
     assert "withheld: not paid together with the Disability benefit" in explained
     assert "withheld: not paid together with the Orphan benefit" not in explained
+
+
+def test_explain_shows_that_the_head_is_not_born_yet(tmp_path: Path) -> None:
+    """Issue 19 item 4: no Family Income Support for a month before the head's birth, and why."""
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "person_id,family_id,relationship,sex,birth_date,nationality,resident,marital_status\n"
+        "h,f1,head,M,2024-03-02,OM,true,single\n"
+        "s,f1,spouse,F,1992-01-01,OM,true,married\n",
+        encoding="utf-8",
+    )
+    assert "family_income_support" not in himaya("entitlements", people, "--period", "2024-02").stdout
+    explained = himaya("explain", people, "--period", "2024-02", "--person", "h").stdout
+    assert "Family Income Support: not entitled" in explained
+    assert "[ ] the head is born by the end of the month" in explained
+    assert "family_income_support" in himaya("entitlements", people, "--period", "2024-03").stdout

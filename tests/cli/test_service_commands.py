@@ -79,6 +79,35 @@ def test_users_bad_input(store: str, args: list[str], message: str) -> None:
     assert message in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "wizard"], "no such role: wizard"),
+        (
+            ["--branch", "wilayat:Nizwaa"],
+            "no wilayat 'Nizwaa' in the wilayats the pack knows; did you mean wilayat:Nizwa",
+        ),
+        (["--branch", "governorate:muscat"], "did you mean governorate:Muscat?"),
+        (["--role", "registrar", "--branch", "wilayat:Atlantis"], "wilayats: Muscat, Muttrah"),
+    ],
+)
+def test_a_refused_create_writes_nothing_and_shows_no_password(store: str, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(app, ["users", "create", "bad.user", "--generate-password", *args])
+    assert result.exit_code == 2 and message in result.stderr
+    assert "password" not in result.stdout
+    assert "bad.user" not in CliRunner().invoke(app, ["users", "list"]).stdout
+    # ...so the same command, corrected, succeeds
+    fixed = CliRunner().invoke(app, ["users", "create", "bad.user", "--generate-password", "--branch", "wilayat:Nizwa"])
+    assert fixed.exit_code == 0, fixed.stderr
+
+
+def test_a_grant_to_an_unknown_branch_is_refused(store: str) -> None:
+    assert CliRunner().invoke(app, ["users", "create", "someone", "--generate-password"]).exit_code == 0
+    result = CliRunner().invoke(app, ["users", "grant", "someone", "--branch", "wilayat:Nizwaa"])
+    assert result.exit_code == 2 and "did you mean wilayat:Nizwa?" in result.stderr
+    assert "Nizwaa" not in CliRunner().invoke(app, ["users", "list"]).stdout
+
+
 def test_a_weak_password_is_refused(store: str) -> None:
     result = CliRunner().invoke(app, ["users", "create", "weak.user"], input="short\nshort\n")
     assert result.exit_code == 2 and "at least 12 characters" in result.stderr

@@ -102,7 +102,12 @@ def target(n: int) -> Decimal:
 def family_support(members: list[Person], benefits: dict[str, dict[str, Decimal]], m: Month) -> Decimal:
     head = next(p for p in members if p["relationship"] == "head")
     unit = [p for p in members if counted(p, m)]
-    if not (head["resident"] and alive(head, m) and any(p["nationality"] == "OM" for p in unit)):
+    if not (
+        head["resident"]
+        and alive(head, m)
+        and head["birth_date"] <= m.end
+        and any(p["nationality"] == "OM" for p in unit)
+    ):
         return Decimal(0)
     new_rules = m.start >= date(2026, 1, 1)
     woman_head = head["sex"] == "F"

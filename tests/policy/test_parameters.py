@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -27,6 +28,10 @@ def test_every_parameter_is_fully_documented(oman: PolicyPack) -> None:
         assert parameter.values[0].start <= oman.first_period.start, f"{parameter.path} starts after the pack"
         if parameter.status is Status.ASSUMED:
             assert parameter.note, f"{parameter.path}: an ASSUMED parameter must say why in 'note'"
+        # In Arabic too (issue 19): the reference, and the note where there is one.
+        assert parameter.reference_ar and re.search("[\u0600-\u06ff]", parameter.reference_ar), parameter.path
+        assert (parameter.note is None) == (parameter.note_ar is None), f"{parameter.path}: note and note_ar"
+        assert not re.search(r"(?<![A-Za-z._/])n(?![A-Za-z._])", parameter.description.ar), parameter.path
 
 
 def test_values_resolve_by_effective_date(oman: PolicyPack) -> None:

@@ -1,10 +1,11 @@
 """Charts of a simulation or a projection, as SVG or PNG, labelled in English and Arabic.
 
-Matplotlib draws text left to right, glyph by glyph, without Arabic shaping. So each Arabic label
-is shaped first (arabic-reshaper picks each letter's joined form) and put in visual order
-(python-bidi), and then drawn; the glyphs come from DejaVu Sans, which matplotlib ships and which
-covers Arabic. Each file also carries its bilingual title, in logical order, as metadata (SVG
-<dc:title>, PNG text), so the words can be searched and read aloud.
+Labels are given to matplotlib in logical order, as they are written: from 3.11 on (the lower
+bound in pyproject.toml) matplotlib lays text out with libraqm, which joins Arabic letters and
+orders a line by the Unicode bidi algorithm itself. Shaping or reordering the text before would
+reverse it a second time. The glyphs come from DejaVu Sans, which matplotlib ships and which
+covers Arabic. Each file also carries its bilingual title as metadata (SVG <dc:title>, PNG text),
+so the words can be searched and read aloud.
 """
 
 from __future__ import annotations
@@ -13,9 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import arabic_reshaper
 import matplotlib
-from bidi.algorithm import get_display
 from matplotlib.figure import Figure
 
 from himaya.analysis.project import Projection
@@ -28,14 +27,9 @@ FONT = "DejaVu Sans"
 COLOURS = ("#1b6ca8", "#e07b39", "#3a9d5d", "#c0392b", "#8e6bb8", "#7f8c8d", "#d4a017")
 
 
-def arabic(text: str) -> str:
-    """Arabic text shaped and in visual order, ready for a renderer without shaping of its own."""
-    return str(get_display(arabic_reshaper.reshape(text)))
-
-
 def label(text: Text, *, sep: str = "\n") -> str:
-    """English above (or beside) Arabic."""
-    return f"{text.en}{sep}{arabic(text.ar)}"
+    """English above (or beside) Arabic, in logical order: matplotlib shapes and orders it."""
+    return f"{text.en}{sep}{text.ar}"
 
 
 def _figure(title: Text) -> Figure:

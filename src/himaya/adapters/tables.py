@@ -1,4 +1,5 @@
-"""Table files in and out: CSV (UTF-8, header row), Parquet and JSON, chosen by extension.
+"""Table files in and out: CSV (UTF-8, header row), Parquet and JSON, chosen by extension; Excel
+workbooks in.
 
 CSV is read with every column as text, so that the contract's own rules (not a type guesser)
 decide what a value means; Parquet keeps its stored types, which the validation accepts too.
@@ -16,6 +17,7 @@ from himaya.core.errors import UsageError
 
 TableFormat = Literal["csv", "parquet", "json"]
 FORMATS: tuple[TableFormat, ...] = ("csv", "parquet", "json")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")  # read only: what a ministry hands over
 
 
 def format_of(path: Path) -> TableFormat:
@@ -30,18 +32,85 @@ def format_of(path: Path) -> TableFormat:
 
 
 def read_table(path: Path) -> pl.DataFrame:
-    """A CSV file (all columns as text) or a Parquet file (stored types)."""
+    """A CSV file or an Excel workbook's first sheet (all columns as text) or a Parquet file (stored types).
+
+    A CSV file is UTF-8 with a header row, its columns separated by commas (or, as some spreadsheets
+    save it, by semicolons or tabs: told by the header line). Anything else is refused with what to
+    do about it, never a traceback.
+    """
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder, not a file: name the table file in it")
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        return read_excel(path)
     kind = format_of(path)
+    if kind == "json":
+        raise UsageError(f"{path}: people tables are read from CSV, Excel (.xlsx) or Parquet, not {kind}")
+    if path.stat().st_size == 0:
+        raise UsageError(f"{path}: the file is empty (0 bytes): a table needs a header row, then one row per person")
     try:
-        if kind == "csv":
-            return pl.read_csv(path, infer_schema=False, encoding="utf8")
         if kind == "parquet":
             return pl.read_parquet(path)
+        return pl.read_csv(path, infer_schema=False, encoding="utf8", separator=_separator(path))
+    except pl.exceptions.NoDataError:
+        raise UsageError(f"{path}: the file has no header row: a table needs one, then one row per person") from None
     except (pl.exceptions.ComputeError, OSError) as error:
+        if kind == "csv" and "utf-8" in str(error).lower():
+            raise UsageError(_not_utf8(path)) from None
         raise UsageError(f"{path}: cannot be read as {kind}: {error}") from None
-    raise UsageError(f"{path}: people tables are read from CSV or Parquet, not {kind}")
+
+
+def _separator(path: Path) -> str:
+    """',' unless the header line has none and has ';' or a tab (Excel's CSV in many locales)."""
+    with path.open("rb") as file:
+        header = file.readline(1 << 16)
+    if b"," not in header:
+        for separator in (b";", b"\t"):
+            if separator in header:
+                return separator.decode()
+    return ","
+
+
+def _not_utf8(path: Path) -> str:
+    """Where the file stops being UTF-8, and how to save it as UTF-8 (only on this error path)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        where = ""
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        where = f" (line {line}, byte {error.start}: 0x{data[error.start]:02x})"
+    try:
+        data.decode("cp1256")
+        guess = ", probably Windows-1256 (Arabic Windows)"
+    except UnicodeDecodeError:
+        guess = ""
+    return (
+        f"{path}: is not UTF-8 text{where}{guess}. Save it as UTF-8: in Excel, Save As 'CSV UTF-8 (comma "
+        f"delimited)'; or convert it: iconv -f WINDOWS-1256 -t UTF-8 {path.name} > {path.stem}-utf8.csv"
+    )
+
+
+def read_excel(path: Path) -> pl.DataFrame:
+    """The first sheet of an Excel workbook, every cell as text, dates as YYYY-MM-DD: the same
+    validation as a CSV file then decides what a value means."""
+    import fastexcel  # noqa: PLC0415  (only a workbook needs it: every other command starts faster without)
+
+    try:
+        workbook = fastexcel.read_excel(path)
+        if not workbook.sheet_names:
+            raise UsageError(f"{path}: the workbook has no sheet")
+        sheet = workbook.load_sheet(0, dtypes="string")
+        frame = pl.from_arrow(sheet.to_arrow())
+    except fastexcel.FastExcelError as error:
+        raise UsageError(f"{path}: cannot be read as an Excel workbook (.xlsx): {error}") from None
+    assert isinstance(frame, pl.DataFrame)
+    if not frame.columns:
+        raise UsageError(f"{path}: the first sheet is empty: a table needs a header row, then one row per person")
+    # A date cell comes as a date-time at midnight; the contract's dates are YYYY-MM-DD.
+    midnight = r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[ T]00:00:00$"
+    return frame.with_columns(pl.col(pl.String).str.replace(midnight, "$1"))
 
 
 def write_table(frame: pl.DataFrame, path: Path | None, *, kind: TableFormat | None = None) -> None:

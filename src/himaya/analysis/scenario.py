@@ -156,6 +156,10 @@ def parse_scenario(
     if not isinstance(document, dict):
         raise fail("a scenario must be a mapping of named assumptions (see docs/analysis.md)")
     merged = _merged(default, document, fail)
+    if document and "description" not in document:
+        # The default's description describes the default (prices indexation and all): a scenario
+        # that changes any assumption is described by its own words or not at all.
+        merged["description"] = ""
     name = str(merged.get("name") or label)
     if set(merged["take_up"]) != set(programmes):
         unknown = sorted(set(merged["take_up"]) - set(programmes))

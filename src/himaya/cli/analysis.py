@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
@@ -16,6 +18,7 @@ from himaya import bootstrap
 from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import load_scenario
 from himaya.analysis.simulate import Simulation, simulate
+from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -63,6 +66,33 @@ def _share(value: float) -> str:
     return f"{value:.1%}"
 
 
+def _table(title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> Table:
+    """A report table whose values are never cut: each column is at least as wide as its longest
+    value and its longest heading word (headings wrap between words); the first `left` columns are
+    text, the others numbers."""
+    table = Table(title=title)
+    for index, heading in enumerate(headings):
+        cells = [row[index] for row in rows]
+        words = [w for text in (*cells, heading) for w in text.split()] if index < left else [*cells]
+        words += heading.split()
+        table.add_column(
+            heading,
+            justify="left" if index < left else "right",
+            min_width=max((len(w) for w in words), default=1),
+            overflow="fold",
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _print(table: Table) -> None:
+    """At the console's width, or wider when the table needs it: a number is never cut, whatever
+    the width (80 columns when the report goes to a file or a pipe)."""
+    needed = Measurement.get(out, out.options.update_width(10_000), table).minimum
+    out.print(table, width=max(out.width, needed), crop=False, soft_wrap=False)
+
+
 @app.command(name="simulate")
 def simulate_command(
     period: PeriodArg,
@@ -96,11 +126,15 @@ def simulate_command(
         if output is not None:
             folder = _folder(output)
             _write(folder / "simulation.json", document + "\n")
+            tables = simulation_csv(result)
+            for name, frame in tables.items():
+                _write(folder / name, frame.write_csv())
             from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
             written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
             if not as_json:
-                out.print(f"\nwrote {folder / 'simulation.json'} and {len(written)} charts in {folder}", markup=False)
+                files = ", ".join(["simulation.json", *tables])
+                out.print(f"\nwrote {files} and {len(written)} charts in {folder}", markup=False)
 
 
 def _simulation_report(result: Simulation) -> None:
@@ -109,97 +143,102 @@ def _simulation_report(result: Simulation) -> None:
         style="bold",
         markup=False,
     )
-    table = Table(title="Beneficiaries and cost by programme (OMR)")
-    for heading in ("programme", "beneficiaries", "reform", "monthly", "reform", "annual", "reform", "change"):
-        table.add_column(heading, justify="left" if heading == "programme" else "right")
+    _programme_table(result)
+    _coverage_tables(result)
+    _poverty_tables(result)
+
+
+def _programme_table(result: Simulation) -> None:
+    rows = []
     for row in result.programmes.to_dicts():
         base, new = row["baseline_monthly_baisa"], row["reform_monthly_baisa"]
-        table.add_row(
-            row["name_en"],
-            f"{row['baseline_recipients']:,}",
-            f"{row['reform_recipients']:,}",
-            _omr(base),
-            _omr(new),
-            _omr(12 * base),
-            _omr(12 * new),
-            f"{_omr(12 * (new - base))}",
+        rows.append(
+            [
+                row["name_en"],
+                f"{row['baseline_recipients']:,}",
+                f"{row['reform_recipients']:,}",
+                _omr(base),
+                _omr(new),
+                _omr(12 * base),
+                _omr(12 * new),
+                _omr(12 * (new - base)),
+            ]
         )
     base_total, new_total = result.total("baseline"), result.total("reform")
-    table.add_row(
-        "Total",
-        "",
-        "",
-        _omr(base_total),
-        _omr(new_total),
-        _omr(12 * base_total),
-        _omr(12 * new_total),
-        _omr(12 * (new_total - base_total)),
-        style="bold",
-    )
-    out.print(table)
+    totals = [_omr(base_total), _omr(new_total), _omr(12 * base_total), _omr(12 * new_total)]
+    rows.append(["Total", "", "", *totals, _omr(12 * (new_total - base_total))])
+    headings = [
+        "programme",
+        *(f"{measure} {state}" for measure in ("beneficiaries", "monthly", "annual") for state in ("today", "reform")),
+        "annual change",
+    ]
+    table = _table("Beneficiaries and cost by programme (OMR; today: the rules in force)", headings, rows)
+    table.rows[-1].style = "bold"
+    _print(table)
 
-    coverage = Table(
-        title="Coverage of citizens living in Oman (share receiving a benefit or in a family receiving FIS)"
-    )
-    for heading in ("group", "persons", "baseline", "reform"):
-        coverage.add_column(heading, justify="left" if heading == "group" else "right")
-    for row in result.coverage.to_dicts():
-        coverage.add_row(
-            row["name_en"], f"{row['persons']:,}", _share(row["baseline_covered"]), _share(row["reform_covered"])
-        )
-    out.print(coverage)
+
+def _coverage_tables(result: Simulation) -> None:
+    rows = [
+        [r["name_en"], f"{r['persons']:,}", _share(r["baseline_covered"]), _share(r["reform_covered"])]
+        for r in result.coverage.to_dicts()
+    ]
+    title = "Coverage of citizens living in Oman (share receiving a benefit or in a family receiving FIS)"
+    _print(_table(title, ("group", "persons", "today", "reform"), rows))
 
     if result.governorates is not None:
-        places = Table(title="By governorate (cost in OMR a month)")
-        for heading in ("governorate", "citizens", "covered", "reform", "cost", "reform"):
-            places.add_column(heading, justify="left" if heading == "governorate" else "right")
-        for row in result.governorates.to_dicts():
-            places.add_row(
-                row["governorate"],
-                f"{row['citizens']:,}",
-                _share(row["baseline_covered"]),
-                _share(row["reform_covered"]),
-                _omr(row["baseline_monthly_baisa"]),
-                _omr(row["reform_monthly_baisa"]),
-            )
-        out.print(places)
+        rows = [
+            [
+                r["governorate"],
+                f"{r['citizens']:,}",
+                _share(r["baseline_covered"]),
+                _share(r["reform_covered"]),
+                _omr(r["baseline_monthly_baisa"]),
+                _omr(r["reform_monthly_baisa"]),
+            ]
+            for r in result.governorates.to_dicts()
+        ]
+        places = ("governorate", "citizens", "covered today", "covered reform", "cost today", "cost reform")
+        _print(_table("By governorate (cost in OMR a month)", places, rows))
 
+
+def _poverty_tables(result: Simulation) -> None:
     line = result.line
-    poverty = Table(
-        title=f"Poverty: line {format_omr(line.line_baisa)} OMR a month per adult equivalent "
+    title = (
+        f"Poverty: line {format_omr(line.line_baisa)} OMR a month per adult equivalent "
         f"(family size ** {float(line.elasticity):g}; {line.status})"
     )
-    for heading in ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini"):
-        poverty.add_column(heading, justify="left" if heading in ("population", "income") else "right")
     labels = {"before": "before transfers", "baseline": "after, today", "reform": "after, reform"}
-    for population, by_state in result.poverty.items():
-        for state, measures in by_state.items():
-            poverty.add_row(
-                population,
-                labels[state],
-                _share(measures.headcount),
-                f"{measures.poor:,}",
-                f"{measures.gap:.3f}",
-                _omr(12 * measures.shortfall_baisa),
-                f"{result.gini[state]:.3f}" if population == "residents" else "",
-            )
-    out.print(poverty)
+    rows = [
+        [
+            population,
+            labels[state],
+            _share(measures.headcount),
+            f"{measures.poor:,}",
+            f"{measures.gap:.3f}",
+            _omr(12 * measures.shortfall_baisa),
+            f"{result.gini[state]:.3f}" if population == "residents" else "",
+        ]
+        for population, by_state in result.poverty.items()
+        for state, measures in by_state.items()
+    ]
+    measures = ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini")
+    _print(_table(title, measures, rows, left=2))
     out.print(f"poverty line: {line.reference}", style="dim", markup=False)
 
-    deciles = Table(title="Gainers and losers by decile of income before transfers (OMR a month per person)")
-    for heading in ("decile", "persons", "today", "reform", "change", "gain", "lose"):
-        deciles.add_column(heading, justify="right")
-    for row in result.deciles.to_dicts():
-        deciles.add_row(
-            str(row["decile"]),
-            f"{row['persons']:,}",
-            f"{row['baseline_baisa'] / 1000:.3f}",
-            f"{row['reform_baisa'] / 1000:.3f}",
-            f"{row['change_baisa'] / 1000:+.3f}",
-            _share(row["gainers"]),
-            _share(row["losers"]),
-        )
-    out.print(deciles)
+    rows = [
+        [
+            str(r["decile"]),
+            f"{r['persons']:,}",
+            f"{r['baseline_baisa'] / 1000:.3f}",
+            f"{r['reform_baisa'] / 1000:.3f}",
+            f"{r['change_baisa'] / 1000:+.3f}",
+            _share(r["gainers"]),
+            _share(r["losers"]),
+        ]
+        for r in result.deciles.to_dicts()
+    ]
+    title = "Gainers and losers by decile of income before transfers (OMR a month per person)"
+    _print(_table(title, ("decile", "persons", "today", "reform", "change", "gain", "lose"), rows, left=0))
 
 
 @app.command(name="project")
@@ -285,8 +324,8 @@ def _projection_report(projection: Projection, every: int) -> None:
             f"{population[year]['citizens'] / 1000:,.0f}",
             *[f"{rows[year, k]['beneficiaries'] / 1000:,.1f}" for k in projection.programmes],
         )
-    out.print(cost)
-    out.print(beneficiaries)
+    _print(cost)
+    _print(beneficiaries)
 
 
 def _comparison(projections: list[Projection], every: int) -> None:
@@ -300,7 +339,7 @@ def _comparison(projections: list[Projection], every: int) -> None:
             str(year),
             *[f"{_millions(t[year]['cost_baisa'])} ({t[year]['share_of_gdp']:.3%})" for t in totals],
         )
-    out.print(table)
+    _print(table)
 
 
 def _csv(projections: list[Projection]) -> str:

@@ -10,12 +10,14 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.table import Table
-from sqlalchemy import select
+from sqlalchemy import Engine, MetaData, func, select
+from sqlalchemy.engine import make_url
 
 from himaya import bootstrap
 from himaya.cli.app import PeriodArg, app, out, reported
 from himaya.core.access import Role, Scope
 from himaya.core.clock import today
+from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import access, audit, payroll
@@ -57,40 +59,48 @@ def demo(
     API, with a demo user per role, until Ctrl-C."""
     with reported():
         pack = load_pack()
+        step = _Steps()
         if people is not None:
-            out.print(f"[bold]1.[/bold] The people table {people}")
+            out.print(f"{step()} The people table {people}")
             table = bootstrap.load_people(people, pack)
+            source = str(people)
         else:
-            table = _registry_demo(pack, persons, period)
+            table = _registry_demo(pack, persons, period, step)
+            source = "--registry"
         result = entitlements(table, pack, pack.parameters, period)
-        out.print(f"[bold]3.[/bold] Entitlements for {period} (himaya entitlements --registry --period {period})")
+        out.print(f"{step()} Entitlements for {period} (himaya entitlements {source} --period {period})")
         out.print(_totals(result, pack.programmes))
         supported = result.filter(pl.col("programme") == "family_income_support")
         family = str(supported["family_id"][0] if supported.height else table["family_id"][0])
         out.print(
-            f"[bold]4.[/bold] Why family {family} gets what it gets (himaya explain --registry --family {family}):\n"
+            f"{step()} Why family {family} gets what it gets "
+            f"(himaya explain {source} --period {period} --family {family}):\n"
         )
         out.print(render(explain(table, pack, pack.parameters, period, family_id=family), "en"), markup=False)
         if people is None:
-            _payroll_demo(pack, period, bank_files)
+            _payroll_demo(pack, period, bank_files, step)
             if serve:
-                _serve_demo(table, family, period, port)
+                _serve_demo(table, family, period, port, step)
 
 
-def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
+class _Steps:
+    """Numbers the steps as they are shown: the steps a run skips leave no gap."""
+
+    def __init__(self) -> None:
+        self.shown = 0
+
+    def __call__(self) -> str:
+        self.shown += 1
+        return f"[bold]{self.shown}.[/bold]"
+
+
+def _payroll_demo(pack: PolicyPack, period: Period, folder: Path, step: _Steps) -> None:
     """Enroll, calculate, submit, approve (another user), export: the month's payroll to bank files."""
     engine = bootstrap.registry_engine(bootstrap.database_url("himaya-demo"))
-    existing = {row["period"]: row["state"] for row in payroll.status(engine).iter_rows(named=True)}
-    state = existing.get(period.start)
-    if state not in (None, "calculated", "submitted", "approved"):
-        out.print(f"[bold]5.[/bold] The payroll of {period} is already {state} (himaya payroll status)")
-        return
     enrolled = payroll.sync_enrollments(engine, pack, period, actor="demo:officer", today=today(pack.timezone))
-    summary = payroll.calculate(engine, pack, period, actor="demo:maker") if state in (None, "calculated") else None
-    if state in (None, "calculated"):
-        payroll.transition(engine, period, "submit", actor="demo:maker")
-    if state != "approved":
-        payroll.transition(engine, period, "approve", actor="demo:checker")
+    summary = payroll.calculate(engine, pack, period, actor="demo:maker")
+    payroll.transition(engine, period, "submit", actor="demo:maker")
+    payroll.transition(engine, period, "approve", actor="demo:checker")
     files = payroll.export(
         engine,
         period,
@@ -100,12 +110,10 @@ def _payroll_demo(pack: PolicyPack, period: Period, folder: Path) -> None:
         execution=today(pack.timezone),
         writer=bootstrap.payment_file_writer,
     )
-    lines = ""
-    if summary is not None:
-        amount = format_omr(summary.amount, grouped=True)
-        lines = f"{summary.lines:,} payment lines, {amount} OMR, {summary.exceptions:,} held as exceptions; "
+    amount = format_omr(summary.amount, grouped=True)
+    lines = f"{summary.lines:,} payment lines, {amount} OMR, {summary.exceptions:,} held as exceptions; "
     out.print(
-        f"[bold]5.[/bold] Payroll {period}: {enrolled.enrolled:,} enrolled (himaya enrollment sync); {lines}"
+        f"{step()} Payroll {period}: {enrolled.enrolled:,} enrolled (himaya enrollment sync); {lines}"
         f"submitted by demo:maker, approved by demo:checker; {len(files)} ISO 20022 pain.001.001.09 files in {folder} "
         "(himaya payroll run / submit / approve / export)"
     )
@@ -124,7 +132,7 @@ DEMO_ROLES = (
 )
 
 
-def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int) -> None:
+def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, step: _Steps) -> None:
     """A demo user per role (the branch users at the explained family's branch), a fresh password
     for all of them, and the API on this machine only."""
     url = bootstrap.database_url("himaya-demo")
@@ -150,7 +158,7 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int) -> 
         access.grant(engine, name, roles=[role.value], scopes=[scope], actor="demo", replace=True)
     base = f"http://127.0.0.1:{port}"
     out.print(
-        f"[bold]6.[/bold] The API on {base} (documentation: {base}/docs), until Ctrl-C. Demo users, password "
+        f"{step()} The API on {base} (documentation: {base}/docs), until Ctrl-C. Demo users, password "
         f"[bold]{password}[/bold] for all: " + ", ".join(f"{n} ({r.value})" for n, r, _ in DEMO_ROLES)
     )
     out.print(
@@ -164,12 +172,42 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int) -> 
     uvicorn.run("himaya.api.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 
-def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFrame:
-    """Synthesise, import into the default database, look for duplicates; return the registry's people."""
-    # Its own SQLite file (unless HIMAYA_DATABASE_URL names one), so that the demo's synthetic
-    # people never mix with a registry of the user's.
-    engine = bootstrap.registry_engine(bootstrap.database_url("himaya-demo"), migrated=False)
+def _fresh_store() -> Engine:
+    """The demo's registry, empty: each run starts anew, whatever the size or month of the last one.
+
+    Its own SQLite file (unless HIMAYA_DATABASE_URL names a database), so that the demo's synthetic
+    people never mix with a registry of the user's; that file is simply made anew. A database that
+    HIMAYA_DATABASE_URL names is emptied only if all it holds is a demo's work (every audit entry's
+    actor is a demo's), never a registry someone works in.
+    """
+    url = bootstrap.database_url("himaya-demo")
+    if bootstrap.settings().database_url is None:
+        demo_file = Path(make_url(url).database or "")
+        for path in (demo_file, *(demo_file.with_name(demo_file.name + end) for end in ("-wal", "-shm"))):
+            path.unlink(missing_ok=True)
+    engine = bootstrap.registry_engine(url, migrated=False)
+    tables = MetaData()
+    tables.reflect(engine)
+    if "audit_entry" in tables.tables:
+        entry = tables.tables["audit_entry"]
+        with engine.connect() as connection:
+            others = connection.execute(
+                select(func.count()).select_from(entry).where(~entry.c.actor.startswith("demo"))
+            ).scalar_one()
+        if others:
+            where = engine.url.render_as_string(hide_password=True)
+            raise UsageError(
+                f"{URL_VARIABLE} names {where}, which holds work other than a demo's ({others:,} audit entries): "
+                "the demo starts from an empty registry; name an empty database, or unset the variable"
+            )
+    tables.drop_all(engine)
     upgrade(engine)
+    return engine
+
+
+def _registry_demo(pack: PolicyPack, persons: int, period: Period, step: _Steps) -> pl.DataFrame:
+    """Synthesise, import into the demo's fresh registry, look for duplicates; return the registry's people."""
+    engine = _fresh_store()
     synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED, duplicates=0.01))
     registry = validate_table(for_file(synthetic.people, "parquet"), pack.registry, source="synthetic population")
     summary = import_people(
@@ -181,14 +219,14 @@ def _registry_demo(pack: PolicyPack, persons: int, period: Period) -> pl.DataFra
     )
     where = engine.url.render_as_string(hide_password=True)
     out.print(
-        f"[bold]1.[/bold] A synthetic Oman of {synthetic.people.height:,} records, 1 % of them duplicate registrations "
+        f"{step()} A synthetic Oman of {synthetic.people.height:,} records, 1 % of them duplicate registrations "
         f"(himaya synth --persons {persons} --seed {DEMO_SEED} --duplicates 0.01), imported into {where} "
         f"(himaya registry import): {summary.created:,} new, {summary.unchanged:,} unchanged"
     )
     pairs = find_duplicates(dedup_candidates(engine))
     for keep, drop in pairs.select("civil_number_a", "civil_number_b").iter_rows():  # keep the older record
         merge_people(engine, keep, drop, actor="demo", as_of=today(pack.timezone))
-    line = f"[bold]2.[/bold] Duplicates (himaya registry dedup): {pairs.height:,} likely pairs, merged"
+    line = f"{step()} Duplicates (himaya registry dedup): {pairs.height:,} likely pairs, merged"
     if synthetic.duplicate_pairs is not None and pairs.height:
         quality = measure(pairs, synthetic.duplicate_pairs)
         line += f"; against the ground truth: precision {quality.precision:.3f}, recall {quality.recall:.3f}"

@@ -3,12 +3,33 @@ its category (`cli/app.py`: 2 bad input or usage, 3 not found, 4 conflict, 5 for
 
 from __future__ import annotations
 
+import os
+import sys
+
+import typer
+
 from himaya.cli import analysis, demo, payroll, policy, registry, synth, users  # noqa: F401  (each module registers its commands on `app`)
-from himaya.cli.app import app
+from himaya.cli.app import EXIT_BAD_INPUT, app, err
+from himaya.cli.help_ar import arabic_headings, in_arabic
+from himaya.core.text import LANGUAGES
 
 
 def main() -> None:
-    app()
+    """Run `himaya`; `himaya --lang ar ...` (first) or HIMAYA_LANG=ar gives the help in Arabic, and
+    Arabic as the default language of the commands that write in either (explain, parameters)."""
+    args = sys.argv[1:]
+    language = os.environ.get("HIMAYA_LANG") or "en"
+    if args[:1] == ["--lang"] and len(args) > 1:
+        language, args = args[1], args[2:]
+    if language not in LANGUAGES:
+        err.print(f"error: --lang (or HIMAYA_LANG) must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        sys.exit(EXIT_BAD_INPUT)
+    command = typer.main.get_command(app)
+    os.environ["HIMAYA_LANG"] = language  # the language of what the commands write, too (--lang's default)
+    if language == "ar":
+        in_arabic(command)
+        arabic_headings()
+    command.main(args=args, prog_name="himaya")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,12 @@ from himaya.adapters.tables import FORMATS, TableFormat, write_table
 from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, date_option, out, reported
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
-from himaya.core.text import LANGUAGES, Language
+from himaya.core.text import LANGUAGES, Language, Text, right_to_left
 from himaya.policy.engine import entitlements as compute_entitlements
 from himaya.policy.explain import explain as explain_family
 from himaya.policy.explain import render
 from himaya.policy.packs import load_pack
-from himaya.policy.parameters import Status, format_value
+from himaya.policy.parameters import Parameter, Status, format_value
 
 People = Annotated[
     Path | None,
@@ -30,7 +30,7 @@ FromRegistry = Annotated[
     bool, typer.Option("--registry", help="Use the registry as it stood at the end of the period.")
 ]
 ReformArg = Annotated[Path | None, typer.Option("--reform", help="Reform YAML laid over the parameters.")]
-LanguageArg = Annotated[str, typer.Option("--lang", help="Language: en or ar.")]
+LanguageArg = Annotated[str, typer.Option("--lang", envvar="HIMAYA_LANG", help="Language: en or ar.")]
 
 
 def _language(text: str) -> Language:
@@ -100,7 +100,7 @@ def parameters(
         ),
     ] = None,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only CONFIRMED, LIKELY or ASSUMED parameters.")
+        str | None, typer.Option("--status", help="Only CONFIRMED, LIKELY, ASSUMED or (with --reform) REFORM values.")
     ] = None,
     lang: LanguageArg = "en",
     reform: ReformArg = None,
@@ -113,20 +113,35 @@ def parameters(
         policy_pack = load_pack(pack)
         day = at or today(policy_pack.timezone)
         tree = bootstrap.load_tree(policy_pack, reform)
-        out.print(f"{policy_pack.title.in_(language)} — {day.isoformat()}", style="bold")
+        names = policy_pack.names_of("programme", "disability_category")
+        heading = f"{policy_pack.title.in_(language)} — {day.isoformat()}"
+        out.print(right_to_left(heading) if language == "ar" else heading, style="bold", markup=False)
         for parameter in tree:
-            if wanted is not None and parameter.status is not wanted:
+            if wanted is not None and parameter.status_at(max(day, parameter.values[0].start)) is not wanted:
                 continue
-            if day < parameter.values[0].start:
-                value, since = "(not yet in force)", parameter.values[0].start.isoformat()
-            else:
-                dated = parameter.value_at(day)
-                value, since = format_value(parameter.unit, dated.value), dated.start.isoformat()
-            out.print(f"\n{parameter.path} = {value}  (from {since}, {parameter.status.value})", markup=False)
-            out.print(f"    {parameter.description.in_(language)}", markup=False, soft_wrap=True)
-            out.print(f"    {parameter.reference_at(day)}", markup=False, soft_wrap=True)
-            if parameter.note:
-                out.print(f"    note: {parameter.note}", markup=False, soft_wrap=True)
+            out.print("\n" + _parameter_text(parameter, day, language, names), markup=False, soft_wrap=True)
+
+
+def _parameter_text(parameter: Parameter, day: date, language: Language, names: dict[str, Text]) -> str:
+    """One parameter as `himaya parameters` lists it; in Arabic wholly Arabic but for its path,
+    with numbers, dates and the path bidi-isolated (docs/cli.md)."""
+    arabic = language == "ar"
+    if day < parameter.values[0].start:
+        value, since = ("(لم يسرِ بعد)" if arabic else "(not yet in force)"), parameter.values[0].start
+        status = parameter.status_at(since)
+    else:
+        dated = parameter.value_at(day)
+        value, since = format_value(parameter.unit, dated.value, language, names), dated.start
+        status = parameter.status_at(day)
+    reference = parameter.reference_in(max(day, parameter.values[0].start), language)
+    note = parameter.note_in(language)
+    if not arabic:
+        lines = [f"{parameter.path} = {value}  (from {since.isoformat()}, {status.value})"]
+        lines += [f"    {parameter.description.en}", f"    {reference}"]
+        return "\n".join(lines + ([f"    note: {note}"] if note else []))
+    lines = [f"{parameter.path} = {value}  (من {since.isoformat()}، {status.name_text.ar})"]
+    lines += [f"    {parameter.description.ar}", f"    المرجع: {reference}"]
+    return right_to_left("\n".join(lines + ([f"    ملاحظة: {note}"] if note else [])))
 
 
 def _status(text: str | None) -> Status | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import multiprocessing
 import os
 import secrets
@@ -13,10 +14,11 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
-from himaya.cli.app import app, out, reported
+from himaya.cli.app import PackArg, app, out, reported
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
 from himaya.db import access
+from himaya.policy.packs import DEFAULT_PACK, load_pack
 
 users_app = typer.Typer(help="Users of the service: people at branches and partner systems.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -35,18 +37,41 @@ Generate = Annotated[
 ]
 
 
-def _scopes(texts: list[str] | None) -> list[Scope]:
+def _scopes(texts: list[str] | None, pack: str = DEFAULT_PACK) -> list[Scope]:
+    """The branch scopes, each naming a place the pack knows (a near miss gets a suggestion)."""
     try:
-        return [Scope.parse(t) for t in texts or []]
+        scopes = [Scope.parse(t) for t in texts or []]
     except ValueError as error:
         raise UsageError(str(error)) from None
+    registry = load_pack(pack).registry
+    for scope in scopes:
+        if scope.value is None or scope.kind not in registry.names:
+            continue
+        places = registry.column(scope.kind).codes
+        if scope.value not in places:
+            raise UsageError(_unknown_place(scope, places))
+    return scopes
+
+
+def _unknown_place(scope: Scope, places: tuple[str, ...]) -> str:
+    value = scope.value or ""
+    same = [p for p in places if p.casefold() == value.casefold()]
+    near = same or difflib.get_close_matches(value, places, n=1, cutoff=0.6)
+    hint = f"; did you mean {scope.kind}:{near[0]}?" if near else f"; {scope.kind}s: {', '.join(places)}"
+    return f"no {scope.kind} {value!r} in the {scope.kind}s the pack knows{hint}"
+
+
+def _roles(names: list[str] | None) -> list[str]:
+    unknown = sorted(set(names or []) - {r.value for r in Role})
+    if unknown:
+        raise UsageError(f"no such role: {', '.join(unknown)}; roles: {', '.join(r.value for r in Role)}")
+    return names or []
 
 
 def _new_password(generate: bool) -> str:
+    """A password typed twice, or made (the caller prints it once the user exists)."""
     if generate:
-        password = secrets.token_urlsafe(18)
-        out.print(f"password (shown once): {password}")
-        return password
+        return secrets.token_urlsafe(18)
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     problem = bootstrap.weak_password(password)
     if problem:
@@ -63,11 +88,15 @@ def users_create(
     name: Annotated[str | None, typer.Option("--name", help="The person's or system's name.")] = None,
     generate_password: Generate = False,
     actor: Actor = None,
+    pack: PackArg = DEFAULT_PACK,
 ) -> None:
-    """Create a user (asks for the password, or makes one) and give them roles and branches."""
+    """Create a user (asks for the password, or makes one) and give them roles and branches.
+
+    All or nothing: roles and branches are checked first, and the user, roles and branches are
+    written in one transaction; a made password is printed only once the user exists."""
     with reported():
+        roles, scopes = _roles(role), _scopes(branch, pack)
         engine = bootstrap.registry_engine()
-        scopes = _scopes(branch)
         password = _new_password(generate_password)
         who = actor or bootstrap.actor()
         access.create_user(
@@ -77,9 +106,12 @@ def users_create(
             kind="client" if client else "person",
             display_name=name,
             actor=who,
+            roles=roles,
+            scopes=scopes,
         )
-        principal = access.grant(engine, username, roles=role or [], scopes=scopes, actor=who)
-        out.print(f"user {username}: roles {', '.join(sorted(principal.roles)) or 'none'}; {_where(principal.scopes)}")
+        if generate_password:
+            out.print(f"password (shown once): {password}")
+        out.print(f"user {username}: roles {', '.join(sorted(set(roles))) or 'none'}; {_where(tuple(scopes))}")
 
 
 @users_app.command("grant")
@@ -89,6 +121,7 @@ def users_grant(
     branch: Branches = None,
     replace: Annotated[bool, typer.Option("--replace", help="Instead of what the user had, not in addition.")] = False,
     actor: Actor = None,
+    pack: PackArg = DEFAULT_PACK,
 ) -> None:
     """Give a user roles and branch scopes; their tokens issued before stop working."""
     with reported():
@@ -97,8 +130,8 @@ def users_grant(
         principal = access.grant(
             bootstrap.registry_engine(),
             username,
-            roles=role or [],
-            scopes=_scopes(branch),
+            roles=_roles(role),
+            scopes=_scopes(branch, pack),
             actor=actor or bootstrap.actor(),
             replace=replace,
         )
@@ -113,6 +146,8 @@ def users_password(username: str, generate_password: Generate = False, actor: Ac
         access.set_password(
             bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=actor or bootstrap.actor()
         )
+        if generate_password:
+            out.print(f"password (shown once): {password}")
         out.print(f"user {username}: password changed, sessions ended")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,3 +23,34 @@ class Text:
 
     def in_(self, language: Language) -> str:
         return self.ar if language == "ar" else self.en
+
+
+# Unicode bidi controls (UAX #9): an isolate keeps a left-to-right run (a number, a date, an id, a
+# Latin name) from reordering the Arabic around it; a right-to-left mark first on a line makes a
+# terminal or editor that picks the direction from the first strong letter lay the line out right
+# to left, even when the line begins with a number.
+LRI = "\u2066"  # left-to-right isolate
+PDI = "\u2069"  # pop directional isolate
+RLM = "\u200f"  # right-to-left mark
+_LTR_WORD = r"[-/.]*[A-Za-z0-9%](?:[A-Za-z0-9.,:/_%+\-]*[A-Za-z0-9%])?"  # with a leading sign, dash or slash
+_LTR_RUN = re.compile(rf"{_LTR_WORD}(?: {_LTR_WORD})*")
+
+
+def isolate_ltr(text: str) -> str:
+    """Every run of Latin letters and digits (with the dots, dashes and slashes inside it) isolated.
+
+    >>> isolate_ltr("العمر في 2026-11-01: 38") == f"العمر في {LRI}2026-11-01{PDI}: {LRI}38{PDI}"
+    True
+    """
+    return _LTR_RUN.sub(lambda match: f"{LRI}{match.group()}{PDI}", text)
+
+
+def right_to_left(text: str) -> str:
+    """Each line of an Arabic text made to read right to left: its indentation kept, then a
+    right-to-left mark, then the line with its left-to-right runs isolated."""
+    lines = []
+    for line in text.split("\n"):
+        body = line.lstrip(" ")
+        indent = line[: len(line) - len(body)]
+        lines.append(f"{indent}{RLM}{isolate_ltr(body)}" if body else line)
+    return "\n".join(lines)

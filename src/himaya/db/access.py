@@ -63,11 +63,15 @@ def create_user(
     kind: str = "person",
     display_name: str | None = None,
     actor: str,
+    roles: list[str] | None = None,
+    scopes: list[Scope] | None = None,
 ) -> int:
+    """Create a user, with `roles` and `scopes` granted in the same transaction: all or nothing."""
     if kind not in USER_KINDS:
         raise AccessError(f"a user is one of {', '.join(USER_KINDS)}, not {kind!r}")
     if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise AccessError(f"{username!r} is not a user name: up to 64 letters, digits, '.', '-' or '_'")
+    _check_grant(roles or [], scopes or [])
     with engine.begin() as connection:
         if connection.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
             raise UserExistsError(f"user {username!r} exists already")
@@ -87,6 +91,8 @@ def create_user(
             [audit.Change("user.create", f"user:{username}", None, {"kind": kind, "display_name": display_name})],
             actor=actor,
         )
+        if roles or scopes:
+            _grant(connection, username, roles or [], scopes or [], actor=actor, replace=False)
     return int(user_id)
 
 
@@ -101,34 +107,44 @@ def grant(
 ) -> Principal:
     """Give `username` these roles and branch scopes (with `replace`, instead of what they had).
     Tokens issued before stop working, so a narrowed grant takes effect at once."""
+    _check_grant(roles, scopes)
+    with engine.begin() as connection:
+        return _grant(connection, username, roles, scopes, actor=actor, replace=replace)
+
+
+def _check_grant(roles: list[str], scopes: list[Scope]) -> None:
     unknown = sorted(set(roles) - {r.value for r in Role})
     if unknown:
         raise AccessError(f"no such role: {', '.join(unknown)}; roles: {', '.join(r.value for r in Role)}")
     for scope in scopes:
         if scope.kind not in SCOPE_KINDS:
             raise AccessError(f"no such scope kind {scope.kind!r}")
-    with engine.begin() as connection:
-        user = _user_row(connection, username)
-        before = _grants(connection, user["id"])
-        if replace:
-            connection.execute(delete(user_role).where(user_role.c.user_id == user["id"]))
-            connection.execute(delete(user_scope).where(user_scope.c.user_id == user["id"]))
-        have_roles = {r for r in before["roles"]} if not replace else set()
-        have_scopes = set(before["scopes"]) if not replace else set()
-        new_roles = [{"user_id": user["id"], "role": r} for r in sorted(set(roles) - have_roles)]
-        new_scopes = [
-            {"user_id": user["id"], "kind": s.kind, "value": s.value or ""} for s in scopes if str(s) not in have_scopes
-        ]
-        if new_roles:
-            connection.execute(insert(user_role), new_roles)
-        if new_scopes:
-            connection.execute(insert(user_scope), new_scopes)
-        connection.execute(
-            update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
-        )
-        after = _grants(connection, user["id"])
-        audit.record(connection, [audit.Change("user.grant", f"user:{username}", before, after)], actor=actor)
-        record = load_user(connection, username)
+
+
+def _grant(
+    connection: Connection, username: str, roles: list[str], scopes: list[Scope], *, actor: str, replace: bool
+) -> Principal:
+    user = _user_row(connection, username)
+    before = _grants(connection, user["id"])
+    if replace:
+        connection.execute(delete(user_role).where(user_role.c.user_id == user["id"]))
+        connection.execute(delete(user_scope).where(user_scope.c.user_id == user["id"]))
+    have_roles = {r for r in before["roles"]} if not replace else set()
+    have_scopes = set(before["scopes"]) if not replace else set()
+    new_roles = [{"user_id": user["id"], "role": r} for r in sorted(set(roles) - have_roles)]
+    new_scopes = [
+        {"user_id": user["id"], "kind": s.kind, "value": s.value or ""} for s in scopes if str(s) not in have_scopes
+    ]
+    if new_roles:
+        connection.execute(insert(user_role), new_roles)
+    if new_scopes:
+        connection.execute(insert(user_scope), new_scopes)
+    connection.execute(
+        update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
+    )
+    after = _grants(connection, user["id"])
+    audit.record(connection, [audit.Change("user.grant", f"user:{username}", before, after)], actor=actor)
+    record = load_user(connection, username)
     assert record is not None
     return record.principal
 

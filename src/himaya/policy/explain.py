@@ -6,7 +6,8 @@ of one family, so an explanation can never disagree with the payroll.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -15,7 +16,7 @@ import polars as pl
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.core.text import Language, Text
+from himaya.core.text import Language, Text, right_to_left
 from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
 from himaya.policy.pack import Adjustment, Figure, PolicyPack, Programme, Rule, Shown, Unit
 from himaya.policy.parameters import ParameterTree, Status, format_value
@@ -29,11 +30,14 @@ WORDS = {
     "members": Text("Members", "الأفراد"),
     "parameters": Text("Parameters", "المعاملات"),
     "amount": Text("Amount", "المبلغ"),
-    "not_entitled": Text("not entitled", "غير مستحق"),
+    "not_entitled": Text("not entitled", "غير مستحقة"),  # a benefit (منفعة) is feminine
     "withheld": Text("withheld", "محجوبة"),
     "yes": Text("yes", "نعم"),
     "no": Text("no", "لا"),
     "total": Text("Total for the family", "مجموع الأسرة"),
+    "omr": Text("OMR", "ر.ع."),
+    "reference": Text("reference", "المرجع"),
+    "list": Text("; ", "؛ "),
 }
 
 
@@ -41,9 +45,11 @@ WORDS = {
 class ParameterUse:
     path: str
     description: Text
-    value: str
+    value: str  # as written in English (the API's field)
     status: Status
-    reference: str
+    reference: str  # in English (the API's field)
+    shown: Text  # the value in English and Arabic
+    reference_ar: str
 
 
 @dataclass(frozen=True)
@@ -94,23 +100,30 @@ class Explanation:
     period: Period
     family_id: str
     persons: tuple[PersonExplanation, ...]
+    names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)  # the pack's code names
 
     @property
     def total(self) -> int:
         return sum(p.total for p in self.persons)
 
 
-def _parameter_uses(tree: ParameterTree, paths: tuple[str, ...], day: date) -> tuple[ParameterUse, ...]:
+def _parameter_uses(
+    pack: PolicyPack, tree: ParameterTree, paths: tuple[str, ...], day: date
+) -> tuple[ParameterUse, ...]:
     uses = []
+    names = pack.names_of("programme", "disability_category")
     for path in paths:
         parameter = tree[path]
+        value = parameter.value_at(day).value
         uses.append(
             ParameterUse(
                 path=path,
                 description=parameter.description,
-                value=format_value(parameter.unit, parameter.value_at(day).value),
-                status=parameter.status,
+                value=format_value(parameter.unit, value),
+                status=parameter.status_at(day),
                 reference=parameter.reference_at(day),
+                shown=Text(format_value(parameter.unit, value), format_value(parameter.unit, value, "ar", names)),
+                reference_ar=parameter.reference_in(day, "ar"),
             )
         )
     return tuple(uses)
@@ -159,7 +172,7 @@ def _programme(
         figures=_figures(row, f"figure.{key}", rule.figures),
         members=members,
         withheld=tuple(withheld),
-        parameters=_parameter_uses(tree, tuple(used), period.start),
+        parameters=_parameter_uses(pack, tree, tuple(used), period.start),
     )
 
 
@@ -214,50 +227,75 @@ def explain_families(
             persons.append(
                 PersonExplanation(str(row[pack.person_column]), str(row.get("relationship", "")), programmes)
             )
-        explained[family_id] = Explanation(period, family_id, tuple(persons))
+        explained[family_id] = Explanation(period, family_id, tuple(persons), pack.code_names)
     return explained
 
 
-def show(value: Any, shown: Shown, language: Language) -> str:
-    """A figure's value as a person reads it."""
+def show(value: Any, shown: Shown, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """A figure's value as a person reads it (a code by its name in `names`, where it has one)."""
     if value is None:
         return "—"
     if shown is Shown.MONEY:
-        return f"{format_omr(int(value))} OMR"
+        return f"{format_omr(int(value))} {WORDS['omr'].in_(language)}"
     if shown is Shown.YES_NO:
         return WORDS["yes" if value else "no"].in_(language)
     if isinstance(value, date):
         return value.isoformat()
+    if names and str(value) in names:
+        return names[str(value)].in_(language)
     return str(value)
 
 
 def render(explanation: Explanation, language: Language = "en") -> str:
-    """The explanation as plain text, in English or Arabic."""
+    """The explanation as plain text, in English or Arabic.
+
+    The Arabic text is Arabic throughout (names of codes, statuses, references, the currency); its
+    numbers, dates and ids are bidi-isolated and each line starts with a right-to-left mark, so a
+    terminal or editor with bidi support shows it in order (docs/cli.md)."""
     w = {key: text.in_(language) for key, text in WORDS.items()}
+    relationships = explanation.names.get("relationship", {})
+    categories = explanation.names.get("disability_category", {})
+
+    def relation(code: str) -> str:
+        return relationships[code].in_(language) if code in relationships else code
+
+    mark = "✓" if language == "ar" else "x"  # a Latin x would be a left-to-right letter in an Arabic line
     lines = [f"{w['family']} {explanation.family_id} — {w['period']} {explanation.period}"]
     for person in explanation.persons:
-        lines += ["", f"{w['person']} {person.person_id} ({person.relationship})"]
+        lines += ["", f"{w['person']} {person.person_id} ({relation(person.relationship)})"]
         for programme in person.programmes:
-            verdict = f"{format_omr(programme.amount)} OMR" if programme.amount > 0 else w["not_entitled"]
+            verdict = f"{format_omr(programme.amount)} {w['omr']}" if programme.amount > 0 else w["not_entitled"]
             lines.append(f"  {programme.name.in_(language)}: {verdict}")
             entitled = programme.amount > 0
             for condition in programme.conditions:
                 if entitled or not condition.holds:  # for a refusal, the conditions that failed
-                    lines.append(f"    [{'x' if condition.holds else ' '}] {condition.label.in_(language)}")
+                    lines.append(f"    [{mark if condition.holds else ' '}] {condition.label.in_(language)}")
             for reason in programme.withheld:
                 lines.append(f"    {w['withheld']}: {reason.in_(language)}")
             for figure in programme.figures:
-                lines.append(f"    {figure.label.in_(language)}: {show(figure.value, figure.shown, language)}")
+                lines.append(
+                    f"    {figure.label.in_(language)}: {show(figure.value, figure.shown, language, categories)}"
+                )
             if programme.members:
                 lines.append(f"    {w['members']}:")
                 for member in programme.members:
-                    values = "; ".join(
+                    values = w["list"].join(
                         f"{v.label.in_(language)}: {show(v.value, v.shown, language)}" for v in member.values
                     )
-                    lines.append(f"      {member.person_id} ({member.relationship}) {values}")
+                    lines.append(f"      {member.person_id} ({relation(member.relationship)}) {values}")
             for use in programme.parameters if entitled or programme.withheld else ():
-                lines.append(
-                    f"    {use.path} = {use.value} ({use.status}) — {use.description.in_(language)} [{use.reference}]"
-                )
-    lines += ["", f"{w['total']}: {format_omr(explanation.total)} OMR"]
-    return "\n".join(lines)
+                lines += _parameter_lines(use, language)
+    lines += ["", f"{w['total']}: {format_omr(explanation.total)} {w['omr']}"]
+    text = "\n".join(lines)
+    return right_to_left(text) if language == "ar" else text
+
+
+def _parameter_lines(use: ParameterUse, language: Language) -> list[str]:
+    if language != "ar":
+        return [f"    {use.path} = {use.value} ({use.status}) — {use.description.en} [{use.reference}]"]
+    # In Arabic the parameter is named by its description, not by its code.
+    description = use.description.ar.rstrip(".")
+    return [
+        f"    {description}: {use.shown.ar} ({use.status.name_text.ar})",
+        f"      {WORDS['reference'].ar}: {use.reference_ar or use.reference}",
+    ]

@@ -8,8 +8,8 @@ of earlier ones through `amount_of`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -119,6 +119,13 @@ class PolicyPack:
     person_column: str = "person_id"
     family_column: str = "family_id"
     check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
+    # What the codes of its tables and parameters are called in English and Arabic, by the column
+    # or kind they belong to ("relationship", "programme", ...), for explanations and listings.
+    code_names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)
+
+    def names_of(self, *kinds: str) -> dict[str, Text]:
+        """The names of the codes of these kinds, in one mapping (a code naming one thing in them)."""
+        return {code: name for kind in kinds for code, name in self.code_names.get(kind, {}).items()}
 
     @cached_property
     def parameters(self) -> ParameterTree:

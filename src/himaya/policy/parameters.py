@@ -22,7 +22,7 @@ import yaml
 
 from himaya.core.errors import HimayaError
 from himaya.core.money import MoneyFormatError, format_omr, parse_omr
-from himaya.core.text import Text
+from himaya.core.text import Language, Text
 
 ParameterValue = int | bool | Fraction | tuple[str, ...] | tuple[tuple[str, ...], ...]
 
@@ -35,6 +35,19 @@ class Status(StrEnum):
     CONFIRMED = "CONFIRMED"
     LIKELY = "LIKELY"
     ASSUMED = "ASSUMED"
+    REFORM = "REFORM"  # a reform's value: what the reform proposes, not the law in force
+
+    @property
+    def name_text(self) -> Text:
+        return STATUS_NAMES[self]
+
+
+STATUS_NAMES = {
+    Status.CONFIRMED: Text("CONFIRMED", "مؤكَّد"),
+    Status.LIKELY: Text("LIKELY", "مرجَّح"),
+    Status.ASSUMED: Text("ASSUMED", "مفترَض"),
+    Status.REFORM: Text("REFORM", "إصلاح مقترح"),
+}
 
 
 class Unit(StrEnum):
@@ -87,25 +100,51 @@ def parse_value(unit: Unit, raw: object) -> ParameterValue:
     return tuple(tuple(pair) for pair in raw)
 
 
-def format_value(unit: Unit, value: ParameterValue) -> str:
-    """The value as a person reads it: '115.000 OMR', '0.5', 'true', 'autism, visual'."""
+def format_value(
+    unit: Unit, value: ParameterValue, language: Language = "en", names: Mapping[str, Text] | None = None
+) -> str:
+    """The value as a person reads it: '115.000 OMR', '0.5', 'true', 'autism, visual'; in Arabic
+    '115.000 ر.ع.', '18 سنة', 'نعم', and codes by their Arabic names (`names`) where known."""
+    arabic = language == "ar"
     if unit is Unit.OMR:
         assert isinstance(value, int)
-        return f"{format_omr(value)} OMR"
+        return f"{format_omr(value)} {'ر.ع.' if arabic else 'OMR'}"
     if unit is Unit.RATE:
         assert isinstance(value, Fraction)
         return str((Decimal(value.numerator) / Decimal(value.denominator)).normalize())
     if unit is Unit.SWITCH:
-        return "true" if value else "false"
+        return ("نعم" if value else "لا") if arabic else ("true" if value else "false")
     if unit is Unit.YEARS:
-        return f"{value} years"
+        assert isinstance(value, int)
+        return arabic_years(value) if arabic else f"{value} years"
+
+    def named(code: str) -> str:
+        return names[code].in_(language) if arabic and names and code in names else code
+
     if unit is Unit.CODES:
         assert isinstance(value, tuple)
-        return ", ".join(str(code) for code in value)
+        return ("، " if arabic else ", ").join(named(str(code)) for code in value)
     if unit is Unit.CODE_PAIRS:
         assert isinstance(value, tuple)
-        return "; ".join(" over ".join(pair) for pair in value if isinstance(pair, tuple))
+        over = " مقدَّمة على " if arabic else " over "
+        pairs = [over.join(named(code) for code in pair) for pair in value if isinstance(pair, tuple)]
+        return ("؛ " if arabic else "; ").join(pairs)
     return str(value)
+
+
+def arabic_years(count: int) -> str:
+    """A number of years in Arabic: the counted noun agrees with the number.
+
+    >>> [arabic_years(n) for n in (1, 2, 3, 18, 100)]
+    ['سنة واحدة', 'سنتان', '3 سنوات', '18 سنة', '100 سنة']
+    """
+    if count == 1:
+        return "سنة واحدة"
+    if count == 2:
+        return "سنتان"
+    if 3 <= count % 100 <= 10:
+        return f"{count} سنوات"
+    return f"{count} سنة"
 
 
 @dataclass(frozen=True)
@@ -115,6 +154,7 @@ class DatedValue:
     start: date
     value: ParameterValue
     reference: str | None = None  # overrides the parameter's reference for this value
+    reform: bool = False  # laid over the law by a reform (himaya.policy.reforms)
 
 
 @dataclass(frozen=True)
@@ -126,6 +166,8 @@ class Parameter:
     reference: str
     values: tuple[DatedValue, ...]
     note: str | None = None  # why an ASSUMED value was chosen, or what is uncertain
+    reference_ar: str | None = None  # the reference in Arabic
+    note_ar: str | None = None  # the note in Arabic
 
     def value_at(self, day: date) -> DatedValue:
         starts = [v.start for v in self.values]
@@ -137,10 +179,27 @@ class Parameter:
     def reference_at(self, day: date) -> str:
         return self.value_at(day).reference or self.reference
 
-    def with_value(self, start: date, value: ParameterValue, reference: str) -> Parameter:
+    def reference_in(self, day: date, language: Language) -> str:
+        """The reference of the value in force on `day`, in Arabic where the file gives it (a value
+        with a source of its own, e.g. a reform's, keeps that source as written)."""
+        dated = self.value_at(day)
+        if dated.reform and language == "ar":
+            return f"إصلاح: {(dated.reference or '').removeprefix('reform: ')}"
+        if dated.reference:
+            return dated.reference
+        return (self.reference_ar or self.reference) if language == "ar" else self.reference
+
+    def status_at(self, day: date) -> Status:
+        """The parameter's status, or REFORM for a value a reform laid over it."""
+        return Status.REFORM if self.value_at(day).reform else self.status
+
+    def note_in(self, language: Language) -> str | None:
+        return (self.note_ar or self.note) if language == "ar" else self.note
+
+    def with_value(self, start: date, value: ParameterValue, reference: str, *, reform: bool = False) -> Parameter:
         """A copy in which `value` applies from `start`, replacing any value that starts on that day."""
         kept = [v for v in self.values if v.start != start]
-        merged = sorted([*kept, DatedValue(start, value, reference)], key=lambda v: v.start)
+        merged = sorted([*kept, DatedValue(start, value, reference, reform)], key=lambda v: v.start)
         return replace(self, values=tuple(merged))
 
 
@@ -226,6 +285,8 @@ def _load_parameter(file: Path, path: str) -> Parameter:
         status = Status(document["status"])
     except ValueError as error:
         raise fail(str(error)) from None
+    if status is Status.REFORM:
+        raise fail("status REFORM marks a reform's values; a parameter file is CONFIRMED, LIKELY or ASSUMED")
     raw_values = document["values"]
     if not isinstance(raw_values, dict):
         raise fail("values must map effective dates (YYYY-MM-DD) to values")
@@ -248,6 +309,8 @@ def _load_parameter(file: Path, path: str) -> Parameter:
         reference=str(document["reference"]).strip(),
         values=tuple(sorted(values, key=lambda v: v.start)),
         note=str(document["note"]).strip() if document.get("note") else None,
+        reference_ar=str(document["reference_ar"]).strip() if document.get("reference_ar") else None,
+        note_ar=str(document["note_ar"]).strip() if document.get("note_ar") else None,
     )
 
 

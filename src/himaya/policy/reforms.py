@@ -58,7 +58,7 @@ def parse_reform(document: object, tree: ParameterTree, *, source: str) -> Refor
                 value = parse_value(parameter.unit, raw)
             except ValueError as error:
                 raise fail(f"{path} from {start}: {error} (unit {parameter.unit.value})") from None
-            parameter = parameter.with_value(start, value, f"reform: {name}")
+            parameter = parameter.with_value(start, value, f"reform: {name}", reform=True)
         changed.append(parameter)
     return Reform(name=name, description=str(document.get("description") or ""), changed=tuple(changed))
 

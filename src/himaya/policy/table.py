@@ -6,6 +6,7 @@ rule; a table with any problem is refused whole, so nothing downstream ever sees
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -154,11 +155,21 @@ def to_file_form(frame: pl.DataFrame, schema: TableSchema, kind: str) -> pl.Data
 
 
 def _header_problems(raw: pl.DataFrame, schema: TableSchema) -> list[Problem]:
-    return [
-        Problem(0, c.name, None, "required column is missing from the table")
-        for c in schema.columns
-        if c.required and c.name not in raw.columns
-    ]
+    """A missing required column, with the column of the table probably meant for it: a near
+    spelling, else the one column the contract does not know when only one is missing."""
+    missing = [c.name for c in schema.columns if c.required and c.name not in raw.columns]
+    unknown = [c for c in raw.columns if c not in schema.names]
+    problems = []
+    for name in missing:
+        near = difflib.get_close_matches(name, unknown, n=1, cutoff=0.6)
+        guess = near[0] if near else (unknown[0] if len(missing) == len(unknown) == 1 else None)
+        rule = "required column is missing from the table"
+        if guess is not None:
+            rule += f"; the table has a column {guess!r} the contract does not know: rename it {name!r}?"
+        elif unknown:
+            rule += f"; columns the contract does not know: {', '.join(repr(u) for u in unknown[:10])}"
+        problems.append(Problem(0, name, guess, rule, kind="required column is missing from the table"))
+    return problems
 
 
 def _value_problems(checked: pl.DataFrame, raw: pl.DataFrame, names: list[str]) -> list[Problem]:

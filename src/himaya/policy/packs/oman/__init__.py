@@ -14,7 +14,7 @@ from himaya.core.text import Text
 from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, Unit
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
-from himaya.policy.packs.oman.names import PROGRAMME_NAMES
+from himaya.policy.packs.oman.names import CODE_NAMES, PROGRAMME_NAMES
 from himaya.policy.packs.oman.registry import REGISTRY
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
 from himaya.policy.parameters import ParameterError, ParameterTree
@@ -68,4 +68,5 @@ PACK = PolicyPack(
     registry=REGISTRY,
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
+    code_names=CODE_NAMES,
 )

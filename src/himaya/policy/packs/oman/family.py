@@ -119,6 +119,7 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             of_head(head_is_lone_woman_status).alias("fis.head_single_divorced_or_widowed_woman"),
             of_head(pl.col("resident")).alias("fis.head_resident"),
             of_head(alive(period)).alias("fis.head_alive"),
+            of_head(born_by(period)).alias("fis.head_born"),
         ),
         (member_income(p, period).alias("fis.member_income"), target(p.fis.base, MEMBERS).alias("fis.target")),
         (family_total(MEMBER_INCOME).alias("fis.income"),),
@@ -140,6 +141,12 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
                 pl.col("fis.head_alive"),
             ),
             Check(
+                # A head born after the month is no member yet: nothing is paid to them for it.
+                "head_born",
+                Text("the head is born by the end of the month", "رب الأسرة مولود بنهاية الشهر"),
+                pl.col("fis.head_born"),
+            ),
+            Check(
                 "omani_member",
                 Text("at least one counted member is Omani", "فرد واحد على الأقل من المحتسبين عُماني"),
                 pl.col("fis.omani_member"),
@@ -147,10 +154,10 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
         ),
         amount=pl.when(lone_woman).then(pl.min_horizontal(benefit, cap)).otherwise(benefit),
         figures=(
-            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (n)"), MEMBERS, Shown.NUMBER),
+            Figure("members", Text("members counted (n)", "عدد الأفراد المحتسبين (ن)"), MEMBERS, Shown.NUMBER),
             Figure(
                 "target",
-                Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ n"),
+                Text("target: base x square root of n", "المبلغ المستهدف: الأساس × الجذر التربيعي لـ ن"),
                 TARGET,
                 Shown.MONEY,
             ),

@@ -112,7 +112,7 @@ def orphan(p: Parameters, period: Period) -> Rule:
             ),
             Check(
                 "parent_deceased",
-                Text("father or mother deceased or unknown", "الأب أو الأم متوفى أو مجهول"),
+                Text("father or mother deceased or unknown", "أحد الوالدين متوفًّى أو مجهول"),
                 pl.col("father_deceased") | pl.col("mother_deceased"),
             ),
         ),

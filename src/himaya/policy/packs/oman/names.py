@@ -12,3 +12,23 @@ PROGRAMME_NAMES = {
     "widow": Text("Widow benefit", "منفعة الأرامل"),
     "family_income_support": Text("Family Income Support", "منفعة دعم دخل الأسرة"),
 }
+
+# The codes of the people table and of the parameters, by the column (or kind) they belong to.
+CODE_NAMES = {
+    "programme": PROGRAMME_NAMES,
+    "relationship": {
+        "head": Text("head", "رب الأسرة"),
+        "spouse": Text("spouse", "الزوج أو الزوجة"),
+        "child": Text("child", "الابن أو الابنة"),
+        "other": Text("other member", "فرد آخر"),
+    },
+    "disability_category": {
+        "autism": Text("autism", "التوحد"),
+        "down_syndrome": Text("Down syndrome", "متلازمة داون"),
+        "intellectual": Text("intellectual disability", "الإعاقة الذهنية"),
+        "visual": Text("visual disability", "الإعاقة البصرية"),
+        "hearing": Text("hearing disability", "الإعاقة السمعية"),
+        "physical": Text("physical disability", "الإعاقة الحركية"),
+        "other_approved": Text("other approved category", "فئة أخرى معتمدة"),
+    },
+}

@@ -1,0 +1,150 @@
+# ruff: noqa: E501  (a catalogue: one message a line, English then Arabic)
+"""Arabic help for the command line: `himaya --lang ar --help`, or HIMAYA_LANG=ar.
+
+Keyed by the English help as written in the commands (spaces collapsed), like a gettext catalogue:
+a command or option added without its Arabic here fails tests/cli/test_arabic_help.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from typer import rich_utils
+
+from himaya.core.text import isolate_ltr
+
+HELP_AR = {
+    "Himaya (حماية): a unified, life-cycle social protection system.": "حماية: منظومة موحدة للحماية الاجتماعية على امتداد دورة الحياة. المساعدة بالعربية: himaya --lang ar --help أو HIMAYA_LANG=ar.",
+    "Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers.": "القواعد النافذة وإصلاح مقترح على السكان أنفسهم: التكلفة والتغطية والفقر وعدم المساواة والمستفيدون والخاسرون.",
+    "The month, YYYY-MM.": "الشهر بصيغة YYYY-MM.",
+    "Reform YAML compared with today's rules.": "ملف الإصلاح (YAML) الذي يُقارن بالقواعد النافذة.",
+    "People table, CSV or Parquet; or use --registry.": "جدول الأفراد (CSV أو Parquet)؛ أو استخدم --registry.",
+    "Use the registry as it stood at the end of the period.": "استخدم السجل كما كان في نهاية الشهر.",
+    "Folder for the JSON, CSV and charts (created if missing).": "مجلد ملفات JSON وCSV والرسوم البيانية (يُنشأ إن لم يوجد).",
+    "Print the JSON to standard output instead of the report.": "اطبع JSON على المخرج القياسي بدلاً من التقرير.",
+    "Chart format in --output: svg or png.": "صيغة الرسوم البيانية في --output: svg أو png.",
+    "Policy pack.": "حزمة السياسات.",
+    "Problems to list for a refused table (0: all).": "عدد المشكلات المعروضة لجدول مرفوض (0: كلها).",
+    "Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios.": "إسقاط أعداد المستفيدين والتكلفة ونسبتها من الناتج المحلي الإجمالي سنة بسنة، لسيناريو واحد أو أكثر.",
+    "First year (2025 at the earliest).": "السنة الأولى (2025 على الأقل).",
+    "Last year (2099 at the latest).": "السنة الأخيرة (2099 على الأكثر).",
+    "Scenario YAML; repeat to compare several (default: today's rules).": "ملف السيناريو (YAML)؛ كرِّره للمقارنة بين عدة سيناريوهات (الافتراضي: القواعد النافذة).",
+    "Show every N-th year in the report.": "اعرض كل سنة رقم N في التقرير.",
+    "The main job end to end: a synthetic Oman into the registry, duplicates found and merged, the month's entitlements, one family explained, the month's payroll to bank files; then the API, with a demo user per role, until Ctrl-C.": "العمل الرئيسي من أوله إلى آخره: سكان عُمان اصطناعيون في السجل، والتسجيلات المكررة مكتشفة ومدمجة، واستحقاقات الشهر، وشرح أسرة واحدة، وكشف رواتب الشهر إلى ملفات المصارف؛ ثم واجهة البرمجة بمستخدم تجريبي لكل دور حتى Ctrl-C.",
+    "Size of the synthetic population.": "حجم السكان الاصطناعيين.",
+    "Use this people table instead of the registry demo.": "استخدم جدول الأفراد هذا بدلاً من عرض السجل.",
+    "Folder for the payroll's bank files.": "مجلد ملفات المصارف لكشف الرواتب.",
+    "At the end, serve the API with a demo user per role.": "في النهاية، شغِّل واجهة البرمجة بمستخدم تجريبي لكل دور.",
+    "Port of the demo API.": "منفذ واجهة البرمجة التجريبية.",
+    "Compute the month's entitlements: one row per person and programme with a positive amount.": "احسب استحقاقات الشهر: صف لكل فرد ومنفعة بمبلغ موجب.",
+    "People table: CSV or Parquet (see docs/people-table.md); or use --registry.": "جدول الأفراد: CSV أو Excel أو Parquet (انظر docs/people-table.md)؛ أو استخدم --registry.",
+    "Reform YAML laid over the parameters.": "ملف إصلاح (YAML) يُطبَّق على المعاملات.",
+    "File to write; CSV to standard output without it.": "الملف المراد كتابته؛ وبدونه يُكتب CSV على المخرج القياسي.",
+    "csv, parquet or json (default: from the extension).": "csv أو parquet أو json (الافتراضي: حسب امتداد الملف).",
+    "Explain why one person or family gets what they get: conditions, figures, parameters, amounts.": "اشرح لماذا يحصل فرد أو أسرة على ما يحصل عليه: الشروط والأرقام والمعاملات والمبالغ.",
+    "Explain this person (person_id).": "اشرح هذا الفرد (person_id).",
+    "Explain every member of this family (family_id).": "اشرح كل فرد في هذه الأسرة (family_id).",
+    "Language: en or ar.": "اللغة: en أو ar.",
+    "List the parameter tree: value in force, unit, status, legal reference and description.": "اعرض شجرة المعاملات: القيمة النافذة والوحدة والحالة والمرجع القانوني والوصف.",
+    "Show values in force on this date (default: today).": "اعرض القيم النافذة في هذا التاريخ (الافتراضي: اليوم).",
+    "Only CONFIRMED, LIKELY, ASSUMED or (with --reform) REFORM values.": "القيم المؤكدة (CONFIRMED) أو المرجحة (LIKELY) أو المفترضة (ASSUMED) فقط، أو (مع --reform) قيم الإصلاح (REFORM).",
+    "Generate a synthetic people table (with registry columns) that looks and behaves like Oman's.": "أنشئ جدول أفراد اصطناعياً (بأعمدة السجل) يشبه سكان عُمان في شكله وسلوكه.",
+    "File to write: .csv or .parquet.": "الملف المراد كتابته: .csv أو .parquet.",
+    "Random seed: the same seed gives the same file.": "البذرة العشوائية: البذرة نفسها تعطي الملف نفسه.",
+    "How many persons.": "عدد الأفراد.",
+    "Share of the population: 1.0 is all of Oman (about 5.17 million).": "نسبة من السكان: 1.0 هي عُمان كلها (نحو 5.17 مليون).",
+    "Only this governorate, e.g. 'Ad Dakhiliyah'.": "هذه المحافظة فقط، مثل 'Ad Dakhiliyah'.",
+    "Share of persons registered a second time (0 to 0.5).": "نسبة الأفراد المسجلين مرة ثانية (من 0 إلى 0.5).",
+    "Date the ages are counted at.": "التاريخ الذي تُحسب عنده الأعمار.",
+    "Print the calibration table and the age pyramid against WPP.": "اطبع جدول المعايرة والهرم العمري مقارنةً بتقديرات الأمم المتحدة (WPP).",
+    "Serve the HTTP API (OpenAPI documentation at /docs) on the configured database.": "شغِّل واجهة البرمجة عبر HTTP (توثيق OpenAPI في /docs) على قاعدة البيانات المهيأة.",
+    "Address to listen on.": "العنوان الذي يُستمع عليه.",
+    "Port to listen on.": "المنفذ الذي يُستمع عليه.",
+    "Worker processes (one per core is a good start).": "عدد العمليات العاملة (واحدة لكل نواة بداية جيدة).",
+    "Enrollment in the programmes.": "التسجيل في المنافع.",
+    "Enroll everyone the rules find entitled in the month; end the enrollments of the others.": "سجِّل كل من تجده القواعد مستحقاً في الشهر، وأنهِ تسجيل غيرهم.",
+    "Who acts (default: HIMAYA_ACTOR or the OS user).": "من يقوم بالإجراء (الافتراضي: HIMAYA_ACTOR أو مستخدم النظام).",
+    "The monthly payroll: run, submit, approve, export, reconcile.": "كشف الرواتب الشهري: الإعداد والتقديم والاعتماد والتصدير والمطابقة.",
+    "Calculate the month's payment lines (again, until the run is submitted).": "احسب بنود الدفع للشهر (ويمكن إعادة الحساب حتى يُقدَّم الكشف).",
+    "child: the child's account, else the guardian's; guardian: always the guardian's.": "child: حساب الطفل وإلا فحساب ولي الأمر؛ guardian: حساب ولي الأمر دائماً.",
+    "Most of a debtor's monthly payment deducted for debts (0 to 1).": "أقصى نسبة من الدفعة الشهرية للمدين تُقتطع لسداد الديون (من 0 إلى 1).",
+    "Submit the calculated run for approval (the maker).": "قدِّم الكشف المحسوب للاعتماد (المُعِدّ).",
+    "Approve a submitted run (the checker: not the user who submitted it). An approved run cannot change.": "اعتمد كشفاً مقدَّماً (المدقِّق: غير المستخدم الذي قدَّمه). لا يتغير الكشف المعتمد.",
+    "Close a reconciled run.": "أغلق كشفاً تمت مطابقته.",
+    "Write the approved run as ISO 20022 pain.001.001.09 files (one or more per payee bank), schema-validated.": "اكتب الكشف المعتمد ملفات ISO 20022 pain.001.001.09 (ملف أو أكثر لكل مصرف مستفيد)، متحققاً منها بالمخطط.",
+    "Folder for the pain.001 files.": "مجلد ملفات pain.001.",
+    "Requested execution date (default: today).": "تاريخ التنفيذ المطلوب (الافتراضي: اليوم).",
+    "Most transfers in one file.": "أقصى عدد من التحويلات في الملف الواحد.",
+    "Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned.": "طبِّق رد المصرف: تصبح البنود مدفوعة أو مرفوضة (مع سبب المصرف) أو مرتجعة.",
+    "A bank's pain.002.001.10 status report or camt.054.001.08 notification.": "تقرير حالة pain.002.001.10 أو إشعار camt.054.001.08 من المصرف.",
+    "Where each run stands.": "أين يقف كل كشف.",
+    "Beneficiaries and amounts by programme and governorate, and the changes against the month before.": "المستفيدون والمبالغ حسب المنفعة والمحافظة، والتغيرات مقارنةً بالشهر السابق.",
+    "Write the report as CSV (and the diff beside it, NAME-diff.csv).": "اكتب التقرير بصيغة CSV (والفروق بجانبه في NAME-diff.csv).",
+    "Create or migrate the database.": "أنشئ قاعدة البيانات أو رحِّلها.",
+    "Create the database, or migrate it to the latest revision (SQLite file or HIMAYA_DATABASE_URL).": "أنشئ قاعدة البيانات أو رحِّلها إلى آخر مراجعة (ملف SQLite أو HIMAYA_DATABASE_URL).",
+    "Which database is used and whether it is up to date.": "أي قاعدة بيانات تُستخدم وهل هي محدَّثة.",
+    "The registry of people and families.": "سجل الأفراد والأسر.",
+    "Import or update people by civil number; a file with any bad row is refused whole.": "استورد الأفراد أو حدِّثهم بالرقم المدني؛ يُرفض الملف كله إن كان فيه صف خاطئ.",
+    "People table with registry columns, CSV or Parquet (as `himaya synth` writes).": "جدول الأفراد بأعمدة السجل، CSV أو Excel أو Parquet (كما يكتبه himaya synth).",
+    "Effective date (default: today in Muscat).": "تاريخ السريان (الافتراضي: اليوم بتوقيت مسقط).",
+    "Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).": "من يقوم بالإجراء، لسجل التدقيق (الافتراضي: HIMAYA_ACTOR أو مستخدم النظام).",
+    "The people table with the registry columns, as of today (or `--at`).": "جدول الأفراد بأعمدة السجل كما هو اليوم (أو في --at).",
+    "File to write (.csv or .parquet); CSV to standard output without it.": "الملف المراد كتابته (.csv أو .parquet)؛ وبدونه يُكتب CSV على المخرج القياسي.",
+    "As the registry stood on this day (default: today).": "كما كان السجل في هذا اليوم (الافتراضي: اليوم).",
+    "A person with family, situation, assessments, incomes, bank accounts and enrollments, with history.": "فرد بأسرته ووضعه وتقييماته ودخوله وحساباته المصرفية وتسجيلاته، مع تاريخها.",
+    "Civil number.": "الرقم المدني.",
+    "Find people registered twice: scored pairs for a person to review (merge with `himaya registry merge`).": "اكتشف الأفراد المسجلين مرتين: أزواج مع درجة تطابقها ليراجعها موظف (الدمج بالأمر himaya registry merge).",
+    "Write the scored pairs here (.csv or .parquet).": "اكتب الأزواج ودرجاتها هنا (.csv أو .parquet).",
+    "Report pairs scoring at least this (0 to 1).": "أبلغ عن الأزواج التي تبلغ درجتها هذا الحد على الأقل (من 0 إلى 1).",
+    "Ground truth (`himaya synth --duplicates`) to measure precision and recall.": "الحقيقة المرجعية (من himaya synth --duplicates) لقياس الدقة والاستدعاء.",
+    "Merge a duplicate record into the one kept; audited; the merged record is kept, marked.": "ادمج سجلاً مكرراً في السجل المُبقى عليه؛ مع التدقيق؛ ويبقى السجل المدموج معلَّماً.",
+    "Civil number of the record to keep.": "الرقم المدني للسجل المُبقى عليه.",
+    "Civil number of the duplicate record, merged into KEEP.": "الرقم المدني للسجل المكرر، يُدمج في KEEP.",
+    "The tamper-evident audit trail.": "سجل التدقيق الكاشف للعبث.",
+    "Recompute the hash chain: any entry edited or deleted afterwards is reported (exit status 1).": "أعد حساب سلسلة التجزئة: يُبلَّغ عن أي قيد عُدِّل أو حُذف لاحقاً (رمز الخروج 1).",
+    "The head hash printed by an earlier verify: also catches removal of the newest entries.": "تجزئة الرأس التي طبعها تحقق سابق: تكشف أيضاً حذف أحدث القيود.",
+    "Users of the service: people at branches and partner systems.": "مستخدمو الخدمة: موظفو الفروع وأنظمة الشركاء.",
+    "Create a user (asks for the password, or makes one) and give them roles and branches. All or nothing: roles and branches are checked first, and the user, roles and branches are written in one transaction; a made password is printed only once the user exists.": "أنشئ مستخدماً (تُطلب كلمة المرور أو تُنشأ) وامنحه أدواراً وفروعاً. الكل أو لا شيء: تُفحص الأدوار والفروع أولاً، ويُكتب المستخدم وأدواره وفروعه في معاملة واحدة؛ ولا تُطبع كلمة المرور المنشأة إلا بعد وجود المستخدم.",
+    "The user name (for a partner system: its client id).": "اسم المستخدم (لنظام شريك: معرِّف العميل).",
+    "A role (repeat for more): registrar, case_worker, supervisor, finance_officer, payroll_approver, policy_analyst, auditor, admin, partner.": "دور (كرِّره لأكثر من دور): registrar أو case_worker أو supervisor أو finance_officer أو payroll_approver أو policy_analyst أو auditor أو admin أو partner.",
+    "A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all.": "نطاق فرع (كرِّره لأكثر من نطاق): wilayat:NAME أو governorate:NAME أو all.",
+    "A partner system (client credentials).": "نظام شريك (بيانات اعتماد العميل).",
+    "The person's or system's name.": "اسم الشخص أو النظام.",
+    "Make a strong password and print it once, instead of asking.": "أنشئ كلمة مرور قوية واطبعها مرة واحدة بدلاً من طلبها.",
+    "Who acts, for the audit trail.": "من يقوم بالإجراء، لسجل التدقيق.",
+    "Give a user roles and branch scopes; their tokens issued before stop working.": "امنح مستخدماً أدواراً ونطاقات فروع؛ وتتوقف رموزه الصادرة قبل ذلك عن العمل.",
+    "Instead of what the user had, not in addition.": "بدلاً مما كان لدى المستخدم، لا إضافةً إليه.",
+    "Set a new password; every session of the user ends.": "عيِّن كلمة مرور جديدة؛ وتنتهي كل جلسات المستخدم.",
+    "Stop a user from logging in; their tokens stop working at once.": "امنع مستخدماً من الدخول؛ وتتوقف رموزه عن العمل فوراً.",
+    "Every user with their roles and branches.": "كل المستخدمين بأدوارهم وفروعهم.",
+}
+
+
+def in_arabic(command: Any) -> list[str]:
+    """Put the Arabic help in place of the English on `command` (a Click command, as Typer builds
+    it) and all its subcommands; return the English help texts that have no Arabic (shown in English)."""
+    missing: list[str] = []
+
+    def translate(command: Any) -> None:
+        for target in (command, *command.params):
+            text = getattr(target, "help", None)
+            if not text:
+                continue
+            arabic = HELP_AR.get(" ".join(text.split()))
+            if arabic is None:
+                missing.append(text)
+            else:
+                target.help = isolate_ltr(arabic)  # option names, file types and codes kept in order
+        for sub in getattr(command, "commands", {}).values():
+            translate(sub)
+
+    translate(command)
+    return missing
+
+
+def arabic_headings() -> None:
+    """The help's panel headings in Arabic, for the rest of the process (Typer reads them when it
+    draws the help)."""
+    rich_utils.ARGUMENTS_PANEL_TITLE = "الوسائط"
+    rich_utils.OPTIONS_PANEL_TITLE = "الخيارات"
+    rich_utils.COMMANDS_PANEL_TITLE = "الأوامر"
