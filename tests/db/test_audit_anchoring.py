@@ -158,3 +158,17 @@ def test_the_configured_key_and_its_rotation(engine: Engine, synthetic: pl.DataF
     with engine.connect() as connection:
         result = audit.verify(connection)
     assert [p.entry for p in result.problems if "content was changed" in str(p)] == [result.last_id - 1]
+
+
+def test_a_key_made_in_a_transaction_that_rolls_back_is_not_used(engine: Engine) -> None:
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        audit.record(connection, [audit.Change("read", "person:1", None, None)], actor="x")
+        audit.record(connection, [audit.Change("read", "person:2", None, None)], actor="x")
+        transaction.rollback()
+    for number in range(2):
+        with engine.begin() as connection:
+            audit.record(connection, [audit.Change("read", f"person:{number}", None, None)], actor="y")
+    with engine.connect() as connection:
+        result = audit.verify(connection)
+    assert result.intact and result.entries == 2
