@@ -35,14 +35,19 @@ def anchored(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
             "users", "create", f"officer{number}", "--generate-password", "--role", "auditor", "--branch", "all"
         )
         assert made.exit_code == 0, made.stderr
-    checkpoint = himaya("audit", "checkpoint")
+    missing = himaya("audit", "checkpoint")
+    assert missing.exit_code == 3 and "give --new" in missing.stderr
+    checkpoint = himaya("audit", "checkpoint", "--new")
     assert checkpoint.exit_code == 0, checkpoint.stderr
+    assert himaya("audit", "checkpoint", "--new").exit_code == 4  # the file exists: --new would hide a deletion
+    assert himaya("audit", "checkpoint").exit_code == 0
     assert "checkpoint: entry" in checkpoint.stdout and "signed by key" in checkpoint.stdout
     line = json.loads(checkpoints.read_text().splitlines()[-1])
+    assert len(checkpoints.read_text().splitlines()) == 2
     assert set(line) == {"at", "entry", "hash", "key", "mac"}
     verified = himaya("audit", "verify")
     assert verified.exit_code == 0, verified.stderr
-    assert "audit trail intact" in verified.stdout and "1 checkpoints held" in verified.stdout
+    assert "audit trail intact" in verified.stdout and "2 checkpoints held" in verified.stdout
     yield engine, checkpoints
     engine.dispose()
 
@@ -82,3 +87,10 @@ def test_checkpoint_needs_a_file(database_url: str, monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 2 and "--to FILE" in result.stderr
     plain = himaya("audit", "verify")
     assert plain.exit_code == 0 and "note: no checkpoints" in plain.stderr
+
+
+def test_a_deleted_checkpoint_file_fails_verify(anchored: tuple[sa.Engine, Path]) -> None:
+    _, checkpoints = anchored
+    checkpoints.unlink()
+    tampered = himaya("audit", "verify")
+    assert tampered.exit_code == 1 and f"the checkpoint file {checkpoints.name} is missing" in tampered.stderr

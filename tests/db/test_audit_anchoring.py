@@ -30,7 +30,7 @@ def _anchored(engine: Engine, synthetic: pl.DataFrame, tmp_path: Path) -> tuple[
     ids = _history(engine, synthetic)
     path = tmp_path / "checkpoints.jsonl"
     with engine.begin() as connection:
-        audit_checkpoints.make(connection, path)
+        audit_checkpoints.make(connection, path, start=True)
     return ids, path
 
 

@@ -46,8 +46,8 @@ def audit_verify(
         path = checkpoints or bootstrap.settings().audit_checkpoints
         with engine.connect() as connection:
             result = audit.verify(connection)
-            points = audit_checkpoints.read(path) if path else []
-            problems = [str(p) for p in result.problems] + audit_checkpoints.check(connection, points)
+            points, unreadable = audit_checkpoints.load(path) if path else ([], [])
+            problems = [str(p) for p in result.problems] + unreadable + audit_checkpoints.check(connection, points)
             if (
                 expect_head
                 and connection.execute(select(audit_entry.c.id).where(audit_entry.c.hash == expect_head)).first()
@@ -76,6 +76,7 @@ def audit_checkpoint(
             "--to", help="File to append to (default: HIMAYA_AUDIT_CHECKPOINTS).", dir_okay=False, metavar="FILE"
         ),
     ] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start the file (it must not exist yet).")] = False,
 ) -> None:
     """Verify the chain and append a signed checkpoint of its head to a file kept out of the
     database's reach; run it often (a timer), and keep the file where database users cannot write."""
@@ -85,5 +86,5 @@ def audit_checkpoint(
             raise UsageError("where to? give --to FILE or set HIMAYA_AUDIT_CHECKPOINTS")
         engine = bootstrap.registry_engine()
         with engine.begin() as connection:  # begin: the first use may make the audit key
-            point = audit_checkpoints.make(connection, path)
+            point = audit_checkpoints.make(connection, path, start=new)
         out.print(f"checkpoint: entry {point.entry}, head {point.hash}, signed by key {point.key}, in {path}")

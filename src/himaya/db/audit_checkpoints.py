@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, select
 
-from himaya.core.errors import ConflictError, InvalidInputError
+from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
 from himaya.db import audit
 from himaya.db.tables import audit_entry, audit_head
 
@@ -60,13 +60,29 @@ def read(path: Path) -> list[Checkpoint]:
                 )
             )
         except (ValueError, KeyError, TypeError) as error:
-            raise InvalidInputError(f"{path}, line {number}: not a checkpoint ({error})") from None
+            raise InvalidInputError(f"{path.name}, line {number}: not a checkpoint ({error})") from None
     return found
 
 
-def make(connection: Connection, path: Path) -> Checkpoint:
+def load(path: Path) -> tuple[list[Checkpoint], list[str]]:
+    """The checkpoints of the file a verify was told to check, and what is wrong with the file:
+    a missing file is reported (deleting it must not pass for "not anchored")."""
+    if not path.exists():
+        return [], [f"the checkpoint file {path.name} is missing: deleted, or no `himaya audit checkpoint` made yet"]
+    try:
+        return read(path), []
+    except InvalidInputError as error:
+        return [], [str(error)]
+
+
+def make(connection: Connection, path: Path, *, start: bool = False) -> Checkpoint:
     """Verify the chain and append a signed checkpoint of its head to `path`. A chain that does not
-    verify, or no longer holds the file's last checkpoint, is not checkpointed (ConflictError)."""
+    verify, or no longer holds the file's last checkpoint, is not checkpointed (ConflictError).
+    The file must exist unless `start` (and then must not): a deleted file is not silently begun
+    again on the chain as it is now."""
+    if path.exists() == start:
+        problem = "exists already: leave out --new" if start else "is missing: give --new to start a new file"
+        raise (ConflictError if start else NotFoundError)(f"the checkpoint file {path.name} {problem}")
     verification = audit.verify(connection)
     earlier = read(path)
     problems = [str(p) for p in verification.problems] + check(connection, earlier)

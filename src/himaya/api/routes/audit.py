@@ -71,8 +71,8 @@ def verify(request: Request, principal: Auditor) -> Verified:
     path = request.app.state.settings.audit_checkpoints
     with request.app.state.engine.connect() as connection:
         result = audit.verify(connection)
-        points = audit_checkpoints.read(path) if path else []
-        anchored = audit_checkpoints.check(connection, points)
+        points, anchored = audit_checkpoints.load(path) if path else ([], [])
+        anchored += audit_checkpoints.check(connection, points)
         key = _key(connection, principal)
     if key is None:
         problems = [p.shown() for p in result.problems]
