@@ -120,3 +120,9 @@ def test_reading_the_trail_is_country_wide(world: World) -> None:
         assert refused.status_code == 403, refused.text
         assert "country-wide" in refused.json()["error"]["message"]
         assert world.client.get(path, headers=world.headers("auditor")).status_code == 200
+
+
+def test_the_auditor_still_sees_who_was_granted_what(world: World) -> None:
+    grants = _entries(world, "auditor", "user.grant")
+    auditor = next(e for e in grants if e["subject"] == "user:auditor")
+    assert auditor["after"] == {"roles": ["auditor"], "scopes": ["all"]}

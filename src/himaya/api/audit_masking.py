@@ -26,6 +26,8 @@ CLEAR = frozenset(
         "kind",
         "period",
         "programme",
+        "roles",  # a user's grant: staff roles and branch scopes, not people
+        "scopes",
         "state",
         "what",
     }
