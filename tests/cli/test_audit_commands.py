@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from himaya.cli.main import app
+from himaya.db import audit
 
 runner = CliRunner()
 
@@ -50,6 +51,7 @@ def anchored(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert "audit trail intact" in verified.stdout and "2 checkpoints held" in verified.stdout
     yield engine, checkpoints
     engine.dispose()
+    audit.use_keys(None)  # the key the commands configured stays in the process otherwise
 
 
 def test_removing_the_newest_entries_and_moving_the_head_fails_verify(anchored: tuple[sa.Engine, Path]) -> None:
