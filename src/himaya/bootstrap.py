@@ -20,6 +20,7 @@ from himaya.core.errors import UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
+from himaya.db import audit
 from himaya.db.engine import connect, default_url
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
@@ -42,6 +43,7 @@ def configure(settings: Settings | None = None) -> Settings:
     each command of the CLI calls it once, and so does the service when it starts."""
     global _settings  # noqa: PLW0603  (the composition root holds the one settings object)
     _settings = settings or Settings.from_environ()
+    audit.use_keys(_settings.audit_key, _settings.audit_previous_keys)
     return _settings
 
 

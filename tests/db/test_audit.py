@@ -1,4 +1,6 @@
-"""The audit trail from the attacker's side: edit or delete an entry directly, and verify finds it."""
+"""The audit trail from the attacker's side: edit or delete an entry directly, and verify finds it.
+The attacks on its end (removing the newest entries or all of them and moving the head row back,
+re-hashing the rest after an edit) are in test_audit_anchoring.py."""
 
 from __future__ import annotations
 
@@ -46,13 +48,15 @@ def test_editing_an_entry_is_detected(engine: Engine, synthetic: pl.DataFrame) -
         connection.execute(sa.update(audit_entry).where(audit_entry.c.id == ids[2]).values(actor="someone else"))
     result = _verify(engine)
     assert not result.intact
-    assert any(f"entry {ids[2]}" in p and "content was changed" in p for p in result.problems)
+    assert any(f"entry {ids[2]}" in str(p) and "content was changed" in str(p) for p in result.problems)
 
 
 def test_rehashing_an_edited_entry_still_breaks_the_next_link(engine: Engine, synthetic: pl.DataFrame) -> None:
-    """An attacker who edits an entry and recomputes its hash breaks the link to the entry after it."""
+    """An attacker who edits an entry and recomputes its hash (even with the key) breaks the link
+    to the entry after it."""
     ids = _history(engine, synthetic)
     with engine.begin() as connection:
+        key = audit.current_key(connection)
         row = connection.execute(sa.select(audit_entry).where(audit_entry.c.id == ids[1])).mappings().one()
         forged = audit.entry_hash(
             row["previous_hash"],
@@ -63,6 +67,7 @@ def test_rehashing_an_edited_entry_still_breaks_the_next_link(engine: Engine, sy
             row["request_id"],
             row["before"],
             '{"mobile":"+96899999999"}',
+            key=key,
         )
         connection.execute(
             sa.update(audit_entry)
@@ -71,7 +76,7 @@ def test_rehashing_an_edited_entry_still_breaks_the_next_link(engine: Engine, sy
         )
     result = _verify(engine)
     assert not result.intact
-    assert any(f"entry {ids[2]}" in p and "does not follow" in p for p in result.problems)
+    assert any(f"entry {ids[2]}" in str(p) and "does not follow" in str(p) for p in result.problems)
 
 
 def test_deleting_an_entry_is_detected(engine: Engine, synthetic: pl.DataFrame) -> None:
@@ -80,7 +85,7 @@ def test_deleting_an_entry_is_detected(engine: Engine, synthetic: pl.DataFrame) 
         connection.execute(sa.delete(audit_entry).where(audit_entry.c.id == ids[2]))
     result = _verify(engine)
     assert not result.intact
-    assert any(f"entry {ids[3]}" in p and "does not follow" in p for p in result.problems)
+    assert any(f"entry {ids[3]}" in str(p) and "does not follow" in str(p) for p in result.problems)
 
 
 def test_removing_the_newest_entries_is_caught_by_the_expected_head(engine: Engine, synthetic: pl.DataFrame) -> None:
@@ -89,7 +94,7 @@ def test_removing_the_newest_entries_is_caught_by_the_expected_head(engine: Engi
     with engine.begin() as connection:
         connection.execute(sa.delete(audit_entry).where(audit_entry.c.id == ids[-1]))
     result = _verify(engine)  # the chain's own head row still names the removed entry
-    assert not result.intact and any("recorded head" in p for p in result.problems)
+    assert not result.intact and any("recorded head" in str(p) for p in result.problems)
     with engine.begin() as connection:  # an attacker who rewinds the head row too...
         connection.execute(sa.update(audit_head).values(hash=result.head))
         hashes = set(connection.execute(audit.select_hashes()).scalars())
@@ -129,11 +134,25 @@ def test_a_chain_written_before_the_head_row_verifies_after_the_upgrade(database
             )
             previous = link
     upgrade(engine)
+    with engine.begin() as connection:  # an entry as the code before the keyed chain wrote it (scheme 2)
+        at = datetime(2026, 2, 1, 10, 0, tzinfo=UTC)
+        link = audit.entry_hash(
+            previous, audit.utc_stamp(at), "officer", "read", "person:5", None, None, None, scheme=2
+        )
+        connection.execute(
+            sa.insert(audit_entry).values(
+                at=at, actor="officer", action="read", subject="person:5", previous_hash=previous, hash=link, scheme=2
+            )
+        )
+        connection.execute(sa.update(audit_head).values(hash=link))
     with engine.begin() as connection:
         audit.record(connection, [audit.Change("person.update", "person:9", None, {})], actor="officer")
         audit.record(connection, [audit.Change("read", f"person:{n}", None, None) for n in range(3)], actor="auditor")
     result = _verify(engine)
-    assert result.intact and result.entries == 7
+    assert result.intact and result.entries == 8 and result.head_keyed
+    with engine.connect() as connection:
+        schemes = connection.execute(sa.select(audit_entry.c.scheme).order_by(audit_entry.c.id)).scalars().all()
+    assert schemes == [1, 1, 1, 2, 3, 3, 3, 3]  # nothing converted: old entries keep their scheme
     engine.dispose()
 
 

@@ -1,4 +1,4 @@
-"""`himaya db`, `himaya registry` and `himaya audit`: the operational store at the terminal."""
+"""`himaya db` and `himaya registry`: the operational store at the terminal."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from himaya.cli.app import MaxErrors, app, date_option, err, out, reported
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
-from himaya.db import audit
 from himaya.db.migrate import current_revision, head_revision, upgrade
 from himaya.db.people import dedup_candidates, merge_people, read_person
 from himaya.db.registry_import import import_people
@@ -29,10 +28,8 @@ from himaya.registry.dedup import DedupSettings, find_duplicates, measure
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 registry_app = typer.Typer(help="The registry of people and families.", no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
-app.add_typer(audit_app, name="audit")
 
 Day = Annotated[
     date | None,
@@ -243,36 +240,3 @@ def registry_merge(
         )
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n) or "nothing to move"
         out.print(f"merged {drop} into {keep}: {detail}")
-
-
-@audit_app.command("verify")
-def audit_verify(
-    expect_head: Annotated[
-        str | None,
-        typer.Option(
-            "--expect-head",
-            help="The head hash printed by an earlier verify: also catches removal of the newest entries.",
-        ),
-    ] = None,
-) -> None:
-    """Recompute the hash chain: any entry edited or deleted afterwards is reported (exit status 1)."""
-    with reported():
-        engine = bootstrap.registry_engine()
-        with engine.connect() as connection:
-            result = audit.verify(connection)
-        for problem in result.problems:
-            err.print(f"tampered: {problem}", markup=False)
-        if expect_head and expect_head not in _chain_hashes(engine):
-            err.print(
-                f"tampered: the chain no longer contains the expected head {expect_head}: entries were removed",
-                markup=False,
-            )
-            raise typer.Exit(1)
-        if not result.intact:
-            raise typer.Exit(1)
-        out.print(f"audit trail intact: {result.entries:,} entries; head {result.head}")
-
-
-def _chain_hashes(engine: Any) -> set[str]:
-    with engine.connect() as connection:
-        return set(connection.execute(audit.select_hashes()).scalars())

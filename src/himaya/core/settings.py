@@ -16,6 +16,7 @@ from himaya.core.errors import UsageError
 
 DEFAULT_CALLBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MIN_SIGNING_KEY = 32  # characters of HIMAYA_SIGNING_KEY
+MIN_AUDIT_KEY = 32  # characters of HIMAYA_AUDIT_KEY (and of each earlier audit key)
 
 
 def _names(text: str | None) -> tuple[str, ...]:
@@ -36,6 +37,11 @@ class Settings:
     payer_bic: str | None = None  # HIMAYA_PAYER_BIC
     dci_callback_hosts: frozenset[str] = field(default=DEFAULT_CALLBACK_HOSTS)  # HIMAYA_DCI_CALLBACK_HOSTS
     trusted_proxies: tuple[str, ...] = ()  # HIMAYA_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+    # HIMAYA_AUDIT_KEY: keys the audit chain, its checkpoints and its pseudonyms (else kept in the database);
+    # HIMAYA_AUDIT_PREVIOUS_KEYS: earlier ones, comma-separated, that older entries still verify with.
+    audit_key: str | None = None
+    audit_previous_keys: tuple[str, ...] = ()
+    audit_checkpoints: Path | None = None  # HIMAYA_AUDIT_CHECKPOINTS: the file signed checkpoints go to
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +55,10 @@ class Settings:
         key = get("HIMAYA_SIGNING_KEY")
         if key is not None and len(key) < MIN_SIGNING_KEY:
             raise UsageError(f"HIMAYA_SIGNING_KEY must have at least {MIN_SIGNING_KEY} characters")
+        audit_keys = (get("HIMAYA_AUDIT_KEY"), *_names(get("HIMAYA_AUDIT_PREVIOUS_KEYS")))
+        if any(k is not None and len(k) < MIN_AUDIT_KEY for k in audit_keys):
+            raise UsageError(f"HIMAYA_AUDIT_KEY and HIMAYA_AUDIT_PREVIOUS_KEYS need {MIN_AUDIT_KEY} characters a key")
+        checkpoints = get("HIMAYA_AUDIT_CHECKPOINTS")
         hosts = _names(get("HIMAYA_DCI_CALLBACK_HOSTS"))
         return cls(
             database_url=get("HIMAYA_DATABASE_URL"),
@@ -61,4 +71,7 @@ class Settings:
             payer_bic=get("HIMAYA_PAYER_BIC"),
             dci_callback_hosts=frozenset(hosts) if hosts else DEFAULT_CALLBACK_HOSTS,
             trusted_proxies=_names(get("HIMAYA_TRUSTED_PROXIES")),
+            audit_key=audit_keys[0],
+            audit_previous_keys=tuple(k for k in audit_keys[1:] if k),
+            audit_checkpoints=Path(checkpoints) if checkpoints else None,
         )
