@@ -22,6 +22,14 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def _bytes(text: str | None, name: str, default: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1024:
+        raise UsageError(f"{name} must be a number of bytes, at least 1024 (not {text!r})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -36,6 +44,8 @@ class Settings:
     payer_bic: str | None = None  # HIMAYA_PAYER_BIC
     dci_callback_hosts: frozenset[str] = field(default=DEFAULT_CALLBACK_HOSTS)  # HIMAYA_DCI_CALLBACK_HOSTS
     trusted_proxies: tuple[str, ...] = ()  # HIMAYA_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+    max_body: int = 1 << 20  # HIMAYA_MAX_BODY: bytes of a request body (JSON, forms)
+    max_upload: int = 64 << 20  # HIMAYA_MAX_UPLOAD: bytes of an uploaded file (a bank's answer file)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,4 +71,6 @@ class Settings:
             payer_bic=get("HIMAYA_PAYER_BIC"),
             dci_callback_hosts=frozenset(hosts) if hosts else DEFAULT_CALLBACK_HOSTS,
             trusted_proxies=_names(get("HIMAYA_TRUSTED_PROXIES")),
+            max_body=_bytes(get("HIMAYA_MAX_BODY"), "HIMAYA_MAX_BODY", cls.max_body),
+            max_upload=_bytes(get("HIMAYA_MAX_UPLOAD"), "HIMAYA_MAX_UPLOAD", cls.max_upload),
         )
