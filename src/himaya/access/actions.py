@@ -97,7 +97,10 @@ def refresh(uow: AccessUnitOfWork, token: str, *, lifetime: timedelta) -> Sessio
 
 
 def _end_everything(uow: AccessUnitOfWork, account: Account, *, family: str) -> None:
-    uow.access.revoke_family(family)
+    # Once per login: concurrent replays queue on the same rows (a row lock on PostgreSQL, the
+    # write lock on SQLite), and only the first finds live tokens to revoke.
+    if not uow.access.revoke_family(family):
+        return
     uow.access.outdate_access(account.id)
     uow.audit.record(
         [Change("user.refresh_replay", f"user:{account.username}", None, {"revoked": "login", "access": "ended"})],

@@ -28,7 +28,8 @@ class AccessStore(Protocol):
         """Mark the token used if, and only if, it was unused and unrevoked: one conditional write,
         so that of concurrent spends of one token exactly one succeeds."""
 
-    def revoke_family(self, family: str) -> None: ...
+    def revoke_family(self, family: str) -> int:
+        """Revoke the login's refresh tokens still alive; returns how many (0: revoked before)."""
 
     def revoke_user(self, user_id: int) -> None:
         """Revoke every refresh token of the user."""

@@ -9,11 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
+import himaya
 from himaya.db import audit
 
 Scope = MutableMapping[str, Any]
@@ -44,6 +48,17 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# Where the service lives on its server: an error text naming a file there (an uploaded file's
+# temporary copy, a schema, the working folder) tells an attacker about the machine. Longest first.
+SERVER_PATHS = sorted(
+    {
+        str(p).encode()
+        for p in (Path(himaya.__file__).parent.parent, Path(sys.prefix), Path(tempfile.gettempdir()), Path.cwd())
+        if len(str(p)) > 1
+    },
+    key=len,
+    reverse=True,
+)
 
 
 class RequestGuard:
@@ -73,6 +88,7 @@ class RequestGuard:
         audit.REQUEST_ID.set(request_id)  # every audit entry the request writes carries it
         started = False
         extra = self._headers(scope)
+        held: list[Message] = []  # an error answer, kept until its body is whole, to scrub it
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
@@ -80,6 +96,15 @@ class RequestGuard:
                 started = True
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *extra]
+                if message["status"] >= 400:
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body"):
+                    return
+                await _send_scrubbed(send, held)
+                return
             await send(message)
 
         limit = self.uploads.get(scope["path"], self.max_body)
@@ -155,6 +180,17 @@ def json_depth(content: bytes) -> int:
     """
     brackets = _STRINGS.sub(b"", content).translate(None, _BRACKETS)
     return max(accumulate(_STEP[b] for b in brackets), default=0)
+
+
+async def _send_scrubbed(send: Send, messages: list[Message]) -> None:
+    """An error answer with the server's own paths taken out of its text."""
+    start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+    for path in SERVER_PATHS:
+        body = body.replace(path, b"...")
+    start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    start["headers"].append((b"content-length", str(len(body)).encode()))
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _refuse(send: Send, request_id: str, status: int, code: str, message: str) -> None:

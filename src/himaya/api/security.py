@@ -95,7 +95,7 @@ def _ours(claims: dict[str, Any], settings: TokenSettings) -> bool:
         claims.get("aud") == AUDIENCE
         and claims.get("iss") == ISSUER
         and claims.get("typ") == "access"
-        and isinstance(claims.get("ver"), int)
+        and type(claims.get("ver")) is int
         and isinstance(claims.get("sub"), str)
         and issued <= time.time() + CLOCK_SKEW
         and expires - issued <= lifetime

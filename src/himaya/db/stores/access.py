@@ -91,12 +91,13 @@ class SqlAccessStore:
         outcome = RefreshOutcome.USED if row["used_at"] is not None else RefreshOutcome.REVOKED
         return Spend(outcome, int(row["user_id"]), row["family"])
 
-    def revoke_family(self, family: str) -> None:
-        self.connection.execute(
+    def revoke_family(self, family: str) -> int:
+        result = self.connection.execute(
             update(refresh_token)
             .where(refresh_token.c.family == family, refresh_token.c.revoked_at.is_(None))
             .values(revoked_at=now())
         )
+        return int(result.rowcount)
 
     def revoke_user(self, user_id: int) -> None:
         self.connection.execute(
