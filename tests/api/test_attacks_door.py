@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 
 from himaya.api.app import create_app
-from himaya.api.guard import RequestGuard
+from himaya.api.guard import RequestGuard, json_depth
 from himaya.api.security import TokenSettings
 from tests.api.conftest import KEY, World
 
@@ -194,3 +196,15 @@ def test_an_unexpected_failure_is_a_plain_json_500(world: World) -> None:
         "error": {"code": "internal_error", "message": "the service failed: see its log", "request_id": "req-1"}
     }
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+@given(st.recursive(st.none() | st.text(alphabet='[]{}"\\ab'), lambda c: st.lists(c) | st.dictionaries(st.text(), c)))
+def test_json_depth_counts_nesting_not_brackets_in_strings(value: object) -> None:
+    def depth(v: object) -> int:
+        if isinstance(v, list):
+            return 1 + max(map(depth, v), default=0)
+        if isinstance(v, dict):
+            return 1 + max(map(depth, v.values()), default=0)
+        return 0
+
+    assert json_depth(json.dumps(value).encode()) == depth(value)
