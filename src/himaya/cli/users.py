@@ -132,13 +132,13 @@ def users_list() -> None:
             )
 
 
+def _where(scopes: tuple[Scope, ...]) -> str:
+    return "branches: " + (", ".join(str(s) for s in scopes) or "none (sees no family)")
+
+
 @users_app.command("unlock")
 def users_unlock(username: str, actor: Actor = None) -> None:
     """Forget a user's failed logins, so that they may log in again at once from anywhere."""
     with reported():
         cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=actor or bootstrap.actor())
         out.print(f"user {username}: unlocked ({cleared} failed logins forgotten)")
-
-
-def _where(scopes: tuple[Scope, ...]) -> str:
-    return "branches: " + (", ".join(str(s) for s in scopes) or "none (sees no family)")
