@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from himaya import bootstrap
-from himaya.api import errors
+from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
 from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
@@ -51,7 +51,9 @@ def create_app(
     default to the environment's, read once here."""
     config = bootstrap.configure(settings)
     store = engine or bootstrap.registry_engine(service=True)
-    app = FastAPI(title="Himaya", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan)
+    app = FastAPI(
+        title="Himaya", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan, docs_url=None, redoc_url=None
+    )
     app.state.engine = store
     app.state.settings = config
     app.state.pack = load_pack(pack or config.pack)
@@ -67,7 +69,13 @@ def create_app(
     app.state.dci_callback_hosts = dci_callback_hosts or config.dci_callback_hosts
     errors.install(app)
 
-    app.add_middleware(RequestGuard)
+    pages = docs.install(app, "Himaya")
+    app.add_middleware(
+        RequestGuard,
+        max_body=config.max_body,
+        uploads={"/payroll/reconcile": config.max_upload},  # a bank's answer file
+        page_policies=pages,
+    )
 
     for module in (auth, people, families, enrollment, policy, payroll, audit, dci):
         app.include_router(module.router)

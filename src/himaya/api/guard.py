@@ -1,14 +1,23 @@
-"""What every request goes through first (plain ASGI, no per-request task or stream): its request
-id, and the refusal of NUL characters."""
+"""What every request goes through first (plain ASGI, no per-request task or stream), before any
+authentication: its request id; a body no larger than the limit, refused with 413 as soon as it
+is passed, without reading the rest; JSON no deeper than `MAX_JSON_DEPTH` and free of lone
+surrogates and NUL characters; the security headers of every answer; and a plain JSON 500 (the
+request id only, never a trace or a server path) when something fails unexpectedly."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import sys
+import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from itertools import accumulate
+from pathlib import Path
 from typing import Any
 
+import himaya
 from himaya.db import audit
 
 Scope = MutableMapping[str, Any]
@@ -17,68 +26,177 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+log = logging.getLogger("himaya.api")
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # A NUL is never meaningful in what people and partners send, and PostgreSQL cannot store one:
 # it is refused at the door rather than deep inside a query.
 _NULS = (b"\x00", b"\\u0000", b"%00")
+MAX_JSON_DEPTH = 64  # the deepest DCI envelope nests about ten levels
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = bytes(range(256)).translate(None, b"[]{}")  # every byte but the brackets, to delete
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+# An API answers data, never a page to frame or run scripts from; the documentation page is the
+# one page, and loads only its own files (served from this service, see `api/docs.py`).
+API_POLICY = b"default-src 'none'; frame-ancestors 'none'"
+HEADERS = [
+    (b"cache-control", b"no-store"),  # personal data: never kept by a proxy or browser
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+# Where the service lives on its server: an error text naming a file there (an uploaded file's
+# temporary copy, a schema, the working folder) tells an attacker about the machine. Longest first.
+SERVER_PATHS = sorted(
+    {
+        str(p).encode()
+        for p in (Path(himaya.__file__).parent.parent, Path(sys.prefix), Path(tempfile.gettempdir()), Path.cwd())
+        if len(str(p)) > 1
+    },
+    key=len,
+    reverse=True,
+)
 
 
 class RequestGuard:
-    def __init__(self, app: App) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        max_body: int = 1 << 20,
+        uploads: Mapping[str, int] | None = None,
+        page_policies: Mapping[str, bytes] | None = None,
+    ) -> None:
+        """`max_body`: bytes a request body may have; `uploads`: larger limits for some paths (file
+        uploads); `page_policies`: the content-security policy of paths that answer a page."""
         self.app = app
+        self.max_body = max_body
+        self.uploads = dict(uploads or {})
+        self.page_policies = dict(page_policies or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         audit.REQUEST_ID.set(request_id)  # every audit entry the request writes carries it
+        started = False
+        extra = self._headers(scope)
+        held: list[Message] = []  # an error answer, kept until its body is whole, to scrub it
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                    (b"cache-control", b"no-store"),  # personal data: never kept by a proxy or browser
-                ]
+                started = True
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *extra]
+                if message["status"] >= 400:
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if message.get("more_body"):
+                    return
+                await _send_scrubbed(send, held)
+                return
             await send(message)
 
-        target = (scope.get("raw_path") or scope["path"].encode()) + b"?" + scope.get("query_string", b"")
-        messages: list[Message] = []
-        if scope["method"] in ("POST", "PUT", "PATCH"):
-            while True:
-                message = await receive()
-                messages.append(message)
-                if message["type"] != "http.request" or not message.get("more_body"):
-                    break
-        content = b"".join(m.get("body", b"") for m in messages)
-        if any(n in target.lower() or n in content.lower() for n in _NULS):
-            await _refuse(send_with_headers, request_id)
+        limit = self.uploads.get(scope["path"], self.max_body)
+        messages, refusal = await _read_body(receive, headers, limit)
+        if refusal is None:
+            refusal = _check(scope, headers, b"".join(m.get("body", b"") for m in messages))
+        if refusal is not None:
+            await _refuse(send_with_headers, request_id, *refusal)
             return
 
         async def replay() -> Message:
             return messages.pop(0) if messages else await receive()
 
-        await self.app(scope, replay, send_with_headers)
+        try:
+            await self.app(scope, replay, send_with_headers)
+        except Exception:
+            log.exception("request %s failed", request_id)
+            if started:
+                raise
+            await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
+
+    def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
+        policy = self.page_policies.get(scope["path"], API_POLICY)
+        https = [HSTS] if scope.get("scheme") == "https" else []  # behind TLS (or a trusted TLS proxy)
+        return [*HEADERS, (b"content-security-policy", policy), *https]
 
 
-async def _refuse(send: Send, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "error": {
-                "code": "invalid_input",
-                "message": "text may not contain NUL characters (\\u0000)",
-                "request_id": request_id,
-            }
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
+async def _read_body(
+    receive: Receive, headers: Mapping[bytes, bytes], limit: int
+) -> tuple[list[Message], tuple[int, str, str] | None]:
+    """The body's messages, read as they come, until `limit` is passed (then a 413, unread rest)."""
+    too_large = (413, "too_large", f"the request body may have at most {limit:,} bytes")
+    declared = headers.get(b"content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return [], too_large
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, too_large
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return messages, None
+
+
+def _check(scope: Scope, headers: Mapping[bytes, bytes], content: bytes) -> tuple[int, str, str] | None:
+    target = (scope.get("raw_path") or scope["path"].encode()) + b"?" + scope.get("query_string", b"")
+    if any(n in target.lower() or n in content.lower() for n in _NULS):
+        return 422, "invalid_input", "text may not contain NUL characters (\\u0000)"
+    kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    if not content or not (kind in {b"", b"application/json"} or kind.endswith(b"+json")):
+        return None
+    if json_depth(content) > MAX_JSON_DEPTH:
+        return 422, "invalid_input", f"JSON may nest at most {MAX_JSON_DEPTH} levels"
+    try:
+        value = json.loads(content)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the endpoint's own parsing says what is wrong
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return 422, "invalid_input", "text may not contain lone surrogates (such as \\ud800): not Unicode characters"
+    return None
+
+
+def json_depth(content: bytes) -> int:
+    """How deep a JSON text's arrays and objects nest (brackets inside strings do not count).
+
+    >>> json_depth(b'{"a": [1, {"b": "[[["}]}')
+    3
+    """
+    brackets = _STRINGS.sub(b"", content).translate(None, _BRACKETS)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
+
+
+async def _send_scrubbed(send: Send, messages: list[Message]) -> None:
+    """An error answer with the server's own paths taken out of its text."""
+    start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+    for path in SERVER_PATHS:
+        body = body.replace(path, b"...")
+    start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+    start["headers"].append((b"content-length", str(len(body)).encode()))
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _refuse(send: Send, request_id: str, status: int, code: str, message: str) -> None:
+    body = json.dumps({"error": {"code": code, "message": message, "request_id": request_id}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if status == 413:
+        headers.append((b"connection", b"close"))  # the rest of the body is not read
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,19 +1,15 @@
-"""`himaya users ...` and `himaya serve`: who may use the service, and the service itself."""
+"""`himaya users ...`: who may use the service (`himaya serve` is in `cli/service.py`)."""
 
 from __future__ import annotations
 
 import difflib
-import multiprocessing
-import os
 import secrets
-import signal
-import socket
-import sys
 from typing import Annotated
 
 import typer
 
 from himaya import bootstrap
+from himaya.access import actions
 from himaya.cli.app import PackArg, app, out, reported
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
@@ -175,52 +171,9 @@ def _where(scopes: tuple[Scope, ...]) -> str:
     return "branches: " + (", ".join(str(s) for s in scopes) or "none (sees no family)")
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes (one per core is a good start).")] = 1,
-) -> None:
-    """Serve the HTTP API (OpenAPI documentation at /docs) on the configured database."""
+@users_app.command("unlock")
+def users_unlock(username: str, actor: Actor = None) -> None:
+    """Forget a user's failed logins, so that they may log in again at once from anywhere."""
     with reported():
-        if workers < 1:
-            raise UsageError("--workers must be at least 1")
-        bootstrap.registry_engine()  # refuse an unmigrated store before listening
-        out.print(f"Himaya API on http://{host}:{port} (documentation: http://{host}:{port}/docs); Ctrl-C stops it")
-        if workers == 1:
-            serve_one(host, port)
-            return
-        # Each worker listens on its own socket bound with SO_REUSEPORT, and the kernel spreads new
-        # connections over them: with one shared socket, the worker that wakes first takes every
-        # connection of a burst, and keep-alive clients then stay with it while the others idle.
-        os.environ.setdefault("POLARS_MAX_THREADS", "1")  # a process per core: no thread pools fighting
-        context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=serve_one, args=(host, port), daemon=True) for _ in range(workers)]
-        for process in processes:
-            process.start()
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stopped service stops its workers too
-        try:
-            for process in processes:
-                process.join()
-        except (KeyboardInterrupt, SystemExit):
-            pass
-        finally:
-            for process in processes:
-                process.terminate()
-
-
-def serve_one(host: str, port: int) -> None:
-    """One worker process: the application on a socket of its own (SO_REUSEPORT)."""
-    import uvicorn  # noqa: PLC0415  (only `serve` needs it: every other command starts faster without)
-
-    # A thread waiting for the interpreter lock waits up to the switch interval (5 ms by default)
-    # after each database answer; the audit chain's lock is held across several answers, so every
-    # such wait would hold up every other request's audit entry too.
-    sys.setswitchinterval(0.0005)
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    listener.bind((host, port))
-    config = uvicorn.Config("himaya.api.app:create_app", factory=True, log_level="warning")
-    uvicorn.Server(config).run(sockets=[listener])
+        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=actor or bootstrap.actor())
+        out.print(f"user {username}: unlocked ({cleared} failed logins forgotten)")

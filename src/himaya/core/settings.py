@@ -23,6 +23,14 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def _bytes(text: str | None, name: str, default: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1024:
+        raise UsageError(f"{name} must be a number of bytes, at least 1024 (not {text!r})")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -42,6 +50,8 @@ class Settings:
     audit_key: str | None = None
     audit_previous_keys: tuple[str, ...] = ()
     audit_checkpoints: Path | None = None  # HIMAYA_AUDIT_CHECKPOINTS: the file signed checkpoints go to
+    max_body: int = 1 << 20  # HIMAYA_MAX_BODY: bytes of a request body (JSON, forms)
+    max_upload: int = 64 << 20  # HIMAYA_MAX_UPLOAD: bytes of an uploaded file (a bank's answer file)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +84,6 @@ class Settings:
             audit_key=audit_keys[0],
             audit_previous_keys=tuple(k for k in audit_keys[1:] if k),
             audit_checkpoints=Path(checkpoints) if checkpoints else None,
+            max_body=_bytes(get("HIMAYA_MAX_BODY"), "HIMAYA_MAX_BODY", cls.max_body),
+            max_upload=_bytes(get("HIMAYA_MAX_UPLOAD"), "HIMAYA_MAX_UPLOAD", cls.max_upload),
         )

@@ -1,4 +1,4 @@
-"""Users, their roles and branch scopes, refresh tokens and login throttling, in the store.
+"""Users, their roles and branch scopes, in the store (the login's store: `db/stores/access.py`).
 
 Every change to a user is audited on the hash chain in the same transaction. Passwords arrive
 here already hashed (argon2, `adapters.passwords`): the store never sees one in clear.
@@ -6,13 +6,11 @@ here already hashed (argon2, `adapters.passwords`): the store never sees one in 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from himaya.core.access import SCOPE_KINDS, Principal, Role, Scope, permissions_of
@@ -21,7 +19,6 @@ from himaya.core.errors import ConflictError, HimayaError, NotFoundError
 from himaya.db import audit
 from himaya.db.tables import (
     app_user,
-    login_attempt,
     refresh_token,
     role_permission,
     service_setting,
@@ -233,78 +230,7 @@ def _grants(connection: Connection, user_id: int) -> dict[str, Any]:
     return {"roles": roles, "scopes": scopes}
 
 
-# --- login throttling -------------------------------------------------------------------------
-
-
-def failures_since(connection: Connection, *, username: str, address: str, since: datetime) -> tuple[int, int]:
-    """Failed logins since `since` for this user name, and from this address."""
-    by_name = connection.execute(
-        select(func.count())
-        .select_from(login_attempt)
-        .where(login_attempt.c.username == username, login_attempt.c.at >= since, ~login_attempt.c.succeeded)
-    ).scalar_one()
-    by_address = connection.execute(
-        select(func.count())
-        .select_from(login_attempt)
-        .where(login_attempt.c.address == address, login_attempt.c.at >= since, ~login_attempt.c.succeeded)
-    ).scalar_one()
-    return int(by_name), int(by_address)
-
-
-def record_attempt(connection: Connection, *, username: str, address: str, succeeded: bool) -> None:
-    connection.execute(
-        insert(login_attempt).values(username=username[:64], address=address[:64], at=now(), succeeded=succeeded)
-    )
-
-
-# --- refresh tokens ---------------------------------------------------------------------------
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def issue_refresh(connection: Connection, user_id: int, *, lifetime: timedelta, family: str | None = None) -> str:
-    """A new opaque refresh token (only its hash is stored)."""
-    token = secrets.token_urlsafe(32)
-    connection.execute(
-        insert(refresh_token).values(
-            user_id=user_id,
-            token_hash=_digest(token),
-            family=family or secrets.token_hex(8),
-            expires_at=now() + lifetime,
-        )
-    )
-    return token
-
-
-class RefreshRefusedError(HimayaError):
-    """The refresh token is unknown, expired, revoked or was used before (a replay)."""
-
-
-def rotate_refresh(connection: Connection, token: str, *, lifetime: timedelta) -> tuple[int, str]:
-    """Spend `token` and issue its successor; returns (user id, new token). A token used twice is a
-    replay: the whole chain it belongs to is revoked, so the thief's copy dies with the owner's."""
-    row = (
-        connection.execute(select(refresh_token).where(refresh_token.c.token_hash == _digest(token))).mappings().first()
-    )
-    stamp = now()
-    if row is None:
-        raise RefreshRefusedError("unknown refresh token")
-    if row["revoked_at"] is not None:
-        raise RefreshRefusedError("the refresh token was revoked")
-    if row["used_at"] is not None:
-        connection.execute(
-            update(refresh_token)
-            .where(refresh_token.c.family == row["family"], refresh_token.c.revoked_at.is_(None))
-            .values(revoked_at=stamp)
-        )
-        raise RefreshRefusedError("the refresh token was used before: every token of that login is now revoked")
-    expires = row["expires_at"]
-    if (expires.replace(tzinfo=stamp.tzinfo) if expires.tzinfo is None else expires) <= stamp:
-        raise RefreshRefusedError("the refresh token has expired")
-    connection.execute(update(refresh_token).where(refresh_token.c.id == row["id"]).values(used_at=stamp))
-    return int(row["user_id"]), issue_refresh(connection, row["user_id"], lifetime=lifetime, family=row["family"])
+# --- refresh tokens (logging in, refreshing and out: `access/actions.py`) ----------------------
 
 
 def _revoke_refresh(connection: Connection, user_id: int) -> None:
@@ -313,22 +239,6 @@ def _revoke_refresh(connection: Connection, user_id: int) -> None:
         .where(refresh_token.c.user_id == user_id, refresh_token.c.revoked_at.is_(None))
         .values(revoked_at=now())
     )
-
-
-def logout(engine: Engine, username: str, *, request_id: str | None = None) -> None:
-    """End every session of the user: refresh tokens revoked, access tokens outdated."""
-    with engine.begin() as connection:
-        user = _user_row(connection, username)
-        _revoke_refresh(connection, user["id"])
-        connection.execute(
-            update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
-        )
-        audit.record(
-            connection,
-            [audit.Change("user.logout", f"user:{username}", None, None)],
-            actor=username,
-            request_id=request_id,
-        )
 
 
 # --- the service's signing key ----------------------------------------------------------------

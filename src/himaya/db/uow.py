@@ -15,13 +15,17 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from himaya.core.audit import AuditLog
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
+from himaya.db.stores.access import SqlAccessStore
 
 Dispatch = Callable[[Sequence[Event]], None]
 
 
 class SqlUnitOfWork:
+    audit: AuditLog  # an `SqlAuditLog` on the unit's connection, made on entering
+
     def __init__(self, engine: Engine, *, dispatch: Dispatch | None = None) -> None:
         self.engine = engine
         self._dispatch = dispatch
@@ -64,3 +68,8 @@ class SqlUnitOfWork:
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
+
+    @property
+    def access(self) -> SqlAccessStore:
+        """Accounts, failed logins and refresh tokens (`access/ports.py`)."""
+        return SqlAccessStore(self.connection)
