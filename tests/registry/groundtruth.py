@@ -31,9 +31,11 @@ def _ranked(rng: np.random.Generator, size: int, count: int) -> np.ndarray:
 
 
 def _latin(rng: np.random.Generator, variants: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """Mostly the common spelling, sometimes another."""
+    """Mostly the common spelling, sometimes another (vectorised: a table of names x spellings)."""
+    table = np.array([[v[min(k, len(v) - 1)] for k in range(4)] for v in variants])
+    counts = np.array([len(v) for v in variants])
     choice = np.where(rng.random(index.size) < 0.85, 0, rng.integers(0, 4, index.size))
-    return np.array([variants[i][min(c, len(variants[i]) - 1)] for i, c in zip(index, choice, strict=True)])
+    return table[index, np.minimum(choice, counts[index] - 1)]
 
 
 def _background(rng: np.random.Generator, persons: int) -> pl.DataFrame:
@@ -120,15 +122,15 @@ def _record(row: dict[str, object]) -> Record:
 
 
 def _hard_negatives(
-    rng: np.random.Generator, people: pl.DataFrame, taken: set[str], per_kind: int
+    rng: np.random.Generator, people: pl.DataFrame, taken: set[str], per_kind: int, twins_count: int
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     """Twins, fathers and sons, common names: new records and their pairs (duplicate false)."""
     males = people.filter(pl.col("sex") == "M", pl.col("birth_date") < date(1990, 1, 1))
-    picked = males.sample(3 * per_kind + 40, seed=int(rng.integers(1 << 31))).to_dicts()
+    picked = males.sample(twins_count + 2 * per_kind + 8, seed=int(rng.integers(1 << 31))).to_dicts()
     added: list[dict[str, object]] = []
     truth: list[dict[str, object]] = []
     male_names = dict(parse(MALE))
-    for n, base in enumerate(picked[: 2 * per_kind]):  # twins: two new children of the same father
+    for n, base in enumerate(picked[:twins_count]):  # twins: two new children of the same father
         alike = n % 3 == 0
         arabic_only = n % 5 == 1
         if alike:
@@ -160,7 +162,7 @@ def _hard_negatives(
         added += twins
         kind = "twins_look_alike" if alike else "twins_arabic_only" if arabic_only else "twins"
         truth.append(_pair(twins[0], twins[1], kind, False))
-    for base in picked[2 * per_kind : 3 * per_kind]:  # a son named after his grandfather
+    for base in picked[twins_count : twins_count + per_kind]:  # a son named after his grandfather
         son = {
             **base,
             "civil_number": _fresh(rng, taken),
@@ -176,7 +178,7 @@ def _hard_negatives(
         added.append(son)
         truth.append(_pair(base, son, "father_and_son", False))
     tribes = parse(TRIBES)
-    for base in picked[3 * per_kind :]:  # the same three names in another family
+    for base in picked[twins_count + per_kind :]:  # the same three names in another family
         other = tribes[int(rng.integers(len(tribes)))]
         namesake = {
             **base,
@@ -209,12 +211,14 @@ def _pair(original: dict[str, object], other: dict[str, object], kind: str, dupl
     }
 
 
-def build(persons: int = 30_000, per_kind: int = 32, seed: int = 21) -> tuple[pl.DataFrame, pl.DataFrame]:
+def build(
+    persons: int = 30_000, per_kind: int = 32, seed: int = 21, *, twins: int = 120
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """People with duplicates and hard non-duplicates added, and the truth of every pair."""
     rng = np.random.default_rng(seed)
     people = _background(rng, persons)
     taken = set(people["civil_number"].to_list())
-    added, truth = _hard_negatives(rng, people, taken, per_kind)
+    added, truth = _hard_negatives(rng, people, taken, per_kind, twins)
     used = {str(p["original_person_id"]) for p in truth}  # one variation per person: pairs stay pairs
     adults = people.filter(pl.col("birth_date") < date(2000, 1, 1))
     for kind, vary in KINDS.items():

@@ -38,32 +38,77 @@ NEAR_SIMILARITY = 0.85  # Jaro-Winkler at or above: a typing slip rather than an
 _QUALITY = np.array([0, 3, 2, 2, 1, 0], dtype=np.int8)  # how well a level agrees, to pick an order
 
 
-def prepare(people: pl.DataFrame) -> pl.DataFrame:
-    """Normalised names, skeletons and identifiers; a row number `i` that pairs refer to.
+@dataclass(frozen=True)
+class Prepared:
+    """The people as matching sees them.
 
-    `people` has key, civil_number, sex, birth_date, the names in both scripts and, when known,
-    mobile and iban."""
-    columns = [
-        pl.col(c) if c in people.columns else pl.lit(None, pl.String).alias(c) for c in ("mobile", "iban")
-    ]
-    names = []
-    for part in PARTS:
-        ar = (arabic_family if part == "family_name" else arabic)(pl.col(f"{part}_ar"))
-        en = (latin_family if part == "family_name" else latin)(pl.col(f"{part}_en"))
-        names += [ar.alias(f"{part}_ar"), en.alias(f"{part}_en")]
-    prepared = people.select(
-        pl.int_range(pl.len(), dtype=pl.Int32).alias("i"), "key", "civil_number", "sex", "birth_date", *columns, *names
+    `frame` has, per record (row number `i`): key, civil_number, sex, birth_date; the numbers
+    `civil` and `born` (days); `mobile` and `iban` as ids (-1 unknown); per name part an id into
+    a dictionary of distinct normalised names (0: unknown) and a skeleton key id for blocking.
+    Names repeat enormously in a registry: normalising, and comparing, each distinct name (or
+    pair of names) once is what makes millions of records affordable.
+    """
+
+    frame: pl.DataFrame
+    personal: pl.DataFrame  # id, ar, en, ska, skl: given, father's and grandfather's names
+    family: pl.DataFrame  # the same for family names (article removed)
+
+
+def _dictionary(people: pl.DataFrame, parts: tuple[str, ...], family: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(raw spelling -> id) and (id -> normalised names, skeletons, key id), id 0 unknown."""
+    raw = pl.concat(
+        [people.select(pl.col(f"{p}_ar").alias("ar_raw"), pl.col(f"{p}_en").alias("en_raw")) for p in parts]
+    ).unique()
+    raw = raw.with_columns(
+        (arabic_family if family else arabic)(pl.col("ar_raw")).alias("ar"),
+        (latin_family if family else latin)(pl.col("en_raw")).alias("en"),
     )
-    return prepared.with_columns(
-        col
-        for part in PARTS
-        for col in (
-            skeleton_arabic(pl.col(f"{part}_ar")).alias(f"{part}_ska"),
-            skeleton_latin(pl.col(f"{part}_en")).alias(f"{part}_skl"),
+    names = (
+        raw.select("ar", "en")
+        .unique()
+        .filter(pl.col("ar").is_not_null() | pl.col("en").is_not_null())
+        .sort("ar", "en", nulls_last=True)
+        .with_columns(
+            (pl.int_range(pl.len(), dtype=pl.Int32) + 1).alias("id"),
+            skeleton_arabic(pl.col("ar")).alias("ska"),
+            skeleton_latin(pl.col("en")).alias("skl"),
         )
-    ).with_columns(
-        pl.coalesce(f"{part}_ska", f"{part}_skl").alias(f"{part}_key") for part in PARTS
+        .with_columns(pl.coalesce("ska", "skl").rank("dense").cast(pl.Int32).alias("key_id"))
     )
+    unknown = pl.DataFrame({"ar": [None], "en": [None], "id": [0], "ska": [None], "skl": [None], "key_id": [None]})
+    names = pl.concat([unknown.cast(names.schema), names])  # type: ignore[arg-type]
+    lookup = raw.join(names.select("ar", "en", "id", "key_id"), on=["ar", "en"], how="left", nulls_equal=True)
+    return lookup.select("ar_raw", "en_raw", pl.col("id").fill_null(0), "key_id"), names.drop("key_id")
+
+
+def _ids(people: pl.DataFrame, lookup: pl.DataFrame, part: str) -> pl.DataFrame:
+    keyed = people.select(pl.col(f"{part}_ar").alias("ar_raw"), pl.col(f"{part}_en").alias("en_raw"))
+    found = keyed.join(lookup, on=["ar_raw", "en_raw"], how="left", nulls_equal=True, maintain_order="left")
+    return found.select(pl.col("id").alias(f"{part}_id"), pl.col("key_id").alias(f"{part}_key"))
+
+
+def _code(column: str) -> pl.Expr:
+    return pl.col(column).rank("dense").cast(pl.Int32).fill_null(0).alias(column)
+
+
+def prepare(people: pl.DataFrame) -> Prepared:
+    """`people` has key, civil_number, sex, birth_date, the names in both scripts and, when known,
+    mobile and iban."""
+    personal_lookup, personal = _dictionary(people, PARTS[:3], family=False)
+    family_lookup, family = _dictionary(people, PARTS[3:], family=True)
+    contacts = [pl.col(c) if c in people.columns else pl.lit(None, pl.String).alias(c) for c in ("mobile", "iban")]
+    base = people.select(
+        pl.int_range(pl.len(), dtype=pl.Int32).alias("i"),
+        "key",
+        "civil_number",
+        "sex",
+        "birth_date",
+        pl.col("civil_number").cast(pl.Int64, strict=False).fill_null(-1).alias("civil"),
+        (pl.col("birth_date") - pl.date(1800, 1, 1)).dt.total_days().cast(pl.Int32).fill_null(-1).alias("born"),
+        *contacts,
+    ).with_columns(_code("mobile"), _code("iban"))
+    ids = [_ids(people, personal_lookup, part) for part in PARTS[:3]] + [_ids(people, family_lookup, PARTS[3])]
+    return Prepared(pl.concat([base, *ids], how="horizontal"), personal, family)
 
 
 @dataclass(frozen=True)
@@ -74,13 +119,6 @@ class Side:
     en: np.ndarray
     ska: np.ndarray
     skl: np.ndarray
-
-
-def side(frame: pl.DataFrame, part: str, suffix: str) -> Side:
-    def column(kind: str) -> np.ndarray:
-        return frame[f"{part}_{kind}_{suffix}"].to_numpy()
-
-    return Side(column("ar"), column("en"), column("ska"), column("skl"))
 
 
 def _similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -132,102 +170,122 @@ def name_levels(a: Side, b: Side) -> np.ndarray:
     return levels
 
 
-def compare_names(pairs: pl.DataFrame) -> dict[str, np.ndarray]:
-    """Levels of the four name parts and of the middle names' order, for `pairs` with every
-    prepared column suffixed _a and _b."""
-    sides = {part: (side(pairs, part, "a"), side(pairs, part, "b")) for part in PARTS}
-    given = name_levels(*sides["given_name"])
-    family = name_levels(*sides["family_name"])
-    (father_a, father_b), (grand_a, grand_b) = sides["father_name"], sides["grandfather_name"]
-    straight = (name_levels(father_a, father_b), name_levels(grand_a, grand_b))
-    crossed = (name_levels(father_a, grand_b), name_levels(grand_a, father_b))
+def _dictionary_side(names: pl.DataFrame, ids: np.ndarray) -> Side:
+    def column(kind: str) -> np.ndarray:
+        return names[kind].to_numpy()[ids]
+
+    return Side(column("ar"), column("en"), column("ska"), column("skl"))
+
+
+def part_levels(names: pl.DataFrame, ids_a: np.ndarray, ids_b: np.ndarray) -> np.ndarray:
+    """Levels of one name part for every pair, each distinct pair of names compared once."""
+    if ids_a.size == 0:
+        return np.zeros(0, dtype=np.int8)
+    code = ids_a.astype(np.int64) * (names.height + 1) + ids_b.astype(np.int64)
+    distinct, inverse = np.unique(code, return_inverse=True)
+    first, second = distinct // (names.height + 1), distinct % (names.height + 1)
+    levels = name_levels(_dictionary_side(names, first), _dictionary_side(names, second))
+    return levels[inverse]
+
+
+def compare_names(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> dict[str, np.ndarray]:
+    """Levels of the four name parts and of the middle names' order."""
+    frame = prepared.frame
+
+    def ids(part: str, rows: np.ndarray) -> np.ndarray:
+        return frame[f"{part}_id"].to_numpy()[rows]
+
+    personal = prepared.personal
+    given = part_levels(personal, ids("given_name", left), ids("given_name", right))
+    family = part_levels(prepared.family, ids("family_name", left), ids("family_name", right))
+    father_a, father_b = ids("father_name", left), ids("father_name", right)
+    grand_a, grand_b = ids("grandfather_name", left), ids("grandfather_name", right)
+    straight = (part_levels(personal, father_a, father_b), part_levels(personal, grand_a, grand_b))
+    crossed = (part_levels(personal, father_a, grand_b), part_levels(personal, grand_a, father_b))
     swapped = (_QUALITY[crossed[0]] + _QUALITY[crossed[1]]) > (_QUALITY[straight[0]] + _QUALITY[straight[1]])
+    has_arabic = _known(personal["ar"].to_numpy())
+    given_a, given_b = has_arabic[ids("given_name", left)], has_arabic[ids("given_name", right)]
     return {
         "given_name": given,
         "father_name": np.where(swapped, crossed[0], straight[0]).astype(np.int8),
         "grandfather_name": np.where(swapped, crossed[1], straight[1]).astype(np.int8),
         "family_name": family,
         "name_order": swapped.astype(np.int8),
-        "given_arabic": (_known(sides["given_name"][0].ar) & _known(sides["given_name"][1].ar)).astype(np.int8),
-        "latin_only": (~_known(sides["given_name"][0].ar) & ~_known(sides["given_name"][1].ar)).astype(np.int8),
+        "given_arabic": (given_a & given_b).astype(np.int8),
+        "latin_only": (~given_a & ~given_b).astype(np.int8),
     }
 
 
-def _date_level() -> pl.Expr:
-    a, b = pl.col("birth_date_a"), pl.col("birth_date_b")
-    days = (a - b).dt.total_days().abs()
-    same_year = a.dt.year() == b.dt.year()
-    swapped = same_year & (a.dt.day() == b.dt.month()) & (a.dt.month() == b.dt.day())
-    year_off = ((a.dt.year() - b.dt.year()).abs() == 1) & (a.dt.month() == b.dt.month()) & (a.dt.day() == b.dt.day())
-    one_part = same_year & ((a.dt.month() == b.dt.month()) | (a.dt.day() == b.dt.day()))
+def _date_levels(born_a: np.ndarray, born_b: np.ndarray) -> np.ndarray:
+    days_a, days_b = born_a.astype(np.int64), born_b.astype(np.int64)
+    ya, ma, da = _ymd(days_a)
+    yb, mb, db = _ymd(days_b)
+    gap = np.abs(days_a - days_b)
+    same_year = ya == yb
+    levels = np.full(gap.size, 7, dtype=np.int8)
+    conditions = [
+        (gap <= 3 * 366, 6),
+        (same_year & ((ma == mb) | (da == db)), 5),
+        ((np.abs(ya - yb) == 1) & (ma == mb) & (da == db), 4),
+        (gap <= 2, 3),
+        (same_year & (da == mb) & (ma == db), 2),
+        (gap == 0, 1),
+    ]
+    for condition, level in conditions:  # weakest first: the strongest that holds wins
+        levels[condition] = level
+    levels[(days_a < 0) | (days_b < 0)] = 0
+    return levels
+
+
+def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dates = np.datetime64("1800-01-01", "D") + days.astype("timedelta64[D]")
+    years = dates.astype("datetime64[Y]")
+    months = dates.astype("datetime64[M]")
     return (
-        pl.when(a.is_null() | b.is_null())
-        .then(0)
-        .when(days == 0)
-        .then(1)
-        .when(swapped)
-        .then(2)
-        .when(days <= 2)
-        .then(3)
-        .when(year_off)
-        .then(4)
-        .when(one_part)
-        .then(5)
-        .when(days <= 3 * 366)
-        .then(6)
-        .otherwise(7)
-        .cast(pl.Int8)
+        years.astype(np.int64),
+        (months - years.astype("datetime64[M]")).astype(np.int64) + 1,
+        (dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
     )
 
 
-def _civil_level() -> pl.Expr:
-    a, b = pl.col("civil_number_a"), pl.col("civil_number_b")
+def _civil_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """differ 0, one digit 1, two adjacent digits transposed 2, consecutive (within 2) 3."""
     width = 8
-    digits = pl.sum_horizontal([(a.str.slice(i, 1) != b.str.slice(i, 1)).cast(pl.Int8) for i in range(width)])
-    transposed = pl.any_horizontal(
-        [
-            (a.str.slice(0, i) + a.str.slice(i + 1, 1) + a.str.slice(i, 1) + a.str.slice(i + 2)) == b
-            for i in range(width - 1)
-        ]
-    )
-    gap = (a.cast(pl.Int64, strict=False) - b.cast(pl.Int64, strict=False)).abs()
-    return (
-        pl.when(gap <= 2)
-        .then(3)
-        .when(digits == 1)
-        .then(1)
-        .when(transposed & (a != b))
-        .then(2)
-        .otherwise(0)
-        .fill_null(0)
-        .cast(pl.Int8)
-    )
+    digits_a = [((a // 10**k) % 10).astype(np.int8) for k in range(width)]
+    digits_b = [((b // 10**k) % 10).astype(np.int8) for k in range(width)]
+    differing = sum(((x != y).astype(np.int8) for x, y in zip(digits_a, digits_b, strict=True)), np.int8(0))
+    transposed = np.zeros(a.size, dtype=bool)
+    for k in range(width - 1):
+        swapped = (digits_a[k] == digits_b[k + 1]) & (digits_a[k + 1] == digits_b[k])
+        transposed |= swapped & (differing == 2) & (digits_a[k] != digits_a[k + 1])
+    levels = np.zeros(a.size, dtype=np.int8)
+    levels[transposed] = 2
+    levels[differing == 1] = 1
+    levels[np.abs(a - b) <= 2] = 3
+    levels[(a < 0) | (b < 0)] = 0
+    return levels
 
 
-def _contact_level(field: str) -> pl.Expr:
-    a, b = pl.col(f"{field}_a"), pl.col(f"{field}_b")
-    return pl.when(a.is_null() | b.is_null()).then(0).when(a == b).then(1).otherwise(2).cast(pl.Int8)
+def _contact_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    levels = np.where(a == b, 1, 2).astype(np.int8)
+    levels[(a == 0) | (b == 0)] = 0
+    return levels
 
 
-def compare(prepared: pl.DataFrame, left: np.ndarray, right: np.ndarray) -> pl.DataFrame:
+def compare(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> pl.DataFrame:
     """Every comparison's level for the pairs (left[k], right[k]) of prepared rows."""
-    index_a, index_b = pl.Series(left, dtype=pl.Int32), pl.Series(right, dtype=pl.Int32)
-    pairs = pl.concat(
-        [
-            prepared.drop("i", "sex").select(pl.all().gather(index_a).name.suffix("_a")),
-            prepared.drop("i", "sex").select(pl.all().gather(index_b).name.suffix("_b")),
-        ],
-        how="horizontal",
-    )
-    names = compare_names(pairs)
-    levels = pairs.select(
-        pl.col("key_a").alias("a"),
-        pl.col("key_b").alias("b"),
-        "civil_number_a",
-        "civil_number_b",
-        _date_level().alias("birth_date"),
-        _civil_level().alias("civil_number"),
-        _contact_level("mobile").alias("mobile"),
-        _contact_level("iban").alias("iban"),
-    )
-    return levels.with_columns(pl.Series(name, values) for name, values in names.items())
+    frame = prepared.frame
+
+    def both(column: str) -> tuple[np.ndarray, np.ndarray]:
+        values = frame[column].to_numpy()
+        return values[left], values[right]
+
+    levels = {
+        "left": left.astype(np.int32),
+        "right": right.astype(np.int32),
+        "birth_date": _date_levels(*both("born")),
+        "civil_number": _civil_levels(*both("civil")),
+        "mobile": _contact_levels(*both("mobile")),
+        "iban": _contact_levels(*both("iban")),
+    }
+    return pl.DataFrame(levels | compare_names(prepared, left, right))

@@ -27,6 +27,7 @@ from himaya.registry.compare import (
     EXACT,
     NEAR,
     SKELETON,
+    Prepared,
     compare,
     prepare,
 )
@@ -39,7 +40,7 @@ BANDS = ("merge", "review")
 @dataclass(frozen=True)
 class DedupSettings:
     threshold: float = 0.5  # pairs whose match probability is at or above are reported (band review)
-    merge_threshold: float = 0.99  # and at or above this, in the band merge
+    merge_threshold: float = 0.9  # and at or above this, in the band merge
     random_pairs: int = 1_000_000  # to estimate u
     max_block: int = 2_000
     seed: int = 0
@@ -52,11 +53,11 @@ class DedupResult:
     model: Model
 
 
-def _random_pairs(prepared: pl.DataFrame, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _random_pairs(prepared: Prepared, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Random pairs of different records of the same sex (blocking always requires the sex)."""
     rng = np.random.default_rng(seed)
     lefts, rights = [], []
-    groups = prepared.group_by("sex").agg("i")["i"].to_list()
+    groups = prepared.frame.group_by("sex").agg("i")["i"].to_list()
     total = sum(len(g) for g in groups)
     for members in groups:
         rows = np.asarray(members)
@@ -117,18 +118,28 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
     figures and the estimated model."""
     chosen = settings or DedupSettings()
     prepared = prepare(people)
-    blocking = candidate_pairs(prepared, max_block=chosen.max_block)
+    blocking = candidate_pairs(prepared.frame, max_block=chosen.max_block)
     left, right = _random_pairs(prepared, chosen.random_pairs, chosen.seed)
     u = estimate_u(_levels(compare(prepared, left, right)))
     levels = compare(prepared, blocking.left, blocking.right)
-    model = estimate(_levels(levels), u)
+    sexes = prepared.frame.group_by("sex").len()["len"].cast(pl.Int64)
+    model = estimate(_levels(levels), u, all_pairs=int((sexes * (sexes - 1) // 2).sum()))
     weight = model.match_weight(_levels(levels)) if levels.height else np.zeros(0)
     levels = levels.with_columns(pl.Series("match_weight", weight, dtype=pl.Float64).round(3))
     score = pl.Series("p", probability(weight), dtype=pl.Float64)
+    reported = _bands(levels.with_columns(score), pl.col("p").round(4), chosen).drop("p")
+    keys = prepared.frame.select("key", "civil_number")
     pairs = (
-        _bands(levels.with_columns(score), pl.col("p").round(4), chosen)
+        pl.concat(
+            [
+                keys.select(pl.all().gather(reported["left"]).name.suffix("_a")),
+                keys.select(pl.all().gather(reported["right"]).name.suffix("_b")),
+                reported,
+            ],
+            how="horizontal",
+        )
+        .rename({"key_a": "a", "key_b": "b"})
         .with_columns(_reasons().alias("reasons"))
-        .drop("p")
         .sort(["score", "a", "b"], descending=[True, False, False])
     )
     ordered = ["a", "b", "civil_number_a", "civil_number_b", "score", "match_weight", "band", "reasons"]

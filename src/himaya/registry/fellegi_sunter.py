@@ -154,7 +154,9 @@ def _em(
     return share, m
 
 
-def estimate(candidates: Mapping[str, np.ndarray], u: Mapping[str, np.ndarray], *, iterations: int = 30) -> Model:
+def estimate(
+    candidates: Mapping[str, np.ndarray], u: Mapping[str, np.ndarray], *, all_pairs: int, iterations: int = 30
+) -> Model:
     """m by EM in each training session (u fixed), then the match share over every candidate."""
     prior = {name: _prior(name) for name in PRIORS}
     found: dict[str, list[np.ndarray]] = {name: [] for name in PRIORS}
@@ -169,17 +171,19 @@ def estimate(candidates: Mapping[str, np.ndarray], u: Mapping[str, np.ndarray], 
         for name in estimated:
             found[name].append(m[name])
     m = {name: np.mean(found[name], axis=0) if found[name] else prior[name] for name in PRIORS}
-    return Model(match_share=match_share(candidates), m=m, u=dict(u))
+    return Model(match_share=match_share(candidates, all_pairs), m=m, u=dict(u))
 
 
-def match_share(candidates: Mapping[str, np.ndarray]) -> float:
-    """The share of matches among the candidates, from a deterministic rule and its assumed recall
-    (as splink estimates it): an EM over all candidates would count relatives as matches, since
-    they share names, mobiles and numbers more than random pairs do."""
+def match_share(candidates: Mapping[str, np.ndarray], all_pairs: int) -> float:
+    """The probability that two records taken at random (of the same sex) are one person, from a
+    deterministic rule and its assumed recall, as splink estimates it. Over all pairs, not over
+    the candidates: the prior then does not depend on the blocking. (An EM over the candidates
+    would count relatives as matches: they share names, mobiles and numbers far more than random
+    pairs do.)"""
     size = len(np.asarray(candidates["given_name"]))
-    if size == 0:
-        return 0.01
+    if size == 0 or all_pairs == 0:
+        return 1e-9
     sure = np.ones(size, dtype=bool)
     for name in DETERMINISTIC_RULE:
         sure &= np.asarray(candidates[name]) == _EXACT
-    return float(np.clip(sure.sum() / DETERMINISTIC_RECALL / size, 1e-6, 0.5))
+    return float(np.clip(max(sure.sum(), 1) / DETERMINISTIC_RECALL / all_pairs, 1e-12, 0.5))
