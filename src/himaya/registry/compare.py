@@ -94,6 +94,9 @@ def _code(column: str) -> pl.Expr:
 def prepare(people: pl.DataFrame) -> Prepared:
     """`people` has key, civil_number, sex, birth_date, the names in both scripts and, when known,
     mobile and iban."""
+    texts = [f"{p}_{s}" for p in PARTS for s in ("ar", "en")] + ["civil_number"]
+    texts += [c for c in ("mobile", "iban") if c in people.columns]
+    people = people.with_columns(pl.col(texts).cast(pl.String), pl.col("birth_date").cast(pl.Date))
     personal_lookup, personal = _dictionary(people, PARTS[:3], family=False)
     family_lookup, family = _dictionary(people, PARTS[3:], family=True)
     contacts = [pl.col(c) if c in people.columns else pl.lit(None, pl.String).alias(c) for c in ("mobile", "iban")]

@@ -118,7 +118,7 @@ def _arabic_letters(name: pl.Expr) -> pl.Expr:
 
 def arabic(name: pl.Expr) -> pl.Expr:
     """Normalised Arabic name part, for equality and similarity (empty becomes null)."""
-    text = (" " + _arabic_letters(name) + " ").str.replace_all(_CONNECTORS, " ")
+    text = _padded(_arabic_letters(name)).str.replace_all(_CONNECTORS, " ")
     text = text.str.replace_all(_CONNECTORS, " ")  # twice: a match consumes the space the next needs
     text = text.str.replace_all(r"عبد\s+ال", "عبدال").str.replace_all(r"\s+", " ").str.strip_chars()
     return pl.when(text.str.len_chars() > 0).then(text)
@@ -134,7 +134,7 @@ def latin(name: pl.Expr) -> pl.Expr:
     """Normalised Latin transliteration, for equality and similarity."""
     text = name.str.to_lowercase().str.replace_all(_INVISIBLE, "")
     text = text.str.replace_all(r"[-'`’\s]+", " ").str.strip_chars()
-    text = (" " + text + " ").str.replace_all(_LATIN_CONNECTORS, " ").str.strip_chars()
+    text = _padded(text).str.replace_all(_LATIN_CONNECTORS, " ").str.strip_chars()
     text = text.str.replace_all(r"\b(el|al|ar|as|at|az|ash|an|ad)\s", "al")
     text = text.str.replace_all(" ", "", literal=True)
     for source, target in (("ou", "u"), ("oo", "u"), ("ee", "i"), ("ei", "i"), ("ph", "f")):
@@ -171,6 +171,11 @@ def _skeleton_tail(text: pl.Expr) -> pl.Expr:
         text = text.str.replace_all(f"{letter}{letter}+", letter)
     text = text.str.replace(r"(.)h$", "$1")
     return pl.when(text.str.len_chars() > 0).then(text)
+
+
+def _padded(text: pl.Expr) -> pl.Expr:
+    """A space either side (the expression keeps its input's name)."""
+    return text.str.replace(r"^((?s).*)$", " $1 ")
 
 
 def _single_letters(text: pl.Expr) -> pl.Expr:
