@@ -73,18 +73,34 @@ def _dictionary(people: pl.DataFrame, parts: tuple[str, ...], family: bool) -> t
             skeleton_arabic(pl.col("ar")).alias("ska"),
             skeleton_latin(pl.col("en")).alias("skl"),
         )
-        .with_columns(pl.coalesce("ska", "skl").rank("dense").cast(pl.Int32).alias("key_id"))
+        .with_columns(
+            pl.coalesce("ska", "skl").rank("dense").cast(pl.Int32).alias("key_id"),
+            pl.coalesce("ar", "en").rank("dense").cast(pl.Int32).alias("value_id"),
+        )
     )
-    unknown = pl.DataFrame({"ar": [None], "en": [None], "id": [0], "ska": [None], "skl": [None], "key_id": [None]})
+    unknown = pl.DataFrame(
+        {"ar": [None], "en": [None], "id": [0], "ska": [None], "skl": [None], "key_id": [None], "value_id": [None]}
+    )
     names = pl.concat([unknown.cast(names.schema), names])  # type: ignore[arg-type]
-    lookup = raw.join(names.select("ar", "en", "id", "key_id"), on=["ar", "en"], how="left", nulls_equal=True)
-    return lookup.select("ar_raw", "en_raw", pl.col("id").fill_null(0), "key_id"), names.drop("key_id")
+    lookup = raw.join(
+        names.select("ar", "en", "id", "key_id", "value_id"), on=["ar", "en"], how="left", nulls_equal=True
+    )
+    return lookup.select("ar_raw", "en_raw", pl.col("id").fill_null(0), "key_id", "value_id"), names.drop(
+        "key_id", "value_id"
+    )
 
 
 def _ids(people: pl.DataFrame, lookup: pl.DataFrame, part: str) -> pl.DataFrame:
     keyed = people.select(pl.col(f"{part}_ar").alias("ar_raw"), pl.col(f"{part}_en").alias("en_raw"))
     found = keyed.join(lookup, on=["ar_raw", "en_raw"], how="left", nulls_equal=True, maintain_order="left")
-    return found.select(pl.col("id").alias(f"{part}_id"), pl.col("key_id").alias(f"{part}_key"))
+    # How often the name (its Arabic, or its Latin when there is no Arabic) is given in this part:
+    # agreeing on a rare name is stronger evidence than agreeing on Mohammed (term frequency).
+    share = pl.len().over("value_id") / pl.len()
+    return found.select(
+        pl.col("id").alias(f"{part}_id"),
+        pl.col("key_id").alias(f"{part}_key"),
+        pl.when(pl.col("value_id").is_not_null()).then(share).cast(pl.Float64).alias(f"{part}_frequency"),
+    )
 
 
 def _code(column: str) -> pl.Expr:

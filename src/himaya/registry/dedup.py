@@ -15,6 +15,7 @@ close (حمد/حمود) it goes to `review` with the reason "possible twins", ot
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from himaya.registry.compare import (
     EXACT,
     NEAR,
     SKELETON,
+    PARTS,
     Prepared,
     compare,
     prepare,
@@ -51,6 +53,7 @@ class DedupResult:
     pairs: pl.DataFrame  # a, b, civil_number_a/_b, score, match_weight, band, reasons, levels
     blocking: Blocking
     model: Model
+    seconds: dict[str, float]  # wall time of each stage: prepare, blocking, model, scoring
 
 
 def _random_pairs(prepared: Prepared, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -77,23 +80,28 @@ def _levels(frame: pl.DataFrame) -> dict[str, np.ndarray]:
     return {name: frame[name].to_numpy() for name in PRIORS}
 
 
+def _frequencies(prepared: Prepared, levels: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The frequency of the name each pair agrees on: the left record's, in its part."""
+    left = levels["left"].to_numpy()
+    return {part: prepared.frame[f"{part}_frequency"].to_numpy()[left] for part in PARTS}
+
+
 def _bands(levels: pl.DataFrame, score: pl.Expr, settings: DedupSettings) -> pl.DataFrame:
     given, family, date = pl.col("given_name"), pl.col("family_name"), pl.col("birth_date")
+    # Normalisation folds every spelling of a name: given names still different in Arabic are two
+    # names, so two people (brothers, twins), whatever else they share.
     ar_differs = (pl.col("given_arabic") == 1) & (given != EXACT)
     latin_differs = (pl.col("latin_only") == 1) & (given != EXACT)
-    twins = (
-        (ar_differs | latin_differs)
-        & family.is_in([EXACT, AR_SKELETON, SKELETON])
-        & date.is_in([1, 2, 3])  # same day, day and month swapped, or a day or two apart
-    )
+    same_birth = date.is_in([1, 2, 3])  # same day, day and month swapped, or a day or two apart
+    twins = (ar_differs | latin_differs) & family.is_in([EXACT, AR_SKELETON, SKELETON]) & same_birth
     close_names = given.is_in([AR_SKELETON, SKELETON, NEAR])
     far_apart = date.is_in([6, 7])  # years apart: no clerk's slip explains it, a relative might
+    kept_apart = ar_differs | twins
     return (
         levels.with_columns(score.alias("score"), twins.alias("possible_twins"))
-        .filter(pl.col("score") >= settings.threshold, ~(ar_differs & (given == DIFFER)))
-        .filter(~pl.col("possible_twins") | close_names)
+        .filter(pl.col("score") >= settings.threshold, ~kept_apart | (twins & close_names))
         .with_columns(
-            pl.when((pl.col("score") >= settings.merge_threshold) & ~pl.col("possible_twins") & ~far_apart)
+            pl.when((pl.col("score") >= settings.merge_threshold) & ~kept_apart & ~far_apart)
             .then(pl.lit("merge"))
             .otherwise(pl.lit("review"))
             .alias("band")
@@ -117,14 +125,24 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
     """Scored pairs of records that are probably the same person, best first, with the blocking's
     figures and the estimated model."""
     chosen = settings or DedupSettings()
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return round(clock[-1] - clock[-2], 2)
+
     prepared = prepare(people)
+    seconds = {"prepare": lap()}
     blocking = candidate_pairs(prepared.frame, max_block=chosen.max_block)
+    seconds["blocking"] = lap()
     left, right = _random_pairs(prepared, chosen.random_pairs, chosen.seed)
     u = estimate_u(_levels(compare(prepared, left, right)))
+    seconds["u_from_random_pairs"] = lap()
     levels = compare(prepared, blocking.left, blocking.right)
+    seconds["comparison"] = lap()
     sexes = prepared.frame.group_by("sex").len()["len"].cast(pl.Int64)
     model = estimate(_levels(levels), u, all_pairs=int((sexes * (sexes - 1) // 2).sum()))
-    weight = model.match_weight(_levels(levels)) if levels.height else np.zeros(0)
+    weight = model.match_weight(_levels(levels), _frequencies(prepared, levels)) if levels.height else np.zeros(0)
     levels = levels.with_columns(pl.Series("match_weight", weight, dtype=pl.Float64).round(3))
     score = pl.Series("p", probability(weight), dtype=pl.Float64)
     reported = _bands(levels.with_columns(score), pl.col("p").round(4), chosen).drop("p")
@@ -143,7 +161,8 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
         .sort(["score", "a", "b"], descending=[True, False, False])
     )
     ordered = ["a", "b", "civil_number_a", "civil_number_b", "score", "match_weight", "band", "reasons"]
-    return DedupResult(pairs=pairs.select(*ordered, pl.exclude(ordered)), blocking=blocking, model=model)
+    seconds["model_and_bands"] = lap()
+    return DedupResult(pairs.select(*ordered, pl.exclude(ordered)), blocking, model, seconds)
 
 
 def find_duplicates(people: pl.DataFrame, settings: DedupSettings | None = None) -> pl.DataFrame:

@@ -75,12 +75,23 @@ class Model:
         """log2(m/u) per level; 0 for a level named "missing"."""
         return {name: np.where(_missing(name), 0.0, np.log2(self.m[name] / self.u[name])) for name in PRIORS}
 
-    def match_weight(self, levels: Mapping[str, np.ndarray]) -> np.ndarray:
+    def match_weight(
+        self, levels: Mapping[str, np.ndarray], frequencies: Mapping[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """The prior plus every comparison's weight. With `frequencies` (per comparison, of the
+        value a pair agrees on), an exact agreement weighs log2(m / frequency) instead of
+        log2(m / u), as splink's term-frequency adjustment does."""
         prior = np.log2(self.match_share / (1 - self.match_share))
         weights = self.weights()
         total = np.full(len(np.asarray(levels["given_name"])), prior)
         for name in PRIORS:
-            total += weights[name][np.asarray(levels[name])]
+            level = np.asarray(levels[name])
+            total += weights[name][level]
+            if frequencies is not None and name in frequencies:
+                frequency = np.asarray(frequencies[name], dtype=np.float64)
+                adjust = (level == _EXACT) & np.isfinite(frequency) & (frequency > 0)
+                exact_u = self.u[name][_EXACT]
+                total[adjust] += np.log2(exact_u / frequency[adjust])
         return total
 
     def describe(self) -> list[tuple[str, str, float, float, float]]:

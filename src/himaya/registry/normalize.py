@@ -107,7 +107,7 @@ _LATIN_SKELETON = {
     "y": "",
     "w": "",
 }
-_SKELETON_LETTERS = "bdfhjklmnrstxzS"
+_SKELETON_LETTERS = "bdfhjklmnrstxzSWY"
 
 
 def _arabic_letters(name: pl.Expr) -> pl.Expr:
@@ -157,12 +157,14 @@ def latin_family(name: pl.Expr) -> pl.Expr:
 def skeleton_arabic(normalised: pl.Expr) -> pl.Expr:
     """The consonant key of a normalised Arabic name."""
     text = normalised.str.replace_all(r"[^\u0621-\u064A ]", "")
+    # An initial ya or waw is a consonant (يوسف is not سيف), as is a Latin initial y or w.
+    text = text.str.replace(r"^ي", "Y").str.replace(r"^و", "W")
     return _skeleton_tail(text.str.replace_many(list(_ARABIC_SKELETON), list(_ARABIC_SKELETON.values())))
 
 
 def skeleton_latin(normalised: pl.Expr) -> pl.Expr:
     """The consonant key of a normalised Latin name (letters a-z only)."""
-    text = normalised.str.replace_all(r"[^a-z]", "")
+    text = normalised.str.replace_all(r"[^a-z]", "").str.replace(r"^y", "Y").str.replace(r"^w", "W")
     return _skeleton_tail(text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values())))
 
 
