@@ -23,28 +23,29 @@ import polars as pl
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
+from tests.registry.groundtruth import build  # noqa: E402
+
+from himaya.registry.dedup import dedup  # noqa: E402
 from measure import measure  # noqa: E402
 
 OUT = Path(__file__).parent / "out"
 
 
 def _make(persons: int, per_kind: int, twins: int) -> tuple[Path, Path]:
-    from tests.registry.groundtruth import build
-
     people_file, truth_file = OUT / f"dedup-{persons}.parquet", OUT / f"dedup-{persons}.truth.parquet"
     if not people_file.exists():
         started = time.perf_counter()
         people, truth = build(persons, per_kind=per_kind, seed=21, twins=twins)
         people.write_parquet(people_file)
         truth.write_parquet(truth_file)
-        print(f"ground truth: {people.height:,} records, {truth.height:,} pairs in {time.perf_counter() - started:.1f} s")
+        print(
+            f"ground truth: {people.height:,} records, {truth.height:,} pairs in {time.perf_counter() - started:.1f} s"
+        )
     return people_file, truth_file
 
 
 def _run(people_file: Path, pairs_file: Path) -> None:
     """The child: read, match, write the pairs and the figures."""
-    from himaya.registry.dedup import dedup
-
     people = pl.read_parquet(people_file)
     result = dedup(people)
     result.pairs.select("civil_number_a", "civil_number_b", "score", "band").write_parquet(pairs_file)

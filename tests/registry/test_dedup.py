@@ -52,9 +52,7 @@ def test_the_targets_hold_on_the_ground_truth(truth_and_result: tuple[pl.DataFra
     assert set(duplicates["kind"]) == set(KINDS)
     merged = result.pairs.filter(pl.col("band") == "merge")
     true_pairs = set(
-        truth.filter("duplicate").select(_pair_key("original_person_id", "duplicate_person_id"))
-        .to_series()
-        .to_list()
+        truth.filter("duplicate").select(_pair_key("original_person_id", "duplicate_person_id")).to_series().to_list()
     )
     merged_pairs = merged.select(_pair_key("civil_number_a", "civil_number_b")).to_series().to_list()
     correct = sum(pair in true_pairs for pair in merged_pairs)
@@ -64,7 +62,13 @@ def test_the_targets_hold_on_the_ground_truth(truth_and_result: tuple[pl.DataFra
     weak = duplicates.filter(pl.col("recall") < 0.80)
     assert weak.is_empty(), weak
     negatives = table.filter(~pl.col("duplicate"))
-    assert set(negatives["kind"]) >= {"twins", "twins_look_alike", "twins_arabic_only", "father_and_son", "common_names"}
+    assert set(negatives["kind"]) >= {
+        "twins",
+        "twins_look_alike",
+        "twins_arabic_only",
+        "father_and_son",
+        "common_names",
+    }
     assert negatives["merged"].sum() == 0, negatives
     assert negatives.filter(pl.col("kind") == "twins")["pairs"].item() > 0
 

@@ -199,7 +199,9 @@ def registry_dedup(
     ] = DedupSettings().merge_threshold,
     truth: Annotated[
         Path | None,
-        typer.Option("--truth", help="Ground truth (original_person_id, duplicate_person_id) to measure the band merge."),
+        typer.Option(
+            "--truth", help="Ground truth (original_person_id, duplicate_person_id) to measure the band merge."
+        ),
     ] = None,
 ) -> None:
     """Find people registered twice: pairs in the band merge, and pairs to review as a case."""
@@ -207,7 +209,9 @@ def registry_dedup(
         if not 0 < threshold <= 1:
             raise UsageError(f"--threshold must be above 0 and at most 1, not {threshold}")
         if not threshold <= merge_threshold <= 1:
-            raise UsageError(f"--merge-threshold must be between --threshold ({threshold}) and 1, not {merge_threshold}")
+            raise UsageError(
+                f"--merge-threshold must be between --threshold ({threshold}) and 1, not {merge_threshold}"
+            )
         people = dedup_candidates(bootstrap.registry_engine())
         if people.is_empty():
             out.print("the registry is empty")

@@ -23,6 +23,7 @@ _ODD_YEARS = ((pl.col("birth_date").dt.year() + 1) // 2).alias("years")
 _MIDDLE_LOW = pl.min_horizontal("father_name_key", "grandfather_name_key").alias("middle_low")
 _MIDDLE_HIGH = pl.max_horizontal("father_name_key", "grandfather_name_key").alias("middle_high")
 
+
 def _known(column: str) -> pl.Expr:
     return pl.when(pl.col(column) > 0).then(pl.col(column)).alias(column)
 
@@ -30,8 +31,20 @@ def _known(column: str) -> pl.Expr:
 # name -> the key's columns (beside the sex); a key with a null part is no key.
 RULES: dict[str, list[pl.Expr]] = {
     "tribe+given+birth_month": [pl.col("family_name_key"), pl.col("given_name_key"), _YEAR, _MONTH],
-    "four_names+years_even": [pl.col("family_name_key"), pl.col("given_name_key"), _MIDDLE_LOW, _MIDDLE_HIGH, _EVEN_YEARS],
-    "four_names+years_odd": [pl.col("family_name_key"), pl.col("given_name_key"), _MIDDLE_LOW, _MIDDLE_HIGH, _ODD_YEARS],
+    "four_names+years_even": [
+        pl.col("family_name_key"),
+        pl.col("given_name_key"),
+        _MIDDLE_LOW,
+        _MIDDLE_HIGH,
+        _EVEN_YEARS,
+    ],
+    "four_names+years_odd": [
+        pl.col("family_name_key"),
+        pl.col("given_name_key"),
+        _MIDDLE_LOW,
+        _MIDDLE_HIGH,
+        _ODD_YEARS,
+    ],
     "birth_date+given": [pl.col("birth_date"), pl.col("given_name_key")],
     "birth_date+tribe": [pl.col("birth_date"), pl.col("family_name_key")],
     "birth_date+father+grandfather": [pl.col("birth_date"), _MIDDLE_LOW, _MIDDLE_HIGH],

@@ -81,7 +81,7 @@ def _dictionary(people: pl.DataFrame, parts: tuple[str, ...], family: bool) -> t
     unknown = pl.DataFrame(
         {"ar": [None], "en": [None], "id": [0], "ska": [None], "skl": [None], "key_id": [None], "value_id": [None]}
     )
-    names = pl.concat([unknown.cast(names.schema), names])  # type: ignore[arg-type]
+    names = pl.concat([unknown.cast(names.schema), names])
     lookup = raw.join(
         names.select("ar", "en", "id", "key_id", "value_id"), on=["ar", "en"], how="left", nulls_equal=True
     )
@@ -150,11 +150,11 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _known(values: np.ndarray) -> np.ndarray:
-    return np.not_equal(values, None)
+    return np.asarray([value is not None for value in values], dtype=bool)
 
 
 def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return _known(a) & _known(b) & (a == b)
+    return np.asarray(_known(a) & _known(b) & (a == b), dtype=bool)
 
 
 def name_levels(a: Side, b: Side) -> np.ndarray:
@@ -191,7 +191,7 @@ def name_levels(a: Side, b: Side) -> np.ndarray:
 
 def _dictionary_side(names: pl.DataFrame, ids: np.ndarray) -> Side:
     def column(kind: str) -> np.ndarray:
-        return names[kind].to_numpy()[ids]
+        return np.asarray(names[kind].to_numpy()[ids])
 
     return Side(column("ar"), column("en"), column("ska"), column("skl"))
 
@@ -212,7 +212,7 @@ def compare_names(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> di
     frame = prepared.frame
 
     def ids(part: str, rows: np.ndarray) -> np.ndarray:
-        return frame[f"{part}_id"].to_numpy()[rows]
+        return np.asarray(frame[f"{part}_id"].to_numpy()[rows])
 
     personal = prepared.personal
     given = part_levels(personal, ids("given_name", left), ids("given_name", right))

@@ -24,11 +24,10 @@ import polars as pl
 from himaya.registry.blocking import Blocking, candidate_pairs
 from himaya.registry.compare import (
     AR_SKELETON,
-    DIFFER,
     EXACT,
     NEAR,
-    SKELETON,
     PARTS,
+    SKELETON,
     Prepared,
     compare,
     prepare,

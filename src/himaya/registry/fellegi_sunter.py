@@ -105,11 +105,11 @@ class Model:
 
 
 def probability(weight: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
+    return np.asarray(1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60))), dtype=np.float64)
 
 
 def _missing(name: str) -> np.ndarray:
-    return np.array(PRIORS[name][0]) == "missing"
+    return np.asarray(np.array(PRIORS[name][0]) == "missing", dtype=bool)
 
 
 def _prior(name: str) -> np.ndarray:
@@ -158,8 +158,8 @@ def _em(
         weighted = posterior * counts
         share = float(np.clip(weighted.sum() / max(counts.sum(), 1.0), 1e-9, 1 - 1e-9))
         for name in estimated:
-            expected = np.bincount(columns[name], weights=weighted, minlength=len(PRIORS[name][0]))
-            expected = expected.astype(np.float64) + PRIOR_STRENGTH * np.asarray(PRIORS[name][1])
+            counted = np.bincount(columns[name], weights=weighted, minlength=len(PRIORS[name][0]))
+            expected = counted.astype(np.float64) + PRIOR_STRENGTH * np.asarray(PRIORS[name][1])
             expected = np.where(_missing(name), 0.0, np.maximum(expected, 1e-6))
             m[name] = np.where(_missing(name), 1.0, expected / expected.sum())
     return share, m
