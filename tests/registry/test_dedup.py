@@ -135,13 +135,17 @@ def test_the_skeleton_meets_across_scripts() -> None:
 
 def test_dates_know_the_clerks_errors() -> None:
     start = date(1800, 1, 1)
+    first = [date(1997, 2, 5)] * 6
+    # same day; day and month swapped; a day off; a year off; the month mistyped; another generation
+    second = [date(1997, 2, 5), date(1997, 5, 2), date(1997, 2, 6), date(1998, 2, 5), date(1997, 9, 5)]
+    second.append(date(1960, 1, 1))
 
-    def days(*values: date) -> np.ndarray:
-        return np.array([(v - start).days for v in values])
+    def parts(values: list[date]) -> tuple[np.ndarray, ...]:
+        return tuple(np.array([getattr(v, field) for v in values]) for field in ("year", "month", "day"))
 
-    first = days(date(1997, 2, 5), date(1997, 2, 5), date(1997, 2, 5), date(1997, 2, 5), date(1997, 2, 5))
-    second = days(date(1997, 2, 5), date(1997, 5, 2), date(1997, 2, 6), date(1998, 2, 5), date(1960, 1, 1))
-    assert _date_levels(first, second).tolist() == [1, 2, 3, 4, 7]
+    born = (np.array([(v - start).days for v in first]), np.array([(v - start).days for v in second]))
+    (ya, ma, da), (yb, mb, db) = parts(first), parts(second)
+    assert _date_levels(born, (ya, yb, ma, mb, da, db)).tolist() == [1, 2, 3, 4, 5, 7]
 
 
 def _twins(given: tuple[str, str], *, latin: bool) -> pl.DataFrame:

@@ -12,6 +12,7 @@ consecutive numbers that twins are given.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -34,6 +35,7 @@ DATE_LEVELS = ("missing", "exact", "day_month_swapped", "days_apart", "year_off"
 CIVIL_LEVELS = ("differ", "one_digit", "transposed", "consecutive")
 CONTACT_LEVELS = ("missing", "same", "differ")
 ORDER_LEVELS = ("in_order", "swapped")
+_NONE: Any = None  # compared element by element with an object array
 NEAR_SIMILARITY = 0.85  # Jaro-Winkler at or above: a typing slip rather than another name
 _QUALITY = np.array([0, 3, 2, 2, 1, 0], dtype=np.int8)  # how well a level agrees, to pick an order
 
@@ -124,6 +126,9 @@ def prepare(people: pl.DataFrame) -> Prepared:
         "birth_date",
         pl.col("civil_number").cast(pl.Int64, strict=False).fill_null(-1).alias("civil"),
         (pl.col("birth_date") - pl.date(1800, 1, 1)).dt.total_days().cast(pl.Int32).fill_null(-1).alias("born"),
+        pl.col("birth_date").dt.year().cast(pl.Int32).fill_null(0).alias("year"),
+        pl.col("birth_date").dt.month().cast(pl.Int8).fill_null(0).alias("month"),
+        pl.col("birth_date").dt.day().cast(pl.Int8).fill_null(0).alias("day"),
         *contacts,
     ).with_columns(_code("mobile"), _code("iban"))
     ids = [_ids(people, personal_lookup, part) for part in PARTS[:3]] + [_ids(people, family_lookup, PARTS[3])]
@@ -150,7 +155,7 @@ def _similarity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _known(values: np.ndarray) -> np.ndarray:
-    return np.asarray([value is not None for value in values], dtype=bool)
+    return np.asarray(np.not_equal(values, _NONE), dtype=bool)
 
 
 def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -235,10 +240,10 @@ def compare_names(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> di
     }
 
 
-def _date_levels(born_a: np.ndarray, born_b: np.ndarray) -> np.ndarray:
-    days_a, days_b = born_a.astype(np.int64), born_b.astype(np.int64)
-    ya, ma, da = _ymd(days_a)
-    yb, mb, db = _ymd(days_b)
+def _date_levels(born: tuple[np.ndarray, np.ndarray], ymd: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Birth date levels, from days since 1800 and (year, month, day) of both sides."""
+    days_a, days_b = born[0].astype(np.int64), born[1].astype(np.int64)
+    ya, yb, ma, mb, da, db = (x.astype(np.int64) for x in ymd)
     gap = np.abs(days_a - days_b)
     same_year = ya == yb
     levels = np.full(gap.size, 7, dtype=np.int8)
@@ -254,17 +259,6 @@ def _date_levels(born_a: np.ndarray, born_b: np.ndarray) -> np.ndarray:
         levels[condition] = level
     levels[(days_a < 0) | (days_b < 0)] = 0
     return levels
-
-
-def _ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    dates = np.datetime64("1800-01-01", "D") + days.astype("timedelta64[D]")
-    years = dates.astype("datetime64[Y]")
-    months = dates.astype("datetime64[M]")
-    return (
-        years.astype(np.int64),
-        (months - years.astype("datetime64[M]")).astype(np.int64) + 1,
-        (dates - months.astype("datetime64[D]")).astype(np.int64) + 1,
-    )
 
 
 def _civil_levels(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -302,7 +296,7 @@ def compare(prepared: Prepared, left: np.ndarray, right: np.ndarray) -> pl.DataF
     levels = {
         "left": left.astype(np.int32),
         "right": right.astype(np.int32),
-        "birth_date": _date_levels(*both("born")),
+        "birth_date": _date_levels(both("born"), (*both("year"), *both("month"), *both("day"))),
         "civil_number": _civil_levels(*both("civil")),
         "mobile": _contact_levels(*both("mobile")),
         "iban": _contact_levels(*both("iban")),

@@ -59,7 +59,7 @@ def _random_pairs(prepared: Prepared, count: int, seed: int) -> tuple[np.ndarray
     """Random pairs of different records of the same sex (blocking always requires the sex)."""
     rng = np.random.default_rng(seed)
     lefts, rights = [], []
-    groups = prepared.frame.group_by("sex").agg("i")["i"].to_list()
+    groups = prepared.frame.group_by("sex").agg("i").sort("sex")["i"].to_list()  # sorted: reproducible
     total = sum(len(g) for g in groups)
     for members in groups:
         rows = np.asarray(members)
