@@ -35,7 +35,7 @@ def _latin(rng: np.random.Generator, variants: np.ndarray, index: np.ndarray) ->
     table = np.array([[v[min(k, len(v) - 1)] for k in range(4)] for v in variants])
     counts = np.array([len(v) for v in variants])
     choice = np.where(rng.random(index.size) < 0.85, 0, rng.integers(0, 4, index.size))
-    return table[index, np.minimum(choice, counts[index] - 1)]
+    return np.asarray(table[index, np.minimum(choice, counts[index] - 1)])
 
 
 def _background(rng: np.random.Generator, persons: int) -> pl.DataFrame:
