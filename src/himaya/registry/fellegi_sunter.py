@@ -2,22 +2,22 @@
 
 For each comparison (a name part, the birth date, ...) and each of its levels, m is the
 probability of that level when the two records are the same person and u when they are two
-unrelated people. As the splink library does, u is estimated from random pairs of records (almost
-all of them two people), and m by expectation-maximisation over the candidate pairs with u held
-fixed. Candidate pairs of a registry of families hold a third kind of pair that two classes
-cannot place: relatives (siblings, twins, a father and his son share the father's or the
-family's names, a mobile, sometimes a birth date). Left to a two-class EM they pull "same person"
-towards "same family". So the mixture has three latent classes, same person (m), relatives (r)
-and unrelated (u, fixed), each with its share; m and r are estimated together by EM.
+people. As the splink library does, u is estimated from random pairs of records (almost all of
+them two people), and m by expectation-maximisation with u held fixed, in training sessions: each
+runs on the candidate pairs that agree exactly on some fields and estimates the others. A registry
+of families is why: its candidate pairs are full of relatives (siblings, twins, a father and his
+son share the father's or the family's names, a mobile, consecutive numbers), and an EM over all
+of them learns "same family" instead of "same person". The prior probability of a match is
+estimated the same way splink does, from a deterministic rule and its assumed recall, over all
+pairs of records (not over the candidates: it then does not depend on the blocking).
 
 The EM runs on the distinct patterns of levels with their counts, so millions of pairs cost a few
-thousand rows. A Dirichlet prior on m and r (pseudo-counts) keeps a level that the registry rarely
+thousand rows. A Dirichlet prior on m (pseudo-counts) keeps a level that the registry rarely
 shows from a wild estimate and lets a small registry fall back on sensible values. A level named
 "missing" has weight 0: an unknown field is no evidence either way.
 
-A pair's match weight is log2 of the posterior odds of "same person" against the two other
-classes, and its score (match probability) 1 / (1 + 2^-weight). `weights()` gives the classic
-Fellegi-Sunter log2(m/u) per level, for the documentation.
+A pair's match weight is log2 of the prior odds plus log2(m/u) of each of its levels (with a term
+frequency for the names it agrees on), and its score (match probability) 1 / (1 + 2^-weight).
 """
 
 from __future__ import annotations
