@@ -223,7 +223,7 @@ def _registry_demo(pack: PolicyPack, persons: int, period: Period, step: _Steps)
         f"(himaya synth --persons {persons} --seed {DEMO_SEED} --duplicates 0.01), imported into {where} "
         f"(himaya registry import): {summary.created:,} new, {summary.unchanged:,} unchanged"
     )
-    pairs = find_duplicates(dedup_candidates(engine))
+    pairs = find_duplicates(dedup_candidates(engine)).filter(pl.col("band") == "merge")  # review: for a person
     for keep, drop in pairs.select("civil_number_a", "civil_number_b").iter_rows():  # keep the older record
         merge_people(engine, keep, drop, actor="demo", as_of=today(pack.timezone))
     line = f"{step()} Duplicates (himaya registry dedup): {pairs.height:,} likely pairs, merged"

@@ -24,7 +24,7 @@ from himaya.db.registry_import import import_people
 from himaya.db.snapshot import people_query, read_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
-from himaya.registry.dedup import DedupSettings, find_duplicates, measure
+from himaya.registry.dedup import DedupSettings, dedup, measure
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 registry_app = typer.Typer(help="The registry of people and families.", no_args_is_help=True)
@@ -189,28 +189,48 @@ def registry_dedup(
         Path | None, typer.Option("--output", "-o", help="Write the scored pairs here (.csv or .parquet).")
     ] = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", help="Report pairs scoring at least this (0 to 1).")
+        float, typer.Option("--threshold", help="Report pairs whose match probability is at least this (band review).")
     ] = DedupSettings().threshold,
+    merge_threshold: Annotated[
+        float, typer.Option("--merge-threshold", help="Pairs at least this likely are in the band merge.")
+    ] = DedupSettings().merge_threshold,
     truth: Annotated[
         Path | None,
-        typer.Option("--truth", help="Ground truth (`himaya synth --duplicates`) to measure precision and recall."),
+        typer.Option(
+            "--truth", help="Ground truth (original_person_id, duplicate_person_id) to measure the band merge."
+        ),
     ] = None,
 ) -> None:
-    """Find people registered twice: scored pairs for a person to review (merge with `himaya registry merge`)."""
+    """Find people registered twice: pairs in the band merge, and pairs to review as a case."""
     with reported():
         if not 0 < threshold <= 1:
             raise UsageError(f"--threshold must be above 0 and at most 1, not {threshold}")
+        if not threshold <= merge_threshold <= 1:
+            raise UsageError(
+                f"--merge-threshold must be between --threshold ({threshold}) and 1, not {merge_threshold}"
+            )
         people = dedup_candidates(bootstrap.registry_engine())
         if people.is_empty():
             out.print("the registry is empty")
             return
-        pairs = find_duplicates(people, DedupSettings(threshold=threshold))
+        result = dedup(people, DedupSettings(threshold=threshold, merge_threshold=merge_threshold))
+        pairs = result.pairs
         report = pairs.select(
-            pl.col("civil_number_a").alias("person_a"), pl.col("civil_number_b").alias("person_b"), "score", "reasons"
+            pl.col("civil_number_a").alias("person_a"),
+            pl.col("civil_number_b").alias("person_b"),
+            "score",
+            "reasons",
+            "band",
+            "match_weight",
         )
         if output is not None:
             write_table(report, output)
-        out.print(f"{pairs.height:,} likely duplicate pairs among {people.height:,} people (score >= {threshold})")
+        bands = {band: int((pairs["band"] == band).sum()) for band in ("merge", "review")}
+        out.print(
+            f"{pairs.height:,} likely duplicate pairs among {people.height:,} people (score >= {threshold}): "
+            f"{bands['merge']:,} to merge (score >= {merge_threshold}), {bands['review']:,} to review; "
+            f"{result.blocking.comparisons:,} pairs compared"
+        )
         shown = Table()
         for column in report.columns:
             shown.add_column(column)
@@ -222,7 +242,7 @@ def registry_dedup(
             quality = measure(pairs, read_table(truth))
             out.print(
                 f"against {truth}: precision {quality.precision:.4f}, recall {quality.recall:.4f} "
-                f"({quality.correct:,} of {quality.true_pairs:,} true pairs found; {quality.found:,} reported)"
+                f"({quality.correct:,} of {quality.true_pairs:,} true pairs found; {quality.found:,} reported to merge)"
             )
 
 

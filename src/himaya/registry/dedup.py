@@ -1,162 +1,172 @@
-"""Finding people registered twice: blocking, comparison, a score, and pairs for a person to review.
+"""Finding people registered twice: blocking, comparison, a Fellegi-Sunter model, two bands.
 
-Blocking keeps the comparisons few: two records are compared only when they share the sex and
-either the birth date (or a birth date one day apart), the whole normalised Arabic name, or
-seven of the eight digits of the civil number. Each candidate pair is then scored from its name
-parts (normalised Arabic equal, or Latin similar), its birth dates and its civil numbers.
+`prepare` normalises the names (see `normalize`); `blocking` picks the pairs worth comparing;
+`compare` gives each pair a level per field; `fellegi_sunter` estimates the weight of every level
+from the registry itself (u from random pairs, m by EM over the candidates) and sums them into a
+match probability. A pair at or above `merge_threshold` is in the band `merge`; one at or above
+`threshold` is in the band `review`, a case for a person (the `duplicate_review` case type will
+take this queue).
+
+Twins: two records of the same family and birth date whose given names are written differently
+in Arabic (or, with no Arabic on either side, differently in Latin) are two people far more often
+than one person mistyped: such a pair is never in the band `merge`; when its given names are
+close (حمد/حمود) it goes to `review` with the reason "possible twins", otherwise it is dropped.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
-from rapidfuzz.distance import JaroWinkler
 
-from himaya.registry.normalize import arabic, latin
+from himaya.registry.blocking import Blocking, candidate_pairs
+from himaya.registry.compare import (
+    AR_SKELETON,
+    EXACT,
+    NEAR,
+    PARTS,
+    SKELETON,
+    Prepared,
+    compare,
+    prepare,
+)
+from himaya.registry.fellegi_sunter import PRIORS, Model, estimate, estimate_u, probability
 
-PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
 KEY = "key"  # a unique id of the record in the registry
+BANDS = ("merge", "review")
 
 
 @dataclass(frozen=True)
 class DedupSettings:
-    threshold: float = 0.85  # pairs at or above are reported
-    name_weight: float = 0.6
-    date_weight: float = 0.3
-    identifier_weight: float = 0.1  # a civil number one digit apart, or the same mobile or IBAN
+    threshold: float = 0.5  # pairs whose match probability is at or above are reported (band review)
+    merge_threshold: float = 0.9  # and at or above this, in the band merge
+    random_pairs: int = 1_000_000  # to estimate u
+    max_block: int = 2_000
+    seed: int = 0
 
 
-def _prepared(people: pl.DataFrame) -> pl.DataFrame:
-    """Normalised names and the blocking keys; `people` has key, civil_number, sex, birth_date, the
-    names and, when known, mobile and iban."""
-    return people.select(
-        KEY,
-        "civil_number",
-        "sex",
-        "birth_date",
-        *(pl.col(c) if c in people.columns else pl.lit(None, pl.String).alias(c) for c in ("mobile", "iban")),
-        *(arabic(pl.col(f"{p}_ar")).alias(f"{p}_ar") for p in PARTS),
-        *(latin(pl.col(f"{p}_en")).alias(f"{p}_en") for p in PARTS),
-    ).with_columns(
-        pl.concat_str([pl.col(f"{p}_ar") for p in PARTS], separator=" ").alias("name_ar"),
-        pl.concat_str([pl.col(f"{p}_en") for p in PARTS], separator=" ").alias("name_en"),
-    )
+@dataclass(frozen=True)
+class DedupResult:
+    pairs: pl.DataFrame  # a, b, civil_number_a/_b, score, match_weight, band, reasons, levels
+    blocking: Blocking
+    model: Model
+    seconds: dict[str, float]  # wall time of each stage: prepare, blocking, model, scoring
 
 
-def _pairs_on(
-    left: pl.DataFrame, right: pl.DataFrame, left_on: list[str | pl.Expr], right_on: list[str | pl.Expr]
-) -> pl.DataFrame:
+def _random_pairs(prepared: Prepared, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random pairs of different records of the same sex (blocking always requires the sex)."""
+    rng = np.random.default_rng(seed)
+    lefts, rights = [], []
+    groups = prepared.frame.group_by("sex").agg("i").sort("sex")["i"].to_list()  # sorted: reproducible
+    total = sum(len(g) for g in groups)
+    for members in groups:
+        rows = np.asarray(members)
+        if rows.size < 2:
+            continue
+        wanted = max(1, round(count * rows.size / total))
+        left, right = rng.integers(0, rows.size, wanted), rng.integers(0, rows.size, wanted)
+        keep = left != right
+        lefts.append(rows[left[keep]])
+        rights.append(rows[right[keep]])
+    if not lefts:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32)
+    return np.concatenate(lefts), np.concatenate(rights)
+
+
+def _levels(frame: pl.DataFrame) -> dict[str, np.ndarray]:
+    return {name: frame[name].to_numpy() for name in PRIORS}
+
+
+def _frequencies(prepared: Prepared, levels: pl.DataFrame) -> dict[str, np.ndarray]:
+    """The frequency of the name each pair agrees on: the left record's, in its part."""
+    left = levels["left"].to_numpy()
+    return {part: prepared.frame[f"{part}_frequency"].to_numpy()[left] for part in PARTS}
+
+
+def _bands(levels: pl.DataFrame, score: pl.Expr, settings: DedupSettings) -> pl.DataFrame:
+    given, family, date = pl.col("given_name"), pl.col("family_name"), pl.col("birth_date")
+    # Normalisation folds every spelling of a name: given names still different in Arabic are two
+    # names, so two people (brothers, twins), whatever else they share.
+    ar_differs = (pl.col("given_arabic") == 1) & (given != EXACT)
+    latin_differs = (pl.col("latin_only") == 1) & (given != EXACT)
+    same_birth = date.is_in([1, 2, 3])  # same day, day and month swapped, or a day or two apart
+    twins = (ar_differs | latin_differs) & family.is_in([EXACT, AR_SKELETON, SKELETON]) & same_birth
+    close_names = given.is_in([AR_SKELETON, SKELETON, NEAR])
+    far_apart = date.is_in([6, 7])  # years apart: no clerk's slip explains it, a relative might
+    kept_apart = ar_differs | twins
     return (
-        left.select(KEY, *left_on)
-        .join(right.select(pl.col(KEY).alias("other"), *right_on), left_on=left_on, right_on=right_on)
-        .filter(pl.col(KEY) != pl.col("other"))
-        .select(pl.min_horizontal(KEY, "other").alias("a"), pl.max_horizontal(KEY, "other").alias("b"))
+        levels.with_columns(score.alias("score"), twins.alias("possible_twins"))
+        .filter(pl.col("score") >= settings.threshold, ~kept_apart | (twins & close_names))
+        .with_columns(
+            pl.when((pl.col("score") >= settings.merge_threshold) & ~kept_apart & ~far_apart)
+            .then(pl.lit("merge"))
+            .otherwise(pl.lit("review"))
+            .alias("band")
+        )
     )
 
 
-def candidate_pairs(prepared: pl.DataFrame) -> pl.DataFrame:
-    """Every pair (a < b) that shares a block.
-
-    Birth-date blocks also share the family name (in either script, normalised): without it a
-    national registry's blocks hold dozens of people born the same day, and the pairs grow with
-    the square of that.
-    """
-    next_day = prepared.with_columns((pl.col("birth_date") + pl.duration(days=1)).alias("next_day"))
-    blocks = []
-    for family in ("family_name_ar", "family_name_en"):
-        known = prepared.filter(pl.col(family).is_not_null())
-        blocks.append(_pairs_on(known, known, ["sex", "birth_date", family], ["sex", "birth_date", family]))
-        shifted = next_day.filter(pl.col(family).is_not_null())
-        blocks.append(_pairs_on(shifted, known, ["sex", "next_day", family], ["sex", "birth_date", family]))
-    named = prepared.filter(pl.col("name_ar").is_not_null())
-    blocks.append(_pairs_on(named, named, ["sex", "name_ar"], ["sex", "name_ar"]))
-    for position in range(8):  # one digit masked: numbers that differ in at most that digit
-        mask = pl.col("civil_number").str.slice(0, position) + "_" + pl.col("civil_number").str.slice(position + 1)
-        masked = prepared.select(KEY, "sex", mask.alias("mask"))
-        blocks.append(_pairs_on(masked, masked, ["sex", "mask"], ["sex", "mask"]))
-    return pl.concat(blocks).unique()
+def _reasons() -> pl.Expr:
+    parts = [pl.when(pl.col("possible_twins")).then(pl.lit("possible twins")).otherwise(None)]
+    for name, (levels, _) in PRIORS.items():
+        if name == "name_order":
+            parts.append(pl.when(pl.col(name) == 1).then(pl.lit("father and grandfather swapped")).otherwise(None))
+            continue
+        shown = [(k, level) for k, level in enumerate(levels) if level not in ("missing", "differ")]
+        mapping = {k: f"{name}: {level}" for k, level in shown}
+        parts.append(pl.col(name).replace_strict(mapping, default=None, return_dtype=pl.String))
+    return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 
 
-def score_pairs(prepared: pl.DataFrame, pairs: pl.DataFrame, settings: DedupSettings) -> pl.DataFrame:
-    """Score candidate pairs; keep those at or above the threshold, best first."""
-    side = prepared.drop("sex")
-    joined = pairs.join(side.rename(lambda c: f"{c}_a"), left_on="a", right_on=f"{KEY}_a").join(
-        side.rename(lambda c: f"{c}_b"), left_on="b", right_on=f"{KEY}_b"
-    )
-    # Cheap filter before any string similarity: at least two name parts agree in Arabic or Latin.
-    agreeing = pl.sum_horizontal(
-        [
-            ((pl.col(f"{p}_ar_a") == pl.col(f"{p}_ar_b")) | (pl.col(f"{p}_en_a") == pl.col(f"{p}_en_b")))
-            .fill_null(False)
-            .cast(pl.Int8)
-            for p in PARTS
-        ]
-    )
-    joined = joined.filter(agreeing >= 2)
-    part_scores = []
-    for part in PARTS:
-        similarity = [
-            None
-            if (ar_a is None or ar_b is None) and (not en_a or not en_b)
-            else 1.0
-            if ar_a is not None and ar_a == ar_b
-            else JaroWinkler.similarity(en_a or "", en_b or "")
-            for ar_a, ar_b, en_a, en_b in joined.select(
-                f"{part}_ar_a", f"{part}_ar_b", f"{part}_en_a", f"{part}_en_b"
-            ).iter_rows()
-        ]
-        part_scores.append(pl.Series(f"{part}_score", similarity, dtype=pl.Float64))
-    joined = joined.with_columns(part_scores)
-    parts = [pl.col(f"{p}_score") for p in PARTS]
-    days = (pl.col("birth_date_a") - pl.col("birth_date_b")).dt.total_days().abs()
-    digits = pl.sum_horizontal(
-        [
-            (pl.col("civil_number_a").str.slice(i, 1) != pl.col("civil_number_b").str.slice(i, 1)).cast(pl.Int8)
-            for i in range(8)
-        ]
-    )
-    # Fewer name parts known on both sides is weaker evidence (an expatriate's two-part name).
-    known = pl.sum_horizontal([part.is_not_null().cast(pl.Int8) for part in parts])
-    coverage = pl.when(known >= 4).then(1.0).when(known == 3).then(0.85).otherwise(0.7)
-    name = (0.5 * pl.min_horizontal(parts) + 0.5 * pl.mean_horizontal(parts)).fill_null(0.0) * coverage
-    date = pl.when(days == 0).then(1.0).when(days == 1).then(0.9).when(days <= 366).then(0.2).otherwise(0.0)
-    same_contact = (pl.col("mobile_a") == pl.col("mobile_b")).fill_null(False) | (
-        pl.col("iban_a") == pl.col("iban_b")
-    ).fill_null(False)
-    identifier = pl.when((digits <= 1) | same_contact).then(1.0).otherwise(0.0)
-    score = settings.name_weight * name + settings.date_weight * date + settings.identifier_weight * identifier
-    reasons = pl.concat_str(
-        [
-            pl.when(pl.min_horizontal(parts) == 1.0).then(pl.lit("names agree")).otherwise(pl.lit("names similar")),
-            pl.when(days == 0)
-            .then(pl.lit("same birth date"))
-            .when(days == 1)
-            .then(pl.lit("birth dates one day apart"))
-            .otherwise(pl.lit("birth dates differ")),
-            pl.when(digits == 0)
-            .then(pl.lit("same civil number"))
-            .when(digits == 1)
-            .then(pl.lit("civil numbers differ in one digit"))
-            .otherwise(None),
-            pl.when(same_contact).then(pl.lit("same mobile or IBAN")).otherwise(None),
-        ],
-        separator="; ",
-        ignore_nulls=True,
-    )
-    return (
-        joined.with_columns(score.round(4).alias("score"), reasons.alias("reasons"))
-        .filter(pl.col("score") >= settings.threshold)
-        .select("a", "b", pl.col("civil_number_a"), pl.col("civil_number_b"), "score", "reasons")
+def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupResult:
+    """Scored pairs of records that are probably the same person, best first, with the blocking's
+    figures and the estimated model."""
+    chosen = settings or DedupSettings()
+    clock = [time.perf_counter()]
+
+    def lap() -> float:
+        clock.append(time.perf_counter())
+        return round(clock[-1] - clock[-2], 2)
+
+    prepared = prepare(people)
+    seconds = {"prepare": lap()}
+    blocking = candidate_pairs(prepared.frame, max_block=chosen.max_block)
+    seconds["blocking"] = lap()
+    left, right = _random_pairs(prepared, chosen.random_pairs, chosen.seed)
+    u = estimate_u(_levels(compare(prepared, left, right)))
+    seconds["u_from_random_pairs"] = lap()
+    levels = compare(prepared, blocking.left, blocking.right)
+    seconds["comparison"] = lap()
+    sexes = prepared.frame.group_by("sex").len()["len"].cast(pl.Int64)
+    model = estimate(_levels(levels), u, all_pairs=int((sexes * (sexes - 1) // 2).sum()))
+    weight = model.match_weight(_levels(levels), _frequencies(prepared, levels)) if levels.height else np.zeros(0)
+    levels = levels.with_columns(pl.Series("match_weight", weight, dtype=pl.Float64).round(3))
+    score = pl.Series("p", probability(weight), dtype=pl.Float64)
+    reported = _bands(levels.with_columns(score), pl.col("p").round(4), chosen).drop("p")
+    keys = prepared.frame.select("key", "civil_number")
+    pairs = (
+        pl.concat(
+            [
+                keys.select(pl.all().gather(reported["left"]).name.suffix("_a")),
+                keys.select(pl.all().gather(reported["right"]).name.suffix("_b")),
+                reported,
+            ],
+            how="horizontal",
+        )
+        .rename({"key_a": "a", "key_b": "b"})
+        .with_columns(_reasons().alias("reasons"))
         .sort(["score", "a", "b"], descending=[True, False, False])
     )
+    ordered = ["a", "b", "civil_number_a", "civil_number_b", "score", "match_weight", "band", "reasons"]
+    seconds["model_and_bands"] = lap()
+    return DedupResult(pairs.select(*ordered, pl.exclude(ordered)), blocking, model, seconds)
 
 
 def find_duplicates(people: pl.DataFrame, settings: DedupSettings | None = None) -> pl.DataFrame:
-    """Scored pairs of records that are probably the same person, best first."""
-    chosen = settings or DedupSettings()
-    prepared = _prepared(people)
-    return score_pairs(prepared, candidate_pairs(prepared), chosen)
+    """Scored pairs (bands merge and review), best first."""
+    return dedup(people, settings).pairs
 
 
 @dataclass(frozen=True)
@@ -174,12 +184,14 @@ class Quality:
         return self.correct / self.true_pairs if self.true_pairs else 1.0
 
 
+def _keyed(frame: pl.DataFrame, first: str, second: str) -> set[tuple[str, str]]:
+    return {(min(x, y), max(x, y)) for x, y in frame.select(first, second).iter_rows()}
+
+
 def measure(found: pl.DataFrame, truth: pl.DataFrame) -> Quality:
-    """Precision and recall of `found` (civil_number_a/_b) against the ground truth of `himaya synth`."""
-
-    def keyed(frame: pl.DataFrame, first: str, second: str) -> set[tuple[str, str]]:
-        return {tuple(sorted(pair)) for pair in frame.select(first, second).iter_rows()}
-
-    expected = keyed(truth, "original_person_id", "duplicate_person_id")
-    reported = keyed(found, "civil_number_a", "civil_number_b")
+    """Precision and recall of the pairs in the band merge of `found` (civil_number_a/_b; every
+    pair when there is no band) against a ground truth of (original_person_id, duplicate_person_id)."""
+    merged = found.filter(pl.col("band") == "merge") if "band" in found.columns else found
+    expected = _keyed(truth, "original_person_id", "duplicate_person_id")
+    reported = _keyed(merged, "civil_number_a", "civil_number_b")
     return Quality(true_pairs=len(expected), found=len(reported), correct=len(expected & reported))
