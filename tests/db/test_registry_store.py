@@ -126,7 +126,7 @@ def test_a_failed_import_writes_nothing(
     def broken(*_: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_open", broken)
+    monkeypatch.setattr(importer, "open_rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(engine, synthetic)
     assert _count(engine, person) == 0

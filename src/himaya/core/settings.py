@@ -22,6 +22,14 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def _days(text: str | None) -> int:
+    if text is None:
+        return 366
+    if not text.isdigit() or not 0 <= int(text) <= 3660:
+        raise UsageError(f"HIMAYA_REGISTRY_DAYS_AHEAD must be a number of days from 0 to 3660, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -36,6 +44,7 @@ class Settings:
     payer_bic: str | None = None  # HIMAYA_PAYER_BIC
     dci_callback_hosts: frozenset[str] = field(default=DEFAULT_CALLBACK_HOSTS)  # HIMAYA_DCI_CALLBACK_HOSTS
     trusted_proxies: tuple[str, ...] = ()  # HIMAYA_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+    registry_days_ahead: int = 366  # HIMAYA_REGISTRY_DAYS_AHEAD: how far ahead a registry change may be dated
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,4 +70,5 @@ class Settings:
             payer_bic=get("HIMAYA_PAYER_BIC"),
             dci_callback_hosts=frozenset(hosts) if hosts else DEFAULT_CALLBACK_HOSTS,
             trusted_proxies=_names(get("HIMAYA_TRUSTED_PROXIES")),
+            registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
         )

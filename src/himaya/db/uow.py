@@ -15,8 +15,10 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from himaya.core.audit import AuditLog
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
+from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
 
@@ -33,7 +35,7 @@ class SqlUnitOfWork:
         self._connection = self.engine.connect()
         self._transaction = self._connection.begin()
         self._events = []
-        self.audit = SqlAuditLog(self._connection)
+        self.audit: AuditLog = SqlAuditLog(self._connection)
         return self
 
     def __exit__(
@@ -64,3 +66,8 @@ class SqlUnitOfWork:
 
     def emit(self, event: Event) -> None:
         self._events.append(event)
+
+    @property
+    def registry(self) -> SqlRegistryStore:
+        """The registry's store, on the unit's connection."""
+        return SqlRegistryStore(self.connection)

@@ -8,8 +8,8 @@ of earlier ones through `amount_of`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +19,7 @@ import polars as pl
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
+from himaya.policy.registry import RegistryFact
 from himaya.policy.schema import TableSchema
 
 
@@ -119,6 +120,8 @@ class PolicyPack:
     person_column: str = "person_id"
     family_column: str = "family_id"
     check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
+    places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
+    registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
 
     @cached_property
     def parameters(self) -> ParameterTree:

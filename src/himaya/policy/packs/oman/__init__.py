@@ -15,7 +15,7 @@ from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, 
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import PROGRAMME_NAMES
-from himaya.policy.packs.oman.registry import REGISTRY
+from himaya.policy.packs.oman.registry import FACTS, REGISTRY, places
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
 from himaya.policy.parameters import ParameterError, ParameterTree
 
@@ -68,4 +68,6 @@ PACK = PolicyPack(
     registry=REGISTRY,
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
+    places=places(),
+    registry_facts=FACTS,
 )
