@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import event, func, select
 
 from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
+from himaya.core.clock import today
 from himaya.db import access
 from himaya.db.tables import audit_entry, person
 from himaya.policy.packs import load_pack
@@ -91,6 +92,7 @@ def test_a_civil_number_of_another_branch_is_answered_as_an_unknown_one(world: W
     }
     answers = {_error(r, c) for c, r in taken.items()}
     assert len(answers) == 1 and answers.pop()[:2] == (409, "conflict")
+    assert ("probe", world.outside["person_id"]) in [(a, c) for c in taken for a, _ in _entries(world, f"person:{c}")]
     # Another branch's family number is answered as an unknown one (a non-head cannot found a family).
     refused = {
         number: world.client.post("/people", headers=headers, json={"record": _record(world, UNKNOWN, number)})
@@ -243,7 +245,7 @@ def test_a_far_future_effective_date_cannot_freeze_a_record(world: World) -> Non
     response = world.client.post("/people", headers=headers, json={"record": record, "valid_from": "9999-12-31"})
     assert response.status_code == 422
     version = world.client.get(f"/people/{civil}", headers=headers).json()["person"]["version"]
-    for valid_from in ("9999-12-31", (date.today() + timedelta(days=400)).isoformat(), "1900-01-01"):
+    for valid_from in ("9999-12-31", (today("Asia/Muscat") + timedelta(days=400)).isoformat(), "1900-01-01"):
         frozen = world.client.put(
             f"/people/{civil}/incomes",
             headers=headers,

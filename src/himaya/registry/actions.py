@@ -72,7 +72,12 @@ def register(
                 f"no family {family_number!r} in your branches: a new family belongs to the branch of its head;"
                 " register its head, with a wilayat of your branches"
             )
-        if found.person:
+        if found.person:  # audited: an officer trying civil numbers shows in the trail
+            uow.audit.record(
+                [Change("probe", f"person:{civil}", None, {"action": "person.create", "refused": "registered"})],
+                actor=principal.username,
+            )
+            uow.commit()
             raise ConflictError(
                 f"civil number {civil} is registered already: change that record (if it is not in your branches,"
                 " ask the branch that holds it for a transfer)"
