@@ -28,6 +28,13 @@ CLEARABLE = frozenset({"death_date", "mobile"})  # a name or a place is correcte
 PLACE = ("wilayat", "governorate")
 
 
+def _registered(civil_number: str) -> ConflictError:
+    return ConflictError(
+        f"civil number {civil_number} is registered already: change that record (if it is not in your branches,"
+        " ask the branch that holds it for a transfer)"
+    )
+
+
 def _not_in_branches(civil_number: str) -> NotFoundError:
     return NotFoundError(f"no person with civil number {civil_number!r} in your branches")
 
@@ -78,13 +85,13 @@ def register(
                 actor=principal.username,
             )
             uow.commit()
-            raise ConflictError(
-                f"civil number {civil} is registered already: change that record (if it is not in your branches,"
-                " ask the branch that holds it for a transfer)"
-            )
+            raise _registered(civil)
         if found.family and not found.family_visible:
             raise ConflictError(f"family number {family_number!r} cannot be given to a new family: choose another")
-        created, _updated, families, changes = uow.registry.import_rows(frame, as_of=as_of, expected_version=None)
+        try:
+            created, _updated, families, changes = uow.registry.import_rows(frame, as_of=as_of, expected_version=None)
+        except ConflictError:  # registered by a concurrent request since the check: the same answer
+            raise _registered(civil) from None
         entries = [Change("person.create", f"person:{civil}", None, {"family": family_number, "valid_from": as_of})]
         if families:
             entries.append(Change("family.create", f"family:{family_number}", None, _place(row)))

@@ -16,9 +16,9 @@ from himaya.api.errors import ApiError
 from himaya.api.security import require
 from himaya.api.views import present
 from himaya.core.access import Permission, Principal
-from himaya.db.uow import SqlUnitOfWork
 from himaya.registry import actions
 from himaya.registry.model import Fact, Search
+from himaya.registry.ports import RegistryUnitOfWork
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -99,7 +99,7 @@ class PersonChange(BaseModel):
     )
 
 
-def _uow(request: Request) -> SqlUnitOfWork:
+def _uow(request: Request) -> RegistryUnitOfWork:
     return bootstrap.unit_of_work(request.app.state.engine)
 
 

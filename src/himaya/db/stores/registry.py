@@ -9,11 +9,12 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, exists, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
-from himaya.core.errors import NotFoundError
+from himaya.core.errors import ConflictError, NotFoundError
 from himaya.db import scoped
 from himaya.db.people import PersonRecord, merge_rows, record_of
 from himaya.db.registry_import import import_into
@@ -58,7 +59,12 @@ class SqlRegistryStore:
     def import_rows(
         self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
     ) -> tuple[int, int, int, list[Change]]:
-        summary, changes = import_into(self.connection, rows, as_of=as_of, expected_version=expected_version)
+        try:
+            summary, changes = import_into(self.connection, rows, as_of=as_of, expected_version=expected_version)
+        except IntegrityError as error:  # a concurrent writer registered the same number first
+            raise ConflictError(
+                "a civil number or family number of this record was registered by another request meanwhile"
+            ) from error
         return summary.created, summary.updated, summary.families_created, changes
 
     def version(self, civil_number: str) -> int:
