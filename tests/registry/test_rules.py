@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from himaya.core.errors import InputTableError, InvalidInputError
+from himaya.core.errors import InputTableError, InvalidInputError, UsageError
+from himaya.core.settings import Settings
 from himaya.policy.packs import load_pack
 from himaya.registry.rules import EARLIEST, check_dates, effective_window, with_places
 
@@ -48,3 +49,11 @@ def test_an_effective_date_is_after_birth_and_not_too_far_ahead(day: date, ahead
     else:
         with pytest.raises(InvalidInputError):
             effective_window(day, today=TODAY, days_ahead=ahead, born=born)
+
+
+def test_how_far_ahead_is_a_setting() -> None:
+    assert Settings.from_environ({}).registry_days_ahead == 366
+    assert Settings.from_environ({"HIMAYA_REGISTRY_DAYS_AHEAD": "30"}).registry_days_ahead == 30
+    for wrong in ("-1", "lots", "99999"):
+        with pytest.raises(UsageError, match="HIMAYA_REGISTRY_DAYS_AHEAD"):
+            Settings.from_environ({"HIMAYA_REGISTRY_DAYS_AHEAD": wrong})
