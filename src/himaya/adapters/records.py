@@ -12,10 +12,11 @@ from typing import Any
 import polars as pl
 
 from himaya.core.clock import today
+from himaya.core.errors import InputTableError
 from himaya.core.money import format_omr
 from himaya.policy.pack import PolicyPack
 from himaya.policy.table import validate_table
-from himaya.registry.rules import check_dates, with_places
+from himaya.registry.rules import date_problems, derive_places, place_problems
 
 
 class PackContract:
@@ -37,9 +38,10 @@ class PackContract:
 
     def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
         """A table that passed the contract, through the registry's rules (for a file's import too)."""
-        placed = with_places(table, self.places, source=source)
-        check_dates(placed, today=self.today(), source=source)
-        return placed
+        problems = place_problems(table, self.places) + date_problems(table, today=self.today())
+        if problems:
+            raise InputTableError(source, problems)
+        return derive_places(table, self.places)
 
     def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
         money = set(self.pack.registry.money)

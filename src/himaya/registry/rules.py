@@ -45,6 +45,11 @@ def with_places(frame: pl.DataFrame, places: Mapping[str, str], *, source: str) 
     problems = place_problems(frame, places)
     if problems:
         raise InputTableError(source, problems)
+    return derive_places(frame, places)
+
+
+def derive_places(frame: pl.DataFrame, places: Mapping[str, str]) -> pl.DataFrame:
+    """Each row's governorate from its wilayat (kept as given where the wilayat is empty)."""
     if not places or "wilayat" not in frame.columns:
         return frame
     derived = pl.col("wilayat").replace_strict(places, default=None, return_dtype=pl.String)
