@@ -11,14 +11,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from himaya import bootstrap
-from himaya.adapters.records import PackContract
 from himaya.api.errors import ApiError
 from himaya.api.security import require
 from himaya.api.views import present
 from himaya.core.access import Permission, Principal
 from himaya.registry import actions
 from himaya.registry.model import Fact, Search
-from himaya.registry.ports import RegistryUnitOfWork
+from himaya.registry.ports import RecordContract, RegistryUnitOfWork
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -81,7 +80,7 @@ def read(
 MAX_VERSION = 2**31 - 1  # the column is a 32-bit integer on PostgreSQL
 
 
-class Written(BaseModel):
+class PersonWritten(BaseModel):
     civil_number: str
     version: int = Field(description="The record's version now: send it with your next change.")
     created: int = 0
@@ -103,7 +102,7 @@ def _uow(request: Request) -> RegistryUnitOfWork:
     return bootstrap.unit_of_work(request.app.state.engine)
 
 
-def _contract(request: Request) -> PackContract:
+def _contract(request: Request) -> RecordContract:
     return bootstrap.registry_contract(request.app.state.pack)
 
 
@@ -113,7 +112,7 @@ def change(
     civil_number: CivilNumber,
     body: PersonChange,
     principal: Annotated[Principal, Depends(require(Permission.PERSON_UPDATE))],
-) -> Written:
+) -> PersonWritten:
     written = actions.update(
         _uow(request),
         _contract(request),
@@ -122,7 +121,7 @@ def change(
         expected_version=body.version,
         principal=principal,
     )
-    return Written(civil_number=written.civil_number, version=written.version, updated=written.updated)
+    return PersonWritten(civil_number=written.civil_number, version=written.version, updated=written.updated)
 
 
 class NewPerson(BaseModel):
@@ -138,11 +137,11 @@ class NewPerson(BaseModel):
 @router.post("", status_code=201, summary="Register a person (into a family of your branches, or as head of a new one)")
 def register(
     request: Request, body: NewPerson, principal: Annotated[Principal, Depends(require(Permission.PERSON_CREATE))]
-) -> Written:
+) -> PersonWritten:
     written = actions.register(
         _uow(request), _contract(request), body.record, valid_from=body.valid_from, principal=principal
     )
-    return Written(civil_number=written.civil_number, version=written.version, created=written.created)
+    return PersonWritten(civil_number=written.civil_number, version=written.version, created=written.created)
 
 
 class FactChange(BaseModel):
@@ -170,7 +169,9 @@ class BankAccount(FactChange):
     bank_code: str | None = None
 
 
-def _change_facts(request: Request, principal: Principal, civil_number: str, body: FactChange, fact: Fact) -> Written:
+def _change_facts(
+    request: Request, principal: Principal, civil_number: str, body: FactChange, fact: Fact
+) -> PersonWritten:
     values = body.model_dump(exclude={"version", "valid_from"}, exclude_unset=isinstance(body, Incomes))
     written = actions.record_facts(
         _uow(request),
@@ -182,7 +183,7 @@ def _change_facts(request: Request, principal: Principal, civil_number: str, bod
         valid_from=body.valid_from,
         principal=principal,
     )
-    return Written(civil_number=written.civil_number, version=written.version, updated=written.updated)
+    return PersonWritten(civil_number=written.civil_number, version=written.version, updated=written.updated)
 
 
 @router.put("/{civil_number}/assessment", summary="Record a disability assessment")
@@ -191,7 +192,7 @@ def assessment(
     civil_number: CivilNumber,
     body: Assessment,
     principal: Annotated[Principal, Depends(require(Permission.FACT_WRITE))],
-) -> Written:
+) -> PersonWritten:
     return _change_facts(request, principal, civil_number, body, Fact.ASSESSMENT)
 
 
@@ -201,7 +202,7 @@ def incomes(
     civil_number: CivilNumber,
     body: Incomes,
     principal: Annotated[Principal, Depends(require(Permission.FACT_WRITE))],
-) -> Written:
+) -> PersonWritten:
     return _change_facts(request, principal, civil_number, body, Fact.INCOMES)
 
 
@@ -211,7 +212,7 @@ def bank_account(
     civil_number: CivilNumber,
     body: BankAccount,
     principal: Annotated[Principal, Depends(require(Permission.FACT_WRITE))],
-) -> Written:
+) -> PersonWritten:
     return _change_facts(request, principal, civil_number, body, Fact.BANK_ACCOUNT)
 
 
