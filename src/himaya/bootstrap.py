@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from himaya.adapters import passwords
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
+from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.core.errors import UsageError
@@ -181,3 +182,8 @@ def payer() -> Payer:
         configured.payer_iban or DEMO_PAYER.iban,
         configured.payer_bic or DEMO_PAYER.bic,
     )
+
+
+def registry_contract(pack: PolicyPack) -> PackContract:
+    """The pack's registry contract with the registry's rules, for every write to the registry."""
+    return PackContract(pack, days_ahead=settings().registry_days_ahead)

@@ -123,3 +123,25 @@ def test_audit_verify_reports_tampering(database: str, files: dict[str, Path]) -
     tampered = himaya("audit", "verify", "--expect-head", head)
     assert tampered.exit_code == 1
     assert "tampered: entry" in tampered.stderr and "content was changed" in tampered.stderr
+
+
+def test_an_import_is_checked_like_every_other_write(database: str, files: dict[str, Path], tmp_path: Path) -> None:
+    """A governorate that is not the wilayat's, a birth in year 9999 or an import dated in year 9999
+    is refused (issue 12: one validation for every write path); nothing is written."""
+    frame = pl.read_csv(files["people"], infer_schema=False)
+    other = frame.filter(pl.col("governorate") != frame["governorate"][2])["governorate"][0]
+    wrong = tmp_path / "wrong.csv"
+    frame.with_columns(
+        pl.when(pl.int_range(pl.len()) == 2).then(pl.lit(other)).otherwise(pl.col("governorate")).alias("governorate"),
+        pl.when(pl.int_range(pl.len()) == 4)
+        .then(pl.lit("9999-12-31"))
+        .otherwise(pl.col("birth_date"))
+        .alias("birth_date"),
+    ).write_csv(wrong)
+    refused = himaya("registry", "import", wrong, "--as-of", "2026-01-01")
+    assert refused.exit_code == 2
+    assert "row 3, column governorate" in refused.stderr and "row 5, column birth_date" in refused.stderr
+    frozen = himaya("registry", "import", files["people"], "--as-of", "9999-12-31")
+    assert frozen.exit_code == 2 and "days ahead" in frozen.stderr
+    with sa.create_engine(database).connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM person")).scalar_one() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import polars as pl
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from himaya.adapters.records import PackContract
 from himaya.core.access import Principal, Scope
 from himaya.core.errors import NotFoundError, StaleRecordError
 from himaya.core.periods import Period
@@ -21,9 +23,12 @@ from himaya.db.registry_import import import_people
 from himaya.db.scoped import family_table
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import audit_entry, income, metadata, person
+from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
+from himaya.registry import actions
 from himaya.registry.dedup import find_duplicates
+from himaya.registry.model import Fact
 
 FIRST = date(2026, 1, 15)
 LATER = date(2026, 6, 1)
@@ -126,7 +131,7 @@ def test_a_failed_import_writes_nothing(
     def broken(*_: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "_open", broken)
+    monkeypatch.setattr(importer, "open_rows", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(engine, synthetic)
     assert _count(engine, person) == 0
@@ -267,3 +272,89 @@ def test_one_familys_read_equals_its_rows_of_the_whole_snapshot(engine: Engine, 
             expected = whole.filter(pl.col("family_id") == family)
             assert one.schema == expected.schema
             assert one.sort("person_id").equals(expected.sort("person_id")), family
+
+
+# --- the registry's actions at once, on PostgreSQL (SQLite queues writers: nothing to race) -------
+
+EVERYWHERE = Principal("officer", frozenset(), frozenset(), (Scope("all"),))
+HEAD = {
+    "person_id": "93000001",
+    "family_id": "F93000001",
+    "relationship": "head",
+    "sex": "F",
+    "birth_date": "1980-02-03",
+    "nationality": "OM",
+    "resident": "true",
+    "marital_status": "married",
+    "given_name_en": "Muna",
+    "wilayat": "Nizwa",
+}
+
+
+def _at_once(engine: Engine, action: Callable[[SqlUnitOfWork], object], n: int = 2) -> list[object]:
+    """Run `action` in `n` threads released together; what each returned or raised."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("concurrency is raced on PostgreSQL; SQLite serialises writers")
+    barrier, results = threading.Barrier(n), [None] * n
+
+    def run(i: int) -> None:
+        uow = SqlUnitOfWork(engine)
+        barrier.wait()
+        try:
+            results[i] = action(uow)
+        except Exception as error:  # the outcome is what the test inspects
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return list(results)
+
+
+def _entries(engine: Engine, action: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.select(sa.func.count()).select_from(audit_entry).where(audit_entry.c.action == action)
+        ).scalar_one()
+
+
+def test_two_registrations_of_one_civil_number_at_once_register_it_once(engine: Engine, oman: PolicyPack) -> None:
+    contract = PackContract(oman, days_ahead=366)
+    outcomes = _at_once(
+        engine, lambda uow: actions.register(uow, contract, HEAD, valid_from=None, principal=EVERYWHERE)
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError", "Written"], outcomes
+    assert _count(engine, person) == 1 and _entries(engine, "person.create") == 1
+
+
+def test_two_changes_from_one_version_at_once_one_wins(engine: Engine, oman: PolicyPack) -> None:
+    contract = PackContract(oman, days_ahead=366)
+    if engine.dialect.name == "postgresql":
+        actions.register(SqlUnitOfWork(engine), contract, HEAD, valid_from=None, principal=EVERYWHERE)
+    changes = _at_once(
+        engine,
+        lambda uow: actions.update(
+            uow, contract, "93000001", {"mobile": "+96891234567"}, expected_version=1, principal=EVERYWHERE
+        ),
+    )
+    assert sorted(type(o).__name__ for o in changes) == ["StaleRecordError", "Written"], changes
+    assert _entries(engine, "person.update") == 1
+    facts = _at_once(
+        engine,
+        lambda uow: actions.record_facts(
+            uow,
+            contract,
+            "93000001",
+            Fact.INCOMES,
+            {"wage": "300"},
+            expected_version=2,
+            valid_from=None,
+            principal=EVERYWHERE,
+        ),
+    )
+    assert sorted(type(o).__name__ for o in facts) == ["StaleRecordError", "Written"], facts
+    assert _entries(engine, "person.incomes") == 1
+    with engine.connect() as connection:
+        assert audit.verify(connection).intact

@@ -19,12 +19,14 @@ from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.db.migrate import current_revision, head_revision, upgrade
-from himaya.db.people import dedup_candidates, merge_people, read_person
+from himaya.db.people import dedup_candidates, read_person
 from himaya.db.registry_import import import_people
 from himaya.db.snapshot import people_query, read_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
+from himaya.registry import actions
 from himaya.registry.dedup import DedupSettings, dedup, measure
+from himaya.registry.rules import effective_window
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 registry_app = typer.Typer(help="The registry of people and families.", no_args_is_help=True)
@@ -84,9 +86,11 @@ def registry_import(
     with reported(max_errors):
         engine = bootstrap.registry_engine()
         pack = load_pack()
-        table = bootstrap.load_people(file, pack, registry=True)
+        contract = bootstrap.registry_contract(pack)
+        table = contract.checked(bootstrap.load_people(file, pack, registry=True), source=str(file))
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
         effective = as_of or _today()
+        effective_window(effective, today=contract.today(), days_ahead=contract.days_ahead, what="--as-of")
         columns = (TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True) as bar:
             task = bar.add_task("staging", total=table.height)
@@ -101,6 +105,7 @@ def registry_import(
                 actor=actor or bootstrap.actor(),
                 source={"file": file.name, "sha256": digest},
                 progress=advance,
+                facts=pack.registry_facts,
             )
         out.print(
             f"imported {file}: {summary.rows:,} rows; {summary.created:,} new people, {summary.updated:,} changed, "
@@ -255,8 +260,8 @@ def registry_merge(
 ) -> None:
     """Merge a duplicate record into the one kept; audited; the merged record is kept, marked."""
     with reported():
-        moved = merge_people(
-            bootstrap.registry_engine(), keep, drop, actor=actor or bootstrap.actor(), as_of=as_of or _today()
+        moved = actions.merge(
+            bootstrap.unit_of_work(), keep, drop, actor=actor or bootstrap.actor(), as_of=as_of or _today()
         )
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n) or "nothing to move"
         out.print(f"merged {drop} into {keep}: {detail}")

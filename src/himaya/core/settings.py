@@ -31,6 +31,14 @@ def _bytes(text: str | None, name: str, default: int) -> int:
     return int(text)
 
 
+def _days(text: str | None) -> int:
+    if text is None:
+        return 366
+    if not text.isdigit() or not 0 <= int(text) <= 3660:
+        raise UsageError(f"HIMAYA_REGISTRY_DAYS_AHEAD must be a number of days from 0 to 3660, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -52,6 +60,7 @@ class Settings:
     audit_checkpoints: Path | None = None  # HIMAYA_AUDIT_CHECKPOINTS: the file signed checkpoints go to
     max_body: int = 1 << 20  # HIMAYA_MAX_BODY: bytes of a request body (JSON, forms)
     max_upload: int = 64 << 20  # HIMAYA_MAX_UPLOAD: bytes of an uploaded file (a bank's answer file)
+    registry_days_ahead: int = 366  # HIMAYA_REGISTRY_DAYS_AHEAD: how far ahead a registry change may be dated
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,4 +95,5 @@ class Settings:
             audit_checkpoints=Path(checkpoints) if checkpoints else None,
             max_body=_bytes(get("HIMAYA_MAX_BODY"), "HIMAYA_MAX_BODY", cls.max_body),
             max_upload=_bytes(get("HIMAYA_MAX_UPLOAD"), "HIMAYA_MAX_UPLOAD", cls.max_upload),
+            registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
         )

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
+from himaya.core.errors import ConflictError, HimayaError, NotFoundError, StaleRecordError
 from himaya.db import audit
 from himaya.db.tables import (
     bank_account,
@@ -136,50 +136,55 @@ def update_person(
 
 
 def merge_people(engine: Engine, keep: str, drop: str, *, actor: str, as_of: date) -> dict[str, int]:
-    """Merge the record `drop` into `keep`: what `drop` alone has moves over, the rest of `drop`
-    is closed, and `drop` points at `keep` from now on. Returns the rows moved per kind."""
+    """Merge the record `drop` into `keep` in a transaction of its own, audited (`registry.actions.merge`
+    does the same in a unit of work). Returns the rows moved per kind."""
     if keep == drop:
         raise HimayaError("a person cannot be merged with themself")
-    moved: dict[str, int] = {}
     with engine.begin() as connection:
-        kept, dropped = _person_row(connection, keep), _person_row(connection, drop)
-        for record, name in ((kept, keep), (dropped, drop)):
-            if record["merged_into"] is not None:
-                raise HimayaError(f"person {name} was already merged into another record")
-        for name, table in TIME_BOUND.items():
-            if table is membership:  # the kept record keeps its own family
-                continue
-            moved[name] = _move_missing(connection, table, dropped["id"], kept["id"], by_kind=table is income)
-        closed = connection.execute(
+        moved = merge_rows(connection, keep, drop, as_of=as_of)
+        audit.record(
+            connection,
+            [
+                audit.Change("person.merge", f"person:{keep}", {"merged": drop}, {**moved, "as_of": as_of}),
+                audit.Change("person.merged_into", f"person:{drop}", None, {"merged_into": keep}),
+            ],
+            actor=actor,
+        )
+    return {k: v for k, v in moved.items() if k != "memberships_closed"}
+
+
+def merge_rows(connection: Connection, keep: str, drop: str, *, as_of: date) -> dict[str, int]:
+    """Merge the record `drop` into `keep`: what `drop` alone has moves over, the rest of `drop`
+    is closed, and `drop` points at `keep` from now on. Returns the rows moved per kind and the
+    memberships closed."""
+    moved: dict[str, int] = {}
+    kept, dropped = _person_row(connection, keep), _person_row(connection, drop)
+    for record, name in ((kept, keep), (dropped, drop)):
+        if record["merged_into"] is not None:
+            raise ConflictError(f"person {name} was already merged into another record")
+    for name, table in TIME_BOUND.items():
+        if table is membership:  # the kept record keeps its own family
+            continue
+        moved[name] = _move_missing(connection, table, dropped["id"], kept["id"], by_kind=table is income)
+    moved["memberships_closed"] = int(
+        connection.execute(
             update(membership)
             .where(membership.c.person_id == dropped["id"], membership.c.valid_to.is_(None))
             .values(valid_to=as_of),
             execution_options={"preserve_rowcount": True},
         ).rowcount
-        moved["enrollments"] = connection.execute(
+    )
+    moved["enrollments"] = int(
+        connection.execute(
             update(enrollment).where(enrollment.c.person_id == dropped["id"]).values(person_id=kept["id"]),
             execution_options={"preserve_rowcount": True},
         ).rowcount
-        connection.execute(
-            update(person)
-            .where(person.c.id == dropped["id"])
-            .values(merged_into=kept["id"], version=person.c.version + 1, updated_at=now())
-        )
-        connection.execute(
-            update(person).where(person.c.id == kept["id"]).values(version=person.c.version + 1, updated_at=now())
-        )
-        audit.record(
-            connection,
-            [
-                audit.Change(
-                    "person.merge",
-                    f"person:{keep}",
-                    {"merged": drop},
-                    {"moved": moved, "memberships_closed": closed, "as_of": as_of},
-                )
-            ],
-            actor=actor,
-        )
+    )
+    for key, merged_into in ((dropped["id"], kept["id"]), (kept["id"], None)):
+        values: dict[str, Any] = {"version": person.c.version + 1, "updated_at": now()}
+        if merged_into is not None:
+            values["merged_into"] = merged_into
+        connection.execute(update(person).where(person.c.id == key).values(values))
     return moved
 
 

@@ -8,7 +8,7 @@ rows valid since always, so the registry read back for any month equals the file
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,29 +19,27 @@ from sqlalchemy import (
     Engine,
     FromClause,
     Table,
-    and_,
     case,
     delete,
     exists,
     func,
     insert,
     literal,
-    not_,
-    null,
     or_,
     select,
     text,
-    true,
     update,
 )
 from sqlalchemy.schema import CreateIndex, DropTable, Index
-from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
 from himaya.db import audit, staging
+from himaya.db.registry_facts import COUNTED, close, open_rows, temporals
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
-from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
+from himaya.db.tables import family, membership, person
+from himaya.policy.packs import load_pack
+from himaya.policy.registry import RegistryFact
 
 STATIC = (*NAME_COLUMNS, "sex", "birth_date", "death_date", "nationality", "governorate", "wilayat", "mobile")
 COMPARED = (  # what a re-import compares, person by person, for the audit trail
@@ -70,9 +68,6 @@ COMPARED = (  # what a re-import compares, person by person, for the audit trail
 )
 
 
-COUNTED = {"preserve_rowcount": True}  # psycopg reports INSERT ... SELECT counts only when asked
-
-
 @dataclass
 class ImportSummary:
     rows: int = 0
@@ -83,110 +78,6 @@ class ImportSummary:
     skipped_merged: int = 0  # rows of records merged into another, left alone
     rows_opened: dict[str, int] = field(default_factory=dict)
     rows_closed: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Temporal:
-    """A time-bound table and how a staged row becomes its current value."""
-
-    name: str
-    table: Table
-    values: Callable[[Table], dict[str, ColumnElement[Any]]]
-    present: Callable[[Table], ColumnElement[bool]]
-    fixed: dict[str, Any] = field(default_factory=dict)  # e.g. the income kind
-
-
-def _temporals() -> list[Temporal]:
-    found = [
-        Temporal(
-            "situation",
-            situation,
-            lambda s: {
-                c: s.c[c]
-                for c in (
-                    "resident",
-                    "marital_status",
-                    "has_children",
-                    "employed",
-                    "father_deceased",
-                    "mother_deceased",
-                )
-            },
-            lambda s: true(),
-        ),
-        Temporal(
-            "membership",
-            membership,
-            lambda s: {"family_id": s.c.family_key, "relationship": s.c.relationship},
-            lambda s: true(),
-        ),
-        Temporal(
-            "disability",
-            disability,
-            lambda s: {"category": s.c.disability_category, "card": s.c.disability_card},
-            lambda s: or_(s.c.disability_category.is_not(None), s.c.disability_card),
-        ),
-        Temporal(
-            "earning_capacity",
-            earning_capacity,
-            lambda s: {"monthly_amount": s.c.earning_capacity},
-            lambda s: s.c.earning_capacity > 0,
-        ),
-        Temporal(
-            "bank_account",
-            bank_account,
-            lambda s: {"iban": s.c.iban, "bank_code": s.c.bank_code},
-            lambda s: s.c.iban.is_not(None),
-        ),
-    ]
-    for kind in INCOME_KINDS:
-        found.append(
-            Temporal(
-                f"income.{kind}",
-                income,
-                lambda s, k=kind: {"monthly_amount": s.c[k]},  # type: ignore[misc]
-                lambda s, k=kind: s.c[k] > 0,  # type: ignore[misc]
-                fixed={"kind": kind, "source": "import"},
-            )
-        )
-    return found
-
-
-def _close(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
-    """End the current rows of the people in the file whose value changed or is gone."""
-    table = t.table
-    same = and_(*(table.c[col].is_not_distinct_from(expr) for col, expr in t.values(s).items()))
-    keep = and_(t.present(s), same)
-    fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
-    changed = exists().where(s.c.person_key == table.c.person_id, not_(keep))
-    result = connection.execute(
-        update(table).where(table.c.valid_to.is_(None), *fixed, changed).values(valid_to=as_of),
-        execution_options=COUNTED,
-    )
-    return int(result.rowcount or 0)
-
-
-def _open(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
-    """Open a current row wherever the file has a value and the registry has no current row."""
-    table = t.table
-    values = t.values(s)
-    fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
-    current = exists().where(table.c.person_id == s.c.person_key, table.c.valid_to.is_(None), *fixed)
-    selected = [
-        s.c.person_key,
-        *values.values(),
-        *(literal(v) for v in t.fixed.values()),
-        case((s.c.is_new, null()), else_=literal(as_of)),
-        null(),
-    ]
-    targets = ["person_id", *values, *t.fixed, "valid_from", "valid_to"]
-    result = connection.execute(
-        # In key order: the foreign-key check on each row then reads `person` page after page, not at
-        # random (a national table does not fit in PostgreSQL's buffers).
-        insert(table).from_select(targets, select(*selected).where(t.present(s), ~current).order_by(s.c.person_key)),
-        execution_options=COUNTED,
-    )
-    return int(result.rowcount or 0)
 
 
 def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
@@ -224,79 +115,14 @@ def import_people(
     actor: str,
     source: dict[str, Any],
     progress: Callable[[str, int], None] | None = None,
-    expected_version: tuple[str, int] | None = None,
     request_id: str | None = None,
+    facts: Sequence[RegistryFact] | None = None,
 ) -> ImportSummary:
-    """Import a validated registry table (`pack.registry` contract); all or nothing.
-
-    With `expected_version` (civil number, version), the import is one officer's change to one
-    record, read at that version: it is refused if anyone changed the record since."""
-    tell = progress or (lambda _step, _n: None)
-    summary = ImportSummary(rows=people.height)
-    stamp = now()
+    """Import a validated registry table (`pack.registry` contract) from a file; all or nothing,
+    with one audit entry for the file and one per known person whose values changed."""
     with engine.begin() as connection:
-        s = staging.load(
-            connection,
-            "import_staging",
-            _staged_frame(people),
-            index="civil_number",
-            progress=lambda n: tell("staging", n),
-        )
-        connection.execute(text(f"ANALYZE {s.name}"))
-        if expected_version is not None:
-            _claim_version(connection, *expected_version)
-        tell("people", 0)
-        known = select(person.c.id).where(person.c.civil_number == s.c.civil_number).scalar_subquery()
-        connection.execute(update(s).values(person_key=known))
-        connection.execute(update(s).values(is_new=s.c.person_key.is_(None)))
-        # A record merged into another is closed: its rows are not imported again (merge is final).
-        merged = select(person.c.id).where(person.c.merged_into.is_not(None))
-        result = connection.execute(delete(s).where(s.c.person_key.in_(merged)), execution_options=COUNTED)
-        summary.skipped_merged = int(result.rowcount or 0)
-        summary.created = connection.execute(select(func.count()).select_from(s).where(s.c.is_new)).scalar_one()
-        _refuse_back_dating(connection, s, as_of)
-        before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
-        changes = changes_for_audit(before, people)
-        connection.execute(
-            insert(person).from_select(
-                ["civil_number", *STATIC, "version", "created_at", "updated_at"],
-                select(s.c.civil_number, *(s.c[c] for c in STATIC), literal(1), literal(stamp), literal(stamp)).where(
-                    s.c.is_new
-                ),
-            )
-        )
-        connection.execute(update(s).values(person_key=known).where(s.c.is_new))
-        connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
-        differs = or_(*(person.c[c].is_distinct_from(s.c[c]) for c in STATIC))
-        connection.execute(
-            update(person)
-            .where(person.c.id == s.c.person_key, ~s.c.is_new, differs)
-            .values({**{c: s.c[c] for c in STATIC}, "version": person.c.version + 1, "updated_at": stamp})
-        )
-        tell("families", 0)
-        new_families = (
-            select(s.c.family_number).where(~exists().where(family.c.family_number == s.c.family_number)).distinct()
-        )
-        result = connection.execute(
-            insert(family).from_select(
-                ["family_number", "created_at"], select(new_families.subquery().c.family_number, literal(stamp))
-            ),
-            execution_options=COUNTED,
-        )
-        summary.families_created = int(result.rowcount or 0)
-        connection.execute(
-            update(s).values(
-                family_key=select(family.c.id).where(family.c.family_number == s.c.family_number).scalar_subquery()
-            )
-        )
-        for t in _temporals():
-            tell(t.name, 0)
-            summary.rows_closed[t.name] = _close(connection, s, t, as_of)
-            summary.rows_opened[t.name] = _open(connection, s, t, as_of)
-        _check_heads(connection, s)
-        summary.updated = len(changes)
-        summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
-        tell("audit", 0)
+        summary, changes = import_into(connection, people, as_of=as_of, progress=progress, facts=facts)
+        (progress or (lambda _step, _n: None))("audit", 0)
         batch = audit.Change(
             "registry.import",
             f"import:{source.get('file', '?')}",
@@ -312,10 +138,96 @@ def import_people(
             },
         )
         audit.record(connection, [batch, *changes], actor=actor, request_id=request_id)
-        connection.execute(DropTable(s))
     if people.height >= 10_000:  # planner statistics matter after a bulk load, not after one record
         analyze(engine)
     return summary
+
+
+def import_into(
+    connection: Connection,
+    people: pl.DataFrame,
+    *,
+    as_of: date,
+    progress: Callable[[str, int], None] | None = None,
+    expected_version: tuple[str, int] | None = None,
+    facts: Sequence[RegistryFact] | None = None,
+) -> tuple[ImportSummary, list[audit.Change]]:
+    """The import's statements on the caller's transaction; returns the summary and the changes
+    to audit (the caller records them).
+
+    With `expected_version` (civil number, version), the import is one officer's change to one
+    record, read at that version: it is refused if anyone changed the record since."""
+    tell = progress or (lambda _step, _n: None)
+    facts = load_pack().registry_facts if facts is None else facts
+    summary = ImportSummary(rows=people.height)
+    stamp = now()
+    s = staging.load(
+        connection, "import_staging", _staged_frame(people), index="civil_number", progress=lambda n: tell("staging", n)
+    )
+    connection.execute(text(f"ANALYZE {s.name}"))
+    if expected_version is not None:
+        _claim_version(connection, *expected_version)
+    tell("people", 0)
+    known = select(person.c.id).where(person.c.civil_number == s.c.civil_number).scalar_subquery()
+    connection.execute(update(s).values(person_key=known))
+    connection.execute(update(s).values(is_new=s.c.person_key.is_(None)))
+    # A record merged into another is closed: its rows are not imported again (merge is final).
+    merged = select(person.c.id).where(person.c.merged_into.is_not(None))
+    result = connection.execute(delete(s).where(s.c.person_key.in_(merged)), execution_options=COUNTED)
+    summary.skipped_merged = int(result.rowcount or 0)
+    summary.created = connection.execute(select(func.count()).select_from(s).where(s.c.is_new)).scalar_one()
+    _refuse_back_dating(connection, s, as_of, facts)
+    before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
+    changes = changes_for_audit(before, people)
+    _write_people(connection, s, known, stamp)
+    tell("families", 0)
+    summary.families_created = _write_families(connection, s, stamp)
+    for t in temporals(facts):
+        tell(t.name, 0)
+        summary.rows_closed[t.name] = close(connection, s, t, as_of)
+        summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)
+    _check_heads(connection, s)
+    summary.updated = len(changes)
+    summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
+    connection.execute(DropTable(s))
+    return summary, changes
+
+
+def _write_people(connection: Connection, s: Table, known: Any, stamp: Any) -> None:
+    connection.execute(
+        insert(person).from_select(
+            ["civil_number", *STATIC, "version", "created_at", "updated_at"],
+            select(s.c.civil_number, *(s.c[c] for c in STATIC), literal(1), literal(stamp), literal(stamp)).where(
+                s.c.is_new
+            ),
+        )
+    )
+    connection.execute(update(s).values(person_key=known).where(s.c.is_new))
+    connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
+    differs = or_(*(person.c[c].is_distinct_from(s.c[c]) for c in STATIC))
+    connection.execute(
+        update(person)
+        .where(person.c.id == s.c.person_key, ~s.c.is_new, differs)
+        .values({**{c: s.c[c] for c in STATIC}, "version": person.c.version + 1, "updated_at": stamp})
+    )
+
+
+def _write_families(connection: Connection, s: Table, stamp: Any) -> int:
+    new_families = (
+        select(s.c.family_number).where(~exists().where(family.c.family_number == s.c.family_number)).distinct()
+    )
+    result = connection.execute(
+        insert(family).from_select(
+            ["family_number", "created_at"], select(new_families.subquery().c.family_number, literal(stamp))
+        ),
+        execution_options=COUNTED,
+    )
+    connection.execute(
+        update(s).values(
+            family_key=select(family.c.id).where(family.c.family_number == s.c.family_number).scalar_subquery()
+        )
+    )
+    return int(result.rowcount or 0)
 
 
 def _claim_version(connection: Connection, civil_number: str, version: int) -> None:
@@ -348,11 +260,11 @@ class RegistryImportError(HimayaError):
     """An import that would leave the registry inconsistent; nothing was written."""
 
 
-def _refuse_back_dating(connection: Connection, s: Table, as_of: date) -> None:
+def _refuse_back_dating(connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact]) -> None:
     """An import is dated at or after every change already recorded for its people: dating it
     earlier would make two rows valid on the same days."""
     latest: date | None = None
-    for t in _temporals():
+    for t in temporals(facts):
         table = t.table
         row = connection.execute(
             select(func.max(table.c.valid_from), func.max(table.c.valid_to)).where(

@@ -18,7 +18,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
 from himaya.core.errors import NotFoundError
-from himaya.db.people import PersonRecord, record_of
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
 
@@ -55,17 +54,6 @@ def person_visible(principal: Principal) -> ColumnElement[bool]:
     return person.c.id.in_(
         select(membership.c.person_id).where(membership.c.valid_to.is_(None), membership.c.family_id.in_(families))
     )
-
-
-def read_person_scoped(connection: Connection, principal: Principal, civil_number: str) -> PersonRecord:
-    row = (
-        connection.execute(select(person).where(person.c.civil_number == civil_number, person_visible(principal)))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFoundError(f"no person with civil number {civil_number!r} in your branches")
-    return record_of(connection, dict(row))
 
 
 def search_people(

@@ -19,6 +19,7 @@ from himaya.core.audit import AuditLog
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
+from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
 
@@ -37,7 +38,7 @@ class SqlUnitOfWork:
         self._connection = self.engine.connect()
         self._transaction = self._connection.begin()
         self._events = []
-        self.audit = SqlAuditLog(self._connection)
+        self.audit: AuditLog = SqlAuditLog(self._connection)
         return self
 
     def __exit__(
@@ -73,3 +74,8 @@ class SqlUnitOfWork:
     def access(self) -> SqlAccessStore:
         """Accounts, failed logins and refresh tokens (`access/ports.py`)."""
         return SqlAccessStore(self.connection)
+
+    @property
+    def registry(self) -> SqlRegistryStore:
+        """The registry's store, on the unit's connection."""
+        return SqlRegistryStore(self.connection)

@@ -19,6 +19,7 @@ import polars as pl
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
+from himaya.policy.registry import RegistryFact
 from himaya.policy.schema import TableSchema
 
 
@@ -126,6 +127,9 @@ class PolicyPack:
     def names_of(self, *kinds: str) -> dict[str, Text]:
         """The names of the codes of these kinds, in one mapping (a code naming one thing in them)."""
         return {code: name for kind in kinds for code, name in self.code_names.get(kind, {}).items()}
+
+    places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
+    registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -6,21 +6,28 @@ from typing import Annotated, Any, Literal
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
+from himaya import bootstrap
 from himaya.api.errors import ApiError
 from himaya.api.security import require
-from himaya.api.views import audit_read, present, pseudonym
+from himaya.api.views import present, pseudonym
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db.scoped import family_table, search_people
 from himaya.policy.explain import Explanation, render, show
 from himaya.policy.pack import PolicyPack
+from himaya.registry import actions
 
 router = APIRouter(prefix="/families", tags=["families"])
 
 FamilyNumber = Annotated[str, Path(pattern=r"^[0-9A-Za-z_-]{1,32}$", description="The family number.")]
+
+
+class Members(BaseModel):
+    family_number: str
+    members: list[dict[str, Any]] = Field(description="The current members, masked unless you may identify people.")
 
 
 @router.get("/{family_number}", summary="A family's current members")
@@ -28,13 +35,19 @@ def members(
     request: Request,
     family_number: FamilyNumber,
     principal: Annotated[Principal, Depends(require(Permission.PERSON_READ))],
-) -> dict[str, Any]:
-    with request.app.state.engine.begin() as connection:
-        rows = search_people(connection, principal, family_number=family_number, limit=100)
-        if not rows:
-            raise ApiError(404, "not_found", f"no family {family_number!r} in your branches")
-        audit_read(request, connection, principal, f"family:{family_number}", {"what": "members"})
-    return {"family_number": family_number, "members": [present(request, principal, r) for r in rows]}
+) -> Members:
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    rows = actions.family_members(uow, family_number, principal=principal)
+    return Members(family_number=family_number, members=[present(request, principal, r) for r in rows])
+
+
+class Entitlements(BaseModel):
+    family_number: str
+    period: str
+    total: str = Field(description="OMR, 3 decimals.")
+    members: list[dict[str, Any]]
+    entitlements: list[dict[str, Any]] = Field(description="Per person: programmes, amounts, conditions, figures.")
+    explanation: str
 
 
 @router.get("/{family_number}/entitlements", summary="What the family is entitled to in a month, and why")
@@ -44,7 +57,7 @@ def entitlements(
     principal: Annotated[Principal, Depends(require(Permission.ENTITLEMENT_READ))],
     period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: this month).")] = None,
     lang: Literal["en", "ar"] = "en",
-) -> dict[str, Any]:
+) -> Entitlements:
     pack: PolicyPack = request.app.state.pack
     try:
         month = Period.parse(period) if period else Period.containing(today(pack.timezone))
@@ -52,26 +65,21 @@ def entitlements(
         raise ApiError(
             422, "invalid_input", f"query.period: {error}", fields=[{"field": "query.period", "message": str(error)}]
         ) from None
-    with request.app.state.engine.begin() as connection:
-        people = family_table(connection, principal, family_number, month.end)
-        audit_read(
-            request, connection, principal, f"family:{family_number}", {"what": "entitlements", "period": str(month)}
-        )
-    if people.is_empty():
-        raise ApiError(404, "not_found", f"family {family_number!r} had no members at the end of {month}")
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    people = actions.family_table(uow, family_number, month.end, principal=principal)
     members = [present(request, principal, row) for row in _member_rows(people, pack)]
     if not principal.identifies:
         names = {c: pseudonym(request, c) for c in people[pack.person_column].to_list()}
         people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
     result = request.app.state.explainer.explain(people, month, family_number)
-    return {
-        "family_number": family_number,
-        "period": str(month),
-        "total": format_omr(result.total, grouped=False),
-        "members": members,
-        "entitlements": _as_json(result, lang),
-        "explanation": render(result, lang),
-    }
+    return Entitlements(
+        family_number=family_number,
+        period=str(month),
+        total=format_omr(result.total, grouped=False),
+        members=members,
+        entitlements=_as_json(result, lang),
+        explanation=render(result, lang),
+    )
 
 
 def _member_rows(people: pl.DataFrame, pack: PolicyPack) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
 
 from himaya.api.security import require
 from himaya.core.access import Permission, Principal
@@ -16,14 +17,36 @@ from himaya.policy.parameters import Status, format_value
 router = APIRouter(tags=["policy"])
 
 
-@router.get("/parameters", summary="Every parameter: value in force on a day, unit, status, legal reference")
+class Parameter(BaseModel):
+    path: str
+    unit: str
+    status: str
+    description: str
+    value: Any = Field(default=None, description="The value in force on the day (null if none is yet).")
+    since: str = Field(description="From when that value holds (or when the first value will).")
+    in_force: bool
+    reference: str | None = None
+    note: str | None = None
+
+
+class Parameters(BaseModel):
+    pack: str
+    at: str
+    parameters: list[Parameter]
+
+
+@router.get(
+    "/parameters",
+    summary="Every parameter: value in force on a day, unit, status, legal reference",
+    response_model_exclude_none=True,
+)
 def parameters(
     request: Request,
     principal: Annotated[Principal, Depends(require(Permission.PARAMETERS_READ))],
     at: date | None = None,
     status: Status | None = None,
     lang: Literal["en", "ar"] = "en",
-) -> dict[str, Any]:
+) -> Parameters:
     pack: PolicyPack = request.app.state.pack
     day = at or today(pack.timezone)
     shown = []
@@ -49,4 +72,4 @@ def parameters(
         if parameter.note:
             entry["note"] = parameter.note
         shown.append(entry)
-    return {"pack": pack.title.in_(lang), "at": day.isoformat(), "parameters": shown}
+    return Parameters(pack=pack.title.in_(lang), at=day.isoformat(), parameters=[Parameter(**e) for e in shown])

@@ -15,7 +15,7 @@ from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, 
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import CODE_NAMES, PROGRAMME_NAMES
-from himaya.policy.packs.oman.registry import REGISTRY
+from himaya.policy.packs.oman.registry import FACTS, REGISTRY, places
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
 from himaya.policy.parameters import ParameterError, ParameterTree
 
@@ -69,4 +69,6 @@ PACK = PolicyPack(
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
     code_names=CODE_NAMES,
+    places=places(),
+    registry_facts=FACTS,
 )

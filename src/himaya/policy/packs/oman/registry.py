@@ -7,6 +7,7 @@ from functools import cache
 from importlib.resources import files
 
 from himaya.policy.packs.oman.schema import PEOPLE
+from himaya.policy.registry import Held, RegistryFact
 from himaya.policy.schema import Column, Kind
 
 NAME_PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
@@ -19,9 +20,30 @@ def wilayats() -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
+@cache
+def places() -> dict[str, str]:
+    """Each wilayat's governorate: a place is one wilayat; its governorate is derived, never given."""
+    return {w["wilayat_en"]: w["governorate_en"] for w in wilayats()}
+
+
+# Control characters, and the bidirectional marks and overrides that make text read otherwise
+# than it is stored (a name shown reversed on a letter or a screen).
+_HIDDEN = "\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069<>"
+NAME_PATTERN = f"^[^\\s{_HIDDEN}](?:[^{_HIDDEN}]{{0,98}}[^\\s{_HIDDEN}])?$"
+
+
 def _names() -> tuple[Column, ...]:
     return tuple(
-        Column(f"{part}_{script}", Kind.TEXT, required=False) for script in ("ar", "en") for part in NAME_PARTS
+        Column(
+            f"{part}_{script}",
+            Kind.PATTERN,
+            required=False,
+            pattern=NAME_PATTERN,
+            rule="must be 1 to 100 characters, without control or direction characters, < or >,"
+            " nor spaces at either end",
+        )
+        for script in ("ar", "en")
+        for part in NAME_PARTS
     )
 
 
@@ -57,5 +79,37 @@ REGISTRY = PEOPLE.extended(
         required=False,
         pattern=r"^OM[0-9]{21}$",
         rule="must be an Omani IBAN: OM, 2 check digits, 3-digit bank code, 16-digit account",
+    ),
+)
+INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
+
+# The time-bound facts of the registry, each from the record's columns (docs/people-table.md).
+FACTS = (
+    RegistryFact(
+        "situation",
+        "person_situation",
+        {
+            c: c
+            for c in ("resident", "marital_status", "has_children", "employed", "father_deceased", "mother_deceased")
+        },
+    ),
+    RegistryFact(
+        "disability",
+        "disability_assessment",
+        {"category": "disability_category", "card": "disability_card"},
+        Held.ANY,
+        ("disability_category", "disability_card"),
+    ),
+    RegistryFact(
+        "earning_capacity",
+        "earning_capacity",
+        {"monthly_amount": "earning_capacity"},
+        Held.POSITIVE,
+        ("earning_capacity",),
+    ),
+    RegistryFact("bank_account", "bank_account", {"iban": "iban", "bank_code": "bank_code"}, Held.ANY, ("iban",)),
+    *(
+        RegistryFact(f"income.{kind}", "income", {"monthly_amount": kind}, Held.POSITIVE, (kind,), {"kind": kind})
+        for kind in INCOME_KINDS
     ),
 )

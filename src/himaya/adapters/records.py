@@ -1,0 +1,63 @@
+"""The pack's registry contract as the registry's actions use it (`registry.ports.RecordContract`):
+the contract of `policy/table.py`, then the registry's own rules (places, dates). The import of a
+file and every officer's change go through it: one validation for every write path."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from himaya.core.clock import today
+from himaya.core.errors import InputTableError
+from himaya.core.money import format_omr
+from himaya.policy.pack import PolicyPack
+from himaya.policy.table import validate_table
+from himaya.registry.rules import date_problems, derive_places, place_problems
+
+
+class PackContract:
+    def __init__(self, pack: PolicyPack, *, days_ahead: int) -> None:
+        self.pack = pack
+        self.names = pack.registry.names
+        self.places = pack.places
+        self.days_ahead = days_ahead
+        # One record is not a whole family: the one-head rule is checked by the import, on the
+        # family as it will stand in the registry, not on the records given.
+        self._one_record = dataclasses.replace(pack.registry, one_per_group=())
+
+    def today(self) -> date:
+        return today(self.pack.timezone)
+
+    def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:
+        frame = pl.DataFrame(records, schema=dict.fromkeys(self.names, pl.String))
+        return self.checked(validate_table(frame, self._one_record, source=source), source=source)
+
+    def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
+        """A table that passed the contract, through the registry's rules (for a file's import too)."""
+        problems = place_problems(table, self.places) + date_problems(table, today=self.today())
+        if problems:
+            raise InputTableError(source, problems)
+        return derive_places(table, self.places)
+
+    def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
+        money = set(self.pack.registry.money)
+        return {
+            name: (format_omr(int(row[name]), grouped=False) if row.get(name) else None)
+            if name in money
+            else _cell(row.get(name))
+            for name in self.names
+        }
+
+
+def _cell(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)

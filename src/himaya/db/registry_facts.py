@@ -1,0 +1,104 @@
+"""The registry's time-bound facts as the import writes them: each fact the pack declares
+(`PolicyPack.registry_facts`) mapped to its table, plus the membership of a family, which is the
+registry's own structure. A staged row closes the current row whose value changed and opens a new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, case, exists, insert, literal, not_, null, or_, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from himaya.db.tables import membership, metadata
+from himaya.policy.registry import Held, RegistryFact
+
+COUNTED = {"preserve_rowcount": True}  # psycopg reports INSERT ... SELECT counts only when asked
+
+
+@dataclass(frozen=True)
+class Temporal:
+    """A time-bound table and how a staged row becomes its current value."""
+
+    name: str
+    table: Table
+    values: Callable[[Table], dict[str, ColumnElement[Any]]]
+    present: Callable[[Table], ColumnElement[bool]]
+    fixed: dict[str, Any] = field(default_factory=dict)  # e.g. the income kind
+
+
+def _held(fact: RegistryFact) -> Callable[[Table], ColumnElement[bool]]:
+    if fact.held is Held.ALWAYS:
+        return lambda s: true()
+    if fact.held is Held.POSITIVE:
+        return lambda s: and_(*(s.c[c] > 0 for c in fact.held_by))
+
+    def any_set(s: Table) -> ColumnElement[bool]:
+        return or_(*(s.c[c] if s.c[c].type.python_type is bool else s.c[c].is_not(None) for c in fact.held_by))
+
+    return any_set
+
+
+def temporal(fact: RegistryFact) -> Temporal:
+    table = metadata.tables[fact.table]
+    fixed: dict[str, Any] = dict(fact.fixed)
+    if "source" in table.c:  # where a row came from: these rows come from the registry's record
+        fixed["source"] = "import"
+    return Temporal(
+        fact.name,
+        table,
+        lambda s: {column: s.c[source] for column, source in fact.columns.items()},
+        _held(fact),
+        fixed,
+    )
+
+
+def temporals(facts: Sequence[RegistryFact]) -> list[Temporal]:
+    """The family membership, then each declared fact."""
+    member = Temporal(
+        "membership",
+        membership,
+        lambda s: {"family_id": s.c.family_key, "relationship": s.c.relationship},
+        lambda s: true(),
+    )
+    return [member, *(temporal(f) for f in facts)]
+
+
+def close(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
+    """End the current rows of the people in the file whose value changed or is gone."""
+    table = t.table
+    same = and_(*(table.c[col].is_not_distinct_from(expr) for col, expr in t.values(s).items()))
+    keep = and_(t.present(s), same)
+    fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
+    changed = exists().where(s.c.person_key == table.c.person_id, not_(keep))
+    result = connection.execute(
+        update(table).where(table.c.valid_to.is_(None), *fixed, changed).values(valid_to=as_of),
+        execution_options=COUNTED,
+    )
+    return int(result.rowcount or 0)
+
+
+def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
+    """Open a current row wherever the file has a value and the registry has no current row."""
+    table = t.table
+    values = t.values(s)
+    fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
+    current = exists().where(table.c.person_id == s.c.person_key, table.c.valid_to.is_(None), *fixed)
+    selected = [
+        s.c.person_key,
+        *values.values(),
+        *(literal(v) for v in t.fixed.values()),
+        case((s.c.is_new, null()), else_=literal(as_of)),
+        null(),
+    ]
+    targets = ["person_id", *values, *t.fixed, "valid_from", "valid_to"]
+    result = connection.execute(
+        # In key order: the foreign-key check on each row then reads `person` page after page, not at
+        # random (a national table does not fit in PostgreSQL's buffers).
+        insert(table).from_select(targets, select(*selected).where(t.present(s), ~current).order_by(s.c.person_key)),
+        execution_options=COUNTED,
+    )
+    return int(result.rowcount or 0)

@@ -1,0 +1,132 @@
+"""The registry's store behind `registry.ports.RegistryStore`: statements on the unit of work's
+connection, no decisions (the actions in `himaya.registry.actions` make those)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, exists, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from himaya.core.access import Principal
+from himaya.core.audit import Change
+from himaya.core.clock import now
+from himaya.core.errors import ConflictError, NotFoundError
+from himaya.db import scoped
+from himaya.db.people import PersonRecord, merge_rows, record_of
+from himaya.db.registry_import import import_into
+from himaya.db.scoped import family_visible, person_visible
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import family, membership, person
+from himaya.registry.model import Presence, Search
+
+COUNTED = {"preserve_rowcount": True}
+
+
+class SqlRegistryStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def presence(self, principal: Principal, civil_number: str, family_number: str) -> Presence:
+        """One statement whatever the answer: its cost does not tell which branch holds a record."""
+        registered = person.c.civil_number == civil_number
+        numbered = family.c.family_number == family_number
+        row = self.connection.execute(
+            select(
+                exists().where(registered),
+                exists().where(registered, person_visible(principal)),
+                exists().where(numbered),
+                exists().where(numbered, family_visible(principal)),
+            )
+        ).one()
+        return Presence(*(bool(v) for v in row))
+
+    def visible_id(self, principal: Principal, civil_number: str) -> int | None:
+        return self.connection.execute(
+            select(person.c.id).where(
+                person.c.civil_number == civil_number, person.c.merged_into.is_(None), person_visible(principal)
+            )
+        ).scalar()
+
+    def current_row(self, person_key: int) -> dict[str, Any] | None:
+        query = people_query(None, registry=True).where(person.c.id == person_key)
+        rows = read_people(self.connection, query, few=True).to_dicts()
+        return rows[0] if rows else None
+
+    def import_rows(
+        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
+    ) -> tuple[int, int, int, list[Change]]:
+        try:
+            summary, changes = import_into(self.connection, rows, as_of=as_of, expected_version=expected_version)
+        except IntegrityError as error:  # a concurrent writer registered the same number first
+            raise ConflictError(
+                "a civil number or family number of this record was registered by another request meanwhile"
+            ) from error
+        return summary.created, summary.updated, summary.families_created, changes
+
+    def version(self, civil_number: str) -> int:
+        return int(
+            self.connection.execute(select(person.c.version).where(person.c.civil_number == civil_number)).scalar_one()
+        )
+
+    def update_person(self, person_key: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        result = self.connection.execute(
+            update(person)
+            .where(person.c.id == person_key, person.c.version == expected_version)
+            .values(**changes, version=person.c.version + 1, updated_at=now()),
+            execution_options=COUNTED,
+        )
+        return result.rowcount == 1
+
+    def person_row(self, person_key: int) -> dict[str, Any]:
+        return dict(self.connection.execute(select(person).where(person.c.id == person_key)).mappings().one())
+
+    def family_of(self, person_key: int) -> tuple[str, str] | None:
+        row = self.connection.execute(
+            select(family.c.family_number, membership.c.relationship)
+            .join(family, family.c.id == membership.c.family_id)
+            .where(membership.c.person_id == person_key, membership.c.valid_to.is_(None))
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    def merge(self, keep: str, drop: str, *, as_of: date) -> dict[str, Any]:
+        return merge_rows(self.connection, keep, drop, as_of=as_of)
+
+    def record(self, principal: Principal, civil_number: str) -> PersonRecord | None:
+        self._relax()
+        row = (
+            self.connection.execute(
+                select(person).where(person.c.civil_number == civil_number, person_visible(principal))
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else record_of(self.connection, dict(row))
+
+    def search(self, principal: Principal, wanted: Search, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        self._relax()
+        return scoped.search_people(
+            self.connection,
+            principal,
+            family_number=wanted.family_number,
+            wilayat=wanted.wilayat,
+            name=wanted.name,
+            birth_date=wanted.birth_date,
+            limit=limit,
+            offset=offset,
+        )
+
+    def family_table(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        self._relax()
+        try:
+            return scoped.family_table(self.connection, principal, family_number, day)
+        except NotFoundError:
+            return None
+
+    def _relax(self) -> None:
+        """A read's audit entry need not wait for the disk on PostgreSQL (see api/views.audit_read)."""
+        if self.connection.dialect.name == "postgresql":
+            self.connection.execute(text("SET LOCAL synchronous_commit TO OFF"))

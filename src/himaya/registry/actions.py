@@ -1,0 +1,304 @@
+"""The registry's use cases: register a person, change a record, record facts, merge two records.
+
+Each is one unit of work: the scope and existence checks, the write and its audit entries share
+one transaction (no check on one connection and write on another). A record outside the user's
+branches is answered exactly as a record that does not exist: the same statements run, the same
+refusal is given (docs/security.md, "Branch scope and existence").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from himaya.core.access import Principal
+from himaya.core.audit import Change
+from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.registry.model import Fact, Search, Written
+from himaya.registry.ports import RecordContract, RegistryUnitOfWork
+from himaya.registry.rules import effective_window
+
+# What an officer may change on a record; the governorate follows the wilayat (rules.with_places).
+NAMES = tuple(
+    f"{p}_{s}" for s in ("ar", "en") for p in ("given_name", "father_name", "grandfather_name", "family_name")
+)
+EDITABLE = (*NAMES, "death_date", "governorate", "wilayat", "mobile")
+CLEARABLE = frozenset({"death_date", "mobile"})  # a name or a place is corrected, never erased
+PLACE = ("wilayat", "governorate")
+
+
+def _registered(civil_number: str) -> ConflictError:
+    return ConflictError(
+        f"civil number {civil_number} is registered already: change that record (if it is not in your branches,"
+        " ask the branch that holds it for a transfer)"
+    )
+
+
+def _not_in_branches(civil_number: str) -> NotFoundError:
+    return NotFoundError(f"no person with civil number {civil_number!r} in your branches")
+
+
+def in_branches(principal: Principal, wilayat: str | None, governorate: str | None) -> bool:
+    """Whether a family whose head lives at this place is in the user's branches."""
+    if principal.every_branch:
+        return True
+    return (wilayat is not None and wilayat in principal.branch_values("wilayat")) or (
+        governorate is not None and governorate in principal.branch_values("governorate")
+    )
+
+
+def register(
+    uow: RegistryUnitOfWork,
+    contract: RecordContract,
+    record: Mapping[str, Any],
+    *,
+    valid_from: date | None,
+    principal: Principal,
+) -> Written:
+    """A new person, into a family of the user's branches or as the head of a new one there.
+
+    Input is validated first (a bad record is refused before anything is looked up). A civil
+    number registered already is refused with one answer, whichever branch holds it; a family
+    number of another branch is answered as an unknown one."""
+    unknown = sorted(set(record) - set(contract.names))
+    if unknown:
+        raise InvalidInputError(f"record: unknown fields {', '.join(unknown)}")
+    cells = {name: _text(record.get(name)) for name in contract.names}
+    frame = contract.validate([cells], source="the request body")
+    row = frame.row(0, named=True)
+    civil, family_number = row["person_id"], row["family_id"]
+    as_of = valid_from or contract.today()
+    effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=row["birth_date"])
+    new_family = row["relationship"] == "head" and in_branches(principal, row["wilayat"], row["governorate"])
+    with uow:
+        found = uow.registry.presence(principal, civil, family_number)
+        # What the user may not do in any case is refused before anything about the civil number is said.
+        if not found.family_visible and not new_family:
+            raise ForbiddenError(
+                f"no family {family_number!r} in your branches: a new family belongs to the branch of its head;"
+                " register its head, with a wilayat of your branches"
+            )
+        if found.person:  # audited: an officer trying civil numbers shows in the trail
+            uow.audit.record(
+                [Change("probe", f"person:{civil}", None, {"action": "person.create", "refused": "registered"})],
+                actor=principal.username,
+            )
+            uow.commit()
+            raise _registered(civil)
+        if found.family and not found.family_visible:
+            raise ConflictError(f"family number {family_number!r} cannot be given to a new family: choose another")
+        try:
+            created, _updated, families, changes = uow.registry.import_rows(frame, as_of=as_of, expected_version=None)
+        except ConflictError:  # registered by a concurrent request since the check: the same answer
+            raise _registered(civil) from None
+        entries = [Change("person.create", f"person:{civil}", None, {"family": family_number, "valid_from": as_of})]
+        if families:
+            entries.append(Change("family.create", f"family:{family_number}", None, _place(row)))
+        entries += changes
+        uow.audit.record(entries, actor=principal.username)
+        version = uow.registry.version(civil)
+        uow.commit()
+    return Written(civil, version, created=created, subjects=tuple(e.subject for e in entries))
+
+
+def update(
+    uow: RegistryUnitOfWork,
+    contract: RecordContract,
+    civil_number: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int,
+    principal: Principal,
+) -> Written:
+    """Change a person's names, place, contact or death date, if the record is still at the version
+    read. Moving a family's head to another branch moves the family: it needs both branches."""
+    _check_editable(changes)
+    with uow:
+        key = _visible(uow, civil_number, principal, "person.update")
+        current = uow.registry.current_row(key)
+        if current is None:
+            raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
+        cells = contract.cells(current) | {k: _text(v) for k, v in changes.items()}
+        if "wilayat" in changes and "governorate" not in changes:
+            cells["governorate"] = None  # derived from the new wilayat
+        new = contract.validate([cells], source="the request body").row(0, named=True)
+        diff = {k: new[k] for k in EDITABLE if new.get(k) != current.get(k)}
+        entries = [Change("person.update", f"person:{civil_number}", {k: current.get(k) for k in diff}, diff)]
+        membership = uow.registry.family_of(key)
+        if membership is not None and membership[1] == "head" and any(k in diff for k in PLACE):
+            if not in_branches(principal, new["wilayat"], new["governorate"]):
+                raise ForbiddenError(
+                    f"moving family {membership[0]} to {new['wilayat']} ({new['governorate']}) needs the right of"
+                    " both branches: yours and the one it moves to"
+                )
+            before, after = _place(current), _place(new)
+            entries.append(Change("family.move", f"family:{membership[0]}", before, after))
+        if not uow.registry.update_person(key, diff, expected_version=expected_version):
+            raise StaleRecordError(
+                f"person {civil_number} is at version {uow.registry.version(civil_number)}, not {expected_version}:"
+                " someone changed it since you read it; read it again and reapply your change"
+            )
+        uow.audit.record(entries, actor=principal.username)
+        uow.commit()
+    return Written(civil_number, expected_version + 1, updated=1, subjects=tuple(e.subject for e in entries))
+
+
+def record_facts(
+    uow: RegistryUnitOfWork,
+    contract: RecordContract,
+    civil_number: str,
+    fact: Fact,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int,
+    valid_from: date | None,
+    principal: Principal,
+) -> Written:
+    """Record an assessment, incomes or a bank account from `valid_from`, through the registry's import
+    of one record (so the facts are validated and dated as an import's are)."""
+    as_of = valid_from or contract.today()
+    with uow:
+        key = _visible(uow, civil_number, principal, f"person.{fact}")
+        current = uow.registry.current_row(key)
+        if current is None:
+            raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
+        effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=current["birth_date"])
+        cells = contract.cells(current) | {k: _text(v) for k, v in values.items()}
+        frame = contract.validate([cells], source="the request body")
+        _c, updated, _f, changes = uow.registry.import_rows(
+            frame, as_of=as_of, expected_version=(civil_number, expected_version)
+        )
+        summary = Change(f"person.{fact}", f"person:{civil_number}", None, {"valid_from": as_of, **values})
+        uow.audit.record([summary, *changes], actor=principal.username)
+        version = uow.registry.version(civil_number)
+        uow.commit()
+    return Written(civil_number, version, updated=updated, subjects=(f"person:{civil_number}",))
+
+
+def merge(uow: RegistryUnitOfWork, keep: str, drop: str, *, as_of: date, actor: str) -> dict[str, Any]:
+    """Merge the record `drop` into `keep` (final); both records are named in the audit trail."""
+    if keep == drop:
+        raise InvalidInputError("a person cannot be merged with themself")
+    with uow:
+        moved = uow.registry.merge(keep, drop, as_of=as_of)
+        uow.audit.record(
+            [
+                Change("person.merge", f"person:{keep}", {"merged": drop}, {**moved, "as_of": as_of}),
+                Change("person.merged_into", f"person:{drop}", None, {"merged_into": keep}),
+            ],
+            actor=actor,
+        )
+        uow.commit()
+    return moved
+
+
+def _visible(uow: RegistryUnitOfWork, civil_number: str, principal: Principal, action: str) -> int:
+    """The person's key if in the user's branches. Otherwise the probe is audited (committed on its
+    own: the refusal rolls nothing else back) and answered as for an unknown civil number."""
+    key = uow.registry.visible_id(principal, civil_number)
+    if key is None:
+        uow.audit.record(
+            [Change("probe", f"person:{civil_number}", None, {"action": action, "found": False})],
+            actor=principal.username,
+        )
+        uow.commit()
+        raise _not_in_branches(civil_number)
+    return key
+
+
+def _check_editable(changes: Mapping[str, Any]) -> None:
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise InvalidInputError(f"cannot change {', '.join(unknown)} here; editable: {', '.join(EDITABLE)}")
+    erased = sorted(k for k, v in changes.items() if k not in CLEARABLE and (v is None or str(v).strip() == ""))
+    if erased:
+        raise InvalidInputError(f"{', '.join(erased)}: cannot be emptied (correct it instead)")
+
+
+def _place(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"wilayat": row.get("wilayat"), "governorate": row.get("governorate")}
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Principal) -> Any:
+    """A person's record with its history and enrollments, if in the user's branches; the read is
+    audited, and so is a probe for a record the user may not read (answered as an unknown one)."""
+    with uow:
+        record = uow.registry.record(principal, civil_number)
+        found = record is not None
+        uow.audit.record(
+            [Change("read", f"person:{civil_number}", None, {"what": what, "found": found})],
+            actor=principal.username,
+        )
+        uow.commit()
+    if record is None:
+        raise _not_in_branches(civil_number)
+    return record
+
+
+def search(
+    uow: RegistryUnitOfWork, wanted: Search, *, limit: int, offset: int, principal: Principal
+) -> list[dict[str, Any]]:
+    """People of the user's branches matching `wanted`; the search and the people it returned are audited."""
+    with uow:
+        rows = uow.registry.search(principal, wanted, limit=limit, offset=offset)
+        filters = {k: getattr(wanted, k) for k in ("family_number", "wilayat", "name", "birth_date")}
+        uow.audit.record(
+            [Change("read", "people:search", None, {"filters": filters, "people": [r["civil_number"] for r in rows]})],
+            actor=principal.username,
+        )
+        uow.commit()
+    return rows
+
+
+def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Principal) -> list[dict[str, Any]]:
+    """A family's current members, if it is in the user's branches; the read names the people it
+    returned, and a probe for a family the user may not read is audited too."""
+    with uow:
+        rows = uow.registry.search(principal, Search(family_number=family_number), limit=100, offset=0)
+        people = [r["civil_number"] for r in rows]
+        uow.audit.record(
+            [
+                Change(
+                    "read", f"family:{family_number}", None, {"what": "members", "people": people, "found": bool(rows)}
+                )
+            ],
+            actor=principal.username,
+        )
+        uow.commit()
+    if not rows:
+        raise NotFoundError(f"no family {family_number!r} in your branches")
+    return rows
+
+
+def family_table(uow: RegistryUnitOfWork, family_number: str, day: date, *, principal: Principal) -> Any:
+    """The family's people table on `day` (for the rules), if in the user's branches; audited with
+    the people returned (a probe too)."""
+    with uow:
+        people = uow.registry.family_table(principal, family_number, day)
+        returned = [] if people is None else people["person_id"].to_list()
+        uow.audit.record(
+            [
+                Change(
+                    "read",
+                    f"family:{family_number}",
+                    None,
+                    {"what": "entitlements", "day": day, "people": returned, "found": people is not None},
+                )
+            ],
+            actor=principal.username,
+        )
+        uow.commit()
+    if people is None or people.is_empty():
+        raise NotFoundError(f"no family {family_number!r} in your branches with members on {day}")
+    return people

@@ -1,0 +1,73 @@
+"""What the registry's actions need from the store and from the pack's contract."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, Protocol
+
+import polars as pl
+
+from himaya.core.access import Principal
+from himaya.core.audit import Change
+from himaya.core.uow import UnitOfWork
+from himaya.registry.model import Presence, Search
+
+Cells = Mapping[str, str | None]  # one registry record as the text cells of a file
+
+
+class RecordContract(Protocol):
+    """The pack's registry contract with the registry's rules (places, dates): one validation
+    for every write path."""
+
+    names: tuple[str, ...]  # the columns of a record, in order
+    places: Mapping[str, str]  # wilayat -> governorate
+    days_ahead: int  # how far ahead an effective date may lie
+
+    def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:
+        """The records typed and checked (contract, places, dates), governorate derived; else InputTableError."""
+
+    def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
+        """A typed registry row as the text cells of a record."""
+
+    def today(self) -> date: ...
+
+
+class RegistryStore(Protocol):
+    def presence(self, principal: Principal, civil_number: str, family_number: str) -> Presence: ...
+
+    def visible_id(self, principal: Principal, civil_number: str) -> int | None:
+        """The person's key if they are registered in the user's branches (merged records excluded)."""
+
+    def current_row(self, person_key: int) -> dict[str, Any] | None:
+        """The person's current registry row (typed, the contract's columns), None without a current family."""
+
+    def import_rows(
+        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
+    ) -> tuple[int, int, int, list[Change]]:
+        """Import validated rows (created, updated, families created, per-person changes)."""
+
+    def version(self, civil_number: str) -> int: ...
+
+    def update_person(self, person_key: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        """Apply changes if the record is still at the version; False otherwise (nothing written)."""
+
+    def person_row(self, person_key: int) -> dict[str, Any]: ...
+
+    def family_of(self, person_key: int) -> tuple[str, str] | None:
+        """(family number, relationship) of the person's current membership."""
+
+    def merge(self, keep: str, drop: str, *, as_of: date) -> dict[str, Any]: ...
+
+    def record(self, principal: Principal, civil_number: str) -> Any:
+        """The person's record with its history (a read: committed without waiting for the disk), or None."""
+
+    def search(self, principal: Principal, wanted: Search, *, limit: int, offset: int) -> list[dict[str, Any]]: ...
+
+    def family_table(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        """The family's people table on `day`, None if the family is not in the user's branches."""
+
+
+class RegistryUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def registry(self) -> RegistryStore: ...

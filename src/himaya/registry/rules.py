@@ -1,0 +1,106 @@
+"""The registry's own rules for every write, pure (no database): a place is one wilayat whose
+governorate comes from the pack's places, and dates stay inside a sane window.
+
+They run after the pack's contract (`policy/table.py`), on the validated table, for the import
+of a file and for each officer's change alike: one validation for every write path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import polars as pl
+
+from himaya.core.errors import InputTableError, InvalidInputError, Problem
+
+EARLIEST = date(1900, 1, 1)  # no living or recently deceased person was born or died before this
+ROW = "__registry_row"
+
+
+def place_problems(frame: pl.DataFrame, places: Mapping[str, str]) -> list[Problem]:
+    """Rows whose governorate is not the one their wilayat lies in (the branch that reads a family
+    is decided by its place: two fields that disagree would put one family in two branches)."""
+    if not places or "wilayat" not in frame.columns or "governorate" not in frame.columns:
+        return []
+    derived = pl.col("wilayat").replace_strict(places, default=None, return_dtype=pl.String)
+    wrong = frame.with_row_index(ROW, offset=1).filter(
+        pl.col("wilayat").is_not_null() & pl.col("governorate").is_not_null() & pl.col("governorate").ne(derived)
+    )
+    return [
+        Problem(
+            row[ROW],
+            "governorate",
+            row["governorate"],
+            f"is not the governorate of the wilayat {row['wilayat']} ({places.get(row['wilayat'])}): "
+            "give the wilayat only, its governorate follows",
+            kind="is not the governorate of the row's wilayat",
+        )
+        for row in wrong.head(100).iter_rows(named=True)
+    ]
+
+
+def with_places(frame: pl.DataFrame, places: Mapping[str, str], *, source: str) -> pl.DataFrame:
+    """The table with each governorate derived from its wilayat; refused if a given one disagrees."""
+    problems = place_problems(frame, places)
+    if problems:
+        raise InputTableError(source, problems)
+    return derive_places(frame, places)
+
+
+def derive_places(frame: pl.DataFrame, places: Mapping[str, str]) -> pl.DataFrame:
+    """Each row's governorate from its wilayat (kept as given where the wilayat is empty)."""
+    if not places or "wilayat" not in frame.columns:
+        return frame
+    derived = pl.col("wilayat").replace_strict(places, default=None, return_dtype=pl.String)
+    given = pl.col("governorate") if "governorate" in frame.columns else pl.lit(None, pl.String)
+    return frame.with_columns(pl.coalesce(derived, given).alias("governorate"))
+
+
+def governorate_of(wilayat: str | None, places: Mapping[str, str]) -> str | None:
+    if wilayat is None:
+        return None
+    if wilayat not in places:
+        raise InvalidInputError(f"{wilayat!r} is not a known wilayat")
+    return places[wilayat]
+
+
+def date_problems(frame: pl.DataFrame, *, today: date) -> list[Problem]:
+    """Birth and death dates that cannot be true: before 1900 or after today."""
+    problems = []
+    indexed = frame.with_row_index(ROW, offset=1)
+    for column in ("birth_date", "death_date"):
+        if column not in frame.columns:
+            continue
+        bad = indexed.filter((pl.col(column) < EARLIEST) | (pl.col(column) > today))
+        problems += [
+            Problem(
+                row[ROW],
+                column,
+                str(row[column]),
+                f"must be between {EARLIEST} and today ({today})",
+                kind=f"must be between {EARLIEST} and today",
+            )
+            for row in bad.head(100).iter_rows(named=True)
+        ]
+    return problems
+
+
+def effective_window(
+    as_of: date, *, today: date, days_ahead: int, born: date | None = None, what: str = "valid_from"
+) -> None:
+    """An effective date is not before the person's birth, nor more than `days_ahead` days ahead:
+    a change dated in year 9999 would freeze the record (nothing may be dated before it)."""
+    latest = today + timedelta(days=days_ahead)
+    if as_of > latest:
+        raise InvalidInputError(f"{what}: {as_of} is more than {days_ahead} days ahead (latest {latest})")
+    earliest = born or EARLIEST
+    if as_of < earliest:
+        reason = f"before the person's birth ({born})" if born else f"before {EARLIEST}"
+        raise InvalidInputError(f"{what}: {as_of} is {reason}")
+
+
+def check_dates(frame: pl.DataFrame, *, today: date, source: str) -> None:
+    problems = date_problems(frame, today=today)
+    if problems:
+        raise InputTableError(source, problems)
