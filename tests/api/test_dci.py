@@ -5,86 +5,60 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from openapi_schema_validator import OAS30Validator
 
+from himaya import bootstrap
+from himaya.adapters.dci.onboarding import set_partner
+from himaya.registry.partners import Limits
 from tests.api.conftest import World
-from tests.conftest import SHARED
+from tests.api.dci_support import (
+    ACK,
+    EXTERNAL,
+    SEARCH_RESPONSE,
+    SENDER,
+    SYNC_ANSWER,
+    SYNC_REQUEST,
+    by_civil_number,
+    errors,
+    need_shared,
+    request,
+)
 
-EXTERNAL = SHARED / "external"
-SPEC = yaml.safe_load((EXTERNAL / "openspp-spdci-compliance/spec/social_api_v1.0.0.yaml").read_text(encoding="utf-8"))
 OPENCRVS = sorted((EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json"))
 SAMPLES = sorted((EXTERNAL / "spdci-standards/example_files/social").glob("processflow*req.json"))
+LIMITS = Limits(per_minute=1_000_000, max_records=10_000, max_requests=100, attempts=3, backoff=0.0)
 
 
-def _pointer(*parts: str) -> str:
-    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+def _errors(parts: tuple[str, ...], document: Any) -> list[str]:
+    return errors(*parts, document=document)
 
 
-def _validator(*parts: str) -> OAS30Validator:
-    """A validator for one schema of the spec, resolving its references inside the whole document."""
-    return OAS30Validator({**SPEC, "$ref": _pointer(*parts)})
+@pytest.fixture(autouse=True)
+def onboarded(world: World) -> Iterator[None]:
+    """The partner onboarded with its sender id, without limits in the way of these tests (tests of
+    the limits set their own)."""
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", sender_id=SENDER, actor="setup")
+    world.client.app.state.dci_limits = LIMITS  # type: ignore[attr-defined]
+    yield
 
 
-SYNC_ANSWER = _validator(
-    "paths", "/registry/sync/search", "post", "responses", "default", "content", "application/json", "schema"
-)
-ACK = _validator("components", "responses", "Response", "content", "application/json", "schema")
-SEARCH_RESPONSE = _validator("components", "schemas", "SearchResponse")
-SYNC_REQUEST = _validator(
-    "paths", "/registry/sync/search", "post", "requestBody", "content", "application/json", "schema"
-)
-
-
-def _errors(validator: OAS30Validator, document: Any) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
-
-
-def request(*criteria: dict[str, Any], sender_uri: str | None = None) -> dict[str, Any]:
-    header: dict[str, Any] = {
-        "version": "1.0.0",
-        "message_id": "msg-1",
-        "message_ts": "2026-01-05T09:00:00+04:00",
-        "action": "search",
-        "sender_id": "ministry-of-labour",
-        "total_count": len(criteria),
-        "is_msg_encrypted": False,
-    }
-    if sender_uri:
-        header["sender_uri"] = sender_uri
-    return {
-        "header": header,
-        "message": {
-            "transaction_id": "txn-1",
-            "search_request": [
-                {
-                    "reference_id": f"ref-{i}",
-                    "timestamp": "2026-01-05T09:00:00+04:00",
-                    "search_criteria": c,
-                    "locale": "eng",
-                }
-                for i, c in enumerate(criteria)
-            ],
-        },
-    }
-
-
-def by_civil_number(value: str) -> dict[str, Any]:
-    return {
-        "version": "1.0.0",
-        "reg_type": "ns:org:RegistryType:Social",
-        "query_type": "idtype-value",
-        "query": {"type": "UIN", "value": value},
-    }
+def _upstream(path: Path) -> dict[str, Any]:
+    """An upstream sample, sent as our onboarded partner (its sender id is the one registered), as
+    a new message (the samples share message ids, and a message id is used once)."""
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    body["header"]["sender_id"] = SENDER
+    body["header"]["message_id"] = f"msg-{uuid.uuid4().hex}"
+    return body
 
 
 def test_our_requests_are_spec_valid() -> None:
+    need_shared()
     assert _errors(SYNC_REQUEST, request(by_civil_number("1"))) == []
 
 
@@ -140,7 +114,7 @@ def test_predicate_search_pages_through_a_wilayat(world: World) -> None:
 
 @pytest.mark.parametrize("payload", OPENCRVS, ids=[p.parent.name for p in OPENCRVS])
 def test_the_real_opencrvs_requests_are_answered(world: World, payload: Path) -> None:
-    body = json.loads(payload.read_text(encoding="utf-8"))
+    body = _upstream(payload)
     assert _errors(SYNC_REQUEST, body) == []  # they are spec-valid requests...
     response = world.client.post("/registry/sync/search", headers=world.headers("partner"), json=body)
     assert response.status_code == 200
@@ -238,7 +212,7 @@ def test_upstream_samples_are_handled_without_a_server_error(world: World, sampl
     response = world.client.post(
         "/registry/sync/search",
         headers={**world.headers("partner"), "Content-Type": "application/json"},
-        content=sample.read_bytes(),
+        content=json.dumps(_upstream(sample)),
     )
     assert response.status_code in (200, 400)
     assert _errors(SYNC_ANSWER, response.json()) == []
@@ -269,8 +243,17 @@ def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     server.shutdown()
 
 
-def test_async_search_acknowledges_then_calls_back(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> None:
-    uri, received = receiver
+@pytest.fixture
+def registered(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The receiver's address registered as the partner's callback (removed after the test)."""
+    uri = receiver[0]
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[uri], actor="setup")
+    yield receiver
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=[uri], actor="setup")
+
+
+def test_async_search_acknowledges_then_calls_back(world: World, registered: tuple[str, list[dict[str, Any]]]) -> None:
+    uri, received = registered
     body = request(by_civil_number(world.inside["person_id"]), sender_uri=uri)
     response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
     assert response.status_code == 200
@@ -288,9 +271,23 @@ def test_async_search_acknowledges_then_calls_back(world: World, receiver: tuple
     )
 
 
-def test_async_search_calls_back_only_registered_hosts(world: World) -> None:
+def test_async_search_calls_back_only_registered_addresses(
+    world: World, registered: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """Issue 12 item 15: a listener at another path or port of a registered host gets nothing."""
+    uri, received = registered
+    for other in (
+        uri.replace("/callback/on-search", "/internal/admin/delete-everything"),
+        "http://127.0.0.1:1/callback/on-search",
+        "http://localhost/callback/on-search",
+    ):
+        body = request(by_civil_number(world.inside["person_id"]), sender_uri=other)
+        answer = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
+        assert answer.status_code == 400
+        assert answer.json()["message"]["error"]["code"] == "err.sender_uri.invalid"
+    assert received == []
     for payload in OPENCRVS:  # their sender_uri is a host on the internet, not registered here
-        body = json.loads(payload.read_text(encoding="utf-8"))
+        body = _upstream(payload)
         if "sender_uri" not in body["header"]:
             continue
         answer = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
@@ -299,18 +296,20 @@ def test_async_search_calls_back_only_registered_hosts(world: World) -> None:
 
 
 def test_opencrvs_async_request_with_its_callback_registered(world: World) -> None:
+    need_shared()
     delivered: list[tuple[str, dict[str, Any]]] = []
     state = world.client.app.state  # type: ignore[attr-defined]
-    hosts, deliver = state.dci_callback_hosts, state.dci_deliver
-    state.dci_callback_hosts = hosts | {"integrating-server.com"}
+    body = _upstream(EXTERNAL / "opencrvs-dci-crvs-api/async-search/test-payload.json")
+    deliver = state.dci_deliver
     state.dci_deliver = lambda uri, answer: delivered.append((uri, answer)) is None
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[body["header"]["sender_uri"]], actor="setup")
     try:
-        body = json.loads(
-            (EXTERNAL / "opencrvs-dci-crvs-api/async-search/test-payload.json").read_text(encoding="utf-8")
-        )
         response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
     finally:
-        state.dci_callback_hosts, state.dci_deliver = hosts, deliver
+        state.dci_deliver = deliver
+        set_partner(
+            bootstrap.unit_of_work(world.engine), "partner", remove=[body["header"]["sender_uri"]], actor="setup"
+        )
     assert response.status_code == 200 and response.json()["message"]["ack_status"] == "ACK"
     assert delivered[0][0] == body["header"]["sender_uri"]
     assert _errors(SYNC_ANSWER, delivered[0][1]) == []

@@ -22,6 +22,15 @@ def _names(text: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (text or "").split(",") if part.strip())
 
 
+def _count(text: str | None, name: str, default: int) -> int:
+    """A positive whole number, or the default when the variable is not set."""
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -36,6 +45,12 @@ class Settings:
     payer_bic: str | None = None  # HIMAYA_PAYER_BIC
     dci_callback_hosts: frozenset[str] = field(default=DEFAULT_CALLBACK_HOSTS)  # HIMAYA_DCI_CALLBACK_HOSTS
     trusted_proxies: tuple[str, ...] = ()  # HIMAYA_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+    # DCI partners' limits (a partner's own terms, `himaya partners set`, take precedence for the volume ones)
+    dci_max_requests: int = 20  # HIMAYA_DCI_MAX_REQUESTS: search requests in one message
+    dci_max_records: int = 500  # HIMAYA_DCI_MAX_RECORDS: records one message may ask for (its page sizes summed)
+    dci_per_minute: int = 120  # HIMAYA_DCI_PER_MINUTE: search requests a partner may make in a minute
+    dci_retention_days: int = 7  # HIMAYA_DCI_RETENTION_DAYS: how long answers stay fetchable by txn/status
+    dci_callback_attempts: int = 4  # HIMAYA_DCI_CALLBACK_ATTEMPTS: deliveries of an async answer
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -61,4 +76,9 @@ class Settings:
             payer_bic=get("HIMAYA_PAYER_BIC"),
             dci_callback_hosts=frozenset(hosts) if hosts else DEFAULT_CALLBACK_HOSTS,
             trusted_proxies=_names(get("HIMAYA_TRUSTED_PROXIES")),
+            dci_max_requests=_count(get("HIMAYA_DCI_MAX_REQUESTS"), "HIMAYA_DCI_MAX_REQUESTS", 20),
+            dci_max_records=_count(get("HIMAYA_DCI_MAX_RECORDS"), "HIMAYA_DCI_MAX_RECORDS", 500),
+            dci_per_minute=_count(get("HIMAYA_DCI_PER_MINUTE"), "HIMAYA_DCI_PER_MINUTE", 120),
+            dci_retention_days=_count(get("HIMAYA_DCI_RETENTION_DAYS"), "HIMAYA_DCI_RETENTION_DAYS", 7),
+            dci_callback_attempts=_count(get("HIMAYA_DCI_CALLBACK_ATTEMPTS"), "HIMAYA_DCI_CALLBACK_ATTEMPTS", 4),
         )

@@ -119,6 +119,7 @@ class PolicyPack:
     person_column: str = "person_id"
     family_column: str = "family_id"
     check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
+    country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
 
     @cached_property
     def parameters(self) -> ParameterTree:

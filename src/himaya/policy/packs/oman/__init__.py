@@ -68,4 +68,5 @@ PACK = PolicyPack(
     registry=REGISTRY,
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
+    country="OM",
 )
