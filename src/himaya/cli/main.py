@@ -3,7 +3,7 @@ its category (`cli/app.py`: 2 bad input or usage, 3 not found, 4 conflict, 5 for
 
 from __future__ import annotations
 
-from himaya.cli import analysis, demo, payroll, policy, registry, synth, users  # noqa: F401  (each module registers its commands on `app`)
+from himaya.cli import analysis, demo, partners, payroll, policy, registry, synth, users  # noqa: F401  (each module registers its commands on `app`)
 from himaya.cli.app import app
 
 

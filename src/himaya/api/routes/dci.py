@@ -22,6 +22,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from himaya import bootstrap
 from himaya.adapters.dci import actions
@@ -132,8 +133,14 @@ class DciRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RequestValidationError as error:
-                rejection = _invalid(error)
+            except (RequestValidationError, HTTPException) as error:
+                if isinstance(error, HTTPException) and error.status_code != 400:
+                    raise  # not a body the parser refused (e.g. 401): the service's answer
+                rejection = (
+                    _invalid(error)
+                    if isinstance(error, RequestValidationError)
+                    else RejectedError("err.request.bad", "the body is not JSON, or is nested too deeply")
+                )
                 if asynchronous:
                     return ack(secrets.token_hex(16), rejection)
                 return _json(OnSearch(header=rejected_header(action, rejection)), 400)

@@ -4,10 +4,7 @@ the real OpenCRVS requests are answered, and malformed envelopes get a DCI error
 from __future__ import annotations
 
 import json
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +12,8 @@ import pytest
 
 from himaya import bootstrap
 from himaya.adapters.dci.onboarding import set_partner
-from himaya.registry.partners import Limits
 from tests.api.conftest import World
-from tests.api.dci_support import (
+from tests.api.dci.support import (
     ACK,
     EXTERNAL,
     SEARCH_RESPONSE,
@@ -32,20 +28,10 @@ from tests.api.dci_support import (
 
 OPENCRVS = sorted((EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json"))
 SAMPLES = sorted((EXTERNAL / "spdci-standards/example_files/social").glob("processflow*req.json"))
-LIMITS = Limits(per_minute=1_000_000, max_records=10_000, max_requests=100, attempts=3, backoff=0.0)
 
 
 def _errors(parts: tuple[str, ...], document: Any) -> list[str]:
     return errors(*parts, document=document)
-
-
-@pytest.fixture(autouse=True)
-def onboarded(world: World) -> Iterator[None]:
-    """The partner onboarded with its sender id, without limits in the way of these tests (tests of
-    the limits set their own)."""
-    set_partner(bootstrap.unit_of_work(world.engine), "partner", sender_id=SENDER, actor="setup")
-    world.client.app.state.dci_limits = LIMITS  # type: ignore[attr-defined]
-    yield
 
 
 def _upstream(path: Path) -> dict[str, Any]:
@@ -216,40 +202,6 @@ def test_upstream_samples_are_handled_without_a_server_error(world: World, sampl
     )
     assert response.status_code in (200, 400)
     assert _errors(SYNC_ANSWER, response.json()) == []
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []  # noqa: RUF012  (shared with the test: one server per test)
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        self.received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"message": {"ack_status": "ACK"}}')
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    _Receiver.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/callback/on-search", _Receiver.received
-    server.shutdown()
-
-
-@pytest.fixture
-def registered(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The receiver's address registered as the partner's callback (removed after the test)."""
-    uri = receiver[0]
-    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[uri], actor="setup")
-    yield receiver
-    set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=[uri], actor="setup")
 
 
 def test_async_search_acknowledges_then_calls_back(world: World, registered: tuple[str, list[dict[str, Any]]]) -> None:
