@@ -52,7 +52,8 @@ def partners_set(
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
-        if not any((callback, remove_callback, sender_id, max_records, per_minute)):
+        given = (sender_id, max_records, per_minute)
+        if not callback and not remove_callback and all(g is None for g in given):
             raise UsageError("give --callback, --remove-callback, --sender-id, --max-records or --per-minute")
         terms = set_partner(
             bootstrap.unit_of_work(),

@@ -264,3 +264,30 @@ def test_issue22_async_txn_status_calls_back(world: World, registered: Received)
     assert received[0]["body"]["header"]["action"] == "txn-on-status"
     assert received[0]["body"]["message"]["txnstatus_response"]["txn_type"] == "search"
     assert received[0]["body"]["header"]["receiver_id"] == SENDER
+
+
+def _expression(query: Any, collection: str = "Person") -> dict[str, Any]:
+    value = {"expression": {"collection": collection, "query": query}}
+    return {"query_type": "expression", "query": {"type": "ns:org:QueryType:expression", "value": value}}
+
+
+@pytest.mark.parametrize(
+    ("criteria", "succeeds"),
+    [
+        (_expression({"$or": [{"sex": "male"}, {"$not": {"YOB": {"$gte": 1950}}}]}), True),
+        (_expression({"UIN": {"$in": ["1", "2"]}}), True),
+        (_expression({"sex": "male"}, collection="Group"), False),
+        (_expression({"salary": {"$lt": 5}}), False),
+        (_expression({"sex": {"$regex": ".*"}}), False),
+        (_expression({"sex": {"$eq": {"nested": 1}}}), False),
+        (_expression({"$and": [{"sex": "male"}] * 60}), False),
+        (_expression({"$and": []}), False),
+    ],
+)
+def test_issue22_expression_queries(world: World, criteria: dict[str, Any], succeeds: bool) -> None:
+    answer = _post(world, "/registry/sync/search", request(criteria))
+    assert answer.status_code == 200
+    item = answer.json()["message"]["search_response"][0]
+    assert item["status"] == ("succ" if succeeds else "rjct")
+    if not succeeds:
+        assert item["status_reason_code"] == "rjct.search_criteria.invalid"

@@ -50,7 +50,9 @@ def set_partner(
             raise NotFoundError(f"no partner system (client user) named {client!r}: `himaya users create --client`")
         before = uow.dci.partner(client)
         changes: dict[str, Any] = {
-            k: v for k, v in (("sender_id", sender_id), ("max_records", max_records), ("per_minute", per_minute)) if v
+            k: v
+            for k, v in (("sender_id", sender_id), ("max_records", max_records), ("per_minute", per_minute))
+            if v is not None
         }
         uow.partners.set_terms(client, changes)
         for uri in added:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from himaya.adapters.dci.envelope import Expression, IdTypeValue, Predicate, RequestHeader, SearchCriteria, SearchItem
 from himaya.core.errors import InvalidInputError
 from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator, Page, PeopleFilter
@@ -122,7 +124,7 @@ def criteria_filter(criteria: SearchCriteria) -> tuple[PeopleFilter, Page]:
             raise RejectedError(CRITERIA, "a predicate query is a list of expressions")
         found = _predicates(query)
     elif criteria.query_type == "expression":
-        raise RejectedError(CRITERIA, "expression queries are not supported: use predicate")
+        found = expression_query(query)
     else:
         raise RejectedError(CRITERIA, "query_type must be idtype-value or predicate")
     pagination = criteria.pagination
@@ -130,6 +132,62 @@ def criteria_filter(criteria: SearchCriteria) -> tuple[PeopleFilter, Page]:
     if not 1 <= size <= MAX_PAGE or not 1 <= number <= 100_000:
         raise RejectedError("rjct.pagination.invalid", f"page_size is 1 to {MAX_PAGE} and page_number 1 to 100000")
     return found, Page(size, number)
+
+
+OPERATORS = {
+    "$eq": "eq",
+    "$gt": "gt",
+    "$lt": "lt",
+    "$ge": "ge",
+    "$gte": "ge",
+    "$le": "le",
+    "$lte": "le",
+    "$in": "in",
+}
+PERSONS = {"person", "individual", "sr_person", "srperson", "member"}
+MAX_TERMS = 50  # conditions in one expression query
+
+
+def expression_query(query: Any) -> PeopleFilter:
+    """`{type, value: {expression: {collection, query: {"$and": [{name: {"$lt": value}}, ...]}}}}`,
+    the spec's expression query: `$and`, `$or`, `$not` over the predicate's attributes and operators."""
+    value = query.value if isinstance(query, IdTypeValue) else query.get("value") if isinstance(query, dict) else None
+    expression = value.get("expression") if isinstance(value, dict) else None
+    if not isinstance(expression, dict):
+        raise RejectedError(CRITERIA, "an expression query needs value.expression with a query")
+    collection = expression.get("collection")
+    if collection is not None and str(collection).lower() not in PERSONS:
+        raise RejectedError(CRITERIA, f"collection {collection!r}: this registry answers with persons (Person)")
+    return _term(expression.get("query"), [0])
+
+
+def _term(node: Any, seen: list[int]) -> PeopleFilter:
+    seen[0] += 1
+    if seen[0] > MAX_TERMS:
+        raise RejectedError(CRITERIA, f"an expression query has at most {MAX_TERMS} terms")
+    if not isinstance(node, dict) or not node:
+        raise RejectedError(CRITERIA, "each term of an expression query is a non-empty object")
+    parts: list[PeopleFilter] = []
+    for key, value in node.items():
+        if key in ("$and", "$or"):
+            if not isinstance(value, list) or not value:
+                raise RejectedError(CRITERIA, f"{key} needs a non-empty list of terms")
+            terms = tuple(_term(v, seen) for v in value)
+            parts.append(AllOf(terms) if key == "$and" else AnyOf(terms))
+        elif key == "$not":
+            parts.append(Not(_term(value, seen)))
+        else:
+            operands = value if isinstance(value, dict) else {"$eq": value}
+            for operator, operand in operands.items():
+                seen[0] += 1
+                if operator not in OPERATORS or seen[0] > MAX_TERMS:
+                    raise RejectedError(CRITERIA, f"{key}: operator {operator!r}: use {', '.join(OPERATORS)}")
+                try:
+                    term = Expression(attribute_name=key, operator=OPERATORS[operator], attribute_value=operand)
+                except ValidationError:
+                    raise RejectedError(CRITERIA, f"{key}: a value is text, a number or a list of them") from None
+                parts.append(expression_filter(term))
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
 def _order(item: Predicate) -> int:
