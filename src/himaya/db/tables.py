@@ -344,6 +344,7 @@ dci_transaction = Table(
     Column("expires_at", DateTime(timezone=True)),
     Index(None, "client", "message_id", unique=True),
     Index(None, "client", "created_at"),
+    Index(None, "expires_at"),  # the expired ones are removed as messages come in
 )
 
 # A partner system's DCI onboarding (`himaya partners set`): the sender id it must send and its

@@ -216,6 +216,8 @@ def _records(world: World, received: Received) -> None:
     records = _sync(world, request(_wilayat(world)))["message"]["search_response"][0]["data"]["reg_records"]
     assert records and all(r["@type"] == "spdci:SR_Person" and r["identifier"] for r in records)
     assert all(r["address"]["locality"] == world.inside["wilayat"] for r in records)
+    country = world.client.app.state.pack.country  # type: ignore[attr-defined]
+    assert country == "OM" and all(r["address"]["country"] == country for r in records)  # from the pack
 
 
 def _expression(world: World) -> dict[str, Any]:

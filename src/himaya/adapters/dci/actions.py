@@ -59,6 +59,23 @@ def _check_terms(
     return terms
 
 
+def _callback(terms: PartnerTerms, sender_uri: str | None) -> str:
+    """The address an answer goes to: `sender_uri` if registered for the partner, else its only
+    registered address when the message names none."""
+    uri = sender_uri or (terms.callbacks[0] if len(terms.callbacks) == 1 else None)
+    if uri is None or uri not in terms.callbacks:
+        raise RejectedError(
+            "err.sender_uri.invalid", "header.sender_uri must be a callback address registered for your client"
+        )
+    return uri
+
+
+def callback_for(uow: DciUnitOfWork, sender_uri: str | None, *, principal: Principal) -> str:
+    """Where an asynchronous answer for this partner may go (see `_callback`)."""
+    with uow:
+        return _callback(uow.dci.partner(principal.username), sender_uri)
+
+
 def accept(
     uow: DciUnitOfWork,
     header: RequestHeader,
@@ -73,13 +90,7 @@ def accept(
     the answer goes to `header.sender_uri`, which must be registered for the partner (its only
     registered address when the header has none)."""
     terms = _check_terms(uow, header, planned, principal, limits)
-    uri = None
-    if callback:
-        uri = header.sender_uri or (terms.callbacks[0] if len(terms.callbacks) == 1 else None)
-        if uri not in terms.callbacks:
-            raise RejectedError(
-                "err.sender_uri.invalid", "header.sender_uri must be a callback address registered for your client"
-            )
+    uri = _callback(terms, header.sender_uri) if callback else None
     at = datetime.now(UTC)
     uow.dci.forget(at)
     transaction = Transaction(

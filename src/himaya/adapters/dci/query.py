@@ -180,7 +180,9 @@ def _term(node: Any, seen: list[int]) -> PeopleFilter:
             operands = value if isinstance(value, dict) else {"$eq": value}
             for operator, operand in operands.items():
                 seen[0] += 1
-                if operator not in OPERATORS or seen[0] > MAX_TERMS:
+                if seen[0] > MAX_TERMS:
+                    raise RejectedError(CRITERIA, f"an expression query has at most {MAX_TERMS} terms")
+                if operator not in OPERATORS:
                     raise RejectedError(CRITERIA, f"{key}: operator {operator!r}: use {', '.join(OPERATORS)}")
                 try:
                     term = Expression(attribute_name=key, operator=OPERATORS[operator], attribute_value=operand)

@@ -330,14 +330,10 @@ def async_txn_status(
 ) -> Any:
     correlation = secrets.token_hex(16)
     try:
+        uri = actions.callback_for(
+            bootstrap.unit_of_work(request.app.state.engine), envelope.header.sender_uri, principal=principal
+        )
         answer = txn_status(envelope, principal, request)
-        with bootstrap.unit_of_work(request.app.state.engine) as uow:
-            callbacks = uow.dci.partner(principal.username).callbacks
-        uri = envelope.header.sender_uri or (callbacks[0] if len(callbacks) == 1 else None)
-        if uri not in callbacks:
-            raise RejectedError(
-                "err.sender_uri.invalid", "header.sender_uri must be a callback address registered for your client"
-            )
     except RejectedError as error:
         return ack(correlation, error)
     body = answer.model_dump(mode="json", by_alias=True, exclude_none=True)

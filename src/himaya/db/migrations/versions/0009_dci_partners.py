@@ -30,6 +30,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_dci_transaction_client_message_id", ["client", "message_id"], unique=True)
         batch_op.create_index("ix_dci_transaction_client_created_at", ["client", "created_at"], unique=False)
+        batch_op.create_index("ix_dci_transaction_expires_at", ["expires_at"], unique=False)
     op.create_table(
         "dci_partner",
         sa.Column("client", sa.String(length=64), nullable=False),
@@ -52,6 +53,7 @@ def downgrade() -> None:
     op.drop_table("dci_callback")
     op.drop_table("dci_partner")
     with op.batch_alter_table("dci_transaction", schema=None) as batch_op:
+        batch_op.drop_index("ix_dci_transaction_expires_at")
         batch_op.drop_index("ix_dci_transaction_client_created_at")
         batch_op.drop_index("ix_dci_transaction_client_message_id")
         for name in ("expires_at", "error", "attempts", "delivery", "requests", "kind", "sender_id", "message_id"):
