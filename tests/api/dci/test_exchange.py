@@ -4,6 +4,7 @@ transaction status, retries, retention and duplicates of issue 22, on SQLite and
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,11 @@ import pytest
 from sqlalchemy import select, update
 
 from himaya import bootstrap
+from himaya.adapters.dci import actions
+from himaya.adapters.dci.envelope import RequestHeader, SearchItem
 from himaya.adapters.dci.onboarding import PartnerError, set_partner
+from himaya.adapters.dci.query import RejectedError, plan
+from himaya.core.access import Principal, Scope
 from himaya.core.errors import NotFoundError
 from himaya.db.tables import audit_entry, dci_transaction
 from himaya.registry.partners import Limits
@@ -291,3 +296,35 @@ def test_issue22_expression_queries(world: World, criteria: dict[str, Any], succ
     assert item["status"] == ("succ" if succeeds else "rjct")
     if not succeeds:
         assert item["status_reason_code"] == "rjct.search_criteria.invalid"
+
+
+def test_issue22_two_simultaneous_messages_with_one_id_one_is_accepted(world: World) -> None:
+    """On PostgreSQL, two connections accepting the same message_id at once: exactly one keeps it,
+    the other is refused as a duplicate (the unique index decides, inside a savepoint)."""
+    if world.engine.dialect.name != "postgresql":
+        pytest.skip("a concurrency test: PostgreSQL only (SQLite serialises writers)")
+    body = request(by_civil_number("1"))
+    header = RequestHeader.model_validate(body["header"])
+    planned = plan([SearchItem.model_validate(i) for i in body["message"]["search_request"]], max_requests=10)
+    principal = Principal("partner", frozenset({"partner"}), frozenset(), (Scope("all"),), kind="client")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def accept_one() -> None:
+        with bootstrap.unit_of_work(world.engine) as uow:
+            barrier.wait()
+            try:
+                actions.accept(uow, header, "txn-race", planned, principal=principal, limits=LIMITS, callback=False)
+                uow.commit()
+                outcomes.append("accepted")
+            except RejectedError as error:
+                outcomes.append(error.reason)
+
+    threads = [threading.Thread(target=accept_one) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["accepted", "rjct.message_id.duplicate"]
+    with world.engine.connect() as connection:
+        kept = connection.execute(select(dci_transaction.c.id).where(dci_transaction.c.message_id == header.message_id))
+        assert len(kept.all()) == 1
