@@ -153,6 +153,49 @@ def answer(
     return message
 
 
+def search_now(
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    transaction_id: str,
+    planned: Sequence[Planned],
+    *,
+    principal: Principal,
+    limits: Limits,
+    render: Render,
+) -> tuple[Transaction, SearchResponseMessage]:
+    """A sync search: accepted, answered, audited and kept in one transaction."""
+    with uow:
+        transaction = accept(uow, header, transaction_id, planned, principal=principal, limits=limits, callback=False)
+        message = answer(uow, transaction, planned, principal=principal, render=render)
+        uow.commit()
+    return transaction, message
+
+
+def search_later(
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    transaction_id: str,
+    planned: Sequence[Planned],
+    *,
+    principal: Principal,
+    limits: Limits,
+) -> Transaction:
+    """An async search accepted (pending): `complete` answers it after the ACK."""
+    with uow:
+        transaction = accept(uow, header, transaction_id, planned, principal=principal, limits=limits, callback=True)
+        uow.commit()
+    return transaction
+
+
+def complete(
+    uow: DciUnitOfWork, transaction: Transaction, planned: Sequence[Planned], *, principal: Principal, render: Render
+) -> SearchResponseMessage:
+    with uow:
+        message = answer(uow, transaction, planned, principal=principal, render=render)
+        uow.commit()
+    return message
+
+
 def fail(uow: DciUnitOfWork, transaction: Transaction, error: str) -> None:
     """End a transaction whose answer could not be made: rejected, with why, never left pending."""
     with uow:

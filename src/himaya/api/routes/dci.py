@@ -191,15 +191,15 @@ def sync_search(envelope: SearchEnvelope, request: Request, principal: Partner) 
     try:
         check_header(envelope.header, "search")
         planned = plan(envelope.message.search_request, max_requests=limits(request).max_requests)
-        with bootstrap.unit_of_work(request.app.state.engine) as uow:
-            transaction = actions.accept(
-                uow, envelope.header, envelope.message.transaction_id, planned,
-                principal=principal, limits=limits(request), callback=False,
-            )  # fmt: skip
-            message = actions.answer(
-                uow, transaction, planned, principal=principal, render=renderer(request, principal)
-            )
-            uow.commit()
+        transaction, message = actions.search_now(
+            bootstrap.unit_of_work(request.app.state.engine),
+            envelope.header,
+            envelope.message.transaction_id,
+            planned,
+            principal=principal,
+            limits=limits(request),
+            render=renderer(request, principal),
+        )
     except RejectedError as error:
         return _json(OnSearch(header=rejected_header("on-search", error)), error.http)
     return on_search(transaction, message)
@@ -216,12 +216,14 @@ def async_search(envelope: SearchEnvelope, request: Request, background: Backgro
     try:
         check_header(envelope.header, "search")
         planned = plan(envelope.message.search_request, max_requests=limits(request).max_requests)
-        with bootstrap.unit_of_work(request.app.state.engine) as uow:
-            transaction = actions.accept(
-                uow, envelope.header, envelope.message.transaction_id, planned,
-                principal=principal, limits=limits(request), callback=True,
-            )  # fmt: skip
-            uow.commit()
+        transaction = actions.search_later(
+            bootstrap.unit_of_work(request.app.state.engine),
+            envelope.header,
+            envelope.message.transaction_id,
+            planned,
+            principal=principal,
+            limits=limits(request),
+        )
     except RejectedError as error:
         return ack(secrets.token_hex(16), error)
     background.add_task(answer_later, request, principal, transaction, planned, limits(request))
@@ -235,11 +237,8 @@ def answer_later(
     transaction ends rejected and the sender is told so: nothing stays pending."""
     engine = request.app.state.engine
     try:
-        with bootstrap.unit_of_work(engine) as uow:
-            message = actions.answer(
-                uow, transaction, planned, principal=principal, render=renderer(request, principal)
-            )
-            uow.commit()
+        render, uow = renderer(request, principal), bootstrap.unit_of_work(engine)
+        message = actions.complete(uow, transaction, planned, principal=principal, render=render)
         answer = on_search(transaction, message)
     except Exception:  # whatever failed, the transaction must end and the sender hear of it
         log.exception("DCI answer %s failed", transaction.correlation_id)
