@@ -3,6 +3,7 @@ and what bad input and injection attempts get."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 from urllib.parse import quote
 
@@ -205,13 +206,14 @@ def test_injection_strings_in_every_search_field_find_nothing(world: World, text
 def _dci_predicate(expressions: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "header": {
-            "message_id": "m-2",
+            "message_id": f"m-{uuid.uuid4().hex}",  # a message id is used once
             "message_ts": "2026-01-01T10:00:00+04:00",
             "action": "search",
             "sender_id": "partner",
             "total_count": 1,
         },
         "message": {
+            "transaction_id": "t-2",
             "search_request": [
                 {
                     "reference_id": "r-2",
@@ -221,7 +223,7 @@ def _dci_predicate(expressions: list[dict[str, Any]]) -> dict[str, Any]:
                         "query": [{"seq_num": i, "expression1": e} for i, e in enumerate(expressions)],
                     },
                 }
-            ]
+            ],
         },
     }
 

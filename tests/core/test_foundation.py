@@ -16,25 +16,23 @@ from himaya.core.errors import (
     StaleRecordError,
     UsageError,
 )
-from himaya.core.settings import DEFAULT_CALLBACK_HOSTS, Settings
+from himaya.core.settings import Settings
 
 
 def test_settings_come_from_the_given_environment_only() -> None:
     settings = Settings.from_environ(
         {
             "HIMAYA_DATABASE_URL": "sqlite:///x.db",
-            "HIMAYA_DCI_CALLBACK_HOSTS": " partner.example , 10.0.0.1 ",
-            "HIMAYA_TRUSTED_PROXIES": "127.0.0.1",
+            "HIMAYA_TRUSTED_PROXIES": " 127.0.0.1 , 10.0.0.1 ",
             "HIMAYA_BANK_FILES": "/srv/bank",
         }
     )
     assert settings.database_url == "sqlite:///x.db"
-    assert settings.dci_callback_hosts == frozenset({"partner.example", "10.0.0.1"})
-    assert settings.trusted_proxies == ("127.0.0.1",)
+    assert settings.trusted_proxies == ("127.0.0.1", "10.0.0.1")
     assert settings.bank_files == Path("/srv/bank")
     empty = Settings.from_environ({})
     assert empty.database_url is None and empty.pack == "oman"
-    assert empty.dci_callback_hosts == DEFAULT_CALLBACK_HOSTS
+    assert empty.trusted_proxies == ()
 
 
 def test_a_short_signing_key_is_refused_when_the_settings_are_read() -> None:

@@ -44,7 +44,6 @@ def create_app(
     tokens: TokenSettings | None = None,
     files: Path | None = None,
     pack: str | None = None,
-    dci_callback_hosts: frozenset[str] | None = None,
     settings: Settings | None = None,
 ) -> FastAPI:
     """The service on `engine` (default: the configured store, which must be migrated); `settings`
@@ -66,7 +65,6 @@ def create_app(
     app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
     app.state.dci_deliver = dci.deliver
-    app.state.dci_callback_hosts = dci_callback_hosts or config.dci_callback_hosts
     errors.install(app)
 
     pages = docs.install(app, "Himaya")

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from himaya.core.errors import UsageError
 
-DEFAULT_CALLBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MIN_SIGNING_KEY = 32  # characters of HIMAYA_SIGNING_KEY
 MIN_AUDIT_KEY = 32  # characters of HIMAYA_AUDIT_KEY (and of each earlier audit key)
 
@@ -39,6 +38,15 @@ def _days(text: str | None) -> int:
     return int(text)
 
 
+def _count(text: str | None, name: str, default: int) -> int:
+    """A positive whole number, or the default when the variable is not set."""
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{name} must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -51,7 +59,6 @@ class Settings:
     payer_name: str | None = None  # HIMAYA_PAYER_NAME
     payer_iban: str | None = None  # HIMAYA_PAYER_IBAN
     payer_bic: str | None = None  # HIMAYA_PAYER_BIC
-    dci_callback_hosts: frozenset[str] = field(default=DEFAULT_CALLBACK_HOSTS)  # HIMAYA_DCI_CALLBACK_HOSTS
     trusted_proxies: tuple[str, ...] = ()  # HIMAYA_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
     # HIMAYA_AUDIT_KEY: keys the audit chain, its checkpoints and its pseudonyms (else kept in the database);
     # HIMAYA_AUDIT_PREVIOUS_KEYS: earlier ones, comma-separated, that older entries still verify with.
@@ -61,6 +68,12 @@ class Settings:
     max_body: int = 1 << 20  # HIMAYA_MAX_BODY: bytes of a request body (JSON, forms)
     max_upload: int = 64 << 20  # HIMAYA_MAX_UPLOAD: bytes of an uploaded file (a bank's answer file)
     registry_days_ahead: int = 366  # HIMAYA_REGISTRY_DAYS_AHEAD: how far ahead a registry change may be dated
+    # DCI partners' limits (a partner's own terms, `himaya partners set`, take precedence for the volume ones)
+    dci_max_requests: int = 20  # HIMAYA_DCI_MAX_REQUESTS: search requests in one message
+    dci_max_records: int = 500  # HIMAYA_DCI_MAX_RECORDS: records one message may ask for (its page sizes summed)
+    dci_per_minute: int = 120  # HIMAYA_DCI_PER_MINUTE: search requests a partner may make in a minute
+    dci_retention_days: int = 7  # HIMAYA_DCI_RETENTION_DAYS: how long answers stay fetchable by txn/status
+    dci_callback_attempts: int = 4  # HIMAYA_DCI_CALLBACK_ATTEMPTS: deliveries of an async answer
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -78,7 +91,6 @@ class Settings:
         if any(k is not None and len(k) < MIN_AUDIT_KEY for k in audit_keys):
             raise UsageError(f"HIMAYA_AUDIT_KEY and HIMAYA_AUDIT_PREVIOUS_KEYS need {MIN_AUDIT_KEY} characters a key")
         checkpoints = get("HIMAYA_AUDIT_CHECKPOINTS")
-        hosts = _names(get("HIMAYA_DCI_CALLBACK_HOSTS"))
         return cls(
             database_url=get("HIMAYA_DATABASE_URL"),
             actor=get("HIMAYA_ACTOR"),
@@ -88,7 +100,6 @@ class Settings:
             payer_name=get("HIMAYA_PAYER_NAME"),
             payer_iban=get("HIMAYA_PAYER_IBAN"),
             payer_bic=get("HIMAYA_PAYER_BIC"),
-            dci_callback_hosts=frozenset(hosts) if hosts else DEFAULT_CALLBACK_HOSTS,
             trusted_proxies=_names(get("HIMAYA_TRUSTED_PROXIES")),
             audit_key=audit_keys[0],
             audit_previous_keys=tuple(k for k in audit_keys[1:] if k),
@@ -96,4 +107,9 @@ class Settings:
             max_body=_bytes(get("HIMAYA_MAX_BODY"), "HIMAYA_MAX_BODY", cls.max_body),
             max_upload=_bytes(get("HIMAYA_MAX_UPLOAD"), "HIMAYA_MAX_UPLOAD", cls.max_upload),
             registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
+            dci_max_requests=_count(get("HIMAYA_DCI_MAX_REQUESTS"), "HIMAYA_DCI_MAX_REQUESTS", 20),
+            dci_max_records=_count(get("HIMAYA_DCI_MAX_RECORDS"), "HIMAYA_DCI_MAX_RECORDS", 500),
+            dci_per_minute=_count(get("HIMAYA_DCI_PER_MINUTE"), "HIMAYA_DCI_PER_MINUTE", 120),
+            dci_retention_days=_count(get("HIMAYA_DCI_RETENTION_DAYS"), "HIMAYA_DCI_RETENTION_DAYS", 7),
+            dci_callback_attempts=_count(get("HIMAYA_DCI_CALLBACK_ATTEMPTS"), "HIMAYA_DCI_CALLBACK_ATTEMPTS", 4),
         )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -332,4 +333,37 @@ dci_transaction = Table(
     Column("callback_uri", Text),
     Column("response", Text),  # the on-search message as sent (JSON)
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Since 0009: the message it came in, kept for txn/status until expires_at; one message_id per client.
+    Column("message_id", String(99)),
+    Column("sender_id", String(99)),
+    Column("kind", String(16)),  # search
+    Column("requests", Integer, nullable=False, server_default="0"),  # search requests in the message
+    Column("delivery", String(16)),  # pending, delivered, failed (async answers only)
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("error", Text),  # why the answer could not be made
+    Column("expires_at", DateTime(timezone=True)),
+    Index(None, "client", "message_id", unique=True),
+    Index(None, "client", "created_at"),
+    Index(None, "expires_at"),  # the expired ones are removed as messages come in
+)
+
+# A partner system's DCI onboarding (`himaya partners set`): the sender id it must send and its
+# own limits (NULL: the service's settings).
+dci_partner = Table(
+    "dci_partner",
+    metadata,
+    Column("client", String(64), primary_key=True),
+    Column("sender_id", String(99)),
+    Column("max_records", Integer),
+    Column("per_minute", Integer),
+)
+
+# The only addresses a partner's async answers are POSTed to.
+dci_callback = Table(
+    "dci_callback",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("uri", Text, nullable=False),
+    UniqueConstraint("client", "uri"),
 )

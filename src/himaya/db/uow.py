@@ -19,6 +19,7 @@ from himaya.core.audit import AuditLog
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
+from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -58,6 +59,14 @@ class SqlUnitOfWork:
         if self._connection is None:
             raise RuntimeError("the unit of work is used outside its `with` block")
         return self._connection
+
+    @property
+    def dci(self) -> SqlDciStore:
+        return SqlDciStore(self.connection)
+
+    @property
+    def partners(self) -> SqlPartnerStore:
+        return SqlPartnerStore(self.connection)
 
     def commit(self) -> None:
         if self._transaction is None:

@@ -130,6 +130,7 @@ class PolicyPack:
 
     places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
+    country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -1,450 +1,340 @@
-"""The DCI Social Registry search API for partner systems (spdci social_api v1.0.0).
+"""The DCI Social Registry API for partner systems (spdci social_api v1.0.0).
 
 `POST /registry/sync/search` answers in the response; `POST /registry/search` acknowledges at once
-(ACK with a correlation id) and POSTs the answer to the sender's `sender_uri` (its `on-search`
-endpoint) once computed. Queries: `idtype-value` (UIN = the civil number) and `predicate`
-(birth date, year of birth, sex, wilayat, governorate, family). A malformed envelope is answered
-with a DCI rejection or error, never with a server error. The partner's branch scope applies to
-what it finds, and every search is an audit entry listing the people it returned.
+(ACK with a correlation id) and POSTs the answer to the sender's registered on-search address, with
+retries. `POST /registry/sync/txn/status` and `/registry/txn/status` give a transaction's status and
+its kept answer. Each route parses the message (`adapters/dci/envelope.py`), calls one action
+(`adapters/dci/actions.py`) and answers with a typed model; a malformed message gets a DCI
+rejection (400), never a server error. docs/api.md describes the exchange and its conformance.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import logging
 import secrets
-from datetime import UTC, date, datetime
+import time
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Annotated, Any
-from urllib.parse import urlparse
 
 import httpx
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, and_, extract, insert, not_, or_, update
-from sqlalchemy.sql.elements import ColumnElement
-from starlette.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
+from himaya import bootstrap
+from himaya.adapters.dci import actions
+from himaya.adapters.dci.envelope import (
+    Ack,
+    AckEnvelope,
+    AckError,
+    CallbackHeader,
+    OnSearch,
+    OnTxnStatus,
+    SearchEnvelope,
+    SearchResponseMessage,
+    TxnStatusEnvelope,
+    TxnStatusResponseMessage,
+    TxnStatusResult,
+)
+from himaya.adapters.dci.query import RejectedError, check_header, plan
+from himaya.adapters.dci.render import sr_person
 from himaya.api.security import require
-from himaya.api.views import audit_read, pseudonym
+from himaya.api.views import pseudonym
 from himaya.core.access import Permission, Principal
-from himaya.core.clock import now
-from himaya.db.scoped import people_records
-from himaya.db.tables import dci_transaction, family, person
+from himaya.registry.partners import Limits, Transaction, TxnStatus
 
-router = APIRouter(tags=["DCI social registry"])
-
-REG_TYPE = "ns:org:RegistryType:Social"
-RECORD_TYPE = "SRPerson"
-MAX_REQUESTS = 100  # search requests in one message
-MAX_PAGE = 100
-ID_TYPES = {"UIN", "NATIONALID", "NATIONAL_ID", "CIVIL_NUMBER", "CIVILNUMBER"}
-SEXES = {"male": "M", "female": "F", "m": "M", "f": "F"}
-RELATIONSHIPS = {"head": "SELF", "spouse": "PRIMSPOUS", "child": "CHILD"}
-MARITAL = {"single": "S", "married": "M", "widowed": "W", "divorced": "D"}
-
-
-class RejectedError(Exception):
-    """A message or one search request the registry will not process, with the DCI reason code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+log = logging.getLogger(__name__)
+HEADER_CODES = {
+    "rjct.version.invalid",
+    "rjct.message_id.duplicate",
+    "rjct.message_ts.invalid",
+    "rjct.action.invalid",
+    "rjct.action.not_supported",
+    "rjct.total_count.invalid",
+    "rjct.total_count.limit_exceeded",
+    "rjct.errors.too_many",
+}
 
 
-def _stamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def limits(request: Request) -> Limits:
+    """The service's DCI limits: the settings, or those a test put on the application."""
+    given = getattr(request.app.state, "dci_limits", None)
+    if isinstance(given, Limits):
+        return given
+    config = request.app.state.settings
+    return Limits(
+        max_requests=config.dci_max_requests,
+        max_records=config.dci_max_records,
+        per_minute=config.dci_per_minute,
+        retention=timedelta(days=config.dci_retention_days),
+        attempts=config.dci_callback_attempts,
+    )
 
 
-# --- the envelope -------------------------------------------------------------------------------
+def header(action: str, status: str, *, receiver: str | None = None, total: int = 0, done: int = 0) -> CallbackHeader:
+    return CallbackHeader(
+        message_id=secrets.token_hex(12),
+        message_ts=actions.stamp(),
+        action=action,
+        status=status,
+        total_count=total,
+        completed_count=done,
+        sender_id="himaya",
+        receiver_id=receiver,
+    )
 
 
-async def _envelope(request: Request) -> dict[str, Any]:
-    try:
-        payload = json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError):
-        raise RejectedError("err.request.bad", "the body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise RejectedError("err.request.bad", "the body must be a JSON object with header and message")
-    header, message = payload.get("header"), payload.get("message")
-    if not isinstance(header, dict) or not isinstance(message, dict):
-        raise RejectedError("err.request.bad", "the envelope needs a header object and a message object")
-    for name in ("message_id", "message_ts", "action", "sender_id"):
-        if not isinstance(header.get(name), str) or not header[name]:
-            raise RejectedError("err.request.bad", f"header.{name} is required (a string)")
-        if len(header[name]) > 99:
-            raise RejectedError("err.request.bad", f"header.{name} is longer than 99 characters")
-    if not _timestamp(header["message_ts"]):
-        raise RejectedError("rjct.message_ts.invalid", "header.message_ts must be an ISO 8601 time with its zone")
-    if header["action"] != "search":
-        raise RejectedError("rjct.action.invalid", f"header.action must be 'search', not {header['action']!r}")
-    version = header.get("version", "1.0.0")
-    if version != "1.0.0":
-        raise RejectedError("err.version.not_supported", f"header.version {version!r} is not supported: use 1.0.0")
-    if not isinstance(header.get("total_count"), int) or isinstance(header.get("total_count"), bool):
-        raise RejectedError("rjct.total_count.invalid", "header.total_count is required (an integer)")
-    if header.get("is_msg_encrypted") or "ciphertext" in message:
-        raise RejectedError(
-            "err.encryption.invalid", "encrypted messages are not accepted here: send the message in clear"
-        )
-    requests = message.get("search_request")
-    if not isinstance(requests, list) or not requests:
-        raise RejectedError("err.request.bad", "message.search_request must be a non-empty list")
-    if len(requests) > MAX_REQUESTS:
-        raise RejectedError("rjct.total_count.limit_exceeded", f"at most {MAX_REQUESTS} search requests in one message")
-    transaction = message.get("transaction_id")
-    if transaction is not None and (not isinstance(transaction, str) or len(transaction) > 99):
-        raise RejectedError("err.request.bad", "message.transaction_id must be a string of at most 99 characters")
-    return payload
+def rejected_header(action: str, error: RejectedError) -> CallbackHeader:
+    answer = header(action, "rjct")
+    if error.reason in HEADER_CODES:
+        answer.status_reason_code = error.reason
+    answer.status_reason_message = (
+        error.message if error.reason in HEADER_CODES else f"{error.reason}: {error.message}"
+    )[:999]
+    return answer
 
 
-def _timestamp(text: Any) -> bool:
-    """An ISO 8601 date and time with its zone, as DCI requires."""
-    if not isinstance(text, str) or "T" not in text:
-        return False
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).tzinfo is not None
-    except ValueError:
-        return False
+def _json(model: Any, status: int) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json", by_alias=True, exclude_none=True), status_code=status)
 
 
-# --- one search request ---------------------------------------------------------------------------
-
-
-def _date(value: Any, field: str) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise RejectedError("rjct.search_criteria.invalid", f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _compare(column: Any, operator: str, value: Any) -> ColumnElement[bool]:
-    if operator == "in":
-        if not isinstance(value, list) or not value or len(value) > 1000:
-            raise RejectedError("rjct.search_criteria.invalid", "operator 'in' needs a list of 1 to 1000 values")
-        return column.in_(value)  # type: ignore[no-any-return]
-    comparisons = {
-        "eq": column.__eq__,
-        "gt": column.__gt__,
-        "lt": column.__lt__,
-        "ge": column.__ge__,
-        "le": column.__le__,
-    }
-    if operator not in comparisons:
-        raise RejectedError(
-            "rjct.search_criteria.invalid", f"unknown operator {operator!r}: use eq, gt, lt, ge, le or in"
-        )
-    return comparisons[operator](value)  # type: ignore[no-any-return]
-
-
-def _expression(expression: Any) -> ColumnElement[bool]:
-    """One `{attribute_name, operator, attribute_value}`: every value is a bound parameter."""
-    if not isinstance(expression, dict):
-        raise RejectedError("rjct.search_criteria.invalid", "an expression must be an object")
-    name = str(expression.get("attribute_name", "")).lower()
-    operator = str(expression.get("operator", "eq")).lower()
-    value = expression.get("attribute_value")
-    if isinstance(value, dict | bool) or value is None:
-        raise RejectedError(
-            "rjct.search_criteria.invalid", f"attribute {name!r}: a value is required (text, number or list)"
-        )
-    values = value if isinstance(value, list) else [value]
-    if name in ("birth_date", "dob", "birthdate"):
-        parsed = [_date(v, name) for v in values]
-        return _compare(person.c.birth_date, operator, parsed if operator == "in" else parsed[0])
-    if name in ("yob", "birth_year"):
-        try:
-            years = [int(v) for v in values]
-        except (TypeError, ValueError, OverflowError):
-            raise RejectedError("rjct.search_criteria.invalid", f"YOB: {value!r} is not a year") from None
-        if not all(1 <= y <= 9999 for y in years):
-            raise RejectedError("rjct.search_criteria.invalid", f"YOB: {value!r} is not a year")
-        return _compare(extract("year", person.c.birth_date), operator, years if operator == "in" else years[0])
-    texts = [str(v)[:64] for v in values]
-    columns = {
-        "sex": person.c.sex,
-        "gender": person.c.sex,
-        "wilayat": person.c.wilayat,
-        "governorate": person.c.governorate,
-        "group_id": family.c.family_number,
-        "family_id": family.c.family_number,
-        "uin": person.c.civil_number,
-        "civil_number": person.c.civil_number,
-    }
-    if name not in columns:
-        raise RejectedError(
-            "rjct.search_criteria.invalid",
-            f"unknown attribute {name!r}: use birth_date, YOB, sex, wilayat, governorate, group_id or UIN",
-        )
-    if name in ("sex", "gender"):
-        texts = [SEXES.get(t.lower(), t) for t in texts]
-    return _compare(columns[name], operator, texts if operator == "in" else texts[0])
-
-
-def _predicate(items: Any) -> ColumnElement[bool]:
-    if not isinstance(items, list) or not items or len(items) > 20:
-        raise RejectedError("rjct.search_criteria.invalid", "a predicate query is a list of 1 to 20 expressions")
-    conditions = []
-    for item in sorted(items, key=lambda i: i.get("seq_num", 0) if isinstance(i, dict) else 0):
-        if not isinstance(item, dict) or "expression1" not in item:
-            raise RejectedError("rjct.search_criteria.invalid", "each predicate needs expression1")
-        first = _expression(item["expression1"])
-        if "expression2" in item and item.get("condition"):
-            second = _expression(item["expression2"])
-            combine = str(item["condition"]).lower()
-            if combine == "and":
-                first = and_(first, second)
-            elif combine == "or":
-                first = or_(first, second)
-            elif combine == "not":
-                first = and_(first, not_(second))
-            else:
-                raise RejectedError(
-                    "rjct.search_criteria.invalid", f"unknown condition {combine!r}: use and, or or not"
-                )
-        conditions.append(first)
-    return and_(*conditions)
-
-
-def _criteria(criteria: Any) -> tuple[ColumnElement[bool], int, int]:
-    if not isinstance(criteria, dict):
-        raise RejectedError("rjct.search_criteria.invalid", "search_criteria must be an object")
-    query_type, query = criteria.get("query_type"), criteria.get("query")
-    if query_type == "idtype-value":
-        if not isinstance(query, dict) or not isinstance(query.get("type"), str):
-            raise RejectedError("rjct.search_criteria.invalid", "an idtype-value query needs {type, value}")
-        kind = query["type"].upper()
-        if kind not in ID_TYPES:
-            raise RejectedError(
-                "rjct.search_criteria.invalid",
-                f"identifier type {query['type']!r} is not held by this registry: search by UIN (the civil number)",
-            )
-        if isinstance(query.get("value"), dict | list | bool) or query.get("value") is None:
-            raise RejectedError("rjct.search_criteria.invalid", "an idtype-value query needs a value")
-        condition: ColumnElement[bool] = person.c.civil_number == str(query["value"])[:16]
-    elif query_type == "predicate":
-        condition = _predicate(query)
-    elif query_type == "expression":
-        raise RejectedError("rjct.search_criteria.invalid", "expression queries are not supported: use predicate")
-    else:
-        raise RejectedError("rjct.search_criteria.invalid", "query_type must be idtype-value or predicate")
-    pagination = criteria.get("pagination") or {}
-    if not isinstance(pagination, dict):
-        raise RejectedError("rjct.pagination.invalid", "pagination must be an object")
-    size, number = pagination.get("page_size", 10), pagination.get("page_number", 1)
-    if (
-        not isinstance(size, int)
-        or not isinstance(number, int)
-        or not 1 <= size <= MAX_PAGE
-        or not 1 <= number <= 100_000
-    ):
-        raise RejectedError("rjct.pagination.invalid", f"page_size is 1 to {MAX_PAGE} and page_number at least 1")
-    return condition, size, number
-
-
-def _record(request: Request, principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
-    """A person as a DCI social registry record (SR_Person)."""
-    record: dict[str, Any] = {
-        "@type": "spdci:SR_Person",
-        "sex": {"M": "male", "F": "female"}.get(row["sex"], "unknown"),
-        "birth_date": row["birth_date"].isoformat(),
-        "marital_status": MARITAL.get(row.get("marital_status") or "", "U"),
-        "group_identifier": row.get("family_number"),
-        "relationship": RELATIONSHIPS.get(row.get("relationship") or "", "FAMMEMB"),
-        "address": {"region": row.get("governorate"), "locality": row.get("wilayat"), "country": "OM"},
-    }
-    if row.get("death_date"):
-        record["death_date"] = row["death_date"].isoformat()
-    if principal.identifies:
-        record["identifier"] = [{"identifier_type": "UIN", "identifier_value": row["civil_number"]}]
-        record["name"] = {
-            "given_name": row["given_name_en"],
-            "second_name": row["father_name_en"],
-            "third_name": row["grandfather_name_en"],
-            "surname": row["family_name_en"],
-            "local": {
-                "given_name": row["given_name_ar"],
-                "second_name": row["father_name_ar"],
-                "third_name": row["grandfather_name_ar"],
-                "surname": row["family_name_ar"],
-                "language": "ara",
-            },
-        }
-        if row.get("mobile"):
-            record["phone_number"] = row["mobile"]
-    else:
-        record["identifier"] = [
-            {"identifier_type": "PSEUDONYM", "identifier_value": pseudonym(request, row["civil_number"])}
-        ]
-    return record
-
-
-def _check_item(item: Any) -> None:
-    if not isinstance(item, dict) or "search_criteria" not in item:
-        raise RejectedError(
-            "rjct.search_criteria.invalid", "each search request needs reference_id, timestamp and search_criteria"
-        )
-    reference = item.get("reference_id")
-    if not isinstance(reference, str) or not reference or len(reference) > 99:
-        raise RejectedError("rjct.reference_id.invalid", "reference_id must be a string of 1 to 99 characters")
-    if not _timestamp(item.get("timestamp")):
-        raise RejectedError("rjct.timestamp.invalid", "timestamp must be an ISO 8601 time with its zone")
-    locale = item.get("locale")
-    if locale is not None and not (isinstance(locale, str) and re.fullmatch("[a-z]{3}", locale)):
-        raise RejectedError("rjct.search_criteria.invalid", "locale must be an ISO 639-3 code such as eng or ara")
-
-
-def _search(request: Request, principal: Principal, payload: dict[str, Any]) -> dict[str, Any]:
-    """The on-search message for a valid envelope: one response per search request."""
-    responses, found = [], []
-    with request.app.state.engine.begin() as connection:
-        for item in payload["message"]["search_request"]:
-            reference = item.get("reference_id") if isinstance(item, dict) else None
-            answer: dict[str, Any] = {"reference_id": str(reference or "")[:99], "timestamp": _stamp()}
-            try:
-                _check_item(item)
-                condition, size, number = _criteria(item["search_criteria"])
-                rows, total = people_records(connection, principal, condition, limit=size, offset=(number - 1) * size)
-            except RejectedError as rejected:
-                answer |= {
-                    "status": "rjct",
-                    "status_reason_code": rejected.code,
-                    "status_reason_message": rejected.message,
-                }
-            else:
-                found += [r["civil_number"] for r in rows]
-                answer |= {
-                    "status": "succ",
-                    "data": {
-                        "version": "1.0.0",
-                        "reg_type": REG_TYPE,
-                        "reg_record_type": RECORD_TYPE,
-                        "reg_records": [_record(request, principal, r) for r in rows],
-                    },
-                    "pagination": {"page_size": size, "page_number": number, "total_count": total},
-                }
-                if "locale" in item:
-                    answer["locale"] = item["locale"]
-            responses.append(answer)
-        audit_read(request, connection, principal, f"dci:{payload['header']['sender_id'][:64]}", {"people": found})
-    message: dict[str, Any] = {"correlation_id": secrets.token_hex(16), "search_response": responses}
-    if isinstance(payload["message"].get("transaction_id"), str):
-        message["transaction_id"] = payload["message"]["transaction_id"][:99]
-    return message
-
-
-def _header(payload: dict[str, Any] | None, status: str, *, completed: int = 0, total: int = 0) -> dict[str, Any]:
-    header: dict[str, Any] = {
-        "version": "1.0.0",
-        "message_id": secrets.token_hex(12),
-        "message_ts": _stamp(),
-        "action": "on-search",
-        "status": status,
-        "total_count": total,
-        "completed_count": completed,
-        "sender_id": "himaya",
-        "is_msg_encrypted": False,
-    }
-    sender = (payload or {}).get("header", {}).get("sender_id") if isinstance(payload, dict) else None
-    if isinstance(sender, str):
-        header["receiver_id"] = sender[:99]
-    return header
-
-
-@router.post("/registry/sync/search", summary="DCI: search the social registry, answered at once")
-async def sync_search(
-    request: Request, principal: Annotated[Principal, Depends(require(Permission.DCI_SEARCH))]
-) -> JSONResponse:
-    try:
-        payload = await _envelope(request)
-    except RejectedError as rejected:
-        header = _header(None, "rjct") | {
-            "status_reason_code": rejected.code if rejected.code.startswith("rjct.") else "rjct.action.invalid",
-            "status_reason_message": rejected.message,
-        }
-        return JSONResponse({"header": header}, status_code=400)
-    message = await run_in_threadpool(_search, request, principal, payload)
-    return JSONResponse(_on_search(payload, message))
-
-
-def _on_search(payload: dict[str, Any], message: dict[str, Any]) -> dict[str, Any]:
-    """The on-search answer: `succ` when any search request succeeded, `rjct` when none did."""
-    total = len(message["search_response"])
-    done = sum(1 for r in message["search_response"] if r["status"] == "succ")
-    return {"header": _header(payload, "succ" if done else "rjct", completed=total, total=total), "message": message}
-
-
-def _ack(status: str, correlation: str, error: RejectedError | None = None, http: int = 200) -> JSONResponse:
-    message: dict[str, Any] = {"ack_status": status, "timestamp": _stamp(), "correlation_id": correlation}
+def ack(correlation: str, error: RejectedError | None = None) -> JSONResponse:
+    problem = None
     if error is not None:
-        message["error"] = {
-            "code": error.code if error.code.startswith("err.") else "err.request.bad",
-            "message": error.message,
-        }
-    return JSONResponse({"message": message}, status_code=http)
+        code = error.reason if error.reason.startswith("err.") else "err.request.bad"
+        text = error.message if code == error.reason else f"{error.reason}: {error.message}"
+        problem = AckError(code=code, message=text[:999])
+    message = Ack(
+        ack_status="ERR" if error else "ACK", timestamp=actions.stamp(), correlation_id=correlation, error=problem
+    )
+    return _json(AckEnvelope(message=message), error.http if error else 200)
 
 
-def _callback_allowed(request: Request, uri: Any) -> bool:
-    if not isinstance(uri, str):
-        return False
-    parsed = urlparse(uri)
-    return parsed.scheme in ("http", "https") and (parsed.hostname or "") in request.app.state.dci_callback_hosts
+def _invalid(error: RequestValidationError) -> RejectedError:
+    """A message the models refuse: the first problem, with a DCI code when the check gave one."""
+    first: dict[str, Any] = next(iter(error.errors()), {})
+    kind = str(first.get("type", ""))
+    where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "the message"
+    code = kind if kind.startswith(("err.", "rjct.")) else "err.request.bad"
+    return RejectedError(code, f"{where}: {first.get('msg', 'invalid')}"[:999])
 
 
-@router.post("/registry/search", summary="DCI: search the social registry; the answer goes to the sender's on-search")
-async def async_search(
-    request: Request,
-    background: BackgroundTasks,
-    principal: Annotated[Principal, Depends(require(Permission.DCI_SEARCH))],
-) -> JSONResponse:
-    correlation = secrets.token_hex(16)
+class DciRoute(APIRoute):
+    """A DCI operation: a message its models refuse is answered in DCI terms (a rejected on-search or
+    an ERR acknowledgement), not with the service's generic 422."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler, asynchronous = super().get_route_handler(), self.path in ASYNC_PATHS
+        action = ACTIONS.get(self.path, "on-search")
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (RequestValidationError, HTTPException) as error:
+                if isinstance(error, HTTPException) and error.status_code != 400:
+                    raise  # not a body the parser refused (e.g. 401): the service's answer
+                rejection = (
+                    _invalid(error)
+                    if isinstance(error, RequestValidationError)
+                    else RejectedError("err.request.bad", "the body is not JSON, or is nested too deeply")
+                )
+                if asynchronous:
+                    return ack(secrets.token_hex(16), rejection)
+                return _json(OnSearch(header=rejected_header(action, rejection)), 400)
+
+        return handle
+
+
+ASYNC_PATHS = {"/registry/search", "/registry/txn/status"}
+ACTIONS = {"/registry/sync/search": "on-search", "/registry/sync/txn/status": "txn-on-status"}
+router = APIRouter(tags=["DCI social registry"], route_class=DciRoute)
+Partner = Annotated[Principal, Depends(require(Permission.DCI_SEARCH))]
+REJECTIONS: dict[int | str, dict[str, Any]] = {
+    400: {"model": OnSearch, "description": "The message is rejected (header status rjct, with the reason)"},
+    403: {"model": OnSearch, "description": "header.sender_id is not the partner's registered sender id"},
+    409: {"model": OnSearch, "description": "The message_id was sent already"},
+    429: {"model": OnSearch, "description": "Over the partner's search requests a minute"},
+}
+ACK_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": AckEnvelope, "description": about["description"]} for status, about in REJECTIONS.items()
+}
+
+
+def renderer(request: Request, principal: Principal) -> actions.Render:
+    country = request.app.state.pack.country
+    return lambda row: sr_person(
+        row, identifies=principal.identifies, pseudonym=lambda cn: pseudonym(request, cn), country=country
+    )
+
+
+def on_search(transaction: Transaction, message: SearchResponseMessage) -> OnSearch:
+    """The answer: `succ` when any search request succeeded, `rjct` when none did."""
+    total = len(message.search_response)
+    done = sum(1 for r in message.search_response if r.status == "succ")
+    status = "succ" if done else "rjct"
+    return OnSearch(
+        header=header("on-search", status, receiver=transaction.sender_id, total=total, done=total), message=message
+    )
+
+
+@router.post(
+    "/registry/sync/search",
+    summary="DCI: search the social registry, answered at once",
+    response_model=OnSearch,
+    response_model_exclude_none=True,
+    responses=REJECTIONS,
+)
+def sync_search(envelope: SearchEnvelope, request: Request, principal: Partner) -> Any:
     try:
-        payload = await _envelope(request)
-    except RejectedError as rejected:
-        return _ack("ERR", correlation, rejected, 400)
-    uri = payload["header"].get("sender_uri")
-    if not _callback_allowed(request, uri):
-        return _ack(
-            "ERR",
-            correlation,
-            RejectedError(
-                "err.sender_uri.invalid", "header.sender_uri must be an http(s) address registered for callbacks"
-            ),
-            400,
+        check_header(envelope.header, "search")
+        planned = plan(envelope.message.search_request, max_requests=limits(request).max_requests)
+        transaction, message = actions.search_now(
+            bootstrap.unit_of_work(request.app.state.engine),
+            envelope.header,
+            envelope.message.transaction_id,
+            planned,
+            principal=principal,
+            limits=limits(request),
+            render=renderer(request, principal),
         )
-    engine: Engine = request.app.state.engine
-    with engine.begin() as connection:
-        connection.execute(
-            insert(dci_transaction).values(
-                correlation_id=correlation,
-                client=principal.username,
-                transaction_id=str(payload["message"].get("transaction_id", ""))[:99] or None,
-                status="pdng",
-                callback_uri=uri,
-                created_at=now(),
+    except RejectedError as error:
+        return _json(OnSearch(header=rejected_header("on-search", error)), error.http)
+    return on_search(transaction, message)
+
+
+@router.post(
+    "/registry/search",
+    summary="DCI: search the social registry; the answer goes to the sender's registered on-search",
+    response_model=AckEnvelope,
+    response_model_exclude_none=True,
+    responses=ACK_ERRORS,
+)
+def async_search(envelope: SearchEnvelope, request: Request, background: BackgroundTasks, principal: Partner) -> Any:
+    try:
+        check_header(envelope.header, "search")
+        planned = plan(envelope.message.search_request, max_requests=limits(request).max_requests)
+        transaction = actions.search_later(
+            bootstrap.unit_of_work(request.app.state.engine),
+            envelope.header,
+            envelope.message.transaction_id,
+            planned,
+            principal=principal,
+            limits=limits(request),
+        )
+    except RejectedError as error:
+        return ack(secrets.token_hex(16), error)
+    background.add_task(answer_later, request, principal, transaction, planned, limits(request))
+    return ack(transaction.correlation_id)
+
+
+def answer_later(
+    request: Request, principal: Principal, transaction: Transaction, planned: list[Any], limits: Limits
+) -> None:
+    """Make the answer and POST it to the sender, with retries. If it cannot be made, the
+    transaction ends rejected and the sender is told so: nothing stays pending."""
+    engine = request.app.state.engine
+    try:
+        render, uow = renderer(request, principal), bootstrap.unit_of_work(engine)
+        message = actions.complete(uow, transaction, planned, principal=principal, render=render)
+        answer = on_search(transaction, message)
+    except Exception:  # whatever failed, the transaction must end and the sender hear of it
+        log.exception("DCI answer %s failed", transaction.correlation_id)
+        actions.fail(bootstrap.unit_of_work(engine), transaction, "the search failed on the server")
+        answer = OnSearch(
+            header=rejected_header(
+                "on-search", RejectedError("err.service.unavailable", "the search failed on the server")
             )
         )
-    background.add_task(_answer_later, request, principal, payload, correlation, uri)
-    return _ack("ACK", correlation)
+        answer.header.receiver_id = transaction.sender_id
+    deliver_later(request, transaction, answer.model_dump(mode="json", by_alias=True, exclude_none=True), limits)
 
 
 def deliver(uri: str, answer: dict[str, Any]) -> bool:
-    """POST the answer to the sender's on-search endpoint; True if it took it."""
+    """POST an answer to the sender's address; True if it took it (a 2xx)."""
     try:
-        return httpx.post(uri, json=answer, timeout=10.0).is_success
+        return httpx.post(uri, json=answer, timeout=10.0, follow_redirects=False).is_success
     except httpx.HTTPError:
         return False
 
 
-def _answer_later(request: Request, principal: Principal, payload: dict[str, Any], correlation: str, uri: str) -> None:
-    """Compute the answer and POST it to the sender's on-search endpoint; keep it and its outcome."""
-    message = _search(request, principal, payload)
-    message["correlation_id"] = correlation
-    answer = _on_search(payload, message)
-    delivered = request.app.state.dci_deliver(uri, answer)
-    engine: Engine = request.app.state.engine
-    with engine.begin() as connection:
-        connection.execute(
-            update(dci_transaction)
-            .where(dci_transaction.c.correlation_id == correlation)
-            .values(status="succ" if delivered else "rjct", response=json.dumps(answer, ensure_ascii=False))
+def deliver_later(request: Request, transaction: Transaction, answer: dict[str, Any], limits: Limits) -> None:
+    """POST the answer to the transaction's callback, retrying with a doubling pause; keep the
+    outcome (the answer stays fetchable by txn/status either way)."""
+    attempts, delivered = 0, False
+    while transaction.callback_uri and attempts < limits.attempts and not delivered:
+        if attempts:
+            time.sleep(limits.backoff * 2 ** (attempts - 1))
+        attempts += 1
+        delivered = bool(request.app.state.dci_deliver(transaction.callback_uri, answer))
+    actions.record_delivery(bootstrap.unit_of_work(request.app.state.engine), transaction, delivered, attempts)
+
+
+# --- transaction status --------------------------------------------------------------------------
+
+
+def txn_status(envelope: TxnStatusEnvelope, principal: Principal, request: Request) -> OnTxnStatus:
+    """The status of the caller's own transaction (`rjct` with a reason when there is none)."""
+    check_header(envelope.header, "txn-status")
+    query = envelope.message.txnstatus_request
+    if query.txn_type != "search":
+        raise RejectedError("err.request.bad", f"txn_type {query.txn_type!r}: only search transactions are kept here")
+    values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
+    with bootstrap.unit_of_work(request.app.state.engine) as uow:
+        found = actions.status(
+            uow, query.attribute_type, values, principal=principal, sender_id=envelope.header.sender_id
         )
+    receiver = envelope.header.sender_id
+    if not found:
+        answer = header("txn-on-status", "rjct", receiver=receiver)
+        answer.status_reason_message = f"no search transaction with that {query.attribute_type} is kept for you"
+        return OnTxnStatus(header=answer)
+    last = found[-1]
+    kept = SearchResponseMessage.model_validate_json(last.response) if last.response else None
+    answer = header("txn-on-status", str(last.status), receiver=receiver, total=1, done=int(kept is not None))
+    if last.status is TxnStatus.RJCT and last.error:
+        answer.status_reason_message = last.error
+    result = TxnStatusResult(txn_type="search", txn_status=kept)
+    message = TxnStatusResponseMessage(
+        transaction_id=envelope.message.transaction_id, correlation_id=last.correlation_id, txnstatus_response=result
+    )
+    return OnTxnStatus(header=answer, message=message)
+
+
+@router.post(
+    "/registry/sync/txn/status",
+    summary="DCI: the status of a search transaction and its kept answer, at once",
+    response_model=OnTxnStatus,
+    response_model_exclude_none=True,
+    responses=REJECTIONS,
+)
+def sync_txn_status(envelope: TxnStatusEnvelope, request: Request, principal: Partner) -> Any:
+    try:
+        return txn_status(envelope, principal, request)
+    except RejectedError as error:
+        return _json(OnTxnStatus(header=rejected_header("txn-on-status", error)), error.http)
+
+
+@router.post(
+    "/registry/txn/status",
+    summary="DCI: the status of a search transaction, POSTed to the sender's registered txn/on-status",
+    response_model=AckEnvelope,
+    response_model_exclude_none=True,
+    responses=ACK_ERRORS,
+)
+def async_txn_status(
+    envelope: TxnStatusEnvelope, request: Request, background: BackgroundTasks, principal: Partner
+) -> Any:
+    correlation = secrets.token_hex(16)
+    try:
+        uri = actions.callback_for(
+            bootstrap.unit_of_work(request.app.state.engine), envelope.header.sender_uri, principal=principal
+        )
+        answer = txn_status(envelope, principal, request)
+    except RejectedError as error:
+        return ack(correlation, error)
+    body = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
+    background.add_task(request.app.state.dci_deliver, uri, body)
+    return ack(correlation)

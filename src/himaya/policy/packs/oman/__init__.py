@@ -71,4 +71,5 @@ PACK = PolicyPack(
     code_names=CODE_NAMES,
     places=places(),
     registry_facts=FACTS,
+    country="OM",
 )

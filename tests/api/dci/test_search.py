@@ -4,105 +4,47 @@ the real OpenCRVS requests are answered, and malformed envelopes get a DCI error
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from functools import cache
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from openapi_schema_validator import OAS30Validator
 
+from himaya import bootstrap
+from himaya.adapters.dci.onboarding import set_partner
 from tests.api.conftest import World
-from tests.conftest import SHARED, need_shared, shared_files
-
-# The specs and payloads are read in the tests that use them, never at import: without ../shared
-# those tests are skipped (or fail under CI=true) and the rest of the suite still runs.
-EXTERNAL = SHARED / "external"
-OPENCRVS = shared_files("external/opencrvs-dci-crvs-api", "*/test-payload.json", lambda p: p.parent.name)
-SAMPLES = shared_files("external/spdci-standards/example_files/social", "processflow*req.json")
-
-
-@cache
-def _spec() -> dict[str, Any]:
-    need_shared()
-    path = EXTERNAL / "openspp-spdci-compliance/spec/social_api_v1.0.0.yaml"
-    spec: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return spec
-
-
-def _pointer(*parts: str) -> str:
-    return "#/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
-
-
-@cache
-def _validator(*parts: str) -> OAS30Validator:
-    """A validator for one schema of the spec, resolving its references inside the whole document."""
-    return OAS30Validator({**_spec(), "$ref": _pointer(*parts)})
-
-
-# Where each schema stands in the spec; _errors builds (once) the validator of one.
-SYNC_ANSWER = (
-    "paths",
-    "/registry/sync/search",
-    "post",
-    "responses",
-    "default",
-    "content",
-    "application/json",
-    "schema",
+from tests.api.dci.support import (
+    ACK,
+    EXTERNAL,
+    SEARCH_RESPONSE,
+    SENDER,
+    SYNC_ANSWER,
+    SYNC_REQUEST,
+    by_civil_number,
+    errors,
+    need_shared,
+    request,
 )
-ACK = ("components", "responses", "Response", "content", "application/json", "schema")
-SEARCH_RESPONSE = ("components", "schemas", "SearchResponse")
-SYNC_REQUEST = ("paths", "/registry/sync/search", "post", "requestBody", "content", "application/json", "schema")
+
+OPENCRVS = sorted((EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json"))
+SAMPLES = sorted((EXTERNAL / "spdci-standards/example_files/social").glob("processflow*req.json"))
 
 
-def _errors(schema: tuple[str, ...], document: Any) -> list[str]:
-    errors = _validator(*schema).iter_errors(document)
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+def _errors(parts: tuple[str, ...], document: Any) -> list[str]:
+    return errors(*parts, document=document)
 
 
-def request(*criteria: dict[str, Any], sender_uri: str | None = None) -> dict[str, Any]:
-    header: dict[str, Any] = {
-        "version": "1.0.0",
-        "message_id": "msg-1",
-        "message_ts": "2026-01-05T09:00:00+04:00",
-        "action": "search",
-        "sender_id": "ministry-of-labour",
-        "total_count": len(criteria),
-        "is_msg_encrypted": False,
-    }
-    if sender_uri:
-        header["sender_uri"] = sender_uri
-    return {
-        "header": header,
-        "message": {
-            "transaction_id": "txn-1",
-            "search_request": [
-                {
-                    "reference_id": f"ref-{i}",
-                    "timestamp": "2026-01-05T09:00:00+04:00",
-                    "search_criteria": c,
-                    "locale": "eng",
-                }
-                for i, c in enumerate(criteria)
-            ],
-        },
-    }
-
-
-def by_civil_number(value: str) -> dict[str, Any]:
-    return {
-        "version": "1.0.0",
-        "reg_type": "ns:org:RegistryType:Social",
-        "query_type": "idtype-value",
-        "query": {"type": "UIN", "value": value},
-    }
+def _upstream(path: Path) -> dict[str, Any]:
+    """An upstream sample, sent as our onboarded partner (its sender id is the one registered), as
+    a new message (the samples share message ids, and a message id is used once)."""
+    body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    body["header"]["sender_id"] = SENDER
+    body["header"]["message_id"] = f"msg-{uuid.uuid4().hex}"
+    return body
 
 
 def test_our_requests_are_spec_valid() -> None:
+    need_shared()
     assert _errors(SYNC_REQUEST, request(by_civil_number("1"))) == []
 
 
@@ -156,9 +98,9 @@ def test_predicate_search_pages_through_a_wilayat(world: World) -> None:
     assert all(r["address"]["locality"] == world.inside["wilayat"] for r in page["data"]["reg_records"])
 
 
-@pytest.mark.parametrize("payload", OPENCRVS)
+@pytest.mark.parametrize("payload", OPENCRVS, ids=[p.parent.name for p in OPENCRVS])
 def test_the_real_opencrvs_requests_are_answered(world: World, payload: Path) -> None:
-    body = json.loads(payload.read_text(encoding="utf-8"))
+    body = _upstream(payload)
     assert _errors(SYNC_REQUEST, body) == []  # they are spec-valid requests...
     response = world.client.post("/registry/sync/search", headers=world.headers("partner"), json=body)
     assert response.status_code == 200
@@ -251,44 +193,19 @@ def test_bad_timestamps_and_locales_are_rejected(world: World) -> None:
         assert answer["message"]["search_response"][0]["status"] == "rjct"
 
 
-@pytest.mark.parametrize("sample", SAMPLES)
+@pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
 def test_upstream_samples_are_handled_without_a_server_error(world: World, sample: Path) -> None:
     response = world.client.post(
         "/registry/sync/search",
         headers={**world.headers("partner"), "Content-Type": "application/json"},
-        content=sample.read_bytes(),
+        content=json.dumps(_upstream(sample)),
     )
     assert response.status_code in (200, 400)
     assert _errors(SYNC_ANSWER, response.json()) == []
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]] = []  # noqa: RUF012  (shared with the test: one server per test)
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        self.received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(b'{"message": {"ack_status": "ACK"}}')
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    _Receiver.received = []
-    server = HTTPServer(("127.0.0.1", 0), _Receiver)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/callback/on-search", _Receiver.received
-    server.shutdown()
-
-
-def test_async_search_acknowledges_then_calls_back(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> None:
-    uri, received = receiver
+def test_async_search_acknowledges_then_calls_back(world: World, registered: tuple[str, list[dict[str, Any]]]) -> None:
+    uri, received = registered
     body = request(by_civil_number(world.inside["person_id"]), sender_uri=uri)
     response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
     assert response.status_code == 200
@@ -306,12 +223,23 @@ def test_async_search_acknowledges_then_calls_back(world: World, receiver: tuple
     )
 
 
-@pytest.mark.shared
-def test_async_search_calls_back_only_registered_hosts(world: World) -> None:
-    for payload in sorted(
-        (EXTERNAL / "opencrvs-dci-crvs-api").glob("*/test-payload.json")
-    ):  # their sender_uri is a host on the internet, not registered here
-        body = json.loads(payload.read_text(encoding="utf-8"))
+def test_async_search_calls_back_only_registered_addresses(
+    world: World, registered: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """Issue 12 item 15: a listener at another path or port of a registered host gets nothing."""
+    uri, received = registered
+    for other in (
+        uri.replace("/callback/on-search", "/internal/admin/delete-everything"),
+        "http://127.0.0.1:1/callback/on-search",
+        "http://localhost/callback/on-search",
+    ):
+        body = request(by_civil_number(world.inside["person_id"]), sender_uri=other)
+        answer = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
+        assert answer.status_code == 400
+        assert answer.json()["message"]["error"]["code"] == "err.sender_uri.invalid"
+    assert received == []
+    for payload in OPENCRVS:  # their sender_uri is a host on the internet, not registered here
+        body = _upstream(payload)
         if "sender_uri" not in body["header"]:
             continue
         answer = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
@@ -319,20 +247,21 @@ def test_async_search_calls_back_only_registered_hosts(world: World) -> None:
         assert answer.json()["message"]["error"]["code"] == "err.sender_uri.invalid"
 
 
-@pytest.mark.shared
 def test_opencrvs_async_request_with_its_callback_registered(world: World) -> None:
+    need_shared()
     delivered: list[tuple[str, dict[str, Any]]] = []
     state = world.client.app.state  # type: ignore[attr-defined]
-    hosts, deliver = state.dci_callback_hosts, state.dci_deliver
-    state.dci_callback_hosts = hosts | {"integrating-server.com"}
+    body = _upstream(EXTERNAL / "opencrvs-dci-crvs-api/async-search/test-payload.json")
+    deliver = state.dci_deliver
     state.dci_deliver = lambda uri, answer: delivered.append((uri, answer)) is None
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[body["header"]["sender_uri"]], actor="setup")
     try:
-        body = json.loads(
-            (EXTERNAL / "opencrvs-dci-crvs-api/async-search/test-payload.json").read_text(encoding="utf-8")
-        )
         response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
     finally:
-        state.dci_callback_hosts, state.dci_deliver = hosts, deliver
+        state.dci_deliver = deliver
+        set_partner(
+            bootstrap.unit_of_work(world.engine), "partner", remove=[body["header"]["sender_uri"]], actor="setup"
+        )
     assert response.status_code == 200 and response.json()["message"]["ack_status"] == "ACK"
     assert delivered[0][0] == body["header"]["sender_uri"]
     assert _errors(SYNC_ANSWER, delivered[0][1]) == []

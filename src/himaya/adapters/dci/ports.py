@@ -1,0 +1,73 @@
+"""What the DCI exchange needs of the store (`db/stores/dci.py` implements it)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from himaya.core.access import Principal
+from himaya.core.audit import AuditLog
+from himaya.core.events import Event
+from himaya.registry.partners import Delivery, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.query import Page, PeopleFilter
+
+
+class DciStore(Protocol):
+    def partner(self, client: str) -> PartnerTerms: ...
+
+    def search(self, principal: Principal, found: PeopleFilter, page: Page) -> tuple[list[dict[str, Any]], int]:
+        """A page of the people in the principal's scope that `found` selects, and how many in all."""
+
+    def requests_since(self, client: str, since: datetime) -> int:
+        """Search requests the client sent since then (the messages' counts summed)."""
+
+    def open(self, transaction: Transaction) -> bool:
+        """Keep a new transaction; False if the client sent that message_id already."""
+
+    def finish(self, correlation_id: str, status: TxnStatus, response: str | None, error: str | None) -> None: ...
+
+    def delivered(self, correlation_id: str, delivery: Delivery, attempts: int) -> None: ...
+
+    def find(self, client: str, attribute: str, values: Sequence[str], at: datetime) -> list[Transaction]:
+        """The client's transactions still kept at `at`, by transaction_id, correlation_id or reference_id."""
+
+    def forget(self, before: datetime) -> int:
+        """Remove the transactions whose retention ended before then."""
+
+
+class PartnerStore(Protocol):
+    def is_client(self, name: str) -> bool: ...
+
+    def clients(self) -> list[str]: ...
+
+    def set_terms(self, client: str, changes: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    def add_callback(self, client: str, uri: str) -> bool: ...
+
+    def remove_callback(self, client: str, uri: str) -> bool: ...
+
+
+class DciUnitOfWork(Protocol):
+    """The core unit of work (`core/uow.py`) with the exchange's stores; its audit log read-only
+    here, so that a unit of work's own log type fits."""
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def emit(self, event: Event) -> None: ...
+
+    @property
+    def dci(self) -> DciStore: ...
+
+    @property
+    def partners(self) -> PartnerStore: ...

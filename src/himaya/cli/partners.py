@@ -1,0 +1,76 @@
+"""`himaya partners ...`: partner systems' DCI onboarding (sender id, callback addresses, limits)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from himaya import bootstrap
+from himaya.adapters.dci.onboarding import partners, set_partner
+from himaya.cli.app import app, out, reported
+from himaya.core.errors import UsageError
+from himaya.registry.partners import PartnerTerms
+
+partners_app = typer.Typer(
+    help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
+    no_args_is_help=True,
+)
+app.add_typer(partners_app, name="partners")
+
+
+def show(terms: PartnerTerms) -> str:
+    settings = bootstrap.settings()
+    records = terms.max_records if terms.max_records is not None else f"{settings.dci_max_records} (default)"
+    minute = terms.per_minute if terms.per_minute is not None else f"{settings.dci_per_minute} (default)"
+    return (
+        f"partner {terms.client}: sender id {terms.sender_id or terms.client}; "
+        f"callbacks: {', '.join(terms.callbacks) or 'none (no async answers)'}; "
+        f"max records a message: {records}; search requests a minute: {minute}"
+    )
+
+
+@partners_app.command("set")
+def partners_set(
+    client: Annotated[str, typer.Argument(help="The partner's client id (a user made with `users create --client`).")],
+    callback: Annotated[
+        list[str] | None, typer.Option("--callback", help="Register an address its async answers may go to (repeat).")
+    ] = None,
+    remove_callback: Annotated[
+        list[str] | None, typer.Option("--remove-callback", help="Unregister an address (repeat).")
+    ] = None,
+    sender_id: Annotated[
+        str | None, typer.Option("--sender-id", help="The header.sender_id it must send (default: its client id).")
+    ] = None,
+    max_records: Annotated[
+        int | None, typer.Option("--max-records", help="Records one message may ask for (its page sizes summed).")
+    ] = None,
+    per_minute: Annotated[
+        int | None, typer.Option("--per-minute", help="Search requests it may send in a minute.")
+    ] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
+) -> None:
+    """Register or change a partner's DCI terms (what is not given stays as it was)."""
+    with reported():
+        given = (sender_id, max_records, per_minute)
+        if not callback and not remove_callback and all(g is None for g in given):
+            raise UsageError("give --callback, --remove-callback, --sender-id, --max-records or --per-minute")
+        terms = set_partner(
+            bootstrap.unit_of_work(),
+            client,
+            sender_id=sender_id,
+            max_records=max_records,
+            per_minute=per_minute,
+            add=callback,
+            remove=remove_callback,
+            actor=actor or bootstrap.actor(),
+        )
+        out.print(show(terms), markup=False)
+
+
+@partners_app.command("list")
+def partners_list() -> None:
+    """Every partner with registered DCI terms."""
+    with reported():
+        for terms in partners(bootstrap.unit_of_work()):
+            out.print(show(terms), markup=False)

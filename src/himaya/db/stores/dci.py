@@ -1,0 +1,200 @@
+"""The DCI exchange's store: the scoped people search a neutral filter compiles to (one statement
+for the page, one for the count), the transactions kept for txn/status, and the partners'
+onboarding (sender id, callback addresses, limits). No decisions: `adapters/dci/actions.py` makes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, extract, func, insert, not_, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from himaya.core.access import Principal
+from himaya.db.scoped import people_records
+from himaya.db.tables import app_user, dci_callback, dci_partner, dci_transaction, family, person
+from himaya.registry.partners import Delivery, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator, Page, PeopleFilter
+
+COLUMNS: dict[Field, Any] = {
+    Field.CIVIL_NUMBER: person.c.civil_number,
+    Field.BIRTH_DATE: person.c.birth_date,
+    Field.BIRTH_YEAR: extract("year", person.c.birth_date),
+    Field.SEX: person.c.sex,
+    Field.WILAYAT: person.c.wilayat,
+    Field.GOVERNORATE: person.c.governorate,
+    Field.FAMILY_NUMBER: family.c.family_number,
+}
+
+
+def condition(found: PeopleFilter) -> ColumnElement[bool]:
+    """The filter as a condition over `person` and its current `family`; every value a bound parameter."""
+    if isinstance(found, AllOf):
+        return and_(*(condition(p) for p in found.parts))
+    if isinstance(found, AnyOf):
+        return or_(*(condition(p) for p in found.parts))
+    if isinstance(found, Not):
+        return not_(condition(found.part))
+    return _compare(found)
+
+
+def _compare(found: Condition) -> ColumnElement[bool]:
+    column = COLUMNS[found.field]
+    if found.operator is Operator.IN:
+        return column.in_(found.values)  # type: ignore[no-any-return]
+    value = found.values[0]
+    compare = {
+        Operator.EQ: column.__eq__,
+        Operator.GT: column.__gt__,
+        Operator.LT: column.__lt__,
+        Operator.GE: column.__ge__,
+        Operator.LE: column.__le__,
+    }[found.operator]
+    return compare(value)  # type: ignore[no-any-return]
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    """SQLite hands times back without their zone (they were stored in UTC)."""
+    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+
+
+class SqlDciStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def partner(self, client: str) -> PartnerTerms:
+        row = self.connection.execute(select(dci_partner).where(dci_partner.c.client == client)).mappings().first()
+        uris = self.connection.execute(
+            select(dci_callback.c.uri).where(dci_callback.c.client == client).order_by(dci_callback.c.uri)
+        ).scalars()
+        if row is None:
+            return PartnerTerms(client, callbacks=tuple(uris))
+        return PartnerTerms(client, row["sender_id"], tuple(uris), row["max_records"], row["per_minute"])
+
+    def search(self, principal: Principal, found: PeopleFilter, page: Page) -> tuple[list[dict[str, Any]], int]:
+        if self.connection.dialect.name == "postgresql":
+            # A read's audit entry need not wait for the disk (see api/views.py audit_read).
+            self.connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        return people_records(self.connection, principal, condition(found), limit=page.size, offset=page.offset)
+
+    def requests_since(self, client: str, since: datetime) -> int:
+        total = self.connection.execute(
+            select(func.coalesce(func.sum(dci_transaction.c.requests), 0)).where(
+                dci_transaction.c.client == client, dci_transaction.c.created_at >= since
+            )
+        ).scalar_one()
+        return int(total)
+
+    def open(self, transaction: Transaction) -> bool:
+        values = {
+            name: getattr(transaction, name)
+            for name in (
+                "correlation_id",
+                "client",
+                "message_id",
+                "transaction_id",
+                "sender_id",
+                "kind",
+                "status",
+                "requests",
+                "delivery",
+                "created_at",
+                "expires_at",
+            )
+        } | {"callback_uri": transaction.callback_uri}
+        try:
+            with self.connection.begin_nested():  # a duplicate message_id fails alone, not the transaction
+                self.connection.execute(insert(dci_transaction).values(values))
+        except IntegrityError:
+            return False
+        return True
+
+    def finish(self, correlation_id: str, status: TxnStatus, response: str | None, error: str | None) -> None:
+        self.connection.execute(
+            update(dci_transaction)
+            .where(dci_transaction.c.correlation_id == correlation_id)
+            .values(status=status, response=response, error=error)
+        )
+
+    def delivered(self, correlation_id: str, delivery: Delivery, attempts: int) -> None:
+        self.connection.execute(
+            update(dci_transaction)
+            .where(dci_transaction.c.correlation_id == correlation_id)
+            .values(delivery=delivery, attempts=attempts)
+        )
+
+    def find(self, client: str, attribute: str, values: Sequence[str], at: datetime) -> list[Transaction]:
+        column = dci_transaction.c[attribute]
+        rows = self.connection.execute(
+            select(dci_transaction)
+            .where(dci_transaction.c.client == client, column.in_(values), dci_transaction.c.expires_at > at)
+            .order_by(dci_transaction.c.id)
+            .limit(100)
+        ).mappings()
+        return [_transaction(dict(r)) for r in rows]
+
+    def forget(self, before: datetime) -> int:
+        done = self.connection.execute(delete(dci_transaction).where(dci_transaction.c.expires_at < before))
+        return done.rowcount or 0
+
+
+class SqlPartnerStore:
+    """The partners' onboarding, as admins manage it (`himaya partners`)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def is_client(self, name: str) -> bool:
+        kind = self.connection.execute(select(app_user.c.kind).where(app_user.c.username == name)).scalar()
+        return kind == "client"
+
+    def clients(self) -> list[str]:
+        named = select(dci_partner.c.client).union(select(dci_callback.c.client))
+        return sorted(self.connection.execute(named).scalars())
+
+    def set_terms(self, client: str, changes: dict[str, Any]) -> dict[str, Any] | None:
+        """Change some terms (absent keys stay); the terms before (None: none were set)."""
+        before = self.connection.execute(select(dci_partner).where(dci_partner.c.client == client)).mappings().first()
+        if before is None:
+            self.connection.execute(insert(dci_partner).values({"client": client} | changes))
+        elif changes:
+            self.connection.execute(update(dci_partner).where(dci_partner.c.client == client).values(changes))
+        return dict(before) if before else None
+
+    def add_callback(self, client: str, uri: str) -> bool:
+        """False if it was registered already."""
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(insert(dci_callback).values(client=client, uri=uri))
+        except IntegrityError:
+            return False
+        return True
+
+    def remove_callback(self, client: str, uri: str) -> bool:
+        done = self.connection.execute(
+            delete(dci_callback).where(dci_callback.c.client == client, dci_callback.c.uri == uri)
+        )
+        return bool(done.rowcount)
+
+
+def _transaction(row: dict[str, Any]) -> Transaction:
+    return Transaction(
+        correlation_id=row["correlation_id"],
+        client=row["client"],
+        message_id=row["message_id"] or "",
+        transaction_id=row["transaction_id"] or "",
+        sender_id=row["sender_id"] or "",
+        kind=row["kind"] or "search",
+        status=TxnStatus(row["status"]),
+        requests=row["requests"],
+        callback_uri=row["callback_uri"],
+        created_at=_aware(row["created_at"]) or datetime.now(UTC),
+        expires_at=_aware(row["expires_at"]) or datetime.now(UTC),
+        response=row["response"],
+        delivery=Delivery(row["delivery"]) if row["delivery"] else None,
+        attempts=row["attempts"],
+        error=row["error"],
+    )

@@ -1,0 +1,69 @@
+"""Sharing the registry with partner systems (DCI today): a transaction's status and its answer's delivery, a
+partner's onboarding (sender id, callback addresses, limits), the service's limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class TxnStatus(StrEnum):
+    """DCI's request status: received, pending (being answered), answered, rejected or failed."""
+
+    RCVD = "rcvd"
+    PDNG = "pdng"
+    SUCC = "succ"
+    RJCT = "rjct"
+
+
+class Delivery(StrEnum):
+    """Where an async answer is: being POSTed (with retries), taken by the partner, or given up."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The service's limits (settings); a partner's own terms may lower or raise the volume ones."""
+
+    max_requests: int = 20  # search requests in one message
+    max_records: int = 500  # records one message may return (the sum of its page sizes)
+    per_minute: int = 120  # search requests a partner may make in a minute
+    retention: timedelta = timedelta(days=7)  # how long an answer stays fetchable by txn/status
+    attempts: int = 4  # deliveries of an async answer before giving up
+    backoff: float = 2.0  # seconds before the second delivery, doubled each time
+
+
+@dataclass(frozen=True)
+class PartnerTerms:
+    """What an admin registered for a partner system (`himaya partners set`)."""
+
+    client: str
+    sender_id: str | None = None  # the header.sender_id it must send (default: its client name)
+    callbacks: tuple[str, ...] = ()  # the only addresses its async answers go to
+    max_records: int | None = None
+    per_minute: int | None = None
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """A DCI message received, as kept for its status and its answer."""
+
+    correlation_id: str
+    client: str
+    message_id: str
+    transaction_id: str
+    sender_id: str
+    kind: str  # search
+    status: TxnStatus
+    requests: int
+    callback_uri: str | None
+    created_at: datetime
+    expires_at: datetime
+    response: str | None = None  # the answer message as sent (JSON)
+    delivery: Delivery | None = None
+    attempts: int = 0
+    error: str | None = None

@@ -1,0 +1,63 @@
+"""The DCI tests' fixtures: the partner onboarded (its sender id; limits out of the way), a
+receiver of callbacks, and that receiver registered as the partner's callback address."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from himaya import bootstrap
+from himaya.adapters.dci.onboarding import set_partner
+from himaya.registry.partners import Limits
+from tests.api.conftest import World
+from tests.api.dci.support import SENDER
+
+LIMITS = Limits(per_minute=1_000_000, max_records=10_000, max_requests=100, attempts=3, backoff=0.0)
+
+
+@pytest.fixture(autouse=True)
+def onboarded(world: World) -> Iterator[None]:
+    """The partner onboarded with its sender id, without limits in the way of these tests (tests of
+    the limits set their own)."""
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", sender_id=SENDER, actor="setup")
+    world.client.app.state.dci_limits = LIMITS  # type: ignore[attr-defined]
+    yield
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []  # noqa: RUF012  (shared with the test: one server per test)
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        self.received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"message": {"ack_status": "ACK"}}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    _Receiver.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/callback/on-search", _Receiver.received
+    server.shutdown()
+
+
+@pytest.fixture
+def registered(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """The receiver's address registered as the partner's callback (removed after the test)."""
+    uri = receiver[0]
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[uri], actor="setup")
+    yield receiver
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=[uri], actor="setup")
