@@ -79,7 +79,7 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
         (("payroll", "submit", "--period", "2026-03"), "there is no run for 2026-03"),
         (
             ("payroll", "run", "--period", "2026-01", "--recovery-share", "1.5"),
-            "--recovery-share must be at least 0 and below 1",
+            "the recovery share must be between 0 and 1, not 1.5",
         ),
         (("payroll", "export", "--period", "2026-01", "--batch-size", "0"), "--batch-size must be at least 1"),
         (("payroll", "export", "--period", "2026-01"), "cannot export a run that is calculated"),

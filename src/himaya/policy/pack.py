@@ -8,8 +8,8 @@ of earlier ones through `amount_of`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -105,6 +105,20 @@ Step = Programme | Adjustment
 
 
 @dataclass(frozen=True)
+class EnrollmentStart:
+    """From which month an entitled person is enrolled in a programme: `month` an expression over
+    the columns birth_date and assessed_from (Date), truncated to the month by the caller; `rule`
+    says it in words, for the enrollment's reason."""
+
+    month: pl.Expr
+    rule: str
+
+
+def _no_start_rules(_: Parameters) -> Mapping[str, EnrollmentStart]:
+    return {}
+
+
+@dataclass(frozen=True)
 class PolicyPack:
     name: str
     title: Text
@@ -119,6 +133,12 @@ class PolicyPack:
     person_column: str = "person_id"
     family_column: str = "family_id"
     check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
+    # Payroll and enrollment knowledge: two characters per programme in payment references, the age
+    # from which a beneficiary is paid to their own account only, and the programmes enrolled from
+    # another month than the application's (from the parameters in force, so a reform moves both).
+    programme_codes: Mapping[str, str] = field(default_factory=dict)
+    age_of_majority: int = 18
+    enrollment_starts: Callable[[Parameters], Mapping[str, EnrollmentStart]] = _no_start_rules
 
     @cached_property
     def parameters(self) -> ParameterTree:

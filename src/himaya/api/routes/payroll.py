@@ -20,6 +20,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
+from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 
@@ -63,7 +64,7 @@ def run(
     period: Month,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RUN))],
     child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
-    recovery_share: Annotated[float, Query(gt=0, le=1)] = 0.25,
+    recovery_share: Annotated[float, Query(ge=RECOVERY_SHARE_MIN, le=RECOVERY_SHARE_MAX)] = RECOVERY_SHARE_DEFAULT,
 ) -> dict[str, Any]:
     summary = store.calculate(
         request.app.state.engine,
@@ -130,7 +131,9 @@ async def reconcile(
         path = FilePath(folder) / name
         path.write_bytes(content)
         reply = bootstrap.read_bank_reply(path)
-        result = store.reconcile(request.app.state.engine, reply, path, actor=principal.username)
+        result = store.reconcile(
+            request.app.state.engine, reply, path, actor=principal.username, payer_iban=bootstrap.payer().iban
+        )
     return {
         "file": name,
         "kind": result.kind,
@@ -139,6 +142,7 @@ async def reconcile(
         "returned": result.returned,
         "pending": result.pending,
         "reconciled_runs": list(result.runs),
+        "unchanged": result.unchanged,
     }
 
 
