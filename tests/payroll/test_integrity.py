@@ -6,23 +6,37 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
-from himaya.adapters.iso20022 import BankFileError, read_bank_file
+from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_pain001
 from himaya.core.errors import StaleRecordError
 from himaya.db import payroll as store
-from himaya.db.tables import audit_entry, payroll_run
+from himaya.db.registry_import import import_people
+from himaya.db.tables import audit_entry, payment_line, payroll_run
+from himaya.payroll.bank import Payer
 from himaya.payroll.rules import MakerCheckerError, PayrollStateError
 from himaya.policy.pack import PolicyPack
-from tests.payroll.test_cycle import JANUARY, NOW, PAYER, _exported_january, _lines, _ready, reconcile
+from himaya.synth.identity import iban_check_digits
+from tests.payroll.test_cycle import (
+    FEBRUARY,
+    JANUARY,
+    NOW,
+    PAYER,
+    _exported_january,
+    _lines,
+    _ready,
+    reconcile,
+)
 
 
 def _audited(engine: Engine, action: str) -> int:
@@ -242,3 +256,105 @@ def test_an_unknown_status_names_the_file_and_the_transfer(
         BankFileError, match=f"status.xml: transfer {sent.transfers[0][0]}: unknown transaction status 'XXXX'"
     ):
         read_bank_file(tmp_path / "status.xml")
+
+
+# --- the export and its folder --------------------------------------------------------------
+
+
+def _approved(engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack) -> None:
+    _ready(engine, synthetic, oman)
+    store.transition(engine, JANUARY, "submit", actor="maker")
+    store.transition(engine, JANUARY, "approve", actor="checker")
+
+
+def _export(engine: Engine, folder: Path, **options: Any) -> list[Path]:
+    given = {"payer": PAYER, "batch_size": 50_000} | options
+    return store.export(
+        engine, JANUARY, folder, actor="finance", execution=date(2026, 1, 25), writer=write_pain001, **given
+    )
+
+
+def test_an_export_refuses_a_folder_holding_another_attempt(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    """A killed export with --batch-size 500 left its files; run again with another size, it refuses."""
+    _approved(engine, synthetic, oman)
+    folder = tmp_path / "bank"
+    folder.mkdir()
+    (folder / "HIMAYA-202601-018-2.xml").write_text("<a file of an attempt that never committed/>")
+    before = _lines(engine).sort("id")
+    with pytest.raises(store.PayrollError, match=r"holds files of another export of this run \(HIMAYA-202601-018-2"):
+        _export(engine, folder)
+    _unchanged(engine, before)
+    assert [p.name for p in folder.iterdir()] == ["HIMAYA-202601-018-2.xml"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]  # no temporary folder left
+    (folder / "HIMAYA-202601-018-2.xml").unlink()
+    files = _export(engine, folder, batch_size=500)
+    assert sorted(folder.iterdir()) == sorted(files)
+
+
+def test_a_refused_export_leaves_no_file_and_no_folder(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _approved(engine, synthetic, oman)
+    wrong = Payer(PAYER.name, PAYER.iban[:2] + "00" + PAYER.iban[4:], PAYER.bic)  # check digits broken
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(store.PayrollError, match="is not a valid IBAN"):
+        _export(engine, out / "bank", payer=wrong)
+
+    def failing(path: Path, **_: Any) -> None:
+        path.write_text("half a file")
+        raise BankFileError(f"{path.name}: does not validate")
+
+    with pytest.raises(BankFileError, match="does not validate"):
+        store.export(
+            engine, JANUARY, out / "bank", actor="finance", payer=PAYER, execution=date(2026, 1, 25), writer=failing
+        )
+    assert list(out.iterdir()) == []  # neither the folder nor a temporary one
+
+
+def test_an_approved_line_changed_afterwards_is_not_exported(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _approved(engine, synthetic, oman)
+    with engine.begin() as connection:  # someone changes an IBAN directly in the database
+        line_id = connection.execute(
+            sa.select(payment_line.c.id).where(payment_line.c.status == "pending").limit(1)
+        ).scalar_one()
+        connection.execute(
+            sa.update(payment_line).where(payment_line.c.id == line_id).values(iban="OM020180000001299000001")
+        )
+    with pytest.raises(store.PayrollError, match="differ from those approved"):
+        _export(engine, tmp_path / "bank")
+    assert not (tmp_path / "bank").exists()
+    with engine.connect() as connection:
+        sealed = connection.execute(
+            sa.select(audit_entry.c.after).where(audit_entry.c.action == "payroll.approve")
+        ).scalar_one()
+    assert '"seal"' in sealed  # the seal is in the audit chain
+
+
+def test_a_held_line_is_paid_once_the_account_is_registered(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _exported_january(engine, synthetic, oman, tmp_path)
+    held = _lines(engine).filter(pl.col("status") == "exception").row(0, named=True)
+    with engine.connect() as connection:
+        payee = connection.execute(
+            sa.text("SELECT civil_number FROM person WHERE id = :p"), {"p": held["payee_id"]}
+        ).scalar_one()
+    account = 1234567890123457
+    iban = f"OM{int(iban_check_digits(np.array([18]), np.array([account]))[0]):02d}018{account:016d}"
+    fixed = synthetic.with_columns(
+        pl.when(pl.col("person_id") == payee).then(pl.lit(iban)).otherwise(pl.col("iban")).alias("iban"),
+        pl.when(pl.col("person_id") == payee).then(pl.lit("018")).otherwise(pl.col("bank_code")).alias("bank_code"),
+    )
+    import_people(engine, fixed, as_of=date(2026, 2, 10), actor="registrar", source={"file": "fix.parquet"})
+    store.calculate(engine, oman, FEBRUARY, actor="maker")
+    line = _lines(engine).filter(pl.col("id") == held["id"]).row(0, named=True)
+    assert (line["status"], line["iban"], line["month"]) == ("pending", iban, JANUARY.start)
+    assert line["reason"] == "re-issued (was no account)"
+    again = store.calculate(engine, oman, FEBRUARY, actor="maker")  # recalculated: still once
+    assert _lines(engine).filter(pl.col("id") == held["id"])["status"][0] == "pending"
+    assert again.reissued >= 1

@@ -7,6 +7,10 @@ per person, programme and month, ever, so no step can pay anyone twice.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,6 +70,7 @@ from himaya.payroll.rules import (
     check_transition,
     debtors,
     reissues,
+    valid_iban,
 )
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
@@ -468,13 +473,14 @@ def _adult_from(period: Period, age: int) -> date:
 
 
 def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
-    """Rejected or returned lines whose payee now has another account (`rules.reissues`) go out in
-    this run: one statement moves them all."""
+    """Rejected or returned lines whose payee now has another account, and lines held for want of
+    an account whose payee now has one (`rules.reissues`), go out in this run: one statement moves
+    them all. The line stays the line of its month: it is paid once."""
     waiting = read_frame(
         connection,
         select(payment_line.c.id.label("line_id"), person.c.civil_number.label("payee"), payment_line.c.iban)
         .join(person, person.c.id == payment_line.c.payee_id)
-        .where(payment_line.c.status.in_((LineStatus.REJECTED, LineStatus.RETURNED))),
+        .where(payment_line.c.status.in_((LineStatus.REJECTED, LineStatus.RETURNED, LineStatus.EXCEPTION))),
         {"line_id": pl.Int64(), "payee": pl.String(), "iban": pl.String()},
     )
     if not waiting.height:
@@ -583,15 +589,50 @@ def transition(engine: Engine, period: Period, action: str, *, actor: str) -> Ru
             values |= {"submitted_by": who, "submitted_at": now()}
         if action == RunAction.APPROVE:
             check_approver(who, created_by=run["created_by"], submitted_by=run["submitted_by"])
-            values |= {"approved_by": who, "approved_at": now()}
+            values |= {"approved_by": who, "approved_at": now(), "seal": _seal(connection, run["id"])}
         # Closing needs a reconciled run, and a run is reconciled only once no line waits for the bank.
         _move(connection, run, after, values)
+        sealed = {"seal": values["seal"]} if "seal" in values else {}
         audit.record(
             connection,
-            [audit.Change(f"payroll.{action}", f"run:{period}", {"state": run["state"]}, {"state": after.value})],
+            [
+                audit.Change(
+                    f"payroll.{action}", f"run:{period}", {"state": run["state"]}, {"state": after.value, **sealed}
+                )
+            ],
             actor=who,
         )
         return _summary(connection, run["id"], period)
+
+
+SEALED = (
+    "end_to_end_id",
+    "person_id",
+    "programme",
+    "month",
+    "kind",
+    "amount",
+    "deduction",
+    "payee_id",
+    "iban",
+    "bank_code",
+    "status",
+)
+
+
+def _seal(connection: Connection, run_id: int) -> str:
+    """SHA-256 of the run's lines as they are now (every field a transfer is made of), in end-to-end
+    order: written at approval (and into the audit chain), checked again before the export."""
+    types = {c: pl.String() for c in SEALED} | {"person_id": pl.Int64(), "month": pl.Date(), "amount": pl.Int64()}
+    types |= {"deduction": pl.Int64(), "payee_id": pl.Int64()}
+    lines = read_frame(
+        connection,
+        select(*(payment_line.c[c] for c in SEALED))
+        .where(payment_line.c.run_id == run_id)
+        .order_by(payment_line.c.end_to_end_id),
+        types,
+    )
+    return hashlib.sha256(lines.write_csv().encode()).hexdigest()
 
 
 def _move(connection: Connection, run: dict[str, Any], after: RunState, values: dict[str, Any]) -> None:
@@ -635,78 +676,140 @@ def export(
     while the next ones are read (Polars, file writes and lxml's validation release Python's
     lock), so at most a few batches are in memory. The lines are marked exported in one statement
     that numbers them in the same order (on SQLite while the files are written, the lines being
-    read by another process), and what it marked is checked against what the files hold."""
-    folder.mkdir(parents=True, exist_ok=True)
+    read by another process), and what it marked is checked against what the files hold.
+
+    The export owns its folder: the files are written into a temporary folder beside it and moved
+    into place only once all are written and checked, just before the commit; a folder holding
+    other files of this run (another attempt, another batch size) is refused. An invalid payer
+    account, or lines that differ from those sealed at approval, are refused before any file."""
+    if not valid_iban(payer.iban):
+        raise PayrollError(f"the payer account {payer.iban!r} is not a valid IBAN (check digits); nothing was exported")
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
             raise NotFoundError(f"there is no run for {period}")
         check_transition(RunAction.EXPORT, run["state"], own_step=True)
+        if run["seal"] is not None and _seal(connection, run["id"]) != run["seal"]:
+            raise PayrollError(
+                f"the lines of the run of {period} differ from those approved (seal {run['seal'][:12]}…): "
+                "nothing was exported; have the run calculated and approved again"
+            )
         prefix = f"HIMAYA-{period.year}{period.month:02d}-"
-        # The files' creation time is the approval's, so that exporting again writes the same bytes.
-        created = run["approved_at"]
-        files: list[Path] = []
-        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{prefix}", suffix=".partial", dir=folder.parent))
+        try:
+            files = _write_and_mark(
+                connection, run, staged, folder, prefix, payer, execution, writer, batch_size, actor
+            )
+            _publish(staged, folder, prefix)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+    return files
 
-        def write_files() -> None:
-            with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
-                writing: deque[Future[None]] = deque()
-                for bank, number, transfers in _batches(connection, run["id"], batch_size):
-                    message_id = f"{prefix}{bank}-{number}"
-                    path = folder / f"{message_id}.xml"
-                    total = int(transfers["amount"].sum())
-                    while len(writing) >= WRITERS:  # memory stays at a few batches
-                        writing.popleft().result()
-                        checkpoint("payroll.export:file")
-                    writing.append(
-                        pool.submit(
-                            writer,
-                            path,
-                            message_id=message_id,
-                            created=created,
-                            payer=payer,
-                            execution=execution,
-                            count=transfers.height,
-                            total=total,
-                            transfers=transfers,
-                        )
-                    )
-                    written[message_id] = (transfers.height, total)
-                    files.append(path)
-                while writing:
+
+def _write_and_mark(
+    connection: Connection,
+    run: dict[str, Any],
+    staged: Path,
+    folder: Path,
+    prefix: str,
+    payer: Payer,
+    execution: date,
+    writer: PaymentFileWriter,
+    batch_size: int,
+    actor: str,
+) -> list[Path]:
+    """Write the files into `staged`, mark the lines exported, check both agree, move the run on
+    and audit it (the body of `export`); returns the files' final paths in `folder`."""
+    period = Period.containing(run["period"])
+    # The files' creation time is the approval's, so that exporting again writes the same bytes.
+    created = run["approved_at"]
+    files: list[Path] = []
+    written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+
+    def write_files() -> None:
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
+            writing: deque[Future[None]] = deque()
+            for bank, number, transfers in _batches(connection, run["id"], batch_size):
+                message_id = f"{prefix}{bank}-{number}"
+                path = staged / f"{message_id}.xml"
+                total = int(transfers["amount"].sum())
+                while len(writing) >= WRITERS:  # memory stays at a few batches
                     writing.popleft().result()
                     checkpoint("payroll.export:file")
-
-        if frames_elsewhere(connection):
-            # The lines come from another process (a snapshot of what is committed), so this
-            # connection marks them meanwhile; a file that fails stops the export before it commits.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
-                writing_files = files_thread.submit(write_files)
-                try:
-                    with staging.bulk_cache(connection):
-                        _mark_exported(connection, run["id"], prefix, batch_size)
-                finally:
-                    writing_files.result()
-        else:
-            write_files()
-            with staging.bulk_cache(connection):
-                _mark_exported(connection, run["id"], prefix, batch_size)
-        _check_exported(connection, run["id"], written)
-        checkpoint("payroll.export:before-commit")
-        _move(connection, run, RunState.EXPORTED, {"exported_at": now()})
-        audit.record(
-            connection,
-            [
-                audit.Change(
-                    "payroll.export",
-                    f"run:{period}",
-                    {"state": "approved"},
-                    {"state": "exported", "files": [f.name for f in files]},
+                writing.append(
+                    pool.submit(
+                        writer,
+                        path,
+                        message_id=message_id,
+                        created=created,
+                        payer=payer,
+                        execution=execution,
+                        count=transfers.height,
+                        total=total,
+                        transfers=transfers,
+                    )
                 )
-            ],
-            actor=actor,
-        )
+                written[message_id] = (transfers.height, total)
+                files.append(folder / path.name)
+            while writing:
+                writing.popleft().result()
+                checkpoint("payroll.export:file")
+
+    if frames_elsewhere(connection):
+        # The lines come from another process (a snapshot of what is committed), so this
+        # connection marks them meanwhile; a file that fails stops the export before it commits.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
+            writing_files = files_thread.submit(write_files)
+            try:
+                with staging.bulk_cache(connection):
+                    _mark_exported(connection, run["id"], prefix, batch_size)
+            finally:
+                writing_files.result()
+    else:
+        write_files()
+        with staging.bulk_cache(connection):
+            _mark_exported(connection, run["id"], prefix, batch_size)
+    _check_exported(connection, run["id"], written)
+    checkpoint("payroll.export:before-commit")
+    _move(connection, run, RunState.EXPORTED, {"exported_at": now()})
+    audit.record(
+        connection,
+        [
+            audit.Change(
+                "payroll.export",
+                f"run:{period}",
+                {"state": "approved"},
+                {"state": "exported", "files": [f.name for f in files]},
+            )
+        ],
+        actor=canonical_actor(actor),
+    )
     return files
+
+
+def _publish(staged: Path, folder: Path, prefix: str) -> None:
+    """Move the complete set of files from `staged` into `folder`: the whole folder at once if it
+    does not exist yet. Files of this run already there must be these very files (an export
+    killed after its files were moved, run again); any other is refused, so that no folder ever
+    holds two attempts at paying the same people."""
+    names = {path.name for path in staged.iterdir()}
+    if folder.exists():
+        others = sorted(
+            path.name
+            for path in folder.glob(f"{prefix}*.xml")
+            if path.name not in names or path.read_bytes() != (staged / path.name).read_bytes()
+        )
+        if others:
+            raise PayrollError(
+                f"{folder} holds files of another export of this run ({', '.join(others[:5])}"
+                f"{', …' if len(others) > 5 else ''}): nothing was exported; if they were never sent, "
+                "remove them and export again"
+            )
+        for name in sorted(names):
+            os.replace(staged / name, folder / name)
+    else:
+        os.rename(staged, folder)
 
 
 LINE_SCHEMA = {

@@ -210,6 +210,7 @@ payroll_run = Table(
     Column("approved_at", DateTime(timezone=True)),
     Column("exported_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False),
+    Column("seal", String(64)),  # SHA-256 of the lines as approved; the export refuses lines that differ (0006)
     CheckConstraint(check_in("state", RunState), name="ck_payroll_run_state"),  # migration 0006
 )
 

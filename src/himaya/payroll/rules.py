@@ -77,6 +77,16 @@ def check_approver(approver: str, *, created_by: str | None, submitted_by: str |
             raise MakerCheckerError(f"{who} {did} this run and cannot approve it: another user must (maker-checker)")
 
 
+def valid_iban(iban: str) -> bool:
+    """ISO 13616: two letters, two check digits, up to 30 alphanumerics, and the number mod 97 is 1."""
+    if not (5 <= len(iban) <= 34 and iban[:2].isalpha() and iban[:2].isupper() and iban[2:4].isdigit()):
+        return False
+    if not iban[4:].isalnum() or not iban.isascii():
+        return False
+    digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
+    return int(digits) % 97 == 1
+
+
 def check_recovery_share(share: float) -> Fraction:
     """The share as an exact fraction, or why it cannot be used."""
     if not RECOVERY_SHARE_MIN <= share <= RECOVERY_SHARE_MAX:

@@ -1,4 +1,4 @@
-"""payroll states: CHECK constraints built from the enums of the runs, lines, debts and enrollments
+"""payroll states: CHECK constraints from the enums of runs, lines, debts and enrollments; a run's seal
 
 Revision ID: 0006
 Revises: 0005
@@ -6,6 +6,7 @@ Revises: 0005
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
@@ -33,6 +34,8 @@ CHECKS = (
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("payroll_run", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("seal", sa.String(length=64), nullable=True))
     # Batch mode: SQLite adds a constraint by copying the table.
     for table, name, condition in CHECKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -43,3 +46,5 @@ def downgrade() -> None:
     for table, name, _ in reversed(CHECKS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(name, type_="check")
+    with op.batch_alter_table("payroll_run", schema=None) as batch_op:
+        batch_op.drop_column("seal")
