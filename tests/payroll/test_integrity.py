@@ -358,3 +358,30 @@ def test_a_held_line_is_paid_once_the_account_is_registered(
     again = store.calculate(engine, oman, FEBRUARY, actor="maker")  # recalculated: still once
     assert _lines(engine).filter(pl.col("id") == held["id"])["status"][0] == "pending"
     assert again.reissued >= 1
+
+
+def test_status_shows_payable_held_and_paid_apart_and_a_closed_run_stays_as_closed(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    files = _exported_january(engine, synthetic, oman, tmp_path)
+    rejected = read_pain001(files[0]).transfers[0][0]
+    for number, file in enumerate(files):
+        sent = read_pain001(file)
+        answer_pain002(sent, tmp_path / f"answer-{number}.xml", rejected={rejected} - {""}, created=NOW)
+        reconcile(engine, tmp_path / f"answer-{number}.xml")
+    lines = _lines(engine)
+    due = lines["amount"] - lines["deduction"]
+    january = store.status(engine).row(0, named=True)
+    assert january["held"] == int(due.filter(lines["status"] == "exception").sum()) > 0
+    assert january["payable"] == int(due.filter(lines["status"] != "exception").sum())
+    assert january["paid_amount"] == int(due.filter(lines["status"] == "paid").sum())
+    store.transition(engine, JANUARY, "close", actor="finance")
+    closed = store.status(engine).row(0, named=True)
+    with engine.begin() as connection:  # a later month takes the reject along (as a re-issue does)
+        later = connection.execute(
+            sa.insert(payroll_run)
+            .values(period=FEBRUARY.start, state="calculated", created_by="maker", created_at=NOW, version=1)
+            .returning(payroll_run.c.id)
+        ).scalar_one()
+        connection.execute(sa.update(payment_line).where(payment_line.c.end_to_end_id == rejected).values(run_id=later))
+    assert store.status(engine).row(0, named=True) == closed

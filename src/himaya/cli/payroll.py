@@ -35,7 +35,7 @@ Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: H
 def _summary(summary: store.RunSummary) -> str:
     return (
         f"run {summary.period}: {summary.state}; {summary.lines:,} lines, "
-        f"{format_omr(summary.amount, grouped=True)} OMR; "
+        f"{format_omr(summary.amount, grouped=True)} OMR payable, {format_omr(summary.held, grouped=True)} OMR held; "
         f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued, "
         f"{format_omr(summary.recovered, grouped=True)} OMR recovered"
     )
@@ -196,13 +196,15 @@ def payroll_status() -> None:
         runs = store.status(bootstrap.registry_engine())
         if runs.is_empty():
             out.print("no payroll run yet (himaya payroll run --period YYYY-MM)")
-        statuses = ("pending", "exception", "exported", "paid", "rejected", "returned")
         for run in runs.iter_rows(named=True):  # a line per run: readable in any terminal, and greppable
-            counts = ", ".join(f"{run[s]:,} {s}" for s in statuses if run[s])
+            counts = ", ".join(f"{run[s]:,} {s}" for s in store.STATUS_COUNTS if run[s])
+            amounts = ", ".join(
+                f"{format_omr(run[column], grouped=True)} OMR {word}"
+                for column, word in (("payable", "payable"), ("held", "held"), ("paid_amount", "paid"))
+            )
             out.print(
                 f"{run['period']:%Y-%m}  {run['state']:<10}  submitted by {run['submitted_by'] or '-'}, "
-                f"approved by {run['approved_by'] or '-'}; {run['lines']:,} lines, "
-                f"{format_omr(run['amount'], grouped=True)} OMR: {counts or 'no lines'}"
+                f"approved by {run['approved_by'] or '-'}; {run['lines']:,} lines, {amounts}: {counts or 'no lines'}"
             )
 
 

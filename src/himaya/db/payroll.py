@@ -8,6 +8,7 @@ per person, programme and month, ever, so no step can pay anyone twice.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -186,11 +187,12 @@ class RunSummary:
     period: Period
     state: str
     lines: int
-    amount: int  # baisa paid out (after recoveries)
+    amount: int  # baisa payable: the lines that go to the bank (after recoveries), held lines not included
     exceptions: int
     arrears: int
     reissued: int
     recovered: int = 0  # baisa deducted for debts
+    held: int = 0  # baisa of the lines held for want of an account (paid once one is registered)
 
 
 def _run(connection: Connection, period: Period) -> dict[str, Any] | None:
@@ -549,14 +551,17 @@ def _unpaid(connection: Connection, month: Period, *, before: date) -> pl.DataFr
 
 def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
     state = connection.execute(select(payroll_run.c.state).where(payroll_run.c.id == run_id)).scalar_one()
+    held = payment_line.c.status == LineStatus.EXCEPTION
+    due = payment_line.c.amount - payment_line.c.deduction
     row = connection.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0),
-            func.coalesce(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((held, 0), else_=due)), 0),
+            func.coalesce(func.sum(case((held, 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.kind == "arrears", 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.reason.like("re-issued%"), 1), else_=0)), 0),
             func.coalesce(func.sum(payment_line.c.deduction), 0),
+            func.coalesce(func.sum(case((held, due), else_=0)), 0),
         ).where(payment_line.c.run_id == run_id)
     ).one()
     return RunSummary(period, state, *(int(v) for v in row))
@@ -571,6 +576,7 @@ def _plain(summary: RunSummary) -> dict[str, Any]:
         "arrears": summary.arrears,
         "reissued": summary.reissued,
         "recovered": summary.recovered,
+        "held": summary.held,
     }
 
 
@@ -590,6 +596,8 @@ def transition(engine: Engine, period: Period, action: str, *, actor: str) -> Ru
         if action == RunAction.APPROVE:
             check_approver(who, created_by=run["created_by"], submitted_by=run["submitted_by"])
             values |= {"approved_by": who, "approved_at": now(), "seal": _seal(connection, run["id"])}
+        if action == RunAction.CLOSE:  # a closed run's figures are frozen
+            values |= {"figures": json.dumps(_figures(connection, [run["id"]]).get(run["id"], _NO_FIGURES))}
         # Closing needs a reconciled run, and a run is reconciled only once no line waits for the bank.
         _move(connection, run, after, values)
         sealed = {"seal": values["seal"]} if "seal" in values else {}
@@ -1080,42 +1088,57 @@ def _settle_runs(connection: Connection) -> list[str]:
 # --- what a finance officer reads -----------------------------------------------------------
 
 
+STATUS_COUNTS = [s.value for s in LineStatus]
+STATUS_COLUMNS = ["lines", "payable", "held", "paid_amount", *STATUS_COUNTS]
+_NO_FIGURES = dict.fromkeys(STATUS_COLUMNS, 0)
+
+
+def _figures(connection: Connection, run_ids: Any) -> dict[int, dict[str, int]]:
+    """Per run: lines, payable, held and paid amounts (baisa), and lines by status."""
+    line = payment_line
+    due = line.c.amount - line.c.deduction
+
+    def total(expression: Any) -> Any:
+        return sa_cast(func.coalesce(func.sum(expression), 0), BigInteger)
+
+    rows = connection.execute(
+        select(
+            line.c.run_id,
+            func.count(),
+            total(case((line.c.status == LineStatus.EXCEPTION, 0), else_=due)),
+            total(case((line.c.status == LineStatus.EXCEPTION, due), else_=0)),
+            total(case((line.c.status == LineStatus.PAID, due), else_=0)),
+            *(total(case((line.c.status == s, 1), else_=0)) for s in STATUS_COUNTS),
+        )
+        .where(line.c.run_id.in_(run_ids))
+        .group_by(line.c.run_id)
+    ).all()
+    return {int(row[0]): dict(zip(STATUS_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
+
+
 def status(engine: Engine) -> pl.DataFrame:
-    """Every run: period, state, who did what, lines by status and the amount."""
+    """Every run: period, state, who did what, the amounts payable, held (no account) and paid, and
+    lines by status. A closed run shows the figures it was closed with, whatever happens later to
+    its lines (a reject re-issued in a later month moves to that month's run)."""
     with engine.connect() as connection:
-        rows = connection.execute(
+        runs = connection.execute(
             select(
+                payroll_run.c.id,
                 payroll_run.c.period,
                 payroll_run.c.state,
                 payroll_run.c.submitted_by,
                 payroll_run.c.approved_by,
-                func.count(payment_line.c.id),
-                sa_cast(func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0), BigInteger),
-                *(
-                    sa_cast(func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0), BigInteger)
-                    for s in ("pending", "exception", "exported", "paid", "rejected", "returned")
-                ),
-            )
-            .select_from(payroll_run.outerjoin(payment_line, payment_line.c.run_id == payroll_run.c.id))
-            .group_by(payroll_run.c.id)
-            .order_by(payroll_run.c.period)
+                payroll_run.c.figures,
+            ).order_by(payroll_run.c.period)
         ).all()
-    columns = [
-        "period",
-        "state",
-        "submitted_by",
-        "approved_by",
-        "lines",
-        "amount",
-        "pending",
-        "exception",
-        "exported",
-        "paid",
-        "rejected",
-        "returned",
+        live = _figures(connection, select(payroll_run.c.id).where(payroll_run.c.figures.is_(None)))
+    rows = [
+        (period, state, submitted, approved, *(json.loads(frozen) if frozen else live.get(i, _NO_FIGURES)).values())
+        for i, period, state, submitted, approved, frozen in runs
     ]
     types = {"period": pl.Date, "state": pl.String, "submitted_by": pl.String, "approved_by": pl.String}
-    return pl.DataFrame(rows, schema={c: types.get(c, pl.Int64) for c in columns}, orient="row")
+    schema = types | {c: pl.Int64 for c in STATUS_COLUMNS}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def report(engine: Engine, period: Period) -> pl.DataFrame:

@@ -211,6 +211,7 @@ payroll_run = Table(
     Column("exported_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False),
     Column("seal", String(64)),  # SHA-256 of the lines as approved; the export refuses lines that differ (0006)
+    Column("figures", Text),  # JSON: the run's figures when it was closed, frozen (0006)
     CheckConstraint(check_in("state", RunState), name="ck_payroll_run_state"),  # migration 0006
 )
 

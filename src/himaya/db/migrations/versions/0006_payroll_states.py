@@ -36,6 +36,7 @@ CHECKS = (
 def upgrade() -> None:
     with op.batch_alter_table("payroll_run", schema=None) as batch_op:
         batch_op.add_column(sa.Column("seal", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("figures", sa.Text(), nullable=True))
     # Batch mode: SQLite adds a constraint by copying the table.
     for table, name, condition in CHECKS:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -47,4 +48,5 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(name, type_="check")
     with op.batch_alter_table("payroll_run", schema=None) as batch_op:
+        batch_op.drop_column("figures")
         batch_op.drop_column("seal")
