@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 
 from himaya.core.errors import InvalidInputError
 from himaya.core.periods import Period
+from himaya.enrollment.model import EnrollmentStatus
 from himaya.enrollment.sync import plan_enrollments
-from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
+from himaya.payroll.model import DebtStatus, LineKind, LineStatus, Outcome, RunAction, RunState, check_in
 from himaya.payroll.rules import (
     FORWARD,
     MakerCheckerError,
@@ -206,3 +208,24 @@ def test_a_reform_of_the_elderly_age_moves_enrollment_too(oman: PolicyPack) -> N
     assert plan["start_month"].to_list() == [date(2025, 6, 1)]
     assert "turns 62" in plan["reason"][0]
     assert isinstance(old, Parameter)
+
+
+def test_the_migration_checks_exactly_the_enums_values() -> None:
+    """Migration 0006 writes the CHECK constraints out; they must say what the enums say."""
+    import importlib.util  # noqa: PLC0415 (a migration is a file, not a module of the package)
+
+    import himaya.db  # noqa: PLC0415
+
+    path = Path(himaya.db.__file__).parent / "migrations" / "versions" / "0006_payroll_states.py"
+    spec = importlib.util.spec_from_file_location("migration_0006", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = {
+        "ck_payroll_run_state": check_in("state", RunState),
+        "ck_payment_line_status": check_in("status", LineStatus),
+        "ck_payment_line_kind": check_in("kind", LineKind),
+        "ck_debt_status": check_in("status", DebtStatus),
+        "ck_enrollment_status": check_in("status", EnrollmentStatus),
+    }
+    assert {name: condition for _, name, condition in module.CHECKS} == expected
