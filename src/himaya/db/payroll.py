@@ -639,6 +639,7 @@ def _seal(connection: Connection, run_id: int) -> str:
         .where(payment_line.c.run_id == run_id)
         .order_by(payment_line.c.end_to_end_id),
         types,
+        committed=True,  # both callers seal before they write: the lines may be read Arrow-native
     )
     return hashlib.sha256(lines.write_csv().encode()).hexdigest()
 
