@@ -22,6 +22,7 @@ from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
 from himaya.db import audit
+from himaya.db import payroll as payroll_db
 from himaya.db.engine import connect, default_url
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
@@ -164,6 +165,7 @@ def read_bank_reply(path: Path) -> BankReply:
 
 
 payment_file_writer = write_pain001
+payroll_store = payroll_db  # the payroll's and the enrollment's store, for the API and the CLI
 
 # Passwords and client secrets: argon2id.
 hash_password = passwords.hash_password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
     run = himaya("payroll", "run", "--period", "2026-01")
     assert run.exit_code == 0, run.stderr
     assert "run 2026-01: calculated;" in run.stdout
+    payable, held = (
+        int(re.search(rf"([\d,.]+) OMR {word}", run.stdout)[1].replace(",", "").replace(".", ""))  # type: ignore[index]
+        for word in ("payable", "held")
+    )
     assert himaya("payroll", "submit", "--period", "2026-01").exit_code == 0
     refused = himaya("payroll", "approve", "--period", "2026-01")
     assert refused.exit_code == 5 and "cannot approve it: another user must (maker-checker)" in refused.stderr
@@ -60,13 +65,15 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
     assert status.exit_code == 0
     assert "2026-01  exported    submitted by finance:maker, approved by finance:checker;" in status.stdout
     assert "1 rejected" in status.stdout
+    shown = f"{format_omr(payable, grouped=True)} OMR payable, {format_omr(held, grouped=True)} OMR held"
+    assert shown in status.stdout
     report = himaya("payroll", "report", "--period", "2026-01", "--output", registry / "report.csv")
     assert report.exit_code == 0, report.stderr
     assert "changes against the month before:" in report.stdout
     by_place = pl.read_csv(registry / "report.csv")
     assert by_place.columns == ["programme", "governorate", "beneficiaries", "amount", "recovered", "exceptions"]
-    assert f"{format_omr(int(by_place['amount'].sum()), grouped=True)} OMR" in run.stdout  # the run's total
     assert by_place["exceptions"].sum() > 0
+    assert payable + held == by_place["amount"].sum() and held > 0  # held lines apart from what is paid out
     changes = pl.read_csv(registry / "report-diff.csv", infer_schema=False)
     assert set(changes["change"]) == {"new"} and changes["reason"].str.starts_with("entitled in 2026-01").all()
     refused_close = himaya("payroll", "close", "--period", "2026-01")
@@ -79,7 +86,7 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
         (("payroll", "submit", "--period", "2026-03"), "there is no run for 2026-03"),
         (
             ("payroll", "run", "--period", "2026-01", "--recovery-share", "1.5"),
-            "--recovery-share must be at least 0 and below 1",
+            "the recovery share must be between 0 and 1, not 1.5",
         ),
         (("payroll", "export", "--period", "2026-01", "--batch-size", "0"), "--batch-size must be at least 1"),
         (("payroll", "export", "--period", "2026-01"), "cannot export a run that is calculated"),
@@ -90,6 +97,7 @@ def test_bad_requests_exit_2_and_change_nothing(registry: Path, args: tuple[str,
     if "export" in args and "--batch-size" not in args:
         assert himaya("payroll", "run", "--period", "2026-01").exit_code == 0
     result = himaya(*args)
+    assert result.stderr.startswith("error: ")  # no blank line first (issue 20, item 11)
     # A run's state is a conflict (4), a run that does not exist is not found (3), the rest bad input (2).
     assert result.exit_code == (4 if "cannot " in message else 3 if "no run" in message else 2)
     assert message in result.stderr

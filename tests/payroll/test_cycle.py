@@ -20,7 +20,7 @@ from himaya.db import payroll as store
 from himaya.db.registry_import import import_people
 from himaya.db.tables import enrollment, payment_line
 from himaya.payroll.bank import Payer
-from himaya.payroll.states import MakerCheckerError, PayrollStateError
+from himaya.payroll.rules import MakerCheckerError, PayrollStateError
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 from himaya.synth.identity import iban_check_digits
@@ -65,8 +65,10 @@ def test_the_run_pays_exactly_the_entitlements(engine: Engine, synthetic: pl.Dat
     summary = _ready(engine, synthetic, oman)
     expected = entitlements(synthetic.select(oman.schema.names), oman, oman.parameters, JANUARY)
     total = expected.select(pl.col("amount").str.replace(".", "", literal=True).cast(pl.Int64).sum()).item()
-    assert (summary.lines, summary.amount) == (expected.height, total)
+    assert (summary.lines, summary.amount + summary.held) == (expected.height, total)
     lines = _lines(engine)
+    held = lines.filter(pl.col("status") == "exception")["amount"].sum()
+    assert summary.held == held > 0  # payable and held apart (issue 20, item 9)
     assert lines.filter(pl.col("status") == "exception")["reason"].unique().to_list() == [
         "no bank account for the payee"
     ]
@@ -178,7 +180,7 @@ def test_a_bad_bank_file_changes_nothing(
         reconcile(engine, tmp_path / "unknown.xml")
     stranger = type(sent)(sent.message_id, sent.debtor_iban, [*sent.transfers, ("HMYCH2601-99999999", 10_000)])
     answer_pain002(stranger, tmp_path / "stranger.xml", rejected=set(), created=NOW)
-    with pytest.raises(store.PayrollError, match="match no payment line"):
+    with pytest.raises(store.PayrollError, match="transfer HMYCH2601-99999999 matches no payment line"):
         reconcile(engine, tmp_path / "stranger.xml")
     (tmp_path / "broken.xml").write_text("<Document><unclosed></Document>", encoding="utf-8")
     with pytest.raises(store.PayrollError, match="cannot be read as XML"):
@@ -319,6 +321,10 @@ def test_a_rejected_line_waits_until_the_account_is_fixed_then_goes_out_next_mon
     assert (line["status"], line["iban"]) == ("pending", new_iban)
     assert line["reason"] == f"re-issued (was {old_iban})" and summary.reissued == 1
     assert line["month"] == JANUARY.start  # still January's payment, paid once
+    # January's answer loaded again once its reject goes out in February changes nothing (issue 20, 4).
+    with pytest.raises(store.PayrollError, match=f"transfer {rejected_e2e} is not a transfer of message"):
+        reconcile(engine, tmp_path / "status.xml")
+    assert _lines(engine).filter(pl.col("end_to_end_id") == rejected_e2e)["status"][0] == "pending"
     for action, actor in (("submit", "maker"), ("approve", "checker")):
         store.transition(engine, FEBRUARY, action, actor=actor)
     files = store.export(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -19,6 +21,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
+from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
 from himaya.policy.packs import load_pack
 
 enrollment_app = typer.Typer(help="Enrollment in the programmes.", no_args_is_help=True)
@@ -32,7 +35,7 @@ Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: H
 def _summary(summary: store.RunSummary) -> str:
     return (
         f"run {summary.period}: {summary.state}; {summary.lines:,} lines, "
-        f"{format_omr(summary.amount, grouped=True)} OMR; "
+        f"{format_omr(summary.amount, grouped=True)} OMR payable, {format_omr(summary.held, grouped=True)} OMR held; "
         f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued, "
         f"{format_omr(summary.recovered, grouped=True)} OMR recovered"
     )
@@ -59,18 +62,31 @@ def payroll_run(
         ),
     ] = ChildPayee.CHILD_FIRST,
     recovery_share: Annotated[
-        float, typer.Option("--recovery-share", help="Most of a debtor's monthly payment deducted for debts (0 to 1).")
-    ] = 0.25,
+        float,
+        typer.Option(
+            "--recovery-share",
+            help=f"Most of a debtor's monthly pay kept for debts ({RECOVERY_SHARE_MIN:g} to {RECOVERY_SHARE_MAX:g}).",
+        ),
+    ] = RECOVERY_SHARE_DEFAULT,
     actor: Actor = None,
 ) -> None:
     """Calculate the month's payment lines (again, until the run is submitted)."""
     with reported():
-        if not 0 <= recovery_share < 1:
-            raise UsageError(f"--recovery-share must be at least 0 and below 1, not {recovery_share}")
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=True
-        ) as bar:
-            task = bar.add_task("starting")
+        check_recovery_share(recovery_share)
+        step: Callable[[str], None] | None = None
+        with contextlib.ExitStack() as stack:
+            if err.is_terminal:  # a spinner only where someone watches: in a pipe it left a blank line
+                bar = stack.enter_context(
+                    Progress(
+                        SpinnerColumn(),
+                        TextColumn("{task.description}"),
+                        TimeElapsedColumn(),
+                        console=err,
+                        transient=True,
+                    )
+                )
+                task = bar.add_task("starting")
+                step = lambda name: bar.update(task, description=name)  # noqa: E731
             summary = store.calculate(
                 bootstrap.registry_engine(),
                 load_pack(),
@@ -78,7 +94,7 @@ def payroll_run(
                 actor=actor or bootstrap.actor(),
                 child_payee=child_payee,
                 recovery_share=recovery_share,
-                step=lambda name: bar.update(task, description=name),
+                step=step,
             )
         out.print(_summary(summary))
 
@@ -158,10 +174,18 @@ def payroll_reconcile(
         if not file.is_file():
             raise UsageError(f"{file}: no such file")
         reply = bootstrap.read_bank_reply(file)
-        result = store.reconcile(bootstrap.registry_engine(), reply, file, actor=actor or bootstrap.actor())
+        result = store.reconcile(
+            bootstrap.registry_engine(),
+            reply,
+            file,
+            actor=actor or bootstrap.actor(),
+            payer_iban=bootstrap.payer().iban,
+        )
         settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
         counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
         counts += f", {result.pending:,} pending"
+        if result.unchanged:
+            counts += f", {result.unchanged:,} already so (no change)"
         out.print(f"{file.name} ({result.kind}): {counts}{settled}")
 
 
@@ -172,13 +196,15 @@ def payroll_status() -> None:
         runs = store.status(bootstrap.registry_engine())
         if runs.is_empty():
             out.print("no payroll run yet (himaya payroll run --period YYYY-MM)")
-        statuses = ("pending", "exception", "exported", "paid", "rejected", "returned")
         for run in runs.iter_rows(named=True):  # a line per run: readable in any terminal, and greppable
-            counts = ", ".join(f"{run[s]:,} {s}" for s in statuses if run[s])
+            counts = ", ".join(f"{run[s]:,} {s}" for s in store.STATUS_COUNTS if run[s])
+            amounts = ", ".join(
+                f"{format_omr(run[column], grouped=True)} OMR {word}"
+                for column, word in (("payable", "payable"), ("held", "held"), ("paid_amount", "paid"))
+            )
             out.print(
                 f"{run['period']:%Y-%m}  {run['state']:<10}  submitted by {run['submitted_by'] or '-'}, "
-                f"approved by {run['approved_by'] or '-'}; {run['lines']:,} lines, "
-                f"{format_omr(run['amount'], grouped=True)} OMR: {counts or 'no lines'}"
+                f"approved by {run['approved_by'] or '-'}; {run['lines']:,} lines, {amounts}: {counts or 'no lines'}"
             )
 
 

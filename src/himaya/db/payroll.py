@@ -7,6 +7,11 @@ per person, programme and month, ever, so no step can pay anyone twice.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     String,
+    and_,
     case,
     delete,
     func,
@@ -35,7 +41,7 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
 from himaya.core.clock import now
-from himaya.core.errors import ConflictError, NotFoundError
+from himaya.core.errors import ConflictError, NotFoundError, StaleRecordError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
@@ -52,9 +58,21 @@ from himaya.db.tables import (
     recovery,
 )
 from himaya.enrollment.sync import plan_enrollments
-from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter, Status
+from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter
 from himaya.payroll.lines import ChildPayee, payment_lines
-from himaya.payroll.states import check_approver, check_transition
+from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
+from himaya.payroll.rules import (
+    FORWARD,
+    RECOVERY_SHARE_DEFAULT,
+    allocate_recoveries,
+    canonical_actor,
+    check_approver,
+    check_recovery_share,
+    check_transition,
+    debtors,
+    reissues,
+    valid_iban,
+)
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
@@ -89,6 +107,7 @@ class SyncSummary:
 
 def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor: str, today: date) -> SyncSummary:
     """Enroll everyone entitled in `period` and end the enrollments of those no longer entitled."""
+    actor = canonical_actor(actor)
     with engine.begin() as connection:
         entitled, people = _entitled(connection, pack, period)
         assessed = connection.execute(
@@ -109,7 +128,8 @@ def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor:
             schema={"person_id": pl.String, "programme": pl.String},
             orient="row",
         )
-        to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period)
+        starts = pack.enrollment_starts(pack.parameters.at(period.start))
+        to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
         who = person.alias("who")
         if to_enroll.height:
             s = staging.load(connection, "enrollment_staging", to_enroll)
@@ -167,11 +187,12 @@ class RunSummary:
     period: Period
     state: str
     lines: int
-    amount: int  # baisa paid out (after recoveries)
+    amount: int  # baisa payable: the lines that go to the bank (after recoveries), held lines not included
     exceptions: int
     arrears: int
     reissued: int
     recovered: int = 0  # baisa deducted for debts
+    held: int = 0  # baisa of the lines held for want of an account (paid once one is registered)
 
 
 def _run(connection: Connection, period: Period) -> dict[str, Any] | None:
@@ -194,12 +215,14 @@ def calculate(
     *,
     actor: str,
     child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
-    recovery_share: float = 0.25,
+    recovery_share: float = RECOVERY_SHARE_DEFAULT,
     step: Step | None = None,
 ) -> RunSummary:
     """Calculate (or recalculate, until submitted) the run of `period`: regular lines for active
     enrollments, arrears for months owed since go-live, and the re-issue of rejected lines."""
     tell = step or (lambda _: None)
+    actor = canonical_actor(actor)
+    check_recovery_share(recovery_share)
     with engine.begin() as connection:
         existing = _run(connection, period)
         if existing and existing["state"] != "calculated":
@@ -231,7 +254,8 @@ def calculate(
                 people,
                 kind="regular",
                 child_payee=child_payee,
-                adult_from=_adult_from(period),
+                adult_from=_adult_from(period, pack.age_of_majority),
+                codes=pack.programme_codes,
             )
         ]
         tell("arrears")
@@ -256,7 +280,8 @@ def calculate(
                             people,
                             kind="arrears",
                             child_payee=child_payee,
-                            adult_from=_adult_from(period),
+                            adult_from=_adult_from(period, pack.age_of_majority),
+                            codes=pack.programme_codes,
                         )
                     )
         keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
@@ -328,25 +353,25 @@ def _insert_lines(connection: Connection, run_id: int, lines: pl.DataFrame) -> N
 
 
 def _undo_recoveries(connection: Connection, run_id: int) -> None:
-    """Before a run is calculated again, give back what its lines recovered."""
+    """Before a run is calculated again, give back what its lines recovered (one statement each)."""
     lines = select(payment_line.c.id).where(payment_line.c.run_id == run_id)
-    taken = connection.execute(
-        select(recovery.c.debt_id, func.sum(recovery.c.amount))
+    taken = (
+        select(recovery.c.debt_id, func.sum(recovery.c.amount).label("amount"))
         .where(recovery.c.line_id.in_(lines))
         .group_by(recovery.c.debt_id)
-    ).all()
-    for debt_id, amount in taken:
-        connection.execute(
-            update(debt).where(debt.c.id == debt_id).values(recovered=debt.c.recovered - amount, status="open")
-        )
+        .subquery("taken")
+    )
+    connection.execute(
+        update(debt)
+        .where(debt.c.id == taken.c.debt_id)
+        .values(recovered=debt.c.recovered - taken.c.amount, status=DebtStatus.OPEN.value)
+    )
     connection.execute(delete(recovery).where(recovery.c.line_id.in_(lines)))
 
 
 def _record_debts(connection: Connection, stamp: Any) -> int:
-    """Lines sent for a month the beneficiary did not live to (a death recorded late) become debts.
-
-    The payee repays if alive; for a payee who died too, the head of the beneficiary's family;
-    with neither, the debt is recorded as unrecoverable."""
+    """Lines sent for a month the beneficiary did not live to (a death recorded late) become debts,
+    owed by whom `rules.debtors` says; written in one statement."""
     beneficiary, payee, head_person = person.alias("beneficiary"), person.alias("payee"), person.alias("head")
     head = membership.alias("head_membership")
     rows = connection.execute(
@@ -370,118 +395,116 @@ def _record_debts(connection: Connection, stamp: Any) -> int:
         )
         .outerjoin(head_person, head_person.c.id == head.c.person_id)
         .where(
-            payment_line.c.status.in_(("exported", "paid")),
+            payment_line.c.status.in_((LineStatus.EXPORTED, LineStatus.PAID)),
             beneficiary.c.death_date.is_not(None),
             beneficiary.c.death_date < payment_line.c.month,
             ~select(debt.c.id).where(debt.c.line_id == payment_line.c.id).exists(),
         )
     ).all()
-    debts = []
-    for line_id, amount, civil, died, month, payee_id, payee_died, head_id, head_died in rows:
-        reason = f"paid for {month:%Y-%m} to {civil}, who died on {died}"
-        if payee_died is None:
-            debtor, status = payee_id, "open"
-        elif head_id is not None and head_died is None:
-            debtor, status = head_id, "open"
-        else:
-            debtor, status = payee_id, "unrecoverable"
-        debts.append(
-            {
-                "person_id": debtor,
-                "line_id": line_id,
-                "amount": amount,
-                "recovered": 0,
-                "status": status,
-                "reason": reason,
-                "created_at": stamp,
-            }
-        )
-    if debts:
-        connection.execute(insert(debt), debts)
-    return len(debts)
+    if not rows:
+        return 0
+    names = ["line_id", "amount", "civil", "died", "month", "payee_id", "payee_died", "head_id", "head_died"]
+    types = [pl.Int64, pl.Int64, pl.String, pl.Date, pl.Date, pl.Int64, pl.Date, pl.Int64, pl.Date]
+    overpaid = pl.DataFrame(rows, schema=dict(zip(names, types, strict=True)), orient="row")
+    reason = pl.format("paid for {} to {}, who died on {}", pl.col("month").dt.strftime("%Y-%m"), "civil", "died")
+    debts = overpaid.select("line_id", "amount", reason.alias("reason")).join(debtors(overpaid), on="line_id")
+    connection.execute(
+        insert(debt),
+        [
+            {**row, "person_id": row.pop("debtor"), "recovered": 0, "created_at": stamp}
+            for row in debts.iter_rows(named=True)
+        ],
+    )
+    return debts.height
 
 
 def _recover(connection: Connection, run_id: int, share: float) -> int:
-    """Deduct open debts from the debtor's lines in this run: at most `share` of what the debtor
-    is paid this month, oldest debt first, largest line first. Returns the baisa recovered."""
-    owed = connection.execute(
-        select(debt.c.id, debt.c.person_id, debt.c.amount - debt.c.recovered)
-        .where(debt.c.status == "open", debt.c.amount > debt.c.recovered)
-        .order_by(debt.c.person_id, debt.c.id)
-    ).all()
-    by_debtor: dict[int, list[tuple[int, int]]] = {}
-    for debt_id, debtor, outstanding in owed:
-        by_debtor.setdefault(debtor, []).append((debt_id, int(outstanding)))
-    total = 0
-    for debtor, debts in by_debtor.items():
-        lines = connection.execute(
-            select(payment_line.c.id, payment_line.c.amount)
-            .where(
-                payment_line.c.run_id == run_id, payment_line.c.payee_id == debtor, payment_line.c.status == "pending"
-            )
-            .order_by(payment_line.c.amount.desc(), payment_line.c.id)
-        ).all()
-        room = int(share * sum(amount for _, amount in lines))
-        for line_id, amount in lines:
-            line_room = min(amount, room)
-            taken_here = 0
-            for index, (debt_id, outstanding) in enumerate(debts):
-                take = min(outstanding, line_room - taken_here)
-                if take <= 0:
-                    continue
-                connection.execute(insert(recovery).values(debt_id=debt_id, line_id=line_id, amount=take))
-                settled = take == outstanding
-                connection.execute(
-                    update(debt)
-                    .where(debt.c.id == debt_id)
-                    .values(recovered=debt.c.recovered + take, status="settled" if settled else "open")
-                )
-                debts[index] = (debt_id, outstanding - take)
-                taken_here += take
-            if taken_here:
-                connection.execute(
-                    update(payment_line).where(payment_line.c.id == line_id).values(deduction=taken_here)
-                )
-            room -= taken_here
-            total += taken_here
-    return total
+    """Deduct open debts from the debtor's pending lines in this run as `rules.allocate_recoveries`
+    decides: one read of the debts, one of the lines, then one statement per table. Returns the
+    baisa recovered."""
+    fraction = check_recovery_share(share)
+    owed = read_frame(
+        connection,
+        select(
+            debt.c.id.label("debt_id"),
+            debt.c.person_id.label("debtor"),
+            (debt.c.amount - debt.c.recovered).label("outstanding"),
+        ).where(debt.c.status == DebtStatus.OPEN, debt.c.amount > debt.c.recovered),
+        {"debt_id": pl.Int64(), "debtor": pl.Int64(), "outstanding": pl.Int64()},
+    )
+    if not owed.height:
+        return 0
+    debtors_ = select(debt.c.person_id).where(debt.c.status == DebtStatus.OPEN)
+    lines = read_frame(
+        connection,
+        select(payment_line.c.id.label("line_id"), payment_line.c.payee_id.label("payee"), payment_line.c.amount).where(
+            payment_line.c.run_id == run_id,
+            payment_line.c.status == LineStatus.PENDING,
+            payment_line.c.payee_id.in_(debtors_),
+        ),
+        {"line_id": pl.Int64(), "payee": pl.Int64(), "amount": pl.Int64()},
+    )
+    taken = allocate_recoveries(owed, lines, fraction)
+    if not taken.height:
+        return 0
+    s = staging.load(connection, "recovery_staging", taken)
+    connection.execute(
+        insert(recovery).from_select(["debt_id", "line_id", "amount"], select(s.c.debt_id, s.c.line_id, s.c.amount))
+    )
+    by_debt = select(s.c.debt_id, func.sum(s.c.amount).label("amount")).group_by(s.c.debt_id).subquery("by_debt")
+    settled = debt.c.recovered + by_debt.c.amount >= debt.c.amount
+    connection.execute(
+        update(debt)
+        .where(debt.c.id == by_debt.c.debt_id)
+        .values(
+            recovered=debt.c.recovered + by_debt.c.amount,
+            status=case((settled, literal(DebtStatus.SETTLED.value)), else_=literal(DebtStatus.OPEN.value)),
+        )
+    )
+    by_line = select(s.c.line_id, func.sum(s.c.amount).label("amount")).group_by(s.c.line_id).subquery("by_line")
+    connection.execute(
+        update(payment_line).where(payment_line.c.id == by_line.c.line_id).values(deduction=by_line.c.amount)
+    )
+    connection.execute(DropTable(s))
+    return int(taken["amount"].sum())
 
 
-def _adult_from(period: Period) -> date:
-    """Born on or before this day: 18 or older on the first day of the month."""
-    return period.start.replace(year=period.start.year - 18)
+def _adult_from(period: Period, age: int) -> date:
+    """Born on or before this day: of age (the pack's age of majority) on the first day of the month."""
+    return period.start.replace(year=period.start.year - age)
 
 
 def _reissue(connection: Connection, run_id: int, people: pl.DataFrame) -> int:
-    """Rejected or returned lines whose payee now has another account go out in this run."""
-    waiting = connection.execute(
-        select(payment_line.c.id, payment_line.c.iban, person.c.civil_number)
+    """Rejected or returned lines whose payee now has another account, and lines held for want of
+    an account whose payee now has one (`rules.reissues`), go out in this run: one statement moves
+    them all. The line stays the line of its month: it is paid once."""
+    waiting = read_frame(
+        connection,
+        select(payment_line.c.id.label("line_id"), person.c.civil_number.label("payee"), payment_line.c.iban)
         .join(person, person.c.id == payment_line.c.payee_id)
-        .where(payment_line.c.status.in_(("rejected", "returned")))
-    ).all()
-    if not waiting:
+        .where(payment_line.c.status.in_((LineStatus.REJECTED, LineStatus.RETURNED, LineStatus.EXCEPTION))),
+        {"line_id": pl.Int64(), "payee": pl.String(), "iban": pl.String()},
+    )
+    if not waiting.height:
         return 0
-    payees = people.filter(pl.col("person_id").is_in([payee for _, _, payee in waiting]))
-    accounts = dict(payees.select("person_id", "iban").iter_rows())
-    banks = dict(payees.select("person_id", "bank_code").iter_rows())
-    moved = 0
-    for line_id, old_iban, payee in waiting:
-        new_iban = accounts.get(payee)
-        if new_iban and new_iban != old_iban:
-            connection.execute(
-                update(payment_line)
-                .where(payment_line.c.id == line_id)
-                .values(
-                    run_id=run_id,
-                    iban=new_iban,
-                    bank_code=banks.get(payee),
-                    status="pending",
-                    reason=f"re-issued (was {old_iban})",
-                    message_id=None,
-                )
-            )
-            moved += 1
-    return moved
+    moving = reissues(waiting, people.select("person_id", "iban", "bank_code"))
+    if not moving.height:
+        return 0
+    s = staging.load(connection, "reissue_staging", moving)
+    connection.execute(
+        update(payment_line)
+        .where(payment_line.c.id == s.c.line_id)
+        .values(
+            run_id=run_id,
+            iban=s.c.iban,
+            bank_code=s.c.bank_code,
+            status=LineStatus.PENDING.value,
+            reason=s.c.reason,
+            message_id=None,
+        )
+    )
+    connection.execute(DropTable(s))
+    return moving.height
 
 
 def _active_enrollments(connection: Connection) -> pl.DataFrame:
@@ -528,14 +551,17 @@ def _unpaid(connection: Connection, month: Period, *, before: date) -> pl.DataFr
 
 def _summary(connection: Connection, run_id: int, period: Period) -> RunSummary:
     state = connection.execute(select(payroll_run.c.state).where(payroll_run.c.id == run_id)).scalar_one()
+    held = payment_line.c.status == LineStatus.EXCEPTION
+    due = payment_line.c.amount - payment_line.c.deduction
     row = connection.execute(
         select(
             func.count(),
-            func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0),
-            func.coalesce(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((held, 0), else_=due)), 0),
+            func.coalesce(func.sum(case((held, 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.kind == "arrears", 1), else_=0)), 0),
             func.coalesce(func.sum(case((payment_line.c.reason.like("re-issued%"), 1), else_=0)), 0),
             func.coalesce(func.sum(payment_line.c.deduction), 0),
+            func.coalesce(func.sum(case((held, due), else_=0)), 0),
         ).where(payment_line.c.run_id == run_id)
     ).one()
     return RunSummary(period, state, *(int(v) for v in row))
@@ -550,34 +576,87 @@ def _plain(summary: RunSummary) -> dict[str, Any]:
         "arrears": summary.arrears,
         "reissued": summary.reissued,
         "recovered": summary.recovered,
+        "held": summary.held,
     }
 
 
 def transition(engine: Engine, period: Period, action: str, *, actor: str) -> RunSummary:
-    """submit, approve (by someone else than the submitter) or close the run of `period`."""
+    """submit, approve (by someone who neither calculated nor submitted it) or close the run of
+    `period`. The run moves only from the version read: if another user moved it meanwhile, this
+    one is refused (StaleRecordError) and nothing is written."""
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
             raise NotFoundError(f"there is no run for {period}: run `himaya payroll run --period {period}` first")
         after = check_transition(action, run["state"])
-        values: dict[str, Any] = {"state": after, "version": payroll_run.c.version + 1}
-        if action == "submit":
-            values |= {"submitted_by": actor, "submitted_at": now()}
-        if action == "approve":
-            check_approver(actor, run["submitted_by"])
-            values |= {"approved_by": actor, "approved_at": now()}
+        who = canonical_actor(actor)
+        values: dict[str, Any] = {}
+        if action == RunAction.SUBMIT:
+            values |= {"submitted_by": who, "submitted_at": now()}
+        if action == RunAction.APPROVE:
+            check_approver(who, created_by=run["created_by"], submitted_by=run["submitted_by"])
+            values |= {"approved_by": who, "approved_at": now(), "seal": _seal(connection, run["id"])}
+        if action == RunAction.CLOSE:  # a closed run's figures are frozen
+            values |= {"figures": json.dumps(_figures(connection, [run["id"]]).get(run["id"], _NO_FIGURES))}
         # Closing needs a reconciled run, and a run is reconciled only once no line waits for the bank.
-        connection.execute(
-            update(payroll_run)
-            .where(payroll_run.c.id == run["id"], payroll_run.c.version == run["version"])
-            .values(values)
-        )
+        _move(connection, run, after, values)
+        sealed = {"seal": values["seal"]} if "seal" in values else {}
         audit.record(
             connection,
-            [audit.Change(f"payroll.{action}", f"run:{period}", {"state": run["state"]}, {"state": after})],
-            actor=actor,
+            [
+                audit.Change(
+                    f"payroll.{action}", f"run:{period}", {"state": run["state"]}, {"state": after.value, **sealed}
+                )
+            ],
+            actor=who,
         )
         return _summary(connection, run["id"], period)
+
+
+SEALED = (
+    "end_to_end_id",
+    "person_id",
+    "programme",
+    "month",
+    "kind",
+    "amount",
+    "deduction",
+    "payee_id",
+    "iban",
+    "bank_code",
+    "status",
+)
+
+
+def _seal(connection: Connection, run_id: int) -> str:
+    """SHA-256 of the run's lines as they are now (every field a transfer is made of), in end-to-end
+    order: written at approval (and into the audit chain), checked again before the export."""
+    types = {c: pl.String() for c in SEALED} | {"person_id": pl.Int64(), "month": pl.Date(), "amount": pl.Int64()}
+    types |= {"deduction": pl.Int64(), "payee_id": pl.Int64()}
+    lines = read_frame(
+        connection,
+        select(*(payment_line.c[c] for c in SEALED))
+        .where(payment_line.c.run_id == run_id)
+        .order_by(payment_line.c.end_to_end_id),
+        types,
+        committed=True,  # both callers seal before they write: the lines may be read Arrow-native
+    )
+    return hashlib.sha256(lines.write_csv().encode()).hexdigest()
+
+
+def _move(connection: Connection, run: dict[str, Any], after: RunState, values: dict[str, Any]) -> None:
+    """Move the run to `after` from the version read, or refuse if it has moved since."""
+    moved = connection.execute(
+        update(payroll_run)
+        .where(payroll_run.c.id == run["id"], payroll_run.c.version == run["version"])
+        .values({"state": after.value, "version": payroll_run.c.version + 1, **values}),
+        execution_options=COUNTED,
+    ).rowcount
+    if moved != 1:
+        raise StaleRecordError(
+            f"the run of {Period.containing(run['period'])} changed while this action ran "
+            f"(it was {run['state']}, version {run['version']}): read it again; nothing was changed"
+        )
 
 
 # --- bank files -----------------------------------------------------------------------------
@@ -606,82 +685,140 @@ def export(
     while the next ones are read (Polars, file writes and lxml's validation release Python's
     lock), so at most a few batches are in memory. The lines are marked exported in one statement
     that numbers them in the same order (on SQLite while the files are written, the lines being
-    read by another process), and what it marked is checked against what the files hold."""
-    folder.mkdir(parents=True, exist_ok=True)
+    read by another process), and what it marked is checked against what the files hold.
+
+    The export owns its folder: the files are written into a temporary folder beside it and moved
+    into place only once all are written and checked, just before the commit; a folder holding
+    other files of this run (another attempt, another batch size) is refused. An invalid payer
+    account, or lines that differ from those sealed at approval, are refused before any file."""
+    if not valid_iban(payer.iban):
+        raise PayrollError(f"the payer account {payer.iban!r} is not a valid IBAN (check digits); nothing was exported")
     with engine.begin() as connection:
         run = _run(connection, period)
         if run is None:
             raise NotFoundError(f"there is no run for {period}")
-        check_transition("export", run["state"])
+        check_transition(RunAction.EXPORT, run["state"], own_step=True)
+        if run["seal"] is not None and _seal(connection, run["id"]) != run["seal"]:
+            raise PayrollError(
+                f"the lines of the run of {period} differ from those approved (seal {run['seal'][:12]}…): "
+                "nothing was exported; have the run calculated and approved again"
+            )
         prefix = f"HIMAYA-{period.year}{period.month:02d}-"
-        # The files' creation time is the approval's, so that exporting again writes the same bytes.
-        created = run["approved_at"]
-        files: list[Path] = []
-        written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staged = Path(tempfile.mkdtemp(prefix=f".{prefix}", suffix=".partial", dir=folder.parent))
+        try:
+            files = _write_and_mark(
+                connection, run, staged, folder, prefix, payer, execution, writer, batch_size, actor
+            )
+            _publish(staged, folder, prefix)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+    return files
 
-        def write_files() -> None:
-            with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
-                writing: deque[Future[None]] = deque()
-                for bank, number, transfers in _batches(connection, run["id"], batch_size):
-                    message_id = f"{prefix}{bank}-{number}"
-                    path = folder / f"{message_id}.xml"
-                    total = int(transfers["amount"].sum())
-                    while len(writing) >= WRITERS:  # memory stays at a few batches
-                        writing.popleft().result()
-                        checkpoint("payroll.export:file")
-                    writing.append(
-                        pool.submit(
-                            writer,
-                            path,
-                            message_id=message_id,
-                            created=created,
-                            payer=payer,
-                            execution=execution,
-                            count=transfers.height,
-                            total=total,
-                            transfers=transfers,
-                        )
-                    )
-                    written[message_id] = (transfers.height, total)
-                    files.append(path)
-                while writing:
+
+def _write_and_mark(
+    connection: Connection,
+    run: dict[str, Any],
+    staged: Path,
+    folder: Path,
+    prefix: str,
+    payer: Payer,
+    execution: date,
+    writer: PaymentFileWriter,
+    batch_size: int,
+    actor: str,
+) -> list[Path]:
+    """Write the files into `staged`, mark the lines exported, check both agree, move the run on
+    and audit it (the body of `export`); returns the files' final paths in `folder`."""
+    period = Period.containing(run["period"])
+    # The files' creation time is the approval's, so that exporting again writes the same bytes.
+    created = run["approved_at"]
+    files: list[Path] = []
+    written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+
+    def write_files() -> None:
+        with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
+            writing: deque[Future[None]] = deque()
+            for bank, number, transfers in _batches(connection, run["id"], batch_size):
+                message_id = f"{prefix}{bank}-{number}"
+                path = staged / f"{message_id}.xml"
+                total = int(transfers["amount"].sum())
+                while len(writing) >= WRITERS:  # memory stays at a few batches
                     writing.popleft().result()
                     checkpoint("payroll.export:file")
-
-        if frames_elsewhere(connection):
-            # The lines come from another process (a snapshot of what is committed), so this
-            # connection marks them meanwhile; a file that fails stops the export before it commits.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
-                writing_files = files_thread.submit(write_files)
-                try:
-                    with staging.bulk_cache(connection):
-                        _mark_exported(connection, run["id"], prefix, batch_size)
-                finally:
-                    writing_files.result()
-        else:
-            write_files()
-            with staging.bulk_cache(connection):
-                _mark_exported(connection, run["id"], prefix, batch_size)
-        _check_exported(connection, run["id"], written)
-        checkpoint("payroll.export:before-commit")
-        connection.execute(
-            update(payroll_run)
-            .where(payroll_run.c.id == run["id"])
-            .values(state="exported", exported_at=now(), version=payroll_run.c.version + 1)
-        )
-        audit.record(
-            connection,
-            [
-                audit.Change(
-                    "payroll.export",
-                    f"run:{period}",
-                    {"state": "approved"},
-                    {"state": "exported", "files": [f.name for f in files]},
+                writing.append(
+                    pool.submit(
+                        writer,
+                        path,
+                        message_id=message_id,
+                        created=created,
+                        payer=payer,
+                        execution=execution,
+                        count=transfers.height,
+                        total=total,
+                        transfers=transfers,
+                    )
                 )
-            ],
-            actor=actor,
-        )
+                written[message_id] = (transfers.height, total)
+                files.append(folder / path.name)
+            while writing:
+                writing.popleft().result()
+                checkpoint("payroll.export:file")
+
+    if frames_elsewhere(connection):
+        # The lines come from another process (a snapshot of what is committed), so this
+        # connection marks them meanwhile; a file that fails stops the export before it commits.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
+            writing_files = files_thread.submit(write_files)
+            try:
+                with staging.bulk_cache(connection):
+                    _mark_exported(connection, run["id"], prefix, batch_size)
+            finally:
+                writing_files.result()
+    else:
+        write_files()
+        with staging.bulk_cache(connection):
+            _mark_exported(connection, run["id"], prefix, batch_size)
+    _check_exported(connection, run["id"], written)
+    checkpoint("payroll.export:before-commit")
+    _move(connection, run, RunState.EXPORTED, {"exported_at": now()})
+    audit.record(
+        connection,
+        [
+            audit.Change(
+                "payroll.export",
+                f"run:{period}",
+                {"state": "approved"},
+                {"state": "exported", "files": [f.name for f in files]},
+            )
+        ],
+        actor=canonical_actor(actor),
+    )
     return files
+
+
+def _publish(staged: Path, folder: Path, prefix: str) -> None:
+    """Move the complete set of files from `staged` into `folder`: the whole folder at once if it
+    does not exist yet. Files of this run already there must be these very files (an export
+    killed after its files were moved, run again); any other is refused, so that no folder ever
+    holds two attempts at paying the same people."""
+    names = {path.name for path in staged.iterdir()}
+    if folder.exists():
+        others = sorted(
+            path.name
+            for path in folder.glob(f"{prefix}*.xml")
+            if path.name not in names or path.read_bytes() != (staged / path.name).read_bytes()
+        )
+        if others:
+            raise PayrollError(
+                f"{folder} holds files of another export of this run ({', '.join(others[:5])}"
+                f"{', …' if len(others) > 5 else ''}): nothing was exported; if they were never sent, "
+                "remove them and export again"
+            )
+        for name in sorted(names):
+            os.replace(staged / name, folder / name)
+    else:
+        os.rename(staged, folder)
 
 
 LINE_SCHEMA = {
@@ -793,132 +930,216 @@ def _check_exported(connection: Connection, run_id: int, written: dict[str, tupl
 @dataclass(frozen=True)
 class Reconciliation:
     kind: str
-    paid: int
+    paid: int  # lines that became paid by this answer (likewise rejected and returned)
     rejected: int
     returned: int
-    pending: int
+    pending: int  # transfers the bank still works on
     runs: list[str]
+    unchanged: int = 0  # transfers already in the state the answer gives (the answer loaded again)
 
 
-def reconcile(engine: Engine, reply: BankReply, path: Path, *, actor: str) -> Reconciliation:
-    """Apply a bank's answer (read from `path`) to the lines it names; an answer that names an
-    unknown message or line is refused whole and changes nothing."""
-    kind, message_ids, statuses = reply.kind, reply.message_ids, list(reply.statuses)
+STATUS_SCHEMA = {
+    "end_to_end_id": pl.String(),
+    "outcome": pl.String(),
+    "reason": pl.String(),
+    "message_id": pl.String(),
+    "amount": pl.Int64(),
+    "iban": pl.String(),
+}
+
+
+def _statuses(connection: Connection, reply: BankReply, path: Path) -> pl.DataFrame:
+    """The answer's statuses as a frame of `STATUS_SCHEMA`, each with the message it answers; a
+    group rejection stands for every transfer the message still holds."""
+    default = reply.message_ids[0] if len(reply.message_ids) == 1 else None
+    rows = [(s.end_to_end_id, s.outcome, s.reason, s.message_id or default, s.amount, s.iban) for s in reply.statuses]
+    if len(rows) == 1 and rows[0][0] == "*":  # the whole message was rejected
+        _, outcome, reason, message, _, _ = rows[0]
+        held = select(payment_line.c.end_to_end_id).where(payment_line.c.message_id == message)
+        rows = [(e2e, outcome, reason, message, None, None) for e2e in connection.execute(held).scalars()]
+    frame = pl.DataFrame(rows, schema=STATUS_SCHEMA, orient="row")
+    unnamed = frame.filter(pl.col("message_id").is_null())
+    if unnamed.height:
+        raise PayrollError(
+            f"{path.name}: transfer {unnamed['end_to_end_id'][0]} names no message it answers; nothing was changed"
+        )
+    twice = frame.filter(pl.col("end_to_end_id").is_duplicated())
+    if twice.height:
+        raise PayrollError(
+            f"{path.name}: transfer {twice['end_to_end_id'][0]} is answered twice in one file; nothing was changed"
+        )
+    return frame
+
+
+def _forward(line_status: Any, outcome: Any) -> Any:
+    """SQL: the answer's outcome is a move `rules.FORWARD` allows from the line's status."""
+    return or_(
+        *(and_(line_status == before, outcome.in_([o.value for o in after])) for before, after in FORWARD.items())
+    )
+
+
+def _refuse_mismatches(connection: Connection, s: Any, path: Path) -> None:
+    """Refuse the answer, naming the file and the first transfer, if any status names no line, a
+    line of another message, another amount or account, or moves a line backwards."""
+    line = payment_line
+    problem = case(
+        (line.c.id.is_(None), literal("matches no payment line")),
+        (
+            or_(line.c.message_id.is_(None), line.c.message_id != s.c.message_id),
+            literal("is not a transfer of message ") + s.c.message_id,
+        ),
+        (
+            and_(s.c.amount.is_not(None), s.c.amount != line.c.amount - line.c.deduction),
+            literal("amount differs from the ") + sa_cast(line.c.amount - line.c.deduction, String) + " baisa sent",
+        ),
+        (and_(s.c.iban.is_not(None), s.c.iban != line.c.iban), literal("account differs from the one sent")),
+        (
+            ~_forward(line.c.status, s.c.outcome),
+            literal("is ") + line.c.status + literal(": cannot become ") + s.c.outcome,
+        ),
+        else_=null(),
+    )
+    first = connection.execute(
+        select(s.c.end_to_end_id, problem.label("problem"))
+        .select_from(s.outerjoin(line, line.c.end_to_end_id == s.c.end_to_end_id))
+        .where(problem.is_not(None))
+        .limit(1)
+    ).first()
+    if first is not None:
+        raise PayrollError(f"{path.name}: transfer {first[0]} {first[1]}; nothing was changed")
+
+
+def reconcile(
+    engine: Engine, reply: BankReply, path: Path, *, actor: str, payer_iban: str | None = None
+) -> Reconciliation:
+    """Apply a bank's answer (read from `path`) to the lines of the message(s) it answers, forward
+    only. The statuses are staged in one temporary table, checked in one statement (no line, a
+    line of another message, another amount or account, a backward move: the answer is refused
+    whole and changes nothing) and applied in one; loading an answer again changes nothing."""
+    actor = canonical_actor(actor)
+    if reply.account is not None and payer_iban is not None and reply.account != payer_iban:
+        raise PayrollError(
+            f"{path.name}: is about account {reply.account}, not the Fund's {payer_iban}; nothing was changed"
+        )
     with engine.begin() as connection:
-        known = {
-            m
-            for (m,) in connection.execute(
-                select(payment_line.c.message_id).where(payment_line.c.message_id.in_(message_ids)).distinct()
-            )
-        }
-        unknown = sorted(set(message_ids) - known)
+        known = set(
+            connection.execute(
+                select(payment_line.c.message_id).where(payment_line.c.message_id.in_(reply.message_ids)).distinct()
+            ).scalars()
+        )
+        unknown = sorted(set(reply.message_ids) - known)
         if unknown:
             raise PayrollError(
-                f"{path}: refers to message(s) {', '.join(unknown)} that no exported run sent; nothing was changed"
+                f"{path.name}: refers to message(s) {', '.join(unknown)} that no exported run sent; nothing was changed"
             )
-        if len(statuses) == 1 and statuses[0].end_to_end_id == "*":  # the whole message was rejected
-            targets = (
-                connection.execute(
-                    select(payment_line.c.end_to_end_id).where(payment_line.c.message_id.in_(message_ids))
-                )
-                .scalars()
-                .all()
+        statuses = _statuses(connection, reply, path)
+        s = staging.load(connection, "answer_staging", statuses, index="end_to_end_id")
+        _refuse_mismatches(connection, s, path)
+        moving = and_(payment_line.c.end_to_end_id == s.c.end_to_end_id, payment_line.c.status != s.c.outcome)
+        moving = and_(moving, s.c.outcome != Outcome.PENDING.value)
+        changed = {
+            str(outcome): int(count)
+            for outcome, count in connection.execute(
+                select(s.c.outcome, func.count()).select_from(s).join(payment_line, moving).group_by(s.c.outcome)
             )
-            statuses = [Status(e2e, "rejected", statuses[0].reason) for e2e in targets]
-        references = [s.end_to_end_id for s in statuses]
-        found = dict(
-            connection.execute(
-                select(payment_line.c.end_to_end_id, payment_line.c.status).where(
-                    payment_line.c.end_to_end_id.in_(references)
-                )
-            ).all()
-        )
-        missing = [r for r in references if r not in found]
-        if missing:
-            raise PayrollError(
-                f"{path}: {len(missing)} transaction(s) match no payment line (first: {missing[0]}); "
-                "nothing was changed"
-            )
-        counts = {"paid": 0, "rejected": 0, "returned": 0, "pending": 0}
-        for status in statuses:
-            counts[status.outcome] += 1
-            if status.outcome == "pending":
-                continue
-            connection.execute(
-                update(payment_line)
-                .where(payment_line.c.end_to_end_id == status.end_to_end_id)
-                .values(status=status.outcome, reason=(f"bank reason {status.reason}" if status.reason else None))
-            )
+        }
+        reason = case((s.c.reason.is_not(None), literal("bank reason ") + s.c.reason), else_=null())
+        connection.execute(update(payment_line).where(moving).values(status=s.c.outcome, reason=reason))
+        connection.execute(DropTable(s))
         checkpoint("payroll.reconcile:lines")
         runs = _settle_runs(connection)
+        counts = {o.value: int(changed.get(o.value, 0)) for o in Outcome}
+        counts[Outcome.PENDING] = int((statuses["outcome"] == Outcome.PENDING).sum())
+        unchanged = statuses.height - sum(counts.values())
         audit.record(
             connection,
-            [audit.Change("payroll.reconcile", f"file:{path.name}", None, {"kind": kind, **counts})],
+            [
+                audit.Change(
+                    "payroll.reconcile",
+                    f"file:{path.name}",
+                    None,
+                    {"kind": reply.kind, **counts, "unchanged": unchanged},
+                )
+            ],
             actor=actor,
         )
-    return Reconciliation(kind, counts["paid"], counts["rejected"], counts["returned"], counts["pending"], runs)
+    return Reconciliation(
+        reply.kind, counts["paid"], counts["rejected"], counts["returned"], counts["pending"], runs, unchanged
+    )
 
 
 def _settle_runs(connection: Connection) -> list[str]:
-    """Exported runs with no line still waiting for the bank become reconciled."""
+    """Exported runs with no line still waiting for the bank become reconciled, through the state
+    machine, each from the version read (one statement finds them all)."""
+    waiting = (
+        select(payment_line.c.id)
+        .where(payment_line.c.run_id == payroll_run.c.id, payment_line.c.status == LineStatus.EXPORTED)
+        .exists()
+    )
     settled = []
-    for run_id, period in connection.execute(
-        select(payroll_run.c.id, payroll_run.c.period).where(payroll_run.c.state == "exported")
-    ).all():
-        waiting = connection.execute(
-            select(func.count())
-            .select_from(payment_line)
-            .where(payment_line.c.run_id == run_id, payment_line.c.status == "exported")
-        ).scalar_one()
-        if not waiting:
-            connection.execute(
-                update(payroll_run)
-                .where(payroll_run.c.id == run_id)
-                .values(state="reconciled", version=payroll_run.c.version + 1)
-            )
-            settled.append(str(Period.containing(period)))
+    for run in connection.execute(
+        select(payroll_run).where(payroll_run.c.state == RunState.EXPORTED, ~waiting).order_by(payroll_run.c.period)
+    ).mappings():
+        after = check_transition(RunAction.RECONCILE, run["state"], own_step=True)
+        _move(connection, dict(run), after, {})
+        settled.append(str(Period.containing(run["period"])))
     return settled
 
 
 # --- what a finance officer reads -----------------------------------------------------------
 
 
+STATUS_COUNTS = [s.value for s in LineStatus]
+STATUS_COLUMNS = ["lines", "payable", "held", "paid_amount", *STATUS_COUNTS]
+_NO_FIGURES = dict.fromkeys(STATUS_COLUMNS, 0)
+
+
+def _figures(connection: Connection, run_ids: Any) -> dict[int, dict[str, int]]:
+    """Per run: lines, payable, held and paid amounts (baisa), and lines by status."""
+    line = payment_line
+    due = line.c.amount - line.c.deduction
+
+    def total(expression: Any) -> Any:
+        return sa_cast(func.coalesce(func.sum(expression), 0), BigInteger)
+
+    rows = connection.execute(
+        select(
+            line.c.run_id,
+            func.count(),
+            total(case((line.c.status == LineStatus.EXCEPTION, 0), else_=due)),
+            total(case((line.c.status == LineStatus.EXCEPTION, due), else_=0)),
+            total(case((line.c.status == LineStatus.PAID, due), else_=0)),
+            *(total(case((line.c.status == s, 1), else_=0)) for s in STATUS_COUNTS),
+        )
+        .where(line.c.run_id.in_(run_ids))
+        .group_by(line.c.run_id)
+    ).all()
+    return {int(row[0]): dict(zip(STATUS_COLUMNS, (int(v) for v in row[1:]), strict=True)) for row in rows}
+
+
 def status(engine: Engine) -> pl.DataFrame:
-    """Every run: period, state, who did what, lines by status and the amount."""
+    """Every run: period, state, who did what, the amounts payable, held (no account) and paid, and
+    lines by status. A closed run shows the figures it was closed with, whatever happens later to
+    its lines (a reject re-issued in a later month moves to that month's run)."""
     with engine.connect() as connection:
-        rows = connection.execute(
+        runs = connection.execute(
             select(
+                payroll_run.c.id,
                 payroll_run.c.period,
                 payroll_run.c.state,
                 payroll_run.c.submitted_by,
                 payroll_run.c.approved_by,
-                func.count(payment_line.c.id),
-                sa_cast(func.coalesce(func.sum(payment_line.c.amount - payment_line.c.deduction), 0), BigInteger),
-                *(
-                    sa_cast(func.coalesce(func.sum(case((payment_line.c.status == s, 1), else_=0)), 0), BigInteger)
-                    for s in ("pending", "exception", "exported", "paid", "rejected", "returned")
-                ),
-            )
-            .select_from(payroll_run.outerjoin(payment_line, payment_line.c.run_id == payroll_run.c.id))
-            .group_by(payroll_run.c.id)
-            .order_by(payroll_run.c.period)
+                payroll_run.c.figures,
+            ).order_by(payroll_run.c.period)
         ).all()
-    columns = [
-        "period",
-        "state",
-        "submitted_by",
-        "approved_by",
-        "lines",
-        "amount",
-        "pending",
-        "exception",
-        "exported",
-        "paid",
-        "rejected",
-        "returned",
+        live = _figures(connection, select(payroll_run.c.id).where(payroll_run.c.figures.is_(None)))
+    rows = [
+        (period, state, submitted, approved, *(json.loads(frozen) if frozen else live.get(i, _NO_FIGURES)).values())
+        for i, period, state, submitted, approved, frozen in runs
     ]
     types = {"period": pl.Date, "state": pl.String, "submitted_by": pl.String, "approved_by": pl.String}
-    return pl.DataFrame(rows, schema={c: types.get(c, pl.Int64) for c in columns}, orient="row")
+    schema = types | {c: pl.Int64 for c in STATUS_COLUMNS}
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def report(engine: Engine, period: Period) -> pl.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -23,6 +24,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+
+from himaya.enrollment.model import EnrollmentStatus
+from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
 
 metadata = MetaData(
     naming_convention={
@@ -159,13 +163,14 @@ enrollment = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     _person_ref(),
     Column("programme", String(32), nullable=False),
-    Column("status", String(16), nullable=False),  # active, ended
+    Column("status", String(16), nullable=False),  # EnrollmentStatus
     Column("applied_on", Date),
     Column("start_month", Date, nullable=False),
     Column("end_month", Date),
     Column("reason", Text),
     Column("version", Integer, nullable=False),
     Index(None, "person_id", "programme"),
+    CheckConstraint(check_in("status", EnrollmentStatus), name="ck_enrollment_status"),  # migration 0006
 )
 
 audit_entry = Table(
@@ -197,7 +202,7 @@ payroll_run = Table(
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
     Column("period", Date, nullable=False, unique=True),  # first day of the month paid
-    Column("state", String(16), nullable=False),  # calculated, submitted, approved, exported, reconciled, closed
+    Column("state", String(16), nullable=False),  # RunState
     Column("created_by", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("submitted_by", Text),
@@ -206,6 +211,9 @@ payroll_run = Table(
     Column("approved_at", DateTime(timezone=True)),
     Column("exported_at", DateTime(timezone=True)),
     Column("version", Integer, nullable=False),
+    Column("seal", String(64)),  # SHA-256 of the lines as approved; the export refuses lines that differ (0006)
+    Column("figures", Text),  # JSON: the run's figures when it was closed, frozen (0006)
+    CheckConstraint(check_in("state", RunState), name="ck_payroll_run_state"),  # migration 0006
 )
 
 payment_line = Table(
@@ -216,19 +224,21 @@ payment_line = Table(
     _person_ref(),
     Column("programme", String(32), nullable=False),
     Column("month", Date, nullable=False),  # the month the amount is for (earlier than the run's for arrears)
-    Column("kind", String(16), nullable=False),  # regular, arrears
+    Column("kind", String(16), nullable=False),  # LineKind
     Column("amount", BigInteger, nullable=False),  # baisa
     Column("payee_id", BigInteger, ForeignKey("person.id"), nullable=False),
     Column("iban", String(34)),
     Column("bank_code", String(8)),
     Column("end_to_end_id", String(35), nullable=False, unique=True),
-    Column("status", String(16), nullable=False),  # pending, exception, exported, paid, rejected, returned
+    Column("status", String(16), nullable=False),  # LineStatus
     Column("reason", Text),
     Column("message_id", String(35)),
     Column("deduction", BigInteger, nullable=False, server_default="0"),  # baisa recovered from this line
     # Nobody is paid twice for a programme and month: one line, ever, per person, programme and month.
     Index("uq_payment_line_once", "person_id", "programme", "month", unique=True),
     Index(None, "run_id", "status"),
+    CheckConstraint(check_in("status", LineStatus), name="ck_payment_line_status"),  # migration 0006
+    CheckConstraint(check_in("kind", LineKind), name="ck_payment_line_kind"),
 )
 
 debt = Table(
@@ -239,9 +249,10 @@ debt = Table(
     Column("line_id", BigInteger, ForeignKey("payment_line.id"), nullable=False, unique=True),  # what was overpaid
     Column("amount", BigInteger, nullable=False),  # baisa
     Column("recovered", BigInteger, nullable=False),
-    Column("status", String(16), nullable=False),  # open, settled, unrecoverable
+    Column("status", String(16), nullable=False),  # DebtStatus
     Column("reason", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(check_in("status", DebtStatus), name="ck_debt_status"),  # migration 0006
 )
 
 recovery = Table(

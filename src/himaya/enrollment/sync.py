@@ -1,24 +1,23 @@
 """Plan the month's enrollment changes from the month's entitlements (pure: no storage).
 
-Who is entitled and not enrolled is enrolled, from the month the rule gives: the child benefit
-from the month of birth, the elderly benefit from the month of the 60th birthday, the disability
-benefit from the month the assessment was registered, everything else (Family Income Support,
-orphan and widow benefits) from the month of the sync, which stands for the application.
-Nobody is enrolled before the pack's first month. Who is enrolled and no longer entitled is
-ended with the month before.
+Who is entitled and not enrolled is enrolled, from the month the pack's start rule for the
+programme gives (in Oman: the child benefit from the month of birth, the elderly benefit from the
+month of the birthday of `elderly.min_age`, the disability benefit from the month the assessment was
+registered); a programme without a start rule from the month of the sync, which stands for the
+application. Nobody is enrolled before the pack's first month, nor after the month of the sync.
+Who is enrolled and no longer entitled is ended with the month before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from himaya.core.periods import Period
+from himaya.policy.pack import EnrollmentStart
 
-START_RULES = {
-    "child": "from the month of birth",
-    "elderly": "from the month of the 60th birthday",
-    "disability": "from the month the assessment was registered",
-}
+APPLICATION = "from the month of the sync (the application)"
 
 
 def month_start(day: pl.Expr) -> pl.Expr:
@@ -26,31 +25,33 @@ def month_start(day: pl.Expr) -> pl.Expr:
 
 
 def plan_enrollments(
-    entitled: pl.DataFrame, active: pl.DataFrame, period: Period, *, first: Period, elderly_age: int = 60
+    entitled: pl.DataFrame,
+    active: pl.DataFrame,
+    period: Period,
+    *,
+    first: Period,
+    starts: Mapping[str, EnrollmentStart] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(to enroll, to end).
 
     `entitled`: person_id, programme, birth_date, assessed_from (Date or null) for the month.
-    `active`: person_id, programme for the enrollments in force.
+    `active`: person_id, programme for the enrollments in force. `starts`: the pack's start rules
+    (`pack.enrollment_starts(parameters of the month)`); a start the rule cannot give (no date) is
+    the pack's first month.
     To enroll: person_id, programme, start_month, reason. To end: person_id, programme, end_month, reason.
     """
     this_month, floor = period.start, first.start
     rule = pl.col("programme")
-    start = (
-        pl.when(rule == "child")
-        .then(month_start(pl.col("birth_date")))
-        .when(rule == "elderly")
-        .then(month_start(pl.col("birth_date").dt.offset_by(f"{elderly_age}y")))
-        .when(rule == "disability")
-        .then(month_start(pl.col("assessed_from").fill_null(pl.lit(floor))))
-        .otherwise(pl.lit(this_month))
-    )
+    start: pl.Expr = pl.lit(this_month)
+    for programme, given in reversed(list((starts or {}).items())):
+        start = pl.when(rule == programme).then(month_start(given.month).fill_null(pl.lit(floor))).otherwise(start)
     start = pl.min_horizontal(pl.max_horizontal(start, pl.lit(floor)), pl.lit(this_month))
+    words = {programme: given.rule for programme, given in (starts or {}).items()}
     reason = pl.concat_str(
         pl.lit("entitled in "),
         pl.lit(str(period)),
         pl.lit("; "),
-        rule.replace_strict(START_RULES, default="from the month of the sync (the application)"),
+        rule.replace_strict(words, default=APPLICATION, return_dtype=pl.String),
     )
     to_enroll = entitled.join(active, on=["person_id", "programme"], how="anti").select(
         "person_id", "programme", start.alias("start_month"), reason.alias("reason")

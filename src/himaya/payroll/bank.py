@@ -41,11 +41,15 @@ class Transfer(NamedTuple):
 
 @dataclass(frozen=True)
 class Status:
-    """What the bank says of one transfer."""
+    """What the bank says of one transfer, with what it says was moved (where the answer says it)."""
 
     end_to_end_id: str  # "*" stands for every transfer of the message
-    outcome: str  # paid, rejected, returned, pending
+    outcome: str  # paid, rejected, returned, pending (`payroll.model.Outcome`)
     reason: str | None
+    message_id: str | None = None  # the message the transfer was sent in, where the answer names it
+    amount: int | None = None  # baisa
+    currency: str | None = None
+    iban: str | None = None  # the creditor's account
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class BankReply:
     kind: str  # e.g. pain.002.001.10
     message_ids: list[str]
     statuses: list[Status] = field(default_factory=list)
+    account: str | None = None  # the Fund's account the answer is about (camt.054)
 
 
 class PaymentFileWriter(Protocol):

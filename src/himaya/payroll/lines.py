@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
 import polars as pl
 
-CODES = {
-    "child": "CH",
-    "elderly": "EL",
-    "disability": "DI",
-    "orphan": "OR",
-    "widow": "WI",
-    "family_income_support": "FS",
-}
+from himaya.payroll.model import LineStatus
 
 
 class ChildPayee(StrEnum):
@@ -22,14 +16,21 @@ class ChildPayee(StrEnum):
     GUARDIAN = "guardian"  # always the guardian's (the family head's) account
 
 
-def end_to_end_id(programme: pl.Expr, month: pl.Expr, person: pl.Expr) -> pl.Expr:
-    """A reference that names the line for ever: programme, month and civil number (<= 35 characters)."""
-    code = programme.replace_strict(CODES, default="XX")
+def end_to_end_id(programme: pl.Expr, month: pl.Expr, person: pl.Expr, codes: Mapping[str, str]) -> pl.Expr:
+    """A reference that names the line for ever: programme (by the pack's two-character `codes`),
+    month and civil number (<= 35 characters)."""
+    code = programme.replace_strict(dict(codes), default="XX", return_dtype=pl.String)
     return pl.concat_str(pl.lit("HMY"), code, month.dt.strftime("%y%m"), pl.lit("-"), person)
 
 
 def payment_lines(
-    entitled: pl.DataFrame, people: pl.DataFrame, *, kind: str, child_payee: ChildPayee, adult_from: date
+    entitled: pl.DataFrame,
+    people: pl.DataFrame,
+    *,
+    kind: str,
+    child_payee: ChildPayee,
+    adult_from: date,
+    codes: Mapping[str, str],
 ) -> pl.DataFrame:
     """Lines for `entitled` (person_id, family_id, programme, month, amount in baisa).
 
@@ -60,8 +61,11 @@ def payment_lines(
         pl.when(to_guardian).then(pl.col("head_id")).otherwise(pl.col("person_id")).alias("payee"),
         pl.when(to_guardian).then(pl.col("head_iban")).otherwise(pl.col("iban")).alias("iban"),
         pl.when(to_guardian).then(pl.col("head_bank")).otherwise(pl.col("bank_code")).alias("bank_code"),
-        end_to_end_id(pl.col("programme"), pl.col("month"), pl.col("person_id")).alias("end_to_end_id"),
+        end_to_end_id(pl.col("programme"), pl.col("month"), pl.col("person_id"), codes).alias("end_to_end_id"),
     ).with_columns(
-        pl.when(pl.col("iban").is_null()).then(pl.lit("exception")).otherwise(pl.lit("pending")).alias("status"),
+        pl.when(pl.col("iban").is_null())
+        .then(pl.lit(LineStatus.EXCEPTION.value))
+        .otherwise(pl.lit(LineStatus.PENDING.value))
+        .alias("status"),
         pl.when(pl.col("iban").is_null()).then(pl.lit("no bank account for the payee")).otherwise(None).alias("reason"),
     )

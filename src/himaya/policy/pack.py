@@ -106,6 +106,20 @@ Step = Programme | Adjustment
 
 
 @dataclass(frozen=True)
+class EnrollmentStart:
+    """From which month an entitled person is enrolled in a programme: `month` an expression over
+    the columns birth_date and assessed_from (Date), truncated to the month by the caller; `rule`
+    says it in words, for the enrollment's reason."""
+
+    month: pl.Expr
+    rule: str
+
+
+def _no_start_rules(_: Parameters) -> Mapping[str, EnrollmentStart]:
+    return {}
+
+
+@dataclass(frozen=True)
 class PolicyPack:
     name: str
     title: Text
@@ -131,6 +145,12 @@ class PolicyPack:
     places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
     country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
+    # Payroll and enrollment knowledge: two characters per programme in payment references, the age
+    # from which a beneficiary is paid to their own account only, and the programmes enrolled from
+    # another month than the application's (from the parameters in force, so a reform moves both).
+    programme_codes: Mapping[str, str] = field(default_factory=dict)
+    age_of_majority: int = 18
+    enrollment_starts: Callable[[Parameters], Mapping[str, EnrollmentStart]] = _no_start_rules
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -6,7 +6,7 @@ is validated after writing; what is read is refused whole if it does not validat
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -149,6 +149,20 @@ PAID = {"ACSC", "ACCC"}
 IN_PROGRESS = {"ACCP", "ACSP", "ACTC", "ACWC", "PDNG", "RCVD", "ACFC", "PART"}
 
 
+def _amount(element: etree._Element | None, where: str) -> tuple[int | None, str | None]:
+    """(baisa, currency) of an amount element such as `InstdAmt`, or (None, None) without one.
+    An amount in another currency than the payroll's is refused: it cannot be one of our transfers."""
+    if element is None or element.text is None:
+        return None, None
+    text, currency = element.text.strip(), element.get("Ccy")
+    units, _, fraction = text.partition(".")
+    if currency != CURRENCY:
+        raise BankFileError(f"{where}: amount {text} {currency}, not {CURRENCY}: not a transfer we sent")
+    if len(fraction) > 3:
+        raise BankFileError(f"{where}: amount {text} has more than 3 decimals")
+    return int(units) * 1000 + int(fraction.ljust(3, "0")), currency
+
+
 def read_pain002(path: Path) -> tuple[list[str], list[Status]]:
     """(original message ids, statuses) of a payment status report; group rejections cover every transfer."""
     validate(path, PAIN_002)
@@ -158,49 +172,67 @@ def read_pain002(path: Path) -> tuple[list[str], list[Status]]:
     assert report is not None
     group = report.find("p:OrgnlGrpInfAndSts", ns)
     assert group is not None
-    message_ids = [_text(group, "p:OrgnlMsgId", ns) or ""]
+    message_id = _text(group, "p:OrgnlMsgId", ns) or ""
     group_status = _text(group, "p:GrpSts", ns)
     statuses = []
     for tx in report.iterfind("p:OrgnlPmtInfAndSts/p:TxInfAndSts", ns):
         code = _text(tx, "p:TxSts", ns) or group_status or ""
         reason = _text(tx, "p:StsRsnInf/p:Rsn/p:Cd", ns)
-        statuses.append(Status(_text(tx, "p:OrgnlEndToEndId", ns) or "", _outcome(code), reason))
+        e2e = _text(tx, "p:OrgnlEndToEndId", ns) or ""
+        where = f"{path.name}: transfer {e2e}"
+        amount, currency = _amount(tx.find("p:OrgnlTxRef/p:Amt/p:InstdAmt", ns), where)
+        iban = _text(tx, "p:OrgnlTxRef/p:CdtrAcct/p:Id/p:IBAN", ns)
+        outcome = _outcome(code, where)
+        statuses.append(Status(e2e, outcome, reason, message_id, amount, currency, iban))
     if not statuses and group_status == "RJCT":
-        statuses.append(Status("*", "rejected", _text(group, "p:StsRsnInf/p:Rsn/p:Cd", ns)))
-    return message_ids, statuses
+        statuses.append(Status("*", "rejected", _text(group, "p:StsRsnInf/p:Rsn/p:Cd", ns), message_id))
+    return [message_id], statuses
 
 
-def _outcome(code: str) -> str:
+def _outcome(code: str, where: str) -> str:
     if code in PAID:
         return "paid"
     if code == "RJCT":
         return "rejected"
     if code in IN_PROGRESS:
         return "pending"
-    raise BankFileError(f"unknown transaction status {code!r}")
+    raise BankFileError(f"{where}: unknown transaction status {code!r}")
 
 
-def read_camt054(path: Path) -> tuple[list[str], list[Status]]:
-    """(message ids referred to, statuses) of a debit/credit notification: booked debits are paid,
-    entries with return information are returned."""
+def read_camt054(path: Path) -> tuple[list[str], list[Status], str | None]:
+    """(message ids referred to, statuses, the account notified) of a debit/credit notification:
+    booked debits are paid, entries with return information are returned. A credit without return
+    information is not a payment of ours: the file is refused, naming the transfer."""
     validate(path, CAMT_054)
     ns = {"c": CAMT_054}
     root = etree.parse(str(path)).getroot()
+    notification = root.find("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
+    account = None if notification is None else _text(notification, "c:Acct/c:Id/c:IBAN", ns)
     message_ids: list[str] = []
     statuses: list[Status] = []
     for entry in root.iterfind("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn/c:Ntry", ns):
         booked = _text(entry, "c:Sts/c:Cd", ns) in (None, "BOOK")
-        for detail in entry.iterfind("c:NtryDtls/c:TxDtls", ns):
+        credit = _text(entry, "c:CdtDbtInd", ns) == "CRDT"
+        details = entry.findall("c:NtryDtls/c:TxDtls", ns)
+        for detail in details:
             e2e = _text(detail, "c:Refs/c:EndToEndId", ns) or ""
+            where = f"{path.name}: transfer {e2e}"
             message = _text(detail, "c:Refs/c:MsgId", ns)
             if message:
                 message_ids.append(message)
+            entry_amount = _amount(entry.find("c:Amt", ns), where) if len(details) == 1 else (None, None)
+            own = _amount(detail.find("c:Amt", ns), where)
+            amount, currency = own if own[0] is not None else entry_amount
+            iban = _text(detail, "c:RltdPties/c:CdtrAcct/c:Id/c:IBAN", ns)
             returned = detail.find("c:RtrInf", ns)
             if returned is not None:
-                statuses.append(Status(e2e, "returned", _text(returned, "c:Rsn/c:Cd", ns)))
+                outcome, reason = "returned", _text(returned, "c:Rsn/c:Cd", ns)
+            elif credit:
+                raise BankFileError(f"{where}: a credit entry (CRDT) without return information is not a payment")
             else:
-                statuses.append(Status(e2e, "paid" if booked else "pending", None))
-    return sorted(set(message_ids)), statuses
+                outcome, reason = ("paid" if booked else "pending"), None
+            statuses.append(Status(e2e, outcome, reason, message, amount, currency, iban))
+    return sorted(set(message_ids)), statuses, account
 
 
 def read_bank_file(path: Path) -> BankReply:
@@ -212,16 +244,6 @@ def read_bank_file(path: Path) -> BankReply:
     if namespace == PAIN_002:
         return BankReply("pain.002.001.10", *read_pain002(path))
     if namespace == CAMT_054:
-        return BankReply("camt.054.001.08", *read_camt054(path))
+        message_ids, statuses, account = read_camt054(path)
+        return BankReply("camt.054.001.08", message_ids, statuses, account)
     raise BankFileError(f"{path}: is {namespace or 'no ISO 20022 message'}, not pain.002.001.10 or camt.054.001.08")
-
-
-def chunks(items: Iterator[Transfer], size: int) -> Iterator[list[Transfer]]:
-    batch: list[Transfer] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -47,15 +47,19 @@ def answer_pain002(sent: Sent, path: Path, *, rejected: set[str], created: datet
     e = ElementMaker(namespace=PAIN_002, nsmap={None: PAIN_002})
     rng = random.Random(seed)
     transactions = []
-    for e2e, _ in sent.transfers:
+    for e2e, amount in sent.transfers:
+        echoed = e.OrgnlTxRef(e.Amt(e.InstdAmt(omr(amount), Ccy=CURRENCY)))  # the amount the bank read
         if e2e in rejected:
             transactions.append(
                 e.TxInfAndSts(
-                    e.OrgnlEndToEndId(e2e), e.TxSts("RJCT"), e.StsRsnInf(e.Rsn(e.Cd(rng.choice(REJECTION_REASONS))))
+                    e.OrgnlEndToEndId(e2e),
+                    e.TxSts("RJCT"),
+                    e.StsRsnInf(e.Rsn(e.Cd(rng.choice(REJECTION_REASONS)))),
+                    echoed,
                 )
             )
         else:
-            transactions.append(e.TxInfAndSts(e.OrgnlEndToEndId(e2e), e.TxSts("ACSC")))
+            transactions.append(e.TxInfAndSts(e.OrgnlEndToEndId(e2e), e.TxSts("ACSC"), echoed))
     document = e.Document(
         e.CstmrPmtStsRpt(
             e.GrpHdr(e.MsgId(f"STS-{sent.message_id}"[:35]), e.CreDtTm(created.replace(microsecond=0).isoformat())),

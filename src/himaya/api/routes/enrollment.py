@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel
 
+from himaya import bootstrap
 from himaya.api.errors import ApiError
 from himaya.api.security import require
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.core.periods import Period
-from himaya.db.payroll import sync_enrollments
 
 router = APIRouter(prefix="/enrollments", tags=["enrollments"])
+
+
+class SyncOut(BaseModel):
+    period: str
+    enrolled: int
+    ended: int
 
 
 @router.post("/sync/{period}", summary="Enroll everyone the rules find entitled in the month; end the others")
@@ -21,7 +28,7 @@ def sync(
     request: Request,
     period: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month, YYYY-MM.")],
     principal: Annotated[Principal, Depends(require(Permission.ENROLLMENT_WRITE))],
-) -> dict[str, Any]:
+) -> SyncOut:
     if not principal.every_branch:  # it changes enrollments in every branch at once
         raise ApiError(403, "forbidden", "enrollment sync covers every branch: it needs a user scoped to all branches")
     try:
@@ -29,7 +36,7 @@ def sync(
     except ValueError as error:
         raise ApiError(422, "invalid_input", f"path.period: {error}", fields=[{"field": "path.period"}]) from None
     pack = request.app.state.pack
-    result = sync_enrollments(
+    result = bootstrap.payroll_store.sync_enrollments(
         request.app.state.engine, pack, month, actor=principal.username, today=today(pack.timezone)
     )
-    return {"period": str(month), "enrolled": result.enrolled, "ended": result.ended}
+    return SyncOut(period=str(month), enrolled=result.enrolled, ended=result.ended)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
+from pydantic import BaseModel
 
 from himaya import bootstrap
 from himaya.api.errors import ApiError
@@ -18,10 +19,95 @@ from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
+from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
+store = bootstrap.payroll_store  # the API reaches the store through the composition root only
+
+
+class RunOut(BaseModel):
+    """A run's figures; amounts in OMR with 3 decimals."""
+
+    period: str
+    state: str
+    lines: int
+    amount: str  # payable: what goes to the bank
+    held: str  # lines held for want of an account
+    exceptions: int
+    arrears: int
+    reissued: int
+    recovered: str
+
+
+class RunStatus(BaseModel):
+    period: str
+    state: str
+    submitted_by: str | None
+    approved_by: str | None
+    lines: int
+    payable: int  # baisa
+    held: int
+    paid_amount: int
+    pending: int
+    exception: int
+    exported: int
+    paid: int
+    rejected: int
+    returned: int
+
+
+class StatusOut(BaseModel):
+    runs: list[RunStatus]
+
+
+class ExportOut(BaseModel):
+    period: str
+    folder: str
+    files: list[str]
+
+
+class ReconcileOut(BaseModel):
+    file: str
+    kind: str
+    paid: int
+    rejected: int
+    returned: int
+    pending: int
+    reconciled_runs: list[str]
+    unchanged: int
+
+
+class ReportRow(BaseModel):
+    programme: str
+    governorate: str | None
+    beneficiaries: int
+    amount: int
+    recovered: int
+    exceptions: int
+
+
+class ReportOut(BaseModel):
+    period: str
+    rows: list[ReportRow]
+
+
+class DiffRow(BaseModel):
+    person_id: str | None = None  # for a user who may identify people
+    ref: str | None = None  # a pseudonym otherwise
+    programme: str
+    before: int | None
+    now: int | None
+    change: str
+    reason: str | None
+    unusual: bool
+
+
+class DiffOut(BaseModel):
+    period: str
+    counts: dict[str, int]
+    rows: list[DiffRow]
+
 
 Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month paid, YYYY-MM.")]
 
@@ -33,17 +119,18 @@ def _period(text: str) -> Period:
         raise ApiError(422, "invalid_input", f"path.period: {error}", fields=[{"field": "path.period"}]) from None
 
 
-def _summary(summary: store.RunSummary) -> dict[str, Any]:
-    return {
-        "period": str(summary.period),
-        "state": summary.state,
-        "lines": summary.lines,
-        "amount": format_omr(summary.amount, grouped=False),
-        "exceptions": summary.exceptions,
-        "arrears": summary.arrears,
-        "reissued": summary.reissued,
-        "recovered": format_omr(summary.recovered, grouped=False),
-    }
+def _summary(summary: Any) -> RunOut:
+    return RunOut(
+        period=str(summary.period),
+        state=summary.state,
+        lines=summary.lines,
+        amount=format_omr(summary.amount, grouped=False),
+        held=format_omr(summary.held, grouped=False),
+        exceptions=summary.exceptions,
+        arrears=summary.arrears,
+        reissued=summary.reissued,
+        recovered=format_omr(summary.recovered, grouped=False),
+    )
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -51,10 +138,8 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 @router.get("", summary="Where each run stands")
-def status(
-    request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
-) -> dict[str, Any]:
-    return {"runs": _rows(store.status(request.app.state.engine))}
+def status(request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]) -> StatusOut:
+    return StatusOut.model_validate({"runs": _rows(store.status(request.app.state.engine))})
 
 
 @router.post("/{period}/run", summary="Calculate (or recalculate, until submitted) the month's run")
@@ -63,8 +148,8 @@ def run(
     period: Month,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RUN))],
     child_payee: ChildPayee = ChildPayee.CHILD_FIRST,
-    recovery_share: Annotated[float, Query(gt=0, le=1)] = 0.25,
-) -> dict[str, Any]:
+    recovery_share: Annotated[float, Query(ge=RECOVERY_SHARE_MIN, le=RECOVERY_SHARE_MAX)] = RECOVERY_SHARE_DEFAULT,
+) -> RunOut:
     summary = store.calculate(
         request.app.state.engine,
         request.app.state.pack,
@@ -76,21 +161,21 @@ def run(
     return _summary(summary)
 
 
-def _transition(request: Request, period: str, action: str, principal: Principal) -> dict[str, Any]:
+def _transition(request: Request, period: str, action: str, principal: Principal) -> RunOut:
     return _summary(store.transition(request.app.state.engine, _period(period), action, actor=principal.username))
 
 
 @router.post("/{period}/submit", summary="Submit the run for approval (maker)")
 def submit(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_SUBMIT))]
-) -> dict[str, Any]:
+) -> RunOut:
     return _transition(request, period, "submit", principal)
 
 
 @router.post("/{period}/approve", summary="Approve a submitted run (checker: never its submitter)")
 def approve(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_APPROVE))]
-) -> dict[str, Any]:
+) -> RunOut:
     return _transition(request, period, "approve", principal)
 
 
@@ -100,7 +185,7 @@ def export(
     period: Month,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_EXPORT))],
     batch_size: Annotated[int, Query(ge=1, le=1_000_000)] = 50_000,
-) -> dict[str, Any]:
+) -> ExportOut:
     month = _period(period)
     folder = request.app.state.files / str(month)
     files = store.export(
@@ -113,7 +198,7 @@ def export(
         writer=bootstrap.payment_file_writer,
         batch_size=batch_size,
     )
-    return {"period": str(month), "folder": str(folder), "files": [f.name for f in files]}
+    return ExportOut(period=str(month), folder=str(folder), files=[f.name for f in files])
 
 
 @router.post("/reconcile", summary="Apply a bank's pain.002.001.10 or camt.054.001.08 answer")
@@ -121,7 +206,7 @@ async def reconcile(
     request: Request,
     file: UploadFile,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RECONCILE))],
-) -> dict[str, Any]:
+) -> ReconcileOut:
     content = await file.read(50_000_001)
     if len(content) > 50_000_000:
         raise ApiError(413, "too_large", "a bank file of more than 50 MB: send it in parts")
@@ -130,34 +215,41 @@ async def reconcile(
         path = FilePath(folder) / name
         path.write_bytes(content)
         reply = bootstrap.read_bank_reply(path)
-        result = store.reconcile(request.app.state.engine, reply, path, actor=principal.username)
-    return {
-        "file": name,
-        "kind": result.kind,
-        "paid": result.paid,
-        "rejected": result.rejected,
-        "returned": result.returned,
-        "pending": result.pending,
-        "reconciled_runs": list(result.runs),
-    }
+        result = store.reconcile(
+            request.app.state.engine, reply, path, actor=principal.username, payer_iban=bootstrap.payer().iban
+        )
+    return ReconcileOut(
+        file=name,
+        kind=result.kind,
+        paid=result.paid,
+        rejected=result.rejected,
+        returned=result.returned,
+        pending=result.pending,
+        reconciled_runs=list(result.runs),
+        unchanged=result.unchanged,
+    )
 
 
 @router.get("/{period}/report", summary="Beneficiaries and amounts by programme and governorate")
 def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
-) -> dict[str, Any]:
+) -> ReportOut:
     frame = store.report(request.app.state.engine, _period(period))
-    return {"period": period, "rows": _rows(frame)}
+    return ReportOut.model_validate({"period": period, "rows": _rows(frame)})
 
 
-@router.get("/{period}/diff", summary="New, stopped and changed payments against the month before, with reasons")
+@router.get(
+    "/{period}/diff",
+    summary="New, stopped and changed payments against the month before, with reasons",
+    response_model_exclude_unset=True,  # a row has person_id or ref, never both
+)
 def diff(
     request: Request,
     period: Month,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))],
     unusual_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-) -> dict[str, Any]:
+) -> DiffOut:
     changes = store.diff(request.app.state.engine, _period(period))
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
@@ -168,4 +260,4 @@ def diff(
     if not principal.identifies:
         for row in rows:
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
-    return {"period": period, "counts": counts, "rows": rows}
+    return DiffOut.model_validate({"period": period, "counts": counts, "rows": rows})

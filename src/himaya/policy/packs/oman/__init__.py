@@ -15,6 +15,7 @@ from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, 
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import CODE_NAMES, PROGRAMME_NAMES
+from himaya.policy.packs.oman.payroll import AGE_OF_MAJORITY, PROGRAMME_CODES, enrollment_starts
 from himaya.policy.packs.oman.registry import FACTS, REGISTRY, places
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
 from himaya.policy.parameters import ParameterError, ParameterTree
@@ -72,4 +73,7 @@ PACK = PolicyPack(
     places=places(),
     registry_facts=FACTS,
     country="OM",
+    programme_codes=PROGRAMME_CODES,
+    age_of_majority=AGE_OF_MAJORITY,
+    enrollment_starts=enrollment_starts,
 )
