@@ -3,6 +3,7 @@ holding every role, and not one server error."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import schemathesis
@@ -53,6 +54,7 @@ def _as_partner(body: dict[str, Any], action: str) -> None:
     """What a random message rarely gets right: the onboarded partner's header, a known status query."""
     body["header"] |= {"sender_id": "partner", "sender_uri": CALLBACK, "action": action, "version": "1.0.0"}
     body["header"]["message_ts"] = "2026-01-05T09:00:00+04:00"
+    body["header"]["message_id"] = uuid.uuid4().hex  # a message id is used once: a generated one repeats
     query = body.get("message", {}).get("txnstatus_request") if isinstance(body.get("message"), dict) else None
     if isinstance(query, dict):
         query |= {"txn_type": "search", "attribute_type": "correlation_id"}
