@@ -234,7 +234,7 @@ async def reconcile(
 def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
 ) -> ReportOut:
-    frame = store.report(request.app.state.engine, _period(period))
+    frame = store.report(request.app.state.engine, _period(period), principal=principal)
     return ReportOut.model_validate({"period": period, "rows": _rows(frame)})
 
 
@@ -250,7 +250,7 @@ def diff(
     unusual_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> DiffOut:
-    changes = store.diff(request.app.state.engine, _period(period))
+    changes = store.diff(request.app.state.engine, _period(period), principal=principal)
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
