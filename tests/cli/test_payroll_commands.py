@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from himaya.adapters.iso20022 import read_bank_file
 from himaya.adapters.iso20022.bank import answer_pain002, read_pain001
 from himaya.cli.main import app
 from himaya.core.money import format_omr
@@ -78,6 +79,48 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
     assert set(changes["change"]) == {"new"} and changes["reason"].str.starts_with("entitled in 2026-01").all()
     refused_close = himaya("payroll", "close", "--period", "2026-01")
     assert "cannot close a run that is exported: it must be reconciled" in refused_close.stderr
+
+
+def _exported(registry: Path) -> Path:
+    for args, actor in (
+        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+        (("payroll", "export", "--period", "2026-01", "--output-dir", registry / "bank"), "finance:maker"),
+    ):
+        result = himaya(*args, actor=actor)
+        assert result.exit_code == 0, result.stderr
+    return registry / "bank"
+
+
+def _rejected(folder: Path) -> set[str]:
+    return {s.end_to_end_id for f in folder.iterdir() for s in read_bank_file(f).statuses if s.outcome == "rejected"}
+
+
+def test_a_simulated_bank_answers_an_export_and_the_answer_reconciles_the_run(registry: Path) -> None:
+    folder = _exported(registry)
+    transfers = sum(len(read_pain001(f).transfers) for f in folder.glob("*.xml"))
+    answers = registry / "answers"
+    args = ("payroll", "bank-answer", "--period", "2026-01", "--from", folder, "--output-dir", answers)
+    answered = himaya(*args, "--reject-share", "0.1", "--seed", "7")
+    assert answered.exit_code == 0, answered.stderr
+    files = sorted(answers.iterdir())
+    kinds = [read_bank_file(f).kind for f in files]  # each validated against its schema as it is read
+    assert kinds.count("pain.002.001.10") == len(list(folder.glob("*.xml"))) and "camt.054.001.08" in kinds
+    again = registry / "again"
+    assert himaya(*args[:-1], again, "--reject-share", "0.1", "--seed", "7").exit_code == 0
+    drawn = _rejected(answers)
+    assert drawn == _rejected(again) and len(drawn) == round(transfers * 0.1) > 0  # the same seed, the same draw
+    rejected = len(drawn)
+    reconciled = himaya("payroll", "reconcile", answers)
+    assert reconciled.exit_code == 0, reconciled.stderr
+    assert "reconciled: 2026-01" in reconciled.stdout
+    status = himaya("payroll", "status").stdout
+    assert f"{rejected:,} rejected" in status and f"{transfers - rejected:,} paid" in status
+    refused = himaya("payroll", "bank-answer", "--period", "2026-02", "--from", folder, "--output-dir", answers)
+    assert refused.exit_code == 2 and "no exported file of the run of 2026-02" in refused.stderr
+    share = himaya(*args, "--reject-share", "1.5")
+    assert share.exit_code == 2 and "--reject-share must be between 0 and 1, not 1.5" in share.stderr
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from himaya import bootstrap
+from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
 from himaya.cli.app import PeriodArg, app, date_option, err, out, reported
-from himaya.core.clock import today
+from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
@@ -165,28 +166,70 @@ def payroll_export(
 @payroll_app.command("reconcile")
 def payroll_reconcile(
     file: Annotated[
-        Path, typer.Argument(help="A bank's pain.002.001.10 status report or camt.054.001.08 notification.")
+        Path,
+        typer.Argument(
+            help="A bank's pain.002.001.10 status report or camt.054.001.08 notification, or a folder of them."
+        ),
     ],
     actor: Actor = None,
 ) -> None:
-    """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned."""
+    """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned. A
+    folder: each of its .xml files in name order, each in its own transaction."""
     with reported():
-        if not file.is_file():
+        if not file.exists():
             raise UsageError(f"{file}: no such file")
-        reply = bootstrap.read_bank_reply(file)
-        result = store.reconcile(
-            bootstrap.registry_engine(),
-            reply,
-            file,
-            actor=actor or bootstrap.actor(),
-            payer_iban=bootstrap.payer().iban,
+        files = sorted(file.glob("*.xml")) if file.is_dir() else [file]
+        if not files:
+            raise UsageError(f"{file}: no .xml file in this folder")
+        for path in files:
+            _reconcile_one(path, actor)
+
+
+def _reconcile_one(file: Path, actor: str | None) -> None:
+    reply = bootstrap.read_bank_reply(file)
+    result = store.reconcile(
+        bootstrap.registry_engine(), reply, file, actor=actor or bootstrap.actor(), payer_iban=bootstrap.payer().iban
+    )
+    settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
+    counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
+    counts += f", {result.pending:,} pending"
+    if result.unchanged:
+        counts += f", {result.unchanged:,} already so (no change)"
+    out.print(f"{file.name} ({result.kind}): {counts}{settled}")
+
+
+@payroll_app.command("bank-answer")
+def payroll_bank_answer(
+    period: PeriodArg,
+    output_dir: Annotated[Path, typer.Option("--output-dir", help="Folder for the bank's answer files.")],
+    exported: Annotated[
+        Path, typer.Option("--from", help="The folder the run was exported to (payroll export --output-dir).")
+    ] = Path("bank-files"),
+    reject_share: Annotated[
+        float, typer.Option("--reject-share", help="Share of the transfers the bank rejects (0 to 1).")
+    ] = 0.05,
+    seed: Annotated[int, typer.Option("--seed", help="Which transfers are rejected: the same seed, the same.")] = 0,
+) -> None:
+    """For training and tests: a simulated bank's pain.002 and camt.054 for an exported run (a
+    chosen share rejected), schema-valid, to be applied with `himaya payroll reconcile`."""
+    with reported():
+        if not 0 <= reject_share <= 1:
+            raise UsageError(f"--reject-share must be between 0 and 1, not {reject_share:g}")
+        sent = sorted(exported.glob(f"HIMAYA-{period.year}{period.month:02d}-*.xml"))
+        if not sent:
+            raise UsageError(f"{exported}: no exported file of the run of {period} (himaya payroll export first)")
+        pack = load_pack()
+        written = answer_exported(
+            sent,
+            output_dir,
+            reject_share=reject_share,
+            seed=seed,
+            created=now(),
+            booked=today(pack.timezone),
         )
-        settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
-        counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
-        counts += f", {result.pending:,} pending"
-        if result.unchanged:
-            counts += f", {result.unchanged:,} already so (no change)"
-        out.print(f"{file.name} ({result.kind}): {counts}{settled}")
+        out.print(f"run {period}: the bank's answer to {len(sent)} file(s) in {output_dir}")
+        for path in written:
+            out.print(f"  {path.name}")
 
 
 @payroll_app.command("status")
