@@ -4,10 +4,13 @@ in the rows and in the counts; a country-wide user sees everyone. On SQLite and 
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
+from himaya.core.money import format_omr, parse_omr
 from himaya.db import access
 from tests.api.conftest import PASSWORD, World
 
@@ -57,3 +60,14 @@ def test_a_branch_user_reads_only_the_payroll_of_their_branch(world: World) -> N
     assert beneficiaries == len(scoped["rows"]) and report_here
     assert {r["governorate"] for r in report_here} == {governorate}
     assert sum(r["beneficiaries"] for r in report_all) == len(full["rows"]) > beneficiaries
+
+    # The lines held for want of an account: the branch's only, amounts in OMR.
+    held_all = world.client.get("/payroll/2026-01/held?limit=10000", headers=everywhere).json()
+    held_here = world.client.get("/payroll/2026-01/held?limit=10000", headers=here).json()
+    assert held_all["lines"] == len(held_all["rows"]) > held_here["lines"] == len(held_here["rows"])
+    assert {row["person_id"] for row in held_here["rows"]} == {r["person_id"] for r in held_all["rows"]} & mine
+    assert all(re.fullmatch(r"\d+\.\d{3}", row["amount"]) for row in held_all["rows"])
+    total = sum(parse_omr(row["amount"]) for row in held_all["rows"])
+    assert held_all["amount"] == format_omr(total) and total > 0
+    masked = world.client.get("/payroll/2026-01/held", headers=world.headers("policy_analyst")).json()["rows"]
+    assert masked and all(set(row) >= {"ref", "amount"} and "person_id" not in row for row in masked)

@@ -13,13 +13,16 @@ from typer.testing import CliRunner, Result
 from himaya.adapters.iso20022 import read_bank_file
 from himaya.adapters.iso20022.bank import answer_pain002, read_pain001
 from himaya.cli.main import app
-from himaya.core.money import format_omr
+from himaya.core.money import format_omr, parse_omr
 
 runner = CliRunner()
 
 
-def himaya(*args: str | Path, actor: str = "finance:maker") -> Result:
-    return runner.invoke(app, [str(a) for a in args], env={"HIMAYA_ACTOR": actor})
+PAYER = {"HIMAYA_PAYER_IBAN": "OM930180000009876543210", "HIMAYA_PAYER_BIC": "BMUSOMRXXXX"}  # not the demo's
+
+
+def himaya(*args: str | Path, actor: str = "finance:maker", payer: dict[str, str | None] = PAYER) -> Result:
+    return runner.invoke(app, [str(a) for a in args], env={"HIMAYA_ACTOR": actor, **payer})
 
 
 @pytest.fixture
@@ -121,6 +124,34 @@ def test_a_simulated_bank_answers_an_export_and_the_answer_reconciles_the_run(re
     assert refused.exit_code == 2 and "no exported file of the run of 2026-02" in refused.stderr
     share = himaya(*args, "--reject-share", "1.5")
     assert share.exit_code == 2 and "--reject-share must be between 0 and 1, not 1.5" in share.stderr
+
+
+def test_export_refuses_an_account_nobody_configured_and_the_held_are_listed(registry: Path) -> None:
+    for args, actor in (
+        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+    ):
+        assert himaya(*args, actor=actor).exit_code == 0
+    export = ("payroll", "export", "--period", "2026-01", "--output-dir", registry / "bank")
+    for payer in ({"HIMAYA_PAYER_IBAN": None}, {"HIMAYA_PAYER_IBAN": "OM810180000001299123456"}):
+        refused = himaya(*export, payer={**PAYER, **payer})
+        assert refused.exit_code == 2 and "set HIMAYA_PAYER_IBAN" in refused.stderr
+        assert not (registry / "bank").exists()
+    wrong = himaya(*export, payer={**PAYER, "HIMAYA_PAYER_IBAN": "OM000180000009876543210"})
+    assert wrong.exit_code == 2 and "is not a valid IBAN" in wrong.stderr
+    assert himaya(*export).exit_code == 0
+
+    status = himaya("payroll", "status").stdout
+    held_omr = re.search(r"([\d,.]+) OMR held", status)[1]  # type: ignore[index]
+    listed = himaya("payroll", "held", "--period", "2026-01", "--output", registry / "held.csv")
+    assert listed.exit_code == 0, listed.stderr
+    assert f"{held_omr} OMR" in listed.stdout
+    lines = pl.read_csv(registry / "held.csv", infer_schema=False)
+    assert lines.columns == ["person_id", "payee_id", "programme", "month", "kind", "amount", "reason"]
+    assert lines["amount"].str.contains(r"^\d+\.\d{3}$").all()
+    assert format_omr(sum(parse_omr(a) for a in lines["amount"]), grouped=True) == held_omr
+    assert lines.height == int(re.search(r"([\d,]+) line\(s\) held", listed.stdout)[1].replace(",", ""))  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -23,6 +24,7 @@ from himaya.core.periods import Period
 from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
+from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
 enrollment_app = typer.Typer(help="Enrollment in the programmes.", no_args_is_help=True)
@@ -280,3 +282,25 @@ def payroll_report(
             + ", ".join(f"{n:,} {c}" for c, n in counts.iter_rows())
             + f"; {changes['unusual'].sum():,} unusual (more than half up or down)"
         )
+
+
+@payroll_app.command("held")
+def payroll_held(
+    period: PeriodArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the list as CSV (amounts in OMR).")
+    ] = None,
+) -> None:
+    """The people whose payment is held for want of a valid bank account, with the amounts in OMR."""
+    with reported():
+        lines = store.held(bootstrap.registry_engine(), period)
+        shown = lines.with_columns(omr_text(pl.col("amount")))
+        if output is not None:
+            write_table(shown, output)
+        total = format_omr(int(lines["amount"].sum()), grouped=True)
+        out.print(f"run {period}: {lines.height:,} line(s) held for want of a bank account, {total} OMR")
+        if output is None:
+            for row in shown.head(20).iter_rows(named=True):
+                out.print(f"  {row['person_id']}  {row['programme']:<12} {row['month']:%Y-%m}  {row['amount']:>12} OMR")
+            if lines.height > 20:
+                out.print(f"  … and {lines.height - 20:,} more (--output FILE for all)")

@@ -15,7 +15,7 @@ from himaya.core.periods import Period
 from himaya.db.scoped import person_visible
 from himaya.db.tables import enrollment, payment_line, payroll_run, person
 
-__all__ = ["diff", "report"]
+__all__ = ["diff", "held", "report"]
 
 
 def report(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
@@ -116,3 +116,36 @@ def diff(engine: Engine, period: Period, *, principal: Principal | None = None) 
         .select("person_id", "programme", "before", "now", "change", "reason", "unusual")
         .sort("change", "programme", "person_id")
     )
+
+
+def held(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    """The run's lines held for want of a valid bank account (status exception), in the principal's
+    branches: who, for which programme and month, how much (baisa) and why, by civil number."""
+    payee = person.alias("payee")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                person.c.civil_number,
+                payee.c.civil_number,
+                payment_line.c.programme,
+                payment_line.c.month,
+                payment_line.c.kind,
+                payment_line.c.amount - payment_line.c.deduction,
+                payment_line.c.reason,
+            )
+            .join(payroll_run, payroll_run.c.id == payment_line.c.run_id)
+            .join(person, person.c.id == payment_line.c.person_id)
+            .join(payee, payee.c.id == payment_line.c.payee_id)
+            .where(payroll_run.c.period == period.start, payment_line.c.status == "exception", _in_scope(principal))
+            .order_by(person.c.civil_number, payment_line.c.programme, payment_line.c.month)
+        ).all()
+    schema = {
+        "person_id": pl.String,
+        "payee_id": pl.String,
+        "programme": pl.String,
+        "month": pl.Date,
+        "kind": pl.String,
+        "amount": pl.Int64,
+        "reason": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -21,6 +21,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
+from himaya.policy.engine import omr_text
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 store = bootstrap.payroll_store  # the API reaches the store through the composition root only
@@ -107,6 +108,24 @@ class DiffOut(BaseModel):
     period: str
     counts: dict[str, int]
     rows: list[DiffRow]
+
+
+class HeldRow(BaseModel):
+    person_id: str | None = None  # for a user who may identify people
+    payee_id: str | None = None
+    ref: str | None = None  # a pseudonym otherwise
+    programme: str
+    month: str
+    kind: str
+    amount: str  # OMR, 3 decimals
+    reason: str | None
+
+
+class HeldOut(BaseModel):
+    period: str
+    lines: int
+    amount: str  # OMR, 3 decimals: the total held
+    rows: list[HeldRow]
 
 
 Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month paid, YYYY-MM.")]
@@ -261,3 +280,26 @@ def diff(
         for row in rows:
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
     return DiffOut.model_validate({"period": period, "counts": counts, "rows": rows})
+
+
+@router.get(
+    "/{period}/held",
+    summary="The lines held for want of a valid bank account, in your branches",
+    response_model_exclude_unset=True,  # a row has person_id and payee_id, or ref
+)
+def held(
+    request: Request,
+    period: Month,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> HeldOut:
+    lines = store.held(request.app.state.engine, _period(period), principal=principal)
+    total = format_omr(int(lines["amount"].sum()), grouped=False)
+    rows = _rows(lines.head(limit).with_columns(omr_text(pl.col("amount"))))
+    with request.app.state.engine.begin() as connection:  # a list of people: a read of their data
+        audit_read(request, connection, principal, f"payroll:{period}:held", {"people": [r["person_id"] for r in rows]})
+    if not principal.identifies:
+        for row in rows:
+            row.pop("payee_id")
+            row["ref"] = pseudonym(request, str(row.pop("person_id")))
+    return HeldOut.model_validate({"period": period, "lines": lines.height, "amount": total, "rows": rows})
