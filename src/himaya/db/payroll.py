@@ -1143,6 +1143,4 @@ def status(engine: Engine) -> pl.DataFrame:
 
 
 # The store's reads of people, scoped to the reader's branches, live in their own module.
-report = payroll_reads.report
-diff = payroll_reads.diff
-held = payroll_reads.held
+report, diff, held = payroll_reads.report, payroll_reads.diff, payroll_reads.held
