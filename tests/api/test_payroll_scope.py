@@ -53,6 +53,12 @@ def test_a_branch_user_reads_only_the_payroll_of_their_branch(world: World) -> N
     assert scoped["counts"] == {"new": len(scoped["rows"])}
     assert full["counts"] == {"new": len(full["rows"])}
 
+    omr = re.compile(r"\d+\.\d{3}")  # what a person reads is in OMR with three decimals
+    assert all(omr.fullmatch(row["now"]) and row["before"] is None for row in full["rows"])
+    runs = world.client.get("/payroll", headers=everywhere).json()["runs"]
+    assert all(omr.fullmatch(run[c]) for run in runs for c in ("payable", "held", "paid_amount"))
+    totals = world.client.get("/payroll/2026-01/report", headers=here).json()["totals"]
+    assert totals["programme"] == "total" and omr.fullmatch(totals["amount"])
     report_all = world.client.get("/payroll/2026-01/report", headers=everywhere).json()["rows"]
     report_here = world.client.get("/payroll/2026-01/report", headers=here).json()["rows"]
     beneficiaries = sum(r["beneficiaries"] for r in report_here)
@@ -60,6 +66,7 @@ def test_a_branch_user_reads_only_the_payroll_of_their_branch(world: World) -> N
     assert beneficiaries == len(scoped["rows"]) and report_here
     assert {r["governorate"] for r in report_here} == {governorate}
     assert sum(r["beneficiaries"] for r in report_all) == len(full["rows"]) > beneficiaries
+    assert parse_omr(totals["amount"]) == sum(parse_omr(r["amount"]) for r in report_here) > 0
 
     # The lines held for want of an account: the branch's only, amounts in OMR.
     held_all = world.client.get("/payroll/2026-01/held?limit=10000", headers=everywhere).json()

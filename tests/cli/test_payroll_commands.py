@@ -74,11 +74,15 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
     report = himaya("payroll", "report", "--period", "2026-01", "--output", registry / "report.csv")
     assert report.exit_code == 0, report.stderr
     assert "changes against the month before:" in report.stdout
-    by_place = pl.read_csv(registry / "report.csv")
+    by_place = pl.read_csv(registry / "report.csv", infer_schema=False)
     assert by_place.columns == ["programme", "governorate", "beneficiaries", "amount", "recovered", "exceptions"]
-    assert by_place["exceptions"].sum() > 0
-    assert payable + held == by_place["amount"].sum() and held > 0  # held lines apart from what is paid out
+    assert by_place["amount"].str.contains(r"^\d+\.\d{3}$").all()  # OMR, as on screen
+    rows, totals = by_place.head(-1), by_place.row(-1, named=True)
+    assert totals["programme"] == "total" and int(totals["exceptions"]) == rows["exceptions"].cast(int).sum() > 0
+    assert parse_omr(totals["amount"]) == sum(parse_omr(a) for a in rows["amount"])
+    assert payable + held == parse_omr(totals["amount"]) and held > 0  # held lines apart from what is paid out
     changes = pl.read_csv(registry / "report-diff.csv", infer_schema=False)
+    assert changes["now"].str.contains(r"^\d+\.\d{3}$").all()
     assert set(changes["change"]) == {"new"} and changes["reason"].str.starts_with("entitled in 2026-01").all()
     refused_close = himaya("payroll", "close", "--period", "2026-01")
     assert "cannot close a run that is exported: it must be reconciled" in refused_close.stderr

@@ -264,17 +264,19 @@ def payroll_report(
     """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
     with reported():
         engine = bootstrap.registry_engine()
-        by_place, changes = store.report(engine, period), store.diff(engine, period)
-        if output is not None:
+        by_place, changes = store.with_totals(store.report(engine, period)), store.diff(engine, period)
+        by_place = by_place.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered")))
+        if output is not None:  # amounts in OMR, as on screen, and a totals row
             write_table(by_place, output)
-            write_table(changes, output.with_name(f"{output.stem}-diff.csv"))
-        table = Table(title=f"Payroll {period} by programme and governorate")
+            write_table(
+                changes.with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))),
+                output.with_name(f"{output.stem}-diff.csv"),
+            )
+        table = Table(title=f"Payroll {period} by programme and governorate (OMR)")
         for column in by_place.columns:
             table.add_column(column)
         for row in by_place.iter_rows(named=True):
-            table.add_row(
-                *(format_omr(v, grouped=True) if k in ("amount", "recovered") else str(v) for k, v in row.items())
-            )
+            table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
         out.print(table)
         counts = changes.group_by("change").len().sort("change")
         out.print(

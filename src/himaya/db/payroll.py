@@ -44,7 +44,8 @@ from himaya.core.clock import now
 from himaya.core.errors import ConflictError, NotFoundError, StaleRecordError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
-from himaya.db import audit, payroll_reads, staging
+from himaya.db import audit, staging
+from himaya.db import payroll_reads as reads
 from himaya.db.frames import frames_elsewhere, read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
@@ -1142,5 +1143,5 @@ def status(engine: Engine) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-# The store's reads of people, scoped to the reader's branches, live in their own module.
-report, diff, held = payroll_reads.report, payroll_reads.diff, payroll_reads.held
+# The store's reads of people, scoped to the reader's branches (db/payroll_reads.py).
+report, diff, held, with_totals = reads.report, reads.diff, reads.held, reads.with_totals

@@ -14,8 +14,9 @@ from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.db.scoped import person_visible
 from himaya.db.tables import enrollment, payment_line, payroll_run, person
+from himaya.policy.engine import omr_text
 
-__all__ = ["diff", "held", "report"]
+__all__ = ["diff", "held", "report", "with_totals"]
 
 
 def report(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
@@ -104,7 +105,7 @@ def diff(engine: Engine, period: Period, *, principal: Principal | None = None) 
     died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.lit(period.start))
     reason = (
         pl.when(change == "changed")
-        .then(pl.format("from {} to {} baisa", pl.col("before"), pl.col("now")))
+        .then(pl.format("from {} to {} OMR", omr_text(pl.col("before")), omr_text(pl.col("now"))))
         .when(died)
         .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
         .otherwise(pl.col("enrollment"))
@@ -149,3 +150,14 @@ def held(engine: Engine, period: Period, *, principal: Principal | None = None) 
         "reason": pl.String,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def with_totals(report: pl.DataFrame) -> pl.DataFrame:
+    """The report with a last row, programme "total", summing its figures (beneficiaries: one per
+    person and programme, as in the rows)."""
+    totals = report.select(
+        pl.lit("total").alias("programme"),
+        pl.lit(None, pl.String).alias("governorate"),
+        *(pl.col(c).sum().cast(pl.Int64) for c in ("beneficiaries", "amount", "recovered", "exceptions")),
+    )
+    return pl.concat([report, totals])

@@ -47,9 +47,9 @@ class RunStatus(BaseModel):
     submitted_by: str | None
     approved_by: str | None
     lines: int
-    payable: int  # baisa
-    held: int
-    paid_amount: int
+    payable: str  # OMR, 3 decimals
+    held: str
+    paid_amount: str
     pending: int
     exception: int
     exported: int
@@ -83,22 +83,23 @@ class ReportRow(BaseModel):
     programme: str
     governorate: str | None
     beneficiaries: int
-    amount: int
-    recovered: int
+    amount: str  # OMR, 3 decimals: paid after recoveries
+    recovered: str  # OMR, 3 decimals
     exceptions: int
 
 
 class ReportOut(BaseModel):
     period: str
     rows: list[ReportRow]
+    totals: ReportRow  # programme "total": the sums of the rows
 
 
 class DiffRow(BaseModel):
     person_id: str | None = None  # for a user who may identify people
     ref: str | None = None  # a pseudonym otherwise
     programme: str
-    before: int | None
-    now: int | None
+    before: str | None  # OMR, 3 decimals
+    now: str | None
     change: str
     reason: str | None
     unusual: bool
@@ -158,7 +159,11 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 @router.get("", summary="Where each run stands")
 def status(request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]) -> StatusOut:
-    return StatusOut.model_validate({"runs": _rows(store.status(request.app.state.engine))})
+    runs = store.status(request.app.state.engine).with_columns(omr_text(pl.col(c)) for c in _RUN_AMOUNTS)
+    return StatusOut.model_validate({"runs": _rows(runs)})
+
+
+_RUN_AMOUNTS = ("payable", "held", "paid_amount")
 
 
 @router.post("/{period}/run", summary="Calculate (or recalculate, until submitted) the month's run")
@@ -253,8 +258,9 @@ async def reconcile(
 def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
 ) -> ReportOut:
-    frame = store.report(request.app.state.engine, _period(period), principal=principal)
-    return ReportOut.model_validate({"period": period, "rows": _rows(frame)})
+    frame = store.with_totals(store.report(request.app.state.engine, _period(period), principal=principal))
+    rows = _rows(frame.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered"))))
+    return ReportOut.model_validate({"period": period, "rows": rows[:-1], "totals": rows[-1]})
 
 
 @router.get(
@@ -273,7 +279,7 @@ def diff(
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
-    rows = _rows(changes.head(limit))
+    rows = _rows(changes.head(limit).with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))))
     with request.app.state.engine.begin() as connection:  # a list of people paid: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:diff", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
