@@ -56,6 +56,9 @@ def main() -> None:
         subprocess.run(["psql", postgres, "-qc", f"CREATE SCHEMA {schema}"], check=True)
         url = f"{postgres}?options=-csearch_path%3D{schema}"
     os.environ["HIMAYA_DATABASE_URL"] = url
+    # The export pays from a configured account only (the demonstration account is refused).
+    os.environ.setdefault("HIMAYA_PAYER_IBAN", "OM930180000009876543210")
+    os.environ.setdefault("HIMAYA_PAYER_BIC", "BMUSOMRXXXX")
     if not people.exists():
         subprocess.run(himaya("synth", "--scale", str(args.scale), "--seed", "6", "--output", str(people)), check=True)
     for setup in (

@@ -13,7 +13,7 @@ MODULE_LINES, FUNCTION_LINES = 400, 60
 SOURCE = REPO / "src" / "himaya"
 
 # Longer today, to be split; the number is the most it may be.
-LONG_MODULES: dict[str, int] = {"db/payroll.py": 1231}  # to become payroll/actions.py and db/stores/payroll.py
+LONG_MODULES: dict[str, int] = {"db/payroll.py": 1147}  # to become payroll/actions.py and db/stores/payroll.py
 LONG_FUNCTIONS: dict[str, int] = {
     "analysis/project.py:project": 79,
     "analysis/simulate.py:simulate": 80,

@@ -28,6 +28,7 @@ from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.uow import SqlUnitOfWork
 from himaya.payroll.bank import BankReply, Payer
+from himaya.payroll.rules import valid_iban
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
@@ -177,13 +178,22 @@ DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMR
 
 
 def payer() -> Payer:
-    """The Fund's own account, from HIMAYA_PAYER_NAME / _IBAN / _BIC (a demonstration account otherwise)."""
+    """The Fund's own account, from HIMAYA_PAYER_IBAN / _BIC / _NAME: money is never sent from an
+    account nobody configured. The demonstration account is refused here (only `himaya demo`
+    passes it, explicitly), as is an IBAN whose check digits are wrong."""
     configured = settings()
-    return Payer(
-        configured.payer_name or DEMO_PAYER.name,
-        configured.payer_iban or DEMO_PAYER.iban,
-        configured.payer_bic or DEMO_PAYER.bic,
-    )
+    iban, bic = configured.payer_iban, configured.payer_bic
+    if not iban or iban == DEMO_PAYER.iban:
+        said = "is the demonstration account" if iban else "is not set"
+        raise UsageError(
+            f"HIMAYA_PAYER_IBAN {said}: set HIMAYA_PAYER_IBAN, HIMAYA_PAYER_BIC and HIMAYA_PAYER_NAME to the "
+            "Fund's own account (the demonstration account is for `himaya demo` only); nothing was done"
+        )
+    if not valid_iban(iban):
+        raise UsageError(f"HIMAYA_PAYER_IBAN {iban!r} is not a valid IBAN (check digits); nothing was done")
+    if not bic:
+        raise UsageError("HIMAYA_PAYER_BIC is not set: the BIC of the Fund's bank; nothing was done")
+    return Payer(configured.payer_name or DEMO_PAYER.name, iban, bic)
 
 
 def registry_contract(pack: PolicyPack) -> PackContract:

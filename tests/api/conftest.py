@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from himaya import bootstrap
 from himaya.api.app import create_app
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
@@ -119,3 +120,15 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 def expired_settings() -> TokenSettings:
     return TokenSettings(key=KEY, access_lifetime=timedelta(seconds=-60))
+
+
+PAYER_IBAN = "OM930180000009876543210"  # a valid IBAN that is not the demonstration account
+
+
+@pytest.fixture
+def payer() -> Iterator[None]:
+    """The Fund's account configured (HIMAYA_PAYER_IBAN and _BIC), for the length of one test."""
+    before = bootstrap.settings()
+    bootstrap.configure(replace(before, payer_iban=PAYER_IBAN, payer_bic="BMUSOMRXXXX"))
+    yield
+    bootstrap.configure(before)

@@ -4,12 +4,14 @@ and what bad input and injection attempts get."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
+from himaya import bootstrap
 from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
 from himaya.db import access, audit
@@ -228,6 +230,7 @@ def _dci_predicate(expressions: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("payer")
 def test_payroll_maker_checker_over_the_api(world: World) -> None:
     finance, approver = world.headers("finance_officer"), world.headers("payroll_approver")
     access.create_user(world.engine, "national.supervisor", hash_password(PASSWORD), actor="test")
@@ -252,7 +255,14 @@ def test_payroll_maker_checker_over_the_api(world: World) -> None:
     assert world.client.post("/payroll/2026-01/run", headers=finance).status_code == 401  # its old token ended
     approved = world.client.post("/payroll/2026-01/approve", headers=approver)
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
-    exported = world.client.post("/payroll/2026-01/export", headers={"Authorization": f"Bearer {both['access_token']}"})
+    exporter = {"Authorization": f"Bearer {both['access_token']}"}
+    configured = bootstrap.settings()
+    for unset in (None, bootstrap.DEMO_PAYER.iban):  # no account, or the demonstration's: refused, nothing written
+        bootstrap.configure(replace(configured, payer_iban=unset))
+        refused = world.client.post("/payroll/2026-01/export", headers=exporter)
+        assert refused.status_code == 422 and "set HIMAYA_PAYER_IBAN" in refused.json()["error"]["message"]
+    bootstrap.configure(configured)
+    exported = world.client.post("/payroll/2026-01/export", headers=exporter)
     assert exported.status_code == 200, exported.text
     assert exported.json()["files"]
     report = world.client.get("/payroll/2026-01/report", headers=approver)

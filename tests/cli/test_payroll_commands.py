@@ -10,15 +10,19 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from himaya.adapters.iso20022 import read_bank_file
 from himaya.adapters.iso20022.bank import answer_pain002, read_pain001
 from himaya.cli.main import app
-from himaya.core.money import format_omr
+from himaya.core.money import format_omr, parse_omr
 
 runner = CliRunner()
 
 
-def himaya(*args: str | Path, actor: str = "finance:maker") -> Result:
-    return runner.invoke(app, [str(a) for a in args], env={"HIMAYA_ACTOR": actor})
+PAYER = {"HIMAYA_PAYER_IBAN": "OM930180000009876543210", "HIMAYA_PAYER_BIC": "BMUSOMRXXXX"}  # not the demo's
+
+
+def himaya(*args: str | Path, actor: str = "finance:maker", payer: dict[str, str | None] = PAYER) -> Result:
+    return runner.invoke(app, [str(a) for a in args], env={"HIMAYA_ACTOR": actor, **payer})
 
 
 @pytest.fixture
@@ -70,14 +74,88 @@ def test_the_cycle_at_the_terminal(registry: Path) -> None:
     report = himaya("payroll", "report", "--period", "2026-01", "--output", registry / "report.csv")
     assert report.exit_code == 0, report.stderr
     assert "changes against the month before:" in report.stdout
-    by_place = pl.read_csv(registry / "report.csv")
+    by_place = pl.read_csv(registry / "report.csv", infer_schema=False)
     assert by_place.columns == ["programme", "governorate", "beneficiaries", "amount", "recovered", "exceptions"]
-    assert by_place["exceptions"].sum() > 0
-    assert payable + held == by_place["amount"].sum() and held > 0  # held lines apart from what is paid out
+    assert by_place["amount"].str.contains(r"^\d+\.\d{3}$").all()  # OMR, as on screen
+    rows, totals = by_place.head(-1), by_place.row(-1, named=True)
+    assert totals["programme"] == "total" and int(totals["exceptions"]) == rows["exceptions"].cast(int).sum() > 0
+    assert parse_omr(totals["amount"]) == sum(parse_omr(a) for a in rows["amount"])
+    assert payable + held == parse_omr(totals["amount"]) and held > 0  # held lines apart from what is paid out
     changes = pl.read_csv(registry / "report-diff.csv", infer_schema=False)
+    assert changes["now"].str.contains(r"^\d+\.\d{3}$").all()
     assert set(changes["change"]) == {"new"} and changes["reason"].str.starts_with("entitled in 2026-01").all()
     refused_close = himaya("payroll", "close", "--period", "2026-01")
     assert "cannot close a run that is exported: it must be reconciled" in refused_close.stderr
+
+
+def _exported(registry: Path) -> Path:
+    for args, actor in (
+        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+        (("payroll", "export", "--period", "2026-01", "--output-dir", registry / "bank"), "finance:maker"),
+    ):
+        result = himaya(*args, actor=actor)
+        assert result.exit_code == 0, result.stderr
+    return registry / "bank"
+
+
+def _rejected(folder: Path) -> set[str]:
+    return {s.end_to_end_id for f in folder.iterdir() for s in read_bank_file(f).statuses if s.outcome == "rejected"}
+
+
+def test_a_simulated_bank_answers_an_export_and_the_answer_reconciles_the_run(registry: Path) -> None:
+    folder = _exported(registry)
+    transfers = sum(len(read_pain001(f).transfers) for f in folder.glob("*.xml"))
+    answers = registry / "answers"
+    args = ("payroll", "bank-answer", "--period", "2026-01", "--from", folder, "--output-dir", answers)
+    answered = himaya(*args, "--reject-share", "0.1", "--seed", "7")
+    assert answered.exit_code == 0, answered.stderr
+    files = sorted(answers.iterdir())
+    kinds = [read_bank_file(f).kind for f in files]  # each validated against its schema as it is read
+    assert kinds.count("pain.002.001.10") == len(list(folder.glob("*.xml"))) and "camt.054.001.08" in kinds
+    again = registry / "again"
+    assert himaya(*args[:-1], again, "--reject-share", "0.1", "--seed", "7").exit_code == 0
+    drawn = _rejected(answers)
+    assert drawn == _rejected(again) and len(drawn) == round(transfers * 0.1) > 0  # the same seed, the same draw
+    rejected = len(drawn)
+    reconciled = himaya("payroll", "reconcile", answers)
+    assert reconciled.exit_code == 0, reconciled.stderr
+    assert "reconciled: 2026-01" in reconciled.stdout
+    status = himaya("payroll", "status").stdout
+    assert f"{rejected:,} rejected" in status and f"{transfers - rejected:,} paid" in status
+    refused = himaya("payroll", "bank-answer", "--period", "2026-02", "--from", folder, "--output-dir", answers)
+    assert refused.exit_code == 2 and "no exported file of the run of 2026-02" in refused.stderr
+    share = himaya(*args, "--reject-share", "1.5")
+    assert share.exit_code == 2 and "--reject-share must be between 0 and 1, not 1.5" in share.stderr
+
+
+def test_export_refuses_an_account_nobody_configured_and_the_held_are_listed(registry: Path) -> None:
+    for args, actor in (
+        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+    ):
+        assert himaya(*args, actor=actor).exit_code == 0
+    export = ("payroll", "export", "--period", "2026-01", "--output-dir", registry / "bank")
+    for payer in ({"HIMAYA_PAYER_IBAN": None}, {"HIMAYA_PAYER_IBAN": "OM810180000001299123456"}):
+        refused = himaya(*export, payer={**PAYER, **payer})
+        assert refused.exit_code == 2 and "set HIMAYA_PAYER_IBAN" in refused.stderr
+        assert not (registry / "bank").exists()
+    wrong = himaya(*export, payer={**PAYER, "HIMAYA_PAYER_IBAN": "OM000180000009876543210"})
+    assert wrong.exit_code == 2 and "is not a valid IBAN" in wrong.stderr
+    assert himaya(*export).exit_code == 0
+
+    status = himaya("payroll", "status").stdout
+    held_omr = re.search(r"([\d,.]+) OMR held", status)[1]  # type: ignore[index]
+    listed = himaya("payroll", "held", "--period", "2026-01", "--output", registry / "held.csv")
+    assert listed.exit_code == 0, listed.stderr
+    assert f"{held_omr} OMR" in listed.stdout
+    lines = pl.read_csv(registry / "held.csv", infer_schema=False)
+    assert lines.columns == ["person_id", "payee_id", "programme", "month", "kind", "amount", "reason"]
+    assert lines["amount"].str.contains(r"^\d+\.\d{3}$").all()
+    assert format_omr(sum(parse_omr(a) for a in lines["amount"]), grouped=True) == held_omr
+    assert lines.height == int(re.search(r"([\d,]+) line\(s\) held", listed.stdout)[1].replace(",", ""))  # type: ignore[index]
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,11 @@ STEPS = [
     ("export", "payroll.export:file"),
     ("export", "payroll.export:before-commit"),
 ]
+PAYER = {"HIMAYA_PAYER_IBAN": "OM930180000009876543210", "HIMAYA_PAYER_BIC": "BMUSOMRXXXX"}  # not the demo's
 
 
 def himaya(url: str, *args: str, actor: str = "maker", crash: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "HIMAYA_DATABASE_URL": url, "HIMAYA_ACTOR": actor}
+    env = {**os.environ, "HIMAYA_DATABASE_URL": url, "HIMAYA_ACTOR": actor, **PAYER}
     env.pop(CRASH_VARIABLE, None)
     if crash:
         env[CRASH_VARIABLE] = crash

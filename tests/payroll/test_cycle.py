@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from himaya.adapters.iso20022 import PAIN_001, BankFileError, read_bank_file, validate, write_pain001
 from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_pain001
+from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import audit
 from himaya.db import payroll as store
@@ -287,6 +288,20 @@ def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
     assert again.recovered == february.recovered
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT recovered FROM debt")).scalar_one() == recovered
+    # An amount that changed is said in OMR, as everything a person reads.
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE payment_line SET amount = amount + 106000 WHERE id = (SELECT min(l.id) FROM payment_line l"
+                " JOIN payment_line j ON j.person_id = l.person_id AND j.programme = l.programme"
+                " WHERE l.month = :f AND j.month = :j AND l.kind = 'regular' AND j.kind = 'regular')"
+            ),
+            {"f": FEBRUARY.start, "j": date(2026, 1, 1)},
+        )
+    changed = store.diff(engine, FEBRUARY).filter(pl.col("change") == "changed")
+    assert changed.height and (changed["now"] - changed["before"] == 106000).any()
+    for row in changed.iter_rows(named=True):
+        assert row["reason"] == f"from {format_omr(row['before'])} to {format_omr(row['now'])} OMR"
 
 
 def test_a_rejected_line_waits_until_the_account_is_fixed_then_goes_out_next_month(

@@ -8,20 +8,23 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from himaya import bootstrap
+from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
 from himaya.cli.app import PeriodArg, app, date_option, err, out, reported
-from himaya.core.clock import today
+from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
+from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
 enrollment_app = typer.Typer(help="Enrollment in the programmes.", no_args_is_help=True)
@@ -165,28 +168,70 @@ def payroll_export(
 @payroll_app.command("reconcile")
 def payroll_reconcile(
     file: Annotated[
-        Path, typer.Argument(help="A bank's pain.002.001.10 status report or camt.054.001.08 notification.")
+        Path,
+        typer.Argument(
+            help="A bank's pain.002.001.10 status report or camt.054.001.08 notification, or a folder of them."
+        ),
     ],
     actor: Actor = None,
 ) -> None:
-    """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned."""
+    """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned. A
+    folder: each of its .xml files in name order, each in its own transaction."""
     with reported():
-        if not file.is_file():
+        if not file.exists():
             raise UsageError(f"{file}: no such file")
-        reply = bootstrap.read_bank_reply(file)
-        result = store.reconcile(
-            bootstrap.registry_engine(),
-            reply,
-            file,
-            actor=actor or bootstrap.actor(),
-            payer_iban=bootstrap.payer().iban,
+        files = sorted(file.glob("*.xml")) if file.is_dir() else [file]
+        if not files:
+            raise UsageError(f"{file}: no .xml file in this folder")
+        for path in files:
+            _reconcile_one(path, actor)
+
+
+def _reconcile_one(file: Path, actor: str | None) -> None:
+    reply = bootstrap.read_bank_reply(file)
+    result = store.reconcile(
+        bootstrap.registry_engine(), reply, file, actor=actor or bootstrap.actor(), payer_iban=bootstrap.payer().iban
+    )
+    settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
+    counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
+    counts += f", {result.pending:,} pending"
+    if result.unchanged:
+        counts += f", {result.unchanged:,} already so (no change)"
+    out.print(f"{file.name} ({result.kind}): {counts}{settled}")
+
+
+@payroll_app.command("bank-answer")
+def payroll_bank_answer(
+    period: PeriodArg,
+    output_dir: Annotated[Path, typer.Option("--output-dir", help="Folder for the bank's answer files.")],
+    exported: Annotated[
+        Path, typer.Option("--from", help="The folder the run was exported to (payroll export --output-dir).")
+    ] = Path("bank-files"),
+    reject_share: Annotated[
+        float, typer.Option("--reject-share", help="Share of the transfers the bank rejects (0 to 1).")
+    ] = 0.05,
+    seed: Annotated[int, typer.Option("--seed", help="Which transfers are rejected: the same seed, the same.")] = 0,
+) -> None:
+    """For training and tests: a simulated bank's pain.002 and camt.054 for an exported run (a
+    chosen share rejected), schema-valid, to be applied with `himaya payroll reconcile`."""
+    with reported():
+        if not 0 <= reject_share <= 1:
+            raise UsageError(f"--reject-share must be between 0 and 1, not {reject_share:g}")
+        sent = sorted(exported.glob(f"HIMAYA-{period.year}{period.month:02d}-*.xml"))
+        if not sent:
+            raise UsageError(f"{exported}: no exported file of the run of {period} (himaya payroll export first)")
+        pack = load_pack()
+        written = answer_exported(
+            sent,
+            output_dir,
+            reject_share=reject_share,
+            seed=seed,
+            created=now(),
+            booked=today(pack.timezone),
         )
-        settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
-        counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
-        counts += f", {result.pending:,} pending"
-        if result.unchanged:
-            counts += f", {result.unchanged:,} already so (no change)"
-        out.print(f"{file.name} ({result.kind}): {counts}{settled}")
+        out.print(f"run {period}: the bank's answer to {len(sent)} file(s) in {output_dir}")
+        for path in written:
+            out.print(f"  {path.name}")
 
 
 @payroll_app.command("status")
@@ -219,17 +264,19 @@ def payroll_report(
     """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
     with reported():
         engine = bootstrap.registry_engine()
-        by_place, changes = store.report(engine, period), store.diff(engine, period)
-        if output is not None:
+        by_place, changes = store.with_totals(store.report(engine, period)), store.diff(engine, period)
+        by_place = by_place.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered")))
+        if output is not None:  # amounts in OMR, as on screen, and a totals row
             write_table(by_place, output)
-            write_table(changes, output.with_name(f"{output.stem}-diff.csv"))
-        table = Table(title=f"Payroll {period} by programme and governorate")
+            write_table(
+                changes.with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))),
+                output.with_name(f"{output.stem}-diff.csv"),
+            )
+        table = Table(title=f"Payroll {period} by programme and governorate (OMR)")
         for column in by_place.columns:
             table.add_column(column)
         for row in by_place.iter_rows(named=True):
-            table.add_row(
-                *(format_omr(v, grouped=True) if k in ("amount", "recovered") else str(v) for k, v in row.items())
-            )
+            table.add_row(*("" if v is None else f"{v:,}" if isinstance(v, int) else str(v) for v in row.values()))
         out.print(table)
         counts = changes.group_by("change").len().sort("change")
         out.print(
@@ -237,3 +284,25 @@ def payroll_report(
             + ", ".join(f"{n:,} {c}" for c, n in counts.iter_rows())
             + f"; {changes['unusual'].sum():,} unusual (more than half up or down)"
         )
+
+
+@payroll_app.command("held")
+def payroll_held(
+    period: PeriodArg,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the list as CSV (amounts in OMR).")
+    ] = None,
+) -> None:
+    """The people whose payment is held for want of a valid bank account, with the amounts in OMR."""
+    with reported():
+        lines = store.held(bootstrap.registry_engine(), period)
+        shown = lines.with_columns(omr_text(pl.col("amount")))
+        if output is not None:
+            write_table(shown, output)
+        total = format_omr(int(lines["amount"].sum()), grouped=True)
+        out.print(f"run {period}: {lines.height:,} line(s) held for want of a bank account, {total} OMR")
+        if output is None:
+            for row in shown.head(20).iter_rows(named=True):
+                out.print(f"  {row['person_id']}  {row['programme']:<12} {row['month']:%Y-%m}  {row['amount']:>12} OMR")
+            if lines.height > 20:
+                out.print(f"  … and {lines.height - 20:,} more (--output FILE for all)")

@@ -45,6 +45,7 @@ from himaya.core.errors import ConflictError, NotFoundError, StaleRecordError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
+from himaya.db import payroll_reads as reads
 from himaya.db.frames import frames_elsewhere, read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
@@ -1142,90 +1143,5 @@ def status(engine: Engine) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
-def report(engine: Engine, period: Period) -> pl.DataFrame:
-    """The run's lines by programme and governorate: beneficiaries, amount paid (after
-    recoveries), amount recovered and exceptions, summed in the database."""
-    paid = payment_line.c.amount - payment_line.c.deduction
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                payment_line.c.programme,
-                person.c.governorate,
-                func.count(func.distinct(person.c.id)),
-                # PostgreSQL sums integers as numeric: back to integers, the same on both databases.
-                sa_cast(func.sum(paid), BigInteger),
-                sa_cast(func.sum(payment_line.c.deduction), BigInteger),
-                sa_cast(func.sum(case((payment_line.c.status == "exception", 1), else_=0)), BigInteger),
-            )
-            .join(payroll_run, payroll_run.c.id == payment_line.c.run_id)
-            .join(person, person.c.id == payment_line.c.person_id)
-            .where(payroll_run.c.period == period.start)
-            .group_by(payment_line.c.programme, person.c.governorate)
-            .order_by(payment_line.c.programme, person.c.governorate)
-        ).all()
-    schema = {
-        "programme": pl.String,
-        "governorate": pl.String,
-        "beneficiaries": pl.Int64,
-        "amount": pl.Int64,
-        "recovered": pl.Int64,
-        "exceptions": pl.Int64,
-    }
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def diff(engine: Engine, period: Period) -> pl.DataFrame:
-    """Regular lines against the month before: new, stopped and changed, per person and programme,
-    with a reason: a death, the enrollment's own reason (start or end), or the amounts."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(payment_line.c.month, person.c.civil_number, payment_line.c.programme, payment_line.c.amount)
-            .join(person, person.c.id == payment_line.c.person_id)
-            .where(payment_line.c.kind == "regular", payment_line.c.month.in_((period.start, period.shifted(-1).start)))
-        ).all()
-        facts = connection.execute(
-            select(person.c.civil_number, enrollment.c.programme, enrollment.c.reason, person.c.death_date).join(
-                person, person.c.id == enrollment.c.person_id
-            )
-        ).all()
-    # Typed, so that a month without any line (or enrollment) still gives a typed, empty diff.
-    lines = pl.DataFrame(
-        rows,
-        schema={"month": pl.Date, "person_id": pl.String, "programme": pl.String, "amount": pl.Int64},
-        orient="row",
-    )
-    known = pl.DataFrame(
-        facts,
-        schema={"person_id": pl.String, "programme": pl.String, "enrollment": pl.String, "death_date": pl.Date},
-        orient="row",
-    ).unique(["person_id", "programme"], keep="last")
-    now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
-    before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
-        "person_id", "programme", pl.col("amount").alias("before")
-    )
-    joined = now_.join(before, on=["person_id", "programme"], how="full", coalesce=True).join(
-        known, on=["person_id", "programme"], how="left"
-    )
-    change = (
-        pl.when(pl.col("before").is_null())
-        .then(pl.lit("new"))
-        .when(pl.col("now").is_null())
-        .then(pl.lit("stopped"))
-        .when(pl.col("now") != pl.col("before"))
-        .then(pl.lit("changed"))
-    )
-    died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.lit(period.start))
-    reason = (
-        pl.when(change == "changed")
-        .then(pl.format("from {} to {} baisa", pl.col("before"), pl.col("now")))
-        .when(died)
-        .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
-        .otherwise(pl.col("enrollment"))
-    )
-    unusual = (pl.col("before") > 0) & ((pl.col("now") - pl.col("before")).abs() > pl.col("before") // 2)
-    return (
-        joined.with_columns(change.alias("change"), reason.alias("reason"), unusual.fill_null(False).alias("unusual"))
-        .filter(pl.col("change").is_not_null())
-        .select("person_id", "programme", "before", "now", "change", "reason", "unusual")
-        .sort("change", "programme", "person_id")
-    )
+# The store's reads of people, scoped to the reader's branches (db/payroll_reads.py).
+report, diff, held, with_totals = reads.report, reads.diff, reads.held, reads.with_totals

@@ -102,3 +102,28 @@ def answer_camt054(sent: Sent, path: Path, *, returned: set[str], created: datet
     )
     etree.ElementTree(document).write(str(path), xml_declaration=True, encoding="UTF-8")
     validate(path, CAMT_054)
+
+
+def answer_exported(
+    sent_files: list[Path], folder: Path, *, reject_share: float, seed: int, created: datetime, booked: date
+) -> list[Path]:
+    """A simulated bank's answer to every pain.001 file of an export: for each, a pain.002 that
+    rejects a `reject_share` of all the transfers (drawn with `seed`, so the same answer each time)
+    and accepts the rest, and a camt.054 booking the accepted ones on the Fund's account. Written
+    as `<file>-pain002.xml` and `<file>-camt054.xml` in `folder`, each validated against its schema."""
+    sent = [read_pain001(path) for path in sent_files]
+    ids = sorted(e2e for message in sent for e2e, _ in message.transfers)
+    rejected = set(random.Random(seed).sample(ids, round(len(ids) * reject_share)))
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path, message in zip(sent_files, sent, strict=True):
+        status, booking = folder / f"{path.stem}-pain002.xml", folder / f"{path.stem}-camt054.xml"
+        answer_pain002(
+            message, status, rejected=rejected & {e2e for e2e, _ in message.transfers}, created=created, seed=seed
+        )
+        accepted = Sent(message.message_id, message.debtor_iban, [t for t in message.transfers if t[0] not in rejected])
+        written.append(status)
+        if accepted.transfers:  # a camt.054 without an entry is not a notification
+            answer_camt054(accepted, booking, returned=set(), created=created, booked=booked)
+            written.append(booking)
+    return written

@@ -21,6 +21,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
+from himaya.policy.engine import omr_text
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 store = bootstrap.payroll_store  # the API reaches the store through the composition root only
@@ -46,9 +47,9 @@ class RunStatus(BaseModel):
     submitted_by: str | None
     approved_by: str | None
     lines: int
-    payable: int  # baisa
-    held: int
-    paid_amount: int
+    payable: str  # OMR, 3 decimals
+    held: str
+    paid_amount: str
     pending: int
     exception: int
     exported: int
@@ -82,22 +83,23 @@ class ReportRow(BaseModel):
     programme: str
     governorate: str | None
     beneficiaries: int
-    amount: int
-    recovered: int
+    amount: str  # OMR, 3 decimals: paid after recoveries
+    recovered: str  # OMR, 3 decimals
     exceptions: int
 
 
 class ReportOut(BaseModel):
     period: str
     rows: list[ReportRow]
+    totals: ReportRow  # programme "total": the sums of the rows
 
 
 class DiffRow(BaseModel):
     person_id: str | None = None  # for a user who may identify people
     ref: str | None = None  # a pseudonym otherwise
     programme: str
-    before: int | None
-    now: int | None
+    before: str | None  # OMR, 3 decimals
+    now: str | None
     change: str
     reason: str | None
     unusual: bool
@@ -107,6 +109,24 @@ class DiffOut(BaseModel):
     period: str
     counts: dict[str, int]
     rows: list[DiffRow]
+
+
+class HeldRow(BaseModel):
+    person_id: str | None = None  # for a user who may identify people
+    payee_id: str | None = None
+    ref: str | None = None  # a pseudonym otherwise
+    programme: str
+    month: str
+    kind: str
+    amount: str  # OMR, 3 decimals
+    reason: str | None
+
+
+class HeldOut(BaseModel):
+    period: str
+    lines: int
+    amount: str  # OMR, 3 decimals: the total held
+    rows: list[HeldRow]
 
 
 Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month paid, YYYY-MM.")]
@@ -139,7 +159,11 @@ def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
 
 @router.get("", summary="Where each run stands")
 def status(request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]) -> StatusOut:
-    return StatusOut.model_validate({"runs": _rows(store.status(request.app.state.engine))})
+    runs = store.status(request.app.state.engine).with_columns(omr_text(pl.col(c)) for c in _RUN_AMOUNTS)
+    return StatusOut.model_validate({"runs": _rows(runs)})
+
+
+_RUN_AMOUNTS = ("payable", "held", "paid_amount")
 
 
 @router.post("/{period}/run", summary="Calculate (or recalculate, until submitted) the month's run")
@@ -234,8 +258,9 @@ async def reconcile(
 def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
 ) -> ReportOut:
-    frame = store.report(request.app.state.engine, _period(period))
-    return ReportOut.model_validate({"period": period, "rows": _rows(frame)})
+    frame = store.with_totals(store.report(request.app.state.engine, _period(period), principal=principal))
+    rows = _rows(frame.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered"))))
+    return ReportOut.model_validate({"period": period, "rows": rows[:-1], "totals": rows[-1]})
 
 
 @router.get(
@@ -250,14 +275,37 @@ def diff(
     unusual_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> DiffOut:
-    changes = store.diff(request.app.state.engine, _period(period))
+    changes = store.diff(request.app.state.engine, _period(period), principal=principal)
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
-    rows = _rows(changes.head(limit))
+    rows = _rows(changes.head(limit).with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))))
     with request.app.state.engine.begin() as connection:  # a list of people paid: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:diff", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
         for row in rows:
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
     return DiffOut.model_validate({"period": period, "counts": counts, "rows": rows})
+
+
+@router.get(
+    "/{period}/held",
+    summary="The lines held for want of a valid bank account, in your branches",
+    response_model_exclude_unset=True,  # a row has person_id and payee_id, or ref
+)
+def held(
+    request: Request,
+    period: Month,
+    principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> HeldOut:
+    lines = store.held(request.app.state.engine, _period(period), principal=principal)
+    total = format_omr(int(lines["amount"].sum()), grouped=False)
+    rows = _rows(lines.head(limit).with_columns(omr_text(pl.col("amount"))))
+    with request.app.state.engine.begin() as connection:  # a list of people: a read of their data
+        audit_read(request, connection, principal, f"payroll:{period}:held", {"people": [r["person_id"] for r in rows]})
+    if not principal.identifies:
+        for row in rows:
+            row.pop("payee_id")
+            row["ref"] = pseudonym(request, str(row.pop("person_id")))
+    return HeldOut.model_validate({"period": period, "lines": lines.height, "amount": total, "rows": rows})
