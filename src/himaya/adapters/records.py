@@ -16,7 +16,7 @@ from himaya.core.errors import InputTableError
 from himaya.core.money import format_omr
 from himaya.policy.pack import PolicyPack
 from himaya.policy.table import validate_table
-from himaya.registry.rules import date_problems, derive_places, place_problems
+from himaya.registry.rules import cell_text, date_problems, derive_places, place_problems
 
 
 class PackContract:
@@ -48,16 +48,6 @@ class PackContract:
         return {
             name: (format_omr(int(row[name]), grouped=False) if row.get(name) else None)
             if name in money
-            else _cell(row.get(name))
+            else cell_text(row.get(name))
             for name in self.names
         }
-
-
-def _cell(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)

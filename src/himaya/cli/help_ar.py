@@ -101,7 +101,6 @@ HELP_AR = {
     "Civil number of the record to keep.": "الرقم المدني للسجل المُبقى عليه.",
     "Civil number of the duplicate record, merged into KEEP.": "الرقم المدني للسجل المكرر، يُدمج في KEEP.",
     "The tamper-evident audit trail.": "سجل التدقيق الكاشف للعبث.",
-    "Recompute the hash chain: any entry edited or deleted afterwards is reported (exit status 1).": "أعد حساب سلسلة التجزئة: يُبلَّغ عن أي قيد عُدِّل أو حُذف لاحقاً (رمز الخروج 1).",
     "The head hash printed by an earlier verify: also catches removal of the newest entries.": "تجزئة الرأس التي طبعها تحقق سابق: تكشف أيضاً حذف أحدث القيود.",
     "Users of the service: people at branches and partner systems.": "مستخدمو الخدمة: موظفو الفروع وأنظمة الشركاء.",
     "Create a user (asks for the password, or makes one) and give them roles and branches. All or nothing: roles and branches are checked first, and the user, roles and branches are written in one transaction; a made password is printed only once the user exists.": "أنشئ مستخدماً (تُطلب كلمة المرور أو تُنشأ) وامنحه أدواراً وفروعاً. الكل أو لا شيء: تُفحص الأدوار والفروع أولاً، ويُكتب المستخدم وأدواره وفروعه في معاملة واحدة؛ ولا تُطبع كلمة المرور المنشأة إلا بعد وجود المستخدم.",

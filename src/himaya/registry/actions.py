@@ -17,7 +17,7 @@ from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
 from himaya.registry.model import Fact, Search, Written
 from himaya.registry.ports import RecordContract, RegistryUnitOfWork
-from himaya.registry.rules import effective_window
+from himaya.registry.rules import cell_text, effective_window
 
 # What an officer may change on a record; the governorate follows the wilayat (rules.with_places).
 NAMES = tuple(
@@ -64,7 +64,7 @@ def register(
     unknown = sorted(set(record) - set(contract.names))
     if unknown:
         raise InvalidInputError(f"record: unknown fields {', '.join(unknown)}")
-    cells = {name: _text(record.get(name)) for name in contract.names}
+    cells = {name: cell_text(record.get(name)) for name in contract.names}
     frame = contract.validate([cells], source="the request body")
     row = frame.row(0, named=True)
     civil, family_number = row["person_id"], row["family_id"]
@@ -119,7 +119,7 @@ def update(
         current = uow.registry.current_row(key)
         if current is None:
             raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
-        cells = contract.cells(current) | {k: _text(v) for k, v in changes.items()}
+        cells = contract.cells(current) | {k: cell_text(v) for k, v in changes.items()}
         if "wilayat" in changes and "governorate" not in changes:
             cells["governorate"] = None  # derived from the new wilayat
         new = contract.validate([cells], source="the request body").row(0, named=True)
@@ -164,7 +164,7 @@ def record_facts(
         if current is None:
             raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
         effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=current["birth_date"])
-        cells = contract.cells(current) | {k: _text(v) for k, v in values.items()}
+        cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
         frame = contract.validate([cells], source="the request body")
         _c, updated, _f, changes = uow.registry.import_rows(
             frame, as_of=as_of, expected_version=(civil_number, expected_version)
@@ -218,16 +218,6 @@ def _check_editable(changes: Mapping[str, Any]) -> None:
 
 def _place(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"wilayat": row.get("wilayat"), "governorate": row.get("governorate")}
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
 
 
 def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Principal) -> Any:

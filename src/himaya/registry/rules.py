@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -104,3 +105,14 @@ def check_dates(frame: pl.DataFrame, *, today: date, source: str) -> None:
     problems = date_problems(frame, today=today)
     if problems:
         raise InputTableError(source, problems)
+
+
+def cell_text(value: Any) -> str | None:
+    """A typed value as the text cell of a record (as a file would hold it), for one validation."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
