@@ -82,5 +82,5 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture(scope="session")
 def synthetic(oman: PolicyPack) -> pl.DataFrame:
     """A small validated registry table (with registry columns) from the synthetic population."""
-    people = generate(SynthRequest(persons=3_000, seed=21)).people
+    people = generate(SynthRequest(persons=1_000, seed=21)).people
     return validate_table(for_file(people, "parquet"), oman.registry, source="synthetic")

@@ -93,7 +93,7 @@ def people(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 "himaya.cli.main",
                 "synth",
                 "--persons",
-                "3000",
+                "600",
                 "--seed",
                 "5",
                 "--output",

@@ -112,7 +112,7 @@ def test_export_writes_valid_files_with_exact_sums(
         payer=PAYER,
         execution=date(2026, 1, 25),
         writer=write_pain001,
-        batch_size=200,
+        batch_size=50,
     )
     assert len(files) > len({f.name.split("-")[2] for f in files})  # several banks, and batches within a bank
     lines = _lines(engine)
@@ -122,7 +122,7 @@ def test_export_writes_valid_files_with_exact_sums(
         validate(file, PAIN_001)
     assert sum(len(s.transfers) for s in sent) == pending.height
     assert sum(a for s in sent for _, a in s.transfers) == pending["amount"].sum()
-    assert all(len(s.transfers) <= 200 for s in sent)
+    assert all(len(s.transfers) <= 50 for s in sent)
     assert "<CtrlSum>" in files[0].read_text(encoding="utf-8") and 'Ccy="OMR"' in files[0].read_text(encoding="utf-8")
 
 
@@ -240,7 +240,10 @@ def test_a_death_recorded_late_becomes_a_debt_recovered_by_capped_deductions(
     January: her payment becomes a debt that her family's head repays, at most a quarter of what
     the head is paid each month, until it is settled."""
     _exported_january(engine, synthetic, oman, tmp_path)
-    heads = synthetic.filter(pl.col("relationship") == "head").select("family_id", head="person_id")
+    # A head with an account of his own: a held line (no account) is paid later, not deducted from now.
+    heads = synthetic.filter((pl.col("relationship") == "head") & pl.col("iban").is_not_null()).select(
+        "family_id", head="person_id"
+    )
     spouses = synthetic.filter((pl.col("relationship") == "spouse") & (pl.col("iban").is_not_null())).join(
         heads, on="family_id"
     )

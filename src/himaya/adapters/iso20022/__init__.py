@@ -6,9 +6,9 @@ is validated after writing; what is read is refused whole if it does not validat
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 
 import polars as pl
@@ -29,9 +29,20 @@ class BankFileError(HimayaError):
     """A bank file that is not what it claims to be."""
 
 
-@cache
+_SCHEMA_LOCK = threading.Lock()
+_THREAD_SCHEMAS = threading.local()
+
+
 def schema(namespace: str) -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(HERE / SCHEMAS[namespace])))
+    """The namespace's XSD, built once per thread (a schema object keeps its error log, so two
+    threads must not validate with one), and built under a lock: libxml2 building schemas in two
+    threads at once (the export's two writer threads) sporadically fails with "Document is not
+    valid XML Schema"."""
+    built: dict[str, etree.XMLSchema] = _THREAD_SCHEMAS.__dict__.setdefault("schemas", {})
+    if namespace not in built:
+        with _SCHEMA_LOCK:
+            built[namespace] = etree.XMLSchema(etree.parse(str(HERE / SCHEMAS[namespace])))
+    return built[namespace]
 
 
 def validate(path: Path, namespace: str) -> None:
