@@ -125,3 +125,14 @@ class Message:
     body: str
     case_id: int | None = None
     person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One case as its reader sees it: the record, where it stands, where it may go, what happened."""
+
+    case: dict[str, Any]
+    sla: Sla
+    moves: tuple[str, ...]  # the states it may move to now
+    events: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
