@@ -4,6 +4,7 @@ and opening a case inside another action's unit of work."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
@@ -219,3 +220,15 @@ def test_open_in_and_queue_notification_share_the_callers_transaction(branches: 
     assert len(branches.rows("notification_outbox")) == 2
     with uow, pytest.raises(NotFoundError):
         queue_notification(uow, civil_number="99999999", language="ar", subject="s", body="b")
+
+
+def test_concurrent_openings_get_consecutive_numbers(branches: Branches) -> None:
+    wafa = _people(branches)[0]
+
+    def one(_: int) -> str:
+        return actions.open_case(branches.uow(), CATALOGUE, _grievance(branches), principal=wafa, today=DAY).number
+
+    with ThreadPoolExecutor(4) as pool:
+        numbers = sorted(pool.map(one, range(8)))
+    assert numbers == [f"C-2026-{n:06d}" for n in range(1, 9)]
+    assert len({m["case_id"] for m in branches.rows("notification_outbox")}) == 8
