@@ -39,7 +39,9 @@ NEEDS = {Need.WORK: Permission.CASE_WORK, Need.DECIDE: Permission.CASE_DECIDE}
 
 
 def case_number(year: int, sequence: int) -> str:
-    """>>> case_number(2026, 1)
+    """The number of a year's `sequence`-th case.
+
+    >>> case_number(2026, 1)
     'C-2026-000001'
     """
     return f"C-{year}-{sequence:06d}"
