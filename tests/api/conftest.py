@@ -112,10 +112,20 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "/auth/token", data={"grant_type": "client_credentials", "client_id": "partner", "client_secret": PASSWORD}
     )
     tokens["partner"] = response.json()["access_token"]
+    inside = {**inside, "case_number": _case(client, tokens["case_worker"], inside["person_id"])}
+    outside = {**outside, "case_number": _case(client, tokens["other_registrar"], outside["person_id"])}
     yield World(client, engine, people, inside, outside, tokens)
     engine.dispose()
     for _ in urls:
         pass
+
+
+def _case(client: TestClient, token: str, civil_number: str) -> str:
+    """A grievance about the person, opened by a user of their branch: its number."""
+    body = {"type": "grievance", "civil_number": civil_number, "category": "wrong_amount", "form": {"details": "less"}}
+    response = client.post("/cases", headers={"Authorization": f"Bearer {token}"}, json=body)
+    assert response.status_code == 201, response.text
+    return str(response.json()["number"])
 
 
 def expired_settings() -> TokenSettings:

@@ -30,6 +30,7 @@ ROLES = (
 BRANCH = {"registrar", "case_worker", "supervisor", "nobody"}  # the users scoped to one branch
 READERS = {"registrar", "case_worker", "supervisor", "policy_analyst", "auditor"}
 IDENTIFIERS = {"registrar", "case_worker", "supervisor"}
+CASE_WORKERS = frozenset({"registrar", "case_worker", "supervisor"})  # case.read, case.open and case.work
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class Endpoint:
     path: Callable[[dict[str, Any]], str]  # from the target family head
     allowed: frozenset[str]
     ok: int = 200  # what an allowed role gets inside its branch
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]] | None = None  # or made from the head
     scoped: bool = False  # about one family or person: a branch user gets 404 outside the branch
     form: bool = False
 
@@ -130,12 +131,67 @@ ENDPOINTS = [
     Endpoint("audit entries", "GET", lambda h: "/audit/entries?limit=5", frozenset({"auditor", "admin"})),
     Endpoint("DCI sync search", "POST", lambda h: "/registry/sync/search", frozenset({"partner"})),
     Endpoint("who am I", "GET", lambda h: "/auth/me", frozenset(ROLES)),
+    Endpoint(
+        "open case",
+        "POST",
+        lambda h: "/cases",
+        CASE_WORKERS,
+        ok=201,
+        body=lambda h: {
+            "type": "grievance",
+            "civil_number": h["person_id"],
+            "category": "data_error",
+            "form": {"details": "x"},
+        },
+        scoped=True,
+    ),
+    Endpoint("case inbox", "GET", lambda h: "/cases?state=received", CASE_WORKERS),
+    Endpoint("overdue cases", "GET", lambda h: "/cases/overdue", CASE_WORKERS),
+    Endpoint("read case", "GET", lambda h: f"/cases/{h['case_number']}", CASE_WORKERS, scoped=True),
+    Endpoint(
+        "assign case (stale version)",
+        "POST",
+        lambda h: f"/cases/{h['case_number']}/assign",
+        CASE_WORKERS,
+        ok=409,
+        body={"version": 999, "to": "case_worker"},
+        scoped=True,
+    ),
+    Endpoint(
+        "case note",
+        "POST",
+        lambda h: f"/cases/{h['case_number']}/notes",
+        CASE_WORKERS,
+        ok=201,
+        body={"text": "called"},
+        scoped=True,
+    ),
+    Endpoint(
+        "case decision (stale version)",
+        "POST",
+        lambda h: f"/cases/{h['case_number']}/decision",
+        CASE_WORKERS,
+        ok=409,
+        body={"version": 999, "to": "in_review"},
+        scoped=True,
+    ),
+    Endpoint(
+        "close case (stale version)",
+        "POST",
+        lambda h: f"/cases/{h['case_number']}/close",
+        CASE_WORKERS,
+        ok=409,
+        body={"version": 999},
+        scoped=True,
+    ),
 ]
 
 
 def _call(world: World, endpoint: Endpoint, head: dict[str, Any], user: str | None) -> Any:
     headers = world.headers(user) if user else {}
     body = _dci(head) if endpoint.name.startswith("DCI") else endpoint.body
+    if callable(body):
+        body = body(head)
     return world.client.request(endpoint.method, endpoint.path(head), headers=headers, json=body)
 
 
@@ -160,12 +216,20 @@ def test_outside_the_branch_is_not_found(world: World, endpoint: Endpoint) -> No
         elif role in BRANCH:  # another branch's family: exactly as if it did not exist
             assert response.status_code == 404, f"{endpoint.name} as {role}: {response.text}"
             assert world.outside["given_name_en"] not in response.text
-            missing = {**world.outside, "person_id": "99999999", "family_id": "F99999999"}
+            missing = {
+                **world.outside,
+                "person_id": "99999999",
+                "family_id": "F99999999",
+                "case_number": "C-2099-999999",
+            }
             unknown = _call(world, endpoint, missing, role)
             assert unknown.status_code == 404
-            assert unknown.json()["error"]["message"].replace("99999999", "?") == response.json()["error"][
-                "message"
-            ].replace(world.outside["person_id"], "?").replace(world.outside["family_id"][1:], "?")
+            assert unknown.json()["error"]["message"].replace("C-2099-999999", "?").replace("99999999", "?") == (
+                response.json()["error"]["message"]
+                .replace(world.outside["case_number"], "?")
+                .replace(world.outside["person_id"], "?")
+                .replace(world.outside["family_id"][1:], "?")
+            )
         else:  # a user of every branch
             assert response.status_code == endpoint.ok, f"{endpoint.name} as {role}: {response.text}"
 

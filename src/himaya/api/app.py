@@ -14,7 +14,7 @@ from himaya import bootstrap
 from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
-from himaya.api.routes import audit, auth, dci, enrollment, families, payroll, people, policy
+from himaya.api.routes import audit, auth, cases, dci, enrollment, families, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
 from himaya.core.settings import Settings
 from himaya.db.access import signing_key
@@ -56,6 +56,7 @@ def create_app(
     app.state.engine = store
     app.state.settings = config
     app.state.pack = load_pack(pack or config.pack)
+    app.state.pack.cases  # noqa: B018  (its case types are read and checked now: a bad file stops the start)
     app.state.explainer = ExplainBatcher(app.state.pack)
     # The signing key: HIMAYA_SIGNING_KEY (kept apart from the database, e.g. in a secrets store),
     # or one made on first start and kept in the database, shared by every worker.
@@ -75,6 +76,6 @@ def create_app(
         page_policies=pages,
     )
 
-    for module in (auth, people, families, enrollment, policy, payroll, audit, dci):
+    for module in (auth, people, families, enrollment, policy, payroll, audit, dci, cases):
         app.include_router(module.router)
     return app

@@ -45,14 +45,24 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     DCI_SEARCH = "dci.search"
+    CASE_READ = "case.read"  # see the cases of one's branches (not the sensitive ones)
+    CASE_OPEN = "case.open"
+    CASE_WORK = "case.work"  # assign, note, move a case on (not decide)
+    CASE_DECIDE = "case.decide"  # the moves a case type marks as decisions
+    CASE_SENSITIVE = "case.sensitive"  # see and work sensitive cases (e.g. complaints about staff)
 
 
 P = Permission
 _BRANCH_READ = {P.PERSON_READ, P.PERSON_IDENTIFY, P.ENROLLMENT_READ, P.ENTITLEMENT_READ, P.PARAMETERS_READ}
+_CASES = {P.CASE_READ, P.CASE_OPEN, P.CASE_WORK}  # migration 0010 grants them to the roles of existing stores
 DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
-    Role.REGISTRAR: frozenset(_BRANCH_READ | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE}),
-    Role.CASE_WORKER: frozenset(_BRANCH_READ | {P.FACT_WRITE}),
-    Role.SUPERVISOR: frozenset(_BRANCH_READ | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE, P.ENROLLMENT_WRITE}),
+    Role.REGISTRAR: frozenset(_BRANCH_READ | _CASES | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE}),
+    Role.CASE_WORKER: frozenset(_BRANCH_READ | _CASES | {P.FACT_WRITE}),
+    Role.SUPERVISOR: frozenset(
+        _BRANCH_READ
+        | _CASES
+        | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE, P.ENROLLMENT_WRITE, P.CASE_DECIDE, P.CASE_SENSITIVE}
+    ),
     Role.FINANCE_OFFICER: frozenset(
         {P.PAYROLL_READ, P.PAYROLL_RUN, P.PAYROLL_SUBMIT, P.PAYROLL_EXPORT, P.PAYROLL_RECONCILE, P.PARAMETERS_READ}
     ),

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, case, exists, insert, literal, not_, null, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from himaya.db.tables import membership, metadata
+from himaya.db.metadata import metadata
+from himaya.db.tables import membership
 from himaya.policy.registry import Held, RegistryFact
 
 COUNTED = {"preserve_rowcount": True}  # psycopg reports INSERT ... SELECT counts only when asked

@@ -16,8 +16,9 @@ import polars as pl
 from sqlalchemy import Connection, Date, Select, String, and_, bindparam, false, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from himaya.core.access import Principal
+from himaya.core.access import Permission, Principal
 from himaya.core.errors import NotFoundError
+from himaya.db.case_tables import case_file
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
 
@@ -160,3 +161,19 @@ def people_records(
         .offset(offset)
     ).mappings()
     return [dict(r) for r in rows], int(total)
+
+
+def case_visible(principal: Principal) -> ColumnElement[bool]:
+    """A condition on `case_file`: the case's branch is one of the user's, and a sensitive case only
+    for a user holding case.sensitive. A case outside it is never read, let alone shown."""
+    where: list[ColumnElement[bool]] = []
+    if not principal.every_branch:
+        wilayats, governorates = principal.branch_values("wilayat"), principal.branch_values("governorate")
+        branches = [
+            *([case_file.c.wilayat.in_(wilayats)] if wilayats else []),
+            *([case_file.c.governorate.in_(governorates)] if governorates else []),
+        ]
+        where.append(or_(*branches) if branches else false())
+    if not principal.can(Permission.CASE_SENSITIVE):
+        where.append(case_file.c.sensitive.is_(False))
+    return and_(true(), *where)

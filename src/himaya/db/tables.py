@@ -18,28 +18,18 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
 
+# The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
+# whoever reads the metadata (the migrations, their test) sees every table.
+from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
+from himaya.db.metadata import ID, metadata
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
-
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-
-
-# BIGINT keys, except on SQLite, where only INTEGER PRIMARY KEY is the auto-incrementing rowid.
-ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _validity() -> tuple[Column[object], ...]:

@@ -19,6 +19,7 @@ from himaya.core.audit import AuditLog
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
+from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.registry import SqlRegistryStore
 
@@ -88,3 +89,8 @@ class SqlUnitOfWork:
     def registry(self) -> SqlRegistryStore:
         """The registry's store, on the unit's connection."""
         return SqlRegistryStore(self.connection)
+
+    @property
+    def cases(self) -> SqlCaseStore:
+        """The cases' store and their notification outbox (`cases/ports.py`)."""
+        return SqlCaseStore(self.connection)

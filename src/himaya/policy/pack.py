@@ -18,6 +18,8 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
+from himaya.policy.case_loader import load_catalogue
+from himaya.policy.case_types import CaseCatalogue, CaseTypeError
 from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
 from himaya.policy.registry import RegistryFact
 from himaya.policy.schema import TableSchema
@@ -151,10 +153,18 @@ class PolicyPack:
     programme_codes: Mapping[str, str] = field(default_factory=dict)
     age_of_majority: int = 18
     enrollment_starts: Callable[[Parameters], Mapping[str, EnrollmentStart]] = _no_start_rules
+    cases_dir: Path | None = None  # the case types (`cases/*.yaml`) and the working-day calendar
 
     @cached_property
     def parameters(self) -> ParameterTree:
         return load_parameters(self.parameters_dir)
+
+    @cached_property
+    def cases(self) -> CaseCatalogue:
+        """The pack's case types and calendar, read and checked on first use (a bad file: CaseTypeError)."""
+        if self.cases_dir is None:
+            raise CaseTypeError(f"policy pack {self.name} declares no case types")
+        return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone)
 
     @property
     def programmes(self) -> tuple[Programme, ...]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from himaya.db.tables import metadata
+from himaya.db import tables  # noqa: F401  (declares every table on the metadata)
+from himaya.db.metadata import metadata
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

@@ -76,4 +76,5 @@ PACK = PolicyPack(
     programme_codes=PROGRAMME_CODES,
     age_of_majority=AGE_OF_MAJORITY,
     enrollment_starts=enrollment_starts,
+    cases_dir=Path(__file__).parent / "cases",
 )

@@ -1,0 +1,1 @@
+"""Cases: applications, change requests, grievances, appeals, duplicate reviews, payment issues and referrals."""

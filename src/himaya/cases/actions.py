@@ -1,0 +1,305 @@
+"""The case capability's use cases: open, show, list (a branch inbox), assign, note, move on (decide,
+close) and find the overdue cases.
+
+Each is one unit of work: the checks, the write, its history event, its audit entry and the messages
+it queues in the outbox share one transaction. A case outside the user's branches, or a sensitive
+case for a user who may not see those, is answered exactly as a case that does not exist: the same
+statement runs and the same refusal is given, and the probe is audited.
+
+To open a case or queue a message inside another action's unit of work: `opening.open_in` and
+`opening.queue_notification`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from himaya.cases import notices, rules
+from himaya.cases.model import PAGE, CaseView, EventKind, Inbox, Moved, NewCase, Opened
+from himaya.cases.opening import branch, day_of, prepared, write
+from himaya.cases.ports import CasesUnitOfWork
+from himaya.core.access import Permission, Principal
+from himaya.core.audit import Change
+from himaya.core.clock import now
+from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.policy.case_types import CaseCatalogue, CaseType, Need
+from himaya.registry.actions import in_branches
+
+
+def open_case(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, request: NewCase, *, principal: Principal, today: date | None = None
+) -> Opened:
+    """Open a case in a branch of the user's, about a person of their branches (or nobody, if anonymous)."""
+    day = day_of(catalogue, today)
+    kind, form, sensitive = prepared(catalogue, request, day)
+    rules.check_opener(kind, request, principal)
+    with uow:
+        person = None
+        if request.civil_number is not None:
+            person = uow.cases.person(principal, request.civil_number)
+            if person is None:
+                _probe(uow, f"person:{request.civil_number}", "case.open", principal)
+                raise NotFoundError(f"no person with civil number {request.civil_number!r} in your branches")
+        wilayat, governorate = branch(catalogue, request.wilayat or (person.wilayat if person else None))
+        if not in_branches(principal, wilayat, governorate):
+            raise ForbiddenError(f"wilayat {wilayat} is not one of your branches: open the case in a branch of yours")
+        opened = write(
+            uow, catalogue, kind, request, form, sensitive, person, (wilayat, governorate), principal.username, day
+        )
+        uow.commit()
+    return opened
+
+
+def _probe(uow: CasesUnitOfWork, subject: str, action: str, principal: Principal) -> None:
+    """A look-up of something the user may not see, audited: committed on its own (the refusal rolls
+    nothing else back)."""
+    uow.audit.record([Change("probe", subject, None, {"action": action, "found": False})], actor=principal.username)
+    uow.commit()
+
+
+def _missing(number: str) -> NotFoundError:
+    return NotFoundError(f"no case {number!r} in your branches")
+
+
+def _visible(uow: CasesUnitOfWork, number: str, principal: Principal, action: str) -> dict[str, Any]:
+    case = uow.cases.visible(principal, number)
+    if case is None:
+        _probe(uow, f"case:{number}", action, principal)
+        raise _missing(number)
+    return case
+
+
+def _kind(catalogue: CaseCatalogue, case: dict[str, Any]) -> CaseType:
+    kind = catalogue.type(case["type"])
+    if kind is None:
+        raise ConflictError(f"case {case['number']} is a {case['type']}, a type the policy pack no longer declares")
+    return kind
+
+
+def _stale(uow: CasesUnitOfWork, case: dict[str, Any], expected: int) -> StaleRecordError:
+    return StaleRecordError(
+        f"case {case['number']} is at version {uow.cases.version(case['id'])}, not {expected}: someone changed it"
+        " since you read it; read it again and redo your step"
+    )
+
+
+def show(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, number: str, *, principal: Principal, today: date | None = None
+) -> CaseView:
+    """One case with its history and messages, if the user may see it; the read is audited (a probe too)."""
+    with uow:
+        case = uow.cases.visible(principal, number)
+        view = None
+        if case is not None:
+            kind = _kind(catalogue, case)
+            sla = rules.sla(
+                catalogue.calendar, case["due_on"], day_of(catalogue, today), at_risk_days=kind.at_risk_days
+            )
+            moves = tuple(t.target for t in kind.moves_from(case["state"]))
+            view = CaseView(case, sla, moves, uow.cases.events(case["id"]), uow.cases.messages(case["id"]))
+        uow.audit.record(
+            [Change("read", f"case:{number}", None, {"what": "case", "found": view is not None})],
+            actor=principal.username,
+        )
+        uow.commit()
+    if view is None:
+        raise _missing(number)
+    return view
+
+
+def inbox(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, wanted: Inbox, *, principal: Principal, today: date | None = None
+) -> list[dict[str, Any]]:
+    """A page of the cases of the user's branches meeting the filters, by due date, each with its SLA
+    state; sensitive cases only for who may see them. The read names the cases it returned."""
+    if not principal.can(Permission.CASE_READ):
+        raise ForbiddenError("reading cases needs case.read")
+    if wanted.type is not None:
+        rules.case_type(catalogue, wanted.type)
+    if wanted.wilayat is not None:
+        branch(catalogue, wanted.wilayat)
+    if wanted.page < 1:
+        raise InvalidInputError(f"page: {wanted.page} is not a page number (1, 2, ...)")
+    day = day_of(catalogue, today)
+    with uow:
+        rows = uow.cases.inbox(principal, wanted, limit=PAGE, offset=(wanted.page - 1) * PAGE)
+        uow.audit.record(
+            [Change("read", "cases:inbox", None, {"filters": _filters(wanted), "cases": [r["number"] for r in rows]})],
+            actor=principal.username,
+        )
+        uow.commit()
+    for row in rows:
+        kind = catalogue.type(row["type"])
+        risk = kind.at_risk_days if kind else 0
+        row["sla"] = rules.sla(catalogue.calendar, row["due_on"], day, at_risk_days=risk).value
+    return rows
+
+
+def _filters(wanted: Inbox) -> dict[str, Any]:
+    return {k: v for k, v in vars(wanted).items() if v is not None}
+
+
+def _workable(uow: CasesUnitOfWork, number: str, principal: Principal, action: str) -> dict[str, Any]:
+    """The case the user works on: they may work cases, it is in their reach, and it is open."""
+    if not principal.can(Permission.CASE_WORK):
+        raise ForbiddenError(f"{action} needs case.work")
+    case = _visible(uow, number, principal, action)
+    if case["closed_at"] is not None:
+        raise ConflictError(f"case {number} is {case['state']}: a closed case does not change")
+    return case
+
+
+def assign(uow: CasesUnitOfWork, number: str, assignee: str, *, expected_version: int, principal: Principal) -> int:
+    """Give the case to a user (an active account); the case's new version."""
+    with uow:
+        case = _workable(uow, number, principal, "case.assign")
+        if not uow.cases.user_exists(assignee):
+            raise InvalidInputError(f"to: no active user {assignee!r}")
+        if not uow.cases.update(case["id"], {"assigned_to": assignee}, expected_version=expected_version):
+            raise _stale(uow, case, expected_version)
+        uow.cases.add_event(case["id"], EventKind.ASSIGNED, actor=principal.username, data={"to": assignee})
+        uow.audit.record(
+            [Change("case.assign", f"case:{number}", {"assigned_to": case["assigned_to"]}, {"assigned_to": assignee})],
+            actor=principal.username,
+        )
+        uow.commit()
+    return expected_version + 1
+
+
+def note(uow: CasesUnitOfWork, number: str, text: str, *, principal: Principal) -> None:
+    """Add a note to the case's history (it does not change the case, so it needs no version)."""
+    written = rules.check_text("text", text, required=True)
+    with uow:
+        case = _workable(uow, number, principal, "case.note")
+        uow.cases.add_event(case["id"], EventKind.NOTE, actor=principal.username, text=written)
+        uow.audit.record([Change("case.note", f"case:{number}", None, {"text": written})], actor=principal.username)
+        uow.commit()
+
+
+def move(
+    uow: CasesUnitOfWork,
+    catalogue: CaseCatalogue,
+    number: str,
+    target: str,
+    *,
+    expected_version: int,
+    reason: str | None,
+    principal: Principal,
+    today: date | None = None,
+) -> Moved:
+    """Move the case to `target`, if its type declares the move from its state and the user may make it:
+    a decision needs case.decide and its reasons, and one that changes payments is not taken by the user
+    who prepared it. The person is told where the type says so."""
+    day = day_of(catalogue, today)
+    with uow:
+        case = _workable(uow, number, principal, "case.move")
+        kind = _kind(catalogue, case)
+        state, transition = rules.move(kind, case["state"], target, number)
+        rules.check_mover(kind, transition, principal, prepared_by=case["prepared_by"], number=number)
+        decides = transition.by is Need.DECIDE
+        written = rules.check_text("reason", reason, required=decides)
+        at = now()
+        changes: dict[str, Any] = {"state": target, "state_since": at, "escalated_at": None}
+        changes["due_on"] = rules.due_on(catalogue.calendar, state, day)
+        if transition.prepares:
+            changes["prepared_by"] = principal.username
+        if decides:
+            changes |= {"decided_by": principal.username, "decision": target, "reason": written}
+        if state.final:
+            changes["closed_at"] = at
+        if not uow.cases.update(case["id"], changes, expected_version=expected_version):
+            raise _stale(uow, case, expected_version)
+        event = EventKind.DECIDED if decides else EventKind.MOVED
+        uow.cases.add_event(
+            case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written
+        )
+        after = {**case, **changes}
+        person = uow.cases.person(None, case["civil_number"]) if case["civil_number"] else None
+        queued = uow.cases.queue(
+            notices.to_person(catalogue, kind, transition.notify, after, person, day=day, reason=written)
+        )
+        action = "case.decide" if decides else ("case.close" if state.final else "case.move")
+        before = {"state": case["state"], "version": expected_version}
+        shown = {"state": target, "reason": written, "due_on": changes["due_on"], "messages": queued}
+        uow.audit.record([Change(action, f"case:{number}", before, shown)], actor=principal.username)
+        uow.commit()
+    decision = target if decides else case["decision"]
+    return Moved(number, expected_version + 1, target, changes["due_on"], decision, queued)
+
+
+CLOSED = "closed"  # every type's final state (the loader requires it)
+
+
+def close(
+    uow: CasesUnitOfWork,
+    catalogue: CaseCatalogue,
+    number: str,
+    *,
+    expected_version: int,
+    reason: str | None,
+    principal: Principal,
+    today: date | None = None,
+) -> Moved:
+    """Close the case (its type says from which states)."""
+    return move(
+        uow,
+        catalogue,
+        number,
+        CLOSED,
+        expected_version=expected_version,
+        reason=reason,
+        principal=principal,
+        today=today,
+    )
+
+
+def overdue(
+    uow: CasesUnitOfWork,
+    catalogue: CaseCatalogue,
+    *,
+    principal: Principal,
+    escalate: bool = False,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The open cases of the user's branches that are breached or at risk, most overdue first. With
+    `escalate`, each breach not yet escalated is: marked, recorded, and told to the type's escalation
+    role at the case's branch (through the outbox)."""
+    if not principal.can(Permission.CASE_READ) or (escalate and not principal.can(Permission.CASE_WORK)):
+        raise ForbiddenError("the overdue cases need case.read (and case.work to escalate them)")
+    day = day_of(catalogue, today)
+    horizon = catalogue.calendar.add(day, max((k.at_risk_days for k in catalogue.types.values()), default=0))
+    with uow:
+        rows = []
+        for row in uow.cases.due_by(principal, horizon):
+            kind = catalogue.type(row["type"])
+            risk = kind.at_risk_days if kind else 0
+            row["sla"] = rules.sla(catalogue.calendar, row["due_on"], day, at_risk_days=risk).value
+            if row["sla"] != "on_track":
+                rows.append(row)
+        fresh = [r for r in rows if escalate and r["sla"] == "breached" and r["escalated_at"] is None]
+        _escalate(uow, catalogue, fresh, principal=principal, day=day)
+        subjects = [r["number"] for r in rows]
+        uow.audit.record(
+            [Change("read", "cases:overdue", None, {"cases": subjects, "escalated": [r["number"] for r in fresh]})],
+            actor=principal.username,
+        )
+        uow.commit()
+    return rows
+
+
+def _escalate(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, rows: list[dict[str, Any]], *, principal: Principal, day: date
+) -> None:
+    uow.cases.escalate([r["id"] for r in rows], actor=principal.username)
+    messages = []
+    for row in rows:
+        kind = _kind(catalogue, row)
+        uow.cases.add_event(row["id"], EventKind.ESCALATED, actor=principal.username, data={"to": kind.escalate_to})
+        messages.append(notices.escalation(kind, row, today=day))
+        row["escalated_at"] = now()
+    uow.cases.queue(messages)
+    uow.audit.record(
+        [Change("case.escalate", f"case:{r['number']}", None, {"due_on": r["due_on"]}) for r in rows],
+        actor=principal.username,
+    )

@@ -1,0 +1,138 @@
+"""The case capability's value objects and enums (the outbox's states are a CHECK constraint of its table).
+
+A case's type and states are the pack's data (`policy/case_types.py`); what is fixed here is what
+every case has whatever its type: how far it is from its deadline, what happened to it, and the
+messages it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from himaya.core.text import Language
+
+PAGE = 50  # cases in one page of a branch inbox
+MAX_TEXT = 2000  # characters of a note, a reason, a free-text form field
+
+
+class Sla(StrEnum):
+    """Where an open case stands against the deadline of its state."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"  # at most the type's at_risk_days working days left
+    BREACHED = "breached"  # past its due date
+    NONE = "none"  # the state has no deadline (waiting on a provider), or the case is closed
+
+
+class EventKind(StrEnum):
+    """What a case's history records."""
+
+    OPENED = "opened"
+    ASSIGNED = "assigned"
+    NOTE = "note"
+    MOVED = "moved"  # a transition that is not a decision
+    DECIDED = "decided"
+    ESCALATED = "escalated"
+
+
+class Delivery(StrEnum):
+    """How a message reaches its recipient (delivery itself is a later step: `notification_outbox`)."""
+
+    SMS = "sms"  # the person's mobile in the registry
+    LETTER = "letter"  # printed at the branch: the person has no mobile on record
+    STAFF = "staff"  # a role at a branch (an escalation)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What the opener says about a new case; checked against its type before anything is read."""
+
+    type: str
+    channel: str
+    civil_number: str | None = None  # the person the case is about (none for an anonymous complaint)
+    wilayat: str | None = None  # the branch (default: the person's wilayat)
+    category: str | None = None
+    subject: str | None = None
+    sensitive: bool = False  # asked for by the opener (the type or category may make it so anyway)
+    language: Language = "ar"  # of the messages to the person
+    form: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """The registered person a case is about, as the case needs them."""
+
+    id: int
+    civil_number: str
+    wilayat: str | None
+    governorate: str | None
+    mobile: str | None
+
+
+@dataclass(frozen=True)
+class Opened:
+    number: str
+    id: int
+    version: int
+    state: str
+    due_on: date | None
+    sensitive: bool
+    notifications: int  # messages queued
+
+
+@dataclass(frozen=True)
+class Moved:
+    number: str
+    version: int
+    state: str
+    due_on: date | None
+    decision: str | None
+    notifications: int
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """A branch inbox's filters: each one given must hold; sorted by due date, a page of `PAGE`."""
+
+    wilayat: str | None = None
+    governorate: str | None = None
+    state: str | None = None
+    type: str | None = None
+    due_before: date | None = None  # due on or before this day
+    assigned_to: str | None = None
+    open_only: bool = True
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to put in the outbox, rendered already."""
+
+    recipient: str  # a civil number, or role:NAME@WILAYAT for staff
+    channel: Delivery
+    language: Language
+    subject: str
+    body: str
+    case_id: int | None = None
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """One case as its reader sees it: the record, where it stands, where it may go, what happened."""
+
+    case: dict[str, Any]
+    sla: Sla
+    moves: tuple[str, ...]  # the states it may move to now
+    events: list[dict[str, Any]]
+    messages: list[dict[str, Any]]

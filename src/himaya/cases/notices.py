@@ -1,0 +1,68 @@
+"""The messages a case sends: to the person, from the type's templates in the case's language; to
+the staff of a branch when a deadline is breached. Pure: the actions put them in the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from himaya.cases.model import Delivery, Message, PersonRef
+from himaya.cases.rules import filing_deadline, render
+from himaya.policy.case_types import CaseCatalogue, CaseType
+
+APPEAL = "appeal"  # the type whose filing deadline a decision's message states, when the pack has it
+
+
+def appeal_by(catalogue: CaseCatalogue, day: date) -> date | None:
+    """The last day to appeal a decision notified on `day` (None: the pack has no appeal with a deadline)."""
+    appeal = catalogue.type(APPEAL)
+    if appeal is None or appeal.filing is None:
+        return None
+    return filing_deadline(appeal, day, catalogue.calendar)
+
+
+def to_person(
+    catalogue: CaseCatalogue,
+    kind: CaseType,
+    template: str | None,
+    case: Mapping[str, Any],
+    person: PersonRef | None,
+    *,
+    day: date,
+    reason: str | None = None,
+) -> list[Message]:
+    """The type's `template` for the case's person, in the case's language: by SMS to the mobile on
+    record, else a letter printed at the branch. None for an anonymous case or a type without it."""
+    if template is None or template not in kind.templates or person is None:
+        return []
+    language = case["language"]
+    state = kind.state(case["state"])
+    category = kind.category(case["category"]) if case.get("category") else None
+    decision = kind.state(case["decision"]) if case.get("decision") else None
+    values = {
+        "number": case["number"],
+        "type": kind.name.in_(language),
+        "state": state.name.in_(language) if state else case["state"],
+        "category": category.name.in_(language) if category else "",
+        "decision": decision.name.in_(language) if decision else "",
+        "reason": reason or "",
+        "due": case.get("due_on") or "",
+        "appeal_by": appeal_by(catalogue, day) or "",
+    }
+    subject, body = render(kind.templates[template], language, values)
+    channel = Delivery.SMS if person.mobile else Delivery.LETTER
+    return [Message(person.civil_number, channel, language, subject, body, case.get("id"), person.id)]
+
+
+def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:
+    """To the type's escalation role at the case's branch: the case is past its deadline."""
+    late = (today - case["due_on"]) if isinstance(case["due_on"], date) else timedelta(0)
+    subject = f"تجاوز الموعد / Deadline breached: {case['number']}"
+    body = (
+        f"الحالة {case['number']} ({kind.name.ar}، {case['state']}) تجاوزت موعدها {case['due_on']}"
+        f" بـ {late.days} يوم.\n"
+        f"Case {case['number']} ({kind.name.en}, {case['state']}) was due on {case['due_on']}: {late.days} day(s) late."
+    )
+    recipient = f"role:{kind.escalate_to}@{case['wilayat']}"
+    return Message(recipient, Delivery.STAFF, "ar", subject, body, case["id"], None)

@@ -1,0 +1,65 @@
+"""What the case actions need from the store: `db/stores/cases.py` implements it on the unit's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol
+
+from himaya.cases.model import EventKind, Inbox, Message, PersonRef
+from himaya.core.access import Principal
+from himaya.core.uow import UnitOfWork
+
+
+class CaseStore(Protocol):
+    def next_number(self, year: int) -> int:
+        """The next case number of the year (consecutive, never given twice, even to concurrent openers)."""
+
+    def person(self, principal: Principal | None, civil_number: str) -> PersonRef | None:
+        """The registered person, if in the user's branches (None: any branch, for a system action)."""
+
+    def insert(self, row: Mapping[str, Any]) -> int:
+        """A new case; its id."""
+
+    def visible(self, principal: Principal, number: str) -> dict[str, Any] | None:
+        """The case, if in the user's branches and, when sensitive, the user may see sensitive cases."""
+
+    def update(self, case_id: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        """Apply the changes and bump the version if the case is still at `expected_version`."""
+
+    def version(self, case_id: int) -> int: ...
+
+    def add_event(
+        self,
+        case_id: int,
+        kind: EventKind,
+        *,
+        actor: str,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        text: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None: ...
+
+    def events(self, case_id: int) -> list[dict[str, Any]]: ...
+
+    def messages(self, case_id: int) -> list[dict[str, Any]]: ...
+
+    def inbox(self, principal: Principal, wanted: Inbox, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        """Cases in scope meeting every filter, by due date (no due date last), then number."""
+
+    def due_by(self, principal: Principal, day: date) -> list[dict[str, Any]]:
+        """Open cases in scope due on or before `day`, by due date."""
+
+    def escalate(self, case_ids: Sequence[int], *, actor: str) -> None:
+        """Mark the cases' current breach as escalated."""
+
+    def user_exists(self, username: str) -> bool: ...
+
+    def queue(self, messages: Sequence[Message]) -> int:
+        """Put the messages in the outbox (pending); how many."""
+
+
+class CasesUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def cases(self) -> CaseStore: ...

@@ -1,0 +1,225 @@
+"""The case capability's pure decisions: is a move allowed and who may make it, when a case is due
+and how it stands against that, what a form must hold, whether a case is sensitive, whether an
+appeal is still in time, and the words of a message. No I/O: property-tested in tests/cases.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+import polars as pl
+
+from himaya.cases.model import MAX_TEXT, NewCase, Sla
+from himaya.core.access import Permission, Principal
+from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError
+from himaya.core.money import format_omr
+from himaya.core.text import LANGUAGES, Language
+from himaya.policy.calendar import WorkingCalendar
+from himaya.policy.case_types import (
+    CaseCatalogue,
+    CaseType,
+    Channel,
+    Need,
+    PersonNeeded,
+    Sensitivity,
+    Template,
+    Transition,
+)
+from himaya.policy.case_types import State as CaseState
+from himaya.policy.schema import Kind
+from himaya.policy.table import validate_table
+from himaya.registry.rules import cell_text
+
+NUMBER = re.compile(r"^C-(?P<year>[0-9]{4})-(?P<seq>[0-9]{6,})$")
+NEEDS = {Need.WORK: Permission.CASE_WORK, Need.DECIDE: Permission.CASE_DECIDE}
+
+
+def case_number(year: int, sequence: int) -> str:
+    """The number of a year's `sequence`-th case.
+
+    >>> case_number(2026, 1)
+    'C-2026-000001'
+    """
+    return f"C-{year}-{sequence:06d}"
+
+
+def case_type(catalogue: CaseCatalogue, key: str) -> CaseType:
+    found = catalogue.type(key)
+    if found is None:
+        raise InvalidInputError(f"type: unknown case type {key!r}; types: {', '.join(sorted(catalogue.types))}")
+    return found
+
+
+def due_on(calendar: WorkingCalendar, state: CaseState, entered: date) -> date | None:
+    """The day a case entering `state` on `entered` is due: its deadline in working days, counted after that day."""
+    return None if state.days is None else calendar.add(entered, state.days)
+
+
+def sla(calendar: WorkingCalendar, due: date | None, today: date, *, at_risk_days: int) -> Sla:
+    """On track, at risk (at most `at_risk_days` working days left), breached (past the due day)."""
+    if due is None:
+        return Sla.NONE
+    if today > due:
+        return Sla.BREACHED
+    return Sla.AT_RISK if calendar.between(today, due) <= at_risk_days else Sla.ON_TRACK
+
+
+def move(kind: CaseType, source: str, target: str, number: str) -> tuple[CaseState, Transition]:
+    """The target state and the declared transition; an unknown state is bad input, an undeclared move a conflict."""
+    state = kind.state(target)
+    if state is None:
+        raise InvalidInputError(f"to: {target!r} is not a state of a {kind.key}; states: {_keys(kind.states)}")
+    transition = kind.transition(source, target)
+    if transition is None:
+        allowed = ", ".join(t.target for t in kind.moves_from(source)) or "none (the case is closed)"
+        raise ConflictError(f"case {number} is {source}: it may move to {allowed}; not to {target}")
+    return state, transition
+
+
+def _keys(states: tuple[CaseState, ...]) -> str:
+    return ", ".join(s.key for s in states)
+
+
+def check_mover(
+    kind: CaseType, transition: Transition, principal: Principal, *, prepared_by: str | None, number: str
+) -> None:
+    """Whether the user may make this move: the permission it needs, the roles it is kept to, and for a
+    decision that changes money, maker-checker (the decider is not who prepared it)."""
+    needed = NEEDS[transition.by]
+    if not principal.can(needed):
+        raise ForbiddenError(f"moving a {kind.key} to {transition.target} needs {needed.value}")
+    if transition.roles and not (principal.roles & transition.roles):
+        raise ForbiddenError(
+            f"moving a {kind.key} to {transition.target} is for the role(s) {', '.join(sorted(transition.roles))}"
+        )
+    if transition.by is Need.DECIDE and kind.changes_money:
+        if prepared_by is None:
+            raise ConflictError(f"case {number}: a {kind.key} changes payments; it must be prepared before a decision")
+        if prepared_by == principal.username:
+            raise ForbiddenError(
+                f"case {number}: you prepared this decision; a decision that changes payments is taken by another"
+                " user (maker-checker)"
+            )
+
+
+def check_opener(kind: CaseType, request: NewCase, principal: Principal) -> None:
+    """May this user open a case of this type, through this channel?"""
+    if not principal.can(Permission.CASE_OPEN):
+        raise ForbiddenError("opening a case needs case.open")
+    if not (principal.roles & kind.roles):
+        raise ForbiddenError(f"a {kind.key} is opened by the role(s) {', '.join(sorted(kind.roles))}")
+    if (request.channel == Channel.PARTNER) != (principal.kind == "client"):
+        raise ForbiddenError("the partner channel is for partner systems, and partner systems use it only")
+
+
+def check_request(kind: CaseType, request: NewCase) -> bool:
+    """The request's channel, person, category, language and texts against its type; whether the case is sensitive."""
+    channels = ", ".join(sorted(c.value for c in kind.channels))
+    if request.channel not in {c.value for c in kind.channels}:
+        raise InvalidInputError(f"channel: a {kind.key} is not opened by {request.channel!r}; channels: {channels}")
+    anonymous = request.channel == Channel.ANONYMOUS
+    if anonymous and request.civil_number is not None:
+        raise InvalidInputError("civil_number: an anonymous case names nobody: leave the civil number out")
+    if kind.person is PersonNeeded.REQUIRED and request.civil_number is None:
+        raise InvalidInputError(f"civil_number: a {kind.key} is about a registered person: give their civil number")
+    if request.language not in LANGUAGES:
+        raise InvalidInputError(f"language: {request.language!r} is not one of {', '.join(LANGUAGES)}")
+    if request.subject is not None and len(request.subject) > 200:
+        raise InvalidInputError("subject: at most 200 characters")
+    return sensitive(kind, request.category, requested=request.sensitive)
+
+
+def sensitive(kind: CaseType, category: str | None, *, requested: bool) -> bool:
+    """Whether the case is sensitive: always for its type or category; on request where the type allows it."""
+    if kind.categories and category is None:
+        raise InvalidInputError(f"category: a {kind.key} needs one of {', '.join(c.key for c in kind.categories)}")
+    found = kind.category(category) if category is not None else None
+    if category is not None and found is None:
+        known = ", ".join(c.key for c in kind.categories) or "none"
+        raise InvalidInputError(f"category: {category!r} is not a category of a {kind.key}; categories: {known}")
+    if requested and kind.sensitive is Sensitivity.NEVER:
+        raise InvalidInputError(f"sensitive: a {kind.key} cannot be marked sensitive")
+    return kind.sensitive is Sensitivity.ALWAYS or requested or (found is not None and found.sensitive)
+
+
+def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The form checked like a row of the people table (types, required fields, allowed values), as
+    JSON values: dates YYYY-MM-DD, money OMR with 3 decimals, booleans, text. Every problem is named."""
+    unknown = sorted(set(form) - {c.name for c in kind.form})
+    if unknown:
+        fields = ", ".join(c.name for c in kind.form) or "none"
+        raise InvalidInputError(f"form: unknown field(s) {', '.join(unknown)} for a {kind.key}; fields: {fields}")
+    long = sorted(k for k, v in form.items() if isinstance(v, str) and len(v) > MAX_TEXT)
+    if long:
+        raise InvalidInputError(f"form: field(s) {', '.join(long)} longer than {MAX_TEXT} characters")
+    if not kind.form:
+        return {}
+    cells = {c.name: cell_text(form.get(c.name)) for c in kind.form}
+    try:
+        row = validate_table(pl.DataFrame([cells], schema=dict.fromkeys(cells, pl.String)), kind.schema, source="form")
+    except InputTableError as error:
+        said = "; ".join(f"form field {p.column}, value {p.value!r}: {p.rule}" for p in error.problems)
+        raise InvalidInputError(f"a {kind.key}'s form was refused: {said}") from None
+    typed = row.row(0, named=True)
+    return {name: _json(kind.schema.column(name).kind, typed[name]) for name in form if form[name] not in (None, "")}
+
+
+def _json(kind: Kind, value: Any) -> Any:
+    if kind is Kind.MONEY:
+        return format_omr(int(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar: WorkingCalendar) -> date | None:
+    """The last day to file a case of this type (e.g. an appeal); refused when it has passed or the date is ahead."""
+    if kind.filing is None:
+        return None
+    notified = date.fromisoformat(str(form[kind.filing.field]))
+    if notified > today:
+        raise InvalidInputError(f"form field {kind.filing.field}: {notified} is after today ({today})")
+    last = filing_deadline(kind, notified, calendar)
+    if today > last:
+        days = f"{kind.filing.days} {'working ' if kind.filing.working else ''}days"
+        raise InvalidInputError(
+            f"form field {kind.filing.field}: notified on {notified}, a {kind.key} had to be filed within {days},"
+            f" by {last}; today is {today}"
+        )
+    return last
+
+
+def filing_deadline(kind: CaseType, notified: date, calendar: WorkingCalendar) -> date:
+    assert kind.filing is not None
+    if kind.filing.working:
+        return calendar.add(notified, kind.filing.days)
+    return notified + timedelta(days=kind.filing.days)
+
+
+def check_text(name: str, value: str | None, *, required: bool) -> str | None:
+    if value is not None and not value.strip():
+        value = None
+    if value is None and required:
+        raise InvalidInputError(f"{name}: required")
+    if value is not None and len(value) > MAX_TEXT:
+        raise InvalidInputError(f"{name}: at most {MAX_TEXT} characters, not {len(value)}")
+    return value
+
+
+def render(template: Template, language: Language, values: Mapping[str, Any]) -> tuple[str, str]:
+    """A template's subject and body in `language`, its placeholders filled (a missing one left empty)."""
+    filled = _Blank({k: "" if v is None else str(v) for k, v in values.items()})
+    formatter = string.Formatter()
+    return (
+        formatter.vformat(template.subject.in_(language), (), filled),
+        formatter.vformat(template.body.in_(language), (), filled),
+    )
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""

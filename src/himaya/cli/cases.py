@@ -1,0 +1,224 @@
+"""`himaya cases`: open a case, read a branch's inbox, work a case through its states, and find the
+overdue ones. Each command is one action of `himaya.cases.actions`, acting as a user of the store
+(`--as`, default HIMAYA_ACTOR or the operating-system user): their roles say what they may do, and
+their branches what they may see, exactly as over the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import typer
+
+from himaya import bootstrap
+from himaya.cases import actions
+from himaya.cases.model import Inbox, NewCase
+from himaya.cli.app import app, date_option, out, reported
+from himaya.core.access import Principal
+from himaya.core.errors import UsageError
+from himaya.core.text import Language
+from himaya.db.access import load_user
+from himaya.policy.case_types import CaseCatalogue
+from himaya.policy.packs import load_pack
+
+cases_app = typer.Typer(
+    help="Cases: applications, change requests, grievances, appeals, duplicate reviews, payment issues, referrals.",
+    no_args_is_help=True,
+)
+app.add_typer(cases_app, name="cases")
+
+As = Annotated[
+    str | None, typer.Option("--as", help="The user who acts (default: HIMAYA_ACTOR or the operating-system user).")
+]
+Version = Annotated[int, typer.Option("--version", help="The case's version you read (`himaya cases show`).")]
+Reason = Annotated[str | None, typer.Option("--reason", help="The reasons (required for a decision).")]
+Number = Annotated[str, typer.Argument(help="The case number, e.g. C-2026-000001.")]
+
+
+def _catalogue() -> CaseCatalogue:
+    return load_pack().cases
+
+
+def _acting(name: str | None) -> tuple[Any, Principal]:
+    """The store's unit of work and the acting user, with their roles and branches."""
+    engine = bootstrap.registry_engine()
+    username = name or bootstrap.actor()
+    with engine.connect() as connection:
+        user = load_user(connection, username)
+    if user is None or not user.active:
+        raise UsageError(f"no active user {username!r}: give --as with a user of `himaya users list`")
+    return bootstrap.unit_of_work(engine), user.principal
+
+
+def _fields(pairs: list[str] | None) -> dict[str, str]:
+    form = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--field {pair!r}: write NAME=VALUE, e.g. --field details='paid less in December'")
+        form[name.strip()] = value
+    return form
+
+
+@cases_app.command("types")
+def cases_types() -> None:
+    """The case types of the policy pack: who opens them, their states and deadlines in working days."""
+    with reported():
+        for kind in _catalogue().types.values():
+            states = ", ".join(f"{s.key} ({s.days}d)" if s.days else s.key for s in kind.states)
+            money = "; maker-checker" if kind.changes_money else ""
+            out.print(f"[bold]{kind.key}[/bold]  {kind.name.en} / {kind.name.ar}{money}")
+            out.print(f"  channels: {', '.join(sorted(kind.channels))}; states: {states}")
+
+
+@cases_app.command("open")
+def cases_open(
+    case_type: Annotated[str, typer.Argument(help="The case type (`himaya cases types`).", metavar="TYPE")],
+    person: Annotated[str | None, typer.Option("--person", help="The person's civil number.")] = None,
+    channel: Annotated[str, typer.Option("--channel", help="branch, phone, web or anonymous.")] = "branch",
+    wilayat: Annotated[str | None, typer.Option("--wilayat", help="The branch (default: the person's).")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="The category (a grievance's).")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="A short title.")] = None,
+    sensitive: Annotated[bool, typer.Option("--sensitive", help="Only for the roles holding case.sensitive.")] = False,
+    language: Annotated[str, typer.Option("--language", help="Of the messages to the person: ar or en.")] = "ar",
+    field: Annotated[list[str] | None, typer.Option("--field", help="A form field, NAME=VALUE (repeat).")] = None,
+    acting: As = None,
+) -> None:
+    """Open a case; the person is told it was received (in the outbox)."""
+    with reported():
+        if language not in ("ar", "en"):
+            raise UsageError(f"--language: {language!r} is not ar or en")
+        form = _fields(field)
+        words: Language = "en" if language == "en" else "ar"
+        request = NewCase(case_type, channel, person, wilayat, category, subject, sensitive, words, form)
+        uow, principal = _acting(acting)
+        opened = actions.open_case(uow, _catalogue(), request, principal=principal)
+        flag = ", sensitive" if opened.sensitive else ""
+        out.print(
+            f"opened {opened.number} ({case_type}{flag}): {opened.state}, due {opened.due_on or '-'}; "
+            f"version {opened.version}; {opened.notifications} message(s) queued"
+        )
+
+
+@cases_app.command("show")
+def cases_show(number: Number, acting: As = None) -> None:
+    """A case with its form, where it stands, where it may go, its history and its messages."""
+    with reported():
+        uow, principal = _acting(acting)
+        view = actions.show(uow, _catalogue(), number, principal=principal)
+        c = view.case
+        out.print(f"[bold]{c['number']}[/bold]  {c['type']} in {c['wilayat']} ({c['governorate']})")
+        out.print(
+            f"state {c['state']} since {c['state_since']:%Y-%m-%d}, due {c['due_on'] or '-'} ({view.sla.value}); "
+            f"version {c['version']}; person {c['civil_number'] or '(anonymous)'}; "
+            f"assigned to {c['assigned_to'] or '-'}"
+        )
+        for name, value in c["form"].items():
+            out.print(f"  {name}: {value}")
+        out.print(f"may move to: {', '.join(view.moves) or 'nothing (closed)'}")
+        for event in view.events:
+            moved = f" {event['from_state'] or ''} -> {event['to_state']}" if event["to_state"] else ""
+            said = f": {event['text']}" if event["text"] else ""
+            out.print(f"  {event['at']:%Y-%m-%d %H:%M} {event['actor']} {event['kind']}{moved}{said}")
+        for message in view.messages:
+            out.print(f"  message ({message['channel']}, {message['state']}): {message['subject']}")
+
+
+def _lines(rows: list[dict[str, Any]]) -> None:
+    """One line a case (never cut: read and grepped)."""
+    for r in rows:
+        out.print(
+            f"{r['number']}  {r['type']:<16} {r['state']:<18} due {r['due_on'] or '-':<10}  {r['sla']:<9} "
+            f"{r['wilayat']}  {r['assigned_to'] or '-'}"
+        )
+
+
+@cases_app.command("list")
+def cases_list(
+    wilayat: Annotated[str | None, typer.Option("--wilayat", help="Only this branch.")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="Only cases in this state.")] = None,
+    case_type: Annotated[str | None, typer.Option("--type", help="Only cases of this type.")] = None,
+    due_before: Annotated[
+        date | None, typer.Option("--due-before", parser=date_option, help="Due on or before.", metavar="YYYY-MM-DD")
+    ] = None,
+    assigned_to: Annotated[str | None, typer.Option("--assigned-to", help="Only the cases of this user.")] = None,
+    closed: Annotated[bool, typer.Option("--closed", help="Include closed cases.")] = False,
+    page: Annotated[int, typer.Option("--page", help="Page of 50 cases.")] = 1,
+    acting: As = None,
+) -> None:
+    """The branch inbox: the cases of your branches, by due date, 50 a page."""
+    with reported():
+        uow, principal = _acting(acting)
+        wanted = Inbox(wilayat, None, state, case_type, due_before, assigned_to, not closed, page)
+        rows = actions.inbox(uow, _catalogue(), wanted, principal=principal)
+        _lines(rows)
+        out.print(f"{len(rows)} case(s), page {page}")
+
+
+@cases_app.command("assign")
+def cases_assign(
+    number: Number,
+    to: Annotated[str, typer.Option("--to", help="The user who will work the case.")],
+    version: Version,
+    acting: As = None,
+) -> None:
+    """Give a case to a user."""
+    with reported():
+        uow, principal = _acting(acting)
+        now = actions.assign(uow, number, to, expected_version=version, principal=principal)
+        out.print(f"{number}: assigned to {to}; version {now}")
+
+
+@cases_app.command("note")
+def cases_note(number: Number, text: Annotated[str, typer.Argument(help="The note.")], acting: As = None) -> None:
+    """Add a note to a case's history."""
+    with reported():
+        uow, principal = _acting(acting)
+        actions.note(uow, number, text, principal=principal)
+        out.print(f"{number}: note added")
+
+
+@cases_app.command("decide")
+def cases_decide(
+    number: Number,
+    to: Annotated[str, typer.Option("--to", help="The state to move the case to.")],
+    version: Version,
+    reason: Reason = None,
+    acting: As = None,
+) -> None:
+    """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes)."""
+    with reported():
+        uow, principal = _acting(acting)
+        moved = actions.move(
+            uow, _catalogue(), number, to, expected_version=version, reason=reason, principal=principal
+        )
+        decided = f" (decision: {moved.decision})" if moved.decision == to else ""
+        out.print(
+            f"{number}: {moved.state}{decided}, due {moved.due_on or '-'}; version {moved.version}; "
+            f"{moved.notifications} message(s) queued"
+        )
+
+
+@cases_app.command("close")
+def cases_close(number: Number, version: Version, reason: Reason = None, acting: As = None) -> None:
+    """Close a case."""
+    with reported():
+        uow, principal = _acting(acting)
+        moved = actions.close(uow, _catalogue(), number, expected_version=version, reason=reason, principal=principal)
+        out.print(f"{number}: closed; version {moved.version}")
+
+
+@cases_app.command("overdue")
+def cases_overdue(
+    escalate: Annotated[
+        bool, typer.Option("--escalate", help="Tell each breach to the type's escalation role, once.")
+    ] = False,
+    acting: As = None,
+) -> None:
+    """The open cases of your branches past their deadline or at risk, most overdue first."""
+    with reported():
+        uow, principal = _acting(acting)
+        rows = actions.overdue(uow, _catalogue(), principal=principal, escalate=escalate)
+        _lines(rows)
+        breached = sum(1 for r in rows if r["sla"] == "breached")
+        out.print(f"{breached} breached, {len(rows) - breached} at risk")

@@ -1,0 +1,110 @@
+"""The cases' tables (migration 0010): the cases, their history, the messages they send, and the
+yearly counter that numbers them (C-2026-000001).
+
+A case's type and state are the pack's keys (no CHECK: a pack declares its own). A case is in one
+branch (its wilayat, and the governorate the pack puts it in): the branch scope of every read is a
+condition on these two columns (`db/scoped.case_visible`), and the branch inbox's indexes lead with them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from himaya.cases.model import OutboxState
+from himaya.db.metadata import ID, metadata
+from himaya.payroll.model import check_in
+
+case_file = Table(
+    "case_file",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("number", String(24), nullable=False, unique=True),  # C-2026-000001
+    Column("type", String(32), nullable=False),
+    Column("state", String(32), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("wilayat", Text, nullable=False),
+    Column("governorate", Text, nullable=False),
+    Column("person_id", BigInteger, ForeignKey("person.id")),  # NULL: an anonymous case
+    Column("civil_number", String(16)),
+    Column("category", String(32)),
+    Column("subject", Text),
+    Column("sensitive", Boolean, nullable=False),
+    Column("language", String(2), nullable=False),  # of the messages to the person
+    Column("form", Text, nullable=False),  # JSON: the type's form, validated
+    Column("assigned_to", String(64)),
+    Column("opened_by", String(64), nullable=False),
+    Column("prepared_by", String(64)),  # who prepared the decision (maker-checker)
+    Column("decided_by", String(64)),
+    Column("decision", String(32)),  # the state a decision moved it to
+    Column("reason", Text),  # the decision's reasons
+    Column("due_on", Date),  # the current state's deadline (working days); NULL: none
+    Column("state_since", DateTime(timezone=True), nullable=False),
+    Column("escalated_at", DateTime(timezone=True)),  # the breach of the current state's deadline was escalated
+    Column("version", Integer, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True)),
+    # The branch inbox: a branch's open cases of a state (and type), by due date.
+    Index(None, "wilayat", "state", "due_on"),
+    Index(None, "governorate", "state", "due_on"),
+    Index(None, "type", "state", "due_on"),
+    Index(None, "due_on"),  # overdue cases, every branch
+    Index(None, "person_id"),
+)
+
+case_event = Table(
+    "case_event",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("case_file.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # EventKind
+    Column("from_state", String(32)),
+    Column("to_state", String(32)),
+    Column("text", Text),  # the note, or the reasons of a move
+    Column("data", Text),  # JSON: what else the step recorded (the assignee, the decision)
+    Index(None, "case_id", "id"),
+)
+
+notification_outbox = Table(
+    "notification_outbox",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("case_file.id")),
+    Column("person_id", BigInteger, ForeignKey("person.id")),
+    Column("recipient", String(80), nullable=False),  # a civil number, or role:NAME@WILAYAT
+    Column("channel", String(8), nullable=False),  # Delivery
+    Column("language", String(2), nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(8), nullable=False),  # OutboxState
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index(None, "state", "id"),  # the sender's queue
+    Index(None, "case_id"),
+    CheckConstraint(check_in("state", OutboxState), name="ck_notification_outbox_state"),
+)
+
+# The last number given to a case in each year: numbers are consecutive and never given twice.
+case_counter = Table(
+    "case_counter",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("last_number", Integer, nullable=False),
+)

@@ -1,0 +1,195 @@
+"""The cases' store behind `cases.ports.CaseStore`: statements on the unit of work's connection, no
+decisions (`himaya.cases.actions` makes those). Every read on behalf of a user carries its scope
+(`scoped.case_visible`) in the statement itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, and_, insert, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
+
+from himaya.cases.model import EventKind, Inbox, Message, OutboxState, PersonRef
+from himaya.core.access import Principal
+from himaya.core.clock import now
+from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
+from himaya.db.scoped import case_visible, person_visible
+from himaya.db.tables import app_user, person
+
+COUNTED = {"preserve_rowcount": True}
+DUE_LIMIT = 1000  # overdue cases listed at once
+
+
+class SqlCaseStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def next_number(self, year: int) -> int:
+        """The counter's row is locked by the update until the opening transaction ends: two openers
+        queue, and a rolled-back opening gives its number back."""
+        bump = (
+            update(case_counter)
+            .where(case_counter.c.year == year)
+            .values(last_number=case_counter.c.last_number + 1)
+            .returning(case_counter.c.last_number)
+        )
+        number = self.connection.execute(bump).scalar()
+        if number is None:
+            dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+            first = dialect.insert(case_counter).values(year=year, last_number=0).on_conflict_do_nothing()
+            self.connection.execute(first)
+            number = self.connection.execute(bump).scalar_one()
+        return int(number)
+
+    def person(self, principal: Principal | None, civil_number: str) -> PersonRef | None:
+        scope = person_visible(principal) if principal is not None else true()
+        row = self.connection.execute(
+            select(person.c.id, person.c.civil_number, person.c.wilayat, person.c.governorate, person.c.mobile).where(
+                person.c.civil_number == civil_number, person.c.merged_into.is_(None), scope
+            )
+        ).first()
+        return None if row is None else PersonRef(*row)
+
+    def insert(self, row: Mapping[str, Any]) -> int:
+        values = {**row, "form": json.dumps(row.get("form") or {}, ensure_ascii=False, sort_keys=True)}
+        return int(self.connection.execute(insert(case_file).values(**values).returning(case_file.c.id)).scalar_one())
+
+    def visible(self, principal: Principal, number: str) -> dict[str, Any] | None:
+        row = (
+            self.connection.execute(select(case_file).where(case_file.c.number == number, case_visible(principal)))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _case(row)
+
+    def update(self, case_id: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        result = self.connection.execute(
+            update(case_file)
+            .where(case_file.c.id == case_id, case_file.c.version == expected_version)
+            .values(**changes, version=case_file.c.version + 1, updated_at=now()),
+            execution_options=COUNTED,
+        )
+        return result.rowcount == 1
+
+    def version(self, case_id: int) -> int:
+        return int(self.connection.execute(select(case_file.c.version).where(case_file.c.id == case_id)).scalar_one())
+
+    def add_event(
+        self,
+        case_id: int,
+        kind: EventKind,
+        *,
+        actor: str,
+        from_state: str | None = None,
+        to_state: str | None = None,
+        text: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.connection.execute(
+            insert(case_event).values(
+                case_id=case_id,
+                at=now(),
+                actor=actor,
+                kind=kind.value,
+                from_state=from_state,
+                to_state=to_state,
+                text=text,
+                data=json.dumps(data, ensure_ascii=False, sort_keys=True, default=str) if data else None,
+            )
+        )
+
+    def events(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(case_event).where(case_event.c.case_id == case_id).order_by(case_event.c.id)
+        ).mappings()
+        return [{**row, "data": json.loads(row["data"]) if row["data"] else None} for row in rows]
+
+    def messages(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(notification_outbox)
+            .where(notification_outbox.c.case_id == case_id)
+            .order_by(notification_outbox.c.id)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def inbox(self, principal: Principal, wanted: Inbox, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        where = [case_visible(principal), *_filters(wanted)]
+        query = (
+            select(case_file)
+            .where(*where)
+            .order_by(case_file.c.due_on.asc().nulls_last(), case_file.c.number)
+            .limit(limit)
+            .offset(offset)
+        )
+        return [_case(row) for row in self.connection.execute(query).mappings()]
+
+    def due_by(self, principal: Principal, day: date) -> list[dict[str, Any]]:
+        query = (
+            select(case_file)
+            .where(case_visible(principal), case_file.c.closed_at.is_(None), case_file.c.due_on <= day)
+            .order_by(case_file.c.due_on, case_file.c.number)
+            .limit(DUE_LIMIT)
+        )
+        return [_case(row) for row in self.connection.execute(query).mappings()]
+
+    def escalate(self, case_ids: Sequence[int], *, actor: str) -> None:
+        if case_ids:
+            self.connection.execute(
+                update(case_file).where(case_file.c.id.in_(case_ids)).values(escalated_at=now(), updated_at=now())
+            )
+
+    def user_exists(self, username: str) -> bool:
+        found = self.connection.execute(
+            select(app_user.c.id).where(app_user.c.username == username, app_user.c.active.is_(True))
+        ).first()
+        return found is not None
+
+    def queue(self, messages: Sequence[Message]) -> int:
+        if not messages:
+            return 0
+        at = now()
+        self.connection.execute(
+            insert(notification_outbox),
+            [
+                {
+                    "case_id": m.case_id,
+                    "person_id": m.person_id,
+                    "recipient": m.recipient,
+                    "channel": m.channel.value,
+                    "language": m.language,
+                    "subject": m.subject,
+                    "body": m.body,
+                    "state": OutboxState.PENDING.value,
+                    "attempts": 0,
+                    "created_at": at,
+                }
+                for m in messages
+            ],
+        )
+        return len(messages)
+
+
+def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    for column, value in (
+        (case_file.c.wilayat, wanted.wilayat),
+        (case_file.c.governorate, wanted.governorate),
+        (case_file.c.state, wanted.state),
+        (case_file.c.type, wanted.type),
+        (case_file.c.assigned_to, wanted.assigned_to),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if wanted.due_before is not None:
+        where.append(case_file.c.due_on <= wanted.due_before)
+    if wanted.open_only:
+        where.append(case_file.c.closed_at.is_(None))
+    return [and_(true(), *where)]
+
+
+def _case(row: Any) -> dict[str, Any]:
+    return {**row, "form": json.loads(row["form"])}

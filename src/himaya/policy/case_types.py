@@ -1,0 +1,152 @@
+"""Case types as a pack declares them: what a case of each type asks, who may open it, its states,
+their deadlines in working days, who moves it on, and what the person is told.
+
+A case type is data (`packs/<country>/cases/*.yaml`, read by `case_loader.py`), not code: a new
+type, state or deadline is a change of the pack. The case capability (`himaya.cases`) runs any type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from himaya.core.errors import HimayaError
+from himaya.core.text import Text
+from himaya.policy.calendar import WorkingCalendar
+from himaya.policy.schema import Column, TableSchema
+
+
+class CaseTypeError(HimayaError):
+    """A case type file that cannot be used as written (its file, type and field are named)."""
+
+
+class Channel(StrEnum):
+    """How a case reaches the Fund."""
+
+    BRANCH = "branch"  # at a branch's counter
+    PHONE = "phone"  # the call centre
+    WEB = "web"  # the Fund's website or app
+    PARTNER = "partner"  # another body's system, through the API
+    ANONYMOUS = "anonymous"  # a complaint that names nobody: no person is recorded
+
+
+class PersonNeeded(StrEnum):
+    REQUIRED = "required"  # the case is about a registered person
+    OPTIONAL = "optional"  # may name one (a grievance about a branch, an anonymous complaint)
+
+
+class Sensitivity(StrEnum):
+    """Whether a case of the type is sensitive: seen only by the roles holding case.sensitive."""
+
+    NEVER = "never"
+    ON_REQUEST = "on_request"  # when the opener says so, or its category is sensitive
+    ALWAYS = "always"
+
+
+class Need(StrEnum):
+    """What a move needs: working a case (case.work) or deciding it (case.decide)."""
+
+    WORK = "work"
+    DECIDE = "decide"
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    name: Text
+    sensitive: bool = False  # a case of this category is always sensitive (e.g. staff conduct)
+
+
+@dataclass(frozen=True)
+class State:
+    key: str
+    name: Text
+    days: int | None = None  # deadline in working days from entering the state; None: no deadline
+    final: bool = False  # nothing moves a case out of it
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    by: Need
+    roles: frozenset[str] = frozenset()  # only these roles (empty: any role holding the permission)
+    prepares: bool = False  # the mover prepared the decision (maker-checker: not the decider)
+    notify: str | None = None  # the template sent to the person on this move
+
+
+@dataclass(frozen=True)
+class Template:
+    """A message to the person, in English and Arabic, with {placeholders} (`PLACEHOLDERS`)."""
+
+    subject: Text
+    body: Text
+
+
+PLACEHOLDERS = frozenset({"number", "type", "state", "category", "decision", "reason", "due", "appeal_by"})
+
+
+@dataclass(frozen=True)
+class FilingDeadline:
+    """A case of the type must be opened within `days` of the date in form field `field` (e.g. an
+    appeal within 30 days of the decision's notification)."""
+
+    field: str
+    days: int
+    working: bool  # working days, or calendar days
+
+
+@dataclass(frozen=True)
+class CaseType:
+    key: str
+    name: Text
+    source: str  # the file it was read from, for messages
+    roles: frozenset[str]  # who may open one (with case.open)
+    channels: frozenset[Channel]
+    person: PersonNeeded
+    form: tuple[Column, ...]
+    labels: Mapping[str, Text]  # each form field's label
+    states: tuple[State, ...]  # the first is where a case starts
+    transitions: tuple[Transition, ...]
+    changes_money: bool = False  # a decision changes payments: maker-checker applies
+    sensitive: Sensitivity = Sensitivity.NEVER
+    categories: tuple[Category, ...] = ()
+    escalate_to: str = "supervisor"  # the role told when a deadline is breached
+    at_risk_days: int = 1  # at risk when this many working days or fewer are left
+    filing: FilingDeadline | None = None
+    templates: Mapping[str, Template] = field(default_factory=dict)
+    description: Text | None = None
+
+    @property
+    def initial(self) -> State:
+        return self.states[0]
+
+    def state(self, key: str) -> State | None:
+        return next((s for s in self.states if s.key == key), None)
+
+    def transition(self, source: str, target: str) -> Transition | None:
+        return next((t for t in self.transitions if t.source == source and t.target == target), None)
+
+    def moves_from(self, source: str) -> tuple[Transition, ...]:
+        return tuple(t for t in self.transitions if t.source == source)
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+    @property
+    def schema(self) -> TableSchema:
+        return TableSchema(self.form)
+
+
+@dataclass(frozen=True)
+class CaseCatalogue:
+    """A pack's case types, its working-day calendar and its places (a case's branch is a wilayat)."""
+
+    types: Mapping[str, CaseType]
+    calendar: WorkingCalendar
+    places: Mapping[str, str]  # wilayat -> governorate
+    timezone: str  # where "today" is decided
+
+    def type(self, key: str) -> CaseType | None:
+        return self.types.get(key)

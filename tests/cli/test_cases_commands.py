@@ -1,0 +1,89 @@
+"""`himaya cases`: a case's life at the terminal as users of the store, on both databases; refusals
+exit with the status of their category (2 bad input, 3 not found, 4 conflict, 5 forbidden)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner, Result
+
+from himaya.cli.main import app
+from himaya.core.access import Scope
+from himaya.db import access
+from himaya.db.engine import connect
+from himaya.db.registry_import import import_people
+from himaya.policy.packs import load_pack
+from himaya.policy.table import validate_table
+from himaya.synth.generate import SynthRequest, for_file, generate
+
+
+def himaya(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.fixture
+def person(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A migrated store with a few families, a case worker and two supervisors of the first head's branch."""
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", database_url)
+    monkeypatch.setenv("HIMAYA_ACTOR", "wafa")
+    assert himaya("db", "upgrade").exit_code == 0
+    engine = connect(database_url)
+    people = validate_table(
+        for_file(generate(SynthRequest(persons=40, seed=8)).people, "parquet"), load_pack().registry, source="synth"
+    )
+    import_people(engine, people, as_of=date(2025, 12, 1), actor="setup", source={"file": "synthetic"})
+    head = people.filter(pl.col("relationship") == "head", pl.col("wilayat").is_not_null()).row(0, named=True)
+    here = [Scope("wilayat", head["wilayat"])]
+    for name, role in (("wafa", "case_worker"), ("salim", "supervisor"), ("huda", "supervisor")):
+        access.create_user(engine, name, "not-a-hash", actor="setup", roles=[role], scopes=here)
+    engine.dispose()
+    return head
+
+
+def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
+    civil = person["person_id"]
+    opened = himaya(
+        "cases", "open", "application", "--person", civil, "--language", "en",
+        "--field", "programme=disability", "--field", "applied_on=2026-01-05", "--field", "disability_card=true",
+        "--field", "evidence=card 1234",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.stderr
+    number = opened.stdout.split()[1]
+    assert number.startswith("C-") and "received, due" in opened.stdout and "1 message(s) queued" in opened.stdout
+    assert number in himaya("cases", "list").stdout
+    approve = ("decide", number, "--to", "approved")
+    steps = [
+        (("decide", number, "--to", "in_review", "--version", "1"), 0, "in_review"),
+        (("decide", number, "--to", "prepared", "--version", "2", "--as", "salim"), 0, "prepared"),
+        ((*approve, "--version", "3", "--reason", "ok", "--as", "salim"), 5, "maker-checker"),
+        ((*approve, "--version", "3", "--reason", "ok"), 5, "needs case.decide"),
+        ((*approve, "--version", "2", "--reason", "ok", "--as", "huda"), 4, "not 2"),
+        ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 0, "decision: approved"),
+        (("assign", number, "--to", "nobody", "--version", "4"), 2, "no active user 'nobody'"),
+        (("note", number, "letter sent"), 0, "note added"),
+        (("close", number, "--version", "4"), 0, "closed; version 5"),
+        (("close", number, "--version", "5"), 4, "a closed case does not change"),
+        (("show", "C-2099-000001"), 3, "no case 'C-2099-000001' in your branches"),
+        (("show", number, "--as", "ghost"), 2, "no active user 'ghost'"),
+        (("open", "complaint", "--person", civil), 2, "unknown case type 'complaint'"),
+        (("open", "grievance", "--person", civil, "--category", "data_error", "--field", "amount=x"), 2, "form field"),
+    ]  # fmt: skip
+    for args, status, says in steps:
+        done = himaya("cases", *args)
+        assert done.exit_code == status, (args, done.stdout, done.stderr)
+        assert says in (done.stdout if status == 0 else done.stderr), (args, done.stdout, done.stderr)
+    shown = himaya("cases", "show", number)
+    assert shown.exit_code == 0, shown.stderr
+    for said in ("state closed", "programme: disability", "huda decided prepared -> approved: card valid", "(letter"):
+        assert said in shown.stdout or said.replace("(letter", "(sms") in shown.stdout, shown.stdout
+
+
+def test_types_and_overdue(person: dict[str, str]) -> None:
+    types = himaya("cases", "types")
+    assert types.exit_code == 0 and "grievance  Grievance / شكوى" in types.stdout
+    assert "received (2d)" in types.stdout
+    overdue = himaya("cases", "overdue", "--escalate", "--as", "salim")
+    assert overdue.exit_code == 0, overdue.stderr
+    assert "0 breached, 0 at risk" in overdue.stdout
