@@ -45,6 +45,7 @@ class Permission(StrEnum):
     AUDIT_READ = "audit.read"
     USERS_MANAGE = "users.manage"
     DCI_SEARCH = "dci.search"
+    EVENT_SUBMIT = "event.submit"  # a civil registry posts life events (births, deaths) to the inbox
 
 
 P = Permission
@@ -61,7 +62,7 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.POLICY_ANALYST: frozenset({P.PERSON_READ, P.ENTITLEMENT_READ, P.PARAMETERS_READ, P.PAYROLL_READ}),
     Role.AUDITOR: frozenset({P.PERSON_READ, P.ENROLLMENT_READ, P.PAYROLL_READ, P.AUDIT_READ, P.PARAMETERS_READ}),
     Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.PARAMETERS_READ}),
-    Role.PARTNER: frozenset({P.DCI_SEARCH, P.PERSON_IDENTIFY}),
+    Role.PARTNER: frozenset({P.DCI_SEARCH, P.PERSON_IDENTIFY, P.EVENT_SUBMIT}),
 }
 
 SCOPE_KINDS = ("wilayat", "governorate", "all")

@@ -20,6 +20,7 @@ from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
+from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -88,3 +89,8 @@ class SqlUnitOfWork:
     def registry(self) -> SqlRegistryStore:
         """The registry's store, on the unit's connection."""
         return SqlRegistryStore(self.connection)
+
+    @property
+    def events(self) -> SqlEventStore:
+        """The life events' inbox (`events/ports.py`)."""
+        return SqlEventStore(self.connection)

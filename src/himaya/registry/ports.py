@@ -27,6 +27,9 @@ class RecordContract(Protocol):
     def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:
         """The records typed and checked (contract, places, dates), governorate derived; else InputTableError."""
 
+    def validate_frame(self, frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
+        """Typed registry rows (money in baisa), validated as the same rows written as text would be."""
+
     def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
         """A typed registry row as the text cells of a record."""
 
