@@ -21,7 +21,7 @@ import polars as pl
 
 from himaya.core.audit import Change
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError
+from himaya.core.errors import HimayaError, InputTableError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
@@ -113,13 +113,20 @@ def _one_by_one(uow: EventsUnitOfWork, contract: RecordContract, ids: list[int],
                 total += _apply(uow, contract, rows, actor=actor)
                 continue
             except HimayaError as error:
-                reason = str(error)
+                reason = _reason(error)
         with uow:  # the failed attempt rolled back; the event is kept as failed with its reason
             uow.events.settle(_outcomes([event_id], S.FAILED, reason), at=now())
             uow.audit.record([Change("event.failed", f"event:{event_id}", None, {"reason": reason})], actor=actor)
             uow.commit()
         total += Processed(failed=1)
     return total
+
+
+def _reason(error: HimayaError) -> str:
+    if isinstance(error, InputTableError):  # which value of the event's registry rows broke which rule
+        said = "; ".join(f"{p.column} {p.value!r}: {p.rule}" for p in error.problems[:5])
+        return f"the registry's contract refused the event's rows: {said}"[:1000]
+    return str(error)[:1000]
 
 
 def _outcomes(ids: list[int], state: InboxState, reason: str | None) -> pl.DataFrame:

@@ -305,7 +305,12 @@ def plan(events: pl.DataFrame, people: pl.DataFrame, latest: pl.DataFrame) -> Pl
     ranked = records.select("person_id", "event_id").unique().join(order, on="event_id")
     first = ranked.group_by("person_id").agg(pl.col("_order").min())
     late = ranked.join(first, on="person_id", suffix="_first").filter(pl.col("_order") > pl.col("_order_first"))
-    deferred = late["event_id"].unique().sort().to_list()
+    # An event held for want of someone an earlier event of the batch registers (a death after the
+    # birth in the same batch) waits for the next batch rather than a run.
+    written = records["person_id"].unique().implode()
+    waiting = outcomes.filter(pl.col("state") == S.HELD).join(events.select("id", "person_id", "mother_id"), on="id")
+    unblocked = waiting.filter(pl.col("person_id").is_in(written) | pl.col("mother_id").is_in(written))["id"]
+    deferred = sorted({*late["event_id"].to_list(), *unblocked.to_list()})
     records = records.filter(~pl.col("event_id").is_in(deferred))
     outcomes = outcomes.filter(~pl.col("id").is_in(deferred))
     return Plan(outcomes.sort("id"), records.sort("as_of", "event_id"), tuple(deferred))
