@@ -248,7 +248,9 @@ def _corrections(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFra
     )  # fmt: skip
     c = c.with_columns(state.alias("state"), reason.alias("reason"))
     touched = _touch(c).join(
-        c.select(pl.col("id").alias("event_id"), "kind", *(pl.col(k).alias(f"_{k}") for k in CORRECTABLE)),
+        c.select(
+            pl.col("id").alias("event_id"), "kind", *(pl.col(k).alias(f"_{k}") for k in CORRECTABLE if k in c.columns)
+        ),
         on="event_id",
     )
     schema = people.schema
@@ -256,6 +258,7 @@ def _corrections(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFra
         k: pl.coalesce(pl.col(f"_{k}").cast(schema[k]) if schema[k] != pl.Date else pl.col(f"_{k}").str.to_date(),
                        pl.col(k))
         for k in CORRECTABLE
+        if k in schema
     }  # fmt: skip
     changes["death_date"] = pl.when(pl.col("kind") == K.CANCELLATION).then(None).otherwise(changes["death_date"])
     return _outcome(c, pl.col("state"), pl.col("reason"), pl.col("p_family_id")), [_records(people, touched, changes)]
