@@ -113,7 +113,8 @@ def _batch(*events: dict[str, object]) -> pl.DataFrame:
     return event_frame([{"id": i + 1, **e} for i, e in enumerate(events)], FACTS)
 
 
-NO_CHANGES = pl.DataFrame(schema={"person_id": pl.String, "latest": pl.Date})
+def no_changes(_people: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(schema={"person_id": pl.String, "latest": pl.Date})
 
 
 def test_a_head_with_two_wives_is_not_widowed_by_one_death() -> None:
@@ -123,7 +124,7 @@ def test_a_head_with_two_wives_is_not_widowed_by_one_death() -> None:
         ("3", "F", "spouse", "F", "1980-01-01", "married"),
         ("4", "F", "child", "M", "2010-01-01", "single"),
     )
-    decided = plan(_batch({"kind": "death", "event_date": date(2026, 5, 1), "person_id": "2"}), people, NO_CHANGES)
+    decided = plan(_batch({"kind": "death", "event_date": date(2026, 5, 1), "person_id": "2"}), people, no_changes)
     rows = {r["person_id"]: r for r in decided.records.to_dicts()}
     assert set(rows) == {"2"}  # the head keeps his other wife; whose mother died is unknown: no orphan flag
     assert rows["2"]["death_date"] == date(2026, 5, 1)
@@ -136,6 +137,6 @@ def test_events_of_one_person_wait_for_the_next_batch() -> None:
         {"kind": "death", "event_date": date(2026, 6, 1), "person_id": "1"},
         {"kind": "death", "event_date": date(2026, 6, 1), "person_id": "9"},
     )
-    decided = plan(batch, people, NO_CHANGES)
+    decided = plan(batch, people, no_changes)
     assert decided.deferred == (2,)
     assert decided.outcomes.select("id", "state").rows() == [(1, "applied"), (3, "held")]

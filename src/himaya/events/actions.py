@@ -25,7 +25,7 @@ from himaya.core.errors import HimayaError, InputTableError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
-from himaya.events.planning import as_dates, event_frame, plan
+from himaya.events.planning import event_frame, plan
 from himaya.events.ports import EventsUnitOfWork
 from himaya.events.rules import FACTS, calendar_events, problem
 from himaya.registry.ports import RecordContract
@@ -143,8 +143,7 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     events = event_frame(rows, FACTS)
     named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
     people = uow.events.people(named.unique().to_list())
-    latest = uow.events.latest_changes(people["person_id"].to_list())
-    decided = plan(events, people, latest)
+    decided = plan(events, people, uow.events.latest_changes)
     changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()))
     checkpoint("events.process:written")
     settled = decided.outcomes
@@ -169,25 +168,23 @@ def _fact(value: Any) -> str | None:
 
 def _write(uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, *, known: set[str]) -> list[Change]:
     """The registry's rows through the registry's write path: the contract's validation of the whole
-    batch, then one import per event date (each row's history starts on its event's date)."""
+    batch, then one import of them, each row dated by its event (its history starts on that day)."""
     if records.is_empty():
         return []
     checked = contract.validate_frame(records.drop("event_id", "as_of"), source="the life events")
-    checked = checked.with_columns(records["event_id"], records["as_of"])
-    changes: list[Change] = []
-    for day in as_dates(checked):
-        part = checked.filter(pl.col("as_of") == day)
-        _c, _u, _f, updated = uow.registry.import_rows(part.drop("event_id", "as_of"), as_of=day, expected_version=None)
-        cause = dict(zip(part["person_id"].to_list(), part["event_id"].to_list(), strict=True))
-        changes += [
-            Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause.get(c.subject.split(":")[-1])})
-            for c in updated
-        ]
-        changes += [
-            Change("person.create", f"person:{r['person_id']}", None,
-                   {"family": r["family_id"], "valid_from": day, "event": r["event_id"]})
-            for r in part.filter(~pl.col("person_id").is_in(list(known))).iter_rows(named=True)
-        ]  # fmt: skip
+    checked = checked.with_columns(records["as_of"])
+    first = min(checked["as_of"].to_list())
+    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None)
+    cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
+    changes = [
+        Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause.get(c.subject.split(":")[-1])})
+        for c in updated
+    ]
+    changes += [
+        Change("person.create", f"person:{r['person_id']}", None,
+               {"family": r["family_id"], "valid_from": r["as_of"], "event": r["event_id"]})
+        for r in records.filter(~pl.col("person_id").is_in(list(known))).iter_rows(named=True)
+    ]  # fmt: skip
     return changes
 
 

@@ -12,8 +12,8 @@ an event whose people are not found is held (out of order) or sent to review, ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 import polars as pl
 
@@ -291,15 +291,16 @@ def _back_dated(outcomes: pl.DataFrame, records: pl.DataFrame, latest: pl.DataFr
     )
 
 
-def plan(events: pl.DataFrame, people: pl.DataFrame, latest: pl.DataFrame) -> Plan:
+def plan(events: pl.DataFrame, people: pl.DataFrame, latest: Callable[[list[str]], pl.DataFrame]) -> Plan:
     """The batch's outcomes and registry rows. `events`: id, kind, event_date, original_kind and the
     facts (strings); `people`: the registry's current rows of everyone named and their families;
-    `latest`: person_id, latest (the last date a change of theirs is effective)."""
+    `latest(civil numbers)`: person_id, latest (the last date a change of theirs is effective), asked
+    for the people the batch would write only."""
     events = events.sort("event_date", "id")
     parts = [f(events, people) for f in (_births, _deaths, _marital, _person_events, _corrections)]
     outcomes = pl.concat([o for o, _ in parts])
     records = pl.concat([r for _, rs in parts for r in rs], how="vertical_relaxed")
-    outcomes = _back_dated(outcomes, records, latest)
+    outcomes = _back_dated(outcomes, records, latest(records["person_id"].unique().to_list()))
     applied = outcomes.filter(pl.col("state") == S.APPLIED)["id"]
     records = records.filter(pl.col("event_id").is_in(applied.implode()))
     # One event per person a batch: an event that touches someone an earlier one touches waits for
@@ -325,7 +326,3 @@ def event_frame(rows: list[dict[str, object]], facts: tuple[str, ...]) -> pl.Dat
                                       "original_kind": pl.String()}  # fmt: skip
     schema |= {f: pl.String() for f in facts}
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
-
-
-def as_dates(frame: pl.DataFrame) -> list[date]:
-    return sorted(set(frame["as_of"].to_list()))

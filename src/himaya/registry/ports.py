@@ -48,7 +48,8 @@ class RegistryStore(Protocol):
     def import_rows(
         self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
     ) -> tuple[int, int, int, list[Change]]:
-        """Import validated rows (created, updated, families created, per-person changes)."""
+        """Import validated rows (created, updated, families created, per-person changes); rows with
+        an `as_of` column are each dated by it (life events), the others by `as_of`."""
 
     def version(self, civil_number: str) -> int: ...
 

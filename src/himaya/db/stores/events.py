@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, tuple_, union_all, update
+from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import DropTable
 
@@ -157,29 +157,25 @@ class SqlEventStore:
         return read_frame(self.connection, query, schema)
 
     def latest_changes(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
-        schema = {"person_id": pl.String, "latest": pl.Date}
+        schema = pl.Schema({"person_id": pl.String(), "latest": pl.Date()})
         if not civil_numbers:
             return pl.DataFrame(schema=schema)
         named = pl.DataFrame({"civil_number": list(civil_numbers)}, schema={"civil_number": pl.String})
         s = self._stage("event_latest", named, index="civil_number")
-        keys = select(person.c.id).where(person.c.civil_number.in_(select(s.c.civil_number)))
-        parts = []
-        for t in temporals(load_pack().registry_facts):
+        frames = []
+        for t in temporals(load_pack().registry_facts):  # as the import's own back-dating check
             table = t.table
-            for bound in (table.c.valid_from, table.c.valid_to):  # as the import's own back-dating check
-                parts.append(
-                    select(table.c.person_id, func.max(bound).label("latest"))
-                    .where(table.c.person_id.in_(keys))
-                    .group_by(table.c.person_id)
-                )
-        changes = union_all(*parts).subquery("changes")
-        rows = self.connection.execute(
-            select(person.c.civil_number, func.max(changes.c.latest))
-            .join(changes, changes.c.person_id == person.c.id)
-            .group_by(person.c.civil_number)
-        ).all()
+            rows = self.connection.execute(
+                select(s.c.civil_number, func.max(table.c.valid_from), func.max(table.c.valid_to))
+                .join(person, person.c.civil_number == s.c.civil_number)
+                .join(table, table.c.person_id == person.c.id)
+                .group_by(s.c.civil_number)
+            ).all()
+            frames.append(pl.DataFrame(rows, schema=["person_id", "a", "b"], orient="row").cast(
+                {"person_id": pl.String, "a": pl.Date, "b": pl.Date}))  # fmt: skip
         self.connection.execute(DropTable(s))
-        return pl.DataFrame(rows, schema=schema, orient="row").drop_nulls("latest")
+        latest = pl.concat(frames).select("person_id", pl.max_horizontal("a", "b").alias("latest"))
+        return latest.group_by("person_id").agg(pl.col("latest").max()).drop_nulls("latest").cast(schema)
 
     def settle(self, outcomes: pl.DataFrame, *, at: datetime) -> int:
         if outcomes.is_empty():
