@@ -40,8 +40,7 @@ def receive(uow: EventsUnitOfWork, events: Sequence[LifeEvent], *, today: date, 
     is a duplicate and changes nothing; a malformed one is kept as failed with its reason."""
     reasons = [problem(e, today=today) for e in events]
     with uow:
-        kept, duplicate = uow.events.receive(events, failed=reasons, at=now())
-        failed = sum(r is not None for r in reasons)
+        kept, duplicate, failed = uow.events.receive(events, failed=reasons, at=now())
         sources = sorted({e.source for e in events})
         uow.audit.record(
             [Change("events.receive", f"inbox:{','.join(sources)}", None,

@@ -66,7 +66,7 @@ class Received:
 
     received: int = 0  # kept in the inbox (the failed ones too)
     duplicate: int = 0  # the inbox had them already: nothing changed
-    failed: int = 0  # malformed among those given: kept as failed with the reason
+    failed: int = 0  # malformed among those received: kept as failed with the reason
 
 
 @dataclass(frozen=True)

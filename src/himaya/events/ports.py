@@ -14,9 +14,11 @@ from himaya.registry.ports import RegistryStore
 
 
 class EventStore(Protocol):
-    def receive(self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime) -> tuple[int, int]:
+    def receive(
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+    ) -> tuple[int, int, int]:
         """Keep the events not in the inbox yet (by source and source event id; a failed one with its
-        reason): (kept, already there). One set-based insert, whatever the number."""
+        reason): (kept, already there, kept as failed). One set-based insert, whatever the number."""
 
     def states(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
         """Inbox id, state and reason of each of these events (by source and source event id)."""

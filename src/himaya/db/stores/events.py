@@ -44,9 +44,11 @@ class SqlEventStore:
         )
         return self._stage("event_keys", keys, index="source_event_id")
 
-    def receive(self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime) -> tuple[int, int]:
+    def receive(
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+    ) -> tuple[int, int, int]:
         if not events:
-            return 0, 0
+            return 0, 0, 0
         frame = pl.DataFrame(
             {
                 "row": list(range(len(events))),
@@ -68,6 +70,9 @@ class SqlEventStore:
         chosen = select(*(s.c[c] for c in INBOX_COLUMNS), literal(at).label("received_at")).where(
             s.c.row.in_(first), ~there
         )
+        malformed = self.connection.execute(
+            select(func.count()).where(s.c.row.in_(first), ~there, s.c.state == S.FAILED)
+        ).scalar_one()
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(event_inbox)
@@ -76,7 +81,7 @@ class SqlEventStore:
         )
         kept = int(self.connection.execute(statement, execution_options=COUNTED).rowcount or 0)
         self.connection.execute(DropTable(s))
-        return kept, len(events) - kept
+        return kept, len(events) - kept, min(int(malformed), kept)
 
     def states(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
         s = self._keys(events)
