@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, tuple_, update
+from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import DropTable
 
@@ -35,7 +35,10 @@ class SqlEventStore:
         self.connection = connection
 
     def _stage(self, name: str, frame: pl.DataFrame, index: str | None = None) -> Table:
-        return staging.load(self.connection, name, frame, index=index)
+        table = staging.load(self.connection, name, frame, index=index)
+        if self.connection.dialect.name == "postgresql":  # a fresh table has no statistics to plan with
+            self.connection.execute(text(f"ANALYZE {table.name}"))
+        return table
 
     def _keys(self, events: Sequence[LifeEvent]) -> Table:
         keys = pl.DataFrame(
@@ -51,7 +54,6 @@ class SqlEventStore:
             return 0, 0, 0
         frame = pl.DataFrame(
             {
-                "row": list(range(len(events))),
                 "source": [e.source for e in events],
                 "source_event_id": [e.source_event_id for e in events],
                 "kind": [e.kind for e in events],
@@ -61,18 +63,14 @@ class SqlEventStore:
                 "state": [S.RECEIVED.value if r is None else S.FAILED.value for r in failed],
                 "reason": list(failed),
             },
-            schema={"row": pl.Int64, **dict.fromkeys(INBOX_COLUMNS, pl.String), "event_date": pl.Date},
+            schema={**dict.fromkeys(INBOX_COLUMNS, pl.String), "event_date": pl.Date},
         )
-        s = self._stage("event_receipt", frame, index="source_event_id")
         # The first of the same event given twice in one receipt, and none the inbox has already.
-        first = select(func.min(s.c.row)).group_by(s.c.source, s.c.source_event_id)
+        frame = frame.unique(["source", "source_event_id"], keep="first", maintain_order=True)
+        s = self._stage("event_receipt", frame, index="source_event_id")
         there = exists().where(event_inbox.c.source == s.c.source, event_inbox.c.source_event_id == s.c.source_event_id)
-        chosen = select(*(s.c[c] for c in INBOX_COLUMNS), literal(at).label("received_at")).where(
-            s.c.row.in_(first), ~there
-        )
-        malformed = self.connection.execute(
-            select(func.count()).where(s.c.row.in_(first), ~there, s.c.state == S.FAILED)
-        ).scalar_one()
+        chosen = select(*(s.c[c] for c in INBOX_COLUMNS), literal(at).label("received_at")).where(~there)
+        malformed = self.connection.execute(select(func.count()).where(~there, s.c.state == S.FAILED)).scalar_one()
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
         statement = (
             dialect.insert(event_inbox)
