@@ -4,9 +4,10 @@ bank files, passwords, charts) to the capabilities, for the command line and the
 from __future__ import annotations
 
 import getpass
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain00
 from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
+from himaya.core import clock
 from himaya.core.errors import UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.periods import Period
@@ -24,12 +26,15 @@ from himaya.core.settings import Settings
 from himaya.db import audit
 from himaya.db import payroll as payroll_db
 from himaya.db.engine import connect, default_url
+from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.uow import SqlUnitOfWork
+from himaya.events.model import LifeEventsApplied
 from himaya.payroll.bank import BankReply, Payer
 from himaya.payroll.rules import valid_iban
 from himaya.policy.pack import PolicyPack
+from himaya.policy.packs import load_pack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
 from himaya.policy.table import validate_table
@@ -111,18 +116,34 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
     return engine
 
 
+def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
+    """Life events applied: the enrollments of their families planned again for this month."""
+    pack = load_pack(settings().pack)
+    day = clock.today(pack.timezone)
+    replan_families(engine, pack, Period.containing(day), event.notes(), actor=event.actor, today=day)
+
+
 # What reacts to which event, after the acting transaction committed: one table to read.
-# (Life events, notifications and the DCI notify add their handlers here.)
+# (Notifications and the DCI notify add their handlers here.)
 HANDLERS: Handlers = {}
+# The same, for handlers that work on the store the acting transaction committed to.
+STORE_HANDLERS: Mapping[type[Event], Sequence[Callable[[Engine, Any], None]]] = {
+    LifeEventsApplied: (replan_enrollments,),
+}
 
 
-def handle(events: Sequence[Event]) -> None:
+def handle(events: Sequence[Event], engine: Engine | None = None) -> None:
     dispatch(events, HANDLERS)
+    if engine is not None:
+        bound = {kind: [partial(h, engine) for h in hs] for kind, hs in STORE_HANDLERS.items()}
+        dispatch(events, bound)
 
 
 def unit_of_work(engine: Engine | None = None) -> SqlUnitOfWork:
-    """A unit of work on `engine` (default: the configured store), its events wired to `HANDLERS`."""
-    return SqlUnitOfWork(engine or registry_engine(), dispatch=handle)
+    """A unit of work on `engine` (default: the configured store), its events wired to `HANDLERS`
+    and `STORE_HANDLERS`."""
+    store = engine or registry_engine()
+    return SqlUnitOfWork(store, dispatch=partial(handle, engine=store))
 
 
 def people_for(

@@ -102,6 +102,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         access.grant(engine, user, roles=roles, scopes=scopes, actor="setup")
     access.create_user(engine, "partner", hash_password(PASSWORD), kind="client", actor="setup")
     access.grant(engine, "partner", roles=["partner"], scopes=[Scope("all")], actor="setup")
+    access.create_user(engine, "civil_registry", hash_password(PASSWORD), kind="client", actor="setup")
+    access.grant(engine, "civil_registry", roles=["civil_registry"], scopes=[Scope("all")], actor="setup")
     app = create_app(engine, tokens=TokenSettings(key=KEY), files=tmp / "bank-files")
     client = TestClient(app)
     tokens = {}
@@ -112,6 +114,11 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         "/auth/token", data={"grant_type": "client_credentials", "client_id": "partner", "client_secret": PASSWORD}
     )
     tokens["partner"] = response.json()["access_token"]
+    response = client.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials", "client_id": "civil_registry", "client_secret": PASSWORD},
+    )
+    tokens["civil_registry"] = response.json()["access_token"]
     inside = {**inside, "case_number": _case(client, tokens["case_worker"], inside["person_id"])}
     outside = {**outside, "case_number": _case(client, tokens["other_registrar"], outside["person_id"])}
     yield World(client, engine, people, inside, outside, tokens)

@@ -7,6 +7,7 @@ same answer as for one that does not exist, so that nothing leaks).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import World
+from tests.conftest import REPO
 
 ROLES = (
     "registrar",
@@ -25,6 +27,7 @@ ROLES = (
     "auditor",
     "admin",
     "partner",
+    "civil_registry",
     "nobody",
 )
 BRANCH = {"registrar", "case_worker", "supervisor", "nobody"}  # the users scoped to one branch
@@ -70,6 +73,8 @@ def _dci(head: dict[str, Any]) -> dict[str, Any]:
         },
     }
 
+
+_BIRTH = json.loads((REPO / "tests" / "events" / "fixtures" / "birth-bundle.json").read_text())
 
 ENDPOINTS = [
     Endpoint("search people", "GET", lambda h: f"/people?family_number={h['family_id']}", frozenset(READERS)),
@@ -130,6 +135,7 @@ ENDPOINTS = [
     Endpoint("audit verify", "GET", lambda h: "/audit/verify", frozenset({"auditor", "admin"})),
     Endpoint("audit entries", "GET", lambda h: "/audit/entries?limit=5", frozenset({"auditor", "admin"})),
     Endpoint("DCI sync search", "POST", lambda h: "/registry/sync/search", frozenset({"partner"})),
+    Endpoint("OpenCRVS event", "POST", lambda h: "/events/opencrvs", frozenset({"civil_registry"}), ok=202, body=_BIRTH),
     Endpoint("who am I", "GET", lambda h: "/auth/me", frozenset(ROLES)),
     Endpoint(
         "open case",

@@ -36,6 +36,14 @@ class PackContract:
         frame = pl.DataFrame(records, schema=dict.fromkeys(self.names, pl.String))
         return self.checked(validate_table(frame, self._one_record, source=source), source=source)
 
+    def validate_frame(self, frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
+        """Typed registry rows (as read back from the store, money in baisa) through the same
+        validation as text records: written as a file would hold them, then checked."""
+        return self.checked(
+            validate_table(as_text(frame, self.names, self.pack.registry.money), self._one_record, source=source),
+            source=source,
+        )
+
     def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
         """A table that passed the contract, through the registry's rules (for a file's import too)."""
         problems = place_problems(table, self.places) + date_problems(table, today=self.today())
@@ -51,3 +59,26 @@ class PackContract:
             else cell_text(row.get(name))
             for name in self.names
         }
+
+
+def as_text(frame: pl.DataFrame, names: tuple[str, ...], money: tuple[str, ...] | frozenset[str]) -> pl.DataFrame:
+    """Typed rows as the text cells of a file, all at once: money in baisa as OMR with 3 decimals,
+    dates as YYYY-MM-DD, booleans as true/false; a column the frame lacks is empty."""
+    columns = []
+    for name in names:
+        if name not in frame.columns:
+            columns.append(pl.lit(None, pl.String).alias(name))
+            continue
+        value, dtype = pl.col(name), frame.schema[name]
+        if name in money and dtype.is_integer():
+            text = pl.concat_str(
+                (value // 1000).cast(pl.String), pl.lit("."), (value % 1000).cast(pl.String).str.zfill(3)
+            )
+            columns.append(pl.when(value > 0).then(text).otherwise(None).alias(name))
+        elif dtype == pl.Boolean:
+            columns.append(pl.when(value).then(pl.lit("true")).when(~value).then(pl.lit("false")).alias(name))
+        elif dtype == pl.Date:
+            columns.append(value.dt.strftime("%Y-%m-%d").alias(name))
+        else:
+            columns.append(value.cast(pl.String).alias(name))
+    return frame.select(columns)

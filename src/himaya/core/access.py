@@ -24,6 +24,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     PARTNER = "partner"  # a partner system (client credentials): DCI search only
+    CIVIL_REGISTRY = "civil_registry"  # the civil registry's system (client credentials): posts life events only
 
 
 class Permission(StrEnum):
@@ -50,6 +51,7 @@ class Permission(StrEnum):
     CASE_WORK = "case.work"  # assign, note, move a case on (not decide)
     CASE_DECIDE = "case.decide"  # the moves a case type marks as decisions
     CASE_SENSITIVE = "case.sensitive"  # see and work sensitive cases (e.g. complaints about staff)
+    EVENT_SUBMIT = "event.submit"  # a civil registry posts life events (births, deaths) to the inbox
 
 
 P = Permission
@@ -72,6 +74,8 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({P.PERSON_READ, P.ENROLLMENT_READ, P.PAYROLL_READ, P.AUDIT_READ, P.PARAMETERS_READ}),
     Role.ADMIN: frozenset({P.USERS_MANAGE, P.AUDIT_READ, P.PARAMETERS_READ}),
     Role.PARTNER: frozenset({P.DCI_SEARCH, P.PERSON_IDENTIFY}),
+    # Apart from the partners: a death it posts stops payments, so no DCI client may post one.
+    Role.CIVIL_REGISTRY: frozenset({P.EVENT_SUBMIT}),
 }
 
 SCOPE_KINDS = ("wilayat", "governorate", "all")

@@ -68,15 +68,24 @@ def temporals(facts: Sequence[RegistryFact]) -> list[Temporal]:
     return [member, *(temporal(f) for f in facts)]
 
 
+def effective(s: Table, as_of: date) -> ColumnElement[Any]:
+    """The date a staged row takes effect: its own `as_of` column when the rows are dated one by one
+    (life events, each dated by its event), the import's date otherwise."""
+    return s.c.as_of if "as_of" in s.c else literal(as_of)
+
+
 def close(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
     """End the current rows of the people in the file whose value changed or is gone."""
     table = t.table
+    ending: Any = as_of
+    if "as_of" in s.c:
+        ending = select(s.c.as_of).where(s.c.person_key == table.c.person_id).scalar_subquery()
     same = and_(*(table.c[col].is_not_distinct_from(expr) for col, expr in t.values(s).items()))
     keep = and_(t.present(s), same)
     fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
     changed = exists().where(s.c.person_key == table.c.person_id, not_(keep))
     result = connection.execute(
-        update(table).where(table.c.valid_to.is_(None), *fixed, changed).values(valid_to=as_of),
+        update(table).where(table.c.valid_to.is_(None), *fixed, changed).values(valid_to=ending),
         execution_options=COUNTED,
     )
     return int(result.rowcount or 0)
@@ -92,7 +101,7 @@ def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date) -> int
         s.c.person_key,
         *values.values(),
         *(literal(v) for v in t.fixed.values()),
-        case((s.c.is_new, null()), else_=literal(as_of)),
+        case((s.c.is_new, null()), else_=effective(s, as_of)),
         null(),
     ]
     targets = ["person_id", *values, *t.fixed, "valid_from", "valid_to"]

@@ -262,7 +262,24 @@ class RegistryImportError(HimayaError):
 
 def _refuse_back_dating(connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact]) -> None:
     """An import is dated at or after every change already recorded for its people: dating it
-    earlier would make two rows valid on the same days."""
+    earlier would make two rows valid on the same days. Rows dated one by one (an `as_of` column)
+    are checked one by one."""
+    if "as_of" in s.c:
+        for t in temporals(facts):
+            table = t.table
+            late = connection.execute(
+                select(s.c.civil_number, s.c.as_of, func.max(table.c.valid_from), func.max(table.c.valid_to))
+                .join(table, table.c.person_id == s.c.person_key)
+                .where(or_(table.c.valid_from > s.c.as_of, table.c.valid_to > s.c.as_of))
+                .group_by(s.c.civil_number, s.c.as_of)
+                .limit(1)
+            ).first()
+            if late is not None:
+                raise RegistryImportError(
+                    f"the registry already holds changes effective {max(d for d in late[2:] if d)} for"
+                    f" {late[0]}; a change of theirs cannot be dated {late[1]}, before them"
+                )
+        return
     latest: date | None = None
     for t in temporals(facts):
         table = t.table

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.metadata import ID, metadata
 from himaya.enrollment.model import EnrollmentStatus
+from himaya.events.model import InboxState
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
 
 
@@ -254,8 +255,7 @@ recovery = Table(
     Column("amount", BigInteger, nullable=False),  # baisa deducted from that line for that debt
 )
 
-# Who may do what (migration 0004). Users are people at a branch or partner systems (clients);
-# what a role may do is data in `role_permission`, seeded from `himaya.core.access.DEFAULT_GRANTS`.
+# Who may do what (0004): users are people or partner systems; grants are data, seeded from access.DEFAULT_GRANTS.
 app_user = Table(
     "app_user",
     metadata,
@@ -367,4 +367,24 @@ dci_callback = Table(
     Column("client", String(64), nullable=False),
     Column("uri", Text, nullable=False),
     UniqueConstraint("client", "uri"),
+)
+
+event_inbox = Table(  # life events (0011), each kept once; `subject`: the civil number it is about
+    "event_inbox",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),  # opencrvs, a file's source name, calendar
+    Column("source_event_id", String(128), nullable=False),
+    Column("kind", String(32), nullable=False),  # EventKind, unconstrained: an unknown kind is kept as failed
+    Column("subject", String(64), index=True),  # a record's events are found by it
+    Column("payload", Text, nullable=False),  # the event's facts (JSON), a correction's `corrects` among them
+    Column("event_date", Date),
+    Column("state", String(16), nullable=False),  # InboxState
+    Column("reason", Text),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", DateTime(timezone=True)),
+    UniqueConstraint("source", "source_event_id"),  # a re-import is a no-op
+    Index(None, "state", "event_date", "id"),  # the worker's next batch
+    CheckConstraint(check_in("state", InboxState), name="ck_event_inbox_state"),
 )

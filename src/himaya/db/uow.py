@@ -21,6 +21,7 @@ from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
+from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -94,3 +95,8 @@ class SqlUnitOfWork:
     def cases(self) -> SqlCaseStore:
         """The cases' store and their notification outbox (`cases/ports.py`)."""
         return SqlCaseStore(self.connection)
+
+    @property
+    def events(self) -> SqlEventStore:
+        """The life events' inbox (`events/ports.py`)."""
+        return SqlEventStore(self.connection)

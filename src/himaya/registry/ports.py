@@ -27,6 +27,9 @@ class RecordContract(Protocol):
     def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:
         """The records typed and checked (contract, places, dates), governorate derived; else InputTableError."""
 
+    def validate_frame(self, frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
+        """Typed registry rows (money in baisa), validated as the same rows written as text would be."""
+
     def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
         """A typed registry row as the text cells of a record."""
 
@@ -45,7 +48,8 @@ class RegistryStore(Protocol):
     def import_rows(
         self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
     ) -> tuple[int, int, int, list[Change]]:
-        """Import validated rows (created, updated, families created, per-person changes)."""
+        """Import validated rows (created, updated, families created, per-person changes); rows with
+        an `as_of` column are each dated by it (life events), the others by `as_of`."""
 
     def version(self, civil_number: str) -> int: ...
 

@@ -1,0 +1,132 @@
+"""The enrollments of some families planned again for a month, after life events changed them.
+
+The same plan as the monthly `himaya enrollment sync` (`enrollment/sync.py`: who is entitled and
+not enrolled is enrolled from the month the pack's start rule gives; who is enrolled and no longer
+entitled is ended with the month before), on the given families only, read from the registry as
+it stands at the month's end. Each enrollment it starts or ends says which life event caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Engine, Subquery, Table, and_, insert, literal, null, select, update
+from sqlalchemy.schema import DropTable
+
+from himaya.core.periods import Period
+from himaya.db import audit, staging
+from himaya.db.snapshot import people_query, read_people, valid_on
+from himaya.db.tables import disability, enrollment, family, membership, person
+from himaya.enrollment.sync import plan_enrollments
+from himaya.policy.engine import entitlements
+from himaya.policy.pack import PolicyPack
+
+
+@dataclass(frozen=True)
+class Replanned:
+    families: int
+    enrolled: int
+    ended: int
+
+
+def replan_families(
+    engine: Engine, pack: PolicyPack, period: Period, notes: Mapping[str, str], *, actor: str, today: date
+) -> Replanned:
+    """Plan the enrollments of the families `notes` names (family number -> why) for `period`."""
+    if not notes:
+        return Replanned(0, 0, 0)
+    with engine.begin() as connection:
+        s = staging.load(
+            connection, "replan_family", pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
+        )
+        members = (
+            select(person.c.civil_number.label("person_id"), person.c.id.label("key"))
+            .join(membership, membership.c.person_id == person.c.id)
+            .join(family, family.c.id == membership.c.family_id)
+            .where(valid_on(membership, period.end), family.c.family_number.in_(select(s.c.family_id)))
+            .subquery("members")
+        )
+        people = read_people(connection, people_query(period.end, keys=True, only=members))
+        to_enroll, to_end = _plan(connection, pack, period, people, members)
+        note = pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
+        why = people.select("person_id", "family_id").join(note, on="family_id")
+        to_enroll, to_end = (
+            f.join(why, on="person_id", how="left").with_columns(
+                pl.concat_str("reason", pl.lit("; "), "note", ignore_nulls=True).alias("reason")
+            ).drop("family_id", "note")
+            for f in (to_enroll, to_end)
+        )  # fmt: skip
+        _write(connection, to_enroll, to_end, today)
+        audit.record(
+            connection,
+            [audit.Change("enrollment.replan", f"period:{period}", None,
+                          {"families": dict(notes), "enrolled": to_enroll.height, "ended": to_end.height})],
+            actor=actor,
+        )  # fmt: skip
+        connection.execute(DropTable(s))
+    return Replanned(len(notes), to_enroll.height, to_end.height)
+
+
+def _plan(
+    connection: Connection, pack: PolicyPack, period: Period, people: pl.DataFrame, members: Subquery
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
+    keys = select(members.c.key)
+    assessed = connection.execute(
+        select(person.c.civil_number, disability.c.valid_from)
+        .join(disability, disability.c.person_id == person.c.id)
+        .where(disability.c.valid_to.is_(None), person.c.id.in_(keys))
+    ).all()
+    assessed_from = pl.DataFrame(assessed, schema={"person_id": pl.String, "assessed_from": pl.Date}, orient="row")
+    entitled = (
+        result.select("person_id", "programme")
+        .join(people.select("person_id", "birth_date"), on="person_id")
+        .join(assessed_from, on="person_id", how="left")
+    )
+    active = pl.DataFrame(
+        connection.execute(
+            select(person.c.civil_number, enrollment.c.programme)
+            .join(person, person.c.id == enrollment.c.person_id)
+            .where(enrollment.c.status == "active", enrollment.c.person_id.in_(keys))
+        ).all(),
+        schema={"person_id": pl.String, "programme": pl.String},
+        orient="row",
+    )
+    starts = pack.enrollment_starts(pack.parameters.at(period.start))
+    return plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
+
+
+def _write(connection: Connection, to_enroll: pl.DataFrame, to_end: pl.DataFrame, today: date) -> None:
+    who = person.alias("who")
+    if to_enroll.height:
+        s = staging.load(connection, "replan_enroll", to_enroll)
+        connection.execute(
+            insert(enrollment).from_select(
+                ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
+                select(who.c.id, s.c.programme, literal("active"), literal(today), s.c.start_month, null(),
+                       s.c.reason, literal(1)).join(who, who.c.civil_number == s.c.person_id),
+            )
+        )  # fmt: skip
+        connection.execute(DropTable(s))
+    if to_end.height:
+        s = staging.load(connection, "replan_end", to_end)
+        _end(connection, s, who)
+        connection.execute(DropTable(s))
+
+
+def _end(connection: Connection, s: Table, who: Any) -> None:
+    """End each staged enrollment with its own month and reason (correlated on person and programme)."""
+    mine = and_(s.c.person_id == who.c.civil_number, s.c.programme == enrollment.c.programme,
+                who.c.id == enrollment.c.person_id)  # fmt: skip
+    one = select(s.c.person_id).join(who, who.c.civil_number == s.c.person_id).where(mine)
+    reason = select(s.c.reason).join(who, who.c.civil_number == s.c.person_id).where(mine).scalar_subquery()
+    end_month = select(s.c.end_month).join(who, who.c.civil_number == s.c.person_id).where(mine).scalar_subquery()
+    connection.execute(
+        update(enrollment)
+        .where(enrollment.c.status == "active", one.exists())
+        .values(status="ended", end_month=end_month, reason=reason, version=enrollment.c.version + 1)
+    )

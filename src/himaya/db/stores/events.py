@@ -1,0 +1,229 @@
+"""The life events' store behind `events.ports.EventStore`: set-based statements on the unit of
+work's connection (a whole receipt, a batch's states: one staged table and one statement each)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.schema import DropTable
+
+from himaya.db import staging
+from himaya.db.frames import read_frame
+from himaya.db.registry_facts import temporals
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import event_inbox, membership, person
+from himaya.events.model import InboxState, LifeEvent
+from himaya.policy.packs import load_pack
+
+S = InboxState
+COUNTED = {"preserve_rowcount": True}
+INBOX_COLUMNS = ("source", "source_event_id", "kind", "subject", "payload", "event_date", "state", "reason")
+
+
+def _payload(event: LifeEvent) -> str:
+    return json.dumps(event.facts, sort_keys=True, ensure_ascii=False, default=str)
+
+
+class SqlEventStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def _stage(self, name: str, frame: pl.DataFrame, index: str | None = None) -> Table:
+        table = staging.load(self.connection, name, frame, index=index)
+        if self.connection.dialect.name == "postgresql":  # a fresh table has no statistics to plan with
+            self.connection.execute(text(f"ANALYZE {table.name}"))
+        return table
+
+    def _keys(self, events: Sequence[LifeEvent]) -> Table:
+        keys = pl.DataFrame(
+            {"source": [e.source for e in events], "source_event_id": [e.source_event_id for e in events]},
+            schema={"source": pl.String, "source_event_id": pl.String},
+        )
+        return self._stage("event_keys", keys, index="source_event_id")
+
+    def receive(
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+    ) -> tuple[int, int, int]:
+        if not events:
+            return 0, 0, 0
+        frame = pl.DataFrame(
+            {
+                "source": [e.source for e in events],
+                "source_event_id": [e.source_event_id for e in events],
+                "kind": [e.kind for e in events],
+                "subject": [_text(e.facts.get("person_id")) for e in events],
+                "payload": [_payload(e) for e in events],
+                "event_date": [e.event_date for e in events],
+                "state": [S.RECEIVED.value if r is None else S.FAILED.value for r in failed],
+                "reason": list(failed),
+            },
+            schema={**dict.fromkeys(INBOX_COLUMNS, pl.String), "event_date": pl.Date},
+        )
+        # The first of the same event given twice in one receipt, and none the inbox has already.
+        frame = frame.unique(["source", "source_event_id"], keep="first", maintain_order=True)
+        s = self._stage("event_receipt", frame, index="source_event_id")
+        there = exists().where(event_inbox.c.source == s.c.source, event_inbox.c.source_event_id == s.c.source_event_id)
+        chosen = select(*(s.c[c] for c in INBOX_COLUMNS), literal(at).label("received_at")).where(~there)
+        malformed = self.connection.execute(select(func.count()).where(~there, s.c.state == S.FAILED)).scalar_one()
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(event_inbox)
+            .from_select([*INBOX_COLUMNS, "received_at"], chosen)
+            .on_conflict_do_nothing(index_elements=["source", "source_event_id"])  # a receiver at the same time
+        )
+        kept = int(self.connection.execute(statement, execution_options=COUNTED).rowcount or 0)
+        self.connection.execute(DropTable(s))
+        return kept, len(events) - kept, min(int(malformed), kept)
+
+    def states(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
+        s = self._keys(events)
+        rows = self.connection.execute(
+            select(event_inbox.c.id, event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.state,
+                   event_inbox.c.reason)
+            .join(s, and_(s.c.source == event_inbox.c.source, s.c.source_event_id == event_inbox.c.source_event_id))
+            .order_by(event_inbox.c.id)
+        ).mappings().all()  # fmt: skip
+        self.connection.execute(DropTable(s))
+        return [dict(r) for r in rows]
+
+    def release_held(self, *, max_attempts: int) -> tuple[int, int]:
+        held = event_inbox.c.state == S.HELD
+        reviewed = self.connection.execute(
+            update(event_inbox)
+            .where(held, event_inbox.c.attempts >= max_attempts)
+            .values(
+                state=S.NEEDS_REVIEW.value,
+                reason=literal(f"held on {max_attempts} runs, last: ") + func.coalesce(event_inbox.c.reason, ""),
+            ),
+            execution_options=COUNTED,
+        ).rowcount
+        released = self.connection.execute(
+            update(event_inbox).where(held).values(state=S.RECEIVED.value), execution_options=COUNTED
+        ).rowcount
+        return int(released or 0), int(reviewed or 0)
+
+    def claim(self, limit: int) -> list[dict[str, Any]]:
+        query = (
+            select(event_inbox.c.id, event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.kind,
+                   event_inbox.c.event_date, event_inbox.c.payload)
+            .where(event_inbox.c.state == S.RECEIVED)
+            .order_by(event_inbox.c.event_date, event_inbox.c.id)
+            .limit(limit)
+        )  # fmt: skip
+        if self.connection.dialect.name == "postgresql":  # another worker takes the next batch, not this one
+            query = query.with_for_update(skip_locked=True)
+        rows = [dict(r) for r in self.connection.execute(query).mappings().all()]
+        # A correction or cancellation: the kind of the registration it corrects (same source).
+        wanted = {(r["source"], c) for r in rows if (c := json.loads(r["payload"] or "{}").get("corrects"))}
+        kinds: dict[tuple[str, str], str] = {}
+        if wanted:
+            key = tuple_(event_inbox.c.source, event_inbox.c.source_event_id)
+            found = self.connection.execute(
+                select(event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.kind).where(
+                    key.in_(sorted(wanted))
+                )
+            ).all()
+            kinds = {(source, event): kind for source, event, kind in found}
+        for r in rows:
+            r["original_kind"] = kinds.get((r["source"], json.loads(r["payload"] or "{}").get("corrects")))
+        return rows
+
+    def people(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        named = pl.DataFrame({"civil_number": list(civil_numbers)}, schema={"civil_number": pl.String})
+        s = self._stage("event_people", named, index="civil_number")
+        families = (
+            select(membership.c.family_id)
+            .join(person, person.c.id == membership.c.person_id)
+            .where(membership.c.valid_to.is_(None), person.c.civil_number.in_(select(s.c.civil_number)))
+        )
+        members = (
+            select(person.c.civil_number.label("person_id"))
+            .join(membership, membership.c.person_id == person.c.id)
+            .where(membership.c.valid_to.is_(None), membership.c.family_id.in_(families))
+            .subquery("members")
+        )
+        frame = read_people(self.connection, people_query(None, registry=True, only=members))
+        self.connection.execute(DropTable(s))
+        return frame
+
+    def lifelines(self) -> pl.DataFrame:
+        query = select(person.c.civil_number.label("person_id"), person.c.birth_date, person.c.death_date).where(
+            person.c.merged_into.is_(None)
+        )
+        schema: dict[str, pl.DataType] = {"person_id": pl.String(), "birth_date": pl.Date(), "death_date": pl.Date()}
+        return read_frame(self.connection, query, schema)
+
+    def latest_changes(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        schema = pl.Schema({"person_id": pl.String(), "latest": pl.Date()})
+        if not civil_numbers:
+            return pl.DataFrame(schema=schema)
+        named = pl.DataFrame({"civil_number": list(civil_numbers)}, schema={"civil_number": pl.String})
+        s = self._stage("event_latest", named, index="civil_number")
+        frames = []
+        for t in temporals(load_pack().registry_facts):  # as the import's own back-dating check
+            table = t.table
+            rows = self.connection.execute(
+                select(s.c.civil_number, func.max(table.c.valid_from), func.max(table.c.valid_to))
+                .join(person, person.c.civil_number == s.c.civil_number)
+                .join(table, table.c.person_id == person.c.id)
+                .group_by(s.c.civil_number)
+            ).all()
+            frames.append(pl.DataFrame(rows, schema=["person_id", "a", "b"], orient="row").cast(
+                {"person_id": pl.String, "a": pl.Date, "b": pl.Date}))  # fmt: skip
+        self.connection.execute(DropTable(s))
+        latest = pl.concat(frames).select("person_id", pl.max_horizontal("a", "b").alias("latest"))
+        return latest.group_by("person_id").agg(pl.col("latest").max()).drop_nulls("latest").cast(schema)
+
+    def settle(self, outcomes: pl.DataFrame, *, at: datetime) -> int:
+        if outcomes.is_empty():
+            return 0
+        s = self._stage("event_outcome", outcomes.select("id", "state", "reason"), index="id")
+        mine = s.c.id == event_inbox.c.id
+        state = select(s.c.state).where(mine).scalar_subquery()
+        result = self.connection.execute(
+            update(event_inbox)
+            .where(event_inbox.c.id.in_(select(s.c.id)))
+            .values(
+                state=state,
+                reason=select(s.c.reason).where(mine).scalar_subquery(),
+                attempts=event_inbox.c.attempts + 1,
+                applied_at=case((state == S.APPLIED.value, literal(at)), else_=event_inbox.c.applied_at),
+            ),
+            execution_options=COUNTED,
+        )
+        self.connection.execute(DropTable(s))
+        return int(result.rowcount or 0)
+
+    def counts(self) -> dict[str, int]:
+        rows = self.connection.execute(select(event_inbox.c.state, func.count()).group_by(event_inbox.c.state)).all()
+        return {state: int(n) for state, n in rows}
+
+    def oldest_pending(self) -> tuple[datetime | None, date | None]:
+        pending = event_inbox.c.state.in_([S.RECEIVED.value, S.HELD.value])
+        row = self.connection.execute(
+            select(func.min(event_inbox.c.received_at), func.min(event_inbox.c.event_date)).where(pending)
+        ).one()
+        received = row[0]
+        if isinstance(received, datetime) and received.tzinfo is None:  # SQLite gives the UTC time back naive
+            received = received.replace(tzinfo=UTC)
+        return received, row[1]
+
+    def about(self, civil_number: str) -> list[dict[str, Any]]:
+        """The events applied to this person (for explaining a record): newest first."""
+        rows = self.connection.execute(
+            select(event_inbox.c.id, event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.kind,
+                   event_inbox.c.event_date, event_inbox.c.state, event_inbox.c.applied_at)
+            .where(event_inbox.c.subject == civil_number)
+            .order_by(event_inbox.c.event_date.desc(), event_inbox.c.id.desc())
+        ).mappings().all()  # fmt: skip
+        return [dict(r) for r in rows]
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)

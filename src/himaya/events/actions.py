@@ -1,0 +1,224 @@
+"""The life events' use cases: receive events into the inbox, scan the calendar, run the worker,
+tell the inbox's state.
+
+The worker applies a batch of events in one transaction: the registry's rows written through the
+registry's own write path (the contract's validation, then the import of those rows, dated by each
+event), every event's state and its audit entry; after the commit, `LifeEventsApplied` has the
+enrollments of the families concerned planned again. A batch that cannot be written whole (one
+event breaks a rule the plan could not see) is applied again one event at a time, so that a bad
+event is kept as failed with its reason and never stops the others.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from himaya.core.audit import Change
+from himaya.core.clock import now
+from himaya.core.errors import HimayaError, InputTableError
+from himaya.core.faults import checkpoint
+from himaya.core.periods import Period
+from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
+from himaya.events.planning import event_frame, plan
+from himaya.events.ports import EventsUnitOfWork
+from himaya.events.rules import FACTS, calendar_events, problem
+from himaya.registry.ports import RecordContract
+
+S = InboxState
+MAX_ATTEMPTS = 5  # runs an event is held for before a registrar looks at it
+BATCH = 5_000
+
+
+def receive(uow: EventsUnitOfWork, events: Sequence[LifeEvent], *, today: date, actor: str) -> Received:
+    """Keep the events in the inbox, once each: one already there (the same source and event id)
+    is a duplicate and changes nothing; a malformed one is kept as failed with its reason."""
+    reasons = [problem(e, today=today) for e in events]
+    with uow:
+        kept, duplicate, failed = uow.events.receive(events, failed=reasons, at=now())
+        sources = sorted({e.source for e in events})
+        uow.audit.record(
+            [Change("events.receive", f"inbox:{','.join(sources)}", None,
+                    {"given": len(events), "kept": kept, "duplicate": duplicate, "failed_on_receipt": failed})],
+            actor=actor,
+        )  # fmt: skip
+        uow.commit()
+    return Received(received=kept, duplicate=duplicate, failed=failed)
+
+
+def states(uow: EventsUnitOfWork, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
+    with uow:
+        return uow.events.states(events)
+
+
+def scan(uow: EventsUnitOfWork, period: Period, *, today: date, actor: str) -> Received:
+    """The calendar's events of the month (turning 60, turning 18) for the whole registry, from one
+    vectorised pass over the birth dates, into the inbox like any other source's."""
+    with uow:
+        people = uow.events.lifelines()
+    made = calendar_events(people, period).filter(pl.col("event_date") <= today)
+    events = [
+        LifeEvent(CALENDAR, row["source_event_id"], row["kind"], row["event_date"], {"person_id": row["person_id"]})
+        for row in made.iter_rows(named=True)
+    ]
+    return receive(uow, events, today=today, actor=actor)
+
+
+def process(
+    uow: EventsUnitOfWork,
+    contract: RecordContract,
+    *,
+    actor: str,
+    batch: int = BATCH,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> Processed:
+    """Apply the inbox's waiting events, a batch per transaction, until none is left; the events
+    held by an earlier run get one more try (and go to review after `max_attempts`)."""
+    with uow:
+        released, reviewed = uow.events.release_held(max_attempts=max_attempts)
+        if released or reviewed:
+            uow.audit.record(
+                [Change("events.release", "inbox:held", None, {"released": released, "to_review": reviewed})],
+                actor=actor,
+            )
+        uow.commit()
+    total = Processed(needs_review=reviewed)
+    while True:
+        with uow:
+            rows = uow.events.claim(batch)
+            if not rows:
+                break
+            try:
+                done = _apply(uow, contract, rows, actor=actor)
+            except HimayaError:
+                done = None  # rolled back as the block ends: each event on its own below
+        total += done if done is not None else _one_by_one(uow, contract, [r["id"] for r in rows], actor=actor)
+    return total
+
+
+def _one_by_one(uow: EventsUnitOfWork, contract: RecordContract, ids: list[int], *, actor: str) -> Processed:
+    total = Processed()
+    for event_id in ids:
+        with uow:
+            rows = [r for r in uow.events.claim(len(ids)) if r["id"] == event_id]
+            if not rows:
+                continue
+            try:
+                total += _apply(uow, contract, rows, actor=actor)
+                continue
+            except HimayaError as error:
+                reason = _reason(error)
+        with uow:  # the failed attempt rolled back; the event is kept as failed with its reason
+            uow.events.settle(_outcomes([event_id], S.FAILED, reason), at=now())
+            uow.audit.record([Change("event.failed", f"event:{event_id}", None, {"reason": reason})], actor=actor)
+            uow.commit()
+        total += Processed(failed=1)
+    return total
+
+
+def _reason(error: HimayaError) -> str:
+    if isinstance(error, InputTableError):  # which value of the event's registry rows broke which rule
+        said = "; ".join(f"{p.column} {p.value!r}: {p.rule}" for p in error.problems[:5])
+        return f"the registry's contract refused the event's rows: {said}"[:1000]
+    return str(error)[:1000]
+
+
+def _outcomes(ids: list[int], state: InboxState, reason: str | None) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"id": ids, "state": [state.value] * len(ids), "reason": [reason] * len(ids)},
+        schema={"id": pl.Int64, "state": pl.String, "reason": pl.String},
+    )
+
+
+def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str, Any]], *, actor: str) -> Processed:
+    """One batch in the caller's transaction: plan, write, settle, audit, commit."""
+    for row in rows:
+        row.update({k: _fact(v) for k, v in json.loads(row["payload"] or "{}").items() if k in FACTS})
+    events = event_frame(rows, FACTS)
+    named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
+    people = uow.events.people(named.unique().to_list())
+    decided = plan(events, people, uow.events.latest_changes)
+    changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()))
+    checkpoint("events.process:written")
+    settled = decided.outcomes
+    uow.events.settle(settled.select("id", "state", "reason"), at=now())
+    uow.audit.record([*_entries(rows, settled), *changes], actor=actor)
+    checkpoint("events.process:settled")
+    applied = settled.filter(pl.col("state") == S.APPLIED, pl.col("family_id").is_not_null())
+    if applied.height:
+        kinds = {r["id"]: r["kind"] for r in rows}
+        causes = tuple((f, i, kinds[i]) for f, i in applied.select("family_id", "id").iter_rows())
+        uow.emit(LifeEventsApplied(causes, actor=actor))
+    uow.commit()
+    counts = settled.group_by("state").len()
+    by_state = dict(zip(counts["state"].to_list(), counts["len"].to_list(), strict=True))
+    return Processed(**{s.value: by_state.get(s.value, 0) for s in (S.APPLIED, S.HELD, S.FAILED, S.NEEDS_REVIEW,
+                                                                     S.DUPLICATE)}, batches=1)  # fmt: skip
+
+
+def _fact(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def _write(uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, *, known: set[str]) -> list[Change]:
+    """The registry's rows through the registry's write path: the contract's validation of the whole
+    batch, then one import of them, each row dated by its event (its history starts on that day)."""
+    if records.is_empty():
+        return []
+    checked = contract.validate_frame(records.drop("event_id", "as_of"), source="the life events")
+    checked = checked.with_columns(records["as_of"])
+    first = min(checked["as_of"].to_list())
+    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None)
+    cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
+    changes = [
+        Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause.get(c.subject.split(":")[-1])})
+        for c in updated
+    ]
+    changes += [
+        Change("person.create", f"person:{r['person_id']}", None,
+               {"family": r["family_id"], "valid_from": r["as_of"], "event": r["event_id"]})
+        for r in records.filter(~pl.col("person_id").is_in(list(known))).iter_rows(named=True)
+    ]  # fmt: skip
+    return changes
+
+
+def _entries(rows: list[dict[str, Any]], outcomes: pl.DataFrame) -> list[Change]:
+    by_id = {r["id"]: r for r in rows}
+    return [
+        Change(
+            f"event.{o['state']}",
+            f"event:{o['id']}",
+            None,
+            {
+                "source": by_id[o["id"]]["source"],
+                "source_event_id": by_id[o["id"]]["source_event_id"],
+                "kind": by_id[o["id"]]["kind"],
+                "event_date": by_id[o["id"]]["event_date"],
+                "person": o["subject"],
+                "family": o["family_id"],
+                "reason": o["reason"],
+            },
+        )
+        for o in outcomes.iter_rows(named=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Status:
+    counts: dict[str, int]
+    oldest_received: datetime | None  # the oldest event still waiting (received or held)
+    oldest_event_date: date | None
+    lag_seconds: float | None  # how long it has waited
+
+
+def status(uow: EventsUnitOfWork) -> Status:
+    with uow:
+        counts = uow.events.counts()
+        received, event_date = uow.events.oldest_pending()
+    lag = None if received is None else max(0.0, (now() - received).total_seconds())
+    return Status({s.value: counts.get(s.value, 0) for s in InboxState}, received, event_date, lag)

@@ -1,0 +1,60 @@
+"""What the life events' actions need from the store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any, Protocol
+
+import polars as pl
+
+from himaya.core.uow import UnitOfWork
+from himaya.events.model import LifeEvent
+from himaya.registry.ports import RegistryStore
+
+
+class EventStore(Protocol):
+    def receive(
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+    ) -> tuple[int, int, int]:
+        """Keep the events not in the inbox yet (by source and source event id; a failed one with its
+        reason): (kept, already there, kept as failed). One set-based insert, whatever the number."""
+
+    def states(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
+        """Inbox id, state and reason of each of these events (by source and source event id)."""
+
+    def release_held(self, *, max_attempts: int) -> tuple[int, int]:
+        """Held events back to received for one more try; those held `max_attempts` times to review:
+        (released, sent to review)."""
+
+    def claim(self, limit: int) -> list[dict[str, Any]]:
+        """The next received events, oldest event date first, locked for this transaction: id, source,
+        source_event_id, kind, event_date, payload (JSON text), original_kind (of the event corrected)."""
+
+    def people(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        """The registry's current rows (the registry contract's columns) of these people and of
+        every member of their families."""
+
+    def lifelines(self) -> pl.DataFrame:
+        """person_id, birth_date, death_date of everyone in the registry (merged records excluded)."""
+
+    def latest_changes(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        """person_id, latest: the last date a recorded change of theirs is effective."""
+
+    def settle(self, outcomes: pl.DataFrame, *, at: datetime) -> int:
+        """Record each event's state and reason (id, state, reason), one more attempt; applied_at for
+        the applied ones. Returns the number of events settled."""
+
+    def counts(self) -> dict[str, int]:
+        """Events by state."""
+
+    def oldest_pending(self) -> tuple[datetime | None, date | None]:
+        """(when the oldest event still waiting was received, its event date)."""
+
+
+class EventsUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def events(self) -> EventStore: ...
+
+    @property
+    def registry(self) -> RegistryStore: ...

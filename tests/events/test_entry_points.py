@@ -1,0 +1,90 @@
+"""`himaya events ...` as a user types it, and `POST /events/opencrvs` as a civil registry calls it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from typer.testing import CliRunner, Result
+
+from himaya.api.app import create_app
+from himaya.api.security import TokenSettings
+from himaya.bootstrap import hash_password
+from himaya.cli.main import app
+from himaya.core.access import Scope
+from himaya.db import access
+from tests.events.conftest import FIXTURES, inbox
+
+runner = CliRunner()
+
+
+def himaya(*args: str | Path) -> Result:
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def cli(registry: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", database_url)
+    monkeypatch.setenv("HIMAYA_ACTOR", "test:events")
+    return registry
+
+
+def test_import_process_status(cli: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("birth-bundle.json", "death-bundle.json", "events.csv"):
+        (folder / name).write_bytes((FIXTURES / name).read_bytes())
+    result = himaya("events", "import", folder)
+    assert result.exit_code == 0, result.output
+    assert "6 events: 6 received, 0 duplicate (already in the inbox), 2 failed" in result.output
+    again = himaya("events", "import", folder / "birth-bundle.json")
+    assert "0 received, 1 duplicate" in again.output
+    done = himaya("events", "process", "--batch", "2")
+    assert done.exit_code == 0, done.output
+    assert "applied 4, held 0, needs review 0, failed 0" in done.output
+    status = himaya("events", "status")
+    assert "applied" in status.output and "nothing waiting" in status.output, status.output
+    assert inbox(cli).filter(inbox(cli)["source"] == "file").height == 4
+
+
+def test_scan_and_bad_paths(cli: Engine, tmp_path: Path) -> None:
+    result = himaya("events", "scan", "--period", "2026-11")
+    assert result.exit_code == 0 and "2 received" in result.output, result.output
+    assert himaya("events", "import", tmp_path / "absent.json").exit_code == 2
+    (tmp_path / "bad.csv").write_text("event_id,kind,event_date,wage\n1,death,2026-01-01,5\n")
+    refused = himaya("events", "import", tmp_path / "bad.csv")
+    assert refused.exit_code == 2 and "unknown columns wage" in refused.output
+
+
+KEY = "test-signing-key-" + "x" * 32
+SECRET = "correct-horse-battery-9"
+
+
+def test_the_webhook_takes_a_partners_document_once(registry: Engine) -> None:
+    access.create_user(registry, "crvs", hash_password(SECRET), kind="client", actor="setup")
+    access.grant(registry, "crvs", roles=["civil_registry"], scopes=[Scope("all")], actor="setup")
+    access.create_user(registry, "clerk", hash_password(SECRET), actor="setup")
+    access.grant(registry, "clerk", roles=["registrar"], scopes=[Scope("all")], actor="setup")
+    client = TestClient(create_app(registry, tokens=TokenSettings(key=KEY)))
+    token = client.post(
+        "/auth/token", data={"grant_type": "client_credentials", "client_id": "crvs", "client_secret": SECRET}
+    ).json()["access_token"]
+    clerk = client.post("/auth/token", data={"grant_type": "password", "username": "clerk", "password": SECRET})
+    bundle = json.loads((FIXTURES / "death-bundle.json").read_text())
+    headers = {"Authorization": f"Bearer {token}"}
+    first = client.post("/events/opencrvs", json=bundle, headers=headers)
+    assert first.status_code == 202, first.text
+    assert first.json()["received"] == 1 and first.json()["events"][0]["state"] == "received"
+    second = client.post("/events/opencrvs", json={"event": {"context": [bundle]}}, headers=headers)
+    assert second.json()["duplicate"] == 1 and second.json()["events"] == first.json()["events"]
+    junk = client.post("/events/opencrvs", json={"resourceType": "Patient"}, headers=headers)
+    assert junk.status_code == 202 and junk.json()["events"][0]["state"] == "failed"
+    refused = client.post(
+        "/events/opencrvs", json=bundle, headers={"Authorization": f"Bearer {clerk.json()['access_token']}"}
+    )
+    assert refused.status_code == 403
+    assert client.post("/events/opencrvs", json=bundle).status_code == 401
+    assert inbox(registry).height == 2
