@@ -21,8 +21,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: lint  # both cores (pytest-xdist); the slowest tests are listed at the end, to see where CI's time goes
-	$(BIN)/pytest -n 2 --dist worksteal --durations=25
+test: lint  # both cores (pytest-xdist; a file's tests stay on one worker, in order: the docs examples build on each other); the slowest tests are listed at the end, to see where CI's time goes
+	$(BIN)/pytest -n 2 --dist loadfile --durations=25
 
 test-fast: $(STAMP)  # the pure rules and the engine, no database or process: under a minute
 	$(BIN)/pytest -m "not store" -q

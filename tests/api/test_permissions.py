@@ -135,7 +135,9 @@ ENDPOINTS = [
     Endpoint("audit verify", "GET", lambda h: "/audit/verify", frozenset({"auditor", "admin"})),
     Endpoint("audit entries", "GET", lambda h: "/audit/entries?limit=5", frozenset({"auditor", "admin"})),
     Endpoint("DCI sync search", "POST", lambda h: "/registry/sync/search", frozenset({"partner"})),
-    Endpoint("OpenCRVS event", "POST", lambda h: "/events/opencrvs", frozenset({"civil_registry"}), ok=202, body=_BIRTH),
+    Endpoint(
+        "OpenCRVS event", "POST", lambda h: "/events/opencrvs", frozenset({"civil_registry"}), ok=202, body=_BIRTH
+    ),
     Endpoint("who am I", "GET", lambda h: "/auth/me", frozenset(ROLES)),
     Endpoint(
         "open case",
