@@ -112,7 +112,7 @@ ENDPOINTS = [
         "parameters",
         "GET",
         lambda h: "/parameters",
-        frozenset(set(ROLES) - {"partner", "nobody"}),
+        frozenset(set(ROLES) - {"partner", "civil_registry", "nobody"}),
     ),
     Endpoint(
         "payroll status",
