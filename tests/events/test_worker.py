@@ -120,6 +120,24 @@ def test_a_child_without_a_civil_number_waits_for_a_registrar(registry: Engine, 
     assert "no civil number" in inbox(registry)["reason"][0]
 
 
+@pytest.mark.parametrize(
+    ("mother", "born", "reason"),
+    [
+        ("71000002", "1950-01-01", "was born on 1985-06-01: not a mother on 1950-01-01"),  # older than its mother
+        ("71000001", "2026-10-05", "is recorded as M, not as a woman"),
+    ],
+)
+def test_a_birth_the_mothers_record_makes_impossible_waits_for_a_registrar(
+    registry: Engine, contract: PackContract, mother: str, born: str, reason: str
+) -> None:
+    """An outside attack had a child born in 1950 to a mother born in 1985, and a man as a mother, applied."""
+    receive(registry, birth("B9", "71000009", mother, born))
+    assert process(registry, contract).needs_review == 1
+    assert reason in inbox(registry)["reason"][0]
+    with registry.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM person WHERE civil_number = '71000009'")).scalar() == 0
+
+
 def test_twins_in_one_batch_are_both_applied(registry: Engine, contract: PackContract) -> None:
     receive(registry, birth("T1", "71000004", "71000002", "2026-10-05"), birth("T2", "71000005", "71000002",
                                                                                 "2026-10-05"))  # fmt: skip

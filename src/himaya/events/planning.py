@@ -51,6 +51,10 @@ def _decide(*rules: tuple[pl.Expr, InboxState, pl.Expr | str]) -> tuple[pl.Expr,
     return state, reason
 
 
+# A birth to a mother younger than this (or born after the child) is not applied but reviewed.
+YOUNGEST_MOTHER = 12
+
+
 def _row(people: pl.DataFrame, prefix: str, key: str) -> pl.DataFrame:
     """The people frame with its columns prefixed, keyed on `key` (to join an event's person)."""
     return people.select(pl.col("person_id").alias(key), *(pl.col(c).alias(f"{prefix}{c}") for c in people.columns))
@@ -82,6 +86,11 @@ def _births(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, l
          pl.format("mother {} is not in the registry yet: held until she is", "mother_id")),
         (pl.col("m_death_date").is_not_null() & (pl.col("m_death_date") < pl.col("event_date")), S.NEEDS_REVIEW,
          pl.format("mother {} died on {}, before this birth", "mother_id", "m_death_date")),
+        # The registry and the civil registry disagree on who the mother is: a registrar looks, never a guess.
+        (pl.col("m_sex") != "F", S.NEEDS_REVIEW,
+         pl.format("mother {} is recorded as {}, not as a woman", "mother_id", "m_sex")),
+        (pl.col("event_date") < pl.col("m_birth_date").dt.offset_by(f"{YOUNGEST_MOTHER}y"), S.NEEDS_REVIEW,
+         pl.format("mother {} was born on {}: not a mother on {}", "mother_id", "m_birth_date", "event_date")),
     )  # fmt: skip
     b = b.with_columns(state.alias("state"), reason.alias("reason"))
     done = b.filter(pl.col("state") == S.APPLIED)
