@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Subquery, Table, and_, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, Subquery, Table, and_, insert, literal, null, select, update
 from sqlalchemy.schema import DropTable
 
 from himaya.core.periods import Period
@@ -75,23 +75,47 @@ def _plan(
     connection: Connection, pack: PolicyPack, period: Period, people: pl.DataFrame, members: Subquery
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
-    keys = select(members.c.key)
+    return plan_for(connection, pack, period, result, people, keys=select(members.c.key))
+
+
+def plan_for(
+    connection: Connection,
+    pack: PolicyPack,
+    period: Period,
+    entitled: pl.DataFrame,
+    people: pl.DataFrame,
+    *,
+    keys: Select[Any] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(to enroll, to end) for the month: the people `entitled` names (person_id, programme) against
+    the enrollments in force, each start dated by the pack's rule (a disability benefit from the
+    assessment). `keys` (person row ids) narrows the reads to some people; the monthly sync reads all."""
+
+    def only(query: Select[Any], column: Any) -> Select[Any]:
+        return query if keys is None else query.where(column.in_(keys))
+
     assessed = connection.execute(
-        select(person.c.civil_number, disability.c.valid_from)
-        .join(disability, disability.c.person_id == person.c.id)
-        .where(disability.c.valid_to.is_(None), person.c.id.in_(keys))
+        only(
+            select(person.c.civil_number, disability.c.valid_from)
+            .join(disability, disability.c.person_id == person.c.id)
+            .where(disability.c.valid_to.is_(None)),
+            person.c.id,
+        )
     ).all()
     assessed_from = pl.DataFrame(assessed, schema={"person_id": pl.String, "assessed_from": pl.Date}, orient="row")
     entitled = (
-        result.select("person_id", "programme")
+        entitled.select("person_id", "programme")
         .join(people.select("person_id", "birth_date"), on="person_id")
         .join(assessed_from, on="person_id", how="left")
     )
     active = pl.DataFrame(
         connection.execute(
-            select(person.c.civil_number, enrollment.c.programme)
-            .join(person, person.c.id == enrollment.c.person_id)
-            .where(enrollment.c.status == "active", enrollment.c.person_id.in_(keys))
+            only(
+                select(person.c.civil_number, enrollment.c.programme)
+                .join(person, person.c.id == enrollment.c.person_id)
+                .where(enrollment.c.status == "active"),
+                enrollment.c.person_id,
+            )
         ).all(),
         schema={"person_id": pl.String, "programme": pl.String},
         orient="row",
@@ -100,21 +124,27 @@ def _plan(
     return plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
 
 
-def _write(connection: Connection, to_enroll: pl.DataFrame, to_end: pl.DataFrame, today: date) -> None:
+def enroll(connection: Connection, to_enroll: pl.DataFrame, today: date) -> None:
+    """Insert the planned enrollments (person_id, programme, start_month, reason), active from today."""
+    if not to_enroll.height:
+        return
     who = person.alias("who")
-    if to_enroll.height:
-        s = staging.load(connection, "replan_enroll", to_enroll)
-        connection.execute(
-            insert(enrollment).from_select(
-                ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
-                select(who.c.id, s.c.programme, literal("active"), literal(today), s.c.start_month, null(),
-                       s.c.reason, literal(1)).join(who, who.c.civil_number == s.c.person_id),
-            )
-        )  # fmt: skip
-        connection.execute(DropTable(s))
+    s = staging.load(connection, "enrollment_staging", to_enroll)
+    connection.execute(
+        insert(enrollment).from_select(
+            ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
+            select(who.c.id, s.c.programme, literal("active"), literal(today), s.c.start_month, null(),
+                   s.c.reason, literal(1)).join(who, who.c.civil_number == s.c.person_id),
+        )
+    )  # fmt: skip
+    connection.execute(DropTable(s))
+
+
+def _write(connection: Connection, to_enroll: pl.DataFrame, to_end: pl.DataFrame, today: date) -> None:
+    enroll(connection, to_enroll, today)
     if to_end.height:
         s = staging.load(connection, "replan_end", to_end)
-        _end(connection, s, who)
+        _end(connection, s, person.alias("who"))
         connection.execute(DropTable(s))
 
 

@@ -46,11 +46,11 @@ from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.db import audit, staging
 from himaya.db import payroll_reads as reads
+from himaya.db.enrollments import enroll, plan_for
 from himaya.db.frames import frames_elsewhere, read_frame, stream_frames
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import (
     debt,
-    disability,
     enrollment,
     membership,
     payment_line,
@@ -58,7 +58,6 @@ from himaya.db.tables import (
     person,
     recovery,
 )
-from himaya.enrollment.sync import plan_enrollments
 from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter
 from himaya.payroll.lines import ChildPayee, payment_lines
 from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
@@ -111,45 +110,9 @@ def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor:
     actor = canonical_actor(actor)
     with engine.begin() as connection:
         entitled, people = _entitled(connection, pack, period)
-        assessed = connection.execute(
-            select(person.c.civil_number, disability.c.valid_from)
-            .join(disability, disability.c.person_id == person.c.id)
-            .where(disability.c.valid_to.is_(None))
-        ).all()
-        assessed_from = pl.DataFrame(assessed, schema={"person_id": pl.String, "assessed_from": pl.Date}, orient="row")
-        entitled = entitled.join(people.select("person_id", "birth_date"), on="person_id").join(
-            assessed_from, on="person_id", how="left"
-        )
-        active = pl.DataFrame(
-            connection.execute(
-                select(person.c.civil_number, enrollment.c.programme)
-                .join(person, person.c.id == enrollment.c.person_id)
-                .where(enrollment.c.status == "active")
-            ).all(),
-            schema={"person_id": pl.String, "programme": pl.String},
-            orient="row",
-        )
-        starts = pack.enrollment_starts(pack.parameters.at(period.start))
-        to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
+        to_enroll, to_end = plan_for(connection, pack, period, entitled, people)
+        enroll(connection, to_enroll, today)
         who = person.alias("who")
-        if to_enroll.height:
-            s = staging.load(connection, "enrollment_staging", to_enroll)
-            connection.execute(
-                insert(enrollment).from_select(
-                    ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
-                    select(
-                        who.c.id,
-                        s.c.programme,
-                        literal("active"),
-                        literal(today),
-                        s.c.start_month,
-                        null(),
-                        s.c.reason,
-                        literal(1),
-                    ).join(who, who.c.civil_number == s.c.person_id),
-                )
-            )
-            connection.execute(DropTable(s))
         if to_end.height:
             s = staging.load(connection, "ending_staging", to_end)
             ending = (
