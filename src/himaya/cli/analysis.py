@@ -243,13 +243,13 @@ def _poverty_tables(result: Simulation) -> None:
 
 @app.command(name="project")
 def project_command(
-    first: Annotated[int, typer.Option("--from", help="First year (2025 at the earliest).")] = 2025,
-    last: Annotated[int, typer.Option("--to", help="Last year (2099 at the latest).")] = 2050,
+    first: Annotated[int, typer.Option("--from", min=0, max=9999, help="First year (2025 at the earliest).")] = 2025,
+    last: Annotated[int, typer.Option("--to", min=0, max=9999, help="Last year (2099 at the latest).")] = 2050,
     scenario: Annotated[
         list[Path] | None,
         typer.Option("--scenario", help="Scenario YAML; repeat to compare several (default: today's rules)."),
     ] = None,
-    every: Annotated[int, typer.Option("--every", help="Show every N-th year in the report.")] = 5,
+    every: Annotated[int, typer.Option("--every", min=0, max=9999, help="Show every N-th year in the report.")] = 5,
     output: OutputDir = None,
     as_json: JsonArg = False,
     charts: ChartsArg = "svg",

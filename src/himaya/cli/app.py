@@ -81,8 +81,17 @@ def date_option(text: str | date) -> date:
         raise typer.BadParameter(f"{text!r} is not a date like 2026-01-31 (YYYY-MM-DD)") from None
 
 
+# The bound of every integer option (`typer.Option(..., min=1, max=INT_MAX)`, a test checks them all):
+# the largest whole number every store's INTEGER column holds, so that a huge number is a usage
+# error naming the option (exit 2), never a traceback.
+INT_MAX = 2**31 - 1
+
+
 PeriodArg = Annotated[
     Period, typer.Option("--period", parser=period_option, help="The month, YYYY-MM.", metavar="YYYY-MM")
 ]
 PackArg = Annotated[str, typer.Option("--pack", help="Policy pack.")]
-MaxErrors = Annotated[int, typer.Option("--max-errors", help="Problems to list for a refused table (0: all).")]
+MaxErrors = Annotated[
+    int,
+    typer.Option("--max-errors", min=0, max=10_000_000, help="Problems to list for a refused table (0: all)."),
+]

@@ -13,7 +13,7 @@ import typer
 from himaya import bootstrap
 from himaya.cases import actions
 from himaya.cases.model import Inbox, NewCase
-from himaya.cli.app import app, date_option, out, reported
+from himaya.cli.app import INT_MAX, app, date_option, out, reported
 from himaya.core.access import Principal
 from himaya.core.errors import UsageError
 from himaya.core.text import Language
@@ -30,7 +30,9 @@ app.add_typer(cases_app, name="cases")
 As = Annotated[
     str | None, typer.Option("--as", help="The user who acts (default: HIMAYA_ACTOR or the operating-system user).")
 ]
-Version = Annotated[int, typer.Option("--version", help="The case's version you read (`himaya cases show`).")]
+Version = Annotated[
+    int, typer.Option("--version", min=1, max=INT_MAX, help="The case's version you read (`himaya cases show`).")
+]
 Reason = Annotated[str | None, typer.Option("--reason", help="The reasons (required for a decision).")]
 Number = Annotated[str, typer.Argument(help="The case number, e.g. C-2026-000001.")]
 
@@ -143,7 +145,7 @@ def cases_list(
     ] = None,
     assigned_to: Annotated[str | None, typer.Option("--assigned-to", help="Only the cases of this user.")] = None,
     closed: Annotated[bool, typer.Option("--closed", help="Include closed cases.")] = False,
-    page: Annotated[int, typer.Option("--page", help="Page of 50 cases.")] = 1,
+    page: Annotated[int, typer.Option("--page", min=1, max=100_000, help="Page of 50 cases.")] = 1,
     acting: As = None,
 ) -> None:
     """The branch inbox: the cases of your branches, by due date, 50 a page."""

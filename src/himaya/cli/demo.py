@@ -42,7 +42,9 @@ DEMO_SEED = 2025
 @app.command()
 def demo(
     period: PeriodArg = Period(2026, 1),
-    persons: Annotated[int, typer.Option("--persons", help="Size of the synthetic population.")] = 20_000,
+    persons: Annotated[
+        int, typer.Option("--persons", min=1, max=100_000_000, help="Size of the synthetic population.")
+    ] = 20_000,
     people: Annotated[
         Path | None, typer.Option("--people", help="Use this people table instead of the registry demo.")
     ] = None,
@@ -52,7 +54,7 @@ def demo(
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="At the end, serve the API with a demo user per role.")
     ] = True,
-    port: Annotated[int, typer.Option("--port", help="Port of the demo API.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65_535, help="Port of the demo API.")] = 8000,
 ) -> None:
     """The main job end to end: a synthetic Oman into the registry, duplicates found and merged,
     the month's entitlements, one family explained, the month's payroll to bank files; then the

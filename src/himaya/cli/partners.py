@@ -8,7 +8,7 @@ import typer
 
 from himaya import bootstrap
 from himaya.adapters.dci.onboarding import partners, set_partner
-from himaya.cli.app import app, out, reported
+from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.registry.partners import PartnerTerms
 
@@ -43,10 +43,13 @@ def partners_set(
         str | None, typer.Option("--sender-id", help="The header.sender_id it must send (default: its client id).")
     ] = None,
     max_records: Annotated[
-        int | None, typer.Option("--max-records", help="Records one message may ask for (its page sizes summed).")
+        int | None,
+        typer.Option(
+            "--max-records", min=0, max=INT_MAX, help="Records one message may ask for (its page sizes summed)."
+        ),
     ] = None,
     per_minute: Annotated[
-        int | None, typer.Option("--per-minute", help="Search requests it may send in a minute.")
+        int | None, typer.Option("--per-minute", min=0, max=INT_MAX, help="Search requests it may send in a minute.")
     ] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
 ) -> None:

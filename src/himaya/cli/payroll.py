@@ -16,7 +16,7 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
-from himaya.cli.app import PeriodArg, app, date_option, err, out, reported
+from himaya.cli.app import INT_MAX, PeriodArg, app, date_option, err, out, reported
 from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -142,7 +142,9 @@ def payroll_export(
             metavar="YYYY-MM-DD",
         ),
     ] = None,
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Most transfers in one file.")] = 50_000,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=0, max=INT_MAX, help="Most transfers in one file.")
+    ] = 50_000,
     actor: Actor = None,
 ) -> None:
     """Write the approved run as ISO 20022 pain.001.001.09 files (one or more per payee bank), schema-validated."""
@@ -210,7 +212,9 @@ def payroll_bank_answer(
     reject_share: Annotated[
         float, typer.Option("--reject-share", help="Share of the transfers the bank rejects (0 to 1).")
     ] = 0.05,
-    seed: Annotated[int, typer.Option("--seed", help="Which transfers are rejected: the same seed, the same.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=INT_MAX, help="Which transfers are rejected: the same seed, the same.")
+    ] = 0,
 ) -> None:
     """For training and tests: a simulated bank's pain.002 and camt.054 for an exported run (a
     chosen share rejected), schema-valid, to be applied with `himaya payroll reconcile`."""

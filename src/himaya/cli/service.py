@@ -19,8 +19,11 @@ from himaya.core.errors import UsageError
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes (one per core is a good start).")] = 1,
+    port: Annotated[int, typer.Option("--port", min=0, max=65_535, help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=0, max=1024, help="Worker processes (one per core is a good start)."),
+    ] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI documentation at /docs) on the configured database."""
     with reported():

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from himaya.adapters.tables import format_of, write_table
-from himaya.cli.app import app, date_option, err, out, reported
+from himaya.cli.app import INT_MAX, app, date_option, err, out, reported
 from himaya.core.errors import UsageError
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
@@ -28,8 +28,10 @@ def duplicates_path(output: Path) -> Path:
 @app.command()
 def synth(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv or .parquet.")],
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same file.")],
-    persons: Annotated[int | None, typer.Option("--persons", help="How many persons.")] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, max=INT_MAX, help="Random seed: the same seed gives the same file.")
+    ],
+    persons: Annotated[int | None, typer.Option("--persons", min=1, max=100_000_000, help="How many persons.")] = None,
     scale: Annotated[
         float | None, typer.Option("--scale", help="Share of the population: 1.0 is all of Oman (about 5.17 million).")
     ] = None,
