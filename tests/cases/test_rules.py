@@ -109,7 +109,7 @@ def test_a_form_is_checked_like_the_people_table() -> None:
         ({**good, "monthly_income": "-3"}, "form field monthly_income, value '-3': must not be negative"),
         ({**good, "monthly_income": "1.2345"}, "has more than 3 decimals"),
         ({**good, "evidence": None}, "form field evidence, value None: required value missing"),
-        ({**good, "colour": "red"}, "form: unknown field(s) colour for a application"),
+        ({**good, "colour": "red"}, "form: unknown field(s) 'colour' for a application"),
         ({**good, "evidence": "x" * 2001}, "longer than 2000 characters"),
     ):
         with pytest.raises(InvalidInputError) as refused:

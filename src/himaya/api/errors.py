@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from himaya.core.errors import Category, HimayaError, InputTableError
+from himaya.core.errors import QUOTED, Category, HimayaError, InputTableError, clipped, quoted
 
 # The one place where an error's category becomes an HTTP status.
 STATUS = {
@@ -46,9 +46,18 @@ def body(request: Request, code: str, message: str, fields: list[dict[str, Any]]
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    return repr(value)[:200]
+    """A bad value as an answer shows it: at most `QUOTED` characters of it (never the whole 1 MB)."""
+    if isinstance(value, str):
+        return value if len(value) <= QUOTED else value[: QUOTED - 1] + "…"
+    if isinstance(value, int | float | bool) or value is None:
+        return value if len(repr(value)) <= QUOTED else quoted(value)
+    return quoted(value)
+
+
+def _part(step: Any) -> str:
+    """One step of a bad value's place (a field name, an index, a key the caller chose: cut too)."""
+    text = str(step)
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
 
 
 def install(app: FastAPI) -> None:
@@ -60,8 +69,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         fields = [
             {
-                "field": ".".join(str(p) for p in problem.get("loc", ())),
-                "message": problem.get("msg", "invalid"),
+                "field": ".".join(_part(p) for p in problem.get("loc", ())),
+                "message": clipped(str(problem.get("msg", "invalid"))),
                 "value": _plain(problem.get("input")),
             }
             for problem in error.errors()
@@ -76,7 +85,7 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
         return JSONResponse(
-            body(request, codes.get(error.status_code, "http_error"), str(error.detail)),
+            body(request, codes.get(error.status_code, "http_error"), clipped(str(error.detail))),
             error.status_code,
             getattr(error, "headers", None),
         )
@@ -84,10 +93,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HimayaError)
     async def _domain(request: Request, error: HimayaError) -> JSONResponse:
         if isinstance(error, InputTableError):
-            fields = [{"field": p.column, "message": p.rule, "value": _plain(p.value)} for p in error.problems[:100]]
+            fields = [
+                {"field": p.column, "message": clipped(p.rule), "value": _plain(p.value)} for p in error.problems[:100]
+            ]
             first = error.problems[0]
-            message = f"{first.column}: {first.rule} (value {_plain(first.value)!r})"
+            message = f"{first.column}: {clipped(first.rule)} (value {quoted(first.value)})"
             if len(error.problems) > 1:
                 message += f" (and {len(error.problems) - 1} more)"
             return JSONResponse(body(request, error.error_code, message, fields), STATUS[error.category])
-        return JSONResponse(body(request, error.error_code, str(error)), STATUS[error.category])
+        return JSONResponse(body(request, error.error_code, clipped(str(error))), STATUS[error.category])

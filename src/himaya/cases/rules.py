@@ -15,7 +15,7 @@ import polars as pl
 
 from himaya.cases.model import MAX_TEXT, NewCase, Sla
 from himaya.core.access import Permission, Principal
-from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError
+from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError, quoted
 from himaya.core.money import format_omr
 from himaya.core.text import LANGUAGES, Language
 from himaya.policy.calendar import WorkingCalendar
@@ -152,7 +152,8 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(form) - {c.name for c in kind.form})
     if unknown:
         fields = ", ".join(c.name for c in kind.form) or "none"
-        raise InvalidInputError(f"form: unknown field(s) {', '.join(unknown)} for a {kind.key}; fields: {fields}")
+        named = ", ".join(quoted(u) for u in unknown[:10])
+        raise InvalidInputError(f"form: unknown field(s) {named} for a {kind.key}; fields: {fields}")
     long = sorted(k for k, v in form.items() if isinstance(v, str) and len(v) > MAX_TEXT)
     if long:
         raise InvalidInputError(f"form: field(s) {', '.join(long)} longer than {MAX_TEXT} characters")
@@ -162,7 +163,7 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
     try:
         row = validate_table(pl.DataFrame([cells], schema=dict.fromkeys(cells, pl.String)), kind.schema, source="form")
     except InputTableError as error:
-        said = "; ".join(f"form field {p.column}, value {p.value!r}: {p.rule}" for p in error.problems)
+        said = "; ".join(f"form field {p.column}, value {quoted(p.value)}: {p.rule}" for p in error.problems)
         raise InvalidInputError(f"a {kind.key}'s form was refused: {said}") from None
     typed = row.row(0, named=True)
     return {name: _json(kind.schema.column(name).kind, typed[name]) for name in form if form[name] not in (None, "")}

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from himaya import bootstrap
-from himaya.core.errors import Category, HimayaError, InputTableError
+from himaya.core.errors import Category, HimayaError, InputTableError, clipped
 from himaya.core.periods import Period
 
 app = typer.Typer(
@@ -52,7 +52,7 @@ def reported(max_errors: int = 1000) -> Iterator[None]:
                 err.print(f"  {count:>9,}  {column}: {rule}", markup=False)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except HimayaError as error:
-        err.print(f"error: {error}", markup=False)
+        err.print(f"error: {clipped(str(error))}", markup=False)
         raise typer.Exit(EXIT_STATUS[error.category]) from None
 
 

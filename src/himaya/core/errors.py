@@ -7,10 +7,40 @@ exit status. A new error class picks its category by its base class, never by a 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
+
+QUOTED = 80  # characters of a bad value an error message quotes (a 1 MB value is not echoed back)
+# A quoted value (as repr writes it: the same quote inside is escaped) opens after a non-letter, so
+# that the apostrophe of "an application's form" is not taken for a quote.
+_LONG = [re.compile(rf"(?<!\w){q}((?:[^{q}\\\n]|\\.){{{QUOTED}}})(?:[^{q}\\\n]|\\.)+{q}") for q in ("'", '"')]
+
+
+def quoted(value: object) -> str:
+    """A value as an error message quotes it: its repr, cut to `QUOTED` characters with an ellipsis.
+
+    >>> quoted("x" * 100) == repr("x" * 79 + "…")
+    True
+    """
+    if isinstance(value, str) and len(value) > QUOTED:
+        return repr(value[: QUOTED - 1] + "…")
+    text = repr(value)
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+
+
+def clipped(message: str) -> str:
+    """The message with every quoted value in it cut to `QUOTED` characters (what the entry points
+    show, whoever wrote the message).
+
+    >>> clipped("unknown type '" + "x" * 100 + "'; types: a, b") == "unknown type '" + "x" * 80 + "…'; types: a, b"
+    True
+    """
+    for pattern in _LONG:
+        message = pattern.sub(lambda m: f"{m.group()[0]}{m.group(1)}…{m.group()[0]}", message)
+    return message
 
 
 class Category(StrEnum):
@@ -82,7 +112,7 @@ class Problem:
     def __str__(self) -> str:
         if self.row == 0:  # the header itself, e.g. a required column that is missing
             return f"header, column {self.column}: {self.rule}"
-        shown = "(empty)" if self.value is None else repr(self.value)
+        shown = "(empty)" if self.value is None else quoted(self.value)
         return f"row {self.row}, column {self.column}, value {shown}: {self.rule}"
 
 

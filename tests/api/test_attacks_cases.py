@@ -1,0 +1,43 @@
+"""Attacks on `/cases` and `/events` (issues 13 and 15, an outside attack), kept as tests: bodies a
+lax parser would take, values no answer should echo whole, filters that match nothing silently, dates
+no application has, assignees the case may not go to. On SQLite and PostgreSQL (the `world` fixture)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from himaya.db.case_tables import case_file
+from tests.api.conftest import World
+
+BIG = 900_000  # characters: under the body limit, far over anything an answer should repeat
+
+
+def _open(world: World, body: dict[str, Any], user: str = "case_worker") -> Any:
+    return world.client.post("/cases", headers=world.headers(user), json=body)
+
+
+def _count(world: World) -> int:
+    with world.engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(case_file)).scalar_one())
+
+
+def _grievance(world: World, **form: Any) -> dict[str, Any]:
+    return {"type": "grievance", "civil_number": world.inside["person_id"], "category": "data_error", "form": form}
+
+
+def test_an_error_quotes_at_most_80_characters_of_a_bad_value(world: World) -> None:
+    huge = "x" * BIG
+    for response in (
+        _open(world, {**_grievance(world, details="x"), "subject": huge}),  # the parser's refusal
+        _open(world, {**_grievance(world, details="x"), "wilayat": huge}),
+        _open(
+            world,
+            {"type": "application", "civil_number": world.inside["person_id"], "form": {"programme": huge[:1990]}},
+        ),
+        _open(world, {**_grievance(world, details="x"), "form": {huge: "1"}}),  # a key the caller chose
+    ):
+        assert response.status_code == 422, response.text[:300]
+        assert len(response.text) < 4_000, response.text[:300]
+        assert "x" * 81 not in response.text and "…" in response.text, response.text[:300]
