@@ -41,3 +41,20 @@ def test_an_error_quotes_at_most_80_characters_of_a_bad_value(world: World) -> N
         assert response.status_code == 422, response.text[:300]
         assert len(response.text) < 4_000, response.text[:300]
         assert "x" * 81 not in response.text and "…" in response.text, response.text[:300]
+
+
+def test_an_inbox_filter_that_names_nothing_is_refused_with_the_allowed_values(world: World) -> None:
+    headers = world.headers("case_worker")
+    for query, field, allowed in (
+        ("state=bogus", "state", "received"),
+        ("type=grievance&state=prepared", "state", "in_review"),  # a state of another type only
+        ("type=bogus", "type", "grievance"),
+        ("governorate=Atlantis", "governorate", world.inside["governorate"]),
+        ("wilayat=Atlantis", "wilayat", "wilayat"),
+    ):
+        page = world.client.get(f"/cases?{query}", headers=headers)
+        assert page.status_code == 422, (query, page.text)
+        message = page.json()["error"]["message"]
+        assert message.startswith(f"{field}:") and allowed in message, (query, message)
+    for query in ("state=received", "type=grievance&state=in_review", f"governorate={world.inside['governorate']}"):
+        assert world.client.get(f"/cases?{query}", headers=headers).status_code == 200, query

@@ -115,12 +115,9 @@ def inbox(
     state; sensitive cases only for who may see them. The read names the cases it returned."""
     if not principal.can(Permission.CASE_READ):
         raise ForbiddenError("reading cases needs case.read")
-    if wanted.type is not None:
-        rules.case_type(catalogue, wanted.type)
+    rules.check_filters(catalogue, wanted)
     if wanted.wilayat is not None:
         branch(catalogue, wanted.wilayat)
-    if wanted.page < 1:
-        raise InvalidInputError(f"page: {wanted.page} is not a page number (1, 2, ...)")
     day = day_of(catalogue, today)
     with uow:
         rows = uow.cases.inbox(principal, wanted, limit=PAGE, offset=(wanted.page - 1) * PAGE)

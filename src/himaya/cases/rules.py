@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from himaya.cases.model import MAX_TEXT, NewCase, Sla
+from himaya.cases.model import MAX_TEXT, Inbox, NewCase, Sla
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError, quoted
 from himaya.core.money import format_omr
@@ -52,6 +52,26 @@ def case_type(catalogue: CaseCatalogue, key: str) -> CaseType:
     if found is None:
         raise InvalidInputError(f"type: unknown case type {key!r}; types: {', '.join(sorted(catalogue.types))}")
     return found
+
+
+def check_filters(catalogue: CaseCatalogue, wanted: Inbox) -> None:
+    """An inbox's filters name things that exist: a filter that can match nothing (a misspelt state)
+    is refused naming the allowed values, not answered with an empty page."""
+    kind = case_type(catalogue, wanted.type) if wanted.type is not None else None
+    if wanted.state is not None:
+        states = sorted({s.key for k in ([kind] if kind else catalogue.types.values()) for s in k.states})
+        if wanted.state not in states:
+            of = f"a {kind.key}" if kind else "any case type"
+            raise InvalidInputError(
+                f"state: {quoted(wanted.state)} is not a state of {of}; states: {', '.join(states)}"
+            )
+    if wanted.governorate is not None and wanted.governorate not in set(catalogue.places.values()):
+        known = ", ".join(sorted(set(catalogue.places.values())))
+        raise InvalidInputError(
+            f"governorate: {quoted(wanted.governorate)} is not a governorate; governorates: {known}"
+        )
+    if wanted.page < 1:
+        raise InvalidInputError(f"page: {wanted.page} is not a page number (1, 2, ...)")
 
 
 def due_on(calendar: WorkingCalendar, state: CaseState, entered: date) -> date | None:
