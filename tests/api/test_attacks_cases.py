@@ -58,3 +58,47 @@ def test_an_inbox_filter_that_names_nothing_is_refused_with_the_allowed_values(w
         assert message.startswith(f"{field}:") and allowed in message, (query, message)
     for query in ("state=received", "type=grievance&state=in_review", f"governorate={world.inside['governorate']}"):
         assert world.client.get(f"/cases?{query}", headers=headers).status_code == 200, query
+
+
+def test_a_lax_value_is_refused_not_coerced(world: World) -> None:
+    before = _count(world)
+    good = _grievance(world, details="x")
+    for body, field in (
+        ({**good, "sensitive": "yes"}, "body.sensitive"),
+        ({**good, "sensitive": 1}, "body.sensitive"),
+        ({**good, "civil_number": int(world.inside["person_id"])}, "body.civil_number"),
+    ):
+        response = _open(world, body)
+        assert response.status_code == 422 and response.json()["error"]["fields"][0]["field"] == field, response.text
+    assert _count(world) == before
+    number, headers = world.inside["case_number"], world.headers("case_worker")
+    for path, body in (
+        ("assign", {"version": True, "to": "case_worker"}),
+        ("assign", {"version": "1", "to": "case_worker"}),
+        ("assign", {"version": 1.0, "to": "case_worker"}),
+        ("decision", {"version": True, "to": "in_review"}),
+        ("close", {"version": "1"}),
+        ("notes", {"text": 5}),
+    ):
+        response = world.client.post(f"/cases/{number}/{path}", headers=headers, json=body)
+        assert response.status_code == 422, (path, body, response.text)
+    person, registrar = world.inside["person_id"], world.headers("registrar")
+    for body in (
+        {"version": True, "disability_category": None},
+        {"version": 1, "disability_category": None, "disability_card": "yes"},
+        {"version": 1, "disability_category": None, "valid_from": 1767225600},
+    ):
+        response = world.client.put(f"/people/{person}/assessment", headers=registrar, json=body)
+        assert response.status_code == 422, (body, response.text)
+
+
+def test_a_date_stays_iso_text(world: World) -> None:
+    person, registrar = world.inside["person_id"], world.headers("registrar")
+    bad = world.client.put(
+        f"/people/{person}/assessment", headers=registrar, json={"version": 1, "disability_category": None,
+                                                                  "valid_from": "2026-13-01"})  # fmt: skip
+    assert bad.status_code == 422 and "YYYY-MM-DD" in bad.text, bad.text
+    stale = world.client.put(
+        f"/people/{person}/assessment", headers=registrar, json={"version": 999, "disability_category": None,
+                                                                  "valid_from": "2026-01-05"})  # fmt: skip
+    assert stale.status_code == 409, stale.text  # the date was read: the refusal is the version's

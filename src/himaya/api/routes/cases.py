@@ -10,9 +10,10 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from himaya import bootstrap
+from himaya.api.bodies import RequestBody
 from himaya.api.security import require
 from himaya.cases import actions
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
@@ -38,8 +39,7 @@ def _catalogue(request: Request) -> CaseCatalogue:
     return catalogue
 
 
-class CaseRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CaseRequest(RequestBody):
     type: Key = Field(description="The case type (docs/cases.md), e.g. grievance.")
     channel: Literal["branch", "phone", "web", "partner", "anonymous"] = "branch"
     civil_number: str | None = Field(
@@ -158,8 +158,7 @@ def show(
     return _detail(actions.show(_uow(request), _catalogue(request), number, principal=principal))
 
 
-class Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Step(RequestBody):
     version: int = Field(ge=1, le=MAX_VERSION, description="The version you read: refused if the case changed since.")
 
 
@@ -187,8 +186,7 @@ def assign(
     return Written(number=number, version=version)
 
 
-class NoteBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NoteBody(RequestBody):
     text: str = Field(min_length=1, max_length=MAX_TEXT)
 
 

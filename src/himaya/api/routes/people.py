@@ -8,9 +8,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from himaya import bootstrap
+from himaya.api.bodies import IsoDate, RequestBody
 from himaya.api.errors import ApiError
 from himaya.api.security import require
 from himaya.api.views import present
@@ -87,8 +88,7 @@ class PersonWritten(BaseModel):
     updated: int = 0
 
 
-class PersonChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PersonChange(RequestBody):
     version: int = Field(
         ge=1, le=MAX_VERSION, description="The version you read: the change is refused if the record changed since."
     )
@@ -124,14 +124,13 @@ def change(
     return PersonWritten(civil_number=written.civil_number, version=written.version, updated=written.updated)
 
 
-class NewPerson(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewPerson(RequestBody):
     record: dict[str, str | int | float | bool | None] = Field(
         description="The person's row of the registry contract (docs/people-table.md): person_id is the civil "
         "number, family_id the family number; the governorate follows the wilayat.",
         max_length=64,
     )
-    valid_from: date | None = Field(default=None, description="Effective date (default: today in Muscat).")
+    valid_from: IsoDate | None = Field(default=None, description="Effective date (default: today in Muscat).")
 
 
 @router.post("", status_code=201, summary="Register a person (into a family of your branches, or as head of a new one)")
@@ -144,10 +143,9 @@ def register(
     return PersonWritten(civil_number=written.civil_number, version=written.version, created=written.created)
 
 
-class FactChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FactChange(RequestBody):
     version: int = Field(ge=1, le=MAX_VERSION, description="The version you read.")
-    valid_from: date | None = Field(default=None, description="From when the new facts hold (default: today).")
+    valid_from: IsoDate | None = Field(default=None, description="From when the new facts hold (default: today).")
 
 
 class Assessment(FactChange):
