@@ -51,5 +51,6 @@ def branches(engine: Engine) -> Branches:  # noqa: F811  (the fixture of tests/d
     heads = people.filter(pl.col("relationship") == "head", pl.col("wilayat").is_not_null())
     here = heads.row(0, named=True)
     there = heads.filter(pl.col("governorate") != here["governorate"]).row(0, named=True)
-    access.create_user(engine, "wafa", "not-a-hash", actor="setup")  # an account to assign cases to
+    here_only = [Scope("wilayat", here["wilayat"])]  # an account to assign the branch's cases to
+    access.create_user(engine, "wafa", "not-a-hash", actor="setup", roles=["case_worker"], scopes=here_only)
     return Branches(engine, here, there)

@@ -183,7 +183,7 @@ def test_bad_input_is_named_and_writes_nothing(branches: Branches) -> None:
     opened = actions.open_case(branches.uow(), CATALOGUE, _grievance(branches), principal=wafa, today=DAY)
     with pytest.raises(InvalidInputError, match="'limbo' is not a state"):
         actions.move(branches.uow(), CATALOGUE, opened.number, "limbo", expected_version=1, reason=None, principal=wafa)
-    with pytest.raises(InvalidInputError, match="no active user 'ghost'"):
+    with pytest.raises(InvalidInputError, match="'ghost' is not an active user who works the cases of"):
         actions.assign(branches.uow(), opened.number, "ghost", expected_version=1, principal=wafa)
     assert branches.rows("case_file")[0]["version"] == 1 and len(branches.rows("case_event")) == 1
 

@@ -61,7 +61,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         ((*approve, "--version", "3", "--reason", "ok"), 5, "needs case.decide"),
         ((*approve, "--version", "2", "--reason", "ok", "--as", "huda"), 4, "not 2"),
         ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 0, "decision: approved"),
-        (("assign", number, "--to", "nobody", "--version", "4"), 2, "no active user 'nobody'"),
+        (("assign", number, "--to", "nobody", "--version", "4"), 2, "'nobody' is not an active user who works"),
         (("note", number, "letter sent"), 0, "note added"),
         (("close", number, "--version", "4"), 0, "closed; version 5"),
         (("close", number, "--version", "5"), 4, "a closed case does not change"),

@@ -148,11 +148,15 @@ def _workable(uow: CasesUnitOfWork, number: str, principal: Principal, action: s
 
 
 def assign(uow: CasesUnitOfWork, number: str, assignee: str, *, expected_version: int, principal: Principal) -> int:
-    """Give the case to a user (an active account); the case's new version."""
+    """Give the case to a user who may work it (`rules.may_work`); the case's new version. An unknown
+    name and one who may not work the case get the same answer: no oracle on the user names."""
     with uow:
         case = _workable(uow, number, principal, "case.assign")
-        if not uow.cases.user_exists(assignee):
-            raise InvalidInputError(f"to: no active user {assignee!r}")
+        if not rules.may_work(uow.cases.user(assignee), case):
+            raise InvalidInputError(
+                f"to: {assignee!r} is not an active user who works the cases of {case['wilayat']}"
+                + (" and sees sensitive cases" if case["sensitive"] else "")
+            )
         if not uow.cases.update(case["id"], {"assigned_to": assignee}, expected_version=expected_version):
             raise _stale(uow, case, expected_version)
         uow.cases.add_event(case["id"], EventKind.ASSIGNED, actor=principal.username, data={"to": assignee})

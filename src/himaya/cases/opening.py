@@ -37,6 +37,7 @@ def prepared(catalogue: CaseCatalogue, request: NewCase, day: date) -> tuple[Cas
     kind = rules.case_type(catalogue, request.type)
     sensitive = rules.check_request(kind, request)
     form = rules.validate_form(kind, request.form)
+    rules.check_dates(kind, form, day)
     rules.check_filing(kind, form, day, catalogue.calendar)
     return kind, form, sensitive
 

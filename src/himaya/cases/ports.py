@@ -54,7 +54,9 @@ class CaseStore(Protocol):
     def escalate(self, case_ids: Sequence[int], *, actor: str) -> None:
         """Mark the cases' current breach as escalated."""
 
-    def user_exists(self, username: str) -> bool: ...
+    def user(self, username: str) -> Principal | None:
+        """The active account of that name as a principal (roles, permissions now, branches, kind); None
+        for an unknown or inactive one."""
 
     def queue(self, messages: Sequence[Message]) -> int:
         """Put the messages in the outbox (pending); how many."""

@@ -32,6 +32,7 @@ from himaya.policy.case_types import (
 from himaya.policy.case_types import State as CaseState
 from himaya.policy.schema import Kind
 from himaya.policy.table import validate_table
+from himaya.registry.actions import in_branches
 from himaya.registry.rules import cell_text
 
 NUMBER = re.compile(r"^C-(?P<year>[0-9]{4})-(?P<seq>[0-9]{6,})$")
@@ -126,6 +127,18 @@ def check_mover(
             )
 
 
+def may_work(user: Principal | None, case: Mapping[str, Any]) -> bool:
+    """Whether a case may be given to this account: a person (not a partner's or registry's system) who
+    works cases (case.work), in the case's branch, and for a sensitive case one who may see those."""
+    return (
+        user is not None
+        and user.kind == "person"
+        and user.can(Permission.CASE_WORK)
+        and in_branches(user, case["wilayat"], case["governorate"])
+        and (not case["sensitive"] or user.can(Permission.CASE_SENSITIVE))
+    )
+
+
 def check_opener(kind: CaseType, request: NewCase, principal: Principal) -> None:
     """May this user open a case of this type, through this channel?"""
     if not principal.can(Permission.CASE_OPEN):
@@ -195,6 +208,22 @@ def _json(kind: Kind, value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+EARLIEST = date(1900, 1, 1)  # as the registry's own rule: no date of a living record is older
+
+
+def check_dates(kind: CaseType, form: Mapping[str, Any], today: date) -> None:
+    """Every date of the form (as `validate_form` gives it) is a day that has come: not after today
+    (an application made in 2099) and not before 1900 (one made in 1800). The field is named."""
+    for name, value in form.items():
+        if kind.schema.column(name).kind is not Kind.DATE:
+            continue
+        day = date.fromisoformat(str(value))
+        if day > today:
+            raise InvalidInputError(f"form field {name}: {day} is after today ({today})")
+        if day < EARLIEST:
+            raise InvalidInputError(f"form field {name}: {day} is before {EARLIEST}, the earliest date a form may hold")
 
 
 def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar: WorkingCalendar) -> date | None:

@@ -16,9 +16,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.cases.model import EventKind, Inbox, Message, OutboxState, PersonRef
 from himaya.core.access import Principal
 from himaya.core.clock import now
+from himaya.db.access import load_user
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
 from himaya.db.scoped import case_visible, person_visible
-from himaya.db.tables import app_user, person
+from himaya.db.tables import person
 
 COUNTED = {"preserve_rowcount": True}
 DUE_LIMIT = 1000  # overdue cases listed at once
@@ -142,11 +143,9 @@ class SqlCaseStore:
                 update(case_file).where(case_file.c.id.in_(case_ids)).values(escalated_at=now(), updated_at=now())
             )
 
-    def user_exists(self, username: str) -> bool:
-        found = self.connection.execute(
-            select(app_user.c.id).where(app_user.c.username == username, app_user.c.active.is_(True))
-        ).first()
-        return found is not None
+    def user(self, username: str) -> Principal | None:
+        found = load_user(self.connection, username)
+        return found.principal if found is not None and found.active else None
 
     def queue(self, messages: Sequence[Message]) -> int:
         if not messages:
