@@ -102,3 +102,17 @@ def test_a_date_stays_iso_text(world: World) -> None:
         f"/people/{person}/assessment", headers=registrar, json={"version": 999, "disability_category": None,
                                                                   "valid_from": "2026-01-05"})  # fmt: skip
     assert stale.status_code == 409, stale.text  # the date was read: the refusal is the version's
+
+
+def test_control_and_bidi_characters_are_refused_naming_the_field(world: World) -> None:
+    before, number = _count(world), world.inside["case_number"]
+    for body, field in (
+        ({**_grievance(world, details="x"), "subject": "pay\x1b[2J"}, "subject"),
+        (_grievance(world, details="refund \u202edenied"), "form field details"),
+    ):
+        response = _open(world, body)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["message"].startswith(f"{field}: a control or bidi character (U+")
+    note = world.client.post(f"/cases/{number}/notes", headers=world.headers("case_worker"), json={"text": "a\u2066b"})
+    assert note.status_code == 422 and "text: a control or bidi character (U+2066 at character 2)" in note.text
+    assert _count(world) == before

@@ -6,9 +6,13 @@ from __future__ import annotations
 import click
 import pytest
 import typer
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from himaya.cli.main import app
+from himaya.db.case_tables import case_event, case_file
+from himaya.db.engine import connect
+from tests.cli.test_cases_commands import person  # noqa: F401  (the fixture)
 
 HUGE = "99999999999999999999"
 INT_MAX = 2**31 - 1  # what every store's INTEGER holds
@@ -45,3 +49,52 @@ def test_a_huge_number_is_a_usage_error_not_a_traceback(args: tuple[str, ...]) -
     done = CliRunner().invoke(app, list(args))
     assert done.exit_code == 2, (done.output, done.exception)
     assert "Traceback" not in done.output and f"Invalid value for '{args[-2]}'" in done.output, done.output
+
+
+ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"  # set the title, clear the screen, a C1 CSI
+BIDI = "refund \u202edenied\u202c \u2066x\u2069 \u200f"
+
+
+def _opened(civil: str) -> str:
+    done = CliRunner().invoke(app, ["cases", "open", "grievance", "--person", civil, "--category", "data_error",
+                                    "--field", "details=paid less"])  # fmt: skip
+    assert done.exit_code == 0, done.stderr
+    return done.stdout.split()[1]
+
+
+def test_control_and_bidi_characters_are_refused_in_case_text(person: dict[str, str]) -> None:  # noqa: F811
+    civil = person["person_id"]
+    number = _opened(civil)
+    for args, field in (
+        (("note", number, f"called {ESCAPES}"), "text"),
+        (("note", number, BIDI), "text"),
+        (("open", "grievance", "--person", civil, "--category", "data_error", "--subject", f"x{ESCAPES}",
+          "--field", "details=x"), "subject"),
+        (("open", "grievance", "--person", civil, "--category", "data_error", "--field", f"details={BIDI}"),
+         "form field details"),
+        (("decide", number, "--to", "in_review", "--version", "1", "--reason", "\x1b[8mhidden"), "reason"),
+    ):  # fmt: skip
+        done = CliRunner().invoke(app, ["cases", *args])
+        assert done.exit_code == 2, (args, done.stdout, done.stderr)
+        assert done.stderr.startswith(f"error: {field}: a control or bidi character (U+"), done.stderr
+    fine = CliRunner().invoke(app, ["cases", "note", number, "line one\n\tline two, عربي"])
+    assert fine.exit_code == 0, fine.stderr
+
+
+def test_stored_text_is_printed_neutralised(person: dict[str, str], database_url: str) -> None:  # noqa: F811
+    """Text stored before the check (or by another way in) cannot drive the terminal or read backwards."""
+    number = _opened(person["person_id"])
+    assert CliRunner().invoke(app, ["cases", "note", number, "placeholder"]).exit_code == 0
+    engine = connect(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            update(case_event).where(case_event.c.kind == "note").values(text=f"[red]x[/red]{ESCAPES}{BIDI}")
+        )
+        connection.execute(update(case_file).values(subject=f"s{ESCAPES}", form='{"details": "d\\u202e"}'))
+    engine.dispose()
+    shown = CliRunner().invoke(app, ["cases", "show", number])
+    assert shown.exit_code == 0, shown.stderr
+    printed = shown.stdout
+    assert not any(c in printed for c in "\x1b\x07\x9b\u202e\u202c\u2066\u2069\u200f"), repr(printed)
+    assert "[red]x[/red]<U+001B>]0;pwned<U+0007>" in printed and "<U+202E>denied<U+202C>" in printed
+    assert "subject: s<U+001B>" in printed and "details: d<U+202E>" in printed

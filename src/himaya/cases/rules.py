@@ -17,7 +17,7 @@ from himaya.cases.model import MAX_TEXT, Inbox, NewCase, Sla
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError, quoted
 from himaya.core.money import format_omr
-from himaya.core.text import LANGUAGES, Language
+from himaya.core.text import LANGUAGES, Language, unsafe_character
 from himaya.policy.calendar import WorkingCalendar
 from himaya.policy.case_types import (
     CaseCatalogue,
@@ -163,6 +163,10 @@ def check_request(kind: CaseType, request: NewCase) -> bool:
         raise InvalidInputError(f"language: {request.language!r} is not one of {', '.join(LANGUAGES)}")
     if request.subject is not None and len(request.subject) > 200:
         raise InvalidInputError("subject: at most 200 characters")
+    check_characters("subject", request.subject)
+    for name, value in request.form.items():
+        if isinstance(value, str):
+            check_characters(f"form field {name}", value)
     return sensitive(kind, request.category, requested=request.sensitive)
 
 
@@ -257,7 +261,18 @@ def check_text(name: str, value: str | None, *, required: bool) -> str | None:
         raise InvalidInputError(f"{name}: required")
     if value is not None and len(value) > MAX_TEXT:
         raise InvalidInputError(f"{name}: at most {MAX_TEXT} characters, not {len(value)}")
+    check_characters(name, value)
     return value
+
+
+def check_characters(name: str, value: str | None) -> None:
+    """Free text holds no control character but newline and tab, and no bidi control (it would drive
+    a terminal that prints it, or reorder what a reader sees)."""
+    found = unsafe_character(value) if value is not None else None
+    if found is not None:
+        raise InvalidInputError(
+            f"{name}: a control or bidi character ({found}) is not allowed in text; newline and tab are"
+        )
 
 
 def render(template: Template, language: Language, values: Mapping[str, Any]) -> tuple[str, str]:

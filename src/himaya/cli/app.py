@@ -9,10 +9,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from himaya import bootstrap
 from himaya.core.errors import Category, HimayaError, InputTableError, clipped
 from himaya.core.periods import Period
+from himaya.core.text import neutral
 
 app = typer.Typer(
     name="himaya",
@@ -61,6 +63,12 @@ def _configure() -> None:
     """Himaya (حماية): a unified, life-cycle social protection system."""
     with reported():  # each command reads the settings once, before it starts
         bootstrap.configure()
+
+
+def shown(value: object) -> str:
+    """Stored text as a command prints it: each control or bidi character as its code (`<U+202E>`: no
+    escape sequence reaches the terminal, no line reads backwards) and Rich markup as plain text."""
+    return escape(neutral(str(value)))
 
 
 def period_option(text: str | Period) -> Period:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from himaya import bootstrap
 from himaya.cli.app import app, err, out, reported
 from himaya.core.errors import UsageError
+from himaya.core.text import neutral
 from himaya.db import audit, audit_checkpoints
 from himaya.db.tables import audit_entry
 
@@ -55,7 +56,7 @@ def audit_verify(
             ):
                 problems.append(f"the chain no longer contains the expected head {expect_head}: entries were removed")
         for problem in problems:
-            err.print(f"tampered: {problem}", markup=False)
+            err.print(f"tampered: {neutral(problem)}", markup=False)
         if problems:
             raise typer.Exit(1)
         anchored = f"; {len(points):,} checkpoints held" if points else ""

@@ -5,7 +5,7 @@ their branches what they may see, exactly as over the API."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +13,7 @@ import typer
 from himaya import bootstrap
 from himaya.cases import actions
 from himaya.cases.model import Inbox, NewCase
-from himaya.cli.app import INT_MAX, app, date_option, out, reported
+from himaya.cli.app import INT_MAX, app, date_option, out, reported, shown
 from himaya.core.access import Principal
 from himaya.core.errors import UsageError
 from himaya.core.text import Language
@@ -108,22 +108,24 @@ def cases_show(number: Number, acting: As = None) -> None:
     with reported():
         uow, principal = _acting(acting)
         view = actions.show(uow, _catalogue(), number, principal=principal)
-        c = view.case
+        c = {k: v if v is None or isinstance(v, int | date | datetime) else shown(v) for k, v in view.case.items()}
         out.print(f"[bold]{c['number']}[/bold]  {c['type']} in {c['wilayat']} ({c['governorate']})")
         out.print(
             f"state {c['state']} since {c['state_since']:%Y-%m-%d}, due {c['due_on'] or '-'} ({view.sla.value}); "
             f"version {c['version']}; person {c['civil_number'] or '(anonymous)'}; "
             f"assigned to {c['assigned_to'] or '-'}"
         )
-        for name, value in c["form"].items():
-            out.print(f"  {name}: {value}")
+        if view.case["subject"]:
+            out.print(f"subject: {c['subject']}")
+        for name, value in view.case["form"].items():
+            out.print(f"  {shown(name)}: {shown(value)}")
         out.print(f"may move to: {', '.join(view.moves) or 'nothing (closed)'}")
         for event in view.events:
             moved = f" {event['from_state'] or ''} -> {event['to_state']}" if event["to_state"] else ""
-            said = f": {event['text']}" if event["text"] else ""
-            out.print(f"  {event['at']:%Y-%m-%d %H:%M} {event['actor']} {event['kind']}{moved}{said}")
+            said = f": {shown(event['text'])}" if event["text"] else ""
+            out.print(f"  {event['at']:%Y-%m-%d %H:%M} {shown(event['actor'])} {event['kind']}{moved}{said}")
         for message in view.messages:
-            out.print(f"  message ({message['channel']}, {message['state']}): {message['subject']}")
+            out.print(f"  message ({message['channel']}, {message['state']}): {shown(message['subject'])}")
 
 
 def _lines(rows: list[dict[str, Any]]) -> None:
@@ -131,7 +133,7 @@ def _lines(rows: list[dict[str, Any]]) -> None:
     for r in rows:
         out.print(
             f"{r['number']}  {r['type']:<16} {r['state']:<18} due {r['due_on'] or '-':<10}  {r['sla']:<9} "
-            f"{r['wilayat']}  {r['assigned_to'] or '-'}"
+            f"{shown(r['wilayat'])}  {shown(r['assigned_to'] or '-')}"
         )
 
 

@@ -10,6 +10,7 @@ from himaya import bootstrap
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
+from himaya.core.text import neutral
 from himaya.registry.partners import PartnerTerms
 
 partners_app = typer.Typer(
@@ -68,7 +69,7 @@ def partners_set(
             remove=remove_callback,
             actor=actor or bootstrap.actor(),
         )
-        out.print(show(terms), markup=False)
+        out.print(neutral(show(terms)), markup=False)
 
 
 @partners_app.command("list")
@@ -76,4 +77,4 @@ def partners_list() -> None:
     """Every partner with registered DCI terms."""
     with reported():
         for terms in partners(bootstrap.unit_of_work()):
-            out.print(show(terms), markup=False)
+            out.print(neutral(show(terms)), markup=False)

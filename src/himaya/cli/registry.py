@@ -14,7 +14,7 @@ from rich.table import Table
 
 from himaya import bootstrap
 from himaya.adapters.tables import format_of, read_table, write_table
-from himaya.cli.app import MaxErrors, app, date_option, err, out, reported
+from himaya.cli.app import MaxErrors, app, date_option, err, out, reported, shown
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -153,12 +153,12 @@ def registry_show(civil_number: Annotated[str, typer.Argument(help="Civil number
         names_en = " ".join(
             p[f"{x}_en"] or "" for x in ("given_name", "father_name", "grandfather_name", "family_name")
         ).strip()
-        out.print(f"[bold]{p['civil_number']}[/bold]  {names_en}  /  {names_ar}", soft_wrap=True)
+        out.print(f"[bold]{shown(p['civil_number'])}[/bold]  {shown(names_en)}  /  {shown(names_ar)}", soft_wrap=True)
         merged = f"; merged into record {p['merged_into']}" if p["merged_into"] else ""
         out.print(
             f"sex {p['sex']}, born {p['birth_date']}{', died ' + str(p['death_date']) if p['death_date'] else ''}, "
-            f"nationality {p['nationality']}, {p['wilayat'] or '?'} ({p['governorate'] or '?'}), "
-            f"mobile {p['mobile'] or '-'}; "
+            f"nationality {p['nationality']}, {shown(p['wilayat'] or '?')} ({shown(p['governorate'] or '?')}), "
+            f"mobile {shown(p['mobile'] or '-')}; "
             f"record version {p['version']}{merged}",
             soft_wrap=True,
         )
@@ -185,7 +185,7 @@ def _cell(column: str, value: Any) -> str:
         return "-" if column != "valid_to" else "(current)"
     if column == "monthly_amount":
         return format_omr(int(value))
-    return str(value)
+    return shown(value)
 
 
 @registry_app.command("dedup")

@@ -10,7 +10,7 @@ import typer
 
 from himaya import bootstrap
 from himaya.access import actions
-from himaya.cli.app import PackArg, app, out, reported
+from himaya.cli.app import PackArg, app, out, reported, shown
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
 from himaya.db import access
@@ -162,7 +162,7 @@ def users_list() -> None:
         for user in access.list_users(bootstrap.registry_engine()):
             state = "" if user["active"] else " (deactivated)"
             out.print(
-                f"{user['username']:<24} {user['kind']:<7} roles: {', '.join(user['roles']) or '-'}; "
+                f"{shown(user['username']):<24} {user['kind']:<7} roles: {', '.join(user['roles']) or '-'}; "
                 f"branches: {', '.join(user['scopes']) or '-'}{state}"
             )
 

@@ -54,3 +54,31 @@ def right_to_left(text: str) -> str:
         indent = line[: len(line) - len(body)]
         lines.append(f"{indent}{RLM}{isolate_ltr(body)}" if body else line)
     return "\n".join(lines)
+
+
+# Characters free text may not hold: the C0 and C1 controls but newline and tab (a terminal runs
+# ESC sequences: colours, titles, a cleared screen, a hidden line), and the bidi embeddings,
+# overrides, isolates and marks (U+202A-E, U+2066-9, U+200E/F: a note that reads backwards, a
+# "Trojan Source" line). Refused where people type text in; neutralised where stored text is printed.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_character(text: str) -> str | None:
+    r"""The first control or bidi character of the text, as `U+202E at character 7`, or None.
+
+    >>> unsafe_character("paid \u202eless")
+    'U+202E at character 6'
+    >>> unsafe_character("line one\nline two\twith a tab") is None
+    True
+    """
+    found = _UNSAFE.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X} at character {found.start() + 1}"
+
+
+def neutral(text: str) -> str:
+    r"""Stored text made safe to print: each control or bidi character shown as its code, `<U+202E>`.
+
+    >>> neutral("\x1b[2Jok\u202e")
+    '<U+001B>[2Jok<U+202E>'
+    """
+    return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
