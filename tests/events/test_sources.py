@@ -81,9 +81,9 @@ def test_a_webhook_delivery_is_read_like_a_bundle() -> None:
     ],
 )  # fmt: skip
 def test_unreadable_documents_are_failed_events_with_a_stable_id(text: str, said: str) -> None:
-    event = read_document(text)
+    (event,) = read_document(text)
     assert event.problem is not None and said in event.problem
-    assert event.source_event_id == read_document(text).source_event_id
+    assert event.source_event_id == read_document(text)[0].source_event_id
 
 
 def test_a_csv_of_events(registry: Engine, contract: PackContract) -> None:

@@ -3,7 +3,8 @@
 An OpenCRVS event is a `Bundle` of type `document`: a `Composition` (birth or death declaration)
 whose sections point at `Patient` resources (child, mother, father, deceased, spouse), and a
 `Task` with the registration's tracking id and status. A webhook delivery wraps the bundle as
-`{"event": {"hub": {"topic": ...}, "context": [Bundle]}}`; both forms are read. The event id is
+`{"event": {"hub": {"topic": ...}, "context": [Bundle, ...]}}`; both forms are read, and every
+bundle of a delivery is an event (of the kind its topic names, BIRTH_... or DEATH_...). The event id is
 the tracking id (the same registration sent twice is one event). Civil numbers are the
 `NATIONAL_ID` identifiers. A document that cannot be read is still an event: kept as failed
 with the reason, under the SHA-256 of its bytes, so that sending it again changes nothing.
@@ -41,23 +42,47 @@ class UnreadableError(ValueError):
     pass
 
 
-def read_document(raw: bytes | str, *, source: str = SOURCE) -> LifeEvent:
-    """One OpenCRVS document (a bundle, or a webhook delivery holding one) as a life event."""
+def read_document(raw: bytes | str, *, source: str = SOURCE) -> list[LifeEvent]:
+    """The life events of one OpenCRVS document: a bundle is one event; a webhook delivery is one event
+    per bundle of its `context` (every registration it holds, not only the first), each of the kind
+    its hub topic names (a death bundle on the BIRTH_REGISTERED topic is a failed event)."""
     text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     try:
         document = json.loads(text)
-        return read_bundle(document, source=source)
+        if not isinstance(document, dict):
+            raise UnreadableError("the document is not a JSON object")
+        if "event" not in document:
+            return [read_bundle(document, source=source)]
+        event = document["event"] if isinstance(document["event"], dict) else {}
+        context, topic = event.get("context"), (event.get("hub") or {}).get("topic")
+        if not isinstance(context, list) or not context:
+            raise UnreadableError("the webhook delivery's event.context holds no Bundle")
     except (UnreadableError, ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
-        digest = hashlib.sha256(text.encode()).hexdigest()[:32]
-        reason = f"not an OpenCRVS birth or death document: {error}"
-        return LifeEvent(source, f"sha256:{digest}", "unknown", None, {}, problem=reason[:500])
+        return [_unreadable(text, error, source)]
+    return [_from_topic(bundle, topic, source) for bundle in context]
+
+
+def _from_topic(bundle: Any, topic: Any, source: str) -> LifeEvent:
+    try:
+        event = read_bundle(bundle, source=source)
+        if topic is not None and not str(topic).upper().startswith(f"{event.kind.upper()}_"):
+            raise UnreadableError(f"the hub topic {str(topic)[:40]!r} is not for a {event.kind}, the bundle's kind")
+        return event
+    except (UnreadableError, ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
+        return _unreadable(json.dumps(bundle, sort_keys=True), error, source, topic=topic)
+
+
+def _unreadable(text: str, error: Exception, source: str, *, topic: Any = None) -> LifeEvent:
+    """A document that cannot be read is kept as failed under the digest of its text (and topic)."""
+    digest = hashlib.sha256(f"{topic or ''}\n{text}".encode() if topic else text.encode()).hexdigest()[:32]
+    reason = f"not an OpenCRVS birth or death document: {error}"
+    return LifeEvent(source, f"sha256:{digest}", "unknown", None, {}, problem=reason[:500])
 
 
 def read_bundle(document: Any, *, source: str = SOURCE) -> LifeEvent:
     if not isinstance(document, dict):
         raise UnreadableError("the document is not a JSON object")
-    context = (document.get("event") or {}).get("context") if "event" in document else None
-    bundle = context[0] if isinstance(context, list) and context else document
+    bundle = document
     if bundle.get("resourceType") != "Bundle":
         raise UnreadableError(f"resourceType is {bundle.get('resourceType')!r}, not 'Bundle'")
     resources = {f"{r['resourceType']}/{r['id']}": r for r in _resources(bundle)}
@@ -186,7 +211,7 @@ def read_json(raw: bytes) -> list[LifeEvent]:
     try:
         document = json.loads(raw)
     except ValueError:
-        return [read_document(raw)]
+        return read_document(raw)
     if isinstance(document, list):
-        return [read_document(json.dumps(d)) for d in document]
-    return [read_document(raw)]
+        return [e for d in document for e in read_document(json.dumps(d))]
+    return read_document(raw)

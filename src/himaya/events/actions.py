@@ -11,6 +11,7 @@ event is kept as failed with its reason and never stops the others.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import polars as pl
 
 from himaya.core.audit import Change
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError, InputTableError
+from himaya.core.errors import ConflictError, HimayaError, InputTableError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
@@ -36,19 +37,46 @@ BATCH = 5_000
 
 
 def receive(uow: EventsUnitOfWork, events: Sequence[LifeEvent], *, today: date, actor: str) -> Received:
-    """Keep the events in the inbox, once each: one already there (the same source and event id)
-    is a duplicate and changes nothing; a malformed one is kept as failed with its reason."""
+    """Keep the events in the inbox, once each: one already there (the same source, event id and
+    document) is a duplicate and changes nothing; a malformed one is kept as failed with its reason.
+    One the inbox holds under its id with another kind, date or facts is not dropped as a duplicate:
+    it is kept for a registrar (needs_review, under `<id>#changed:<digest>`), the others are received,
+    and ConflictError (409) names it once the receipt is committed."""
     reasons = [problem(e, today=today) for e in events]
     with uow:
-        kept, duplicate, failed = uow.events.receive(events, failed=reasons, at=now())
+        holding = {(r["source"], r["source_event_id"]): r["id"] for r in uow.events.changed(events)}
+        fresh = [(e, r) for e, r in zip(events, reasons, strict=True) if (e.source, e.source_event_id) not in holding]
+        kept, duplicate, failed = uow.events.receive([e for e, _ in fresh], failed=[r for _, r in fresh], at=now())
+        changed = [e for e in events if (e.source, e.source_event_id) in holding]
+        reviews = [_for_review(e, holding[(e.source, e.source_event_id)]) for e in changed]
+        uow.events.receive([e for e, _ in reviews], failed=[r for _, r in reviews], at=now(), review=True)
         sources = sorted({e.source for e in events})
-        uow.audit.record(
-            [Change("events.receive", f"inbox:{','.join(sources)}", None,
-                    {"given": len(events), "kept": kept, "duplicate": duplicate, "failed_on_receipt": failed})],
-            actor=actor,
-        )  # fmt: skip
+        said: dict[str, Any] = {"given": len(events), "kept": kept, "duplicate": duplicate, "failed_on_receipt": failed}
+        if changed:
+            said["changed"] = [e.source_event_id for e in changed]
+        uow.audit.record([Change("events.receive", f"inbox:{','.join(sources)}", None, said)], actor=actor)
         uow.commit()
+    if changed:
+        ids = ", ".join(f"{e.source} {e.source_event_id!r}" for e in changed[:5])
+        raise ConflictError(
+            f"{ids}: the inbox holds a different document under this id; the new one is kept for review"
+            f" ({', '.join(e.source_event_id for e, _ in reviews[:5])}), not applied"
+        )
     return Received(received=kept, duplicate=duplicate, failed=failed)
+
+
+def _for_review(event: LifeEvent, held: int) -> tuple[LifeEvent, str]:
+    """The changed document as an event of its own for a registrar: its id the first's and its digest
+    (the same changed document sent again is one review), with the reason."""
+    content = json.dumps([event.kind, str(event.event_date), event.facts], sort_keys=True, default=str)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    reason = (
+        f"a different document under {event.source} id {event.source_event_id!r}, whose first document is"
+        f" inbox event {held}: which one holds is for a registrar to decide"
+    )
+    again = LifeEvent(event.source, f"{event.source_event_id[:100]}#changed:{digest}", event.kind,
+                      event.event_date, event.facts)  # fmt: skip
+    return again, reason
 
 
 def states(uow: EventsUnitOfWork, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:

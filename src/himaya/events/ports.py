@@ -14,11 +14,16 @@ from himaya.registry.ports import RegistryStore
 
 
 class EventStore(Protocol):
+    def changed(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
+        """id, source, source_event_id of the inbox's events that these events name (by source and
+        source event id) with another kind, date or facts: the same id, a different document."""
+
     def receive(
-        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime, review: bool = False
     ) -> tuple[int, int, int]:
-        """Keep the events not in the inbox yet (by source and source event id; a failed one with its
-        reason): (kept, already there, kept as failed). One set-based insert, whatever the number."""
+        """Keep the events not in the inbox yet (by source and source event id; one with a reason as
+        failed, or with `review` as needs_review): (kept, already there, kept as failed). One set-based
+        insert, whatever the number."""
 
     def states(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
         """Inbox id, state and reason of each of these events (by source and source event id)."""

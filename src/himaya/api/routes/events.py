@@ -44,10 +44,10 @@ def opencrvs(
     ],
     principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
 ) -> EventsReceived:
-    event = read_document(json.dumps(document))
+    events = read_document(json.dumps(document))  # a delivery: every registration it holds
     uow = bootstrap.unit_of_work(request.app.state.engine)
-    done = actions.receive(uow, [event], today=today(request.app.state.pack.timezone), actor=principal.username)
-    kept = actions.states(uow, [event])
+    done = actions.receive(uow, events, today=today(request.app.state.pack.timezone), actor=principal.username)
+    kept = actions.states(uow, events)
     return EventsReceived(
         received=done.received,
         duplicate=done.duplicate,

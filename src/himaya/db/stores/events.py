@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, case, exists, func, literal, select, text, tuple_, update
+from sqlalchemy import Connection, Table, and_, case, exists, func, literal, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import DropTable
 
@@ -47,8 +47,33 @@ class SqlEventStore:
         )
         return self._stage("event_keys", keys, index="source_event_id")
 
+    def changed(self, events: Sequence[LifeEvent]) -> list[dict[str, Any]]:
+        if not events:
+            return []
+        frame = pl.DataFrame(
+            {
+                "source": [e.source for e in events],
+                "source_event_id": [e.source_event_id for e in events],
+                "kind": [e.kind for e in events],
+                "payload": [_payload(e) for e in events],
+                "event_date": [e.event_date for e in events],
+            },
+            schema={"source": pl.String, "source_event_id": pl.String, "kind": pl.String, "payload": pl.String,
+                    "event_date": pl.Date},
+        )  # fmt: skip
+        s = self._stage("event_again", frame, index="source_event_id")
+        i = event_inbox.c
+        rows = self.connection.execute(
+            select(i.id, i.source, i.source_event_id)
+            .join(s, and_(s.c.source == i.source, s.c.source_event_id == i.source_event_id))
+            .where(or_(i.kind != s.c.kind, i.payload != s.c.payload, i.event_date.is_distinct_from(s.c.event_date)))
+            .order_by(i.id)
+        ).mappings().all()  # fmt: skip
+        self.connection.execute(DropTable(s))
+        return [dict(r) for r in rows]
+
     def receive(
-        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime
+        self, events: Sequence[LifeEvent], *, failed: Sequence[str | None], at: datetime, review: bool = False
     ) -> tuple[int, int, int]:
         if not events:
             return 0, 0, 0
@@ -60,7 +85,9 @@ class SqlEventStore:
                 "subject": [_text(e.facts.get("person_id")) for e in events],
                 "payload": [_payload(e) for e in events],
                 "event_date": [e.event_date for e in events],
-                "state": [S.RECEIVED.value if r is None else S.FAILED.value for r in failed],
+                "state": [
+                    S.RECEIVED.value if r is None else (S.NEEDS_REVIEW if review else S.FAILED).value for r in failed
+                ],
                 "reason": list(failed),
             },
             schema={**dict.fromkeys(INBOX_COLUMNS, pl.String), "event_date": pl.Date},
