@@ -98,3 +98,9 @@ def test_stored_text_is_printed_neutralised(person: dict[str, str], database_url
     assert not any(c in printed for c in "\x1b\x07\x9b\u202e\u202c\u2066\u2069\u200f"), repr(printed)
     assert "[red]x[/red]<U+001B>]0;pwned<U+0007>" in printed and "<U+202E>denied<U+202C>" in printed
     assert "subject: s<U+001B>" in printed and "details: d<U+202E>" in printed
+
+
+def test_a_list_filter_that_names_nothing_exits_2(person: dict[str, str]) -> None:  # noqa: F811
+    done = CliRunner().invoke(app, ["cases", "list", "--state", "bogus"])
+    assert done.exit_code == 2 and "state: 'bogus' is not a state of any case type; states:" in done.stderr
+    assert "received" in done.stderr, done.stderr

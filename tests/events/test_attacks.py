@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,8 +17,10 @@ from himaya.api.app import create_app
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
+from himaya.core.errors import ConflictError
 from himaya.db import access
-from tests.events.conftest import FIXTURES, inbox
+from himaya.events.model import CALENDAR, LifeEvent
+from tests.events.conftest import FIXTURES, death, inbox, receive
 
 KEY = "test-signing-key-" + "x" * 32
 SECRET = "correct-horse-battery-9"
@@ -103,3 +106,14 @@ def test_a_changed_document_under_a_known_tracking_id_is_a_conflict_kept_for_rev
     assert rows["source_event_id"][1].startswith(f"{tracking}#changed:")
     again = crvs.send(changed)  # the same changed document again: one review, the same answer
     assert again.status_code == 409 and inbox(registry).height == 2
+
+
+def test_a_changed_event_from_a_file_is_a_conflict_but_the_calendars_own_is_not(registry: Engine) -> None:
+    assert receive(registry, death("D1", "71000001", "2026-09-10", source="file")).received == 1
+    with pytest.raises(ConflictError, match="'D1': the inbox holds a different document"):
+        receive(registry, death("D1", "71000001", "2026-09-11", source="file"), death("D2", "71000002", "2026-09-10"))
+    assert inbox(registry)["state"].to_list() == ["received", "received", "needs_review"]  # D2 was received
+    turned = LifeEvent(CALENDAR, "turned_60:71000001", "turned_60", date(2026, 5, 1), {"person_id": "71000001"})
+    assert receive(registry, turned).received == 1
+    later = LifeEvent(CALENDAR, "turned_60:71000001", "turned_60", date(2026, 6, 1), {"person_id": "71000001"})
+    assert receive(registry, later).duplicate == 1  # the birth date was corrected: the calendar follows it

@@ -41,10 +41,12 @@ def receive(uow: EventsUnitOfWork, events: Sequence[LifeEvent], *, today: date, 
     document) is a duplicate and changes nothing; a malformed one is kept as failed with its reason.
     One the inbox holds under its id with another kind, date or facts is not dropped as a duplicate:
     it is kept for a registrar (needs_review, under `<id>#changed:<digest>`), the others are received,
-    and ConflictError (409) names it once the receipt is committed."""
+    and ConflictError (409) names it once the receipt is committed. (The calendar's events are
+    Himaya's own reading of the registry: one made again after a birth date was corrected is a duplicate.)"""
     reasons = [problem(e, today=today) for e in events]
     with uow:
-        holding = {(r["source"], r["source_event_id"]): r["id"] for r in uow.events.changed(events)}
+        told = [e for e in events if e.source != CALENDAR]  # the calendar's own events follow the registry
+        holding = {(r["source"], r["source_event_id"]): r["id"] for r in uow.events.changed(told)}
         fresh = [(e, r) for e, r in zip(events, reasons, strict=True) if (e.source, e.source_event_id) not in holding]
         kept, duplicate, failed = uow.events.receive([e for e, _ in fresh], failed=[r for _, r in fresh], at=now())
         changed = [e for e in events if (e.source, e.source_event_id) in holding]
