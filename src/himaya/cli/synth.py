@@ -31,7 +31,7 @@ def synth(
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=INT_MAX, help="Random seed: the same seed gives the same file.")
     ],
-    persons: Annotated[int | None, typer.Option("--persons", min=1, max=100_000_000, help="How many persons.")] = None,
+    persons: Annotated[int | None, typer.Option("--persons", min=0, max=100_000_000, help="How many persons.")] = None,
     scale: Annotated[
         float | None, typer.Option("--scale", help="Share of the population: 1.0 is all of Oman (about 5.17 million).")
     ] = None,
