@@ -38,7 +38,7 @@ def test_csv_and_json_to_a_file_or_the_terminal(registry: Path) -> None:
     out = registry / "statistics.csv"
     result = himaya("public", "statistics", "--format", "csv", "--from", "2026-01", "--to", "2026-02", "--out", out)
     assert result.exit_code == 0, result.stderr
-    assert f": {out}" in result.stderr
+    assert f": {out}" in result.stdout
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert {r["month"] for r in rows} == {"2026-01", "2026-02"}
     corner = next(r for r in rows if r["month"] == "2026-01" and r["programme"] == r["governorate"] == "all")

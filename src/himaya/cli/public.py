@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
-from himaya.cli.app import app, err, out, reported
+from himaya.cli.app import app, out, reported
 
 public_app = typer.Typer(help="The open statistics: aggregates under disclosure control.", no_args_is_help=True)
 app.add_typer(public_app, name="public")
@@ -47,10 +47,10 @@ def statistics(
         )
         text = found.csv() if format_ is Format.CSV else json.dumps(found.json(), ensure_ascii=False, indent=1) + "\n"
         if output is None:
-            out.print(text, end="", markup=False)
+            typer.echo(text, nl=False)  # as is: no markup, emoji codes or wrapping
             return
         output.write_text(text, encoding="utf-8")
         hidden = found.table["suppressed"].sum()
-        err.print(
+        out.print(
             f"{found.table.height} rows ({hidden} suppressed), {found.first} to {found.last}: {output}", markup=False
         )
