@@ -9,12 +9,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
 from himaya.api.app import create_app
+from himaya.api.guard import RequestGuard
 from himaya.api.security import TokenSettings
 from himaya.core.periods import Period
 from himaya.db import payroll as store
@@ -143,3 +145,18 @@ def test_bad_parameters_get_clear_errors(enrolled: Served, query: str, message: 
     assert response.json()["error"]["code"] == "invalid_input"
     assert message in response.json()["error"]["message"]
     assert enrolled.client.get(f"/public/statistics.csv?{query}").status_code == 422
+
+
+def test_only_the_public_paths_keep_their_own_cache_control() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        headers = [(b"cache-control", b"public, max-age=300"), (b"content-type", b"text/plain")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    client = TestClient(RequestGuard(app, cacheable={"/open"}))  # type: ignore[arg-type]
+    opened, other = client.get("/open"), client.get("/personal")
+    assert opened.headers.get_list("cache-control") == ["public, max-age=300"]
+    assert other.headers.get_list("cache-control") == ["no-store"]  # a route cannot opt out elsewhere
+    for answer in (opened, other):
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]

@@ -98,8 +98,11 @@ class RequestGuard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                own = scope["path"] in self.cacheable and any(k.lower() == b"cache-control" for k, _ in kept)
+                # Only the cacheable paths keep a Cache-Control of their own; every other answer is no-store.
+                cacheable = scope["path"] in self.cacheable
+                dropped = {b"server"} if cacheable else {b"server", b"cache-control"}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
+                own = cacheable and any(k.lower() == b"cache-control" for k, _ in kept)
                 added = [h for h in extra if not (own and h[0] == b"cache-control")]
                 message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *added]
                 if message["status"] >= 400:
