@@ -236,11 +236,14 @@ def public_statistics(
     engine: Engine | None = None,
     pack: PolicyPack | None = None,
     rules: Rules = Rules(),
+    fresh: bool = True,
 ) -> Statistics:
     """The public statistics of the months `first` to `last` (YYYY-MM; default: the twelve months
     to the current one), under disclosure control, for the public page, its API and the CLI alike:
     only the rows of the given programme and governorate codes when any are given ("all" is a
-    margin). Bad input: InvalidInputError naming the parameter and the value."""
+    margin). Bad input: InvalidInputError naming the parameter and the value. Without `fresh` (the
+    page, the API), tables made for an earlier version of the data are answered while the new
+    ones are made in the background (`db/public_stats.published`)."""
     pack = pack or load_pack(settings().pack)
     now = Period.containing(clock.today(pack.timezone))
     end = _month("to", last) if last is not None else now
@@ -260,7 +263,12 @@ def public_statistics(
     _known("governorate", governorates, [ALL, *known_governorates, UNKNOWN])
     months = [start.shifted(k).start for k in range(span)]
     table, version = published(
-        engine or registry_engine(), months, programmes=known_programmes, governorates=known_governorates, rules=rules
+        engine or registry_engine(),
+        months,
+        programmes=known_programmes,
+        governorates=known_governorates,
+        rules=rules,
+        fresh=fresh,
     )
     national = trend(table)
     if programmes:

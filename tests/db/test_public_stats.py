@@ -6,6 +6,7 @@ does, with the secondary suppression switched off)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import date
@@ -164,11 +165,9 @@ def test_a_filter_never_changes_what_is_hidden(registry: Engine) -> None:
     assert child.equals(expected)
 
 
-def test_tables_are_kept_until_the_data_changes(registry: Engine) -> None:
-    first = _statistics(registry)
-    assert _statistics(registry).equals(first)  # kept: the same tables
-    corner = (pl.col("month") == "2026-02") & (pl.col("programme") == ALL) & (pl.col("governorate") == ALL)
-    with registry.begin() as connection:  # one enrollment ended with January, as the sync ends one
+def _end_one_enrollment(engine: Engine) -> None:
+    """One enrollment ended with January, as the sync ends one."""
+    with engine.begin() as connection:
         ended = connection.execute(
             sa.select(sa.func.min(enrollment.c.id)).where(enrollment.c.status == "active")
         ).scalar_one()
@@ -177,8 +176,45 @@ def test_tables_are_kept_until_the_data_changes(registry: Engine) -> None:
             .where(enrollment.c.id == ended)
             .values(status="ended", end_month=JANUARY.start, version=enrollment.c.version + 1)
         )
-    after = _statistics(registry)
-    assert after.filter(corner)["beneficiaries"].item() == first.filter(corner)["beneficiaries"].item() - 1
+
+
+CORNER = (pl.col("month") == "2026-02") & (pl.col("programme") == ALL) & (pl.col("governorate") == ALL)
+
+
+def _february(engine: Engine, *, fresh: bool = True) -> int:
+    table = bootstrap.public_statistics(first="2026-01", last="2026-02", engine=engine, fresh=fresh).table
+    return int(table.filter(CORNER)["beneficiaries"].item())
+
+
+def test_tables_are_kept_and_made_again_when_they_expire(registry: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _february(registry)
+    _end_one_enrollment(registry)  # the data's version does not see an enrollment ended alone
+    assert _february(registry) == first  # kept
+    monkeypatch.setattr(public_stats, "KEPT_SECONDS", 0.0)
+    assert _february(registry) == first - 1  # expired: made again
+
+
+def test_a_page_gets_the_kept_tables_while_the_new_ones_are_made(registry: Engine) -> None:
+    before = _february(registry)
+    with registry.begin() as connection:  # a new enrollment: a new version of the data
+        someone = (
+            connection.execute(sa.select(enrollment).where(enrollment.c.status == "active").limit(1)).mappings().one()
+        )
+        connection.execute(
+            sa.insert(enrollment).values(
+                {
+                    **{k: v for k, v in someone.items() if k != "id"},
+                    "programme": "disability",
+                    "start_month": FEBRUARY.start,
+                }
+            )
+        )
+    assert _february(registry, fresh=False) == before  # at once: the tables kept
+    waited = 0.0
+    while _february(registry, fresh=False) == before and waited < 10:  # made again in the background
+        time.sleep(0.1)
+        waited += 0.1
+    assert _february(registry, fresh=False) == before + 1 == _february(registry)
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ version of the data so that the public page and the open-data downloads cost one
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -29,22 +30,21 @@ from himaya.payroll.model import LineStatus
 
 __all__ = ["figures", "published", "version"]
 
+log = logging.getLogger("himaya.public")
+
 SENT = (LineStatus.EXPORTED.value, LineStatus.PAID.value)  # money that left the Fund
 
 
 def version(connection: Connection) -> str:
-    """What changes when the figures do: the enrollments' count, last id and versions (an
-    enrollment ended is a new version), the last payment line's id (lines are added, never
-    removed) and the runs' versions (moved with their state). What it misses (a governorate
-    changed, a bank's answer before the run is reconciled) shows once the kept tables expire
-    (`KEPT_SECONDS`). Not the audit trail's end: reads are audited, and every search would throw
-    the tables away."""
-    enrolled = connection.execute(
-        select(func.max(enrollment.c.id), func.count(), func.coalesce(func.sum(enrollment.c.version), 0))
-    ).one()
-    line = connection.execute(select(func.max(payment_line.c.id))).scalar() or 0
+    """What changes when most figures do, in four reads of an index's end or of the few runs:
+    enrollments and payment lines are added with growing ids, and a run's version moves with its
+    state. What it misses (an enrollment ended without any new one, a governorate changed, a bank's
+    answer before the run is reconciled) shows once the kept tables expire (`KEPT_SECONDS`). Not
+    the audit trail's end (reads are audited: every search would throw the tables away), nor a sum
+    over the enrollments (a scan of every one, on every request)."""
+    ends = [connection.execute(select(func.max(t.c.id))).scalar() or 0 for t in (enrollment, payment_line)]
     runs = connection.execute(select(func.count(), func.coalesce(func.sum(payroll_run.c.version), 0))).one()
-    return ".".join(str(v or 0) for v in (*enrolled, line, *runs))
+    return ".".join(str(v or 0) for v in (*ends, *runs))
 
 
 def figures(connection: Connection, months: Sequence[date]) -> pl.DataFrame:
@@ -103,43 +103,92 @@ def figures(connection: Connection, months: Sequence[date]) -> pl.DataFrame:
     return joined.with_columns(pl.col("beneficiaries", "payees", "amount").fill_null(0)).select(list(RAW))
 
 
-Key = tuple[str, str, date, Rules, tuple[str, ...], tuple[str, ...]]
-_CACHE: OrderedDict[Key, tuple[float, pl.DataFrame]] = OrderedDict()
+Key = tuple[str, date, Rules, tuple[str, ...], tuple[str, ...]]  # store, month, rules, rows and columns
+_KEPT: OrderedDict[Key, tuple[str, float, pl.DataFrame]] = OrderedDict()  # the version, when made, the table
+_MAKING: set[Key] = set()  # tables being made again in the background
 _LOCK = threading.Lock()
 CACHED_MONTHS = 512  # tables kept (a month's table is about a hundred rows)
-KEPT_SECONDS = 600.0  # the longest a kept table is used
+KEPT_SECONDS = 300.0  # the longest a kept table counts as current (as long as a cache may keep an answer)
 
 
 def published(
-    engine: Engine, months: Sequence[date], *, programmes: Sequence[str], governorates: Sequence[str], rules: Rules
+    engine: Engine,
+    months: Sequence[date],
+    *,
+    programmes: Sequence[str],
+    governorates: Sequence[str],
+    rules: Rules,
+    fresh: bool = True,
 ) -> tuple[pl.DataFrame, str]:
-    """The months' tables as published (`analysis.public.publish`) and a version of them (for
-    ETags): tables kept for this version of the data and younger than `KEPT_SECONDS` are reused,
-    the others summed in one statement per table."""
+    """The months' tables as published (`analysis.public.publish`) and a stamp of them (for ETags).
+
+    Tables kept for the data's current version and younger than `KEPT_SECONDS` are reused; the
+    others are summed in one statement per table. Without `fresh` (a page or an API answer that
+    must come fast), a table kept for an older version is answered as it is while the new one is
+    made in the background, so that only the very first request waits for the sums."""
     now = time.monotonic()
+    shape = (tuple(programmes), tuple(governorates))
+    store = engine.url.render_as_string(hide_password=True)
     with engine.connect() as connection:
         current = version(connection)
-        shape = (tuple(programmes), tuple(governorates))
-        key = (engine.url.render_as_string(hide_password=True), current)
         with _LOCK:
-            found = {m: _CACHE.get((*key, m, rules, *shape)) for m in months}
-        kept = {m: hit for m, hit in found.items() if hit is not None and now - hit[0] < KEPT_SECONDS}
-        missing = [m for m in months if m not in kept]
+            found = {m: _KEPT.get((store, m, rules, *shape)) for m in months}
+        kept = {m: hit for m, hit in found.items() if hit and hit[0] == current and now - hit[1] < KEPT_SECONDS}
+        stale = [m for m in months if m not in kept and found[m] is not None and not fresh]
+        missing = [m for m in months if m not in kept and m not in stale]
         if missing:
-            made = publish(
-                figures(connection, missing), missing, programmes=programmes, governorates=governorates, rules=rules
-            )
+            kept |= _make(connection, store, current, missing, rules, shape)
+    if stale:
+        kept |= {m: hit for m in stale if (hit := found[m]) is not None}
+        _make_later(engine, store, stale, rules, shape)
+    tables = [kept[m][2] for m in months]
+    stamp = ".".join(sorted({f"{hit[0]}.{int(hit[1] * 1000)}" for hit in kept.values()}))
+    return (
+        pl.concat(tables)
+        if tables
+        else publish(pl.DataFrame(schema=RAW), [], programmes=(), governorates=(), rules=rules)
+    ), stamp
+
+
+def _make(
+    connection: Connection,
+    store: str,
+    current: str,
+    months: Sequence[date],
+    rules: Rules,
+    shape: tuple[tuple[str, ...], tuple[str, ...]],
+) -> dict[date, tuple[str, float, pl.DataFrame]]:
+    """The months' tables summed and published now, and kept."""
+    made = publish(figures(connection, months), months, programmes=shape[0], governorates=shape[1], rules=rules)
+    now = time.monotonic()
+    tables = {months[k]: t for k, t in enumerate(made.partition_by("month", maintain_order=True))}
+    with _LOCK:
+        for month, table in tables.items():
+            _KEPT[(store, month, rules, *shape)] = (current, now, table)
+            _KEPT.move_to_end((store, month, rules, *shape))
+        while len(_KEPT) > CACHED_MONTHS:
+            _KEPT.popitem(last=False)
+    return {m: (current, now, t) for m, t in tables.items()}
+
+
+def _make_later(
+    engine: Engine, store: str, months: Sequence[date], rules: Rules, shape: tuple[tuple[str, ...], tuple[str, ...]]
+) -> None:
+    """Make the months' tables again in a thread of their own, unless one is making them already."""
+    keys = [(store, m, rules, *shape) for m in months]
+    with _LOCK:
+        if any(k in _MAKING for k in keys):
+            return
+        _MAKING.update(keys)
+
+    def make() -> None:
+        try:
+            with engine.connect() as connection:
+                _make(connection, store, version(connection), months, rules, shape)
+        except Exception:
+            log.exception("the public statistics of %s could not be made again", ", ".join(map(str, months)))
+        finally:
             with _LOCK:
-                for (month,), table in made.partition_by("month", as_dict=True, maintain_order=True).items():
-                    day = date.fromisoformat(f"{month}-01")
-                    kept[day] = _CACHE[(*key, day, rules, *shape)] = (now, table)
-                while len(_CACHE) > CACHED_MONTHS:
-                    _CACHE.popitem(last=False)
-    tables = [kept[m][1] for m in months if m in kept]
-    made_at = min((kept[m][0] for m in months if m in kept), default=now)
-    stamp = f"{current}.{int(made_at * 1000)}"  # the same tables, the same stamp, in this process
-    return (pl.concat(tables) if tables else made_empty(rules)), stamp
+                _MAKING.difference_update(keys)
 
-
-def made_empty(rules: Rules) -> pl.DataFrame:
-    return publish(pl.DataFrame(schema=RAW), [], programmes=(), governorates=(), rules=rules)
+    threading.Thread(target=make, name="public-statistics", daemon=True).start()

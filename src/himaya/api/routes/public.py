@@ -89,6 +89,7 @@ def _statistics(
         governorates=governorates,
         engine=request.app.state.engine,
         pack=request.app.state.pack,
+        fresh=False,  # answer at once: tables of an earlier version while the new ones are made
     )
 
 
