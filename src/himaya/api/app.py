@@ -14,7 +14,7 @@ from himaya import bootstrap
 from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
-from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, payroll, people, policy
+from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, payroll, people, policy, public
 from himaya.api.security import PrincipalCache, TokenSettings
 from himaya.core.settings import Settings
 from himaya.db.access import signing_key
@@ -74,8 +74,9 @@ def create_app(
         max_body=config.max_body,
         uploads={"/payroll/reconcile": config.max_upload},  # a bank's answer file
         page_policies=pages,
+        cacheable=public.PATHS,  # open aggregates: a cache may keep them (everything else: no-store)
     )
 
-    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases):
+    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases, public):
         app.include_router(module.router)
     return app

@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, Mapping, MutableMapping
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -69,13 +69,17 @@ class RequestGuard:
         max_body: int = 1 << 20,
         uploads: Mapping[str, int] | None = None,
         page_policies: Mapping[str, bytes] | None = None,
+        cacheable: Collection[str] = (),
     ) -> None:
         """`max_body`: bytes a request body may have; `uploads`: larger limits for some paths (file
-        uploads); `page_policies`: the content-security policy of paths that answer a page."""
+        uploads); `page_policies`: the content-security policy of paths that answer a page;
+        `cacheable`: paths of public aggregates whose own Cache-Control is kept (every other answer,
+        and theirs when they set none, is no-store)."""
         self.app = app
         self.max_body = max_body
         self.uploads = dict(uploads or {})
         self.page_policies = dict(page_policies or {})
+        self.cacheable = frozenset(cacheable)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,8 +98,13 @@ class RequestGuard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
-                message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *extra]
+                # Only the cacheable paths keep a Cache-Control of their own; every other answer is no-store.
+                cacheable = scope["path"] in self.cacheable
+                dropped = {b"server"} if cacheable else {b"server", b"cache-control"}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
+                own = cacheable and any(k.lower() == b"cache-control" for k, _ in kept)
+                added = [h for h in extra if not (own and h[0] == b"cache-control")]
+                message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *added]
                 if message["status"] >= 400:
                     held.append(message)
                     return

@@ -14,6 +14,14 @@ from typer import rich_utils
 from himaya.core.text import isolate_ltr
 
 HELP_AR = {
+    "The open statistics: aggregates under disclosure control.": "الإحصاءات المفتوحة: مجاميع تخضع لضوابط عدم الإفصاح.",
+    "Beneficiaries and spending by programme, governorate and month: counts under 10 persons suppressed, with the cells that would give them back; amounts rounded to 1,000 OMR.": "المستفيدون والإنفاق حسب المنفعة والمحافظة والشهر: تُحجب الأعداد التي تقل عن 10 أفراد مع الخلايا التي قد تكشفها، وتُقرَّب المبالغ إلى أقرب 1,000 ريال عُماني.",
+    "csv (open data) or json.": "csv (بيانات مفتوحة) أو json.",
+    "First month, YYYY-MM (default: eleven months before --to).": "الشهر الأول بصيغة YYYY-MM (الافتراضي: أحد عشر شهراً قبل --to).",
+    "Last month, YYYY-MM (default: this month).": "الشهر الأخير بصيغة YYYY-MM (الافتراضي: الشهر الحالي).",
+    "Only this programme (repeat for more; all: the totals).": "هذه المنفعة فقط (كرِّره لأكثر من منفعة؛ all: المجاميع).",
+    "Only this governorate (repeat for more; all: the totals).": "هذه المحافظة فقط (كرِّره لأكثر من محافظة؛ all: المجاميع).",
+    "File to write; standard output without it.": "الملف المراد كتابته؛ وبدونه يُكتب على المخرج القياسي.",
     "Himaya (حماية): a unified, life-cycle social protection system.": "حماية: منظومة موحدة للحماية الاجتماعية على امتداد دورة الحياة. المساعدة بالعربية: himaya --lang ar --help أو HIMAYA_LANG=ar.",
     "Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers.": "القواعد النافذة وإصلاح مقترح على السكان أنفسهم: التكلفة والتغطية والفقر وعدم المساواة والمستفيدون والخاسرون.",
     "The month, YYYY-MM.": "الشهر بصيغة YYYY-MM.",

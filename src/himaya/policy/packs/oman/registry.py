@@ -6,6 +6,7 @@ import csv
 from functools import cache
 from importlib.resources import files
 
+from himaya.core.text import Text
 from himaya.policy.packs.oman.schema import PEOPLE
 from himaya.policy.registry import Held, RegistryFact
 from himaya.policy.schema import Column, Kind
@@ -24,6 +25,12 @@ def wilayats() -> list[dict[str, str]]:
 def places() -> dict[str, str]:
     """Each wilayat's governorate: a place is one wilayat; its governorate is derived, never given."""
     return {w["wilayat_en"]: w["governorate_en"] for w in wilayats()}
+
+
+@cache
+def governorate_names() -> dict[str, Text]:
+    """The 11 governorates in English and Arabic, by the code the registry records (the English name)."""
+    return {w["governorate_en"]: Text(w["governorate_en"], w["governorate_ar"]) for w in wilayats()}
 
 
 # Control characters, and the bidirectional marks and overrides that make text read otherwise
