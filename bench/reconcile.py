@@ -3,7 +3,7 @@
     .venv/bin/python bench/reconcile.py [--lines 1500000] [--database sqlite|postgresql]
 
 A store is filled directly (people, one exported run, its lines in messages of 50,000 transfers),
-then `himaya.db.payroll.reconcile` applies one answer naming every line: staged in one temporary
+then `himaya.payroll.actions.reconcile` applies one answer naming every line: staged in one temporary
 table, checked in one statement, applied in one. Prints the wall and CPU time and the number of
 SQL statements: bounded, whatever the number of statuses (issue 20, item 10). Before, the
 statuses went into one `IN` list, which SQLite refused between 50,000 and 300,000 values.
@@ -22,7 +22,7 @@ import polars as pl
 from sqlalchemy import event, insert, literal, select
 from sqlalchemy.schema import DropTable
 
-from himaya.db import payroll as store
+from himaya.bootstrap import payroll as store
 from himaya.db import staging
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade

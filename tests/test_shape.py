@@ -13,13 +13,10 @@ MODULE_LINES, FUNCTION_LINES = 400, 60
 SOURCE = REPO / "src" / "himaya"
 
 # Longer today, to be split; the number is the most it may be.
-LONG_MODULES: dict[str, int] = {"db/payroll.py": 1147}  # to become payroll/actions.py and db/stores/payroll.py
+LONG_MODULES: dict[str, int] = {}
 LONG_FUNCTIONS: dict[str, int] = {
     "analysis/project.py:project": 79,
     "analysis/simulate.py:simulate": 80,
-    "db/payroll.py:sync_enrollments": 72,
-    "db/payroll.py:calculate": 100,
-    "db/payroll.py:_write_and_mark": 79,
     "db/snapshot.py:people_query": 77,
     "db/snapshot.py:read_people": 63,
     "policy/packs/oman/family.py:family_income_support": 61,

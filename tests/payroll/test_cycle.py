@@ -14,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 
 from himaya.adapters.iso20022 import PAIN_001, BankFileError, read_bank_file, validate, write_pain001
 from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_pain001
+from himaya.bootstrap import payroll as store
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.db import audit
-from himaya.db import payroll as store
 from himaya.db.registry_import import import_people
 from himaya.db.tables import enrollment, payment_line
 from himaya.payroll.bank import Payer

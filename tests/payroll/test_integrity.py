@@ -19,10 +19,12 @@ from sqlalchemy.exc import IntegrityError
 
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_pain001
+from himaya.bootstrap import payroll as store
 from himaya.core.errors import StaleRecordError
-from himaya.db import payroll as store
 from himaya.db.registry_import import import_people
+from himaya.db.stores.payroll import SqlPayrollStore, run_of
 from himaya.db.tables import audit_entry, payment_line, payroll_run
+from himaya.payroll import actions
 from himaya.payroll.bank import Payer
 from himaya.payroll.rules import MakerCheckerError, PayrollStateError
 from himaya.policy.pack import PolicyPack
@@ -49,14 +51,14 @@ def _audited(engine: Engine, action: str) -> int:
 def _race(engine: Engine, monkeypatch: pytest.MonkeyPatch, act: Callable[[str], Any]) -> list[object]:
     """Two users act at once: both have read the run before either writes."""
     barrier = threading.Barrier(2, timeout=30)
-    checked = store.check_transition
+    checked = actions.check_transition
 
     def check_then_wait(*args: Any, **kwargs: Any) -> Any:
         after = checked(*args, **kwargs)
         barrier.wait()
         return after
 
-    monkeypatch.setattr(store, "check_transition", check_then_wait)
+    monkeypatch.setattr(actions, "check_transition", check_then_wait)
     results: list[object] = [None, None]
 
     def one(index: int) -> None:
@@ -102,7 +104,7 @@ def test_a_transition_from_a_stale_version_writes_nothing(
         read = dict(connection.execute(sa.select(payroll_run)).mappings().one())
     with engine.begin() as connection:  # another user moved the run meanwhile (a recalculation, say)
         connection.execute(sa.update(payroll_run).values(version=payroll_run.c.version + 1))
-    monkeypatch.setattr(store, "_run", lambda connection, period: read)
+    monkeypatch.setattr(SqlPayrollStore, "run", lambda self, period: run_of(read))
     with pytest.raises(StaleRecordError, match="changed while this action ran"):
         store.transition(engine, JANUARY, "submit", actor="maker")
     with engine.connect() as connection:

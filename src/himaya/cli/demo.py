@@ -20,7 +20,7 @@ from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import access, audit, payroll
+from himaya.db import access, audit
 from himaya.db.engine import URL_VARIABLE
 from himaya.db.migrate import upgrade
 from himaya.db.people import dedup_candidates, merge_people
@@ -99,6 +99,7 @@ class _Steps:
 def _payroll_demo(pack: PolicyPack, period: Period, folder: Path, step: _Steps) -> None:
     """Enroll, calculate, submit, approve (another user), export: the month's payroll to bank files."""
     engine = bootstrap.registry_engine(bootstrap.database_url("himaya-demo"))
+    payroll = bootstrap.payroll_store
     enrolled = payroll.sync_enrollments(engine, pack, period, actor="demo:officer", today=today(pack.timezone))
     summary = payroll.calculate(engine, pack, period, actor="demo:maker")
     payroll.transition(engine, period, "submit", actor="demo:maker")

@@ -21,11 +21,12 @@ from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import payroll as store
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
 from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
+
+store = bootstrap.payroll_store  # the payroll's actions, on the configured store
 
 enrollment_app = typer.Typer(help="Enrollment in the programmes.", no_args_is_help=True)
 payroll_app = typer.Typer(help="The monthly payroll: run, submit, approve, export, reconcile.", no_args_is_help=True)

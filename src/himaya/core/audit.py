@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from himaya.core.errors import InvalidInputError
+
 
 @dataclass(frozen=True)
 class Change:
@@ -24,3 +26,12 @@ class Change:
 class AuditLog(Protocol):
     def record(self, changes: Sequence[Change], *, actor: str) -> None:
         """Append the changes to the trail, in the unit of work's transaction."""
+
+
+def canonical_actor(actor: str) -> str:
+    """How an actor is written down and compared: without surrounding blanks, case folded, so that
+    `" Finance:Salim "` and `finance:salim` are one user (the user store's names are lower case)."""
+    name = actor.strip().casefold()
+    if not name:
+        raise InvalidInputError("the actor is blank: say who acts (--actor or HIMAYA_ACTOR)")
+    return name

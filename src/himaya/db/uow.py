@@ -21,7 +21,9 @@ from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
+from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
+from himaya.db.stores.payroll import SqlPayrollStore
 from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -100,3 +102,13 @@ class SqlUnitOfWork:
     def events(self) -> SqlEventStore:
         """The life events' inbox (`events/ports.py`)."""
         return SqlEventStore(self.connection)
+
+    @property
+    def payroll(self) -> SqlPayrollStore:
+        """The payroll's runs, lines, debts and bank answers (`payroll/ports.py`)."""
+        return SqlPayrollStore(self.connection)
+
+    @property
+    def enrollments(self) -> SqlEnrollmentStore:
+        """The enrollments of the monthly sync (`enrollment/ports.py`)."""
+        return SqlEnrollmentStore(self.connection)

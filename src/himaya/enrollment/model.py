@@ -1,10 +1,17 @@
-"""The enrollment's states: the table's CHECK constraint is built from them."""
+"""The enrollment's states (the table's CHECK constraint is built from them) and what its actions answer."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
 class EnrollmentStatus(StrEnum):
     ACTIVE = "active"
     ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    enrolled: int
+    ended: int

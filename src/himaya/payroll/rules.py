@@ -10,10 +10,13 @@ the bank): neither is an action of its own. The approver neither calculated nor 
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
 from fractions import Fraction
 
 import polars as pl
 
+from himaya.core.audit import canonical_actor
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError
 from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
 
@@ -58,15 +61,6 @@ def check_transition(action: str, state: str, *, own_step: bool = False) -> RunS
     if state != before:
         raise PayrollStateError(f"cannot {step} a run that is {state}: it must be {before}")
     return after
-
-
-def canonical_actor(actor: str) -> str:
-    """How an actor is written down and compared: without surrounding blanks, case folded, so that
-    `" Finance:Salim "` and `finance:salim` are one user (the user store's names are lower case)."""
-    name = actor.strip().casefold()
-    if not name:
-        raise InvalidInputError("the actor is blank: say who acts (--actor or HIMAYA_ACTOR)")
-    return name
 
 
 def check_approver(approver: str, *, created_by: str | None, submitted_by: str | None) -> None:
@@ -145,6 +139,37 @@ def allocate_recoveries(debts: pl.DataFrame, lines: pl.DataFrame, share: Fractio
         .filter(pl.col("amount") > 0)
         .sort("debt_id", "line_id")
     )
+
+
+def debts(overpaid: pl.DataFrame) -> pl.DataFrame:
+    """The debts the overpaid lines become (`debtors` says who owes each): line_id, amount, reason,
+    debtor, status. `overpaid` as for `debtors`, with amount, civil (the beneficiary's civil
+    number), died and month."""
+    reason = pl.format("paid for {} to {}, who died on {}", pl.col("month").dt.strftime("%Y-%m"), "civil", "died")
+    return overpaid.select("line_id", "amount", reason.alias("reason")).join(debtors(overpaid), on="line_id")
+
+
+def adult_from(month_start: date, age_of_majority: int) -> date:
+    """Born on or before this day: of age (the pack's age of majority) on the first day of the month."""
+    return month_start.replace(year=month_start.year - age_of_majority)
+
+
+def in_force(entitled: pl.DataFrame, enrollments: pl.DataFrame) -> pl.DataFrame:
+    """The entitlements (person_id, programme, month, ...) whose enrollment is in force in their month."""
+    return (
+        entitled.join(enrollments, on=["person_id", "programme"])
+        .filter(
+            (pl.col("start_month") <= pl.col("month"))
+            & (pl.col("end_month").is_null() | (pl.col("end_month") >= pl.col("month")))
+        )
+        .select(entitled.columns)
+    )
+
+
+def seal(lines: pl.DataFrame) -> str:
+    """SHA-256 of the run's lines (every field a transfer is made of, in end-to-end order): written at
+    approval (and into the audit chain), checked again before the export."""
+    return hashlib.sha256(lines.write_csv().encode()).hexdigest()
 
 
 def reissues(waiting: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:

@@ -19,13 +19,13 @@ from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.analysis.public import ALL, UNKNOWN, Rules, Statistics, names, trend
+from himaya.bootstrap import payroll as payroll_actions
 from himaya.core import clock
 from himaya.core.errors import InvalidInputError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
 from himaya.db import audit
-from himaya.db import payroll as payroll_db
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
@@ -189,7 +189,7 @@ def read_bank_reply(path: Path) -> BankReply:
 
 
 payment_file_writer = write_pain001
-payroll_store = payroll_db  # the payroll's and the enrollment's store, for the API and the CLI
+payroll_store = payroll_actions  # the payroll's and the enrollment's actions on an engine, for the API and the CLI
 
 # Passwords and client secrets: argon2id.
 hash_password = passwords.hash_password

@@ -1,0 +1,53 @@
+"""The enrollment's store behind `enrollment.ports.EnrollmentStore`: set-based statements on the unit
+of work's connection."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from sqlalchemy import Connection, select, update
+from sqlalchemy.schema import DropTable
+
+from himaya.core.periods import Period
+from himaya.db import staging
+from himaya.db.enrollments import enroll, plan_for
+from himaya.db.snapshot import people_query, read_people
+from himaya.db.tables import enrollment, person
+from himaya.enrollment.model import EnrollmentStatus
+from himaya.policy.pack import PolicyPack
+
+
+class SqlEnrollmentStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def people(self, period: Period) -> pl.DataFrame:
+        """Read Arrow-native: no caller has written to the registry in its transaction."""
+        return read_people(self.connection, people_query(period.end, accounts=True, keys=True), committed=True)
+
+    def plan(
+        self, pack: PolicyPack, period: Period, entitled: pl.DataFrame, people: pl.DataFrame
+    ) -> tuple[pl.DataFrame, pl.DataFrame]:
+        return plan_for(self.connection, pack, period, entitled, people)
+
+    def enroll(self, to_enroll: pl.DataFrame, today: date) -> None:
+        enroll(self.connection, to_enroll, today)
+
+    def end(self, to_end: pl.DataFrame) -> None:
+        who = person.alias("who")
+        s = staging.load(self.connection, "ending_staging", to_end)
+        ending = (
+            select(who.c.id).join(s, s.c.person_id == who.c.civil_number).where(s.c.programme == enrollment.c.programme)
+        )
+        self.connection.execute(
+            update(enrollment)
+            .where(enrollment.c.status == EnrollmentStatus.ACTIVE, enrollment.c.person_id.in_(ending))
+            .values(
+                status=EnrollmentStatus.ENDED.value,
+                end_month=to_end["end_month"][0],
+                reason=to_end["reason"][0],
+                version=enrollment.c.version + 1,
+            )
+        )
+        self.connection.execute(DropTable(s))

@@ -1,0 +1,198 @@
+"""The payroll store's statements for bank files and bank answers (part of `SqlPayrollStore`): the
+run's pending lines streamed in batches, marked exported in one statement, and a bank's answer
+staged, checked and applied in one statement each (never an unbounded IN list)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, null, or_, select, update
+from sqlalchemy import cast as sa_cast
+from sqlalchemy.schema import DropTable
+
+from himaya.db import staging
+from himaya.db.frames import frames_elsewhere, stream_frames
+from himaya.db.tables import payment_line, person
+from himaya.payroll.model import LineStatus, Outcome
+from himaya.payroll.rules import FORWARD
+
+COUNTED = {"preserve_rowcount": True}
+
+LINE_SCHEMA = {
+    "bank": pl.String(),
+    "end_to_end_id": pl.String(),
+    "amount": pl.Int64(),
+    "creditor": pl.String(),
+    "iban": pl.String(),
+    "programme": pl.String(),
+    "month": pl.Date(),
+}
+
+
+def _bank() -> Any:
+    """The payee bank a line's file is for; a line without a bank code goes to the bank "None"."""
+    return func.coalesce(payment_line.c.bank_code, literal("None"))
+
+
+def _then_none(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame | None]:
+    yield from frames
+    yield None
+
+
+def _forward(line_status: Any, outcome: Any) -> Any:
+    """SQL: the answer's outcome is a move `rules.FORWARD` allows from the line's status."""
+    return or_(
+        *(and_(line_status == before, outcome.in_([o.value for o in after])) for before, after in FORWARD.items())
+    )
+
+
+class SqlBankStatements:
+    connection: Connection
+
+    def batches(self, run_id: int, size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
+        """(bank, batch number from 1, transfers) of the run's pending lines, in bank and end-to-end
+        order (the same on every database, run after run), at most `size` transfers a batch, read as
+        a stream of frames (at most two batches in memory)."""
+        payee = person.alias("payee")
+        given = func.nullif(payee.c.given_name_en, "", type_=String)
+        family = func.nullif(payee.c.family_name_en, "", type_=String)
+        query = (
+            select(
+                _bank().label("bank"),
+                payment_line.c.end_to_end_id,
+                (payment_line.c.amount - payment_line.c.deduction).label("amount"),
+                func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label("creditor"),
+                func.coalesce(payment_line.c.iban, literal("")).label("iban"),  # a pending line has one
+                payment_line.c.programme,
+                payment_line.c.month,
+            )
+            .join(payee, payee.c.id == payment_line.c.payee_id)
+            .where(payment_line.c.run_id == run_id, payment_line.c.status == LineStatus.PENDING)
+            .order_by(_bank(), payment_line.c.end_to_end_id)
+        )
+        # The export has written nothing yet when it reads the lines: they may be read Arrow-native.
+        frames = stream_frames(self.connection, query, LINE_SCHEMA, rows=size, committed=True)
+        yield from _cut(frames, size)
+
+    def reads_elsewhere(self) -> bool:
+        return frames_elsewhere(self.connection)
+
+    def mark_exported(self, run_id: int, prefix: str, size: int) -> None:
+        """One statement numbers the pending lines by bank and end-to-end id as `batches` cuts them."""
+        line = payment_line.alias("line")
+        bank = func.coalesce(line.c.bank_code, literal("None"))  # as `_bank()`
+        order = func.row_number().over(partition_by=bank, order_by=line.c.end_to_end_id)
+        numbered = (
+            select(line.c.id, bank.label("bank"), ((order - 1) // size + 1).label("number"))
+            .where(line.c.run_id == run_id, line.c.status == LineStatus.PENDING)
+            # In the table's order, so that SQLite visits its rows and index entries in turn, not at random.
+            .order_by(line.c.id)
+            .subquery("numbered")
+        )
+        message = literal(prefix) + numbered.c.bank + literal("-") + sa_cast(numbered.c.number, String)
+        with staging.bulk_cache(self.connection):
+            self.connection.execute(
+                update(payment_line)
+                .where(payment_line.c.id == numbered.c.id)
+                .values(status=LineStatus.EXPORTED.value, message_id=message),
+                execution_options=COUNTED,
+            )
+
+    def exported(self, run_id: int) -> dict[str, tuple[int, int]]:
+        return {
+            message_id: (int(count), int(total))
+            for message_id, count, total in self.connection.execute(
+                select(
+                    payment_line.c.message_id,
+                    func.count(),
+                    sa_cast(func.sum(payment_line.c.amount - payment_line.c.deduction), BigInteger),
+                )
+                .where(payment_line.c.run_id == run_id, payment_line.c.status == LineStatus.EXPORTED)
+                .group_by(payment_line.c.message_id)
+            )
+        }
+
+    def known_messages(self, message_ids: Sequence[str]) -> set[str]:
+        query = select(payment_line.c.message_id).where(payment_line.c.message_id.in_(message_ids)).distinct()
+        return {str(m) for m in self.connection.execute(query).scalars()}
+
+    def message_transfers(self, message_id: str | None) -> list[str]:
+        held = select(payment_line.c.end_to_end_id).where(payment_line.c.message_id == message_id)
+        return [str(e2e) for e2e in self.connection.execute(held).scalars()]
+
+    def apply_answer(self, statuses: pl.DataFrame) -> tuple[str, str] | dict[str, int]:
+        """Staged in one temporary table, checked in one statement (no line, a line of another
+        message, another amount or account, a backward move) and applied in one."""
+        connection = self.connection
+        s = staging.load(connection, "answer_staging", statuses, index="end_to_end_id")
+        mismatch = _first_mismatch(connection, s)
+        if mismatch is not None:
+            return mismatch
+        moving = and_(payment_line.c.end_to_end_id == s.c.end_to_end_id, payment_line.c.status != s.c.outcome)
+        moving = and_(moving, s.c.outcome != Outcome.PENDING.value)
+        changed = {
+            str(outcome): int(count)
+            for outcome, count in connection.execute(
+                select(s.c.outcome, func.count()).select_from(s).join(payment_line, moving).group_by(s.c.outcome)
+            )
+        }
+        reason = case((s.c.reason.is_not(None), literal("bank reason ") + s.c.reason), else_=null())
+        connection.execute(update(payment_line).where(moving).values(status=s.c.outcome, reason=reason))
+        connection.execute(DropTable(s))
+        return changed
+
+
+def _cut(frames: Iterator[pl.DataFrame], size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
+    """Cut a stream of lines in bank and end-to-end order into numbered batches of at most `size`."""
+    remittance = pl.format("Himaya {} {}", pl.col("programme"), pl.col("month").dt.strftime("%Y-%m"))
+    numbers: dict[str, int] = {}
+    rest = pl.DataFrame(schema=LINE_SCHEMA)
+    for frame in _then_none(frames):
+        pending = rest if frame is None else pl.concat([rest, frame])
+        rest = pending.clear()
+        start = 0
+        for bank, length in pending["bank"].rle().struct.unnest().select("value", "len").iter_rows():
+            segment = pending.slice(start, length)
+            start += length
+            last = start == pending.height and frame is not None  # may go on in the next frame
+            while segment.height >= size or (segment.height and not last):
+                numbers[bank] = numbers.get(bank, 0) + 1
+                batch = segment.head(size)
+                yield (
+                    bank,
+                    numbers[bank],
+                    batch.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance")),
+                )
+                segment = segment.slice(size)
+            if segment.height:
+                rest = segment
+
+
+def _first_mismatch(connection: Connection, s: Any) -> tuple[str, str] | None:
+    line = payment_line
+    problem = case(
+        (line.c.id.is_(None), literal("matches no payment line")),
+        (
+            or_(line.c.message_id.is_(None), line.c.message_id != s.c.message_id),
+            literal("is not a transfer of message ") + s.c.message_id,
+        ),
+        (
+            and_(s.c.amount.is_not(None), s.c.amount != line.c.amount - line.c.deduction),
+            literal("amount differs from the ") + sa_cast(line.c.amount - line.c.deduction, String) + " baisa sent",
+        ),
+        (and_(s.c.iban.is_not(None), s.c.iban != line.c.iban), literal("account differs from the one sent")),
+        (
+            ~_forward(line.c.status, s.c.outcome),
+            literal("is ") + line.c.status + literal(": cannot become ") + s.c.outcome,
+        ),
+        else_=null(),
+    )
+    first = connection.execute(
+        select(s.c.end_to_end_id, problem.label("problem"))
+        .select_from(s.outerjoin(line, line.c.end_to_end_id == s.c.end_to_end_id))
+        .where(problem.is_not(None))
+        .limit(1)
+    ).first()
+    return None if first is None else (str(first[0]), str(first[1]))
