@@ -2,47 +2,24 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Connection, text
 
+from himaya.access import masking
 from himaya.core.access import Principal
 from himaya.db import audit
 
-# What a user who may not identify people never sees.
-IDENTIFYING = frozenset(
-    {
-        *(f"{p}_{s}" for s in ("ar", "en") for p in ("given_name", "father_name", "grandfather_name", "family_name")),
-        "civil_number",
-        "person_id",
-        "mobile",
-        "iban",
-        "bank_code",
-        "card_number",
-    }
-)
-
 
 def pseudonym(request: Request, civil_number: str) -> str:
-    """A stable stand-in for a civil number, for users who may not see it (keyed: not reversible
-    by hashing every civil number)."""
-    key = request.app.state.tokens.key.encode()
-    return "anon-" + hmac.new(key, civil_number.encode(), hashlib.sha256).hexdigest()[:16]
+    """A stable stand-in for a civil number, for users who may not see it (`access.masking`)."""
+    return masking.pseudonym(request.app.state.tokens.key, civil_number)
 
 
 def present(request: Request, principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
     """A row as the user may see it: identifying fields masked unless they may identify people."""
-    shown = {k: v for k, v in row.items() if k not in ("id", "merged_into")}
-    if principal.identifies:
-        return shown
-    masked = {k: v for k, v in shown.items() if k not in IDENTIFYING}
-    civil = row.get("civil_number") or row.get("person_id")
-    if civil is not None:
-        masked["ref"] = pseudonym(request, str(civil))
-    return masked
+    return masking.present(request.app.state.tokens.key, principal, row)
 
 
 def audit_read(

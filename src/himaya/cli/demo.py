@@ -169,7 +169,7 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, ste
     os.environ[URL_VARIABLE] = url  # the service opens the demo's database
     import uvicorn  # noqa: PLC0415  (only a served demo needs it)
 
-    uvicorn.run("himaya.api.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run("himaya.service:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _fresh_store() -> Engine:
