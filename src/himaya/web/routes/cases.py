@@ -47,7 +47,7 @@ def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError) -> dict[str
     _ = seen._
     if isinstance(error, FormError):
         return {
-            name: _("Required.") if rule == "required" else _("Not valid here.") for name, rule in error.fields.items()
+            name: _("Required.") if "required" in rule else _("Not valid here.") for name, rule in error.fields.items()
         }
     if isinstance(error, NotFoundError):
         return {"civil_number": _("No person with this civil number in your branches.")}
