@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from himaya.db import access
 from tests.web.conftest import Office, csrf, log_in
+
+pytestmark = pytest.mark.slow  # a served store on both cores
 
 
 def test_the_login_page_is_arabic_rtl_with_the_pages_security_headers(office: Office) -> None:
