@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from himaya.db import access
+from himaya.core.periods import Period
+from himaya.db import access, payroll
+from himaya.policy.packs import load_pack
 from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
@@ -96,3 +98,30 @@ def test_a_user_without_person_identify_sees_masked_values(office: Office) -> No
     log_in(client, "registrar")
     shown = client.get(f"/office/families/{office.inside['family_id']}")
     assert office.inside["person_id"] in shown.text
+
+
+def test_a_payroll_run_is_approved_by_a_second_user_and_refused_to_its_maker(office: Office) -> None:
+    pack, month = load_pack(), Period.parse("2026-01")
+    payroll.sync_enrollments(office.engine, pack, month, actor="test", today=month.start)
+    payroll.calculate(office.engine, pack, month, actor="finance_officer")
+    maker = office.client()
+    log_in(maker, "finance_officer")
+    page = maker.get("/office/payroll")
+    assert page.status_code == 200 and "محسوبة" in page.text
+    maker.post("/office/payroll/2026-01/submit", data={"csrf": csrf(page.text)})
+    refused = maker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert refused.status_code == 403  # finance officers do not hold payroll.approve
+    access.grant(office.engine, "finance_officer", roles=["payroll_approver"], scopes=[], actor="test")
+    log_in(maker, "finance_officer")
+    page = maker.get("/office/payroll")
+    refused = maker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert refused.status_code == 403 and "مستخدم آخر" in refused.text  # maker-checker, in words
+    checker = office.client()
+    log_in(checker, "payroll_approver")
+    page = checker.get("/office/payroll")
+    approved = checker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert approved.status_code == 200 and "معتمدة" in approved.text
+    held = checker.get("/office/payroll/2026-01/held")
+    people = payroll.held(office.engine, month)["person_id"].to_list()
+    assert held.status_code == 200 and people, "the test needs people without a valid bank account"
+    assert held.text.count("anon-") == len(people) and not any(p in held.text for p in people)

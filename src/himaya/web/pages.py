@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from himaya.cases.rules import MakerCheckerError, NotPreparedError
-from himaya.core.access import Principal
+from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, HimayaError, InvalidInputError, NotFoundError
 from himaya.db.access import acting_principal
 from himaya.web import session
@@ -120,6 +120,7 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
         user=seen.principal,
         csrf=session.csrf_token(key(request), secret),
         here=request.url.path,
+        Permission=Permission,
         **context,
     )
     response = HTMLResponse(html, status_code=status)
