@@ -17,9 +17,13 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import Engine
 
 from himaya.api.security import TokenSettings
+from himaya.core.periods import Period
+from himaya.db import payroll
 from himaya.db.engine import connect
+from himaya.policy.packs import load_pack
 from himaya.service import create_app
 from tests.api.conftest import KEY, PASSWORD
 from tests.web.conftest import build
@@ -43,6 +47,7 @@ class Site:
     url: str
     inside: dict[str, str]
     outside: dict[str, str]
+    engine: Engine
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +70,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", inside, outside)
+    yield Site(f"http://127.0.0.1:{port}", inside, outside, engine)
     server.should_exit = True
     thread.join(10)
     engine.dispose()
@@ -245,3 +250,24 @@ def test_the_family_page_is_masked_for_a_user_who_may_not_identify_people(browse
     assert "محجوب" in shown and site.inside["person_id"] not in shown and site.inside["given_name_ar"] not in shown
     accessible(browser)
     shoot(browser, "family-masked-ar")
+
+
+def test_a_payroll_run_submitted_by_finance_is_approved_by_a_second_user(browser: object, site: Site) -> None:
+    pack, month = load_pack(), Period.parse("2026-02")
+    payroll.sync_enrollments(site.engine, pack, month, actor="test", today=month.start)
+    payroll.calculate(site.engine, pack, month, actor="finance_officer")
+    log_in(browser, site, "finance_officer")
+    browser.get(f"{site.url}/office/payroll")  # type: ignore[attr-defined]
+    click(browser, "#submit-2026-02")
+    assert "approve-2026-02" not in browser.page_source  # type: ignore[attr-defined]  (not theirs to approve)
+    browser.delete_all_cookies()  # type: ignore[attr-defined]
+    log_in(browser, site, "payroll_approver")
+    browser.get(f"{site.url}/office/payroll")  # type: ignore[attr-defined]
+    click(browser, "#approve-2026-02")
+    assert "معتمدة" in browser.find_element(_by("ID"), "state-2026-02").text  # type: ignore[attr-defined]
+    accessible(browser)
+    shoot(browser, "payroll-ar")
+    browser.get(f"{site.url}/office/payroll/2026-02/held")  # type: ignore[attr-defined]
+    assert "محجوب" in text(browser)
+    accessible(browser)
+    shoot(browser, "payroll-held-ar")

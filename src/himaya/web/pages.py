@@ -115,12 +115,20 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
     secret, fresh = _csrf_secret(request)
     loc = seen.locale
     page = environment(loc.language).get_template(template)
+    names = request.app.state.pack.code_names
+
+    def name_of(kind: str, code: str | None) -> str:
+        """A code of the pack (a programme, a relationship) by its name in the reader's language."""
+        found = names.get(kind, {}).get(code)
+        return str(found.in_(loc.language)) if found is not None else (code or "")
+
     html = page.render(
         loc=loc,
         user=seen.principal,
         csrf=session.csrf_token(key(request), secret),
         here=request.url.path,
         Permission=Permission,
+        name_of=name_of,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -106,7 +106,7 @@ def person(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_n
     family_number = current[0]["family_number"] if current else None
     return render(
         request, seen, "person.html", person=shown, family_number=family_number,
-        members=_family(request, seen, family_number), facts=_facts(seen), relationships=relationships(seen),
+        members=_family(request, seen, family_number), facts=_facts(seen),
         enrollments=enrollments, timeline=_timeline(record.history),
     )  # fmt: skip
 
@@ -123,9 +123,7 @@ def family_page(request: Request, seen: Annotated[Visitor, Depends(officer)], fa
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
     members = [present(key(request), seen.user, r) for r in rows]
-    return render(
-        request, seen, "family.html", family_number=family_number, members=members, relationships=relationships(seen)
-    )
+    return render(request, seen, "family.html", family_number=family_number, members=members)
 
 
 def _facts(seen: Visitor) -> dict[str, str]:
@@ -137,14 +135,4 @@ def _facts(seen: Visitor) -> dict[str, str]:
         "incomes": _("Income"),
         "earning_capacity": _("Earning capacity"),
         "bank_accounts": _("Bank account"),
-    }
-
-
-def relationships(seen: Visitor) -> dict[str, str]:
-    _ = seen._
-    return {
-        "head": _("Head of the family"),
-        "spouse": _("Spouse"),
-        "child": _("Child"),
-        "other": _("Other relative"),
     }
