@@ -81,6 +81,8 @@ def test_another_branch_answers_like_a_missing_record(office: Office) -> None:
     there = client.get(f"/office/people/{office.outside['person_id']}")
     missing = client.get("/office/people/99999999999")
     assert there.status_code == missing.status_code == 404 and there.text.count("لا يوجد سجل") == 1
+    # Word for word (but the address asked, which the page echoes): nothing tells that it exists elsewhere.
+    assert there.text.replace(office.outside["person_id"], "?") == missing.text.replace("99999999999", "?")
     assert office.outside["family_name_ar"] not in there.text
     assert client.get(f"/office/people/{office.inside['person_id']}").status_code == 200
     assert client.get(f"/office/families/{office.outside['family_id']}").status_code == 404
@@ -125,3 +127,19 @@ def test_a_payroll_run_is_approved_by_a_second_user_and_refused_to_its_maker(off
     people = payroll.held(office.engine, month)["person_id"].to_list()
     assert held.status_code == 200 and people, "the test needs people without a valid bank account"
     assert held.text.count("anon-") == len(people) and not any(p in held.text for p in people)
+
+
+def test_english_and_arabic_indic_digits_are_settings_of_the_reader(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    home = client.get("/office/?page=abc")
+    assert home.status_code == 200 and 'dir="rtl"' in home.text
+    client.post("/office/settings", data={"csrf": csrf(home.text), "digits": "arab", "next": "/office/"})
+    number = client.get(f"/office/people/{office.inside['person_id']}")
+    arabic = office.inside["person_id"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert arabic in number.text
+    asked = {"csrf": csrf(home.text), "language": "en", "next": "//evil.example"}
+    english = client.post("/office/settings", data=asked, follow_redirects=False)
+    assert english.headers["location"] == "/office/"  # never to another site
+    page = client.get("/office/")
+    assert '<html lang="en" dir="ltr">' in page.text and "The branch inbox" in page.text

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from himaya import bootstrap
@@ -33,11 +33,11 @@ def _needs(seen: Visitor, permission: Permission) -> None:
 def search(
     request: Request,
     seen: Annotated[Visitor, Depends(officer)],
-    q: Annotated[str, Query(max_length=64)] = "",
-    family: Annotated[str, Query(max_length=32)] = "",
+    q: str = "",
+    family: str = "",
 ) -> Response:
     _needs(seen, Permission.PERSON_READ)
-    q, family = q.strip(), family.strip()
+    q, family = q.strip()[:64], family.strip()[:32]
     if CIVIL.match(q):
         return redirect(f"/office/people/{q}")
     problem, rows = None, []
