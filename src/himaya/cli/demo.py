@@ -158,7 +158,8 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, ste
         access.grant(engine, name, roles=[role.value], scopes=[scope], actor="demo", replace=True)
     base = f"http://127.0.0.1:{port}"
     out.print(
-        f"{step()} The API on {base} (documentation: {base}/docs), until Ctrl-C. Demo users, password "
+        f"{step()} The API on {base} (documentation: {base}/docs) and the web front office on {base}/, "
+        "until Ctrl-C. Demo users, password "
         f"[bold]{password}[/bold] for all: " + ", ".join(f"{n} ({r.value})" for n, r, _ in DEMO_ROLES)
     )
     out.print(
