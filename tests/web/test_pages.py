@@ -143,3 +143,13 @@ def test_english_and_arabic_indic_digits_are_settings_of_the_reader(office: Offi
     assert english.headers["location"] == "/office/"  # never to another site
     page = client.get("/office/")
     assert '<html lang="en" dir="ltr">' in page.text and "The branch inbox" in page.text
+
+
+def test_failed_logins_are_throttled_as_in_the_api(office: Office) -> None:
+    client = office.client()
+    statuses = []
+    for _ in range(7):
+        token = csrf(client.get("/office/login").text)
+        statuses.append(client.post("/office/login", data={"username": "nobody", "password": "x", "csrf": token}))
+    assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
+    assert "محاولات دخول فاشلة كثيرة" in statuses[-1].text

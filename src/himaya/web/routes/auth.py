@@ -50,7 +50,7 @@ def login(
     name, secret = form.get("username", "")[:64].strip(), form.get("password", "")[:256]
     back = local(form.get("next"))
     tokens = request.app.state.tokens
-    error = None
+    error, status = None, 401
     try:
         if not name or not secret:
             raise LoginRefusedError("missing")
@@ -65,6 +65,7 @@ def login(
             refresh_lifetime=tokens.refresh_lifetime,
         )
     except ThrottledError as refused:
+        status = 429
         error = seen._("Too many failed logins: try again in {seconds} seconds.").format(seconds=refused.seconds)
     except LoginRefusedError:
         error = seen._("The user name or the password is wrong.")
@@ -75,7 +76,7 @@ def login(
         if principal is None or principal.roles & MACHINE_ROLES:
             error = seen._("This account is a partner system's: it cannot use the front office.")
     if error is not None:
-        return render(request, seen, "login.html", status=401, next=back, error=error, username=name)
+        return render(request, seen, "login.html", status=status, next=back, error=error, username=name)
     response = redirect(back)
     cookie = session.issue(request.app.state.tokens.key, found.username, found.token_version)
     response.set_cookie(
