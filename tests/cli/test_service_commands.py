@@ -177,6 +177,8 @@ def test_serve_answers_over_http(store: str, tmp_path: Path) -> None:
         verified = httpx.get(f"{base}/audit/verify", headers={"Authorization": f"Bearer {token}"})
         assert verified.status_code == 200 and verified.json()["intact"]
         assert "Himaya" in httpx.get(f"{base}/docs").text
+        front = httpx.get(f"{base}/", follow_redirects=True)  # the web front office beside the API
+        assert front.url.path == "/office/login" and "تسجيل الدخول" in front.text
 
 
 def test_serve_refuses_an_unmigrated_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,9 +15,9 @@ from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
 from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, payroll, people, policy, public
-from himaya.api.security import PrincipalCache, TokenSettings
+from himaya.api.security import TokenSettings
 from himaya.core.settings import Settings
-from himaya.db.access import signing_key
+from himaya.db.access import PrincipalCache, signing_key
 from himaya.policy.packs import load_pack
 
 DESCRIPTION = """
@@ -45,9 +45,11 @@ def create_app(
     files: Path | None = None,
     pack: str | None = None,
     settings: Settings | None = None,
+    front: Callable[[FastAPI], Mapping[str, bytes]] | None = None,
 ) -> FastAPI:
     """The service on `engine` (default: the configured store, which must be migrated); `settings`
-    default to the environment's, read once here."""
+    default to the environment's, read once here. `front` adds the pages served beside the API (the
+    web front office, `himaya.service`) and answers their content-security policies by path prefix."""
     config = bootstrap.configure(settings)
     store = engine or bootstrap.registry_engine(service=True)
     app = FastAPI(
@@ -69,14 +71,15 @@ def create_app(
     errors.install(app)
 
     pages = docs.install(app, "Himaya")
+    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases, public):
+        app.include_router(module.router)
+    prefixes = front(app) if front is not None else {}
     app.add_middleware(
         RequestGuard,
         max_body=config.max_body,
         uploads={"/payroll/reconcile": config.max_upload},  # a bank's answer file
         page_policies=pages,
         cacheable=public.PATHS,  # open aggregates: a cache may keep them (everything else: no-store)
+        page_prefixes=prefixes,
     )
-
-    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases, public):
-        app.include_router(module.router)
     return app

@@ -70,9 +70,11 @@ class RequestGuard:
         uploads: Mapping[str, int] | None = None,
         page_policies: Mapping[str, bytes] | None = None,
         cacheable: Collection[str] = (),
+        page_prefixes: Mapping[str, bytes] | None = None,
     ) -> None:
         """`max_body`: bytes a request body may have; `uploads`: larger limits for some paths (file
         uploads); `page_policies`: the content-security policy of paths that answer a page;
+        `page_prefixes`: the same for every path under a prefix (the web front office's pages);
         `cacheable`: paths of public aggregates whose own Cache-Control is kept (every other answer,
         and theirs when they set none, is no-store)."""
         self.app = app
@@ -80,6 +82,7 @@ class RequestGuard:
         self.uploads = dict(uploads or {})
         self.page_policies = dict(page_policies or {})
         self.cacheable = frozenset(cacheable)
+        self.page_prefixes = sorted((page_prefixes or {}).items(), key=lambda p: len(p[0]), reverse=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,7 +139,10 @@ class RequestGuard:
             await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
 
     def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        policy = self.page_policies.get(scope["path"], API_POLICY)
+        path = scope["path"]
+        policy = self.page_policies.get(path) or next(
+            (p for prefix, p in self.page_prefixes if path == prefix or path.startswith(prefix + "/")), API_POLICY
+        )
         https = [HSTS] if scope.get("scheme") == "https" else []  # behind TLS (or a trusted TLS proxy)
         return [*HEADERS, (b"content-security-policy", policy), *https]
 

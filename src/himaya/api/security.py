@@ -19,13 +19,11 @@ from typing import Annotated, Any
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy import Engine, select
 
 from himaya.access.rules import Throttle
 from himaya.api.errors import ApiError
 from himaya.core.access import Permission, Principal
-from himaya.db.access import load_user
-from himaya.db.tables import app_user
+from himaya.db.access import acting_principal
 
 ISSUER = "himaya"
 AUDIENCE = "himaya-api"
@@ -102,29 +100,6 @@ def _ours(claims: dict[str, Any], settings: TokenSettings) -> bool:
     )
 
 
-class PrincipalCache:
-    """Roles, permissions and scopes per (user, token version), for a short while: a grant bumps
-    the version, so a changed grant is never served from here."""
-
-    def __init__(self, seconds: float = 30.0) -> None:
-        self.seconds = seconds
-        self._entries: dict[tuple[str, int], tuple[float, Principal]] = {}
-
-    def get(self, engine: Engine, username: str, version: int) -> Principal:
-        key = (username, version)
-        hit = self._entries.get(key)
-        if hit is not None and time.monotonic() - hit[0] < self.seconds:
-            return hit[1]
-        with engine.connect() as connection:
-            record = load_user(connection, username)
-        if record is None or record.token_version != version:
-            raise _unauthenticated("the access token is no longer valid: log in again")
-        if len(self._entries) > 10_000:
-            self._entries.clear()
-        self._entries[key] = (time.monotonic(), record.principal)
-        return record.principal
-
-
 oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
@@ -133,13 +108,9 @@ def current_principal(request: Request, token: Annotated[str | None, Depends(oau
         raise _unauthenticated("log in first: send 'Authorization: Bearer <access token>'")
     state = request.app.state
     claims = decode_access(state.tokens, token)
-    with state.engine.connect() as connection:
-        row = connection.execute(
-            select(app_user.c.token_version, app_user.c.active).where(app_user.c.username == claims["sub"])
-        ).first()
-    if row is None or not row.active or row.token_version != claims["ver"]:
+    principal = acting_principal(state.engine, state.principals, claims["sub"], claims["ver"])
+    if principal is None:
         raise _unauthenticated("the access token is no longer valid (logged out, changed or deactivated): log in again")
-    principal: Principal = state.principals.get(state.engine, claims["sub"], claims["ver"])
     request.state.actor = principal.username
     return principal
 

@@ -105,6 +105,22 @@ def _keys(states: tuple[CaseState, ...]) -> str:
     return ", ".join(s.key for s in states)
 
 
+class MakerCheckerError(ForbiddenError):
+    """The user who prepared a decision that changes payments tried to take it too."""
+
+
+class NotPreparedError(ConflictError):
+    """A decision that changes payments was tried before anyone prepared it."""
+
+
+class FormError(InvalidInputError):
+    """A case's form was refused: `fields` says what each refused field must be."""
+
+    def __init__(self, message: str, fields: dict[str, str]) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
 def check_mover(
     kind: CaseType, transition: Transition, principal: Principal, *, prepared_by: str | None, number: str
 ) -> None:
@@ -119,9 +135,11 @@ def check_mover(
         )
     if transition.by is Need.DECIDE and kind.changes_money:
         if prepared_by is None:
-            raise ConflictError(f"case {number}: a {kind.key} changes payments; it must be prepared before a decision")
+            raise NotPreparedError(
+                f"case {number}: a {kind.key} changes payments; it must be prepared before a decision"
+            )
         if prepared_by == principal.username:
-            raise ForbiddenError(
+            raise MakerCheckerError(
                 f"case {number}: you prepared this decision; a decision that changes payments is taken by another"
                 " user (maker-checker)"
             )
@@ -201,7 +219,8 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
         row = validate_table(pl.DataFrame([cells], schema=dict.fromkeys(cells, pl.String)), kind.schema, source="form")
     except InputTableError as error:
         said = "; ".join(f"form field {p.column}, value {quoted(p.value)}: {p.rule}" for p in error.problems)
-        raise InvalidInputError(f"a {kind.key}'s form was refused: {said}") from None
+        refused = {p.column: p.rule for p in error.problems}
+        raise FormError(f"a {kind.key}'s form was refused: {said}", refused) from None
     typed = row.row(0, named=True)
     return {name: _json(kind.schema.column(name).kind, typed[name]) for name in form if form[name] not in (None, "")}
 

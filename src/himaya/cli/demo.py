@@ -161,7 +161,8 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, ste
         access.grant(engine, name, roles=[role.value], scopes=[scope], actor="demo", replace=True)
     base = f"http://127.0.0.1:{port}"
     out.print(
-        f"{step()} The API on {base} (documentation: {base}/docs), until Ctrl-C. Demo users, password "
+        f"{step()} The API on {base} (documentation: {base}/docs) and the web front office on {base}/, "
+        "until Ctrl-C. Demo users, password "
         f"[bold]{password}[/bold] for all: " + ", ".join(f"{n} ({r.value})" for n, r, _ in DEMO_ROLES)
     )
     out.print(
@@ -172,7 +173,7 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, ste
     os.environ[URL_VARIABLE] = url  # the service opens the demo's database
     import uvicorn  # noqa: PLC0415  (only a served demo needs it)
 
-    uvicorn.run("himaya.api.app:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run("himaya.service:create_app", factory=True, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _fresh_store() -> Engine:

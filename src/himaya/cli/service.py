@@ -80,7 +80,7 @@ def serve_one(listener: socket.socket) -> None:
     sys.setswitchinterval(0.0005)
     proxies = list(bootstrap.settings().trusted_proxies)
     config = uvicorn.Config(
-        "himaya.api.app:create_app",
+        "himaya.service:create_app",
         factory=True,
         log_level="warning",
         server_header=False,  # no "server: uvicorn": nothing to look up vulnerabilities by

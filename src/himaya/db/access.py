@@ -7,6 +7,7 @@ here already hashed (argon2, `adapters.passwords`): the store never sees one in 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -259,3 +260,40 @@ def signing_key(engine: Engine) -> str:
     except IntegrityError:  # another worker made it first: use theirs
         return signing_key(engine)
     return str(key)
+
+
+class PrincipalCache:
+    """Roles, permissions and scopes per (user, token version), for a short while: a grant bumps
+    the version, so a changed grant is never served from here."""
+
+    def __init__(self, seconds: float = 30.0) -> None:
+        self.seconds = seconds
+        self._entries: dict[tuple[str, int], tuple[float, Principal]] = {}
+
+    def get(self, engine: Engine, username: str, version: int) -> Principal | None:
+        """The user's principal at that token version; None when the version is no longer theirs."""
+        key = (username, version)
+        hit = self._entries.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.seconds:
+            return hit[1]
+        with engine.connect() as connection:
+            record = load_user(connection, username)
+        if record is None or record.token_version != version:
+            return None
+        if len(self._entries) > 10_000:
+            self._entries.clear()
+        self._entries[key] = (time.monotonic(), record.principal)
+        return record.principal
+
+
+def acting_principal(engine: Engine, cache: PrincipalCache, username: str, version: int) -> Principal | None:
+    """Who acts with a credential (a bearer token, a web session) naming `username` at `version`:
+    checked against the store at every request, so a logout, a new password, a changed grant or a
+    deactivated user ends every credential issued before. None when it is no longer good."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(app_user.c.token_version, app_user.c.active).where(app_user.c.username == username)
+        ).first()
+    if row is None or not row.active or row.token_version != version:
+        return None
+    return cache.get(engine, username, version)

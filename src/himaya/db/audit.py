@@ -360,3 +360,16 @@ def utc_stamp(at: datetime) -> str:
     (it was stored in UTC); PostgreSQL hands it back in the session's zone."""
     aware = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     return aware.isoformat()
+
+
+def record_read(connection: Connection, subject: str, what: dict[str, Any], *, actor: str) -> None:
+    """A read's entry on the chain, in the read's transaction, written last: the chain's lock is
+    held from here to the commit (the API's and the web's reads alike).
+
+    On PostgreSQL that commit does not wait for the disk (`synchronous_commit` off, for this
+    transaction only): chain appends are serialised, and a flush per read would cap the service
+    at one read per disk flush. A crash may lose the last fraction of a second of read entries,
+    whole and in order (the chain stays intact); writes keep waiting for the disk."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SET LOCAL synchronous_commit TO OFF"))
+    record(connection, [Change("read", subject, None, what)], actor=actor)

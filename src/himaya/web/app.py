@@ -1,0 +1,44 @@
+"""The web front office, installed on the service's application beside the API (`himaya.service`):
+its pages under `/office/`, its own stylesheet, its content-security policy and its error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+
+from himaya.web.pages import LoginNeededError, PageError, error_page, gone, locale, redirect
+from himaya.web.routes import auth, cases, home, payroll, people
+
+# Pages load only this service's own files: no inline script or style, no other site, no frames.
+POLICY = b"default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> Mapping[str, bytes]:
+    """Add the front office to `app`; answers the content-security policy of its paths."""
+    app.mount("/office/static", StaticFiles(directory=STATIC), name="office-static")
+    for module in (auth, home, cases, people, payroll):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return redirect("/office/")
+
+    @app.get("/office/{rest:path}", include_in_schema=False)
+    def unknown(request: Request, rest: str) -> Response:
+        return error_page(request, 404, locale(request).gettext("No such page."))
+
+    async def page_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, PageError)
+        return error_page(request, error.status, error.message)
+
+    async def login_needed(request: Request, _: Exception) -> Response:
+        return gone(request)
+
+    app.add_exception_handler(PageError, page_error)
+    app.add_exception_handler(LoginNeededError, login_needed)
+    return {"/office": POLICY, "/": POLICY}

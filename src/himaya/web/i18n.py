@@ -1,0 +1,102 @@
+"""Languages of the front office: Arabic first, English per user. Every string goes through gettext,
+from the Babel catalogs in `web/locale/{ar,en}/LC_MESSAGES/messages.po`, read at start (no compiled
+file is kept in the repository). Numbers, dates and money are written per locale with Babel; the
+Arabic-Indic digits (٠١٢...) are a user setting."""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import Translations
+
+LANGUAGES = ("ar", "en")
+DEFAULT = "ar"
+DIGITS = ("latn", "arab")  # Western (0123) or Arabic-Indic (٠١٢٣) digits
+CATALOGS = Path(__file__).parent / "locale"
+_ARABIC_INDIC = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٬")
+_BABEL_LOCALE = {"ar": "ar_OM", "en": "en_GB"}
+
+
+@cache
+def translations(language: str) -> gettext.NullTranslations:
+    """The language's catalog, compiled in memory from its .po file."""
+    path = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog, use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(fp=compiled)
+
+
+@dataclass(frozen=True)
+class Locale:
+    """How one user reads: the language, and which digits."""
+
+    language: str = DEFAULT
+    digits: str = "latn"
+
+    @classmethod
+    def of(cls, language: str | None, digits: str | None) -> Locale:
+        """From the user's cookies; anything unknown falls back to Arabic with Western digits.
+
+        >>> Locale.of("fr", "roman")
+        Locale(language='ar', digits='latn')
+        """
+        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn")
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language == "ar" else "ltr"
+
+    def gettext(self, message: str) -> str:
+        return translations(self.language).gettext(message)
+
+    def figures(self, text: str) -> str:
+        """A text with its digits in the reader's digits (civil numbers, case numbers)."""
+        return text.translate(_ARABIC_INDIC) if self.digits == "arab" else text
+
+    def number(self, value: int | Decimal) -> str:
+        """A count in the reader's digits.
+
+        >>> Locale("ar", "arab").number(1234)
+        '١٬٢٣٤'
+        """
+        return self.figures(format_decimal(value, locale=_BABEL_LOCALE["en"]))
+
+    def money(self, baisa: int | None) -> str:
+        """Integer baisa as rials with three decimals: ر.ع. in Arabic, OMR in English.
+
+        >>> Locale("en").money(162635)
+        'OMR 162.635'
+        >>> Locale("ar", "arab").money(80000)
+        '٨٠٫٠٠٠ ر.ع.'
+        """
+        if baisa is None:
+            return ""
+        text = format_decimal(Decimal(baisa) / 1000, format="#,##0.000", locale=_BABEL_LOCALE["en"])
+        return f"OMR {text}" if self.language == "en" else f"{self.figures(text)} ر.ع."
+
+    def day(self, value: date | None) -> str:
+        """A day (or a moment) as the reader writes it.
+
+        >>> Locale("en").day(date(2026, 3, 5))
+        '5 Mar 2026'
+        """
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            pattern = "d MMMM y, HH:mm" if self.language == "ar" else "d MMM y, HH:mm"
+            return self.figures(format_datetime(value, pattern, locale=_BABEL_LOCALE[self.language]))
+        pattern = "d MMMM y" if self.language == "ar" else "d MMM y"
+        return self.figures(format_date(value, pattern, locale=_BABEL_LOCALE[self.language]))

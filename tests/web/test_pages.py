@@ -1,0 +1,155 @@
+"""The front office without a browser: cookies, CSRF, headers, scoping and masking, on both stores."""
+
+from __future__ import annotations
+
+import pytest
+
+from himaya.core.periods import Period
+from himaya.db import access, payroll
+from himaya.policy.packs import load_pack
+from tests.web.conftest import Office, csrf, log_in
+
+pytestmark = pytest.mark.slow  # a served store on both cores
+
+
+def test_the_login_page_is_arabic_rtl_with_the_pages_security_headers(office: Office) -> None:
+    page = office.client().get("/office/login")
+    assert page.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in page.text and "تسجيل الدخول" in page.text
+    policy = page.headers["content-security-policy"]
+    assert policy == "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    assert page.headers["x-content-type-options"] == "nosniff" and page.headers["referrer-policy"] == "no-referrer"
+    assert "strict-transport-security" not in page.headers
+    assert "<script" not in page.text and "style=" not in page.text and "<style" not in page.text
+    assert "strict-transport-security" in office.client(https=True).get("/office/login").headers
+    assert (
+        office.client().get("/people").headers["content-security-policy"]
+        == "default-src 'none'; frame-ancestors 'none'"
+    )
+
+
+def test_the_session_cookie_is_httponly_strict_and_secure_behind_tls(office: Office) -> None:
+    for https in (False, True):
+        client = office.client(https=https)
+        token = csrf(client.get("/office/login").text)
+        response = client.post(
+            "/office/login", data={"username": "case_worker", "password": "correct-horse-battery-9", "csrf": token},
+            follow_redirects=False,
+        )  # fmt: skip
+        cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("himaya_session="))
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert ("Secure" in cookie) is https
+
+
+def test_a_form_without_its_csrf_token_is_refused(office: Office) -> None:
+    client = office.client()
+    client.get("/office/login")
+    refused = client.post("/office/login", data={"username": "case_worker", "password": "correct-horse-battery-9"})
+    assert refused.status_code == 403 and "انتهت صلاحية النموذج" in refused.text
+    forged = client.post("/office/login", data={"username": "case_worker", "password": "x", "csrf": "0" * 64})
+    assert forged.status_code == 403
+    assert "himaya_session" not in client.cookies
+
+
+def test_partner_systems_and_wrong_passwords_cannot_log_in(office: Office) -> None:
+    client = office.client()
+    for user, password in (("partner", "correct-horse-battery-9"), ("case_worker", "wrong-password-1")):
+        token = csrf(client.get("/office/login").text)
+        response = client.post("/office/login", data={"username": user, "password": password, "csrf": token})
+        assert response.status_code == 401 and "himaya_session" not in client.cookies
+
+
+def test_logout_and_deactivation_end_the_session(office: Office) -> None:
+    client = office.client()
+    log_in(client, "registrar")
+    home = client.get("/office/")
+    assert home.status_code == 200 and "صندوق وارد الفرع" in home.text
+    client.post("/office/logout", data={"csrf": csrf(home.text)})
+    assert client.get("/office/", follow_redirects=False).headers["location"].startswith("/office/login")
+    log_in(client, "registrar")
+    assert client.get("/office/", follow_redirects=False).status_code == 200
+    access.set_active(office.engine, "registrar", False, actor="test")
+    try:
+        assert client.get("/office/", follow_redirects=False).status_code == 303
+    finally:
+        access.set_active(office.engine, "registrar", True, actor="test")
+
+
+def test_another_branch_answers_like_a_missing_record(office: Office) -> None:
+    client = office.client()
+    log_in(client, "registrar")
+    there = client.get(f"/office/people/{office.outside['person_id']}")
+    missing = client.get("/office/people/99999999999")
+    assert there.status_code == missing.status_code == 404 and there.text.count("لا يوجد سجل") == 1
+    # Word for word (but the address asked, which the page echoes): nothing tells that it exists elsewhere.
+    assert there.text.replace(office.outside["person_id"], "?") == missing.text.replace("99999999999", "?")
+    assert office.outside["family_name_ar"] not in there.text
+    assert client.get(f"/office/people/{office.inside['person_id']}").status_code == 200
+    assert client.get(f"/office/families/{office.outside['family_id']}").status_code == 404
+    assert client.get("/office/cases/C-2026-999999").status_code == 404
+
+
+def test_a_user_without_person_identify_sees_masked_values(office: Office) -> None:
+    client = office.client()
+    log_in(client, "auditor")
+    page = client.get(f"/office/families/{office.inside['family_id']}")
+    assert page.status_code == 200 and "محجوب" in page.text
+    assert office.inside["person_id"] not in page.text and office.inside["given_name_ar"] not in page.text
+    assert client.get(f"/office/people/{office.inside['person_id']}").status_code == 403
+    client.cookies.clear()
+    log_in(client, "registrar")
+    shown = client.get(f"/office/families/{office.inside['family_id']}")
+    assert office.inside["person_id"] in shown.text
+
+
+def test_a_payroll_run_is_approved_by_a_second_user_and_refused_to_its_maker(office: Office) -> None:
+    pack, month = load_pack(), Period.parse("2026-01")
+    payroll.sync_enrollments(office.engine, pack, month, actor="test", today=month.start)
+    payroll.calculate(office.engine, pack, month, actor="finance_officer")
+    maker = office.client()
+    log_in(maker, "finance_officer")
+    page = maker.get("/office/payroll")
+    assert page.status_code == 200 and "محسوبة" in page.text
+    maker.post("/office/payroll/2026-01/submit", data={"csrf": csrf(page.text)})
+    refused = maker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert refused.status_code == 403  # finance officers do not hold payroll.approve
+    access.grant(office.engine, "finance_officer", roles=["payroll_approver"], scopes=[], actor="test")
+    log_in(maker, "finance_officer")
+    page = maker.get("/office/payroll")
+    refused = maker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert refused.status_code == 403 and "مستخدم آخر" in refused.text  # maker-checker, in words
+    checker = office.client()
+    log_in(checker, "payroll_approver")
+    page = checker.get("/office/payroll")
+    approved = checker.post("/office/payroll/2026-01/approve", data={"csrf": csrf(page.text)})
+    assert approved.status_code == 200 and "معتمدة" in approved.text
+    held = checker.get("/office/payroll/2026-01/held")
+    people = payroll.held(office.engine, month)["person_id"].to_list()
+    assert held.status_code == 200 and people, "the test needs people without a valid bank account"
+    assert held.text.count("anon-") == len(people) and not any(p in held.text for p in people)
+
+
+def test_english_and_arabic_indic_digits_are_settings_of_the_reader(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    home = client.get("/office/?page=abc")
+    assert home.status_code == 200 and 'dir="rtl"' in home.text
+    client.post("/office/settings", data={"csrf": csrf(home.text), "digits": "arab", "next": "/office/"})
+    number = client.get(f"/office/people/{office.inside['person_id']}")
+    arabic = office.inside["person_id"].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert arabic in number.text
+    asked = {"csrf": csrf(home.text), "language": "en", "next": "//evil.example"}
+    english = client.post("/office/settings", data=asked, follow_redirects=False)
+    assert english.headers["location"] == "/office/"  # never to another site
+    page = client.get("/office/")
+    assert '<html lang="en" dir="ltr">' in page.text and "The branch inbox" in page.text
+
+
+def test_failed_logins_are_throttled_as_in_the_api(office: Office) -> None:
+    client = office.client()
+    statuses = []
+    for _ in range(7):
+        token = csrf(client.get("/office/login").text)
+        statuses.append(client.post("/office/login", data={"username": "nobody", "password": "x", "csrf": token}))
+    assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
+    assert "محاولات دخول فاشلة كثيرة" in statuses[-1].text
