@@ -73,6 +73,7 @@ PACK = PolicyPack(
     places=places(),
     registry_facts=FACTS,
     country="OM",
+    dialling_code="968",
     programme_codes=PROGRAMME_CODES,
     age_of_majority=AGE_OF_MAJORITY,
     enrollment_starts=enrollment_starts,
