@@ -85,7 +85,7 @@ _ARABIC_SKELETON = {
     "ي": "",
     " ": "",
 }
-# Latin digraphs first (replace_many takes the leftmost longest match), then single letters.
+# Latin digraphs first (replace_many(leftmost=True) takes the first pattern listed), then single letters.
 _LATIN_SKELETON = {
     "sh": "S",
     "ch": "S",
@@ -165,7 +165,10 @@ def skeleton_arabic(normalised: pl.Expr) -> pl.Expr:
 def skeleton_latin(normalised: pl.Expr) -> pl.Expr:
     """The consonant key of a normalised Latin name (letters a-z only)."""
     text = normalised.str.replace_all(r"[^a-z]", "").str.replace(r"^y", "Y").str.replace(r"^w", "W")
-    return _skeleton_tail(text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values())))
+    # leftmost: "gh" is one letter (غ), not "g" then "h" (the default reports the first match to end).
+    return _skeleton_tail(
+        text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values()), leftmost=True)
+    )
 
 
 def _skeleton_tail(text: pl.Expr) -> pl.Expr:
