@@ -54,7 +54,8 @@ def _queries(row: dict[str, object]) -> dict[str, str]:
         "ar given+family": f"{n('given_name_ar')} {n('family_name_ar')}",
         "ar folded, no article": f"{n('given_name_ar').translate(FOLD)} {family_bare}",
         "ar family first, 3 parts": f"{n('family_name_ar')} {n('given_name_ar')} {n('father_name_ar')}",
-        "ar 4 parts with بن": f"{n('given_name_ar')} بن {n('father_name_ar')} {n('grandfather_name_ar')} {n('family_name_ar')}",
+        "ar 4 parts with بن": f"{n('given_name_ar')} بن {n('father_name_ar')} {n('grandfather_name_ar')}"
+        f" {n('family_name_ar')}",
         "ar prefixes": f"{n('given_name_ar')[:3]} {family_bare[:4]}",
         "latin given+family": f"{n('given_name_en')} {n('family_name_en')}",
         "latin for arabic (skeleton)": f"{n('given_name_en')} {n('father_name_en')}",
@@ -129,12 +130,11 @@ def _search(engine: sa.Engine, people: pl.DataFrame, queries: int) -> None:
                 wanted = Search.parse(text)
                 result: list[dict[str, object]] = []
 
-                def run(wanted: Search = wanted, out: list[dict[str, object]] = result) -> None:
-                    out.extend(
-                        actions.search(
-                            SqlUnitOfWork(engine), wanted, limit=50, offset=0, principal=principal, dialling_code="968"
-                        )
-                    )
+                def run(
+                    wanted: Search = wanted, out: list[dict[str, object]] = result, who: Principal = principal
+                ) -> None:
+                    uow = SqlUnitOfWork(engine)
+                    out.extend(actions.search(uow, wanted, limit=50, offset=0, principal=who, dialling_code="968"))
 
                 times.append(_timed(run))
                 # Found: on the first page, or the page is full (more namesakes than a page; ordered by civil number).

@@ -59,6 +59,32 @@ class Figure:
     shown: Shown
 
 
+class Op(StrEnum):
+    """How a formula's next operand combines with what comes before it."""
+
+    MINUS = "minus"
+    TIMES_ROOT = "times_root"  # x the square root of the operand (a count)
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A value in a formula: `figure:KEY` (one of the rule's figures), `parameter:PATH` (a parameter
+    in force), or `amount` (the programme's amount); with its name in a sentence."""
+
+    source: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Formula:
+    """How an amount is worked out, for an explanation a citizen can follow:
+    `result = first op operand op operand ...` (a subtraction never below zero)."""
+
+    result: Operand
+    first: Operand
+    rest: tuple[tuple[Op, Operand], ...] = ()
+
+
 @dataclass(frozen=True)
 class Rule:
     """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds.
@@ -72,6 +98,7 @@ class Rule:
     amount: pl.Expr
     figures: tuple[Figure, ...] = ()
     member_figures: tuple[Figure, ...] = ()  # for a family programme: shown for each member
+    formulas: tuple[Formula, ...] = ()  # the arithmetic written out (policy/statement.py)
     stages: tuple[tuple[pl.Expr, ...], ...] = ()
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from himaya.registry import query_forms
-from himaya.registry.normalize import INVISIBLE, arabic, latin, skeleton_arabic, skeleton_latin
+from himaya.registry.normalize import INVISIBLE, arabic, latin, skeleton_arabic
 
 NAME_PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
 SKELETON = "#"  # the mark of a skeleton token (never the first character of a normalised word)
@@ -102,10 +102,10 @@ def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
         if word and word not in STOP:
             words.append((Term(word[:MAX_TOKEN], True),))
     for raw in re.split(_LATIN_SPLIT, latin_part.strip()):
-        word = query_forms.latin_word(raw) if raw else None
-        if word and word not in STOP:
-            skeleton = query_forms.skeleton_latin(word)
-            terms = [Term(word[:MAX_TOKEN], True)]
+        folded = query_forms.latin_word(raw) if raw else None
+        if folded and folded not in STOP:
+            skeleton = query_forms.skeleton_latin(folded)
+            terms = [Term(folded[:MAX_TOKEN], True)]
             if skeleton:
                 terms.append(Term(SKELETON + skeleton, False))
             words.append(tuple(terms))

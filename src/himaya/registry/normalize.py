@@ -166,9 +166,7 @@ def skeleton_latin(normalised: pl.Expr) -> pl.Expr:
     """The consonant key of a normalised Latin name (letters a-z only)."""
     text = normalised.str.replace_all(r"[^a-z]", "").str.replace(r"^y", "Y").str.replace(r"^w", "W")
     # leftmost: "gh" is one letter (غ), not "g" then "h" (the default reports the first match to end).
-    return _skeleton_tail(
-        text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values()), leftmost=True)
-    )
+    return _skeleton_tail(text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values()), leftmost=True))
 
 
 def _skeleton_tail(text: pl.Expr) -> pl.Expr:

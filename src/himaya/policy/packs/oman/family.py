@@ -11,7 +11,7 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.pack import Check, Figure, Rule, Shown, amount_of
+from himaya.policy.pack import Check, Figure, Formula, Op, Operand, Rule, Shown, amount_of
 from himaya.policy.packs.oman.common import OMANI, age_at, alive, born_by
 from himaya.policy.parameters import Parameters
 
@@ -121,9 +121,11 @@ def income_parts(p: Parameters, period: Period) -> tuple[pl.Expr, ...]:
     parts = {k: pl.when(left_out[k]).then(0).otherwise(v) if k in left_out else v for k, v in declared.items()}
     parts["benefits"] = pl.sum_horizontal(pl.lit(0, pl.Int64), *(amount_of(key) for key in p.fis.counted_benefits))
     counted = [pl.when(COUNTED).then(v).otherwise(0).alias(f"fis.part.{k}") for k, v in parts.items()]
-    excluded = [
-        pl.when(COUNTED & left_out[k]).then(declared[k]).otherwise(0).alias(f"fis.excluded.{k}") for k in EXCLUDED
-    ] if left_out else [pl.lit(0, pl.Int64).alias(f"fis.excluded.{k}") for k in EXCLUDED]
+    excluded = (
+        [pl.when(COUNTED & left_out[k]).then(declared[k]).otherwise(0).alias(f"fis.excluded.{k}") for k in EXCLUDED]
+        if left_out
+        else [pl.lit(0, pl.Int64).alias(f"fis.excluded.{k}") for k in EXCLUDED]
+    )
     return (*counted, *excluded)
 
 
@@ -204,5 +206,17 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
             *(Figure(f"part.{k}", label, pl.col(f"fis.part.{k}"), Shown.MONEY) for k, label in INCOME_PARTS.items()),
             *(Figure(f"excluded.{k}", why, pl.col(f"fis.excluded.{k}"), Shown.MONEY) for k, why in EXCLUDED.items()),
+        ),
+        formulas=(
+            Formula(
+                Operand("figure:target", Text("the target", "الحد المستهدف")),
+                Operand("parameter:fis.base", Text("the amount for one person", "المبلغ لفرد واحد")),
+                ((Op.TIMES_ROOT, Operand("figure:members", Text("the members counted", "عدد الأفراد المحتسبين"))),),
+            ),
+            Formula(
+                Operand("amount", Text("the support", "مبلغ الدعم")),
+                Operand("figure:target", Text("the target", "الحد المستهدف")),
+                ((Op.MINUS, Operand("figure:income", Text("the income counted", "الدخل المحتسب"))),),
+            ),
         ),
     )
