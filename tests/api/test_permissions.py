@@ -88,6 +88,19 @@ ENDPOINTS = [
         scoped=True,
     ),
     Endpoint(
+        "explanation for a citizen",
+        "GET",
+        lambda h: f"/families/{h['family_id']}/explanation?period=2026-01&lang=ar",
+        frozenset({"registrar", "case_worker", "supervisor", "policy_analyst"}),
+        scoped=True,
+    ),
+    Endpoint(
+        "search by phone",
+        "GET",
+        lambda h: f"/people?phone={h['mobile'] or '91234567'}",
+        frozenset(IDENTIFIERS),
+    ),
+    Endpoint(
         "enrollments", "GET", lambda h: f"/people/{h['person_id']}/enrollments", frozenset(IDENTIFIERS), scoped=True
     ),
     Endpoint(
@@ -247,7 +260,10 @@ def test_another_branchs_registrar_cannot_use_this_branchs_family(world: World) 
     for path in (
         f"/families/{inside['family_id']}",
         f"/families/{inside['family_id']}/entitlements?period=2026-01",
+        f"/families/{inside['family_id']}/explanation?period=2026-01",
         f"/people/{inside['person_id']}",
+        f"/people?name={inside['given_name_en']}",
+        f"/people?q={inside['person_id']}",
         f"/people?family_number={inside['family_id']}",
     ):
         response = world.client.get(path, headers=world.headers("other_registrar"))
@@ -281,6 +297,7 @@ def test_analysts_and_auditors_see_no_names_or_civil_numbers(world: World) -> No
             f"/people?family_number={world.inside['family_id']}",
             f"/families/{world.inside['family_id']}",
             f"/families/{world.inside['family_id']}/entitlements?period=2026-01",
+            f"/families/{world.inside['family_id']}/explanation?period=2026-01&lang=ar",
             "/audit/entries?limit=1000",
         ):
             response = world.client.get(path, headers=world.headers(role))

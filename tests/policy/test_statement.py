@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from himaya.bootstrap import load_people
 from himaya.core.periods import Period
 from himaya.policy.explain import explain, explain_families
-from himaya.bootstrap import load_people
 from himaya.policy.pack import PolicyPack
 from himaya.policy.statement import (
     Statement,
@@ -110,7 +110,7 @@ def test_members_are_counted_with_agreement(n: int, ar: str, en: str) -> None:
 def test_synthetic_families_named_in_arabic(oman: PolicyPack) -> None:
     """On a synthetic population (with names): the Arabic holds no Latin letter, every family with
     support has its arithmetic (unless capped), and the JSON's amounts are the sections'."""
-    people = generate(SynthRequest(persons=3_000, seed=3)).people
+    people = generate(SynthRequest(persons=800, seed=3)).people
     table = people.select(oman.schema.names)
     explained = explain_families(table, oman, oman.parameters, JANUARY)
     names = members_of(people)
@@ -127,7 +127,7 @@ def test_synthetic_families_named_in_arabic(oman: PolicyPack) -> None:
             )
         document = statement_json(result, "ar")
         assert document["total_baisa"] == sum(s["amount_baisa"] or 0 for s in document["sections"])
-    assert supported > 10
+    assert supported > 5
 
 
 def test_one_person(oman: PolicyPack) -> None:
