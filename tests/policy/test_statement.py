@@ -65,7 +65,7 @@ def test_the_widows_family_support_is_worked_out(examples: dict[str, Statement])
     support = next(s for s in examples["F006"].sections if s.programme == "family_income_support")
     arithmetic = [line for line in support.lines if line.kind == "arithmetic"]
     assert [line.text.ar for line in arithmetic] == [
-        "الحد المستهدف: المبلغ لفرد واحد 115.000 × √2 (عدد الأفراد المحتسبين) = 162.635",
+        "الحد المستهدف: المبلغ لفرد واحد 115.000 × الجذر التربيعي لعدد الأفراد المحتسبين (2) = 162.635",
         "مبلغ الدعم: الحد المستهدف 162.635 − الدخل المحتسب 80.000 = 82.635",
     ]
     assert arithmetic[-1].text.en == "the support: the target 162.635 − the income counted 80.000 = 82.635"

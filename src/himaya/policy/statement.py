@@ -289,7 +289,7 @@ def _written(formula: Formula, programme: ProgrammeExplanation) -> tuple[Text, i
         else:  # x the square root of a count: the rule rounds it to the baisa; the result is the rule's
             worked = round(worked * math.sqrt(int(value)))
             en += f" × √{value} ({operand.label.en})"
-            ar += f" × √{value} ({operand.label.ar})"
+            ar += f" × الجذر التربيعي {_of(operand.label.ar)} ({value})"
     if abs(worked - int(result)) > (1 if formula.rest and formula.rest[-1][0] is Op.TIMES_ROOT else 0):
         return None
     shown = format_omr(int(result))
@@ -297,6 +297,11 @@ def _written(formula: Formula, programme: ProgrammeExplanation) -> tuple[Text, i
     return Text(
         f"{formula.result.label.en}: {en} = {shown}{en_end}", f"{formula.result.label.ar}: {ar} = {shown}{ar_end}"
     ), int(result)
+
+
+def _of(noun: str) -> str:
+    """The preposition لِـ joined to a noun (لعدد), with the article as the spelling wants it (للأفراد)."""
+    return f"لل{noun[2:]}" if noun.startswith("ال") else f"ل{noun}"
 
 
 def _withheld(programme: ProgrammeExplanation) -> list[Line]:

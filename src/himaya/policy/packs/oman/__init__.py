@@ -74,6 +74,7 @@ PACK = PolicyPack(
     registry_facts=FACTS,
     country="OM",
     dialling_code="968",
+    institution=Text("Social Protection Fund", "صندوق الحماية الاجتماعية"),
     programme_codes=PROGRAMME_CODES,
     age_of_majority=AGE_OF_MAJORITY,
     enrollment_starts=enrollment_starts,
