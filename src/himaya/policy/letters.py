@@ -8,7 +8,7 @@ from datetime import date
 from himaya.core.letter import Letter, LetterBlock, LetterLine
 from himaya.core.money import format_omr
 from himaya.core.text import Language, Text
-from himaya.policy.statement import OMR, MONTHS, Member, Statement, month_name
+from himaya.policy.statement import MONTHS, OMR, Member, Statement, month_name
 
 WORDS = {
     "title": Text("Statement of entitlements", "بيان الاستحقاقات"),

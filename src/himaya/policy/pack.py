@@ -175,7 +175,7 @@ class PolicyPack:
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
     country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
     dialling_code: str = ""  # the country's telephone code, without + (a phone searched without it)
-    institution: Text = Text("", "")  # who writes to people: the sender of letters
+    institution: Text = field(default_factory=lambda: Text("", ""))  # who writes to people: the sender of letters
     # Payroll and enrollment knowledge: two characters per programme in payment references, the age
     # from which a beneficiary is paid to their own account only, and the programmes enrolled from
     # another month than the application's (from the parameters in force, so a reform moves both).

@@ -36,6 +36,6 @@ def render_html(letter: Letter) -> str:
 
 def render_pdf(letter: Letter) -> bytes:
     """The letter as a PDF document (A4)."""
-    from weasyprint import HTML  # imported when a letter is printed: it loads Pango, slow to start
+    from weasyprint import HTML  # noqa: PLC0415  (only printing needs it: it loads Pango, slow to start)
 
     return bytes(HTML(string=render_html(letter)).write_pdf())
