@@ -293,9 +293,11 @@ def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Pr
     return rows
 
 
-def family_table(uow: RegistryUnitOfWork, family_number: str, day: date, *, principal: Principal) -> Any:
+def family_table(
+    uow: RegistryUnitOfWork, family_number: str, day: date, *, principal: Principal, what: str = "entitlements"
+) -> Any:
     """The family's people table on `day` (for the rules), if in the user's branches; audited with
-    the people returned (a probe too)."""
+    the people returned and `what` it was read for (a probe too)."""
     with uow:
         people = uow.registry.family_table(principal, family_number, day)
         returned = [] if people is None else people["person_id"].to_list()
@@ -305,7 +307,7 @@ def family_table(uow: RegistryUnitOfWork, family_number: str, day: date, *, prin
                     "read",
                     f"family:{family_number}",
                     None,
-                    {"what": "entitlements", "day": day, "people": returned, "found": people is not None},
+                    {"what": what, "day": day, "people": returned, "found": people is not None},
                 )
             ],
             actor=principal.username,
