@@ -14,7 +14,7 @@ from himaya import bootstrap
 from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
-from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, payroll, people, policy
+from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, letters, payroll, people, policy
 from himaya.api.security import PrincipalCache, TokenSettings
 from himaya.core.settings import Settings
 from himaya.db.access import signing_key
@@ -76,6 +76,6 @@ def create_app(
         page_policies=pages,
     )
 
-    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases):
+    for module in (auth, people, families, letters, enrollment, events, policy, payroll, audit, dci, cases):
         app.include_router(module.router)
     return app

@@ -60,7 +60,7 @@ def entitlements(
     lang: Literal["en", "ar"] = "en",
 ) -> Entitlements:
     pack: PolicyPack = request.app.state.pack
-    month = _month(pack, period)
+    month = month_of(pack, period)
     uow = bootstrap.unit_of_work(request.app.state.engine)
     people = actions.family_table(uow, family_number, month.end, principal=principal)
     members = [present(request, principal, row) for row in _member_rows(people, pack)]
@@ -114,7 +114,7 @@ def explanation(
     lang: Literal["en", "ar"] = "en",
 ) -> CitizenExplanation:
     pack: PolicyPack = request.app.state.pack
-    month = _month(pack, period)
+    month = month_of(pack, period)
     uow = bootstrap.unit_of_work(request.app.state.engine)
     people = actions.family_table(uow, family_number, month.end, principal=principal)
     members = members_of(people, pack.person_column) if principal.identifies else {}
@@ -125,7 +125,7 @@ def explanation(
     return CitizenExplanation(**statement_json(written, lang), text=render_statement(written, lang))
 
 
-def _month(pack: PolicyPack, period: str | None) -> Period:
+def month_of(pack: PolicyPack, period: str | None) -> Period:
     try:
         return Period.parse(period) if period else Period.containing(today(pack.timezone))
     except ValueError as error:
