@@ -95,6 +95,13 @@ ENDPOINTS = [
         scoped=True,
     ),
     Endpoint(
+        "statement letter (PDF)",
+        "GET",
+        lambda h: f"/families/{h['family_id']}/letter?period=2026-01&lang=ar",
+        frozenset({"registrar", "case_worker", "supervisor"}),
+        scoped=True,
+    ),
+    Endpoint(
         "search by phone",
         "GET",
         lambda h: f"/people?phone={h['mobile'] or '91234567'}",
@@ -169,6 +176,7 @@ ENDPOINTS = [
     Endpoint("case inbox", "GET", lambda h: "/cases?state=received", CASE_WORKERS),
     Endpoint("overdue cases", "GET", lambda h: "/cases/overdue", CASE_WORKERS),
     Endpoint("read case", "GET", lambda h: f"/cases/{h['case_number']}", CASE_WORKERS, scoped=True),
+    Endpoint("case letter (PDF)", "GET", lambda h: f"/cases/{h['case_number']}/letter", CASE_WORKERS, scoped=True),
     Endpoint(
         "assign case (stale version)",
         "POST",
@@ -261,6 +269,7 @@ def test_another_branchs_registrar_cannot_use_this_branchs_family(world: World) 
         f"/families/{inside['family_id']}",
         f"/families/{inside['family_id']}/entitlements?period=2026-01",
         f"/families/{inside['family_id']}/explanation?period=2026-01",
+        f"/families/{inside['family_id']}/letter?period=2026-01",
         f"/people/{inside['person_id']}",
         f"/people?name={inside['given_name_en']}",
         f"/people?q={inside['person_id']}",

@@ -67,6 +67,10 @@ def case_letter(
     what = what or which(kind, case)
     if what not in KINDS or KINDS[what] not in kind.templates:
         raise ConflictError(f"case {case['number']}: its type {kind.key} has no {what} letter")
+    if what == "decision" and not case.get("decision"):
+        raise ConflictError(f"case {case['number']} is not decided: it has no decision letter yet")
+    if what == "referral" and case["state"] == kind.states[0].key:
+        raise ConflictError(f"case {case['number']} is only proposed: it has no referral letter yet")
     values = template_values(catalogue, kind, case, lang, day=day, reason=case.get("reason"))
     subject, body = render(kind.templates[KINDS[what]], lang, values)
 
@@ -78,7 +82,7 @@ def case_letter(
         who = name.in_(lang) if name is not None and name.in_(lang) else ""
         addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{w('civil')}: {case['civil_number']}",)
     blocks = []
-    if what == "decision" and case.get("reason"):
+    if what == "decision" and case.get("reason") and str(case["reason"]) not in body:  # unless the template says them
         blocks.append(LetterBlock(w("reasons"), None, (LetterLine(str(case["reason"])),)))
     if what == "referral":
         form = case.get("form") or {}
