@@ -30,15 +30,15 @@ def refresh(connection: Connection, people: pl.DataFrame) -> int:
         [names.select("civil_number", pl.lit(None, pl.String).alias("token")), tokens], how="vertical_relaxed"
     )
     s = staging.load(connection, "name_token_staging", staged, index="civil_number")
-    keys = select(person.c.id).join(s, s.c.civil_number == person.c.civil_number)
+    # The people once each (their rows without a token), then their tokens (distinct already).
+    keys = select(person.c.id).where(person.c.civil_number.in_(select(s.c.civil_number).where(s.c.token.is_(None))))
     connection.execute(delete(name_token).where(name_token.c.person_id.in_(keys)))
     connection.execute(
         insert(name_token).from_select(
             ["token", "person_id"],
             select(s.c.token, person.c.id)
             .join(person, person.c.civil_number == s.c.civil_number)
-            .where(s.c.token.is_not(None))
-            .distinct(),
+            .where(s.c.token.is_not(None)),
         )
     )
     connection.execute(DropTable(s))
