@@ -19,7 +19,7 @@ import polars as pl
 
 from himaya.core.money import format_omr
 from himaya.core.text import Language, Text, right_to_left
-from himaya.policy.explain import Explanation, ProgrammeExplanation
+from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation
 from himaya.policy.pack import Formula, Op, Operand, Shown
 
 MONTHS = (
@@ -199,56 +199,59 @@ def _family_income(
             )
         )
     for member in programme.members:
-        values = {v.key: v for v in member.values}
-        who = _who(member.person_id, member.relationship, members, names)
-        if not values.get("counted") or not values["counted"].value:
-            female = (members.get(member.person_id) or Member(Text("", ""))).sex == "F"
-            counted_ar, income_ar = ("غير محتسبة", "دخلها") if female else ("غير محتسب", "دخله")
-            lines.append(
-                Line(
-                    "not_counted",
-                    Text(
-                        f"{who.en}: not counted in the family unit, so their income is not counted",
-                        f"{who.ar}: {counted_ar} ضمن الأسرة، فلا يُحتسب {income_ar}",
-                    ),
-                )
-            )
-            continue
-        income = int(values["income"].value) if "income" in values else 0
+        lines += _member_lines(member, _who(member.person_id, member.relationship, members, names), members)
+    return lines
+
+
+def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -> list[Line]:
+    """One member of a family programme: not counted (and so their income), or their income counted
+    with its components and what is left out of it."""
+    values = {v.key: v for v in member.values}
+    lines: list[Line] = []
+    if not values.get("counted") or not values["counted"].value:
+        female = (members.get(member.person_id) or Member(Text("", ""))).sex == "F"
+        counted_ar, income_ar = ("غير محتسبة", "دخلها") if female else ("غير محتسب", "دخله")
         lines.append(
             Line(
-                "income",
+                "not_counted",
                 Text(
-                    f"{who.en}: income counted {money(income, 'en')}", f"{who.ar}: الدخل المحتسب {money(income, 'ar')}"
+                    f"{who.en}: not counted in the family unit, so their income is not counted",
+                    f"{who.ar}: {counted_ar} ضمن الأسرة، فلا يُحتسب {income_ar}",
                 ),
-                income,
             )
         )
-        for key, value in values.items():
-            if key.startswith("part.") and value.value:
-                amount = int(value.value)
-                lines.append(
-                    Line(
-                        "income",
-                        Text(
-                            f"  {value.label.en}: {money(amount, 'en')}", f"  {value.label.ar}: {money(amount, 'ar')}"
-                        ),
-                        amount,
-                    )
+        return lines
+    income = int(values["income"].value) if "income" in values else 0
+    lines.append(
+        Line(
+            "income",
+            Text(f"{who.en}: income counted {money(income, 'en')}", f"{who.ar}: الدخل المحتسب {money(income, 'ar')}"),
+            income,
+        )
+    )
+    for key, value in values.items():
+        if key.startswith("part.") and value.value:
+            amount = int(value.value)
+            lines.append(
+                Line(
+                    "income",
+                    Text(f"  {value.label.en}: {money(amount, 'en')}", f"  {value.label.ar}: {money(amount, 'ar')}"),
+                    amount,
                 )
-            if key.startswith("excluded.") and value.value:
-                amount, part = int(value.value), values.get(f"part.{key.removeprefix('excluded.')}")
-                name = part.label if part else Text("", "")
-                lines.append(
-                    Line(
-                        "excluded",
-                        Text(
-                            f"  {name.en}: {money(amount, 'en')}, {value.label.en}",
-                            f"  {name.ar}: {money(amount, 'ar')}، {value.label.ar}",
-                        ),
-                        amount,
-                    )
+            )
+        if key.startswith("excluded.") and value.value:
+            amount, part = int(value.value), values.get(f"part.{key.removeprefix('excluded.')}")
+            name = part.label if part else Text("", "")
+            lines.append(
+                Line(
+                    "excluded",
+                    Text(
+                        f"  {name.en}: {money(amount, 'en')}, {value.label.en}",
+                        f"  {name.ar}: {money(amount, 'ar')}، {value.label.ar}",
+                    ),
+                    amount,
                 )
+            )
     return lines
 
 

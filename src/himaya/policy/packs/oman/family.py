@@ -145,6 +145,28 @@ def target(base: int, members: pl.Expr) -> pl.Expr:
     return (guess + 1) // 2
 
 
+# Each member: counted or not, the income counted, its components and what is left out of it.
+MEMBER_FIGURES = (
+    Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), COUNTED, Shown.YES_NO),
+    Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
+    *(Figure(f"part.{k}", label, pl.col(f"fis.part.{k}"), Shown.MONEY) for k, label in INCOME_PARTS.items()),
+    *(Figure(f"excluded.{k}", why, pl.col(f"fis.excluded.{k}"), Shown.MONEY) for k, why in EXCLUDED.items()),
+)
+# The support worked out for the family (policy/statement.py writes it out).
+FORMULAS = (
+    Formula(
+        Operand("figure:target", Text("the target", "الحد المستهدف")),
+        Operand("parameter:fis.base", Text("the amount for one person", "المبلغ لفرد واحد")),
+        ((Op.TIMES_ROOT, Operand("figure:members", Text("the members counted", "عدد الأفراد المحتسبين"))),),
+    ),
+    Formula(
+        Operand("amount", Text("the support", "مبلغ الدعم")),
+        Operand("figure:target", Text("the target", "الحد المستهدف")),
+        ((Op.MINUS, Operand("figure:income", Text("the income counted", "الدخل المحتسب"))),),
+    ),
+)
+
+
 def family_income_support(p: Parameters, period: Period) -> Rule:
     head_is_lone_woman_status = woman & status.is_in(["single", "divorced", "widowed"])
     stages = (
@@ -201,22 +223,6 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             ),
             Figure("income", Text("family income counted", "دخل الأسرة المحتسب"), INCOME, Shown.MONEY),
         ),
-        member_figures=(
-            Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), COUNTED, Shown.YES_NO),
-            Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
-            *(Figure(f"part.{k}", label, pl.col(f"fis.part.{k}"), Shown.MONEY) for k, label in INCOME_PARTS.items()),
-            *(Figure(f"excluded.{k}", why, pl.col(f"fis.excluded.{k}"), Shown.MONEY) for k, why in EXCLUDED.items()),
-        ),
-        formulas=(
-            Formula(
-                Operand("figure:target", Text("the target", "الحد المستهدف")),
-                Operand("parameter:fis.base", Text("the amount for one person", "المبلغ لفرد واحد")),
-                ((Op.TIMES_ROOT, Operand("figure:members", Text("the members counted", "عدد الأفراد المحتسبين"))),),
-            ),
-            Formula(
-                Operand("amount", Text("the support", "مبلغ الدعم")),
-                Operand("figure:target", Text("the target", "الحد المستهدف")),
-                ((Op.MINUS, Operand("figure:income", Text("the income counted", "الدخل المحتسب"))),),
-            ),
-        ),
+        member_figures=MEMBER_FIGURES,
+        formulas=FORMULAS,
     )
