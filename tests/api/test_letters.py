@@ -3,6 +3,7 @@ and what other branches, analysts and forged numbers do not."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -19,6 +20,9 @@ def test_a_registrar_prints_the_familys_statement_in_arabic(world: World, tmp_pa
     )
     assert explained.status_code == 200, explained.text
     statement = explained.json()
+    arabic = [statement["title"], *(s["title"] for s in statement["sections"])]
+    arabic += [line["text"] for s in statement["sections"] for line in s["lines"]]
+    assert not [t for t in arabic if re.search("[A-Za-z]", t)]  # no code, status or English word
     response = world.client.get(f"/families/{family}/letter?period=2026-01&lang=ar", headers=world.headers("registrar"))
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf" and response.content.startswith(b"%PDF")

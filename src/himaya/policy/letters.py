@@ -63,7 +63,12 @@ def entitlements_letter(
         LetterBlock(
             section.title.in_(language),
             None if section.amount is None else f"{format_omr(section.amount, grouped=True)} {OMR.in_(language)}",
-            tuple(LetterLine(line.text.in_(language).strip(), None, line.kind) for line in section.lines),
+            tuple(
+                # A line indented in the statement (an income's component) is a "part" of the one above it.
+                LetterLine(text.strip(), None, f"{line.kind} part" if text.startswith(" ") else line.kind)
+                for line in section.lines
+                for text in (line.text.in_(language),)
+            ),
         )
         for section in result.sections
     )

@@ -14,7 +14,11 @@ from jinja2 import Environment, select_autoescape
 
 from himaya.core.letter import Letter
 
-FONTS = '"Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif'
+# Arabic first for an Arabic letter (its digits and punctuation in the Arabic face too); DejaVu for an English one.
+FONTS = {
+    "ar": '"Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif',
+    "en": '"DejaVu Sans", "Noto Sans Arabic", sans-serif',
+}
 
 
 @cache
@@ -31,7 +35,7 @@ def _template_text() -> str:
 def render_html(letter: Letter) -> str:
     """The letter as an HTML page (dir="rtl" for Arabic), the same that is printed."""
     template = _environment().from_string(_template_text())
-    return template.render(letter=letter, fonts=FONTS)
+    return template.render(letter=letter, fonts=FONTS[letter.language])
 
 
 def render_pdf(letter: Letter) -> bytes:
