@@ -17,7 +17,9 @@ from himaya.core.errors import InvalidInputError
 from himaya.db import name_index
 from himaya.db.migrate import alembic_config, upgrade
 from himaya.db.registry_import import import_people
+from himaya.db.scoped import person_in_branches, person_visible
 from himaya.db.search_tables import name_token
+from himaya.db.tables import person
 from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.pack import PolicyPack
 from himaya.registry import actions
@@ -168,3 +170,22 @@ def test_the_migration_fills_the_index_of_people_registered_before_it(registry: 
         assert sorted(connection.execute(sa.select(name_token)).all()) == before
     with engine.begin() as connection:
         assert name_index.rebuild(connection) == len(before)
+
+
+def test_the_scope_checked_person_by_person_is_the_scope(registry: tuple[Engine, str, str]) -> None:
+    """The search's correlated branch check selects exactly the people `person_visible` does."""
+    engine, _, _ = registry
+    with engine.connect() as connection:
+        places = connection.execute(sa.select(person.c.wilayat, person.c.governorate).distinct().limit(3)).all()
+        principals = [Principal("n", frozenset(), frozenset(), ())]
+        for wilayat, governorate in places:
+            principals.append(Principal("w", frozenset(), frozenset(), (Scope("wilayat", wilayat),)))
+            principals.append(Principal("g", frozenset(), frozenset(), (Scope("governorate", governorate),)))
+        seen = 0
+        for principal in principals:
+            as_set = connection.execute(sa.select(person.c.civil_number).where(person_visible(principal))).scalars()
+            each = connection.execute(sa.select(person.c.civil_number).where(person_in_branches(principal))).scalars()
+            visible = set(as_set)
+            assert visible == set(each)
+            seen += len(visible)
+        assert seen > 0
