@@ -8,7 +8,8 @@ people drawn at random, searches of each kind go through `registry.actions.searc
 `GET /people` calls it (scoped, audited: each search commits its audit entry), once for a user of
 every branch and once for a user of one wilayat, and their p50 and p99 are printed in
 milliseconds, of wall time and of CPU time (SQLite runs in this process: on a shared machine the
-CPU time is the search's own work, the wall time adds the wait for a core). Target (issue 14): p99 well under 100 ms on 1 million persons.
+CPU time is the search's own work, the wall time adds the wait for a core).
+Target (issue 14): p99 well under 100 ms on 1 million persons.
 """
 
 from __future__ import annotations
