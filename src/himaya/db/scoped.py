@@ -155,15 +155,19 @@ def _matching(table: FromClause, terms: tuple[Term, ...]) -> ColumnElement[bool]
 
 
 def _named(connection: Connection, words: tuple[tuple[Term, ...], ...]) -> Select[Any]:
-    """The ids of the people with a token matching each word. The word matching fewest tokens
-    (counted up to a cap, an index range each) drives; the others are probed person by person."""
-    cap = select(name_token.c.person_id)
+    """The ids of the people with a token matching each word. The word matching fewest tokens drives
+    (each word's tokens counted up to a cap, an index range each; the words at the cap counted again
+    up to a higher one, so that a full name of common words still drives from its rarest), and the
+    others are probed person by person, rarest first."""
 
-    def frequency(terms: tuple[Term, ...]) -> int:
-        few = cap.where(_matching(name_token, terms)).limit(RARE_ENOUGH).subquery()
+    def frequency(terms: tuple[Term, ...], cap: int) -> int:
+        few = select(name_token.c.person_id).where(_matching(name_token, terms)).limit(cap).subquery()
         return int(connection.execute(select(func.count()).select_from(few)).scalar_one())
 
-    first, *rest = sorted(words, key=frequency) if len(words) > 1 else words
+    counts = [frequency(w, RARE_ENOUGH) if len(words) > 1 else 0 for w in words]
+    if sum(c >= RARE_ENOUGH for c in counts) > 1:
+        counts = [frequency(w, RARE_ENOUGH * 20) if c >= RARE_ENOUGH else c for w, c in zip(words, counts, strict=True)]
+    first, *rest = [w for _, w in sorted(zip(counts, words, strict=True), key=lambda pair: pair[0])]
     driver = name_token.alias("t0")
     query = select(driver.c.person_id).where(_matching(driver, first))
     for number, terms in enumerate(rest, start=1):
