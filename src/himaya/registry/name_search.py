@@ -62,27 +62,44 @@ def _latin_words(names: pl.Expr) -> pl.Expr:
     return names.str.replace_all(_LATIN_SPLIT, " ").str.strip_chars().str.split(" ")
 
 
+def _vocabulary(values: pl.DataFrame, script: str) -> pl.DataFrame:
+    """Each distinct name (`v`) with its tokens (`token`): the folds run once per distinct name, not
+    once per person (a registry of millions has a few thousand distinct names)."""
+    lazy = values.lazy()
+    if script == "ar":
+        words = lazy.select(pl.col("v"), _arabic_words(pl.col("v")).alias("w")).explode("w")
+        skeleton = pl.lit(SKELETON) + skeleton_arabic(pl.col("w"))
+        tokens = pl.concat(
+            [
+                words.select(pl.col("v"), pl.col("w").alias("token")),
+                words.filter(~pl.col("w").is_in(list(STOP))).select(pl.col("v"), skeleton.alias("token")),
+            ]
+        )
+    else:
+        words = lazy.select(pl.col("v"), _latin_words(pl.col("v")).alias("w")).explode("w")
+        tokens = words.select(pl.col("v"), _latin_word(pl.col("w")).alias("token"))
+    return tokens.collect()
+
+
 def name_tokens(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     """The search tokens of each row's names: a frame (`key`, `token`), one row per distinct token of
     a person, from the name columns `frame` has (`given_name_ar` ... `family_name_en`)."""
-    pieces: list[pl.LazyFrame] = []
-    lazy = frame.lazy()
+    pieces: list[pl.DataFrame] = []
     for part in NAME_PARTS:
-        if f"{part}_ar" in frame.columns:
-            words = lazy.select(pl.col(key), _arabic_words(pl.col(f"{part}_ar")).alias("w")).explode("w")
-            pieces.append(words.select(pl.col(key), pl.col("w").alias("token")))
-            skeleton = pl.lit(SKELETON) + skeleton_arabic(pl.col("w"))
-            pieces.append(words.filter(~pl.col("w").is_in(list(STOP))).select(pl.col(key), skeleton.alias("token")))
-        if f"{part}_en" in frame.columns:
-            words = lazy.select(pl.col(key), _latin_words(pl.col(f"{part}_en")).alias("w")).explode("w")
-            pieces.append(words.select(pl.col(key), _latin_word(pl.col("w")).alias("token")))
+        for script in ("ar", "en"):
+            column = f"{part}_{script}"
+            if column not in frame.columns:
+                continue
+            names = frame.select(pl.col(key), pl.col(column).alias("v")).drop_nulls("v")
+            vocabulary = _vocabulary(names.select("v").unique(), script)
+            pieces.append(names.join(vocabulary, on="v").select(key, "token"))
     if not pieces:
         return pl.DataFrame(schema={key: frame.schema[key], "token": pl.String})
     tokens = pl.concat(pieces).filter(
         pl.col("token").is_not_null() & (pl.col("token").str.len_chars() > 0) & ~pl.col("token").is_in(list(STOP))
     )
     tokens = tokens.filter(pl.col("token") != SKELETON).with_columns(pl.col("token").str.slice(0, MAX_TOKEN))
-    return tokens.unique().sort(key, "token").collect()
+    return tokens.unique().sort("token", key)  # in the order of the index they go into
 
 
 def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
