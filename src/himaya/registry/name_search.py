@@ -11,8 +11,9 @@ person when it is the beginning of one of their tokens (so "خديج" finds "خ�
 word must match (in any order).
 
 Latin transliteration: a Latin query word also matches the consonant skeleton of an Arabic name
-(`#` and the skeleton: "Khadija" and "خديجة" are both "#xdj"), so that a person registered in
-Arabic only is found by a Latin spelling; Latin names, where the record has them, are tokens too.
+part that has no Latin spelling on record (`#` and the skeleton: "Khadija" and "خديجة" are both
+"#xdj"), so that a person registered in Arabic only is found by a Latin spelling; Latin names,
+where the record has them, are tokens themselves.
 """
 
 from __future__ import annotations
@@ -71,13 +72,15 @@ def _vocabulary(values: pl.DataFrame, script: str) -> pl.DataFrame:
         skeleton = pl.lit(SKELETON) + skeleton_arabic(pl.col("w"))
         tokens = pl.concat(
             [
-                words.select(pl.col("v"), pl.col("w").alias("token")),
-                words.filter(~pl.col("w").is_in(list(STOP))).select(pl.col("v"), skeleton.alias("token")),
+                words.select(pl.col("v"), pl.col("w").alias("token"), pl.lit(False).alias("skeleton")),
+                words.filter(~pl.col("w").is_in(list(STOP))).select(
+                    pl.col("v"), skeleton.alias("token"), pl.lit(True).alias("skeleton")
+                ),
             ]
         )
     else:
         words = lazy.select(pl.col("v"), _latin_words(pl.col("v")).alias("w")).explode("w")
-        tokens = words.select(pl.col("v"), _latin_word(pl.col("w")).alias("token"))
+        tokens = words.select(pl.col("v"), _latin_word(pl.col("w")).alias("token"), pl.lit(False).alias("skeleton"))
     return tokens.collect()
 
 
@@ -90,9 +93,14 @@ def name_tokens(frame: pl.DataFrame, key: str) -> pl.DataFrame:
             column = f"{part}_{script}"
             if column not in frame.columns:
                 continue
-            names = frame.select(pl.col(key), pl.col(column).alias("v")).drop_nulls("v")
+            # A skeleton only for a name part without its Latin spelling: where there is one, a Latin
+            # query finds it, and the looser skeleton would only add namesakes.
+            latin = f"{part}_en"
+            spelt = pl.col(latin).is_not_null() if latin in frame.columns and script == "ar" else pl.lit(False)
+            names = frame.select(pl.col(key), pl.col(column).alias("v"), spelt.alias("spelt")).drop_nulls("v")
             vocabulary = _vocabulary(names.select("v").unique(), script)
-            pieces.append(names.join(vocabulary, on="v").select(key, "token"))
+            joined = names.join(vocabulary, on="v").filter(~(pl.col("skeleton") & pl.col("spelt")))
+            pieces.append(joined.select(key, "token"))
     if not pieces:
         return pl.DataFrame(schema={key: frame.schema[key], "token": pl.String})
     tokens = pl.concat(pieces).filter(
