@@ -60,7 +60,7 @@ def _queries(row: dict[str, object]) -> dict[str, str]:
         f" {n('family_name_ar')}",
         "ar prefixes": f"{n('given_name_ar')[:3]} {family_bare[:4]}",
         "latin given+family": f"{n('given_name_en')} {n('family_name_en')}",
-        "latin for arabic (skeleton)": f"{n('given_name_en')} {n('father_name_en')}",
+        "latin given+father": f"{n('given_name_en')} {n('father_name_en')}",
         "phone, local": n("mobile").removeprefix("+968"),
         "civil number": n("person_id"),
     }
