@@ -88,6 +88,26 @@ ENDPOINTS = [
         scoped=True,
     ),
     Endpoint(
+        "explanation for a citizen",
+        "GET",
+        lambda h: f"/families/{h['family_id']}/explanation?period=2026-01&lang=ar",
+        frozenset({"registrar", "case_worker", "supervisor", "policy_analyst"}),
+        scoped=True,
+    ),
+    Endpoint(
+        "statement letter (PDF)",
+        "GET",
+        lambda h: f"/families/{h['family_id']}/letter?period=2026-01&lang=ar",
+        frozenset({"registrar", "case_worker", "supervisor"}),
+        scoped=True,
+    ),
+    Endpoint(
+        "search by phone",
+        "GET",
+        lambda h: f"/people?phone={h['mobile'] or '91234567'}",
+        frozenset(IDENTIFIERS),
+    ),
+    Endpoint(
         "enrollments", "GET", lambda h: f"/people/{h['person_id']}/enrollments", frozenset(IDENTIFIERS), scoped=True
     ),
     Endpoint(
@@ -156,6 +176,7 @@ ENDPOINTS = [
     Endpoint("case inbox", "GET", lambda h: "/cases?state=received", CASE_WORKERS),
     Endpoint("overdue cases", "GET", lambda h: "/cases/overdue", CASE_WORKERS),
     Endpoint("read case", "GET", lambda h: f"/cases/{h['case_number']}", CASE_WORKERS, scoped=True),
+    Endpoint("case letter (PDF)", "GET", lambda h: f"/cases/{h['case_number']}/letter", CASE_WORKERS, scoped=True),
     Endpoint(
         "assign case (stale version)",
         "POST",
@@ -247,7 +268,11 @@ def test_another_branchs_registrar_cannot_use_this_branchs_family(world: World) 
     for path in (
         f"/families/{inside['family_id']}",
         f"/families/{inside['family_id']}/entitlements?period=2026-01",
+        f"/families/{inside['family_id']}/explanation?period=2026-01",
+        f"/families/{inside['family_id']}/letter?period=2026-01",
         f"/people/{inside['person_id']}",
+        f"/people?name={inside['given_name_en']}",
+        f"/people?q={inside['person_id']}",
         f"/people?family_number={inside['family_id']}",
     ):
         response = world.client.get(path, headers=world.headers("other_registrar"))
@@ -281,6 +306,7 @@ def test_analysts_and_auditors_see_no_names_or_civil_numbers(world: World) -> No
             f"/people?family_number={world.inside['family_id']}",
             f"/families/{world.inside['family_id']}",
             f"/families/{world.inside['family_id']}/entitlements?period=2026-01",
+            f"/families/{world.inside['family_id']}/explanation?period=2026-01&lang=ar",
             "/audit/entries?limit=1000",
         ):
             response = world.client.get(path, headers=world.headers(role))

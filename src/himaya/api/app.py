@@ -14,7 +14,20 @@ from himaya import bootstrap
 from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
-from himaya.api.routes import audit, auth, cases, dci, enrollment, events, families, payroll, people, policy, public
+from himaya.api.routes import (
+    audit,
+    auth,
+    cases,
+    dci,
+    enrollment,
+    events,
+    families,
+    letters,
+    payroll,
+    people,
+    policy,
+    public,
+)
 from himaya.api.security import TokenSettings
 from himaya.core.settings import Settings
 from himaya.db.access import PrincipalCache, signing_key
@@ -71,7 +84,7 @@ def create_app(
     errors.install(app)
 
     pages = docs.install(app, "Himaya")
-    for module in (auth, people, families, enrollment, events, policy, payroll, audit, dci, cases, public):
+    for module in (auth, people, families, letters, enrollment, events, policy, payroll, audit, dci, cases, public):
         app.include_router(module.router)
     prefixes = front(app) if front is not None else {}
     app.add_middleware(

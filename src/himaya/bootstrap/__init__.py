@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,13 @@ from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.analysis.public import ALL, UNKNOWN, Rules, Statistics, names, trend
 from himaya.bootstrap import payroll as payroll_actions
 from himaya.core import clock
+from himaya.core.access import Principal
 from himaya.core.errors import InvalidInputError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
+from himaya.core.letter import Letter
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
+from himaya.core.text import Language
 from himaya.db import audit
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
@@ -35,11 +39,16 @@ from himaya.db.uow import SqlUnitOfWork
 from himaya.events.model import LifeEventsApplied
 from himaya.payroll.bank import BankReply, Payer
 from himaya.payroll.rules import valid_iban
+from himaya.policy.explain import Explanation
+from himaya.policy.explain import explain as explain_family
+from himaya.policy.letters import entitlements_letter, head_of
 from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import load_pack
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
+from himaya.policy.statement import members_of, statement
 from himaya.policy.table import validate_table
+from himaya.registry import actions as registry_actions
 from himaya.synth.generate import SynthRequest, generate
 from himaya.synth.reference import omani_share
 
@@ -300,3 +309,32 @@ def _known(name: str, given: Sequence[str], known: Sequence[str]) -> None:
     unknown = [g for g in given if g not in known]
     if unknown:
         raise InvalidInputError(f"{name} {unknown[0]!r} is not one of: {', '.join(known)}")
+
+
+def family_letter(
+    uow: SqlUnitOfWork,
+    pack: PolicyPack,
+    family_number: str,
+    month: Period,
+    *,
+    principal: Principal,
+    language: Language,
+    explain: Callable[[pl.DataFrame, Period, str], Explanation] | None = None,
+    day: date | None = None,
+) -> Letter:
+    """The statement of entitlements of a family of the user's branches for `month`, as a letter to the
+    head of the family (the read is audited as the family's, `what: letter`). `explain`: the
+    service's batcher, else the engine on this family alone."""
+    people = registry_actions.family_table(uow, family_number, month.end, principal=principal, what="letter")
+    if explain is None:
+        explained = explain_family(people, pack, pack.parameters, month, family_id=family_number)
+    else:
+        explained = explain(people, month, family_number)
+    members = members_of(people, pack.person_column)
+    head = head_of(
+        members, dict(zip(people[pack.person_column].to_list(), people["relationship"].to_list(), strict=True))
+    )
+    written = statement(explained, members)
+    return entitlements_letter(
+        written, language, sender=pack.institution, head=head, day=day or clock.today(pack.timezone)
+    )

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from himaya.cases import notices, rules
+from himaya.cases.letters import case_letter, which
 from himaya.cases.model import PAGE, CaseView, EventKind, Inbox, Moved, NewCase, Opened
 from himaya.cases.opening import branch, day_of, prepared, write
 from himaya.cases.ports import CasesUnitOfWork
@@ -23,6 +24,8 @@ from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.letter import Letter
+from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.registry.actions import in_branches
 
@@ -106,6 +109,33 @@ def show(
     if view is None:
         raise _missing(number)
     return view
+
+
+def letter(
+    uow: CasesUnitOfWork,
+    catalogue: CaseCatalogue,
+    number: str,
+    *,
+    principal: Principal,
+    sender: Text,
+    language: Language | None = None,
+    what: str | None = None,
+    today: date | None = None,
+) -> Letter:
+    """The case's letter to its person (its decision, referral or receipt: `letters.which`), if the
+    user may see the case; the printing is audited as a read of the case (a probe too)."""
+    with uow:
+        case = _visible(uow, number, principal, "case.letter")
+        kind = _kind(catalogue, case)
+        name = uow.cases.name_of(case["person_id"]) if case.get("person_id") else None
+        day = day_of(catalogue, today)
+        result = case_letter(catalogue, kind, case, name=name, sender=sender, day=day, language=language, what=what)
+        uow.audit.record(
+            [Change("read", f"case:{number}", None, {"what": f"letter.{what or which(kind, case)}", "found": True})],
+            actor=principal.username,
+        )
+        uow.commit()
+    return result
 
 
 def inbox(

@@ -9,6 +9,7 @@ from typing import Any
 
 from himaya.cases.model import Delivery, Message, PersonRef
 from himaya.cases.rules import filing_deadline, render
+from himaya.core.text import Language
 from himaya.policy.case_types import CaseCatalogue, CaseType
 
 APPEAL = "appeal"  # the type whose filing deadline a decision's message states, when the pack has it
@@ -37,10 +38,27 @@ def to_person(
     if template is None or template not in kind.templates or person is None:
         return []
     language = case["language"]
+    values = template_values(catalogue, kind, case, language, day=day, reason=reason)
+    subject, body = render(kind.templates[template], language, values)
+    channel = Delivery.SMS if person.mobile else Delivery.LETTER
+    return [Message(person.civil_number, channel, language, subject, body, case.get("id"), person.id)]
+
+
+def template_values(
+    catalogue: CaseCatalogue,
+    kind: CaseType,
+    case: Mapping[str, Any],
+    language: Language,
+    *,
+    day: date,
+    reason: str | None,
+) -> dict[str, Any]:
+    """What a template's placeholders stand for, for this case, in `language` (names of states and
+    categories from the type, never their keys)."""
     state = kind.state(case["state"])
     category = kind.category(case["category"]) if case.get("category") else None
     decision = kind.state(case["decision"]) if case.get("decision") else None
-    values = {
+    return {
         "number": case["number"],
         "type": kind.name.in_(language),
         "state": state.name.in_(language) if state else case["state"],
@@ -50,9 +68,6 @@ def to_person(
         "due": case.get("due_on") or "",
         "appeal_by": appeal_by(catalogue, day) or "",
     }
-    subject, body = render(kind.templates[template], language, values)
-    channel = Delivery.SMS if person.mobile else Delivery.LETTER
-    return [Message(person.civil_number, channel, language, subject, body, case.get("id"), person.id)]
 
 
 def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:

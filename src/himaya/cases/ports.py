@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from himaya.cases.model import EventKind, Inbox, Message, PersonRef
 from himaya.core.access import Principal
+from himaya.core.text import Text
 from himaya.core.uow import UnitOfWork
 
 
@@ -17,6 +18,9 @@ class CaseStore(Protocol):
 
     def person(self, principal: Principal | None, civil_number: str) -> PersonRef | None:
         """The registered person, if in the user's branches (None: any branch, for a system action)."""
+
+    def name_of(self, person_key: int) -> Text:
+        """A registered person's name (given, father's and family name), in English and Arabic."""
 
     def insert(self, row: Mapping[str, Any]) -> int:
         """A new case; its id."""

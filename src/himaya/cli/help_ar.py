@@ -187,6 +187,19 @@ HELP_AR = {
     "Close a case.": "أغلق حالة.",
     "The open cases of your branches past their deadline or at risk, most overdue first.": "حالات فروعك المفتوحة التي تجاوزت موعدها أو تقترب منه، الأكثر تأخراً أولاً.",
     "Tell each breach to the type's escalation role, once.": "أبلغ الدور المختص بالتصعيد عن كل تجاوز مرة واحدة.",
+    "As a citizen reads it: what is paid, each income counted, the arithmetic, the law.": "كما يقرؤه المواطن: ما يُصرف، وكل دخل محتسب، والحساب مكتوباً، والسند النظامي.",
+    "Printable letters (PDF) in Arabic or English.": "خطابات للطباعة (PDF) بالعربية أو الإنجليزية.",
+    "A family's statement of entitlements for a month: each benefit, each income counted, the arithmetic, the law.": "بيان استحقاقات أسرة عن شهر: كل منفعة، وكل دخل محتسب، والحساب مكتوباً، والسند النظامي.",
+    "The family number.": "رقم الأسرة.",
+    "The PDF file to write.": "ملف PDF الذي يُكتب.",
+    "Language of the letter: ar or en.": "لغة الخطاب: ar أو en.",
+    "A case's letter to its person: the decision with its reasons and appeal right, the referral, or the receipt.": "خطاب الحالة إلى صاحبها: القرار مع أسبابه وحق التظلم، أو الإحالة، أو الإشعار بالاستلام.",
+    "Language: ar or en (default: the case's).": "اللغة: ar أو en (الافتراضي: لغة الحالة).",
+    "decision, referral or receipt (default: what the case is at).": "decision (قرار) أو referral (إحالة) أو receipt (استلام) (الافتراضي: ما وصلت إليه الحالة).",
+    "Find people of your branches by name, civil number or mobile, as GET /people?q= does (audited).": "ابحث عن أفراد فروعك بالاسم أو الرقم المدني أو رقم الهاتف، كما يفعل GET /people?q= (مع التسجيل في سجل التدقيق).",
+    "Names in any order (Arabic or Latin), a civil number or a mobile number.": "أسماء بأي ترتيب (بالعربية أو بالحروف اللاتينية)، أو رقم مدني، أو رقم هاتف.",
+    "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
+    "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
 }
 
 

@@ -19,6 +19,7 @@ from himaya.policy.explain import explain as explain_family
 from himaya.policy.explain import render
 from himaya.policy.packs import load_pack
 from himaya.policy.parameters import Parameter, Status, format_value
+from himaya.policy.statement import members_of, render_statement, statement
 
 People = Annotated[
     Path | None,
@@ -78,6 +79,12 @@ def explain(
     reform: ReformArg = None,
     pack: PackArg = "oman",
     max_errors: MaxErrors = 1000,
+    citizen: Annotated[
+        bool,
+        typer.Option(
+            "--citizen", help="As a citizen reads it: what is paid, each income counted, the arithmetic, the law."
+        ),
+    ] = False,
 ) -> None:
     """Explain why one person or family gets what they get: conditions, figures, parameters, amounts."""
     with reported(max_errors):
@@ -88,7 +95,11 @@ def explain(
         tree = bootstrap.load_tree(policy_pack, reform)
         table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         result = explain_family(table, policy_pack, tree, period, person_id=person, family_id=family)
-        out.print(render(result, language), markup=False)
+        if citizen:
+            written = statement(result, members_of(table, policy_pack.person_column))
+            out.print(render_statement(written, language), markup=False)
+        else:
+            out.print(render(result, language), markup=False)
 
 
 @app.command()

@@ -15,9 +15,11 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.tables import format_of, read_table, write_table
 from himaya.cli.app import MaxErrors, app, date_option, err, out, reported, shown
+from himaya.cli.cases import As, _acting
 from himaya.core.clock import today
-from himaya.core.errors import UsageError
+from himaya.core.errors import ForbiddenError, UsageError
 from himaya.core.money import format_omr
+from himaya.db import name_index
 from himaya.db.migrate import current_revision, head_revision, upgrade
 from himaya.db.people import dedup_candidates, read_person
 from himaya.db.registry_import import import_people
@@ -26,6 +28,7 @@ from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
 from himaya.registry import actions
 from himaya.registry.dedup import DedupSettings, dedup, measure
+from himaya.registry.model import Search
 from himaya.registry.rules import effective_window
 
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
@@ -249,6 +252,50 @@ def registry_dedup(
                 f"against {truth}: precision {quality.precision:.4f}, recall {quality.recall:.4f} "
                 f"({quality.correct:,} of {quality.true_pairs:,} true pairs found; {quality.found:,} reported to merge)"
             )
+
+
+@registry_app.command("search")
+def registry_search(
+    query: Annotated[
+        str, typer.Argument(help="Names in any order (Arabic or Latin), a civil number or a mobile number.")
+    ],
+    acting: As = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many people.")] = 50,
+) -> None:
+    """Find people of your branches by name, civil number or mobile, as GET /people?q= does (audited)."""
+    with reported():
+        uow, principal = _acting(acting)
+        if not principal.identifies:
+            raise ForbiddenError("searching people by name or number needs person.identify")
+        rows = actions.search(
+            uow,
+            Search.parse(query),
+            limit=limit,
+            offset=0,
+            principal=principal,
+            dialling_code=load_pack().dialling_code,
+        )
+        table = Table("civil number", "name (ar)", "name (en)", "born", "family", "wilayat")
+        for r in rows:
+            table.add_row(
+                r["civil_number"],
+                " ".join(r[k] or "" for k in ("given_name_ar", "family_name_ar")).strip(),
+                " ".join(r[k] or "" for k in ("given_name_en", "family_name_en")).strip(),
+                str(r["birth_date"]),
+                r["family_number"] or "",
+                r["wilayat"] or "",
+            )
+        out.print(table)
+        out.print(f"{len(rows)} found" + (f" (the first {limit}: add words or --limit)" if len(rows) == limit else ""))
+
+
+@registry_app.command("reindex")
+def registry_reindex() -> None:
+    """Rebuild the name index from every person's names (after a change of the name normalisation)."""
+    with reported():
+        with bootstrap.registry_engine().begin() as connection:
+            written = name_index.rebuild(connection)
+        out.print(f"name index rebuilt: {written:,} tokens")
 
 
 @registry_app.command("merge")

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, HimayaError, NotFoundError, StaleRecordError
-from himaya.db import audit
+from himaya.db import audit, name_index
 from himaya.db.tables import (
     bank_account,
     disability,
@@ -125,6 +125,8 @@ def update_person(
                 f"person {civil_number} is at version {current['version']}, not {expected_version}: "
                 "someone changed it since you read it; read it again and reapply your change"
             )
+        if any(k in EDITABLE[:8] for k in changes):
+            refresh_names(connection, current["id"])
         before = {k: current[k] for k in changes}
         audit.record(
             connection,
@@ -133,6 +135,13 @@ def update_person(
             request_id=request_id,
         )
         return expected_version + 1
+
+
+def refresh_names(connection: Connection, person_key: int) -> None:
+    """The person's name tokens from their names as they now are (in the caller's transaction)."""
+    names = [person.c[c] for c in EDITABLE[:8]]
+    row = connection.execute(select(person.c.civil_number, *names).where(person.c.id == person_key)).one()
+    name_index.refresh(connection, pl.DataFrame([row._asdict()], schema={c: pl.String for c in row._fields}))
 
 
 def merge_people(engine: Engine, keep: str, drop: str, *, actor: str, as_of: date) -> dict[str, int]:

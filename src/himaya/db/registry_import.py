@@ -34,7 +34,7 @@ from sqlalchemy.schema import CreateIndex, DropTable, Index
 
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
-from himaya.db import audit, staging
+from himaya.db import audit, name_index, staging
 from himaya.db.registry_facts import COUNTED, close, open_rows, temporals
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import family, membership, person
@@ -180,6 +180,8 @@ def import_into(
     before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
     changes = changes_for_audit(before, people)
     _write_people(connection, s, known, stamp)
+    tell("names", 0)
+    name_index.refresh(connection, _renamed(before, people))
     tell("families", 0)
     summary.families_created = _write_families(connection, s, stamp)
     for t in temporals(facts):
@@ -191,6 +193,24 @@ def import_into(
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
     return summary, changes
+
+
+def _renamed(before: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `people` whose names the name index must (re)learn: the new people and the known
+    ones whose names changed (a record merged into another is never found by a search, whatever
+    its tokens say)."""
+    names = [c for c in NAME_COLUMNS if c in people.columns]
+    wanted = people.select(pl.col("person_id").alias("civil_number"), *names)
+    if before.is_empty():
+        return wanted
+    old = before.select(
+        pl.col("person_id").alias("civil_number"),
+        pl.lit(True).alias("__known"),
+        *(pl.col(c).alias(f"{c}__old") for c in names),
+    )
+    joined = wanted.join(old, on="civil_number", how="left")
+    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in names])
+    return joined.filter(pl.col("__known").is_null() | differs).select("civil_number", *names)
 
 
 def _write_people(connection: Connection, s: Table, known: Any, stamp: Any) -> None:

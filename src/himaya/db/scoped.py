@@ -13,14 +13,33 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Date, Select, String, and_, bindparam, false, func, or_, select, true
+from sqlalchemy import (
+    Connection,
+    Date,
+    FromClause,
+    Select,
+    String,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import NotFoundError
 from himaya.db.case_tables import case_file
+from himaya.db.search_tables import name_token
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
+from himaya.registry.model import Search, SearchTerms
+from himaya.registry.name_search import Term, successor
+
+RARE_ENOUGH = 2_000  # tokens counted per word to find the rarest (an index range each)
 
 
 def visible_families(principal: Principal) -> Select[Any] | None:
@@ -57,19 +76,45 @@ def person_visible(principal: Principal) -> ColumnElement[bool]:
     )
 
 
+def person_in_branches(principal: Principal) -> ColumnElement[bool]:
+    """`person_visible`, checked person by person: the person's current family has a current head
+    living in the user's branches (the same rule, as a correlated EXISTS). For a query that reaches
+    few people (a search by name or number), where building the set of every person of a big
+    branch first would cost more than the search itself."""
+    if principal.every_branch:
+        return true()
+    mine, head, place = membership.alias("own_membership"), membership.alias("head_membership"), person.alias("head")
+    wilayats, governorates = principal.branch_values("wilayat"), principal.branch_values("governorate")
+    where: list[ColumnElement[bool]] = []
+    if wilayats:
+        where.append(place.c.wilayat.in_(wilayats))
+    if governorates:
+        where.append(place.c.governorate.in_(governorates))
+    return exists().where(
+        mine.c.person_id == person.c.id,
+        mine.c.valid_to.is_(None),
+        head.c.family_id == mine.c.family_id,
+        head.c.relationship == "head",
+        head.c.valid_to.is_(None),
+        place.c.id == head.c.person_id,
+        or_(*where) if where else false(),
+    )
+
+
 def search_people(
-    connection: Connection,
-    principal: Principal,
-    *,
-    family_number: str | None = None,
-    wilayat: str | None = None,
-    name: str | None = None,
-    birth_date: date | None = None,
-    limit: int = 50,
-    offset: int = 0,
+    connection: Connection, principal: Principal, wanted: Search, terms: SearchTerms, *, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    """People in scope matching every filter given (names: a case-insensitive part of any name
-    in either script), with their current family; ordered by civil number."""
+    """People in scope matching every filter given, with their current family; ordered by civil
+    number. Names are matched through the name index (`name_token`): an index range per word, the
+    rarest word driving, the others probed per candidate; never a scan of the people."""
+    joined = person.outerjoin(
+        membership, and_(membership.c.person_id == person.c.id, membership.c.valid_to.is_(None))
+    ).outerjoin(family, family.c.id == membership.c.family_id)
+    if terms.names:
+        found = _named(connection, terms.names).subquery("named")
+        joined = found.join(joined, person.c.id == found.c.person_id)
+    few = terms.names or any(v is not None for v in (wanted.civil_number, wanted.phone, wanted.number))
+    in_scope = person_in_branches(principal) if few else person_visible(principal)
     query = (
         select(
             person.c.id,
@@ -84,32 +129,51 @@ def search_people(
             membership.c.relationship,
             person.c.version,
         )
-        .select_from(
-            person.outerjoin(
-                membership, and_(membership.c.person_id == person.c.id, membership.c.valid_to.is_(None))
-            ).outerjoin(family, family.c.id == membership.c.family_id)
-        )
-        .where(person.c.merged_into.is_(None), person_visible(principal))
+        .select_from(joined)
+        .where(person.c.merged_into.is_(None), in_scope)
     )
-    if family_number is not None:
-        query = query.where(family.c.family_number == family_number)
-    if wilayat is not None:
-        query = query.where(person.c.wilayat == wilayat)
-    if birth_date is not None:
-        query = query.where(person.c.birth_date == birth_date)
-    if name:
-        pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                *(
-                    person.c[f"{p}_{s}"].ilike(pattern, escape="\\")
-                    for s in ("ar", "en")
-                    for p in ("given_name", "father_name", "grandfather_name", "family_name")
-                )
-            )
-        )
+    for column, value in (
+        (family.c.family_number, wanted.family_number),
+        (person.c.wilayat, wanted.wilayat),
+        (person.c.birth_date, wanted.birth_date),
+        (person.c.civil_number, wanted.civil_number),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if wanted.phone is not None:
+        query = query.where(person.c.mobile.in_(terms.phones))
+    if wanted.number is not None:
+        query = query.where(or_(person.c.civil_number == wanted.number, person.c.mobile.in_(terms.number_phones)))
     rows = connection.execute(query.order_by(person.c.civil_number).limit(limit).offset(offset)).mappings()
     return [dict(r) for r in rows]
+
+
+def _matching(table: FromClause, terms: tuple[Term, ...]) -> ColumnElement[bool]:
+    """The token of `table` matches one of the word's terms: a range for a prefix, else equality."""
+    token = table.c.token
+    return or_(*(and_(token >= t.value, token < successor(t.value)) if t.prefix else token == t.value for t in terms))
+
+
+def _named(connection: Connection, words: tuple[tuple[Term, ...], ...]) -> Select[Any]:
+    """The ids of the people with a token matching each word. The word matching fewest tokens drives
+    (each word's tokens counted up to a cap, an index range each; the words at the cap counted again
+    up to a higher one, so that a full name of common words still drives from its rarest), and the
+    others are probed person by person, rarest first."""
+
+    def frequency(terms: tuple[Term, ...], cap: int) -> int:
+        few = select(name_token.c.person_id).where(_matching(name_token, terms)).limit(cap).subquery()
+        return int(connection.execute(select(func.count()).select_from(few)).scalar_one())
+
+    counts = [frequency(w, RARE_ENOUGH) if len(words) > 1 else 0 for w in words]
+    if sum(c >= RARE_ENOUGH for c in counts) > 1:
+        counts = [frequency(w, RARE_ENOUGH * 20) if c >= RARE_ENOUGH else c for w, c in zip(words, counts, strict=True)]
+    first, *rest = [w for _, w in sorted(zip(counts, words, strict=True), key=lambda pair: pair[0])]
+    driver = name_token.alias("t0")
+    query = select(driver.c.person_id).where(_matching(driver, first))
+    for number, terms in enumerate(rest, start=1):
+        other = name_token.alias(f"t{number}")
+        query = query.where(exists().where(other.c.person_id == driver.c.person_id, _matching(other, terms)))
+    return query.distinct()
 
 
 def family_table(connection: Connection, principal: Principal, family_number: str, day: date) -> pl.DataFrame:

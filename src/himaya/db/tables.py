@@ -28,6 +28,7 @@ from sqlalchemy import (
 # whoever reads the metadata (the migrations, their test) sees every table.
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.metadata import ID, metadata
+from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.events.model import InboxState
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
@@ -64,6 +65,7 @@ person = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index(None, "wilayat"),
     Index(None, "governorate"),
+    Index(None, "mobile"),
 )
 
 situation = Table(

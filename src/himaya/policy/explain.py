@@ -18,7 +18,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.core.text import Language, Text, right_to_left
 from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
-from himaya.policy.pack import Adjustment, Figure, PolicyPack, Programme, Rule, Shown, Unit
+from himaya.policy.pack import Adjustment, Figure, Formula, PolicyPack, Programme, Rule, Shown, Unit
 from himaya.policy.parameters import ParameterTree, Status, format_value
 
 WORDS = {
@@ -50,6 +50,7 @@ class ParameterUse:
     reference: str  # in English (the API's field)
     shown: Text  # the value in English and Arabic
     reference_ar: str
+    raw: Any = None  # the value in force (baisa for money)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Value:
     label: Text
     value: Any
     shown: Shown
+    key: str = ""  # the figure's key in its rule
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ProgrammeExplanation:
     members: tuple[MemberRow, ...]
     withheld: tuple[Text, ...]
     parameters: tuple[ParameterUse, ...]
+    formulas: tuple[Formula, ...] = ()  # the rule's arithmetic, for a citizen's statement
 
 
 @dataclass(frozen=True)
@@ -124,13 +127,14 @@ def _parameter_uses(
                 reference=parameter.reference_at(day),
                 shown=Text(format_value(parameter.unit, value), format_value(parameter.unit, value, "ar", names)),
                 reference_ar=parameter.reference_in(day, "ar"),
+                raw=value,
             )
         )
     return tuple(uses)
 
 
 def _figures(row: dict[str, Any], prefix: str, figures: tuple[Figure, ...]) -> tuple[Value, ...]:
-    return tuple(Value(f.label, row[f"{prefix}.{f.key}"], f.shown) for f in figures)
+    return tuple(Value(f.label, row[f"{prefix}.{f.key}"], f.shown, f.key) for f in figures)
 
 
 def _programme(
@@ -173,6 +177,7 @@ def _programme(
         members=members,
         withheld=tuple(withheld),
         parameters=_parameter_uses(pack, tree, tuple(used), period.start),
+        formulas=rule.formulas,
     )
 
 
@@ -279,8 +284,10 @@ def render(explanation: Explanation, language: Language = "en") -> str:
             if programme.members:
                 lines.append(f"    {w['members']}:")
                 for member in programme.members:
-                    values = w["list"].join(
-                        f"{v.label.in_(language)}: {show(v.value, v.shown, language)}" for v in member.values
+                    values = w["list"].join(  # the income's components are the citizen's statement's
+                        f"{v.label.in_(language)}: {show(v.value, v.shown, language)}"
+                        for v in member.values
+                        if "." not in v.key
                     )
                     lines.append(f"      {member.person_id} ({relation(member.relationship)}) {values}")
             for use in programme.parameters if entitled or programme.withheld else ():

@@ -59,6 +59,32 @@ class Figure:
     shown: Shown
 
 
+class Op(StrEnum):
+    """How a formula's next operand combines with what comes before it."""
+
+    MINUS = "minus"
+    TIMES_ROOT = "times_root"  # x the square root of the operand (a count)
+
+
+@dataclass(frozen=True)
+class Operand:
+    """A value in a formula: `figure:KEY` (one of the rule's figures), `parameter:PATH` (a parameter
+    in force), or `amount` (the programme's amount); with its name in a sentence."""
+
+    source: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Formula:
+    """How an amount is worked out, for an explanation a citizen can follow:
+    `result = first op operand op operand ...` (a subtraction never below zero)."""
+
+    result: Operand
+    first: Operand
+    rest: tuple[tuple[Op, Operand], ...] = ()
+
+
 @dataclass(frozen=True)
 class Rule:
     """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds.
@@ -72,6 +98,7 @@ class Rule:
     amount: pl.Expr
     figures: tuple[Figure, ...] = ()
     member_figures: tuple[Figure, ...] = ()  # for a family programme: shown for each member
+    formulas: tuple[Formula, ...] = ()  # the arithmetic written out (policy/statement.py)
     stages: tuple[tuple[pl.Expr, ...], ...] = ()
 
 
@@ -147,6 +174,8 @@ class PolicyPack:
     places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
     country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
+    dialling_code: str = ""  # the country's telephone code, without + (a phone searched without it)
+    institution: Text = field(default_factory=lambda: Text("", ""))  # who writes to people: the sender of letters
     # Payroll and enrollment knowledge: two characters per programme in payment references, the age
     # from which a beneficiary is paid to their own account only, and the programmes enrolled from
     # another month than the application's (from the parameters in force, so a reform moves both).

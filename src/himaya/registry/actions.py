@@ -15,7 +15,8 @@ from typing import Any
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
-from himaya.registry.model import Fact, Search, Written
+from himaya.registry.model import Fact, Search, SearchTerms, Written
+from himaya.registry.name_search import name_terms, phone_forms
 from himaya.registry.ports import RecordContract, RegistryUnitOfWork
 from himaya.registry.rules import cell_text, effective_window
 
@@ -237,18 +238,39 @@ def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Pr
 
 
 def search(
-    uow: RegistryUnitOfWork, wanted: Search, *, limit: int, offset: int, principal: Principal
+    uow: RegistryUnitOfWork,
+    wanted: Search,
+    *,
+    limit: int,
+    offset: int,
+    principal: Principal,
+    dialling_code: str = "",
 ) -> list[dict[str, Any]]:
-    """People of the user's branches matching `wanted`; the search and the people it returned are audited."""
+    """People of the user's branches matching `wanted` (names normalised, in any order; a phone with
+    the country `dialling_code` or without), ordered by civil number; the search and the people it
+    returned are audited. A name that leaves no word to search by (only "بن", "Al"...) is refused."""
+    terms = search_terms(wanted, dialling_code)
     with uow:
-        rows = uow.registry.search(principal, wanted, limit=limit, offset=offset)
-        filters = {k: getattr(wanted, k) for k in ("family_number", "wilayat", "name", "birth_date")}
+        rows = uow.registry.search(principal, wanted, limit=limit, offset=offset, terms=terms)
+        filters = {k: v for k, v in vars(wanted).items() if v is not None}
         uow.audit.record(
             [Change("read", "people:search", None, {"filters": filters, "people": [r["civil_number"] for r in rows]})],
             actor=principal.username,
         )
         uow.commit()
     return rows
+
+
+def search_terms(wanted: Search, dialling_code: str) -> SearchTerms:
+    """The normalised terms of a search (pure: no store)."""
+    names = name_terms(wanted.name) if wanted.name is not None else ()
+    if wanted.name is not None and not names:
+        raise InvalidInputError(f"name {wanted.name!r}: no name to search by (only connectors or articles)")
+    return SearchTerms(
+        names=names,
+        phones=phone_forms(wanted.phone, dialling_code) if wanted.phone else (),
+        number_phones=phone_forms(wanted.number, dialling_code) if wanted.number else (),
+    )
 
 
 def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Principal) -> list[dict[str, Any]]:
@@ -271,9 +293,11 @@ def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Pr
     return rows
 
 
-def family_table(uow: RegistryUnitOfWork, family_number: str, day: date, *, principal: Principal) -> Any:
+def family_table(
+    uow: RegistryUnitOfWork, family_number: str, day: date, *, principal: Principal, what: str = "entitlements"
+) -> Any:
     """The family's people table on `day` (for the rules), if in the user's branches; audited with
-    the people returned (a probe too)."""
+    the people returned and `what` it was read for (a probe too)."""
     with uow:
         people = uow.registry.family_table(principal, family_number, day)
         returned = [] if people is None else people["person_id"].to_list()
@@ -283,7 +307,7 @@ def family_table(uow: RegistryUnitOfWork, family_number: str, day: date, *, prin
                     "read",
                     f"family:{family_number}",
                     None,
-                    {"what": "entitlements", "day": day, "people": returned, "found": people is not None},
+                    {"what": what, "day": day, "people": returned, "found": people is not None},
                 )
             ],
             actor=principal.username,

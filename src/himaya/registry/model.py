@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from himaya.registry.name_search import Term, numeric
+
 
 class Fact(StrEnum):
     """The kinds of facts an officer records about a person, each its own use case."""
@@ -52,5 +54,25 @@ class Search:
 
     family_number: str | None = None
     wilayat: str | None = None
-    name: str | None = None  # part of any name, either script
+    name: str | None = None  # name parts in any order, either script, each the beginning of a name part
     birth_date: date | None = None
+    civil_number: str | None = None
+    phone: str | None = None  # a mobile number, with its country code or without
+    number: str | None = None  # a civil number or a mobile number: either matches
+
+    @classmethod
+    def parse(cls, query: str) -> Search:
+        """What one search box holds: a number (civil or mobile, with spaces, dashes or a leading +)
+        or names."""
+        digits = numeric(query)
+        return cls(number=digits) if digits is not None else cls(name=query)
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """A search's filters as the store compiles them: each name word's terms (every word must
+    match one token of the person), and the stored forms of a phone number."""
+
+    names: tuple[tuple[Term, ...], ...] = ()
+    phones: tuple[str, ...] = ()
+    number_phones: tuple[str, ...] = ()

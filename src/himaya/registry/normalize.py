@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import polars as pl
 
-_INVISIBLE = r"[\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]"
+INVISIBLE = r"[\u00AD\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2069\uFEFF]"
 _DIACRITICS = r"[\u064B-\u0652\u0670\u0640]"  # harakat, superscript alef, tatweel
 _ARABIC_FOLD = {
     "أ": "ا",
@@ -85,7 +85,7 @@ _ARABIC_SKELETON = {
     "ي": "",
     " ": "",
 }
-# Latin digraphs first (replace_many takes the leftmost longest match), then single letters.
+# Latin digraphs first (replace_many(leftmost=True) takes the first pattern listed), then single letters.
 _LATIN_SKELETON = {
     "sh": "S",
     "ch": "S",
@@ -111,7 +111,7 @@ _SKELETON_LETTERS = "bdfhjklmnrstxzSWY"
 
 
 def _arabic_letters(name: pl.Expr) -> pl.Expr:
-    text = name.str.replace_all(_INVISIBLE, "").str.replace_all(_DIACRITICS, "")
+    text = name.str.replace_all(INVISIBLE, "").str.replace_all(_DIACRITICS, "")
     text = text.str.replace_many(list(_ARABIC_FOLD), list(_ARABIC_FOLD.values()))
     return text.str.replace_all(r"\s+", " ").str.strip_chars()
 
@@ -132,7 +132,7 @@ def arabic_family(name: pl.Expr) -> pl.Expr:
 
 def latin(name: pl.Expr) -> pl.Expr:
     """Normalised Latin transliteration, for equality and similarity."""
-    text = name.str.to_lowercase().str.replace_all(_INVISIBLE, "")
+    text = name.str.to_lowercase().str.replace_all(INVISIBLE, "")
     text = text.str.replace_all(r"[-'`’\s]+", " ").str.strip_chars()
     text = _padded(text).str.replace_all(_LATIN_CONNECTORS, " ").str.strip_chars()
     text = text.str.replace_all(r"\b(el|al|ar|as|at|az|ash|an|ad)\s", "al")
@@ -146,7 +146,7 @@ def latin(name: pl.Expr) -> pl.Expr:
 def latin_family(name: pl.Expr) -> pl.Expr:
     """Normalised Latin family name without its article: "Al Ajmi", "Al-Ajmi", "Ajmi" and
     "Az-Zadjali", "Azzadjali", "Zadjali" each become one."""
-    text = name.str.to_lowercase().str.replace_all(_INVISIBLE, "").str.strip_chars()
+    text = name.str.to_lowercase().str.replace_all(INVISIBLE, "").str.strip_chars()
     text = text.str.replace(r"^(al|el)[\s\-'`’]+", "")
     for sun in ("sh", "th", "dh", "t", "d", "r", "z", "s", "n", "l"):
         # Rust's regex engine has no back-references: one pattern per sun letter.
@@ -165,7 +165,8 @@ def skeleton_arabic(normalised: pl.Expr) -> pl.Expr:
 def skeleton_latin(normalised: pl.Expr) -> pl.Expr:
     """The consonant key of a normalised Latin name (letters a-z only)."""
     text = normalised.str.replace_all(r"[^a-z]", "").str.replace(r"^y", "Y").str.replace(r"^w", "W")
-    return _skeleton_tail(text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values())))
+    # leftmost: "gh" is one letter (غ), not "g" then "h" (the default reports the first match to end).
+    return _skeleton_tail(text.str.replace_many(list(_LATIN_SKELETON), list(_LATIN_SKELETON.values()), leftmost=True))
 
 
 def _skeleton_tail(text: pl.Expr) -> pl.Expr:

@@ -11,7 +11,7 @@ import polars as pl
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.uow import UnitOfWork
-from himaya.registry.model import Presence, Search
+from himaya.registry.model import Presence, Search, SearchTerms
 
 Cells = Mapping[str, str | None]  # one registry record as the text cells of a file
 
@@ -66,7 +66,10 @@ class RegistryStore(Protocol):
     def record(self, principal: Principal, civil_number: str) -> Any:
         """The person's record with its history (a read: committed without waiting for the disk), or None."""
 
-    def search(self, principal: Principal, wanted: Search, *, limit: int, offset: int) -> list[dict[str, Any]]: ...
+    def search(
+        self, principal: Principal, wanted: Search, *, limit: int, offset: int, terms: SearchTerms | None = None
+    ) -> list[dict[str, Any]]:
+        """People in the user's branches matching every filter (names and phones by their `terms`)."""
 
     def family_table(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
         """The family's people table on `day`, None if the family is not in the user's branches."""

@@ -18,6 +18,7 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.policy.explain import Explanation, render, show
 from himaya.policy.pack import PolicyPack
+from himaya.policy.statement import members_of, render_statement, statement, statement_json
 from himaya.registry import actions
 
 router = APIRouter(prefix="/families", tags=["families"])
@@ -59,12 +60,7 @@ def entitlements(
     lang: Literal["en", "ar"] = "en",
 ) -> Entitlements:
     pack: PolicyPack = request.app.state.pack
-    try:
-        month = Period.parse(period) if period else Period.containing(today(pack.timezone))
-    except ValueError as error:
-        raise ApiError(
-            422, "invalid_input", f"query.period: {error}", fields=[{"field": "query.period", "message": str(error)}]
-        ) from None
+    month = month_of(pack, period)
     uow = bootstrap.unit_of_work(request.app.state.engine)
     people = actions.family_table(uow, family_number, month.end, principal=principal)
     members = [present(request, principal, row) for row in _member_rows(people, pack)]
@@ -80,6 +76,62 @@ def entitlements(
         entitlements=_as_json(result, lang),
         explanation=render(result, lang),
     )
+
+
+class StatementLine(BaseModel):
+    kind: str = Field(description="condition, income, excluded, not_counted, arithmetic, withheld, reference, note")
+    text: str
+    amount_baisa: int | None = None
+
+
+class StatementSection(BaseModel):
+    title: str
+    person: str | None = Field(description="The member's civil number (a pseudonym unless you may identify people).")
+    programme: str | None
+    amount_baisa: int | None
+    lines: list[StatementLine]
+
+
+class CitizenExplanation(BaseModel):
+    family_number: str
+    period: str
+    title: str
+    total_baisa: int
+    total: str = Field(description="OMR, 3 decimals.")
+    sections: list[StatementSection]
+    text: str = Field(description="The same as plain text (Arabic lines marked right to left).")
+
+
+@router.get(
+    "/{family_number}/explanation",
+    summary="What the family receives in a month, explained as a citizen reads it",
+)
+def explanation(
+    request: Request,
+    family_number: FamilyNumber,
+    principal: Annotated[Principal, Depends(require(Permission.ENTITLEMENT_READ))],
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: this month).")] = None,
+    lang: Literal["en", "ar"] = "en",
+) -> CitizenExplanation:
+    pack: PolicyPack = request.app.state.pack
+    month = month_of(pack, period)
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    people = actions.family_table(uow, family_number, month.end, principal=principal)
+    members = members_of(people, pack.person_column) if principal.identifies else {}
+    if not principal.identifies:
+        names = {c: pseudonym(request, c) for c in people[pack.person_column].to_list()}
+        people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
+    written = statement(request.app.state.explainer.explain(people, month, family_number), members)
+    return CitizenExplanation(**statement_json(written, lang), text=render_statement(written, lang))
+
+
+def month_of(pack: PolicyPack, period: str | None) -> Period:
+    try:
+        return Period.parse(period) if period else Period.containing(today(pack.timezone))
+    except ValueError as error:
+        raise ApiError(
+            422, "invalid_input", f"query.period: {error}", fields=[{"field": "query.period", "message": str(error)}]
+        ) from None
 
 
 def _member_rows(people: pl.DataFrame, pack: PolicyPack) -> list[dict[str, Any]]:

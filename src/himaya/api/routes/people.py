@@ -38,16 +38,52 @@ def search(
     family_number: Annotated[str | None, Query(max_length=32)] = None,
     wilayat: Annotated[str | None, Query(max_length=64)] = None,
     name: Annotated[
-        str | None, Query(min_length=2, max_length=64, description="Part of a name, Arabic or Latin.")
+        str | None,
+        Query(
+            min_length=2,
+            max_length=64,
+            description="Name parts in any order, Arabic or Latin (normalised: ة/ه, hamza forms, diacritics,"
+            " al-, بن/bin; each part the beginning of a name).",
+        ),
     ] = None,
     birth_date: date | None = None,
+    civil_number: Annotated[str | None, Query(pattern=r"^[0-9]{1,16}$")] = None,
+    phone: Annotated[
+        str | None,
+        Query(pattern=r"^\+?[0-9 ()-]{4,24}$", description="A mobile number, with the country code or without."),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=2, max_length=64, description="One search box: a civil or mobile number, or names."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> People:
-    if name is not None and not principal.identifies:
-        raise ApiError(403, "forbidden", "searching by name needs person.identify, which your roles do not hold")
-    wanted = Search(family_number=family_number, wilayat=wilayat, name=name, birth_date=birth_date)
-    rows = actions.search(_uow(request), wanted, limit=limit, offset=offset, principal=principal)
+    identifying = (name, civil_number, phone, q)
+    if any(v is not None for v in identifying) and not principal.identifies:
+        raise ApiError(
+            403,
+            "forbidden",
+            "searching by name, civil number or phone needs person.identify, which your roles do not hold",
+        )
+    box = Search.parse(q) if q is not None else Search()
+    wanted = Search(
+        family_number=family_number,
+        wilayat=wilayat,
+        name=name or box.name,
+        birth_date=birth_date,
+        civil_number=civil_number,
+        phone=phone,
+        number=box.number,
+    )
+    rows = actions.search(
+        _uow(request),
+        wanted,
+        limit=limit,
+        offset=offset,
+        principal=principal,
+        dialling_code=request.app.state.pack.dialling_code,
+    )
     return People(people=[present(request, principal, r) for r in rows], limit=limit, offset=offset)
 
 

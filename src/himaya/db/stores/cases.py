@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.cases.model import EventKind, Inbox, Message, OutboxState, PersonRef
 from himaya.core.access import Principal
 from himaya.core.clock import now
+from himaya.core.text import Text
 from himaya.db.access import load_user
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
 from himaya.db.scoped import case_visible, person_visible
@@ -54,6 +55,13 @@ class SqlCaseStore:
             )
         ).first()
         return None if row is None else PersonRef(*row)
+
+    def name_of(self, person_key: int) -> Text:
+        parts = ("given_name", "father_name", "family_name")
+        row = self.connection.execute(
+            select(*(person.c[f"{p}_{s}"] for s in ("en", "ar") for p in parts)).where(person.c.id == person_key)
+        ).one()
+        return Text(" ".join(v for v in row[:3] if v), " ".join(v for v in row[3:] if v))
 
     def insert(self, row: Mapping[str, Any]) -> int:
         values = {**row, "form": json.dumps(row.get("form") or {}, ensure_ascii=False, sort_keys=True)}

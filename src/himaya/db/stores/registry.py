@@ -16,12 +16,12 @@ from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, NotFoundError
 from himaya.db import scoped
-from himaya.db.people import PersonRecord, merge_rows, record_of
+from himaya.db.people import PersonRecord, merge_rows, record_of, refresh_names
 from himaya.db.registry_import import import_into
 from himaya.db.scoped import family_visible, person_visible
-from himaya.db.snapshot import people_query, read_people
+from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import family, membership, person
-from himaya.registry.model import Presence, Search
+from himaya.registry.model import Presence, Search, SearchTerms
 
 COUNTED = {"preserve_rowcount": True}
 
@@ -79,7 +79,11 @@ class SqlRegistryStore:
             .values(**changes, version=person.c.version + 1, updated_at=now()),
             execution_options=COUNTED,
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        if any(k in NAME_COLUMNS for k in changes):
+            refresh_names(self.connection, person_key)
+        return True
 
     def person_row(self, person_key: int) -> dict[str, Any]:
         return dict(self.connection.execute(select(person).where(person.c.id == person_key)).mappings().one())
@@ -106,17 +110,12 @@ class SqlRegistryStore:
         )
         return None if row is None else record_of(self.connection, dict(row))
 
-    def search(self, principal: Principal, wanted: Search, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    def search(
+        self, principal: Principal, wanted: Search, *, limit: int, offset: int, terms: SearchTerms | None = None
+    ) -> list[dict[str, Any]]:
         self._relax()
         return scoped.search_people(
-            self.connection,
-            principal,
-            family_number=wanted.family_number,
-            wilayat=wanted.wilayat,
-            name=wanted.name,
-            birth_date=wanted.birth_date,
-            limit=limit,
-            offset=offset,
+            self.connection, principal, wanted, terms or SearchTerms(), limit=limit, offset=offset
         )
 
     def family_table(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:

@@ -11,7 +11,7 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.pack import Check, Figure, Rule, Shown, amount_of
+from himaya.policy.pack import Check, Figure, Formula, Op, Operand, Rule, Shown, amount_of
 from himaya.policy.packs.oman.common import OMANI, age_at, alive, born_by
 from himaya.policy.parameters import Parameters
 
@@ -77,21 +77,59 @@ def _capacity_waived(p: Parameters, period: Period) -> pl.Expr:
     )
 
 
-def member_income(p: Parameters, period: Period) -> pl.Expr:
-    """The income a member brings into the family's assessment (baisa); reads the `fis.*` stage columns."""
-    alimony = pl.col("alimony")
-    survivor = pl.col("survivor_pension")
-    capacity = pl.col("earning_capacity")
+# A member's income as the family's assessment counts it, component by component (each its own
+# column, so an explanation can show the sum), and what the 2026 rules for families headed by a
+# widowed or divorced woman leave out of it, with why.
+INCOME_PARTS = {
+    "wage": Text("wage", "الأجر"),
+    "pension": Text("pension", "المعاش"),
+    "survivor_pension": Text("survivor pension", "معاش المستحقين"),
+    "alimony": Text("alimony", "النفقة"),
+    "other_income": Text("other income", "دخل آخر"),
+    "earning_capacity": Text("earning capacity", "القدرة على الكسب"),
+    "benefits": Text("benefits of the Fund counted as income", "منافع الصندوق المحتسبة دخلاً"),
+}
+EXCLUDED = {
+    "alimony": Text(
+        "alimony is not counted: the family is headed by a widowed or divorced woman",
+        "لا تُحتسب النفقة لأن الأسرة ترأسها امرأة أرملة أو مطلقة",
+    ),
+    "survivor_pension": Text(
+        "a child's survivor pension is not counted: the family is headed by a widowed or divorced woman",
+        "لا يُحتسب معاش المستحقين للأبناء لأن الأسرة ترأسها امرأة أرملة أو مطلقة",
+    ),
+    "earning_capacity": Text(
+        "earning capacity is not counted for a woman heading the family in her situation",
+        "لا تُحتسب القدرة على الكسب لرئيسة الأسرة في حالتها",
+    ),
+}
+
+
+def income_parts(p: Parameters, period: Period) -> tuple[pl.Expr, ...]:
+    """Each component of a member's counted income (`fis.part.*`, zero for a member not counted) and
+    each amount left out by the women's income rules (`fis.excluded.*`); reads the `fis.*` stage columns."""
+    declared = {k: pl.col(k) for k in ("wage", "pension", "survivor_pension", "alimony", "other_income")}
+    declared["earning_capacity"] = pl.col("earning_capacity")
+    left_out: dict[str, pl.Expr] = {}
     if p.fis.womens_income_rules:
         widowed_or_divorced_head = pl.col("fis.head_widowed_or_divorced_woman")
-        alimony = pl.when(widowed_or_divorced_head).then(0).otherwise(alimony)
-        survivor = pl.when(widowed_or_divorced_head & is_child).then(0).otherwise(survivor)
-        capacity = pl.when(_capacity_waived(p, period)).then(0).otherwise(capacity)
-    benefits = [amount_of(key) for key in p.fis.counted_benefits]
-    income = pl.sum_horizontal(
-        pl.col("wage"), pl.col("pension"), survivor, alimony, pl.col("other_income"), capacity, *benefits
+        left_out = {
+            "alimony": widowed_or_divorced_head,
+            "survivor_pension": widowed_or_divorced_head & is_child,
+            "earning_capacity": _capacity_waived(p, period),
+        }
+    parts = {k: pl.when(left_out[k]).then(0).otherwise(v) if k in left_out else v for k, v in declared.items()}
+    parts["benefits"] = pl.sum_horizontal(pl.lit(0, pl.Int64), *(amount_of(key) for key in p.fis.counted_benefits))
+    counted = [pl.when(COUNTED).then(v).otherwise(0).alias(f"fis.part.{k}") for k, v in parts.items()]
+    excluded = (
+        [pl.when(COUNTED & left_out[k]).then(declared[k]).otherwise(0).alias(f"fis.excluded.{k}") for k in EXCLUDED]
+        if left_out
+        else [pl.lit(0, pl.Int64).alias(f"fis.excluded.{k}") for k in EXCLUDED]
     )
-    return pl.when(COUNTED).then(income).otherwise(0)
+    return (*counted, *excluded)
+
+
+MEMBER_INCOME_SUM = pl.sum_horizontal(*(pl.col(f"fis.part.{k}") for k in INCOME_PARTS))
 
 
 def target(base: int, members: pl.Expr) -> pl.Expr:
@@ -105,6 +143,28 @@ def target(base: int, members: pl.Expr) -> pl.Expr:
     guess = pl.when(guess * guess > scaled).then(guess - 1).otherwise(guess)
     guess = pl.when((guess + 1) * (guess + 1) <= scaled).then(guess + 1).otherwise(guess)
     return (guess + 1) // 2
+
+
+# Each member: counted or not, the income counted, its components and what is left out of it.
+MEMBER_FIGURES = (
+    Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), COUNTED, Shown.YES_NO),
+    Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
+    *(Figure(f"part.{k}", label, pl.col(f"fis.part.{k}"), Shown.MONEY) for k, label in INCOME_PARTS.items()),
+    *(Figure(f"excluded.{k}", why, pl.col(f"fis.excluded.{k}"), Shown.MONEY) for k, why in EXCLUDED.items()),
+)
+# The support worked out for the family (policy/statement.py writes it out).
+FORMULAS = (
+    Formula(
+        Operand("figure:target", Text("the target", "الحد المستهدف")),
+        Operand("parameter:fis.base", Text("the amount for one person", "المبلغ لفرد واحد")),
+        ((Op.TIMES_ROOT, Operand("figure:members", Text("the members counted", "عدد الأفراد المحتسبين"))),),
+    ),
+    Formula(
+        Operand("amount", Text("the support", "مبلغ الدعم")),
+        Operand("figure:target", Text("the target", "الحد المستهدف")),
+        ((Op.MINUS, Operand("figure:income", Text("the income counted", "الدخل المحتسب"))),),
+    ),
+)
 
 
 def family_income_support(p: Parameters, period: Period) -> Rule:
@@ -121,8 +181,8 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             of_head(alive(period)).alias("fis.head_alive"),
             of_head(born_by(period)).alias("fis.head_born"),
         ),
-        (member_income(p, period).alias("fis.member_income"), target(p.fis.base, MEMBERS).alias("fis.target")),
-        (family_total(MEMBER_INCOME).alias("fis.income"),),
+        (*income_parts(p, period), target(p.fis.base, MEMBERS).alias("fis.target")),
+        (MEMBER_INCOME_SUM.alias("fis.member_income"), family_total(MEMBER_INCOME_SUM).alias("fis.income")),
     )
     benefit = (TARGET - INCOME).clip(lower_bound=0)
     lone_woman = (MEMBERS == 1) & pl.col("fis.head_single_divorced_or_widowed_woman")
@@ -163,8 +223,6 @@ def family_income_support(p: Parameters, period: Period) -> Rule:
             ),
             Figure("income", Text("family income counted", "دخل الأسرة المحتسب"), INCOME, Shown.MONEY),
         ),
-        member_figures=(
-            Figure("counted", Text("counted in the family unit", "محتسب ضمن الأسرة"), COUNTED, Shown.YES_NO),
-            Figure("income", Text("income counted", "الدخل المحتسب"), MEMBER_INCOME, Shown.MONEY),
-        ),
+        member_figures=MEMBER_FIGURES,
+        formulas=FORMULAS,
     )

@@ -6,7 +6,7 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.pack import Check, Figure, Rule, Shown, Withholding, amount_of
+from himaya.policy.pack import Check, Figure, Formula, Op, Operand, Rule, Shown, Withholding, amount_of
 from himaya.policy.packs.oman.common import age_at, age_figure, base_checks
 from himaya.policy.packs.oman.names import PROGRAMME_NAMES
 from himaya.policy.parameters import Parameters
@@ -123,6 +123,7 @@ def orphan(p: Parameters, period: Period) -> Rule:
                 "survivor_pension", Text("survivor pension", "معاش المستحقين"), pl.col("survivor_pension"), Shown.MONEY
             ),
         ),
+        formulas=(_topped_up("orphan", "survivor_pension", Text("the survivor pension", "معاش المستحقين")),),
     )
 
 
@@ -152,6 +153,16 @@ def widow(p: Parameters, period: Period) -> Rule:
                 "pensions", Text("own and survivor pensions", "المعاش الخاص ومعاش المستحقين"), pensions, Shown.MONEY
             ),
         ),
+        formulas=(_topped_up("widow", "pensions", Text("the pensions", "المعاشات")),),
+    )
+
+
+def _topped_up(programme: str, figure: str, label: Text) -> Formula:
+    """A benefit that tops a pension up to a ceiling: the ceiling less the pension."""
+    return Formula(
+        Operand("amount", Text("the benefit", "مبلغ المنفعة")),
+        Operand(f"parameter:{programme}.ceiling", Text("the ceiling", "الحد الأعلى")),
+        ((Op.MINUS, Operand(f"figure:{figure}", label)),),
     )
 
 

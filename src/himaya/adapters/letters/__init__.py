@@ -1,0 +1,45 @@
+"""Letters as printable PDF: a `core/letter.Letter` laid out by an HTML template (Jinja2) and printed by
+WeasyPrint, whose text engine (Pango with HarfBuzz) shapes Arabic and lays it out right to left.
+
+The fonts are the system's: Noto Naskh Arabic or Noto Sans Arabic (Debian: fonts-noto-core) for
+Arabic, DejaVu Sans (fonts-dejavu-core) for the rest; nothing is fetched from the network.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from jinja2 import Environment, select_autoescape
+
+from himaya.core.letter import Letter
+
+# Arabic first for an Arabic letter (its digits and punctuation in the Arabic face too); DejaVu for an English one.
+FONTS = {
+    "ar": '"Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif',
+    "en": '"DejaVu Sans", "Noto Sans Arabic", sans-serif',
+}
+
+
+@cache
+def _environment() -> Environment:
+    environment = Environment(autoescape=select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    return environment
+
+
+@cache
+def _template_text() -> str:
+    return (files("himaya.adapters.letters") / "templates" / "letter.html").read_text(encoding="utf-8")
+
+
+def render_html(letter: Letter) -> str:
+    """The letter as an HTML page (dir="rtl" for Arabic), the same that is printed."""
+    template = _environment().from_string(_template_text())
+    return template.render(letter=letter, fonts=FONTS[letter.language])
+
+
+def render_pdf(letter: Letter) -> bytes:
+    """The letter as a PDF document (A4)."""
+    from weasyprint import HTML  # noqa: PLC0415  (only printing needs it: it loads Pango, slow to start)
+
+    return bytes(HTML(string=render_html(letter)).write_pdf())

@@ -1,0 +1,22 @@
+"""The name index (migration 0012): one row per person and normalised name token, so that a search
+by name is an index range per query word, never a scan of the people (`registry/name_search.py`
+makes the tokens; `db/name_index.py` keeps them in step with every write of a person's names)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, PrimaryKeyConstraint, String, Table
+
+from himaya.db.metadata import metadata
+
+# Tokens compare by code point (a prefix is a range): PostgreSQL's "C" collation; SQLite's BINARY does.
+TOKEN = String(64).with_variant(String(64, collation="C"), "postgresql")
+
+name_token = Table(
+    "name_token",
+    metadata,
+    Column("token", TOKEN, nullable=False),
+    Column("person_id", BigInteger, ForeignKey("person.id"), nullable=False),
+    PrimaryKeyConstraint("token", "person_id"),
+    Index(None, "person_id"),
+    sqlite_with_rowid=False,
+)

@@ -1,0 +1,371 @@
+"""An explanation a citizen can follow: what the family receives for a month, member by member, with
+the arithmetic written out and the law behind each amount, in Arabic or English.
+
+It is built from an `Explanation` (so it can never disagree with the payroll) and is a typed
+structure (sections of lines, amounts in baisa) that a web page, a letter or the command line
+renders. The Arabic is Arabic throughout: no code, status or English word (the names of codes come
+from the pack; a person without an Arabic name is named by civil number), and counted things agree
+with their number (فرد واحد، فردان، ٣ أفراد، ١١ فرداً).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from himaya.core.money import format_omr
+from himaya.core.text import Language, Text, right_to_left
+from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation
+from himaya.policy.pack import Formula, Op, Operand, Shown
+
+MONTHS = (
+    ("January", "يناير"),
+    ("February", "فبراير"),
+    ("March", "مارس"),
+    ("April", "أبريل"),
+    ("May", "مايو"),
+    ("June", "يونيو"),
+    ("July", "يوليو"),
+    ("August", "أغسطس"),
+    ("September", "سبتمبر"),
+    ("October", "أكتوبر"),
+    ("November", "نوفمبر"),
+    ("December", "ديسمبر"),
+)
+OMR = Text("OMR", "ر.ع.")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line: its words in both languages and, where it states an amount, the amount in baisa.
+    `kind`: condition, income, excluded, not_counted, arithmetic, withheld, reference, note."""
+
+    kind: str
+    text: Text
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading (a member and a benefit, or the family's support) and its lines."""
+
+    title: Text
+    lines: tuple[Line, ...]
+    amount: int | None = None
+    person_id: str | None = None
+    programme: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    family_id: str
+    period: str  # YYYY-MM
+    title: Text
+    total: int  # baisa
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class Member:
+    """What the statement says of a person: a name in each language, and sex for agreement."""
+
+    name: Text
+    sex: str | None = None
+
+
+def count(n: int, language: Language, one: Text, two: str, few: str, many: str) -> str:
+    """`n` things with Arabic number agreement: واحد after the noun, the dual, the plural of 3 to
+    10, the accusative singular of 11 to 99, the singular from 100 (English: one, otherwise plural)."""
+    if language == "en":
+        return f"{n} {one.en}" if n == 1 else f"{n} {one.en}s"
+    if n == 1:
+        return f"{one.ar} واحد"
+    if n == 2:
+        return two
+    if 3 <= n % 100 <= 10:
+        return f"{n} {few}"
+    if 11 <= n % 100 <= 99:
+        return f"{n} {many}"
+    return f"{n} {one.ar}"
+
+
+def members_counted(n: int, language: Language) -> str:
+    return count(n, language, Text("member", "فرد"), "فردان", "أفراد", "فرداً")
+
+
+def month_name(period: str, language: Language) -> str:
+    year, month = period.split("-")
+    return f"{MONTHS[int(month) - 1][language == 'ar']} {year}"
+
+
+def money(baisa: int, language: Language) -> str:
+    return f"{format_omr(baisa, grouped=True)} {OMR.in_(language)}"
+
+
+def statement(explanation: Explanation, members: Mapping[str, Member] | None = None) -> Statement:
+    """The family's statement for the explanation's month: a section per benefit a member receives
+    (or is refused by combination), and one for the family's income support."""
+    members = members or {}
+    relationships = explanation.names.get("relationship", {})
+    sections = []
+    for person in explanation.persons:
+        who = _who(person.person_id, person.relationship, members, relationships)
+        for programme in person.programmes:
+            if programme.amount == 0 and not programme.withheld and not programme.members:
+                continue  # a benefit the person has nothing to do with
+            lines = [*_conditions(programme), *_figures(programme), *_family_income(programme, members, relationships)]
+            lines += [*_formulas(programme), *_withheld(programme), *_references(programme)]
+            title = Text(
+                f"{programme.name.en} — {who.en}" if not programme.members else programme.name.en,
+                f"{programme.name.ar} — {who.ar}" if not programme.members else programme.name.ar,
+            )
+            sections.append(Section(title, tuple(lines), programme.amount, person.person_id, programme.key))
+    period = str(explanation.period)
+    total = explanation.total
+    title = Text(
+        f"What the family receives for {month_name(period, 'en')}: {money(total, 'en')}",
+        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar')}: {money(total, 'ar')}",
+    )
+    return Statement(explanation.family_id, period, title, total, tuple(sections))
+
+
+def _who(person_id: str, relationship: str, members: Mapping[str, Member], names: Mapping[str, Text]) -> Text:
+    found = members.get(person_id)
+    role = names.get(relationship)
+    en = found.name.en if found and found.name.en else f"person {person_id}"
+    ar = found.name.ar if found and found.name.ar else f"الفرد {person_id}"
+    return Text(f"{en} ({role.en})" if role else en, f"{ar} ({role.ar})" if role else ar)
+
+
+def _conditions(programme: ProgrammeExplanation) -> list[Line]:
+    if programme.amount > 0 or programme.withheld:
+        held = [c.label for c in programme.conditions]
+        return [
+            Line(
+                "condition", Text("Because: " + "; ".join(t.en for t in held), "لأن: " + "؛ ".join(t.ar for t in held))
+            )
+        ]
+    failed = [c.label for c in programme.conditions if not c.holds]
+    if not failed:
+        return []
+    return [
+        Line(
+            "condition",
+            Text(
+                "Not paid: not met: " + "; ".join(t.en for t in failed),
+                "لا تُصرف لعدم تحقق: " + "؛ ".join(t.ar for t in failed),
+            ),
+        )
+    ]
+
+
+def _figures(programme: ProgrammeExplanation) -> list[Line]:
+    """A person's amounts the rule looked at (an income tested, a pension topped up) that no formula
+    writes out already; a family programme shows its members' incomes instead."""
+    if programme.members:
+        return []
+    in_formulas = {o.source for f in programme.formulas for o in (f.first, *(x for _, x in f.rest))}
+    return [
+        Line(
+            "income",
+            Text(f"{f.label.en}: {money(int(f.value), 'en')}", f"{f.label.ar}: {money(int(f.value), 'ar')}"),
+            int(f.value),
+        )
+        for f in programme.figures
+        if f.shown is Shown.MONEY and f.value and f"figure:{f.key}" not in in_formulas
+    ]
+
+
+def _family_income(
+    programme: ProgrammeExplanation, members: Mapping[str, Member], names: Mapping[str, Text]
+) -> list[Line]:
+    """For a family programme: how many members count, and each one's counted income by component."""
+    if not programme.members:
+        return []
+    lines = []
+    size = next((f.value for f in programme.figures if f.key == "members"), None)
+    if size is not None:
+        lines.append(
+            Line(
+                "note",
+                Text(
+                    f"Members counted in the family: {members_counted(int(size), 'en')}",
+                    f"أفراد الأسرة المحتسبون: {members_counted(int(size), 'ar')}",
+                ),
+            )
+        )
+    for member in programme.members:
+        lines += _member_lines(member, _who(member.person_id, member.relationship, members, names), members)
+    return lines
+
+
+def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -> list[Line]:
+    """One member of a family programme: not counted (and so their income), or their income counted
+    with its components and what is left out of it."""
+    values = {v.key: v for v in member.values}
+    lines: list[Line] = []
+    if not values.get("counted") or not values["counted"].value:
+        female = (members.get(member.person_id) or Member(Text("", ""))).sex == "F"
+        counted_ar, income_ar = ("غير محتسبة", "دخلها") if female else ("غير محتسب", "دخله")
+        lines.append(
+            Line(
+                "not_counted",
+                Text(
+                    f"{who.en}: not counted in the family unit, so their income is not counted",
+                    f"{who.ar}: {counted_ar} ضمن الأسرة، فلا يُحتسب {income_ar}",
+                ),
+            )
+        )
+        return lines
+    income = int(values["income"].value) if "income" in values else 0
+    lines.append(
+        Line(
+            "income",
+            Text(f"{who.en}: income counted {money(income, 'en')}", f"{who.ar}: الدخل المحتسب {money(income, 'ar')}"),
+            income,
+        )
+    )
+    for key, value in values.items():
+        if key.startswith("part.") and value.value:
+            amount = int(value.value)
+            lines.append(
+                Line(
+                    "income",
+                    Text(f"  {value.label.en}: {money(amount, 'en')}", f"  {value.label.ar}: {money(amount, 'ar')}"),
+                    amount,
+                )
+            )
+        if key.startswith("excluded.") and value.value:
+            amount, part = int(value.value), values.get(f"part.{key.removeprefix('excluded.')}")
+            name = part.label if part else Text("", "")
+            lines.append(
+                Line(
+                    "excluded",
+                    Text(
+                        f"  {name.en}: {money(amount, 'en')}, {value.label.en}",
+                        f"  {name.ar}: {money(amount, 'ar')}، {value.label.ar}",
+                    ),
+                    amount,
+                )
+            )
+    return lines
+
+
+def _value(operand: Operand, programme: ProgrammeExplanation) -> Any:
+    kind, _, key = operand.source.partition(":")
+    if kind == "amount":
+        return programme.amount
+    if kind == "figure":
+        return next((f.value for f in programme.figures if f.key == key), None)
+    return next((u.raw for u in programme.parameters if u.path == key), None)
+
+
+def _formulas(programme: ProgrammeExplanation) -> list[Line]:
+    """Each formula of the rule written out with its figures, if it holds for them (a formula
+    that would not give the amount shown, such as a capped one, is left out rather than shown wrong)."""
+    lines = []
+    for formula in programme.formulas:
+        written = _written(formula, programme)
+        if written is not None:
+            lines.append(Line("arithmetic", written[0], written[1]))
+    return lines
+
+
+def _written(formula: Formula, programme: ProgrammeExplanation) -> tuple[Text, int] | None:
+    result, first = _value(formula.result, programme), _value(formula.first, programme)
+    if result is None or first is None:
+        return None
+    en, ar = f"{formula.first.label.en} {format_omr(first)}", f"{formula.first.label.ar} {format_omr(first)}"
+    worked, below_zero = first, False
+    for op, operand in formula.rest:
+        value = _value(operand, programme)
+        if value is None:
+            return None
+        if op is Op.MINUS:
+            below_zero = worked - int(value) < 0
+            worked = max(0, worked - int(value))
+            en, ar = f"{en} − {operand.label.en} {format_omr(value)}", f"{ar} − {operand.label.ar} {format_omr(value)}"
+        else:  # x the square root of a count: the rule rounds it to the baisa; the result is the rule's
+            worked = round(worked * math.sqrt(int(value)))
+            en += f" × √{value} ({operand.label.en})"
+            ar += f" × الجذر التربيعي {_of(operand.label.ar)} ({value})"
+    if abs(worked - int(result)) > (1 if formula.rest and formula.rest[-1][0] is Op.TIMES_ROOT else 0):
+        return None
+    shown = format_omr(int(result))
+    en_end, ar_end = (" (never below zero)", " (لا يقل عن صفر)") if below_zero else ("", "")
+    return Text(
+        f"{formula.result.label.en}: {en} = {shown}{en_end}", f"{formula.result.label.ar}: {ar} = {shown}{ar_end}"
+    ), int(result)
+
+
+def _of(noun: str) -> str:
+    """The preposition لِـ joined to a noun (لعدد), with the article as the spelling wants it (للأفراد)."""
+    return f"لل{noun[2:]}" if noun.startswith("ال") else f"ل{noun}"
+
+
+def _withheld(programme: ProgrammeExplanation) -> list[Line]:
+    return [Line("withheld", Text(f"Not paid: {r.en}", f"لا تُصرف: {r.ar}")) for r in programme.withheld]
+
+
+def _references(programme: ProgrammeExplanation) -> list[Line]:
+    """The sources of the parameters used, each named once (a reference lists its sources with ";");
+    for a family's support, refused too (the family is told on what ground)."""
+    if programme.amount == 0 and not programme.withheld and not programme.members:
+        return []
+    parts: dict[str, None] = {}
+    parts_en: dict[str, None] = {}
+    for use in programme.parameters:
+        parts |= dict.fromkeys(p.strip() for p in (use.reference_ar or "").split("؛") if p.strip())
+        parts_en |= dict.fromkeys(p.strip() for p in use.reference.split(";") if p.strip())
+    if not parts:
+        return []
+    return [Line("reference", Text("Legal basis: " + "; ".join(parts_en), "السند النظامي: " + "؛ ".join(parts)))]
+
+
+def render_statement(result: Statement, language: Language = "en") -> str:
+    """The statement as plain text (the command line); Arabic lines read right to left."""
+    lines = [result.title.in_(language)]
+    for section in result.sections:
+        amount = f": {money(section.amount, language)}" if section.amount is not None else ""
+        lines += ["", f"{section.title.in_(language)}{amount}"]
+        lines += [f"  {line.text.in_(language)}" for line in section.lines]
+    text = "\n".join(lines)
+    return right_to_left(text) if language == "ar" else text
+
+
+def statement_json(result: Statement, language: Language) -> dict[str, Any]:
+    """The statement for the API and the web: words in one language, amounts in baisa and as OMR text."""
+    return {
+        "family_number": result.family_id,
+        "period": result.period,
+        "title": result.title.in_(language),
+        "total_baisa": result.total,
+        "total": format_omr(result.total),
+        "sections": [
+            {
+                "title": s.title.in_(language),
+                "person": s.person_id,
+                "programme": s.programme,
+                "amount_baisa": s.amount,
+                "lines": [
+                    {"kind": line.kind, "text": line.text.in_(language), "amount_baisa": line.amount}
+                    for line in s.lines
+                ],
+            }
+            for s in result.sections
+        ],
+    }
+
+
+def members_of(people: pl.DataFrame, person_column: str = "person_id") -> dict[str, Member]:
+    """Each person's name (given and family name, where the table has them) and sex."""
+    names: dict[str, Member] = {}
+    for row in people.iter_rows(named=True):
+        en = " ".join(str(row[c]) for c in ("given_name_en", "family_name_en") if row.get(c))
+        ar = " ".join(str(row[c]) for c in ("given_name_ar", "family_name_ar") if row.get(c))
+        names[str(row[person_column])] = Member(Text(en, ar), row.get("sex"))
+    return names
