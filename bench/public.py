@@ -34,8 +34,8 @@ from fastapi.testclient import TestClient
 from himaya import bootstrap
 from himaya.api.app import create_app
 from himaya.api.security import TokenSettings
+from himaya.bootstrap import payroll as store
 from himaya.core.periods import Period
-from himaya.db import payroll as store
 from himaya.db import public_stats
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade

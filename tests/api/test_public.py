@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from himaya.api.app import create_app
 from himaya.api.guard import RequestGuard
 from himaya.api.security import TokenSettings
+from himaya.bootstrap import payroll as store
 from himaya.core.periods import Period
-from himaya.db import payroll as store
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people

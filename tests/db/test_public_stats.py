@@ -20,9 +20,9 @@ from himaya import bootstrap
 from himaya.adapters.iso20022 import write_pain001
 from himaya.analysis.disclosure import extended, suppress
 from himaya.analysis.public import ALL, Rules
+from himaya.bootstrap import payroll as store
 from himaya.core.errors import InvalidInputError
 from himaya.core.periods import Period
-from himaya.db import payroll as store
 from himaya.db import public_stats
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
