@@ -43,14 +43,19 @@ class Delivery(StrEnum):
     """How a message reaches its recipient (delivery itself is a later step: `notification_outbox`)."""
 
     SMS = "sms"  # the person's mobile in the registry
+    EMAIL = "email"  # the address the message was queued with (the registry keeps no e-mail)
     LETTER = "letter"  # printed at the branch: the person has no mobile on record
     STAFF = "staff"  # a role at a branch (an escalation)
 
 
 class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    """A message's way through the sender (`cases/delivery.py`)."""
+
+    PENDING = "pending"  # waiting (again, after a failure known not to have delivered: at `next_at`)
+    SENDING = "sending"  # claimed by a sender, which has begun or is about to begin handing it over
+    SENT = "sent"  # the gateway or mail server took it
+    FAILED = "failed"  # refused for good (a bad number), or given up after the last attempt
+    UNCERTAIN = "uncertain"  # the sender stopped mid-send on a channel that cannot de-duplicate: a human checks
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,7 @@ class Message:
     body: str
     case_id: int | None = None
     person_id: int | None = None
+    address: str | None = None  # an e-mail address; an SMS goes to the person's mobile read when sent
 
 
 @dataclass(frozen=True)
