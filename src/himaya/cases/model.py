@@ -58,6 +58,35 @@ class OutboxState(StrEnum):
     UNCERTAIN = "uncertain"  # the sender stopped mid-send on a channel that cannot de-duplicate: a human checks
 
 
+class Outcome(StrEnum):
+    """What one attempt to deliver a message came to."""
+
+    SENT = "sent"  # taken by the gateway or mail server
+    RETRY = "retry"  # known not taken (no connection, a temporary refusal): try again later
+    FAILED = "failed"  # refused for good (a bad address)
+    UNCERTAIN = "uncertain"  # it may or may not have been taken, and sending again could duplicate it
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed message on its way: its outbox id is its identity at the far end (idempotency key,
+    Message-ID), so that the far end can tell a second attempt from a new message."""
+
+    id: int
+    channel: str
+    address: str | None
+    language: str
+    subject: str
+    body: str
+    attempts: int  # this one included
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    error: str | None = None
+
+
 @dataclass(frozen=True)
 class NewCase:
     """What the opener says about a new case; checked against its type before anything is read."""
