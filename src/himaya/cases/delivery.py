@@ -71,11 +71,18 @@ def send_due(
     """Deliver every message due on the configured channels, a batch at a time, until none is left."""
     done = Sent()
     safe = [name for name, channel in channels.items() if channel.resend_safe]
+    started = clock()  # a retry falling due during the run waits for the next run: no tight loop
     while channels:
         token = secrets.token_hex(16)
         with uow:
             batch = uow.outbox.claim(
-                list(channels), resend_safe=safe, token=token, at=clock(), lease=policy.lease, limit=policy.batch
+                list(channels),
+                resend_safe=safe,
+                token=token,
+                at=clock(),
+                due_by=started,
+                lease=policy.lease,
+                limit=policy.batch,
             )
             if batch:
                 claimed = {"ids": [m.id for m in batch], "claim": token}

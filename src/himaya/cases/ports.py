@@ -71,9 +71,17 @@ class OutboxStore(Protocol):
     """The notification outbox as its sender needs it (`db/stores/outbox.py`)."""
 
     def claim(
-        self, channels: Sequence[str], *, resend_safe: Sequence[str], token: str, at: datetime, lease: int, limit: int
+        self,
+        channels: Sequence[str],
+        *,
+        resend_safe: Sequence[str],
+        token: str,
+        at: datetime,
+        due_by: datetime,
+        lease: int,
+        limit: int,
     ) -> list[Outgoing]:
-        """Claim up to `limit` messages of the channels that are due (pending, retry time reached) or
+        """Claim up to `limit` messages of the channels that are due (pending, retry time by `due_by`) or
         whose claim is older than `lease` seconds on a `resend_safe` channel; claims older than the
         lease on another channel become uncertain instead. Two senders never claim the same message."""
 

@@ -33,7 +33,15 @@ class SqlOutboxStore:
         self.connection = connection
 
     def claim(
-        self, channels: Sequence[str], *, resend_safe: Sequence[str], token: str, at: datetime, lease: int, limit: int
+        self,
+        channels: Sequence[str],
+        *,
+        resend_safe: Sequence[str],
+        token: str,
+        at: datetime,
+        due_by: datetime,
+        lease: int,
+        limit: int,
     ) -> list[Outgoing]:
         stale = and_(outbox.c.state == OutboxState.SENDING.value, outbox.c.claimed_at < at - timedelta(seconds=lease))
         unsafe = [c for c in channels if c not in resend_safe]
@@ -43,7 +51,9 @@ class SqlOutboxStore:
                 .where(stale, outbox.c.channel.in_(unsafe))
                 .values(state=OutboxState.UNCERTAIN.value, error=STALE, claim=None)
             )
-        due = and_(outbox.c.state == OutboxState.PENDING.value, or_(outbox.c.next_at.is_(None), outbox.c.next_at <= at))
+        due = and_(
+            outbox.c.state == OutboxState.PENDING.value, or_(outbox.c.next_at.is_(None), outbox.c.next_at <= due_by)
+        )
         query = (
             select(outbox.c.id)
             .where(outbox.c.channel.in_(channels), or_(due, and_(stale, outbox.c.channel.in_(resend_safe))))
