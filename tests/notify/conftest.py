@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import SMTP as SmtpServer  # noqa: N811  (aiosmtpd's name)
 from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import Engine, text
 
@@ -73,14 +73,14 @@ class Mailbox:
     refuse: dict[str, str] = field(default_factory=dict)
 
     async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
-        self, server: SMTPServer, session: Session, envelope: Envelope, address: str, options: list[str]
+        self, server: SmtpServer, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:  # noqa: N802
         self.messages.append(envelope)
         return "250 Message accepted for delivery"
 
@@ -100,9 +100,9 @@ def smtp() -> Iterator[tuple[Mailbox, int]]:
     controller.stop()
 
 
-def with_mobiles(engine: Engine) -> list[str]:
+def with_mobiles(store: Engine) -> list[str]:
     """Give every registered person a distinct mobile; their civil numbers."""
-    with engine.begin() as connection:
+    with store.begin() as connection:
         connection.execute(text("UPDATE person SET mobile = '9' || CAST(1000000 + id AS VARCHAR(8))"))
         return list(connection.execute(text("SELECT civil_number FROM person ORDER BY id")).scalars())
 

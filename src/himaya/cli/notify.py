@@ -13,6 +13,7 @@ from himaya.bootstrap import notify
 from himaya.cases import delivery
 from himaya.cli.app import app, err, out, reported
 
+MAX_ID = 2**31 - 1  # what every store's INTEGER holds
 notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-mail.", no_args_is_help=True)
 app.add_typer(notify_app, name="notify")
 
@@ -71,7 +72,9 @@ def notify_status(
 
 @notify_app.command("resend")
 def notify_resend(
-    message: Annotated[int, typer.Argument(help="The message's number in the outbox (`himaya notify status`).")],
+    message: Annotated[
+        int, typer.Argument(min=1, max=MAX_ID, help="The message's number in the outbox (`himaya notify status`).")
+    ],
     actor: Actor = None,
 ) -> None:
     """Send a failed or uncertain message again (check first that an uncertain one did not arrive)."""
@@ -82,7 +85,9 @@ def notify_resend(
 
 @notify_app.command("confirm")
 def notify_confirm(
-    message: Annotated[int, typer.Argument(help="The message's number in the outbox (`himaya notify status`).")],
+    message: Annotated[
+        int, typer.Argument(min=1, max=MAX_ID, help="The message's number in the outbox (`himaya notify status`).")
+    ],
     actor: Actor = None,
 ) -> None:
     """Record that an uncertain (or failed) message did arrive: it is marked sent, never sent again."""
