@@ -11,7 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.bootstrap import notify
 from himaya.cases import delivery
-from himaya.cli.app import app, err, out, reported
+from himaya.cli.app import app, out, reported
 
 MAX_ID = 2**31 - 1  # what every store's INTEGER holds
 notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-mail.", no_args_is_help=True)
@@ -42,7 +42,7 @@ def notify_send(
     with reported():
         config = bootstrap.settings().notify
         if not notify.channels(config):
-            err.print("no channel is configured (HIMAYA_SMS_URL, HIMAYA_SMTP_HOST): nothing is sent")
+            out.print("no channel is configured (HIMAYA_SMS_URL, HIMAYA_SMTP_HOST): nothing is sent")
         engine = bootstrap.registry_engine()
         who = actor or bootstrap.actor()
         while True:
