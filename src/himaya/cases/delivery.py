@@ -68,33 +68,29 @@ def send_due(
     policy: Policy = Policy(),
     clock: Callable[[], datetime] = now,
 ) -> Sent:
-    """Deliver every message due on the configured channels, a batch at a time, until none is left."""
+    """Deliver every message due on the configured channels, a batch at a time, until none is left.
+    A channel that cannot de-duplicate has its messages claimed one at a time: a sender that dies
+    leaves at most one of them uncertain, not a whole batch it never began."""
     done = Sent()
     safe = [name for name, channel in channels.items() if channel.resend_safe]
     started = clock()  # a retry falling due during the run waits for the next run: no tight loop
-    while channels:
-        token = secrets.token_hex(16)
-        with uow:
-            batch = uow.outbox.claim(
-                list(channels),
-                resend_safe=safe,
-                token=token,
-                at=clock(),
-                due_by=started,
-                lease=policy.lease,
-                limit=policy.batch,
-            )
-            if batch:
-                claimed = {"ids": [m.id for m in batch], "claim": token}
-                uow.audit.record([Change("notify.claim", "outbox", None, claimed)], actor=actor)
-            uow.commit()
-        if not batch:
-            return done
-        for message in batch:
-            checkpoint("notify.send:before")
-            result = settled(policy, message, channels[message.channel].send(message))
-            checkpoint("notify.send:handed")  # delivered, not yet recorded: a kill here is the hard case
-            _record(uow, message, token, result, policy, clock(), actor=actor, done=done)
+    for group, limit in ((safe, policy.batch), ([n for n in channels if n not in safe], 1)):
+        while group:
+            token = secrets.token_hex(16)
+            with uow:
+                batch = uow.outbox.claim(
+                    group, resend_safe=safe, token=token, at=clock(), due_by=started, lease=policy.lease, limit=limit
+                )
+                if batch:
+                    claimed = {"ids": [m.id for m in batch], "claim": token}
+                    uow.audit.record([Change("notify.claim", "outbox", None, claimed)], actor=actor)
+                uow.commit()
+            if not batch:
+                break
+            for message in batch:
+                result = settled(policy, message, channels[message.channel].send(message))
+                checkpoint("notify.send:handed")  # delivered, not yet recorded: a kill here is the hard case
+                _record(uow, message, token, result, policy, clock(), actor=actor, done=done)
     return done
 
 
