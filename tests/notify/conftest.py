@@ -71,6 +71,7 @@ class Mailbox:
 
     messages: list[Envelope] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
+    drop: set[str] = field(default_factory=set)  # the connection is lost once a message to them is taken
 
     async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
         self, server: SmtpServer, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -82,6 +83,8 @@ class Mailbox:
 
     async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:  # noqa: N802
         self.messages.append(envelope)
+        if self.drop & set(envelope.rcpt_tos) and server.transport is not None:
+            server.transport.close()  # took it, and the line goes dead before the 250
         return "250 Message accepted for delivery"
 
 

@@ -135,6 +135,17 @@ def test_an_email_whose_sender_stopped_mid_send_is_uncertain_never_resent(
     assert _states(branches) == ["sent"] and box.messages == []
 
 
+def test_an_email_whose_connection_dies_during_data_is_uncertain(branches: Branches, smtp: tuple[Mailbox, int]) -> None:
+    box, port = smtp
+    box.drop = {"huda@example.om"}
+    queue_mail(branches, "huda@example.om")
+    config = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+    assert _send(branches, config).counts[Outcome.UNCERTAIN] == 1 and len(box.messages) == 1
+    row = branches.rows("notification_outbox")[0]
+    assert row["state"] == "uncertain" and "while handing the message over" in row["error"]
+    assert _send(branches, config).counts == {o.value: 0 for o in Outcome} and len(box.messages) == 1
+
+
 def test_two_senders_at_once_never_send_one_message_twice(branches: Branches, gateway: Callable[..., Gateway]) -> None:
     ids = queue_sms(branches, 16)
     sms = gateway("--delay", "0.02")
