@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -116,6 +116,12 @@ class SmsGateway:
     token: str | None = None
     timeout: float = 10.0
     resend_safe: bool = True
+    # One client for the run: its connections are kept, and its TLS context is made once (making one
+    # reads the system's certificates: 0.15 s a message when every request made its own).
+    client: httpx.Client = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "client", httpx.Client(timeout=self.timeout))
 
     def key(self, message: Outgoing) -> str:
         return f"himaya-outbox-{message.id}"
@@ -128,7 +134,7 @@ class SmsGateway:
             headers["Authorization"] = f"Bearer {self.token}"
         body = {"id": self.key(message), "to": message.address, "text": message.body, "language": message.language}
         try:
-            answer = httpx.post(self.url, json=body, headers=headers, timeout=self.timeout)
+            answer = self.client.post(self.url, json=body, headers=headers)
         except httpx.HTTPError as error:  # the gateway de-duplicates: trying again is safe even if it arrived
             return Result(Outcome.RETRY, f"SMS gateway: {type(error).__name__}: {error}")
         if answer.is_success:
