@@ -29,6 +29,7 @@ from himaya.api.routes import (
     public,
 )
 from himaya.api.security import TokenSettings
+from himaya.bootstrap import notify
 from himaya.core.settings import Settings
 from himaya.db.access import PrincipalCache, signing_key
 from himaya.policy.packs import load_pack
@@ -46,9 +47,17 @@ THREADS = 8  # requests a worker works on at once; more only queue for the inter
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
-    yield
+    config = app.state.settings.notify
+    # The outbox's sender, when HIMAYA_NOTIFY_EVERY asks for it (off by default, and so in the tests).
+    worker = notify.Worker(app.state.engine, config).start() if config.every > 0 else None
+    app.state.notify_worker = worker
+    try:
+        yield
+    finally:
+        if worker is not None:
+            await anyio.to_thread.run_sync(worker.stop)
 
 
 def create_app(

@@ -43,14 +43,48 @@ class Delivery(StrEnum):
     """How a message reaches its recipient (delivery itself is a later step: `notification_outbox`)."""
 
     SMS = "sms"  # the person's mobile in the registry
+    EMAIL = "email"  # the address the message was queued with (the registry keeps no e-mail)
     LETTER = "letter"  # printed at the branch: the person has no mobile on record
     STAFF = "staff"  # a role at a branch (an escalation)
 
 
 class OutboxState(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
+    """A message's way through the sender (`cases/delivery.py`)."""
+
+    PENDING = "pending"  # waiting (again, after a failure known not to have delivered: at `next_at`)
+    SENDING = "sending"  # claimed by a sender, which has begun or is about to begin handing it over
+    SENT = "sent"  # the gateway or mail server took it
+    FAILED = "failed"  # refused for good (a bad number), or given up after the last attempt
+    UNCERTAIN = "uncertain"  # the sender stopped mid-send on a channel that cannot de-duplicate: a human checks
+
+
+class Outcome(StrEnum):
+    """What one attempt to deliver a message came to."""
+
+    SENT = "sent"  # taken by the gateway or mail server
+    RETRY = "retry"  # known not taken (no connection, a temporary refusal): try again later
+    FAILED = "failed"  # refused for good (a bad address)
+    UNCERTAIN = "uncertain"  # it may or may not have been taken, and sending again could duplicate it
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed message on its way: its outbox id is its identity at the far end (idempotency key,
+    Message-ID), so that the far end can tell a second attempt from a new message."""
+
+    id: int
+    channel: str
+    address: str | None
+    language: str
+    subject: str
+    body: str
+    attempts: int  # this one included
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +159,7 @@ class Message:
     body: str
     case_id: int | None = None
     person_id: int | None = None
+    address: str | None = None  # an e-mail address; an SMS goes to the person's mobile read when sent
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from himaya.cases.model import EventKind, Inbox, Message, PersonRef
+from himaya.cases.model import EventKind, Inbox, Message, Outgoing, PersonRef, Result
 from himaya.core.access import Principal
 from himaya.core.text import Text
 from himaya.core.uow import UnitOfWork
@@ -69,3 +69,50 @@ class CaseStore(Protocol):
 class CasesUnitOfWork(UnitOfWork, Protocol):
     @property
     def cases(self) -> CaseStore: ...
+
+
+class OutboxStore(Protocol):
+    """The notification outbox as its sender needs it (`db/stores/outbox.py`)."""
+
+    def claim(
+        self,
+        channels: Sequence[str],
+        *,
+        resend_safe: Sequence[str],
+        token: str,
+        at: datetime,
+        due_by: datetime,
+        lease: int,
+        limit: int,
+    ) -> list[Outgoing]:
+        """Claim up to `limit` messages of the channels that are due (pending, retry time by `due_by`) or
+        whose claim is older than `lease` seconds on a `resend_safe` channel; claims older than the
+        lease on another channel become uncertain instead. Two senders never claim the same message."""
+
+    def settle(self, message: Outgoing, token: str, result: Result, *, at: datetime, retry_at: datetime | None) -> bool:
+        """Record the result of one claimed message; False if the claim was taken over meanwhile."""
+
+    def counts(self) -> dict[tuple[str, str], int]:
+        """Messages by (channel, state)."""
+
+    def troubled(self, limit: int) -> list[dict[str, Any]]:
+        """The failed and uncertain messages, newest first, with their last error."""
+
+    def reopen(self, message_id: int, state: str) -> dict[str, Any] | None:
+        """Move a failed or uncertain message to `state` (pending: send again; sent: it was delivered);
+        the row as it was, or None if there is no such message in one of those states."""
+
+
+class OutboxUnitOfWork(UnitOfWork, Protocol):
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+
+class Channel(Protocol):
+    """A way to deliver (`adapters/notify.py`): SMTP, an SMS gateway."""
+
+    @property
+    def resend_safe(self) -> bool:
+        """True: the far end de-duplicates by the message's id, so sending it again is harmless."""
+
+    def send(self, message: Outgoing) -> Result: ...

@@ -9,7 +9,21 @@ import sys
 import typer
 
 import himaya.cli.public  # noqa: F401  (the open statistics' commands)
-from himaya.cli import analysis, audit, cases, demo, events, partners, payroll, policy, registry, service, synth, users  # noqa: F401  (each module registers its commands on `app`)
+from himaya.cli import (  # noqa: F401  (each module registers its commands on `app`)
+    analysis,
+    audit,
+    cases,
+    demo,
+    events,
+    notify,
+    partners,
+    payroll,
+    policy,
+    registry,
+    service,
+    synth,
+    users,
+)
 from himaya.cli import letters as _letters  # noqa: F401  (registers `himaya letter`)
 from himaya.cli.app import EXIT_BAD_INPUT, app, err
 from himaya.cli.help_ar import arabic_headings, in_arabic

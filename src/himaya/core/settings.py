@@ -8,7 +8,7 @@ whatever needs them; no other module reads the environment (except the crash poi
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +47,56 @@ def _count(text: str | None, name: str, default: int) -> int:
     return int(text)
 
 
+def _seconds(text: str | None, name: str, default: int) -> int:
+    """A number of seconds (0 allowed), or the default when the variable is not set."""
+    if text is None:
+        return default
+    if not text.isdigit():
+        raise UsageError(f"{name} must be a whole number of seconds, not {text!r}")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Delivery of the notification outbox (docs/notifications.md); a channel without its address is off."""
+
+    sms_url: str | None = None  # HIMAYA_SMS_URL: the SMS gateway's endpoint (a JSON POST)
+    sms_token: str | None = None  # HIMAYA_SMS_TOKEN: its bearer token
+    smtp_host: str | None = None  # HIMAYA_SMTP_HOST
+    smtp_port: int = 587  # HIMAYA_SMTP_PORT
+    smtp_tls: str = "starttls"  # HIMAYA_SMTP_TLS: none, starttls or ssl
+    smtp_user: str | None = None  # HIMAYA_SMTP_USER
+    smtp_password: str | None = None  # HIMAYA_SMTP_PASSWORD
+    mail_from: str = "himaya@localhost"  # HIMAYA_MAIL_FROM
+    every: int = 0  # HIMAYA_NOTIFY_EVERY: `himaya serve` delivers every N seconds (0: no worker)
+    lease: int = 300  # HIMAYA_NOTIFY_LEASE: seconds after which an unfinished claim is a stopped sender's
+    backoff: int = 60  # HIMAYA_NOTIFY_BACKOFF: seconds before the first retry (doubled at each next one)
+    attempts: int = 6  # HIMAYA_NOTIFY_ATTEMPTS: attempts before a failing message is given up
+    batch: int = 100  # HIMAYA_NOTIFY_BATCH: messages claimed in one transaction
+
+    @classmethod
+    def read(cls, get: Callable[[str], str | None]) -> NotifySettings:
+        tls = get("HIMAYA_SMTP_TLS") or "starttls"
+        if tls not in ("none", "starttls", "ssl"):
+            raise UsageError(f"HIMAYA_SMTP_TLS must be none, starttls or ssl, not {tls!r}")
+        port = _count(get("HIMAYA_SMTP_PORT"), "HIMAYA_SMTP_PORT", 465 if tls == "ssl" else 587)
+        return cls(
+            sms_url=get("HIMAYA_SMS_URL"),
+            sms_token=get("HIMAYA_SMS_TOKEN"),
+            smtp_host=get("HIMAYA_SMTP_HOST"),
+            smtp_port=port,
+            smtp_tls=tls,
+            smtp_user=get("HIMAYA_SMTP_USER"),
+            smtp_password=get("HIMAYA_SMTP_PASSWORD"),
+            mail_from=get("HIMAYA_MAIL_FROM") or cls.mail_from,
+            every=_seconds(get("HIMAYA_NOTIFY_EVERY"), "HIMAYA_NOTIFY_EVERY", 0),
+            lease=_seconds(get("HIMAYA_NOTIFY_LEASE"), "HIMAYA_NOTIFY_LEASE", cls.lease),
+            backoff=_seconds(get("HIMAYA_NOTIFY_BACKOFF"), "HIMAYA_NOTIFY_BACKOFF", cls.backoff),
+            attempts=_count(get("HIMAYA_NOTIFY_ATTEMPTS"), "HIMAYA_NOTIFY_ATTEMPTS", cls.attempts),
+            batch=_count(get("HIMAYA_NOTIFY_BATCH"), "HIMAYA_NOTIFY_BATCH", cls.batch),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
@@ -74,6 +124,7 @@ class Settings:
     dci_per_minute: int = 120  # HIMAYA_DCI_PER_MINUTE: search requests a partner may make in a minute
     dci_retention_days: int = 7  # HIMAYA_DCI_RETENTION_DAYS: how long answers stay fetchable by txn/status
     dci_callback_attempts: int = 4  # HIMAYA_DCI_CALLBACK_ATTEMPTS: deliveries of an async answer
+    notify: NotifySettings = NotifySettings()  # HIMAYA_SMS_*, HIMAYA_SMTP_*, HIMAYA_NOTIFY_*
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -112,4 +163,5 @@ class Settings:
             dci_per_minute=_count(get("HIMAYA_DCI_PER_MINUTE"), "HIMAYA_DCI_PER_MINUTE", 120),
             dci_retention_days=_count(get("HIMAYA_DCI_RETENTION_DAYS"), "HIMAYA_DCI_RETENTION_DAYS", 7),
             dci_callback_attempts=_count(get("HIMAYA_DCI_CALLBACK_ATTEMPTS"), "HIMAYA_DCI_CALLBACK_ATTEMPTS", 4),
+            notify=NotifySettings.read(get),
         )

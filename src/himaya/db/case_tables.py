@@ -91,11 +91,17 @@ notification_outbox = Table(
     Column("language", String(2), nullable=False),
     Column("subject", Text, nullable=False),
     Column("body", Text, nullable=False),
-    Column("state", String(8), nullable=False),  # OutboxState
+    Column("state", String(16), nullable=False),  # OutboxState (16 since migration 0012)
     Column("attempts", Integer, nullable=False),
     Column("error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
+    # Migration 0012: delivery. The address it was (or is being) sent to; the sender's claim and when it
+    # was made (a claim older than the lease is a sender that stopped); when a retry is due.
+    Column("address", String(254)),
+    Column("claim", String(32)),
+    Column("claimed_at", DateTime(timezone=True)),
+    Column("next_at", DateTime(timezone=True)),
     Index(None, "state", "id"),  # the sender's queue
     Index(None, "case_id"),
     CheckConstraint(check_in("state", OutboxState), name="ck_notification_outbox_state"),

@@ -23,6 +23,7 @@ from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
+from himaya.db.stores.outbox import SqlOutboxStore
 from himaya.db.stores.payroll import SqlPayrollStore
 from himaya.db.stores.registry import SqlRegistryStore
 
@@ -97,6 +98,11 @@ class SqlUnitOfWork:
     def cases(self) -> SqlCaseStore:
         """The cases' store and their notification outbox (`cases/ports.py`)."""
         return SqlCaseStore(self.connection)
+
+    @property
+    def outbox(self) -> SqlOutboxStore:
+        """The notification outbox's sender side (`cases/ports.py`: OutboxStore)."""
+        return SqlOutboxStore(self.connection)
 
     @property
     def events(self) -> SqlEventStore:

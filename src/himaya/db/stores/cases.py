@@ -173,6 +173,7 @@ class SqlCaseStore:
                     "state": OutboxState.PENDING.value,
                     "attempts": 0,
                     "created_at": at,
+                    "address": m.address,
                 }
                 for m in messages
             ],

@@ -1,0 +1,74 @@
+"""The notification sender wired: the channels the settings configure, the sender's policy, and the
+background worker `himaya serve` runs when HIMAYA_NOTIFY_EVERY is set."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+
+from himaya.adapters.notify import SmsGateway, Smtp
+from himaya.cases import delivery
+from himaya.cases.model import Delivery
+from himaya.cases.ports import Channel
+from himaya.core.settings import NotifySettings
+from himaya.db.uow import SqlUnitOfWork
+
+log = logging.getLogger("himaya.notify")
+WORKER = "notify-worker"  # the worker's actor in the audit trail and its thread's name
+
+
+def channels(config: NotifySettings) -> dict[str, Channel]:
+    """The channels with an address configured (a channel without one is left waiting, not failed)."""
+    found: dict[str, Channel] = {}
+    if config.sms_url:
+        found[Delivery.SMS.value] = SmsGateway(config.sms_url, config.sms_token)
+    if config.smtp_host:
+        found[Delivery.EMAIL.value] = Smtp(
+            config.smtp_host,
+            config.smtp_port,
+            config.smtp_tls,
+            config.smtp_user,
+            config.smtp_password,
+            config.mail_from,
+        )
+    return found
+
+
+def policy(config: NotifySettings) -> delivery.Policy:
+    return delivery.Policy(batch=config.batch, lease=config.lease, backoff=config.backoff, attempts=config.attempts)
+
+
+def send(engine: Engine, config: NotifySettings, *, actor: str) -> delivery.Sent:
+    """Deliver what is due now, on the configured channels."""
+    return delivery.send_due(SqlUnitOfWork(engine), channels(config), actor=actor, policy=policy(config))
+
+
+class Worker:
+    """A thread that delivers what is due every `config.every` seconds until stopped. Several service
+    workers (processes) each run one: their claims never overlap (`db/stores/outbox.py`)."""
+
+    def __init__(self, engine: Engine, config: NotifySettings) -> None:
+        self.engine, self.config = engine, config
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, name=WORKER, daemon=True)
+        self.rounds = 0
+
+    def start(self) -> Worker:
+        self.thread.start()
+        return self
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                send(self.engine, self.config, actor=WORKER)
+            except Exception:  # a database or network fault: logged, and the next round tries again
+                log.exception("notification delivery failed; trying again in %s s", self.config.every)
+            self.rounds += 1
+            self.stopping.wait(self.config.every)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop after the message in hand (a claim left unfinished is recovered after the lease)."""
+        self.stopping.set()
+        self.thread.join(timeout)

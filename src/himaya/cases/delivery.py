@@ -1,0 +1,147 @@
+"""Delivering the outbox: claim a batch in one transaction, hand each message to its channel, record
+each result in its own transaction. What a message never does is go out twice:
+
+- a claim is a state (`sending`), a token and a time, committed before anything is sent, and two
+  senders never claim the same message (row locks skipped on PostgreSQL, the single writer on SQLite);
+- a message found still `sending` after the lease (its sender died between handing it over and
+  recording it) is sent again only on a channel whose far end de-duplicates by the message's id
+  (the SMS gateway's idempotency key); on any other (SMTP) it becomes `uncertain` for a person to
+  check (`himaya notify resend|confirm`): at most once, never twice;
+- a failure known not to have delivered (no connection, a temporary refusal) is retried with an
+  exponential backoff; a refusal for good (a bad address) or the last attempt's failure is `failed`.
+
+docs/notifications.md states the guarantee of each channel.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from himaya.cases.model import OutboxState, Outcome, Outgoing, Result
+from himaya.cases.ports import Channel, OutboxUnitOfWork
+from himaya.core.audit import Change
+from himaya.core.clock import now
+from himaya.core.errors import InvalidInputError, NotFoundError
+from himaya.core.faults import checkpoint
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How the sender paces itself (`core/settings.py`: the HIMAYA_NOTIFY_* variables)."""
+
+    batch: int = 100  # messages claimed in one transaction
+    lease: int = 300  # seconds after which a claim is taken to be a sender that stopped
+    backoff: int = 60  # seconds before the first retry; doubled at each further one
+    max_backoff: int = 6 * 3600
+    attempts: int = 6  # attempts before a message that keeps failing is given up
+
+
+@dataclass
+class Sent:
+    """What one run of the sender did: messages by outcome of their attempt."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
+    lost_claims: int = 0  # results not recorded: another sender took the message over after the lease
+
+
+def retry_at(policy: Policy, attempts: int, at: datetime) -> datetime:
+    """When a message that failed its `attempts`-th attempt is tried again."""
+    delay = min(policy.backoff * 2 ** max(attempts - 1, 0), policy.max_backoff)
+    return at + timedelta(seconds=delay)
+
+
+def settled(policy: Policy, message: Outgoing, result: Result) -> Result:
+    """The result as recorded: a retry past the last attempt is a failure."""
+    if result.outcome is Outcome.RETRY and message.attempts >= policy.attempts:
+        return Result(Outcome.FAILED, f"gave up after {message.attempts} attempts: {result.error}")
+    return result
+
+
+def send_due(
+    uow: OutboxUnitOfWork,
+    channels: Mapping[str, Channel],
+    *,
+    actor: str,
+    policy: Policy = Policy(),
+    clock: Callable[[], datetime] = now,
+) -> Sent:
+    """Deliver every message due on the configured channels, a batch at a time, until none is left.
+    A channel that cannot de-duplicate has its messages claimed one at a time: a sender that dies
+    leaves at most one of them uncertain, not a whole batch it never began."""
+    done = Sent()
+    safe = [name for name, channel in channels.items() if channel.resend_safe]
+    started = clock()  # a retry falling due during the run waits for the next run: no tight loop
+    for group, limit in ((safe, policy.batch), ([n for n in channels if n not in safe], 1)):
+        while group:
+            token = secrets.token_hex(16)
+            with uow:
+                batch = uow.outbox.claim(
+                    group, resend_safe=safe, token=token, at=clock(), due_by=started, lease=policy.lease, limit=limit
+                )
+                if batch:
+                    claimed = {"ids": [m.id for m in batch], "claim": token}
+                    uow.audit.record([Change("notify.claim", "outbox", None, claimed)], actor=actor)
+                uow.commit()
+            if not batch:
+                break
+            for message in batch:
+                result = settled(policy, message, channels[message.channel].send(message))
+                checkpoint("notify.send:handed")  # delivered, not yet recorded: a kill here is the hard case
+                _record(uow, message, token, result, policy, clock(), actor=actor, done=done)
+    return done
+
+
+def _record(
+    uow: OutboxUnitOfWork,
+    message: Outgoing,
+    token: str,
+    result: Result,
+    policy: Policy,
+    at: datetime,
+    *,
+    actor: str,
+    done: Sent,
+) -> None:
+    later = retry_at(policy, message.attempts, at) if result.outcome is Outcome.RETRY else None
+    with uow:
+        if not uow.outbox.settle(message, token, result, at=at, retry_at=later):
+            done.lost_claims += 1
+            return
+        after = {"outcome": result.outcome.value, "attempts": message.attempts, "error": result.error}
+        uow.audit.record([Change(f"notify.{result.outcome.value}", f"outbox:{message.id}", None, after)], actor=actor)
+        uow.commit()
+    done.counts[result.outcome.value] += 1
+
+
+@dataclass(frozen=True)
+class Status:
+    counts: dict[tuple[str, str], int]  # (channel, state) -> messages
+    troubled: list[dict[str, object]]  # failed and uncertain messages, newest first, with their error
+
+
+def status(uow: OutboxUnitOfWork, *, limit: int = 20) -> Status:
+    with uow:
+        return Status(uow.outbox.counts(), uow.outbox.troubled(limit))
+
+
+REOPEN = {"resend": OutboxState.PENDING, "confirm": OutboxState.SENT}
+
+
+def reopen(uow: OutboxUnitOfWork, message_id: int, how: str, *, actor: str) -> dict[str, object]:
+    """A person's decision on a failed or uncertain message: `resend` it (after checking that it did not
+    arrive: the mail server's log has its Message-ID), or `confirm` that it was delivered."""
+    if how not in REOPEN:
+        raise InvalidInputError(f"{how!r}: a message is either resent (resend) or confirmed delivered (confirm)")
+    with uow:
+        before = uow.outbox.reopen(message_id, REOPEN[how].value)
+        if before is None:
+            raise NotFoundError(f"no failed or uncertain message {message_id} in the outbox")
+        change = Change(
+            f"notify.{how}", f"outbox:{message_id}", {"state": before["state"]}, {"state": REOPEN[how].value}
+        )
+        uow.audit.record([change], actor=actor)
+        uow.commit()
+    return before

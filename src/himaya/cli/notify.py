@@ -1,0 +1,96 @@
+"""`himaya notify`: deliver the outbox's messages (SMS, e-mail), its state, a person's decision on a
+message whose delivery failed or is uncertain."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+
+from himaya import bootstrap
+from himaya.bootstrap import notify
+from himaya.cases import delivery
+from himaya.cli.app import app, out, reported
+
+MAX_ID = 2**31 - 1  # what every store's INTEGER holds
+notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-mail.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+Actor = Annotated[
+    str | None, typer.Option("--actor", help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).")
+]
+
+
+def _said(done: delivery.Sent) -> str:
+    counts = ", ".join(f"{count} {outcome}" for outcome, count in done.counts.items())
+    lost = f", {done.lost_claims} taken over by another sender" if done.lost_claims else ""
+    return counts + lost
+
+
+@notify_app.command("send")
+def notify_send(
+    every: Annotated[
+        int,
+        typer.Option(
+            "--every", min=0, max=86_400, help="Keep going: deliver again every SECONDS (0: once, then exit)."
+        ),
+    ] = 0,
+    actor: Actor = None,
+) -> None:
+    """Deliver the messages that are due (retries whose time has come included), then exit."""
+    with reported():
+        config = bootstrap.settings().notify
+        if not notify.channels(config):
+            out.print("no channel is configured (HIMAYA_SMS_URL, HIMAYA_SMTP_HOST): nothing is sent")
+        engine = bootstrap.registry_engine()
+        who = actor or bootstrap.actor()
+        while True:
+            out.print(f"delivered: {_said(notify.send(engine, config, actor=who))}")
+            if not every:
+                return
+            time.sleep(every)
+
+
+@notify_app.command("status")
+def notify_status(
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10_000, help="Failed or uncertain messages listed.")] = 20,
+) -> None:
+    """Messages by channel and state, then the failed and uncertain ones with their last error."""
+    with reported():
+        status = delivery.status(bootstrap.unit_of_work(), limit=limit)
+        if not status.counts:
+            out.print("the outbox is empty")
+        for (channel, state), count in sorted(status.counts.items()):
+            out.print(f"{channel:<6} {state:<10} {count:>9,}")
+        for row in status.troubled:
+            out.print(
+                f"#{row['id']} {row['channel']} {row['state']} to {row['address'] or row['recipient']}"
+                f" (case {row['case_id'] or '-'}, {row['attempts']} attempts): {row['error']}"
+            )
+
+
+@notify_app.command("resend")
+def notify_resend(
+    message: Annotated[
+        int, typer.Argument(min=1, max=MAX_ID, help="The message's number in the outbox (`himaya notify status`).")
+    ],
+    actor: Actor = None,
+) -> None:
+    """Send a failed or uncertain message again (check first that an uncertain one did not arrive)."""
+    with reported():
+        before = delivery.reopen(bootstrap.unit_of_work(), message, "resend", actor=actor or bootstrap.actor())
+        out.print(f"#{message} ({before['state']}) will be sent again by the next `himaya notify send`")
+
+
+@notify_app.command("confirm")
+def notify_confirm(
+    message: Annotated[
+        int, typer.Argument(min=1, max=MAX_ID, help="The message's number in the outbox (`himaya notify status`).")
+    ],
+    actor: Actor = None,
+) -> None:
+    """Record that an uncertain (or failed) message did arrive: it is marked sent, never sent again."""
+    with reported():
+        before = delivery.reopen(bootstrap.unit_of_work(), message, "confirm", actor=actor or bootstrap.actor())
+        out.print(f"#{message} ({before['state']}) is recorded as delivered")
