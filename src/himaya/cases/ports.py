@@ -6,9 +6,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
 
+import polars as pl
+
 from himaya.cases.model import EventKind, Inbox, Message, PersonRef
 from himaya.core.access import Principal
 from himaya.core.uow import UnitOfWork
+from himaya.registry.ports import RegistryUnitOfWork
 
 
 class CaseStore(Protocol):
@@ -61,7 +64,14 @@ class CaseStore(Protocol):
     def queue(self, messages: Sequence[Message]) -> int:
         """Put the messages in the outbox (pending); how many."""
 
+    def family_people(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        """The family's people table on `day` (for the rules), None if not in the user's branches."""
+
 
 class CasesUnitOfWork(UnitOfWork, Protocol):
     @property
     def cases(self) -> CaseStore: ...
+
+
+class ApplicationsUnitOfWork(CasesUnitOfWork, RegistryUnitOfWork, Protocol):
+    """Deciding an application writes the registry's facts in the decision's transaction."""

@@ -119,6 +119,7 @@ def cases_show(number: Number, acting: As = None) -> None:
             out.print(f"subject: {c['subject']}")
         for name, value in view.case["form"].items():
             out.print(f"  {shown(name)}: {shown(value)}")
+        _rules(view.case.get("rules"))
         out.print(f"may move to: {', '.join(view.moves) or 'nothing (closed)'}")
         for event in view.events:
             moved = f" {event['from_state'] or ''} -> {event['to_state']}" if event["to_state"] else ""
@@ -188,19 +189,39 @@ def cases_decide(
     to: Annotated[str, typer.Option("--to", help="The state to move the case to.")],
     version: Version,
     reason: Reason = None,
+    override: Annotated[
+        str | None,
+        typer.Option("--override", help="A supervisor's reason to approve an application the rules do not support."),
+    ] = None,
     acting: As = None,
 ) -> None:
-    """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes)."""
+    """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes).
+    An application's approval writes its facts to the registry; a refusal names the rules that failed."""
     with reported():
         uow, principal = _acting(acting)
+        pack = load_pack()
         moved = actions.move(
-            uow, _catalogue(), number, to, expected_version=version, reason=reason, principal=principal
-        )
+            uow, pack.cases, number, to, expected_version=version, reason=reason, principal=principal,
+            desk=bootstrap.application_desk(pack), override=override,
+        )  # fmt: skip
         decided = f" (decision: {moved.decision})" if moved.decision == to else ""
         out.print(
             f"{number}: {moved.state}{decided}, due {moved.due_on or '-'}; version {moved.version}; "
             f"{moved.notifications} message(s) queued"
         )
+        _rules(moved.rules)
+
+
+def _rules(rules: dict[str, Any] | None) -> None:
+    if rules is None:
+        return
+    verdict = "entitled" if rules["entitled"] else "not entitled"
+    out.print(
+        f"rules: {rules['programme']} {verdict}"
+        + (f" (overridden: {shown(rules['override'])})" if rules.get("override") else "")
+    )
+    for failed in rules["failed"]:
+        out.print(f"  failed: {shown(failed['en'])} / {shown(failed['ar'])}")
 
 
 @cases_app.command("close")

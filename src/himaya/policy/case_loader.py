@@ -22,6 +22,7 @@ import yaml
 from himaya.core.access import Role
 from himaya.core.text import Text
 from himaya.policy.calendar import WEEKDAYS, Holiday, WorkingCalendar
+from himaya.policy.case_approval import approval
 from himaya.policy.case_types import (
     PLACEHOLDERS,
     CaseCatalogue,
@@ -37,7 +38,6 @@ from himaya.policy.case_types import (
     Template,
     Transition,
 )
-from himaya.policy.case_approval import approval
 from himaya.policy.schema import Column, Kind
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

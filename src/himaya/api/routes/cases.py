@@ -17,7 +17,7 @@ from himaya.api.bodies import RequestBody
 from himaya.api.security import require
 from himaya.cases import actions
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
-from himaya.cases.ports import CasesUnitOfWork
+from himaya.cases.ports import ApplicationsUnitOfWork
 from himaya.core.access import Permission, Principal
 from himaya.policy.case_types import CaseCatalogue
 
@@ -30,7 +30,7 @@ MAX_VERSION = 2**31 - 1
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
-def _uow(request: Request) -> CasesUnitOfWork:
+def _uow(request: Request) -> ApplicationsUnitOfWork:
     return bootstrap.unit_of_work(request.app.state.engine)
 
 
@@ -136,6 +136,9 @@ class CaseDetail(CaseSummary):
     decided_by: str | None
     decision: str | None
     reason: str | None
+    rules: dict[str, Any] | None = Field(
+        default=None, description="An application's verdict of the rules: entitled, and the failed conditions (en/ar)."
+    )
     moves: list[str] = Field(description="The states the case may move to now.")
     events: list[dict[str, Any]] = Field(description="Its history: opened, assigned, notes, moves, decisions.")
     messages: list[dict[str, Any]] = Field(description="The messages it put in the outbox.")
@@ -173,6 +176,7 @@ class Written(BaseModel):
     due_on: date | None = None
     decision: str | None = None
     notifications: int = 0
+    rules: dict[str, Any] | None = None
 
 
 @router.post("/{number}/assign", summary="Give the case to a user")
@@ -204,6 +208,11 @@ def add_note(
 class Decision(Step):
     to: Key = Field(description="The state to move the case to (a decision where its type says so).")
     reason: str | None = Field(default=None, max_length=MAX_TEXT, description="Required for a decision.")
+    override: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="A supervisor's reason to approve an application the rules do not support (recorded).",
+    )
 
 
 class Closing(Step):
@@ -218,6 +227,7 @@ def _written(moved: Any) -> Written:
         due_on=moved.due_on,
         decision=moved.decision,
         notifications=moved.notifications,
+        rules=moved.rules,
     )
 
 
@@ -236,6 +246,8 @@ def decide(
         expected_version=body.version,
         reason=body.reason,
         principal=principal,
+        desk=bootstrap.application_desk(request.app.state.pack),
+        override=body.override,
     )
     return _written(moved)
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, and_, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,9 +17,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.cases.model import EventKind, Inbox, Message, OutboxState, PersonRef
 from himaya.core.access import Principal
 from himaya.core.clock import now
+from himaya.core.errors import NotFoundError
 from himaya.db.access import load_user
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
-from himaya.db.scoped import case_visible, person_visible
+from himaya.db.scoped import case_visible, family_table, person_visible
 from himaya.db.tables import person
 
 COUNTED = {"preserve_rowcount": True}
@@ -68,6 +70,8 @@ class SqlCaseStore:
         return None if row is None else _case(row)
 
     def update(self, case_id: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        if isinstance(changes.get("rules"), Mapping):
+            changes = {**changes, "rules": json.dumps(changes["rules"], ensure_ascii=False, sort_keys=True)}
         result = self.connection.execute(
             update(case_file)
             .where(case_file.c.id == case_id, case_file.c.version == expected_version)
@@ -171,6 +175,12 @@ class SqlCaseStore:
         )
         return len(messages)
 
+    def family_people(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        try:
+            return family_table(self.connection, principal, family_number, day)
+        except NotFoundError:
+            return None
+
 
 def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
@@ -191,4 +201,5 @@ def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
 
 
 def _case(row: Any) -> dict[str, Any]:
-    return {**row, "form": json.loads(row["form"])}
+    rules = row.get("rules")
+    return {**row, "form": json.loads(row["form"]), "rules": json.loads(rules) if rules else None}
