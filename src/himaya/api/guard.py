@@ -72,14 +72,16 @@ class RequestGuard:
         cacheable: Collection[str] = (),
         page_prefixes: Mapping[str, bytes] | None = None,
     ) -> None:
-        """`max_body`: bytes a request body may have; `uploads`: larger limits for some paths (file
-        uploads); `page_policies`: the content-security policy of paths that answer a page;
+        """`max_body`: bytes a request body may have; `uploads`: other limits for some paths (file
+        uploads; a key that starts with `^` is a pattern the whole path must match: a case's evidence);
+        `page_policies`: the content-security policy of paths that answer a page;
         `page_prefixes`: the same for every path under a prefix (the web front office's pages);
         `cacheable`: paths of public aggregates whose own Cache-Control is kept (every other answer,
         and theirs when they set none, is no-store)."""
         self.app = app
         self.max_body = max_body
-        self.uploads = dict(uploads or {})
+        self.uploads = {k: v for k, v in (uploads or {}).items() if not k.startswith("^")}
+        self.upload_patterns = [(re.compile(k), v) for k, v in (uploads or {}).items() if k.startswith("^")]
         self.page_policies = dict(page_policies or {})
         self.cacheable = frozenset(cacheable)
         self.page_prefixes = sorted((page_prefixes or {}).items(), key=lambda p: len(p[0]), reverse=True)
@@ -119,7 +121,7 @@ class RequestGuard:
                 return
             await send(message)
 
-        limit = self.uploads.get(scope["path"], self.max_body)
+        limit = self._limit(scope["path"])
         messages, refusal = await _read_body(receive, headers, limit)
         if refusal is None:
             refusal = _check(scope, headers, b"".join(m.get("body", b"") for m in messages))
@@ -137,6 +139,11 @@ class RequestGuard:
             if started:
                 raise
             await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
+
+    def _limit(self, path: str) -> int:
+        if path in self.uploads:
+            return self.uploads[path]
+        return next((limit for pattern, limit in self.upload_patterns if pattern.fullmatch(path)), self.max_body)
 
     def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         path = scope["path"]

@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from himaya.adapters import passwords
+from himaya.adapters.evidence import FolderEvidence
+from himaya.adapters.evidence import default_folder as evidence_folder
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
@@ -133,6 +135,11 @@ def replan_after_application(engine: Engine, event: ApplicationApproved) -> None
     day = clock.today(pack.timezone)
     notes = {event.family: f"after application {event.case}"}
     replan_families(engine, pack, Period.containing(day), notes, actor=event.actor, today=day)
+
+
+def evidence_files() -> FolderEvidence:
+    """The evidence folder: HIMAYA_EVIDENCE_DIR, or `evidence` in the user's data folder."""
+    return FolderEvidence(settings().evidence_dir or evidence_folder())
 
 
 def application_desk(pack: PolicyPack) -> Desk:

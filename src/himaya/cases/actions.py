@@ -99,7 +99,8 @@ def show(
                 catalogue.calendar, case["due_on"], day_of(catalogue, today), at_risk_days=kind.at_risk_days
             )
             moves = tuple(t.target for t in kind.moves_from(case["state"]))
-            view = CaseView(case, sla, moves, uow.cases.events(case["id"]), uow.cases.messages(case["id"]))
+            events, messages = uow.cases.events(case["id"]), uow.cases.messages(case["id"])
+            view = CaseView(case, sla, moves, events, messages, uow.cases.evidence(case["id"]))
         uow.audit.record(
             [Change("read", f"case:{number}", None, {"what": "case", "found": view is not None})],
             actor=principal.username,

@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     MOVED = "moved"  # a transition that is not a decision
     DECIDED = "decided"
     ESCALATED = "escalated"
+    EVIDENCE = "evidence"  # a file attached (`cases/evidence.py`)
 
 
 class Delivery(StrEnum):
@@ -148,3 +149,4 @@ class CaseView:
     moves: tuple[str, ...]  # the states it may move to now
     events: list[dict[str, Any]]
     messages: list[dict[str, Any]]
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # its files (no content)

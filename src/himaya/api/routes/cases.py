@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.api.bodies import RequestBody
 from himaya.api.security import require
-from himaya.cases import actions
+from himaya.cases import actions, evidence
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
 from himaya.cases.ports import ApplicationsUnitOfWork
 from himaya.core.access import Permission, Principal
@@ -27,6 +27,9 @@ CaseNumber = Annotated[
     str, Path(pattern=r"^C-[0-9]{4}-[0-9]{6,9}$", description="The case number, e.g. C-2026-000001.")
 ]
 MAX_VERSION = 2**31 - 1
+EVIDENCE_PATH = r"^/cases/C-[0-9]{4}-[0-9]{6,9}/evidence$"  # the guard's upload limit applies here
+FORM_OVERHEAD = 64 << 10  # bytes of a multipart body beside the file (boundaries, headers)
+Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256 (hex, lower case).")]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
@@ -140,6 +143,9 @@ class CaseDetail(CaseSummary):
         default=None, description="An application's verdict of the rules: entitled, and the failed conditions (en/ar)."
     )
     moves: list[str] = Field(description="The states the case may move to now.")
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list, description="Its files: sha256, media_type, filename, size, uploaded_by, uploaded_at."
+    )
     events: list[dict[str, Any]] = Field(description="Its history: opened, assigned, notes, moves, decisions.")
     messages: list[dict[str, Any]] = Field(description="The messages it put in the outbox.")
 
@@ -151,6 +157,7 @@ def _detail(view: CaseView) -> CaseDetail:
     messages = [{k: m[k] for k in shown} for m in view.messages]
     return CaseDetail.model_validate(
         {**fields, "sla": view.sla.value, "moves": list(view.moves), "events": events, "messages": messages}
+        | {"evidence": view.evidence}
     )
 
 
@@ -268,3 +275,42 @@ def close(
         principal=principal,
     )
     return _written(moved)
+
+
+class EvidenceOut(BaseModel):
+    number: str
+    sha256: str
+    media_type: str
+    size: int
+    filename: str
+    new: bool = Field(description="False: the case held this very file already.")
+
+
+@router.post("/{number}/evidence", summary="Attach evidence (PDF, JPEG, PNG) to a case", status_code=201)
+async def attach(
+    request: Request,
+    number: CaseNumber,
+    file: UploadFile,
+    principal: Annotated[Principal, Depends(require(Permission.CASE_WORK))],
+) -> EvidenceOut:
+    limit = request.app.state.settings.evidence_max_bytes
+    content = await file.read(limit + 1)  # one byte more than allowed tells a file too large
+    attached = evidence.attach(
+        _uow(request), bootstrap.evidence_files(), number, file.filename or "", content,
+        max_bytes=limit, principal=principal,
+    )  # fmt: skip
+    return EvidenceOut(**vars(attached))
+
+
+@router.get("/{number}/evidence/{sha256}", summary="Download a case's evidence file (audited)")
+def download(
+    request: Request,
+    number: CaseNumber,
+    sha256: Sha,
+    principal: Annotated[Principal, Depends(require(Permission.CASE_READ))],
+) -> Response:
+    row, content = evidence.download(_uow(request), bootstrap.evidence_files(), number, sha256, principal=principal)
+    # Never shown inline by a browser: a download, with the type sniffed at upload and no sniffing now.
+    ascii_name = row["filename"].encode("ascii", "replace").decode().replace('"', "_")
+    headers = {"Content-Disposition": f'attachment; filename="{ascii_name}"', "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=row["media_type"], headers=headers)

@@ -19,7 +19,7 @@ from himaya.core.access import Principal
 from himaya.core.clock import now
 from himaya.core.errors import NotFoundError
 from himaya.db.access import load_user
-from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
+from himaya.db.case_tables import case_counter, case_event, case_evidence, case_file, notification_outbox
 from himaya.db.scoped import case_visible, family_table, person_visible
 from himaya.db.tables import person
 
@@ -174,6 +174,29 @@ class SqlCaseStore:
             ],
         )
         return len(messages)
+
+    def add_evidence(self, row: Mapping[str, Any]) -> bool:
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        added = self.connection.execute(
+            dialect.insert(case_evidence).values(**row).on_conflict_do_nothing(), execution_options=COUNTED
+        )
+        return added.rowcount == 1
+
+    def evidence(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(case_evidence).where(case_evidence.c.case_id == case_id).order_by(case_evidence.c.id)
+        ).mappings()
+        return [{k: v for k, v in row.items() if k not in ("id", "case_id")} for row in rows]
+
+    def evidence_file(self, case_id: int, sha256: str) -> dict[str, Any] | None:
+        row = (
+            self.connection.execute(
+                select(case_evidence).where(case_evidence.c.case_id == case_id, case_evidence.c.sha256 == sha256)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)
 
     def family_people(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
         try:
