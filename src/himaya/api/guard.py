@@ -124,7 +124,8 @@ class RequestGuard:
         limit = self._limit(scope["path"])
         messages, refusal = await _read_body(receive, headers, limit)
         if refusal is None:
-            refusal = _check(scope, headers, b"".join(m.get("body", b"") for m in messages))
+            content = b"".join(m.get("body", b"") for m in messages)
+            refusal = _check(scope, headers, content, upload=self._upload(scope["path"]))
         if refusal is not None:
             await _refuse(send_with_headers, request_id, *refusal)
             return
@@ -139,6 +140,9 @@ class RequestGuard:
             if started:
                 raise
             await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
+
+    def _upload(self, path: str) -> bool:
+        return path in self.uploads or any(pattern.fullmatch(path) for pattern, _ in self.upload_patterns)
 
     def _limit(self, path: str) -> int:
         if path in self.uploads:
@@ -174,11 +178,16 @@ async def _read_body(
             return messages, None
 
 
-def _check(scope: Scope, headers: Mapping[bytes, bytes], content: bytes) -> tuple[int, str, str] | None:
+def _check(
+    scope: Scope, headers: Mapping[bytes, bytes], content: bytes, *, upload: bool = False
+) -> tuple[int, str, str] | None:
+    """`upload`: a file upload's path; a multipart body there is binary (an image holds NUL bytes):
+    the endpoint checks the file and its name."""
     target = (scope.get("raw_path") or scope["path"].encode()) + b"?" + scope.get("query_string", b"")
-    if any(n in target.lower() or n in content.lower() for n in _NULS):
-        return 422, "invalid_input", "text may not contain NUL characters (\\u0000)"
     kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    binary = upload and kind == b"multipart/form-data"
+    if any(n in target.lower() or (not binary and n in content.lower()) for n in _NULS):
+        return 422, "invalid_input", "text may not contain NUL characters (\\u0000)"
     if not content or not (kind in {b"", b"application/json"} or kind.endswith(b"+json")):
         return None
     if json_depth(content) > MAX_JSON_DEPTH:
