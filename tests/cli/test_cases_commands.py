@@ -55,6 +55,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     assert number.startswith("C-") and "received, due" in opened.stdout and "1 message(s) queued" in opened.stdout
     assert number in himaya("cases", "list").stdout
     approve = ("decide", number, "--to", "approved")
+    override = ("--override", "committee minutes 12/2026")
     steps = [
         (("decide", number, "--to", "in_review", "--version", "1"), 0, "in_review"),
         (("decide", number, "--to", "prepared", "--version", "2", "--as", "salim"), 0, "prepared"),
@@ -64,7 +65,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         # No category assessed: the rules do not support the approval (the failed condition named) ...
         ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 4, "disability category qualifies"),
         # ... unless a supervisor overrides them, with a reason (recorded on the case).
-        ((*approve, "--version", "3", "--reason", "card valid", "--override", "committee minutes 12/2026", "--as", "huda"), 0, "decision: approved"),
+        ((*approve, "--version", "3", "--reason", "card valid", *override, "--as", "huda"), 0, "decision: approved"),
         (("assign", number, "--to", "nobody", "--version", "4"), 2, "'nobody' is not an active user who works"),
         (("note", number, "letter sent"), 0, "note added"),
         (("close", number, "--version", "4"), 0, "closed; version 5"),
