@@ -93,7 +93,10 @@ def verdict(
 ) -> Verdict:
     """The rules on the family table for `period`: the applicant's explanation of the programme (a
     family programme's is its recipient's), whether it pays, and the conditions that did not hold."""
-    family = str(people.filter(pl.col(pack.person_column) == person)[pack.family_column][0])
+    found_person = people.filter(pl.col(pack.person_column) == person)
+    if found_person.is_empty():
+        raise ConflictError(f"person {person} is not a member of their family in {period}: the rules cannot be run")
+    family = str(found_person[pack.family_column][0])
     explained = explain(people, pack, tree, period, family_id=family)
     found: list[ProgrammeExplanation] = []
     for member in sorted(explained.persons, key=lambda p: p.person_id != person):
