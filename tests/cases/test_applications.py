@@ -57,8 +57,9 @@ def _prepared(b: Branches, form: dict[str, Any]) -> str:
     number = actions.open_case(b.uow(), CATALOGUE, request, principal=wafa, today=DAY).number
     for version, state in ((1, "in_review"), (2, "prepared")):
         actions.move(
-            b.uow(), CATALOGUE, number, state, expected_version=version, reason=None, principal=salim, today=DAY
-        )
+            b.uow(), CATALOGUE, number, state, expected_version=version, reason=None, principal=salim, today=DAY,
+            desk=DESK,
+        )  # fmt: skip
     return number
 
 
@@ -160,3 +161,12 @@ def test_the_facts_of_each_programme_are_registry_columns() -> None:
     for form in forms:
         written = facts(approval, form)
         assert written and set(written) <= set(PACK.registry.names), form
+
+
+def test_preparing_the_decision_runs_the_rules_for_the_decider_to_read(ours: Branches) -> None:
+    number = _prepared(ours, DISABILITY | {"disability_card": False})
+    case = ours.rows("case_file")[0]
+    assert case["number"] == number and case["state"] == "prepared" and "holds a valid disability card" in case["rules"]
+    prepared = [e for e in ours.rows("case_event") if e["to_state"] == "prepared"]
+    assert "يحمل بطاقة إعاقة سارية" in prepared[0]["data"]
+    assert _assessments(ours) == [a for a in _assessments(ours) if a["category"] != "physical"]  # nothing written

@@ -211,7 +211,10 @@ def move(
         if case["version"] != expected_version:  # before the rules run (the update below checks it again)
             raise _stale(uow, case, expected_version)
         changes = _changes(catalogue, state, target, decides, transition.prepares, written, principal, day)
-        verdict = _verdict(uow, desk, kind, case, target, override, principal, day) if decides else None
+        checks = decides or transition.prepares  # the rules are run when a decision is prepared, and taken
+        verdict = (
+            _verdict(uow, desk, kind, case, target, override, principal, day, transition.prepares) if checks else None
+        )
         if verdict is not None:
             changes["rules"] = verdict.record() | ({"override": override, "by": principal.username} if override else {})
         if not uow.cases.update(case["id"], changes, expected_version=expected_version):
@@ -269,14 +272,21 @@ def _verdict(
     override: str | None,
     principal: Principal,
     day: date,
+    prepares: bool,
 ) -> applications.Verdict | None:
-    if kind.approval is None or target not in (kind.approval.approved, kind.approval.refused):
+    approval = kind.approval
+    if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
         if override is not None:
             raise InvalidInputError("override: only an application's approval may override the rules")
         return None
-    if desk is None:  # a wiring mistake, not the user's: every entry point passes `bootstrap.application_desk`
+    if desk is None:
+        if prepares:  # the check at preparation is advice: the binding one is the decision's
+            return None
+        # A wiring mistake, not the user's: every entry point passes `bootstrap.application_desk`.
         raise RuntimeError(f"deciding a {kind.key} needs the registry and the rules (bootstrap.application_desk)")
-    return applications.decide(uow, desk, kind, case, target, override=override, principal=principal, day=day)
+    return applications.decide(
+        uow, desk, kind, case, target, override=override, principal=principal, day=day, prepares=prepares
+    )
 
 
 def _told(written: str | None, verdict: applications.Verdict | None, language: str) -> str | None:

@@ -130,11 +130,13 @@ def decide(
     override: str | None,
     principal: Principal,
     day: date,
+    prepares: bool = False,
 ) -> Verdict | None:
-    """Inside the decision's unit of work: the rules' verdict on the application (approved or refused),
-    and on approval the facts written and the replanning told. None for any other decision."""
+    """Inside the decision's unit of work: the rules' verdict on the application (approved or refused,
+    or the move that `prepares` the decision: the check the decider then reads), and on approval the
+    facts written and the replanning told. None for any other move."""
     approval = kind.approval
-    if approval is None or target not in (approval.approved, approval.refused):
+    if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
         return None
     civil = str(case["civil_number"])
     key = uow.registry.visible_id(principal, civil)
