@@ -9,7 +9,9 @@ from datetime import date
 
 import pytest
 
+from himaya import bootstrap
 from himaya.cases import actions
+from himaya.cases.applications import Desk
 from himaya.cases.model import Inbox, NewCase
 from himaya.cases.opening import open_in, queue_notification
 from himaya.core.access import Role, Scope
@@ -17,7 +19,8 @@ from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError,
 from himaya.policy.packs import load_pack
 from tests.cases.conftest import Branches, user
 
-CATALOGUE = load_pack().cases
+PACK = load_pack()
+CATALOGUE = PACK.cases
 DAY = date(2026, 1, 7)  # a Wednesday
 
 
@@ -117,6 +120,8 @@ def test_a_payment_decision_is_not_taken_by_who_prepared_it(branches: Branches) 
         expected_version=3,
         reason="all conditions hold",
         principal=huda,
+        desk=Desk(bootstrap.registry_contract(PACK), PACK),
+        override="the head is not Omani: approved on the minister's instruction",  # (tests/cases/test_applications.py)
     )
     assert step.version == 4 and len(branches.rows("case_event")) == events + 1
     case = branches.rows("case_file")[0]

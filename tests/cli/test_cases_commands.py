@@ -4,6 +4,7 @@ exit with the status of their category (2 bad input, 3 not found, 4 conflict, 5 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -54,13 +55,17 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     assert number.startswith("C-") and "received, due" in opened.stdout and "1 message(s) queued" in opened.stdout
     assert number in himaya("cases", "list").stdout
     approve = ("decide", number, "--to", "approved")
+    override = ("--override", "committee minutes 12/2026")
     steps = [
         (("decide", number, "--to", "in_review", "--version", "1"), 0, "in_review"),
         (("decide", number, "--to", "prepared", "--version", "2", "--as", "salim"), 0, "prepared"),
         ((*approve, "--version", "3", "--reason", "ok", "--as", "salim"), 5, "maker-checker"),
         ((*approve, "--version", "3", "--reason", "ok"), 5, "needs case.decide"),
         ((*approve, "--version", "2", "--reason", "ok", "--as", "huda"), 4, "not 2"),
-        ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 0, "decision: approved"),
+        # No category assessed: the rules do not support the approval (the failed condition named) ...
+        ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 4, "disability category qualifies"),
+        # ... unless a supervisor overrides them, with a reason (recorded on the case).
+        ((*approve, "--version", "3", "--reason", "card valid", *override, "--as", "huda"), 0, "decision: approved"),
         (("assign", number, "--to", "nobody", "--version", "4"), 2, "'nobody' is not an active user who works"),
         (("note", number, "letter sent"), 0, "note added"),
         (("close", number, "--version", "4"), 0, "closed; version 5"),
@@ -76,7 +81,8 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         assert says in (done.stdout if status == 0 else done.stderr), (args, done.stdout, done.stderr)
     shown = himaya("cases", "show", number)
     assert shown.exit_code == 0, shown.stderr
-    for said in ("state closed", "programme: disability", "huda decided prepared -> approved: card valid", "(letter"):
+    said_all = ("state closed", "programme: disability", "huda decided prepared -> approved: card valid", "(letter")
+    for said in (*said_all, "overridden: committee minutes 12/2026", "failed: disability category qualifies"):
         assert said in shown.stdout or said.replace("(letter", "(sms") in shown.stdout, shown.stdout
 
 
@@ -87,3 +93,34 @@ def test_types_and_overdue(person: dict[str, str]) -> None:
     overdue = himaya("cases", "overdue", "--escalate", "--as", "salim")
     assert overdue.exit_code == 0, overdue.stderr
     assert "0 breached, 0 at risk" in overdue.stdout
+
+
+def test_evidence_is_attached_and_a_file_that_lies_is_refused(
+    person: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HIMAYA_EVIDENCE_DIR", str(tmp_path / "evidence"))
+    opened = himaya(
+        "cases", "open", "grievance", "--person", person["person_id"], "--category", "data_error",
+        "--field", "details=misspelt name",
+    )  # fmt: skip
+    number = opened.stdout.split()[1]
+    pdf, png, exe = tmp_path / "letter.pdf", tmp_path / "photo.pdf", tmp_path / "tool.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(32))
+    exe.write_bytes(b"MZ\x90\x00" + bytes(32))
+    done = himaya("cases", "attach", number, str(pdf))
+    assert done.exit_code == 0 and "letter.pdf (application/pdf, 15 bytes) attached" in done.stdout, done.stderr
+    for lying, says in (
+        (png, "'photo.pdf' is a image/png by its content"),
+        (exe, "'tool.pdf' is not a PDF, JPEG or PNG"),
+    ):
+        refused = himaya("cases", "attach", number, str(lying))
+        assert refused.exit_code == 2 and says in refused.stderr, refused.stderr
+    monkeypatch.setenv("HIMAYA_EVIDENCE_MAX_BYTES", "1024")
+    big = tmp_path / "big.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + bytes(2000))
+    refused = himaya("cases", "attach", number, str(big))
+    assert refused.exit_code == 2 and "'big.pdf': 2,009 bytes; evidence may have at most 1,024 bytes" in refused.stderr
+    shown = himaya("cases", "show", number)
+    assert "evidence " in shown.stdout and "letter.pdf (application/pdf, 15 bytes) by wafa" in shown.stdout
+    assert len([f for f in (tmp_path / "evidence").rglob("*") if f.is_file()]) == 1

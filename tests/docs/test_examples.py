@@ -72,6 +72,7 @@ def test_documented_command_runs(
     monkeypatch.chdir(workspace)
     # A database per page (each page is a walk-through of its own), never the user's own.
     monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{workspace / page.replace('.md', '.db')}")
+    monkeypatch.setenv("HIMAYA_EVIDENCE_DIR", str(workspace / "evidence"))  # never the user's data folder
     # The Fund's account, as the pages say to set it (`export HIMAYA_PAYER_IBAN=...`): never the demo's.
     monkeypatch.setenv("HIMAYA_PAYER_IBAN", "OM930180000009876543210")
     monkeypatch.setenv("HIMAYA_PAYER_BIC", "BMUSOMRXXXX")

@@ -99,7 +99,10 @@ def create_app(
     app.add_middleware(
         RequestGuard,
         max_body=config.max_body,
-        uploads={"/payroll/reconcile": config.max_upload},  # a bank's answer file
+        uploads={
+            "/payroll/reconcile": config.max_upload,  # a bank's answer file
+            cases.EVIDENCE_PATH: config.evidence_max_bytes + cases.FORM_OVERHEAD,  # a case's evidence (multipart)
+        },
         page_policies=pages,
         cacheable=public.PATHS,  # open aggregates: a cache may keep them (everything else: no-store)
         page_prefixes=prefixes,

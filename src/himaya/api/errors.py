@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from himaya.core.errors import QUOTED, Category, HimayaError, InputTableError, clipped, quoted
+from himaya.core.errors import QUOTED, Category, HimayaError, InputTableError, TooLargeError, clipped, quoted
 
 # The one place where an error's category becomes an HTTP status.
 STATUS = {
@@ -101,4 +101,5 @@ def install(app: FastAPI) -> None:
             if len(error.problems) > 1:
                 message += f" (and {len(error.problems) - 1} more)"
             return JSONResponse(body(request, error.error_code, message, fields), STATUS[error.category])
-        return JSONResponse(body(request, error.error_code, clipped(str(error))), STATUS[error.category])
+        status = 413 if isinstance(error, TooLargeError) else STATUS[error.category]
+        return JSONResponse(body(request, error.error_code, clipped(str(error))), status)

@@ -72,14 +72,16 @@ class RequestGuard:
         cacheable: Collection[str] = (),
         page_prefixes: Mapping[str, bytes] | None = None,
     ) -> None:
-        """`max_body`: bytes a request body may have; `uploads`: larger limits for some paths (file
-        uploads); `page_policies`: the content-security policy of paths that answer a page;
+        """`max_body`: bytes a request body may have; `uploads`: other limits for some paths (file
+        uploads; a key that starts with `^` is a pattern the whole path must match: a case's evidence);
+        `page_policies`: the content-security policy of paths that answer a page;
         `page_prefixes`: the same for every path under a prefix (the web front office's pages);
         `cacheable`: paths of public aggregates whose own Cache-Control is kept (every other answer,
         and theirs when they set none, is no-store)."""
         self.app = app
         self.max_body = max_body
-        self.uploads = dict(uploads or {})
+        self.uploads = {k: v for k, v in (uploads or {}).items() if not k.startswith("^")}
+        self.upload_patterns = [(re.compile(k), v) for k, v in (uploads or {}).items() if k.startswith("^")]
         self.page_policies = dict(page_policies or {})
         self.cacheable = frozenset(cacheable)
         self.page_prefixes = sorted((page_prefixes or {}).items(), key=lambda p: len(p[0]), reverse=True)
@@ -119,10 +121,11 @@ class RequestGuard:
                 return
             await send(message)
 
-        limit = self.uploads.get(scope["path"], self.max_body)
+        limit = self._limit(scope["path"])
         messages, refusal = await _read_body(receive, headers, limit)
         if refusal is None:
-            refusal = _check(scope, headers, b"".join(m.get("body", b"") for m in messages))
+            content = b"".join(m.get("body", b"") for m in messages)
+            refusal = _check(scope, headers, content, upload=self._upload(scope["path"]))
         if refusal is not None:
             await _refuse(send_with_headers, request_id, *refusal)
             return
@@ -137,6 +140,14 @@ class RequestGuard:
             if started:
                 raise
             await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
+
+    def _upload(self, path: str) -> bool:
+        return path in self.uploads or any(pattern.fullmatch(path) for pattern, _ in self.upload_patterns)
+
+    def _limit(self, path: str) -> int:
+        if path in self.uploads:
+            return self.uploads[path]
+        return next((limit for pattern, limit in self.upload_patterns if pattern.fullmatch(path)), self.max_body)
 
     def _headers(self, scope: Scope) -> list[tuple[bytes, bytes]]:
         path = scope["path"]
@@ -167,11 +178,16 @@ async def _read_body(
             return messages, None
 
 
-def _check(scope: Scope, headers: Mapping[bytes, bytes], content: bytes) -> tuple[int, str, str] | None:
+def _check(
+    scope: Scope, headers: Mapping[bytes, bytes], content: bytes, *, upload: bool = False
+) -> tuple[int, str, str] | None:
+    """`upload`: a file upload's path; a multipart body there is binary (an image holds NUL bytes):
+    the endpoint checks the file and its name."""
     target = (scope.get("raw_path") or scope["path"].encode()) + b"?" + scope.get("query_string", b"")
-    if any(n in target.lower() or n in content.lower() for n in _NULS):
-        return 422, "invalid_input", "text may not contain NUL characters (\\u0000)"
     kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    binary = upload and kind == b"multipart/form-data"
+    if any(n in target.lower() or (not binary and n in content.lower()) for n in _NULS):
+        return 422, "invalid_input", "text may not contain NUL characters (\\u0000)"
     if not content or not (kind in {b"", b"application/json"} or kind.endswith(b"+json")):
         return None
     if json_depth(content) > MAX_JSON_DEPTH:

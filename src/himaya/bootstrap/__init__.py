@@ -15,12 +15,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from himaya.adapters import passwords
+from himaya.adapters.evidence import FolderEvidence
+from himaya.adapters.evidence import default_folder as evidence_folder
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
 from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.analysis.public import ALL, UNKNOWN, Rules, Statistics, names, trend
 from himaya.bootstrap import payroll as payroll_actions
+from himaya.cases.applications import Desk
+from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
 from himaya.core.access import Principal
 from himaya.core.errors import InvalidInputError, UsageError
@@ -134,12 +138,31 @@ def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
     replan_families(engine, pack, Period.containing(day), event.notes(), actor=event.actor, today=day)
 
 
+def replan_after_application(engine: Engine, event: ApplicationApproved) -> None:
+    """An application approved (its facts written): the family's enrollments planned again for this month."""
+    pack = load_pack(settings().pack)
+    day = clock.today(pack.timezone)
+    notes = {event.family: f"after application {event.case}"}
+    replan_families(engine, pack, Period.containing(day), notes, actor=event.actor, today=day)
+
+
+def evidence_files() -> FolderEvidence:
+    """The evidence folder: HIMAYA_EVIDENCE_DIR, or `evidence` in the user's data folder."""
+    return FolderEvidence(settings().evidence_dir or evidence_folder())
+
+
+def application_desk(pack: PolicyPack) -> Desk:
+    """What deciding an application needs: the registry's contract and the pack's rules."""
+    return Desk(registry_contract(pack), pack)
+
+
 # What reacts to which event, after the acting transaction committed: one table to read.
 # (Notifications and the DCI notify add their handlers here.)
 HANDLERS: Handlers = {}
 # The same, for handlers that work on the store the acting transaction committed to.
 STORE_HANDLERS: Mapping[type[Event], Sequence[Callable[[Engine, Any], None]]] = {
     LifeEventsApplied: (replan_enrollments,),
+    ApplicationApproved: (replan_after_application,),
 }
 
 

@@ -15,11 +15,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from himaya.cases import notices, rules
+from himaya.cases import applications, notices, rules
+from himaya.cases.applications import Desk
 from himaya.cases.letters import case_letter, which
 from himaya.cases.model import PAGE, CaseView, EventKind, Inbox, Moved, NewCase, Opened
 from himaya.cases.opening import branch, day_of, prepared, write
-from himaya.cases.ports import CasesUnitOfWork
+from himaya.cases.ports import ApplicationsUnitOfWork, CasesUnitOfWork
 from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
@@ -27,6 +28,7 @@ from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError,
 from himaya.core.letter import Letter
 from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
+from himaya.policy.case_types import State as CaseState
 from himaya.registry.actions import in_branches
 
 
@@ -100,7 +102,8 @@ def show(
                 catalogue.calendar, case["due_on"], day_of(catalogue, today), at_risk_days=kind.at_risk_days
             )
             moves = tuple(t.target for t in kind.moves_from(case["state"]))
-            view = CaseView(case, sla, moves, uow.cases.events(case["id"]), uow.cases.messages(case["id"]))
+            events, messages = uow.cases.events(case["id"]), uow.cases.messages(case["id"])
+            view = CaseView(case, sla, moves, events, messages, uow.cases.evidence(case["id"]))
         uow.audit.record(
             [Change("read", f"case:{number}", None, {"what": "case", "found": view is not None})],
             actor=principal.username,
@@ -209,7 +212,7 @@ def note(uow: CasesUnitOfWork, number: str, text: str, *, principal: Principal) 
 
 
 def move(
-    uow: CasesUnitOfWork,
+    uow: ApplicationsUnitOfWork,
     catalogue: CaseCatalogue,
     number: str,
     target: str,
@@ -218,11 +221,16 @@ def move(
     reason: str | None,
     principal: Principal,
     today: date | None = None,
+    desk: Desk | None = None,
+    override: str | None = None,
 ) -> Moved:
     """Move the case to `target`, if its type declares the move from its state and the user may make it:
     a decision needs case.decide and its reasons, and one that changes payments is not taken by the user
-    who prepared it. The person is told where the type says so."""
+    who prepared it. The person is told where the type says so. An application's approval or refusal
+    is checked against the rules (`applications.decide`, with `desk`): an approval writes the facts; an
+    approval the rules do not support is refused unless a supervisor gives an `override` reason."""
     day = day_of(catalogue, today)
+    override = rules.check_text("override", override, required=False)
     with uow:
         case = _workable(uow, number, principal, "case.move")
         kind = _kind(catalogue, case)
@@ -230,40 +238,100 @@ def move(
         rules.check_mover(kind, transition, principal, prepared_by=case["prepared_by"], number=number)
         decides = transition.by is Need.DECIDE
         written = rules.check_text("reason", reason, required=decides)
-        at = now()
-        changes: dict[str, Any] = {"state": target, "state_since": at, "escalated_at": None}
-        changes["due_on"] = rules.due_on(catalogue.calendar, state, day)
-        if transition.prepares:
-            changes["prepared_by"] = principal.username
-        if decides:
-            changes |= {"decided_by": principal.username, "decision": target, "reason": written}
-        if state.final:
-            changes["closed_at"] = at
+        if case["version"] != expected_version:  # before the rules run (the update below checks it again)
+            raise _stale(uow, case, expected_version)
+        changes = _changes(catalogue, state, target, decides, transition.prepares, written, principal, day)
+        checks = decides or transition.prepares  # the rules are run when a decision is prepared, and taken
+        verdict = (
+            _verdict(uow, desk, kind, case, target, override, principal, day, transition.prepares) if checks else None
+        )
+        if verdict is not None:
+            changes["rules"] = verdict.record() | ({"override": override, "by": principal.username} if override else {})
         if not uow.cases.update(case["id"], changes, expected_version=expected_version):
             raise _stale(uow, case, expected_version)
+        told = _told(written, verdict, case["language"])
         event = EventKind.DECIDED if decides else EventKind.MOVED
         uow.cases.add_event(
-            case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written
-        )
+            case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written,
+            data={"rules": changes["rules"]} if verdict is not None else None,
+        )  # fmt: skip
         after = {**case, **changes}
         person = uow.cases.person(None, case["civil_number"]) if case["civil_number"] else None
         queued = uow.cases.queue(
-            notices.to_person(catalogue, kind, transition.notify, after, person, day=day, reason=written)
+            notices.to_person(catalogue, kind, transition.notify, after, person, day=day, reason=told)
         )
         action = "case.decide" if decides else ("case.close" if state.final else "case.move")
         before = {"state": case["state"], "version": expected_version}
         shown = {"state": target, "reason": written, "due_on": changes["due_on"], "messages": queued}
+        if verdict is not None:
+            shown["rules"] = changes["rules"]
         uow.audit.record([Change(action, f"case:{number}", before, shown)], actor=principal.username)
         uow.commit()
     decision = target if decides else case["decision"]
-    return Moved(number, expected_version + 1, target, changes["due_on"], decision, queued)
+    return Moved(number, expected_version + 1, target, changes["due_on"], decision, queued, changes.get("rules"))
+
+
+def _changes(
+    catalogue: CaseCatalogue,
+    state: CaseState,
+    target: str,
+    decides: bool,
+    prepares: bool,
+    written: str | None,
+    principal: Principal,
+    day: date,
+) -> dict[str, Any]:
+    at = now()
+    changes: dict[str, Any] = {"state": target, "state_since": at, "escalated_at": None}
+    changes["due_on"] = rules.due_on(catalogue.calendar, state, day)
+    if prepares:
+        changes["prepared_by"] = principal.username
+    if decides:
+        changes |= {"decided_by": principal.username, "decision": target, "reason": written}
+    if state.final:
+        changes["closed_at"] = at
+    return changes
+
+
+def _verdict(
+    uow: ApplicationsUnitOfWork,
+    desk: Desk | None,
+    kind: CaseType,
+    case: dict[str, Any],
+    target: str,
+    override: str | None,
+    principal: Principal,
+    day: date,
+    prepares: bool,
+) -> applications.Verdict | None:
+    approval = kind.approval
+    if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
+        if override is not None:
+            raise InvalidInputError("override: only an application's approval may override the rules")
+        return None
+    if desk is None:
+        if prepares:  # the check at preparation is advice: the binding one is the decision's
+            return None
+        # A wiring mistake, not the user's: every entry point passes `bootstrap.application_desk`.
+        raise RuntimeError(f"deciding a {kind.key} needs the registry and the rules (bootstrap.application_desk)")
+    return applications.decide(
+        uow, desk, kind, case, target, override=override, principal=principal, day=day, prepares=prepares
+    )
+
+
+def _told(written: str | None, verdict: applications.Verdict | None, language: str) -> str | None:
+    """The decision's reasons as the person reads them: the officer's, and the rules' failed conditions."""
+    if verdict is None or not verdict.failed:
+        return written
+    said = ("الشروط غير المستوفاة: " if language == "ar" else "conditions not met: ") + verdict.reason(language)
+    return f"{written}; {said}" if written else said
 
 
 CLOSED = "closed"  # every type's final state (the loader requires it)
 
 
 def close(
-    uow: CasesUnitOfWork,
+    uow: ApplicationsUnitOfWork,
     catalogue: CaseCatalogue,
     number: str,
     *,

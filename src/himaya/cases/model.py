@@ -13,6 +13,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from himaya.core.events import Event
 from himaya.core.text import Language
 
 PAGE = 50  # cases in one page of a branch inbox
@@ -37,6 +38,7 @@ class EventKind(StrEnum):
     MOVED = "moved"  # a transition that is not a decision
     DECIDED = "decided"
     ESCALATED = "escalated"
+    EVIDENCE = "evidence"  # a file attached (`cases/evidence.py`)
 
 
 class Delivery(StrEnum):
@@ -132,6 +134,17 @@ class Moved:
     due_on: date | None
     decision: str | None
     notifications: int
+    rules: dict[str, Any] | None = None  # an application's verdict of the rules (`applications.Verdict.record`)
+
+
+@dataclass(frozen=True)
+class ApplicationApproved(Event):
+    """An application was approved and its facts written (told after commit): the family's
+    enrollments are planned again for the month (`bootstrap` wires the handler)."""
+
+    family: str  # the family number
+    case: str  # the case number
+    actor: str
 
 
 @dataclass(frozen=True)
@@ -171,3 +184,4 @@ class CaseView:
     moves: tuple[str, ...]  # the states it may move to now
     events: list[dict[str, Any]]
     messages: list[dict[str, Any]]
+    evidence: list[dict[str, Any]] = field(default_factory=list)  # its files (no content)

@@ -6,10 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
+import polars as pl
+
 from himaya.cases.model import EventKind, Inbox, Message, Outgoing, PersonRef, Result
 from himaya.core.access import Principal
 from himaya.core.text import Text
 from himaya.core.uow import UnitOfWork
+from himaya.registry.ports import RegistryUnitOfWork
 
 
 class CaseStore(Protocol):
@@ -65,6 +68,26 @@ class CaseStore(Protocol):
     def queue(self, messages: Sequence[Message]) -> int:
         """Put the messages in the outbox (pending); how many."""
 
+    def add_evidence(self, row: Mapping[str, Any]) -> bool:
+        """A file of a case; False (nothing written) if the case holds this content already."""
+
+    def evidence(self, case_id: int) -> list[dict[str, Any]]:
+        """The case's files, in the order they came."""
+
+    def evidence_file(self, case_id: int, sha256: str) -> dict[str, Any] | None: ...
+
+    def family_people(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        """The family's people table on `day` (for the rules), None if not in the user's branches."""
+
+
+class EvidenceFiles(Protocol):
+    """Where evidence content is kept, by its SHA-256 (`adapters/evidence.py`: a folder)."""
+
+    def put(self, sha256: str, content: bytes) -> None:
+        """Keep the content (written whole or not at all; kept once whatever the number of puts)."""
+
+    def get(self, sha256: str) -> bytes | None: ...
+
 
 class CasesUnitOfWork(UnitOfWork, Protocol):
     @property
@@ -116,3 +139,7 @@ class Channel(Protocol):
         """True: the far end de-duplicates by the message's id, so sending it again is harmless."""
 
     def send(self, message: Outgoing) -> Result: ...
+
+
+class ApplicationsUnitOfWork(CasesUnitOfWork, RegistryUnitOfWork, Protocol):
+    """Deciding an application writes the registry's facts in the decision's transaction."""

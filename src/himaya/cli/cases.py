@@ -6,16 +6,17 @@ their branches what they may see, exactly as over the API."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from himaya import bootstrap
-from himaya.cases import actions
+from himaya.cases import actions, evidence
 from himaya.cases.model import Inbox, NewCase
 from himaya.cli.app import INT_MAX, app, date_option, out, reported, shown
 from himaya.core.access import Principal
-from himaya.core.errors import UsageError
+from himaya.core.errors import TooLargeError, UsageError
 from himaya.core.text import Language
 from himaya.db.access import load_user
 from himaya.policy.case_types import CaseCatalogue
@@ -119,11 +120,17 @@ def cases_show(number: Number, acting: As = None) -> None:
             out.print(f"subject: {c['subject']}")
         for name, value in view.case["form"].items():
             out.print(f"  {shown(name)}: {shown(value)}")
+        _rules(view.case.get("rules"))
         out.print(f"may move to: {', '.join(view.moves) or 'nothing (closed)'}")
         for event in view.events:
             moved = f" {event['from_state'] or ''} -> {event['to_state']}" if event["to_state"] else ""
             said = f": {shown(event['text'])}" if event["text"] else ""
             out.print(f"  {event['at']:%Y-%m-%d %H:%M} {shown(event['actor'])} {event['kind']}{moved}{said}")
+        for item in view.evidence:
+            out.print(
+                f"  evidence {item['sha256']} {shown(item['filename'])} ({item['media_type']}, {item['size']:,} bytes)"
+                f" by {shown(item['uploaded_by'])}"
+            )
         for message in view.messages:
             out.print(f"  message ({message['channel']}, {message['state']}): {shown(message['subject'])}")
 
@@ -173,6 +180,34 @@ def cases_assign(
         out.print(f"{number}: assigned to {to}; version {now}")
 
 
+@cases_app.command("attach")
+def cases_attach(
+    number: Number,
+    file: Annotated[
+        Path, typer.Argument(help="The evidence: a PDF, JPEG or PNG file (the type is read from its content).")
+    ],
+    acting: As = None,
+) -> None:
+    """Attach evidence to a case (case.work): stored by its SHA-256; the attachment is audited."""
+    with reported():
+        limit = bootstrap.settings().evidence_max_bytes
+        if not file.is_file():
+            raise UsageError(f"file {str(file)!r} is not a file")
+        if file.stat().st_size > limit:
+            raise TooLargeError(
+                f"file {file.name!r}: {file.stat().st_size:,} bytes; evidence may have at most {limit:,} bytes"
+            )
+        uow, principal = _acting(acting)
+        attached = evidence.attach(
+            uow, bootstrap.evidence_files(), number, file.name, file.read_bytes(), max_bytes=limit, principal=principal
+        )
+        kept = "attached" if attached.new else "held already"
+        out.print(
+            f"{number}: {shown(attached.filename)} ({attached.media_type}, {attached.size:,} bytes) {kept};"
+            f" sha256 {attached.sha256}"
+        )
+
+
 @cases_app.command("note")
 def cases_note(number: Number, text: Annotated[str, typer.Argument(help="The note.")], acting: As = None) -> None:
     """Add a note to a case's history."""
@@ -188,19 +223,39 @@ def cases_decide(
     to: Annotated[str, typer.Option("--to", help="The state to move the case to.")],
     version: Version,
     reason: Reason = None,
+    override: Annotated[
+        str | None,
+        typer.Option("--override", help="A supervisor's reason to approve an application the rules do not support."),
+    ] = None,
     acting: As = None,
 ) -> None:
-    """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes)."""
+    """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes).
+    An application's approval writes its facts to the registry; a refusal names the rules that failed."""
     with reported():
         uow, principal = _acting(acting)
+        pack = load_pack()
         moved = actions.move(
-            uow, _catalogue(), number, to, expected_version=version, reason=reason, principal=principal
-        )
+            uow, pack.cases, number, to, expected_version=version, reason=reason, principal=principal,
+            desk=bootstrap.application_desk(pack), override=override,
+        )  # fmt: skip
         decided = f" (decision: {moved.decision})" if moved.decision == to else ""
         out.print(
             f"{number}: {moved.state}{decided}, due {moved.due_on or '-'}; version {moved.version}; "
             f"{moved.notifications} message(s) queued"
         )
+        _rules(moved.rules)
+
+
+def _rules(rules: dict[str, Any] | None) -> None:
+    if rules is None:
+        return
+    verdict = "entitled" if rules["entitled"] else "not entitled"
+    out.print(
+        f"rules: {rules['programme']} {verdict}"
+        + (f" (overridden: {shown(rules['override'])})" if rules.get("override") else "")
+    )
+    for failed in rules["failed"]:
+        out.print(f"  failed: {shown(failed['en'])} / {shown(failed['ar'])}")
 
 
 @cases_app.command("close")

@@ -71,6 +71,12 @@ class UsageError(InvalidInputError):
     """A command, option or argument that cannot be used as given."""
 
 
+class TooLargeError(InvalidInputError):
+    """An input (an uploaded file) larger than its limit: 413 over HTTP, exit 2 at the command line."""
+
+    code = "too_large"
+
+
 class NotFoundError(HimayaError):
     """No such record, or none within the user's reach (told apart from nothing else)."""
 

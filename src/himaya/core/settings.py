@@ -117,6 +117,8 @@ class Settings:
     audit_checkpoints: Path | None = None  # HIMAYA_AUDIT_CHECKPOINTS: the file signed checkpoints go to
     max_body: int = 1 << 20  # HIMAYA_MAX_BODY: bytes of a request body (JSON, forms)
     max_upload: int = 64 << 20  # HIMAYA_MAX_UPLOAD: bytes of an uploaded file (a bank's answer file)
+    evidence_max_bytes: int = 10 << 20  # HIMAYA_EVIDENCE_MAX_BYTES: bytes of one evidence file of a case
+    evidence_dir: Path | None = None  # HIMAYA_EVIDENCE_DIR: where evidence is stored (default: the user's data folder)
     registry_days_ahead: int = 366  # HIMAYA_REGISTRY_DAYS_AHEAD: how far ahead a registry change may be dated
     # DCI partners' limits (a partner's own terms, `himaya partners set`, take precedence for the volume ones)
     dci_max_requests: int = 20  # HIMAYA_DCI_MAX_REQUESTS: search requests in one message
@@ -157,6 +159,8 @@ class Settings:
             audit_checkpoints=Path(checkpoints) if checkpoints else None,
             max_body=_bytes(get("HIMAYA_MAX_BODY"), "HIMAYA_MAX_BODY", cls.max_body),
             max_upload=_bytes(get("HIMAYA_MAX_UPLOAD"), "HIMAYA_MAX_UPLOAD", cls.max_upload),
+            evidence_max_bytes=_bytes(get("HIMAYA_EVIDENCE_MAX_BYTES"), "HIMAYA_EVIDENCE_MAX_BYTES", 10 << 20),
+            evidence_dir=Path(evidence) if (evidence := get("HIMAYA_EVIDENCE_DIR")) else None,
             registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
             dci_max_requests=_count(get("HIMAYA_DCI_MAX_REQUESTS"), "HIMAYA_DCI_MAX_REQUESTS", 20),
             dci_max_records=_count(get("HIMAYA_DCI_MAX_RECORDS"), "HIMAYA_DCI_MAX_RECORDS", 500),

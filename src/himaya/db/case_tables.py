@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from himaya.cases.model import OutboxState
@@ -50,6 +51,7 @@ case_file = Table(
     Column("decided_by", String(64)),
     Column("decision", String(32)),  # the state a decision moved it to
     Column("reason", Text),  # the decision's reasons
+    Column("rules", Text),  # JSON: an application's verdict of the rules, the failed conditions in ar/en (0013)
     Column("due_on", Date),  # the current state's deadline (working days); NULL: none
     Column("state_since", DateTime(timezone=True), nullable=False),
     Column("escalated_at", DateTime(timezone=True)),  # the breach of the current state's deadline was escalated
@@ -63,6 +65,22 @@ case_file = Table(
     Index(None, "type", "state", "due_on"),
     Index(None, "due_on"),  # overdue cases, every branch
     Index(None, "person_id"),
+)
+
+# An evidence file of a case (0013): the content is stored once, by its SHA-256, in the evidence
+# folder (`adapters/evidence.py`); this row says which case it belongs to and what it is.
+case_evidence = Table(
+    "case_evidence",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("case_file.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(32), nullable=False),  # sniffed from the content
+    Column("filename", Text, nullable=False),  # as uploaded (shown, never used as a path)
+    Column("size", BigInteger, nullable=False),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "sha256"),
 )
 
 case_event = Table(

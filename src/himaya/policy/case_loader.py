@@ -22,6 +22,7 @@ import yaml
 from himaya.core.access import Role
 from himaya.core.text import Text
 from himaya.policy.calendar import WEEKDAYS, Holiday, WorkingCalendar
+from himaya.policy.case_approval import approval
 from himaya.policy.case_types import (
     PLACEHOLDERS,
     CaseCatalogue,
@@ -43,7 +44,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _TYPE_KEYS = {
     "key", "name", "description", "open", "person", "sensitive", "changes_money", "categories", "form",
-    "states", "transitions", "escalate_to", "at_risk_days", "filing", "templates",
+    "states", "transitions", "escalate_to", "at_risk_days", "filing", "templates", "approval",
 }  # fmt: skip
 _FIELD_KEYS = {"name", "type", "required", "values", "pattern", "rule", "label"}
 CALENDAR_FILE = "calendar.yaml"
@@ -322,6 +323,7 @@ def case_type(document: Any, file: str) -> CaseType:
         filing=_filing(top.get("filing"), at / "filing", form),
         templates=templates,
         description=_text(top["description"], at / "description") if top.get("description") else None,
+        approval=approval(top.get("approval"), form, {s.key for s in states}, at.error),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from himaya.core.errors import HimayaError
 from himaya.core.text import Text
@@ -98,6 +99,18 @@ class FilingDeadline:
 
 
 @dataclass(frozen=True)
+class Approval:
+    """What an approved case writes to the person's registry record: by the value of form field
+    `field` (the programme applied for), registry columns set to a constant or to a form field's
+    value (`{"field": NAME}`). A column's name may hold `{NAME}` (a form field's value)."""
+
+    field: str
+    facts: Mapping[str, Mapping[str, Any]]
+    approved: str = "approved"  # the decision that writes the facts
+    refused: str = "refused"  # the decision whose reasons the rules give
+
+
+@dataclass(frozen=True)
 class CaseType:
     key: str
     name: Text
@@ -117,6 +130,7 @@ class CaseType:
     filing: FilingDeadline | None = None
     templates: Mapping[str, Template] = field(default_factory=dict)
     description: Text | None = None
+    approval: Approval | None = None
 
     @property
     def initial(self) -> State:

@@ -161,20 +161,44 @@ def record_facts(
     as_of = valid_from or contract.today()
     with uow:
         key = _visible(uow, civil_number, principal, f"person.{fact}")
-        current = uow.registry.current_row(key)
-        if current is None:
-            raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
-        effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=current["birth_date"])
-        cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
-        frame = contract.validate([cells], source="the request body")
-        _c, updated, _f, changes = uow.registry.import_rows(
-            frame, as_of=as_of, expected_version=(civil_number, expected_version)
-        )
-        summary = Change(f"person.{fact}", f"person:{civil_number}", None, {"valid_from": as_of, **values})
-        uow.audit.record([summary, *changes], actor=principal.username)
-        version = uow.registry.version(civil_number)
+        updated, version = write_facts(
+            uow, contract, key, civil_number, f"person.{fact}", values,
+            expected_version=expected_version, as_of=as_of, actor=principal.username,
+        )  # fmt: skip
         uow.commit()
     return Written(civil_number, version, updated=updated, subjects=(f"person:{civil_number}",))
+
+
+def write_facts(
+    uow: RegistryUnitOfWork,
+    contract: RecordContract,
+    key: int,
+    civil_number: str,
+    action: str,
+    values: Mapping[str, Any],
+    *,
+    expected_version: int,
+    as_of: date,
+    actor: str,
+) -> tuple[int, int]:
+    """Record facts of a person already found in scope, inside a unit of work the caller has entered
+    and will commit (`record_facts`, or a case's approval): validated and dated as an import's, with
+    the audit entries. (rows updated, the record's new version)."""
+    current = uow.registry.current_row(key)
+    if current is None:
+        raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
+    effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=current["birth_date"])
+    unknown = sorted(set(values) - set(contract.names))
+    if unknown:
+        raise InvalidInputError(f"{action}: unknown field(s) {', '.join(unknown)} of a registry record")
+    cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
+    frame = contract.validate([cells], source="the request body")
+    _c, updated, _f, changes = uow.registry.import_rows(
+        frame, as_of=as_of, expected_version=(civil_number, expected_version)
+    )
+    summary = Change(action, f"person:{civil_number}", None, {"valid_from": as_of, **values})
+    uow.audit.record([summary, *changes], actor=actor)
+    return updated, uow.registry.version(civil_number)
 
 
 def merge(uow: RegistryUnitOfWork, keep: str, drop: str, *, as_of: date, actor: str) -> dict[str, Any]:

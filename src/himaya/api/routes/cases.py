@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.api.bodies import RequestBody
 from himaya.api.security import require
-from himaya.cases import actions
+from himaya.cases import actions, evidence
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
-from himaya.cases.ports import CasesUnitOfWork
+from himaya.cases.ports import ApplicationsUnitOfWork
 from himaya.core.access import Permission, Principal
 from himaya.policy.case_types import CaseCatalogue
 
@@ -27,10 +27,13 @@ CaseNumber = Annotated[
     str, Path(pattern=r"^C-[0-9]{4}-[0-9]{6,9}$", description="The case number, e.g. C-2026-000001.")
 ]
 MAX_VERSION = 2**31 - 1
+EVIDENCE_PATH = r"^/cases/C-[0-9]{4}-[0-9]{6,9}/evidence$"  # the guard's upload limit applies here
+FORM_OVERHEAD = 64 << 10  # bytes of a multipart body beside the file (boundaries, headers)
+Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256 (hex, lower case).")]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 
 
-def _uow(request: Request) -> CasesUnitOfWork:
+def _uow(request: Request) -> ApplicationsUnitOfWork:
     return bootstrap.unit_of_work(request.app.state.engine)
 
 
@@ -136,7 +139,13 @@ class CaseDetail(CaseSummary):
     decided_by: str | None
     decision: str | None
     reason: str | None
+    rules: dict[str, Any] | None = Field(
+        default=None, description="An application's verdict of the rules: entitled, and the failed conditions (en/ar)."
+    )
     moves: list[str] = Field(description="The states the case may move to now.")
+    evidence: list[dict[str, Any]] = Field(
+        default_factory=list, description="Its files: sha256, media_type, filename, size, uploaded_by, uploaded_at."
+    )
     events: list[dict[str, Any]] = Field(description="Its history: opened, assigned, notes, moves, decisions.")
     messages: list[dict[str, Any]] = Field(description="The messages it put in the outbox.")
 
@@ -148,6 +157,7 @@ def _detail(view: CaseView) -> CaseDetail:
     messages = [{k: m[k] for k in shown} for m in view.messages]
     return CaseDetail.model_validate(
         {**fields, "sla": view.sla.value, "moves": list(view.moves), "events": events, "messages": messages}
+        | {"evidence": view.evidence}
     )
 
 
@@ -173,6 +183,7 @@ class Written(BaseModel):
     due_on: date | None = None
     decision: str | None = None
     notifications: int = 0
+    rules: dict[str, Any] | None = None
 
 
 @router.post("/{number}/assign", summary="Give the case to a user")
@@ -204,6 +215,11 @@ def add_note(
 class Decision(Step):
     to: Key = Field(description="The state to move the case to (a decision where its type says so).")
     reason: str | None = Field(default=None, max_length=MAX_TEXT, description="Required for a decision.")
+    override: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="A supervisor's reason to approve an application the rules do not support (recorded).",
+    )
 
 
 class Closing(Step):
@@ -218,6 +234,7 @@ def _written(moved: Any) -> Written:
         due_on=moved.due_on,
         decision=moved.decision,
         notifications=moved.notifications,
+        rules=moved.rules,
     )
 
 
@@ -236,6 +253,8 @@ def decide(
         expected_version=body.version,
         reason=body.reason,
         principal=principal,
+        desk=bootstrap.application_desk(request.app.state.pack),
+        override=body.override,
     )
     return _written(moved)
 
@@ -256,3 +275,42 @@ def close(
         principal=principal,
     )
     return _written(moved)
+
+
+class EvidenceOut(BaseModel):
+    number: str
+    sha256: str
+    media_type: str
+    size: int
+    filename: str
+    new: bool = Field(description="False: the case held this very file already.")
+
+
+@router.post("/{number}/evidence", summary="Attach evidence (PDF, JPEG, PNG) to a case", status_code=201)
+async def attach(
+    request: Request,
+    number: CaseNumber,
+    file: UploadFile,
+    principal: Annotated[Principal, Depends(require(Permission.CASE_WORK))],
+) -> EvidenceOut:
+    limit = request.app.state.settings.evidence_max_bytes
+    content = await file.read(limit + 1)  # one byte more than allowed tells a file too large
+    attached = evidence.attach(
+        _uow(request), bootstrap.evidence_files(), number, file.filename or "", content,
+        max_bytes=limit, principal=principal,
+    )  # fmt: skip
+    return EvidenceOut(**vars(attached))
+
+
+@router.get("/{number}/evidence/{sha256}", summary="Download a case's evidence file (audited)")
+def download(
+    request: Request,
+    number: CaseNumber,
+    sha256: Sha,
+    principal: Annotated[Principal, Depends(require(Permission.CASE_READ))],
+) -> Response:
+    row, content = evidence.download(_uow(request), bootstrap.evidence_files(), number, sha256, principal=principal)
+    # Never shown inline by a browser: a download, with the type sniffed at upload and no sniffing now.
+    ascii_name = row["filename"].encode("ascii", "replace").decode().replace('"', "_")
+    headers = {"Content-Disposition": f'attachment; filename="{ascii_name}"', "X-Content-Type-Options": "nosniff"}
+    return Response(content, media_type=row["media_type"], headers=headers)

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, and_, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
@@ -16,10 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.cases.model import EventKind, Inbox, Message, OutboxState, PersonRef
 from himaya.core.access import Principal
 from himaya.core.clock import now
+from himaya.core.errors import NotFoundError
 from himaya.core.text import Text
 from himaya.db.access import load_user
-from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox
-from himaya.db.scoped import case_visible, person_visible
+from himaya.db.case_tables import case_counter, case_event, case_evidence, case_file, notification_outbox
+from himaya.db.scoped import case_visible, family_table, person_visible
 from himaya.db.tables import person
 
 COUNTED = {"preserve_rowcount": True}
@@ -76,6 +78,8 @@ class SqlCaseStore:
         return None if row is None else _case(row)
 
     def update(self, case_id: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        if isinstance(changes.get("rules"), Mapping):
+            changes = {**changes, "rules": json.dumps(changes["rules"], ensure_ascii=False, sort_keys=True)}
         result = self.connection.execute(
             update(case_file)
             .where(case_file.c.id == case_id, case_file.c.version == expected_version)
@@ -180,6 +184,35 @@ class SqlCaseStore:
         )
         return len(messages)
 
+    def add_evidence(self, row: Mapping[str, Any]) -> bool:
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        added = self.connection.execute(
+            dialect.insert(case_evidence).values(**row).on_conflict_do_nothing(), execution_options=COUNTED
+        )
+        return added.rowcount == 1
+
+    def evidence(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(case_evidence).where(case_evidence.c.case_id == case_id).order_by(case_evidence.c.id)
+        ).mappings()
+        return [{k: v for k, v in row.items() if k not in ("id", "case_id")} for row in rows]
+
+    def evidence_file(self, case_id: int, sha256: str) -> dict[str, Any] | None:
+        row = (
+            self.connection.execute(
+                select(case_evidence).where(case_evidence.c.case_id == case_id, case_evidence.c.sha256 == sha256)
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else dict(row)
+
+    def family_people(self, principal: Principal, family_number: str, day: date) -> pl.DataFrame | None:
+        try:
+            return family_table(self.connection, principal, family_number, day)
+        except NotFoundError:
+            return None
+
 
 def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
@@ -200,4 +233,5 @@ def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
 
 
 def _case(row: Any) -> dict[str, Any]:
-    return {**row, "form": json.loads(row["form"])}
+    rules = row.get("rules")
+    return {**row, "form": json.loads(row["form"]), "rules": json.loads(rules) if rules else None}
