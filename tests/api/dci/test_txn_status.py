@@ -21,7 +21,7 @@ from himaya.db.tables import audit_entry, dci_transaction
 from himaya.registry.partners import Delivery, Limits, Transaction, TxnStatus
 from tests.api.conftest import World
 from tests.api.dci.conftest import LIMITS
-from tests.api.dci.support import TXN_ANSWER, by_civil_number, errors, request, txn_status
+from tests.api.dci.support import TXN_ANSWER, TXN_REQUEST, by_civil_number, errors, request, txn_status
 
 Received = tuple[str, list[dict[str, Any]]]
 
@@ -45,7 +45,9 @@ def _kept(world: World, correlation: str) -> dict[str, Any]:
 
 
 def _status(world: World, attribute: str, value: str | list[str]) -> dict[str, Any]:
-    answer = _post(world, "/registry/sync/txn/status", txn_status(attribute, value))
+    body = txn_status(attribute, value)
+    assert errors(*TXN_REQUEST, document=body) == []
+    answer = _post(world, "/registry/sync/txn/status", body)
     assert answer.status_code == 200 and errors(*TXN_ANSWER, document=answer.json()) == []
     return dict(answer.json())
 
