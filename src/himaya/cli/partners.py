@@ -8,11 +8,12 @@ import typer
 
 from himaya import bootstrap
 from himaya.adapters.dci.actions import deliveries, purge
+from himaya.adapters.dci.delivery import redeliver
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import PartnerTerms
+from himaya.registry.partners import Limits, PartnerTerms
 
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -102,3 +103,13 @@ def partners_deliveries(
             why = f" ({attempt.error})" if attempt.error else ""
             line = f"{attempt.attempt} {attempt.at.isoformat(timespec='seconds')} {attempt.uri} {attempt.outcome}{why}"
             out.print(neutral(line), markup=False)
+
+
+@partners_app.command("redeliver")
+def partners_redeliver() -> None:
+    """POST again the kept async answers their partner has not taken (delivery failed, or pending for
+    over 10 minutes after a restart), each HIMAYA_DCI_CALLBACK_ATTEMPTS more times."""
+    with reported():
+        limits = Limits(attempts=bootstrap.settings().dci_callback_attempts)
+        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits):
+            out.print(neutral(f"{transaction.correlation_id} {transaction.callback_uri} {outcome}"), markup=False)

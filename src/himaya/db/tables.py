@@ -344,6 +344,7 @@ dci_transaction = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("error", Text),  # why the answer could not be made
     Column("expires_at", DateTime(timezone=True)),
+    Column("envelope", Text),  # since 0012: the async answer as POSTed (header and message), for redelivery
     Index(None, "client", "message_id", unique=True),
     Index(None, "client", "created_at"),
     Index(None, "expires_at"),  # the expired ones are removed as messages come in

@@ -86,3 +86,4 @@ class Transaction:
     delivery: Delivery | None = None
     attempts: int = 0
     error: str | None = None
+    envelope: str | None = None  # an async answer as POSTed (JSON), kept for redelivery

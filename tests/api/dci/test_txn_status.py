@@ -141,6 +141,9 @@ def test_issue22_the_backoff_doubles_and_the_attempts_are_bounded() -> None:
         def __exit__(self, *args: object) -> None:
             pass
 
+        def address(self, correlation: str, envelope: str) -> None:
+            pass
+
         def attempted(self, correlation: str, attempt: Any) -> None:
             recorded.append(attempt)
 
@@ -237,3 +240,27 @@ def test_issue22_purge_removes_expired_transactions_with_their_attempts(
         audited = connection.execute(select(audit_entry.c.actor).where(audit_entry.c.action == "dci.purge")).scalars()
         assert list(audited) == ["ops"]
     assert CliRunner().invoke(app, ["partners", "deliveries", correlation]).exit_code != 0
+
+
+def test_issue22_redeliver_sends_an_answer_its_partner_never_took(
+    world: World, registered: Received, failing: Any, monkeypatch: Any
+) -> None:
+    """A receiver down for longer than the retries: the answer kept; `himaya partners redeliver`,
+    once it is back, POSTs the same envelope, the attempts numbered on."""
+    uri, received = registered
+    failing.fail_first = LIMITS.attempts
+    body = request(by_civil_number(world.inside["person_id"]), sender_uri=uri)
+    correlation = _post(world, "/registry/search", body).json()["message"]["correlation_id"]
+    assert _kept(world, correlation)["delivery"] == "failed" and received == []
+    real = bootstrap.unit_of_work
+    monkeypatch.setattr(bootstrap, "unit_of_work", lambda engine=None: real(engine or world.engine))
+    result = CliRunner().invoke(app, ["partners", "redeliver"])
+    assert result.exit_code == 0, result.output
+    assert f"{correlation} {uri} delivered" in result.output
+    assert received[0]["body"] == failing.refused[0]["body"]  # the same envelope, header and all
+    attempts = _attempts(world, correlation)
+    assert [(a["attempt"], a["outcome"]) for a in attempts][-2:] == [(LIMITS.attempts, "failed"), (4, "delivered")]
+    kept = _kept(world, correlation)
+    assert kept["delivery"] == "delivered" and kept["attempts"] == LIMITS.attempts + 1
+    again = CliRunner().invoke(app, ["partners", "redeliver"])  # nothing left to deliver
+    assert again.exit_code == 0 and correlation not in again.output and len(received) == 1

@@ -255,6 +255,20 @@ def keep(uow: DciUnitOfWork, transaction: Transaction, status: TxnStatus, respon
         uow.commit()
 
 
+def address(uow: DciUnitOfWork, transaction: Transaction, envelope: str) -> None:
+    with uow:
+        uow.dci.address(transaction.correlation_id, envelope)
+        uow.commit()
+
+
+def undelivered(uow: DciUnitOfWork, *, stale: timedelta = timedelta(minutes=10)) -> list[Transaction]:
+    """The kept answers a partner has not taken: delivery failed, or pending for longer than the
+    serving process's retries take (a restart abandoned them)."""
+    now = datetime.now(UTC)
+    with uow:
+        return uow.dci.undelivered(now, now - stale)
+
+
 def deliveries(uow: DciUnitOfWork, correlation_id: str) -> list[Attempt]:
     """A transaction's delivery attempts (an operator's view: `himaya partners deliveries`)."""
     with uow:

@@ -4,6 +4,7 @@ outcome, the answer stays kept for txn/status until its retention ends."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,18 +55,34 @@ def deliver(
     send: Post = post,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Delivery:
-    """POST `body` to the transaction's callback until it is taken or the attempts are spent."""
+    """POST `body` to the transaction's callback until it is taken or the attempts are spent. The
+    envelope is kept first (a redelivery sends the same); attempts are numbered after any made before."""
     uri = transaction.callback_uri
     if uri is None:
         return Delivery.FAILED
-    waits = pauses(limits)
+    if transaction.envelope is None:
+        actions.address(unit_of_work(), transaction, json.dumps(body))
+    waits, before = pauses(limits), transaction.attempts
     for number in range(1, limits.attempts + 1):
         if number > 1:
             sleep(waits[number - 2])
         posted = send(uri, body)
         outcome = Outcome.DELIVERED if posted.ok else Outcome.FAILED
-        attempt = Attempt(number, uri, datetime.now(UTC), outcome, posted.http_status, posted.error)
+        attempt = Attempt(before + number, uri, datetime.now(UTC), outcome, posted.http_status, posted.error)
         actions.record_attempt(unit_of_work(), transaction, attempt, last=number == limits.attempts)
         if posted.ok:
             return Delivery.DELIVERED
     return Delivery.FAILED
+
+
+def redeliver(
+    unit_of_work: Callable[[], DciUnitOfWork], *, limits: Limits, send: Post = post
+) -> list[tuple[Transaction, Delivery]]:
+    """Deliver again every kept answer its partner has not taken (`actions.undelivered`), each with
+    `limits.attempts` more attempts: what a restart of the service abandoned, or a partner's
+    receiver that was down longer than the retries lasted."""
+    done = []
+    for transaction in actions.undelivered(unit_of_work()):
+        body = json.loads(transaction.envelope or "{}")
+        done.append((transaction, deliver(unit_of_work, transaction, body, limits=limits, send=send)))
+    return done

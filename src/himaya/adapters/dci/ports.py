@@ -36,6 +36,12 @@ class DciStore(Protocol):
     def attempted(self, correlation_id: str, attempt: Attempt) -> None:
         """Record one delivery attempt of a transaction's answer."""
 
+    def address(self, correlation_id: str, envelope: str) -> None:
+        """Keep the envelope an async answer is POSTed as (for a later redelivery)."""
+
+    def undelivered(self, at: datetime, before: datetime) -> list[Transaction]:
+        """Answers still kept at `at` whose delivery failed, or is pending since before `before`."""
+
     def attempts(self, correlation_id: str) -> list[Attempt]:
         """A transaction's delivery attempts, first first."""
 

@@ -145,6 +145,28 @@ class SqlDciStore:
             )
         )
 
+    def address(self, correlation_id: str, envelope: str) -> None:
+        self.connection.execute(
+            update(dci_transaction).where(dci_transaction.c.correlation_id == correlation_id).values(envelope=envelope)
+        )
+
+    def undelivered(self, at: datetime, before: datetime) -> list[Transaction]:
+        rows = self.connection.execute(
+            select(dci_transaction)
+            .where(
+                or_(
+                    dci_transaction.c.delivery == Delivery.FAILED,
+                    and_(dci_transaction.c.delivery == Delivery.PENDING, dci_transaction.c.created_at < before),
+                ),
+                dci_transaction.c.envelope.is_not(None),
+                dci_transaction.c.callback_uri.is_not(None),
+                dci_transaction.c.expires_at > at,
+            )
+            .order_by(dci_transaction.c.id)
+            .limit(1000)
+        ).mappings()
+        return [_transaction(dict(r)) for r in rows]
+
     def attempts(self, correlation_id: str) -> list[Attempt]:
         rows = self.connection.execute(
             select(dci_delivery).where(dci_delivery.c.correlation_id == correlation_id).order_by(dci_delivery.c.id)
@@ -241,4 +263,5 @@ def _transaction(row: dict[str, Any]) -> Transaction:
         delivery=Delivery(row["delivery"]) if row["delivery"] else None,
         attempts=row["attempts"],
         error=row["error"],
+        envelope=row["envelope"],
     )

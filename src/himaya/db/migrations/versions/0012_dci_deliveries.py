@@ -1,5 +1,6 @@
 """dci deliveries: each POST of an async answer to a partner (attempt, address, outcome), and the
-reference ids of each kept transaction's requests (txn status by reference_id_list)
+reference ids of each kept transaction's requests (txn status by reference_id_list), and the
+envelope an async answer is POSTed as (redelivered by `himaya partners redeliver`)
 
 Revision ID: 0012
 Revises: 0011
@@ -21,6 +22,8 @@ OUTCOMES = "outcome IN ('delivered', 'failed')"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("dci_transaction", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("envelope", sa.Text(), nullable=True))
     op.create_table(
         "dci_delivery",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -53,3 +56,5 @@ def downgrade() -> None:
     op.drop_table("dci_reference")
     op.drop_index("ix_dci_delivery_correlation_id", table_name="dci_delivery")
     op.drop_table("dci_delivery")
+    with op.batch_alter_table("dci_transaction", schema=None) as batch_op:
+        batch_op.drop_column("envelope")
