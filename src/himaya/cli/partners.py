@@ -106,10 +106,15 @@ def partners_deliveries(
 
 
 @partners_app.command("redeliver")
-def partners_redeliver() -> None:
+def partners_redeliver(
+    attempts: Annotated[
+        int | None,
+        typer.Option("--attempts", min=1, max=20, help="Attempts for each (default HIMAYA_DCI_CALLBACK_ATTEMPTS)."),
+    ] = None,
+) -> None:
     """POST again the kept async answers their partner has not taken (delivery failed, or pending for
     over 10 minutes after a restart), each HIMAYA_DCI_CALLBACK_ATTEMPTS more times."""
     with reported():
-        limits = Limits(attempts=bootstrap.settings().dci_callback_attempts)
+        limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
         for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits):
             out.print(neutral(f"{transaction.correlation_id} {transaction.callback_uri} {outcome}"), markup=False)
