@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from himaya import bootstrap
+from himaya.adapters.dci.delivery import Posted
 from himaya.adapters.dci.onboarding import set_partner
 from himaya.bootstrap import hash_password
 from himaya.core.access import Role, Scope
@@ -66,7 +67,7 @@ def test_dci_operations_have_no_server_errors(world: World) -> None:
     set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[CALLBACK], actor="test")
     state = world.client.app.state  # type: ignore[attr-defined]
     state.dci_limits = Limits(per_minute=10**9, max_records=10**6, max_requests=1000, attempts=1, backoff=0.0)
-    deliver, state.dci_deliver = state.dci_deliver, lambda uri, answer: True
+    deliver, state.dci_deliver = state.dci_deliver, lambda uri, answer: Posted(True, 200)
     headers = world.headers("partner")
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.client.app)
     failures: list[str] = []

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from himaya import bootstrap
+from himaya.adapters.dci import delivery
 from himaya.api import docs, errors
 from himaya.api.batching import ExplainBatcher
 from himaya.api.guard import RequestGuard
@@ -89,7 +90,7 @@ def create_app(
     app.state.principals = PrincipalCache()
     app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
-    app.state.dci_deliver = dci.deliver
+    app.state.dci_deliver = delivery.post
     errors.install(app)
 
     pages = docs.install(app, "Himaya")

@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
+from himaya.adapters.dci.actions import deliveries, purge
+from himaya.adapters.dci.delivery import redeliver
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import PartnerTerms
+from himaya.registry.partners import Limits, PartnerTerms
 
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -78,3 +80,41 @@ def partners_list() -> None:
     with reported():
         for terms in partners(bootstrap.unit_of_work()):
             out.print(neutral(show(terms)), markup=False)
+
+
+@partners_app.command("purge")
+def partners_purge(
+    actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
+) -> None:
+    """Remove the DCI transactions whose retention (HIMAYA_DCI_RETENTION_DAYS) has ended, with their
+    delivery attempts (the service also removes them as messages come in)."""
+    with reported():
+        removed = purge(bootstrap.unit_of_work(), actor=actor or bootstrap.actor())
+        out.print(f"removed {removed} expired DCI transactions", markup=False)
+
+
+@partners_app.command("deliveries")
+def partners_deliveries(
+    correlation_id: Annotated[str, typer.Argument(help="The correlation id the ACK gave.")],
+) -> None:
+    """Each attempt to POST an async answer to the partner: when, where, and what came of it."""
+    with reported():
+        for attempt in deliveries(bootstrap.unit_of_work(), correlation_id):
+            why = f" ({attempt.error})" if attempt.error else ""
+            line = f"{attempt.attempt} {attempt.at.isoformat(timespec='seconds')} {attempt.uri} {attempt.outcome}{why}"
+            out.print(neutral(line), markup=False)
+
+
+@partners_app.command("redeliver")
+def partners_redeliver(
+    attempts: Annotated[
+        int | None,
+        typer.Option("--attempts", min=1, max=20, help="Attempts for each (default HIMAYA_DCI_CALLBACK_ATTEMPTS)."),
+    ] = None,
+) -> None:
+    """POST again the kept async answers their partner has not taken (delivery failed, or pending for
+    over 10 minutes after a restart), each HIMAYA_DCI_CALLBACK_ATTEMPTS more times."""
+    with reported():
+        limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
+        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits):
+            out.print(neutral(f"{transaction.correlation_id} {transaction.callback_uri} {outcome}"), markup=False)

@@ -27,6 +27,7 @@ from sqlalchemy import (
 # The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
 # whoever reads the metadata (the migrations, their test) sees every table.
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
+from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
 from himaya.db.metadata import ID, metadata
 from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.enrollment.model import EnrollmentStatus
@@ -345,6 +346,7 @@ dci_transaction = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("error", Text),  # why the answer could not be made
     Column("expires_at", DateTime(timezone=True)),
+    Column("envelope", Text),  # since 0012: the async answer as POSTed (header and message), for redelivery
     Index(None, "client", "message_id", unique=True),
     Index(None, "client", "created_at"),
     Index(None, "expires_at"),  # the expired ones are removed as messages come in

@@ -25,6 +25,25 @@ class Delivery(StrEnum):
     FAILED = "failed"
 
 
+class Outcome(StrEnum):
+    """One POST of an answer to a partner's address: taken (a 2xx) or not."""
+
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery attempt of an async answer, as recorded (`dci_delivery`)."""
+
+    attempt: int
+    uri: str
+    at: datetime
+    outcome: Outcome
+    http_status: int | None = None
+    error: str | None = None
+
+
 @dataclass(frozen=True)
 class Limits:
     """The service's limits (settings); a partner's own terms may lower or raise the volume ones."""
@@ -57,7 +76,7 @@ class Transaction:
     message_id: str
     transaction_id: str
     sender_id: str
-    kind: str  # search
+    kind: str  # search, or txn-status (an async status request, kept for its delivery)
     status: TxnStatus
     requests: int
     callback_uri: str | None
@@ -67,3 +86,4 @@ class Transaction:
     delivery: Delivery | None = None
     attempts: int = 0
     error: str | None = None
+    envelope: str | None = None  # an async answer as POSTed (JSON), kept for redelivery

@@ -31,10 +31,18 @@ def onboarded(world: World) -> Iterator[None]:
 
 class _Receiver(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []  # noqa: RUF012  (shared with the test: one server per test)
+    refused: list[dict[str, Any]] = []  # noqa: RUF012  (the POSTs answered 503)
+    fail_first = 0  # answer 503 to this many POSTs before taking one
 
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
-        self.received.append({"path": self.path, "body": json.loads(self.rfile.read(length))})
+        call = {"path": self.path, "body": json.loads(self.rfile.read(length))}
+        if len(self.refused) < self.fail_first:
+            self.refused.append(call)
+            self.send_response(503)
+            self.end_headers()
+            return
+        self.received.append(call)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -46,7 +54,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    _Receiver.received = []
+    _Receiver.received, _Receiver.refused, _Receiver.fail_first = [], [], 0
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -61,3 +69,10 @@ def registered(world: World, receiver: tuple[str, list[dict[str, Any]]]) -> Iter
     set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[uri], actor="setup")
     yield receiver
     set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=[uri], actor="setup")
+
+
+@pytest.fixture
+def failing(registered: tuple[str, list[dict[str, Any]]]) -> type[_Receiver]:
+    """The registered receiver, whose `fail_first` a test sets (its `refused` lists the POSTs it
+    answered 503)."""
+    return _Receiver

@@ -227,26 +227,6 @@ def test_issue22_txn_status_shows_only_the_callers_transactions(world: World) ->
     assert asked.json()["header"]["status"] == "rjct"
 
 
-def test_issue22_failed_callbacks_are_retried_and_the_answer_stays_fetchable(world: World) -> None:
-    calls: list[str] = []
-    state = world.client.app.state  # type: ignore[attr-defined]
-    deliver = state.dci_deliver
-    state.dci_deliver = lambda uri, answer: calls.append(uri) and False
-    uri = "http://127.0.0.1:9/on-search"
-    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[uri], actor="admin")
-    try:
-        body = request(by_civil_number(world.inside["person_id"]))  # no sender_uri: the partner's only address
-        ack = _post(world, "/registry/search", body).json()["message"]
-    finally:
-        state.dci_deliver = deliver
-        set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=[uri], actor="admin")
-    assert calls == [uri] * LIMITS.attempts
-    kept = _transaction(world, ack["correlation_id"])
-    assert kept["status"] == "succ" and kept["delivery"] == "failed" and kept["attempts"] == LIMITS.attempts
-    status = _post(world, "/registry/sync/txn/status", txn_status("correlation_id", ack["correlation_id"])).json()
-    assert status["message"]["txnstatus_response"]["txn_status"]["correlation_id"] == ack["correlation_id"]
-
-
 def test_issue22_answers_are_kept_for_the_retention_period_only(world: World) -> None:
     body = request(by_civil_number("1"))
     correlation = _post(world, "/registry/sync/search", body).json()["message"]["correlation_id"]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from himaya import bootstrap
+from himaya.adapters.dci.delivery import Posted
 from himaya.adapters.dci.onboarding import set_partner
 from tests.api.conftest import World
 from tests.api.dci.support import (
@@ -253,7 +254,7 @@ def test_opencrvs_async_request_with_its_callback_registered(world: World) -> No
     state = world.client.app.state  # type: ignore[attr-defined]
     body = _upstream(EXTERNAL / "opencrvs-dci-crvs-api/async-search/test-payload.json")
     deliver = state.dci_deliver
-    state.dci_deliver = lambda uri, answer: delivered.append((uri, answer)) is None
+    state.dci_deliver = lambda uri, answer: Posted(delivered.append((uri, answer)) is None, 200)
     set_partner(bootstrap.unit_of_work(world.engine), "partner", add=[body["header"]["sender_uri"]], actor="setup")
     try:
         response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)

@@ -23,7 +23,8 @@ from himaya.adapters.dci.ports import DciUnitOfWork
 from himaya.adapters.dci.query import Planned, RejectedError
 from himaya.core.access import Principal
 from himaya.core.audit import Change
-from himaya.registry.partners import Delivery, Limits, PartnerTerms, Transaction, TxnStatus
+from himaya.core.errors import NotFoundError
+from himaya.registry.partners import Attempt, Delivery, Limits, Outcome, PartnerTerms, Transaction, TxnStatus
 
 REG_TYPE = "ns:org:RegistryType:Social"
 RECORD_TYPE = "SRPerson"
@@ -109,6 +110,7 @@ def accept(
     )
     if not uow.dci.open(transaction):
         raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+    uow.dci.refer(transaction.correlation_id, principal.username, [p.reference_id for p in planned])
     return transaction
 
 
@@ -203,24 +205,103 @@ def fail(uow: DciUnitOfWork, transaction: Transaction, error: str) -> None:
         uow.commit()
 
 
-def record_delivery(uow: DciUnitOfWork, transaction: Transaction, delivered: bool, attempts: int) -> None:
+def record_attempt(uow: DciUnitOfWork, transaction: Transaction, attempt: Attempt, *, last: bool) -> None:
+    """One POST of the answer, recorded as it happens (a restart loses no attempt already made); the
+    transaction's delivery is `delivered` once one succeeds, `failed` after the last one fails."""
+    delivered = attempt.outcome is Outcome.DELIVERED
+    state = Delivery.DELIVERED if delivered else Delivery.FAILED if last else Delivery.PENDING
     with uow:
-        uow.dci.delivered(transaction.correlation_id, Delivery.DELIVERED if delivered else Delivery.FAILED, attempts)
+        uow.dci.attempted(transaction.correlation_id, attempt)
+        uow.dci.delivered(transaction.correlation_id, state, attempt.attempt)
         uow.commit()
+
+
+def status_later(
+    uow: DciUnitOfWork, header: RequestHeader, transaction_id: str, *, principal: Principal, limits: Limits
+) -> Transaction:
+    """An async txn status accepted: kept (kind txn-status) like a search, so that its answer's
+    deliveries are recorded the same way; `keep` stores the answer."""
+    with uow:
+        terms = uow.dci.partner(principal.username)
+        if header.sender_id != (terms.sender_id or principal.username):
+            raise RejectedError(
+                "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
+            )
+        at = datetime.now(UTC)
+        transaction = Transaction(
+            correlation_id=secrets.token_hex(16),
+            client=principal.username,
+            message_id=header.message_id,
+            transaction_id=transaction_id,
+            sender_id=header.sender_id,
+            kind="txn-status",
+            status=TxnStatus.PDNG,
+            requests=0,
+            callback_uri=_callback(terms, header.sender_uri),
+            created_at=at,
+            expires_at=at + limits.retention,
+            delivery=Delivery.PENDING,
+        )
+        if not uow.dci.open(transaction):
+            raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+        uow.commit()
+    return transaction
+
+
+def keep(uow: DciUnitOfWork, transaction: Transaction, status: TxnStatus, response: str) -> None:
+    """Keep an answer made outside the accepting unit of work (an async txn status's)."""
+    with uow:
+        uow.dci.finish(transaction.correlation_id, status, response, None)
+        uow.commit()
+
+
+def address(uow: DciUnitOfWork, transaction: Transaction, envelope: str) -> None:
+    with uow:
+        uow.dci.address(transaction.correlation_id, envelope)
+        uow.commit()
+
+
+def undelivered(uow: DciUnitOfWork, *, stale: timedelta = timedelta(minutes=10)) -> list[Transaction]:
+    """The kept answers a partner has not taken: delivery failed, or pending for longer than the
+    serving process's retries take (a restart abandoned them)."""
+    now = datetime.now(UTC)
+    with uow:
+        return uow.dci.undelivered(now, now - stale)
+
+
+def deliveries(uow: DciUnitOfWork, correlation_id: str) -> list[Attempt]:
+    """A transaction's delivery attempts (an operator's view: `himaya partners deliveries`)."""
+    with uow:
+        found = uow.dci.attempts(correlation_id)
+    if not found:
+        raise NotFoundError(f"no delivery attempt is kept for correlation id {correlation_id!r}")
+    return found
+
+
+def purge(uow: DciUnitOfWork, *, actor: str, at: datetime | None = None) -> int:
+    """Remove the transactions whose retention has ended (with their references and delivery
+    attempts); how many, in the audit trail too."""
+    with uow:
+        removed = uow.dci.forget(at or datetime.now(UTC))
+        uow.audit.record([Change("dci.purge", "dci:transactions", None, {"removed": removed})], actor=actor)
+        uow.commit()
+    return removed
 
 
 def status(
     uow: DciUnitOfWork, attribute: str, values: Sequence[str], *, principal: Principal, sender_id: str
 ) -> list[Transaction]:
-    """The caller's own transactions (never another partner's) still kept, by transaction_id or
-    correlation_id; reading their answers is audited as a read of the people in them."""
+    """The caller's own transactions (never another partner's) still kept, by transaction_id,
+    correlation_id or reference_id_list; reading their answers is audited as a read of the people in them."""
     terms = uow.dci.partner(principal.username)
     if sender_id != (terms.sender_id or principal.username):
         raise RejectedError(
             "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
         )
-    if attribute not in ("transaction_id", "correlation_id"):
-        raise RejectedError("err.request.bad", "attribute_type must be transaction_id or correlation_id")
+    if attribute not in ("transaction_id", "correlation_id", "reference_id_list"):
+        raise RejectedError(
+            "err.request.bad", "attribute_type must be transaction_id, correlation_id or reference_id_list"
+        )
     found = uow.dci.find(principal.username, attribute, values, datetime.now(UTC))
     what = {"txn_status": [t.correlation_id for t in found], "sender_id": sender_id}
     uow.audit.record([Change("read", f"dci:{principal.username}", None, what)], actor=principal.username)

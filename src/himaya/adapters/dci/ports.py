@@ -10,7 +10,7 @@ from typing import Any, Protocol, Self
 from himaya.core.access import Principal
 from himaya.core.audit import AuditLog
 from himaya.core.events import Event
-from himaya.registry.partners import Delivery, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import Attempt, Delivery, PartnerTerms, Transaction, TxnStatus
 from himaya.registry.query import Page, PeopleFilter
 
 
@@ -30,8 +30,24 @@ class DciStore(Protocol):
 
     def delivered(self, correlation_id: str, delivery: Delivery, attempts: int) -> None: ...
 
+    def refer(self, correlation_id: str, client: str, references: Sequence[str]) -> None:
+        """Keep the reference ids of a transaction's requests (txn status by reference_id_list)."""
+
+    def attempted(self, correlation_id: str, attempt: Attempt) -> None:
+        """Record one delivery attempt of a transaction's answer."""
+
+    def address(self, correlation_id: str, envelope: str) -> None:
+        """Keep the envelope an async answer is POSTed as (for a later redelivery)."""
+
+    def undelivered(self, at: datetime, before: datetime) -> list[Transaction]:
+        """Answers still kept at `at` whose delivery failed, or is pending since before `before`."""
+
+    def attempts(self, correlation_id: str) -> list[Attempt]:
+        """A transaction's delivery attempts, first first."""
+
     def find(self, client: str, attribute: str, values: Sequence[str], at: datetime) -> list[Transaction]:
-        """The client's transactions still kept at `at`, by transaction_id, correlation_id or reference_id."""
+        """The client's search transactions still kept at `at`, by transaction_id, correlation_id or
+        reference_id_list (any of its requests' reference ids)."""
 
     def forget(self, before: datetime) -> int:
         """Remove the transactions whose retention ended before then."""

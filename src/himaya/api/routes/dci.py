@@ -10,14 +10,13 @@ rejection (400), never a server error. docs/api.md describes the exchange and it
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
-import time
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Annotated, Any
 
-import httpx
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -25,7 +24,7 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
 from himaya import bootstrap
-from himaya.adapters.dci import actions
+from himaya.adapters.dci import actions, delivery
 from himaya.adapters.dci.envelope import (
     Ack,
     AckEnvelope,
@@ -252,24 +251,13 @@ def answer_later(
     deliver_later(request, transaction, answer.model_dump(mode="json", by_alias=True, exclude_none=True), limits)
 
 
-def deliver(uri: str, answer: dict[str, Any]) -> bool:
-    """POST an answer to the sender's address; True if it took it (a 2xx)."""
-    try:
-        return httpx.post(uri, json=answer, timeout=10.0, follow_redirects=False).is_success
-    except httpx.HTTPError:
-        return False
-
-
 def deliver_later(request: Request, transaction: Transaction, answer: dict[str, Any], limits: Limits) -> None:
-    """POST the answer to the transaction's callback, retrying with a doubling pause; keep the
-    outcome (the answer stays fetchable by txn/status either way)."""
-    attempts, delivered = 0, False
-    while transaction.callback_uri and attempts < limits.attempts and not delivered:
-        if attempts:
-            time.sleep(limits.backoff * 2 ** (attempts - 1))
-        attempts += 1
-        delivered = bool(request.app.state.dci_deliver(transaction.callback_uri, answer))
-    actions.record_delivery(bootstrap.unit_of_work(request.app.state.engine), transaction, delivered, attempts)
+    """POST the answer to the transaction's callback with retries (`adapters/dci/delivery.py`); each
+    attempt is recorded and the answer stays fetchable by txn/status either way."""
+    engine = request.app.state.engine
+    delivery.deliver(
+        lambda: bootstrap.unit_of_work(engine), transaction, answer, limits=limits, send=request.app.state.dci_deliver
+    )
 
 
 # --- transaction status --------------------------------------------------------------------------
@@ -293,6 +281,8 @@ def txn_status(envelope: TxnStatusEnvelope, principal: Principal, request: Reque
         return OnTxnStatus(header=answer)
     last = found[-1]
     kept = SearchResponseMessage.model_validate_json(last.response) if last.response else None
+    if kept is not None and query.attribute_type == "reference_id_list":  # only the requests asked about
+        kept.search_response = [r for r in kept.search_response if r.reference_id in values]
     answer = header("txn-on-status", str(last.status), receiver=receiver, total=1, done=int(kept is not None))
     if last.status is TxnStatus.RJCT and last.error:
         answer.status_reason_message = last.error
@@ -327,14 +317,26 @@ def sync_txn_status(envelope: TxnStatusEnvelope, request: Request, principal: Pa
 def async_txn_status(
     envelope: TxnStatusEnvelope, request: Request, background: BackgroundTasks, principal: Partner
 ) -> Any:
-    correlation = secrets.token_hex(16)
+    """Checked and kept before the ACK (its correlation id is the kept transaction's); the status
+    answer is made at once and POSTed with retries like a search's."""
     try:
-        uri = actions.callback_for(
-            bootstrap.unit_of_work(request.app.state.engine), envelope.header.sender_uri, principal=principal
+        check_header(envelope.header, "txn-status")
+        transaction = actions.status_later(
+            bootstrap.unit_of_work(request.app.state.engine),
+            envelope.header,
+            envelope.message.transaction_id,
+            principal=principal,
+            limits=limits(request),
         )
+    except RejectedError as error:
+        return ack(secrets.token_hex(16), error)
+    try:
         answer = txn_status(envelope, principal, request)
     except RejectedError as error:
-        return ack(correlation, error)
+        answer = OnTxnStatus(header=rejected_header("txn-on-status", error))
+        answer.header.receiver_id = envelope.header.sender_id
     body = answer.model_dump(mode="json", by_alias=True, exclude_none=True)
-    background.add_task(request.app.state.dci_deliver, uri, body)
-    return ack(correlation)
+    status = TxnStatus.SUCC if answer.header.status == "succ" else TxnStatus.RJCT
+    actions.keep(bootstrap.unit_of_work(request.app.state.engine), transaction, status, json.dumps(body))
+    background.add_task(deliver_later, request, transaction, body, limits(request))
+    return ack(transaction.correlation_id)

@@ -14,9 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
+from himaya.db.dci_tables import dci_delivery, dci_reference
 from himaya.db.scoped import people_records
 from himaya.db.tables import app_user, dci_callback, dci_partner, dci_transaction, family, person
-from himaya.registry.partners import Delivery, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import Attempt, Delivery, Outcome, PartnerTerms, Transaction, TxnStatus
 from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator, Page, PeopleFilter
 
 COLUMNS: dict[Field, Any] = {
@@ -126,17 +127,82 @@ class SqlDciStore:
             .values(delivery=delivery, attempts=attempts)
         )
 
-    def find(self, client: str, attribute: str, values: Sequence[str], at: datetime) -> list[Transaction]:
-        column = dci_transaction.c[attribute]
+    def refer(self, correlation_id: str, client: str, references: Sequence[str]) -> None:
+        rows = [{"correlation_id": correlation_id, "client": client, "reference_id": r} for r in set(references) if r]
+        if rows:
+            self.connection.execute(insert(dci_reference), rows)
+
+    def attempted(self, correlation_id: str, attempt: Attempt) -> None:
+        self.connection.execute(
+            insert(dci_delivery).values(
+                correlation_id=correlation_id,
+                attempt=attempt.attempt,
+                uri=attempt.uri,
+                at=attempt.at,
+                outcome=attempt.outcome,
+                http_status=attempt.http_status,
+                error=attempt.error,
+            )
+        )
+
+    def address(self, correlation_id: str, envelope: str) -> None:
+        self.connection.execute(
+            update(dci_transaction).where(dci_transaction.c.correlation_id == correlation_id).values(envelope=envelope)
+        )
+
+    def undelivered(self, at: datetime, before: datetime) -> list[Transaction]:
         rows = self.connection.execute(
             select(dci_transaction)
-            .where(dci_transaction.c.client == client, column.in_(values), dci_transaction.c.expires_at > at)
+            .where(
+                or_(
+                    dci_transaction.c.delivery == Delivery.FAILED,
+                    and_(dci_transaction.c.delivery == Delivery.PENDING, dci_transaction.c.created_at < before),
+                ),
+                dci_transaction.c.envelope.is_not(None),
+                dci_transaction.c.callback_uri.is_not(None),
+                dci_transaction.c.expires_at > at,
+            )
             .order_by(dci_transaction.c.id)
-            .limit(100)
+            .limit(1000)
         ).mappings()
         return [_transaction(dict(r)) for r in rows]
 
+    def attempts(self, correlation_id: str) -> list[Attempt]:
+        rows = self.connection.execute(
+            select(dci_delivery).where(dci_delivery.c.correlation_id == correlation_id).order_by(dci_delivery.c.id)
+        ).mappings()
+        return [
+            Attempt(
+                r["attempt"],
+                r["uri"],
+                _aware(r["at"]) or datetime.now(UTC),
+                Outcome(r["outcome"]),
+                r["http_status"],
+                r["error"],
+            )
+            for r in rows
+        ]
+
+    def find(self, client: str, attribute: str, values: Sequence[str], at: datetime) -> list[Transaction]:
+        kept = select(dci_transaction).where(
+            dci_transaction.c.client == client,
+            dci_transaction.c.expires_at > at,
+            or_(dci_transaction.c.kind == "search", dci_transaction.c.kind.is_(None)),
+        )
+        if attribute == "reference_id_list":
+            named = select(dci_reference.c.correlation_id).where(
+                dci_reference.c.client == client, dci_reference.c.reference_id.in_(values)
+            )
+            kept = kept.where(dci_transaction.c.correlation_id.in_(named))
+        else:
+            kept = kept.where(dci_transaction.c[attribute].in_(values))
+        rows = self.connection.execute(kept.order_by(dci_transaction.c.id).limit(100)).mappings()
+        return [_transaction(dict(r)) for r in rows]
+
     def forget(self, before: datetime) -> int:
+        expired = select(dci_transaction.c.correlation_id).where(dci_transaction.c.expires_at < before)
+        for kept in (dci_delivery, dci_reference):
+            self.connection.execute(delete(kept).where(kept.c.correlation_id.in_(expired)))
         done = self.connection.execute(delete(dci_transaction).where(dci_transaction.c.expires_at < before))
         return done.rowcount or 0
 
@@ -197,4 +263,5 @@ def _transaction(row: dict[str, Any]) -> Transaction:
         delivery=Delivery(row["delivery"]) if row["delivery"] else None,
         attempts=row["attempts"],
         error=row["error"],
+        envelope=row["envelope"],
     )
