@@ -249,7 +249,7 @@ def move(
             changes["rules"] = verdict.record() | ({"override": override, "by": principal.username} if override else {})
         if not uow.cases.update(case["id"], changes, expected_version=expected_version):
             raise _stale(uow, case, expected_version)
-        told = _told(written, verdict, case["language"])
+        told = applications.told(written, verdict, case["language"])
         event = EventKind.DECIDED if decides else EventKind.MOVED
         uow.cases.add_event(
             case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written,
@@ -317,14 +317,6 @@ def _verdict(
     return applications.decide(
         uow, desk, kind, case, target, override=override, principal=principal, day=day, prepares=prepares
     )
-
-
-def _told(written: str | None, verdict: applications.Verdict | None, language: str) -> str | None:
-    """The decision's reasons as the person reads them: the officer's, and the rules' failed conditions."""
-    if verdict is None or not verdict.failed:
-        return written
-    said = ("الشروط غير المستوفاة: " if language == "ar" else "conditions not met: ") + verdict.reason(language)
-    return f"{written}; {said}" if written else said
 
 
 CLOSED = "closed"  # every type's final state (the loader requires it)

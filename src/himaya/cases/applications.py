@@ -172,3 +172,11 @@ def _check_override(number: str, found: Verdict, override: str | None, principal
         raise NotEntitledError(f"{said}; refuse it, or a supervisor may override with a reason")
     if Role.SUPERVISOR.value not in principal.roles:
         raise ForbiddenError(f"{said}; only a supervisor may override the rules")
+
+
+def told(written: str | None, verdict: Verdict | None, language: str) -> str | None:
+    """The decision's reasons as the person reads them: the officer's, and the rules' failed conditions."""
+    if verdict is None or not verdict.failed:
+        return written
+    said = ("الشروط غير المستوفاة: " if language == "ar" else "conditions not met: ") + verdict.reason(language)
+    return f"{written}; {said}" if written else said

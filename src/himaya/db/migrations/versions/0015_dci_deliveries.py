@@ -2,8 +2,8 @@
 reference ids of each kept transaction's requests (txn status by reference_id_list), and the
 envelope an async answer is POSTed as (redelivered by `himaya partners redeliver`)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0011"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
