@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from himaya.bootstrap import payroll
 from himaya.core.periods import Period
-from himaya.db import access, payroll
+from himaya.db import access
 from himaya.policy.packs import load_pack
 from tests.web.conftest import Office, csrf, log_in
 
