@@ -32,7 +32,7 @@ def _grievance(office: Office, details: str) -> str:
     return number
 
 
-@pytest.mark.parametrize("user", ["auditor", "finance_officer", "payroll_approver"])
+@pytest.mark.parametrize("user", ["auditor", "finance_officer", "payroll_approver", "policy_analyst"])
 def test_a_user_without_case_read_cannot_read_a_case_page(office: Office, user: str) -> None:
     """The API answers these country-wide roles 403 for `GET /cases/{n}`; the page answered 200 with
     the citizen's civil number and the grievance's words."""
