@@ -25,6 +25,7 @@ NAMES = tuple(
     f"{p}_{s}" for s in ("ar", "en") for p in ("given_name", "father_name", "grandfather_name", "family_name")
 )
 EDITABLE = (*NAMES, "death_date", "governorate", "wilayat", "mobile")
+MAX_NAME_WORDS = 8  # a name's parts, with a Latin and an Arabic spelling: more only costs the store
 CLEARABLE = frozenset({"death_date", "mobile"})  # a name or a place is corrected, never erased
 PLACE = ("wilayat", "governorate")
 
@@ -290,6 +291,11 @@ def search_terms(wanted: Search, dialling_code: str) -> SearchTerms:
     names = name_terms(wanted.name) if wanted.name is not None else ()
     if wanted.name is not None and not names:
         raise InvalidInputError(f"name {wanted.name!r}: no name to search by (only connectors or articles)")
+    if len(names) > MAX_NAME_WORDS:
+        raise InvalidInputError(f"name {wanted.name!r}: at most {MAX_NAME_WORDS} words (a name's parts)")
+    if names and all(len(word[0].value) < 2 for word in names):
+        # every word a single letter matches nearly everyone, each counted and probed
+        raise InvalidInputError(f"name {wanted.name!r}: a word of two letters or more is needed")
     return SearchTerms(
         names=names,
         phones=phone_forms(wanted.phone, dialling_code) if wanted.phone else (),

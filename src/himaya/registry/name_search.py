@@ -112,7 +112,7 @@ def name_tokens(frame: pl.DataFrame, key: str) -> pl.DataFrame:
 
 def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
     """The query's words, each as the terms that may match it (every word must match some token);
-    empty when the query has no word that names (only connectors or articles).
+    empty when the query has no word that names (only connectors or articles); each word once.
 
     A query is a few words: they are normalised here in plain Python (`query_forms.py`), the same
     folds as the tokens' Polars expressions (a test holds the two together), at a fraction of the
@@ -134,7 +134,7 @@ def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
             if skeleton:
                 terms.append(Term(SKELETON + skeleton, False))
             words.append(tuple(terms))
-    return tuple(words)
+    return tuple(dict.fromkeys(words))  # a repeated word asks nothing more, and would cost as much again
 
 
 def numeric(query: str) -> str | None:

@@ -2,7 +2,9 @@
 WeasyPrint, whose text engine (Pango with HarfBuzz) shapes Arabic and lays it out right to left.
 
 The fonts are the system's: Noto Naskh Arabic or Noto Sans Arabic (Debian: fonts-noto-core) for
-Arabic, DejaVu Sans (fonts-dejavu-core) for the rest; nothing is fetched from the network.
+Arabic, DejaVu Sans (fonts-dejavu-core) for the rest; nothing is fetched, from the network or from
+the disk: the printer's URL fetcher refuses every address (`file:`, `http:`, `data:`), so markup that
+reached a letter could neither read a local file into it nor call another server.
 """
 
 from __future__ import annotations
@@ -38,8 +40,22 @@ def render_html(letter: Letter) -> str:
     return template.render(letter=letter, fonts=FONTS[letter.language])
 
 
+class FetchRefusedError(Exception):
+    """A letter asked its printer for an address: a letter has everything it prints inside it."""
+
+
+class Refuse:
+    """WeasyPrint's URL fetcher for letters: every address refused (the printer logs and skips it).
+    A callable, as WeasyPrint before 67 takes; `_fail_on_errors`, which later versions read."""
+
+    _fail_on_errors = False
+
+    def __call__(self, url: str, *args: object, **kwargs: object) -> dict[str, object]:
+        raise FetchRefusedError(f"a letter fetches nothing: {url[:80]!r}")
+
+
 def render_pdf(letter: Letter) -> bytes:
     """The letter as a PDF document (A4)."""
     from weasyprint import HTML  # noqa: PLC0415  (only printing needs it: it loads Pango, slow to start)
 
-    return bytes(HTML(string=render_html(letter)).write_pdf())
+    return bytes(HTML(string=render_html(letter), url_fetcher=Refuse()).write_pdf())

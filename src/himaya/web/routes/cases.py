@@ -14,6 +14,7 @@ from himaya import bootstrap
 from himaya.cases import actions
 from himaya.cases.model import NewCase
 from himaya.cases.rules import FormError
+from himaya.core.access import Permission
 from himaya.core.errors import HimayaError, InvalidInputError, NotFoundError
 from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
@@ -95,6 +96,8 @@ def open_case(
 
 
 def _show(request: Request, seen: Visitor, number: str, problem: str | None = None, status: int = 200) -> Response:
+    if not seen.user.can(Permission.CASE_READ):  # as the API's `GET /cases/{number}`: auditors, finance
+        raise PageError(403, seen._("Your roles do not allow this."))
     if not NUMBER.match(number):
         raise PageError(404, seen._("No such record in your branches."))
     catalogue = _catalogue(request)
