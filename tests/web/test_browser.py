@@ -20,8 +20,8 @@ import uvicorn
 from sqlalchemy import Engine
 
 from himaya.api.security import TokenSettings
+from himaya.bootstrap import payroll
 from himaya.core.periods import Period
-from himaya.db import payroll
 from himaya.db.engine import connect
 from himaya.policy.packs import load_pack
 from himaya.service import create_app

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from himaya.bootstrap import payroll
 from himaya.core.periods import Period
-from himaya.db import access, payroll
+from himaya.db import access
 from himaya.policy.packs import load_pack
 from tests.web.conftest import Office, csrf, log_in
 
@@ -153,3 +156,23 @@ def test_failed_logins_are_throttled_as_in_the_api(office: Office) -> None:
         statuses.append(client.post("/office/login", data={"username": "nobody", "password": "x", "csrf": token}))
     assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
     assert "محاولات دخول فاشلة كثيرة" in statuses[-1].text
+
+
+def test_family_page_explains_entitlements_and_serves_the_letters(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    family = office.inside["family_id"]
+    page = client.get(f"/office/families/{family}")
+    assert page.status_code == 200
+    assert "statement" in page.text and f"/office/families/{family}/letter.pdf?lang=ar" in page.text
+    shown = page.text.split('class="card statement"', 1)[1].split(">", 1)[1].split("</main>")[0]
+    words = re.sub(r"<[^>]+>", " ", shown)
+    assert "ر.ع." in words and not re.search(r"[A-Za-z]{2,}", words), "Latin words in the Arabic explanation"
+    pdf = client.get(f"/office/families/{family}/letter.pdf?lang=en")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/office/families/{office.outside['family_id']}/letter.pdf").status_code == 404
+    analyst = office.client()
+    log_in(analyst, "policy_analyst")
+    masked = analyst.get(f"/office/families/{family}")
+    assert masked.status_code == 200 and "letter.pdf" not in masked.text
+    assert analyst.get(f"/office/families/{family}/letter.pdf").status_code == 403

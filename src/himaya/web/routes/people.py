@@ -17,6 +17,7 @@ from himaya.core.errors import HimayaError
 from himaya.registry import actions
 from himaya.registry.model import Search
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
+from himaya.web.routes import letters
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 CIVIL = re.compile(r"^[0-9]{1,16}$")
@@ -123,7 +124,12 @@ def family_page(request: Request, seen: Annotated[Visitor, Depends(officer)], fa
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
     members = [present(key(request), seen.user, r) for r in rows]
-    return render(request, seen, "family.html", family_number=family_number, members=members)
+    this, following = letters.months(request.app.state.pack)
+    statements = [(m, letters.explained(request, seen, family_number, m)) for m in (this, following)]
+    return render(
+        request, seen, "family.html", family_number=family_number, members=members,
+        statements=[(str(m), s) for m, s in statements if s is not None], month=str(this),
+    )  # fmt: skip
 
 
 def _facts(seen: Visitor) -> dict[str, str]:
