@@ -176,3 +176,20 @@ def test_family_page_explains_entitlements_and_serves_the_letters(office: Office
     masked = analyst.get(f"/office/families/{family}")
     assert masked.status_code == 200 and "letter.pdf" not in masked.text
     assert analyst.get(f"/office/families/{family}/letter.pdf").status_code == 403
+
+
+def test_one_search_box_finds_by_name_civil_number_and_phone(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    person = office.inside
+    opened = client.get("/office/people", params={"q": person["person_id"]}, follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == f"/office/people/{person['person_id']}"
+    local = person["mobile"].removeprefix("+968")
+    by_phone = client.get("/office/people", params={"q": f"{local[:4]} {local[4:]}"})
+    assert by_phone.status_code == 200 and f"/office/people/{person['person_id']}" in by_phone.text
+    by_name = client.get("/office/people", params={"q": person["family_name_ar"]})
+    assert f"/office/people/{person['person_id']}" in by_name.text
+    assert person["mobile"] not in client.get("/office/people", params={"q": office.outside["mobile"]}).text
+    analyst = office.client()
+    log_in(analyst, "policy_analyst")
+    assert analyst.get("/office/people", params={"q": local}).status_code == 403

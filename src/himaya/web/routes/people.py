@@ -37,26 +37,31 @@ def search(
     q: str = "",
     family: str = "",
 ) -> Response:
+    """One search box (`Search.parse`, as the API's `q`): a civil or mobile number, or names in
+    Arabic or Latin script; `family=` lists a family's members (the family pages link here)."""
     _needs(seen, Permission.PERSON_READ)
     q, family = q.strip()[:64], family.strip()[:32]
-    if CIVIL.match(q):
-        return redirect(f"/office/people/{q}")
     problem, rows = None, []
     wanted = None
     if family and FAMILY.match(family):
         wanted = Search(family_number=family)
     elif len(q) >= 2:
-        if not seen.user.identifies:  # as the API: a search by name identifies people
+        if not seen.user.identifies:  # as the API: a search by name, number or phone identifies people
             raise PageError(403, seen._("Searching by name needs the permission to identify people."))
-        wanted = Search(name=q)
+        wanted = Search.parse(q)
     elif q or family:
-        problem = seen._("Write at least two letters of a name, a civil number or a family number.")
+        problem = seen._("Write at least two letters of a name, a civil number or a phone number.")
     if wanted is not None:
         uow = bootstrap.unit_of_work(request.app.state.engine)
         try:
-            found = actions.search(uow, wanted, limit=LIMIT, offset=0, principal=seen.user)
+            found = actions.search(
+                uow, wanted, limit=LIMIT, offset=0, principal=seen.user,
+                dialling_code=request.app.state.pack.dialling_code,
+            )  # fmt: skip
         except HimayaError as error:
             raise PageError(*explain(seen, error)) from None
+        if wanted.number and len(found) == 1 and found[0].get("civil_number") == wanted.number:
+            return redirect(f"/office/people/{wanted.number}")  # a civil number: the person
         rows = [present(key(request), seen.user, r) for r in found]
     return render(request, seen, "search.html", q=q, family=family, people=rows, problem=problem, searched=wanted)
 
