@@ -193,3 +193,20 @@ def test_one_search_box_finds_by_name_civil_number_and_phone(office: Office) -> 
     analyst = office.client()
     log_in(analyst, "policy_analyst")
     assert analyst.get("/office/people", params={"q": local}).status_code == 403
+
+
+def test_the_public_dashboard_needs_no_login_and_never_publishes_a_small_cell(office: Office) -> None:
+    pack, month = load_pack(), Period.parse("2026-01")
+    payroll.sync_enrollments(office.engine, pack, month, actor="test", today=month.start)
+    client = office.client()
+    page = client.get("/public")
+    assert page.status_code == 200 and 'lang="ar"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "style=" not in page.text and "<script" not in page.text and "<svg" in page.text
+    assert "✱" in page.text and "/public/statistics.csv?" in page.text
+    shown = [int(n.replace(",", "")) for n in re.findall(r"<td>([0-9,]+)</td>", page.text)]
+    assert shown and all(n == 0 or n >= 10 for n in shown), "a count under 10 is on the page"
+    data = client.get("/public/statistics.csv")
+    assert data.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    english = client.get("/public", cookies={"himaya_lang": "en"}, params={"measure": "spending_omr"})
+    assert english.status_code == 200 and "Spending (OMR)" in english.text
