@@ -210,3 +210,57 @@ def test_the_public_dashboard_needs_no_login_and_never_publishes_a_small_cell(of
     assert data.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     english = client.get("/public", cookies={"himaya_lang": "en"}, params={"measure": "spending_omr"})
     assert english.status_code == 200 and "Spending (OMR)" in english.text
+
+
+def test_a_newborn_is_registered_into_a_family_with_errors_next_to_fields(office: Office) -> None:
+    client = office.client()
+    log_in(client, "registrar")
+    family = office.inside["family_id"]
+    form = client.get(f"/office/families/{family}/newborn")
+    assert form.status_code == 200
+    token = csrf(form.text)
+    wrong = {"csrf": token, "person_id": "123", "sex": "", "birth_date": "2026-11-01", "given_name_ar": "ريم"}
+    refused = client.post(f"/office/families/{family}/newborn", data=wrong)
+    assert refused.status_code == 422 and 'id="person_id-error"' in refused.text and 'id="sex-error"' in refused.text
+    assert 'value="ريم"' in refused.text  # what was typed is kept
+    good = wrong | {"person_id": "98765432", "sex": "F", "given_name_en": "Reem", "nationality": "OM"}
+    assert client.post(f"/office/families/{family}/newborn", data=good | {"csrf": ""}).status_code == 403
+    done = client.post(f"/office/families/{family}/newborn", data=good, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/office/people/98765432"
+    again = client.post(f"/office/families/{family}/newborn", data=good)
+    assert again.status_code == 409 and 'id="person_id-error"' in again.text
+    members = client.get(f"/office/families/{family}").text
+    assert "98765432" in members
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(f"/office/families/{family}/newborn").status_code == 404
+    worker = office.client()
+    log_in(worker, "case_worker")  # no person.create
+    assert worker.post(f"/office/families/{family}/newborn", data=good | {"person_id": "98765433"}).status_code == 403
+
+
+def test_a_disability_assessment_is_recorded_from_the_person_page(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    person = office.inside["person_id"]
+    page = client.get(f"/office/people/{person}")
+    assert f"/office/people/{person}/assessment" in page.text
+    form = client.get(f"/office/people/{person}/assessment")
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    data = {
+        "csrf": csrf(form.text),
+        "version": version.group(1),
+        "disability_category": "visual",
+        "disability_card": "1",
+    }
+    refused = client.post(f"/office/people/{person}/assessment", data=data | {"valid_from": "1990-01-01"})
+    assert refused.status_code == 422 and 'id="valid_from-error"' in refused.text
+    done = client.post(f"/office/people/{person}/assessment", data=data, follow_redirects=False)
+    assert done.status_code == 303
+    assert "الإعاقة البصرية" in client.get(f"/office/people/{person}/assessment").text
+    stale = client.post(f"/office/people/{person}/assessment", data=data)
+    assert stale.status_code == 409
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.post(f"/office/people/{person}/assessment", data=data).status_code in (403, 404)
