@@ -264,3 +264,15 @@ def test_a_disability_assessment_is_recorded_from_the_person_page(office: Office
     other = office.client()
     log_in(other, "other_registrar")
     assert other.post(f"/office/people/{person}/assessment", data=data).status_code in (403, 404)
+
+
+def test_places_and_the_timeline_are_written_in_arabic(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    page = client.get(f"/office/people/{office.inside['person_id']}").text
+    names = load_pack().code_names
+    assert names["wilayat"][office.inside["wilayat"]].ar in page
+    assert names["governorate"][office.inside["governorate"]].ar in page
+    timeline = page.split('class="timeline"', 1)[1].split(">", 1)[1].split("</ol>")[0]
+    words = re.sub(r"<[^>]+>", " ", re.sub(r'<bdi dir="ltr">[^<]*</bdi>', "", timeline))  # IBANs, family numbers
+    assert "الحالة الاجتماعية" in words and not re.search(r"[A-Za-z]{2,}", words), words

@@ -5,6 +5,7 @@ actions as the API's `/people` and `/families`, the same masking (`access.maskin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +19,7 @@ from himaya.registry import actions
 from himaya.registry.model import Search
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
 from himaya.web.routes import letters
+from himaya.web.timeline import shown
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 CIVIL = re.compile(r"^[0-9]{1,16}$")
@@ -77,15 +79,18 @@ def _family(request: Request, seen: Visitor, family_number: str | None) -> list[
     return [present(key(request), seen.user, r) for r in rows]
 
 
-def _timeline(history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Every time-bound fact's rows as one list, newest first."""
+def _timeline(
+    seen: Visitor, names: Mapping[str, Any], history: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Every time-bound fact's rows as one list, newest first, each value named and written in the
+    reader's language (`timeline.py`)."""
     skip = {"id", "person_id", "family_id", "valid_from", "valid_to", "recorded_at", "recorded_by"}
     items = [
         {
             "fact": name,
             "from": row.get("valid_from"),
             "to": row.get("valid_to"),
-            "values": {k: v for k, v in row.items() if k not in skip and v not in (None, "")},
+            "values": [shown(seen, names, k, v) for k, v in row.items() if k not in skip and v not in (None, "")],
         }
         for name, rows in history.items()
         for row in rows
@@ -113,7 +118,7 @@ def person(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_n
     return render(
         request, seen, "person.html", person=shown, family_number=family_number,
         members=_family(request, seen, family_number), facts=_facts(seen),
-        enrollments=enrollments, timeline=_timeline(record.history),
+        enrollments=enrollments, timeline=_timeline(seen, request.app.state.pack.code_names, record.history),
     )  # fmt: skip
 
 
