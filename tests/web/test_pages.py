@@ -276,3 +276,40 @@ def test_places_and_the_timeline_are_written_in_arabic(office: Office) -> None:
     timeline = page.split('class="timeline"', 1)[1].split(">", 1)[1].split("</ol>")[0]
     words = re.sub(r"<[^>]+>", " ", re.sub(r'<bdi dir="ltr">[^<]*</bdi>', "", timeline))  # IBANs, family numbers
     assert "الحالة الاجتماعية" in words and not re.search(r"[A-Za-z]{2,}", words), words
+
+
+def test_a_cases_letter_is_served_as_the_apis_with_its_scope(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    form = client.get("/office/cases/new?type=payment_issue")
+    opened = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(form.text), "type": "payment_issue", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "category": "no_account", "form.period": "2026-01",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert opened.status_code == 303, opened.text
+    case = opened.headers["location"]
+    assert "letter.pdf" not in client.get(case).text  # a payment issue's only letter is its decision
+    assert client.get(f"{case}/letter.pdf").status_code == 409
+    grievance = client.get("/office/cases/new?type=grievance")
+    opened = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(grievance.text), "type": "grievance", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "category": "wrong_amount", "form.details": "المبلغ أقل",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    case = opened.headers["location"]
+    assert f"{case}/letter.pdf?lang=ar" in client.get(case).text  # its receipt
+    pdf = client.get(f"{case}/letter.pdf?lang=en")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(f"{case}/letter.pdf").status_code == 404
+    analyst = office.client()
+    log_in(analyst, "auditor")
+    assert analyst.get(f"{case}/letter.pdf").status_code == 403
