@@ -61,6 +61,8 @@ def field_errors(seen: Visitor, error: InvalidInputError) -> dict[str, str]:
     for problem in error.problems:
         if "required" in problem.rule:
             text = _("This field is required.")
+        elif problem.column == "person_id":
+            text = _("A civil number has 8 digits and does not start with 0.")
         else:
             text = _("This value is not valid.") + (f" ({problem.rule})" if seen.locale.language == "en" else "")
         found.setdefault(problem.column, text)
