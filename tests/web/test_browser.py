@@ -5,23 +5,31 @@ Screenshots of the main screens go to docs/screens/ (HIMAYA_SCREENS=0 leaves the
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import shutil
 import socket
+import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from sqlalchemy import Engine
 
 from himaya.api.security import TokenSettings
-from himaya.bootstrap import payroll
+from himaya.bootstrap import hash_password, payroll
+from himaya.core.access import Scope
 from himaya.core.periods import Period
+from himaya.db import access
 from himaya.db.engine import connect
 from himaya.policy.packs import load_pack
 from himaya.service import create_app
@@ -132,6 +140,13 @@ def accessible(driver: object) -> None:
 def shoot(driver: object, name: str) -> None:
     if os.environ.get("HIMAYA_SCREENS", "1") != "0" and SCREENS.is_dir():
         driver.save_screenshot(str(SCREENS / f"{name}.png"))  # type: ignore[attr-defined]
+
+
+def shoot_at(driver: object, name: str, selector: str) -> None:
+    """A screenshot with the element `selector` scrolled to the top of the window."""
+    found = driver.find_element(_by("CSS_SELECTOR"), selector)  # type: ignore[attr-defined]
+    driver.execute_script("arguments[0].scrollIntoView()", found)  # type: ignore[attr-defined]
+    shoot(driver, name)
 
 
 def english(driver: object) -> None:
@@ -271,3 +286,92 @@ def test_a_payroll_run_submitted_by_finance_is_approved_by_a_second_user(browser
     assert "محجوب" in text(browser)
     accessible(browser)
     shoot(browser, "payroll-held-ar")
+
+
+def _with_cookies(driver: object, url: str) -> bytes:
+    """What the browser would download from `url`: fetched with its session cookies."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())  # type: ignore[attr-defined]
+    request = urllib.request.Request(url, headers={"Cookie": cookies})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        body: bytes = answer.read()
+    return body
+
+
+def _widow_family(site: Site) -> str:
+    with site.engine.connect() as db:
+        found = db.execute(
+            sa.text(
+                "select f.family_number from person_situation s join membership m on m.person_id = s.person_id"
+                " join family f on f.id = m.family_id where s.marital_status = 'widowed' and s.valid_to is null"
+                " and m.valid_to is null order by f.family_number limit 1"
+            )
+        ).scalar_one()
+    return str(found)
+
+
+def test_the_widows_family_explained_in_arabic_and_its_statement_letter(browser: object, site: Site) -> None:
+    family = _widow_family(site)
+    access.create_user(site.engine, "officer", hash_password(PASSWORD), actor="setup")
+    access.grant(site.engine, "officer", roles=["case_worker"], scopes=[Scope("all")], actor="setup")
+    log_in(browser, site, "officer")
+    browser.get(f"{site.url}/office/families/{family}")  # type: ignore[attr-defined]
+    shown = text(browser)
+    assert "شرح الاستحقاقات" in shown and "ر.ع." in shown
+    statement = browser.find_element(_by("CSS_SELECTOR"), "section.statement")  # type: ignore[attr-defined]
+    assert not re.search(r"[A-Za-z]{2,}", statement.text), statement.text
+    total = browser.find_element(_by("CSS_SELECTOR"), "section.statement .total strong").text  # type: ignore[attr-defined]
+    accessible(browser)
+    shoot_at(browser, "family-explained-ar", "section.statement")
+    link = browser.find_element(_by("CSS_SELECTOR"), "a[hreflang=ar]").get_attribute("href")  # type: ignore[attr-defined]
+    pdf = _with_cookies(browser, link)
+    assert pdf.startswith(b"%PDF")
+    words = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    amount = total.split()[0]
+    assert "الحماية" in words and "الأسرة" in words and amount in words, (amount, words[:600])
+    english(browser)
+    shoot_at(browser, "family-explained-en", "section.statement")
+
+
+def test_a_newborn_registered_into_a_family(browser: object, site: Site) -> None:
+    log_in(browser, site, "registrar")
+    family = site.inside["family_id"]
+    browser.get(f"{site.url}/office/families/{family}/newborn")  # type: ignore[attr-defined]
+    browser.find_element(_by("ID"), "person_id").send_keys("9876")  # type: ignore[attr-defined]
+    click(browser, "form.card button.primary")
+    assert browser.find_element(_by("ID"), "person_id-error").is_displayed()  # type: ignore[attr-defined]
+    accessible(browser)
+    shoot(browser, "newborn-ar")
+    field = browser.find_element(_by("ID"), "person_id")  # type: ignore[attr-defined]
+    field.clear()
+    field.send_keys("97654321")
+    browser.find_element(_by("CSS_SELECTOR"), "#sex option[value=F]").click()  # type: ignore[attr-defined]
+    born = browser.find_element(_by("ID"), "birth_date")  # type: ignore[attr-defined]
+    browser.execute_script("arguments[0].value = '2026-10-01'", born)  # type: ignore[attr-defined]
+    browser.find_element(_by("ID"), "given_name_ar").send_keys("ريم")  # type: ignore[attr-defined]
+    browser.find_element(_by("ID"), "given_name_en").send_keys("Reem")  # type: ignore[attr-defined]
+    click(browser, "form.card button.primary")
+    assert browser.current_url.endswith("/office/people/97654321")  # type: ignore[attr-defined]
+    assert "ريم" in text(browser) and "الابن أو الابنة" in text(browser)
+    accessible(browser)
+    shoot(browser, "newborn-registered-ar")
+
+
+def test_the_public_dashboard_with_suppressed_cells_and_its_open_data(browser: object, site: Site) -> None:
+    pack, month = load_pack(), Period.parse("2026-03")
+    payroll.sync_enrollments(site.engine, pack, month, actor="test", today=month.start)
+    browser.get(f"{site.url}/public")  # type: ignore[attr-defined]
+    assert "الحماية الاجتماعية بالأرقام" in text(browser) and "✱" in text(browser)
+    assert browser.find_elements(_by("CSS_SELECTOR"), "svg.chart rect.bar")  # type: ignore[attr-defined]
+    accessible(browser)
+    shoot(browser, "public-ar")
+    shoot_at(browser, "public-chart-ar", "#trend")
+    link = browser.find_element(_by("CSS_SELECTOR"), "a[href*='statistics.csv']").get_attribute("href")  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(_with_cookies(browser, link).decode("utf-8"))))
+    counts = [int(r["beneficiaries"]) for r in rows if r["beneficiaries"]]
+    assert counts and all(n >= 10 for n in counts if n), "a count under 10 is published"
+    assert any(r["suppressed"] == "true" and not r["beneficiaries"] for r in rows)
+    english(browser)
+    assert "Social protection in figures" in text(browser)
+    accessible(browser)
+    shoot_at(browser, "public-en", "#trend")
+    shoot_at(browser, "public-table-en", "#by-place")

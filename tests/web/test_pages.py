@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from himaya.bootstrap import payroll
@@ -154,3 +156,161 @@ def test_failed_logins_are_throttled_as_in_the_api(office: Office) -> None:
         statuses.append(client.post("/office/login", data={"username": "nobody", "password": "x", "csrf": token}))
     assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
     assert "محاولات دخول فاشلة كثيرة" in statuses[-1].text
+
+
+def test_family_page_explains_entitlements_and_serves_the_letters(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    family = office.inside["family_id"]
+    page = client.get(f"/office/families/{family}")
+    assert page.status_code == 200
+    assert "statement" in page.text and f"/office/families/{family}/letter.pdf?lang=ar" in page.text
+    shown = page.text.split('class="card statement"', 1)[1].split(">", 1)[1].split("</main>")[0]
+    words = re.sub(r"<[^>]+>", " ", shown)
+    assert "ر.ع." in words and not re.search(r"[A-Za-z]{2,}", words), "Latin words in the Arabic explanation"
+    pdf = client.get(f"/office/families/{family}/letter.pdf?lang=en")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/office/families/{office.outside['family_id']}/letter.pdf").status_code == 404
+    analyst = office.client()
+    log_in(analyst, "policy_analyst")
+    masked = analyst.get(f"/office/families/{family}")
+    assert masked.status_code == 200 and "letter.pdf" not in masked.text
+    assert analyst.get(f"/office/families/{family}/letter.pdf").status_code == 403
+
+
+def test_one_search_box_finds_by_name_civil_number_and_phone(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    person = office.inside
+    opened = client.get("/office/people", params={"q": person["person_id"]}, follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == f"/office/people/{person['person_id']}"
+    local = person["mobile"].removeprefix("+968")
+    by_phone = client.get("/office/people", params={"q": f"{local[:4]} {local[4:]}"})
+    assert by_phone.status_code == 200 and f"/office/people/{person['person_id']}" in by_phone.text
+    by_name = client.get("/office/people", params={"q": person["family_name_ar"]})
+    assert f"/office/people/{person['person_id']}" in by_name.text
+    assert person["mobile"] not in client.get("/office/people", params={"q": office.outside["mobile"]}).text
+    analyst = office.client()
+    log_in(analyst, "policy_analyst")
+    assert analyst.get("/office/people", params={"q": local}).status_code == 403
+
+
+def test_the_public_dashboard_needs_no_login_and_never_publishes_a_small_cell(office: Office) -> None:
+    pack, month = load_pack(), Period.parse("2026-01")
+    payroll.sync_enrollments(office.engine, pack, month, actor="test", today=month.start)
+    client = office.client()
+    page = client.get("/public")
+    assert page.status_code == 200 and 'lang="ar"' in page.text
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert "style=" not in page.text and "<script" not in page.text and "<svg" in page.text
+    assert "✱" in page.text and "/public/statistics.csv?" in page.text
+    shown = [int(n.replace(",", "")) for n in re.findall(r"<td>([0-9,]+)</td>", page.text)]
+    assert shown and all(n == 0 or n >= 10 for n in shown), "a count under 10 is on the page"
+    data = client.get("/public/statistics.csv")
+    assert data.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
+    client.cookies.set("himaya_lang", "en")
+    english = client.get("/public", params={"measure": "spending_omr"})
+    assert english.status_code == 200 and "Spending (OMR)" in english.text
+
+
+def test_a_newborn_is_registered_into_a_family_with_errors_next_to_fields(office: Office) -> None:
+    client = office.client()
+    log_in(client, "registrar")
+    family = office.inside["family_id"]
+    form = client.get(f"/office/families/{family}/newborn")
+    assert form.status_code == 200
+    token = csrf(form.text)
+    wrong = {"csrf": token, "person_id": "123", "sex": "", "birth_date": "2026-11-01", "given_name_ar": "ريم"}
+    refused = client.post(f"/office/families/{family}/newborn", data=wrong)
+    assert refused.status_code == 422 and 'id="person_id-error"' in refused.text and 'id="sex-error"' in refused.text
+    assert 'value="ريم"' in refused.text  # what was typed is kept
+    good = wrong | {"person_id": "98765432", "sex": "F", "given_name_en": "Reem", "nationality": "OM"}
+    assert client.post(f"/office/families/{family}/newborn", data=good | {"csrf": ""}).status_code == 403
+    done = client.post(f"/office/families/{family}/newborn", data=good, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/office/people/98765432"
+    again = client.post(f"/office/families/{family}/newborn", data=good)
+    assert again.status_code == 409 and 'id="person_id-error"' in again.text
+    members = client.get(f"/office/families/{family}").text
+    assert "98765432" in members
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(f"/office/families/{family}/newborn").status_code == 404
+    worker = office.client()
+    log_in(worker, "case_worker")  # no person.create
+    assert worker.post(f"/office/families/{family}/newborn", data=good | {"person_id": "98765433"}).status_code == 403
+
+
+def test_a_disability_assessment_is_recorded_from_the_person_page(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    person = office.inside["person_id"]
+    page = client.get(f"/office/people/{person}")
+    assert f"/office/people/{person}/assessment" in page.text
+    form = client.get(f"/office/people/{person}/assessment")
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    data = {
+        "csrf": csrf(form.text),
+        "version": version.group(1),
+        "disability_category": "visual",
+        "disability_card": "1",
+    }
+    refused = client.post(f"/office/people/{person}/assessment", data=data | {"valid_from": "1990-01-01"})
+    assert refused.status_code == 422 and 'id="valid_from-error"' in refused.text
+    done = client.post(f"/office/people/{person}/assessment", data=data, follow_redirects=False)
+    assert done.status_code == 303
+    assert "الإعاقة البصرية" in client.get(f"/office/people/{person}/assessment").text
+    stale = client.post(f"/office/people/{person}/assessment", data=data)
+    assert stale.status_code == 409
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.post(f"/office/people/{person}/assessment", data=data).status_code in (403, 404)
+
+
+def test_places_and_the_timeline_are_written_in_arabic(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    page = client.get(f"/office/people/{office.inside['person_id']}").text
+    names = load_pack().code_names
+    assert names["wilayat"][office.inside["wilayat"]].ar in page
+    assert names["governorate"][office.inside["governorate"]].ar in page
+    timeline = page.split('class="timeline"', 1)[1].split(">", 1)[1].split("</ol>")[0]
+    words = re.sub(r"<[^>]+>", " ", re.sub(r'<bdi dir="ltr">[^<]*</bdi>', "", timeline))  # IBANs, family numbers
+    assert "الحالة الاجتماعية" in words and not re.search(r"[A-Za-z]{2,}", words), words
+
+
+def test_a_cases_letter_is_served_as_the_apis_with_its_scope(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    form = client.get("/office/cases/new?type=payment_issue")
+    opened = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(form.text), "type": "payment_issue", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "category": "no_account", "form.period": "2026-01",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert opened.status_code == 303, opened.text
+    case = opened.headers["location"]
+    assert "letter.pdf" not in client.get(case).text  # a payment issue's only letter is its decision
+    assert client.get(f"{case}/letter.pdf").status_code == 409
+    grievance = client.get("/office/cases/new?type=grievance")
+    opened = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(grievance.text), "type": "grievance", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "category": "wrong_amount", "form.details": "المبلغ أقل",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    case = opened.headers["location"]
+    assert f"{case}/letter.pdf?lang=ar" in client.get(case).text  # its receipt
+    pdf = client.get(f"{case}/letter.pdf?lang=en")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(f"{case}/letter.pdf").status_code == 404
+    analyst = office.client()
+    log_in(analyst, "auditor")
+    assert analyst.get(f"{case}/letter.pdf").status_code == 403

@@ -11,17 +11,19 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from himaya.web.pages import LoginNeededError, PageError, error_page, gone, locale, redirect
-from himaya.web.routes import auth, cases, home, payroll, people
+from himaya.web.routes import auth, cases, home, letters, payroll, people, public, registration
 
 # Pages load only this service's own files: no inline script or style, no other site, no frames.
 POLICY = b"default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+OPEN_DATA = b"default-src 'none'; frame-ancestors 'none'"  # the API's own (api/guard.py)
+OPEN_DATA_PATHS = ("/public/statistics", "/public/statistics.csv")
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> Mapping[str, bytes]:
     """Add the front office to `app`; answers the content-security policy of its paths."""
     app.mount("/office/static", StaticFiles(directory=STATIC), name="office-static")
-    for module in (auth, home, cases, people, payroll):
+    for module in (auth, home, cases, people, letters, registration, payroll, public):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
@@ -41,4 +43,5 @@ def install(app: FastAPI) -> Mapping[str, bytes]:
 
     app.add_exception_handler(PageError, page_error)
     app.add_exception_handler(LoginNeededError, login_needed)
-    return {"/office": POLICY, "/": POLICY}
+    # `/public` is the dashboard (a page); the open data beneath it keeps the API's policy.
+    return {"/office": POLICY, "/": POLICY, "/public": POLICY, **{p: OPEN_DATA for p in OPEN_DATA_PATHS}}

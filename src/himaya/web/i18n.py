@@ -100,3 +100,13 @@ class Locale:
             return self.figures(format_datetime(value, pattern, locale=_BABEL_LOCALE[self.language]))
         pattern = "d MMMM y" if self.language == "ar" else "d MMM y"
         return self.figures(format_date(value, pattern, locale=_BABEL_LOCALE[self.language]))
+
+    def month(self, period: str) -> str:
+        """A month (YYYY-MM or a date's first ten characters) as the reader writes it.
+
+        >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01")
+        ('Mar 2026', 'مارس 2026')
+        """
+        first = date(int(period[:4]), int(period[5:7]), 1)
+        pattern = "MMMM y" if self.language == "ar" else "MMM y"
+        return self.figures(format_date(first, pattern, locale=_BABEL_LOCALE[self.language]))

@@ -173,9 +173,11 @@ def redirect(path: str) -> RedirectResponse:
 def local(path: str | None, default: str = "/office/") -> str:
     """A path of the front office to go back to, never another site.
 
-    >>> local("/office/cases"), local("//evil.example/"), local("https://evil.example/")
-    ('/office/cases', '/office/', '/office/')
+    >>> local("/office/cases"), local("//evil.example/"), local("https://evil.example/"), local("/public")
+    ('/office/cases', '/office/', '/office/', '/public')
     """
+    if path == "/public":  # the public dashboard's language switch
+        return path
     if path and path.startswith("/office") and not path.startswith("//") and "\\" not in path:
         return path
     return default

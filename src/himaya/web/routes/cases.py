@@ -12,10 +12,11 @@ from fastapi.responses import Response
 
 from himaya import bootstrap
 from himaya.cases import actions
+from himaya.cases.letters import which
 from himaya.cases.model import NewCase
 from himaya.cases.rules import FormError
 from himaya.core.access import Permission
-from himaya.core.errors import HimayaError, InvalidInputError, NotFoundError
+from himaya.core.errors import ConflictError, HimayaError, InvalidInputError, NotFoundError
 from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
 
@@ -106,9 +107,13 @@ def _show(request: Request, seen: Visitor, number: str, problem: str | None = No
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
     kind = catalogue.type(view.case["type"])
+    try:  # the letter the case has to give now (its decision, referral or receipt), if any
+        letter = which(kind, view.case) if kind is not None else None
+    except ConflictError:
+        letter = None
     return render(
         request, seen, "case.html", status=status, view=view, kind=kind, problem=problem,
-        events=list(reversed(view.events)),
+        events=list(reversed(view.events)), letter=letter,
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ actions as the API's `/people` and `/families`, the same masking (`access.maskin
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,6 +18,8 @@ from himaya.core.errors import HimayaError
 from himaya.registry import actions
 from himaya.registry.model import Search
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
+from himaya.web.routes import letters
+from himaya.web.timeline import shown
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 CIVIL = re.compile(r"^[0-9]{1,16}$")
@@ -36,26 +39,31 @@ def search(
     q: str = "",
     family: str = "",
 ) -> Response:
+    """One search box (`Search.parse`, as the API's `q`): a civil or mobile number, or names in
+    Arabic or Latin script; `family=` lists a family's members (the family pages link here)."""
     _needs(seen, Permission.PERSON_READ)
     q, family = q.strip()[:64], family.strip()[:32]
-    if CIVIL.match(q):
-        return redirect(f"/office/people/{q}")
     problem, rows = None, []
     wanted = None
     if family and FAMILY.match(family):
         wanted = Search(family_number=family)
     elif len(q) >= 2:
-        if not seen.user.identifies:  # as the API: a search by name identifies people
+        if not seen.user.identifies:  # as the API: a search by name, number or phone identifies people
             raise PageError(403, seen._("Searching by name needs the permission to identify people."))
-        wanted = Search(name=q)
+        wanted = Search.parse(q)
     elif q or family:
-        problem = seen._("Write at least two letters of a name, a civil number or a family number.")
+        problem = seen._("Write at least two letters of a name, a civil number or a phone number.")
     if wanted is not None:
         uow = bootstrap.unit_of_work(request.app.state.engine)
         try:
-            found = actions.search(uow, wanted, limit=LIMIT, offset=0, principal=seen.user)
+            found = actions.search(
+                uow, wanted, limit=LIMIT, offset=0, principal=seen.user,
+                dialling_code=request.app.state.pack.dialling_code,
+            )  # fmt: skip
         except HimayaError as error:
             raise PageError(*explain(seen, error)) from None
+        if wanted.number and len(found) == 1 and found[0].get("civil_number") == wanted.number:
+            return redirect(f"/office/people/{wanted.number}")  # a civil number: the person
         rows = [present(key(request), seen.user, r) for r in found]
     return render(request, seen, "search.html", q=q, family=family, people=rows, problem=problem, searched=wanted)
 
@@ -71,15 +79,18 @@ def _family(request: Request, seen: Visitor, family_number: str | None) -> list[
     return [present(key(request), seen.user, r) for r in rows]
 
 
-def _timeline(history: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Every time-bound fact's rows as one list, newest first."""
+def _timeline(
+    seen: Visitor, names: Mapping[str, Any], history: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Every time-bound fact's rows as one list, newest first, each value named and written in the
+    reader's language (`timeline.py`)."""
     skip = {"id", "person_id", "family_id", "valid_from", "valid_to", "recorded_at", "recorded_by"}
     items = [
         {
             "fact": name,
             "from": row.get("valid_from"),
             "to": row.get("valid_to"),
-            "values": {k: v for k, v in row.items() if k not in skip and v not in (None, "")},
+            "values": [shown(seen, names, k, v) for k, v in row.items() if k not in skip and v not in (None, "")],
         }
         for name, rows in history.items()
         for row in rows
@@ -107,7 +118,7 @@ def person(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_n
     return render(
         request, seen, "person.html", person=shown, family_number=family_number,
         members=_family(request, seen, family_number), facts=_facts(seen),
-        enrollments=enrollments, timeline=_timeline(record.history),
+        enrollments=enrollments, timeline=_timeline(seen, request.app.state.pack.code_names, record.history),
     )  # fmt: skip
 
 
@@ -123,7 +134,12 @@ def family_page(request: Request, seen: Annotated[Visitor, Depends(officer)], fa
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
     members = [present(key(request), seen.user, r) for r in rows]
-    return render(request, seen, "family.html", family_number=family_number, members=members)
+    this, following = letters.months(request.app.state.pack)
+    statements = [(m, letters.explained(request, seen, family_number, m)) for m in (this, following)]
+    return render(
+        request, seen, "family.html", family_number=family_number, members=members,
+        statements=[(str(m), s) for m, s in statements if s is not None], month=str(this),
+    )  # fmt: skip
 
 
 def _facts(seen: Visitor) -> dict[str, str]:

@@ -16,7 +16,7 @@ from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import CODE_NAMES, PROGRAMME_NAMES
 from himaya.policy.packs.oman.payroll import AGE_OF_MAJORITY, PROGRAMME_CODES, enrollment_starts
-from himaya.policy.packs.oman.registry import FACTS, REGISTRY, governorate_names, places
+from himaya.policy.packs.oman.registry import FACTS, REGISTRY, governorate_names, places, wilayat_names
 from himaya.policy.packs.oman.schema import DISABILITY_CATEGORIES, PEOPLE
 from himaya.policy.parameters import ParameterError, ParameterTree
 
@@ -69,7 +69,7 @@ PACK = PolicyPack(
     registry=REGISTRY,
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
-    code_names={**CODE_NAMES, "governorate": governorate_names()},
+    code_names={**CODE_NAMES, "governorate": governorate_names(), "wilayat": wilayat_names()},
     places=places(),
     registry_facts=FACTS,
     country="OM",

@@ -33,6 +33,13 @@ def governorate_names() -> dict[str, Text]:
     return {w["governorate_en"]: Text(w["governorate_en"], w["governorate_ar"]) for w in wilayats()}
 
 
+@cache
+def wilayat_names() -> dict[str, Text]:
+    """The 61 wilayats in English and Arabic, by the code the registry records (the English name);
+    the Arabic names as in `data/wilayats.csv` (NCSI's, see data/README.md)."""
+    return {w["wilayat_en"]: Text(w["wilayat_en"], w["wilayat_ar"]) for w in wilayats()}
+
+
 # Control characters, and the bidirectional marks and overrides that make text read otherwise
 # than it is stored (a name shown reversed on a letter or a screen).
 _HIDDEN = "\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069<>"
