@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -36,6 +35,7 @@ import httpx
 import sqlalchemy as sa
 
 from himaya.bootstrap import hash_password
+from http_load import free_port, run_load
 
 OUT = Path(__file__).parent / "out"
 POSTGRES = os.environ.get("HIMAYA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -94,75 +94,6 @@ def prepare(persons: int, fresh: bool) -> tuple[str, list[str]]:
     return url, families
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Connection:
-    """One keep-alive HTTP/1.1 connection, as a client that costs little CPU: the load generator
-    shares the machine with the server, and a full client library would take a good part of it."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
-        self.reader, self.writer, self.token = reader, writer, token
-
-    @classmethod
-    async def open(cls, port: int, token: str) -> Connection:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, token)
-
-    async def get(self, path: str) -> int:
-        self.writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n\r\n".encode()
-        )
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = next(
-            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
-        )
-        await self.reader.readexactly(length)
-        return status
-
-
-async def load(
-    port: int, token: str, families: list[str], clients: int, seconds: float, interval: float | None
-) -> None:
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + seconds
-
-    async def client(number: int) -> None:
-        nonlocal errors
-        rng = random.Random(number)
-        connection = await Connection.open(port, token)
-        due = time.perf_counter() + rng.uniform(0, interval or 0)
-        while due < deadline:
-            if interval is not None:
-                await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            start = due if interval is not None else time.perf_counter()
-            status = await connection.get(f"/families/{rng.choice(families)}/entitlements?period=2026-01")
-            latencies.append(time.perf_counter() - start)
-            errors += status != 200
-            due = due + interval if interval is not None else time.perf_counter()
-        connection.writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client(n) for n in range(clients)))
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-
-    def pct(q: float) -> float:
-        return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
-
-    name = f"paced, one request every {interval} s per client" if interval else "flat out"
-    print(
-        f"{name}: {len(latencies):,} requests in {elapsed:.1f} s ({len(latencies) / elapsed:,.0f}/s), {errors} errors; "
-        f"latency p50 {pct(0.50):.1f} ms, p90 {pct(0.90):.1f} ms, p99 {pct(0.99):.1f} ms, "
-        f"max {latencies[-1] * 1000:.1f} ms"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -186,9 +117,14 @@ def main() -> None:
                 time.sleep(0.2)
         login = {"grant_type": "password", "username": "bench.registrar", "password": PASSWORD}
         token = httpx.post(f"{base}/auth/token", data=login).json()["access_token"]
-        asyncio.run(load(port, token, families, args.clients, 3, args.interval))  # warm-up: plans, caches
-        asyncio.run(load(port, token, families, args.clients, args.seconds, args.interval))
-        asyncio.run(load(port, token, families, args.clients, args.seconds, None))
+
+        def path(rng: random.Random) -> str:
+            return f"/families/{rng.choice(families)}/entitlements?period=2026-01"
+
+        asyncio.run(run_load(port, token, path, args.clients, 3, args.interval))  # warm-up: plans, caches
+        paced = asyncio.run(run_load(port, token, path, args.clients, args.seconds, args.interval))
+        print(paced.line(f"paced, one request every {args.interval} s per client"))
+        print(asyncio.run(run_load(port, token, path, args.clients, args.seconds, None)).line("flat out"))
     finally:
         server.terminate()
         server.wait()
