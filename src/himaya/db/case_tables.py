@@ -59,11 +59,15 @@ case_file = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
-    # The branch inbox: a branch's open cases of a state (and type), by due date.
+    # The branch inbox: a branch's cases (of a state, of a type) in the inbox's order, due date then
+    # number (0016; `stores/cases.SqlCaseStore.inbox` reads a page in index order, not by a sort).
     Index(None, "wilayat", "state", "due_on"),
     Index(None, "governorate", "state", "due_on"),
     Index(None, "type", "state", "due_on"),
-    Index(None, "due_on"),  # overdue cases, every branch
+    Index("ix_case_file_wilayat_due_on_number", "wilayat", "due_on", "number"),
+    Index("ix_case_file_wilayat_type_due_on_number", "wilayat", "type", "due_on", "number"),
+    Index("ix_case_file_governorate_due_on_number", "governorate", "due_on", "number"),
+    Index("ix_case_file_due_on_number", "due_on", "number"),  # overdue cases, and the inbox of every branch
     Index(None, "person_id"),
 )
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, insert, select, true, update
+from sqlalchemy import Connection, and_, func, insert, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -130,14 +130,36 @@ class SqlCaseStore:
         return [dict(row) for row in rows]
 
     def inbox(self, principal: Principal, wanted: Inbox, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        """A page by due date, the cases with no deadline last (by number). Read in two parts, each
+        in the order of an index that leads with the branch (`case_tables`): the cases with a
+        deadline by (due_on, number), then those without by number. One sort of the whole branch
+        with NULLS LAST would read every case of the branch for each page (1.4 s for a wilayat of
+        213,000 cases; bench/cases.py)."""
         where = [case_visible(principal), *_filters(wanted)]
-        query = (
-            select(case_file)
-            .where(*where)
-            .order_by(case_file.c.due_on.asc().nulls_last(), case_file.c.number)
-            .limit(limit)
-            .offset(offset)
+        dated = self._page(
+            where, case_file.c.due_on.is_not(None), (case_file.c.due_on, case_file.c.number), limit, offset
         )
+        if len(dated) == limit:
+            return dated
+        if dated:  # the page began among the dated cases: the undated ones follow from their first
+            undated_offset = 0
+        else:
+            counted = select(func.count()).select_from(case_file).where(*where, case_file.c.due_on.is_not(None))
+            undated_offset = offset - self.connection.execute(counted).scalar_one()
+        undated = self._page(
+            where, case_file.c.due_on.is_(None), (case_file.c.number,), limit - len(dated), undated_offset
+        )
+        return dated + undated
+
+    def _page(
+        self,
+        where: list[ColumnElement[bool]],
+        part: ColumnElement[bool],
+        order: tuple[ColumnElement[Any], ...],
+        limit: int,
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        query = select(case_file).where(*where, part).order_by(*order).limit(limit).offset(offset)
         return [_case(row) for row in self.connection.execute(query).mappings()]
 
     def due_by(self, principal: Principal, day: date) -> list[dict[str, Any]]:
