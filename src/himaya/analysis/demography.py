@@ -12,7 +12,7 @@ Single years of age 0..100 (100 stands for 100 and over), two sexes, one step a 
   of the year (on 31 December, the date of WPP's annual populations): half arrive at the start,
   aged x-1, and live the year; half at the end. Read so, the projection reproduces WPP's own 5-year
   pyramids five times more closely than with x as the age at the start of the year (the sum of the
-  gaps of the 5-year groups in mid-2030: 20,000 persons against 106,000; tests/analysis).
+  gaps of the 5-year groups in mid-2030: 16,000 persons against 106,000; tests/analysis).
 
 Timing (the wpp2024 package's manual, `man/PopByAge.Rd`): its annual populations are on
 31 December, so the annual `pop` of year y is the population on 1 January of y+1; its 5-year
