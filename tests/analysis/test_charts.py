@@ -97,3 +97,18 @@ def test_simulation_and_projection_charts_in_both_languages(
         else:
             with Image.open(path) as image:
                 assert chart.title.ar in image.text["Title"]  # type: ignore[attr-defined]
+
+
+def test_a_comparison_of_scenarios_that_differ_in_more_than_the_rules_says_so_on_the_chart(
+    oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...]
+) -> None:
+    """Issue 16: a wage-indexed baseline beside a price-indexed reform; the chart carries the note."""
+    wages = parse_scenario({"name": "Wages", "indexation": "wages"}, oman.parameters, programmes)
+    prices = parse_scenario({"name": "Prices"}, oman.parameters, programmes)
+    projected = [project(s, oman, oman.parameters, 2025, 2027, inputs=inputs) for s in (wages, prices)]
+    [by_scenario, *_] = projection_charts(projected)
+    labels = texts(by_scenario.figure)
+    assert any("differ in more than the rules (indexation)" in t for t in labels)
+    assert any("تختلف السيناريوهات في أكثر من القواعد" in t for t in labels)
+    [alike, *_] = projection_charts([projected[1], projected[1]])
+    assert not any("differ in more than the rules" in t for t in texts(alike.figure))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
 
-from himaya.analysis.scenario import Indexation, ScenarioError, load_scenario, parse_scenario
+from himaya.analysis.scenario import (
+    Indexation,
+    ScenarioError,
+    comparison_note,
+    differences,
+    load_scenario,
+    parse_scenario,
+)
 from himaya.policy.pack import PolicyPack
+from tests.conftest import REPO
 
 
 def test_the_default_names_every_assumption(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
@@ -78,3 +87,40 @@ def test_a_file_that_is_not_yaml_is_named(oman: PolicyPack, programmes: tuple[st
         load_scenario(broken, oman.parameters, programmes)
     with pytest.raises(ScenarioError, match="cannot be read"):
         load_scenario(tmp_path / "missing.yaml", oman.parameters, programmes)
+
+
+EXAMPLES = REPO / "examples" / "scenarios"
+
+
+def test_scenarios_that_differ_in_more_than_the_rules_are_named(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
+    """Issue 16: the documented example put a wage-indexed baseline beside a price-indexed reform,
+    which then looked cheaper from 2037."""
+    wages = load_scenario(EXAMPLES / "wages.yaml", oman.parameters, programmes)
+    child = load_scenario(EXAMPLES / "child-15.yaml", oman.parameters, programmes)
+    default = load_scenario(None, oman.parameters, programmes)
+    found = {d.key: d.values for d in differences([wages, child])}
+    assert found == {"indexation": ("wages", "prices"), "economy.real_growth": ("0.025", "{2025: 0.025, 2030: 0.02}")}
+    assert [d.key for d in differences([default, wages])] == ["indexation"]
+    note = comparison_note(differences([wages, child]))
+    assert "economy.real_growth, indexation" in note.en and "economy.real_growth, indexation" in note.ar
+    assert "أكثر من القواعد" in note.ar
+
+
+def test_scenarios_that_differ_only_in_their_rules_are_compared_without_a_word(
+    oman: PolicyPack, programmes: tuple[str, ...]
+) -> None:
+    default = load_scenario(None, oman.parameters, programmes)
+    reform = parse_scenario(
+        {"name": "Child 15", "description": "x", "rules": {"changes": {"child.amount": {date(2027, 1, 1): "15.000"}}}},
+        oman.parameters,
+        programmes,
+    )
+    # the same assumption written another way: a rate, or a rate from a year; 1 or 1.0
+    same = parse_scenario(
+        {"economy": {"inflation": {2020: 0.02}}, "take_up": {"child": 1}}, oman.parameters, programmes
+    )
+    assert differences([default, reform, same]) == []
+    other = parse_scenario(
+        {"take_up": {"child": 0.9}, "population": {"citizens": 3_000_000}}, oman.parameters, programmes
+    )
+    assert [d.key for d in differences([default, other])] == ["population.citizens", "take_up.child"]

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from himaya.analysis.measures import deciles, gini, poverty
-from himaya.analysis.simulate import Simulation, simulate
+from himaya.analysis.simulate import Simulation, births_warning, simulate
 from himaya.core.periods import Period
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
@@ -109,3 +109,22 @@ def test_deciles_rank_by_income_before_transfers() -> None:
     assert table["decile"].to_list() == list(range(1, 11))
     assert table["change_baisa"].to_list() == [10.0] * 5 + [0.0] * 5
     assert table["gainers"].to_list() == [1.0] * 5 + [0.0] * 5
+
+
+def test_a_month_after_the_populations_date_is_said_to_lack_the_births_since() -> None:
+    """Issue 16: simulated for a month after the table was drawn, nobody born since is in it."""
+    people = pl.DataFrame({"birth_date": [date(1980, 5, 1), date(2024, 12, 20)]})
+    assert births_warning(people, Period(2025, 1)) is None  # the table's own month
+    warning = births_warning(people, Period(2027, 1))
+    assert warning is not None
+    assert "no one born after 2024-12-20, about 24 months before 2027-01" in warning
+    assert "child benefit" in warning
+    assert births_warning(people.clear(), Period(2027, 1)) is None
+
+
+def test_the_simulation_carries_the_warning(oman: PolicyPack, population: pl.DataFrame, unchanged: Simulation) -> None:
+    """The fixture's population is drawn on 1 January 2025 (himaya synth's default date)."""
+    assert unchanged.warnings and "months before 2026-01" in unchanged.warnings[0]
+    assert unchanged.as_dict()["warnings"] == list(unchanged.warnings)
+    tree = reformed(oman, {"child.amount": {date(2024, 1, 1): "10.000"}})
+    assert simulate(population, oman, oman.parameters, tree, Period(2025, 1)).warnings == ()

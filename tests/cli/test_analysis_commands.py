@@ -41,6 +41,11 @@ def test_simulate_reports_writes_json_and_charts(tmp_path: Path) -> None:
     as_json = himaya("simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "--json")
     assert json.loads(as_json.stdout)["programmes"] == document["programmes"]
 
+    # Issue 16: the example's newest birth is 2025-10-03; in 2027-01 the children born since are missing.
+    missing = "warning: the population has no one born after 2025-10-03, about 15 months before 2027-01"
+    assert missing in result.stdout and missing in result.stderr and missing in as_json.stderr
+    assert document["warnings"] and "child benefit" in document["warnings"][0]
+
 
 def test_simulate_writes_the_tables_as_csv(tmp_path: Path) -> None:
     """docs/cli.md: --output DIR holds JSON, CSV and charts (issue 19 item 8)."""
@@ -164,6 +169,9 @@ def test_project_reports_compares_and_writes(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert "Cost as % of GDP by programme" in result.stdout and "Scenarios side by side" in result.stdout
+    # Issue 16: the two differ in their indexation, not in their rules: the report says so.
+    assert "warning: the scenarios differ in more than the rules" in result.stdout
+    assert "indexation: wages (Wages), none (Flat)" in result.stdout
     document = json.loads((tmp_path / "p" / "projection.json").read_text(encoding="utf-8"))
     assert [d["scenario"] for d in document] == ["Wages", "Flat"]
     assert len(document[0]["years"]) == 11 and document[0]["assumptions"]["indexation"] == "wages"
@@ -215,3 +223,29 @@ def test_a_scenario_is_not_described_by_the_defaults_words() -> None:
     assert "indexation: wages" in wages.stdout and "consumer prices" not in wages.stdout
     default = himaya("project", "--from", "2025", "--to", "2026")
     assert "indexation: prices" in default.stdout and "amounts raised with consumer prices" in default.stdout
+
+
+def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) -> None:
+    """Issue 16: the documented example (a wage-indexed baseline beside a price-indexed reform) says
+    so in the report, or on standard error beside the JSON; scenarios that share every assumption
+    but their rules are compared without a word."""
+    scenarios = [
+        "--scenario",
+        REPO / "examples/scenarios/wages.yaml",
+        "--scenario",
+        REPO / "examples/scenarios/child-15.yaml",
+    ]
+    report = himaya("project", "--to", "2027", *scenarios)
+    assert report.exit_code == 0, report.stderr
+    assert "the scenarios differ in more than the rules" in report.stdout
+    assert "indexation: wages (Today's rules, indexed to wages), prices (Child benefit at 15 OMR from 2027)" in (
+        report.stdout
+    )
+    as_json = himaya("project", "--to", "2027", *scenarios, "--json")
+    assert "the scenarios differ in more than the rules" in as_json.stderr
+    assert json.loads(as_json.stdout)[0]["scenario"] == "Today's rules, indexed to wages"
+    reform = tmp_path / "reform.yaml"
+    reform.write_text("name: Child 15\nrules:\n  reform: " + str(CHILD_15) + "\n", encoding="utf-8")
+    alike = himaya("project", "--to", "2027", "--scenario", reform, "--scenario", reform)
+    assert alike.exit_code == 0, alike.stderr
+    assert "differ in more than the rules" not in alike.stdout + alike.stderr

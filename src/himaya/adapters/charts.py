@@ -10,6 +10,7 @@ so the words can be searched and read aloud.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from himaya.analysis.project import Projection
+from himaya.analysis.scenario import comparison_note, differences
 from himaya.analysis.simulate import Simulation
 from himaya.core.text import Text
 
@@ -127,6 +129,11 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
     axes.set_ylabel(label(SHARE, sep=" / "))
     axes.legend()
     axes.grid(alpha=0.3)
+    found = differences([p.scenario for p in projections])
+    if found:  # issue 16: the lines differ by more than the rules; the chart says so
+        note = comparison_note(found)
+        wrapped = "\n".join(textwrap.fill(text, 140) for text in (note.en, note.ar))
+        axes.set_title(wrapped, fontfamily=FONT, fontsize=8, color=COLOURS[3])
     charts.append(Chart("cost-share-of-gdp", GDP_TITLE, figure))
 
     for number, projection in enumerate(projections, 1):

@@ -8,15 +8,24 @@ Single years of age 0..100 (100 stands for 100 and over), two sexes, one step a 
 - births: the year's age-specific fertility rates applied to the women of each age at mid-year
   (the mean of the start and the end of the year), split by the sex ratio at birth; the newborn
   survive half a year at the infant death rate;
-- migration: WPP's net migrants of the year by single age and sex, half at the start and half at
-  the end of the year.
+- migration: WPP's net migrants of the year by single age and sex, read as those aged x at the end
+  of the year (on 31 December, the date of WPP's annual populations): half arrive at the start,
+  aged x-1, and live the year; half at the end. Read so, the projection reproduces WPP's own 5-year
+  pyramids five times more closely than with x as the age at the start of the year (the sum of the
+  gaps of the 5-year groups in mid-2030: 16,000 persons against 106,000; tests/analysis).
 
-The starting population (1 January 2025) is WPP's 5-year pyramid spread over single ages by a
-monotone cubic (PCHIP) interpolation of the cumulative counts, which keeps every group's total
-exactly. The rates between WPP's 5-year periods are interpolated linearly on the period midpoints.
-Citizens and residents are projected side by side with the same fertility and mortality: residents
-with WPP's migration (WPP counts all residents), citizens without any (Omanis' net migration is
-small; naturalisation is not modelled). Expatriates are residents minus citizens.
+Timing (the wpp2024 package's manual, `man/PopByAge.Rd`): its annual populations are on
+31 December, so the annual `pop` of year y is the population on 1 January of y+1; its 5-year
+pyramids hold for year y the mean of the annual populations of y-1 and y, the population at
+mid-year (about 1 July of y). Rates and counts of year y cover the calendar year y.
+
+The starting population, 1 January 2025 (`start_population`), is derived from WPP's mid-2025
+pyramid: spread over single ages by a monotone cubic (PCHIP) interpolation of the cumulative counts
+(which keeps every group's total), with age 0 given by WPP's births of 2024 and 2025; brought back
+half a year by taking off half of one year's change (one projection step from the mid-year
+pyramid); age 0 set to the survivors of WPP's 2024 births; and scaled by sex to WPP's population on
+31 December 2024. The rates between WPP's 5-year periods are interpolated linearly on the period
+midpoints.
 """
 
 from __future__ import annotations
@@ -31,7 +40,8 @@ import numpy as np
 DATA = files("himaya.analysis") / "data"
 AGES = np.arange(101)  # single ages; 100 is the open group 100+
 MALE, FEMALE = 0, 1
-FIRST_YEAR = 2025  # the WPP pyramid is for 1 January 2025
+FIRST_YEAR = 2025  # the projection starts on 1 January 2025
+RATES_FROM = 2024  # the rates are read from 2024: the start needs the births of 2024
 LAST_YEAR = 2100
 
 
@@ -110,7 +120,8 @@ def graduate(groups: list[str], counts: np.ndarray) -> np.ndarray:
 
 @cache
 def wpp_population(year: int = FIRST_YEAR) -> tuple[tuple[str, ...], np.ndarray]:
-    """WPP's residents on 1 January of `year` (a multiple of 5), by 5-year group and sex (persons)."""
+    """WPP's residents at mid-year (about 1 July) of `year` (a multiple of 5), by 5-year group and sex
+    (persons): the mean of the populations on 31 December of the year before and of the year."""
     rows = [r for r in _rows("oman_wpp2024_pop_age5_sex_proj_2025_2100.csv") if int(r["year"]) == year]
     if not rows:
         raise ValueError(f"the WPP pyramid is given every 5 years from 2025, not for {year}")
@@ -130,8 +141,17 @@ def _by_period(rows: list[dict[str, str]], value: str, years: np.ndarray) -> dic
 
 
 @cache
+def wpp_annual() -> dict[int, tuple[np.ndarray, float]]:
+    """WPP's residents on 31 December of each year from 2024 by sex (persons), and the year's births."""
+    return {
+        int(r["year"]): (np.array([float(r["popM"]), float(r["popF"])]) * 1000, float(r["births"]) * 1000)
+        for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")
+    }
+
+
+@cache
 def wpp_rates() -> Rates:
-    years = np.arange(FIRST_YEAR, LAST_YEAR + 1)
+    years = np.arange(RATES_FROM, LAST_YEAR + 1)
     mortality = np.zeros((len(years), 101, 2))
     mx = _rows("oman_wpp2024_mx_age5_sex_1950_2100.csv")
     for column, sex in (("mxM", MALE), ("mxF", FEMALE)):
@@ -153,10 +173,20 @@ def wpp_rates() -> Rates:
     migration = np.zeros((len(years), 101, 2))
     for row in _rows("oman_wpp2024_netmig_age1_sex_proj_2023_2100.csv"):
         year = int(row["year"])
-        if FIRST_YEAR <= year <= LAST_YEAR:
+        if RATES_FROM <= year <= LAST_YEAR:
             age = min(int(row["age"]), 100)
-            migration[year - FIRST_YEAR, age] += [float(row["migM"]) * 1000, float(row["migF"]) * 1000]
-    return Rates(FIRST_YEAR, mortality, fertility, migration)
+            migration[year - RATES_FROM, age] += [float(row["migM"]) * 1000, float(row["migF"]) * 1000]
+    return Rates(RATES_FROM, mortality, fertility, migration)
+
+
+def newborn(births: float, rates: Rates, year: int, *, migration: bool, sex_ratio_at_birth: float) -> np.ndarray:
+    """Those aged 0 on 1 January of `year` + 1 (by sex) from the births of `year`: split by the sex
+    ratio at birth, surviving half a year at the infant death rate, plus the year's net migrants
+    aged 0 (born in the year: none of them was there at its start)."""
+    i = rates.year(year)
+    boys = births * sex_ratio_at_birth / (1 + sex_ratio_at_birth)
+    arrived = rates.migration[i, 0] if migration else 0.0
+    return np.array([boys, births - boys]) * np.exp(-rates.mortality[i, 0] / 2) + arrived
 
 
 def step(
@@ -172,14 +202,48 @@ def step(
     i = rates.year(year)
     m = rates.mortality[i]
     migrants = rates.migration[i] if migration else np.zeros_like(population)
-    at_risk = population + migrants / 2
+    at_risk = population.copy()
+    at_risk[:-1] += migrants[1:] / 2  # half of those aged x at the end arrive at the start, aged x-1
     survivors = at_risk * np.exp(-m)
     after = np.zeros_like(population)
     after[1:] = survivors[:-1]
     after[100] += survivors[100]  # the open group stays open
-    after[1:] += migrants[1:] / 2
+    after[1:] += migrants[1:] / 2  # and half at the end
     women_mid_year = (population[:, FEMALE] + after[:, FEMALE]) / 2
     births = float((rates.fertility[i] * fertility_factor * women_mid_year).sum())
-    boys = births * sex_ratio_at_birth / (1 + sex_ratio_at_birth)
-    after[0] = np.array([boys, births - boys]) * np.exp(-m[0] / 2) + migrants[0] / 2
+    after[0] = newborn(births, rates, year, migration=migration, sex_ratio_at_birth=sex_ratio_at_birth)
     return np.clip(after, 0.0, None)  # a negative count (more emigrants than people) is no one
+
+
+@cache
+def start_population(sex_ratio_at_birth: float = 1.05, *, scaled: bool = True) -> np.ndarray:
+    """WPP's residents on 1 January 2025 by single age and sex (persons), from its mid-2025 pyramid.
+
+    1. The mid-2025 pyramid by single age: WPP's 5-year groups spread by `graduate`, with age 0 (the
+       mean of those aged 0 on 1 January 2025 and 2026) from WPP's births of 2024 and 2025, so that
+       the interpolation does not bend age 0 down to the slope of the older groups.
+    2. Half a year back: the mid-year pyramid less half of one year's change, the change being one
+       projection step (the rates of 2025) from the mid-year pyramid; age 0 is the 2024 births'.
+    3. `scaled`: each sex scaled to WPP's population on 31 December 2024 (a factor within 0.01 % of
+       1: the tests hold it there).
+    """
+    rates, annual = wpp_rates(), wpp_annual()
+    groups, counts = wpp_population(FIRST_YEAR)
+    first = FIRST_YEAR - 1
+
+    def aged_0(year: int) -> np.ndarray:  # on 1 January of year + 1
+        return newborn(annual[year][1], rates, year, migration=True, sex_ratio_at_birth=sex_ratio_at_birth)
+
+    at_start = aged_0(first)
+    age0 = (at_start + aged_0(FIRST_YEAR)) / 2
+    split = ("0", "1-4", *groups[1:])
+    mid_year = np.stack(
+        [graduate(list(split), np.concatenate([[age0[s], counts[0, s] - age0[s]], counts[1:, s]])) for s in (0, 1)],
+        axis=1,
+    )
+    year_on = step(mid_year, rates, FIRST_YEAR, migration=True, sex_ratio_at_birth=sex_ratio_at_birth)
+    population = mid_year - (year_on - mid_year) / 2
+    population[0] = at_start
+    population *= annual[first][0] / population.sum(axis=0) if scaled else 1.0
+    population.setflags(write=False)  # cached: shared by every caller
+    return population

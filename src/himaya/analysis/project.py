@@ -28,7 +28,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from himaya.analysis.demography import FEMALE, FIRST_YEAR, LAST_YEAR, MALE, graduate, step, wpp_population, wpp_rates
+from himaya.analysis.demography import (
+    FEMALE,
+    FIRST_YEAR,
+    LAST_YEAR,
+    MALE,
+    start_population,
+    step,
+    wpp_population,
+    wpp_rates,
+)
 from himaya.analysis.scenario import Indexation, Scenario
 from himaya.core.errors import HimayaError
 from himaya.core.periods import Period
@@ -114,44 +123,71 @@ def _plain(value: Any) -> Any:
 def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Residents and citizens on 1 January 2025, single ages x sexes.
 
-    Residents are WPP's pyramid; citizens are it times the share of citizens by age and sex (the
-    synthetic population's assumption), scaled to the scenario's count of citizens.
+    Residents are WPP's (`demography.start_population`); citizens are them times the share of
+    citizens by age and sex (the synthetic population's assumption, given by 5-year group and
+    interpolated linearly between the groups' middle ages), scaled to the scenario's count of
+    citizens and never more than the residents of their cell.
     """
     groups, counts = wpp_population(FIRST_YEAR)
     if citizen_share.shape != counts.shape:
         raise ProjectionError(f"the citizen share has shape {citizen_share.shape}, the WPP pyramid {counts.shape}")
-    citizens_by_group = counts * citizen_share
-    citizens_by_group *= scenario.citizens / citizens_by_group.sum()
-    residents = np.stack([graduate(list(groups), counts[:, sex]) for sex in (MALE, FEMALE)], axis=1)
-    citizens = np.stack([graduate(list(groups), citizens_by_group[:, sex]) for sex in (MALE, FEMALE)], axis=1)
-    return residents, citizens
+    residents = start_population(scenario.sex_ratio_at_birth)
+    middle = [min(int(g.split("-", maxsplit=1)[0].rstrip("+")) + 2, AGES - 1) for g in groups]
+    share = np.stack([np.interp(np.arange(AGES), middle, citizen_share[:, sex]) for sex in (MALE, FEMALE)], axis=1)
+    return residents, _filled(np.clip(share, 0.0, 1.0) * residents, residents, scenario.citizens)
 
 
-def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int) -> tuple[np.ndarray, np.ndarray]:
-    """Residents and citizens on 1 January of every year from 2025 to `last`: arrays (years, ages, sexes)."""
+def _filled(first: np.ndarray, cap: np.ndarray, total: float) -> np.ndarray:
+    """`first` scaled to `total`, no cell above its `cap`: what a full cell cannot take goes to the others."""
+    if total > cap.sum():
+        raise ProjectionError(f"{total:,.0f} citizens are more than the {cap.sum():,.0f} residents at the start")
+    cells = first.copy()
+    for _ in range(AGES * 2):  # each round fills at least one more cell, or ends
+        open_ = cells < cap
+        missing = total - cells.sum()
+        if abs(missing) < 0.5 or not cells[open_].sum():
+            break
+        cells[open_] *= 1 + missing / cells[open_].sum()
+        cells = np.minimum(cells, cap)
+    return cells
+
+
+@dataclass(frozen=True)
+class Populations:
+    """Residents and citizens on 1 January of every year: arrays (years, ages, sexes)."""
+
+    residents: np.ndarray
+    citizens: np.ndarray
+    # By year: the persons WPP's net emigration would have taken from a cell beyond its expatriates
+    # (it is not applied: citizens do not migrate), so residents exceed WPP's by that many.
+    kept: np.ndarray
+
+    @property
+    def expatriates(self) -> np.ndarray:
+        return self.residents - self.citizens
+
+
+def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int) -> Populations:
+    """Residents and citizens on 1 January of every year from 2025 to `last`.
+
+    Citizens: WPP's mortality, the scenario's fertility for Omani women, no migration. Expatriates:
+    the rest of WPP's residents, with all of WPP's net migration and the births WPP's rates give
+    beyond the citizens'. Where WPP's emigrants of a cell outnumber its expatriates (old men, whom
+    WPP's age pattern of migration sends away faster than there are old expatriates), the cell keeps
+    its citizens and has no expatriates left: no cell is negative, citizens never exceed residents.
+    """
     rates = wpp_rates()
     residents, citizens = start_populations(scenario, citizen_share)
-    all_residents, all_citizens = [residents], [citizens]
+    all_residents, all_citizens, kept = [residents], [citizens], [0.0]
     for year in range(FIRST_YEAR, last):
-        residents = step(
-            residents,
-            rates,
-            year,
-            migration=True,
-            fertility_factor=1.0,
-            sex_ratio_at_birth=scenario.sex_ratio_at_birth,
-        )
-        citizens = step(
-            citizens,
-            rates,
-            year,
-            migration=False,
-            fertility_factor=scenario.citizen_fertility,
-            sex_ratio_at_birth=scenario.sex_ratio_at_birth,
-        )
+        births = {"sex_ratio_at_birth": scenario.sex_ratio_at_birth}
+        residents = step(residents, rates, year, migration=True, **births)
+        citizens = step(citizens, rates, year, migration=False, fertility_factor=scenario.citizen_fertility, **births)
+        kept.append(float(np.maximum(citizens - residents, 0.0).sum()))
+        residents = np.maximum(residents, citizens)
         all_residents.append(residents)
         all_citizens.append(citizens)
-    return np.array(all_residents), np.array(all_citizens)
+    return Populations(np.array(all_residents), np.array(all_citizens), np.array(kept))
 
 
 def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: int) -> Profile:
@@ -223,8 +259,8 @@ def project(
         )
     tree = scenario.tree(base)
     keys = tuple(p.key for p in pack.programmes)
-    residents, citizens = project_population(scenario, inputs.citizen_share, last + 1)
-    expatriates = np.clip(residents - citizens, 0.0, None)
+    populations = project_population(scenario, inputs.citizen_share, last + 1)
+    residents, citizens, expatriates = populations.residents, populations.citizens, populations.expatriates
     people = inputs.sample(scenario.sample_persons, scenario.sample_seed).select(pack.schema.names)
     profiles: dict[tuple[tuple[str, str], ...], Profile] = {}
     take_up = np.array([scenario.take_up[k] for k in keys])

@@ -7,7 +7,7 @@ the key and the value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from himaya.core.errors import HimayaError
+from himaya.core.text import Text
 from himaya.policy.parameters import ParameterError, ParameterTree
 from himaya.policy.reforms import Reform, load_reform, parse_reform
 
@@ -202,3 +203,66 @@ def load_scenario(file: Path | None, tree: ParameterTree, programmes: tuple[str,
     except yaml.YAMLError as error:
         raise ScenarioError(f"scenario {file}: not valid YAML: {error}") from None
     return parse_scenario(document, tree, programmes, source=file)
+
+
+# What a comparison of scenarios is meant to vary; every other assumption should be shared.
+COMPARED = ("name", "description", "rules")
+YEARLY_RATES = ("economy.real_growth", "economy.inflation", "economy.real_wage_growth")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """An assumption other than the rules that compared scenarios set differently."""
+
+    key: str  # dotted, as in the file: "indexation", "economy.real_growth", "take_up.child"
+    values: tuple[str, ...]  # as each scenario has it, in the scenarios' order
+
+
+def differences(scenarios: Sequence[Scenario]) -> list[Difference]:
+    """The assumptions other than the rules in which the scenarios differ (issue 16: a wage-indexed
+    baseline beside a price-indexed reform made the reform look cheaper). Values are compared by
+    their meaning: a rate of 0.02 and {2025: 0.02} are the same assumption."""
+    flat = [_flat(s.assumptions) for s in scenarios]
+    keys = dict.fromkeys(key for f in flat for key in f)
+    return [
+        Difference(key, tuple(_shown(f.get(key)) for f in flat))
+        for key in keys
+        if len({_meaning(key, f.get(key)) for f in flat}) > 1
+    ]
+
+
+def comparison_note(found: Sequence[Difference], *, most: int = 4) -> Text:
+    """One sentence, in English and Arabic, for a chart that puts such scenarios side by side."""
+    keys = ", ".join(d.key for d in found[:most]) + (", ..." if len(found) > most else "")
+    return Text(
+        f"Note: the scenarios differ in more than the rules ({keys}): the gap between them is not the reform's alone.",
+        f"ملاحظة: تختلف السيناريوهات في أكثر من القواعد ({keys})، فليس الفرق بينها كله أثر الإصلاح.",
+    )
+
+
+def _flat(assumptions: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in assumptions.items():
+        path = f"{prefix}{key}"
+        if not prefix and key in COMPARED:
+            continue
+        if isinstance(value, dict) and not _is_yearly(value):
+            flat.update(_flat(value, f"{path}."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _meaning(key: str, value: object) -> object:
+    if key in YEARLY_RATES and value is not None:
+        rate = _yearly(value, key, ScenarioError)  # already checked when the scenario was read
+        return tuple(rate.at(year) for year in range(2000, 2101))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return repr(value)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return "(none)" if value is None else str(value)

@@ -16,10 +16,10 @@ from rich.text import Text
 
 from himaya import bootstrap
 from himaya.analysis.project import Projection, project
-from himaya.analysis.scenario import load_scenario
+from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
 from himaya.analysis.simulate import Simulation, simulate
 from himaya.cli.analysis_csv import simulation_csv
-from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, out, reported
+from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, err, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.policy.packs import load_pack
@@ -118,6 +118,8 @@ def simulate_command(
         reformed = bootstrap.load_tree(policy_pack, reform)
         people = bootstrap.people_for(policy_pack, population, registry=registry, period=period, places=True)
         result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
+        for warning in result.warnings:  # on standard error too: a --json reader sees it
+            err.print(f"warning: {warning}", markup=False)
         document = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
@@ -143,6 +145,8 @@ def _simulation_report(result: Simulation) -> None:
         style="bold",
         markup=False,
     )
+    for warning in result.warnings:
+        out.print(f"warning: {warning}", style="bold", markup=False)
     _programme_table(result)
     _coverage_tables(result)
     _poverty_tables(result)
@@ -267,13 +271,16 @@ def project_command(
         inputs = bootstrap.projection_inputs()
         projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
         document = json.dumps([p.as_dict() for p in projections], ensure_ascii=False, indent=2)
+        warning = _differences_warning(differences(scenarios), scenarios)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
+            for line in warning:  # no report to hold it
+                err.print(line, markup=False)
         else:
             for projection in projections:
                 _projection_report(projection, every)
             if len(projections) > 1:
-                _comparison(projections, every)
+                _comparison(projections, every, warning)
         if output is not None:
             folder = _folder(output)
             _write(folder / "projection.json", document + "\n")
@@ -328,7 +335,21 @@ def _projection_report(projection: Projection, every: int) -> None:
     _print(beneficiaries)
 
 
-def _comparison(projections: list[Projection], every: int) -> None:
+def _differences_warning(found: list[Difference], scenarios: list[Scenario]) -> list[str]:
+    """Issue 16: scenarios that differ in more than the rules, said before their totals are compared."""
+    if not found:
+        return []
+    lines = ["warning: the scenarios differ in more than the rules, so the gap between them is not the reform's alone:"]
+    for difference in found:
+        each = ", ".join(f"{v} ({s.name})" for v, s in zip(difference.values, scenarios, strict=True))
+        lines.append(f"  {difference.key}: {each}")
+    lines.append("  to see what a reform costs, compare it with a baseline that shares its other assumptions")
+    return lines
+
+
+def _comparison(projections: list[Projection], every: int, warning: list[str]) -> None:
+    for line in warning:
+        out.print(line, style="bold", markup=False)
     table = Table(title="Scenarios side by side: total cost, OMR million (% of GDP)")
     table.add_column("year", justify="right")
     for projection in projections:

@@ -108,7 +108,7 @@ def _report(people: pl.DataFrame, pairs: pl.DataFrame | None, request: SynthRequ
             "[dim]Targets are national figures scaled by population: a governorate differs from the nation.[/dim]"
         )
     pyramid = Table(
-        title=f"Age pyramid on {request.as_of}: share of all persons, against WPP 2024 (residents, 1 Jan 2025)"
+        title=f"Age pyramid on {request.as_of}: share of all persons, against WPP 2024 (residents, mid-2025)"
     )
     for heading in ("age", "men", "WPP men", "women", "WPP women"):
         pyramid.add_column(heading, justify="right")

@@ -28,7 +28,7 @@ from himaya.synth.population import (
 from himaya.synth.reference import omani_share, places, wpp_2025
 
 Progress = Callable[[str], None]
-REFERENCE_DATE = date(2025, 1, 1)  # the WPP 2025 figures are for 1 January 2025
+REFERENCE_DATE = date(2025, 1, 1)  # the default day ages are counted on (WPP's pyramid gives the shape only)
 STEPS = ("population", "families", "income", "names", "places and accounts", "table", "duplicates")
 
 

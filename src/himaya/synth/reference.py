@@ -36,7 +36,8 @@ class Pyramid:
 
 @cache
 def wpp_2025() -> Pyramid:
-    """Residents of Oman (Omanis and expatriates) on 1 January 2025, WPP 2024 medium variant."""
+    """Residents of Oman (Omanis and expatriates) at mid-2025 (about 1 July: the mean of WPP's populations
+    of 31 December 2024 and 2025), WPP 2024 medium variant; the synthetic population takes its shape."""
     rows = _rows("wpp2024_oman_2025_age5_sex.csv")
     counts = np.array([[float(r["male_thousands"]), float(r["female_thousands"])] for r in rows]) * 1000
     return Pyramid(tuple(r["age"] for r in rows), counts)

@@ -58,7 +58,7 @@ class PyramidRow:
 
 
 def age_pyramid(people: pl.DataFrame, on: date) -> list[PyramidRow]:
-    """Shares of the population by 5-year group and sex, against WPP 2024 (residents, 1 January 2025)."""
+    """Shares of the population by 5-year group and sex, against WPP 2024 (residents, mid-2025)."""
     wpp = wpp_2025()
     shares = wpp.counts / wpp.counts.sum()
     age = (on.year - pl.col("birth_date").dt.year()) - (
