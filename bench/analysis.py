@@ -55,7 +55,7 @@ def best(command: list[str], repeat: int, label: str) -> tuple[float, float]:
 
 
 def projection(repeat: int) -> None:
-    print("25-year projection, today's rules (default scenario: 200,000-person sample, prices indexation)")
+    print("25-year projection, today's rules (default scenario: 200,000-person sample, the law's nominal amounts)")
     command = [*HIMAYA, "project", "--from", "2025", "--to", "2050"]
     seconds, gigabytes = best(command, repeat, "report only")
     charts, charts_gb = best([*command, "--output", str(OUT / "projection")], repeat, "with JSON, CSV, charts")

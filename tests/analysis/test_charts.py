@@ -102,10 +102,11 @@ def test_simulation_and_projection_charts_in_both_languages(
 def test_a_comparison_of_scenarios_that_differ_in_more_than_the_rules_says_so_on_the_chart(
     oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...]
 ) -> None:
-    """Issue 16: a wage-indexed baseline beside a price-indexed reform; the chart carries the note."""
-    wages = parse_scenario({"name": "Wages", "indexation": "wages"}, oman.parameters, programmes)
-    prices = parse_scenario({"name": "Prices"}, oman.parameters, programmes)
-    projected = [project(s, oman, oman.parameters, 2025, 2027, inputs=inputs) for s in (wages, prices)]
+    """Issue 16: a nominal baseline (today's rules, the default) beside an indexed scenario; the
+    chart carries the note."""
+    nominal = parse_scenario({}, oman.parameters, programmes)
+    prices = parse_scenario({"name": "Prices", "indexation": "prices"}, oman.parameters, programmes)
+    projected = [project(s, oman, oman.parameters, 2025, 2027, inputs=inputs) for s in (nominal, prices)]
     [by_scenario, *_] = projection_charts(projected)
     labels = texts(by_scenario.figure)
     assert any("differ in more than the rules (indexation)" in t for t in labels)

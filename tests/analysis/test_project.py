@@ -80,16 +80,41 @@ def test_doubling_one_benefit_doubles_its_cost_and_nothing_else(
         assert after[year, programme] == pytest.approx(expected, abs=1), (year, programme)
 
 
-def test_indexation_raises_amounts_with_prices_or_wages(
+def per_child(projection: Projection, year: int) -> float:
+    """The child benefit's yearly cost per child paid, OMR: 12 x the monthly amount (every child
+    paid gets the whole amount)."""
+    row = projection.by_programme("child").filter(pl.col("year") == year).row(0, named=True)
+    return row["cost_baisa"] / row["beneficiaries"] / 1000
+
+
+def test_todays_rules_keep_the_laws_nominal_amounts(oman: PolicyPack, today: Projection) -> None:
+    """Issue 16: "today's rules" are the law's amounts, not indexed: the child benefit is 10.000 OMR
+    a month in 2050 as in 2025, and no factor scales any amount."""
+    law = oman.parameters.at(date(2025, 7, 1)).child.amount / 1000  # OMR (parameters hold baisa)
+    assert oman.parameters.at(date(2050, 7, 1)).child.amount / 1000 == law == 10
+    assert today.scenario.indexation.value == "none"
+    assert today.population["index"].to_list() == [1.0] * 26
+    for year in (2025, 2030, 2050):
+        assert per_child(today, year) == pytest.approx(12 * law, rel=1e-5), year
+
+
+def test_a_scenario_that_indexes_the_amounts_raises_them_with_prices_or_wages(
     oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...], today: Projection
 ) -> None:
-    flat = run(oman, inputs, programmes, {"indexation": "none"}, last=2030)
-    wages = run(oman, inputs, programmes, {"indexation": "wages"}, last=2030)
-    prices = today.by_programme("child").filter(pl.col("year") <= 2030)["cost_baisa"]
-    flat_child = flat.by_programme("child")["cost_baisa"]
-    assert prices[0] == flat_child[0]  # the first year is at today's amounts
-    assert prices[5] / flat_child[5] == pytest.approx(1.02**5, rel=1e-6)
-    assert (wages.by_programme("child")["cost_baisa"] > prices).tail(5).all()
+    prices = run(oman, inputs, programmes, {"indexation": "prices"})
+    wages = run(oman, inputs, programmes, {"indexation": "wages"})
+    assert per_child(prices, 2025) == per_child(wages, 2025) == per_child(today, 2025)  # from today's amounts
+    assert per_child(prices, 2050) == pytest.approx(120 * 1.02**25, rel=1e-5)  # 2 % a year, the default's
+    assert per_child(wages, 2050) == pytest.approx(120 * (1.02 * 1.01) ** 25, rel=1e-5)  # and 1 % real wages
+    nominal, indexed = today.by_programme("child")["cost_baisa"], prices.by_programme("child")["cost_baisa"]
+    assert indexed[0] == nominal[0]
+    assert indexed[5] / nominal[5] == pytest.approx(1.02**5, rel=1e-6)
+    assert (wages.by_programme("child")["cost_baisa"] > indexed).tail(25).all()
+    # The same people and GDP: only the amounts move, every programme alike.
+    assert prices.population.drop("index").equals(today.population.drop("index"))
+    assert prices.table["beneficiaries"].equals(today.table["beneficiaries"])
+    ratio = prices.totals()["cost_baisa"] / today.totals()["cost_baisa"]
+    assert ratio.to_list() == pytest.approx(prices.population["index"].to_list(), rel=1e-6)
 
 
 def test_take_up_and_gdp_move_what_they_should(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +23,9 @@ from tests.conftest import REPO
 
 def test_the_default_names_every_assumption(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
     scenario = load_scenario(None, oman.parameters, programmes)
-    assert scenario.indexation is Indexation.PRICES
+    # Issue 16: "today's rules" are the law's nominal amounts; indexing them is a scenario's choice.
+    assert scenario.name == "Today's rules" and scenario.indexation is Indexation.NONE
+    assert "not indexed" in scenario.description
     assert scenario.reform is None
     assert set(scenario.take_up) == set(programmes)
     assert set(scenario.assumptions) >= {"population", "economy", "indexation", "take_up", "sample", "rules"}
@@ -92,18 +95,76 @@ def test_a_file_that_is_not_yaml_is_named(oman: PolicyPack, programmes: tuple[st
 EXAMPLES = REPO / "examples" / "scenarios"
 
 
+def test_the_examples_index_todays_rules_to_prices_or_wages_and_nothing_else(
+    oman: PolicyPack, programmes: tuple[str, ...]
+) -> None:
+    default = load_scenario(None, oman.parameters, programmes)
+    today = load_scenario(EXAMPLES / "today.yaml", oman.parameters, programmes)
+    assert (today.name, today.indexation, today.description) == (default.name, Indexation.NONE, default.description)
+    assert differences([default, today]) == []
+    for file, indexation in (("prices.yaml", Indexation.PRICES), ("wages.yaml", Indexation.WAGES)):
+        indexed = load_scenario(EXAMPLES / file, oman.parameters, programmes)
+        assert indexed.indexation is indexation and indexed.reform is None
+        assert indexed.name == f"Today's rules, indexed to {indexation.value}"
+        assert [(d.key, d.values) for d in differences([default, indexed])] == [
+            ("indexation", ("none", indexation.value))
+        ]
+    reform = load_scenario(EXAMPLES / "child-15.yaml", oman.parameters, programmes)
+    assert reform.indexation is Indexation.NONE and reform.reform is not None
+    assert differences([today, reform]) == []  # like with like: only the rules differ
+
+
 def test_scenarios_that_differ_in_more_than_the_rules_are_named(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
     """Issue 16: the documented example put a wage-indexed baseline beside a price-indexed reform,
-    which then looked cheaper from 2037."""
+    which then looked cheaper from 2037; a nominal baseline beside an indexed reform is the same
+    mistake the other way round."""
     wages = load_scenario(EXAMPLES / "wages.yaml", oman.parameters, programmes)
     child = load_scenario(EXAMPLES / "child-15.yaml", oman.parameters, programmes)
     default = load_scenario(None, oman.parameters, programmes)
-    found = {d.key: d.values for d in differences([wages, child])}
-    assert found == {"indexation": ("wages", "prices"), "economy.real_growth": ("0.025", "{2025: 0.025, 2030: 0.02}")}
-    assert [d.key for d in differences([default, wages])] == ["indexation"]
-    note = comparison_note(differences([wages, child]))
+    assert {d.key: d.values for d in differences([wages, child])} == {"indexation": ("wages", "none")}
+    indexed_reform = parse_scenario(
+        {
+            "name": "Child 15, indexed to prices",
+            "indexation": "prices",
+            "economy": {"real_growth": {2025: 0.025, 2030: 0.02}},
+            "rules": {"changes": {"child.amount": {date(2027, 1, 1): "15.000"}}},
+        },
+        oman.parameters,
+        programmes,
+    )
+    found = {d.key: d.values for d in differences([default, indexed_reform])}
+    assert found == {"indexation": ("none", "prices"), "economy.real_growth": ("0.025", "{2025: 0.025, 2030: 0.02}")}
+    note = comparison_note(differences([default, indexed_reform]))
     assert "economy.real_growth, indexation" in note.en and "economy.real_growth, indexation" in note.ar
     assert "أكثر من القواعد" in note.ar
+
+
+def test_a_file_that_changes_anything_is_not_named_todays_rules(
+    oman: PolicyPack, programmes: tuple[str, ...], tmp_path: Path
+) -> None:
+    """A file without a name of its own is named after the file, not "Today's rules" (which would
+    call an indexed scenario or a reform today's rules)."""
+    file = tmp_path / "indexed.yaml"
+    file.write_text("indexation: prices\n", encoding="utf-8")
+    scenario = load_scenario(file, oman.parameters, programmes)
+    assert (scenario.name, scenario.description) == ("indexed.yaml", "")
+    assert parse_scenario({"indexation": "wages"}, oman.parameters, programmes).name == "unnamed scenario"
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("# nothing changed: the default\n", encoding="utf-8")
+    assert load_scenario(empty, oman.parameters, programmes).name == "Today's rules"
+
+
+def test_the_documented_scenario_file_is_read_as_written(oman: PolicyPack, programmes: tuple[str, ...]) -> None:
+    """The full scenario of docs/analysis.md (every key, as files were written before issue 16
+    made the default nominal) is still read, with the indexation it states."""
+    page = (REPO / "docs" / "analysis.md").read_text(encoding="utf-8")
+    [block] = [b for b in re.findall(r"```yaml\n(.*?)```", page, flags=re.S) if "indexation:" in b]
+    scenario = parse_scenario(yaml.safe_load(block), oman.parameters, programmes, source=EXAMPLES / "documented.yaml")
+    assert scenario.indexation is Indexation.PRICES and scenario.reform is not None
+    assert scenario.real_growth.at(2031) == 0.02
+    assert [
+        d.key for d in differences([load_scenario(EXAMPLES / "prices.yaml", oman.parameters, programmes), scenario])
+    ] == ["economy.real_growth"]
 
 
 def test_scenarios_that_differ_only_in_their_rules_are_compared_without_a_word(

@@ -204,7 +204,7 @@ def test_project_json_holds_a_scenario_with_inline_changes(tmp_path: Path) -> No
     (document,) = json.loads(result.stdout)
     assert document["assumptions"]["rules"]["changes"] == {"child.amount": {"2027-01-01": "15.000"}}
     child = [year["programmes"]["child"]["cost_baisa"] for year in document["years"]]
-    assert child[2] > child[1] * 1.4  # 2027: 15 instead of 10, prices up 2 %
+    assert child[2] > child[1] * 1.4  # 2027: 15 instead of 10 (nominal amounts), a few more children
 
 
 def test_project_names_the_key_of_a_bad_scenario(tmp_path: Path) -> None:
@@ -216,19 +216,22 @@ def test_project_names_the_key_of_a_bad_scenario(tmp_path: Path) -> None:
 
 
 def test_a_scenario_is_not_described_by_the_defaults_words() -> None:
-    """Issue 19 item 10: 'indexation: wages' was printed beside the default's 'amounts raised with
-    consumer prices every year'."""
+    """Issue 19 item 10: 'indexation: wages' was printed beside the default's description; issue 16:
+    the default is today's rules at the law's nominal amounts."""
     wages = himaya("project", "--from", "2025", "--to", "2026", "--scenario", REPO / "examples/scenarios/wages.yaml")
     assert wages.exit_code == 0, wages.stderr
-    assert "indexation: wages" in wages.stdout and "consumer prices" not in wages.stdout
+    assert "Today's rules, indexed to wages" in wages.stdout and "indexation: wages" in wages.stdout
+    assert "not indexed" not in wages.stdout
     default = himaya("project", "--from", "2025", "--to", "2026")
-    assert "indexation: prices" in default.stdout and "amounts raised with consumer prices" in default.stdout
+    assert "Today's rules  (default; indexation: none)" in default.stdout
+    assert "at the amounts the law writes, not indexed" in default.stdout
 
 
 def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) -> None:
-    """Issue 16: the documented example (a wage-indexed baseline beside a price-indexed reform) says
-    so in the report, or on standard error beside the JSON; scenarios that share every assumption
-    but their rules are compared without a word."""
+    """Issue 16: a baseline and a reform indexed differently (a wage-indexed baseline beside a
+    nominal reform, as documented; a nominal baseline beside a price-indexed reform) are said to
+    differ, in the report, or on standard error beside the JSON; scenarios that share every
+    assumption but their rules are compared without a word."""
     scenarios = [
         "--scenario",
         REPO / "examples/scenarios/wages.yaml",
@@ -238,14 +241,24 @@ def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) 
     report = himaya("project", "--to", "2027", *scenarios)
     assert report.exit_code == 0, report.stderr
     assert "the scenarios differ in more than the rules" in report.stdout
-    assert "indexation: wages (Today's rules, indexed to wages), prices (Child benefit at 15 OMR from 2027)" in (
+    assert "indexation: wages (Today's rules, indexed to wages), none (Child benefit at 15 OMR from 2027)" in (
         report.stdout
     )
     as_json = himaya("project", "--to", "2027", *scenarios, "--json")
     assert "the scenarios differ in more than the rules" in as_json.stderr
     assert json.loads(as_json.stdout)[0]["scenario"] == "Today's rules, indexed to wages"
-    reform = tmp_path / "reform.yaml"
-    reform.write_text("name: Child 15\nrules:\n  reform: " + str(CHILD_15) + "\n", encoding="utf-8")
-    alike = himaya("project", "--to", "2027", "--scenario", reform, "--scenario", reform)
+    indexed = tmp_path / "indexed.yaml"
+    indexed.write_text(
+        f"name: Child 15, indexed to prices\nindexation: prices\nrules:\n  reform: {CHILD_15}\n", encoding="utf-8"
+    )
+    today = REPO / "examples/scenarios/today.yaml"
+    nominal = himaya("project", "--to", "2027", "--scenario", today, "--scenario", indexed, "--output", tmp_path / "p")
+    assert nominal.exit_code == 0, nominal.stderr
+    assert "indexation: none (Today's rules), prices (Child 15, indexed to prices)" in nominal.stdout
+    chart = (tmp_path / "p" / "cost-share-of-gdp.svg").read_text(encoding="utf-8")
+    assert "differ in more than the rules (indexation)" in chart
+    alike = himaya(
+        "project", "--to", "2027", "--scenario", today, "--scenario", REPO / "examples/scenarios/child-15.yaml"
+    )
     assert alike.exit_code == 0, alike.stderr
     assert "differ in more than the rules" not in alike.stdout + alike.stderr

@@ -11,7 +11,8 @@
    values, not once per year.
 3. Each year: beneficiaries = person-years in each cell (the mean of the 1 January populations of
    the year and the next) x the cell's share x take-up; cost = 12 x person-years x mean amount x
-   take-up x the indexation factor (1 in 2025); GDP grows with real growth and prices.
+   take-up x the indexation factor (1 in 2025, and every year unless the scenario indexes the
+   amounts: "today's rules" are the law's nominal amounts); GDP grows with real growth and prices.
 
 The profile holds today's circumstances at each age (incomes, family forms, disability by age)
 fixed: what changes is how many people there are at each age, and the rules. Under indexation the

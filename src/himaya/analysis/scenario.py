@@ -29,7 +29,7 @@ class ScenarioError(HimayaError):
 
 
 class Indexation(StrEnum):
-    NONE = "none"  # amounts stay as the rules write them
+    NONE = "none"  # the law's nominal amounts, as the rules write them for each date (the default)
     PRICES = "prices"  # raised with consumer prices each year
     WAGES = "wages"  # raised with wages (prices and real wage growth)
 
@@ -158,9 +158,12 @@ def parse_scenario(
         raise fail("a scenario must be a mapping of named assumptions (see docs/analysis.md)")
     merged = _merged(default, document, fail)
     if document and "description" not in document:
-        # The default's description describes the default (prices indexation and all): a scenario
-        # that changes any assumption is described by its own words or not at all.
+        # The default's name and description describe the default ("Today's rules": the law's
+        # nominal amounts, not indexed): a scenario that changes any assumption is described by its
+        # own words or not at all, and named by its own name or its file's.
         merged["description"] = ""
+    if document and "name" not in document:
+        merged["name"] = source.name if source is not None else "unnamed scenario"
     name = str(merged.get("name") or label)
     if set(merged["take_up"]) != set(programmes):
         unknown = sorted(set(merged["take_up"]) - set(programmes))
