@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from sqlalchemy import select
@@ -64,6 +65,32 @@ def test_evidence_is_attached_listed_and_downloaded_by_who_may_see_the_case(worl
         "attachment"
     )
     assert len(_downloads(world, number)) == before + 1
+
+
+def test_an_arabic_file_name_survives_the_download_and_its_headers_are_pinned(world: World, folder: Path) -> None:
+    """The download's name was `????? ???????.pdf`: it is sent whole as RFC 5987 `filename*` (UTF-8),
+    with an ASCII `filename` beside it; the answer is a download that no browser sniffs, shows or runs,
+    and another branch gets the 404 of a missing file."""
+    number, name = world.inside["case_number"], "بطاقة الإعاقة 2026.pdf"
+    content = PDF + b"% arabic name\n"
+    assert _attach(world, number, name, content).status_code == 201
+    sha = hashlib.sha256(content).hexdigest()
+    got = world.client.get(f"/cases/{number}/evidence/{sha}", headers=world.headers("case_worker"))
+    assert got.status_code == 200 and got.content == content
+    (disposition,) = got.headers.get_list("content-disposition")
+    kind, *params = [p.strip() for p in disposition.split(";")]
+    fields = dict(p.split("=", 1) for p in params)
+    assert kind == "attachment" and fields["filename"] == '"2026.pdf"' and fields["filename"].isascii()
+    charset, language, encoded = fields["filename*"].split("'", 2)
+    assert (charset, language, unquote(encoded, errors="strict")) == ("UTF-8", "", name)
+    assert encoded.isascii() and " " not in encoded
+    assert got.headers.get_list("x-content-type-options") == ["nosniff"]
+    (policy,) = got.headers.get_list("content-security-policy")
+    assert policy.startswith("default-src 'none'")
+    assert got.headers["content-type"] == "application/pdf"
+    theirs = world.client.get(f"/cases/{number}/evidence/{sha}", headers=world.headers("other_registrar"))
+    assert theirs.status_code == 404 and "content-disposition" not in theirs.headers
+    assert name not in theirs.text
 
 
 def test_another_branch_and_a_missing_file_answer_the_same_404(world: World, folder: Path) -> None:

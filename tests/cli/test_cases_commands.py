@@ -47,7 +47,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     civil = person["person_id"]
     opened = himaya(
         "cases", "open", "application", "--person", civil, "--language", "en",
-        "--field", "programme=disability", "--field", "applied_on=2026-01-05", "--field", "disability_card=true",
+        "--field", "programme=disability", "--field", "applied_on=2026-01-05", "--field", "disability_category=visual",
         "--field", "evidence=card 1234",
     )  # fmt: skip
     assert opened.exit_code == 0, opened.stderr
@@ -62,8 +62,8 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         ((*approve, "--version", "3", "--reason", "ok", "--as", "salim"), 5, "maker-checker"),
         ((*approve, "--version", "3", "--reason", "ok"), 5, "needs case.decide"),
         ((*approve, "--version", "2", "--reason", "ok", "--as", "huda"), 4, "not 2"),
-        # No category assessed: the rules do not support the approval (the failed condition named) ...
-        ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 4, "disability category qualifies"),
+        # No card held: the rules do not support the approval (the failed condition named) ...
+        ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 4, "holds a valid disability card"),
         # ... unless a supervisor overrides them, with a reason (recorded on the case).
         ((*approve, "--version", "3", "--reason", "card valid", *override, "--as", "huda"), 0, "decision: approved"),
         (("assign", number, "--to", "nobody", "--version", "4"), 2, "'nobody' is not an active user who works"),
@@ -82,7 +82,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     shown = himaya("cases", "show", number)
     assert shown.exit_code == 0, shown.stderr
     said_all = ("state closed", "programme: disability", "huda decided prepared -> approved: card valid", "(letter")
-    for said in (*said_all, "overridden: committee minutes 12/2026", "failed: disability category qualifies"):
+    for said in (*said_all, "overridden: committee minutes 12/2026", "failed: holds a valid disability card"):
         assert said in shown.stdout or said.replace("(letter", "(sms") in shown.stdout, shown.stdout
 
 
@@ -124,3 +124,34 @@ def test_evidence_is_attached_and_a_file_that_lies_is_refused(
     shown = himaya("cases", "show", number)
     assert "evidence " in shown.stdout and "letter.pdf (application/pdf, 15 bytes) by wafa" in shown.stdout
     assert len([f for f in (tmp_path / "evidence").rglob("*") if f.is_file()]) == 1
+
+
+def test_an_application_before_its_applicants_birth_or_with_an_absurd_income_is_refused(
+    person: dict[str, str],
+) -> None:
+    """At the terminal as over the API: an application dated before its applicant was born is refused
+    when it is opened (it could never be approved), naming the field, the value and the rule; an income
+    no registry import accepts is refused to an approval even with a supervisor's override (exit 2)."""
+    born = str(person["birth_date"])
+    early = f"{int(born[:4]) - 1}{born[4:]}"
+    refused = himaya(
+        "cases", "open", "application", "--person", person["person_id"], "--field", "programme=disability",
+        "--field", f"applied_on={early}", "--field", "disability_category=visual", "--field", "evidence=card",
+    )  # fmt: skip
+    assert refused.exit_code == 2, refused.stdout
+    said = f"form field applied_on: {early} must not be before the applicant's birth date ({born})"
+    assert said in " ".join(refused.stderr.split()), refused.stderr
+    assert "C-" not in himaya("cases", "list").stdout
+    opened = himaya(
+        "cases", "open", "application", "--person", person["person_id"], "--field", "programme=family_income_support",
+        "--field", "applied_on=2026-01-05", "--field", "monthly_income=999999999999.999", "--field", "evidence=slips",
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.stderr
+    number = opened.stdout.split()[1]
+    assert himaya("cases", "decide", number, "--to", "in_review", "--version", "1").exit_code == 0
+    assert himaya("cases", "decide", number, "--to", "prepared", "--version", "2", "--as", "salim").exit_code == 0
+    approve = ("cases", "decide", number, "--to", "approved", "--version", "3", "--reason", "ok", "--as", "huda")
+    absurd = himaya(*approve, "--override", "minutes 4")
+    text = " ".join(absurd.stderr.split())
+    assert absurd.exit_code == 2 and "other_income" in text and "must be at most 1000000.000" in text, text
+    assert "state prepared" in himaya("cases", "show", number).stdout

@@ -3,10 +3,17 @@ not read through it what the API refuses them."""
 
 from __future__ import annotations
 
-import pytest
+import re
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from himaya.db.tables import person
+from himaya.policy.packs import load_pack
 from tests.api.conftest import PASSWORD
-from tests.web.conftest import Office, log_in
+from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
 
@@ -42,3 +49,104 @@ def test_a_user_without_case_read_cannot_read_a_case_page(office: Office, user: 
     page = client.get(f"/office/cases/{number}")
     assert page.status_code == 403
     assert office.inside["person_id"] not in page.text and "secret words" not in page.text
+
+
+def _api(office: Office, user: str) -> tuple[TestClient, dict[str, str]]:
+    api = office.client()
+    token = api.post("/auth/token", data={"grant_type": "password", "username": user, "password": PASSWORD}).json()[
+        "access_token"
+    ]
+    return api, {"Authorization": f"Bearer {token}"}
+
+
+def _person_row(office: Office, civil: str) -> dict[str, Any]:
+    with office.engine.connect() as connection:
+        row = connection.execute(select(person).where(person.c.civil_number == civil)).mappings().first()
+        return dict(row) if row else {}
+
+
+def test_a_newborn_takes_the_familys_place_whatever_the_form_says(office: Office) -> None:
+    """The newborn page writes through `registry.actions.register`, which now checks the place written
+    against the user's branches; the page gives the child the family's place, never one from the form
+    (a pin: the page held before the action's check, and must hold with it)."""
+    client = office.client()
+    log_in(client, "registrar")
+    family = office.inside["family_id"]
+    far = next(w for w, g in load_pack().places.items() if g != office.inside["governorate"])
+    page = client.get(f"/office/families/{family}/newborn")
+    posted = {
+        "csrf": csrf(page.text), "person_id": "97000001", "sex": "M", "birth_date": "2026-10-01",
+        "nationality": "OM", "given_name_ar": "سالم", "given_name_en": "Salim",
+        "wilayat": far, "governorate": load_pack().places[far],
+    }  # fmt: skip
+    done = client.post(f"/office/families/{family}/newborn", data=posted, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    child = _person_row(office, "97000001")
+    assert (child["wilayat"], child["governorate"]) == (office.inside["wilayat"], office.inside["governorate"])
+
+
+def test_an_assessment_page_refuses_a_card_without_its_category(office: Office) -> None:
+    """The page recorded a disability card with "No disability" chosen as the category."""
+    client = office.client()
+    log_in(client, "case_worker")
+    civil = office.inside["person_id"]
+    form = client.get(f"/office/people/{civil}/assessment")
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    data = {"csrf": csrf(form.text), "version": version.group(1), "disability_category": "", "disability_card": "1"}
+    refused = client.post(f"/office/people/{civil}/assessment", data=data, follow_redirects=False)
+    assert refused.status_code == 422, refused.text
+    assert 'id="disability_category-error"' in refused.text
+    assert "اختر الفئة التي صدرت لها البطاقة" in refused.text
+    assert _person_row(office, civil)["version"] == int(version.group(1))
+
+
+def _prepared(office: Office, **form: Any) -> str:
+    """An application about the inside head, opened and prepared over the API by the case worker."""
+    worker, as_worker = _api(office, "case_worker")
+    body = {
+        "type": "application", "civil_number": office.inside["person_id"],
+        "form": {"applied_on": "2026-11-02", "evidence": "papers"} | form,
+    }  # fmt: skip
+    opened = worker.post("/cases", headers=as_worker, json=body)
+    assert opened.status_code == 201, opened.text
+    number: str = opened.json()["number"]
+    for version, state in ((1, "in_review"), (2, "prepared")):
+        moved = worker.post(f"/cases/{number}/decision", headers=as_worker, json={"version": version, "to": state})
+        assert moved.status_code == 200, moved.text
+    return number
+
+
+def test_the_timeline_names_the_application_that_wrote_a_fact(office: Office) -> None:
+    """An income written by an approved application showed "the registry's record" as its source."""
+    number = _prepared(office, programme="family_income_support", monthly_income="77.000")
+    supervisor, as_supervisor = _api(office, "supervisor")
+    decision = {"version": 3, "to": "approved", "reason": "slips seen"}
+    approved = supervisor.post(f"/cases/{number}/decision", headers=as_supervisor, json=decision)
+    if approved.status_code == 409:  # not entitled by the rules: the supervisor's override
+        approved = supervisor.post(
+            f"/cases/{number}/decision", headers=as_supervisor, json=decision | {"override": "minutes 3"}
+        )
+    assert approved.status_code == 200, approved.text
+    client = office.client()
+    log_in(client, "case_worker")
+    page = client.get(f"/office/people/{office.inside['person_id']}").text
+    timeline = page.split('class="timeline"', 1)[1].split("</ol>")[0]
+    assert "القرار في الحالة رقم" in timeline, timeline
+
+
+def test_an_application_is_decided_on_its_page_by_the_rules(office: Office) -> None:
+    """The case page moved an application to its decision without the rules (a server error): it now
+    runs them as the API does: an approval they do not support is refused in words, a refusal stands."""
+    number = _prepared(office, programme="disability", disability_category="visual")  # no card: not entitled
+    client = office.client()
+    log_in(client, "supervisor")
+    page = client.get(f"/office/cases/{number}")
+    data = {"csrf": csrf(page.text), "version": "3", "reason": "no card"}
+    approved = client.post(f"/office/cases/{number}/move", data=data | {"to": "approved"}, follow_redirects=False)
+    assert approved.status_code == 409 and "قواعد الاستحقاق لا تدعم هذه الموافقة" in approved.text
+    assert "بطاقة إعاقة" in approved.text  # the condition that failed, in the reader's language
+    refused = client.post(f"/office/cases/{number}/move", data=data | {"to": "refused"}, follow_redirects=False)
+    assert refused.status_code == 303, refused.text[:300]
+    shown = client.get(f"/office/cases/{number}").text
+    assert "مرفوض" in shown

@@ -1,5 +1,5 @@
 """The pack's registry contract as the registry's actions use it (`registry.ports.RecordContract`):
-the contract of `policy/table.py`, then the registry's own rules (places, dates). The import of a
+the contract of `policy/table.py`, then the registry's own rules (places, dates, a card's category). The import of a
 file and every officer's change go through it: one validation for every write path."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from himaya.core.errors import InputTableError
 from himaya.core.money import format_omr
 from himaya.policy.pack import PolicyPack
 from himaya.policy.table import validate_table
-from himaya.registry.rules import cell_text, date_problems, derive_places, place_problems
+from himaya.registry.rules import assessment_problems, cell_text, date_problems, derive_places, place_problems
 
 
 class PackContract:
@@ -46,7 +46,9 @@ class PackContract:
 
     def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
         """A table that passed the contract, through the registry's rules (for a file's import too)."""
-        problems = place_problems(table, self.places) + date_problems(table, today=self.today())
+        problems = (
+            place_problems(table, self.places) + date_problems(table, today=self.today()) + assessment_problems(table)
+        )
         if problems:
             raise InputTableError(source, problems)
         return derive_places(table, self.places)

@@ -108,7 +108,8 @@ class RequestGuard:
                 dropped = {b"server"} if cacheable else {b"server", b"cache-control"}
                 kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dropped]
                 own = cacheable and any(k.lower() == b"cache-control" for k, _ in kept)
-                added = [h for h in extra if not (own and h[0] == b"cache-control")]
+                present = {(k.lower(), v) for k, v in kept}  # a header the answer holds already is not sent twice
+                added = [h for h in extra if not (own and h[0] == b"cache-control") and h not in present]
                 message["headers"] = [*kept, (b"x-request-id", request_id.encode()), *added]
                 if message["status"] >= 400:
                     held.append(message)

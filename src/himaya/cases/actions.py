@@ -249,7 +249,7 @@ def move(
             changes["rules"] = verdict.record() | ({"override": override, "by": principal.username} if override else {})
         if not uow.cases.update(case["id"], changes, expected_version=expected_version):
             raise _stale(uow, case, expected_version)
-        told = applications.told(written, verdict, case["language"])
+        told = notices.decision_reasons(written, changes.get("rules"), case["language"])
         event = EventKind.DECIDED if decides else EventKind.MOVED
         uow.cases.add_event(
             case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written,

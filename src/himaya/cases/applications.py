@@ -1,8 +1,10 @@
 """An application's decision: the rules run on the applicant's family with the facts the application
 claims; an approval writes those facts through the registry's own write path (validated and dated
-from the day of the application, with the registry's audit entries) in the decision's transaction,
-and tells, after commit, that the family's enrollments are to be planned again; a refusal, and an
-approval the rules do not support, name the conditions that failed, in Arabic and English.
+from the day of the application, with the registry's audit entries, the case named as their source)
+in the decision's transaction, and tells, after commit, that the family's enrollments are to be
+planned again; a refusal, and an approval the rules do not support, name the conditions that failed,
+in Arabic and English. A supervisor's override skips the rules' decision, never the registry's
+validation of the facts.
 
 The rules' verdict comes from the engine's own explanation (`policy.explain`), so the reason a case
 gives can never disagree with what the payroll would pay.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,8 +22,16 @@ import polars as pl
 
 from himaya.cases.model import ApplicationApproved
 from himaya.cases.ports import ApplicationsUnitOfWork
+from himaya.cases.rules import APPLIED_ON
 from himaya.core.access import Principal, Role
-from himaya.core.errors import ConflictError, ForbiddenError, NotFoundError
+from himaya.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    InputTableError,
+    InvalidInputError,
+    NotFoundError,
+    quoted,
+)
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.case_types import Approval, CaseType
@@ -69,6 +79,10 @@ class Verdict:
 
 class NotEntitledError(ConflictError):
     """An approval the rules do not support (refused unless a supervisor overrides it, with a reason)."""
+
+    def __init__(self, message: str, verdict: Verdict) -> None:
+        super().__init__(message)
+        self.verdict = verdict
 
 
 def facts(approval: Approval, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -138,6 +152,8 @@ def decide(
     approval = kind.approval
     if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
         return None
+    if override is not None and target != approval.approved:
+        raise InvalidInputError(f"override: only an approval may override the rules, not a move to {target}")
     civil = str(case["civil_number"])
     key = uow.registry.visible_id(principal, civil)
     membership = uow.registry.family_of(key) if key is not None else None
@@ -145,8 +161,9 @@ def decide(
     if key is None or membership is None or current is None:
         raise NotFoundError(f"case {case['number']}: the applicant {civil} has no current record in your branches")
     values = facts(approval, case["form"])
-    cells = desk.contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
-    typed = desk.contract.validate([cells], source=f"case {case['number']}").row(0, named=True)
+    typed = _typed(desk, approval, case, current, values, approving=target == approval.approved)
+    if isinstance(typed, Verdict):
+        return typed
     people = uow.cases.family_people(principal, membership[0], day)
     if people is None or people.is_empty():
         raise NotFoundError(f"case {case['number']}: no family {membership[0]} in your branches on {day}")
@@ -157,26 +174,70 @@ def decide(
         return found
     if not found.entitled:
         _check_override(case["number"], found, override, principal)
-    applied = date.fromisoformat(str(case["form"].get("applied_on") or day))
+    elif override is not None:
+        raise InvalidInputError("override: the rules support this approval; no override is needed (leave it out)")
+    applied = date.fromisoformat(str(case["form"].get(APPLIED_ON) or day))
+    if current["birth_date"] is not None and applied < current["birth_date"]:
+        raise ConflictError(
+            f"case {case['number']}: form field {APPLIED_ON} {applied} is before the applicant's birth date on record"
+            f" ({current['birth_date']}): the facts cannot be dated from it; refuse the application"
+        )
     write_facts(
-        uow, desk.contract, key, civil, "person.application", values,
-        expected_version=uow.registry.version(civil), as_of=applied, actor=principal.username,
+        uow, desk.contract, key, civil, "person.application", values, expected_version=uow.registry.version(civil),
+        as_of=applied, actor=principal.username, source=f"case {case['number']}",
     )  # fmt: skip
     uow.emit(ApplicationApproved(membership[0], case["number"], principal.username))
     return found
 
 
+def _typed(
+    desk: Desk,
+    approval: Approval,
+    case: Mapping[str, Any],
+    current: Mapping[str, Any],
+    values: Mapping[str, Any],
+    *,
+    approving: bool,
+) -> dict[str, Any] | Verdict:
+    """The applicant's record with the application's facts, through the registry's own validation. Facts
+    it refuses are refused to an approval (an override skips the rules' decision, never this); to a
+    refusal, or its preparation, they are the reason the rules give: the verdict then."""
+    cells = desk.contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
+    try:
+        return desk.contract.validate([cells], source=f"case {case['number']}").row(0, named=True)
+    except InputTableError as error:
+        if approving:
+            raise _invalid_facts(approval, case, error) from None
+        said = "; ".join(f"{p.column} {quoted(p.value) if p.value else '(empty)'}: {p.rule}" for p in error.problems)
+        failed = Text(f"the application's facts are not valid: {said}", f"بيانات الطلب غير صالحة: {said}")
+        return Verdict(str(case["form"][approval.field]), False, 0, (failed,))
+
+
+def _invalid_facts(approval: Approval, case: Mapping[str, Any], error: InputTableError) -> InputTableError:
+    """The registry's refusal of an approval's facts (the people table's validation: types, ranges,
+    the registry's rules), each problem naming the form field its value came from."""
+    fields = {column: f"form field {source['field']}; " for column, source in _sources(approval, case["form"]).items()}
+    said = "an approval, even by override, writes only what the registry accepts"
+    return InputTableError(
+        f"case {case['number']}: the facts its approval would write",
+        [replace(p, rule=f"{p.rule} ({fields.get(p.column, '')}{said})") for p in error.problems],
+    )
+
+
+def _sources(approval: Approval, form: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The registry columns the approval writes from a form field: column -> {field: NAME}."""
+    programme = str(form.get(approval.field))
+    named = {k: str(v) for k, v in form.items()}
+    return {
+        string.Formatter().vformat(target, (), named): source
+        for target, source in approval.facts.get(programme, {}).items()
+        if isinstance(source, Mapping)
+    }
+
+
 def _check_override(number: str, found: Verdict, override: str | None, principal: Principal) -> None:
     said = f"case {number}: the rules do not support this approval: {found.reason('en')} ({found.reason('ar')})"
     if override is None:
-        raise NotEntitledError(f"{said}; refuse it, or a supervisor may override with a reason")
+        raise NotEntitledError(f"{said}; refuse it, or a supervisor may override with a reason", found)
     if Role.SUPERVISOR.value not in principal.roles:
         raise ForbiddenError(f"{said}; only a supervisor may override the rules")
-
-
-def told(written: str | None, verdict: Verdict | None, language: str) -> str | None:
-    """The decision's reasons as the person reads them: the officer's, and the rules' failed conditions."""
-    if verdict is None or not verdict.failed:
-        return written
-    said = ("الشروط غير المستوفاة: " if language == "ar" else "conditions not met: ") + verdict.reason(language)
-    return f"{written}; {said}" if written else said

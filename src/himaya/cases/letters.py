@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from himaya.cases.notices import template_values
+from himaya.cases.notices import decision_reasons, template_values
 from himaya.cases.rules import render
 from himaya.core.errors import ConflictError
 from himaya.core.letter import Letter, LetterBlock, LetterLine
@@ -71,7 +71,8 @@ def case_letter(
         raise ConflictError(f"case {case['number']} is not decided: it has no decision letter yet")
     if what == "referral" and case["state"] == kind.states[0].key:
         raise ConflictError(f"case {case['number']} is only proposed: it has no referral letter yet")
-    values = template_values(catalogue, kind, case, lang, day=day, reason=case.get("reason"))
+    reasons = decision_reasons(case.get("reason"), case.get("rules") if what == "decision" else None, lang)
+    values = template_values(catalogue, kind, case, lang, day=day, reason=reasons)
     subject, body = render(kind.templates[KINDS[what]], lang, values)
 
     def w(key: str) -> str:
@@ -82,8 +83,8 @@ def case_letter(
         who = name.in_(lang) if name is not None and name.in_(lang) else ""
         addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{w('civil')}: {case['civil_number']}",)
     blocks = []
-    if what == "decision" and case.get("reason") and str(case["reason"]) not in body:  # unless the template says them
-        blocks.append(LetterBlock(w("reasons"), None, (LetterLine(str(case["reason"])),)))
+    if what == "decision" and reasons and reasons not in body:  # unless the template says them
+        blocks.append(LetterBlock(w("reasons"), None, (LetterLine(reasons),)))
     if what == "referral":
         form = case.get("form") or {}
         lines = tuple(

@@ -113,6 +113,7 @@ class PersonRef:
     wilayat: str | None
     governorate: str | None
     mobile: str | None
+    birth_date: date | None = None
 
 
 @dataclass(frozen=True)

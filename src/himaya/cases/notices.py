@@ -9,7 +9,7 @@ from typing import Any
 
 from himaya.cases.model import Delivery, Message, PersonRef
 from himaya.cases.rules import filing_deadline, render
-from himaya.core.text import Language
+from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType
 
 APPEAL = "appeal"  # the type whose filing deadline a decision's message states, when the pack has it
@@ -68,6 +68,35 @@ def template_values(
         "due": case.get("due_on") or "",
         "appeal_by": appeal_by(catalogue, day) or "",
     }
+
+
+NOT_MET = Text("conditions not met: ", "الشروط غير المستوفاة: ")
+OVERRIDDEN = Text(
+    "approved by a supervisor's override of the eligibility rules, recorded with the supervisor ({by})",
+    "تمت الموافقة بقرار استثنائي من المشرف ({by}) يتجاوز شروط الاستحقاق، وهو مسجَّل باسمه",
+)
+
+
+def decision_reasons(written: str | None, verdict: Mapping[str, Any] | None, language: Language) -> str | None:
+    """A decision's reasons as the person reads them (its message and its letter): the officer's,
+    then what the rules said (`case_file.rules`): the conditions that failed, or, when a supervisor
+    overrode them, that the approval is the supervisor's override, recorded with their name; never
+    the failed conditions of an approval, which would read as a refusal.
+
+    >>> decision_reasons("ok", {"failed": [{"en": "under 18", "ar": "دون 18"}]}, "en")
+    'ok; conditions not met: under 18'
+    >>> decision_reasons("ok", {"failed": [{"en": "under 18", "ar": "دون 18"}], "override": "x", "by": "huda"}, "en")
+    "ok; approved by a supervisor's override of the eligibility rules, recorded with the supervisor (huda)"
+    """
+    if not verdict:
+        return written
+    if verdict.get("override"):
+        said = OVERRIDDEN.in_(language).format(by=verdict.get("by", ""))
+    elif verdict.get("failed"):
+        said = NOT_MET.in_(language) + "; ".join(str(f[language]) for f in verdict["failed"])
+    else:
+        return written
+    return f"{written}; {said}" if written else said
 
 
 def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:

@@ -80,6 +80,8 @@ def write(
     actor: str,
     day: date,
 ) -> Opened:
+    """Write the case (its history, audit entry and messages), once its form holds against its person."""
+    rules.check_applied(kind, form, person.birth_date if person else None)
     number = rules.case_number(day.year, uow.cases.next_number(day.year))
     state, at = kind.initial, now()
     row: dict[str, Any] = {

@@ -249,6 +249,21 @@ def check_dates(kind: CaseType, form: Mapping[str, Any], today: date) -> None:
             raise InvalidInputError(f"form field {name}: {day} is before {EARLIEST}, the earliest date a form may hold")
 
 
+APPLIED_ON = "applied_on"  # the day an application was made: an approval dates its facts from it
+
+
+def check_applied(kind: CaseType, form: Mapping[str, Any], born: date | None) -> None:
+    """An application is made on or after the day its applicant was born: its approval dates the
+    applicant's facts from `applied_on`, and nothing in a record is dated before the person's birth
+    (an application dated earlier could be opened, but never approved)."""
+    if kind.approval is None or born is None or not form.get(APPLIED_ON):
+        return
+    applied = date.fromisoformat(str(form[APPLIED_ON]))
+    if applied < born:
+        rule = f"must not be before the applicant's birth date ({born}): an approval dates their facts from it"
+        raise FormError(f"form field {APPLIED_ON}: {applied} {rule}", {APPLIED_ON: rule})
+
+
 def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar: WorkingCalendar) -> date | None:
     """The last day to file a case of this type (e.g. an appeal); refused when it has passed or the date is ahead."""
     if kind.filing is None:

@@ -43,11 +43,14 @@ def _held(fact: RegistryFact) -> Callable[[Table], ColumnElement[bool]]:
     return any_set
 
 
-def temporal(fact: RegistryFact) -> Temporal:
+IMPORTED = "import"  # the source of rows that come from the registry's record (a file, an officer's change)
+
+
+def temporal(fact: RegistryFact, source: str = IMPORTED) -> Temporal:
     table = metadata.tables[fact.table]
     fixed: dict[str, Any] = dict(fact.fixed)
-    if "source" in table.c:  # where a row came from: these rows come from the registry's record
-        fixed["source"] = "import"
+    if "source" in table.c:  # where a row came from: the registry's record, or a case's decision
+        fixed["source"] = source
     return Temporal(
         fact.name,
         table,
@@ -57,15 +60,15 @@ def temporal(fact: RegistryFact) -> Temporal:
     )
 
 
-def temporals(facts: Sequence[RegistryFact]) -> list[Temporal]:
-    """The family membership, then each declared fact."""
+def temporals(facts: Sequence[RegistryFact], source: str = IMPORTED) -> list[Temporal]:
+    """The family membership, then each declared fact (its rows' `source` where the table keeps one)."""
     member = Temporal(
         "membership",
         membership,
         lambda s: {"family_id": s.c.family_key, "relationship": s.c.relationship},
         lambda s: true(),
     )
-    return [member, *(temporal(f) for f in facts)]
+    return [member, *(temporal(f, source) for f in facts)]
 
 
 def effective(s: Table, as_of: date) -> ColumnElement[Any]:

@@ -35,7 +35,7 @@ from sqlalchemy.schema import CreateIndex, DropTable, Index
 from himaya.core.clock import now
 from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
 from himaya.db import audit, name_index, staging
-from himaya.db.registry_facts import COUNTED, close, open_rows, temporals
+from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.tables import family, membership, person
 from himaya.policy.packs import load_pack
@@ -151,12 +151,15 @@ def import_into(
     progress: Callable[[str, int], None] | None = None,
     expected_version: tuple[str, int] | None = None,
     facts: Sequence[RegistryFact] | None = None,
+    source: str = IMPORTED,
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction; returns the summary and the changes
     to audit (the caller records them).
 
     With `expected_version` (civil number, version), the import is one officer's change to one
-    record, read at that version: it is refused if anyone changed the record since."""
+    record, read at that version: it is refused if anyone changed the record since. `source` is
+    what the rows it opens say they come from, where their table keeps it (an income: `import`,
+    or the case whose approval wrote it)."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
@@ -184,7 +187,7 @@ def import_into(
     name_index.refresh(connection, _renamed(before, people))
     tell("families", 0)
     summary.families_created = _write_families(connection, s, stamp)
-    for t in temporals(facts):
+    for t in temporals(facts, source):
         tell(t.name, 0)
         summary.rows_closed[t.name] = close(connection, s, t, as_of)
         summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)

@@ -26,10 +26,13 @@ class Column:
     codes: tuple[str, ...] = ()  # for Kind.CODE
     pattern: str = ""  # for Kind.PATTERN and Kind.IBAN: the shape a value must have
     rule: str = ""  # the shape in words, for the error message
+    maximum: int | None = None  # for Kind.MONEY: the most an amount may be, in baisa
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.CODE) != bool(self.codes):
             raise ValueError(f"column {self.name}: codes go with kind 'code' and only with it")
+        if self.maximum is not None and (self.kind is not Kind.MONEY or self.maximum < 0):
+            raise ValueError(f"column {self.name}: a maximum goes with kind 'money' only, and is not negative")
         if (self.kind in (Kind.PATTERN, Kind.IBAN)) != bool(self.pattern and self.rule):
             raise ValueError(f"column {self.name}: a pattern and its rule go with kinds 'pattern' and 'iban' only")
 

@@ -7,6 +7,7 @@ rule; a table with any problem is refused whole, so nothing downstream ever sees
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,6 +16,7 @@ import polars as pl
 import pycountry
 
 from himaya.core.errors import InputTableError, Problem
+from himaya.core.money import format_omr
 from himaya.policy.schema import Column, Kind, TableSchema
 
 ROW = "__row"
@@ -99,22 +101,40 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
         lowered = text.str.to_lowercase()
         bad = ~empty & ~lowered.is_in([*_TRUE, *_FALSE])
         return lowered.is_in(_TRUE).fill_null(False), errors((bad, "must be true or false (or 1 or 0)"))
+    return _money(column, raw, text, empty, dtype, errors)
+
+
+def _money(
+    column: Column, raw: pl.Expr, text: pl.Expr, empty: pl.Expr, dtype: pl.DataType, errors: Callable[..., Verdict]
+) -> tuple[pl.Expr, Verdict]:
+    """An amount in OMR (typed, or text such as 115.000) as integer baisa, with its rules: not
+    negative, at most 3 decimals, at most `MONEY_DIGITS` digits, and at most the column's `maximum`."""
+    most = column.maximum
     if dtype.is_integer() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 3):
         too_large = raw.cast(pl.Float64) >= 10.0**MONEY_DIGITS
         value = pl.when(too_large).then(0).otherwise(raw.cast(pl.Decimal(38, 3)) * 1000).cast(pl.Int64)
-        return value.fill_null(0), errors((raw < 0, "must not be negative"), (too_large, _TOO_LARGE))
+        above = (value > most).fill_null(False) if most is not None else pl.lit(False)
+        return value.fill_null(0), errors(
+            (raw < 0, "must not be negative"), (too_large, _TOO_LARGE), (above, _above(most))
+        )
     shape_ok = text.str.contains(_MONEY_SHAPE)
     parts = text.str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64, strict=False)
     baisa = parts.struct.field("field_1").fill_null("").str.pad_end(3, "0").cast(pl.Int64, strict=False)
     value = pl.when(shape_ok).then(units * 1000 + baisa).otherwise(0)
+    above = (shape_ok & (value > most)).fill_null(False) if most is not None else pl.lit(False)
     return value.fill_null(0), errors(
+        (above, _above(most)),
         (empty | shape_ok, None),
         (text.str.starts_with("-"), "must not be negative"),
         (text.str.contains(r"^[0-9]+\.[0-9]{4,}$"), "has more than 3 decimals: OMR amounts are exact to the baisa"),
         (text.str.contains(r"^[0-9]+(\.[0-9]*)?$"), _TOO_LARGE),
         (pl.lit(True), "must be an amount in OMR such as 115.000"),
     )
+
+
+def _above(most: int | None) -> str:
+    return f"must be at most {format_omr(most or 0)}: a larger amount is a typing error"
 
 
 _LETTER_VALUES = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}

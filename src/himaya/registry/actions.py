@@ -50,6 +50,18 @@ def in_branches(principal: Principal, wilayat: str | None, governorate: str | No
     )
 
 
+def check_place(principal: Principal, row: Mapping[str, Any], civil_number: str, what: str) -> None:
+    """A record is written only to a place of the user's branches: the wilayat (and governorate) a
+    registration gives, and both the old and the new place of a move. A record with no place at all
+    is the branch's of its family (checked by the family's own scope)."""
+    wilayat, governorate = row.get("wilayat"), row.get("governorate")
+    if (wilayat is not None or governorate is not None) and not in_branches(principal, wilayat, governorate):
+        raise ForbiddenError(
+            f"{what} person {civil_number}: wilayat {wilayat} ({governorate}) is not one of your branches;"
+            " a person is registered and moved only within your branches"
+        )
+
+
 def register(
     uow: RegistryUnitOfWork,
     contract: RecordContract,
@@ -74,6 +86,8 @@ def register(
     effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=row["birth_date"])
     new_family = row["relationship"] == "head" and in_branches(principal, row["wilayat"], row["governorate"])
     with uow:
+        # The place given is checked before anything about the civil number or the family is said.
+        check_place(principal, row, civil, "registering")
         found = uow.registry.presence(principal, civil, family_number)
         # What the user may not do in any case is refused before anything about the civil number is said.
         if not found.family_visible and not new_family:
@@ -127,15 +141,8 @@ def update(
         new = contract.validate([cells], source="the request body").row(0, named=True)
         diff = {k: new[k] for k in EDITABLE if new.get(k) != current.get(k)}
         entries = [Change("person.update", f"person:{civil_number}", {k: current.get(k) for k in diff}, diff)]
-        membership = uow.registry.family_of(key)
-        if membership is not None and membership[1] == "head" and any(k in diff for k in PLACE):
-            if not in_branches(principal, new["wilayat"], new["governorate"]):
-                raise ForbiddenError(
-                    f"moving family {membership[0]} to {new['wilayat']} ({new['governorate']}) needs the right of"
-                    " both branches: yours and the one it moves to"
-                )
-            before, after = _place(current), _place(new)
-            entries.append(Change("family.move", f"family:{membership[0]}", before, after))
+        if any(k in diff for k in PLACE):
+            entries += _moved(principal, civil_number, current, new, uow.registry.family_of(key))
         if not uow.registry.update_person(key, diff, expected_version=expected_version):
             raise StaleRecordError(
                 f"person {civil_number} is at version {uow.registry.version(civil_number)}, not {expected_version}:"
@@ -181,10 +188,12 @@ def write_facts(
     expected_version: int,
     as_of: date,
     actor: str,
+    source: str = "import",
 ) -> tuple[int, int]:
     """Record facts of a person already found in scope, inside a unit of work the caller has entered
     and will commit (`record_facts`, or a case's approval): validated and dated as an import's, with
-    the audit entries. (rows updated, the record's new version)."""
+    the audit entries; the rows opened say where they come from (`source`: the registry's record, or
+    the case that decided them). (rows updated, the record's new version)."""
     current = uow.registry.current_row(key)
     if current is None:
         raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
@@ -195,9 +204,10 @@ def write_facts(
     cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
     frame = contract.validate([cells], source="the request body")
     _c, updated, _f, changes = uow.registry.import_rows(
-        frame, as_of=as_of, expected_version=(civil_number, expected_version)
+        frame, as_of=as_of, expected_version=(civil_number, expected_version), source=source
     )
-    summary = Change(action, f"person:{civil_number}", None, {"valid_from": as_of, **values})
+    told = {"source": source} if source != "import" else {}
+    summary = Change(action, f"person:{civil_number}", None, {"valid_from": as_of, **values, **told})
     uow.audit.record([summary, *changes], actor=actor)
     return updated, uow.registry.version(civil_number)
 
@@ -231,6 +241,26 @@ def _visible(uow: RegistryUnitOfWork, civil_number: str, principal: Principal, a
         uow.commit()
         raise _not_in_branches(civil_number)
     return key
+
+
+def _moved(
+    principal: Principal,
+    civil_number: str,
+    current: Mapping[str, Any],
+    new: Mapping[str, Any],
+    membership: tuple[str, str] | None,
+) -> list[Change]:
+    """A change of place, checked at both ends: the place left and the place reached are each of the
+    user's branches. A family's head moves the family (its audit entry)."""
+    family = membership[0] if membership is not None and membership[1] == "head" else None
+    if family is not None and not in_branches(principal, new["wilayat"], new["governorate"]):
+        raise ForbiddenError(
+            f"moving family {family} to {new['wilayat']} ({new['governorate']}) needs the right of"
+            " both branches: yours and the one it moves to"
+        )
+    check_place(principal, current, civil_number, "moving")
+    check_place(principal, new, civil_number, "moving")
+    return [] if family is None else [Change("family.move", f"family:{family}", _place(current), _place(new))]
 
 
 def _check_editable(changes: Mapping[str, Any]) -> None:

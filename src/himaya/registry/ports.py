@@ -46,10 +46,11 @@ class RegistryStore(Protocol):
         """The person's current registry row (typed, the contract's columns), None without a current family."""
 
     def import_rows(
-        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
+        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None, source: str = "import"
     ) -> tuple[int, int, int, list[Change]]:
         """Import validated rows (created, updated, families created, per-person changes); rows with
-        an `as_of` column are each dated by it (life events), the others by `as_of`."""
+        an `as_of` column are each dated by it (life events), the others by `as_of`. `source`: what
+        the rows opened say they come from, where their table keeps it (a case: `case C-2026-000002`)."""
 
     def version(self, civil_number: str) -> int: ...
 

@@ -1,5 +1,6 @@
 """The registry's own rules for every write, pure (no database): a place is one wilayat whose
-governorate comes from the pack's places, and dates stay inside a sane window.
+governorate comes from the pack's places, dates stay inside a sane window, and a disability card
+goes with the category it was issued for.
 
 They run after the pack's contract (`policy/table.py`), on the validated table, for the import
 of a file and for each officer's change alike: one validation for every write path.
@@ -85,6 +86,23 @@ def date_problems(frame: pl.DataFrame, *, today: date) -> list[Problem]:
             for row in bad.head(100).iter_rows(named=True)
         ]
     return problems
+
+
+CARD_WITHOUT_CATEGORY = "is required when disability_card is true: a disability card is held for an assessed category"
+
+
+def assessment_problems(frame: pl.DataFrame) -> list[Problem]:
+    """Rows holding a disability card without the category it was issued for (an assessment is a
+    category, with a card or without one; a card alone is half an assessment)."""
+    if "disability_card" not in frame.columns or "disability_category" not in frame.columns:
+        return []
+    wrong = frame.with_row_index(ROW, offset=1).filter(
+        pl.col("disability_card").fill_null(False) & pl.col("disability_category").is_null()
+    )
+    return [
+        Problem(row[ROW], "disability_category", None, CARD_WITHOUT_CATEGORY)
+        for row in wrong.head(100).iter_rows(named=True)
+    ]
 
 
 def effective_window(

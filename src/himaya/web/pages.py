@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from himaya.cases.applications import NotEntitledError
 from himaya.cases.rules import MakerCheckerError, NotPreparedError
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, HimayaError, InvalidInputError, NotFoundError
@@ -155,6 +156,9 @@ def explain(seen: Visitor, error: HimayaError) -> tuple[int, str]:
             "You prepared this decision. A decision that changes payments must be taken by another user"
             " (maker-checker)."
         )
+    if isinstance(error, NotEntitledError):
+        conditions = error.verdict.reason(seen.locale.language)
+        return 409, _("The rules do not support this approval: {conditions}.").format(conditions=conditions)
     if isinstance(error, NotPreparedError):
         return 409, _("This decision changes payments: it must be prepared by one user before another takes it.")
     if isinstance(error, ForbiddenError):

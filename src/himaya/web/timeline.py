@@ -11,6 +11,7 @@ from typing import Any
 from himaya.web.pages import Visitor
 
 LTR = frozenset({"iban", "bank_code", "family_number"})  # written left to right, as they are
+CASE_SOURCE = "case "  # a row's source when a case's decision wrote it (`case C-2026-000002`)
 
 
 def _labels(seen: Visitor) -> dict[str, str]:
@@ -67,6 +68,8 @@ def shown(seen: Visitor, names: Mapping[str, Mapping[str, Any]], column: str, va
         text = str(found.in_(loc.language)) if found is not None else str(value)
     elif isinstance(value, str) and value in _codes(seen):
         text = _codes(seen)[value]
+    elif column == "source" and isinstance(value, str) and value.startswith(CASE_SOURCE):
+        text = seen._("the decision on case {number}").format(number=loc.figures(value.removeprefix(CASE_SOURCE)))
     else:
         text = loc.figures(str(value))
     return {"label": _labels(seen).get(column, column), "text": text, "ltr": column in LTR}

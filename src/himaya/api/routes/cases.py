@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.api.bodies import RequestBody
+from himaya.api.downloads import download_headers
 from himaya.api.security import require
 from himaya.cases import actions, evidence
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
@@ -311,6 +312,5 @@ def download(
 ) -> Response:
     row, content = evidence.download(_uow(request), bootstrap.evidence_files(), number, sha256, principal=principal)
     # Never shown inline by a browser: a download, with the type sniffed at upload and no sniffing now.
-    ascii_name = row["filename"].encode("ascii", "replace").decode().replace('"', "_")
-    headers = {"Content-Disposition": f'attachment; filename="{ascii_name}"', "X-Content-Type-Options": "nosniff"}
+    headers = download_headers(row["filename"], default="evidence")
     return Response(content, media_type=row["media_type"], headers=headers)

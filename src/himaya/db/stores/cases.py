@@ -52,9 +52,14 @@ class SqlCaseStore:
     def person(self, principal: Principal | None, civil_number: str) -> PersonRef | None:
         scope = person_visible(principal) if principal is not None else true()
         row = self.connection.execute(
-            select(person.c.id, person.c.civil_number, person.c.wilayat, person.c.governorate, person.c.mobile).where(
-                person.c.civil_number == civil_number, person.c.merged_into.is_(None), scope
-            )
+            select(
+                person.c.id,
+                person.c.civil_number,
+                person.c.wilayat,
+                person.c.governorate,
+                person.c.mobile,
+                person.c.birth_date,
+            ).where(person.c.civil_number == civil_number, person.c.merged_into.is_(None), scope)
         ).first()
         return None if row is None else PersonRef(*row)
 

@@ -17,6 +17,7 @@ from himaya.core.clock import now
 from himaya.core.errors import ConflictError, NotFoundError
 from himaya.db import scoped
 from himaya.db.people import PersonRecord, merge_rows, record_of, refresh_names
+from himaya.db.registry_facts import IMPORTED
 from himaya.db.registry_import import import_into
 from himaya.db.scoped import family_visible, person_visible
 from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
@@ -57,10 +58,12 @@ class SqlRegistryStore:
         return rows[0] if rows else None
 
     def import_rows(
-        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None
+        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None, source: str = IMPORTED
     ) -> tuple[int, int, int, list[Change]]:
         try:
-            summary, changes = import_into(self.connection, rows, as_of=as_of, expected_version=expected_version)
+            summary, changes = import_into(
+                self.connection, rows, as_of=as_of, expected_version=expected_version, source=source
+            )
         except IntegrityError as error:  # a concurrent writer registered the same number first
             raise ConflictError(
                 "a civil number or family number of this record was registered by another request meanwhile"

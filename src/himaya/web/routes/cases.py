@@ -160,6 +160,7 @@ def move(
             expected_version=int(version) if version.isdigit() else 0,
             reason=form.get("reason", "").strip() or None,
             principal=seen.user,
+            desk=bootstrap.application_desk(request.app.state.pack),  # an application's decision runs the rules
         )
     except HimayaError as error:
         status, message = explain(seen, error)

@@ -19,6 +19,7 @@ from himaya.core.clock import today
 from himaya.core.errors import ConflictError, HimayaError, InputTableError, InvalidInputError
 from himaya.registry import actions
 from himaya.registry.model import Fact
+from himaya.registry.rules import CARD_WITHOUT_CATEGORY
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
@@ -59,7 +60,9 @@ def field_errors(seen: Visitor, error: InvalidInputError) -> dict[str, str]:
         }
     found: dict[str, str] = {}
     for problem in error.problems:
-        if "required" in problem.rule:
+        if problem.rule == CARD_WITHOUT_CATEGORY:
+            text = _("A disability card is held: choose the category it was issued for.")
+        elif "required" in problem.rule:
             text = _("This field is required.")
         elif problem.column == "person_id":
             text = _("A civil number has 8 digits and does not start with 0.")

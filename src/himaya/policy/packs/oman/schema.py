@@ -17,6 +17,10 @@ DISABILITY_CATEGORIES = (
     "other_approved",
 )
 INCOME_COLUMNS = ("wage", "pension", "survivor_pension", "alimony", "other_income", "earning_capacity")
+# The most a monthly income may be, in baisa (ASSUMED: 1,000,000 OMR a month, some 3,000 times the
+# minimum wage): a larger figure is a typing error, refused wherever a people table is read, so that
+# no write path (an import, an officer, an approval with an override) stores one.
+MAX_MONTHLY_INCOME = 1_000_000_000
 
 PEOPLE = TableSchema(
     columns=(
@@ -35,7 +39,7 @@ PEOPLE = TableSchema(
         Column("disability_card", Kind.BOOL, required=False),
         Column("father_deceased", Kind.BOOL, required=False),
         Column("mother_deceased", Kind.BOOL, required=False),
-        *(Column(name, Kind.MONEY, required=False) for name in INCOME_COLUMNS),
+        *(Column(name, Kind.MONEY, required=False, maximum=MAX_MONTHLY_INCOME) for name in INCOME_COLUMNS),
     ),
     unique=("person_id",),
     one_per_group=(OnePerGroup(group="family_id", column="relationship", value="head"),),
