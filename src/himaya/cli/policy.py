@@ -18,7 +18,7 @@ from himaya.policy.engine import entitlements as compute_entitlements
 from himaya.policy.explain import explain as explain_family
 from himaya.policy.explain import render
 from himaya.policy.packs import load_pack
-from himaya.policy.parameters import Parameter, Status, format_value
+from himaya.policy.parameters import Parameter, Status
 from himaya.policy.statement import members_of, render_statement, statement
 
 People = Annotated[
@@ -124,7 +124,7 @@ def parameters(
         policy_pack = load_pack(pack)
         day = at or today(policy_pack.timezone)
         tree = bootstrap.load_tree(policy_pack, reform)
-        names = policy_pack.names_of("programme", "disability_category")
+        names = policy_pack.parameter_code_names
         heading = f"{policy_pack.title.in_(language)} — {day.isoformat()}"
         out.print(right_to_left(heading) if language == "ar" else heading, style="bold", markup=False)
         for parameter in tree:
@@ -142,7 +142,7 @@ def _parameter_text(parameter: Parameter, day: date, language: Language, names: 
         status = parameter.status_at(since)
     else:
         dated = parameter.value_at(day)
-        value, since = format_value(parameter.unit, dated.value, language, names), dated.start
+        value, since = parameter.shown(dated.value, language, names), dated.start
         status = parameter.status_at(day)
     reference = parameter.reference_in(max(day, parameter.values[0].start), language)
     note = parameter.note_in(language)
