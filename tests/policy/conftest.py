@@ -2,7 +2,8 @@
 
 Each file has an optional `pack` (default: oman; the Iraq pack's cases are in `cases/iraq/`),
 optional `defaults` (merged into every person), optional `programmes` (only those are compared) and
-`cases`, each with a `name`, a `period`, `people` and the `expected` entitlements: every (person, programme, amount) with a positive amount, no more and no fewer. A case may carry
+`cases`, each with a `name`, a `period`, `people` and the `expected` entitlements: every (person,
+programme, amount) with a positive amount, no more and no fewer. A case may carry
 a `reform` ({parameter: {date: value}}) to test the rules under changed parameters.
 """
 
