@@ -12,12 +12,16 @@ import yaml
 
 from himaya.core.money import OMR
 from himaya.policy.pack import PolicyPack
+from himaya.policy.packs import load_pack
 from himaya.policy.parameters import ParameterError, Status, Unit, load_parameters
 from himaya.policy.reforms import load_reform, parse_reform
 
 
-def test_every_parameter_is_fully_documented(oman: PolicyPack) -> None:
-    tree = oman.parameters
+@pytest.mark.parametrize("name", ["oman", "iraq"])
+def test_every_parameter_is_fully_documented(name: str) -> None:
+    pack = load_pack(name)
+    tree = pack.parameters
+    pack.check_parameters(tree)
     assert len(list(tree)) >= 20
     for parameter in tree:
         assert parameter.description.en and parameter.description.ar, parameter.path
@@ -26,7 +30,7 @@ def test_every_parameter_is_fully_documented(oman: PolicyPack) -> None:
         assert isinstance(parameter.status, Status)
         assert isinstance(parameter.unit, Unit)
         assert parameter.values, parameter.path
-        assert parameter.values[0].start <= oman.first_period.start, f"{parameter.path} starts after the pack"
+        assert parameter.values[0].start <= pack.first_period.start, f"{parameter.path} starts after the pack"
         if parameter.status is Status.ASSUMED:
             assert parameter.note, f"{parameter.path}: an ASSUMED parameter must say why in 'note'"
         # In Arabic too (issue 19): the reference, and the note where there is one.
