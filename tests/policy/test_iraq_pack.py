@@ -13,7 +13,7 @@ def test_governorates_and_districts_in_both_languages() -> None:
     assert len(governorates()) == 19  # the 18 and Halabja (data/README.md)
     assert len(districts()) == len(set(districts())) >= 100
     for row in rows():
-        assert all(row.values()) or row["iso_3166_2"] == "" and row["governorate_en"] == "Halabja", row
+        assert all(row.values()) or (row["iso_3166_2"] == "" and row["governorate_en"] == "Halabja"), row
         assert any("\u0600" <= ch <= "\u06ff" for ch in row["district_ar"] + row["governorate_ar"]), row
 
 
