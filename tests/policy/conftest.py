@@ -1,8 +1,9 @@
 """Collects the policy cases: YAML files under `cases/` that a policy officer can read and review.
 
-Each file has optional `defaults` (merged into every person), optional `programmes` (only those are
-compared) and `cases`, each with a `name`, a `period`, `people` and the `expected` entitlements:
-every (person, programme, amount) with a positive amount, no more and no fewer. A case may carry
+Each file has an optional `pack` (default: oman; the Iraq pack's cases are in `cases/iraq/`),
+optional `defaults` (merged into every person), optional `programmes` (only those are compared) and
+`cases`, each with a `name`, a `period`, `people` and the `expected` entitlements: every (person,
+programme, amount) with a positive amount, no more and no fewer. A case may carry
 a `reform` ({parameter: {date: value}}) to test the rules under changed parameters.
 """
 
@@ -25,7 +26,7 @@ from tests.conftest import people_frame
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    if file_path.suffix == ".yaml" and file_path.parent.name == "cases":
+    if file_path.suffix == ".yaml" and "cases" in (file_path.parent.name, file_path.parent.parent.name):
         return PolicyCaseFile.from_parent(parent, path=file_path)
     return None
 
@@ -35,8 +36,11 @@ class PolicyCaseFile(pytest.File):
         document = yaml.safe_load(self.path.read_text(encoding="utf-8"))
         defaults = document.get("defaults", {})
         programmes = document.get("programmes")
+        pack = document.get("pack", "oman")
         for case in document["cases"]:
-            yield PolicyCase.from_parent(self, name=case["name"], case=case, defaults=defaults, programmes=programmes)
+            yield PolicyCase.from_parent(
+                self, name=case["name"], case=case, defaults=defaults, programmes=programmes, pack=pack
+            )
 
 
 class PolicyCaseMismatchError(Exception):
@@ -44,14 +48,23 @@ class PolicyCaseMismatchError(Exception):
 
 
 class PolicyCase(pytest.Item):
-    def __init__(self, *, case: dict[str, Any], defaults: dict[str, Any], programmes: list[str] | None, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        case: dict[str, Any],
+        defaults: dict[str, Any],
+        programmes: list[str] | None,
+        pack: str = "oman",
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.case = case
+        self.pack = pack
         self.defaults = defaults
         self.programmes = case.get("programmes", programmes)
 
     def runtest(self) -> None:
-        pack = load_pack("oman")
+        pack = load_pack(self.pack)
         tree = pack.parameters
         if "reform" in self.case:
             tree = parse_reform({"name": self.name, "changes": self.case["reform"]}, tree, source=self.name).apply(tree)
@@ -69,7 +82,7 @@ class PolicyCase(pytest.Item):
         if isinstance(excinfo.value, PolicyCaseMismatchError):
             got, want = excinfo.value.args
             return (
-                f"policy case {self.name!r} in {self.path.name}, period {self.case['period']}\n"
+                f"policy case {self.name!r} in {self.path.name} ({self.pack}), period {self.case['period']}\n"
                 f"  expected: {want}\n  computed: {got}\n"
                 f"  missing:  {sorted(set(want) - set(got))}\n  extra:    {sorted(set(got) - set(want))}"
             )

@@ -10,13 +10,18 @@ from pathlib import Path
 import pytest
 import yaml
 
+from himaya.core.money import OMR
 from himaya.policy.pack import PolicyPack
+from himaya.policy.packs import load_pack
 from himaya.policy.parameters import ParameterError, Status, Unit, load_parameters
 from himaya.policy.reforms import load_reform, parse_reform
 
 
-def test_every_parameter_is_fully_documented(oman: PolicyPack) -> None:
-    tree = oman.parameters
+@pytest.mark.parametrize("name", ["oman", "iraq"])
+def test_every_parameter_is_fully_documented(name: str) -> None:
+    pack = load_pack(name)
+    tree = pack.parameters
+    pack.check_parameters(tree)
     assert len(list(tree)) >= 20
     for parameter in tree:
         assert parameter.description.en and parameter.description.ar, parameter.path
@@ -25,7 +30,7 @@ def test_every_parameter_is_fully_documented(oman: PolicyPack) -> None:
         assert isinstance(parameter.status, Status)
         assert isinstance(parameter.unit, Unit)
         assert parameter.values, parameter.path
-        assert parameter.values[0].start <= oman.first_period.start, f"{parameter.path} starts after the pack"
+        assert parameter.values[0].start <= pack.first_period.start, f"{parameter.path} starts after the pack"
         if parameter.status is Status.ASSUMED:
             assert parameter.note, f"{parameter.path}: an ASSUMED parameter must say why in 'note'"
         # In Arabic too (issue 19): the reference, and the note where there is one.
@@ -77,7 +82,7 @@ GOOD = {
 
 def test_the_folder_path_is_the_access_path(tmp_path: Path) -> None:
     _write(tmp_path, "a/b/c.yaml", GOOD)
-    tree = load_parameters(tmp_path)
+    tree = load_parameters(tmp_path, currency=OMR)
     assert tree.at(date(2024, 5, 1)).a.b.c == 10_000
 
 
@@ -90,7 +95,9 @@ def test_the_folder_path_is_the_access_path(tmp_path: Path) -> None:
         ({"values": None}, "missing values"),
         ({"description": {"en": "only English"}}, "description needs both 'en' and 'ar'"),
         ({"status": "PROBABLE"}, "'PROBABLE' is not a valid Status"),
-        ({"unit": "dollars"}, "'dollars' is not a valid Unit"),
+        ({"unit": "dollars"}, "'dollars' is not a unit: OMR, years"),
+        ({"unit": "IQD"}, "unit IQD: the pack's currency is OMR"),
+        ({"unit": "money"}, "write the unit of money as the pack's currency code, OMR"),
         ({"values": {date(2024, 1, 1): 10.5}}, "write OMR as a quoted string"),
         ({"values": {date(2024, 1, 1): "10.0001"}}, "more than 3 decimals"),
         ({"values": {"soon": "10.000"}}, "effective date 'soon' is not a date"),
@@ -99,7 +106,7 @@ def test_the_folder_path_is_the_access_path(tmp_path: Path) -> None:
 def test_a_parameter_missing_anything_is_refused(tmp_path: Path, change: dict[str, object], message: str) -> None:
     _write(tmp_path, "x/amount.yaml", {**GOOD, **change})
     with pytest.raises(ParameterError, match=message):
-        load_parameters(tmp_path)
+        load_parameters(tmp_path, currency=OMR)
 
 
 def test_reform_overrides_from_its_date_only(oman: PolicyPack) -> None:

@@ -15,6 +15,8 @@ from himaya import bootstrap
 from himaya.core.errors import Category, HimayaError, InputTableError, clipped
 from himaya.core.periods import Period
 from himaya.core.text import neutral
+from himaya.policy.pack import PolicyPack
+from himaya.policy.packs import load_pack
 
 app = typer.Typer(
     name="himaya",
@@ -99,6 +101,17 @@ PeriodArg = Annotated[
     Period, typer.Option("--period", parser=period_option, help="The month, YYYY-MM.", metavar="YYYY-MM")
 ]
 PackArg = Annotated[str, typer.Option("--pack", help="Policy pack.")]
+# The rules' commands: the pack named, else the setting HIMAYA_PACK (docs/cli.md), else oman.
+PackChoice = Annotated[
+    str | None, typer.Option("--pack", help="Policy pack: oman or iraq (default: HIMAYA_PACK, else oman).")
+]
+
+
+def chosen_pack(name: str | None) -> PolicyPack:
+    """The pack `--pack` names, or the installation's (HIMAYA_PACK)."""
+    return load_pack(name or bootstrap.settings().pack)
+
+
 MaxErrors = Annotated[
     int,
     typer.Option("--max-errors", min=0, max=10_000_000, help="Problems to list for a refused table (0: all)."),

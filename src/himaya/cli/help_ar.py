@@ -32,6 +32,7 @@ HELP_AR = {
     "Print the JSON to standard output instead of the report.": "اطبع JSON على المخرج القياسي بدلاً من التقرير.",
     "Chart format in --output: svg or png.": "صيغة الرسوم البيانية في --output: svg أو png.",
     "Policy pack.": "حزمة السياسات.",
+    "Policy pack: oman or iraq (default: HIMAYA_PACK, else oman).": "حزمة السياسات: oman (عُمان) أو iraq (العراق) (الافتراضي: HIMAYA_PACK، وإلا oman).",
     "Problems to list for a refused table (0: all).": "عدد المشكلات المعروضة لجدول مرفوض (0: كلها).",
     "Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios.": "إسقاط أعداد المستفيدين والتكلفة ونسبتها من الناتج المحلي الإجمالي سنة بسنة، لسيناريو واحد أو أكثر.",
     "First year (2025 at the earliest).": "السنة الأولى (2025 على الأقل).",

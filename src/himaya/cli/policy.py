@@ -10,15 +10,14 @@ import typer
 
 from himaya import bootstrap
 from himaya.adapters.tables import FORMATS, TableFormat, write_table
-from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, date_option, out, reported
+from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, date_option, out, reported
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.text import LANGUAGES, Language, Text, right_to_left
 from himaya.policy.engine import entitlements as compute_entitlements
 from himaya.policy.explain import explain as explain_family
 from himaya.policy.explain import render
-from himaya.policy.packs import load_pack
-from himaya.policy.parameters import Parameter, Status, format_value
+from himaya.policy.parameters import Parameter, Status
 from himaya.policy.statement import members_of, render_statement, statement
 
 People = Annotated[
@@ -52,7 +51,7 @@ def entitlements(
     format: Annotated[
         str | None, typer.Option("--format", help="csv, parquet or json (default: from the extension).")
     ] = None,
-    pack: PackArg = "oman",
+    pack: PackChoice = None,
     max_errors: MaxErrors = 1000,
 ) -> None:
     """Compute the month's entitlements: one row per person and programme with a positive amount."""
@@ -60,7 +59,7 @@ def entitlements(
         if format is not None and format not in FORMATS:
             raise UsageError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
         kind: TableFormat | None = format
-        policy_pack = load_pack(pack)
+        policy_pack = chosen_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
         table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         write_table(compute_entitlements(table, policy_pack, tree, period), output, kind=kind)
@@ -77,7 +76,7 @@ def explain(
     ] = None,
     lang: LanguageArg = "en",
     reform: ReformArg = None,
-    pack: PackArg = "oman",
+    pack: PackChoice = None,
     max_errors: MaxErrors = 1000,
     citizen: Annotated[
         bool,
@@ -91,7 +90,7 @@ def explain(
         language = _language(lang)
         if (person is None) == (family is None):
             raise UsageError("give exactly one of --person ID and --family ID")
-        policy_pack = load_pack(pack)
+        policy_pack = chosen_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
         table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         result = explain_family(table, policy_pack, tree, period, person_id=person, family_id=family)
@@ -115,16 +114,16 @@ def parameters(
     ] = None,
     lang: LanguageArg = "en",
     reform: ReformArg = None,
-    pack: PackArg = "oman",
+    pack: PackChoice = None,
 ) -> None:
     """List the parameter tree: value in force, unit, status, legal reference and description."""
     with reported():
         language = _language(lang)
         wanted = _status(status)
-        policy_pack = load_pack(pack)
+        policy_pack = chosen_pack(pack)
         day = at or today(policy_pack.timezone)
         tree = bootstrap.load_tree(policy_pack, reform)
-        names = policy_pack.names_of("programme", "disability_category")
+        names = policy_pack.parameter_code_names
         heading = f"{policy_pack.title.in_(language)} — {day.isoformat()}"
         out.print(right_to_left(heading) if language == "ar" else heading, style="bold", markup=False)
         for parameter in tree:
@@ -142,7 +141,7 @@ def _parameter_text(parameter: Parameter, day: date, language: Language, names: 
         status = parameter.status_at(since)
     else:
         dated = parameter.value_at(day)
-        value, since = format_value(parameter.unit, dated.value, language, names), dated.start
+        value, since = parameter.shown(dated.value, language, names), dated.start
         status = parameter.status_at(day)
     reference = parameter.reference_in(max(day, parameter.values[0].start), language)
     note = parameter.note_in(language)

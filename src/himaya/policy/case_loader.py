@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any, TypeVar
 import yaml
 
 from himaya.core.access import Role
+from himaya.core.money import Currency
 from himaya.core.text import Text
 from himaya.policy.calendar import WEEKDAYS, Holiday, WorkingCalendar
 from himaya.policy.case_approval import approval
@@ -361,15 +363,18 @@ def _read(path: Path) -> Any:
         raise CaseTypeError(f"{path.name}: not valid YAML: {error}") from None
 
 
-def load_catalogue(folder: Path, *, places: Mapping[str, str], timezone: str) -> CaseCatalogue:
-    """Every case type of the folder, and its calendar; refused whole at the first problem."""
+def load_catalogue(
+    folder: Path, *, places: Mapping[str, str], timezone: str, currency: Currency | None = None
+) -> CaseCatalogue:
+    """Every case type of the folder, and its calendar; refused whole at the first problem. A money
+    field of a form is written in `currency` (the pack's); a form with one needs it."""
     if not (folder / CALENDAR_FILE).is_file():
         raise CaseTypeError(f"{folder}: {CALENDAR_FILE} is missing (the weekend and the public holidays)")
     types: dict[str, CaseType] = {}
     for path in sorted(folder.glob("*.yaml")):
         if path.name == CALENDAR_FILE:
             continue
-        found = case_type(_read(path), path.name)
+        found = replace(case_type(_read(path), path.name), currency=currency)
         if found.key in types:
             raise CaseTypeError(f"{path.name}: case type {found.key} is declared in {types[found.key].source} too")
         types[found.key] = found

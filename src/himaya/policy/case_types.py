@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from himaya.core.errors import HimayaError
+from himaya.core.money import Currency
 from himaya.core.text import Text
 from himaya.policy.calendar import WorkingCalendar
 from himaya.policy.schema import Column, TableSchema
@@ -131,6 +132,7 @@ class CaseType:
     templates: Mapping[str, Template] = field(default_factory=dict)
     description: Text | None = None
     approval: Approval | None = None
+    currency: Currency | None = None  # the pack's: what a money field of the form is written in
 
     @property
     def initial(self) -> State:
@@ -150,7 +152,7 @@ class CaseType:
 
     @property
     def schema(self) -> TableSchema:
-        return TableSchema(self.form)
+        return TableSchema(self.form, currency=self.currency)
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from himaya.core.errors import HimayaError
+from himaya.core.money import OMR
 from himaya.core.periods import Period
 from himaya.policy.pack import Adjustment, PolicyPack, Programme, Rule, Unit, Withholding, amount_of
 from himaya.policy.parameters import ParameterTree
+from himaya.policy.table import money_text
 
 
 class PeriodError(HimayaError):
@@ -107,7 +109,7 @@ def _detail_columns(key: str, rule: Rule) -> list[pl.Expr]:
 def evaluate(
     people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, period: Period, *, detail: bool = False
 ) -> pl.DataFrame:
-    """The people table with one `amount.<programme>` column (baisa) per programme.
+    """The people table with one `amount.<programme>` column (the currency's smallest unit) per programme.
 
     With `detail`, also every check (`check.<programme>.<key>`), figure and withholding, for
     explanations. Each step is one `with_columns` over the whole table: later steps see the amounts
@@ -126,7 +128,8 @@ def evaluate(
 def entitlements(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, period: Period) -> pl.DataFrame:
     """The entitlements table: one row per person and programme with a positive amount.
 
-    Sorted by family, person and programme; `amount` is an OMR string with exactly 3 decimals.
+    Sorted by family, person and programme; `amount` is decimal text of the pack's currency
+    ('10.000' rials, '125000' dinars).
     """
     wide = evaluate(people, pack, tree, period)
     keys = [p.key for p in pack.programmes]
@@ -138,7 +141,7 @@ def entitlements(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, pe
                 pl.col(pack.family_column).alias("family_id"),
                 pl.col(pack.person_column).alias("person_id"),
                 pl.lit(key).alias("programme"),
-                amount_of(key).alias("baisa"),
+                amount_of(key).alias("minor"),
             )
             for key in keys
         ]
@@ -150,12 +153,13 @@ def entitlements(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, pe
             "family_id",
             "person_id",
             "programme",
-            omr_text(pl.col("baisa")).alias("amount"),
+            money_text(pl.col("minor"), pack.currency).alias("amount"),
         )
         .collect()
     )
 
 
 def omr_text(baisa: pl.Expr) -> pl.Expr:
-    """Non-negative baisa as OMR text with exactly 3 decimals: 257148 -> '257.148'."""
-    return (baisa // 1000).cast(pl.String) + "." + (baisa % 1000).cast(pl.String).str.zfill(3)
+    """Non-negative baisa as OMR text with exactly 3 decimals: 257148 -> '257.148'. For the payroll,
+    its bank files and its reports, which pay in OMR only (the Iraq pack has no payroll yet)."""
+    return money_text(baisa, OMR)

@@ -14,12 +14,12 @@ from typing import Any
 import polars as pl
 
 from himaya.core.errors import UsageError
-from himaya.core.money import format_omr
+from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Language, Text, right_to_left
 from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
 from himaya.policy.pack import Adjustment, Figure, Formula, PolicyPack, Programme, Rule, Shown, Unit
-from himaya.policy.parameters import ParameterTree, Status, format_value
+from himaya.policy.parameters import ParameterTree, Status
 
 WORDS = {
     "family": Text("Family", "الأسرة"),
@@ -35,7 +35,6 @@ WORDS = {
     "yes": Text("yes", "نعم"),
     "no": Text("no", "لا"),
     "total": Text("Total for the family", "مجموع الأسرة"),
-    "omr": Text("OMR", "ر.ع."),
     "reference": Text("reference", "المرجع"),
     "list": Text("; ", "؛ "),
 }
@@ -50,7 +49,7 @@ class ParameterUse:
     reference: str  # in English (the API's field)
     shown: Text  # the value in English and Arabic
     reference_ar: str
-    raw: Any = None  # the value in force (baisa for money)
+    raw: Any = None  # the value in force (the currency's smallest unit for money)
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class MemberRow:
 class ProgrammeExplanation:
     key: str
     name: Text
-    amount: int  # baisa
+    amount: int  # the currency's smallest unit
     conditions: tuple[Condition, ...]
     figures: tuple[Value, ...]
     members: tuple[MemberRow, ...]
@@ -104,6 +103,7 @@ class Explanation:
     family_id: str
     persons: tuple[PersonExplanation, ...]
     names: Mapping[str, Mapping[str, Text]] = field(default_factory=dict)  # the pack's code names
+    currency: Currency | None = None  # the pack's: what the amounts are in
 
     @property
     def total(self) -> int:
@@ -114,7 +114,7 @@ def _parameter_uses(
     pack: PolicyPack, tree: ParameterTree, paths: tuple[str, ...], day: date
 ) -> tuple[ParameterUse, ...]:
     uses = []
-    names = pack.names_of("programme", "disability_category")
+    names = pack.parameter_code_names
     for path in paths:
         parameter = tree[path]
         value = parameter.value_at(day).value
@@ -122,10 +122,10 @@ def _parameter_uses(
             ParameterUse(
                 path=path,
                 description=parameter.description,
-                value=format_value(parameter.unit, value),
+                value=parameter.shown(value),
                 status=parameter.status_at(day),
                 reference=parameter.reference_at(day),
-                shown=Text(format_value(parameter.unit, value), format_value(parameter.unit, value, "ar", names)),
+                shown=Text(parameter.shown(value), parameter.shown(value, "ar", names)),
                 reference_ar=parameter.reference_in(day, "ar"),
                 raw=value,
             )
@@ -232,21 +232,29 @@ def explain_families(
             persons.append(
                 PersonExplanation(str(row[pack.person_column]), str(row.get("relationship", "")), programmes)
             )
-        explained[family_id] = Explanation(period, family_id, tuple(persons), pack.code_names)
+        explained[family_id] = Explanation(period, family_id, tuple(persons), pack.code_names, pack.currency)
     return explained
 
 
-def show(value: Any, shown: Shown, language: Language, names: Mapping[str, Text] | None = None) -> str:
-    """A figure's value as a person reads it (a code by its name in `names`, where it has one)."""
+def show(
+    value: Any,
+    shown: Shown,
+    language: Language,
+    names: Mapping[str, Text] | None = None,
+    currency: Currency | None = None,
+) -> str:
+    """A figure's value as a person reads it (a code by its name in `names`, where it has one;
+    money in `currency`, the pack's)."""
     if value is None:
         return "—"
     if shown is Shown.MONEY:
-        return f"{format_omr(int(value))} {WORDS['omr'].in_(language)}"
+        assert currency is not None, "money is shown in the pack's currency"
+        return currency.shown(int(value), language)
     if shown is Shown.YES_NO:
         return WORDS["yes" if value else "no"].in_(language)
     if isinstance(value, date):
         return value.isoformat()
-    if names and str(value) in names:
+    if shown is Shown.TEXT and names and str(value) in names:
         return names[str(value)].in_(language)
     return str(value)
 
@@ -259,7 +267,11 @@ def render(explanation: Explanation, language: Language = "en") -> str:
     terminal or editor with bidi support shows it in order (docs/cli.md)."""
     w = {key: text.in_(language) for key, text in WORDS.items()}
     relationships = explanation.names.get("relationship", {})
-    categories = explanation.names.get("disability_category", {})
+    codes = {
+        code: name for kind, named in explanation.names.items() if kind != "programme" for code, name in named.items()
+    }
+    currency = explanation.currency
+    assert currency is not None, "an explanation states amounts in the pack's currency"
 
     def relation(code: str) -> str:
         return relationships[code].in_(language) if code in relationships else code
@@ -269,7 +281,7 @@ def render(explanation: Explanation, language: Language = "en") -> str:
     for person in explanation.persons:
         lines += ["", f"{w['person']} {person.person_id} ({relation(person.relationship)})"]
         for programme in person.programmes:
-            verdict = f"{format_omr(programme.amount)} {w['omr']}" if programme.amount > 0 else w["not_entitled"]
+            verdict = currency.shown(programme.amount, language) if programme.amount > 0 else w["not_entitled"]
             lines.append(f"  {programme.name.in_(language)}: {verdict}")
             entitled = programme.amount > 0
             for condition in programme.conditions:
@@ -279,20 +291,20 @@ def render(explanation: Explanation, language: Language = "en") -> str:
                 lines.append(f"    {w['withheld']}: {reason.in_(language)}")
             for figure in programme.figures:
                 lines.append(
-                    f"    {figure.label.in_(language)}: {show(figure.value, figure.shown, language, categories)}"
+                    f"    {figure.label.in_(language)}: {show(figure.value, figure.shown, language, codes, currency)}"
                 )
             if programme.members:
                 lines.append(f"    {w['members']}:")
                 for member in programme.members:
                     values = w["list"].join(  # the income's components are the citizen's statement's
-                        f"{v.label.in_(language)}: {show(v.value, v.shown, language)}"
+                        f"{v.label.in_(language)}: {show(v.value, v.shown, language, currency=currency)}"
                         for v in member.values
                         if "." not in v.key
                     )
                     lines.append(f"      {member.person_id} ({relation(member.relationship)}) {values}")
             for use in programme.parameters if entitled or programme.withheld else ():
                 lines += _parameter_lines(use, language)
-    lines += ["", f"{w['total']}: {format_omr(explanation.total)} {w['omr']}"]
+    lines += ["", f"{w['total']}: {currency.shown(explanation.total, language)}"]
     text = "\n".join(lines)
     return right_to_left(text) if language == "ar" else text
 

@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from himaya.core.letter import Letter, LetterBlock, LetterLine
-from himaya.core.money import format_omr
 from himaya.core.text import Language, Text
-from himaya.policy.statement import MONTHS, OMR, Member, Statement, month_name
+from himaya.policy.statement import MONTHS, Member, Statement, money, month_name
 
 WORDS = {
     "title": Text("Statement of entitlements", "بيان الاستحقاقات"),
@@ -51,7 +50,9 @@ def entitlements_letter(
         name = member.name.in_(language)
         addressee = (f"{w('to')}: {name}" if name else f"{w('to')}: {w('family_of')} {result.family_id}",)
         addressee += (f"{w('civil')}: {civil}",)
-    total = f"{format_omr(result.total, grouped=True)} {OMR.in_(language)}"
+    currency = result.currency
+    assert currency is not None, "a letter states amounts in the pack's currency"
+    total = money(result.total, language, currency)
     opening = (
         f"We confirm that your family's entitlements for {month_name(result.period, 'en')} come to {total},"
         " as set out below, with how each amount is worked out and the law it rests on."
@@ -62,7 +63,7 @@ def entitlements_letter(
     blocks = tuple(
         LetterBlock(
             section.title.in_(language),
-            None if section.amount is None else f"{format_omr(section.amount, grouped=True)} {OMR.in_(language)}",
+            None if section.amount is None else money(section.amount, language, currency),
             tuple(
                 # A line indented in the statement (an income's component) is a "part" of the one above it.
                 LetterLine(text.strip(), None, f"{line.kind} part" if text.startswith(" ") else line.kind)

@@ -1,8 +1,9 @@
 """What a policy pack is made of: its contract, its parameters and its programmes' rules.
 
 A rule is a plain function of the resolved parameters and the period that returns Polars
-expressions over the whole population: the checks that must all hold, the amount in baisa, and the
-figures an explanation shows. The engine runs the steps in order; later steps may read the amounts
+expressions over the whole population: the checks that must all hold, the amount (an integer of the
+pack's currency's smallest unit: baisa for Oman, dinars for Iraq), and the figures an explanation
+shows. The engine runs the steps in order; later steps may read the amounts
 of earlier ones through `amount_of`.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.case_loader import load_catalogue
@@ -87,7 +89,7 @@ class Formula:
 
 @dataclass(frozen=True)
 class Rule:
-    """A programme's rule for one period: paid `amount` (Int64 baisa) where every check holds.
+    """A programme's rule for one period: paid `amount` (Int64, the currency's smallest unit) where every check holds.
 
     `stages` are named intermediate columns, computed in order before the checks and the amount,
     each stage in one pass. A family rule needs them: a window over the family inside another
@@ -160,6 +162,7 @@ class PolicyPack:
     derived: tuple[pl.Expr, ...]  # columns every rule may read, computed once before the steps
     registry: TableSchema  # the people table with what a registry records beside it (names, place, contact)
     timezone: str  # where "today" is decided
+    currency: Currency  # what its amounts, money columns and money parameters are in (core/money.py)
     person_column: str = "person_id"
     family_column: str = "family_id"
     check_parameters: Callable[[ParameterTree], None] = lambda _: None  # codes a parameter may name
@@ -171,7 +174,14 @@ class PolicyPack:
         """The names of the codes of these kinds, in one mapping (a code naming one thing in them)."""
         return {code: name for kind in kinds for code, name in self.code_names.get(kind, {}).items()}
 
-    places: Mapping[str, str] = field(default_factory=dict)  # wilayat -> governorate: a place is one wilayat
+    @property
+    def parameter_code_names(self) -> dict[str, Text]:
+        """The names of the codes its parameters name (programmes, categories, places...)."""
+        return self.names_of(*self.parameter_code_kinds)
+
+    places: Mapping[str, str] = field(default_factory=dict)  # place -> governorate (Oman: a wilayat; Iraq: a district)
+    # The kinds of code_names whose codes parameters name (their values shown by name in Arabic).
+    parameter_code_kinds: tuple[str, ...] = ("programme",)
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
     country: str = ""  # ISO 3166-1 alpha-2 code of the country the pack is for (e.g. in DCI addresses)
     dialling_code: str = ""  # the country's telephone code, without + (a phone searched without it)
@@ -186,14 +196,14 @@ class PolicyPack:
 
     @cached_property
     def parameters(self) -> ParameterTree:
-        return load_parameters(self.parameters_dir)
+        return load_parameters(self.parameters_dir, currency=self.currency)
 
     @cached_property
     def cases(self) -> CaseCatalogue:
         """The pack's case types and calendar, read and checked on first use (a bad file: CaseTypeError)."""
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
-        return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone)
+        return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
 
     @property
     def programmes(self) -> tuple[Programme, ...]:
@@ -204,5 +214,5 @@ class PolicyPack:
 
 
 def amount_of(programme: str) -> pl.Expr:
-    """The amount (baisa) of a programme computed by an earlier step, for every row."""
+    """The amount (the currency's smallest unit) of a programme computed by an earlier step, for every row."""
     return pl.col(f"amount.{programme}")

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from himaya.core.errors import HimayaError
-from himaya.core.money import MoneyFormatError, format_omr, parse_omr
+from himaya.core.money import Currency, MoneyFormatError
 from himaya.core.text import Language, Text
 
 ParameterValue = int | bool | Fraction | tuple[str, ...] | tuple[tuple[str, ...], ...]
@@ -53,7 +53,9 @@ STATUS_NAMES = {
 class Unit(StrEnum):
     """What a value means, and so how it is written and read."""
 
-    OMR = "OMR"  # money per month, a quoted decimal string; resolved to integer baisa
+    # Money per month, written in YAML as the pack's currency code (`unit: OMR`, `unit: IQD`) and
+    # its value as a quoted decimal of that currency; resolved to an integer of its smallest unit.
+    MONEY = "money"
     YEARS = "years"  # a whole number of years
     COUNT = "count"  # a whole number
     RATE = "rate"  # a decimal fraction such as "0.5"; resolved to an exact Fraction
@@ -62,13 +64,18 @@ class Unit(StrEnum):
     CODE_PAIRS = "code_pairs"  # a list of lists of codes
 
 
-def parse_value(unit: Unit, raw: object) -> ParameterValue:
-    """Turn a value as written in YAML into its exact resolved form, or say why it cannot be."""
-    if unit is Unit.OMR:
+def parse_value(unit: Unit, raw: object, currency: Currency | None = None) -> ParameterValue:
+    """Turn a value as written in YAML into its exact resolved form, or say why it cannot be
+    (money in `currency`, the pack's)."""
+    if unit is Unit.MONEY:
+        if currency is None:
+            raise ValueError("a money value needs the pack's currency")
         if isinstance(raw, bool) or not isinstance(raw, str | int):
-            raise ValueError(f"{raw!r} is not an amount: write OMR as a quoted string like '115.000'")
+            raise ValueError(
+                f"{raw!r} is not an amount: write {currency.code} as a quoted string like '{currency.example}'"
+            )
         try:
-            return parse_omr(str(raw))
+            return currency.parse(str(raw))
         except MoneyFormatError as error:
             raise ValueError(str(error)) from None
     if unit in (Unit.YEARS, Unit.COUNT):
@@ -101,14 +108,18 @@ def parse_value(unit: Unit, raw: object) -> ParameterValue:
 
 
 def format_value(
-    unit: Unit, value: ParameterValue, language: Language = "en", names: Mapping[str, Text] | None = None
+    unit: Unit,
+    value: ParameterValue,
+    language: Language = "en",
+    names: Mapping[str, Text] | None = None,
+    currency: Currency | None = None,
 ) -> str:
     """The value as a person reads it: '115.000 OMR', '0.5', 'true', 'autism, visual'; in Arabic
     '115.000 ر.ع.', '18 سنة', 'نعم', and codes by their Arabic names (`names`) where known."""
     arabic = language == "ar"
-    if unit is Unit.OMR:
-        assert isinstance(value, int)
-        return f"{format_omr(value)} {'ر.ع.' if arabic else 'OMR'}"
+    if unit is Unit.MONEY:
+        assert isinstance(value, int) and currency is not None
+        return currency.shown(value, language)
     if unit is Unit.RATE:
         assert isinstance(value, Fraction)
         return str((Decimal(value.numerator) / Decimal(value.denominator)).normalize())
@@ -168,6 +179,16 @@ class Parameter:
     note: str | None = None  # why an ASSUMED value was chosen, or what is uncertain
     reference_ar: str | None = None  # the reference in Arabic
     note_ar: str | None = None  # the note in Arabic
+    currency: Currency | None = None  # for money: the pack's currency
+
+    @property
+    def unit_name(self) -> str:
+        """The unit as its file writes it: the currency's code for money (OMR, IQD), else the unit."""
+        return self.currency.code if self.unit is Unit.MONEY and self.currency else self.unit.value
+
+    def shown(self, value: ParameterValue, language: Language = "en", names: Mapping[str, Text] | None = None) -> str:
+        """A value of this parameter as a person reads it (`format_value` in its unit and currency)."""
+        return format_value(self.unit, value, language, names, self.currency)
 
     def value_at(self, day: date) -> DatedValue:
         starts = [v.start for v in self.values]
@@ -264,7 +285,22 @@ class Parameters:
 _REQUIRED_KEYS = ("description", "unit", "status", "reference", "values")
 
 
-def _load_parameter(file: Path, path: str) -> Parameter:
+def _unit(written: object, currency: Currency) -> Unit:
+    """The unit a file writes: the pack's currency code is money; another currency is refused."""
+    if written == currency.code:
+        return Unit.MONEY
+    if written == Unit.MONEY.value:
+        raise ValueError(f"write the unit of money as the pack's currency code, {currency.code}")
+    try:
+        return Unit(str(written))
+    except ValueError:
+        if isinstance(written, str) and written.isalpha() and written.isupper() and len(written) == 3:
+            raise ValueError(f"unit {written}: the pack's currency is {currency.code}") from None
+        units = [currency.code, *(u.value for u in Unit if u is not Unit.MONEY)]
+        raise ValueError(f"{written!r} is not a unit: {', '.join(units)}") from None
+
+
+def _load_parameter(file: Path, path: str, currency: Currency) -> Parameter:
     def fail(message: str) -> ParameterError:
         return ParameterError(f"{file}: {message}")
 
@@ -281,7 +317,7 @@ def _load_parameter(file: Path, path: str) -> Parameter:
     if not isinstance(description, dict) or not description.get("en") or not description.get("ar"):
         raise fail("description needs both 'en' and 'ar'")
     try:
-        unit = Unit(document["unit"])
+        unit = _unit(document["unit"], currency)
         status = Status(document["status"])
     except ValueError as error:
         raise fail(str(error)) from None
@@ -298,7 +334,7 @@ def _load_parameter(file: Path, path: str) -> Parameter:
         reference = written.get("reference") if isinstance(written, dict) else None
         raw = written.get("value") if isinstance(written, dict) else written
         try:
-            values.append(DatedValue(start, parse_value(unit, raw), reference))
+            values.append(DatedValue(start, parse_value(unit, raw, currency), reference))
         except ValueError as error:
             raise fail(f"value from {start}: {error}") from None
     return Parameter(
@@ -311,15 +347,17 @@ def _load_parameter(file: Path, path: str) -> Parameter:
         note=str(document["note"]).strip() if document.get("note") else None,
         reference_ar=str(document["reference_ar"]).strip() if document.get("reference_ar") else None,
         note_ar=str(document["note_ar"]).strip() if document.get("note_ar") else None,
+        currency=currency if unit is Unit.MONEY else None,
     )
 
 
-def load_parameters(directory: Path) -> ParameterTree:
-    """Read every `*.yaml` below `directory`; the relative path names the parameter."""
+def load_parameters(directory: Path, *, currency: Currency) -> ParameterTree:
+    """Read every `*.yaml` below `directory`; the relative path names the parameter; money is in
+    `currency`, the pack's."""
     parameters = {}
     for file in sorted(directory.rglob("*.yaml")):
         path = ".".join(file.relative_to(directory).with_suffix("").parts)
-        parameters[path] = _load_parameter(file, path)
+        parameters[path] = _load_parameter(file, path, currency)
     if not parameters:
         raise ParameterError(f"no parameter files under {directory}")
     return ParameterTree(parameters)

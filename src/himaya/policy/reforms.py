@@ -55,9 +55,9 @@ def parse_reform(document: object, tree: ParameterTree, *, source: str) -> Refor
             if not isinstance(start, date):
                 raise fail(f"{path}: effective date {start!r} is not a date (YYYY-MM-DD)")
             try:
-                value = parse_value(parameter.unit, raw)
+                value = parse_value(parameter.unit, raw, parameter.currency)
             except ValueError as error:
-                raise fail(f"{path} from {start}: {error} (unit {parameter.unit.value})") from None
+                raise fail(f"{path} from {start}: {error} (unit {parameter.unit_name})") from None
             parameter = parameter.with_value(start, value, f"reform: {name}", reform=True)
         changed.append(parameter)
     return Reform(name=name, description=str(document.get("description") or ""), changed=tuple(changed))

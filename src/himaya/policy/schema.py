@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from himaya.core.money import Currency
+
 
 class Kind(StrEnum):
     ID = "id"  # a non-empty identifier, kept as text
@@ -12,7 +14,7 @@ class Kind(StrEnum):
     COUNTRY = "country"  # an ISO 3166-1 alpha-2 code
     DATE = "date"  # YYYY-MM-DD
     BOOL = "bool"  # true/false (CSV also 1/0)
-    MONEY = "money"  # OMR, at most 3 decimals, not negative; read into integer baisa
+    MONEY = "money"  # the schema's currency, exact to its smallest unit, not negative; read into an int of that unit
     TEXT = "text"  # free text, kept as written
     PATTERN = "pattern"  # text that must match a regular expression (`pattern`, explained by `rule`)
     IBAN = "iban"  # an IBAN with a numeric BBAN, whose ISO 13616 check digits must hold
@@ -26,7 +28,10 @@ class Column:
     codes: tuple[str, ...] = ()  # for Kind.CODE
     pattern: str = ""  # for Kind.PATTERN and Kind.IBAN: the shape a value must have
     rule: str = ""  # the shape in words, for the error message
-    maximum: int | None = None  # for Kind.MONEY: the most an amount may be, in baisa
+    maximum: int | None = None  # for Kind.MONEY: the most an amount may be, in the currency's smallest unit
+    # An empty value is read as zero (money) or false (a flag); with `unknown_if_empty`, an empty
+    # amount stays empty (null): "not measured" is then not the same as "measured at zero".
+    unknown_if_empty: bool = False
 
     def __post_init__(self) -> None:
         if (self.kind is Kind.CODE) != bool(self.codes):
@@ -35,6 +40,8 @@ class Column:
             raise ValueError(f"column {self.name}: a maximum goes with kind 'money' only, and is not negative")
         if (self.kind in (Kind.PATTERN, Kind.IBAN)) != bool(self.pattern and self.rule):
             raise ValueError(f"column {self.name}: a pattern and its rule go with kinds 'pattern' and 'iban' only")
+        if self.unknown_if_empty and (self.kind is not Kind.MONEY or self.required):
+            raise ValueError(f"column {self.name}: only an optional money column may be unknown when empty")
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,26 @@ class TableSchema:
     unique: tuple[str, ...] = ()
     one_per_group: tuple[OnePerGroup, ...] = ()
     not_before: tuple[NotBefore, ...] = ()
+    currency: Currency | None = None  # what its money columns are written in (needed when it has any)
+
+    def __post_init__(self) -> None:
+        if self.currency is None and self.money:
+            raise ValueError(f"money columns {', '.join(self.money)} need the schema's currency")
 
     def extended(self, *columns: Column) -> TableSchema:
         """The same contract with columns added, or replaced where a name is already there."""
         replaced = {c.name: c for c in columns}
         kept = tuple(replaced.pop(c.name, c) for c in self.columns)
-        return TableSchema(kept + tuple(replaced.values()), self.unique, self.one_per_group, self.not_before)
+        return TableSchema(
+            kept + tuple(replaced.values()), self.unique, self.one_per_group, self.not_before, self.currency
+        )
+
+    @property
+    def money_currency(self) -> Currency:
+        """The currency of the money columns (a schema with money columns always has one)."""
+        if self.currency is None:
+            raise ValueError("this table has no money columns, so no currency")
+        return self.currency
 
     @property
     def money(self) -> tuple[str, ...]:

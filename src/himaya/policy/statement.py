@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from himaya.core.money import format_omr
+from himaya.core.money import Currency
 from himaya.core.text import Language, Text, right_to_left
 from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation
 from himaya.policy.pack import Formula, Op, Operand, Shown
@@ -36,12 +36,12 @@ MONTHS = (
     ("November", "نوفمبر"),
     ("December", "ديسمبر"),
 )
-OMR = Text("OMR", "ر.ع.")
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line: its words in both languages and, where it states an amount, the amount in baisa.
+    """One line: its words in both languages and, where it states an amount, the amount (the
+    currency's smallest unit: baisa, dinars).
     `kind`: condition, income, excluded, not_counted, arithmetic, withheld, reference, note."""
 
     kind: str
@@ -65,8 +65,9 @@ class Statement:
     family_id: str
     period: str  # YYYY-MM
     title: Text
-    total: int  # baisa
+    total: int  # the currency's smallest unit
     sections: tuple[Section, ...]
+    currency: Currency | None = None  # the pack's
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ def month_name(period: str, language: Language) -> str:
     return f"{MONTHS[int(month) - 1][language == 'ar']} {year}"
 
 
-def money(baisa: int, language: Language) -> str:
-    return f"{format_omr(baisa, grouped=True)} {OMR.in_(language)}"
+def money(amount: int, language: Language, currency: Currency) -> str:
+    return currency.shown(amount, language, grouped=True)
 
 
 def statement(explanation: Explanation, members: Mapping[str, Member] | None = None) -> Statement:
@@ -111,14 +112,20 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
     (or is refused by combination), and one for the family's income support."""
     members = members or {}
     relationships = explanation.names.get("relationship", {})
+    currency = explanation.currency
+    assert currency is not None, "a statement states amounts in the pack's currency"
     sections = []
     for person in explanation.persons:
         who = _who(person.person_id, person.relationship, members, relationships)
         for programme in person.programmes:
             if programme.amount == 0 and not programme.withheld and not programme.members:
                 continue  # a benefit the person has nothing to do with
-            lines = [*_conditions(programme), *_figures(programme), *_family_income(programme, members, relationships)]
-            lines += [*_formulas(programme), *_withheld(programme), *_references(programme)]
+            lines = [
+                *_conditions(programme),
+                *_figures(programme, currency),
+                *_family_income(programme, members, relationships, currency),
+            ]
+            lines += [*_formulas(programme, currency), *_withheld(programme), *_references(programme)]
             title = Text(
                 f"{programme.name.en} — {who.en}" if not programme.members else programme.name.en,
                 f"{programme.name.ar} — {who.ar}" if not programme.members else programme.name.ar,
@@ -127,10 +134,10 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
     period = str(explanation.period)
     total = explanation.total
     title = Text(
-        f"What the family receives for {month_name(period, 'en')}: {money(total, 'en')}",
-        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar')}: {money(total, 'ar')}",
+        f"What the family receives for {month_name(period, 'en')}: {money(total, 'en', currency)}",
+        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar')}: {money(total, 'ar', currency)}",
     )
-    return Statement(explanation.family_id, period, title, total, tuple(sections))
+    return Statement(explanation.family_id, period, title, total, tuple(sections), currency)
 
 
 def _who(person_id: str, relationship: str, members: Mapping[str, Member], names: Mapping[str, Text]) -> Text:
@@ -163,7 +170,7 @@ def _conditions(programme: ProgrammeExplanation) -> list[Line]:
     ]
 
 
-def _figures(programme: ProgrammeExplanation) -> list[Line]:
+def _figures(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     """A person's amounts the rule looked at (an income tested, a pension topped up) that no formula
     writes out already; a family programme shows its members' incomes instead."""
     if programme.members:
@@ -172,7 +179,10 @@ def _figures(programme: ProgrammeExplanation) -> list[Line]:
     return [
         Line(
             "income",
-            Text(f"{f.label.en}: {money(int(f.value), 'en')}", f"{f.label.ar}: {money(int(f.value), 'ar')}"),
+            Text(
+                f"{f.label.en}: {money(int(f.value), 'en', currency)}",
+                f"{f.label.ar}: {money(int(f.value), 'ar', currency)}",
+            ),
             int(f.value),
         )
         for f in programme.figures
@@ -181,7 +191,7 @@ def _figures(programme: ProgrammeExplanation) -> list[Line]:
 
 
 def _family_income(
-    programme: ProgrammeExplanation, members: Mapping[str, Member], names: Mapping[str, Text]
+    programme: ProgrammeExplanation, members: Mapping[str, Member], names: Mapping[str, Text], currency: Currency
 ) -> list[Line]:
     """For a family programme: how many members count, and each one's counted income by component."""
     if not programme.members:
@@ -199,11 +209,12 @@ def _family_income(
             )
         )
     for member in programme.members:
-        lines += _member_lines(member, _who(member.person_id, member.relationship, members, names), members)
+        who = _who(member.person_id, member.relationship, members, names)
+        lines += _member_lines(member, who, members, currency)
     return lines
 
 
-def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -> list[Line]:
+def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member], currency: Currency) -> list[Line]:
     """One member of a family programme: not counted (and so their income), or their income counted
     with its components and what is left out of it."""
     values = {v.key: v for v in member.values}
@@ -225,7 +236,10 @@ def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -
     lines.append(
         Line(
             "income",
-            Text(f"{who.en}: income counted {money(income, 'en')}", f"{who.ar}: الدخل المحتسب {money(income, 'ar')}"),
+            Text(
+                f"{who.en}: income counted {money(income, 'en', currency)}",
+                f"{who.ar}: الدخل المحتسب {money(income, 'ar', currency)}",
+            ),
             income,
         )
     )
@@ -235,7 +249,10 @@ def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -
             lines.append(
                 Line(
                     "income",
-                    Text(f"  {value.label.en}: {money(amount, 'en')}", f"  {value.label.ar}: {money(amount, 'ar')}"),
+                    Text(
+                        f"  {value.label.en}: {money(amount, 'en', currency)}",
+                        f"  {value.label.ar}: {money(amount, 'ar', currency)}",
+                    ),
                     amount,
                 )
             )
@@ -246,8 +263,8 @@ def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member]) -
                 Line(
                     "excluded",
                     Text(
-                        f"  {name.en}: {money(amount, 'en')}, {value.label.en}",
-                        f"  {name.ar}: {money(amount, 'ar')}، {value.label.ar}",
+                        f"  {name.en}: {money(amount, 'en', currency)}, {value.label.en}",
+                        f"  {name.ar}: {money(amount, 'ar', currency)}، {value.label.ar}",
                     ),
                     amount,
                 )
@@ -264,22 +281,22 @@ def _value(operand: Operand, programme: ProgrammeExplanation) -> Any:
     return next((u.raw for u in programme.parameters if u.path == key), None)
 
 
-def _formulas(programme: ProgrammeExplanation) -> list[Line]:
+def _formulas(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     """Each formula of the rule written out with its figures, if it holds for them (a formula
     that would not give the amount shown, such as a capped one, is left out rather than shown wrong)."""
     lines = []
     for formula in programme.formulas:
-        written = _written(formula, programme)
+        written = _written(formula, programme, currency)
         if written is not None:
             lines.append(Line("arithmetic", written[0], written[1]))
     return lines
 
 
-def _written(formula: Formula, programme: ProgrammeExplanation) -> tuple[Text, int] | None:
+def _written(formula: Formula, programme: ProgrammeExplanation, currency: Currency) -> tuple[Text, int] | None:
     result, first = _value(formula.result, programme), _value(formula.first, programme)
     if result is None or first is None:
         return None
-    en, ar = f"{formula.first.label.en} {format_omr(first)}", f"{formula.first.label.ar} {format_omr(first)}"
+    en, ar = f"{formula.first.label.en} {currency.format(first)}", f"{formula.first.label.ar} {currency.format(first)}"
     worked, below_zero = first, False
     for op, operand in formula.rest:
         value = _value(operand, programme)
@@ -288,14 +305,15 @@ def _written(formula: Formula, programme: ProgrammeExplanation) -> tuple[Text, i
         if op is Op.MINUS:
             below_zero = worked - int(value) < 0
             worked = max(0, worked - int(value))
-            en, ar = f"{en} − {operand.label.en} {format_omr(value)}", f"{ar} − {operand.label.ar} {format_omr(value)}"
+            en = f"{en} − {operand.label.en} {currency.format(value)}"
+            ar = f"{ar} − {operand.label.ar} {currency.format(value)}"
         else:  # x the square root of a count: the rule rounds it to the baisa; the result is the rule's
             worked = round(worked * math.sqrt(int(value)))
             en += f" × √{value} ({operand.label.en})"
             ar += f" × الجذر التربيعي {_of(operand.label.ar)} ({value})"
     if abs(worked - int(result)) > (1 if formula.rest and formula.rest[-1][0] is Op.TIMES_ROOT else 0):
         return None
-    shown = format_omr(int(result))
+    shown = currency.format(int(result))
     en_end, ar_end = (" (never below zero)", " (لا يقل عن صفر)") if below_zero else ("", "")
     return Text(
         f"{formula.result.label.en}: {en} = {shown}{en_end}", f"{formula.result.label.ar}: {ar} = {shown}{ar_end}"
@@ -328,9 +346,11 @@ def _references(programme: ProgrammeExplanation) -> list[Line]:
 
 def render_statement(result: Statement, language: Language = "en") -> str:
     """The statement as plain text (the command line); Arabic lines read right to left."""
+    currency = result.currency
+    assert currency is not None, "a statement states amounts in the pack's currency"
     lines = [result.title.in_(language)]
     for section in result.sections:
-        amount = f": {money(section.amount, language)}" if section.amount is not None else ""
+        amount = f": {money(section.amount, language, currency)}" if section.amount is not None else ""
         lines += ["", f"{section.title.in_(language)}{amount}"]
         lines += [f"  {line.text.in_(language)}" for line in section.lines]
     text = "\n".join(lines)
@@ -338,13 +358,14 @@ def render_statement(result: Statement, language: Language = "en") -> str:
 
 
 def statement_json(result: Statement, language: Language) -> dict[str, Any]:
-    """The statement for the API and the web: words in one language, amounts in baisa and as OMR text."""
+    """The statement for the API and the web: words in one language, amounts in the currency's
+    smallest unit (the `_baisa` fields, so named since Oman) and as decimal text of the currency."""
     return {
         "family_number": result.family_id,
         "period": result.period,
         "title": result.title.in_(language),
         "total_baisa": result.total,
-        "total": format_omr(result.total),
+        "total": result.currency.format(result.total) if result.currency else str(result.total),
         "sections": [
             {
                 "title": s.title.in_(language),

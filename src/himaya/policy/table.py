@@ -16,7 +16,7 @@ import polars as pl
 import pycountry
 
 from himaya.core.errors import InputTableError, Problem
-from himaya.core.money import format_omr
+from himaya.core.money import Currency
 from himaya.policy.schema import Column, Kind, TableSchema
 
 ROW = "__row"
@@ -24,10 +24,10 @@ _MISSING = "required value missing"
 _TRUE = ("true", "1")
 _FALSE = ("false", "0")
 _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-# At most 12 digits of rials: a billion rials a month is beyond any real income, and the baisa
-# value then stays far inside Int64 (a larger figure would wrap around or vanish).
+# At most 12 digits of whole currency units (a billion rials, or a trillion dinars, a month is
+# beyond any real income), and the value in the smallest unit then stays far inside Int64 (a
+# larger figure would wrap around or vanish).
 MONEY_DIGITS = 12
-_MONEY_SHAPE = rf"^[0-9]{{1,{MONEY_DIGITS}}}(\.[0-9]{{1,3}})?$"
 _TOO_LARGE = f"is too large: at most {MONEY_DIGITS} digits before the decimal point"
 
 
@@ -44,7 +44,7 @@ class Verdict:
     message: pl.Expr
 
 
-def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
+def _checked(column: Column, dtype: pl.DataType, currency: Currency | None) -> tuple[pl.Expr, Verdict]:
     """(parsed value, error message or null) for one column, whatever its stored type.
 
     Values are taken as written: ' M' is not 'M'. Text is only made where the stored type is not
@@ -101,40 +101,65 @@ def _checked(column: Column, dtype: pl.DataType) -> tuple[pl.Expr, Verdict]:
         lowered = text.str.to_lowercase()
         bad = ~empty & ~lowered.is_in([*_TRUE, *_FALSE])
         return lowered.is_in(_TRUE).fill_null(False), errors((bad, "must be true or false (or 1 or 0)"))
-    return _money(column, raw, text, empty, dtype, errors)
+    return _money(column, raw, text, empty, dtype, currency, errors)
 
 
 def _money(
-    column: Column, raw: pl.Expr, text: pl.Expr, empty: pl.Expr, dtype: pl.DataType, errors: Callable[..., Verdict]
+    column: Column,
+    raw: pl.Expr,
+    text: pl.Expr,
+    empty: pl.Expr,
+    dtype: pl.DataType,
+    currency: Currency | None,
+    errors: Callable[..., Verdict],
 ) -> tuple[pl.Expr, Verdict]:
-    """An amount in OMR (typed, or text such as 115.000) as integer baisa, with its rules: not
-    negative, at most 3 decimals, at most `MONEY_DIGITS` digits, and at most the column's `maximum`."""
+    """An amount of the schema's currency, exact to its smallest unit, as an integer count of that
+    unit; empty is zero, or stays empty for a column whose empty value means unknown."""
+    if currency is None:
+        raise ValueError(f"money column {column.name}: the table's schema has no currency")
+    scale, decimals = currency.per_unit, currency.decimals
     most = column.maximum
-    if dtype.is_integer() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 3):
+
+    def filled(value: pl.Expr) -> pl.Expr:
+        return value if column.unknown_if_empty else value.fill_null(0)
+
+    def above(value: pl.Expr) -> pl.Expr:
+        return (value > most).fill_null(False) if most is not None else pl.lit(False)
+
+    if dtype.is_integer() or (isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= decimals):
         too_large = raw.cast(pl.Float64) >= 10.0**MONEY_DIGITS
-        value = pl.when(too_large).then(0).otherwise(raw.cast(pl.Decimal(38, 3)) * 1000).cast(pl.Int64)
-        above = (value > most).fill_null(False) if most is not None else pl.lit(False)
-        return value.fill_null(0), errors(
-            (raw < 0, "must not be negative"), (too_large, _TOO_LARGE), (above, _above(most))
+        value = pl.when(too_large).then(0).otherwise(raw.cast(pl.Decimal(38, decimals)) * scale).cast(pl.Int64)
+        return filled(value), errors(
+            (raw < 0, "must not be negative"), (too_large, _TOO_LARGE), (above(value), _above(most, currency))
         )
-    shape_ok = text.str.contains(_MONEY_SHAPE)
+    fraction = rf"(\.[0-9]{{1,{decimals}}})?" if decimals else ""
+    shape_ok = text.str.contains(rf"^[0-9]{{1,{MONEY_DIGITS}}}{fraction}$")
     parts = text.str.split_exact(".", 1)
     units = parts.struct.field("field_0").cast(pl.Int64, strict=False)
-    baisa = parts.struct.field("field_1").fill_null("").str.pad_end(3, "0").cast(pl.Int64, strict=False)
-    value = pl.when(shape_ok).then(units * 1000 + baisa).otherwise(0)
-    above = (shape_ok & (value > most)).fill_null(False) if most is not None else pl.lit(False)
-    return value.fill_null(0), errors(
-        (above, _above(most)),
+    minor = (
+        parts.struct.field("field_1").fill_null("").str.pad_end(decimals, "0").cast(pl.Int64, strict=False)
+        if decimals
+        else pl.lit(0, pl.Int64)
+    )
+    value = pl.when(shape_ok).then(units * scale + minor).otherwise(0 if not column.unknown_if_empty else None)
+    if decimals:
+        too_precise = text.str.contains(rf"^[0-9]+\.[0-9]{{{decimals + 1},}}$")
+        why = f"has more than {decimals} decimals: {currency.code} amounts are exact to the {currency.smallest}"
+    else:
+        too_precise = text.str.contains(r"^[0-9]+\.[0-9]*$")
+        why = f"has decimals: {currency.code} amounts are whole {currency.smallest}s"
+    return filled(value), errors(
+        (shape_ok & above(value), _above(most, currency)),
         (empty | shape_ok, None),
         (text.str.starts_with("-"), "must not be negative"),
-        (text.str.contains(r"^[0-9]+\.[0-9]{4,}$"), "has more than 3 decimals: OMR amounts are exact to the baisa"),
+        (too_precise, why),
         (text.str.contains(r"^[0-9]+(\.[0-9]*)?$"), _TOO_LARGE),
-        (pl.lit(True), "must be an amount in OMR such as 115.000"),
+        (pl.lit(True), f"must be an amount in {currency.code} such as {currency.example}"),
     )
 
 
-def _above(most: int | None) -> str:
-    return f"must be at most {format_omr(most or 0)}: a larger amount is a typing error"
+def _above(most: int | None, currency: Currency) -> str:
+    return f"must be at most {currency.format(most or 0)}: a larger amount is a typing error"
 
 
 _LETTER_VALUES = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}
@@ -161,17 +186,27 @@ def iban_remainder(iban: pl.Expr) -> pl.Expr:
 
 
 def to_file_form(frame: pl.DataFrame, schema: TableSchema, kind: str) -> pl.DataFrame:
-    """A typed table as the contract writes it: money as OMR text in CSV (empty for zero) and as
-    Decimal(12,3) in Parquet; everything else as it is."""
+    """A typed table as the contract writes it: money as decimal text of the schema's currency in
+    CSV (empty for zero, or for unknown) and as a Decimal in Parquet; everything else as it is."""
     money = [c for c in schema.money if c in frame.columns]
+    if not money:
+        return frame
+    currency = schema.money_currency
     if kind == "parquet":
-        return frame.with_columns((pl.col(c).cast(pl.Decimal(18, 0)) / 1000).cast(pl.Decimal(12, 3)) for c in money)
-    return frame.with_columns(
-        pl.when(pl.col(c) > 0)
-        .then((pl.col(c) // 1000).cast(pl.String) + "." + (pl.col(c) % 1000).cast(pl.String).str.zfill(3))
-        .alias(c)
-        for c in money
-    )
+        return frame.with_columns(
+            (pl.col(c).cast(pl.Decimal(18, 0)) / currency.per_unit).cast(pl.Decimal(12, currency.decimals))
+            for c in money
+        )
+    return frame.with_columns(pl.when(pl.col(c) > 0).then(money_text(pl.col(c), currency)).alias(c) for c in money)
+
+
+def money_text(amount: pl.Expr, currency: Currency) -> pl.Expr:
+    """Non-negative amounts (in the smallest unit) as decimal text of the currency, for every row:
+    257148 baisa -> '257.148'; 125000 dinars -> '125000'."""
+    if not currency.decimals:
+        return amount.cast(pl.String)
+    scale = currency.per_unit
+    return (amount // scale).cast(pl.String) + "." + (amount % scale).cast(pl.String).str.zfill(currency.decimals)
 
 
 def _header_problems(raw: pl.DataFrame, schema: TableSchema) -> list[Problem]:
@@ -276,13 +311,14 @@ def _table_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]
 def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl.DataFrame:
     """The table with the schema's columns parsed to their types, or InputTableError listing every problem.
 
-    Money becomes Int64 baisa, dates Date, booleans Boolean (empty is false); extra columns are dropped.
+    Money becomes Int64 in the currency's smallest unit (baisa, dinars), dates Date, booleans Boolean
+    (empty is false); extra columns are dropped.
     """
     header = _header_problems(raw, schema)
     if header:
         raise InputTableError(source, header)
     present = [c for c in schema.columns if c.name in raw.columns]
-    checks = [_checked(c, raw.schema[c.name]) for c in present]
+    checks = [_checked(c, raw.schema[c.name], schema.currency) for c in present]
     # The good path keeps one bit a value; the messages are only built when something is wrong,
     # because a text column per input column would cost gigabytes on a national table.
     checked = (
@@ -315,7 +351,7 @@ def _absent_default(column: Column) -> pl.Expr:
     if column.kind is Kind.BOOL:
         return pl.lit(False).alias(column.name)
     if column.kind is Kind.MONEY:
-        return pl.lit(0, pl.Int64).alias(column.name)
+        return pl.lit(None if column.unknown_if_empty else 0, pl.Int64).alias(column.name)
     if column.kind is Kind.DATE:
         return pl.lit(None, pl.Date).alias(column.name)
     return pl.lit(None, pl.String).alias(column.name)

@@ -14,7 +14,6 @@ from himaya.api.security import require
 from himaya.api.views import present, pseudonym
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
-from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.policy.explain import Explanation, render, show
 from himaya.policy.pack import PolicyPack
@@ -71,7 +70,7 @@ def entitlements(
     return Entitlements(
         family_number=family_number,
         period=str(month),
-        total=format_omr(result.total, grouped=False),
+        total=pack.currency.format(result.total),
         members=members,
         entitlements=_as_json(result, lang),
         explanation=render(result, lang),
@@ -140,18 +139,23 @@ def _member_rows(people: pl.DataFrame, pack: PolicyPack) -> list[dict[str, Any]]
 
 
 def _as_json(result: Explanation, lang: Literal["en", "ar"]) -> list[dict[str, Any]]:
+    currency = result.currency
+    assert currency is not None, "an explanation states amounts in the pack's currency"
     return [
         {
             "person": p.person_id,
             "relationship": p.relationship,
-            "total": format_omr(p.total, grouped=False),
+            "total": currency.format(p.total),
             "programmes": [
                 {
                     "programme": g.key,
                     "name": g.name.in_(lang),
-                    "amount": format_omr(g.amount, grouped=False),
+                    "amount": currency.format(g.amount),
                     "conditions": [{"label": c.label.in_(lang), "holds": c.holds} for c in g.conditions],
-                    "figures": [{"label": f.label.in_(lang), "value": show(f.value, f.shown, lang)} for f in g.figures],
+                    "figures": [
+                        {"label": f.label.in_(lang), "value": show(f.value, f.shown, lang, currency=currency)}
+                        for f in g.figures
+                    ],
                     "withheld": [w.in_(lang) for w in g.withheld],
                     "parameters": [
                         {"path": u.path, "value": u.value, "status": u.status.value, "reference": u.reference}

@@ -12,7 +12,7 @@ from himaya.api.security import require
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.policy.pack import PolicyPack
-from himaya.policy.parameters import Status, format_value
+from himaya.policy.parameters import Status
 
 router = APIRouter(tags=["policy"])
 
@@ -55,7 +55,7 @@ def parameters(
             continue
         entry: dict[str, Any] = {
             "path": parameter.path,
-            "unit": str(parameter.unit),
+            "unit": parameter.unit_name,
             "status": parameter.status.value,
             "description": parameter.description.in_(lang),
         }
@@ -64,7 +64,7 @@ def parameters(
         else:
             dated = parameter.value_at(day)
             entry |= {
-                "value": format_value(parameter.unit, dated.value),
+                "value": parameter.shown(dated.value),
                 "since": dated.start.isoformat(),
                 "in_force": True,
                 "reference": parameter.reference_at(day),

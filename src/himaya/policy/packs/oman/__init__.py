@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
+from himaya.core.money import OMR
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, Unit
@@ -69,6 +70,8 @@ PACK = PolicyPack(
     registry=REGISTRY,
     check_parameters=_check_codes,
     timezone="Asia/Muscat",
+    currency=OMR,
+    parameter_code_kinds=("programme", "disability_category"),
     code_names={**CODE_NAMES, "governorate": governorate_names(), "wilayat": wilayat_names()},
     places=places(),
     registry_facts=FACTS,

@@ -1,4 +1,4 @@
-"""Building blocks shared by the Oman rules: ages, being alive, the base condition."""
+"""Building blocks shared by the Oman rules: the base condition (ages and being alive: `policy/ages.py`)."""
 
 from __future__ import annotations
 
@@ -8,41 +8,22 @@ import polars as pl
 
 from himaya.core.periods import Period
 from himaya.core.text import Text
+from himaya.policy.ages import BIRTH_MONTH_DAY, BIRTH_YEAR, age_at, alive, birth_parts, born_by
 from himaya.policy.pack import Check, Figure, Shown
 
+__all__ = [
+    "BIRTH_MONTH_DAY",
+    "BIRTH_YEAR",
+    "OMANI",
+    "age_at",
+    "age_figure",
+    "alive",
+    "base_checks",
+    "birth_parts",
+    "born_by",
+]
+
 OMANI = "OM"
-
-
-BIRTH_YEAR = "birth.year"
-BIRTH_MONTH_DAY = "birth.month_day"
-
-
-def birth_parts() -> tuple[pl.Expr, ...]:
-    """Year and month-day of birth, taken once per run: every age below is then plain arithmetic."""
-    born = pl.col("birth_date")
-    return (
-        born.dt.year().cast(pl.Int32).alias(BIRTH_YEAR),
-        (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)).alias(BIRTH_MONTH_DAY),
-    )
-
-
-def age_at(day: date) -> pl.Expr:
-    """Completed years at `day`: born 2008-03-15 is 17 on 2026-03-14 and 18 on 2026-03-15.
-
-    Someone born on 29 February reaches a new age on 1 March in years without that day.
-    """
-    before_birthday = pl.lit(day.month * 100 + day.day, pl.Int32) < pl.col(BIRTH_MONTH_DAY)
-    return pl.lit(day.year, pl.Int32) - pl.col(BIRTH_YEAR) - before_birthday.cast(pl.Int32)
-
-
-def alive(period: Period) -> pl.Expr:
-    """Alive in the month: the month of death is still paid."""
-    return pl.col("death_date").is_null() | (pl.col("death_date") >= period.start)
-
-
-def born_by(period: Period) -> pl.Expr:
-    """Born by the end of the month: the month of birth is paid."""
-    return pl.col("birth_date") <= period.end
 
 
 def base_checks(period: Period) -> tuple[Check, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from himaya.core.money import OMR
 from himaya.policy.schema import Column, Kind, NotBefore, OnePerGroup, TableSchema
 
 RELATIONSHIPS = ("head", "spouse", "child", "other")
@@ -44,4 +45,5 @@ PEOPLE = TableSchema(
     unique=("person_id",),
     one_per_group=(OnePerGroup(group="family_id", column="relationship", value="head"),),
     not_before=(NotBefore(column="death_date", reference="birth_date"),),
+    currency=OMR,
 )

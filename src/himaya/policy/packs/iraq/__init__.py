@@ -1,0 +1,83 @@
+"""The Iraq policy pack: the federal social protection cash subsidy of Law 11/2014, with the
+student grant and the full-time caregiver salary, in whole Iraqi dinars.
+
+The research base is `shared/policy/iraq.md`; `docs/iraq.md` lists every parameter, its status and
+what a ministry must replace. Confidence is lower than for Oman: every value not read in an official
+text is an ASSUMED parameter (`himaya parameters --pack iraq --status ASSUMED`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from himaya.core.periods import Period
+from himaya.core.text import Text
+from himaya.policy.ages import birth_parts
+from himaya.policy.pack import Adjustment, PolicyPack, Programme, Unit
+from himaya.policy.packs.iraq import grants, subsidy
+from himaya.policy.packs.iraq.names import CODE_NAMES, MONTH_NAMES, PROGRAMME_NAMES
+from himaya.policy.packs.iraq.places import district_names, governorate_names, governorates, places
+from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, IQD, PEOPLE, REGISTRY
+from himaya.policy.parameters import ParameterError, ParameterTree
+
+__all__ = ["IQD", "PACK"]
+
+
+def _check_codes(tree: ParameterTree) -> None:
+    """Parameters that name governorates, conditions or months name real ones, in every dated value."""
+    allowed = {
+        "territory.excluded_governorates": set(governorates()),
+        "caregiver.conditions": set(DISABILITY_CATEGORIES),
+        "student_grant.months": set(MONTH_NAMES),
+    }
+    for path, codes in allowed.items():
+        for dated in tree[path].values:
+            named = set(dated.value)  # type: ignore[arg-type]
+            unknown = sorted(str(c) for c in named - codes)
+            if unknown:
+                raise ParameterError(
+                    f"parameter {path} from {dated.start}: unknown code(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(sorted(codes))}"
+                )
+
+
+PACK = PolicyPack(
+    name="iraq",
+    title=Text(
+        "Iraq: Social Protection Law No. 11 of 2014 (federal scheme)",
+        "العراق: قانون الحماية الاجتماعية رقم 11 لسنة 2014 (النظام الاتحادي)",
+    ),
+    parameters_dir=Path(__file__).parent / "parameters",
+    schema=PEOPLE,
+    first_period=Period(2024, 1),
+    steps=(
+        Programme("sp_cash", PROGRAMME_NAMES["sp_cash"], Unit.FAMILY, subsidy.sp_cash),
+        Programme("student_grant", PROGRAMME_NAMES["student_grant"], Unit.PERSON, grants.student_grant),
+        Programme("caregiver", PROGRAMME_NAMES["caregiver"], Unit.PERSON, grants.caregiver),
+        Adjustment(
+            "school_attendance",
+            Text("Suspension for absence from school", "الإيقاف بسبب التغيب عن المدرسة"),
+            subsidy.absence_suspension,
+        ),
+    ),
+    recipient=pl.col("relationship") == "head",
+    derived=birth_parts(),
+    registry=REGISTRY,
+    timezone="Asia/Baghdad",
+    currency=IQD,
+    check_parameters=_check_codes,
+    code_names={
+        **CODE_NAMES,
+        "governorate": governorate_names(),
+        "district": district_names(),
+        "month": MONTH_NAMES,
+    },
+    parameter_code_kinds=("programme", "governorate", "disability_category", "month"),
+    places=places(),
+    country="IQ",
+    dialling_code="964",
+    institution=Text("Social Protection Authority", "هيئة الحماية الاجتماعية"),
+    programme_codes={"sp_cash": "SP", "student_grant": "SG", "caregiver": "CG"},
+)

@@ -1,0 +1,51 @@
+"""The Iraq pack's data: its places, its contract, and what its parameters assume."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from himaya.policy.packs import load_pack
+from himaya.policy.packs.iraq.places import districts, governorates, outside_federal_scheme, rows
+from himaya.policy.parameters import Status, Unit
+
+
+def test_governorates_and_districts_in_both_languages() -> None:
+    assert len(governorates()) == 19  # the 18 and Halabja (data/README.md)
+    assert len(districts()) == len(set(districts())) >= 100
+    for row in rows():
+        assert all(row.values()) or (row["iso_3166_2"] == "" and row["governorate_en"] == "Halabja"), row
+        assert any("\u0600" <= ch <= "\u06ff" for ch in row["district_ar"] + row["governorate_ar"]), row
+
+
+def test_the_kurdistan_region_is_what_the_parameter_excludes() -> None:
+    tree = load_pack("iraq").parameters
+    excluded = tree.at(date(2025, 1, 1)).territory.excluded_governorates
+    assert sorted(excluded) == sorted(outside_federal_scheme()) == ["Duhok", "Erbil", "Halabja", "Sulaymaniyah"]
+
+
+def test_money_is_in_whole_dinars() -> None:
+    pack = load_pack("iraq")
+    assert pack.currency.code == "IQD" and pack.schema.currency is pack.currency
+    money = [p for p in pack.parameters if p.unit is Unit.MONEY]
+    assert money and all(p.unit_name == "IQD" for p in money)
+    assert pack.parameters.at(date(2025, 1, 1)).poverty_line.per_person == 137000
+
+
+def test_the_unpublished_values_are_assumed() -> None:
+    tree = load_pack("iraq").parameters
+    assumed = {p.path for p in tree if p.status is Status.ASSUMED}
+    must = {
+        "sp_cash.men.first_member",
+        "sp_cash.women.first_member",
+        "sp_cash.max_per_household",
+        "sp_cash.pmt.weight.wage",
+        "sp_cash.pmt.use_measured",
+        "sp_cash.exclude.state_employee",
+        "sp_cash.exclude.law18_insured",
+        "student_grant.months",
+    }
+    assert must <= assumed
+    assert {p.path for p in tree if p.status is Status.CONFIRMED} == {
+        f"student_grant.amount.{level}"
+        for level in ("primary", "intermediate", "preparatory", "university", "postgraduate")
+    }
