@@ -1,6 +1,6 @@
 """Delivering the outbox: claim a batch in one transaction, then for each message take it (its own
-claim renewed), hand it to its channel and record the result, each in its own transaction. What a
-message never does is go out twice:
+claim renewed), hand it to its channel and record the result (with the next message's take) in its
+own transaction. What a message never does is go out twice:
 
 - a claim is a state (`sending`), a token and a time, committed before anything is sent, and two
   senders never claim the same message (row locks skipped on PostgreSQL, the single writer on SQLite,
@@ -22,7 +22,7 @@ docs/notifications.md states the guarantee of each channel.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -76,7 +76,11 @@ def send_due(
 ) -> Sent:
     """Deliver every message due on the configured channels, a batch at a time, until none is left.
     A channel that cannot de-duplicate has its messages claimed one at a time: a sender that dies
-    leaves at most one of them uncertain, not a whole batch it never began."""
+    leaves at most one of them uncertain, not a whole batch it never began.
+
+    Each message is taken just before it is handed over, in the transaction that claimed its batch
+    (the first) or that recorded the message before it (the others): one commit a message, and its
+    lease starts when it is taken, not when its batch was claimed."""
     actor = canonical_actor(actor)
     done = Sent()
     safe = [name for name, channel in channels.items() if channel.resend_safe]
@@ -88,59 +92,74 @@ def send_due(
                 batch = uow.outbox.claim(
                     group, resend_safe=safe, token=token, at=clock(), due_by=started, lease=policy.lease, limit=limit
                 )
-                if batch:
+                queue = _Queue(iter(batch), token)
+                message = queue.take(uow, clock(), done)
+                if batch:  # the audit chain's lock last, as every writer takes it: no deadlock with rows
                     what = {"ids": [m.id for m in batch], "claim": token}
                     uow.audit.record([Change("notify.claim", "outbox", None, what)], actor=actor)
                 uow.commit()
             if not batch:
                 break
-            for claimed in batch:
-                message = _take(uow, claimed, token, clock)
-                if message is None:  # another sender took it over after the batch's lease: it is theirs
-                    done.lost_claims += 1
-                    continue
+            while message is not None:
                 result = settled(policy, message, channels[message.channel].send(message))
                 checkpoint("notify.send:handed")  # delivered, not yet recorded: a kill here is the hard case
-                _record(uow, message, token, result, policy, clock(), actor=actor, done=done)
+                message = _record(uow, message, result, queue, policy, clock, actor=actor, done=done)
     return done
 
 
-def _take(uow: OutboxUnitOfWork, claimed: Outgoing, token: str, clock: Callable[[], datetime]) -> Outgoing | None:
-    """The message as handed over, its lease renewed from now; None if the claim is no longer ours.
-    Committed before the message is handed over, so that no other sender takes it meanwhile. The
-    time is read once the transaction has begun (on SQLite: once it holds the write lock), so that
-    a wait for the lock does not shorten the lease."""
-    with uow:
-        message = uow.outbox.take(claimed.id, token, at=clock())
-        uow.commit()
-    return message
+@dataclass(frozen=True)
+class _Queue:
+    """A claimed batch's messages not taken yet, and the claim's token."""
+
+    claimed: Iterator[Outgoing]
+    token: str
+
+    def take(self, uow: OutboxUnitOfWork, at: datetime, done: Sent) -> Outgoing | None:
+        """The next message still ours, taken (its lease from `at`), in the caller's transaction,
+        which commits before it is handed over; the ones another sender took over after the
+        batch's lease are left to it. None when the batch is done."""
+        for claimed in self.claimed:
+            message = uow.outbox.take(claimed.id, self.token, at=at)
+            if message is not None:
+                return message
+            done.lost_claims += 1
+        return None
 
 
 def _record(
     uow: OutboxUnitOfWork,
     message: Outgoing,
-    token: str,
     result: Result,
+    queue: _Queue,
     policy: Policy,
-    at: datetime,
+    clock: Callable[[], datetime],
     *,
     actor: str,
     done: Sent,
-) -> None:
-    later = retry_at(policy, message.attempts, at) if result.outcome is Outcome.RETRY else None
+) -> Outgoing | None:
+    """Record the message's result and take the next one, in one transaction; the time is read
+    once it has begun (on SQLite: holds the write lock), so that a wait for the lock does not
+    shorten the next message's lease."""
     with uow:
-        if not uow.outbox.settle(message, token, result, at=at, retry_at=later):
-            done.lost_claims += 1
-            return
-        after = {
-            "outcome": result.outcome.value,
-            "attempts": message.attempts,
-            "address": message.address,  # the one it was handed over to
-            "error": result.error,
-        }
-        uow.audit.record([Change(f"notify.{result.outcome.value}", f"outbox:{message.id}", None, after)], actor=actor)
+        at = clock()
+        later = retry_at(policy, message.attempts, at) if result.outcome is Outcome.RETRY else None
+        recorded = uow.outbox.settle(message, queue.token, result, at=at, retry_at=later)
+        following = queue.take(uow, at, done)
+        if recorded:  # the audit chain's lock last (see send_due)
+            after = {
+                "outcome": result.outcome.value,
+                "attempts": message.attempts,
+                "address": message.address,  # the one it was handed over to
+                "error": result.error,
+            }
+            change = Change(f"notify.{result.outcome.value}", f"outbox:{message.id}", None, after)
+            uow.audit.record([change], actor=actor)
         uow.commit()
-    done.counts[result.outcome.value] += 1
+    if recorded:
+        done.counts[result.outcome.value] += 1
+    else:  # another sender took it over after its lease (this sender was taken for dead)
+        done.lost_claims += 1
+    return following
 
 
 @dataclass(frozen=True)
