@@ -20,8 +20,9 @@ from himaya.cases.opening import queue_notification
 from himaya.cases.ports import Channel
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
+from himaya.core.settings import NotifySettings
 from tests.cases.conftest import Branches
-from tests.notify.conftest import Gateway, queue_sms, uow_of, with_mobiles
+from tests.notify.conftest import Gateway, Mailbox, queue_mail, queue_sms, uow_of, with_mobiles
 from tests.notify.test_commands import himaya
 
 ACTOR = "notify-test"
@@ -191,6 +192,23 @@ def test_a_resend_to_a_person_without_a_mobile_now_is_refused(
     with pytest.raises(InvalidInputError, match=f"message {first['id']}: .* no mobile on record"):
         delivery.reopen(uow_of(branches), first["id"], "resend", actor=ACTOR)
     assert branches.rows("notification_outbox")[0]["state"] == "failed"
+
+
+def test_a_resent_email_keeps_the_address_it_was_queued_with(branches: Branches, smtp: tuple[Mailbox, int]) -> None:
+    """The registry keeps no e-mail address: there is nothing to read again, and nothing is lost."""
+    box, port = smtp
+    box.drop = {"huda@example.om"}
+    queue_mail(branches, "huda@example.om")
+    config = NotifySettings(smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
+    delivery.send_due(uow_of(branches), notify.channels(config), actor=ACTOR)
+    (row,) = branches.rows("notification_outbox")
+    assert row["state"] == "uncertain"
+    box.drop = set()
+    before = delivery.reopen(uow_of(branches), row["id"], "resend", actor=ACTOR)
+    assert before["readdressed"] is False and before["registered"] is None
+    delivery.send_due(uow_of(branches), notify.channels(config), actor=ACTOR)
+    assert [e.rcpt_tos for e in box.messages] == [["huda@example.om"]] * 2
+    assert branches.rows("notification_outbox")[0]["address"] == "huda@example.om"
 
 
 def _channels(sms: Gateway) -> dict[str, Channel]:

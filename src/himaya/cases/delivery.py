@@ -193,8 +193,8 @@ def reopen(uow: OutboxUnitOfWork, message_id: int, how: str, *, actor: str) -> d
 
     A resent SMS goes to the person's mobile on record when it is sent, not the number it went to
     before (the reason to resend is often that number's correction): its address is cleared, and
-    the next sender reads it again. Returns the message as it was, with `registered` (the mobile on
-    record now)."""
+    the next sender reads it again. Returns the message as it was, with `registered` (its person's
+    mobile on record now) and `readdressed` (whether the address will be read again)."""
     if how not in REOPEN:
         raise InvalidInputError(f"{how!r}: a message is either resent (resend) or confirmed delivered (confirm)")
     actor = canonical_actor(actor)
@@ -215,4 +215,4 @@ def reopen(uow: OutboxUnitOfWork, message_id: int, how: str, *, actor: str) -> d
         after = {"state": REOPEN[how].value, "address": row["registered"] if readdress else row["address"]}
         uow.audit.record([Change(f"notify.{how}", f"outbox:{message_id}", before, after)], actor=actor)
         uow.commit()
-    return row
+    return row | {"readdressed": readdress}

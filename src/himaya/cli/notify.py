@@ -85,7 +85,7 @@ def notify_resend(
     SMS goes to the person's mobile on record when it is sent, not to the number it went to before."""
     with reported():
         before = delivery.reopen(bootstrap.unit_of_work(), message, "resend", actor=actor or bootstrap.actor())
-        to = f" to {before['registered']} (the mobile on record now)" if before["channel"] in delivery.REREAD else ""
+        to = f" to {before['registered']} (the mobile on record now)" if before["readdressed"] else ""
         out.print(neutral(f"#{message} ({before['state']}) will be sent again{to} by the next `himaya notify send`"))
 
 
