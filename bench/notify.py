@@ -5,7 +5,7 @@ local process), on SQLite or PostgreSQL.
 
 Queues N messages (with their address) in a fresh store (an SQLite file, or the given PostgreSQL
 database, whose own schema it makes and drops), runs the sender once, and prints messages a second.
-Each message is one HTTP request and one transaction (its result and audit entry) after its claim.
+Each message is one HTTP request and one transaction (its result and audit entry, the next one's take).
 """
 
 from __future__ import annotations

@@ -43,10 +43,15 @@ def test_send_status_and_resend_at_the_command_line(
     code, output = himaya("notify", "status")
     assert "sms    failed             1" in output and "sms    sent               2" in output
     assert f"#{first['id']} sms failed to 9{1_000_000 + first['person_id']}" in output and "422" in output
-    assert himaya("notify", "resend", str(first["id"]))[0] == 0
+    mobile = f"9{1_000_000 + first['person_id']}"
+    assert himaya("notify", "resend", str(first["id"])) == (
+        0,
+        f"#{first['id']} (failed) will be sent again to {mobile} (the mobile on record now)"
+        " by the next `himaya notify send`\n",
+    )
     assert himaya("notify", "resend", str(first["id"] + 1)) == (
-        3,
-        f"error: no failed or uncertain message {first['id'] + 1} in the outbox\n",
+        4,
+        f"error: message {first['id'] + 1} is sent: only a failed or uncertain message can be resent\n",
     )
     assert branches.rows("notification_outbox")[0]["state"] == "pending"
 

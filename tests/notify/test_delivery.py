@@ -17,7 +17,7 @@ from himaya.bootstrap import notify
 from himaya.cases import delivery
 from himaya.cases.model import Outcome
 from himaya.core.clock import now
-from himaya.core.errors import NotFoundError
+from himaya.core.errors import ConflictError
 from himaya.core.settings import NotifySettings
 from tests.cases.conftest import Branches
 from tests.notify.conftest import Gateway, Mailbox, free_port, queue_mail, queue_sms, uow_of
@@ -96,7 +96,7 @@ def test_a_bad_number_fails_for_good_and_can_be_resent_by_hand(
     assert [r["id"] for r in status.troubled] == [first["id"]]
     delivery.reopen(uow_of(branches), first["id"], "resend", actor=ACTOR)
     assert branches.rows("notification_outbox")[0]["state"] == "pending"
-    with pytest.raises(NotFoundError, match="no failed or uncertain message"):
+    with pytest.raises(ConflictError, match=f"message {rows[1]['id']} is sent: only a failed or uncertain"):
         delivery.reopen(uow_of(branches), rows[1]["id"], "resend", actor=ACTOR)  # a sent one stays sent
 
 

@@ -110,7 +110,13 @@ class OutboxStore(Protocol):
     ) -> list[Outgoing]:
         """Claim up to `limit` messages of the channels that are due (pending, retry time by `due_by`) or
         whose claim is older than `lease` seconds on a `resend_safe` channel; claims older than the
-        lease on another channel become uncertain instead. Two senders never claim the same message."""
+        lease on another channel become uncertain instead. Two senders never claim the same message.
+        A claimed message is not handed over before it is taken (`take`)."""
+
+    def take(self, message_id: int, token: str, *, at: datetime) -> Outgoing | None:
+        """The claimed message as it is handed over: its lease renewed from `at`, its attempt counted,
+        its address fixed (the one it was queued with, else the person's mobile now); None, and
+        nothing changed, if it is no longer `sending` under this claim (another sender took it over)."""
 
     def settle(self, message: Outgoing, token: str, result: Result, *, at: datetime, retry_at: datetime | None) -> bool:
         """Record the result of one claimed message; False if the claim was taken over meanwhile."""
@@ -121,9 +127,14 @@ class OutboxStore(Protocol):
     def troubled(self, limit: int) -> list[dict[str, Any]]:
         """The failed and uncertain messages, newest first, with their last error."""
 
-    def reopen(self, message_id: int, state: str) -> dict[str, Any] | None:
-        """Move a failed or uncertain message to `state` (pending: send again; sent: it was delivered);
-        the row as it was, or None if there is no such message in one of those states."""
+    def message(self, message_id: int) -> dict[str, Any] | None:
+        """The message's id, state, channel, person_id and address, and `registered`: its person's
+        mobile on record now (None without a person); None if there is no such message."""
+
+    def reopen(self, message_id: int, state: str, *, expected: str, readdress: bool) -> bool:
+        """Move the message from state `expected` to `state` (pending: send again, attempts from 0;
+        sent: it was delivered); with `readdress`, its address is cleared, to be read again when it
+        is taken. False, and nothing changed, if it is no longer in state `expected`."""
 
 
 class OutboxUnitOfWork(UnitOfWork, Protocol):

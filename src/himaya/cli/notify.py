@@ -12,6 +12,7 @@ from himaya import bootstrap
 from himaya.bootstrap import notify
 from himaya.cases import delivery
 from himaya.cli.app import app, out, reported
+from himaya.core.text import neutral
 
 MAX_ID = 2**31 - 1  # what every store's INTEGER holds
 notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-mail.", no_args_is_help=True)
@@ -63,10 +64,13 @@ def notify_status(
             out.print("the outbox is empty")
         for (channel, state), count in sorted(status.counts.items()):
             out.print(f"{channel:<6} {state:<10} {count:>9,}")
-        for row in status.troubled:
+        for row in status.troubled:  # the error is the far end's text: shown, never run as markup or escapes
             out.print(
-                f"#{row['id']} {row['channel']} {row['state']} to {row['address'] or row['recipient']}"
-                f" (case {row['case_id'] or '-'}, {row['attempts']} attempts): {row['error']}"
+                neutral(
+                    f"#{row['id']} {row['channel']} {row['state']} to {row['address'] or row['recipient']}"
+                    f" (case {row['case_id'] or '-'}, {row['attempts']} attempts): {row['error']}"
+                ),
+                markup=False,
             )
 
 
@@ -77,10 +81,12 @@ def notify_resend(
     ],
     actor: Actor = None,
 ) -> None:
-    """Send a failed or uncertain message again (check first that an uncertain one did not arrive)."""
+    """Send a failed or uncertain message again (check first that an uncertain one did not arrive); an
+    SMS goes to the person's mobile on record when it is sent, not to the number it went to before."""
     with reported():
         before = delivery.reopen(bootstrap.unit_of_work(), message, "resend", actor=actor or bootstrap.actor())
-        out.print(f"#{message} ({before['state']}) will be sent again by the next `himaya notify send`")
+        to = f" to {before['registered']} (the mobile on record now)" if before["readdressed"] else ""
+        out.print(neutral(f"#{message} ({before['state']}) will be sent again{to} by the next `himaya notify send`"))
 
 
 @notify_app.command("confirm")
@@ -90,7 +96,8 @@ def notify_confirm(
     ],
     actor: Actor = None,
 ) -> None:
-    """Record that an uncertain (or failed) message did arrive: it is marked sent, never sent again."""
+    """Record that an uncertain message did arrive: it is marked sent, never sent again (a failed one
+    was refused or given up: it is resent, not confirmed)."""
     with reported():
         before = delivery.reopen(bootstrap.unit_of_work(), message, "confirm", actor=actor or bootstrap.actor())
         out.print(f"#{message} ({before['state']}) is recorded as delivered")

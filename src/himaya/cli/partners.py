@@ -7,13 +7,13 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
-from himaya.adapters.dci.actions import deliveries, purge
+from himaya.adapters.dci.actions import deliveries, purge, unregistered
 from himaya.adapters.dci.delivery import redeliver
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import Limits, PartnerTerms
+from himaya.registry.partners import Delivery, Limits, PartnerTerms
 
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -113,8 +113,11 @@ def partners_redeliver(
     ] = None,
 ) -> None:
     """POST again the kept async answers their partner has not taken (delivery failed, or pending for
-    over 10 minutes after a restart), each HIMAYA_DCI_CALLBACK_ATTEMPTS more times."""
+    over 10 minutes after a restart), each HIMAYA_DCI_CALLBACK_ATTEMPTS more times; only to an address
+    the partner has registered now (one removed or changed: refused, with the reason, not sent)."""
     with reported():
         limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
-        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits):
-            out.print(neutral(f"{transaction.correlation_id} {transaction.callback_uri} {outcome}"), markup=False)
+        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor()):
+            why = f" ({unregistered(transaction)})" if outcome is Delivery.REFUSED else ""
+            line = f"{transaction.correlation_id} {transaction.callback_uri} {outcome}{why}"
+            out.print(neutral(line), markup=False)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from himaya.core.errors import InvalidInputError
+from himaya.core.errors import InvalidInputError, quoted
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,37 @@ class AuditLog(Protocol):
         """Append the changes to the trail, in the unit of work's transaction."""
 
 
+MAX_ACTOR = 128  # characters of an actor's name (a user name has at most 64; `cli:` and an OS user less)
+
+
+def check_actor(actor: str) -> str:
+    """The actor's name, if the audit trail can hold it as one reads it: not blank, at most
+    `MAX_ACTOR` characters, and no control, bidi, format or separator character but the space (a
+    name that reads backwards, hides a part, breaks a line or drives the terminal of whoever reads
+    the trail).
+
+    >>> check_actor("cli:huda al-balushi")
+    'cli:huda al-balushi'
+    >>> check_actor("admin\u202egnp.exe")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    himaya.core.errors.InvalidInputError: the actor ...: a control, bidi or format character (U+202E at character 6) ...
+    """
+    if not actor.strip():
+        raise InvalidInputError("the actor is blank: say who acts (--actor or HIMAYA_ACTOR)")
+    if len(actor) > MAX_ACTOR:
+        raise InvalidInputError(f"the actor {quoted(actor)}: at most {MAX_ACTOR} characters, not {len(actor)}")
+    if not actor.isprintable():  # Unicode's "other" and "separator" classes, the ASCII space apart
+        at, bad = next((n, c) for n, c in enumerate(actor, 1) if not c.isprintable())
+        raise InvalidInputError(
+            f"the actor {quoted(actor)}: a control, bidi or format character (U+{ord(bad):04X} at character {at})"
+            " is not allowed in a name"
+        )
+    return actor
+
+
 def canonical_actor(actor: str) -> str:
     """How an actor is written down and compared: without surrounding blanks, case folded, so that
-    `" Finance:Salim "` and `finance:salim` are one user (the user store's names are lower case)."""
-    name = actor.strip().casefold()
-    if not name:
-        raise InvalidInputError("the actor is blank: say who acts (--actor or HIMAYA_ACTOR)")
-    return name
+    `" Finance:Salim "` and `finance:salim` are one user (the user store's names are lower case);
+    refused if the trail could not hold it as one reads it (`check_actor`)."""
+    return check_actor(actor).strip().casefold()

@@ -24,7 +24,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
-from himaya.core.audit import Change
+from himaya.core.audit import Change, check_actor
 from himaya.core.clock import now
 from himaya.db.tables import audit_entry, audit_head, service_setting
 
@@ -207,7 +207,9 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
 
     Appends are serialised on the chain's head row (`audit_head`), locked until the transaction
     ends; SQLite transactions hold the database's write lock already. The keyed digest needs no
-    previous hash, so it is computed here and PostgreSQL links it in the append's one statement."""
+    previous hash, so it is computed here and PostgreSQL links it in the append's one statement.
+    An actor the trail could not show as written (`check_actor`) is refused, whoever passed it."""
+    check_actor(actor)
     request_id = request_id or REQUEST_ID.get()
     at = now()
     stamp = utc_stamp(at)

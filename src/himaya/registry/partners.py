@@ -18,11 +18,13 @@ class TxnStatus(StrEnum):
 
 
 class Delivery(StrEnum):
-    """Where an async answer is: being POSTed (with retries), taken by the partner, or given up."""
+    """Where an async answer is: being POSTed (with retries), taken by the partner, given up, or
+    refused (its address is no longer one its partner has registered: never POSTed there again)."""
 
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"
+    REFUSED = "refused"
 
 
 class Outcome(StrEnum):

@@ -15,10 +15,11 @@ from typer.testing import CliRunner
 
 from himaya import bootstrap
 from himaya.adapters.dci.delivery import Posted, deliver, pauses
+from himaya.adapters.dci.onboarding import set_partner
 from himaya.cli.main import app
 from himaya.db.dci_tables import dci_delivery, dci_reference
 from himaya.db.tables import audit_entry, dci_transaction
-from himaya.registry.partners import Delivery, Limits, Transaction, TxnStatus
+from himaya.registry.partners import Delivery, Limits, PartnerTerms, Transaction, TxnStatus
 from tests.api.conftest import World
 from tests.api.dci.conftest import LIMITS
 from tests.api.dci.support import TXN_ANSWER, TXN_REQUEST, by_civil_number, errors, request, txn_status
@@ -110,7 +111,14 @@ def test_issue22_a_closed_port_is_recorded_as_a_connection_error(world: World) -
         uow.commit()
     waits: list[float] = []
     limits = Limits(attempts=3, backoff=0.5)
-    outcome = deliver(lambda: bootstrap.unit_of_work(world.engine), transaction, {}, limits=limits, sleep=waits.append)
+    closed = [transaction.callback_uri or ""]
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", add=closed, actor="setup")  # POSTed only if registered
+    try:
+        outcome = deliver(
+            lambda: bootstrap.unit_of_work(world.engine), transaction, {}, limits=limits, sleep=waits.append
+        )
+    finally:
+        set_partner(bootstrap.unit_of_work(world.engine), "partner", remove=closed, actor="setup")
     assert outcome is Delivery.FAILED and waits == [0.5, 1.0]
     attempts = _attempts(world, "c-closed")
     assert [a["http_status"] for a in attempts] == [None] * 3 and all("Connect" in a["error"] for a in attempts)
@@ -131,9 +139,12 @@ def test_issue22_the_backoff_doubles_and_the_attempts_are_bounded() -> None:
     )
     recorded: list[Any] = []
 
-    class Recorder:  # stands for the unit of work: only what record_attempt uses
+    class Recorder:  # stands for the unit of work: only what deliver's actions use
         def __init__(self) -> None:
             self.dci = self
+
+        def partner(self, client: str) -> PartnerTerms:
+            return PartnerTerms(client, callbacks=("http://x/cb",))
 
         def __enter__(self) -> Recorder:
             return self

@@ -35,15 +35,20 @@ def stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _check_sender(terms: PartnerTerms, sender_id: str, principal: Principal) -> None:
+    """A partner sends the sender id registered for it (its client name by default), no other."""
+    if sender_id != (terms.sender_id or principal.username):
+        raise RejectedError(
+            "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
+        )
+
+
 def _check_terms(
     uow: DciUnitOfWork, header: RequestHeader, planned: Sequence[Planned], principal: Principal, limits: Limits
 ) -> PartnerTerms:
     """The partner's onboarding and limits: whom it may say it is, how much it may ask."""
     terms = uow.dci.partner(principal.username)
-    if header.sender_id != (terms.sender_id or principal.username):
-        raise RejectedError(
-            "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
-        )
+    _check_sender(terms, header.sender_id, principal)
     records = sum(p.page.size for p in planned if p.page is not None)
     most = terms.max_records if terms.max_records is not None else limits.max_records
     if records > most:
@@ -205,6 +210,39 @@ def fail(uow: DciUnitOfWork, transaction: Transaction, error: str) -> None:
         uow.commit()
 
 
+def unregistered(transaction: Transaction) -> str:
+    """Why an answer is not POSTed to its address: the partner no longer has it registered."""
+    return (
+        f"not sent: {transaction.callback_uri} is no longer a callback address registered for partner"
+        f" {transaction.client!r}"
+    )
+
+
+def refuse_unregistered(uow: DciUnitOfWork, transaction: Transaction, attempt: int, *, actor: str) -> bool:
+    """Before each POST of an answer: is its address still one its partner has registered? If not
+    (removed, or changed for another, since the message came), the attempt is recorded as not sent
+    with the reason, the delivery is `refused` (never tried again, by the service or a redelivery)
+    and audited; True. Checked and written in one transaction."""
+    with uow:
+        if transaction.callback_uri in uow.dci.partner(transaction.client).callbacks:
+            return False
+        why = unregistered(transaction)
+        uri = transaction.callback_uri or ""
+        uow.dci.attempted(
+            transaction.correlation_id, Attempt(attempt, uri, datetime.now(UTC), Outcome.FAILED, None, why)
+        )
+        uow.dci.delivered(transaction.correlation_id, Delivery.REFUSED, attempt - 1)  # the POSTs made
+        change = Change(
+            "dci.delivery.refused",
+            f"correlation:{transaction.correlation_id}",
+            {"client": transaction.client, "callback_uri": uri},
+            {"delivery": Delivery.REFUSED.value, "reason": why},
+        )
+        uow.audit.record([change], actor=actor)
+        uow.commit()
+    return True
+
+
 def record_attempt(uow: DciUnitOfWork, transaction: Transaction, attempt: Attempt, *, last: bool) -> None:
     """One POST of the answer, recorded as it happens (a restart loses no attempt already made); the
     transaction's delivery is `delivered` once one succeeds, `failed` after the last one fails."""
@@ -216,6 +254,38 @@ def record_attempt(uow: DciUnitOfWork, transaction: Transaction, attempt: Attemp
         uow.commit()
 
 
+def _keep_status_message(
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    transaction_id: str,
+    *,
+    principal: Principal,
+    limits: Limits,
+    status: TxnStatus,
+    callback_uri: str | None,
+) -> Transaction:
+    """Keep a txn status message (kind txn-status), so that its message_id is used once per partner
+    (as a search's is): a replay is refused `rjct.message_id.duplicate`."""
+    at = datetime.now(UTC)
+    transaction = Transaction(
+        correlation_id=secrets.token_hex(16),
+        client=principal.username,
+        message_id=header.message_id,
+        transaction_id=transaction_id,
+        sender_id=header.sender_id,
+        kind="txn-status",
+        status=status,
+        requests=0,
+        callback_uri=callback_uri,
+        created_at=at,
+        expires_at=at + limits.retention,
+        delivery=Delivery.PENDING if callback_uri else None,
+    )
+    if not uow.dci.open(transaction):
+        raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+    return transaction
+
+
 def status_later(
     uow: DciUnitOfWork, header: RequestHeader, transaction_id: str, *, principal: Principal, limits: Limits
 ) -> Transaction:
@@ -223,27 +293,17 @@ def status_later(
     deliveries are recorded the same way; `keep` stores the answer."""
     with uow:
         terms = uow.dci.partner(principal.username)
-        if header.sender_id != (terms.sender_id or principal.username):
-            raise RejectedError(
-                "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
-            )
-        at = datetime.now(UTC)
-        transaction = Transaction(
-            correlation_id=secrets.token_hex(16),
-            client=principal.username,
-            message_id=header.message_id,
-            transaction_id=transaction_id,
-            sender_id=header.sender_id,
-            kind="txn-status",
+        _check_sender(terms, header.sender_id, principal)
+        callback = _callback(terms, header.sender_uri)
+        transaction = _keep_status_message(
+            uow,
+            header,
+            transaction_id,
+            principal=principal,
+            limits=limits,
             status=TxnStatus.PDNG,
-            requests=0,
-            callback_uri=_callback(terms, header.sender_uri),
-            created_at=at,
-            expires_at=at + limits.retention,
-            delivery=Delivery.PENDING,
+            callback_uri=callback,
         )
-        if not uow.dci.open(transaction):
-            raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
         uow.commit()
     return transaction
 
@@ -288,22 +348,53 @@ def purge(uow: DciUnitOfWork, *, actor: str, at: datetime | None = None) -> int:
     return removed
 
 
-def status(
+def _find(
     uow: DciUnitOfWork, attribute: str, values: Sequence[str], *, principal: Principal, sender_id: str
 ) -> list[Transaction]:
-    """The caller's own transactions (never another partner's) still kept, by transaction_id,
-    correlation_id or reference_id_list; reading their answers is audited as a read of the people in them."""
-    terms = uow.dci.partner(principal.username)
-    if sender_id != (terms.sender_id or principal.username):
-        raise RejectedError(
-            "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
-        )
+    _check_sender(uow.dci.partner(principal.username), sender_id, principal)
     if attribute not in ("transaction_id", "correlation_id", "reference_id_list"):
         raise RejectedError(
             "err.request.bad", "attribute_type must be transaction_id, correlation_id or reference_id_list"
         )
-    found = uow.dci.find(principal.username, attribute, values, datetime.now(UTC))
+    return uow.dci.find(principal.username, attribute, values, datetime.now(UTC))
+
+
+def _audit_status(uow: DciUnitOfWork, found: list[Transaction], *, principal: Principal, sender_id: str) -> None:
     what = {"txn_status": [t.correlation_id for t in found], "sender_id": sender_id}
     uow.audit.record([Change("read", f"dci:{principal.username}", None, what)], actor=principal.username)
+
+
+def status(
+    uow: DciUnitOfWork, attribute: str, values: Sequence[str], *, principal: Principal, sender_id: str
+) -> list[Transaction]:
+    """The caller's own transactions (never another partner's) still kept, by transaction_id,
+    correlation_id or reference_id_list; reading their answers is audited as a read of the people in
+    them. For a message kept already (an async txn status, `status_later`)."""
+    found = _find(uow, attribute, values, principal=principal, sender_id=sender_id)
+    _audit_status(uow, found, principal=principal, sender_id=sender_id)
     uow.commit()
+    return found
+
+
+def status_now(
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    transaction_id: str,
+    attribute: str,
+    values: Sequence[str],
+    *,
+    principal: Principal,
+    limits: Limits,
+) -> list[Transaction]:
+    """A sync txn status: the transactions found as `status` finds them, and the message kept (its
+    message_id used once, like a search's: a replayed message is refused before anything is read
+    back or audited), in one transaction."""
+    with uow:
+        found = _find(uow, attribute, values, principal=principal, sender_id=header.sender_id)
+        answered = TxnStatus.SUCC if found else TxnStatus.RJCT
+        _keep_status_message(
+            uow, header, transaction_id, principal=principal, limits=limits, status=answered, callback_uri=None
+        )
+        _audit_status(uow, found, principal=principal, sender_id=header.sender_id)
+        uow.commit()
     return found

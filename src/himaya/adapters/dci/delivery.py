@@ -1,6 +1,7 @@
 """An async answer POSTed to the partner's callback address: a bounded number of attempts with a
-doubling pause between them, each attempt recorded as it happens (`dci_delivery`). Whatever the
-outcome, the answer stays kept for txn/status until its retention ends."""
+doubling pause between them, each attempt recorded as it happens (`dci_delivery`), each made only
+while the address is still one the partner has registered. Whatever the outcome, the answer stays
+kept for txn/status until its retention ends."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Posted:
 
 
 Post = Callable[[str, dict[str, Any]], Posted]
+DELIVERER = "dci-delivery"  # the service's retries, in the audit trail (a redelivery names its operator)
 
 
 def post(uri: str, body: dict[str, Any]) -> Posted:
@@ -54,9 +56,13 @@ def deliver(
     limits: Limits,
     send: Post = post,
     sleep: Callable[[float], None] = time.sleep,
+    actor: str = DELIVERER,
 ) -> Delivery:
     """POST `body` to the transaction's callback until it is taken or the attempts are spent. The
-    envelope is kept first (a redelivery sends the same); attempts are numbered after any made before."""
+    envelope is kept first (a redelivery sends the same); attempts are numbered after any made before.
+    Before each POST the address is checked against the partner's registered ones now: one removed
+    meanwhile (or since the message came, for a redelivery) is not POSTed to, and the delivery is
+    `refused` with the reason (`actions.refuse_unregistered`)."""
     uri = transaction.callback_uri
     if uri is None:
         return Delivery.FAILED
@@ -66,6 +72,8 @@ def deliver(
     for number in range(1, limits.attempts + 1):
         if number > 1:
             sleep(waits[number - 2])
+        if actions.refuse_unregistered(unit_of_work(), transaction, before + number, actor=actor):
+            return Delivery.REFUSED
         posted = send(uri, body)
         outcome = Outcome.DELIVERED if posted.ok else Outcome.FAILED
         attempt = Attempt(before + number, uri, datetime.now(UTC), outcome, posted.http_status, posted.error)
@@ -76,13 +84,15 @@ def deliver(
 
 
 def redeliver(
-    unit_of_work: Callable[[], DciUnitOfWork], *, limits: Limits, send: Post = post
+    unit_of_work: Callable[[], DciUnitOfWork], *, limits: Limits, send: Post = post, actor: str = DELIVERER
 ) -> list[tuple[Transaction, Delivery]]:
     """Deliver again every kept answer its partner has not taken (`actions.undelivered`), each with
     `limits.attempts` more attempts: what a restart of the service abandoned, or a partner's
-    receiver that was down longer than the retries lasted."""
+    receiver that was down longer than the retries lasted. Only to an address the partner has
+    registered now: an answer whose address was removed or changed is `refused`, not sent."""
     done = []
     for transaction in actions.undelivered(unit_of_work()):
         body = json.loads(transaction.envelope or "{}")
-        done.append((transaction, deliver(unit_of_work, transaction, body, limits=limits, send=send)))
+        outcome = deliver(unit_of_work, transaction, body, limits=limits, send=send, actor=actor)
+        done.append((transaction, outcome))
     return done

@@ -263,16 +263,31 @@ def deliver_later(request: Request, transaction: Transaction, answer: dict[str, 
 # --- transaction status --------------------------------------------------------------------------
 
 
-def txn_status(envelope: TxnStatusEnvelope, principal: Principal, request: Request) -> OnTxnStatus:
-    """The status of the caller's own transaction (`rjct` with a reason when there is none)."""
+def txn_status(
+    envelope: TxnStatusEnvelope, principal: Principal, request: Request, *, kept_already: bool
+) -> OnTxnStatus:
+    """The status of the caller's own transaction (`rjct` with a reason when there is none). The
+    message is kept with it (its message_id used once) unless kept already (an async one is, before its ACK)."""
     check_header(envelope.header, "txn-status")
     query = envelope.message.txnstatus_request
     if query.txn_type != "search":
         raise RejectedError("err.request.bad", f"txn_type {query.txn_type!r}: only search transactions are kept here")
     values = query.attribute_value if isinstance(query.attribute_value, list) else [query.attribute_value]
-    with bootstrap.unit_of_work(request.app.state.engine) as uow:
-        found = actions.status(
-            uow, query.attribute_type, values, principal=principal, sender_id=envelope.header.sender_id
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    if kept_already:
+        with uow:
+            found = actions.status(
+                uow, query.attribute_type, values, principal=principal, sender_id=envelope.header.sender_id
+            )
+    else:
+        found = actions.status_now(
+            uow,
+            envelope.header,
+            envelope.message.transaction_id,
+            query.attribute_type,
+            values,
+            principal=principal,
+            limits=limits(request),
         )
     receiver = envelope.header.sender_id
     if not found:
@@ -302,7 +317,7 @@ def txn_status(envelope: TxnStatusEnvelope, principal: Principal, request: Reque
 )
 def sync_txn_status(envelope: TxnStatusEnvelope, request: Request, principal: Partner) -> Any:
     try:
-        return txn_status(envelope, principal, request)
+        return txn_status(envelope, principal, request, kept_already=False)
     except RejectedError as error:
         return _json(OnTxnStatus(header=rejected_header("txn-on-status", error)), error.http)
 
@@ -331,7 +346,7 @@ def async_txn_status(
     except RejectedError as error:
         return ack(secrets.token_hex(16), error)
     try:
-        answer = txn_status(envelope, principal, request)
+        answer = txn_status(envelope, principal, request, kept_already=True)
     except RejectedError as error:
         answer = OnTxnStatus(header=rejected_header("txn-on-status", error))
         answer.header.receiver_id = envelope.header.sender_id
