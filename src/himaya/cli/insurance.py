@@ -31,6 +31,7 @@ Employer = Annotated[
     str | None, typer.Option("--employer", help="The employer's commercial registration number (cr_number).")
 ]
 Output = Annotated[Path | None, typer.Option("--output", "-o", help="Write the table as CSV (amounts in OMR).")]
+SHOWN = 50  # lines a listing prints; --output writes them all
 MONEY = (
     "wage",
     "wages",
@@ -83,8 +84,10 @@ def insurance_employers(
         listed = store.employers(engine)
         if listed.is_empty():
             out.print("no employer registered yet (himaya insurance employers FILE)")
-        for row in listed.iter_rows(named=True):
+        for row in listed.head(SHOWN * 20).iter_rows(named=True):
             out.print(f"{row['cr_number']}  {row['sector']:<15}  {shown(row['wilayat']):<12}  {shown(row['name'])}")
+        if listed.height > SHOWN * 20:
+            out.print(f"… and {listed.height - SHOWN * 20:,} more")
 
 
 @insurance_app.command("declare")
@@ -146,8 +149,20 @@ def insurance_contributions(
         if dues.is_empty():
             out.print("no contributions declared" + (f" for {month}" if month else ""))
             return
+        employee, employer_share = (int(dues.select(pl.col(c).sum()).item()) for c in ("employee", "employer"))
+        groups = dues.group_by("cr_number", "name", "month", maintain_order=True)
+        count = dues.select("cr_number", "month").n_unique()
+        out.print(
+            f"{count:,} declaration(s): employees {_omr_text(employee)}, employers {_omr_text(employer_share)}, "
+            f"total {_omr_text(employee + employer_share)}" + (f"; written to {output}" if output else "")
+        )
+        if output is not None:
+            return
         names = {b.value: b.name_text.en for b in Branch}
-        for (cr, name, when), rows in dues.group_by("cr_number", "name", "month", maintain_order=True):
+        for shown_groups, ((cr, name, when), rows) in enumerate(groups):
+            if shown_groups == SHOWN:
+                out.print(f"… and {count - SHOWN:,} more (--output FILE for all)")
+                break
             total = int(rows.select(pl.col("employee").sum() + pl.col("employer").sum()).item())
             out.print(f"{cr} {shown(name)}, {when:%Y-%m}: {_omr_text(total)}")
             for row in rows.iter_rows(named=True):
@@ -214,13 +229,18 @@ def insurance_arrears(
         out.print(
             f"arrears on {day}: {owing['cr_number'].n_unique():,} employer(s) owe {owed} and a surcharge of {surcharge}"
         )
-        for row in table.filter((pl.col("outstanding") > 0) | (pl.col("surcharge") > 0)).iter_rows(named=True):
+        late = table.filter((pl.col("outstanding") > 0) | (pl.col("surcharge") > 0))
+        for row in late.head(0 if output else SHOWN).iter_rows(named=True):
             out.print(
                 f"  {row['cr_number']}  {row['month']:%Y-%m}  due {row['due_date']}  "
                 f"outstanding {format_omr(row['outstanding'], grouped=True):>12}  "
                 f"{row['months_late']} month(s) late  surcharge {format_omr(row['surcharge'], grouped=True)}"
             )
-        for cr, amount in credit.iter_rows():
+        if output is not None:
+            out.print(f"  {table.height:,} employer-month(s) written to {output}")
+        elif late.height > SHOWN:
+            out.print(f"  … and {late.height - SHOWN:,} more (--output FILE for all)")
+        for cr, amount in credit.head(SHOWN).iter_rows():
             out.print(f"  {cr}  credit {format_omr(amount, grouped=True)}")
 
 

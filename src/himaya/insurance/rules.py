@@ -78,24 +78,27 @@ def contributions(lines: pl.DataFrame, rates: MonthRates) -> pl.DataFrame:
 
 def by_branch(shares: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     """The shares summed by `keys` and branch: keys..., branch, insured (lines with a share in the
-    branch), employee, employer, total; in the order of `Branch`."""
-    parts = []
+    branch), employee, employer, total; in the order of `Branch`. One pass over the lines."""
+    sums = []
     for b in Branch:
         employee, employer = pl.col(f"{b.value}_employee"), pl.col(f"{b.value}_employer")
-        parts.append(
-            shares.group_by(keys).agg(
+        sums += [
+            (employee + employer > 0).sum().cast(pl.Int64).alias(f"{b.value}.insured"),
+            employee.sum().alias(f"{b.value}.employee"),
+            employer.sum().alias(f"{b.value}.employer"),
+        ]
+    summed = shares.group_by(keys).agg(sums).sort(keys)
+    return pl.concat(
+        [
+            summed.select(
+                *keys,
                 pl.lit(b.value).alias("branch"),
-                (employee + employer > 0).sum().cast(pl.Int64).alias("insured"),
-                employee.sum().alias("employee"),
-                employer.sum().alias("employer"),
+                *(pl.col(f"{b.value}.{c}").alias(c) for c in ("insured", "employee", "employer")),
+                (pl.col(f"{b.value}.employee") + pl.col(f"{b.value}.employer")).alias("total"),
             )
-        )
-    order = {b.value: i for i, b in enumerate(Branch)}
-    return (
-        pl.concat(parts)
-        .with_columns((pl.col("employee") + pl.col("employer")).alias("total"))
-        .sort([*keys, pl.col("branch").replace_strict(order, return_dtype=pl.Int64)])
-    )
+            for b in Branch
+        ]
+    ).sort(keys, maintain_order=True)
 
 
 def person_problems(lines: pl.DataFrame, found: pl.DataFrame, month_start: date, month_end: date) -> list[Problem]:
