@@ -140,7 +140,8 @@ def test_who_may_not_be_declared() -> None:
             "merged_into": [None, "9", None, None],
         }
     )
-    problems = [str(p) for p in person_problems(lines, found, JANUARY.start, JANUARY.end)]
+    joined = lines.join(found, on="civil_number", how="left")
+    problems = [str(p) for p in person_problems(joined, JANUARY.start, JANUARY.end)]
     assert problems == [
         "row 1, column civil_number, value '1': no person with this civil number in the registry",
         "row 3, column civil_number, value '3': is a duplicate record merged into 9: declare that civil number",

@@ -68,8 +68,7 @@ insurance_line = Table(
     Column("wage", BigInteger, nullable=False),
     Column("basic_wage", BigInteger, nullable=False),
     Column("days", Integer, nullable=False),
-    UniqueConstraint("declaration_id", "revision", "person_id"),
-    Index(None, "person_id"),
+    UniqueConstraint("person_id", "declaration_id", "revision"),  # a person once a revision; a career by person
 )
 
 insurance_due = Table(

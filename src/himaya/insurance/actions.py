@@ -92,15 +92,16 @@ def declare(
         ids = store.employer_ids(lines["cr_number"].unique().to_list())
         if employer is not None and employer not in ids:
             raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
-        found = store.insured(lines["civil_number"])
+        insured = lines.join(store.insured(lines["civil_number"]), on="civil_number", how="left")
         problems += rules.employer_problems(lines, set(ids))
-        problems += rules.person_problems(lines, found, month.start, month.end)
+        problems += rules.person_problems(insured, month.start, month.end)
         if problems:
             raise InputTableError(source, problems)
         existing = store.declarations(list(ids.values()), month.start)
         _check_revisions(existing, ids, month, correct=correct)
-        people = found.select("civil_number", "person_key", (pl.col("nationality") == pack.country).alias("omani"))
-        shares = rules.contributions(lines.join(people, on="civil_number"), rates)
+        shares = rules.contributions(
+            insured.with_columns((pl.col("nationality") == pack.country).alias("omani")), rates
+        )
         keyed = shares.with_columns(pl.col("cr_number").replace_strict(ids, return_dtype=pl.Int64).alias("employer_id"))
         dues = rules.by_branch(keyed, ["employer_id"]).filter(pl.col("total") > 0)
         headers = _headers(keyed, dues, existing)

@@ -101,10 +101,10 @@ def by_branch(shares: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ).sort(keys, maintain_order=True)
 
 
-def person_problems(lines: pl.DataFrame, found: pl.DataFrame, month_start: date, month_end: date) -> list[Problem]:
-    """Who may not be declared for the month: `lines` (row, civil_number) against the registry's
-    `found` (civil_number, birth_date, death_date, merged_into: the surviving civil number)."""
-    joined = lines.select("row", "civil_number").join(found, on="civil_number", how="left")
+def person_problems(joined: pl.DataFrame, month_start: date, month_end: date) -> list[Problem]:
+    """Who may not be declared for the month: the lines (row, civil_number) with what the registry
+    holds of each (birth_date, death_date, merged_into: the surviving civil number; all empty for
+    a civil number it does not know)."""
     checks: list[tuple[pl.Expr, Callable[[dict[str, Any]], str]]] = [
         (pl.col("birth_date").is_null(), lambda _: "no person with this civil number in the registry"),
         (

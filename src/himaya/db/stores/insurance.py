@@ -17,7 +17,7 @@ from sqlalchemy.schema import DropTable
 
 from himaya.core.errors import ConflictError
 from himaya.db import staging
-from himaya.db.frames import read_frame
+from himaya.db.frames import frames_elsewhere, read_frame
 from himaya.db.insurance_tables import (
     insurance_declaration,
     insurance_due,
@@ -28,6 +28,7 @@ from himaya.db.insurance_tables import (
 from himaya.db.tables import person
 
 COUNTED = {"preserve_rowcount": True}
+LOOK_UP_ALL = 20_000  # insured persons above which an SQLite file's person table is read whole
 EMPLOYER = {"cr_number": pl.String(), "name": pl.String(), "sector": pl.String(), "wilayat": pl.String()}
 
 declaration, employer, line, due = insurance_declaration, insurance_employer, insurance_line, insurance_due
@@ -78,23 +79,31 @@ class SqlInsuranceStore:
     # --- declarations ---
 
     def insured(self, civil_numbers: pl.Series) -> pl.DataFrame:
+        """Many on an SQLite file: the whole person table read Arrow-native in another process (the
+        declaring transaction has not written to it) and joined here, which is faster than any
+        look-up through Python rows; otherwise through a staging table (COPY on PostgreSQL)."""
         connection = self.connection
-        s = staging.load(connection, "insured_staging", civil_numbers.unique().alias("civil_number").to_frame())
+        wanted = civil_numbers.unique().alias("civil_number").to_frame()
         survivor = aliased(person)
-        query = (
-            select(
-                person.c.civil_number,
-                person.c.id.label("person_key"),
-                person.c.nationality,
-                person.c.birth_date,
-                person.c.death_date,
-                survivor.c.civil_number.label("merged_into"),
-            )
-            .select_from(s.join(person, person.c.civil_number == s.c.civil_number))
-            .outerjoin(survivor, survivor.c.id == person.c.merged_into)
+        columns = (
+            person.c.civil_number,
+            person.c.id.label("person_key"),
+            person.c.nationality,
+            person.c.birth_date,
+            person.c.death_date,
+            survivor.c.civil_number.label("merged_into"),
         )
         types = {"civil_number": pl.String(), "person_key": pl.Int64(), "nationality": pl.String()}
         types |= {"birth_date": pl.Date(), "death_date": pl.Date(), "merged_into": pl.String()}
+        if frames_elsewhere(connection) and wanted.height > LOOK_UP_ALL:
+            everyone = select(*columns).outerjoin(survivor, survivor.c.id == person.c.merged_into)
+            return read_frame(connection, everyone, types, committed=True).join(wanted, on="civil_number", how="semi")
+        s = staging.load(connection, "insured_staging", wanted)
+        query = (
+            select(*columns)
+            .select_from(s.join(person, person.c.civil_number == s.c.civil_number))
+            .outerjoin(survivor, survivor.c.id == person.c.merged_into)
+        )
         found = read_frame(connection, query, types)
         connection.execute(DropTable(s))
         return found
@@ -136,21 +145,22 @@ class SqlInsuranceStore:
         return int(moved)
 
     def add_lines(self, lines: pl.DataFrame, dues: pl.DataFrame, *, month: date) -> None:
-        """Each in one INSERT ... SELECT from its staging table, onto the declaration's current revision."""
+        """Onto each employer's current revision of the month: the lines appended in one COPY (or
+        executemany), in the order of their unique index (SQLite then inserts into it in turn)."""
         connection = self.connection
+        current = read_frame(
+            connection,
+            select(declaration.c.employer_id, declaration.c.id.label("declaration_id"), declaration.c.revision).where(
+                declaration.c.month == month
+            ),
+            {"employer_id": pl.Int64(), "declaration_id": pl.Int64(), "revision": pl.Int64()},
+        )
         with staging.bulk_cache(connection):
-            for table, frame, columns in (
-                (line, lines, ("person_key", "wage", "basic_wage", "days")),
-                (due, dues, ("branch", "insured", "employee", "employer")),
+            for table, frame in (
+                (line, lines.rename({"person_key": "person_id"}).sort("person_id", "employer_id")),
+                (due, dues.select("employer_id", "branch", "insured", "employee", "employer")),
             ):
-                s = staging.load(connection, f"{table.name}_staging", frame.select("employer_id", *columns))
-                targets = ["declaration_id", "revision", *("person_id" if c == "person_key" else c for c in columns)]
-                source = (
-                    select(declaration.c.id, declaration.c.revision, *(s.c[c] for c in columns))
-                    .join(declaration, and_(declaration.c.employer_id == s.c.employer_id, declaration.c.month == month))
-                )  # fmt: skip
-                connection.execute(insert(table).from_select(targets, source))
-                connection.execute(DropTable(s))
+                staging.append(connection, table, frame.join(current, on="employer_id").drop("employer_id"))
 
     # --- payments and reads ---
 

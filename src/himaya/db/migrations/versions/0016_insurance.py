@@ -74,10 +74,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_insurance_line_person_id_person")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_insurance_line")),
         sa.UniqueConstraint(
-            "declaration_id", "revision", "person_id", name=op.f("uq_insurance_line_declaration_id_revision_person_id")
+            "person_id", "declaration_id", "revision", name=op.f("uq_insurance_line_person_id_declaration_id_revision")
         ),
     )  # fmt: skip
-    op.create_index("ix_insurance_line_person_id", "insurance_line", ["person_id"])
     op.create_table(
         "insurance_due",
         sa.Column("id", ID, autoincrement=True, nullable=False),
@@ -118,7 +117,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("insurance_payment")
     op.drop_table("insurance_due")
-    op.drop_index("ix_insurance_line_person_id", table_name="insurance_line")
     op.drop_table("insurance_line")
     op.drop_index("ix_insurance_declaration_month", table_name="insurance_declaration")
     op.drop_table("insurance_declaration")
