@@ -122,22 +122,7 @@ def main() -> None:
     print(f"in memory: {lines.height:,} lines validated and their contributions by branch computed in "
           f"{seconds:.2f} s ({lines.height / seconds:,.0f} lines/s); {dues.height:,} employer-branch dues")  # fmt: skip
 
-    url, schema = _fresh_store(args.database)
-    os.environ["HIMAYA_DATABASE_URL"] = url
-    pristine = OUT / f"insurance-registry-{population}.db"  # SQLite: the registry kept for the next run
-    if args.database == "sqlite" and pristine.exists():
-        shutil.copyfile(pristine, OUT / "insurance-bench.db")
-        print(f"setup: the registry of {population:,} persons from {pristine.name}")
-    else:
-        for setup in (
-            ("db", "upgrade"),
-            ("registry", "import", str(people_file), "--as-of", "2025-12-01"),
-            ("insurance", "employers", str(register)),
-        ):
-            seconds, _ = run_measured(himaya(*setup))
-            print(f"setup {' '.join(setup[:2])}: {seconds:.1f} s")
-        if args.database == "sqlite":
-            shutil.copyfile(OUT / "insurance-bench.db", pristine)
+    schema = _store(args.database, population, people_file, register)
     taken = measure(himaya("insurance", "declare", str(january), "--month", "2026-01"))
     rate = lines.height / taken.wall
     print(f"insurance declare, one batch of {lines.height:,} lines ({args.database}): {taken.wall:.1f} s wall, "
@@ -175,6 +160,28 @@ def _singles(lines: pl.DataFrame, count: int) -> None:
     seconds = time.perf_counter() - started
     print(f"insurance declare, {len(files)} employers one by one: {seconds:.1f} s, "
           f"{len(files) / seconds:.1f} declarations/s, {insured:,} lines")  # fmt: skip
+
+
+def _store(kind: str, population: int, people_file: Path, register: Path) -> str | None:
+    """A fresh store with the registry and the employers (SQLite: copied from the last run's, if
+    any); the PostgreSQL schema to drop afterwards."""
+    url, schema = _fresh_store(kind)
+    os.environ["HIMAYA_DATABASE_URL"] = url
+    pristine = OUT / f"insurance-registry-{population}.db"  # SQLite: the registry kept for the next run
+    if kind == "sqlite" and pristine.exists():
+        shutil.copyfile(pristine, OUT / "insurance-bench.db")
+        print(f"setup: the registry of {population:,} persons from {pristine.name}")
+        return schema
+    for setup in (
+        ("db", "upgrade"),
+        ("registry", "import", str(people_file), "--as-of", "2025-12-01"),
+        ("insurance", "employers", str(register)),
+    ):
+        seconds, _ = run_measured(himaya(*setup))
+        print(f"setup {' '.join(setup[:2])}: {seconds:.1f} s")
+    if kind == "sqlite":
+        shutil.copyfile(OUT / "insurance-bench.db", pristine)
+    return schema
 
 
 def _fresh_store(kind: str) -> tuple[str, str | None]:
