@@ -19,6 +19,7 @@ from himaya.db import audit
 from himaya.db.insurance_tables import insurance_declaration, insurance_due, insurance_line, insurance_payment
 from himaya.db.people import merge_people
 from himaya.db.registry_import import import_people
+from himaya.db.stores import insurance as insurance_store
 from himaya.db.tables import audit_entry
 from himaya.db.uow import SqlUnitOfWork
 from himaya.insurance import actions
@@ -218,3 +219,30 @@ def test_payments_arrears_and_the_surcharge(registered: Engine, oman: PolicyPack
     assert credit.is_empty()
     with registered.connect() as connection:
         assert audit.verify(connection).intact
+
+
+def test_a_large_declaration_reads_the_registry_whole_with_the_same_answers(
+    registered: Engine, oman: PolicyPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `LOOK_UP_ALL` insured persons an SQLite file's person table is read whole (Arrow-native):
+    the same problems are found, the same dues computed."""
+    monkeypatch.setattr(insurance_store, "LOOK_UP_ALL", 0)
+    merge_people(registered, "10000021", "10000022", actor="supervisor", as_of=date(2026, 1, 5))
+    with pytest.raises(InputTableError) as error:
+        _declare(registered, oman, [("10000022", "100", "31"), ("99999999", "100", "31")])
+    assert [p.rule for p in error.value.problems] == [
+        "is a duplicate record merged into 10000021: declare that civil number",
+        "no person with this civil number in the registry",
+    ]
+    done = _declare(registered, oman, [("10000021", "420.000", "31"), ("10000061", "300", "31")])
+    assert done.due == 420_000 * 215 // 1000 + 3_000
+
+
+def test_an_employers_file_cannot_declare_for_another_employer(registered: Engine, oman: PolicyPack) -> None:
+    """With --employer, a cr_number column in the file is ignored: every line is the named employer's."""
+    raw = _raw([("10000021", "420.000", "31")]).with_columns(pl.lit(BATINAH).alias("cr_number"))
+    actions.declare(
+        SqlUnitOfWork(registered), oman, raw, JANUARY, actor="o", source="d.csv", today=TODAY, employer=NIZWA
+    )
+    dues = actions.contributions(SqlUnitOfWork(registered), JANUARY)
+    assert set(dues["cr_number"]) == {NIZWA}
