@@ -127,6 +127,13 @@ def test_a_json_declaration_that_is_not_a_table_is_refused(
     assert result.exit_code == 2 and message in result.stderr, result.stderr
 
 
+def test_a_declaration_without_rows_is_refused(store: None, tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("civil_number,wage,days\n", encoding="utf-8")
+    result = himaya("insurance", "declare", path, "--month", "2026-01", "--employer", "1234567")
+    assert result.exit_code == 2 and "the table has no rows" in result.stderr, result.stderr
+
+
 def test_json_amounts_are_read_exactly(store: None, tmp_path: Path) -> None:
     path = tmp_path / "declaration.json"
     path.write_text(json.dumps([{"civil_number": "10000021", "wage": 0.1, "days": 31}]), encoding="utf-8")

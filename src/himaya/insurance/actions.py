@@ -85,6 +85,8 @@ def declare(
     `correct` is asked for a month not yet declared."""
     who = canonical_actor(actor)
     check_month(pack, month, today)
+    if raw.height == 0:
+        raise InvalidInputError(f"{source}: the table has no rows: a declaration names at least one insured person")
     lines, problems = read_declaration(raw, pack, month, source=source, employer=employer)
     rates = month_rates(pack.parameters, month)
     with uow:
