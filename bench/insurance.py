@@ -133,7 +133,8 @@ def main() -> None:
         taken = measure(himaya("insurance", name, *extra))
         print(f"insurance {name}: {taken.wall:.1f} s wall, peak {taken.gigabytes:.2f} GB")
     if schema is not None:
-        subprocess.run(["psql", POSTGRES, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=True)
+        drop = f"SET client_min_messages = warning; DROP SCHEMA {schema} CASCADE"
+        subprocess.run(["psql", POSTGRES, "-qc", drop], check=True)
 
 
 def _singles(lines: pl.DataFrame, count: int) -> None:
