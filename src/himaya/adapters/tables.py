@@ -7,6 +7,7 @@ decide what a value means; Parquet keeps its stored types, which the validation 
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,40 @@ def read_table(path: Path) -> pl.DataFrame:
         if kind == "csv" and "utf-8" in str(error).lower():
             raise UsageError(_not_utf8(path)) from None
         raise UsageError(f"{path}: cannot be read as {kind}: {error}") from None
+
+
+def read_rows(path: Path) -> pl.DataFrame:
+    """A table as `read_table` reads it, or a JSON file holding an array of flat objects, one a row
+    (a declaration as a partner system sends it). JSON numbers are kept as written (450.125 stays
+    '450.125', never a binary float), every value becomes text, null an empty cell, and the
+    contract's own rules then decide what each means."""
+    if path.suffix.lower() != ".json" or not path.is_file():
+        return read_table(path)
+    try:
+        document = json.loads(path.read_bytes(), parse_float=str, parse_int=str)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path}: is not valid JSON (UTF-8): {error}") from None
+    if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):
+        raise UsageError(f'{path}: must hold a JSON array of objects, one a row, e.g. [{{"civil_number": ...}}]')
+    if not document:
+        raise UsageError(f"{path}: the array is empty: a table needs at least one row")
+    columns = list(dict.fromkeys(key for row in document for key in row))
+    for number, row in enumerate(document, start=1):
+        for key, value in row.items():
+            if isinstance(value, list | dict):
+                kind = "an array" if isinstance(value, list) else "an object"
+                raise UsageError(f"{path}: row {number}, key {key!r}: a value must be text or a number, not {kind}")
+    return pl.DataFrame(
+        {name: [_cell(row.get(name)) for row in document] for name in columns},
+        schema=dict.fromkeys(columns, pl.String),
+    )
+
+
+def _cell(value: object) -> str | None:
+    """A JSON value as a CSV cell would hold it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return None if value is None else str(value)
 
 
 def _separator(path: Path) -> str:

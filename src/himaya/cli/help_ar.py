@@ -11,6 +11,7 @@ from typing import Any
 
 from typer import rich_utils
 
+from himaya.cli.help_ar_insurance import HELP_AR_INSURANCE
 from himaya.core.text import isolate_ltr
 
 HELP_AR = {
@@ -227,7 +228,7 @@ HELP_AR = {
     "Names in any order (Arabic or Latin), a civil number or a mobile number.": "أسماء بأي ترتيب (بالعربية أو بالحروف اللاتينية)، أو رقم مدني، أو رقم هاتف.",
     "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
     "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
-}
+} | HELP_AR_INSURANCE
 
 
 def in_arabic(command: Any) -> list[str]:

@@ -15,6 +15,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     cases,
     demo,
     events,
+    insurance,
     notify,
     partners,
     payroll,

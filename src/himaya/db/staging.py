@@ -49,6 +49,20 @@ def load(
     return table
 
 
+def append(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Insert `frame`'s rows into `table`, its columns named as the frame's, inside the caller's
+    transaction: COPY on PostgreSQL, executemany on SQLite, a batch at a time."""
+    columns = ", ".join(frame.columns)
+    for start in range(0, frame.height, BATCH):
+        chunk = frame.slice(start, BATCH)
+        if connection.dialect.name == "postgresql":
+            _copy(connection, f"{table.name} ({columns})", chunk)
+        else:
+            placeholders = ", ".join("?" for _ in frame.columns)
+            statement = f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders})"
+            connection.exec_driver_sql(statement, list(chunk.iter_rows()))
+
+
 def _copy(connection: Connection, name: str, chunk: pl.DataFrame) -> None:
     """COPY FROM STDIN in CSV; nulls are empty fields, empty strings cannot occur (validation drops them)."""
     buffer = io.BytesIO()

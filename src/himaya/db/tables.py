@@ -28,6 +28,7 @@ from sqlalchemy import (
 # whoever reads the metadata (the migrations, their test) sees every table.
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
+from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata
 from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.enrollment.model import EnrollmentStatus

@@ -23,6 +23,7 @@ from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
+from himaya.db.stores.insurance import SqlInsuranceStore
 from himaya.db.stores.outbox import SqlOutboxStore
 from himaya.db.stores.payroll import SqlPayrollStore
 from himaya.db.stores.registry import SqlRegistryStore
@@ -118,3 +119,8 @@ class SqlUnitOfWork:
     def enrollments(self) -> SqlEnrollmentStore:
         """The enrollments of the monthly sync (`enrollment/ports.py`)."""
         return SqlEnrollmentStore(self.connection)
+
+    @property
+    def insurance(self) -> SqlInsuranceStore:
+        """Employers, declarations, contributions due and payments (`insurance/ports.py`)."""
+        return SqlInsuranceStore(self.connection)

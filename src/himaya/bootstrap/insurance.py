@@ -1,0 +1,79 @@
+"""The insurance's actions on the store, for the CLI (and later the API): each call reads its file
+through the adapters, opens a unit of work on `engine` (its events wired as `bootstrap.unit_of_work`
+wires them) and runs one action in it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Engine
+
+from himaya.adapters.tables import read_rows, read_table
+from himaya.core.periods import Period
+from himaya.db.uow import SqlUnitOfWork
+from himaya.insurance import actions
+from himaya.insurance.model import Declared, EmployersRegistered, PaymentRecorded
+from himaya.policy.pack import PolicyPack
+
+__all__ = ["Declared", "EmployersRegistered", "PaymentRecorded"]
+
+
+def _uow(engine: Engine) -> SqlUnitOfWork:
+    from himaya.bootstrap import unit_of_work  # noqa: PLC0415  (the package is imported first)
+
+    return unit_of_work(engine)
+
+
+def register_employers(engine: Engine, pack: PolicyPack, path: Path, *, actor: str) -> EmployersRegistered:
+    """The employer register file (CSV, Excel or Parquet) into the store."""
+    return actions.register_employers(_uow(engine), pack, read_table(path), actor=actor, source=str(path))
+
+
+def declare(
+    engine: Engine,
+    pack: PolicyPack,
+    path: Path,
+    month: Period,
+    *,
+    actor: str,
+    today: date,
+    employer: str | None = None,
+    correct: bool = False,
+) -> Declared:
+    """A declaration file (CSV, Excel, Parquet or JSON) for `month`."""
+    raw = read_rows(path)
+    return actions.declare(
+        _uow(engine), pack, raw, month, actor=actor, source=str(path), today=today, employer=employer, correct=correct
+    )
+
+
+def pay(
+    engine: Engine, *, employer: str, amount: int, received_on: date, reference: str, actor: str, today: date
+) -> PaymentRecorded:
+    return actions.record_payment(
+        _uow(engine),
+        employer=employer,
+        amount=amount,
+        received_on=received_on,
+        reference=reference,
+        actor=actor,
+        today=today,
+    )
+
+
+def employers(engine: Engine) -> pl.DataFrame:
+    return actions.employers(_uow(engine))
+
+
+def contributions(engine: Engine, month: Period | None, employer: str | None) -> pl.DataFrame:
+    return actions.contributions(_uow(engine), month, employer)
+
+
+def arrears(engine: Engine, pack: PolicyPack, on: date, employer: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return actions.arrears(_uow(engine), pack, on, employer)
+
+
+def career(engine: Engine, civil_number: str) -> pl.DataFrame:
+    return actions.career(_uow(engine), civil_number)

@@ -1,0 +1,27 @@
+# ruff: noqa: E501  (a catalogue: one message a line, English then Arabic)
+"""Arabic help of `himaya insurance ...`, merged into `help_ar.HELP_AR` (keyed by the English help)."""
+
+from __future__ import annotations
+
+HELP_AR_INSURANCE = {
+    "Social insurance: employers, monthly declarations, contributions, payments, arrears, careers.": "التأمينات الاجتماعية: أصحاب العمل والإقرارات الشهرية والاشتراكات والمدفوعات والمتأخرات والسجلات التأمينية.",
+    "List the registered employers; with a file, register its new employers and update the others.": "اعرض أصحاب العمل المسجلين؛ ومع ملف، سجِّل أصحاب العمل الجدد فيه وحدِّث بيانات الآخرين.",
+    "Employer register to add or update: cr_number, name, sector, wilayat (CSV, Excel, Parquet).": "سجل أصحاب العمل المراد إضافته أو تحديثه: رقم السجل التجاري cr_number والاسم name والقطاع sector والولاية wilayat (CSV أو Excel أو Parquet).",
+    "Declare a month's wages of an employer's insured persons; the contributions due are computed by branch.": "صرِّح بأجور شهر للمؤمَّن عليهم لدى صاحب عمل؛ وتُحسب الاشتراكات المستحقة لكل فرع تأميني.",
+    "The declaration: civil_number, wage, days, basic_wage (CSV, Excel, Parquet or JSON).": "الإقرار: الرقم المدني civil_number والأجر wage والأيام days والأجر الأساسي basic_wage (CSV أو Excel أو Parquet أو JSON).",
+    "The month declared, YYYY-MM.": "الشهر المصرَّح عنه بصيغة YYYY-MM.",
+    "The employer declaring (cr_number); without it, the file has a cr_number column.": "صاحب العمل المصرِّح (رقم السجل التجاري cr_number)؛ وبدونه يتضمن الملف عمود cr_number.",
+    "Replace a month already declared (a new revision; the old lines are kept).": "استبدل إقرار شهر مصرَّح به سابقًا (إصدار جديد؛ وتُحفظ البنود القديمة).",
+    "The contributions due by employer, month and branch of insurance: the insured's and the employer's shares.": "الاشتراكات المستحقة حسب صاحب العمل والشهر والفرع التأميني: حصة المؤمَّن عليه وحصة صاحب العمل.",
+    "Only this month, YYYY-MM.": "هذا الشهر فقط بصيغة YYYY-MM.",
+    "The employer's commercial registration number (cr_number).": "رقم السجل التجاري لصاحب العمل (cr_number).",
+    "Write the table as CSV (amounts in OMR).": "اكتب الجدول بصيغة CSV (المبالغ بالريال العُماني).",
+    "Record a payment received from an employer: it settles the oldest months first.": "سجِّل دفعة مستلمة من صاحب عمل: تُسدِّد الأشهر الأقدم أولاً.",
+    "The amount received, OMR (e.g. 120.500).": "المبلغ المستلم بالريال العُماني (مثل 120.500).",
+    "The transfer's reference: a payment is recorded once.": "مرجع التحويل: تُسجَّل الدفعة مرة واحدة.",
+    "The day it was received (default: today).": "يوم الاستلام (الافتراضي: اليوم).",
+    "What each employer owes on a day, month by month, with the late-payment surcharge; and any credit.": "ما على كل صاحب عمل في يوم معيَّن، شهرًا بشهر، مع المبلغ الإضافي عن التأخر في السداد؛ وأي رصيد دائن.",
+    "The day of the statement (default: today).": "يوم الكشف (الافتراضي: اليوم).",
+    "An insured person's career: each month declared, by which employer, the wage and the days worked.": "السجل التأميني للمؤمَّن عليه: كل شهر مصرَّح عنه، ولدى أي صاحب عمل، والأجر وأيام العمل.",
+    "The insured person's civil number.": "الرقم المدني للمؤمَّن عليه.",
+}

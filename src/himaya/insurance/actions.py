@@ -1,0 +1,249 @@
+"""The insurance's use cases: register employers, declare a month (or correct it), record a payment;
+and the reads: contributions by branch, arrears with the surcharge, an insured person's career.
+
+Each write is one unit of work: the checks (the file against its contract, the employers and the
+insured persons against the registry, the declarations already made), the set-based writes and the
+audit entries share one transaction, so a refused file leaves nothing behind. A month is declared
+once per employer: declaring it again is refused unless it is an explicit correction, which
+replaces the month's lines as a new revision (the old ones are kept, never counted); a unique index
+holds one declaration per employer and month, so no statement can count a month twice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import polars as pl
+
+from himaya.core.audit import Change, canonical_actor
+from himaya.core.clock import now
+from himaya.core.errors import InputTableError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.periods import Period
+from himaya.core.text import neutral
+from himaya.insurance import rules
+from himaya.insurance.arrears import arrears as arrears_of
+from himaya.insurance.files import read_declaration, read_employers
+from himaya.insurance.model import Declared, EmployersRegistered, InsuranceConflictError, PaymentRecorded
+from himaya.insurance.ports import InsuranceUnitOfWork
+from himaya.insurance.rates import month_rates
+from himaya.policy.pack import PolicyPack
+
+FIELDS = ("name", "sector", "wilayat")
+REFERENCE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._/-]{0,63}$")  # a bank transfer's reference
+
+
+def register_employers(
+    uow: InsuranceUnitOfWork, pack: PolicyPack, raw: pl.DataFrame, *, actor: str, source: str
+) -> EmployersRegistered:
+    """Add the file's new employers and update those whose name, sector or wilayat changed."""
+    who = canonical_actor(actor)
+    rows = read_employers(raw, pack, source=source)
+    with uow:
+        store = uow.insurance
+        joined = rows.join(store.employers(), on="cr_number", how="left", suffix="_was")
+        new = joined.filter(pl.col("version").is_null()).select("cr_number", *FIELDS)
+        differs = pl.any_horizontal([pl.col(f) != pl.col(f"{f}_was") for f in FIELDS])
+        changed = joined.filter(pl.col("version").is_not_null() & differs)
+        stamp = now()
+        store.add_employers(new, stamp=stamp)
+        if store.update_employers(changed.select("cr_number", *FIELDS, "version"), stamp=stamp) != changed.height:
+            raise StaleRecordError("an employer of the file was changed by someone else meanwhile: register it again")
+        changes = [Change("insurance.employer.create", f"employer:{r['cr_number']}", None, r) for r in new.to_dicts()]
+        for r in changed.to_dicts():
+            fields = [f for f in FIELDS if r[f] != r[f"{f}_was"]]
+            before, after = {f: r[f"{f}_was"] for f in fields}, {f: r[f] for f in fields}
+            changes.append(Change("insurance.employer.update", f"employer:{r['cr_number']}", before, after))
+        uow.audit.record(changes, actor=who)
+        uow.commit()
+    return EmployersRegistered(rows.height, new.height, changed.height, rows.height - new.height - changed.height)
+
+
+def check_month(pack: PolicyPack, month: Period, today: date) -> None:
+    if month < pack.first_period:
+        raise InvalidInputError(f"month {month} is before {pack.first_period}, the first month of the law in force")
+    if month > Period.containing(today):
+        raise InvalidInputError(f"month {month} is after the current month: wages are declared once earned")
+
+
+def declare(
+    uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
+    raw: pl.DataFrame,
+    month: Period,
+    *,
+    actor: str,
+    source: str,
+    today: date,
+    employer: str | None = None,
+    correct: bool = False,
+) -> Declared:
+    """Store the month's declaration of `employer` (or, without it, of each employer of a batch file),
+    with its contributions due by branch from the rates of the month. Refused whole, nothing
+    written, if any row breaks the contract, names someone not in the registry (or dead before the
+    month), or an employer not registered; if a month is declared again without `correct`; or if
+    `correct` is asked for a month not yet declared."""
+    who = canonical_actor(actor)
+    check_month(pack, month, today)
+    if raw.height == 0:
+        raise InvalidInputError(f"{source}: the table has no rows: a declaration names at least one insured person")
+    lines, problems = read_declaration(raw, pack, month, source=source, employer=employer)
+    rates = month_rates(pack.parameters, month)
+    with uow:
+        store = uow.insurance
+        ids = store.employer_ids(lines["cr_number"].unique().to_list())
+        if employer is not None and employer not in ids:
+            raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
+        insured = lines.join(store.insured(lines["civil_number"]), on="civil_number", how="left")
+        problems += rules.employer_problems(lines, set(ids))
+        problems += rules.person_problems(insured, month.start, month.end)
+        if problems:
+            raise InputTableError(source, problems)
+        existing = store.declarations(list(ids.values()), month.start)
+        _check_revisions(existing, ids, month, correct=correct)
+        shares = rules.contributions(
+            insured.with_columns((pl.col("nationality") == pack.country).alias("omani")), rates
+        )
+        keyed = shares.with_columns(pl.col("cr_number").replace_strict(ids, return_dtype=pl.Int64).alias("employer_id"))
+        dues = rules.by_branch(keyed, ["employer_id"]).filter(pl.col("total") > 0)
+        headers = _headers(keyed, dues, existing)
+        stamp, origin = now(), neutral(source)[:200]
+        if correct:
+            moved = store.correct_declarations(headers, month=month.start, actor=who, stamp=stamp, source=origin)
+            if moved != headers.height:
+                raise StaleRecordError(f"a declaration of {month} was corrected by someone else meanwhile: try again")
+        else:
+            store.add_declarations(headers, month=month.start, actor=who, stamp=stamp, source=origin)
+        store.add_lines(
+            keyed.select("employer_id", "person_key", "wage", "basic_wage", "days"), dues, month=month.start
+        )
+        uow.audit.record(_changes(headers, existing, ids, month, correct), actor=who)
+        result = Declared(
+            month, headers.height, lines.height, int(headers["wages"].sum()), int(headers["due"].sum()), correct, who
+        )
+        uow.emit(result)
+        uow.commit()
+    return result
+
+
+def _check_revisions(existing: pl.DataFrame, ids: dict[str, int], month: Period, *, correct: bool) -> None:
+    numbers = {v: k for k, v in ids.items()}
+    declared = sorted(numbers[i] for i in existing["employer_id"].to_list())
+    if not correct and declared:
+        raise InsuranceConflictError(
+            f"{month} is already declared for employer {', '.join(declared[:10])}: a month is declared once; "
+            "to replace its lines, declare it again with --correct (the earlier lines are kept, no longer counted)"
+        )
+    missing = sorted(set(ids) - set(declared))
+    if correct and missing:
+        raise InsuranceConflictError(
+            f"{month} is not declared yet for employer {', '.join(missing[:10])}: nothing to correct"
+        )
+
+
+def _headers(keyed: pl.DataFrame, dues: pl.DataFrame, existing: pl.DataFrame) -> pl.DataFrame:
+    """employer_id, insured, wages, due and the revision read (null for a first declaration)."""
+    totals = keyed.group_by("employer_id").agg(
+        pl.len().cast(pl.Int64).alias("insured"), pl.col("wage").sum().alias("wages")
+    )
+    due = dues.group_by("employer_id").agg(pl.col("total").sum().alias("due"))
+    return (
+        totals.join(due, on="employer_id", how="left")
+        .join(existing.select("employer_id", "revision"), on="employer_id", how="left")
+        .with_columns(pl.col("due").fill_null(0))
+        .sort("employer_id")
+    )
+
+
+def _changes(
+    headers: pl.DataFrame, existing: pl.DataFrame, ids: dict[str, int], month: Period, correct: bool
+) -> list[Change]:
+    numbers = {v: k for k, v in ids.items()}
+    before = {r["employer_id"]: r for r in existing.to_dicts()}
+    changes = []
+    for row in headers.to_dicts():
+        was = before.get(row["employer_id"])
+        after = {k: row[k] for k in ("insured", "wages", "due")} | {"revision": (row["revision"] or 0) + 1}
+        then = {k: was[k] for k in ("revision", "insured", "wages", "due")} if was else None
+        action = "insurance.correct" if correct else "insurance.declare"
+        changes.append(Change(action, f"declaration:{numbers[row['employer_id']]}:{month}", then, after))
+    return changes
+
+
+def record_payment(
+    uow: InsuranceUnitOfWork,
+    *,
+    employer: str,
+    amount: int,
+    received_on: date,
+    reference: str,
+    actor: str,
+    today: date,
+) -> PaymentRecorded:
+    """A payment received from an employer; a reference it already used is refused (a payment
+    recorded twice is never counted twice)."""
+    who = canonical_actor(actor)
+    reference = reference.strip()
+    if amount <= 0:
+        raise InvalidInputError("the amount must be more than 0.000")
+    if received_on > today:
+        raise InvalidInputError(f"received on {received_on} is after today ({today})")
+    if not REFERENCE.fullmatch(reference):
+        raise InvalidInputError(
+            f"the reference {reference!r} must be 1 to 64 letters, digits, dots, dashes, underscores or slashes"
+        )
+    with uow:
+        ids = uow.insurance.employer_ids([employer])
+        if employer not in ids:
+            raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
+        uow.insurance.add_payment(
+            ids[employer], received_on=received_on, amount=amount, reference=reference, actor=who, stamp=now()
+        )
+        after = {"amount": amount, "received_on": received_on.isoformat(), "reference": reference}
+        uow.audit.record([Change("insurance.pay", f"employer:{employer}", None, after)], actor=who)
+        recorded = PaymentRecorded(employer, amount, reference, who)
+        uow.emit(recorded)
+        uow.commit()
+    return recorded
+
+
+def contributions(uow: InsuranceUnitOfWork, month: Period | None, employer: str | None = None) -> pl.DataFrame:
+    """The contributions due by employer, month and branch (current revisions only)."""
+    with uow:
+        return uow.insurance.dues(None if month is None else month.start, employer)
+
+
+def arrears(
+    uow: InsuranceUnitOfWork, pack: PolicyPack, on: date, employer: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(each employer's months with what is due, paid, outstanding and the surcharge on `on`; each
+    employer's credit) from the declarations and the payments received by then."""
+    with uow:
+        totals = uow.insurance.month_totals(employer)
+        payments = uow.insurance.payments(employer)
+    months = {m: month_rates(pack.parameters, Period.containing(m)) for m in totals["month"].unique().to_list()}
+    terms = pl.DataFrame(
+        {
+            "month": list(months),
+            "due_date": [r.due for r in months.values()],
+            "rate_numerator": [r.surcharge.numerator for r in months.values()],
+            "rate_denominator": [r.surcharge.denominator for r in months.values()],
+        },
+        schema={"month": pl.Date, "due_date": pl.Date, "rate_numerator": pl.Int64, "rate_denominator": pl.Int64},
+    )
+    return arrears_of(totals.join(terms, on="month"), payments, on)
+
+
+def career(uow: InsuranceUnitOfWork, civil_number: str) -> pl.DataFrame:
+    """The person's declared months (month, cr_number, name, wage, days); NotFoundError if none."""
+    with uow:
+        found = uow.insurance.career(civil_number)
+    if not found.height:
+        raise NotFoundError(f"no declared month for civil number {civil_number!r}")
+    return found
+
+
+def employers(uow: InsuranceUnitOfWork) -> pl.DataFrame:
+    """The employer register: cr_number, name, sector, wilayat, by cr_number."""
+    with uow:
+        return uow.insurance.employers().drop("version")
