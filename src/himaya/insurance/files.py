@@ -61,7 +61,7 @@ def declaration_schema(pack: PolicyPack, *, batch: bool) -> TableSchema:
         DAYS,
         Column("basic_wage", Kind.MONEY, required=False),
     )
-    return TableSchema((CR_NUMBER, *columns) if batch else columns)
+    return TableSchema((CR_NUMBER, *columns) if batch else columns, currency=pack.registry.currency)
 
 
 def read_employers(raw: pl.DataFrame, pack: PolicyPack, *, source: str) -> pl.DataFrame:

@@ -2,7 +2,7 @@
 is read in index order instead of sorting every case of the branch
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0021"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
