@@ -67,6 +67,11 @@ def _people(rng: np.random.Generator, n: int, request: SynthRequest, a: IraqAssu
     return people, households(rng, people, by_age(a.join_parents), a.join_gap)
 
 
+def _codes(codes: tuple[str, ...], index: np.ndarray) -> pl.Series:
+    """codes[index] as a text column, one gather (no Python string per person)."""
+    return pl.Series(codes, dtype=pl.String).gather(index)
+
+
 def _sp_category(people: People, means: Economy) -> pl.Series:
     """The Law's group a person belongs to, where the registry would know it (an attribute)."""
     female, status = people.female, people.status
@@ -102,13 +107,13 @@ def _columns(
         "person_id": person_id,
         "family_id": pl.Series(number[people.head]).cast(pl.String).str.zfill(9).str.replace(r"^", "H"),
         "household_id": pl.Series(dwelling[household]).cast(pl.String).str.zfill(9).str.replace(r"^", "D"),
-        "relationship": pl.Series(np.array(RELATIONSHIP_CODES)[people.relationship]),
-        "sex": pl.Series(np.where(people.female, "F", "M")),
+        "relationship": _codes(RELATIONSHIP_CODES, people.relationship),
+        "sex": _codes(("M", "F"), people.female.astype(np.int8)),
         "birth_date": pl.Series(people.birth).cast(pl.Date),
         "death_date": pl.Series([None] * n, dtype=pl.Date),
-        "nationality": pl.Series(np.full(n, "IQ")),
+        "nationality": _codes(("IQ",), np.zeros(n, dtype=np.int8)),
         "resident": pl.Series(rng.random(n) < a.resident),
-        "marital_status": pl.Series(np.array(STATUS_CODES)[people.status]),
+        "marital_status": _codes(STATUS_CODES, people.status),
         "governorate": pl.Series(places.governorate_en, dtype=pl.String).gather(place),
         "district": pl.Series(places.district_en, dtype=pl.String).gather(place),
         "disability_category": disability.gather(
@@ -123,6 +128,9 @@ def _columns(
         "cares_for": person_id.gather(np.maximum(cared, 0)).set(pl.Series(cared < 0), None),
         "kinship_degree": pl.Series(["1", None], dtype=pl.String).gather(np.where(cared >= 0, 0, 1)),
         **name_columns(rng, people, np.zeros(n, dtype=np.int64), (), names()),
+        # Sort keys as numbers (the ids' text sorts the same way, zero-padded), dropped after sorting.
+        "__household": pl.Series(dwelling[household]),
+        "__family": pl.Series(number[people.head]),
         "__order": pl.Series(people.relationship),
     }
 
@@ -148,7 +156,9 @@ def generate(request: SynthRequest, progress: Progress | None = None, a: IraqAss
     columns = _columns(rng, people, household, means, place, a)
     tell("table")
     frame = (
-        pl.DataFrame(columns).sort("household_id", "family_id", "__order", "birth_date", "person_id").drop("__order")
+        pl.DataFrame(columns)
+        .sort("__household", "__family", "__order", "birth_date", "person_id")
+        .drop("__household", "__family", "__order")
     )
     return Synthetic(frame, None)
 
