@@ -1,4 +1,4 @@
-"""`himaya synth`: a synthetic Oman, calibrated to the Fund's published figures."""
+"""`himaya synth`: a synthetic country (Oman, Iraq: `--pack`), calibrated to its published figures."""
 
 from __future__ import annotations
 
