@@ -76,3 +76,34 @@ def test_bad_usage(args: list[str], message: str, tmp_path: Path, monkeypatch: p
     assert result.exit_code == 2
     assert message in result.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_a_synthetic_iraq_with_its_report_and_the_iraq_pack_pays_it(tmp_path: Path) -> None:
+    people = tmp_path / "iraq.csv"
+    command = ["synth", "--pack", "iraq", "--persons", "20000", "--seed", "4", "--output", str(people), "--report"]
+    result = runner.invoke(app, command, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    assert "Calibration of the synthetic Iraq" in result.stdout
+    assert "Social protection subsidy: families paid" in result.stdout and "Shafaq News" in result.stdout
+    assert "Governorates" in result.stdout and "Halabja" in result.stdout
+    frame = pl.read_csv(people, infer_schema=False)
+    assert {"household_id", "district", "given_name_ar", "pmt_pc_welfare", "state_employee"} <= set(frame.columns)
+    paid = runner.invoke(app, ["entitlements", str(people), "--pack", "iraq", "--period", "2025-09"])
+    assert paid.exit_code == 0, paid.stderr
+    assert ",sp_cash," in paid.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pack", "atlantis"], "no synthetic population for pack 'atlantis'; one of: oman, iraq"),
+        (["--pack", "iraq", "--duplicates", "0.1"], "--duplicates is not available for --pack iraq"),
+        (["--pack", "iraq", "--governorate", "Atlantis"], "unknown governorate 'Atlantis'"),
+    ],
+)
+def test_iraq_refusals_write_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    output = tmp_path / "out.csv"
+    result = runner.invoke(app, ["synth", "--persons", "100", "--seed", "1", "--output", str(output), *args])
+    assert result.exit_code != 0
+    assert message in " ".join((result.stdout + result.stderr).split())
+    assert not output.exists()

@@ -1,4 +1,4 @@
-"""`himaya synth`: a synthetic Oman, calibrated to the Fund's published figures."""
+"""`himaya synth`: a synthetic country (Oman, Iraq: `--pack`), calibrated to its published figures."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from himaya import bootstrap
 from himaya.adapters.tables import format_of, write_table
-from himaya.cli.app import INT_MAX, app, date_option, err, out, reported
+from himaya.cli.app import INT_MAX, PackChoice, app, date_option, err, out, reported
+from himaya.cli.synth_iraq import iraq_report
 from himaya.core.errors import UsageError
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
-from himaya.synth.generate import REFERENCE_DATE, STEPS, SynthError, SynthRequest, for_file, generate, persons_at_scale
+from himaya.synth.countries import country
+from himaya.synth.generate import REFERENCE_DATE, SynthError, SynthRequest, for_file
 from himaya.synth.report import age_pyramid, calibration_table
 
 
@@ -33,7 +36,10 @@ def synth(
     ],
     persons: Annotated[int | None, typer.Option("--persons", min=0, max=100_000_000, help="How many persons.")] = None,
     scale: Annotated[
-        float | None, typer.Option("--scale", help="Share of the population: 1.0 is all of Oman (about 5.17 million).")
+        float | None,
+        typer.Option(
+            "--scale", help="Share of the population: 1.0 is all of the country (Oman about 5.17 million, Iraq 46.1)."
+        ),
     ] = None,
     governorate: Annotated[
         str | None, typer.Option("--governorate", help="Only this governorate, e.g. 'Ad Dakhiliyah'.")
@@ -47,29 +53,26 @@ def synth(
     report: Annotated[
         bool, typer.Option("--report", help="Print the calibration table and the age pyramid against WPP.")
     ] = False,
+    pack: PackChoice = None,
 ) -> None:
-    """Generate a synthetic people table (with registry columns) that looks and behaves like Oman's."""
+    """Generate a synthetic people table (with registry columns) that looks and behaves like the country's (--pack)."""
     with reported():
         if (persons is None) == (scale is None):
             raise UsageError("give exactly one of --persons N and --scale F")
         kind = format_of(output)
         if kind == "json":
             raise UsageError(f"{output}: write the people table as .csv or .parquet")
-        request_base = SynthRequest(persons=1, seed=seed, governorate=governorate, duplicates=duplicates, as_of=as_of)
         try:
-            size = (
-                persons
-                if persons is not None
-                else persons_at_scale(scale or 0.0, request_base.assumptions, governorate)
-            )
+            chosen = country(pack or bootstrap.settings().pack)
+            size = persons if persons is not None else chosen.persons_at_scale(scale or 0.0, governorate)
             request = SynthRequest(persons=size, seed=seed, governorate=governorate, duplicates=duplicates, as_of=as_of)
             with Progress(
                 TextColumn("{task.description:<22}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
             ) as bar:
-                task = bar.add_task("synth", total=len(STEPS) + 1)
-                result = generate(request, progress=lambda step: bar.update(task, description=step, advance=1))
+                task = bar.add_task("synth", total=len(chosen.steps) + 1)
+                result = chosen.generate(request, lambda step: bar.update(task, description=step, advance=1))
                 bar.update(task, description="writing")
-                write_table(for_file(result.people, kind), output)
+                write_table(chosen.for_file(result.people, kind), output)
                 if result.duplicate_pairs is not None:
                     write_table(result.duplicate_pairs, duplicates_path(output))
                 bar.update(task, advance=1)
@@ -84,7 +87,7 @@ def synth(
         families = result.people["family_id"].n_unique()
         out.print(f"wrote {output}: {result.people.height:,} persons in {families:,} families{note}")
         if report:
-            _report(result.people, pairs, request)
+            REPORTS[chosen.pack](result.people, pairs, request)
 
 
 def _report(people: pl.DataFrame, pairs: pl.DataFrame | None, request: SynthRequest) -> None:
@@ -121,3 +124,7 @@ def _report(people: pl.DataFrame, pairs: pl.DataFrame | None, request: SynthRequ
             f"{p.wpp_female_share:.2%}",
         )
     out.print(pyramid)
+
+
+# Each country's `--report` (its calibration targets differ): by the pack's name.
+REPORTS = {"oman": _report, "iraq": iraq_report}

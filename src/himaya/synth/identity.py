@@ -12,11 +12,11 @@ from himaya.synth.reference import NameList, Names, banks, names, places
 CIVIL_LOW, CIVIL_HIGH = 10_000_000, 100_000_000  # 8 digits, no leading zero
 
 
-def civil_numbers(rng: np.random.Generator, n: int) -> np.ndarray:
-    """`n` distinct 8-digit civil numbers, in random order (deterministic for a seed)."""
+def civil_numbers(rng: np.random.Generator, n: int, low: int = CIVIL_LOW, high: int = CIVIL_HIGH) -> np.ndarray:
+    """`n` distinct civil numbers in [low, high) (8 digits by default), in random order (deterministic for a seed)."""
     numbers = np.empty(0, dtype=np.int64)
     while numbers.size < n:
-        draws = np.concatenate([numbers, rng.integers(CIVIL_LOW, CIVIL_HIGH, size=n - numbers.size + n // 50 + 10)])
+        draws = np.concatenate([numbers, rng.integers(low, high, size=n - numbers.size + n // 50 + 10)])
         _, first = np.unique(draws, return_index=True)
         numbers = draws[np.sort(first)]
     return numbers[:n]
@@ -71,14 +71,19 @@ def _words(lists: list[NameList], script: str) -> tuple[str, ...]:
 
 
 def name_columns(
-    rng: np.random.Generator, people: People, countries: np.ndarray, country_codes: tuple[str, ...]
+    rng: np.random.Generator,
+    people: People,
+    countries: np.ndarray,
+    country_codes: tuple[str, ...],
+    listing: Names | None = None,
 ) -> dict[str, pl.Series]:
-    """Names in Arabic and Latin; expatriates have a given and a family name only.
+    """Names in Arabic and Latin (from `listing`, Oman's by default); expatriates (of `country_codes`)
+    have a given and a family name only.
 
     Every list is laid end to end in one table per kind (given names, family names), so that
     each column is one gather over the whole population.
     """
-    listing = names()
+    listing = listing or names()
     index = name_indices(rng, people, listing)
     given_lists: list[NameList] = [listing.male, listing.female]
     family_lists: list[NameList] = [listing.tribes]

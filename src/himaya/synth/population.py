@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 
-from himaya.synth.assumptions import Assumptions, by_age
+from himaya.synth.assumptions import Assumptions, Bands, by_age
 from himaya.synth.reference import MAX_AGE, Pyramid
 
 SINGLE, MARRIED, DIVORCED, WIDOWED = 0, 1, 2, 3
@@ -21,6 +22,23 @@ STATUS_CODES = ("single", "married", "divorced", "widowed")
 HEAD, SPOUSE, CHILD, OTHER = 0, 1, 2, 3
 RELATIONSHIP_CODES = ("head", "spouse", "child", "other")
 DAYS_PER_YEAR = 365.2425
+
+
+class FamilyShape(Protocol):
+    """What forming families needs from a country's assumptions (Oman's, Iraq's)."""
+
+    @property
+    def mother_age_at_birth(self) -> tuple[float, float]: ...
+    @property
+    def husband_older_by(self) -> tuple[float, float]: ...
+    @property
+    def polygamy(self) -> float: ...
+    @property
+    def elderly_with_family(self) -> float: ...
+    @property
+    def sons_at_home(self) -> Bands: ...
+    @property
+    def daughters_at_home(self) -> Bands: ...
 
 
 @dataclass
@@ -102,7 +120,7 @@ def _normal_years(rng: np.random.Generator, size: int, spec: tuple[float, float]
     return np.clip(np.rint(rng.normal(spec[0], spec[1], size)), low, high).astype(np.int16)
 
 
-def form_families(rng: np.random.Generator, people: People, assumptions: Assumptions, *, children: np.ndarray) -> None:
+def form_families(rng: np.random.Generator, people: People, assumptions: FamilyShape, *, children: np.ndarray) -> None:
     """Give every person a family head and a relationship; `children` marks who lives with a parent."""
     n = len(people)
     age, female, status = people.age, people.female, people.status
@@ -175,7 +193,7 @@ def status_rates(assumptions: Assumptions, *, expatriate: bool) -> dict[str, np.
     }
 
 
-def lives_with_parent(rng: np.random.Generator, people: People, assumptions: Assumptions) -> np.ndarray:
+def lives_with_parent(rng: np.random.Generator, people: People, assumptions: FamilyShape) -> np.ndarray:
     """Children under 18, and single sons to 29 and daughters to 39 who still live at home."""
     age = people.age
     single_adult = (
@@ -184,3 +202,22 @@ def lives_with_parent(rng: np.random.Generator, people: People, assumptions: Ass
     chance = np.where(people.female, by_age(assumptions.daughters_at_home)[age], by_age(assumptions.sons_at_home)[age])
     at_home = single_adult & (rng.random(age.size) < chance)
     return (age < 18) | at_home
+
+
+def households(rng: np.random.Generator, people: People, share_by_head_age: np.ndarray, gap: float) -> np.ndarray:
+    """Extended households: the family of some young heads (with a chance by the head's age) lives in
+    the household of a head about `gap` years older (a parent's generation). Families stay what they
+    are; the result is the index of each person's household head. A family that joins another is
+    not joined itself."""
+    n = len(people)
+    head = people.head
+    household = head.copy()
+    heads = np.flatnonzero(head == np.arange(n))
+    joining = heads[rng.random(heads.size) < share_by_head_age[people.age[heads]]]
+    hosts = np.setdiff1d(heads, joining, assume_unique=True)
+    if not joining.size or not hosts.size:
+        return household
+    wanted = people.age[joining].astype(np.int64) + round(gap)
+    host = np.arange(n)
+    host[joining] = pick_by_age(rng, hosts, people.age[hosts].astype(np.int64), wanted)
+    return host[head]
