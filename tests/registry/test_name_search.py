@@ -93,3 +93,14 @@ def test_a_prefix_is_a_range() -> None:
     words = ["خد", "خدى", "خدي", "خديجه", "خديييي", "خدً", "خذ", "khad", "khadija", "khae", "khb"]
     for prefix in ("خدي", "خد", "khad", "kha"):
         assert [w for w in words if prefix <= w < successor(prefix)] == [w for w in words if w.startswith(prefix)]
+
+
+def test_tokens_by_row_id_are_those_by_civil_number_in_the_index_order(people: pl.DataFrame) -> None:
+    """Row ids (the import's key) take the fast way (token rank and id in one integer): the same
+    tokens, one row per person and token, sorted by token then key, as with text keys."""
+    ids = people.with_columns(pl.col("person_id").cast(pl.Int64) * 3)  # civil numbers are digits: ids that sort alike
+    by_text = name_tokens(people, "person_id").with_columns(pl.col("person_id").cast(pl.Int64) * 3)
+    by_id = name_tokens(ids, "person_id")
+    assert by_id.equals(by_text.sort("token", "person_id"))
+    assert by_id.equals(by_id.unique(maintain_order=True))
+    assert by_id["token"].to_list() == sorted(by_id["token"].to_list())

@@ -16,6 +16,7 @@ from himaya.db.tables import person
 from himaya.registry.name_search import name_tokens
 
 REBUILD_BATCH = 200_000
+LISTED = 1_000  # up to this many people, a plain IN list; beyond, a staged table
 
 
 def refresh(connection: Connection, people: pl.DataFrame) -> int:
@@ -42,6 +43,33 @@ def refresh(connection: Connection, people: pl.DataFrame) -> int:
         )
     )
     connection.execute(DropTable(s))
+    return tokens.height
+
+
+def tokens_of(people: pl.DataFrame) -> pl.DataFrame:
+    """The tokens (`token`, `person_id`) of `people` (a `person_id` column, the row id, and the name
+    columns it has), in the index's order."""
+    names = people.select("person_id", *(c for c in NAME_COLUMNS if c in people.columns))
+    return name_tokens(names, "person_id").select("token", "person_id")
+
+
+def write(connection: Connection, tokens: pl.DataFrame, *, known: pl.Series) -> int:
+    """`tokens` (`tokens_of`) in place of those the people of `known` (row ids) had; returns the
+    tokens written. The import's way: the row ids are known, so the tokens go straight into the
+    index, in its order (one COPY on PostgreSQL), without a staged table to join with `person`."""
+    if not known.is_empty():
+        if known.len() <= LISTED:
+            connection.execute(delete(name_token).where(name_token.c.person_id.in_(known.to_list())))
+        else:
+            s = staging.load(connection, "name_token_forget", pl.DataFrame({"person_id": known}))
+            connection.execute(delete(name_token).where(name_token.c.person_id.in_(select(s.c.person_id))))
+            connection.execute(DropTable(s))
+    if connection.dialect.name == "postgresql":
+        staging.copy(connection, name_token.name, tokens)
+        return tokens.height
+    for start in range(0, tokens.height, staging.BATCH):
+        rows = list(tokens.slice(start, staging.BATCH).iter_rows())
+        connection.exec_driver_sql("INSERT INTO name_token (token, person_id) VALUES (?, ?)", rows)
     return tokens.height
 
 

@@ -9,8 +9,9 @@ rows valid since always, so the registry read back for any month equals the file
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import polars as pl
@@ -19,10 +20,6 @@ from sqlalchemy import (
     Engine,
     FromClause,
     Table,
-    case,
-    delete,
-    exists,
-    func,
     insert,
     literal,
     or_,
@@ -33,14 +30,18 @@ from sqlalchemy import (
 from sqlalchemy.schema import CreateIndex, DropTable, Index
 
 from himaya.core.clock import now
-from himaya.core.errors import HimayaError, NotFoundError, StaleRecordError
-from himaya.db import audit, name_index, staging
+from himaya.core.errors import NotFoundError, StaleRecordError
+from himaya.db import audit, bulk, name_index, registry_keys, staging
+from himaya.db.registry_checks import RegistryImportError, check_heads, refuse_back_dating, refuse_headless
 from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
+from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
-from himaya.db.tables import family, membership, person
+from himaya.db.tables import family, person
 from himaya.policy.packs import load_pack
 from himaya.policy.registry import RegistryFact
 
+BULK = 100_000  # new people from which an import into PostgreSQL may be a bulk load (`registry_keys.resolve`)
+__all__ = ["ImportSummary", "RegistryImportError", "analyze", "import_into", "import_people", "written"]
 STATIC = (*NAME_COLUMNS, "sex", "birth_date", "death_date", "nationality", "governorate", "wilayat", "mobile")
 COMPARED = (  # what a re-import compares, person by person, for the audit trail
     "family_id",
@@ -81,11 +82,7 @@ class ImportSummary:
 
 
 def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
-    return people.rename({"person_id": "civil_number", "family_id": "family_number"}).with_columns(
-        pl.lit(False).alias("is_new"),
-        pl.lit(None, pl.Int64).alias("person_key"),
-        pl.lit(None, pl.Int64).alias("family_key"),
-    )
+    return people.rename({"person_id": "civil_number", "family_id": "family_number"})
 
 
 def changes_for_audit(before: pl.DataFrame, after: pl.DataFrame) -> list[audit.Change]:
@@ -120,9 +117,10 @@ def import_people(
 ) -> ImportSummary:
     """Import a validated registry table (`pack.registry` contract) from a file; all or nothing,
     with one audit entry for the file and one per known person whose values changed."""
+    tell = progress or (lambda _step, _n: None)
     with engine.begin() as connection:
         summary, changes = import_into(connection, people, as_of=as_of, progress=progress, facts=facts)
-        (progress or (lambda _step, _n: None))("audit", 0)
+        tell("audit", 0)
         batch = audit.Change(
             "registry.import",
             f"import:{source.get('file', '?')}",
@@ -138,8 +136,10 @@ def import_people(
             },
         )
         audit.record(connection, [batch, *changes], actor=actor, request_id=request_id)
+        tell("commit", 0)
     if people.height >= 10_000:  # planner statistics matter after a bulk load, not after one record
-        analyze(engine)
+        tell("analyze", 0)
+        analyze(engine, written(facts or load_pack().registry_facts))
     return summary
 
 
@@ -159,43 +159,58 @@ def import_into(
     With `expected_version` (civil number, version), the import is one officer's change to one
     record, read at that version: it is refused if anyone changed the record since. `source` is
     what the rows it opens say they come from, where their table keeps it (an income: `import`,
-    or the case whose approval wrote it)."""
+    or the case whose approval wrote it).
+
+    An import that brings at least `BULK` new people, and at least as many as the registry had,
+    is written as a bulk load (`bulk.loading`: the tables' foreign keys and secondary indexes made
+    again after the rows are in), in the same transaction."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
-    s = staging.load(
-        connection, "import_staging", _staged_frame(people), index="civil_number", progress=lambda n: tell("staging", n)
-    )
-    connection.execute(text(f"ANALYZE {s.name}"))
     if expected_version is not None:
         _claim_version(connection, *expected_version)
+    tell("keys", 0)
+    keyed = registry_keys.resolve(connection, _staged_frame(people), bulk_from=BULK)
+    summary.skipped_merged = keyed.skipped_merged
+    summary.created = keyed.frame.height - keyed.known_people
+    refuse_headless(keyed.frame)
+    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
+    if keyed.known_people:  # what finds the known people's rows (a first import has none)
+        connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
+    if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
+        connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
+    connection.execute(text(f"ANALYZE {s.name}"))
     tell("people", 0)
-    known = select(person.c.id).where(person.c.civil_number == s.c.civil_number).scalar_subquery()
-    connection.execute(update(s).values(person_key=known))
-    connection.execute(update(s).values(is_new=s.c.person_key.is_(None)))
-    # A record merged into another is closed: its rows are not imported again (merge is final).
-    merged = select(person.c.id).where(person.c.merged_into.is_not(None))
-    result = connection.execute(delete(s).where(s.c.person_key.in_(merged)), execution_options=COUNTED)
-    summary.skipped_merged = int(result.rowcount or 0)
-    summary.created = connection.execute(select(func.count()).select_from(s).where(s.c.is_new)).scalar_one()
-    _refuse_back_dating(connection, s, as_of, facts)
+    refuse_back_dating(connection, s, as_of, facts)
     before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
     changes = changes_for_audit(before, people)
-    _write_people(connection, s, known, stamp)
-    tell("names", 0)
-    name_index.refresh(connection, _renamed(before, people))
-    tell("families", 0)
-    summary.families_created = _write_families(connection, s, stamp)
-    for t in temporals(facts, source):
-        tell(t.name, 0)
-        summary.rows_closed[t.name] = close(connection, s, t, as_of)
-        summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)
-    _check_heads(connection, s)
+    keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
+    renamed = _renamed(before, people).join(keys, on="civil_number")
+    known = renamed.join(before.select(pl.col("person_id").alias("civil_number")), on="civil_number", how="semi")
+    # The name tokens are made here (Polars, its own threads) while the server writes the rows.
+    with ThreadPoolExecutor(max_workers=1) as pool, bulk.loading(connection, written(facts), enabled=keyed.bulk):
+        tokens = pool.submit(name_index.tokens_of, renamed.drop("civil_number"))
+        _write_people(connection, s, keyed.frame, stamp)
+        tell("families", 0)
+        summary.families_created = _write_families(connection, s, keyed.frame, stamp)
+        for t in temporals(facts, source):
+            tell(t.name, 0)
+            summary.rows_closed[t.name] = close(connection, s, t, as_of)
+            summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)
+        tell("names", 0)
+        name_index.write(connection, tokens.result(), known=known.get_column("person_id"))
+        tell("indexes", 0)
+    check_heads(connection, s)
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
     return summary, changes
+
+
+def written(facts: Sequence[RegistryFact]) -> list[Table]:
+    """The tables an import writes (each once)."""
+    return list(dict.fromkeys([person, family, name_token, *(t.table for t in temporals(facts))]))
 
 
 def _renamed(before: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
@@ -216,17 +231,25 @@ def _renamed(before: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     return joined.filter(pl.col("__known").is_null() | differs).select("civil_number", *names)
 
 
-def _write_people(connection: Connection, s: Table, known: Any, stamp: Any) -> None:
-    connection.execute(
-        insert(person).from_select(
-            ["civil_number", *STATIC, "version", "created_at", "updated_at"],
-            select(s.c.civil_number, *(s.c[c] for c in STATIC), literal(1), literal(stamp), literal(stamp)).where(
-                s.c.is_new
-            ),
+def _write_people(connection: Connection, s: Table, keyed: pl.DataFrame, stamp: datetime) -> None:
+    """The new people, with the row ids `registry_keys` gave them (in their order), then the
+    changed ones. On PostgreSQL the new rows are copied straight into `person` (binary COPY)."""
+    if connection.dialect.name == "postgresql":
+        new = keyed.filter(pl.col("is_new")).select(
+            pl.col("person_key").alias("id"),
+            "civil_number",
+            *STATIC,
+            pl.lit(1, pl.Int32).alias("version"),
+            pl.lit(stamp).alias("created_at"),
+            pl.lit(stamp).alias("updated_at"),
         )
-    )
-    connection.execute(update(s).values(person_key=known).where(s.c.is_new))
-    connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
+        staging.copy(connection, person.name, new)
+    else:
+        chosen = select(
+            s.c.person_key, s.c.civil_number, *(s.c[c] for c in STATIC), literal(1), literal(stamp), literal(stamp)
+        )
+        columns = ["id", "civil_number", *STATIC, "version", "created_at", "updated_at"]
+        connection.execute(insert(person).from_select(columns, chosen.where(s.c.is_new).order_by(s.c.person_key)))
     differs = or_(*(person.c[c].is_distinct_from(s.c[c]) for c in STATIC))
     connection.execute(
         update(person)
@@ -235,20 +258,27 @@ def _write_people(connection: Connection, s: Table, known: Any, stamp: Any) -> N
     )
 
 
-def _write_families(connection: Connection, s: Table, stamp: Any) -> int:
-    new_families = (
-        select(s.c.family_number).where(~exists().where(family.c.family_number == s.c.family_number)).distinct()
-    )
+def _write_families(connection: Connection, s: Table, keyed: pl.DataFrame, stamp: datetime) -> int:
+    """The new families, with the row ids `registry_keys` gave them; on PostgreSQL by binary COPY."""
+    if connection.dialect.name == "postgresql":
+        new = (
+            keyed.filter(pl.col("new_family"))
+            .select(pl.col("family_key").alias("id"), "family_number")
+            .unique("id")
+            .sort("id")
+            .with_columns(pl.lit(stamp).alias("created_at"))
+        )
+        staging.copy(connection, family.name, new)
+        return new.height
+    new_families = select(s.c.family_key, s.c.family_number).where(s.c.new_family).distinct().subquery()
     result = connection.execute(
         insert(family).from_select(
-            ["family_number", "created_at"], select(new_families.subquery().c.family_number, literal(stamp))
+            ["id", "family_number", "created_at"],
+            select(new_families.c.family_key, new_families.c.family_number, literal(stamp)).order_by(
+                new_families.c.family_key
+            ),
         ),
         execution_options=COUNTED,
-    )
-    connection.execute(
-        update(s).values(
-            family_key=select(family.c.id).where(family.c.family_number == s.c.family_number).scalar_subquery()
-        )
     )
     return int(result.rowcount or 0)
 
@@ -271,77 +301,16 @@ def _claim_version(connection: Connection, civil_number: str, version: int) -> N
         )
 
 
-def analyze(engine: Engine) -> None:
+def analyze(engine: Engine, tables: Sequence[Table] = ()) -> None:
     """Refresh the planner's statistics after a bulk change, so reads plan with real sizes
-    (a fresh PostgreSQL table has none, and one join then nests for minutes instead of hashing)."""
+    (a fresh PostgreSQL table has none, and one join then nests for minutes instead of hashing):
+    of `tables` on PostgreSQL (not of every table of the database, others' included), of all on SQLite."""
     with engine.connect() as connection:
-        connection.execute(text("ANALYZE"))
+        if tables and connection.dialect.name == "postgresql":
+            connection.execute(text(f"ANALYZE {', '.join(t.name for t in tables)}"))
+        else:
+            connection.execute(text("ANALYZE"))
         connection.commit()
-
-
-class RegistryImportError(HimayaError):
-    """An import that would leave the registry inconsistent; nothing was written."""
-
-
-def _refuse_back_dating(connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact]) -> None:
-    """An import is dated at or after every change already recorded for its people: dating it
-    earlier would make two rows valid on the same days. Rows dated one by one (an `as_of` column)
-    are checked one by one."""
-    if "as_of" in s.c:
-        for t in temporals(facts):
-            table = t.table
-            late = connection.execute(
-                select(s.c.civil_number, s.c.as_of, func.max(table.c.valid_from), func.max(table.c.valid_to))
-                .join(table, table.c.person_id == s.c.person_key)
-                .where(or_(table.c.valid_from > s.c.as_of, table.c.valid_to > s.c.as_of))
-                .group_by(s.c.civil_number, s.c.as_of)
-                .limit(1)
-            ).first()
-            if late is not None:
-                raise RegistryImportError(
-                    f"the registry already holds changes effective {max(d for d in late[2:] if d)} for"
-                    f" {late[0]}; a change of theirs cannot be dated {late[1]}, before them"
-                )
-        return
-    latest: date | None = None
-    for t in temporals(facts):
-        table = t.table
-        row = connection.execute(
-            select(func.max(table.c.valid_from), func.max(table.c.valid_to)).where(
-                table.c.person_id.in_(select(s.c.person_key))
-            )
-        ).one()
-        for value in row:
-            if value is not None and (latest is None or value > latest):
-                latest = value
-    if latest is not None and latest > as_of:
-        raise RegistryImportError(
-            f"the registry already holds changes effective {latest} for people in this file; "
-            f"an import cannot be dated {as_of}, before them: use --as-of {latest} or later"
-        )
-
-
-def _check_heads(connection: Connection, s: Table) -> None:
-    """Every family the file touches has exactly one head after the import (a partial file can
-    otherwise leave a family with two heads, or none)."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("ANALYZE membership"))  # fresh rows: give the planner their number
-    touched = select(s.c.family_key).distinct().subquery("touched")
-    heads = func.sum(case((membership.c.relationship == "head", 1), else_=0))
-    wrong = connection.execute(
-        select(family.c.family_number, heads)
-        .join(touched, touched.c.family_key == membership.c.family_id)
-        .join(family, family.c.id == membership.c.family_id)
-        .where(membership.c.valid_to.is_(None))
-        .group_by(family.c.family_number)
-        .having(heads != 1)
-        .limit(10)
-    ).all()
-    if wrong:
-        listed = ", ".join(f"{number} ({count} heads)" for number, count in wrong)
-        raise RegistryImportError(
-            f"after this import these families would not have exactly one head: {listed}; nothing was written"
-        )
 
 
 def _civil_view(s: Table) -> FromClause:

@@ -1,4 +1,5 @@
-"""Loading a whole table into a temporary table in one go: COPY on PostgreSQL, executemany on SQLite."""
+"""Loading a whole table into a temporary table in one go: COPY on PostgreSQL (binary, `pgcopy`),
+executemany on SQLite."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from contextlib import contextmanager
 from typing import Any
 
 import polars as pl
+import psycopg
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, MetaData, String, Table, Text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateIndex, CreateTable, DropTable, Index
+
+from himaya.db import pgcopy
 
 BATCH = 100_000
 BULK_CACHE_KIB = 256 * 1024  # SQLite's page cache while a bulk statement writes millions of index entries
@@ -35,15 +41,17 @@ def load(
     table, idx = staging_table(name, frame, index=index)
     connection.execute(DropTable(table, if_exists=True))
     connection.execute(CreateTable(table))
-    for start in range(0, frame.height, BATCH):
-        chunk = frame.slice(start, BATCH)
-        if connection.dialect.name == "postgresql":
-            _copy(connection, name, chunk)
-        else:
+    if connection.dialect.name == "postgresql":
+        # Binary where each column's type is the one its field is written as (others went to text columns).
+        binary = all(type(dtype) in _TYPES or dtype == pl.Null for dtype in frame.schema.values())
+        copy(connection, name, frame, binary=binary, progress=progress)
+    else:
+        for start in range(0, frame.height, BATCH):
+            chunk = frame.slice(start, BATCH)
             placeholders = ", ".join("?" for _ in frame.columns)
             connection.exec_driver_sql(f"INSERT INTO {name} VALUES ({placeholders})", list(chunk.iter_rows()))
-        if progress is not None:
-            progress(chunk.height)
+            if progress is not None:
+                progress(chunk.height)
     if idx is not None:
         connection.execute(CreateIndex(idx))
     return table
@@ -51,25 +59,51 @@ def load(
 
 def append(connection: Connection, table: Table, frame: pl.DataFrame) -> None:
     """Insert `frame`'s rows into `table`, its columns named as the frame's, inside the caller's
-    transaction: COPY on PostgreSQL, executemany on SQLite, a batch at a time."""
+    transaction: COPY (in CSV) on PostgreSQL, executemany on SQLite, a batch at a time."""
+    if connection.dialect.name == "postgresql":
+        copy(connection, table.name, frame, binary=False)
+        return
     columns = ", ".join(frame.columns)
+    placeholders = ", ".join("?" for _ in frame.columns)
+    statement = f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders})"
     for start in range(0, frame.height, BATCH):
-        chunk = frame.slice(start, BATCH)
-        if connection.dialect.name == "postgresql":
-            _copy(connection, f"{table.name} ({columns})", chunk)
-        else:
-            placeholders = ", ".join("?" for _ in frame.columns)
-            statement = f"INSERT INTO {table.name} ({columns}) VALUES ({placeholders})"
-            connection.exec_driver_sql(statement, list(chunk.iter_rows()))
+        connection.exec_driver_sql(statement, list(frame.slice(start, BATCH).iter_rows()))
 
 
-def _copy(connection: Connection, name: str, chunk: pl.DataFrame) -> None:
-    """COPY FROM STDIN in CSV; nulls are empty fields, empty strings cannot occur (validation drops them)."""
-    buffer = io.BytesIO()
-    chunk.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
+def copy(
+    connection: Connection,
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    binary: bool | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """`frame` into the PostgreSQL table `name` (the frame's columns, by name) by one COPY FROM
+    STDIN, in binary (`pgcopy`; by default when every column's type allows, and the table's
+    columns must then be of the types `pgcopy` writes), else in CSV (nulls are empty fields; empty
+    strings cannot occur: validation drops them). The pieces are sent by a thread of psycopg's
+    (`QueuedLibpqWriter`) while the next is encoded, so the server loads one while this process
+    prepares the next."""
     raw = connection.connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy(f"COPY {name} FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
-        copy.write(buffer.getvalue())
+    binary = pgcopy.supported(frame) if binary is None else binary and pgcopy.supported(frame)
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    statement = f"COPY {name} ({columns}) FROM STDIN (FORMAT {'binary' if binary else 'csv'})"
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as stream:
+            for piece, rows in pgcopy.stream(frame, batch=BATCH) if binary else _csv(frame):
+                stream.write(piece)
+                if progress is not None and rows:
+                    progress(rows)
+    except psycopg.Error as error:  # as SQLAlchemy raises it for any other statement (IntegrityError...)
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
+def _csv(frame: pl.DataFrame) -> Iterator[tuple[bytes, int]]:
+    for start in range(0, frame.height, BATCH):
+        chunk, buffer = frame.slice(start, BATCH), io.BytesIO()
+        chunk.write_csv(buffer, include_header=False, null_value="", quote_style="necessary")
+        yield buffer.getvalue(), chunk.height
 
 
 @contextmanager

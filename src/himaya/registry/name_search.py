@@ -28,6 +28,7 @@ from himaya.registry.normalize import INVISIBLE, arabic, latin, skeleton_arabic
 
 NAME_PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
 SKELETON = "#"  # the mark of a skeleton token (never the first character of a normalised word)
+KEY_SPAN = 1 << 40  # row ids below this share one 64-bit sort key with their token's rank (`name_tokens`)
 MAX_TOKEN = 64  # characters: longer words are cut (the index column's width)
 # Words that are not names: connectors and the article written apart (after folding: آل is ال).
 STOP = frozenset({"ال", "بن", "ابن", "بنت", "al", "el", "as", "at", "az", "ash", "an", "ad", "ar", "bin", "bint"})
@@ -107,7 +108,20 @@ def name_tokens(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         pl.col("token").is_not_null() & (pl.col("token").str.len_chars() > 0) & ~pl.col("token").is_in(list(STOP))
     )
     tokens = tokens.filter(pl.col("token") != SKELETON).with_columns(pl.col("token").str.slice(0, MAX_TOKEN))
-    return tokens.unique().sort("token", key)  # in the order of the index they go into
+    # In the order of the index they go into (token, then key). A registry has millions of tokens but
+    # a few thousand distinct ones: each is numbered in its order once, and the rows are made unique
+    # and sorted by that number, which is several times faster than comparing the texts.
+    vocabulary = tokens.select(pl.col("token").unique().sort()).with_row_index("rank")
+    ranked = tokens.join(vocabulary, on="token").select("rank", key)
+    ids = ranked.get_column(key)
+    if ids.dtype == pl.Int64 and ranked.height and ids.min() >= 0 and ids.max() < KEY_SPAN:  # type: ignore[operator]
+        # A row id key: rank and key in one integer (rank in the high bits), one radix sort.
+        wide = ranked.select((pl.col("rank").cast(pl.UInt64) * KEY_SPAN + pl.col(key).cast(pl.UInt64)).alias("k"))
+        ordered = wide.get_column("k").unique().sort()
+        ranked = pl.DataFrame({"rank": (ordered // KEY_SPAN).cast(pl.UInt32), key: (ordered % KEY_SPAN).cast(pl.Int64)})
+    else:
+        ranked = ranked.unique().sort("rank", key)
+    return ranked.select(key, vocabulary.get_column("token").gather(ranked.get_column("rank")).alias("token"))
 
 
 def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
