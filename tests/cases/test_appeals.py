@@ -178,10 +178,13 @@ def test_an_appeal_after_the_deadline_is_refused_naming_the_dates(ours: Branches
     assert '"notified_on": "2026-01-08"' in {c["number"]: c["form"] for c in ours.rows("case_file")}[appeal]
 
 
-def test_an_unrecorded_notification_must_be_declared(ours: Branches) -> None:
+def test_an_unrecorded_notification_runs_from_the_decision_unless_declared(ours: Branches) -> None:
     number = _refused(ours)
-    with pytest.raises(InvalidInputError, match=r"is not recorded \(a letter\?\): give the day it was handed over"):
-        _appeal(ours, number, day=date(2026, 2, 1), notified=None)
+    with pytest.raises(InvalidInputError, match=r"by 2026-02-06; today is 2026-02-07") as late:
+        _appeal(ours, number, day=date(2026, 2, 7), notified=None)
+    assert "give notified_on if it came later" in str(late.value)
+    appeal = _appeal(ours, number, day=date(2026, 2, 6), notified=None)
+    assert '"notified_on": "2026-01-07"' in {c["number"]: c["form"] for c in ours.rows("case_file")}[appeal]
 
 
 def test_an_appeal_against_a_case_of_another_branch_is_not_found_and_the_probe_audited(ours: Branches) -> None:

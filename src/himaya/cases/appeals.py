@@ -60,7 +60,7 @@ def notification(
 ) -> tuple[date, str]:
     """The day the decision was notified and how that is known: the day its message was delivered,
     as the outbox recorded it; else (a letter handed over) the day the appellant declares, not
-    before the decision. Refused when neither is known."""
+    before the decision; else the day of the decision (the earliest it can have been)."""
     found = decided(uow, case, catalogue.timezone)
     if found is None:
         raise ConflictError(f"form field decision: case {case['number']} has no decision on record to appeal")
@@ -72,11 +72,8 @@ def notification(
     ]
     if sent:
         return _day(sent[0], catalogue.timezone), "the day its message was delivered"
-    if not declared:
-        raise InvalidInputError(
-            f"form field notified_on: the notification of case {case['number']}'s decision ({day}) is not recorded"
-            " (a letter?): give the day it was handed over"
-        )
+    if not declared:  # the earliest it can have been: an appeal within the deadline from it is in time
+        return day, "the day of the decision: its notification is not recorded; give notified_on if it came later"
     given = date.fromisoformat(declared)
     if given < day:
         raise InvalidInputError(
