@@ -262,3 +262,17 @@ def _amount(b: Branches, period: Period) -> int:
     result = entitlements(people.select(PACK.schema.names), PACK, PACK.parameters, period)
     mine = result.filter((pl.col("person_id") == b.here["person_id"]) & (pl.col("programme") == "disability"))
     return int(mine["amount"].str.replace(".", "", literal=True).cast(pl.Int64)[0])
+
+
+def test_an_appeal_naming_no_case_reverses_nothing(ours: Branches) -> None:
+    """An appeal opened before appeals named the case they appeal (a free-text reference) is decided, but
+    a grant cannot reverse anything: it is a conflict, and the committee dismisses it instead."""
+    number = _refused(ours)
+    appeal = _appeal(ours, number, day=date(2026, 2, 1))
+    move(ours, appeal, "committee", 1, day=date(2026, 2, 2))
+    with ours.engine.begin() as connection:
+        connection.execute(update(case_file).where(case_file.c.number == appeal).values(appealed_id=None))
+    with pytest.raises(ConflictError, match=f"case {appeal} names no decided case it appeals"):
+        decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid")
+    assert _disability(ours) == []
+    assert decide(ours, appeal, "dismissed", 2, day=date(2026, 3, 3), reason="no case named").decision == "dismissed"

@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 import pytest
+from sqlalchemy import update
 
 from himaya import bootstrap
 from himaya.cases import actions
@@ -20,7 +21,8 @@ from himaya.cases.changes import RecordChangedError
 from himaya.cases.model import NewCase
 from himaya.cases.rules import FormError
 from himaya.core.access import Role, Scope
-from himaya.core.errors import ForbiddenError, InvalidInputError, NotFoundError
+from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError
+from himaya.db.case_tables import case_file
 from himaya.db.registry_import import RegistryImportError, import_people
 from himaya.db.snapshot import people_query, read_people
 from himaya.registry import actions as registry
@@ -188,3 +190,20 @@ def test_an_override_means_nothing_to_a_change(branches: Branches) -> None:
     number = _change(branches, change="bank_account", iban=NEW)
     with pytest.raises(InvalidInputError, match="not judged by the rules"):
         decide(branches, number, "approved", 3, day=DAY, override="because")
+
+
+def test_a_request_opened_with_the_old_free_text_form_is_not_approved(branches: Branches) -> None:
+    """A change request opened before its type asked for typed fields (`new_value`) cannot write a
+    change (it would empty the account): its approval is a conflict, and it is refused instead."""
+    number = _change(branches, change="bank_account", iban=NEW)
+    with branches.engine.begin() as connection:
+        connection.execute(
+            update(case_file).where(case_file.c.number == number).values(
+                form=json.dumps({"change": "bank_account", "new_value": NEW, "effective_from": "2026-01-05"})
+            )
+        )  # fmt: skip
+    before = _current(branches, "bank_account")
+    with pytest.raises(ConflictError, match="form field iban: required for change bank_account; refuse it"):
+        decide(branches, number, "approved", 3, day=DAY)
+    assert _current(branches, "bank_account") == before
+    assert decide(branches, number, "refused", 3, day=DAY).decision == "refused"

@@ -31,7 +31,7 @@ from himaya.policy.case_types import CaseCatalogue, CaseType
 
 def appealed_number(kind: CaseType, form: Mapping[str, Any]) -> str | None:
     """The number of the case a case of this type appeals (None: the type appeals nothing)."""
-    return str(form[kind.appeal.field]) if kind.appeal is not None else None
+    return str(form.get(kind.appeal.field)) if kind.appeal is not None else None
 
 
 def _day(at: datetime, timezone: str) -> date:
@@ -152,6 +152,11 @@ def grant(
     from its own date; the rules' verdict on an application (with `override`, a supervisor's), and
     what the reversal did, for the appeal's record."""
     number = str(appealed_number(kind, case["form"]))
+    if case.get("appealed_id") is None:  # an appeal opened before appeals named the case they appeal
+        raise ConflictError(
+            f"case {case['number']} names no decided case it appeals: it cannot reverse one; dismiss it, and file"
+            " an appeal naming the case"
+        )
     appealed = uow.cases.visible(principal, number)
     if appealed is None or appealed["id"] != case["appealed_id"]:
         raise NotFoundError(f"case {case['number']}: the case it appeals, {number}, is not in your branches")

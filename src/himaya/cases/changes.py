@@ -20,6 +20,7 @@ from typing import Any
 from himaya.cases.applications import Desk, facts, typed_record
 from himaya.cases.model import ApplicationApproved, PersonRef
 from himaya.cases.ports import ApplicationsUnitOfWork
+from himaya.cases.rules import FormError, check_fields
 from himaya.core.access import Principal
 from himaya.core.errors import ConflictError, NotFoundError
 from himaya.policy.case_types import CaseType
@@ -76,6 +77,11 @@ def decide(
     membership = uow.registry.family_of(key) if key is not None else None
     if key is None or current is None or membership is None:
         raise NotFoundError(f"case {number}: the person {civil} has no current record in your branches")
+    try:  # a request opened before its type asked for typed fields (a free-text `new_value`)
+        check_fields(kind, case["form"])
+    except FormError as error:
+        raise ConflictError(f"case {number} cannot be approved as it was opened: {error}; refuse it, and open a new"
+                            " request with the typed fields") from None  # fmt: skip
     version = uow.registry.version(civil)
     values = facts(approval, case["form"])
     _check_conflict(desk, case, version, current, values, reversal=by is not None)
