@@ -73,7 +73,7 @@ def test_an_application_dated_in_the_future_or_long_ago_is_refused(
     wafa = user("wafa", Role.CASE_WORKER, scopes=(Scope("wilayat", branches.here["wilayat"]),))
     with pytest.raises(InvalidInputError, match=re.escape(said)):
         actions.open_case(branches.uow(), CATALOGUE, request, principal=wafa, today=DAY)
-    changed = {"change": "address", "new_value": "Nizwa", "effective_from": "1850-03-01", "evidence": "lease"}
+    changed = {"change": "address", "wilayat": "Nizwa", "effective_from": "1850-03-01", "evidence": "lease"}
     change = NewCase("change_request", "branch", branches.here["person_id"], form=changed)
     with pytest.raises(InvalidInputError, match="form field effective_from: 1850-03-01 is before"):
         actions.open_case(branches.uow(), CATALOGUE, change, principal=wafa, today=DAY)

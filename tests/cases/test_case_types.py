@@ -17,6 +17,7 @@ from himaya.policy.case_types import CaseTypeError, Channel, Sensitivity
 from himaya.policy.pack import PolicyPack
 
 OMAN_CASES = Path(__file__).resolve().parents[2] / "src/himaya/policy/packs/oman/cases"
+PLACES = {"Nizwa": "Ad Dakhiliyah", "Muscat": "Muscat"}
 SHIPPED = {"application", "change_request", "grievance", "appeal", "duplicate_review", "payment_issue", "referral"}
 
 MINIMAL: dict[str, Any] = {
@@ -135,21 +136,21 @@ def test_a_folder_is_refused_whole(tmp_path: Path) -> None:
     shutil.copytree(OMAN_CASES, folder)
     (folder / "twin.yaml").write_text((folder / "grievance.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(CaseTypeError, match=r"twin.yaml: case type grievance is declared in grievance.yaml too"):
-        load_catalogue(folder, places={}, timezone="Asia/Muscat")
+        load_catalogue(folder, places=PLACES, timezone="Asia/Muscat")
     (folder / "twin.yaml").write_text("key: [unclosed", encoding="utf-8")
     with pytest.raises(CaseTypeError, match=r"twin.yaml: not valid YAML"):
-        load_catalogue(folder, places={}, timezone="Asia/Muscat")
+        load_catalogue(folder, places=PLACES, timezone="Asia/Muscat")
     (folder / "twin.yaml").unlink()
     calendar = yaml.safe_load((folder / "calendar.yaml").read_text(encoding="utf-8"))
     calendar["weekend"] = ["friday", "caturday"]
     (folder / "calendar.yaml").write_text(yaml.safe_dump(calendar, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CaseTypeError, match=r"calendar.yaml: field weekend: 'caturday' is not a weekday"):
-        load_catalogue(folder, places={}, timezone="Asia/Muscat")
+        load_catalogue(folder, places=PLACES, timezone="Asia/Muscat")
     calendar["weekend"] = ["friday"]
     calendar["holidays"][0]["to"] = date(2020, 1, 1)
     (folder / "calendar.yaml").write_text(yaml.safe_dump(calendar, allow_unicode=True), encoding="utf-8")
     with pytest.raises(CaseTypeError, match=r"calendar.yaml: field holidays\[0\]: from .* from not after to"):
-        load_catalogue(folder, places={}, timezone="Asia/Muscat")
+        load_catalogue(folder, places=PLACES, timezone="Asia/Muscat")
     (folder / "calendar.yaml").unlink()
     with pytest.raises(CaseTypeError, match=r"calendar.yaml is missing"):
-        load_catalogue(folder, places={}, timezone="Asia/Muscat")
+        load_catalogue(folder, places=PLACES, timezone="Asia/Muscat")

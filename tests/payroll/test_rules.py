@@ -191,6 +191,33 @@ def test_enrollment_starts_between_the_first_month_and_the_sync(rows: list[tuple
     assert (widows["start_month"] == period.start).all()  # no start rule: the month of the application
 
 
+def test_a_programme_applied_for_is_due_from_the_month_of_the_application() -> None:
+    """An application decided late (or granted on appeal) enrolls from its month, not the decision's:
+    the months since are arrears. A programme with a start rule of its own keeps it; the floor and
+    the ceiling (the pack's first month, the month planned) hold."""
+    period = Period(2026, 3)
+    schema = {"person_id": pl.String, "programme": pl.String, "birth_date": pl.Date, "assessed_from": pl.Date,
+              "applied_on": pl.Date}  # fmt: skip
+    entitled = pl.DataFrame(
+        [
+            ("1", "widow", date(1970, 1, 1), None, date(2026, 1, 5)),
+            ("2", "widow", date(1970, 1, 1), None, None),
+            ("3", "disability", date(1990, 1, 1), date(2025, 11, 20), date(2026, 1, 5)),
+            ("4", "orphan", date(2015, 1, 1), None, date(2019, 4, 1)),
+        ],
+        schema=schema,
+        orient="row",
+    )
+    active = pl.DataFrame(schema={"person_id": pl.String, "programme": pl.String})
+    starts = PACK.enrollment_starts(PACK.parameters.at(period.start))
+    plan, _ = plan_enrollments(entitled, active, period, first=PACK.first_period, starts=starts)
+    assert dict(zip(plan["person_id"], plan["start_month"], strict=True)) == {
+        "1": date(2026, 1, 1), "2": date(2026, 3, 1), "3": date(2025, 11, 1), "4": PACK.first_period.start,
+    }  # fmt: skip
+    reasons = dict(zip(plan["person_id"], plan["reason"], strict=True))
+    assert reasons["1"].endswith("from the month of the application") and "sync" in reasons["2"]
+
+
 def test_a_reform_of_the_elderly_age_moves_enrollment_too(oman: PolicyPack) -> None:
     """The elderly start month follows `elderly.min_age`, not a number written in shared code."""
     period = Period(2026, 1)

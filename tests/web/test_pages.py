@@ -7,6 +7,7 @@ import re
 import pytest
 
 from himaya.bootstrap import payroll
+from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.policy.packs import load_pack
@@ -314,3 +315,45 @@ def test_a_cases_letter_is_served_as_the_apis_with_its_scope(office: Office) -> 
     analyst = office.client()
     log_in(analyst, "auditor")
     assert analyst.get(f"{case}/letter.pdf").status_code == 403
+
+
+def test_a_change_request_asks_typed_fields_and_names_the_one_refused(office: Office) -> None:
+    client = office.client()
+    log_in(client, "case_worker")
+    page = client.get("/office/cases/new?type=change_request")
+    assert page.status_code == 200 and 'name="form.iban"' in page.text
+    assert '<option value="Nizwa">Nizwa</option>' in page.text  # the wilayat is one of the pack's places
+    refused = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(page.text), "type": "change_request", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "form.change": "bank_account", "form.iban": "OM00ABC",
+            "form.effective_from": "2026-01-05", "form.evidence": "bank letter",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert refused.status_code == 422 and 'id="iban-error"' in refused.text, refused.text
+    other = office.client()
+    log_in(other, "other_registrar")
+    theirs = other.get("/office/cases/new?type=payment_issue")
+    opened = other.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(theirs.text), "type": "payment_issue", "channel": "branch", "language": "ar",
+            "civil_number": office.outside["person_id"], "category": "no_account", "form.period": "2026-01",
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert opened.status_code == 303, opened.text
+    elsewhere = opened.headers["location"].rsplit("/", 1)[1]
+    appeal = client.get("/office/cases/new?type=appeal")
+    answered = client.post(
+        "/office/cases/new",
+        data={
+            "csrf": csrf(appeal.text), "type": "appeal", "channel": "branch", "language": "ar",
+            "civil_number": office.inside["person_id"], "form.decision": elsewhere, "form.grounds": "wrong",
+            "form.notified_on": today("Asia/Muscat").isoformat(),
+        },
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answered.status_code == 422 and 'id="decision-error"' in answered.text, answered.text

@@ -139,11 +139,14 @@ def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
 
 
 def replan_after_application(engine: Engine, event: ApplicationApproved) -> None:
-    """An application approved (its facts written): the family's enrollments planned again for this month."""
+    """A case's decision wrote facts (an application or a change approved, a refusal reversed on
+    appeal): the family's enrollments planned again for the month of the decision, a programme
+    without a start rule of its own due from the month of the application (`event.since`)."""
     pack = load_pack(settings().pack)
-    day = clock.today(pack.timezone)
-    notes = {event.family: f"after application {event.case}"}
-    replan_families(engine, pack, Period.containing(day), notes, actor=event.actor, today=day)
+    day = event.day or clock.today(pack.timezone)
+    notes = {event.family: f"after {event.what} {event.case}"}
+    applied = {event.family: (event.programme, event.since)} if event.since is not None else None
+    replan_families(engine, pack, Period.containing(day), notes, actor=event.actor, today=day, applied=applied)
 
 
 def evidence_files() -> FolderEvidence:

@@ -15,8 +15,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from himaya.cases import applications, notices, rules
+from himaya.cases import appeals, deciding, notices, rules
 from himaya.cases.applications import Desk
+from himaya.cases.changes import snapshot
 from himaya.cases.letters import case_letter, which
 from himaya.cases.model import PAGE, CaseView, EventKind, Inbox, Moved, NewCase, Opened
 from himaya.cases.opening import branch, day_of, prepared, write
@@ -33,9 +34,16 @@ from himaya.registry.actions import in_branches
 
 
 def open_case(
-    uow: CasesUnitOfWork, catalogue: CaseCatalogue, request: NewCase, *, principal: Principal, today: date | None = None
+    uow: ApplicationsUnitOfWork,
+    catalogue: CaseCatalogue,
+    request: NewCase,
+    *,
+    principal: Principal,
+    today: date | None = None,
 ) -> Opened:
-    """Open a case in a branch of the user's, about a person of their branches (or nobody, if anonymous)."""
+    """Open a case in a branch of the user's, about a person of their branches (or nobody, if anonymous).
+    A change request keeps the version and values of the record it changes; an appeal names the case
+    it appeals, which must be in the user's branches (`appeals.check_opening`)."""
     day = day_of(catalogue, today)
     kind, form, sensitive = prepared(catalogue, request, day)
     rules.check_opener(kind, request, principal)
@@ -49,9 +57,17 @@ def open_case(
         wilayat, governorate = branch(catalogue, request.wilayat or (person.wilayat if person else None))
         if not in_branches(principal, wilayat, governorate):
             raise ForbiddenError(f"wilayat {wilayat} is not one of your branches: open the case in a branch of yours")
+        bound = snapshot(uow, kind, form, person) if person is not None else {}
+        appealing = appeals.appealed_number(kind, form)  # the case appealed, in the user's reach (a probe else)
+        appealed = _visible(uow, appealing, principal, "case.open") if appealing is not None else None
+        if appealed is not None:
+            bound |= appeals.check_opening(uow, catalogue, kind, form, appealed, person, day)
         opened = write(
-            uow, catalogue, kind, request, form, sensitive, person, (wilayat, governorate), principal.username, day
-        )
+            uow, catalogue, kind, request, form, sensitive, person, (wilayat, governorate), principal.username, day,
+            bound=bound,
+        )  # fmt: skip
+        if appealed is not None:
+            appeals.record_opening(uow, appealed, opened.number, actor=principal.username)
         uow.commit()
     return opened
 
@@ -241,19 +257,20 @@ def move(
         if case["version"] != expected_version:  # before the rules run (the update below checks it again)
             raise _stale(uow, case, expected_version)
         changes = _changes(catalogue, state, target, decides, transition.prepares, written, principal, day)
-        checks = decides or transition.prepares  # the rules are run when a decision is prepared, and taken
-        verdict = (
-            _verdict(uow, desk, kind, case, target, override, principal, day, transition.prepares) if checks else None
-        )
-        if verdict is not None:
-            changes["rules"] = verdict.record() | ({"override": override, "by": principal.username} if override else {})
+        done = deciding.outcome(
+            uow, desk, catalogue, kind, case, target, override=override, principal=principal, day=day,
+            decides=decides, prepares=transition.prepares,
+        )  # fmt: skip
+        if done.verdict is not None:
+            changes["rules"] = done.rules(override, principal.username)
         if not uow.cases.update(case["id"], changes, expected_version=expected_version):
             raise _stale(uow, case, expected_version)
         told = notices.decision_reasons(written, changes.get("rules"), case["language"])
-        event = EventKind.DECIDED if decides else EventKind.MOVED
+        recorded = {k: v for k, v in (("rules", changes.get("rules")), ("wrote", done.wrote)) if v is not None}
+        recorded |= {"on": day.isoformat()} if decides else {}  # the decision's day (an appeal's deadline)
         uow.cases.add_event(
-            case["id"], event, actor=principal.username, from_state=case["state"], to_state=target, text=written,
-            data={"rules": changes["rules"]} if verdict is not None else None,
+            case["id"], EventKind.DECIDED if decides else EventKind.MOVED, actor=principal.username,
+            from_state=case["state"], to_state=target, text=written, data=recorded or None,
         )  # fmt: skip
         after = {**case, **changes}
         person = uow.cases.person(None, case["civil_number"]) if case["civil_number"] else None
@@ -262,13 +279,13 @@ def move(
         )
         action = "case.decide" if decides else ("case.close" if state.final else "case.move")
         before = {"state": case["state"], "version": expected_version}
-        shown = {"state": target, "reason": written, "due_on": changes["due_on"], "messages": queued}
-        if verdict is not None:
-            shown["rules"] = changes["rules"]
+        shown = {"state": target, "reason": written, "due_on": changes["due_on"], "messages": queued, **recorded}
         uow.audit.record([Change(action, f"case:{number}", before, shown)], actor=principal.username)
         uow.commit()
     decision = target if decides else case["decision"]
-    return Moved(number, expected_version + 1, target, changes["due_on"], decision, queued, changes.get("rules"))
+    return Moved(
+        number, expected_version + 1, target, changes["due_on"], decision, queued, changes.get("rules"), done.wrote
+    )
 
 
 def _changes(
@@ -291,32 +308,6 @@ def _changes(
     if state.final:
         changes["closed_at"] = at
     return changes
-
-
-def _verdict(
-    uow: ApplicationsUnitOfWork,
-    desk: Desk | None,
-    kind: CaseType,
-    case: dict[str, Any],
-    target: str,
-    override: str | None,
-    principal: Principal,
-    day: date,
-    prepares: bool,
-) -> applications.Verdict | None:
-    approval = kind.approval
-    if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
-        if override is not None:
-            raise InvalidInputError("override: only an application's approval may override the rules")
-        return None
-    if desk is None:
-        if prepares:  # the check at preparation is advice: the binding one is the decision's
-            return None
-        # A wiring mistake, not the user's: every entry point passes `bootstrap.application_desk`.
-        raise RuntimeError(f"deciding a {kind.key} needs the registry and the rules (bootstrap.application_desk)")
-    return applications.decide(
-        uow, desk, kind, case, target, override=override, principal=principal, day=day, prepares=prepares
-    )
 
 
 CLOSED = "closed"  # every type's final state (the loader requires it)

@@ -22,7 +22,6 @@ import polars as pl
 
 from himaya.cases.model import ApplicationApproved
 from himaya.cases.ports import ApplicationsUnitOfWork
-from himaya.cases.rules import APPLIED_ON
 from himaya.core.access import Principal, Role
 from himaya.core.errors import (
     ConflictError,
@@ -98,6 +97,9 @@ def facts(approval: Approval, form: Mapping[str, Any]) -> dict[str, Any]:
     for target, source in approval.facts.get(programme, {}).items():
         column = string.Formatter().vformat(target, (), {k: str(v) for k, v in form.items()})
         value = form.get(source["field"]) if isinstance(source, Mapping) else source
+        if isinstance(source, Mapping) and source.get("chars") and value is not None:
+            first, last = source["chars"]
+            value = str(value)[first:last]  # e.g. the bank code in an Omani IBAN
         written[column] = value
     return written
 
@@ -145,10 +147,12 @@ def decide(
     principal: Principal,
     day: date,
     prepares: bool = False,
+    by: str | None = None,
 ) -> Verdict | None:
     """Inside the decision's unit of work: the rules' verdict on the application (approved or refused,
     or the move that `prepares` the decision: the check the decider then reads), and on approval the
-    facts written and the replanning told. None for any other move."""
+    facts written and the replanning told. None for any other move. `by`: the appeal whose grant
+    approves the application now (the facts' source, and the replanning's reason)."""
     approval = kind.approval
     if approval is None or (target not in (approval.approved, approval.refused) and not prepares):
         return None
@@ -161,7 +165,7 @@ def decide(
     if key is None or membership is None or current is None:
         raise NotFoundError(f"case {case['number']}: the applicant {civil} has no current record in your branches")
     values = facts(approval, case["form"])
-    typed = _typed(desk, approval, case, current, values, approving=target == approval.approved)
+    typed = typed_record(desk, approval, case, current, values, approving=target == approval.approved)
     if isinstance(typed, Verdict):
         return typed
     people = uow.cases.family_people(principal, membership[0], day)
@@ -176,21 +180,22 @@ def decide(
         _check_override(case["number"], found, override, principal)
     elif override is not None:
         raise InvalidInputError("override: the rules support this approval; no override is needed (leave it out)")
-    applied = date.fromisoformat(str(case["form"].get(APPLIED_ON) or day))
+    applied = date.fromisoformat(str(case["form"].get(approval.effective) or day))
     if current["birth_date"] is not None and applied < current["birth_date"]:
         raise ConflictError(
-            f"case {case['number']}: form field {APPLIED_ON} {applied} is before the applicant's birth date on record"
-            f" ({current['birth_date']}): the facts cannot be dated from it; refuse the application"
+            f"case {case['number']}: form field {approval.effective} {applied} is before the applicant's birth date on"
+            f" record ({current['birth_date']}): the facts cannot be dated from it; refuse the application"
         )
     write_facts(
         uow, desk.contract, key, civil, "person.application", values, expected_version=uow.registry.version(civil),
-        as_of=applied, actor=principal.username, source=f"case {case['number']}",
+        as_of=applied, actor=principal.username, source=f"case {by or case['number']}",
     )  # fmt: skip
-    uow.emit(ApplicationApproved(membership[0], case["number"], principal.username))
+    programme, what, number = str(case["form"][approval.field]), "appeal" if by else "application", by or case["number"]
+    uow.emit(ApplicationApproved(membership[0], number, principal.username, applied, programme, day, what))
     return found
 
 
-def _typed(
+def typed_record(
     desk: Desk,
     approval: Approval,
     case: Mapping[str, Any],
@@ -203,17 +208,19 @@ def _typed(
     it refuses are refused to an approval (an override skips the rules' decision, never this); to a
     refusal, or its preparation, they are the reason the rules give: the verdict then."""
     cells = desk.contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
+    if "wilayat" in values and "governorate" not in values:
+        cells["governorate"] = None  # derived from the new wilayat, as the registry's write path does
     try:
         return desk.contract.validate([cells], source=f"case {case['number']}").row(0, named=True)
     except InputTableError as error:
         if approving:
-            raise _invalid_facts(approval, case, error) from None
+            raise invalid_facts(approval, case, error) from None
         said = "; ".join(f"{p.column} {quoted(p.value) if p.value else '(empty)'}: {p.rule}" for p in error.problems)
         failed = Text(f"the application's facts are not valid: {said}", f"بيانات الطلب غير صالحة: {said}")
         return Verdict(str(case["form"][approval.field]), False, 0, (failed,))
 
 
-def _invalid_facts(approval: Approval, case: Mapping[str, Any], error: InputTableError) -> InputTableError:
+def invalid_facts(approval: Approval, case: Mapping[str, Any], error: InputTableError) -> InputTableError:
     """The registry's refusal of an approval's facts (the people table's validation: types, ranges,
     the registry's rules), each problem naming the form field its value came from."""
     fields = {column: f"form field {source['field']}; " for column, source in _sources(approval, case["form"]).items()}

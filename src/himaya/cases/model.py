@@ -39,6 +39,8 @@ class EventKind(StrEnum):
     DECIDED = "decided"
     ESCALATED = "escalated"
     EVIDENCE = "evidence"  # a file attached (`cases/evidence.py`)
+    APPEALED = "appealed"  # an appeal was filed against the case's decision (`cases/appeals.py`)
+    REVERSED = "reversed"  # an appeal granted reversed the case's decision
 
 
 class Delivery(StrEnum):
@@ -136,16 +138,22 @@ class Moved:
     decision: str | None
     notifications: int
     rules: dict[str, Any] | None = None  # an application's verdict of the rules (`applications.Verdict.record`)
+    wrote: dict[str, Any] | None = None  # what the decision wrote: a change, or an appeal's reversal
 
 
 @dataclass(frozen=True)
 class ApplicationApproved(Event):
-    """An application was approved and its facts written (told after commit): the family's
-    enrollments are planned again for the month (`bootstrap` wires the handler)."""
+    """A case's decision wrote facts to a record (an application approved, a change approved, a
+    refusal reversed on appeal; told after commit): the family's enrollments are planned again for
+    the month of the decision (`bootstrap` wires the handler)."""
 
     family: str  # the family number
     case: str  # the case number
     actor: str
+    since: date | None = None  # a programme without a start rule of its own is due from this month
+    programme: str | None = None  # the programme `since` is for (None: any the family gains)
+    day: date | None = None  # the day of the decision: its month is planned again (None: today)
+    what: str = "application"  # what decided, in the enrollments' reason ("after application C-...")
 
 
 @dataclass(frozen=True)

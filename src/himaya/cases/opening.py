@@ -14,6 +14,7 @@ own transaction, so its change, the case and the message stand or fall together:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -38,6 +39,7 @@ def prepared(catalogue: CaseCatalogue, request: NewCase, day: date) -> tuple[Cas
     sensitive = rules.check_request(kind, request)
     form = rules.validate_form(kind, request.form)
     rules.check_dates(kind, form, day)
+    rules.check_fields(kind, form)
     rules.check_filing(kind, form, day, catalogue.calendar)
     return kind, form, sensitive
 
@@ -59,6 +61,11 @@ def open_in(
     The person is any registered person (NotFoundError if none); the branch, theirs unless given."""
     day = day_of(catalogue, today)
     kind, form, sensitive = prepared(catalogue, request, day)
+    if kind.appeal is not None or (kind.approval is not None and kind.approval.conflict):
+        raise InvalidInputError(
+            f"type: a {kind.key} is opened by a user (cases.actions.open_case): it reads the record it changes"
+            " or the case it appeals in their branches"
+        )
     person = None
     if request.civil_number is not None:
         person = uow.cases.person(None, request.civil_number)
@@ -79,8 +86,11 @@ def write(
     branch: tuple[str, str],
     actor: str,
     day: date,
+    *,
+    bound: Mapping[str, Any] | None = None,
 ) -> Opened:
-    """Write the case (its history, audit entry and messages), once its form holds against its person."""
+    """Write the case (its history, audit entry and messages), once its form holds against its person;
+    `bound`: what it keeps of the record it changes or the case it appeals (`actions.open_case`)."""
     rules.check_applied(kind, form, person.birth_date if person else None)
     number = rules.case_number(day.year, uow.cases.next_number(day.year))
     state, at = kind.initial, now()
@@ -104,6 +114,7 @@ def write(
         "version": 1,
         "opened_at": at,
         "updated_at": at,
+        **(bound or {}),
     }
     row["id"] = uow.cases.insert(row)
     uow.cases.add_event(row["id"], EventKind.OPENED, actor=actor, to_state=state.key, data={"channel": request.channel})

@@ -36,6 +36,12 @@ class CaseStore(Protocol):
 
     def version(self, case_id: int) -> int: ...
 
+    def appeals_of(self, case_id: int) -> list[dict[str, Any]]:
+        """The appeals against the case (number, state, decision, closed_at), in the order filed."""
+
+    def reverse(self, case_id: int, *, by: str) -> bool:
+        """Mark the case's decision reversed by the appeal `by`, if no appeal reversed it yet (False: one did)."""
+
     def add_event(
         self,
         case_id: int,

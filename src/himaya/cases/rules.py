@@ -249,24 +249,43 @@ def check_dates(kind: CaseType, form: Mapping[str, Any], today: date) -> None:
             raise InvalidInputError(f"form field {name}: {day} is before {EARLIEST}, the earliest date a form may hold")
 
 
-APPLIED_ON = "applied_on"  # the day an application was made: an approval dates its facts from it
-
-
 def check_applied(kind: CaseType, form: Mapping[str, Any], born: date | None) -> None:
-    """An application is made on or after the day its applicant was born: its approval dates the
-    applicant's facts from `applied_on`, and nothing in a record is dated before the person's birth
-    (an application dated earlier could be opened, but never approved)."""
-    if kind.approval is None or born is None or not form.get(APPLIED_ON):
+    """An application (a change) is dated on or after the day its person was born: its approval dates
+    the person's facts from its `approval.effective` field (`applied_on`, `effective_from`), and
+    nothing in a record is dated before the person's birth (a case dated earlier could be opened,
+    but never approved)."""
+    approval = kind.approval
+    if approval is None or born is None or not form.get(approval.effective):
         return
-    applied = date.fromisoformat(str(form[APPLIED_ON]))
+    field = approval.effective
+    applied = date.fromisoformat(str(form[field]))
     if applied < born:
         rule = f"must not be before the applicant's birth date ({born}): an approval dates their facts from it"
-        raise FormError(f"form field {APPLIED_ON}: {applied} {rule}", {APPLIED_ON: rule})
+        raise FormError(f"form field {field}: {applied} {rule}", {field: rule})
+
+
+def check_fields(kind: CaseType, form: Mapping[str, Any]) -> None:
+    """A type whose approval is `strict` (a change request): the fields the chosen kind of change
+    writes are required, and another kind's fields are refused, each named."""
+    approval = kind.approval
+    if approval is None or not approval.strict:
+        return
+    value = str(form.get(approval.field))
+    needed = approval.fields_of(value)
+    missing = sorted(n for n in needed if form.get(n) in (None, ""))
+    foreign = sorted(n for n in approval.specific - needed if form.get(n) not in (None, ""))
+    refused = {n: f"required for {approval.field} {value}" for n in missing}
+    refused |= {n: f"does not go with {approval.field} {value}; leave it out" for n in foreign}
+    if refused:
+        said = "; ".join(f"form field {n}: {rule}" for n, rule in refused.items())
+        raise FormError(f"a {kind.key}'s form was refused: {said}", refused)
 
 
 def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar: WorkingCalendar) -> date | None:
-    """The last day to file a case of this type (e.g. an appeal); refused when it has passed or the date is ahead."""
-    if kind.filing is None:
+    """The last day to file a case of this type (e.g. an appeal); refused when it has passed or the date is
+    ahead. None without a filing deadline, or when the form leaves the date out (an appeal's is then
+    the decision's recorded notification: `appeals.check_opening`)."""
+    if kind.filing is None or not form.get(kind.filing.field):
         return None
     notified = date.fromisoformat(str(form[kind.filing.field]))
     if notified > today:

@@ -118,6 +118,10 @@ def cases_show(number: Number, acting: As = None) -> None:
         )
         if view.case["subject"]:
             out.print(f"subject: {c['subject']}")
+        if view.case.get("record_version") is not None:
+            out.print(f"record of person {c['civil_number']} at version {c['record_version']} when opened")
+        if view.case.get("reversed_by"):
+            out.print(f"decision reversed by appeal {c['reversed_by']}")
         for name, value in view.case["form"].items():
             out.print(f"  {shown(name)}: {shown(value)}")
         _rules(view.case.get("rules"))
@@ -244,6 +248,20 @@ def cases_decide(
             f"{moved.notifications} message(s) queued"
         )
         _rules(moved.rules)
+        _wrote(moved.wrote)
+
+
+def _wrote(wrote: dict[str, Any] | None) -> None:
+    """What a decision wrote to the registry: a change (from -> to), an appeal's reversal."""
+    if not wrote:
+        return
+    if "reverses" in wrote:
+        out.print(f"reversed: the {wrote['decision']} decision of {wrote['reverses']} (of {wrote['refused_on']})")
+    inner = wrote.get("change")
+    change: dict[str, Any] = inner if isinstance(inner, dict) else wrote
+    if "to" in change:
+        for column, value in change["to"].items():
+            out.print(f"  {column}: {shown(change['from'].get(column) or '-')} -> {shown(value if value else '-')}")
 
 
 def _rules(rules: dict[str, Any] | None) -> None:

@@ -59,6 +59,12 @@ case_file = Table(
     Column("opened_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
+    # A change request: the version and the values of the record it changes when it was opened (0023).
+    Column("record_version", Integer),
+    Column("record_values", Text),  # JSON: registry column -> its value then, as text
+    # An appeal: the case whose decision it appeals; a reversed decision: the appeal that reversed it.
+    Column("appealed_id", BigInteger, ForeignKey("case_file.id", name="fk_case_file_appealed_id")),
+    Column("reversed_by", String(24)),
     # The branch inbox: a branch's cases (of a state, of a type) in the inbox's order, due date then
     # number (0016; `stores/cases.SqlCaseStore.inbox` reads a page in index order, not by a sort).
     Index(None, "wilayat", "state", "due_on"),
@@ -69,6 +75,7 @@ case_file = Table(
     Index("ix_case_file_governorate_due_on_number", "governorate", "due_on", "number"),
     Index("ix_case_file_due_on_number", "due_on", "number"),  # overdue cases, and the inbox of every branch
     Index(None, "person_id"),
+    Index("ix_case_file_appealed_id", "appealed_id"),
 )
 
 # An evidence file of a case (0013): the content is stored once, by its SHA-256, in the evidence

@@ -34,9 +34,18 @@ class Replanned:
 
 
 def replan_families(
-    engine: Engine, pack: PolicyPack, period: Period, notes: Mapping[str, str], *, actor: str, today: date
+    engine: Engine,
+    pack: PolicyPack,
+    period: Period,
+    notes: Mapping[str, str],
+    *,
+    actor: str,
+    today: date,
+    applied: Mapping[str, tuple[str | None, date]] | None = None,
 ) -> Replanned:
-    """Plan the enrollments of the families `notes` names (family number -> why) for `period`."""
+    """Plan the enrollments of the families `notes` names (family number -> why) for `period`;
+    `applied`: family number -> (programme or None for any, the day of its application), from whose
+    month a programme without a start rule of its own is due (an application approved late, or on appeal)."""
     if not notes:
         return Replanned(0, 0, 0)
     with engine.begin() as connection:
@@ -51,7 +60,7 @@ def replan_families(
             .subquery("members")
         )
         people = read_people(connection, people_query(period.end, keys=True, only=members))
-        to_enroll, to_end = _plan(connection, pack, period, people, members)
+        to_enroll, to_end = _plan(connection, pack, period, people, members, _applied(applied))
         note = pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
         why = people.select("person_id", "family_id").join(note, on="family_id")
         to_enroll, to_end = (
@@ -71,11 +80,26 @@ def replan_families(
     return Replanned(len(notes), to_enroll.height, to_end.height)
 
 
+def _applied(applied: Mapping[str, tuple[str | None, date]] | None) -> pl.DataFrame | None:
+    if not applied:
+        return None
+    return pl.DataFrame(
+        [(family, programme, day) for family, (programme, day) in applied.items()],
+        schema={"family_id": pl.String, "applied_for": pl.String, "applied_on": pl.Date},
+        orient="row",
+    )
+
+
 def _plan(
-    connection: Connection, pack: PolicyPack, period: Period, people: pl.DataFrame, members: Subquery
+    connection: Connection,
+    pack: PolicyPack,
+    period: Period,
+    people: pl.DataFrame,
+    members: Subquery,
+    applied: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     result = entitlements(people.select(pack.schema.names), pack, pack.parameters, period)
-    return plan_for(connection, pack, period, result, people, keys=select(members.c.key))
+    return plan_for(connection, pack, period, result, people, keys=select(members.c.key), applied=applied)
 
 
 def plan_for(
@@ -86,10 +110,13 @@ def plan_for(
     people: pl.DataFrame,
     *,
     keys: Select[Any] | None = None,
+    applied: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(to enroll, to end) for the month: the people `entitled` names (person_id, programme) against
     the enrollments in force, each start dated by the pack's rule (a disability benefit from the
-    assessment). `keys` (person row ids) narrows the reads to some people; the monthly sync reads all."""
+    assessment). `keys` (person row ids) narrows the reads to some people; the monthly sync reads all.
+    `applied` (family_id, applied_for, applied_on): the families' applications, the month a programme
+    without a start rule is due from (for `applied_for`, or any programme where it is empty)."""
 
     def only(query: Select[Any], column: Any) -> Select[Any]:
         return query if keys is None else query.where(column.in_(keys))
@@ -108,6 +135,14 @@ def plan_for(
         .join(people.select("person_id", "birth_date"), on="person_id")
         .join(assessed_from, on="person_id", how="left")
     )
+    if applied is not None:
+        mine = pl.col("applied_for").is_null() | (pl.col("applied_for") == pl.col("programme"))
+        entitled = (
+            entitled.join(people.select("person_id", "family_id"), on="person_id", how="left")
+            .join(applied, on="family_id", how="left")
+            .with_columns(pl.when(mine).then(pl.col("applied_on")).otherwise(None).alias("applied_on"))
+            .drop("family_id", "applied_for")
+        )
     active = pl.DataFrame(
         connection.execute(
             only(

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 
 import polars as pl
-from sqlalchemy import Connection, Table, case, func, or_, select, text
+from sqlalchemy import Connection, Table, and_, case, exists, func, or_, select, text
+from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.errors import HimayaError
-from himaya.db.registry_facts import temporals
+from himaya.db.registry_facts import Temporal, temporals
 from himaya.db.tables import family, membership
 from himaya.policy.registry import RegistryFact
 
@@ -20,10 +21,16 @@ class RegistryImportError(HimayaError):
     """An import that would leave the registry inconsistent; nothing was written."""
 
 
-def refuse_back_dating(connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact]) -> None:
+def refuse_back_dating(
+    connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact], *, one: bool = False
+) -> None:
     """An import is dated at or after every change already recorded for its people: dating it
     earlier would make two rows valid on the same days. Rows dated one by one (an `as_of` column)
-    are checked one by one."""
+    are checked one by one. A change of `one` record is checked against the later changes of what
+    it changes only: what it leaves as it is (a fact of the same value, another kind of income) may
+    have later changes, and a fact dated from an earlier day (an approval from the day of the
+    application) takes its place in the history. (The staged rows carry their family's row id
+    already: `registry_keys`.)"""
     if "as_of" in s.c:
         for t in temporals(facts):
             table = t.table
@@ -43,19 +50,37 @@ def refuse_back_dating(connection: Connection, s: Table, as_of: date, facts: Seq
     latest: date | None = None
     for t in temporals(facts):
         table = t.table
-        row = connection.execute(
-            select(func.max(table.c.valid_from), func.max(table.c.valid_to)).where(
-                table.c.person_id.in_(select(s.c.person_key))
-            )
-        ).one()
-        for value in row:
+        after = or_(table.c.valid_from > as_of, table.c.valid_to > as_of)
+        query = select(func.max(table.c.valid_from), func.max(table.c.valid_to)).where(
+            table.c.person_id.in_(select(s.c.person_key)), after
+        )
+        if one:
+            fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
+            query = query.join(s, s.c.person_key == table.c.person_id).where(*fixed, _touched(s, t))
+        for value in connection.execute(query).one():
             if value is not None and (latest is None or value > latest):
                 latest = value
+    if latest is not None and latest > as_of and one:
+        raise RegistryImportError(
+            f"the record already holds a change of what this changes, effective {latest}: this change cannot be"
+            f" dated {as_of}, before it (date it {latest} or later)"
+        )
     if latest is not None and latest > as_of:
         raise RegistryImportError(
             f"the registry already holds changes effective {latest} for people in this file; "
             f"an import cannot be dated {as_of}, before them: use --as-of {latest} or later"
         )
+
+
+def _touched(s: Table, t: Temporal) -> ColumnElement[bool]:
+    """The staged people whose rows of `t` the import closes or opens: not those whose current row
+    holds the staged value already, nor those with neither a current row nor a value."""
+    row = t.table.alias("now_held")
+    fixed = [row.c[k] == v for k, v in t.fixed.items() if k != "source"]
+    mine = [row.c.person_id == s.c.person_key, row.c.valid_to.is_(None), *fixed]
+    same = and_(*(row.c[column].is_not_distinct_from(value) for column, value in t.values(s).items()))
+    held, present = exists().where(*mine), t.present(s)
+    return ~or_(and_(present, exists().where(*mine, same)), and_(~present, ~held))
 
 
 def refuse_headless(staged: pl.DataFrame) -> None:

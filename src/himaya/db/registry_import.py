@@ -182,7 +182,7 @@ def import_into(
         connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
     connection.execute(text(f"ANALYZE {s.name}"))
     tell("people", 0)
-    refuse_back_dating(connection, s, as_of, facts)
+    refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
     before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
     changes = changes_for_audit(before, people)
     keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))

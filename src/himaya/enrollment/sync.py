@@ -18,6 +18,7 @@ from himaya.core.periods import Period
 from himaya.policy.pack import EnrollmentStart
 
 APPLICATION = "from the month of the sync (the application)"
+APPLIED = "from the month of the application"
 
 
 def month_start(day: pl.Expr) -> pl.Expr:
@@ -34,7 +35,10 @@ def plan_enrollments(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(to enroll, to end).
 
-    `entitled`: person_id, programme, birth_date, assessed_from (Date or null) for the month.
+    `entitled`: person_id, programme, birth_date, assessed_from (Date or null) for the month, and
+    optionally applied_on (Date or null): the day the person applied, from whose month a programme
+    without a start rule is due (an application decided late, or granted on appeal: the months since
+    are then paid as arrears).
     `active`: person_id, programme for the enrollments in force. `starts`: the pack's start rules
     (`pack.enrollment_starts(parameters of the month)`); a start the rule cannot give (no date) is
     the pack's first month.
@@ -42,16 +46,20 @@ def plan_enrollments(
     """
     this_month, floor = period.start, first.start
     rule = pl.col("programme")
-    start: pl.Expr = pl.lit(this_month)
+    applied = "applied_on" in entitled.columns
+    start: pl.Expr = month_start(pl.col("applied_on")).fill_null(pl.lit(this_month)) if applied else pl.lit(this_month)
     for programme, given in reversed(list((starts or {}).items())):
         start = pl.when(rule == programme).then(month_start(given.month).fill_null(pl.lit(floor))).otherwise(start)
     start = pl.min_horizontal(pl.max_horizontal(start, pl.lit(floor)), pl.lit(this_month))
     words = {programme: given.rule for programme, given in (starts or {}).items()}
+    otherwise = pl.lit(APPLICATION)
+    if applied:
+        otherwise = pl.when(pl.col("applied_on").is_not_null()).then(pl.lit(APPLIED)).otherwise(otherwise)
     reason = pl.concat_str(
         pl.lit("entitled in "),
         pl.lit(str(period)),
         pl.lit("; "),
-        rule.replace_strict(words, default=APPLICATION, return_dtype=pl.String),
+        rule.replace_strict(words, default=None, return_dtype=pl.String).fill_null(otherwise),
     )
     to_enroll = entitled.join(active, on=["person_id", "programme"], how="anti").select(
         "person_id", "programme", start.alias("start_month"), reason.alias("reason")

@@ -7,8 +7,13 @@
         orphan: {"{deceased_parent}_deceased": true}
 
 Each key of `facts` is a value the field allows; each column is set to a constant or to the value
-of a form field. Whether a column is one of the registry's is checked where the facts are written
+of a form field (or some of its characters: `{field: iban, chars: [4, 7]}`, the bank code in an
+Omani IBAN). Whether a column is one of the registry's is checked where the facts are written
 (the registry's own validation), and for the shipped pack by a test.
+
+A change request writes what it asks, without the benefit rules (`rules: false`), from its own date
+field (`effective: effective_from`), each kind of change with its own fields (`strict: true`), and
+is refused if the record changed since it was opened (`conflict: true`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from typing import Any
 from himaya.policy.case_types import Approval, CaseTypeError
 from himaya.policy.schema import Column, Kind
 
-_KEYS = {"field", "facts", "approved", "refused"}
+_KEYS = {"field", "facts", "approved", "refused", "effective", "rules", "strict", "conflict"}
+_SOURCE_KEYS = {"field", "chars"}
 _COLUMN = re.compile(r"^[a-z{][a-z0-9_{}]{0,63}$")
 
 Error = Callable[[str], CaseTypeError]
@@ -49,13 +55,33 @@ def approval(value: Any, form: tuple[Column, ...], states: set[str], error: Erro
             raise error(f"approval.facts.{programme}: a mapping of column -> value is needed")
         for target, source in columns.items():
             _check_column(str(target), fields, f"approval.facts.{programme}", error)
-            if isinstance(source, Mapping) and (set(source) != {"field"} or source["field"] not in fields):
-                raise error(f"approval.facts.{programme}.{target}: {{field: NAME}} must name a form field")
+            if isinstance(source, Mapping):
+                _check_source(source, fields, f"approval.facts.{programme}.{target}", error)
     approved, refused = str(value.get("approved", "approved")), str(value.get("refused", "refused"))
     for state in (approved, refused):
         if state not in states:
             raise error(f"approval: {state!r} is not a state of this type")
-    return Approval(str(name), {str(k): dict(v) for k, v in facts.items()}, approved, refused)
+    effective = str(value.get("effective", "applied_on"))
+    if effective not in fields or fields[effective].kind is not Kind.DATE:
+        raise error(f"approval.effective: {effective!r} must be a date field of the form (the facts hold from it)")
+    flags = {key: value.get(key, key == "rules") for key in ("rules", "strict", "conflict")}
+    for key, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise error(f"approval.{key}: {flag!r} must be true or false")
+    return Approval(
+        str(name), {str(k): dict(v) for k, v in facts.items()}, approved, refused, effective,
+        rules=flags["rules"], strict=flags["strict"], conflict=flags["conflict"],
+    )  # fmt: skip
+
+
+def _check_source(source: Mapping[str, Any], fields: Mapping[str, Column], at: str, error: Error) -> None:
+    if not set(source) <= _SOURCE_KEYS or source.get("field") not in fields:
+        raise error(f"{at}: {{field: NAME}} must name a form field (with chars: [FROM, TO] at most beside it)")
+    chars = source.get("chars")
+    if chars is not None and not (
+        isinstance(chars, list) and len(chars) == 2 and all(type(c) is int for c in chars) and 0 <= chars[0] < chars[1]
+    ):
+        raise error(f"{at}: chars {chars!r} must be [FROM, TO], whole numbers with 0 <= FROM < TO")
 
 
 def _check_column(target: str, fields: Mapping[str, Column], at: str, error: Error) -> None:

@@ -24,6 +24,7 @@ from himaya.core.access import Role
 from himaya.core.money import Currency
 from himaya.core.text import Text
 from himaya.policy.calendar import WEEKDAYS, Holiday, WorkingCalendar
+from himaya.policy.case_appeal import appeal, check_against
 from himaya.policy.case_approval import approval
 from himaya.policy.case_types import (
     PLACEHOLDERS,
@@ -46,7 +47,7 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _TYPE_KEYS = {
     "key", "name", "description", "open", "person", "sensitive", "changes_money", "categories", "form",
-    "states", "transitions", "escalate_to", "at_risk_days", "filing", "templates", "approval",
+    "states", "transitions", "escalate_to", "at_risk_days", "filing", "templates", "approval", "appeal",
 }  # fmt: skip
 _FIELD_KEYS = {"name", "type", "required", "values", "pattern", "rule", "label"}
 CALENDAR_FILE = "calendar.yaml"
@@ -125,11 +126,22 @@ def _text(value: Any, at: _At) -> Text:
     return Text(en.strip(), ar.strip())
 
 
-def _field(value: Any, at: _At) -> tuple[Column, Text]:
+PLACES = "places"  # `values: places`: the pack's wilayats (a branch, an address)
+
+
+def _codes(value: Any, at: _At, places: Mapping[str, str] | None) -> tuple[str, ...]:
+    if value == PLACES:
+        if not places:
+            raise at.error("values: places needs the pack's places (its wilayats)")
+        return tuple(places)
+    return tuple(str(v) for v in _list(value, at))
+
+
+def _field(value: Any, at: _At, places: Mapping[str, str] | None = None) -> tuple[Column, Text]:
     spec = _mapping(value, at, _FIELD_KEYS)
     name = _key(_need(spec, "name", at), at / "name")
     kind = _choice(_need(spec, "type", at), at / "type", Kind)
-    codes = tuple(str(v) for v in _list(spec.get("values"), at / "values")) if kind is Kind.CODE else ()
+    codes = _codes(spec.get("values"), at / "values", places) if kind is Kind.CODE else ()
     if kind is not Kind.CODE and "values" in spec:
         raise (at / "values").error("values go with type code only")
     pattern, rule = str(spec.get("pattern") or ""), str(spec.get("rule") or "")
@@ -264,21 +276,24 @@ def _categories(value: Any, at: _At) -> tuple[Category, ...]:
     return tuple(found)
 
 
-def _filing(value: Any, at: _At, form: tuple[Column, ...]) -> FilingDeadline | None:
+def _filing(value: Any, at: _At, form: tuple[Column, ...], *, appeals: bool) -> FilingDeadline | None:
+    """The deadline to file; its date field may be left out by an appeal (the decision's recorded
+    notification is its date then), and is required otherwise."""
     if value is None:
         return None
     spec = _mapping(value, at, {"field", "days", "working"})
     name = _need(spec, "field", at)
     column = next((c for c in form if c.name == name), None)
-    if column is None or column.kind is not Kind.DATE or not column.required:
+    if column is None or column.kind is not Kind.DATE or not (column.required or appeals):
         raise (at / "field").error(f"{name!r} must be a required date field of the form")
     return FilingDeadline(
         name, _int(_need(spec, "days", at), at / "days", least=1), _bool(spec.get("working", False), at)
     )
 
 
-def case_type(document: Any, file: str) -> CaseType:
-    """One case type from its YAML document, checked whole."""
+def case_type(document: Any, file: str, places: Mapping[str, str] | None = None) -> CaseType:
+    """One case type from its YAML document, checked whole (`places`: the pack's wilayats, for a
+    form field with `values: places`)."""
     top = _mapping(document, _At(file))
     key = _key(_need(top, "key", _At(file)), _At(file, None, "key"))
     at = _At(file, key)
@@ -289,9 +304,8 @@ def case_type(document: Any, file: str) -> CaseType:
     person = _choice(top.get("person", "required"), at / "person", PersonNeeded)
     if Channel.ANONYMOUS in channels and person is PersonNeeded.REQUIRED:
         raise (at / "person").error("an anonymous channel needs person: optional (an anonymous case names nobody)")
-    fields = [
-        _field(item, at / "form" / n) for n, item in enumerate(_list(top.get("form", []), at / "form", empty=True))
-    ]
+    listed = _list(top.get("form", []), at / "form", empty=True)
+    fields = [_field(item, at / "form" / n, places) for n, item in enumerate(listed)]
     _unique([c.name for c, _ in fields], at / "form", "form field")
     form = tuple(c for c, _ in fields)
     templates = _templates(top.get("templates"), at / "templates")
@@ -322,10 +336,11 @@ def case_type(document: Any, file: str) -> CaseType:
         categories=categories,
         escalate_to=_choice(top.get("escalate_to", "supervisor"), at / "escalate_to", Role).value,
         at_risk_days=_int(top.get("at_risk_days", 1), at / "at_risk_days", least=0),
-        filing=_filing(top.get("filing"), at / "filing", form),
+        filing=_filing(top.get("filing"), at / "filing", form, appeals=top.get("appeal") is not None),
         templates=templates,
         description=_text(top["description"], at / "description") if top.get("description") else None,
         approval=approval(top.get("approval"), form, {s.key for s in states}, at.error),
+        appeal=appeal(top.get("appeal"), form, transitions, at.error),
     )
 
 
@@ -374,10 +389,11 @@ def load_catalogue(
     for path in sorted(folder.glob("*.yaml")):
         if path.name == CALENDAR_FILE:
             continue
-        found = replace(case_type(_read(path), path.name), currency=currency)
+        found = replace(case_type(_read(path), path.name, places), currency=currency)
         if found.key in types:
             raise CaseTypeError(f"{path.name}: case type {found.key} is declared in {types[found.key].source} too")
         types[found.key] = found
     if not types:
         raise CaseTypeError(f"{folder}: no case type files (*.yaml)")
+    check_against(types)
     return CaseCatalogue(types, calendar(_read(folder / CALENDAR_FILE), CALENDAR_FILE), places, timezone)

@@ -7,6 +7,7 @@ type, state or deadline is a change of the pack. The case capability (`himaya.ca
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -102,13 +103,43 @@ class FilingDeadline:
 @dataclass(frozen=True)
 class Approval:
     """What an approved case writes to the person's registry record: by the value of form field
-    `field` (the programme applied for), registry columns set to a constant or to a form field's
-    value (`{"field": NAME}`). A column's name may hold `{NAME}` (a form field's value)."""
+    `field` (the programme applied for, the kind of change asked), registry columns set to a
+    constant or to a form field's value (`{"field": NAME}`, or some of its characters:
+    `{"field": NAME, "chars": [4, 7]}`). A column's name may hold `{NAME}` (a form field's value)."""
 
     field: str
     facts: Mapping[str, Mapping[str, Any]]
     approved: str = "approved"  # the decision that writes the facts
     refused: str = "refused"  # the decision whose reasons the rules give
+    effective: str = "applied_on"  # the date field of the form the facts hold from
+    rules: bool = True  # the benefit rules judge the decision (an application); False: written as asked
+    strict: bool = False  # each value needs the form fields its facts take, and takes no other value's
+    conflict: bool = False  # refused if the person's record changed since the case was opened
+
+    def fields_of(self, value: str) -> frozenset[str]:
+        """The form fields the facts of `value` take (as a source, or in a column's name)."""
+        found: set[str] = set()
+        for column, source in self.facts.get(value, {}).items():
+            found |= {name for _, name, _, _ in string.Formatter().parse(column) if name}
+            if isinstance(source, Mapping):
+                found.add(str(source["field"]))
+        return frozenset(found)
+
+    @property
+    def specific(self) -> frozenset[str]:
+        """The form fields that go with one value or another (the others go with every value)."""
+        return frozenset().union(*(self.fields_of(v) for v in self.facts))
+
+
+@dataclass(frozen=True)
+class AppealRule:
+    """What a case of the type appeals: the case named by form field `field` (its number), of a type
+    and decision `against` lists; its decisions in `reverses` reverse that decision (the appealed
+    case's approval is written as if it had been approved, from its own date)."""
+
+    field: str
+    against: Mapping[str, frozenset[str]]  # case type -> the decisions that may be appealed
+    reverses: frozenset[str]  # the appeal's decisions that reverse the decision appealed
 
 
 @dataclass(frozen=True)
@@ -133,6 +164,7 @@ class CaseType:
     description: Text | None = None
     approval: Approval | None = None
     currency: Currency | None = None  # the pack's: what a money field of the form is written in
+    appeal: AppealRule | None = None
 
     @property
     def initial(self) -> State:

@@ -142,7 +142,7 @@ def update(
         diff = {k: new[k] for k in EDITABLE if new.get(k) != current.get(k)}
         entries = [Change("person.update", f"person:{civil_number}", {k: current.get(k) for k in diff}, diff)]
         if any(k in diff for k in PLACE):
-            entries += _moved(principal, civil_number, current, new, uow.registry.family_of(key))
+            entries += check_move(principal, civil_number, current, new, uow.registry.family_of(key))
         if not uow.registry.update_person(key, diff, expected_version=expected_version):
             raise StaleRecordError(
                 f"person {civil_number} is at version {uow.registry.version(civil_number)}, not {expected_version}:"
@@ -202,6 +202,8 @@ def write_facts(
     if unknown:
         raise InvalidInputError(f"{action}: unknown field(s) {', '.join(unknown)} of a registry record")
     cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
+    if "wilayat" in values and "governorate" not in values:
+        cells["governorate"] = None  # derived from the new wilayat
     frame = contract.validate([cells], source="the request body")
     _c, updated, _f, changes = uow.registry.import_rows(
         frame, as_of=as_of, expected_version=(civil_number, expected_version), source=source
@@ -243,7 +245,7 @@ def _visible(uow: RegistryUnitOfWork, civil_number: str, principal: Principal, a
     return key
 
 
-def _moved(
+def check_move(
     principal: Principal,
     civil_number: str,
     current: Mapping[str, Any],

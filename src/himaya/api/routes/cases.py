@@ -143,6 +143,10 @@ class CaseDetail(CaseSummary):
     rules: dict[str, Any] | None = Field(
         default=None, description="An application's verdict of the rules: entitled, and the failed conditions (en/ar)."
     )
+    record_version: int | None = Field(
+        default=None, description="A change request: the version of the person's record when it was opened."
+    )
+    reversed_by: str | None = Field(default=None, description="The appeal that reversed this case's decision.")
     moves: list[str] = Field(description="The states the case may move to now.")
     evidence: list[dict[str, Any]] = Field(
         default_factory=list, description="Its files: sha256, media_type, filename, size, uploaded_by, uploaded_at."
@@ -185,6 +189,10 @@ class Written(BaseModel):
     decision: str | None = None
     notifications: int = 0
     rules: dict[str, Any] | None = None
+    wrote: dict[str, Any] | None = Field(
+        default=None,
+        description="What the decision wrote to the registry: a change (from, to), or an appeal's reversal.",
+    )
 
 
 @router.post("/{number}/assign", summary="Give the case to a user")
@@ -219,7 +227,8 @@ class Decision(Step):
     override: str | None = Field(
         default=None,
         max_length=MAX_TEXT,
-        description="A supervisor's reason to approve an application the rules do not support (recorded).",
+        description="A supervisor's reason to approve an application (or grant an appeal against its refusal) the"
+        " rules do not support (recorded).",
     )
 
 
@@ -236,6 +245,7 @@ def _written(moved: Any) -> Written:
         decision=moved.decision,
         notifications=moved.notifications,
         rules=moved.rules,
+        wrote=moved.wrote,
     )
 
 

@@ -72,6 +72,8 @@ class SqlCaseStore:
 
     def insert(self, row: Mapping[str, Any]) -> int:
         values = {**row, "form": json.dumps(row.get("form") or {}, ensure_ascii=False, sort_keys=True)}
+        if row.get("record_values") is not None:
+            values["record_values"] = json.dumps(row["record_values"], ensure_ascii=False, sort_keys=True)
         return int(self.connection.execute(insert(case_file).values(**values).returning(case_file.c.id)).scalar_one())
 
     def visible(self, principal: Principal, number: str) -> dict[str, Any] | None:
@@ -89,6 +91,23 @@ class SqlCaseStore:
             update(case_file)
             .where(case_file.c.id == case_id, case_file.c.version == expected_version)
             .values(**changes, version=case_file.c.version + 1, updated_at=now()),
+            execution_options=COUNTED,
+        )
+        return result.rowcount == 1
+
+    def appeals_of(self, case_id: int) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            select(case_file.c.number, case_file.c.state, case_file.c.decision, case_file.c.closed_at)
+            .where(case_file.c.appealed_id == case_id)
+            .order_by(case_file.c.id)
+        ).mappings()
+        return [dict(row) for row in rows]
+
+    def reverse(self, case_id: int, *, by: str) -> bool:
+        result = self.connection.execute(
+            update(case_file)
+            .where(case_file.c.id == case_id, case_file.c.reversed_by.is_(None))
+            .values(reversed_by=by, version=case_file.c.version + 1, updated_at=now()),
             execution_options=COUNTED,
         )
         return result.rowcount == 1
@@ -260,5 +279,10 @@ def _filters(wanted: Inbox) -> list[ColumnElement[bool]]:
 
 
 def _case(row: Any) -> dict[str, Any]:
-    rules = row.get("rules")
-    return {**row, "form": json.loads(row["form"]), "rules": json.loads(rules) if rules else None}
+    rules, values = row.get("rules"), row.get("record_values")
+    return {
+        **row,
+        "form": json.loads(row["form"]),
+        "rules": json.loads(rules) if rules else None,
+        "record_values": json.loads(values) if values else None,
+    }

@@ -51,10 +51,12 @@ def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError) -> dict[str
         return {
             name: _("Required.") if "required" in rule else _("Not valid here.") for name, rule in error.fields.items()
         }
+    if isinstance(error, NotFoundError) and kind.appeal is not None and str(error).startswith("no case"):
+        return {kind.appeal.field: _("No case with this number in your branches.")}
     if isinstance(error, NotFoundError):
         return {"civil_number": _("No person with this civil number in your branches.")}
     if isinstance(error, InvalidInputError):
-        field = str(error).split(":", 1)[0]
+        field = str(error).split(":", 1)[0].removeprefix("form field ")
         if field in FIELDS or field in {c.name for c in kind.form}:
             return {field: _("Required.") if str(error).endswith("required") else _("Not valid here.")}
     return {}
