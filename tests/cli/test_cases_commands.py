@@ -53,7 +53,10 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     assert opened.exit_code == 0, opened.stderr
     number = opened.stdout.split()[1]
     assert number.startswith("C-") and "received, due" in opened.stdout and "1 message(s) queued" in opened.stdout
-    assert number in himaya("cases", "list").stdout
+    listed = himaya("cases", "list").stdout
+    line = next(row for row in listed.splitlines() if row.startswith(number))
+    due = opened.stdout.split("due ")[1].split()[0].rstrip(";,.)")
+    assert f"due {due}" in line and "<10" not in line  # the date itself (a date's format spec is strftime's)
     approve = ("decide", number, "--to", "approved")
     override = ("--override", "committee minutes 12/2026")
     steps = [
