@@ -111,10 +111,13 @@ def _caregiver_checks(p: Parameters, period: Period) -> list[Check]:
         Check(
             "cares_for",
             Text(
-                "cares for a person with a condition the salary is paid for, alive in the month",
-                "يعين شخصاً مصاباً بحالة يُصرف عنها الراتب، على قيد الحياة في الشهر",
+                "cares for another person with a condition the salary is paid for, alive in the month",
+                "يعين شخصاً آخر مصاباً بحالة يُصرف عنها الراتب، على قيد الحياة في الشهر",
             ),
-            pl.col("cares_for").is_in(pl.col("person_id").filter(cared_for).implode()).fill_null(False),
+            (
+                pl.col("cares_for").is_in(pl.col("person_id").filter(cared_for).implode())
+                & (pl.col("cares_for") != pl.col("person_id"))  # no salary for caring for oneself
+            ).fill_null(False),
         ),
         Check(
             "kinship",

@@ -217,11 +217,12 @@ def sp_cash(p: Parameters, period: Period) -> Rule:
 
 
 def pupils_all_absent(p: Parameters, period: Period) -> pl.Expr:
-    """In a month of the school year, the family has pupils (enrolled at primary, intermediate or
-    preparatory school) and none of them attended."""
+    """In a month of the school year, the family has pupils (members counted in it, enrolled at
+    primary, intermediate or preparatory school) and none of them attended."""
     if MONTHS[period.month - 1] not in p.student_grant.months:
         return pl.lit(False)
-    pupil = alive(period) & born_by(period) & pl.col("enrolled") & pl.col("school_level").is_in(PUPIL_LEVELS)
+    # Only a member the family is counted with: a pupil living abroad (not counted) suspends nothing.
+    pupil = counted_member(p, period) & pl.col("enrolled") & pl.col("school_level").is_in(PUPIL_LEVELS)
     pupils = pupil.cast(pl.Int32).sum().over(FAMILY)
     attending = (pupil & pl.col("attending")).cast(pl.Int32).sum().over(FAMILY)
     return (pupils > 0) & (attending == 0)
