@@ -143,7 +143,7 @@ def _lines(rows: list[dict[str, Any]]) -> None:
     """One line a case (never cut: read and grepped)."""
     for r in rows:
         out.print(
-            f"{r['number']}  {r['type']:<16} {r['state']:<18} due {str(r['due_on'] or '-'):<10}  {r['sla']:<9} "
+            f"{r['number']}  {r['type']:<16} {r['state']:<18} due {r['due_on'] or '-'!s:<10}  {r['sla']:<9} "
             f"{shown(r['wilayat'])}  {shown(r['assigned_to'] or '-')}"
         )
 
