@@ -129,6 +129,7 @@ def test_reform_overrides_from_its_date_only(oman: PolicyPack) -> None:
             r"child.amount from 2027-01-01: 'fifteen' is not an OMR amount",
         ),
         ({"child.amount": {date(2027, 1, 1): "-1"}}, "negative"),
+        ({"child.amount": {date(2027, 1, 1): "99999999999999999999"}}, "too large: at most 12 digits"),
         ({"child.max_age": {date(2027, 1, 1): "18"}}, "not a whole number of years"),
         ({"elderly.income_test.active": {date(2027, 1, 1): "yes"}}, "not true or false"),
         ({"child.amount": {"2027": "15.000"}}, "effective date '2027' is not a date"),

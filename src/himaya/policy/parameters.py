@@ -24,6 +24,7 @@ from himaya.core.errors import HimayaError
 from himaya.core.money import Currency, MoneyFormatError
 from himaya.core.text import Language, Text
 
+MAX_DIGITS = 12  # of a money parameter's whole units, as the people table's amounts (policy/table.MONEY_DIGITS)
 ParameterValue = int | bool | Fraction | tuple[str, ...] | tuple[tuple[str, ...], ...]
 
 
@@ -75,9 +76,12 @@ def parse_value(unit: Unit, raw: object, currency: Currency | None = None) -> Pa
                 f"{raw!r} is not an amount: write {currency.code} as a quoted string like '{currency.example}'"
             )
         try:
-            return currency.parse(str(raw))
+            amount = currency.parse(str(raw))
         except MoneyFormatError as error:
             raise ValueError(str(error)) from None
+        if amount >= 10**MAX_DIGITS * currency.per_unit:  # the rules compute in Int64: keep far from its end
+            raise ValueError(f"{raw!r} is too large: at most {MAX_DIGITS} digits before the decimal point")
+        return amount
     if unit in (Unit.YEARS, Unit.COUNT):
         if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
             raise ValueError(f"{raw!r} is not a whole number of {unit.value}")
