@@ -262,3 +262,22 @@ def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) 
     )
     assert alike.exit_code == 0, alike.stderr
     assert "differ in more than the rules" not in alike.stdout + alike.stderr
+
+
+@pytest.mark.parametrize("by_setting", [True, False])
+def test_the_analysis_obeys_the_pack_and_refuses_one_it_has_no_inputs_for(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, by_setting: bool
+) -> None:
+    """Outside attack D3: under HIMAYA_PACK=iraq, simulate and project ran Oman's rules without a word."""
+    iraq = REPO / "src/himaya/policy/packs/iraq/examples/people.csv"
+    chosen: tuple[str, ...] = ()
+    if by_setting:
+        monkeypatch.setenv("HIMAYA_PACK", "iraq")
+    else:
+        chosen = ("--pack", "iraq")
+    simulated = himaya("simulate", "--population", iraq, "--period", "2025-11", "--reform", CHILD_15, *chosen)
+    projected = himaya("project", "--from", "2025", "--to", "2026", *chosen)
+    for result, command in ((simulated, "simulate"), (projected, "project")):
+        assert result.exit_code == 2, result.stdout
+        assert f"himaya {command} is not available for the iraq pack yet" in result.stderr
+        assert "OMR" not in result.stdout

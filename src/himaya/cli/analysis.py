@@ -19,18 +19,32 @@ from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
 from himaya.analysis.simulate import Simulation, simulate
 from himaya.cli.analysis_csv import simulation_csv
-from himaya.cli.app import MaxErrors, PackArg, PeriodArg, app, err, out, reported
+from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, err, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
-from himaya.policy.packs import load_pack
+from himaya.policy.pack import PolicyPack
 from himaya.policy.reforms import load_reform
 
 CHART_FORMATS = ("svg", "png")
+# The packs whose analysis inputs exist: a poverty line for `simulate`, the projection's scenario
+# and population data (analysis/data) for `project`. Iraq's come with its analysis (issue 17).
+ANALYSED_PACKS = ("oman",)
 OutputDir = Annotated[
     Path | None, typer.Option("--output", "-o", help="Folder for the JSON, CSV and charts (created if missing).")
 ]
 JsonArg = Annotated[bool, typer.Option("--json", help="Print the JSON to standard output instead of the report.")]
 ChartsArg = Annotated[str, typer.Option("--charts", help="Chart format in --output: svg or png.")]
+
+
+def analysed_pack(name: str | None, command: str) -> PolicyPack:
+    """The pack chosen (`--pack`, else HIMAYA_PACK), refused when the command has no inputs for it."""
+    pack = chosen_pack(name)
+    if pack.name not in ANALYSED_PACKS:
+        raise UsageError(
+            f"himaya {command} is not available for the {pack.name} pack yet: its analysis inputs (poverty"
+            f" line, projection data) are the {', '.join(ANALYSED_PACKS)} pack's only (docs/iraq.md)"
+        )
+    return pack
 
 
 def _chart_format(text: str) -> str:
@@ -106,13 +120,13 @@ def simulate_command(
     output: OutputDir = None,
     as_json: JsonArg = False,
     charts: ChartsArg = "svg",
-    pack: PackArg = "oman",
+    pack: PackChoice = None,
     max_errors: MaxErrors = 1000,
 ) -> None:
     """Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers."""
     with reported(max_errors):
         kind = _chart_format(charts)
-        policy_pack = load_pack(pack)
+        policy_pack = analysed_pack(pack, "simulate")
         baseline = policy_pack.parameters
         changed = load_reform(reform, baseline)
         reformed = bootstrap.load_tree(policy_pack, reform)
@@ -257,14 +271,14 @@ def project_command(
     output: OutputDir = None,
     as_json: JsonArg = False,
     charts: ChartsArg = "svg",
-    pack: PackArg = "oman",
+    pack: PackChoice = None,
 ) -> None:
     """Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios."""
     with reported():
         kind = _chart_format(charts)
         if every < 1:
             raise UsageError(f"--every must be 1 or more, not {every}")
-        policy_pack = load_pack(pack)
+        policy_pack = analysed_pack(pack, "project")
         keys = tuple(p.key for p in policy_pack.programmes)
         files: list[Path | None] = list(scenario) if scenario else [None]
         scenarios = [load_scenario(file, policy_pack.parameters, keys) for file in files]
