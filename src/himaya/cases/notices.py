@@ -32,13 +32,16 @@ def to_person(
     *,
     day: date,
     reason: str | None = None,
+    extra: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Message]:
     """The type's `template` for the case's person, in the case's language: by SMS to the mobile on
-    record, else a letter printed at the branch. None for an anonymous case or a type without it."""
+    record, else a letter printed at the branch. None for an anonymous case or a type without it.
+    `extra`: more placeholders' values by language (a referral's service and provider names)."""
     if template is None or template not in kind.templates or person is None:
         return []
     language = case["language"]
     values = template_values(catalogue, kind, case, language, day=day, reason=reason)
+    values |= (extra or {}).get(language, {})
     subject, body = render(kind.templates[template], language, values)
     channel = Delivery.SMS if person.mobile else Delivery.LETTER
     return [Message(person.civil_number, channel, language, subject, body, case.get("id"), person.id)]
@@ -67,6 +70,8 @@ def template_values(
         "reason": reason or "",
         "due": case.get("due_on") or "",
         "appeal_by": appeal_by(catalogue, day) or "",
+        "service": "",
+        "provider": "",
     }
 
 

@@ -124,7 +124,7 @@ HELP_AR = {
     "Create a user (asks for the password, or makes one) and give them roles and branches. All or nothing: roles and branches are checked first, and the user, roles and branches are written in one transaction; a made password is printed only once the user exists.": "أنشئ مستخدماً (تُطلب كلمة المرور أو تُنشأ) وامنحه أدواراً وفروعاً. الكل أو لا شيء: تُفحص الأدوار والفروع أولاً، ويُكتب المستخدم وأدواره وفروعه في معاملة واحدة؛ ولا تُطبع كلمة المرور المنشأة إلا بعد وجود المستخدم.",
     "The user name (for a partner system: its client id).": "اسم المستخدم (لنظام شريك: معرِّف العميل).",
     "A role (repeat for more): registrar, case_worker, supervisor, finance_officer, payroll_approver, policy_analyst, auditor, admin, partner, civil_registry.": "دور (كرِّره لأكثر من دور): registrar أو case_worker أو supervisor أو finance_officer أو payroll_approver أو policy_analyst أو auditor أو admin أو partner أو civil_registry.",
-    "A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all.": "نطاق فرع (كرِّره لأكثر من نطاق): wilayat:NAME أو governorate:NAME أو all.",
+    "A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all; for a service provider's system, provider:KEY (`himaya services list`).": "نطاق فرع (كرِّره لأكثر من نطاق): wilayat:NAME أو governorate:NAME أو all؛ ولنظام جهة مقدمة للخدمات: provider:KEY (`himaya services list`).",
     "A partner system (client credentials).": "نظام شريك (بيانات اعتماد العميل).",
     "The person's or system's name.": "اسم الشخص أو النظام.",
     "Make a strong password and print it once, instead of asking.": "أنشئ كلمة مرور قوية واطبعها مرة واحدة بدلاً من طلبها.",
