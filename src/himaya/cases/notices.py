@@ -11,6 +11,7 @@ from himaya.cases.model import Delivery, Message, PersonRef
 from himaya.cases.rules import filing_deadline, render
 from himaya.core.text import Language
 from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.services import ServiceCatalogue
 
 APPEAL = "appeal"  # the type whose filing deadline a decision's message states, when the pack has it
 
@@ -70,8 +71,23 @@ def template_values(
         "reason": reason or "",
         "due": case.get("due_on") or "",
         "appeal_by": appeal_by(catalogue, day) or "",
-        "service": "",
-        "provider": "",
+        **referral_names(None, case.get("form"))[language],
+    }
+
+
+def referral_names(services: ServiceCatalogue | None, form: Any) -> dict[str, dict[str, str]]:
+    """A referral's service and provider as a message names them, in each language: their names in the
+    catalogue (without one, or for a code it does not know, the codes on the form)."""
+    form = form if isinstance(form, Mapping) else {}
+    service, provider = str(form.get("service") or ""), str(form.get("provider") or "")
+    found = services.services.get(service) if services else None
+    where = services.providers.get(provider) if services else None
+    return {
+        language: {
+            "service": found.name.in_(language) if found else service,
+            "provider": where.name.in_(language) if where else provider,
+        }
+        for language in ("en", "ar")
     }
 
 

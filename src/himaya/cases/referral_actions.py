@@ -23,7 +23,6 @@ from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError, quoted
-from himaya.core.text import LANGUAGES
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.services import CONSENTED, SENT, Provider, ServiceCatalogue
 
@@ -58,18 +57,6 @@ def _stale(case: dict[str, Any], expected: int) -> StaleRecordError:
     )
 
 
-def _names(services: ServiceCatalogue, service: str, provider: str | None) -> dict[str, dict[str, str]]:
-    """The service's and provider's names for a message's placeholders, in each language."""
-    found = services.providers.get(provider or "")
-    return {
-        language: {
-            "service": services.services[service].name.in_(language) if service in services.services else service,
-            "provider": found.name.in_(language) if found else "",
-        }
-        for language in LANGUAGES
-    }
-
-
 def _provider(services: ServiceCatalogue, case: dict[str, Any], given: str | None) -> Provider:
     """The provider the referral goes to: the one given, else the proposal's; it must offer the service."""
     service = case["form"].get("service")
@@ -100,6 +87,8 @@ def _consent(consent: Consent, opened: Any) -> dict[str, Any]:
     at = consent.at or now()
     if at.tzinfo is None:
         raise InvalidInputError("consent.at: give the time with its zone (e.g. 2026-01-10T09:30:00+04:00)")
+    if not 1900 < at.year < 2999:  # compared with other instants below: no overflow at the calendar's ends
+        raise InvalidInputError(f"consent.at: {at.isoformat()} is not a time a consent was given")
     if at > now() + SKEW:
         raise InvalidInputError(f"consent.at: {at.isoformat()} is in the future")
     if opened is not None and at < _aware(opened):
@@ -151,7 +140,7 @@ def confirm(
         recorded = _record(uow, case, given, chosen.key, at, principal)
         person = uow.cases.person(None, case["civil_number"])
         after = {**case, **changes}
-        extra = _names(services, form["service"], chosen.key)
+        extra = notices.referral_names(services, form)
         queued = uow.cases.queue(notices.to_person(catalogue, kind, second.notify, after, person, day=day, extra=extra))
         before = {"state": case["state"], "version": expected_version}
         shown = {"state": SENT, "provider": chosen.key, "consent": recorded, "messages": queued}
@@ -236,7 +225,7 @@ def respond(
             text=written, data={"provider": case["provider"]},
         )  # fmt: skip
         person = uow.cases.person(None, case["civil_number"])
-        extra = _names(services, case["service"], case["provider"])
+        extra = notices.referral_names(services, {"service": case["service"], "provider": case["provider"]})
         queued = uow.cases.queue(
             notices.to_person(
                 catalogue, kind, transition.notify, {**case, **changes}, person, day=day, reason=written, extra=extra

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from himaya import bootstrap
 from himaya.api.bodies import RequestBody
@@ -157,7 +157,10 @@ def referrals(
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Referrals:
     pack = _pack(request)
-    month = Period.parse(period).start if period else None
+    try:
+        month = Period.parse(period).start if period else None
+    except ValueError as error:
+        raise ApiError(422, "invalid_input", f"period: {error}") from None
     wanted = ReferralFilter(month, state, service, provider, wilayat, page)
     rows = referral_actions.listing(_uow(request), pack.cases, pack.services, wanted, principal=principal)
     return Referrals(referrals=[_referral(r) for r in rows], page=page)
@@ -168,11 +171,29 @@ def referral(request: Request, number: CaseNumber, principal: Annotated[Principa
     return _referral(referral_actions.show(_uow(request), number, principal=principal))
 
 
+def _instant(value: Any) -> Any:
+    """JSON has no time: an instant is its ISO text with its zone (`2026-01-10T09:30:00+04:00`), and only that."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value[:40]!r} is not a time like 2026-01-10T09:30:00+04:00") from None
+        if parsed.tzinfo is None:
+            raise ValueError(f"{value[:40]!r} has no zone: write it like 2026-01-10T09:30:00+04:00")
+        return parsed
+    raise ValueError("a time is written as text, like 2026-01-10T09:30:00+04:00")
+
+
+IsoInstant = Annotated[datetime, BeforeValidator(_instant)]
+
+
 class ConsentBody(RequestBody):
     version: int = Field(ge=1, le=MAX_VERSION, description="The version you read: refused if the case changed since.")
     given_by: str = Field(min_length=1, max_length=200, description="Who consented: the person, or their guardian.")
     channel: Literal["in_person", "phone", "written", "web"] = Field(description="How the consent was given.")
-    at: AwareDatetime | None = Field(default=None, description="When (with its zone; default: now).")
+    at: IsoInstant | None = Field(default=None, description="When (with its zone; default: now).")
     provider: str | None = Field(default=None, max_length=48, description="Another provider than the proposal's.")
 
 
