@@ -4,6 +4,7 @@ numbered and placed. No database."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -172,3 +173,19 @@ def test_proposals_are_placed_numbered_and_kept_to_the_users_branches(oman: Poli
 def test_ages_are_completed_years(born: date, age: int) -> None:
     got = pl.DataFrame({"birth_date": [born]}).select(referrals.age_on(date(2026, 1, 1)))
     assert got.item() == age
+
+
+def test_the_month_before_is_read_for_the_new_rules_beneficiaries_only(oman: PolicyPack) -> None:
+    people = frame(
+        person(1, "A", **{"amount.disability": 1, "amount.family_income_support": 1}),
+        person(2, "A", relationship="spouse"),
+        person(3, "B", **{"amount.elderly": 1}),
+    )
+    rules = oman.services.rules
+    assert sorted(referrals.wanted_before(people, rules, families={"family_income_support"})) == ["10000001"]
+    fis = replace(rules[2], new=True)  # a family programme: the whole family is read
+    assert sorted(referrals.wanted_before(people, [fis], families={"family_income_support"})) == [
+        "10000001",
+        "10000002",
+    ]
+    assert referrals.wanted_before(people, rules[1:]).len() == 0  # no new rule: nothing read

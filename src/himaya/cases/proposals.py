@@ -31,7 +31,7 @@ from himaya.core.periods import Period
 from himaya.core.text import LANGUAGES, Language
 from himaya.policy.case_types import CaseType
 from himaya.policy.engine import evaluate
-from himaya.policy.pack import PolicyPack
+from himaya.policy.pack import PolicyPack, Unit
 
 BATCH = 50_000  # cases written by one statement per table
 
@@ -99,7 +99,8 @@ def _candidates(uow: ReferralsUnitOfWork, pack: PolicyPack, period: Period) -> p
     evaluated = evaluate(uow.referrals.people(period), pack, pack.parameters, period)
     before = None
     previous = period.shifted(-1)
-    wanted = referrals.wanted_before(evaluated, services.rules)
+    families = {p.key for p in pack.programmes if p.unit is Unit.FAMILY}
+    wanted = referrals.wanted_before(evaluated, services.rules, families=families)
     if wanted.len() and previous >= pack.first_period:
         earlier = uow.referrals.people_of(previous, wanted)
         programmes = sorted({r.programme for r in services.rules if r.new})

@@ -9,7 +9,7 @@ open or proposed recently; `case_rows` gives each the case it becomes.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 import polars as pl
@@ -54,15 +54,20 @@ def _conditions(rule: ReferralRule, period: Period) -> pl.Expr:
     return condition
 
 
-def wanted_before(people: pl.DataFrame, rules: Sequence[ReferralRule], *, family: str = "family_id") -> pl.Series:
-    """The people whose entitlements of the month before a `new` rule needs: every member of a family
-    with a beneficiary of such a rule's programme (a family programme is assessed on the whole family)."""
+def wanted_before(
+    people: pl.DataFrame, rules: Sequence[ReferralRule], *, families: Collection[str] = (), family: str = "family_id"
+) -> pl.Series:
+    """The people whose entitlements of the month before a `new` rule needs: its beneficiaries, and for
+    a programme in `families` (assessed on the whole family) every member of the beneficiary's family."""
     programmes = sorted({r.programme for r in rules if r.new})
     if not programmes:
         return pl.Series("person_id", [], pl.String)
-    entitled = pl.any_horizontal([amount_of(p) > 0 for p in programmes])
-    families = people.lazy().filter(entitled).select(family).unique()
-    return people.lazy().join(families, on=family, how="semi").select("person_id").collect().to_series()
+    entitled = people.lazy().filter(pl.any_horizontal([amount_of(p) > 0 for p in programmes]))
+    whole = [p for p in programmes if p in families]
+    if whole:
+        kin = entitled.filter(pl.any_horizontal([amount_of(p) > 0 for p in whole])).select(family).unique()
+        entitled = pl.concat([entitled, people.lazy().join(kin, on=family, how="semi")])
+    return entitled.select("person_id").unique().collect().to_series()
 
 
 def entitled_in(evaluated: pl.DataFrame, programmes: Sequence[str]) -> pl.DataFrame:
