@@ -5,6 +5,7 @@ undeclared move, a move through the wrong door, an unknown service or provider, 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -354,3 +355,11 @@ def test_the_store_refuses_a_referral_sent_without_consent(world: World) -> None
     other = world.rows("SELECT id FROM case_file WHERE number = :n", n=opened.number)[0]["id"]
     with pytest.raises(IntegrityError), world.engine.begin() as connection:  # nor proposed twice for a month
         connection.execute(insert(referral).values(case_id=other, **(row | {"period": JANUARY.start})))
+
+
+def test_two_proposers_at_once_propose_each_referral_once(world: World) -> None:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: propose(world), range(2)))
+    made = sorted(r.proposed for r in runs)
+    assert made[0] == 0 and made[1] > 0 and runs[0].held + runs[1].held == made[1]  # the second saw the first's
+    assert len(world.rows("SELECT id FROM referral")) == made[1]

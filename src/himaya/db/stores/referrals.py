@@ -13,11 +13,14 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import Boolean, Connection, and_, false, func, insert, literal, or_, select, type_coerce, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.cases.model import PAGE, ReferralFilter
 from himaya.core.access import Permission, Principal
+from himaya.core.errors import ConflictError
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.case_tables import case_counter, case_event, case_file, referral
@@ -100,8 +103,11 @@ class SqlReferralStore:
             .returning(case_counter.c.last_number)
         )
         last = self.connection.execute(bump).scalar()
-        if last is None:
-            self.connection.execute(insert(case_counter).values(year=year, last_number=0))
+        if last is None:  # the year's first case: a concurrent proposer's row wins, and is then locked
+            dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+            self.connection.execute(
+                dialect.insert(case_counter).values(year=year, last_number=0).on_conflict_do_nothing()
+            )
             last = self.connection.execute(bump).scalar_one()
         return int(last) - count + 1
 
@@ -122,7 +128,18 @@ class SqlReferralStore:
             "version": literal(1),
             **dict.fromkeys(("state_since", "opened_at", "updated_at"), at),
         }
-        self.connection.execute(insert(case_file).from_select(list(values), select(*values.values())))
+        try:
+            self.connection.execute(insert(case_file).from_select(list(values), select(*values.values())))
+            self._opened(s, at, fixed)
+        except IntegrityError:  # the unique (person, service, month), or a number: another proposer's
+            raise ConflictError(
+                "another proposer wrote some of these referrals meanwhile: nothing of this run is kept; run it again"
+            ) from None
+        self.connection.execute(DropTable(s))
+        return rows.height
+
+    def _opened(self, s: Any, at: Any, fixed: Any) -> None:
+        """The opening events and the referral rows of the staged cases just inserted."""
         numbered = (
             select(case_file.c.id, s.c.data, s.c.person_key, s.c.rule, s.c.service, s.c.provider)
             .join(case_file, case_file.c.number == s.c.number)
@@ -141,8 +158,6 @@ class SqlReferralStore:
                 select(n.id, n.person_key, n.service, n.provider, n.rule, fixed("period", referral.c.period)),
             )
         )
-        self.connection.execute(DropTable(s))
-        return rows.height
 
     def _query(self, principal: Principal) -> Any:
         return (
