@@ -317,6 +317,10 @@ def test_a_referral_opened_by_hand_names_a_known_service(world: World) -> None:
         "referral", "branch", civil_number=head["person_id"], form={"service": "assistive_devices", "reason": "a chair"}
     )
     opened = actions.open_case(world.uow(), PACK.cases, good, principal=wafa, today=DAY)
+    grievance = NewCase("grievance", "branch", head["person_id"], category="data_error", form={"details": "x"})
+    other = actions.open_case(world.uow(), PACK.cases, grievance, principal=wafa, today=DAY)
+    with pytest.raises(NotFoundError):  # a case of another type is no referral
+        referral_actions.show(world.uow(), other.number, principal=wafa)
     with pytest.raises(InvalidInputError, match=r"the referral names no provider; give one .*mosd_assistive_devices"):
         referral_actions.confirm(
             world.uow(), PACK.cases, PACK.services, opened.number, CONSENT, expected_version=1, principal=wafa

@@ -282,12 +282,14 @@ def listing(
     return rows
 
 
-def show(uow: ReferralsUnitOfWork, number: str, *, principal: Principal) -> dict[str, Any]:
-    """One referral with its person's name and contact, if the user may see it (audited, a probe too)."""
+def show(uow: ReferralsUnitOfWork, number: str, *, principal: Principal, case_type: str = "referral") -> dict[str, Any]:
+    """One referral (a case of `case_type`) with its person's name and contact, if the user may see it
+    (audited, a probe too); another type's case answers as a missing one."""
     if not (principal.can(Permission.CASE_READ) or principal.can(Permission.REFERRAL_RESPOND)):
         raise ForbiddenError("reading referrals needs case.read or referral.respond")
     with uow:
         found = uow.referrals.visible(principal, number)
+        found = found if found is not None and found["type"] == case_type else None
         uow.audit.record(
             [Change("read", f"case:{number}", None, {"what": "referral", "found": found is not None})],
             actor=principal.username,

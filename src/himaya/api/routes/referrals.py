@@ -168,7 +168,8 @@ def referrals(
 
 @router.get("/referrals/{number}", summary="One referral, with the person's name and contact")
 def referral(request: Request, number: CaseNumber, principal: Annotated[Principal, Depends(_reader)]) -> Referral:
-    return _referral(referral_actions.show(_uow(request), number, principal=principal))
+    case_type = _pack(request).services.case_type
+    return _referral(referral_actions.show(_uow(request), number, principal=principal, case_type=case_type))
 
 
 def _instant(value: Any) -> Any:
