@@ -174,6 +174,8 @@ ENDPOINTS = [
         scoped=True,
     ),
     Endpoint("case inbox", "GET", lambda h: "/cases?state=received", CASE_WORKERS),
+    Endpoint("services", "GET", lambda h: f"/services?wilayat={h['wilayat']}", CASE_WORKERS),
+    Endpoint("referrals", "GET", lambda h: "/referrals?state=sent", CASE_WORKERS),
     Endpoint("overdue cases", "GET", lambda h: "/cases/overdue", CASE_WORKERS),
     Endpoint("read case", "GET", lambda h: f"/cases/{h['case_number']}", CASE_WORKERS, scoped=True),
     Endpoint("case letter (PDF)", "GET", lambda h: f"/cases/{h['case_number']}/letter", CASE_WORKERS, scoped=True),

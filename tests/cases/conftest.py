@@ -17,7 +17,7 @@ from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
 from himaya.synth.generate import SynthRequest, for_file, generate
-from tests.db.conftest import database_url, engine, postgres_problem  # noqa: F401
+from tests.db.conftest import database_url, engine, postgres_problem, synthetic  # noqa: F401
 
 
 def user(name: str, *roles: Role, scopes: tuple[Scope, ...] = (Scope("all"),), kind: str = "person") -> Principal:

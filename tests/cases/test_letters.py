@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from himaya.adapters.letters import render_pdf
-from himaya.cases import actions
-from himaya.cases.model import NewCase
+from himaya.cases import actions, referral_actions
+from himaya.cases.model import Consent, NewCase
 from himaya.core.access import Role, Scope
-from himaya.core.errors import ConflictError, NotFoundError
+from himaya.core.errors import ConflictError, ForbiddenError, NotFoundError
 from himaya.policy.packs import load_pack
 from tests.adapters.pdf_text import pdf_text
 from tests.cases.conftest import Branches, user
@@ -70,14 +70,26 @@ def test_a_referral_letter(branches: Branches) -> None:
     opened = actions.open_case(branches.uow(), CATALOGUE, request, principal=wafa, today=DAY)
     with pytest.raises(ConflictError, match="no letter to give in state proposed"):
         actions.letter(branches.uow(), CATALOGUE, opened.number, principal=wafa, sender=PACK.institution)
-    actions.move(branches.uow(), CATALOGUE, opened.number, "consented", expected_version=1, reason=None, principal=wafa)
-    actions.move(branches.uow(), CATALOGUE, opened.number, "sent", expected_version=2, reason=None, principal=wafa)
-    letter = actions.letter(branches.uow(), CATALOGUE, opened.number, principal=wafa, sender=PACK.institution)
+    with pytest.raises(ForbiddenError, match="records the person's consent"):  # never sent without it
+        actions.move(
+            branches.uow(), CATALOGUE, opened.number, "consented", expected_version=1, reason=None, principal=wafa
+        )
+    consent = Consent("the person", "in_person")
+    referral_actions.confirm(
+        branches.uow(), CATALOGUE, PACK.services, opened.number, consent, expected_version=1, principal=wafa,
+        provider="mosd_assistive_devices",
+    )  # fmt: skip
+    letter = actions.letter(
+        branches.uow(), CATALOGUE, opened.number, principal=wafa, sender=PACK.institution, services=PACK.services
+    )
     assert letter.title == f"تمت إحالتكم إلى خدمة (رقم {opened.number})"
+    assert "الأجهزة التعويضية والمساعدة لدى قسم الأجهزة التعويضية" in letter.opening[1]
     assert [line.text for line in letter.blocks[0].lines] == [
-        "الجهة المقدمة للخدمة: مركز التأهيل في نزوى",
+        "الجهة المقدمة للخدمة: قسم الأجهزة التعويضية والمساعدة (على مستوى السلطنة)",
         "سبب الإحالة: كرسي متحرك",
     ]
+    coded = actions.letter(branches.uow(), CATALOGUE, opened.number, principal=wafa, sender=PACK.institution)
+    assert "mosd_assistive_devices" in coded.opening[1]  # without the catalogue: the codes, never a blank
 
 
 def test_another_branch_gets_no_letter(branches: Branches) -> None:

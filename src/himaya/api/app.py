@@ -28,6 +28,7 @@ from himaya.api.routes import (
     people,
     policy,
     public,
+    referrals,
 )
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import notify
@@ -44,6 +45,8 @@ Errors are JSON: `{"error": {"code": …, "message": …}}`. Every request may c
 """
 
 
+# The resources, in the order their routes are matched.
+ROUTES = (auth, people, families, letters, enrollment, events, policy, payroll, audit, dci, cases, referrals, public)
 THREADS = 8  # requests a worker works on at once; more only queue for the interpreter lock
 
 
@@ -94,7 +97,7 @@ def create_app(
     errors.install(app)
 
     pages = docs.install(app, "Himaya")
-    for module in (auth, people, families, letters, enrollment, events, policy, payroll, audit, dci, cases, public):
+    for module in ROUTES:
         app.include_router(module.router)
     prefixes = front(app) if front is not None else {}
     app.add_middleware(

@@ -30,6 +30,7 @@ from himaya.core.letter import Letter
 from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.case_types import State as CaseState
+from himaya.policy.services import ServiceCatalogue
 from himaya.registry.actions import in_branches
 
 
@@ -140,15 +141,18 @@ def letter(
     language: Language | None = None,
     what: str | None = None,
     today: date | None = None,
+    services: ServiceCatalogue | None = None,
 ) -> Letter:
-    """The case's letter to its person (its decision, referral or receipt: `letters.which`), if the
-    user may see the case; the printing is audited as a read of the case (a probe too)."""
+    """The case's letter to its person (its decision, referral or receipt: `letters.which`; a referral's
+    service and provider named from `services`), if the user may see the case; audited (a probe too)."""
     with uow:
         case = _visible(uow, number, principal, "case.letter")
         kind = _kind(catalogue, case)
         name = uow.cases.name_of(case["person_id"]) if case.get("person_id") else None
         day = day_of(catalogue, today)
-        result = case_letter(catalogue, kind, case, name=name, sender=sender, day=day, language=language, what=what)
+        result = case_letter(
+            catalogue, kind, case, name=name, sender=sender, day=day, language=language, what=what, services=services
+        )
         uow.audit.record(
             [Change("read", f"case:{number}", None, {"what": f"letter.{what or which(kind, case)}", "found": True})],
             actor=principal.username,

@@ -8,12 +8,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from himaya.cases.notices import decision_reasons, template_values
+from himaya.cases.notices import decision_reasons, referral_names, template_values
 from himaya.cases.rules import render
 from himaya.core.errors import ConflictError
 from himaya.core.letter import Letter, LetterBlock, LetterLine
 from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.services import ServiceCatalogue
 
 MONTHS = ("يناير", "فبراير", "مارس", "أبريل", "مايو", "يونيو", "يوليو", "أغسطس", "سبتمبر", "أكتوبر", "نوفمبر", "ديسمبر")
 # Which template a letter of each kind prints, in the order a case's life reaches them.
@@ -60,9 +61,10 @@ def case_letter(
     day: date,
     language: Language | None = None,
     what: str | None = None,
+    services: ServiceCatalogue | None = None,
 ) -> Letter:
     """The case's letter of kind `what` (decision, referral, receipt; default: `which`) in `language`
-    (default: the case's)."""
+    (default: the case's); a referral's service and provider named from `services` (else their codes)."""
     lang: Language = language or case["language"]
     what = what or which(kind, case)
     if what not in KINDS or KINDS[what] not in kind.templates:
@@ -73,7 +75,8 @@ def case_letter(
         raise ConflictError(f"case {case['number']} is only proposed: it has no referral letter yet")
     reasons = decision_reasons(case.get("reason"), case.get("rules") if what == "decision" else None, lang)
     values = template_values(catalogue, kind, case, lang, day=day, reason=reasons)
-    subject, body = render(kind.templates[KINDS[what]], lang, values)
+    named = referral_names(services, case.get("form"))[lang]
+    subject, body = render(kind.templates[KINDS[what]], lang, values | named)
 
     def w(key: str) -> str:
         return WORDS[key].in_(lang)
@@ -88,7 +91,7 @@ def case_letter(
     if what == "referral":
         form = case.get("form") or {}
         lines = tuple(
-            LetterLine(f"{kind.labels[f].in_(lang)}: {form[f]}")
+            LetterLine(f"{kind.labels[f].in_(lang)}: {named.get(f) or form[f]}")
             for f in REFERRAL_FIELDS
             if form.get(f) and f in kind.labels
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,8 @@ class EventKind(StrEnum):
     EVIDENCE = "evidence"  # a file attached (`cases/evidence.py`)
     APPEALED = "appealed"  # an appeal was filed against the case's decision (`cases/appeals.py`)
     REVERSED = "reversed"  # an appeal granted reversed the case's decision
+    CONSENT = "consent"  # the person's consent to a referral recorded: who gave it, when, how
+    OUTCOME = "outcome"  # a provider's answer to a referral (accepted, started, completed, declined)
 
 
 class Delivery(StrEnum):
@@ -194,3 +196,48 @@ class CaseView:
     events: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     evidence: list[dict[str, Any]] = field(default_factory=list)  # its files (no content)
+
+
+class ConsentChannel(StrEnum):
+    """How the person gave their consent to a referral."""
+
+    IN_PERSON = "in_person"  # at a branch's counter, signed
+    PHONE = "phone"  # by telephone, to the case worker
+    WRITTEN = "written"  # a letter or form received
+    WEB = "web"  # through the Fund's website or app
+
+
+@dataclass(frozen=True)
+class Consent:
+    """The person's consent to be referred (and to share what the provider needs)."""
+
+    given_by: str  # who gave it: the person, or their guardian or representative (named)
+    channel: ConsentChannel | str
+    at: datetime | None = None  # when (default: now); not in the future
+
+
+@dataclass(frozen=True)
+class Proposed:
+    """What `referrals propose` did for a month."""
+
+    period: str
+    proposed: int
+    by_rule: dict[str, int]
+    held: int  # already proposed for the month, open, or proposed recently (`again_after_months`)
+    elsewhere: int  # in a branch the user does not work in
+    no_branch: int  # the person has no known wilayat on record
+    first: str | None = None  # the first and last case numbers (consecutive)
+    last: str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralFilter:
+    """A referrals list's filters: each one given must hold; newest first, a page of `PAGE`."""
+
+    period: date | None = None  # the first day of the month it was proposed for
+    state: str | None = None
+    service: str | None = None
+    provider: str | None = None
+    wilayat: str | None = None
+    page: int = 1
+    type: str = "referral"  # the referral case type (the catalogue's)

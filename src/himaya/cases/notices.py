@@ -11,6 +11,7 @@ from himaya.cases.model import Delivery, Message, PersonRef
 from himaya.cases.rules import filing_deadline, render
 from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.services import ServiceCatalogue
 
 APPEAL = "appeal"  # the type whose filing deadline a decision's message states, when the pack has it
 
@@ -32,13 +33,16 @@ def to_person(
     *,
     day: date,
     reason: str | None = None,
+    extra: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Message]:
     """The type's `template` for the case's person, in the case's language: by SMS to the mobile on
-    record, else a letter printed at the branch. None for an anonymous case or a type without it."""
+    record, else a letter printed at the branch. None for an anonymous case or a type without it.
+    `extra`: more placeholders' values by language (a referral's service and provider names)."""
     if template is None or template not in kind.templates or person is None:
         return []
     language = case["language"]
     values = template_values(catalogue, kind, case, language, day=day, reason=reason)
+    values |= (extra or {}).get(language, {})
     subject, body = render(kind.templates[template], language, values)
     channel = Delivery.SMS if person.mobile else Delivery.LETTER
     return [Message(person.civil_number, channel, language, subject, body, case.get("id"), person.id)]
@@ -67,6 +71,23 @@ def template_values(
         "reason": reason or "",
         "due": case.get("due_on") or "",
         "appeal_by": appeal_by(catalogue, day) or "",
+        **referral_names(None, case.get("form"))[language],
+    }
+
+
+def referral_names(services: ServiceCatalogue | None, form: Any) -> dict[str, dict[str, str]]:
+    """A referral's service and provider as a message names them, in each language: their names in the
+    catalogue (without one, or for a code it does not know, the codes on the form)."""
+    form = form if isinstance(form, Mapping) else {}
+    service, provider = str(form.get("service") or ""), str(form.get("provider") or "")
+    found = services.services.get(service) if services else None
+    where = services.providers.get(provider) if services else None
+    return {
+        language: {
+            "service": found.name.in_(language) if found else service,
+            "provider": where.name.in_(language) if where else provider,
+        }
+        for language in ("en", "ar")
     }
 
 

@@ -8,8 +8,9 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from himaya.cases.model import EventKind, Inbox, Message, Outgoing, PersonRef, Result
+from himaya.cases.model import EventKind, Inbox, Message, Outgoing, PersonRef, ReferralFilter, Result
 from himaya.core.access import Principal
+from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.core.uow import UnitOfWork
 from himaya.registry.ports import RegistryUnitOfWork
@@ -160,3 +161,43 @@ class Channel(Protocol):
 
 class ApplicationsUnitOfWork(CasesUnitOfWork, RegistryUnitOfWork, Protocol):
     """Deciding an application writes the registry's facts in the decision's transaction."""
+
+
+class ReferralStore(Protocol):
+    """The referrals' side of the store (`db/stores/referrals.py`): a referral is a case of the
+    referral type with a row saying its service, provider, month, consent and when it was sent."""
+
+    def people(self, period: Period) -> pl.DataFrame:
+        """The registry at the period's end as a people table, with each person's row id (`person_key`)."""
+
+    def people_of(self, period: Period, civil_numbers: pl.Series) -> pl.DataFrame:
+        """The same, at that period's end, for these people only."""
+
+    def places(self, person_keys: pl.Series) -> pl.DataFrame:
+        """person_key, wilayat, governorate: where each of these people lives now."""
+
+    def held(self, wanted: pl.DataFrame) -> pl.DataFrame:
+        """For the (person_key, service) pairs wanted, their referrals: person_key, service, month (the
+        month it was proposed for, or opened in), open (not closed)."""
+
+    def reserve_numbers(self, year: int, count: int) -> int:
+        """The first of `count` consecutive case numbers of the year, locked until the transaction
+        ends (`count` 0 only takes the lock: a second proposer waits, then sees the first's proposals)."""
+
+    def insert_proposals(self, rows: pl.DataFrame, *, constants: Mapping[str, Any]) -> int:
+        """The batch's cases, their opening events and their referral rows, one statement each."""
+
+    def visible(self, principal: Principal, number: str) -> dict[str, Any] | None:
+        """The referral with its case and person, if the user may see it: a case of their branches
+        (case.read), or one sent to a provider of theirs with the person's consent (referral.respond)."""
+
+    def listing(self, principal: Principal, wanted: ReferralFilter, *, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The referrals the user may see meeting every filter, newest first."""
+
+    def save(self, case_id: int, values: Mapping[str, Any]) -> None:
+        """Write the referral row of the case (made if the case was opened by hand)."""
+
+
+class ReferralsUnitOfWork(CasesUnitOfWork, Protocol):
+    @property
+    def referrals(self) -> ReferralStore: ...

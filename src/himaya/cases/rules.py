@@ -125,7 +125,17 @@ def check_mover(
     kind: CaseType, transition: Transition, principal: Principal, *, prepared_by: str | None, number: str
 ) -> None:
     """Whether the user may make this move: the permission it needs, the roles it is kept to, and for a
-    decision that changes money, maker-checker (the decider is not who prepared it)."""
+    decision that changes money, maker-checker (the decider is not who prepared it). A move made by
+    recording the person's consent, or by a provider's answer, has its own action and is refused here."""
+    if transition.by is Need.CONSENT:
+        raise ForbiddenError(
+            f"moving a {kind.key} to {transition.target} records the person's consent (who gave it, when, how):"
+            f" use `himaya referrals confirm {number}` or POST /referrals/{number}/consent"
+        )
+    if transition.by is Need.RESPOND:
+        raise ForbiddenError(
+            f"moving a {kind.key} to {transition.target} is the provider's answer (POST /referrals/{number}/outcome)"
+        )
     needed = NEEDS[transition.by]
     if not principal.can(needed):
         raise ForbiddenError(f"moving a {kind.key} to {transition.target} needs {needed.value}")

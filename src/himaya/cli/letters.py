@@ -73,6 +73,7 @@ def letter_case(
             sender=pack.institution,
             language=_language(lang) if lang else None,
             what=what,
+            services=pack.services,
         )
         out_file.write_bytes(render_pdf(letter))
         out.print(f"wrote {out_file}: the letter of case {number} ({letter.language})")

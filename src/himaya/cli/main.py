@@ -20,6 +20,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     partners,
     payroll,
     policy,
+    referrals,
     registry,
     service,
     synth,

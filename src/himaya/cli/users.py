@@ -25,7 +25,11 @@ Roles = Annotated[
 ]
 Branches = Annotated[
     list[str] | None,
-    typer.Option("--branch", help="A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all."),
+    typer.Option(
+        "--branch",
+        help="A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all; for a service provider's"
+        " system, provider:KEY (`himaya services list`).",
+    ),
 ]
 Actor = Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")]
 Generate = Annotated[
@@ -39,8 +43,11 @@ def _scopes(texts: list[str] | None, pack: str = DEFAULT_PACK) -> list[Scope]:
         scopes = [Scope.parse(t) for t in texts or []]
     except ValueError as error:
         raise UsageError(str(error)) from None
-    registry = load_pack(pack).registry
+    policy = load_pack(pack)
+    registry = policy.registry
     for scope in scopes:
+        if scope.kind == "provider" and scope.value not in policy.services.providers:
+            raise UsageError(_unknown_place(scope, tuple(policy.services.providers)))
         if scope.value is None or scope.kind not in registry.names:
             continue
         places = registry.column(scope.kind).codes

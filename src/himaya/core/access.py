@@ -25,6 +25,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     PARTNER = "partner"  # a partner system (client credentials): DCI search only
     CIVIL_REGISTRY = "civil_registry"  # the civil registry's system (client credentials): posts life events only
+    PROVIDER = "provider"  # a service provider's system (client credentials): answers the referrals sent to it
 
 
 class Permission(StrEnum):
@@ -52,6 +53,7 @@ class Permission(StrEnum):
     CASE_DECIDE = "case.decide"  # the moves a case type marks as decisions
     CASE_SENSITIVE = "case.sensitive"  # see and work sensitive cases (e.g. complaints about staff)
     EVENT_SUBMIT = "event.submit"  # a civil registry posts life events (births, deaths) to the inbox
+    REFERRAL_RESPOND = "referral.respond"  # a provider reads and answers the referrals sent to it (provider:KEY scope)
 
 
 P = Permission
@@ -76,14 +78,18 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER: frozenset({P.DCI_SEARCH, P.PERSON_IDENTIFY}),
     # Apart from the partners: a death it posts stops payments, so no DCI client may post one.
     Role.CIVIL_REGISTRY: frozenset({P.EVENT_SUBMIT}),
+    # A provider of services (a rehabilitation centre, a labour directorate): the referrals sent to
+    # the providers of its scopes (`provider:KEY`), nothing of the registry (migration 0017).
+    Role.PROVIDER: frozenset({P.REFERRAL_RESPOND}),
 }
 
-SCOPE_KINDS = ("wilayat", "governorate", "all")
+SCOPE_KINDS = ("wilayat", "governorate", "all", "provider")
 
 
 @dataclass(frozen=True)
 class Scope:
-    """One branch a user may see: `wilayat:Nizwa`, `governorate:Ad Dakhiliyah`, or `all`."""
+    """One branch a user may see: `wilayat:Nizwa`, `governorate:Ad Dakhiliyah`, or `all`; for a
+    provider's system, the provider whose referrals it answers: `provider:KEY` (no branch)."""
 
     kind: str
     value: str | None = None
@@ -94,9 +100,10 @@ class Scope:
         kind = kind.strip().lower()
         if kind == "all" and not value:
             return cls("all")
-        if kind not in ("wilayat", "governorate") or not value.strip():
+        if kind not in ("wilayat", "governorate", "provider") or not value.strip():
             raise ValueError(
-                f"{text!r} is not a branch scope: write wilayat:NAME, governorate:NAME or all (e.g. wilayat:Nizwa)"
+                f"{text!r} is not a branch scope: write wilayat:NAME, governorate:NAME, all or provider:KEY"
+                " (e.g. wilayat:Nizwa)"
             )
         return cls(kind, value.strip())
 

@@ -143,3 +143,28 @@ case_counter = Table(
     Column("year", Integer, primary_key=True, autoincrement=False),
     Column("last_number", Integer, nullable=False),
 )
+
+# A referral (0024): the case of the referral type it is, and what the referral actions need as
+# columns: its service and provider (a provider's reads are scoped on it), the month it was proposed
+# for and by which rule (none: opened by hand), the person's consent (who gave it, how, when, and the
+# user who recorded it), and when it was sent to the provider (a provider sees it from then on only).
+referral = Table(
+    "referral",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("case_id", BigInteger, ForeignKey("case_file.id"), nullable=False, unique=True),
+    Column("person_id", BigInteger, ForeignKey("person.id"), nullable=False),
+    Column("service", String(32), nullable=False),
+    Column("provider", String(48)),
+    Column("rule", String(32)),
+    Column("period", Date),  # the first day of the month it was proposed for
+    Column("consent_given_by", Text),
+    Column("consent_channel", String(16)),  # ConsentChannel
+    Column("consent_at", DateTime(timezone=True)),
+    Column("consent_recorded_by", String(64)),
+    Column("sent_at", DateTime(timezone=True)),
+    # Never proposed twice for a month, even by two proposers at once (NULL period: opened by hand).
+    UniqueConstraint("person_id", "service", "period"),
+    Index(None, "provider", "sent_at"),
+    CheckConstraint("sent_at IS NULL OR (consent_at IS NOT NULL AND provider IS NOT NULL)", name="ck_referral_consent"),
+)

@@ -52,22 +52,9 @@ def people_query(
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
     only the bank, `keys` the person's row id (`person_key`); `only` keeps the civil numbers
-    listed in that (staging) table, `family_number` the members of that family (the incomes are
-    then summed for them alone, not for everyone)."""
-    members = (
-        select(membership.c.person_id)
-        .join(family, family.c.id == membership.c.family_id)
-        .where(family.c.family_number == family_number, valid_on(membership, day))
-    )
-    incomes = (
-        select(
-            income.c.person_id,
-            *(func.sum(case((income.c.kind == k, income.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
-        )
-        .where(valid_on(income, day), income.c.person_id.in_(members) if family_number is not None else true())
-        .group_by(income.c.person_id)
-        .subquery("incomes")
-    )
+    listed in that (staging) table, `family_number` the members of that family (with either, the
+    incomes are summed for those people alone, not for everyone)."""
+    incomes = _incomes(day, only, family_number)
     columns: list[Any] = [
         person.c.civil_number.label("person_id"),
         family.c.family_number.label("family_id"),
@@ -118,6 +105,32 @@ def people_query(
     if family_number is not None:
         query = query.where(family.c.family_number == family_number)
     return query.order_by(family.c.family_number, person.c.civil_number)
+
+
+def _incomes(
+    day: date | ColumnElement[Any] | None, only: FromClause | None, family_number: str | ColumnElement[Any] | None
+) -> Any:
+    """Each person's incomes in force on `day`, summed by kind: for the people `only` lists or the
+    members of `family_number` when given (never everyone's, to be thrown away by the join)."""
+    members = (
+        select(membership.c.person_id)
+        .join(family, family.c.id == membership.c.family_id)
+        .where(family.c.family_number == family_number, valid_on(membership, day))
+    )
+    if only is not None and family_number is None:
+        members = select(person.c.id).where(person.c.civil_number.in_(select(only.c.person_id)))
+    return (
+        select(
+            income.c.person_id,
+            *(func.sum(case((income.c.kind == k, income.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
+        )
+        .where(
+            valid_on(income, day),
+            income.c.person_id.in_(members) if only is not None or family_number is not None else true(),
+        )
+        .group_by(income.c.person_id)
+        .subquery("incomes")
+    )
 
 
 def read_people(

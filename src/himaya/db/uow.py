@@ -26,6 +26,7 @@ from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.insurance import SqlInsuranceStore
 from himaya.db.stores.outbox import SqlOutboxStore
 from himaya.db.stores.payroll import SqlPayrollStore
+from himaya.db.stores.referrals import SqlReferralStore
 from himaya.db.stores.registry import SqlRegistryStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -99,6 +100,11 @@ class SqlUnitOfWork:
     def cases(self) -> SqlCaseStore:
         """The cases' store and their notification outbox (`cases/ports.py`)."""
         return SqlCaseStore(self.connection)
+
+    @property
+    def referrals(self) -> SqlReferralStore:
+        """The referrals to services: proposals, consent, the providers' reads (`cases/ports.py`)."""
+        return SqlReferralStore(self.connection)
 
     @property
     def outbox(self) -> SqlOutboxStore:

@@ -48,10 +48,14 @@ class Sensitivity(StrEnum):
 
 
 class Need(StrEnum):
-    """What a move needs: working a case (case.work) or deciding it (case.decide)."""
+    """What a move needs: working a case (case.work) or deciding it (case.decide); for a referral,
+    the person's consent recorded (who gave it, when, how: `referrals confirm`) or the provider's
+    answer (referral.respond, through the API). The last two are made by their own actions only."""
 
     WORK = "work"
     DECIDE = "decide"
+    CONSENT = "consent"
+    RESPOND = "respond"
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ class Template:
     body: Text
 
 
-PLACEHOLDERS = frozenset({"number", "type", "state", "category", "decision", "reason", "due", "appeal_by"})
+PLACEHOLDERS = frozenset(
+    {"number", "type", "state", "category", "decision", "reason", "due", "appeal_by", "service", "provider"}
+)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ from himaya.policy.case_types import CaseCatalogue, CaseTypeError
 from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
 from himaya.policy.registry import RegistryFact
 from himaya.policy.schema import TableSchema
+from himaya.policy.service_loader import ServiceCatalogueError, load_services
+from himaya.policy.services import ServiceCatalogue
 
 
 class Unit(StrEnum):
@@ -193,6 +195,7 @@ class PolicyPack:
     age_of_majority: int = 18
     enrollment_starts: Callable[[Parameters], Mapping[str, EnrollmentStart]] = _no_start_rules
     cases_dir: Path | None = None  # the case types (`cases/*.yaml`) and the working-day calendar
+    services_dir: Path | None = None  # the services of other bodies, their providers, the referral rules
 
     @cached_property
     def parameters(self) -> ParameterTree:
@@ -204,6 +207,20 @@ class PolicyPack:
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
         return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
+
+    @cached_property
+    def services(self) -> ServiceCatalogue:
+        """The services, providers and referral rules, read and checked on first use (with the case
+        types: the referral type's services must be the catalogue's)."""
+        if self.services_dir is None:
+            raise ServiceCatalogueError(f"policy pack {self.name} declares no services")
+        return load_services(
+            self.services_dir,
+            places=self.places,
+            programmes=[p.key for p in self.programmes],
+            schema=self.schema,
+            cases=self.cases,
+        )
 
     @property
     def programmes(self) -> tuple[Programme, ...]:

@@ -92,5 +92,6 @@ def case_letter(
         sender=pack.institution,
         language=lang,
         what=what,
+        services=pack.services,
     )
     return _pdf(letter, f"{number}-{what or 'letter'}-{letter.language}")

@@ -85,8 +85,9 @@ class SqlCaseStore:
         return None if row is None else _case(row)
 
     def update(self, case_id: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
-        if isinstance(changes.get("rules"), Mapping):
-            changes = {**changes, "rules": json.dumps(changes["rules"], ensure_ascii=False, sort_keys=True)}
+        for column in ("rules", "form"):  # JSON columns
+            if isinstance(changes.get(column), Mapping):
+                changes = {**changes, column: json.dumps(changes[column], ensure_ascii=False, sort_keys=True)}
         result = self.connection.execute(
             update(case_file)
             .where(case_file.c.id == case_id, case_file.c.version == expected_version)

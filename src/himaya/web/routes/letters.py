@@ -115,7 +115,7 @@ def case_letter(
     try:
         letter = case_actions.letter(
             bootstrap.unit_of_work(request.app.state.engine), pack.cases, number,
-            principal=seen.user, sender=pack.institution, language=lang,
+            principal=seen.user, sender=pack.institution, language=lang, services=pack.services,
         )  # fmt: skip
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None

@@ -82,4 +82,5 @@ PACK = PolicyPack(
     age_of_majority=AGE_OF_MAJORITY,
     enrollment_starts=enrollment_starts,
     cases_dir=Path(__file__).parent / "cases",
+    services_dir=Path(__file__).parent / "services",
 )
