@@ -229,9 +229,18 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
     return Profile(recipients, amounts)
 
 
+# Parameters the benefits' rules never read: social insurance's rates (`himaya.insurance`), whose
+# dated steps (2024-07-19, 2026-07-19...) would otherwise start an engine run of their own.
+NOT_BENEFIT_RULES = ("insurance.",)
+
+
 def _signature(tree: ParameterTree, day: date) -> tuple[tuple[str, str], ...]:
     """The values in force on `day`: two years with the same signature share one engine run."""
-    return tuple((p.path, repr(p.value_at(day).value)) for p in tree if p.values[0].start <= day)
+    return tuple(
+        (p.path, repr(p.value_at(day).value))
+        for p in tree
+        if p.values[0].start <= day and not p.path.startswith(NOT_BENEFIT_RULES)
+    )
 
 
 def _growth(rate: Callable[[int], float], first: int, last: int) -> dict[int, float]:

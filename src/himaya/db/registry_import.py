@@ -157,13 +157,9 @@ def import_into(
     to audit (the caller records them).
 
     With `expected_version` (civil number, version), the import is one officer's change to one
-    record, read at that version: it is refused if anyone changed the record since. `source` is
-    what the rows it opens say they come from, where their table keeps it (an income: `import`,
-    or the case whose approval wrote it).
-
-    An import that brings at least `BULK` new people, and at least as many as the registry had,
-    is written as a bulk load (`bulk.loading`: the tables' foreign keys and secondary indexes made
-    again after the rows are in), in the same transaction."""
+    record, read at that version: it is refused if anyone changed the record since. `source`: what
+    the rows it opens come from (`import`, or the case whose approval wrote them). At least `BULK`
+    new people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
