@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ from himaya.synth.iraq.assumptions import IraqAssumptions
 from himaya.synth.iraq.generate import for_file, generate, persons_at_scale
 from himaya.synth.iraq.reference import DATA, governorate_shares, wpp_2025
 from himaya.synth.iraq.report import calibration_table, governorate_table
+from tests.conftest import SHARED, need_shared
 
 PERSONS = 200_000
 IRAQ = load_pack("iraq")
@@ -131,11 +131,10 @@ def test_a_pack_without_a_generator_is_refused() -> None:
         country("atlantis")
 
 
+@pytest.mark.shared
 def test_the_shipped_pyramid_is_the_wpp_extract() -> None:
-    shared = Path(os.environ.get("HIMAYA_SHARED", "/nonexistent")) / "external/wpp/iraq"
-    source = shared / "iraq_wpp2024_pop_age5_sex_proj_2025_2100.csv"
-    if not source.exists():
-        pytest.skip(f"the WPP extract is not here ({source}): set HIMAYA_SHARED to the shared folder")
+    need_shared()  # skipped on a clone alone, required under CI=true
+    source = SHARED / "external/wpp/iraq/iraq_wpp2024_pop_age5_sex_proj_2025_2100.csv"
     with source.open(encoding="utf-8") as file:
         rows = [r for r in csv.DictReader(file) if r["year"] == "2025"]
     expected = np.array([[float(r["popM"]), float(r["popF"])] for r in rows]) * 1000
