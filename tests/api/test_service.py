@@ -3,8 +3,10 @@ and what bad input and injection attempts get."""
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -265,6 +267,17 @@ def test_payroll_maker_checker_over_the_api(world: World) -> None:
     exported = world.client.post("/payroll/2026-01/export", headers=exporter)
     assert exported.status_code == 200, exported.text
     assert exported.json()["files"]
+    # A lost folder is written again, the same bytes; never beside files already there.
+    folder = Path(exported.json()["folder"])
+    first = {f.name: f.read_bytes() for f in folder.iterdir()}
+    there = world.client.post("/payroll/2026-01/export/again", headers=exporter)
+    assert there.status_code == 409 and "are on the server: nothing was written" in there.json()["error"]["message"]
+    shutil.rmtree(folder)
+    again = world.client.post("/payroll/2026-01/export/again", headers=world.headers("payroll_approver"))
+    assert again.status_code == 403  # the right to export
+    again = world.client.post("/payroll/2026-01/export/again", headers=exporter)
+    assert again.status_code == 200 and again.json()["files"] == exported.json()["files"]
+    assert {f.name: f.read_bytes() for f in folder.iterdir()} == first
     report = world.client.get("/payroll/2026-01/report", headers=approver)
     assert report.status_code == 200 and report.json()["rows"]
     diff = world.client.get("/payroll/2026-01/diff", headers=world.headers("policy_analyst"))

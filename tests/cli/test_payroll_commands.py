@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -158,6 +160,28 @@ def test_export_refuses_an_account_nobody_configured_and_the_held_are_listed(reg
     assert lines.height == int(re.search(r"([\d,]+) line\(s\) held", listed.stdout)[1].replace(",", ""))  # type: ignore[index]
 
 
+def test_a_lost_folder_is_written_again_with_its_first_batching_and_payer(registry: Path) -> None:
+    for args, actor in (
+        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
+        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+    ):
+        assert himaya(*args, actor=actor).exit_code == 0
+    bank = registry / "bank"
+    export = ("payroll", "export", "--period", "2026-01", "--output-dir", bank)
+    assert himaya(*export, "--batch-size", "300", "--execution-date", "2026-01-25").exit_code == 0
+    first = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in bank.iterdir()}
+    assert any(name.endswith("-2.xml") for name in first)  # a bank cut in two files
+    shutil.rmtree(bank)
+    # Another batch size and execution date asked, no payer configured any more: the files first written.
+    again = himaya(*export, "--again", "--batch-size", "50000", "--execution-date", "2026-03-01", payer={})
+    assert again.exit_code == 0, again.stderr
+    assert f"wrote again {len(first)} file(s)" in again.stdout
+    assert {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in bank.iterdir()} == first
+    refused = himaya(*export, "--again")
+    assert refused.exit_code == 2 and "is not empty: nothing was written" in refused.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -169,6 +193,8 @@ def test_export_refuses_an_account_nobody_configured_and_the_held_are_listed(reg
         (("payroll", "export", "--period", "2026-01", "--batch-size", "0"), "--batch-size must be at least 1"),
         (("payroll", "export", "--period", "2026-01"), "cannot export a run that is calculated"),
         (("payroll", "reconcile", "nowhere.xml"), "nowhere.xml: no such file"),
+        (("payroll", "export", "--period", "2026-03", "--again"), "there is no run for 2026-03"),
+        (("payroll", "export", "--period", "2026-01", "--again"), "is calculated: its files cannot be written again"),
     ],
 )
 def test_bad_requests_exit_2_and_change_nothing(registry: Path, args: tuple[str, ...], message: str) -> None:

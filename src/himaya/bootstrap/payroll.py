@@ -32,6 +32,7 @@ __all__ = [
     "calculate",
     "diff",
     "export",
+    "export_again",
     "held",
     "reconcile",
     "report",
@@ -92,6 +93,10 @@ def export(
         writer=writer,
         batch_size=batch_size,
     )
+
+
+def export_again(engine: Engine, period: Period, folder: Path, *, actor: str, writer: PaymentFileWriter) -> list[Path]:
+    return actions.export_again(_uow(engine), period, folder, actor=actor, writer=writer)
 
 
 def reconcile(

@@ -95,6 +95,7 @@ HELP_AR = {
     "Folder for the pain.001 files.": "مجلد ملفات pain.001.",
     "Requested execution date (default: today).": "تاريخ التنفيذ المطلوب (الافتراضي: اليوم).",
     "Most transfers in one file.": "أقصى عدد من التحويلات في الملف الواحد.",
+    "Write the files of an exported run again, byte for byte as first written (its recorded batching, dates and payer), into a new or empty folder.": "كتابة ملفات كشف مُصدَّر مرة أخرى، مطابقة بايتًا ببايت لما كُتب أول مرة (بتقسيمه إلى دفعات وتواريخه والدافع كما سُجِّلت)، في مجلد جديد أو فارغ.",
     "Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned.": "طبِّق رد المصرف: تصبح البنود مدفوعة أو مرفوضة (مع سبب المصرف) أو مرتجعة.",
     "A bank's pain.002.001.10 status report or camt.054.001.08 notification.": "تقرير حالة pain.002.001.10 أو إشعار camt.054.001.08 من المصرف.",
     "Where each run stands.": "أين يقف كل كشف.",

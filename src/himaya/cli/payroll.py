@@ -33,6 +33,10 @@ payroll_app = typer.Typer(help="The monthly payroll: run, submit, approve, expor
 app.add_typer(enrollment_app, name="enrollment")
 app.add_typer(payroll_app, name="payroll")
 
+AGAIN = (
+    "Write the files of an exported run again, byte for byte as first written (its recorded batching, "
+    "dates and payer), into a new or empty folder."
+)
 Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
 
 
@@ -146,9 +150,12 @@ def payroll_export(
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=0, max=INT_MAX, help="Most transfers in one file.")
     ] = 50_000,
+    again: Annotated[bool, typer.Option("--again", help=AGAIN)] = False,
     actor: Actor = None,
 ) -> None:
     """Write the approved run as ISO 20022 pain.001.001.09 files (one or more per payee bank), schema-validated."""
+    if again:  # a lost folder: the recorded files, never new ones
+        return _export_again(period, output_dir, actor)
     with reported():
         if batch_size < 1:
             raise UsageError("--batch-size must be at least 1")
@@ -164,6 +171,20 @@ def payroll_export(
             batch_size=batch_size,
         )
         out.print(f"run {period}: exported {len(files)} file(s) to {output_dir}")
+        for file in files:
+            out.print(f"  {file.name}")
+
+
+def _export_again(period: Period, output_dir: Path, actor: str | None) -> None:
+    with reported():
+        files = store.export_again(
+            bootstrap.registry_engine(),
+            period,
+            output_dir,
+            actor=actor or bootstrap.actor(),
+            writer=bootstrap.payment_file_writer,
+        )
+        out.print(f"run {period}: wrote again {len(files)} file(s) to {output_dir}, as first exported")
         for file in files:
             out.print(f"  {file.name}")
 

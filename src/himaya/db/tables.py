@@ -30,6 +30,7 @@ from himaya.db.case_tables import case_counter, case_event, case_file, notificat
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata
+from himaya.db.payroll_tables import sent_transfer  # noqa: F401
 from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.events.model import InboxState
@@ -208,6 +209,7 @@ payroll_run = Table(
     Column("version", Integer, nullable=False),
     Column("seal", String(64)),  # SHA-256 of the lines as approved; the export refuses lines that differ (0006)
     Column("figures", Text),  # JSON: the run's figures when it was closed, frozen (0006)
+    Column("export", Text),  # JSON: what the files were written with and their SHA-256 (0025)
     CheckConstraint(check_in("state", RunState), name="ck_payroll_run_state"),  # migration 0006
 )
 

@@ -37,12 +37,13 @@ from himaya.payroll.model import (
 )
 from himaya.payroll.ports import PayrollStore, PayrollUnitOfWork
 from himaya.payroll.reconcile import reconcile
+from himaya.payroll.reexport import export_again
 from himaya.payroll.rules import check_transition
 from himaya.payroll.runs import move, summary
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
-__all__ = ["calculate", "export", "move", "reconcile", "status", "summary", "transition"]
+__all__ = ["calculate", "export", "export_again", "move", "reconcile", "status", "summary", "transition"]
 
 Step = Callable[[str], None]
 

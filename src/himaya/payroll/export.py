@@ -11,14 +11,19 @@ checked against what the files hold.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+
+import polars as pl
 
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
@@ -35,7 +40,7 @@ WRITERS = 2  # payment files written and validated at once
 
 
 @dataclass(frozen=True)
-class _Files:
+class Files:
     """What the files are written with and where."""
 
     staged: Path
@@ -45,6 +50,31 @@ class _Files:
     execution: date
     writer: PaymentFileWriter
     batch_size: int
+    created: datetime  # the files' creation time: the approval's
+
+
+@dataclass
+class Written:
+    """What was written: the files' final paths, and per message id its transfers, baisa and SHA-256."""
+
+    files: list[Path] = field(default_factory=list)
+    sums: dict[str, tuple[int, int]] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+
+
+def record(how: Files, written: Written) -> str:
+    """What the files were written with, and each file's SHA-256 by name, as the run keeps it (JSON):
+    what `export_again` writes them again with, whatever today's settings."""
+    payer = {"name": how.payer.name, "iban": how.payer.iban, "bic": how.payer.bic}
+    return json.dumps(
+        {
+            "batch_size": how.batch_size,
+            "execution": how.execution.isoformat(),
+            "created": how.created.isoformat(),
+            "payer": payer,
+            "files": {path.name: written.digests[path.stem] for path in written.files},
+        }
+    )
 
 
 def export(
@@ -87,11 +117,13 @@ def export(
         folder.parent.mkdir(parents=True, exist_ok=True)
         staged = Path(tempfile.mkdtemp(prefix=f".{prefix}", suffix=".partial", dir=folder.parent))
         try:
-            how = _Files(staged, folder, prefix, payer, execution, writer, batch_size)
-            files = _write_and_mark(store, run, how)
+            # The files' creation time is the approval's, so that exporting again writes the same bytes.
+            how = Files(staged, folder, prefix, payer, execution, writer, batch_size, run.approved_at)
+            written = _write_and_mark(store, run, how)
+            files = written.files
             checkpoint("payroll.export:before-commit")
-            move(store, run, RunState.EXPORTED, {"exported_at": now()})
-            done = {"state": "exported", "files": [f.name for f in files]}
+            move(store, run, RunState.EXPORTED, {"exported_at": now(), "export": record(how, written)})
+            done = {"state": "exported", "files": [f.name for f in files], "sha256": written.digests}
             uow.audit.record([Change("payroll.export", f"run:{period}", {"state": "approved"}, done)], actor=who)
             _publish(staged, folder, prefix)
             uow.emit(RunMoved(period, run.state, RunState.EXPORTED, who))
@@ -101,14 +133,16 @@ def export(
     return files
 
 
-def _write_and_mark(store: PayrollStore, run: Run, how: _Files) -> list[Path]:
-    """Write the files into `how.staged`, mark the lines exported and check both agree; returns the
-    files' final paths."""
-    files: list[Path] = []
-    written: dict[str, tuple[int, int]] = {}  # message id: (transfers, baisa)
+def _write_and_mark(store: PayrollStore, run: Run, how: Files) -> Written:
+    """Write the files into `how.staged`, mark the lines exported and check both agree."""
+    written = Written()
 
     def write_files() -> None:
-        _write_files(store, run, how, files, written)
+        batches = (
+            (f"{how.prefix}{bank}-{number}", transfers)
+            for bank, number, transfers in store.batches(run.id, how.batch_size)
+        )
+        write_files_of(batches, how, written)
 
     if store.reads_elsewhere():
         # The lines come from another process (a snapshot of what is committed), so this
@@ -122,41 +156,38 @@ def _write_and_mark(store: PayrollStore, run: Run, how: _Files) -> list[Path]:
     else:
         write_files()
         store.mark_exported(run.id, how.prefix, how.batch_size)
-    if store.exported(run.id) != written:
+    if store.exported(run.id) != written.sums:
         raise PayrollError("the lines marked exported do not match the files written; nothing was changed")
-    return files
+    return written
 
 
-def _write_files(
-    store: PayrollStore, run: Run, how: _Files, files: list[Path], written: dict[str, tuple[int, int]]
-) -> None:
-    """Write each batch as a file, `WRITERS` at once, while the next batches are read."""
-    # The files' creation time is the approval's, so that exporting again writes the same bytes.
-    created = run.approved_at
+def write_files_of(batches: Iterable[tuple[str, pl.DataFrame]], how: Files, written: Written) -> None:
+    """Write each batch (message id, transfers) as a file, `WRITERS` at once, while the next batches are read."""
+
+    def write(path: Path, message_id: str, transfers: pl.DataFrame, total: int) -> None:
+        how.writer(
+            path,
+            message_id=message_id,
+            created=how.created,
+            payer=how.payer,
+            execution=how.execution,
+            count=transfers.height,
+            total=total,
+            transfers=transfers,
+        )
+        written.digests[message_id] = hashlib.sha256(path.read_bytes()).hexdigest()
+
     with ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="payment-file") as pool:
         writing: deque[Future[None]] = deque()
-        for bank, number, transfers in store.batches(run.id, how.batch_size):
-            message_id = f"{how.prefix}{bank}-{number}"
+        for message_id, transfers in batches:
             path = how.staged / f"{message_id}.xml"
             total = int(transfers["amount"].sum())
             while len(writing) >= WRITERS:  # memory stays at a few batches
                 writing.popleft().result()
                 checkpoint("payroll.export:file")
-            writing.append(
-                pool.submit(
-                    how.writer,
-                    path,
-                    message_id=message_id,
-                    created=created,
-                    payer=how.payer,
-                    execution=how.execution,
-                    count=transfers.height,
-                    total=total,
-                    transfers=transfers,
-                )
-            )
-            written[message_id] = (transfers.height, total)
-            files.append(how.folder / path.name)
+            writing.append(pool.submit(write, path, message_id, transfers, total))
+            written.sums[message_id] = (transfers.height, total)
+            written.files.append(how.folder / path.name)
         while writing:
             writing.popleft().result()
             checkpoint("payroll.export:file")

@@ -147,3 +147,4 @@ class Run:
     submitted_by: str | None
     approved_at: Any  # datetime of the approval: the payment files' creation time
     seal: str | None
+    export: str | None = None  # JSON: what the files were written with, and their SHA-256 (`export.record`)

@@ -85,6 +85,9 @@ class PayrollStore(Protocol):
     def batches(self, run_id: int, size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
         """(bank, batch number, transfers) of the run's pending lines, streamed, at most `size` a batch."""
 
+    def sent_batches(self, message_ids: Sequence[str]) -> Iterator[tuple[str, pl.DataFrame]]:
+        """(message id, transfers) of the lines sent in these messages, in the order they were sent, streamed."""
+
     def reads_elsewhere(self) -> bool:
         """Whether `batches` reads in another process, leaving the connection free meanwhile."""
 

@@ -225,6 +225,21 @@ def export(
     return ExportOut(period=str(month), folder=str(folder), files=[f.name for f in files])
 
 
+@router.post("/{period}/export/again", summary="Write an exported run's files again, byte for byte as first written")
+def export_again(
+    request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_EXPORT))]
+) -> ExportOut:
+    """Into the run's folder on the server, which must be missing or empty (a lost folder)."""
+    month = _period(period)
+    folder = request.app.state.files / str(month)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):  # said without the server's path
+        raise ApiError(409, "conflict", f"the bank files of {month} are on the server: nothing was written again")
+    files = store.export_again(
+        request.app.state.engine, month, folder, actor=principal.username, writer=bootstrap.payment_file_writer
+    )
+    return ExportOut(period=str(month), folder=str(folder), files=[f.name for f in files])
+
+
 @router.post("/reconcile", summary="Apply a bank's pain.002.001.10 or camt.054.001.08 answer")
 async def reconcile(
     request: Request,

@@ -1,8 +1,8 @@
 """The payroll's store behind `payroll.ports.PayrollStore`: set-based statements on the unit of work's
 connection (staging tables, INSERT ... SELECT, COPY on PostgreSQL, Arrow reads), no decisions
 (`himaya.payroll.actions` and `rules` make those). A unique index allows one line per person,
-programme and month, ever, so no statement here can pay anyone twice. The bank files' and answers'
-statements are in `payroll_bank.py`."""
+programme and month, ever, so no statement here can pay anyone twice. The bank files', answers' and
+re-issues' statements are in `payroll_bank.py`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ def run_of(row: Mapping[Any, Any]) -> Run:
         row["submitted_by"],
         row["approved_at"],
         row["seal"],
+        row["export"],
     )
 
 
@@ -212,23 +213,6 @@ class SqlPayrollStore(SqlBankStatements):
             .where(payment_line.c.status.in_((LineStatus.REJECTED, LineStatus.RETURNED, LineStatus.EXCEPTION))),
             {"line_id": pl.Int64(), "payee": pl.String(), "iban": pl.String()},
         )
-
-    def reissue(self, run_id: int, moving: pl.DataFrame) -> None:
-        """One statement moves them all. The line stays the line of its month: it is paid once."""
-        s = staging.load(self.connection, "reissue_staging", moving)
-        self.connection.execute(
-            update(payment_line)
-            .where(payment_line.c.id == s.c.line_id)
-            .values(
-                run_id=run_id,
-                iban=s.c.iban,
-                bank_code=s.c.bank_code,
-                status=LineStatus.PENDING.value,
-                reason=s.c.reason,
-                message_id=None,
-            )
-        )
-        self.connection.execute(DropTable(s))
 
     def summary(self, run_id: int) -> tuple[str, list[int]]:
         state = self.connection.execute(select(payroll_run.c.state).where(payroll_run.c.id == run_id)).scalar_one()

@@ -1,6 +1,7 @@
 """The payroll store's statements for bank files and bank answers (part of `SqlPayrollStore`): the
-run's pending lines streamed in batches, marked exported in one statement, and a bank's answer
-staged, checked and applied in one statement each (never an unbounded IN list)."""
+run's pending lines streamed in batches, marked exported in one statement, the lines of sent
+messages streamed again (`payroll export --again`), lines re-issued keeping their first sending,
+and a bank's answer staged, checked and applied in one statement each (never an unbounded IN list)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,27 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import BigInteger, Connection, String, and_, case, func, literal, null, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    String,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
 from himaya.db import staging
 from himaya.db.frames import frames_elsewhere, stream_frames
+from himaya.db.payroll_tables import sent_transfer
 from himaya.db.tables import payment_line, person
 from himaya.payroll.model import LineStatus, Outcome
 from himaya.payroll.rules import FORWARD
@@ -75,6 +91,74 @@ class SqlBankStatements:
         # The export has written nothing yet when it reads the lines: they may be read Arrow-native.
         frames = stream_frames(self.connection, query, LINE_SCHEMA, rows=size, committed=True)
         yield from _cut(frames, size)
+
+    def sent_batches(self, message_ids: Sequence[str]) -> Iterator[tuple[str, pl.DataFrame]]:
+        """(message id, transfers) of the lines sent in these messages, whatever has become of them
+        since (a line gone out again in a later run as it was kept, `sent_transfer`), in the order
+        `batches` gave them (bank, then end-to-end id: a message's lines are consecutive), streamed;
+        the amount, account and name as `batches` reads them."""
+        payee = person.alias("payee")
+        given = func.nullif(payee.c.given_name_en, "", type_=String)
+        family = func.nullif(payee.c.family_name_en, "", type_=String)
+        line, was = payment_line, sent_transfer
+
+        def sent(message: Any, amount: Any, iban: Any, bank: Any, source: Any) -> Any:
+            return (
+                select(
+                    message.label("message_id"),
+                    func.coalesce(bank, literal("None")).label("bank"),
+                    line.c.end_to_end_id,
+                    amount.label("amount"),
+                    func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label(
+                        "creditor"
+                    ),
+                    func.coalesce(iban, literal("")).label("iban"),
+                    line.c.programme,
+                    line.c.month,
+                )
+                .select_from(source.join(payee, payee.c.id == line.c.payee_id))
+                .where(message.in_(message_ids))
+            )
+
+        both = union_all(
+            sent(line.c.message_id, line.c.amount - line.c.deduction, line.c.iban, line.c.bank_code, line),
+            sent(
+                was.c.message_id, was.c.amount, was.c.iban, was.c.bank_code, was.join(line, line.c.id == was.c.line_id)
+            ),
+        ).subquery("sent")
+        query = select(both).order_by(both.c.bank, both.c.end_to_end_id)
+        schema = {"message_id": pl.String()} | LINE_SCHEMA
+        frames = stream_frames(self.connection, query, schema, rows=50_000, committed=True)
+        yield from _by_message(frames)
+
+    def reissue(self, run_id: int, moving: pl.DataFrame) -> None:
+        """One statement moves them all. The line stays the line of its month: it is paid once. A
+        line that was sent is kept as sent first (`sent_transfer`): its file can be written again."""
+        s = staging.load(self.connection, "reissue_staging", moving)
+        was = payment_line.join(s, s.c.line_id == payment_line.c.id)
+        kept = ("line_id", "message_id", "amount", "iban", "bank_code")
+        sent = (payment_line.c.amount - payment_line.c.deduction, payment_line.c.iban, payment_line.c.bank_code)
+        self.connection.execute(
+            insert(sent_transfer).from_select(
+                kept,
+                select(payment_line.c.id, payment_line.c.message_id, *sent)
+                .select_from(was)
+                .where(payment_line.c.message_id.is_not(None)),
+            )
+        )
+        self.connection.execute(
+            update(payment_line)
+            .where(payment_line.c.id == s.c.line_id)
+            .values(
+                run_id=run_id,
+                iban=s.c.iban,
+                bank_code=s.c.bank_code,
+                status=LineStatus.PENDING.value,
+                reason=s.c.reason,
+                message_id=None,
+            )
+        )
+        self.connection.execute(DropTable(s))
 
     def reads_elsewhere(self) -> bool:
         return frames_elsewhere(self.connection)
@@ -146,7 +230,6 @@ class SqlBankStatements:
 
 def _cut(frames: Iterator[pl.DataFrame], size: int) -> Iterator[tuple[str, int, pl.DataFrame]]:
     """Cut a stream of lines in bank and end-to-end order into numbered batches of at most `size`."""
-    remittance = pl.format("Himaya {} {}", pl.col("programme"), pl.col("month").dt.strftime("%Y-%m"))
     numbers: dict[str, int] = {}
     rest = pl.DataFrame(schema=LINE_SCHEMA)
     for frame in _then_none(frames):
@@ -160,14 +243,32 @@ def _cut(frames: Iterator[pl.DataFrame], size: int) -> Iterator[tuple[str, int, 
             while segment.height >= size or (segment.height and not last):
                 numbers[bank] = numbers.get(bank, 0) + 1
                 batch = segment.head(size)
-                yield (
-                    bank,
-                    numbers[bank],
-                    batch.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance")),
-                )
+                yield bank, numbers[bank], _transfers(batch)
                 segment = segment.slice(size)
             if segment.height:
                 rest = segment
+
+
+def _by_message(frames: Iterator[pl.DataFrame]) -> Iterator[tuple[str, pl.DataFrame]]:
+    """Cut a stream of lines, each message's consecutive, into one frame of transfers per message."""
+    rest: pl.DataFrame | None = None
+    for frame in _then_none(frames):
+        pending = frame if rest is None else rest if frame is None else pl.concat([rest, frame])
+        if pending is None:
+            return
+        start, rest = 0, None
+        for message, length in pending["message_id"].rle().struct.unnest().select("value", "len").iter_rows():
+            if start + length == pending.height and frame is not None:  # may go on in the next frame
+                rest = pending.slice(start)
+                break
+            yield str(message), _transfers(pending.slice(start, length))
+            start += length
+
+
+def _transfers(lines: pl.DataFrame) -> pl.DataFrame:
+    """A file's transfers from its lines, the remittance information written out."""
+    remittance = pl.format("Himaya {} {}", pl.col("programme"), pl.col("month").dt.strftime("%Y-%m"))
+    return lines.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance"))
 
 
 def _first_mismatch(connection: Connection, s: Any) -> tuple[str, str] | None:
