@@ -20,7 +20,7 @@ from himaya.adapters.iso20022.bank import answer_camt054, answer_pain002, read_p
 from himaya.bootstrap import payroll as store
 from himaya.core.errors import InvalidInputError
 from himaya.db.registry_import import import_people
-from himaya.db.tables import audit_entry, payment_line, person
+from himaya.db.tables import audit_entry, payment_line, payroll_run, person
 from himaya.payroll.bank import Payer
 from himaya.policy.pack import PolicyPack
 from himaya.synth.identity import iban_check_digits
@@ -192,3 +192,14 @@ def test_a_reject_re_issued_next_month_leaves_both_months_files_as_sent(
     assert _digests(tmp_path / "jan-again") == january  # the reject as it was sent, to its old account
     store.export_again(engine, FEBRUARY, tmp_path / "feb-again", actor="finance", writer=write_pain001)
     assert _digests(tmp_path / "feb-again") == february
+
+
+def test_a_run_exported_before_the_record_is_refused_writing_nothing(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _exported_january(engine, synthetic, oman, tmp_path / "bank")
+    with engine.begin() as connection:  # as a store migrated from before 0025 holds it
+        connection.execute(sa.update(payroll_run).values(export=None))
+    with pytest.raises(store.PayrollError, match="exported before exports were recorded"):
+        _again(engine, tmp_path / "again")
+    assert _left(tmp_path) == ["bank"] and not _reads(engine)
