@@ -45,7 +45,7 @@ def _catalogue() -> CaseCatalogue:
 def _acting(name: str | None) -> tuple[Any, Principal]:
     """The store's unit of work and the acting user, with their roles and branches."""
     engine = bootstrap.registry_engine()
-    username = name or bootstrap.actor()
+    username = bootstrap.actor(name)
     with engine.connect() as connection:
         user = load_user(connection, username)
     if user is None or not user.active:

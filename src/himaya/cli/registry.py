@@ -105,7 +105,7 @@ def registry_import(
                 engine,
                 table,
                 as_of=effective,
-                actor=actor or bootstrap.actor(),
+                actor=bootstrap.actor(actor),
                 source={"file": file.name, "sha256": digest},
                 progress=advance,
                 facts=pack.registry_facts,
@@ -308,7 +308,7 @@ def registry_merge(
     """Merge a duplicate record into the one kept; audited; the merged record is kept, marked."""
     with reported():
         moved = actions.merge(
-            bootstrap.unit_of_work(), keep, drop, actor=actor or bootstrap.actor(), as_of=as_of or _today()
+            bootstrap.unit_of_work(), keep, drop, actor=bootstrap.actor(actor), as_of=as_of or _today()
         )
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n) or "nothing to move"
         out.print(f"merged {drop} into {keep}: {detail}")

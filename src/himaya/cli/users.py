@@ -72,10 +72,11 @@ def _roles(names: list[str] | None) -> list[str]:
 
 
 def _new_password(generate: bool) -> str:
-    """A password typed twice, or made (the caller prints it once the user exists)."""
+    """A password typed twice (or HIMAYA_PASSWORD's, in scripts), or made (the caller prints it once
+    the user exists)."""
     if generate:
         return secrets.token_urlsafe(18)
-    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = bootstrap.settings().password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     problem = bootstrap.weak_password(password)
     if problem:
         raise UsageError(problem)
@@ -101,7 +102,7 @@ def users_create(
         roles, scopes = _roles(role), _scopes(branch, pack)
         engine = bootstrap.registry_engine()
         password = _new_password(generate_password)
-        who = actor or bootstrap.actor()
+        who = bootstrap.actor(actor)
         access.create_user(
             engine,
             username,
@@ -135,7 +136,7 @@ def users_grant(
             username,
             roles=_roles(role),
             scopes=_scopes(branch, pack),
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.actor(actor),
             replace=replace,
         )
         out.print(f"user {username}: roles {', '.join(sorted(principal.roles)) or 'none'}; {_where(principal.scopes)}")
@@ -147,7 +148,7 @@ def users_password(username: str, generate_password: Generate = False, actor: Ac
     with reported():
         password = _new_password(generate_password)
         access.set_password(
-            bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=actor or bootstrap.actor()
+            bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=bootstrap.actor(actor)
         )
         if generate_password:
             out.print(f"password (shown once): {password}")
@@ -158,7 +159,7 @@ def users_password(username: str, generate_password: Generate = False, actor: Ac
 def users_deactivate(username: str, actor: Actor = None) -> None:
     """Stop a user from logging in; their tokens stop working at once."""
     with reported():
-        access.set_active(bootstrap.registry_engine(), username, False, actor=actor or bootstrap.actor())
+        access.set_active(bootstrap.registry_engine(), username, False, actor=bootstrap.actor(actor))
         out.print(f"user {username}: deactivated")
 
 
@@ -182,5 +183,5 @@ def _where(scopes: tuple[Scope, ...]) -> str:
 def users_unlock(username: str, actor: Actor = None) -> None:
     """Forget a user's failed logins, so that they may log in again at once from anywhere."""
     with reported():
-        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=actor or bootstrap.actor())
+        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=bootstrap.actor(actor))
         out.print(f"user {username}: unlocked ({cleared} failed logins forgotten)")
