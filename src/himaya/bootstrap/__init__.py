@@ -14,8 +14,7 @@ import polars as pl
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
-from himaya.adapters import credentials, passwords
-from himaya.adapters.credentials import Credential
+from himaya.adapters import passwords
 from himaya.adapters.evidence import FolderEvidence
 from himaya.adapters.evidence import default_folder as evidence_folder
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
@@ -29,7 +28,6 @@ from himaya.cases.applications import Desk
 from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
 from himaya.core.access import Permission, Principal
-from himaya.core.audit import check_actor
 from himaya.core.errors import InvalidInputError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.letter import Letter
@@ -110,46 +108,20 @@ def projection_inputs() -> Inputs:
     return Inputs(sample=synthetic_sample, citizen_share=omani_share())
 
 
+def cli_login() -> login.CommandLineLogin:
+    """The command line's login (`himaya login`) on the configured store."""
+    return login.CommandLineLogin(registry_engine, settings())
+
+
 def actor(given: str | None = None) -> str:
-    """Who is acting at the command line: the user `himaya login` authenticated (an `--actor` given
-    must name them); with nobody logged in, `--actor`, else `HIMAYA_ACTOR`, else the operating-system
-    user. A blank or unprintable name given is refused, never replaced by another."""
-    if credentials.read(login.credentials_path()) is not None:
-        found = login.logged_in(registry_engine())
-        if found is not None:
-            login.same(given, found[0].username)
-            return found[0].username
-    if given is not None:
-        return check_actor(given)
-    return settings().actor or f"cli:{getpass.getuser()}"
+    """Who acts at the command line: the user logged in (an `--actor` given must name them); with
+    nobody logged in, `--actor`, else `HIMAYA_ACTOR`, else the operating-system user."""
+    return cli_login().actor(given, settings().actor or f"cli:{getpass.getuser()}")
 
 
 def acting_user(permission: Permission, given: str | None = None) -> str:
-    """The logged-in user of the store, who must hold `permission` (the payroll's steps): see
-    `bootstrap.login`. Refused when nobody logged in, or when `given` names someone else."""
-    return login.acting_user(registry_engine(), permission, given)
-
-
-def cli_login(username: str, password: str) -> Credential:
-    """`himaya login`: check the password against the store and keep the credential."""
-    return login.login(registry_engine(), username, password)
-
-
-def cli_logout() -> str | None:
-    """`himaya logout`: end the logged-in user's sessions; who it was (None: nobody)."""
-    if credentials.read(login.credentials_path()) is None:
-        return None
-    return login.logout(registry_engine())
-
-
-def cli_user() -> tuple[Credential, Principal] | None:
-    """The logged-in user and their roles and branches, or None."""
-    if credentials.read(login.credentials_path()) is None:
-        return None
-    return login.logged_in(registry_engine())
-
-
-credentials_file = login.credentials_path
+    """The logged-in user of the store, who must hold `permission` (the payroll's steps)."""
+    return cli_login().acting_user(permission, given)
 
 
 def registry_engine(url: str | None = None, *, migrated: bool = True, service: bool = False) -> Engine:

@@ -22,18 +22,16 @@ def login(
             password = str(typer.prompt("password", hide_input=True))
         if not password:
             raise UsageError("no password given")
-        credential = bootstrap.cli_login(username, password)
-        out.print(
-            f"logged in as {credential.username} until {credential.expires:%Y-%m-%d %H:%M} UTC"
-            f" ({bootstrap.credentials_file()})"
-        )
+        cli = bootstrap.cli_login()
+        credential = cli.login(username, password)
+        out.print(f"logged in as {credential.username} until {credential.expires:%Y-%m-%d %H:%M} UTC ({cli.path})")
 
 
 @app.command("logout")
 def logout() -> None:
     """End every session of the logged-in user (the API's too) and forget the login."""
     with reported():
-        who = bootstrap.cli_logout()
+        who = bootstrap.cli_login().logout()
         out.print(f"{who} logged out" if who else "nobody was logged in")
 
 
@@ -41,7 +39,7 @@ def logout() -> None:
 def whoami() -> None:
     """Who the commands act as: the logged-in user with their roles and branches, or the name they record."""
     with reported():
-        found = bootstrap.cli_user()
+        found = bootstrap.cli_login().current()
         if found is None:
             out.print(f"not logged in; commands record {bootstrap.actor()} (the payroll's steps need a login)")
             return
