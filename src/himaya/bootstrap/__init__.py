@@ -34,7 +34,7 @@ from himaya.core.letter import Letter
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
 from himaya.core.text import Language
-from himaya.db import audit
+from himaya.db.audit import use_keys as use_audit_keys
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
@@ -67,7 +67,7 @@ def configure(settings: Settings | None = None) -> Settings:
     each command of the CLI calls it once, and so does the service when it starts."""
     global _settings  # noqa: PLW0603  (the composition root holds the one settings object)
     _settings = settings or Settings.from_environ()
-    audit.use_keys(_settings.audit_key, _settings.audit_previous_keys)
+    use_audit_keys(_settings.audit_key, _settings.audit_previous_keys)
     return _settings
 
 

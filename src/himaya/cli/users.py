@@ -10,10 +10,10 @@ import typer
 
 from himaya import bootstrap
 from himaya.access import actions
+from himaya.bootstrap import access
 from himaya.cli.app import PackArg, app, out, reported, shown
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
-from himaya.db import access
 from himaya.policy.packs import DEFAULT_PACK, load_pack
 
 users_app = typer.Typer(help="Users of the service: people at branches and partner systems.", no_args_is_help=True)
