@@ -129,3 +129,31 @@ def test_the_maker_cannot_check_under_another_spelling(store: Path) -> None:
     for spelling in ("SALIM", "Salim ", " salim"):
         refused = runner.invoke(app, ["payroll", "approve", "--period", "2026-01", "--actor", spelling])
         assert refused.exit_code == 5 and "salim may not do this" in refused.stderr
+
+
+def test_once_the_store_has_an_administrator_only_they_manage_users(store: Path) -> None:
+    """Else anyone at the terminal would make themselves a payroll approver and log in as that."""
+    first = runner.invoke(
+        app,
+        ["users", "create", "admin", "--role", "admin", "--branch", "all"],
+        env={"HIMAYA_PASSWORD": "the admin's password"},
+    )
+    assert first.exit_code == 0, first.stderr  # a new store: its first administrator is made at the terminal
+    attempts = (
+        ["users", "create", "mallory", "--role", "payroll_approver", "--branch", "all"],
+        ["users", "grant", "salim", "--role", "payroll_approver"],
+        ["users", "password", "aisha"],
+        ["users", "deactivate", "admin"],
+        ["users", "unlock", "aisha"],
+    )
+    for args in attempts:
+        nobody = runner.invoke(app, args, env={"HIMAYA_PASSWORD": "mallory's own password", "HIMAYA_ACTOR": "admin"})
+        assert nobody.exit_code == 5 and "needs a login" not in nobody.stdout and "himaya login USER" in nobody.stderr
+    assert login("salim").exit_code == 0
+    for args in attempts:
+        refused = runner.invoke(app, args, env={"HIMAYA_PASSWORD": "mallory's own password"})
+        assert refused.exit_code == 5 and "salim may not do this: it needs users.manage" in refused.stderr
+    assert "mallory" not in runner.invoke(app, ["users", "list"]).stdout
+    assert login("admin", "the admin's password").exit_code == 0
+    made = runner.invoke(app, attempts[0], env={"HIMAYA_PASSWORD": "mallory's own password"})
+    assert made.exit_code == 0 and "user mallory: roles payroll_approver" in made.stdout
