@@ -57,7 +57,7 @@ def test_the_logged_in_user_acts_and_may_not_claim_another_name(store: Path) -> 
     assert "logged in as salim until" in done.stdout and oct(store.stat().st_mode & 0o777) == "0o600"
     assert "salim: roles finance_officer; branches all" in runner.invoke(app, ["whoami"]).stdout
     other = runner.invoke(app, ["payroll", "submit", "--period", "2026-01", "--actor", "aisha"])
-    assert other.exit_code == 2 and "you are logged in as 'salim': --actor 'aisha' is someone else" in other.stderr
+    assert other.exit_code == 2 and "you are logged in as 'salim', not 'aisha'" in other.stderr
     # A step the user's roles do not allow: the approval is the payroll approver's.
     approve = runner.invoke(app, ["payroll", "approve", "--period", "2026-01"])
     assert approve.exit_code == 5 and "salim may not do this: it needs payroll.approve" in approve.stderr
@@ -157,3 +157,10 @@ def test_once_the_store_has_an_administrator_only_they_manage_users(store: Path)
     assert login("admin", "the admin's password").exit_code == 0
     made = runner.invoke(app, attempts[0], env={"HIMAYA_PASSWORD": "mallory's own password"})
     assert made.exit_code == 0 and "user mallory: roles payroll_approver" in made.stdout
+
+
+def test_a_case_worked_at_the_terminal_is_worked_by_the_user_logged_in(store: Path) -> None:
+    assert login("huda").exit_code == 0
+    other = runner.invoke(app, ["cases", "list", "--as", "aisha"])
+    assert other.exit_code == 2 and "you are logged in as 'huda', not 'aisha'" in other.stderr
+    assert runner.invoke(app, ["cases", "list"]).exit_code == 0  # as huda, a registrar of every branch

@@ -127,4 +127,4 @@ def _store(engine: Engine) -> str:
 
 def _same(given: str | None, username: str) -> None:
     if given is not None and canonical_actor(check_actor(given)) != canonical_actor(username):
-        raise UsageError(f"you are logged in as {username!r}: --actor {given!r} is someone else")
+        raise UsageError(f"you are logged in as {username!r}, not {given!r}: `himaya login` as them to act as them")
