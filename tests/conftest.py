@@ -8,6 +8,7 @@ PostgreSQL's tests do. Nothing here reads `../shared` at import, so collection n
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,9 @@ from himaya.policy.packs.oman.schema import PEOPLE
 REPO = Path(__file__).resolve().parents[1]
 # Beside the repo by default; HIMAYA_SHARED names it elsewhere (a git worktree, a CI checkout).
 SHARED = Path(os.environ.get("HIMAYA_SHARED") or REPO.parent / "shared")
+# Never the login of whoever runs the tests (`himaya login` keeps it in their configuration folder):
+# the tests that log in name a file of their own.
+os.environ["HIMAYA_CREDENTIALS"] = str(Path(tempfile.mkdtemp(prefix="himaya-tests-")) / "credentials.json")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -76,6 +76,9 @@ def test_documented_command_runs(
     # The Fund's account, as the pages say to set it (`export HIMAYA_PAYER_IBAN=...`): never the demo's.
     monkeypatch.setenv("HIMAYA_PAYER_IBAN", "OM930180000009876543210")
     monkeypatch.setenv("HIMAYA_PAYER_BIC", "BMUSOMRXXXX")
+    # The password the pages export for their walk-through, and a login per page (never the user's own).
+    monkeypatch.setenv("HIMAYA_PASSWORD", "a long password, for this walk-through")
+    monkeypatch.setenv("HIMAYA_CREDENTIALS", str(workspace / page.replace(".md", "-credentials.json")))
     args = [
         str(REPO / a) if a.startswith(("src/", "examples/")) else a
         for a in shlex.split(command.replace("$PEOPLE", PEOPLE))[1:]

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from himaya.core.faults import CRASH_VARIABLE, KILLED
 from himaya.db.engine import connect
+from tests.logins import logged_in
 
 STEPS = [
     ("run", "payroll.run:entitlements"),
@@ -28,6 +29,8 @@ PAYER = {"HIMAYA_PAYER_IBAN": "OM930180000009876543210", "HIMAYA_PAYER_BIC": "BM
 
 def himaya(url: str, *args: str, actor: str = "maker", crash: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "HIMAYA_DATABASE_URL": url, "HIMAYA_ACTOR": actor, **PAYER}
+    if args[0] == "payroll":  # the payroll's steps are done by a user of the store, logged in
+        env.update(logged_in(url, actor))
     env.pop(CRASH_VARIABLE, None)
     if crash:
         env[CRASH_VARIABLE] = crash

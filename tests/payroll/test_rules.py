@@ -23,11 +23,13 @@ from himaya.payroll.rules import (
     RecoveryShareError,
     allocate_recoveries,
     canonical_actor,
+    changes,
     check_approver,
     check_recovery_share,
     check_transition,
     debtors,
     reissues,
+    with_totals,
 )
 from himaya.policy.pack import PolicyPack
 from himaya.policy.packs.oman import PACK
@@ -256,3 +258,66 @@ def test_the_migration_checks_exactly_the_enums_values() -> None:
         "ck_enrollment_status": check_in("status", EnrollmentStatus),
     }
     assert {name: condition for _, name, condition in module.CHECKS} == expected
+
+
+def test_the_change_list_is_new_stopped_changed_with_reasons_without_a_database() -> None:
+    month, before = Period(2026, 3), Period(2026, 2)
+    lines = pl.DataFrame(
+        {
+            "month": [month.start, before.start, month.start, before.start, before.start, month.start],
+            "person_id": ["A", "A", "B", "C", "D", "E"],
+            "programme": ["child", "child", "elderly", "elderly", "child", "child"],
+            "amount": [10_000, 10_000, 115_000, 115_000, 10_000, 30_000],
+        },
+        schema={"month": pl.Date, "person_id": pl.String, "programme": pl.String, "amount": pl.Int64},
+    )
+    known = pl.DataFrame(
+        {
+            "person_id": ["B", "C", "D"],
+            "programme": ["elderly", "elderly", "child"],
+            "enrollment": ["reached the age", "moved away", "aged out"],
+            "death_date": [None, date(2026, 2, 10), None],
+        },
+        schema={"person_id": pl.String, "programme": pl.String, "enrollment": pl.String, "death_date": pl.Date},
+    )
+    rows = {r["person_id"]: r for r in changes(lines, known, month).iter_rows(named=True)}
+    assert set(rows) == {"B", "C", "D", "E"}  # A is paid the same: no change
+    assert (rows["B"]["change"], rows["B"]["reason"]) == ("new", "reached the age")
+    assert (rows["C"]["change"], rows["C"]["reason"]) == ("stopped", "died on 2026-02-10")
+    assert (rows["D"]["change"], rows["D"]["reason"]) == ("stopped", "aged out")
+    assert (rows["E"]["change"], rows["E"]["before"], rows["E"]["unusual"]) == ("new", None, False)
+    empty = lines.clear()
+    assert changes(empty, known.clear(), month).is_empty()
+
+
+def test_a_changed_amount_names_both_and_more_than_half_is_unusual() -> None:
+    month, before = Period(2026, 3), Period(2026, 2)
+    lines = pl.DataFrame(
+        {
+            "month": [month.start, before.start, month.start, before.start],
+            "person_id": ["A", "A", "B", "B"],
+            "programme": ["child", "child", "child", "child"],
+            "amount": [16_000, 10_000, 14_000, 10_000],
+        },
+        schema={"month": pl.Date, "person_id": pl.String, "programme": pl.String, "amount": pl.Int64},
+    )
+    known = pl.DataFrame(
+        schema={"person_id": pl.String, "programme": pl.String, "enrollment": pl.String, "death_date": pl.Date}
+    )
+    rows = {r["person_id"]: r for r in changes(lines, known, month).iter_rows(named=True)}
+    assert rows["A"]["reason"] == "from 10.000 to 16.000 OMR" and rows["A"]["unusual"]
+    assert rows["B"]["change"] == "changed" and not rows["B"]["unusual"]
+
+
+def test_the_report_totals_sum_every_figure() -> None:
+    report = pl.DataFrame(
+        {
+            "programme": ["child", "elderly"],
+            "governorate": ["Muscat", None],
+            "beneficiaries": [2, 3],
+            "amount": [20_000, 345_000],
+            "recovered": [0, 5_000],
+            "exceptions": [1, 0],
+        }
+    )
+    assert with_totals(report).row(-1) == ("total", None, 5, 365_000, 5_000, 1)

@@ -38,8 +38,10 @@ def login(
     verify: Verify,
     throttle: Throttle,
     refresh_lifetime: timedelta,
+    refresh: bool = True,
 ) -> Session:
-    """Check a user name and password (or a client's id and secret) from `address`.
+    """Check a user name and password (or a client's id and secret) from `address`; a person gets a
+    refresh token unless `refresh` is false (the command line's login keeps none).
 
     The password hash is checked between two short transactions, not inside one: argon2 takes tens
     of milliseconds, and on SQLite a write transaction holds the whole database's write lock."""
@@ -53,18 +55,18 @@ def login(
     good = good and account is not None and account.active and account.kind == kind
     with uow:
         uow.access.record_attempt(name, address, succeeded=good)
-        refresh = None
+        renewal = None
         if good:
             assert account is not None
             grant = "password" if kind is UserKind.PERSON else "client_credentials"
             uow.audit.record([Change("user.login", f"user:{name}", None, {"grant": grant})], actor=name)
-            if kind is UserKind.PERSON:
-                refresh = uow.access.issue_refresh(account.id, lifetime=refresh_lifetime)
+            if kind is UserKind.PERSON and refresh:
+                renewal = uow.access.issue_refresh(account.id, lifetime=refresh_lifetime)
         uow.commit()
     if not good:
         raise LoginRefusedError("wrong user name or password")
     assert account is not None
-    return Session(account.username, account.token_version, refresh)
+    return Session(account.username, account.token_version, renewal)
 
 
 _REFUSED = {

@@ -32,8 +32,8 @@ from himaya.api.routes import (
 )
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import notify
+from himaya.bootstrap.access import PrincipalCache, signing_key
 from himaya.core.settings import Settings
-from himaya.db.access import PrincipalCache, signing_key
 from himaya.policy.packs import load_pack
 
 DESCRIPTION = """

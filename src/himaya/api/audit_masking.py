@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from himaya.db import audit
+from himaya.bootstrap import audit
 
 MASK = "***"
 # Fields whose text says nothing about who a person is: shown as written.

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import himaya
-from himaya.db import audit
+from himaya.bootstrap import audit
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

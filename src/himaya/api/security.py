@@ -22,8 +22,8 @@ from fastapi.security import OAuth2PasswordBearer
 
 from himaya.access.rules import Throttle
 from himaya.api.errors import ApiError
+from himaya.bootstrap.access import acting_principal
 from himaya.core.access import Permission, Principal
-from himaya.db.access import acting_principal
 
 ISSUER = "himaya"
 AUDIENCE = "himaya-api"

@@ -8,8 +8,8 @@ from fastapi import Request
 from sqlalchemy import Connection
 
 from himaya.access import masking
+from himaya.bootstrap import audit
 from himaya.core.access import Principal
-from himaya.db import audit
 
 
 def pseudonym(request: Request, civil_number: str) -> str:

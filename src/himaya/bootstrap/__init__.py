@@ -22,18 +22,19 @@ from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.analysis.public import ALL, UNKNOWN, Rules, Statistics, names, trend
+from himaya.bootstrap import login
 from himaya.bootstrap import payroll as payroll_actions
 from himaya.cases.applications import Desk
 from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
-from himaya.core.access import Principal
+from himaya.core.access import Permission, Principal
 from himaya.core.errors import InvalidInputError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.letter import Letter
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
 from himaya.core.text import Language
-from himaya.db import audit
+from himaya.db.audit import use_keys as use_audit_keys
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
@@ -66,7 +67,7 @@ def configure(settings: Settings | None = None) -> Settings:
     each command of the CLI calls it once, and so does the service when it starts."""
     global _settings  # noqa: PLW0603  (the composition root holds the one settings object)
     _settings = settings or Settings.from_environ()
-    audit.use_keys(_settings.audit_key, _settings.audit_previous_keys)
+    use_audit_keys(_settings.audit_key, _settings.audit_previous_keys)
     return _settings
 
 
@@ -107,9 +108,20 @@ def projection_inputs() -> Inputs:
     return Inputs(sample=synthetic_sample, citizen_share=omani_share())
 
 
-def actor() -> str:
-    """Who is acting at the command line: `HIMAYA_ACTOR`, or the operating-system user."""
-    return settings().actor or f"cli:{getpass.getuser()}"
+def cli_login() -> login.CommandLineLogin:
+    """The command line's login (`himaya login`) on the configured store."""
+    return login.CommandLineLogin(registry_engine, settings())
+
+
+def actor(given: str | None = None) -> str:
+    """Who acts at the command line: the user logged in (an `--actor` given must name them); with
+    nobody logged in, `--actor`, else `HIMAYA_ACTOR`, else the operating-system user."""
+    return cli_login().actor(given, settings().actor or f"cli:{getpass.getuser()}")
+
+
+def acting_user(permission: Permission, given: str | None = None) -> str:
+    """The logged-in user of the store, who must hold `permission` (the payroll's steps)."""
+    return cli_login().acting_user(permission, given)
 
 
 def registry_engine(url: str | None = None, *, migrated: bool = True, service: bool = False) -> Engine:

@@ -1,6 +1,7 @@
 """The payroll's and the enrollment's actions on the store, for the CLI, the API and the demo: each
 call opens a unit of work on `engine` (its events wired as `bootstrap.unit_of_work` wires them) and
-runs one action in it. The reads of people (report, diff, held) are the store's scoped reads."""
+runs one action in it (the reads of people, report, diff and held, too: scoped to the principal's
+branches in the query)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from himaya.core.access import Principal
 from himaya.core.periods import Period
-from himaya.db import payroll_reads as reads
 from himaya.db.uow import SqlUnitOfWork
 from himaya.enrollment import actions as enrollment_actions
 from himaya.enrollment.model import SyncSummary
@@ -20,7 +21,7 @@ from himaya.payroll.actions import Step
 from himaya.payroll.bank import BankReply, Payer, PaymentFileWriter
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.model import STATUS_COUNTS, PayrollError, Reconciliation, RunSummary
-from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT
+from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, with_totals
 from himaya.policy.pack import PolicyPack
 
 __all__ = [
@@ -109,4 +110,13 @@ def status(engine: Engine) -> pl.DataFrame:
     return actions.status(_uow(engine))
 
 
-report, diff, held, with_totals = reads.report, reads.diff, reads.held, reads.with_totals
+def report(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    return actions.report(_uow(engine), period, principal=principal)
+
+
+def diff(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    return actions.diff(_uow(engine), period, principal=principal)
+
+
+def held(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    return actions.held(_uow(engine), period, principal=principal)

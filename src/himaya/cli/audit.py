@@ -6,14 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 
 from himaya import bootstrap
+from himaya.bootstrap import audit
 from himaya.cli.app import app, err, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.db import audit, audit_checkpoints
-from himaya.db.tables import audit_entry
 
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
@@ -45,21 +43,14 @@ def audit_verify(
     with reported():
         engine = bootstrap.registry_engine()
         path = checkpoints or bootstrap.settings().audit_checkpoints
-        with engine.connect() as connection:
-            result = audit.verify(connection)
-            points, unreadable = audit_checkpoints.load(path) if path else ([], [])
-            problems = [str(p) for p in result.problems] + unreadable + audit_checkpoints.check(connection, points)
-            if (
-                expect_head
-                and connection.execute(select(audit_entry.c.id).where(audit_entry.c.hash == expect_head)).first()
-                is None
-            ):
-                problems.append(f"the chain no longer contains the expected head {expect_head}: entries were removed")
+        trail = audit.check_trail(engine, path, expect_head=expect_head)
+        result = trail.verification
+        problems = [str(p) for p in result.problems] + trail.anchoring
         for problem in problems:
             err.print(f"tampered: {neutral(problem)}", markup=False)
         if problems:
             raise typer.Exit(1)
-        anchored = f"; {len(points):,} checkpoints held" if points else ""
+        anchored = f"; {trail.checkpoints:,} checkpoints held" if trail.checkpoints else ""
         out.print(f"audit trail intact: {result.entries:,} entries; head {result.head}{anchored}")
         if path is None and expect_head is None:
             err.print(
@@ -86,6 +77,5 @@ def audit_checkpoint(
         if path is None:
             raise UsageError("where to? give --to FILE or set HIMAYA_AUDIT_CHECKPOINTS")
         engine = bootstrap.registry_engine()
-        with engine.begin() as connection:  # begin: the first use may make the audit key
-            point = audit_checkpoints.make(connection, path, start=new)
+        point = audit.checkpoint(engine, path, start=new)
         out.print(f"checkpoint: entry {point.entry}, head {point.hash}, signed by key {point.key}, in {path}")

@@ -12,13 +12,13 @@ from typing import Annotated, Any
 import typer
 
 from himaya import bootstrap
+from himaya.bootstrap import access as bootstrap_access
 from himaya.cases import actions, evidence
 from himaya.cases.model import Inbox, NewCase
 from himaya.cli.app import INT_MAX, app, date_option, out, reported, shown
 from himaya.core.access import Principal
 from himaya.core.errors import TooLargeError, UsageError
 from himaya.core.text import Language
-from himaya.db.access import load_user
 from himaya.policy.case_types import CaseCatalogue
 from himaya.policy.packs import load_pack
 
@@ -45,9 +45,8 @@ def _catalogue() -> CaseCatalogue:
 def _acting(name: str | None) -> tuple[Any, Principal]:
     """The store's unit of work and the acting user, with their roles and branches."""
     engine = bootstrap.registry_engine()
-    username = name or bootstrap.actor()
-    with engine.connect() as connection:
-        user = load_user(connection, username)
+    username = bootstrap.actor(name)
+    user = bootstrap_access.user(engine, username)
     if user is None or not user.active:
         raise UsageError(f"no active user {username!r}: give --as with a user of `himaya users list`")
     return bootstrap.unit_of_work(engine), user.principal

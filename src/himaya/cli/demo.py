@@ -14,19 +14,14 @@ from sqlalchemy import Engine, MetaData, func, select
 from sqlalchemy.engine import make_url
 
 from himaya import bootstrap
+from himaya.bootstrap import access, audit, store
+from himaya.bootstrap.store import URL_VARIABLE
 from himaya.cli.app import PeriodArg, app, out, reported
 from himaya.core.access import Role, Scope
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.periods import Period
-from himaya.db import access, audit
-from himaya.db.engine import URL_VARIABLE
-from himaya.db.migrate import upgrade
-from himaya.db.people import dedup_candidates, merge_people
-from himaya.db.registry_import import import_people
-from himaya.db.snapshot import people_query, read_people
-from himaya.db.tables import person
 from himaya.policy.engine import entitlements
 from himaya.policy.explain import explain, render
 from himaya.policy.pack import PolicyPack, Programme
@@ -141,19 +136,12 @@ def _serve_demo(table: pl.DataFrame, family: str, period: Period, port: int, ste
     url = bootstrap.database_url("himaya-demo")
     engine = bootstrap.registry_engine(url)
     head = table.filter((pl.col("family_id") == family) & (pl.col("relationship") == "head")).row(0, named=True)
-    with engine.connect() as connection:
-        place = connection.execute(
-            select(person.c.wilayat, person.c.governorate).where(person.c.civil_number == head["person_id"])
-        ).one()
+    wilayat, governorate = store.place_of(engine, head["person_id"])
     password = secrets.token_urlsafe(12)
     hashed = bootstrap.hash_password(password)
     for name, role, reach in DEMO_ROLES:
-        scope = (
-            Scope("all") if reach == "all" else Scope(reach, place.wilayat if reach == "wilayat" else place.governorate)
-        )
-        with engine.connect() as connection:
-            exists = access.load_user(connection, name) is not None
-        if not exists:
+        scope = Scope("all") if reach == "all" else Scope(reach, wilayat if reach == "wilayat" else governorate)
+        if access.user(engine, name) is None:
             kind = "client" if role is Role.PARTNER else "person"
             access.create_user(engine, name, hashed, kind=kind, actor="demo")
         else:
@@ -205,7 +193,7 @@ def _fresh_store() -> Engine:
                 "the demo starts from an empty registry; name an empty database, or unset the variable"
             )
     tables.drop_all(engine)
-    upgrade(engine)
+    store.upgrade(engine)
     return engine
 
 
@@ -214,7 +202,7 @@ def _registry_demo(pack: PolicyPack, persons: int, period: Period, step: _Steps)
     engine = _fresh_store()
     synthetic = generate(SynthRequest(persons=persons, seed=DEMO_SEED, duplicates=0.01))
     registry = validate_table(for_file(synthetic.people, "parquet"), pack.registry, source="synthetic population")
-    summary = import_people(
+    summary = store.import_people(
         engine,
         registry,
         as_of=today(pack.timezone),
@@ -227,17 +215,16 @@ def _registry_demo(pack: PolicyPack, persons: int, period: Period, step: _Steps)
         f"(himaya synth --persons {persons} --seed {DEMO_SEED} --duplicates 0.01), imported into {where} "
         f"(himaya registry import): {summary.created:,} new, {summary.unchanged:,} unchanged"
     )
-    pairs = find_duplicates(dedup_candidates(engine)).filter(pl.col("band") == "merge")  # review: for a person
+    pairs = find_duplicates(store.dedup_candidates(engine)).filter(pl.col("band") == "merge")  # review: for a person
     for keep, drop in pairs.select("civil_number_a", "civil_number_b").iter_rows():  # keep the older record
-        merge_people(engine, keep, drop, actor="demo", as_of=today(pack.timezone))
+        store.merge_people(engine, keep, drop, actor="demo", as_of=today(pack.timezone))
     line = f"{step()} Duplicates (himaya registry dedup): {pairs.height:,} likely pairs, merged"
     if synthetic.duplicate_pairs is not None and pairs.height:
         quality = measure(pairs, synthetic.duplicate_pairs)
         line += f"; against the ground truth: precision {quality.precision:.3f}, recall {quality.recall:.3f}"
     out.print(line)
-    with engine.connect() as connection:
-        current = read_people(connection, people_query(period.end))
-        verification = audit.verify(connection)
+    current = store.registry_people(engine, period.end)
+    verification = audit.verify(engine)
     out.print(f"    audit trail: {verification.entries:,} entries, intact: {verification.intact} (himaya audit verify)")
     return current
 

@@ -65,7 +65,7 @@ def events_import(
     """Put life events into the inbox, once each: importing the same events again changes nothing."""
     with reported():
         events = [e for f in _files(path) for e in _read(f, source)]
-        done = actions.receive(bootstrap.unit_of_work(), events, today=_today(), actor=actor or bootstrap.actor())
+        done = actions.receive(bootstrap.unit_of_work(), events, today=_today(), actor=bootstrap.actor(actor))
         out.print(f"{path}: {len(events)} events: {_said(done)}")
 
 
@@ -73,7 +73,7 @@ def events_import(
 def events_scan(period: PeriodArg, actor: Actor = None) -> None:
     """The calendar's events of the month (turning 60, turning 18), for the whole registry, into the inbox."""
     with reported():
-        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=actor or bootstrap.actor())
+        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=bootstrap.actor(actor))
         out.print(f"{period}: calendar events: {_said(done)}")
 
 
@@ -86,7 +86,7 @@ def events_process(
     with reported():
         pack = load_pack(bootstrap.settings().pack)
         done = actions.process(
-            bootstrap.unit_of_work(), bootstrap.registry_contract(pack), actor=actor or bootstrap.actor(), batch=batch
+            bootstrap.unit_of_work(), bootstrap.registry_contract(pack), actor=bootstrap.actor(actor), batch=batch
         )
         out.print(
             f"applied {done.applied}, held {done.held}, needs review {done.needs_review}, failed {done.failed},"

@@ -15,6 +15,13 @@ from himaya.cli.help_ar_insurance import HELP_AR_INSURANCE
 from himaya.core.text import isolate_ltr
 
 HELP_AR = {
+    # himaya login / logout / whoami (issue 20: the command line acts as an authenticated user)
+    "Log in as a user of the store: the commands that follow act as them for eight hours or until logout.": "تسجيل الدخول بصفة مستخدم في قاعدة البيانات: تعمل الأوامر التالية بصفته لمدة ثماني ساعات أو حتى تسجيل الخروج.",
+    "Your user name in the store (`himaya users list`).": "اسم المستخدم الخاص بك في قاعدة البيانات (`himaya users list`).",
+    "End every session of the logged-in user (the API's too) and forget the login.": "إنهاء كل جلسات المستخدم المسجّل دخوله (وجلسات الواجهة البرمجية أيضًا) ونسيان تسجيل الدخول.",
+    "Who the commands act as: the logged-in user with their roles and branches, or the name they record.": "بأي صفة تعمل الأوامر: المستخدم المسجّل دخوله مع أدواره وفروعه، أو الاسم الذي تسجله.",
+    "Who acts: the administrator logged in with `himaya login`.": "من يقوم بالإجراء: المسؤول المسجّل دخوله عبر `himaya login`.",
+    "The user logged in with `himaya login` (refused if someone else).": "المستخدم المسجّل دخوله عبر `himaya login` (يُرفض إن كان شخصًا آخر).",
     "The open statistics: aggregates under disclosure control.": "الإحصاءات المفتوحة: مجاميع تخضع لضوابط عدم الإفصاح.",
     "Beneficiaries and spending by programme, governorate and month: counts under 10 persons suppressed, with the cells that would give them back; amounts rounded to 1,000 OMR.": "المستفيدون والإنفاق حسب المنفعة والمحافظة والشهر: تُحجب الأعداد التي تقل عن 10 أفراد مع الخلايا التي قد تكشفها، وتُقرَّب المبالغ إلى أقرب 1,000 ريال عُماني.",
     "csv (open data) or json.": "csv (بيانات مفتوحة) أو json.",

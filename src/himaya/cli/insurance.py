@@ -77,7 +77,7 @@ def insurance_employers(
     with reported(max_errors):
         engine = bootstrap.registry_engine()
         if file is not None:
-            done = store.register_employers(engine, load_pack(), file, actor=actor or bootstrap.actor())
+            done = store.register_employers(engine, load_pack(), file, actor=bootstrap.actor(actor))
             out.print(f"{file}: {done.rows:,} employers; {done.created:,} new, {done.updated:,} changed, "
                       f"{done.unchanged:,} unchanged")  # fmt: skip
             return
@@ -120,7 +120,7 @@ def insurance_declare(
             pack,
             file,
             month,
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.actor(actor),
             today=today(pack.timezone),
             employer=employer,
             correct=correct,
@@ -200,7 +200,7 @@ def insurance_pay(
             amount=_omr(amount),
             received_on=received_on or day,
             reference=reference,
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.actor(actor),
             today=day,
         )
         out.print(f"payment {done.reference} of {_omr_text(done.amount)} from {done.employer} recorded")

@@ -45,7 +45,7 @@ def notify_send(
         if not notify.channels(config):
             out.print("no channel is configured (HIMAYA_SMS_URL, HIMAYA_SMTP_HOST): nothing is sent")
         engine = bootstrap.registry_engine()
-        who = actor or bootstrap.actor()
+        who = bootstrap.actor(actor)
         while True:
             out.print(f"delivered: {_said(notify.send(engine, config, actor=who))}")
             if not every:
@@ -84,7 +84,7 @@ def notify_resend(
     """Send a failed or uncertain message again (check first that an uncertain one did not arrive); an
     SMS goes to the person's mobile on record when it is sent, not to the number it went to before."""
     with reported():
-        before = delivery.reopen(bootstrap.unit_of_work(), message, "resend", actor=actor or bootstrap.actor())
+        before = delivery.reopen(bootstrap.unit_of_work(), message, "resend", actor=bootstrap.actor(actor))
         to = f" to {before['registered']} (the mobile on record now)" if before["readdressed"] else ""
         out.print(neutral(f"#{message} ({before['state']}) will be sent again{to} by the next `himaya notify send`"))
 
@@ -99,5 +99,5 @@ def notify_confirm(
     """Record that an uncertain message did arrive: it is marked sent, never sent again (a failed one
     was refused or given up: it is resent, not confirmed)."""
     with reported():
-        before = delivery.reopen(bootstrap.unit_of_work(), message, "confirm", actor=actor or bootstrap.actor())
+        before = delivery.reopen(bootstrap.unit_of_work(), message, "confirm", actor=bootstrap.actor(actor))
         out.print(f"#{message} ({before['state']}) is recorded as delivered")

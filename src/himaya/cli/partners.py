@@ -69,7 +69,7 @@ def partners_set(
             per_minute=per_minute,
             add=callback,
             remove=remove_callback,
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.actor(actor),
         )
         out.print(neutral(show(terms)), markup=False)
 
@@ -89,7 +89,7 @@ def partners_purge(
     """Remove the DCI transactions whose retention (HIMAYA_DCI_RETENTION_DAYS) has ended, with their
     delivery attempts (the service also removes them as messages come in)."""
     with reported():
-        removed = purge(bootstrap.unit_of_work(), actor=actor or bootstrap.actor())
+        removed = purge(bootstrap.unit_of_work(), actor=bootstrap.actor(actor))
         out.print(f"removed {removed} expired DCI transactions", markup=False)
 
 

@@ -17,6 +17,7 @@ from himaya import bootstrap
 from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
 from himaya.cli.app import INT_MAX, PeriodArg, app, date_option, err, out, reported
+from himaya.core.access import Permission
 from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -38,6 +39,10 @@ AGAIN = (
     "dates and payer), into a new or empty folder."
 )
 Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
+# The payroll's own steps are done by the user `himaya login` authenticated (docs/payroll.md#who-acts).
+LoggedIn = Annotated[
+    str | None, typer.Option("--actor", help="The user logged in with `himaya login` (refused if someone else).")
+]
 
 
 def _summary(summary: store.RunSummary) -> str:
@@ -55,7 +60,7 @@ def enrollment_sync(period: PeriodArg, actor: Actor = None) -> None:
     with reported():
         pack = load_pack()
         result = store.sync_enrollments(
-            bootstrap.registry_engine(), pack, period, actor=actor or bootstrap.actor(), today=today(pack.timezone)
+            bootstrap.registry_engine(), pack, period, actor=bootstrap.actor(actor), today=today(pack.timezone)
         )
         out.print(f"enrollment {period}: {result.enrolled:,} enrolled, {result.ended:,} ended")
 
@@ -76,7 +81,7 @@ def payroll_run(
             help=f"Most of a debtor's monthly pay kept for debts ({RECOVERY_SHARE_MIN:g} to {RECOVERY_SHARE_MAX:g}).",
         ),
     ] = RECOVERY_SHARE_DEFAULT,
-    actor: Actor = None,
+    actor: LoggedIn = None,
 ) -> None:
     """Calculate the month's payment lines (again, until the run is submitted)."""
     with reported():
@@ -99,7 +104,7 @@ def payroll_run(
                 bootstrap.registry_engine(),
                 load_pack(),
                 period,
-                actor=actor or bootstrap.actor(),
+                actor=bootstrap.acting_user(Permission.PAYROLL_RUN, actor),
                 child_payee=child_payee,
                 recovery_share=recovery_share,
                 step=step,
@@ -107,27 +112,33 @@ def payroll_run(
         out.print(_summary(summary))
 
 
+STEP_PERMISSIONS = {
+    "submit": Permission.PAYROLL_SUBMIT,
+    "approve": Permission.PAYROLL_APPROVE,
+    "close": Permission.PAYROLL_RECONCILE,
+}
+
+
 def _transition(action: str, period: Period, actor: str | None) -> None:
     with reported():
-        out.print(
-            _summary(store.transition(bootstrap.registry_engine(), period, action, actor=actor or bootstrap.actor()))
-        )
+        who = bootstrap.acting_user(STEP_PERMISSIONS[action], actor)
+        out.print(_summary(store.transition(bootstrap.registry_engine(), period, action, actor=who)))
 
 
 @payroll_app.command("submit")
-def payroll_submit(period: PeriodArg, actor: Actor = None) -> None:
+def payroll_submit(period: PeriodArg, actor: LoggedIn = None) -> None:
     """Submit the calculated run for approval (the maker)."""
     _transition("submit", period, actor)
 
 
 @payroll_app.command("approve")
-def payroll_approve(period: PeriodArg, actor: Actor = None) -> None:
+def payroll_approve(period: PeriodArg, actor: LoggedIn = None) -> None:
     """Approve a submitted run (the checker: not the user who submitted it). An approved run cannot change."""
     _transition("approve", period, actor)
 
 
 @payroll_app.command("close")
-def payroll_close(period: PeriodArg, actor: Actor = None) -> None:
+def payroll_close(period: PeriodArg, actor: LoggedIn = None) -> None:
     """Close a reconciled run."""
     _transition("close", period, actor)
 
@@ -151,7 +162,7 @@ def payroll_export(
         int, typer.Option("--batch-size", min=0, max=INT_MAX, help="Most transfers in one file.")
     ] = 50_000,
     again: Annotated[bool, typer.Option("--again", help=AGAIN)] = False,
-    actor: Actor = None,
+    actor: LoggedIn = None,
 ) -> None:
     """Write the approved run as ISO 20022 pain.001.001.09 files (one or more per payee bank), schema-validated."""
     if again:  # a lost folder: the recorded files, never new ones
@@ -164,7 +175,7 @@ def payroll_export(
             bootstrap.registry_engine(),
             period,
             output_dir,
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.acting_user(Permission.PAYROLL_EXPORT, actor),
             payer=bootstrap.payer(),
             execution=execution_date or today(pack.timezone),
             writer=bootstrap.payment_file_writer,
@@ -181,7 +192,7 @@ def _export_again(period: Period, output_dir: Path, actor: str | None) -> None:
             bootstrap.registry_engine(),
             period,
             output_dir,
-            actor=actor or bootstrap.actor(),
+            actor=bootstrap.acting_user(Permission.PAYROLL_EXPORT, actor),
             writer=bootstrap.payment_file_writer,
         )
         out.print(f"run {period}: wrote again {len(files)} file(s) to {output_dir}, as first exported")
@@ -197,7 +208,7 @@ def payroll_reconcile(
             help="A bank's pain.002.001.10 status report or camt.054.001.08 notification, or a folder of them."
         ),
     ],
-    actor: Actor = None,
+    actor: LoggedIn = None,
 ) -> None:
     """Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned. A
     folder: each of its .xml files in name order, each in its own transaction."""
@@ -207,15 +218,14 @@ def payroll_reconcile(
         files = sorted(file.glob("*.xml")) if file.is_dir() else [file]
         if not files:
             raise UsageError(f"{file}: no .xml file in this folder")
+        who = bootstrap.acting_user(Permission.PAYROLL_RECONCILE, actor)
         for path in files:
-            _reconcile_one(path, actor)
+            _reconcile_one(path, who)
 
 
-def _reconcile_one(file: Path, actor: str | None) -> None:
+def _reconcile_one(file: Path, actor: str) -> None:
     reply = bootstrap.read_bank_reply(file)
-    result = store.reconcile(
-        bootstrap.registry_engine(), reply, file, actor=actor or bootstrap.actor(), payer_iban=bootstrap.payer().iban
-    )
+    result = store.reconcile(bootstrap.registry_engine(), reply, file, actor=actor, payer_iban=bootstrap.payer().iban)
     settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
     counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
     counts += f", {result.pending:,} pending"

@@ -14,16 +14,12 @@ from rich.table import Table
 
 from himaya import bootstrap
 from himaya.adapters.tables import format_of, read_table, write_table
+from himaya.bootstrap import store
 from himaya.cli.app import MaxErrors, app, date_option, err, out, reported, shown
 from himaya.cli.cases import As, _acting
 from himaya.core.clock import today
 from himaya.core.errors import ForbiddenError, UsageError
 from himaya.core.money import format_omr
-from himaya.db import name_index
-from himaya.db.migrate import current_revision, head_revision, upgrade
-from himaya.db.people import dedup_candidates, read_person
-from himaya.db.registry_import import import_people
-from himaya.db.snapshot import people_query, read_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
 from himaya.registry import actions
@@ -56,9 +52,9 @@ def db_upgrade() -> None:
     """Create the database, or migrate it to the latest revision (SQLite file or HIMAYA_DATABASE_URL)."""
     with reported():
         engine = bootstrap.registry_engine(migrated=False)
-        before = current_revision(engine)
-        upgrade(engine)
-        after = current_revision(engine)
+        before = store.current_revision(engine)
+        store.upgrade(engine)
+        after = store.current_revision(engine)
         where = engine.url.render_as_string(hide_password=True)
         change = "already at" if before == after else f"migrated from {before or 'empty'} to"
         out.print(f"{where}: {change} revision {after}")
@@ -69,7 +65,7 @@ def db_status() -> None:
     """Which database is used and whether it is up to date."""
     with reported():
         engine = bootstrap.registry_engine(migrated=False)
-        current, head = current_revision(engine), head_revision(engine)
+        current, head = store.current_revision(engine), store.head_revision(engine)
         state = "up to date" if current == head else "needs `himaya db upgrade`"
         out.print(
             f"{engine.url.render_as_string(hide_password=True)}: revision {current or 'none'} (latest {head}): {state}"
@@ -101,11 +97,11 @@ def registry_import(
             def advance(step: str, rows: int) -> None:
                 bar.update(task, description=step, advance=rows)
 
-            summary = import_people(
+            summary = store.import_people(
                 engine,
                 table,
                 as_of=effective,
-                actor=actor or bootstrap.actor(),
+                actor=bootstrap.actor(actor),
                 source={"file": file.name, "sha256": digest},
                 progress=advance,
                 facts=pack.registry_facts,
@@ -134,8 +130,7 @@ def registry_export(
     with reported():
         engine = bootstrap.registry_engine()
         pack = load_pack()
-        with engine.connect() as connection:
-            frame = read_people(connection, people_query(at or _today(), registry=True))
+        frame = store.registry_people(engine, at or _today(), registry=True)
         kind = format_of(output) if output is not None else "csv"
         if kind == "json":
             raise UsageError("export the people table as .csv or .parquet")
@@ -148,7 +143,7 @@ def registry_export(
 def registry_show(civil_number: Annotated[str, typer.Argument(help="Civil number.")]) -> None:
     """A person with family, situation, assessments, incomes, bank accounts and enrollments, with history."""
     with reported():
-        record = read_person(bootstrap.registry_engine(), civil_number)
+        record = store.read_person(bootstrap.registry_engine(), civil_number)
         p = record.person
         names_ar = " ".join(
             p[f"{x}_ar"] or "" for x in ("given_name", "father_name", "grandfather_name", "family_name")
@@ -217,7 +212,7 @@ def registry_dedup(
             raise UsageError(
                 f"--merge-threshold must be between --threshold ({threshold}) and 1, not {merge_threshold}"
             )
-        people = dedup_candidates(bootstrap.registry_engine())
+        people = store.dedup_candidates(bootstrap.registry_engine())
         if people.is_empty():
             out.print("the registry is empty")
             return
@@ -293,8 +288,7 @@ def registry_search(
 def registry_reindex() -> None:
     """Rebuild the name index from every person's names (after a change of the name normalisation)."""
     with reported():
-        with bootstrap.registry_engine().begin() as connection:
-            written = name_index.rebuild(connection)
+        written = store.rebuild_name_index(bootstrap.registry_engine())
         out.print(f"name index rebuilt: {written:,} tokens")
 
 
@@ -308,7 +302,7 @@ def registry_merge(
     """Merge a duplicate record into the one kept; audited; the merged record is kept, marked."""
     with reported():
         moved = actions.merge(
-            bootstrap.unit_of_work(), keep, drop, actor=actor or bootstrap.actor(), as_of=as_of or _today()
+            bootstrap.unit_of_work(), keep, drop, actor=bootstrap.actor(actor), as_of=as_of or _today()
         )
         detail = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in moved.items() if n) or "nothing to move"
         out.print(f"merged {drop} into {keep}: {detail}")

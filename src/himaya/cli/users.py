@@ -10,10 +10,10 @@ import typer
 
 from himaya import bootstrap
 from himaya.access import actions
+from himaya.bootstrap import access
 from himaya.cli.app import PackArg, app, out, reported, shown
-from himaya.core.access import Role, Scope
+from himaya.core.access import Permission, Role, Scope
 from himaya.core.errors import UsageError
-from himaya.db import access
 from himaya.policy.packs import DEFAULT_PACK, load_pack
 
 users_app = typer.Typer(help="Users of the service: people at branches and partner systems.", no_args_is_help=True)
@@ -31,7 +31,9 @@ Branches = Annotated[
         " system, provider:KEY (`himaya services list`).",
     ),
 ]
-Actor = Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")]
+Actor = Annotated[
+    str | None, typer.Option("--actor", help="Who acts: the administrator logged in with `himaya login`.")
+]
 Generate = Annotated[
     bool, typer.Option("--generate-password", help="Make a strong password and print it once, instead of asking.")
 ]
@@ -71,11 +73,20 @@ def _roles(names: list[str] | None) -> list[str]:
     return names or []
 
 
+def _administrator(given: str | None) -> str:
+    """Who manages users: an administrator logged in (`users.manage`), once the store has one.
+    A new store has none: its first administrator is made at the terminal, as the store is set up."""
+    if access.has_administrator(bootstrap.registry_engine()):
+        return bootstrap.acting_user(Permission.USERS_MANAGE, given)
+    return bootstrap.actor(given)
+
+
 def _new_password(generate: bool) -> str:
-    """A password typed twice, or made (the caller prints it once the user exists)."""
+    """A password typed twice (or HIMAYA_PASSWORD's, in scripts), or made (the caller prints it once
+    the user exists)."""
     if generate:
         return secrets.token_urlsafe(18)
-    password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = bootstrap.settings().password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
     problem = bootstrap.weak_password(password)
     if problem:
         raise UsageError(problem)
@@ -100,8 +111,8 @@ def users_create(
     with reported():
         roles, scopes = _roles(role), _scopes(branch, pack)
         engine = bootstrap.registry_engine()
+        who = _administrator(actor)  # before the password is asked: a refusal asks nothing
         password = _new_password(generate_password)
-        who = actor or bootstrap.actor()
         access.create_user(
             engine,
             username,
@@ -135,7 +146,7 @@ def users_grant(
             username,
             roles=_roles(role),
             scopes=_scopes(branch, pack),
-            actor=actor or bootstrap.actor(),
+            actor=_administrator(actor),
             replace=replace,
         )
         out.print(f"user {username}: roles {', '.join(sorted(principal.roles)) or 'none'}; {_where(principal.scopes)}")
@@ -145,10 +156,9 @@ def users_grant(
 def users_password(username: str, generate_password: Generate = False, actor: Actor = None) -> None:
     """Set a new password; every session of the user ends."""
     with reported():
+        who = _administrator(actor)
         password = _new_password(generate_password)
-        access.set_password(
-            bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=actor or bootstrap.actor()
-        )
+        access.set_password(bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=who)
         if generate_password:
             out.print(f"password (shown once): {password}")
         out.print(f"user {username}: password changed, sessions ended")
@@ -158,7 +168,7 @@ def users_password(username: str, generate_password: Generate = False, actor: Ac
 def users_deactivate(username: str, actor: Actor = None) -> None:
     """Stop a user from logging in; their tokens stop working at once."""
     with reported():
-        access.set_active(bootstrap.registry_engine(), username, False, actor=actor or bootstrap.actor())
+        access.set_active(bootstrap.registry_engine(), username, False, actor=_administrator(actor))
         out.print(f"user {username}: deactivated")
 
 
@@ -182,5 +192,5 @@ def _where(scopes: tuple[Scope, ...]) -> str:
 def users_unlock(username: str, actor: Actor = None) -> None:
     """Forget a user's failed logins, so that they may log in again at once from anywhere."""
     with reported():
-        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=actor or bootstrap.actor())
+        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=_administrator(actor))
         out.print(f"user {username}: unlocked ({cleared} failed logins forgotten)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from himaya.core.errors import UsageError
@@ -102,7 +102,9 @@ class Settings:
     """Every setting, with its environment variable; `None` where the default is decided elsewhere."""
 
     database_url: str | None = None  # HIMAYA_DATABASE_URL; an SQLite file in the user's data folder otherwise
-    actor: str | None = None  # HIMAYA_ACTOR: who acts at the command line
+    actor: str | None = None  # HIMAYA_ACTOR: who acts at the command line when nobody logged in
+    credentials: Path | None = None  # HIMAYA_CREDENTIALS: the file `himaya login` keeps its credential in
+    password: str | None = field(default=None, repr=False)  # HIMAYA_PASSWORD: for `himaya login` in scripts
     pack: str = "oman"  # HIMAYA_PACK: the policy pack
     signing_key: str | None = None  # HIMAYA_SIGNING_KEY: token signing key (else kept in the database)
     bank_files: Path = Path("himaya-bank-files")  # HIMAYA_BANK_FILES: where the service writes bank files
@@ -147,6 +149,8 @@ class Settings:
         return cls(
             database_url=get("HIMAYA_DATABASE_URL"),
             actor=get("HIMAYA_ACTOR"),
+            credentials=Path(found) if (found := get("HIMAYA_CREDENTIALS")) else None,
+            password=get("HIMAYA_PASSWORD"),
             pack=get("HIMAYA_PACK") or "oman",
             signing_key=key,
             bank_files=Path(get("HIMAYA_BANK_FILES") or "himaya-bank-files"),

@@ -209,6 +209,19 @@ def load_user(connection: Connection, username: str) -> UserRecord | None:
     )
 
 
+def has_administrator(engine: Engine) -> bool:
+    """Whether an active user holds `users.manage` (a new store has none until its first is made)."""
+    query = (
+        select(app_user.c.id)
+        .join(user_role, user_role.c.user_id == app_user.c.id)
+        .join(role_permission, role_permission.c.role == user_role.c.role)
+        .where(app_user.c.active, role_permission.c.permission == "users.manage")
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        return connection.execute(query).first() is not None
+
+
 def user_by_id(connection: Connection, user_id: int) -> dict[str, Any]:
     return dict(connection.execute(select(app_user).where(app_user.c.id == user_id)).mappings().one())
 

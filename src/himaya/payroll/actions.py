@@ -16,6 +16,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from himaya.core.access import Principal
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
 from himaya.core.errors import NotFoundError
@@ -43,7 +44,19 @@ from himaya.payroll.runs import move, summary
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
-__all__ = ["calculate", "export", "export_again", "move", "reconcile", "status", "summary", "transition"]
+__all__ = [
+    "calculate",
+    "diff",
+    "export",
+    "export_again",
+    "held",
+    "move",
+    "reconcile",
+    "report",
+    "status",
+    "summary",
+    "transition",
+]
 
 Step = Callable[[str], None]
 
@@ -233,3 +246,26 @@ def status(uow: PayrollUnitOfWork) -> pl.DataFrame:
     types = {"period": pl.Date, "state": pl.String, "submitted_by": pl.String, "approved_by": pl.String}
     schema = types | {c: pl.Int64 for c in STATUS_COLUMNS}
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def report(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    """The run's lines by programme and governorate: beneficiaries, amount paid (after recoveries),
+    amount recovered and exceptions, over the people in the principal's branches (None: everyone,
+    for the country-wide operator at the terminal)."""
+    with uow:
+        return uow.payroll.report(period, principal=principal)
+
+
+def diff(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    """Regular lines against the month before: new, stopped and changed, per person and programme,
+    with a reason (`rules.changes`), of the people in the principal's branches (None: everyone)."""
+    with uow:
+        lines, known = uow.payroll.regular_lines(period, principal=principal)
+    return rules.changes(lines, known, period)
+
+
+def held(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+    """The run's lines held for want of a valid bank account, in the principal's branches: who, for
+    which programme and month, how much (baisa) and why, by civil number."""
+    with uow:
+        return uow.payroll.held(period, principal=principal)

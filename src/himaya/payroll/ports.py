@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.core.uow import UnitOfWork
 from himaya.payroll.model import Run, RunState
@@ -105,6 +106,17 @@ class PayrollStore(Protocol):
     def apply_answer(self, statuses: pl.DataFrame) -> tuple[str, str] | dict[str, int]:
         """Stage the statuses; the first that does not fit (end-to-end id, problem), changing nothing,
         or else the lines moved forward, counted by outcome."""
+
+    # --- the reads of people, within the principal's branches (None: everyone, at the terminal) ---
+    def report(self, period: Period, *, principal: Principal | None) -> pl.DataFrame:
+        """programme, governorate, beneficiaries, amount (paid), recovered, exceptions of the run."""
+
+    def regular_lines(self, period: Period, *, principal: Principal | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The regular lines of the month and the month before (month, person_id, programme, amount)
+        and the enrollments' facts (person_id, programme, enrollment, death_date)."""
+
+    def held(self, period: Period, *, principal: Principal | None) -> pl.DataFrame:
+        """person_id, payee_id, programme, month, kind, amount, reason of the run's lines held."""
 
 
 class PayrollUnitOfWork(UnitOfWork, Protocol):

@@ -18,7 +18,9 @@ import polars as pl
 
 from himaya.core.audit import canonical_actor
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from himaya.core.periods import Period
 from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
+from himaya.policy.engine import omr_text
 
 NEXT = {
     RunAction.SUBMIT: (RunState.CALCULATED, RunState.SUBMITTED),
@@ -198,3 +200,52 @@ FORWARD: dict[LineStatus, frozenset[Outcome]] = {
     LineStatus.REJECTED: frozenset({Outcome.REJECTED}),
     LineStatus.RETURNED: frozenset({Outcome.RETURNED}),
 }
+
+
+def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period) -> pl.DataFrame:
+    """Regular lines (month, person_id, programme, amount) of `period` against the month before:
+    new, stopped and changed, per person and programme, with a reason: a death, the enrollment's
+    own reason (start or end, from `known`: person_id, programme, enrollment, death_date), or the
+    amounts; `unusual` when an amount moved by more than half."""
+    known = known.unique(["person_id", "programme"], keep="last")
+    now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
+    before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
+        "person_id", "programme", pl.col("amount").alias("before")
+    )
+    joined = now_.join(before, on=["person_id", "programme"], how="full", coalesce=True).join(
+        known, on=["person_id", "programme"], how="left"
+    )
+    change = (
+        pl.when(pl.col("before").is_null())
+        .then(pl.lit("new"))
+        .when(pl.col("now").is_null())
+        .then(pl.lit("stopped"))
+        .when(pl.col("now") != pl.col("before"))
+        .then(pl.lit("changed"))
+    )
+    died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.lit(period.start))
+    reason = (
+        pl.when(change == "changed")
+        .then(pl.format("from {} to {} OMR", omr_text(pl.col("before")), omr_text(pl.col("now"))))
+        .when(died)
+        .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
+        .otherwise(pl.col("enrollment"))
+    )
+    unusual = (pl.col("before") > 0) & ((pl.col("now") - pl.col("before")).abs() > pl.col("before") // 2)
+    return (
+        joined.with_columns(change.alias("change"), reason.alias("reason"), unusual.fill_null(False).alias("unusual"))
+        .filter(pl.col("change").is_not_null())
+        .select("person_id", "programme", "before", "now", "change", "reason", "unusual")
+        .sort("change", "programme", "person_id")
+    )
+
+
+def with_totals(report: pl.DataFrame) -> pl.DataFrame:
+    """The report with a last row, programme "total", summing its figures (beneficiaries: one per
+    person and programme, as in the rows)."""
+    totals = report.select(
+        pl.lit("total").alias("programme"),
+        pl.lit(None, pl.String).alias("governorate"),
+        *(pl.col(c).sum().cast(pl.Int64) for c in ("beneficiaries", "amount", "recovered", "exceptions")),
+    )
+    return pl.concat([report, totals])

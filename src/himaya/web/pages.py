@@ -15,11 +15,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from himaya.bootstrap.access import acting_principal
 from himaya.cases.applications import NotEntitledError
 from himaya.cases.rules import MakerCheckerError, NotPreparedError
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, HimayaError, InvalidInputError, NotFoundError
-from himaya.db.access import acting_principal
 from himaya.web import session
 from himaya.web.i18n import Locale, translations
 

@@ -13,14 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, select
 
 from himaya.api import audit_masking
 from himaya.api.security import require
+from himaya.bootstrap import audit
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ForbiddenError
-from himaya.db import audit, audit_checkpoints
-from himaya.db.tables import audit_entry
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -69,11 +67,9 @@ Auditor = Annotated[Principal, Depends(auditor)]
 @router.get("/verify", summary="Recompute the hash chain and report every entry that does not fit")
 def verify(request: Request, principal: Auditor) -> Verified:
     path = request.app.state.settings.audit_checkpoints
-    with request.app.state.engine.connect() as connection:
-        result = audit.verify(connection)
-        points, anchored = audit_checkpoints.load(path) if path else ([], [])
-        anchored += audit_checkpoints.check(connection, points)
-        key = _key(connection, principal)
+    trail = audit.check_trail(request.app.state.engine, path)
+    result, anchored = trail.verification, trail.anchoring
+    key = _key(trail.keys, principal)
     if key is None:
         problems = [p.shown() for p in result.problems]
     else:
@@ -83,7 +79,7 @@ def verify(request: Request, principal: Auditor) -> Verified:
         head=result.head if key is None or result.head_keyed else None,
         intact=result.intact and not anchored,
         problems=problems + anchored,
-        checkpoints=len(points),
+        checkpoints=trail.checkpoints,
     )
 
 
@@ -96,22 +92,15 @@ def entries(
     actor: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Entries:
-    query = select(audit_entry).where(audit_entry.c.id > after_id)
-    if actor is not None:
-        query = query.where(audit_entry.c.actor == actor)
-    if action is not None:
-        query = query.where(audit_entry.c.action == action)
-    with request.app.state.engine.connect() as connection:
-        rows = connection.execute(query.order_by(audit_entry.c.id).limit(limit)).mappings().all()
-        key = _key(connection, principal)
-    return Entries(entries=[Entry(**_shown(key, dict(r))) for r in rows])
+    rows, keys = audit.entries(request.app.state.engine, after_id=after_id, limit=limit, actor=actor, action=action)
+    key = _key(keys, principal)
+    return Entries(entries=[Entry(**_shown(key, row)) for row in rows])
 
 
-def _key(connection: Connection, principal: Principal) -> bytes | None:
+def _key(keys: tuple[bytes, ...], principal: Principal) -> bytes | None:
     """The key masked views are pseudonymised with; None for a user who may identify people."""
     if principal.identifies:
         return None
-    keys = audit.known_keys(connection)
     # No key yet means no keyed entry yet: pseudonyms from a throw-away key still hide the numbers.
     return keys[0] if keys else secrets.token_bytes(32)
 

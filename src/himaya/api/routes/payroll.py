@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path as FilePath
-from typing import Annotated, Any
+from typing import Annotated
 
 import polars as pl
 from fastapi import APIRouter, Depends, Path, Query, Request, UploadFile
-from pydantic import BaseModel
 
 from himaya import bootstrap
 from himaya.api.errors import ApiError
+from himaya.api.routes.payroll_models import (
+    DiffOut,
+    ExportOut,
+    HeldOut,
+    ReconcileOut,
+    ReportOut,
+    RunOut,
+    StatusOut,
+    in_omr,
+    run_out,
+)
 from himaya.api.security import require
 from himaya.api.views import audit_read, pseudonym
 from himaya.core.access import Permission, Principal
@@ -21,112 +30,9 @@ from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
-from himaya.policy.engine import omr_text
 
 router = APIRouter(prefix="/payroll", tags=["payroll"])
 store = bootstrap.payroll_store  # the API reaches the store through the composition root only
-
-
-class RunOut(BaseModel):
-    """A run's figures; amounts in OMR with 3 decimals."""
-
-    period: str
-    state: str
-    lines: int
-    amount: str  # payable: what goes to the bank
-    held: str  # lines held for want of an account
-    exceptions: int
-    arrears: int
-    reissued: int
-    recovered: str
-
-
-class RunStatus(BaseModel):
-    period: str
-    state: str
-    submitted_by: str | None
-    approved_by: str | None
-    lines: int
-    payable: str  # OMR, 3 decimals
-    held: str
-    paid_amount: str
-    pending: int
-    exception: int
-    exported: int
-    paid: int
-    rejected: int
-    returned: int
-
-
-class StatusOut(BaseModel):
-    runs: list[RunStatus]
-
-
-class ExportOut(BaseModel):
-    period: str
-    folder: str
-    files: list[str]
-
-
-class ReconcileOut(BaseModel):
-    file: str
-    kind: str
-    paid: int
-    rejected: int
-    returned: int
-    pending: int
-    reconciled_runs: list[str]
-    unchanged: int
-
-
-class ReportRow(BaseModel):
-    programme: str
-    governorate: str | None
-    beneficiaries: int
-    amount: str  # OMR, 3 decimals: paid after recoveries
-    recovered: str  # OMR, 3 decimals
-    exceptions: int
-
-
-class ReportOut(BaseModel):
-    period: str
-    rows: list[ReportRow]
-    totals: ReportRow  # programme "total": the sums of the rows
-
-
-class DiffRow(BaseModel):
-    person_id: str | None = None  # for a user who may identify people
-    ref: str | None = None  # a pseudonym otherwise
-    programme: str
-    before: str | None  # OMR, 3 decimals
-    now: str | None
-    change: str
-    reason: str | None
-    unusual: bool
-
-
-class DiffOut(BaseModel):
-    period: str
-    counts: dict[str, int]
-    rows: list[DiffRow]
-
-
-class HeldRow(BaseModel):
-    person_id: str | None = None  # for a user who may identify people
-    payee_id: str | None = None
-    ref: str | None = None  # a pseudonym otherwise
-    programme: str
-    month: str
-    kind: str
-    amount: str  # OMR, 3 decimals
-    reason: str | None
-
-
-class HeldOut(BaseModel):
-    period: str
-    lines: int
-    amount: str  # OMR, 3 decimals: the total held
-    rows: list[HeldRow]
 
 
 Month = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="The month paid, YYYY-MM.")]
@@ -139,28 +45,10 @@ def _period(text: str) -> Period:
         raise ApiError(422, "invalid_input", f"path.period: {error}", fields=[{"field": "path.period"}]) from None
 
 
-def _summary(summary: Any) -> RunOut:
-    return RunOut(
-        period=str(summary.period),
-        state=summary.state,
-        lines=summary.lines,
-        amount=format_omr(summary.amount, grouped=False),
-        held=format_omr(summary.held, grouped=False),
-        exceptions=summary.exceptions,
-        arrears=summary.arrears,
-        reissued=summary.reissued,
-        recovered=format_omr(summary.recovered, grouped=False),
-    )
-
-
-def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (str(v) if isinstance(v, date) else v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-
-
 @router.get("", summary="Where each run stands")
 def status(request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]) -> StatusOut:
-    runs = store.status(request.app.state.engine).with_columns(omr_text(pl.col(c)) for c in _RUN_AMOUNTS)
-    return StatusOut.model_validate({"runs": _rows(runs)})
+    runs = in_omr(store.status(request.app.state.engine), *_RUN_AMOUNTS)
+    return StatusOut.model_validate({"runs": runs.to_dicts()})
 
 
 _RUN_AMOUNTS = ("payable", "held", "paid_amount")
@@ -182,11 +70,11 @@ def run(
         child_payee=child_payee,
         recovery_share=recovery_share,
     )
-    return _summary(summary)
+    return run_out(summary)
 
 
 def _transition(request: Request, period: str, action: str, principal: Principal) -> RunOut:
-    return _summary(store.transition(request.app.state.engine, _period(period), action, actor=principal.username))
+    return run_out(store.transition(request.app.state.engine, _period(period), action, actor=principal.username))
 
 
 @router.post("/{period}/submit", summary="Submit the run for approval (maker)")
@@ -274,7 +162,7 @@ def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
 ) -> ReportOut:
     frame = store.with_totals(store.report(request.app.state.engine, _period(period), principal=principal))
-    rows = _rows(frame.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered"))))
+    rows = in_omr(frame, "amount", "recovered").to_dicts()
     return ReportOut.model_validate({"period": period, "rows": rows[:-1], "totals": rows[-1]})
 
 
@@ -294,7 +182,7 @@ def diff(
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
-    rows = _rows(changes.head(limit).with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))))
+    rows = in_omr(changes.head(limit), "before", "now").to_dicts()
     with request.app.state.engine.begin() as connection:  # a list of people paid: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:diff", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
@@ -316,7 +204,7 @@ def held(
 ) -> HeldOut:
     lines = store.held(request.app.state.engine, _period(period), principal=principal)
     total = format_omr(int(lines["amount"].sum()), grouped=False)
-    rows = _rows(lines.head(limit).with_columns(omr_text(pl.col("amount"))))
+    rows = in_omr(lines.head(limit), "amount").to_dicts()
     with request.app.state.engine.begin() as connection:  # a list of people: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:held", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:

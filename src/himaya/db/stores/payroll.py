@@ -20,6 +20,7 @@ from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.stores.payroll_bank import SqlBankStatements
+from himaya.db.stores.payroll_reads import SqlPayrollReads
 from himaya.db.tables import debt, enrollment, membership, payment_line, payroll_run, person, recovery
 from himaya.payroll.model import STATUS_COLUMNS, STATUS_COUNTS, DebtStatus, LineKind, LineStatus, Run, RunState
 
@@ -68,7 +69,7 @@ def run_of(row: Mapping[Any, Any]) -> Run:
     )
 
 
-class SqlPayrollStore(SqlBankStatements):
+class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 

@@ -12,10 +12,10 @@ from fastapi.responses import Response
 
 from himaya import bootstrap
 from himaya.access.masking import pseudonym
+from himaya.bootstrap import audit
 from himaya.core.access import Permission
 from himaya.core.errors import HimayaError
 from himaya.core.periods import Period
-from himaya.db import audit
 from himaya.payroll.rules import MakerCheckerError
 from himaya.web.pages import PageError, Visitor, explain, key, officer, posted, redirect, render
 
