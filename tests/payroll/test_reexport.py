@@ -77,6 +77,17 @@ def test_a_lost_folder_is_written_again_byte_for_byte(
     assert _left(tmp_path) == ["again"]  # nothing left aside
 
 
+def test_names_corrected_in_the_registry_after_the_export_do_not_change_the_files_written_again(
+    engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
+) -> None:
+    _exported_january(engine, synthetic, oman, tmp_path / "bank")
+    original = _digests(tmp_path / "bank")
+    with engine.begin() as connection:  # every name corrected since (a registry correction, in bulk)
+        connection.execute(sa.update(person).values(given_name_en="Corrected", family_name_en="Since"))
+    _again(engine, tmp_path / "again")
+    assert _digests(tmp_path / "again") == original  # each transfer names its payee as the file first did
+
+
 def test_the_recorded_batching_payer_and_dates_are_used_not_todays(
     engine: Engine, synthetic: pl.DataFrame, oman: PolicyPack, tmp_path: Path
 ) -> None:

@@ -4,7 +4,7 @@ again byte for byte (`payroll export --again`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
 
 from himaya.db.metadata import ID, metadata
 
@@ -17,5 +17,6 @@ sent_transfer = Table(
     Column("amount", BigInteger, nullable=False),  # baisa sent: the line's amount less its deduction then
     Column("iban", String(34)),
     Column("bank_code", String(8)),
+    Column("creditor", Text),  # the payee's name as written in the file
     Index(None, "message_id"),
 )

@@ -231,6 +231,7 @@ payment_line = Table(
     Column("reason", Text),
     Column("message_id", String(35)),
     Column("deduction", BigInteger, nullable=False, server_default="0"),  # baisa recovered from this line
+    Column("creditor", Text),  # the payee's name as the export wrote it (a lost file is written again with it)
     # Nobody is paid twice for a programme and month: one line, ever, per person, programme and month.
     Index("uq_payment_line_once", "person_id", "programme", "month", unique=True),
     Index(None, "run_id", "status"),

@@ -72,14 +72,12 @@ class SqlBankStatements:
         order (the same on every database, run after run), at most `size` transfers a batch, read as
         a stream of frames (at most two batches in memory)."""
         payee = person.alias("payee")
-        given = func.nullif(payee.c.given_name_en, "", type_=String)
-        family = func.nullif(payee.c.family_name_en, "", type_=String)
         query = (
             select(
                 _bank().label("bank"),
                 payment_line.c.end_to_end_id,
                 (payment_line.c.amount - payment_line.c.deduction).label("amount"),
-                func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label("creditor"),
+                _creditor(payee).label("creditor"),
                 func.coalesce(payment_line.c.iban, literal("")).label("iban"),  # a pending line has one
                 payment_line.c.programme,
                 payment_line.c.month,
@@ -98,20 +96,17 @@ class SqlBankStatements:
         `batches` gave them (bank, then end-to-end id: a message's lines are consecutive), streamed;
         the amount, account and name as `batches` reads them."""
         payee = person.alias("payee")
-        given = func.nullif(payee.c.given_name_en, "", type_=String)
-        family = func.nullif(payee.c.family_name_en, "", type_=String)
         line, was = payment_line, sent_transfer
 
-        def sent(message: Any, amount: Any, iban: Any, bank: Any, source: Any) -> Any:
+        def sent(message: Any, amount: Any, iban: Any, bank: Any, name: Any, source: Any) -> Any:
             return (
                 select(
                     message.label("message_id"),
                     func.coalesce(bank, literal("None")).label("bank"),
                     line.c.end_to_end_id,
                     amount.label("amount"),
-                    func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary")).label(
-                        "creditor"
-                    ),
+                    # The name as written then; the registry's now for files written before it was kept.
+                    func.coalesce(name, _creditor(payee)).label("creditor"),
                     func.coalesce(iban, literal("")).label("iban"),
                     line.c.programme,
                     line.c.month,
@@ -121,9 +116,21 @@ class SqlBankStatements:
             )
 
         both = union_all(
-            sent(line.c.message_id, line.c.amount - line.c.deduction, line.c.iban, line.c.bank_code, line),
             sent(
-                was.c.message_id, was.c.amount, was.c.iban, was.c.bank_code, was.join(line, line.c.id == was.c.line_id)
+                line.c.message_id,
+                line.c.amount - line.c.deduction,
+                line.c.iban,
+                line.c.bank_code,
+                line.c.creditor,
+                line,
+            ),
+            sent(
+                was.c.message_id,
+                was.c.amount,
+                was.c.iban,
+                was.c.bank_code,
+                was.c.creditor,
+                was.join(line, line.c.id == was.c.line_id),
             ),
         ).subquery("sent")
         query = select(both).order_by(both.c.bank, both.c.end_to_end_id)
@@ -136,8 +143,13 @@ class SqlBankStatements:
         line that was sent is kept as sent first (`sent_transfer`): its file can be written again."""
         s = staging.load(self.connection, "reissue_staging", moving)
         was = payment_line.join(s, s.c.line_id == payment_line.c.id)
-        kept = ("line_id", "message_id", "amount", "iban", "bank_code")
-        sent = (payment_line.c.amount - payment_line.c.deduction, payment_line.c.iban, payment_line.c.bank_code)
+        kept = ("line_id", "message_id", "amount", "iban", "bank_code", "creditor")
+        sent = (
+            payment_line.c.amount - payment_line.c.deduction,
+            payment_line.c.iban,
+            payment_line.c.bank_code,
+            payment_line.c.creditor,
+        )
         self.connection.execute(
             insert(sent_transfer).from_select(
                 kept,
@@ -156,6 +168,7 @@ class SqlBankStatements:
                 status=LineStatus.PENDING.value,
                 reason=s.c.reason,
                 message_id=None,
+                creditor=None,
             )
         )
         self.connection.execute(DropTable(s))
@@ -168,8 +181,12 @@ class SqlBankStatements:
         line = payment_line.alias("line")
         bank = func.coalesce(line.c.bank_code, literal("None"))  # as `_bank()`
         order = func.row_number().over(partition_by=bank, order_by=line.c.end_to_end_id)
+        payee = person.alias("payee")
         numbered = (
-            select(line.c.id, bank.label("bank"), ((order - 1) // size + 1).label("number"))
+            select(
+                line.c.id, bank.label("bank"), ((order - 1) // size + 1).label("number"), _creditor(payee).label("name")
+            )
+            .join(payee, payee.c.id == line.c.payee_id)
             .where(line.c.run_id == run_id, line.c.status == LineStatus.PENDING)
             # In the table's order, so that SQLite visits its rows and index entries in turn, not at random.
             .order_by(line.c.id)
@@ -180,7 +197,7 @@ class SqlBankStatements:
             self.connection.execute(
                 update(payment_line)
                 .where(payment_line.c.id == numbered.c.id)
-                .values(status=LineStatus.EXPORTED.value, message_id=message),
+                .values(status=LineStatus.EXPORTED.value, message_id=message, creditor=numbered.c.name),
                 execution_options=COUNTED,
             )
 
@@ -297,3 +314,10 @@ def _first_mismatch(connection: Connection, s: Any) -> tuple[str, str] | None:
         .limit(1)
     ).first()
     return None if first is None else (str(first[0]), str(first[1]))
+
+
+def _creditor(payee: Any) -> Any:
+    """The payee's name as a transfer names them (given and family name in Latin letters)."""
+    given = func.nullif(payee.c.given_name_en, "", type_=String)
+    family = func.nullif(payee.c.family_name_en, "", type_=String)
+    return func.coalesce(given + literal(" ") + family, given, family, literal("Beneficiary"))
