@@ -170,9 +170,9 @@ def test_export_refuses_an_account_nobody_configured_and_the_held_are_listed(reg
 
 def test_a_lost_folder_is_written_again_with_its_first_batching_and_payer(registry: Path) -> None:
     for args, actor in (
-        (("payroll", "run", "--period", "2026-01"), "finance:maker"),
-        (("payroll", "submit", "--period", "2026-01"), "finance:maker"),
-        (("payroll", "approve", "--period", "2026-01"), "finance:checker"),
+        (("payroll", "run", "--period", "2026-01"), "maker"),
+        (("payroll", "submit", "--period", "2026-01"), "maker"),
+        (("payroll", "approve", "--period", "2026-01"), "checker"),
     ):
         assert himaya(*args, actor=actor).exit_code == 0
     bank = registry / "bank"
