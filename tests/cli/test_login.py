@@ -4,14 +4,20 @@ who they are, never by a name typed after `--actor` (issue 20, item 5). From the
 from __future__ import annotations
 
 import json
+import os
+import stat
 from datetime import timedelta
 from pathlib import Path
 
+import jwt
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from himaya.adapters import credentials
 from himaya.cli.main import app
+from himaya.db.engine import connect
+from himaya.db.tables import audit_entry
 
 runner = CliRunner()
 PASSWORDS = {"salim": "salim's long password", "aisha": "aisha's long password", "huda": "huda's long password"}
@@ -83,7 +89,7 @@ def test_logout_ends_the_credential_and_every_copy_of_it(store: Path) -> None:
     store.write_bytes(copy)  # someone kept a copy of the file
     store.chmod(0o600)
     replayed = runner.invoke(app, ["payroll", "submit", "--period", "2026-01"])
-    assert replayed.exit_code == 2 and "the login of 'salim' has ended" in replayed.stderr
+    assert replayed.exit_code == 5 and "the login of 'salim' has ended" in replayed.stderr
     assert "nobody was logged in" in runner.invoke(app, ["logout"]).stdout and not store.exists()
 
 
@@ -94,33 +100,99 @@ def test_a_deactivated_user_or_new_roles_end_the_login(store: Path) -> None:
     assert login("salim").exit_code == 0
     assert runner.invoke(app, ["users", "deactivate", "salim"]).exit_code == 0  # done by salim himself
     ended = runner.invoke(app, ["whoami"])
-    assert ended.exit_code == 2 and "has ended" in ended.stderr
+    assert ended.exit_code == 5 and "has ended" in ended.stderr
     store.write_bytes(copy)
-    assert runner.invoke(app, ["whoami"]).exit_code == 2  # aisha logged out: her old copy is no good either
+    assert runner.invoke(app, ["whoami"]).exit_code == 5  # aisha logged out: her old copy is no good either
 
 
-def test_a_forged_expired_foreign_or_open_credential_is_refused(
+def test_a_made_up_foreign_expired_or_open_credential_is_refused(
     store: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     assert login("salim").exit_code == 0
-    token = json.loads(store.read_text())["token"]
-    header, claims, signature = token.split(".")
-    forged = ".".join((header, claims.replace(claims[:8], claims[:8][::-1]), signature))
-    credentials.write(store, forged)
-    assert "not good for this database" in runner.invoke(app, ["whoami"]).stderr
-    credentials.write(store, token)
-    store.chmod(0o644)
+    secret = json.loads(store.read_text())["secret"]
+    # No key makes a credential: not one the caller sets, not the store's own (the API's signing key).
+    for made_up in (secret[:-1] + ("A" if secret[-1] != "A" else "B"), "x", "42"):
+        credentials.write(store, made_up)
+        forged = runner.invoke(app, ["whoami"], env={"HIMAYA_SIGNING_KEY": "k" * 40})
+        assert forged.exit_code == 5 and "not one of this database's" in forged.stderr
+    store.write_text(json.dumps({"token": jwt.encode({"sub": "aisha", "ver": 2}, "k" * 40)}))
+    assert "not a credential of `himaya login`" in runner.invoke(app, ["whoami"]).stderr
+    credentials.write(store, secret)
+    store.chmod(0o620)
     opened = runner.invoke(app, ["whoami"])
-    assert opened.exit_code == 2 and "others may read this credential (mode 644)" in opened.stderr
+    assert opened.exit_code == 2 and "others may read or write this credential (mode 620)" in opened.stderr
     store.chmod(0o600)
     other = {"HIMAYA_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}"}
     assert runner.invoke(app, ["db", "upgrade"], env=other).exit_code == 0
     elsewhere = runner.invoke(app, ["whoami"], env=other)
-    assert elsewhere.exit_code == 2 and "run `himaya login USER`" in elsewhere.stderr
+    assert elsewhere.exit_code == 5 and "not one of this database's" in elsewhere.stderr
     monkeypatch.setattr(credentials, "LIFETIME", timedelta(seconds=-60))
     assert login("salim").exit_code == 0
     expired = runner.invoke(app, ["whoami"])
-    assert expired.exit_code == 2 and "your login has expired" in expired.stderr
+    assert expired.exit_code == 5 and "has ended (logged out, expired" in expired.stderr
+
+
+def test_the_throttle_counts_the_terminal_account_not_what_logname_says(store: Path) -> None:
+    for n in range(6):
+        wrong = runner.invoke(
+            app, ["login", "aisha"], env={"HIMAYA_PASSWORD": "not her password", "LOGNAME": f"g{n}", "USER": f"g{n}"}
+        )
+        assert wrong.exit_code == 5
+    right = runner.invoke(app, ["login", "aisha"], env={"HIMAYA_PASSWORD": PASSWORDS["aisha"], "LOGNAME": "fresh"})
+    assert right.exit_code == 5 and "too many failed logins" in right.stderr and not store.exists()
+
+
+def test_a_place_that_is_not_a_credential_file_is_never_written(store: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    pipe = tmp_path / "a-pipe"
+    os.mkfifo(pipe)
+    (tmp_path / "a-file").write_text("kept")
+    for place in (folder, pipe, tmp_path / "a-file" / "credentials.json"):
+        refused = runner.invoke(app, ["login", "salim"], env={"HIMAYA_CREDENTIALS": str(place), **_password("salim")})
+        assert refused.exit_code == 2 and str(place) in refused.stderr, refused.stderr
+    assert folder.is_dir() and stat.S_ISFIFO(pipe.lstat().st_mode) and (tmp_path / "a-file").read_text() == "kept"
+    engine = connect(os.environ["HIMAYA_DATABASE_URL"])
+    with engine.connect() as connection:  # refused before the login was recorded
+        logins = connection.execute(sa.select(sa.func.count()).where(audit_entry.c.action == "user.login")).scalar()
+    engine.dispose()
+    assert logins == 0
+
+
+def test_no_password_to_read_is_a_clear_refusal(store: Path) -> None:
+    for args in (["login", "salim"], ["users", "create", "someone", "--role", "registrar"]):
+        refused = runner.invoke(app, args, input="")
+        assert refused.exit_code == 2 and "no password given" in refused.stderr
+
+
+def test_names_that_differ_only_in_case_or_script_are_one_name(store: Path) -> None:
+    twin = runner.invoke(app, ["users", "create", "Salim", "--role", "payroll_approver"], env=_password("salim"))
+    assert twin.exit_code == 4 and "user 'salim' exists already ('Salim')" in twin.stderr
+    cyrillic = runner.invoke(
+        app, ["users", "create", "\u0455alim", "--role", "payroll_approver"], env=_password("salim")
+    )
+    assert cyrillic.exit_code == 2 and "up to 64 Latin letters" in cyrillic.stderr
+    again = runner.invoke(app, ["users", "create", "salim", "--role", "registrar"], input="")
+    assert again.exit_code == 4 and "exists already" in again.stderr  # said before any password is asked
+
+
+def test_the_last_administrator_is_never_removed(store: Path) -> None:
+    env = {"HIMAYA_PASSWORD": "the admin's password"}
+    assert runner.invoke(app, ["users", "create", "boss", "--role", "admin", "--branch", "all"], env=env).exit_code == 0
+    client = ["users", "create", "svc", "--client", "--role", "admin", "--branch", "all"]
+    assert runner.invoke(app, client, env=env).exit_code == 5  # boss is the administrator: log in first
+    assert login("boss", "the admin's password").exit_code == 0
+    for args in (["users", "deactivate", "boss"], ["users", "grant", "boss", "--role", "registrar", "--replace"]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 4 and "boss is the last administrator" in refused.stderr
+    # A partner system holding the admin role cannot log in: it does not count.
+    assert runner.invoke(app, client, env=env).exit_code == 0
+    assert runner.invoke(app, ["users", "deactivate", "boss"]).exit_code == 4
+    assert "boss" in runner.invoke(app, ["whoami"]).stdout  # still the administrator, still logged in
+
+
+def _password(name: str) -> dict[str, str]:
+    return {"HIMAYA_PASSWORD": PASSWORDS[name]}
 
 
 def test_the_maker_cannot_check_under_another_spelling(store: Path) -> None:

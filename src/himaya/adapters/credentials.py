@@ -1,28 +1,23 @@
-"""The command line's login: a signed credential in a file only its owner can read.
+"""The command line's login file: the random secret of a login kept in the store (`cli_session`),
+in a regular file that only its owner may read or write.
 
-`himaya login` checks the password against the user store and writes here a token signed with the
-store's own key (the one that signs the API's tokens), for an audience of its own: a credential of
-the command line is not a bearer token of the API, nor the other way round. It names the store it
-was made for; the user's token version makes a logout, a new password, a changed grant or a
-deactivation end it, as they end the API's tokens."""
+The file holds no claim that could be forged or re-signed: the secret is good only while the store
+holds a live login with its SHA-256."""
 
 from __future__ import annotations
 
 import json
 import os
+import secrets
+import stat
 import tempfile
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import jwt
 import platformdirs
 
 from himaya.core.errors import UsageError
 
-AUDIENCE = "himaya-cli"
-ISSUER = "himaya"
-ALGORITHM = "HS256"
 LIFETIME = timedelta(hours=8)  # a working day: log in again the next morning
 
 
@@ -31,35 +26,47 @@ def default_path() -> Path:
     return Path(platformdirs.user_config_dir("himaya")) / "credentials.json"
 
 
-@dataclass(frozen=True)
-class Credential:
-    username: str
-    token_version: int
-    store: str  # the database it was made for, without its password
-    expires: datetime
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
-def issue(key: str, credential: Credential) -> str:
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": credential.username,
-        "ver": credential.token_version,
-        "store": credential.store,
-        "iat": datetime.now(UTC),
-        "exp": credential.expires,
-    }
-    return jwt.encode(claims, key, algorithm=ALGORITHM)
+def check_place(path: Path) -> None:
+    """Refuse, before anything is written, a place that is not a credential's: a directory, a device,
+    a link, or a folder that cannot hold it (a login never overwrites what is not its own)."""
+    try:
+        found: os.stat_result | None = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
+        found = None
+    if found is None:
+        _check_folder(path)
+        return
+    if not stat.S_ISREG(found.st_mode):
+        raise UsageError(f"{path} is not a regular file: name a file of its own for HIMAYA_CREDENTIALS")
+    _owned(path, found)
 
 
-def write(path: Path, token: str) -> None:
+def _check_folder(path: Path) -> None:
+    parent = path.parent
+    if not parent.exists():
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"{path}: cannot make its folder ({error.strerror})") from None
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise UsageError(f"{path}: its folder {parent} is not a folder this user may write")
+
+
+def write(path: Path, secret: str) -> None:
     """Replace the file whole, readable by its owner only (never a moment readable by others)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".credentials-")
+    check_place(path)
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".credentials-")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot write here ({error.strerror})") from None
     try:
         os.fchmod(handle, 0o600)
         with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump({"token": token}, file)
+            json.dump({"secret": secret}, file)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -67,46 +74,37 @@ def write(path: Path, token: str) -> None:
 
 
 def read(path: Path) -> str | None:
-    """The token in the file, or None when there is no file. A file others may read is refused:
-    whoever could read it could act as its user."""
+    """The secret in the file, or None when there is no file."""
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
+        found = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    if mode & 0o077:
-        raise UsageError(f"{path}: others may read this credential (mode {mode & 0o777:o}): run `himaya login` again")
+    if not stat.S_ISREG(found.st_mode):
+        raise UsageError(f"{path} is not a regular file: remove it and run `himaya login USER`")
+    _owned(path, found)
     try:
-        token = json.loads(path.read_text(encoding="utf-8"))["token"]
-    except (ValueError, KeyError, TypeError):
-        raise UsageError(f"{path} is not a credential of `himaya login`: run `himaya login` again") from None
-    return str(token)
+        secret = json.loads(path.read_text(encoding="utf-8"))["secret"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise UsageError(f"{path} is not a credential of `himaya login`: run `himaya login USER` again") from None
+    return str(secret)
 
 
-def verify(key: str, token: str, *, store: str) -> Credential:
-    """The credential the token carries, checked: signature, audience, expiry and store."""
-    try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[ALGORITHM],
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            options={"require": ["exp", "sub", "ver", "store"]},
+def _owned(path: Path, found: os.stat_result) -> None:
+    if found.st_uid != os.geteuid():
+        raise UsageError(f"{path} belongs to another user of this machine: run `himaya login USER`")
+    if found.st_mode & 0o077:
+        raise UsageError(
+            f"{path}: others may read or write this credential (mode {found.st_mode & 0o777:o}):"
+            " run `himaya login USER` again"
         )
-    except jwt.ExpiredSignatureError:
-        raise UsageError("your login has expired: run `himaya login USER` again") from None
-    except jwt.InvalidTokenError:
-        raise UsageError("your login is not good for this database: run `himaya login USER`") from None
-    if claims["store"] != store:
-        raise UsageError(f"your login is for {claims['store']}, not {store}: run `himaya login USER`")
-    return Credential(
-        str(claims["sub"]), int(claims["ver"]), str(claims["store"]), datetime.fromtimestamp(claims["exp"], UTC)
-    )
 
 
 def remove(path: Path) -> bool:
     try:
-        path.unlink()
-    except FileNotFoundError:
+        found = path.lstat()
+    except (FileNotFoundError, NotADirectoryError):
         return False
+    if not stat.S_ISREG(found.st_mode):
+        return False
+    path.unlink()
     return True

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from himaya.db.access import (
     PrincipalCache,
+    UserExistsError,
     UserRecord,
     acting_principal,
     create_user,
@@ -22,6 +23,7 @@ from himaya.db.access import (
 
 __all__ = [
     "PrincipalCache",
+    "UserExistsError",
     "UserRecord",
     "acting_principal",
     "create_user",

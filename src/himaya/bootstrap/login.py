@@ -7,10 +7,11 @@ when there is one, and otherwise what `--actor`, `HIMAYA_ACTOR` or the operating
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -19,18 +20,33 @@ from himaya.access import actions
 from himaya.access.model import UserKind
 from himaya.access.rules import Throttle
 from himaya.adapters import credentials, passwords
-from himaya.adapters.credentials import Credential
 from himaya.core.access import Permission, Principal
 from himaya.core.audit import canonical_actor, check_actor
 from himaya.core.clock import now
 from himaya.core.errors import ForbiddenError, UsageError
 from himaya.core.settings import Settings
-from himaya.db import access
+from himaya.db import access, cli_sessions
 from himaya.db.uow import SqlUnitOfWork
 
 
 class NotLoggedInError(ForbiddenError):
-    """A step that a user of the store must do, with nobody logged in."""
+    """A step that a user of the store must do, with nobody logged in (or a login that has ended)."""
+
+
+@dataclass(frozen=True)
+class Credential:
+    username: str
+    expires: datetime
+
+
+def terminal_user() -> str:
+    """The operating-system account running this process, by its real uid (not `LOGNAME`/`USER`,
+    which the caller sets): the "address" the login throttle counts failures from."""
+    uid = os.geteuid()
+    try:
+        return f"cli:{pwd.getpwuid(uid).pw_name}"
+    except KeyError:
+        return f"cli:uid-{uid}"
 
 
 @dataclass(frozen=True)
@@ -45,56 +61,58 @@ class CommandLineLogin:
     def path(self) -> Path:
         return self.settings.credentials or credentials.default_path()
 
-    def _key(self, engine: Engine) -> str:
-        return self.settings.signing_key or access.signing_key(engine)
-
     def login(self, username: str, password: str) -> Credential:
         """Check the password as the API's login does (the same throttle of failed attempts, the
-        same audit entry) and keep a credential for the commands that follow."""
+        same audit entry) and keep a login in the store, its secret in the file."""
+        credentials.check_place(self.path)  # before anything is written
         engine = self.engine()
-        actions.login(
+        session = actions.login(
             SqlUnitOfWork(engine),
             name=username,
             secret=password,
             kind=UserKind.PERSON,
-            address=f"cli:{getpass.getuser()}",
+            address=terminal_user(),
             verify=passwords.verify_password,
             throttle=Throttle(),
             refresh_lifetime=timedelta(0),
             refresh=False,
         )
-        with engine.connect() as connection:
-            user = access.load_user(connection, username)
-        assert user is not None  # the login succeeded
-        credential = Credential(user.username, user.token_version, _store(engine), now() + credentials.LIFETIME)
-        credentials.write(self.path, credentials.issue(self._key(engine), credential))
-        return credential
+        secret, at = credentials.new_secret(), now()
+        expires = at + credentials.LIFETIME
+        cli_sessions.open_session(engine, session.username, secret, at=at, expires_at=expires)
+        credentials.write(self.path, secret)
+        return Credential(session.username, expires)
 
     def current(self) -> tuple[Credential, Principal] | None:
         """The logged-in user, checked against the store now; None when nobody logged in."""
-        token = credentials.read(self.path)
-        if token is None:
+        secret = credentials.read(self.path)
+        if secret is None:
             return None
         engine = self.engine()
-        credential = credentials.verify(self._key(engine), token, store=_store(engine))
-        with engine.connect() as connection:
-            user = access.load_user(connection, credential.username)
-        if user is None or not user.active or user.token_version != credential.token_version:
-            raise UsageError(
-                f"the login of {credential.username!r} has ended (logged out, new password, changed roles or"
+        found = cli_sessions.find_session(engine, secret, at=now())
+        if found is None:
+            raise NotLoggedInError("this login is not one of this database's: run `himaya login USER`")
+        if not found.current:
+            raise NotLoggedInError(
+                f"the login of {found.username!r} has ended (logged out, expired, new password, changed roles or"
                 " deactivated): run `himaya login USER` again"
             )
-        return credential, user.principal
+        with engine.connect() as connection:
+            user = access.load_user(connection, found.username)
+        assert user is not None
+        return Credential(found.username, found.expires_at), user.principal
 
     def logout(self) -> str | None:
         """End every session of the logged-in user (the API's too) and forget the credential."""
         try:
             found = self.current()
-        except UsageError:  # expired, or ended already: nothing left to end but the file
-            found = None
+            secret = credentials.read(self.path)
+        except (UsageError, ForbiddenError):  # expired, or ended already: nothing left to end but the file
+            found = secret = None
         credentials.remove(self.path)
-        if found is None:
+        if found is None or secret is None:
             return None
+        cli_sessions.end_session(self.engine(), secret, at=now())
         actions.logout(SqlUnitOfWork(self.engine()), actor=found[0].username)
         return found[0].username
 
@@ -119,10 +137,6 @@ class CommandLineLogin:
             _same(given, found[0].username)
             return found[0].username
         return otherwise if given is None else check_actor(given)
-
-
-def _store(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
 
 
 def _same(given: str | None, username: str) -> None:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import getpass
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from himaya import bootstrap
-from himaya.core.errors import Category, HimayaError, InputTableError, clipped
+from himaya.core.errors import Category, HimayaError, InputTableError, UsageError, clipped
 from himaya.core.periods import Period
 from himaya.core.text import neutral
 from himaya.policy.pack import PolicyPack
@@ -58,6 +61,17 @@ def reported(max_errors: int = 1000) -> Iterator[None]:
     except HimayaError as error:
         err.print(f"error: {clipped(str(error))}", markup=False)
         raise typer.Exit(EXIT_STATUS[error.category]) from None
+
+
+def asked(what: str, *, twice: bool = False) -> str:
+    """A secret typed at the terminal (hidden), or read from standard input in a pipe; none given
+    (no input left) is a clear refusal, not a traceback or a bare "Aborted"."""
+    try:
+        with warnings.catch_warnings():  # a pipe cannot hide what it echoes: said in the docs, not here
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            return str(typer.prompt(what, hide_input=True, confirmation_prompt=twice))
+    except (click.exceptions.Abort, typer.Abort, EOFError):
+        raise UsageError(f"no {what} given: type it at a terminal, or set HIMAYA_PASSWORD in a script") from None
 
 
 @app.callback()

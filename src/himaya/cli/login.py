@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
-from himaya.cli.app import app, out, reported
+from himaya.cli.app import app, asked, out, reported
 from himaya.core.errors import UsageError
 
 
@@ -19,7 +19,7 @@ def login(
     with reported():
         password = bootstrap.settings().password
         if password is None:
-            password = str(typer.prompt("password", hide_input=True))
+            password = asked("password")
         if not password:
             raise UsageError("no password given")
         cli = bootstrap.cli_login()

@@ -11,7 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.access import actions
 from himaya.bootstrap import access
-from himaya.cli.app import PackArg, app, out, reported, shown
+from himaya.cli.app import PackArg, app, asked, out, reported, shown
 from himaya.core.access import Permission, Role, Scope
 from himaya.core.errors import UsageError
 from himaya.policy.packs import DEFAULT_PACK, load_pack
@@ -86,7 +86,7 @@ def _new_password(generate: bool) -> str:
     the user exists)."""
     if generate:
         return secrets.token_urlsafe(18)
-    password = bootstrap.settings().password or typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    password = bootstrap.settings().password or asked("password", twice=True)
     problem = bootstrap.weak_password(password)
     if problem:
         raise UsageError(problem)
@@ -112,6 +112,8 @@ def users_create(
         roles, scopes = _roles(role), _scopes(branch, pack)
         engine = bootstrap.registry_engine()
         who = _administrator(actor)  # before the password is asked: a refusal asks nothing
+        if access.user(engine, username) is not None:
+            raise access.UserExistsError(f"user {username!r} exists already")
         password = _new_password(generate_password)
         access.create_user(
             engine,

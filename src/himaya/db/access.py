@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from himaya.core.access import SCOPE_KINDS, Principal, Role, Scope, permissions_of
@@ -36,6 +36,10 @@ class AccessError(HimayaError):
 
 class UserExistsError(ConflictError):
     """A user of that name exists already."""
+
+
+class LastAdministratorError(ConflictError):
+    """The change would leave the store without an administrator."""
 
 
 class UnknownUserError(NotFoundError):
@@ -67,12 +71,14 @@ def create_user(
     """Create a user, with `roles` and `scopes` granted in the same transaction: all or nothing."""
     if kind not in USER_KINDS:
         raise AccessError(f"a user is one of {', '.join(USER_KINDS)}, not {kind!r}")
-    if not username or len(username) > 64 or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise AccessError(f"{username!r} is not a user name: up to 64 letters, digits, '.', '-' or '_'")
+    check_username(username)
     _check_grant(roles or [], scopes or [])
     with engine.begin() as connection:
-        if connection.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
-            raise UserExistsError(f"user {username!r} exists already")
+        same = connection.execute(
+            select(app_user.c.username).where(func.lower(app_user.c.username) == username.lower())
+        ).scalar()
+        if same is not None:  # names are compared case-folded (maker-checker, the audit trail): one user each
+            raise UserExistsError(f"user {same!r} exists already" + ("" if same == username else f" ({username!r})"))
         user_id = connection.execute(
             insert(app_user).values(
                 username=username,
@@ -94,6 +100,17 @@ def create_user(
     return int(user_id)
 
 
+def check_username(username: str) -> None:
+    """Latin letters, digits, '.', '-', '_' only: two names that look alike are the same name (no
+    Cyrillic 'ѕ' beside a Latin 's'); display names hold the rest."""
+    bare = username.replace(".", "").replace("-", "").replace("_", "")
+    if not username or len(username) > 64 or not (bare.isascii() and bare.isalnum()):
+        raise AccessError(
+            f"{username!r} is not a user name: up to 64 Latin letters, digits, '.', '-' or '_' (the person's"
+            " name in any script goes in --name)"
+        )
+
+
 def grant(
     engine: Engine,
     username: str,
@@ -107,7 +124,10 @@ def grant(
     Tokens issued before stop working, so a narrowed grant takes effect at once."""
     _check_grant(roles, scopes)
     with engine.begin() as connection:
-        return _grant(connection, username, roles, scopes, actor=actor, replace=replace)
+        before = _administrators(connection)
+        principal = _grant(connection, username, roles, scopes, actor=actor, replace=replace)
+        _keep_an_administrator(connection, username, before)
+        return principal
 
 
 def _check_grant(roles: list[str], scopes: list[Scope]) -> None:
@@ -161,12 +181,14 @@ def set_password(engine: Engine, username: str, password_hash: str, *, actor: st
 
 def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> None:
     with engine.begin() as connection:
+        before = _administrators(connection)
         user = _user_row(connection, username)
         connection.execute(
             update(app_user)
             .where(app_user.c.id == user["id"])
             .values(active=active, token_version=app_user.c.token_version + 1)
         )
+        _keep_an_administrator(connection, username, before)
         _revoke_refresh(connection, user["id"])
         audit.record(
             connection,
@@ -209,17 +231,31 @@ def load_user(connection: Connection, username: str) -> UserRecord | None:
     )
 
 
-def has_administrator(engine: Engine) -> bool:
-    """Whether an active user holds `users.manage` (a new store has none until its first is made)."""
+def _administrators(connection: Connection) -> list[str]:
     query = (
-        select(app_user.c.id)
+        select(app_user.c.username)
         .join(user_role, user_role.c.user_id == app_user.c.id)
         .join(role_permission, role_permission.c.role == user_role.c.role)
-        .where(app_user.c.active, role_permission.c.permission == "users.manage")
-        .limit(1)
+        .where(app_user.c.active, app_user.c.kind == "person", role_permission.c.permission == "users.manage")
+        .distinct()
     )
+    return list(connection.execute(query).scalars())
+
+
+def has_administrator(engine: Engine) -> bool:
+    """Whether an active person (who can log in) holds `users.manage`: a new store has none until
+    its first is made, and the last is never removed (`_keep_an_administrator`)."""
     with engine.connect() as connection:
-        return connection.execute(query).first() is not None
+        return bool(_administrators(connection))
+
+
+def _keep_an_administrator(connection: Connection, username: str, before: list[str]) -> None:
+    """In the change's transaction: a store that had an administrator keeps one, or user management
+    would be open to anyone at the terminal again (or to nobody)."""
+    if before and not _administrators(connection):
+        raise LastAdministratorError(
+            f"{username} is the last administrator: make another administrator first; nothing was changed"
+        )
 
 
 def user_by_id(connection: Connection, user_id: int) -> dict[str, Any]:
