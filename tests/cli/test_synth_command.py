@@ -79,7 +79,9 @@ def test_bad_usage(args: list[str], message: str, tmp_path: Path, monkeypatch: p
     assert not list(tmp_path.iterdir())
 
 
-def test_a_synthetic_iraq_with_its_report_and_the_iraq_pack_pays_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_synthetic_iraq_with_its_report_and_the_iraq_pack_pays_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The console's width is read once, when the CLI is imported (80 without a terminal): widened so
     # that the table's labels are not wrapped over two lines.
     monkeypatch.setattr(out, "width", 200)

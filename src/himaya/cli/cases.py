@@ -14,7 +14,7 @@ import typer
 from himaya import bootstrap
 from himaya.cases import actions, evidence
 from himaya.cases.model import Inbox, NewCase
-from himaya.cli.app import INT_MAX, app, date_option, out, reported, shown
+from himaya.cli.app import INT_MAX, actor_option, app, date_option, out, reported, shown
 from himaya.core.access import Principal
 from himaya.core.errors import TooLargeError, UsageError
 from himaya.core.text import Language
@@ -29,7 +29,10 @@ cases_app = typer.Typer(
 app.add_typer(cases_app, name="cases")
 
 As = Annotated[
-    str | None, typer.Option("--as", help="The user who acts (default: HIMAYA_ACTOR or the operating-system user).")
+    str | None,
+    typer.Option(
+        "--as", callback=actor_option, help="The user who acts (default: HIMAYA_ACTOR or the operating-system user)."
+    ),
 ]
 Version = Annotated[
     int, typer.Option("--version", min=1, max=INT_MAX, help="The case's version you read (`himaya cases show`).")

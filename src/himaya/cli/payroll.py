@@ -16,7 +16,7 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
-from himaya.cli.app import INT_MAX, PeriodArg, app, date_option, err, out, reported
+from himaya.cli.app import INT_MAX, PeriodArg, actor_option, app, date_option, err, out, reported
 from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
@@ -33,7 +33,9 @@ payroll_app = typer.Typer(help="The monthly payroll: run, submit, approve, expor
 app.add_typer(enrollment_app, name="enrollment")
 app.add_typer(payroll_app, name="payroll")
 
-Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
+Actor = Annotated[
+    str | None, typer.Option("--actor", callback=actor_option, help="Who acts (default: HIMAYA_ACTOR or the OS user).")
+]
 
 
 def _summary(summary: store.RunSummary) -> str:

@@ -10,7 +10,7 @@ import typer
 
 from himaya import bootstrap
 from himaya.access import actions
-from himaya.cli.app import PackArg, app, out, reported, shown
+from himaya.cli.app import PackArg, actor_option, app, out, reported, shown
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
 from himaya.db import access
@@ -31,7 +31,7 @@ Branches = Annotated[
         " system, provider:KEY (`himaya services list`).",
     ),
 ]
-Actor = Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")]
+Actor = Annotated[str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")]
 Generate = Annotated[
     bool, typer.Option("--generate-password", help="Make a strong password and print it once, instead of asking.")
 ]
