@@ -143,3 +143,12 @@ def test_an_unknown_pack_is_refused(pack: str, message: str, monkeypatch: pytest
 def test_a_period_before_the_pack_is_refused() -> None:
     result = himaya("entitlements", EXAMPLE, "--period", "2023-12", "--pack", "iraq")
     assert result.exit_code == 2 and "before 2024-01, the first month the iraq pack covers" in result.stderr
+
+
+def test_case_types_are_the_installation_packs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_PACK", "iraq")
+    result = himaya("cases", "types")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "policy pack iraq has no case types"  # not Oman's appeal, grievance, ...
+    monkeypatch.setenv("HIMAYA_PACK", "oman")
+    assert "grievance  Grievance" in himaya("cases", "types").stdout
