@@ -19,8 +19,8 @@ import polars as pl
 
 from himaya.core.money import Currency
 from himaya.core.text import Language, Text, right_to_left
-from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation
-from himaya.policy.pack import Formula, Op, Operand, Shown
+from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation, nothing_left, operand_value
+from himaya.policy.pack import Formula, Op, Shown
 
 MONTHS = (
     ("January", "يناير"),
@@ -121,7 +121,7 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
             if programme.amount == 0 and not programme.withheld and not programme.members:
                 continue  # a benefit the person has nothing to do with
             lines = [
-                *_conditions(programme),
+                *_conditions(programme, currency),
                 *_figures(programme, currency),
                 *_family_income(programme, members, relationships, currency),
             ]
@@ -148,7 +148,7 @@ def _who(person_id: str, relationship: str, members: Mapping[str, Member], names
     return Text(f"{en} ({role.en})" if role else en, f"{ar} ({role.ar})" if role else ar)
 
 
-def _conditions(programme: ProgrammeExplanation) -> list[Line]:
+def _conditions(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     if programme.amount > 0 or programme.withheld:
         held = [c.label for c in programme.conditions]
         return [
@@ -157,8 +157,8 @@ def _conditions(programme: ProgrammeExplanation) -> list[Line]:
             )
         ]
     failed = [c.label for c in programme.conditions if not c.holds]
-    if not failed:
-        return []
+    if not failed:  # every condition holds, and the amount works out at zero: say what outweighs what
+        return [Line("condition", nothing_left(programme, currency))]
     return [
         Line(
             "condition",
@@ -272,15 +272,6 @@ def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member], c
     return lines
 
 
-def _value(operand: Operand, programme: ProgrammeExplanation) -> Any:
-    kind, _, key = operand.source.partition(":")
-    if kind == "amount":
-        return programme.amount
-    if kind == "figure":
-        return next((f.value for f in programme.figures if f.key == key), None)
-    return next((u.raw for u in programme.parameters if u.path == key), None)
-
-
 def _formulas(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     """Each formula of the rule written out with its figures, if it holds for them (a formula
     that would not give the amount shown, such as a capped one, is left out rather than shown wrong)."""
@@ -293,13 +284,13 @@ def _formulas(programme: ProgrammeExplanation, currency: Currency) -> list[Line]
 
 
 def _written(formula: Formula, programme: ProgrammeExplanation, currency: Currency) -> tuple[Text, int] | None:
-    result, first = _value(formula.result, programme), _value(formula.first, programme)
+    result, first = operand_value(formula.result, programme), operand_value(formula.first, programme)
     if result is None or first is None:
         return None
     en, ar = f"{formula.first.label.en} {currency.format(first)}", f"{formula.first.label.ar} {currency.format(first)}"
     worked, below_zero = first, False
     for op, operand in formula.rest:
-        value = _value(operand, programme)
+        value = operand_value(operand, programme)
         if value is None:
             return None
         if op is Op.MINUS:
