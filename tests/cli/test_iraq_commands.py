@@ -167,3 +167,14 @@ def test_an_iraq_table_through_the_oman_pack_is_refused_naming_its_columns(comma
     assert "a table of the iraq pack, not of the oman pack" in result.stderr
     assert "pmt_pc_welfare" in result.stderr and "give --pack iraq" in result.stderr
     assert result.stdout == ""
+
+
+def test_iraqi_month_names_and_a_salarys_gender_in_arabic() -> None:
+    citizen = himaya(
+        "explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F06", "--citizen", "--lang", "ar"
+    )
+    assert citizen.exit_code == 0, citizen.stderr
+    assert "ما تستحقه الأسرة عن شهر تشرين الثاني" in citizen.stdout and "نوفمبر" not in citizen.stdout
+    plain = himaya("explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F06", "--lang", "ar")
+    assert "راتب المعين المتفرغ: غير مستحق\n" in plain.stdout  # a salary (راتب) is masculine
+    assert "المنحة الطلابية: غير مستحقة\n" in plain.stdout  # a grant (منحة) is not

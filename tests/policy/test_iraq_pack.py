@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -72,3 +73,14 @@ def test_a_measured_welfare_on_another_row_than_the_heads_is_refused_naming_the_
     assert [(p.row, p.column, p.value) for p in refused.value.problems] == [(child, "pmt_pc_welfare", "50000")]
     assert "only the head's row may have it" in refused.value.problems[0].rule
     assert validate_table(raw, pack.schema, source="people.csv").height == raw.height  # on the heads' rows: read
+
+
+def test_the_arabic_of_the_parameters_names_no_column_and_no_file() -> None:
+    # An Arabic reader met `pmt_pc_welfare`, `person_id` and `shared/policy/iraq.md` in the middle of Arabic text.
+    latin = [
+        (p.path, text)
+        for p in load_pack("iraq").parameters
+        for text in (p.description.ar, p.note_ar or "", p.reference_ar or "")
+        if re.search("[A-Za-z]", text)
+    ]
+    assert latin == []

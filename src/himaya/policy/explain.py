@@ -31,6 +31,7 @@ WORDS = {
     "parameters": Text("Parameters", "المعاملات"),
     "amount": Text("Amount", "المبلغ"),
     "not_entitled": Text("not entitled", "غير مستحقة"),  # a benefit (منفعة) is feminine
+    "not_entitled_masculine": Text("not entitled", "غير مستحق"),  # a salary (راتب) is not
     "withheld": Text("withheld", "محجوبة"),
     "yes": Text("yes", "نعم"),
     "no": Text("no", "لا"),
@@ -84,6 +85,7 @@ class ProgrammeExplanation:
     withheld: tuple[Text, ...]
     parameters: tuple[ParameterUse, ...]
     formulas: tuple[Formula, ...] = ()  # the rule's arithmetic, for a citizen's statement
+    masculine: bool = False  # the Arabic name's gender (a benefit, منفعة, is feminine; a salary, راتب, is not)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def _programme(
         withheld=tuple(withheld),
         parameters=_parameter_uses(pack, tree, tuple(used), period.start),
         formulas=rule.formulas,
+        masculine=step.masculine,
     )
 
 
@@ -281,7 +284,8 @@ def render(explanation: Explanation, language: Language = "en") -> str:
     for person in explanation.persons:
         lines += ["", f"{w['person']} {person.person_id} ({relation(person.relationship)})"]
         for programme in person.programmes:
-            verdict = currency.shown(programme.amount, language) if programme.amount > 0 else w["not_entitled"]
+            refused = w["not_entitled_masculine" if programme.masculine else "not_entitled"]
+            verdict = currency.shown(programme.amount, language) if programme.amount > 0 else refused
             lines.append(f"  {programme.name.in_(language)}: {verdict}")
             entitled = programme.amount > 0
             for condition in programme.conditions:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -68,6 +68,7 @@ class Statement:
     total: int  # the currency's smallest unit
     sections: tuple[Section, ...]
     currency: Currency | None = None  # the pack's
+    month_names: Mapping[str, Text] = field(default_factory=dict)  # the pack's (Iraq: كانون الثاني), by "january"
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,13 @@ def members_counted(n: int, language: Language) -> str:
     return count(n, language, Text("member", "فرد"), "فردان", "أفراد", "فرداً")
 
 
-def month_name(period: str, language: Language) -> str:
+def month_name(period: str, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """`2025-11` as a month is named: November 2025; in Arabic by the pack's names where it has
+    them (Iraq's تشرين الثاني), else نوفمبر."""
     year, month = period.split("-")
-    return f"{MONTHS[int(month) - 1][language == 'ar']} {year}"
+    english, arabic = MONTHS[int(month) - 1]
+    named = (names or {}).get(english.lower())
+    return f"{english if language == 'en' else named.ar if named else arabic} {year}"
 
 
 def money(amount: int, language: Language, currency: Currency) -> str:
@@ -133,11 +138,12 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
             sections.append(Section(title, tuple(lines), programme.amount, person.person_id, programme.key))
     period = str(explanation.period)
     total = explanation.total
+    months = explanation.names.get("month", {})
     title = Text(
         f"What the family receives for {month_name(period, 'en')}: {money(total, 'en', currency)}",
-        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar')}: {money(total, 'ar', currency)}",
+        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar', months)}: {money(total, 'ar', currency)}",
     )
-    return Statement(explanation.family_id, period, title, total, tuple(sections), currency)
+    return Statement(explanation.family_id, period, title, total, tuple(sections), currency, months)
 
 
 def _who(person_id: str, relationship: str, members: Mapping[str, Member], names: Mapping[str, Text]) -> Text:
