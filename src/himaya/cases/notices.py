@@ -91,6 +91,7 @@ def referral_names(services: ServiceCatalogue | None, form: Any) -> dict[str, di
     }
 
 
+SEMICOLON = {"en": "; ", "ar": "؛ "}  # the Arabic semicolon in an Arabic message
 NOT_MET = Text("conditions not met: ", "الشروط غير المستوفاة: ")
 OVERRIDDEN = Text(
     "approved by a supervisor's override of the eligibility rules, recorded with the supervisor ({by})",
@@ -114,10 +115,10 @@ def decision_reasons(written: str | None, verdict: Mapping[str, Any] | None, lan
     if verdict.get("override"):
         said = OVERRIDDEN.in_(language).format(by=verdict.get("by", ""))
     elif verdict.get("failed"):
-        said = NOT_MET.in_(language) + "; ".join(str(f[language]) for f in verdict["failed"])
+        said = NOT_MET.in_(language) + SEMICOLON[language].join(str(f[language]) for f in verdict["failed"])
     else:
         return written
-    return f"{written}; {said}" if written else said
+    return f"{written}{SEMICOLON[language]}{said}" if written else said
 
 
 def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:

@@ -275,15 +275,21 @@ def check_applied(kind: CaseType, form: Mapping[str, Any], born: date | None) ->
 
 
 def check_fields(kind: CaseType, form: Mapping[str, Any]) -> None:
-    """A type whose approval is `strict` (a change request): the fields the chosen kind of change
-    writes are required, and another kind's fields are refused, each named."""
+    """The fields whose values the chosen value's approval writes are required, each named (an
+    application for the disability benefit needs the committee's category: a card without one could
+    be opened, never approved); a yes/no left empty is a no, except for a `strict` approval (a change
+    request), which also refuses another kind's fields."""
     approval = kind.approval
-    if approval is None or not approval.strict:
+    if approval is None:
         return
     value = str(form.get(approval.field))
     needed = approval.fields_of(value)
-    missing = sorted(n for n in needed if form.get(n) in (None, ""))
-    foreign = sorted(n for n in approval.specific - needed if form.get(n) not in (None, ""))
+    missing = sorted(
+        n
+        for n in needed
+        if form.get(n) in (None, "") and (approval.strict or kind.schema.column(n).kind is not Kind.BOOL)
+    )
+    foreign = sorted(n for n in approval.specific - needed if form.get(n) not in (None, "")) if approval.strict else []
     refused = {n: f"required for {approval.field} {value}" for n in missing}
     refused |= {n: f"does not go with {approval.field} {value}; leave it out" for n in foreign}
     if refused:
