@@ -124,11 +124,13 @@ def decision_reasons(written: str | None, verdict: Mapping[str, Any] | None, lan
 def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:
     """To the type's escalation role at the case's branch: the case is past its deadline."""
     late = (today - case["due_on"]) if isinstance(case["due_on"], date) else timedelta(0)
+    found = kind.state(case["state"])
+    state = found.name if found else Text(case["state"], case["state"])  # its name, not its key (in_review)
     subject = f"تجاوز الموعد / Deadline breached: {case['number']}"
     body = (
-        f"الحالة {case['number']} ({kind.name.ar}، {case['state']}) تجاوزت موعدها {case['due_on']}"
+        f"الحالة {case['number']} ({kind.name.ar}، {state.ar}) تجاوزت موعدها {case['due_on']}"
         f" بـ {late.days} يوم.\n"
-        f"Case {case['number']} ({kind.name.en}, {case['state']}) was due on {case['due_on']}: {late.days} day(s) late."
+        f"Case {case['number']} ({kind.name.en}, {state.en}) was due on {case['due_on']}: {late.days} day(s) late."
     )
     recipient = f"role:{kind.escalate_to}@{case['wilayat']}"
     return Message(recipient, Delivery.STAFF, "ar", subject, body, case["id"], None)
