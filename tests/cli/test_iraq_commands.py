@@ -178,3 +178,12 @@ def test_iraqi_month_names_and_a_salarys_gender_in_arabic() -> None:
     plain = himaya("explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F06", "--lang", "ar")
     assert "راتب المعين المتفرغ: غير مستحق\n" in plain.stdout  # a salary (راتب) is masculine
     assert "المنحة الطلابية: غير مستحقة\n" in plain.stdout  # a grant (منحة) is not
+
+
+def test_a_members_relationship_in_arabic_follows_their_sex() -> None:
+    citizen = himaya(
+        "explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F02", "--citizen", "--lang", "ar"
+    )
+    assert citizen.exit_code == 0, citizen.stderr
+    assert "(الابن)" in citizen.stdout and "(الابنة)" in citizen.stdout  # 2002 is a boy, 2003 a girl
+    assert "الابن أو الابنة" not in citizen.stdout

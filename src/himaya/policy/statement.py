@@ -116,7 +116,8 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
     """The family's statement for the explanation's month: a section per benefit a member receives
     (or is refused by combination), and one for the family's income support."""
     members = members or {}
-    relationships = explanation.names.get("relationship", {})
+    # The relationship's name, and by the person's sex where the pack gives it ("child.F": الابنة).
+    relationships = {**explanation.names.get("relationship", {}), **explanation.names.get("relationship_by_sex", {})}
     currency = explanation.currency
     assert currency is not None, "a statement states amounts in the pack's currency"
     sections = []
@@ -148,7 +149,7 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
 
 def _who(person_id: str, relationship: str, members: Mapping[str, Member], names: Mapping[str, Text]) -> Text:
     found = members.get(person_id)
-    role = names.get(relationship)
+    role = (names.get(f"{relationship}.{found.sex}") if found and found.sex else None) or names.get(relationship)
     en = found.name.en if found and found.name.en else f"person {person_id}"
     ar = found.name.ar if found and found.name.ar else f"الفرد {person_id}"
     return Text(f"{en} ({role.en})" if role else en, f"{ar} ({role.ar})" if role else ar)
