@@ -109,7 +109,25 @@ def test_a_comparison_of_scenarios_that_differ_in_more_than_the_rules_says_so_on
     projected = [project(s, oman, oman.parameters, 2025, 2027, inputs=inputs) for s in (nominal, prices)]
     [by_scenario, *_] = projection_charts(projected)
     labels = texts(by_scenario.figure)
-    assert any("differ in more than the rules (indexation)" in t for t in labels)
-    assert any("تختلف السيناريوهات في أكثر من القواعد" in t for t in labels)
+    # Named in words, not by the scenario file's key (it showed "(indexation)", in the Arabic line too).
+    assert any("differ in more than the rules (indexation of the amounts)" in t for t in labels)
+    assert any("تختلف السيناريوهات في أكثر من القواعد (ربط المبالغ بالأسعار أو الأجور)" in t for t in labels)
+    assert not any("(indexation)" in t for t in labels)
     [alike, *_] = projection_charts([projected[1], projected[1]])
     assert not any("differ in more than the rules" in t for t in texts(alike.figure))
+
+
+def test_the_years_on_a_projections_axis_are_whole(
+    oman: PolicyPack, inputs: Inputs, programmes: tuple[str, ...]
+) -> None:
+    # Three years once drew ticks at 2025.0, 2025.5, 2026.0, ...: a year has no half.
+    projection = project(
+        parse_scenario({}, oman.parameters, programmes), oman, oman.parameters, 2025, 2027, inputs=inputs
+    )
+    for chart in projection_charts([projection]):
+        [axes] = chart.figure.axes
+        chart.figure.canvas.draw()
+        ticks = [t for t in axes.get_xticks() if axes.get_xlim()[0] <= t <= axes.get_xlim()[1]]
+        assert ticks and all(float(t).is_integer() for t in ticks), (chart.name, ticks)
+        shown = [t.get_text() for t in axes.get_xticklabels() if t.get_text()]
+        assert shown and all(re.fullmatch(r"20\d\d", s.replace("\u2212", "-")) for s in shown), (chart.name, shown)

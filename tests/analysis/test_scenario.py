@@ -135,7 +135,8 @@ def test_scenarios_that_differ_in_more_than_the_rules_are_named(oman: PolicyPack
     found = {d.key: d.values for d in differences([default, indexed_reform])}
     assert found == {"indexation": ("none", "prices"), "economy.real_growth": ("0.025", "{2025: 0.025, 2030: 0.02}")}
     note = comparison_note(differences([default, indexed_reform]))
-    assert "economy.real_growth, indexation" in note.en and "economy.real_growth, indexation" in note.ar
+    assert "(real growth, indexation of the amounts)" in note.en  # in words, not the file's keys
+    assert "(النمو الحقيقي، ربط المبالغ بالأسعار أو الأجور)" in note.ar and "economy" not in note.ar
     assert "أكثر من القواعد" in note.ar
 
 

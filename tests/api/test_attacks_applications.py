@@ -6,6 +6,7 @@ trillion rials, a card without its category) let in by an override."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,10 @@ def test_an_application_dated_before_its_applicant_was_born_is_refused_at_creati
     future = _open(world, programme="disability", disability_category="visual", applied_on=tomorrow)
     assert future.status_code == 422 and "applied_on" in future.json()["error"]["message"], future.text
     assert _cases(world) == before
-    assert _open(world, programme="disability", applied_on=born.isoformat()).status_code == 201
+    assert (
+        _open(world, programme="disability", disability_category="visual", applied_on=born.isoformat()).status_code
+        == 201
+    )
 
 
 def _messages(world: World, number: str) -> list[str]:
@@ -162,12 +166,17 @@ def test_the_facts_an_approval_writes_name_the_case_as_their_source(world: World
 def test_an_override_does_not_let_in_facts_no_import_would_accept(world: World) -> None:
     """An income of a trillion rials a month, and a card without its category, were written by an
     approval with an override; they are refused (422) naming the field and the rule, nothing written,
-    and the application can still be refused."""
+    and the application can still be refused: in Arabic, by the form field's Arabic label (the SMS
+    once read `بيانات الطلب غير صالحة: other_income '999999999999.999': must be at most ...`). A card
+    without its category is now refused when the application is opened, naming the field."""
+    before = _cases(world)
+    card = _open(world, programme="disability", disability_card=True)
+    assert card.status_code == 422, card.text
+    assert "form field disability_category: required for programme disability" in card.json()["error"]["message"]
+    assert _cases(world) == before
     attacks = (
         ({"programme": "family_income_support", "monthly_income": "999999999999.999"}, "other_income",
          "must be at most 1000000.000", "form field monthly_income"),
-        ({"programme": "disability", "disability_card": True}, "disability_category",
-         "is required when disability_card is true", "form field disability_category"),
     )  # fmt: skip
     for form, column, rule, field in attacks:
         number = _prepared(world, **form)
@@ -180,6 +189,10 @@ def test_an_override_does_not_let_in_facts_no_import_would_accept(world: World) 
             assert field in error["fields"][0]["message"] and "even by override" in error["message"], error
         case = world.client.get(f"/cases/{number}", headers=world.headers("supervisor")).json()
         assert (case["state"], case["version"]) == ("prepared", 3) and _incomes(world) == incomes
-        refusal = _decide(world, number, to="refused")
+        refusal = _decide(world, number, to="refused", reason="لم تثبت صحة الدخل المصرح به")  # the officer's words
         assert refusal.status_code == 200, refusal.text
         assert any(column in f["en"] for f in refusal.json()["rules"]["failed"]), refusal.json()
+        arabic = [f["ar"] for f in refusal.json()["rules"]["failed"]]
+        assert arabic == ["بيانات الطلب غير صالحة ولا يقبلها السجل: دخل الأسرة المصرح به (ريال عماني شهرياً)"], arabic
+        sms = _messages(world, number)[-1].replace(number, "")
+        assert "بيانات الطلب غير صالحة" in sms and not re.search("[A-Za-z_]", sms), sms

@@ -48,14 +48,16 @@ def _assessments(world: World) -> list[tuple[Any, ...]]:
 
 
 def test_an_approval_the_rules_do_not_support_writes_nothing_until_a_supervisor_overrides(world: World) -> None:
-    number = _application(world, programme="disability", disability_card=False, evidence="committee report")
+    number = _application(
+        world, programme="disability", disability_category="hearing", disability_card=False, evidence="committee report"
+    )
     before = _assessments(world)
     stale = _decide(world, number, {"version": 2, "to": "approved", "reason": "ok"})
     assert stale.status_code == 409 and stale.json()["error"]["code"] == "stale_record"
     refused = _decide(world, number, {"to": "approved", "reason": "ok"})
     assert refused.status_code == 409, refused.text
     message = refused.json()["error"]["message"]
-    assert "holds a valid disability card" in message and "disability category qualifies" in message, message
+    assert "holds a valid disability card" in message and "(يحمل بطاقة إعاقة سارية)" in message, message
     assert _assessments(world) == before
     case = world.client.get(f"/cases/{number}", headers=world.headers("supervisor")).json()
     assert case["version"] == 3 and case["state"] == "prepared"

@@ -114,7 +114,7 @@ def test_another_branch_and_a_missing_file_answer_the_same_404(world: World, fol
 def test_a_file_that_is_not_what_its_name_says_is_refused_naming_it(world: World, folder: Path) -> None:
     number = world.inside["case_number"]
     for name, content, said in (
-        ("scan.pdf", PNG, "is a image/png by its content"),
+        ("scan.pdf", PNG, "is an image/png by its content"),
         ("invoice.pdf", EXE, "is not a PDF, JPEG or PNG"),
         ("run.exe", EXE, "is not a PDF, JPEG or PNG"),
         ("empty.pdf", b"", "is empty"),

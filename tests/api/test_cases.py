@@ -57,7 +57,10 @@ def test_another_branch_cannot_read_or_work_a_case(world: World) -> None:
 
 
 def test_a_payment_decision_needs_the_decider_not_the_preparer(world: World) -> None:
-    form = {"programme": "disability", "applied_on": "2026-01-05", "disability_card": True, "evidence": "card"}
+    form = {
+        "programme": "disability", "applied_on": "2026-01-05", "disability_category": "visual",
+        "disability_card": True, "evidence": "card",
+    }  # fmt: skip
     opened = _open(
         world, "case_worker", {"type": "application", "civil_number": world.inside["person_id"], "form": form}
     )

@@ -206,6 +206,8 @@ def test_overdue_cases_are_escalated_once(branches: Branches) -> None:
         actions.overdue(branches.uow(), CATALOGUE, principal=salim, escalate=True, today=date(2026, 1, 8))
     staff = [m for m in branches.rows("notification_outbox") if m["channel"] == "staff"]
     assert [m["recipient"] for m in staff] == [f"role:supervisor@{branches.here['wilayat']}"]
+    arabic = staff[0]["body"].splitlines()[0]  # the state by its Arabic name, not its key ("received")
+    assert "(شكوى، مستلمة) تجاوزت موعدها" in arabic and "received" not in arabic, arabic
     inbox = actions.inbox(branches.uow(), CATALOGUE, Inbox(due_before=date(2026, 1, 12)), principal=wafa, today=DAY)
     assert [r["number"] for r in inbox] == [late.number, soon.number]
 

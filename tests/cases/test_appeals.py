@@ -203,7 +203,7 @@ def test_an_appeal_against_a_case_of_another_branch_is_not_found_and_the_probe_a
 def test_only_a_refused_decision_about_the_appellant_is_appealed_once(ours: Branches) -> None:
     approved = prepared(ours, "application", DISABILITY, day=DECIDED, through=("in_review", "prepared"))
     decide(ours, approved, "approved", 3, day=DECIDED)
-    with pytest.raises(InvalidInputError, match=f"case {approved} is a application approved; a appeal is against"):
+    with pytest.raises(InvalidInputError, match=f"case {approved} is an application approved; an appeal is against"):
         _appeal(ours, approved, day=date(2026, 2, 1))
     complaint = NewCase("grievance", "branch", ours.here["person_id"], category="data_error", form={"details": "late"})
     grievance = actions.open_case(ours.uow(), CATALOGUE, complaint, principal=users(ours)[0], today=DECIDED).number

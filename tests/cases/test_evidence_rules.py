@@ -46,7 +46,7 @@ def test_a_name_a_size_and_a_type_that_lie_are_refused() -> None:
     )  # fmt: skip
     for name, content, error, said in (
         ("card.pdf", pdf, TooLargeError, "'card.pdf': 14 bytes; evidence may have at most 10 bytes"),
-        ("photo.jpg", pdf, InvalidInputError, "'photo.jpg' is a application/pdf by its content"),
+        ("photo.jpg", pdf, InvalidInputError, "'photo.jpg' is an application/pdf by its content"),
         ("x\u202egpj.pdf", pdf, InvalidInputError, "is not a usable file name"),
         ("", pdf, InvalidInputError, "is not a usable file name"),
     ):

@@ -109,7 +109,7 @@ def test_a_form_is_checked_like_the_people_table() -> None:
         ({**good, "monthly_income": "-3"}, "form field monthly_income, value '-3': must not be negative"),
         ({**good, "monthly_income": "1.2345"}, "has more than 3 decimals"),
         ({**good, "evidence": None}, "form field evidence, value None: required value missing"),
-        ({**good, "colour": "red"}, "form: unknown field(s) 'colour' for a application"),
+        ({**good, "colour": "red"}, "form: unknown field(s) 'colour' for an application"),
         ({**good, "evidence": "x" * 2001}, "longer than 2000 characters"),
     ):
         with pytest.raises(InvalidInputError) as refused:
@@ -138,7 +138,7 @@ def test_sensitivity_by_type_category_and_request() -> None:
         rules.sensitive(grievance, None, requested=False)
     with pytest.raises(InvalidInputError, match="'lost_cat' is not a category of a grievance"):
         rules.sensitive(grievance, "lost_cat", requested=False)
-    with pytest.raises(InvalidInputError, match="a application cannot be marked sensitive"):
+    with pytest.raises(InvalidInputError, match="an application cannot be marked sensitive"):
         rules.sensitive(application, None, requested=True)
 
 
@@ -150,7 +150,7 @@ def test_a_request_is_checked_against_its_type() -> None:
         rules.check_request(
             grievance, NewCase("grievance", "anonymous", civil_number="12345678", category="data_error")
         )
-    with pytest.raises(InvalidInputError, match="channel: a application is not opened by 'anonymous'"):
+    with pytest.raises(InvalidInputError, match="channel: an application is not opened by 'anonymous'"):
         rules.check_request(CATALOGUE.types["application"], NewCase("application", "anonymous"))
     with pytest.raises(InvalidInputError, match="give their civil number"):
         rules.check_request(CATALOGUE.types["application"], NewCase("application", "branch"))

@@ -256,7 +256,7 @@ def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) 
     assert nominal.exit_code == 0, nominal.stderr
     assert "indexation: none (Today's rules), prices (Child 15, indexed to prices)" in nominal.stdout
     chart = (tmp_path / "p" / "cost-share-of-gdp.svg").read_text(encoding="utf-8")
-    assert "differ in more than the rules (indexation)" in chart
+    assert "differ in more than the rules (indexation of the amounts)" in chart
     alike = himaya(
         "project", "--to", "2027", "--scenario", today, "--scenario", REPO / "examples/scenarios/child-15.yaml"
     )

@@ -114,7 +114,7 @@ def test_evidence_is_attached_and_a_file_that_lies_is_refused(
     done = himaya("cases", "attach", number, str(pdf))
     assert done.exit_code == 0 and "letter.pdf (application/pdf, 15 bytes) attached" in done.stdout, done.stderr
     for lying, says in (
-        (png, "'photo.pdf' is a image/png by its content"),
+        (png, "'photo.pdf' is an image/png by its content"),
         (exe, "'tool.pdf' is not a PDF, JPEG or PNG"),
     ):
         refused = himaya("cases", "attach", number, str(lying))

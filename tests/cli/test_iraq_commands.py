@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -12,6 +13,7 @@ from himaya.policy.packs import load_pack
 from himaya.policy.parameters import Status
 from tests.conftest import REPO
 
+CHILD_15 = REPO / "examples/reforms/child-15.yaml"
 EXAMPLE = REPO / "src/himaya/policy/packs/iraq/examples/people.csv"
 runner = CliRunner()
 
@@ -47,7 +49,7 @@ def test_the_setting_chooses_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.stdout.splitlines() == EXPECTED
     # --pack wins over the setting: the Iraq table is not Oman's contract.
     refused = himaya("entitlements", EXAMPLE, "--period", "2025-11", "--pack", "oman")
-    assert refused.exit_code == 2 and "disability_category" in refused.stderr
+    assert refused.exit_code == 2 and "a table of the iraq pack, not of the oman pack" in refused.stderr
 
 
 def test_parameters_lists_the_assumed_values_only() -> None:
@@ -143,3 +145,45 @@ def test_an_unknown_pack_is_refused(pack: str, message: str, monkeypatch: pytest
 def test_a_period_before_the_pack_is_refused() -> None:
     result = himaya("entitlements", EXAMPLE, "--period", "2023-12", "--pack", "iraq")
     assert result.exit_code == 2 and "before 2024-01, the first month the iraq pack covers" in result.stderr
+
+
+def test_case_types_are_the_installation_packs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HIMAYA_PACK", "iraq")
+    result = himaya("cases", "types")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "policy pack iraq has no case types"  # not Oman's appeal, grievance, ...
+    monkeypatch.setenv("HIMAYA_PACK", "oman")
+    assert "grievance  Grievance" in himaya("cases", "types").stdout
+
+
+@pytest.mark.parametrize("command", ["entitlements", "simulate"])
+def test_an_iraq_table_through_the_oman_pack_is_refused_naming_its_columns(command: str, tmp_path: Path) -> None:
+    # Values Oman's contract accepts too: only the columns tell that the table is Iraq's (it paid no one, exit 0).
+    table = pl.read_csv(EXAMPLE, infer_schema=False).with_columns(disability_category=pl.lit(None, pl.String))
+    table.write_csv(path := tmp_path / "iraq.csv")
+    table_argument = [path] if command == "entitlements" else ["--population", path, "--reform", CHILD_15]
+    result = himaya(command, *table_argument, "--period", "2025-11", "--pack", "oman")
+    assert result.exit_code == 2, result.output
+    assert "a table of the iraq pack, not of the oman pack" in result.stderr
+    assert "pmt_pc_welfare" in result.stderr and "give --pack iraq" in result.stderr
+    assert result.stdout == ""
+
+
+def test_iraqi_month_names_and_a_salarys_gender_in_arabic() -> None:
+    citizen = himaya(
+        "explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F06", "--citizen", "--lang", "ar"
+    )
+    assert citizen.exit_code == 0, citizen.stderr
+    assert "ما تستحقه الأسرة عن شهر تشرين الثاني" in citizen.stdout and "نوفمبر" not in citizen.stdout
+    plain = himaya("explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F06", "--lang", "ar")
+    assert "راتب المعين المتفرغ: غير مستحق\n" in plain.stdout  # a salary (راتب) is masculine
+    assert "المنحة الطلابية: غير مستحقة\n" in plain.stdout  # a grant (منحة) is not
+
+
+def test_a_members_relationship_in_arabic_follows_their_sex() -> None:
+    citizen = himaya(
+        "explain", EXAMPLE, "--period", "2025-11", "--pack", "iraq", "--family", "F02", "--citizen", "--lang", "ar"
+    )
+    assert citizen.exit_code == 0, citizen.stderr
+    assert "(الابن)" in citizen.stdout and "(الابنة)" in citizen.stdout  # 2002 is a boy, 2003 a girl
+    assert "الابن أو الابنة" not in citizen.stdout

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 
+import polars as pl
+import pytest
+
+from himaya.core.errors import InputTableError
 from himaya.policy.packs import load_pack
 from himaya.policy.packs.iraq.places import districts, governorates, outside_federal_scheme, rows
 from himaya.policy.parameters import Status, Unit
+from himaya.policy.table import validate_table
+
+EXAMPLE = Path(__file__).parents[2] / "src/himaya/policy/packs/iraq/examples/people.csv"
 
 
 def test_governorates_and_districts_in_both_languages() -> None:
@@ -49,3 +58,29 @@ def test_the_unpublished_values_are_assumed() -> None:
         f"student_grant.amount.{level}"
         for level in ("primary", "intermediate", "preparatory", "university", "postgraduate")
     }
+
+
+def test_a_measured_welfare_on_another_row_than_the_heads_is_refused_naming_the_row() -> None:
+    # The researcher's score is the family's: on a child's row it was silently ignored (the formula used instead).
+    pack = load_pack("iraq")
+    raw = pl.read_csv(EXAMPLE, infer_schema=False)
+    child = raw.with_row_index("row", 1).filter(pl.col("relationship") == "child")["row"][0]
+    moved = raw.with_columns(
+        pmt_pc_welfare=pl.when(pl.int_range(1, pl.len() + 1) == child).then(pl.lit("50000")).otherwise("pmt_pc_welfare")
+    )
+    with pytest.raises(InputTableError) as refused:
+        validate_table(moved, pack.schema, source="people.csv")
+    assert [(p.row, p.column, p.value) for p in refused.value.problems] == [(child, "pmt_pc_welfare", "50000")]
+    assert "only the head's row may have it" in refused.value.problems[0].rule
+    assert validate_table(raw, pack.schema, source="people.csv").height == raw.height  # on the heads' rows: read
+
+
+def test_the_arabic_of_the_parameters_names_no_column_and_no_file() -> None:
+    # An Arabic reader met `pmt_pc_welfare`, `person_id` and `shared/policy/iraq.md` in the middle of Arabic text.
+    latin = [
+        (p.path, text)
+        for p in load_pack("iraq").parameters
+        for text in (p.description.ar, p.note_ar or "", p.reference_ar or "")
+        if re.search("[A-Za-z]", text)
+    ]
+    assert latin == []

@@ -120,6 +120,22 @@ def test_reform_overrides_from_its_date_only(oman: PolicyPack) -> None:
     assert oman.parameters.at(date(2027, 1, 1)).child.amount == 10_000  # the pack itself is untouched
 
 
+def test_a_reform_dated_before_a_later_pack_value_holds_over_it(oman: PolicyPack) -> None:
+    # The pack raises the cap to 115.000 in 2026; a reform "90 from 2025" holds in 2026 too (it once fell back to 115).
+    cap = oman.parameters["fis.single_woman_cap"]
+    assert cap.value_at(date(2026, 3, 1)).value == 115_000
+    changes = {"fis.single_woman_cap": {date(2025, 1, 1): "90.000", date(2027, 1, 1): "95.000"}}
+    tree = parse_reform({"name": "cap 90", "changes": changes}, oman.parameters, source="t").apply(oman.parameters)
+    reformed = tree["fis.single_woman_cap"]
+    assert [(v.start, v.value, v.reform) for v in reformed.values] == [
+        (date(2024, 1, 1), 80_000, False),
+        (date(2025, 1, 1), 90_000, True),
+        (date(2027, 1, 1), 95_000, True),
+    ]
+    assert tree.at(date(2026, 3, 1)).fis.single_woman_cap == 90_000
+    assert oman.parameters.at(date(2026, 3, 1)).fis.single_woman_cap == 115_000  # the pack itself is untouched
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

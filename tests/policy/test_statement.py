@@ -10,7 +10,7 @@ import pytest
 
 from himaya.bootstrap import load_people
 from himaya.core.periods import Period
-from himaya.policy.explain import explain, explain_families
+from himaya.policy.explain import explain, explain_families, render
 from himaya.policy.pack import PolicyPack
 from himaya.policy.statement import (
     Statement,
@@ -134,3 +134,15 @@ def test_one_person(oman: PolicyPack) -> None:
     people = load_people(EXAMPLES, oman)
     result = statement(explain(people, oman, oman.parameters, JANUARY, person_id="10000012"))
     assert {s.person_id for s in result.sections if s.programme != "family_income_support"} == {"10000012"}
+
+
+def test_a_support_worked_out_at_zero_says_why(examples: dict[str, Statement], oman: PolicyPack) -> None:
+    # Every condition holds and the income counted outweighs the target: a zero once came with no reason.
+    support = next(s for s in examples["F002"].sections if s.programme == "family_income_support")
+    assert support.amount == 0
+    reason = support.lines[0]
+    assert reason.kind == "condition"
+    assert reason.text.en == "Not paid: the income counted 255.000 is not below the target 199.186"
+    assert reason.text.ar == "لا تُصرف: الدخل المحتسب 255.000 لا يقل عن الحد المستهدف 199.186"
+    plain = render(explain(load_people(EXAMPLES, oman), oman, oman.parameters, JANUARY, family_id="F002"), "en")
+    assert "Family Income Support: not entitled\n    Not paid: the income counted 255.000 is not below" in plain

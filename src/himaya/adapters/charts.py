@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from himaya.analysis.project import Projection
 from himaya.analysis.scenario import comparison_note, differences
@@ -112,6 +114,13 @@ YEAR = Text("Year", "السنة")
 SHARE = Text("% of GDP", "٪ من الناتج المحلي الإجمالي")
 
 
+def _years_axis(axes: Axes) -> None:
+    """The x axis of years: labelled, and ticked on whole years only (a short projection would
+    otherwise be ticked at 2025.5)."""
+    axes.set_xlabel(label(YEAR, sep=" / "))
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
     """Total cost as % of GDP for every scenario; and by programme for each scenario."""
     charts = []
@@ -125,7 +134,7 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
             color=COLOURS[index % len(COLOURS)],
             label=projection.scenario.name,
         )
-    axes.set_xlabel(label(YEAR, sep=" / "))
+    _years_axis(axes)
     axes.set_ylabel(label(SHARE, sep=" / "))
     axes.legend()
     axes.grid(alpha=0.3)
@@ -149,7 +158,7 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
             labels=[label(projection.names[key], sep=" / ") for key in projection.programmes],
             colors=COLOURS[: len(shares)],
         )
-        axes.set_xlabel(label(YEAR, sep=" / "))
+        _years_axis(axes)
         axes.set_ylabel(label(SHARE, sep=" / "))
         axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)  # below: never over the data
         axes.grid(alpha=0.3)

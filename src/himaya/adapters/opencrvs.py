@@ -19,6 +19,7 @@ from typing import Any
 
 import pycountry
 
+from himaya.core.text import an
 from himaya.events.model import EventKind, LifeEvent
 
 SOURCE = "opencrvs"
@@ -66,7 +67,7 @@ def _from_topic(bundle: Any, topic: Any, source: str) -> LifeEvent:
     try:
         event = read_bundle(bundle, source=source)
         if topic is not None and not str(topic).upper().startswith(f"{event.kind.upper()}_"):
-            raise UnreadableError(f"the hub topic {str(topic)[:40]!r} is not for a {event.kind}, the bundle's kind")
+            raise UnreadableError(f"the hub topic {str(topic)[:40]!r} is not for {an(event.kind)}, the bundle's kind")
         return event
     except (UnreadableError, ValueError, TypeError, KeyError, AttributeError, IndexError) as error:
         return _unreadable(json.dumps(bundle, sort_keys=True), error, source, topic=topic)

@@ -234,12 +234,36 @@ def differences(scenarios: Sequence[Scenario]) -> list[Difference]:
     ]
 
 
+# The assumptions as a reader of a chart names them (a scenario file's keys are not words).
+ASSUMPTION_NAMES = {
+    "indexation": Text("indexation of the amounts", "ربط المبالغ بالأسعار أو الأجور"),
+    "population.citizens": Text("number of citizens", "عدد المواطنين"),
+    "population.citizen_fertility": Text("citizens' fertility", "خصوبة المواطنين"),
+    "population.sex_ratio_at_birth": Text("sex ratio at birth", "نسبة المواليد الذكور إلى الإناث"),
+    "economy.gdp_year": Text("year of the GDP figure", "سنة رقم الناتج المحلي الإجمالي"),
+    "economy.gdp_omr": Text("GDP", "الناتج المحلي الإجمالي"),
+    "economy.real_growth": Text("real growth", "النمو الحقيقي"),
+    "economy.inflation": Text("inflation", "التضخم"),
+    "economy.real_wage_growth": Text("real wage growth", "النمو الحقيقي للأجور"),
+    "take_up": Text("take-up of the benefits", "نسبة الإقبال على المنافع"),
+    "sample": Text("sample", "العينة"),
+}
+
+
+def assumption_name(key: str) -> Text:
+    """The words for an assumption's key (`take_up.child` is the take-up of the benefits)."""
+    return ASSUMPTION_NAMES.get(key) or ASSUMPTION_NAMES.get(key.partition(".")[0]) or Text(key, "افتراضات أخرى")
+
+
 def comparison_note(found: Sequence[Difference], *, most: int = 4) -> Text:
     """One sentence, in English and Arabic, for a chart that puts such scenarios side by side."""
-    keys = ", ".join(d.key for d in found[:most]) + (", ..." if len(found) > most else "")
+    names = list(dict.fromkeys(assumption_name(d.key) for d in found))
+    more = len(names) > most
+    en = ", ".join(n.en for n in names[:most]) + (", ..." if more else "")
+    ar = "، ".join(n.ar for n in names[:most]) + ("، ..." if more else "")
     return Text(
-        f"Note: the scenarios differ in more than the rules ({keys}): the gap between them is not the reform's alone.",
-        f"ملاحظة: تختلف السيناريوهات في أكثر من القواعد ({keys})، فليس الفرق بينها كله أثر الإصلاح.",
+        f"Note: the scenarios differ in more than the rules ({en}): the gap between them is not the reform's alone.",
+        f"ملاحظة: تختلف السيناريوهات في أكثر من القواعد ({ar})، فليس الفرق بينها كله أثر الإصلاح.",
     )
 
 

@@ -48,7 +48,7 @@ from himaya.policy.explain import Explanation
 from himaya.policy.explain import explain as explain_family
 from himaya.policy.letters import entitlements_letter, head_of
 from himaya.policy.pack import PolicyPack
-from himaya.policy.packs import load_pack
+from himaya.policy.packs import load_pack, refuse_foreign_table
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
 from himaya.policy.statement import members_of, statement
@@ -84,7 +84,9 @@ def database_url(name: str = "himaya") -> str:
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
     """Read a people table (CSV or Parquet) and validate it against the pack's contract (with
     `registry`, the contract of a registry import: the people table and the registry columns)."""
-    return validate_table(read_table(path), pack.registry if registry else pack.schema, source=str(path))
+    raw = read_table(path)
+    refuse_foreign_table(raw.columns, pack, source=str(path))
+    return validate_table(raw, pack.registry if registry else pack.schema, source=str(path))
 
 
 def load_tree(pack: PolicyPack, reform: Path | None = None) -> ParameterTree:
@@ -209,6 +211,7 @@ def people_for(
         if not places:
             return load_people(path, pack)
         raw = read_table(path)
+        refuse_foreign_table(raw.columns, pack, source=str(path))
         extra = [pack.registry.column(c) for c in PLACE_COLUMNS if c in raw.columns and c in pack.registry.names]
         return validate_table(raw, pack.schema.extended(*extra), source=str(path))
     engine = registry_engine()

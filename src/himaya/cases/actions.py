@@ -27,7 +27,7 @@ from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
 from himaya.core.letter import Letter
-from himaya.core.text import Language, Text
+from himaya.core.text import Language, Text, an
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.case_types import State as CaseState
 from himaya.policy.services import ServiceCatalogue
@@ -95,7 +95,7 @@ def _visible(uow: CasesUnitOfWork, number: str, principal: Principal, action: st
 def _kind(catalogue: CaseCatalogue, case: dict[str, Any]) -> CaseType:
     kind = catalogue.type(case["type"])
     if kind is None:
-        raise ConflictError(f"case {case['number']} is a {case['type']}, a type the policy pack no longer declares")
+        raise ConflictError(f"case {case['number']} is {an(case['type'])}, a type the policy pack no longer declares")
     return kind
 
 

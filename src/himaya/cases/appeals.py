@@ -26,6 +26,7 @@ from himaya.cases.rules import filing_deadline
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
+from himaya.core.text import an
 from himaya.policy.case_types import CaseCatalogue, CaseType
 
 
@@ -106,10 +107,11 @@ def check_opening(
         )
     allowed = rule.against.get(appealed["type"], frozenset())
     if appealed["decision"] not in allowed:
-        listed = "; ".join(f"a {t} {', '.join(sorted(d))}" for t, d in sorted(rule.against.items()))
+        listed = "; ".join(f"{an(t)} {', '.join(sorted(d))}" for t, d in sorted(rule.against.items()))
         said = f"{appealed['decision']}" if appealed["decision"] else f"{appealed['state']}, not decided"
         raise InvalidInputError(
-            f"form field {rule.field}: case {number} is a {appealed['type']} {said}; a {kind.key} is against {listed}"
+            f"form field {rule.field}: case {number} is {an(appealed['type'])} {said};"
+            f" {an(kind.key)} is against {listed}"
         )
     if appealed["reversed_by"]:
         raise ConflictError(f"case {number}'s decision was reversed already, by appeal {appealed['reversed_by']}")
@@ -125,7 +127,7 @@ def check_opening(
         if day > last:
             days = f"{kind.filing.days} {'working ' if kind.filing.working else ''}days"
             raise InvalidInputError(
-                f"form field {rule.field}: case {number}'s decision was notified on {notified} ({how}); a {kind.key}"
+                f"form field {rule.field}: case {number}'s decision was notified on {notified} ({how}); {an(kind.key)}"
                 f" had to be filed within {days}, by {last}; today is {day}"
             )
         form[kind.filing.field] = notified.isoformat()
@@ -162,7 +164,9 @@ def grant(
         raise NotFoundError(f"case {case['number']}: the case it appeals, {number}, is not in your branches")
     target = catalogue.type(appealed["type"])
     if target is None or target.approval is None:
-        raise ConflictError(f"case {number} is a {appealed['type']}: the policy pack no longer says how to reverse it")
+        raise ConflictError(
+            f"case {number} is {an(appealed['type'])}: the policy pack no longer says how to reverse it"
+        )
     if not uow.cases.reverse(appealed["id"], by=case["number"]):
         raise ConflictError(
             f"case {number}'s decision was reversed already, by appeal {appealed['reversed_by'] or '(another)'}:"

@@ -64,7 +64,7 @@ class Verdict:
     failed: tuple[Text, ...]  # the conditions that did not hold (or why nothing is paid)
 
     def reason(self, language: str) -> str:
-        return "; ".join(t.ar if language == "ar" else t.en for t in self.failed)
+        return ("؛ " if language == "ar" else "; ").join(t.ar if language == "ar" else t.en for t in self.failed)
 
     def record(self) -> dict[str, Any]:
         """As the case keeps it (`case_file.rules`, JSON)."""
@@ -165,7 +165,8 @@ def decide(
     if key is None or membership is None or current is None:
         raise NotFoundError(f"case {case['number']}: the applicant {civil} has no current record in your branches")
     values = facts(approval, case["form"])
-    typed = typed_record(desk, approval, case, current, values, approving=target == approval.approved)
+    approving = target == approval.approved
+    typed = typed_record(desk, approval, case, current, values, approving=approving, labels=kind.labels)
     if isinstance(typed, Verdict):
         return typed
     people = uow.cases.family_people(principal, membership[0], day)
@@ -203,6 +204,7 @@ def typed_record(
     values: Mapping[str, Any],
     *,
     approving: bool,
+    labels: Mapping[str, Text] | None = None,
 ) -> dict[str, Any] | Verdict:
     """The applicant's record with the application's facts, through the registry's own validation. Facts
     it refuses are refused to an approval (an override skips the rules' decision, never this); to a
@@ -216,8 +218,22 @@ def typed_record(
         if approving:
             raise invalid_facts(approval, case, error) from None
         said = "; ".join(f"{p.column} {quoted(p.value) if p.value else '(empty)'}: {p.rule}" for p in error.problems)
-        failed = Text(f"the application's facts are not valid: {said}", f"بيانات الطلب غير صالحة: {said}")
+        failed = Text(f"the application's facts are not valid: {said}", _invalid_ar(approval, case, error, labels))
         return Verdict(str(case["form"][approval.field]), False, 0, (failed,))
+
+
+def _invalid_ar(
+    approval: Approval, case: Mapping[str, Any], error: InputTableError, labels: Mapping[str, Text] | None
+) -> str:
+    """The refusal's reason in Arabic: the form's fields by their Arabic labels, never a registry
+    column's name or the English rule (the person reads it in an SMS or a letter)."""
+    sources = _sources(approval, case["form"])
+    named: dict[str, None] = {}
+    for problem in error.problems:
+        field = str(sources[problem.column]["field"]) if problem.column in sources else None
+        label = (labels or {}).get(field) if field else None
+        named[label.ar if label else "بيانات أخرى في السجل"] = None
+    return "بيانات الطلب غير صالحة ولا يقبلها السجل: " + "، ".join(named)
 
 
 def invalid_facts(approval: Approval, case: Mapping[str, Any], error: InputTableError) -> InputTableError:

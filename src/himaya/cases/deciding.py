@@ -14,6 +14,7 @@ from himaya.cases.applications import Desk, Verdict
 from himaya.cases.ports import ApplicationsUnitOfWork
 from himaya.core.access import Principal
 from himaya.core.errors import InvalidInputError
+from himaya.core.text import an
 from himaya.policy.case_types import CaseCatalogue, CaseType
 
 
@@ -33,7 +34,7 @@ class Outcome:
 
 def _needs(desk: Desk | None, kind: CaseType) -> Desk:
     if desk is None:  # a wiring mistake, not the user's: every entry point passes `bootstrap.application_desk`
-        raise RuntimeError(f"deciding a {kind.key} needs the registry and the rules (bootstrap.application_desk)")
+        raise RuntimeError(f"deciding {an(kind.key)} needs the registry and the rules (bootstrap.application_desk)")
     return desk
 
 
@@ -63,7 +64,9 @@ def outcome(
     approval = kind.approval
     if approval is not None and not approval.rules:
         if override is not None:
-            raise InvalidInputError(f"override: a {kind.key} is not judged by the rules: there is nothing to override")
+            raise InvalidInputError(
+                f"override: {an(kind.key)} is not judged by the rules: there is nothing to override"
+            )
         if target != approval.approved or prepares:
             return Outcome()
         return Outcome(wrote=changes.decide(uow, _needs(desk, kind), kind, case, principal=principal, day=day))

@@ -23,7 +23,7 @@ from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError
-from himaya.core.text import unsafe_character
+from himaya.core.text import an, unsafe_character
 
 # The magic bytes of each accepted type, and the name endings that go with it.
 MAGIC = {
@@ -68,7 +68,7 @@ def check_upload(filename: str, content: bytes, *, max_bytes: int) -> tuple[str,
     endings = MAGIC[media][1]
     if not name.lower().endswith(endings):
         raise InvalidInputError(
-            f"file {name!r} is a {media} by its content, but its name says otherwise: refused (name it {endings[0]})"
+            f"file {name!r} is {an(media)} by its content, but its name says otherwise: refused (name it {endings[0]})"
         )
     return name, media, hashlib.sha256(content).hexdigest()
 

@@ -91,6 +91,7 @@ def referral_names(services: ServiceCatalogue | None, form: Any) -> dict[str, di
     }
 
 
+SEMICOLON = {"en": "; ", "ar": "؛ "}  # the Arabic semicolon in an Arabic message
 NOT_MET = Text("conditions not met: ", "الشروط غير المستوفاة: ")
 OVERRIDDEN = Text(
     "approved by a supervisor's override of the eligibility rules, recorded with the supervisor ({by})",
@@ -114,20 +115,22 @@ def decision_reasons(written: str | None, verdict: Mapping[str, Any] | None, lan
     if verdict.get("override"):
         said = OVERRIDDEN.in_(language).format(by=verdict.get("by", ""))
     elif verdict.get("failed"):
-        said = NOT_MET.in_(language) + "; ".join(str(f[language]) for f in verdict["failed"])
+        said = NOT_MET.in_(language) + SEMICOLON[language].join(str(f[language]) for f in verdict["failed"])
     else:
         return written
-    return f"{written}; {said}" if written else said
+    return f"{written}{SEMICOLON[language]}{said}" if written else said
 
 
 def escalation(kind: CaseType, case: Mapping[str, Any], *, today: date) -> Message:
     """To the type's escalation role at the case's branch: the case is past its deadline."""
     late = (today - case["due_on"]) if isinstance(case["due_on"], date) else timedelta(0)
+    found = kind.state(case["state"])
+    state = found.name if found else Text(case["state"], case["state"])  # its name, not its key (in_review)
     subject = f"تجاوز الموعد / Deadline breached: {case['number']}"
     body = (
-        f"الحالة {case['number']} ({kind.name.ar}، {case['state']}) تجاوزت موعدها {case['due_on']}"
+        f"الحالة {case['number']} ({kind.name.ar}، {state.ar}) تجاوزت موعدها {case['due_on']}"
         f" بـ {late.days} يوم.\n"
-        f"Case {case['number']} ({kind.name.en}, {case['state']}) was due on {case['due_on']}: {late.days} day(s) late."
+        f"Case {case['number']} ({kind.name.en}, {state.en}) was due on {case['due_on']}: {late.days} day(s) late."
     )
     recipient = f"role:{kind.escalate_to}@{case['wilayat']}"
     return Message(recipient, Delivery.STAFF, "ar", subject, body, case["id"], None)

@@ -25,7 +25,7 @@ from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.clock import today as today_in
 from himaya.core.errors import InvalidInputError, NotFoundError
-from himaya.core.text import Language
+from himaya.core.text import Language, an
 from himaya.policy.case_types import CaseCatalogue, CaseType
 
 
@@ -63,7 +63,7 @@ def open_in(
     kind, form, sensitive = prepared(catalogue, request, day)
     if kind.appeal is not None or (kind.approval is not None and kind.approval.conflict):
         raise InvalidInputError(
-            f"type: a {kind.key} is opened by a user (cases.actions.open_case): it reads the record it changes"
+            f"type: {an(kind.key)} is opened by a user (cases.actions.open_case): it reads the record it changes"
             " or the case it appeals in their branches"
         )
     person = None

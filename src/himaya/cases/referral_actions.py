@@ -23,6 +23,7 @@ from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError, quoted
+from himaya.core.text import an
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.services import CONSENTED, SENT, Provider, ServiceCatalogue
 
@@ -176,7 +177,7 @@ def _record(
 def _kind(catalogue: CaseCatalogue, services: ServiceCatalogue, case: dict[str, Any]) -> CaseType:
     kind = catalogue.type(services.case_type)
     if kind is None or case["type"] != kind.key:  # a referral row is only ever made for a referral case
-        raise ConflictError(f"case {case['number']} is a {case['type']}, not a {services.case_type}")
+        raise ConflictError(f"case {case['number']} is {an(case['type'])}, not {an(services.case_type)}")
     return kind
 
 

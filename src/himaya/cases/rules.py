@@ -17,7 +17,7 @@ from himaya.cases.model import MAX_TEXT, Inbox, NewCase, Sla
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError, quoted
 from himaya.core.money import format_omr
-from himaya.core.text import LANGUAGES, Language, unsafe_character
+from himaya.core.text import LANGUAGES, Language, an, unsafe_character
 from himaya.policy.calendar import WorkingCalendar
 from himaya.policy.case_types import (
     CaseCatalogue,
@@ -62,7 +62,7 @@ def check_filters(catalogue: CaseCatalogue, wanted: Inbox) -> None:
     if wanted.state is not None:
         states = sorted({s.key for k in ([kind] if kind else catalogue.types.values()) for s in k.states})
         if wanted.state not in states:
-            of = f"a {kind.key}" if kind else "any case type"
+            of = f"{an(kind.key)}" if kind else "any case type"
             raise InvalidInputError(
                 f"state: {quoted(wanted.state)} is not a state of {of}; states: {', '.join(states)}"
             )
@@ -93,7 +93,7 @@ def move(kind: CaseType, source: str, target: str, number: str) -> tuple[CaseSta
     """The target state and the declared transition; an unknown state is bad input, an undeclared move a conflict."""
     state = kind.state(target)
     if state is None:
-        raise InvalidInputError(f"to: {target!r} is not a state of a {kind.key}; states: {_keys(kind.states)}")
+        raise InvalidInputError(f"to: {target!r} is not a state of {an(kind.key)}; states: {_keys(kind.states)}")
     transition = kind.transition(source, target)
     if transition is None:
         allowed = ", ".join(t.target for t in kind.moves_from(source)) or "none (the case is closed)"
@@ -129,24 +129,24 @@ def check_mover(
     recording the person's consent, or by a provider's answer, has its own action and is refused here."""
     if transition.by is Need.CONSENT:
         raise ForbiddenError(
-            f"moving a {kind.key} to {transition.target} records the person's consent (who gave it, when, how):"
+            f"moving {an(kind.key)} to {transition.target} records the person's consent (who gave it, when, how):"
             f" use `himaya referrals confirm {number}` or POST /referrals/{number}/consent"
         )
     if transition.by is Need.RESPOND:
         raise ForbiddenError(
-            f"moving a {kind.key} to {transition.target} is the provider's answer (POST /referrals/{number}/outcome)"
+            f"moving {an(kind.key)} to {transition.target} is the provider's answer (POST /referrals/{number}/outcome)"
         )
     needed = NEEDS[transition.by]
     if not principal.can(needed):
-        raise ForbiddenError(f"moving a {kind.key} to {transition.target} needs {needed.value}")
+        raise ForbiddenError(f"moving {an(kind.key)} to {transition.target} needs {needed.value}")
     if transition.roles and not (principal.roles & transition.roles):
         raise ForbiddenError(
-            f"moving a {kind.key} to {transition.target} is for the role(s) {', '.join(sorted(transition.roles))}"
+            f"moving {an(kind.key)} to {transition.target} is for the role(s) {', '.join(sorted(transition.roles))}"
         )
     if transition.by is Need.DECIDE and kind.changes_money:
         if prepared_by is None:
             raise NotPreparedError(
-                f"case {number}: a {kind.key} changes payments; it must be prepared before a decision"
+                f"case {number}: {an(kind.key)} changes payments; it must be prepared before a decision"
             )
         if prepared_by == principal.username:
             raise MakerCheckerError(
@@ -172,7 +172,7 @@ def check_opener(kind: CaseType, request: NewCase, principal: Principal) -> None
     if not principal.can(Permission.CASE_OPEN):
         raise ForbiddenError("opening a case needs case.open")
     if not (principal.roles & kind.roles):
-        raise ForbiddenError(f"a {kind.key} is opened by the role(s) {', '.join(sorted(kind.roles))}")
+        raise ForbiddenError(f"{an(kind.key)} is opened by the role(s) {', '.join(sorted(kind.roles))}")
     if (request.channel == Channel.PARTNER) != (principal.kind == "client"):
         raise ForbiddenError("the partner channel is for partner systems, and partner systems use it only")
 
@@ -181,12 +181,12 @@ def check_request(kind: CaseType, request: NewCase) -> bool:
     """The request's channel, person, category, language and texts against its type; whether the case is sensitive."""
     channels = ", ".join(sorted(c.value for c in kind.channels))
     if request.channel not in {c.value for c in kind.channels}:
-        raise InvalidInputError(f"channel: a {kind.key} is not opened by {request.channel!r}; channels: {channels}")
+        raise InvalidInputError(f"channel: {an(kind.key)} is not opened by {request.channel!r}; channels: {channels}")
     anonymous = request.channel == Channel.ANONYMOUS
     if anonymous and request.civil_number is not None:
         raise InvalidInputError("civil_number: an anonymous case names nobody: leave the civil number out")
     if kind.person is PersonNeeded.REQUIRED and request.civil_number is None:
-        raise InvalidInputError(f"civil_number: a {kind.key} is about a registered person: give their civil number")
+        raise InvalidInputError(f"civil_number: {an(kind.key)} is about a registered person: give their civil number")
     if request.language not in LANGUAGES:
         raise InvalidInputError(f"language: {request.language!r} is not one of {', '.join(LANGUAGES)}")
     if request.subject is not None and len(request.subject) > 200:
@@ -201,13 +201,13 @@ def check_request(kind: CaseType, request: NewCase) -> bool:
 def sensitive(kind: CaseType, category: str | None, *, requested: bool) -> bool:
     """Whether the case is sensitive: always for its type or category; on request where the type allows it."""
     if kind.categories and category is None:
-        raise InvalidInputError(f"category: a {kind.key} needs one of {', '.join(c.key for c in kind.categories)}")
+        raise InvalidInputError(f"category: {an(kind.key)} needs one of {', '.join(c.key for c in kind.categories)}")
     found = kind.category(category) if category is not None else None
     if category is not None and found is None:
         known = ", ".join(c.key for c in kind.categories) or "none"
-        raise InvalidInputError(f"category: {category!r} is not a category of a {kind.key}; categories: {known}")
+        raise InvalidInputError(f"category: {category!r} is not a category of {an(kind.key)}; categories: {known}")
     if requested and kind.sensitive is Sensitivity.NEVER:
-        raise InvalidInputError(f"sensitive: a {kind.key} cannot be marked sensitive")
+        raise InvalidInputError(f"sensitive: {an(kind.key)} cannot be marked sensitive")
     return kind.sensitive is Sensitivity.ALWAYS or requested or (found is not None and found.sensitive)
 
 
@@ -218,7 +218,7 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
     if unknown:
         fields = ", ".join(c.name for c in kind.form) or "none"
         named = ", ".join(quoted(u) for u in unknown[:10])
-        raise InvalidInputError(f"form: unknown field(s) {named} for a {kind.key}; fields: {fields}")
+        raise InvalidInputError(f"form: unknown field(s) {named} for {an(kind.key)}; fields: {fields}")
     long = sorted(k for k, v in form.items() if isinstance(v, str) and len(v) > MAX_TEXT)
     if long:
         raise InvalidInputError(f"form: field(s) {', '.join(long)} longer than {MAX_TEXT} characters")
@@ -230,7 +230,7 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
     except InputTableError as error:
         said = "; ".join(f"form field {p.column}, value {quoted(p.value)}: {p.rule}" for p in error.problems)
         refused = {p.column: p.rule for p in error.problems}
-        raise FormError(f"a {kind.key}'s form was refused: {said}", refused) from None
+        raise FormError(f"{an(kind.key)}'s form was refused: {said}", refused) from None
     typed = row.row(0, named=True)
     return {name: _json(kind.schema.column(name).kind, typed[name]) for name in form if form[name] not in (None, "")}
 
@@ -275,20 +275,26 @@ def check_applied(kind: CaseType, form: Mapping[str, Any], born: date | None) ->
 
 
 def check_fields(kind: CaseType, form: Mapping[str, Any]) -> None:
-    """A type whose approval is `strict` (a change request): the fields the chosen kind of change
-    writes are required, and another kind's fields are refused, each named."""
+    """The fields whose values the chosen value's approval writes are required, each named (an
+    application for the disability benefit needs the committee's category: a card without one could
+    be opened, never approved); a yes/no left empty is a no, except for a `strict` approval (a change
+    request), which also refuses another kind's fields."""
     approval = kind.approval
-    if approval is None or not approval.strict:
+    if approval is None:
         return
     value = str(form.get(approval.field))
     needed = approval.fields_of(value)
-    missing = sorted(n for n in needed if form.get(n) in (None, ""))
-    foreign = sorted(n for n in approval.specific - needed if form.get(n) not in (None, ""))
+    missing = sorted(
+        n
+        for n in needed
+        if form.get(n) in (None, "") and (approval.strict or kind.schema.column(n).kind is not Kind.BOOL)
+    )
+    foreign = sorted(n for n in approval.specific - needed if form.get(n) not in (None, "")) if approval.strict else []
     refused = {n: f"required for {approval.field} {value}" for n in missing}
     refused |= {n: f"does not go with {approval.field} {value}; leave it out" for n in foreign}
     if refused:
         said = "; ".join(f"form field {n}: {rule}" for n, rule in refused.items())
-        raise FormError(f"a {kind.key}'s form was refused: {said}", refused)
+        raise FormError(f"{an(kind.key)}'s form was refused: {said}", refused)
 
 
 def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar: WorkingCalendar) -> date | None:
@@ -304,7 +310,7 @@ def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar:
     if today > last:
         days = f"{kind.filing.days} {'working ' if kind.filing.working else ''}days"
         raise InvalidInputError(
-            f"form field {kind.filing.field}: notified on {notified}, a {kind.key} had to be filed within {days},"
+            f"form field {kind.filing.field}: notified on {notified}, {an(kind.key)} had to be filed within {days},"
             f" by {last}; today is {today}"
         )
     return last

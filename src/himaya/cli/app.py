@@ -87,6 +87,14 @@ def shown(value: object) -> str:
     return escape(neutral(str(value)))
 
 
+def actor_option(value: str | None) -> str | None:
+    """`--actor` (or `--as`) as given: a blank name is refused (exit 2), not replaced by HIMAYA_ACTOR or the
+    operating-system user behind the operator's back."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("blank: give who acts, or leave the option out (HIMAYA_ACTOR or the OS user)")
+    return value
+
+
 def period_option(text: str | Period) -> Period:
     if isinstance(text, Period):  # a default given already parsed
         return text

@@ -15,12 +15,11 @@ from himaya import bootstrap
 from himaya.bootstrap import access as bootstrap_access
 from himaya.cases import actions, evidence
 from himaya.cases.model import Inbox, NewCase
-from himaya.cli.app import INT_MAX, app, date_option, out, reported, shown
+from himaya.cli.app import INT_MAX, actor_option, app, chosen_pack, date_option, out, reported, shown
 from himaya.core.access import Principal
 from himaya.core.errors import TooLargeError, UsageError
 from himaya.core.text import Language
 from himaya.policy.case_types import CaseCatalogue
-from himaya.policy.packs import load_pack
 
 cases_app = typer.Typer(
     help="Cases: applications, change requests, grievances, appeals, duplicate reviews, payment issues, referrals.",
@@ -29,7 +28,10 @@ cases_app = typer.Typer(
 app.add_typer(cases_app, name="cases")
 
 As = Annotated[
-    str | None, typer.Option("--as", help="The user who acts (default: HIMAYA_ACTOR or the operating-system user).")
+    str | None,
+    typer.Option(
+        "--as", callback=actor_option, help="The user who acts (default: HIMAYA_ACTOR or the operating-system user)."
+    ),
 ]
 Version = Annotated[
     int, typer.Option("--version", min=1, max=INT_MAX, help="The case's version you read (`himaya cases show`).")
@@ -39,7 +41,7 @@ Number = Annotated[str, typer.Argument(help="The case number, e.g. C-2026-000001
 
 
 def _catalogue() -> CaseCatalogue:
-    return load_pack().cases
+    return chosen_pack(None).cases
 
 
 def _acting(name: str | None) -> tuple[Any, Principal]:
@@ -66,7 +68,11 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
 def cases_types() -> None:
     """The case types of the policy pack: who opens them, their states and deadlines in working days."""
     with reported():
-        for kind in _catalogue().types.values():
+        pack = chosen_pack(None)
+        if pack.cases_dir is None:
+            out.print(f"policy pack {pack.name} has no case types")
+            return
+        for kind in pack.cases.types.values():
             states = ", ".join(f"{s.key} ({s.days}d)" if s.days else s.key for s in kind.states)
             money = "; maker-checker" if kind.changes_money else ""
             out.print(f"[bold]{kind.key}[/bold]  {kind.name.en} / {kind.name.ar}{money}")
@@ -236,7 +242,7 @@ def cases_decide(
     An application's approval writes its facts to the registry; a refusal names the rules that failed."""
     with reported():
         uow, principal = _acting(acting)
-        pack = load_pack()
+        pack = chosen_pack(None)
         moved = actions.move(
             uow, pack.cases, number, to, expected_version=version, reason=reason, principal=principal,
             desk=bootstrap.application_desk(pack), override=override,

@@ -11,7 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.event_files import read_events_csv
 from himaya.adapters.opencrvs import read_json
-from himaya.cli.app import PeriodArg, app, out, reported
+from himaya.cli.app import PeriodArg, actor_option, app, out, reported
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.events import actions
@@ -22,7 +22,10 @@ events_app = typer.Typer(help="Life events: births, deaths, marriages and the ca
 app.add_typer(events_app, name="events")
 
 Actor = Annotated[
-    str | None, typer.Option("--actor", help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).")
+    str | None,
+    typer.Option(
+        "--actor", callback=actor_option, help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user)."
+    ),
 ]
 
 

@@ -12,7 +12,7 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.tables import write_table
 from himaya.bootstrap import insurance as store
-from himaya.cli.app import MaxErrors, app, date_option, out, period_option, reported, shown
+from himaya.cli.app import MaxErrors, actor_option, app, date_option, out, period_option, reported, shown
 from himaya.core.clock import today
 from himaya.core.money import MoneyFormatError, format_omr, parse_omr
 from himaya.core.periods import Period
@@ -26,7 +26,9 @@ insurance_app = typer.Typer(
 )
 app.add_typer(insurance_app, name="insurance")
 
-Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
+Actor = Annotated[
+    str | None, typer.Option("--actor", callback=actor_option, help="Who acts (default: HIMAYA_ACTOR or the OS user).")
+]
 Employer = Annotated[
     str | None, typer.Option("--employer", help="The employer's commercial registration number (cr_number).")
 ]

@@ -11,7 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.bootstrap import notify
 from himaya.cases import delivery
-from himaya.cli.app import app, out, reported
+from himaya.cli.app import actor_option, app, out, reported
 from himaya.core.text import neutral
 
 MAX_ID = 2**31 - 1  # what every store's INTEGER holds
@@ -19,7 +19,10 @@ notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-ma
 app.add_typer(notify_app, name="notify")
 
 Actor = Annotated[
-    str | None, typer.Option("--actor", help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).")
+    str | None,
+    typer.Option(
+        "--actor", callback=actor_option, help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user)."
+    ),
 ]
 
 

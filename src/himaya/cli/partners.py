@@ -10,7 +10,7 @@ from himaya import bootstrap
 from himaya.adapters.dci.actions import deliveries, purge, unregistered
 from himaya.adapters.dci.delivery import redeliver
 from himaya.adapters.dci.onboarding import partners, set_partner
-from himaya.cli.app import INT_MAX, app, out, reported
+from himaya.cli.app import INT_MAX, actor_option, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
 from himaya.registry.partners import Delivery, Limits, PartnerTerms
@@ -54,7 +54,9 @@ def partners_set(
     per_minute: Annotated[
         int | None, typer.Option("--per-minute", min=0, max=INT_MAX, help="Search requests it may send in a minute.")
     ] = None,
-    actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
+    ] = None,
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
@@ -84,7 +86,9 @@ def partners_list() -> None:
 
 @partners_app.command("purge")
 def partners_purge(
-    actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
+    ] = None,
 ) -> None:
     """Remove the DCI transactions whose retention (HIMAYA_DCI_RETENTION_DAYS) has ended, with their
     delivery attempts (the service also removes them as messages come in)."""

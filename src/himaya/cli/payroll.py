@@ -16,7 +16,7 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.iso20022.bank import answer_exported
 from himaya.adapters.tables import write_table
-from himaya.cli.app import INT_MAX, PeriodArg, app, date_option, err, out, reported
+from himaya.cli.app import INT_MAX, PeriodArg, actor_option, app, date_option, err, out, reported
 from himaya.core.access import Permission
 from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
@@ -38,10 +38,15 @@ AGAIN = (
     "Write the files of an exported run again, byte for byte as first written (its recorded batching, "
     "dates and payer), into a new or empty folder."
 )
-Actor = Annotated[str | None, typer.Option("--actor", help="Who acts (default: HIMAYA_ACTOR or the OS user).")]
+Actor = Annotated[
+    str | None, typer.Option("--actor", callback=actor_option, help="Who acts (default: HIMAYA_ACTOR or the OS user).")
+]
 # The payroll's own steps are done by the user `himaya login` authenticated (docs/payroll.md#who-acts).
 LoggedIn = Annotated[
-    str | None, typer.Option("--actor", help="The user logged in with `himaya login` (refused if someone else).")
+    str | None,
+    typer.Option(
+        "--actor", callback=actor_option, help="The user logged in with `himaya login` (refused if someone else)."
+    ),
 ]
 
 

@@ -15,7 +15,7 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.tables import format_of, read_table, write_table
 from himaya.bootstrap import store
-from himaya.cli.app import MaxErrors, app, date_option, err, out, reported, shown
+from himaya.cli.app import MaxErrors, actor_option, app, date_option, err, out, reported, shown
 from himaya.cli.cases import As, _acting
 from himaya.core.clock import today
 from himaya.core.errors import ForbiddenError, UsageError
@@ -39,7 +39,10 @@ Day = Annotated[
     ),
 ]
 Actor = Annotated[
-    str | None, typer.Option("--actor", help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user).")
+    str | None,
+    typer.Option(
+        "--actor", callback=actor_option, help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user)."
+    ),
 ]
 
 

@@ -11,7 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.access import actions
 from himaya.bootstrap import access
-from himaya.cli.app import PackArg, app, asked, out, reported, shown
+from himaya.cli.app import PackArg, actor_option, app, asked, out, reported, shown
 from himaya.core.access import Permission, Role, Scope
 from himaya.core.errors import UsageError
 from himaya.policy.packs import DEFAULT_PACK, load_pack
@@ -32,7 +32,8 @@ Branches = Annotated[
     ),
 ]
 Actor = Annotated[
-    str | None, typer.Option("--actor", help="Who acts: the administrator logged in with `himaya login`.")
+    str | None,
+    typer.Option("--actor", callback=actor_option, help="Who acts: the administrator logged in with `himaya login`."),
 ]
 Generate = Annotated[
     bool, typer.Option("--generate-password", help="Make a strong password and print it once, instead of asking.")

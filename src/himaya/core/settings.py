@@ -146,6 +146,8 @@ class Settings:
         if any(k is not None and len(k) < MIN_AUDIT_KEY for k in audit_keys):
             raise UsageError(f"HIMAYA_AUDIT_KEY and HIMAYA_AUDIT_PREVIOUS_KEYS need {MIN_AUDIT_KEY} characters a key")
         checkpoints = get("HIMAYA_AUDIT_CHECKPOINTS")
+        if "HIMAYA_ACTOR" in env and not env["HIMAYA_ACTOR"].strip():  # not the OS user behind one's back
+            raise UsageError("HIMAYA_ACTOR is set but blank: set it to who acts, or unset it")
         return cls(
             database_url=get("HIMAYA_DATABASE_URL"),
             actor=get("HIMAYA_ACTOR"),

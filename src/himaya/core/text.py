@@ -82,3 +82,12 @@ def neutral(text: str) -> str:
     '<U+001B>[2Jok<U+202E>'
     """
     return _UNSAFE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
+def an(word: str) -> str:
+    """`word` with its English indefinite article: a grievance, an application, an appeal.
+
+    >>> an("application"), an("grievance")
+    ('an application', 'a grievance')
+    """
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from himaya.db.tables import app_user, cli_session
+from himaya.db.session_tables import cli_session
+from himaya.db.tables import app_user
 
 
 @dataclass(frozen=True)

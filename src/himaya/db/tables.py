@@ -32,6 +32,7 @@ from himaya.db.insurance_tables import insurance_declaration, insurance_employer
 from himaya.db.metadata import ID, metadata
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
 from himaya.db.search_tables import name_token  # noqa: F401
+from himaya.db.session_tables import cli_session  # noqa: F401
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.events.model import InboxState
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
@@ -309,18 +310,6 @@ refresh_token = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("used_at", DateTime(timezone=True)),  # rotated: a second use is a replay
     Column("revoked_at", DateTime(timezone=True)),
-)
-
-cli_session = Table(  # `himaya login`: good while its row is (the file holds the secret, the store its hash)
-    "cli_session",
-    metadata,
-    Column("id", ID, primary_key=True, autoincrement=True),
-    Column("user_id", BigInteger, ForeignKey("app_user.id"), nullable=False),
-    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the secret in the file
-    Column("token_version", Integer, nullable=False),  # the user's then: a logout, password or grant ends it
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("ended_at", DateTime(timezone=True)),  # `himaya logout`
 )
 
 login_attempt = Table(

@@ -13,6 +13,7 @@ from typing import Any
 import polars as pl
 
 from himaya.core.periods import Period
+from himaya.core.text import an
 from himaya.events.model import CALENDAR, EventKind, LifeEvent
 
 EARLIEST = date(1900, 1, 1)  # as the registry's own rule: no event of a living record is older
@@ -102,11 +103,11 @@ def _date_problem(event: LifeEvent, facts: Mapping[str, Any], *, today: date) ->
 
 def _person_problem(event: LifeEvent, facts: Mapping[str, Any]) -> str | None:
     if event.kind in NEEDS_PERSON and not facts.get("person_id"):
-        return f"person_id: a {event.kind} names the person it is about"
+        return f"person_id: {an(event.kind)} names the person it is about"
     if event.kind == EventKind.BIRTH and facts.get("sex") is None:
         return "sex: a birth states the child's sex (F or M)"
     if event.kind in (EventKind.CORRECTION, EventKind.CANCELLATION) and not facts.get("corrects"):
-        return f"corrects: a {event.kind} names the event id of the registration it {event.kind}s"
+        return f"corrects: {an(event.kind)} names the event id of the registration it {event.kind}s"
     if event.kind == EventKind.CORRECTION and not any(facts.get(k) is not None for k in CORRECTABLE):
         return f"a correction gives at least one corrected value ({', '.join(CORRECTABLE)})"
     return None

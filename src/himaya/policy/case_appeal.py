@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from himaya.core.text import an
 from himaya.policy.case_types import AppealRule, CaseType, CaseTypeError, Need, Transition
 from himaya.policy.schema import Column, Kind
 
@@ -63,7 +64,7 @@ def check_against(types: Mapping[str, CaseType]) -> None:
             if target is None:
                 raise CaseTypeError(f"{where}: {key!r} is not a case type; types: {', '.join(sorted(types))}")
             if target.approval is None:
-                raise CaseTypeError(f"{where}: a {key} has no approval section: its decision cannot be reversed")
+                raise CaseTypeError(f"{where}: {an(key)} has no approval section: its decision cannot be reversed")
             unknown = sorted(decisions - {s.key for s in target.states})
             if unknown:
-                raise CaseTypeError(f"{where}: {', '.join(unknown)} is not a state of a {key}")
+                raise CaseTypeError(f"{where}: {', '.join(unknown)} is not a state of {an(key)}")

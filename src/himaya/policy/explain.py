@@ -18,7 +18,7 @@ from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Language, Text, right_to_left
 from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
-from himaya.policy.pack import Adjustment, Figure, Formula, PolicyPack, Programme, Rule, Shown, Unit
+from himaya.policy.pack import Adjustment, Figure, Formula, Op, Operand, PolicyPack, Programme, Rule, Shown, Unit
 from himaya.policy.parameters import ParameterTree, Status
 
 WORDS = {
@@ -31,6 +31,7 @@ WORDS = {
     "parameters": Text("Parameters", "المعاملات"),
     "amount": Text("Amount", "المبلغ"),
     "not_entitled": Text("not entitled", "غير مستحقة"),  # a benefit (منفعة) is feminine
+    "not_entitled_masculine": Text("not entitled", "غير مستحق"),  # a salary (راتب) is not
     "withheld": Text("withheld", "محجوبة"),
     "yes": Text("yes", "نعم"),
     "no": Text("no", "لا"),
@@ -84,6 +85,7 @@ class ProgrammeExplanation:
     withheld: tuple[Text, ...]
     parameters: tuple[ParameterUse, ...]
     formulas: tuple[Formula, ...] = ()  # the rule's arithmetic, for a citizen's statement
+    masculine: bool = False  # the Arabic name's gender (a benefit, منفعة, is feminine; a salary, راتب, is not)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,7 @@ def _programme(
         withheld=tuple(withheld),
         parameters=_parameter_uses(pack, tree, tuple(used), period.start),
         formulas=rule.formulas,
+        masculine=step.masculine,
     )
 
 
@@ -281,12 +284,15 @@ def render(explanation: Explanation, language: Language = "en") -> str:
     for person in explanation.persons:
         lines += ["", f"{w['person']} {person.person_id} ({relation(person.relationship)})"]
         for programme in person.programmes:
-            verdict = currency.shown(programme.amount, language) if programme.amount > 0 else w["not_entitled"]
+            refused = w["not_entitled_masculine" if programme.masculine else "not_entitled"]
+            verdict = currency.shown(programme.amount, language) if programme.amount > 0 else refused
             lines.append(f"  {programme.name.in_(language)}: {verdict}")
             entitled = programme.amount > 0
             for condition in programme.conditions:
                 if entitled or not condition.holds:  # for a refusal, the conditions that failed
                     lines.append(f"    [{mark if condition.holds else ' '}] {condition.label.in_(language)}")
+            if not entitled and not programme.withheld and all(c.holds for c in programme.conditions):
+                lines.append(f"    {nothing_left(programme, currency).in_(language)}")  # why nothing is left
             for reason in programme.withheld:
                 lines.append(f"    {w['withheld']}: {reason.in_(language)}")
             for figure in programme.figures:
@@ -307,6 +313,35 @@ def render(explanation: Explanation, language: Language = "en") -> str:
     lines += ["", f"{w['total']}: {currency.shown(explanation.total, language)}"]
     text = "\n".join(lines)
     return right_to_left(text) if language == "ar" else text
+
+
+def operand_value(operand: Operand, programme: ProgrammeExplanation) -> Any:
+    """The value a formula's operand stands for: the amount, a figure or a parameter."""
+    kind, _, key = operand.source.partition(":")
+    if kind == "amount":
+        return programme.amount
+    if kind == "figure":
+        return next((f.value for f in programme.figures if f.key == key), None)
+    return next((u.raw for u in programme.parameters if u.path == key), None)
+
+
+def nothing_left(programme: ProgrammeExplanation, currency: Currency) -> Text:
+    """Why a programme whose conditions all hold pays nothing: what is subtracted is not below what it
+    is subtracted from (the income counted and the target), read from the formula that gives zero."""
+    for formula in programme.formulas:
+        first = operand_value(formula.first, programme)
+        taken = [(o, operand_value(o, programme)) for op, o in formula.rest if op is Op.MINUS]
+        if operand_value(formula.result, programme) != 0 or first is None or not taken:
+            continue
+        if any(value is None for _, value in taken):
+            continue
+        total, shown = currency.format(sum(int(v) for _, v in taken)), currency.format(first)
+        en, ar = " + ".join(o.label.en for o, _ in taken), " + ".join(o.label.ar for o, _ in taken)
+        return Text(
+            f"Not paid: {en} {total} is not below {formula.first.label.en} {shown}",
+            f"لا تُصرف: {ar} {total} لا يقل عن {formula.first.label.ar} {shown}",
+        )
+    return Text("Not paid: the amount works out at zero", "لا تُصرف: المبلغ المستحق صفر")
 
 
 def _parameter_lines(use: ParameterUse, language: Language) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import date
 
 from himaya.core.letter import Letter, LetterBlock, LetterLine
 from himaya.core.text import Language, Text
-from himaya.policy.statement import MONTHS, Member, Statement, money, month_name
+from himaya.policy.statement import Member, Statement, money, month_name
 
 WORDS = {
     "title": Text("Statement of entitlements", "بيان الاستحقاقات"),
@@ -25,9 +25,10 @@ WORDS = {
 }
 
 
-def written_date(day: date, language: Language) -> str:
-    """A date as a letter writes it: 30 November 2026, ٣٠ نوفمبر ٢٠٢٦ (in Western digits, as the Fund does)."""
-    return f"{day.day} {MONTHS[day.month - 1][language == 'ar']} {day.year}"
+def written_date(day: date, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """A date as a letter writes it: 30 November 2026, ٣٠ نوفمبر ٢٠٢٦ (in Western digits, as the Fund does;
+    in Arabic the month by the pack's `names` where it has them: ٣٠ تشرين الثاني ٢٠٢٦)."""
+    return f"{day.day} {month_name(f'{day.year}-{day.month:02d}', language, names)}"
 
 
 def entitlements_letter(
@@ -53,11 +54,12 @@ def entitlements_letter(
     currency = result.currency
     assert currency is not None, "a letter states amounts in the pack's currency"
     total = money(result.total, language, currency)
+    month = month_name(result.period, language, result.month_names)
     opening = (
-        f"We confirm that your family's entitlements for {month_name(result.period, 'en')} come to {total},"
+        f"We confirm that your family's entitlements for {month} come to {total},"
         " as set out below, with how each amount is worked out and the law it rests on."
         if language == "en"
-        else f"نفيدكم بأن مجموع ما تستحقه أسرتكم عن شهر {month_name(result.period, 'ar')} هو {total}،"
+        else f"نفيدكم بأن مجموع ما تستحقه أسرتكم عن شهر {month} هو {total}،"
         " وتفصيله فيما يلي مع طريقة حساب كل مبلغ والسند النظامي له."
     )
     blocks = tuple(
@@ -79,8 +81,8 @@ def entitlements_letter(
         title=w("title"),
         reference=(
             (w("family"), result.family_id),
-            (w("month"), month_name(result.period, language)),
-            (w("date"), written_date(day, language)),
+            (w("month"), month),
+            (w("date"), written_date(day, language, result.month_names)),
         ),
         addressee=addressee,
         opening=(w("greeting"), opening),

@@ -115,6 +115,7 @@ class Programme:
     name: Text
     unit: Unit
     rule: RuleFunction
+    masculine: bool = False  # the Arabic name's gender, for the words agreeing with it (راتب: غير مستحق)
 
 
 @dataclass(frozen=True)

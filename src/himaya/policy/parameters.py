@@ -221,6 +221,10 @@ class Parameter:
     def note_in(self, language: Language) -> str | None:
         return (self.note_ar or self.note) if language == "ar" else self.note
 
+    def until(self, end: date) -> Parameter:
+        """A copy without the values that start on or after `end` (a reform's schedule takes over there)."""
+        return replace(self, values=tuple(v for v in self.values if v.start < end))
+
     def with_value(self, start: date, value: ParameterValue, reference: str, *, reform: bool = False) -> Parameter:
         """A copy in which `value` applies from `start`, replacing any value that starts on that day."""
         kept = [v for v in self.values if v.start != start]

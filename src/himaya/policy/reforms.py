@@ -6,7 +6,9 @@
       child.amount:
         2027-01-01: "15.000"
 
-A reform may only change parameters that exist, with values of the parameter's own unit; anything
+From a parameter's first reform date on, the reform's values replace the pack's, later ones
+included: what the reform says holds for the whole period it covers. A reform may only change
+parameters that exist, with values of the parameter's own unit; anything
 else is refused with a message naming the parameter and the value.
 """
 
@@ -51,9 +53,13 @@ def parse_reform(document: object, tree: ParameterTree, *, source: str) -> Refor
         parameter = tree[path]
         if not isinstance(dated, dict) or not dated:
             raise fail(f"{path}: give the values as {{YYYY-MM-DD: value}}")
+        if not all(isinstance(start, date) for start in dated):
+            start = next(s for s in dated if not isinstance(s, date))
+            raise fail(f"{path}: effective date {start!r} is not a date (YYYY-MM-DD)")
+        # From its first date on, the reform's schedule is the parameter's: a later value of the pack
+        # does not come back over it (a reform "90 from 2025" holds in 2026 too).
+        parameter = parameter.until(min(dated))
         for start, raw in dated.items():
-            if not isinstance(start, date):
-                raise fail(f"{path}: effective date {start!r} is not a date (YYYY-MM-DD)")
             try:
                 value = parse_value(parameter.unit, raw, parameter.currency)
             except ValueError as error:

@@ -62,12 +62,23 @@ class NotBefore:
 
 
 @dataclass(frozen=True)
+class OnlyWhere:
+    """`column` is empty except on the rows whose `where` equals `value` (e.g. a family's measured
+    welfare, given on its head's row only: on another row it would be silently ignored)."""
+
+    column: str
+    where: str
+    value: str
+
+
+@dataclass(frozen=True)
 class TableSchema:
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()
     one_per_group: tuple[OnePerGroup, ...] = ()
     not_before: tuple[NotBefore, ...] = ()
     currency: Currency | None = None  # what its money columns are written in (needed when it has any)
+    only_where: tuple[OnlyWhere, ...] = ()
 
     def __post_init__(self) -> None:
         if self.currency is None and self.money:
@@ -78,7 +89,12 @@ class TableSchema:
         replaced = {c.name: c for c in columns}
         kept = tuple(replaced.pop(c.name, c) for c in self.columns)
         return TableSchema(
-            kept + tuple(replaced.values()), self.unique, self.one_per_group, self.not_before, self.currency
+            kept + tuple(replaced.values()),
+            self.unique,
+            self.one_per_group,
+            self.not_before,
+            self.currency,
+            self.only_where,
         )
 
     @property

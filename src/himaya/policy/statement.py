@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from himaya.core.money import Currency
 from himaya.core.text import Language, Text, right_to_left
-from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation
-from himaya.policy.pack import Formula, Op, Operand, Shown
+from himaya.policy.explain import Explanation, MemberRow, ProgrammeExplanation, nothing_left, operand_value
+from himaya.policy.pack import Formula, Op, Shown
 
 MONTHS = (
     ("January", "يناير"),
@@ -68,6 +68,7 @@ class Statement:
     total: int  # the currency's smallest unit
     sections: tuple[Section, ...]
     currency: Currency | None = None  # the pack's
+    month_names: Mapping[str, Text] = field(default_factory=dict)  # the pack's (Iraq: كانون الثاني), by "january"
 
 
 @dataclass(frozen=True)
@@ -98,9 +99,13 @@ def members_counted(n: int, language: Language) -> str:
     return count(n, language, Text("member", "فرد"), "فردان", "أفراد", "فرداً")
 
 
-def month_name(period: str, language: Language) -> str:
+def month_name(period: str, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """`2025-11` as a month is named: November 2025; in Arabic by the pack's names where it has
+    them (Iraq's تشرين الثاني), else نوفمبر."""
     year, month = period.split("-")
-    return f"{MONTHS[int(month) - 1][language == 'ar']} {year}"
+    english, arabic = MONTHS[int(month) - 1]
+    named = (names or {}).get(english.lower())
+    return f"{english if language == 'en' else named.ar if named else arabic} {year}"
 
 
 def money(amount: int, language: Language, currency: Currency) -> str:
@@ -111,7 +116,8 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
     """The family's statement for the explanation's month: a section per benefit a member receives
     (or is refused by combination), and one for the family's income support."""
     members = members or {}
-    relationships = explanation.names.get("relationship", {})
+    # The relationship's name, and by the person's sex where the pack gives it ("child.F": الابنة).
+    relationships = {**explanation.names.get("relationship", {}), **explanation.names.get("relationship_by_sex", {})}
     currency = explanation.currency
     assert currency is not None, "a statement states amounts in the pack's currency"
     sections = []
@@ -121,7 +127,7 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
             if programme.amount == 0 and not programme.withheld and not programme.members:
                 continue  # a benefit the person has nothing to do with
             lines = [
-                *_conditions(programme),
+                *_conditions(programme, currency),
                 *_figures(programme, currency),
                 *_family_income(programme, members, relationships, currency),
             ]
@@ -133,22 +139,23 @@ def statement(explanation: Explanation, members: Mapping[str, Member] | None = N
             sections.append(Section(title, tuple(lines), programme.amount, person.person_id, programme.key))
     period = str(explanation.period)
     total = explanation.total
+    months = explanation.names.get("month", {})
     title = Text(
         f"What the family receives for {month_name(period, 'en')}: {money(total, 'en', currency)}",
-        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar')}: {money(total, 'ar', currency)}",
+        f"ما تستحقه الأسرة عن شهر {month_name(period, 'ar', months)}: {money(total, 'ar', currency)}",
     )
-    return Statement(explanation.family_id, period, title, total, tuple(sections), currency)
+    return Statement(explanation.family_id, period, title, total, tuple(sections), currency, months)
 
 
 def _who(person_id: str, relationship: str, members: Mapping[str, Member], names: Mapping[str, Text]) -> Text:
     found = members.get(person_id)
-    role = names.get(relationship)
+    role = (names.get(f"{relationship}.{found.sex}") if found and found.sex else None) or names.get(relationship)
     en = found.name.en if found and found.name.en else f"person {person_id}"
     ar = found.name.ar if found and found.name.ar else f"الفرد {person_id}"
     return Text(f"{en} ({role.en})" if role else en, f"{ar} ({role.ar})" if role else ar)
 
 
-def _conditions(programme: ProgrammeExplanation) -> list[Line]:
+def _conditions(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     if programme.amount > 0 or programme.withheld:
         held = [c.label for c in programme.conditions]
         return [
@@ -157,8 +164,8 @@ def _conditions(programme: ProgrammeExplanation) -> list[Line]:
             )
         ]
     failed = [c.label for c in programme.conditions if not c.holds]
-    if not failed:
-        return []
+    if not failed:  # every condition holds, and the amount works out at zero: say what outweighs what
+        return [Line("condition", nothing_left(programme, currency))]
     return [
         Line(
             "condition",
@@ -272,15 +279,6 @@ def _member_lines(member: MemberRow, who: Text, members: Mapping[str, Member], c
     return lines
 
 
-def _value(operand: Operand, programme: ProgrammeExplanation) -> Any:
-    kind, _, key = operand.source.partition(":")
-    if kind == "amount":
-        return programme.amount
-    if kind == "figure":
-        return next((f.value for f in programme.figures if f.key == key), None)
-    return next((u.raw for u in programme.parameters if u.path == key), None)
-
-
 def _formulas(programme: ProgrammeExplanation, currency: Currency) -> list[Line]:
     """Each formula of the rule written out with its figures, if it holds for them (a formula
     that would not give the amount shown, such as a capped one, is left out rather than shown wrong)."""
@@ -293,13 +291,13 @@ def _formulas(programme: ProgrammeExplanation, currency: Currency) -> list[Line]
 
 
 def _written(formula: Formula, programme: ProgrammeExplanation, currency: Currency) -> tuple[Text, int] | None:
-    result, first = _value(formula.result, programme), _value(formula.first, programme)
+    result, first = operand_value(formula.result, programme), operand_value(formula.first, programme)
     if result is None or first is None:
         return None
     en, ar = f"{formula.first.label.en} {currency.format(first)}", f"{formula.first.label.ar} {currency.format(first)}"
     worked, below_zero = first, False
     for op, operand in formula.rest:
-        value = _value(operand, programme)
+        value = operand_value(operand, programme)
         if value is None:
             return None
         if op is Op.MINUS:

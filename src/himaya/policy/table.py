@@ -308,6 +308,20 @@ def _table_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]
     return problems
 
 
+def _only_where_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]:
+    problems = []
+    for rule in schema.only_where:
+        table = _sound(checked, rule.where).filter(
+            pl.col(rule.column).is_not_null() & (pl.col(rule.where) != rule.value)
+        )
+        money = schema.column(rule.column).kind is Kind.MONEY
+        for row, value, where in table.select(ROW, rule.column, rule.where).iter_rows():
+            shown = schema.money_currency.format(value) if money else str(value)
+            message = f"is given on the row of {rule.where} '{where}': only the {rule.value}'s row may have it"
+            problems.append(Problem(row, rule.column, shown, message, kind=f"given on a row not of the {rule.value}"))
+    return problems
+
+
 def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl.DataFrame:
     """The table with the schema's columns parsed to their types, or InputTableError listing every problem.
 
@@ -341,7 +355,7 @@ def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl
     if absent:
         checked = checked.with_columns(_absent_default(c) for c in absent)
     problems = _value_problems(checked, raw, [c.name for c in present]) if has_error else []
-    problems += _table_problems(checked, schema)
+    problems += _table_problems(checked, schema) + _only_where_problems(checked, schema)
     if problems:
         raise InputTableError(source, problems)
     return checked.select(schema.names)

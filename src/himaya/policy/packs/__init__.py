@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from collections.abc import Sequence
 
 from himaya.core.errors import UsageError
 from himaya.policy.pack import PolicyPack
@@ -22,3 +24,27 @@ def load_pack(name: str = DEFAULT_PACK) -> PolicyPack:
     if not isinstance(pack, PolicyPack):
         raise UsageError(f"module {module.__name__} defines no PACK")
     return pack
+
+
+def pack_names() -> list[str]:
+    """The packs installed: the folders beside this file that define a PACK."""
+    return sorted(m.name for m in pkgutil.iter_modules(__path__) if m.ispkg)
+
+
+def refuse_foreign_table(columns: Sequence[str], pack: PolicyPack, *, source: str) -> None:
+    """Refuse a table written for another pack (an Iraq table run through Oman's rules would be read
+    without its own columns and pay no one): the table meets the other pack's header and carries
+    columns that pack knows and this one does not (they are named)."""
+    known = set(pack.schema.names) | set(pack.registry.names)
+    for name in pack_names():
+        if name == pack.name:
+            continue
+        other = load_pack(name)
+        required = {c.name for c in other.schema.columns if c.required}
+        foreign = [c for c in columns if c not in known and (c in other.schema.names or c in other.registry.names)]
+        if foreign and required <= set(columns):
+            raise UsageError(
+                f"{source}: a table of the {name} pack, not of the {pack.name} pack: its columns "
+                f"{', '.join(foreign)} are the {name} pack's, unknown to the {pack.name} pack; "
+                f"give --pack {name} (or HIMAYA_PACK={name})"
+            )

@@ -55,7 +55,7 @@ PACK = PolicyPack(
     steps=(
         Programme("sp_cash", PROGRAMME_NAMES["sp_cash"], Unit.FAMILY, subsidy.sp_cash),
         Programme("student_grant", PROGRAMME_NAMES["student_grant"], Unit.PERSON, grants.student_grant),
-        Programme("caregiver", PROGRAMME_NAMES["caregiver"], Unit.PERSON, grants.caregiver),
+        Programme("caregiver", PROGRAMME_NAMES["caregiver"], Unit.PERSON, grants.caregiver, masculine=True),
         Adjustment(
             "school_attendance",
             Text("Suspension for absence from school", "الإيقاف بسبب التغيب عن المدرسة"),

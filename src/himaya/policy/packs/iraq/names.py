@@ -19,6 +19,12 @@ CODE_NAMES = {
         "child": Text("child", "الابن أو الابنة"),
         "other": Text("other member", "فرد آخر"),
     },
+    "relationship_by_sex": {  # a member of known sex, in Arabic: not "the son or daughter"
+        "spouse.M": Text("spouse", "الزوج"),
+        "spouse.F": Text("spouse", "الزوجة"),
+        "child.M": Text("child", "الابن"),
+        "child.F": Text("child", "الابنة"),
+    },
     "caseload": {
         "men": Text("men's category (a family headed by a man)", "فئة الرجال (أسرة يعيلها رجل)"),
         "women": Text("women's category (a family headed by a woman)", "فئة النساء (أسرة تعيلها امرأة)"),

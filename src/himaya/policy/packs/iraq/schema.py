@@ -11,7 +11,7 @@ from __future__ import annotations
 from himaya.core.money import Currency
 from himaya.core.text import Text
 from himaya.policy.packs.iraq.places import districts, governorates
-from himaya.policy.schema import Column, Kind, NotBefore, OnePerGroup, TableSchema
+from himaya.policy.schema import Column, Kind, NotBefore, OnePerGroup, OnlyWhere, TableSchema
 
 IQD = Currency("IQD", 0, Text("IQD", "د.ع."), smallest="dinar", example="125000")
 
@@ -86,6 +86,8 @@ PEOPLE = TableSchema(
     ),
     unique=("person_id",),
     one_per_group=(OnePerGroup(group="family_id", column="relationship", value="head"),),
+    # The researcher's measured welfare is the family's: on the head's row, refused on another (never ignored).
+    only_where=(OnlyWhere(column="pmt_pc_welfare", where="relationship", value="head"),),
     not_before=(NotBefore(column="death_date", reference="birth_date"),),
     currency=IQD,
 )

@@ -22,6 +22,12 @@ CODE_NAMES = {
         "child": Text("child", "الابن أو الابنة"),
         "other": Text("other member", "فرد آخر"),
     },
+    "relationship_by_sex": {  # a member of known sex, in Arabic: not "the son or daughter"
+        "spouse.M": Text("spouse", "الزوج"),
+        "spouse.F": Text("spouse", "الزوجة"),
+        "child.M": Text("child", "الابن"),
+        "child.F": Text("child", "الابنة"),
+    },
     "disability_category": {
         "autism": Text("autism", "التوحد"),
         "down_syndrome": Text("Down syndrome", "متلازمة داون"),
