@@ -156,6 +156,8 @@ HELP_AR = {
     "The header.sender_id it must send (default: its client id).": "قيمة header.sender_id التي يجب أن يرسلها (الافتراضي: معرّف عميله).",
     "Records one message may ask for (its page sizes summed).": "عدد السجلات التي يجوز أن تطلبها رسالة واحدة (مجموع أحجام صفحاتها).",
     "Search requests it may send in a minute.": "عدد طلبات البحث التي يجوز أن يرسلها في الدقيقة.",
+    "A public key (PEM or JWK file) its DCI messages are signed with (repeat).": "مفتاح عام (ملف PEM أو JWK) تُوقَّع به رسائله في DCI (يمكن التكرار).",
+    "Unregister a signing key, by its key id (repeat).": "ألغِ تسجيل مفتاح توقيع بمعرّف مفتاحه (يمكن التكرار).",
     "Every partner with registered DCI terms.": "كل شريك له شروط DCI مسجّلة.",
     "Find people registered twice: pairs in the band merge, and pairs to review as a case.": "ابحث عن الأشخاص المسجّلين مرتين: أزواج في نطاق الدمج، وأزواج تُراجَع كحالة.",
     "Report pairs whose match probability is at least this (band review).": "أبلغ عن الأزواج التي لا يقل احتمال تطابقها عن هذا (نطاق المراجعة).",

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from himaya import bootstrap
-from himaya.adapters.dci.actions import deliveries, purge, unregistered
-from himaya.adapters.dci.delivery import redeliver
+from himaya.adapters.dci.actions import deliveries, purge
+from himaya.adapters.dci.delivery import redeliver, unregistered
 from himaya.adapters.dci.onboarding import partners, set_partner
+from himaya.adapters.dci.signing import KeyFileError, read_key
+from himaya.bootstrap import dci
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import Delivery, Limits, PartnerTerms
+from himaya.registry.partners import Delivery, Limits, PartnerKey, PartnerTerms
 
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -29,8 +32,22 @@ def show(terms: PartnerTerms) -> str:
     return (
         f"partner {terms.client}: sender id {terms.sender_id or terms.client}; "
         f"callbacks: {', '.join(terms.callbacks) or 'none (no async answers)'}; "
-        f"max records a message: {records}; search requests a minute: {minute}"
+        f"max records a message: {records}; search requests a minute: {minute}; "
+        f"signing keys: {', '.join(terms.keys) or 'none (unsigned messages accepted)'}"
     )
+
+
+def _keys(files: list[Path] | None) -> list[PartnerKey]:
+    """The public keys in the files given (PEM or JWK); a bad one is named with its file."""
+    found = []
+    for file in files or []:
+        try:
+            found.append(read_key(file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--key {file}: cannot be read ({type(error).__name__})") from None
+        except KeyFileError as error:
+            raise UsageError(f"--key {file}: {error}") from None
+    return found
 
 
 @partners_app.command("set")
@@ -54,13 +71,22 @@ def partners_set(
     per_minute: Annotated[
         int | None, typer.Option("--per-minute", min=0, max=INT_MAX, help="Search requests it may send in a minute.")
     ] = None,
+    key: Annotated[
+        list[Path] | None,
+        typer.Option("--key", help="A public key (PEM or JWK file) its DCI messages are signed with (repeat)."),
+    ] = None,
+    remove_key: Annotated[
+        list[str] | None, typer.Option("--remove-key", help="Unregister a signing key, by its key id (repeat).")
+    ] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
         given = (sender_id, max_records, per_minute)
-        if not callback and not remove_callback and all(g is None for g in given):
-            raise UsageError("give --callback, --remove-callback, --sender-id, --max-records or --per-minute")
+        if not (callback or remove_callback or key or remove_key) and all(g is None for g in given):
+            raise UsageError(
+                "give --callback, --remove-callback, --key, --remove-key, --sender-id, --max-records or --per-minute"
+            )
         terms = set_partner(
             bootstrap.unit_of_work(),
             client,
@@ -69,6 +95,8 @@ def partners_set(
             per_minute=per_minute,
             add=callback,
             remove=remove_callback,
+            add_keys=_keys(key),
+            remove_keys=remove_key,
             actor=bootstrap.actor(actor),
         )
         out.print(neutral(show(terms)), markup=False)
@@ -117,7 +145,10 @@ def partners_redeliver(
     the partner has registered now (one removed or changed: refused, with the reason, not sent)."""
     with reported():
         limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
-        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor()):
+        sign = dci.signer(dci.service_key(bootstrap.unit_of_work().engine, bootstrap.settings()))  # as the service
+        for transaction, outcome in redeliver(
+            bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor(), sign=sign
+        ):
             why = f" ({unregistered(transaction)})" if outcome is Delivery.REFUSED else ""
             line = f"{transaction.correlation_id} {transaction.callback_uri} {outcome}{why}"
             out.print(neutral(line), markup=False)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from himaya.adapters.dci.ports import DciUnitOfWork
 from himaya.core.audit import Change
 from himaya.core.errors import InvalidInputError, NotFoundError
-from himaya.registry.partners import PartnerTerms
+from himaya.registry.partners import PartnerKey, PartnerTerms
 
 
 class PartnerError(InvalidInputError):
@@ -36,9 +36,12 @@ def set_partner(
     per_minute: int | None = None,
     add: list[str] | None = None,
     remove: list[str] | None = None,
+    add_keys: list[PartnerKey] | None = None,
+    remove_keys: list[str] | None = None,
     actor: str,
 ) -> PartnerTerms:
-    """Change a partner's terms (what is not given stays); the terms after."""
+    """Change a partner's terms (what is not given stays); the terms after. `add_keys`: public keys
+    its messages' signatures are checked with (`signing.read_key` reads them from files)."""
     for name, limit in (("max records", max_records), ("per minute", per_minute)):
         if limit is not None and not 1 <= limit <= 1_000_000:
             raise PartnerError(f"{name}: {limit} is not 1 to 1,000,000")
@@ -60,6 +63,12 @@ def set_partner(
         for uri in remove or []:
             if not uow.partners.remove_callback(client, uri):
                 raise NotFoundError(f"callback {uri!r} is not registered for {client!r}")
+        for key in add_keys or []:
+            if not uow.partners.add_key(client, key):
+                raise PartnerError(f"key {key.key_id!r} is registered for {client!r} already")
+        for key_id in remove_keys or []:
+            if not uow.partners.remove_key(client, key_id):
+                raise NotFoundError(f"key {key_id!r} is not registered for {client!r}")
         after = uow.dci.partner(client)
         uow.audit.record([Change("dci.partner", f"client:{client}", asdict(before), asdict(after))], actor=actor)
         uow.commit()
