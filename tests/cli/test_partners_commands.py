@@ -53,7 +53,7 @@ def test_partners_set_and_list(store: str) -> None:
 @pytest.mark.parametrize(
     ("args", "status", "says"),
     [
-        (("partners", "set", "mol"), 2, "give --callback"),
+        (("partners", "set", "mol"), 2, "give one of --callback"),
         (("partners", "set", "mol", "--callback", "ftp://x/y"), 2, "http:// or https://"),
         (("partners", "set", "mol", "--per-minute", "0"), 2, "not 1 to 1,000,000"),
         (("partners", "set", "nobody", "--callback", "https://x/y"), 3, "no partner system"),
@@ -99,3 +99,24 @@ def test_partners_signing_keys(store: str, tmp_path: Path) -> None:
     assert himaya("partners", "list").stdout.strip().endswith(f"signing keys: {thumbprint}")
     gone = himaya("partners", "set", "mol", "--remove-key", "mol-2026")
     assert gone.exit_code == 3 and "key 'mol-2026' is not registered" in gone.stderr
+
+
+def test_partners_callback_token(store: str, tmp_path: Path) -> None:
+    """Our credentials at the partner's token endpoint: the three options together; the secret read
+    from its file, never shown or audited."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s3cret-at-the-ministry\n")
+    url = "https://dci.mol.example/oauth2/client/token"
+    args = ("--callback-token-url", url, "--callback-client-id", "himaya.spf", "--callback-secret-file", str(secret))
+    done = himaya("partners", "set", "mol", *args)
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.strip().endswith(f"callback token from {url} as himaya.spf") and "s3cret" not in done.stdout
+    alone = himaya("partners", "set", "mol", "--callback-token-url", url)
+    assert alone.exit_code == 2 and "together" in alone.stderr
+    ftp = himaya("partners", "set", "mol", *args[:0], "--callback-token-url", "ftp://x/y", *args[2:])
+    assert ftp.exit_code == 2 and "http:// or https://" in ftp.stderr
+    engine = connect(store)
+    with engine.connect() as connection:
+        audited = connection.execute(select(audit_entry.c.after).where(audit_entry.c.action == "dci.partner"))
+        assert all("s3cret" not in str(a) for a in audited.scalars())
+    engine.dispose()

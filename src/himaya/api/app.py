@@ -115,6 +115,7 @@ def create_app(
     # the database); its public half is at /.well-known/jwks.json.
     app.state.dci_key = dci_trust.service_key(store, config)
     app.state.dci_sign = dci_trust.signer(app.state.dci_key)
+    app.state.dci_bearer = delivery.Bearer()  # the partners' tokens our callbacks carry, kept while good
     errors.install(app)
 
     pages = docs.install(app, "Himaya")

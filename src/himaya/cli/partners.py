@@ -9,14 +9,14 @@ import typer
 
 from himaya import bootstrap
 from himaya.adapters.dci.actions import deliveries, purge
-from himaya.adapters.dci.delivery import redeliver, unregistered
+from himaya.adapters.dci.delivery import Bearer, redeliver, unregistered
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.adapters.dci.signing import KeyFileError, read_key
 from himaya.bootstrap import dci
 from himaya.cli.app import INT_MAX, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import Delivery, Limits, PartnerKey, PartnerTerms
+from himaya.registry.partners import CallbackLogin, Delivery, Limits, PartnerKey, PartnerTerms
 
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -34,7 +34,26 @@ def show(terms: PartnerTerms) -> str:
         f"callbacks: {', '.join(terms.callbacks) or 'none (no async answers)'}; "
         f"max records a message: {records}; search requests a minute: {minute}; "
         f"signing keys: {', '.join(terms.keys) or 'none (unsigned messages accepted)'}"
+        + (f"; callback token from {terms.token_url} as {terms.token_client_id}" if terms.token_url else "")
     )
+
+
+NOTHING = (  # what `partners set` may change
+    "--callback, --remove-callback, --key, --remove-key, --callback-token-url, --sender-id, --max-records, --per-minute"
+)
+
+
+def _login(url: str | None, client_id: str | None, secret: Path | None) -> CallbackLogin | None:
+    """Our credentials at the partner's token endpoint: the three options together, or none."""
+    if url is None and client_id is None and secret is None:
+        return None
+    if url is None or client_id is None or secret is None:
+        raise UsageError("give --callback-token-url, --callback-client-id and --callback-secret-file together")
+    try:
+        text = secret.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--callback-secret-file {secret}: cannot be read ({type(error).__name__})") from None
+    return CallbackLogin(url, client_id, text)
 
 
 def _keys(files: list[Path] | None) -> list[PartnerKey]:
@@ -78,15 +97,24 @@ def partners_set(
     remove_key: Annotated[
         list[str] | None, typer.Option("--remove-key", help="Unregister a signing key, by its key id (repeat).")
     ] = None,
+    token_url: Annotated[
+        str | None,
+        typer.Option("--callback-token-url", help="Its token endpoint: our callbacks carry a bearer token from it."),
+    ] = None,
+    token_client: Annotated[
+        str | None, typer.Option("--callback-client-id", help="Our client id at its token endpoint.")
+    ] = None,
+    token_secret: Annotated[
+        Path | None, typer.Option("--callback-secret-file", help="A file holding our client secret there.")
+    ] = None,
     actor: Annotated[str | None, typer.Option("--actor", help="Who acts, for the audit trail.")] = None,
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
         given = (sender_id, max_records, per_minute)
-        if not (callback or remove_callback or key or remove_key) and all(g is None for g in given):
-            raise UsageError(
-                "give --callback, --remove-callback, --key, --remove-key, --sender-id, --max-records or --per-minute"
-            )
+        login = _login(token_url, token_client, token_secret)
+        if not (callback or remove_callback or key or remove_key or login) and all(g is None for g in given):
+            raise UsageError(f"give one of {NOTHING}")
         terms = set_partner(
             bootstrap.unit_of_work(),
             client,
@@ -97,6 +125,7 @@ def partners_set(
             remove=remove_callback,
             add_keys=_keys(key),
             remove_keys=remove_key,
+            login=login,
             actor=bootstrap.actor(actor),
         )
         out.print(neutral(show(terms)), markup=False)
@@ -147,7 +176,7 @@ def partners_redeliver(
         limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
         sign = dci.signer(dci.service_key(bootstrap.unit_of_work().engine, bootstrap.settings()))  # as the service
         for transaction, outcome in redeliver(
-            bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor(), sign=sign
+            bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor(), sign=sign, bearer=Bearer()
         ):
             why = f" ({unregistered(transaction)})" if outcome is Delivery.REFUSED else ""
             line = f"{transaction.correlation_id} {transaction.callback_uri} {outcome}{why}"

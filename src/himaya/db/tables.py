@@ -362,6 +362,10 @@ dci_partner = Table(
     Column("sender_id", String(99)),
     Column("max_records", Integer),
     Column("per_minute", Integer),
+    # The partner's token endpoint and our client credentials there (0029): our callbacks' bearer token.
+    Column("token_url", Text),
+    Column("token_client_id", String(99)),
+    Column("token_secret", Text),
 )
 
 # The only addresses a partner's async answers are POSTed to.

@@ -4,7 +4,7 @@ partner's onboarding (sender id, callback addresses, limits), the service's limi
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -80,6 +80,17 @@ class PartnerTerms:
     max_records: int | None = None
     per_minute: int | None = None
     keys: tuple[str, ...] = ()  # the ids of the public keys its messages are signed with
+    token_url: str | None = None  # its token endpoint: our callbacks carry a bearer token from it
+    token_client_id: str | None = None  # our client id there (the secret is never part of the terms)
+
+
+@dataclass(frozen=True)
+class CallbackLogin:
+    """How our callbacks get the partner's bearer token: client credentials at its token endpoint."""
+
+    url: str
+    client_id: str
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,11 @@ from yaml import safe_load
 from himaya import bootstrap
 from himaya.adapters.dci.onboarding import set_partner
 from himaya.adapters.dci.signing import read_key
-from himaya.db.tables import audit_entry, dci_transaction
+from himaya.db.dci_tables import dci_delivery
+from himaya.db.tables import audit_entry, dci_partner, dci_transaction
+from himaya.registry.partners import CallbackLogin
 from tests.api.conftest import PASSWORD, World
+from tests.api.dci.conftest import LIMITS
 from tests.api.dci.support import (
     EXTERNAL,
     SENDER,
@@ -300,3 +303,61 @@ def test_issue22_the_dci_token_endpoint(world: World) -> None:
     assert person.status_code == 401  # a person's password is not a client's credential
     grant = world.client.post("/oauth2/client/token", data=form | {"grant_type": "password"})
     assert grant.status_code == 422
+
+
+# --- the bearer token our callbacks carry ----------------------------------------------------------------
+
+
+def test_issue22_callbacks_carry_the_partners_bearer_token(world: World, registered: Received, failing: Any) -> None:
+    """The spec's /registry/on-search requires `Authorization: Bearer`, a token from the partner's
+    token endpoint: fetched with our client credentials there, kept while good, sent on each POST."""
+    uri, received = registered
+    endpoint = uri.replace("/callback/on-search", "/oauth2/client/token")
+    login = CallbackLogin(endpoint, "himaya.spf", "our-secret-at-the-ministry")
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", login=login, actor="admin")
+    try:
+        for _ in range(2):
+            body = request(by_civil_number(world.inside["person_id"]), sender_uri=uri)
+            assert _post(world, "/registry/search", body).json()["message"]["ack_status"] == "ACK"
+        assert [r["authorization"] for r in received[-2:]] == ["Bearer partner-token-1"] * 2
+        assert failing.logins == [  # one login: the token was kept for the second callback
+            {"grant_type": ["client_credentials"], "client_id": ["himaya.spf"], "client_secret": [login.secret]}
+        ]
+        with bootstrap.unit_of_work(world.engine) as uow:
+            terms = uow.dci.partner("partner")
+        assert terms.token_url == endpoint and "our-secret" not in repr(terms)  # the secret is not in the terms
+        with world.engine.connect() as connection:
+            audited = connection.execute(select(audit_entry.c.after).where(audit_entry.c.action == "dci.partner"))
+            assert all("our-secret" not in json.dumps(a) for a in audited.scalars())
+    finally:
+        with world.engine.begin() as connection:
+            connection.execute(
+                dci_partner.update()
+                .where(dci_partner.c.client == "partner")
+                .values(token_url=None, token_client_id=None, token_secret=None)
+            )
+
+
+def test_issue22_no_token_no_callback(world: World, registered: Received) -> None:
+    """A token endpoint that gives no token: the attempt is recorded as failed (why), nothing POSTed."""
+    uri, received = registered
+    login = CallbackLogin(uri.replace("/callback/on-search", "/nothing-here"), "himaya.spf", "s")
+    set_partner(bootstrap.unit_of_work(world.engine), "partner", login=login, actor="admin")
+    try:
+        body = request(by_civil_number(world.inside["person_id"]), sender_uri=uri)
+        correlation = _post(world, "/registry/search", body).json()["message"]["correlation_id"]
+        assert received == []
+        with world.engine.connect() as connection:
+            errors_ = list(
+                connection.execute(
+                    select(dci_delivery.c.error).where(dci_delivery.c.correlation_id == correlation)
+                ).scalars()
+            )
+        assert len(errors_) == LIMITS.attempts and all(e.startswith("not sent: token endpoint") for e in errors_)
+    finally:
+        with world.engine.begin() as connection:
+            connection.execute(
+                dci_partner.update()
+                .where(dci_partner.c.client == "partner")
+                .values(token_url=None, token_client_id=None, token_secret=None)
+            )

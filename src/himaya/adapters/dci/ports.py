@@ -10,12 +10,15 @@ from typing import Any, Protocol, Self
 from himaya.core.access import Principal
 from himaya.core.audit import AuditLog
 from himaya.core.events import Event
-from himaya.registry.partners import Attempt, Delivery, PartnerKey, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import Attempt, CallbackLogin, Delivery, PartnerKey, PartnerTerms, Transaction, TxnStatus
 from himaya.registry.query import Page, PeopleFilter
 
 
 class DciStore(Protocol):
     def partner(self, client: str) -> PartnerTerms: ...
+
+    def callback_login(self, client: str) -> CallbackLogin | None:
+        """The partner's token endpoint and our credentials there, if registered."""
 
     def keys(self, client: str) -> list[PartnerKey]:
         """The public keys registered for the client (its messages' signatures are checked with them)."""

@@ -278,6 +278,7 @@ def deliver_later(request: Request, transaction: Transaction, answer: dict[str, 
         limits=limits,
         send=request.app.state.dci_deliver,
         sign=request.app.state.dci_sign,
+        bearer=request.app.state.dci_bearer,
     )
 
 

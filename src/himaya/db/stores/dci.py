@@ -18,7 +18,16 @@ from himaya.core.access import Principal
 from himaya.db.dci_tables import dci_delivery, dci_partner_key, dci_reference
 from himaya.db.scoped import people_records
 from himaya.db.tables import app_user, dci_callback, dci_partner, dci_transaction, family, person
-from himaya.registry.partners import Attempt, Delivery, Outcome, PartnerKey, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import (
+    Attempt,
+    CallbackLogin,
+    Delivery,
+    Outcome,
+    PartnerKey,
+    PartnerTerms,
+    Transaction,
+    TxnStatus,
+)
 from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator, Page, PeopleFilter
 
 COLUMNS: dict[Field, Any] = {
@@ -77,7 +86,26 @@ class SqlDciStore:
         keys = tuple(k.key_id for k in self.keys(client))
         if row is None:
             return PartnerTerms(client, callbacks=uris, keys=keys)
-        return PartnerTerms(client, row["sender_id"], uris, row["max_records"], row["per_minute"], keys)
+        return PartnerTerms(
+            client,
+            row["sender_id"],
+            uris,
+            row["max_records"],
+            row["per_minute"],
+            keys,
+            row["token_url"],
+            row["token_client_id"],
+        )
+
+    def callback_login(self, client: str) -> CallbackLogin | None:
+        row = self.connection.execute(
+            select(dci_partner.c.token_url, dci_partner.c.token_client_id, dci_partner.c.token_secret).where(
+                dci_partner.c.client == client
+            )
+        ).first()
+        if row is None or not (row.token_url and row.token_client_id and row.token_secret):
+            return None
+        return CallbackLogin(row.token_url, row.token_client_id, row.token_secret)
 
     def keys(self, client: str) -> list[PartnerKey]:
         rows = self.connection.execute(

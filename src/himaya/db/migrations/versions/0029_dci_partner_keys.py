@@ -1,5 +1,6 @@
 """dci_partner_key: the public keys a partner system signs its DCI messages with (a JWK each,
-named by its key id), as an admin registers them (`himaya partners set NAME --key FILE`)
+named by its key id), as an admin registers them (`himaya partners set NAME --key FILE`); and the
+partner's token endpoint and our client credentials there, for the bearer token our callbacks carry
 
 Revision ID: 0029
 Revises: 0024
@@ -30,7 +31,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dci_partner_key")),
         sa.UniqueConstraint("client", "key_id", name=op.f("uq_dci_partner_key_client_key_id")),
     )
+    with op.batch_alter_table("dci_partner") as batch:
+        batch.add_column(sa.Column("token_url", sa.Text()))
+        batch.add_column(sa.Column("token_client_id", sa.String(99)))
+        batch.add_column(sa.Column("token_secret", sa.Text()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("dci_partner") as batch:
+        for column in ("token_secret", "token_client_id", "token_url"):
+            batch.drop_column(column)
     op.drop_table("dci_partner_key")
