@@ -29,8 +29,10 @@ from himaya.api.routes import (
     policy,
     public,
     referrals,
+    trust,
 )
 from himaya.api.security import TokenSettings
+from himaya.bootstrap import dci as dci_trust
 from himaya.bootstrap import notify
 from himaya.bootstrap.access import PrincipalCache, signing_key
 from himaya.core.settings import Settings
@@ -46,7 +48,22 @@ Errors are JSON: `{"error": {"code": …, "message": …}}`. Every request may c
 
 
 # The resources, in the order their routes are matched.
-ROUTES = (auth, people, families, letters, enrollment, events, policy, payroll, audit, dci, cases, referrals, public)
+ROUTES = (
+    auth,
+    trust,
+    people,
+    families,
+    letters,
+    enrollment,
+    events,
+    policy,
+    payroll,
+    audit,
+    dci,
+    cases,
+    referrals,
+    public,
+)
 THREADS = 8  # requests a worker works on at once; more only queue for the interpreter lock
 
 
@@ -94,6 +111,11 @@ def create_app(
     app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
     app.state.dci_deliver = delivery.post
+    # Our DCI answers and callbacks are signed with this key (HIMAYA_DCI_SIGNING_KEY, or one kept in
+    # the database); its public half is at /.well-known/jwks.json.
+    app.state.dci_key = dci_trust.service_key(store, config)
+    app.state.dci_sign = dci_trust.signer(app.state.dci_key)
+    app.state.dci_bearer = delivery.Bearer()  # the partners' tokens our callbacks carry, kept while good
     errors.install(app)
 
     pages = docs.install(app, "Himaya")

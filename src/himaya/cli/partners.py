@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from himaya import bootstrap
-from himaya.adapters.dci.actions import deliveries, purge, unregistered
-from himaya.adapters.dci.delivery import redeliver
+from himaya.adapters.dci.actions import deliveries, purge
+from himaya.adapters.dci.delivery import Bearer, redeliver, unregistered
 from himaya.adapters.dci.onboarding import partners, set_partner
+from himaya.adapters.dci.signing import KeyFileError, read_key
+from himaya.bootstrap import dci
 from himaya.cli.app import INT_MAX, actor_option, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import Delivery, Limits, PartnerTerms
+from himaya.registry.partners import CallbackLogin, Delivery, Limits, PartnerKey, PartnerTerms
 
+PartnerActor = Annotated[
+    str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
+]
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
     no_args_is_help=True,
@@ -29,8 +35,41 @@ def show(terms: PartnerTerms) -> str:
     return (
         f"partner {terms.client}: sender id {terms.sender_id or terms.client}; "
         f"callbacks: {', '.join(terms.callbacks) or 'none (no async answers)'}; "
-        f"max records a message: {records}; search requests a minute: {minute}"
+        f"max records a message: {records}; search requests a minute: {minute}; "
+        f"signing keys: {', '.join(terms.keys) or 'none (unsigned messages accepted)'}"
+        + (f"; callback token from {terms.token_url} as {terms.token_client_id}" if terms.token_url else "")
     )
+
+
+NOTHING = (  # what `partners set` may change
+    "--callback, --remove-callback, --key, --remove-key, --callback-token-url, --sender-id, --max-records, --per-minute"
+)
+
+
+def _login(url: str | None, client_id: str | None, secret: Path | None) -> CallbackLogin | None:
+    """Our credentials at the partner's token endpoint: the three options together, or none."""
+    if url is None and client_id is None and secret is None:
+        return None
+    if url is None or client_id is None or secret is None:
+        raise UsageError("give --callback-token-url, --callback-client-id and --callback-secret-file together")
+    try:
+        text = secret.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--callback-secret-file {secret}: cannot be read ({type(error).__name__})") from None
+    return CallbackLogin(url, client_id, text)
+
+
+def _keys(files: list[Path] | None) -> list[PartnerKey]:
+    """The public keys in the files given (PEM or JWK); a bad one is named with its file."""
+    found = []
+    for file in files or []:
+        try:
+            found.append(read_key(file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--key {file}: cannot be read ({type(error).__name__})") from None
+        except KeyFileError as error:
+            raise UsageError(f"--key {file}: {error}") from None
+    return found
 
 
 @partners_app.command("set")
@@ -54,15 +93,31 @@ def partners_set(
     per_minute: Annotated[
         int | None, typer.Option("--per-minute", min=0, max=INT_MAX, help="Search requests it may send in a minute.")
     ] = None,
-    actor: Annotated[
-        str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
+    key: Annotated[
+        list[Path] | None,
+        typer.Option("--key", help="A public key (PEM or JWK file) its DCI messages are signed with (repeat)."),
     ] = None,
+    remove_key: Annotated[
+        list[str] | None, typer.Option("--remove-key", help="Unregister a signing key, by its key id (repeat).")
+    ] = None,
+    token_url: Annotated[
+        str | None,
+        typer.Option("--callback-token-url", help="Its token endpoint: our callbacks carry a bearer token from it."),
+    ] = None,
+    token_client: Annotated[
+        str | None, typer.Option("--callback-client-id", help="Our client id at its token endpoint.")
+    ] = None,
+    token_secret: Annotated[
+        Path | None, typer.Option("--callback-secret-file", help="A file holding our client secret there.")
+    ] = None,
+    actor: PartnerActor = None,
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
         given = (sender_id, max_records, per_minute)
-        if not callback and not remove_callback and all(g is None for g in given):
-            raise UsageError("give --callback, --remove-callback, --sender-id, --max-records or --per-minute")
+        login = _login(token_url, token_client, token_secret)
+        if not (callback or remove_callback or key or remove_key or login) and all(g is None for g in given):
+            raise UsageError(f"give one of {NOTHING}")
         terms = set_partner(
             bootstrap.unit_of_work(),
             client,
@@ -71,6 +126,9 @@ def partners_set(
             per_minute=per_minute,
             add=callback,
             remove=remove_callback,
+            add_keys=_keys(key),
+            remove_keys=remove_key,
+            login=login,
             actor=bootstrap.actor(actor),
         )
         out.print(neutral(show(terms)), markup=False)
@@ -121,7 +179,10 @@ def partners_redeliver(
     the partner has registered now (one removed or changed: refused, with the reason, not sent)."""
     with reported():
         limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
-        for transaction, outcome in redeliver(bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor()):
+        sign = dci.signer(dci.service_key(bootstrap.unit_of_work().engine, bootstrap.settings()))  # as the service
+        for transaction, outcome in redeliver(
+            bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor(), sign=sign, bearer=Bearer()
+        ):
             why = f" ({unregistered(transaction)})" if outcome is Delivery.REFUSED else ""
             line = f"{transaction.correlation_id} {transaction.callback_uri} {outcome}{why}"
             out.print(neutral(line), markup=False)

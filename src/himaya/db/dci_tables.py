@@ -4,7 +4,7 @@ one row per attempt, and the reference ids of each kept transaction's requests (
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Integer, String, Table, Text, UniqueConstraint
 
 from himaya.db.metadata import ID, metadata
 from himaya.payroll.model import check_in
@@ -34,4 +34,17 @@ dci_reference = Table(
     Column("reference_id", String(99), nullable=False),
     Index(None, "client", "reference_id"),
     Index(None, "correlation_id"),
+)
+
+# The public keys a partner signs its messages with (migration 0029): a JWK each, by key id.
+dci_partner_key = Table(
+    "dci_partner_key",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("client", String(64), nullable=False),
+    Column("key_id", String(99), nullable=False),
+    Column("algorithm", String(16), nullable=False),  # ed25519 or rsa-sha256
+    Column("jwk", Text, nullable=False),  # the public key, as a JSON Web Key
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("client", "key_id"),
 )

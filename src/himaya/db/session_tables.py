@@ -1,8 +1,9 @@
-"""The command line's logins (`himaya login`, migration 0026), beside the users' tables."""
+"""The logins: the failed and good attempts the throttle counts, and the command line's logins
+(`himaya login`, migration 0026)."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, String, Table
 
 from himaya.db.metadata import ID, metadata
 
@@ -16,4 +17,16 @@ cli_session = Table(  # `himaya login`: good while its row is (the file holds th
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),  # `himaya logout`
+)
+
+login_attempt = Table(
+    "login_attempt",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("succeeded", Boolean, nullable=False),
+    Index(None, "username", "at"),
+    Index(None, "address", "at"),
 )

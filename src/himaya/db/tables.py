@@ -32,7 +32,8 @@ from himaya.db.insurance_tables import insurance_declaration, insurance_employer
 from himaya.db.metadata import ID, metadata
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
 from himaya.db.search_tables import name_token  # noqa: F401
-from himaya.db.session_tables import cli_session  # noqa: F401
+from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
+from himaya.db.session_tables import login_attempt as login_attempt  # noqa: PLC0414
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.events.model import InboxState
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
@@ -312,18 +313,6 @@ refresh_token = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
-login_attempt = Table(
-    "login_attempt",
-    metadata,
-    Column("id", ID, primary_key=True, autoincrement=True),
-    Column("username", String(64), nullable=False),
-    Column("address", String(64), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("succeeded", Boolean, nullable=False),
-    Index(None, "username", "at"),
-    Index(None, "address", "at"),
-)
-
 service_setting = Table(
     "service_setting",
     metadata,
@@ -366,6 +355,10 @@ dci_partner = Table(
     Column("sender_id", String(99)),
     Column("max_records", Integer),
     Column("per_minute", Integer),
+    # The partner's token endpoint and our client credentials there (0029): our callbacks' bearer token.
+    Column("token_url", Text),
+    Column("token_client_id", String(99)),
+    Column("token_secret", Text),
 )
 
 # The only addresses a partner's async answers are POSTed to.

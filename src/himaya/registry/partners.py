@@ -3,9 +3,11 @@ partner's onboarding (sender id, callback addresses, limits), the service's limi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class TxnStatus(StrEnum):
@@ -59,6 +61,16 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class PartnerKey:
+    """A public key registered for a partner system: its id, algorithm (ed25519 or rsa-sha256) and
+    JWK (RFC 7517); its DCI messages' signatures are checked with it."""
+
+    key_id: str
+    algorithm: str
+    jwk: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class PartnerTerms:
     """What an admin registered for a partner system (`himaya partners set`)."""
 
@@ -67,6 +79,18 @@ class PartnerTerms:
     callbacks: tuple[str, ...] = ()  # the only addresses its async answers go to
     max_records: int | None = None
     per_minute: int | None = None
+    keys: tuple[str, ...] = ()  # the ids of the public keys its messages are signed with
+    token_url: str | None = None  # its token endpoint: our callbacks carry a bearer token from it
+    token_client_id: str | None = None  # our client id there (the secret is never part of the terms)
+
+
+@dataclass(frozen=True)
+class CallbackLogin:
+    """How our callbacks get the partner's bearer token: client credentials at its token endpoint."""
+
+    url: str
+    client_id: str
+    secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -34,9 +35,22 @@ class _Receiver(BaseHTTPRequestHandler):
     refused: list[dict[str, Any]] = []  # noqa: RUF012  (the POSTs answered 503)
     fail_first = 0  # answer 503 to this many POSTs before taking one
 
+    logins: list[dict[str, list[str]]] = []  # noqa: RUF012  (the forms POSTed to its token endpoint)
+
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
-        call = {"path": self.path, "body": json.loads(self.rfile.read(length))}
+        if self.path.endswith("/oauth2/client/token"):  # the partner's token endpoint (authz_core)
+            self.logins.append(parse_qs(self.rfile.read(length).decode()))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"access_token": "partner-token-1", "token_type": "bearer", "expires_in": "900"}')
+            return
+        call = {
+            "path": self.path,
+            "body": json.loads(self.rfile.read(length)),
+            "authorization": self.headers.get("Authorization"),
+        }
         if len(self.refused) < self.fail_first:
             self.refused.append(call)
             self.send_response(503)
@@ -54,7 +68,7 @@ class _Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    _Receiver.received, _Receiver.refused, _Receiver.fail_first = [], [], 0
+    _Receiver.received, _Receiver.refused, _Receiver.fail_first, _Receiver.logins = [], [], 0, []
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

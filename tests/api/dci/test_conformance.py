@@ -47,7 +47,6 @@ NOT_MET = {
     "SR-CORE-RG-ASYNC-UNSUBSCRIBE-NEG-01": "unsubscribe is not implemented (404)",
     "SR-SEC-AUTH-RG-ASYNC-SUBSCRIBE-01": "subscribe is not implemented (404, not 401)",
     "SR-SEC-AUTH-RG-ASYNC-UNSUBSCRIBE-01": "unsubscribe is not implemented (404, not 401)",
-    "SR-SEC-SIG-RG-01": "message signatures are not verified yet (no partner keys registered, no JWKS)",
 }
 
 
@@ -249,7 +248,18 @@ def _predicate_sync(world: World, received: Received) -> None:
     assert _sync(world, request(_wilayat(world)))["message"]["search_response"][0]["status"] == "succ"
 
 
+def _bad_signature(world: World, received: Received) -> None:
+    """The catalogue's invalid signature ('invalid-signature'), on async search: refused whether or
+    not the partner has keys (test_trust.py has the rest: bogus, expired, another key...)."""
+    body = request(by_civil_number(world.inside["person_id"]), sender_uri=received[0])
+    body["signature"] = "invalid-signature"
+    response = world.client.post("/registry/search", headers=world.headers("partner"), json=body)
+    assert response.status_code == 401 and errors(*ACK, document=response.json()) == []
+    assert response.json()["message"]["error"]["code"] == "err.signature.invalid"
+
+
 MET: dict[str, Check] = {
+    "SR-SEC-SIG-RG-01": _bad_signature,
     "DCI-VAL-FMT-TS-01": _rejected("rjct.timestamp.invalid", timestamp="2026-01-05 09:00"),
     "DCI-VAL-FMT-TS-02": _succeeds(timestamp="2026-01-05T09:00:00+04:00"),
     "DCI-VAL-FMT-LOC-01": _succeeds(locale="ara"),

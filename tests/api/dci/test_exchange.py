@@ -16,6 +16,7 @@ from himaya.adapters.dci import actions
 from himaya.adapters.dci.envelope import RequestHeader, SearchItem
 from himaya.adapters.dci.onboarding import PartnerError, set_partner
 from himaya.adapters.dci.query import RejectedError, plan
+from himaya.adapters.dci.signing import Seal, canonical
 from himaya.core.access import Principal, Scope
 from himaya.core.errors import NotFoundError
 from himaya.db.tables import audit_entry, dci_transaction
@@ -297,7 +298,10 @@ def test_issue22_two_simultaneous_messages_with_one_id_one_is_accepted(world: Wo
         with bootstrap.unit_of_work(world.engine) as uow:
             barrier.wait()
             try:
-                actions.accept(uow, header, "txn-race", planned, principal=principal, limits=LIMITS, callback=False)
+                unsigned = Seal(None, canonical(body))  # the partner has no keys: unsigned is read
+                actions.accept(
+                    uow, header, "txn-race", planned, principal=principal, limits=LIMITS, callback=False, seal=unsigned
+                )
                 uow.commit()
                 outcomes.append("accepted")
             except RejectedError as error:

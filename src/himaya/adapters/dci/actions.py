@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from himaya.adapters.dci import trust
 from himaya.adapters.dci.envelope import (
     PageInfo,
     RequestHeader,
@@ -21,10 +22,11 @@ from himaya.adapters.dci.envelope import (
 )
 from himaya.adapters.dci.ports import DciUnitOfWork
 from himaya.adapters.dci.query import Planned, RejectedError
+from himaya.adapters.dci.signing import Seal
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import NotFoundError
-from himaya.registry.partners import Attempt, Delivery, Limits, Outcome, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import Attempt, Delivery, Limits, PartnerTerms, Transaction, TxnStatus
 
 REG_TYPE = "ns:org:RegistryType:Social"
 RECORD_TYPE = "SRPerson"
@@ -35,20 +37,17 @@ def stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _check_sender(terms: PartnerTerms, sender_id: str, principal: Principal) -> None:
-    """A partner sends the sender id registered for it (its client name by default), no other."""
-    if sender_id != (terms.sender_id or principal.username):
-        raise RejectedError(
-            "err.sender_id.invalid", "header.sender_id is not the sender id registered for your client", 403
-        )
-
-
 def _check_terms(
-    uow: DciUnitOfWork, header: RequestHeader, planned: Sequence[Planned], principal: Principal, limits: Limits
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    planned: Sequence[Planned],
+    principal: Principal,
+    limits: Limits,
+    seal: Seal,
 ) -> PartnerTerms:
-    """The partner's onboarding and limits: whom it may say it is, how much it may ask."""
+    """The partner's onboarding and limits: whom it may say it is (and sign as), how much it may ask."""
     terms = uow.dci.partner(principal.username)
-    _check_sender(terms, header.sender_id, principal)
+    trust.check(uow, terms, header, principal, seal)
     records = sum(p.page.size for p in planned if p.page is not None)
     most = terms.max_records if terms.max_records is not None else limits.max_records
     if records > most:
@@ -91,11 +90,12 @@ def accept(
     principal: Principal,
     limits: Limits,
     callback: bool,
+    seal: Seal,
 ) -> Transaction:
     """Check and keep a search message, in the unit of work (the caller commits). With `callback`,
     the answer goes to `header.sender_uri`, which must be registered for the partner (its only
     registered address when the header has none)."""
-    terms = _check_terms(uow, header, planned, principal, limits)
+    terms = _check_terms(uow, header, planned, principal, limits, seal)
     uri = _callback(terms, header.sender_uri) if callback else None
     at = datetime.now(UTC)
     uow.dci.forget(at)
@@ -169,10 +169,13 @@ def search_now(
     principal: Principal,
     limits: Limits,
     render: Render,
+    seal: Seal,
 ) -> tuple[Transaction, SearchResponseMessage]:
     """A sync search: accepted, answered, audited and kept in one transaction."""
     with uow:
-        transaction = accept(uow, header, transaction_id, planned, principal=principal, limits=limits, callback=False)
+        transaction = accept(
+            uow, header, transaction_id, planned, principal=principal, limits=limits, callback=False, seal=seal
+        )
         message = answer(uow, transaction, planned, principal=principal, render=render)
         uow.commit()
     return transaction, message
@@ -186,10 +189,13 @@ def search_later(
     *,
     principal: Principal,
     limits: Limits,
+    seal: Seal,
 ) -> Transaction:
     """An async search accepted (pending): `complete` answers it after the ACK."""
     with uow:
-        transaction = accept(uow, header, transaction_id, planned, principal=principal, limits=limits, callback=True)
+        transaction = accept(
+            uow, header, transaction_id, planned, principal=principal, limits=limits, callback=True, seal=seal
+        )
         uow.commit()
     return transaction
 
@@ -207,50 +213,6 @@ def fail(uow: DciUnitOfWork, transaction: Transaction, error: str) -> None:
     """End a transaction whose answer could not be made: rejected, with why, never left pending."""
     with uow:
         uow.dci.finish(transaction.correlation_id, TxnStatus.RJCT, None, error[:999])
-        uow.commit()
-
-
-def unregistered(transaction: Transaction) -> str:
-    """Why an answer is not POSTed to its address: the partner no longer has it registered."""
-    return (
-        f"not sent: {transaction.callback_uri} is no longer a callback address registered for partner"
-        f" {transaction.client!r}"
-    )
-
-
-def refuse_unregistered(uow: DciUnitOfWork, transaction: Transaction, attempt: int, *, actor: str) -> bool:
-    """Before each POST of an answer: is its address still one its partner has registered? If not
-    (removed, or changed for another, since the message came), the attempt is recorded as not sent
-    with the reason, the delivery is `refused` (never tried again, by the service or a redelivery)
-    and audited; True. Checked and written in one transaction."""
-    with uow:
-        if transaction.callback_uri in uow.dci.partner(transaction.client).callbacks:
-            return False
-        why = unregistered(transaction)
-        uri = transaction.callback_uri or ""
-        uow.dci.attempted(
-            transaction.correlation_id, Attempt(attempt, uri, datetime.now(UTC), Outcome.FAILED, None, why)
-        )
-        uow.dci.delivered(transaction.correlation_id, Delivery.REFUSED, attempt - 1)  # the POSTs made
-        change = Change(
-            "dci.delivery.refused",
-            f"correlation:{transaction.correlation_id}",
-            {"client": transaction.client, "callback_uri": uri},
-            {"delivery": Delivery.REFUSED.value, "reason": why},
-        )
-        uow.audit.record([change], actor=actor)
-        uow.commit()
-    return True
-
-
-def record_attempt(uow: DciUnitOfWork, transaction: Transaction, attempt: Attempt, *, last: bool) -> None:
-    """One POST of the answer, recorded as it happens (a restart loses no attempt already made); the
-    transaction's delivery is `delivered` once one succeeds, `failed` after the last one fails."""
-    delivered = attempt.outcome is Outcome.DELIVERED
-    state = Delivery.DELIVERED if delivered else Delivery.FAILED if last else Delivery.PENDING
-    with uow:
-        uow.dci.attempted(transaction.correlation_id, attempt)
-        uow.dci.delivered(transaction.correlation_id, state, attempt.attempt)
         uow.commit()
 
 
@@ -287,13 +249,19 @@ def _keep_status_message(
 
 
 def status_later(
-    uow: DciUnitOfWork, header: RequestHeader, transaction_id: str, *, principal: Principal, limits: Limits
+    uow: DciUnitOfWork,
+    header: RequestHeader,
+    transaction_id: str,
+    *,
+    principal: Principal,
+    limits: Limits,
+    seal: Seal,
 ) -> Transaction:
     """An async txn status accepted: kept (kind txn-status) like a search, so that its answer's
     deliveries are recorded the same way; `keep` stores the answer."""
     with uow:
         terms = uow.dci.partner(principal.username)
-        _check_sender(terms, header.sender_id, principal)
+        trust.check(uow, terms, header, principal, seal)
         callback = _callback(terms, header.sender_uri)
         transaction = _keep_status_message(
             uow,
@@ -312,12 +280,6 @@ def keep(uow: DciUnitOfWork, transaction: Transaction, status: TxnStatus, respon
     """Keep an answer made outside the accepting unit of work (an async txn status's)."""
     with uow:
         uow.dci.finish(transaction.correlation_id, status, response, None)
-        uow.commit()
-
-
-def address(uow: DciUnitOfWork, transaction: Transaction, envelope: str) -> None:
-    with uow:
-        uow.dci.address(transaction.correlation_id, envelope)
         uow.commit()
 
 
@@ -351,7 +313,7 @@ def purge(uow: DciUnitOfWork, *, actor: str, at: datetime | None = None) -> int:
 def _find(
     uow: DciUnitOfWork, attribute: str, values: Sequence[str], *, principal: Principal, sender_id: str
 ) -> list[Transaction]:
-    _check_sender(uow.dci.partner(principal.username), sender_id, principal)
+    trust.check_sender(uow.dci.partner(principal.username), sender_id, principal)
     if attribute not in ("transaction_id", "correlation_id", "reference_id_list"):
         raise RejectedError(
             "err.request.bad", "attribute_type must be transaction_id, correlation_id or reference_id_list"
@@ -385,11 +347,13 @@ def status_now(
     *,
     principal: Principal,
     limits: Limits,
+    seal: Seal,
 ) -> list[Transaction]:
     """A sync txn status: the transactions found as `status` finds them, and the message kept (its
     message_id used once, like a search's: a replayed message is refused before anything is read
     back or audited), in one transaction."""
     with uow:
+        trust.check(uow, uow.dci.partner(principal.username), header, principal, seal)
         found = _find(uow, attribute, values, principal=principal, sender_id=header.sender_id)
         answered = TxnStatus.SUCC if found else TxnStatus.RJCT
         _keep_status_message(

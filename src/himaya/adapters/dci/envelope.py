@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 MAX_DEPTH = 32  # nesting of a message; the spec's deepest part (a predicate's expression) is about 8
@@ -56,10 +56,19 @@ class RequestHeader(DciModel):
 
 
 class Envelope(DciModel):
-    """A request: header and message, maybe signed (signatures are not verified yet: docs/api.md)."""
+    """A request: header and message, maybe signed (checked with the partner's keys: `trust.py`)."""
 
     signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
     header: RequestHeader
+
+    @field_validator("signature", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise PydanticCustomError(
+                "err.signature.invalid", "the message signature is not valid: it must be a text (MsgSignature)"
+            )
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -237,8 +246,10 @@ class SearchResponseMessage(DciModel):
 
 
 class OnSearch(DciModel):
-    """The answer of a search: in the response (sync) or POSTed to the sender's on-search (async)."""
+    """The answer of a search: in the response (sync) or POSTed to the sender's on-search (async),
+    signed with the service's key (`/.well-known/jwks.json`)."""
 
+    signature: str | None = None
     header: CallbackHeader
     message: SearchResponseMessage | None = None
 
@@ -271,5 +282,6 @@ class TxnStatusResponseMessage(DciModel):
 
 
 class OnTxnStatus(DciModel):
+    signature: str | None = None
     header: CallbackHeader
     message: TxnStatusResponseMessage | None = None

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from himaya.adapters.dci.ports import DciUnitOfWork
 from himaya.core.audit import Change
 from himaya.core.errors import InvalidInputError, NotFoundError
-from himaya.registry.partners import PartnerTerms
+from himaya.registry.partners import CallbackLogin, PartnerKey, PartnerTerms
 
 
 class PartnerError(InvalidInputError):
@@ -36,15 +36,24 @@ def set_partner(
     per_minute: int | None = None,
     add: list[str] | None = None,
     remove: list[str] | None = None,
+    add_keys: list[PartnerKey] | None = None,
+    remove_keys: list[str] | None = None,
+    login: CallbackLogin | None = None,
     actor: str,
 ) -> PartnerTerms:
-    """Change a partner's terms (what is not given stays); the terms after."""
+    """Change a partner's terms (what is not given stays); the terms after. `add_keys`: public keys
+        its messages' signatures are checked with (`signing.read_key` reads them from files). `login`: the
+    partner's token endpoint and our client credentials there (our callbacks carry its bearer token)."""
     for name, limit in (("max records", max_records), ("per minute", per_minute)):
         if limit is not None and not 1 <= limit <= 1_000_000:
             raise PartnerError(f"{name}: {limit} is not 1 to 1,000,000")
     if sender_id is not None and not 1 <= len(sender_id) <= 99:
         raise PartnerError("sender id: 1 to 99 characters")
     added = [check_callback(u) for u in add or []]
+    if login is not None:
+        check_callback(login.url)
+        if not (1 <= len(login.client_id) <= 99 and 1 <= len(login.secret) <= 1000):
+            raise PartnerError("callback token: a client id of 1 to 99 characters and a secret of 1 to 1000")
     with uow:
         if not uow.partners.is_client(client):
             raise NotFoundError(f"no partner system (client user) named {client!r}: `himaya users create --client`")
@@ -54,12 +63,20 @@ def set_partner(
             for k, v in (("sender_id", sender_id), ("max_records", max_records), ("per_minute", per_minute))
             if v is not None
         }
+        if login is not None:
+            changes |= {"token_url": login.url, "token_client_id": login.client_id, "token_secret": login.secret}
         uow.partners.set_terms(client, changes)
         for uri in added:
             uow.partners.add_callback(client, uri)
         for uri in remove or []:
             if not uow.partners.remove_callback(client, uri):
                 raise NotFoundError(f"callback {uri!r} is not registered for {client!r}")
+        for key in add_keys or []:
+            if not uow.partners.add_key(client, key):
+                raise PartnerError(f"key {key.key_id!r} is registered for {client!r} already")
+        for key_id in remove_keys or []:
+            if not uow.partners.remove_key(client, key_id):
+                raise NotFoundError(f"key {key_id!r} is not registered for {client!r}")
         after = uow.dci.partner(client)
         uow.audit.record([Change("dci.partner", f"client:{client}", asdict(before), asdict(after))], actor=actor)
         uow.commit()

@@ -10,12 +10,18 @@ from typing import Any, Protocol, Self
 from himaya.core.access import Principal
 from himaya.core.audit import AuditLog
 from himaya.core.events import Event
-from himaya.registry.partners import Attempt, Delivery, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import Attempt, CallbackLogin, Delivery, PartnerKey, PartnerTerms, Transaction, TxnStatus
 from himaya.registry.query import Page, PeopleFilter
 
 
 class DciStore(Protocol):
     def partner(self, client: str) -> PartnerTerms: ...
+
+    def callback_login(self, client: str) -> CallbackLogin | None:
+        """The partner's token endpoint and our credentials there, if registered."""
+
+    def keys(self, client: str) -> list[PartnerKey]:
+        """The public keys registered for the client (its messages' signatures are checked with them)."""
 
     def search(self, principal: Principal, found: PeopleFilter, page: Page) -> tuple[list[dict[str, Any]], int]:
         """A page of the people in the principal's scope that `found` selects, and how many in all."""
@@ -63,6 +69,11 @@ class PartnerStore(Protocol):
     def add_callback(self, client: str, uri: str) -> bool: ...
 
     def remove_callback(self, client: str, uri: str) -> bool: ...
+
+    def add_key(self, client: str, key: PartnerKey) -> bool:
+        """False if a key of that id is registered for the client already."""
+
+    def remove_key(self, client: str, key_id: str) -> bool: ...
 
 
 class DciUnitOfWork(Protocol):

@@ -82,15 +82,22 @@ def token(
             raise ApiError(401, "invalid_grant", str(error)) from None
     person = grant_type == "password"
     name, secret = (username, password) if person else (client_id, client_secret)
+    return log_in(request, name, secret, UserKind.PERSON if person else UserKind.CLIENT)
+
+
+def log_in(request: Request, name: str | None, secret: str | None, kind: UserKind) -> Tokens:
+    """A password or client-credentials login (`access.actions.login`: the throttle, the audit
+    entry); also the DCI token endpoint's (`routes/trust.py`)."""
+    settings: TokenSettings = request.app.state.tokens
     if not name or not secret:
-        wanted = "username and password" if person else "client_id and client_secret"
+        wanted = "username and password" if kind is UserKind.PERSON else "client_id and client_secret"
         raise ApiError(400, "invalid_request", f"{wanted} are required for this grant")
     try:
         session = actions.login(
-            uow,
+            bootstrap.unit_of_work(request.app.state.engine),
             name=name,
             secret=secret,
-            kind=UserKind.PERSON if person else UserKind.CLIENT,
+            kind=kind,
             address=_address(request),
             verify=bootstrap.verify_password,
             throttle=settings.throttle,

@@ -30,6 +30,7 @@ from himaya.adapters.dci.envelope import (
     AckEnvelope,
     AckError,
     CallbackHeader,
+    Envelope,
     OnSearch,
     OnTxnStatus,
     SearchEnvelope,
@@ -40,8 +41,10 @@ from himaya.adapters.dci.envelope import (
 )
 from himaya.adapters.dci.query import RejectedError, check_header, plan
 from himaya.adapters.dci.render import sr_person
+from himaya.adapters.dci.signing import Seal, canonical
 from himaya.api.security import require
 from himaya.api.views import pseudonym
+from himaya.bootstrap.dci import SENDER_ID
 from himaya.core.access import Permission, Principal
 from himaya.registry.partners import Limits, Transaction, TxnStatus
 
@@ -81,7 +84,7 @@ def header(action: str, status: str, *, receiver: str | None = None, total: int 
         status=status,
         total_count=total,
         completed_count=done,
-        sender_id="himaya",
+        sender_id=SENDER_ID,
         receiver_id=receiver,
     )
 
@@ -96,8 +99,16 @@ def rejected_header(action: str, error: RejectedError) -> CallbackHeader:
     return answer
 
 
-def _json(model: Any, status: int) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json", by_alias=True, exclude_none=True), status_code=status)
+def _json(model: Any, status: int, request: Request | None = None) -> JSONResponse:
+    """The answer; with `request`, an answer envelope (header and message) signed with our key."""
+    body = model.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return JSONResponse(request.app.state.dci_sign(body) if request else body, status_code=status)
+
+
+def seal(request: Request, envelope: Envelope) -> Seal:
+    """The message's signature and the content it must sign: the body as received, not as parsed."""
+    body = json.loads(request.state.dci_body)
+    return Seal(envelope.signature, canonical(body if isinstance(body, dict) else {}))
 
 
 def ack(correlation: str, error: RejectedError | None = None) -> JSONResponse:
@@ -118,7 +129,8 @@ def _invalid(error: RequestValidationError) -> RejectedError:
     kind = str(first.get("type", ""))
     where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "the message"
     code = kind if kind.startswith(("err.", "rjct.")) else "err.request.bad"
-    return RejectedError(code, f"{where}: {first.get('msg', 'invalid')}"[:999])
+    http = 401 if code.startswith("err.signature.") else 400  # the message's authentication failed
+    return RejectedError(code, f"{where}: {first.get('msg', 'invalid')}"[:999], http)
 
 
 class DciRoute(APIRoute):
@@ -130,6 +142,7 @@ class DciRoute(APIRoute):
         action = ACTIONS.get(self.path, "on-search")
 
         async def handle(request: Request) -> Response:
+            request.state.dci_body = await request.body()  # kept by the request for the handler too
             try:
                 return await handler(request)
             except (RequestValidationError, HTTPException) as error:
@@ -142,7 +155,7 @@ class DciRoute(APIRoute):
                 )
                 if asynchronous:
                     return ack(secrets.token_hex(16), rejection)
-                return _json(OnSearch(header=rejected_header(action, rejection)), 400)
+                return _json(OnSearch(header=rejected_header(action, rejection)), rejection.http, request)
 
         return handle
 
@@ -153,6 +166,7 @@ router = APIRouter(tags=["DCI social registry"], route_class=DciRoute)
 Partner = Annotated[Principal, Depends(require(Permission.DCI_SEARCH))]
 REJECTIONS: dict[int | str, dict[str, Any]] = {
     400: {"model": OnSearch, "description": "The message is rejected (header status rjct, with the reason)"},
+    401: {"model": OnSearch, "description": "The message signature is missing or not valid (err.signature.*)"},
     403: {"model": OnSearch, "description": "header.sender_id is not the partner's registered sender id"},
     409: {"model": OnSearch, "description": "The message_id was sent already"},
     429: {"model": OnSearch, "description": "Over the partner's search requests a minute"},
@@ -198,10 +212,11 @@ def sync_search(envelope: SearchEnvelope, request: Request, principal: Partner) 
             principal=principal,
             limits=limits(request),
             render=renderer(request, principal),
+            seal=seal(request, envelope),
         )
     except RejectedError as error:
-        return _json(OnSearch(header=rejected_header("on-search", error)), error.http)
-    return on_search(transaction, message)
+        return _json(OnSearch(header=rejected_header("on-search", error)), error.http, request)
+    return _json(on_search(transaction, message), 200, request)
 
 
 @router.post(
@@ -222,6 +237,7 @@ def async_search(envelope: SearchEnvelope, request: Request, background: Backgro
             planned,
             principal=principal,
             limits=limits(request),
+            seal=seal(request, envelope),
         )
     except RejectedError as error:
         return ack(secrets.token_hex(16), error)
@@ -256,7 +272,13 @@ def deliver_later(request: Request, transaction: Transaction, answer: dict[str, 
     attempt is recorded and the answer stays fetchable by txn/status either way."""
     engine = request.app.state.engine
     delivery.deliver(
-        lambda: bootstrap.unit_of_work(engine), transaction, answer, limits=limits, send=request.app.state.dci_deliver
+        lambda: bootstrap.unit_of_work(engine),
+        transaction,
+        answer,
+        limits=limits,
+        send=request.app.state.dci_deliver,
+        sign=request.app.state.dci_sign,
+        bearer=request.app.state.dci_bearer,
     )
 
 
@@ -288,6 +310,7 @@ def txn_status(
             values,
             principal=principal,
             limits=limits(request),
+            seal=seal(request, envelope),
         )
     receiver = envelope.header.sender_id
     if not found:
@@ -317,9 +340,9 @@ def txn_status(
 )
 def sync_txn_status(envelope: TxnStatusEnvelope, request: Request, principal: Partner) -> Any:
     try:
-        return txn_status(envelope, principal, request, kept_already=False)
+        return _json(txn_status(envelope, principal, request, kept_already=False), 200, request)
     except RejectedError as error:
-        return _json(OnTxnStatus(header=rejected_header("txn-on-status", error)), error.http)
+        return _json(OnTxnStatus(header=rejected_header("txn-on-status", error)), error.http, request)
 
 
 @router.post(
@@ -342,6 +365,7 @@ def async_txn_status(
             envelope.message.transaction_id,
             principal=principal,
             limits=limits(request),
+            seal=seal(request, envelope),
         )
     except RejectedError as error:
         return ack(secrets.token_hex(16), error)

@@ -5,6 +5,7 @@ onboarding (sender id, callback addresses, limits). No decisions: `adapters/dci/
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
-from himaya.db.dci_tables import dci_delivery, dci_reference
+from himaya.db.dci_tables import dci_delivery, dci_partner_key, dci_reference
 from himaya.db.scoped import people_records
 from himaya.db.tables import app_user, dci_callback, dci_partner, dci_transaction, family, person
-from himaya.registry.partners import Attempt, Delivery, Outcome, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import (
+    Attempt,
+    CallbackLogin,
+    Delivery,
+    Outcome,
+    PartnerKey,
+    PartnerTerms,
+    Transaction,
+    TxnStatus,
+)
 from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator, Page, PeopleFilter
 
 COLUMNS: dict[Field, Any] = {
@@ -68,12 +78,40 @@ class SqlDciStore:
 
     def partner(self, client: str) -> PartnerTerms:
         row = self.connection.execute(select(dci_partner).where(dci_partner.c.client == client)).mappings().first()
-        uris = self.connection.execute(
-            select(dci_callback.c.uri).where(dci_callback.c.client == client).order_by(dci_callback.c.uri)
-        ).scalars()
+        uris = tuple(
+            self.connection.execute(
+                select(dci_callback.c.uri).where(dci_callback.c.client == client).order_by(dci_callback.c.uri)
+            ).scalars()
+        )
+        keys = tuple(k.key_id for k in self.keys(client))
         if row is None:
-            return PartnerTerms(client, callbacks=tuple(uris))
-        return PartnerTerms(client, row["sender_id"], tuple(uris), row["max_records"], row["per_minute"])
+            return PartnerTerms(client, callbacks=uris, keys=keys)
+        return PartnerTerms(
+            client,
+            row["sender_id"],
+            uris,
+            row["max_records"],
+            row["per_minute"],
+            keys,
+            row["token_url"],
+            row["token_client_id"],
+        )
+
+    def callback_login(self, client: str) -> CallbackLogin | None:
+        row = self.connection.execute(
+            select(dci_partner.c.token_url, dci_partner.c.token_client_id, dci_partner.c.token_secret).where(
+                dci_partner.c.client == client
+            )
+        ).first()
+        if row is None or not (row.token_url and row.token_client_id and row.token_secret):
+            return None
+        return CallbackLogin(row.token_url, row.token_client_id, row.token_secret)
+
+    def keys(self, client: str) -> list[PartnerKey]:
+        rows = self.connection.execute(
+            select(dci_partner_key).where(dci_partner_key.c.client == client).order_by(dci_partner_key.c.key_id)
+        ).mappings()
+        return [PartnerKey(r["key_id"], r["algorithm"], json.loads(r["jwk"])) for r in rows]
 
     def search(self, principal: Principal, found: PeopleFilter, page: Page) -> tuple[list[dict[str, Any]], int]:
         if self.connection.dialect.name == "postgresql":
@@ -218,7 +256,7 @@ class SqlPartnerStore:
         return kind == "client"
 
     def clients(self) -> list[str]:
-        named = select(dci_partner.c.client).union(select(dci_callback.c.client))
+        named = select(dci_partner.c.client).union(select(dci_callback.c.client), select(dci_partner_key.c.client))
         return sorted(self.connection.execute(named).scalars())
 
     def set_terms(self, client: str, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -242,6 +280,22 @@ class SqlPartnerStore:
     def remove_callback(self, client: str, uri: str) -> bool:
         done = self.connection.execute(
             delete(dci_callback).where(dci_callback.c.client == client, dci_callback.c.uri == uri)
+        )
+        return bool(done.rowcount)
+
+    def add_key(self, client: str, key: PartnerKey) -> bool:
+        """False if a key of that id is registered for the client already."""
+        values = {"client": client, "key_id": key.key_id, "algorithm": key.algorithm, "jwk": json.dumps(key.jwk)}
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(insert(dci_partner_key).values(values | {"added_at": datetime.now(UTC)}))
+        except IntegrityError:
+            return False
+        return True
+
+    def remove_key(self, client: str, key_id: str) -> bool:
+        done = self.connection.execute(
+            delete(dci_partner_key).where(dci_partner_key.c.client == client, dci_partner_key.c.key_id == key_id)
         )
         return bool(done.rowcount)
 
