@@ -101,12 +101,49 @@ def browser(site: Site) -> Iterator[object]:
 
 def click(driver: object, selector: str) -> None:
     """Click a form's button and wait for the next page."""
-    from selenium.webdriver.support import expected_conditions  # noqa: PLC0415
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: PLC0415
     from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
 
-    page = driver.find_element(_by("TAG_NAME"), "html")  # type: ignore[attr-defined]
-    driver.find_element(_by("CSS_SELECTOR"), selector).click()  # type: ignore[attr-defined]
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(page))  # type: ignore[arg-type]
+    for attempt in range(3):
+        page = driver.find_element(_by("TAG_NAME"), "html")  # type: ignore[attr-defined]
+        try:
+            driver.find_element(_by("CSS_SELECTOR"), selector).click()  # type: ignore[attr-defined]
+            break
+        except (StaleElementReferenceException, WebDriverException) as error:
+            # The page was still being replaced when the button was found (Chrome: "Node with given
+            # id does not belong to the document"): the click did not happen; find it again.
+            if attempt == 2 or not (
+                isinstance(error, StaleElementReferenceException) or "does not belong to the document" in str(error)
+            ):
+                raise
+            _loaded(driver)
+    WebDriverWait(driver, 15).until(lambda _: _gone(page))
+    _loaded(driver)
+
+
+def _gone(element: object) -> bool:
+    """Whether the element's page has been replaced. Chrome tells so either as a stale element or,
+    while the next page is being built, as "Node with given id does not belong to the document"
+    (which Selenium's `staleness_of` does not recognise)."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException  # noqa: PLC0415
+
+    try:
+        element.is_enabled()  # type: ignore[attr-defined]
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
+def _loaded(driver: object) -> None:
+    """Wait until the page now shown has loaded whole (a stale old page does not mean a loaded new one)."""
+    from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
+
+    ready = lambda d: d.execute_script("return document.readyState") == "complete"  # noqa: E731
+    WebDriverWait(driver, 15).until(ready)  # type: ignore[arg-type]
 
 
 def _by(kind: str) -> str:
