@@ -79,17 +79,7 @@ def create_user(
         ).scalar()
         if same is not None:  # names are compared case-folded (maker-checker, the audit trail): one user each
             raise UserExistsError(f"user {same!r} exists already" + ("" if same == username else f" ({username!r})"))
-        user_id = connection.execute(
-            insert(app_user).values(
-                username=username,
-                display_name=display_name,
-                kind=kind,
-                password_hash=password_hash,
-                active=True,
-                token_version=1,
-                created_at=now(),
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        user_id = _insert_user(connection, username, display_name, kind, password_hash)
         audit.record(
             connection,
             [audit.Change("user.create", f"user:{username}", None, {"kind": kind, "display_name": display_name})],
@@ -98,6 +88,17 @@ def create_user(
         if roles or scopes:
             _grant(connection, username, roles or [], scopes or [], actor=actor, replace=False)
     return int(user_id)
+
+
+def _insert_user(connection: Connection, username: str, display_name: str | None, kind: str, hashed: str) -> int:
+    values = {"display_name": display_name, "kind": kind, "password_hash": hashed, "active": True}
+    try:  # the transaction is lost with the error: the caller's `begin` rolls it back
+        inserted = connection.execute(
+            insert(app_user).values(username=username, token_version=1, created_at=now(), **values)
+        )
+    except IntegrityError as clash:  # created at the same moment, under this name or another case of it
+        raise UserExistsError(f"user {username!r} exists already") from clash
+    return int(inserted.inserted_primary_key[0])  # type: ignore[index]
 
 
 def check_username(username: str) -> None:
@@ -124,7 +125,7 @@ def grant(
     Tokens issued before stop working, so a narrowed grant takes effect at once."""
     _check_grant(roles, scopes)
     with engine.begin() as connection:
-        before = _administrators(connection)
+        before = _administrators_locked(connection)
         principal = _grant(connection, username, roles, scopes, actor=actor, replace=replace)
         _keep_an_administrator(connection, username, before)
         return principal
@@ -181,7 +182,7 @@ def set_password(engine: Engine, username: str, password_hash: str, *, actor: st
 
 def set_active(engine: Engine, username: str, active: bool, *, actor: str) -> None:
     with engine.begin() as connection:
-        before = _administrators(connection)
+        before = _administrators_locked(connection)
         user = _user_row(connection, username)
         connection.execute(
             update(app_user)
@@ -240,6 +241,19 @@ def _administrators(connection: Connection) -> list[str]:
         .distinct()
     )
     return list(connection.execute(query).scalars())
+
+
+def _administrators_locked(connection: Connection) -> list[str]:
+    """The administrators, their rows locked until the change's transaction ends: two administrators
+    removing each other at once on PostgreSQL would otherwise both see the other still there (read
+    committed) and leave none. The second waits, then `_keep_an_administrator` reads what the first
+    committed. (SQLite has one writer: the second's write fails instead of passing unseen.)"""
+    names = _administrators(connection)
+    if names:
+        connection.execute(
+            select(app_user.c.id).where(app_user.c.username.in_(names)).order_by(app_user.c.id).with_for_update()
+        ).all()
+    return names
 
 
 def has_administrator(engine: Engine) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 # The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
@@ -278,6 +279,9 @@ app_user = Table(
     Column("token_version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+# One user per case-folded name (maker-checker and the audit trail compare names folded): the check
+# in `create_user` reads before it writes, so two creations at once are kept apart by this index.
+Index("uq_app_user_username_folded", func.lower(app_user.c.username), unique=True)
 
 user_role = Table(
     "user_role",
