@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import time
 
+import jwt
 import pytest
 
 from himaya.bootstrap import payroll
@@ -11,6 +13,7 @@ from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.policy.packs import load_pack
+from himaya.web import session
 from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
@@ -357,3 +360,62 @@ def test_a_change_request_asks_typed_fields_and_names_the_one_refused(office: Of
         follow_redirects=False,
     )  # fmt: skip
     assert answered.status_code == 422 and 'id="decision-error"' in answered.text, answered.text
+
+
+def _cookie(office: Office, user: str, *, started: int, active: int) -> str:
+    """A session cookie as the service would have issued it at `active` for a login at `started`."""
+    state = office.app.state  # type: ignore[attr-defined]
+    with office.engine.connect() as connection:
+        record = access.load_user(connection, user)
+    assert record is not None
+    idle = state.settings.web_idle_minutes * 60
+    claims = {
+        "iss": session.ISSUER, "aud": session.AUDIENCE, "sub": user, "ver": record.token_version,
+        "iat": started, "act": active, "exp": min(started + session.LIFETIME, active + idle),
+    }  # fmt: skip
+    return jwt.encode(claims, state.tokens.key, algorithm=session.ALGORITHM)
+
+
+def _claims(office: Office, response_cookie: str) -> dict[str, int]:
+    value = response_cookie.split(";", 1)[0].split("=", 1)[1]
+    state = office.app.state  # type: ignore[attr-defined]
+    return jwt.decode(value, state.tokens.key, algorithms=[session.ALGORITHM], audience=session.AUDIENCE)
+
+
+def test_an_idle_session_ends_and_a_working_one_is_renewed_within_the_day(office: Office) -> None:
+    """30 minutes without a page end the session (an unattended screen in a branch); each page renews
+    the cookie, but never past eight hours after the login."""
+    now = int(time.time())
+    idle = 30 * 60
+    client = office.client()
+    client.cookies.set(session.SESSION, _cookie(office, "registrar", started=now - 3600, active=now - idle - 5))
+    assert client.get("/office/", follow_redirects=False).headers["location"].startswith("/office/login")
+
+    client = office.client()
+    client.cookies.set(session.SESSION, _cookie(office, "registrar", started=now - 3600, active=now - 120))
+    page = client.get("/office/", follow_redirects=False)
+    assert page.status_code == 200
+    renewed = _claims(office, next(c for c in page.headers.get_list("set-cookie") if c.startswith("himaya_session=")))
+    assert renewed["iat"] == now - 3600 and renewed["act"] >= now and renewed["exp"] >= now + idle
+
+    client = office.client()  # near the end of the working day: renewed, but not beyond it
+    late = now - session.LIFETIME + 90
+    client.cookies.set(session.SESSION, _cookie(office, "registrar", started=late, active=now - 120))
+    page = client.get("/office/", follow_redirects=False)
+    cookie = next(c for c in page.headers.get_list("set-cookie") if c.startswith("himaya_session="))
+    assert _claims(office, cookie)["exp"] == late + session.LIFETIME and "Max-Age=" in cookie
+
+    client = office.client()  # a page seen a moment ago: no new cookie
+    client.cookies.set(session.SESSION, _cookie(office, "registrar", started=now - 60, active=now - 5))
+    page = client.get("/office/", follow_redirects=False)
+    assert page.status_code == 200
+    assert not [c for c in page.headers.get_list("set-cookie") if c.startswith("himaya_session=")]
+
+
+def test_logging_out_is_not_undone_by_the_renewal(office: Office) -> None:
+    now = int(time.time())
+    client = office.client()
+    client.cookies.set(session.SESSION, _cookie(office, "registrar", started=now - 600, active=now - 300))
+    home = client.get("/office/")
+    client.post("/office/logout", data={"csrf": csrf(home.text)})
+    assert client.get("/office/", follow_redirects=False).headers["location"].startswith("/office/login")

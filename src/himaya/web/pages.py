@@ -5,6 +5,7 @@ exactly as a missing one (the actions raise the same `NotFoundError` for both)."
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -87,7 +88,29 @@ def principal_of(request: Request) -> Principal | None:
     if principal is None or principal.kind != "person" or principal.roles & MACHINE_ROLES:
         return None
     request.state.actor = principal.username
+    if found.stale(time.time()):  # the page answers with a renewed cookie (`render`): the officer is at work
+        request.state.renewed_session = found
     return principal
+
+
+def idle_seconds(request: Request) -> int:
+    return int(request.app.state.settings.web_idle_minutes) * 60
+
+
+def set_session(request: Request, response: Response, username: str, version: int, started: int | None) -> None:
+    """Give the browser a session cookie for `username` (a new login when `started` is None)."""
+    value = session.issue(key(request), username, version, idle=idle_seconds(request), started=started)
+    begun = session.read(key(request), value)
+    assert begun is not None
+    response.set_cookie(
+        session.SESSION,
+        value,
+        max_age=session.max_age(begun.started),
+        httponly=True,
+        samesite="strict",
+        secure=secure(request),
+        path="/",
+    )
 
 
 def visitor(request: Request) -> Visitor:
@@ -133,6 +156,9 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
         **context,
     )
     response = HTMLResponse(html, status_code=status)
+    renewed = getattr(request.state, "renewed_session", None)
+    if renewed is not None:
+        set_session(request, response, renewed.username, renewed.version, renewed.started)
     if fresh:
         response.set_cookie(session.CSRF, secret, httponly=True, samesite="strict", secure=secure(request), path="/")
     return response

@@ -20,40 +20,71 @@ AUDIENCE = "himaya-web"  # never accepted by the API, whose tokens are not accep
 ISSUER = "himaya"
 ALGORITHM = "HS256"
 LIFETIME = 8 * 3600  # seconds: a working day; a logout or a new password ends it sooner
+RENEW_AFTER = 60  # seconds of a cookie's age after which a page answers with a renewed one
 
 
 @dataclass(frozen=True)
 class Session:
     username: str
     version: int
+    started: int = 0  # when the user logged in (seconds since the epoch): the session ends LIFETIME after
+    active: int = 0  # when the cookie was last renewed: idle longer than the setting, the session ends
+
+    def stale(self, at: float) -> bool:
+        """Whether a page should renew the cookie (so that an officer at work is not logged out)."""
+        return at - self.active >= RENEW_AFTER
 
 
-def issue(key: str, username: str, version: int) -> str:
-    issued = int(time.time())
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": username, "ver": version, "iat": issued, "exp": issued + LIFETIME}
+def issue(key: str, username: str, version: int, *, idle: int, started: int | None = None) -> str:
+    """A session cookie's value, good for `idle` seconds from now and never past `started` + LIFETIME.
+
+    An unattended screen in a branch is a way into people's records: the cookie expires when the
+    officer has not loaded a page for `idle` seconds (`HIMAYA_WEB_IDLE_MINUTES`), each page renewing
+    it, and at the latest a working day after the login however active."""
+    now = int(time.time())
+    started = now if started is None else started
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": username,
+        "ver": version,
+        "iat": started,
+        "act": now,
+        "exp": min(started + LIFETIME, now + idle),
+    }
     return jwt.encode(claims, key, algorithm=ALGORITHM)
+
+
+def max_age(started: int) -> int:
+    """The cookie's lifetime in the browser: what is left of the working day."""
+    return max(0, started + LIFETIME - int(time.time()))
 
 
 def read(key: str, value: str | None) -> Session | None:
     """The session a cookie names, if it is genuine and current (not yet checked against the store).
 
-    >>> read("k" * 32, issue("k" * 32, "amal", 3))
-    Session(username='amal', version=3)
-    >>> read("k" * 32, issue("j" * 32, "amal", 3)) is None
+    >>> read("k" * 32, issue("k" * 32, "amal", 3, idle=60)).username
+    'amal'
+    >>> read("k" * 32, issue("j" * 32, "amal", 3, idle=60)) is None
     True
     """
     if not value:
         return None
     try:
         claims = jwt.decode(
-            value, key, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER, options={"require": ["exp", "sub"]}
+            value,
+            key,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["exp", "sub", "iat"]},
         )
     except jwt.InvalidTokenError:
         return None
-    username, version = claims.get("sub"), claims.get("ver")
-    if not isinstance(username, str) or type(version) is not int:
+    username, version, started, active = (claims.get(c) for c in ("sub", "ver", "iat", "act"))
+    if not isinstance(username, str) or any(type(v) is not int for v in (version, started, active)):
         return None
-    return Session(username, version)
+    return Session(username, version, started, active)  # type: ignore[arg-type]
 
 
 def new_secret() -> str:

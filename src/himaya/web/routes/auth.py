@@ -23,6 +23,7 @@ from himaya.web.pages import (
     redirect,
     render,
     secure,
+    set_session,
     visitor,
 )
 
@@ -78,10 +79,7 @@ def login(
     if error is not None:
         return render(request, seen, "login.html", status=status, next=back, error=error, username=name)
     response = redirect(back)
-    cookie = session.issue(request.app.state.tokens.key, found.username, found.token_version)
-    response.set_cookie(
-        session.SESSION, cookie, max_age=session.LIFETIME, httponly=True, samesite="strict", secure=secure(request)
-    )
+    set_session(request, response, found.username, found.token_version, started=None)
     response.set_cookie(
         session.CSRF, session.new_secret(), httponly=True, samesite="strict", secure=secure(request), path="/"
     )
