@@ -7,11 +7,13 @@ import time
 
 import jwt
 import pytest
+from sqlalchemy import select
 
 from himaya.bootstrap import payroll
 from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
+from himaya.db.tables import refresh_token
 from himaya.policy.packs import load_pack
 from himaya.web import session
 from tests.web.conftest import Office, csrf, log_in
@@ -419,3 +421,13 @@ def test_logging_out_is_not_undone_by_the_renewal(office: Office) -> None:
     home = client.get("/office/")
     client.post("/office/logout", data={"csrf": csrf(home.text)})
     assert client.get("/office/", follow_redirects=False).headers["location"].startswith("/office/login")
+
+
+def test_a_web_login_leaves_no_api_refresh_token_behind(office: Office) -> None:
+    def tokens() -> int:
+        with office.engine.connect() as connection:
+            return len(connection.execute(select(refresh_token.c.id)).all())
+
+    before = tokens()
+    log_in(office.client(), "case_worker")
+    assert tokens() == before

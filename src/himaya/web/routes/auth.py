@@ -64,6 +64,7 @@ def login(
             verify=bootstrap.verify_password,
             throttle=tokens.throttle,
             refresh_lifetime=tokens.refresh_lifetime,
+            refresh=False,  # the session cookie is the web's token: an API refresh token would lie unused
         )
     except ThrottledError as refused:
         status = 429
