@@ -431,3 +431,31 @@ def test_a_web_login_leaves_no_api_refresh_token_behind(office: Office) -> None:
     before = tokens()
     log_in(office.client(), "case_worker")
     assert tokens() == before
+
+
+def test_the_dashboards_filters_show_published_cells_only(office: Office) -> None:
+    """A programme and a governorate chosen: the trend is that published cell month by month (✱ where
+    it is hidden), never a sum of cells; the open-data links carry the filters."""
+    pack = load_pack()
+    for month in ("2026-01", "2026-02"):
+        period = Period.parse(month)
+        payroll.sync_enrollments(office.engine, pack, period, actor="test", today=period.start)
+    client = office.client()
+    client.cookies.set("himaya_lang", "en")
+    published = client.get("/public/statistics", params={"from": "2026-01", "to": "2026-02"}).json()
+    rows = published["rows"]
+    governorate = office.inside["governorate"]
+    wanted = {r["month"]: r for r in rows if r["programme"] == "child" and r["governorate"] == governorate}
+    query = {"programme": "child", "governorate": governorate, "from": "2026-01", "to": "2026-02"}
+    page = client.get("/public", params=query)
+    assert page.status_code == 200 and "Month by month: Child benefit" in page.text
+    trend = page.text.split("<caption>Month by month:", 1)[1].split("</table>", 1)[0]
+    shown = re.findall(r'<th scope="row">([^<]+)</th><td>(.*?)</td>', trend)
+    assert [m for m, _ in shown] == ["Jan 2026", "Feb 2026"]
+    for (_, cell), month in zip(shown, ("2026-01", "2026-02"), strict=True):
+        row = wanted[month]
+        assert ("✱" in cell) if row["suppressed"] else cell == f"{row['beneficiaries']:,}"
+    assert f"governorate={governorate.replace(' ', '+')}" in page.text and "programme=child" in page.text
+    assert client.get("/public", params=query | {"programme": "pension"}).status_code == 422
+    backwards = client.get("/public", params={"from": "2026-02", "to": "2026-01"})
+    assert backwards.status_code == 422 and "The first month is after the last." in backwards.text
