@@ -229,6 +229,8 @@ def test_a_newborn_is_registered_into_a_family_with_errors_next_to_fields(office
     wrong = {"csrf": token, "person_id": "123", "sex": "", "birth_date": "2026-11-01", "given_name_ar": "ريم"}
     refused = client.post(f"/office/families/{family}/newborn", data=wrong)
     assert refused.status_code == 422 and 'id="person_id-error"' in refused.text and 'id="sex-error"' in refused.text
+    assert "يجب أن يكون رقمًا مدنيًا من 8 أرقام لا يبدأ بصفر." in refused.text  # the pack's rule, in Arabic
+    assert "هذه القيمة مطلوبة." in refused.text
     assert 'value="ريم"' in refused.text  # what was typed is kept
     good = wrong | {"person_id": "98765432", "sex": "F", "given_name_en": "Reem", "nationality": "OM"}
     assert client.post(f"/office/families/{family}/newborn", data=good | {"csrf": ""}).status_code == 403

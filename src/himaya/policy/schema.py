@@ -28,6 +28,7 @@ class Column:
     codes: tuple[str, ...] = ()  # for Kind.CODE
     pattern: str = ""  # for Kind.PATTERN and Kind.IBAN: the shape a value must have
     rule: str = ""  # the shape in words, for the error message
+    rule_ar: str = ""  # the same in Arabic, for the front office's forms (policy/problems_ar.py)
     maximum: int | None = None  # for Kind.MONEY: the most an amount may be, in the currency's smallest unit
     # An empty value is read as zero (money) or false (a flag); with `unknown_if_empty`, an empty
     # amount stays empty (null): "not measured" is then not the same as "measured at zero".

@@ -17,6 +17,8 @@ from himaya import bootstrap
 from himaya.core.access import Permission
 from himaya.core.clock import today
 from himaya.core.errors import ConflictError, HimayaError, InputTableError, InvalidInputError
+from himaya.policy.pack import PolicyPack
+from himaya.policy.problems_ar import in_arabic
 from himaya.registry import actions
 from himaya.registry.model import Fact
 from himaya.registry.rules import CARD_WITHOUT_CATEGORY
@@ -50,24 +52,24 @@ def _head(request: Request, seen: Visitor, family_number: str) -> dict[str, Any]
     return next((r for r in rows if r.get("relationship") == "head"), rows[0])
 
 
-def field_errors(seen: Visitor, error: InvalidInputError) -> dict[str, str]:
-    """An action's refusal as a sentence per field in the reader's language (the rule itself in
-    English), or under "" when it names no field."""
+def field_errors(seen: Visitor, error: InvalidInputError, pack: PolicyPack) -> dict[str, str]:
+    """An action's refusal as a sentence per field in the reader's language (the rule the registry's
+    contract states, in Arabic from `policy/problems_ar.py`), or under "" when it names no field."""
     _ = seen._
+    arabic = seen.locale.language == "ar"
     if not isinstance(error, InputTableError):
-        return {
-            "": _("Some of what was entered is not valid.") + (f" ({error})" if seen.locale.language == "en" else "")
-        }
+        return {"": _("Some of what was entered is not valid.") + ("" if arabic else f" ({error})")}
+    labels = {"birth_date": _("Date of birth")}
     found: dict[str, str] = {}
     for problem in error.problems:
         if problem.rule == CARD_WITHOUT_CATEGORY:
             text = _("A disability card is held: choose the category it was issued for.")
+        elif arabic:
+            text = in_arabic(problem, pack.registry, codes=pack.code_names, labels=labels)
         elif "required" in problem.rule:
             text = _("This field is required.")
-        elif problem.column == "person_id":
-            text = _("A civil number has 8 digits and does not start with 0.")
         else:
-            text = _("This value is not valid.") + (f" ({problem.rule})" if seen.locale.language == "en" else "")
+            text = f"{_('This value is not valid.')} ({problem.rule})"
         found.setdefault(problem.column, text)
     return found
 
@@ -122,7 +124,7 @@ def newborn(
             principal=seen.user,
         )
     except InvalidInputError as error:
-        errors = field_errors(seen, error)
+        errors = field_errors(seen, error, request.app.state.pack)
         for column in set(errors) - {"", *NEWBORN}:  # a value the form does not hold (from the family)
             errors[""] = f"{errors.get('', '')} {column}: {errors.pop(column)}".strip()
         return _newborn_page(request, seen, family_number, head, values=values, errors=errors, status=422)
@@ -192,7 +194,7 @@ def assessment(
             )  # fmt: skip
             return redirect(f"/office/people/{civil_number}")
         except InvalidInputError as error:
-            errors = field_errors(seen, error)
+            errors = field_errors(seen, error, request.app.state.pack)
             if "" in errors:  # the date's window (registry.rules.effective_window) names no column
                 errors["valid_from"] = errors.pop("")
         except ConflictError as error:

@@ -82,6 +82,7 @@ PEOPLE = TableSchema(
             required=False,
             pattern=r"^[1-9]$",
             rule="must be the degree of kinship to the person cared for, 1 to 9",
+            rule_ar="يجب أن تكون درجة القرابة بالشخص المُعتنى به، من 1 إلى 9.",
         ),
     ),
     unique=("person_id",),

@@ -16,6 +16,13 @@ PROGRAMME_NAMES = {
 # The codes of the people table and of the parameters, by the column (or kind) they belong to.
 CODE_NAMES = {
     "programme": PROGRAMME_NAMES,
+    "sex": {"F": Text("female", "أنثى"), "M": Text("male", "ذكر")},
+    "marital_status": {
+        "single": Text("single", "أعزب أو عزباء"),
+        "married": Text("married", "متزوج أو متزوجة"),
+        "divorced": Text("divorced", "مطلق أو مطلقة"),
+        "widowed": Text("widowed", "أرمل أو أرملة"),
+    },
     "relationship": {
         "head": Text("head", "رب الأسرة"),
         "spouse": Text("spouse", "الزوج أو الزوجة"),

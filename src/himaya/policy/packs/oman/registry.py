@@ -55,6 +55,8 @@ def _names() -> tuple[Column, ...]:
             pattern=NAME_PATTERN,
             rule="must be 1 to 100 characters, without control or direction characters, < or >,"
             " nor spaces at either end",
+            rule_ar="يجب أن يكون من حرف واحد إلى 100 حرف، بلا رموز تحكم أو اتجاه ولا < أو >،"
+            " ولا مسافة في أوله أو آخره.",
         )
         for script in ("ar", "en")
         for part in NAME_PARTS
@@ -68,6 +70,7 @@ REGISTRY = PEOPLE.extended(
         required=True,
         pattern=r"^[1-9][0-9]{7}$",
         rule="must be a civil number: 8 digits, not starting with 0",
+        rule_ar="يجب أن يكون رقمًا مدنيًا من 8 أرقام لا يبدأ بصفر.",
     ),
     Column(
         "family_id",
@@ -75,6 +78,7 @@ REGISTRY = PEOPLE.extended(
         required=True,
         pattern=r"^\S{1,32}$",
         rule="must be 1 to 32 characters, without spaces",
+        rule_ar="يجب أن يكون من حرف واحد إلى 32 حرفًا، بلا مسافات.",
     ),
     *_names(),
     Column("governorate", Kind.CODE, required=False, codes=tuple(sorted({w["governorate_en"] for w in wilayats()}))),
@@ -85,14 +89,24 @@ REGISTRY = PEOPLE.extended(
         required=False,
         pattern=r"^\+968[79][0-9]{7}$",
         rule="must be an Omani mobile number: +968 then 8 digits starting with 7 or 9",
+        rule_ar="يجب أن يكون رقم هاتف نقال عُمانيًا: ‎+968 ثم 8 أرقام تبدأ بالرقم 7 أو 9.",
     ),
-    Column("bank_code", Kind.PATTERN, required=False, pattern=r"^[0-9]{3}$", rule="must be a 3-digit bank code"),
+    Column(
+        "bank_code",
+        Kind.PATTERN,
+        required=False,
+        pattern=r"^[0-9]{3}$",
+        rule="must be a 3-digit bank code",
+        rule_ar="يجب أن يكون رمز مصرف من 3 أرقام.",
+    ),
     Column(
         "iban",
         Kind.IBAN,
         required=False,
         pattern=r"^OM[0-9]{21}$",
         rule="must be an Omani IBAN: OM, 2 check digits, 3-digit bank code, 16-digit account",
+        rule_ar="يجب أن يكون رقم حساب مصرفي دولي (IBAN) عُمانيًا: OM ثم رقما تحقق ثم رمز المصرف (3 أرقام)"
+        " ثم رقم الحساب (16 رقمًا).",
     ),
 )
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
