@@ -4,12 +4,14 @@ not read through it what the API refuses them."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+import himaya.policy.packs
 from himaya.db.tables import person
 from himaya.policy.packs import load_pack
 from tests.api.conftest import PASSWORD
@@ -150,3 +152,43 @@ def test_an_application_is_decided_on_its_page_by_the_rules(office: Office) -> N
     assert refused.status_code == 303, refused.text[:300]
     shown = client.get(f"/office/cases/{number}").text
     assert "مرفوض" in shown
+
+
+EVIDENCE = Path(himaya.policy.packs.__file__).parent / "oman" / "examples" / "evidence-letter.pdf"
+
+
+def test_evidence_is_attached_on_the_case_page_and_served_only_in_its_branch(office: Office) -> None:
+    number = _grievance(office, "a letter from the bank")
+    client = office.client()
+    log_in(client, "case_worker")
+    page = client.get(f"/office/cases/{number}")
+    assert 'enctype="multipart/form-data"' in page.text and "لم يُرفق أي مستند." in page.text
+    pdf = EVIDENCE.read_bytes()
+    files = {"file": ("كشف الحساب.pdf", pdf, "application/pdf")}
+    assert client.post(f"/office/cases/{number}/evidence", files=files, data={"csrf": "0" * 64}).status_code == 403
+    posing = {"file": ("receipt.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf")}
+    refused = client.post(f"/office/cases/{number}/evidence", files=posing, data={"csrf": csrf(page.text)})
+    assert refused.status_code == 422 and "الملف فارغ أو ليس ملف PDF أو JPEG أو PNG." in refused.text, re.findall(
+        r"role=.alert.[^>]*>([^<]*)", refused.text
+    )
+    attached = client.post(
+        f"/office/cases/{number}/evidence", files=files, data={"csrf": csrf(page.text)}, follow_redirects=False
+    )
+    assert attached.status_code == 303
+    page = client.get(f"/office/cases/{number}")
+    assert "كشف الحساب.pdf" in page.text and "receipt.pdf" not in page.text
+    link = re.search(rf'href="(/office/cases/{number}/evidence/[0-9a-f]{{64}})"', page.text)
+    assert link is not None
+    got = client.get(link.group(1))
+    assert got.status_code == 200 and got.content == pdf and got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"].startswith("attachment;") and got.headers["x-content-type-options"]
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(link.group(1)).status_code == 404  # another branch: as if it did not exist
+    sneaky = other.post(
+        f"/office/cases/{number}/evidence", files=files, data={"csrf": csrf(other.get("/office/").text)}
+    )
+    assert sneaky.status_code == 404
+    auditor = office.client()
+    log_in(auditor, "auditor")
+    assert 'enctype="multipart/form-data"' not in auditor.get(f"/office/cases/{number}").text

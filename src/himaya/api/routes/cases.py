@@ -28,7 +28,8 @@ CaseNumber = Annotated[
     str, Path(pattern=r"^C-[0-9]{4}-[0-9]{6,9}$", description="The case number, e.g. C-2026-000001.")
 ]
 MAX_VERSION = 2**31 - 1
-EVIDENCE_PATH = r"^/cases/C-[0-9]{4}-[0-9]{6,9}/evidence$"  # the guard's upload limit applies here
+# The guard's upload limit applies here: the API's path, and the front office's (`web/routes/evidence.py`).
+EVIDENCE_PATH = r"^(?:/office)?/cases/C-[0-9]{4}-[0-9]{6,9}/evidence$"
 FORM_OVERHEAD = 64 << 10  # bytes of a multipart body beside the file (boundaries, headers)
 Sha = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="The file's SHA-256 (hex, lower case).")]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")]

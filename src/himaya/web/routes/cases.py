@@ -98,7 +98,7 @@ def open_case(
     return redirect(f"/office/cases/{opened.number}")
 
 
-def _show(request: Request, seen: Visitor, number: str, problem: str | None = None, status: int = 200) -> Response:
+def show_case(request: Request, seen: Visitor, number: str, problem: str | None = None, status: int = 200) -> Response:
     if not seen.user.can(Permission.CASE_READ):  # as the API's `GET /cases/{number}`: auditors, finance
         raise PageError(403, seen._("Your roles do not allow this."))
     if not NUMBER.match(number):
@@ -116,12 +116,13 @@ def _show(request: Request, seen: Visitor, number: str, problem: str | None = No
     return render(
         request, seen, "case.html", status=status, view=view, kind=kind, problem=problem,
         events=list(reversed(view.events)), letter=letter,
+        can_attach=seen.user.can(Permission.CASE_WORK) and not view.case.get("closed_at"),
     )  # fmt: skip
 
 
 @router.get("/{number}")
 def case_page(request: Request, seen: Annotated[Visitor, Depends(officer)], number: str) -> Response:
-    return _show(request, seen, number)
+    return show_case(request, seen, number)
 
 
 @router.post("/{number}/notes")
@@ -133,14 +134,14 @@ def add_note(
 ) -> Response:
     text = form.get("text", "").strip()
     if not text:
-        return _show(request, seen, number, seen._("Write the note first."), 422)
+        return show_case(request, seen, number, seen._("Write the note first."), 422)
     try:
         actions.note(bootstrap.unit_of_work(request.app.state.engine), number, text, principal=seen.user)
     except HimayaError as error:
         status, message = explain(seen, error)
         if status == 404:
             raise PageError(status, message) from None
-        return _show(request, seen, number, message, status)
+        return show_case(request, seen, number, message, status)
     return redirect(f"/office/cases/{number}")
 
 
@@ -168,5 +169,5 @@ def move(
         status, message = explain(seen, error)
         if status == 404:
             raise PageError(status, message) from None
-        return _show(request, seen, number, message, status)
+        return show_case(request, seen, number, message, status)
     return redirect(f"/office/cases/{number}")
