@@ -461,3 +461,44 @@ def test_the_dashboards_filters_show_published_cells_only(office: Office) -> Non
     assert client.get("/public", params=query | {"programme": "pension"}).status_code == 422
     backwards = client.get("/public", params={"from": "2026-02", "to": "2026-01"})
     assert backwards.status_code == 422 and "The first month is after the last." in backwards.text
+
+
+def test_incomes_and_a_bank_account_are_recorded_from_the_person_page(office: Office) -> None:
+    """The API's record_facts with its validation and versions: refusals in Arabic next to their fields,
+    a stale form refused, the values read back on the next form, another branch not found."""
+    client = office.client()
+    log_in(client, "case_worker")
+    person = office.inside["person_id"]
+    assert f"/office/people/{person}/incomes" in client.get(f"/office/people/{person}").text
+    form = client.get(f"/office/people/{person}/incomes")
+    assert form.status_code == 200 and "ر.ع." in form.text
+    token, version = csrf(form.text), re.search(r'name="version" value="(\d+)"', form.text)
+    assert version
+    base = {"csrf": token, "version": version.group(1)}
+    wrong = client.post(f"/office/people/{person}/incomes", data=base | {"wage": "12.34567", "pension": "-3"})
+    assert wrong.status_code == 422 and 'id="wage-error"' in wrong.text and 'id="pension-error"' in wrong.text
+    assert "يجب ألا يزيد المبلغ على 3 منازل عشرية." in wrong.text and 'value="12.34567"' in wrong.text
+    done = client.post(f"/office/people/{person}/incomes", data=base | {"wage": "250.5"}, follow_redirects=False)
+    assert done.status_code == 303
+    again = client.get(f"/office/people/{person}/incomes")
+    assert 'value="250.500"' in again.text
+    stale = client.post(f"/office/people/{person}/incomes", data=base | {"wage": "300"})
+    assert stale.status_code == 409  # the form was read at the version before the wage
+    page = client.get(f"/office/people/{person}/bank-account")
+    token = csrf(page.text)
+    version = re.search(r'name="version" value="(\d+)"', page.text)
+    assert version
+    base = {"csrf": token, "version": version.group(1)}
+    bad = client.post(f"/office/people/{person}/bank-account", data=base | {"iban": "OM000000000000000000000"})
+    assert bad.status_code == 422 and "رقما التحقق" in bad.text
+    iban = "OM810180000001299123456"
+    good = client.post(f"/office/people/{person}/bank-account", data=base | {"iban": iban}, follow_redirects=False)
+    assert good.status_code == 303, good.text
+    assert iban in client.get(f"/office/people/{person}/bank-account").text
+    other = office.client()
+    log_in(other, "other_registrar")
+    assert other.get(f"/office/people/{person}/incomes").status_code == 404
+    auditor = office.client()
+    log_in(auditor, "auditor")
+    assert auditor.get(f"/office/people/{person}/bank-account").status_code == 403
+    assert client.get(f"/office/people/{person}/salary").status_code == 404

@@ -34,7 +34,7 @@ NEWBORN = (
 INHERITED = ("family_name_ar", "family_name_en", "wilayat", "governorate")
 
 
-def _allowed(seen: Visitor, permission: Permission) -> None:
+def require_permission(seen: Visitor, permission: Permission) -> None:
     if not seen.user.can(permission) or not seen.user.identifies:
         raise PageError(403, seen._("Your roles do not allow this."))
 
@@ -100,7 +100,7 @@ def _newborn_page(
 
 @router.get("/families/{family_number}/newborn")
 def newborn_form(request: Request, seen: Annotated[Visitor, Depends(officer)], family_number: str) -> Response:
-    _allowed(seen, Permission.PERSON_CREATE)
+    require_permission(seen, Permission.PERSON_CREATE)
     return _newborn_page(request, seen, family_number, _head(request, seen, family_number))
 
 
@@ -112,7 +112,7 @@ def newborn(
     family_number: str,
 ) -> Response:
     """Register the child (`registry.actions.register`): the person's page once registered."""
-    _allowed(seen, Permission.PERSON_CREATE)
+    require_permission(seen, Permission.PERSON_CREATE)
     head = _head(request, seen, family_number)
     values = {k: form.get(k, "")[:100] for k in NEWBORN}
     try:
@@ -136,7 +136,7 @@ def newborn(
     return redirect(f"/office/people/{written.civil_number}")
 
 
-def _person(request: Request, seen: Visitor, civil_number: str) -> Any:
+def person_record(request: Request, seen: Visitor, civil_number: str) -> Any:
     if not CIVIL.match(civil_number):
         raise PageError(404, seen._("No such record in your branches."))
     try:
@@ -158,8 +158,8 @@ def _assessment_page(request: Request, seen: Visitor, record: Any, **context: An
 
 @router.get("/people/{civil_number}/assessment")
 def assessment_form(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_number: str) -> Response:
-    _allowed(seen, Permission.FACT_WRITE)
-    return _assessment_page(request, seen, _person(request, seen, civil_number))
+    require_permission(seen, Permission.FACT_WRITE)
+    return _assessment_page(request, seen, person_record(request, seen, civil_number))
 
 
 @router.post("/people/{civil_number}/assessment")
@@ -170,8 +170,8 @@ def assessment(
     civil_number: str,
 ) -> Response:
     """Record the assessment (`registry.actions.record_facts`), from the version the form was read at."""
-    _allowed(seen, Permission.FACT_WRITE)
-    record = _person(request, seen, civil_number)
+    require_permission(seen, Permission.FACT_WRITE)
+    record = person_record(request, seen, civil_number)
     values = {k: form.get(k, "")[:32] for k in ("disability_category", "disability_card", "valid_from", "version")}
     errors: dict[str, str] = {}
     valid_from = None
