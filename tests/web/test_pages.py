@@ -502,3 +502,33 @@ def test_incomes_and_a_bank_account_are_recorded_from_the_person_page(office: Of
     log_in(auditor, "auditor")
     assert auditor.get(f"/office/people/{person}/bank-account").status_code == 403
     assert client.get(f"/office/people/{person}/salary").status_code == 404
+
+
+def test_a_new_family_is_registered_with_its_head_in_the_users_branch_only(office: Office) -> None:
+    client = office.client()
+    log_in(client, "registrar")
+    assert "/office/families/new" in client.get("/office/people").text
+    form = client.get("/office/families/new")
+    assert form.status_code == 200 and 'name="family_id"' in form.text and 'value="OM"' in form.text
+    head = {
+        "csrf": csrf(form.text), "family_id": "F-NEW-0001", "person_id": "91234567", "sex": "F",
+        "birth_date": "1980-04-02", "nationality": "OM", "marital_status": "widowed", "resident": "1",
+        "wilayat": office.inside["wilayat"], "given_name_ar": "مريم", "family_name_ar": "الهنائي",
+        "given_name_en": "Maryam", "family_name_en": "Al Hinai",
+    }  # fmt: skip
+    wrong = client.post("/office/families/new", data=head | {"person_id": "0123", "marital_status": "engaged"})
+    assert (
+        wrong.status_code == 422 and 'id="person_id-error"' in wrong.text and 'id="marital_status-error"' in wrong.text
+    )
+    assert "أرمل أو أرملة" in wrong.text and 'value="مريم"' in wrong.text  # the codes by name; what was typed kept
+    elsewhere = client.post("/office/families/new", data=head | {"wilayat": office.outside["wilayat"]})
+    assert elsewhere.status_code == 403 and 'id="wilayat-error"' in elsewhere.text
+    done = client.post("/office/families/new", data=head, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/office/people/91234567"
+    family = client.get("/office/families/F-NEW-0001")
+    assert family.status_code == 200 and "مريم" in family.text
+    again = client.post("/office/families/new", data=head)
+    assert again.status_code == 409 and 'id="person_id-error"' in again.text
+    worker = office.client()
+    log_in(worker, "case_worker")  # no person.create
+    assert worker.get("/office/families/new").status_code == 403

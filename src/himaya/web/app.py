@@ -11,7 +11,19 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from himaya.web.pages import LoginNeededError, PageError, error_page, gone, locale, redirect
-from himaya.web.routes import auth, cases, evidence, facts, home, letters, payroll, people, public, registration
+from himaya.web.routes import (
+    auth,
+    cases,
+    evidence,
+    facts,
+    home,
+    letters,
+    new_family,
+    payroll,
+    people,
+    public,
+    registration,
+)
 
 # Pages load only this service's own files: no inline script or style, no other site, no frames.
 POLICY = b"default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -24,7 +36,7 @@ def install(app: FastAPI) -> Mapping[str, bytes]:
     """Add the front office to `app`; answers the content-security policy of its paths."""
     app.mount("/office/static", StaticFiles(directory=STATIC), name="office-static")
     # `facts` answers /office/people/{n}/{kind}: after the modules with pages of their own there.
-    for module in (auth, home, cases, evidence, people, letters, registration, payroll, public, facts):
+    for module in (auth, home, cases, evidence, new_family, people, letters, registration, payroll, public, facts):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
