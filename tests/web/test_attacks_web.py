@@ -4,6 +4,7 @@ not read through it what the API refuses them."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 import himaya.policy.packs
+from himaya.bootstrap import hash_password
+from himaya.cases import proposals
+from himaya.core.access import Role, Scope
+from himaya.core.periods import Period
+from himaya.db import access
+from himaya.db.case_tables import case_file
 from himaya.db.tables import person
+from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.packs import load_pack
 from tests.api.conftest import PASSWORD
+from tests.cases.conftest import user
 from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
@@ -192,3 +201,47 @@ def test_evidence_is_attached_on_the_case_page_and_served_only_in_its_branch(off
     auditor = office.client()
     log_in(auditor, "auditor")
     assert 'enctype="multipart/form-data"' not in auditor.get(f"/office/cases/{number}").text
+
+
+def test_a_referral_is_sent_from_its_page_only_with_the_consent_recorded(office: Office) -> None:
+    pack = load_pack()
+    proposals.propose(
+        SqlUnitOfWork(office.engine), pack, Period(2026, 1), principal=user("setup", Role.SUPERVISOR),
+        today=date(2026, 2, 4),
+    )  # fmt: skip
+    with office.engine.connect() as connection:
+        number, wilayat = connection.execute(
+            select(case_file.c.number, case_file.c.wilayat)
+            .where(case_file.c.type == "referral", case_file.c.state == "proposed")
+            .order_by(case_file.c.id)
+        ).first() or (None, None)
+    assert number is not None, "the month proposes no referral"
+    for name, place in (
+        ("referral.worker", wilayat),
+        ("referral.elsewhere", next(w for w in pack.places if w != wilayat)),
+    ):
+        access.create_user(office.engine, name, hash_password(PASSWORD), actor="setup", roles=["case_worker"],
+                           scopes=[Scope("wilayat", place)])  # fmt: skip
+    client = office.client()
+    log_in(client, "referral.worker")
+    page = client.get(f"/office/cases/{number}")
+    assert 'action="/office/cases/' + number + '/consent"' in page.text
+    assert '<option value="consented">' not in page.text  # consent only through its own form
+    data = {"csrf": csrf(page.text), "version": re.search(r'name="version" value="(\d+)"', page.text).group(1)}  # type: ignore[union-attr]
+    missing = client.post(f"/office/cases/{number}/consent", data=data | {"given_by": "", "channel": "phone"})
+    assert missing.status_code == 422 and "من وافق" in missing.text
+    other = office.client()
+    log_in(other, "referral.elsewhere")
+    stolen = other.post(f"/office/cases/{number}/consent", data=data | {"csrf": csrf(other.get("/office/").text),
+                        "given_by": "someone", "channel": "phone"})  # fmt: skip
+    assert stolen.status_code == 404
+    sent = client.post(
+        f"/office/cases/{number}/consent", data=data | {"given_by": "the person", "channel": "in_person"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303
+    with office.engine.connect() as connection:
+        state = connection.execute(select(case_file.c.state).where(case_file.c.number == number)).scalar()
+    assert state == "sent"
+    replay = client.post(f"/office/cases/{number}/consent", data=data | {"given_by": "the person", "channel": "phone"})
+    assert replay.status_code == 409  # the form of the version before: nothing sent twice

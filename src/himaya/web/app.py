@@ -22,6 +22,7 @@ from himaya.web.routes import (
     payroll,
     people,
     public,
+    referrals,
     registration,
 )
 
@@ -36,7 +37,8 @@ def install(app: FastAPI) -> Mapping[str, bytes]:
     """Add the front office to `app`; answers the content-security policy of its paths."""
     app.mount("/office/static", StaticFiles(directory=STATIC), name="office-static")
     # `facts` answers /office/people/{n}/{kind}: after the modules with pages of their own there.
-    for module in (auth, home, cases, evidence, new_family, people, letters, registration, payroll, public, facts):
+    routes = (auth, home, cases, evidence, referrals, new_family, people, letters, registration, payroll, public)
+    for module in (*routes, facts):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

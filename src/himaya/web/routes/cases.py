@@ -18,6 +18,7 @@ from himaya.cases.rules import FormError
 from himaya.core.access import Permission
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError, NotFoundError
 from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.services import CONSENTED, PROPOSED
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
 
 router = APIRouter(prefix="/office/cases", include_in_schema=False)
@@ -113,11 +114,26 @@ def show_case(request: Request, seen: Visitor, number: str, problem: str | None 
         letter = which(kind, view.case) if kind is not None else None
     except ConflictError:
         letter = None
+    providers = _consent_providers(request, view.case) if seen.user.can(Permission.CASE_WORK) else None
+    moves = tuple(m for m in view.moves if providers is None or m != CONSENTED)  # consent has its own form
     return render(
         request, seen, "case.html", status=status, view=view, kind=kind, problem=problem,
-        events=list(reversed(view.events)), letter=letter,
+        events=list(reversed(view.events)), letter=letter, moves=moves, providers=providers,
         can_attach=seen.user.can(Permission.CASE_WORK) and not view.case.get("closed_at"),
     )  # fmt: skip
+
+
+def _consent_providers(request: Request, case: Mapping[str, Any]) -> list[Any] | None:
+    """For a proposed referral, the providers it may be sent to (the proposal's first); else None."""
+    pack = request.app.state.pack
+    if pack.services_dir is None:  # a pack without services has no referrals
+        return None
+    services = pack.services
+    if case["type"] != services.case_type or case["state"] != PROPOSED:
+        return None
+    proposed = (case.get("form") or {}).get("provider")
+    offered = services.offered(wilayat=case["wilayat"], service=(case.get("form") or {}).get("service"))
+    return sorted(offered, key=lambda p: p.key != proposed)
 
 
 @router.get("/{number}")
