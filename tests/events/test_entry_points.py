@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
 from himaya.cli.main import app
 from himaya.core.access import Scope
+from himaya.core.settings import Settings
 from himaya.db import access
 from tests.events.conftest import FIXTURES, inbox
 
@@ -88,3 +90,35 @@ def test_the_webhook_takes_a_partners_document_once(registry: Engine) -> None:
     assert refused.status_code == 403
     assert client.post("/events/opencrvs", json=bundle).status_code == 401
     assert inbox(registry).height == 2
+
+
+def test_with_a_webhook_secret_only_a_delivery_signed_over_its_body_is_taken(registry: Engine) -> None:
+    """OpenCRVS signs each delivery with the client's SHA secret (X-Hub-Signature: sha1=HMAC of the
+    raw body): a stolen token alone, a forged or replayed-onto-another-body signature, are refused."""
+    access.create_user(registry, "crvs", hash_password(SECRET), kind="client", actor="setup")
+    access.grant(registry, "crvs", roles=["civil_registry"], scopes=[Scope("all")], actor="setup")
+    settings = Settings(opencrvs_webhook_secret="the webhook's sha secret")
+    client = TestClient(create_app(registry, tokens=TokenSettings(key=KEY), settings=settings))
+    token = client.post(
+        "/auth/token", data={"grant_type": "client_credentials", "client_id": "crvs", "client_secret": SECRET}
+    ).json()["access_token"]
+    body = (FIXTURES / "death-bundle.json").read_bytes()
+    other = json.dumps({"event": {"context": [json.loads(body)]}}).encode()
+
+    def post(content: bytes, signature: str | None, header: str = "X-Hub-Signature") -> int:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        if signature is not None:
+            headers[header] = signature
+        return client.post("/events/opencrvs", content=content, headers=headers).status_code
+
+    def signed(content: bytes, algorithm: str = "sha1") -> str:
+        return f"{algorithm}=" + hmac.new(b"the webhook's sha secret", content, algorithm).hexdigest()
+
+    assert post(body, None) == 401
+    assert post(body, "sha1=" + "0" * 40) == 401
+    assert post(body, signed(other)) == 401  # a real signature of another body
+    assert post(body, signed(body).replace("sha1", "md5")) == 401
+    assert inbox(registry).height == 0  # nothing written by a refused delivery
+    assert post(body, signed(body)) == 202
+    assert post(other, signed(other, "sha256"), "X-Hub-Signature-256") == 202  # the same event: a duplicate
+    assert inbox(registry).height == 1

@@ -13,6 +13,7 @@ with the reason, under the SHA-256 of its bytes, so that sending it again change
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import date
 from typing import Any
@@ -41,6 +42,25 @@ EXCERPT = 2_000  # characters of an unreadable document kept for the registrar
 
 class UnreadableError(ValueError):
     pass
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    """Whether a webhook delivery's signature header is the HMAC of its raw body under the client's
+    SHA secret: `sha1=<hex>` as OpenCRVS sends it (`X-Hub-Signature`), or `sha256=<hex>`.
+
+    >>> body = b'{"event": {}}'
+    >>> signature_ok("s3cret", body, "sha1=" + hmac.new(b"s3cret", body, "sha1").hexdigest())
+    True
+    >>> signature_ok("s3cret", body + b" ", "sha1=" + hmac.new(b"s3cret", body, "sha1").hexdigest())
+    False
+    >>> signature_ok("s3cret", body, None), signature_ok("s3cret", body, "md5=00"), signature_ok("s3cret", body, "42")
+    (False, False, False)
+    """
+    algorithm, _, given = (header or "").strip().partition("=")
+    if algorithm not in ("sha1", "sha256") or not given:
+        return False
+    expected = hmac.new(secret.encode(), body, algorithm).hexdigest()
+    return hmac.compare_digest(expected, given.lower())
 
 
 def read_document(raw: bytes | str, *, source: str = SOURCE) -> list[LifeEvent]:

@@ -122,6 +122,9 @@ class Settings:
     evidence_max_bytes: int = 10 << 20  # HIMAYA_EVIDENCE_MAX_BYTES: bytes of one evidence file of a case
     evidence_dir: Path | None = None  # HIMAYA_EVIDENCE_DIR: where evidence is stored (default: the user's data folder)
     registry_days_ahead: int = 366  # HIMAYA_REGISTRY_DAYS_AHEAD: how far ahead a registry change may be dated
+    # HIMAYA_OPENCRVS_WEBHOOK_SECRET: the SHA secret OpenCRVS gave Himaya's webhook client; when set, every
+    # delivery to POST /events/opencrvs must carry its HMAC (X-Hub-Signature), or it is refused (401)
+    opencrvs_webhook_secret: str | None = field(default=None, repr=False)
     web_idle_minutes: int = 30  # HIMAYA_WEB_IDLE_MINUTES: a front-office session ends after this long without a page
     # DCI partners' limits (a partner's own terms, `himaya partners set`, take precedence for the volume ones)
     dci_max_requests: int = 20  # HIMAYA_DCI_MAX_REQUESTS: search requests in one message
@@ -171,6 +174,7 @@ class Settings:
             evidence_max_bytes=_bytes(get("HIMAYA_EVIDENCE_MAX_BYTES"), "HIMAYA_EVIDENCE_MAX_BYTES", 10 << 20),
             evidence_dir=Path(evidence) if (evidence := get("HIMAYA_EVIDENCE_DIR")) else None,
             registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
+            opencrvs_webhook_secret=get("HIMAYA_OPENCRVS_WEBHOOK_SECRET"),
             web_idle_minutes=_count(get("HIMAYA_WEB_IDLE_MINUTES"), "HIMAYA_WEB_IDLE_MINUTES", 30),
             dci_max_requests=_count(get("HIMAYA_DCI_MAX_REQUESTS"), "HIMAYA_DCI_MAX_REQUESTS", 20),
             dci_max_records=_count(get("HIMAYA_DCI_MAX_RECORDS"), "HIMAYA_DCI_MAX_RECORDS", 500),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
-from himaya.adapters.opencrvs import read_document
+from himaya.adapters.opencrvs import read_document, signature_ok
 from himaya.api.security import require
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
@@ -32,6 +32,20 @@ class EventsReceived(BaseModel):
     events: list[InboxEvent]
 
 
+async def signed_delivery(request: Request) -> None:
+    """A dependency: with HIMAYA_OPENCRVS_WEBHOOK_SECRET set, a delivery whose HMAC signature is missing
+    or is not that of its raw body is refused (401) before anything is read or written; the token
+    says which client sends, the signature that the registry itself made this very body."""
+    secret = request.app.state.settings.opencrvs_webhook_secret
+    if secret is None:
+        return
+    header = request.headers.get("x-hub-signature-256") or request.headers.get("x-hub-signature")
+    if not signature_ok(secret, await request.body(), header):
+        raise HTTPException(
+            401, "the delivery's X-Hub-Signature is missing or is not the HMAC of its body under the webhook's secret"
+        )
+
+
 @router.post(
     "/opencrvs",
     status_code=202,
@@ -43,6 +57,7 @@ def opencrvs(
         dict[str, Any], Body(description="A FHIR Bundle of type document, or {event: {context: [Bundle]}}.")
     ],
     principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
+    _: Annotated[None, Depends(signed_delivery)],
 ) -> EventsReceived:
     events = read_document(json.dumps(document))  # a delivery: every registration it holds
     uow = bootstrap.unit_of_work(request.app.state.engine)
