@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hmac
 import json
+import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner, Result
 
 from himaya.api.app import create_app
@@ -18,6 +19,7 @@ from himaya.cli.main import app
 from himaya.core.access import Scope
 from himaya.core.settings import Settings
 from himaya.db import access
+from himaya.db.tables import audit_entry
 from tests.events.conftest import FIXTURES, inbox
 
 runner = CliRunner()
@@ -122,3 +124,27 @@ def test_with_a_webhook_secret_only_a_delivery_signed_over_its_body_is_taken(reg
     assert post(body, signed(body)) == 202
     assert post(other, signed(other, "sha256"), "X-Hub-Signature-256") == 202  # the same event: a duplicate
     assert inbox(registry).height == 1
+
+
+def test_the_service_applies_the_inbox_by_itself_when_asked(registry: Engine) -> None:
+    """HIMAYA_EVENTS_EVERY: a webhook's event is taken out of the inbox by the service's own worker,
+    which stops with the service."""
+    access.create_user(registry, "crvs", hash_password(SECRET), kind="client", actor="setup")
+    access.grant(registry, "crvs", roles=["civil_registry"], scopes=[Scope("all")], actor="setup")
+    app = create_app(registry, tokens=TokenSettings(key=KEY), settings=Settings(events_every=1))
+    with TestClient(app) as client:  # the lifespan starts the worker
+        token = client.post(
+            "/auth/token", data={"grant_type": "client_credentials", "client_id": "crvs", "client_secret": SECRET}
+        ).json()["access_token"]
+        bundle = json.loads((FIXTURES / "death-bundle.json").read_text())
+        posted = client.post("/events/opencrvs", json=bundle, headers={"Authorization": f"Bearer {token}"})
+        assert posted.status_code == 202 and posted.json()["events"][0]["state"] == "received"
+        deadline = time.monotonic() + 30
+        while inbox(registry)["state"].to_list() == ["received"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        worker = app.state.events_worker
+    assert inbox(registry)["state"].to_list() != ["received"], "the worker did not take the event"
+    assert worker.rounds >= 1 and not worker.thread.is_alive()
+    with registry.connect() as connection:
+        actors = connection.execute(select(audit_entry.c.actor).where(audit_entry.c.action.startswith("event.")))
+        assert "events-worker" in {a for (a,) in actors}

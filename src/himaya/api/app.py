@@ -35,6 +35,7 @@ from himaya.api.security import TokenSettings
 from himaya.bootstrap import dci as dci_trust
 from himaya.bootstrap import notify
 from himaya.bootstrap.access import PrincipalCache, signing_key
+from himaya.bootstrap.events_worker import events_worker
 from himaya.core.settings import Settings
 from himaya.policy.packs import load_pack
 
@@ -74,11 +75,15 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The outbox's sender, when HIMAYA_NOTIFY_EVERY asks for it (off by default, and so in the tests).
     worker = notify.Worker(app.state.engine, config).start() if config.every > 0 else None
     app.state.notify_worker = worker
+    every = app.state.settings.events_every  # the life-events inbox, when HIMAYA_EVENTS_EVERY asks for it
+    events = events_worker(app.state.engine, app.state.pack, every).start() if every > 0 else None
+    app.state.events_worker = events
     try:
         yield
     finally:
-        if worker is not None:
-            await anyio.to_thread.run_sync(worker.stop)
+        for running in (worker, events):
+            if running is not None:
+                await anyio.to_thread.run_sync(running.stop)
 
 
 def create_app(

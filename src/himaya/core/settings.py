@@ -125,6 +125,9 @@ class Settings:
     # HIMAYA_OPENCRVS_WEBHOOK_SECRET: the SHA secret OpenCRVS gave Himaya's webhook client; when set, every
     # delivery to POST /events/opencrvs must carry its HMAC (X-Hub-Signature), or it is refused (401)
     opencrvs_webhook_secret: str | None = field(default=None, repr=False)
+    events_every: int = (
+        0  # HIMAYA_EVENTS_EVERY: `himaya serve` applies the life-events inbox every N seconds (0: no worker)
+    )
     web_idle_minutes: int = 30  # HIMAYA_WEB_IDLE_MINUTES: a front-office session ends after this long without a page
     # DCI partners' limits (a partner's own terms, `himaya partners set`, take precedence for the volume ones)
     dci_max_requests: int = 20  # HIMAYA_DCI_MAX_REQUESTS: search requests in one message
@@ -175,6 +178,7 @@ class Settings:
             evidence_dir=Path(evidence) if (evidence := get("HIMAYA_EVIDENCE_DIR")) else None,
             registry_days_ahead=_days(get("HIMAYA_REGISTRY_DAYS_AHEAD")),
             opencrvs_webhook_secret=get("HIMAYA_OPENCRVS_WEBHOOK_SECRET"),
+            events_every=_seconds(get("HIMAYA_EVENTS_EVERY"), "HIMAYA_EVENTS_EVERY", 0),
             web_idle_minutes=_count(get("HIMAYA_WEB_IDLE_MINUTES"), "HIMAYA_WEB_IDLE_MINUTES", 30),
             dci_max_requests=_count(get("HIMAYA_DCI_MAX_REQUESTS"), "HIMAYA_DCI_MAX_REQUESTS", 20),
             dci_max_records=_count(get("HIMAYA_DCI_MAX_RECORDS"), "HIMAYA_DCI_MAX_RECORDS", 500),
