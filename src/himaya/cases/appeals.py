@@ -22,7 +22,7 @@ from himaya.cases import applications, changes
 from himaya.cases.applications import Desk, Verdict
 from himaya.cases.model import EventKind, OutboxState, PersonRef
 from himaya.cases.ports import ApplicationsUnitOfWork, CasesUnitOfWork
-from himaya.cases.rules import filing_deadline
+from himaya.cases.rules import filing_deadline, last_day
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -66,13 +66,9 @@ def notification(
     if found is None:
         raise ConflictError(f"form field decision: case {case['number']} has no decision on record to appeal")
     at, day = found
-    sent = [
-        m["sent_at"]
-        for m in uow.cases.messages(case["id"])
-        if m["state"] == OutboxState.SENT and m["sent_at"] is not None and _utc(m["created_at"]) >= _utc(at)
-    ]
-    if sent:
-        return _day(sent[0], catalogue.timezone), "the day its message was delivered"
+    sent = delivered(uow, catalogue, case, at)
+    if sent is not None:
+        return sent, "the day its message was delivered"
     if not declared:  # the earliest it can have been: an appeal within the deadline from it is in time
         return day, "the day of the decision: its notification is not recorded; give notified_on if it came later"
     given = date.fromisoformat(declared)
@@ -82,6 +78,43 @@ def notification(
             " is notified once taken"
         )
     return given, "the day declared"
+
+
+def delivered(uow: CasesUnitOfWork, catalogue: CaseCatalogue, case: Mapping[str, Any], at: datetime) -> date | None:
+    """The day the first message the case queued at or after `at` (its decision) was delivered, as the
+    outbox recorded it (None: none delivered yet)."""
+    sent = [
+        m["sent_at"]
+        for m in uow.cases.messages(case["id"])
+        if m["state"] == OutboxState.SENT and m["sent_at"] is not None and _utc(m["created_at"]) >= _utc(at)
+    ]
+    return _day(min(map(_utc, sent)), catalogue.timezone) if sent else None
+
+
+def check_onward(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, kind: CaseType, case: Mapping[str, Any], target: str, day: date
+) -> None:
+    """The move of a dismissed appeal to the next level (`appeal.onward`) is made within its deadline,
+    which runs from the notification of the dismissal: the day its message was delivered, as the outbox
+    recorded it; else the day of the dismissal (the day its message was written, from which it states
+    the last day). A later move is refused, naming the deadline."""
+    onward = kind.appeal.onward if kind.appeal is not None else None
+    if onward is None or (case["state"], target) != (onward.source, onward.target):
+        return
+    found = decided(uow, case, catalogue.timezone)
+    if found is None:
+        raise ConflictError(f"case {case['number']} has no {case['state']} decision on record to take further")
+    at, decided_on = found
+    sent = delivered(uow, catalogue, case, at)
+    notified = sent or decided_on
+    how = "the day its message was delivered" if sent else "the day of the decision: its delivery is not recorded"
+    last = last_day(notified, onward.days, working=onward.working, calendar=catalogue.calendar)
+    if day > last:
+        days = f"{onward.days} {'working ' if onward.working else ''}days"
+        raise ConflictError(
+            f"case {case['number']}: the move to {target} had to be made within {days} of the notification of the"
+            f" decision {case['state']} ({notified}, {how}), by {last}; today is {day}: nothing was written"
+        )
 
 
 def check_opening(
