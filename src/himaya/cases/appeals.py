@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from himaya.cases import applications, changes
+from himaya.cases import applications, changes, stops
 from himaya.cases.applications import Desk, Verdict
 from himaya.cases.model import EventKind, OutboxState, PersonRef
 from himaya.cases.ports import ApplicationsUnitOfWork, CasesUnitOfWork
@@ -27,7 +27,7 @@ from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
 from himaya.core.text import an
-from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.case_types import STOP, CaseCatalogue, CaseType
 
 
 def appealed_number(kind: CaseType, form: Mapping[str, Any]) -> str | None:
@@ -196,15 +196,13 @@ def grant(
     if appealed is None or appealed["id"] != case["appealed_id"]:
         raise NotFoundError(f"case {case['number']}: the case it appeals, {number}, is not in your branches")
     target = catalogue.type(appealed["type"])
+    if target is not None and target.key == STOP:  # a benefit stopped: the enrollment restored
+        return _restore(uow, desk, case, appealed, override=override, principal=principal, day=day)
     if target is None or target.approval is None:
         raise ConflictError(
             f"case {number} is {an(appealed['type'])}: the policy pack no longer says how to reverse it"
         )
-    if not uow.cases.reverse(appealed["id"], by=case["number"]):
-        raise ConflictError(
-            f"case {number}'s decision was reversed already, by appeal {appealed['reversed_by'] or '(another)'}:"
-            " nothing is written again"
-        )
+    _reverse_once(uow, appealed, case["number"])
     found = decided(uow, appealed, catalogue.timezone)
     refused_on = found[1] if found is not None else day
     verdict, change = None, None
@@ -219,9 +217,42 @@ def grant(
         change = changes.decide(uow, desk, target, appealed, principal=principal, day=day, by=case["number"],
                                 since=refused_on)  # fmt: skip
     done = {"reverses": number, "decision": appealed["decision"], "refused_on": refused_on.isoformat()}
-    uow.cases.add_event(appealed["id"], EventKind.REVERSED, actor=principal.username, data={"by": case["number"]})
-    uow.audit.record(
-        [Change("case.reverse", f"case:{number}", {"decision": appealed["decision"]}, {"reversed_by": case["number"]})],
-        actor=principal.username,
-    )
+    _reversed(uow, appealed, case["number"], principal.username)
     return verdict, done | ({"change": change} if change else {})
+
+
+def _reverse_once(uow: CasesUnitOfWork, appealed: Mapping[str, Any], by: str) -> None:
+    """The appealed case marked reversed by `by`, by a conditional update: a second grant is refused."""
+    if not uow.cases.reverse(appealed["id"], by=by):
+        raise ConflictError(
+            f"case {appealed['number']}'s decision was reversed already, by appeal"
+            f" {appealed['reversed_by'] or '(another)'}: nothing is written again"
+        )
+
+
+def _reversed(uow: CasesUnitOfWork, appealed: Mapping[str, Any], by: str, actor: str) -> None:
+    """The reversal in the appealed case's history and the audit trail."""
+    uow.cases.add_event(appealed["id"], EventKind.REVERSED, actor=actor, data={"by": by})
+    uow.audit.record(
+        [Change("case.reverse", f"case:{appealed['number']}", {"decision": appealed["decision"]}, {"reversed_by": by})],
+        actor=actor,
+    )
+
+
+def _restore(
+    uow: ApplicationsUnitOfWork,
+    desk: Desk,
+    case: Mapping[str, Any],
+    appealed: Mapping[str, Any],
+    *,
+    override: str | None,
+    principal: Principal,
+    day: date,
+) -> tuple[Verdict | None, dict[str, Any]]:
+    """A stopped benefit's decision reversed: the enrollment in force again from the month it stopped."""
+    _reverse_once(uow, appealed, case["number"])
+    verdict, restored = stops.restore(
+        uow, desk, appealed, override=override, principal=principal, day=day, by=case["number"]
+    )
+    _reversed(uow, appealed, case["number"], principal.username)
+    return verdict, {"reverses": appealed["number"], "decision": appealed["decision"], **restored}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from himaya.core.text import an
-from himaya.policy.case_types import AppealRule, CaseType, CaseTypeError, Need, Onward, Transition
+from himaya.policy.case_types import STOP, AppealRule, CaseType, CaseTypeError, Need, Onward, Transition
 from himaya.policy.schema import Column, Kind
 
 _KEYS = {"field", "against", "reverses"}
@@ -84,7 +84,7 @@ def check_against(types: Mapping[str, CaseType]) -> None:
             target = types.get(key)
             if target is None:
                 raise CaseTypeError(f"{where}: {key!r} is not a case type; types: {', '.join(sorted(types))}")
-            if target.approval is None:
+            if target.approval is None and key != STOP:  # a stopped benefit's reversal restores the enrollment
                 raise CaseTypeError(f"{where}: {an(key)} has no approval section: its decision cannot be reversed")
             unknown = sorted(decisions - {s.key for s in target.states})
             if unknown:

@@ -93,7 +93,9 @@ class Template:
 
 PLACEHOLDERS = frozenset(
     {"number", "type", "state", "category", "decision", "reason", "due", "appeal_by", "service", "provider"}
+    | {"programme", "month"}  # a stopped benefit's (cases/stops.py)
 )
+STOP = "benefit_stop"  # the type recording a benefit stopped by the enrollment sync: an appeal restores it
 
 
 @dataclass(frozen=True)
