@@ -240,6 +240,7 @@ def test_payroll_maker_checker_over_the_api(world: World) -> None:
     national = {"Authorization": f"Bearer {world.login('national.supervisor')['access_token']}"}
     enrolled = world.client.post("/enrollments/sync/2026-01", headers=national)
     assert enrolled.status_code == 200 and enrolled.json()["enrolled"] > 0
+    assert enrolled.json()["decisions"] == enrolled.json()["ended"] == 0  # a first month ends nothing
     calculated = world.client.post("/payroll/2026-01/run", headers=finance)
     assert calculated.status_code == 200, calculated.text
     assert calculated.json()["state"] == "calculated"

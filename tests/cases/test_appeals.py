@@ -276,3 +276,49 @@ def test_an_appeal_naming_no_case_reverses_nothing(ours: Branches) -> None:
         decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid")
     assert _disability(ours) == []
     assert decide(ours, appeal, "dismissed", 2, day=date(2026, 3, 3), reason="no case named").decision == "dismissed"
+
+
+def _outbox(b: Branches, number: str) -> list[dict[str, Any]]:
+    case_id = {c["number"]: c["id"] for c in b.rows("case_file")}[number]
+    return [m for m in b.rows("notification_outbox") if m["case_id"] == case_id]
+
+
+def _dismissed(b: Branches, number: str, *, on: date) -> str:
+    appeal = _appeal(b, number, day=date(2026, 2, 1))
+    move(b, appeal, "committee", 1, day=date(2026, 2, 2))
+    decide(b, appeal, "dismissed", 2, day=on, reason="no card on file")
+    return appeal
+
+
+def test_the_higher_committee_is_seized_within_20_working_days_of_the_dismissals_notification(ours: Branches) -> None:
+    """Dismissed on Thursday 26 February 2026: 20 working days, Fridays and Saturdays off and Eid al-Fitr
+    (19 to 23 March) too, end on Tuesday 31 March: the day the dismissal's message states."""
+    appeal = _dismissed(ours, _refused(ours), on=date(2026, 2, 26))
+    told = _outbox(ours, appeal)[-1]["body"]
+    assert "2026-03-31" in told and "اللجنة العليا" in told
+    before = (len(ours.rows("audit_entry")), len(ours.rows("case_event")))
+    with pytest.raises(ConflictError) as late:
+        move(ours, appeal, "higher_committee", 3, day=date(2026, 4, 1))
+    assert str(late.value) == (
+        f"case {appeal}: the move to higher_committee had to be made within 20 working days of the notification of"
+        " the decision dismissed (2026-02-26, the day of the decision: its delivery is not recorded), by 2026-03-31;"
+        " today is 2026-04-01: nothing was written"
+    )
+    assert (len(ours.rows("audit_entry")), len(ours.rows("case_event"))) == before
+    assert {c["number"]: (c["state"], c["version"]) for c in ours.rows("case_file")}[appeal] == ("dismissed", 3)
+    assert move(ours, appeal, "higher_committee", 3, day=date(2026, 3, 31)).state == "higher_committee"
+
+
+def test_the_higher_committees_deadline_runs_from_the_dismissals_delivery(ours: Branches) -> None:
+    """The dismissal's SMS delivered on Sunday 1 March (Muscat): the 20 working days end on Wednesday 1 April."""
+    appeal = _dismissed(ours, _refused(ours), on=date(2026, 2, 26))
+    dismissal = _outbox(ours, appeal)[-1]["id"]
+    with ours.engine.begin() as connection:
+        connection.execute(
+            update(notification_outbox)
+            .where(notification_outbox.c.id == dismissal)
+            .values(state="sent", sent_at=datetime(2026, 2, 28, 21, 30, tzinfo=UTC))  # 01:30 on 1 March in Muscat
+        )
+    with pytest.raises(ConflictError, match=r"\(2026-03-01, the day its message was delivered\), by 2026-04-01; today"):
+        move(ours, appeal, "higher_committee", 3, day=date(2026, 4, 2))
+    assert move(ours, appeal, "higher_committee", 3, day=date(2026, 4, 1)).state == "higher_committee"

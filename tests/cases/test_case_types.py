@@ -65,6 +65,37 @@ def test_the_oman_pack_ships_every_case_type(oman: PolicyPack) -> None:
     appeal = catalogue.types["appeal"]
     assert appeal.filing is not None and appeal.filing.field == "notified_on" and appeal.changes_money
     assert {s.key for s in appeal.states} >= {"committee", "higher_committee"}
+    assert appeal.appeal is not None and appeal.appeal.onward is not None
+    assert (appeal.appeal.onward.source, appeal.appeal.onward.target) == ("dismissed", "higher_committee")
+    assert appeal.appeal.onward.days == 20 and appeal.appeal.onward.working
+
+
+APPEAL_OF_THING = {"field": "what", "against": {"thing": ["done"]}, "reverses": ["done"]}
+
+
+@pytest.mark.parametrize(
+    ("onward", "said"),
+    [
+        ({"from": "done", "to": "received", "days": 5}, "appeal.onward: done -> received is not a move of this type"),
+        ({"from": "received", "to": "prepared", "days": 0}, "appeal.onward.days: 0 must be a whole number"),
+        ({"from": "received", "to": "prepared"}, "appeal.onward must be a mapping with the keys from, to, days"),
+        ({"from": "received", "to": "prepared", "days": 3, "working": "yes"}, "working: 'yes' must be true or false"),
+    ],
+)
+def test_a_mistake_in_the_move_to_the_next_level_is_named(onward: dict[str, Any], said: str) -> None:
+    def change(document: dict[str, Any]) -> None:
+        document["form"].append({"name": "what", "type": "text", "required": True, "label": {"en": "W", "ar": "م"}})
+        document["appeal"] = APPEAL_OF_THING | {"onward": onward}
+
+    assert said in _refused(change)
+
+
+def test_the_move_to_the_next_level_loads_with_its_deadline() -> None:
+    document = copy.deepcopy(MINIMAL)
+    document["form"].append({"name": "what", "type": "text", "required": True, "label": {"en": "W", "ar": "م"}})
+    document["appeal"] = APPEAL_OF_THING | {"onward": {"from": "received", "to": "prepared", "days": 3}}
+    rule = case_type(document, "thing.yaml").appeal
+    assert rule is not None and rule.onward is not None and (rule.onward.days, rule.onward.working) == (3, False)
 
 
 def test_the_calendar_has_omans_weekend_and_holidays(oman: PolicyPack) -> None:

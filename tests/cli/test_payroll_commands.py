@@ -213,3 +213,12 @@ def test_bad_requests_exit_2_and_change_nothing(registry: Path, args: tuple[str,
     # A run's state is a conflict (4), a run that does not exist is not found (3), the rest bad input (2).
     assert result.exit_code == (4 if "cannot " in message else 3 if "no run" in message else 2)
     assert message in result.stderr
+
+
+def test_a_sync_that_ends_enrollments_records_each_as_a_decision(registry: Path) -> None:
+    """Two years on, children have come of age: their endings are decisions, told and appealable."""
+    synced = himaya("enrollment", "sync", "--period", "2028-01")
+    assert synced.exit_code == 0, synced.stderr
+    found = re.search(r"([\d,]+) ended; ([\d,]+) stop decision\(s\) recorded and told \(appealable\)", synced.stdout)
+    assert found is not None, synced.stdout
+    assert 0 < int(found[2].replace(",", "")) <= int(found[1].replace(",", ""))

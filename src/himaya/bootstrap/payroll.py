@@ -11,6 +11,7 @@ from pathlib import Path
 import polars as pl
 from sqlalchemy import Engine
 
+from himaya.cases import stops
 from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.db.uow import SqlUnitOfWork
@@ -51,7 +52,16 @@ def _uow(engine: Engine) -> SqlUnitOfWork:
 
 
 def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor: str, today: date) -> SyncSummary:
-    return enrollment_actions.sync_enrollments(_uow(engine), pack, period, actor=actor, today=today)
+    """The month's sync; each enrollment it ends is recorded as a decision (a `benefit_stop` case) and
+    told to the person, in the sync's transaction (`cases.stops.record`)."""
+    uow = _uow(engine)
+    if pack.cases_dir is None:  # a pack without case types (Iraq's, yet): nothing to record the decision in
+        return enrollment_actions.sync_enrollments(uow, pack, period, actor=actor, today=today)
+
+    def record_stops(ended: pl.DataFrame, people: pl.DataFrame, period: Period, *, actor: str, today: date) -> int:
+        return stops.record(uow, pack.cases, pack, ended, people, period, actor=actor, today=today)
+
+    return enrollment_actions.sync_enrollments(uow, pack, period, actor=actor, today=today, record_stops=record_stops)
 
 
 def calculate(

@@ -256,6 +256,7 @@ def move(
         kind = _kind(catalogue, case)
         state, transition = rules.move(kind, case["state"], target, number)
         rules.check_mover(kind, transition, principal, prepared_by=case["prepared_by"], number=number)
+        appeals.check_onward(uow, catalogue, kind, case, target, day)  # a dismissed appeal's deadline to go further
         decides = transition.by is Need.DECIDE
         written = rules.check_text("reason", reason, required=decides)
         if case["version"] != expected_version:  # before the rules run (the update below checks it again)

@@ -18,16 +18,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from himaya.cases import applications, changes
+from himaya.cases import applications, changes, stops
 from himaya.cases.applications import Desk, Verdict
 from himaya.cases.model import EventKind, OutboxState, PersonRef
 from himaya.cases.ports import ApplicationsUnitOfWork, CasesUnitOfWork
-from himaya.cases.rules import filing_deadline
+from himaya.cases.rules import filing_deadline, last_day
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
 from himaya.core.text import an
-from himaya.policy.case_types import CaseCatalogue, CaseType
+from himaya.policy.case_types import STOP, CaseCatalogue, CaseType
 
 
 def appealed_number(kind: CaseType, form: Mapping[str, Any]) -> str | None:
@@ -66,13 +66,9 @@ def notification(
     if found is None:
         raise ConflictError(f"form field decision: case {case['number']} has no decision on record to appeal")
     at, day = found
-    sent = [
-        m["sent_at"]
-        for m in uow.cases.messages(case["id"])
-        if m["state"] == OutboxState.SENT and m["sent_at"] is not None and _utc(m["created_at"]) >= _utc(at)
-    ]
-    if sent:
-        return _day(sent[0], catalogue.timezone), "the day its message was delivered"
+    sent = delivered(uow, catalogue, case, at)
+    if sent is not None:
+        return sent, "the day its message was delivered"
     if not declared:  # the earliest it can have been: an appeal within the deadline from it is in time
         return day, "the day of the decision: its notification is not recorded; give notified_on if it came later"
     given = date.fromisoformat(declared)
@@ -82,6 +78,43 @@ def notification(
             " is notified once taken"
         )
     return given, "the day declared"
+
+
+def delivered(uow: CasesUnitOfWork, catalogue: CaseCatalogue, case: Mapping[str, Any], at: datetime) -> date | None:
+    """The day the first message the case queued at or after `at` (its decision) was delivered, as the
+    outbox recorded it (None: none delivered yet)."""
+    sent = [
+        m["sent_at"]
+        for m in uow.cases.messages(case["id"])
+        if m["state"] == OutboxState.SENT and m["sent_at"] is not None and _utc(m["created_at"]) >= _utc(at)
+    ]
+    return _day(min(map(_utc, sent)), catalogue.timezone) if sent else None
+
+
+def check_onward(
+    uow: CasesUnitOfWork, catalogue: CaseCatalogue, kind: CaseType, case: Mapping[str, Any], target: str, day: date
+) -> None:
+    """The move of a dismissed appeal to the next level (`appeal.onward`) is made within its deadline,
+    which runs from the notification of the dismissal: the day its message was delivered, as the outbox
+    recorded it; else the day of the dismissal (the day its message was written, from which it states
+    the last day). A later move is refused, naming the deadline."""
+    onward = kind.appeal.onward if kind.appeal is not None else None
+    if onward is None or (case["state"], target) != (onward.source, onward.target):
+        return
+    found = decided(uow, case, catalogue.timezone)
+    if found is None:
+        raise ConflictError(f"case {case['number']} has no {case['state']} decision on record to take further")
+    at, decided_on = found
+    sent = delivered(uow, catalogue, case, at)
+    notified = sent or decided_on
+    how = "the day its message was delivered" if sent else "the day of the decision: its delivery is not recorded"
+    last = last_day(notified, onward.days, working=onward.working, calendar=catalogue.calendar)
+    if day > last:
+        days = f"{onward.days} {'working ' if onward.working else ''}days"
+        raise ConflictError(
+            f"case {case['number']}: the move to {target} had to be made within {days} of the notification of the"
+            f" decision {case['state']} ({notified}, {how}), by {last}; today is {day}: nothing was written"
+        )
 
 
 def check_opening(
@@ -163,15 +196,13 @@ def grant(
     if appealed is None or appealed["id"] != case["appealed_id"]:
         raise NotFoundError(f"case {case['number']}: the case it appeals, {number}, is not in your branches")
     target = catalogue.type(appealed["type"])
+    if target is not None and target.key == STOP:  # a benefit stopped: the enrollment restored
+        return _restore(uow, desk, case, appealed, override=override, principal=principal, day=day)
     if target is None or target.approval is None:
         raise ConflictError(
             f"case {number} is {an(appealed['type'])}: the policy pack no longer says how to reverse it"
         )
-    if not uow.cases.reverse(appealed["id"], by=case["number"]):
-        raise ConflictError(
-            f"case {number}'s decision was reversed already, by appeal {appealed['reversed_by'] or '(another)'}:"
-            " nothing is written again"
-        )
+    _reverse_once(uow, appealed, case["number"])
     found = decided(uow, appealed, catalogue.timezone)
     refused_on = found[1] if found is not None else day
     verdict, change = None, None
@@ -186,9 +217,42 @@ def grant(
         change = changes.decide(uow, desk, target, appealed, principal=principal, day=day, by=case["number"],
                                 since=refused_on)  # fmt: skip
     done = {"reverses": number, "decision": appealed["decision"], "refused_on": refused_on.isoformat()}
-    uow.cases.add_event(appealed["id"], EventKind.REVERSED, actor=principal.username, data={"by": case["number"]})
-    uow.audit.record(
-        [Change("case.reverse", f"case:{number}", {"decision": appealed["decision"]}, {"reversed_by": case["number"]})],
-        actor=principal.username,
-    )
+    _reversed(uow, appealed, case["number"], principal.username)
     return verdict, done | ({"change": change} if change else {})
+
+
+def _reverse_once(uow: CasesUnitOfWork, appealed: Mapping[str, Any], by: str) -> None:
+    """The appealed case marked reversed by `by`, by a conditional update: a second grant is refused."""
+    if not uow.cases.reverse(appealed["id"], by=by):
+        raise ConflictError(
+            f"case {appealed['number']}'s decision was reversed already, by appeal"
+            f" {appealed['reversed_by'] or '(another)'}: nothing is written again"
+        )
+
+
+def _reversed(uow: CasesUnitOfWork, appealed: Mapping[str, Any], by: str, actor: str) -> None:
+    """The reversal in the appealed case's history and the audit trail."""
+    uow.cases.add_event(appealed["id"], EventKind.REVERSED, actor=actor, data={"by": by})
+    uow.audit.record(
+        [Change("case.reverse", f"case:{appealed['number']}", {"decision": appealed["decision"]}, {"reversed_by": by})],
+        actor=actor,
+    )
+
+
+def _restore(
+    uow: ApplicationsUnitOfWork,
+    desk: Desk,
+    case: Mapping[str, Any],
+    appealed: Mapping[str, Any],
+    *,
+    override: str | None,
+    principal: Principal,
+    day: date,
+) -> tuple[Verdict | None, dict[str, Any]]:
+    """A stopped benefit's decision reversed: the enrollment in force again from the month it stopped."""
+    _reverse_once(uow, appealed, case["number"])
+    verdict, restored = stops.restore(
+        uow, desk, appealed, override=override, principal=principal, day=day, by=case["number"]
+    )
+    _reversed(uow, appealed, case["number"], principal.username)
+    return verdict, {"reverses": appealed["number"], "decision": appealed["decision"], **restored}

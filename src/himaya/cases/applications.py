@@ -178,7 +178,7 @@ def decide(
     if target != approval.approved:
         return found
     if not found.entitled:
-        _check_override(case["number"], found, override, principal)
+        check_override(case["number"], found, override, principal)
     elif override is not None:
         raise InvalidInputError("override: the rules support this approval; no override is needed (leave it out)")
     applied = date.fromisoformat(str(case["form"].get(approval.effective) or day))
@@ -258,7 +258,7 @@ def _sources(approval: Approval, form: Mapping[str, Any]) -> dict[str, Mapping[s
     }
 
 
-def _check_override(number: str, found: Verdict, override: str | None, principal: Principal) -> None:
+def check_override(number: str, found: Verdict, override: str | None, principal: Principal) -> None:
     said = f"case {number}: the rules do not support this approval: {found.reason('en')} ({found.reason('ar')})"
     if override is None:
         raise NotEntitledError(f"{said}; refuse it, or a supervisor may override with a reason", found)

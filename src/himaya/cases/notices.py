@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from himaya.cases.model import Delivery, Message, PersonRef
-from himaya.cases.rules import filing_deadline, render
+from himaya.cases.rules import filing_deadline, onward_deadline, render
 from himaya.core.text import Language, Text
 from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.policy.services import ServiceCatalogue
@@ -70,7 +70,8 @@ def template_values(
         "decision": decision.name.in_(language) if decision else "",
         "reason": reason or "",
         "due": case.get("due_on") or "",
-        "appeal_by": appeal_by(catalogue, day) or "",
+        # An appeal's committee decision: the last day to take it further; any other decision: to appeal it.
+        "appeal_by": onward_deadline(kind, day, catalogue.calendar) or appeal_by(catalogue, day) or "",
         **referral_names(None, case.get("form"))[language],
     }
 

@@ -159,8 +159,29 @@ class Channel(Protocol):
     def send(self, message: Outgoing) -> Result: ...
 
 
+class StopStore(Protocol):
+    """The benefits stopped by the enrollment sync, as decisions (`db/stores/stops.py`): set-based."""
+
+    def places(self, person_keys: pl.Series) -> pl.DataFrame:
+        """person_key, wilayat, governorate, mobile of the given people (one statement)."""
+
+    def reserve_numbers(self, year: int, count: int) -> int:
+        """The first of `count` case numbers of the year, reserved by one update of its counter."""
+
+    def insert(self, rows: pl.DataFrame, *, constants: Mapping[str, Any]) -> int:
+        """The staged decisions as cases, their `decided` events and their messages in the outbox: one
+        statement per table for the batch."""
+
+    def restore(self, person_key: int, programme: str, since: date, *, reason: str) -> bool:
+        """The person's enrollment in `programme` in force again from `since` (the one ended the month
+        before, reactivated; or the one in force since, dated back); False: none to restore."""
+
+
 class ApplicationsUnitOfWork(CasesUnitOfWork, RegistryUnitOfWork, Protocol):
     """Deciding an application writes the registry's facts in the decision's transaction."""
+
+    @property
+    def stops(self) -> StopStore: ...
 
 
 class ReferralStore(Protocol):

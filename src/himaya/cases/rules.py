@@ -318,9 +318,20 @@ def check_filing(kind: CaseType, form: Mapping[str, Any], today: date, calendar:
 
 def filing_deadline(kind: CaseType, notified: date, calendar: WorkingCalendar) -> date:
     assert kind.filing is not None
-    if kind.filing.working:
-        return calendar.add(notified, kind.filing.days)
-    return notified + timedelta(days=kind.filing.days)
+    return last_day(notified, kind.filing.days, working=kind.filing.working, calendar=calendar)
+
+
+def last_day(notified: date, days: int, *, working: bool, calendar: WorkingCalendar) -> date:
+    """The last day of a period of `days` (working days, or calendar days) from a notification."""
+    return calendar.add(notified, days) if working else notified + timedelta(days=days)
+
+
+def onward_deadline(kind: CaseType, notified: date, calendar: WorkingCalendar) -> date | None:
+    """The last day to take a dismissed appeal of this type to the next level (None: no such move)."""
+    onward = kind.appeal.onward if kind.appeal is not None else None
+    if onward is None:
+        return None
+    return last_day(notified, onward.days, working=onward.working, calendar=calendar)
 
 
 def check_text(name: str, value: str | None, *, required: bool) -> str | None:

@@ -260,7 +260,10 @@ def _wrote(wrote: dict[str, Any] | None) -> None:
     """What a decision wrote to the registry: a change (from -> to), an appeal's reversal."""
     if not wrote:
         return
-    if "reverses" in wrote:
+    if "restores" in wrote:  # a stopped benefit's decision: the enrollment in force again
+        out.print(f"reversed: the {wrote['decision']} decision of {wrote['reverses']};"
+                  f" {wrote['restores']} restored from {str(wrote['from'])[:7]}")  # fmt: skip
+    elif "reverses" in wrote:
         out.print(f"reversed: the {wrote['decision']} decision of {wrote['reverses']} (of {wrote['refused_on']})")
     inner = wrote.get("change")
     change: dict[str, Any] = inner if isinstance(inner, dict) else wrote

@@ -67,7 +67,8 @@ def enrollment_sync(period: PeriodArg, actor: Actor = None) -> None:
         result = store.sync_enrollments(
             bootstrap.registry_engine(), pack, period, actor=bootstrap.actor(actor), today=today(pack.timezone)
         )
-        out.print(f"enrollment {period}: {result.enrolled:,} enrolled, {result.ended:,} ended")
+        told = f"; {result.decisions:,} stop decision(s) recorded and told (appealable)" if result.decisions else ""
+        out.print(f"enrollment {period}: {result.enrolled:,} enrolled, {result.ended:,} ended{told}")
 
 
 @payroll_app.command("run")

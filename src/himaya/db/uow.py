@@ -28,6 +28,7 @@ from himaya.db.stores.outbox import SqlOutboxStore
 from himaya.db.stores.payroll import SqlPayrollStore
 from himaya.db.stores.referrals import SqlReferralStore
 from himaya.db.stores.registry import SqlRegistryStore
+from himaya.db.stores.stops import SqlStopStore
 
 Dispatch = Callable[[Sequence[Event]], None]
 
@@ -105,6 +106,11 @@ class SqlUnitOfWork:
     def referrals(self) -> SqlReferralStore:
         """The referrals to services: proposals, consent, the providers' reads (`cases/ports.py`)."""
         return SqlReferralStore(self.connection)
+
+    @property
+    def stops(self) -> SqlStopStore:
+        """The benefits stopped by the enrollment sync, as decisions (`cases/ports.py`: StopStore)."""
+        return SqlStopStore(self.connection)
 
     @property
     def outbox(self) -> SqlOutboxStore:

@@ -15,3 +15,4 @@ class EnrollmentStatus(StrEnum):
 class SyncSummary:
     enrolled: int
     ended: int
+    decisions: int = 0  # the endings recorded as decisions the person is told of and may appeal

@@ -29,6 +29,14 @@ class EnrollmentStore(Protocol):
         and reason (the monthly sync ends all with the same), in one statement."""
 
 
+class StopRecorder(Protocol):
+    """Records, in the sync's transaction, each enrollment ended as a decision the person is told of
+    and may appeal (`bootstrap` wires `cases.stops.record`); the number recorded."""
+
+    def __call__(self, ended: pl.DataFrame, people: pl.DataFrame, period: Period, *, actor: str, today: date) -> int:
+        """`ended`: person_id, programme, end_month, reason; `people`: the registry at the month's end."""
+
+
 class EnrollmentUnitOfWork(UnitOfWork, Protocol):
     @property
     def enrollments(self) -> EnrollmentStore: ...

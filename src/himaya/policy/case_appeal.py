@@ -7,6 +7,8 @@ decisions reverse them (checked at load; the types it names are checked against 
         application: [refused]
         change_request: [refused]
       reverses: [granted, granted_final]    # the appeal's decisions that reverse the decision appealed
+      onward: {from: dismissed, to: higher_committee, days: 20, working: true}   # optional: the move
+                                            # to the next level, within `days` of the dismissal's notification
 
 A decision is reversed by writing what the appealed case's approval would have written, from the
 appealed case's own date (an application's `applied_on`): so a type named in `against` must have an
@@ -19,10 +21,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from himaya.core.text import an
-from himaya.policy.case_types import AppealRule, CaseType, CaseTypeError, Need, Transition
+from himaya.policy.case_types import STOP, AppealRule, CaseType, CaseTypeError, Need, Onward, Transition
 from himaya.policy.schema import Column, Kind
 
 _KEYS = {"field", "against", "reverses"}
+_ONWARD = {"from", "to", "days", "working"}
 
 Error = Callable[[str], CaseTypeError]
 
@@ -34,8 +37,8 @@ def appeal(
     decisions (moves `by: decide`) of the type to reverse with."""
     if value is None:
         return None
-    if not isinstance(value, Mapping) or set(value) - _KEYS or not set(value) >= _KEYS:
-        raise error(f"appeal must be a mapping with the keys {', '.join(sorted(_KEYS))}")
+    if not isinstance(value, Mapping) or set(value) - _KEYS - {"onward"} or not set(value) >= _KEYS:
+        raise error(f"appeal must be a mapping with the keys {', '.join(sorted(_KEYS))} (and optionally onward)")
     name = str(value["field"])
     column = next((c for c in form if c.name == name), None)
     if column is None or not column.required or column.kind not in (Kind.TEXT, Kind.PATTERN):
@@ -50,7 +53,25 @@ def appeal(
     decided = {t.target for t in transitions if t.by is Need.DECIDE}
     if not isinstance(reverses, list) or not reverses or not set(map(str, reverses)) <= decided:
         raise error(f"appeal.reverses: {reverses!r} must list decisions of this type; decisions: {sorted(decided)}")
-    return AppealRule(name, {str(k): frozenset(map(str, v)) for k, v in against.items()}, frozenset(map(str, reverses)))
+    decisions = {str(k): frozenset(map(str, v)) for k, v in against.items()}
+    return AppealRule(name, decisions, frozenset(map(str, reverses)), _onward(value.get("onward"), transitions, error))
+
+
+def _onward(value: Any, transitions: tuple[Transition, ...], error: Error) -> Onward | None:
+    """The move to the next level: a move of the type, with its deadline (days: a whole number, at least 1)."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or set(value) - _ONWARD or not set(value) >= _ONWARD - {"working"}:
+        raise error("appeal.onward must be a mapping with the keys from, to, days (and optionally working)")
+    source, target, days = str(value["from"]), str(value["to"]), value["days"]
+    if not any(t.source == source and t.target == target for t in transitions):
+        raise error(f"appeal.onward: {source} -> {target} is not a move of this type")
+    if type(days) is not int or days < 1:
+        raise error(f"appeal.onward.days: {days!r} must be a whole number, at least 1")
+    working = value.get("working", False)
+    if not isinstance(working, bool):
+        raise error(f"appeal.onward.working: {working!r} must be true or false")
+    return Onward(source, target, days, working)
 
 
 def check_against(types: Mapping[str, CaseType]) -> None:
@@ -63,7 +84,7 @@ def check_against(types: Mapping[str, CaseType]) -> None:
             target = types.get(key)
             if target is None:
                 raise CaseTypeError(f"{where}: {key!r} is not a case type; types: {', '.join(sorted(types))}")
-            if target.approval is None:
+            if target.approval is None and key != STOP:  # a stopped benefit's reversal restores the enrollment
                 raise CaseTypeError(f"{where}: {an(key)} has no approval section: its decision cannot be reversed")
             unknown = sorted(decisions - {s.key for s in target.states})
             if unknown:

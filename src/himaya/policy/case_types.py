@@ -93,7 +93,9 @@ class Template:
 
 PLACEHOLDERS = frozenset(
     {"number", "type", "state", "category", "decision", "reason", "due", "appeal_by", "service", "provider"}
+    | {"programme", "month"}  # a stopped benefit's (cases/stops.py)
 )
+STOP = "benefit_stop"  # the type recording a benefit stopped by the enrollment sync: an appeal restores it
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,18 @@ class AppealRule:
     field: str
     against: Mapping[str, frozenset[str]]  # case type -> the decisions that may be appealed
     reverses: frozenset[str]  # the appeal's decisions that reverse the decision appealed
+    onward: Onward | None = None  # the move to the next level, and its deadline
+
+
+@dataclass(frozen=True)
+class Onward:
+    """The move of a dismissed appeal to the next level (`source` -> `target`): made within `days`
+    of the notification of the dismissal, or refused."""
+
+    source: str
+    target: str
+    days: int
+    working: bool  # working days, or calendar days
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.api.errors import ApiError
@@ -21,6 +21,9 @@ class SyncOut(BaseModel):
     period: str
     enrolled: int
     ended: int
+    decisions: int = Field(
+        description="Endings recorded as decisions (benefit_stop cases) told to the person with the last day to appeal"
+    )
 
 
 @router.post("/sync/{period}", summary="Enroll everyone the rules find entitled in the month; end the others")
@@ -39,4 +42,4 @@ def sync(
     result = bootstrap.payroll_store.sync_enrollments(
         request.app.state.engine, pack, month, actor=principal.username, today=today(pack.timezone)
     )
-    return SyncOut(period=str(month), enrolled=result.enrolled, ended=result.ended)
+    return SyncOut(period=str(month), enrolled=result.enrolled, ended=result.ended, decisions=result.decisions)
