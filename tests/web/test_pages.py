@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from himaya.bootstrap import payroll
+from himaya.cases import actions
+from himaya.cases.model import NewCase
+from himaya.core.access import Role
 from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
+from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.packs import load_pack
+from tests.cases.conftest import user as acting_user
 from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
@@ -357,3 +363,21 @@ def test_a_change_request_asks_typed_fields_and_names_the_one_refused(office: Of
         follow_redirects=False,
     )  # fmt: skip
     assert answered.status_code == 422 and 'id="decision-error"' in answered.text, answered.text
+
+
+def test_the_home_page_lists_the_officers_unread_staff_messages(office: Office) -> None:
+    request = NewCase(
+        "grievance", "branch", civil_number=office.inside["person_id"], category="wrong_amount",
+        form={"details": "paid 10 OMR less", "period": "2025-12", "amount": "10"},
+    )  # fmt: skip
+    everyone = acting_user("setup", Role.SUPERVISOR)
+    catalogue = load_pack().cases
+    number = actions.open_case(
+        SqlUnitOfWork(office.engine), catalogue, request, principal=everyone, today=date(2026, 1, 4)
+    ).number
+    actions.overdue(SqlUnitOfWork(office.engine), catalogue, principal=everyone, escalate=True, today=date(2026, 1, 8))
+    supervisor, worker = office.client(), office.client()
+    log_in(supervisor, "supervisor")
+    log_in(worker, "case_worker")
+    assert "Deadline breached: " + number in supervisor.get("/office/?lang=en").text
+    assert "Deadline breached: " + number not in worker.get("/office/?lang=en").text  # not their role
