@@ -225,7 +225,6 @@ HELP_AR = {
     "Only for the roles holding case.sensitive.": "للأدوار الحاملة لصلاحية case.sensitive فقط.",
     "Of the messages to the person: ar or en.": "لغة الرسائل إلى الشخص: ar أو en.",
     "A form field, NAME=VALUE (repeat).": "حقل من النموذج بصيغة NAME=VALUE (كرِّره).",
-    "The user who acts (default: HIMAYA_ACTOR or the operating-system user).": "المستخدم الذي يقوم بالإجراء (الافتراضي: HIMAYA_ACTOR أو مستخدم نظام التشغيل).",
     "A case with its form, where it stands, where it may go, its history and its messages.": "حالة مع نموذجها ومرحلتها وما يمكن أن تنتقل إليه وسجلها ورسائلها.",
     "The case number, e.g. C-2026-000001.": "رقم الحالة، مثل C-2026-000001.",
     "The branch inbox: the cases of your branches, by due date, 50 a page.": "صندوق وارد الفرع: حالات فروعك مرتبة حسب الموعد، 50 في الصفحة.",
