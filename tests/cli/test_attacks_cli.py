@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from himaya.cli.main import app
 from himaya.db.case_tables import case_event, case_file
 from himaya.db.engine import connect
-from tests.cli.test_cases_commands import person  # noqa: F401  (the fixture)
+from tests.cli.test_cases_commands import himaya, person  # noqa: F401  (the fixture)
 
 HUGE = "99999999999999999999"
 INT_MAX = 2**31 - 1  # what every store's INTEGER holds
@@ -56,7 +56,7 @@ BIDI = "refund \u202edenied\u202c \u2066x\u2069 \u200f"
 
 
 def _opened(civil: str) -> str:
-    done = CliRunner().invoke(app, ["cases", "open", "grievance", "--person", civil, "--category", "data_error",
+    done = himaya(*["cases", "open", "grievance", "--person", civil, "--category", "data_error",
                                     "--field", "details=paid less"])  # fmt: skip
     assert done.exit_code == 0, done.stderr
     return done.stdout.split()[1]
@@ -74,17 +74,17 @@ def test_control_and_bidi_characters_are_refused_in_case_text(person: dict[str, 
          "form field details"),
         (("decide", number, "--to", "in_review", "--version", "1", "--reason", "\x1b[8mhidden"), "reason"),
     ):  # fmt: skip
-        done = CliRunner().invoke(app, ["cases", *args])
+        done = himaya(*["cases", *args])
         assert done.exit_code == 2, (args, done.stdout, done.stderr)
         assert done.stderr.startswith(f"error: {field}: a control or bidi character (U+"), done.stderr
-    fine = CliRunner().invoke(app, ["cases", "note", number, "line one\n\tline two, عربي"])
+    fine = himaya(*["cases", "note", number, "line one\n\tline two, عربي"])
     assert fine.exit_code == 0, fine.stderr
 
 
 def test_stored_text_is_printed_neutralised(person: dict[str, str], database_url: str) -> None:  # noqa: F811
     """Text stored before the check (or by another way in) cannot drive the terminal or read backwards."""
     number = _opened(person["person_id"])
-    assert CliRunner().invoke(app, ["cases", "note", number, "placeholder"]).exit_code == 0
+    assert himaya(*["cases", "note", number, "placeholder"]).exit_code == 0
     engine = connect(database_url)
     with engine.begin() as connection:
         connection.execute(
@@ -92,7 +92,7 @@ def test_stored_text_is_printed_neutralised(person: dict[str, str], database_url
         )
         connection.execute(update(case_file).values(subject=f"s{ESCAPES}", form='{"details": "d\\u202e"}'))
     engine.dispose()
-    shown = CliRunner().invoke(app, ["cases", "show", number])
+    shown = himaya(*["cases", "show", number])
     assert shown.exit_code == 0, shown.stderr
     printed = shown.stdout
     assert not any(c in printed for c in "\x1b\x07\x9b\u202e\u202c\u2066\u2069\u200f"), repr(printed)
@@ -101,6 +101,6 @@ def test_stored_text_is_printed_neutralised(person: dict[str, str], database_url
 
 
 def test_a_list_filter_that_names_nothing_exits_2(person: dict[str, str]) -> None:  # noqa: F811
-    done = CliRunner().invoke(app, ["cases", "list", "--state", "bogus"])
+    done = himaya(*["cases", "list", "--state", "bogus"])
     assert done.exit_code == 2 and "state: 'bogus' is not a state of any case type; states:" in done.stderr
     assert "received" in done.stderr, done.stderr

@@ -3,6 +3,7 @@ exit with the status of their category (2 bad input, 3 not found, 4 conflict, 5 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 
@@ -18,10 +19,14 @@ from himaya.db.registry_import import import_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
 from himaya.synth.generate import SynthRequest, for_file, generate
+from tests.logins import acting, password_hash
 
 
 def himaya(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
+    """The command, as the user its `--as` names (else HIMAYA_ACTOR's, wafa) logged in at the command line."""
+    acts = args[0] == "cases" and args[1:2] != ("types",)
+    env = acting(os.environ["HIMAYA_DATABASE_URL"], args, os.environ["HIMAYA_ACTOR"]) if acts else {}
+    return CliRunner().invoke(app, list(args), env=env)
 
 
 @pytest.fixture
@@ -38,7 +43,7 @@ def person(database_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
     head = people.filter(pl.col("relationship") == "head", pl.col("wilayat").is_not_null()).row(0, named=True)
     here = [Scope("wilayat", head["wilayat"])]
     for name, role in (("wafa", "case_worker"), ("salim", "supervisor"), ("huda", "supervisor")):
-        access.create_user(engine, name, "not-a-hash", actor="setup", roles=[role], scopes=here)
+        access.create_user(engine, name, password_hash(), actor="setup", roles=[role], scopes=here)
     engine.dispose()
     return head
 
@@ -74,7 +79,7 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         (("close", number, "--version", "4"), 0, "closed; version 5"),
         (("close", number, "--version", "5"), 4, "a closed case does not change"),
         (("show", "C-2099-000001"), 3, "no case 'C-2099-000001' in your branches"),
-        (("show", number, "--as", "ghost"), 2, "no active user 'ghost'"),
+        (("show", number, "--as", "ghost"), 2, "you are logged in as 'wafa', not 'ghost'"),
         (("open", "complaint", "--person", civil), 2, "unknown case type 'complaint'"),
         (("open", "grievance", "--person", civil, "--category", "data_error", "--field", "amount=x"), 2, "form field"),
     ]  # fmt: skip
@@ -96,6 +101,30 @@ def test_types_and_overdue(person: dict[str, str]) -> None:
     overdue = himaya("cases", "overdue", "--escalate", "--as", "salim")
     assert overdue.exit_code == 0, overdue.stderr
     assert "0 breached, 0 at risk" in overdue.stdout
+
+
+def test_a_cases_step_needs_the_user_logged_in(person: dict[str, str], tmp_path: Path) -> None:
+    """A name on the command line is no proof of who acts: without a login, nothing is done (exit 5)."""
+    nobody = {"HIMAYA_CREDENTIALS": str(tmp_path / "nobody.json")}
+    for args in (
+        (
+            "open",
+            "grievance",
+            "--person",
+            person["person_id"],
+            "--category",
+            "data_error",
+            "--field",
+            "details=x",
+            "--as",
+            "salim",
+        ),
+        ("list",),
+        ("overdue", "--escalate", "--as", "salim"),
+    ):
+        done = CliRunner().invoke(app, ["cases", *args], env=nobody)
+        assert done.exit_code == 5 and "run `himaya login USER` first" in done.stderr, (args, done.stderr)
+    assert "C-" not in himaya("cases", "list").stdout  # nothing was opened
 
 
 def test_evidence_is_attached_and_a_file_that_lies_is_refused(

@@ -4,6 +4,7 @@ their category (2 bad input, 3 not found, 4 conflict, 5 forbidden), and a provid
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -18,10 +19,14 @@ from himaya.db.registry_import import import_people
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
 from himaya.synth.generate import SynthRequest, for_file, generate
+from tests.logins import acting, password_hash
 
 
 def himaya(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
+    """The command; a `referrals` or `cases` step as the user its `--as` names, logged in at the command line."""
+    acts = args[0] in ("referrals", "cases") and "--as" in args
+    env = acting(os.environ["HIMAYA_DATABASE_URL"], args, "salim") if acts else {}
+    return CliRunner().invoke(app, list(args), env=env)
 
 
 def test_services_list_filters_and_says_what_is_synthetic() -> None:
@@ -49,8 +54,8 @@ def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
         for_file(generate(SynthRequest(persons=600, seed=21)).people, "parquet"), load_pack().registry, source="s"
     )
     import_people(engine, people, as_of=date(2025, 12, 1), actor="setup", source={"file": "synthetic"})
-    access.create_user(engine, "salim", "not-a-hash", actor="setup", roles=["supervisor"], scopes=[Scope("all")])
-    access.create_user(engine, "audrey", "not-a-hash", actor="setup", roles=["auditor"], scopes=[Scope("all")])
+    access.create_user(engine, "salim", password_hash(), actor="setup", roles=["supervisor"], scopes=[Scope("all")])
+    access.create_user(engine, "audrey", password_hash(), actor="setup", roles=["auditor"], scopes=[Scope("all")])
     engine.dispose()
     return database_url
 

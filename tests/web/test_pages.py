@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import date
 
 import jwt
 import pytest
 from sqlalchemy import select
 
 from himaya.bootstrap import payroll
+from himaya.cases import actions
+from himaya.cases.model import NewCase
+from himaya.core.access import Role
 from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.tables import refresh_token
+from himaya.db.uow import SqlUnitOfWork
 from himaya.policy.packs import load_pack
 from himaya.web import session
+from tests.cases.conftest import user as acting_user
 from tests.web.conftest import Office, csrf, log_in
 
 pytestmark = pytest.mark.slow  # a served store on both cores
@@ -532,3 +538,21 @@ def test_a_new_family_is_registered_with_its_head_in_the_users_branch_only(offic
     worker = office.client()
     log_in(worker, "case_worker")  # no person.create
     assert worker.get("/office/families/new").status_code == 403
+
+
+def test_the_home_page_lists_the_officers_unread_staff_messages(office: Office) -> None:
+    request = NewCase(
+        "grievance", "branch", civil_number=office.inside["person_id"], category="wrong_amount",
+        form={"details": "paid 10 OMR less", "period": "2025-12", "amount": "10"},
+    )  # fmt: skip
+    everyone = acting_user("setup", Role.SUPERVISOR)
+    catalogue = load_pack().cases
+    number = actions.open_case(
+        SqlUnitOfWork(office.engine), catalogue, request, principal=everyone, today=date(2026, 1, 4)
+    ).number
+    actions.overdue(SqlUnitOfWork(office.engine), catalogue, principal=everyone, escalate=True, today=date(2026, 1, 8))
+    supervisor, worker = office.client(), office.client()
+    log_in(supervisor, "supervisor")
+    log_in(worker, "case_worker")
+    assert "Deadline breached: " + number in supervisor.get("/office/?lang=en").text
+    assert "Deadline breached: " + number not in worker.get("/office/?lang=en").text  # not their role

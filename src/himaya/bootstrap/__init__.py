@@ -121,6 +121,11 @@ def actor(given: str | None = None) -> str:
     return cli_login().actor(given, settings().actor or f"cli:{getpass.getuser()}")
 
 
+def logged_in(given: str | None = None) -> Principal:
+    """The logged-in user of the store, with their roles and branches (the cases' and notices' steps)."""
+    return cli_login().principal(given)
+
+
 def acting_user(permission: Permission, given: str | None = None) -> str:
     """The logged-in user of the store, who must hold `permission` (the payroll's steps)."""
     return cli_login().acting_user(permission, given)

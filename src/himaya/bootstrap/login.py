@@ -129,6 +129,15 @@ class CommandLineLogin:
             raise ForbiddenError(f"{credential.username} may not do this: it needs {permission.value}")
         return credential.username
 
+    def principal(self, given: str | None) -> Principal:
+        """The logged-in user with their roles and branches (`given`, an `--as`, if any, must be them);
+        what they may do is then the action's to check, as for a request of the API."""
+        found = self.current()
+        if found is None:
+            raise NotLoggedInError("this step is done by a user of the store: run `himaya login USER` first")
+        _same(given, found[0].username)
+        return found[1]
+
     def actor(self, given: str | None, otherwise: str) -> str:
         """Who a command records: the logged-in user (`given` must name them), else `given`, else
         `otherwise`. A blank or unprintable name given is refused, never replaced by another."""

@@ -9,7 +9,7 @@ import threading
 from sqlalchemy import Engine
 
 from himaya.adapters.notify import SmsGateway, Smtp
-from himaya.cases import delivery
+from himaya.cases import delivery, staff
 from himaya.cases.model import Delivery
 from himaya.cases.ports import Channel
 from himaya.core.settings import NotifySettings
@@ -41,8 +41,11 @@ def policy(config: NotifySettings) -> delivery.Policy:
 
 
 def send(engine: Engine, config: NotifySettings, *, actor: str) -> delivery.Sent:
-    """Deliver what is due now, on the configured channels."""
-    return delivery.send_due(SqlUnitOfWork(engine), channels(config), actor=actor, policy=policy(config))
+    """Deliver what is due now: the staff messages to their recipients' inboxes, then the configured channels."""
+    inboxes = staff.deliver(SqlUnitOfWork(engine), actor=actor)
+    done = delivery.send_due(SqlUnitOfWork(engine), channels(config), actor=actor, policy=policy(config))
+    done.staff = inboxes
+    return done
 
 
 class Worker:

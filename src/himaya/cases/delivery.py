@@ -51,6 +51,7 @@ class Sent:
 
     counts: dict[str, int] = field(default_factory=lambda: {o.value: 0 for o in Outcome})
     lost_claims: int = 0  # results not recorded: another sender took the message over after the lease
+    staff: int = 0  # staff messages marked delivered to their recipients' inboxes (`cases/staff.py`)
 
 
 def retry_at(policy: Policy, attempts: int, at: datetime) -> datetime:

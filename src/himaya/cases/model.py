@@ -62,6 +62,7 @@ class OutboxState(StrEnum):
     SENT = "sent"  # the gateway or mail server took it
     FAILED = "failed"  # refused for good (a bad number), or given up after the last attempt
     UNCERTAIN = "uncertain"  # the sender stopped mid-send on a channel that cannot de-duplicate: a human checks
+    PRINTED = "printed"  # a letter printed at its branch, in a batch (`cases/printing.py`)
 
 
 class Outcome(StrEnum):

@@ -149,6 +149,52 @@ class OutboxUnitOfWork(UnitOfWork, Protocol):
     def outbox(self) -> OutboxStore: ...
 
 
+class LetterStore(Protocol):
+    """The letters waiting at the branches and their printed batches (`db/stores/letters.py`); every
+    read is scoped to the user's branches (and sensitive cases) in the query itself."""
+
+    def take(self, principal: Principal, wilayat: str, *, governorate: str, actor: str, at: datetime) -> int | None:
+        """Mark the branch's waiting letters the user may see `printed`, in a new batch (its id; None,
+        nothing written, when none is waiting). Letters another printer is taking are skipped."""
+
+    def batch(self, principal: Principal, batch_id: int) -> dict[str, Any] | None:
+        """The batch (where, by whom, when, how many) if it is of the user's branches and every one of
+        its letters is one the user may see; None otherwise, exactly as a missing one."""
+
+    def letters(self, principal: Principal, batch_id: int) -> list[dict[str, Any]]:
+        """The batch's letters, as printed: message, case number, branch, the person's names and place."""
+
+    def waiting(self) -> dict[str, int]:
+        """Letters waiting to be printed, by branch (wilayat)."""
+
+
+class StaffStore(Protocol):
+    """The staff messages (`role:ROLE@WILAYAT`) as their recipients read them (`db/stores/staff.py`)."""
+
+    def inbox(self, principal: Principal, *, unread: bool, limit: int) -> list[dict[str, Any]]:
+        """The staff messages addressed to a role the user holds at one of their branches, newest first,
+        with `read_at` (theirs)."""
+
+    def mark_read(self, principal: Principal, ids: Sequence[int], *, at: datetime) -> list[int]:
+        """Record the user's reading of those of `ids` addressed to them; the ids that are not (unknown,
+        or someone else's), nothing written for them."""
+
+    def deliver(self, *, at: datetime) -> list[int]:
+        """Mark `sent` the waiting staff messages that an active user receives (holds the role at the
+        branch, or at every branch); their ids."""
+
+    def unaddressed(self) -> dict[str, int]:
+        """Waiting staff messages no active user receives, by recipient."""
+
+
+class NoticesUnitOfWork(OutboxUnitOfWork, Protocol):
+    @property
+    def letters(self) -> LetterStore: ...
+
+    @property
+    def staff(self) -> StaffStore: ...
+
+
 class Channel(Protocol):
     """A way to deliver (`adapters/notify.py`): SMTP, an SMS gateway."""
 

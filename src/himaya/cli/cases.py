@@ -1,7 +1,7 @@
 """`himaya cases`: open a case, read a branch's inbox, work a case through its states, and find the
-overdue ones. Each command is one action of `himaya.cases.actions`, acting as a user of the store
-(`--as`, default HIMAYA_ACTOR or the operating-system user): their roles say what they may do, and
-their branches what they may see, exactly as over the API."""
+overdue ones. Each command is one action of `himaya.cases.actions`, done by the user `himaya login`
+authenticated (`--as` only names who is expected, and must be them): their roles say what they may
+do, and their branches what they may see, exactly as over the API (docs/cases.md#at-the-terminal)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from typing import Annotated, Any
 import typer
 
 from himaya import bootstrap
-from himaya.bootstrap import access as bootstrap_access
 from himaya.cases import actions, evidence
 from himaya.cases.model import Inbox, NewCase
 from himaya.cli.app import INT_MAX, actor_option, app, chosen_pack, date_option, out, reported, shown
@@ -30,7 +29,7 @@ app.add_typer(cases_app, name="cases")
 As = Annotated[
     str | None,
     typer.Option(
-        "--as", callback=actor_option, help="The user who acts (default: HIMAYA_ACTOR or the operating-system user)."
+        "--as", callback=actor_option, help="The user logged in with `himaya login` (refused if someone else)."
     ),
 ]
 Version = Annotated[
@@ -45,13 +44,10 @@ def _catalogue() -> CaseCatalogue:
 
 
 def _acting(name: str | None) -> tuple[Any, Principal]:
-    """The store's unit of work and the acting user, with their roles and branches."""
-    engine = bootstrap.registry_engine()
-    username = bootstrap.actor(name)
-    user = bootstrap_access.user(engine, username)
-    if user is None or not user.active:
-        raise UsageError(f"no active user {username!r}: give --as with a user of `himaya users list`")
-    return bootstrap.unit_of_work(engine), user.principal
+    """The store's unit of work and the logged-in user, with their roles and branches: a name typed
+    on the command line is no proof of who acts (`name`, an `--as`, must be the user logged in)."""
+    principal = bootstrap.logged_in(name)
+    return bootstrap.unit_of_work(), principal
 
 
 def _fields(pairs: list[str] | None) -> dict[str, str]:

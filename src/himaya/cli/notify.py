@@ -10,12 +10,15 @@ import typer
 
 from himaya import bootstrap
 from himaya.bootstrap import notify
-from himaya.cases import delivery
+from himaya.cases import delivery, staff
 from himaya.cli.app import actor_option, app, out, reported
 from himaya.core.text import neutral
 
 MAX_ID = 2**31 - 1  # what every store's INTEGER holds
-notify_app = typer.Typer(help="Notifications: deliver the outbox by SMS and e-mail.", no_args_is_help=True)
+notify_app = typer.Typer(
+    help="Notifications: deliver the outbox by SMS and e-mail, print the branch's letters, read the staff inbox.",
+    no_args_is_help=True,
+)
 app.add_typer(notify_app, name="notify")
 
 Actor = Annotated[
@@ -29,7 +32,8 @@ Actor = Annotated[
 def _said(done: delivery.Sent) -> str:
     counts = ", ".join(f"{count} {outcome}" for outcome, count in done.counts.items())
     lost = f", {done.lost_claims} taken over by another sender" if done.lost_claims else ""
-    return counts + lost
+    inboxes = f"; {done.staff} staff messages to their inboxes" if done.staff else ""
+    return counts + lost + inboxes
 
 
 @notify_app.command("send")
@@ -63,10 +67,15 @@ def notify_status(
     """Messages by channel and state, then the failed and uncertain ones with their last error."""
     with reported():
         status = delivery.status(bootstrap.unit_of_work(), limit=limit)
+        letters, unaddressed = staff.waiting(bootstrap.unit_of_work())
         if not status.counts:
             out.print("the outbox is empty")
         for (channel, state), count in sorted(status.counts.items()):
             out.print(f"{channel:<6} {state:<10} {count:>9,}")
+        for branch, count in sorted(letters.items()):
+            out.print(neutral(f"letters waiting at {branch}: {count:,} (`himaya notify letters --branch {branch}`)"))
+        for recipient, count in sorted(unaddressed.items()):
+            out.print(neutral(f"staff waiting for {recipient}: {count:,} (no active user holds this role there)"))
         for row in status.troubled:  # the error is the far end's text: shown, never run as markup or escapes
             out.print(
                 neutral(

@@ -131,9 +131,35 @@ notification_outbox = Table(
     Column("claim", String(32)),
     Column("claimed_at", DateTime(timezone=True)),
     Column("next_at", DateTime(timezone=True)),
+    # Migration 0032: the batch a letter was printed in (`letter_batch`: where, by whom, when).
+    Column("batch_id", BigInteger, ForeignKey("letter_batch.id", name="fk_notification_outbox_batch_id")),
     Index(None, "state", "id"),  # the sender's queue
+    Index("ix_notification_outbox_batch_id", "batch_id"),
     Index(None, "case_id"),
     CheckConstraint(check_in("state", OutboxState), name="ck_notification_outbox_state"),
+)
+
+# A batch of letters printed at a branch (0032): the branch's waiting letters, printed together by one
+# officer; its letters point to it (`notification_outbox.batch_id`), so that a lost printout is printed
+# again from it, never by marking other letters.
+letter_batch = Table(
+    "letter_batch",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("wilayat", Text, nullable=False),
+    Column("governorate", Text, nullable=False),
+    Column("printed_by", String(64), nullable=False),
+    Column("printed_at", DateTime(timezone=True), nullable=False),
+    Column("letters", Integer, nullable=False),
+)
+
+# A staff message read by one of its recipients (0032): each user reads their own copy.
+staff_read = Table(
+    "staff_read",
+    metadata,
+    Column("message_id", BigInteger, ForeignKey("notification_outbox.id"), primary_key=True),
+    Column("username", String(64), primary_key=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
 )
 
 # The last number given to a case in each year: numbers are consecutive and never given twice.

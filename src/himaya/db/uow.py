@@ -24,10 +24,12 @@ from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.insurance import SqlInsuranceStore
+from himaya.db.stores.letters import SqlLetterStore
 from himaya.db.stores.outbox import SqlOutboxStore
 from himaya.db.stores.payroll import SqlPayrollStore
 from himaya.db.stores.referrals import SqlReferralStore
 from himaya.db.stores.registry import SqlRegistryStore
+from himaya.db.stores.staff import SqlStaffStore
 from himaya.db.stores.stops import SqlStopStore
 
 Dispatch = Callable[[Sequence[Event]], None]
@@ -116,6 +118,16 @@ class SqlUnitOfWork:
     def outbox(self) -> SqlOutboxStore:
         """The notification outbox's sender side (`cases/ports.py`: OutboxStore)."""
         return SqlOutboxStore(self.connection)
+
+    @property
+    def letters(self) -> SqlLetterStore:
+        """The letters waiting at the branches and their printed batches (`cases/ports.py`: LetterStore)."""
+        return SqlLetterStore(self.connection)
+
+    @property
+    def staff(self) -> SqlStaffStore:
+        """The staff messages as their recipients read them (`cases/ports.py`: StaffStore)."""
+        return SqlStaffStore(self.connection)
 
     @property
     def events(self) -> SqlEventStore:

@@ -9,6 +9,7 @@ reached a letter could neither read a local file into it nor call another server
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from importlib.resources import files
 
@@ -59,3 +60,12 @@ def render_pdf(letter: Letter) -> bytes:
     from weasyprint import HTML  # noqa: PLC0415  (only printing needs it: it loads Pango, slow to start)
 
     return bytes(HTML(string=render_html(letter), url_fetcher=Refuse()).write_pdf())
+
+
+def render_batch(letters: Sequence[Letter]) -> bytes:
+    """Letters as one PDF document, each from a new page and in its own direction (a branch's batch)."""
+    from weasyprint import HTML  # noqa: PLC0415  (see render_pdf)
+
+    documents = [HTML(string=render_html(letter), url_fetcher=Refuse()).render() for letter in letters]
+    pages = [page for document in documents for page in document.pages]
+    return bytes(documents[0].copy(pages).write_pdf())
