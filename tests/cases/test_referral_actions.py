@@ -202,6 +202,13 @@ def test_a_referral_is_sent_only_with_the_persons_consent(world: World) -> None:
         confirm(CONSENT, provider="mol_labour_muscat")
     with pytest.raises(InvalidInputError, match="provider: 'nobody' is not a provider of home_care"):
         confirm(CONSENT, provider="nobody")
+    elsewhere = next(
+        p.key
+        for p in PACK.services.offered(service="home_care")
+        if p.coverage(case["wilayat"], PACK.services.places) is None
+    )  # a home-care team of another wilayat: it would read the person's name, civil number and mobile
+    with pytest.raises(InvalidInputError, match=f"provider: '{elsewhere}' does not serve {case['wilayat']}"):
+        confirm(CONSENT, provider=elsewhere)
     assert world.rows("SELECT * FROM notification_outbox") == []  # every refusal wrote nothing
     assert world.rows("SELECT state, version FROM case_file WHERE number = :n", n=number) == [
         {"state": "proposed", "version": 1}

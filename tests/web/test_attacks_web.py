@@ -235,6 +235,17 @@ def test_a_referral_is_sent_from_its_page_only_with_the_consent_recorded(office:
     stolen = other.post(f"/office/cases/{number}/consent", data=data | {"csrf": csrf(other.get("/office/").text),
                         "given_by": "someone", "channel": "phone"})  # fmt: skip
     assert stolen.status_code == 404
+    with office.engine.connect() as connection:
+        service = connection.execute(select(case_file.c.form).where(case_file.c.number == number)).scalar()
+    service = (service if isinstance(service, dict) else __import__("json").loads(service))["service"]
+    far = next(
+        p.key for p in pack.services.offered(service=service) if p.coverage(wilayat, pack.services.places) is None
+    )
+    refused = client.post(f"/office/cases/{number}/consent", data=data | {"given_by": "x", "channel": "phone",
+                          "provider": far})  # fmt: skip
+    assert refused.status_code == 422  # a provider of another wilayat would read the person's details
+    long = client.post(f"/office/cases/{number}/consent", data=data | {"given_by": "x" * 201, "channel": "phone"})
+    assert long.status_code == 422  # refused, never cut to fit
     sent = client.post(
         f"/office/cases/{number}/consent", data=data | {"given_by": "the person", "channel": "in_person"},
         follow_redirects=False,

@@ -77,6 +77,12 @@ def _provider(services: ServiceCatalogue, case: dict[str, Any], given: str | Non
         raise InvalidInputError(
             f"provider: {quoted(key)} is not a provider of {service}; its providers in {case['wilayat']}: {offered}"
         )
+    # Sent, a referral lets its provider read the person's name, civil number and mobile: only a
+    # provider that serves the person's wilayat may have it (whatever the form or the request says).
+    if provider.coverage(case["wilayat"], services.places) is None:
+        raise InvalidInputError(
+            f"provider: {quoted(key)} does not serve {case['wilayat']}; the providers of {service} there: {offered}"
+        )
     return provider
 
 

@@ -19,6 +19,7 @@ from himaya.web.routes.cases import NUMBER, show_case
 
 router = APIRouter(prefix="/office/cases", include_in_schema=False)
 CHANNELS = ("in_person", "phone", "written")  # the counter's ways; "web" is the person's own
+MAX_NAME = 200  # characters of who consented, as the API's
 
 
 @router.post("/{number}/consent")
@@ -31,8 +32,8 @@ def consent(
     """Record who consented and how, and send the referral to the provider chosen."""
     if not NUMBER.match(number):
         raise PageError(404, seen._("No such record in your branches."))
-    given_by, channel = form.get("given_by", "").strip()[:200], form.get("channel", "")
-    if not given_by or channel not in CHANNELS:
+    given_by, channel = form.get("given_by", "").strip(), form.get("channel", "")
+    if not given_by or len(given_by) > MAX_NAME or channel not in CHANNELS:  # refused, never cut to fit
         return show_case(request, seen, number, seen._("Say who consented, and how."), 422)
     version = form.get("version", "")
     pack = request.app.state.pack
