@@ -466,7 +466,10 @@ def test_the_dashboards_filters_show_published_cells_only(office: Office) -> Non
     assert f"governorate={governorate.replace(' ', '+')}" in page.text and "programme=child" in page.text
     assert client.get("/public", params=query | {"programme": "pension"}).status_code == 422
     backwards = client.get("/public", params={"from": "2026-02", "to": "2026-01"})
-    assert backwards.status_code == 422 and "The first month is after the last." in backwards.text
+    assert backwards.status_code == 422 and "from 2026-02 is after to 2026-01" in backwards.text
+    for wrong in ({"from": "2026-13"}, {"to": "2099-12"}, {"from": "2019-01"}, {"month": "abc"}, {"measure": "income"}):
+        page = client.get("/public", params=wrong)  # the page with the reason, never a 500 or the default months
+        assert page.status_code == 422 and "<html" in page.text, (wrong, page.status_code)
 
 
 def test_incomes_and_a_bank_account_are_recorded_from_the_person_page(office: Office) -> None:

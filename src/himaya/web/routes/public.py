@@ -15,13 +15,16 @@ from fastapi.responses import Response
 
 from himaya import bootstrap
 from himaya.analysis.public import ALL, Statistics
+from himaya.core.clock import today
 from himaya.core.errors import InvalidInputError
+from himaya.core.periods import Period
 from himaya.web.chart import bars
 from himaya.web.pages import PageError, Visitor, render, visitor
 
 router = APIRouter(include_in_schema=False)
 MARKER = "✱"  # a suppressed cell (the legend says why)
 Measure = Literal["beneficiaries", "spending_omr"]
+MEASURES = ("beneficiaries", "spending_omr")
 
 
 def _cells(statistics: Statistics, measure: Measure) -> dict[tuple[str, str, str], int | None]:
@@ -45,12 +48,13 @@ class Choice:
     last: str = ""
 
 
-def _months(statistics: Statistics, choice: Choice, seen: Visitor) -> list[str]:
-    every = sorted({str(m) for m in statistics.table["month"].to_list()})
-    first, last = choice.first or "0000-00", choice.last or "9999-99"
-    if first > last:
-        raise PageError(422, seen._("The first month is after the last."))
-    return [m for m in every if first <= m[:7] <= last]
+def _offered(pack: Any, today: Any) -> list[str]:
+    """The months a reader may choose in `from` and `to`: the programmes' first to the current one."""
+    months, month, now = [], pack.first_period, Period.containing(today)
+    while month <= now:
+        months.append(str(month))
+        month = month.shifted(1)
+    return months
 
 
 def _open_data_query(choice: Choice, months: list[str]) -> dict[str, str]:
@@ -59,13 +63,14 @@ def _open_data_query(choice: Choice, months: list[str]) -> dict[str, str]:
     return query | {k: v for k, v in (("programme", choice.programme), ("governorate", choice.governorate)) if v != ALL}
 
 
-def _view(statistics: Statistics, seen: Visitor, choice: Choice) -> dict[str, Any]:
+def _view(statistics: Statistics, seen: Visitor, choice: Choice, every: list[str]) -> dict[str, Any]:
     loc = seen.locale
     if choice.programme not in statistics.programmes or choice.governorate not in statistics.governorates:
         raise PageError(422, seen._("No such programme or governorate."))
-    every = sorted({str(m) for m in statistics.table["month"].to_list()})
-    months = _months(statistics, choice, seen)
-    month = choice.month if choice.month in months else (months[-1] if months else "")
+    months = sorted({str(m) for m in statistics.table["month"].to_list()})
+    if choice.month and choice.month not in {m[:7] for m in months}:
+        raise PageError(422, seen._("No statistics for this month: choose one of the months shown."))
+    month = next((m for m in months if m[:7] == choice.month), months[-1] if months else "")
     cells = _cells(statistics, choice.measure)
     # Every figure is a published cell (a margin where ALL): the filters never add anything up.
     trend = [(m, cells.get((m, choice.programme, choice.governorate), 0)) for m in months]
@@ -99,18 +104,29 @@ def dashboard(
     request: Request,
     seen: Annotated[Visitor, Depends(visitor)],
     month: str = "",
-    measure: Measure = "beneficiaries",
+    measure: str = "beneficiaries",
     programme: str = ALL,
     governorate: str = ALL,
     first: Annotated[str, Query(alias="from")] = "",
     last: Annotated[str, Query(alias="to")] = "",
 ) -> Response:
     """The dashboard of the twelve months to this one; `month` picks the month of the detailed table,
-    `programme` and `governorate` the trend's, `from` and `to` (YYYY-MM) the months shown."""
+    `programme` and `governorate` the trend's, `from` and `to` (YYYY-MM) the months shown. Bad input
+    answers the page with 422 and the reason, as the API's `/public/statistics` does."""
     state = request.app.state
+    if measure not in MEASURES:
+        raise PageError(422, seen._("Some of what was entered is not valid.") + _reason(seen, f"measure {measure!r}"))
     try:
-        statistics = bootstrap.public_statistics(engine=state.engine, pack=state.pack, fresh=False)
-    except InvalidInputError:
-        raise PageError(422, seen._("Some of what was entered is not valid.")) from None
-    choice = Choice(measure, month[:7], programme, governorate, first[:7], last[:7])
-    return render(request, seen, "public.html", **_view(statistics, seen, choice))
+        statistics = bootstrap.public_statistics(
+            first=first or None, last=last or None, engine=state.engine, pack=state.pack, fresh=False
+        )
+    except InvalidInputError as error:
+        raise PageError(422, seen._("Some of what was entered is not valid.") + _reason(seen, str(error))) from None
+    choice = Choice(measure, month, programme, governorate, first, last)  # type: ignore[arg-type]
+    every = _offered(state.pack, today(state.pack.timezone))
+    return render(request, seen, "public.html", **_view(statistics, seen, choice, every))
+
+
+def _reason(seen: Visitor, said: str) -> str:
+    """The reason in English words, for an English reader (the Arabic page keeps to Arabic)."""
+    return f" ({said[:200]})" if seen.locale.language == "en" else ""
