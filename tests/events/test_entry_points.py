@@ -117,6 +117,7 @@ def test_with_a_webhook_secret_only_a_delivery_signed_over_its_body_is_taken(reg
         return f"{algorithm}=" + hmac.new(b"the webhook's sha secret", content, algorithm).hexdigest()
 
     assert post(body, None) == 401
+    assert post(b'{"a":', None) == 401 and post(b"not json", "sha1=00") == 401  # refused before it is parsed
     assert post(body, "sha1=" + "0" * 40) == 401
     assert post(body, signed(other)) == 401  # a real signature of another body
     assert post(body, signed(body).replace("sha1", "md5")) == 401
@@ -124,6 +125,8 @@ def test_with_a_webhook_secret_only_a_delivery_signed_over_its_body_is_taken(reg
     assert post(body, signed(body)) == 202
     assert post(other, signed(other, "sha256"), "X-Hub-Signature-256") == 202  # the same event: a duplicate
     assert inbox(registry).height == 1
+    assert post(b"not json", signed(b"not json")) == 202  # signed but unreadable: kept as failed, with its reason
+    assert inbox(registry)["state"].to_list() == ["received", "failed"]
 
 
 def test_the_service_applies_the_inbox_by_itself_when_asked(registry: Engine) -> None:

@@ -538,6 +538,13 @@ def test_a_new_family_is_registered_with_its_head_in_the_users_branch_only(offic
     assert family.status_code == 200 and "مريم" in family.text
     again = client.post("/office/families/new", data=head)
     assert again.status_code == 409 and 'id="person_id-error"' in again.text
+    ours = client.post("/office/families/new", data=head | {"person_id": "91234568"})  # the family has its head
+    assert ours.status_code == 409 and 'id="family_id-error"' in ours.text and 'id="person_id-error"' not in ours.text
+    theirs = client.post("/office/families/new", data=head | {"person_id": "91234569",
+                         "family_id": office.outside["family_id"]})  # fmt: skip
+    assert theirs.status_code == 409 and 'id="family_id-error"' in theirs.text  # in use: where, it does not say
+    path = client.post("/office/families/new", data=head | {"person_id": "91234570", "family_id": "../x"})
+    assert path.status_code == 422 and 'id="family_id-error"' in path.text  # no family its page cannot reach
     worker = office.client()
     log_in(worker, "case_worker")  # no person.create
     assert worker.get("/office/families/new").status_code == 403

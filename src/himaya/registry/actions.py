@@ -15,7 +15,7 @@ from typing import Any
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
-from himaya.registry.model import Fact, Search, SearchTerms, Written
+from himaya.registry.model import Fact, FamilyTakenError, Search, SearchTerms, Written
 from himaya.registry.name_search import name_terms, phone_forms
 from himaya.registry.ports import RecordContract, RegistryUnitOfWork
 from himaya.registry.rules import cell_text, effective_window
@@ -102,8 +102,9 @@ def register(
             )
             uow.commit()
             raise _registered(civil)
-        if found.family and not found.family_visible:
-            raise ConflictError(f"family number {family_number!r} cannot be given to a new family: choose another")
+        if found.family and (not found.family_visible or row["relationship"] == "head"):
+            # Another branch's family, or one of ours that has its head: the same answer for both.
+            raise FamilyTakenError(f"family number {family_number!r} cannot be given to a new family: choose another")
         try:
             created, _updated, families, changes = uow.registry.import_rows(frame, as_of=as_of, expected_version=None)
         except ConflictError:  # registered by a concurrent request since the check: the same answer

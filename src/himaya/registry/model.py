@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from himaya.core.errors import ConflictError
 from himaya.registry.name_search import Term, numeric
 
 
@@ -76,3 +77,7 @@ class SearchTerms:
     names: tuple[tuple[Term, ...], ...] = ()
     phones: tuple[str, ...] = ()
     number_phones: tuple[str, ...] = ()
+
+
+class FamilyTakenError(ConflictError):
+    """A new family's number is held by a family already (in any branch: the answer is the same)."""

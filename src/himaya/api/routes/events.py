@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
@@ -32,34 +31,49 @@ class EventsReceived(BaseModel):
     events: list[InboxEvent]
 
 
-async def signed_delivery(request: Request) -> None:
-    """A dependency: with HIMAYA_OPENCRVS_WEBHOOK_SECRET set, a delivery whose HMAC signature is missing
-    or is not that of its raw body is refused (401) before anything is read or written; the token
-    says which client sends, the signature that the registry itself made this very body."""
+async def signed_delivery(request: Request) -> bytes:
+    """A dependency: the delivery's raw body, read here and not parsed before its signature is
+    checked. With HIMAYA_OPENCRVS_WEBHOOK_SECRET set, a delivery whose HMAC signature is missing or
+    is not that of this very body is refused (401) before anything is parsed or written; the token
+    says which client sends, the signature that the registry itself made this body."""
+    body = await request.body()
     secret = request.app.state.settings.opencrvs_webhook_secret
     if secret is None:
-        return
+        return body
     header = request.headers.get("x-hub-signature-256") or request.headers.get("x-hub-signature")
-    if not signature_ok(secret, await request.body(), header):
+    if not signature_ok(secret, body, header):
         raise HTTPException(
             401, "the delivery's X-Hub-Signature is missing or is not the HMAC of its body under the webhook's secret"
         )
+    return body
+
+
+DOCUMENT = {  # the body, read raw (for its signature) and then as `read_document` reads a file
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "A FHIR Bundle of type document, or a webhook delivery {event: {context: [Bundle]}}.",
+            }
+        }
+    },
+}
 
 
 @router.post(
     "/opencrvs",
     status_code=202,
     summary="Receive an OpenCRVS birth or death registration (FHIR R4 document, or a webhook delivery holding one)",
+    openapi_extra={"requestBody": DOCUMENT},
 )
 def opencrvs(
     request: Request,
-    document: Annotated[
-        dict[str, Any], Body(description="A FHIR Bundle of type document, or {event: {context: [Bundle]}}.")
-    ],
     principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
-    _: Annotated[None, Depends(signed_delivery)],
+    body: Annotated[bytes, Depends(signed_delivery)],
 ) -> EventsReceived:
-    events = read_document(json.dumps(document))  # a delivery: every registration it holds
+    """What cannot be read (not JSON, not a document) is kept as a failed event with its reason."""
+    events = read_document(body)  # a delivery: every registration it holds
     uow = bootstrap.unit_of_work(request.app.state.engine)
     done = actions.receive(uow, events, today=today(request.app.state.pack.timezone), actor=principal.username)
     kept = actions.states(uow, events)

@@ -16,6 +16,7 @@ from himaya.core.access import Permission
 from himaya.core.clock import today
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError
 from himaya.registry import actions
+from himaya.registry.model import FamilyTakenError
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
 from himaya.web.routes.registration import field_errors, require_permission
 
@@ -66,6 +67,9 @@ def new_family(
         for column in set(errors) - {"", *FIELDS}:  # a value the form does not hold (the governorate)
             errors[""] = f"{errors.get('', '')} {errors.pop(column)}".strip()
         return _page(request, seen, values=values, errors=errors, status=422)
+    except FamilyTakenError:
+        errors = {"family_id": seen._("This family number is in use: choose another.")}
+        return _page(request, seen, values=values, errors=errors, status=409)
     except ConflictError:
         errors = {"person_id": seen._("This civil number is registered already.")}
         return _page(request, seen, values=values, errors=errors, status=409)
