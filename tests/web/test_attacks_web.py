@@ -191,6 +191,7 @@ def test_evidence_is_attached_on_the_case_page_and_served_only_in_its_branch(off
     got = client.get(link.group(1))
     assert got.status_code == 200 and got.content == pdf and got.headers["content-type"] == "application/pdf"
     assert got.headers["content-disposition"].startswith("attachment;") and got.headers["x-content-type-options"]
+    assert "default-src 'none'" in got.headers.get_list("content-security-policy")[0]
     other = office.client()
     log_in(other, "other_registrar")
     assert other.get(link.group(1)).status_code == 404  # another branch: as if it did not exist

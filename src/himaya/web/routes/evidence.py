@@ -79,5 +79,11 @@ def download(request: Request, seen: Annotated[Visitor, Depends(officer)], numbe
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
     name = f"{number}-{sha256[:12]}.{EXTENSIONS.get(row['media_type'], 'bin')}"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"', "X-Content-Type-Options": "nosniff"}
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+        # The API's policy for a file somebody uploaded (the pages' own is sent beside it: a browser
+        # applies both, so nothing in the file may load or run even if it were ever shown inline).
+        "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    }
     return Response(content, media_type=row["media_type"], headers=headers)
