@@ -172,12 +172,11 @@ def inbox(
     if wanted.wilayat is not None:
         branch(catalogue, wanted.wilayat)
     day = day_of(catalogue, today)
-    with uow:
+    with uow.reading():  # on SQLite: without the write lock, so pages are read side by side
         rows = uow.cases.inbox(principal, wanted, limit=PAGE, offset=(wanted.page - 1) * PAGE)
-        uow.audit.record(
-            [Change("read", "cases:inbox", None, {"filters": _filters(wanted), "cases": [r["number"] for r in rows]})],
-            actor=principal.username,
-        )
+    with uow:  # the read's entry, before anything is shown: the only moment that holds the chain's lock
+        what = {"filters": _filters(wanted), "cases": [r["number"] for r in rows]}
+        uow.audit.record_read("cases:inbox", what, actor=principal.username)
         uow.commit()
     for row in rows:
         kind = catalogue.type(row["type"])

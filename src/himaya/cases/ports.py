@@ -60,7 +60,9 @@ class CaseStore(Protocol):
     def messages(self, case_id: int) -> list[dict[str, Any]]: ...
 
     def inbox(self, principal: Principal, wanted: Inbox, *, limit: int, offset: int) -> list[dict[str, Any]]:
-        """Cases in scope meeting every filter, by due date (no due date last), then number."""
+        """Cases in scope meeting every filter, by due date (no due date last), then number; each
+        with what a list shows (number, type, state, due_on, wilayat, governorate, civil_number,
+        category, subject, sensitive, assigned_to, version, opened_at), not its form."""
 
     def due_by(self, principal: Principal, day: date) -> list[dict[str, Any]]:
         """Open cases in scope due on or before `day`, by due date."""

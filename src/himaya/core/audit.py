@@ -27,6 +27,10 @@ class AuditLog(Protocol):
     def record(self, changes: Sequence[Change], *, actor: str) -> None:
         """Append the changes to the trail, in the unit of work's transaction."""
 
+    def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
+        """Append a read's entry (action `read`), in a transaction that writes nothing else: on
+        PostgreSQL its commit need not wait for the disk (`db.audit.record_read`)."""
+
 
 MAX_ACTOR = 128  # characters of an actor's name (a user name has at most 64; `cli:` and an OS user less)
 

@@ -30,6 +30,10 @@ class UnitOfWork(Protocol):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> None: ...
 
+    def reading(self) -> Self:
+        """For the next `with` block, which only reads: it may then run beside the writers (on SQLite
+        it takes no write lock), and its `audit` writes nothing (a read's entry goes in a block after)."""
+
     def commit(self) -> None:
         """Commit the transaction, then hand the events emitted in it to their handlers."""
 

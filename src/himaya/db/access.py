@@ -18,6 +18,7 @@ from himaya.core.access import SCOPE_KINDS, Principal, Role, Scope, permissions_
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, HimayaError, NotFoundError
 from himaya.db import audit
+from himaya.db.engine import reading
 from himaya.db.tables import (
     app_user,
     refresh_token,
@@ -339,7 +340,7 @@ class PrincipalCache:
         hit = self._entries.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.seconds:
             return hit[1]
-        with engine.connect() as connection:
+        with reading(engine) as connection:
             record = load_user(connection, username)
         if record is None or record.token_version != version:
             return None
@@ -352,8 +353,9 @@ class PrincipalCache:
 def acting_principal(engine: Engine, cache: PrincipalCache, username: str, version: int) -> Principal | None:
     """Who acts with a credential (a bearer token, a web session) naming `username` at `version`:
     checked against the store at every request, so a logout, a new password, a changed grant or a
-    deactivated user ends every credential issued before. None when it is no longer good."""
-    with engine.connect() as connection:
+    deactivated user ends every credential issued before. None when it is no longer good. A read
+    that does not wait for the writers (`engine.reading`): every request makes it."""
+    with reading(engine) as connection:
         row = connection.execute(
             select(app_user.c.token_version, app_user.c.active).where(app_user.c.username == username)
         ).first()

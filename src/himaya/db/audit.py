@@ -356,6 +356,9 @@ class SqlAuditLog:
     def record(self, changes: Sequence[Change], *, actor: str) -> None:
         record(self._connection, changes, actor=actor)
 
+    def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
+        record_read(self._connection, subject, what, actor=actor)
+
 
 def utc_stamp(at: datetime) -> str:
     """The instant as hashed: ISO 8601 in UTC. SQLite hands the stored time back without its zone

@@ -65,11 +65,13 @@ case_file = Table(
     # An appeal: the case whose decision it appeals; a reversed decision: the appeal that reversed it.
     Column("appealed_id", BigInteger, ForeignKey("case_file.id", name="fk_case_file_appealed_id")),
     Column("reversed_by", String(24)),
-    # The branch inbox: a branch's cases (of a state, of a type) in the inbox's order, due date then
-    # number (0016; `stores/cases.SqlCaseStore.inbox` reads a page in index order, not by a sort).
-    Index(None, "wilayat", "state", "due_on"),
-    Index(None, "governorate", "state", "due_on"),
-    Index(None, "type", "state", "due_on"),
+    # The branch inbox: a branch's cases (of a state, of a type, of both) in the inbox's order, due
+    # date then number (0021, 0030; `stores/cases.SqlCaseStore.inbox` reads a page in index order,
+    # not by a sort, and skips no case of another state or type).
+    Index("ix_case_file_wilayat_state_due_on_number", "wilayat", "state", "due_on", "number"),
+    Index("ix_case_file_wilayat_type_state_due_on_number", "wilayat", "type", "state", "due_on", "number"),
+    Index("ix_case_file_governorate_state_due_on_number", "governorate", "state", "due_on", "number"),
+    Index("ix_case_file_type_state_due_on_number", "type", "state", "due_on", "number"),
     Index("ix_case_file_wilayat_due_on_number", "wilayat", "due_on", "number"),
     Index("ix_case_file_wilayat_type_due_on_number", "wilayat", "type", "due_on", "number"),
     Index("ix_case_file_governorate_due_on_number", "governorate", "due_on", "number"),

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from himaya.core.errors import UsageError
 
 URL_VARIABLE = "HIMAYA_DATABASE_URL"
+READING = "himaya_reading"  # a connection's execution option: its transactions only read (`reading`)
 
 
 def default_url(name: str = "himaya", configured: str | None = None) -> str:
@@ -51,7 +52,8 @@ def connect(url: str | None = None, *, service: bool = False) -> Engine:
 def _sqlite_pragmas(engine: Engine) -> None:
     """Foreign keys on; WAL so readers do not block the writer; and transactions that take the
     write lock when they begin, so that two writers queue instead of failing half-way (the audit
-    chain reads its last hash and appends in one transaction)."""
+    chain reads its last hash and appends in one transaction). A connection made by `reading`
+    begins a plain (deferred) transaction: it reads a snapshot and never waits for the writers."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _: Any) -> None:
@@ -63,5 +65,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only. On SQLite every other transaction takes the database's write
+    lock as it begins, so a read on a plain connection queues behind every writer and every other
+    such read (a served request's check of its token did, and the branch inbox read its page under
+    the lock: bench/cases.py). A write on this connection would have to take the lock half-way,
+    which fails at once when another writer committed since the read began: never write on it."""
+    return engine.connect().execution_options(**{READING: True})

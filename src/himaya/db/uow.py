@@ -4,20 +4,22 @@ See `core/uow.py` for how an action uses it. Stores are made on first use, all o
 connection, so that whatever an action reads and writes through any of them is one transaction.
 On SQLite the transaction takes the write lock when it begins (`engine.py`), so two actions
 queue rather than interleave; on PostgreSQL a check that must hold until the write uses a row
-lock or a versioned update whose row count is checked.
+lock or a versioned update whose row count is checked. A block entered with `reading()` only
+reads: on SQLite it does not take the write lock, and it has no audit trail to write to.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
-from himaya.core.audit import AuditLog
+from himaya.core.audit import AuditLog, Change
 from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
+from himaya.db.engine import READING
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
@@ -44,12 +46,22 @@ class SqlUnitOfWork:
         self._events: list[Event] = []
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
+        self._reading = False
+
+    def reading(self) -> Self:
+        """The next `with` block only reads (`engine.reading`: on SQLite, no write lock, so reads
+        do not queue behind each other and the writers). Its audit entry is written after, in a
+        block of its own: `uow.audit` refuses to write in this one."""
+        self._reading = True
+        return self
 
     def __enter__(self) -> Self:
         self._connection = self.engine.connect()
+        if self._reading:
+            self._connection.execution_options(**{READING: True})
         self._transaction = self._connection.begin()
         self._events = []
-        self.audit: AuditLog = SqlAuditLog(self._connection)
+        self.audit: AuditLog = _NoAudit() if self._reading else SqlAuditLog(self._connection)
         return self
 
     def __exit__(
@@ -62,6 +74,7 @@ class SqlUnitOfWork:
             if self._connection is not None:
                 self._connection.close()
             self._connection = self._transaction = None
+            self._reading = False
 
     @property
     def connection(self) -> Connection:
@@ -148,3 +161,13 @@ class SqlUnitOfWork:
     def insurance(self) -> SqlInsuranceStore:
         """Employers, declarations, contributions due and payments (`insurance/ports.py`)."""
         return SqlInsuranceStore(self.connection)
+
+
+class _NoAudit:
+    """The audit trail of a reading block: none (its entry goes in a writing block after it)."""
+
+    def record(self, changes: Sequence[Change], *, actor: str) -> None:
+        raise RuntimeError("a reading unit of work writes nothing: write the audit entry in a block of its own")
+
+    def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
+        self.record([], actor=actor)

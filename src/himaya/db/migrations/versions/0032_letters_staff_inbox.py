@@ -2,7 +2,7 @@
 when) and each letter's batch; the state `printed`; which user read which staff message
 
 Revision ID: 0032
-Revises: 0029
+Revises: 0030
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0032"
-down_revision = "0029"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
