@@ -20,7 +20,7 @@ from himaya.cases import actions
 from himaya.cases.applications import NotEntitledError
 from himaya.cases.model import NewCase
 from himaya.core.access import Role
-from himaya.core.errors import ConflictError, ForbiddenError, StaleRecordError
+from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, StaleRecordError
 from himaya.core.periods import Period
 from himaya.db.tables import disability, payment_line, person
 from tests.cases import test_appeals
@@ -194,8 +194,13 @@ def test_nobody_records_a_stop_decision_by_hand(ours: Branches) -> None:
     """Only the sync writes them: the type's opening role holds no case.open, so a supervisor (or a
     partner system) is refused, and nothing is written."""
     form = {"programme": "disability", "stopped_from": "2026-02-01", "reason_en": "x", "reason_ar": "س"}
-    for principal, channel in ((users(ours)[1], "branch"), (user("dci", Role.PARTNER, kind="client"), "partner")):
+    refusals = (
+        (users(ours)[1], "branch", InvalidInputError, "channels: partner"),  # at the counter: not a channel of it
+        (users(ours)[1], "partner", ForbiddenError, ""),  # as a partner system would: not the supervisor's role
+        (user("dci", Role.PARTNER, kind="client"), "partner", ForbiddenError, ""),  # the role holds no case.open
+    )
+    for principal, channel, refusal, said in refusals:
         request = NewCase("benefit_stop", channel, civil_number=ours.here["person_id"], form=form)
-        with pytest.raises(ForbiddenError):
+        with pytest.raises(refusal, match=said):
             actions.open_case(ours.uow(), CATALOGUE, request, principal=principal, today=date(2026, 2, 1))
     assert [c for c in ours.rows("case_file") if c["type"] == "benefit_stop"] == []

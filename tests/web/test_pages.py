@@ -427,7 +427,9 @@ def test_logging_out_is_not_undone_by_the_renewal(office: Office) -> None:
     client = office.client()
     client.cookies.set(session.SESSION, _cookie(office, "registrar", started=now - 600, active=now - 300))
     home = client.get("/office/")
-    client.post("/office/logout", data={"csrf": csrf(home.text)})
+    out = client.post("/office/logout", data={"csrf": csrf(home.text)}, follow_redirects=False)
+    cleared = next(c for c in out.headers.get_list("set-cookie") if c.startswith("himaya_session="))
+    assert "HttpOnly" in cleared and "SameSite=strict" in cleared  # cleared with the flags it was set with
     assert client.get("/office/", follow_redirects=False).headers["location"].startswith("/office/login")
 
 

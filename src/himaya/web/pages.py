@@ -222,8 +222,13 @@ async def posted(request: Request) -> Mapping[str, str]:
     return values
 
 
+def forget_session(request: Request, response: Response) -> None:
+    """Clear the session cookie with the flags it was set with (HttpOnly, SameSite=Strict, Secure)."""
+    response.delete_cookie(session.SESSION, path="/", httponly=True, samesite="strict", secure=secure(request))
+
+
 def gone(request: Request) -> Response:
     """The session ended or never was: to the login page, the stale cookie removed."""
     response = redirect("/office/login?" + urlencode({"next": request.url.path}))
-    response.delete_cookie(session.SESSION, path="/")
+    forget_session(request, response)
     return response

@@ -17,6 +17,7 @@ from himaya.web.i18n import DIGITS, LANGUAGES
 from himaya.web.pages import (
     MACHINE_ROLES,
     Visitor,
+    forget_session,
     local,
     officer,
     posted,
@@ -94,7 +95,7 @@ def logout(
     """Ends every session and token of the user (the API's logout action)."""
     actions.logout(bootstrap.unit_of_work(request.app.state.engine), actor=seen.user.username)
     response = redirect("/office/login")
-    response.delete_cookie(session.SESSION, path="/")
+    forget_session(request, response)
     return response
 
 
