@@ -20,6 +20,7 @@ from himaya.api.routes import (
     auth,
     cases,
     dci,
+    dci_subscribe,
     enrollment,
     events,
     families,
@@ -60,6 +61,7 @@ ROUTES = (
     payroll,
     audit,
     dci,
+    dci_subscribe,
     cases,
     referrals,
     public,
@@ -74,11 +76,20 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The outbox's sender, when HIMAYA_NOTIFY_EVERY asks for it (off by default, and so in the tests).
     worker = notify.Worker(app.state.engine, config).start() if config.every > 0 else None
     app.state.notify_worker = worker
+    dci_sender, state = None, app.state
+    if state.settings.dci_notify_every > 0:  # the DCI notifications' sender (HIMAYA_DCI_NOTIFY_EVERY; off by default)
+        country, sign = state.pack.country, state.dci_sign
+        dci_sender = dci_trust.NotifySender(
+            state.engine, state.settings, key=state.tokens.key, country=country, sign=sign
+        )
+        dci_sender.start()
     try:
         yield
     finally:
         if worker is not None:
             await anyio.to_thread.run_sync(worker.stop)
+        if dci_sender is not None:
+            await anyio.to_thread.run_sync(dci_sender.stop)
 
 
 def create_app(

@@ -21,6 +21,8 @@ from himaya.db.audit import SqlAuditLog
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
+from himaya.db.stores.dci_notify import SqlNotifyStore
+from himaya.db.stores.dci_subscriptions import SqlSubscriptionStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.insurance import SqlInsuranceStore
@@ -74,6 +76,16 @@ class SqlUnitOfWork:
     @property
     def partners(self) -> SqlPartnerStore:
         return SqlPartnerStore(self.connection)
+
+    @property
+    def subscriptions(self) -> SqlSubscriptionStore:
+        """Partners' DCI subscriptions (`adapters/dci/ports.py`: SubscriptionStore)."""
+        return SqlSubscriptionStore(self.connection)
+
+    @property
+    def notifications(self) -> SqlNotifyStore:
+        """The DCI notifications queued by changes, to render and send (`adapters/dci/ports.py`)."""
+        return SqlNotifyStore(self.connection)
 
     def commit(self) -> None:
         if self._transaction is None:
