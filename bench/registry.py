@@ -1,12 +1,16 @@
 """Benchmark: `himaya registry import` and `himaya registry dedup` on 1 million persons, both databases.
 
-    .venv/bin/python bench/registry.py [--persons 1000000] [--databases sqlite,postgresql] [--no-dedup]
+    .venv/bin/python bench/registry.py [--persons 1000000] [--databases sqlite,postgresql] [--no-dedup] [--subscribed]
 
 Makes a synthetic population with 1 % duplicate registrations, then for each database: a fresh
 store, the import as a whole process, the same import again (every row compared, nothing
 changed), and the duplicate search with its precision and recall against the ground truth.
 Each import prints its persons per second, its total and the seconds of each of its steps
 (`registry_phases.py` times them inside the real command).
+With `--subscribed`, a partner holds two DCI subscriptions before the imports (a registration of
+anyone, a death in one wilayat): the first import queues a notification for every person it
+creates (issue 22), in its transaction, with one statement for the notifications and one for their
+deliveries; the `notify` step prints its seconds. Compare with a run without it for the overhead.
 Targets: import of 1 million <= 2 min on either database (issue: the unified registry); 5.2 million
 into PostgreSQL <= 3 min (issue 18); dedup <= 2 min with precision >= 0.95 and recall >= 0.90.
 PostgreSQL is the local `test` database (a schema of its own), with the server's own settings
@@ -21,9 +25,15 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+
+from himaya import bootstrap
+from himaya.db.engine import connect
+from himaya.registry.partners import RecordEvent, Subscription, SubscriptionStatus
+from himaya.registry.query import Condition, Field, Not, Operator, dumps
 
 sys.path.insert(0, str(Path(__file__).parent))
 from measure import measure, run_measured
@@ -64,11 +74,30 @@ def timed_import(database: str, label: str, people: Path, persons: int) -> tuple
     return taken.wall, taken.gigabytes
 
 
+def subscribe(url: str) -> None:
+    """A partner system with a registration subscription matching everyone and a death one in one wilayat."""
+    made = himaya("users", "create", "bench.partner", "--client", "--role", "partner", "--branch", "all")
+    subprocess.run([*made, "--generate-password"], check=True, capture_output=True)
+    everyone = Not(Condition(Field.CIVIL_NUMBER, Operator.EQ, ("",)))
+    nizwa = Condition(Field.WILAYAT, Operator.EQ, ("Nizwa",))
+    engine = connect(url)
+    with bootstrap.unit_of_work(engine) as uow:
+        for number, (event, found) in enumerate(((RecordEvent.REGISTER, everyone), (RecordEvent.DEATH, nizwa))):
+            kept = Subscription(
+                f"sub-bench-{number}", "bench.partner", f"ref-{number}", event, event.value, "expression", "{}",
+                dumps(found), "SRPerson", "http://127.0.0.1:9/notify", SubscriptionStatus.SUBSCRIBE, datetime.now(UTC),
+            )  # fmt: skip
+            uow.subscriptions.add(kept, "bench")
+        uow.commit()
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--no-dedup", action="store_true", help="Time the imports only.")
+    parser.add_argument("--subscribed", action="store_true", help="With a partner's DCI subscriptions (issue 22).")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     people = OUT / f"registry-{args.persons}.parquet"
@@ -96,6 +125,8 @@ def main() -> None:
         os.environ["HIMAYA_DATABASE_URL"] = url
         try:
             subprocess.run(himaya("db", "upgrade"), check=True, capture_output=True)
+            if args.subscribed:
+                subscribe(url)
             first = timed_import(database, "import", people, args.persons)
             second = timed_import(database, "import again", people, args.persons)
             summary = (

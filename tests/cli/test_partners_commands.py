@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
+from himaya import bootstrap
 from himaya.cli.main import app
 from himaya.db.engine import connect
 from himaya.db.tables import audit_entry
+from himaya.registry.partners import RecordEvent, Subscription, SubscriptionStatus
 
 
 def himaya(*args: str) -> Result:
@@ -120,3 +123,25 @@ def test_partners_callback_token(store: str, tmp_path: Path) -> None:
         audited = connection.execute(select(audit_entry.c.after).where(audit_entry.c.action == "dci.partner"))
         assert all("s3cret" not in str(a) for a in audited.scalars())
     engine.dispose()
+
+
+def test_partners_subscriptions_lists_the_partners_own(store: str) -> None:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    kept = Subscription(
+        "sub-1", "mol", "ref-1", RecordEvent.DEATH, "Death", "predicate", '[{"seq_num":1}]', "{}", "SRPerson",
+        "https://dci.mol.example/notify", SubscriptionStatus.SUBSCRIBE, at,
+    )  # fmt: skip
+    engine = connect(store)
+    with bootstrap.unit_of_work(engine) as uow:
+        uow.subscriptions.add(kept, "c-1")
+        uow.commit()
+    engine.dispose()
+    listed = himaya("partners", "subscriptions", "mol")
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.strip() == (
+        'sub-1 subscribe Death (death) predicate [{"seq_num":1}] -> https://dci.mol.example/notify'
+        " since 2026-01-05T09:00:00+00:00"
+    )
+    assert himaya("partners", "subscriptions", "nobody").exit_code == 3
+    sent = himaya("partners", "notify")  # nothing queued: nothing sent (tests/api/dci/test_notify.py sends)
+    assert sent.exit_code == 0 and sent.stdout == "", sent.stderr

@@ -20,6 +20,7 @@ from himaya.api.routes import (
     auth,
     cases,
     dci,
+    dci_subscribe,
     enrollment,
     events,
     families,
@@ -63,6 +64,7 @@ ROUTES = (
     payroll,
     audit,
     dci,
+    dci_subscribe,
     cases,
     referrals,
     public,
@@ -80,10 +82,17 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     every = app.state.settings.events_every  # the life-events inbox, when HIMAYA_EVENTS_EVERY asks for it
     events = events_worker(app.state.engine, app.state.pack, every).start() if every > 0 else None
     app.state.events_worker = events
+    dci_sender, state = None, app.state
+    if state.settings.dci_notify_every > 0:  # the DCI notifications' sender (HIMAYA_DCI_NOTIFY_EVERY; off by default)
+        country, sign = state.pack.country, state.dci_sign
+        dci_sender = dci_trust.NotifySender(
+            state.engine, state.settings, key=state.tokens.key, country=country, sign=sign
+        )
+        dci_sender.start()
     try:
         yield
     finally:
-        for running in (worker, events):
+        for running in (worker, events, dci_sender):
             if running is not None:
                 await anyio.to_thread.run_sync(running.stop)
 

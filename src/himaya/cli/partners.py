@@ -12,11 +12,14 @@ from himaya.adapters.dci.actions import deliveries, purge
 from himaya.adapters.dci.delivery import Bearer, redeliver, unregistered
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.adapters.dci.signing import KeyFileError, read_key
+from himaya.adapters.dci.subscribing import subscriptions
 from himaya.bootstrap import dci
+from himaya.bootstrap.access import signing_key
 from himaya.cli.app import INT_MAX, actor_option, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
-from himaya.registry.partners import CallbackLogin, Delivery, Limits, PartnerKey, PartnerTerms
+from himaya.policy.packs import load_pack
+from himaya.registry.partners import CallbackLogin, Delivery, Limits, PartnerKey, PartnerTerms, Subscription
 
 PartnerActor = Annotated[
     str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
@@ -186,3 +189,42 @@ def partners_redeliver(
             why = f" ({unregistered(transaction)})" if outcome is Delivery.REFUSED else ""
             line = f"{transaction.correlation_id} {transaction.callback_uri} {outcome}{why}"
             out.print(neutral(line), markup=False)
+
+
+def subscription_line(kept: Subscription) -> str:
+    valid = ""
+    if kept.valid_from or kept.valid_until:
+        start = kept.valid_from.isoformat(timespec="seconds") if kept.valid_from else "always"
+        end = kept.valid_until.isoformat(timespec="seconds") if kept.valid_until else "open"
+        valid = f" valid {start} to {end}"
+    ended = f" ended {kept.ended_at.isoformat(timespec='seconds')}" if kept.ended_at else ""
+    return (
+        f"{kept.code} {kept.status} {kept.event_code} ({kept.event}) {kept.filter_type} {kept.filter}"
+        f" -> {kept.callback_uri} since {kept.created_at.isoformat(timespec='seconds')}{valid}{ended}"
+    )
+
+
+@partners_app.command("subscriptions")
+def partners_subscriptions(
+    client: Annotated[str, typer.Argument(help="The partner's client id.")],
+) -> None:
+    """A partner's DCI subscriptions: code, status, event, filter, where its notifications go."""
+    with reported():
+        for kept in subscriptions(bootstrap.unit_of_work(), client):
+            out.print(neutral(subscription_line(kept)), markup=False)
+
+
+@partners_app.command("notify")
+def partners_notify() -> None:
+    """POST the DCI notifications that registry changes queued and that no one has sent yet (e.g.
+    after `registry import`, or from cron), each HIMAYA_DCI_CALLBACK_ATTEMPTS times; what fails is
+    POSTed again by `partners redeliver`, with the same event id."""
+    with reported():
+        settings, engine = bootstrap.settings(), bootstrap.unit_of_work().engine
+        sign = dci.signer(dci.service_key(engine, settings))  # as the service
+        key = settings.signing_key or signing_key(engine)  # the service's pseudonyms, as in its searches
+        country = load_pack(settings.pack).country
+        for transaction, outcome in dci.notify_partners(
+            engine, settings, key=key, country=country, sign=sign, bearer=Bearer()
+        ):
+            out.print(neutral(f"{transaction.correlation_id} {transaction.callback_uri} {outcome}"), markup=False)

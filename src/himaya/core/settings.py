@@ -135,6 +135,7 @@ class Settings:
     dci_per_minute: int = 120  # HIMAYA_DCI_PER_MINUTE: search requests a partner may make in a minute
     dci_retention_days: int = 7  # HIMAYA_DCI_RETENTION_DAYS: how long answers stay fetchable by txn/status
     dci_callback_attempts: int = 4  # HIMAYA_DCI_CALLBACK_ATTEMPTS: deliveries of an async answer
+    dci_notify_every: int = 0  # HIMAYA_DCI_NOTIFY_EVERY: `himaya serve` sends DCI notifications every N s (0: no)
     # HIMAYA_DCI_SIGNING_KEY: a PEM file, the Ed25519 private key DCI answers are signed with (else kept in the store)
     dci_signing_key: Path | None = None
     notify: NotifySettings = NotifySettings()  # HIMAYA_SMS_*, HIMAYA_SMTP_*, HIMAYA_NOTIFY_*
@@ -185,6 +186,7 @@ class Settings:
             dci_per_minute=_count(get("HIMAYA_DCI_PER_MINUTE"), "HIMAYA_DCI_PER_MINUTE", 120),
             dci_retention_days=_count(get("HIMAYA_DCI_RETENTION_DAYS"), "HIMAYA_DCI_RETENTION_DAYS", 7),
             dci_callback_attempts=_count(get("HIMAYA_DCI_CALLBACK_ATTEMPTS"), "HIMAYA_DCI_CALLBACK_ATTEMPTS", 4),
+            dci_notify_every=_seconds(get("HIMAYA_DCI_NOTIFY_EVERY"), "HIMAYA_DCI_NOTIFY_EVERY", 0),
             dci_signing_key=Path(dci_key) if (dci_key := get("HIMAYA_DCI_SIGNING_KEY")) else None,
             notify=NotifySettings.read(get),
         )

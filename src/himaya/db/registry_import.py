@@ -36,6 +36,7 @@ from himaya.db.registry_checks import RegistryImportError, check_heads, refuse_b
 from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
+from himaya.db.stores import dci_notify
 from himaya.db.tables import family, person
 from himaya.policy.packs import load_pack
 from himaya.policy.registry import RegistryFact
@@ -77,6 +78,7 @@ class ImportSummary:
     unchanged: int = 0
     families_created: int = 0
     skipped_merged: int = 0  # rows of records merged into another, left alone
+    notified: int = 0  # DCI notifications queued for partners' subscriptions
     rows_opened: dict[str, int] = field(default_factory=dict)
     rows_closed: dict[str, int] = field(default_factory=dict)
 
@@ -156,13 +158,12 @@ def import_into(
     facts: Sequence[RegistryFact] | None = None,
     source: str = IMPORTED,
 ) -> tuple[ImportSummary, list[audit.Change]]:
-    """The import's statements on the caller's transaction; returns the summary and the changes
-    to audit (the caller records them).
-
-    With `expected_version` (civil number, version), the import is one officer's change to one
-    record, read at that version: it is refused if anyone changed the record since. `source`: what
-    the rows it opens come from (`import`, or the case whose approval wrote them). At least `BULK`
-    new people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction."""
+    """The import's statements on the caller's transaction (with the partners' DCI notifications
+    of its changes); returns the summary and the changes to audit (the caller records them). With
+    `expected_version` (civil number, version), the import is one officer's change to one record,
+    read at that version: it is refused if anyone changed the record since. `source`: what the rows
+    it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
+    people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
@@ -201,6 +202,8 @@ def import_into(
         name_index.write(connection, tokens.result(), known=known.get_column("person_id"))
         tell("indexes", 0)
     check_heads(connection, s)
+    tell("notify", 0)
+    summary.notified = dci_notify.queue_import(connection, s, keyed.frame, changes, at=stamp)
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))

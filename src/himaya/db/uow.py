@@ -23,6 +23,8 @@ from himaya.db.engine import READING
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
+from himaya.db.stores.dci_notify import SqlNotifyStore
+from himaya.db.stores.dci_subscriptions import SqlSubscriptionStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
 from himaya.db.stores.insurance import SqlInsuranceStore
@@ -90,6 +92,16 @@ class SqlUnitOfWork:
     @property
     def partners(self) -> SqlPartnerStore:
         return SqlPartnerStore(self.connection)
+
+    @property
+    def subscriptions(self) -> SqlSubscriptionStore:
+        """Partners' DCI subscriptions (`adapters/dci/ports.py`: SubscriptionStore)."""
+        return SqlSubscriptionStore(self.connection)
+
+    @property
+    def notifications(self) -> SqlNotifyStore:
+        """The DCI notifications queued by changes, to render and send (`adapters/dci/ports.py`)."""
+        return SqlNotifyStore(self.connection)
 
     def commit(self) -> None:
         if self._transaction is None:

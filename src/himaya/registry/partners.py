@@ -113,3 +113,41 @@ class Transaction:
     attempts: int = 0
     error: str | None = None
     envelope: str | None = None  # an async answer as POSTed (JSON), kept for redelivery
+
+
+class RecordEvent(StrEnum):
+    """What happened to a registry record, as a partner subscribes to it (DCI subscribe/notify)."""
+
+    REGISTER = "register"  # a person registered (a new record)
+    UPDATE = "update"  # a person's record changed (names, place, family, facts)
+    DEATH = "death"  # a person's death recorded
+
+
+class SubscriptionStatus(StrEnum):
+    """The DCI spec's subscription status."""
+
+    SUBSCRIBE = "subscribe"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A partner's subscription to changes of the records a filter selects (`dci_subscription`)."""
+
+    code: str
+    client: str
+    reference_id: str
+    event: RecordEvent
+    event_code: str  # the reg_event_type as the partner sent it (its notifications carry it back)
+    filter_type: str
+    filter: str  # the filter as received (JSON)
+    selects: str  # the filter in the registry's terms (`registry/query.py` dumps): what a change is matched with
+    record_type: str
+    callback_uri: str
+    status: SubscriptionStatus
+    created_at: datetime
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    ended_at: datetime | None = None
+    locale: str | None = None
+    frequency: str | None = None

@@ -6,9 +6,11 @@ them into one scoped statement. Nothing here knows a protocol or a database.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 
 class Field(StrEnum):
@@ -73,3 +75,32 @@ class Page:
     @property
     def offset(self) -> int:
         return (self.number - 1) * self.size
+
+
+def dumps(found: PeopleFilter) -> str:
+    """The filter as JSON (kept with a subscription, evaluated at each change): `loads` reads it back."""
+    return json.dumps(_plain(found), sort_keys=True, separators=(",", ":"))
+
+
+def _plain(found: PeopleFilter) -> Any:
+    if isinstance(found, AllOf | AnyOf):
+        return {"all" if isinstance(found, AllOf) else "any": [_plain(p) for p in found.parts]}
+    if isinstance(found, Not):
+        return {"not": _plain(found.part)}
+    values = [{"date": v.isoformat()} if isinstance(v, date) else v for v in found.values]
+    return {"field": found.field.value, "operator": found.operator.value, "values": values}
+
+
+def loads(text: str) -> PeopleFilter:
+    return _filter(json.loads(text))
+
+
+def _filter(node: Any) -> PeopleFilter:
+    if "all" in node:
+        return AllOf(tuple(_filter(p) for p in node["all"]))
+    if "any" in node:
+        return AnyOf(tuple(_filter(p) for p in node["any"]))
+    if "not" in node:
+        return Not(_filter(node["not"]))
+    values = tuple(date.fromisoformat(v["date"]) if isinstance(v, dict) else v for v in node["values"])
+    return Condition(Field(node["field"]), Operator(node["operator"]), values)

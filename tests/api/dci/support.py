@@ -120,3 +120,55 @@ def txn_status(attribute: str, value: str | list[str], sender_uri: str | None = 
             },
         },
     }
+
+
+ON_SUBSCRIBE = _request("/registry/on-subscribe")
+ON_UNSUBSCRIBE = _request("/registry/on-unsubscribe")
+NOTIFY = _request("/registry/notify")
+SUBSCRIBE_REQUEST = _request("/registry/subscribe")
+UNSUBSCRIBE_REQUEST = _request("/registry/unsubscribe")
+
+
+def subscribe(
+    *filters: dict[str, Any] | list[Any], event: str = "REGISTER", sender_uri: str | None = None, **criteria: Any
+) -> dict[str, Any]:
+    """A subscribe message: one request per filter (an idtype-value, expression or predicate query)."""
+    return {
+        "header": header("subscribe", len(filters), sender_uri),
+        "message": {
+            "transaction_id": f"txn-{uuid.uuid4().hex[:12]}",
+            "subscribe_request": [
+                {
+                    "reference_id": f"sub-ref-{i}",
+                    "timestamp": "2026-01-05T09:00:00+04:00",
+                    "subscribe_criteria": {
+                        "version": "1.0.0",
+                        "reg_type": "ns:org:RegistryType:Social",
+                        "reg_event_type": event,
+                        "filter_type": "predicate" if isinstance(f, list) else "idtype-value",
+                        "filter": f,
+                        "notify_record_type": "spdci:SR_Person",
+                        **criteria,
+                    },
+                    "locale": "eng",
+                }
+                for i, f in enumerate(filters)
+            ],
+        },
+    }
+
+
+def unsubscribe(*codes: str, sender_uri: str | None = None) -> dict[str, Any]:
+    return {
+        "header": header("unsubscribe", len(codes), sender_uri),
+        "message": {
+            "transaction_id": f"txn-{uuid.uuid4().hex[:12]}",
+            "timestamp": "2026-01-05T09:00:00+04:00",
+            "subscription_codes": list(codes),
+        },
+    }
+
+
+def in_wilayat(wilayat: str) -> list[dict[str, Any]]:
+    """A predicate filter: the people of a wilayat."""
+    return [{"seq_num": 1, "expression1": {"attribute_name": "wilayat", "operator": "eq", "attribute_value": wilayat}}]

@@ -17,16 +17,23 @@ from tests.api.conftest import World
 from tests.api.dci.support import (
     ACK,
     CATALOGUE,
+    ON_SUBSCRIBE,
+    ON_UNSUBSCRIBE,
     SEARCH_RESPONSE,
+    SUBSCRIBE_REQUEST,
     SYNC_ANSWER,
     SYNC_REQUEST,
     TXN_ANSWER,
     TXN_REQUEST,
+    UNSUBSCRIBE_REQUEST,
     by_civil_number,
     errors,
+    in_wilayat,
     need_shared,
     request,
+    subscribe,
     txn_status,
+    unsubscribe,
 )
 
 Received = tuple[str, list[dict[str, Any]]]
@@ -35,19 +42,7 @@ DOCS = Path(__file__).parents[3] / "docs/api.md"
 ON_SEARCH = ("paths", "/registry/on-search", "post", "requestBody", "content", "application/json", "schema")
 ON_STATUS = ("paths", "/registry/txn/on-status", "post", "requestBody", "content", "application/json", "schema")
 
-NOT_MET = {
-    "DCI-VAL-FMT-TS-03": "subscribe is not implemented (partners poll or use txn status)",
-    "DCI-VAL-BND-SUB-01": "unsubscribe is not implemented",
-    "DCI-VAL-BND-SUB-02": "unsubscribe is not implemented",
-    "SR-CORE-RG-ASYNC-SUBSCRIBE-01": "subscribe is not implemented",
-    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-01": "unsubscribe is not implemented",
-    "SR-CORE-RG-ASYNC-SUBSCRIBE-CB-01": "subscribe is not implemented",
-    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-CB-01": "unsubscribe is not implemented",
-    "SR-CORE-RG-ASYNC-SUBSCRIBE-NEG-01": "subscribe is not implemented (404)",
-    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-NEG-01": "unsubscribe is not implemented (404)",
-    "SR-SEC-AUTH-RG-ASYNC-SUBSCRIBE-01": "subscribe is not implemented (404, not 401)",
-    "SR-SEC-AUTH-RG-ASYNC-UNSUBSCRIBE-01": "unsubscribe is not implemented (404, not 401)",
-}
+NOT_MET: dict[str, str] = {}
 
 
 def _catalogue() -> dict[str, dict[str, Any]]:
@@ -141,7 +136,7 @@ def _negative(path: str) -> Check:
         body = {"header": {"message_id": "1"}, "message": {}}
         response = world.client.post(path, headers=world.headers("partner"), json=body)
         assert 400 <= response.status_code < 500
-        if path in ("/registry/search", "/registry/txn/status"):
+        if path in ("/registry/search", "/registry/txn/status", "/registry/subscribe", "/registry/unsubscribe"):
             assert response.json()["message"]["ack_status"] == "ERR"
 
     return check
@@ -258,7 +253,87 @@ def _bad_signature(world: World, received: Received) -> None:
     assert response.json()["message"]["error"]["code"] == "err.signature.invalid"
 
 
+def _subscribe(world: World, received: Received, body: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
+    """An async subscribe to the registered receiver: the ACK (or ERR) and the last callback."""
+    body = body or subscribe(in_wilayat(world.inside["wilayat"]), event="UPDATE")
+    body["header"]["sender_uri"] = received[0]
+    response = world.client.post("/registry/subscribe", headers=world.headers("partner"), json=body)
+    assert errors(*ACK, document=response.json()) == []
+    return dict(response.json()), received[1][-1]["body"] if received[1] else None
+
+
+def _subscribe_ack(world: World, received: Received) -> None:
+    body = subscribe(in_wilayat("Conformance-ack"), event="UPDATE")
+    assert errors(*SUBSCRIBE_REQUEST, document=body) == []
+    assert _subscribe(world, received, body)[0]["message"]["ack_status"] == "ACK"
+
+
+def _on_subscribe(world: World, received: Received) -> None:
+    ack, answer = _subscribe(world, received, subscribe(in_wilayat("Conformance-cb"), event="Death"))
+    assert received[1][-1]["path"] == "/callback/on-search" and errors(*ON_SUBSCRIBE, document=answer) == []
+    assert answer["header"]["action"] == "on-subscribe" and answer["header"]["status"] == "succ"
+    assert answer["message"]["correlation_id"] == ack["message"]["correlation_id"]
+
+
+def _naive_subscribe(world: World, received: Received) -> None:
+    body = subscribe(in_wilayat("Conformance-ts"))
+    body["message"]["subscribe_request"][0]["timestamp"] = "2026-01-05 09:00:00"
+    item = _subscribe(world, received, body)[1]["message"]["subscribe_response"][0]
+    assert item["status"] == "rjct" and item["status_reason_code"] == "rjct.timestamp.invalid"
+
+
+def _unsubscribe(world: World, received: Received, code: str) -> tuple[Any, dict[str, Any]]:
+    body = unsubscribe(code, sender_uri=received[0])
+    assert errors(*UNSUBSCRIBE_REQUEST, document=body) == []
+    response = world.client.post("/registry/unsubscribe", headers=world.headers("partner"), json=body)
+    assert errors(*ACK, document=response.json()) == []
+    return response, received[1][-1]["body"]
+
+
+def _unsubscribe_ack(world: World, received: Received) -> None:
+    response, _ = _unsubscribe(world, received, _code(world, received, "Conformance-unsub-ack"))
+    assert response.status_code == 200 and response.json()["message"]["ack_status"] == "ACK"
+
+
+def _code(world: World, received: Received, wilayat: str) -> str:
+    answer = _subscribe(world, received, subscribe(in_wilayat(wilayat)))[1]
+    return str(answer["message"]["subscribe_response"][0]["subscriptions"][0]["code"])
+
+
+def _on_unsubscribe(world: World, received: Received) -> None:
+    code = _code(world, received, "Conformance-unsub-cb")
+    ack = _unsubscribe(world, received, code)[0].json()
+    answer = received[1][-1]["body"]
+    assert errors(*ON_UNSUBSCRIBE, document=answer) == [] and answer["header"]["action"] == "on-unsubscribe"
+    assert answer["message"]["correlation_id"] == ack["message"]["correlation_id"]
+    assert answer["message"]["subscription_status"] == [{"code": code, "status": "unsubscribe"}]
+
+
+def _longest_code(world: World, received: Received) -> None:
+    response, answer = _unsubscribe(world, received, "c" * 99)  # accepted; no such subscription of the partner
+    assert response.json()["message"]["ack_status"] == "ACK"
+    assert answer["message"]["status_reason_code"] == "rjct.subscription_code.invalid"
+
+
+def _too_long_code(world: World, received: Received) -> None:
+    body = unsubscribe("c" * 100, sender_uri=received[0])
+    response = world.client.post("/registry/unsubscribe", headers=world.headers("partner"), json=body)
+    assert response.status_code == 400 and response.json()["message"]["ack_status"] == "ERR"
+    assert "subscription_codes" in response.json()["message"]["error"]["message"]
+
+
 MET: dict[str, Check] = {
+    "DCI-VAL-FMT-TS-03": _naive_subscribe,
+    "DCI-VAL-BND-SUB-01": _longest_code,
+    "DCI-VAL-BND-SUB-02": _too_long_code,
+    "SR-CORE-RG-ASYNC-SUBSCRIBE-01": _subscribe_ack,
+    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-01": _unsubscribe_ack,
+    "SR-CORE-RG-ASYNC-SUBSCRIBE-CB-01": _on_subscribe,
+    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-CB-01": _on_unsubscribe,
+    "SR-CORE-RG-ASYNC-SUBSCRIBE-NEG-01": _negative("/registry/subscribe"),
+    "SR-CORE-RG-ASYNC-UNSUBSCRIBE-NEG-01": _negative("/registry/unsubscribe"),
+    "SR-SEC-AUTH-RG-ASYNC-SUBSCRIBE-01": _auth("/registry/subscribe"),
+    "SR-SEC-AUTH-RG-ASYNC-UNSUBSCRIBE-01": _auth("/registry/unsubscribe"),
     "SR-SEC-SIG-RG-01": _bad_signature,
     "DCI-VAL-FMT-TS-01": _rejected("rjct.timestamp.invalid", timestamp="2026-01-05 09:00"),
     "DCI-VAL-FMT-TS-02": _succeeds(timestamp="2026-01-05T09:00:00+04:00"),

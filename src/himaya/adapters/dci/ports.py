@@ -10,7 +10,18 @@ from typing import Any, Protocol, Self
 from himaya.core.access import Principal
 from himaya.core.audit import AuditLog
 from himaya.core.events import Event
-from himaya.registry.partners import Attempt, CallbackLogin, Delivery, PartnerKey, PartnerTerms, Transaction, TxnStatus
+from himaya.registry.partners import (
+    Attempt,
+    CallbackLogin,
+    Delivery,
+    PartnerKey,
+    PartnerTerms,
+    RecordEvent,
+    Subscription,
+    SubscriptionStatus,
+    Transaction,
+    TxnStatus,
+)
 from himaya.registry.query import Page, PeopleFilter
 
 
@@ -55,6 +66,9 @@ class DciStore(Protocol):
         """The client's search transactions still kept at `at`, by transaction_id, correlation_id or
         reference_id_list (any of its requests' reference ids)."""
 
+    def transaction(self, correlation_id: str) -> Transaction:
+        """A kept transaction, by its correlation id."""
+
     def forget(self, before: datetime) -> int:
         """Remove the transactions whose retention ended before then."""
 
@@ -74,6 +88,30 @@ class PartnerStore(Protocol):
         """False if a key of that id is registered for the client already."""
 
     def remove_key(self, client: str, key_id: str) -> bool: ...
+
+
+class SubscriptionStore(Protocol):
+    def add(self, kept: Subscription, correlation_id: str) -> None: ...
+
+    def subscribed(self, client: str, event: RecordEvent, filter_json: str) -> str | None:
+        """The code of the client's subscription still on to that event with that filter, if any."""
+
+    def statuses(self, client: str, codes: Sequence[str]) -> dict[str, SubscriptionStatus]:
+        """The client's own subscriptions among `codes` (another partner's are not found)."""
+
+    def end(self, client: str, codes: Sequence[str], at: datetime) -> int: ...
+
+    def of_client(self, client: str) -> list[Subscription]: ...
+
+
+class NotifyStore(Protocol):
+    def unsent(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """Notifications whose delivery has not begun, first first (`db/stores/dci_notify.py`)."""
+
+    def record(self, principal: Principal, person_id: int) -> dict[str, Any] | None:
+        """The person as the partner may read them now."""
+
+    def partner(self, client: str) -> Principal | None: ...
 
 
 class DciUnitOfWork(Protocol):
@@ -98,3 +136,9 @@ class DciUnitOfWork(Protocol):
 
     @property
     def partners(self) -> PartnerStore: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionStore: ...
+
+    @property
+    def notifications(self) -> NotifyStore: ...

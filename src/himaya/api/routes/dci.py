@@ -160,7 +160,7 @@ class DciRoute(APIRoute):
         return handle
 
 
-ASYNC_PATHS = {"/registry/search", "/registry/txn/status"}
+ASYNC_PATHS = {"/registry/search", "/registry/txn/status", "/registry/subscribe", "/registry/unsubscribe"}
 ACTIONS = {"/registry/sync/search": "on-search", "/registry/sync/txn/status": "txn-on-status"}
 router = APIRouter(tags=["DCI social registry"], route_class=DciRoute)
 Partner = Annotated[Principal, Depends(require(Permission.DCI_SEARCH))]

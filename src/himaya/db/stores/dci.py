@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.access import Principal
-from himaya.db.dci_tables import dci_delivery, dci_partner_key, dci_reference
+from himaya.db.dci_tables import dci_delivery, dci_notification, dci_partner_key, dci_reference
 from himaya.db.scoped import people_records
 from himaya.db.tables import app_user, dci_callback, dci_partner, dci_transaction, family, person
 from himaya.registry.partners import (
@@ -237,9 +237,15 @@ class SqlDciStore:
         rows = self.connection.execute(kept.order_by(dci_transaction.c.id).limit(100)).mappings()
         return [_transaction(dict(r)) for r in rows]
 
+    def transaction(self, correlation_id: str) -> Transaction:
+        row = self.connection.execute(
+            select(dci_transaction).where(dci_transaction.c.correlation_id == correlation_id)
+        ).mappings()
+        return _transaction(dict(row.one()))
+
     def forget(self, before: datetime) -> int:
         expired = select(dci_transaction.c.correlation_id).where(dci_transaction.c.expires_at < before)
-        for kept in (dci_delivery, dci_reference):
+        for kept in (dci_delivery, dci_reference, dci_notification):  # a notification goes with its delivery
             self.connection.execute(delete(kept).where(kept.c.correlation_id.in_(expired)))
         done = self.connection.execute(delete(dci_transaction).where(dci_transaction.c.expires_at < before))
         return done.rowcount or 0

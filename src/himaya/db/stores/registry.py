@@ -21,8 +21,10 @@ from himaya.db.registry_facts import IMPORTED
 from himaya.db.registry_import import import_into
 from himaya.db.scoped import family_visible, person_visible
 from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
+from himaya.db.stores import dci_notify
 from himaya.db.tables import family, membership, person
 from himaya.registry.model import Presence, Search, SearchTerms
+from himaya.registry.partners import RecordEvent
 
 COUNTED = {"preserve_rowcount": True}
 
@@ -86,6 +88,8 @@ class SqlRegistryStore:
             return False
         if any(k in NAME_COLUMNS for k in changes):
             refresh_names(self.connection, person_key)
+        died = changes.get("death_date") is not None
+        dci_notify.queue_one(self.connection, person_key, RecordEvent.DEATH if died else RecordEvent.UPDATE, at=now())
         return True
 
     def person_row(self, person_key: int) -> dict[str, Any]:
