@@ -26,10 +26,22 @@ def pdf_text(pdf: bytes, tmp: Path) -> str:
     """The PDF's text with each line in reading order. pdftotext writes a right-to-left line's
     left-to-right runs (numbers, the arithmetic between them) as embeddings in display order: each
     such run's words are put back in the order an Arabic reader reads them."""
+    return _reading_order(_pdftotext(pdf, tmp))
+
+
+def pdf_pages(pdf: bytes, tmp: Path) -> list[str]:
+    """Each page's text, as `pdf_text` reads it (pdftotext ends a page with a form feed)."""
+    return [_reading_order(page) for page in _pdftotext(pdf, tmp).split("\f") if page.strip()]
+
+
+def _pdftotext(pdf: bytes, tmp: Path) -> str:
     need_poppler()
     path = tmp / "letter.pdf"
     path.write_bytes(pdf)
-    raw = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _reading_order(raw: str) -> str:
     raw = re.sub(f"{LRE}([^{LRE}{RLE}{POP}]*){POP}", lambda m: " " + " ".join(reversed(m.group(1).split())) + " ", raw)
     raw = re.sub("[\u202a-\u202e]", "", raw)
     return "\n".join(re.sub(r"\s+", " ", line).replace(" :", ":").strip() for line in raw.splitlines())

@@ -20,7 +20,7 @@ from himaya.core.errors import ForbiddenError, InvalidInputError, NotFoundError
 from himaya.core.letter import Letter
 from himaya.core.text import Text
 from himaya.policy.packs import load_pack
-from tests.adapters.pdf_text import pdf_text
+from tests.adapters.pdf_text import pdf_pages
 from tests.cases.conftest import Branches, user
 
 PACK = load_pack()
@@ -162,8 +162,8 @@ def test_the_batch_is_one_pdf_a_letter_a_page(branches: Branches, tmp_path: Path
         branches.uow(), CATALOGUE, branches.here["wilayat"], principal=wafa, sender=SENDER, render=render_batch
     )
     assert done.pdf.startswith(b"%PDF")
-    pages = pdf_text(done.pdf, tmp_path).split("\f")
-    assert numbers[0] in pages[0] and numbers[1] in pages[1] and "Case number" in pages[1]
+    pages = pdf_pages(done.pdf, tmp_path)
+    assert len(pages) == 2 and numbers[0] in pages[0] and numbers[1] in pages[1] and "Case number" in pages[1]
 
 
 def test_two_officers_printing_at_once_never_print_a_letter_twice(branches: Branches) -> None:
