@@ -4,10 +4,9 @@ our answers and callbacks."""
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,13 +15,13 @@ from himaya.access.masking import pseudonym
 from himaya.adapters.dci import delivery, notifying
 from himaya.adapters.dci.render import sr_person
 from himaya.adapters.dci.signing import KeyFileError, ServiceKey, load_service_key, new_service_key, signed
+from himaya.bootstrap.periodic import Periodic
 from himaya.core.errors import UsageError
 from himaya.core.settings import Settings
 from himaya.db.service_keys import kept
 from himaya.db.uow import SqlUnitOfWork
 from himaya.registry.partners import Delivery, Limits, Transaction
 
-log = logging.getLogger("himaya.dci")
 SENDER_ID = "himaya"  # our header.sender_id, and the sender in our signatures' kidId
 STORED = "dci_signing_key"  # its name in service_setting
 
@@ -79,31 +78,12 @@ def notify_partners(
     )
 
 
-class NotifySender:
+class NotifySender(Periodic):
     """A thread of `himaya serve` that sends the queued DCI notifications every `every` seconds
     (HIMAYA_DCI_NOTIFY_EVERY) until stopped. Several service workers may each run one: a
     notification's envelope is made once, in the unit of work that claims it (`notifying.prepare`)."""
 
     def __init__(self, engine: Engine, settings: Settings, *, key: str, country: str, sign: delivery.Sign) -> None:
-        self.engine, self.settings, self.key, self.country, self.sign = engine, settings, key, country, sign
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, name="dci-notify", daemon=True)
-
-    def start(self) -> NotifySender:
-        self.thread.start()
-        return self
-
-    def run(self) -> None:
-        bearer = delivery.Bearer()
-        while not self.stopping.is_set():
-            try:
-                notify_partners(
-                    self.engine, self.settings, key=self.key, country=self.country, sign=self.sign, bearer=bearer
-                )
-            except Exception:  # a database or network fault: logged, and the next round tries again
-                log.exception("DCI notifications failed; trying again in %s s", self.settings.dci_notify_every)
-            self.stopping.wait(self.settings.dci_notify_every)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self.stopping.set()
-        self.thread.join(timeout)
+        bearer = delivery.Bearer()  # the partners' tokens, kept from round to round while good
+        job = partial(notify_partners, engine, settings, key=key, country=country, sign=sign, bearer=bearer)
+        super().__init__("dci-notify", settings.dci_notify_every, job)

@@ -3,19 +3,18 @@ background worker `himaya serve` runs when HIMAYA_NOTIFY_EVERY is set."""
 
 from __future__ import annotations
 
-import logging
-import threading
+from functools import partial
 
 from sqlalchemy import Engine
 
 from himaya.adapters.notify import SmsGateway, Smtp
+from himaya.bootstrap.periodic import Periodic
 from himaya.cases import delivery, staff
 from himaya.cases.model import Delivery
 from himaya.cases.ports import Channel
 from himaya.core.settings import NotifySettings
 from himaya.db.uow import SqlUnitOfWork
 
-log = logging.getLogger("himaya.notify")
 WORKER = "notify-worker"  # the worker's actor in the audit trail and its thread's name
 
 
@@ -48,30 +47,10 @@ def send(engine: Engine, config: NotifySettings, *, actor: str) -> delivery.Sent
     return done
 
 
-class Worker:
+class Worker(Periodic):
     """A thread that delivers what is due every `config.every` seconds until stopped. Several service
-    workers (processes) each run one: their claims never overlap (`db/stores/outbox.py`)."""
+    workers (processes) each run one: their claims never overlap (`db/stores/outbox.py`); a claim
+    left unfinished at a stop is recovered after the lease."""
 
     def __init__(self, engine: Engine, config: NotifySettings) -> None:
-        self.engine, self.config = engine, config
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, name=WORKER, daemon=True)
-        self.rounds = 0
-
-    def start(self) -> Worker:
-        self.thread.start()
-        return self
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                send(self.engine, self.config, actor=WORKER)
-            except Exception:  # a database or network fault: logged, and the next round tries again
-                log.exception("notification delivery failed; trying again in %s s", self.config.every)
-            self.rounds += 1
-            self.stopping.wait(self.config.every)
-
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop after the message in hand (a claim left unfinished is recovered after the lease)."""
-        self.stopping.set()
-        self.thread.join(timeout)
+        super().__init__(WORKER, config.every, partial(send, engine, config, actor=WORKER))

@@ -1,4 +1,5 @@
-"""A job a service process runs in the background every so many seconds (the life-events worker):
+"""A job a service process runs in the background every so many seconds (the outbox's sender, the
+life-events worker, the DCI notifications' sender):
 a daemon thread, a fault in one round logged and the next round tried, stopped between rounds."""
 
 from __future__ import annotations
