@@ -138,6 +138,7 @@ def test_a_registration_and_a_death_are_notified_with_their_events(world: World,
 
 def test_a_rolled_back_change_queues_nothing(world: World, registered: Received) -> None:
     civil = world.inside["person_id"]
+    _patch(world, civil, {"mobile": "+96899000001"})  # a version behind the current one exists to be stale
     before = _queued(world)
     stale = {"version": _version(world, civil, "supervisor") - 1, "changes": {"mobile": "+96899000000"}}
     response = world.client.patch(f"/people/{civil}", headers=world.headers("supervisor"), json=stale)
