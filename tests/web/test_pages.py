@@ -66,6 +66,21 @@ def test_a_form_without_its_csrf_token_is_refused(office: Office) -> None:
     assert "himaya_session" not in client.cookies
 
 
+def test_a_forms_token_is_bound_to_the_login_it_was_given_in(office: Office) -> None:
+    """A token read from one officer's page (a shared branch computer, a page left open) is refused
+    once another officer has logged in on the same browser: the token is bound to the session."""
+    client = office.client()
+    log_in(client, "registrar")
+    token = csrf(client.get("/office/").text)
+    client.cookies.delete("himaya_session")
+    log_in(client, "case_worker")
+    refused = client.post("/office/logout", data={"csrf": token}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert client.get("/office/", follow_redirects=False).status_code == 200  # still logged in
+    own = csrf(client.get("/office/").text)
+    assert client.post("/office/logout", data={"csrf": own}, follow_redirects=False).status_code == 303
+
+
 def test_partner_systems_and_wrong_passwords_cannot_log_in(office: Office) -> None:
     client = office.client()
     for user, password in (("partner", "correct-horse-battery-9"), ("case_worker", "wrong-password-1")):

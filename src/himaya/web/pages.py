@@ -149,7 +149,9 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
     html = page.render(
         loc=loc,
         user=seen.principal,
-        csrf=session.csrf_token(key(request), secret),
+        csrf=session.csrf_token(
+            key(request), secret, session.binding(key(request), request.cookies.get(session.SESSION))
+        ),
         here=request.url.path,
         Permission=Permission,
         name_of=name_of,
@@ -217,7 +219,8 @@ async def posted(request: Request) -> Mapping[str, str]:
     """A dependency: a POSTed form, refused (403) without its valid CSRF token."""
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
-    if not session.csrf_ok(key(request), request.cookies.get(session.CSRF), values.get("csrf")):
+    bound = session.binding(key(request), request.cookies.get(session.SESSION))
+    if not session.csrf_ok(key(request), request.cookies.get(session.CSRF), values.get("csrf"), bound):
         raise PageError(403, locale(request).gettext("The form has expired or did not come from this site: try again."))
     return values
 

@@ -92,17 +92,33 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def csrf_token(key: str, secret: str) -> str:
-    """What a form carries: keyed on the browser's CSRF cookie, so another site can neither read nor make it."""
-    return hmac.new(key.encode(), b"csrf:" + secret.encode(), hashlib.sha256).hexdigest()
+def csrf_token(key: str, secret: str, bound: str = "") -> str:
+    """What a form carries: keyed on the browser's CSRF cookie, so another site can neither read nor
+    make it, and bound to the session it was given in (`bound`: the user and the login's time), so a
+    token seen in one login is worthless in another user's or a later login of the same browser."""
+    message = b"csrf:" + secret.encode() + b"\0" + bound.encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 
 
-def csrf_ok(key: str, secret: str | None, given: str | None) -> bool:
-    """Whether a form's token is the one this browser's cookie makes.
+def csrf_ok(key: str, secret: str | None, given: str | None, bound: str = "") -> bool:
+    """Whether a form's token is the one this browser's cookie makes in this session.
 
     >>> csrf_ok("k", "s", csrf_token("k", "s")), csrf_ok("k", "s", None), csrf_ok("k", None, "x")
+    (True, False, False)
+    >>> token = csrf_token("k", "s", "amal:1")
+    >>> csrf_ok("k", "s", token, "amal:1"), csrf_ok("k", "s", token, "amal:2"), csrf_ok("k", "s", token)
     (True, False, False)
     """
     if not secret or not given:
         return False
-    return hmac.compare_digest(csrf_token(key, secret), given)
+    return hmac.compare_digest(csrf_token(key, secret, bound), given)
+
+
+def binding(key: str, cookie: str | None) -> str:
+    """What a CSRF token is bound to: the session cookie's user and login time, or "" without a session.
+
+    >>> binding("k" * 32, None), binding("k" * 32, "forged")
+    ('', '')
+    """
+    found = read(key, cookie)
+    return "" if found is None else f"{found.username}:{found.started}"
