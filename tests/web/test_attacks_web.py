@@ -112,6 +112,22 @@ def test_an_assessment_page_refuses_a_card_without_its_category(office: Office) 
     assert _person_row(office, civil)["version"] == int(version.group(1))
 
 
+def test_a_form_whose_version_is_not_a_number_is_refused_as_invalid(office: Office) -> None:
+    """version=abc (or a superscript digit, which str.isdigit accepts) is a damaged form: 422 with
+    its reason, not a 409 that tells the officer to reload a record that did not change."""
+    client = office.client()
+    log_in(client, "case_worker")
+    civil = office.inside["person_id"]
+    form = client.get(f"/office/people/{civil}/assessment")
+    before = _person_row(office, civil)["version"]
+    for bad in ("abc", "²", "-1", "9" * 40):
+        data = {"csrf": csrf(form.text), "version": bad, "disability_category": "moderate", "disability_card": "1"}
+        refused = client.post(f"/office/people/{civil}/assessment", data=data, follow_redirects=False)
+        assert refused.status_code == 422, (bad, refused.status_code)
+        assert "رقم نسخة السجل فيه ليس رقمًا" in refused.text
+    assert _person_row(office, civil)["version"] == before
+
+
 def _prepared(office: Office, **form: Any) -> str:
     """An application about the inside head, opened and prepared over the API by the case worker."""
     worker, as_worker = _api(office, "case_worker")

@@ -5,6 +5,7 @@ exactly as a missing one (the actions raise the same `NotFoundError` for both)."
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -196,6 +197,17 @@ def explain(seen: Visitor, error: HimayaError) -> tuple[int, str]:
     if isinstance(error, InvalidInputError):
         return 422, _("Some of what was entered is not valid.")
     return 400, _("The request could not be done.")
+
+
+VERSION = re.compile(r"[0-9]{1,18}")
+
+
+def form_version(seen: Visitor, value: str) -> int:
+    """The record version a form was read at: a form that carries anything else was not made by
+    this site's page (or was damaged), and is refused as invalid (422), not as a conflict."""
+    if not VERSION.fullmatch(value):
+        raise PageError(422, seen._("The form is damaged (its record version is not a number): reload the page."))
+    return int(value)
 
 
 def redirect(path: str) -> RedirectResponse:

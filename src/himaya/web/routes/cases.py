@@ -19,7 +19,7 @@ from himaya.core.access import Permission
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError, NotFoundError
 from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.policy.services import CONSENTED, PROPOSED
-from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
+from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect, render
 
 router = APIRouter(prefix="/office/cases", include_in_schema=False)
 NUMBER = re.compile(r"^C-[0-9]{4}-[0-9]{6,9}$")
@@ -176,7 +176,7 @@ def move(
             _catalogue(request),
             number,
             form.get("to", ""),
-            expected_version=int(version) if version.isdigit() else 0,
+            expected_version=form_version(seen, version),
             reason=form.get("reason", "").strip() or None,
             principal=seen.user,
             desk=bootstrap.application_desk(request.app.state.pack),  # an application's decision runs the rules

@@ -17,7 +17,7 @@ from himaya.core.access import Permission
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError
 from himaya.registry import actions
 from himaya.registry.model import Fact
-from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
+from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect, render
 from himaya.web.routes.registration import field_errors, person_record, require_permission
 
 router = APIRouter(prefix="/office/people", include_in_schema=False)
@@ -99,7 +99,7 @@ def record_fact(
             bootstrap.unit_of_work(request.app.state.engine),
             bootstrap.registry_contract(request.app.state.pack),
             civil_number, form.fact, {k: values[k] or None for k in form.fields},
-            expected_version=int(values["version"]) if values["version"].isdigit() else 0,
+            expected_version=form_version(seen, values["version"]),
             valid_from=valid_from, principal=seen.user,
         )  # fmt: skip
     except InvalidInputError as error:

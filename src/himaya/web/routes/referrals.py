@@ -14,7 +14,7 @@ from himaya import bootstrap
 from himaya.cases import referral_actions
 from himaya.cases.model import Consent
 from himaya.core.errors import HimayaError
-from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect
+from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect
 from himaya.web.routes.cases import NUMBER, show_case
 
 router = APIRouter(prefix="/office/cases", include_in_schema=False)
@@ -40,7 +40,7 @@ def consent(
     try:
         referral_actions.confirm(
             bootstrap.unit_of_work(request.app.state.engine), pack.cases, pack.services, number,
-            Consent(given_by, channel, None), expected_version=int(version) if version.isdigit() else 0,
+            Consent(given_by, channel, None), expected_version=form_version(seen, version),
             principal=seen.user, provider=form.get("provider") or None,
         )  # fmt: skip
     except HimayaError as error:

@@ -22,7 +22,7 @@ from himaya.policy.problems_ar import in_arabic
 from himaya.registry import actions
 from himaya.registry.model import Fact
 from himaya.registry.rules import CARD_WITHOUT_CATEGORY
-from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect, render
+from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect, render
 
 router = APIRouter(prefix="/office", include_in_schema=False)
 FAMILY = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
@@ -179,7 +179,7 @@ def assessment(
         valid_from = date.fromisoformat(values["valid_from"]) if values["valid_from"] else None
     except ValueError:
         errors["valid_from"] = seen._("This value is not valid.")
-    version = int(values["version"]) if values["version"].isdigit() else 0
+    version = form_version(seen, values["version"])
     facts = {
         "disability_category": values["disability_category"] or None,
         "disability_card": bool(values["disability_card"]),
