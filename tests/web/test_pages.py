@@ -583,3 +583,13 @@ def test_the_home_page_lists_the_officers_unread_staff_messages(office: Office) 
     log_in(worker, "case_worker")
     assert "Deadline breached: " + number in supervisor.get("/office/?lang=en").text
     assert "Deadline breached: " + number not in worker.get("/office/?lang=en").text  # not their role
+    home = supervisor.get("/office/?lang=en").text
+    ids = re.search(r'name="ids" value="([0-9]+)"', home)
+    assert ids
+    refused = worker.post("/office/messages/read", data={"csrf": csrf(worker.get("/office/").text), "ids": ids[1]})
+    assert refused.status_code == 404  # not the worker's message: answered as a missing one
+    for bad in ("", "1,,2", "x", "1;2"):
+        assert supervisor.post("/office/messages/read", data={"csrf": csrf(home), "ids": bad}).status_code == 422
+    read = supervisor.post("/office/messages/read", data={"csrf": csrf(home), "ids": ids[1]}, follow_redirects=False)
+    assert read.status_code == 303
+    assert "Deadline breached: " + number not in supervisor.get("/office/?lang=en").text  # read: off the home page
