@@ -21,6 +21,7 @@ from himaya.policy.table import validate_table
 PACKS = Path(himaya.policy.packs.__file__).parent
 # Latin that an Arabic sentence may hold: the shapes people type (OM, IBAN, YYYY-MM-DD, +968).
 ALLOWED_LATIN = {"OM", "IBAN", "YYYY", "MM", "DD"}
+OMANI_IBAN = "OM810180000001299123456"  # bank 018; ISO 13616 check digits hold
 
 
 def _bad_values(column: Column, schema: TableSchema) -> list[str]:
@@ -53,6 +54,8 @@ def _problems(pack: PolicyPack) -> list[Problem]:
             rows.append(dict(base, **{column.name: value}))
     rows += [dict(base), dict(base, death_date="1900-01-01")]  # the same person again; death before birth
     rows += [dict(base, family_id="F-ALONE", relationship="child", person_id="87654321")]  # a family without head
+    for rule in schema.part_of:  # a part that does not match its whole (a bank code beside its IBAN)
+        rows.append(dict(base, person_id="87654322", **{rule.source: OMANI_IBAN, rule.column: "999"}))
     table = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]})
     with pytest.raises(InputTableError) as refused:
         validate_table(table, schema, source="bad values")

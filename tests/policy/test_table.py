@@ -170,3 +170,17 @@ def test_registry_family_ids_are_bounded(oman: PolicyPack) -> None:
     with pytest.raises(InputTableError) as caught:
         validate_table(frame, oman.registry, source="registry")
     assert any(p.column == "family_id" and "1 to 32 " in p.rule for p in caught.value.problems)
+
+
+def test_a_bank_code_that_is_not_the_ibans_is_refused_naming_both(oman: PolicyPack) -> None:
+    """An Omani IBAN carries its bank's code (characters 5 to 7): a payment file names the bank by
+    both, so a bank code beside it that differs would send the money to another bank."""
+    iban = "OM810180000001299123456"  # bank 018
+    rows = [{**HEAD, "person_id": "12345678", "iban": iban, "bank_code": code} for code in ("018", "019")]
+    frame = people_frame(rows[:1])
+    validate_table(frame, oman.registry, source="registry")  # the IBAN's own bank: accepted
+    with pytest.raises(InputTableError) as caught:
+        validate_table(people_frame(rows[1:]), oman.registry, source="registry")
+    (problem,) = caught.value.problems
+    assert (problem.row, problem.column, problem.value) == (1, "bank_code", "019")
+    assert problem.rule == f"does not match iban {iban}, whose characters 5 to 7 are 018"

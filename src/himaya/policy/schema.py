@@ -73,6 +73,18 @@ class OnlyWhere:
 
 
 @dataclass(frozen=True)
+class PartOf:
+    """`column`, where it and `source` are both given, equals `source`'s characters from `start`
+    (0-based) for `length` (e.g. an Omani IBAN's bank code: characters 5 to 7 of the IBAN). A payment
+    file names the bank by both; when they disagree, the bank that receives it is not the account's."""
+
+    column: str
+    source: str
+    start: int
+    length: int
+
+
+@dataclass(frozen=True)
 class TableSchema:
     columns: tuple[Column, ...]
     unique: tuple[str, ...] = ()
@@ -80,6 +92,7 @@ class TableSchema:
     not_before: tuple[NotBefore, ...] = ()
     currency: Currency | None = None  # what its money columns are written in (needed when it has any)
     only_where: tuple[OnlyWhere, ...] = ()
+    part_of: tuple[PartOf, ...] = ()
 
     def __post_init__(self) -> None:
         if self.currency is None and self.money:
@@ -96,6 +109,7 @@ class TableSchema:
             self.not_before,
             self.currency,
             self.only_where,
+            self.part_of,
         )
 
     @property

@@ -322,6 +322,19 @@ def _only_where_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Pro
     return problems
 
 
+def _part_of_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Problem]:
+    problems = []
+    for rule in schema.part_of:
+        part = pl.col(rule.source).str.slice(rule.start, rule.length)
+        table = _sound(checked, rule.column, rule.source).filter(pl.col(rule.column) != part)
+        for row, value, source in table.select(ROW, rule.column, rule.source).iter_rows():
+            part = source[rule.start : rule.start + rule.length]
+            where = f"characters {rule.start + 1} to {rule.start + rule.length}"
+            message = f"does not match {rule.source} {source}, whose {where} are {part}"
+            problems.append(Problem(row, rule.column, str(value), message, kind=f"does not match {rule.source}"))
+    return problems
+
+
 def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl.DataFrame:
     """The table with the schema's columns parsed to their types, or InputTableError listing every problem.
 
@@ -356,6 +369,7 @@ def validate_table(raw: pl.DataFrame, schema: TableSchema, *, source: str) -> pl
         checked = checked.with_columns(_absent_default(c) for c in absent)
     problems = _value_problems(checked, raw, [c.name for c in present]) if has_error else []
     problems += _table_problems(checked, schema) + _only_where_problems(checked, schema)
+    problems += _part_of_problems(checked, schema)
     if problems:
         raise InputTableError(source, problems)
     return checked.select(schema.names)

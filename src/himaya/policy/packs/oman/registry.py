@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from functools import cache
 from importlib.resources import files
 
 from himaya.core.text import Text
 from himaya.policy.packs.oman.schema import PEOPLE
 from himaya.policy.registry import Held, RegistryFact
-from himaya.policy.schema import Column, Kind
+from himaya.policy.schema import Column, Kind, PartOf
 
 NAME_PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
 
@@ -63,7 +64,7 @@ def _names() -> tuple[Column, ...]:
     )
 
 
-REGISTRY = PEOPLE.extended(
+_COLUMNS = PEOPLE.extended(
     Column(
         "person_id",
         Kind.PATTERN,
@@ -111,6 +112,8 @@ REGISTRY = PEOPLE.extended(
         " ثم رقم الحساب (16 رقمًا).",
     ),
 )
+# An Omani IBAN carries its bank's code (OMkk BBB A...): a bank code beside it must be that one.
+REGISTRY = replace(_COLUMNS, part_of=(PartOf("bank_code", "iban", 2 + 2, 3),))
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
 
 # The time-bound facts of the registry, each from the record's columns (docs/people-table.md).
