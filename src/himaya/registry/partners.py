@@ -121,6 +121,44 @@ class RecordEvent(StrEnum):
     REGISTER = "register"  # a person registered (a new record)
     UPDATE = "update"  # a person's record changed (names, place, family, facts)
     DEATH = "death"  # a person's death recorded
+    LIVE_BIRTH = "live_birth"  # a child registered within NEWBORN of their birth (DCI's LiveBirth)
+    MARRIAGE = "marriage"  # a person's marital status became married (DCI's Marriage)
+    DIVORCE = "divorce"  # a person's marital status became divorced (DCI's Divorce)
+
+
+# A registration this soon after the birth is the registration of a birth (a LiveBirth event);
+# later, it is a person registered (an adult, an older child moving in from abroad).
+NEWBORN = timedelta(days=365)
+# The events a subscription to an event is told of: a registration of a birth is a registration,
+# and a death, a marriage or a divorce is an update of the record too.
+TOLD = {
+    RecordEvent.REGISTER: (RecordEvent.REGISTER, RecordEvent.LIVE_BIRTH),
+    RecordEvent.UPDATE: (RecordEvent.UPDATE, RecordEvent.DEATH, RecordEvent.MARRIAGE, RecordEvent.DIVORCE),
+    RecordEvent.DEATH: (RecordEvent.DEATH,),
+    RecordEvent.LIVE_BIRTH: (RecordEvent.LIVE_BIRTH,),
+    RecordEvent.MARRIAGE: (RecordEvent.MARRIAGE,),
+    RecordEvent.DIVORCE: (RecordEvent.DIVORCE,),
+}
+
+
+def event_of_change(before: Mapping[str, Any], after: Mapping[str, Any]) -> RecordEvent:
+    """What a change of a known person's record was, from the fields it changed (before, after):
+    a death date given where there was none is a death, a marital status become married or
+    divorced a marriage or a divorce (the people table's codes), anything else an update.
+
+    >>> event_of_change({"death_date": None}, {"death_date": "2026-01-02"}).value
+    'death'
+    >>> event_of_change({"marital_status": "single"}, {"marital_status": "married"}).value
+    'marriage'
+    >>> event_of_change({"marital_status": "married"}, {"marital_status": "widowed"}).value
+    'update'
+    """
+    if after.get("death_date") is not None and before.get("death_date") is None:
+        return RecordEvent.DEATH
+    status, was = after.get("marital_status"), before.get("marital_status")
+    if status != was and status in ("married", "divorced"):
+        return RecordEvent.MARRIAGE if status == "married" else RecordEvent.DIVORCE
+    return RecordEvent.UPDATE
 
 
 class SubscriptionStatus(StrEnum):

@@ -62,6 +62,11 @@ EVENTS = {
     "registration": RecordEvent.REGISTER,
     "update": RecordEvent.UPDATE,
     "death": RecordEvent.DEATH,
+    "livebirth": RecordEvent.LIVE_BIRTH,
+    "live_birth": RecordEvent.LIVE_BIRTH,
+    "birth": RecordEvent.LIVE_BIRTH,
+    "marriage": RecordEvent.MARRIAGE,
+    "divorce": RecordEvent.DIVORCE,
 }
 FILTER_TYPES = ("idtype-value", "predicate", "expression")
 RECORD_TYPES = PERSONS | {"sr_person", "srperson", "person"}
@@ -85,7 +90,8 @@ def event_of(code: str) -> RecordEvent:
     if found is None:
         raise RejectedError(
             "rjct.notify_types.invalid",
-            f"reg_event_type {code!r} is not notified here: use REGISTER, UPDATE or Death",
+            f"reg_event_type {code!r} is not notified here:"
+            " use REGISTER, UPDATE, Death, LiveBirth, Marriage or Divorce",
         )
     return found
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     and_,
+    case,
     cast,
     insert,
     literal,
@@ -42,16 +43,18 @@ from himaya.db.dci_tables import dci_notification, dci_subscription
 from himaya.db.scoped import people_records, person_visible
 from himaya.db.stores.dci import condition
 from himaya.db.tables import dci_transaction, family, membership, person
-from himaya.registry.partners import Delivery, RecordEvent, SubscriptionStatus, TxnStatus
+from himaya.registry.partners import (
+    NEWBORN,
+    TOLD,
+    Delivery,
+    RecordEvent,
+    SubscriptionStatus,
+    TxnStatus,
+    event_of_change,
+)
 from himaya.registry.query import loads
 
 RETENTION = timedelta(days=7)  # a notification's delivery record is kept as long as an answer
-# The events a subscription to an event is told of: a death is an update of the record too.
-MATCHES = {
-    RecordEvent.REGISTER: (RecordEvent.REGISTER,),
-    RecordEvent.UPDATE: (RecordEvent.UPDATE, RecordEvent.DEATH),
-    RecordEvent.DEATH: (RecordEvent.DEATH,),
-}
 
 
 def live(connection: Connection, at: datetime) -> list[tuple[int, RecordEvent, str, Principal]]:
@@ -101,7 +104,7 @@ def queue(
         )
         .select_from(joined)
         .where(
-            changed.c.event.in_([e.value for e in MATCHES[event]]),
+            changed.c.event.in_([e.value for e in TOLD[event]]),
             person.c.merged_into.is_(None),
             person_visible(principal),
             condition(loads(selects)),
@@ -218,15 +221,14 @@ class SqlNotifyStore:
 
 
 def changed_known(changes: Sequence[audit.Change]) -> pl.DataFrame:
-    """The known people an import changed, each with its event: a death date given where there was
-    none is a death, any other change an update (`civil_number`, `event`)."""
+    """The known people an import changed, each with its event (`registry.partners.event_of_change`:
+    a death, a marriage, a divorce or an update; `civil_number`, `event`)."""
     rows = []
     for change in changes:
         if change.action != "person.update" or not change.subject.startswith("person:"):
             continue
-        before, after = change.before or {}, change.after or {}
-        died = after.get("death_date") is not None and before.get("death_date") is None
-        rows.append((change.subject.removeprefix("person:"), RecordEvent.DEATH if died else RecordEvent.UPDATE))
+        event = event_of_change(change.before or {}, change.after or {})
+        rows.append((change.subject.removeprefix("person:"), event.value))
     return pl.DataFrame(rows, schema={"civil_number": pl.String, "event": pl.String}, orient="row")
 
 
@@ -238,11 +240,12 @@ def queue_import(
     when no subscription is on."""
     if not live(connection, at):
         return 0
-    parts = [
-        select(
-            staged.c.person_key.label("person_id"), literal(RecordEvent.REGISTER.value, String).label("event")
-        ).where(staged.c.is_new)
-    ]
+    born_since = (at - NEWBORN).date()  # registered this soon after the birth: a birth's registration
+    registered = case(
+        (staged.c.birth_date >= born_since, literal(RecordEvent.LIVE_BIRTH.value, String)),
+        else_=literal(RecordEvent.REGISTER.value, String),
+    )
+    parts = [select(staged.c.person_key.label("person_id"), registered.label("event")).where(staged.c.is_new)]
     known = (
         changed_known(changes).join(keys, on="civil_number").select(pl.col("person_key").alias("person_id"), "event")
     )

@@ -88,7 +88,7 @@ class SqlRegistryStore:
             return False
         if any(k in NAME_COLUMNS for k in changes):
             refresh_names(self.connection, person_key)
-        died = changes.get("death_date") is not None
+        died = changes.get("death_date") is not None  # the service refuses to clear or move a death date
         dci_notify.queue_one(self.connection, person_key, RecordEvent.DEATH if died else RecordEvent.UPDATE, at=now())
         return True
 
