@@ -17,9 +17,11 @@ import polars as pl
 from sqlalchemy import Connection, Engine, Select, Subquery, Table, and_, insert, literal, null, select, update
 from sqlalchemy.schema import DropTable
 
+from himaya.core.clock import now
 from himaya.core.periods import Period
 from himaya.db import audit, staging
 from himaya.db.snapshot import people_query, read_people, valid_on
+from himaya.db.stores.dci_notify import queue_enrollments
 from himaya.db.tables import disability, enrollment, family, membership, person
 from himaya.enrollment.sync import plan_enrollments
 from himaya.policy.engine import entitlements
@@ -172,6 +174,7 @@ def enroll(connection: Connection, to_enroll: pl.DataFrame, today: date) -> None
                    s.c.reason, literal(1)).join(who, who.c.civil_number == s.c.person_id),
         )
     )  # fmt: skip
+    queue_enrollments(connection, s, at=now())  # partners subscribed to enrollment changes
     connection.execute(DropTable(s))
 
 
@@ -180,6 +183,7 @@ def _write(connection: Connection, to_enroll: pl.DataFrame, to_end: pl.DataFrame
     if to_end.height:
         s = staging.load(connection, "replan_end", to_end)
         _end(connection, s, person.alias("who"))
+        queue_enrollments(connection, s, at=now())
         connection.execute(DropTable(s))
 
 

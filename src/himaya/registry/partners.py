@@ -124,6 +124,7 @@ class RecordEvent(StrEnum):
     LIVE_BIRTH = "live_birth"  # a child registered within NEWBORN of their birth (DCI's LiveBirth)
     MARRIAGE = "marriage"  # a person's marital status became married (DCI's Marriage)
     DIVORCE = "divorce"  # a person's marital status became divorced (DCI's Divorce)
+    ENROLLMENT = "enrollment"  # a person's enrollment in a programme began, ended or was restored
 
 
 # A registration this soon after the birth is the registration of a birth (a LiveBirth event);
@@ -138,6 +139,7 @@ TOLD = {
     RecordEvent.LIVE_BIRTH: (RecordEvent.LIVE_BIRTH,),
     RecordEvent.MARRIAGE: (RecordEvent.MARRIAGE,),
     RecordEvent.DIVORCE: (RecordEvent.DIVORCE,),
+    RecordEvent.ENROLLMENT: (RecordEvent.ENROLLMENT,),  # not a change of the registry's record
 }
 
 

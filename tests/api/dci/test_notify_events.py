@@ -1,7 +1,8 @@
 """DCI notify of the civil events (issue 22): a partner subscribes to LiveBirth, Marriage or Divorce
 and hears of exactly those: a child registered within a year of birth (a birth's registration, also
 told to REGISTER subscriptions), a marital status become married or divorced (also told to UPDATE
-subscriptions); an adult's registration or another change is not a civil event."""
+subscriptions); an adult's registration or another change is not a civil event. And enrollment
+changes: a programme begun for a person is told to partners subscribed to Enrollment."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
+from sqlalchemy import select
 
+from himaya.bootstrap import hash_password
+from himaya.core.access import Scope
+from himaya.db import access
 from himaya.db.registry_import import import_people
-from tests.api.conftest import World
+from himaya.db.tables import enrollment, person
+from tests.api.conftest import PASSWORD, World
+from tests.api.dci.support import in_wilayat, subscribe
 from tests.api.dci.test_notify import Received, _notified, _send, _subscribe, _valid
 
 
@@ -68,3 +75,35 @@ def test_a_marriage_and_a_divorce_are_told_to_their_subscribers(world: World, re
     _reimport(world, civil, marital_status="divorced", mobile="+96899334455")  # not a civil event
     _send(world)
     assert _event_types(registered, civil)[4:] == ["UPDATE"]
+
+
+def test_enrollments_begun_are_told_once_per_person(world: World, registered: Received) -> None:
+    """A partner (the labour ministry, a bank) subscribed to enrollment changes in a wilayat hears of
+    each person the monthly sync enrolled there, once however many programmes, and nothing when a
+    second sync of the month changes nothing."""
+    wilayat = world.inside["wilayat"]
+    body = subscribe(in_wilayat(wilayat), event="spdci-common:RegistryEventType:Enrollment", sender_uri=registered[0])
+    answer = world.client.post("/registry/subscribe", headers=world.headers("partner"), json=body)
+    assert answer.json()["message"]["ack_status"] == "ACK"
+    access.create_user(world.engine, "national.enroller", hash_password(PASSWORD), actor="test")
+    access.grant(world.engine, "national.enroller", roles=["supervisor"], scopes=[Scope("all")], actor="test")
+    national = {"Authorization": f"Bearer {world.login('national.enroller')['access_token']}"}
+    assert world.client.post("/enrollments/sync/2026-01", headers=national).json()["enrolled"] > 0
+    _send(world)
+    told = [
+        c["body"]["message"]["notify_event"][0]["data"]["reg_records"]["identifier"][0]["identifier_value"]
+        for c in registered[1]
+        if c["body"]["header"]["action"] == "notify"
+        and c["body"]["message"]["notify_event"][0]["data"]["reg_event_type"].endswith("Enrollment")
+    ]
+    with world.engine.connect() as connection:
+        enrolled = connection.execute(
+            select(person.c.civil_number)
+            .join(enrollment, enrollment.c.person_id == person.c.id)
+            .where(person.c.wilayat == wilayat)
+            .distinct()
+        ).scalars()
+        expected = sorted(enrolled)
+    assert expected and sorted(told) == expected  # each person enrolled there, once
+    assert world.client.post("/enrollments/sync/2026-01", headers=national).json()["enrolled"] == 0
+    assert _send(world) == []  # nothing changed, nothing told

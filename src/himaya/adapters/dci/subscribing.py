@@ -67,6 +67,9 @@ EVENTS = {
     "birth": RecordEvent.LIVE_BIRTH,
     "marriage": RecordEvent.MARRIAGE,
     "divorce": RecordEvent.DIVORCE,
+    "enrollment": RecordEvent.ENROLLMENT,
+    "enrolment": RecordEvent.ENROLLMENT,
+    "enrollement": RecordEvent.ENROLLMENT,  # as the DCI IBR spec spells it
 }
 FILTER_TYPES = ("idtype-value", "predicate", "expression")
 RECORD_TYPES = PERSONS | {"sr_person", "srperson", "person"}
@@ -91,7 +94,7 @@ def event_of(code: str) -> RecordEvent:
         raise RejectedError(
             "rjct.notify_types.invalid",
             f"reg_event_type {code!r} is not notified here:"
-            " use REGISTER, UPDATE, Death, LiveBirth, Marriage or Divorce",
+            " use REGISTER, UPDATE, Death, LiveBirth, Marriage, Divorce or Enrollment",
         )
     return found
 

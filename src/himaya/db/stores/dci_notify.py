@@ -261,3 +261,17 @@ def queue_one(connection: Connection, person_id: int, event: RecordEvent, *, at:
         literal(person_id, BigInteger).label("person_id"), literal(event.value, String).label("event")
     ).subquery("changed")
     return queue(connection, changed, batch=secrets.token_hex(8), at=at)
+
+
+def queue_enrollments(connection: Connection, staged: FromClause, *, at: datetime) -> int:
+    """The notifications of enrollments begun, ended or restored: `staged` has the civil number of
+    each person whose enrollment changed (`person_id`; a person in two programmes is one event)."""
+    if not live(connection, at):
+        return 0
+    changed = (
+        select(person.c.id.label("person_id"), literal(RecordEvent.ENROLLMENT.value, String).label("event"))
+        .join_from(staged, person, person.c.civil_number == staged.c.person_id)
+        .distinct()
+        .subquery("changed")
+    )
+    return queue(connection, changed, batch=secrets.token_hex(8), at=at)

@@ -9,10 +9,12 @@ import polars as pl
 from sqlalchemy import Connection, and_, select, update
 from sqlalchemy.schema import DropTable
 
+from himaya.core.clock import now
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.enrollments import enroll, plan_for
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores.dci_notify import queue_enrollments
 from himaya.db.tables import enrollment, person
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.policy.pack import PolicyPack
@@ -56,4 +58,5 @@ class SqlEnrollmentStore:
                 version=enrollment.c.version + 1,
             )
         )
+        queue_enrollments(self.connection, s, at=now())  # partners subscribed to enrollment changes
         self.connection.execute(DropTable(s))

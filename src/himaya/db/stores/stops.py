@@ -13,13 +13,16 @@ from sqlalchemy import Connection, and_, insert, literal, null, select, update
 from sqlalchemy.schema import DropTable
 
 from himaya.cases.model import OutboxState
+from himaya.core.clock import now
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.case_tables import case_event, case_file, notification_outbox
 from himaya.db.frames import read_frame
+from himaya.db.stores import dci_notify
 from himaya.db.stores.referrals import SqlReferralStore
 from himaya.db.tables import enrollment, person
 from himaya.enrollment.model import EnrollmentStatus
+from himaya.registry.partners import RecordEvent
 
 COUNTED = {"preserve_rowcount": True}
 
@@ -107,7 +110,7 @@ class SqlStopStore:
                 .values(start_month=since, reason=reason, version=enrollment.c.version + 1),
                 execution_options=COUNTED,
             )
-            return changed.rowcount == 1
+            return self._restored(person_key, changed.rowcount)
         before = Period.containing(since).shifted(-1).start
         ended = self.connection.execute(
             select(enrollment.c.id)
@@ -123,4 +126,10 @@ class SqlStopStore:
                     version=enrollment.c.version + 1),
             execution_options=COUNTED,
         )  # fmt: skip
-        return changed.rowcount == 1
+        return self._restored(person_key, changed.rowcount)
+
+    def _restored(self, person_key: int, rows: int) -> bool:
+        """Whether the enrollment was restored; if so, partners subscribed to enrollments are told."""
+        if rows == 1:
+            dci_notify.queue_one(self.connection, person_key, RecordEvent.ENROLLMENT, at=now())
+        return rows == 1
