@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from datetime import date
@@ -483,10 +484,17 @@ def test_the_dashboards_filters_show_published_cells_only(office: Office) -> Non
     assert f"governorate={governorate.replace(' ', '+')}" in page.text and "programme=child" in page.text
     assert client.get("/public", params=query | {"programme": "pension"}).status_code == 422
     backwards = client.get("/public", params={"from": "2026-02", "to": "2026-01"})
-    assert backwards.status_code == 422 and "from 2026-02 is after to 2026-01" in backwards.text
-    for wrong in ({"from": "2026-13"}, {"to": "2099-12"}, {"from": "2019-01"}, {"month": "abc"}, {"measure": "income"}):
-        page = client.get("/public", params=wrong)  # the page with the reason, never a 500 or the default months
-        assert page.status_code == 422 and "<html" in page.text, (wrong, page.status_code)
+    assert backwards.status_code == 422 and "The first month, 2026-02, is after the last, 2026-01." in backwards.text
+    reasons = {  # the reason in the reader's language (here English), never a 500 or the default months
+        "from=2026-13": "2026-13 is not a month", "to=2099-12": "The last month, 2099-12, has not come yet",
+        "from=2019-01": "The first month, 2019-01, is before",
+        "month=abc": "No statistics for this month", "measure=income": "measure 'income'",
+    }  # fmt: skip
+    for wrong, reason in reasons.items():
+        page = client.get("/public?" + wrong)
+        assert page.status_code == 422 and "<html" in page.text and reason in html.unescape(page.text), wrong
+    arabic = office.client().get("/public?from=2026-02&to=2026-01")
+    assert "الشهر الأول، 2026-02، يأتي بعد الشهر الأخير، 2026-01." in arabic.text
 
 
 def test_incomes_and_a_bank_account_are_recorded_from_the_person_page(office: Office) -> None:

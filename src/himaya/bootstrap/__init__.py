@@ -28,7 +28,7 @@ from himaya.cases.applications import Desk
 from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
 from himaya.core.access import Permission, Principal
-from himaya.core.errors import InvalidInputError, UsageError
+from himaya.core.errors import InvalidInputError, NamedRuleError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.letter import Letter
 from himaya.core.periods import Period
@@ -305,13 +305,16 @@ def public_statistics(
     start = _month("from", first) if first is not None else max(end.shifted(-11), pack.first_period)
     span = (end.year - start.year) * 12 + end.month - start.month + 1
     if span < 1:
-        raise InvalidInputError(f"from {start} is after to {end}")
+        raise NamedRuleError(f"from {start} is after to {end}", "months.order", start=start, end=end)
     if end > now:
-        raise InvalidInputError(f"to {end} is after the current month {now}: there are no statistics yet")
+        said = f"to {end} is after the current month {now}: there are no statistics yet"
+        raise NamedRuleError(said, "months.future", end=end, now=now)
     if start < pack.first_period:
-        raise InvalidInputError(f"from {start} is before {pack.first_period}, the first month of the programmes")
+        said = f"from {start} is before {pack.first_period}, the first month of the programmes"
+        raise NamedRuleError(said, "months.early", start=start, first=pack.first_period)
     if span > PUBLIC_MONTHS:
-        raise InvalidInputError(f"from {start} to {end} is {span} months; ask for at most {PUBLIC_MONTHS} at once")
+        said = f"from {start} to {end} is {span} months; ask for at most {PUBLIC_MONTHS} at once"
+        raise NamedRuleError(said, "months.long", span=span, most=PUBLIC_MONTHS)
     known_programmes = [p.key for p in pack.programmes]
     known_governorates = list(pack.code_names.get("governorate", {}))
     _known("programme", programmes, [ALL, *known_programmes])
@@ -348,7 +351,7 @@ def _month(name: str, value: str | Period) -> Period:
     try:
         return Period.parse(value)
     except ValueError as error:
-        raise InvalidInputError(f"{name}: {error}") from None
+        raise NamedRuleError(f"{name}: {error}", "month.shape", value=str(value)[:20]) from None
 
 
 def _known(name: str, given: Sequence[str], known: Sequence[str]) -> None:

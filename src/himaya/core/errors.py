@@ -67,6 +67,16 @@ class InvalidInputError(HimayaError):
     """Input that breaks a rule: a value, a file, an option."""
 
 
+class NamedRuleError(InvalidInputError):
+    """An invalid input whose rule has a key and values besides its English sentence, so that a
+    front end can say it in its reader's language (`rule`: e.g. "months.order"; `values`: what the
+    sentence names)."""
+
+    def __init__(self, message: str, rule: str, **values: object) -> None:
+        super().__init__(message)
+        self.rule, self.values = rule, {k: str(v) for k, v in values.items()}
+
+
 class UsageError(InvalidInputError):
     """A command, option or argument that cannot be used as given."""
 

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from himaya import bootstrap
 from himaya.analysis.public import ALL, Statistics
 from himaya.core.clock import today
-from himaya.core.errors import InvalidInputError
+from himaya.core.errors import InvalidInputError, NamedRuleError
 from himaya.core.periods import Period
 from himaya.web.chart import bars
 from himaya.web.pages import PageError, Visitor, render, visitor
@@ -121,10 +121,26 @@ def dashboard(
             first=first or None, last=last or None, engine=state.engine, pack=state.pack, fresh=False
         )
     except InvalidInputError as error:
-        raise PageError(422, seen._("Some of what was entered is not valid.") + _reason(seen, str(error))) from None
+        raise PageError(422, _refusal(seen, error)) from None
     choice = Choice(measure, month, programme, governorate, first, last)  # type: ignore[arg-type]
     every = _offered(state.pack, today(state.pack.timezone))
     return render(request, seen, "public.html", **_view(statistics, seen, choice, every))
+
+
+def _refusal(seen: Visitor, error: InvalidInputError) -> str:
+    """Why the months asked for cannot be shown, in the reader's language."""
+    _ = seen._
+    said = {
+        "months.order": _("The first month, {start}, is after the last, {end}."),
+        "months.future": _("The last month, {end}, has not come yet: the latest is {now}."),
+        "months.early": _("The first month, {start}, is before {first}, when the programmes began."),
+        "months.long": _("{span} months were asked for: choose at most {most} at once."),
+        "month.shape": _("{value} is not a month: write it YYYY-MM, such as 2026-03."),
+    }
+    if isinstance(error, NamedRuleError) and error.rule in said:
+        values = {k: seen.locale.figures(v) for k, v in error.values.items()}
+        return _("Some of what was entered is not valid.") + " " + said[error.rule].format(**values)
+    return _("Some of what was entered is not valid.") + _reason(seen, str(error))
 
 
 def _reason(seen: Visitor, said: str) -> str:
