@@ -196,6 +196,20 @@ def test_evidence_is_attached_on_the_case_page_and_served_only_in_its_branch(off
     assert refused.status_code == 422 and "الملف فارغ أو ليس ملف PDF أو JPEG أو PNG." in refused.text, re.findall(
         r"role=.alert.[^>]*>([^<]*)", refused.text
     )
+    reasons = {  # each refusal says which rule, not one sentence for all
+        ("كشف\u202egpj.pdf", pdf): "لا يصلح اسم الملف",
+        ("empty.pdf", b""): "الملف فارغ.",
+        ("scan.png", pdf): "اسم الملف لا يوافق محتواه: سمِّه بالامتداد ….pdf",
+    }
+    for (name, content), said in reasons.items():
+        answer = client.post(
+            f"/office/cases/{number}/evidence", files={"file": (name, content, "application/pdf")},
+            data={"csrf": csrf(page.text)},
+        )  # fmt: skip
+        assert answer.status_code == 422 and said in answer.text, (
+            name,
+            re.findall(r"role=.alert.[^>]*>([^<]*)", answer.text),
+        )
     attached = client.post(
         f"/office/cases/{number}/evidence", files=files, data={"csrf": csrf(page.text)}, follow_redirects=False
     )

@@ -22,7 +22,13 @@ from himaya.cases.ports import CasesUnitOfWork, EvidenceFiles
 from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
-from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, TooLargeError
+from himaya.core.errors import (
+    ConflictError,
+    ForbiddenError,
+    NamedRuleError,
+    NotFoundError,
+    TooLargeError,
+)
 from himaya.core.text import an, unsafe_character
 
 # The magic bytes of each accepted type, and the name endings that go with it.
@@ -57,19 +63,21 @@ def check_upload(filename: str, content: bytes, *, max_bytes: int) -> tuple[str,
     """(the name as kept, the media type sniffed, the SHA-256) of an acceptable file; else a clear refusal."""
     name = PurePath(filename.replace("\\", "/")).name.strip()  # the name only: never a path
     if not name or len(name) > MAX_NAME or unsafe_character(name) is not None:
-        raise InvalidInputError(f"file: {filename[:MAX_NAME]!r} is not a usable file name")
+        said = f"file: {filename[:MAX_NAME]!r} is not a usable file name"
+        raise NamedRuleError(said, "file.name", most=MAX_NAME)
     if len(content) > max_bytes:
         raise TooLargeError(f"file {name!r}: {len(content):,} bytes; evidence may have at most {max_bytes:,} bytes")
     if not content:
-        raise InvalidInputError(f"file {name!r} is empty")
+        raise NamedRuleError(f"file {name!r} is empty", "file.empty")
     media = sniff(content)
     if media is None:
-        raise InvalidInputError(f"file {name!r} is not a PDF, JPEG or PNG (by its content): refused")
+        raise NamedRuleError(f"file {name!r} is not a PDF, JPEG or PNG (by its content): refused", "file.kind")
     endings = MAGIC[media][1]
     if not name.lower().endswith(endings):
-        raise InvalidInputError(
+        said = (
             f"file {name!r} is {an(media)} by its content, but its name says otherwise: refused (name it {endings[0]})"
         )
+        raise NamedRuleError(said, "file.ending", ending=endings[0])
     return name, media, hashlib.sha256(content).hexdigest()
 
 

@@ -14,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from himaya import bootstrap
 from himaya.cases import evidence
-from himaya.core.errors import HimayaError, InvalidInputError, TooLargeError
+from himaya.core.errors import HimayaError, InvalidInputError, NamedRuleError, TooLargeError
 from himaya.web.pages import PageError, Visitor, explain, officer, posted, redirect
 from himaya.web.routes.cases import NUMBER, show_case
 
@@ -26,6 +26,18 @@ def _refusal(seen: Visitor, error: HimayaError, limit: int) -> tuple[int, str]:
     if isinstance(error, TooLargeError):
         megabytes = seen.locale.number(max(1, limit >> 20))
         return 413, seen._("The file is too large: at most {megabytes} MB.").format(megabytes=megabytes)
+    if isinstance(error, NamedRuleError):
+        _ = seen._
+        said = {
+            "file.name": _(
+                "The file's name cannot be used: at most {most} letters, without control or direction characters."
+            ),
+            "file.empty": _("The file is empty."),
+            "file.ending": _("The file's name does not match its content: name it …{ending}."),
+        }.get(error.rule)
+        if said is not None:
+            values = {k: seen.locale.figures(v) for k, v in error.values.items()}
+            return 422, said.format(**values)
     if isinstance(error, InvalidInputError):
         return 422, seen._("The file is empty or is not a PDF, JPEG or PNG.")
     return explain(seen, error)
