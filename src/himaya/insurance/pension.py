@@ -8,7 +8,7 @@ pension is on one wage a month). It is carried to the pension's year by the reva
 the average is over every month of old-age insurance. Then, each step rounded half up to the baisa:
 
     accrued  = average x accrual x months / 12             (2 % a year, part years pro rata)
-    capped   = min(accrued, average x maximum)
+    capped   = min(accrued, average x maximum)              (both from the exact average)
     reduced  = capped x (1 - reduction x months early / 12)  (old age before the unreduced age)
     pension  = max(reduced, minimum)                        (when entitled)
 
@@ -107,13 +107,15 @@ def pensions(people: pl.DataFrame, career: pl.DataFrame, terms: PensionTerms, ki
     credit = (pl.col("unreduced_months") - pl.col("age_months")).clip(lower_bound=0)
     frame = frame.with_columns(
         (credit if invalid and terms.credited else pl.lit(0, pl.Int64)).cast(pl.Int64).alias("credited"),
-        (pl.col("unreduced_months") - pl.col("age_months")).clip(lower_bound=0).alias("months_early")
+        (pl.col("unreduced_months") - pl.col("age_months")).clip(0, terms.early_years * 12).alias("months_early")
         if not invalid
         else pl.lit(0, pl.Int64).alias("months_early"),
     )
-    a = terms.accrual
-    accrued = _rounded(pl.col("average") * (pl.col("months") + pl.col("credited")) * a.numerator, 12 * a.denominator)
-    ceiling = _rounded(pl.col("average") * terms.maximum.numerator, terms.maximum.denominator)
+    # From the exact average (the total over the months), rounded once: more months never lower it.
+    a, top, months = terms.accrual, terms.maximum, pl.max_horizontal("months", 1)
+    served = pl.col("revalued_total") * (pl.col("months") + pl.col("credited")) * a.numerator
+    accrued = _rounded(served, months * 12 * a.denominator)
+    ceiling = _rounded(pl.col("revalued_total") * top.numerator, months * top.denominator)
     frame = frame.with_columns(accrued.alias("accrued")).with_columns(
         pl.min_horizontal("accrued", ceiling).alias("capped")
     )
