@@ -3,8 +3,10 @@ can read and review, run through the same rules as `himaya insurance pension`.
 
 A case has a `name`, the `day` of the pension, a `person` (sex, birth_date, death_date, nationality: OM by
 default), a `career` of spans ({from: YYYY-MM, to: YYYY-MM, wage, days: the whole month by default}),
-an optional `kind` (old_age, disability, death), an optional `reform` ({parameter: {date: value}})
-and what is `expected`: any of status, months, average, pension, months_early, minimum_applied; and
+an optional `kind` (old_age, disability, death, job_security with its `claim`: 1 by default; the
+`day` is then the day the job was lost), an optional `reform` ({parameter: {date: value}})
+and what is `expected`: any of status, months, average, pension, months_early, minimum_applied (for
+job security: qualifying, averaged, average, monthly, months_paid, total); and
 for a death pension with `survivors` ({widows, children, parents}), `shares`: each group's amounts.
 """
 
@@ -21,10 +23,13 @@ import yaml
 
 from himaya.core.money import format_omr, parse_omr
 from himaya.core.periods import Period
+from himaya.insurance.job_security import benefits, job_security_terms
+from himaya.insurance.model import Branch
 from himaya.insurance.pension import Kind, pensionable, pensions
 from himaya.insurance.pension_terms import month_table, pension_terms, sharing_table
 from himaya.insurance.survivors import shares
 from himaya.policy.packs import load_pack
+from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import parse_reform
 
 MONEY = ("average", "pension")
@@ -67,6 +72,8 @@ def compute(case: dict[str, Any]) -> dict[str, Any]:
         schema={"civil_number": pl.String, "sex": pl.String, "birth_date": pl.Date, "death_date": pl.Date},
     )  # fmt: skip
     lines = career_lines(case.get("career", []), person.get("nationality", "OM"))
+    if case.get("kind") == "job_security":
+        return job_security(tree, lines, on, case.get("claim", 1))
     months = month_table(tree, lines["month"].unique().to_list(), on)
     row = pensions(people, pensionable(lines, months), pension_terms(tree, on), Kind(case.get("kind", "old_age")), on)
     got = {k: (format_omr(v) if k in MONEY else v) for k, v in row.row(0, named=True).items()}
@@ -76,6 +83,13 @@ def compute(case: dict[str, Any]) -> dict[str, Any]:
             g: [format_omr(a) for a in split.filter(pl.col("group") == g)["amount"]] for g in split["group"].unique()
         }
     return got
+
+
+def job_security(tree: ParameterTree, lines: pl.DataFrame, lost_on: date, claim: int) -> dict[str, Any]:
+    months = month_table(tree, lines["month"].unique().to_list(), lost_on, branch=Branch.JOB_SECURITY, revalued=False)
+    claims = pl.DataFrame({"civil_number": ["x"], "lost_on": [lost_on], "claim": [claim]})
+    row = benefits(claims, pensionable(lines, months), job_security_terms(tree, lost_on)).row(0, named=True)
+    return {k: (format_omr(v) if k in (*MONEY, "monthly", "total") else v) for k, v in row.items()}
 
 
 class PensionCase(pytest.Item):

@@ -123,3 +123,22 @@ def test_a_rate_parameter_of_the_wrong_unit_is_refused() -> None:
     changes = {"insurance.pension.minimum_months": {date(2026, 1, 1): "0.5"}}
     with pytest.raises(ParameterError, match=r"minimum_months.*is not a whole number"):
         parse_reform({"name": "t", "changes": changes}, TREE, source="t")
+
+
+def test_job_security_terms_and_claims_are_checked() -> None:
+    from himaya.insurance.job_security import benefits, job_security_terms  # noqa: PLC0415
+
+    terms = job_security_terms(TREE, DAY)
+    assert terms.qualifying == ((12, 36), (18, 42), (24, 48), (36, 60)) and terms.rule(7) == (36, 60)
+    broken = {"insurance.job_security.benefit.qualifying": {date(2026, 1, 1): [["40", "36"]]}}
+    tree = parse_reform({"name": "t", "changes": broken}, TREE, source="t").apply(TREE)
+    with pytest.raises(ParameterError, match=r"qualifying on 2026-03-01: each pair is \[months, within months\]"):
+        job_security_terms(tree, DAY)
+    words = {"insurance.job_security.benefit.qualifying": {date(2026, 1, 1): [["twelve", "36"]]}}
+    tree = parse_reform({"name": "t", "changes": words}, TREE, source="t").apply(TREE)
+    with pytest.raises(ParameterError, match="is not pairs of whole numbers"):
+        job_security_terms(tree, DAY)
+    claims = pl.DataFrame({"civil_number": ["x"], "lost_on": [DAY], "claim": [0]})
+    career = pl.DataFrame(schema={"civil_number": pl.String, "month": pl.Date, "wage": pl.Int64, "revalued": pl.Int64})
+    with pytest.raises(InvalidInputError, match="the first claim is 1"):
+        benefits(claims, career, terms)

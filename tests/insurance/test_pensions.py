@@ -100,3 +100,23 @@ def test_no_insured_person_yet(database_url: str, monkeypatch: pytest.MonkeyPatc
     assert himaya("db", "upgrade").exit_code == 0
     refused = himaya("insurance", "pensions", "--as-of", "2026-04-01")
     assert refused.exit_code == 3 and "no insured person has a declared month yet" in refused.stderr
+
+
+def test_a_job_security_claim(declared: None) -> None:
+    short = ok(himaya("insurance", "job-security", "10000021", "--lost-on", "2026-04-10"))
+    assert "Job security benefit, 10000021, 2026-04-10: 0.000 OMR (not entitled: too few months of contributions)" in (
+        short
+    )
+    assert "Claim: 1 (qualifying: 12 month(s) in the last 36) Months of contributions in them: 2" in short
+    paid = ok(himaya("insurance", "job-security", "10000021", "--lost-on", "2026-04-10", "--reform", SHORT))
+    assert "2026-04-10: 252.000 OMR (entitled)" in paid and "Total of the claim: 1,512.000 OMR" in paid
+    assert "insurance.job_security.benefit.minimum = 115.000 OMR [LIKELY]" in paid
+    second = ok(himaya("insurance", "job-security", "10000061", "--lost-on", "2026-04-10", "--claim", "2"))
+    assert "Months of contributions in them: 0" in second  # a non-Omani is not insured for job security
+    for args, status, message in (
+        (("99999999", "--lost-on", "2026-04-10"), 3, "no person with civil number '99999999'"),
+        (("10000021", "--lost-on", "2023-06-30"), 2, "the loss of the job on 2023-06-30 is before 2024-01-01"),
+        (("10000021", "--lost-on", "2026-04-10", "--claim", "0"), 2, "Invalid value for '--claim'"),
+    ):
+        refused = himaya("insurance", "job-security", *args)
+        assert refused.exit_code == status and message in " ".join(refused.stderr.split()), refused.stderr

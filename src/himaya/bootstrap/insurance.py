@@ -96,3 +96,9 @@ def death_pension(
 
 def all_pensions(engine: Engine, pack: PolicyPack, day: date, *, tree: ParameterTree) -> pl.DataFrame:
     return benefits.all_pensions(_uow(engine), pack, day, tree=tree)
+
+
+def job_security(
+    engine: Engine, pack: PolicyPack, civil_number: str, lost_on: date, *, claim: int, tree: ParameterTree
+) -> PensionExplanation:
+    return benefits.job_security(_uow(engine), pack, civil_number, lost_on, claim=claim, tree=tree)

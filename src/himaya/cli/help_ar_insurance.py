@@ -37,3 +37,8 @@ HELP_AR_INSURANCE |= {
     "Reform YAML laid over the parameters (what if the minimum were...).": "ملف إصلاح YAML يُطبَّق على المعاملات (ماذا لو كان الحد الأدنى...).",
     "Every insured person's old-age pension on a day, with each step, as a table (amounts in OMR).": "معاش الشيخوخة لكل مؤمَّن عليه في يوم معيَّن، بكل خطواته، في جدول (المبالغ بالريال العُماني).",
 }
+HELP_AR_INSURANCE |= {
+    "The job security benefit of a person who lost a job: the qualifying months, the average wage, the amount.": "منفعة الأمان الوظيفي لمن فقد عمله: أشهر التأهل ومتوسط الأجر والمبلغ.",
+    "The day the job was lost.": "يوم فقدان العمل.",
+    "Which claim this is: 1 for a first, 2 for a second, ...": "رقم الطلب: 1 للطلب الأول، و2 للثاني، ...",
+}

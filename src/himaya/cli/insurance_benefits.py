@@ -115,3 +115,23 @@ def insurance_pensions(as_of: Day = None, output: Output = None, reform: Reform 
                     f"average {format_omr(row['average'], grouped=True):>10}"
                     f"  pension {format_omr(row['pension'], grouped=True):>10}  {row['status']}"
                 )
+
+
+@insurance_app.command("job-security")
+def insurance_job_security(
+    civil_number: Annotated[str, typer.Argument(help="The insured person's civil number.")],
+    lost_on: Annotated[
+        date, typer.Option("--lost-on", parser=date_option, help="The day the job was lost.", metavar="YYYY-MM-DD")
+    ],
+    claim: Annotated[
+        int, typer.Option("--claim", min=1, help="Which claim this is: 1 for a first, 2 for a second, ...")
+    ] = 1,
+    lang: Annotated[str, typer.Option("--lang", envvar="HIMAYA_LANG", help="Language: en or ar.")] = "en",
+    reform: Reform = None,
+) -> None:
+    """The job security benefit of a person who lost a job: the qualifying months, the average wage, the amount."""
+    with reported():
+        pack, language = load_pack(), _language(lang)
+        tree = bootstrap.load_tree(pack, reform)
+        explained = store.job_security(bootstrap.registry_engine(), pack, civil_number, lost_on, claim=claim, tree=tree)
+        _print(explained.lines(language, pack.currency), language)

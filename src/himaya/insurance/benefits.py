@@ -10,6 +10,8 @@ from datetime import date
 import polars as pl
 
 from himaya.core.errors import InvalidInputError, NotFoundError
+from himaya.insurance import job_security as security
+from himaya.insurance.model import Branch
 from himaya.insurance.pension import Kind, pensionable, pensions
 from himaya.insurance.pension_explain import PensionExplanation, explain
 from himaya.insurance.pension_terms import month_table, pension_terms, sharing_table
@@ -113,3 +115,38 @@ def all_pensions(
     if not people.height:
         raise NotFoundError("no insured person has a declared month yet: no pension to compute")
     return _compute(pack, tree or pack.parameters, people, lines, Kind.OLD_AGE, day).sort("civil_number")
+
+
+def job_security(
+    uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
+    civil_number: str,
+    lost_on: date,
+    *,
+    claim: int = 1,
+    tree: ParameterTree | None = None,
+) -> PensionExplanation:
+    """The job security benefit of the person who lost a job on `lost_on`, as the `claim`-th claim
+    (1 for a first), explained: the qualifying months, the average wage, the monthly amount."""
+    if claim < 1:
+        raise InvalidInputError(f"claim: {claim} is not a claim's number (1 for a first claim, 2 for a second, ...)")
+    _check_day(pack, lost_on, "the loss of the job on")
+    with uow:
+        people, lines = _person(uow, civil_number)
+    tree = tree or pack.parameters
+    return security.explain(security_row(pack, tree, people, lines, lost_on, claim), tree, pack.currency)
+
+
+def security_row(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, lost_on: date, claim: int
+) -> dict[str, object]:
+    """One claim's row of `job_security.benefits` from the person's declared lines."""
+    months = month_table(
+        tree, lines["month"].unique().sort().to_list(), lost_on, branch=Branch.JOB_SECURITY, revalued=False
+    )
+    marked = lines.join(people.select("civil_number", "nationality"), on="civil_number").with_columns(
+        (pl.col("nationality") == pack.country).alias("omani")
+    )
+    claims = pl.DataFrame({"civil_number": people["civil_number"], "lost_on": [lost_on], "claim": [claim]})
+    terms = security.job_security_terms(tree, lost_on)
+    return security.benefits(claims, pensionable(marked.drop("nationality"), months), terms).row(0, named=True)

@@ -30,6 +30,7 @@ class Kind(StrEnum):
     OLD_AGE = "old_age"
     DISABILITY = "disability"
     DEATH = "death"
+    JOB_SECURITY = "job_security"  # not a pension: `job_security.benefits`, explained alike
 
 
 class Status(StrEnum):
@@ -97,6 +98,8 @@ def pensions(people: pl.DataFrame, career: pl.DataFrame, terms: PensionTerms, ki
 
     `people` has civil_number, sex (F or M), birth_date, death_date; `career` the `pensionable` months.
     """
+    if kind is Kind.JOB_SECURITY:
+        raise ValueError("the job security benefit is job_security.benefits, not a pension")
     frame = _service(people, career, on)
     age = age_months(pl.col("birth_date"), on)
     women = pl.col("sex") == "F"

@@ -18,6 +18,7 @@ KIND_NAMES = {
     Kind.OLD_AGE: Text("Old-age pension", "معاش الشيخوخة"),
     Kind.DISABILITY: Text("Disability pension", "معاش العجز"),
     Kind.DEATH: Text("Death pension", "معاش الوفاة"),
+    Kind.JOB_SECURITY: Text("Job security benefit", "منفعة الأمان الوظيفي"),
 }
 STATUS_NAMES = {
     Status.ENTITLED: Text("entitled", "مستحق"),
@@ -71,19 +72,19 @@ class PensionExplanation:
         return out
 
 
-def _money(currency: Currency, baisa: int) -> Text:
+def money_text(currency: Currency, baisa: int) -> Text:
     return Text(currency.shown(baisa, "en", grouped=True), currency.shown(baisa, "ar", grouped=True))
 
 
-def _months(count: int) -> Text:
+def months_text(count: int) -> Text:
     return Text(f"{count // 12} years {count % 12} months ({count})", f"{count // 12} سنة و{count % 12} شهر ({count})")
 
 
 def _steps(row: dict[str, object], kind: Kind, currency: Currency) -> list[Step]:
-    money = {k: _money(currency, int(str(row[k]))) for k in ("average", "accrued", "capped", "reduced", "pension")}
+    money = {k: money_text(currency, int(str(row[k]))) for k in ("average", "accrued", "capped", "reduced", "pension")}
     steps = [
-        Step(Text("Age on the day", "العمر في التاريخ"), _months(int(str(row["age_months"])))),
-        Step(Text("Unreduced pension age", "سن المعاش دون تخفيض"), _months(int(str(row["unreduced_months"])))),
+        Step(Text("Age on the day", "العمر في التاريخ"), months_text(int(str(row["age_months"])))),
+        Step(Text("Unreduced pension age", "سن المعاش دون تخفيض"), months_text(int(str(row["unreduced_months"])))),
         Step(Text("Months of old-age insurance", "أشهر تأمين الشيخوخة"), Text(str(row["months"]), str(row["months"]))),
         Step(Text("Average revalued wage", "متوسط الأجر المعاد تقييمه"), money["average"]),
     ]
@@ -108,11 +109,8 @@ def _steps(row: dict[str, object], kind: Kind, currency: Currency) -> list[Step]
     return steps
 
 
-def explain(
-    row: dict[str, object], kind: Kind, day: date, tree: ParameterTree, currency: Currency
-) -> PensionExplanation:
-    """The explanation of one row of `pensions` (its columns as a dict) computed on `day`."""
-    paths = (*PENSION_PATHS, *CAREER_PATHS, *(INVALIDITY_PATHS if kind is not Kind.OLD_AGE else ()))
+def used_parameters(tree: ParameterTree, paths: tuple[str, ...], day: date) -> list[Used]:
+    """Each parameter of `paths` as in force on `day` (or its first value, for a day before it)."""
     used = []
     for path in paths:
         parameter = tree[path]
@@ -121,6 +119,15 @@ def explain(
         shown = Text(parameter.shown(value, "en"), parameter.shown(value, "ar"))
         reference = Text(parameter.reference_in(on, "en"), parameter.reference_in(on, "ar"))
         used.append(Used(path, parameter.description, shown, parameter.status_at(on), reference))
+    return used
+
+
+def explain(
+    row: dict[str, object], kind: Kind, day: date, tree: ParameterTree, currency: Currency
+) -> PensionExplanation:
+    """The explanation of one row of `pensions` (its columns as a dict) computed on `day`."""
+    paths = (*PENSION_PATHS, *CAREER_PATHS, *(INVALIDITY_PATHS if kind is not Kind.OLD_AGE else ()))
+    used = used_parameters(tree, paths, day)
     return PensionExplanation(
         civil_number=str(row["civil_number"]),
         kind=kind,

@@ -92,14 +92,18 @@ def revaluation(tree: ParameterTree, year: int, to_year: int) -> Fraction:
     return factor
 
 
-def month_table(tree: ParameterTree, months: list[date], day: date) -> pl.DataFrame:
-    """month, ceiling (baisa), month_days, omani and non_omani (covered by old-age insurance that
-    month), factor (the revaluation to `day`'s year, fixed point of SCALE) for each of `months`."""
-    factors = {y: revaluation(tree, y, day.year) for y in {m.year for m in months}}
+def month_table(
+    tree: ParameterTree, months: list[date], day: date, *, branch: Branch = Branch.OLD_AGE, revalued: bool = True
+) -> pl.DataFrame:
+    """month, ceiling (baisa), month_days, omani and non_omani (covered by the branch that month),
+    factor (the revaluation to `day`'s year, fixed point of SCALE; 1 unless `revalued`) for each of `months`."""
+    years = {m.year for m in months}
+    factors = {y: revaluation(tree, y, day.year) if revalued else Fraction(1) for y in years}
     rows = []
     for month in months:
         end = Period(month.year, month.month).end
-        rates = branch_rates(tree, Branch.OLD_AGE, max(end, tree["insurance.old_age.ceiling"].values[0].start))
+        ceiling = tree[f"insurance.{branch.value}.ceiling"]
+        rates = branch_rates(tree, branch, max(end, ceiling.values[0].start))
         rows.append(
             {
                 "month": month,
