@@ -46,7 +46,7 @@ def _rounded(numerator: pl.Expr, denominator: pl.Expr | int) -> pl.Expr:
 
 
 def pensionable(lines: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
-    """civil_number, month, wage (pensionable), revalued: one row a person and month of old-age
+    """civil_number, month, wage (pensionable), revalued: one row a person and month (in no order) of old-age
     insurance, from the declared lines (civil_number, month, wage, days, omani) and `month_table`.
 
     >>> from datetime import date
@@ -55,7 +55,7 @@ def pensionable(lines: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
     ...                       "wage": [2_500_000, 1_000_000, 620_000], "days": [31, 31, 15], "omani": [True] * 3})
     >>> table = pl.DataFrame({"month": [jan], "ceiling": [3_000_000], "month_days": [31], "omani": [True],
     ...                       "non_omani": [False], "factor": [1_100_000_000]})
-    >>> pensionable(lines, table).rows()
+    >>> pensionable(lines, table).sort("civil_number").rows()
     [('1', datetime.date(2026, 1, 1), 3000000, 3300000), ('2', datetime.date(2026, 1, 1), 300000, 330000)]
     """
     joined = lines.join(months, on="month", suffix="_covered")
@@ -65,10 +65,10 @@ def pensionable(lines: pl.DataFrame, months: pl.DataFrame) -> pl.DataFrame:
         joined.filter(covered)
         .with_columns(_rounded(capped * pl.col("days"), pl.col("month_days")).alias("wage"))
         .group_by("civil_number", "month")
-        .agg(pl.min_horizontal(pl.col("wage").sum(), pl.col("ceiling").first()).alias("wage"), pl.col("factor").first())
+        .agg(pl.col("wage").sum(), pl.col("ceiling").first(), pl.col("factor").first())
+        .with_columns(pl.min_horizontal("wage", "ceiling").alias("wage"))
         .with_columns(_rounded(pl.col("wage") * pl.col("factor"), SCALE).alias("revalued"))
         .select("civil_number", "month", "wage", "revalued")
-        .sort("civil_number", "month")
     )
 
 
