@@ -57,7 +57,10 @@ def test_a_death_pension_and_its_shares(declared: None) -> None:
     death = ok(himaya("insurance", "pension", "10000071", "--death", "--children", "2", "--parents", "1",
                       "--reform", SHORT))  # fmt: skip
     assert "Death pension, 10000071, 2026-10-20: 100.000 OMR (entitled)" in death
-    assert "children 1: 3/8 = 37.500 OMR children 2: 3/8 = 37.500 OMR parents 1: 1/8 = 12.500 OMR" in death
+    assert "child 1: 3/8 = 37.500 OMR child 2: 3/8 = 37.500 OMR parent 1: 1/8 = 12.500 OMR" in death
+    arabic = ok(himaya("insurance", "pension", "10000071", "--death", "--widows", "1", "--parents", "2",
+                       "--reform", SHORT, "--lang", "ar"))  # fmt: skip
+    assert "معاش الوفاة" in arabic and "حصص المستحقين" in arabic and "أرملة" in arabic and "والد" in arabic
     too_short = ok(himaya("insurance", "pension", "10000071", "--death", "--widows", "1"))
     assert "0.000 OMR (not entitled: too few months of contributions)" in too_short
     disability = ok(himaya("insurance", "pension", "10000021", "--disabled-on", "2026-04-01", "--reform", SHORT))

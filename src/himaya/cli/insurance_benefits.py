@@ -17,7 +17,7 @@ from himaya.cli.insurance import Output, insurance_app
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
-from himaya.core.text import LANGUAGES, Language, right_to_left
+from himaya.core.text import LANGUAGES, Language, Text, right_to_left
 from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
@@ -28,6 +28,8 @@ Day = Annotated[
 Reform = Annotated[
     Path | None, typer.Option("--reform", help="Reform YAML laid over the parameters (what if the minimum were...).")
 ]
+GROUP_NAMES = {"widows": Text("widow", "أرملة"), "children": Text("child", "ابن"), "parents": Text("parent", "والد")}
+SHOWN = 50
 STEPS = ("average", "accrued", "capped", "reduced", "pension")
 
 
@@ -77,7 +79,8 @@ def insurance_pension(
             _print(explained.lines(language, pack.currency), language)
             title = "حصص المستحقين" if language == "ar" else "Survivors' shares"
             rows = [f"  {title}:"] + [
-                f"    {r['group']} {r['member']}: {r['share']} = {pack.currency.shown(r['amount'], language)}"
+                f"    {GROUP_NAMES[r['group']].in_(language)} {r['member']}: {r['share']} = "
+                f"{pack.currency.shown(r['amount'], language)}"
                 for r in split.iter_rows(named=True)
             ]
             _print(rows, language)
@@ -109,7 +112,9 @@ def insurance_pensions(as_of: Day = None, output: Output = None, reform: Reform 
             f"{format_omr(total, grouped=True)} OMR a month" + (f"; written to {output}" if output else "")
         )
         if output is None:
-            for row in table.head(50).iter_rows(named=True):
+            if table.height > SHOWN:
+                out.print(f"  the first {SHOWN} of {table.height:,} (--output FILE for all):")
+            for row in table.head(SHOWN).iter_rows(named=True):
                 out.print(
                     f"  {row['civil_number']}  {row['months']:>4} months  "
                     f"average {format_omr(row['average'], grouped=True):>10}"
