@@ -26,10 +26,8 @@ from himaya.policy.parameters import ParameterError, ParameterTree, ParameterVal
 SCALE = 10**9  # revaluation factors are fixed-point integers of this scale
 GROUPS = ("widows", "children", "parents")
 T = TypeVar("T")
-PENSION_PATHS = tuple(
-    f"insurance.pension.{name}"
-    for name in ("accrual", "age", "women_earlier", "early_years", "reduction", "minimum_months", "minimum", "maximum")
-)
+PENSION_NAMES = ("accrual", "age", "women_earlier", "early_retirement", "reduction", "minimum_months", "minimum")
+PENSION_PATHS = tuple(f"insurance.pension.{name}" for name in (*PENSION_NAMES, "maximum"))
 INVALIDITY_PATHS = ("insurance.invalidity.minimum_months", "insurance.invalidity.credited")
 CAREER_PATHS = ("insurance.old_age.ceiling", "insurance.old_age.covers", "insurance.pension.revaluation")
 
@@ -69,7 +67,7 @@ def pension_terms(tree: ParameterTree, day: date) -> PensionTerms:
         accrual=_typed(tree, p + "accrual", day, Fraction),
         age=_typed(tree, p + "age", day, int),
         women_earlier=_typed(tree, p + "women_earlier", day, int),
-        early_years=_typed(tree, p + "early_years", day, int),
+        early_years=_typed(tree, p + "early_retirement", day, int),
         reduction=_typed(tree, p + "reduction", day, Fraction),
         minimum_months=_typed(tree, p + "minimum_months", day, int),
         minimum=_typed(tree, p + "minimum", day, int),
