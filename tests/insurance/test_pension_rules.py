@@ -142,3 +142,25 @@ def test_job_security_terms_and_claims_are_checked() -> None:
     career = pl.DataFrame(schema={"civil_number": pl.String, "month": pl.Date, "wage": pl.Int64, "revalued": pl.Int64})
     with pytest.raises(InvalidInputError, match="the first claim is 1"):
         benefits(claims, career, terms)
+
+
+def test_the_benefits_unknowns_are_listed_as_assumed() -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from himaya.cli.main import app  # noqa: PLC0415
+
+    listed = CliRunner().invoke(app, ["parameters", "--status", "ASSUMED", "--at", "2026-11-30"])
+    assert listed.exit_code == 0, listed.stderr
+    for path in (
+        "insurance.pension.minimum_months = 180",
+        "insurance.pension.minimum = 100.000 OMR",
+        "insurance.pension.maximum = 0.8",
+        "insurance.pension.reduction = 0.05",
+        "insurance.pension.revaluation = 0",
+        "insurance.invalidity.minimum_months = 12",
+        "insurance.invalidity.credited = true",
+        "insurance.survivors.widows_children_parents.widows = 0.375",
+        "insurance.survivors.one_parent = 0.5",
+    ):
+        assert path in listed.stdout, path
+    assert "insurance.pension.age = 60" not in listed.stdout  # CONFIRMED (RD 52/2023 art. 75)
