@@ -13,11 +13,14 @@ from sqlalchemy import Engine
 from himaya.adapters.tables import read_rows, read_table
 from himaya.core.periods import Period
 from himaya.db.uow import SqlUnitOfWork
-from himaya.insurance import actions
+from himaya.insurance import actions, benefits
 from himaya.insurance.model import Declared, EmployersRegistered, PaymentRecorded
+from himaya.insurance.pension import Kind
+from himaya.insurance.pension_explain import PensionExplanation
 from himaya.policy.pack import PolicyPack
+from himaya.policy.parameters import ParameterTree
 
-__all__ = ["Declared", "EmployersRegistered", "PaymentRecorded"]
+__all__ = ["Declared", "EmployersRegistered", "Kind", "PaymentRecorded", "PensionExplanation"]
 
 
 def _uow(engine: Engine) -> SqlUnitOfWork:
@@ -77,3 +80,25 @@ def arrears(engine: Engine, pack: PolicyPack, on: date, employer: str | None) ->
 
 def career(engine: Engine, civil_number: str) -> pl.DataFrame:
     return actions.career(_uow(engine), civil_number)
+
+
+def pension(
+    engine: Engine, pack: PolicyPack, civil_number: str, day: date, *, kind: Kind, tree: ParameterTree
+) -> PensionExplanation:
+    return benefits.pension(_uow(engine), pack, civil_number, day, kind=kind, tree=tree)
+
+
+def death_pension(
+    engine: Engine, pack: PolicyPack, civil_number: str, survivors: dict[str, int], *, tree: ParameterTree
+) -> tuple[PensionExplanation, pl.DataFrame]:
+    return benefits.death_pension(_uow(engine), pack, civil_number, survivors, tree=tree)
+
+
+def all_pensions(engine: Engine, pack: PolicyPack, day: date, *, tree: ParameterTree) -> pl.DataFrame:
+    return benefits.all_pensions(_uow(engine), pack, day, tree=tree)
+
+
+def job_security(
+    engine: Engine, pack: PolicyPack, civil_number: str, lost_on: date, *, claim: int, tree: ParameterTree
+) -> PensionExplanation:
+    return benefits.job_security(_uow(engine), pack, civil_number, lost_on, claim=claim, tree=tree)

@@ -25,3 +25,20 @@ HELP_AR_INSURANCE = {
     "An insured person's career: each month declared, by which employer, the wage and the days worked.": "السجل التأميني للمؤمَّن عليه: كل شهر مصرَّح عنه، ولدى أي صاحب عمل، والأجر وأيام العمل.",
     "The insured person's civil number.": "الرقم المدني للمؤمَّن عليه.",
 }
+HELP_AR_INSURANCE |= {
+    "An insured person's old-age pension on a day (or disability or death pension), step by step, with the law.": "معاش الشيخوخة للمؤمَّن عليه في يوم معيَّن (أو معاش العجز أو الوفاة)، خطوة بخطوة، مع سنده القانوني.",
+    "The day of the pension (default: today).": "يوم المعاش (الافتراضي: اليوم).",
+    "The disability pension for a disability on this day.": "معاش العجز عن عجز وقع في هذا اليوم.",
+    "The death pension, on the registry's date of death, and its survivors' shares.": "معاش الوفاة في تاريخ الوفاة المسجَّل، وحصص المستحقين عنه.",
+    "Widows of the deceased (with --death).": "أرامل المتوفى (مع ‎--death).",
+    "Children entitled (with --death).": "الأبناء المستحقون (مع ‎--death).",
+    "Parents entitled (with --death).": "الوالدان المستحقان (مع ‎--death).",
+    "Language: en or ar.": "اللغة: en أو ar.",
+    "Reform YAML laid over the parameters (what if the minimum were...).": "ملف إصلاح YAML يُطبَّق على المعاملات (ماذا لو كان الحد الأدنى...).",
+    "Every insured person's old-age pension on a day, with each step, as a table (amounts in OMR).": "معاش الشيخوخة لكل مؤمَّن عليه في يوم معيَّن، بكل خطواته، في جدول (المبالغ بالريال العُماني).",
+}
+HELP_AR_INSURANCE |= {
+    "The job security benefit of a person who lost a job: the qualifying months, the average wage, the amount.": "منفعة الأمان الوظيفي لمن فقد عمله: أشهر التأهل ومتوسط الأجر والمبلغ.",
+    "The day the job was lost.": "يوم فقدان العمل.",
+    "Which claim this is: 1 for a first, 2 for a second, ...": "رقم الطلب: 1 للطلب الأول، و2 للثاني، ...",
+}

@@ -16,6 +16,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     demo,
     events,
     insurance,
+    insurance_benefits,
     login,
     notices,
     notify,

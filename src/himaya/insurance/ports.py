@@ -67,6 +67,15 @@ class InsuranceStore(Protocol):
     def career(self, civil_number: str) -> pl.DataFrame:
         """month, cr_number, name, wage, days of the person's current declaration lines, by month."""
 
+    # --- benefits ---
+    def pension_people(self, civil_number: str | None) -> pl.DataFrame:
+        """civil_number, sex, nationality, birth_date, death_date, merged_into (the surviving record's
+        civil number) of the person (empty if not registered), or without one of every person with a
+        declared month."""
+
+    def pension_lines(self, civil_number: str | None) -> pl.DataFrame:
+        """civil_number, month, wage, days of the current declaration lines of the person, or of everyone."""
+
 
 class InsuranceUnitOfWork(UnitOfWork, Protocol):
     @property

@@ -220,6 +220,35 @@ class SqlInsuranceStore:
         types = {"month": pl.Date(), "cr_number": pl.String(), "name": pl.String()}
         return read_frame(self.connection, query, types | {"wage": pl.Int64(), "days": pl.Int64()})
 
+    # --- benefits ---
+
+    def pension_people(self, civil_number: str | None) -> pl.DataFrame:
+        survivor = aliased(person)
+        query = select(
+            person.c.civil_number, person.c.sex, person.c.nationality, person.c.birth_date, person.c.death_date,
+            survivor.c.civil_number.label("merged_into"),
+        ).outerjoin(survivor, survivor.c.id == person.c.merged_into)  # fmt: skip
+        if civil_number is None:
+            insured = select(line.c.person_id).distinct().scalar_subquery()
+            query = query.where(person.c.id.in_(insured))
+        else:
+            query = query.where(person.c.civil_number == civil_number)
+        types: dict[str, pl.DataType] = {"civil_number": pl.String(), "sex": pl.String(), "nationality": pl.String()}
+        types |= {"birth_date": pl.Date(), "death_date": pl.Date(), "merged_into": pl.String()}
+        return read_frame(self.connection, query.order_by(person.c.civil_number), types)
+
+    def pension_lines(self, civil_number: str | None) -> pl.DataFrame:
+        query = (
+            select(person.c.civil_number, declaration.c.month, line.c.wage, line.c.days)
+            .select_from(person)
+            .join(line, line.c.person_id == person.c.id)
+            .join(declaration, current)
+        )
+        if civil_number is not None:
+            query = query.where(person.c.civil_number == civil_number)
+        types = {"civil_number": pl.String(), "month": pl.Date(), "wage": pl.Int64(), "days": pl.Int64()}
+        return read_frame(self.connection, query, types)
+
     def _unique(self, statement: Callable[[], object], what: str) -> None:
         """Run `statement` in a savepoint; a unique index's refusal is a ConflictError."""
         try:

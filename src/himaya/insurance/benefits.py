@@ -1,0 +1,152 @@
+"""The insurance's benefits, as reads: an insured person's old-age, disability or death pension on a
+day, explained; the same for every insured person at once, as a table; a death pension shared
+among the survivors. Nothing is written: a pension computed here is what the rules give from the
+career declared so far (awarding and paying it are later slices of issue 16)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from himaya.core.errors import InvalidInputError, NotFoundError
+from himaya.insurance import job_security as security
+from himaya.insurance.model import Branch
+from himaya.insurance.pension import Kind, pensionable, pensions
+from himaya.insurance.pension_explain import PensionExplanation, explain
+from himaya.insurance.pension_terms import month_table, pension_terms, sharing_table
+from himaya.insurance.ports import InsuranceUnitOfWork
+from himaya.insurance.survivors import shares, table_key
+from himaya.policy.pack import PolicyPack
+from himaya.policy.parameters import ParameterTree
+
+
+def _check_day(pack: PolicyPack, day: date, what: str) -> None:
+    if day < pack.first_period.start:
+        raise InvalidInputError(
+            f"{what} {day} is before {pack.first_period.start}, the first day of the law in force: "
+            "a pension under RD 52/2023 is computed from then on"
+        )
+
+
+def _compute(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, kind: Kind, day: date
+) -> pl.DataFrame:
+    months = month_table(tree, lines["month"].unique().sort().to_list(), day)
+    marked = lines.join(people.select("civil_number", "nationality"), on="civil_number").with_columns(
+        (pl.col("nationality") == pack.country).alias("omani")
+    )
+    return pensions(people, pensionable(marked.drop("nationality"), months), pension_terms(tree, day), kind, day)
+
+
+def _person(uow: InsuranceUnitOfWork, civil_number: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    people = uow.insurance.pension_people(civil_number)
+    if not people.height:
+        raise NotFoundError(f"no person with civil number {civil_number!r} in the registry")
+    merged = people["merged_into"][0]
+    if merged is not None:
+        raise InvalidInputError(
+            f"civil number {civil_number!r} is a duplicate record merged into {merged}: ask for that one"
+        )
+    lines = uow.insurance.pension_lines(civil_number)
+    if not lines.height:
+        raise NotFoundError(f"no declared month for civil number {civil_number!r}: no career to compute a pension from")
+    return people, lines
+
+
+def pension(
+    uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
+    civil_number: str,
+    day: date,
+    *,
+    kind: Kind = Kind.OLD_AGE,
+    tree: ParameterTree | None = None,
+) -> PensionExplanation:
+    """The person's old-age pension on `day` (or disability pension for a disability on `day`), explained.
+    The death pension is `death_pension`."""
+    if kind is Kind.DEATH:
+        raise InvalidInputError("a death pension is computed on the day of death: use death_pension")
+    _check_day(pack, day, "the day")
+    with uow:
+        people, lines = _person(uow, civil_number)
+    tree = tree or pack.parameters
+    row = _compute(pack, tree, people, lines, kind, day).row(0, named=True)
+    return explain(row, kind, day, tree, pack.currency)
+
+
+def death_pension(
+    uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
+    civil_number: str,
+    survivors: dict[str, int],
+    *,
+    tree: ParameterTree | None = None,
+) -> tuple[PensionExplanation, pl.DataFrame]:
+    """The death pension of a person the registry records as dead, on the day of death, and its
+    survivors' shares (group, member, share, amount) by the sharing table in force that day."""
+    table_key(survivors)  # at least one survivor, each group within its limits
+    with uow:
+        people, lines = _person(uow, civil_number)
+    died = people["death_date"][0]
+    if died is None:
+        raise InvalidInputError(
+            f"civil number {civil_number!r} is not recorded as dead: "
+            "a death pension is computed on the registry's date of death"
+        )
+    _check_day(pack, died, "the death on")
+    tree = tree or pack.parameters
+    table = sharing_table(tree, died)
+    row = _compute(pack, tree, people, lines, Kind.DEATH, died).row(0, named=True)
+    explained = explain(row, Kind.DEATH, died, tree, pack.currency)
+    return explained, shares(explained.pension, survivors, table)
+
+
+def all_pensions(
+    uow: InsuranceUnitOfWork, pack: PolicyPack, day: date, *, tree: ParameterTree | None = None
+) -> pl.DataFrame:
+    """Every insured person's old-age pension on `day`, one row each with every step (`pensions`'
+    columns), by civil number; the merged duplicates left out (their months are their own record's)."""
+    _check_day(pack, day, "the day")
+    with uow:
+        people = uow.insurance.pension_people(None)
+        lines = uow.insurance.pension_lines(None)
+    people = people.filter(pl.col("merged_into").is_null())
+    if not people.height:
+        raise NotFoundError("no insured person has a declared month yet: no pension to compute")
+    return _compute(pack, tree or pack.parameters, people, lines, Kind.OLD_AGE, day).sort("civil_number")
+
+
+def job_security(
+    uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
+    civil_number: str,
+    lost_on: date,
+    *,
+    claim: int = 1,
+    tree: ParameterTree | None = None,
+) -> PensionExplanation:
+    """The job security benefit of the person who lost a job on `lost_on`, as the `claim`-th claim
+    (1 for a first), explained: the qualifying months, the average wage, the monthly amount."""
+    if claim < 1:
+        raise InvalidInputError(f"claim: {claim} is not a claim's number (1 for a first claim, 2 for a second, ...)")
+    _check_day(pack, lost_on, "the loss of the job on")
+    with uow:
+        people, lines = _person(uow, civil_number)
+    tree = tree or pack.parameters
+    return security.explain(security_row(pack, tree, people, lines, lost_on, claim), tree, pack.currency)
+
+
+def security_row(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, lost_on: date, claim: int
+) -> dict[str, object]:
+    """One claim's row of `job_security.benefits` from the person's declared lines."""
+    months = month_table(
+        tree, lines["month"].unique().sort().to_list(), lost_on, branch=Branch.JOB_SECURITY, revalued=False
+    )
+    marked = lines.join(people.select("civil_number", "nationality"), on="civil_number").with_columns(
+        (pl.col("nationality") == pack.country).alias("omani")
+    )
+    claims = pl.DataFrame({"civil_number": people["civil_number"], "lost_on": [lost_on], "claim": [claim]})
+    terms = security.job_security_terms(tree, lost_on)
+    return security.benefits(claims, pensionable(marked.drop("nationality"), months), terms).row(0, named=True)
