@@ -300,21 +300,8 @@ def public_statistics(
     page, the API), tables made for an earlier version of the data are answered while the new
     ones are made in the background (`db/public_stats.published`)."""
     pack = pack or load_pack(settings().pack)
-    now = Period.containing(clock.today(pack.timezone))
-    end = _month("to", last) if last is not None else now
-    start = _month("from", first) if first is not None else max(end.shifted(-11), pack.first_period)
-    span = (end.year - start.year) * 12 + end.month - start.month + 1
-    if span < 1:
-        raise NamedRuleError(f"from {start} is after to {end}", "months.order", start=start, end=end)
-    if end > now:
-        said = f"to {end} is after the current month {now}: there are no statistics yet"
-        raise NamedRuleError(said, "months.future", end=end, now=now)
-    if start < pack.first_period:
-        said = f"from {start} is before {pack.first_period}, the first month of the programmes"
-        raise NamedRuleError(said, "months.early", start=start, first=pack.first_period)
-    if span > PUBLIC_MONTHS:
-        said = f"from {start} to {end} is {span} months; ask for at most {PUBLIC_MONTHS} at once"
-        raise NamedRuleError(said, "months.long", span=span, most=PUBLIC_MONTHS)
+    start, span = _months(first, last, pack)
+    end = start.shifted(span - 1)
     known_programmes = [p.key for p in pack.programmes]
     known_governorates = list(pack.code_names.get("governorate", {}))
     _known("programme", programmes, [ALL, *known_programmes])
@@ -343,6 +330,26 @@ def public_statistics(
         governorates=names("governorate", [*known_governorates, UNKNOWN, ALL], pack.code_names.get("governorate", {})),
         version=version,
     )
+
+
+def _months(first: str | Period | None, last: str | Period | None, pack: PolicyPack) -> tuple[Period, int]:
+    """The first month and the number of months the public statistics are asked for, checked."""
+    now = Period.containing(clock.today(pack.timezone))
+    end = _month("to", last) if last is not None else now
+    start = _month("from", first) if first is not None else max(end.shifted(-11), pack.first_period)
+    span = (end.year - start.year) * 12 + end.month - start.month + 1
+    if span < 1:
+        raise NamedRuleError(f"from {start} is after to {end}", "months.order", start=start, end=end)
+    if end > now:
+        said = f"to {end} is after the current month {now}: there are no statistics yet"
+        raise NamedRuleError(said, "months.future", end=end, now=now)
+    if start < pack.first_period:
+        said = f"from {start} is before {pack.first_period}, the first month of the programmes"
+        raise NamedRuleError(said, "months.early", start=start, first=pack.first_period)
+    if span > PUBLIC_MONTHS:
+        said = f"from {start} to {end} is {span} months; ask for at most {PUBLIC_MONTHS} at once"
+        raise NamedRuleError(said, "months.long", span=span, most=PUBLIC_MONTHS)
+    return start, span
 
 
 def _month(name: str, value: str | Period) -> Period:
