@@ -34,6 +34,8 @@ from himaya.analysis.demography import (
     FIRST_YEAR,
     LAST_YEAR,
     MALE,
+    OMAN,
+    Wpp,
     start_population,
     step,
     wpp_population,
@@ -47,7 +49,6 @@ from himaya.policy.engine import evaluate
 from himaya.policy.pack import PolicyPack, amount_of
 from himaya.policy.parameters import ParameterTree
 
-CITIZENSHIP = "OM"
 AGES = 101
 SAMPLE_DAY = date(FIRST_YEAR, 7, 1)  # the sample's ages are counted on this day
 
@@ -121,7 +122,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def start_populations(
+    scenario: Scenario, citizen_share: np.ndarray, source: Wpp = OMAN
+) -> tuple[np.ndarray, np.ndarray]:
     """Residents and citizens on 1 January 2025, single ages x sexes.
 
     Residents are WPP's (`demography.start_population`); citizens are them times the share of
@@ -129,10 +132,10 @@ def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np
     interpolated linearly between the groups' middle ages), scaled to the scenario's count of
     citizens and never more than the residents of their cell.
     """
-    groups, counts = wpp_population(FIRST_YEAR)
+    groups, counts = wpp_population(FIRST_YEAR, source)
     if citizen_share.shape != counts.shape:
         raise ProjectionError(f"the citizen share has shape {citizen_share.shape}, the WPP pyramid {counts.shape}")
-    residents = start_population(scenario.sex_ratio_at_birth)
+    residents = start_population(scenario.sex_ratio_at_birth, source=source)
     middle = [min(int(g.split("-", maxsplit=1)[0].rstrip("+")) + 2, AGES - 1) for g in groups]
     share = np.stack([np.interp(np.arange(AGES), middle, citizen_share[:, sex]) for sex in (MALE, FEMALE)], axis=1)
     return residents, _filled(np.clip(share, 0.0, 1.0) * residents, residents, scenario.citizens)
@@ -168,7 +171,7 @@ class Populations:
         return self.residents - self.citizens
 
 
-def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int) -> Populations:
+def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int, source: Wpp = OMAN) -> Populations:
     """Residents and citizens on 1 January of every year from 2025 to `last`.
 
     Citizens: WPP's mortality, the scenario's fertility for Omani women, no migration. Expatriates:
@@ -177,8 +180,8 @@ def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int)
     WPP's age pattern of migration sends away faster than there are old expatriates), the cell keeps
     its citizens and has no expatriates left: no cell is negative, citizens never exceed residents.
     """
-    rates = wpp_rates()
-    residents, citizens = start_populations(scenario, citizen_share)
+    rates = wpp_rates(source)
+    residents, citizens = start_populations(scenario, citizen_share, source)
     all_residents, all_citizens, kept = [residents], [citizens], [0.0]
     for year in range(FIRST_YEAR, last):
         births = {"sex_ratio_at_birth": scenario.sex_ratio_at_birth}
@@ -191,8 +194,16 @@ def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int)
     return Populations(np.array(all_residents), np.array(all_citizens), np.array(kept))
 
 
+def wpp_of(pack: PolicyPack) -> Wpp:
+    """The pack's WPP extract; a pack without analysis inputs cannot be projected."""
+    if pack.analysis is None:
+        raise ProjectionError(f"the {pack.name} pack gives no analysis inputs (WPP extract, scenario)")
+    return Wpp(pack.analysis.data, pack.analysis.wpp_prefix)
+
+
 def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: int) -> Profile:
     """Who is entitled to what, by cell, under the rules of July of `year` (see the module's docstring)."""
+    citizenship = pack.analysis.citizenship if pack.analysis is not None else ""
     keys = [p.key for p in pack.programmes]
     shift = year - FIRST_YEAR
     moved = people.with_columns(pl.col("birth_date").dt.offset_by(f"{shift}y")) if shift else people
@@ -208,7 +219,7 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
         wide.lazy()
         .filter(pl.col("resident") & (born <= day))  # WPP counts residents; the unborn are not a cell yet
         .group_by(
-            (pl.col("nationality") == CITIZENSHIP).cast(pl.Int32).alias("citizen"),
+            (pl.col("nationality") == citizenship).cast(pl.Int32).alias("citizen"),
             age.alias("age"),
             (pl.col("sex") == "F").cast(pl.Int32).alias("sex"),
         )
@@ -269,7 +280,7 @@ def project(
         )
     tree = scenario.tree(base)
     keys = tuple(p.key for p in pack.programmes)
-    populations = project_population(scenario, inputs.citizen_share, last + 1)
+    populations = project_population(scenario, inputs.citizen_share, last + 1, wpp_of(pack))
     residents, citizens, expatriates = populations.residents, populations.citizens, populations.expatriates
     people = inputs.sample(scenario.sample_persons, scenario.sample_seed).select(pack.schema.names)
     profiles: dict[tuple[tuple[str, str], ...], Profile] = {}
@@ -286,7 +297,10 @@ def project(
         min(first, scenario.gdp_year),
         max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
     )
-    gdp = {y: scenario.gdp_omr * 1000 * nominal[y] / nominal[scenario.gdp_year] for y in range(first, last + 1)}
+    gdp = {
+        y: scenario.gdp * pack.currency.per_unit * nominal[y] / nominal[scenario.gdp_year]
+        for y in range(first, last + 1)
+    }
 
     rows, population_rows = [], []
     for year in range(first, last + 1):
