@@ -118,7 +118,14 @@ def family_top_up(p: Parameters, period: Period) -> Rule:
                 Text("the family lives in a federal governorate", "تقيم الأسرة في محافظة اتحادية"),
                 pl.col("sp.head_federal"),
             ),
-            Check("nationality", Text("the head is Iraqi", "رب الأسرة عراقي الجنسية"), pl.col("sp.head_nationality")),
+            Check(
+                "nationality",
+                Text(
+                    "the head is Iraqi (or a lawful permanent resident, as the subsidy's rule says)",
+                    "رب الأسرة عراقي الجنسية (أو مقيم إقامة دائمة مشروعة، كما في قاعدة الإعانة)",
+                ),
+                pl.col("sp.head_nationality"),
+            ),
             Check(
                 "below_line",
                 Text(
