@@ -201,13 +201,23 @@ def wpp_of(pack: PolicyPack) -> Wpp:
     return Wpp(pack.analysis.data, pack.analysis.wpp_prefix)
 
 
+CELL_COLUMNS = ("resident", "birth_date", "nationality", "sex")
+
+
+def _months(pack: PolicyPack) -> tuple[int, ...]:
+    """The months of a year the profile averages: the pack's (Iraq's student grant is paid October
+    to June, so July alone would miss it), July by default."""
+    return pack.analysis.months if pack.analysis is not None else (7,)
+
+
 def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: int) -> Profile:
-    """Who is entitled to what, by cell, under the rules of July of `year` (see the module's docstring)."""
+    """Who is entitled to what, by cell, under the rules of July of `year`, or the mean of the months
+    the pack names (see the module's docstring)."""
     citizenship = pack.analysis.citizenship if pack.analysis is not None else ""
     keys = [p.key for p in pack.programmes]
     shift = year - FIRST_YEAR
     moved = people.with_columns(pl.col("birth_date").dt.offset_by(f"{shift}y")) if shift else people
-    wide = evaluate(moved, pack, tree, Period(year, 7))
+    months = _months(pack)
     day = date(year, 7, 1)
     born = pl.col("birth_date")
     age = (
@@ -215,6 +225,9 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
         - born.dt.year().cast(pl.Int32)
         - ((born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > 701).cast(pl.Int32)
     ).clip(0, AGES - 1)
+    wide = pl.concat(
+        [evaluate(moved, pack, tree, Period(year, m)).select(*CELL_COLUMNS, *map(amount_of, keys)) for m in months]
+    )
     cells = (
         wide.lazy()
         .filter(pl.col("resident") & (born <= day))  # WPP counts residents; the unborn are not a cell yet
@@ -231,7 +244,7 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
         .collect()
     )
     index = (cells["citizen"].to_numpy(), cells["age"].to_numpy(), cells["sex"].to_numpy())
-    persons = cells["persons"].to_numpy().astype(float)
+    persons = cells["persons"].to_numpy().astype(float)  # person-months: the mean over the months
     recipients = np.zeros((len(keys), 2, AGES, 2))
     amounts = np.zeros((len(keys), 2, AGES, 2))
     for i, key in enumerate(keys):  # a loop over programmes, not people
@@ -263,6 +276,16 @@ def _growth(rate: Callable[[int], float], first: int, last: int) -> dict[int, fl
     return factors
 
 
+def _gdp(scenario: Scenario, per_unit: int, first: int, last: int) -> dict[int, float]:
+    """Nominal GDP of each year from `first` to `last`, in the currency's smallest unit."""
+    nominal = _growth(
+        lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
+        min(first, scenario.gdp_year),
+        max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
+    )
+    return {y: scenario.gdp * per_unit * nominal[y] / nominal[scenario.gdp_year] for y in range(first, last + 1)}
+
+
 def project(
     scenario: Scenario,
     pack: PolicyPack,
@@ -283,7 +306,7 @@ def project(
     populations = project_population(scenario, inputs.citizen_share, last + 1, wpp_of(pack))
     residents, citizens, expatriates = populations.residents, populations.citizens, populations.expatriates
     people = inputs.sample(scenario.sample_persons, scenario.sample_seed).select(pack.schema.names)
-    profiles: dict[tuple[tuple[str, str], ...], Profile] = {}
+    profiles: dict[tuple[tuple[tuple[str, str], ...], ...], Profile] = {}
     take_up = np.array([scenario.take_up[k] for k in keys])
 
     index_rate = {
@@ -292,20 +315,11 @@ def project(
         Indexation.WAGES: lambda y: (1 + scenario.inflation.at(y)) * (1 + scenario.real_wage_growth.at(y)) - 1,
     }[scenario.indexation]
     index = _growth(index_rate, FIRST_YEAR, last)  # amounts as the rules write them in 2025, whatever --from says
-    nominal = _growth(
-        lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
-        min(first, scenario.gdp_year),
-        max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
-    )
-    gdp = {
-        y: scenario.gdp * pack.currency.per_unit * nominal[y] / nominal[scenario.gdp_year]
-        for y in range(first, last + 1)
-    }
+    gdp = _gdp(scenario, pack.currency.per_unit, first, last)
 
     rows, population_rows = [], []
     for year in range(first, last + 1):
-        day = date(year, 7, 1)
-        key = _signature(tree, day)
+        key = tuple(_signature(tree, date(year, m, 1)) for m in _months(pack))
         if key not in profiles:
             profiles[key] = profile(people, pack, tree, year)
         cells = profiles[key]

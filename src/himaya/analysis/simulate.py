@@ -166,9 +166,7 @@ def simulate(
     reform_name: str = "reform",
 ) -> Simulation:
     """Run the month under `baseline` and under `reform` and compare them."""
-    inputs = pack.analysis
-    if inputs is None:
-        raise SimulationError(f"the {pack.name} pack gives no analysis inputs (poverty line, incomes)")
+    inputs = _inputs(pack)
     line = PovertyLine.of(reform, period.start, inputs)  # one line for all three incomes; a reform may move it
     keys = [p.key for p in pack.programmes]
     family = pack.family_column
@@ -209,13 +207,7 @@ def simulate(
     governorates = _governorates(frame) if "governorate" in people.columns else None
     households = _households(frame, inputs.income_columns).collect().lazy()  # read many times below
     elasticity = float(line.elasticity)
-    poverty_by: dict[str, dict[str, Poverty]] = {}
-    for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
-        members = households.filter(mask)
-        poverty_by[population] = {
-            state: poverty(members, f"__{state}_income", line=float(line.line_baisa), elasticity=elasticity)
-            for state in STATES
-        }
+    poverty_by = _poverty_by(households, line)
     return Simulation(
         period=period,
         reform_name=reform_name,
@@ -238,10 +230,30 @@ def simulate(
         coverage_title=inputs.coverage_title,
         money=inputs.money,
         warnings=tuple(w for w in [births_warning(people, period)] if w),
-        targeting=targeting(households, line=float(line.line_baisa), elasticity=elasticity)
-        if inputs.targeting
-        else None,
+        targeting=_targeting(households, line) if inputs.targeting else None,
     )
+
+
+def _poverty_by(households: pl.LazyFrame, line: PovertyLine) -> dict[str, dict[str, Poverty]]:
+    """Poverty of the residents and of the citizens, before transfers and after each design's."""
+    poverty_by: dict[str, dict[str, Poverty]] = {}
+    for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
+        members = households.filter(mask)
+        poverty_by[population] = {
+            state: poverty(members, f"__{state}_income", line=float(line.line_baisa), elasticity=float(line.elasticity))
+            for state in STATES
+        }
+    return poverty_by
+
+
+def _targeting(households: pl.LazyFrame, line: PovertyLine) -> pl.DataFrame:
+    return targeting(households, line=float(line.line_baisa), elasticity=float(line.elasticity))
+
+
+def _inputs(pack: PolicyPack) -> AnalysisInputs:
+    if pack.analysis is None:
+        raise SimulationError(f"the {pack.name} pack gives no analysis inputs (poverty line, incomes)")
+    return pack.analysis
 
 
 def _covered(state: str, person_level: list[str], family_level: list[str]) -> pl.Expr:

@@ -185,12 +185,13 @@ def _projection_report(projection: Projection, every: int, pack: PolicyPack) -> 
     beneficiaries = Table(title=f"Beneficiaries, thousands ({families}: families)")
     for table in (cost, beneficiaries):
         table.add_column("year", justify="right")
-    beneficiaries.add_column("citizens", justify="right")
+    # No heading or value is ever cut ("sp_c…"): the table is printed wider than the console instead.
+    beneficiaries.add_column("citizens", justify="right", min_width=10)
     for key in projection.programmes:
-        cost.add_column(key, justify="right")
-        beneficiaries.add_column(key, justify="right")
-    cost.add_column("total", justify="right")
-    cost.add_column(f"{money.code} m", justify="right")
+        cost.add_column(key, justify="right", min_width=max(len(key), 7))
+        beneficiaries.add_column(key, justify="right", min_width=max(len(key), 7))
+    cost.add_column("total", justify="right", min_width=7)
+    cost.add_column(f"{money.code} m", justify="right", min_width=10)
     for year in years:
         cost.add_row(
             str(year),

@@ -163,6 +163,8 @@ class AnalysisInputs:
     coverage_title: Text  # whom coverage is measured among, and what counts as covered
     money: Text  # the currency in a chart's words ("OMR", "ريال عماني")
     targeting: bool = False  # measure each design's inclusion and exclusion errors on the incomes given
+    # The months of a year whose rules a projection averages (July only: a rule paid all year round).
+    months: tuple[int, ...] = (7,)
 
 
 def _no_start_rules(_: Parameters) -> Mapping[str, EnrollmentStart]:

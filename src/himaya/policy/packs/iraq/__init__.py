@@ -118,5 +118,7 @@ PACK = PolicyPack(
         ),
         money=Text("IQD", "دينار عراقي"),
         targeting=True,
+        # The student grant is paid October to June: January, April, July and October weigh it 3/4.
+        months=(1, 4, 7, 10),
     ),
 )
