@@ -14,8 +14,11 @@ them with an error), so the errors are those of the design, not of the measureme
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
+from himaya.core.money import Currency
 from himaya.core.text import Text
 
 DESIGNS = {
@@ -67,3 +70,18 @@ def targeting(households: pl.LazyFrame, *, line: float, elasticity: float) -> pl
             }
         )
     return pl.DataFrame(rows)
+
+
+def in_currency(document: Any, currency: Currency) -> Any:
+    """A JSON document of the analysis with its amounts' keys named in the currency's smallest unit:
+    the figures are computed as `..._baisa` (Oman's, the first pack's), and written `..._dinar` for
+    Iraq; Oman's documents are unchanged."""
+    suffix = f"_{currency.smallest}"
+    if isinstance(document, dict):
+        return {
+            (key.replace("_baisa", suffix) if isinstance(key, str) else key): in_currency(value, currency)
+            for key, value in document.items()
+        }
+    if isinstance(document, list):
+        return [in_currency(item, currency) for item in document]
+    return document

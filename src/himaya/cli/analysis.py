@@ -16,6 +16,7 @@ from himaya import bootstrap
 from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
 from himaya.analysis.simulate import simulate
+from himaya.analysis.targeting import in_currency
 from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.analysis_report import millions, show, simulation_report
 from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, err, out, reported
@@ -91,7 +92,7 @@ def simulate_command(
         result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
         for warning in result.warnings:  # on standard error too: a --json reader sees it
             err.print(f"warning: {warning}", markup=False)
-        document = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        document = json.dumps(in_currency(result.as_dict(), policy_pack.currency), ensure_ascii=False, indent=2)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
         else:
@@ -140,7 +141,8 @@ def project_command(
         ]
         inputs = bootstrap.projection_inputs(policy_pack.name)
         projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
-        document = json.dumps([p.as_dict() for p in projections], ensure_ascii=False, indent=2)
+        plain = [in_currency(p.as_dict(), policy_pack.currency) for p in projections]
+        document = json.dumps(plain, ensure_ascii=False, indent=2)
         warning = _differences_warning(differences(scenarios), scenarios)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
