@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner, Result
 
+from himaya.analysis.project import ProjectionError, wpp_of
+from himaya.analysis.simulate import SimulationError, simulate
 from himaya.cli.main import app
 from himaya.core.periods import Period
 from himaya.policy.engine import entitlements
@@ -147,6 +150,8 @@ def test_project_runs_to_2050_in_dinars_and_shares_of_gdp(small_scenario: Path) 
     # The reform starts in 2026: the subsidy in 2025, the life-cycle benefits after.
     assert years[0]["programmes"]["sp_cash"]["cost_dinar"] > 0
     assert years[0]["programmes"]["child_benefit"]["cost_dinar"] == 0
+    # The student grant, paid October to June, is counted though July is not a school month.
+    assert years[0]["programmes"]["student_grant"]["cost_dinar"] > 0
     assert years[5]["programmes"]["sp_cash"]["cost_dinar"] == 0
     assert years[5]["programmes"]["child_benefit"]["cost_dinar"] > 0
     # GDP of 2023 (330 trillion IQD) grown at 3 % real and 3 % prices.
@@ -177,3 +182,12 @@ def test_simulate_refuses_an_oman_reform_under_the_iraq_pack(population: Path) -
     )  # fmt: skip
     assert result.exit_code == 2, result.stdout
     assert "unknown parameter 'child.amount'" in result.stderr
+
+
+def test_a_pack_without_analysis_inputs_is_refused_by_name(population: Path) -> None:
+    pack = replace(load_pack("iraq"), analysis=None)
+    people = validate_table(pl.read_csv(population, infer_schema=False), pack.registry, source="t")
+    with pytest.raises(SimulationError, match="the iraq pack gives no analysis inputs"):
+        simulate(people.select(pack.schema.names), pack, pack.parameters, pack.parameters, Period.parse(PERIOD))
+    with pytest.raises(ProjectionError, match="the iraq pack gives no analysis inputs"):
+        wpp_of(pack)
