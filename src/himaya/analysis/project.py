@@ -3,8 +3,10 @@
 1. The population (`demography`): residents and citizens by single age and sex on 1 January of
    every year, from the WPP 2024 rates.
 2. Who is entitled, and to how much, at each age (`profile`): the engine runs the rules in force in
-   July of the year on a synthetic population (`himaya.synth`, the scenario's sample) whose birth
-   dates are moved forward to that year, so each age is seen under that year's rules. For each
+   July of the year (or in each of the months the pack's analysis inputs name, averaged: Iraq's
+   student grant is paid October to June) on the pack's synthetic population (`himaya.synth`, the
+   scenario's sample) whose birth dates are moved forward to that year, so each age is seen under
+   that year's rules. For each
    cell (citizen or not, single age, sex) we keep the share receiving each programme and the mean
    amount per person. Only citizens are eligible to the individual benefits; Family Income Support
    is counted in the cell of the family's head. The engine runs once per distinct set of parameter
