@@ -13,7 +13,7 @@ from himaya.synth.generate import SynthRequest, generate
 
 @pytest.fixture(scope="session")
 def inputs() -> Inputs:
-    return bootstrap.projection_inputs()
+    return bootstrap.projection_inputs("oman")
 
 
 @pytest.fixture(scope="session")

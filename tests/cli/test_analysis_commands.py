@@ -265,19 +265,26 @@ def test_a_comparison_warns_of_assumptions_other_than_the_rules(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("by_setting", [True, False])
-def test_the_analysis_obeys_the_pack_and_refuses_one_it_has_no_inputs_for(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, by_setting: bool
-) -> None:
-    """Outside attack D3: under HIMAYA_PACK=iraq, simulate and project ran Oman's rules without a word."""
+def test_the_analysis_obeys_the_pack(monkeypatch: pytest.MonkeyPatch, by_setting: bool) -> None:
+    """Outside attack D3: under HIMAYA_PACK=iraq, simulate and project ran Oman's rules without a word.
+    Now they run Iraq's, on Iraq's inputs, in dinars (issue 17)."""
     iraq = REPO / "src/himaya/policy/packs/iraq/examples/people.csv"
     chosen: tuple[str, ...] = ()
     if by_setting:
         monkeypatch.setenv("HIMAYA_PACK", "iraq")
     else:
         chosen = ("--pack", "iraq")
-    simulated = himaya("simulate", "--population", iraq, "--period", "2025-11", "--reform", CHILD_15, *chosen)
+    reform = REPO / "examples/reforms/iraq-life-cycle.yaml"
+    simulated = himaya("simulate", "--population", iraq, "--period", "2025-11", "--reform", reform, *chosen)
     projected = himaya("project", "--from", "2025", "--to", "2026", *chosen)
-    for result, command in ((simulated, "simulate"), (projected, "project")):
-        assert result.exit_code == 2, result.stdout
-        assert f"himaya {command} is not available for the iraq pack yet" in result.stderr
+    for result in (simulated, projected):
+        assert result.exit_code == 0, result.stderr
+        assert "IQD" in result.stdout
         assert "OMR" not in result.stdout
+    assert "sp_cash" in projected.stdout
+
+
+def test_the_analysis_refuses_an_oman_file_under_the_iraq_pack() -> None:
+    result = himaya("simulate", "--pack", "iraq", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15)
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr

@@ -61,11 +61,17 @@ def write_charts(charts: Sequence[Chart], directory: Path, kind: str = "svg") ->
     return written
 
 
-COST_TITLE = Text("Annual cost by programme, OMR million", "التكلفة السنوية حسب المنفعة، مليون ريال عماني")
-DECILE_TITLE = Text(
-    "Change in monthly transfers per person by income decile, OMR",
-    "التغير في التحويلات الشهرية للفرد حسب عُشير الدخل، ريال عماني",
-)
+def cost_title(money: Text) -> Text:
+    return Text(f"Annual cost by programme, {money.en} million", f"التكلفة السنوية حسب المنفعة، مليون {money.ar}")
+
+
+def decile_title(money: Text) -> Text:
+    return Text(
+        f"Change in monthly transfers per person by income decile, {money.en}",
+        f"التغير في التحويلات الشهرية للفرد حسب عُشير الدخل، {money.ar}",
+    )
+
+
 BASELINE = Text("Baseline", "الوضع الحالي")
 REFORM = Text("Reform", "الإصلاح")
 DECILE = Text("Decile of income before transfers", "عُشير الدخل قبل التحويلات")
@@ -74,7 +80,8 @@ DECILE = Text("Decile of income before transfers", "عُشير الدخل قبل
 def simulation_charts(result: Simulation) -> list[Chart]:
     """Cost by programme (baseline and reform) and the change by income decile."""
     charts = []
-    figure = _figure(COST_TITLE)
+    money, per_unit = result.money, result.currency.per_unit
+    figure = _figure(cost_title(money))
     axes = figure.add_subplot()
     rows = result.programmes.to_dicts()
     positions = range(len(rows))
@@ -82,19 +89,19 @@ def simulation_charts(result: Simulation) -> list[Chart]:
     for offset, (state, name, colour) in enumerate(
         (("baseline", BASELINE, COLOURS[0]), ("reform", REFORM, COLOURS[1]))
     ):
-        values = [12 * row[f"{state}_monthly_baisa"] / 1e9 for row in rows]
+        values = [12 * row[f"{state}_monthly_baisa"] / per_unit / 1e6 for row in rows]
         axes.bar(
             [p + (offset - 0.5) * width for p in positions], values, width, label=label(name, sep=" / "), color=colour
         )
     axes.set_xticks(list(positions), [label(Text(r["name_en"], r["name_ar"])) for r in rows], fontsize=8)
-    axes.set_ylabel(label(Text("OMR million a year", "مليون ريال عماني سنويًا"), sep=" / "))
+    axes.set_ylabel(label(Text(f"{money.en} million a year", f"مليون {money.ar} سنويًا"), sep=" / "))
     axes.legend()
-    charts.append(Chart("cost-by-programme", COST_TITLE, figure))
+    charts.append(Chart("cost-by-programme", cost_title(money), figure))
 
-    figure = _figure(DECILE_TITLE)
+    figure = _figure(decile_title(money))
     axes = figure.add_subplot()
     deciles = result.deciles.to_dicts()
-    changes = [row["change_baisa"] / 1000 for row in deciles]
+    changes = [row["change_baisa"] / per_unit for row in deciles]
     axes.bar(
         [row["decile"] for row in deciles],
         changes,
@@ -103,8 +110,8 @@ def simulation_charts(result: Simulation) -> list[Chart]:
     axes.axhline(0, color="black", linewidth=0.8)
     axes.set_xticks(range(1, 11))
     axes.set_xlabel(label(DECILE, sep=" / "))
-    axes.set_ylabel(label(Text("OMR a month per person", "ريال عماني شهريًا للفرد"), sep=" / "))
-    charts.append(Chart("change-by-decile", DECILE_TITLE, figure))
+    axes.set_ylabel(label(Text(f"{money.en} a month per person", f"{money.ar} شهريًا للفرد"), sep=" / "))
+    charts.append(Chart("change-by-decile", decile_title(money), figure))
     return charts
 
 

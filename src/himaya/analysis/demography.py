@@ -1,4 +1,4 @@
-"""A cohort-component projection of Oman's population from the UN WPP 2024 rates (medium variant).
+"""A cohort-component projection of a country's population from the UN WPP 2024 rates (medium variant).
 
 Single years of age 0..100 (100 stands for 100 and over), two sexes, one step a year from
 1 January to 1 January:
@@ -34,10 +34,11 @@ import csv
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 
 import numpy as np
 
-DATA = files("himaya.analysis") / "data"
+DATA = Path(str(files("himaya.analysis") / "data"))
 AGES = np.arange(101)  # single ages; 100 is the open group 100+
 MALE, FEMALE = 0, 1
 FIRST_YEAR = 2025  # the projection starts on 1 January 2025
@@ -45,9 +46,25 @@ RATES_FROM = 2024  # the rates are read from 2024: the start needs the births of
 LAST_YEAR = 2100
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    with (DATA / name).open(encoding="utf-8") as file:
-        return list(csv.DictReader(file))
+@dataclass(frozen=True)
+class Wpp:
+    """Where a country's WPP 2024 extract is: `{prefix}_pop_age5_sex_proj_2025_2100.csv` and the
+    others (see data/README.md), in `folder` (a pack's analysis inputs name it)."""
+
+    folder: Path
+    prefix: str
+
+
+OMAN = Wpp(DATA, "oman_wpp2024")  # the country the functions below read when none is given
+
+
+def _rows(source: Wpp, name: str) -> list[dict[str, str]]:
+    path = source.folder / f"{source.prefix}_{name}"
+    try:
+        with path.open(encoding="utf-8") as file:
+            return list(csv.DictReader(file))
+    except OSError as error:
+        raise ValueError(f"the WPP extract {path} cannot be read ({error.strerror})") from None
 
 
 def _lower(group: str) -> int:
@@ -119,10 +136,10 @@ def graduate(groups: list[str], counts: np.ndarray) -> np.ndarray:
 
 
 @cache
-def wpp_population(year: int = FIRST_YEAR) -> tuple[tuple[str, ...], np.ndarray]:
+def wpp_population(year: int = FIRST_YEAR, source: Wpp = OMAN) -> tuple[tuple[str, ...], np.ndarray]:
     """WPP's residents at mid-year (about 1 July) of `year` (a multiple of 5), by 5-year group and sex
     (persons): the mean of the populations on 31 December of the year before and of the year."""
-    rows = [r for r in _rows("oman_wpp2024_pop_age5_sex_proj_2025_2100.csv") if int(r["year"]) == year]
+    rows = [r for r in _rows(source, "pop_age5_sex_proj_2025_2100.csv") if int(r["year"]) == year]
     if not rows:
         raise ValueError(f"the WPP pyramid is given every 5 years from 2025, not for {year}")
     counts = np.array([[float(r["popM"]), float(r["popF"])] for r in rows]) * 1000
@@ -141,19 +158,19 @@ def _by_period(rows: list[dict[str, str]], value: str, years: np.ndarray) -> dic
 
 
 @cache
-def wpp_annual() -> dict[int, tuple[np.ndarray, float]]:
+def wpp_annual(source: Wpp = OMAN) -> dict[int, tuple[np.ndarray, float]]:
     """WPP's residents on 31 December of each year from 2024 by sex (persons), and the year's births."""
     return {
         int(r["year"]): (np.array([float(r["popM"]), float(r["popF"])]) * 1000, float(r["births"]) * 1000)
-        for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")
+        for r in _rows(source, "annual_indicators_proj_2024_2100.csv")
     }
 
 
 @cache
-def wpp_rates() -> Rates:
+def wpp_rates(source: Wpp = OMAN) -> Rates:
     years = np.arange(RATES_FROM, LAST_YEAR + 1)
     mortality = np.zeros((len(years), 101, 2))
-    mx = _rows("oman_wpp2024_mx_age5_sex_1950_2100.csv")
+    mx = _rows(source, "mx_age5_sex_1950_2100.csv")
     for column, sex in (("mxM", MALE), ("mxF", FEMALE)):
         series = _by_period(mx, column, years)
         groups = sorted(series, key=_lower)
@@ -162,16 +179,16 @@ def wpp_rates() -> Rates:
         table = np.stack([series[g] for g in groups], axis=1)  # years x groups
         mortality[:, :, sex] = table[:, group_of_age]
 
-    indicators = {int(r["year"]): r for r in _rows("oman_wpp2024_annual_indicators_proj_2024_2100.csv")}
+    indicators = {int(r["year"]): r for r in _rows(source, "annual_indicators_proj_2024_2100.csv")}
     tfr = np.array([float(indicators[int(y)]["tfr"]) for y in years])
-    shares = _by_period(_rows("oman_wpp2024_pasfr_age5_1950_2100.csv"), "pasfr", years)
+    shares = _by_period(_rows(source, "pasfr_age5_1950_2100.csv"), "pasfr", years)
     fertility = np.zeros((len(years), 101))
     for group, share in shares.items():
         low = _lower(group)
         fertility[:, low : low + 5] = (tfr * share / 100 / 5)[:, None]
 
     migration = np.zeros((len(years), 101, 2))
-    for row in _rows("oman_wpp2024_netmig_age1_sex_proj_2023_2100.csv"):
+    for row in _rows(source, "netmig_age1_sex_proj_2023_2100.csv"):
         year = int(row["year"])
         if RATES_FROM <= year <= LAST_YEAR:
             age = min(int(row["age"]), 100)
@@ -216,7 +233,7 @@ def step(
 
 
 @cache
-def start_population(sex_ratio_at_birth: float = 1.05, *, scaled: bool = True) -> np.ndarray:
+def start_population(sex_ratio_at_birth: float = 1.05, *, scaled: bool = True, source: Wpp = OMAN) -> np.ndarray:
     """WPP's residents on 1 January 2025 by single age and sex (persons), from its mid-2025 pyramid.
 
     1. The mid-2025 pyramid by single age: WPP's 5-year groups spread by `graduate`, with age 0 (the
@@ -227,8 +244,8 @@ def start_population(sex_ratio_at_birth: float = 1.05, *, scaled: bool = True) -
     3. `scaled`: each sex scaled to WPP's population on 31 December 2024 (a factor within 0.01 % of
        1: the tests hold it there).
     """
-    rates, annual = wpp_rates(), wpp_annual()
-    groups, counts = wpp_population(FIRST_YEAR)
+    rates, annual = wpp_rates(source), wpp_annual(source)
+    groups, counts = wpp_population(FIRST_YEAR, source)
     first = FIRST_YEAR - 1
 
     def aged_0(year: int) -> np.ndarray:  # on 1 January of year + 1

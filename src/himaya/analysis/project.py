@@ -3,8 +3,10 @@
 1. The population (`demography`): residents and citizens by single age and sex on 1 January of
    every year, from the WPP 2024 rates.
 2. Who is entitled, and to how much, at each age (`profile`): the engine runs the rules in force in
-   July of the year on a synthetic population (`himaya.synth`, the scenario's sample) whose birth
-   dates are moved forward to that year, so each age is seen under that year's rules. For each
+   July of the year (or in each of the months the pack's analysis inputs name, averaged: Iraq's
+   student grant is paid October to June) on the pack's synthetic population (`himaya.synth`, the
+   scenario's sample) whose birth dates are moved forward to that year, so each age is seen under
+   that year's rules. For each
    cell (citizen or not, single age, sex) we keep the share receiving each programme and the mean
    amount per person. Only citizens are eligible to the individual benefits; Family Income Support
    is counted in the cell of the family's head. The engine runs once per distinct set of parameter
@@ -34,6 +36,8 @@ from himaya.analysis.demography import (
     FIRST_YEAR,
     LAST_YEAR,
     MALE,
+    OMAN,
+    Wpp,
     start_population,
     step,
     wpp_population,
@@ -47,7 +51,6 @@ from himaya.policy.engine import evaluate
 from himaya.policy.pack import PolicyPack, amount_of
 from himaya.policy.parameters import ParameterTree
 
-CITIZENSHIP = "OM"
 AGES = 101
 SAMPLE_DAY = date(FIRST_YEAR, 7, 1)  # the sample's ages are counted on this day
 
@@ -121,7 +124,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def start_populations(
+    scenario: Scenario, citizen_share: np.ndarray, source: Wpp = OMAN
+) -> tuple[np.ndarray, np.ndarray]:
     """Residents and citizens on 1 January 2025, single ages x sexes.
 
     Residents are WPP's (`demography.start_population`); citizens are them times the share of
@@ -129,10 +134,10 @@ def start_populations(scenario: Scenario, citizen_share: np.ndarray) -> tuple[np
     interpolated linearly between the groups' middle ages), scaled to the scenario's count of
     citizens and never more than the residents of their cell.
     """
-    groups, counts = wpp_population(FIRST_YEAR)
+    groups, counts = wpp_population(FIRST_YEAR, source)
     if citizen_share.shape != counts.shape:
         raise ProjectionError(f"the citizen share has shape {citizen_share.shape}, the WPP pyramid {counts.shape}")
-    residents = start_population(scenario.sex_ratio_at_birth)
+    residents = start_population(scenario.sex_ratio_at_birth, source=source)
     middle = [min(int(g.split("-", maxsplit=1)[0].rstrip("+")) + 2, AGES - 1) for g in groups]
     share = np.stack([np.interp(np.arange(AGES), middle, citizen_share[:, sex]) for sex in (MALE, FEMALE)], axis=1)
     return residents, _filled(np.clip(share, 0.0, 1.0) * residents, residents, scenario.citizens)
@@ -168,7 +173,7 @@ class Populations:
         return self.residents - self.citizens
 
 
-def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int) -> Populations:
+def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int, source: Wpp = OMAN) -> Populations:
     """Residents and citizens on 1 January of every year from 2025 to `last`.
 
     Citizens: WPP's mortality, the scenario's fertility for Omani women, no migration. Expatriates:
@@ -177,8 +182,8 @@ def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int)
     WPP's age pattern of migration sends away faster than there are old expatriates), the cell keeps
     its citizens and has no expatriates left: no cell is negative, citizens never exceed residents.
     """
-    rates = wpp_rates()
-    residents, citizens = start_populations(scenario, citizen_share)
+    rates = wpp_rates(source)
+    residents, citizens = start_populations(scenario, citizen_share, source)
     all_residents, all_citizens, kept = [residents], [citizens], [0.0]
     for year in range(FIRST_YEAR, last):
         births = {"sex_ratio_at_birth": scenario.sex_ratio_at_birth}
@@ -191,12 +196,30 @@ def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int)
     return Populations(np.array(all_residents), np.array(all_citizens), np.array(kept))
 
 
+def wpp_of(pack: PolicyPack) -> Wpp:
+    """The pack's WPP extract; a pack without analysis inputs cannot be projected."""
+    if pack.analysis is None:
+        raise ProjectionError(f"the {pack.name} pack gives no analysis inputs (WPP extract, scenario)")
+    return Wpp(pack.analysis.data, pack.analysis.wpp_prefix)
+
+
+CELL_COLUMNS = ("resident", "birth_date", "nationality", "sex")
+
+
+def _months(pack: PolicyPack) -> tuple[int, ...]:
+    """The months of a year the profile averages: the pack's (Iraq's student grant is paid October
+    to June, so July alone would miss it), July by default."""
+    return pack.analysis.months if pack.analysis is not None else (7,)
+
+
 def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: int) -> Profile:
-    """Who is entitled to what, by cell, under the rules of July of `year` (see the module's docstring)."""
+    """Who is entitled to what, by cell, under the rules of July of `year`, or the mean of the months
+    the pack names (see the module's docstring)."""
+    citizenship = pack.analysis.citizenship if pack.analysis is not None else ""
     keys = [p.key for p in pack.programmes]
     shift = year - FIRST_YEAR
     moved = people.with_columns(pl.col("birth_date").dt.offset_by(f"{shift}y")) if shift else people
-    wide = evaluate(moved, pack, tree, Period(year, 7))
+    months = _months(pack)
     day = date(year, 7, 1)
     born = pl.col("birth_date")
     age = (
@@ -204,11 +227,14 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
         - born.dt.year().cast(pl.Int32)
         - ((born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > 701).cast(pl.Int32)
     ).clip(0, AGES - 1)
+    wide = pl.concat(
+        [evaluate(moved, pack, tree, Period(year, m)).select(*CELL_COLUMNS, *map(amount_of, keys)) for m in months]
+    )
     cells = (
         wide.lazy()
         .filter(pl.col("resident") & (born <= day))  # WPP counts residents; the unborn are not a cell yet
         .group_by(
-            (pl.col("nationality") == CITIZENSHIP).cast(pl.Int32).alias("citizen"),
+            (pl.col("nationality") == citizenship).cast(pl.Int32).alias("citizen"),
             age.alias("age"),
             (pl.col("sex") == "F").cast(pl.Int32).alias("sex"),
         )
@@ -220,7 +246,7 @@ def profile(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, year: i
         .collect()
     )
     index = (cells["citizen"].to_numpy(), cells["age"].to_numpy(), cells["sex"].to_numpy())
-    persons = cells["persons"].to_numpy().astype(float)
+    persons = cells["persons"].to_numpy().astype(float)  # person-months: the mean over the months
     recipients = np.zeros((len(keys), 2, AGES, 2))
     amounts = np.zeros((len(keys), 2, AGES, 2))
     for i, key in enumerate(keys):  # a loop over programmes, not people
@@ -252,6 +278,16 @@ def _growth(rate: Callable[[int], float], first: int, last: int) -> dict[int, fl
     return factors
 
 
+def _gdp(scenario: Scenario, per_unit: int, first: int, last: int) -> dict[int, float]:
+    """Nominal GDP of each year from `first` to `last`, in the currency's smallest unit."""
+    nominal = _growth(
+        lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
+        min(first, scenario.gdp_year),
+        max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
+    )
+    return {y: scenario.gdp * per_unit * nominal[y] / nominal[scenario.gdp_year] for y in range(first, last + 1)}
+
+
 def project(
     scenario: Scenario,
     pack: PolicyPack,
@@ -269,10 +305,10 @@ def project(
         )
     tree = scenario.tree(base)
     keys = tuple(p.key for p in pack.programmes)
-    populations = project_population(scenario, inputs.citizen_share, last + 1)
+    populations = project_population(scenario, inputs.citizen_share, last + 1, wpp_of(pack))
     residents, citizens, expatriates = populations.residents, populations.citizens, populations.expatriates
     people = inputs.sample(scenario.sample_persons, scenario.sample_seed).select(pack.schema.names)
-    profiles: dict[tuple[tuple[str, str], ...], Profile] = {}
+    profiles: dict[tuple[tuple[tuple[str, str], ...], ...], Profile] = {}
     take_up = np.array([scenario.take_up[k] for k in keys])
 
     index_rate = {
@@ -281,17 +317,11 @@ def project(
         Indexation.WAGES: lambda y: (1 + scenario.inflation.at(y)) * (1 + scenario.real_wage_growth.at(y)) - 1,
     }[scenario.indexation]
     index = _growth(index_rate, FIRST_YEAR, last)  # amounts as the rules write them in 2025, whatever --from says
-    nominal = _growth(
-        lambda y: (1 + scenario.real_growth.at(y)) * (1 + scenario.inflation.at(y)) - 1,
-        min(first, scenario.gdp_year),
-        max(last, scenario.gdp_year),  # the GDP figure may be of a year before, within or after the projection
-    )
-    gdp = {y: scenario.gdp_omr * 1000 * nominal[y] / nominal[scenario.gdp_year] for y in range(first, last + 1)}
+    gdp = _gdp(scenario, pack.currency.per_unit, first, last)
 
     rows, population_rows = [], []
     for year in range(first, last + 1):
-        day = date(year, 7, 1)
-        key = _signature(tree, day)
+        key = tuple(_signature(tree, date(year, m, 1)) for m in _months(pack))
         if key not in profiles:
             profiles[key] = profile(people, pack, tree, year)
         cells = profiles[key]

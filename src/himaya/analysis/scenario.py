@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ class Scenario:
     citizen_fertility: float
     sex_ratio_at_birth: float
     gdp_year: int
-    gdp_omr: int
+    gdp: int  # nominal GDP of gdp_year, whole units of the pack's currency (the file's `gdp_omr`, `gdp_iqd`...)
     real_growth: YearlyRate
     inflation: YearlyRate
     real_wage_growth: YearlyRate
@@ -143,15 +144,23 @@ def _reform(rules: Mapping[str, Any], tree: ParameterTree, name: str, source: Pa
 
 
 def parse_scenario(
-    document: object, tree: ParameterTree, programmes: tuple[str, ...], *, source: Path | None = None
+    document: object,
+    tree: ParameterTree,
+    programmes: tuple[str, ...],
+    *,
+    source: Path | None = None,
+    default_file: Path | Traversable = DEFAULT,
+    currency: str = "OMR",
 ) -> Scenario:
-    """A scenario from a parsed YAML document laid over the default; `programmes` are the pack's keys."""
+    """A scenario from a parsed YAML document laid over the default (`default_file`: the pack's);
+    `programmes` are the pack's keys, `currency` the code of its money (the GDP's key: `gdp_omr`)."""
     label = str(source) if source is not None else "default"
 
     def fail(message: str) -> ScenarioError:
         return ScenarioError(f"scenario {label}: {message}")
 
-    default = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    default = yaml.safe_load(default_file.read_text(encoding="utf-8"))
+    gdp_key = f"gdp_{currency.lower()}"
     if document is None:
         document = {}
     if not isinstance(document, dict):
@@ -183,7 +192,7 @@ def parse_scenario(
             population["sex_ratio_at_birth"], "population.sex_ratio_at_birth", fail, low=0.8, high=1.3
         ),
         gdp_year=_whole(economy["gdp_year"], "economy.gdp_year", fail, low=2000, high=2100),
-        gdp_omr=_whole(economy["gdp_omr"], "economy.gdp_omr", fail, low=1, high=10**15),
+        gdp=_whole(economy.get(gdp_key), f"economy.{gdp_key}", fail, low=1, high=10**18),
         real_growth=_yearly(economy["real_growth"], "economy.real_growth", fail),
         inflation=_yearly(economy["inflation"], "economy.inflation", fail),
         real_wage_growth=_yearly(economy["real_wage_growth"], "economy.real_wage_growth", fail),
@@ -195,17 +204,24 @@ def parse_scenario(
     )
 
 
-def load_scenario(file: Path | None, tree: ParameterTree, programmes: tuple[str, ...]) -> Scenario:
-    """The scenario in `file`, or the default one."""
+def load_scenario(
+    file: Path | None,
+    tree: ParameterTree,
+    programmes: tuple[str, ...],
+    *,
+    default_file: Path | Traversable = DEFAULT,
+    currency: str = "OMR",
+) -> Scenario:
+    """The scenario in `file`, or the default one (the pack's `default_file`)."""
     if file is None:
-        return parse_scenario({}, tree, programmes)
+        return parse_scenario({}, tree, programmes, default_file=default_file, currency=currency)
     try:
         document = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as error:
         raise ScenarioError(f"scenario {file}: cannot be read ({error.strerror})") from None
     except yaml.YAMLError as error:
         raise ScenarioError(f"scenario {file}: not valid YAML: {error}") from None
-    return parse_scenario(document, tree, programmes, source=file)
+    return parse_scenario(document, tree, programmes, source=file, default_file=default_file, currency=currency)
 
 
 # What a comparison of scenarios is meant to vary; every other assumption should be shared.
@@ -242,6 +258,7 @@ ASSUMPTION_NAMES = {
     "population.sex_ratio_at_birth": Text("sex ratio at birth", "نسبة المواليد الذكور إلى الإناث"),
     "economy.gdp_year": Text("year of the GDP figure", "سنة رقم الناتج المحلي الإجمالي"),
     "economy.gdp_omr": Text("GDP", "الناتج المحلي الإجمالي"),
+    "economy.gdp_iqd": Text("GDP", "الناتج المحلي الإجمالي"),
     "economy.real_growth": Text("real growth", "النمو الحقيقي"),
     "economy.inflation": Text("inflation", "التضخم"),
     "economy.real_wage_growth": Text("real wage growth", "النمو الحقيقي للأجور"),

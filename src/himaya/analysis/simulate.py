@@ -17,19 +17,21 @@ from typing import Any
 import polars as pl
 
 from himaya.analysis.measures import Poverty, deciles, gini, poverty
+from himaya.analysis.targeting import targeting
 from himaya.core.errors import HimayaError
+from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.engine import evaluate
-from himaya.policy.pack import PolicyPack, Unit, amount_of
+from himaya.policy.pack import AnalysisInputs, PolicyPack, Unit, amount_of
 from himaya.policy.parameters import ParameterError, ParameterTree
 
-# Life-cycle groups of the Social Protection Law: children under 18, the elderly from 60, working
-# age between; persons with disabilities are those holding a disability card, at any age.
+# Life-cycle groups: children under 18, the elderly from 60, working age between; persons with
+# disabilities are those the pack's analysis inputs say (Oman: a disability card), at any age. Whom
+# coverage is measured among (the nationality the benefits are for), the cash incomes before
+# transfers and the poverty line are the pack's too (`PolicyPack.analysis`).
 CHILD_UNTIL = 18
 ELDERLY_FROM = 60
-CITIZENSHIP = "OM"  # only citizens are eligible, so coverage is measured among them
-INCOME_COLUMNS = ("wage", "pension", "survivor_pension", "alimony", "other_income")  # cash, not imputed
 GROUPS = {
     "children": Text("Children (under 18)", "الأطفال (دون 18)"),
     "working_age": Text("Working age (18-59)", "سن العمل (18-59)"),
@@ -52,13 +54,19 @@ class PovertyLine:
     status: str
 
     @classmethod
-    def of(cls, tree: ParameterTree, day: date) -> PovertyLine:
+    def of(cls, tree: ParameterTree, day: date, inputs: AnalysisInputs) -> PovertyLine:
+        """The line the pack's analysis inputs name; per person when they name no equivalence scale."""
         try:
-            line, scale = tree["poverty.line"], tree["poverty.equivalence_elasticity"]
-            value, exponent = line.value_at(day).value, scale.value_at(day).value
+            line = tree[inputs.poverty_line]
+            value = line.value_at(day).value
+            scale = inputs.equivalence_elasticity
+            exponent = Fraction(1) if scale is None else tree[scale].value_at(day).value
         except ParameterError as error:
             raise SimulationError(f"the pack's poverty line cannot be used: {error}") from None
-        assert isinstance(value, int) and isinstance(exponent, Fraction)
+        if not isinstance(value, int) or isinstance(value, bool) or not isinstance(exponent, Fraction):
+            raise SimulationError(
+                f"the pack's poverty line {inputs.poverty_line} must be an amount and its scale a number"
+            )
         return cls(value, exponent, line.reference_at(day), line.status.value)
 
 
@@ -75,7 +83,12 @@ class Simulation:
     deciles: pl.DataFrame
     line: PovertyLine
     names: dict[str, Text]
+    currency: Currency  # of every amount (the `_baisa` figures are in its smallest unit)
+    coverage_title: Text
+    money: Text  # the currency in a chart's words
     warnings: tuple[str, ...] = ()  # what the reader must know before the figures
+    # Each design's inclusion and exclusion errors against incomes before transfers (when the pack asks).
+    targeting: pl.DataFrame | None = None
 
     def total(self, scenario: str) -> int:
         """Monthly cost of every programme together, in baisa."""
@@ -110,6 +123,7 @@ class Simulation:
             "gini": self.gini,
             "deciles": self.deciles.to_dicts(),
             "warnings": list(self.warnings),
+            **({} if self.targeting is None else {"targeting": self.targeting.to_dicts()}),
         }
 
 
@@ -152,7 +166,8 @@ def simulate(
     reform_name: str = "reform",
 ) -> Simulation:
     """Run the month under `baseline` and under `reform` and compare them."""
-    line = PovertyLine.of(reform, period.start)  # one line for all three incomes; a reform may move it
+    inputs = _inputs(pack)
+    line = PovertyLine.of(reform, period.start, inputs)  # one line for all three incomes; a reform may move it
     keys = [p.key for p in pack.programmes]
     family = pack.family_column
     person_level = [k for k in keys if pack.programme(k).unit is Unit.PERSON]
@@ -175,7 +190,8 @@ def simulate(
     frame = frame.with_columns(
         _age_at(period.start).alias("__age"),
         living.alias("__living"),
-        (pl.col("nationality") == CITIZENSHIP).alias("__citizen"),
+        (pl.col("nationality") == inputs.citizenship).alias("__citizen"),
+        inputs.disabled.fill_null(False).alias("__disabled"),
         *[
             pl.sum_horizontal([pl.col(f"{state}.{k}") for k in keys]).alias(f"__{state}_transfers")
             for state in ("baseline", "reform")
@@ -183,21 +199,15 @@ def simulate(
         *[_covered(state, person_level, family_level) for state in ("baseline", "reform")],
     )
     places = ["governorate"] if "governorate" in people.columns else []
-    kept = [family, "nationality", "disability_card", *INCOME_COLUMNS, *places]
+    kept = [family, "nationality", *inputs.income_columns, *places]
     frame = frame.select(*kept, pl.col("^(baseline|reform)\\..*$"), pl.col("^__.*$")).collect().lazy()
     names = {p.key: p.name for p in pack.programmes}
     programmes = _programmes(frame, keys, names)
     coverage = _coverage(frame)
     governorates = _governorates(frame) if "governorate" in people.columns else None
-    households = _households(frame).collect().lazy()  # read many times below: computed once
+    households = _households(frame, inputs.income_columns).collect().lazy()  # read many times below
     elasticity = float(line.elasticity)
-    poverty_by: dict[str, dict[str, Poverty]] = {}
-    for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
-        members = households.filter(mask)
-        poverty_by[population] = {
-            state: poverty(members, f"__{state}_income", line=float(line.line_baisa), elasticity=elasticity)
-            for state in STATES
-        }
+    poverty_by = _poverty_by(households, line)
     return Simulation(
         period=period,
         reform_name=reform_name,
@@ -216,8 +226,34 @@ def simulate(
         ),
         line=line,
         names=names,
+        currency=pack.currency,
+        coverage_title=inputs.coverage_title,
+        money=inputs.money,
         warnings=tuple(w for w in [births_warning(people, period)] if w),
+        targeting=_targeting(households, line) if inputs.targeting else None,
     )
+
+
+def _poverty_by(households: pl.LazyFrame, line: PovertyLine) -> dict[str, dict[str, Poverty]]:
+    """Poverty of the residents and of the citizens, before transfers and after each design's."""
+    poverty_by: dict[str, dict[str, Poverty]] = {}
+    for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
+        members = households.filter(mask)
+        poverty_by[population] = {
+            state: poverty(members, f"__{state}_income", line=float(line.line_baisa), elasticity=float(line.elasticity))
+            for state in STATES
+        }
+    return poverty_by
+
+
+def _targeting(households: pl.LazyFrame, line: PovertyLine) -> pl.DataFrame:
+    return targeting(households, line=float(line.line_baisa), elasticity=float(line.elasticity))
+
+
+def _inputs(pack: PolicyPack) -> AnalysisInputs:
+    if pack.analysis is None:
+        raise SimulationError(f"the {pack.name} pack gives no analysis inputs (poverty line, incomes)")
+    return pack.analysis
 
 
 def _covered(state: str, person_level: list[str], family_level: list[str]) -> pl.Expr:
@@ -272,7 +308,7 @@ def _coverage(frame: pl.LazyFrame) -> pl.DataFrame:
     citizens = frame.filter(pl.col("__living") & pl.col("__citizen"))
     shares = [pl.len().alias("persons"), pl.col("__baseline_covered").mean(), pl.col("__reform_covered").mean()]
     by_age = citizens.group_by(_group(pl.col("__age")).alias("group")).agg(shares)
-    disabled = citizens.filter(pl.col("disability_card")).select(pl.lit("disability").alias("group"), *shares)
+    disabled = citizens.filter(pl.col("__disabled")).select(pl.lit("disability").alias("group"), *shares)
     table = pl.concat([by_age, disabled]).collect()
     order = list(GROUPS)
     rows = {row["group"]: row for row in table.to_dicts()}
@@ -307,10 +343,11 @@ def _governorates(frame: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _households(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """One row per person living in Oman, with their family's size, income and transfers (baisa a month)."""
+def _households(frame: pl.LazyFrame, incomes: tuple[str, ...]) -> pl.LazyFrame:
+    """One row per person living in the country, with their family's size, income and transfers
+    (the currency's smallest unit a month)."""
     living = frame.filter(pl.col("__living"))
-    cash = pl.sum_horizontal([pl.col(c) for c in INCOME_COLUMNS])
+    cash = pl.sum_horizontal([pl.col(c).fill_null(0) for c in incomes])
     return living.select(
         pl.col("__family").alias("family"),
         pl.col("__citizen"),

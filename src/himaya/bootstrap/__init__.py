@@ -54,8 +54,8 @@ from himaya.policy.reforms import load_reform
 from himaya.policy.statement import members_of, statement
 from himaya.policy.table import validate_table
 from himaya.registry import actions as registry_actions
-from himaya.synth.generate import SynthRequest, generate
-from himaya.synth.reference import omani_share
+from himaya.synth.countries import country as synth_country
+from himaya.synth.generate import SynthRequest
 
 PLACE_COLUMNS = ("governorate",)  # what the analysis reports by
 
@@ -99,15 +99,26 @@ def load_tree(pack: PolicyPack, reform: Path | None = None) -> ParameterTree:
 
 
 @cache
-def synthetic_sample(persons: int, seed: int) -> pl.DataFrame:
+def synthetic_sample(persons: int, seed: int, pack: str = "oman") -> pl.DataFrame:
     """The synthetic population a projection runs the rules on (the same for the same size and seed)."""
     request = SynthRequest(persons=persons, seed=seed, as_of=SAMPLE_DAY)
-    return generate(request).people
+    country = synth_country(pack)
+    people = country.generate(request, None).people
+    schema = load_pack(pack).schema
+    if set(schema.names) <= set(people.columns):
+        return people
+    # A generator that leaves optional columns out (Iraq's): the table as its pack's contract reads it.
+    return validate_table(country.for_file(people, "parquet"), schema, source="synthetic sample")
 
 
-def projection_inputs() -> Inputs:
-    """The synthetic population and its share of citizens by age, for `himaya.analysis.project`."""
-    return Inputs(sample=synthetic_sample, citizen_share=omani_share())
+def projection_inputs(pack: str = "oman") -> Inputs:
+    """The pack's synthetic population and its share of citizens by age, for `himaya.analysis.project`."""
+    country = synth_country(pack)
+    return Inputs(sample=partial(_sample_of, pack), citizen_share=country.citizen_share())
+
+
+def _sample_of(pack: str, persons: int, seed: int) -> pl.DataFrame:
+    return synthetic_sample(persons, seed, pack)
 
 
 def cli_login() -> login.CommandLineLogin:

@@ -4,31 +4,28 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from himaya import bootstrap
 from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
-from himaya.analysis.simulate import Simulation, simulate
+from himaya.analysis.simulate import simulate
+from himaya.analysis.targeting import in_currency
 from himaya.cli.analysis_csv import simulation_csv
+from himaya.cli.analysis_report import millions, show, simulation_report
 from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, err, out, reported
 from himaya.core.errors import UsageError
-from himaya.core.money import format_omr
-from himaya.policy.pack import PolicyPack
+from himaya.core.money import Currency
+from himaya.policy.pack import PolicyPack, Unit
 from himaya.policy.reforms import load_reform
 
 CHART_FORMATS = ("svg", "png")
-# The packs whose analysis inputs exist: a poverty line for `simulate`, the projection's scenario
-# and population data (analysis/data) for `project`. Iraq's come with its analysis (issue 17).
-ANALYSED_PACKS = ("oman",)
 OutputDir = Annotated[
     Path | None, typer.Option("--output", "-o", help="Folder for the JSON, CSV and charts (created if missing).")
 ]
@@ -37,12 +34,13 @@ ChartsArg = Annotated[str, typer.Option("--charts", help="Chart format in --outp
 
 
 def analysed_pack(name: str | None, command: str) -> PolicyPack:
-    """The pack chosen (`--pack`, else HIMAYA_PACK), refused when the command has no inputs for it."""
+    """The pack chosen (`--pack`, else HIMAYA_PACK), refused when it gives no analysis inputs (a
+    poverty line, the projection's scenario and population data: `PolicyPack.analysis`)."""
     pack = chosen_pack(name)
-    if pack.name not in ANALYSED_PACKS:
+    if pack.analysis is None:
         raise UsageError(
-            f"himaya {command} is not available for the {pack.name} pack yet: its analysis inputs (poverty"
-            f" line, projection data) are the {', '.join(ANALYSED_PACKS)} pack's only (docs/iraq.md)"
+            f"himaya {command} is not available for the {pack.name} pack: it gives no analysis inputs (poverty"
+            " line, projection data; docs/parameters.md)"
         )
     return pack
 
@@ -65,46 +63,6 @@ def _folder(output: Path) -> Path:
         raise UsageError(f"--output {output}: not a folder")
     output.mkdir(parents=True, exist_ok=True)
     return output
-
-
-def _millions(baisa: float) -> str:
-    return f"{baisa / 1e9:,.1f}"
-
-
-def _omr(baisa: float) -> str:
-    """Whole rials, grouped: amounts of a simulation run from a family's to a country's."""
-    return f"{baisa / 1000:,.0f}"
-
-
-def _share(value: float) -> str:
-    return f"{value:.1%}"
-
-
-def _table(title: str, headings: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 1) -> Table:
-    """A report table whose values are never cut: each column is at least as wide as its longest
-    value and its longest heading word (headings wrap between words); the first `left` columns are
-    text, the others numbers."""
-    table = Table(title=title)
-    for index, heading in enumerate(headings):
-        cells = [row[index] for row in rows]
-        words = [w for text in (*cells, heading) for w in text.split()] if index < left else [*cells]
-        words += heading.split()
-        table.add_column(
-            heading,
-            justify="left" if index < left else "right",
-            min_width=max((len(w) for w in words), default=1),
-            overflow="fold",
-        )
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
-def _print(table: Table) -> None:
-    """At the console's width, or wider when the table needs it: a number is never cut, whatever
-    the width (80 columns when the report goes to a file or a pipe)."""
-    needed = Measurement.get(out, out.options.update_width(10_000), table).minimum
-    out.print(table, width=max(out.width, needed), crop=False, soft_wrap=False)
 
 
 @app.command(name="simulate")
@@ -134,11 +92,11 @@ def simulate_command(
         result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
         for warning in result.warnings:  # on standard error too: a --json reader sees it
             err.print(f"warning: {warning}", markup=False)
-        document = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+        document = json.dumps(in_currency(result.as_dict(), policy_pack.currency), ensure_ascii=False, indent=2)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
         else:
-            _simulation_report(result)
+            simulation_report(result)
         if output is not None:
             folder = _folder(output)
             _write(folder / "simulation.json", document + "\n")
@@ -151,112 +109,6 @@ def simulate_command(
             if not as_json:
                 files = ", ".join(["simulation.json", *tables])
                 out.print(f"\nwrote {files} and {len(written)} charts in {folder}", markup=False)
-
-
-def _simulation_report(result: Simulation) -> None:
-    out.print(
-        f"Reform simulation for {result.period}: {result.reform_name} ({result.persons:,} persons)",
-        style="bold",
-        markup=False,
-    )
-    for warning in result.warnings:
-        out.print(f"warning: {warning}", style="bold", markup=False)
-    _programme_table(result)
-    _coverage_tables(result)
-    _poverty_tables(result)
-
-
-def _programme_table(result: Simulation) -> None:
-    rows = []
-    for row in result.programmes.to_dicts():
-        base, new = row["baseline_monthly_baisa"], row["reform_monthly_baisa"]
-        rows.append(
-            [
-                row["name_en"],
-                f"{row['baseline_recipients']:,}",
-                f"{row['reform_recipients']:,}",
-                _omr(base),
-                _omr(new),
-                _omr(12 * base),
-                _omr(12 * new),
-                _omr(12 * (new - base)),
-            ]
-        )
-    base_total, new_total = result.total("baseline"), result.total("reform")
-    totals = [_omr(base_total), _omr(new_total), _omr(12 * base_total), _omr(12 * new_total)]
-    rows.append(["Total", "", "", *totals, _omr(12 * (new_total - base_total))])
-    headings = [
-        "programme",
-        *(f"{measure} {state}" for measure in ("beneficiaries", "monthly", "annual") for state in ("today", "reform")),
-        "annual change",
-    ]
-    table = _table("Beneficiaries and cost by programme (OMR; today: the rules in force)", headings, rows)
-    table.rows[-1].style = "bold"
-    _print(table)
-
-
-def _coverage_tables(result: Simulation) -> None:
-    rows = [
-        [r["name_en"], f"{r['persons']:,}", _share(r["baseline_covered"]), _share(r["reform_covered"])]
-        for r in result.coverage.to_dicts()
-    ]
-    title = "Coverage of citizens living in Oman (share receiving a benefit or in a family receiving FIS)"
-    _print(_table(title, ("group", "persons", "today", "reform"), rows))
-
-    if result.governorates is not None:
-        rows = [
-            [
-                r["governorate"],
-                f"{r['citizens']:,}",
-                _share(r["baseline_covered"]),
-                _share(r["reform_covered"]),
-                _omr(r["baseline_monthly_baisa"]),
-                _omr(r["reform_monthly_baisa"]),
-            ]
-            for r in result.governorates.to_dicts()
-        ]
-        places = ("governorate", "citizens", "covered today", "covered reform", "cost today", "cost reform")
-        _print(_table("By governorate (cost in OMR a month)", places, rows))
-
-
-def _poverty_tables(result: Simulation) -> None:
-    line = result.line
-    title = (
-        f"Poverty: line {format_omr(line.line_baisa)} OMR a month per adult equivalent "
-        f"(family size ** {float(line.elasticity):g}; {line.status})"
-    )
-    labels = {"before": "before transfers", "baseline": "after, today", "reform": "after, reform"}
-    rows = [
-        [
-            population,
-            labels[state],
-            _share(measures.headcount),
-            f"{measures.poor:,}",
-            f"{measures.gap:.3f}",
-            _omr(12 * measures.shortfall_baisa),
-            f"{result.gini[state]:.3f}" if population == "residents" else "",
-        ]
-        for population, by_state in result.poverty.items()
-        for state, measures in by_state.items()
-    ]
-    measures = ("population", "income", "headcount", "poor persons", "gap (FGT1)", "shortfall OMR/yr", "Gini")
-    _print(_table(title, measures, rows, left=2))
-    out.print(f"poverty line: {line.reference}", style="dim", markup=False)
-
-    rows = [
-        [
-            str(r["decile"]),
-            f"{r['persons']:,}",
-            f"{r['baseline_baisa'] / 1000:.3f}",
-            f"{r['reform_baisa'] / 1000:.3f}",
-            f"{r['change_baisa'] / 1000:+.3f}",
-            _share(r["gainers"]),
-            _share(r["losers"]),
-        ]
-        for r in result.deciles.to_dicts()
-    ]
-    title = "Gainers and losers by decile of income before transfers (OMR a month per person)"
-    _print(_table(title, ("decile", "persons", "today", "reform", "change", "gain", "lose"), rows, left=0))
 
 
 @app.command(name="project")
@@ -281,10 +133,16 @@ def project_command(
         policy_pack = analysed_pack(pack, "project")
         keys = tuple(p.key for p in policy_pack.programmes)
         files: list[Path | None] = list(scenario) if scenario else [None]
-        scenarios = [load_scenario(file, policy_pack.parameters, keys) for file in files]
-        inputs = bootstrap.projection_inputs()
+        assert policy_pack.analysis is not None  # analysed_pack refuses a pack without
+        default = policy_pack.analysis.data / "scenario.yaml"
+        code = policy_pack.currency.code
+        scenarios = [
+            load_scenario(file, policy_pack.parameters, keys, default_file=default, currency=code) for file in files
+        ]
+        inputs = bootstrap.projection_inputs(policy_pack.name)
         projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
-        document = json.dumps([p.as_dict() for p in projections], ensure_ascii=False, indent=2)
+        plain = [in_currency(p.as_dict(), policy_pack.currency) for p in projections]
+        document = json.dumps(plain, ensure_ascii=False, indent=2)
         warning = _differences_warning(differences(scenarios), scenarios)
         if as_json:
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
@@ -292,13 +150,13 @@ def project_command(
                 err.print(line, markup=False)
         else:
             for projection in projections:
-                _projection_report(projection, every)
+                _projection_report(projection, every, policy_pack)
             if len(projections) > 1:
-                _comparison(projections, every, warning)
+                _comparison(projections, every, warning, policy_pack.currency)
         if output is not None:
             folder = _folder(output)
             _write(folder / "projection.json", document + "\n")
-            _write(folder / "projection.csv", _csv(projections))
+            _write(folder / "projection.csv", _csv(projections, policy_pack.currency))
             from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
             written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
@@ -312,7 +170,7 @@ def _shown(years: list[int], every: int) -> list[int]:
     return [y for y in years if (y - years[0]) % every == 0 or y == years[-1]]
 
 
-def _projection_report(projection: Projection, every: int) -> None:
+def _projection_report(projection: Projection, every: int, pack: PolicyPack) -> None:
     scenario = projection.scenario
     out.print(
         f"\n{scenario.name}  ({scenario.source}; indexation: {scenario.indexation.value})", style="bold", markup=False
@@ -323,30 +181,33 @@ def _projection_report(projection: Projection, every: int) -> None:
     totals = {row["year"]: row for row in projection.totals().to_dicts()}
     years = _shown(projection.years, every)
     rows = {(r["year"], r["programme"]): r for r in projection.table.filter(pl.col("year").is_in(years)).to_dicts()}
+    money = pack.currency
+    families = ", ".join(p.name.en for p in pack.programmes if p.unit is Unit.FAMILY)
     cost = Table(title="Cost as % of GDP by programme")
-    beneficiaries = Table(title="Beneficiaries, thousands (Family Income Support: families)")
+    beneficiaries = Table(title=f"Beneficiaries, thousands ({families}: families)")
     for table in (cost, beneficiaries):
         table.add_column("year", justify="right")
-    beneficiaries.add_column("citizens", justify="right")
+    # No heading or value is ever cut ("sp_c…"): the table is printed wider than the console instead.
+    beneficiaries.add_column("citizens", justify="right", min_width=10)
     for key in projection.programmes:
-        cost.add_column(key, justify="right")
-        beneficiaries.add_column(key, justify="right")
-    cost.add_column("total", justify="right")
-    cost.add_column("OMR m", justify="right")
+        cost.add_column(key, justify="right", min_width=max(len(key), 7))
+        beneficiaries.add_column(key, justify="right", min_width=max(len(key), 7))
+    cost.add_column("total", justify="right", min_width=7)
+    cost.add_column(f"{money.code} m", justify="right", min_width=10)
     for year in years:
         cost.add_row(
             str(year),
             *[f"{rows[year, k]['share_of_gdp']:.3%}" for k in projection.programmes],
             f"{totals[year]['share_of_gdp']:.3%}",
-            f"{totals[year]['cost_baisa'] / 1e9:,.0f}",
+            f"{totals[year]['cost_baisa'] / money.per_unit / 1e6:,.0f}",
         )
         beneficiaries.add_row(
             str(year),
             f"{population[year]['citizens'] / 1000:,.0f}",
             *[f"{rows[year, k]['beneficiaries'] / 1000:,.1f}" for k in projection.programmes],
         )
-    _print(cost)
-    _print(beneficiaries)
+    show(cost)
+    show(beneficiaries)
 
 
 def _differences_warning(found: list[Difference], scenarios: list[Scenario]) -> list[str]:
@@ -361,10 +222,10 @@ def _differences_warning(found: list[Difference], scenarios: list[Scenario]) -> 
     return lines
 
 
-def _comparison(projections: list[Projection], every: int, warning: list[str]) -> None:
+def _comparison(projections: list[Projection], every: int, warning: list[str], money: Currency) -> None:
     for line in warning:
         out.print(line, style="bold", markup=False)
-    table = Table(title="Scenarios side by side: total cost, OMR million (% of GDP)")
+    table = Table(title=f"Scenarios side by side: total cost, {money.code} million (% of GDP)")
     table.add_column("year", justify="right")
     for projection in projections:
         table.add_column(Text(projection.scenario.name), justify="right")  # the user's words, not markup
@@ -372,12 +233,12 @@ def _comparison(projections: list[Projection], every: int, warning: list[str]) -
     for year in _shown(projections[0].years, every):
         table.add_row(
             str(year),
-            *[f"{_millions(t[year]['cost_baisa'])} ({t[year]['share_of_gdp']:.3%})" for t in totals],
+            *[f"{millions(t[year]['cost_baisa'], money)} ({t[year]['share_of_gdp']:.3%})" for t in totals],
         )
-    _print(table)
+    show(table)
 
 
-def _csv(projections: list[Projection]) -> str:
+def _csv(projections: list[Projection], money: Currency) -> str:
     """One row per scenario, year and programme: the table for a spreadsheet."""
     frames: list[Any] = [
         p.table.join(p.population, on="year").select(
@@ -385,11 +246,11 @@ def _csv(projections: list[Projection]) -> str:
             "year",
             "programme",
             "beneficiaries",
-            (pl.col("cost_baisa") / 1000).round(3).alias("cost_omr"),
+            (pl.col("cost_baisa") / money.per_unit).round(money.decimals).alias(f"cost_{money.code.lower()}"),
             "share_of_gdp",
             "residents",
             "citizens",
-            (pl.col("gdp_baisa") / 1000).round(0).alias("gdp_omr"),
+            (pl.col("gdp_baisa") / money.per_unit).round(0).alias(f"gdp_{money.code.lower()}"),
         )
         for p in projections
     ]

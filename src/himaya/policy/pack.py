@@ -149,6 +149,24 @@ class EnrollmentStart:
     rule: str
 
 
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """What `himaya simulate` and `himaya project` need of a pack beside its rules (docs/parameters.md)."""
+
+    data: Path  # the WPP 2024 extract (`{wpp_prefix}_*.csv`) and `scenario.yaml`, the projection's default
+    wpp_prefix: str  # e.g. "oman_wpp2024"
+    citizenship: str  # the nationality the benefits are for: coverage is measured among its holders
+    income_columns: tuple[str, ...]  # cash incomes before transfers, summed over the family
+    disabled: pl.Expr  # a person with a disability, for coverage
+    poverty_line: str  # parameter path: the line a month per adult equivalent, in the currency's smallest unit
+    equivalence_elasticity: str | None  # parameter path (adult equivalents = size ** it); None: per person
+    coverage_title: Text  # whom coverage is measured among, and what counts as covered
+    money: Text  # the currency in a chart's words ("OMR", "ريال عماني")
+    targeting: bool = False  # measure each design's inclusion and exclusion errors on the incomes given
+    # The months of a year whose rules a projection averages (July only: a rule paid all year round).
+    months: tuple[int, ...] = (7,)
+
+
 def _no_start_rules(_: Parameters) -> Mapping[str, EnrollmentStart]:
     return {}
 
@@ -197,6 +215,7 @@ class PolicyPack:
     enrollment_starts: Callable[[Parameters], Mapping[str, EnrollmentStart]] = _no_start_rules
     cases_dir: Path | None = None  # the case types (`cases/*.yaml`) and the working-day calendar
     services_dir: Path | None = None  # the services of other bodies, their providers, the referral rules
+    analysis: AnalysisInputs | None = None  # what simulate and project need; None: not analysed
 
     @cached_property
     def parameters(self) -> ParameterTree:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from himaya.synth import generate as oman
@@ -15,6 +16,8 @@ from himaya.synth.assumptions import Assumptions
 from himaya.synth.generate import Progress, SynthError, Synthetic, SynthRequest
 from himaya.synth.iraq import generate as iraq
 from himaya.synth.iraq.assumptions import IraqAssumptions
+from himaya.synth.iraq.reference import iraqi_share
+from himaya.synth.reference import omani_share
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class Country:
     persons_at_scale: Callable[[float, str | None], int]  # scale, governorate -> persons
     generate: Callable[[SynthRequest, Progress | None], Synthetic]
     for_file: Callable[[pl.DataFrame, str], pl.DataFrame]  # the table as its pack's contract writes it
+    # The share of the pack's citizens by WPP 5-year age group (rows) and sex: what a projection
+    # splits WPP's residents by.
+    citizen_share: Callable[[], np.ndarray]
 
 
 COUNTRIES = {
@@ -33,6 +39,7 @@ COUNTRIES = {
         lambda scale, governorate: oman.persons_at_scale(scale, Assumptions(), governorate),
         oman.generate,
         oman.for_file,
+        omani_share,
     ),
     "iraq": Country(
         "iraq",
@@ -40,6 +47,7 @@ COUNTRIES = {
         lambda scale, governorate: iraq.persons_at_scale(scale, IraqAssumptions(), governorate),
         iraq.generate,
         iraq.for_file,
+        iraqi_share,
     ),
 }
 

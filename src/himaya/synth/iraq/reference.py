@@ -31,6 +31,12 @@ def wpp_2025() -> Pyramid:
     return Pyramid(tuple(r["age"] for r in rows), counts)
 
 
+def iraqi_share() -> np.ndarray:
+    """The share of Iraqis in each age group (rows as in `wpp_2025`) and sex: all of them (the
+    synthetic Iraq draws no foreigners; WPP counts the few there are, about 0.5 %, among them)."""
+    return np.ones_like(wpp_2025().counts)
+
+
 @dataclass(frozen=True)
 class Districts:
     governorate_en: tuple[str, ...]  # per district

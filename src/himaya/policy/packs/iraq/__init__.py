@@ -15,11 +15,12 @@ import polars as pl
 from himaya.core.periods import Period
 from himaya.core.text import Text
 from himaya.policy.ages import birth_parts
-from himaya.policy.pack import Adjustment, PolicyPack, Programme, Unit
-from himaya.policy.packs.iraq import grants, subsidy
+from himaya.policy.pack import Adjustment, AnalysisInputs, PolicyPack, Programme, Unit
+from himaya.policy.packs.iraq import grants, lifecycle, subsidy
 from himaya.policy.packs.iraq.names import CODE_NAMES, MONTH_NAMES, PROGRAMME_NAMES
 from himaya.policy.packs.iraq.places import district_names, governorate_names, governorates, places
-from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, IQD, PEOPLE, REGISTRY
+from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, INCOME_COLUMNS, IQD, PEOPLE, REGISTRY
+from himaya.policy.packs.iraq.subsidy import IRAQI
 from himaya.policy.parameters import ParameterError, ParameterTree
 
 __all__ = ["IQD", "PACK"]
@@ -54,6 +55,19 @@ PACK = PolicyPack(
     first_period=Period(2024, 1),
     steps=(
         Programme("sp_cash", PROGRAMME_NAMES["sp_cash"], Unit.FAMILY, subsidy.sp_cash),
+        # Oman's life-cycle design, off unless a reform sets it (lifecycle.py); the student grant
+        # rests on the subsidy or, when a reform pays it, the top-up: it comes after both.
+        *(
+            Programme(key, PROGRAMME_NAMES[key], Unit.PERSON, rule)
+            for key, rule in (
+                ("child_benefit", lifecycle.child_benefit),
+                ("old_age", lifecycle.old_age),
+                ("disability_benefit", lifecycle.disability_benefit),
+            )
+        ),
+        Programme(
+            "family_top_up", PROGRAMME_NAMES["family_top_up"], Unit.FAMILY, lifecycle.family_top_up, masculine=True
+        ),
         Programme("student_grant", PROGRAMME_NAMES["student_grant"], Unit.PERSON, grants.student_grant),
         Programme("caregiver", PROGRAMME_NAMES["caregiver"], Unit.PERSON, grants.caregiver, masculine=True),
         Adjustment(
@@ -79,5 +93,32 @@ PACK = PolicyPack(
     country="IQ",
     dialling_code="964",
     institution=Text("Social Protection Authority", "هيئة الحماية الاجتماعية"),
-    programme_codes={"sp_cash": "SP", "student_grant": "SG", "caregiver": "CG"},
+    programme_codes={
+        "sp_cash": "SP",
+        "student_grant": "SG",
+        "caregiver": "CG",
+        "child_benefit": "CB",
+        "old_age": "OA",
+        "disability_benefit": "DB",
+        "family_top_up": "TU",
+    },
+    analysis=AnalysisInputs(
+        data=Path(__file__).parent / "analysis",
+        wpp_prefix="iraq_wpp2024",
+        citizenship=IRAQI,
+        income_columns=INCOME_COLUMNS,
+        disabled=pl.col("disability_category").is_not_null(),
+        poverty_line="poverty_line.per_person",
+        equivalence_elasticity=None,  # the Ministry of Planning's line is per person: n x 137,000
+        coverage_title=Text(
+            "Coverage of Iraqis living in Iraq, the Kurdistan Region included (share receiving a benefit or in a"
+            " family receiving a family benefit)",
+            "التغطية بين العراقيين المقيمين في العراق، ومنهم إقليم كوردستان (نسبة من يتلقى منفعة أو في أسرة تتلقى"
+            " منفعة أسرية)",
+        ),
+        money=Text("IQD", "دينار عراقي"),
+        targeting=True,
+        # The student grant is paid October to June: January, April, July and October weigh it 3/4.
+        months=(1, 4, 7, 10),
+    ),
 )

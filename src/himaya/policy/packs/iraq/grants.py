@@ -16,7 +16,7 @@ from himaya.policy.parameters import Parameters
 GRANT_LEVELS = ("primary", "intermediate", "preparatory", "university", "postgraduate")
 
 
-def _lives_here(p: Parameters, period: Period) -> tuple[Check, ...]:
+def lives_here(p: Parameters, period: Period) -> tuple[Check, ...]:
     return (
         Check("alive", Text("alive in the month", "على قيد الحياة في الشهر"), alive(period)),
         Check("born", Text("born by the end of the month", "مولود بنهاية الشهر"), born_by(period)),
@@ -56,7 +56,7 @@ def student_grant(p: Parameters, period: Period) -> Rule:
     )
     return Rule(
         checks=(
-            *_lives_here(p, period),
+            *lives_here(p, period),
             Check(
                 "student",
                 Text("a student at a level the grant pays for", "طالب في مرحلة دراسية تشملها المنحة"),
@@ -72,17 +72,28 @@ def student_grant(p: Parameters, period: Period) -> Rule:
                 ),
                 pl.lit(in_school_year),
             ),
-            Check(
-                "family_subsidised",
-                Text(
-                    "the family is paid the social protection subsidy",
-                    "تتقاضى الأسرة إعانة الحماية الاجتماعية",
-                ),
-                amount_of("sp_cash").sum().over(FAMILY) > 0,
-            ),
+            _family_supported(p),
         ),
         amount=amount,
         figures=(Figure("level", Text("school level", "المرحلة الدراسية"), pl.col("school_level"), Shown.TEXT),),
+    )
+
+
+def _family_supported(p: Parameters) -> Check:
+    """The grant rests on the subsidy; under a reform that pays the family income top-up, on either."""
+    if p.life_cycle.top_up.active:
+        return Check(
+            "family_subsidised",
+            Text(
+                "the family is paid the social protection subsidy or the family income top-up",
+                "تتقاضى الأسرة إعانة الحماية الاجتماعية أو دعم دخل الأسرة",
+            ),
+            (amount_of("sp_cash") + amount_of("family_top_up")).sum().over(FAMILY) > 0,
+        )
+    return Check(
+        "family_subsidised",
+        Text("the family is paid the social protection subsidy", "تتقاضى الأسرة إعانة الحماية الاجتماعية"),
+        amount_of("sp_cash").sum().over(FAMILY) > 0,
     )
 
 
@@ -94,7 +105,7 @@ def _caregiver_checks(p: Parameters, period: Period) -> list[Check]:
     )
     kinship = pl.col("kinship_degree").cast(pl.Int32, strict=False)
     checks = [
-        *_lives_here(p, period),
+        *lives_here(p, period),
         *(
             (Check("iraqi", Text("Iraqi national", "عراقي الجنسية"), pl.col("nationality") == IRAQI),)
             if c.nationals_only

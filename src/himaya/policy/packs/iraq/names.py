@@ -8,6 +8,11 @@ PROGRAMME_NAMES = {
     "sp_cash": Text("Social protection cash subsidy", "إعانة الحماية الاجتماعية"),
     "student_grant": Text("Student grant", "المنحة الطلابية"),
     "caregiver": Text("Full-time caregiver salary", "راتب المعين المتفرغ"),
+    # Oman's life-cycle design, for a reform to switch on (lifecycle.py): not in Iraq's law.
+    "child_benefit": Text("Child benefit", "منفعة الطفل"),
+    "old_age": Text("Old-age benefit", "منفعة كبار السن"),
+    "disability_benefit": Text("Disability benefit", "منفعة الإعاقة"),
+    "family_top_up": Text("Family income top-up", "دعم دخل الأسرة"),
 }
 
 # The codes of the people table and of the parameters, by the column (or kind) they belong to.

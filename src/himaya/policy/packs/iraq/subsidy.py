@@ -184,6 +184,20 @@ def _checks(p: Parameters) -> tuple[Check, ...]:
             (line > WELFARE).fill_null(False),
         ),
         *exclusions,
+        *(
+            ()
+            if p.sp_cash.active
+            else (
+                Check(
+                    "in_force",
+                    Text(
+                        "the subsidy is in force (a reform has replaced it)",
+                        "الإعانة نافذة (استبدل بها إصلاحٌ غيرها)",
+                    ),
+                    pl.lit(False),
+                ),
+            )
+        ),
     )
 
 

@@ -12,7 +12,7 @@ import polars as pl
 from himaya.core.money import OMR
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.pack import Adjustment, PolicyPack, Programme, RuleFunction, Unit
+from himaya.policy.pack import Adjustment, AnalysisInputs, PolicyPack, Programme, RuleFunction, Unit
 from himaya.policy.packs.oman import family, individual
 from himaya.policy.packs.oman.common import birth_parts
 from himaya.policy.packs.oman.names import CODE_NAMES, PROGRAMME_NAMES
@@ -83,4 +83,19 @@ PACK = PolicyPack(
     enrollment_starts=enrollment_starts,
     cases_dir=Path(__file__).parent / "cases",
     services_dir=Path(__file__).parent / "services",
+    analysis=AnalysisInputs(
+        # The analysis's own data folder holds Oman's WPP extract and scenario (shipped there first).
+        data=Path(__file__).resolve().parents[3] / "analysis" / "data",
+        wpp_prefix="oman_wpp2024",
+        citizenship="OM",
+        income_columns=("wage", "pension", "survivor_pension", "alimony", "other_income"),
+        disabled=pl.col("disability_card"),
+        poverty_line="poverty.line",
+        equivalence_elasticity="poverty.equivalence_elasticity",
+        coverage_title=Text(
+            "Coverage of citizens living in Oman (share receiving a benefit or in a family receiving FIS)",
+            "التغطية بين المواطنين المقيمين في عُمان (نسبة من يتلقى منفعة أو في أسرة تتلقى دعم دخل الأسرة)",
+        ),
+        money=Text("OMR", "ريال عماني"),
+    ),
 )
