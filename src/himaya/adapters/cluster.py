@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -58,22 +59,27 @@ def client(address: str | None, workers: int) -> Iterator[Any]:
                 "to run on this machine"
             ) from None
         with connected:
-            if not connected.scheduler_info().get("workers"):
+            try:
                 connected.wait_for_workers(1, timeout=CONNECT_SECONDS * 6)
+            except TimeoutError:
+                raise UsageError(
+                    f"the Dask scheduler at {address} has no worker after {CONNECT_SECONDS * 6} s: "
+                    f"start some (`dask worker {address}`)"
+                ) from None
             yield connected
         return
     threads = str(max(1, (os.cpu_count() or 1) // workers))
-    with (
-        LocalCluster(  # type: ignore[no-untyped-call]
+    with warnings.catch_warnings():  # "port 8787 in use": the scheduler's HTTP port, then taken at random
+        warnings.filterwarnings("ignore", "Port .* is already in use", UserWarning)
+        local = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.ERROR,
             env={"POLARS_MAX_THREADS": threads},
-        ) as cluster,
-        Client(cluster, set_as_default=False) as connected,  # type: ignore[no-untyped-call]
-    ):
+        )
+    with local, Client(local, set_as_default=False) as connected:  # type: ignore[no-untyped-call]
         yield connected
 
 

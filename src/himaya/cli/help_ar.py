@@ -270,6 +270,16 @@ HELP_AR = {
     "Names in any order (Arabic or Latin), a civil number or a mobile number.": "أسماء بأي ترتيب (بالعربية أو بالحروف اللاتينية)، أو رقم مدني، أو رقم هاتف.",
     "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
     "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
+    # datasets and Dask clusters (issue 18: docs/scale.md)
+    "People table: CSV or Parquet (see docs/people-table.md), or a folder of Parquet files, a dataset (docs/scale.md); or use --registry.": "جدول الأفراد: CSV أو Parquet (انظر docs/people-table.md)، أو مجلد ملفات Parquet، أي مجموعة بيانات مجزأة (docs/scale.md)؛ أو استخدم --registry.",
+    "File or (from a folder) folder to write; CSV to standard output without it.": "الملف المراد كتابته، أو المجلد (إن كان المدخل مجلداً)؛ وبدونه يُكتب CSV إلى المخرج القياسي.",
+    "Run on the Dask scheduler at this address, e.g. tcp://10.0.0.5:8786 (else HIMAYA_DASK_SCHEDULER).": "التشغيل على مُجدول Dask في هذا العنوان، مثل tcp://10.0.0.5:8786 (وإلا فالإعداد HIMAYA_DASK_SCHEDULER).",
+    "Run on a local Dask cluster of N worker processes (without it: when the input is larger than memory).": "التشغيل على عنقود Dask محلي من N عملية عاملة (وبدونه: حين يكون المدخل أكبر مما تتسع له الذاكرة).",
+    "Split a people table into a dataset: Parquet files of whole families, by governorate or family hash.": "قسّم جدول الأفراد إلى مجموعة بيانات: ملفات Parquet تضم أسراً كاملة، حسب المحافظة أو حسب بصمة رقم الأسرة.",
+    "People table: CSV, Excel or Parquet.": "جدول الأفراد: CSV أو Excel أو Parquet.",
+    "The dataset folder to write.": "مجلد مجموعة البيانات المراد كتابته.",
+    "governorate (a folder per governorate) or family (families spread by a hash of family_id).": "governorate (مجلد لكل محافظة) أو family (تُوزَّع الأسر حسب بصمة family_id).",
+    "With --by family: how many files (hash buckets).": "مع --by family: عدد الملفات (دلاء البصمة).",
 } | HELP_AR_INSURANCE
 
 
