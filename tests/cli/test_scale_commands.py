@@ -183,3 +183,14 @@ def test_refusals(people: Path, tmp_path: Path) -> None:
     assert [p.name for p in theirs.iterdir()] == ["notes.txt"]
     shutil.rmtree(source)
     assert himaya("partition", people, "-o", source, "--by", "wilaya").exit_code == 2
+
+
+def test_a_dataset_larger_than_memory_starts_a_local_cluster(
+    people: Path, single: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = dataset(people, tmp_path / "people", "--parts", "3")
+    monkeypatch.setattr(cluster_module, "BYTES_PER_PERSON", 1 << 40)  # as if 3,000 persons filled the memory
+    result = himaya("entitlements", source, "--period", "2025-01", "-o", tmp_path / "e.parquet")
+    assert result.exit_code == 0, result.stderr
+    assert "on a local cluster of" in result.stderr
+    assert pl.read_parquet(tmp_path / "e.parquet").equals(single)

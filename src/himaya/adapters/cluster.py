@@ -19,7 +19,9 @@ import psutil
 from himaya.core.errors import HimayaError, UsageError
 
 CONNECT_SECONDS = 10  # how long a scheduler may take to answer before the command gives up
-MEMORY_FACTOR = 12  # bytes of memory a byte of Parquet takes while the rules run on it (bench/scale.py)
+# Bytes of memory a person's row takes while the rules run on one table: 2.4 GB at peak for 5 million
+# (bench/scale.py), rounded up for tables with more columns than the rules read.
+BYTES_PER_PERSON = 600
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,11 +38,11 @@ def local_workers(requested: int | None, partitions: int) -> int:
     return max(1, min(os.cpu_count() or 1, partitions))
 
 
-def larger_than_memory(parquet_bytes: int) -> bool:
-    """Whether a table of this many Parquet bytes is better split over workers than held by one
-    process: its working size passes half of the memory available now."""
+def larger_than_memory(persons: int) -> bool:
+    """Whether a table of this many persons is better split over workers than held by one process:
+    its working size passes half of the memory available now."""
     available: int = psutil.virtual_memory().available
-    return parquet_bytes * MEMORY_FACTOR > available // 2
+    return persons * BYTES_PER_PERSON > available // 2
 
 
 @contextmanager

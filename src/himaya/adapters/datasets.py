@@ -55,15 +55,17 @@ def parts_of(folder: Path) -> list[Path]:
     return parts
 
 
-def columns_of(parts: list[Path], folder: Path) -> list[str]:
-    """The columns every file shares, read from the files' footers (no rows are read); a file whose
-    columns differ from the first file's is refused, naming the file and the columns."""
+def footers(parts: list[Path], folder: Path) -> tuple[list[str], int]:
+    """The columns every file shares and the rows of all, read from the files' footers (no rows are
+    read); a file whose columns differ from the first file's is refused, naming the file and the columns."""
     first: list[str] | None = None
+    rows = 0
     for path in parts:
         try:
-            names = list(pq.read_schema(path).names)
+            metadata = pq.read_metadata(path)
         except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
             raise UsageError(f"{path}: cannot be read as Parquet: {error}") from None
+        names, rows = list(metadata.schema.to_arrow_schema().names), rows + metadata.num_rows
         if first is None:
             first = names
             continue
@@ -76,7 +78,7 @@ def columns_of(parts: list[Path], folder: Path) -> list[str]:
                 f"({'; '.join(s for s in said if s)}): every file of a dataset has the same columns"
             )
     assert first is not None
-    return first
+    return first, rows
 
 
 def read_dataset(parts: list[Path]) -> pl.DataFrame:

@@ -19,7 +19,7 @@ import polars as pl
 
 from himaya import bootstrap
 from himaya.adapters import cluster
-from himaya.adapters.datasets import columns_of, dataset_writer, names_a_folder, parts_of, read_dataset
+from himaya.adapters.datasets import dataset_writer, footers, names_a_folder, parts_of, read_dataset
 from himaya.adapters.tables import TableFormat, write_table
 from himaya.core.errors import UsageError
 from himaya.core.periods import Period
@@ -91,9 +91,9 @@ def dataset_entitlements(
     """The entitlements of a people dataset (a folder of Parquet files), to a dataset folder, a file
     or standard output; nothing is written unless every partition succeeded."""
     parts = parts_of(source)
-    refuse_foreign_table(columns_of(parts, source), pack, source=str(source))
-    size = sum(p.stat().st_size for p in parts)
-    local = where.workers is not None or (where.scheduler is None and cluster.larger_than_memory(size))
+    columns, persons = footers(parts, source)
+    refuse_foreign_table(columns, pack, source=str(source))
+    local = where.workers is not None or (where.scheduler is None and cluster.larger_than_memory(persons))
     if where.scheduler is None and not local:
         if output is not None and names_a_folder(output):
             return _to_folder(source, parts, output, pack, tree, period, None)
