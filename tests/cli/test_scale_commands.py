@@ -194,3 +194,17 @@ def test_a_dataset_larger_than_memory_starts_a_local_cluster(
     assert result.exit_code == 0, result.stderr
     assert "on a local cluster of" in result.stderr
     assert pl.read_parquet(tmp_path / "e.parquet").equals(single)
+
+
+def test_synth_writes_a_dataset_by_governorate(tmp_path: Path, people: Path) -> None:
+    folder = tmp_path / "people"
+    result = himaya("synth", "--persons", "3000", "--seed", "18", "--output", folder, "--partition-by", "governorate")
+    assert result.exit_code == 0, result.stderr
+    files = sorted(folder.rglob("*.parquet"))
+    assert len(files) == 11 and all(f.parent.name.startswith("governorate=") for f in files)  # Oman's 11
+    for path in files:
+        assert pl.read_parquet(path)["governorate"].n_unique() == 1
+    whole = pl.concat([pl.read_parquet(f) for f in files]).sort("person_id")
+    assert whole.equals(pl.read_parquet(people).sort("person_id"))  # the same seed: the same persons
+    result = himaya("synth", "--persons", "10", "--seed", "1", "--output", tmp_path / "x", "--partition-by", "wilaya")
+    assert result.exit_code == 2 and "--partition-by must be one of governorate, family" in result.stderr

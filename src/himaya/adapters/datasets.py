@@ -31,12 +31,11 @@ PartitionBy = Literal["governorate", "family"]
 PARTITIONS: tuple[PartitionBy, ...] = ("governorate", "family")
 MARKER = "_himaya.json"  # written last: a folder without it is not a finished dataset
 BUCKET = "family_bucket"  # the column (and folder key) of a dataset partitioned by family hash
-TABLE_SUFFIXES = (".csv", ".parquet", ".pq", ".json", ".xlsx", ".xlsm", ".xls", ".ods")
 
 
 def names_a_folder(path: Path) -> bool:
-    """An output names a dataset folder: an existing folder, or a name without a table's extension."""
-    return path.is_dir() or path.suffix.lower() not in TABLE_SUFFIXES
+    """A path names a dataset folder: an existing folder, or a name without an extension."""
+    return path.is_dir() or not path.suffix
 
 
 def parts_of(folder: Path) -> list[Path]:

@@ -66,7 +66,6 @@ HELP_AR = {
     "Show values in force on this date (default: today).": "اعرض القيم النافذة في هذا التاريخ (الافتراضي: اليوم).",
     "Only CONFIRMED, LIKELY, ASSUMED or (with --reform) REFORM values.": "القيم المؤكدة (CONFIRMED) أو المرجحة (LIKELY) أو المفترضة (ASSUMED) فقط، أو (مع --reform) قيم الإصلاح (REFORM).",
     "Generate a synthetic people table (with registry columns) that looks and behaves like the country's (--pack).": "أنشئ جدول أفراد اصطناعياً (بأعمدة السجل) يشبه سكان البلد (--pack) في شكله وسلوكه.",
-    "File to write: .csv or .parquet.": "الملف المراد كتابته: .csv أو .parquet.",
     "Random seed: the same seed gives the same file.": "البذرة العشوائية: البذرة نفسها تعطي الملف نفسه.",
     "How many persons.": "عدد الأفراد.",
     "Share of the population: 1.0 is all of the country (Oman about 5.17 million, Iraq 46.1).": "نسبة من السكان: 1.0 هي البلد كله (عُمان نحو 5.17 مليون، والعراق 46.1 مليون).",
@@ -279,7 +278,9 @@ HELP_AR = {
     "People table: CSV, Excel or Parquet.": "جدول الأفراد: CSV أو Excel أو Parquet.",
     "The dataset folder to write.": "مجلد مجموعة البيانات المراد كتابته.",
     "governorate (a folder per governorate) or family (families spread by a hash of family_id).": "governorate (مجلد لكل محافظة) أو family (تُوزَّع الأسر حسب بصمة family_id).",
-    "With --by family: how many files (hash buckets).": "مع --by family: عدد الملفات (دلاء البصمة).",
+    "Partitioned by family: how many files (hash buckets).": "عند التجزئة حسب الأسرة: عدد الملفات (دلاء البصمة).",
+    "File to write, .csv or .parquet; or a dataset folder (no extension).": "الملف المراد كتابته، .csv أو .parquet؛ أو مجلد مجموعة بيانات (بلا امتداد).",
+    "A dataset's files: by governorate or family.": "ملفات مجموعة البيانات: حسب المحافظة أو حسب الأسرة.",
 } | HELP_AR_INSURANCE
 
 

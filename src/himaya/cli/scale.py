@@ -20,15 +20,15 @@ PartitionArg = Annotated[
     ),
 ]
 PartsArg = Annotated[
-    int, typer.Option("--parts", min=1, max=100_000, help="With --by family: how many files (hash buckets).")
+    int, typer.Option("--parts", min=1, max=100_000, help="Partitioned by family: how many files (hash buckets).")
 ]
 
 
-def partition_by(text: str) -> PartitionBy:
+def partition_by(text: str, option: str = "--by") -> PartitionBy:
     for name in PARTITIONS:
         if text == name:
             return name
-    raise UsageError(f"--by must be one of {', '.join(PARTITIONS)}, not {text!r}")
+    raise UsageError(f"{option} must be one of {', '.join(PARTITIONS)}, not {text!r}")
 
 
 @app.command()
