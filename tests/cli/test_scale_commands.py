@@ -175,6 +175,10 @@ def test_refusals(people: Path, tmp_path: Path) -> None:
     source = dataset(people, tmp_path / "people", "--parts", "2")
     result = himaya("entitlements", source, "--period", "2025-01", "--workers", "2", "--scheduler", "tcp://x:1")
     assert result.exit_code == 2 and "not both" in result.stderr
+    result = himaya("entitlements", source, "--period", "2025-01", "-o", tmp_path / "out", "--format", "csv")
+    assert result.exit_code == 2 and "a dataset folder is written as Parquet files, not csv" in result.stderr
+    result = himaya("entitlements", source, "--period", "2025-01", "--scheduler", "tcp://127.0.0.1:9")
+    assert result.exit_code == 2 and "--output FILE or FOLDER is needed on a scheduler" in result.stderr
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "notes.txt").write_text("mine", encoding="utf-8")

@@ -82,7 +82,10 @@ def footers(parts: list[Path], folder: Path) -> tuple[list[str], int]:
 
 def read_dataset(parts: list[Path]) -> pl.DataFrame:
     """Every file of a dataset as one table, in path order (one process: it must fit in memory)."""
-    return pl.concat([pl.read_parquet(path) for path in parts], how="vertical_relaxed")
+    try:
+        return pl.concat([pl.read_parquet(path) for path in parts], how="vertical_relaxed")
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise UsageError(f"{parts[0].parent}: the dataset's files cannot be read as one table: {error}") from None
 
 
 def family_bucket(family_id: pl.Series, buckets: int) -> pl.Series:

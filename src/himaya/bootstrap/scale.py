@@ -90,13 +90,18 @@ def dataset_entitlements(
 ) -> Written:
     """The entitlements of a people dataset (a folder of Parquet files), to a dataset folder, a file
     or standard output; nothing is written unless every partition succeeded."""
+    to_folder = output if output is not None and names_a_folder(output) else None
+    if to_folder is not None and kind not in (None, "parquet"):
+        raise UsageError(f"{output}: a dataset folder is written as Parquet files, not {kind}")
+    if output is None and where.scheduler is not None:
+        raise UsageError("--output FILE or FOLDER is needed on a scheduler: its workers write beside it")
     parts = parts_of(source)
     columns, persons = footers(parts, source)
     refuse_foreign_table(columns, pack, source=str(source))
     local = where.workers is not None or (where.scheduler is None and cluster.larger_than_memory(persons))
     if where.scheduler is None and not local:
-        if output is not None and names_a_folder(output):
-            return _to_folder(source, parts, output, pack, tree, period, None)
+        if to_folder is not None:
+            return _to_folder(source, parts, to_folder, pack, tree, period, None)
         people = validate_table(read_dataset(parts), pack.schema, source=str(source))
         result = entitlements(people, pack, tree, period)
         write_table(result, output, kind=kind)
@@ -104,10 +109,8 @@ def dataset_entitlements(
     workers = cluster.local_workers(where.workers, len(parts))
     with cluster.client(where.scheduler, workers) as client:
         on = f"the scheduler at {where.scheduler}" if where.scheduler else f"a local cluster of {workers} workers"
-        if output is not None and names_a_folder(output):
-            return _to_folder(source, parts, output, pack, tree, period, (client, on))
-        if output is None and where.scheduler is not None:
-            raise UsageError("--output FILE or FOLDER is needed on a scheduler: its workers write beside it")
+        if to_folder is not None:
+            return _to_folder(source, parts, to_folder, pack, tree, period, (client, on))
         with _scratch(output) as scratch:
             items = [EntitlementsPart(p, scratch, scratch / p.relative_to(source), pack, tree, period) for p in parts]
             cluster.run_all(client, entitlements_part, items, [str(p) for p in parts])
