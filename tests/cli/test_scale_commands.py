@@ -118,13 +118,14 @@ def test_the_scheduler_setting(people: Path, single: pl.DataFrame, scheduler: st
 
 
 def test_a_missing_folder(tmp_path: Path, scheduler: str) -> None:
-    result = himaya("entitlements", tmp_path / "nowhere", "--period", "2025-01", "--scheduler", scheduler)
+    out = tmp_path / "out"
+    result = himaya("entitlements", tmp_path / "nowhere", "--period", "2025-01", "--scheduler", scheduler, "-o", out)
     assert result.exit_code == 2
     assert f"{tmp_path / 'nowhere'}: no such folder" in result.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     result = himaya("entitlements", empty, "--period", "2025-01", "-o", tmp_path / "out")
-    assert result.exit_code == 2 and "holds no Parquet file" in result.stderr
+    assert result.exit_code == 2 and "is a folder, not a file, and holds no Parquet file" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
 
 

@@ -50,7 +50,10 @@ def parts_of(folder: Path) -> list[Path]:
         if path.is_file() and not any(p.startswith((".", "_")) for p in path.relative_to(folder).parts)
     )
     if not parts:
-        raise UsageError(f"{folder}: the folder holds no Parquet file (*.parquet): a dataset is a folder of them")
+        raise UsageError(
+            f"{folder}: is a folder, not a file, and holds no Parquet file (*.parquet): name the table file "
+            "in it, or give a dataset, a folder of Parquet files"
+        )
     return parts
 
 
