@@ -213,3 +213,11 @@ def test_synth_writes_a_dataset_by_governorate(tmp_path: Path, people: Path) -> 
     assert whole.equals(pl.read_parquet(people).sort("person_id"))  # the same seed: the same persons
     result = himaya("synth", "--persons", "10", "--seed", "1", "--output", tmp_path / "x", "--partition-by", "wilaya")
     assert result.exit_code == 2 and "--partition-by must be one of governorate, family" in result.stderr
+
+
+def test_explain_reads_a_dataset_in_one_process(people: Path, tmp_path: Path) -> None:
+    source = dataset(people, tmp_path / "people", "--by", "governorate")
+    family = pl.read_parquet(people)["family_id"][0]
+    explained = [himaya("explain", p, "--period", "2025-01", "--family", family) for p in (people, source)]
+    assert explained[0].exit_code == 0 and family in explained[0].stdout
+    assert explained[0].stdout == explained[1].stdout

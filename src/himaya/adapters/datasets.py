@@ -25,6 +25,7 @@ from urllib.parse import quote
 import polars as pl
 import pyarrow.parquet as pq
 
+from himaya.adapters.tables import read_table
 from himaya.core.errors import UsageError
 
 PartitionBy = Literal["governorate", "family"]
@@ -89,6 +90,16 @@ def read_dataset(parts: list[Path]) -> pl.DataFrame:
         return pl.concat([pl.read_parquet(path) for path in parts], how="vertical_relaxed")
     except (pl.exceptions.PolarsError, OSError) as error:
         raise UsageError(f"{parts[0].parent}: the dataset's files cannot be read as one table: {error}") from None
+
+
+def read_table_or_dataset(path: Path) -> pl.DataFrame:
+    """A people table: one file as `read_table` reads it, or every file of a dataset folder read as
+    one table in this process (the commands that do not run on a cluster: explain, simulate)."""
+    if not path.is_dir():
+        return read_table(path)
+    parts = parts_of(path)
+    footers(parts, path)
+    return read_dataset(parts)
 
 
 def family_bucket(family_id: pl.Series, buckets: int) -> pl.Series:
