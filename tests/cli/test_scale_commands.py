@@ -180,6 +180,8 @@ def test_refusals(people: Path, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "a dataset folder is written as Parquet files, not csv" in result.stderr
     result = himaya("entitlements", source, "--period", "2025-01", "--scheduler", "tcp://127.0.0.1:9")
     assert result.exit_code == 2 and "--output FILE or FOLDER is needed on a scheduler" in result.stderr
+    result = himaya("entitlements", source, "--period", "2025-01", "--workers", "2", "-o", tmp_path / "no" / "e.csv")
+    assert result.exit_code == 2 and f"{tmp_path / 'no'}: no such folder to write e.csv in" in result.stderr
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "notes.txt").write_text("mine", encoding="utf-8")

@@ -93,6 +93,8 @@ def dataset_entitlements(
     to_folder = output if output is not None and names_a_folder(output) else None
     if to_folder is not None and kind not in (None, "parquet"):
         raise UsageError(f"{output}: a dataset folder is written as Parquet files, not {kind}")
+    if output is not None and not output.parent.is_dir():
+        raise UsageError(f"{output.parent}: no such folder to write {output.name} in")
     if output is None and where.scheduler is not None:
         raise UsageError("--output FILE or FOLDER is needed on a scheduler: its workers write beside it")
     parts = parts_of(source)
