@@ -145,3 +145,10 @@ def test_an_import_is_checked_like_every_other_write(database: str, files: dict[
     assert frozen.exit_code == 2 and "days ahead" in frozen.stderr
     with sa.create_engine(database).connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM person")).scalar_one() == 0
+
+
+def test_import_refuses_a_dataset_folder(database: str, files: dict[str, Path], tmp_path: Path) -> None:
+    folder = tmp_path / "people"
+    assert himaya("partition", files["people"], "--output", folder, "--parts", "3").exit_code == 0
+    imported = himaya("registry", "import", folder, "--as-of", "2026-01-01")  # one file, hashed for the record
+    assert imported.exit_code == 2 and "is a folder, not a file" in imported.stderr

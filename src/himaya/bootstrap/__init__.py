@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from himaya.adapters import passwords
+from himaya.adapters.datasets import read_table_or_dataset
 from himaya.adapters.evidence import FolderEvidence
 from himaya.adapters.evidence import default_folder as evidence_folder
 from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
@@ -84,7 +85,7 @@ def database_url(name: str = "himaya") -> str:
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
     """Read a people table (CSV or Parquet) and validate it against the pack's contract (with
     `registry`, the contract of a registry import: the people table and the registry columns)."""
-    raw = read_table(path)
+    raw = read_table(path) if registry else read_table_or_dataset(path)  # an import hashes its one file
     refuse_foreign_table(raw.columns, pack, source=str(path))
     return validate_table(raw, pack.registry if registry else pack.schema, source=str(path))
 

@@ -134,6 +134,24 @@ def chosen_pack(name: str | None) -> PolicyPack:
     return load_pack(name or bootstrap.settings().pack)
 
 
+# The commands on datasets (docs/scale.md): a Dask scheduler, else a local cluster of N workers.
+SchedulerArg = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run on the Dask scheduler at this address, e.g. tcp://10.0.0.5:8786 (else HIMAYA_DASK_SCHEDULER).",
+        metavar="ADDRESS",
+    ),
+]
+WorkersArg = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=1024,
+        help="Run on a local Dask cluster of N worker processes (without it: when the input is larger than memory).",
+    ),
+]
 MaxErrors = Annotated[
     int,
     typer.Option("--max-errors", min=0, max=10_000_000, help="Problems to list for a refused table (0: all)."),

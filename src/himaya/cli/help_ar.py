@@ -66,7 +66,6 @@ HELP_AR = {
     "Show values in force on this date (default: today).": "اعرض القيم النافذة في هذا التاريخ (الافتراضي: اليوم).",
     "Only CONFIRMED, LIKELY, ASSUMED or (with --reform) REFORM values.": "القيم المؤكدة (CONFIRMED) أو المرجحة (LIKELY) أو المفترضة (ASSUMED) فقط، أو (مع --reform) قيم الإصلاح (REFORM).",
     "Generate a synthetic people table (with registry columns) that looks and behaves like the country's (--pack).": "أنشئ جدول أفراد اصطناعياً (بأعمدة السجل) يشبه سكان البلد (--pack) في شكله وسلوكه.",
-    "File to write: .csv or .parquet.": "الملف المراد كتابته: .csv أو .parquet.",
     "Random seed: the same seed gives the same file.": "البذرة العشوائية: البذرة نفسها تعطي الملف نفسه.",
     "How many persons.": "عدد الأفراد.",
     "Share of the population: 1.0 is all of the country (Oman about 5.17 million, Iraq 46.1).": "نسبة من السكان: 1.0 هي البلد كله (عُمان نحو 5.17 مليون، والعراق 46.1 مليون).",
@@ -270,6 +269,18 @@ HELP_AR = {
     "Names in any order (Arabic or Latin), a civil number or a mobile number.": "أسماء بأي ترتيب (بالعربية أو بالحروف اللاتينية)، أو رقم مدني، أو رقم هاتف.",
     "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
     "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
+    # datasets and Dask clusters (issue 18: docs/scale.md)
+    "People table: CSV or Parquet (see docs/people-table.md), or a folder of Parquet files, a dataset (docs/scale.md); or use --registry.": "جدول الأفراد: CSV أو Parquet (انظر docs/people-table.md)، أو مجلد ملفات Parquet، أي مجموعة بيانات مجزأة (docs/scale.md)؛ أو استخدم --registry.",
+    "File or (from a folder) folder to write; CSV to standard output without it.": "الملف المراد كتابته، أو المجلد (إن كان المدخل مجلداً)؛ وبدونه يُكتب CSV إلى المخرج القياسي.",
+    "Run on the Dask scheduler at this address, e.g. tcp://10.0.0.5:8786 (else HIMAYA_DASK_SCHEDULER).": "التشغيل على مُجدول Dask في هذا العنوان، مثل tcp://10.0.0.5:8786 (وإلا فالإعداد HIMAYA_DASK_SCHEDULER).",
+    "Run on a local Dask cluster of N worker processes (without it: when the input is larger than memory).": "التشغيل على عنقود Dask محلي من N عملية عاملة (وبدونه: حين يكون المدخل أكبر مما تتسع له الذاكرة).",
+    "Split a people table into a dataset: Parquet files of whole families, by governorate or family hash.": "قسّم جدول الأفراد إلى مجموعة بيانات: ملفات Parquet تضم أسراً كاملة، حسب المحافظة أو حسب بصمة رقم الأسرة.",
+    "People table: CSV, Excel or Parquet.": "جدول الأفراد: CSV أو Excel أو Parquet.",
+    "The dataset folder to write.": "مجلد مجموعة البيانات المراد كتابته.",
+    "governorate (a folder per governorate) or family (families spread by a hash of family_id).": "governorate (مجلد لكل محافظة) أو family (تُوزَّع الأسر حسب بصمة family_id).",
+    "Partitioned by family: how many files (hash buckets).": "عند التجزئة حسب الأسرة: عدد الملفات (دلاء البصمة).",
+    "File to write, .csv or .parquet; or a dataset folder (no extension).": "الملف المراد كتابته، .csv أو .parquet؛ أو مجلد مجموعة بيانات (بلا امتداد).",
+    "A dataset's files: by governorate or family.": "ملفات مجموعة البيانات: حسب المحافظة أو حسب الأسرة.",
 } | HELP_AR_INSURANCE
 
 

@@ -25,6 +25,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     policy,
     referrals,
     registry,
+    scale,
     service,
     synth,
     users,

@@ -9,8 +9,22 @@ from typing import Annotated
 import typer
 
 from himaya import bootstrap
+from himaya.adapters.datasets import names_a_folder
 from himaya.adapters.tables import FORMATS, TableFormat, write_table
-from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, date_option, out, reported
+from himaya.bootstrap import scale
+from himaya.cli.app import (
+    MaxErrors,
+    PackChoice,
+    PeriodArg,
+    SchedulerArg,
+    WorkersArg,
+    app,
+    chosen_pack,
+    date_option,
+    err,
+    out,
+    reported,
+)
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.text import LANGUAGES, Language, Text, right_to_left
@@ -24,6 +38,14 @@ People = Annotated[
     Path | None,
     typer.Argument(
         help="People table: CSV or Parquet (see docs/people-table.md); or use --registry.", show_default=False
+    ),
+]
+DatasetPeople = Annotated[
+    Path | None,
+    typer.Argument(
+        help="People table: CSV or Parquet (see docs/people-table.md), or a folder of Parquet files, a dataset "
+        "(docs/scale.md); or use --registry.",
+        show_default=False,
     ),
 ]
 FromRegistry = Annotated[
@@ -42,17 +64,22 @@ def _language(text: str) -> Language:
 @app.command()
 def entitlements(
     period: PeriodArg,
-    people: People = None,
+    people: DatasetPeople = None,
     registry: FromRegistry = False,
     reform: ReformArg = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write; CSV to standard output without it.")
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="File or (from a folder) folder to write; CSV to standard output without it."
+        ),
     ] = None,
     format: Annotated[
         str | None, typer.Option("--format", help="csv, parquet or json (default: from the extension).")
     ] = None,
     pack: PackChoice = None,
     max_errors: MaxErrors = 1000,
+    scheduler: SchedulerArg = None,
+    workers: WorkersArg = None,
 ) -> None:
     """Compute the month's entitlements: one row per person and programme with a positive amount."""
     with reported(max_errors):
@@ -61,6 +88,20 @@ def entitlements(
         kind: TableFormat | None = format
         policy_pack = chosen_pack(pack)
         tree = bootstrap.load_tree(policy_pack, reform)
+        where = scale.Where.chosen(scheduler, workers)
+        clustered = where.scheduler is not None or where.workers is not None
+        if people is not None and not registry and not people.is_file() and (names_a_folder(people) or clustered):
+            written = scale.dataset_entitlements(
+                people, output, kind=kind, pack=policy_pack, tree=tree, period=period, where=where
+            )
+            if output is not None:
+                err.print(f"wrote {output}: {written.rows:,} rows from {written.files:,} files, on {written.on}")
+            return
+        if clustered:
+            raise UsageError(
+                "--scheduler and --workers run a dataset (a folder of Parquet files, docs/scale.md), "
+                "not one table: make one with `himaya partition`"
+            )
         table = bootstrap.people_for(policy_pack, people, registry=registry, period=period)
         write_table(compute_entitlements(table, policy_pack, tree, period), output, kind=kind)
 

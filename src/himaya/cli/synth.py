@@ -12,8 +12,10 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from himaya import bootstrap
-from himaya.adapters.tables import format_of, write_table
+from himaya.adapters.datasets import PartitionBy, names_a_folder, write_dataset
+from himaya.adapters.tables import TableFormat, format_of, write_table
 from himaya.cli.app import INT_MAX, PackChoice, app, date_option, err, out, reported
+from himaya.cli.scale import PartsArg, partition_by
 from himaya.cli.synth_iraq import iraq_report
 from himaya.core.errors import UsageError
 from himaya.policy.packs import load_pack
@@ -30,7 +32,10 @@ def duplicates_path(output: Path) -> Path:
 
 @app.command()
 def synth(
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write: .csv or .parquet.")],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="File to write, .csv or .parquet; or a dataset folder (no extension)."),
+    ],
     seed: Annotated[
         int, typer.Option("--seed", min=0, max=INT_MAX, help="Random seed: the same seed gives the same file.")
     ],
@@ -54,14 +59,14 @@ def synth(
         bool, typer.Option("--report", help="Print the calibration table and the age pyramid against WPP.")
     ] = False,
     pack: PackChoice = None,
+    by: Annotated[str, typer.Option("--partition-by", help="A dataset's files: by governorate or family.")] = "family",
+    parts: PartsArg = 16,
 ) -> None:
     """Generate a synthetic people table (with registry columns) that looks and behaves like the country's (--pack)."""
     with reported():
         if (persons is None) == (scale is None):
             raise UsageError("give exactly one of --persons N and --scale F")
-        kind = format_of(output)
-        if kind == "json":
-            raise UsageError(f"{output}: write the people table as .csv or .parquet")
+        kind, split = _target(output, by)
         try:
             chosen = country(pack or bootstrap.settings().pack)
             size = persons if persons is not None else chosen.persons_at_scale(scale or 0.0, governorate)
@@ -72,9 +77,7 @@ def synth(
                 task = bar.add_task("synth", total=len(chosen.steps) + 1)
                 result = chosen.generate(request, lambda step: bar.update(task, description=step, advance=1))
                 bar.update(task, description="writing")
-                write_table(chosen.for_file(result.people, kind), output)
-                if result.duplicate_pairs is not None:
-                    write_table(result.duplicate_pairs, duplicates_path(output))
+                _write(chosen.for_file(result.people, kind), result.duplicate_pairs, output, split, parts, seed)
                 bar.update(task, advance=1)
         except SynthError as error:
             raise UsageError(str(error)) from None
@@ -88,6 +91,28 @@ def synth(
         out.print(f"wrote {output}: {result.people.height:,} persons in {families:,} families{note}")
         if report:
             REPORTS[chosen.pack](result.people, pairs, request)
+
+
+def _target(output: Path, by: str) -> tuple[TableFormat, PartitionBy | None]:
+    """The people's format; for a dataset folder (a name without an extension), its partition."""
+    split = partition_by(by, "--partition-by")
+    if names_a_folder(output):
+        return "parquet", split
+    kind = format_of(output)
+    if kind == "json":
+        raise UsageError(f"{output}: write the people table as .csv or .parquet, or a dataset folder")
+    return kind, None
+
+
+def _write(
+    people: pl.DataFrame, pairs: pl.DataFrame | None, output: Path, split: PartitionBy | None, parts: int, seed: int
+) -> None:
+    if split is None:
+        write_table(people, output)
+    else:
+        write_dataset(people, output, by=split, buckets=parts, about={"command": "synth", "seed": seed})
+    if pairs is not None:
+        write_table(pairs, duplicates_path(output))
 
 
 def _report(people: pl.DataFrame, pairs: pl.DataFrame | None, request: SynthRequest) -> None:

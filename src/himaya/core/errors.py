@@ -140,6 +140,10 @@ class InputTableError(InvalidInputError):
         self.problems = sorted(problems, key=lambda p: (p.row, p.column, p.rule))
         super().__init__(f"{source}: {len(self.problems)} problem(s); the table was refused")
 
+    def __reduce__(self) -> tuple[type[InputTableError], tuple[str, list[Problem]]]:
+        """Pickled whole (a cluster's worker sends it back to the command), not as its message alone."""
+        return (InputTableError, (self.source, self.problems))
+
     def summary(self) -> list[tuple[str, str, int]]:
         """(column, rule, count) for each kind of problem, most frequent first."""
         counts = Counter((p.column, p.kind or p.rule) for p in self.problems)

@@ -139,6 +139,8 @@ class Settings:
     # HIMAYA_DCI_SIGNING_KEY: a PEM file, the Ed25519 private key DCI answers are signed with (else kept in the store)
     dci_signing_key: Path | None = None
     notify: NotifySettings = NotifySettings()  # HIMAYA_SMS_*, HIMAYA_SMTP_*, HIMAYA_NOTIFY_*
+    # HIMAYA_DASK_SCHEDULER: the Dask scheduler (tcp://host:8786) that datasets' commands run on (docs/scale.md)
+    dask_scheduler: str | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -189,4 +191,5 @@ class Settings:
             dci_notify_every=_seconds(get("HIMAYA_DCI_NOTIFY_EVERY"), "HIMAYA_DCI_NOTIFY_EVERY", 0),
             dci_signing_key=Path(dci_key) if (dci_key := get("HIMAYA_DCI_SIGNING_KEY")) else None,
             notify=NotifySettings.read(get),
+            dask_scheduler=get("HIMAYA_DASK_SCHEDULER"),
         )
