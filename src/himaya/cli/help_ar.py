@@ -11,6 +11,7 @@ from typing import Any
 
 from typer import rich_utils
 
+from himaya.cli.help_ar_events import HELP_AR_EVENTS
 from himaya.cli.help_ar_insurance import HELP_AR_INSURANCE
 from himaya.core.text import isolate_ltr
 
@@ -271,6 +272,7 @@ HELP_AR = {
     "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
     "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
 } | HELP_AR_INSURANCE
+HELP_AR |= HELP_AR_EVENTS  # `himaya events crvs-...`
 
 
 def in_arabic(command: Any) -> list[str]:
