@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import Field, StrictStr, ValidationError, field_validator
+from pydantic import Field, StrictStr, ValidationError, field_validator, model_validator
 
 from himaya.adapters.dci.envelope import CallbackHeader, DciModel
+from himaya.adapters.dci.envelope import _clean as plain_text
 from himaya.core.errors import Category, HimayaError, InvalidInputError
 from himaya.events.model import EventKind
 
@@ -103,6 +104,12 @@ class NotifyMessage(DciModel):
 
 
 class CrvsNotify(DciModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        plain_text(data)  # no lone surrogates, not nested past the DCI limit, as the DCI server refuses
+        return data
+
     signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
     header: CallbackHeader
     message: NotifyMessage
@@ -186,6 +193,12 @@ class SubscribeAnswer(DciModel):
 
 
 class OnSubscribe(DciModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        plain_text(data)  # no lone surrogates, not nested past the DCI limit, as the DCI server refuses
+        return data
+
     signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
     header: CallbackHeader
     message: SubscribeAnswer

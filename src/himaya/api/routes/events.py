@@ -92,7 +92,7 @@ async def dci_message(request: Request) -> Any:
     """A dependency: the message as JSON (its signature is checked against these very members)."""
     try:
         return json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):
         raise HTTPException(422, "the message is not JSON") from None
 
 
