@@ -112,6 +112,17 @@ def make_app(registry: Registry) -> FastAPI:
             registry.subscriptions[code]["status"] = "unsubscribe"
         return _ack(secrets.token_hex(8))
 
+    @app.post("/control/on-subscribe")
+    async def answer_again(request: Request) -> dict[str, Any]:
+        """{reference_id, code}: an on-subscribe POSTed to the subscriber (a replay, or one it never asked for)."""
+        order = await request.json()
+        result = {"reference_id": order["reference_id"], "timestamp": _stamp(), "status": "succ",
+                  "subscriptions": [{"code": order["code"], "status": "subscribe", "timestamp": _stamp()}]}  # fmt: skip
+        on = {"header": _header("on-subscribe", 1),
+              "message": {"transaction_id": "t", "correlation_id": "c", "subscribe_response": [result]}}  # fmt: skip
+        answer = registry.post(registry.callback, on)
+        return {"status": answer.status_code, "body": answer.json()}
+
     @app.post("/control/notify")
     async def notify(request: Request) -> dict[str, Any]:
         """{event: LiveBirth|Death|…, reference_id, record, signed: good|none|other-key, message: a

@@ -121,12 +121,12 @@ def enrollments(engine: Engine, civil_number: str) -> list[tuple[Any, ...]]:
 
 
 def test_subscribe_then_a_birth_and_a_death_are_applied_once(exchange: Exchange) -> None:
-    codes = exchange.subscribe("LiveBirth", "Death")
-    assert len(codes) == 2 and all(c.startswith("SUB-") for c in codes)
+    codes = exchange.subscribe("LiveBirth", "Death", "Marriage")
+    assert len(codes) == 3 and all(c.startswith("SUB-") for c in codes)
     asked = exchange.registry.seen[0]
     assert asked["header"]["action"] == "subscribe" and asked["signature"].startswith("Signature:")
     kinds = [i["subscribe_criteria"]["reg_event_type"] for i in asked["message"]["subscribe_request"]]
-    assert kinds == ["spdci-common:RegistryEventType:LiveBirth", "spdci-common:RegistryEventType:Death"]
+    assert kinds == [f"spdci-common:RegistryEventType:{k}" for k in ("LiveBirth", "Death", "Marriage")]
 
     first = exchange.notify("LiveBirth", "BRN-0001", child("71000099", "2026-09-15T08:30:00"))
     assert first["status"] == 202, first
@@ -151,6 +151,11 @@ def test_subscribe_then_a_birth_and_a_death_are_applied_once(exchange: Exchange)
     states = inbox(exchange.engine).select("source", "source_event_id", "state").rows()
     source = f"dci-crvs:{REGISTRY_ID}"
     assert states == [(source, "BRN-0001", "applied"), (source, "DTH-0001", "applied")]
+
+    wed = {"identifier": {"identifier_type": "UIN", "identifier_value": "71000010"}, "marriage_date": "2026-10-01"}
+    assert exchange.notify("Marriage", "MAR-0001", wed)["status"] == 202
+    assert "applied 1," in exchange.himaya_cli("events", "process").output
+    assert current(exchange.engine, "71000010")["marital_status"] == "married"
 
 
 def test_refused_with_the_reason_and_nothing_written(exchange: Exchange) -> None:
@@ -180,3 +185,20 @@ def test_refused_with_the_reason_and_nothing_written(exchange: Exchange) -> None
     after = exchange.notify("LiveBirth", "BRN-0003", child("71000097", "2026-10-01"))
     assert after["status"] == 403, after
     assert exchange.himaya_cli("events", "crvs-unsubscribe", "SUB-nothing").exit_code != 0
+
+
+def test_the_registrys_answers_and_refusals(exchange: Exchange) -> None:
+    exchange.subscribe("Death")
+    asked = exchange.registry.seen[0]["message"]["subscribe_request"][0]["reference_id"]
+    replay = httpx.post(f"{exchange.registry_url}/control/on-subscribe", json={"reference_id": asked, "code": "X"})
+    assert replay.json()["status"] == 409 and "the subscription is active" in str(replay.json()["body"])
+    unknown = httpx.post(f"{exchange.registry_url}/control/on-subscribe", json={"reference_id": "r9", "code": "Y"})
+    assert unknown.json()["status"] == 403 and "no subscription of ours" in str(unknown.json()["body"])
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    args = ["--registry-id", "other", "--client", "civreg", "--callback", f"{exchange.himaya}/x", "--event", "Death"]
+    failed = exchange.himaya_cli("events", "crvs-subscribe", nowhere, *args)
+    assert failed.exit_code == 2 and "ConnectError" in failed.output, failed.output
+    listed = exchange.himaya_cli("events", "crvs-subscriptions").output
+    assert "rejected  other" in listed and "ConnectError" in listed, listed
