@@ -158,6 +158,16 @@ ENDPOINTS = [
     Endpoint(
         "OpenCRVS event", "POST", lambda h: "/events/opencrvs", frozenset({"civil_registry"}), ok=202, body=_BIRTH
     ),
+    # a message not the spec's: refused (422) to the civil registry, and to any other role before it is read
+    Endpoint("DCI CRVS notify", "POST", lambda h: "/events/dci/notify", frozenset({"civil_registry"}), ok=422, body={}),
+    Endpoint(
+        "DCI CRVS on-subscribe",
+        "POST",
+        lambda h: "/events/dci/on-subscribe",
+        frozenset({"civil_registry"}),
+        ok=422,
+        body={},
+    ),
     Endpoint("who am I", "GET", lambda h: "/auth/me", frozenset(ROLES)),
     Endpoint(
         "open case",

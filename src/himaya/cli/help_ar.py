@@ -11,6 +11,7 @@ from typing import Any
 
 from typer import rich_utils
 
+from himaya.cli.help_ar_events import HELP_AR_EVENTS
 from himaya.cli.help_ar_insurance import HELP_AR_INSURANCE
 from himaya.core.text import isolate_ltr
 
@@ -282,6 +283,7 @@ HELP_AR = {
     "File to write, .csv or .parquet; or a dataset folder (no extension).": "الملف المراد كتابته، .csv أو .parquet؛ أو مجلد مجموعة بيانات (بلا امتداد).",
     "A dataset's files: by governorate or family.": "ملفات مجموعة البيانات: حسب المحافظة أو حسب الأسرة.",
 } | HELP_AR_INSURANCE
+HELP_AR |= HELP_AR_EVENTS  # `himaya events crvs-...`
 
 
 def in_arabic(command: Any) -> list[str]:

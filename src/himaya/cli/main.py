@@ -15,6 +15,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     cases,
     demo,
     events,
+    events_crvs,
     insurance,
     insurance_benefits,
     login,

@@ -22,6 +22,7 @@ from himaya.db.audit import SqlAuditLog
 from himaya.db.engine import READING
 from himaya.db.stores.access import SqlAccessStore
 from himaya.db.stores.cases import SqlCaseStore
+from himaya.db.stores.crvs import SqlCrvsStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
 from himaya.db.stores.dci_notify import SqlNotifyStore
 from himaya.db.stores.dci_subscriptions import SqlSubscriptionStore
@@ -153,6 +154,11 @@ class SqlUnitOfWork:
     def staff(self) -> SqlStaffStore:
         """The staff messages as their recipients read them (`cases/ports.py`: StaffStore)."""
         return SqlStaffStore(self.connection)
+
+    @property
+    def crvs(self) -> SqlCrvsStore:
+        """Himaya's subscriptions to civil registries' DCI CRVS events (`adapters/crvs/ports.py`)."""
+        return SqlCrvsStore(self.connection)
 
     @property
     def events(self) -> SqlEventStore:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -36,15 +36,25 @@ MAX_ATTEMPTS = 5  # runs an event is held for before a registrar looks at it
 BATCH = 5_000
 
 
-def receive(uow: EventsUnitOfWork, events: Sequence[LifeEvent], *, today: date, actor: str) -> Received:
+def receive(
+    uow: EventsUnitOfWork,
+    events: Sequence[LifeEvent],
+    *,
+    today: date,
+    actor: str,
+    guard: Callable[[], None] | None = None,
+) -> Received:
     """Keep the events in the inbox, once each: one already there (the same source, event id and
     document) is a duplicate and changes nothing; a malformed one is kept as failed with its reason.
     One the inbox holds under its id with another kind, date or facts is not dropped as a duplicate:
     it is kept for a registrar (needs_review, under `<id>#changed:<digest>`), the others are received,
     and ConflictError (409) names it once the receipt is committed. (The calendar's events are
-    Himaya's own reading of the registry: one made again after a birth date was corrected is a duplicate.)"""
+    Himaya's own reading of the registry: one made again after a birth date was corrected is a duplicate.)
+    `guard`: the source's own check (a DCI subscription still on), run in the receipt's transaction."""
     reasons = [problem(e, today=today) for e in events]
     with uow:
+        if guard is not None:
+            guard()
         told = [e for e in events if e.source != CALENDAR]  # the calendar's own events follow the registry
         holding = {(r["source"], r["source_event_id"]): r["id"] for r in uow.events.changed(told)}
         fresh = [(e, r) for e, r in zip(events, reasons, strict=True) if (e.source, e.source_event_id) not in holding]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
+from himaya.adapters.crvs import client as crvs
+from himaya.adapters.dci.query import RejectedError
 from himaya.adapters.opencrvs import read_document, signature_ok
 from himaya.api.security import require
 from himaya.core.access import Permission, Principal
@@ -83,3 +86,69 @@ def opencrvs(
         failed=done.failed,
         events=[InboxEvent(**{k: r[k] for k in ("id", "source_event_id", "state", "reason")}) for r in kept],
     )
+
+
+async def dci_message(request: Request) -> Any:
+    """A dependency: the message as JSON (its signature is checked against these very members)."""
+    try:
+        return json.loads(await request.body())
+    except (ValueError, RecursionError):
+        raise HTTPException(422, "the message is not JSON") from None
+
+
+def _refused(error: RejectedError) -> HTTPException:
+    return HTTPException(error.http, f"{error.reason}: {error.message}")
+
+
+DCI_MESSAGE = {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}
+
+
+@router.post(
+    "/dci/notify",
+    status_code=202,
+    summary="Receive a civil registry's DCI CRVS notify (LiveBirth, Death, Marriage, Divorce) under our subscription",
+    openapi_extra={"requestBody": DCI_MESSAGE},
+)
+def dci_notify(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
+    document: Annotated[Any, Depends(dci_message)],
+) -> EventsReceived:
+    """Taken whole or refused whole with the reason: an envelope or record that is not the spec's
+    (422), a signature that does not verify with the registry client's keys (401), an event type
+    without an active subscription of this client to this registry (403). A replay is a duplicate."""
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    when = today(request.app.state.pack.timezone)
+    try:
+        done, events = crvs.notify(uow, document, client=principal.username, today=when, actor=principal.username)
+    except RejectedError as error:
+        raise _refused(error) from None
+    kept = actions.states(uow, events)
+    return EventsReceived(
+        received=done.received,
+        duplicate=done.duplicate,
+        failed=done.failed,
+        events=[InboxEvent(**{k: r[k] for k in ("id", "source_event_id", "state", "reason")}) for r in kept],
+    )
+
+
+class Subscribed(BaseModel):
+    subscriptions: int = Field(description="The subscriptions the answer settled (active or rejected).")
+
+
+@router.post(
+    "/dci/on-subscribe",
+    summary="The civil registry's answer to Himaya's DCI CRVS subscribe: the subscription codes",
+    openapi_extra={"requestBody": DCI_MESSAGE},
+)
+def dci_on_subscribe(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
+    document: Annotated[Any, Depends(dci_message)],
+) -> Subscribed:
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    try:
+        settled = crvs.on_subscribe(uow, document, client=principal.username, actor=principal.username)
+    except RejectedError as error:
+        raise _refused(error) from None
+    return Subscribed(subscriptions=settled)

@@ -1,0 +1,221 @@
+"""The DCI CRVS notify message (crvs_api v1.0.0 `NotifyEventRequest` under `MsgCallbackHeader_V1.0.0`)
+and its record (`CRVSPerson`), as pydantic models; and what one event says, in the people table's words.
+
+The registry's record names a person's parents `parent1_identifier` and `parent2_identifier` without
+saying which is which: Himaya reads parent 1 as the mother and parent 2 as the father (a birth whose
+"mother" the registry records as a man goes to a registrar's review, as any).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import Field, StrictStr, ValidationError, field_validator, model_validator
+
+from himaya.adapters.dci.envelope import CallbackHeader, DciModel
+from himaya.adapters.dci.envelope import _clean as plain_text
+from himaya.core.errors import Category, HimayaError, InvalidInputError
+from himaya.events.model import EventKind
+
+Text99 = Annotated[StrictStr, Field(min_length=1, max_length=99)]
+EVENT_CODES = {  # the spec's RegistryEventType / VitalEventTypeEnum, as Himaya's kinds
+    "livebirth": EventKind.BIRTH,
+    "live_birth": EventKind.BIRTH,
+    "death": EventKind.DEATH,
+    "marriage": EventKind.MARRIAGE,
+    "divorce": EventKind.DIVORCE,
+}
+NAMES = {EventKind.BIRTH: "LiveBirth", EventKind.DEATH: "Death", EventKind.MARRIAGE: "Marriage",
+         EventKind.DIVORCE: "Divorce"}  # fmt: skip
+DATES = {EventKind.BIRTH: "birth_date", EventKind.DEATH: "death_date", EventKind.MARRIAGE: "marriage_date",
+         EventKind.DIVORCE: "divorce_date"}  # fmt: skip
+SEX = {"male": "M", "m": "M", "female": "F", "f": "F"}
+
+
+class NotifyRefusedError(InvalidInputError):
+    """A notify message that is not the spec's, or an event in it that cannot be read: refused whole."""
+
+
+class NotSubscribedError(HimayaError):
+    """A registry's message under no subscription of ours that takes it (none, pending, ended, another client's)."""
+
+    category = Category.FORBIDDEN
+    code = "not_subscribed"
+
+
+def kind_of(code: str) -> EventKind:
+    """`spdci-common:RegistryEventType:LiveBirth`, `LiveBirth` or `event:live_birth`: a birth."""
+    found = EVENT_CODES.get(code.rsplit(":", 1)[-1].strip().lower())
+    if found is None:
+        raise NotifyRefusedError(f"reg_event_type {code[:99]!r}: LiveBirth, Death, Marriage or Divorce")
+    return found
+
+
+class CrvsIdentifier(DciModel):
+    identifier_type: StrictStr | None = None
+    identifier_value: Text99
+
+
+class CrvsName(DciModel):
+    given_name: StrictStr | None = None
+    second_name: StrictStr | None = None
+    surname: StrictStr | None = None
+
+
+class CrvsPerson(DciModel):
+    """`CRVSPerson`: the fields Himaya reads; the others (places, addresses, contacts) are kept aside."""
+
+    identifier: CrvsIdentifier | Annotated[list[CrvsIdentifier], Field(min_length=1, max_length=10)]
+    name: CrvsName | None = None
+    sex: StrictStr | None = None
+    birth_date: StrictStr | None = None
+    death_date: StrictStr | None = None
+    marriage_date: StrictStr | None = None
+    divorce_date: StrictStr | None = None
+    marital_status: StrictStr | None = None
+    parent1_identifier: CrvsIdentifier | None = None
+    parent2_identifier: CrvsIdentifier | None = None
+
+    @property
+    def civil_number(self) -> str:
+        found = self.identifier if isinstance(self.identifier, CrvsIdentifier) else self.identifier[0]
+        return found.identifier_value
+
+
+class NotifyData(DciModel):
+    version: StrictStr = "1.0.0"
+    reg_type: StrictStr | None = None
+    reg_event_type: Text99
+    reg_record_type: Text99
+    reg_records: CrvsPerson
+
+
+class NotifyEvent(DciModel):
+    reference_id: Text99  # the event's id at the registry: the same on every delivery of the event
+    timestamp: Annotated[StrictStr, Field(max_length=64)]
+    data: NotifyData
+    locale: Annotated[StrictStr, Field(max_length=16)] | None = None
+
+
+class NotifyMessage(DciModel):
+    transaction_id: Text99
+    notify_event: Annotated[list[NotifyEvent], Field(min_length=1, max_length=1000)]
+
+
+class CrvsNotify(DciModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        plain_text(data)  # no lone surrogates, not nested past the DCI limit, as the DCI server refuses
+        return data
+
+    signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    header: CallbackHeader
+    message: NotifyMessage
+
+    @field_validator("header")
+    @classmethod
+    def _notify(cls, header: CallbackHeader) -> CallbackHeader:
+        if header.action != "notify":
+            raise ValueError(f"header.action must be notify, not {header.action[:40]!r}")
+        if header.is_msg_encrypted:
+            raise ValueError("encrypted messages are not accepted here: send the message in clear")
+        return header
+
+
+def read_notify(document: Any) -> CrvsNotify:
+    """The message checked against the spec; refused naming the first field at fault."""
+    if not isinstance(document, dict):
+        raise NotifyRefusedError("the notify message is not a JSON object {signature, header, message}")
+    try:
+        return CrvsNotify.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the message"
+        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS NotifyEventRequest)") from None
+
+
+def _date(text: str | None, where: str) -> date:
+    if not text:
+        raise NotifyRefusedError(f"{where}: missing (the event's date)")
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise NotifyRefusedError(f"{where}: {text[:40]!r} is not an ISO 8601 date") from None
+
+
+def facts_of(position: int, event: NotifyEvent) -> tuple[EventKind, date, dict[str, Any]]:
+    """The event's kind, date and facts (people table's words), or refused naming the event and field."""
+    where = f"message.notify_event.{position}.data"
+    kind = kind_of(event.data.reg_event_type)
+    person = event.data.reg_records
+    when = _date(getattr(person, DATES[kind]), f"{where}.reg_records.{DATES[kind]}")
+    facts: dict[str, Any] = {"person_id": person.civil_number}
+    if person.sex is not None:
+        if person.sex.lower() not in SEX:
+            raise NotifyRefusedError(f"{where}.reg_records.sex: {person.sex[:20]!r} is not male or female")
+        facts["sex"] = SEX[person.sex.lower()]
+    for column, parent in (("mother_id", person.parent1_identifier), ("father_id", person.parent2_identifier)):
+        if parent is not None:
+            facts[column] = parent.identifier_value
+    if person.name is not None:
+        suffix = "ar" if (event.locale or "").lower().startswith("ar") else "en"
+        for column, value in (("given_name", person.name.given_name), ("family_name", person.name.surname)):
+            if value:
+                facts[f"{column}_{suffix}"] = value
+    return kind, when, facts
+
+
+# --- the registry's answer to our subscribe (crvs_api `SubscribeResponse`) -----------------------------
+
+
+class Subscription(DciModel):
+    code: Text99
+    status: StrictStr  # subscribe or unsubscribe
+    timestamp: StrictStr
+    reg_event_type: StrictStr | None = None
+
+
+class SubscribeResult(DciModel):
+    reference_id: Text99
+    timestamp: StrictStr
+    status: StrictStr  # succ or rjct
+    status_reason_code: StrictStr | None = None
+    status_reason_message: Annotated[StrictStr, Field(max_length=999)] | None = None
+    subscriptions: list[Subscription] | None = None
+
+
+class SubscribeAnswer(DciModel):
+    transaction_id: Text99
+    correlation_id: Text99
+    subscribe_response: Annotated[list[SubscribeResult], Field(min_length=1, max_length=100)]
+
+
+class OnSubscribe(DciModel):
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, data: Any) -> Any:
+        plain_text(data)  # no lone surrogates, not nested past the DCI limit, as the DCI server refuses
+        return data
+
+    signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    header: CallbackHeader
+    message: SubscribeAnswer
+
+    @field_validator("header")
+    @classmethod
+    def _answer(cls, header: CallbackHeader) -> CallbackHeader:
+        if header.action != "on-subscribe":
+            raise ValueError(f"header.action must be on-subscribe, not {header.action[:40]!r}")
+        return header
+
+
+def read_answer(document: Any) -> OnSubscribe:
+    """The registry's on-subscribe checked against the spec; refused naming the first field at fault."""
+    try:
+        return OnSubscribe.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the message"
+        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS SubscribeResponse)") from None

@@ -1,0 +1,30 @@
+"""Himaya's own subscriptions to a civil registry's DCI CRVS events (migration 0037): what it asked
+the registry for (`/registry/subscribe`), the code the registry answered with (`on-subscribe`), and
+whether the subscription is on. A notify is accepted only under an active subscription."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, Table, Text
+
+from himaya.db.metadata import ID, metadata
+
+crvs_subscription = Table(
+    "crvs_subscription",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("registry_url", Text, nullable=False),  # where subscribe and unsubscribe are POSTed
+    Column("registry_id", String(99), nullable=False),  # the registry's sender_id in its messages
+    Column("client", String(64), nullable=False),  # the registry's client user, who posts its notify
+    Column("event_type", String(16), nullable=False),
+    Column("event_code", String(99), nullable=False),  # as sent: spdci-common:RegistryEventType:LiveBirth
+    Column("transaction_id", String(99), nullable=False),
+    Column("reference_id", String(99), nullable=False, unique=True),
+    Column("code", String(99), unique=True),  # the registry's subscription code, once it answers
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),  # why rejected
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("event_type IN ('birth', 'death', 'marriage', 'divorce')", name="ck_crvs_subscription_event"),
+    CheckConstraint("status IN ('pending', 'active', 'rejected', 'ended')", name="ck_crvs_subscription_status"),
+    Index(None, "registry_id", "event_type", "status"),
+)

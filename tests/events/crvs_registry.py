@@ -1,0 +1,143 @@
+"""A small civil registry for the tests: the registry side of DCI CRVS (crvs_api v1.0.0), written
+from the spec and not from Himaya's code. `/registry/subscribe` acknowledges, then POSTs its
+`on-subscribe` (the subscription codes) to the subscriber's `sender_uri`; `/registry/unsubscribe`
+ends a code; `/control/notify` (the tests' lever) makes it POST a `notify` message, signed as the
+spec's MsgSignature shows, to the subscriber's notify address, and answers what the subscriber said."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import BackgroundTasks, FastAPI, HTTPException, Request
+
+REGISTRY_ID = "civil-registry.example"
+KEY_ID = "registry-key-1"
+
+
+@dataclass
+class Registry:
+    token: str = ""  # the bearer token Himaya gave the registry's client
+    key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> what was asked, and status
+    callback: str = ""  # the subscriber's sender_uri (…/on-subscribe); notify goes beside it (…/notify)
+    seen: list[dict[str, Any]] = field(default_factory=list)  # the messages received, as received
+    answers: list[str] = field(default_factory=list)  # what the subscriber answered its on-subscribe
+
+    def jwk(self) -> dict[str, Any]:
+        raw = self.key.public_key().public_bytes_raw()
+        x = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        return {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": KEY_ID, "alg": "EdDSA", "use": "sig"}
+
+    def sign(self, message: dict[str, Any], key: Ed25519PrivateKey | None = None) -> str:
+        """MsgSignature of {header}+{message}: Ed25519 over (created) (expires) and the BLAKE2b-512 digest."""
+        body = json.dumps(message, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        created = int(time.time())
+        expires = created + 300
+        digest = base64.b64encode(hashlib.blake2b(body, digest_size=64).digest()).decode()
+        text = f"(created): {created}\n(expires): {expires}\ndigest: BLAKE-512={digest}".encode()
+        signature = base64.b64encode((key or self.key).sign(text)).decode()
+        return (
+            f'Signature: namespace="spdci", kidId="{REGISTRY_ID}|{KEY_ID}|ed25519", algorithm="ed25519", '
+            f'created="{created}", expires="{expires}", headers="(created) (expires) digest", signature="{signature}"'
+        )
+
+    def post(self, url: str, message: dict[str, Any], *, signed: str = "good") -> httpx.Response:
+        body = dict(message)
+        if signed == "good":
+            body = {"signature": self.sign(message), **message}
+        elif signed == "other-key":
+            body = {"signature": self.sign(message, Ed25519PrivateKey.generate()), **message}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        return httpx.post(url, json=body, headers=headers, timeout=30.0)
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _ack(correlation: str) -> dict[str, Any]:
+    return {"message": {"ack_status": "ACK", "timestamp": _stamp(), "correlation_id": correlation}}
+
+
+def _header(action: str, total: int) -> dict[str, Any]:
+    return {"version": "1.0.0", "message_id": secrets.token_hex(8), "message_ts": _stamp(), "action": action,
+            "status": "succ", "total_count": total, "completed_count": total, "sender_id": REGISTRY_ID,
+            "receiver_id": "himaya"}  # fmt: skip
+
+
+def make_app(registry: Registry) -> FastAPI:
+    app = FastAPI()
+
+    def answer_subscribe(message: dict[str, Any]) -> None:
+        results = []
+        for item in message["subscribe_request"]:
+            code = "SUB-" + secrets.token_hex(6)
+            criteria = item["subscribe_criteria"]
+            registry.subscriptions[code] = {"event": criteria["reg_event_type"], "status": "subscribe"}
+            results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
+                            "subscriptions": [{"code": code, "status": "subscribe", "timestamp": _stamp(),
+                                               "reg_event_type": criteria["reg_event_type"]}]})  # fmt: skip
+        on = {"header": _header("on-subscribe", len(results)),
+              "message": {"transaction_id": message["transaction_id"], "correlation_id": secrets.token_hex(8),
+                          "subscribe_response": results}}  # fmt: skip
+        answer = registry.post(registry.callback, on)
+        registry.answers.append(f"{answer.status_code} {answer.text}")
+
+    @app.post("/registry/subscribe")
+    async def subscribe(request: Request, background: BackgroundTasks) -> dict[str, Any]:
+        body = await request.json()
+        registry.seen.append(body)
+        if request.headers.get("authorization") != "Bearer registry-access" or "signature" not in body:
+            raise HTTPException(401, "unsigned or without the registry's token")
+        if body["header"]["action"] != "subscribe" or not body["message"].get("subscribe_request"):
+            raise HTTPException(400, "not a subscribe message")
+        registry.callback = body["header"]["sender_uri"]
+        background.add_task(answer_subscribe, body["message"])
+        return _ack(secrets.token_hex(8))
+
+    @app.post("/registry/unsubscribe")
+    async def unsubscribe(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        registry.seen.append(body)
+        for code in body["message"]["subscription_codes"]:
+            registry.subscriptions[code]["status"] = "unsubscribe"
+        return _ack(secrets.token_hex(8))
+
+    @app.post("/control/on-subscribe")
+    async def answer_again(request: Request) -> dict[str, Any]:
+        """{reference_id, code}: an on-subscribe POSTed to the subscriber (a replay, or one it never asked for)."""
+        order = await request.json()
+        result = {"reference_id": order["reference_id"], "timestamp": _stamp(), "status": "succ",
+                  "subscriptions": [{"code": order["code"], "status": "subscribe", "timestamp": _stamp()}]}  # fmt: skip
+        on = {"header": _header("on-subscribe", 1),
+              "message": {"transaction_id": "t", "correlation_id": "c", "subscribe_response": [result]}}  # fmt: skip
+        answer = registry.post(registry.callback, on)
+        return {"status": answer.status_code, "body": answer.json()}
+
+    @app.post("/control/notify")
+    async def notify(request: Request) -> dict[str, Any]:
+        """{event: LiveBirth|Death|…, reference_id, record, signed: good|none|other-key, message: a
+        replacement for the whole message (a wrong envelope)}: POSTed to the subscriber's notify."""
+        order = await request.json()
+        event = {"reference_id": order["reference_id"], "timestamp": _stamp(), "locale": "en", "data": {
+            "version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
+            "reg_event_type": f"spdci-common:RegistryEventType:{order['event']}",
+            "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": order["record"]}}  # fmt: skip
+        message = order.get("message") or {
+            "header": _header("notify", 1),
+            "message": {"transaction_id": secrets.token_hex(8), "notify_event": [event]},
+        }
+        url = registry.callback.rsplit("/", 1)[0] + "/notify"
+        answer = registry.post(url, message, signed=order.get("signed", "good"))
+        return {"status": answer.status_code, "body": answer.json()}
+
+    return app
