@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -66,6 +67,7 @@ def _run(people_file: Path, pairs_file: Path, truth_file: Path) -> None:
         "seconds": result.seconds,
         "comparisons": result.blocking.comparisons,
         "per_rule": result.blocking.per_rule,
+        "split_blocks": result.blocking.split_blocks,
         "skipped_blocks": result.blocking.skipped_blocks,
         "skipped_pairs": result.blocking.skipped_pairs,
         "completeness": completeness,
@@ -116,13 +118,20 @@ def main() -> None:
     people_file, truth_file = _make(args.persons, args.per_kind, args.twins)
     pairs_file = OUT / f"dedup-{args.persons}.pairs.parquet"
     child = [sys.executable, __file__, "--child", str(people_file), str(pairs_file), str(truth_file)]
+    load_before = os.getloadavg()
     wall, cpu, gigabytes = measure(child)
+    load_after = os.getloadavg()
     figures = json.loads(pairs_file.with_suffix(".json").read_text())
     records = pl.scan_parquet(people_file).select(pl.len()).collect().item()
     print(f"dedup of {records:,} records: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {gigabytes:.2f} GB")
+    print(
+        f"machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after (5 min: {load_after[1]:.1f})"
+    )
     print("stages (s): " + ", ".join(f"{k} {v}" for k, v in figures["seconds"].items()))
     print(
-        f"pairs compared: {figures['comparisons']:,} (blocks over the size limit: {figures['skipped_blocks']:,}); "
+        f"pairs compared: {figures['comparisons']:,} (blocks split: {figures['split_blocks']:,}; "
+        f"over the size limit, not compared: {figures['skipped_blocks']:,}); "
         f"true pairs among them (pair completeness): {figures['completeness']:.4f}"
     )
     print("per rule: " + ", ".join(f"{k} {v:,}" for k, v in figures["per_rule"].items()))

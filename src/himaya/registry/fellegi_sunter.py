@@ -4,12 +4,17 @@ For each comparison (a name part, the birth date, ...) and each of its levels, m
 probability of that level when the two records are the same person and u when they are two
 people. As the splink library does, u is estimated from random pairs of records (almost all of
 them two people), and m by expectation-maximisation with u held fixed, in training sessions: each
-runs on the candidate pairs that agree exactly on some fields and estimates the others. A registry
+runs on the pairs that agree exactly on some fields and estimates the others. As in splink, a
+session finds its pairs with a blocking of its own (every pair of records agreeing on its fixed
+fields, or a random sample of them), not among the candidates of the prediction's blocking: those
+were chosen by rules that constrain other fields (the four names and a two-year window), and an EM
+over them learns that a namesake born a year later is the same person. A registry
 of families is why: its candidate pairs are full of relatives (siblings, twins, a father and his
 son share the father's or the family's names, a mobile, consecutive numbers), and an EM over all
 of them learns "same family" instead of "same person". The prior probability of a match is
-estimated the same way splink does, from a deterministic rule and its assumed recall, over all
-pairs of records (not over the candidates: it then does not depend on the blocking).
+estimated as splink does, from a deterministic rule and its assumed recall, over all pairs of
+records (then it does not depend on the blocking), with the EM's share of matches among the pairs
+the rule holds for instead of all of them (namesakes born the same day are many in a big registry).
 
 The EM runs on the distinct patterns of levels with their counts, so millions of pairs cost a few
 thousand rows. A Dirichlet prior on m (pseudo-counts) keeps a level that the registry rarely
@@ -44,8 +49,8 @@ PRIORS: dict[str, tuple[tuple[str, ...], tuple[float, ...]]] = {
     "iban": (CONTACT_LEVELS, (0.0, 0.7, 0.3)),
 }
 _EXACT = 1
-# Training sessions, as splink runs them: the EM runs on the candidates that agree exactly on the
-# session's fixed fields (mostly the same person), and estimates m of the listed comparisons only,
+# Training sessions, as splink runs them: the EM runs on the pairs (of their own blocking) that agree
+# exactly on the session's fixed fields (mostly the same person), and estimates m of the listed comparisons only,
 # with only those in its likelihood. Mobile, IBAN and civil number are estimated where the fixed
 # fields exclude relatives (given name, family and birth date equal): elsewhere twins and siblings,
 # who share a mobile and consecutive numbers, would teach the model that sharing them is identity.
@@ -54,11 +59,21 @@ SESSIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("given_name", "family_name", "birth_date"),
         ("father_name", "grandfather_name", "name_order", "civil_number", "mobile", "iban"),
     ),
-    "four_names": (("given_name", "father_name", "grandfather_name", "family_name"), ("birth_date", "name_order")),
+    # The contacts and the number are in this session's likelihood too: in a big registry most
+    # pairs with the same four names are namesakes, and the birth date alone cannot tell the EM
+    # which of them are one person.
+    "four_names": (
+        ("given_name", "father_name", "grandfather_name", "family_name"),
+        ("birth_date", "name_order", "civil_number", "mobile", "iban"),
+    ),
     "birth_date+father+grandfather": (("birth_date", "father_name", "grandfather_name"), ("given_name", "family_name")),
 }
 DETERMINISTIC_RULE = ("given_name", "family_name", "birth_date")
 DETERMINISTIC_RECALL = 0.6  # share of duplicates the rule catches, assumed (splink asks the same)
+# Term frequencies that only weaken an agreement: a birth date is shared by few records, so its
+# count is mostly the pair itself and would make an ordinary date look rare; only a heaped date
+# (1 January, 1 July) is told apart, as weaker evidence.
+TF_ONLY_DOWN = ("birth_date",)
 PRIOR_STRENGTH = 50.0  # pseudo-pairs of the prior, per comparison
 U_SMOOTHING = 0.5  # pseudo-count per level of u: a level random pairs never show is rare, not impossible
 
@@ -80,7 +95,8 @@ class Model:
     ) -> np.ndarray:
         """The prior plus every comparison's weight. With `frequencies` (per comparison, of the
         value a pair agrees on), an exact agreement weighs log2(m / frequency) instead of
-        log2(m / u), as splink's term-frequency adjustment does."""
+        log2(m / u), as splink's term-frequency adjustment does (for TF_ONLY_DOWN, never more
+        than log2(m / u))."""
         prior = np.log2(self.match_share / (1 - self.match_share))
         weights = self.weights()
         total = np.full(len(np.asarray(levels["given_name"])), prior)
@@ -91,7 +107,8 @@ class Model:
                 frequency = np.asarray(frequencies[name], dtype=np.float64)
                 adjust = (level == _EXACT) & np.isfinite(frequency) & (frequency > 0)
                 exact_u = self.u[name][_EXACT]
-                total[adjust] += np.log2(exact_u / frequency[adjust])
+                change = np.log2(exact_u / frequency[adjust])
+                total[adjust] += np.minimum(change, 0.0) if name in TF_ONLY_DOWN else change
         return total
 
     def describe(self) -> list[tuple[str, str, float, float, float]]:
@@ -165,36 +182,49 @@ def _em(
     return share, m
 
 
+@dataclass(frozen=True)
+class Training:
+    """A session's pairs: the levels of every pair of records that agree on its fixed fields (or of
+    a random sample of them), found by a blocking of its own, and how many such pairs there are."""
+
+    levels: Mapping[str, np.ndarray]
+    total: int
+
+
 def estimate(
-    candidates: Mapping[str, np.ndarray], u: Mapping[str, np.ndarray], *, all_pairs: int, iterations: int = 30
+    sessions: Mapping[str, Training], u: Mapping[str, np.ndarray], *, all_pairs: int, iterations: int = 30
 ) -> Model:
-    """m by EM in each training session (u fixed), then the match share over every candidate."""
+    """m by EM in each training session (u fixed), and the prior from the deterministic rule's session."""
     prior = {name: _prior(name) for name in PRIORS}
     found: dict[str, list[np.ndarray]] = {name: [] for name in PRIORS}
-    for fixed, estimated in SESSIONS.values():
-        selected = np.ones(len(np.asarray(candidates["given_name"])), dtype=bool)
+    matches = 0.0
+    for session, (fixed, estimated) in SESSIONS.items():
+        training = sessions.get(session)
+        if training is None or training.total == 0:
+            continue
+        levels = training.levels
+        selected = np.ones(len(np.asarray(levels["given_name"])), dtype=bool)
         for name in fixed:
-            selected &= np.asarray(candidates[name]) == _EXACT
-        columns, counts = _patterns({n: np.asarray(candidates[n])[selected] for n in estimated}, list(estimated))
+            selected &= np.asarray(levels[name]) == _EXACT
+        columns, counts = _patterns({n: np.asarray(levels[n])[selected] for n in estimated}, list(estimated))
         if counts.size == 0:
             continue
-        _, m = _em(columns, counts, prior, u, estimated=estimated, iterations=iterations)
+        share, m = _em(columns, counts, prior, u, estimated=estimated, iterations=iterations)
         for name in estimated:
             found[name].append(m[name])
+        if fixed == DETERMINISTIC_RULE:  # the matches among every pair the rule holds for
+            matches = share * float(selected.mean()) * training.total
     m = {name: np.mean(found[name], axis=0) if found[name] else prior[name] for name in PRIORS}
-    return Model(match_share=match_share(candidates, all_pairs), m=m, u=dict(u))
+    return Model(match_share=match_share(matches, all_pairs), m=m, u=dict(u))
 
 
-def match_share(candidates: Mapping[str, np.ndarray], all_pairs: int) -> float:
+def match_share(matches: float, all_pairs: int) -> float:
     """The probability that two records taken at random (of the same sex) are one person, from a
-    deterministic rule and its assumed recall, as splink estimates it. Over all pairs, not over
-    the candidates: the prior then does not depend on the blocking. (An EM over the candidates
-    would count relatives as matches: they share names, mobiles and numbers far more than random
-    pairs do.)"""
-    size = len(np.asarray(candidates["given_name"]))
-    if size == 0 or all_pairs == 0:
+    deterministic rule and its assumed recall, as splink estimates it, over all pairs (then it does
+    not depend on the blocking). Splink counts every pair the rule holds for as a match; in a
+    registry of millions, two people with the same given name and tribe born on the same day are
+    many (their number grows with the square of the registry), so the count here is the EM's
+    estimate of the matches among those pairs."""
+    if all_pairs == 0:
         return 1e-9
-    sure = np.ones(size, dtype=bool)
-    for name in DETERMINISTIC_RULE:
-        sure &= np.asarray(candidates[name]) == _EXACT
-    return float(np.clip(max(sure.sum(), 1) / DETERMINISTIC_RECALL / all_pairs, 1e-12, 0.5))
+    return float(np.clip(max(matches, 1.0) / DETERMINISTIC_RECALL / all_pairs, 1e-12, 0.5))
