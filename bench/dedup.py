@@ -34,7 +34,8 @@ OUT = Path(__file__).parent / "out"
 
 
 def _make(persons: int, per_kind: int, twins: int) -> tuple[Path, Path]:
-    people_file, truth_file = OUT / f"dedup-{persons}.parquet", OUT / f"dedup-{persons}.truth.parquet"
+    name = f"dedup-{persons}-{per_kind}-{twins}"
+    people_file, truth_file = OUT / f"{name}.parquet", OUT / f"{name}.truth.parquet"
     if not people_file.exists():
         started = time.perf_counter()
         people, truth = build(persons, per_kind=per_kind, seed=21, twins=twins)
@@ -116,7 +117,7 @@ def main() -> None:
         return
     OUT.mkdir(exist_ok=True)
     people_file, truth_file = _make(args.persons, args.per_kind, args.twins)
-    pairs_file = OUT / f"dedup-{args.persons}.pairs.parquet"
+    pairs_file = people_file.with_suffix(".pairs.parquet")
     child = [sys.executable, __file__, "--child", str(people_file), str(pairs_file), str(truth_file)]
     load_before = os.getloadavg()
     wall, cpu, gigabytes = measure(child)

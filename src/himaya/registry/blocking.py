@@ -143,7 +143,7 @@ def _rule_pairs(prepared: pl.DataFrame, key: list[pl.Expr], *, split_block: int 
     return _Made(pl.concat([pairs, made.pairs]), oversized.height, made.skipped, made.skipped_pairs)
 
 
-def candidate_pairs(prepared: pl.DataFrame, *, split_block: int = 32, max_block: int = 2_000) -> Blocking:
+def candidate_pairs(prepared: pl.DataFrame, *, split_block: int = 8, max_block: int = 2_000) -> Blocking:
     """The union of every rule's pairs, each pair once."""
     found, per_rule, split, skipped_blocks, skipped_pairs = [], {}, 0, 0, 0
     for name, key in RULES.items():

@@ -43,7 +43,7 @@ class DedupSettings:
     threshold: float = 0.5  # pairs whose match probability is at or above are reported (band review)
     merge_threshold: float = 0.9  # and at or above this, in the band merge
     random_pairs: int = 1_000_000  # to estimate u
-    split_block: int = 32  # blocks of the rules on common values over this are split (see blocking)
+    split_block: int = 8  # blocks of the rules on common values over this are split (see blocking)
     max_block: int = 2_000
     training_pairs: int = 1_000_000  # at most, per training session (a random sample beyond)
     seed: int = 0
