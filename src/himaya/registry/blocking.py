@@ -166,13 +166,13 @@ def candidate_pairs(prepared: pl.DataFrame, *, split_block: int = 8, max_block: 
 
 
 def agreeing_pairs(
-    prepared: pl.DataFrame, columns: list[str], *, limit: int, seed: int
+    prepared: pl.DataFrame, columns: list[pl.Expr], *, limit: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Every pair of records of the same sex equal on `columns` (none of them unknown), or `limit`
     of them drawn at random, and how many there are: the pairs of a training session, found
     whatever the prediction's rules would compare."""
     keyed = prepared.select("i", "sex", *columns).drop_nulls()
-    names = ["sex", *columns]
+    names = [c for c in keyed.columns if c != "i"]
     sizes = keyed.group_by(names).agg(pl.len().alias("size")).filter(pl.col("size") > 1)
     keyed = keyed.join(sizes.select(names), on=names)
     pairs = (

@@ -82,13 +82,15 @@ def _levels(frame: pl.DataFrame) -> dict[str, np.ndarray]:
 
 
 # The blocking of a training session: its fixed comparisons' columns (skeleton keys: a superset of
-# the exact agreements, which the session then selects).
+# the exact agreements, which the session then selects; a contact only where known).
 _TRAINING_COLUMNS = {
-    "given_name": "given_name_key",
-    "father_name": "father_name_key",
-    "grandfather_name": "grandfather_name_key",
-    "family_name": "family_name_key",
-    "birth_date": "birth_date",
+    "given_name": pl.col("given_name_key"),
+    "father_name": pl.col("father_name_key"),
+    "grandfather_name": pl.col("grandfather_name_key"),
+    "family_name": pl.col("family_name_key"),
+    "birth_date": pl.col("birth_date"),
+    "mobile": pl.when(pl.col("mobile") > 0).then(pl.col("mobile")).alias("mobile"),
+    "iban": pl.when(pl.col("iban") > 0).then(pl.col("iban")).alias("iban"),
 }
 
 
@@ -97,7 +99,8 @@ def _training(prepared: Prepared, settings: DedupSettings) -> dict[str, Training
     for name, (fixed, _) in SESSIONS.items():
         columns = [_TRAINING_COLUMNS[field] for field in fixed]
         left, right, total = agreeing_pairs(prepared.frame, columns, limit=settings.training_pairs, seed=settings.seed)
-        sessions[name] = Training(_levels(compare(prepared, left, right)), total)
+        levels = compare(prepared, left, right)
+        sessions[name] = Training(_levels(levels), total, _frequencies(prepared, levels))
     return sessions
 
 
