@@ -151,3 +151,22 @@ def test_the_block_limit_skips_and_counts() -> None:
     limited = candidate_pairs(frame, split_block=8, max_block=4)
     assert limited.skipped_blocks > 0 and limited.skipped_pairs > 0
     assert limited.comparisons < candidate_pairs(frame, split_block=8).comparisons
+
+
+def test_the_em_weighs_the_fixed_values_frequencies() -> None:
+    """Pairs agreeing on given name, tribe and birth date with nothing else known (middle names,
+    contacts missing) are counted as matches more readily when the values they agree on are rare:
+    the term frequencies of the fixed fields are in the EM."""
+    u = {name: np.full(len(levels), 0.5 / (len(levels) - 1)) for name, (levels, _) in PRIORS.items()}
+    for name in ("given_name", "father_name", "grandfather_name", "family_name"):
+        u[name] = np.array([1.0, 0.05, 0.01, 0.01, 0.01, 0.92])
+    fields = {"father_name": [1, 0, 5], "grandfather_name": [1, 0, 5], "mobile": [0, 0, 0], "iban": [0, 0, 0]}
+    levels = _session(fields, [1_000, 1_000, 8_000])
+
+    def matches(times_u: float) -> float:
+        frequencies = {name: np.full(10_000, 0.05 * times_u) for name in ("given_name", "family_name")}
+        training = Training(levels, 10_000, frequencies)
+        return estimate({"given+family+birth_date": training}, u, all_pairs=10**9).match_share
+
+    assert matches(4.0) < matches(1.0) < matches(0.25)
+    assert matches(1.0) / match_share(1_000, 10**9) > 1.0  # some of the unknown middle names count
