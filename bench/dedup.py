@@ -1,6 +1,6 @@
 """Benchmark: duplicate detection on a registry of N persons with the independent ground truth.
 
-    .venv/bin/python bench/dedup.py [--persons 5200000] [--per-kind 200] [--twins 600]
+    .venv/bin/python bench/dedup.py [--persons 5200000] [--per-kind 200] [--twins 600] [--wide-names]
 
 Builds the ground truth of tests/registry/groundtruth.py (families, 29 kinds of duplicate, twins,
 fathers and sons, namesakes; seeded), writes it to bench/out/, then runs the matcher in a child
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,11 +33,12 @@ from measure import measure  # noqa: E402
 OUT = Path(__file__).parent / "out"
 
 
-def _make(persons: int, per_kind: int, twins: int) -> tuple[Path, Path]:
-    people_file, truth_file = OUT / f"dedup-{persons}.parquet", OUT / f"dedup-{persons}.truth.parquet"
+def _make(persons: int, per_kind: int, twins: int, wide: bool) -> tuple[Path, Path]:
+    name = f"dedup-{persons}-{per_kind}-{twins}" + ("-wide" if wide else "")
+    people_file, truth_file = OUT / f"{name}.parquet", OUT / f"{name}.truth.parquet"
     if not people_file.exists():
         started = time.perf_counter()
-        people, truth = build(persons, per_kind=per_kind, seed=21, twins=twins)
+        people, truth = build(persons, per_kind=per_kind, seed=21, twins=twins, wide=wide)
         people.write_parquet(people_file)
         truth.write_parquet(truth_file)
         print(
@@ -66,6 +68,7 @@ def _run(people_file: Path, pairs_file: Path, truth_file: Path) -> None:
         "seconds": result.seconds,
         "comparisons": result.blocking.comparisons,
         "per_rule": result.blocking.per_rule,
+        "split_blocks": result.blocking.split_blocks,
         "skipped_blocks": result.blocking.skipped_blocks,
         "skipped_pairs": result.blocking.skipped_pairs,
         "completeness": completeness,
@@ -107,22 +110,30 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=5_200_000)
     parser.add_argument("--per-kind", type=int, default=200)
     parser.add_argument("--twins", type=int, default=600)
+    parser.add_argument("--wide-names", action="store_true", help="longer name lists (groundtruth.build(wide=True))")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _run(Path(args.child[0]), Path(args.child[1]), Path(args.child[2]))
         return
     OUT.mkdir(exist_ok=True)
-    people_file, truth_file = _make(args.persons, args.per_kind, args.twins)
-    pairs_file = OUT / f"dedup-{args.persons}.pairs.parquet"
+    people_file, truth_file = _make(args.persons, args.per_kind, args.twins, args.wide_names)
+    pairs_file = people_file.with_suffix(".pairs.parquet")
     child = [sys.executable, __file__, "--child", str(people_file), str(pairs_file), str(truth_file)]
+    load_before = os.getloadavg()
     wall, cpu, gigabytes = measure(child)
+    load_after = os.getloadavg()
     figures = json.loads(pairs_file.with_suffix(".json").read_text())
     records = pl.scan_parquet(people_file).select(pl.len()).collect().item()
     print(f"dedup of {records:,} records: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {gigabytes:.2f} GB")
+    print(
+        f"machine: {os.cpu_count()} cores; load average (1 min) {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after (5 min: {load_after[1]:.1f})"
+    )
     print("stages (s): " + ", ".join(f"{k} {v}" for k, v in figures["seconds"].items()))
     print(
-        f"pairs compared: {figures['comparisons']:,} (blocks over the size limit: {figures['skipped_blocks']:,}); "
+        f"pairs compared: {figures['comparisons']:,} (blocks split: {figures['split_blocks']:,}; "
+        f"over the size limit, not compared: {figures['skipped_blocks']:,}); "
         f"true pairs among them (pair completeness): {figures['completeness']:.4f}"
     )
     print("per rule: " + ", ".join(f"{k} {v:,}" for k, v in figures["per_rule"].items()))

@@ -6,6 +6,9 @@ family mobiles), then second registrations of some persons with one kind of vari
 numbers, different given names, some look-alike, some in Arabic only), fathers and sons named after
 the grandfather, and people with common names in other families. Seeded: the same seed, the same set.
 
+With `wide`, the families' names come from longer lists (names.py's `*_MORE` after the usual
+ones: 130 male and 47 female given names, 90 tribes): the tail a national registry has.
+
 `build(persons, per_kind, seed)` returns the people (key, civil_number, sex, birth_date, names in both
 scripts, mobile, iban) and the truth: (original_person_id, duplicate_person_id, kind, duplicate),
 `duplicate` false for the hard non-duplicates.
@@ -18,7 +21,17 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from tests.registry.names import FEMALE, LOOK_ALIKE, LOOK_ALIKE_LATIN, MALE, TRIBES, parse
+from tests.registry.names import (
+    FEMALE,
+    FEMALE_MORE,
+    LOOK_ALIKE,
+    LOOK_ALIKE_LATIN,
+    MALE,
+    MALE_MORE,
+    TRIBES,
+    TRIBES_MORE,
+    parse,
+)
 from tests.registry.variations import KINDS, Record
 
 PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
@@ -38,9 +51,11 @@ def _latin(rng: np.random.Generator, variants: np.ndarray, index: np.ndarray) ->
     return np.asarray(table[index, np.minimum(choice, counts[index] - 1)])
 
 
-def _background(rng: np.random.Generator, persons: int) -> pl.DataFrame:
+def _background(rng: np.random.Generator, persons: int, wide: bool) -> pl.DataFrame:
     """Families: father, mother and children; vectorised, so millions cost seconds."""
     male, female, tribes = parse(MALE), parse(FEMALE), parse(TRIBES)
+    if wide:  # the longer tail of names.py, after the lists' own names
+        male, female, tribes = male + parse(MALE_MORE), female + parse(FEMALE_MORE), tribes + parse(TRIBES_MORE)
     m_ar = np.array([a for a, _ in male])
     m_en = np.array([v for _, v in male], dtype=object)
     f_ar = np.array([a for a, _ in female])
@@ -212,11 +227,11 @@ def _pair(original: dict[str, object], other: dict[str, object], kind: str, dupl
 
 
 def build(
-    persons: int = 30_000, per_kind: int = 32, seed: int = 21, *, twins: int = 120
+    persons: int = 30_000, per_kind: int = 32, seed: int = 21, *, twins: int = 120, wide: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """People with duplicates and hard non-duplicates added, and the truth of every pair."""
     rng = np.random.default_rng(seed)
-    people = _background(rng, persons)
+    people = _background(rng, persons, wide)
     taken = set(people["civil_number"].to_list())
     added, truth = _hard_negatives(rng, people, taken, per_kind, twins)
     used = {str(p["original_person_id"]) for p in truth}  # one variation per person: pairs stay pairs

@@ -163,6 +163,137 @@ TRIBES = """
 القاسمي|Al Qasmi,Al Gasmi
 """
 
+# A longer tail, for `build(..., wide=True)`: a national registry holds far more names than the
+# lists above, and with only those, namesakes (the same four names, the same birth date) become
+# frequent at a million persons. Drawn by rank after the lists above, so the head is unchanged.
+MALE_MORE = """
+عبدالعزيز|Abdulaziz,Abdul Aziz
+عبدالكريم|Abdulkarim,Abdul Karim
+عبدالرحيم|Abdulrahim,Abdul Rahim
+عبداللطيف|Abdullatif,Abdul Latif
+عبدالحميد|Abdulhamid,Abdul Hamid
+عبدالمجيد|Abdulmajeed,Abdul Majid
+عبدالسلام|Abdulsalam,Abdul Salam
+عبدالملك|Abdulmalik,Abdul Malik
+عبدالوهاب|Abdulwahab,Abdul Wahab
+عبدالحكيم|Abdulhakim,Abdul Hakeem
+مصطفى|Mustafa,Mostafa
+محمود|Mahmoud,Mahmood
+مختار|Mukhtar,Mokhtar
+أيمن|Ayman,Aiman
+أسامة|Osama,Usama
+إسماعيل|Ismail,Esmail
+إسحاق|Ishaq,Isaac
+أكرم|Akram,Akrem
+باسم|Basim,Basem
+جمال|Jamal,Gamal
+حاتم|Hatim,Hatem
+حمزة|Hamza,Hamzah
+خليل|Khalil,Khaleel
+رائد|Raed,Raid
+زياد|Ziyad,Ziad
+سامي|Sami,Samy
+شريف|Sharif,Shareef
+صابر|Sabir,Saber
+عاصم|Asim,Assem
+عثمان|Othman,Uthman
+عدنان|Adnan,Adnaan
+عماد|Imad,Emad
+عمار|Ammar,Amar
+عوض|Awadh,Awad
+غسان|Ghassan,Ghasan
+فارس|Faris,Fares
+فؤاد|Fuad,Fouad
+قيس|Qais,Qays
+كمال|Kamal,Kamel
+ماهر|Maher,Mahir
+محسن|Mohsin,Muhsin
+مراد|Murad,Mourad
+مروان|Marwan,Merwan
+مهند|Muhannad,Mohanad
+نادر|Nadir,Nader
+نبيل|Nabil,Nabeel
+نزار|Nizar,Nezar
+هشام|Hisham,Hesham
+وائل|Wael,Wail
+يحيى|Yahya,Yehia
+يونس|Younis,Yunus
+إدريس|Idris,Edris
+أنس|Anas,Enas
+بشير|Bashir,Basheer
+ثامر|Thamir,Thamer
+جاسم|Jasim,Jassim
+حسام|Hussam,Hossam
+سلمان|Salman,Selman
+شاكر|Shakir,Shaker
+طلال|Talal,Tallal
+"""
+
+FEMALE_MORE = """
+أمل|Amal,Amel
+إيمان|Iman,Eman
+بدرية|Badriya,Badria
+جواهر|Jawaher,Jawahir
+حنان|Hanan,Hanaan
+خلود|Khulood,Kholoud
+رباب|Rabab,Rebab
+ريم|Reem,Rim
+زهرة|Zahra,Zahraa
+سمية|Sumaya,Somaya
+شريفة|Sharifa,Shareefa
+صفية|Safiya,Safia
+عزيزة|Aziza,Azeeza
+غالية|Ghaliya,Ghalia
+فضيلة|Fadhila,Fadila
+مها|Maha,Mahaa
+نجلاء|Najla,Najlaa
+هاجر|Hajar,Hajer
+ياسمين|Yasmin,Yasmeen
+"""
+
+TRIBES_MORE = """
+المعشني|Al Mashani,Al Ma'ashani
+الشنفري|Al Shanfari,Ash-Shanfari
+الرواس|Al Rawas,Ar-Rawas
+الكثيري|Al Kathiri,Al Kathiry
+المهري|Al Mahri,Al Mahry
+العوفي|Al Awfi,Al Oufi
+الحجري|Al Hajri,Al Hajry
+الجنيبي|Al Junaibi,Al Jneibi
+البحري|Al Bahri,Al Bahry
+الشامسي|Al Shamsi,Ash-Shamsi
+الكعبي|Al Kaabi,Al Kabi
+المزروعي|Al Mazrouei,Al Mazroui
+النعيمي|Al Nuaimi,Al Naimi
+الظاهري|Al Dhaheri,Al Zahiri
+السويدي|Al Suwaidi,As-Suwaidi
+الفزاري|Al Fazari,Al Fezari
+الصوافي|Al Sawafi,As-Sawafi
+المسروري|Al Masrouri,Al Masruri
+الخنجري|Al Khanjari,Al Khanjary
+الرئيسي|Al Raisi,Al Raeesi
+الهنداسي|Al Hindasi,Al Hendasi
+المشيخي|Al Mashikhi,Al Musheikhi
+الصبحي|Al Subhi,As-Subhi
+الرحبي|Al Rahbi,Ar-Rahbi
+الكيومي|Al Kiyumi,Al Kiyoumi
+الجهوري|Al Jahwari,Al Jahuri
+العزري|Al Azri,Al Ezri
+الحمداني|Al Hamdani,Al Hamadani
+اليحيائي|Al Yahyai,Al Yahyaei
+الزيدي|Al Zaidi,Az-Zaidi
+الخصيبي|Al Khusaibi,Al Khasibi
+البرواني|Al Barwani,Al Berwani
+المغيري|Al Mughairi,Al Mugheiri
+الشقصي|Al Shaqsi,Ash-Shaqsi
+الحديدي|Al Hadidi,Al Hadeedi
+المحرزي|Al Mahrazi,Al Mahrizi
+النبهاني|Al Nabhani,An-Nabhani
+الوائلي|Al Waili,Al Wa'ili
+الغساني|Al Ghassani,Al Ghasani
+الأغبري|Al Aghbari,Al Agbari
+"""
+
 # Given names that twins are often given: close in writing, different people.
 LOOK_ALIKE = (("حمد", "حمود"), ("سعيد", "سعود"), ("سالم", "سليم"), ("هلال", "بلال"), ("ماجد", "مجيد"))
 LOOK_ALIKE_LATIN = {"سليم": "Saleem", "بلال": "Bilal", "مجيد": "Majeed"}

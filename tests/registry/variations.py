@@ -15,11 +15,11 @@ from datetime import date, timedelta
 import numpy as np
 import polars as pl
 
-from tests.registry.names import MALE, TRIBES, parse
+from tests.registry.names import MALE, MALE_MORE, TRIBES, TRIBES_MORE, parse
 
 PARTS = ("given_name", "father_name", "grandfather_name", "family_name")
-_LATIN = {a: v for a, v in parse(MALE) + parse(TRIBES)}
-_TRIBE_LATIN = dict(parse(TRIBES))
+_LATIN = {a: v for a, v in parse(MALE) + parse(MALE_MORE) + parse(TRIBES) + parse(TRIBES_MORE)}
+_TRIBE_LATIN = dict(parse(TRIBES) + parse(TRIBES_MORE))
 
 
 @dataclass

@@ -4,8 +4,16 @@ No single field is trusted: a pair is a candidate when it shares the sex and any
 keys, so a duplicate whose tribe was respelled is still found by its birth date and given name,
 one whose birth date was mistyped by its names, one retyped in Latin by the skeletons (the same
 key in both scripts), one with nothing else in common by its mobile, IBAN or a civil number one
-digit away. A block larger than `max_block` records is left out (its pairs grow with the square
-of its size) and counted, so that the report shows what was not compared.
+digit away.
+
+A block's pairs grow with the square of its size, and the blocks of the rules on a given name, a
+tribe or a birth date grow with the registry: a million persons hold hundreds of men called
+Mohammed of one tribe born in one month. A block of those rules over `split_block` records is
+split: within it, two records meet only when they share a middle name (in either place; a record
+with no middle name meets the whole block). Pairs then grow with the persons, not their square;
+a duplicate whose middle names were changed too is still met by the other rules. A block (or a
+part of a split one) over `max_block` records is left out and counted, so that the report shows
+what was not compared.
 """
 
 from __future__ import annotations
@@ -61,12 +69,18 @@ RULES: dict[str, list[pl.Expr]] = {
 }
 
 
+# The rules whose blocks grow with the registry (a common given name and tribe, a birth date): a
+# block over `split_block` records is split by the middle names (see `_split`).
+SPLIT = ("tribe+given+birth_month", "birth_date+given", "birth_date+tribe")
+
+
 @dataclass(frozen=True)
 class Blocking:
     left: np.ndarray  # row numbers of the prepared frame, left < right
     right: np.ndarray
     per_rule: dict[str, int]  # pairs each rule made (before removing those another rule made)
-    skipped_blocks: int  # blocks over max_block, not compared
+    split_blocks: int  # blocks over split_block, split by the middle names
+    skipped_blocks: int  # blocks (or parts of a split block) over max_block, not compared
     skipped_pairs: int
 
     @property
@@ -74,36 +88,99 @@ class Blocking:
         return int(self.left.size)
 
 
-def _rule_pairs(prepared: pl.DataFrame, key: list[pl.Expr], max_block: int) -> tuple[pl.DataFrame, int, int]:
-    keyed = prepared.select("i", "sex", *key).drop_nulls()
-    names = [c for c in keyed.columns if c != "i"]
-    sizes = keyed.group_by(names).agg(pl.len().alias("size")).filter(pl.col("size") > 1)
-    too_big = sizes.filter(pl.col("size") > max_block)
-    keyed = keyed.join(sizes.filter(pl.col("size") <= max_block).select(names), on=names)
-    pairs = (
+@dataclass(frozen=True)
+class _Made:
+    pairs: pl.DataFrame  # left, right
+    split: int
+    skipped: int
+    skipped_pairs: int
+
+
+def _self_join(keyed: pl.DataFrame, names: list[str]) -> pl.DataFrame:
+    return (
         keyed.join(keyed.rename({"i": "j"}), on=names)
         .filter(pl.col("i") < pl.col("j"))
         .select(pl.col("i").alias("left"), pl.col("j").alias("right"))
     )
-    skipped = int((too_big["size"] * (too_big["size"] - 1) // 2).sum()) if too_big.height else 0
-    return pairs, too_big.height, skipped
 
 
-def candidate_pairs(prepared: pl.DataFrame, *, max_block: int = 2_000) -> Blocking:
+def _pairs_within(size: pl.Series) -> int:
+    return int((size * (size - 1) // 2).sum()) if size.len() else 0
+
+
+def _split(prepared: pl.DataFrame, keyed: pl.DataFrame, names: list[str], max_block: int) -> _Made:
+    """Pairs of oversized blocks: two records meet when they share a middle name (the father's or
+    the grandfather's, in either place: a swapped or a missing one still meets); a record with
+    neither meets the whole block. Parts still over `max_block` are skipped and counted."""
+    middles = prepared.select(
+        "i", pl.concat_list("father_name_key", "grandfather_name_key").list.drop_nulls().list.unique().alias("m")
+    )
+    keyed = keyed.join(middles, on="i")
+    known = keyed.filter(pl.col("m").list.len() > 0).explode("m")
+    sizes = known.group_by([*names, "m"]).agg(pl.len().alias("size")).filter(pl.col("size") > 1)
+    too_big = sizes.filter(pl.col("size") > max_block)
+    known = known.join(sizes.filter(pl.col("size") <= max_block).select(*names, "m"), on=[*names, "m"])
+    unknown = keyed.filter(pl.col("m").list.len() == 0).select("i", *names)
+    whole = (
+        unknown.join(keyed.select(pl.col("i").alias("j"), *names), on=names)
+        .filter(pl.col("i") != pl.col("j"))
+        .select(pl.min_horizontal("i", "j").alias("left"), pl.max_horizontal("i", "j").alias("right"))
+    )
+    pairs = pl.concat([_self_join(known, [*names, "m"]), whole]).unique()
+    return _Made(pairs, 0, too_big.height, _pairs_within(too_big["size"]))
+
+
+def _rule_pairs(prepared: pl.DataFrame, key: list[pl.Expr], *, split_block: int | None, max_block: int) -> _Made:
+    keyed = prepared.select("i", "sex", *key).drop_nulls()
+    names = [c for c in keyed.columns if c != "i"]
+    sizes = keyed.group_by(names).agg(pl.len().alias("size")).filter(pl.col("size") > 1)
+    limit = max_block if split_block is None else split_block
+    oversized = sizes.filter(pl.col("size") > limit)
+    pairs = _self_join(keyed.join(sizes.filter(pl.col("size") <= limit).select(names), on=names), names)
+    if split_block is None or oversized.is_empty():
+        return _Made(pairs, 0, oversized.height, _pairs_within(oversized["size"]))
+    made = _split(prepared, keyed.join(oversized.select(names), on=names), names, max_block)
+    return _Made(pl.concat([pairs, made.pairs]), oversized.height, made.skipped, made.skipped_pairs)
+
+
+def candidate_pairs(prepared: pl.DataFrame, *, split_block: int = 8, max_block: int = 2_000) -> Blocking:
     """The union of every rule's pairs, each pair once."""
-    found, per_rule, skipped_blocks, skipped_pairs = [], {}, 0, 0
+    found, per_rule, split, skipped_blocks, skipped_pairs = [], {}, 0, 0, 0
     for name, key in RULES.items():
-        pairs, big, lost = _rule_pairs(prepared, key, max_block)
-        per_rule[name] = pairs.height
-        skipped_blocks += big
-        skipped_pairs += lost
-        found.append(pairs)
+        made = _rule_pairs(prepared, key, split_block=split_block if name in SPLIT else None, max_block=max_block)
+        per_rule[name] = made.pairs.height
+        split += made.split
+        skipped_blocks += made.skipped
+        skipped_pairs += made.skipped_pairs
+        found.append(made.pairs)
     union = pl.concat(found).unique() if found else pl.DataFrame({"left": [], "right": []})
     union = union.sort("left", "right")
     return Blocking(
         left=union["left"].to_numpy(),
         right=union["right"].to_numpy(),
         per_rule=per_rule,
+        split_blocks=split,
         skipped_blocks=skipped_blocks,
         skipped_pairs=skipped_pairs,
     )
+
+
+def agreeing_pairs(
+    prepared: pl.DataFrame, columns: list[pl.Expr], *, limit: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every pair of records of the same sex equal on `columns` (none of them unknown), or `limit`
+    of them drawn at random, and how many there are: the pairs of a training session, found
+    whatever the prediction's rules would compare."""
+    keyed = prepared.select("i", "sex", *columns).drop_nulls()
+    names = [c for c in keyed.columns if c != "i"]
+    sizes = keyed.group_by(names).agg(pl.len().alias("size")).filter(pl.col("size") > 1)
+    keyed = keyed.join(sizes.select(names), on=names)
+    pairs = (
+        keyed.join(keyed.rename({"i": "j"}), on=names)
+        .filter(pl.col("i") < pl.col("j"))
+        .select(pl.col("i").alias("left"), pl.col("j").alias("right"))
+    )
+    total = pairs.height
+    if total > limit:
+        pairs = pairs.sample(limit, seed=seed)
+    return pairs["left"].to_numpy(), pairs["right"].to_numpy(), total

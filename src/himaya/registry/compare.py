@@ -93,11 +93,13 @@ def _dictionary(people: pl.DataFrame, parts: tuple[str, ...], family: bool) -> t
 
 
 def _ids(people: pl.DataFrame, lookup: pl.DataFrame, part: str) -> pl.DataFrame:
-    keyed = people.select(pl.col(f"{part}_ar").alias("ar_raw"), pl.col(f"{part}_en").alias("en_raw"))
+    keyed = people.select("sex", pl.col(f"{part}_ar").alias("ar_raw"), pl.col(f"{part}_en").alias("en_raw"))
     found = keyed.join(lookup, on=["ar_raw", "en_raw"], how="left", nulls_equal=True, maintain_order="left")
-    # How often the name (its Arabic, or its Latin when there is no Arabic) is given in this part:
-    # agreeing on a rare name is stronger evidence than agreeing on Mohammed (term frequency).
-    share = pl.len().over("value_id") / pl.len()
+    # How often the name (its Arabic, or its Latin when there is no Arabic) is given in this part,
+    # among the records of the same sex (pairs are always of one sex: Mohammed is a tenth of the
+    # men, not a twentieth of everyone): agreeing on a rare name is stronger evidence than
+    # agreeing on Mohammed (term frequency).
+    share = pl.len().over("value_id", "sex") / pl.len().over("sex")
     return found.select(
         pl.col("id").alias(f"{part}_id"),
         pl.col("key_id").alias(f"{part}_key"),
@@ -129,6 +131,12 @@ def prepare(people: pl.DataFrame) -> Prepared:
         pl.col("birth_date").dt.year().cast(pl.Int32).fill_null(0).alias("year"),
         pl.col("birth_date").dt.month().cast(pl.Int8).fill_null(0).alias("month"),
         pl.col("birth_date").dt.day().cast(pl.Int8).fill_null(0).alias("day"),
+        # Registries heap birth dates (1 January for whoever did not know the day): sharing one of
+        # those is weaker evidence than sharing another day (term frequency, as for the names).
+        pl.when(pl.col("birth_date").is_not_null())
+        .then(pl.len().over("birth_date", "sex") / pl.len().over("sex"))
+        .cast(pl.Float64)
+        .alias("birth_date_frequency"),
         *contacts,
     ).with_columns(_code("mobile"), _code("iban"))
     ids = [_ids(people, personal_lookup, part) for part in PARTS[:3]] + [_ids(people, family_lookup, PARTS[3])]

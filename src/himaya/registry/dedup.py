@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from himaya.registry.blocking import Blocking, candidate_pairs
+from himaya.registry.blocking import Blocking, agreeing_pairs, candidate_pairs
 from himaya.registry.compare import (
     AR_SKELETON,
     EXACT,
@@ -32,7 +32,7 @@ from himaya.registry.compare import (
     compare,
     prepare,
 )
-from himaya.registry.fellegi_sunter import PRIORS, Model, estimate, estimate_u, probability
+from himaya.registry.fellegi_sunter import PRIORS, SESSIONS, Model, Training, estimate, estimate_u, probability
 
 KEY = "key"  # a unique id of the record in the registry
 BANDS = ("merge", "review")
@@ -43,7 +43,9 @@ class DedupSettings:
     threshold: float = 0.5  # pairs whose match probability is at or above are reported (band review)
     merge_threshold: float = 0.9  # and at or above this, in the band merge
     random_pairs: int = 1_000_000  # to estimate u
+    split_block: int = 8  # blocks of the rules on common values over this are split (see blocking)
     max_block: int = 2_000
+    training_pairs: int = 1_000_000  # at most, per training session (a random sample beyond)
     seed: int = 0
 
 
@@ -79,10 +81,34 @@ def _levels(frame: pl.DataFrame) -> dict[str, np.ndarray]:
     return {name: frame[name].to_numpy() for name in PRIORS}
 
 
+# The blocking of a training session: its fixed comparisons' columns (skeleton keys: a superset of
+# the exact agreements, which the session then selects; a contact only where known).
+_TRAINING_COLUMNS = {
+    "given_name": pl.col("given_name_key"),
+    "father_name": pl.col("father_name_key"),
+    "grandfather_name": pl.col("grandfather_name_key"),
+    "family_name": pl.col("family_name_key"),
+    "birth_date": pl.col("birth_date"),
+    "mobile": pl.when(pl.col("mobile") > 0).then(pl.col("mobile")).alias("mobile"),
+    "iban": pl.when(pl.col("iban") > 0).then(pl.col("iban")).alias("iban"),
+}
+
+
+def _training(prepared: Prepared, settings: DedupSettings) -> dict[str, Training]:
+    sessions = {}
+    for name, (fixed, _) in SESSIONS.items():
+        columns = [_TRAINING_COLUMNS[field] for field in fixed]
+        left, right, total = agreeing_pairs(prepared.frame, columns, limit=settings.training_pairs, seed=settings.seed)
+        levels = compare(prepared, left, right)
+        sessions[name] = Training(_levels(levels), total, _frequencies(prepared, levels))
+    return sessions
+
+
 def _frequencies(prepared: Prepared, levels: pl.DataFrame) -> dict[str, np.ndarray]:
-    """The frequency of the name each pair agrees on: the left record's, in its part."""
+    """The frequency of the value each pair agrees on (a name in its part, the birth date): the
+    left record's."""
     left = levels["left"].to_numpy()
-    return {part: prepared.frame[f"{part}_frequency"].to_numpy()[left] for part in PARTS}
+    return {part: prepared.frame[f"{part}_frequency"].to_numpy()[left] for part in (*PARTS, "birth_date")}
 
 
 def _bands(levels: pl.DataFrame, score: pl.Expr, settings: DedupSettings) -> pl.DataFrame:
@@ -132,7 +158,7 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
 
     prepared = prepare(people)
     seconds = {"prepare": lap()}
-    blocking = candidate_pairs(prepared.frame, max_block=chosen.max_block)
+    blocking = candidate_pairs(prepared.frame, split_block=chosen.split_block, max_block=chosen.max_block)
     seconds["blocking"] = lap()
     left, right = _random_pairs(prepared, chosen.random_pairs, chosen.seed)
     u = estimate_u(_levels(compare(prepared, left, right)))
@@ -140,7 +166,8 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
     levels = compare(prepared, blocking.left, blocking.right)
     seconds["comparison"] = lap()
     sexes = prepared.frame.group_by("sex").len()["len"].cast(pl.Int64)
-    model = estimate(_levels(levels), u, all_pairs=int((sexes * (sexes - 1) // 2).sum()))
+    model = estimate(_training(prepared, chosen), u, all_pairs=int((sexes * (sexes - 1) // 2).sum()))
+    seconds["model"] = lap()
     weight = model.match_weight(_levels(levels), _frequencies(prepared, levels)) if levels.height else np.zeros(0)
     levels = levels.with_columns(pl.Series("match_weight", weight, dtype=pl.Float64).round(3))
     score = pl.Series("p", probability(weight), dtype=pl.Float64)
@@ -160,7 +187,7 @@ def dedup(people: pl.DataFrame, settings: DedupSettings | None = None) -> DedupR
         .sort(["score", "a", "b"], descending=[True, False, False])
     )
     ordered = ["a", "b", "civil_number_a", "civil_number_b", "score", "match_weight", "band", "reasons"]
-    seconds["model_and_bands"] = lap()
+    seconds["bands"] = lap()
     return DedupResult(pairs.select(*ordered, pl.exclude(ordered)), blocking, model, seconds)
 
 
