@@ -9,7 +9,7 @@ saying which is which: Himaya reads parent 1 as the mother and parent 2 as the f
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field, StrictStr, ValidationError, field_validator, model_validator
 
@@ -103,7 +103,12 @@ class NotifyMessage(DciModel):
     notify_event: Annotated[list[NotifyEvent], Field(min_length=1, max_length=1000)]
 
 
-class CrvsNotify(DciModel):
+class _FromRegistry(DciModel):
+    """A message the civil registry POSTs to Himaya: plain text, its header's action the one
+    `ACTION` names, in clear (Himaya does not decrypt)."""
+
+    ACTION: ClassVar[str]
+
     @model_validator(mode="before")
     @classmethod
     def _plain(cls, data: Any) -> Any:
@@ -112,16 +117,20 @@ class CrvsNotify(DciModel):
 
     signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
     header: CallbackHeader
-    message: NotifyMessage
 
     @field_validator("header")
     @classmethod
-    def _notify(cls, header: CallbackHeader) -> CallbackHeader:
-        if header.action != "notify":
-            raise ValueError(f"header.action must be notify, not {header.action[:40]!r}")
+    def _action(cls, header: CallbackHeader) -> CallbackHeader:
+        if header.action != cls.ACTION:
+            raise ValueError(f"header.action must be {cls.ACTION}, not {header.action[:40]!r}")
         if header.is_msg_encrypted:
             raise ValueError("encrypted messages are not accepted here: send the message in clear")
         return header
+
+
+class CrvsNotify(_FromRegistry):
+    ACTION = "notify"
+    message: NotifyMessage
 
 
 def read_notify(document: Any) -> CrvsNotify:
@@ -192,23 +201,9 @@ class SubscribeAnswer(DciModel):
     subscribe_response: Annotated[list[SubscribeResult], Field(min_length=1, max_length=100)]
 
 
-class OnSubscribe(DciModel):
-    @model_validator(mode="before")
-    @classmethod
-    def _plain(cls, data: Any) -> Any:
-        plain_text(data)  # no lone surrogates, not nested past the DCI limit, as the DCI server refuses
-        return data
-
-    signature: Annotated[StrictStr, Field(max_length=10_000)] | None = None
-    header: CallbackHeader
+class OnSubscribe(_FromRegistry):
+    ACTION = "on-subscribe"
     message: SubscribeAnswer
-
-    @field_validator("header")
-    @classmethod
-    def _answer(cls, header: CallbackHeader) -> CallbackHeader:
-        if header.action != "on-subscribe":
-            raise ValueError(f"header.action must be on-subscribe, not {header.action[:40]!r}")
-        return header
 
 
 def read_answer(document: Any) -> OnSubscribe:

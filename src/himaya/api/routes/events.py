@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -16,6 +17,8 @@ from himaya.api.security import require
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.events import actions
+from himaya.events.model import LifeEvent, Received
+from himaya.events.ports import EventsUnitOfWork
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -64,6 +67,17 @@ DOCUMENT = {  # the body, read raw (for its signature) and then as `read_documen
 }
 
 
+def _received(uow: EventsUnitOfWork, done: Received, events: Sequence[LifeEvent]) -> EventsReceived:
+    """The answer to a delivery: the counts, and each event's state in the inbox."""
+    kept = actions.states(uow, events)
+    return EventsReceived(
+        received=done.received,
+        duplicate=done.duplicate,
+        failed=done.failed,
+        events=[InboxEvent(**{k: r[k] for k in ("id", "source_event_id", "state", "reason")}) for r in kept],
+    )
+
+
 @router.post(
     "/opencrvs",
     status_code=202,
@@ -79,13 +93,7 @@ def opencrvs(
     events = read_document(body)  # a delivery: every registration it holds
     uow = bootstrap.unit_of_work(request.app.state.engine)
     done = actions.receive(uow, events, today=today(request.app.state.pack.timezone), actor=principal.username)
-    kept = actions.states(uow, events)
-    return EventsReceived(
-        received=done.received,
-        duplicate=done.duplicate,
-        failed=done.failed,
-        events=[InboxEvent(**{k: r[k] for k in ("id", "source_event_id", "state", "reason")}) for r in kept],
-    )
+    return _received(uow, done, events)
 
 
 async def dci_message(request: Request) -> Any:
@@ -123,13 +131,7 @@ def dci_notify(
         done, events = crvs.notify(uow, document, client=principal.username, today=when, actor=principal.username)
     except RejectedError as error:
         raise _refused(error) from None
-    kept = actions.states(uow, events)
-    return EventsReceived(
-        received=done.received,
-        duplicate=done.duplicate,
-        failed=done.failed,
-        events=[InboxEvent(**{k: r[k] for k in ("id", "source_event_id", "state", "reason")}) for r in kept],
-    )
+    return _received(uow, done, events)
 
 
 class Subscribed(BaseModel):

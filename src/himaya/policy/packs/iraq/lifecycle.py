@@ -18,8 +18,7 @@ from himaya.core.text import Text
 from himaya.policy.ages import age_at
 from himaya.policy.pack import Check, Figure, Rule, Shown, amount_of
 from himaya.policy.packs.iraq.grants import lives_here
-from himaya.policy.packs.iraq.schema import IQD
-from himaya.policy.packs.iraq.subsidy import FAMILY, IRAQI, MEMBERS, WELFARE
+from himaya.policy.packs.iraq.subsidy import FAMILY, IRAQI, MEMBERS, WELFARE, below_line
 from himaya.policy.parameters import Parameters
 
 CATEGORICAL = ("child_benefit", "old_age", "disability_benefit")
@@ -126,14 +125,7 @@ def family_top_up(p: Parameters, period: Period) -> Rule:
                 ),
                 pl.col("sp.head_nationality"),
             ),
-            Check(
-                "below_line",
-                Text(
-                    f"welfare per person below the poverty line ({IQD.shown(line, grouped=True)} a month)",
-                    f"الرفاه للفرد دون خط الفقر ({IQD.shown(line, 'ar', grouped=True)} شهرياً)",
-                ),
-                (line > WELFARE).fill_null(False),
-            ),
+            below_line(line),
             Check(
                 "in_force",
                 Text("the top-up is in force (a reform switches it on)", "الدعم نافذ (يفعّله إصلاح)"),

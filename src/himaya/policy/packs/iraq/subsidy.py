@@ -142,6 +142,18 @@ def _stages(p: Parameters, period: Period) -> tuple[tuple[pl.Expr, ...], ...]:
     )
 
 
+def below_line(line: int) -> Check:
+    """The poverty-line test on the welfare per person (the subsidy's, and the life-cycle top-up's)."""
+    return Check(
+        "below_line",
+        Text(
+            f"welfare per person below the poverty line ({IQD.shown(line, grouped=True)} a month)",
+            f"الرفاه للفرد دون خط الفقر ({IQD.shown(line, 'ar', grouped=True)} شهرياً)",
+        ),
+        (line > WELFARE).fill_null(False),
+    )
+
+
 def _checks(p: Parameters) -> tuple[Check, ...]:
     line = p.poverty_line.per_person
     exclusions = tuple(
@@ -175,14 +187,7 @@ def _checks(p: Parameters) -> tuple[Check, ...]:
             pl.col("sp.head_federal"),
         ),
         Check("nationality", nationality, pl.col("sp.head_nationality")),
-        Check(
-            "below_line",
-            Text(
-                f"welfare per person below the poverty line ({IQD.shown(line, grouped=True)} a month)",
-                f"الرفاه للفرد دون خط الفقر ({IQD.shown(line, 'ar', grouped=True)} شهرياً)",
-            ),
-            (line > WELFARE).fill_null(False),
-        ),
+        below_line(line),
         *exclusions,
         *(
             ()
