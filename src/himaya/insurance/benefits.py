@@ -22,7 +22,7 @@ from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 
 
-def _check_day(pack: PolicyPack, day: date, what: str) -> None:
+def check_day(pack: PolicyPack, day: date, what: str) -> None:
     if day < pack.first_period.start:
         raise InvalidInputError(
             f"{what} {day} is before {pack.first_period.start}, the first day of the law in force: "
@@ -70,7 +70,7 @@ def pension(
     The death pension is `death_pension`."""
     if kind is Kind.DEATH:
         raise InvalidInputError("a death pension is computed on the day of death: use death_pension")
-    _check_day(pack, day, "the day")
+    check_day(pack, day, "the day")
     with uow:
         people, lines = person_career(uow, civil_number)
     return pension_of(pack, tree or pack.parameters, people, lines, kind, day)
@@ -103,7 +103,7 @@ def death_pension(
             f"civil number {civil_number!r} is not recorded as dead: "
             "a death pension is computed on the registry's date of death"
         )
-    _check_day(pack, died, "the death on")
+    check_day(pack, died, "the death on")
     tree = tree or pack.parameters
     table = sharing_table(tree, died)
     row = _compute(pack, tree, people, lines, Kind.DEATH, died).row(0, named=True)
@@ -116,7 +116,7 @@ def all_pensions(
 ) -> pl.DataFrame:
     """Every insured person's old-age pension on `day`, one row each with every step (`pensions`'
     columns), by civil number; the merged duplicates left out (their months are their own record's)."""
-    _check_day(pack, day, "the day")
+    check_day(pack, day, "the day")
     with uow:
         people = uow.insurance.pension_people(None)
         lines = uow.insurance.pension_lines(None)
@@ -154,7 +154,7 @@ def check_claim(pack: PolicyPack, lost_on: date, claim: int) -> None:
     """A job security claim's number and day, checked before anything is read."""
     if claim < 1:
         raise InvalidInputError(f"claim: {claim} is not a claim's number (1 for a first claim, 2 for a second, ...)")
-    _check_day(pack, lost_on, "the loss of the job on")
+    check_day(pack, lost_on, "the loss of the job on")
 
 
 def security_row(
@@ -177,7 +177,7 @@ def maternity(
 ) -> PensionExplanation:
     """The maternity allowance of an insured woman who gave birth on `born_on`, explained: the
     qualifying months, the average wage, the allowance of a day and of the whole leave."""
-    _check_day(pack, born_on, "the birth on")
+    check_day(pack, born_on, "the birth on")
     with uow:
         people, lines = person_career(uow, civil_number)
     return maternity_of(pack, tree or pack.parameters, people, lines, born_on)
