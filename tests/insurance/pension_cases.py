@@ -4,9 +4,11 @@ can read and review, run through the same rules as `himaya insurance pension`.
 A case has a `name`, the `day` of the pension, a `person` (sex, birth_date, death_date, nationality: OM by
 default), a `career` of spans ({from: YYYY-MM, to: YYYY-MM, wage, days: the whole month by default}),
 an optional `kind` (old_age, disability, death, job_security with its `claim`: 1 by default; the
-`day` is then the day the job was lost), an optional `reform` ({parameter: {date: value}})
+`day` is then the day the job was lost; maternity, the `day` the day of the birth), an optional
+`reform` ({parameter: {date: value}})
 and what is `expected`: any of status, months, average, pension, months_early, minimum_applied (for
-job security: qualifying, averaged, average, monthly, months_paid, total); and
+job security: qualifying, averaged, average, monthly, months_paid, total; for maternity:
+qualifying, averaged, average, daily, days, allowance); and
 for a death pension with `survivors` ({widows, children, parents}), `shares`: each group's amounts.
 """
 
@@ -24,6 +26,7 @@ import yaml
 from himaya.core.money import format_omr, parse_omr
 from himaya.core.periods import Period
 from himaya.insurance.job_security import benefits, job_security_terms
+from himaya.insurance.maternity import allowances, maternity_months, maternity_terms
 from himaya.insurance.model import Branch
 from himaya.insurance.pension import Kind, pensionable, pensions
 from himaya.insurance.pension_terms import month_table, pension_terms, sharing_table
@@ -74,6 +77,8 @@ def compute(case: dict[str, Any]) -> dict[str, Any]:
     lines = career_lines(case.get("career", []), person.get("nationality", "OM"))
     if case.get("kind") == "job_security":
         return job_security(tree, lines, on, case.get("claim", 1))
+    if case.get("kind") == "maternity":
+        return maternity(tree, lines, on)
     months = month_table(tree, lines["month"].unique().to_list(), on)
     row = pensions(people, pensionable(lines, months), pension_terms(tree, on), Kind(case.get("kind", "old_age")), on)
     got = {k: (format_omr(v) if k in MONEY else v) for k, v in row.row(0, named=True).items()}
@@ -90,6 +95,13 @@ def job_security(tree: ParameterTree, lines: pl.DataFrame, lost_on: date, claim:
     claims = pl.DataFrame({"civil_number": ["x"], "lost_on": [lost_on], "claim": [claim]})
     row = benefits(claims, pensionable(lines, months), job_security_terms(tree, lost_on)).row(0, named=True)
     return {k: (format_omr(v) if k in (*MONEY, "monthly", "total") else v) for k, v in row.items()}
+
+
+def maternity(tree: ParameterTree, lines: pl.DataFrame, born_on: date) -> dict[str, Any]:
+    months = maternity_months(tree, lines["month"].unique().to_list(), born_on)
+    births = pl.DataFrame({"civil_number": ["x"], "born_on": [born_on]})
+    row = allowances(births, pensionable(lines, months), maternity_terms(tree, born_on)).row(0, named=True)
+    return {k: (format_omr(v) if k in (*MONEY, "daily", "allowance") else v) for k, v in row.items()}
 
 
 class PensionCase(pytest.Item):

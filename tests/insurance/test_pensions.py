@@ -123,3 +123,27 @@ def test_a_job_security_claim(declared: None) -> None:
     ):
         refused = himaya("insurance", "job-security", *args)
         assert refused.exit_code == status and message in " ".join(refused.stderr.split()), refused.stderr
+
+
+def test_a_maternity_allowance(declared: None) -> None:
+    short = ok(himaya("insurance", "maternity", "10000051", "--birth-on", "2026-04-15"))
+    assert "Maternity allowance, 10000051, 2026-04-15: 0.000 OMR (not entitled: too few months of contributions)" in (
+        short
+    )
+    assert "Qualifying: 6 month(s) of maternity insurance in the last 12 Months of contributions in them: 2" in short
+    paid = ok(himaya("insurance", "maternity", "10000051", "--birth-on", "2026-04-15", "--reform", SHORT))
+    assert "2026-04-15: 8,061.284 OMR (entitled)" in paid  # (3,000 x 20/31 + 3,000) / 2 / 30 = 82.258 a day x 98
+    assert "Average monthly wage: 2,467.742 OMR" in paid and "Days of leave paid: 98" in paid
+    assert "insurance.maternity.benefit.days = 98 [ASSUMED]" in paid
+    arabic = ok(
+        himaya("insurance", "maternity", "10000051", "--birth-on", "2026-04-15", "--reform", SHORT, "--lang", "ar")
+    )
+    assert "بدل الأمومة" in arabic and "أيام الإجازة المدفوعة" in arabic
+    for args, status, message in (
+        (("99999999", "--birth-on", "2026-04-15"), 3, "no person with civil number '99999999'"),
+        (("10000021", "--birth-on", "2026-04-15"), 2, "is not recorded as a woman"),
+        (("10000051", "--birth-on", "2023-06-30"), 2, "the birth on 2023-06-30 is before 2024-01-01"),
+        (("10000051", "--birth-on", "2026-13-01"), 2, "2026-13-01"),
+    ):
+        refused = himaya("insurance", "maternity", *args)
+        assert refused.exit_code == status and message in " ".join(refused.stderr.split()), refused.stderr

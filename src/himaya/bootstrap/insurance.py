@@ -102,3 +102,9 @@ def job_security(
     engine: Engine, pack: PolicyPack, civil_number: str, lost_on: date, *, claim: int, tree: ParameterTree
 ) -> PensionExplanation:
     return benefits.job_security(_uow(engine), pack, civil_number, lost_on, claim=claim, tree=tree)
+
+
+def maternity(
+    engine: Engine, pack: PolicyPack, civil_number: str, born_on: date, *, tree: ParameterTree
+) -> PensionExplanation:
+    return benefits.maternity(_uow(engine), pack, civil_number, born_on, tree=tree)

@@ -42,3 +42,8 @@ HELP_AR_INSURANCE |= {
     "The day the job was lost.": "يوم فقدان العمل.",
     "Which claim this is: 1 for a first, 2 for a second, ...": "رقم الطلب: 1 للطلب الأول، و2 للثاني، ...",
 }
+HELP_AR_INSURANCE |= {
+    "An insured woman's maternity allowance for a birth: the qualifying months, the average wage, the amount.": "بدل الأمومة للمؤمَّن عليها عن ولادة: أشهر التأهل ومتوسط الأجر والمبلغ.",
+    "The insured mother's civil number.": "الرقم المدني للأم المؤمَّن عليها.",
+    "The day of the birth.": "يوم الولادة.",
+}

@@ -140,3 +140,20 @@ def insurance_job_security(
         tree = bootstrap.load_tree(pack, reform)
         explained = store.job_security(bootstrap.registry_engine(), pack, civil_number, lost_on, claim=claim, tree=tree)
         _print(explained.lines(language, pack.currency), language)
+
+
+@insurance_app.command("maternity")
+def insurance_maternity(
+    civil_number: Annotated[str, typer.Argument(help="The insured mother's civil number.")],
+    birth_on: Annotated[
+        date, typer.Option("--birth-on", parser=date_option, help="The day of the birth.", metavar="YYYY-MM-DD")
+    ],
+    lang: Annotated[str, typer.Option("--lang", envvar="HIMAYA_LANG", help="Language: en or ar.")] = "en",
+    reform: Reform = None,
+) -> None:
+    """An insured woman's maternity allowance for a birth: the qualifying months, the average wage, the amount."""
+    with reported():
+        pack, language = load_pack(), _language(lang)
+        tree = bootstrap.load_tree(pack, reform)
+        explained = store.maternity(bootstrap.registry_engine(), pack, civil_number, birth_on, tree=tree)
+        _print(explained.lines(language, pack.currency), language)

@@ -11,6 +11,7 @@ import polars as pl
 
 from himaya.core.errors import InvalidInputError, NotFoundError
 from himaya.insurance import job_security as security
+from himaya.insurance import maternity as births
 from himaya.insurance.model import Branch
 from himaya.insurance.pension import Kind, pensionable, pensions
 from himaya.insurance.pension_explain import PensionExplanation, explain
@@ -21,7 +22,7 @@ from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 
 
-def _check_day(pack: PolicyPack, day: date, what: str) -> None:
+def check_day(pack: PolicyPack, day: date, what: str) -> None:
     if day < pack.first_period.start:
         raise InvalidInputError(
             f"{what} {day} is before {pack.first_period.start}, the first day of the law in force: "
@@ -39,7 +40,9 @@ def _compute(
     return pensions(people, pensionable(marked.drop("nationality"), months), pension_terms(tree, day), kind, day)
 
 
-def _person(uow: InsuranceUnitOfWork, civil_number: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def person_career(uow: InsuranceUnitOfWork, civil_number: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The person's registry row and declared lines (`pension_people`, `pension_lines`), in the unit
+    of work the caller has entered; an unknown person, a merged duplicate or no month refused."""
     people = uow.insurance.pension_people(civil_number)
     if not people.height:
         raise NotFoundError(f"no person with civil number {civil_number!r} in the registry")
@@ -67,10 +70,16 @@ def pension(
     The death pension is `death_pension`."""
     if kind is Kind.DEATH:
         raise InvalidInputError("a death pension is computed on the day of death: use death_pension")
-    _check_day(pack, day, "the day")
+    check_day(pack, day, "the day")
     with uow:
-        people, lines = _person(uow, civil_number)
-    tree = tree or pack.parameters
+        people, lines = person_career(uow, civil_number)
+    return pension_of(pack, tree or pack.parameters, people, lines, kind, day)
+
+
+def pension_of(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, kind: Kind, day: date
+) -> PensionExplanation:
+    """One person's old-age or disability pension from their registry row and lines, explained."""
     row = _compute(pack, tree, people, lines, kind, day).row(0, named=True)
     return explain(row, kind, day, tree, pack.currency)
 
@@ -87,14 +96,14 @@ def death_pension(
     survivors' shares (group, member, share, amount) by the sharing table in force that day."""
     table_key(survivors)  # at least one survivor, each group within its limits
     with uow:
-        people, lines = _person(uow, civil_number)
+        people, lines = person_career(uow, civil_number)
     died = people["death_date"][0]
     if died is None:
         raise InvalidInputError(
             f"civil number {civil_number!r} is not recorded as dead: "
             "a death pension is computed on the registry's date of death"
         )
-    _check_day(pack, died, "the death on")
+    check_day(pack, died, "the death on")
     tree = tree or pack.parameters
     table = sharing_table(tree, died)
     row = _compute(pack, tree, people, lines, Kind.DEATH, died).row(0, named=True)
@@ -107,7 +116,7 @@ def all_pensions(
 ) -> pl.DataFrame:
     """Every insured person's old-age pension on `day`, one row each with every step (`pensions`'
     columns), by civil number; the merged duplicates left out (their months are their own record's)."""
-    _check_day(pack, day, "the day")
+    check_day(pack, day, "the day")
     with uow:
         people = uow.insurance.pension_people(None)
         lines = uow.insurance.pension_lines(None)
@@ -128,13 +137,24 @@ def job_security(
 ) -> PensionExplanation:
     """The job security benefit of the person who lost a job on `lost_on`, as the `claim`-th claim
     (1 for a first), explained: the qualifying months, the average wage, the monthly amount."""
+    check_claim(pack, lost_on, claim)
+    with uow:
+        people, lines = person_career(uow, civil_number)
+    return job_security_of(pack, tree or pack.parameters, people, lines, lost_on, claim)
+
+
+def job_security_of(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, lost_on: date, claim: int
+) -> PensionExplanation:
+    """One job security claim from the person's registry row and lines, explained."""
+    return security.explain(security_row(pack, tree, people, lines, lost_on, claim), tree, pack.currency)
+
+
+def check_claim(pack: PolicyPack, lost_on: date, claim: int) -> None:
+    """A job security claim's number and day, checked before anything is read."""
     if claim < 1:
         raise InvalidInputError(f"claim: {claim} is not a claim's number (1 for a first claim, 2 for a second, ...)")
-    _check_day(pack, lost_on, "the loss of the job on")
-    with uow:
-        people, lines = _person(uow, civil_number)
-    tree = tree or pack.parameters
-    return security.explain(security_row(pack, tree, people, lines, lost_on, claim), tree, pack.currency)
+    check_day(pack, lost_on, "the loss of the job on")
 
 
 def security_row(
@@ -150,3 +170,33 @@ def security_row(
     claims = pl.DataFrame({"civil_number": people["civil_number"], "lost_on": [lost_on], "claim": [claim]})
     terms = security.job_security_terms(tree, lost_on)
     return security.benefits(claims, pensionable(marked.drop("nationality"), months), terms).row(0, named=True)
+
+
+def maternity(
+    uow: InsuranceUnitOfWork, pack: PolicyPack, civil_number: str, born_on: date, *, tree: ParameterTree | None = None
+) -> PensionExplanation:
+    """The maternity allowance of an insured woman who gave birth on `born_on`, explained: the
+    qualifying months, the average wage, the allowance of a day and of the whole leave."""
+    check_day(pack, born_on, "the birth on")
+    with uow:
+        people, lines = person_career(uow, civil_number)
+    return maternity_of(pack, tree or pack.parameters, people, lines, born_on)
+
+
+def maternity_of(
+    pack: PolicyPack, tree: ParameterTree, people: pl.DataFrame, lines: pl.DataFrame, born_on: date
+) -> PensionExplanation:
+    """One birth's maternity allowance from the mother's registry row and lines; a man refused."""
+    if people["sex"][0] != "F":
+        raise InvalidInputError(
+            f"civil number {people['civil_number'][0]!r} is not recorded as a woman: "
+            "the maternity allowance is paid to an insured woman who gave birth"
+        )
+    months = births.maternity_months(tree, lines["month"].unique().sort().to_list(), born_on)
+    marked = lines.join(people.select("civil_number", "nationality"), on="civil_number").with_columns(
+        (pl.col("nationality") == pack.country).alias("omani")
+    )
+    terms = births.maternity_terms(tree, born_on)
+    claims = pl.DataFrame({"civil_number": people["civil_number"], "born_on": [born_on]})
+    row = births.allowances(claims, pensionable(marked.drop("nationality"), months), terms).row(0, named=True)
+    return births.explain(row, terms, tree, pack.currency)

@@ -64,7 +64,7 @@ def job_security_terms(tree: ParameterTree, day: date) -> JobSecurityTerms:
     )
 
 
-def _months_before(month: pl.Expr, lost_on: pl.Expr) -> pl.Expr:
+def months_before(month: pl.Expr, lost_on: pl.Expr) -> pl.Expr:
     """How many months `month` is before the month of `lost_on` (1: the month before)."""
     years = lost_on.dt.year().cast(pl.Int64) - month.dt.year().cast(pl.Int64)
     return years * 12 + lost_on.dt.month().cast(pl.Int64) - month.dt.month().cast(pl.Int64)
@@ -88,7 +88,7 @@ def benefits(claims: pl.DataFrame, career: pl.DataFrame, terms: JobSecurityTerms
         pl.col("claim").clip(upper_bound=last).replace_strict({i + 1: w for i, (_, w) in enumerate(terms.qualifying)})
     )
     framed = claims.with_columns(needed.cast(pl.Int64).alias("needed"), within.cast(pl.Int64).alias("within"))
-    before = _months_before(pl.col("month"), pl.col("lost_on"))
+    before = months_before(pl.col("month"), pl.col("lost_on"))
     joined = framed.join(career, on="civil_number", how="left").with_columns(before.alias("before"))
     counted = joined.group_by("civil_number", "lost_on", "claim", maintain_order=True).agg(
         pl.col("needed").first(),

@@ -31,6 +31,7 @@ class Kind(StrEnum):
     DISABILITY = "disability"
     DEATH = "death"
     JOB_SECURITY = "job_security"  # not a pension: `job_security.benefits`, explained alike
+    MATERNITY = "maternity"  # not a pension: `maternity.allowances` (the whole leave's), explained alike
 
 
 class Status(StrEnum):
@@ -38,6 +39,7 @@ class Status(StrEnum):
     TOO_YOUNG = "too_young"  # before the earliest age of an (even reduced) old-age pension
     TOO_FEW_MONTHS = "too_few_months"  # fewer months of contributions than the minimum
     DEAD = "dead"  # an old-age or disability pension asked for after the person's death
+    BEFORE_BRANCH = "before_branch"  # a benefit for an event before its branch of insurance was in force
 
 
 def _rounded(numerator: pl.Expr, denominator: pl.Expr | int) -> pl.Expr:

@@ -19,6 +19,7 @@ KIND_NAMES = {
     Kind.DISABILITY: Text("Disability pension", "معاش العجز"),
     Kind.DEATH: Text("Death pension", "معاش الوفاة"),
     Kind.JOB_SECURITY: Text("Job security benefit", "منفعة الأمان الوظيفي"),
+    Kind.MATERNITY: Text("Maternity allowance", "بدل الأمومة"),
 }
 STATUS_NAMES = {
     Status.ENTITLED: Text("entitled", "مستحق"),
@@ -27,6 +28,9 @@ STATUS_NAMES = {
         "not entitled: too few months of contributions", "غير مستحق: أشهر الاشتراك أقل من الحد الأدنى"
     ),
     Status.DEAD: Text("not entitled: the person died before the day", "غير مستحق: تُوفي الشخص قبل التاريخ"),
+    Status.BEFORE_BRANCH: Text(
+        "not entitled: before the branch of insurance was in force", "غير مستحق: قبل نفاذ فرع التأمين"
+    ),
 }
 
 
