@@ -223,3 +223,36 @@ def test_explain_reads_a_dataset_in_one_process(people: Path, tmp_path: Path) ->
     explained = [himaya("explain", p, "--period", "2025-01", "--family", family) for p in (people, source)]
     assert explained[0].exit_code == 0 and family in explained[0].stdout
     assert explained[0].stdout == explained[1].stdout
+
+
+@pytest.mark.parametrize("how", ["copied", "split"])
+def test_a_family_in_two_files_is_refused_on_every_path(people: Path, scheduler: str, tmp_path: Path, how: str) -> None:
+    """A worker sees one file: a family copied into a second file would be paid twice there (an
+    outside attack found it so); a family split over two files would be judged as two. Refused,
+    naming the files, in this process and on the cluster alike, with nothing written."""
+    source = dataset(people, tmp_path / "people", "--parts", "4")
+    first, second = sorted(source.rglob("*.parquet"))[:2]
+    rows = pl.read_parquet(first)
+    family = rows.filter(pl.col("family_id").is_in(rows.filter(pl.col("relationship") != "head")["family_id"]))
+    family_id = family["family_id"][0]
+    members = rows.filter(pl.col("family_id") == family_id)
+    if how == "copied":
+        moved, key = members, f"person {members.sort('person_id')['person_id'][0]}"
+    else:  # its members but the head go to the second file
+        moved, key = members.filter(pl.col("relationship") != "head"), f"family {family_id}"
+        rows.filter(~pl.col("person_id").is_in(moved["person_id"])).write_parquet(first)
+    pl.concat([pl.read_parquet(second), moved], how="vertical_relaxed").write_parquet(second)
+    named = f"{key} in {first.relative_to(source)}, {second.relative_to(source)}"
+    for where in ((), ("--scheduler", scheduler), ("--workers", "2")):
+        result = himaya("entitlements", source, "--period", "2025-01", *where, "-o", tmp_path / "out.csv")
+        assert result.exit_code == 2 and named in result.stderr, (where, result.stderr)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["people"]
+
+
+def test_the_output_cannot_be_the_dataset_read(people: Path, tmp_path: Path) -> None:
+    source = dataset(people, tmp_path / "people", "--parts", "2")
+    before = {p: p.read_bytes() for p in source.rglob("*") if p.is_file()}
+    for output in (source, source / "inside"):
+        result = himaya("entitlements", source, "--period", "2025-01", "-o", output)
+        assert result.exit_code == 2 and "the output folder is the people dataset" in result.stderr
+    assert {p: p.read_bytes() for p in source.rglob("*") if p.is_file()} == before

@@ -84,6 +84,37 @@ def footers(parts: list[Path], folder: Path) -> tuple[list[str], int]:
     return first, rows
 
 
+def refuse_split_keys(parts: list[Path], folder: Path, *, person: str, family: str) -> None:
+    """A dataset is partitioned by family: each person and each family in one file only. A worker
+    sees one file, so a person in two files would be paid twice and a family split in two paid as
+    two; one pass over the two key columns of every file finds both, naming the files."""
+    keys = pl.concat(
+        [
+            pl.scan_parquet(path)
+            .select(pl.col(person).cast(pl.String), pl.col(family).cast(pl.String))
+            .with_columns(pl.lit(index, pl.Int32).alias("__file"))
+            for index, path in enumerate(parts)
+        ]
+    )
+    for column, what in ((person, "person"), (family, "family")):
+        found = (
+            keys.group_by(column)
+            .agg(pl.col("__file").unique().sort().alias("files"))
+            .filter(pl.col("files").list.len() > 1)
+            .sort(column)
+            .head(5)
+            .collect()
+        )
+        if found.height:
+            said = "; ".join(
+                f"{what} {key} in {', '.join(str(parts[i].relative_to(folder)) for i in files)}"
+                for key, files in found.iter_rows()
+            )
+            raise UsageError(
+                f"{folder}: each {what} must be in one file of a dataset (it is partitioned by family), but {said}"
+            )
+
+
 def read_dataset(parts: list[Path]) -> pl.DataFrame:
     """Every file of a dataset as one table, in path order (one process: it must fit in memory)."""
     try:

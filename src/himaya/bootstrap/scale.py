@@ -19,7 +19,14 @@ import polars as pl
 
 from himaya import bootstrap
 from himaya.adapters import cluster
-from himaya.adapters.datasets import dataset_writer, footers, names_a_folder, parts_of, read_dataset
+from himaya.adapters.datasets import (
+    dataset_writer,
+    footers,
+    names_a_folder,
+    parts_of,
+    read_dataset,
+    refuse_split_keys,
+)
 from himaya.adapters.tables import TableFormat, write_table
 from himaya.core.errors import UsageError
 from himaya.core.periods import Period
@@ -97,9 +104,12 @@ def dataset_entitlements(
         raise UsageError(f"{output.parent}: no such folder to write {output.name} in")
     if output is None and where.scheduler is not None:
         raise UsageError("--output FILE or FOLDER is needed on a scheduler: its workers write beside it")
+    if to_folder is not None and _overlap(source, to_folder):
+        raise UsageError(f"{output}: the output folder is the people dataset {source} or inside it: name another")
     parts = parts_of(source)
     columns, persons = footers(parts, source)
     refuse_foreign_table(columns, pack, source=str(source))
+    refuse_split_keys(parts, source, person="person_id", family="family_id")
     local = where.workers is not None or (where.scheduler is None and cluster.larger_than_memory(persons))
     if where.scheduler is None and not local:
         if to_folder is not None:
@@ -119,6 +129,12 @@ def dataset_entitlements(
             result = pl.scan_parquet([i.target for i in items]).sort(SORTED_BY).collect()
         write_table(result, output, kind=kind)
         return Written(result.height, len(parts), on)
+
+
+def _overlap(source: Path, output: Path) -> bool:
+    """Whether writing `output` would replace or write into the dataset being read."""
+    a, b = source.resolve(), output.resolve()
+    return a == b or a in b.parents or b in a.parents
 
 
 def _to_folder(
