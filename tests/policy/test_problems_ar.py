@@ -56,6 +56,7 @@ def _problems(pack: PolicyPack) -> list[Problem]:
     rows += [dict(base, family_id="F-ALONE", relationship="child", person_id="87654321")]  # a family without head
     for rule in schema.part_of:  # a part that does not match its whole (a bank code beside its IBAN)
         rows.append(dict(base, person_id="87654322", **{rule.source: OMANI_IBAN, rule.column: "999"}))
+        rows.append(dict(base, person_id="87654323", **{rule.source: None, rule.column: "999"}))
     table = pl.DataFrame(rows, schema={c: pl.String for c in rows[0]})
     with pytest.raises(InputTableError) as refused:
         validate_table(table, schema, source="bad values")

@@ -184,3 +184,13 @@ def test_a_bank_code_that_is_not_the_ibans_is_refused_naming_both(oman: PolicyPa
     (problem,) = caught.value.problems
     assert (problem.row, problem.column, problem.value) == (1, "bank_code", "019")
     assert problem.rule == f"does not match iban {iban}, whose characters 5 to 7 are 018"
+
+
+def test_a_bank_code_without_an_iban_is_refused(oman: PolicyPack) -> None:
+    """A bank code alone is no account: refused, not dropped (with the account on record ended)."""
+    frame = people_frame([{**HEAD, "person_id": "12345678", "bank_code": "019"}])
+    with pytest.raises(InputTableError) as caught:
+        validate_table(frame, oman.registry, source="registry")
+    (problem,) = caught.value.problems
+    assert (problem.column, problem.value) == ("bank_code", "019")
+    assert problem.rule == "is given without iban: give the iban it is part of, or neither"

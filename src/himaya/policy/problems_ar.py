@@ -94,6 +94,9 @@ def _table_rule(problem: Problem, labels: Mapping[str, str]) -> str | None:
         return "يجب أن يكون في الأسرة رب أسرة واحد."
     if kind.startswith("given on a row not of the "):
         return "هذه القيمة تُسجَّل في صف رب الأسرة وحده."
+    if kind.startswith("given without "):
+        source = kind.removeprefix("given without ")
+        return f"لا تُقبل هذه القيمة دون {labels.get(source, 'الحقل الذي هي جزء منه')}: أدخِلهما معًا أو اتركهما فارغين."
     if kind.startswith("does not match "):
         source = kind.removeprefix("does not match ")
         return f"لا توافق هذه القيمة ما في {labels.get(source, 'الحقل الذي تُؤخذ منه')}: يجب أن تكون جزءًا منه."

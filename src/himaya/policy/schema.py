@@ -75,8 +75,9 @@ class OnlyWhere:
 @dataclass(frozen=True)
 class PartOf:
     """`column`, where it and `source` are both given, equals `source`'s characters from `start`
-    (0-based) for `length` (e.g. an Omani IBAN's bank code: characters 5 to 7 of the IBAN). A payment
-    file names the bank by both; when they disagree, the bank that receives it is not the account's."""
+    (0-based) for `length` (e.g. an Omani IBAN's bank code: characters 5 to 7 of the IBAN), and is
+    not given without `source`. A payment file names the bank by both; when they disagree, the bank
+    that receives it is not the account's, and a bank code alone is no account."""
 
     column: str
     source: str

@@ -332,6 +332,10 @@ def _part_of_problems(checked: pl.DataFrame, schema: TableSchema) -> list[Proble
             where = f"characters {rule.start + 1} to {rule.start + rule.length}"
             message = f"does not match {rule.source} {source}, whose {where} are {part}"
             problems.append(Problem(row, rule.column, str(value), message, kind=f"does not match {rule.source}"))
+        alone = _sound(checked, rule.column).filter(pl.col(rule.column).is_not_null() & pl.col(rule.source).is_null())
+        for row, value in alone.select(ROW, rule.column).iter_rows():
+            message = f"is given without {rule.source}: give the {rule.source} it is part of, or neither"
+            problems.append(Problem(row, rule.column, str(value), message, kind=f"given without {rule.source}"))
     return problems
 
 
