@@ -144,6 +144,26 @@ def test_job_security_terms_and_claims_are_checked() -> None:
         benefits(claims, career, terms)
 
 
+def test_no_job_security_for_a_person_dead_before_the_job_was_lost() -> None:
+    """A death recorded before the day the job was lost is no claim (outside attack: it was paid)."""
+    from himaya.insurance.job_security import benefits, job_security_terms  # noqa: PLC0415
+
+    terms = job_security_terms(TREE, DAY)
+    months = [date(2024 + (m // 12), 1 + m % 12, 1) for m in range(24)]  # 2024-01 to 2025-12
+    career = pl.DataFrame(
+        {"civil_number": ["x"] * 24, "month": months, "wage": [500_000] * 24, "revalued": [500_000] * 24}
+    )
+    lost = date(2026, 1, 10)
+    claims = pl.DataFrame(
+        {"civil_number": ["x", "x"], "lost_on": [lost, lost], "claim": [1, 2],
+         "death_date": [date(2026, 1, 1), None]},
+        schema_overrides={"death_date": pl.Date},
+    )  # fmt: skip
+    found = benefits(claims, career, terms).sort("claim")
+    assert found["status"].to_list() == [Status.DEAD.value, Status.ENTITLED.value]
+    assert found["total"].to_list()[0] == 0 and found["total"].to_list()[1] > 0
+
+
 def test_the_benefits_unknowns_are_listed_as_assumed() -> None:
     from typer.testing import CliRunner  # noqa: PLC0415
 

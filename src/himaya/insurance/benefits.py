@@ -167,7 +167,9 @@ def security_row(
     marked = lines.join(people.select("civil_number", "nationality"), on="civil_number").with_columns(
         (pl.col("nationality") == pack.country).alias("omani")
     )
-    claims = pl.DataFrame({"civil_number": people["civil_number"], "lost_on": [lost_on], "claim": [claim]})
+    claims = pl.DataFrame(
+        {"civil_number": people["civil_number"], "lost_on": [lost_on], "claim": [claim]}
+    ).with_columns(people["death_date"].cast(pl.Date).alias("death_date"))
     terms = security.job_security_terms(tree, lost_on)
     return security.benefits(claims, pensionable(marked.drop("nationality"), months), terms).row(0, named=True)
 

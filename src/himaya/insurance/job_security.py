@@ -74,7 +74,8 @@ def benefits(claims: pl.DataFrame, career: pl.DataFrame, terms: JobSecurityTerms
     """Each claim's benefit: civil_number, lost_on, claim, needed, within, qualifying (months of
     contributions within), averaged (months averaged), average, monthly, months_paid, total, status.
 
-    `claims` has civil_number, lost_on (the day the job was lost), claim (1 for a first claim, ...);
+    `claims` has civil_number, lost_on (the day the job was lost), claim (1 for a first claim, ...),
+    and may have death_date (a person dead before the job was lost has no claim: status dead);
     `career` the months of job security insurance (civil_number, month, wage, revalued) of
     `pension.pensionable` on the branch's month table.
     """
@@ -87,26 +88,34 @@ def benefits(claims: pl.DataFrame, career: pl.DataFrame, terms: JobSecurityTerms
     within = (
         pl.col("claim").clip(upper_bound=last).replace_strict({i + 1: w for i, (_, w) in enumerate(terms.qualifying)})
     )
-    framed = claims.with_columns(needed.cast(pl.Int64).alias("needed"), within.cast(pl.Int64).alias("within"))
+    died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.col("lost_on"))
+    framed = claims.with_columns(
+        needed.cast(pl.Int64).alias("needed"),
+        within.cast(pl.Int64).alias("within"),
+        (died if "death_date" in claims.columns else pl.lit(False)).alias("dead"),
+    )
     before = months_before(pl.col("month"), pl.col("lost_on"))
     joined = framed.join(career, on="civil_number", how="left").with_columns(before.alias("before"))
     counted = joined.group_by("civil_number", "lost_on", "claim", maintain_order=True).agg(
         pl.col("needed").first(),
         pl.col("within").first(),
+        pl.col("dead").first(),
         pl.col("before").is_between(1, pl.col("within")).sum().cast(pl.Int64).alias("qualifying"),
         pl.col("before").is_between(1, terms.average_months).sum().cast(pl.Int64).alias("averaged"),
         pl.col("wage").filter(pl.col("before").is_between(1, terms.average_months)).sum().alias("wages"),
     )
     average = pl.when(pl.col("averaged") > 0).then(_rounded(pl.col("wages"), pl.max_horizontal("averaged", 1)))
     r = terms.rate
-    entitled = pl.col("qualifying") >= pl.col("needed")
+    entitled = (pl.col("qualifying") >= pl.col("needed")) & ~pl.col("dead")
     monthly = pl.max_horizontal(_rounded(pl.col("average") * r.numerator, r.denominator), pl.lit(terms.minimum))
     return (
         counted.with_columns(average.otherwise(0).cast(pl.Int64).alias("average"))
         .with_columns(
             pl.when(entitled).then(monthly).otherwise(0).cast(pl.Int64).alias("monthly"),
             pl.when(entitled).then(terms.months).otherwise(0).cast(pl.Int64).alias("months_paid"),
-            pl.when(entitled).then(pl.lit(Status.ENTITLED.value)).otherwise(pl.lit(Status.TOO_FEW_MONTHS.value)).alias("status"),
+            pl.when(pl.col("dead")).then(pl.lit(Status.DEAD.value))
+            .when(entitled).then(pl.lit(Status.ENTITLED.value))
+            .otherwise(pl.lit(Status.TOO_FEW_MONTHS.value)).alias("status"),
         )
         .with_columns((pl.col("monthly") * pl.col("months_paid")).alias("total"))
         .select("civil_number", "lost_on", "claim", "needed", "within", "qualifying", "averaged", "average", "monthly",
