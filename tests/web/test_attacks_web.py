@@ -120,7 +120,7 @@ def test_a_form_whose_version_is_not_a_number_is_refused_as_invalid(office: Offi
     civil = office.inside["person_id"]
     form = client.get(f"/office/people/{civil}/assessment")
     before = _person_row(office, civil)["version"]
-    for bad in ("abc", "²", "-1", "9" * 40):
+    for bad in ("abc", "²", "-1", "9" * 40, "2147483648", " 1"):
         data = {"csrf": csrf(form.text), "version": bad, "disability_category": "moderate", "disability_card": "1"}
         refused = client.post(f"/office/people/{civil}/assessment", data=data, follow_redirects=False)
         assert refused.status_code == 422, (bad, refused.status_code)

@@ -495,6 +495,7 @@ def test_the_dashboards_filters_show_published_cells_only(office: Office) -> Non
         assert page.status_code == 422 and "<html" in page.text and reason in html.unescape(page.text), wrong
     arabic = office.client().get("/public?from=2026-02&to=2026-01")
     assert "الشهر الأول، 2026-02، يأتي بعد الشهر الأخير، 2026-01." in arabic.text
+    assert '<a href="/public">العودة إلى الأرقام</a>' in arabic.text and "العودة إلى صندوق الوارد" not in arabic.text
 
 
 def test_incomes_and_a_bank_account_are_recorded_from_the_person_page(office: Office) -> None:

@@ -200,12 +200,13 @@ def explain(seen: Visitor, error: HimayaError) -> tuple[int, str]:
 
 
 VERSION = re.compile(r"[0-9]{1,18}")
+MAX_VERSION = 2_147_483_647  # a record's version is a 32-bit integer, as the API says
 
 
 def form_version(seen: Visitor, value: str) -> int:
     """The record version a form was read at: a form that carries anything else was not made by
     this site's page (or was damaged), and is refused as invalid (422), not as a conflict."""
-    if not VERSION.fullmatch(value):
+    if not VERSION.fullmatch(value) or int(value) > MAX_VERSION:
         raise PageError(422, seen._("The form is damaged (its record version is not a number): reload the page."))
     return int(value)
 

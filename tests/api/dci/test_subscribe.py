@@ -65,6 +65,7 @@ def test_subscribe_is_acknowledged_then_answered_with_codes(world: World, regist
 
 BAD = {
     "event": ({"reg_event_type": "Adoption"}, "rjct.notify_types.invalid", "reg_event_type 'Adoption'"),
+    "event spaced": ({"reg_event_type": " Death"}, "rjct.notify_types.invalid", "reg_event_type ' Death'"),
     "graphql": ({"filter_type": "graphql"}, "rjct.notify_details.invalid", "filter_type 'graphql'"),
     "attribute": (
         {

@@ -88,8 +88,9 @@ class Checked:
 
 
 def event_of(code: str) -> RecordEvent:
-    """A reg_event_type as the event it names (`spdci-common:RegistryEventType:Death` is a death)."""
-    found = EVENTS.get(code.rsplit(":", 1)[-1].strip().lower())
+    """A reg_event_type as the event it names (`spdci-common:RegistryEventType:Death` is a death);
+    a code with spaces around it is not the spec's, and would be echoed so in every notify: refused."""
+    found = EVENTS.get(code.rsplit(":", 1)[-1].lower())
     if found is None:
         raise RejectedError(
             "rjct.notify_types.invalid",
