@@ -226,6 +226,24 @@ def test_an_import_cannot_be_dated_before_changes_already_recorded(engine: Engin
         )
 
 
+def test_an_import_does_not_clear_a_recorded_death(engine: Engine, synthetic: pl.DataFrame) -> None:
+    """A death recorded since (the civil registry's event, an officer) is not erased by the next
+    import of a file that gives none: refused, naming the person (outside attack: it was cleared
+    silently, and the payments would restart)."""
+    _import(engine, synthetic)
+    alive = synthetic.filter(pl.col("death_date").is_null(), pl.col("relationship") == "spouse")["person_id"][0]
+    died = synthetic.with_columns(
+        pl.when(pl.col("person_id") == alive).then(pl.lit(date(2026, 2, 1))).otherwise("death_date").alias("death_date")
+    )
+    _import(engine, died, as_of=LATER)
+    with pytest.raises(importer.RegistryImportError, match=f"{alive} \\(died 2026-02-01\\)"):
+        _import(engine, synthetic, as_of=date(2026, 3, 1))
+    with engine.connect() as connection:
+        kept = read_people(connection, people_query(None)).filter(pl.col("person_id") == alive)
+    assert kept["death_date"][0] == date(2026, 2, 1)
+    _import(engine, died, as_of=date(2026, 3, 1))  # the same death given again: accepted
+
+
 def test_an_import_that_would_leave_two_heads_is_refused(engine: Engine, synthetic: pl.DataFrame) -> None:
     _import(engine, synthetic)
     spouse = (

@@ -13,12 +13,31 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.core.errors import HimayaError
 from himaya.db.registry_facts import Temporal, temporals
-from himaya.db.tables import family, membership
+from himaya.db.tables import family, membership, person
 from himaya.policy.registry import RegistryFact
 
 
 class RegistryImportError(HimayaError):
     """An import that would leave the registry inconsistent; nothing was written."""
+
+
+def refuse_cleared_deaths(connection: Connection, s: Table) -> None:
+    """A file that gives no death date for a person the registry holds as dead does not bring them
+    back: a death recorded from the civil registry's event or by an officer would otherwise be
+    erased by the next import of an older file, and the payments restarted. Refused, naming them."""
+    cleared = connection.execute(
+        select(s.c.civil_number, person.c.death_date)
+        .join(person, person.c.id == s.c.person_key)
+        .where(person.c.death_date.is_not(None), s.c.death_date.is_(None))
+        .order_by(s.c.civil_number)
+        .limit(5)
+    ).all()
+    if cleared:
+        named = ", ".join(f"{civil} (died {died})" for civil, died in cleared)
+        raise RegistryImportError(
+            f"the registry holds deaths this file does not give: {named}; an import does not clear a"
+            " recorded death: give the death date, or leave the person out of the file"
+        )
 
 
 def refuse_back_dating(

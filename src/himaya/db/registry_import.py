@@ -32,7 +32,13 @@ from sqlalchemy.schema import CreateIndex, DropTable, Index
 from himaya.core.clock import now
 from himaya.core.errors import NotFoundError, StaleRecordError
 from himaya.db import audit, bulk, name_index, registry_keys, staging
-from himaya.db.registry_checks import RegistryImportError, check_heads, refuse_back_dating, refuse_headless
+from himaya.db.registry_checks import (
+    RegistryImportError,
+    check_heads,
+    refuse_back_dating,
+    refuse_cleared_deaths,
+    refuse_headless,
+)
 from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
@@ -183,6 +189,7 @@ def import_into(
     connection.execute(text(f"ANALYZE {s.name}"))
     tell("people", 0)
     refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
+    refuse_cleared_deaths(connection, s)
     before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
     changes = changes_for_audit(before, people)
     keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
