@@ -127,7 +127,9 @@ def import_people(
     with one audit entry for the file and one per known person whose values changed."""
     tell = progress or (lambda _step, _n: None)
     with engine.begin() as connection:
-        summary, changes = import_into(connection, people, as_of=as_of, progress=progress, facts=facts)
+        summary, changes = import_into(
+            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True
+        )
         tell("audit", 0)
         batch = audit.Change(
             "registry.import",
@@ -163,6 +165,7 @@ def import_into(
     expected_version: tuple[str, int] | None = None,
     facts: Sequence[RegistryFact] | None = None,
     source: str = IMPORTED,
+    keep_deaths: bool = False,
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction (with the partners' DCI notifications
     of its changes); returns the summary and the changes to audit (the caller records them). With
@@ -181,15 +184,11 @@ def import_into(
     summary.skipped_merged = keyed.skipped_merged
     summary.created = keyed.frame.height - keyed.known_people
     refuse_headless(keyed.frame)
-    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
-    if keyed.known_people:  # what finds the known people's rows (a first import has none)
-        connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
-    if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
-        connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
-    connection.execute(text(f"ANALYZE {s.name}"))
+    s = _staged(connection, keyed, tell)
     tell("people", 0)
     refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
-    refuse_cleared_deaths(connection, s)
+    if keep_deaths:  # a file does not clear a death; a cancelled death event does (events/planning.py)
+        refuse_cleared_deaths(connection, s)
     before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
     changes = changes_for_audit(before, people)
     keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
@@ -215,6 +214,17 @@ def import_into(
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
     return summary, changes
+
+
+def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
+    """The import's rows staged, indexed for the joins that find the known people, and analysed."""
+    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
+    if keyed.known_people:  # what finds the known people's rows (a first import has none)
+        connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
+    if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
+        connection.execute(CreateIndex(Index("ix_import_staging_person_key", s.c.person_key)))
+    connection.execute(text(f"ANALYZE {s.name}"))
+    return s
 
 
 def written(facts: Sequence[RegistryFact]) -> list[Table]:
