@@ -17,7 +17,7 @@ from himaya.db.tables import bank_account, disability, enrollment, person
 from tests.api.conftest import World
 from tests.cases.flows import iban
 
-TODAY = today("Asia/Muscat")
+TODAY = today("Asia/Muscat")  # when the module was loaded: a notice is dated on the day it is read (below)
 APPLIED = TODAY - timedelta(days=20)
 
 
@@ -112,7 +112,7 @@ def _appeal(world: World, number: str, **form: Any) -> Any:
 
 def test_an_appeal_granted_reverses_a_refused_application_from_its_date(world: World) -> None:
     number = _refused_application(world)
-    opened = _appeal(world, number, notified_on=TODAY.isoformat())
+    opened = _appeal(world, number, notified_on=today("Asia/Muscat").isoformat())
     assert opened.status_code == 201, opened.text
     appeal = opened.json()["number"]
     committee = _post(world, f"/cases/{appeal}/decision", {"version": 1, "to": "committee"})
@@ -130,7 +130,7 @@ def test_an_appeal_granted_reverses_a_refused_application_from_its_date(world: W
     assert starts == [APPLIED.replace(day=1)]
     shown = world.client.get(f"/cases/{number}", headers=world.headers("case_worker")).json()
     assert shown["reversed_by"] == appeal
-    twice = _appeal(world, number, notified_on=TODAY.isoformat())
+    twice = _appeal(world, number, notified_on=today("Asia/Muscat").isoformat())
     assert twice.status_code == 409 and "reversed already" in twice.json()["error"]["message"]
 
 
@@ -152,10 +152,10 @@ def test_an_appeal_after_the_deadline_is_a_422(world: World) -> None:
 
 
 def test_an_appeal_against_a_case_of_another_branch_is_a_404(world: World) -> None:
-    answer = _appeal(world, world.outside["case_number"], notified_on=TODAY.isoformat())
+    answer = _appeal(world, world.outside["case_number"], notified_on=today("Asia/Muscat").isoformat())
     assert answer.status_code == 404, answer.text
     assert answer.json()["error"]["message"] == f"no case '{world.outside['case_number']}' in your branches"
-    unknown = _appeal(world, "C-2099-000001", notified_on=TODAY.isoformat())
+    unknown = _appeal(world, "C-2099-000001", notified_on=today("Asia/Muscat").isoformat())
     assert unknown.status_code == 404 and unknown.json()["error"]["message"].startswith("no case 'C-2099-000001'")
-    shape = _appeal(world, "letter 12/2026", notified_on=TODAY.isoformat())
+    shape = _appeal(world, "letter 12/2026", notified_on=today("Asia/Muscat").isoformat())
     assert shape.status_code == 422 and "form field decision" in shape.text
