@@ -39,6 +39,9 @@ def test_the_type_is_read_from_the_content(content: bytes, media: str | None) ->
     assert sniff(content) == media
 
 
+INVISIBLE_EXAMPLES = "\u061c\u200b\ufeff\t\u00ad\u2028"
+
+
 def test_a_name_a_size_and_a_type_that_lie_are_refused() -> None:
     pdf = b"%PDF-1.4\n%%EOF"
     assert check_upload("../../etc/card.PDF", pdf, max_bytes=100) == (
@@ -49,9 +52,13 @@ def test_a_name_a_size_and_a_type_that_lie_are_refused() -> None:
         ("photo.jpg", pdf, InvalidInputError, "'photo.jpg' is an application/pdf by its content"),
         ("x\u202egpj.pdf", pdf, InvalidInputError, "is not a usable file name"),
         ("", pdf, InvalidInputError, "is not a usable file name"),
+        # invisible characters that make two names look alike (outside attack): the Arabic letter
+        # mark, a zero-width space, a byte-order mark, a tab, a soft hyphen, a line separator
+        *((f"ka{c}shf.pdf", pdf, InvalidInputError, "not a usable file name") for c in INVISIBLE_EXAMPLES),
     ):
         with pytest.raises(error, match=said):
             check_upload(name, content, max_bytes=10 if error is TooLargeError else 100)
+    assert check_upload("نامه\u200cها.pdf", pdf, max_bytes=100)[0] == "نامه\u200cها.pdf"  # a joiner of Persian, Kurdish
 
 
 def test_the_folder_writes_whole_files_by_their_hash(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ file the case does not hold, is answered as a missing one (and the probe is audi
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
@@ -38,6 +39,10 @@ MAGIC = {
     "image/jpeg": (b"\xff\xd8\xff", (".jpg", ".jpeg")),
 }
 MAX_NAME = 200  # characters of a file's name as kept
+# A file name is shown to officers and saved to disk: besides control and direction characters
+# (`unsafe_character`), none of the invisible ones that make two names look alike (tabs, the Arabic
+# letter mark, zero-width spaces and joiners, the byte-order mark, soft hyphens, line separators).
+INVISIBLE = re.compile("[\t\u00ad\u061c\u180e\u200b\u2028\u2029\u2060\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def sniff(content: bytes) -> str | None:
 def check_upload(filename: str, content: bytes, *, max_bytes: int) -> tuple[str, str, str]:
     """(the name as kept, the media type sniffed, the SHA-256) of an acceptable file; else a clear refusal."""
     name = PurePath(filename.replace("\\", "/")).name.strip()  # the name only: never a path
-    if not name or len(name) > MAX_NAME or unsafe_character(name) is not None:
+    if not name or len(name) > MAX_NAME or unsafe_character(name) is not None or INVISIBLE.search(name):
         said = f"file: {filename[:MAX_NAME]!r} is not a usable file name"
         raise NamedRuleError(said, "file.name", most=MAX_NAME)
     if len(content) > max_bytes:
