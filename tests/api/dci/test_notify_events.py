@@ -85,6 +85,7 @@ def test_enrollments_begun_are_told_once_per_person(world: World, registered: Re
     body = subscribe(in_wilayat(wilayat), event="spdci-common:RegistryEventType:Enrollment", sender_uri=registered[0])
     answer = world.client.post("/registry/subscribe", headers=world.headers("partner"), json=body)
     assert answer.json()["message"]["ack_status"] == "ACK"
+    _register(world, "92700009", date(2025, 12, 20))  # a child of the wilayat, entitled in January
     access.create_user(world.engine, "national.enroller", hash_password(PASSWORD), actor="test")
     access.grant(world.engine, "national.enroller", roles=["supervisor"], scopes=[Scope("all")], actor="test")
     national = {"Authorization": f"Bearer {world.login('national.enroller')['access_token']}"}

@@ -24,7 +24,7 @@ from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
 from himaya.db.tables import family, membership, person
 from himaya.registry.model import Presence, Search, SearchTerms
-from himaya.registry.partners import RecordEvent
+from himaya.registry.partners import event_of_change
 
 COUNTED = {"preserve_rowcount": True}
 
@@ -88,8 +88,8 @@ class SqlRegistryStore:
             return False
         if any(k in NAME_COLUMNS for k in changes):
             refresh_names(self.connection, person_key)
-        died = changes.get("death_date") is not None  # the service refuses to clear or move a death date
-        dci_notify.queue_one(self.connection, person_key, RecordEvent.DEATH if died else RecordEvent.UPDATE, at=now())
+        # (a death date is only ever given where there was none: the service refuses to clear or move one)
+        dci_notify.queue_one(self.connection, person_key, event_of_change({}, changes), at=now())
         return True
 
     def person_row(self, person_key: int) -> dict[str, Any]:
