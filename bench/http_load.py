@@ -24,18 +24,16 @@ class Connection:
     """One keep-alive HTTP/1.1 connection, as a client that costs little CPU: the load generator
     shares the machine with the server, and a full client library would take a good part of it."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, token: str) -> None:
-        self.reader, self.writer, self.token = reader, writer, token
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, credential: str) -> None:
+        self.reader, self.writer, self.credential = reader, writer, credential
 
     @classmethod
-    async def open(cls, port: int, token: str) -> Connection:
+    async def open(cls, port: int, credential: str) -> Connection:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        return cls(reader, writer, token)
+        return cls(reader, writer, credential)
 
     async def get(self, path: str) -> int:
-        self.writer.write(
-            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.token}\r\n\r\n".encode()
-        )
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{self.credential}\r\n\r\n".encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = next(
@@ -73,9 +71,12 @@ async def run_load(
     clients: int,
     seconds: float,
     interval: float | None,
+    cookie: str | None = None,
 ) -> Load:
     """`clients` connections asking for `path(rng)` for `seconds`, paced every `interval` seconds
-    per client, or flat out when `interval` is None."""
+    per client, or flat out when `interval` is None; with a bearer `token`, or as the web
+    session whose `cookie` ("name=value") is given."""
+    credential = f"Cookie: {cookie}" if cookie else f"Authorization: Bearer {token}"
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -83,7 +84,7 @@ async def run_load(
     async def client(number: int) -> None:
         nonlocal errors
         rng = random.Random(number)
-        connection = await Connection.open(port, token)
+        connection = await Connection.open(port, credential)
         due = time.perf_counter() + rng.uniform(0, interval or 0)
         while due < deadline:
             if interval is not None:

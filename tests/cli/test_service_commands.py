@@ -62,6 +62,20 @@ def test_users_create_grant_list_password_deactivate(store: str) -> None:
     assert "(deactivated)" in CliRunner().invoke(app, ["users", "list"]).stdout
 
 
+def test_a_replacement_replaces_only_what_it_names(store: str) -> None:
+    """`--replace --branch` keeps the roles, `--replace --role` the branches; `--replace` alone takes both
+    (an outside attack: a replacement of the branch alone left the user without roles)."""
+    made = himaya("users", "create", "sohar.worker", "--role", "case_worker", "--role", "registrar",
+                  "--branch", "wilayat:Sohar", "--generate-password")  # fmt: skip
+    assert made.exit_code == 0, made.stderr  # type: ignore[attr-defined]
+    moved = himaya("users", "grant", "sohar.worker", "--branch", "wilayat:Nizwa", "--replace")
+    assert "roles case_worker, registrar; branches: wilayat:Nizwa" in moved.stdout  # type: ignore[attr-defined]
+    narrowed = himaya("users", "grant", "sohar.worker", "--role", "auditor", "--replace")
+    assert "roles auditor; branches: wilayat:Nizwa" in narrowed.stdout  # type: ignore[attr-defined]
+    emptied = himaya("users", "grant", "sohar.worker", "--replace")
+    assert "roles none; branches: none" in emptied.stdout  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -147,6 +147,8 @@ def test_a_reform_dated_before_a_later_pack_value_holds_over_it(oman: PolicyPack
         ({"child.amount": {date(2027, 1, 1): "-1"}}, "negative"),
         ({"child.amount": {date(2027, 1, 1): "99999999999999999999"}}, "too large: at most 12 digits"),
         ({"child.max_age": {date(2027, 1, 1): "18"}}, "not a whole number of years"),
+        ({"child.max_age": {date(2027, 1, 1): -3}}, "-3 is out of range: a number of years is 0 or more"),
+        ({"child.max_age": {date(2027, 1, 1): 1800}}, "1800 is out of range: at most 150 years"),
         ({"elderly.income_test.active": {date(2027, 1, 1): "yes"}}, "not true or false"),
         ({"child.amount": {"2027": "15.000"}}, "effective date '2027' is not a date"),
         ({"child.amount": "15.000"}, r"give the values as \{YYYY-MM-DD: value\}"),

@@ -140,7 +140,7 @@ HELP_AR = {
     "Make a strong password and print it once, instead of asking.": "أنشئ كلمة مرور قوية واطبعها مرة واحدة بدلاً من طلبها.",
     "Who acts, for the audit trail.": "من يقوم بالإجراء، لسجل التدقيق.",
     "Give a user roles and branch scopes; their tokens issued before stop working.": "امنح مستخدماً أدواراً ونطاقات فروع؛ وتتوقف رموزه الصادرة قبل ذلك عن العمل.",
-    "Instead of what the user had, not in addition.": "بدلاً مما كان لدى المستخدم، لا إضافةً إليه.",
+    "Instead of what the user had, not in addition: the roles given replace the roles, the branches given the branches; alone, it takes both away.": "بدلاً مما كان لدى المستخدم، لا إضافةً إليه: الأدوار المعطاة تحل محل الأدوار، والفروع المعطاة محل الفروع؛ ووحده يزيل الاثنين.",
     "Set a new password; every session of the user ends.": "عيِّن كلمة مرور جديدة؛ وتنتهي كل جلسات المستخدم.",
     "Stop a user from logging in; their tokens stop working at once.": "امنع مستخدماً من الدخول؛ وتتوقف رموزه عن العمل فوراً.",
     "Every user with their roles and branches.": "كل المستخدمين بأدوارهم وفروعهم.",

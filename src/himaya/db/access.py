@@ -122,7 +122,8 @@ def grant(
     actor: str,
     replace: bool = False,
 ) -> Principal:
-    """Give `username` these roles and branch scopes (with `replace`, instead of what they had).
+    """Give `username` these roles and branch scopes (with `replace`, instead of what they had:
+    the roles if roles are given, the branches if branches are, both if neither is).
     Tokens issued before stop working, so a narrowed grant takes effect at once."""
     _check_grant(roles, scopes)
     with engine.begin() as connection:
@@ -146,11 +147,16 @@ def _grant(
 ) -> Principal:
     user = _user_row(connection, username)
     before = _grants(connection, user["id"])
-    if replace:
+    # A replacement replaces what it names: new roles leave the branches as they were, and new
+    # branches the roles; naming neither takes both away.
+    replace_roles = replace and (bool(roles) or not scopes)
+    replace_scopes = replace and (bool(scopes) or not roles)
+    if replace_roles:
         connection.execute(delete(user_role).where(user_role.c.user_id == user["id"]))
+    if replace_scopes:
         connection.execute(delete(user_scope).where(user_scope.c.user_id == user["id"]))
-    have_roles = {r for r in before["roles"]} if not replace else set()
-    have_scopes = set(before["scopes"]) if not replace else set()
+    have_roles = set() if replace_roles else set(before["roles"])
+    have_scopes = set() if replace_scopes else set(before["scopes"])
     new_roles = [{"user_id": user["id"], "role": r} for r in sorted(set(roles) - have_roles)]
     new_scopes = [
         {"user_id": user["id"], "kind": s.kind, "value": s.value or ""} for s in scopes if str(s) not in have_scopes

@@ -65,6 +65,10 @@ class Unit(StrEnum):
     CODE_PAIRS = "code_pairs"  # a list of lists of codes
 
 
+MAX_YEARS = 150  # an age or a number of years beyond a life is a typing error
+MAX_COUNT = 10**9  # the rules compute in Int64: keep far from its end
+
+
 def parse_value(unit: Unit, raw: object, currency: Currency | None = None) -> ParameterValue:
     """Turn a value as written in YAML into its exact resolved form, or say why it cannot be
     (money in `currency`, the pack's)."""
@@ -83,8 +87,12 @@ def parse_value(unit: Unit, raw: object, currency: Currency | None = None) -> Pa
             raise ValueError(f"{raw!r} is too large: at most {MAX_DIGITS} digits before the decimal point")
         return amount
     if unit in (Unit.YEARS, Unit.COUNT):
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        if isinstance(raw, bool) or not isinstance(raw, int):
             raise ValueError(f"{raw!r} is not a whole number of {unit.value}")
+        if raw < 0:
+            raise ValueError(f"{raw!r} is out of range: a number of {unit.value} is 0 or more")
+        if raw > (top := MAX_YEARS if unit is Unit.YEARS else MAX_COUNT):
+            raise ValueError(f"{raw!r} is out of range: at most {top:,} {unit.value}")
         return raw
     if unit is Unit.RATE:
         if isinstance(raw, bool) or not isinstance(raw, str | int):
