@@ -136,7 +136,14 @@ def users_grant(
     username: str,
     role: Roles = None,
     branch: Branches = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Instead of what the user had, not in addition: the roles given replace the roles, the branches given the branches; alone, it takes both away.")] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="Instead of what the user had, not in addition: the roles given replace the roles,"
+            " the branches given the branches; alone, it takes both away.",
+        ),
+    ] = False,
     actor: Actor = None,
     pack: PackArg = DEFAULT_PACK,
 ) -> None:
