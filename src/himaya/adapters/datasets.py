@@ -12,8 +12,11 @@ bears that marker, so a mistyped `--output` never deletes someone's folder.
 
 from __future__ import annotations
 
+import glob
 import json
+import os
 import shutil
+import socket
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -157,7 +160,29 @@ def partitions(frame: pl.DataFrame, by: PartitionBy, buckets: int) -> Iterator[t
 
 
 def _partial_beside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.partial-{uuid.uuid4().hex[:8]}")
+    """A staging folder's name says which machine and process writes it, so that a later run can
+    tell one left by a killed run (its process gone) from one being written now."""
+    return target.with_name(f".{target.name}.partial-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+
+
+def _remove_left_behind(target: Path) -> None:
+    """Remove the staging folders that a killed run of this machine left beside `target`: their
+    process has ended, so nobody will finish or remove them."""
+    prefix = f".{target.name}.partial-{socket.gethostname()}-"
+    for left in target.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = left.name.removeprefix(prefix).split("-", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: running
+        return True
+    return True
 
 
 @contextmanager
@@ -171,6 +196,7 @@ def dataset_writer(target: Path, about: dict[str, object]) -> Iterator[Path]:
         )
     if not target.parent.is_dir():
         raise UsageError(f"{target.parent}: no such folder to write {target.name} in")
+    _remove_left_behind(target)
     staging = _partial_beside(target)
     staging.mkdir()
     try:
