@@ -66,7 +66,9 @@ def prepare(persons: int, fresh: bool) -> str:
         started = time.perf_counter()
         subprocess.run(himaya("registry", "import", str(people), "--as-of", "2025-12-01"), check=True, env=env)
         month = Period.containing(today("Asia/Muscat"))
-        subprocess.run(himaya("enrollment", "sync", str(month)), check=True, env=env, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            himaya("enrollment", "sync", "--period", str(month)), check=True, env=env, stdout=subprocess.DEVNULL
+        )
         subprocess.run(
             himaya("users", "create", USER, "--role", "case_worker", "--branch", "all", "--generate-password"),
             check=True,

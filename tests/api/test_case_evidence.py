@@ -125,6 +125,17 @@ def test_a_file_that_is_not_what_its_name_says_is_refused_naming_it(world: World
     assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
 
+def test_a_file_name_too_long_for_the_form_parser_gets_a_clear_refusal(world: World, folder: Path) -> None:
+    """An outside attack sent a 5,000-character file name: the form parser's header limit answered a
+    bare 400. It is a 422 saying what is wrong and what to do, and nothing is kept."""
+    response = _attach(world, world.inside["case_number"], "a" * 5000 + ".pdf", PDF)
+    assert response.status_code == 422, response.text[:300]
+    error = response.json()["error"]
+    assert error["code"] == "invalid_upload"
+    assert "file name" in error["message"] and "rename the file" in error["message"]
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+
 def test_a_file_too_large_is_refused_with_413(world: World, folder: Path) -> None:
     number = world.inside["case_number"]
     app = world.client.app

@@ -60,6 +60,16 @@ def _part(step: Any) -> str:
     return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
 
 
+# Starlette's word for a multipart body its parser gave up on: malformed, or a part's header line
+# (Content-Disposition, which carries the file's name) over the parser's 4,096-byte limit.
+UNREADABLE_FORM = "Invalid multipart data."
+UNREADABLE_FORM_SAID = (
+    "file: the upload could not be read as a form (multipart/form-data): it is malformed, or a part's "
+    "header is longer than 4,096 bytes, as with a file name of thousands of characters; a file's name is "
+    "kept to 200 characters: rename the file and send it again"
+)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, error: ApiError) -> JSONResponse:
@@ -83,6 +93,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400 and error.detail == UNREADABLE_FORM:
+            return JSONResponse(body(request, "invalid_upload", UNREADABLE_FORM_SAID, [{"field": "file"}]), 422)
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthenticated", 403: "forbidden"}
         return JSONResponse(
             body(request, codes.get(error.status_code, "http_error"), clipped(str(error.detail))),
