@@ -113,7 +113,9 @@ def search_people(
     if terms.names:
         found = _named(connection, terms.names).subquery("named")
         joined = found.join(joined, person.c.id == found.c.person_id)
-    few = terms.names or any(v is not None for v in (wanted.civil_number, wanted.phone, wanted.number))
+    few = terms.names or any(
+        v is not None for v in (wanted.civil_number, wanted.phone, wanted.number, wanted.family_number)
+    )
     in_scope = person_in_branches(principal) if few else person_visible(principal)
     query = (
         select(
@@ -140,6 +142,15 @@ def search_people(
     ):
         if value is not None:
             query = query.where(column == value)
+    if wanted.family_number is not None:
+        # The family's members drive: else, ordered by civil number, the planner walks every person
+        # of the registry in that order to find the few of one family (0.5 s at a million).
+        members = (
+            select(membership.c.person_id)
+            .join(family, family.c.id == membership.c.family_id)
+            .where(family.c.family_number == wanted.family_number, membership.c.valid_to.is_(None))
+        )
+        query = query.where(person.c.id.in_(members))
     if wanted.phone is not None:
         query = query.where(person.c.mobile.in_(terms.phones))
     if wanted.number is not None:
