@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import date
 
@@ -239,3 +240,25 @@ def test_rules_are_parameters(registry: Engine) -> None:
     ).table
     assert coarse.filter(~pl.col("suppressed"), pl.col("beneficiaries").is_between(1, 49)).is_empty()
     assert (coarse["spending_omr"].drop_nulls() % 10_000 == 0).all()
+
+
+def test_requests_that_find_the_tables_missing_at_once_sum_them_once(
+    registry: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight requests at once on a server that has no tables yet: one sums them, the others wait and
+    take them (bench/web.py found each request summing them itself, seconds of every core)."""
+    with public_stats._LOCK:
+        public_stats._KEPT.clear()
+    sums: list[int] = []
+    real = public_stats.figures
+
+    def counted(*args: object, **kwargs: object) -> pl.DataFrame:
+        sums.append(1)
+        time.sleep(0.2)  # long enough for the others to arrive while it sums
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(public_stats, "figures", counted)
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: _february(registry, fresh=False), range(8)))
+    assert len(set(answers)) == 1
+    assert len(sums) == 1

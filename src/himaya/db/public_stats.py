@@ -107,6 +107,7 @@ Key = tuple[str, date, Rules, tuple[str, ...], tuple[str, ...]]  # store, month,
 _KEPT: OrderedDict[Key, tuple[str, float, pl.DataFrame]] = OrderedDict()  # the version, when made, the table
 _MAKING: set[Key] = set()  # tables being made again in the background
 _LOCK = threading.Lock()
+_FIRST = threading.Lock()  # one request at a time makes the tables that none has yet
 CACHED_MONTHS = 512  # tables kept (a month's table is about a hundred rows)
 KEPT_SECONDS = 300.0  # the longest a kept table counts as current (as long as a cache may keep an answer)
 
@@ -137,7 +138,7 @@ def published(
         stale = [m for m in months if m not in kept and found[m] is not None and not fresh]
         missing = [m for m in months if m not in kept and m not in stale]
         if missing:
-            kept |= _make(connection, store, current, missing, rules, shape)
+            kept |= _made_once(connection, store, current, missing, rules, shape)
     if stale:
         kept |= {m: hit for m in stale if (hit := found[m]) is not None}
         _make_later(engine, store, stale, rules, shape)
@@ -169,6 +170,26 @@ def _make(
         while len(_KEPT) > CACHED_MONTHS:
             _KEPT.popitem(last=False)
     return {m: (current, now, t) for m, t in tables.items()}
+
+
+def _made_once(
+    connection: Connection,
+    store: str,
+    current: str,
+    months: Sequence[date],
+    rules: Rules,
+    shape: tuple[tuple[str, ...], tuple[str, ...]],
+) -> dict[date, tuple[str, float, pl.DataFrame]]:
+    """`_make`, once for requests that find the same tables missing at the same time: the first
+    makes them, the others wait for it and take what it kept (before, each summed them itself, and
+    a server started under load spent seconds of every core summing the same tables many times)."""
+    with _FIRST:
+        now = time.monotonic()
+        with _LOCK:
+            found = {m: _KEPT.get((store, m, rules, *shape)) for m in months}
+        ready = {m: hit for m, hit in found.items() if hit and hit[0] == current and now - hit[1] < KEPT_SECONDS}
+        still = [m for m in months if m not in ready]
+        return ready | (_make(connection, store, current, still, rules, shape) if still else {})
 
 
 def _make_later(
