@@ -41,10 +41,14 @@ class ExplainBatcher:
 
     def explain(self, people: pl.DataFrame, period: Period, family: str) -> Explanation:
         """The explanation of `family` (whose rows `people` are) for `period`."""
+        return self.submit(people, period, family).result()
+
+    def submit(self, people: pl.DataFrame, period: Period, family: str) -> Future[Explanation]:
+        """`explain`, without waiting: a page that explains two months asks for both at once."""
         request = _Request(people, period, family)
         self._ensure_running()
         self._queue.put(request)
-        return request.answer.result()
+        return request.answer
 
     def _ensure_running(self) -> None:
         with self._start:

@@ -43,18 +43,32 @@ def explained(request: Request, seen: Visitor, family_number: str, month: Period
     members named only for a user who may identify people), or None without `entitlement.read`."""
     if not seen.user.can(Permission.ENTITLEMENT_READ):
         return None
-    pack: PolicyPack = request.app.state.pack
     uow = bootstrap.unit_of_work(request.app.state.engine)
     try:
         people = actions.family_table(uow, family_number, month.end, principal=seen.user)
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
-    members = members_of(people, pack.person_column) if seen.user.identifies else {}
-    if not seen.user.identifies:
-        names = {c: pseudonym(key(request), c) for c in people[pack.person_column].to_list()}
-        people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
-    written = statement(request.app.state.explainer.explain(people, month, family_number), members)
-    return statement_json(written, "ar" if seen.locale.language == "ar" else "en")
+    return statements(request, seen, family_number, {month: people})[month]
+
+
+def statements(
+    request: Request, seen: Visitor, family_number: str, tables: dict[Period, pl.DataFrame]
+) -> dict[Period, dict[str, Any]]:
+    """The family's statement for each month from its people table on the month's last day, the
+    months' rules evaluated at once (by the service's explainer, batched with other requests)."""
+    pack: PolicyPack = request.app.state.pack
+    asked = {}
+    for month, table in tables.items():
+        people, members = table, members_of(table, pack.person_column) if seen.user.identifies else {}
+        if not seen.user.identifies:
+            names = {c: pseudonym(key(request), c) for c in table[pack.person_column].to_list()}
+            people = table.with_columns(pl.col(pack.person_column).replace_strict(names))
+        asked[month] = (request.app.state.explainer.submit(people, month, family_number), members)
+    language: Literal["en", "ar"] = "ar" if seen.locale.language == "ar" else "en"
+    return {
+        month: statement_json(statement(answer.result(), members), language)
+        for month, (answer, members) in asked.items()
+    }
 
 
 def _pdf(letter: Letter, name: str) -> Response:

@@ -17,6 +17,7 @@ from himaya.core.access import Permission
 from himaya.core.errors import HimayaError
 from himaya.registry import actions
 from himaya.registry.model import Search
+from himaya.registry.views import family_view
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
 from himaya.web.routes import letters
 from himaya.web.timeline import shown
@@ -128,17 +129,18 @@ def family_page(request: Request, seen: Annotated[Visitor, Depends(officer)], fa
     _needs(seen, Permission.PERSON_READ)
     if not FAMILY.match(family_number):
         raise PageError(404, seen._("No such record in your branches."))
+    this, following = letters.months(request.app.state.pack)
+    months = (this, following) if seen.user.can(Permission.ENTITLEMENT_READ) else ()
     uow = bootstrap.unit_of_work(request.app.state.engine)
-    try:
-        rows = actions.family_members(uow, family_number, principal=seen.user)
+    try:  # the members and the months' tables in one read, one audit entry
+        view = family_view(uow, family_number, [m.end for m in months], principal=seen.user)
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
-    members = [present(key(request), seen.user, r) for r in rows]
-    this, following = letters.months(request.app.state.pack)
-    statements = [(m, letters.explained(request, seen, family_number, m)) for m in (this, following)]
+    members = [present(key(request), seen.user, r) for r in view.members]
+    statements = letters.statements(request, seen, family_number, {m: view.tables[m.end] for m in months})
     return render(
         request, seen, "family.html", family_number=family_number, members=members,
-        statements=[(str(m), s) for m, s in statements if s is not None], month=str(this),
+        statements=[(str(m), s) for m, s in statements.items()], month=str(this),
     )  # fmt: skip
 
 
