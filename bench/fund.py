@@ -18,28 +18,30 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from measure import run_measured
+from measure import Measurement, measure
 
 HIMAYA = [sys.executable, "-m", "himaya.cli.main"]
 TARGET = 5.0
 
 
-def whole_process(repeat: int) -> float:
+def whole_process(repeat: int) -> Measurement:
+    """The best run (by wall time) of `repeat`; the CPU time is printed too: on the shared 2-core
+    machine the wall time follows the load, the CPU time much less."""
     command = [*HIMAYA, "project", "--insurance", "--from", "2025", "--to", "2075"]
-    runs = []
+    runs: list[Measurement] = []
     for _ in range(repeat):
         sys.stdout.flush()
         saved = os.dup(1)
         with open(os.devnull, "w") as null:
             os.dup2(null.fileno(), 1)
             try:
-                runs.append(run_measured(command))
+                runs.append(measure(command))
             finally:
                 os.dup2(saved, 1)
                 os.close(saved)
-    for i, (seconds, gigabytes) in enumerate(runs, 1):
-        print(f"  run {i}: {seconds:.2f} s wall, peak RSS {gigabytes:.2f} GB")
-    return min(r[0] for r in runs)
+    for i, run in enumerate(runs, 1):
+        print(f"  run {i}: {run.wall:.2f} s wall, {run.cpu:.2f} s CPU, peak RSS {run.gigabytes:.2f} GB")
+    return min(runs, key=lambda r: r.wall)
 
 
 def in_process(repeat: int) -> None:
@@ -71,9 +73,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     print("50-year projection of both sides: himaya project --insurance --from 2025 --to 2075 (whole process)")
-    seconds = whole_process(args.repeat)
-    verdict = "meets" if seconds <= TARGET else "MISSES"
-    print(f"best {seconds:.2f} s: {verdict} the target of {TARGET:.0f} s")
+    print(f"load average before: {os.getloadavg()[0]:.1f}")
+    best = whole_process(args.repeat)
+    verdict = "meets" if best.wall <= TARGET else "MISSES"
+    print(f"best {best.wall:.2f} s wall ({best.cpu:.2f} s CPU): {verdict} the target of {TARGET:.0f} s")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
     in_process(args.repeat)
 
 
