@@ -75,3 +75,9 @@ def test_the_projections_assumptions_are_listed_as_assumed() -> None:
     assert result.exit_code == 0, result.stderr
     for name in ("initial_reserve", "insured_men", "average_wage", "pensioners", "investment_return", "pension_age"):
         assert f"insurance.projection.{name}" in result.stdout
+
+
+def test_a_pack_without_social_insurance_is_refused() -> None:
+    result = himaya("project", "--insurance", "--pack", "iraq", "--to", "2030")
+    assert result.exit_code == 2
+    assert "the iraq pack cannot project its insurance fund: unknown parameter 'insurance." in result.stderr

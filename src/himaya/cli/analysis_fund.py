@@ -54,9 +54,10 @@ def run(
         chosen = levers if levers.variant != "medium" else replace(levers, variant=variant)
         return fund_projection(pack, scenario, last, citizen_share=share, levers=chosen)
 
+    central = fund(Levers())  # first: a pack without the insurance's parameters is refused before the long work
     benefits = project(scenario, pack, pack.parameters, 2025, last, inputs=inputs)
     table = sensitivity(fund, min(SENSITIVITY_YEAR, last)) if with_sensitivity else None
-    return fund(Levers()), benefits, table
+    return central, benefits, table
 
 
 def _column(table: Table, heading: str, width: int = 10) -> None:
