@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import polars as pl
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -171,3 +172,46 @@ def projection_charts(projections: Sequence[Projection]) -> list[Chart]:
         axes.grid(alpha=0.3)
         charts.append(Chart(f"cost-by-programme-{number}", title, figure))
     return charts
+
+
+FUND_TITLE = Text(
+    "The insurance fund: PAYG cost rate and reserve ratio", "صندوق التأمين: معدل تكلفة التوزيع ونسبة الاحتياطي"
+)
+WAGES = Text("% of insurable wages", "٪ من الأجور الخاضعة للاشتراك")
+RATIO = Text("reserve / expenditure (years)", "الاحتياطي / الإنفاق (سنوات)")
+
+
+def fund_chart(table: pl.DataFrame) -> Chart:
+    """The PAYG cost rate and the contribution rate (% of insurable wages), and the reserve ratio on
+    a second axis, from the fund's projection (`himaya.analysis.fund`)."""
+    figure = _figure(FUND_TITLE)
+    axes = figure.add_subplot()
+    years = table["year"]
+    axes.plot(
+        years,
+        table["payg_cost_rate"] * 100,
+        color=COLOURS[3],
+        label=label(Text("PAYG cost rate", "معدل تكلفة التوزيع"), sep=" / "),
+    )
+    axes.plot(
+        years,
+        table["contribution_rate"] * 100,
+        color=COLOURS[0],
+        label=label(Text("contribution rate", "معدل الاشتراك"), sep=" / "),
+    )
+    _years_axis(axes)
+    axes.set_ylabel(label(WAGES, sep=" / "))
+    axes.grid(alpha=0.3)
+    ratio = axes.twinx()
+    ratio.plot(
+        years,
+        table["reserve_ratio"],
+        color=COLOURS[2],
+        linestyle="--",
+        label=label(Text("reserve ratio", "نسبة الاحتياطي"), sep=" / "),
+    )
+    ratio.set_ylabel(label(RATIO, sep=" / "))
+    lines = axes.get_legend_handles_labels()
+    more = ratio.get_legend_handles_labels()
+    axes.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", fontsize=8)
+    return Chart("insurance-fund", FUND_TITLE, figure)

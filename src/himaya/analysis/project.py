@@ -173,8 +173,16 @@ class Populations:
         return self.residents - self.citizens
 
 
-def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int, source: Wpp = OMAN) -> Populations:
-    """Residents and citizens on 1 January of every year from 2025 to `last`.
+def project_population(
+    scenario: Scenario,
+    citizen_share: np.ndarray,
+    last: int,
+    source: Wpp = OMAN,
+    *,
+    fertility: Callable[[int], float] = lambda _: 1.0,
+) -> Populations:
+    """Residents and citizens on 1 January of every year from 2025 to `last`; `fertility` multiplies
+    the citizens' fertility of each year (a WPP fertility variant, `himaya.analysis.variants`).
 
     Citizens: WPP's mortality, the scenario's fertility for Omani women, no migration. Expatriates:
     the rest of WPP's residents, with all of WPP's net migration and the births WPP's rates give
@@ -188,7 +196,8 @@ def project_population(scenario: Scenario, citizen_share: np.ndarray, last: int,
     for year in range(FIRST_YEAR, last):
         births = {"sex_ratio_at_birth": scenario.sex_ratio_at_birth}
         residents = step(residents, rates, year, migration=True, **births)
-        citizens = step(citizens, rates, year, migration=False, fertility_factor=scenario.citizen_fertility, **births)
+        factor = scenario.citizen_fertility * fertility(year)
+        citizens = step(citizens, rates, year, migration=False, fertility_factor=factor, **births)
         kept.append(float(np.maximum(citizens - residents, 0.0).sum()))
         residents = np.maximum(residents, citizens)
         all_residents.append(residents)

@@ -17,6 +17,7 @@ from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
 from himaya.analysis.simulate import simulate
 from himaya.analysis.targeting import in_currency
+from himaya.cli import analysis_fund as fund_cli
 from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.analysis_report import millions, show, simulation_report
 from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, err, out, reported
@@ -114,7 +115,12 @@ def simulate_command(
 @app.command(name="project")
 def project_command(
     first: Annotated[int, typer.Option("--from", min=0, max=9999, help="First year (2025 at the earliest).")] = 2025,
-    last: Annotated[int, typer.Option("--to", min=0, max=9999, help="Last year (2099 at the latest).")] = 2050,
+    last: Annotated[
+        int | None,
+        typer.Option(
+            "--to", min=0, max=9999, help="Last year (2099 at the latest; default 2050, 2075 with --insurance)."
+        ),
+    ] = None,
     scenario: Annotated[
         list[Path] | None,
         typer.Option("--scenario", help="Scenario YAML; repeat to compare several (default: today's rules)."),
@@ -124,12 +130,24 @@ def project_command(
     as_json: JsonArg = False,
     charts: ChartsArg = "svg",
     pack: PackChoice = None,
+    insurance: Annotated[
+        bool, typer.Option("--insurance", help="Project the social insurance fund too, beside the benefits.")
+    ] = False,
+    variant: Annotated[
+        str, typer.Option("--variant", help="WPP population variant: medium, low, high, 80l, 80u, 95l or 95u.")
+    ] = "medium",
+    with_sensitivity: Annotated[
+        bool,
+        typer.Option("--sensitivity", help="With --insurance: the sensitivity of the 2050 cost to each assumption."),
+    ] = False,
 ) -> None:
     """Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios."""
     with reported():
         kind = _chart_format(charts)
         if every < 1:
             raise UsageError(f"--every must be 1 or more, not {every}")
+        if not insurance and (variant != "medium" or with_sensitivity):
+            raise UsageError("--variant and --sensitivity are options of the fund's projection: add --insurance")
         policy_pack = analysed_pack(pack, "project")
         keys = tuple(p.key for p in policy_pack.programmes)
         files: list[Path | None] = list(scenario) if scenario else [None]
@@ -139,31 +157,58 @@ def project_command(
         scenarios = [
             load_scenario(file, policy_pack.parameters, keys, default_file=default, currency=code) for file in files
         ]
-        inputs = bootstrap.projection_inputs(policy_pack.name)
-        projections = [project(s, policy_pack, policy_pack.parameters, first, last, inputs=inputs) for s in scenarios]
-        plain = [in_currency(p.as_dict(), policy_pack.currency) for p in projections]
-        document = json.dumps(plain, ensure_ascii=False, indent=2)
-        warning = _differences_warning(differences(scenarios), scenarios)
-        if as_json:
-            typer.echo(document)  # as is: no markup, emoji codes or wrapping
-            for line in warning:  # no report to hold it
-                err.print(line, markup=False)
+        if insurance:
+            _insurance(
+                policy_pack, scenarios, first, last or 2075, every, output, as_json, kind, variant, with_sensitivity
+            )
         else:
-            for projection in projections:
-                _projection_report(projection, every, policy_pack)
-            if len(projections) > 1:
-                _comparison(projections, every, warning, policy_pack.currency)
-        if output is not None:
-            folder = _folder(output)
-            _write(folder / "projection.json", document + "\n")
-            _write(folder / "projection.csv", _csv(projections, policy_pack.currency))
-            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+            _benefits(policy_pack, scenarios, first, last or 2050, every, output, as_json, kind)
 
-            written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
-            if not as_json:
-                out.print(
-                    f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}", markup=False
-                )
+
+def _insurance(
+    pack: PolicyPack, scenarios: list[Scenario], first: int, last: int, every: int, output: Path | None,
+    as_json: bool, kind: str, variant: str, with_sensitivity: bool,
+) -> None:  # fmt: skip
+    fund_cli.check(scenarios, first, last, variant)
+    fund, benefits, table = fund_cli.run(pack, scenarios[0], last, variant=variant, with_sensitivity=with_sensitivity)
+    text = fund_cli.document(fund, benefits, table, pack.currency)
+    if as_json:
+        typer.echo(text)
+    else:
+        fund_cli.report(fund, benefits, every, pack.currency, table)
+    if output is not None:
+        names = fund_cli.write(_folder(output), fund, benefits, table, text, kind, _write)
+        if not as_json:
+            out.print(f"\nwrote {', '.join(names)} in {output}", markup=False)
+
+
+def _benefits(
+    pack: PolicyPack, scenarios: list[Scenario], first: int, last: int, every: int, output: Path | None,
+    as_json: bool, kind: str,
+) -> None:  # fmt: skip
+    inputs = bootstrap.projection_inputs(pack.name)
+    projections = [project(s, pack, pack.parameters, first, last, inputs=inputs) for s in scenarios]
+    plain = [in_currency(p.as_dict(), pack.currency) for p in projections]
+    document = json.dumps(plain, ensure_ascii=False, indent=2)
+    warning = _differences_warning(differences(scenarios), scenarios)
+    if as_json:
+        typer.echo(document)  # as is: no markup, emoji codes or wrapping
+        for line in warning:  # no report to hold it
+            err.print(line, markup=False)
+    else:
+        for projection in projections:
+            _projection_report(projection, every, pack)
+        if len(projections) > 1:
+            _comparison(projections, every, warning, pack.currency)
+    if output is not None:
+        folder = _folder(output)
+        _write(folder / "projection.json", document + "\n")
+        _write(folder / "projection.csv", _csv(projections, pack.currency))
+        from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+
+        written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
+        if not as_json:
+            out.print(f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}", markup=False)
 
 
 def _shown(years: list[int], every: int) -> list[int]:
