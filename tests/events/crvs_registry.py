@@ -37,6 +37,7 @@ class Registry:
     answers: list[str] = field(default_factory=list)  # what the subscriber answered its on-subscribe
     people: list[dict[str, Any]] = field(default_factory=list)  # CRVSPerson records its searches find
     on_search: dict[str, Any] = field(default_factory=dict)  # the last async answer: url, message, signature
+    refuse: str = ""  # a search's status_reason_code: its searches refused with it
 
     def jwk(self) -> dict[str, Any]:
         raw = self.key.public_key().public_bytes_raw()
@@ -103,6 +104,11 @@ def _on_search(registry: Registry, message: dict[str, Any]) -> dict[str, Any]:
     results = []
     for item in message["search_request"]:
         found = [r for r in registry.people if _finds(r, item["search_criteria"])]
+        if registry.refuse:
+            refused = {"status": "rjct", "status_reason_code": registry.refuse}
+            refused["status_reason_message"] = "not searchable"
+            results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), **refused})
+            continue
         results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
                         "data": {"version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
                                  "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": found},

@@ -55,6 +55,11 @@ def test_a_missed_death_fetched_by_civil_number_once(exchange: Exchange) -> None
     shown = search(exchange, "--civil", "71000099")  # nothing found, nothing taken
     assert shown.exit_code == 0 and "answered, 0 record(s)" in shown.output, shown.output
     assert [s for _, s in searches(exchange.engine)] == ["answered"] * 3
+    exchange.registry.refuse = "rjct.search_criteria.invalid"
+    refused = search(exchange, "--civil", "71000020", "--take", "Death")
+    assert refused.exit_code == 0, refused.output
+    said = "answered (the registry refused: rjct.search_criteria.invalid: not searchable), 0 record(s)"
+    assert said in refused.output, refused.output
 
 
 def test_by_name_and_birth_date_one_person_or_a_registrar(exchange: Exchange, oman: PolicyPack) -> None:  # noqa: F811

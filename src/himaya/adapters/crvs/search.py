@@ -192,12 +192,15 @@ def on_search(
     if asked.get("status", "pending") != "pending":
         raise ConflictError(f"transaction_id {transaction!r}: the search is {asked['status']} already (a replay?)")
     records = [summary(p) for r in answer.message.search_response if r.data for p in r.data.reg_records]
+    refused = "; ".join(f"the registry refused: {r.status_reason_code}: {r.status_reason_message}"[:300]
+                        for r in answer.message.search_response if r.status != "succ") or None  # fmt: skip
+    state = "answered" + (f" ({refused})" if refused else "")
     events, review = matched(uow, _taken(answer, asked["take"]), today=today, where="the found events")
 
     def guard() -> None:  # in the transaction that keeps the events: a replay settles nothing
         id_ = uow.crvs.add_search(sent, at=datetime.now(UTC)) if sent is not None else int(asked["id"])
         text = json.dumps(records, ensure_ascii=False)
-        if not uow.crvs.settle_search(id_, status="answered", answer=text, reason=None, at=datetime.now(UTC)):
+        if not uow.crvs.settle_search(id_, status="answered", answer=text, reason=refused, at=datetime.now(UTC)):
             raise ConflictError(f"transaction_id {transaction!r}: the search is answered already (a replay?)")
         said = {"transaction_id": transaction, "records": len(records), "taken": len(events) + len(review),
                 **({"query": sent["query"], "mode": "sync"} if sent else {})}  # fmt: skip
@@ -207,9 +210,9 @@ def on_search(
         with uow:
             guard()
             uow.commit()
-        return Found(transaction, "answered", records)
+        return Found(transaction, state, records)
     done = actions.receive(uow, events, today=today, actor=actor, guard=guard, review=review)
-    return Found(transaction, "answered", records, done, [*events, *(e for e, _ in review)])
+    return Found(transaction, state, records, done, [*events, *(e for e, _ in review)])
 
 
 def result(uow: CrvsUnitOfWork, transaction_id: str) -> Found:
