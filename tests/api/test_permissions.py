@@ -168,6 +168,9 @@ ENDPOINTS = [
         ok=422,
         body={},
     ),
+    Endpoint(
+        "DCI CRVS on-search", "POST", lambda h: "/events/dci/on-search", frozenset({"civil_registry"}), ok=422, body={}
+    ),
     Endpoint("who am I", "GET", lambda h: "/auth/me", frozenset(ROLES)),
     Endpoint(
         "open case",

@@ -2,7 +2,11 @@
 from the spec and not from Himaya's code. `/registry/subscribe` acknowledges, then POSTs its
 `on-subscribe` (the subscription codes) to the subscriber's `sender_uri`; `/registry/unsubscribe`
 ends a code; `/control/notify` (the tests' lever) makes it POST a `notify` message, signed as the
-spec's MsgSignature shows, to the subscriber's notify address, and answers what the subscriber said."""
+spec's MsgSignature shows, to the subscriber's notify address, and answers what the subscriber said.
+`/registry/sync/search` answers a search of its `people` (by `idtype-value` UIN, or the `predicate`
+name eq … and birth_date eq …) with a signed on-search; `/registry/search` acknowledges, then POSTs
+it to the searcher's `sender_uri`; `/control/on-search` POSTs the last one again (a replay) or one of
+the test's making."""
 
 from __future__ import annotations
 
@@ -31,6 +35,9 @@ class Registry:
     callback: str = ""  # the subscriber's sender_uri (…/on-subscribe); notify goes beside it (…/notify)
     seen: list[dict[str, Any]] = field(default_factory=list)  # the messages received, as received
     answers: list[str] = field(default_factory=list)  # what the subscriber answered its on-subscribe
+    people: list[dict[str, Any]] = field(default_factory=list)  # CRVSPerson records its searches find
+    on_search: dict[str, Any] = field(default_factory=dict)  # the last async answer: url, message, signature
+    refuse: str = ""  # a search's status_reason_code: its searches refused with it
 
     def jwk(self) -> dict[str, Any]:
         raw = self.key.public_key().public_bytes_raw()
@@ -74,8 +81,92 @@ def _header(action: str, total: int) -> dict[str, Any]:
             "receiver_id": "himaya"}  # fmt: skip
 
 
+def _value(record: dict[str, Any]) -> str | None:
+    found = record.get("identifier")
+    first = found[0] if isinstance(found, list) and found else found
+    return first.get("identifier_value") if isinstance(first, dict) else None
+
+
+def _finds(record: dict[str, Any], criteria: dict[str, Any]) -> bool:
+    """Whether a search's criteria find the record (the two query types this registry knows)."""
+    query = criteria["query"]
+    if criteria["query_type"] == "idtype-value":
+        return query["type"] == "UIN" and _value(record) == query["value"]
+    said = {e["attribute_name"]: e["attribute_value"] for p in query for e in (p["expression1"], p.get("expression2"))
+            if e}  # fmt: skip
+    name = record.get("name") or {}
+    full = " ".join(name.get(k) or "" for k in ("given_name", "surname")).strip().lower()
+    born = str(record.get("birth_date", ""))[:10]
+    return full == str(said.get("name", "")).lower() and born == said.get("birth_date")
+
+
+def _on_search(registry: Registry, message: dict[str, Any]) -> dict[str, Any]:
+    results = []
+    for item in message["search_request"]:
+        found = [r for r in registry.people if _finds(r, item["search_criteria"])]
+        if registry.refuse:
+            refused = {"status": "rjct", "status_reason_code": registry.refuse}
+            refused["status_reason_message"] = "not searchable"
+            results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), **refused})
+            continue
+        results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
+                        "data": {"version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
+                                 "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": found},
+                        "pagination": {"page_size": 100, "page_number": 1, "total_count": len(found)}})  # fmt: skip
+    return {"header": _header("on-search", len(results)),
+            "message": {"transaction_id": message["transaction_id"], "correlation_id": secrets.token_hex(8),
+                        "search_response": results}}  # fmt: skip
+
+
+def add_search(app: FastAPI, registry: Registry) -> None:
+    """The registry's search: sync, async, and the tests' lever on its on-search."""
+
+    async def searched(request: Request) -> dict[str, Any]:
+        body = await request.json()
+        registry.seen.append(body)
+        if request.headers.get("authorization") != "Bearer registry-access" or "signature" not in body:
+            raise HTTPException(401, "unsigned or without the registry's token")
+        if body["header"]["action"] != "search" or not body["message"].get("search_request"):
+            raise HTTPException(400, "not a search message")
+        return dict(body)
+
+    @app.post("/registry/sync/search")
+    async def sync_search(request: Request) -> dict[str, Any]:
+        answer = _on_search(registry, (await searched(request))["message"])
+        return {"signature": registry.sign(answer), **answer}
+
+    def answer_search(url: str, message: dict[str, Any]) -> None:
+        answer = _on_search(registry, message)
+        registry.on_search = {"url": url, "message": {"signature": registry.sign(answer), **answer}}
+        registry.answers.append(httpx.post(url, json=registry.on_search["message"], timeout=30.0,
+                                           headers={"Authorization": f"Bearer {registry.token}"}).text)  # fmt: skip
+
+    @app.post("/registry/search")
+    async def search(request: Request, background: BackgroundTasks) -> dict[str, Any]:
+        body = await searched(request)
+        background.add_task(answer_search, body["header"]["sender_uri"], body["message"])
+        return _ack(secrets.token_hex(8))
+
+    @app.post("/control/on-search")
+    async def answer_search_again(request: Request) -> dict[str, Any]:
+        """{}: the last on-search POSTed again as it was (a replay); {transaction_id, records, signed}:
+        an on-search of the test's making to the same address."""
+        order = await request.json()
+        url, message = registry.on_search["url"], registry.on_search["message"]
+        if order:
+            made = _on_search(registry, {"transaction_id": order["transaction_id"], "search_request": [
+                {"reference_id": "r1", "search_criteria": {"query_type": "idtype-value",
+                                                           "query": {"type": "UIN", "value": "none"}}}]})  # fmt: skip
+            made["message"]["search_response"][0]["data"]["reg_records"] = order.get("records", [])
+            answer = registry.post(url, made, signed=order.get("signed", "good"))
+        else:
+            answer = httpx.post(url, json=message, headers={"Authorization": f"Bearer {registry.token}"}, timeout=30)
+        return {"status": answer.status_code, "body": answer.json()}
+
+
 def make_app(registry: Registry) -> FastAPI:
     app = FastAPI()
+    add_search(app, registry)
 
     def answer_subscribe(message: dict[str, Any]) -> None:
         results = []

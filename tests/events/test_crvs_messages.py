@@ -35,7 +35,7 @@ def test_the_mockups_notify_is_checked_and_its_person_read() -> None:
         read_notify({"header": HEADER, "message": message})  # the mockup sends a number: the spec a string
     message["transaction_id"] = str(message["transaction_id"])
     event = message["notify_event"][0]
-    with pytest.raises(NotifyRefusedError, match=r"reg_records.identifier: Field required"):
+    with pytest.raises(NotifyRefusedError, match=r"reg_records: Value error, identifier: Field required"):
         read_notify({"header": HEADER, "message": message})  # the mockup's record is the schema's text
     event["data"]["reg_records"] = event["data"]["reg_records"]["xample"]  # the CRVSPerson example in it
     event["timestamp"] = "2026-11-30T10:00:00+00:00"

@@ -1,17 +1,22 @@
 """`himaya events crvs-subscribe|crvs-subscriptions|crvs-unsubscribe`: Himaya's subscriptions to a
-civil registry's DCI CRVS events (its notify messages then come to `POST /events/dci/notify`)."""
+civil registry's DCI CRVS events (its notify messages then come to `POST /events/dci/notify`);
+`himaya events crvs-search|crvs-search-result`: a search of its people, its vital events taken
+into the inbox on demand."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import typer
 
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
+from himaya.adapters.crvs import search as crvs_search
 from himaya.bootstrap import dci
 from himaya.cli.app import out, reported
-from himaya.cli.events import Actor, events_app
+from himaya.cli.events import Actor, _today, events_app
+from himaya.core.errors import UsageError
 
 Token = Annotated[
     str | None,
@@ -93,3 +98,81 @@ def crvs_unsubscribe(
             actor=bootstrap.actor(actor),
         )
         out.print(f"{code}: {done.event_type} events of {done.registry_id}: unsubscribed")
+
+
+def _print(found: crvs_search.Found) -> None:
+    """The records found, one a line (in full: the operator's console, as `himaya people` prints)."""
+    out.print(f"transaction {found.transaction_id}: {found.status}, {len(found.records)} record(s)")
+    for r in found.records:
+        dates = " ".join(f"{k.removesuffix('_date')} {r[k]}" for k in ("birth_date", "death_date", "marriage_date",
+                                                                          "divorce_date") if r.get(k))  # fmt: skip
+        name = " ".join(str(r[k]) for k in ("given_name", "surname") if r.get(k)) or "-"
+        out.print(f"{r.get('civil_number') or '(no civil number)'}  {name}  {r.get('sex') or '-'}  {dates}")
+    if found.received is not None:
+        done = found.received
+        out.print(f"taken into the inbox: {done.received} new, {done.duplicate} already there, {done.failed} failed")
+        for event in found.events:
+            out.print(f"  {event.source_event_id}")
+
+
+@events_app.command("crvs-search")
+def crvs_search_command(
+    url: Annotated[str, typer.Argument(help="The civil registry's DCI CRVS address (before /registry/sync/search).")],
+    registry_id: Annotated[str, typer.Option("--registry-id", help="The registry's sender_id in its messages.")],
+    client: Annotated[
+        str, typer.Option("--client", help="The registry's client user whose registered keys sign its answers.")
+    ],
+    civil: Annotated[str | None, typer.Option("--civil", help="The civil number (UIN) searched for.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The name searched for (with --birth-date).")] = None,
+    birth_date: Annotated[
+        str | None, typer.Option("--birth-date", help="The birth date searched for, YYYY-MM-DD (with --name).")
+    ] = None,
+    take: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--take",
+            help="Take the found events of this type (LiveBirth, Death, Marriage, Divorce; repeat) into the inbox.",
+            show_default=False,
+        ),
+    ] = None,
+    callback: Annotated[
+        str | None,
+        typer.Option(
+            "--callback", help="Search asynchronously: Himaya's address for the answer (…/events/dci/on-search)."
+        ),
+    ] = None,
+    token: Token = None,
+    actor: Actor = None,
+) -> None:
+    """Search a civil registry's people by civil number, or by name and birth date; print what it found."""
+    with reported():
+        try:
+            born = date.fromisoformat(birth_date) if birth_date else None
+        except ValueError:
+            raise UsageError(f"--birth-date {birth_date!r}: not a date like 1980-05-01") from None
+        found = crvs_search.search(
+            bootstrap.unit_of_work(),
+            crvs_search.Query(civil_number=civil, name=name, birth_date=born),
+            url=url,
+            registry_id=registry_id,
+            client=client,
+            take=take or [],
+            callback=callback,
+            sign=_sign(),
+            sender_id=dci.SENDER_ID,
+            token=token,
+            today=_today(),
+            actor=bootstrap.actor(actor),
+        )
+        _print(found)
+        if found.status == "pending":
+            out.print(f"the answer comes to {callback}: himaya events crvs-search-result {found.transaction_id}")
+
+
+@events_app.command("crvs-search-result")
+def crvs_search_result(
+    transaction: Annotated[str, typer.Argument(help="The search's transaction id (printed by crvs-search).")],
+) -> None:
+    """A search's state and the records the civil registry answered with."""
+    with reported():
+        _print(crvs_search.result(bootstrap.unit_of_work(), transaction))

@@ -28,3 +28,23 @@ crvs_subscription = Table(
     CheckConstraint("status IN ('pending', 'active', 'rejected', 'ended')", name="ck_crvs_subscription_status"),
     Index(None, "registry_id", "event_type", "status"),
 )
+
+# Himaya's searches of a civil registry (migration 0039): the on-search of a transaction not here,
+# or of one answered already, is refused.
+crvs_search = Table(
+    "crvs_search",
+    metadata,
+    Column("id", ID, primary_key=True, autoincrement=True),
+    Column("registry_url", Text, nullable=False),
+    Column("registry_id", String(99), nullable=False),  # the registry's sender_id in its answer
+    Column("client", String(64), nullable=False),  # the registry's client user, who posts its on-search
+    Column("transaction_id", String(99), nullable=False, unique=True),
+    Column("query", Text, nullable=False),  # JSON: what was asked
+    Column("take", String(64), nullable=False),  # the event types whose found events go to the inbox ("" none)
+    Column("status", String(16), nullable=False),
+    Column("answer", Text),  # JSON: the records found
+    Column("reason", Text),  # why it failed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('pending', 'answered', 'failed')", name="ck_crvs_search_status"),
+)

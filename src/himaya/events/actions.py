@@ -43,6 +43,7 @@ def receive(
     today: date,
     actor: str,
     guard: Callable[[], None] | None = None,
+    review: Sequence[tuple[LifeEvent, str]] = (),
 ) -> Received:
     """Keep the events in the inbox, once each: one already there (the same source, event id and
     document) is a duplicate and changes nothing; a malformed one is kept as failed with its reason.
@@ -50,7 +51,9 @@ def receive(
     it is kept for a registrar (needs_review, under `<id>#changed:<digest>`), the others are received,
     and ConflictError (409) names it once the receipt is committed. (The calendar's events are
     Himaya's own reading of the registry: one made again after a birth date was corrected is a duplicate.)
-    `guard`: the source's own check (a DCI subscription still on), run in the receipt's transaction."""
+    `guard`: the source's own check (a DCI subscription still on), run in the receipt's transaction.
+    `review`: events kept for a registrar (needs_review) with the reason (a person not matched:
+    `matching.py`), once each as the others."""
     reasons = [problem(e, today=today) for e in events]
     with uow:
         if guard is not None:
@@ -62,10 +65,17 @@ def receive(
         changed = [e for e in events if (e.source, e.source_event_id) in holding]
         reviews = [_for_review(e, holding[(e.source, e.source_event_id)]) for e in changed]
         uow.events.receive([e for e, _ in reviews], failed=[r for _, r in reviews], at=now(), review=True)
-        sources = sorted({e.source for e in events})
-        said: dict[str, Any] = {"given": len(events), "kept": kept, "duplicate": duplicate, "failed_on_receipt": failed}
+        if review:  # kept for a registrar as received events, each once
+            held, again, _ = uow.events.receive([e for e, _ in review], failed=[r for _, r in review], at=now(),
+                                                review=True)  # fmt: skip
+            kept, duplicate = kept + held, duplicate + again
+        sources = sorted({e.source for e in [*events, *(e for e, _ in review)]})
+        said: dict[str, Any] = {"given": len(events) + len(review), "kept": kept, "duplicate": duplicate}
+        said["failed_on_receipt"] = failed
         if changed:
             said["changed"] = [e.source_event_id for e in changed]
+        if review:
+            said["for_review"] = [e.source_event_id for e, _ in review]
         uow.audit.record([Change("events.receive", f"inbox:{','.join(sources)}", None, said)], actor=actor)
         uow.commit()
     if changed:

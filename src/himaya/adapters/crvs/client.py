@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from himaya.adapters.dci.signing import Seal, canonical, verify
 from himaya.adapters.dci.subscribe_envelope import SubscribeEnvelope, UnsubscribeEnvelope
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, HimayaError, NotFoundError
-from himaya.events import actions
+from himaya.events import actions, matching
 from himaya.events.model import LifeEvent, Received
 from himaya.events.rules import problem
 from himaya.events.subscriptions import CrvsSubscription, SubscriptionState
@@ -55,7 +56,7 @@ def _stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _header(action: str, *, registry_id: str, sender_id: str, total: int, callback: str | None) -> dict[str, Any]:
+def header(action: str, *, registry_id: str, sender_id: str, total: int, callback: str | None) -> dict[str, Any]:
     made = {
         "version": "1.0.0",
         "message_id": secrets.token_hex(12),
@@ -69,14 +70,20 @@ def _header(action: str, *, registry_id: str, sender_id: str, total: int, callba
     return made | ({"sender_uri": callback} if callback else {})
 
 
-def post(url: str, body: dict[str, Any], token: str | None) -> None:
-    """POST a message to the registry; refused unless it answers 2xx with ack_status ACK."""
+def exchange(url: str, body: dict[str, Any], token: str | None) -> tuple[httpx.Response, Any]:
+    """POST a message to the registry: its HTTP answer and the JSON it holds (RegistryError if the
+    registry cannot be reached or answers what is not JSON)."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         response = httpx.post(url, json=body, headers=headers, timeout=15.0, follow_redirects=False)
-        answer = response.json() if response.content else {}
+        return response, response.json() if response.content else {}
     except (httpx.HTTPError, ValueError) as error:
         raise RegistryError(f"{url}: {type(error).__name__}: {error}"[:500]) from None
+
+
+def post(url: str, body: dict[str, Any], token: str | None) -> None:
+    """POST a message to the registry; refused unless it answers 2xx with ack_status ACK."""
+    response, answer = exchange(url, body, token)
     ack = answer.get("message", {}) if isinstance(answer, dict) else {}
     if not response.is_success or not isinstance(ack, dict) or ack.get("ack_status") != "ACK":
         said = ack.get("error") if isinstance(ack, dict) else None
@@ -106,8 +113,8 @@ def subscribe(
     items = [{"reference_id": s.reference_id, "timestamp": _stamp(), "subscribe_criteria": {
         "version": "1.0.0", "reg_type": REG_TYPE, "reg_event_type": s.event_code, "filter_type": "expression",
         "filter": {}, "notify_record_type": RECORD_TYPE}} for s in made]  # fmt: skip
-    header = _header("subscribe", registry_id=registry_id, sender_id=sender_id, total=len(items), callback=callback)
-    body = {"header": header, "message": {"transaction_id": transaction, "subscribe_request": items}}
+    made_header = header("subscribe", registry_id=registry_id, sender_id=sender_id, total=len(items), callback=callback)
+    body = {"header": made_header, "message": {"transaction_id": transaction, "subscribe_request": items}}
     SubscribeEnvelope.model_validate(body)  # ours, checked as Himaya's registry side checks one
     with uow:
         ids = [uow.crvs.add(s) for s in made]
@@ -127,7 +134,10 @@ def subscribe(
         return uow.crvs.by_reference([s.reference_id for s in made])
 
 
-def _verify(uow: CrvsUnitOfWork, signature: str | None, document: dict[str, Any], *, client: str, sender: str) -> None:
+def verify_message(
+    uow: CrvsUnitOfWork, signature: str | None, document: dict[str, Any], *, client: str, sender: str
+) -> None:
+    """The registry's signature of the message, with the keys registered for its client (401 if not)."""
     seal = Seal(signature, canonical(document))
     verify(seal, uow.dci.keys(client), sender_id=sender, now=datetime.now(UTC))
 
@@ -138,7 +148,7 @@ def on_subscribe(uow: CrvsUnitOfWork, document: dict[str, Any], *, client: str, 
     answer = read_answer(document)
     results = answer.message.subscribe_response
     with uow:
-        _verify(uow, answer.signature, document, client=client, sender=answer.header.sender_id)
+        verify_message(uow, answer.signature, document, client=client, sender=answer.header.sender_id)
         found = {s.reference_id: s for s in uow.crvs.by_reference([r.reference_id for r in results])}
         for result in results:
             mine = found.get(result.reference_id)
@@ -167,8 +177,8 @@ def unsubscribe(
         raise NotFoundError(
             f"subscription code {code!r}: no active subscription has it (himaya events crvs-subscriptions)"
         )
-    header = _header("unsubscribe", registry_id=found.registry_id, sender_id=sender_id, total=1, callback=None)
-    body = {"header": header, "message": {"transaction_id": secrets.token_hex(12), "timestamp": _stamp(),
+    made_header = header("unsubscribe", registry_id=found.registry_id, sender_id=sender_id, total=1, callback=None)
+    body = {"header": made_header, "message": {"transaction_id": secrets.token_hex(12), "timestamp": _stamp(),
                                           "subscription_codes": [code]}}  # fmt: skip
     UnsubscribeEnvelope.model_validate(body)
     post(f"{found.registry_url.rstrip('/')}/registry/unsubscribe", sign(body), token)
@@ -190,22 +200,33 @@ def notify(
     """A registry's notify message into the inbox, whole or not at all (see the module's text)."""
     message = read_notify(document)
     sender = message.header.sender_id
-    events = []
+    told = []
     for position, event in enumerate(message.message.notify_event):
         kind, when, facts = facts_of(position, event)
-        made = LifeEvent(source_of(sender), event.reference_id, kind.value, when, facts)
-        why = problem(made, today=today)
-        if why:
-            raise NotifyRefusedError(f"message.notify_event.{position} ({event.reference_id!r}): {why}")
-        events.append(made)
+        told.append(LifeEvent(source_of(sender), event.reference_id, kind.value, when, facts))
+    events, review = matched(uow, told, today=today, where="message.notify_event")
 
     def guard() -> None:  # in the receipt's transaction: nothing is kept if it refuses
-        _verify(uow, message.signature, document, client=client, sender=sender)
-        for kind in dict.fromkeys(e.kind for e in events):
+        verify_message(uow, message.signature, document, client=client, sender=sender)
+        for kind in dict.fromkeys(e.kind for e in told):
             if not uow.crvs.active(client, sender, kind):
                 raise NotSubscribedError(
                     f"no active subscription of client {client!r} to {kind} events of registry {sender!r}"
                     " (himaya events crvs-subscribe; unsubscribed or rejected ones take no events)"
                 )
 
-    return actions.receive(uow, events, today=today, actor=actor, guard=guard), events
+    done = actions.receive(uow, events, today=today, actor=actor, guard=guard, review=review)
+    return done, [*events, *(e for e, _ in review)]
+
+
+def matched(
+    uow: CrvsUnitOfWork, told: list[LifeEvent], *, today: date, where: str
+) -> tuple[list[LifeEvent], list[tuple[LifeEvent, str]]]:
+    """The events checked (refused whole naming the first at fault), those naming a person without a
+    civil number matched on the registry: (to receive, for a registrar with the reason)."""
+    for position, event in enumerate(told):
+        said = replace(event, facts={**event.facts, "person_id": "?"}) if matching.matchable(event) else event
+        why = problem(said, today=today)
+        if why:
+            raise NotifyRefusedError(f"{where}.{position} ({event.source_event_id!r}): {why}")
+    return matching.resolve(uow, told)

@@ -8,8 +8,9 @@ saying which is which: Himaya reads parent 1 as the mother and parent 2 as the f
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import Field, StrictStr, ValidationError, field_validator, model_validator
 
@@ -31,6 +32,8 @@ NAMES = {EventKind.BIRTH: "LiveBirth", EventKind.DEATH: "Death", EventKind.MARRI
 DATES = {EventKind.BIRTH: "birth_date", EventKind.DEATH: "death_date", EventKind.MARRIAGE: "marriage_date",
          EventKind.DIVORCE: "divorce_date"}  # fmt: skip
 SEX = {"male": "M", "m": "M", "female": "F", "f": "F"}
+CIVIL_TYPES = {"UIN", "NIN", "NID", "CIVIL_NUMBER"}  # identifier types that are a civil number
+_ARABIC = re.compile(r"[\u0600-\u06FF]")
 
 
 class NotifyRefusedError(InvalidInputError):
@@ -64,9 +67,10 @@ class CrvsName(DciModel):
 
 
 class CrvsPerson(DciModel):
-    """`CRVSPerson`: the fields Himaya reads; the others (places, addresses, contacts) are kept aside."""
+    """`CRVSPerson`: the fields Himaya reads; the others (places, addresses, contacts) are kept aside.
+    A record without an identifier names the person by name and birth date (matched on the registry)."""
 
-    identifier: CrvsIdentifier | Annotated[list[CrvsIdentifier], Field(min_length=1, max_length=10)]
+    identifier: CrvsIdentifier | Annotated[list[CrvsIdentifier], Field(min_length=1, max_length=10)] | None = None
     name: CrvsName | None = None
     sex: StrictStr | None = None
     birth_date: StrictStr | None = None
@@ -77,10 +81,22 @@ class CrvsPerson(DciModel):
     parent1_identifier: CrvsIdentifier | None = None
     parent2_identifier: CrvsIdentifier | None = None
 
+    @model_validator(mode="after")
+    def _named(self) -> CrvsPerson:
+        if self.identifier is None and (self.name is None or not self.birth_date):
+            raise ValueError("identifier: Field required (a record without one gives the name and birth_date)")
+        return self
+
     @property
-    def civil_number(self) -> str:
-        found = self.identifier if isinstance(self.identifier, CrvsIdentifier) else self.identifier[0]
-        return found.identifier_value
+    def civil_number(self) -> str | None:
+        """The first identifier that is a civil number (type UIN, NIN, NID or CIVIL_NUMBER, or no
+        type); a registration's own number (BRN, DRN, ...) is not one."""
+        found = [self.identifier] if isinstance(self.identifier, CrvsIdentifier) else self.identifier or []
+        return next((i.identifier_value for i in found if civil(i)), None)
+
+
+def civil(identifier: CrvsIdentifier) -> bool:
+    return (identifier.identifier_type or "UIN").strip().upper() in CIVIL_TYPES
 
 
 class NotifyData(DciModel):
@@ -128,6 +144,9 @@ class _FromRegistry(DciModel):
         return header
 
 
+M = TypeVar("M", bound=_FromRegistry)
+
+
 class CrvsNotify(_FromRegistry):
     ACTION = "notify"
     message: NotifyMessage
@@ -135,14 +154,19 @@ class CrvsNotify(_FromRegistry):
 
 def read_notify(document: Any) -> CrvsNotify:
     """The message checked against the spec; refused naming the first field at fault."""
+    return read(CrvsNotify, document, "NotifyEventRequest")
+
+
+def read(model: type[M], document: Any, name: str) -> M:
+    """A registry's message checked against the spec's `name`; refused naming the first field at fault."""
     if not isinstance(document, dict):
-        raise NotifyRefusedError("the notify message is not a JSON object {signature, header, message}")
+        raise NotifyRefusedError(f"the {model.ACTION} message is not a JSON object {{signature, header, message}}")
     try:
-        return CrvsNotify.model_validate(document)
+        return model.model_validate(document)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the message"
-        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS NotifyEventRequest)") from None
+        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS {name})") from None
 
 
 def _date(text: str | None, where: str) -> date:
@@ -156,24 +180,32 @@ def _date(text: str | None, where: str) -> date:
 
 def facts_of(position: int, event: NotifyEvent) -> tuple[EventKind, date, dict[str, Any]]:
     """The event's kind, date and facts (people table's words), or refused naming the event and field."""
-    where = f"message.notify_event.{position}.data"
     kind = kind_of(event.data.reg_event_type)
-    person = event.data.reg_records
-    when = _date(getattr(person, DATES[kind]), f"{where}.reg_records.{DATES[kind]}")
-    facts: dict[str, Any] = {"person_id": person.civil_number}
+    when, facts = person_facts(kind, event.data.reg_records, f"message.notify_event.{position}.data.reg_records")
+    return kind, when, facts
+
+
+def person_facts(kind: EventKind, person: CrvsPerson, where: str) -> tuple[date, dict[str, Any]]:
+    """A record's event of this kind: its date and facts. Without a civil number, the person's birth
+    date and names are the facts the registry is matched on (`events/matching.py`)."""
+    when = _date(getattr(person, DATES[kind]), f"{where}.{DATES[kind]}")
+    facts: dict[str, Any] = {}
+    if person.civil_number is not None:
+        facts["person_id"] = person.civil_number
+    elif kind != EventKind.BIRTH:
+        facts["birth_date"] = _date(person.birth_date, f"{where}.birth_date").isoformat()
     if person.sex is not None:
         if person.sex.lower() not in SEX:
-            raise NotifyRefusedError(f"{where}.reg_records.sex: {person.sex[:20]!r} is not male or female")
+            raise NotifyRefusedError(f"{where}.sex: {person.sex[:20]!r} is not male or female")
         facts["sex"] = SEX[person.sex.lower()]
     for column, parent in (("mother_id", person.parent1_identifier), ("father_id", person.parent2_identifier)):
-        if parent is not None:
+        if parent is not None and civil(parent):
             facts[column] = parent.identifier_value
     if person.name is not None:
-        suffix = "ar" if (event.locale or "").lower().startswith("ar") else "en"
         for column, value in (("given_name", person.name.given_name), ("family_name", person.name.surname)):
             if value:
-                facts[f"{column}_{suffix}"] = value
-    return kind, when, facts
+                facts[f"{column}_{'ar' if _ARABIC.search(value) else 'en'}"] = value
+    return when, facts
 
 
 # --- the registry's answer to our subscribe (crvs_api `SubscribeResponse`) -----------------------------
@@ -208,9 +240,34 @@ class OnSubscribe(_FromRegistry):
 
 def read_answer(document: Any) -> OnSubscribe:
     """The registry's on-subscribe checked against the spec; refused naming the first field at fault."""
-    try:
-        return OnSubscribe.model_validate(document)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the message"
-        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS SubscribeResponse)") from None
+    return read(OnSubscribe, document, "SubscribeResponse")
+
+
+# --- the registry's answer to our search (crvs_api `SearchResponse`) -----------------------------------
+
+
+class FoundData(DciModel):
+    version: StrictStr = "1.0.0"
+    reg_type: StrictStr | None = None
+    reg_record_type: StrictStr | None = None
+    reg_records: Annotated[list[CrvsPerson], Field(max_length=1000)]
+
+
+class FoundResult(DciModel):
+    reference_id: Text99
+    timestamp: Annotated[StrictStr, Field(max_length=64)]
+    status: StrictStr  # succ or rjct
+    status_reason_code: StrictStr | None = None
+    status_reason_message: Annotated[StrictStr, Field(max_length=999)] | None = None
+    data: FoundData | None = None
+
+
+class SearchAnswer(DciModel):
+    transaction_id: Text99
+    correlation_id: Text99
+    search_response: Annotated[list[FoundResult], Field(min_length=1, max_length=100)]
+
+
+class CrvsOnSearch(_FromRegistry):
+    ACTION = "on-search"
+    message: SearchAnswer

@@ -1,10 +1,10 @@
-"""What the DCI CRVS client needs from the store: its subscriptions, the keys registered for the
+"""What the DCI CRVS client needs from the store: its subscriptions and searches, the keys registered for the
 registry's client, and the life-events inbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from himaya.events.ports import EventsUnitOfWork
 from himaya.events.subscriptions import CrvsSubscription, SubscriptionState
@@ -27,6 +27,14 @@ class CrvsSubscriptionStore(Protocol):
         """Whether an active subscription lets this client notify this kind of event as this registry."""
 
     def listed(self) -> list[CrvsSubscription]: ...
+
+    def add_search(self, values: dict[str, Any], *, at: datetime) -> int:
+        """Keep a search sent (registry_url, registry_id, client, transaction_id, query, take) as pending."""
+
+    def search_of(self, transaction_id: str) -> dict[str, Any] | None: ...
+
+    def settle_search(self, id_: int, *, status: str, answer: str | None, reason: str | None, at: datetime) -> bool:
+        """Answered or failed, only if still pending: False if another answer settled it first."""
 
 
 class KeyStore(Protocol):

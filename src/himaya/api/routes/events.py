@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
+from himaya.adapters.crvs import search as crvs_search
 from himaya.adapters.dci.query import RejectedError
 from himaya.adapters.opencrvs import read_document, signature_ok
 from himaya.api.security import require
@@ -154,3 +155,34 @@ def dci_on_subscribe(
     except RejectedError as error:
         raise _refused(error) from None
     return Subscribed(subscriptions=settled)
+
+
+class SearchAnswered(BaseModel):
+    records: int = Field(description="The people records the answer holds (kept with the search).")
+    received: int = Field(description="Found events new to the inbox (the search's --take).")
+    duplicate: int = Field(description="Found events the inbox had already.")
+    events: list[InboxEvent]
+
+
+@router.post(
+    "/dci/on-search",
+    summary="The civil registry's answer to Himaya's asynchronous DCI CRVS search (its people records)",
+    openapi_extra={"requestBody": DCI_MESSAGE},
+)
+def dci_on_search(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
+    document: Annotated[Any, Depends(dci_message)],
+) -> SearchAnswered:
+    """Refused whole with the reason: not the spec's (422, naming the field), not signed with the
+    registry client's keys (401), for no search Himaya sent this registry (403), for one answered
+    already (409). The vital events the search asked to take go into the inbox."""
+    uow = bootstrap.unit_of_work(request.app.state.engine)
+    when = today(request.app.state.pack.timezone)
+    try:
+        found = crvs_search.on_search(uow, document, client=principal.username, today=when, actor=principal.username)
+    except RejectedError as error:
+        raise _refused(error) from None
+    done = found.received or Received()
+    kept = _received(uow, done, found.events).events if found.events else []
+    return SearchAnswered(records=len(found.records), received=done.received, duplicate=done.duplicate, events=kept)

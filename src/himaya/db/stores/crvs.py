@@ -1,5 +1,5 @@
-"""Himaya's subscriptions to civil registries' DCI CRVS events (`adapters/crvs/ports.py`). No
-decisions: `adapters/crvs/client.py` makes them."""
+"""Himaya's subscriptions to civil registries' DCI CRVS events and its searches of them
+(`adapters/crvs/ports.py`). No decisions: `adapters/crvs/client.py` and `search.py` make them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from himaya.db.crvs_tables import crvs_search as q
 from himaya.db.crvs_tables import crvs_subscription as t
 from himaya.events.subscriptions import CrvsSubscription, SubscriptionState
 
@@ -73,3 +74,22 @@ class SqlCrvsStore:
 
     def listed(self) -> list[CrvsSubscription]:
         return self._select()
+
+    # --- searches ---------------------------------------------------------------------------------
+
+    def add_search(self, values: dict[str, Any], *, at: datetime) -> int:
+        done = self.connection.execute(insert(q).values(**values, status="pending", created_at=at, updated_at=at))
+        return int(done.inserted_primary_key[0])  # type: ignore[index]
+
+    def search_of(self, transaction_id: str) -> dict[str, Any] | None:
+        row = self.connection.execute(select(q).where(q.c.transaction_id == transaction_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def settle_search(self, id_: int, *, status: str, answer: str | None, reason: str | None, at: datetime) -> bool:
+        """Only a pending search is settled (False: another answer settled it first)."""
+        done = self.connection.execute(
+            update(q)
+            .where(q.c.id == id_, q.c.status == "pending")
+            .values(status=status, answer=answer, reason=reason, updated_at=at)
+        )
+        return done.rowcount == 1
