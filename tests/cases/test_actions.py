@@ -123,6 +123,8 @@ def test_a_payment_decision_is_not_taken_by_who_prepared_it(branches: Branches) 
         principal=huda,
         desk=Desk(bootstrap.registry_contract(PACK), PACK),
         override="the head is not Omani: approved on the minister's instruction",  # (tests/cases/test_applications.py)
+        override_until="2026-06",  # the exception's review month and what it pays (tests/cases/test_exceptions.py)
+        override_amount="10.000",
     )
     assert step.version == 4 and len(branches.rows("case_event")) == events + 1
     case = branches.rows("case_file")[0]
