@@ -154,7 +154,7 @@ def _approve(world: World, number: str) -> Any:
     """Approved, by the rules or else by the supervisor's override."""
     approved = _decide(world, number, to="approved")
     if approved.status_code == 409 and approved.json()["error"]["code"] == "conflict":
-        approved = _decide(world, number, to="approved", override="minutes 9")
+        approved = _decide(world, number, to="approved", override="minutes 9", **_holds())
     return approved
 
 
@@ -191,7 +191,7 @@ def test_an_override_does_not_let_in_facts_no_import_would_accept(world: World) 
         number = _prepared(world, **form)
         incomes = _incomes(world)
         for override in (None, "minutes 10"):
-            refused = _decide(world, number, to="approved", **({"override": override} if override else {}))
+            refused = _decide(world, number, to="approved", **({"override": override} | _holds() if override else {}))
             assert refused.status_code == 422, refused.text
             error = refused.json()["error"]
             assert error["fields"][0]["field"] == column and rule in error["message"], error
