@@ -11,10 +11,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from himaya.core.clock import today
+from himaya.core.periods import Period
 from himaya.db.case_tables import case_file, notification_outbox
+from himaya.db.exception_tables import benefit_exception
 from himaya.db.tables import income, person
 from tests.adapters.pdf_text import pdf_text
 from tests.api.conftest import World
@@ -49,6 +51,11 @@ def _decide(world: World, number: str, **body: Any) -> Any:
     return world.client.post(
         f"/cases/{number}/decision", headers=world.headers("supervisor"), json={"version": 3, "reason": "seen"} | body
     )
+
+
+def _holds() -> dict[str, str]:
+    """An override's exception: its review month (three months from the service's today) and amount."""
+    return {"override_until": str(Period.containing(today("Asia/Muscat")).shifted(3)), "override_amount": "130.000"}
 
 
 def _cases(world: World) -> int:
@@ -111,7 +118,7 @@ def test_an_override_is_told_as_an_approval_by_override_never_as_conditions_not_
     never = ("conditions not met", "الشروط غير المستوفاة", "refused", "مرفوض")
     for language in ("en", "ar"):
         number = _prepared(world, language, programme="disability", disability_category="visual")  # no card
-        overridden = _decide(world, number, to="approved", override="card renewal pending: minutes 7")
+        overridden = _decide(world, number, to="approved", override="card renewal pending: minutes 7", **_holds())
         assert overridden.status_code == 200, overridden.text
         assert overridden.json()["rules"] | {"failed": None} == {
             "programme": "disability", "entitled": False, "amount": 0, "failed": None,
@@ -124,6 +131,8 @@ def test_an_override_is_told_as_an_approval_by_override_never_as_conditions_not_
         assert letter.status_code == 200, letter.text
         text = " ".join(pdf_text(letter.content, tmp_path).split())
         assert {"en": "override", "ar": "استثنائي"}[language] in text and not [w for w in never if w in text], text
+        with world.engine.begin() as connection:  # one exception per person and programme: the next language's
+            connection.execute(delete(benefit_exception))
     # An override is an approval's: a refusal given one is refused, and so is one the rules do not need.
     number = _prepared(world, programme="disability", disability_category="visual")
     refusal = _decide(world, number, to="refused", override="because")
@@ -145,7 +154,7 @@ def _approve(world: World, number: str) -> Any:
     """Approved, by the rules or else by the supervisor's override."""
     approved = _decide(world, number, to="approved")
     if approved.status_code == 409 and approved.json()["error"]["code"] == "conflict":
-        approved = _decide(world, number, to="approved", override="minutes 9")
+        approved = _decide(world, number, to="approved", override="minutes 9", **_holds())
     return approved
 
 
@@ -182,7 +191,7 @@ def test_an_override_does_not_let_in_facts_no_import_would_accept(world: World) 
         number = _prepared(world, **form)
         incomes = _incomes(world)
         for override in (None, "minutes 10"):
-            refused = _decide(world, number, to="approved", **({"override": override} if override else {}))
+            refused = _decide(world, number, to="approved", **({"override": override} | _holds() if override else {}))
             assert refused.status_code == 422, refused.text
             error = refused.json()["error"]
             assert error["fields"][0]["field"] == column and rule in error["message"], error

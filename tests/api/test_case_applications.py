@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from himaya.core.clock import today
+from himaya.core.periods import Period
 from himaya.db.case_tables import notification_outbox
 from himaya.db.tables import disability as disability_assessment
 from himaya.db.tables import enrollment, person
@@ -61,7 +63,9 @@ def test_an_approval_the_rules_do_not_support_writes_nothing_until_a_supervisor_
     assert _assessments(world) == before
     case = world.client.get(f"/cases/{number}", headers=world.headers("supervisor")).json()
     assert case["version"] == 3 and case["state"] == "prepared"
-    overridden = _decide(world, number, {"to": "approved", "reason": "card renewal pending", "override": "minutes 7"})
+    review = str(Period.containing(today("Asia/Muscat")).shifted(3))  # the exception's review month and amount
+    override = {"override": "minutes 7", "override_until": review, "override_amount": "130.000"}
+    overridden = _decide(world, number, {"to": "approved", "reason": "card renewal pending"} | override)
     assert overridden.status_code == 200, overridden.text
     assert overridden.json()["rules"]["override"] == "minutes 7" and not overridden.json()["rules"]["entitled"]
 

@@ -15,7 +15,9 @@ from himaya.cases.applications import Desk
 from himaya.cases.model import Inbox, NewCase
 from himaya.cases.opening import open_in, queue_notification
 from himaya.core.access import Role, Scope
+from himaya.core.clock import today
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.periods import Period
 from himaya.policy.packs import load_pack
 from tests.cases.conftest import Branches, user
 
@@ -123,6 +125,9 @@ def test_a_payment_decision_is_not_taken_by_who_prepared_it(branches: Branches) 
         principal=huda,
         desk=Desk(bootstrap.registry_contract(PACK), PACK),
         override="the head is not Omani: approved on the minister's instruction",  # (tests/cases/test_applications.py)
+        # The exception's review month (decided today: no `today` given) and what it pays (test_exceptions.py).
+        override_until=str(Period.containing(today(CATALOGUE.timezone)).shifted(3)),
+        override_amount="10.000",
     )
     assert step.version == 4 and len(branches.rows("case_event")) == events + 1
     case = branches.rows("case_file")[0]

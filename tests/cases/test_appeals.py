@@ -227,7 +227,10 @@ def test_a_granted_appeal_the_rules_do_not_support_needs_a_supervisors_override(
     with pytest.raises(NotEntitledError, match="holds a valid disability card"):
         decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid")
     assert _disability(ours) == [] and {c["number"]: c["reversed_by"] for c in ours.rows("case_file")}[number] is None
-    granted = decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid", override="committee minutes")
+    granted = decide(
+        ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid", override="committee minutes",
+        override_until="2026-12", override_amount="130.000",
+    )  # fmt: skip
     assert granted.rules["override"] == "committee minutes"
 
 

@@ -26,6 +26,7 @@ PACK = load_pack()
 CATALOGUE = PACK.cases
 DAY = date(2026, 1, 7)
 DESK = Desk(bootstrap.registry_contract(PACK), PACK)
+HOLDS = {"override_until": "2026-06", "override_amount": "130.000"}  # an override's exception: review month, amount
 
 
 @pytest.fixture
@@ -106,9 +107,14 @@ def test_an_approval_the_rules_do_not_support_names_the_condition_and_writes_not
     assert "يحمل بطاقة إعاقة سارية" in str(refused.value)
     assert (_assessments(ours), len(ours.rows("audit_entry"))) == before
     assert ours.rows("case_file")[0]["version"] == 3
-    overridden = _decide(ours, number, "approved", override="card renewal pending at the ministry")
+    overridden = _decide(ours, number, "approved", override="card renewal pending at the ministry", **HOLDS)
     assert overridden.rules["override"] == "card renewal pending at the ministry" and overridden.rules["by"] == "huda"
     assert not overridden.rules["entitled"]
+    # It holds: an exception from the application's month to the review month (tests/cases/test_exceptions.py).
+    assert overridden.wrote["exception"] | {"exception": 0} == {
+        "exception": 0, "person": ours.here["person_id"], "programme": "disability", "from": "2026-01",
+        "until": "2026-06", "amount": "130.000",
+    }  # fmt: skip
 
 
 def test_only_a_supervisor_overrides_the_rules(ours: Branches) -> None:
@@ -117,7 +123,7 @@ def test_only_a_supervisor_overrides_the_rules(ours: Branches) -> None:
     granted = frozenset({"case.read", "case.work", "case.decide"})
     committee = Principal("nasser", frozenset({"committee"}), granted, (Scope("wilayat", ours.here["wilayat"]),))
     with pytest.raises(ForbiddenError, match="only a supervisor may override"):
-        _decide(ours, number, "approved", override="because", principal=committee)
+        _decide(ours, number, "approved", override="because", principal=committee, **HOLDS)
     assert ours.rows("case_file")[0]["version"] == 3
 
 

@@ -189,7 +189,16 @@ def test_a_change_request_of_another_branch_is_not_found(branches: Branches) -> 
 def test_an_override_means_nothing_to_a_change(branches: Branches) -> None:
     number = _change(branches, change="bank_account", iban=NEW)
     with pytest.raises(InvalidInputError, match="not judged by the rules"):
-        decide(branches, number, "approved", 3, day=DAY, override="because")
+        decide(
+            branches,
+            number,
+            "approved",
+            3,
+            day=DAY,
+            override="because",
+            override_until="2026-03",
+            override_amount="1.000",
+        )
 
 
 def test_a_request_opened_with_the_old_free_text_form_is_not_approved(branches: Branches) -> None:

@@ -144,7 +144,10 @@ def test_restoring_a_person_the_rules_do_not_find_entitled_needs_a_supervisors_o
         decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid")
     assert (_enrollment(ours), len(ours.rows("audit_entry"))) == before
     assert {c["number"]: c["reversed_by"] for c in ours.rows("case_file")}[stop] is None
-    granted = decide(ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid", override="committee minutes 3")
+    granted = decide(
+        ours, appeal, "granted", 2, day=date(2026, 3, 3), reason="valid", override="committee minutes 3",
+        override_until="2026-12", override_amount="130.000",
+    )  # fmt: skip
     assert granted.rules["override"] == "committee minutes 3" and not granted.rules["entitled"]
     assert _enrollment(ours) == [("2026-01-01", "active", None)]
 

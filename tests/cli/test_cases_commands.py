@@ -13,6 +13,8 @@ from typer.testing import CliRunner, Result
 
 from himaya.cli.main import app
 from himaya.core.access import Scope
+from himaya.core.clock import today
+from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.engine import connect
 from himaya.db.registry_import import import_people
@@ -64,6 +66,8 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
     assert f"due {due}" in line and "<10" not in line  # the date itself (a date's format spec is strftime's)
     approve = ("decide", number, "--to", "approved")
     override = ("--override", "committee minutes 12/2026")
+    this = Period.containing(today("Asia/Muscat"))  # decided today: the exception's review month from it
+    holds = ("--override-until", str(this.shifted(3)), "--override-amount", "120.000")
     steps = [
         (("decide", number, "--to", "in_review", "--version", "1"), 0, "in_review"),
         (("decide", number, "--to", "prepared", "--version", "2", "--as", "salim"), 0, "prepared"),
@@ -73,7 +77,16 @@ def test_an_application_from_opening_to_closing(person: dict[str, str]) -> None:
         # No card held: the rules do not support the approval (the failed condition named) ...
         ((*approve, "--version", "3", "--reason", "card valid", "--as", "huda"), 4, "holds a valid disability card"),
         # ... unless a supervisor overrides them, with a reason (recorded on the case).
-        ((*approve, "--version", "3", "--reason", "card valid", *override, "--as", "huda"), 0, "decision: approved"),
+        ((*approve, "--version", "3", "--reason", "card valid", *override, "--as", "huda"), 2,
+         "override_until: required with an override"),
+        ((*approve, "--version", "3", "--reason", "card valid", *override, "--override-until", str(this.shifted(3)),
+          "--override-amount", "130.001", "--as", "huda"), 2, "override_amount: 130.001 OMR is more than"),
+        ((*approve, "--version", "3", "--reason", "card valid", *override, *holds, "--as", "huda"), 0,
+         f"disability kept in force for {civil} from 2026-01 until {this.shifted(3)}, 120.000 a month"),
+        (("exceptions",), 0, "1 exception(s) in force"),
+        (("exception-end", "1", "--last", str(this), "--version", "1", "--reason", "renewed"), 5, "only a supervisor"),
+        (("exception-end", "1", "--last", str(this), "--version", "1", "--reason", "renewed", "--as", "huda"), 0,
+         f"exception 1: in force until {this}; version 2"),
         (("assign", number, "--to", "nobody", "--version", "4"), 2, "'nobody' is not an active user who works"),
         (("note", number, "letter sent"), 0, "note added"),
         (("close", number, "--version", "4"), 0, "closed; version 5"),
@@ -183,7 +196,8 @@ def test_an_application_before_its_applicants_birth_or_with_an_absurd_income_is_
     assert himaya("cases", "decide", number, "--to", "in_review", "--version", "1").exit_code == 0
     assert himaya("cases", "decide", number, "--to", "prepared", "--version", "2", "--as", "salim").exit_code == 0
     approve = ("cases", "decide", number, "--to", "approved", "--version", "3", "--reason", "ok", "--as", "huda")
-    absurd = himaya(*approve, "--override", "minutes 4")
+    review = str(Period.containing(today("Asia/Muscat")).shifted(3))
+    absurd = himaya(*approve, "--override", "minutes 4", "--override-until", review, "--override-amount", "100.000")
     text = " ".join(absurd.stderr.split())
     assert absurd.exit_code == 2 and "other_income" in text and "must be at most 1000000.000" in text, text
     assert "state prepared" in himaya("cases", "show", number).stdout

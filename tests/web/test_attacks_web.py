@@ -16,6 +16,7 @@ import himaya.policy.packs
 from himaya.bootstrap import hash_password
 from himaya.cases import proposals
 from himaya.core.access import Role, Scope
+from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.case_tables import case_file
@@ -144,6 +145,11 @@ def _prepared(office: Office, **form: Any) -> str:
     return number
 
 
+def _review() -> str:
+    """An override's review month, three months from the service's today (in Muscat)."""
+    return str(Period.containing(today("Asia/Muscat")).shifted(3))
+
+
 def test_the_timeline_names_the_application_that_wrote_a_fact(office: Office) -> None:
     """An income written by an approved application showed "the registry's record" as its source."""
     number = _prepared(office, programme="family_income_support", monthly_income="77.000")
@@ -152,7 +158,9 @@ def test_the_timeline_names_the_application_that_wrote_a_fact(office: Office) ->
     approved = supervisor.post(f"/cases/{number}/decision", headers=as_supervisor, json=decision)
     if approved.status_code == 409:  # not entitled by the rules: the supervisor's override
         approved = supervisor.post(
-            f"/cases/{number}/decision", headers=as_supervisor, json=decision | {"override": "minutes 3"}
+            f"/cases/{number}/decision",
+            headers=as_supervisor,
+            json=decision | {"override": "minutes 3", "override_amount": "50.000", "override_until": _review()},
         )
     assert approved.status_code == 200, approved.text
     client = office.client()

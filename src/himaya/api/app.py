@@ -18,6 +18,7 @@ from himaya.api.guard import RequestGuard
 from himaya.api.routes import (
     audit,
     auth,
+    case_exceptions,
     cases,
     dci,
     dci_subscribe,
@@ -67,6 +68,7 @@ ROUTES = (
     audit,
     dci,
     dci_subscribe,
+    case_exceptions,  # before `cases`: /cases/exceptions is not a case number
     cases,
     referrals,
     public,

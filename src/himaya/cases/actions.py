@@ -15,18 +15,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from himaya.cases import appeals, deciding, notices, rules
+from himaya.cases import appeals, deciding, exceptions, notices, rules
 from himaya.cases.applications import Desk
 from himaya.cases.changes import snapshot
 from himaya.cases.letters import case_letter, which
 from himaya.cases.model import PAGE, CaseView, EventKind, Inbox, Moved, NewCase, Opened
-from himaya.cases.opening import branch, day_of, prepared, write
+from himaya.cases.opening import branch, day_of, prepared, tell, write
 from himaya.cases.ports import ApplicationsUnitOfWork, CasesUnitOfWork
 from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
 from himaya.core.letter import Letter
+from himaya.core.money import OMR
 from himaya.core.text import Language, Text, an
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.case_types import State as CaseState
@@ -242,14 +243,18 @@ def move(
     today: date | None = None,
     desk: Desk | None = None,
     override: str | None = None,
+    override_until: str | None = None,
+    override_amount: str | None = None,
 ) -> Moved:
     """Move the case to `target`, if its type declares the move from its state and the user may make it:
     a decision needs case.decide and its reasons, and one that changes payments is not taken by the user
     who prepared it. The person is told where the type says so. An application's approval or refusal
-    is checked against the rules (`applications.decide`, with `desk`): an approval writes the facts; an
-    approval the rules do not support is refused unless a supervisor gives an `override` reason."""
+    is checked against the rules (`applications.decide`, with `desk`): an approval writes the facts; one
+    the rules do not support is refused unless a supervisor gives an `override` reason, with the
+    exception's review month and monthly amount (`override_until`, `override_amount`: it holds)."""
     day = day_of(catalogue, today)
     override = rules.check_text("override", override, required=False)
+    terms = exceptions.terms(override, override_until, override_amount, desk.pack.currency if desk else OMR)
     with uow:
         case = _workable(uow, number, principal, "case.move")
         kind = _kind(catalogue, case)
@@ -263,7 +268,7 @@ def move(
         changes = _changes(catalogue, state, target, decides, transition.prepares, written, principal, day)
         done = deciding.outcome(
             uow, desk, catalogue, kind, case, target, override=override, principal=principal, day=day,
-            decides=decides, prepares=transition.prepares,
+            decides=decides, prepares=transition.prepares, terms=terms,
         )  # fmt: skip
         if done.verdict is not None:
             changes["rules"] = done.rules(override, principal.username)
@@ -276,11 +281,7 @@ def move(
             case["id"], EventKind.DECIDED if decides else EventKind.MOVED, actor=principal.username,
             from_state=case["state"], to_state=target, text=written, data=recorded or None,
         )  # fmt: skip
-        after = {**case, **changes}
-        person = uow.cases.person(None, case["civil_number"]) if case["civil_number"] else None
-        queued = uow.cases.queue(
-            notices.to_person(catalogue, kind, transition.notify, after, person, day=day, reason=told)
-        )
+        queued = tell(uow, catalogue, kind, transition.notify, {**case, **changes}, day=day, reason=told)
         action = "case.decide" if decides else ("case.close" if state.final else "case.move")
         before = {"state": case["state"], "version": expected_version}
         shown = {"state": target, "reason": written, "due_on": changes["due_on"], "messages": queued, **recorded}

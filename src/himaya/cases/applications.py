@@ -62,6 +62,7 @@ class Verdict:
     entitled: bool
     amount: int  # baisa a month
     failed: tuple[Text, ...]  # the conditions that did not hold (or why nothing is paid)
+    since: date | None = None  # the day the benefit is due from, once approved (an exception's first month)
 
     def reason(self, language: str) -> str:
         return ("؛ " if language == "ar" else "; ").join(t.ar if language == "ar" else t.en for t in self.failed)
@@ -193,7 +194,7 @@ def decide(
     )  # fmt: skip
     programme, what, number = str(case["form"][approval.field]), "appeal" if by else "application", by or case["number"]
     uow.emit(ApplicationApproved(membership[0], number, principal.username, applied, programme, day, what))
-    return found
+    return replace(found, since=applied)
 
 
 def typed_record(

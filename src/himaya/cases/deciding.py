@@ -1,7 +1,8 @@
 """What a move of a case does beside moving it, by what its type declares: an application's decision
 runs the rules and its approval writes the facts (`applications`), a change request's approval
 writes the change (`changes`), an appeal's grant reverses the decision appealed (`appeals`). Each
-writes in the move's unit of work: the move and what it wrote stand or fall together."""
+writes in the move's unit of work: the move and what it wrote stand or fall together. An override of
+the rules records its exception there too (`exceptions`): it holds in the sync and the payroll."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from himaya.cases import appeals, applications, changes
+from himaya.cases import appeals, applications, changes, exceptions
 from himaya.cases.applications import Desk, Verdict
 from himaya.cases.ports import ApplicationsUnitOfWork
 from himaya.core.access import Principal
@@ -51,9 +52,39 @@ def outcome(
     day: date,
     decides: bool,
     prepares: bool,
+    terms: exceptions.Terms | None = None,
 ) -> Outcome:
     """A decision's (or a preparation's) consequences, inside the move's unit of work; none for
-    another move (the rules are run when a decision is prepared, and when it is taken)."""
+    another move (the rules are run when a decision is prepared, and when it is taken). An override
+    the rules needed (the verdict not entitled) records its exception on the `terms` given with it."""
+    done = _outcome(
+        uow, desk, catalogue, kind, case, target, override=override, principal=principal, day=day, decides=decides,
+        prepares=prepares,
+    )  # fmt: skip
+    found = done.verdict
+    if override is None or terms is None or found is None or found.entitled or desk is None:
+        return done
+    held = exceptions.record(
+        uow, desk.pack, case, found.programme, found.since or day, terms, override=override, principal=principal,
+        day=day,
+    )  # fmt: skip
+    return Outcome(found, (done.wrote or {}) | {"exception": held})
+
+
+def _outcome(
+    uow: ApplicationsUnitOfWork,
+    desk: Desk | None,
+    catalogue: CaseCatalogue,
+    kind: CaseType,
+    case: dict[str, Any],
+    target: str,
+    *,
+    override: str | None,
+    principal: Principal,
+    day: date,
+    decides: bool,
+    prepares: bool,
+) -> Outcome:
     if not (decides or prepares):
         return Outcome()
     if kind.appeal is not None and target in kind.appeal.reverses:

@@ -140,3 +140,17 @@ def queue_notification(
         raise NotFoundError(f"no person with civil number {civil_number!r}")
     channel = Delivery.SMS if person.mobile else Delivery.LETTER
     return uow.cases.queue([Message(civil_number, channel, language, subject, body, case_id, person.id)])
+
+
+def tell(
+    uow: CasesUnitOfWork,
+    catalogue: CaseCatalogue,
+    kind: CaseType,
+    notify: str | None,
+    after: dict[str, Any],
+    **how: Any,
+) -> int:
+    """The type's `notify` message of a move for the case's person (`notices.to_person`), queued inside
+    the caller's unit of work; how many."""
+    person = uow.cases.person(None, after["civil_number"]) if after["civil_number"] else None
+    return uow.cases.queue(notices.to_person(catalogue, kind, notify, after, person, **how))

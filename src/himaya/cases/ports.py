@@ -225,11 +225,33 @@ class StopStore(Protocol):
         before, reactivated; or the one in force since, dated back); False: none to restore."""
 
 
+class ExceptionStore(Protocol):
+    """A supervisor's exceptions (`db/stores/exceptions.py`): an override that holds in the payroll."""
+
+    def add(self, row: Mapping[str, Any]) -> int:
+        """A new exception; its id."""
+
+    def overlapping(self, person_key: int, programme: str, first: date, last: date) -> dict[str, Any] | None:
+        """An exception of the person and programme in force in some month from `first` to `last`."""
+
+    def in_force(self, principal: Principal, month: date) -> list[dict[str, Any]]:
+        """The exceptions in force in the month, of the people the user may read."""
+
+    def get(self, principal: Principal, exception_id: int) -> dict[str, Any] | None:
+        """The exception, if of a person the user may read."""
+
+    def end(self, exception_id: int, *, expected_version: int, until: date, by: str, reason: str, at: datetime) -> bool:
+        """Its until month moved back, if still at `expected_version`."""
+
+
 class ApplicationsUnitOfWork(CasesUnitOfWork, RegistryUnitOfWork, Protocol):
     """Deciding an application writes the registry's facts in the decision's transaction."""
 
     @property
     def stops(self) -> StopStore: ...
+
+    @property
+    def exceptions(self) -> ExceptionStore: ...
 
 
 class ReferralStore(Protocol):

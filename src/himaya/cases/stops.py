@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any, Protocol
 
@@ -202,4 +203,4 @@ def restore(
         raise ConflictError(
             f"case {case['number']}: no enrollment of {civil} in {programme} ended before {since:%Y-%m} to restore"
         )
-    return found, {"restores": programme, "from": since.isoformat()}
+    return replace(found, since=since), {"restores": programme, "from": since.isoformat()}

@@ -232,6 +232,20 @@ def cases_decide(
         str | None,
         typer.Option("--override", help="A supervisor's reason to approve an application the rules do not support."),
     ] = None,
+    override_until: Annotated[
+        str | None,
+        typer.Option(
+            "--override-until",
+            help="With --override: the last month the exception holds, its review date (YYYY-MM).",
+            metavar="YYYY-MM",
+        ),
+    ] = None,
+    override_amount: Annotated[
+        str | None,
+        typer.Option(
+            "--override-amount", help="With --override: the monthly amount the exception pays (e.g. 130.000)."
+        ),
+    ] = None,
     acting: As = None,
 ) -> None:
     """Move a case on: a step of its work, or a decision (case.decide; maker-checker where money changes).
@@ -241,7 +255,8 @@ def cases_decide(
         pack = chosen_pack(None)
         moved = actions.move(
             uow, pack.cases, number, to, expected_version=version, reason=reason, principal=principal,
-            desk=bootstrap.application_desk(pack), override=override,
+            desk=bootstrap.application_desk(pack), override=override, override_until=override_until,
+            override_amount=override_amount,
         )  # fmt: skip
         decided = f" (decision: {moved.decision})" if moved.decision == to else ""
         out.print(
@@ -261,6 +276,10 @@ def _wrote(wrote: dict[str, Any] | None) -> None:
                   f" {wrote['restores']} restored from {str(wrote['from'])[:7]}")  # fmt: skip
     elif "reverses" in wrote:
         out.print(f"reversed: the {wrote['decision']} decision of {wrote['reverses']} (of {wrote['refused_on']})")
+    held = wrote.get("exception")
+    if isinstance(held, dict):  # an override that holds: the sync keeps it, the payroll pays it
+        out.print(f"exception {held['exception']}: {held['programme']} kept in force for {held['person']} from"
+                  f" {held['from']} until {held['until']}, {held['amount']} a month")  # fmt: skip
     inner = wrote.get("change")
     change: dict[str, Any] = inner if isinstance(inner, dict) else wrote
     if "to" in change:

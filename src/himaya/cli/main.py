@@ -13,6 +13,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     analysis,
     audit,
     cases,
+    cases_exceptions,
     demo,
     events,
     events_crvs,

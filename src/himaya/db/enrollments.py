@@ -22,8 +22,9 @@ from himaya.core.periods import Period
 from himaya.db import audit, staging
 from himaya.db.snapshot import people_query, read_people, valid_on
 from himaya.db.stores.dci_notify import queue_enrollments
+from himaya.db.stores.exceptions import in_force_between
 from himaya.db.tables import disability, enrollment, family, membership, person
-from himaya.enrollment.sync import plan_enrollments
+from himaya.enrollment.sync import keep_exceptions, plan_enrollments
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 
@@ -116,7 +117,8 @@ def plan_for(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(to enroll, to end) for the month: the people `entitled` names (person_id, programme) against
     the enrollments in force, each start dated by the pack's rule (a disability benefit from the
-    assessment). `keys` (person row ids) narrows the reads to some people; the monthly sync reads all.
+    assessment); a supervisor's exception in force in the month keeps its enrollment (one read).
+    `keys` (person row ids) narrows the reads to some people; the monthly sync reads all.
     `applied` (family_id, applied_for, applied_on): the families' applications, the month a programme
     without a start rule is due from (for `applied_for`, or any programme where it is empty)."""
 
@@ -158,7 +160,11 @@ def plan_for(
         orient="row",
     )
     starts = pack.enrollment_starts(pack.parameters.at(period.start))
-    return plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
+    to_enroll, to_end = plan_enrollments(entitled, active, period, first=pack.first_period, starts=starts)
+    kept = in_force_between(connection, period.start, period.start, keys=keys)
+    dead = people.filter(pl.col("death_date") <= period.end) if "death_date" in people.columns else people.clear()
+    kept = kept.join(dead.select("person_id"), on="person_id", how="anti")  # dead by the month's end: ended as ever
+    return keep_exceptions(to_enroll, to_end, active, kept, first=pack.first_period)
 
 
 def enroll(connection: Connection, to_enroll: pl.DataFrame, today: date) -> None:

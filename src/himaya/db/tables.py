@@ -30,6 +30,7 @@ from sqlalchemy import (
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
+from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
@@ -236,6 +237,7 @@ payment_line = Table(
     Column("message_id", String(35)),
     Column("deduction", BigInteger, nullable=False, server_default="0"),  # baisa recovered from this line
     Column("creditor", Text),  # the payee's name as the export wrote it (a lost file is written again with it)
+    Column("exception_case", String(24)),  # paid by a supervisor's exception: its case (migration 0040)
     # Nobody is paid twice for a programme and month: one line, ever, per person, programme and month.
     Index("uq_payment_line_once", "person_id", "programme", "month", unique=True),
     Index(None, "run_id", "status"),

@@ -28,6 +28,7 @@ from himaya.db.stores.dci_notify import SqlNotifyStore
 from himaya.db.stores.dci_subscriptions import SqlSubscriptionStore
 from himaya.db.stores.enrollments import SqlEnrollmentStore
 from himaya.db.stores.events import SqlEventStore
+from himaya.db.stores.exceptions import SqlExceptionStore
 from himaya.db.stores.insurance import SqlInsuranceStore
 from himaya.db.stores.letters import SqlLetterStore
 from himaya.db.stores.outbox import SqlOutboxStore
@@ -139,6 +140,11 @@ class SqlUnitOfWork:
     def stops(self) -> SqlStopStore:
         """The benefits stopped by the enrollment sync, as decisions (`cases/ports.py`: StopStore)."""
         return SqlStopStore(self.connection)
+
+    @property
+    def exceptions(self) -> SqlExceptionStore:
+        """A supervisor's exceptions: overrides that hold in the payroll (`cases/ports.py`: ExceptionStore)."""
+        return SqlExceptionStore(self.connection)
 
     @property
     def outbox(self) -> SqlOutboxStore:

@@ -71,3 +71,44 @@ def plan_enrollments(
         pl.lit(f"not entitled in {period}").alias("reason"),
     )
     return to_enroll, to_end
+
+
+def keep_exceptions(
+    to_enroll: pl.DataFrame, to_end: pl.DataFrame, active: pl.DataFrame, kept: pl.DataFrame, *, first: Period
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The plan with a supervisor's exceptions in force in the month held: an enrollment they keep is
+    not ended, and one they keep but nobody enrolled (an application approved by override) is enrolled
+    from the exception's first month. After its until month the exception is no longer `kept`: the
+    enrollment is ended as usual.
+
+    `kept`: person_id, programme, from_month, until_month, exception_case, of the exceptions in force
+    in the month (of living people).
+
+    >>> from datetime import date
+    >>> kept = pl.DataFrame({"person_id": ["1"], "programme": ["disability"], "from_month": [date(2026, 2, 1)],
+    ...                      "until_month": [date(2026, 12, 1)], "exception_case": ["C-2026-000124"]})
+    >>> none = pl.DataFrame(schema={"person_id": pl.String, "programme": pl.String})
+    >>> ending = pl.DataFrame({"person_id": ["1"], "programme": ["disability"], "end_month": [date(2026, 2, 1)],
+    ...                        "reason": ["not entitled in 2026-03"]})
+    >>> to_enroll, to_end = keep_exceptions(none, ending, ending.select("person_id", "programme"), kept,
+    ...                                     first=Period(2024, 1))
+    >>> to_enroll.height, to_end.height
+    (0, 0)
+    """
+    pair = ["person_id", "programme"]
+    to_end = to_end.join(kept, on=pair, how="anti")
+    reason = pl.format(
+        "kept in force by exception {} until {}", pl.col("exception_case"), pl.col("until_month").dt.strftime("%Y-%m")
+    )
+    held = (
+        kept.join(active.select(pair), on=pair, how="anti")
+        .join(to_enroll.select(pair), on=pair, how="anti")
+        .unique(pair, keep="first", maintain_order=True)
+        .select(
+            "person_id",
+            "programme",
+            pl.max_horizontal(pl.col("from_month"), pl.lit(first.start)).alias("start_month"),
+            reason.alias("reason"),
+        )
+    )
+    return (pl.concat([to_enroll, held], how="vertical_relaxed") if held.height else to_enroll), to_end

@@ -143,7 +143,13 @@ def _lines(
             owed, people, kind=kind, child_payee=child_payee, adult_from=adult, codes=pack.programme_codes
         )
 
-    lines = [lines_of(rules.in_force(entitled, active), LineKind.REGULAR)]
+    # A supervisor's exceptions in force in any month this run may pay: one read, joined below.
+    held = store.exceptions(min(go_live, period.start), period.start)
+    regular = [
+        rules.in_force(entitled, active),
+        rules.by_exception(held, entitled, rules.enrolled_in(active, period.start), people, period),
+    ]
+    lines = [lines_of(f, LineKind.REGULAR) for f in regular]
     tell("arrears")
     known = [people.select("person_id", "person_key")]  # row ids of beneficiaries and payees
     owed = active.filter(pl.col("start_month") < period.start)
@@ -158,8 +164,10 @@ def _lines(
             then, then_people = _entitled(store, pack, month)
             known.append(then_people.select("person_id", "person_key"))
             missing = then.join(unpaid, on=["person_id", "programme"])
-            if missing.height:
-                lines.append(lines_of(missing.select(then.columns), LineKind.ARREARS))
+            excepted = rules.by_exception(held, then, unpaid, then_people, month)
+            for owed_then in (missing.select(then.columns), excepted):
+                if owed_then.height:
+                    lines.append(lines_of(owed_then, LineKind.ARREARS))
     keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
     frame = (
         pl.concat(lines)

@@ -32,7 +32,8 @@ def payment_lines(
     adult_from: date,
     codes: Mapping[str, str],
 ) -> pl.DataFrame:
-    """Lines for `entitled` (person_id, family_id, programme, month, amount in baisa).
+    """Lines for `entitled` (person_id, family_id, programme, month, amount in baisa, and optionally
+    exception_case: the case of a supervisor's exception that pays it).
 
     `people` gives each person's relationship, family and current account (person_id, family_id,
     relationship, iban, bank_code). The payee is the beneficiary, except for the child benefit,
@@ -62,6 +63,10 @@ def payment_lines(
         pl.when(to_guardian).then(pl.col("head_iban")).otherwise(pl.col("iban")).alias("iban"),
         pl.when(to_guardian).then(pl.col("head_bank")).otherwise(pl.col("bank_code")).alias("bank_code"),
         end_to_end_id(pl.col("programme"), pl.col("month"), pl.col("person_id"), codes).alias("end_to_end_id"),
+        # A line a supervisor's exception pays names its case (the rules' lines: none).
+        pl.col("exception_case")
+        if "exception_case" in lines.columns
+        else pl.lit(None, pl.String).alias("exception_case"),
     ).with_columns(
         pl.when(pl.col("iban").is_null())
         .then(pl.lit(LineStatus.EXCEPTION.value))

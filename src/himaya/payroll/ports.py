@@ -30,6 +30,10 @@ class PayrollStore(Protocol):
     def go_live(self) -> date:
         """The month of the first run."""
 
+    def exceptions(self, first: date, last: date) -> pl.DataFrame:
+        """A supervisor's exceptions in force in some month from `first` to `last`, one read: person_id,
+        programme, from_month, until_month, amount, exception_case."""
+
     def people(self, period: Period) -> pl.DataFrame:
         """The registry at the period's end with accounts and row ids (`person_key`), read Arrow-native."""
 

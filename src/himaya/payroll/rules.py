@@ -168,6 +168,37 @@ def in_force(entitled: pl.DataFrame, enrollments: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def enrolled_in(enrollments: pl.DataFrame, month: date) -> pl.DataFrame:
+    """person_id, programme of the enrollments (with start_month, end_month) in force in `month`."""
+    return enrollments.filter(
+        (pl.col("start_month") <= month) & (pl.col("end_month").is_null() | (pl.col("end_month") >= month))
+    ).select("person_id", "programme")
+
+
+def by_exception(
+    exceptions: pl.DataFrame, entitled: pl.DataFrame, enrolled: pl.DataFrame, people: pl.DataFrame, month: Period
+) -> pl.DataFrame:
+    """What a supervisor's exceptions pay in `month`: their amount, for each person and programme whose
+    exception is in force in the month and whose enrollment is (`enrolled`: person_id, programme),
+    where the rules do not pay the person that programme (`entitled`: where they do, the rules'
+    amount, never both), to the living (not dead by the month's end). One per person and programme:
+    person_id, family_id, programme, month, amount, exception_case.
+
+    `exceptions`: person_id, programme, from_month, until_month, amount, exception_case; `people`:
+    person_id, family_id, death_date, the registry in the month."""
+    pair = ["person_id", "programme"]
+    alive = people.filter(pl.col("death_date").is_null() | (pl.col("death_date") > month.end))
+    return (
+        exceptions.filter((pl.col("from_month") <= month.start) & (pl.col("until_month") >= month.start))
+        .join(enrolled.select(pair), on=pair, how="semi")
+        .join(entitled.filter(pl.col("amount") > 0).select(pair), on=pair, how="anti")
+        .join(alive.select("person_id", "family_id"), on="person_id")
+        .sort("exception_case")
+        .unique(pair, keep="last", maintain_order=True)
+        .select("person_id", "family_id", "programme", pl.lit(month.start).alias("month"), "amount", "exception_case")
+    )
+
+
 def seal(lines: pl.DataFrame) -> str:
     """SHA-256 of the run's lines (every field a transfer is made of, in end-to-end order): written at
     approval (and into the audit chain), checked again before the export."""
@@ -206,9 +237,13 @@ def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period) -> pl.Data
     """Regular lines (month, person_id, programme, amount) of `period` against the month before:
     new, stopped and changed, per person and programme, with a reason: a death, the enrollment's
     own reason (start or end, from `known`: person_id, programme, enrollment, death_date), or the
-    amounts; `unusual` when an amount moved by more than half."""
+    amounts, and the case of a supervisor's exception that pays it (`lines`' optional `exception`);
+    `unusual` when an amount moved by more than half."""
     known = known.unique(["person_id", "programme"], keep="last")
-    now_ = lines.filter(pl.col("month") == period.start).select("person_id", "programme", pl.col("amount").alias("now"))
+    excepted = ["exception"] if "exception" in lines.columns else []  # the case of a line an exception pays
+    now_ = lines.filter(pl.col("month") == period.start).select(
+        "person_id", "programme", pl.col("amount").alias("now"), *excepted
+    )
     before = lines.filter(pl.col("month") == period.shifted(-1).start).select(
         "person_id", "programme", pl.col("amount").alias("before")
     )
@@ -231,6 +266,13 @@ def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period) -> pl.Data
         .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
         .otherwise(pl.col("enrollment"))
     )
+    if excepted:
+        paid_by = pl.format("paid by exception {}", pl.col("exception"))
+        reason = (
+            pl.when(pl.col("exception").is_null())
+            .then(reason)
+            .otherwise(pl.concat_str(reason, pl.lit("; "), paid_by, ignore_nulls=True))
+        )
     unusual = (pl.col("before") > 0) & ((pl.col("now") - pl.col("before")).abs() > pl.col("before") // 2)
     return (
         joined.with_columns(change.alias("change"), reason.alias("reason"), unusual.fill_null(False).alias("unusual"))

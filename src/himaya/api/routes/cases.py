@@ -231,6 +231,16 @@ class Decision(Step):
         description="A supervisor's reason to approve an application (or grant an appeal against its refusal) the"
         " rules do not support (recorded).",
     )
+    override_until: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{4}-[0-9]{2}$",
+        description="Required with an override: the last month its exception holds, the review date (YYYY-MM).",
+    )
+    override_amount: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,9}(\.[0-9]{1,3})?$",
+        description="Required with an override: the monthly amount its exception pays, e.g. 130.000.",
+    )
 
 
 class Closing(Step):
@@ -267,6 +277,8 @@ def decide(
         principal=principal,
         desk=bootstrap.application_desk(request.app.state.pack),
         override=body.override,
+        override_until=body.override_until,
+        override_amount=body.override_amount,
     )
     return _written(moved)
 

@@ -19,6 +19,7 @@ from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores.exceptions import in_force_between
 from himaya.db.stores.payroll_bank import SqlBankStatements
 from himaya.db.stores.payroll_reads import SqlPayrollReads
 from himaya.db.tables import debt, enrollment, membership, payment_line, payroll_run, person, recovery
@@ -38,6 +39,7 @@ LINE_COLUMNS = [
     "end_to_end_id",
     "status",
     "reason",
+    "exception_case",
 ]
 SEALED = (
     "end_to_end_id",
@@ -113,6 +115,9 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
     def go_live(self) -> date:
         first: date = self.connection.execute(select(func.min(payroll_run.c.period))).scalar_one()
         return first
+
+    def exceptions(self, first: date, last: date) -> pl.DataFrame:
+        return in_force_between(self.connection, first, last)
 
     def move(self, run: Run, after: RunState, values: Mapping[str, Any]) -> bool:
         moved = self.connection.execute(

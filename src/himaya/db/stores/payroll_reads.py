@@ -63,7 +63,13 @@ class SqlPayrollReads:
         and the enrollments' facts (person_id, programme, enrollment reason, death_date), of the
         people in the principal's branches; typed even when empty."""
         rows = self.connection.execute(
-            select(payment_line.c.month, person.c.civil_number, payment_line.c.programme, payment_line.c.amount)
+            select(
+                payment_line.c.month,
+                person.c.civil_number,
+                payment_line.c.programme,
+                payment_line.c.amount,
+                payment_line.c.exception_case,
+            )
             .join(person, person.c.id == payment_line.c.person_id)
             .where(
                 payment_line.c.kind == "regular",
@@ -78,7 +84,13 @@ class SqlPayrollReads:
         ).all()
         lines = pl.DataFrame(
             rows,
-            schema={"month": pl.Date, "person_id": pl.String, "programme": pl.String, "amount": pl.Int64},
+            schema={
+                "month": pl.Date,
+                "person_id": pl.String,
+                "programme": pl.String,
+                "amount": pl.Int64,
+                "exception": pl.String,
+            },
             orient="row",
         )
         known = pl.DataFrame(
