@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import BackgroundTasks, FastAPI, HTTPException, Request
+from jwcrypto import jwe, jwk
 
 REGISTRY_ID = "civil-registry.example"
 KEY_ID = "registry-key-1"
@@ -72,6 +73,14 @@ def _header(action: str, total: int) -> dict[str, Any]:
     return {"version": "1.0.0", "message_id": secrets.token_hex(8), "message_ts": _stamp(), "action": action,
             "status": "succ", "total_count": total, "completed_count": total, "sender_id": REGISTRY_ID,
             "receiver_id": "himaya"}  # fmt: skip
+
+
+def encrypted(envelope: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
+    """The spec's EncryptedMessage: a flattened JSON JWE of the message, alg, enc and kid in its header."""
+    token = jwe.JWE(json.dumps(envelope["message"]).encode())
+    token.add_recipient(jwk.JWK(**key), header=json.dumps({"alg": key["alg"], "enc": "A256GCM", "kid": key["kid"]}))
+    header = envelope["header"] | {"is_msg_encrypted": True}
+    return {"header": header, "message": json.loads(token.serialize())}
 
 
 def make_app(registry: Registry) -> FastAPI:
@@ -136,6 +145,8 @@ def make_app(registry: Registry) -> FastAPI:
             "header": _header("notify", 1),
             "message": {"transaction_id": secrets.token_hex(8), "notify_event": [event]},
         }
+        if order.get("encrypt_to"):  # the subscriber's encryption key (its JWKS): the message as a JWE
+            message = encrypted(message, order["encrypt_to"])
         url = registry.callback.rsplit("/", 1)[0] + "/notify"
         answer = registry.post(url, message, signed=order.get("signed", "good"))
         return {"status": answer.status_code, "body": answer.json()}
