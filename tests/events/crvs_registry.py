@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import BackgroundTasks, FastAPI, HTTPException, Request
+from jwcrypto import jwe, jwk
 
 REGISTRY_ID = "civil-registry.example"
 KEY_ID = "registry-key-1"
@@ -164,6 +165,14 @@ def add_search(app: FastAPI, registry: Registry) -> None:
         return {"status": answer.status_code, "body": answer.json()}
 
 
+def encrypted(envelope: dict[str, Any], key: dict[str, Any]) -> dict[str, Any]:
+    """The spec's EncryptedMessage: a flattened JSON JWE of the message, alg, enc and kid in its header."""
+    token = jwe.JWE(json.dumps(envelope["message"]).encode())
+    token.add_recipient(jwk.JWK(**key), header=json.dumps({"alg": key["alg"], "enc": "A256GCM", "kid": key["kid"]}))
+    header = envelope["header"] | {"is_msg_encrypted": True}
+    return {"header": header, "message": json.loads(token.serialize())}
+
+
 def make_app(registry: Registry) -> FastAPI:
     app = FastAPI()
     add_search(app, registry)
@@ -227,6 +236,8 @@ def make_app(registry: Registry) -> FastAPI:
             "header": _header("notify", 1),
             "message": {"transaction_id": secrets.token_hex(8), "notify_event": [event]},
         }
+        if order.get("encrypt_to"):  # the subscriber's encryption key (its JWKS): the message as a JWE
+            message = encrypted(message, order["encrypt_to"])
         url = registry.callback.rsplit("/", 1)[0] + "/notify"
         answer = registry.post(url, message, signed=order.get("signed", "good"))
         return {"status": answer.status_code, "body": answer.json()}

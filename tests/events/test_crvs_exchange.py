@@ -187,6 +187,21 @@ def test_refused_with_the_reason_and_nothing_written(exchange: Exchange) -> None
     assert exchange.himaya_cli("events", "crvs-unsubscribe", "SUB-nothing").exit_code != 0
 
 
+def test_an_encrypted_notify_is_decrypted_then_checked(exchange: Exchange) -> None:
+    """A registry that encrypts its notify to Himaya's encryption key (from its JWKS), signed over
+    the message as sent: taken; encrypted to a key Himaya does not have: refused, nothing kept."""
+    exchange.subscribe("LiveBirth")
+    keys = httpx.get(f"{exchange.himaya}/.well-known/jwks.json").json()["keys"]
+    ours = next(k for k in keys if k["use"] == "enc")
+    taken = exchange.notify("LiveBirth", "BRN-0101", child("71000096", "2026-10-02"), encrypt_to=ours)
+    assert taken["status"] == 202 and taken["body"]["received"] == 1, taken
+    unknown = ours | {"kid": "not-ours"}
+    refused = exchange.notify("LiveBirth", "BRN-0102", child("71000095", "2026-10-02"), encrypt_to=unknown)
+    assert refused["status"] == 400, refused
+    assert "err.encryption.invalid" in refused["body"]["error"]["message"] and "not-ours" in str(refused["body"])
+    assert inbox(exchange.engine).select("source_event_id").rows() == [("BRN-0101",)]
+
+
 def test_the_registrys_answers_and_refusals(exchange: Exchange) -> None:
     exchange.subscribe("Death")
     asked = exchange.registry.seen[0]["message"]["subscribe_request"][0]["reference_id"]

@@ -131,10 +131,11 @@ def create_app(
     app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
     app.state.dci_deliver = delivery.post
-    # Our DCI answers and callbacks are signed with this key (HIMAYA_DCI_SIGNING_KEY, or one kept in
-    # the database); its public half is at /.well-known/jwks.json.
-    app.state.dci_key = dci_trust.service_key(store, config)
-    app.state.dci_sign = dci_trust.signer(app.state.dci_key)
+    # Our DCI keys (a ring kept in the database, rotated by `himaya keys rotate`; the signing key
+    # HIMAYA_DCI_SIGNING_KEY's if set): answers and callbacks are signed with the newest signing key,
+    # encrypted to partners with an encryption key; the public halves are at /.well-known/jwks.json.
+    app.state.dci_keys = dci_trust.KeySource(store, config)
+    app.state.dci_sign = dci_trust.Sealer(app.state.dci_keys, store)
     app.state.dci_bearer = delivery.Bearer()  # the partners' tokens our callbacks carry, kept while good
     errors.install(app)
 

@@ -29,7 +29,7 @@ Token = Annotated[
 
 
 def _sign() -> crvs.Sign:
-    return dci.signer(dci.service_key(bootstrap.unit_of_work().engine, bootstrap.settings()))
+    return dci.sealer(bootstrap.unit_of_work().engine, bootstrap.settings())
 
 
 @events_app.command("crvs-subscribe")

@@ -13,6 +13,7 @@ from typer import rich_utils
 
 from himaya.cli.help_ar_events import HELP_AR_EVENTS
 from himaya.cli.help_ar_insurance import HELP_AR_INSURANCE
+from himaya.cli.help_ar_keys import HELP_AR_KEYS
 from himaya.core.text import isolate_ltr
 
 HELP_AR = {
@@ -296,6 +297,7 @@ HELP_AR = {
     "A dataset's files: by governorate or family.": "ملفات مجموعة البيانات: حسب المحافظة أو حسب الأسرة.",
 } | HELP_AR_INSURANCE
 HELP_AR |= HELP_AR_EVENTS  # `himaya events crvs-...`
+HELP_AR |= HELP_AR_KEYS  # `himaya keys ...`, the partners' encryption keys
 
 
 def in_arabic(command: Any) -> list[str]:

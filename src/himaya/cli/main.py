@@ -19,6 +19,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     events_crvs,
     insurance,
     insurance_benefits,
+    keys,
     login,
     notices,
     notify,

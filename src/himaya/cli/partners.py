@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.dci.actions import deliveries, purge
 from himaya.adapters.dci.delivery import Bearer, redeliver, unregistered
+from himaya.adapters.dci.encryption import read_encryption_key
 from himaya.adapters.dci.onboarding import partners, set_partner
 from himaya.adapters.dci.signing import KeyFileError, read_key
 from himaya.adapters.dci.subscribing import subscriptions
@@ -35,17 +37,21 @@ def show(terms: PartnerTerms) -> str:
     settings = bootstrap.settings()
     records = terms.max_records if terms.max_records is not None else f"{settings.dci_max_records} (default)"
     minute = terms.per_minute if terms.per_minute is not None else f"{settings.dci_per_minute} (default)"
+    signing = [n.removeprefix("sig:") for n in terms.key_notes if n.startswith("sig:")]
+    encryption = [n.removeprefix("enc:") for n in terms.key_notes if n.startswith("enc:")]
     return (
         f"partner {terms.client}: sender id {terms.sender_id or terms.client}; "
         f"callbacks: {', '.join(terms.callbacks) or 'none (no async answers)'}; "
         f"max records a message: {records}; search requests a minute: {minute}; "
-        f"signing keys: {', '.join(terms.keys) or 'none (unsigned messages accepted)'}"
+        f"signing keys: {', '.join(signing) or 'none (unsigned messages accepted)'}"
+        + (f"; encryption keys: {', '.join(encryption)}" if encryption else "")
         + (f"; callback token from {terms.token_url} as {terms.token_client_id}" if terms.token_url else "")
     )
 
 
 NOTHING = (  # what `partners set` may change
-    "--callback, --remove-callback, --key, --remove-key, --callback-token-url, --sender-id, --max-records, --per-minute"
+    "--callback, --remove-callback, --key, --enc-key, --remove-key, --retire-key, --callback-token-url, --sender-id, "
+    "--max-records, --per-minute"
 )
 
 
@@ -62,17 +68,63 @@ def _login(url: str | None, client_id: str | None, secret: Path | None) -> Callb
     return CallbackLogin(url, client_id, text)
 
 
-def _keys(files: list[Path] | None) -> list[PartnerKey]:
-    """The public keys in the files given (PEM or JWK); a bad one is named with its file."""
+def _keys(files: list[Path] | None, option: str = "--key") -> list[PartnerKey]:
+    """The public keys in the files given (PEM or JWK): signing keys (`--key`) or encryption keys
+    (`--enc-key`); a bad one is named with its file."""
     found = []
     for file in files or []:
         try:
-            found.append(read_key(file.read_text(encoding="utf-8")))
+            text = file.read_text(encoding="utf-8")
+            found.append(read_key(text) if option == "--key" else read_encryption_key(text))
         except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"--key {file}: cannot be read ({type(error).__name__})") from None
+            raise UsageError(f"{option} {file}: cannot be read ({type(error).__name__})") from None
         except KeyFileError as error:
-            raise UsageError(f"--key {file}: {error}") from None
+            raise UsageError(f"{option} {file}: {error}") from None
     return found
+
+
+def _retiring(key_ids: list[str] | None, at: str | None) -> list[tuple[str, datetime]]:
+    """(key id, time) for `--retire-key`: at `--retire-at` (a time with its zone), else now."""
+    if at is not None and not key_ids:
+        raise UsageError("--retire-at goes with --retire-key")
+    when = datetime.now(UTC)
+    if at is not None:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise UsageError(f"--retire-at {at!r}: a time like 2026-12-31T00:00:00+04:00") from None
+        if when.tzinfo is None:
+            raise UsageError(f"--retire-at {at!r}: give its zone (+04:00 or Z)")
+    return [(k, when) for k in key_ids or []]
+
+
+# `partners set`'s options about keys and the callbacks' token
+SigningKeys = Annotated[
+    list[Path] | None,
+    typer.Option("--key", help="A public key (PEM or JWK file) its DCI messages are signed with (repeat)."),
+]
+EncryptionKeys = Annotated[
+    list[Path] | None,
+    typer.Option("--enc-key", help="A public key (PEM or JWK: RSA or EC P-256) our messages to it are encrypted to."),
+]
+RemoveKeys = Annotated[
+    list[str] | None, typer.Option("--remove-key", help="Unregister a signing key, by its key id (repeat).")
+]
+RetireKeys = Annotated[
+    list[str] | None,
+    typer.Option("--retire-key", help="End a key's validity (by key id) at --retire-at, else now (repeat)."),
+]
+RetireAt = Annotated[
+    str | None, typer.Option("--retire-at", help="When the keys of --retire-key stop being valid (ISO time, zone).")
+]
+TokenUrl = Annotated[
+    str | None,
+    typer.Option("--callback-token-url", help="Its token endpoint: our callbacks carry a bearer token from it."),
+]
+TokenClient = Annotated[str | None, typer.Option("--callback-client-id", help="Our client id at its token endpoint.")]
+TokenSecret = Annotated[
+    Path | None, typer.Option("--callback-secret-file", help="A file holding our client secret there.")
+]
 
 
 @partners_app.command("set")
@@ -96,30 +148,23 @@ def partners_set(
     per_minute: Annotated[
         int | None, typer.Option("--per-minute", min=0, max=INT_MAX, help="Search requests it may send in a minute.")
     ] = None,
-    key: Annotated[
-        list[Path] | None,
-        typer.Option("--key", help="A public key (PEM or JWK file) its DCI messages are signed with (repeat)."),
-    ] = None,
-    remove_key: Annotated[
-        list[str] | None, typer.Option("--remove-key", help="Unregister a signing key, by its key id (repeat).")
-    ] = None,
-    token_url: Annotated[
-        str | None,
-        typer.Option("--callback-token-url", help="Its token endpoint: our callbacks carry a bearer token from it."),
-    ] = None,
-    token_client: Annotated[
-        str | None, typer.Option("--callback-client-id", help="Our client id at its token endpoint.")
-    ] = None,
-    token_secret: Annotated[
-        Path | None, typer.Option("--callback-secret-file", help="A file holding our client secret there.")
-    ] = None,
+    key: SigningKeys = None,
+    enc_key: EncryptionKeys = None,
+    remove_key: RemoveKeys = None,
+    retire_key: RetireKeys = None,
+    retire_at: RetireAt = None,
+    token_url: TokenUrl = None,
+    token_client: TokenClient = None,
+    token_secret: TokenSecret = None,
     actor: PartnerActor = None,
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
         given = (sender_id, max_records, per_minute)
         login = _login(token_url, token_client, token_secret)
-        if not (callback or remove_callback or key or remove_key or login) and all(g is None for g in given):
+        retiring = _retiring(retire_key, retire_at)
+        changes = (callback, remove_callback, key, enc_key, remove_key, retiring, login)
+        if not any(changes) and all(g is None for g in given):
             raise UsageError(f"give one of {NOTHING}")
         terms = set_partner(
             bootstrap.unit_of_work(),
@@ -129,8 +174,9 @@ def partners_set(
             per_minute=per_minute,
             add=callback,
             remove=remove_callback,
-            add_keys=_keys(key),
+            add_keys=_keys(key) + _keys(enc_key, "--enc-key"),
             remove_keys=remove_key,
+            retire_keys=retiring,
             login=login,
             actor=bootstrap.actor(actor),
         )
@@ -182,7 +228,7 @@ def partners_redeliver(
     the partner has registered now (one removed or changed: refused, with the reason, not sent)."""
     with reported():
         limits = Limits(attempts=attempts or bootstrap.settings().dci_callback_attempts)
-        sign = dci.signer(dci.service_key(bootstrap.unit_of_work().engine, bootstrap.settings()))  # as the service
+        sign = dci.sealer(bootstrap.unit_of_work().engine, bootstrap.settings())  # as the service
         for transaction, outcome in redeliver(
             bootstrap.unit_of_work, limits=limits, actor=bootstrap.actor(), sign=sign, bearer=Bearer()
         ):
@@ -221,7 +267,7 @@ def partners_notify() -> None:
     POSTed again by `partners redeliver`, with the same event id."""
     with reported():
         settings, engine = bootstrap.settings(), bootstrap.unit_of_work().engine
-        sign = dci.signer(dci.service_key(engine, settings))  # as the service
+        sign = dci.sealer(engine, settings)  # as the service
         key = settings.signing_key or signing_key(engine)  # the service's pseudonyms, as in its searches
         country = load_pack(settings.pack).country
         for transaction, outcome in dci.notify_partners(

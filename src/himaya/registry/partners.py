@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -62,12 +62,26 @@ class Limits:
 
 @dataclass(frozen=True)
 class PartnerKey:
-    """A public key registered for a partner system: its id, algorithm (ed25519 or rsa-sha256) and
-    JWK (RFC 7517); its DCI messages' signatures are checked with it."""
+    """A public key registered for a partner system: its id, algorithm and JWK (RFC 7517). A signing
+    key (ed25519 or rsa-sha256; JWK `use` sig or none) checks its DCI messages' signatures; an
+    encryption key (RSA-OAEP-256 or ECDH-ES+A256KW; `use` enc) is what our messages to it are
+    encrypted to. The JWK's `exp` (Unix time), once the partner retires the key, ends its validity."""
 
     key_id: str
     algorithm: str
     jwk: Mapping[str, Any]
+
+    @property
+    def use(self) -> str:
+        return "enc" if self.jwk.get("use") == "enc" else "sig"
+
+    @property
+    def retires(self) -> datetime | None:
+        exp = self.jwk.get("exp")
+        return datetime.fromtimestamp(exp, UTC) if isinstance(exp, int) else None
+
+    def valid(self, now: datetime) -> bool:
+        return self.retires is None or now < self.retires
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,7 @@ class PartnerTerms:
     keys: tuple[str, ...] = ()  # the ids of the public keys its messages are signed with
     token_url: str | None = None  # its token endpoint: our callbacks carry a bearer token from it
     token_client_id: str | None = None  # our client id there (the secret is never part of the terms)
+    key_notes: tuple[str, ...] = ()  # each key as "sig:{id}" or "enc:{id}", with " until {time}" once retired
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,12 @@ def test_enrollments_begun_are_told_once_per_person(world: World, registered: Re
     national = {"Authorization": f"Bearer {world.login('national.enroller')['access_token']}"}
     assert world.client.post("/enrollments/sync/2026-01", headers=national).json()["enrolled"] > 0
     _send(world)
-    told = [
-        c["body"]["message"]["notify_event"][0]["data"]["reg_records"]["identifier"][0]["identifier_value"]
+    told = [  # every event of every message: a subscription's events go together (notifying.BATCH)
+        event["data"]["reg_records"]["identifier"][0]["identifier_value"]
         for c in registered[1]
         if c["body"]["header"]["action"] == "notify"
-        and c["body"]["message"]["notify_event"][0]["data"]["reg_event_type"].endswith("Enrollment")
+        for event in c["body"]["message"]["notify_event"]
+        if event["data"]["reg_event_type"].endswith("Enrollment")
     ]
     with world.engine.connect() as connection:
         enrolled = connection.execute(

@@ -142,13 +142,14 @@ def verify_message(
     verify(seal, uow.dci.keys(client), sender_id=sender, now=datetime.now(UTC))
 
 
-def on_subscribe(uow: CrvsUnitOfWork, document: dict[str, Any], *, client: str, actor: str) -> int:
+def on_subscribe(uow: CrvsUnitOfWork, document: dict[str, Any], *, client: str, actor: str, sent: Any = None) -> int:
     """The registry's answer to our subscribe: each subscription active with its code, or rejected
-    with its reason. The subscriptions it names must be this client's, pending, for this registry."""
+    with its reason. The subscriptions it names must be this client's, pending, for this registry.
+    `sent`: the message as it came when `document` is it decrypted (its signature covers what came)."""
     answer = read_answer(document)
     results = answer.message.subscribe_response
     with uow:
-        verify_message(uow, answer.signature, document, client=client, sender=answer.header.sender_id)
+        verify_message(uow, answer.signature, sent or document, client=client, sender=answer.header.sender_id)
         found = {s.reference_id: s for s in uow.crvs.by_reference([r.reference_id for r in results])}
         for result in results:
             mine = found.get(result.reference_id)
@@ -195,9 +196,10 @@ def listed(uow: CrvsUnitOfWork) -> list[CrvsSubscription]:
 
 
 def notify(
-    uow: CrvsUnitOfWork, document: Any, *, client: str, today: date, actor: str
+    uow: CrvsUnitOfWork, document: Any, *, client: str, today: date, actor: str, sent: Any = None
 ) -> tuple[Received, list[LifeEvent]]:
-    """A registry's notify message into the inbox, whole or not at all (see the module's text)."""
+    """A registry's notify message into the inbox, whole or not at all (see the module's text).
+    `sent`: the message as it came when `document` is it decrypted (its signature covers what came)."""
     message = read_notify(document)
     sender = message.header.sender_id
     told = []
@@ -207,7 +209,7 @@ def notify(
     events, review = matched(uow, told, today=today, where="message.notify_event")
 
     def guard() -> None:  # in the receipt's transaction: nothing is kept if it refuses
-        verify_message(uow, message.signature, document, client=client, sender=sender)
+        verify_message(uow, message.signature, sent or document, client=client, sender=sender)
         for kind in dict.fromkeys(e.kind for e in told):
             if not uow.crvs.active(client, sender, kind):
                 raise NotSubscribedError(

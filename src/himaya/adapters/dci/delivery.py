@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -30,10 +30,16 @@ class Posted:
 
 
 Post = Callable[..., Posted]  # (address, body) or (address, body, headers)
-Sign = Callable[[dict[str, Any]], dict[str, Any]]  # the answer with the service's signature (made at each POST)
 
 
-def unsigned(body: dict[str, Any]) -> dict[str, Any]:
+class Sign(Protocol):
+    """The answer as sent to the partner `to`: signed with the service's key (at each POST), its
+    message encrypted first when that partner registered an encryption key."""
+
+    def __call__(self, document: dict[str, Any], to: str | None = None, /) -> dict[str, Any]: ...
+
+
+def unsigned(body: dict[str, Any], to: str | None = None, /) -> dict[str, Any]:
     return body
 
 
@@ -178,27 +184,36 @@ def deliver(
     actor: str = DELIVERER,
     sign: Sign = unsigned,
     bearer: Bearer | None = None,
+    also: Sequence[Transaction] = (),
 ) -> Delivery:
     """POST `body` to the transaction's callback until it is taken or the attempts are spent. The
     envelope is kept first (a redelivery sends the same); attempts are numbered after any made before.
     Before each POST the address is checked against the partner's registered ones now: one removed
     meanwhile (or since the message came, for a redelivery) is not POSTed to, and the delivery is
-    `refused` with the reason (`refuse_unregistered`)."""
+    `refused` with the reason (`refuse_unregistered`). `also`: the other transactions the same
+    envelope carries (the events of a batched notify, each kept with it): each attempt and the
+    outcome are recorded for each of them too."""
     uri = transaction.callback_uri
     if uri is None:
         return Delivery.FAILED
     if transaction.envelope is None:
         address(unit_of_work(), transaction, json.dumps(body))
-    waits, before = pauses(limits), transaction.attempts
+    waits, group = pauses(limits), [transaction, *also]
     for number in range(1, limits.attempts + 1):
         if number > 1:
             sleep(waits[number - 2])
-        if refuse_unregistered(unit_of_work(), transaction, before + number, actor=actor):
+        if refuse_unregistered(unit_of_work(), transaction, transaction.attempts + number, actor=actor):
+            for other in also:
+                refuse_unregistered(unit_of_work(), other, other.attempts + number, actor=actor)
             return Delivery.REFUSED
-        posted = _post(unit_of_work, transaction, uri, sign(body), send, bearer)  # signed now: retries outlive one
+        sealed = sign(body, transaction.client)  # signed (and encrypted) now: retries outlive a signature
+        posted = _post(unit_of_work, transaction, uri, sealed, send, bearer)
         outcome = Outcome.DELIVERED if posted.ok else Outcome.FAILED
-        attempt = Attempt(before + number, uri, datetime.now(UTC), outcome, posted.http_status, posted.error)
-        record_attempt(unit_of_work(), transaction, attempt, last=number == limits.attempts)
+        for member in group:
+            attempt = Attempt(
+                member.attempts + number, uri, datetime.now(UTC), outcome, posted.http_status, posted.error
+            )
+            record_attempt(unit_of_work(), member, attempt, last=number == limits.attempts)
         if posted.ok:
             return Delivery.DELIVERED
     return Delivery.FAILED
@@ -213,15 +228,19 @@ def redeliver(
     sign: Sign = unsigned,
     bearer: Bearer | None = None,
 ) -> list[tuple[Transaction, Delivery]]:
-    """Deliver again every kept answer its partner has not taken (`actions.undelivered`), each with
-    `limits.attempts` more attempts: what a restart of the service abandoned, or a partner's
-    receiver that was down longer than the retries lasted. Only to an address the partner has
-    registered now: an answer whose address was removed or changed is `refused`, not sent."""
-    done = []
+    """Deliver again every kept answer its partner has not taken (`actions.undelivered`; the events
+    of a batched notify together, in one POST, as first sent), each with `limits.attempts` more
+    attempts: what a restart of the service abandoned, or a partner's receiver that was down longer
+    than the retries lasted. Only to an address the partner has registered now: an answer whose
+    address was removed or changed is `refused`, not sent."""
+    groups: dict[str, list[Transaction]] = {}  # the events of a batched notify share their envelope
     for transaction in actions.undelivered(unit_of_work()):
-        body = json.loads(transaction.envelope or "{}")
+        groups.setdefault(transaction.envelope or transaction.correlation_id, []).append(transaction)
+    done: list[tuple[Transaction, Delivery]] = []
+    for lead, *others in groups.values():
+        body = json.loads(lead.envelope or "{}")
         outcome = deliver(
-            unit_of_work, transaction, body, limits=limits, send=send, actor=actor, sign=sign, bearer=bearer
+            unit_of_work, lead, body, limits=limits, send=send, actor=actor, sign=sign, bearer=bearer, also=others
         )
-        done.append((transaction, outcome))
+        done.extend((member, outcome) for member in (lead, *others))
     return done

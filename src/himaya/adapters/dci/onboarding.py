@@ -4,6 +4,7 @@ addresses its async answers may go to, and its own limits. Each change is one au
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,12 +39,15 @@ def set_partner(
     remove: list[str] | None = None,
     add_keys: list[PartnerKey] | None = None,
     remove_keys: list[str] | None = None,
+    retire_keys: list[tuple[str, datetime]] | None = None,
     login: CallbackLogin | None = None,
     actor: str,
 ) -> PartnerTerms:
     """Change a partner's terms (what is not given stays); the terms after. `add_keys`: public keys
-        its messages' signatures are checked with (`signing.read_key` reads them from files). `login`: the
-    partner's token endpoint and our client credentials there (our callbacks carry its bearer token)."""
+    its messages' signatures are checked with, or our messages to it encrypted to (`signing.read_key`,
+    `encryption.read_encryption_key`). `retire_keys`: (key id, time) its key is valid until, so a
+    partner rotating keys has both valid for an overlap. `login`: the partner's token endpoint and our
+    client credentials there (our callbacks carry its bearer token)."""
     for name, limit in (("max records", max_records), ("per minute", per_minute)):
         if limit is not None and not 1 <= limit <= 1_000_000:
             raise PartnerError(f"{name}: {limit} is not 1 to 1,000,000")
@@ -76,6 +80,9 @@ def set_partner(
                 raise PartnerError(f"key {key.key_id!r} is registered for {client!r} already")
         for key_id in remove_keys or []:
             if not uow.partners.remove_key(client, key_id):
+                raise NotFoundError(f"key {key_id!r} is not registered for {client!r}")
+        for key_id, at in retire_keys or []:
+            if not uow.partners.retire_key(client, key_id, at):
                 raise NotFoundError(f"key {key_id!r} is not registered for {client!r}")
         after = uow.dci.partner(client)
         uow.audit.record([Change("dci.partner", f"client:{client}", asdict(before), asdict(after))], actor=actor)

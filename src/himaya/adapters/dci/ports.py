@@ -89,6 +89,9 @@ class PartnerStore(Protocol):
 
     def remove_key(self, client: str, key_id: str) -> bool: ...
 
+    def retire_key(self, client: str, key_id: str, at: datetime) -> bool:
+        """The key valid until `at` (its JWK's `exp`); False if the client has no key of that id."""
+
 
 class SubscriptionStore(Protocol):
     def add(self, kept: Subscription, correlation_id: str) -> None: ...

@@ -208,8 +208,10 @@ def verify(seal: Seal, keys: Sequence[PartnerKey], *, sender_id: str, now: datet
     """Check a message's signature against the partner's keys; the key id it verified with (None: an
     unsigned message from a partner without keys). Refused (`err.signature.missing` or
     `err.signature.invalid`, 401): no signature where the partner has keys; one not of the spec's
-    form; for another sender, an unknown key or algorithm; expired, from the future or too long-lived;
-    one that does not verify. A signature from a partner without keys cannot be checked: refused."""
+    form; for another sender, an unknown key or algorithm; a key the partner retired (its validity
+    ended); expired, from the future or too long-lived; one that does not verify. A signature from a
+    partner without keys cannot be checked: refused. Its encryption keys are not signing keys."""
+    keys = [k for k in keys if k.use == "sig"]
     if seal.signature is None or not seal.signature.strip():
         if keys:
             raise RejectedError(
@@ -232,6 +234,10 @@ def verify(seal: Seal, keys: Sequence[PartnerKey], *, sender_id: str, now: datet
         raise _invalid(f"no key {key_id[:99]!r} is registered for your client")
     if key.algorithm != algorithm:
         raise _invalid(f"key {key_id!r} is an {key.algorithm} key, not {algorithm}")
+    if not key.valid(now) and key.retires is not None:
+        raise _invalid(
+            f"key {key_id!r} was retired at {key.retires.isoformat(timespec='seconds')}: sign with a newer one"
+        )
     created, expires = _times(params, now)
     try:
         raw = base64.b64decode(params["signature"], validate=True)

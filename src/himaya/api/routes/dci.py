@@ -42,6 +42,7 @@ from himaya.adapters.dci.envelope import (
 from himaya.adapters.dci.query import RejectedError, check_header, plan
 from himaya.adapters.dci.render import sr_person
 from himaya.adapters.dci.signing import Seal, canonical
+from himaya.api.dci_sealed import decrypted
 from himaya.api.security import require
 from himaya.api.views import pseudonym
 from himaya.bootstrap.dci import SENDER_ID
@@ -99,10 +100,11 @@ def rejected_header(action: str, error: RejectedError) -> CallbackHeader:
     return answer
 
 
-def _json(model: Any, status: int, request: Request | None = None) -> JSONResponse:
-    """The answer; with `request`, an answer envelope (header and message) signed with our key."""
+def _json(model: Any, status: int, request: Request | None = None, to: str | None = None) -> JSONResponse:
+    """The answer; with `request`, an answer envelope (header and message) signed with our key, its
+    message encrypted first if the partner `to` registered an encryption key."""
     body = model.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return JSONResponse(request.app.state.dci_sign(body) if request else body, status_code=status)
+    return JSONResponse(request.app.state.dci_sign(body, to) if request else body, status_code=status)
 
 
 def seal(request: Request, envelope: Envelope) -> Seal:
@@ -144,15 +146,16 @@ class DciRoute(APIRoute):
         async def handle(request: Request) -> Response:
             request.state.dci_body = await request.body()  # kept by the request for the handler too
             try:
-                return await handler(request)
-            except (RequestValidationError, HTTPException) as error:
+                return await handler(decrypted(request))
+            except (RequestValidationError, HTTPException, RejectedError) as error:
                 if isinstance(error, HTTPException) and error.status_code != 400:
                     raise  # not a body the parser refused (e.g. 401): the service's answer
-                rejection = (
-                    _invalid(error)
-                    if isinstance(error, RequestValidationError)
-                    else RejectedError("err.request.bad", "the body is not JSON, or is nested too deeply")
-                )
+                if isinstance(error, RejectedError):
+                    rejection = error  # an encrypted message that cannot be read
+                elif isinstance(error, RequestValidationError):
+                    rejection = _invalid(error)
+                else:
+                    rejection = RejectedError("err.request.bad", "the body is not JSON, or is nested too deeply")
                 if asynchronous:
                     return ack(secrets.token_hex(16), rejection)
                 return _json(OnSearch(header=rejected_header(action, rejection)), rejection.http, request)
@@ -216,7 +219,7 @@ def sync_search(envelope: SearchEnvelope, request: Request, principal: Partner) 
         )
     except RejectedError as error:
         return _json(OnSearch(header=rejected_header("on-search", error)), error.http, request)
-    return _json(on_search(transaction, message), 200, request)
+    return _json(on_search(transaction, message), 200, request, principal.username)
 
 
 @router.post(
@@ -340,7 +343,7 @@ def txn_status(
 )
 def sync_txn_status(envelope: TxnStatusEnvelope, request: Request, principal: Partner) -> Any:
     try:
-        return _json(txn_status(envelope, principal, request, kept_already=False), 200, request)
+        return _json(txn_status(envelope, principal, request, kept_already=False), 200, request, principal.username)
     except RejectedError as error:
         return _json(OnTxnStatus(header=rejected_header("txn-on-status", error)), error.http, request)
 

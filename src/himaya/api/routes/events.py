@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
 from himaya.adapters.crvs import search as crvs_search
+from himaya.adapters.dci.encryption import is_encrypted, open_envelope
 from himaya.adapters.dci.query import RejectedError
 from himaya.adapters.opencrvs import read_document, signature_ok
 from himaya.api.security import require
@@ -105,6 +106,13 @@ async def dci_message(request: Request) -> Any:
         raise HTTPException(422, "the message is not JSON") from None
 
 
+def _opened(request: Request, document: Any) -> Any:
+    """The message decrypted with our keys if it came encrypted (`encryption.open_envelope`), else as it came."""
+    if isinstance(document, dict) and is_encrypted(document):
+        return open_envelope(document, request.app.state.dci_keys.decrypting)
+    return document
+
+
 def _refused(error: RejectedError) -> HTTPException:
     return HTTPException(error.http, f"{error.reason}: {error.message}")
 
@@ -129,7 +137,10 @@ def dci_notify(
     uow = bootstrap.unit_of_work(request.app.state.engine)
     when = today(request.app.state.pack.timezone)
     try:
-        done, events = crvs.notify(uow, document, client=principal.username, today=when, actor=principal.username)
+        clear = _opened(request, document)
+        done, events = crvs.notify(
+            uow, clear, client=principal.username, today=when, actor=principal.username, sent=document
+        )
     except RejectedError as error:
         raise _refused(error) from None
     return _received(uow, done, events)
@@ -151,7 +162,8 @@ def dci_on_subscribe(
 ) -> Subscribed:
     uow = bootstrap.unit_of_work(request.app.state.engine)
     try:
-        settled = crvs.on_subscribe(uow, document, client=principal.username, actor=principal.username)
+        clear = _opened(request, document)
+        settled = crvs.on_subscribe(uow, clear, client=principal.username, actor=principal.username, sent=document)
     except RejectedError as error:
         raise _refused(error) from None
     return Subscribed(subscriptions=settled)

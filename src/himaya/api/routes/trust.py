@@ -1,7 +1,7 @@
 """The DCI profiles' trust endpoints: the authorization profile's token endpoint
 (`POST /oauth2/client/token`, authz_core v1.0.0: OAuth2 client credentials) and the service's
-public signing keys (`GET /.well-known/jwks.json`, jwks_core v1.0.0), which our DCI answers and
-callbacks verify with."""
+public keys (`GET /.well-known/jwks.json`, jwks_core v1.0.0): those our DCI answers and callbacks
+verify with, and those partners encrypt their messages to."""
 
 from __future__ import annotations
 
@@ -30,8 +30,10 @@ class Jwk(BaseModel):
     kid: str
     use: str
     alg: str
-    crv: str | None = None
+    crv: str | None = None  # OKP (Ed25519): our signing keys
     x: str | None = None
+    n: str | None = None  # RSA: our encryption keys (RSA-OAEP-256)
+    e: str | None = None
 
 
 class Jwks(BaseModel):
@@ -52,6 +54,12 @@ def client_token(
     return ClientToken(access_token=tokens.access_token, expires_in=str(tokens.expires_in))
 
 
-@router.get("/.well-known/jwks.json", summary="DCI: the public keys the service's DCI messages are signed with")
+@router.get(
+    "/.well-known/jwks.json",
+    summary="DCI: the public keys the service's DCI messages are signed with (use sig) and encrypted to (use enc)",
+    response_model=Jwks,
+    response_model_exclude_none=True,
+)
 def well_known_jwks(request: Request) -> Any:
-    return Jwks.model_validate(jwks(request.app.state.dci_key))
+    """Every key not retired: during a rotation's overlap the old keys beside the new (distinct kid)."""
+    return Jwks.model_validate(jwks(request.app.state.dci_keys))

@@ -83,9 +83,11 @@ class SqlDciStore:
                 select(dci_callback.c.uri).where(dci_callback.c.client == client).order_by(dci_callback.c.uri)
             ).scalars()
         )
-        keys = tuple(k.key_id for k in self.keys(client))
+        registered = self.keys(client)
+        keys = tuple(sorted(k.key_id for k in registered))
+        notes = tuple(_note(k) for k in sorted(registered, key=lambda k: k.key_id))
         if row is None:
-            return PartnerTerms(client, callbacks=uris, keys=keys)
+            return PartnerTerms(client, callbacks=uris, keys=keys, key_notes=notes)
         return PartnerTerms(
             client,
             row["sender_id"],
@@ -95,6 +97,7 @@ class SqlDciStore:
             keys,
             row["token_url"],
             row["token_client_id"],
+            notes,
         )
 
     def callback_login(self, client: str) -> CallbackLogin | None:
@@ -109,7 +112,9 @@ class SqlDciStore:
 
     def keys(self, client: str) -> list[PartnerKey]:
         rows = self.connection.execute(
-            select(dci_partner_key).where(dci_partner_key.c.client == client).order_by(dci_partner_key.c.key_id)
+            select(dci_partner_key)
+            .where(dci_partner_key.c.client == client)
+            .order_by(dci_partner_key.c.added_at, dci_partner_key.c.key_id)
         ).mappings()
         return [PartnerKey(r["key_id"], r["algorithm"], json.loads(r["jwk"])) for r in rows]
 
@@ -304,6 +309,20 @@ class SqlPartnerStore:
             delete(dci_partner_key).where(dci_partner_key.c.client == client, dci_partner_key.c.key_id == key_id)
         )
         return bool(done.rowcount)
+
+    def retire_key(self, client: str, key_id: str, at: datetime) -> bool:
+        which = and_(dci_partner_key.c.client == client, dci_partner_key.c.key_id == key_id)
+        jwk = self.connection.execute(select(dci_partner_key.c.jwk).where(which)).scalar()
+        if jwk is None:
+            return False
+        retired = json.loads(jwk) | {"exp": int(at.timestamp())}
+        self.connection.execute(update(dci_partner_key).where(which).values(jwk=json.dumps(retired)))
+        return True
+
+
+def _note(key: PartnerKey) -> str:
+    until = f" until {key.retires.isoformat(timespec='seconds')}" if key.retires else ""
+    return f"{key.use}:{key.key_id}{until}"
 
 
 def _transaction(row: dict[str, Any]) -> Transaction:
