@@ -185,15 +185,47 @@ def _running(pid: int) -> bool:
     return True
 
 
-@contextmanager
-def dataset_writer(target: Path, about: dict[str, object]) -> Iterator[Path]:
-    """A folder to write a dataset's files into, renamed to `target` (with its marker) when the
-    block ends without error, removed with what it holds otherwise: nothing half-written."""
-    if target.exists() and not (target / MARKER).is_file() and (target.is_file() or any(target.iterdir())):
+# What a dataset holds, by the command that wrote it: a command replaces only a dataset of what it
+# writes (an `entitlements --output` naming a people dataset would otherwise put results in its place).
+HOLDS = {"partition": "people", "synth": "people", "entitlements": "entitlements"}
+
+
+def overlaps(source: Path, output: Path) -> bool:
+    """Whether writing the folder `output` would replace or write into `source` (a file or a folder)."""
+    a, b = source.resolve(), output.resolve()
+    return a == b or a in b.parents or b in a.parents
+
+
+def _refuse_replacing(target: Path, about: dict[str, object]) -> None:
+    if not target.exists() or (target.is_dir() and not any(target.iterdir())):
+        return
+    if target.is_file() or not (target / MARKER).is_file():
         raise UsageError(
             f"{target}: exists and is not a dataset Himaya wrote (no {MARKER} in it): "
             "name a new folder, or remove it first"
         )
+    try:
+        written_by = json.loads((target / MARKER).read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        written_by = None
+    held, writing = HOLDS.get(str(written_by)), HOLDS.get(str(about.get("command")))
+    if held != writing:
+        raise UsageError(
+            f"{target}: holds {_a(held or 'unknown')} dataset (written by {written_by or 'an unknown command'}), "
+            f"not {writing or 'this command'}'s: name another folder, or remove it first"
+        )
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+@contextmanager
+def dataset_writer(target: Path, about: dict[str, object]) -> Iterator[Path]:
+    """A folder to write a dataset's files into, renamed to `target` (with its marker) when the
+    block ends without error, removed with what it holds otherwise: nothing half-written. A folder
+    that is not a dataset, or a dataset of another kind (people, entitlements), is never replaced."""
+    _refuse_replacing(target, about)
     if not target.parent.is_dir():
         raise UsageError(f"{target.parent}: no such folder to write {target.name} in")
     _remove_left_behind(target)

@@ -23,6 +23,7 @@ from himaya.adapters.datasets import (
     dataset_writer,
     footers,
     names_a_folder,
+    overlaps,
     parts_of,
     read_dataset,
     refuse_split_keys,
@@ -104,7 +105,7 @@ def dataset_entitlements(
         raise UsageError(f"{output.parent}: no such folder to write {output.name} in")
     if output is None and where.scheduler is not None:
         raise UsageError("--output FILE or FOLDER is needed on a scheduler: its workers write beside it")
-    if to_folder is not None and _overlap(source, to_folder):
+    if to_folder is not None and overlaps(source, to_folder):
         raise UsageError(f"{output}: the output folder is the people dataset {source} or inside it: name another")
     parts = parts_of(source)
     columns, persons = footers(parts, source)
@@ -129,12 +130,6 @@ def dataset_entitlements(
             result = pl.scan_parquet([i.target for i in items]).sort(SORTED_BY).collect()
         write_table(result, output, kind=kind)
         return Written(result.height, len(parts), on)
-
-
-def _overlap(source: Path, output: Path) -> bool:
-    """Whether writing `output` would replace or write into the dataset being read."""
-    a, b = source.resolve(), output.resolve()
-    return a == b or a in b.parents or b in a.parents
 
 
 def _to_folder(

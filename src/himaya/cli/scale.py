@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from himaya.adapters.datasets import PARTITIONS, PartitionBy, write_dataset
+from himaya.adapters.datasets import PARTITIONS, PartitionBy, overlaps, write_dataset
 from himaya.adapters.tables import read_table
 from himaya.cli.app import app, out, reported
 from himaya.core.errors import UsageError
@@ -41,6 +41,8 @@ def partition(
     """Split a people table into a dataset: Parquet files of whole families, by governorate or family hash."""
     with reported():
         chosen = partition_by(by)
+        if overlaps(people, output):  # the folder written would replace the file being split
+            raise UsageError(f"{output}: the output folder is {people} or holds it: name another")
         table = read_table(people)
         if "family_id" not in table.columns:
             raise UsageError(f"{people}: has no family_id column: a dataset keeps each family in one file")
