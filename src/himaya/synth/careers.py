@@ -232,8 +232,10 @@ def _lines(rng: np.random.Generator, spells: pl.DataFrame, months: list[Period],
     )
     gap_end = pl.col("gap_start") + pl.col("gap_length")
     in_gap = (pl.col("m") >= pl.col("gap_start")) & (pl.col("m") < gap_end)
+    kept = ("civil_number", "omani", "age", "wage", "now", "sector", "first", "last", "gap_start", "gap_length")
     rows = (
-        spells.with_columns(pl.int_ranges("first", pl.col("last") + 1).alias("m"))
+        spells.select(*kept, "moves", "cr_number", "next_cr")  # what a line needs, before a row per month
+        .with_columns(pl.int_ranges("first", pl.col("last") + 1).alias("m"))
         .explode("m")
         .filter(~in_gap)
         .join(calendar, on="m")
