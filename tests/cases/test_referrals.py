@@ -44,7 +44,7 @@ def frame(*rows: dict[str, Any]) -> pl.DataFrame:
 
 
 def proposed(oman: PolicyPack, people: pl.DataFrame, before: pl.DataFrame | None = None) -> set[tuple[int, str]]:
-    found = referrals.candidates(people, oman.services.rules, JANUARY, before=before)
+    found = referrals.candidates(people, oman.services.monthly, JANUARY, before=before)
     return {(k, r) for k, r in found.select("person_key", "rule").iter_rows()}
 
 
@@ -93,9 +93,9 @@ def test_a_member_of_a_family_income_support_family_able_to_work_is_referred_to_
 
 def test_a_person_is_proposed_a_service_once_by_the_first_rule(oman: PolicyPack) -> None:
     people = frame(person(1, "A", **{"amount.disability": 1, "amount.elderly": 1, "birth_date": date(1950, 1, 1)}))
-    found = referrals.candidates(people, oman.services.rules, JANUARY)
+    found = referrals.candidates(people, oman.services.monthly, JANUARY)
     assert sorted(found["service"]) == ["home_care", "rehabilitation"]  # two services, each once
-    doubled = referrals.candidates(people, [*oman.services.rules, oman.services.rules[1]], JANUARY)
+    doubled = referrals.candidates(people, [*oman.services.monthly, oman.services.monthly[1]], JANUARY)
     assert doubled.height == 2
 
 
@@ -118,7 +118,7 @@ def test_what_is_held_is_not_proposed_again(oman: PolicyPack) -> None:
         (5, "job_placement", date(2025, 7, 1), False),  # 6 months ago (rule: again after 6)
         (3, "health", date(2026, 1, 1), True),  # another service
     )
-    fresh = referrals.not_held(found, have, oman.services.rules, JANUARY)
+    fresh = referrals.not_held(found, have, oman.services.monthly, JANUARY)
     assert sorted(fresh["person_key"]) == [3, 5]
 
 
@@ -126,7 +126,7 @@ def test_what_is_held_is_not_proposed_again(oman: PolicyPack) -> None:
 @given(st.lists(st.tuples(st.integers(1, 20), st.sampled_from(["home_care", "rehabilitation"])), max_size=30))
 def test_proposing_what_was_just_proposed_proposes_nothing(pairs: list[tuple[int, str]]) -> None:
     rule = {"home_care": "elderly_alone_home_care", "rehabilitation": "new_disability_rehabilitation"}
-    rules = load_pack().services.rules
+    rules = load_pack().services.monthly
     found = pl.DataFrame(
         {"person_key": [k for k, _ in pairs], "service": [s for _, s in pairs], "rule": [rule[s] for _, s in pairs]},
         schema={"person_key": pl.Int64, "service": pl.String, "rule": pl.String},
@@ -156,7 +156,7 @@ def test_proposals_are_placed_numbered_and_kept_to_the_users_branches(oman: Poli
         3: "mosd_home_care_sur",
     }
     kind = oman.cases.types["referral"]
-    rows = referrals.case_rows(placed, oman.services.rules, kind, year=2026, first=41, language="ar")
+    rows = referrals.case_rows(placed, oman.services.monthly, kind, year=2026, first=41, language="ar")
     assert rows["number"].to_list() == ["C-2026-000041", "C-2026-000042", "C-2026-000043"]
     assert rows["person_key"].to_list() == [1, 2, 3]  # numbered by person
     assert '"provider": "mol_labour_ad_dakhiliyah"' in rows["form"][0] and "وزارة" not in rows["form"][0]
@@ -181,7 +181,7 @@ def test_the_month_before_is_read_for_the_new_rules_beneficiaries_only(oman: Pol
         person(2, "A", relationship="spouse"),
         person(3, "B", **{"amount.elderly": 1}),
     )
-    rules = oman.services.rules
+    rules = oman.services.monthly
     assert sorted(referrals.wanted_before(people, rules, families={"family_income_support"})) == ["10000001"]
     fis = replace(rules[2], new=True)  # a family programme: the whole family is read
     assert sorted(referrals.wanted_before(people, [fis], families={"family_income_support"})) == [

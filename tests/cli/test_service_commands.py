@@ -81,6 +81,7 @@ def test_a_replacement_replaces_only_what_it_names(store: str) -> None:
     [
         (["users", "create", "x", "--role", "wizard", "--generate-password"], "no such role: wizard"),
         (["users", "create", "x", "--branch", "city:Nizwa", "--generate-password"], "is not a branch scope"),
+        (["users", "create", "x", "--branch", "employer:0123456", "--generate-password"], "a commercial registration"),
         (["users", "create", "bad name!", "--generate-password"], "is not a user name"),
         (["users", "grant", "nobody.here", "--role", "auditor"], "no user 'nobody.here'"),
         (["users", "grant", "nobody.here"], "give --role, --branch or --replace"),

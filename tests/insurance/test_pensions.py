@@ -125,6 +125,16 @@ def test_a_job_security_claim(declared: None) -> None:
         assert refused.exit_code == status and message in " ".join(refused.stderr.split()), refused.stderr
 
 
+def test_a_claim_not_entitled_or_under_a_reform_refers_no_one(declared: None) -> None:
+    """(An entitled claim's referral: tests/cases/test_claim_referrals.py and docs/synth.md.)"""
+    short = ok(himaya("insurance", "job-security", "10000021", "--lost-on", "2026-04-10", "--refer"))
+    assert "not entitled: no referral proposed" in short  # no login needed to propose nothing
+    reformed = himaya("insurance", "job-security", "10000021", "--lost-on", "2026-04-10", "--refer", "--reform", SHORT)
+    assert reformed.exit_code == 2 and "a referral follows the law in force" in reformed.stderr
+    unknown = himaya("insurance", "job-security", "10000021", "--lost-on", "2026-04-10", "--refer", "--as", "nobody")
+    assert unknown.exit_code == 0 and "no referral proposed" in unknown.stdout
+
+
 def test_a_maternity_allowance(declared: None) -> None:
     short = ok(himaya("insurance", "maternity", "10000051", "--birth-on", "2026-04-15"))
     assert "Maternity allowance, 10000051, 2026-04-15: 0.000 OMR (not entitled: too few months of contributions)" in (

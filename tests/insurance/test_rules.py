@@ -12,7 +12,7 @@ from himaya.core.errors import InputTableError
 from himaya.core.periods import Period
 from himaya.insurance.arrears import arrears
 from himaya.insurance.files import read_declaration, read_employers
-from himaya.insurance.rules import person_problems
+from himaya.insurance.rules import UNDISCLOSED, person_problems
 from himaya.policy.pack import PolicyPack
 
 JANUARY, FEBRUARY = Period(2026, 1), Period(2026, 2)
@@ -90,6 +90,12 @@ def test_every_problem_of_a_declaration_is_named_and_the_file_refused(oman: Poli
     ]
 
 
+def test_a_column_named_like_the_rows_numbering_is_an_extra_column(oman: PolicyPack) -> None:
+    raw = _raw([{"civil_number": "10000021", "wage": "420", "days": "31", "__row": "7"}])  # a JSON key, say
+    lines = _declared(raw, oman, JANUARY)
+    assert lines.select("row", "civil_number", "wage").rows() == [(1, "10000021", 420_000)]
+
+
 def test_a_missing_column_is_named_with_the_one_probably_meant(oman: PolicyPack) -> None:
     raw = _raw([{"civil_number": "10000021", "salary": "420.000", "days": "31"}])
     with pytest.raises(InputTableError) as error:
@@ -148,6 +154,9 @@ def test_who_may_not_be_declared() -> None:
         "row 4, column civil_number, value '4': was born on 2026-02-01, after the month",
         "row 5, column civil_number, value '5': died on 2025-12-31, before the month",
     ]
+    hidden = person_problems(joined, JANUARY.start, JANUARY.end, disclose=False)  # an employer's system
+    assert [(p.row, p.value, p.rule) for p in hidden] == [(r, str(r), UNDISCLOSED) for r in (1, 3, 4, 5)]
+    assert not any(word in str(hidden) for word in ("2026-02-01", "2025-12-31", "merged into 9"))
 
 
 def _dues(*months: tuple[str, int, int]) -> pl.DataFrame:

@@ -69,24 +69,47 @@ def read_rows(path: Path) -> pl.DataFrame:
     contract's own rules then decide what each means."""
     if path.suffix.lower() != ".json" or not path.is_file():
         return read_table(path)
+    return rows_from_json(path.read_bytes(), str(path))
+
+
+def rows_from_json(data: bytes, source: str) -> pl.DataFrame:
+    """A JSON array of flat objects, one a row, as `read_rows` reads a .json file (`source` names it
+    in errors: a file, or a request's body)."""
     try:
-        document = json.loads(path.read_bytes(), parse_float=str, parse_int=str)
+        document = json.loads(data, parse_float=str, parse_int=str)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path}: is not valid JSON (UTF-8): {error}") from None
+        raise UsageError(f"{source}: is not valid JSON (UTF-8): {error}") from None
     if not isinstance(document, list) or not all(isinstance(row, dict) for row in document):
-        raise UsageError(f'{path}: must hold a JSON array of objects, one a row, e.g. [{{"civil_number": ...}}]')
+        raise UsageError(f'{source}: must hold a JSON array of objects, one a row, e.g. [{{"civil_number": ...}}]')
     if not document:
-        raise UsageError(f"{path}: the array is empty: a table needs at least one row")
+        raise UsageError(f"{source}: the array is empty: a table needs at least one row")
     columns = list(dict.fromkeys(key for row in document for key in row))
     for number, row in enumerate(document, start=1):
         for key, value in row.items():
             if isinstance(value, list | dict):
                 kind = "an array" if isinstance(value, list) else "an object"
-                raise UsageError(f"{path}: row {number}, key {key!r}: a value must be text or a number, not {kind}")
+                raise UsageError(f"{source}: row {number}, key {key!r}: a value must be text or a number, not {kind}")
     return pl.DataFrame(
         {name: [_cell(row.get(name)) for row in document] for name in columns},
         schema=dict.fromkeys(columns, pl.String),
     )
+
+
+def rows_from_csv(data: bytes, source: str) -> pl.DataFrame:
+    """CSV text (UTF-8, a header row; commas, or semicolons or tabs as the header shows), every
+    column as text, as `read_table` reads a .csv file (`source` names it in errors)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{source}: is not UTF-8 text (byte {error.start}): send CSV encoded as UTF-8") from None
+    header = text.split("\n", 1)[0]
+    separator = next((c for c in (";", "\t") if "," not in header and c in header), ",")
+    try:
+        return pl.read_csv(text.encode(), infer_schema=False, encoding="utf8", separator=separator)
+    except pl.exceptions.NoDataError:
+        raise UsageError(f"{source}: is empty: a table needs a header row, then one row per line") from None
+    except (pl.exceptions.PolarsError, ValueError) as error:  # a malformed line, two columns of one name, ...
+        raise UsageError(f"{source}: cannot be read as CSV: {error}") from None
 
 
 def _cell(value: object) -> str | None:

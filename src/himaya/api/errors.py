@@ -106,7 +106,9 @@ def install(app: FastAPI) -> None:
     async def _domain(request: Request, error: HimayaError) -> JSONResponse:
         if isinstance(error, InputTableError):
             fields = [
-                {"field": p.column, "message": clipped(p.rule), "value": _plain(p.value)} for p in error.problems[:100]
+                {"field": p.column, "message": clipped(p.rule), "value": _plain(p.value)}
+                | ({"row": p.row} if p.row else {})
+                for p in error.problems[:100]
             ]
             first = error.problems[0]
             message = f"{first.column}: {clipped(first.rule)} (value {quoted(first.value)})"

@@ -32,6 +32,7 @@ from himaya.core.text import LANGUAGES, Language
 from himaya.policy.case_types import CaseType
 from himaya.policy.engine import evaluate
 from himaya.policy.pack import PolicyPack, Unit
+from himaya.policy.services import ReferralRule
 
 BATCH = 50_000  # cases written by one statement per table
 
@@ -56,39 +57,55 @@ def propose(
     if period.start > day:
         raise InvalidInputError(f"period: {period} has not begun (today is {day}): its entitlements are not known")
     with uow:
-        found = _candidates(uow, pack, period)
-        found = found.join(uow.referrals.places(found[referrals.KEY]), on=referrals.KEY, how="left")
-        placed = found["wilayat"].is_in(list(catalogue.places)).fill_null(False)
-        no_branch = int((~placed).sum())
-        found = found.filter(placed)
-        mine = found.filter(referrals.in_scope(principal))
-        elsewhere = found.height - mine.height
-        uow.referrals.reserve_numbers(day.year, 0)  # the lock first: a concurrent proposer's cases are seen
-        held = uow.referrals.held(mine.select(referrals.KEY, "service"))
-        fresh = referrals.not_held(mine, held, services.rules, period)
-        first = uow.referrals.reserve_numbers(day.year, fresh.height) if fresh.height else 0
-        rows = referrals.case_rows(
-            referrals.with_providers(fresh, services),
-            services.rules,
-            kind,
-            year=day.year,
-            first=first,
-            language=language,
-        )
-        _check_forms(kind, rows)
-        due = rules.due_on(catalogue.calendar, kind.initial, day)
-        _write(uow, rows, kind, due, period=period, language=language, actor=principal.username, batch=batch)
-        counts = Counter(rows["rule"].to_list())
-        numbers = rows["number"]
-        done = Proposed(
-            str(period), rows.height, {r.key: counts.get(r.key, 0) for r in services.rules},
-            mine.height - fresh.height, elsewhere, no_branch,
-            numbers[0] if rows.height else None, numbers[-1] if rows.height else None,
+        done = settle(
+            uow, pack, _candidates(uow, pack, period), period, services.monthly, principal=principal,
+            language=language, day=day, target=f"period:{period}", batch=batch,
         )  # fmt: skip
-        uow.audit.record(
-            [Change("referral.propose", f"period:{period}", None, _summary(done))], actor=principal.username
-        )
         uow.commit()
+    return done
+
+
+def settle(
+    uow: ReferralsUnitOfWork,
+    pack: PolicyPack,
+    found: pl.DataFrame,
+    period: Period,
+    rules_of: tuple[ReferralRule, ...],
+    *,
+    principal: Principal,
+    language: Language,
+    day: date,
+    target: str,
+    batch: int = BATCH,
+) -> Proposed:
+    """The candidates `found` by `rules_of` in the user's branches, less those held already, written as
+    proposed referral cases with their audit entries, in the caller's unit of work (not committed)."""
+    catalogue, services = pack.cases, pack.services
+    kind = rules.case_type(catalogue, services.case_type)
+    found = found.join(uow.referrals.places(found[referrals.KEY]), on=referrals.KEY, how="left")
+    placed = found["wilayat"].is_in(list(catalogue.places)).fill_null(False)
+    no_branch = int((~placed).sum())
+    found = found.filter(placed)
+    mine = found.filter(referrals.in_scope(principal))
+    elsewhere = found.height - mine.height
+    uow.referrals.reserve_numbers(day.year, 0)  # the lock first: a concurrent proposer's cases are seen
+    held = uow.referrals.held(mine.select(referrals.KEY, "service"))
+    fresh = referrals.not_held(mine, held, rules_of, period)
+    first = uow.referrals.reserve_numbers(day.year, fresh.height) if fresh.height else 0
+    rows = referrals.case_rows(
+        referrals.with_providers(fresh, services), rules_of, kind, year=day.year, first=first, language=language
+    )
+    _check_forms(kind, rows)
+    due = rules.due_on(catalogue.calendar, kind.initial, day)
+    _write(uow, rows, kind, due, period=period, language=language, actor=principal.username, batch=batch)
+    counts = Counter(rows["rule"].to_list())
+    numbers = rows["number"]
+    done = Proposed(
+        str(period), rows.height, {r.key: counts.get(r.key, 0) for r in rules_of},
+        mine.height - fresh.height, elsewhere, no_branch,
+        numbers[0] if rows.height else None, numbers[-1] if rows.height else None,
+    )  # fmt: skip
+    uow.audit.record([Change("referral.propose", target, None, _summary(done))], actor=principal.username)
     return done
 
 
@@ -100,12 +117,12 @@ def _candidates(uow: ReferralsUnitOfWork, pack: PolicyPack, period: Period) -> p
     before = None
     previous = period.shifted(-1)
     families = {p.key for p in pack.programmes if p.unit is Unit.FAMILY}
-    wanted = referrals.wanted_before(evaluated, services.rules, families=families)
+    wanted = referrals.wanted_before(evaluated, services.monthly, families=families)
     if wanted.len() and previous >= pack.first_period:
         earlier = uow.referrals.people_of(previous, wanted)
-        programmes = sorted({r.programme for r in services.rules if r.new})
+        programmes = sorted({r.programme for r in services.monthly if r.new})
         before = referrals.entitled_in(evaluate(earlier, pack, pack.parameters, previous), programmes)
-    return referrals.candidates(evaluated, services.rules, period, before=before)
+    return referrals.candidates(evaluated, services.monthly, period, before=before)
 
 
 def _check_forms(kind: CaseType, rows: pl.DataFrame) -> None:

@@ -41,6 +41,7 @@ HELP_AR_INSURANCE |= {
     "The job security benefit of a person who lost a job: the qualifying months, the average wage, the amount.": "منفعة الأمان الوظيفي لمن فقد عمله: أشهر التأهل ومتوسط الأجر والمبلغ.",
     "The day the job was lost.": "يوم فقدان العمل.",
     "Which claim this is: 1 for a first, 2 for a second, ...": "رقم الطلب: 1 للطلب الأول، و2 للثاني، ...",
+    "If entitled, propose the claimant's referral to the Ministry of Labour (a case to confirm).": "إن كان مستحقًا، اقترح إحالة صاحب الطلب إلى وزارة العمل (حالة تنتظر التأكيد).",
 }
 HELP_AR_INSURANCE |= {
     "An insured woman's maternity allowance for a birth: the qualifying months, the average wage, the amount.": "بدل الأمومة للمؤمَّن عليها عن ولادة: أشهر التأهل ومتوسط الأجر والمبلغ.",

@@ -1,4 +1,5 @@
-"""`himaya insurance pension|pensions`: an insured person's pension explained, or everyone's as a table."""
+"""`himaya insurance pension|pensions|job-security|maternity`: an insured person's benefits explained
+(everyone's pensions as a table); a job security claimant's referral to the Ministry of Labour."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.tables import write_table
 from himaya.bootstrap import insurance as store
+from himaya.cases import claims
 from himaya.cli.app import date_option, out, reported
+from himaya.cli.cases import As, _acting
 from himaya.cli.insurance import Output, insurance_app
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.core.money import format_omr
 from himaya.core.text import LANGUAGES, Language, Text, right_to_left
 from himaya.policy.engine import omr_text
+from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import load_pack
 
 Day = Annotated[
@@ -133,13 +137,45 @@ def insurance_job_security(
     ] = 1,
     lang: Annotated[str, typer.Option("--lang", envvar="HIMAYA_LANG", help="Language: en or ar.")] = "en",
     reform: Reform = None,
+    refer: Annotated[
+        bool,
+        typer.Option(
+            "--refer",
+            help="If entitled, propose the claimant's referral to the Ministry of Labour (a case to confirm).",
+        ),
+    ] = False,
+    acting: As = None,
 ) -> None:
     """The job security benefit of a person who lost a job: the qualifying months, the average wage, the amount."""
     with reported():
         pack, language = load_pack(), _language(lang)
+        if refer and reform is not None:
+            raise UsageError("--refer with --reform: a referral follows the law in force, not a reform")
         tree = bootstrap.load_tree(pack, reform)
         explained = store.job_security(bootstrap.registry_engine(), pack, civil_number, lost_on, claim=claim, tree=tree)
         _print(explained.lines(language, pack.currency), language)
+        if refer:
+            _refer(pack, civil_number, explained.pension, lost_on, acting, language)
+
+
+def _refer(
+    pack: PolicyPack, civil_number: str, amount: int, lost_on: date, acting: str | None, language: Language
+) -> None:
+    if amount <= 0:
+        out.print("not entitled: no referral proposed")
+        return
+    uow, principal = _acting(acting)
+    done = claims.propose_on_claim(
+        uow, pack, "job_security", civil_number, amount, lost_on, principal=principal, language=language
+    )
+    if done.proposed:
+        out.print(f"referral proposed: {done.first} (job placement, to confirm with the person's consent)")
+    elif done.held:
+        out.print("no referral proposed: one is held already (this month, open, or recently)")
+    else:
+        out.print(
+            "no referral proposed: the person is outside your branches, without a known wilayat, or not of working age"
+        )
 
 
 @insurance_app.command("maternity")

@@ -16,12 +16,13 @@ from himaya.adapters.datasets import PartitionBy, names_a_folder, write_dataset
 from himaya.adapters.tables import TableFormat, format_of, write_table
 from himaya.cli.app import INT_MAX, PackChoice, app, date_option, err, out, reported
 from himaya.cli.scale import PartsArg, partition_by
+from himaya.cli.synth_careers import write_careers
 from himaya.cli.synth_iraq import iraq_report
 from himaya.core.errors import UsageError
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
-from himaya.synth.countries import country
-from himaya.synth.generate import REFERENCE_DATE, SynthError, SynthRequest, for_file
+from himaya.synth.countries import Country, country
+from himaya.synth.generate import REFERENCE_DATE, SynthError, Synthetic, SynthRequest, for_file
 from himaya.synth.report import age_pyramid, calibration_table
 
 
@@ -61,6 +62,13 @@ def synth(
     pack: PackChoice = None,
     by: Annotated[str, typer.Option("--partition-by", help="A dataset's files: by governorate or family.")] = "family",
     parts: PartsArg = 16,
+    insurance: Annotated[
+        bool,
+        typer.Option(
+            "--insurance",
+            help="Also write employers and monthly declarations (careers) beside the table, in NAME.insurance/.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a synthetic people table (with registry columns) that looks and behaves like the country's (--pack)."""
     with reported():
@@ -69,28 +77,45 @@ def synth(
         kind, split = _target(output, by)
         try:
             chosen = country(pack or bootstrap.settings().pack)
+            if insurance and chosen.pack != "oman":
+                raise UsageError(f"--insurance: the careers are calibrated to Oman's counts, not {chosen.pack}'s")
             size = persons if persons is not None else chosen.persons_at_scale(scale or 0.0, governorate)
             request = SynthRequest(persons=size, seed=seed, governorate=governorate, duplicates=duplicates, as_of=as_of)
-            with Progress(
-                TextColumn("{task.description:<22}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
-            ) as bar:
-                task = bar.add_task("synth", total=len(chosen.steps) + 1)
-                result = chosen.generate(request, lambda step: bar.update(task, description=step, advance=1))
-                bar.update(task, description="writing")
-                _write(chosen.for_file(result.people, kind), result.duplicate_pairs, output, split, parts, seed)
-                bar.update(task, advance=1)
+            result = _generated(chosen, request, output, kind, split, parts)
         except SynthError as error:
             raise UsageError(str(error)) from None
         pairs = result.duplicate_pairs
-        note = (
-            f" and {pairs.height:,} duplicate registrations (ground truth: {duplicates_path(output)})"
-            if pairs is not None
-            else ""
-        )
-        families = result.people["family_id"].n_unique()
-        out.print(f"wrote {output}: {result.people.height:,} persons in {families:,} families{note}")
+        _written(result, output)
+        if insurance:
+            write_careers(result.people, pairs, output, seed=seed, as_of=as_of, report=report)
         if report:
             REPORTS[chosen.pack](result.people, pairs, request)
+
+
+def _written(result: Synthetic, output: Path) -> None:
+    pairs = result.duplicate_pairs
+    note = (
+        f" and {pairs.height:,} duplicate registrations (ground truth: {duplicates_path(output)})"
+        if pairs is not None
+        else ""
+    )
+    families = result.people["family_id"].n_unique()
+    out.print(f"wrote {output}: {result.people.height:,} persons in {families:,} families{note}")
+
+
+def _generated(
+    chosen: Country, request: SynthRequest, output: Path, kind: TableFormat, split: PartitionBy | None, parts: int
+) -> Synthetic:
+    """The country generated and written, with a progress bar on standard error."""
+    with Progress(
+        TextColumn("{task.description:<22}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as bar:
+        task = bar.add_task("synth", total=len(chosen.steps) + 1)
+        result = chosen.generate(request, lambda step: bar.update(task, description=step, advance=1))
+        bar.update(task, description="writing")
+        _write(chosen.for_file(result.people, kind), result.duplicate_pairs, output, split, parts, request.seed)
+        bar.update(task, advance=1)
+    return result
 
 
 def _target(output: Path, by: str) -> tuple[TableFormat, PartitionBy | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import secrets
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from himaya.bootstrap import access
 from himaya.cli.app import PackArg, actor_option, app, asked, out, reported, shown
 from himaya.core.access import Permission, Role, Scope
 from himaya.core.errors import UsageError
+from himaya.insurance.files import CR_NUMBER
 from himaya.policy.packs import DEFAULT_PACK, load_pack
 
 users_app = typer.Typer(help="Users of the service: people at branches and partner systems.", no_args_is_help=True)
@@ -28,7 +30,7 @@ Branches = Annotated[
     typer.Option(
         "--branch",
         help="A branch scope (repeat for more): wilayat:NAME, governorate:NAME or all; for a service provider's"
-        " system, provider:KEY (`himaya services list`).",
+        " system, provider:KEY (`himaya services list`); for an employer's system, employer:CR_NUMBER.",
     ),
 ]
 Actor = Annotated[
@@ -51,6 +53,8 @@ def _scopes(texts: list[str] | None, pack: str = DEFAULT_PACK) -> list[Scope]:
     for scope in scopes:
         if scope.kind == "provider" and scope.value not in policy.services.providers:
             raise UsageError(_unknown_place(scope, tuple(policy.services.providers)))
+        if scope.kind == "employer" and not re.fullmatch(CR_NUMBER.pattern or "", scope.value or ""):
+            raise UsageError(f"{scope}: a commercial registration number is 6 to 10 digits, not starting with 0")
         if scope.value is None or scope.kind not in registry.names:
             continue
         places = registry.column(scope.kind).codes

@@ -26,6 +26,8 @@ class Role(StrEnum):
     PARTNER = "partner"  # a partner system (client credentials): DCI search only
     CIVIL_REGISTRY = "civil_registry"  # the civil registry's system (client credentials): posts life events only
     PROVIDER = "provider"  # a service provider's system (client credentials): answers the referrals sent to it
+    EMPLOYER = "employer"  # an employer's payroll system (client credentials): declares its own months' wages
+    INSURANCE_OFFICER = "insurance_officer"  # the Fund's officer: takes any employer's declarations
 
 
 class Permission(StrEnum):
@@ -54,6 +56,7 @@ class Permission(StrEnum):
     CASE_SENSITIVE = "case.sensitive"  # see and work sensitive cases (e.g. complaints about staff)
     EVENT_SUBMIT = "event.submit"  # a civil registry posts life events (births, deaths) to the inbox
     REFERRAL_RESPOND = "referral.respond"  # a provider reads and answers the referrals sent to it (provider:KEY scope)
+    INSURANCE_DECLARE = "insurance.declare"  # an employer's monthly declaration of wages (employer:CR scope, or all)
 
 
 P = Permission
@@ -81,15 +84,20 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     # A provider of services (a rehabilitation centre, a labour directorate): the referrals sent to
     # the providers of its scopes (`provider:KEY`), nothing of the registry (migration 0017).
     Role.PROVIDER: frozenset({P.REFERRAL_RESPOND}),
+    # An employer declares for the employers of its scopes (`employer:CR_NUMBER`) only; the Fund's
+    # insurance officer, scoped `all`, for any (migration 0041).
+    Role.EMPLOYER: frozenset({P.INSURANCE_DECLARE}),
+    Role.INSURANCE_OFFICER: frozenset({P.INSURANCE_DECLARE, P.PARAMETERS_READ}),
 }
 
-SCOPE_KINDS = ("wilayat", "governorate", "all", "provider")
+SCOPE_KINDS = ("wilayat", "governorate", "all", "provider", "employer")
 
 
 @dataclass(frozen=True)
 class Scope:
     """One branch a user may see: `wilayat:Nizwa`, `governorate:Ad Dakhiliyah`, or `all`; for a
-    provider's system, the provider whose referrals it answers: `provider:KEY` (no branch)."""
+    provider's system, the provider whose referrals it answers: `provider:KEY` (no branch); for an
+    employer's system, the employer it declares for: `employer:CR_NUMBER` (no branch)."""
 
     kind: str
     value: str | None = None
@@ -100,9 +108,10 @@ class Scope:
         kind = kind.strip().lower()
         if kind == "all" and not value:
             return cls("all")
-        if kind not in ("wilayat", "governorate", "provider") or not value.strip():
+        if kind not in ("wilayat", "governorate", "provider", "employer") or not value.strip():
             raise ValueError(
-                f"{text!r} is not a branch scope: write wilayat:NAME, governorate:NAME, all or provider:KEY"
+                f"{text!r} is not a branch scope: write wilayat:NAME, governorate:NAME, all, provider:KEY"
+                " or employer:CR_NUMBER"
                 " (e.g. wilayat:Nizwa)"
             )
         return cls(kind, value.strip())

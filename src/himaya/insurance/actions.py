@@ -18,14 +18,14 @@ import polars as pl
 
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
-from himaya.core.errors import InputTableError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.errors import InputTableError, InvalidInputError, NotFoundError, Problem, StaleRecordError
 from himaya.core.periods import Period
 from himaya.core.text import neutral
 from himaya.insurance import rules
 from himaya.insurance.arrears import arrears as arrears_of
 from himaya.insurance.files import read_declaration, read_employers
 from himaya.insurance.model import Declared, EmployersRegistered, InsuranceConflictError, PaymentRecorded
-from himaya.insurance.ports import InsuranceUnitOfWork
+from himaya.insurance.ports import InsuranceStore, InsuranceUnitOfWork
 from himaya.insurance.rates import month_rates
 from himaya.policy.pack import PolicyPack
 
@@ -77,12 +77,16 @@ def declare(
     today: date,
     employer: str | None = None,
     correct: bool = False,
+    replay: bool = False,
+    disclose: bool = True,
 ) -> Declared:
     """Store the month's declaration of `employer` (or, without it, of each employer of a batch file),
     with its contributions due by branch from the rates of the month. Refused whole, nothing
     written, if any row breaks the contract, names someone not in the registry (or dead before the
     month), or an employer not registered; if a month is declared again without `correct`; or if
-    `correct` is asked for a month not yet declared."""
+    `correct` is asked for a month not yet declared. `replay` (the API's): the same lines again are
+    answered as the first time, nothing written (`_same_lines`). `disclose`: say why the registry
+    refuses a person (False for a user who may not read the registry: one rule for all)."""
     who = canonical_actor(actor)
     check_month(pack, month, today)
     if raw.height == 0:
@@ -91,15 +95,11 @@ def declare(
     rates = month_rates(pack.parameters, month)
     with uow:
         store = uow.insurance
-        ids = store.employer_ids(lines["cr_number"].unique().to_list())
-        if employer is not None and employer not in ids:
-            raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
-        insured = lines.join(store.insured(lines["civil_number"]), on="civil_number", how="left")
-        problems += rules.employer_problems(lines, set(ids))
-        problems += rules.person_problems(insured, month.start, month.end)
-        if problems:
-            raise InputTableError(source, problems)
+        ids, insured = _checked(store, lines, problems, month, employer=employer, source=source, disclose=disclose)
         existing = store.declarations(list(ids.values()), month.start)
+        if replay and existing.height == len(ids) and _same_lines(store, insured, ids, existing, month):
+            wages, due = int(existing["wages"].sum()), int(existing["due"].sum())
+            return Declared(month, existing.height, lines.height, wages, due, correct, who, replayed=True)
         _check_revisions(existing, ids, month, correct=correct)
         shares = rules.contributions(
             insured.with_columns((pl.col("nationality") == pack.country).alias("omani")), rates
@@ -107,16 +107,7 @@ def declare(
         keyed = shares.with_columns(pl.col("cr_number").replace_strict(ids, return_dtype=pl.Int64).alias("employer_id"))
         dues = rules.by_branch(keyed, ["employer_id"]).filter(pl.col("total") > 0)
         headers = _headers(keyed, dues, existing)
-        stamp, origin = now(), neutral(source)[:200]
-        if correct:
-            moved = store.correct_declarations(headers, month=month.start, actor=who, stamp=stamp, source=origin)
-            if moved != headers.height:
-                raise StaleRecordError(f"a declaration of {month} was corrected by someone else meanwhile: try again")
-        else:
-            store.add_declarations(headers, month=month.start, actor=who, stamp=stamp, source=origin)
-        store.add_lines(
-            keyed.select("employer_id", "person_key", "wage", "basic_wage", "days"), dues, month=month.start
-        )
+        _write(store, headers, keyed, dues, month, actor=who, source=source, correct=correct)
         uow.audit.record(_changes(headers, existing, ids, month, correct), actor=who)
         result = Declared(
             month, headers.height, lines.height, int(headers["wages"].sum()), int(headers["due"].sum()), correct, who
@@ -124,6 +115,69 @@ def declare(
         uow.emit(result)
         uow.commit()
     return result
+
+
+def _checked(
+    store: InsuranceStore,
+    lines: pl.DataFrame,
+    problems: list[Problem],
+    month: Period,
+    *,
+    employer: str | None,
+    source: str,
+    disclose: bool,
+) -> tuple[dict[str, int], pl.DataFrame]:
+    """(each employer's id, the lines with what the registry holds of each person); InputTableError
+    with every problem of the file and of the registry, NotFoundError for `employer` unregistered."""
+    ids = store.employer_ids(lines["cr_number"].unique().to_list())
+    if employer is not None and employer not in ids:
+        raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
+    insured = lines.join(store.insured(lines["civil_number"]), on="civil_number", how="left")
+    problems = [*problems, *rules.employer_problems(lines, set(ids))]
+    problems += rules.person_problems(insured, month.start, month.end, disclose=disclose)
+    if problems:
+        raise InputTableError(source, problems)
+    return ids, insured
+
+
+def _write(
+    store: InsuranceStore,
+    headers: pl.DataFrame,
+    keyed: pl.DataFrame,
+    dues: pl.DataFrame,
+    month: Period,
+    *,
+    actor: str,
+    source: str,
+    correct: bool,
+) -> None:
+    """The headers (new, or moved to their next revision if still at the one read), lines and dues."""
+    stamp, origin = now(), neutral(source)[:200]
+    if correct:
+        moved = store.correct_declarations(headers, month=month.start, actor=actor, stamp=stamp, source=origin)
+        if moved != headers.height:
+            raise StaleRecordError(f"a declaration of {month} was corrected by someone else meanwhile: try again")
+    else:
+        store.add_declarations(headers, month=month.start, actor=actor, stamp=stamp, source=origin)
+    store.add_lines(keyed.select("employer_id", "person_key", "wage", "basic_wage", "days"), dues, month=month.start)
+
+
+def _same_lines(
+    store: InsuranceStore, insured: pl.DataFrame, ids: dict[str, int], existing: pl.DataFrame, month: Period
+) -> bool:
+    """Are the file's lines exactly the current revision's of every employer it declares for (the
+    same persons, wages, basic wages and days, in any order)? Then it is a request sent again."""
+    columns = ["employer_id", "person_key", "wage", "basic_wage", "days"]
+    sent = insured.with_columns(pl.col("cr_number").replace_strict(ids, return_dtype=pl.Int64).alias("employer_id"))
+    held = store.current_lines(existing["employer_id"].to_list(), month.start)
+    if held.height != sent.height:
+        return False
+    return (
+        sent.select(columns)
+        .cast(dict.fromkeys(columns, pl.Int64))
+        .sort(columns)
+        .equals(held.select(columns).cast(dict.fromkeys(columns, pl.Int64)).sort(columns))
+    )
 
 
 def _check_revisions(existing: pl.DataFrame, ids: dict[str, int], month: Period, *, correct: bool) -> None:

@@ -82,6 +82,7 @@ def read_declaration(
     batch = employer is None
     if not batch and "cr_number" in raw.columns:
         raw = raw.drop("cr_number")  # the option names the employer; a column of the file would be ignored
+    raw = raw.drop(ROW, strict=False)  # an extra column (dropped as any other), not the rows' numbering
     schema = declaration_schema(pack, batch=batch)
     numbered = raw.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
     try:

@@ -81,6 +81,7 @@ class Declared(Event):
     due: int  # baisa, employee and employer shares of every branch
     corrected: bool
     actor: str
+    replayed: bool = False  # the same lines as the current revision's, sent again: nothing written
 
 
 @dataclass(frozen=True)

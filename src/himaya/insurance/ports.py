@@ -45,6 +45,9 @@ class InsuranceStore(Protocol):
         """Move the declarations (employer_id, revision read, insured, wages, due) to their next
         revision if still at the revision read; how many were."""
 
+    def current_lines(self, employer_ids: Sequence[int], month: date) -> pl.DataFrame:
+        """employer_id, person_key, wage, basic_wage, days of the employers' current revision of `month`."""
+
     def add_lines(self, lines: pl.DataFrame, dues: pl.DataFrame, *, month: date) -> None:
         """The lines (employer_id, person_key, wage, basic_wage, days) and the dues by branch
         (employer_id, branch, insured, employee, employer) of the employers' current revision."""

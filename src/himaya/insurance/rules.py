@@ -101,10 +101,16 @@ def by_branch(shares: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
     ).sort(keys, maintain_order=True)
 
 
-def person_problems(joined: pl.DataFrame, month_start: date, month_end: date) -> list[Problem]:
+UNDISCLOSED = "cannot be declared for the month: not registered, or a merged record, or not alive in the month"
+
+
+def person_problems(
+    joined: pl.DataFrame, month_start: date, month_end: date, *, disclose: bool = True
+) -> list[Problem]:
     """Who may not be declared for the month: the lines (row, civil_number) with what the registry
     holds of each (birth_date, death_date, merged_into: the surviving civil number; all empty for
-    a civil number it does not know)."""
+    a civil number it does not know). Without `disclose` (an employer's system: it may not read the
+    registry), every such line gets the same rule, which tells none of the person's dates."""
     checks: list[tuple[pl.Expr, Callable[[dict[str, Any]], str]]] = [
         (pl.col("birth_date").is_null(), lambda _: "no person with this civil number in the registry"),
         (
@@ -120,7 +126,8 @@ def person_problems(joined: pl.DataFrame, month_start: date, month_end: date) ->
         for row in joined.filter(broken.fill_null(False)).iter_rows(named=True):
             if row["row"] not in seen:  # one problem a row: the first rule it breaks
                 seen.add(row["row"])
-                problems.append(Problem(row["row"], "civil_number", row["civil_number"], rule(row)))
+                said = rule(row) if disclose else UNDISCLOSED
+                problems.append(Problem(row["row"], "civil_number", row["civil_number"], said))
     return problems
 
 

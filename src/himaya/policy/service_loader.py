@@ -21,6 +21,7 @@ from himaya.policy.case_loader import _At, _bool, _choice, _int, _key, _list, _m
 from himaya.policy.case_types import CaseCatalogue, CaseTypeError, Need
 from himaya.policy.schema import Kind, TableSchema
 from himaya.policy.services import (
+    CLAIMS,
     CONSENTED,
     COVERAGE,
     PROPOSED,
@@ -173,13 +174,15 @@ def _rule(
     spec = _mapping(item, here, _RULE_KEYS)
     ages, flags, codes = _conditions(spec.get("person"), here / "person", schema)
     status = spec.get("status", "ASSUMED")
+    if spec.get("programme") in CLAIMS and spec.get("new"):
+        raise (here / "new").error("a claim's rule proposes on the claim itself: `new` is for a month's programmes")
     if status not in STATUSES:
         raise (here / "status").error(f"{status!r} is not {', '.join(STATUSES)}")
     return ReferralRule(
         key=_key(_need(spec, "key", here), here / "key"),
         name=_text(_need(spec, "name", here), here / "name"),
         service=_one_of(_need(spec, "service", here), services, here / "service", "service"),
-        programme=_one_of(_need(spec, "programme", here), programmes, here / "programme", "programme"),
+        programme=_one_of(_need(spec, "programme", here), [*programmes, *CLAIMS], here / "programme", "programme"),
         reason=_text(_need(spec, "reason", here), here / "reason"),
         refer=_choice(spec.get("refer", "beneficiary"), here / "refer", Refer),
         new=_bool(spec.get("new", False), here / "new"),

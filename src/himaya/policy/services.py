@@ -60,6 +60,12 @@ class Provider:
         return min(found) if found else None
 
 
+# The insurance benefits a claim computes (not monthly programmes of the pack's engine): a referral
+# rule naming one proposes its service when a claim is computed as entitled (`cases/claims.py`),
+# never in the month's `referrals propose`.
+CLAIMS = ("job_security",)
+
+
 class Refer(StrEnum):
     """Who a rule refers: the programme's beneficiary, or the members of the beneficiary's family."""
 
@@ -101,6 +107,15 @@ class ServiceCatalogue:
     rules: tuple[ReferralRule, ...]
     places: Mapping[str, str]  # wilayat -> governorate
     case_type: str = "referral"  # the case type of a referral
+
+    @property
+    def monthly(self) -> tuple[ReferralRule, ...]:
+        """The rules `referrals propose` runs on a month's entitlements (not a claim's)."""
+        return tuple(r for r in self.rules if r.programme not in CLAIMS)
+
+    def on_claim(self, benefit: str) -> tuple[ReferralRule, ...]:
+        """The rules a claim of `benefit` (one of CLAIMS) computed as entitled proposes."""
+        return tuple(r for r in self.rules if r.programme == benefit)
 
     def provider_for(self, service: str, wilayat: str | None) -> Provider | None:
         """The most specific provider of `service` covering `wilayat` (None: no provider covers it)."""

@@ -25,7 +25,7 @@ from himaya.core.errors import ConflictError, ForbiddenError, HimayaError, Inval
 from himaya.web import session
 from himaya.web.i18n import Locale, translations
 
-MACHINE_ROLES = frozenset({"partner", "civil_registry"})  # systems, not people: no web session
+MACHINE_ROLES = frozenset({"partner", "civil_registry", "employer"})  # systems, not people: no web session
 
 
 class PageError(Exception):

@@ -1,25 +1,30 @@
-"""`/insurance`: an insured person's career, and their pension, job security benefit or maternity
-allowance computed and explained (every step and parameter, with its status and legal reference, in
-English or Arabic). Reading a person by civil number needs person.identify; a person outside the
-reader's branches is answered as one who does not exist; every read is audited
-(`insurance/scoped.py`). Nothing here writes a benefit: it is what the rules give today."""
+"""`/insurance`: an employer's monthly declaration of wages (`insurance/declaring.py`: who may
+declare for which employer; the same action and validation as `himaya insurance declare`); an
+insured person's career, and their pension, job security benefit or maternity allowance computed
+and explained (every step and parameter, with its status and legal reference, in English or
+Arabic). Reading a person by civil number needs person.identify; a person outside the reader's
+branches is answered as one who does not exist; every read is audited (`insurance/scoped.py`).
+Nothing here writes a benefit: it is what the rules give today."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+import polars as pl
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from himaya import bootstrap
+from himaya.adapters.tables import rows_from_csv, rows_from_json
 from himaya.api.errors import ApiError
 from himaya.api.security import require
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
 from himaya.core.money import format_omr
+from himaya.core.periods import Period
 from himaya.core.text import Language
-from himaya.insurance import scoped
+from himaya.insurance import declaring, scoped
 from himaya.insurance.pension import Kind
 from himaya.insurance.pension_explain import KIND_NAMES, STATUS_NAMES, PensionExplanation
 
@@ -171,3 +176,74 @@ def maternity(
     _identifying(principal)
     explained = scoped.maternity(_uow(request), request.app.state.pack, principal, civil_number, birth_on)
     return _answer(request, explained, lang)
+
+
+class DeclarationOut(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    employers: int = Field(description="Employers whose month this declares.")
+    insured: int = Field(description="Lines: insured persons, each once per employer.")
+    wages: str = Field(description="OMR, 3 decimals: the wages declared.")
+    due: str = Field(description="OMR, 3 decimals: the contributions due, every branch, both shares.")
+    corrected: bool = Field(description="A correction: the month's lines replaced as a new revision.")
+    replayed: bool = Field(description="The same lines as the month's current revision, sent again: nothing written.")
+
+
+DECLARATION_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "array",
+                "items": {"type": "object", "description": "civil_number, wage, days, basic_wage (and cr_number)"},
+            }
+        },
+        "text/csv": {"schema": {"type": "string", "description": "A header row, then one row per insured person."}},
+    },
+}
+
+
+async def declaration_table(request: Request) -> pl.DataFrame:
+    """A dependency: the body as a table of text cells, JSON or CSV by its Content-Type."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if kind == "application/json":
+        return rows_from_json(body, "the body")
+    if kind == "text/csv":
+        return rows_from_csv(body, "the body")
+    raise ApiError(415, "unsupported_media_type", "send the declaration as application/json or text/csv")
+
+
+@router.post(
+    "/declarations",
+    status_code=201,
+    summary="An employer's monthly declaration of wages (JSON or CSV): refused whole with every problem named",
+    openapi_extra={"requestBody": DECLARATION_BODY},
+    responses={200: {"description": "The same declaration sent again: answered as the first, nothing written."}},
+)
+def declarations(
+    request: Request,
+    response: Response,
+    principal: Annotated[Principal, Depends(require(Permission.INSURANCE_DECLARE))],
+    table: Annotated[pl.DataFrame, Depends(declaration_table)],
+    month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="The month declared, YYYY-MM.")],
+    employer: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9]{1,16}$", description="The employer (cr_number); without it, a cr_number column."),
+    ] = None,
+    correct: Annotated[bool, Query(description="Replace the month's lines (a new revision).")] = False,
+) -> DeclarationOut:
+    try:
+        period = Period.parse(month)
+    except ValueError as error:
+        raise ApiError(422, "invalid_input", f"query.month: {error}", fields=[{"field": "query.month"}]) from None
+    pack = request.app.state.pack
+    done = declaring.declare(
+        bootstrap.unit_of_work(request.app.state.engine), pack, principal, table, period, source="the declaration",
+        today=today(pack.timezone), employer=employer, correct=correct,
+    )  # fmt: skip
+    if done.replayed:
+        response.status_code = 200
+    return DeclarationOut(
+        month=str(period), employers=done.employers, insured=done.insured, wages=format_omr(done.wages),
+        due=format_omr(done.due), corrected=done.corrected, replayed=done.replayed,
+    )  # fmt: skip

@@ -119,6 +119,24 @@ class SqlInsuranceStore:
         ]
         return read_frame(self.connection, parts, {c: pl.Int64() for c in columns})
 
+    def current_lines(self, employer_ids: Sequence[int], month: date) -> pl.DataFrame:
+        ids = list(employer_ids)
+        columns = ("employer_id", "person_key", "wage", "basic_wage", "days")
+        parts = [
+            select(
+                declaration.c.employer_id,
+                line.c.person_id.label("person_key"),
+                line.c.wage,
+                line.c.basic_wage,
+                line.c.days,
+            )
+            .select_from(declaration)
+            .join(line, current)
+            .where(declaration.c.month == month, declaration.c.employer_id.in_(ids[start : start + 10_000]))
+            for start in range(0, max(len(ids), 1), 10_000)
+        ]
+        return read_frame(self.connection, parts, {c: pl.Int64() for c in columns})
+
     def add_declarations(self, headers: pl.DataFrame, *, month: date, actor: str, stamp: datetime, source: str) -> None:
         written = {"month": month, "revision": 1, "declared_by": actor, "declared_at": stamp, "source": source}
         values = [r | written for r in headers.select("employer_id", "insured", "wages", "due").to_dicts()]
