@@ -115,10 +115,16 @@ def test_logout_ends_access_and_refresh_tokens(world: World) -> None:
 def test_a_deactivated_user_or_a_changed_grant_ends_the_tokens(world: World) -> None:
     access.create_user(world.engine, "temp.user", hash_password(PASSWORD), actor="test")
     access.grant(world.engine, "temp.user", roles=["registrar"], scopes=[Scope("all")], actor="test")
-    token = str(world.login("temp.user")["access_token"])
+    tokens = world.login("temp.user")
+    token = str(tokens["access_token"])
     assert _me(world, token) == 200
     access.grant(world.engine, "temp.user", roles=["case_worker"], scopes=[], actor="test", replace=True)
     assert _me(world, token) == 401  # the grant changed: log in again to get the new rights
+    # ...and the login's refresh token ends with it (an outside attack refreshed past a changed grant)
+    refreshed = world.client.post(
+        "/auth/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
     token = str(world.login("temp.user")["access_token"])
     access.set_active(world.engine, "temp.user", False, actor="test")
     assert _me(world, token) == 401

@@ -168,6 +168,7 @@ def _grant(
     connection.execute(
         update(app_user).where(app_user.c.id == user["id"]).values(token_version=app_user.c.token_version + 1)
     )
+    _revoke_refresh(connection, user["id"])  # a changed grant ends every session, refresh tokens too
     after = _grants(connection, user["id"])
     audit.record(connection, [audit.Change("user.grant", f"user:{username}", before, after)], actor=actor)
     record = load_user(connection, username)
