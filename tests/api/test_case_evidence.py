@@ -136,6 +136,16 @@ def test_a_file_name_too_long_for_the_form_parser_gets_a_clear_refusal(world: Wo
     assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
 
+def test_two_files_in_one_request_are_refused_not_the_first_dropped(world: World, folder: Path) -> None:
+    """An outside attack sent two `file` parts: the last was kept and the first dropped, unsaid."""
+    two = [("file", ("w7.pdf", PDF, "application/pdf")), ("file", ("w8.pdf", PDF + b" ", "application/pdf"))]
+    number = world.inside["case_number"]
+    response = world.client.post(f"/cases/{number}/evidence", headers=world.headers("case_worker"), files=two)
+    assert response.status_code == 422, response.text[:300]
+    assert response.json()["error"]["code"] == "invalid_upload" and "2 files in one request" in response.text
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+
+
 def test_a_file_too_large_is_refused_with_413(world: World, folder: Path) -> None:
     number = world.inside["case_number"]
     app = world.client.app

@@ -209,6 +209,9 @@ def test_evidence_is_attached_on_the_case_page_and_served_only_in_its_branch(off
         ("empty.pdf", b""): "الملف فارغ.",
         ("scan.png", pdf): "اسم الملف لا يوافق محتواه: سمِّه بالامتداد ….pdf",
     }
+    two = [("file", ("a.pdf", pdf, "application/pdf")), ("file", ("b.pdf", pdf + b" ", "application/pdf"))]
+    both = client.post(f"/office/cases/{number}/evidence", files=two, data={"csrf": csrf(page.text)})
+    assert both.status_code == 422 and "أرفق ملفًا واحدًا في كل مرة." in both.text  # not the last kept alone
     for (name, content), said in reasons.items():
         answer = client.post(
             f"/office/cases/{number}/evidence", files={"file": (name, content, "application/pdf")},

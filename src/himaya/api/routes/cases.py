@@ -16,6 +16,7 @@ from himaya import bootstrap
 from himaya.api.bodies import RequestBody
 from himaya.api.downloads import download_headers
 from himaya.api.security import require
+from himaya.api.uploads import one_file
 from himaya.cases import actions, evidence
 from himaya.cases.model import MAX_TEXT, CaseView, Inbox, NewCase
 from himaya.cases.ports import ApplicationsUnitOfWork
@@ -317,6 +318,7 @@ async def attach(
     file: UploadFile,
     principal: Annotated[Principal, Depends(require(Permission.CASE_WORK))],
 ) -> EvidenceOut:
+    await one_file(request)
     limit = request.app.state.settings.evidence_max_bytes
     content = await file.read(limit + 1)  # one byte more than allowed tells a file too large
     attached = evidence.attach(

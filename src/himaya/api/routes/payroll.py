@@ -23,6 +23,7 @@ from himaya.api.routes.payroll_models import (
     run_out,
 )
 from himaya.api.security import require
+from himaya.api.uploads import one_file
 from himaya.api.views import audit_read, pseudonym
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
@@ -134,6 +135,7 @@ async def reconcile(
     file: UploadFile,
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_RECONCILE))],
 ) -> ReconcileOut:
+    await one_file(request)
     content = await file.read(50_000_001)
     if len(content) > 50_000_000:
         raise ApiError(413, "too_large", "a bank file of more than 50 MB: send it in parts")

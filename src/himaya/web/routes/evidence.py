@@ -53,7 +53,10 @@ async def attach(
     """Attach the form's file to the case; the page again with the reason when it is refused."""
     if not NUMBER.match(number):
         raise PageError(404, seen._("No such record in your branches."))
-    upload = (await request.form()).get("file")  # the form `posted` read (and checked) already
+    uploads = (await request.form()).getlist("file")  # the form `posted` read (and checked) already
+    if len(uploads) > 1:  # else the last would be kept and the others dropped without a word
+        return await run_in_threadpool(show_case, request, seen, number, seen._("Attach one file at a time."), 422)
+    upload = uploads[0] if uploads else None
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await run_in_threadpool(show_case, request, seen, number, seen._("Choose a file first."), 422)
     limit = request.app.state.settings.evidence_max_bytes
