@@ -148,10 +148,10 @@ def whole_country(parts: int, buckets: int, workers: int, draws: int, *, draw_on
     persons = pl.scan_parquet(files).select(pl.len()).collect().item()
     print(f"the whole of Iraq: {persons:,} persons in {len(files)} files; a local cluster of {workers} workers")
     where = ["--pack", "iraq", "--period", "2026-01", "--workers", str(workers)]
-    run_tree("himaya entitlements", [*HIMAYA, "entitlements", str(dataset), *where,
-                                     "--output", str(OUT / "iraq-whole-entitlements")])  # fmt: skip
     run_tree("himaya simulate", [*HIMAYA, "simulate", "--population", str(dataset), *where, "--reform",
                                  str(REFORM), "--output", str(OUT / "iraq-whole-simulation")])  # fmt: skip
+    run_tree("himaya entitlements", [*HIMAYA, "entitlements", str(dataset), *where,
+                                     "--output", str(OUT / "iraq-whole-entitlements")])  # fmt: skip
 
 
 def main() -> None:
