@@ -75,13 +75,10 @@ def test_the_measures_are_those_of_the_population(unchanged: Simulation, populat
 
 
 def families(*rows: tuple[str, int, int, int]) -> pl.LazyFrame:
-    """(family, size, income before, transfers) -> one row per person, as the simulation makes them."""
-    people = [
-        {"family": f, "size": n, "first": i == 0, "before": y, "after": y + t, "transfers": t}
-        for f, n, y, t in rows
-        for i in range(n)
-    ]
-    return pl.DataFrame(people).lazy()
+    """(family, size, income before, transfers) -> one row per family, as the simulation makes them."""
+    return pl.DataFrame(
+        [{"family": f, "size": n, "before": y, "after": y + t, "transfers": t} for f, n, y, t in rows]
+    ).lazy()
 
 
 def test_poverty_headcount_gap_and_shortfall_by_hand() -> None:

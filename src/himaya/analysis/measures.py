@@ -1,16 +1,24 @@
-"""Poverty and inequality over a whole population, vectorised: one row per person.
+"""Poverty and inequality over a whole population, vectorised: one row per family.
 
 Incomes are per family (the registry's family unit shares its income), divided by the family's
 adult equivalents, n ** elasticity (0.5 is the square-root scale), and counted for every member:
 the measures are person-weighted. They are statistics, not payments, so they are floats; the
 amounts they are built from are integer baisa.
+
+Every measure is a function of the set of families, not of their order, so that a population read
+as one table and read as the files of a dataset, in any order, give the same figures to the last
+bit: counts and amounts are exact integers; a sum of floats is exactly rounded (`math.fsum`, the
+same whatever the order of its terms); the deciles rank families of equal income by their id.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import polars as pl
+
+FAMILY = "family"  # the family's id: the order of families of equal income
 
 
 @dataclass(frozen=True)
@@ -29,70 +37,97 @@ class Poverty:
         }
 
 
-def poverty(frame: pl.LazyFrame, income: str, *, line: float, elasticity: float) -> Poverty:
-    """Poverty of the persons in `frame`: columns `size`, `first` (one member of each family) and the
-    family's `income` in baisa a month."""
+def exact_sum(column: pl.Series) -> float:
+    """The sum of a float column, exactly rounded: the same for its values in any order."""
+    return math.fsum(column.drop_nulls().to_list())
+
+
+def _per_equivalent(income: str, elasticity: float) -> pl.Expr:
+    return pl.col(income).cast(pl.Float64) / pl.col("size").cast(pl.Float64).pow(elasticity)
+
+
+def poverty(
+    families: pl.LazyFrame | pl.DataFrame,
+    income: str,
+    *,
+    line: float,
+    elasticity: float,
+    persons: str = "size",
+    counted: pl.Expr | None = None,
+) -> Poverty:
+    """Poverty of the persons in `families` (one row per family): `size` (its members living in the
+    country, the adult equivalents' n), the family's `income` in baisa a month, and `persons`, the
+    members counted (all of them, or the citizens only). The shortfall is counted once a family,
+    for the families `counted` selects (all by default)."""
+    frame = families.lazy()
     equivalents = pl.col("size").cast(pl.Float64).pow(elasticity)
-    per_equivalent = pl.col(income).cast(pl.Float64) / equivalents
-    shortfall = ((pl.lit(line) - per_equivalent) / line).clip(lower_bound=0)
-    # The family's shortfall is counted once: the member with `first` set carries it.
-    family_shortfall = pl.when(pl.col("first")).then((pl.lit(line) * equivalents - pl.col(income)).clip(0)).otherwise(0)
-    row = frame.select(
-        (per_equivalent < line).mean().alias("headcount"),
-        shortfall.mean().alias("gap"),
-        (per_equivalent < line).sum().alias("poor"),
-        family_shortfall.sum().alias("shortfall"),
-    ).collect()
-    if row["headcount"][0] is None:  # nobody to measure
+    per_equivalent = _per_equivalent(income, elasticity)
+    weight = pl.col(persons).cast(pl.Int64)
+    poor = per_equivalent < line
+    share = ((pl.lit(line) - per_equivalent) / line).clip(lower_bound=0)
+    row = frame.select(weight.sum().alias("persons"), weight.filter(poor).sum().alias("poor")).collect()
+    total, poor_count = int(row["persons"][0] or 0), int(row["poor"][0] or 0)
+    if total == 0:  # nobody to measure
         return Poverty(0.0, 0.0, 0, 0)
+    gaps = frame.filter(poor & (weight > 0)).select(weight.cast(pl.Float64) * share).collect().to_series()
+    owed = pl.lit(line) * equivalents - pl.col(income)
+    shortfalls = frame.filter((owed > 0) & (counted if counted is not None else pl.lit(True))).select(owed).collect()
     return Poverty(
-        headcount=float(row["headcount"][0]),
-        gap=float(row["gap"][0]),
-        poor=int(row["poor"][0]),
-        shortfall_baisa=round(float(row["shortfall"][0])),
+        headcount=poor_count / total,
+        gap=exact_sum(gaps) / total,
+        poor=poor_count,
+        shortfall_baisa=round(exact_sum(shortfalls.to_series())),
     )
 
 
-def gini(frame: pl.LazyFrame, income: str, *, elasticity: float) -> float:
+def gini(families: pl.LazyFrame | pl.DataFrame, income: str, *, elasticity: float) -> float:
     """The Gini coefficient of equivalised family income over persons (0: all equal; 1: one has all).
 
-    With incomes sorted, G = 2 * sum(i * y_i) / (n * sum(y)) - (n + 1) / n, i from 1.
-    """
-    y = pl.col(income).cast(pl.Float64) / pl.col("size").cast(pl.Float64).pow(elasticity)
-    row = (
-        frame.select(y.alias("y"))
+    With the persons' incomes sorted, G = 2 * sum(i * y_i) / (n * sum(y)) - (n + 1) / n, i from 1.
+    Persons of equal income share their ranks: each distinct income y, held by c persons ranked
+    after r others, adds y * (c * r + c * (c + 1) / 2), whatever the order of the families."""
+    by_income = (
+        families.lazy()
+        .select(_per_equivalent(income, elasticity).alias("y"), pl.col("size").cast(pl.Int64))
+        .group_by("y")
+        .agg(pl.col("size").sum().alias("c"))
         .sort("y")
+        .with_columns((pl.col("c").cum_sum() - pl.col("c")).alias("r"))
         .select(
-            (pl.int_range(1, pl.len() + 1, dtype=pl.Int64).cast(pl.Float64) * pl.col("y")).sum().alias("weighted"),
-            pl.col("y").sum().alias("total"),
-            pl.len().cast(pl.Float64).alias("n"),
+            "c",
+            (pl.col("y") * pl.col("c").cast(pl.Float64)).alias("total"),
+            (pl.col("y") * (pl.col("c") * pl.col("r") + pl.col("c") * (pl.col("c") + 1) // 2).cast(pl.Float64)).alias(
+                "weighted"
+            ),
         )
         .collect()
     )
-    n, total = float(row["n"][0]), float(row["total"][0] or 0.0)
+    n, total = float(by_income["c"].sum() or 0), exact_sum(by_income["total"])
     if n == 0 or total == 0:
         return 0.0
-    return 2 * float(row["weighted"][0]) / (n * total) - (n + 1) / n
+    return 2 * exact_sum(by_income["weighted"]) / (n * total) - (n + 1) / n
 
 
-def deciles(frame: pl.LazyFrame, *, before: str, baseline: str, reform: str, elasticity: float) -> pl.DataFrame:
+def deciles(
+    families: pl.LazyFrame | pl.DataFrame, *, before: str, baseline: str, reform: str, elasticity: float
+) -> pl.DataFrame:
     """Gainers and losers by decile of equivalised family income before transfers.
 
-    Families are ranked by that income and cut into tenths of the persons (a family falls in the
-    decile of its middle member, so it is never split). A person gains when their family's
-    transfers are higher under the reform. Amounts are baisa a month per person (the family's
-    transfers shared equally among its members). Reads one row per family: those with `first` set.
-    """
+    Families are ranked by that income, families of equal income by their id (`family`), and cut
+    into tenths of the persons (a family falls in the decile of its middle member, so it is never
+    split). A person gains when their family's transfers are higher under the reform. Amounts are
+    baisa a month per person (the family's transfers shared equally among its members)."""
     size = pl.col("size").cast(pl.Float64)
-    families = (
-        frame.filter(pl.col("first"))
-        .select("size", baseline, reform, (pl.col(before).cast(pl.Float64) / size.pow(elasticity)).alias("__y"))
-        .sort("__y")
+    ranked = (
+        families.lazy()
+        .filter(pl.col("size") > 0)
+        .select(FAMILY, "size", baseline, reform, (pl.col(before).cast(pl.Float64) / size.pow(elasticity)).alias("__y"))
+        .sort("__y", FAMILY)
     )
     middle = pl.col("size").cum_sum() - size / 2  # persons ranked before the family's middle member
     decile = (middle * 10 / pl.col("size").sum()).floor().cast(pl.Int32).clip(0, 9) + 1
     return (
-        families.with_columns(decile.alias("decile"))
+        ranked.with_columns(decile.alias("decile"))
         .group_by("decile")
         .agg(
             pl.col("size").sum().cast(pl.Int64).alias("persons"),

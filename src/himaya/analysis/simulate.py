@@ -5,6 +5,10 @@ else is arithmetic on the two sets of amounts: beneficiaries and cost by program
 life-cycle group and governorate, poverty before and after transfers, the Gini coefficient, and
 gainers and losers by income decile. Amounts are integer baisa; annual cost is 12 months of the
 month simulated.
+
+A table is simulated as one part (`analysis/parts.py`), a dataset's files as one part each (in this
+process or on a Dask cluster), and the parts are combined: the figures are the same to the last
+bit for the same people as one table or as the files of any dataset (`analysis/measures.py`).
 """
 
 from __future__ import annotations
@@ -16,24 +20,22 @@ from typing import Any
 
 import polars as pl
 
-from himaya.analysis.measures import Poverty, deciles, gini, poverty
+from himaya.analysis.measures import FAMILY, Poverty, deciles, gini, poverty
+from himaya.analysis.parts import CHILD_UNTIL, DESIGNS, Part, simulate_part
 from himaya.analysis.targeting import targeting
 from himaya.core.errors import HimayaError
 from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Text
-from himaya.policy.engine import evaluate
-from himaya.policy.pack import AnalysisInputs, PolicyPack, Unit, amount_of
+from himaya.policy.pack import AnalysisInputs, PolicyPack
 from himaya.policy.parameters import ParameterError, ParameterTree
 
-# Life-cycle groups: children under 18, the elderly from 60, working age between; persons with
-# disabilities are those the pack's analysis inputs say (Oman: a disability card), at any age. Whom
-# coverage is measured among (the nationality the benefits are for), the cash incomes before
-# transfers and the poverty line are the pack's too (`PolicyPack.analysis`).
-CHILD_UNTIL = 18
-ELDERLY_FROM = 60
+# Life-cycle groups (`analysis/parts.py`): children under CHILD_UNTIL, the elderly from ELDERLY_FROM,
+# working age between; persons with disabilities are those the pack's analysis inputs say (Oman: a
+# disability card), at any age. Whom coverage is measured among (the nationality the benefits are
+# for), the cash incomes before transfers and the poverty line are the pack's too (`PolicyPack.analysis`).
 GROUPS = {
-    "children": Text("Children (under 18)", "الأطفال (دون 18)"),
+    "children": Text(f"Children (under {CHILD_UNTIL})", f"الأطفال (دون {CHILD_UNTIL})"),
     "working_age": Text("Working age (18-59)", "سن العمل (18-59)"),
     "elderly": Text("Elderly (60 and over)", "كبار السن (60 فأكثر)"),
     "disability": Text("Persons with disabilities", "الأشخاص ذوو الإعاقة"),
@@ -132,7 +134,11 @@ def births_warning(people: pl.DataFrame, period: Period) -> str | None:
     month well after that day (the newest birth is the nearest sign of it), it lacks the children
     born since: the child benefit and the families' sizes come out low. Said, not corrected."""
     newest = people["birth_date"].max() if people.height else None
-    if not isinstance(newest, date) or (days := (period.start - newest).days) <= NO_BIRTHS_AFTER_DAYS:
+    return _births_warning(newest if isinstance(newest, date) else None, period)
+
+
+def _births_warning(newest: date | None, period: Period) -> str | None:
+    if newest is None or (days := (period.start - newest).days) <= NO_BIRTHS_AFTER_DAYS:
         return None
     months = round(days / 30.44)  # the mean month
     return (
@@ -140,20 +146,6 @@ def births_warning(people: pl.DataFrame, period: Period) -> str | None:
         f"before {period}: the children born since are missing from it, so the child benefit and the families' "
         "sizes are understated; simulate a month near the population's date, or bring the population forward"
     )
-
-
-def _age_at(day: date) -> pl.Expr:
-    born = pl.col("birth_date")
-    before_birthday = (born.dt.month().cast(pl.Int32) * 100 + born.dt.day().cast(pl.Int32)) > (
-        day.month * 100 + day.day
-    )
-    return pl.lit(day.year, pl.Int32) - born.dt.year().cast(pl.Int32) - before_birthday.cast(pl.Int32)
-
-
-def _amounts(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, period: Period, prefix: str) -> pl.DataFrame:
-    keys = [p.key for p in pack.programmes]
-    wide = evaluate(people, pack, tree, period)
-    return wide.select(amount_of(key).alias(f"{prefix}.{key}") for key in keys)
 
 
 def simulate(
@@ -165,57 +157,40 @@ def simulate(
     *,
     reform_name: str = "reform",
 ) -> Simulation:
-    """Run the month under `baseline` and under `reform` and compare them."""
-    inputs = _inputs(pack)
+    """Run the month under `baseline` and under `reform` and compare them (the table as one part)."""
+    PovertyLine.of(reform, period.start, analysis_inputs(pack))  # a line that cannot be used: said before the work
+    part = simulate_part(people, pack, analysis_inputs(pack), baseline, reform, period)
+    return combine([part], pack, reform, period, reform_name=reform_name)
+
+
+def combine(
+    parts: list[Part], pack: PolicyPack, reform: ParameterTree, period: Period, *, reform_name: str = "reform"
+) -> Simulation:
+    """The simulation of the people of every part together (each part's families its own: a family
+    in two parts is refused, it would be measured as two)."""
+    inputs = analysis_inputs(pack)
     line = PovertyLine.of(reform, period.start, inputs)  # one line for all three incomes; a reform may move it
-    keys = [p.key for p in pack.programmes]
-    family = pack.family_column
-    person_level = [k for k in keys if pack.programme(k).unit is Unit.PERSON]
-    family_level = [k for k in keys if pack.programme(k).unit is Unit.FAMILY]
-    frame = pl.concat(
-        [
-            people,
-            _amounts(people, pack, baseline, period, "baseline"),
-            _amounts(people, pack, reform, period, "reform"),
-        ],
-        how="horizontal",
+    if not parts:
+        raise SimulationError("no people to simulate: no part was given")
+    families = pl.concat([p.families for p in parts])
+    split = families.filter(pl.col(FAMILY).is_duplicated())[FAMILY].unique().sort()
+    if split.len():
+        raise SimulationError(f"family {split[0]} is in two parts of the population: each family must be in one")
+    households = families.with_columns(
+        *[(pl.col("__before_income") + pl.col(f"__{d}_family_transfers")).alias(f"__{d}_income") for d in DESIGNS]
     ).lazy()
-    living = (
-        pl.col("resident")
-        & (pl.col("death_date").is_null() | (pl.col("death_date") >= period.start))
-        & (pl.col("birth_date") <= period.end)
-    )
-    # Families by a small integer: windows and sorts on it are several times faster than on text.
-    frame = frame.with_columns(pl.col(family).cast(pl.Categorical).to_physical().alias("__family"))
-    frame = frame.with_columns(
-        _age_at(period.start).alias("__age"),
-        living.alias("__living"),
-        (pl.col("nationality") == inputs.citizenship).alias("__citizen"),
-        inputs.disabled.fill_null(False).alias("__disabled"),
-        *[
-            pl.sum_horizontal([pl.col(f"{state}.{k}") for k in keys]).alias(f"__{state}_transfers")
-            for state in ("baseline", "reform")
-        ],
-        *[_covered(state, person_level, family_level) for state in ("baseline", "reform")],
-    )
-    places = ["governorate"] if "governorate" in people.columns else []
-    kept = [family, "nationality", *inputs.income_columns, *places]
-    frame = frame.select(*kept, pl.col("^(baseline|reform)\\..*$"), pl.col("^__.*$")).collect().lazy()
-    names = {p.key: p.name for p in pack.programmes}
-    programmes = _programmes(frame, keys, names)
-    coverage = _coverage(frame)
-    governorates = _governorates(frame) if "governorate" in people.columns else None
-    households = _households(frame, inputs.income_columns).collect().lazy()  # read many times below
     elasticity = float(line.elasticity)
-    poverty_by = _poverty_by(households, line)
+    names = {p.key: p.name for p in pack.programmes}
+    newest = max((p.newest_birth for p in parts if p.newest_birth is not None), default=None)
+    governorates = [p.governorates for p in parts if p.governorates is not None]
     return Simulation(
         period=period,
         reform_name=reform_name,
-        persons=people.height,
-        programmes=programmes,
-        coverage=coverage,
-        governorates=governorates,
-        poverty=poverty_by,
+        persons=sum(p.persons for p in parts),
+        programmes=_programmes(parts, [p.key for p in pack.programmes], names),
+        coverage=_coverage(parts),
+        governorates=_governorates(governorates) if len(governorates) == len(parts) else None,
+        poverty=_poverty_by(households, line),
         gini={state: gini(households, f"__{state}_income", elasticity=elasticity) for state in STATES},
         deciles=deciles(
             households,
@@ -229,52 +204,45 @@ def simulate(
         currency=pack.currency,
         coverage_title=inputs.coverage_title,
         money=inputs.money,
-        warnings=tuple(w for w in [births_warning(people, period)] if w),
-        targeting=_targeting(households, line) if inputs.targeting else None,
+        warnings=tuple(w for w in [_births_warning(newest, period)] if w),
+        targeting=targeting(households, line=float(line.line_baisa), elasticity=elasticity)
+        if inputs.targeting
+        else None,
     )
 
 
 def _poverty_by(households: pl.LazyFrame, line: PovertyLine) -> dict[str, dict[str, Poverty]]:
-    """Poverty of the residents and of the citizens, before transfers and after each design's."""
-    poverty_by: dict[str, dict[str, Poverty]] = {}
-    for population, mask in (("residents", pl.lit(True)), ("citizens", pl.col("__citizen"))):
-        members = households.filter(mask)
-        poverty_by[population] = {
-            state: poverty(members, f"__{state}_income", line=float(line.line_baisa), elasticity=float(line.elasticity))
+    """Poverty of the residents and of the citizens, before transfers and after each design's. A
+    family's shortfall is counted among the citizens when its first member is one."""
+    at, elasticity = float(line.line_baisa), float(line.elasticity)
+    return {
+        "residents": {
+            state: poverty(households, f"__{state}_income", line=at, elasticity=elasticity) for state in STATES
+        },
+        "citizens": {
+            state: poverty(
+                households,
+                f"__{state}_income",
+                line=at,
+                elasticity=elasticity,
+                persons="citizens",
+                counted=pl.col("first_citizen"),
+            )
             for state in STATES
-        }
-    return poverty_by
+        },
+    }
 
 
-def _targeting(households: pl.LazyFrame, line: PovertyLine) -> pl.DataFrame:
-    return targeting(households, line=float(line.line_baisa), elasticity=float(line.elasticity))
-
-
-def _inputs(pack: PolicyPack) -> AnalysisInputs:
+def analysis_inputs(pack: PolicyPack) -> AnalysisInputs:
     if pack.analysis is None:
         raise SimulationError(f"the {pack.name} pack gives no analysis inputs (poverty line, incomes)")
     return pack.analysis
 
 
-def _covered(state: str, person_level: list[str], family_level: list[str]) -> pl.Expr:
-    """Receives a benefit of their own, or is in a family that receives a family benefit."""
-    own = [pl.col(f"{state}.{k}") > 0 for k in person_level]
-    family = [pl.col(f"{state}.{k}").sum().over("__family") > 0 for k in family_level]
-    return pl.any_horizontal([*own, *family]).alias(f"__{state}_covered")
+def _programmes(parts: list[Part], keys: list[str], names: dict[str, Text]) -> pl.DataFrame:
+    def total(name: str) -> int:
+        return sum(p.sums[name] for p in parts)
 
-
-def _programmes(frame: pl.LazyFrame, keys: list[str], names: dict[str, Text]) -> pl.DataFrame:
-    sums = frame.select(
-        *[
-            expr
-            for state in ("baseline", "reform")
-            for key in keys
-            for expr in (
-                (pl.col(f"{state}.{key}") > 0).sum().cast(pl.Int64).alias(f"{state}.{key}.recipients"),
-                pl.col(f"{state}.{key}").sum().cast(pl.Int64).alias(f"{state}.{key}.monthly"),
-            )
-        ]
-    ).collect()
     return pl.DataFrame(
         [
             {
@@ -282,8 +250,8 @@ def _programmes(frame: pl.LazyFrame, keys: list[str], names: dict[str, Text]) ->
                 "name_en": names[key].en,
                 "name_ar": names[key].ar,
                 **{
-                    f"{state}_{figure}": int(sums[f"{state}.{key}.{column}"][0])
-                    for state in ("baseline", "reform")
+                    f"{design}_{figure}": total(f"{design}.{key}.{column}")
+                    for design in DESIGNS
                     for figure, column in (("recipients", "recipients"), ("monthly_baisa", "monthly"))
                 },
             }
@@ -292,71 +260,33 @@ def _programmes(frame: pl.LazyFrame, keys: list[str], names: dict[str, Text]) ->
     )
 
 
-def _group(age: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(age < CHILD_UNTIL)
-        .then(pl.lit("children"))
-        .when(age < ELDERLY_FROM)
-        .then(pl.lit("working_age"))
-        .otherwise(pl.lit("elderly"))
-    )
-
-
-def _coverage(frame: pl.LazyFrame) -> pl.DataFrame:
-    """Share of citizens living in Oman in each life-cycle group who receive something (a benefit of
-    their own, or Family Income Support paid to their family)."""
-    citizens = frame.filter(pl.col("__living") & pl.col("__citizen"))
-    shares = [pl.len().alias("persons"), pl.col("__baseline_covered").mean(), pl.col("__reform_covered").mean()]
-    by_age = citizens.group_by(_group(pl.col("__age")).alias("group")).agg(shares)
-    disabled = citizens.filter(pl.col("__disabled")).select(pl.lit("disability").alias("group"), *shares)
-    table = pl.concat([by_age, disabled]).collect()
-    order = list(GROUPS)
-    rows = {row["group"]: row for row in table.to_dicts()}
-    return pl.DataFrame(
-        [
+def _coverage(parts: list[Part]) -> pl.DataFrame:
+    """Share of the citizens living in the country in each life-cycle group who receive something (a
+    benefit of their own, or a family benefit paid to their family)."""
+    counts = pl.concat([p.coverage for p in parts]).group_by("group").sum()
+    rows = {row["group"]: row for row in counts.to_dicts()}
+    table = []
+    for group, name in GROUPS.items():
+        row = rows.get(group, {})
+        persons = int(row.get("persons") or 0)
+        table.append(
             {
                 "group": group,
-                "name_en": GROUPS[group].en,
-                "name_ar": GROUPS[group].ar,
-                "persons": int(rows.get(group, {}).get("persons") or 0),
-                "baseline_covered": float(rows.get(group, {}).get("__baseline_covered") or 0.0),
-                "reform_covered": float(rows.get(group, {}).get("__reform_covered") or 0.0),
+                "name_en": name.en,
+                "name_ar": name.ar,
+                "persons": persons,
+                **{f"{d}_covered": int(row.get(f"{d}_covered") or 0) / persons if persons else 0.0 for d in DESIGNS},
             }
-            for group in order
-        ]
-    )
-
-
-def _governorates(frame: pl.LazyFrame) -> pl.DataFrame:
-    citizens = pl.col("__living") & pl.col("__citizen")
-    return (
-        frame.group_by(pl.col("governorate").fill_null("(unknown)"))
-        .agg(
-            citizens.sum().cast(pl.Int64).alias("citizens"),
-            pl.col("__baseline_covered").filter(citizens).mean().fill_null(0.0).alias("baseline_covered"),
-            pl.col("__reform_covered").filter(citizens).mean().fill_null(0.0).alias("reform_covered"),
-            pl.col("__baseline_transfers").sum().cast(pl.Int64).alias("baseline_monthly_baisa"),
-            pl.col("__reform_transfers").sum().cast(pl.Int64).alias("reform_monthly_baisa"),
         )
-        .sort("governorate")
-        .collect()
-    )
+    return pl.DataFrame(table)
 
 
-def _households(frame: pl.LazyFrame, incomes: tuple[str, ...]) -> pl.LazyFrame:
-    """One row per person living in the country, with their family's size, income and transfers
-    (the currency's smallest unit a month)."""
-    living = frame.filter(pl.col("__living"))
-    cash = pl.sum_horizontal([pl.col(c).fill_null(0) for c in incomes])
-    return living.select(
-        pl.col("__family").alias("family"),
-        pl.col("__citizen"),
-        pl.len().over("__family").alias("size"),
-        pl.col("__family").is_first_distinct().alias("first"),
-        cash.sum().over("__family").alias("__before_income"),
-        pl.col("__baseline_transfers").sum().over("__family").alias("__baseline_family_transfers"),
-        pl.col("__reform_transfers").sum().over("__family").alias("__reform_family_transfers"),
-    ).with_columns(
-        (pl.col("__before_income") + pl.col("__baseline_family_transfers")).alias("__baseline_income"),
-        (pl.col("__before_income") + pl.col("__reform_family_transfers")).alias("__reform_income"),
-    )
+def _governorates(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    counts = pl.concat(parts).group_by("governorate").sum()
+    share = {
+        f"{d}_covered": pl.when(pl.col("citizens") > 0).then(pl.col(f"{d}_covered") / pl.col("citizens")).otherwise(0.0)
+        for d in DESIGNS
+    }
+    return counts.select(
+        "governorate", "citizens", *[v.alias(k) for k, v in share.items()], *[f"{d}_monthly_baisa" for d in DESIGNS]
+    ).sort("governorate")

@@ -27,25 +27,24 @@ DESIGNS = {
 }
 
 
-def targeting(households: pl.LazyFrame, *, line: float, elasticity: float) -> pl.DataFrame:
-    """One row per design. `households`: one row per person living in the country, with `size`,
-    `first` (one member of each family), `__before_income` and `__{design}_family_transfers`."""
+def targeting(families: pl.LazyFrame, *, line: float, elasticity: float) -> pl.DataFrame:
+    """One row per design. `families`: one row per family with members living in the country, with
+    `size` (those members), `__before_income` and `__{design}_family_transfers`."""
     per_equivalent = pl.col("__before_income").cast(pl.Float64) / pl.col("size").cast(pl.Float64).pow(elasticity)
     poor = per_equivalent < line
+    size = pl.col("size").cast(pl.Int64)
     figures = []
     for design in DESIGNS:
         money = pl.col(f"__{design}_family_transfers")
         reached = money > 0
         figures += [
-            reached.sum().cast(pl.Int64).alias(f"{design}.reached"),
-            (poor & ~reached).sum().cast(pl.Int64).alias(f"{design}.poor_missed"),
-            (~poor & reached).sum().cast(pl.Int64).alias(f"{design}.non_poor_reached"),
-            money.filter(pl.col("first")).sum().cast(pl.Int64).alias(f"{design}.money"),
-            money.filter(pl.col("first") & poor).sum().cast(pl.Int64).alias(f"{design}.money_to_poor"),
+            size.filter(reached).sum().alias(f"{design}.reached"),
+            size.filter(poor & ~reached).sum().alias(f"{design}.poor_missed"),
+            size.filter(~poor & reached).sum().alias(f"{design}.non_poor_reached"),
+            money.sum().cast(pl.Int64).alias(f"{design}.money"),
+            money.filter(poor).sum().cast(pl.Int64).alias(f"{design}.money_to_poor"),
         ]
-    row = households.select(
-        pl.len().cast(pl.Int64).alias("persons"), poor.sum().cast(pl.Int64).alias("poor"), *figures
-    ).collect()
+    row = families.select(size.sum().alias("persons"), size.filter(poor).sum().alias("poor"), *figures).collect()
     values = row.row(0, named=True) if row.height else {}
     persons, poor_count = int(values.get("persons") or 0), int(values.get("poor") or 0)
     rows = []

@@ -214,6 +214,14 @@ def unit_of_work(engine: Engine | None = None) -> SqlUnitOfWork:
     return SqlUnitOfWork(store, dispatch=partial(handle, engine=store))
 
 
+def people_with_places(raw: pl.DataFrame, pack: PolicyPack, *, source: str) -> pl.DataFrame:
+    """A people table validated against the pack's contract, with its place columns when it has them
+    (validated like a registry import's): what the analysis reports by."""
+    refuse_foreign_table(raw.columns, pack, source=source)
+    extra = [pack.registry.column(c) for c in PLACE_COLUMNS if c in raw.columns and c in pack.registry.names]
+    return validate_table(raw, pack.schema.extended(*extra), source=source)
+
+
 def people_for(
     pack: PolicyPack, path: Path | None, *, registry: bool, period: Period, places: bool = False
 ) -> pl.DataFrame:
@@ -225,12 +233,7 @@ def people_for(
     if (path is None) == (not registry):
         raise UsageError("give a people table (PEOPLE) or --registry, not both and not neither")
     if path is not None:
-        if not places:
-            return load_people(path, pack)
-        raw = read_table(path)
-        refuse_foreign_table(raw.columns, pack, source=str(path))
-        extra = [pack.registry.column(c) for c in PLACE_COLUMNS if c in raw.columns and c in pack.registry.names]
-        return validate_table(raw, pack.schema.extended(*extra), source=str(path))
+        return people_with_places(read_table(path), pack, source=str(path)) if places else load_people(path, pack)
     engine = registry_engine()
     with engine.connect() as connection:
         people = read_people(connection, people_query(period.end, registry=places))

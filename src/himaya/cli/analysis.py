@@ -15,12 +15,25 @@ from rich.text import Text
 from himaya import bootstrap
 from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
-from himaya.analysis.simulate import simulate
+from himaya.analysis.simulate import Simulation, simulate
 from himaya.analysis.targeting import in_currency
+from himaya.bootstrap import scale
+from himaya.bootstrap.scale_simulate import dataset_simulation
 from himaya.cli import analysis_fund as fund_cli
 from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.analysis_report import millions, show, simulation_report
-from himaya.cli.app import MaxErrors, PackChoice, PeriodArg, app, chosen_pack, err, out, reported
+from himaya.cli.app import (
+    MaxErrors,
+    PackChoice,
+    PeriodArg,
+    SchedulerArg,
+    WorkersArg,
+    app,
+    chosen_pack,
+    err,
+    out,
+    reported,
+)
 from himaya.core.errors import UsageError
 from himaya.core.money import Currency
 from himaya.policy.pack import PolicyPack, Unit
@@ -66,12 +79,31 @@ def _folder(output: Path) -> Path:
     return output
 
 
+def _a_dataset(population: Path | None, *, registry: bool, clustered: bool) -> bool:
+    """Whether `--population` names a dataset: a folder, or (with --scheduler or --workers) anything
+    but a file; those options with one table or the registry are refused (HIMAYA_DASK_SCHEDULER
+    alone is not: it says where datasets run)."""
+    if population is None or registry or population.is_file():
+        if clustered:
+            raise UsageError(
+                "--scheduler and --workers run a dataset (a folder of Parquet files, docs/scale.md), "
+                "not one table or the registry: make one with `himaya partition`"
+            )
+        return False
+    return population.is_dir() or clustered
+
+
 @app.command(name="simulate")
 def simulate_command(
     period: PeriodArg,
     reform: Annotated[Path, typer.Option("--reform", help="Reform YAML compared with today's rules.")],
     population: Annotated[
-        Path | None, typer.Option("--population", help="People table, CSV or Parquet; or use --registry.")
+        Path | None,
+        typer.Option(
+            "--population",
+            help="People table, CSV or Parquet, or a dataset (a folder of Parquet files, docs/scale.md); "
+            "or use --registry.",
+        ),
     ] = None,
     registry: Annotated[
         bool, typer.Option("--registry", help="Use the registry as it stood at the end of the period.")
@@ -81,6 +113,8 @@ def simulate_command(
     charts: ChartsArg = "svg",
     pack: PackChoice = None,
     max_errors: MaxErrors = 1000,
+    scheduler: SchedulerArg = None,
+    workers: WorkersArg = None,
 ) -> None:
     """Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers."""
     with reported(max_errors):
@@ -89,8 +123,23 @@ def simulate_command(
         baseline = policy_pack.parameters
         changed = load_reform(reform, baseline)
         reformed = bootstrap.load_tree(policy_pack, reform)
-        people = bootstrap.people_for(policy_pack, population, registry=registry, period=period, places=True)
-        result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
+        where = scale.Where.chosen(scheduler, workers)
+        if _a_dataset(population, registry=registry, clustered=scheduler is not None or workers is not None):
+            assert population is not None  # a dataset is a --population
+            simulated = dataset_simulation(
+                population,
+                pack=policy_pack,
+                baseline=baseline,
+                reform=reformed,
+                period=period,
+                reform_name=changed.name,
+                where=where,
+            )
+            result = simulated.simulation
+            err.print(f"simulated {result.persons:,} persons from {simulated.files:,} files, on {simulated.on}")
+        else:
+            people = bootstrap.people_for(policy_pack, population, registry=registry, period=period, places=True)
+            result = simulate(people, policy_pack, baseline, reformed, period, reform_name=changed.name)
         for warning in result.warnings:  # on standard error too: a --json reader sees it
             err.print(f"warning: {warning}", markup=False)
         document = json.dumps(in_currency(result.as_dict(), policy_pack.currency), ensure_ascii=False, indent=2)
@@ -99,17 +148,21 @@ def simulate_command(
         else:
             simulation_report(result)
         if output is not None:
-            folder = _folder(output)
-            _write(folder / "simulation.json", document + "\n")
-            tables = simulation_csv(result)
-            for name, frame in tables.items():
-                _write(folder / name, frame.write_csv())
-            from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+            _write_simulation(result, document, _folder(output), kind, said=not as_json)
 
-            written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
-            if not as_json:
-                files = ", ".join(["simulation.json", *tables])
-                out.print(f"\nwrote {files} and {len(written)} charts in {folder}", markup=False)
+
+def _write_simulation(result: Simulation, document: str, folder: Path, kind: str, *, said: bool) -> None:
+    """The JSON, the CSV tables and the charts of a simulation in `folder`."""
+    _write(folder / "simulation.json", document + "\n")
+    tables = simulation_csv(result)
+    for name, frame in tables.items():
+        _write(folder / name, frame.write_csv())
+    from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
+
+    written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
+    if said:
+        files = ", ".join(["simulation.json", *tables])
+        out.print(f"\nwrote {files} and {len(written)} charts in {folder}", markup=False)
 
 
 @app.command(name="project")

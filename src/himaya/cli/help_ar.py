@@ -36,7 +36,7 @@ HELP_AR = {
     "Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers.": "القواعد النافذة وإصلاح مقترح على السكان أنفسهم: التكلفة والتغطية والفقر وعدم المساواة والمستفيدون والخاسرون.",
     "The month, YYYY-MM.": "الشهر بصيغة YYYY-MM.",
     "Reform YAML compared with today's rules.": "ملف الإصلاح (YAML) الذي يُقارن بالقواعد النافذة.",
-    "People table, CSV or Parquet; or use --registry.": "جدول الأفراد (CSV أو Parquet)؛ أو استخدم --registry.",
+    "People table, CSV or Parquet, or a dataset (a folder of Parquet files, docs/scale.md); or use --registry.": "جدول الأفراد (CSV أو Parquet)، أو مجموعة بيانات مجزأة (مجلد ملفات Parquet، docs/scale.md)؛ أو استخدم --registry.",
     "Use the registry as it stood at the end of the period.": "استخدم السجل كما كان في نهاية الشهر.",
     "Folder for the JSON, CSV and charts (created if missing).": "مجلد ملفات JSON وCSV والرسوم البيانية (يُنشأ إن لم يوجد).",
     "Print the JSON to standard output instead of the report.": "اطبع JSON على المخرج القياسي بدلاً من التقرير.",
