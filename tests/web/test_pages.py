@@ -215,6 +215,14 @@ def test_one_search_box_finds_by_name_civil_number_and_phone(office: Office) -> 
     local = person["mobile"].removeprefix("+968")
     by_phone = client.get("/office/people", params={"q": f"{local[:4]} {local[4:]}"})
     assert by_phone.status_code == 200 and f"/office/people/{person['person_id']}" in by_phone.text
+    # Typed with an Arabic keyboard (an outside attack found them searched as a name): the same answers.
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    typed = client.get("/office/people", params={"q": person["person_id"].translate(arabic)}, follow_redirects=False)
+    assert typed.status_code == 303 and typed.headers["location"] == f"/office/people/{person['person_id']}"
+    by_arabic_phone = client.get("/office/people", params={"q": local.translate(arabic)})
+    assert f"/office/people/{person['person_id']}" in by_arabic_phone.text
+    path = client.get(f"/office/people/{person['person_id'].translate(arabic)}", follow_redirects=False)
+    assert path.status_code == 303 and path.headers["location"] == f"/office/people/{person['person_id']}"
     by_name = client.get("/office/people", params={"q": person["family_name_ar"]})
     assert f"/office/people/{person['person_id']}" in by_name.text
     assert person["mobile"] not in client.get("/office/people", params={"q": office.outside["mobile"]}).text

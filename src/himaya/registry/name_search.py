@@ -151,9 +151,20 @@ def name_terms(query: str) -> tuple[tuple[Term, ...], ...]:
     return tuple(dict.fromkeys(words))  # a repeated word asks nothing more, and would cost as much again
 
 
+# Digits as an Arabic keyboard types them (٠-٩), as a Persian or Urdu one does (۰-۹), and full-width
+# ones (０-９): the same number as its ASCII digits.
+_DIGITS = str.maketrans({chr(first + d): str(d) for first in (0x0660, 0x06F0, 0xFF10) for d in range(10)})
+
+
+def ascii_digits(text: str) -> str:
+    """`text` with every Arabic-Indic, Eastern Arabic-Indic or full-width digit as its ASCII digit."""
+    return text.translate(_DIGITS)
+
+
 def numeric(query: str) -> str | None:
     """The digits of a query that is a number (a civil number or a phone number, written with
-    spaces, dashes, brackets or a leading +), or None."""
+    spaces, dashes, brackets or a leading +; in ASCII, Arabic-Indic or full-width digits), or None."""
+    query = ascii_digits(query)
     if not _DIGITS_ONLY.match(query.strip()):
         return None
     return re.sub(r"[^0-9]", "", query)

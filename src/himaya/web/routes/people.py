@@ -17,6 +17,7 @@ from himaya.core.access import Permission
 from himaya.core.errors import HimayaError
 from himaya.registry import actions
 from himaya.registry.model import Search
+from himaya.registry.name_search import ascii_digits
 from himaya.registry.views import family_view
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
 from himaya.web.routes import letters
@@ -103,6 +104,9 @@ def _timeline(
 def person(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_number: str) -> Response:
     _needs(seen, Permission.PERSON_READ)
     if not CIVIL.match(civil_number):
+        typed = ascii_digits(civil_number)  # typed with an Arabic keyboard: the same person's page
+        if typed != civil_number and CIVIL.match(typed):
+            return redirect(f"/office/people/{typed}")
         raise PageError(404, seen._("No such record in your branches."))
     if not seen.user.identifies:  # as the API: looking someone up by civil number is identifying them
         raise PageError(403, seen._("Reading a person by civil number needs the permission to identify people."))
