@@ -184,6 +184,7 @@ def test_failed_logins_are_throttled_as_in_the_api(office: Office) -> None:
         statuses.append(client.post("/office/login", data={"username": "nobody", "password": "x", "csrf": token}))
     assert [r.status_code for r in statuses] == [401] * 5 + [429] * 2
     assert "محاولات دخول فاشلة كثيرة" in statuses[-1].text
+    assert int(statuses[-1].headers["retry-after"]) > 0 and "retry-after" not in statuses[0].headers
 
 
 def test_family_page_explains_entitlements_and_serves_the_letters(office: Office) -> None:

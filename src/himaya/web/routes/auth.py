@@ -52,7 +52,7 @@ def login(
     name, secret = form.get("username", "")[:64].strip(), form.get("password", "")[:256]
     back = local(form.get("next"))
     tokens = request.app.state.tokens
-    error, status = None, 401
+    error, status, wait = None, 401, None
     try:
         if not name or not secret:
             raise LoginRefusedError("missing")
@@ -68,7 +68,7 @@ def login(
             refresh=False,  # the session cookie is the web's token: an API refresh token would lie unused
         )
     except ThrottledError as refused:
-        status = 429
+        status, wait = 429, refused.seconds
         error = seen._("Too many failed logins: try again in {seconds} seconds.").format(seconds=refused.seconds)
     except LoginRefusedError:
         error = seen._("The user name or the password is wrong.")
@@ -79,7 +79,10 @@ def login(
         if principal is None or principal.roles & MACHINE_ROLES:
             error = seen._("This account is a partner system's: it cannot use the front office.")
     if error is not None:
-        return render(request, seen, "login.html", status=status, next=back, error=error, username=name)
+        page = render(request, seen, "login.html", status=status, next=back, error=error, username=name)
+        if wait is not None:  # as the API's 429: when to try again, for a client that reads headers
+            page.headers["Retry-After"] = str(wait)
+        return page
     response = redirect(back)
     set_session(request, response, found.username, found.token_version, started=None)
     response.set_cookie(
