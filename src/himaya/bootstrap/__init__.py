@@ -233,7 +233,7 @@ def people_for(
         return validate_table(raw, pack.schema.extended(*extra), source=str(path))
     engine = registry_engine()
     with engine.connect() as connection:
-        people = read_people(connection, people_query(period.end, registry=places))
+        people = read_people(connection, people_query(period.end, registry=places, awards=True))
     if places:
         people = people.drop(c for c in pack.registry.names if c not in pack.schema.names and c not in PLACE_COLUMNS)
     heads = (
