@@ -236,7 +236,7 @@ def people_for(
         return people_with_places(read_table(path), pack, source=str(path)) if places else load_people(path, pack)
     engine = registry_engine()
     with engine.connect() as connection:
-        people = read_people(connection, people_query(period.end, registry=places))
+        people = read_people(connection, people_query(period.end, registry=places, awards=True))
     if places:
         people = people.drop(c for c in pack.registry.names if c not in pack.schema.names and c not in PLACE_COLUMNS)
     heads = (

@@ -8,19 +8,36 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Engine
+from sqlalchemy import Date, Engine, bindparam, select
 
 from himaya.adapters.tables import read_rows, read_table
 from himaya.core.periods import Period
+from himaya.db.stores.awards import awarded_incomes as awarded_incomes_query
+from himaya.db.tables import person
 from himaya.db.uow import SqlUnitOfWork
-from himaya.insurance import actions, benefits
+from himaya.insurance import actions, awards, benefits
+from himaya.insurance.award_model import Awarded, AwardState, Benefit, Survivor
 from himaya.insurance.model import Declared, EmployersRegistered, PaymentRecorded
 from himaya.insurance.pension import Kind
 from himaya.insurance.pension_explain import PensionExplanation
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 
-__all__ = ["Declared", "EmployersRegistered", "Kind", "PaymentRecorded", "PensionExplanation"]
+__all__ = [
+    "AwardState",
+    "Awarded",
+    "Benefit",
+    "Declared",
+    "EmployersRegistered",
+    "Kind",
+    "PaymentRecorded",
+    "PensionExplanation",
+    "Survivor",
+]
+
+
+# The pensions Himaya pays, as incomes on a day (a bound `day`): built once.
+incomes = awarded_incomes_query(bindparam("day", type_=Date())).subquery("awarded")
 
 
 def _uow(engine: Engine) -> SqlUnitOfWork:
@@ -108,3 +125,52 @@ def maternity(
     engine: Engine, pack: PolicyPack, civil_number: str, born_on: date, *, tree: ParameterTree
 ) -> PensionExplanation:
     return benefits.maternity(_uow(engine), pack, civil_number, born_on, tree=tree)
+
+
+def award(
+    engine: Engine,
+    pack: PolicyPack,
+    civil_number: str,
+    benefit: Benefit,
+    day: date | None,
+    *,
+    actor: str,
+    today: date,
+    start: date | None = None,
+    survivors: tuple[Survivor, ...] = (),
+    reform: Path | None = None,
+) -> Awarded:
+    from himaya.bootstrap import load_tree  # noqa: PLC0415  (the package is imported first)
+
+    tree = load_tree(pack, reform) if reform is not None else None
+    return awards.award(
+        _uow(engine), pack, civil_number, benefit, day, actor=actor, today=today, start=start, survivors=survivors,
+        tree=tree, reform=None if reform is None else reform.name,
+    )  # fmt: skip
+
+
+def approve_award(engine: Engine, award_id: int, *, version: int, actor: str) -> Awarded:
+    return awards.approve(_uow(engine), award_id, version=version, actor=actor)
+
+
+def end_award(engine: Engine, award_id: int, on: date, *, version: int, reason: str, actor: str) -> Awarded:
+    return awards.end(_uow(engine), award_id, on, version=version, reason=reason, actor=actor)
+
+
+def award_list(engine: Engine, civil_number: str | None, state: AwardState | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return awards.listing(_uow(engine), civil_number, state=state)
+
+
+def awarded_incomes(engine: Engine, civil_numbers: list[str], day: date) -> pl.DataFrame:
+    """civil_number, kind (pension, survivor_pension), amount, award_id: the pensions Himaya pays these
+    people on `day`, which the rules count among their incomes (`himaya explain` names them)."""
+    query = (
+        select(person.c.civil_number, incomes.c.kind, incomes.c.monthly_amount, incomes.c.id)
+        .join(person, person.c.id == incomes.c.person_id)
+        .where(person.c.civil_number.in_(civil_numbers))
+        .order_by(person.c.civil_number, incomes.c.id)
+    )
+    schema = {"civil_number": pl.String, "kind": pl.String, "amount": pl.Int64, "award_id": pl.Int64}
+    with engine.connect() as connection:
+        rows = connection.execute(query.params(day=day)).all()
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -48,3 +48,20 @@ HELP_AR_INSURANCE |= {
     "The insured mother's civil number.": "الرقم المدني للأم المؤمَّن عليها.",
     "The day of the birth.": "يوم الولادة.",
 }
+HELP_AR_INSURANCE |= {
+    "A survivor's civil number (repeat for each).": "الرقم المدني لأحد المستحقين (كرِّره لكل مستحق).",
+    "The award's version you read (himaya insurance awards).": "إصدار قرار المنفعة الذي قرأته (himaya insurance awards).",
+    "The insured person's civil number (a survivor pension: the deceased's).": "الرقم المدني للمؤمَّن عليه (في معاش المستحقين: رقم المتوفى).",
+    "old_age, disability, survivor, job_security or maternity.": "old_age (الشيخوخة) أو disability (العجز) أو survivor (المستحقون) أو job_security (الأمان الوظيفي) أو maternity (الأمومة).",
+    "The day computed for: the pension's (default today), the disability, the loss of the job, the birth.": "اليوم الذي تُحسب عنده المنفعة: يوم المعاش (الافتراضي اليوم)، أو العجز، أو فقدان العمل، أو الولادة.",
+    "The first day paid (default: the benefit's own).": "أول يوم يُصرف عنه (الافتراضي: تاريخ بدء المنفعة نفسها).",
+    "Award a computed benefit: stored as prepared, paid once another officer approves it.": "امنح منفعة محسوبة: تُحفظ معدَّةً، وتُصرف بعد أن يعتمدها موظف آخر.",
+    "The award's number.": "رقم قرار المنفعة.",
+    "Approve an award another officer prepared: the payroll pays it from then on.": "اعتمد قرار منفعة أعدَّه موظف آخر: يصرفه كشف الرواتب من حينها.",
+    "The award's last day paid.": "آخر يوم يُصرف عنه القرار.",
+    "Why the award ends.": "سبب إنهاء القرار.",
+    "End an award on a day: months after it are no longer paid nor counted as an income.": "أنهِ قرار منفعة في يوم معيَّن: لا تُصرف الأشهر التالية ولا تُحتسب دخلاً.",
+    "Only this person's awards (as the insured person or a survivor).": "قرارات هذا الشخص فقط (بصفته المؤمَّن عليه أو أحد المستحقين).",
+    "Only prepared, approved or ended awards.": "القرارات المعدَّة أو المعتمدة أو المنتهية فقط.",
+    "List the awards: benefit, amount, dates, state, who prepared and approved them, survivors' shares.": "اعرض قرارات المنافع: المنفعة والمبلغ والتواريخ والحالة ومن أعدَّها ومن اعتمدها وحصص المستحقين.",
+}

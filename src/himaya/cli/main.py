@@ -18,6 +18,7 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     events,
     events_crvs,
     insurance,
+    insurance_awards,
     insurance_benefits,
     keys,
     login,

@@ -6,11 +6,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from himaya import bootstrap
 from himaya.adapters.datasets import names_a_folder
 from himaya.adapters.tables import FORMATS, TableFormat, write_table
+from himaya.bootstrap import insurance as insurance_store
 from himaya.bootstrap import scale
 from himaya.cli.app import (
     MaxErrors,
@@ -27,6 +29,7 @@ from himaya.cli.app import (
 )
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
+from himaya.core.money import format_omr
 from himaya.core.text import LANGUAGES, Language, Text, right_to_left
 from himaya.policy.engine import entitlements as compute_entitlements
 from himaya.policy.explain import explain as explain_family
@@ -140,6 +143,32 @@ def explain(
             out.print(render_statement(written, language), markup=False)
         else:
             out.print(render(result, language), markup=False)
+        if registry:
+            _awarded(table, person, family, period.end, language)
+
+
+AWARDED = {
+    "pension": Text("pension", "المعاش"),
+    "survivor_pension": Text("survivor pension", "معاش المستحقين"),
+}
+
+
+def _awarded(table: pl.DataFrame, person: str | None, family: str | None, day: date, language: Language) -> None:
+    """Where each pension counted came from when Himaya pays it: the insurance award, by number."""
+    wanted = family or table.filter(pl.col("person_id") == person)["family_id"].first()
+    members = table.filter(pl.col("family_id") == wanted)["person_id"].to_list()
+    if not members:
+        return
+    for r in insurance_store.awarded_incomes(bootstrap.registry_engine(), members, day).iter_rows(named=True):
+        amount = format_omr(r["amount"], grouped=True)
+        line = (
+            f"{r['civil_number']}: {AWARDED[r['kind']].ar} المحتسب ({amount} ر.ع.) تصرفه حماية بقرار المنفعة "
+            f"التأمينية رقم {r['award_id']}"
+            if language == "ar"
+            else f"{r['civil_number']}: the {AWARDED[r['kind']].en} counted ({amount} OMR) is paid by Himaya, "
+            f"insurance award {r['award_id']} (himaya insurance awards {r['civil_number']})"
+        )
+        out.print(right_to_left(line) if language == "ar" else line, markup=False)
 
 
 @app.command()

@@ -62,7 +62,7 @@ def replan_families(
             .where(valid_on(membership, period.end), family.c.family_number.in_(select(s.c.family_id)))
             .subquery("members")
         )
-        people = read_people(connection, people_query(period.end, keys=True, only=members))
+        people = read_people(connection, people_query(period.end, keys=True, only=members, awards=True))
         to_enroll, to_end = _plan(connection, pack, period, people, members, _applied(applied))
         note = pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
         why = people.select("person_id", "family_id").join(note, on="family_id")

@@ -200,7 +200,7 @@ def family_table(connection: Connection, principal: Principal, family_number: st
 # Built once, with its values as parameters: a service reads a family per request, and building
 # and keying this statement anew each time cost more than running it.
 _FAMILY_QUERY = people_query(
-    bindparam("day", type_=Date()), registry=True, family_number=bindparam("family", type_=String())
+    bindparam("day", type_=Date()), registry=True, family_number=bindparam("family", type_=String()), awards=True
 )
 
 

@@ -14,10 +14,25 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, FromClause, Select, Table, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import (
+    Connection,
+    FromClause,
+    Select,
+    Table,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.db.frames import frames_elsewhere, read_frame
+from himaya.db.stores.awards import awarded_incomes
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")
@@ -49,12 +64,14 @@ def people_query(
     keys: bool = False,
     only: FromClause | None = None,
     family_number: str | ColumnElement[Any] | None = None,
+    awards: bool = False,
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
     only the bank, `keys` the person's row id (`person_key`); `only` keeps the civil numbers
     listed in that (staging) table, `family_number` the members of that family (with either, the
-    incomes are summed for those people alone, not for everyone)."""
-    incomes = _incomes(day, only, family_number)
+    incomes are summed for those people alone, not for everyone); `awards` counts the pensions
+    Himaya pays among the incomes (`_incomes`)."""
+    incomes = _incomes(day, only, family_number, awards)
     columns: list[Any] = [
         person.c.civil_number.label("person_id"),
         family.c.family_number.label("family_id"),
@@ -75,14 +92,8 @@ def people_query(
         func.coalesce(earning_capacity.c.monthly_amount, literal(0)).label("earning_capacity"),
     ]
     if registry:
-        columns += [person.c[c] for c in NAME_COLUMNS]
-        columns += [
-            person.c.governorate,
-            person.c.wilayat,
-            person.c.mobile,
-            bank_account.c.bank_code,
-            bank_account.c.iban,
-        ]
+        columns += [person.c[c] for c in (*NAME_COLUMNS, "governorate", "wilayat", "mobile")]
+        columns += [bank_account.c.bank_code, bank_account.c.iban]
     elif accounts:
         columns += [bank_account.c.bank_code, bank_account.c.iban]
     if keys:
@@ -108,10 +119,17 @@ def people_query(
 
 
 def _incomes(
-    day: date | ColumnElement[Any] | None, only: FromClause | None, family_number: str | ColumnElement[Any] | None
+    day: date | ColumnElement[Any] | None,
+    only: FromClause | None,
+    family_number: str | ColumnElement[Any] | None,
+    awards: bool = False,
 ) -> Any:
     """Each person's incomes in force on `day`, summed by kind: for the people `only` lists or the
-    members of `family_number` when given (never everyone's, to be thrown away by the join)."""
+    members of `family_number` when given (never everyone's, to be thrown away by the join).
+
+    With `awards`, the pensions Himaya pays (insurance awards approved and in force that day) are
+    counted too, as the pensioner's `pension` and each survivor's `survivor_pension`: what the rules
+    read, never what a registry write path reads back (it would store them as recorded incomes)."""
     members = (
         select(membership.c.person_id)
         .join(family, family.c.id == membership.c.family_id)
@@ -119,16 +137,19 @@ def _incomes(
     )
     if only is not None and family_number is None:
         members = select(person.c.id).where(person.c.civil_number.in_(select(only.c.person_id)))
+    recorded = select(income.c.person_id, income.c.kind, income.c.monthly_amount).where(valid_on(income, day))
+    rows = (
+        union_all(recorded, select(*awarded_incomes(day).subquery("awarded").c[:3])).subquery("recorded")
+        if awards
+        else recorded.subquery("recorded")
+    )
     return (
         select(
-            income.c.person_id,
-            *(func.sum(case((income.c.kind == k, income.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
+            rows.c.person_id,
+            *(func.sum(case((rows.c.kind == k, rows.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
         )
-        .where(
-            valid_on(income, day),
-            income.c.person_id.in_(members) if only is not None or family_number is not None else true(),
-        )
-        .group_by(income.c.person_id)
+        .where(rows.c.person_id.in_(members) if only is not None or family_number is not None else true())
+        .group_by(rows.c.person_id)
         .subquery("incomes")
     )
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
 
 # The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
 # whoever reads the metadata (the migrations, their test) sees every table.
+from himaya.db.award_tables import insurance_award, insurance_award_share  # noqa: F401
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401

@@ -21,6 +21,7 @@ from himaya.core.events import Event
 from himaya.db.audit import SqlAuditLog
 from himaya.db.engine import READING
 from himaya.db.stores.access import SqlAccessStore
+from himaya.db.stores.awards import SqlAwardStore
 from himaya.db.stores.cases import SqlCaseStore
 from himaya.db.stores.crvs import SqlCrvsStore
 from himaya.db.stores.dci import SqlDciStore, SqlPartnerStore
@@ -185,6 +186,11 @@ class SqlUnitOfWork:
     def insurance(self) -> SqlInsuranceStore:
         """Employers, declarations, contributions due and payments (`insurance/ports.py`)."""
         return SqlInsuranceStore(self.connection)
+
+    @property
+    def awards(self) -> SqlAwardStore:
+        """The insurance's awards and survivors' shares (`insurance/award_ports.py`)."""
+        return SqlAwardStore(self.connection)
 
 
 class _NoAudit:

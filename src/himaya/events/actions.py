@@ -194,6 +194,7 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     people = uow.events.people(named.unique().to_list())
     decided = plan(events, people, uow.events.latest_changes)
     changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()))
+    changes += _end_awards(uow, decided.records, actor=actor)
     checkpoint("events.process:written")
     settled = decided.outcomes
     uow.events.settle(settled.select("id", "state", "reason"), at=now())
@@ -209,6 +210,23 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     by_state = dict(zip(counts["state"].to_list(), counts["len"].to_list(), strict=True))
     return Processed(**{s.value: by_state.get(s.value, 0) for s in (S.APPLIED, S.HELD, S.FAILED, S.NEEDS_REVIEW,
                                                                      S.DUPLICATE)}, batches=1)  # fmt: skip
+
+
+def _end_awards(uow: EventsUnitOfWork, records: pl.DataFrame, *, actor: str) -> list[Change]:
+    """A death recorded ends the person's insurance awards (pensions, job security, maternity) on the
+    last day of the month of death, in the same transaction as the death, each on the audit trail."""
+    if records.is_empty() or "death_date" not in records.columns:
+        return []
+    deaths = records.filter(pl.col("death_date").is_not_null()).select(
+        pl.col("person_id").alias("civil_number"), pl.col("death_date").cast(pl.Date)
+    )
+    cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
+    return [
+        Change(
+            "insurance.award.end", f"award:{e['id']}", e["before"], {**e["after"], "event": cause[e["civil_number"]]}
+        )
+        for e in uow.events.end_awards(deaths, actor=actor, stamp=now())
+    ]
 
 
 def _fact(value: Any) -> str | None:

@@ -16,6 +16,7 @@ from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import NotFoundError
 from himaya.insurance import benefits
+from himaya.insurance.award_ports import AwardUnitOfWork
 from himaya.insurance.pension import Kind
 from himaya.insurance.pension_explain import PensionExplanation
 from himaya.insurance.ports import InsuranceUnitOfWork
@@ -29,9 +30,10 @@ class ScopedUnitOfWork(InsuranceUnitOfWork, RegistryUnitOfWork, Protocol):
     """A unit of work with both the registry (for the branch scope) and the insurance store."""
 
 
-def _in_scope(
-    uow: ScopedUnitOfWork, principal: Principal, civil_number: str, what: str, read: Callable[[ScopedUnitOfWork], T]
-) -> T:
+U = TypeVar("U", bound=ScopedUnitOfWork)
+
+
+def _in_scope(uow: U, principal: Principal, civil_number: str, what: str, read: Callable[[U], T]) -> T:
     """`read` of a person in the user's branches, audited as `read person:CIVIL` ({what, found})."""
     failure: NotFoundError | None = None
     result: T | None = None
@@ -100,4 +102,26 @@ def maternity(
     return benefits.maternity_of(pack, pack.parameters, people, lines, born_on)
 
 
-__all__ = ["career", "job_security", "maternity", "pension"]
+class ScopedAwardUnitOfWork(ScopedUnitOfWork, AwardUnitOfWork, Protocol):
+    """The same, with the awards."""
+
+
+HIDDEN = "hidden"  # the civil number of someone outside the reader's branches, in an award they share in
+
+
+def awards(uow: ScopedAwardUnitOfWork, principal: Principal, civil_number: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The person's awards (as the insured person or a survivor) and their survivors' shares, if the
+    person is in the user's branches; another person's civil number outside them shown as `hidden`."""
+
+    def read(u: ScopedAwardUnitOfWork) -> tuple[pl.DataFrame, pl.DataFrame]:
+        found = u.awards.awards(civil_number)
+        split = u.awards.shares(found["id"].to_list())
+        named = set(found["civil_number"].to_list()) | set(split["civil_number"].to_list())
+        seen = {c for c in named if c == civil_number or u.registry.visible_id(principal, c) is not None}
+        mask = pl.when(pl.col("civil_number").is_in(list(seen))).then(pl.col("civil_number")).otherwise(pl.lit(HIDDEN))
+        return found.with_columns(mask), split.with_columns(mask)
+
+    return _in_scope(uow, principal, civil_number, "insurance.awards", read)
+
+
+__all__ = ["awards", "career", "job_security", "maternity", "pension"]

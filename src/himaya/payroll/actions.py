@@ -23,6 +23,7 @@ from himaya.core.errors import NotFoundError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.payroll import rules
+from himaya.payroll.awarded import award_months
 from himaya.payroll.export import export
 from himaya.payroll.lines import ChildPayee, payment_lines
 from himaya.payroll.model import (
@@ -131,7 +132,8 @@ def _lines(
     store: PayrollStore, pack: PolicyPack, period: Period, child_payee: ChildPayee, tell: Step
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(the people of the month, the run's new lines with beneficiary and payee row ids): regular
-    lines, then arrears for each month since go-live in which someone enrolled is still unpaid."""
+    lines, then arrears for each month since go-live in which someone enrolled is still unpaid,
+    then the insurance's awards owed (`awarded.award_months`)."""
     go_live = store.go_live()
     entitled, people = _entitled(store, pack, period)
     active = store.active_enrollments()
@@ -168,6 +170,8 @@ def _lines(
             for owed_then in (missing.select(then.columns), excepted):
                 if owed_then.height:
                     lines.append(lines_of(owed_then, LineKind.ARREARS))
+    tell("awards")
+    lines += _award_lines(award_months(store.awarded(period), period, go_live), people, lines_of)
     keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
     frame = (
         pl.concat(lines)
@@ -177,6 +181,20 @@ def _lines(
         .sort("person_key", "programme", "month")
     )
     return people, frame
+
+
+def _award_lines(
+    owed: pl.DataFrame, people: pl.DataFrame, lines_of: Callable[[pl.DataFrame, LineKind], pl.DataFrame]
+) -> list[pl.DataFrame]:
+    """The awards' months owed as lines, the month's regular and the earlier ones arrears, each paid
+    to the beneficiary (a minor survivor without an account: the guardian) as an enrollment's is."""
+    family = people.select("person_id", "family_id")
+    found = []
+    for kind in (LineKind.REGULAR, LineKind.ARREARS):
+        of_kind = owed.filter(pl.col("kind") == kind.value).join(family, on="person_id")
+        if of_kind.height:
+            found.append(lines_of(of_kind.select("person_id", "family_id", "programme", "month", "amount"), kind))
+    return found
 
 
 def _reissue(store: PayrollStore, run_id: int, people: pl.DataFrame) -> int:

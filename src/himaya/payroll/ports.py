@@ -40,6 +40,10 @@ class PayrollStore(Protocol):
     def active_enrollments(self) -> pl.DataFrame:
         """person_id, programme, start_month, end_month of every person not merged into another."""
 
+    def awarded(self, period: Period) -> pl.DataFrame:
+        """The insurance's approved awards started by the period's end (`awarded.award_months`' input):
+        person_id, programme, start_month, end_month, amount, once, death_date."""
+
     def unpaid(self, month: Period, *, before: date) -> pl.DataFrame:
         """(person_id, programme) enrolled before `before`, in force in `month`, with no line for it."""
 

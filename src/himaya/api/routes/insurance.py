@@ -81,7 +81,7 @@ def _identifying(principal: Principal) -> None:
         raise ApiError(403, "forbidden", "reading an insured person by civil number needs person.identify")
 
 
-def _uow(request: Request) -> scoped.ScopedUnitOfWork:
+def _uow(request: Request) -> scoped.ScopedAwardUnitOfWork:
     return bootstrap.unit_of_work(request.app.state.engine)
 
 
@@ -247,3 +247,51 @@ def declarations(
         month=str(period), employers=done.employers, insured=done.insured, wages=format_omr(done.wages),
         due=format_omr(done.due), corrected=done.corrected, replayed=done.replayed,
     )  # fmt: skip
+
+
+class Share(BaseModel):
+    civil_number: str = Field(description="The survivor's civil number ('hidden' outside your branches).")
+    group: str = Field(description="widows, children or parents.")
+    share: str = Field(description="Of the whole pension, as a fraction 'n/d'.")
+    amount: str = Field(description="OMR, 3 decimals, a month.")
+
+
+class Award(BaseModel):
+    id: int
+    civil_number: str = Field(description="The insured person (a survivor pension: the deceased).")
+    benefit: str = Field(description="old_age, disability, survivor, job_security or maternity.")
+    claim: int | None = Field(description="A job security claim's number, counted from the claims stored.")
+    day: date = Field(description="The day it was computed for.")
+    amount: str = Field(description="OMR, 3 decimals: a month (maternity: the whole leave).")
+    start: date
+    end: date | None
+    state: str = Field(description="prepared, approved or ended.")
+    version: int
+    prepared_by: str
+    approved_by: str | None
+    end_reason: str | None
+    shares: list[Share]
+
+
+@router.get("/people/{civil_number}/awards", summary="A person's insurance awards, with survivors' shares")
+def awards(
+    request: Request,
+    civil_number: CivilNumber,
+    principal: Annotated[Principal, Depends(require(Permission.ENTITLEMENT_READ))],
+) -> list[Award]:
+    _identifying(principal)
+    found, split = scoped.awards(_uow(request), principal, civil_number)
+    return [
+        Award(
+            id=r["id"], civil_number=r["civil_number"], benefit=r["benefit"], claim=r["claim"], day=r["day"],
+            amount=format_omr(r["amount"]), start=r["start_date"], end=r["end_date"], state=r["state"],
+            version=r["version"], prepared_by=r["prepared_by"], approved_by=r["approved_by"],
+            end_reason=r["end_reason"],
+            shares=[
+                Share(civil_number=s["civil_number"], group=s["group"], share=s["share"],
+                      amount=format_omr(s["amount"]))
+                for s in split.filter(pl.col("award_id") == r["id"]).iter_rows(named=True)
+            ],
+        )
+        for r in found.iter_rows(named=True)
+    ]  # fmt: skip

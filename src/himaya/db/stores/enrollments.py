@@ -26,7 +26,9 @@ class SqlEnrollmentStore:
 
     def people(self, period: Period) -> pl.DataFrame:
         """Read Arrow-native: no caller has written to the registry in its transaction."""
-        return read_people(self.connection, people_query(period.end, accounts=True, keys=True), committed=True)
+        return read_people(
+            self.connection, people_query(period.end, accounts=True, keys=True, awards=True), committed=True
+        )
 
     def plan(
         self, pack: PolicyPack, period: Period, entitled: pl.DataFrame, people: pl.DataFrame

@@ -19,6 +19,7 @@ from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores.awards import awarded
 from himaya.db.stores.exceptions import in_force_between
 from himaya.db.stores.payroll_bank import SqlBankStatements
 from himaya.db.stores.payroll_reads import SqlPayrollReads
@@ -143,7 +144,9 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
 
     def people(self, period: Period) -> pl.DataFrame:
         """Read Arrow-native: no caller has written to the registry in its transaction."""
-        return read_people(self.connection, people_query(period.end, accounts=True, keys=True), committed=True)
+        return read_people(
+            self.connection, people_query(period.end, accounts=True, keys=True, awards=True), committed=True
+        )
 
     def active_enrollments(self) -> pl.DataFrame:
         """Read Arrow-native: the run's transaction does not write enrollments."""
@@ -160,6 +163,9 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
             {"person_id": pl.String(), "programme": pl.String(), "start_month": pl.Date(), "end_month": pl.Date()},
             committed=True,
         )
+
+    def awarded(self, period: Period) -> pl.DataFrame:
+        return awarded(self.connection, period)
 
     def unpaid(self, month: Period, *, before: date) -> pl.DataFrame:
         """Read in the caller's transaction, which may have just removed lines of a run it calculates again."""

@@ -55,12 +55,12 @@ class SqlReferralStore:
 
     def people(self, period: Period) -> pl.DataFrame:
         """Read Arrow-native: the proposer has written nothing before it reads."""
-        return read_people(self.connection, people_query(period.end, keys=True), committed=True)
+        return read_people(self.connection, people_query(period.end, keys=True, awards=True), committed=True)
 
     def people_of(self, period: Period, civil_numbers: pl.Series) -> pl.DataFrame:
         wanted = staging.load(self.connection, "referral_people", pl.DataFrame({"person_id": civil_numbers.unique()}))
         try:
-            return read_people(self.connection, people_query(period.end, keys=True, only=wanted))
+            return read_people(self.connection, people_query(period.end, keys=True, only=wanted, awards=True))
         finally:
             self.connection.execute(DropTable(wanted))
 

@@ -3,7 +3,7 @@
 comes (an on-search for a transaction not here, or one answered already, is refused).
 
 Revision ID: 0039
-Revises: 0037
+Revises: 0038
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0039"
-down_revision = "0037"
+down_revision = "0038"
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,12 @@ PROGRAMME_CODES = {
     "orphan": "OR",
     "widow": "WI",
     "family_income_support": "FS",
+    # The insurance's awards, paid by the same run (`insurance/award_model.PROGRAMMES`).
+    "pension_old_age": "PO",
+    "pension_disability": "PD",
+    "survivor_pension": "PS",
+    "job_security": "JS",
+    "maternity_allowance": "MA",
 }
 
 # The age of majority: the benefit of a younger beneficiary without an account of their own goes

@@ -1,0 +1,149 @@
+"""`himaya insurance award|award-approve|award-end|awards`: a computed benefit awarded by one officer,
+approved by another, paid by the monthly payroll, ended; and the awards listed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from himaya import bootstrap
+from himaya.adapters.tables import write_table
+from himaya.bootstrap import insurance as store
+from himaya.cli.app import date_option, out, reported, shown
+from himaya.cli.insurance import Actor, Output, insurance_app
+from himaya.cli.insurance_benefits import Reform
+from himaya.core.clock import today
+from himaya.core.errors import UsageError
+from himaya.core.money import format_omr
+from himaya.insurance.award_model import Group
+from himaya.policy.engine import omr_text
+from himaya.policy.packs import load_pack
+
+Civils = Annotated[list[str] | None, typer.Option(help="A survivor's civil number (repeat for each).")]
+Version = Annotated[
+    int, typer.Option("--version", min=1, help="The award's version you read (himaya insurance awards).")
+]
+
+
+def _omr(baisa: int) -> str:
+    return f"{format_omr(baisa, grouped=True)} OMR"
+
+
+@insurance_app.command("award")
+def insurance_award(
+    civil_number: Annotated[
+        str, typer.Argument(help="The insured person's civil number (a survivor pension: the deceased's).")
+    ],
+    benefit: Annotated[
+        store.Benefit,
+        typer.Option("--benefit", help="old_age, disability, survivor, job_security or maternity."),
+    ],
+    on: Annotated[
+        date | None,
+        typer.Option(
+            "--on",
+            parser=date_option,
+            metavar="YYYY-MM-DD",
+            help="The day computed for: the pension's (default today), the disability, the loss of the job, the birth.",
+        ),
+    ] = None,
+    start: Annotated[
+        date | None,
+        typer.Option(
+            "--from", parser=date_option, metavar="YYYY-MM-DD", help="The first day paid (default: the benefit's own)."
+        ),
+    ] = None,
+    widow: Civils = None,
+    child: Civils = None,
+    parent: Civils = None,
+    reform: Reform = None,
+    actor: Actor = None,
+) -> None:
+    """Award a computed benefit: stored as prepared, paid once another officer approves it."""
+    with reported():
+        pack = load_pack()
+        day = today(pack.timezone)
+        if benefit is store.Benefit.SURVIVOR and on is not None:
+            raise UsageError("a survivor pension is computed on the registry's date of death: drop --on")
+        if benefit is store.Benefit.OLD_AGE and on is None:
+            on = day
+        survivors = tuple(
+            store.Survivor(c, group)
+            for group, named in ((Group.WIDOWS, widow), (Group.CHILDREN, child), (Group.PARENTS, parent))
+            for c in named or ()
+        )
+        done = store.award(
+            bootstrap.registry_engine(), pack, civil_number, benefit, on,
+            actor=bootstrap.actor(actor), today=day, start=start, survivors=survivors, reform=reform,
+        )  # fmt: skip
+        if reform is not None:
+            out.print(f"computed with the reform {reform.name} laid over the law's parameters: the award records it")
+        until = f" to {done.end}" if done.end else ""
+        what = "the whole leave" if benefit is store.Benefit.MATERNITY else "a month"
+        out.print(
+            f"award {done.award} prepared: {benefit.value} of {done.civil_number}, {_omr(done.amount)} {what}, "
+            f"from {done.start}{until}; version {done.version}: another officer approves it "
+            f"(himaya insurance award-approve {done.award} --version {done.version})"
+        )
+
+
+@insurance_app.command("award-approve")
+def insurance_award_approve(
+    award: Annotated[int, typer.Argument(help="The award's number.")], version: Version, actor: Actor = None
+) -> None:
+    """Approve an award another officer prepared: the payroll pays it from then on."""
+    with reported():
+        done = store.approve_award(bootstrap.registry_engine(), award, version=version, actor=bootstrap.actor(actor))
+        out.print(f"award {done.award} approved by {done.actor}; version {done.version}")
+
+
+@insurance_app.command("award-end")
+def insurance_award_end(
+    award: Annotated[int, typer.Argument(help="The award's number.")],
+    on: Annotated[
+        date, typer.Option("--on", parser=date_option, metavar="YYYY-MM-DD", help="The award's last day paid.")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why the award ends.")],
+    version: Version,
+    actor: Actor = None,
+) -> None:
+    """End an award on a day: months after it are no longer paid nor counted as an income."""
+    with reported():
+        engine = bootstrap.registry_engine()
+        done = store.end_award(engine, award, on, version=version, reason=reason, actor=bootstrap.actor(actor))
+        out.print(f"award {done.award} ended on {done.end}; version {done.version}")
+
+
+@insurance_app.command("awards")
+def insurance_awards(
+    civil_number: Annotated[
+        str | None, typer.Argument(help="Only this person's awards (as the insured person or a survivor).")
+    ] = None,
+    state: Annotated[
+        store.AwardState | None, typer.Option("--state", help="Only prepared, approved or ended awards.")
+    ] = None,
+    output: Output = None,
+) -> None:
+    """List the awards: benefit, amount, dates, state, who prepared and approved them, survivors' shares."""
+    with reported():
+        found, shares = store.award_list(bootstrap.registry_engine(), civil_number, state)
+        if output is not None:
+            write_table(found.with_columns(omr_text(pl.col("amount"))), output)
+            out.print(f"{found.height:,} award(s) written to {output}")
+            return
+        if found.is_empty():
+            out.print("no award yet (himaya insurance award CIVIL_NUMBER --benefit ...)")
+        for r in found.iter_rows(named=True):
+            approved = f", approved by {shown(r['approved_by'])}" if r["approved_by"] else ""
+            ended = f"; ended: {shown(r['end_reason'])}" if r["end_reason"] else ""
+            out.print(
+                f"{r['id']:>6}  {r['civil_number']}  {r['benefit']:<12}  {format_omr(r['amount'], grouped=True):>10}  "
+                f"{r['start_date']} to {r['end_date'] or 'open'!s:<10}  {r['state']:<8}  v{r['version']}  "
+                f"prepared by {shown(r['prepared_by'])}{approved}{ended}"
+            )
+            for s in shares.filter(pl.col("award_id") == r["id"]).iter_rows(named=True):
+                amount = format_omr(s["amount"], grouped=True)
+                out.print(f"        {s['group']:<9} {s['civil_number']}  {s['share']:>5}  {amount:>10}")

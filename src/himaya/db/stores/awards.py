@@ -1,0 +1,247 @@
+"""The awards' store behind `insurance.award_ports.AwardStore`, and the reads other capabilities make
+of the awards in force: the payroll's lines (`awarded`), the incomes the life-cycle rules count
+(`awarded_incomes`, joined into the people table by `snapshot`), a death's end of awards (`end_on_death`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy import CompoundSelect, Connection, and_, case, insert, literal, or_, select, union_all, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from himaya.core.periods import Period
+from himaya.db.award_tables import insurance_award, insurance_award_share
+from himaya.db.frames import read_frame
+from himaya.db.tables import person
+from himaya.insurance.award_model import INCOMES, PROGRAMMES, AwardState, Benefit
+
+award, share = insurance_award, insurance_award_share
+COUNTED = {"preserve_rowcount": True}
+PAID = (AwardState.APPROVED.value, AwardState.ENDED.value)  # paid (up to their end) and counted
+AWARD = {
+    "id": pl.Int64(),
+    "civil_number": pl.String(),
+    "benefit": pl.String(),
+    "claim": pl.Int64(),
+    "day": pl.Date(),
+    "amount": pl.Int64(),
+    "start_date": pl.Date(),
+    "end_date": pl.Date(),
+    "state": pl.String(),
+    "version": pl.Int64(),
+    "prepared_by": pl.String(),
+    "approved_by": pl.String(),
+    "ended_by": pl.String(),
+    "end_reason": pl.String(),
+}
+SHARE = {
+    "award_id": pl.Int64(),
+    "civil_number": pl.String(),
+    "group": pl.String(),
+    "share": pl.String(),
+    "amount": pl.Int64(),
+}
+
+
+class SqlAwardStore:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def person_keys(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        query = select(person.c.civil_number, person.c.id.label("person_key"), person.c.death_date).where(
+            person.c.civil_number.in_(list(civil_numbers)), person.c.merged_into.is_(None)
+        )
+        schema = {"civil_number": pl.String(), "person_key": pl.Int64(), "death_date": pl.Date()}
+        return read_frame(self.connection, query, schema)
+
+    def awards(self, civil_number: str | None, award_id: int | None = None) -> pl.DataFrame:
+        columns = [person.c.civil_number if c == "civil_number" else award.c[c] for c in AWARD]
+        query = select(*columns).join(person, person.c.id == award.c.person_id)
+        if award_id is not None:
+            query = query.where(award.c.id == award_id)
+        if civil_number is not None:
+            who = select(person.c.id).where(person.c.civil_number == civil_number).scalar_subquery()
+            survivor = select(share.c.award_id).where(share.c.person_id == who)
+            query = query.where(or_(award.c.person_id == who, award.c.id.in_(survivor)))
+        return read_frame(self.connection, query.order_by(award.c.id), AWARD)
+
+    def shares(self, award_ids: Sequence[int]) -> pl.DataFrame:
+        query = (
+            select(share.c.award_id, person.c.civil_number, share.c.survivor_group, share.c.share, share.c.amount)
+            .join(person, person.c.id == share.c.person_id)
+            .where(share.c.award_id.in_(list(award_ids)))
+            .order_by(share.c.award_id, share.c.id)
+        )
+        return read_frame(self.connection, query, SHARE)
+
+    def survivor_shares(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        query = (
+            select(share.c.award_id, person.c.civil_number, award.c.start_date, award.c.end_date, award.c.state)
+            .join(person, person.c.id == share.c.person_id)
+            .join(award, award.c.id == share.c.award_id)
+            .where(person.c.civil_number.in_(list(civil_numbers)))
+        )
+        schema = {
+            "award_id": pl.Int64(),
+            "civil_number": pl.String(),
+            "start_date": pl.Date(),
+            "end_date": pl.Date(),
+            "state": pl.String(),
+        }
+        return read_frame(self.connection, query, schema)
+
+    def add(self, values: Mapping[str, Any], shares: pl.DataFrame) -> int:
+        row = {("person_id" if k == "person_key" else k): v for k, v in values.items()}
+        new = self.connection.execute(insert(award).values(row | {"version": 1}).returning(award.c.id)).scalar_one()
+        if shares.height:
+            self.connection.execute(
+                insert(share),
+                [
+                    {
+                        "award_id": new,
+                        "person_id": r["person_key"],
+                        "survivor_group": r["group"],
+                        "share": r["share"],
+                        "amount": r["amount"],
+                    }
+                    for r in shares.iter_rows(named=True)
+                ],
+            )
+        return int(new)
+
+    def move(self, award_id: int, version: int, values: Mapping[str, Any]) -> bool:
+        moved = self.connection.execute(
+            update(award)
+            .where(award.c.id == award_id, award.c.version == version)
+            .values({**values, "version": award.c.version + 1}),
+            execution_options=COUNTED,
+        ).rowcount
+        return bool(moved == 1)
+
+
+def in_force(day: date | ColumnElement[Any] | None) -> ColumnElement[bool]:
+    """Awards counted on `day` (approved, or ended on or after it); with no day, those approved now."""
+    if day is None:
+        return award.c.state == AwardState.APPROVED.value
+    return and_(
+        award.c.state.in_(PAID),
+        award.c.start_date <= day,
+        or_(award.c.end_date.is_(None), award.c.end_date >= day),
+    )
+
+
+def awarded_incomes(day: date | ColumnElement[Any] | None) -> CompoundSelect[Any]:
+    """person_id (row id), kind, monthly_amount, award_id: the pensions Himaya pays, as the incomes the
+    life-cycle rules read (a pensioner's `pension`, each survivor's share as their `survivor_pension`)."""
+    pensions = [b.value for b, kind in INCOMES.items() if kind == "pension"]
+    own = select(
+        award.c.person_id, literal("pension").label("kind"), award.c.amount.label("monthly_amount"), award.c.id
+    ).where(in_force(day), award.c.benefit.in_(pensions))
+    survivors = (
+        select(share.c.person_id, literal("survivor_pension"), share.c.amount, award.c.id)
+        .join(award, award.c.id == share.c.award_id)
+        .where(in_force(day), award.c.benefit == Benefit.SURVIVOR.value)
+    )
+    return union_all(own, survivors)
+
+
+def awarded(connection: Connection, period: Period) -> pl.DataFrame:
+    """The awards the payroll pays up to `period`: person_id (the beneficiary's civil number), programme,
+    start_month, end_month (null: open), amount (baisa a month), once (paid once: maternity), death_date."""
+    programme = case(*((award.c.benefit == b.value, p) for b, p in PROGRAMMES.items()))
+    live = and_(award.c.state.in_(PAID), award.c.start_date <= period.end)
+    own = (
+        select(
+            person.c.civil_number,
+            programme,
+            award.c.start_date,
+            award.c.end_date,
+            award.c.amount,
+            award.c.benefit,
+            person.c.death_date,
+        )
+        .join(person, person.c.id == award.c.person_id)
+        .where(live, award.c.benefit != Benefit.SURVIVOR.value)
+    )
+    survivors = (
+        select(
+            person.c.civil_number,
+            programme,
+            award.c.start_date,
+            award.c.end_date,
+            share.c.amount,
+            award.c.benefit,
+            person.c.death_date,
+        )
+        .join(award, award.c.id == share.c.award_id)
+        .join(person, person.c.id == share.c.person_id)
+        .where(live)
+    )
+    schema = {
+        "person_id": pl.String(),
+        "programme": pl.String(),
+        "start_date": pl.Date(),
+        "end_date": pl.Date(),
+        "amount": pl.Int64(),
+        "benefit": pl.String(),
+        "death_date": pl.Date(),
+    }
+    rows = connection.execute(union_all(own, survivors)).all()
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.select(
+        "person_id",
+        "programme",
+        pl.col("start_date").dt.month_start().alias("start_month"),
+        pl.col("end_date").dt.month_start().alias("end_month"),
+        "amount",
+        (pl.col("benefit") == Benefit.MATERNITY.value).alias("once"),
+        "death_date",
+    )
+
+
+def end_on_death(connection: Connection, deaths: pl.DataFrame, *, actor: str, stamp: datetime) -> list[dict[str, Any]]:
+    """End the awards (prepared or approved, but a survivor pension, whose insured person is already
+    dead) of the people who died (civil_number, death_date): on the last day of the month of death, or
+    the day before their start if that comes first; each as (id, civil_number, benefit, before, after)."""
+    if not deaths.height:
+        return []
+    died = dict(deaths.select("civil_number", "death_date").iter_rows())
+    rows = connection.execute(
+        select(
+            award.c.id,
+            person.c.civil_number,
+            award.c.benefit,
+            award.c.state,
+            award.c.start_date,
+            award.c.end_date,
+            award.c.version,
+        )
+        .join(person, person.c.id == award.c.person_id)
+        .where(
+            person.c.civil_number.in_(list(died)),
+            award.c.state.in_((AwardState.PREPARED.value, AwardState.APPROVED.value)),
+            award.c.benefit != Benefit.SURVIVOR.value,
+        )
+    ).all()
+    ended = []
+    for row in rows:
+        month_end = Period.containing(died[row.civil_number]).end
+        end = max(min(month_end, row.end_date or month_end), row.start_date - timedelta(days=1))
+        values = {
+            "state": AwardState.ENDED.value,
+            "end_date": end,
+            "ended_by": actor,
+            "ended_at": stamp,
+            "end_reason": f"death on {died[row.civil_number]}",
+            "version": award.c.version + 1,
+        }
+        connection.execute(update(award).where(award.c.id == row.id).values(values))
+        before = {"state": row.state, "end_date": str(row.end_date) if row.end_date else None}
+        after = {"state": AwardState.ENDED.value, "end_date": str(end), "reason": values["end_reason"]}
+        ended.append(
+            {"id": row.id, "civil_number": row.civil_number, "benefit": row.benefit, "before": before, "after": after}
+        )
+    return ended
