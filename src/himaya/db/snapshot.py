@@ -137,18 +137,21 @@ def _incomes(
     )
     if only is not None and family_number is None:
         members = select(person.c.id).where(person.c.civil_number.in_(select(only.c.person_id)))
+    narrowed = only is not None or family_number is not None
     recorded = select(income.c.person_id, income.c.kind, income.c.monthly_amount).where(valid_on(income, day))
-    rows = (
-        union_all(recorded, select(*awarded_incomes(day).subquery("awarded").c[:3])).subquery("recorded")
-        if awards
-        else recorded.subquery("recorded")
-    )
+    if narrowed:  # inside each branch: a filter outside a UNION ALL is not pushed into it (a scan of every income)
+        recorded = recorded.where(income.c.person_id.in_(members))
+    if awards:
+        paid = awarded_incomes(day).subquery("awarded")
+        paid_rows = select(*paid.c[:3]).where(paid.c.person_id.in_(members) if narrowed else true())
+        rows = union_all(recorded, paid_rows).subquery("recorded")
+    else:
+        rows = recorded.subquery("recorded")
     return (
         select(
             rows.c.person_id,
             *(func.sum(case((rows.c.kind == k, rows.c.monthly_amount), else_=0)).label(k) for k in INCOME_KINDS),
         )
-        .where(rows.c.person_id.in_(members) if only is not None or family_number is not None else true())
         .group_by(rows.c.person_id)
         .subquery("incomes")
     )
