@@ -298,3 +298,23 @@ def test_a_referral_is_sent_from_its_page_only_with_the_consent_recorded(office:
     assert state == "sent"
     replay = client.post(f"/office/cases/{number}/consent", data=data | {"given_by": "the person", "channel": "phone"})
     assert replay.status_code == 409  # the form of the version before: nothing sent twice
+
+
+def test_the_guards_refusals_on_a_page_are_pages_not_the_apis_json(office: Office) -> None:
+    """A NUL in an office address, or a body past the guard's limit, is refused before the page runs:
+    the refusal is a page in Arabic and English (an outside attack got the API's English JSON)."""
+    client = office.client()
+    log_in(client, "case_worker")
+    for path in ("/office/families/F00001004%00", "/office/people?q=%00", "/public?governorate=%00"):
+        answer = client.get(path)
+        assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html"), path
+        assert "يحتوي الطلب على محارف غير مقبولة." in answer.text and "NUL" in answer.text
+        assert ('href="/public"' in answer.text) == path.startswith("/public")
+    number = _grievance(office, "a very large scan")
+    page = client.get(f"/office/cases/{number}")
+    huge = {"file": ("scan.pdf", EVIDENCE.read_bytes() + b"0" * (12 << 20), "application/pdf")}
+    refused = client.post(f"/office/cases/{number}/evidence", files=huge, data={"csrf": csrf(page.text)})
+    assert refused.status_code == 413 and refused.headers["content-type"].startswith("text/html")
+    assert "أكبر من الحد المسموح به" in refused.text
+    api = client.get("/people?q=%00", headers={"Authorization": "Bearer x"})
+    assert api.headers["content-type"] == "application/json"  # the API answers as before

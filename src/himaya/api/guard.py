@@ -6,6 +6,7 @@ request id only, never a trace or a server path) when something fails unexpected
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -128,7 +129,7 @@ class RequestGuard:
             content = b"".join(m.get("body", b"") for m in messages)
             refusal = _check(scope, headers, content, upload=self._upload(scope["path"]))
         if refusal is not None:
-            await _refuse(send_with_headers, request_id, *refusal)
+            await self._refuse(scope, send_with_headers, request_id, *refusal)
             return
 
         async def replay() -> Message:
@@ -140,7 +141,20 @@ class RequestGuard:
             log.exception("request %s failed", request_id)
             if started:
                 raise
-            await _refuse(send_with_headers, request_id, 500, "internal_error", "the service failed: see its log")
+            await self._refuse(scope, send_with_headers, request_id, 500, "internal_error", "the service failed")
+
+    async def _refuse(self, scope: Scope, send: Send, request_id: str, status: int, code: str, message: str) -> None:
+        """The API's JSON refusal, or on a page's path a page (the office's, or the public one's)."""
+        path = scope["path"]
+        if not self._page(path):
+            await _refuse(send, request_id, status, code, message + (": see its log" if status == 500 else ""))
+            return
+        back = "/public" if path.startswith("/public") else "/office/"
+        await _refuse_page(send, request_id, status, code, message, back=back)
+
+    def _page(self, path: str) -> bool:
+        """A front office or public page: its refusals are pages too, not the API's JSON."""
+        return path in self.page_policies or any(path == p or path.startswith(p + "/") for p, _ in self.page_prefixes)
 
     def _upload(self, path: str) -> bool:
         return path in self.uploads or any(pattern.fullmatch(path) for pattern, _ in self.upload_patterns)
@@ -222,6 +236,28 @@ async def _send_scrubbed(send: Send, messages: list[Message]) -> None:
     start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
     start["headers"].append((b"content-length", str(len(body)).encode()))
     await send(start)
+    await send({"type": "http.response.body", "body": body})
+
+
+_SAID_AR = {  # the guard answers before the page knows the reader's language: both are shown
+    "too_large": "الطلب أو الملف أكبر من الحد المسموح به.",
+    "invalid_input": "يحتوي الطلب على محارف غير مقبولة.",
+}
+
+
+async def _refuse_page(send: Send, request_id: str, status: int, code: str, message: str, *, back: str) -> None:
+    """A refusal as a page, in Arabic and English, with a way back (the office, or the public page)."""
+    arabic = _SAID_AR.get(code, "تعذّر قبول الطلب.")
+    body = (
+        '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8"><title>حماية · Himaya</title></head>'
+        f'<body><main><h1>{arabic}</h1><p dir="ltr" lang="en">{html.escape(message)}</p>'
+        f'<p><a href="{back}">رجوع</a> · <a href="{back}" lang="en">Back</a></p>'
+        f'<p dir="ltr"><small>{html.escape(request_id)}</small></p></main></body></html>'
+    ).encode()
+    headers = [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode())]
+    if status == 413:
+        headers.append((b"connection", b"close"))  # the rest of the body is not read
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
