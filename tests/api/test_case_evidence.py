@@ -146,6 +146,17 @@ def test_two_files_in_one_request_are_refused_not_the_first_dropped(world: World
     assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
 
 
+def test_a_part_without_a_file_name_is_told_to_send_a_file(world: World, folder: Path) -> None:
+    """An outside attack sent the part without a file name: the framework's words came back."""
+    number = world.inside["case_number"]
+    response = world.client.post(
+        f"/cases/{number}/evidence", headers=world.headers("case_worker"), files={"file": ("", PDF, "application/pdf")}
+    )
+    assert response.status_code == 422, response.text[:300]
+    message = response.json()["error"]["message"]
+    assert "send the file as a multipart part with its file name" in message and "UploadFile" not in message
+
+
 def test_a_file_too_large_is_refused_with_413(world: World, folder: Path) -> None:
     number = world.inside["case_number"]
     app = world.client.app

@@ -70,6 +70,14 @@ UNREADABLE_FORM_SAID = (
 )
 
 
+def _said(message: str) -> str:
+    """A validation message in the API's words: the framework's own for a form field that is not a
+    file ("Expected UploadFile, received: <class 'str'>") says what to send instead."""
+    if "Expected UploadFile" in message:
+        return "not a file: send the file as a multipart part with its file name (filename=...)"
+    return clipped(message)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(request: Request, error: ApiError) -> JSONResponse:
@@ -80,7 +88,7 @@ def install(app: FastAPI) -> None:
         fields = [
             {
                 "field": ".".join(_part(p) for p in problem.get("loc", ())),
-                "message": clipped(str(problem.get("msg", "invalid"))),
+                "message": _said(str(problem.get("msg", "invalid"))),
                 "value": _plain(problem.get("input")),
             }
             for problem in error.errors()
