@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy.dialects import postgresql, sqlite
 
-from himaya.adapters.dci.envelope import SearchCriteria
-from himaya.adapters.dci.query import RejectedError, criteria_filter
+from himaya.adapters.dci.envelope import SearchCriteria, SearchItem
+from himaya.adapters.dci.query import RejectedError, criteria_filter, plan
 from himaya.db.stores.dci import condition
 from himaya.registry.query import AllOf, AnyOf, Condition, Field, Not, Operator
 
@@ -106,3 +106,16 @@ def test_an_expression_query_becomes_the_neutral_filter() -> None:
 def test_expression_queries_rejected_with_the_reason(query: dict[str, Any], says: str) -> None:
     with pytest.raises(RejectedError, match=says.replace("$", r"\$")):
         criteria_filter(_criteria(query))
+
+
+def test_a_reference_id_repeated_in_one_message_is_rejected_not_answered_twice() -> None:
+    """An outside attack sent two search requests with one reference_id: both were answered `succ`,
+    and a partner's look-up by reference_id could not tell them apart."""
+    criteria = {"query_type": "idtype-value", "query": {"type": "UIN", "value": "71722468"}}
+    at = "2026-11-30T10:00:00+04:00"
+    items = [
+        SearchItem.model_validate({"reference_id": r, "timestamp": at, "search_criteria": criteria}) for r in "aba"
+    ]
+    planned = plan(items, max_requests=10)
+    assert [p.rejection is None for p in planned] == [True, True, False]
+    assert planned[2].rejection is not None and planned[2].rejection.reason == "rjct.reference_id.duplicate"

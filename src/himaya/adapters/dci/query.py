@@ -84,11 +84,14 @@ def plan(items: list[SearchItem], *, max_requests: int) -> list[Planned]:
     """Every search request of a message, translated or rejected."""
     if len(items) > max_requests:
         raise RejectedError("rjct.total_count.limit_exceeded", f"at most {max_requests} search requests in one message")
-    planned = []
+    planned, seen = [], set()
     for item in items:
         reference = (item.reference_id or "")[:99]
         try:
             _check_item(item)
+            if reference and reference in seen:  # its answer could not be told from the first's
+                raise RejectedError("rjct.reference_id.duplicate", "reference_id is repeated in the message")
+            seen.add(reference)
             found, page = criteria_filter(item.search_criteria)
         except RejectedError as rejected:
             planned.append(Planned(reference, item.locale, rejection=rejected))
