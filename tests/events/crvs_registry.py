@@ -39,6 +39,7 @@ class Registry:
     people: list[dict[str, Any]] = field(default_factory=list)  # CRVSPerson records its searches find
     on_search: dict[str, Any] = field(default_factory=dict)  # the last async answer: url, message, signature
     refuse: str = ""  # a search's status_reason_code: its searches refused with it
+    everyone: bool = False  # a registry that answers a search with every record it holds, asked or not
 
     def jwk(self) -> dict[str, Any]:
         raw = self.key.public_key().public_bytes_raw()
@@ -104,7 +105,7 @@ def _finds(record: dict[str, Any], criteria: dict[str, Any]) -> bool:
 def _on_search(registry: Registry, message: dict[str, Any]) -> dict[str, Any]:
     results = []
     for item in message["search_request"]:
-        found = [r for r in registry.people if _finds(r, item["search_criteria"])]
+        found = [r for r in registry.people if registry.everyone or _finds(r, item["search_criteria"])]
         if registry.refuse:
             refused = {"status": "rjct", "status_reason_code": registry.refuse}
             refused["status_reason_message"] = "not searchable"

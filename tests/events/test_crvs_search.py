@@ -103,6 +103,25 @@ def control(exchange: Exchange, **order: Any) -> dict[str, Any]:  # noqa: F811
     return dict(answer.json())
 
 
+def test_an_answer_holding_another_person_than_the_one_asked_is_refused_whole(
+    exchange: Exchange,  # noqa: F811
+) -> None:
+    """An outside attack answered a search for one civil number with another person's death, and it
+    was taken as an event: an answer holds only the person asked for, or it is refused whole."""
+    exchange.registry.people = [
+        record("71000020", "Name20", "1960-01-20"),
+        record("71000021", "Name21", "1960-01-21", death_date="2026-11-02"),
+    ]
+    exchange.registry.everyone = True
+    try:
+        refused = search(exchange, "--civil", "71000020", "--take", "Death")
+    finally:
+        exchange.registry.everyone = False
+    assert refused.exit_code != 0, refused.output
+    assert "reg_records.1: civil_number 71000021, not the '71000020' the search asked for" in refused.output
+    assert not any("71000021" in str(e) for e in inbox(exchange.engine)["source_event_id"].to_list())
+
+
 def test_async_search_and_the_answers_refused(exchange: Exchange) -> None:  # noqa: F811
     exchange.registry.people = [record("71000020", "Name20", "1960-01-20", death_date="2026-11-02")]
     callback = f"{exchange.himaya}/events/dci/on-search"

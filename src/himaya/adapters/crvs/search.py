@@ -169,6 +169,26 @@ def _taken(answer: CrvsOnSearch, take: str) -> list[LifeEvent]:
     return made
 
 
+def _refuse_others(answer: CrvsOnSearch, criteria: dict[str, Any]) -> None:
+    """Every record of the answer must be one the search asked for: its civil number, or its birth
+    date (a name is compared by the matching, not here); a record of someone else is refused whole
+    (an outside attack: a registry answered a search with another person's death, taken as an event)."""
+    if criteria.get("query_type") == "idtype-value":
+        key, wanted = "civil_number", str(criteria["query"]["value"])
+    else:
+        said = {e["attribute_name"]: e["attribute_value"] for p in criteria["query"]
+                for e in (p.get("expression1"), p.get("expression2")) if e}  # fmt: skip
+        key, wanted = "birth_date", str(said.get("birth_date", ""))
+    for i, result in enumerate(answer.message.search_response):
+        for j, person in enumerate(result.data.reg_records if result.data else []):
+            got = getattr(person, key)
+            if (str(got)[:10] if got is not None else None) != wanted:
+                raise InvalidInputError(
+                    f"message.search_response.{i}.data.reg_records.{j}: {key} {got!s:.20}, not the "
+                    f"{wanted!r} the search asked for: an answer holds only the person asked for"
+                )
+
+
 def on_search(
     uow: CrvsUnitOfWork,
     document: Any,
@@ -191,6 +211,7 @@ def on_search(
         raise ConflictError(f"transaction_id {transaction[:99]!r}: not the transaction of our search")
     if asked.get("status", "pending") != "pending":
         raise ConflictError(f"transaction_id {transaction!r}: the search is {asked['status']} already (a replay?)")
+    _refuse_others(answer, json.loads(asked["query"]))
     records = [summary(p) for r in answer.message.search_response if r.data for p in r.data.reg_records]
     refused = "; ".join(f"the registry refused: {r.status_reason_code}: {r.status_reason_message}"[:300]
                         for r in answer.message.search_response if r.status != "succ") or None  # fmt: skip
