@@ -46,6 +46,10 @@ def test_keys_rotate_and_retire(store: str) -> None:
     assert next(r for r in retired if r[0] == first[0][0])[-3] == "retired"
     again = himaya("keys", "retire", first[0][0])
     assert again.exit_code == 2 and "that is not retired" in again.stderr
+    only_enc = himaya("keys", "retire", first[1][0])  # partners could no longer encrypt to Himaya
+    assert only_enc.exit_code == 2 and "is the only encryption key: `himaya keys rotate --use enc` first" in (
+        only_enc.stderr
+    )
     wrong = himaya("keys", "rotate", "--use", "both")
     assert wrong.exit_code == 2 and "--use 'both': sig or enc" in wrong.stderr
     both = _lines(himaya("keys", "rotate"))

@@ -109,8 +109,10 @@ class Keyring:
         if not any(k.kid == kid and k.active(now) for k in self.keys):
             raise KeyFileError(f"no key {kid!r} that is not retired: see `himaya keys list`")
         left = [k for k in self.keys if k.kid != kid]
-        if not any(k.use == "sig" and k.active(now) for k in left):
-            raise KeyFileError(f"{kid!r} is the only signing key: `himaya keys rotate --use sig` first")
+        use = next(k.use for k in self.keys if k.kid == kid)
+        if not any(k.use == use and k.active(now) for k in left):  # partners could no longer verify, or encrypt
+            what = "signing" if use == "sig" else "encryption"
+            raise KeyFileError(f"{kid!r} is the only {what} key: `himaya keys rotate --use {use}` first")
         return Keyring(tuple(replace(k, retires=now) if k.kid == kid else k for k in self.keys))
 
     def dumps(self) -> str:
