@@ -122,6 +122,23 @@ def test_an_answer_holding_another_person_than_the_one_asked_is_refused_whole(
     assert not any("71000021" in str(e) for e in inbox(exchange.engine)["source_event_id"].to_list())
 
 
+def test_a_search_badly_asked_never_leaves_himaya(exchange: Exchange) -> None:  # noqa: F811
+    """An outside attack's searches went to the registry before their arguments were checked: an
+    unknown client, an empty registry id, a malformed civil number, a callback not http(s)."""
+    sent, kept = len(exchange.registry.seen), len(searches(exchange.engine))
+    url = exchange.registry_url
+    for args, said in (
+        (["--registry-id", REGISTRY_ID, "--client", "nosuchuser", "--civil", "71000020"], "no keys registered"),
+        (["--registry-id", " ", "--client", "civreg", "--civil", "71000020"], "--registry-id: empty"),
+        (["--registry-id", REGISTRY_ID, "--client", "civreg", "--civil", "abc'; drop"], "1 to 16 digits"),
+        (["--registry-id", REGISTRY_ID, "--client", "civreg", "--civil", "71000020", "--callback", "ftp://x/y"],
+         "an http or https address"),
+    ):  # fmt: skip
+        refused = exchange.himaya_cli("events", "crvs-search", url, "--token", "registry-access", *args)
+        assert refused.exit_code == 2 and said in refused.output, (args, refused.output)
+    assert len(exchange.registry.seen) == sent and len(searches(exchange.engine)) == kept
+
+
 def test_async_search_and_the_answers_refused(exchange: Exchange) -> None:  # noqa: F811
     exchange.registry.people = [record("71000020", "Name20", "1960-01-20", death_date="2026-11-02")]
     callback = f"{exchange.himaya}/events/dci/on-search"

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from himaya.adapters.crvs.client import (
     RECORD_TYPE,
@@ -83,6 +85,23 @@ class Found:
     events: list[LifeEvent] = field(default_factory=list)
 
 
+def _check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
+    """What a search needs, checked before anything (a civil number above all) leaves Himaya."""
+    if not registry_id.strip():
+        raise InvalidInputError("--registry-id: empty: the registry's sender_id, as registered")
+    if query.civil_number is not None and not re.fullmatch(r"[0-9]{1,16}", query.civil_number):
+        raise InvalidInputError(f"--civil {query.civil_number[:20]!r}: a civil number is 1 to 16 digits")
+    if callback is not None and urlsplit(callback).scheme not in ("http", "https"):
+        raise InvalidInputError(f"--callback {callback[:60]!r}: an http or https address of Himaya's on-search")
+    with uow.reading():
+        keys = uow.dci.keys(client)
+    if not keys:
+        raise InvalidInputError(
+            f"--client {client[:40]!r}: no keys registered for that client user, so its answer could not be "
+            "verified: `himaya partners set USER --key FILE` first"
+        )
+
+
 def search(
     uow: CrvsUnitOfWork,
     query: Query,
@@ -102,6 +121,7 @@ def search(
     before this returns; a registry that cannot be reached writes nothing. Asynchronous: the search
     is kept (pending) before the POST, so that its answer finds it; if the registry does not
     acknowledge, the search is kept as failed with the reason."""
+    _check_asking(uow, query, registry_id=registry_id, client=client, callback=callback)
     kinds = ",".join(dict.fromkeys(kind_of(k).value for k in take))
     transaction = secrets.token_hex(12)
     item = {"reference_id": secrets.token_hex(12), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
