@@ -147,6 +147,18 @@ def test_a_refused_file_names_every_problem_and_writes_nothing(world: World, cli
                                                                "count": 1, "civil_numbers": ["99999999"]}]  # fmt: skip
 
 
+def test_a_file_of_bad_rows_alone_names_them_not_an_unregistered_employer(
+    world: World, clients: dict[str, Any]
+) -> None:
+    """An outside attack declared one row with a negative wage for its registered employer: the answer
+    was "no employer registered" (404), not the row's problem."""
+    status, body = post(world, "acme", [{"civil_number": clients["people"][0], "wage": "-1", "days": 30}],
+                        month="2026-03", employer=OURS)  # fmt: skip
+    assert status == 422, body
+    assert {(f["row"], f["field"]) for f in body["error"]["fields"]} == {(1, "wage")}
+    assert declared(world, "2026-03") == 0
+
+
 @pytest.mark.parametrize("user", ["supervisor", "case_worker", "registrar", "finance_officer", "partner", "nobody"])
 def test_without_insurance_declare_refused(world: World, clients: dict[str, Any], user: str) -> None:
     status, body = post(world, user, lines(clients["people"]), month="2026-04", employer=OURS)

@@ -129,7 +129,10 @@ def _checked(
 ) -> tuple[dict[str, int], pl.DataFrame]:
     """(each employer's id, the lines with what the registry holds of each person); InputTableError
     with every problem of the file and of the registry, NotFoundError for `employer` unregistered."""
-    ids = store.employer_ids(lines["cr_number"].unique().to_list())
+    named = [n for n in lines["cr_number"].unique().to_list() if n is not None]
+    # The employer given is looked up itself: rows refused by the contract are not in `lines`, and a
+    # file of bad rows alone would otherwise read as an unregistered employer, not as its problems.
+    ids = store.employer_ids(list(dict.fromkeys([*named, *([employer] if employer is not None else [])])))
     if employer is not None and employer not in ids:
         raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
     insured = lines.join(store.insured(lines["civil_number"]), on="civil_number", how="left")
