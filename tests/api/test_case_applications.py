@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db.case_tables import notification_outbox
+from himaya.db.exception_tables import benefit_exception
 from himaya.db.tables import disability as disability_assessment
 from himaya.db.tables import enrollment, person
 from tests.api.conftest import World
@@ -68,6 +69,14 @@ def test_an_approval_the_rules_do_not_support_writes_nothing_until_a_supervisor_
     overridden = _decide(world, number, {"to": "approved", "reason": "card renewal pending"} | override)
     assert overridden.status_code == 200, overridden.text
     assert overridden.json()["rules"]["override"] == "minutes 7" and not overridden.json()["rules"]["entitled"]
+    # The override holds (an exception enrolls the person): undone here, so that the module's next
+    # tests, which share this world, find the person without a disability enrollment as before.
+    with world.engine.begin() as connection:
+        key = select(person.c.id).where(person.c.civil_number == world.inside["person_id"]).scalar_subquery()
+        connection.execute(delete(benefit_exception).where(benefit_exception.c.person_id == key))
+        connection.execute(
+            delete(enrollment).where(enrollment.c.person_id == key, enrollment.c.programme == "disability")
+        )
 
 
 def test_an_approval_writes_the_facts_and_the_enrollment_follows(world: World) -> None:
