@@ -159,6 +159,22 @@ def test_a_file_of_bad_rows_alone_names_them_not_an_unregistered_employer(
     assert declared(world, "2026-03") == 0
 
 
+def test_rows_naming_another_employer_than_the_one_declared_for_are_refused(
+    world: World, clients: dict[str, Any]
+) -> None:
+    """An outside attack declared for its own employer with a cr_number column naming another on a
+    row: the column was dropped and the row's wage put on the employer's account, silently."""
+    rows = [r | {"cr_number": cr} for r, cr in zip(lines(clients["people"]), [OURS, "", THEIRS], strict=True)]
+    status, body = post(world, "acme", rows, month="2026-03", employer=OURS)
+    assert status == 422, body
+    assert [(f["row"], f["field"], f["value"]) for f in body["error"]["fields"]] == [(3, "cr_number", THEIRS)]
+    assert "names another employer than 1111111" in body["error"]["fields"][0]["message"]
+    assert declared(world, "2026-03") == 0
+    assert post(world, "acme", lines(clients["people"]), month="2026-05", employer=OURS)[0] == 201
+    conflict = post(world, "acme", lines(clients["people"], "501.000"), month="2026-05", employer=OURS)
+    assert conflict[0] == 409 and "correct=true in the API" in conflict[1]["error"]["message"], conflict
+
+
 @pytest.mark.parametrize("user", ["supervisor", "case_worker", "registrar", "finance_officer", "partner", "nobody"])
 def test_without_insurance_declare_refused(world: World, clients: dict[str, Any], user: str) -> None:
     status, body = post(world, user, lines(clients["people"]), month="2026-04", employer=OURS)

@@ -189,7 +189,8 @@ def _check_revisions(existing: pl.DataFrame, ids: dict[str, int], month: Period,
     if not correct and declared:
         raise InsuranceConflictError(
             f"{month} is already declared for employer {', '.join(declared[:10])}: a month is declared once; "
-            "to replace its lines, declare it again with --correct (the earlier lines are kept, no longer counted)"
+            "to replace its lines, declare it again as a correction (--correct on the command line, correct=true in "
+            "the API; the earlier lines are kept, no longer counted)"
         )
     missing = sorted(set(ids) - set(declared))
     if correct and missing:

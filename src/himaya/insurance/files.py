@@ -80,8 +80,10 @@ def read_declaration(
     column (a batch for several employers). A header problem is raised at once (InputTableError):
     no row can be read without its columns."""
     batch = employer is None
-    if not batch and "cr_number" in raw.columns:
-        raw = raw.drop("cr_number")  # the option names the employer; a column of the file would be ignored
+    others: list[Problem] = []
+    if not batch and "cr_number" in raw.columns:  # the option names the employer: a row naming another is wrong
+        others = _other_employers(raw["cr_number"], str(employer))
+        raw = raw.drop("cr_number")
     raw = raw.drop(ROW, strict=False)  # an extra column (dropped as any other), not the rows' numbering
     schema = declaration_schema(pack, batch=batch)
     numbered = raw.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
@@ -101,7 +103,19 @@ def read_declaration(
     if not batch:
         frame = frame.with_columns(pl.lit(employer, pl.String).alias("cr_number"))
     lines = frame.select(pl.col(ROW).alias("row"), "cr_number", "civil_number", "wage", "basic_wage", "days")
-    return lines, [*problems, *month_problems(frame, raw, month)]
+    return lines, [*others, *problems, *month_problems(frame, raw, month)]
+
+
+def _other_employers(column: pl.Series, employer: str) -> list[Problem]:
+    """The rows of a file declared for `employer` whose cr_number names another employer (an empty
+    cell is the employer's): declaring them for `employer` would put wages on the wrong account."""
+    values = column.cast(pl.String).str.strip_chars()
+    return [
+        Problem(row, "cr_number", value, f"names another employer than {employer}, the one declared for",
+                kind="names another employer than the one declared for")
+        for row, value in enumerate(values.to_list(), start=1)
+        if value and value != employer
+    ]  # fmt: skip
 
 
 def month_problems(frame: pl.DataFrame, raw: pl.DataFrame, month: Period) -> list[Problem]:
