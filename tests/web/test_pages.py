@@ -497,6 +497,7 @@ def test_the_dashboards_filters_show_published_cells_only(office: Office) -> Non
     reasons = {  # the reason in the reader's language (here English), never a 500 or the default months
         "from=2026-13": "2026-13 is not a month", "to=2099-12": "The last month, 2099-12, has not come yet",
         "from=2019-01": "The first month, 2019-01, is before",
+        "to=9999-12": "9999-12 is outside the calendar: the years run from 1900 to 2999.",
         "month=abc": "No statistics for this month", "measure=income": "measure 'income'",
     }  # fmt: skip
     for wrong, reason in reasons.items():

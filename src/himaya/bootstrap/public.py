@@ -97,7 +97,9 @@ def _month(name: str, value: str | Period) -> Period:
     try:
         return Period.parse(value)
     except ValueError as error:
-        raise NamedRuleError(f"{name}: {error}", "month.shape", value=str(value)[:20]) from None
+        # A month written right whose year is past the calendar's edges (9999-12) is no typo.
+        rule = "month.range" if "is not between 1900 and 2999" in str(error) else "month.shape"
+        raise NamedRuleError(f"{name}: {error}", rule, value=str(value)[:20]) from None
 
 
 def _known(name: str, given: Sequence[str], known: Sequence[str]) -> None:

@@ -136,6 +136,7 @@ def _refusal(seen: Visitor, error: InvalidInputError) -> str:
         "months.early": _("The first month, {start}, is before {first}, when the programmes began."),
         "months.long": _("{span} months were asked for: choose at most {most} at once."),
         "month.shape": _("{value} is not a month: write it YYYY-MM, such as 2026-03."),
+        "month.range": _("{value} is outside the calendar: the years run from 1900 to 2999."),
     }
     if isinstance(error, NamedRuleError) and error.rule in said:
         values = {k: seen.locale.figures(v) for k, v in error.values.items()}
