@@ -41,12 +41,16 @@ def restorations(cancels: pl.DataFrame, people: pl.DataFrame, effects: pl.DataFr
     (JSON of field -> value before), and `moved`: a field changed again since (its name), or null."""
     current = {r["person_id"]: r for r in people.iter_rows(named=True)}
     first = dict(zip(cancels["original_id"].to_list(), cancels["id"].to_list(), strict=True))
-    rows = []
-    for event, action, subject, before, after in effects.iter_rows():
+    merged: dict[tuple[int, str], tuple[dict[str, Any], dict[str, Any]]] = {}
+    for event, action, subject, before, after in effects.iter_rows():  # oldest first: the registration, its corrections
         if action != "person.update" or event not in first:
             continue
-        civil = subject.split(":", 1)[-1]
-        was, now = json.loads(before or "{}"), json.loads(after or "{}")
+        was, now = merged.setdefault((event, subject.split(":", 1)[-1]), ({}, {}))
+        now |= json.loads(after or "{}")
+        for field, value in json.loads(before or "{}").items():
+            was.setdefault(field, value)
+    rows = []
+    for (event, civil), (was, now) in merged.items():
         fields = [f for f in now if f in RESTORED and f in people.columns]
         row = current.get(civil)
         moved = None if row is not None else "person"

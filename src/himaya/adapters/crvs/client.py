@@ -22,8 +22,8 @@ from himaya.adapters.crvs.messages import (
     NAMES,
     NotifyRefusedError,
     NotSubscribedError,
-    facts_of,
     kind_of,
+    notified,
     read_answer,
     read_notify,
 )
@@ -202,15 +202,16 @@ def notify(
     `sent`: the message as it came when `document` is it decrypted (its signature covers what came)."""
     message = read_notify(document)
     sender = message.header.sender_id
-    told = []
+    told, registrations = [], []
     for position, event in enumerate(message.message.notify_event):
-        kind, when, facts = facts_of(position, event)
+        registration, kind, when, facts = notified(position, event)
         told.append(LifeEvent(source_of(sender), event.reference_id, kind.value, when, facts))
+        registrations.append(registration.value)  # an update comes under its registration's subscription
     events, review = matched(uow, told, today=today, where="message.notify_event")
 
     def guard() -> None:  # in the receipt's transaction: nothing is kept if it refuses
         verify_message(uow, message.signature, sent or document, client=client, sender=sender)
-        for kind in dict.fromkeys(e.kind for e in told):
+        for kind in dict.fromkeys(registrations):
             if not uow.crvs.active(client, sender, kind):
                 raise NotSubscribedError(
                     f"no active subscription of client {client!r} to {kind} events of registry {sender!r}"

@@ -80,6 +80,10 @@ class CrvsPerson(DciModel):
     marital_status: StrictStr | None = None
     parent1_identifier: CrvsIdentifier | None = None
     parent2_identifier: CrvsIdentifier | None = None
+    last_updated: StrictStr | None = None  # core Person: when the registration's details were updated
+    # Registry-specific name/value pairs (`{"name": ..., "value": ...}` or `{name: value}`): an update's
+    # `registration_update` (correction or cancellation) and `updates` (the registration's reference_id).
+    additional_attributes: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
 
     @model_validator(mode="after")
     def _named(self) -> CrvsPerson:
@@ -180,9 +184,54 @@ def _date(text: str | None, where: str) -> date:
 
 def facts_of(position: int, event: NotifyEvent) -> tuple[EventKind, date, dict[str, Any]]:
     """The event's kind, date and facts (people table's words), or refused naming the event and field."""
-    kind = kind_of(event.data.reg_event_type)
-    when, facts = person_facts(kind, event.data.reg_records, f"message.notify_event.{position}.data.reg_records")
+    _, kind, when, facts = notified(position, event)
     return kind, when, facts
+
+
+UPDATES = {"correction": EventKind.CORRECTION, "cancellation": EventKind.CANCELLATION}
+
+
+def attributes(person: CrvsPerson) -> dict[str, Any]:
+    """The record's `additional_attributes` as one mapping (either form of name/value pair)."""
+    said: dict[str, Any] = {}
+    for pair in person.additional_attributes or []:
+        if set(pair) == {"name", "value"}:
+            said[str(pair["name"])] = pair["value"]
+        else:
+            said |= pair
+    return said
+
+
+def notified(position: int, event: NotifyEvent) -> tuple[EventKind, EventKind, date, dict[str, Any]]:
+    """(the registration's type, the event's kind, date, facts). An update of a registration notified
+    before (`additional_attributes` `registration_update`: correction or cancellation, and `updates`:
+    that registration's `reference_id`) is a correction or a cancellation dated its `last_updated`;
+    a correction's values are the record's (the registration's date, sex, names)."""
+    registration = kind_of(event.data.reg_event_type)
+    where = f"message.notify_event.{position}.data.reg_records"
+    person = event.data.reg_records
+    said = attributes(person)
+    update = said.get("registration_update")
+    if update is None:
+        return registration, registration, *person_facts(registration, person, where)
+    kind = UPDATES.get(str(update).lower())
+    if kind is None:
+        raise NotifyRefusedError(f"{where}.additional_attributes.registration_update: {str(update)[:40]!r} is not"
+                                 " correction or cancellation")  # fmt: skip
+    updates = said.get("updates")
+    if not isinstance(updates, str) or not 0 < len(updates) < 100:
+        raise NotifyRefusedError(f"{where}.additional_attributes.updates: the reference_id of the registration"
+                                 f" it {kind.value}s")  # fmt: skip
+    if person.civil_number is None:
+        raise NotifyRefusedError(f"{where}.identifier: an update names its person by civil number")
+    when = _date(person.last_updated, f"{where}.last_updated")
+    facts: dict[str, Any] = {"person_id": person.civil_number, "corrects": updates}
+    if kind == EventKind.CORRECTION:
+        day, given = person_facts(registration, person, where)
+        facts |= {k: v for k, v in given.items() if k == "sex" or k.endswith(("_ar", "_en"))}
+        if registration in (EventKind.BIRTH, EventKind.DEATH):
+            facts[DATES[registration]] = day.isoformat()
+    return registration, kind, when, facts
 
 
 def person_facts(kind: EventKind, person: CrvsPerson, where: str) -> tuple[date, dict[str, Any]]:
