@@ -151,3 +151,33 @@ def _paid(store: Engine, civil: str, programme: str, months: list[str]) -> None:
                 ),
                 {"r": run, "p": programme, "m": month, "e": f"E2E-{civil}-{i}", "c": civil},
             )
+
+
+def test_an_adoption_moves_the_child_into_the_adoptive_family(registry: Engine, contract: PackContract) -> None:
+    adopted = {"person_id": "71000021", "mother_id": "71000002", "father_id": "71000001"}
+    receive(registry, LifeEvent("crvs", "A1", "adoption", date(2026, 10, 1), adopted))
+    assert process(registry, contract).applied == 1, inbox(registry)
+    moved = current(registry, "71000021")
+    assert (moved["family_id"], moved["relationship"]) == ("F1", "child")
+    with registry.connect() as connection:  # history as of the adoption's date
+        rows = connection.execute(
+            text(
+                "SELECT f.family_number, m.valid_from, m.valid_to FROM membership m JOIN family f ON f.id = m.family_id"
+                " JOIN person p ON p.id = m.person_id WHERE p.civil_number = '71000021' ORDER BY m.id"
+            )
+        ).all()
+    assert [(r[0], str(r[2])) for r in rows] == [("F3", "2026-10-01"), ("F1", "None")], rows
+    receive(registry, LifeEvent("crvs", "A2", "adoption", date(2026, 10, 2), adopted))
+    assert process(registry, contract).duplicate == 1
+    receive(registry, LifeEvent("crvs", "A3", "adoption", date(2026, 10, 3), {"person_id": "71000003"}))
+    assert process(registry, contract).needs_review == 1
+
+
+def test_a_fetal_death_is_recorded_for_the_mother_and_changes_nothing(registry: Engine, contract: PackContract) -> None:
+    before = current(registry, "71000002")
+    receive(registry, LifeEvent("crvs", "FD1", "fetal_death", date(2026, 10, 1), {"person_id": "71000002"}))
+    receive(registry, LifeEvent("crvs", "FD2", "fetal_death", date(2026, 10, 1), {"person_id": "71000001"}))
+    done = process(registry, contract)
+    assert (done.applied, done.needs_review) == (1, 1), inbox(registry)
+    assert current(registry, "71000002") == before
+    assert inbox(registry)["subject"].to_list() == ["71000002", "71000001"]

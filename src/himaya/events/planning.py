@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from himaya.events.adoption import adoptions, fetal_deaths
 from himaya.events.model import EventKind, InboxState
 from himaya.events.reversal import EFFECTS, cancellations
 from himaya.events.rules import CORRECTABLE
@@ -310,6 +311,7 @@ def plan(
     events = events.sort("event_date", "id")
     parts = [f(events, people) for f in (_births, _deaths, _marital, _person_events, _corrections)]
     parts.append(cancellations(events, people, EFFECTS.clear() if effects is None else effects))
+    parts += [adoptions(events, people), fetal_deaths(events, people)]
     outcomes = pl.concat([o for o, _ in parts])
     records = pl.concat([r for _, rs in parts for r in rs], how="vertical_relaxed")
     outcomes = _back_dated(outcomes, records, latest(records["person_id"].unique().to_list()))

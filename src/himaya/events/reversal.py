@@ -18,6 +18,7 @@ from typing import Any
 
 import polars as pl
 
+from himaya.events.adoption import OUTCOME
 from himaya.events.model import EventKind, InboxState
 from himaya.events.rules import CORRECTABLE
 
@@ -83,7 +84,7 @@ def cancellations(
     applied = c.filter(pl.col("state") == S.APPLIED).select("id", pl.col("original_date").alias("as_of"))
     records = _restored(people, restore.join(applied, on="id"))
     outcomes = c.select("id", "state", "reason", pl.col("person_id").alias("subject"),
-                        pl.col("p_family_id").alias("family_id"))  # fmt: skip
+                        pl.col("p_family_id").alias("family_id")).cast(OUTCOME)  # fmt: skip
     return outcomes, [records]
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from himaya.adapters.crvs.criteria import Criteria
 from himaya.adapters.crvs.messages import (
     NAMES,
     NotifyRefusedError,
@@ -102,17 +103,20 @@ def subscribe(
     sender_id: str,
     token: str | None,
     actor: str,
+    asked: Criteria | None = None,
 ) -> list[CrvsSubscription]:
-    """Ask the registry for its events of these types: the subscriptions are kept (pending) before the
-    POST, so that its answer finds them; if the registry does not acknowledge, they are rejected."""
+    """Ask the registry for its events of these types (with `asked`: only those its filter takes, on
+    its frequency): the subscriptions are kept (pending) before the POST, so that its answer finds
+    them; if the registry does not acknowledge, they are rejected."""
     kinds = list(dict.fromkeys(kind_of(e) for e in events))
     transaction = secrets.token_hex(12)
+    criteria = (asked or Criteria()).asked()
     made = [CrvsSubscription(None, url, registry_id, client, k.value, f"spdci-common:RegistryEventType:{NAMES[k]}",
-                             transaction, secrets.token_hex(12), None, S.PENDING, None, datetime.now(UTC))
+                             transaction, secrets.token_hex(12), None, S.PENDING, None, datetime.now(UTC), criteria)
             for k in kinds]  # fmt: skip
     items = [{"reference_id": s.reference_id, "timestamp": _stamp(), "subscribe_criteria": {
-        "version": "1.0.0", "reg_type": REG_TYPE, "reg_event_type": s.event_code, "filter_type": "expression",
-        "filter": {}, "notify_record_type": RECORD_TYPE}} for s in made]  # fmt: skip
+        "version": "1.0.0", "reg_type": REG_TYPE, "reg_event_type": s.event_code, **criteria,
+        "notify_record_type": RECORD_TYPE}} for s in made]  # fmt: skip
     made_header = header("subscribe", registry_id=registry_id, sender_id=sender_id, total=len(items), callback=callback)
     body = {"header": made_header, "message": {"transaction_id": transaction, "subscribe_request": items}}
     SubscribeEnvelope.model_validate(body)  # ours, checked as Himaya's registry side checks one
