@@ -2,7 +2,9 @@
 from the spec and not from Himaya's code. `/registry/subscribe` acknowledges, then POSTs its
 `on-subscribe` (the subscription codes) to the subscriber's `sender_uri`; `/registry/unsubscribe`
 ends a code; `/control/notify` (the tests' lever) makes it POST a `notify` message, signed as the
-spec's MsgSignature shows, to the subscriber's notify address, and answers what the subscriber said.
+spec's MsgSignature shows, to the subscriber's notify address, and answers what the subscriber said,
+unless the subscription's `filter` does not take the record or its `frequency` holds it for its
+schedule (`/control/flush`: the schedule comes, the held events go in one notify).
 `/registry/sync/search` answers a search of its `people` (by `idtype-value` UIN, or the `predicate`
 name eq … and birth_date eq …) with a signed on-search; `/registry/search` acknowledges, then POSTs
 it to the searcher's `sender_uri`; `/control/on-search` POSTs the last one again (a replay) or one of
@@ -40,6 +42,7 @@ class Registry:
     on_search: dict[str, Any] = field(default_factory=dict)  # the last async answer: url, message, signature
     refuse: str = ""  # a search's status_reason_code: its searches refused with it
     everyone: bool = False  # a registry that answers a search with every record it holds, asked or not
+    queued: list[dict[str, Any]] = field(default_factory=list)  # events held for a subscription's frequency
 
     def jwk(self) -> dict[str, Any]:
         raw = self.key.public_key().public_bytes_raw()
@@ -183,7 +186,12 @@ def make_app(registry: Registry) -> FastAPI:
         for item in message["subscribe_request"]:
             code = "SUB-" + secrets.token_hex(6)
             criteria = item["subscribe_criteria"]
-            registry.subscriptions[code] = {"event": criteria["reg_event_type"], "status": "subscribe"}
+            registry.subscriptions[code] = {
+                "event": criteria["reg_event_type"],
+                "status": "subscribe",
+                "filter": criteria.get("filter"),
+                "frequency": criteria.get("frequency"),
+            }
             results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
                             "subscriptions": [{"code": code, "status": "subscribe", "timestamp": _stamp(),
                                                "reg_event_type": criteria["reg_event_type"]}]})  # fmt: skip
@@ -233,6 +241,10 @@ def make_app(registry: Registry) -> FastAPI:
             "version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
             "reg_event_type": f"spdci-common:RegistryEventType:{order['event']}",
             "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": order["record"]}}  # fmt: skip
+        if not order.get("message"):
+            held = _held(registry, order["event"], order["reference_id"], order["record"])
+            if held:
+                return {"status": held}
         message = order.get("message") or {
             "header": _header("notify", 1),
             "message": {"transaction_id": secrets.token_hex(8), "notify_event": [event]},
@@ -243,4 +255,46 @@ def make_app(registry: Registry) -> FastAPI:
         answer = registry.post(url, message, signed=order.get("signed", "good"))
         return {"status": answer.status_code, "body": answer.json()}
 
+    @app.post("/control/flush")
+    async def flush() -> dict[str, Any]:
+        """The subscription's schedule comes (its cron fires): the events held for it, in one notify."""
+        events, registry.queued = registry.queued, []
+        message = {"header": _header("notify", len(events)),
+                   "message": {"transaction_id": secrets.token_hex(8), "notify_event": events}}  # fmt: skip
+        answer = registry.post(registry.callback.rsplit("/", 1)[0] + "/notify", message)
+        return {"status": answer.status_code, "body": answer.json(), "sent": len(events)}
+
     return app
+
+
+def _attribute(record: dict[str, Any], path: str) -> Any:
+    found: Any = record
+    for part in path.split("."):
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
+
+
+def _held(registry: Registry, event: str, reference_id: str, record: dict[str, Any]) -> str | None:
+    """Why the registry does not send this event now, as its subscription to the type asked: not
+    taken by the filter (every predicate expression `eq`), outside the frequency's window, or held
+    for the frequency's schedule (queued). None: sent now."""
+    code = f"spdci-common:RegistryEventType:{event}"
+    asked = next((s for s in registry.subscriptions.values() if s["event"] == code and s["status"] == "subscribe"),
+                 None)  # fmt: skip
+    if asked is None:
+        return None
+    for item in asked["filter"] if isinstance(asked["filter"], list) else []:
+        wanted = item["expression1"]
+        if str(_attribute(record, wanted["attribute_name"])) != wanted["attribute_value"]:
+            return "filtered"
+    window = asked["frequency"]
+    if window:
+        now = datetime.now(UTC)
+        if not datetime.fromisoformat(window["start_time"]) <= now <= datetime.fromisoformat(window["end_time"]):
+            return "outside"
+        registry.queued.append({"reference_id": reference_id,
+                                "timestamp": _stamp(), "data": {"version": "1.0.0", "reg_type":
+                                "ns:org:RegistryType:Civil", "reg_event_type": code,
+                                "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": record}})  # fmt: skip
+        return "queued"
+    return None

@@ -65,8 +65,9 @@ class Exchange:
         assert answer.status_code == 200, answer.text
         return dict(answer.json())
 
-    def subscribe(self, *events: str) -> list[str]:
+    def subscribe(self, *events: str, more: list[str] | None = None) -> list[str]:
         args = ["events", "crvs-subscribe", self.registry_url, "--registry-id", REGISTRY_ID, "--client", "civreg"]
+        args += more or []
         args += ["--callback", f"{self.himaya}/events/dci/on-subscribe", "--token", "registry-access"]
         for event in events:
             args += ["--event", event]

@@ -49,8 +49,10 @@ def test_the_mockups_notify_is_checked_and_its_person_read() -> None:
 def test_event_types_and_bad_records() -> None:
     assert [kind_of(c) for c in ("spdci-common:RegistryEventType:LiveBirth", "Death", "event:live_birth")] == [
         EventKind.BIRTH, EventKind.DEATH, EventKind.BIRTH]  # fmt: skip
-    with pytest.raises(NotifyRefusedError, match="reg_event_type 'event:adoption': LiveBirth, Death"):
-        kind_of("event:adoption")
+    assert [kind_of(c) for c in ("event:adoption", "spdci-common:RegistryEventType:FetalDeath")] == [
+        EventKind.ADOPTION, EventKind.FETAL_DEATH]  # fmt: skip
+    with pytest.raises(NotifyRefusedError, match="reg_event_type 'event:emigration': LiveBirth, Death"):
+        kind_of("event:emigration")
     record = {"identifier": [{"identifier_type": "UIN", "identifier_value": "71000001"}], "sex": "x",
               "death_date": "2026-01-02"}  # fmt: skip
     event = {"reference_id": "D1", "timestamp": "t", "data": {"reg_event_type": "Death", "reg_record_type": "Person",

@@ -24,7 +24,7 @@ def _event(kind: str, day: date | None = date(2026, 10, 1), **facts: str) -> Lif
 @pytest.mark.parametrize(
     ("event", "said"),
     [
-        (_event("adoption", person_id="71000001"), "'adoption' is not a life event"),
+        (_event("emigration", person_id="71000001"), "'emigration' is not a life event"),
         (_event("death", None, person_id="71000001"), "event_date: missing"),
         (_event("death", date(2027, 1, 1), person_id="71000001"), "must be between 1900-01-01 and today"),
         (_event("death", date(1899, 12, 31), person_id="71000001"), "must be between"),

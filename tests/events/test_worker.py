@@ -86,7 +86,7 @@ def test_held_too_long_goes_to_review(registry: Engine, contract: PackContract) 
 
 def test_a_malformed_event_is_failed_and_never_stops_the_batch(registry: Engine, contract: PackContract) -> None:
     bad = [
-        LifeEvent("crvs", "X1", "adoption", date(2026, 10, 1), {"person_id": "71000003"}),
+        LifeEvent("crvs", "X1", "emigration", date(2026, 10, 1), {"person_id": "71000003"}),
         LifeEvent("crvs", "X2", "death", date(2031, 1, 1), {"person_id": "71000003"}),
         LifeEvent("crvs", "X3", "birth", date(2026, 10, 1), {"person_id": "71000005", "mother_id": "71000002",
                                                              "sex": "X"}),
@@ -98,7 +98,7 @@ def test_a_malformed_event_is_failed_and_never_stops_the_batch(registry: Engine,
     assert done.applied == 1 and done.failed == 1, frame
     assert frame.filter(pl.col("state") == "failed").height == 4
     reasons = " ".join(frame["reason"].drop_nulls().to_list())
-    assert "'adoption' is not a life event" in reasons and "sex 'X'" in reasons and "before the birth" in reasons
+    assert "'emigration' is not a life event" in reasons and "sex 'X'" in reasons and "before the birth" in reasons
 
 
 def test_a_batch_the_registry_refuses_is_applied_one_event_at_a_time(registry: Engine, contract: PackContract) -> None:

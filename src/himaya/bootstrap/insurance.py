@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Date, Engine, bindparam, select
 
 from himaya.adapters.tables import read_rows, read_table
 from himaya.core.periods import Period
+from himaya.db.stores import event_causes
 from himaya.db.stores.awards import awarded_incomes as awarded_incomes_query
 from himaya.db.tables import person
 from himaya.db.uow import SqlUnitOfWork
@@ -174,3 +176,9 @@ def awarded_incomes(engine: Engine, civil_numbers: list[str], day: date) -> pl.D
     with engine.connect() as connection:
         rows = connection.execute(query.params(day=day)).all()
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def enrollment_causes(engine: Engine, civil_numbers: list[str]) -> list[dict[str, Any]]:
+    """The life events that started or ended these people's enrollments (`himaya explain` names them)."""
+    with engine.connect() as connection:
+        return event_causes.enrollment_causes(connection, civil_numbers)

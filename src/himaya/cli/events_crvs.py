@@ -12,6 +12,7 @@ import typer
 
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
+from himaya.adapters.crvs import criteria as crvs_criteria
 from himaya.adapters.crvs import search as crvs_search
 from himaya.bootstrap import dci
 from himaya.cli.app import out, reported
@@ -36,7 +37,10 @@ def _sign() -> crvs.Sign:
 def crvs_subscribe(
     url: Annotated[str, typer.Argument(help="The civil registry's DCI CRVS address (before /registry/subscribe).")],
     event: Annotated[
-        list[str], typer.Option("--event", help="LiveBirth, Death, Marriage or Divorce (repeat).", show_default=False)
+        list[str],
+        typer.Option(
+            "--event", help="LiveBirth, Death, Marriage, Divorce, Adoption or FetalDeath (repeat).", show_default=False
+        ),
     ],
     registry_id: Annotated[str, typer.Option("--registry-id", help="The registry's sender_id in its messages.")],
     client: Annotated[
@@ -45,11 +49,30 @@ def crvs_subscribe(
     callback: Annotated[
         str, typer.Option("--callback", help="Himaya's address for the registry's answer (…/events/dci/on-subscribe).")
     ],
+    where: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="Only events whose record says ATTRIBUTE=VALUE, e.g. death_place=Nizwa (repeat: all).",
+            show_default=False,
+        ),
+    ] = None,
+    frequency: Annotated[
+        str | None,
+        typer.Option("--frequency", help="The registry notifies on this cron schedule, e.g. '0 0 0 5,15 * ? *'."),
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="With --frequency: from this time (ISO 8601, with zone).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--until", help="With --frequency: until this time (ISO 8601, with zone).")
+    ] = None,
     token: Token = None,
     actor: Actor = None,
 ) -> None:
     """Subscribe to a civil registry's vital events; its answer (on-subscribe) gives the codes."""
     with reported():
+        asked = crvs_criteria.criteria(where or [], frequency, start, end)
         made = crvs.subscribe(
             bootstrap.unit_of_work(),
             url=url,
@@ -61,6 +84,7 @@ def crvs_subscribe(
             sender_id=dci.SENDER_ID,
             token=token,
             actor=bootstrap.actor(actor),
+            asked=asked,
         )
         for s in made:
             out.print(f"{s.event_code}: {s.status} (reference {s.reference_id}, code {s.code or 'not yet given'})")
@@ -75,6 +99,8 @@ def crvs_subscriptions() -> None:
             out.print("no subscriptions (himaya events crvs-subscribe)")
         for s in found:
             said = f" ({s.reason})" if s.reason else ""
+            words = crvs_criteria.read(s.criteria).words()
+            said += f" | {words}" if words else ""
             out.print(
                 f"{s.code or '-':<24} {s.event_type:<10} {s.status:<9} {s.registry_id} {s.registry_url}"
                 f" client {s.client}{said}"

@@ -7,7 +7,11 @@ from __future__ import annotations
 HELP_AR_EVENTS = {
     "Subscribe to a civil registry's vital events; its answer (on-subscribe) gives the codes.": "الاشتراك في الوقائع الحيوية لدى سجل مدني؛ ويعطي ردُّه (on-subscribe) رموز الاشتراك.",
     "The civil registry's DCI CRVS address (before /registry/subscribe).": "عنوان DCI CRVS للسجل المدني (ما قبل /registry/subscribe).",
-    "LiveBirth, Death, Marriage or Divorce (repeat).": "LiveBirth (ولادة حية) أو Death (وفاة) أو Marriage (زواج) أو Divorce (طلاق) (يمكن تكراره).",
+    "LiveBirth, Death, Marriage, Divorce, Adoption or FetalDeath (repeat).": "LiveBirth (ولادة حية) أو Death (وفاة) أو Marriage (زواج) أو Divorce (طلاق) أو Adoption (تبنٍّ) أو FetalDeath (وفاة جنين) (يمكن تكراره).",
+    "Only events whose record says ATTRIBUTE=VALUE, e.g. death_place=Nizwa (repeat: all).": "الوقائع التي يذكر سجلها ATTRIBUTE=VALUE فقط، مثل death_place=Nizwa (يمكن تكراره: تُشترط كلها).",
+    "The registry notifies on this cron schedule, e.g. '0 0 0 5,15 * ? *'.": "يرسل السجل إشعاراته وفق جدول cron هذا، مثل '0 0 0 5,15 * ? *'.",
+    "With --frequency: from this time (ISO 8601, with zone).": "مع ‎--frequency: ابتداءً من هذا الوقت (ISO 8601، مع المنطقة الزمنية).",
+    "With --frequency: until this time (ISO 8601, with zone).": "مع ‎--frequency: حتى هذا الوقت (ISO 8601، مع المنطقة الزمنية).",
     "The registry's sender_id in its messages.": "معرّف المرسل sender_id الذي يستخدمه السجل في رسائله.",
     "The registry's client user (role civil_registry) that posts its notify.": "مستخدم العميل الخاص بالسجل (بدور civil_registry) الذي يرسل إشعاراته notify.",
     "Himaya's address for the registry's answer (…/events/dci/on-subscribe).": "عنوان حماية الذي يصل إليه ردّ السجل (…/events/dci/on-subscribe).",

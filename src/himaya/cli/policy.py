@@ -169,6 +169,25 @@ def _awarded(table: pl.DataFrame, person: str | None, family: str | None, day: d
             f"insurance award {r['award_id']} (himaya insurance awards {r['civil_number']})"
         )
         out.print(right_to_left(line) if language == "ar" else line, markup=False)
+    _caused(members, language)
+
+
+def _caused(members: list[str], language: Language) -> None:
+    """Which life event started or ended each member's enrollment: its kind, source, id and date."""
+    for r in insurance_store.enrollment_causes(bootstrap.registry_engine(), members):
+        month = r["month"].strftime("%Y-%m") if r["month"] else "-"
+        if language == "ar":
+            what = "بدأ" if r["started"] else "انتهى"
+            line = (
+                f"{r['civil_number']}: تسجيل {r['programme']} {what} ({month}) بعد واقعة {r['kind']}"
+                f" (الواقعة {r['event']}) من {r['source']} {r['source_event_id']} بتاريخ {r['event_date']}"
+            )
+            out.print(right_to_left(line), markup=False)
+            continue
+        what = "started" if r["started"] else "ended"
+        out.print(f"{r['civil_number']}: the {r['programme']} enrollment {what} ({month}) by life event {r['kind']}"
+                  f" (event {r['event']}) from {r['source']} {r['source_event_id']}, dated {r['event_date']}",
+                  markup=False)  # fmt: skip
 
 
 @app.command()

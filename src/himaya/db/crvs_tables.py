@@ -24,7 +24,11 @@ crvs_subscription = Table(
     Column("reason", Text),  # why rejected
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    CheckConstraint("event_type IN ('birth', 'death', 'marriage', 'divorce')", name="ck_crvs_subscription_event"),
+    Column("criteria", Text),  # JSON: the filter_type, filter and frequency asked (migration 0045)
+    CheckConstraint(
+        "event_type IN ('birth', 'death', 'marriage', 'divorce', 'adoption', 'fetal_death')",
+        name="ck_crvs_subscription_event",
+    ),
     CheckConstraint("status IN ('pending', 'active', 'rejected', 'ended')", name="ck_crvs_subscription_status"),
     Index(None, "registry_id", "event_type", "status"),
 )

@@ -25,6 +25,7 @@ from himaya.core.clock import now
 from himaya.core.errors import ConflictError, HimayaError, InputTableError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
+from himaya.events import undo
 from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
 from himaya.events.planning import event_frame, plan
 from himaya.events.ports import EventsUnitOfWork
@@ -190,11 +191,13 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     for row in rows:
         row.update({k: _fact(v) for k, v in json.loads(row["payload"] or "{}").items() if k in FACTS})
     events = event_frame(rows, FACTS)
+    effects = undo.effects(uow, events)  # what the registrations cancelled did (none: no read)
     named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
-    people = uow.events.people(named.unique().to_list())
-    decided = plan(events, people, uow.events.latest_changes)
+    people = uow.events.people(pl.concat([named, undo.named(effects)]).unique().to_list())
+    decided = plan(events, people, uow.events.latest_changes, effects)
     changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()))
     changes += _end_awards(uow, decided.records, actor=actor)
+    changes += undo.undo(uow, events, people, effects, decided)
     checkpoint("events.process:written")
     settled = decided.outcomes
     uow.events.settle(settled.select("id", "state", "reason"), at=now())

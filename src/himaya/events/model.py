@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     DISABILITY_CARD_EXPIRED = "disability_card_expired"
     CORRECTION = "correction"  # a registration corrected: new values of an earlier event's facts
     CANCELLATION = "cancellation"  # a registration cancelled: what the earlier event did is undone
+    ADOPTION = "adoption"  # a child into the adoptive parents' family
+    FETAL_DEATH = "fetal_death"  # recorded for the mother: nobody is registered, no benefit changes
 
 
 class InboxState(StrEnum):

@@ -6,8 +6,9 @@ registry rows of everyone it names and of their families, `plan` gives each even
 each dated by its event: a birth is a new child in the mother's family (and the mother has
 children), a death a death date (the spouse widowed, the children of the family without that
 parent), a marriage or divorce a marital status, a card expired a card no longer held, a
-correction the corrected values, a cancelled death no death. Matching is by civil number only:
-an event whose people are not found is held (out of order) or sent to review, never guessed.
+correction the corrected values; a cancellation undoes its registration (`reversal.py`).
+Matching is by civil number only: an event whose people are not found is held (out of order) or
+sent to review, never guessed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from himaya.events.adoption import adoptions, fetal_deaths
 from himaya.events.model import EventKind, InboxState
+from himaya.events.reversal import EFFECTS, cancellations
 from himaya.events.rules import CORRECTABLE
 
 K, S = EventKind, InboxState
@@ -243,17 +246,12 @@ def _person_events(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataF
 
 
 def _corrections(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """A correction sets the values it gives; a cancelled death removes the death date; any other
-    cancellation goes to a registrar, with what the first event did in the audit trail."""
-    c = _subjects(events, people, [K.CORRECTION, K.CANCELLATION])
-    cancelled = pl.col("kind") == K.CANCELLATION
+    """A correction sets the values it gives (a cancellation is undone in `reversal.py`)."""
+    c = _subjects(events, people, [K.CORRECTION])
     state, reason = _decide(
         _unknown(),
         (pl.col("original_kind").is_null(), S.HELD,
          pl.format("the registration {} it corrects is not in the inbox yet: held", "corrects")),
-        (cancelled & (pl.col("original_kind") != K.DEATH), S.NEEDS_REVIEW,
-         pl.format("a cancelled {} is undone by a registrar (the audit trail lists what it did)", "original_kind")),
-        (cancelled & pl.col("p_death_date").is_null(), S.DUPLICATE, "the registry holds no death to cancel"),
     )  # fmt: skip
     c = c.with_columns(state.alias("state"), reason.alias("reason"))
     touched = _touch(c).join(
@@ -269,7 +267,6 @@ def _corrections(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFra
         for k in CORRECTABLE
         if k in schema
     }  # fmt: skip
-    changes["death_date"] = pl.when(pl.col("kind") == K.CANCELLATION).then(None).otherwise(changes["death_date"])
     return _outcome(c, pl.col("state"), pl.col("reason"), pl.col("p_family_id")), [_records(people, touched, changes)]
 
 
@@ -300,13 +297,21 @@ def _back_dated(outcomes: pl.DataFrame, records: pl.DataFrame, latest: pl.DataFr
     )
 
 
-def plan(events: pl.DataFrame, people: pl.DataFrame, latest: Callable[[list[str]], pl.DataFrame]) -> Plan:
-    """The batch's outcomes and registry rows. `events`: id, kind, event_date, original_kind and the
-    facts (strings); `people`: the registry's current rows of everyone named and their families;
-    `latest(civil numbers)`: person_id, latest (the last date a change of theirs is effective), asked
-    for the people the batch would write only."""
+def plan(
+    events: pl.DataFrame,
+    people: pl.DataFrame,
+    latest: Callable[[list[str]], pl.DataFrame],
+    effects: pl.DataFrame | None = None,
+) -> Plan:
+    """The batch's outcomes and registry rows. `events`: id, kind, event_date, original_kind (id,
+    date, state) and the facts (strings); `people`: the registry's current rows of everyone named and
+    their families; `latest(civil numbers)`: person_id, latest (the last date a change of theirs is
+    effective), asked for the people the batch would write only; `effects`: the audit entries of the
+    registrations the batch's cancellations cancel (`reversal.py`)."""
     events = events.sort("event_date", "id")
     parts = [f(events, people) for f in (_births, _deaths, _marital, _person_events, _corrections)]
+    parts.append(cancellations(events, people, EFFECTS.clear() if effects is None else effects))
+    parts += [adoptions(events, people), fetal_deaths(events, people)]
     outcomes = pl.concat([o for o, _ in parts])
     records = pl.concat([r for _, rs in parts for r in rs], how="vertical_relaxed")
     outcomes = _back_dated(outcomes, records, latest(records["person_id"].unique().to_list()))
@@ -332,6 +337,7 @@ def plan(events: pl.DataFrame, people: pl.DataFrame, latest: Callable[[list[str]
 def event_frame(rows: list[dict[str, object]], facts: tuple[str, ...]) -> pl.DataFrame:
     """The batch as `plan` reads it, from the inbox's rows (id, kind, event_date, original_kind, and the facts)."""
     schema: dict[str, pl.DataType] = {"id": pl.Int64(), "kind": pl.String(), "event_date": pl.Date(),
-                                      "original_kind": pl.String()}  # fmt: skip
+                                      "original_kind": pl.String(), "original_id": pl.Int64(),
+                                      "original_date": pl.Date(), "original_state": pl.String()}  # fmt: skip
     schema |= {f: pl.String() for f in facts}
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")

@@ -54,6 +54,19 @@ class EventStore(Protocol):
         """End the insurance awards of the people who died (civil_number, death_date) on the last day of
         the month of death: each ended as id, civil_number, benefit, before, after (for the audit)."""
 
+    def effects(self, events: Sequence[int]) -> pl.DataFrame:
+        """The audit entries naming these inbox events (what they did): event, action, subject, before, after."""
+
+    def withdraw(self, births: pl.DataFrame) -> int:
+        """The people of cancelled births (person_id, birth_date) in no reading of the registry, their rows kept."""
+
+    def undo_enrollments(self, undone: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+        """The enrollments cancelled events (event, kind, cancellation, person_id) started ended as never in
+        force (their paid lines debts), those they ended active again: each change (action, subject, before, after)."""
+
+    def reopen_awards(self, ended: pl.DataFrame) -> int:
+        """The insurance awards (award, before) as they were before a cancelled death ended them."""
+
     def counts(self) -> dict[str, int]:
         """Events by state."""
 

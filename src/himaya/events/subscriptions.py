@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class SubscriptionState(StrEnum):
@@ -29,3 +30,4 @@ class CrvsSubscription:
     status: SubscriptionState
     reason: str | None
     created_at: datetime
+    criteria: dict[str, Any] | None = None  # what was asked beside the type: filter_type, filter, frequency

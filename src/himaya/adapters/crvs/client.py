@@ -18,12 +18,13 @@ from typing import Any
 
 import httpx
 
+from himaya.adapters.crvs.criteria import Criteria
 from himaya.adapters.crvs.messages import (
     NAMES,
     NotifyRefusedError,
     NotSubscribedError,
-    facts_of,
     kind_of,
+    notified,
     read_answer,
     read_notify,
 )
@@ -102,17 +103,20 @@ def subscribe(
     sender_id: str,
     token: str | None,
     actor: str,
+    asked: Criteria | None = None,
 ) -> list[CrvsSubscription]:
-    """Ask the registry for its events of these types: the subscriptions are kept (pending) before the
-    POST, so that its answer finds them; if the registry does not acknowledge, they are rejected."""
+    """Ask the registry for its events of these types (with `asked`: only those its filter takes, on
+    its frequency): the subscriptions are kept (pending) before the POST, so that its answer finds
+    them; if the registry does not acknowledge, they are rejected."""
     kinds = list(dict.fromkeys(kind_of(e) for e in events))
     transaction = secrets.token_hex(12)
+    criteria = (asked or Criteria()).asked()
     made = [CrvsSubscription(None, url, registry_id, client, k.value, f"spdci-common:RegistryEventType:{NAMES[k]}",
-                             transaction, secrets.token_hex(12), None, S.PENDING, None, datetime.now(UTC))
+                             transaction, secrets.token_hex(12), None, S.PENDING, None, datetime.now(UTC), criteria)
             for k in kinds]  # fmt: skip
     items = [{"reference_id": s.reference_id, "timestamp": _stamp(), "subscribe_criteria": {
-        "version": "1.0.0", "reg_type": REG_TYPE, "reg_event_type": s.event_code, "filter_type": "expression",
-        "filter": {}, "notify_record_type": RECORD_TYPE}} for s in made]  # fmt: skip
+        "version": "1.0.0", "reg_type": REG_TYPE, "reg_event_type": s.event_code, **criteria,
+        "notify_record_type": RECORD_TYPE}} for s in made]  # fmt: skip
     made_header = header("subscribe", registry_id=registry_id, sender_id=sender_id, total=len(items), callback=callback)
     body = {"header": made_header, "message": {"transaction_id": transaction, "subscribe_request": items}}
     SubscribeEnvelope.model_validate(body)  # ours, checked as Himaya's registry side checks one
@@ -202,15 +206,16 @@ def notify(
     `sent`: the message as it came when `document` is it decrypted (its signature covers what came)."""
     message = read_notify(document)
     sender = message.header.sender_id
-    told = []
+    told, registrations = [], []
     for position, event in enumerate(message.message.notify_event):
-        kind, when, facts = facts_of(position, event)
+        registration, kind, when, facts = notified(position, event)
         told.append(LifeEvent(source_of(sender), event.reference_id, kind.value, when, facts))
+        registrations.append(registration.value)  # an update comes under its registration's subscription
     events, review = matched(uow, told, today=today, where="message.notify_event")
 
     def guard() -> None:  # in the receipt's transaction: nothing is kept if it refuses
         verify_message(uow, message.signature, sent or document, client=client, sender=sender)
-        for kind in dict.fromkeys(e.kind for e in told):
+        for kind in dict.fromkeys(registrations):
             if not uow.crvs.active(client, sender, kind):
                 raise NotSubscribedError(
                     f"no active subscription of client {client!r} to {kind} events of registry {sender!r}"

@@ -26,11 +26,17 @@ EVENT_CODES = {  # the spec's RegistryEventType / VitalEventTypeEnum, as Himaya'
     "death": EventKind.DEATH,
     "marriage": EventKind.MARRIAGE,
     "divorce": EventKind.DIVORCE,
+    "adoption": EventKind.ADOPTION,
+    "fetaldeath": EventKind.FETAL_DEATH,
+    "fetal_death": EventKind.FETAL_DEATH,
 }
 NAMES = {EventKind.BIRTH: "LiveBirth", EventKind.DEATH: "Death", EventKind.MARRIAGE: "Marriage",
-         EventKind.DIVORCE: "Divorce"}  # fmt: skip
+         EventKind.DIVORCE: "Divorce", EventKind.ADOPTION: "Adoption", EventKind.FETAL_DEATH: "FetalDeath"}  # fmt: skip
+# The record's date of the event: an adoption's `adoption_date` (else the registration's date), a fetal
+# death's `death_date` (the record is the fetus's; its parent 1 is the mother).
 DATES = {EventKind.BIRTH: "birth_date", EventKind.DEATH: "death_date", EventKind.MARRIAGE: "marriage_date",
-         EventKind.DIVORCE: "divorce_date"}  # fmt: skip
+         EventKind.DIVORCE: "divorce_date", EventKind.ADOPTION: "adoption_date",
+         EventKind.FETAL_DEATH: "death_date"}  # fmt: skip
 SEX = {"male": "M", "m": "M", "female": "F", "f": "F"}
 CIVIL_TYPES = {"UIN", "NIN", "NID", "CIVIL_NUMBER"}  # identifier types that are a civil number
 _ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -51,7 +57,9 @@ def kind_of(code: str) -> EventKind:
     """`spdci-common:RegistryEventType:LiveBirth`, `LiveBirth` or `event:live_birth`: a birth."""
     found = EVENT_CODES.get(code.rsplit(":", 1)[-1].strip().lower())
     if found is None:
-        raise NotifyRefusedError(f"reg_event_type {code[:99]!r}: LiveBirth, Death, Marriage or Divorce")
+        raise NotifyRefusedError(
+            f"reg_event_type {code[:99]!r}: LiveBirth, Death, Marriage, Divorce, Adoption or FetalDeath"
+        )
     return found
 
 
@@ -80,10 +88,17 @@ class CrvsPerson(DciModel):
     marital_status: StrictStr | None = None
     parent1_identifier: CrvsIdentifier | None = None
     parent2_identifier: CrvsIdentifier | None = None
+    adoption_date: StrictStr | None = None
+    registration_date: StrictStr | None = None  # core Person: the registration's date
+    last_updated: StrictStr | None = None  # core Person: when the registration's details were updated
+    # Registry-specific name/value pairs (`{"name": ..., "value": ...}` or `{name: value}`): an update's
+    # `registration_update` (correction or cancellation) and `updates` (the registration's reference_id).
+    additional_attributes: Annotated[list[dict[str, Any]], Field(max_length=50)] | None = None
 
     @model_validator(mode="after")
     def _named(self) -> CrvsPerson:
-        if self.identifier is None and (self.name is None or not self.birth_date):
+        fetal = self.identifier is None and self.parent1_identifier is not None and self.death_date is not None
+        if self.identifier is None and (self.name is None or not self.birth_date) and not fetal:
             raise ValueError("identifier: Field required (a record without one gives the name and birth_date)")
         return self
 
@@ -180,15 +195,67 @@ def _date(text: str | None, where: str) -> date:
 
 def facts_of(position: int, event: NotifyEvent) -> tuple[EventKind, date, dict[str, Any]]:
     """The event's kind, date and facts (people table's words), or refused naming the event and field."""
-    kind = kind_of(event.data.reg_event_type)
-    when, facts = person_facts(kind, event.data.reg_records, f"message.notify_event.{position}.data.reg_records")
+    _, kind, when, facts = notified(position, event)
     return kind, when, facts
+
+
+UPDATES = {"correction": EventKind.CORRECTION, "cancellation": EventKind.CANCELLATION}
+
+
+def attributes(person: CrvsPerson) -> dict[str, Any]:
+    """The record's `additional_attributes` as one mapping (either form of name/value pair)."""
+    said: dict[str, Any] = {}
+    for pair in person.additional_attributes or []:
+        if set(pair) == {"name", "value"}:
+            said[str(pair["name"])] = pair["value"]
+        else:
+            said |= pair
+    return said
+
+
+def notified(position: int, event: NotifyEvent) -> tuple[EventKind, EventKind, date, dict[str, Any]]:
+    """(the registration's type, the event's kind, date, facts). An update of a registration notified
+    before (`additional_attributes` `registration_update`: correction or cancellation, and `updates`:
+    that registration's `reference_id`) is a correction or a cancellation dated its `last_updated`;
+    a correction's values are the record's (the registration's date, sex, names)."""
+    registration = kind_of(event.data.reg_event_type)
+    where = f"message.notify_event.{position}.data.reg_records"
+    person = event.data.reg_records
+    said = attributes(person)
+    update = said.get("registration_update")
+    if update is None:
+        return registration, registration, *person_facts(registration, person, where)
+    kind = UPDATES.get(str(update).lower())
+    if kind is None:
+        raise NotifyRefusedError(f"{where}.additional_attributes.registration_update: {str(update)[:40]!r} is not"
+                                 " correction or cancellation")  # fmt: skip
+    updates = said.get("updates")
+    if not isinstance(updates, str) or not 0 < len(updates) < 100:
+        verb = "corrects" if kind == EventKind.CORRECTION else "cancels"
+        raise NotifyRefusedError(f"{where}.additional_attributes.updates: the reference_id of the registration"
+                                 f" it {verb}")  # fmt: skip
+    if person.civil_number is None:
+        raise NotifyRefusedError(f"{where}.identifier: an update names its person by civil number")
+    when = _date(person.last_updated, f"{where}.last_updated")
+    facts: dict[str, Any] = {"person_id": person.civil_number, "corrects": updates}
+    if kind == EventKind.CORRECTION:
+        day, given = person_facts(registration, person, where)
+        facts |= {k: v for k, v in given.items() if k == "sex" or k.endswith(("_ar", "_en"))}
+        if registration in (EventKind.BIRTH, EventKind.DEATH):
+            facts[DATES[registration]] = day.isoformat()
+    return registration, kind, when, facts
 
 
 def person_facts(kind: EventKind, person: CrvsPerson, where: str) -> tuple[date, dict[str, Any]]:
     """A record's event of this kind: its date and facts. Without a civil number, the person's birth
     date and names are the facts the registry is matched on (`events/matching.py`)."""
-    when = _date(getattr(person, DATES[kind]), f"{where}.{DATES[kind]}")
+    said = getattr(person, DATES[kind]) or (person.registration_date if kind == EventKind.ADOPTION else None)
+    when = _date(said, f"{where}.{DATES[kind]}")
+    if kind == EventKind.FETAL_DEATH:  # nobody is registered: the event is the mother's (parent 1)
+        mother = person.parent1_identifier
+        if mother is None or not civil(mother):
+            raise NotifyRefusedError(f"{where}.parent1_identifier: a fetal death names the mother's civil number")
+        return when, {"person_id": mother.identifier_value}
     facts: dict[str, Any] = {}
     if person.civil_number is not None:
         facts["person_id"] = person.civil_number

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ def _row(row: Any) -> CrvsSubscription:
         status=SubscriptionState(row["status"]),
         reason=row["reason"],
         created_at=at.replace(tzinfo=UTC) if at.tzinfo is None else at,
+        criteria=json.loads(row["criteria"]) if row["criteria"] else None,
     )
 
 
@@ -38,6 +40,7 @@ class SqlCrvsStore:
     def add(self, subscription: CrvsSubscription) -> int:
         values = {k: v for k, v in subscription.__dict__.items() if k != "id"}
         values["status"] = subscription.status.value
+        values["criteria"] = json.dumps(subscription.criteria, sort_keys=True) if subscription.criteria else None
         done = self.connection.execute(insert(t).values(**values, updated_at=subscription.created_at))
         return int(done.inserted_primary_key[0])  # type: ignore[index]
 

@@ -17,6 +17,7 @@ from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.registry_facts import temporals
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores import event_reversal as reversal
 from himaya.db.stores.awards import end_on_death
 from himaya.db.tables import event_inbox, membership, person
 from himaya.events.model import InboxState, LifeEvent
@@ -149,18 +150,30 @@ class SqlEventStore:
         rows = [dict(r) for r in self.connection.execute(query).mappings().all()]
         # A correction or cancellation: the kind of the registration it corrects (same source).
         wanted = {(r["source"], c) for r in rows if (c := json.loads(r["payload"] or "{}").get("corrects"))}
-        kinds: dict[tuple[str, str], str] = {}
+        kinds: dict[tuple[str, str], tuple[str, int, date, str]] = {}
         if wanted:
             key = tuple_(event_inbox.c.source, event_inbox.c.source_event_id)
             found = self.connection.execute(
-                select(event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.kind).where(
-                    key.in_(sorted(wanted))
-                )
-            ).all()
-            kinds = {(source, event): kind for source, event, kind in found}
+                select(event_inbox.c.source, event_inbox.c.source_event_id, event_inbox.c.kind, event_inbox.c.id,
+                       event_inbox.c.event_date, event_inbox.c.state).where(key.in_(sorted(wanted)))
+            ).all()  # fmt: skip
+            kinds = {(source, event): (kind, i, day, state) for source, event, kind, i, day, state in found}
         for r in rows:
-            r["original_kind"] = kinds.get((r["source"], json.loads(r["payload"] or "{}").get("corrects")))
+            first = kinds.get((r["source"], json.loads(r["payload"] or "{}").get("corrects")))
+            r["original_kind"], r["original_id"], r["original_date"], r["original_state"] = first or (None,) * 4
         return rows
+
+    def effects(self, events: Sequence[int]) -> pl.DataFrame:
+        return reversal.effects(self.connection, events)
+
+    def withdraw(self, births: pl.DataFrame) -> int:
+        return reversal.withdraw(self.connection, births)
+
+    def undo_enrollments(self, undone: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+        return reversal.undo_enrollments(self.connection, undone, stamp=stamp)
+
+    def reopen_awards(self, ended: pl.DataFrame) -> int:
+        return reversal.reopen_awards(self.connection, ended)
 
     def people(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
         named = pl.DataFrame({"civil_number": list(civil_numbers)}, schema={"civil_number": pl.String})

@@ -1,0 +1,189 @@
+"""What undoing a cancelled registration needs from the store, in the worker's transaction: what the
+first event did (its audit entries), the registration of a child whose birth was cancelled withdrawn
+(its rows kept, their validity emptied), the enrollments the event started ended as never in force
+(the lines already paid becoming debts, as the payroll makes of a line paid after a death) and those
+it ended reopened (the months not paid then owed as arrears by the next payroll run)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Connection, func, insert, or_, select, update
+
+from himaya.core.periods import Period
+from himaya.db.award_tables import insurance_award as award
+from himaya.db.people import TIME_BOUND
+from himaya.db.tables import audit_entry, debt, enrollment, event_inbox, membership, payment_line, person
+from himaya.events.reversal import EFFECTS as EMPTY
+from himaya.payroll.model import LineStatus
+from himaya.payroll.rules import debtors
+
+COUNTED = {"preserve_rowcount": True}
+UNDONE = ("person.create", "person.update", "insurance.award.end")
+EFFECTS = EMPTY.schema
+
+
+def _corrections(connection: Connection, events: Sequence[int]) -> dict[int, int]:
+    """The applied corrections of these registrations (same source, `corrects` their id): correction -> event."""
+    i = event_inbox.c
+    first = connection.execute(select(i.id, i.source, i.source_event_id).where(i.id.in_(events))).all()
+    found: dict[int, int] = {}
+    for event, source, registration in first:
+        corrects = json.dumps({"corrects": registration}, ensure_ascii=False)[1:-1]  # as the payload writes it
+        rows = connection.execute(
+            select(event_inbox.c.id).where(event_inbox.c.source == source, event_inbox.c.kind == "correction",
+                                           event_inbox.c.state == "applied", event_inbox.c.payload.contains(corrects))
+        ).all()  # fmt: skip
+        found |= {int(r[0]): int(event) for r in rows}
+    return found
+
+
+def effects(connection: Connection, events: Sequence[int]) -> pl.DataFrame:
+    """The audit entries that name these events or their applied corrections (`"event": id` in what
+    they wrote, a correction's under the event it corrects): event, action, subject
+    (`person:<civil number>`, `award:<id>`), before and after (JSON), oldest first."""
+    if not events:
+        return pl.DataFrame(schema=EFFECTS)
+    of = {int(e): int(e) for e in events} | _corrections(connection, events)
+    events = sorted(of)
+    rows = connection.execute(
+        select(audit_entry.c.action, audit_entry.c.subject, audit_entry.c.before, audit_entry.c.after)
+        .where(audit_entry.c.action.in_(UNDONE), or_(*(audit_entry.c.after.contains(f'"event":{e}') for e in events)))
+        .order_by(audit_entry.c.id)
+    ).all()
+    found = []
+    for action, subject, before, after in rows:
+        said = json.loads(after or "{}")
+        if said.get("event") in of:  # `"event":1` is also in `"event":12`: the exact one only
+            found.append((of[said["event"]], action, subject, before, after))
+    return pl.DataFrame(found, schema=EFFECTS, orient="row")
+
+
+def withdraw(connection: Connection, births: pl.DataFrame) -> int:
+    """Withdraw the people registered by cancelled births (person_id, birth_date): every time-bound
+    row of theirs is kept but valid on no day (from and to the birth date), so that no reading of
+    the registry, at any date, holds them; the person row keeps the civil number."""
+    done = 0
+    for civil, born in births.select("person_id", "birth_date").iter_rows():
+        key = select(person.c.id).where(person.c.civil_number == civil).scalar_subquery()
+        for table in TIME_BOUND.values():
+            result = connection.execute(
+                update(table)
+                .where(table.c.person_id == key)
+                .values(valid_from=func.coalesce(table.c.valid_from, born), valid_to=func.coalesce(table.c.valid_from,
+                                                                                                  born)),
+                execution_options=COUNTED,
+            )  # fmt: skip
+            done += int(result.rowcount or 0)
+        connection.execute(update(person).where(person.c.id == key).values(version=person.c.version + 1))
+    return done
+
+
+def _by_event(kind: str, event: int) -> Any:
+    return enrollment.c.reason.contains(f"{kind} (event {event})")  # the re-plan's note: `... death (event 12)`
+
+
+def undo_enrollments(connection: Connection, undone: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+    """For each cancelled event (event, kind, cancellation, person_id: the people it touched): the
+    enrollments its re-plan started end as never in force (end_month the month before their start),
+    their exported or paid lines becoming debts; those it ended are active again from their start
+    (the payroll then owes the months without a line as arrears). Each change as a dict for the audit."""
+    changed: list[dict[str, Any]] = []
+    for (event, kind, cancellation), people in undone.group_by(["event", "kind", "cancellation"], maintain_order=True):
+        keys = select(person.c.id).where(person.c.civil_number.in_(people["person_id"].to_list()))
+        rows = connection.execute(
+            select(enrollment, person.c.civil_number)
+            .join(person, person.c.id == enrollment.c.person_id)
+            .where(enrollment.c.person_id.in_(keys), _by_event(str(kind), int(event)))
+            .order_by(enrollment.c.id)
+        ).mappings().all()  # fmt: skip
+        for row in rows:
+            said = f"the {kind} (event {event}) was cancelled (event {cancellation})"
+            if row["status"] == "active":
+                end = Period.containing(row["start_month"]).shifted(-1).start
+                values = {"status": "ended", "end_month": end, "reason": f"{row['reason']}; {said}: never in force"}
+                changed += _debts(connection, row, said=said, stamp=stamp)
+            else:
+                values = {"status": "active", "end_month": None, "reason": f"{row['reason']}; {said}: in force again"}
+            connection.execute(
+                update(enrollment)
+                .where(enrollment.c.id == row["id"])
+                .values(**values, version=enrollment.c.version + 1)
+            )
+            before = {"status": row["status"], "end_month": row["end_month"]}
+            after = {**values, "person": row["civil_number"], "event": int(cancellation)}
+            changed.append({"action": "enrollment.undo", "subject": f"enrollment:{row['id']}", "before": before,
+                            "after": after})  # fmt: skip
+    return changed
+
+
+def _debts(connection: Connection, row: Any, *, said: str, stamp: datetime) -> list[dict[str, Any]]:
+    """The lines paid under an enrollment that was never in force become debts, owed as the payroll
+    says for a line paid after a death: by the payee, or the family's head when the payee is the
+    beneficiary whose registration was withdrawn (or died)."""
+    head = membership.alias("head")
+    mine = membership.alias("mine")
+    head_person, payee = person.alias("head_person"), person.alias("payee")
+    lines = connection.execute(
+        select(payment_line.c.id, (payment_line.c.amount - payment_line.c.deduction).label("amount"),
+               payment_line.c.month, payment_line.c.payee_id, payee.c.death_date, head_person.c.id,
+               head_person.c.death_date)
+        .join(payee, payee.c.id == payment_line.c.payee_id)
+        .outerjoin(mine, (mine.c.person_id == payment_line.c.person_id))
+        .outerjoin(head, (head.c.family_id == mine.c.family_id) & (head.c.relationship == "head")
+                   & head.c.valid_to.is_(None) & (head.c.person_id != payment_line.c.person_id))
+        .outerjoin(head_person, head_person.c.id == head.c.person_id)
+        .where(payment_line.c.person_id == row["person_id"], payment_line.c.programme == row["programme"],
+               payment_line.c.month >= row["start_month"],
+               payment_line.c.status.in_((LineStatus.EXPORTED.value, LineStatus.PAID.value)),
+               ~select(debt.c.id).where(debt.c.line_id == payment_line.c.id).exists())
+        .order_by(payment_line.c.id)
+    ).all()  # fmt: skip
+    if not lines:
+        return []
+    names = ["line_id", "amount", "month", "payee_id", "payee_died", "head_id", "head_died"]
+    frame = pl.DataFrame([tuple(r) for r in lines], schema=names, orient="row").unique(
+        "line_id", keep="first", maintain_order=True
+    )
+    gone = date.min.replace(year=1900)  # the withdrawn beneficiary is no payee who repays
+    frame = frame.with_columns(
+        pl.when(pl.col("payee_id") == row["person_id"]).then(pl.lit(gone)).otherwise(pl.col("payee_died"))
+        .alias("payee_died")
+    )  # fmt: skip
+    owed = frame.join(debtors(frame), on="line_id")
+    reason = f"paid for {{}} to {row['civil_number']}: {said}"
+    values = [
+        {"person_id": r["debtor"], "line_id": r["line_id"], "amount": r["amount"], "recovered": 0,
+         "status": r["status"], "reason": reason.format(r["month"].strftime("%Y-%m")), "created_at": stamp}
+        for r in owed.iter_rows(named=True)
+    ]  # fmt: skip
+    connection.execute(insert(debt), values)
+    return [
+        {"action": "debt.create", "subject": f"line:{v['line_id']}", "before": None,
+         "after": {"debtor": v["person_id"], "amount": v["amount"], "reason": v["reason"], "status": v["status"]}}
+        for v in values
+    ]  # fmt: skip
+
+
+def reopen_awards(connection: Connection, ended: pl.DataFrame) -> int:
+    """The insurance awards a cancelled death ended (award id, before: JSON of state and end_date) as they were."""
+    done = 0
+    for award_id, before in ended.select("award", "before").iter_rows():
+        said = json.loads(before or "{}")
+        result = connection.execute(
+            update(award)
+            .where(award.c.id == int(award_id), award.c.state == "ended")
+            .values(state=said.get("state"), end_date=_day(said.get("end_date")), ended_by=None, ended_at=None,
+                    end_reason=None, version=award.c.version + 1),
+            execution_options=COUNTED,
+        )  # fmt: skip
+        done += int(result.rowcount or 0)
+    return done
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

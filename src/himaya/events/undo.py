@@ -1,0 +1,59 @@
+"""The worker's part in undoing cancelled registrations, in the batch's transaction: what the first
+events did is read from the audit trail before the plan, and what the plan cannot write as registry
+rows (a child withdrawn, the enrollments and awards the first event started or ended) is undone after
+the batch's rows are written (`reversal.py` decides it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import polars as pl
+
+from himaya.core.audit import Change
+from himaya.core.clock import now
+from himaya.events.model import EventKind, InboxState
+from himaya.events.planning import Plan
+from himaya.events.ports import EventsUnitOfWork
+from himaya.events.reversal import EFFECTS, consequences
+
+
+def effects(uow: EventsUnitOfWork, events: pl.DataFrame) -> pl.DataFrame:
+    """The audit entries of the registrations the batch's cancellations cancel (none: no read)."""
+    first = events.filter(pl.col("kind") == EventKind.CANCELLATION)["original_id"].drop_nulls().unique().to_list()
+    return uow.events.effects(sorted(first)) if first else EFFECTS.clear()
+
+
+def named(effects: pl.DataFrame) -> pl.Series:
+    """The civil numbers of the people the first events changed (their current rows are read too)."""
+    people = effects.filter(pl.col("subject").str.starts_with("person:"))
+    return people["subject"].str.split(":").list.last().alias("person_id")
+
+
+def undo(uow: EventsUnitOfWork, events: pl.DataFrame, people: pl.DataFrame, effects: pl.DataFrame,
+         decided: Plan) -> list[Change]:  # fmt: skip
+    """Withdraw the children of cancelled births, undo the enrollments and reopen the awards of the
+    cancellations the plan applies; each on the audit trail, naming the cancellation."""
+    if effects.is_empty():
+        return []
+    applied = decided.outcomes.filter(pl.col("state") == InboxState.APPLIED)["id"].to_list()
+    then = consequences(events, people, effects, applied)
+    changes: list[Change] = []
+    by_child = dict(then["undone"].select("person_id", "cancellation").iter_rows())
+    if then["withdrawn"].height:
+        uow.events.withdraw(then["withdrawn"])
+        changes += [
+            Change("person.withdraw", f"person:{r['person_id']}", {"birth_date": r["birth_date"]},
+                   {"reason": "birth registration cancelled", "event": by_child.get(r["person_id"])})
+            for r in then["withdrawn"].iter_rows(named=True)
+        ]  # fmt: skip
+    if then["awards"].height:
+        uow.events.reopen_awards(then["awards"])
+        changes += [Change("insurance.award.reopen", f"award:{a}", None, {"restored": json.loads(b or "{}"),
+                    "event": c}) for a, b, c in then["awards"].iter_rows()]  # fmt: skip
+    changes += [_change(c) for c in uow.events.undo_enrollments(then["undone"], stamp=now())]
+    return changes
+
+
+def _change(said: dict[str, Any]) -> Change:
+    return Change(said["action"], said["subject"], said["before"], said["after"])
