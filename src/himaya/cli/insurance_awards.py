@@ -192,8 +192,11 @@ def insurance_award_review(
             return
         for civil_number, why in sorted(done.left.items()):
             out.print(f"award {award}: {civil_number} left ({why})")
-        ended = f"; no survivor is left: it ended on {done.award.end}" if done.award.state == "ended" else ""
+        if done.award.state == store.AwardState.ENDED:
+            ended, moved = done.award.end, done.award.version
+            out.print(f"award {award} reviewed: no survivor is left: it ended on {ended}; version {moved}")
+            return
         out.print(
-            f"award {award} reviewed: shares split again (himaya insurance awards {done.award.civil_number}){ended};"
-            f" version {done.award.version}"
+            f"award {award} reviewed: shares split again from the month after (himaya insurance awards "
+            f"{done.award.civil_number}); version {done.award.version}"
         )
