@@ -175,8 +175,7 @@ def import_into(
     read at that version: it is refused if anyone changed the record since. `source`: what the rows
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
-    death among the rows ends, in this transaction, what it ends in the insurance (`after_deaths`:
-    the dead's awards, a survivor's share), by `actor`; those changes are among the ones returned."""
+    death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned)."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
@@ -217,10 +216,18 @@ def import_into(
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
-    if "death_date" in people.columns and people["death_date"].is_not_null().any():
-        tell("awards", 0)
-        changes += after_deaths(connection, actor=actor)
-    return summary, changes
+    return summary, changes + _deaths(connection, people, actor, tell)
+
+
+def _deaths(
+    connection: Connection, people: pl.DataFrame, actor: str, tell: Callable[[str, int], None]
+) -> list[audit.Change]:
+    """What the deaths among the rows end in the insurance (`after_deaths`: the awards of the dead, a
+    survivor's share), in the import's transaction, by `actor`: the changes to audit."""
+    if "death_date" not in people.columns or not people["death_date"].is_not_null().any():
+        return []
+    tell("awards", 0)
+    return after_deaths(connection, actor=actor)
 
 
 def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
