@@ -277,6 +277,6 @@ def listing(
             found = found.filter(pl.col("state") == state.value)
         split = uow.awards.shares(found.filter(pl.col("benefit") == Benefit.SURVIVOR.value)["id"].to_list())
         named = set(found["civil_number"].to_list()) | set(split["civil_number"].to_list())
-        seen = [c for c in sorted(named) if uow.registry.visible_id(principal, c) is not None]
+        seen = [c for c in sorted(named) if principal.every_branch or uow.registry.visible_id(principal, c) is not None]
     mask = pl.when(pl.col("civil_number").is_in(seen)).then(pl.col("civil_number")).otherwise(pl.lit(HIDDEN))
     return found.with_columns(mask), split.with_columns(mask)

@@ -62,11 +62,12 @@ class SqlShareStore:
         return read_frame(self.connection, query, schema)
 
     def shared_by_dead(self) -> list[int]:
-        dead = select(person.c.id).where(person.c.death_date.is_not(None))
+        # driven by the (few) shares not ended, each joined to its survivor by key: never a scan of the registry
         query = (
             select(share.c.award_id)
             .join(award, award.c.id == share.c.award_id)
-            .where(award.c.state.in_(OPEN), share.c.valid_to.is_(None), share.c.person_id.in_(dead))
+            .join(person, person.c.id == share.c.person_id)
+            .where(award.c.state.in_(OPEN), share.c.valid_to.is_(None), person.c.death_date.is_not(None))
             .distinct()
             .order_by(share.c.award_id)
         )
