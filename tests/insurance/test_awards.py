@@ -25,6 +25,7 @@ from himaya.payroll.bank import Payer
 from himaya.policy.engine import entitlements
 from himaya.policy.packs import load_pack
 from himaya.synth.identity import iban_check_digits
+from tests.insurance.award_users import as_user
 from tests.insurance.test_commands import EXAMPLES, PEOPLE, himaya
 
 SHORT = EXAMPLES / "reform-short-careers.yaml"
@@ -92,26 +93,28 @@ def _shares(awarded: str) -> dict[str, int]:
 
 
 def test_a_survivor_pension_awarded_approved_and_counted(store: str) -> None:
-    not_entitled = refused(himaya("insurance", "award", "10000021", "--benefit", "survivor", *_survivors()), 2)
+    officer = (store, "rashid")  # holds the supervisor's approval too: maker-checker still refuses him
+    award = ("insurance", "award", "10000021", "--benefit", "survivor", *_survivors())
+    not_entitled = refused(as_user(*officer, *award), 2)
     assert "no survivor pension on 2026-06-15" in not_entitled
     assert "rule: insurance.invalidity.minimum_months" in not_entitled
-    assert "no award yet" in ok(himaya("insurance", "awards"))  # nothing half-written
-    made = ok(himaya("insurance", "award", "10000021", "--benefit", "survivor", *_survivors(), "--reform", SHORT))
+    assert "no award yet" in ok(as_user(*officer, "insurance", "awards"))  # nothing half-written
+    made = ok(as_user(*officer, *award, "--reform", SHORT))
     assert "award 1 prepared: survivor of 10000021" in made and "from 2026-07-01" in made
-    listed = ok(himaya("insurance", "awards", "10000022"))
+    listed = ok(as_user(*officer, "insurance", "awards", "10000022"))
     shares = _shares(listed)
     assert set(shares) == {*WIDOWS, *CHILDREN} and shares["10000022"] == shares["10000023"]
     # the widows share 1/2 of the pension, the children the other half
     assert "1/4" in listed and "1/6" in listed
-    own = refused(himaya("insurance", "award-approve", "1", "--version", "1"), 5)
-    assert "insurance:officer prepared it and cannot approve it" in own and "maker-checker" in own
-    stale = refused(himaya("insurance", "award-approve", "1", "--version", "2", "--actor", "insurance:checker"), 4)
+    own = refused(as_user(*officer, "insurance", "award-approve", "1", "--version", "1"), 5)
+    assert "rashid prepared it and cannot approve it" in own and "maker-checker" in own
+    stale = refused(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "2"), 4)
     assert "award 1 is at version 1, not 2" in stale
-    assert "approved by insurance:checker; version 2" in ok(
-        himaya("insurance", "award-approve", "1", "--version", "1", "--actor", "insurance:checker")
+    assert "approved by maryam; version 2" in ok(
+        as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1")
     )
-    again = refused(himaya("insurance", "award", "10000021", "--benefit", "survivor", "--widow", "10000022",
-                           "--reform", SHORT), 4)  # fmt: skip
+    again = refused(as_user(*officer, "insurance", "award", "10000021", "--benefit", "survivor", "--widow", "10000022",
+                            "--reform", SHORT), 4)  # fmt: skip
     assert "already has a survivor pension award 1 (approved, from 2026-07-01 to open)" in again
     pack = load_pack()
     engine = connect(store)
@@ -142,9 +145,11 @@ def _lines(url: str) -> pl.DataFrame:
 
 
 def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path) -> None:
-    ok(himaya("insurance", "award", "10000021", "--benefit", "survivor", *_survivors(), "--reform", SHORT))
-    ok(himaya("insurance", "award-approve", "1", "--version", "1", "--actor", "insurance:checker"))
-    ok(himaya("insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01", "--reform", SHORT))
+    ok(as_user(store, "nasser", "insurance", "award", "10000021", "--benefit", "survivor", *_survivors(),
+               "--reform", SHORT))  # fmt: skip
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(store, "nasser", "insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01",
+               "--reform", SHORT))  # fmt: skip
     # a prepared award is not paid: award 2 stays unapproved until August
     pack, engine = load_pack(), connect(store)
     payroll.sync_enrollments(engine, pack, JULY, actor="officer", today=JULY.start)
@@ -160,7 +165,7 @@ def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path
                            writer=write_pain001)  # fmt: skip
     sent = "".join(f.read_text(encoding="utf-8") for f in files)
     assert "<EndToEndId>HMYPS2607-10000022</EndToEndId>" in sent and '<InstdAmt Ccy="OMR">' in sent
-    ok(himaya("insurance", "award-approve", "2", "--version", "1", "--actor", "insurance:checker"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "2", "--version", "1"))
     august = payroll.calculate(engine, pack, AUGUST, actor="maker")
     lines = _lines(store)
     assert lines.group_by("person_id", "programme", "month").len()["len"].max() == 1  # nobody paid twice
@@ -172,13 +177,14 @@ def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path
 
 
 def test_a_death_ends_the_awards_in_the_same_transaction(store: str, tmp_path: Path) -> None:
-    ok(himaya("insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01", "--reform", SHORT))
-    ok(himaya("insurance", "award-approve", "1", "--version", "1", "--actor", "insurance:checker"))
+    ok(as_user(store, "nasser", "insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01",
+               "--reform", SHORT))  # fmt: skip
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
     events = tmp_path / "death.csv"
     events.write_text("event_id,kind,event_date,person_id\nD81,death,2026-08-10,10000081\n")
     ok(himaya("events", "import", events))
     ok(himaya("events", "process"))
-    ended = ok(himaya("insurance", "awards", "10000081"))
+    ended = ok(as_user(store, "nasser", "insurance", "awards", "10000081"))
     assert "2026-04-01 to 2026-08-31 ended" in ended and "ended: death on 2026-08-10" in ended
     engine = connect(store)
     with engine.connect() as connection:
@@ -190,11 +196,15 @@ def test_a_death_ends_the_awards_in_the_same_transaction(store: str, tmp_path: P
     engine.dispose()
     assert [e.action for e in entry] == ["insurance.award.prepare", "insurance.award.approve", "insurance.award.end"]
     assert '"event"' in str(entry[-1].after)
-    late = refused(himaya("insurance", "award-end", "1", "--on", "2026-09-30", "--reason", "x", "--version", "3"), 4)
+    late = refused(as_user(store, "nasser", "insurance", "award-end", "1", "--on", "2026-09-30", "--reason", "x",
+                           "--version", "3"), 4)  # fmt: skip
     assert "ended on 2026-08-31 already" in late
 
 
 def test_job_security_claims_are_counted_and_maternity_paid_once(store: str) -> None:
+    def himaya(*args: str | Path) -> Result:
+        return as_user(store, "nasser", *args)
+
     first = ok(himaya("insurance", "award", "10000051", "--benefit", "job_security", "--on", "2026-03-10",
                       "--reform", SHORT))  # fmt: skip
     assert "from 2026-04-01 to 2026-09-30" in first  # at most 6 months a claim
@@ -209,7 +219,7 @@ def test_job_security_claims_are_counted_and_maternity_paid_once(store: str) -> 
     maternity = ok(himaya("insurance", "award", "10000051", "--benefit", "maternity", "--on", "2026-04-15",
                           "--reform", SHORT))  # fmt: skip
     assert "8,061.284 OMR the whole leave, from 2026-04-15 to 2026-07-21" in maternity  # January as first declared
-    ok(himaya("insurance", "award-approve", "3", "--version", "1", "--actor", "insurance:checker"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "3", "--version", "1"))
     pack = load_pack()
     payroll.calculate(engine, pack, JULY, actor="maker")
     paid = _lines(store).filter(pl.col("programme") == "maternity_allowance")

@@ -12,13 +12,15 @@ import polars as pl
 from sqlalchemy import Date, Engine, bindparam, select
 
 from himaya.adapters.tables import read_rows, read_table
+from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.db.stores import event_causes
 from himaya.db.stores.awards import awarded_incomes as awarded_incomes_query
 from himaya.db.tables import person
 from himaya.db.uow import SqlUnitOfWork
-from himaya.insurance import actions, awards, benefits
+from himaya.insurance import actions, award_review, awards, benefits
 from himaya.insurance.award_model import Awarded, AwardState, Benefit, Survivor
+from himaya.insurance.award_review import Left, Reviewed
 from himaya.insurance.model import Declared, EmployersRegistered, PaymentRecorded
 from himaya.insurance.pension import Kind
 from himaya.insurance.pension_explain import PensionExplanation
@@ -32,8 +34,10 @@ __all__ = [
     "Declared",
     "EmployersRegistered",
     "Kind",
+    "Left",
     "PaymentRecorded",
     "PensionExplanation",
+    "Reviewed",
     "Survivor",
 ]
 
@@ -136,7 +140,7 @@ def award(
     benefit: Benefit,
     day: date | None,
     *,
-    actor: str,
+    principal: Principal,
     today: date,
     start: date | None = None,
     survivors: tuple[Survivor, ...] = (),
@@ -146,21 +150,39 @@ def award(
 
     tree = load_tree(pack, reform) if reform is not None else None
     return awards.award(
-        _uow(engine), pack, civil_number, benefit, day, actor=actor, today=today, start=start, survivors=survivors,
-        tree=tree, reform=None if reform is None else reform.name,
+        _uow(engine), pack, civil_number, benefit, day, principal=principal, today=today, start=start,
+        survivors=survivors, tree=tree, reform=None if reform is None else reform.name,
     )  # fmt: skip
 
 
-def approve_award(engine: Engine, award_id: int, *, version: int, actor: str) -> Awarded:
-    return awards.approve(_uow(engine), award_id, version=version, actor=actor)
+def approve_award(engine: Engine, award_id: int, *, version: int, principal: Principal) -> Awarded:
+    return awards.approve(_uow(engine), award_id, version=version, principal=principal)
 
 
-def end_award(engine: Engine, award_id: int, on: date, *, version: int, reason: str, actor: str) -> Awarded:
-    return awards.end(_uow(engine), award_id, on, version=version, reason=reason, actor=actor)
+def end_award(engine: Engine, award_id: int, on: date, *, version: int, reason: str, principal: Principal) -> Awarded:
+    return awards.end(_uow(engine), award_id, on, version=version, reason=reason, principal=principal)
 
 
-def award_list(engine: Engine, civil_number: str | None, state: AwardState | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return awards.listing(_uow(engine), civil_number, state=state)
+def review_award(
+    engine: Engine,
+    pack: PolicyPack,
+    award_id: int,
+    *,
+    version: int,
+    principal: Principal,
+    today: date,
+    named: tuple[Left, ...] = (),
+) -> Reviewed:
+    """A survivor pension reviewed: the survivors who left it leave, the shares split again."""
+    return award_review.review(
+        _uow(engine), pack.parameters, award_id, version=version, principal=principal, today=today, named=named
+    )
+
+
+def award_list(
+    engine: Engine, civil_number: str | None, state: AwardState | None, *, principal: Principal
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return awards.listing(_uow(engine), civil_number, state=state, principal=principal)
 
 
 def awarded_incomes(engine: Engine, civil_numbers: list[str], day: date) -> pl.DataFrame:

@@ -65,3 +65,10 @@ HELP_AR_INSURANCE |= {
     "Only prepared, approved or ended awards.": "القرارات المعدَّة أو المعتمدة أو المنتهية فقط.",
     "List the awards: benefit, amount, dates, state, who prepared and approved them, survivors' shares.": "اعرض قرارات المنافع: المنفعة والمبلغ والتواريخ والحالة ومن أعدَّها ومن اعتمدها وحصص المستحقين.",
 }
+HELP_AR_INSURANCE |= {
+    "The user logged in (himaya login) who acts: given, it must be them.": "المستخدم المسجَّل دخوله (himaya login) الذي يتولى الإجراء: إن ذُكر فيجب أن يكون هو نفسه.",
+    "A survivor who left the pension (a marriage, say), with --on and --reason.": "مستحق خرج من المعاش (بالزواج مثلاً)، مع ‎--on و‎--reason.",
+    "The day the survivor left (with --left).": "يوم خروج المستحق (مع ‎--left).",
+    "Why the survivor left (with --left).": "سبب خروج المستحق (مع ‎--left).",
+    "Review a survivor pension: who left it (dead, past the age limit, named) leaves; the shares are split again.": "راجع معاش المستحقين: يخرج منه من غادره (المتوفى، ومن تجاوز السن القصوى، ومن يسمّيه الموظف)؛ وتُوزَّع الحصص من جديد.",
+}

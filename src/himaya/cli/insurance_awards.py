@@ -1,5 +1,7 @@
-"""`himaya insurance award|award-approve|award-end|awards`: a computed benefit awarded by one officer,
-approved by another, paid by the monthly payroll, ended; and the awards listed."""
+"""`himaya insurance award|award-approve|award-end|award-review|awards`: a computed benefit awarded by one
+officer, approved by another, paid by the monthly payroll, ended, a survivor pension reviewed; and the
+awards listed. Each is done by the user logged in (`himaya login`), with the permission it needs
+(`insurance.award`, `insurance.award.approve`, `insurance.read`) and for the people of their branches."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from himaya import bootstrap
 from himaya.adapters.tables import write_table
 from himaya.bootstrap import insurance as store
 from himaya.cli.app import date_option, out, reported, shown
-from himaya.cli.insurance import Actor, Output, insurance_app
+from himaya.cli.insurance import Output, insurance_app
 from himaya.cli.insurance_benefits import Reform
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
@@ -23,6 +25,9 @@ from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
 Civils = Annotated[list[str] | None, typer.Option(help="A survivor's civil number (repeat for each).")]
+Actor = Annotated[
+    str | None, typer.Option("--actor", help="The user logged in (himaya login) who acts: given, it must be them.")
+]
 Version = Annotated[
     int, typer.Option("--version", min=1, help="The award's version you read (himaya insurance awards).")
 ]
@@ -77,7 +82,7 @@ def insurance_award(
         )
         done = store.award(
             bootstrap.registry_engine(), pack, civil_number, benefit, on,
-            actor=bootstrap.actor(actor), today=day, start=start, survivors=survivors, reform=reform,
+            principal=bootstrap.logged_in(actor), today=day, start=start, survivors=survivors, reform=reform,
         )  # fmt: skip
         if reform is not None:
             out.print(f"computed with the reform {reform.name} laid over the law's parameters: the award records it")
@@ -96,7 +101,8 @@ def insurance_award_approve(
 ) -> None:
     """Approve an award another officer prepared: the payroll pays it from then on."""
     with reported():
-        done = store.approve_award(bootstrap.registry_engine(), award, version=version, actor=bootstrap.actor(actor))
+        who = bootstrap.logged_in(actor)
+        done = store.approve_award(bootstrap.registry_engine(), award, version=version, principal=who)
         out.print(f"award {done.award} approved by {done.actor}; version {done.version}")
 
 
@@ -113,7 +119,8 @@ def insurance_award_end(
     """End an award on a day: months after it are no longer paid nor counted as an income."""
     with reported():
         engine = bootstrap.registry_engine()
-        done = store.end_award(engine, award, on, version=version, reason=reason, actor=bootstrap.actor(actor))
+        who = bootstrap.logged_in(actor)
+        done = store.end_award(engine, award, on, version=version, reason=reason, principal=who)
         out.print(f"award {done.award} ended on {done.end}; version {done.version}")
 
 
@@ -126,10 +133,12 @@ def insurance_awards(
         store.AwardState | None, typer.Option("--state", help="Only prepared, approved or ended awards.")
     ] = None,
     output: Output = None,
+    actor: Actor = None,
 ) -> None:
     """List the awards: benefit, amount, dates, state, who prepared and approved them, survivors' shares."""
     with reported():
-        found, shares = store.award_list(bootstrap.registry_engine(), civil_number, state)
+        who = bootstrap.logged_in(actor)
+        found, shares = store.award_list(bootstrap.registry_engine(), civil_number, state, principal=who)
         if output is not None:
             write_table(found.with_columns(omr_text(pl.col("amount"))), output)
             out.print(f"{found.height:,} award(s) written to {output}")
@@ -146,4 +155,48 @@ def insurance_awards(
             )
             for s in shares.filter(pl.col("award_id") == r["id"]).iter_rows(named=True):
                 amount = format_omr(s["amount"], grouped=True)
-                out.print(f"        {s['group']:<9} {s['civil_number']}  {s['share']:>5}  {amount:>10}")
+                until = f" to {s['valid_to']}" if s["valid_to"] else ""
+                out.print(
+                    f"        {s['group']:<9} {s['civil_number']}  {s['share']:>5}  {amount:>10}  "
+                    f"from {s['valid_from']}{until}"
+                )
+
+
+@insurance_app.command("award-review")
+def insurance_award_review(
+    award: Annotated[int, typer.Argument(help="The award's number.")],
+    version: Version,
+    left: Annotated[
+        str | None,
+        typer.Option("--left", help="A survivor who left the pension (a marriage, say), with --on and --reason."),
+    ] = None,
+    on: Annotated[
+        date | None,
+        typer.Option("--on", parser=date_option, metavar="YYYY-MM-DD", help="The day the survivor left (with --left)."),
+    ] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why the survivor left (with --left).")] = "",
+    actor: Actor = None,
+) -> None:
+    """Review a survivor pension: who left it (dead, past the age limit, named) leaves; the shares are split again."""
+    with reported():
+        if (left is None) != (on is None):
+            raise UsageError("--left and --on go together: the survivor who left and the day they left")
+        pack = load_pack()
+        named = () if left is None or on is None else (store.Left(left, on, reason),)
+        done = store.review_award(
+            bootstrap.registry_engine(), pack, award, version=version, principal=bootstrap.logged_in(actor),
+            today=today(pack.timezone), named=named,
+        )  # fmt: skip
+        if not done.left:
+            out.print(f"award {award}: no survivor has left it; nothing changed (version {version})")
+            return
+        for civil_number, why in sorted(done.left.items()):
+            out.print(f"award {award}: {civil_number} left ({why})")
+        if done.award.state == store.AwardState.ENDED:
+            ended, moved = done.award.end, done.award.version
+            out.print(f"award {award} reviewed: no survivor is left: it ended on {ended}; version {moved}")
+            return
+        out.print(
+            f"award {award} reviewed: shares split again from the month after (himaya insurance awards "
+            f"{done.award.civil_number}); version {done.award.version}"
+        )

@@ -57,6 +57,9 @@ class Permission(StrEnum):
     EVENT_SUBMIT = "event.submit"  # a civil registry posts life events (births, deaths) to the inbox
     REFERRAL_RESPOND = "referral.respond"  # a provider reads and answers the referrals sent to it (provider:KEY scope)
     INSURANCE_DECLARE = "insurance.declare"  # an employer's monthly declaration of wages (employer:CR scope, or all)
+    INSURANCE_READ = "insurance.read"  # read the insurance awards of the people of one's branches
+    INSURANCE_AWARD = "insurance.award"  # prepare, end and review an award (of the people of one's branches)
+    INSURANCE_AWARD_APPROVE = "insurance.award.approve"  # approve an award another user prepared (maker-checker)
 
 
 P = Permission
@@ -69,6 +72,7 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
         _BRANCH_READ
         | _CASES
         | {P.PERSON_CREATE, P.PERSON_UPDATE, P.FACT_WRITE, P.ENROLLMENT_WRITE, P.CASE_DECIDE, P.CASE_SENSITIVE}
+        | {P.INSURANCE_READ, P.INSURANCE_AWARD_APPROVE}  # the checker of an insurance award (migration 0042)
     ),
     Role.FINANCE_OFFICER: frozenset(
         {P.PAYROLL_READ, P.PAYROLL_RUN, P.PAYROLL_SUBMIT, P.PAYROLL_EXPORT, P.PAYROLL_RECONCILE, P.PARAMETERS_READ}
@@ -85,9 +89,12 @@ DEFAULT_GRANTS: dict[Role, frozenset[Permission]] = {
     # the providers of its scopes (`provider:KEY`), nothing of the registry (migration 0017).
     Role.PROVIDER: frozenset({P.REFERRAL_RESPOND}),
     # An employer declares for the employers of its scopes (`employer:CR_NUMBER`) only; the Fund's
-    # insurance officer, scoped `all`, for any (migration 0041).
+    # insurance officer, scoped `all`, for any (migration 0041). The officer prepares, ends and reviews
+    # the awards of the people of their branches; a supervisor approves them (migration 0042).
     Role.EMPLOYER: frozenset({P.INSURANCE_DECLARE}),
-    Role.INSURANCE_OFFICER: frozenset({P.INSURANCE_DECLARE, P.PARAMETERS_READ}),
+    Role.INSURANCE_OFFICER: frozenset(
+        {P.INSURANCE_DECLARE, P.PARAMETERS_READ, P.INSURANCE_READ, P.INSURANCE_AWARD, P.PERSON_IDENTIFY}
+    ),
 }
 
 SCOPE_KINDS = ("wilayat", "governorate", "all", "provider", "employer")

@@ -1,6 +1,7 @@
 """The insurance's awards (migration 0038): a computed benefit stored for payment, with who prepared
 and who approved it, its amount in baisa, its dates and the parameters it was computed with; and
-a survivor pension's shares, one row per survivor. Money is integer baisa."""
+a survivor pension's shares, one row per survivor and period (0042: split again when one leaves).
+Money is integer baisa."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from himaya.db.metadata import ID, metadata
@@ -61,7 +61,19 @@ insurance_award_share = Table(
     Column("survivor_group", String(16), nullable=False),
     Column("share", String(16), nullable=False),  # of the whole pension, 'n/d'
     Column("amount", BigInteger, nullable=False),  # baisa a month
+    # (0042) the months the share is paid: from `valid_from` (the award's start, or the month after a
+    # survivor left and the shares were split again) to `valid_to` (none: the award's end)
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
     CheckConstraint(check_in("survivor_group", Group), name="ck_insurance_award_share_group"),
-    UniqueConstraint("award_id", "person_id"),
     Index(None, "person_id"),
+)
+# One share not ended a survivor and award (the rows ended are its history).
+Index(
+    "uq_insurance_award_share_open",
+    insurance_award_share.c.award_id,
+    insurance_award_share.c.person_id,
+    unique=True,
+    sqlite_where=insurance_award_share.c.valid_to.is_(None),
+    postgresql_where=insurance_award_share.c.valid_to.is_(None),
 )

@@ -43,6 +43,7 @@ from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, tempor
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
+from himaya.db.stores.award_shares import after_deaths
 from himaya.db.tables import family, person
 from himaya.policy.packs import load_pack
 from himaya.policy.registry import RegistryFact
@@ -128,7 +129,7 @@ def import_people(
     tell = progress or (lambda _step, _n: None)
     with engine.begin() as connection:
         summary, changes = import_into(
-            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True
+            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True, actor=actor
         )
         tell("audit", 0)
         batch = audit.Change(
@@ -166,13 +167,15 @@ def import_into(
     facts: Sequence[RegistryFact] | None = None,
     source: str = IMPORTED,
     keep_deaths: bool = False,
+    actor: str = "registry",
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction (with the partners' DCI notifications
     of its changes); returns the summary and the changes to audit (the caller records them). With
     `expected_version` (civil number, version), the import is one officer's change to one record,
     read at that version: it is refused if anyone changed the record since. `source`: what the rows
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
-    people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction."""
+    people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
+    death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned)."""
     tell = progress or (lambda _step, _n: None)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
@@ -213,7 +216,18 @@ def import_into(
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
-    return summary, changes
+    return summary, changes + _deaths(connection, people, actor, tell)
+
+
+def _deaths(
+    connection: Connection, people: pl.DataFrame, actor: str, tell: Callable[[str, int], None]
+) -> list[audit.Change]:
+    """What the deaths among the rows end in the insurance (`after_deaths`: the awards of the dead, a
+    survivor's share), in the import's transaction, by `actor`: the changes to audit."""
+    if "death_date" not in people.columns or not people["death_date"].is_not_null().any():
+        return []
+    tell("awards", 0)
+    return after_deaths(connection, actor=actor)
 
 
 def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:

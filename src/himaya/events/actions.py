@@ -195,8 +195,7 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
     people = uow.events.people(pl.concat([named, undo.named(effects)]).unique().to_list())
     decided = plan(events, people, uow.events.latest_changes, effects)
-    changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()))
-    changes += _end_awards(uow, decided.records, actor=actor)
+    changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()), actor=actor)
     changes += undo.undo(uow, events, people, effects, decided)
     checkpoint("events.process:written")
     settled = decided.outcomes
@@ -215,47 +214,37 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
                                                                      S.DUPLICATE)}, batches=1)  # fmt: skip
 
 
-def _end_awards(uow: EventsUnitOfWork, records: pl.DataFrame, *, actor: str) -> list[Change]:
-    """A death recorded ends the person's insurance awards (pensions, job security, maternity) on the
-    last day of the month of death, in the same transaction as the death, each on the audit trail."""
-    if records.is_empty() or "death_date" not in records.columns:
-        return []
-    deaths = records.filter(pl.col("death_date").is_not_null()).select(
-        pl.col("person_id").alias("civil_number"), pl.col("death_date").cast(pl.Date)
-    )
-    cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
-    return [
-        Change(
-            "insurance.award.end", f"award:{e['id']}", e["before"], {**e["after"], "event": cause[e["civil_number"]]}
-        )
-        for e in uow.events.end_awards(deaths, actor=actor, stamp=now())
-    ]
-
-
 def _fact(value: Any) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _write(uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, *, known: set[str]) -> list[Change]:
+def _write(
+    uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, *, known: set[str], actor: str
+) -> list[Change]:
     """The registry's rows through the registry's write path: the contract's validation of the whole
-    batch, then one import of them, each row dated by its event (its history starts on that day)."""
+    batch, then one import of them, each row dated by its event (its history starts on that day). A
+    death written there ends the person's insurance awards (the import's own consequence, as for any
+    registry write): each entry names the event of the person it concerns."""
     if records.is_empty():
         return []
     checked = contract.validate_frame(records.drop("event_id", "as_of"), source="the life events")
     checked = checked.with_columns(records["as_of"])
     first = min(checked["as_of"].to_list())
-    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None)
+    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None, actor=actor)
     cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
-    changes = [
-        Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause.get(c.subject.split(":")[-1])})
-        for c in updated
-    ]
+    changes = [Change(c.action, c.subject, c.before, {**(c.after or {}), "event": _cause(c, cause)}) for c in updated]
     changes += [
         Change("person.create", f"person:{r['person_id']}", None,
                {"family": r["family_id"], "valid_from": r["as_of"], "event": r["event_id"]})
         for r in records.filter(~pl.col("person_id").is_in(list(known))).iter_rows(named=True)
     ]  # fmt: skip
     return changes
+
+
+def _cause(change: Change, cause: dict[str, Any]) -> Any:
+    """The event behind a change: of the person changed, or of the person whose award it ends."""
+    person = (change.after or {}).get("person") if change.subject.startswith("award:") else None
+    return cause.get(person or change.subject.split(":")[-1])
 
 
 def _entries(rows: list[dict[str, Any]], outcomes: pl.DataFrame) -> list[Change]:

@@ -50,10 +50,6 @@ class EventStore(Protocol):
         """Record each event's state and reason (id, state, reason), one more attempt; applied_at for
         the applied ones. Returns the number of events settled."""
 
-    def end_awards(self, deaths: pl.DataFrame, *, actor: str, stamp: datetime) -> list[dict[str, Any]]:
-        """End the insurance awards of the people who died (civil_number, death_date) on the last day of
-        the month of death: each ended as id, civil_number, benefit, before, after (for the audit)."""
-
     def effects(self, events: Sequence[int]) -> pl.DataFrame:
         """The audit entries naming these inbox events (what they did): event, action, subject, before, after."""
 

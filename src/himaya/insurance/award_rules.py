@@ -146,3 +146,14 @@ def refuse_overlap(existing: pl.DataFrame, benefit: Benefit, civil_number: str, 
             f"({row['state']}, from {row['start_date']} to {row['end_date'] or 'open'}) overlapping "
             f"{start} to {end or 'open'}: end it first; nothing was awarded"
         )
+
+
+def death_end(died: date, start: date, end: date | None) -> date:
+    """The last day an award is paid when its beneficiary died on `died`: the last day of the month
+    of death (paid for that month), its own end if sooner, or the day before its start (never paid).
+
+    >>> death_end(date(2026, 8, 10), date(2026, 4, 1), None), death_end(date(2026, 8, 10), date(2026, 10, 1), None)
+    (datetime.date(2026, 8, 31), datetime.date(2026, 9, 30))
+    """
+    month_end = Period.containing(died).end
+    return max(min(month_end, end or month_end), start - timedelta(days=1))

@@ -16,9 +16,10 @@ from typing import Any
 
 import polars as pl
 
+from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
-from himaya.core.errors import InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.errors import ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
 from himaya.insurance import award_rules, benefits
 from himaya.insurance.award_model import (
     BENEFIT_NAMES,
@@ -33,7 +34,23 @@ from himaya.insurance.award_ports import AwardUnitOfWork
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 
-__all__ = ["approve", "award", "end", "listing"]
+__all__ = ["approve", "award", "end", "listing", "may", "scoped_one"]
+
+HIDDEN = "hidden"  # the civil number of someone outside the reader's branches, in an award they share in
+
+
+def may(principal: Principal, permission: Permission) -> None:
+    """Refuse a user without `permission` (before anything is read)."""
+    if not principal.can(permission):
+        raise ForbiddenError(f"{principal.username} may not do this: it needs {permission.value}")
+
+
+def _in_branches(uow: AwardUnitOfWork, principal: Principal, civil_numbers: list[str]) -> None:
+    """Each person named must be registered in the user's branches: one outside them is answered
+    exactly as one who does not exist."""
+    for civil_number in civil_numbers:
+        if uow.registry.visible_id(principal, civil_number) is None:
+            raise NotFoundError(f"no person with civil number {civil_number!r} in your branches")
 
 
 def award(
@@ -43,7 +60,7 @@ def award(
     benefit: Benefit,
     day: date | None,
     *,
-    actor: str,
+    principal: Principal,
     today: date,
     start: date | None = None,
     survivors: tuple[Survivor, ...] = (),
@@ -54,9 +71,12 @@ def award(
     of the job, the birth; a survivor pension: the registry's date of death). A job security claim's
     number is counted from the claims stored. Refused, nothing written, if the rules do not entitle
     the person, or an award of the same benefit overlaps it. With a `tree` (a `reform` laid over the
-    parameters, named), the award is computed with it and says so in its parameters and audit entry."""
-    who = canonical_actor(actor)
+    parameters, named), the award is computed with it and says so in its parameters and audit entry.
+    The user needs `insurance.award`, and the person and each survivor named in their branches."""
+    may(principal, Permission.INSURANCE_AWARD)
+    who = canonical_actor(principal.username)
     with uow:
+        _in_branches(uow, principal, [civil_number, *dict.fromkeys(s.civil_number for s in survivors)])
         people, lines = benefits.person_career(uow, civil_number)
         day = _day(pack, benefit, civil_number, people["death_date"][0], day, today)
         existing = uow.awards.awards(civil_number).filter(pl.col("civil_number") == civil_number)
@@ -158,10 +178,12 @@ def _survivors(
     return split.join(keys.select("civil_number", "person_key"), on="civil_number")
 
 
-def _one(uow: AwardUnitOfWork, award_id: int, version: int) -> dict[str, Any]:
-    found = uow.awards.awards(None, award_id)
+def scoped_one(uow: AwardUnitOfWork, award_id: int, version: int, principal: Principal) -> dict[str, Any]:
+    """The award at the version read, if its person (or a survivor sharing in it) is in the user's
+    branches: one outside them is answered as one that does not exist."""
+    found = uow.awards.awards(None, award_id, principal=principal)
     if not found.height:
-        raise NotFoundError(f"no award {award_id}")
+        raise NotFoundError(f"no award {award_id} in your branches")
     row = found.row(0, named=True)
     if row["version"] != version:
         raise StaleRecordError(
@@ -171,11 +193,14 @@ def _one(uow: AwardUnitOfWork, award_id: int, version: int) -> dict[str, Any]:
     return row
 
 
-def approve(uow: AwardUnitOfWork, award_id: int, *, version: int, actor: str) -> Awarded:
-    """Approve a prepared award, from the version read, by an officer who did not prepare it."""
-    who = canonical_actor(actor)
+def approve(uow: AwardUnitOfWork, award_id: int, *, version: int, principal: Principal) -> Awarded:
+    """Approve a prepared award, from the version read, by a user with `insurance.award.approve` who did
+    not prepare it (maker-checker). The check and the write are one transaction, the write conditional
+    on the version read (its row count checked): of two approvals at once, one approves."""
+    may(principal, Permission.INSURANCE_AWARD_APPROVE)
+    who = canonical_actor(principal.username)
     with uow:
-        row = _one(uow, award_id, version)
+        row = scoped_one(uow, award_id, version, principal)
         if row["state"] != AwardState.PREPARED:
             raise AwardConflictError(f"award {award_id} is {row['state']}: only a prepared award is approved")
         if canonical_actor(str(row["prepared_by"])) == who:
@@ -196,13 +221,14 @@ def approve(uow: AwardUnitOfWork, award_id: int, *, version: int, actor: str) ->
     return done
 
 
-def end(uow: AwardUnitOfWork, award_id: int, on: date, *, version: int, reason: str, actor: str) -> Awarded:
+def end(uow: AwardUnitOfWork, award_id: int, on: date, *, version: int, reason: str, principal: Principal) -> Awarded:
     """End an award on `on` (its last day paid; the day before its start: never paid), from the version read."""
-    who = canonical_actor(actor)
+    may(principal, Permission.INSURANCE_AWARD)
+    who = canonical_actor(principal.username)
     if not reason.strip():
         raise InvalidInputError("--reason: say why the award ends")
     with uow:
-        row = _one(uow, award_id, version)
+        row = scoped_one(uow, award_id, version, principal)
         if row["state"] == AwardState.ENDED:
             raise AwardConflictError(f"award {award_id} ended on {row['end_date']} already")
         start, last = row["start_date"], row["end_date"]
@@ -237,13 +263,20 @@ def _event(row: dict[str, Any], state: AwardState, end_date: date | None, versio
 
 
 def listing(
-    uow: AwardUnitOfWork, civil_number: str | None = None, *, state: AwardState | None = None
+    uow: AwardUnitOfWork, civil_number: str | None = None, *, state: AwardState | None = None, principal: Principal
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(the awards, by id: of the person as the insured person or a survivor, or everyone's; the
-    survivor pensions' shares: award_id, civil_number, group, share, amount)."""
+    """(the awards, by id: of the person as the insured person or a survivor, or everyone's, of the
+    people of the user's branches; the survivor pensions' shares: award_id, civil_number, group, share,
+    amount, valid_from, valid_to). Another person's civil number outside the branches: `hidden`."""
+    may(principal, Permission.INSURANCE_READ)
     with uow:
-        found = uow.awards.awards(civil_number)
+        if civil_number is not None:
+            _in_branches(uow, principal, [civil_number])
+        found = uow.awards.awards(civil_number, principal=principal)
         if state is not None:
             found = found.filter(pl.col("state") == state.value)
         split = uow.awards.shares(found.filter(pl.col("benefit") == Benefit.SURVIVOR.value)["id"].to_list())
-    return found, split
+        named = set(found["civil_number"].to_list()) | set(split["civil_number"].to_list())
+        seen = [c for c in sorted(named) if principal.every_branch or uow.registry.visible_id(principal, c) is not None]
+    mask = pl.when(pl.col("civil_number").is_in(seen)).then(pl.col("civil_number")).otherwise(pl.lit(HIDDEN))
+    return found.with_columns(mask), split.with_columns(mask)

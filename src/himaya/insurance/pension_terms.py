@@ -141,3 +141,19 @@ def sharing_table(tree: ParameterTree, day: date) -> SharingTable:
                 f"insurance.survivors.{key} on {day}: the shares sum to {sum(rows[key].values())}, not 1"
             )
     return SharingTable(day, rows, _typed(tree, "insurance.survivors.one_parent", day, Fraction))
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What happens when a survivor leaves a death pension, on a day: whether the pension is shared
+    again among those left (else the leaver's share lapses), and the age a child's share ends at."""
+
+    share_again: bool
+    child_age_limit: int
+
+
+def leaving(tree: ParameterTree, day: date) -> Leaving:
+    return Leaving(
+        _typed(tree, "insurance.survivors.share_again", day, bool),
+        _typed(tree, "insurance.survivors.child_age_limit", day, int),
+    )

@@ -12,9 +12,9 @@ from typing import Protocol, TypeVar
 
 import polars as pl
 
-from himaya.core.access import Principal
+from himaya.core.access import Permission, Principal
 from himaya.core.audit import Change
-from himaya.core.errors import NotFoundError
+from himaya.core.errors import ForbiddenError, NotFoundError
 from himaya.insurance import benefits
 from himaya.insurance.award_ports import AwardUnitOfWork
 from himaya.insurance.pension import Kind
@@ -111,7 +111,10 @@ HIDDEN = "hidden"  # the civil number of someone outside the reader's branches, 
 
 def awards(uow: ScopedAwardUnitOfWork, principal: Principal, civil_number: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The person's awards (as the insured person or a survivor) and their survivors' shares, if the
-    person is in the user's branches; another person's civil number outside them shown as `hidden`."""
+    person is in the user's branches; another person's civil number outside them shown as `hidden`.
+    The user needs `insurance.read` (the awards' own permission)."""
+    if not principal.can(Permission.INSURANCE_READ):
+        raise ForbiddenError(f"{principal.username} may not do this: it needs {Permission.INSURANCE_READ.value}")
 
     def read(u: ScopedAwardUnitOfWork) -> tuple[pl.DataFrame, pl.DataFrame]:
         found = u.awards.awards(civil_number)

@@ -106,7 +106,9 @@ def register(
             # Another branch's family, or one of ours that has its head: the same answer for both.
             raise FamilyTakenError(f"family number {family_number!r} cannot be given to a new family: choose another")
         try:
-            created, _updated, families, changes = uow.registry.import_rows(frame, as_of=as_of, expected_version=None)
+            created, _updated, families, changes = uow.registry.import_rows(
+                frame, as_of=as_of, expected_version=None, actor=principal.username
+            )
         except ConflictError:  # registered by a concurrent request since the check: the same answer
             raise _registered(civil) from None
         entries = [Change("person.create", f"person:{civil}", None, {"family": family_number, "valid_from": as_of})]
@@ -149,6 +151,8 @@ def update(
                 f"person {civil_number} is at version {uow.registry.version(civil_number)}, not {expected_version}:"
                 " someone changed it since you read it; read it again and reapply your change"
             )
+        if diff.get("death_date") is not None:  # a death recorded: its consequences, in this transaction
+            entries += uow.registry.after_deaths(actor=principal.username)
         uow.audit.record(entries, actor=principal.username)
         uow.commit()
     return Written(civil_number, expected_version + 1, updated=1, subjects=tuple(e.subject for e in entries))
@@ -207,7 +211,7 @@ def write_facts(
         cells["governorate"] = None  # derived from the new wilayat
     frame = contract.validate([cells], source="the request body")
     _c, updated, _f, changes = uow.registry.import_rows(
-        frame, as_of=as_of, expected_version=(civil_number, expected_version), source=source
+        frame, as_of=as_of, expected_version=(civil_number, expected_version), source=source, actor=actor
     )
     told = {"source": source} if source != "import" else {}
     summary = Change(action, f"person:{civil_number}", None, {"valid_from": as_of, **values, **told})

@@ -46,11 +46,23 @@ class RegistryStore(Protocol):
         """The person's current registry row (typed, the contract's columns), None without a current family."""
 
     def import_rows(
-        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None, source: str = "import"
+        self,
+        rows: pl.DataFrame,
+        *,
+        as_of: date,
+        expected_version: tuple[str, int] | None,
+        source: str = "import",
+        actor: str = "registry",
     ) -> tuple[int, int, int, list[Change]]:
         """Import validated rows (created, updated, families created, per-person changes); rows with
         an `as_of` column are each dated by it (life events), the others by `as_of`. `source`: what
-        the rows opened say they come from, where their table keeps it (a case: `case C-2026-000002`)."""
+        the rows opened say they come from, where their table keeps it (a case: `case C-2026-000002`).
+        A death written ends what it ends elsewhere (`after_deaths`), by `actor`: its changes included."""
+
+    def after_deaths(self, *, actor: str) -> list[Change]:
+        """The consequences of the deaths written in this transaction in the other capabilities' records
+        (an insurance award of the dead ended, a survivor pension shared again), done by `actor`, as
+        audit entries for the caller to record."""
 
     def version(self, civil_number: str) -> int: ...
 

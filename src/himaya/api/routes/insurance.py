@@ -254,6 +254,8 @@ class Share(BaseModel):
     group: str = Field(description="widows, children or parents.")
     share: str = Field(description="Of the whole pension, as a fraction 'n/d'.")
     amount: str = Field(description="OMR, 3 decimals, a month.")
+    start: date = Field(description="The share's first day paid (the award's, or after a survivor left).")
+    end: date | None = Field(description="The share's last day paid (null: the award's end).")
 
 
 class Award(BaseModel):
@@ -277,7 +279,7 @@ class Award(BaseModel):
 def awards(
     request: Request,
     civil_number: CivilNumber,
-    principal: Annotated[Principal, Depends(require(Permission.ENTITLEMENT_READ))],
+    principal: Annotated[Principal, Depends(require(Permission.INSURANCE_READ))],
 ) -> list[Award]:
     _identifying(principal)
     found, split = scoped.awards(_uow(request), principal, civil_number)
@@ -289,7 +291,7 @@ def awards(
             end_reason=r["end_reason"],
             shares=[
                 Share(civil_number=s["civil_number"], group=s["group"], share=s["share"],
-                      amount=format_omr(s["amount"]))
+                      amount=format_omr(s["amount"]), start=s["valid_from"], end=s["valid_to"])
                 for s in split.filter(pl.col("award_id") == r["id"]).iter_rows(named=True)
             ],
         )

@@ -1,20 +1,23 @@
 """The awards' store behind `insurance.award_ports.AwardStore`, and the reads other capabilities make
 of the awards in force: the payroll's lines (`awarded`), the incomes the life-cycle rules count
-(`awarded_incomes`, joined into the people table by `snapshot`), a death's end of awards (`end_on_death`)."""
+(`awarded_incomes`, joined into the people table by `snapshot`); the deaths' and reviews' reads and
+writes are `award_shares`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import CompoundSelect, Connection, and_, case, insert, literal, or_, select, union_all, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.db.award_tables import insurance_award, insurance_award_share
 from himaya.db.frames import read_frame
+from himaya.db.stores.award_shares import SqlShareStore
 from himaya.db.tables import person
 from himaya.insurance.award_model import INCOMES, PROGRAMMES, AwardState, Benefit
 
@@ -43,10 +46,12 @@ SHARE = {
     "group": pl.String(),
     "share": pl.String(),
     "amount": pl.Int64(),
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
 }
 
 
-class SqlAwardStore:
+class SqlAwardStore(SqlShareStore):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -57,9 +62,17 @@ class SqlAwardStore:
         schema = {"civil_number": pl.String(), "person_key": pl.Int64(), "death_date": pl.Date()}
         return read_frame(self.connection, query, schema)
 
-    def awards(self, civil_number: str | None, award_id: int | None = None) -> pl.DataFrame:
+    def awards(
+        self, civil_number: str | None, award_id: int | None = None, *, principal: Principal | None = None
+    ) -> pl.DataFrame:
         columns = [person.c.civil_number if c == "civil_number" else award.c[c] for c in AWARD]
         query = select(*columns).join(person, person.c.id == award.c.person_id)
+        if principal is not None:  # the awards of the people of the user's branches, or that one of them shares in
+            from himaya.db.scoped import person_visible  # noqa: PLC0415  (it reads the snapshot, which reads this module)
+
+            seen = select(person.c.id).where(person_visible(principal))
+            sharing = select(share.c.award_id).where(share.c.person_id.in_(seen))
+            query = query.where(or_(award.c.person_id.in_(seen), award.c.id.in_(sharing)))
         if award_id is not None:
             query = query.where(award.c.id == award_id)
         if civil_number is not None:
@@ -70,16 +83,31 @@ class SqlAwardStore:
 
     def shares(self, award_ids: Sequence[int]) -> pl.DataFrame:
         query = (
-            select(share.c.award_id, person.c.civil_number, share.c.survivor_group, share.c.share, share.c.amount)
+            select(
+                share.c.award_id,
+                person.c.civil_number,
+                share.c.survivor_group,
+                share.c.share,
+                share.c.amount,
+                share.c.valid_from,
+                share.c.valid_to,
+            )
             .join(person, person.c.id == share.c.person_id)
             .where(share.c.award_id.in_(list(award_ids)))
-            .order_by(share.c.award_id, share.c.id)
+            .order_by(share.c.award_id, share.c.valid_from, share.c.id)
         )
         return read_frame(self.connection, query, SHARE)
 
     def survivor_shares(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
+        # a share's months: from its own start to the first of its end and the award's
+        last = case(
+            (award.c.end_date.is_(None), share.c.valid_to),
+            (share.c.valid_to.is_(None), award.c.end_date),
+            (share.c.valid_to < award.c.end_date, share.c.valid_to),
+            else_=award.c.end_date,
+        )
         query = (
-            select(share.c.award_id, person.c.civil_number, award.c.start_date, award.c.end_date, award.c.state)
+            select(share.c.award_id, person.c.civil_number, share.c.valid_from, last, award.c.state)
             .join(person, person.c.id == share.c.person_id)
             .join(award, award.c.id == share.c.award_id)
             .where(person.c.civil_number.in_(list(civil_numbers)))
@@ -106,6 +134,7 @@ class SqlAwardStore:
                         "survivor_group": r["group"],
                         "share": r["share"],
                         "amount": r["amount"],
+                        "valid_from": values["start_date"],
                     }
                     for r in shares.iter_rows(named=True)
                 ],
@@ -133,6 +162,13 @@ def in_force(day: date | ColumnElement[Any] | None) -> ColumnElement[bool]:
     )
 
 
+def share_in_force(day: date | ColumnElement[Any] | None) -> ColumnElement[bool]:
+    """A survivor's share row paid on `day` (with no day: the share not ended)."""
+    if day is None:
+        return share.c.valid_to.is_(None)
+    return and_(share.c.valid_from <= day, or_(share.c.valid_to.is_(None), share.c.valid_to >= day))
+
+
 def awarded_incomes(day: date | ColumnElement[Any] | None) -> CompoundSelect[Any]:
     """person_id (row id), kind, monthly_amount, award_id: the pensions Himaya pays, as the incomes the
     life-cycle rules read (a pensioner's `pension`, each survivor's share as their `survivor_pension`)."""
@@ -143,7 +179,7 @@ def awarded_incomes(day: date | ColumnElement[Any] | None) -> CompoundSelect[Any
     survivors = (
         select(share.c.person_id, literal("survivor_pension"), share.c.amount, award.c.id)
         .join(award, award.c.id == share.c.award_id)
-        .where(in_force(day), award.c.benefit == Benefit.SURVIVOR.value)
+        .where(in_force(day), award.c.benefit == Benefit.SURVIVOR.value, share_in_force(day))
     )
     return union_all(own, survivors)
 
@@ -166,19 +202,20 @@ def awarded(connection: Connection, period: Period) -> pl.DataFrame:
         .join(person, person.c.id == award.c.person_id)
         .where(live, award.c.benefit != Benefit.SURVIVOR.value)
     )
+    # a share is paid from its own start (the award's, or the month after a survivor left) to the
+    # first of its own end and the award's
+    first = case((share.c.valid_from > award.c.start_date, share.c.valid_from), else_=award.c.start_date)
+    last = case(
+        (award.c.end_date.is_(None), share.c.valid_to),
+        (share.c.valid_to.is_(None), award.c.end_date),
+        (share.c.valid_to < award.c.end_date, share.c.valid_to),
+        else_=award.c.end_date,
+    )
     survivors = (
-        select(
-            person.c.civil_number,
-            programme,
-            award.c.start_date,
-            award.c.end_date,
-            share.c.amount,
-            award.c.benefit,
-            person.c.death_date,
-        )
+        select(person.c.civil_number, programme, first, last, share.c.amount, award.c.benefit, person.c.death_date)
         .join(award, award.c.id == share.c.award_id)
         .join(person, person.c.id == share.c.person_id)
-        .where(live)
+        .where(live, share.c.valid_from <= period.end)
     )
     schema = {
         "person_id": pl.String(),
@@ -200,48 +237,3 @@ def awarded(connection: Connection, period: Period) -> pl.DataFrame:
         (pl.col("benefit") == Benefit.MATERNITY.value).alias("once"),
         "death_date",
     )
-
-
-def end_on_death(connection: Connection, deaths: pl.DataFrame, *, actor: str, stamp: datetime) -> list[dict[str, Any]]:
-    """End the awards (prepared or approved, but a survivor pension, whose insured person is already
-    dead) of the people who died (civil_number, death_date): on the last day of the month of death, or
-    the day before their start if that comes first; each as (id, civil_number, benefit, before, after)."""
-    if not deaths.height:
-        return []
-    died = dict(deaths.select("civil_number", "death_date").iter_rows())
-    rows = connection.execute(
-        select(
-            award.c.id,
-            person.c.civil_number,
-            award.c.benefit,
-            award.c.state,
-            award.c.start_date,
-            award.c.end_date,
-            award.c.version,
-        )
-        .join(person, person.c.id == award.c.person_id)
-        .where(
-            person.c.civil_number.in_(list(died)),
-            award.c.state.in_((AwardState.PREPARED.value, AwardState.APPROVED.value)),
-            award.c.benefit != Benefit.SURVIVOR.value,
-        )
-    ).all()
-    ended = []
-    for row in rows:
-        month_end = Period.containing(died[row.civil_number]).end
-        end = max(min(month_end, row.end_date or month_end), row.start_date - timedelta(days=1))
-        values = {
-            "state": AwardState.ENDED.value,
-            "end_date": end,
-            "ended_by": actor,
-            "ended_at": stamp,
-            "end_reason": f"death on {died[row.civil_number]}",
-            "version": award.c.version + 1,
-        }
-        connection.execute(update(award).where(award.c.id == row.id).values(values))
-        before = {"state": row.state, "end_date": str(row.end_date) if row.end_date else None}
-        after = {"state": AwardState.ENDED.value, "end_date": str(end), "reason": values["end_reason"]}
-        ended.append(
-            {"id": row.id, "civil_number": row.civil_number, "benefit": row.benefit, "before": before, "after": after}
-        )
-    return ended

@@ -18,7 +18,6 @@ from himaya.db.frames import read_frame
 from himaya.db.registry_facts import temporals
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.stores import event_reversal as reversal
-from himaya.db.stores.awards import end_on_death
 from himaya.db.tables import event_inbox, membership, person
 from himaya.events.model import InboxState, LifeEvent
 from himaya.policy.packs import load_pack
@@ -240,9 +239,6 @@ class SqlEventStore:
         )
         self.connection.execute(DropTable(s))
         return int(result.rowcount or 0)
-
-    def end_awards(self, deaths: pl.DataFrame, *, actor: str, stamp: datetime) -> list[dict[str, Any]]:
-        return end_on_death(self.connection, deaths, actor=actor, stamp=stamp)
 
     def counts(self) -> dict[str, int]:
         rows = self.connection.execute(select(event_inbox.c.state, func.count()).group_by(event_inbox.c.state)).all()

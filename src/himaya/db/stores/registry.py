@@ -22,6 +22,7 @@ from himaya.db.registry_import import import_into
 from himaya.db.scoped import family_visible, person_visible
 from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
+from himaya.db.stores.award_shares import after_deaths
 from himaya.db.tables import family, membership, person
 from himaya.registry.model import Presence, Search, SearchTerms
 from himaya.registry.partners import event_of_change
@@ -60,17 +61,26 @@ class SqlRegistryStore:
         return rows[0] if rows else None
 
     def import_rows(
-        self, rows: pl.DataFrame, *, as_of: date, expected_version: tuple[str, int] | None, source: str = IMPORTED
+        self,
+        rows: pl.DataFrame,
+        *,
+        as_of: date,
+        expected_version: tuple[str, int] | None,
+        source: str = IMPORTED,
+        actor: str = "registry",
     ) -> tuple[int, int, int, list[Change]]:
         try:
             summary, changes = import_into(
-                self.connection, rows, as_of=as_of, expected_version=expected_version, source=source
+                self.connection, rows, as_of=as_of, expected_version=expected_version, source=source, actor=actor
             )
         except IntegrityError as error:  # a concurrent writer registered the same number first
             raise ConflictError(
                 "a civil number or family number of this record was registered by another request meanwhile"
             ) from error
         return summary.created, summary.updated, summary.families_created, changes
+
+    def after_deaths(self, *, actor: str) -> list[Change]:
+        return after_deaths(self.connection, actor=actor)
 
     def version(self, civil_number: str) -> int:
         return int(
