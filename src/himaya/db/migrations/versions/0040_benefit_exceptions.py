@@ -3,7 +3,7 @@ a review month, with the monthly amount it pays; payment_line.exception_case nam
 paid by one.
 
 Revision ID: 0040
-Revises: 0037
+Revises: 0039
 """
 
 from __future__ import annotations
