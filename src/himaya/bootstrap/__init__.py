@@ -40,6 +40,7 @@ from himaya.db.audit import use_keys as use_audit_keys
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
+from himaya.db.registry_pack import attribute_types, check_pack
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.uow import SqlUnitOfWork
 from himaya.events.model import LifeEventsApplied
@@ -236,7 +237,10 @@ def people_for(
         return people_with_places(read_table(path), pack, source=str(path)) if places else load_people(path, pack)
     engine = registry_engine()
     with engine.connect() as connection:
-        people = read_people(connection, people_query(period.end, registry=places, awards=True))
+        check_pack(connection, pack.name)
+        kinds = attribute_types(connection)
+        query = people_query(period.end, registry=places, awards=True, attributes=kinds)
+        people = read_people(connection, query, attributes=kinds)
     if places:
         people = people.drop(c for c in pack.registry.names if c not in pack.schema.names and c not in PLACE_COLUMNS)
     heads = (
@@ -286,7 +290,17 @@ def payer() -> Payer:
         raise UsageError(f"HIMAYA_PAYER_IBAN {iban!r} is not a valid IBAN (check digits); nothing was done")
     if not bic:
         raise UsageError("HIMAYA_PAYER_BIC is not set: the BIC of the Fund's bank; nothing was done")
-    return Payer(configured.payer_name or DEMO_PAYER.name, iban, bic)
+    currency = load_pack(configured.pack).currency  # the pack's: the registry pays its people in it
+    return Payer(configured.payer_name or DEMO_PAYER.name, iban, bic, currency.code, currency.decimals)
+
+
+def registry_pack(name: str | None = None) -> PolicyPack:
+    """The pack a command on the registry works under: `name`, else the installation's
+    (HIMAYA_PACK); refused if the registry holds another pack's people (`db/registry_pack.py`)."""
+    pack = load_pack(name or settings().pack)
+    with registry_engine().connect() as connection:
+        check_pack(connection, pack.name)
+    return pack
 
 
 def registry_contract(pack: PolicyPack) -> PackContract:

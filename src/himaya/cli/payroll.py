@@ -25,7 +25,6 @@ from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
 from himaya.policy.engine import omr_text
-from himaya.policy.packs import load_pack
 
 store = bootstrap.payroll_store  # the payroll's actions, on the configured store
 
@@ -63,7 +62,7 @@ def _summary(summary: store.RunSummary) -> str:
 def enrollment_sync(period: PeriodArg, actor: Actor = None) -> None:
     """Enroll everyone the rules find entitled in the month; end the enrollments of the others."""
     with reported():
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         result = store.sync_enrollments(
             bootstrap.registry_engine(), pack, period, actor=bootstrap.actor(actor), today=today(pack.timezone)
         )
@@ -108,7 +107,7 @@ def payroll_run(
                 step = lambda name: bar.update(task, description=name)  # noqa: E731
             summary = store.calculate(
                 bootstrap.registry_engine(),
-                load_pack(),
+                bootstrap.registry_pack(),
                 period,
                 actor=bootstrap.acting_user(Permission.PAYROLL_RUN, actor),
                 child_payee=child_payee,
@@ -176,7 +175,7 @@ def payroll_export(
     with reported():
         if batch_size < 1:
             raise UsageError("--batch-size must be at least 1")
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         files = store.export(
             bootstrap.registry_engine(),
             period,
@@ -262,7 +261,7 @@ def payroll_bank_answer(
         sent = sorted(exported.glob(f"HIMAYA-{period.year}{period.month:02d}-*.xml"))
         if not sent:
             raise UsageError(f"{exported}: no exported file of the run of {period} (himaya payroll export first)")
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         written = answer_exported(
             sent,
             output_dir,

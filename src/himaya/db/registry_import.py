@@ -39,7 +39,8 @@ from himaya.db.registry_checks import (
     refuse_cleared_deaths,
     refuse_headless,
 )
-from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
+from himaya.db.registry_facts import COUNTED, IMPORTED, attribute_text, close, open_rows, temporals
+from himaya.db.registry_pack import attribute_types, claim_pack
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
@@ -90,13 +91,19 @@ class ImportSummary:
 
 
 def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
-    return people.rename({"person_id": "civil_number", "family_id": "family_number"})
+    """The rows as staged: keyed by civil and family number, with the person's own columns a pack's
+    contract has not (Iraq's `wilayat`) empty."""
+    absent = [pl.lit(None, pl.String).alias(c) for c in STATIC if c not in people.columns]
+    return people.rename({"person_id": "civil_number", "family_id": "family_number"}).with_columns(absent)
 
 
-def changes_for_audit(before: pl.DataFrame, after: pl.DataFrame) -> list[audit.Change]:
-    """One change per known person whose imported values differ: the differing fields, before and after."""
+def changes_for_audit(
+    before: pl.DataFrame, after: pl.DataFrame, attributes: Sequence[str] = ()
+) -> list[audit.Change]:
+    """One change per known person whose imported values differ: the differing fields, before and
+    after (`attributes`: the pack's own columns, compared too)."""
     joined = before.join(after, on="person_id", suffix="__new")
-    compared = [c for c in COMPARED if c in before.columns and f"{c}__new" in joined.columns]
+    compared = [c for c in (*COMPARED, *attributes) if c in before.columns and f"{c}__new" in joined.columns]
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__new")) for c in compared])
     changes = []
     for row in joined.filter(differs).iter_rows(named=True):
@@ -122,13 +129,14 @@ def import_people(
     progress: Callable[[str, int], None] | None = None,
     request_id: str | None = None,
     facts: Sequence[RegistryFact] | None = None,
+    pack: str | None = None,
 ) -> ImportSummary:
     """Import a validated registry table (`pack.registry` contract) from a file; all or nothing,
     with one audit entry for the file and one per known person whose values changed."""
     tell = progress or (lambda _step, _n: None)
     with engine.begin() as connection:
         summary, changes = import_into(
-            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True
+            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True, pack=pack
         )
         tell("audit", 0)
         batch = audit.Change(
@@ -166,14 +174,19 @@ def import_into(
     facts: Sequence[RegistryFact] | None = None,
     source: str = IMPORTED,
     keep_deaths: bool = False,
+    pack: str | None = None,
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction (with the partners' DCI notifications
     of its changes); returns the summary and the changes to audit (the caller records them). With
     `expected_version` (civil number, version), the import is one officer's change to one record,
     read at that version: it is refused if anyone changed the record since. `source`: what the rows
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
-    people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction."""
+    people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. `pack`:
+    the pack whose contract the rows follow, recorded by a registry's first import and refused on a
+    registry holding another pack's people (`registry_pack`)."""
     tell = progress or (lambda _step, _n: None)
+    if pack is not None:
+        claim_pack(connection, pack)
     facts = load_pack().registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
@@ -184,13 +197,16 @@ def import_into(
     summary.skipped_merged = keyed.skipped_merged
     summary.created = keyed.frame.height - keyed.known_people
     refuse_headless(keyed.frame)
-    s = _staged(connection, keyed, tell)
+    s = _staged(connection, keyed, facts, tell)
     tell("people", 0)
     refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
     if keep_deaths:  # a file does not clear a death; a cancelled death event does (events/planning.py)
         refuse_cleared_deaths(connection, s)
-    before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
-    changes = changes_for_audit(before, people)
+    kinds = attribute_types(connection)
+    before = read_people(
+        connection, people_query(None, registry=True, only=_civil_view(s), attributes=kinds), attributes=kinds
+    )
+    changes = changes_for_audit(before, people, list(kinds))
     keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
     renamed = _renamed(before, people).join(keys, on="civil_number")
     known = renamed.join(before.select(pl.col("person_id").alias("civil_number")), on="civil_number", how="semi")
@@ -216,9 +232,12 @@ def import_into(
     return summary, changes
 
 
-def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
+def _staged(
+    connection: Connection, keyed: registry_keys.Keyed, facts: Sequence[RegistryFact], tell: Callable[[str, int], None]
+) -> Table:
     """The import's rows staged, indexed for the joins that find the known people, and analysed."""
-    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
+    staged = attribute_text(keyed.frame, facts)
+    s = staging.load(connection, "import_staging", staged, progress=lambda n: tell("staging", n))
     if keyed.known_people:  # what finds the known people's rows (a first import has none)
         connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
     if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
