@@ -124,10 +124,8 @@ def attribute_text(frame: pl.DataFrame, facts: Sequence[RegistryFact]) -> pl.Dat
     true), a number in digits, a code as it is."""
     columns = [c for c in attribute_columns(list(facts)) if c in frame.columns]
     return frame.with_columns(
-        (
-            pl.when(pl.col(c)).then(pl.lit("true"))
-            if frame.schema[c] == pl.Boolean
-            else pl.col(c).cast(pl.String)
-        ).alias(c)
+        (pl.when(pl.col(c)).then(pl.lit("true")) if frame.schema[c] == pl.Boolean else pl.col(c).cast(pl.String)).alias(
+            c
+        )
         for c in columns
     )

@@ -97,9 +97,7 @@ def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
     return people.rename({"person_id": "civil_number", "family_id": "family_number"}).with_columns(absent)
 
 
-def changes_for_audit(
-    before: pl.DataFrame, after: pl.DataFrame, attributes: Sequence[str] = ()
-) -> list[audit.Change]:
+def changes_for_audit(before: pl.DataFrame, after: pl.DataFrame, attributes: Sequence[str] = ()) -> list[audit.Change]:
     """One change per known person whose imported values differ: the differing fields, before and
     after (`attributes`: the pack's own columns, compared too)."""
     joined = before.join(after, on="person_id", suffix="__new")

@@ -32,9 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from himaya.db.attribute_tables import person_attribute
 from himaya.db.frames import frames_elsewhere, read_frame
 from himaya.db.stores.awards import awarded_incomes
-from himaya.db.attribute_tables import person_attribute
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
 
 INCOME_KINDS = ("wage", "pension", "survivor_pension", "alimony", "other_income")

@@ -181,8 +181,8 @@ def iban_remainder(iban: pl.Expr, *, letters: bool = False) -> pl.Expr:
     )
     bban = iban.str.slice(4)
     if letters:
-        for letter, value in _LETTER_VALUES.items():
-            bban = bban.str.replace_all(letter, value, literal=True)
+        for letter, number in _LETTER_VALUES.items():
+            bban = bban.str.replace_all(letter, number, literal=True)
     digits = pl.concat_str(bban, country, iban.str.slice(2, 2))
     remainder = pl.lit(0, pl.Int64)
     for start in range(0, 45, 9):

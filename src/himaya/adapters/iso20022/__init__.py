@@ -96,10 +96,11 @@ def write_pain001(
     )
     written, summed = frame.height, int(frame["amount"].sum())
     code, decimals = payer.currency, payer.decimals
+    sum_text = decimal_amount(total, decimals)
     if (written, summed) != (count, total):
         raise BankFileError(
             f"{message_id}: {written} transfers of {decimal_amount(summed, decimals)} {code} given,"
-            f" {count} of {decimal_amount(total, decimals)} announced"
+            f" {count} of {sum_text} announced"
         )
     if written and frame["amount"].min() < 0:  # type: ignore[operator]
         raise BankFileError(f"{message_id}: a transfer of a negative amount")
@@ -109,9 +110,9 @@ def write_pain001(
     header = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{PAIN_001}"><CstmrCdtTrfInitn>'
         f"<GrpHdr><MsgId>{_x(message_id)}</MsgId><CreDtTm>{stamp}</CreDtTm><NbOfTxs>{count}</NbOfTxs>"
-        f"<CtrlSum>{decimal_amount(total, decimals)}</CtrlSum><InitgPty><Nm>{_x(payer.name)}</Nm></InitgPty></GrpHdr>"
+        f"<CtrlSum>{sum_text}</CtrlSum><InitgPty><Nm>{_x(payer.name)}</Nm></InitgPty></GrpHdr>"
         f"<PmtInf><PmtInfId>{_x(message_id)}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>false</BtchBookg>"
-        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{decimal_amount(total, decimals)}</CtrlSum><ReqdExctnDt><Dt>{execution.isoformat()}</Dt></ReqdExctnDt>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{sum_text}</CtrlSum><ReqdExctnDt><Dt>{execution.isoformat()}</Dt></ReqdExctnDt>"
         f"<Dbtr><Nm>{_x(payer.name)}</Nm></Dbtr><DbtrAcct><Id><IBAN>{_x(payer.iban)}</IBAN></Id></DbtrAcct>"
         f"<DbtrAgt><FinInstnId><BICFI>{_x(payer.bic)}</BICFI></FinInstnId></DbtrAgt><ChrgBr>SLEV</ChrgBr>\n"
     )

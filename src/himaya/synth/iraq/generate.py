@@ -15,8 +15,8 @@ from himaya.synth.assumptions import by_age
 from himaya.synth.generate import Progress, SynthError, Synthetic, SynthRequest
 from himaya.synth.identity import civil_numbers, name_columns
 from himaya.synth.iraq.assumptions import IraqAssumptions
-from himaya.synth.iraq.economy import LEVELS, Economy, economy
 from himaya.synth.iraq.contact import contact_columns
+from himaya.synth.iraq.economy import LEVELS, Economy, economy
 from himaya.synth.iraq.reference import districts, names, wpp_2025
 from himaya.synth.population import (
     DIVORCED,

@@ -18,8 +18,8 @@ from himaya.policy.ages import birth_parts
 from himaya.policy.pack import Adjustment, AnalysisInputs, PolicyPack, Programme, Unit
 from himaya.policy.packs.iraq import grants, lifecycle, subsidy
 from himaya.policy.packs.iraq.names import CODE_NAMES, MONTH_NAMES, PROGRAMME_NAMES
-from himaya.policy.packs.iraq.registry import FACTS
 from himaya.policy.packs.iraq.places import district_names, governorate_names, governorates, places
+from himaya.policy.packs.iraq.registry import FACTS
 from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, INCOME_COLUMNS, IQD, PEOPLE, REGISTRY
 from himaya.policy.packs.iraq.subsidy import IRAQI
 from himaya.policy.parameters import ParameterError, ParameterTree

@@ -125,7 +125,8 @@ REGISTRY = replace(
             Kind.IBAN,
             required=False,
             pattern=r"^IQ[0-9]{2}[A-Z]{4}[0-9]{15}$",
-            rule="must be an Iraqi IBAN: IQ, 2 check digits, a 4-letter bank code, a 3-digit branch, a 12-digit account",
+            rule="must be an Iraqi IBAN: IQ, 2 check digits, a 4-letter bank code, a 3-digit branch,"
+            " a 12-digit account",
             rule_ar="يجب أن يكون رقم حساب مصرفي دولي (IBAN) عراقيًا: IQ ثم رقما تحقق ثم رمز المصرف (4 حروف)"
             " ثم رقم الفرع (3 أرقام) ثم رقم الحساب (12 رقمًا).",
         ),
