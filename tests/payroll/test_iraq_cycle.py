@@ -4,11 +4,13 @@ Iraq pack, enrolled, the month's payroll run, approved by a second officer and e
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 from lxml import etree
 from sqlalchemy import Engine
 
@@ -17,6 +19,7 @@ from himaya.bootstrap import payroll as store
 from himaya.core.periods import Period
 from himaya.db.registry_import import import_people
 from himaya.db.registry_pack import RegistryPackError, attribute_types, recorded_pack
+from himaya.db.case_tables import case_file, notification_outbox
 from himaya.db.snapshot import people_query, read_people
 from himaya.payroll.bank import Payer
 from himaya.policy.engine import entitlements
@@ -28,6 +31,7 @@ from himaya.synth.iraq.generate import for_file, generate
 from tests.conftest import SHARED
 
 NOVEMBER = Period(2025, 11)  # a month of the school year: the student grant is paid
+DECEMBER = Period(2025, 12)
 PAYER = Payer("Social Protection Authority", "IQ98NBIQ850123456789012", "NBIQIQBA", "IQD", 0)
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
@@ -120,3 +124,46 @@ def test_the_bank_file_is_valid_against_the_official_schema(
     official = etree.XMLSchema(etree.parse(str(SHARED / "external" / "iso20022-xsd" / "pain.001.001.09.xsd")))
     for path in files:
         assert official.validate(etree.parse(str(path))), official.error_log
+
+
+def _absent(sample: pl.DataFrame, iraq: PolicyPack) -> tuple[str, pl.DataFrame]:
+    """A family paid the subsidy in November whose pupils were all absent in December: its head,
+    and the registry's record for December."""
+    paid = entitlements(sample.select(iraq.schema.names), iraq, iraq.parameters, NOVEMBER)
+    subsidised = paid.filter(pl.col("programme") == "sp_cash")["family_id"]
+    pupils = sample.filter(
+        pl.col("family_id").is_in(subsidised.implode()),
+        pl.col("school_level").is_in(["primary", "intermediate", "preparatory"]),
+        pl.col("enrolled"),
+    )
+    family = pupils["family_id"].sort()[0]
+    head = sample.filter(pl.col("family_id") == family, pl.col("relationship") == "head")["person_id"].item()
+    december = sample.with_columns(
+        pl.when(pl.col("family_id") == family).then(False).otherwise(pl.col("attending")).alias("attending")
+    )
+    return head, december
+
+
+def test_a_suspension_for_absence_is_a_decision_in_arabic_under_the_law(
+    engine: Engine, sample: pl.DataFrame, iraq: PolicyPack
+) -> None:
+    _imported(engine, sample, iraq)
+    store.sync_enrollments(engine, iraq, NOVEMBER, actor="officer", today=NOVEMBER.start)
+    head, december = _absent(sample, iraq)
+    import_people(
+        engine, december, as_of=DECEMBER.start, actor="registrar", source={"file": "december.parquet"},
+        facts=iraq.registry_facts, pack=iraq.name,
+    )  # fmt: skip
+    synced = store.sync_enrollments(engine, iraq, DECEMBER, actor="officer", today=DECEMBER.start)
+    assert synced.ended >= 1 and synced.decisions == synced.ended
+    with engine.connect() as connection:
+        case = connection.execute(
+            sa.select(case_file).where(case_file.c.type == "benefit_stop", case_file.c.civil_number == head)
+        ).mappings().one()  # fmt: skip
+        message = connection.execute(
+            sa.select(notification_outbox.c.body).where(notification_outbox.c.case_id == case["id"])
+        ).scalar_one()  # fmt: skip
+    form = json.loads(case["form"])
+    assert form["programme"] == "sp_cash" and form["stopped_from"] == "2025-12-01"
+    assert "absent" in form["reason_en"]
+    assert "قانون الحماية الاجتماعية رقم 11 لسنة 2014" in message and "الاعتراض" in message

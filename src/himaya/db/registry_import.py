@@ -90,9 +90,12 @@ class ImportSummary:
     rows_closed: dict[str, int] = field(default_factory=dict)
 
 
-def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
-    """The rows as staged: keyed by civil and family number, with the person's own columns a pack's
-    contract has not (Iraq's `wilayat`) empty."""
+def _staged_frame(people: pl.DataFrame, place: str = "wilayat") -> pl.DataFrame:
+    """The rows as staged: keyed by civil and family number, the pack's `place` column (Iraq's
+    district) in the registry's place column (`wilayat`, which scopes branches and cases), and the
+    person's own columns a pack's contract has not otherwise empty."""
+    if place != "wilayat" and place in people.columns and "wilayat" not in people.columns:
+        people = people.with_columns(pl.col(place).alias("wilayat"))
     absent = [pl.lit(None, pl.String).alias(c) for c in STATIC if c not in people.columns]
     return people.rename({"person_id": "civil_number", "family_id": "family_number"}).with_columns(absent)
 
@@ -185,13 +188,14 @@ def import_into(
     tell = progress or (lambda _step, _n: None)
     if pack is not None:
         claim_pack(connection, pack)
-    facts = load_pack().registry_facts if facts is None else facts
+    chosen = load_pack(pack) if pack is not None else load_pack()
+    facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
     if expected_version is not None:
         _claim_version(connection, *expected_version)
     tell("keys", 0)
-    keyed = registry_keys.resolve(connection, _staged_frame(people), bulk_from=BULK)
+    keyed = registry_keys.resolve(connection, _staged_frame(people, chosen.place_column), bulk_from=BULK)
     summary.skipped_merged = keyed.skipped_merged
     summary.created = keyed.frame.height - keyed.known_people
     refuse_headless(keyed.frame)

@@ -201,6 +201,9 @@ class PolicyPack:
         return self.names_of(*self.parameter_code_kinds)
 
     places: Mapping[str, str] = field(default_factory=dict)  # place -> governorate (Oman: a wilayat; Iraq: a district)
+    # The contract column naming a person's place (one of `places`): the registry keeps it in its place
+    # column too (`wilayat`), which scopes branches, cases and letters.
+    place_column: str = "wilayat"
     # The kinds of code_names whose codes parameters name (their values shown by name in Arabic).
     parameter_code_kinds: tuple[str, ...] = ("programme",)
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)

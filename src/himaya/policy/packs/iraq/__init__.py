@@ -91,10 +91,12 @@ PACK = PolicyPack(
     },
     parameter_code_kinds=("programme", "governorate", "disability_category", "month"),
     places=places(),
+    place_column="district",
     registry_facts=FACTS,
     country="IQ",
     dialling_code="964",
     institution=Text("Social Protection Authority", "هيئة الحماية الاجتماعية"),
+    cases_dir=Path(__file__).parent / "cases",
     programme_codes={
         "sp_cash": "SP",
         "student_grant": "SG",
