@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 from himaya.adapters.iso20022 import write_pain001
 from himaya.bootstrap import payroll as store
 from himaya.core.periods import Period
+from himaya.db.case_tables import case_file, notification_outbox
 from himaya.db.registry_import import import_people
 from himaya.db.registry_pack import RegistryPackError, attribute_types, recorded_pack
-from himaya.db.case_tables import case_file, notification_outbox
 from himaya.db.snapshot import people_query, read_people
 from himaya.payroll.bank import Payer
 from himaya.policy.engine import entitlements
