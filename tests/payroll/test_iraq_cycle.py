@@ -5,7 +5,8 @@ Iraq pack, enrolled, the month's payroll run, approved by a second officer and e
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -15,7 +16,12 @@ from lxml import etree
 from sqlalchemy import Engine
 
 from himaya.adapters.iso20022 import write_pain001
+from himaya.adapters.letters import render_batch
 from himaya.bootstrap import payroll as store
+from himaya.bootstrap import unit_of_work
+from himaya.cases import printing
+from himaya.core.access import Permission, Principal, Scope
+from himaya.core.letter import Letter
 from himaya.core.periods import Period
 from himaya.db.case_tables import case_file, notification_outbox
 from himaya.db.registry_import import import_people
@@ -139,7 +145,8 @@ def _absent(sample: pl.DataFrame, iraq: PolicyPack) -> tuple[str, pl.DataFrame]:
     family = pupils["family_id"].sort()[0]
     head = sample.filter(pl.col("family_id") == family, pl.col("relationship") == "head")["person_id"].item()
     december = sample.with_columns(
-        pl.when(pl.col("family_id") == family).then(False).otherwise(pl.col("attending")).alias("attending")
+        pl.when(pl.col("family_id") == family).then(False).otherwise(pl.col("attending")).alias("attending"),
+        pl.when(pl.col("person_id") == head).then(None).otherwise(pl.col("mobile")).alias("mobile"),
     )
     return head, december
 
@@ -167,3 +174,27 @@ def test_a_suspension_for_absence_is_a_decision_in_arabic_under_the_law(
     assert form["programme"] == "sp_cash" and form["stopped_from"] == "2025-12-01"
     assert "absent" in form["reason_en"]
     assert "قانون الحماية الاجتماعية رقم 11 لسنة 2014" in message and "الاعتراض" in message
+    # Without a mobile number the decision is a letter, printed at the branch of the head's district.
+    officer = Principal("officer", frozenset({"supervisor"}), frozenset(p.value for p in Permission), (Scope("all"),))
+    district = december.filter(pl.col("person_id") == head)["district"].item()
+    printed: list[Letter] = []
+
+    def render(letters: Sequence[Letter]) -> bytes:
+        printed.extend(letters)
+        return render_batch(letters)
+
+    done = printing.print_letters(
+        unit_of_work(engine),
+        iraq.cases,
+        district,
+        principal=officer,
+        sender=iraq.institution,
+        render=render,
+        clock=lambda: datetime(2025, 12, 3, 9, 0, tzinfo=UTC),
+    )
+    assert done.pdf.startswith(b"%PDF")
+    (letter,) = [p for p in printed if p.reference[0][1] == case["number"]]
+    assert letter.language == "ar" and letter.sender == "هيئة الحماية الاجتماعية"
+    assert ("التاريخ", "3 كانون الأول 2025") in letter.reference  # Iraq's month names
+    assert f"الرقم الوطني: {head}" in letter.addressee  # not Oman's civil number
+    assert "قانون الحماية الاجتماعية رقم 11 لسنة 2014" in letter.opening[1]

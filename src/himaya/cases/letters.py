@@ -35,9 +35,13 @@ WORDS = {
 REFERRAL_FIELDS = ("provider", "reason")  # what a referral letter repeats of the case's form (free text)
 
 
-def written_date(day: date, language: Language) -> str:
+def written_date(day: date, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """30 November 2026, 30 نوفمبر 2026; in Arabic by the pack's month `names` where it has them
+    (Iraq's: 30 تشرين الثاني 2026)."""
     english = day.strftime("%B")
-    return f"{day.day} {MONTHS[day.month - 1] if language == 'ar' else english} {day.year}"
+    named = (names or {}).get(english.lower())
+    arabic = named.ar if named is not None else MONTHS[day.month - 1]
+    return f"{day.day} {arabic if language == 'ar' else english} {day.year}"
 
 
 def which(kind: CaseType, case: Mapping[str, Any]) -> str:
@@ -84,7 +88,8 @@ def case_letter(
     addressee: tuple[str, ...] = ()
     if case.get("civil_number"):
         who = name.in_(lang) if name is not None and name.in_(lang) else ""
-        addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{w('civil')}: {case['civil_number']}",)
+        number = catalogue.person_number.in_(lang)
+        addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{number}: {case['civil_number']}",)
     blocks = []
     if what == "decision" and reasons and reasons not in body:  # unless the template says them
         blocks.append(LetterBlock(w("reasons"), None, (LetterLine(reasons),)))
@@ -104,7 +109,7 @@ def case_letter(
         reference=(
             (w("number"), case["number"]),
             (w("type"), kind.name.in_(lang)),
-            (w("date"), written_date(day, lang)),
+            (w("date"), written_date(day, lang, catalogue.month_names)),
         ),
         addressee=addressee,
         opening=(w("greeting"), body),

@@ -43,7 +43,8 @@ def letter_entitlements(
     with reported():
         month: Period = period
         uow, principal = _acting(acting)
-        letter = bootstrap.family_letter(uow, load_pack(), family, month, principal=principal, language=_language(lang))
+        pack = load_pack(bootstrap.settings().pack)
+        letter = bootstrap.family_letter(uow, pack, family, month, principal=principal, language=_language(lang))
         out_file.write_bytes(render_pdf(letter))
         out.print(f"wrote {out_file}: the statement of family {family} for {month} ({lang})")
 
@@ -64,7 +65,7 @@ def letter_case(
         if what is not None and what not in kinds:
             raise UsageError(f"--what must be one of {', '.join(kinds)}, not {what!r}")
         uow, principal = _acting(acting)
-        pack = load_pack()
+        pack = load_pack(bootstrap.settings().pack)
         letter = case_actions.letter(
             uow,
             pack.cases,

@@ -204,6 +204,7 @@ class PolicyPack:
     # The contract column naming a person's place (one of `places`): the registry keeps it in its place
     # column too (`wilayat`), which scopes branches, cases and letters.
     place_column: str = "wilayat"
+    person_number: Text = field(default_factory=lambda: Text("Civil number", "الرقم المدني"))  # as letters name it
     # The kinds of code_names whose codes parameters name (their values shown by name in Arabic).
     parameter_code_kinds: tuple[str, ...] = ("programme",)
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
@@ -229,7 +230,14 @@ class PolicyPack:
         """The pack's case types and calendar, read and checked on first use (a bad file: CaseTypeError)."""
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
-        return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
+        return load_catalogue(
+            self.cases_dir,
+            places=self.places,
+            timezone=self.timezone,
+            currency=self.currency,
+            month_names=self.code_names.get("month"),
+            person_number=self.person_number,
+        )
 
     @cached_property
     def services(self) -> ServiceCatalogue:

@@ -92,6 +92,7 @@ PACK = PolicyPack(
     parameter_code_kinds=("programme", "governorate", "disability_category", "month"),
     places=places(),
     place_column="district",
+    person_number=Text("National ID number", "الرقم الوطني"),
     registry_facts=FACTS,
     country="IQ",
     dialling_code="964",
