@@ -55,6 +55,15 @@ def which(kind: CaseType, case: Mapping[str, Any]) -> str:
     raise ConflictError(f"case {case['number']}: its type {kind.key} has no letter to give in state {case['state']}")
 
 
+def _addressee(catalogue: CaseCatalogue, case: Mapping[str, Any], name: Text | None, lang: Language) -> tuple[str, ...]:
+    """To whom, by name and by number (as the pack names a person's number)."""
+    if not case.get("civil_number"):
+        return ()
+    who = name.in_(lang) if name is not None and name.in_(lang) else ""
+    number = f"{catalogue.person_number.in_(lang)}: {case['civil_number']}"
+    return ((f"{WORDS['to'].in_(lang)}: {who}",) if who else ()) + (number,)
+
+
 def case_letter(
     catalogue: CaseCatalogue,
     kind: CaseType,
@@ -85,11 +94,7 @@ def case_letter(
     def w(key: str) -> str:
         return WORDS[key].in_(lang)
 
-    addressee: tuple[str, ...] = ()
-    if case.get("civil_number"):
-        who = name.in_(lang) if name is not None and name.in_(lang) else ""
-        number = catalogue.person_number.in_(lang)
-        addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{number}: {case['civil_number']}",)
+    addressee = _addressee(catalogue, case, name, lang)
     blocks = []
     if what == "decision" and reasons and reasons not in body:  # unless the template says them
         blocks.append(LetterBlock(w("reasons"), None, (LetterLine(reasons),)))

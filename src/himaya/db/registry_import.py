@@ -183,12 +183,9 @@ def import_into(
     read at that version: it is refused if anyone changed the record since. `source`: what the rows
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. `pack`:
-    the pack whose contract the rows follow, recorded by a registry's first import and refused on a
-    registry holding another pack's people (`registry_pack`)."""
+    the rows' pack, recorded by a first import, refused on another pack's registry (`registry_pack`)."""
     tell = progress or (lambda _step, _n: None)
-    if pack is not None:
-        claim_pack(connection, pack)
-    chosen = load_pack(pack) if pack is not None else load_pack()
+    chosen = claim_pack(connection, pack) if pack is not None else load_pack()
     facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
@@ -204,11 +201,7 @@ def import_into(
     refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
     if keep_deaths:  # a file does not clear a death; a cancelled death event does (events/planning.py)
         refuse_cleared_deaths(connection, s)
-    kinds = attribute_types(connection)
-    before = read_people(
-        connection, people_query(None, registry=True, only=_civil_view(s), attributes=kinds), attributes=kinds
-    )
-    changes = changes_for_audit(before, people, list(kinds))
+    before, changes = _before(connection, s, people)
     keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
     renamed = _renamed(before, people).join(keys, on="civil_number")
     known = renamed.join(before.select(pl.col("person_id").alias("civil_number")), on="civil_number", how="semi")
@@ -232,6 +225,14 @@ def import_into(
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
     return summary, changes
+
+
+def _before(connection: Connection, s: Table, people: pl.DataFrame) -> tuple[pl.DataFrame, list[audit.Change]]:
+    """The known people as the registry holds them (the pack's own columns too), and what changes."""
+    kinds = attribute_types(connection)
+    query = people_query(None, registry=True, only=_civil_view(s), attributes=kinds)
+    before = read_people(connection, query, attributes=kinds)
+    return before, changes_for_audit(before, people, list(kinds))
 
 
 def _staged(

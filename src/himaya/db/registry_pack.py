@@ -14,6 +14,7 @@ from sqlalchemy import Connection, insert, select
 from himaya.core.errors import ConflictError
 from himaya.db.attribute_tables import registry_setting
 from himaya.db.tables import person
+from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import DEFAULT_PACK, load_pack
 from himaya.policy.registry import attribute_columns
 from himaya.policy.schema import Kind
@@ -50,12 +51,14 @@ def check_pack(connection: Connection, name: str) -> None:
         )
 
 
-def claim_pack(connection: Connection, name: str) -> None:
+def claim_pack(connection: Connection, name: str) -> PolicyPack:
     """Record `name` as the registry's pack at its first import; refuse another pack's afterwards.
-    A registry holding people and recording no pack holds Oman's (created before the record existed)."""
+    A registry holding people and recording no pack holds Oman's (created before the record existed).
+    The pack."""
     check_pack(connection, name)
     if recorded_pack(connection) is None:
         connection.execute(insert(registry_setting).values(name=PACK, value=name))
+    return load_pack(name)
 
 
 def attribute_types(connection: Connection) -> dict[str, pl.DataType]:

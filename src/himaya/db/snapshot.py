@@ -73,8 +73,7 @@ def people_query(
     only the bank, `keys` the person's row id (`person_key`); `only` keeps the civil numbers
     listed in that (staging) table, `family_number` the members of that family (with either, the
     incomes are summed for those people alone, not for everyone); `awards` counts the pensions
-    Himaya pays among the incomes (`_incomes`); `attributes` adds the pack's own columns the
-    registry keeps as attributes (`registry_pack.attribute_types`), as text (`read_people` types them)."""
+    Himaya pays among the incomes (`_incomes`); `attributes` adds the pack's own (`_own_columns`)."""
     incomes = _incomes(day, only, family_number, awards)
     columns: list[Any] = [
         person.c.civil_number.label("person_id"),
@@ -102,13 +101,7 @@ def people_query(
         columns += [bank_account.c.bank_code, bank_account.c.iban]
     if keys:
         columns.append(person.c.id.label("person_key"))
-    # The pack's own columns: the person's (a place the rules read) and the attributes.
-    own = [n for n in attributes or {} if n in person.c]
-    columns += [person.c[n] for n in own if n not in {c.name for c in columns}]
-    kept_names = [n for n in attributes or {} if n not in own]
-    kept = _attributes(day, kept_names, only, family_number) if kept_names else None
-    if kept is not None:
-        columns += [kept.c[name] for name in kept_names]
+    kept = _own_columns(columns, list(attributes or {}), day, only, family_number)
     joined = (
         person.join(membership, and_(membership.c.person_id == person.c.id, valid_on(membership, day)))
         .join(family, family.c.id == membership.c.family_id)
@@ -129,6 +122,25 @@ def people_query(
     if family_number is not None:
         query = query.where(family.c.family_number == family_number)
     return query.order_by(family.c.family_number, person.c.civil_number)
+
+
+def _own_columns(
+    columns: list[Any],
+    names: list[str],
+    day: date | ColumnElement[Any] | None,
+    only: FromClause | None,
+    family_number: str | ColumnElement[Any] | None,
+) -> Any:
+    """Add to `columns` the pack's own columns: the person's (a place the rules read) and those kept as
+    attributes; the attributes' subquery to join, or None."""
+    own = [n for n in names if n in person.c]
+    columns += [person.c[n] for n in own if n not in {c.name for c in columns}]
+    kept_names = [n for n in names if n not in own]
+    if not kept_names:
+        return None
+    kept = _attributes(day, kept_names, only, family_number)
+    columns += [kept.c[name] for name in kept_names]
+    return kept
 
 
 def _members(

@@ -379,17 +379,10 @@ def _read(path: Path) -> Any:
 
 
 def load_catalogue(
-    folder: Path,
-    *,
-    places: Mapping[str, str],
-    timezone: str,
-    currency: Currency | None = None,
-    month_names: Mapping[str, Text] | None = None,
-    person_number: Text | None = None,
+    folder: Path, *, places: Mapping[str, str], timezone: str, currency: Currency | None = None
 ) -> CaseCatalogue:
     """Every case type of the folder, and its calendar; refused whole at the first problem. A money
-    field of a form is written in `currency` (the pack's); a form with one needs it. The letters name
-    months by `month_names` and the person's number by `person_number` (the pack's words)."""
+    field of a form is written in `currency` (the pack's); a form with one needs it."""
     if not (folder / CALENDAR_FILE).is_file():
         raise CaseTypeError(f"{folder}: {CALENDAR_FILE} is missing (the weekend and the public holidays)")
     types: dict[str, CaseType] = {}
@@ -403,7 +396,4 @@ def load_catalogue(
     if not types:
         raise CaseTypeError(f"{folder}: no case type files (*.yaml)")
     check_against(types)
-    catalogue = CaseCatalogue(types, calendar(_read(folder / CALENDAR_FILE), CALENDAR_FILE), places, timezone)
-    if person_number is not None:
-        catalogue = replace(catalogue, person_number=person_number)
-    return replace(catalogue, month_names=month_names or {})
+    return CaseCatalogue(types, calendar(_read(folder / CALENDAR_FILE), CALENDAR_FILE), places, timezone)

@@ -10,7 +10,7 @@ of earlier ones through `amount_of`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -230,14 +230,9 @@ class PolicyPack:
         """The pack's case types and calendar, read and checked on first use (a bad file: CaseTypeError)."""
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
-        return load_catalogue(
-            self.cases_dir,
-            places=self.places,
-            timezone=self.timezone,
-            currency=self.currency,
-            month_names=self.code_names.get("month"),
-            person_number=self.person_number,
-        )
+        found = load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
+        # Its letters name months and the person's number with the pack's words.
+        return replace(found, month_names=self.code_names.get("month", {}), person_number=self.person_number)
 
     @cached_property
     def services(self) -> ServiceCatalogue:
