@@ -20,7 +20,6 @@ from himaya.cli.cases import As, _acting
 from himaya.core.clock import today
 from himaya.core.errors import ForbiddenError, UsageError
 from himaya.core.money import format_omr
-from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
 from himaya.registry import actions
 from himaya.registry.dedup import DedupSettings, dedup, measure
@@ -47,7 +46,7 @@ Actor = Annotated[
 
 
 def _today() -> date:
-    return today(load_pack(bootstrap.settings().pack).timezone)
+    return today(bootstrap.registry_pack().timezone)
 
 
 @db_app.command("upgrade")
@@ -274,7 +273,7 @@ def registry_search(
             limit=limit,
             offset=0,
             principal=principal,
-            dialling_code=load_pack(bootstrap.settings().pack).dialling_code,
+            dialling_code=bootstrap.registry_pack().dialling_code,
         )
         table = Table("civil number", "name (ar)", "name (en)", "born", "family", "wilayat")
         for r in rows:
