@@ -20,7 +20,7 @@ from himaya.policy.table import validate_table
 
 PACKS = Path(himaya.policy.packs.__file__).parent
 # Latin that an Arabic sentence may hold: the shapes people type (OM, IBAN, YYYY-MM-DD, +968).
-ALLOWED_LATIN = {"OM", "IBAN", "YYYY", "MM", "DD"}
+ALLOWED_LATIN = {"OM", "IQ", "IBAN", "YYYY", "MM", "DD"}  # an IBAN begins with its country's letters
 OMANI_IBAN = "OM810180000001299123456"  # bank 018; ISO 13616 check digits hold
 
 

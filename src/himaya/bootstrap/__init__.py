@@ -40,6 +40,7 @@ from himaya.db.audit import use_keys as use_audit_keys
 from himaya.db.engine import connect, default_url
 from himaya.db.enrollments import replan_families
 from himaya.db.migrate import current_revision, head_revision
+from himaya.db.registry_pack import attribute_types, check_pack, recorded_pack
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.uow import SqlUnitOfWork
 from himaya.events.model import LifeEventsApplied
@@ -236,7 +237,10 @@ def people_for(
         return people_with_places(read_table(path), pack, source=str(path)) if places else load_people(path, pack)
     engine = registry_engine()
     with engine.connect() as connection:
-        people = read_people(connection, people_query(period.end, registry=places, awards=True))
+        check_pack(connection, pack.name)
+        kinds = attribute_types(connection)
+        query = people_query(period.end, registry=places, awards=True, attributes=kinds)
+        people = read_people(connection, query, attributes=kinds)
     if places:
         people = people.drop(c for c in pack.registry.names if c not in pack.schema.names and c not in PLACE_COLUMNS)
     heads = (
@@ -270,7 +274,7 @@ weak_password = passwords.weak_password  # ISO 20022 pain.001.001.09, validated 
 DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
 
 
-def payer() -> Payer:
+def payer(pack: PolicyPack | None = None) -> Payer:
     """The Fund's own account, from HIMAYA_PAYER_IBAN / _BIC / _NAME: money is never sent from an
     account nobody configured. The demonstration account is refused here (only `himaya demo`
     passes it, explicitly), as is an IBAN whose check digits are wrong."""
@@ -286,7 +290,20 @@ def payer() -> Payer:
         raise UsageError(f"HIMAYA_PAYER_IBAN {iban!r} is not a valid IBAN (check digits); nothing was done")
     if not bic:
         raise UsageError("HIMAYA_PAYER_BIC is not set: the BIC of the Fund's bank; nothing was done")
-    return Payer(configured.payer_name or DEMO_PAYER.name, iban, bic)
+    currency = (pack or load_pack(configured.pack)).currency  # the registry's pack's: it pays its people in it
+    return Payer(configured.payer_name or DEMO_PAYER.name, iban, bic, currency.code, currency.decimals)
+
+
+def registry_pack(name: str | None = None) -> PolicyPack:
+    """The pack a command on the registry works under: `name`, else the installation's (HIMAYA_PACK),
+    else the one the registry recorded at its first import (else Oman's); refused if the registry
+    holds another pack's people (`db/registry_pack.py`)."""
+    configured = settings()
+    with registry_engine().connect() as connection:
+        recorded = recorded_pack(connection)
+        chosen = name or (configured.pack if configured.pack_given or recorded is None else recorded)
+        check_pack(connection, chosen)
+    return load_pack(chosen)
 
 
 def registry_contract(pack: PolicyPack) -> PackContract:

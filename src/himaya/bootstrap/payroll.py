@@ -55,7 +55,7 @@ def sync_enrollments(engine: Engine, pack: PolicyPack, period: Period, *, actor:
     """The month's sync; each enrollment it ends is recorded as a decision (a `benefit_stop` case) and
     told to the person, in the sync's transaction (`cases.stops.record`)."""
     uow = _uow(engine)
-    if pack.cases_dir is None:  # a pack without case types (Iraq's, yet): nothing to record the decision in
+    if pack.cases_dir is None:  # a pack without case types: nothing to record the decision in
         return enrollment_actions.sync_enrollments(uow, pack, period, actor=actor, today=today)
 
     def record_stops(ended: pl.DataFrame, people: pl.DataFrame, period: Period, *, actor: str, today: date) -> int:

@@ -9,16 +9,18 @@ from datetime import date
 import polars as pl
 from sqlalchemy import Engine, select
 
-from himaya.db import name_index
+from himaya.db import name_index, registry_pack
 from himaya.db.engine import URL_VARIABLE
 from himaya.db.migrate import current_revision, head_revision, upgrade
 from himaya.db.people import dedup_candidates, merge_people, read_person
 from himaya.db.registry_import import import_people
+from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import person
 
 __all__ = [
     "URL_VARIABLE",
+    "check_pack",
     "current_revision",
     "dedup_candidates",
     "head_revision",
@@ -35,7 +37,14 @@ __all__ = [
 def registry_people(engine: Engine, day: date, *, registry: bool = False) -> pl.DataFrame:
     """The people table as the registry stood on `day` (with `registry`, its registry columns too)."""
     with engine.connect() as connection:
-        return read_people(connection, people_query(day, registry=registry))
+        kinds = attribute_types(connection)
+        return read_people(connection, people_query(day, registry=registry, attributes=kinds), attributes=kinds)
+
+
+def check_pack(engine: Engine, name: str) -> None:
+    """Refuse the pack `name` on a registry that holds another pack's people."""
+    with engine.connect() as connection:
+        registry_pack.check_pack(connection, name)
 
 
 def rebuild_name_index(engine: Engine) -> int:

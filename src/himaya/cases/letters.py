@@ -35,9 +35,13 @@ WORDS = {
 REFERRAL_FIELDS = ("provider", "reason")  # what a referral letter repeats of the case's form (free text)
 
 
-def written_date(day: date, language: Language) -> str:
+def written_date(day: date, language: Language, names: Mapping[str, Text] | None = None) -> str:
+    """30 November 2026, 30 نوفمبر 2026; in Arabic by the pack's month `names` where it has them
+    (Iraq's: 30 تشرين الثاني 2026)."""
     english = day.strftime("%B")
-    return f"{day.day} {MONTHS[day.month - 1] if language == 'ar' else english} {day.year}"
+    named = (names or {}).get(english.lower())
+    arabic = named.ar if named is not None else MONTHS[day.month - 1]
+    return f"{day.day} {arabic if language == 'ar' else english} {day.year}"
 
 
 def which(kind: CaseType, case: Mapping[str, Any]) -> str:
@@ -49,6 +53,15 @@ def which(kind: CaseType, case: Mapping[str, Any]) -> str:
     if KINDS["receipt"] in kind.templates:
         return "receipt"
     raise ConflictError(f"case {case['number']}: its type {kind.key} has no letter to give in state {case['state']}")
+
+
+def _addressee(catalogue: CaseCatalogue, case: Mapping[str, Any], name: Text | None, lang: Language) -> tuple[str, ...]:
+    """To whom, by name and by number (as the pack names a person's number)."""
+    if not case.get("civil_number"):
+        return ()
+    who = name.in_(lang) if name is not None and name.in_(lang) else ""
+    number = f"{catalogue.person_number.in_(lang)}: {case['civil_number']}"
+    return ((f"{WORDS['to'].in_(lang)}: {who}",) if who else ()) + (number,)
 
 
 def case_letter(
@@ -81,10 +94,7 @@ def case_letter(
     def w(key: str) -> str:
         return WORDS[key].in_(lang)
 
-    addressee: tuple[str, ...] = ()
-    if case.get("civil_number"):
-        who = name.in_(lang) if name is not None and name.in_(lang) else ""
-        addressee = ((f"{w('to')}: {who}",) if who else ()) + (f"{w('civil')}: {case['civil_number']}",)
+    addressee = _addressee(catalogue, case, name, lang)
     blocks = []
     if what == "decision" and reasons and reasons not in body:  # unless the template says them
         blocks.append(LetterBlock(w("reasons"), None, (LetterLine(reasons),)))
@@ -104,7 +114,7 @@ def case_letter(
         reference=(
             (w("number"), case["number"]),
             (w("type"), kind.name.in_(lang)),
-            (w("date"), written_date(day, lang)),
+            (w("date"), written_date(day, lang, catalogue.month_names)),
         ),
         addressee=addressee,
         opening=(w("greeting"), body),

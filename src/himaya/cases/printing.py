@@ -41,9 +41,12 @@ class Printed:
     printed_at: datetime | None = None
 
 
-def printed_letter(row: Mapping[str, Any], *, sender: Text, day: date, batch: int) -> Letter:
+def printed_letter(
+    row: Mapping[str, Any], *, sender: Text, day: date, batch: int, catalogue: CaseCatalogue | None = None
+) -> Letter:
     """One waiting letter as it is printed: the message in its language, addressed to the person by
     the name and place the registry holds, with the case number, the branch, the date and the batch."""
+    number = catalogue.person_number if catalogue is not None else WORDS["civil"]  # the pack's word
     lang: Language = "ar" if row["language"] == "ar" else "en"
     script = ("ar", "en") if lang == "ar" else ("en", "ar")
     name = next((n for n in (_name(row, s) for s in script) if n), "")
@@ -54,7 +57,7 @@ def printed_letter(row: Mapping[str, Any], *, sender: Text, day: date, batch: in
         line
         for line in (
             name,
-            f"{WORDS['civil'].in_(lang)}: {row['civil_number']}" if row.get("civil_number") else "",
+            f"{number.in_(lang)}: {row['civil_number']}" if row.get("civil_number") else "",
             f"{MORE['address'].in_(lang)}: {place}" if place else "",
         )
         if line
@@ -66,7 +69,7 @@ def printed_letter(row: Mapping[str, Any], *, sender: Text, day: date, batch: in
         reference=(
             (WORDS["number"].in_(lang), row["number"]),
             (MORE["branch"].in_(lang), row["branch"]),
-            (WORDS["date"].in_(lang), written_date(day, lang)),
+            (WORDS["date"].in_(lang), written_date(day, lang, catalogue.month_names if catalogue else None)),
             (MORE["batch"].in_(lang), f"{batch}/{row['id']}"),
         ),
         addressee=addressee,
@@ -119,7 +122,7 @@ def print_letters(
         if batch is None:
             return Printed(None, 0, b"", wilayat)
         rows = uow.letters.letters(principal, batch)
-        pdf = render([printed_letter(r, sender=sender, day=at.date(), batch=batch) for r in rows])
+        pdf = render([printed_letter(r, sender=sender, day=at.date(), batch=batch, catalogue=catalogue) for r in rows])
         what = {"wilayat": wilayat, "letters": [r["id"] for r in rows]}
         uow.audit.record([Change("notify.print", f"letter_batch:{batch}", None, what)], actor=principal.username)
         uow.commit()

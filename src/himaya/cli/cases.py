@@ -40,7 +40,7 @@ Number = Annotated[str, typer.Argument(help="The case number, e.g. C-2026-000001
 
 
 def _catalogue() -> CaseCatalogue:
-    return chosen_pack(None).cases
+    return bootstrap.registry_pack().cases  # the registry's pack's case types
 
 
 def _acting(name: str | None) -> tuple[Any, Principal]:

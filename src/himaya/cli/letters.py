@@ -16,7 +16,6 @@ from himaya.cli.cases import As, _acting
 from himaya.core.errors import UsageError
 from himaya.core.periods import Period
 from himaya.core.text import LANGUAGES, Language
-from himaya.policy.packs import load_pack
 
 letter_app = typer.Typer(help="Printable letters (PDF) in Arabic or English.", no_args_is_help=True)
 app.add_typer(letter_app, name="letter")
@@ -43,7 +42,8 @@ def letter_entitlements(
     with reported():
         month: Period = period
         uow, principal = _acting(acting)
-        letter = bootstrap.family_letter(uow, load_pack(), family, month, principal=principal, language=_language(lang))
+        pack = bootstrap.registry_pack()
+        letter = bootstrap.family_letter(uow, pack, family, month, principal=principal, language=_language(lang))
         out_file.write_bytes(render_pdf(letter))
         out.print(f"wrote {out_file}: the statement of family {family} for {month} ({lang})")
 
@@ -64,7 +64,7 @@ def letter_case(
         if what is not None and what not in kinds:
             raise UsageError(f"--what must be one of {', '.join(kinds)}, not {what!r}")
         uow, principal = _acting(acting)
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         letter = case_actions.letter(
             uow,
             pack.cases,

@@ -15,7 +15,6 @@ from himaya.cases import printing, staff
 from himaya.cli.app import actor_option, out, reported
 from himaya.cli.notify import MAX_ID, notify_app
 from himaya.core.text import neutral
-from himaya.policy.packs import load_pack
 
 LoggedIn = Annotated[
     str | None,
@@ -42,7 +41,7 @@ def notify_letters(
     """Print the branch's waiting letters as one PDF (a letter a page) and mark them printed in a batch."""
     with reported():
         principal = bootstrap.logged_in(acting)
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         done = printing.print_letters(
             bootstrap.unit_of_work(),
             pack.cases,
@@ -66,7 +65,7 @@ def notify_reprint(
     """Print a batch of letters again, as it was (a lost printout); audited, nothing marked again."""
     with reported():
         principal = bootstrap.logged_in(acting)
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         done = printing.reprint(
             bootstrap.unit_of_work(), batch, principal=principal, sender=pack.institution, render=render_batch
         )

@@ -20,12 +20,11 @@ from himaya.cli.app import INT_MAX, PeriodArg, actor_option, app, date_option, e
 from himaya.core.access import Permission
 from himaya.core.clock import now, today
 from himaya.core.errors import UsageError
-from himaya.core.money import format_omr
+from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
-from himaya.policy.engine import omr_text
-from himaya.policy.packs import load_pack
+from himaya.policy.table import money_text
 
 store = bootstrap.payroll_store  # the payroll's actions, on the configured store
 
@@ -50,12 +49,17 @@ LoggedIn = Annotated[
 ]
 
 
-def _summary(summary: store.RunSummary) -> str:
+def _money(amount: int, currency: Currency) -> str:
+    """An amount as the payroll's commands print it: '1,234.500 OMR', '275,000 IQD' (the registry's pack's)."""
+    return f"{currency.format(amount, grouped=True)} {currency.code}"
+
+
+def _summary(summary: store.RunSummary, currency: Currency) -> str:
     return (
         f"run {summary.period}: {summary.state}; {summary.lines:,} lines, "
-        f"{format_omr(summary.amount, grouped=True)} OMR payable, {format_omr(summary.held, grouped=True)} OMR held; "
+        f"{_money(summary.amount, currency)} payable, {_money(summary.held, currency)} held; "
         f"{summary.arrears:,} arrears, {summary.exceptions:,} exceptions, {summary.reissued:,} re-issued, "
-        f"{format_omr(summary.recovered, grouped=True)} OMR recovered"
+        f"{_money(summary.recovered, currency)} recovered"
     )
 
 
@@ -63,7 +67,7 @@ def _summary(summary: store.RunSummary) -> str:
 def enrollment_sync(period: PeriodArg, actor: Actor = None) -> None:
     """Enroll everyone the rules find entitled in the month; end the enrollments of the others."""
     with reported():
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         result = store.sync_enrollments(
             bootstrap.registry_engine(), pack, period, actor=bootstrap.actor(actor), today=today(pack.timezone)
         )
@@ -106,16 +110,17 @@ def payroll_run(
                 )
                 task = bar.add_task("starting")
                 step = lambda name: bar.update(task, description=name)  # noqa: E731
+            pack = bootstrap.registry_pack()
             summary = store.calculate(
                 bootstrap.registry_engine(),
-                load_pack(),
+                pack,
                 period,
                 actor=bootstrap.acting_user(Permission.PAYROLL_RUN, actor),
                 child_payee=child_payee,
                 recovery_share=recovery_share,
                 step=step,
             )
-        out.print(_summary(summary))
+        out.print(_summary(summary, pack.currency))
 
 
 STEP_PERMISSIONS = {
@@ -128,7 +133,8 @@ STEP_PERMISSIONS = {
 def _transition(action: str, period: Period, actor: str | None) -> None:
     with reported():
         who = bootstrap.acting_user(STEP_PERMISSIONS[action], actor)
-        out.print(_summary(store.transition(bootstrap.registry_engine(), period, action, actor=who)))
+        currency = bootstrap.registry_pack().currency
+        out.print(_summary(store.transition(bootstrap.registry_engine(), period, action, actor=who), currency))
 
 
 @payroll_app.command("submit")
@@ -176,13 +182,13 @@ def payroll_export(
     with reported():
         if batch_size < 1:
             raise UsageError("--batch-size must be at least 1")
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         files = store.export(
             bootstrap.registry_engine(),
             period,
             output_dir,
             actor=bootstrap.acting_user(Permission.PAYROLL_EXPORT, actor),
-            payer=bootstrap.payer(),
+            payer=bootstrap.payer(pack),
             execution=execution_date or today(pack.timezone),
             writer=bootstrap.payment_file_writer,
             batch_size=batch_size,
@@ -262,7 +268,7 @@ def payroll_bank_answer(
         sent = sorted(exported.glob(f"HIMAYA-{period.year}{period.month:02d}-*.xml"))
         if not sent:
             raise UsageError(f"{exported}: no exported file of the run of {period} (himaya payroll export first)")
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         written = answer_exported(
             sent,
             output_dir,
@@ -280,13 +286,13 @@ def payroll_bank_answer(
 def payroll_status() -> None:
     """Where each run stands."""
     with reported():
-        runs = store.status(bootstrap.registry_engine())
+        runs, currency = store.status(bootstrap.registry_engine()), bootstrap.registry_pack().currency
         if runs.is_empty():
             out.print("no payroll run yet (himaya payroll run --period YYYY-MM)")
         for run in runs.iter_rows(named=True):  # a line per run: readable in any terminal, and greppable
             counts = ", ".join(f"{run[s]:,} {s}" for s in store.STATUS_COUNTS if run[s])
             amounts = ", ".join(
-                f"{format_omr(run[column], grouped=True)} OMR {word}"
+                f"{_money(run[column], currency)} {word}"
                 for column, word in (("payable", "payable"), ("held", "held"), ("paid_amount", "paid"))
             )
             out.print(
@@ -305,16 +311,16 @@ def payroll_report(
 ) -> None:
     """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
     with reported():
-        engine = bootstrap.registry_engine()
+        engine, currency = bootstrap.registry_engine(), bootstrap.registry_pack().currency
         by_place, changes = store.with_totals(store.report(engine, period)), store.diff(engine, period)
-        by_place = by_place.with_columns(omr_text(pl.col("amount")), omr_text(pl.col("recovered")))
-        if output is not None:  # amounts in OMR, as on screen, and a totals row
+        by_place = by_place.with_columns(money_text(pl.col(c), currency).alias(c) for c in ("amount", "recovered"))
+        if output is not None:  # amounts in the currency, as on screen, and a totals row
             write_table(by_place, output)
             write_table(
-                changes.with_columns(omr_text(pl.col("before")), omr_text(pl.col("now"))),
+                changes.with_columns(money_text(pl.col(c), currency).alias(c) for c in ("before", "now")),
                 output.with_name(f"{output.stem}-diff.csv"),
             )
-        table = Table(title=f"Payroll {period} by programme and governorate (OMR)")
+        table = Table(title=f"Payroll {period} by programme and governorate ({currency.code})")
         for column in by_place.columns:
             table.add_column(column)
         for row in by_place.iter_rows(named=True):
@@ -332,19 +338,20 @@ def payroll_report(
 def payroll_held(
     period: PeriodArg,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the list as CSV (amounts in OMR).")
+        Path | None, typer.Option("--output", "-o", help="Write the list as CSV (amounts in the pack's currency).")
     ] = None,
 ) -> None:
-    """The people whose payment is held for want of a valid bank account, with the amounts in OMR."""
+    """The people whose payment is held for want of a valid bank account, with the amounts (the pack's currency)."""
     with reported():
-        lines = store.held(bootstrap.registry_engine(), period)
-        shown = lines.with_columns(omr_text(pl.col("amount")))
+        lines, currency = store.held(bootstrap.registry_engine(), period), bootstrap.registry_pack().currency
+        shown = lines.with_columns(money_text(pl.col("amount"), currency).alias("amount"))
         if output is not None:
             write_table(shown, output)
-        total = format_omr(int(lines["amount"].sum()), grouped=True)
-        out.print(f"run {period}: {lines.height:,} line(s) held for want of a bank account, {total} OMR")
+        total = _money(int(lines["amount"].sum()), currency)
+        out.print(f"run {period}: {lines.height:,} line(s) held for want of a bank account, {total}")
         if output is None:
             for row in shown.head(20).iter_rows(named=True):
-                out.print(f"  {row['person_id']}  {row['programme']:<12} {row['month']:%Y-%m}  {row['amount']:>12} OMR")
+                line = f"{row['person_id']}  {row['programme']:<12} {row['month']:%Y-%m}  {row['amount']:>12}"
+                out.print(f"  {line} {currency.code}")
             if lines.height > 20:
                 out.print(f"  … and {lines.height - 20:,} more (--output FILE for all)")

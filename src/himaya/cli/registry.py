@@ -15,12 +15,11 @@ from rich.table import Table
 from himaya import bootstrap
 from himaya.adapters.tables import format_of, read_table, write_table
 from himaya.bootstrap import store
-from himaya.cli.app import MaxErrors, actor_option, app, date_option, err, out, reported, shown
+from himaya.cli.app import MaxErrors, PackChoice, actor_option, app, date_option, err, out, reported, shown
 from himaya.cli.cases import As, _acting
 from himaya.core.clock import today
 from himaya.core.errors import ForbiddenError, UsageError
 from himaya.core.money import format_omr
-from himaya.policy.packs import load_pack
 from himaya.policy.table import to_file_form
 from himaya.registry import actions
 from himaya.registry.dedup import DedupSettings, dedup, measure
@@ -47,7 +46,7 @@ Actor = Annotated[
 
 
 def _today() -> date:
-    return today(load_pack().timezone)
+    return today(bootstrap.registry_pack().timezone)
 
 
 @db_app.command("upgrade")
@@ -83,11 +82,12 @@ def registry_import(
     as_of: Day = None,
     actor: Actor = None,
     max_errors: MaxErrors = 1000,
+    pack_name: PackChoice = None,
 ) -> None:
     """Import or update people by civil number; a file with any bad row is refused whole."""
     with reported(max_errors):
         engine = bootstrap.registry_engine()
-        pack = load_pack()
+        pack = bootstrap.registry_pack(pack_name)
         contract = bootstrap.registry_contract(pack)
         table = contract.checked(bootstrap.load_people(file, pack, registry=True), source=str(file))
         digest = hashlib.sha256(file.read_bytes()).hexdigest()
@@ -108,6 +108,7 @@ def registry_import(
                 source={"file": file.name, "sha256": digest},
                 progress=advance,
                 facts=pack.registry_facts,
+                pack=pack.name,
             )
         out.print(
             f"imported {file}: {summary.rows:,} rows; {summary.created:,} new people, {summary.updated:,} changed, "
@@ -132,8 +133,9 @@ def registry_export(
     """The people table with the registry columns, as of today (or `--at`)."""
     with reported():
         engine = bootstrap.registry_engine()
-        pack = load_pack()
+        pack = bootstrap.registry_pack()
         frame = store.registry_people(engine, at or _today(), registry=True)
+        frame = frame.select(c for c in frame.columns if c in pack.registry.names)
         kind = format_of(output) if output is not None else "csv"
         if kind == "json":
             raise UsageError("export the people table as .csv or .parquet")
@@ -271,7 +273,7 @@ def registry_search(
             limit=limit,
             offset=0,
             principal=principal,
-            dialling_code=load_pack().dialling_code,
+            dialling_code=bootstrap.registry_pack().dialling_code,
         )
         table = Table("civil number", "name (ar)", "name (en)", "born", "family", "wilayat")
         for r in rows:

@@ -106,6 +106,7 @@ class Settings:
     credentials: Path | None = None  # HIMAYA_CREDENTIALS: the file `himaya login` keeps its credential in
     password: str | None = field(default=None, repr=False)  # HIMAYA_PASSWORD: for `himaya login` in scripts
     pack: str = "oman"  # HIMAYA_PACK: the policy pack
+    pack_given: bool = False  # HIMAYA_PACK is set (else a registry's commands follow the pack it recorded)
     signing_key: str | None = None  # HIMAYA_SIGNING_KEY: token signing key (else kept in the database)
     bank_files: Path = Path("himaya-bank-files")  # HIMAYA_BANK_FILES: where the service writes bank files
     payer_name: str | None = None  # HIMAYA_PAYER_NAME
@@ -166,6 +167,7 @@ class Settings:
             credentials=Path(found) if (found := get("HIMAYA_CREDENTIALS")) else None,
             password=get("HIMAYA_PASSWORD"),
             pack=get("HIMAYA_PACK") or "oman",
+            pack_given=get("HIMAYA_PACK") is not None,
             signing_key=key,
             bank_files=Path(get("HIMAYA_BANK_FILES") or "himaya-bank-files"),
             payer_name=get("HIMAYA_PAYER_NAME"),

@@ -20,6 +20,7 @@ from sqlalchemy.schema import DropTable
 from himaya.core.clock import now
 from himaya.core.periods import Period
 from himaya.db import audit, staging
+from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people, valid_on
 from himaya.db.stores.dci_notify import queue_enrollments
 from himaya.db.stores.exceptions import in_force_between
@@ -62,7 +63,9 @@ def replan_families(
             .where(valid_on(membership, period.end), family.c.family_number.in_(select(s.c.family_id)))
             .subquery("members")
         )
-        people = read_people(connection, people_query(period.end, keys=True, only=members, awards=True))
+        kinds = attribute_types(connection)
+        query = people_query(period.end, keys=True, only=members, awards=True, attributes=kinds)
+        people = read_people(connection, query, attributes=kinds)
         to_enroll, to_end = _plan(connection, pack, period, people, members, _applied(applied))
         note = pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
         why = people.select("person_id", "family_id").join(note, on="family_id")

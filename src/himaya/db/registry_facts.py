@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import Connection, Table, and_, case, exists, insert, literal, not_, null, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from himaya.db.metadata import metadata
 from himaya.db.tables import membership
-from himaya.policy.registry import Held, RegistryFact
+from himaya.policy.registry import Held, RegistryFact, attribute_columns
 
 COUNTED = {"preserve_rowcount": True}  # psycopg reports INSERT ... SELECT counts only when asked
 
@@ -115,3 +116,16 @@ def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date) -> int
         execution_options=COUNTED,
     )
     return int(result.rowcount or 0)
+
+
+def attribute_text(frame: pl.DataFrame, facts: Sequence[RegistryFact]) -> pl.DataFrame:
+    """The staged frame with each attribute column (`policy.registry.attribute`) as the text the
+    registry keeps: a flag `true` where set and empty where not (a person holds a flag while it is
+    true), a number in digits, a code as it is."""
+    columns = [c for c in attribute_columns(list(facts)) if c in frame.columns]
+    return frame.with_columns(
+        (pl.when(pl.col(c)).then(pl.lit("true")) if frame.schema[c] == pl.Boolean else pl.col(c).cast(pl.String)).alias(
+            c
+        )
+        for c in columns
+    )

@@ -39,7 +39,8 @@ from himaya.db.registry_checks import (
     refuse_cleared_deaths,
     refuse_headless,
 )
-from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
+from himaya.db.registry_facts import COUNTED, IMPORTED, attribute_text, close, open_rows, temporals
+from himaya.db.registry_pack import attribute_types, claim_pack
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
@@ -90,14 +91,21 @@ class ImportSummary:
     rows_closed: dict[str, int] = field(default_factory=dict)
 
 
-def _staged_frame(people: pl.DataFrame) -> pl.DataFrame:
-    return people.rename({"person_id": "civil_number", "family_id": "family_number"})
+def _staged_frame(people: pl.DataFrame, place: str = "wilayat") -> pl.DataFrame:
+    """The rows as staged: keyed by civil and family number, the pack's `place` column (Iraq's
+    district) in the registry's place column (`wilayat`, which scopes branches and cases), and the
+    person's own columns a pack's contract has not otherwise empty."""
+    if place != "wilayat" and place in people.columns and "wilayat" not in people.columns:
+        people = people.with_columns(pl.col(place).alias("wilayat"))
+    absent = [pl.lit(None, pl.String).alias(c) for c in STATIC if c not in people.columns]
+    return people.rename({"person_id": "civil_number", "family_id": "family_number"}).with_columns(absent)
 
 
-def changes_for_audit(before: pl.DataFrame, after: pl.DataFrame) -> list[audit.Change]:
-    """One change per known person whose imported values differ: the differing fields, before and after."""
+def changes_for_audit(before: pl.DataFrame, after: pl.DataFrame, attributes: Sequence[str] = ()) -> list[audit.Change]:
+    """One change per known person whose imported values differ: the differing fields, before and
+    after (`attributes`: the pack's own columns, compared too)."""
     joined = before.join(after, on="person_id", suffix="__new")
-    compared = [c for c in COMPARED if c in before.columns and f"{c}__new" in joined.columns]
+    compared = [c for c in (*COMPARED, *attributes) if c in before.columns and f"{c}__new" in joined.columns]
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__new")) for c in compared])
     changes = []
     for row in joined.filter(differs).iter_rows(named=True):
@@ -123,13 +131,21 @@ def import_people(
     progress: Callable[[str, int], None] | None = None,
     request_id: str | None = None,
     facts: Sequence[RegistryFact] | None = None,
+    pack: str | None = None,
 ) -> ImportSummary:
     """Import a validated registry table (`pack.registry` contract) from a file; all or nothing,
     with one audit entry for the file and one per known person whose values changed."""
     tell = progress or (lambda _step, _n: None)
     with engine.begin() as connection:
         summary, changes = import_into(
-            connection, people, as_of=as_of, progress=progress, facts=facts, keep_deaths=True, actor=actor
+            connection,
+            people,
+            as_of=as_of,
+            progress=progress,
+            facts=facts,
+            keep_deaths=True,
+            actor=actor,
+            pack=pack,
         )
         tell("audit", 0)
         batch = audit.Change(
@@ -168,6 +184,7 @@ def import_into(
     source: str = IMPORTED,
     keep_deaths: bool = False,
     actor: str = "registry",
+    pack: str | None = None,
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction (with the partners' DCI notifications
     of its changes); returns the summary and the changes to audit (the caller records them). With
@@ -175,28 +192,26 @@ def import_into(
     read at that version: it is refused if anyone changed the record since. `source`: what the rows
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
-    death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned)."""
+    death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned).
+    `pack`: the rows' pack, recorded by a first import, refused on another pack's registry
+    (`registry_pack`)."""
     tell = progress or (lambda _step, _n: None)
-    facts = load_pack().registry_facts if facts is None else facts
+    chosen = claim_pack(connection, pack) if pack is not None else load_pack()
+    facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
     if expected_version is not None:
         _claim_version(connection, *expected_version)
     tell("keys", 0)
-    keyed = registry_keys.resolve(connection, _staged_frame(people), bulk_from=BULK)
+    keyed = registry_keys.resolve(connection, _staged_frame(people, chosen.place_column), bulk_from=BULK)
     summary.skipped_merged = keyed.skipped_merged
     summary.created = keyed.frame.height - keyed.known_people
     refuse_headless(keyed.frame)
-    s = _staged(connection, keyed, tell)
+    s = _staged(connection, keyed, facts, tell)
     tell("people", 0)
-    refuse_back_dating(connection, s, as_of, facts, one=expected_version is not None)
-    if keep_deaths:  # a file does not clear a death; a cancelled death event does (events/planning.py)
-        refuse_cleared_deaths(connection, s)
-    before = read_people(connection, people_query(None, registry=True, only=_civil_view(s)))
-    changes = changes_for_audit(before, people)
-    keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
-    renamed = _renamed(before, people).join(keys, on="civil_number")
-    known = renamed.join(before.select(pl.col("person_id").alias("civil_number")), on="civil_number", how="semi")
+    _refuse_rewriting(connection, s, as_of, facts, one=expected_version is not None, keep_deaths=keep_deaths)
+    before, changes = _before(connection, s, people)
+    renamed, known = _names_to_index(before, people, keyed)
     # The name tokens are made here (Polars, its own threads) while the server writes the rows.
     with ThreadPoolExecutor(max_workers=1) as pool, bulk.loading(connection, written(facts), enabled=keyed.bulk):
         tokens = pool.submit(name_index.tokens_of, renamed.drop("civil_number"))
@@ -219,6 +234,25 @@ def import_into(
     return summary, changes + _deaths(connection, people, actor, tell)
 
 
+def _refuse_rewriting(
+    connection: Connection, s: Table, as_of: date, facts: Sequence[RegistryFact], *, one: bool, keep_deaths: bool
+) -> None:
+    """Refuse rows that would rewrite the past (back-dating), or clear a recorded death."""
+    refuse_back_dating(connection, s, as_of, facts, one=one)
+    if keep_deaths:  # a file does not clear a death; a cancelled death event does (events/planning.py)
+        refuse_cleared_deaths(connection, s)
+
+
+def _names_to_index(
+    before: pl.DataFrame, people: pl.DataFrame, keyed: registry_keys.Keyed
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(the people whose names are new or changed, with their keys; those of them already known)."""
+    keys = keyed.frame.select("civil_number", pl.col("person_key").alias("person_id"))
+    renamed = _renamed(before, people).join(keys, on="civil_number")
+    known = renamed.join(before.select(pl.col("person_id").alias("civil_number")), on="civil_number", how="semi")
+    return renamed, known
+
+
 def _deaths(
     connection: Connection, people: pl.DataFrame, actor: str, tell: Callable[[str, int], None]
 ) -> list[audit.Change]:
@@ -230,9 +264,20 @@ def _deaths(
     return after_deaths(connection, actor=actor)
 
 
-def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
+def _before(connection: Connection, s: Table, people: pl.DataFrame) -> tuple[pl.DataFrame, list[audit.Change]]:
+    """The known people as the registry holds them (the pack's own columns too), and what changes."""
+    kinds = attribute_types(connection)
+    query = people_query(None, registry=True, only=_civil_view(s), attributes=kinds)
+    before = read_people(connection, query, attributes=kinds)
+    return before, changes_for_audit(before, people, list(kinds))
+
+
+def _staged(
+    connection: Connection, keyed: registry_keys.Keyed, facts: Sequence[RegistryFact], tell: Callable[[str, int], None]
+) -> Table:
     """The import's rows staged, indexed for the joins that find the known people, and analysed."""
-    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
+    staged = attribute_text(keyed.frame, facts)
+    s = staging.load(connection, "import_staging", staged, progress=lambda n: tell("staging", n))
     if keyed.known_people:  # what finds the known people's rows (a first import has none)
         connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
     if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -31,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from himaya.db.attribute_tables import person_attribute
 from himaya.db.frames import frames_elsewhere, read_frame
 from himaya.db.stores.awards import awarded_incomes
 from himaya.db.tables import bank_account, disability, earning_capacity, family, income, membership, person, situation
@@ -65,12 +67,13 @@ def people_query(
     only: FromClause | None = None,
     family_number: str | ColumnElement[Any] | None = None,
     awards: bool = False,
+    attributes: Mapping[str, pl.DataType] | None = None,
 ) -> Select[Any]:
     """The people table as of `day`; `registry` adds names, place, contact and bank, `accounts`
     only the bank, `keys` the person's row id (`person_key`); `only` keeps the civil numbers
     listed in that (staging) table, `family_number` the members of that family (with either, the
     incomes are summed for those people alone, not for everyone); `awards` counts the pensions
-    Himaya pays among the incomes (`_incomes`)."""
+    Himaya pays among the incomes (`_incomes`); `attributes` adds the pack's own (`_own_columns`)."""
     incomes = _incomes(day, only, family_number, awards)
     columns: list[Any] = [
         person.c.civil_number.label("person_id"),
@@ -98,6 +101,7 @@ def people_query(
         columns += [bank_account.c.bank_code, bank_account.c.iban]
     if keys:
         columns.append(person.c.id.label("person_key"))
+    kept = _own_columns(columns, list(attributes or {}), day, only, family_number)
     joined = (
         person.join(membership, and_(membership.c.person_id == person.c.id, valid_on(membership, day)))
         .join(family, family.c.id == membership.c.family_id)
@@ -106,6 +110,8 @@ def people_query(
         .outerjoin(incomes, incomes.c.person_id == person.c.id)
         .outerjoin(earning_capacity, and_(earning_capacity.c.person_id == person.c.id, valid_on(earning_capacity, day)))
     )
+    if kept is not None:
+        joined = joined.outerjoin(kept, kept.c.person_id == person.c.id)
     if registry or accounts:
         joined = joined.outerjoin(
             bank_account, and_(bank_account.c.person_id == person.c.id, valid_on(bank_account, day))
@@ -116,6 +122,62 @@ def people_query(
     if family_number is not None:
         query = query.where(family.c.family_number == family_number)
     return query.order_by(family.c.family_number, person.c.civil_number)
+
+
+def _own_columns(
+    columns: list[Any],
+    names: list[str],
+    day: date | ColumnElement[Any] | None,
+    only: FromClause | None,
+    family_number: str | ColumnElement[Any] | None,
+) -> Any:
+    """Add to `columns` the pack's own columns: the person's (a place the rules read) and those kept as
+    attributes; the attributes' subquery to join, or None."""
+    own = [n for n in names if n in person.c]
+    columns += [person.c[n] for n in own if n not in {c.name for c in columns}]
+    kept_names = [n for n in names if n not in own]
+    if not kept_names:
+        return None
+    kept = _attributes(day, kept_names, only, family_number)
+    columns += [kept.c[name] for name in kept_names]
+    return kept
+
+
+def _members(
+    day: date | ColumnElement[Any] | None,
+    only: FromClause | None,
+    family_number: str | ColumnElement[Any] | None,
+) -> Select[Any]:
+    """The row ids of the people `only` lists, else of the members of `family_number` that day."""
+    members = (
+        select(membership.c.person_id)
+        .join(family, family.c.id == membership.c.family_id)
+        .where(family.c.family_number == family_number, valid_on(membership, day))
+    )
+    if only is not None and family_number is None:
+        members = select(person.c.id).where(person.c.civil_number.in_(select(only.c.person_id)))
+    return members
+
+
+def _attributes(
+    day: date | ColumnElement[Any] | None,
+    names: list[str],
+    only: FromClause | None,
+    family_number: str | ColumnElement[Any] | None,
+) -> Any:
+    """Each person's attributes in force on `day`, a column each (text), for the people `only`
+    lists or the members of `family_number` when given."""
+    rows = select(person_attribute.c.person_id, person_attribute.c.name, person_attribute.c.value).where(
+        valid_on(person_attribute, day), person_attribute.c.name.in_(names)
+    )
+    if only is not None or family_number is not None:
+        rows = rows.where(person_attribute.c.person_id.in_(_members(day, only, family_number)))
+    kept = rows.subquery("kept")
+    return (
+        select(kept.c.person_id, *(func.max(case((kept.c.name == n, kept.c.value))).label(n) for n in names))
+        .group_by(kept.c.person_id)
+        .subquery("attributes")
+    )
 
 
 def _incomes(
@@ -130,13 +192,7 @@ def _incomes(
     With `awards`, the pensions Himaya pays (insurance awards approved and in force that day) are
     counted too, as the pensioner's `pension` and each survivor's `survivor_pension`: what the rules
     read, never what a registry write path reads back (it would store them as recorded incomes)."""
-    members = (
-        select(membership.c.person_id)
-        .join(family, family.c.id == membership.c.family_id)
-        .where(family.c.family_number == family_number, valid_on(membership, day))
-    )
-    if only is not None and family_number is None:
-        members = select(person.c.id).where(person.c.civil_number.in_(select(only.c.person_id)))
+    members = _members(day, only, family_number)
     narrowed = only is not None or family_number is not None
     recorded = select(income.c.person_id, income.c.kind, income.c.monthly_amount).where(valid_on(income, day))
     if narrowed:  # inside each branch: a filter outside a UNION ALL is not pushed into it (a scan of every income)
@@ -164,13 +220,32 @@ def read_people(
     committed: bool = False,
     few: bool = False,
     params: dict[str, Any] | None = None,
+    attributes: Mapping[str, pl.DataType] | None = None,
 ) -> pl.DataFrame:
-    """Run a `people_query` and type its result like a validated people table.
+    """Run a `people_query` and type its result like a validated people table (`attributes`: the
+    types of the pack's own columns the query was given: a flag is false where not held).
 
     `committed`: the caller's transaction has written none of the registry's tables and `only`
     names no temporary table, so that the rows may come Arrow-native (see `frames`), which at
     millions of rows is several times faster. `few` (a family, a person): a plain statement with
     bound values (`params`), which the driver prepares once per connection and plans once."""
+    frame = _read(connection, query, committed=committed, few=few, params=params)
+    if not attributes:
+        return frame
+    return frame.with_columns(
+        (pl.col(c) == "true").fill_null(False) if dtype == pl.Boolean else pl.col(c).cast(dtype)
+        for c, dtype in attributes.items()
+    )
+
+
+def _read(
+    connection: Connection,
+    query: Select[Any],
+    *,
+    committed: bool,
+    few: bool,
+    params: dict[str, Any] | None,
+) -> pl.DataFrame:
     names = [c.name for c in query.selected_columns]
     if few:
         # The statement's own types (dates, booleans, integers) give the frame's types directly.

@@ -3,8 +3,7 @@
 Facts that change over time live in rows with a validity period: `valid_from` (inclusive; empty
 means "since the person was first registered") and `valid_to` (exclusive; empty means "still
 valid"). A change closes the current row and opens a new one, so the registry as it stood on any
-day can be read back. Money is integer baisa.
-"""
+day can be read back. Money is an integer of the pack's smallest unit (baisa, dinars)."""
 
 from __future__ import annotations
 
@@ -27,6 +26,7 @@ from sqlalchemy import (
 
 # The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
 # whoever reads the metadata (the migrations, their test) sees every table.
+from himaya.db.attribute_tables import person_attribute, registry_setting  # noqa: F401
 from himaya.db.award_tables import insurance_award, insurance_award_share  # noqa: F401
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
@@ -84,10 +84,10 @@ situation = Table(
     _person_ref(),
     Column("resident", Boolean, nullable=False),
     Column("marital_status", String(16), nullable=False),
-    Column("has_children", Boolean, nullable=False),
+    Column("has_children", Boolean),  # Oman's; empty for a pack without it (migration 0046)
     Column("employed", Boolean, nullable=False),
-    Column("father_deceased", Boolean, nullable=False),
-    Column("mother_deceased", Boolean, nullable=False),
+    Column("father_deceased", Boolean),  # Oman's; empty for a pack without it (migration 0046)
+    Column("mother_deceased", Boolean),  # Oman's; empty for a pack without it (migration 0046)
     *_validity(),
     Index(None, "person_id", "valid_to"),
 )
@@ -118,7 +118,7 @@ disability = Table(
     Column("id", ID, primary_key=True, autoincrement=True),
     _person_ref(),
     Column("category", String(32)),
-    Column("card", Boolean, nullable=False),
+    Column("card", Boolean),  # Oman's disability card; empty for a pack without it (migration 0046)
     Column("card_number", String(32)),
     Column("assessed_on", Date),
     *_validity(),

@@ -13,11 +13,14 @@ import polars as pl
 
 @dataclass(frozen=True)
 class Payer:
-    """The Fund's own account, debited by every transfer."""
+    """The Fund's own account, debited by every transfer, and the currency it pays in (the pack's:
+    its ISO 4217 code and decimals, an amount being an integer of its smallest unit)."""
 
     name: str
     iban: str
     bic: str
+    currency: str = "OMR"
+    decimals: int = 3
 
 
 TRANSFER_SCHEMA = {

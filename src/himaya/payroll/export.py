@@ -65,7 +65,9 @@ class Written:
 def record(how: Files, written: Written) -> str:
     """What the files were written with, and each file's SHA-256 by name, as the run keeps it (JSON):
     what `export_again` writes them again with, whatever today's settings."""
-    payer = {"name": how.payer.name, "iban": how.payer.iban, "bic": how.payer.bic}
+    payer: dict[str, str | int] = {"name": how.payer.name, "iban": how.payer.iban, "bic": how.payer.bic}
+    if how.payer.currency != Payer.currency:  # a run in OMR records what runs recorded before 0046
+        payer |= {"currency": how.payer.currency, "decimals": how.payer.decimals}
     return json.dumps(
         {
             "batch_size": how.batch_size,

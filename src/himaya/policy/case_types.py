@@ -215,6 +215,10 @@ class CaseCatalogue:
     calendar: WorkingCalendar
     places: Mapping[str, str]  # wilayat -> governorate
     timezone: str  # where "today" is decided
+    # How its letters name a month in Arabic (the pack's, by "january": Iraq's كانون الثاني; Oman's by
+    # default) and the person's number ("Civil number"; Iraq's "National ID number").
+    month_names: Mapping[str, Text] = field(default_factory=dict)
+    person_number: Text = field(default_factory=lambda: Text("Civil number", "الرقم المدني"))
 
     def type(self, key: str) -> CaseType | None:
         return self.types.get(key)

@@ -168,6 +168,7 @@ def entitlements(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, pe
 
 
 def omr_text(baisa: pl.Expr) -> pl.Expr:
-    """Non-negative baisa as OMR text with exactly 3 decimals: 257148 -> '257.148'. For the payroll,
-    its bank files and its reports, which pay in OMR only (the Iraq pack has no payroll yet)."""
+    """Non-negative baisa as OMR text with exactly 3 decimals: 257148 -> '257.148'. For what speaks
+    OMR only still (the payroll API's amounts, the payroll diff's words); the payroll's commands and
+    bank files use the registry's pack's currency (`policy.table.money_text`)."""
     return money_text(baisa, OMR)

@@ -10,7 +10,7 @@ of earlier ones through `amount_of`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
@@ -201,6 +201,10 @@ class PolicyPack:
         return self.names_of(*self.parameter_code_kinds)
 
     places: Mapping[str, str] = field(default_factory=dict)  # place -> governorate (Oman: a wilayat; Iraq: a district)
+    # The contract column naming a person's place (one of `places`): the registry keeps it in its place
+    # column too (`wilayat`), which scopes branches, cases and letters.
+    place_column: str = "wilayat"
+    person_number: Text = field(default_factory=lambda: Text("Civil number", "الرقم المدني"))  # as letters name it
     # The kinds of code_names whose codes parameters name (their values shown by name in Arabic).
     parameter_code_kinds: tuple[str, ...] = ("programme",)
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)
@@ -226,7 +230,9 @@ class PolicyPack:
         """The pack's case types and calendar, read and checked on first use (a bad file: CaseTypeError)."""
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
-        return load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
+        found = load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
+        # Its letters name months and the person's number with the pack's words.
+        return replace(found, month_names=self.code_names.get("month", {}), person_number=self.person_number)
 
     @cached_property
     def services(self) -> ServiceCatalogue:

@@ -28,3 +28,18 @@ class RegistryFact:
     held: Held = Held.ALWAYS
     held_by: tuple[str, ...] = ()  # contract columns that decide `held`
     fixed: Mapping[str, str] = field(default_factory=dict)  # constant columns, e.g. an income's kind
+
+
+ATTRIBUTES = "person_attribute"  # the registry's table of a pack's own columns (one row a person, column, period)
+
+
+def attribute(column: str) -> RegistryFact:
+    """A contract column the registry keeps in its table of attributes, time-bound like any fact:
+    for a pack's own column that has no table of its own (Iraq's exclusion flags, school attendance,
+    measured welfare). A person holds it while it is set (a flag true, a value not empty)."""
+    return RegistryFact(f"attribute.{column}", ATTRIBUTES, {"value": column}, Held.ANY, (column,), {"name": column})
+
+
+def attribute_columns(facts: tuple[RegistryFact, ...] | list[RegistryFact]) -> tuple[str, ...]:
+    """The contract columns `facts` keep as attributes, in their order."""
+    return tuple(f.columns["value"] for f in facts if f.table == ATTRIBUTES)

@@ -17,7 +17,7 @@ class Kind(StrEnum):
     MONEY = "money"  # the schema's currency, exact to its smallest unit, not negative; read into an int of that unit
     TEXT = "text"  # free text, kept as written
     PATTERN = "pattern"  # text that must match a regular expression (`pattern`, explained by `rule`)
-    IBAN = "iban"  # an IBAN with a numeric BBAN, whose ISO 13616 check digits must hold
+    IBAN = "iban"  # an IBAN (BBAN digits, capitals too where `pattern` allows A-Z) whose ISO 13616 check digits hold
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,10 @@ def _checked(column: Column, dtype: pl.DataType, currency: Currency | None) -> t
         shaped = text.str.contains(column.pattern)
         return pl.when(~empty).then(text), errors(
             (~empty & ~shaped, column.rule),
-            (~empty & (iban_remainder(text) != 1), "has wrong IBAN check digits (ISO 13616, mod 97)"),
+            (
+                ~empty & (iban_remainder(text, letters="A-Z" in column.pattern) != 1),
+                "has wrong IBAN check digits (ISO 13616, mod 97)",
+            ),
         )
     if column.kind in (Kind.CODE, Kind.COUNTRY):
         allowed = list(column.codes) if column.kind is Kind.CODE else _countries()
@@ -165,8 +168,9 @@ def _above(most: int | None, currency: Currency) -> str:
 _LETTER_VALUES = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}
 
 
-def iban_remainder(iban: pl.Expr) -> pl.Expr:
-    """ISO 13616 remainder (1 for a valid IBAN) of IBANs with a numeric BBAN, vectorised.
+def iban_remainder(iban: pl.Expr, *, letters: bool = False) -> pl.Expr:
+    """ISO 13616 remainder (1 for a valid IBAN) of IBANs with a numeric BBAN (with `letters`, a BBAN
+    that may hold capital letters too, such as an Iraqi IBAN's bank code), vectorised.
 
     The rearranged number (BBAN, country letters as two-digit numbers, check digits) is reduced
     mod 97 nine digits at a time, which stays within Int64.
@@ -175,7 +179,11 @@ def iban_remainder(iban: pl.Expr) -> pl.Expr:
         iban.str.slice(0, 1).replace_strict(_LETTER_VALUES, default="99"),
         iban.str.slice(1, 1).replace_strict(_LETTER_VALUES, default="99"),
     )
-    digits = pl.concat_str(iban.str.slice(4), country, iban.str.slice(2, 2))
+    bban = iban.str.slice(4)
+    if letters:
+        for letter, number in _LETTER_VALUES.items():
+            bban = bban.str.replace_all(letter, number, literal=True)
+    digits = pl.concat_str(bban, country, iban.str.slice(2, 2))
     remainder = pl.lit(0, pl.Int64)
     for start in range(0, 45, 9):
         chunk = digits.str.slice(start, 9)

@@ -58,7 +58,15 @@ def validate(path: Path, namespace: str) -> None:
 
 
 def omr(baisa: int) -> str:
-    return f"{baisa // 1000}.{baisa % 1000:03d}"
+    return decimal_amount(baisa, 3)
+
+
+def decimal_amount(amount: int, decimals: int) -> str:
+    """An amount in the smallest unit as the file writes it: '12.345' (OMR), '125000' (IQD)."""
+    if not decimals:
+        return str(amount)
+    per_unit = 10**decimals
+    return f"{amount // per_unit}.{amount % per_unit:0{decimals}d}"
 
 
 def write_pain001(
@@ -87,9 +95,12 @@ def write_pain001(
         else pl.DataFrame(list(transfers), TRANSFER_SCHEMA, orient="row")
     )
     written, summed = frame.height, int(frame["amount"].sum())
+    code, decimals = payer.currency, payer.decimals
+    sum_text = decimal_amount(total, decimals)
     if (written, summed) != (count, total):
         raise BankFileError(
-            f"{message_id}: {written} transfers of {omr(summed)} OMR given, {count} of {omr(total)} announced"
+            f"{message_id}: {written} transfers of {decimal_amount(summed, decimals)} {code} given,"
+            f" {count} of {sum_text} announced"
         )
     if written and frame["amount"].min() < 0:  # type: ignore[operator]
         raise BankFileError(f"{message_id}: a transfer of a negative amount")
@@ -99,13 +110,13 @@ def write_pain001(
     header = (
         f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{PAIN_001}"><CstmrCdtTrfInitn>'
         f"<GrpHdr><MsgId>{_x(message_id)}</MsgId><CreDtTm>{stamp}</CreDtTm><NbOfTxs>{count}</NbOfTxs>"
-        f"<CtrlSum>{omr(total)}</CtrlSum><InitgPty><Nm>{_x(payer.name)}</Nm></InitgPty></GrpHdr>"
+        f"<CtrlSum>{sum_text}</CtrlSum><InitgPty><Nm>{_x(payer.name)}</Nm></InitgPty></GrpHdr>"
         f"<PmtInf><PmtInfId>{_x(message_id)}</PmtInfId><PmtMtd>TRF</PmtMtd><BtchBookg>false</BtchBookg>"
-        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{omr(total)}</CtrlSum><ReqdExctnDt><Dt>{execution.isoformat()}</Dt></ReqdExctnDt>"
+        f"<NbOfTxs>{count}</NbOfTxs><CtrlSum>{sum_text}</CtrlSum><ReqdExctnDt><Dt>{execution.isoformat()}</Dt></ReqdExctnDt>"
         f"<Dbtr><Nm>{_x(payer.name)}</Nm></Dbtr><DbtrAcct><Id><IBAN>{_x(payer.iban)}</IBAN></Id></DbtrAcct>"
         f"<DbtrAgt><FinInstnId><BICFI>{_x(payer.bic)}</BICFI></FinInstnId></DbtrAgt><ChrgBr>SLEV</ChrgBr>\n"
     )
-    markup = frame.select(_transfer_markup()).to_series()
+    markup = frame.select(_transfer_markup(code, decimals)).to_series()
     if markup.null_count():
         raise BankFileError(f"{message_id}: a transfer without an end-to-end id, creditor, IBAN or remittance")
     with partial.open("w", encoding="utf-8") as handle:
@@ -116,9 +127,10 @@ def write_pain001(
     validate(path, PAIN_001)
 
 
-def _transfer_markup() -> pl.Expr:
+def _transfer_markup(currency: str, decimals: int) -> pl.Expr:
     """A transfer's <CdtTrfTxInf> element (and a newline), built for all of them at once: the same
-    template as the header, every text escaped, names and remittances cut to the schema's 140."""
+    template as the header, every text escaped, names and remittances cut to the schema's 140; the
+    amount in `currency`, with its `decimals` (none for the dinar)."""
 
     def text(column: pl.Expr) -> pl.Expr:
         return (
@@ -132,10 +144,8 @@ def _transfer_markup() -> pl.Expr:
     return pl.concat_str(
         pl.lit("<CdtTrfTxInf><PmtId><EndToEndId>"),
         text(pl.col("end_to_end_id")),
-        pl.lit(f'</EndToEndId></PmtId><Amt><InstdAmt Ccy="{CURRENCY}">'),
-        (amount // 1000).cast(pl.String),
-        pl.lit("."),
-        (amount % 1000).cast(pl.String).str.zfill(3),
+        pl.lit(f'</EndToEndId></PmtId><Amt><InstdAmt Ccy="{currency}">'),
+        *_amount_markup(amount, decimals),
         pl.lit("</InstdAmt></Amt><Cdtr><Nm>"),
         text(pl.when(creditor == "").then(pl.lit("Beneficiary")).otherwise(creditor)),
         pl.lit("</Nm></Cdtr><CdtrAcct><Id><IBAN>"),
@@ -143,6 +153,17 @@ def _transfer_markup() -> pl.Expr:
         pl.lit("</IBAN></Id></CdtrAcct><RmtInf><Ustrd>"),
         text(pl.col("remittance").str.slice(0, 140)),
         pl.lit("</Ustrd></RmtInf></CdtTrfTxInf>\n"),
+    )
+
+
+def _amount_markup(amount: pl.Expr, decimals: int) -> tuple[pl.Expr, ...]:
+    if not decimals:
+        return (amount.cast(pl.String),)
+    per_unit = 10**decimals
+    return (
+        (amount // per_unit).cast(pl.String),
+        pl.lit("."),
+        (amount % per_unit).cast(pl.String).str.zfill(decimals),
     )
 
 

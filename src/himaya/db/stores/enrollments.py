@@ -13,6 +13,7 @@ from himaya.core.clock import now
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.enrollments import enroll, plan_for
+from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.stores.dci_notify import queue_enrollments
 from himaya.db.tables import enrollment, person
@@ -26,9 +27,9 @@ class SqlEnrollmentStore:
 
     def people(self, period: Period) -> pl.DataFrame:
         """Read Arrow-native: no caller has written to the registry in its transaction."""
-        return read_people(
-            self.connection, people_query(period.end, accounts=True, keys=True, awards=True), committed=True
-        )
+        kinds = attribute_types(self.connection)
+        query = people_query(period.end, accounts=True, keys=True, awards=True, attributes=kinds)
+        return read_people(self.connection, query, committed=True, attributes=kinds)
 
     def plan(
         self, pack: PolicyPack, period: Period, entitled: pl.DataFrame, people: pl.DataFrame

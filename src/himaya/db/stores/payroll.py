@@ -18,6 +18,7 @@ from sqlalchemy.schema import DropTable
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.frames import read_frame
+from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.stores.awards import awarded
 from himaya.db.stores.exceptions import in_force_between
@@ -144,9 +145,9 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
 
     def people(self, period: Period) -> pl.DataFrame:
         """Read Arrow-native: no caller has written to the registry in its transaction."""
-        return read_people(
-            self.connection, people_query(period.end, accounts=True, keys=True, awards=True), committed=True
-        )
+        kinds = attribute_types(self.connection)
+        query = people_query(period.end, accounts=True, keys=True, awards=True, attributes=kinds)
+        return read_people(self.connection, query, committed=True, attributes=kinds)
 
     def active_enrollments(self) -> pl.DataFrame:
         """Read Arrow-native: the run's transaction does not write enrollments."""

@@ -97,3 +97,10 @@ class IraqAssumptions:
     ration_card: float = 0.93
     resident: float = 0.995
     adults_with_mobile: float = 0.94
+    # ASSUMED: the share of adults with an account the Authority can pay to. The World Bank's Findex
+    # 2021 counts about one Iraqi adult in five with an account, but the subsidy is paid to card
+    # accounts (Qi Card) opened for the beneficiaries; the registry's IBAN stands for that account.
+    adults_with_account: float = 0.8
+    # Bank codes of Iraqi IBANs (the 4 letters of the BIC) and their shares: Rafidain, Rasheed, the
+    # Trade Bank of Iraq, the National Bank of Iraq (the shares ASSUMED).
+    banks: tuple[tuple[str, float], ...] = (("RAFB", 0.45), ("RSHB", 0.35), ("TRIQ", 0.1), ("NBIQ", 0.1))

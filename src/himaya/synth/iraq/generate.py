@@ -15,6 +15,7 @@ from himaya.synth.assumptions import by_age
 from himaya.synth.generate import Progress, SynthError, Synthetic, SynthRequest
 from himaya.synth.identity import civil_numbers, name_columns
 from himaya.synth.iraq.assumptions import IraqAssumptions
+from himaya.synth.iraq.contact import contact_columns
 from himaya.synth.iraq.economy import LEVELS, Economy, economy
 from himaya.synth.iraq.reference import districts, names, wpp_2025
 from himaya.synth.population import (
@@ -90,6 +91,7 @@ def _columns(
     means: Economy,
     place: np.ndarray,
     a: IraqAssumptions,
+    seed: int,
 ) -> dict[str, pl.Series]:
     n = len(people)
     places = districts(a.kri_share)
@@ -128,6 +130,7 @@ def _columns(
         "cares_for": person_id.gather(np.maximum(cared, 0)).set(pl.Series(cared < 0), None),
         "kinship_degree": pl.Series(["1", None], dtype=pl.String).gather(np.where(cared >= 0, 0, 1)),
         **name_columns(rng, people, np.zeros(n, dtype=np.int64), (), names()),
+        **contact_columns(seed, people.age, a),
         # Sort keys as numbers (the ids' text sorts the same way, zero-padded), dropped after sorting.
         "__household": pl.Series(dwelling[household]),
         "__family": pl.Series(number[people.head]),
@@ -153,7 +156,7 @@ def generate(request: SynthRequest, progress: Progress | None = None, a: IraqAss
     tell("income")
     means = economy(rng, people, household, a, federal)
     tell("names")
-    columns = _columns(rng, people, household, means, place, a)
+    columns = _columns(rng, people, household, means, place, a, request.seed)
     tell("table")
     frame = (
         pl.DataFrame(columns)

@@ -19,6 +19,7 @@ from himaya.policy.pack import Adjustment, AnalysisInputs, PolicyPack, Programme
 from himaya.policy.packs.iraq import grants, lifecycle, subsidy
 from himaya.policy.packs.iraq.names import CODE_NAMES, MONTH_NAMES, PROGRAMME_NAMES
 from himaya.policy.packs.iraq.places import district_names, governorate_names, governorates, places
+from himaya.policy.packs.iraq.registry import FACTS
 from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, INCOME_COLUMNS, IQD, PEOPLE, REGISTRY
 from himaya.policy.packs.iraq.subsidy import IRAQI
 from himaya.policy.parameters import ParameterError, ParameterTree
@@ -90,9 +91,13 @@ PACK = PolicyPack(
     },
     parameter_code_kinds=("programme", "governorate", "disability_category", "month"),
     places=places(),
+    place_column="district",
+    person_number=Text("National ID number", "الرقم الوطني"),
+    registry_facts=FACTS,
     country="IQ",
     dialling_code="964",
     institution=Text("Social Protection Authority", "هيئة الحماية الاجتماعية"),
+    cases_dir=Path(__file__).parent / "cases",
     programme_codes={
         "sp_cash": "SP",
         "student_grant": "SG",

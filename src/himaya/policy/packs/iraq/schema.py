@@ -8,10 +8,12 @@ cared for. Money is in whole Iraqi dinars (IQD).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from himaya.core.money import Currency
 from himaya.core.text import Text
 from himaya.policy.packs.iraq.places import districts, governorates
-from himaya.policy.schema import Column, Kind, NotBefore, OnePerGroup, OnlyWhere, TableSchema
+from himaya.policy.schema import Column, Kind, NotBefore, OnePerGroup, OnlyWhere, PartOf, TableSchema
 
 IQD = Currency("IQD", 0, Text("IQD", "د.ع."), smallest="dinar", example="125000")
 
@@ -93,12 +95,42 @@ PEOPLE = TableSchema(
     currency=IQD,
 )
 
-# What a registry would record beside it: the district (a place is one district) and names.
-REGISTRY = PEOPLE.extended(
-    Column("district", Kind.CODE, required=False, codes=districts()),
-    *(
-        Column(f"{part}_{script}", Kind.TEXT, required=False)
-        for script in ("ar", "en")
-        for part in ("given_name", "father_name", "grandfather_name", "family_name")
+# What a registry records beside it: the district (a place is one district), names, contact, bank.
+REGISTRY = replace(
+    PEOPLE.extended(
+        Column("district", Kind.CODE, required=False, codes=districts()),
+        *(
+            Column(f"{part}_{script}", Kind.TEXT, required=False)
+            for script in ("ar", "en")
+            for part in ("given_name", "father_name", "grandfather_name", "family_name")
+        ),
+        Column(
+            "mobile",
+            Kind.PATTERN,
+            required=False,
+            pattern=r"^\+9647[0-9]{9}$",
+            rule="must be an Iraqi mobile number: +964 then 10 digits starting with 7",
+            rule_ar="يجب أن يكون رقم هاتف نقال عراقيًا: ‎+964 ثم 10 أرقام تبدأ بالرقم 7.",
+        ),
+        Column(
+            "bank_code",
+            Kind.PATTERN,
+            required=False,
+            pattern=r"^[A-Z]{4}$",
+            rule="must be a bank code of 4 capital letters (as in the IBAN)",
+            rule_ar="يجب أن يكون رمز مصرف من 4 حروف لاتينية كبيرة (كما في رقم الحساب الدولي).",
+        ),
+        Column(
+            "iban",
+            Kind.IBAN,
+            required=False,
+            pattern=r"^IQ[0-9]{2}[A-Z]{4}[0-9]{15}$",
+            rule="must be an Iraqi IBAN: IQ, 2 check digits, a 4-letter bank code, a 3-digit branch,"
+            " a 12-digit account",
+            rule_ar="يجب أن يكون رقم حساب مصرفي دولي (IBAN) عراقيًا: IQ ثم رقما تحقق ثم رمز المصرف (4 حروف)"
+            " ثم رقم الفرع (3 أرقام) ثم رقم الحساب (12 رقمًا).",
+        ),
     ),
+    # An Iraqi IBAN carries its bank's code (IQkk BBBB ...): a bank code beside it must be that one.
+    part_of=(PartOf("bank_code", "iban", 2 + 2, 4),),
 )
