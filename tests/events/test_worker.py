@@ -10,9 +10,13 @@ from sqlalchemy import Engine, text
 
 from himaya.adapters.records import PackContract
 from himaya.core.periods import Period
+from himaya.db.registry_import import import_people
 from himaya.events import actions
 from himaya.events.model import LifeEvent
-from tests.events.conftest import TODAY, birth, current, death, inbox, process, receive, uow
+from himaya.policy.pack import PolicyPack
+from himaya.policy.table import validate_table
+from tests.conftest import people_frame
+from tests.events.conftest import REGISTERED, TODAY, birth, current, death, inbox, person, process, receive, uow
 
 
 def test_a_birth_adds_the_child_to_the_mothers_family(registry: Engine, contract: PackContract) -> None:
@@ -143,6 +147,25 @@ def test_twins_in_one_batch_are_both_applied(registry: Engine, contract: PackCon
                                                                                 "2026-10-05"))  # fmt: skip
     done = process(registry, contract)
     assert done.applied == 2 and done.batches == 2, inbox(registry)
+
+
+def test_two_deaths_in_one_family_are_applied_in_turn(
+    registry: Engine, contract: PackContract, oman: PolicyPack
+) -> None:
+    family = [
+        person("72000001", "F9", "head", "M", "1960-01-01", "married", has_children=True),
+        person("72000002", "F9", "spouse", "F", "1965-01-01", "married", has_children=True),
+        person("72000003", "F9", "spouse", "F", "1970-01-01", "married", has_children=True),
+        person("72000004", "F9", "child", "M", "2015-01-01", "single"),
+    ]
+    frame = validate_table(people_frame(family), oman.registry, source="test")
+    import_people(registry, frame, as_of=REGISTERED, actor="registrar", source={"file": "test"})
+    receive(registry, death("W1", "72000002", "2026-10-01"), death("W2", "72000003", "2026-10-02"))
+    done = process(registry, contract)
+    # The second death reads the family the first left: its only wife dies, the child loses his mother.
+    assert (done.applied, done.batches) == (2, 2), inbox(registry)
+    assert current(registry, "72000004")["mother_deceased"] is True
+    assert current(registry, "72000001")["marital_status"] == "widowed"
 
 
 def test_an_event_before_a_recorded_change_needs_a_registrar(registry: Engine, contract: PackContract) -> None:

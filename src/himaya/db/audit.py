@@ -22,10 +22,12 @@ from datetime import UTC, date, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
+import polars as pl
 from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from himaya.core.audit import Change, check_actor
 from himaya.core.clock import now
+from himaya.db import staging
 from himaya.db.tables import audit_entry, audit_head, service_setting
 
 __all__ = [
@@ -47,13 +49,18 @@ def canonical(value: dict[str, Any] | None) -> str | None:
     """JSON with sorted keys and no spaces: the same content always hashes the same."""
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+    return _CANONICAL.encode(value)
 
 
 def _plain(value: object) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+# What json.dumps would make with these options, its encoder made once (not once a call: a batch hashes thousands).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
+_ARRAY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 SCHEME = 3  # how new entries are hashed (see `entry_hash`); older entries keep theirs
@@ -134,9 +141,7 @@ def pseudonym(key: bytes, value: str) -> str:
 def _content(
     at: str, actor: str, action: str, subject: str, request_id: str | None, before: str | None, after: str | None
 ) -> bytes:
-    return json.dumps(
-        [at, actor, action, subject, request_id, before, after], separators=(",", ":"), ensure_ascii=False
-    ).encode("utf-8")
+    return _ARRAY.encode([at, actor, action, subject, request_id, before, after]).encode("utf-8")
 
 
 def content_digest(
@@ -245,8 +250,15 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
         digest = entry_hash(previous, *content(entry), key=key)
         rows.append({**entry, "previous_hash": previous, "hash": digest})
         previous = digest
-    for start in range(0, len(rows), 50_000):
-        connection.execute(insert(audit_entry), rows[start : start + 50_000])
+    if len(rows) < 100:
+        connection.execute(insert(audit_entry), rows)
+    else:  # many: one COPY on PostgreSQL, executemany on SQLite, the instant as each stores it
+        bind = audit_entry.c.at.type.bind_processor(connection.dialect)
+        stored = at.isoformat() if connection.dialect.name == "postgresql" or bind is None else bind(at)
+        names = [c.name for c in audit_entry.columns if c.name not in ("id", "at")]
+        schema = {c: pl.Int64 if c == "scheme" else pl.String for c in names}
+        frame = pl.DataFrame([[r[c] for c in names] for r in rows], schema=schema, orient="row")
+        staging.append(connection, audit_entry, frame.with_columns(pl.lit(stored, pl.String).alias("at")))
     connection.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=previous))
     return len(rows)
 

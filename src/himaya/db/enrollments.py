@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Engine, Select, Subquery, Table, and_, insert, literal, null, select, update
+from sqlalchemy import Connection, Engine, Select, Subquery, Table, and_, insert, literal, null, select, text, update
 from sqlalchemy.schema import DropTable
 
 from himaya.core.clock import now
@@ -53,16 +53,8 @@ def replan_families(
     if not notes:
         return Replanned(0, 0, 0)
     with engine.begin() as connection:
-        s = staging.load(
-            connection, "replan_family", pl.DataFrame({"family_id": list(notes), "note": list(notes.values())})
-        )
-        members = (
-            select(person.c.civil_number.label("person_id"), person.c.id.label("key"))
-            .join(membership, membership.c.person_id == person.c.id)
-            .join(family, family.c.id == membership.c.family_id)
-            .where(valid_on(membership, period.end), family.c.family_number.in_(select(s.c.family_id)))
-            .subquery("members")
-        )
+        s, m = _members(connection, notes, period)
+        members = select(m.c.person_id, m.c.key).subquery("members")
         kinds = attribute_types(connection)
         query = people_query(period.end, keys=True, only=members, awards=True, attributes=kinds)
         people = read_people(connection, query, attributes=kinds)
@@ -82,8 +74,35 @@ def replan_families(
                           {"families": dict(notes), "enrolled": to_enroll.height, "ended": to_end.height})],
             actor=actor,
         )  # fmt: skip
+        connection.execute(DropTable(m))
         connection.execute(DropTable(s))
     return Replanned(len(notes), to_enroll.height, to_end.height)
+
+
+def _members(connection: Connection, notes: Mapping[str, str], period: Period) -> tuple[Table, Table]:
+    """The families (staged) and their members at the month's end (person_id, key), staged once for
+    the plan's four reads and analysed (a fresh PostgreSQL table has no statistics to plan with)."""
+    s = staging.load(
+        connection, "replan_family", pl.DataFrame({"family_id": list(notes)}, schema={"family_id": pl.String})
+    )
+    _analyze(connection, s)
+    members = (
+        select(person.c.civil_number.label("person_id"), person.c.id.label("key"))
+        .join(membership, membership.c.person_id == person.c.id)
+        .join(family, family.c.id == membership.c.family_id)
+        .where(valid_on(membership, period.end), family.c.family_number.in_(select(s.c.family_id)))
+    )
+    frame = pl.DataFrame(
+        connection.execute(members).all(), schema={"person_id": pl.String, "key": pl.Int64}, orient="row"
+    )
+    m = staging.load(connection, "replan_member", frame, index="key")
+    _analyze(connection, m)
+    return s, m
+
+
+def _analyze(connection: Connection, table: Table) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"ANALYZE {table.name}"))
 
 
 def _applied(applied: Mapping[str, tuple[str | None, date]] | None) -> pl.DataFrame | None:
@@ -176,6 +195,7 @@ def enroll(connection: Connection, to_enroll: pl.DataFrame, today: date) -> None
         return
     who = person.alias("who")
     s = staging.load(connection, "enrollment_staging", to_enroll)
+    _analyze(connection, s)
     connection.execute(
         insert(enrollment).from_select(
             ["person_id", "programme", "status", "applied_on", "start_month", "end_month", "reason", "version"],
@@ -191,6 +211,7 @@ def _write(connection: Connection, to_enroll: pl.DataFrame, to_end: pl.DataFrame
     enroll(connection, to_enroll, today)
     if to_end.height:
         s = staging.load(connection, "replan_end", to_end)
+        _analyze(connection, s)
         _end(connection, s, person.alias("who"))
         queue_enrollments(connection, s, at=now())
         connection.execute(DropTable(s))

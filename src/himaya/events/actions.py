@@ -3,8 +3,9 @@ tell the inbox's state.
 
 The worker applies a batch of events in one transaction: the registry's rows written through the
 registry's own write path (the contract's validation, then the import of those rows, dated by each
-event), every event's state and its audit entry; after the commit, `LifeEventsApplied` has the
-enrollments of the families concerned planned again. A batch that cannot be written whole (one
+event), every event's state and its audit entry. Once the run's batches are committed (or the run
+stops on an error), one `LifeEventsApplied` has the enrollments of every family concerned planned
+again, in one pass rather than one per batch. A batch that cannot be written whole (one
 event breaks a rule the plan could not see) is applied again one event at a time, so that a bad
 event is kept as failed with its reason and never stops the others.
 """
@@ -34,7 +35,7 @@ from himaya.registry.ports import RecordContract
 
 S = InboxState
 MAX_ATTEMPTS = 5  # runs an event is held for before a registrar looks at it
-BATCH = 5_000
+BATCH = 20_000
 
 
 def receive(
@@ -139,20 +140,30 @@ def process(
             )
         uow.commit()
     total = Processed(needs_review=reviewed)
-    while True:
-        with uow:
-            rows = uow.events.claim(batch)
-            if not rows:
-                break
-            try:
-                done = _apply(uow, contract, rows, actor=actor)
-            except HimayaError:
-                done = None  # rolled back as the block ends: each event on its own below
-        total += done if done is not None else _one_by_one(uow, contract, [r["id"] for r in rows], actor=actor)
+    causes: list[tuple[str, int, str]] = []  # of the committed batches: their families planned again once
+    try:
+        while True:
+            with uow:
+                rows = uow.events.claim(batch)
+                if not rows:
+                    break
+                try:
+                    done = _apply(uow, contract, rows, actor=actor, causes=causes)
+                except HimayaError:
+                    done = None  # rolled back as the block ends: each event on its own below
+            ids = [r["id"] for r in rows]
+            total += done if done is not None else _one_by_one(uow, contract, ids, actor=actor, causes=causes)
+    finally:
+        if causes:
+            with uow:
+                uow.emit(LifeEventsApplied(tuple(causes), actor=actor))
+                uow.commit()
     return total
 
 
-def _one_by_one(uow: EventsUnitOfWork, contract: RecordContract, ids: list[int], *, actor: str) -> Processed:
+def _one_by_one(
+    uow: EventsUnitOfWork, contract: RecordContract, ids: list[int], *, actor: str, causes: list[tuple[str, int, str]]
+) -> Processed:
     total = Processed()
     for event_id in ids:
         with uow:
@@ -160,7 +171,7 @@ def _one_by_one(uow: EventsUnitOfWork, contract: RecordContract, ids: list[int],
             if not rows:
                 continue
             try:
-                total += _apply(uow, contract, rows, actor=actor)
+                total += _apply(uow, contract, rows, actor=actor, causes=causes)
                 continue
             except HimayaError as error:
                 reason = _reason(error)
@@ -186,8 +197,16 @@ def _outcomes(ids: list[int], state: InboxState, reason: str | None) -> pl.DataF
     )
 
 
-def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str, Any]], *, actor: str) -> Processed:
-    """One batch in the caller's transaction: plan, write, settle, audit, commit."""
+def _apply(
+    uow: EventsUnitOfWork,
+    contract: RecordContract,
+    rows: list[dict[str, Any]],
+    *,
+    actor: str,
+    causes: list[tuple[str, int, str]],
+) -> Processed:
+    """One batch in the caller's transaction: plan, write, settle, audit, commit; once committed,
+    `causes` has the (family, event, kind) of its applied events, for the run's re-plan."""
     for row in rows:
         row.update({k: _fact(v) for k, v in json.loads(row["payload"] or "{}").items() if k in FACTS})
     events = event_frame(rows, FACTS)
@@ -203,11 +222,9 @@ def _apply(uow: EventsUnitOfWork, contract: RecordContract, rows: list[dict[str,
     uow.audit.record([*_entries(rows, settled), *changes], actor=actor)
     checkpoint("events.process:settled")
     applied = settled.filter(pl.col("state") == S.APPLIED, pl.col("family_id").is_not_null())
-    if applied.height:
-        kinds = {r["id"]: r["kind"] for r in rows}
-        causes = tuple((f, i, kinds[i]) for f, i in applied.select("family_id", "id").iter_rows())
-        uow.emit(LifeEventsApplied(causes, actor=actor))
+    kinds = {r["id"]: r["kind"] for r in rows}
     uow.commit()
+    causes.extend((f, i, kinds[i]) for f, i in applied.select("family_id", "id").iter_rows())
     counts = settled.group_by("state").len()
     by_state = dict(zip(counts["state"].to_list(), counts["len"].to_list(), strict=True))
     return Processed(**{s.value: by_state.get(s.value, 0) for s in (S.APPLIED, S.HELD, S.FAILED, S.NEEDS_REVIEW,

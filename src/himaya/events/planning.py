@@ -328,7 +328,14 @@ def plan(
     written = records["person_id"].unique().implode()
     waiting = outcomes.filter(pl.col("state") == S.HELD).join(events.select("id", "person_id", "mother_id"), on="id")
     unblocked = waiting.filter(pl.col("person_id").is_in(written) | pl.col("mother_id").is_in(written))["id"]
-    deferred = sorted({*late["event_id"].to_list(), *unblocked.to_list()})
+    # Two deaths in one family a batch: the second would be planned from the family as it was before
+    # the first (the only wife left, the children orphaned), so it waits for the next batch.
+    deaths = outcomes.filter(pl.col("state") == S.APPLIED, pl.col("family_id").is_not_null()).join(
+        events.filter(pl.col("kind") == K.DEATH).select("id"), on="id"
+    )
+    deaths = deaths.join(order.rename({"event_id": "id"}), on="id")
+    second = deaths.filter(pl.col("_order") > pl.col("_order").min().over("family_id"))["id"]
+    deferred = sorted({*late["event_id"].to_list(), *unblocked.to_list(), *second.to_list()})
     records = records.filter(~pl.col("event_id").is_in(deferred))
     outcomes = outcomes.filter(~pl.col("id").is_in(deferred))
     return Plan(outcomes.sort("id"), records.sort("as_of", "event_id"), tuple(deferred))
@@ -340,4 +347,4 @@ def event_frame(rows: list[dict[str, object]], facts: tuple[str, ...]) -> pl.Dat
                                       "original_kind": pl.String(), "original_id": pl.Int64(),
                                       "original_date": pl.Date(), "original_state": pl.String()}  # fmt: skip
     schema |= {f: pl.String() for f in facts}
-    return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
+    return pl.from_dicts(rows, schema=schema)  # the schema's keys of each row, the others left out
