@@ -39,7 +39,7 @@ from himaya.db.registry_checks import (
     refuse_cleared_deaths,
     refuse_headless,
 )
-from himaya.db.registry_facts import COUNTED, IMPORTED, close, open_rows, temporals
+from himaya.db.registry_facts import COUNTED, IMPORTED, Temporal, close, copy_new, open_rows, temporals
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
@@ -200,25 +200,51 @@ def import_into(
         _write_people(connection, s, keyed.frame, stamp)
         tell("families", 0)
         summary.families_created = _write_families(connection, s, keyed.frame, stamp)
-        for t in temporals(facts, source):
-            tell(t.name, 0)
-            summary.rows_closed[t.name] = close(connection, s, t, as_of)
-            summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)
+        _write_facts(connection, s, keyed, temporals(facts, source), as_of, summary, tell)
         tell("names", 0)
         name_index.write(connection, tokens.result(), known=known.get_column("person_id"))
         tell("indexes", 0)
     check_heads(connection, s)
     tell("notify", 0)
-    summary.notified = dci_notify.queue_import(connection, s, keyed.frame, changes, at=stamp)
+    summary.notified = dci_notify.queue_import(connection, keyed.frame, changes, at=stamp)
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
     return summary, changes
 
 
+def _write_facts(
+    connection: Connection,
+    s: Table,
+    keyed: registry_keys.Keyed,
+    facts: Sequence[Temporal],
+    as_of: date,
+    summary: ImportSummary,
+    tell: Callable[[str, int], None],
+) -> None:
+    """Each time-bound fact's rows closed and opened. On PostgreSQL the new people's rows are made
+    from the file and copied (binary COPY), the statements then touch the known people only."""
+    copied = connection.dialect.name == "postgresql"
+    new = keyed.frame.filter(pl.col("is_new")) if copied else keyed.frame.clear()
+    for t in facts:
+        tell(t.name, 0)
+        known = keyed.known_people > 0 or not copied
+        summary.rows_closed[t.name] = close(connection, s, t, as_of) if known else 0
+        summary.rows_opened[t.name] = open_rows(connection, s, t, as_of, known_only=copied) if known else 0
+        if not new.is_empty():
+            summary.rows_opened[t.name] += copy_new(connection, new, t)
+
+
 def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
-    """The import's rows staged, indexed for the joins that find the known people, and analysed."""
-    s = staging.load(connection, "import_staging", keyed.frame, progress=lambda n: tell("staging", n))
+    """The import's rows staged, indexed for the joins that find the known people, and analysed.
+    On PostgreSQL, only the rows of people or families the registry had: the new people's rows are
+    copied into their tables from the file (`_write_people`, `_write_families`, `copy_new`), and
+    every statement that reads the staged rows is about what the registry held (a first import of
+    a country stages next to nothing)."""
+    rows = keyed.frame
+    if connection.dialect.name == "postgresql":
+        rows = rows.filter(~pl.col("is_new") | ~pl.col("new_family"))
+    s = staging.load(connection, "import_staging", rows, progress=lambda n: tell("staging", n))
     if keyed.known_people:  # what finds the known people's rows (a first import has none)
         connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
     if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
