@@ -173,7 +173,7 @@ def copy_new(connection: Connection, new: pl.DataFrame, t: Temporal) -> int:
     made here and copied into the table in one binary COPY (PostgreSQL): a new person has no
     row yet, so each row the file gives opens valid since always, as `open_rows` would open it."""
     table = t.table
-    kinds = {c.name: next(p for k, p in _POLARS.items() if isinstance(c.type, k)) for c in table.c}
+    kinds = {c.name: _polars_type(table, c.name) for c in table.c if c.name in t.columns or c.name in t.fixed}
     rows = new.filter(t.held(new)).select(
         pl.col("person_key").alias("person_id"),
         *(pl.col(source).cast(kinds[column]).alias(column) for column, source in t.columns.items()),
@@ -183,3 +183,11 @@ def copy_new(connection: Connection, new: pl.DataFrame, t: Temporal) -> int:
     )
     staging.copy(connection, table.name, rows)
     return rows.height
+
+
+def _polars_type(table: Table, column: str) -> type[pl.DataType]:
+    """The Polars type whose binary COPY form `table.column` reads (`pgcopy`)."""
+    for kind, polars in _POLARS.items():
+        if isinstance(table.c[column].type, kind):
+            return polars
+    raise TypeError(f"{table.name}.{column}: no binary COPY form for {table.c[column].type}")
