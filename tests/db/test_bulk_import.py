@@ -86,10 +86,11 @@ def test_a_failed_bulk_import_writes_nothing_and_keeps_the_indexes(
 ) -> None:
     catalog = _catalog(engine, tables)
 
-    def broken(*_: object) -> int:
+    def broken(*_: object, **__: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "open_rows", broken)
+    monkeypatch.setattr(importer, "open_rows", broken)  # the known people's rows (SQLite: everyone's)
+    monkeypatch.setattr(importer, "copy_new", broken)  # the new people's rows (PostgreSQL)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(engine, synthetic)
     assert _count(engine, person) == _count(engine, family) == _count(engine, audit_entry) == 0

@@ -128,10 +128,11 @@ def test_a_failed_import_writes_nothing(
 ) -> None:
     """A failure after the people were inserted rolls everything back: all or nothing."""
 
-    def broken(*_: object) -> int:
+    def broken(*_: object, **__: object) -> int:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importer, "open_rows", broken)
+    monkeypatch.setattr(importer, "open_rows", broken)  # the known people's rows (SQLite: everyone's)
+    monkeypatch.setattr(importer, "copy_new", broken)  # the new people's rows (PostgreSQL)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(engine, synthetic)
     assert _count(engine, person) == 0

@@ -5,8 +5,10 @@ made again after, from their definitions as the server holds them.
 Checking a foreign key as each row is inserted is a trigger and a lookup per row (and a lock on the
 row it points to); maintaining an index is one insertion per row, at a random place. Made again
 after the load, an index is built by one sort and a foreign key is checked by one join, which at
-millions of rows is several times faster. Primary keys and unique indexes stay (the rows are
-inserted in their order, so they grow at their end, and a duplicate is refused as before).
+millions of rows is several times faster. The same for primary keys and unique constraints, but
+those a foreign key points to (`person`'s and `family`'s row ids), which stay: each is added again
+as the constraint it was, its index built by one sort that refuses a duplicate (the whole load then
+rolls back), where keeping it checked every row's uniqueness as it went in.
 
 Everything happens in the caller's transaction: if anything fails, the rollback brings the
 constraints and indexes back as they were, with the rows. While the transaction lasts, the tables
@@ -35,14 +37,7 @@ def loading(connection: Connection, tables: Sequence[Table], *, enabled: bool = 
         return
     _raise_memory(connection)
     names = [t.name for t in tables]
-    indexes = connection.execute(
-        text(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-            " WHERE i.indrelid = ANY(CAST(:tables AS regclass[])) AND NOT i.indisunique"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
-        ),
-        {"tables": names},
-    ).all()
+    indexes = connection.execute(_INDEXES, {"tables": names}).all()
     keys = connection.execute(
         text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
@@ -52,13 +47,32 @@ def loading(connection: Connection, tables: Sequence[Table], *, enabled: bool = 
     ).all()
     for table, name, _ in keys:
         connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
-    for index, _ in indexes:
-        connection.execute(text(f"DROP INDEX {index}"))
+    for index, _, table, constraint, _ in indexes:
+        dropped = f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"' if constraint else f"DROP INDEX {index}"
+        connection.execute(text(dropped))
     yield
-    for _, definition in indexes:
-        connection.execute(text(definition))
+    for _, definition, table, constraint, made in indexes:
+        connection.execute(
+            text(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {made}' if constraint else definition)
+        )
     for table, name, definition in keys:
         connection.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+
+
+# The indexes a bulk load drops and builds again: every index of the tables but those a foreign key
+# points to (another table's rows depend on them, e.g. `person`'s primary key) and those of other
+# constraints (exclusion). A primary key or unique constraint is dropped and added again as the
+# constraint it was (its index built by one sort, every row checked: a duplicate is refused then).
+_INDEXES = text(
+    "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), i.indrelid::regclass::text,"
+    " c.conname, pg_get_constraintdef(c.oid) FROM pg_index i"
+    " LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid AND c.contype IN ('p', 'u')"
+    " WHERE i.indrelid = ANY(CAST(:tables AS regclass[]))"
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)"
+    " AND NOT EXISTS (SELECT 1 FROM pg_constraint x WHERE x.conindid = i.indexrelid AND x.conrelid = i.indrelid"
+    " AND x.contype NOT IN ('p', 'u'))"
+    " ORDER BY i.indexrelid"
+)
 
 
 def _raise_memory(connection: Connection) -> None:

@@ -5,6 +5,10 @@ an object per value, then Polars building columns from them). Here SQLite result
 through ADBC (`adbc-driver-sqlite`), PostgreSQL results through COPY as CSV; either way every
 column is then cast to the type the caller names, so nothing depends on a driver's guess.
 
+A stream of committed rows on PostgreSQL (`stream_frames`) is read on a second connection of the
+engine, so that the caller's connection can run other statements meanwhile (the export marks its
+lines while the files are written).
+
 ADBC's SQLite driver infers each column's type from the values of a batch: the whole result is
 read as one batch (`read_frame`), or, when streamed (`stream_frames`), the query must give
 every column a value of one type in every row (COALESCE). ADBC reads in a process of its own
@@ -66,6 +70,13 @@ def stream_frames(
         for frame in _adbc(database, _sql(connection, query), rows):
             yield _typed(frame, schema)
         return
+    if committed and connection.dialect.name == "postgresql":
+        # What is committed, read on a connection of its own (one COPY), so that this one is free
+        # for other statements meanwhile (`frames_elsewhere`); the result is held whole, then sliced.
+        with connection.engine.connect() as elsewhere:
+            whole = _typed(_copy_out(elsewhere, _sql(elsewhere, query), list(schema)), schema)
+        yield from whole.iter_slices(rows)
+        return
     result = connection.execute(query, execution_options={"stream_results": True, "yield_per": rows})
     for chunk in result.partitions(rows):
         yield pl.DataFrame(chunk, schema=schema, orient="row")
@@ -75,6 +86,12 @@ def frames_elsewhere(connection: Connection) -> bool:
     """Whether `committed` reads on this connection happen in other processes (SQLite files), so
     that the connection is free for other statements while their frames stream in."""
     return _sqlite_file(connection) is not None
+
+
+def streams_elsewhere(connection: Connection) -> bool:
+    """Whether `stream_frames(committed=True)` reads elsewhere than on this connection: in other
+    processes (SQLite files, `frames_elsewhere`) or on a connection of its own (PostgreSQL)."""
+    return frames_elsewhere(connection) or connection.dialect.name == "postgresql"
 
 
 def _sqlite_file(connection: Connection) -> str | None:

@@ -11,9 +11,29 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, case, exists, insert, literal, not_, null, or_, select, true, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Date,
+    Integer,
+    String,
+    Table,
+    and_,
+    case,
+    exists,
+    insert,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
+from himaya.db import staging
 from himaya.db.metadata import metadata
 from himaya.db.tables import membership
 from himaya.policy.registry import Held, RegistryFact, attribute_columns
@@ -30,6 +50,24 @@ class Temporal:
     values: Callable[[Table], dict[str, ColumnElement[Any]]]
     present: Callable[[Table], ColumnElement[bool]]
     fixed: dict[str, Any] = field(default_factory=dict)  # e.g. the income kind
+    columns: dict[str, str] = field(default_factory=dict)  # table column -> staged column (`values`, as names)
+    held: Callable[[pl.DataFrame], pl.Expr] = lambda _: pl.lit(True)  # `present`, on the staged frame
+
+
+def _held_frame(fact: RegistryFact) -> Callable[[pl.DataFrame], pl.Expr]:
+    """`_held` as a Polars expression on the staged frame (a null is not held, as in SQL)."""
+    if fact.held is Held.ALWAYS:
+        return lambda _: pl.lit(True)
+    if fact.held is Held.POSITIVE:
+        return lambda _: pl.all_horizontal([(pl.col(c) > 0).fill_null(False) for c in fact.held_by])
+
+    def any_set(frame: pl.DataFrame) -> pl.Expr:
+        flag = {c: frame.schema[c] == pl.Boolean for c in fact.held_by}
+        return pl.any_horizontal(
+            [pl.col(c).fill_null(False) if flag[c] else pl.col(c).is_not_null() for c in fact.held_by]
+        )
+
+    return any_set
 
 
 def _held(fact: RegistryFact) -> Callable[[Table], ColumnElement[bool]]:
@@ -58,6 +96,8 @@ def temporal(fact: RegistryFact, source: str = IMPORTED) -> Temporal:
         lambda s: {column: s.c[source] for column, source in fact.columns.items()},
         _held(fact),
         fixed,
+        dict(fact.columns),
+        _held_frame(fact),
     )
 
 
@@ -68,6 +108,7 @@ def temporals(facts: Sequence[RegistryFact], source: str = IMPORTED) -> list[Tem
         membership,
         lambda s: {"family_id": s.c.family_key, "relationship": s.c.relationship},
         lambda s: true(),
+        columns={"family_id": "family_key", "relationship": "relationship"},
     )
     return [member, *(temporal(f, source) for f in facts)]
 
@@ -97,8 +138,9 @@ def close(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
     return int(result.rowcount or 0)
 
 
-def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date) -> int:
-    """Open a current row wherever the file has a value and the registry has no current row."""
+def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date, *, known_only: bool = False) -> int:
+    """Open a current row wherever the file has a value and the registry has no current row (with
+    `known_only`, for the people the registry had: the new ones' rows were copied, `copy_new`)."""
     table = t.table
     values = t.values(s)
     fixed = [table.c[k] == v for k, v in t.fixed.items() if k != "source"]
@@ -114,7 +156,12 @@ def open_rows(connection: Connection, s: Table, t: Temporal, as_of: date) -> int
     result = connection.execute(
         # In key order: the foreign-key check on each row then reads `person` page after page, not at
         # random (a national table does not fit in PostgreSQL's buffers).
-        insert(table).from_select(targets, select(*selected).where(t.present(s), ~current).order_by(s.c.person_key)),
+        insert(table).from_select(
+            targets,
+            select(*selected)
+            .where(t.present(s), ~current, *([~s.c.is_new] if known_only else []))
+            .order_by(s.c.person_key),
+        ),
         execution_options=COUNTED,
     )
     return int(result.rowcount or 0)
@@ -131,3 +178,31 @@ def attribute_text(frame: pl.DataFrame, facts: Sequence[RegistryFact]) -> pl.Dat
         )
         for c in columns
     )
+
+
+_POLARS = {BigInteger: pl.Int64, Integer: pl.Int32, Boolean: pl.Boolean, Date: pl.Date, String: pl.String}
+
+
+def copy_new(connection: Connection, new: pl.DataFrame, t: Temporal) -> int:
+    """The rows of `t` of the people new to the registry (`new`: their staged rows, in key order),
+    made here and copied into the table in one binary COPY (PostgreSQL): a new person has no
+    row yet, so each row the file gives opens valid since always, as `open_rows` would open it."""
+    table = t.table
+    kinds = {c.name: _polars_type(table, c.name) for c in table.c if c.name in t.columns or c.name in t.fixed}
+    rows = new.filter(t.held(new)).select(
+        pl.col("person_key").alias("person_id"),
+        *(pl.col(source).cast(kinds[column]).alias(column) for column, source in t.columns.items()),
+        *(pl.lit(value, kinds[column]).alias(column) for column, value in t.fixed.items()),
+        pl.lit(None, pl.Date).alias("valid_from"),
+        pl.lit(None, pl.Date).alias("valid_to"),
+    )
+    staging.copy(connection, table.name, rows)
+    return rows.height
+
+
+def _polars_type(table: Table, column: str) -> type[pl.DataType]:
+    """The Polars type whose binary COPY form `table.column` reads (`pgcopy`)."""
+    for kind, polars in _POLARS.items():
+        if isinstance(table.c[column].type, kind):
+            return polars
+    raise TypeError(f"{table.name}.{column}: no binary COPY form for {table.c[column].type}")

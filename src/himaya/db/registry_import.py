@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -20,9 +20,6 @@ from sqlalchemy import (
     Engine,
     FromClause,
     Table,
-    insert,
-    literal,
-    or_,
     select,
     text,
     update,
@@ -39,8 +36,9 @@ from himaya.db.registry_checks import (
     refuse_cleared_deaths,
     refuse_headless,
 )
-from himaya.db.registry_facts import COUNTED, IMPORTED, attribute_text, close, open_rows, temporals
+from himaya.db.registry_facts import COUNTED, IMPORTED, Temporal, attribute_text, close, copy_new, open_rows, temporals
 from himaya.db.registry_pack import attribute_types, claim_pack
+from himaya.db.registry_rows import STATIC, write_families, write_people
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
@@ -51,7 +49,6 @@ from himaya.policy.registry import RegistryFact
 
 BULK = 100_000  # new people from which an import into PostgreSQL may be a bulk load (`registry_keys.resolve`)
 __all__ = ["ImportSummary", "RegistryImportError", "analyze", "import_into", "import_people", "written"]
-STATIC = (*NAME_COLUMNS, "sex", "birth_date", "death_date", "nationality", "governorate", "wilayat", "mobile")
 COMPARED = (  # what a re-import compares, person by person, for the audit trail
     "family_id",
     "relationship",
@@ -204,10 +201,11 @@ def import_into(
         _claim_version(connection, *expected_version)
     tell("keys", 0)
     keyed = registry_keys.resolve(connection, _staged_frame(people, chosen.place_column), bulk_from=BULK)
+    keyed = replace(keyed, frame=attribute_text(keyed.frame, facts))  # the pack's own columns as kept
     summary.skipped_merged = keyed.skipped_merged
     summary.created = keyed.frame.height - keyed.known_people
     refuse_headless(keyed.frame)
-    s = _staged(connection, keyed, facts, tell)
+    s = _staged(connection, keyed, tell)
     tell("people", 0)
     _refuse_rewriting(connection, s, as_of, facts, one=expected_version is not None, keep_deaths=keep_deaths)
     before, changes = _before(connection, s, people)
@@ -215,19 +213,16 @@ def import_into(
     # The name tokens are made here (Polars, its own threads) while the server writes the rows.
     with ThreadPoolExecutor(max_workers=1) as pool, bulk.loading(connection, written(facts), enabled=keyed.bulk):
         tokens = pool.submit(name_index.tokens_of, renamed.drop("civil_number"))
-        _write_people(connection, s, keyed.frame, stamp)
+        write_people(connection, s, keyed.frame, stamp)
         tell("families", 0)
-        summary.families_created = _write_families(connection, s, keyed.frame, stamp)
-        for t in temporals(facts, source):
-            tell(t.name, 0)
-            summary.rows_closed[t.name] = close(connection, s, t, as_of)
-            summary.rows_opened[t.name] = open_rows(connection, s, t, as_of)
+        summary.families_created = write_families(connection, s, keyed.frame, stamp)
+        _write_facts(connection, s, keyed, temporals(facts, source), as_of, summary, tell)
         tell("names", 0)
         name_index.write(connection, tokens.result(), known=known.get_column("person_id"))
         tell("indexes", 0)
     check_heads(connection, s)
     tell("notify", 0)
-    summary.notified = dci_notify.queue_import(connection, s, keyed.frame, changes, at=stamp)
+    summary.notified = dci_notify.queue_import(connection, keyed.frame, changes, at=stamp)
     summary.updated = len(changes)
     summary.unchanged = summary.rows - summary.created - summary.updated - summary.skipped_merged
     connection.execute(DropTable(s))
@@ -272,12 +267,38 @@ def _before(connection: Connection, s: Table, people: pl.DataFrame) -> tuple[pl.
     return before, changes_for_audit(before, people, list(kinds))
 
 
-def _staged(
-    connection: Connection, keyed: registry_keys.Keyed, facts: Sequence[RegistryFact], tell: Callable[[str, int], None]
-) -> Table:
-    """The import's rows staged, indexed for the joins that find the known people, and analysed."""
-    staged = attribute_text(keyed.frame, facts)
-    s = staging.load(connection, "import_staging", staged, progress=lambda n: tell("staging", n))
+def _write_facts(
+    connection: Connection,
+    s: Table,
+    keyed: registry_keys.Keyed,
+    facts: Sequence[Temporal],
+    as_of: date,
+    summary: ImportSummary,
+    tell: Callable[[str, int], None],
+) -> None:
+    """Each time-bound fact's rows closed and opened. On PostgreSQL the new people's rows are made
+    from the file and copied (binary COPY), the statements then touch the known people only."""
+    copied = connection.dialect.name == "postgresql"
+    new = keyed.frame.filter(pl.col("is_new")) if copied else keyed.frame.clear()
+    for t in facts:
+        tell(t.name, 0)
+        known = keyed.known_people > 0 or not copied
+        summary.rows_closed[t.name] = close(connection, s, t, as_of) if known else 0
+        summary.rows_opened[t.name] = open_rows(connection, s, t, as_of, known_only=copied) if known else 0
+        if not new.is_empty():
+            summary.rows_opened[t.name] += copy_new(connection, new, t)
+
+
+def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[str, int], None]) -> Table:
+    """The import's rows staged, indexed for the joins that find the known people, and analysed.
+    On PostgreSQL, only the rows of people or families the registry had: the new people's rows are
+    copied into their tables from the file (`write_people`, `write_families`, `copy_new`), and
+    every statement that reads the staged rows is about what the registry held (a first import of
+    a country stages next to nothing)."""
+    rows = keyed.frame
+    if connection.dialect.name == "postgresql":
+        rows = rows.filter(~pl.col("is_new") | ~pl.col("new_family"))
+    s = staging.load(connection, "import_staging", rows, progress=lambda n: tell("staging", n))
     if keyed.known_people:  # what finds the known people's rows (a first import has none)
         connection.execute(CreateIndex(Index("ix_import_staging_civil_number", s.c.civil_number)))
     if keyed.known_people or connection.dialect.name != "postgresql":  # PostgreSQL hashes the staged keys
@@ -307,58 +328,6 @@ def _renamed(before: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
     joined = wanted.join(old, on="civil_number", how="left")
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__old")) for c in names])
     return joined.filter(pl.col("__known").is_null() | differs).select("civil_number", *names)
-
-
-def _write_people(connection: Connection, s: Table, keyed: pl.DataFrame, stamp: datetime) -> None:
-    """The new people, with the row ids `registry_keys` gave them (in their order), then the
-    changed ones. On PostgreSQL the new rows are copied straight into `person` (binary COPY)."""
-    if connection.dialect.name == "postgresql":
-        new = keyed.filter(pl.col("is_new")).select(
-            pl.col("person_key").alias("id"),
-            "civil_number",
-            *STATIC,
-            pl.lit(1, pl.Int32).alias("version"),
-            pl.lit(stamp).alias("created_at"),
-            pl.lit(stamp).alias("updated_at"),
-        )
-        staging.copy(connection, person.name, new)
-    else:
-        chosen = select(
-            s.c.person_key, s.c.civil_number, *(s.c[c] for c in STATIC), literal(1), literal(stamp), literal(stamp)
-        )
-        columns = ["id", "civil_number", *STATIC, "version", "created_at", "updated_at"]
-        connection.execute(insert(person).from_select(columns, chosen.where(s.c.is_new).order_by(s.c.person_key)))
-    differs = or_(*(person.c[c].is_distinct_from(s.c[c]) for c in STATIC))
-    connection.execute(
-        update(person)
-        .where(person.c.id == s.c.person_key, ~s.c.is_new, differs)
-        .values({**{c: s.c[c] for c in STATIC}, "version": person.c.version + 1, "updated_at": stamp})
-    )
-
-
-def _write_families(connection: Connection, s: Table, keyed: pl.DataFrame, stamp: datetime) -> int:
-    """The new families, with the row ids `registry_keys` gave them; on PostgreSQL by binary COPY."""
-    if connection.dialect.name == "postgresql":
-        new = (
-            keyed.filter(pl.col("new_family"))
-            .select(pl.col("family_key").alias("id"), "family_number")
-            .unique("id")
-            .sort("id")
-            .with_columns(pl.lit(stamp).alias("created_at"))
-        )
-        staging.copy(connection, family.name, new)
-        return new.height
-    new_families = select(s.c.family_key, s.c.family_number).where(s.c.new_family).distinct().subquery()
-    result = connection.execute(
-        insert(family).from_select(
-            ["id", "family_number", "created_at"],
-            select(new_families.c.family_key, new_families.c.family_number, literal(stamp)).order_by(
-                new_families.c.family_key
-            ),
-        ),
-        execution_options=COUNTED,
-    )
-    return int(result.rowcount or 0)
 
 
 def _claim_version(connection: Connection, civil_number: str, version: int) -> None:

@@ -147,7 +147,7 @@ def _write_and_mark(store: PayrollStore, run: Run, how: Files) -> Written:
         write_files_of(batches, how, written)
 
     if store.reads_elsewhere():
-        # The lines come from another process (a snapshot of what is committed), so this
+        # The lines come from another process or connection (what is committed), so this
         # connection marks them meanwhile; a file that fails stops the export before it commits.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="payment-files") as files_thread:
             writing_files = files_thread.submit(write_files)

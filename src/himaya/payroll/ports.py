@@ -98,7 +98,7 @@ class PayrollStore(Protocol):
         """(message id, transfers) of the lines sent in these messages, in the order they were sent, streamed."""
 
     def reads_elsewhere(self) -> bool:
-        """Whether `batches` reads in another process, leaving the connection free meanwhile."""
+        """Whether `batches` reads in another process or on another connection, leaving this one free meanwhile."""
 
     def mark_exported(self, run_id: int, prefix: str, size: int) -> None:
         """Mark the pending lines exported, each with the message id of its batch."""

@@ -23,9 +23,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     String,
-    Table,
     and_,
-    case,
     cast,
     insert,
     literal,
@@ -232,27 +230,27 @@ def changed_known(changes: Sequence[audit.Change]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"civil_number": pl.String, "event": pl.String}, orient="row")
 
 
-def queue_import(
-    connection: Connection, staged: Table, keys: pl.DataFrame, changes: Sequence[audit.Change], *, at: datetime
-) -> int:
-    """The notifications of an import (its staging table `staged`, its people's `keys`: civil
-    number and person key): the new people registered, the known ones changed. Nothing is staged
-    when no subscription is on."""
+def queue_import(connection: Connection, keys: pl.DataFrame, changes: Sequence[audit.Change], *, at: datetime) -> int:
+    """The notifications of an import (its staged rows `keys`: civil number, person key, whether
+    new, birth date): the new people registered, the known ones changed. Nothing is staged when no
+    subscription is on."""
     if not live(connection, at):
         return 0
     born_since = (at - NEWBORN).date()  # registered this soon after the birth: a birth's registration
-    registered = case(
-        (staged.c.birth_date >= born_since, literal(RecordEvent.LIVE_BIRTH.value, String)),
-        else_=literal(RecordEvent.REGISTER.value, String),
+    registered = keys.filter(pl.col("is_new")).select(
+        pl.col("person_key").alias("person_id"),
+        pl.when((pl.col("birth_date") >= born_since).fill_null(False))
+        .then(pl.lit(RecordEvent.LIVE_BIRTH.value))
+        .otherwise(pl.lit(RecordEvent.REGISTER.value))
+        .alias("event"),
     )
-    parts = [select(staged.c.person_key.label("person_id"), registered.label("event")).where(staged.c.is_new)]
     known = (
         changed_known(changes).join(keys, on="civil_number").select(pl.col("person_key").alias("person_id"), "event")
     )
-    if known.height:
-        table = staging.load(connection, "notify_staging", known)
-        parts.append(select(table.c.person_id, table.c.event))
-    return queue(connection, union_all(*parts).subquery("changed"), batch=secrets.token_hex(8), at=at)
+    table = staging.load(connection, "notify_staging", pl.concat([registered, known], how="vertical_relaxed"))
+    return queue(
+        connection, select(table.c.person_id, table.c.event).subquery("changed"), batch=secrets.token_hex(8), at=at
+    )
 
 
 def queue_one(connection: Connection, person_id: int, event: RecordEvent, *, at: datetime) -> int:

@@ -28,7 +28,7 @@ from sqlalchemy import cast as sa_cast
 from sqlalchemy.schema import DropTable
 
 from himaya.db import staging
-from himaya.db.frames import frames_elsewhere, stream_frames
+from himaya.db.frames import stream_frames, streams_elsewhere
 from himaya.db.payroll_tables import sent_transfer
 from himaya.db.tables import payment_line, person
 from himaya.payroll.model import LineStatus, Outcome
@@ -174,7 +174,7 @@ class SqlBankStatements:
         self.connection.execute(DropTable(s))
 
     def reads_elsewhere(self) -> bool:
-        return frames_elsewhere(self.connection)
+        return streams_elsewhere(self.connection)
 
     def mark_exported(self, run_id: int, prefix: str, size: int) -> None:
         """One statement numbers the pending lines by bank and end-to-end id as `batches` cuts them."""
