@@ -102,3 +102,36 @@ def test_partners_encryption_keys_and_retirement(store: str, tmp_path: Path) -> 
     assert alone.exit_code == 2 and "--retire-at goes with --retire-key" in alone.stderr
     unknown = himaya("partners", "set", "mol", "--retire-key", "nothing")
     assert unknown.exit_code == 3 and "key 'nothing' is not registered for 'mol'" in unknown.stderr
+
+
+def test_once_there_is_an_administrator_the_keys_and_partners_need_one_logged_in(
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outside attack rotated the service's DCI keys as a case worker, then logged out: anyone at
+    the terminal could change what partners encrypt to and verify, or register a key for the civil
+    registry's client and sign its notifications. Like the users', these commands are an
+    administrator's, once the store has one (a new store has none: it is being set up)."""
+    monkeypatch.setenv("HIMAYA_CREDENTIALS", str(tmp_path / "credentials.json"))
+    monkeypatch.setenv("HIMAYA_PASSWORD", "the admin's password 1")
+    assert himaya("users", "create", "root", "--role", "admin", "--branch", "all").exit_code == 0
+    monkeypatch.setenv("HIMAYA_PASSWORD", "a case worker's password 1")
+    assert himaya("users", "create", "wafa", "--role", "case_worker", "--branch", "all", "--actor", "root").exit_code == 5
+    before = himaya("keys", "list").stdout
+    key = tmp_path / "mol.pem"
+    key.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    refused = [
+        ("keys", "rotate"),
+        ("keys", "retire", before.split()[0]),
+        ("partners", "set", "mol", "--key", str(key)),
+        ("partners", "purge"),
+    ]
+    for args in refused:
+        answer = himaya(*args)
+        assert answer.exit_code == 5, (args, answer.stdout, answer.stderr)
+        assert himaya(*args, "--actor", "mol").exit_code == 5, args  # naming someone is no login
+    assert himaya("keys", "list").stdout == before
+    assert "key" not in himaya("partners", "list").stdout
+    monkeypatch.setenv("HIMAYA_PASSWORD", "the admin's password 1")
+    assert himaya("login", "root").exit_code == 0
+    assert himaya("keys", "rotate", "--use", "sig").exit_code == 0
+    assert himaya("partners", "set", "mol", "--key", str(key)).exit_code == 0

@@ -95,6 +95,18 @@ def actor_option(value: str | None) -> str | None:
     return value
 
 
+def administrator(given: str | None) -> str:
+    """Who administers the service (its users, its partners and their keys, its own DCI keys): an
+    administrator logged in (`users.manage`), once the store has one. A new store has none: its
+    first administrator is made at the terminal, as the store is set up."""
+    from himaya.bootstrap import access  # noqa: PLC0415  (only the administrators' commands need it)
+    from himaya.core.access import Permission  # noqa: PLC0415
+
+    if access.has_administrator(bootstrap.registry_engine()):
+        return bootstrap.acting_user(Permission.USERS_MANAGE, given)
+    return bootstrap.actor(given)
+
+
 def period_option(text: str | Period) -> Period:
     if isinstance(text, Period):  # a default given already parsed
         return text

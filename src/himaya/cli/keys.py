@@ -10,11 +10,14 @@ import typer
 
 from himaya import bootstrap
 from himaya.bootstrap import dci_keys
-from himaya.cli.app import actor_option, app, out, reported
+from himaya.cli.app import actor_option, administrator, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
 
-KeysActor = Annotated[str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")]
+KeysActor = Annotated[
+    str | None,
+    typer.Option("--actor", callback=actor_option, help="Who acts: the administrator logged in with `himaya login`."),
+]
 keys_app = typer.Typer(
     help="The service's DCI keys: the newest signing key signs; partners encrypt to its encryption keys.",
     no_args_is_help=True,
@@ -57,7 +60,7 @@ def keys_rotate(
         if wrong:
             raise UsageError(f"--use {wrong[0]!r}: sig or enc")
         engine, settings = bootstrap.unit_of_work().engine, bootstrap.settings()
-        dci_keys.rotate(engine, settings, uses, timedelta(days=overlap_days), actor=bootstrap.actor(actor))
+        dci_keys.rotate(engine, settings, uses, timedelta(days=overlap_days), actor=administrator(actor))
         _print(dci_keys.keys(engine, settings))
 
 
@@ -69,5 +72,5 @@ def keys_retire(
     """Retire a key now, before its overlap ends (e.g. a key that leaked): no longer published or used."""
     with reported():
         engine, settings = bootstrap.unit_of_work().engine, bootstrap.settings()
-        dci_keys.retire(engine, settings, kid, actor=bootstrap.actor(actor))
+        dci_keys.retire(engine, settings, kid, actor=administrator(actor))
         _print(dci_keys.keys(engine, settings))

@@ -17,14 +17,15 @@ from himaya.adapters.dci.signing import KeyFileError, read_key
 from himaya.adapters.dci.subscribing import subscriptions
 from himaya.bootstrap import dci
 from himaya.bootstrap.access import signing_key
-from himaya.cli.app import INT_MAX, actor_option, app, out, reported
+from himaya.cli.app import INT_MAX, actor_option, administrator, app, out, reported
 from himaya.core.errors import UsageError
 from himaya.core.text import neutral
 from himaya.policy.packs import load_pack
 from himaya.registry.partners import CallbackLogin, Delivery, Limits, PartnerKey, PartnerTerms, Subscription
 
 PartnerActor = Annotated[
-    str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
+    str | None,
+    typer.Option("--actor", callback=actor_option, help="Who acts: the administrator logged in with `himaya login`."),
 ]
 partners_app = typer.Typer(
     help="Partner systems' DCI terms: the sender id they send, where their answers go, their limits.",
@@ -160,6 +161,7 @@ def partners_set(
 ) -> None:
     """Register or change a partner's DCI terms (what is not given stays as it was)."""
     with reported():
+        who = administrator(actor)  # before any file is read: a refusal reads nothing
         given = (sender_id, max_records, per_minute)
         login = _login(token_url, token_client, token_secret)
         retiring = _retiring(retire_key, retire_at)
@@ -178,7 +180,7 @@ def partners_set(
             remove_keys=remove_key,
             retire_keys=retiring,
             login=login,
-            actor=bootstrap.actor(actor),
+            actor=who,
         )
         out.print(neutral(show(terms)), markup=False)
 
@@ -193,14 +195,12 @@ def partners_list() -> None:
 
 @partners_app.command("purge")
 def partners_purge(
-    actor: Annotated[
-        str | None, typer.Option("--actor", callback=actor_option, help="Who acts, for the audit trail.")
-    ] = None,
+    actor: PartnerActor = None,
 ) -> None:
     """Remove the DCI transactions whose retention (HIMAYA_DCI_RETENTION_DAYS) has ended, with their
     delivery attempts (the service also removes them as messages come in)."""
     with reported():
-        removed = purge(bootstrap.unit_of_work(), actor=bootstrap.actor(actor))
+        removed = purge(bootstrap.unit_of_work(), actor=administrator(actor))
         out.print(f"removed {removed} expired DCI transactions", markup=False)
 
 

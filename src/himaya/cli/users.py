@@ -12,8 +12,8 @@ import typer
 from himaya import bootstrap
 from himaya.access import actions
 from himaya.bootstrap import access
-from himaya.cli.app import PackArg, actor_option, app, asked, out, reported, shown
-from himaya.core.access import Permission, Role, Scope
+from himaya.cli.app import PackArg, actor_option, administrator, app, asked, out, reported, shown
+from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
 from himaya.insurance.files import CR_NUMBER
 from himaya.policy.packs import DEFAULT_PACK, load_pack
@@ -78,14 +78,6 @@ def _roles(names: list[str] | None) -> list[str]:
     return names or []
 
 
-def _administrator(given: str | None) -> str:
-    """Who manages users: an administrator logged in (`users.manage`), once the store has one.
-    A new store has none: its first administrator is made at the terminal, as the store is set up."""
-    if access.has_administrator(bootstrap.registry_engine()):
-        return bootstrap.acting_user(Permission.USERS_MANAGE, given)
-    return bootstrap.actor(given)
-
-
 def _new_password(generate: bool) -> str:
     """A password typed twice (or HIMAYA_PASSWORD's, in scripts), or made (the caller prints it once
     the user exists)."""
@@ -116,7 +108,7 @@ def users_create(
     with reported():
         roles, scopes = _roles(role), _scopes(branch, pack)
         engine = bootstrap.registry_engine()
-        who = _administrator(actor)  # before the password is asked: a refusal asks nothing
+        who = administrator(actor)  # before the password is asked: a refusal asks nothing
         if access.user(engine, username) is not None:
             raise access.UserExistsError(f"user {username!r} exists already")
         password = _new_password(generate_password)
@@ -160,7 +152,7 @@ def users_grant(
             username,
             roles=_roles(role),
             scopes=_scopes(branch, pack),
-            actor=_administrator(actor),
+            actor=administrator(actor),
             replace=replace,
         )
         out.print(f"user {username}: roles {', '.join(sorted(principal.roles)) or 'none'}; {_where(principal.scopes)}")
@@ -170,7 +162,7 @@ def users_grant(
 def users_password(username: str, generate_password: Generate = False, actor: Actor = None) -> None:
     """Set a new password; every session of the user ends."""
     with reported():
-        who = _administrator(actor)
+        who = administrator(actor)
         password = _new_password(generate_password)
         access.set_password(bootstrap.registry_engine(), username, bootstrap.hash_password(password), actor=who)
         if generate_password:
@@ -182,7 +174,7 @@ def users_password(username: str, generate_password: Generate = False, actor: Ac
 def users_deactivate(username: str, actor: Actor = None) -> None:
     """Stop a user from logging in; their tokens stop working at once."""
     with reported():
-        access.set_active(bootstrap.registry_engine(), username, False, actor=_administrator(actor))
+        access.set_active(bootstrap.registry_engine(), username, False, actor=administrator(actor))
         out.print(f"user {username}: deactivated")
 
 
@@ -206,5 +198,5 @@ def _where(scopes: tuple[Scope, ...]) -> str:
 def users_unlock(username: str, actor: Actor = None) -> None:
     """Forget a user's failed logins, so that they may log in again at once from anywhere."""
     with reported():
-        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=_administrator(actor))
+        cleared = actions.unlock(bootstrap.unit_of_work(), username, actor=administrator(actor))
         out.print(f"user {username}: unlocked ({cleared} failed logins forgotten)")
