@@ -28,7 +28,8 @@ Token = Annotated[
 ]
 
 
-def _sign() -> crvs.Sign:
+def _sign() -> dci.Sealer:
+    """Our messages to a registry: encrypted to its client's encryption key if registered, signed."""
     return dci.sealer(bootstrap.unit_of_work().engine, bootstrap.settings())
 
 
@@ -150,6 +151,7 @@ def crvs_search_command(
             born = date.fromisoformat(birth_date) if birth_date else None
         except ValueError:
             raise UsageError(f"--birth-date {birth_date!r}: not a date like 1980-05-01") from None
+        sealer = _sign()
         found = crvs_search.search(
             bootstrap.unit_of_work(),
             crvs_search.Query(civil_number=civil, name=name, birth_date=born),
@@ -158,11 +160,12 @@ def crvs_search_command(
             client=client,
             take=take or [],
             callback=callback,
-            sign=_sign(),
+            sign=sealer,
             sender_id=dci.SENDER_ID,
             token=token,
             today=_today(),
             actor=bootstrap.actor(actor),
+            decrypting=sealer.keys.decrypting,
         )
         _print(found)
         if found.status == "pending":
