@@ -40,6 +40,8 @@ class Registry:
     on_search: dict[str, Any] = field(default_factory=dict)  # the last async answer: url, message, signature
     refuse: str = ""  # a search's status_reason_code: its searches refused with it
     everyone: bool = False  # a registry that answers a search with every record it holds, asked or not
+    reg_type: str = "ns:org:RegistryType:Civil"  # a disability registry: ns:org:RegistryType:DR (PWD_Person records)
+    record_type: str = "spdci-extensions-crvs:Person"
     enc_key: jwk.JWK | None = None  # its private encryption key (its public half registered at Himaya)
     encrypt_to: dict[str, Any] | None = None  # Himaya's encryption key (its JWKS): its answers encrypted to it
     sealed: list[bool] = field(default_factory=list)  # whether each message received came encrypted
@@ -104,7 +106,9 @@ def _header(action: str, total: int) -> dict[str, Any]:
 
 
 def _value(record: dict[str, Any]) -> str | None:
-    found = record.get("identifier")
+    found = record.get("personal_details", record).get("identifier")  # a PWD_Person's is in its personal_details
+    if isinstance(found, str):
+        return found
     first = found[0] if isinstance(found, list) and found else found
     return first.get("identifier_value") if isinstance(first, dict) else None
 
@@ -132,8 +136,8 @@ def _on_search(registry: Registry, message: dict[str, Any]) -> dict[str, Any]:
             results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), **refused})
             continue
         results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
-                        "data": {"version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
-                                 "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": found},
+                        "data": {"version": "1.0.0", "reg_type": registry.reg_type,
+                                 "reg_record_type": registry.record_type, "reg_records": found},
                         "pagination": {"page_size": 100, "page_number": 1, "total_count": len(found)}})  # fmt: skip
     return {"header": _header("on-search", len(results)),
             "message": {"transaction_id": message["transaction_id"], "correlation_id": secrets.token_hex(8),

@@ -350,6 +350,8 @@ dci_transaction = Table(
     Column("expires_at", DateTime(timezone=True)),
     Column("envelope", Text),  # since 0012: the async answer as POSTed (header and message), for redelivery
     Index(None, "client", "message_id", unique=True),
+    # Since 0043: a partner's transaction_id once per kind of message (a search, a txn status, ...).
+    Index(None, "client", "kind", "transaction_id", unique=True),
     Index(None, "client", "created_at"),
     Index(None, "expires_at"),  # the expired ones are removed as messages come in
 )

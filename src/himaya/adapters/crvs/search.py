@@ -89,7 +89,7 @@ class Found:
     events: list[LifeEvent] = field(default_factory=list)
 
 
-def _check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
+def check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
     """What a search needs, checked before anything (a civil number above all) leaves Himaya."""
     if not registry_id.strip():
         raise InvalidInputError("--registry-id: empty: the registry's sender_id, as registered")
@@ -128,7 +128,7 @@ def search(
     acknowledge, the search is kept as failed with the reason. The message is encrypted to the
     registry's client's encryption key if it registered one (`sign`); an encrypted synchronous
     answer is opened with our keys (`decrypting`), as `/events/dci/on-search` opens an asynchronous one."""
-    _check_asking(uow, query, registry_id=registry_id, client=client, callback=callback)
+    check_asking(uow, query, registry_id=registry_id, client=client, callback=callback)
     kinds = ",".join(dict.fromkeys(kind_of(k).value for k in take))
     transaction = secrets.token_hex(12)
     item = {"reference_id": secrets.token_hex(12), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
-from himaya.adapters.crvs import search as crvs_search
+from himaya.adapters.crvs import disability
 from himaya.adapters.dci.encryption import is_encrypted, open_envelope
 from himaya.adapters.dci.query import RejectedError
 from himaya.adapters.opencrvs import read_document, signature_ok
@@ -178,7 +178,7 @@ class SearchAnswered(BaseModel):
 
 @router.post(
     "/dci/on-search",
-    summary="The civil registry's answer to Himaya's asynchronous DCI CRVS search (its people records)",
+    summary="A civil or disability registry's answer to Himaya's asynchronous DCI search (its people records)",
     openapi_extra={"requestBody": DCI_MESSAGE},
 )
 def dci_on_search(
@@ -194,7 +194,7 @@ def dci_on_search(
     when = today(request.app.state.pack.timezone)
     try:
         clear = _opened(request, document)
-        found = crvs_search.on_search(
+        found = disability.on_any_search(
             uow, clear, client=principal.username, today=when, actor=principal.username, received=document
         )
     except RejectedError as error:
