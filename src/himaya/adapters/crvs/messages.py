@@ -121,7 +121,7 @@ class NotifyMessage(DciModel):
 
 class _FromRegistry(DciModel):
     """A message the civil registry POSTs to Himaya: plain text, its header's action the one
-    `ACTION` names, in clear (Himaya does not decrypt)."""
+    `ACTION` names, in clear (an encrypted one is opened before it is read: `encryption.open_envelope`)."""
 
     ACTION: ClassVar[str]
 
