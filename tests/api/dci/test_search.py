@@ -108,9 +108,10 @@ def test_the_real_opencrvs_requests_are_answered(world: World, payload: Path) ->
     answer = response.json()
     assert _errors(SYNC_ANSWER, answer) == []  # ...answered with a spec-valid response
     item = answer["message"]["search_response"][0]
-    # A birth registration number is the civil registry's; this registry says so, in DCI terms.
+    # A birth registry's search (reg_type, a birth registration number) is the civil registry's; this
+    # registry says so, in DCI terms.
     assert item["status"] == "rjct" and item["status_reason_code"] == "rjct.search_criteria.invalid"
-    assert "UIN" in item["status_reason_message"]
+    assert "reg_type 'ocrvs:registry_type:birth': this is the social registry" in item["status_reason_message"]
 
 
 MALFORMED: list[Any] = [
