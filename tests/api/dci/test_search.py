@@ -37,10 +37,12 @@ def _errors(parts: tuple[str, ...], document: Any) -> list[str]:
 
 def _upstream(path: Path) -> dict[str, Any]:
     """An upstream sample, sent as our onboarded partner (its sender id is the one registered), as
-    a new message (the samples share message ids, and a message id is used once)."""
+    a new message (the samples share message and transaction ids, and each is used once)."""
     body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     body["header"]["sender_id"] = SENDER
     body["header"]["message_id"] = f"msg-{uuid.uuid4().hex}"
+    if isinstance(body.get("message"), dict) and "transaction_id" in body["message"]:
+        body["message"]["transaction_id"] = f"txn-{uuid.uuid4().hex[:12]}"
     return body
 
 
