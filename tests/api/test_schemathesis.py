@@ -56,6 +56,8 @@ def _as_partner(body: dict[str, Any], action: str) -> None:
     body["header"] |= {"sender_id": "partner", "sender_uri": CALLBACK, "action": action, "version": "1.0.0"}
     body["header"]["message_ts"] = "2026-01-05T09:00:00+04:00"
     body["header"]["message_id"] = uuid.uuid4().hex  # a message id is used once: a generated one repeats
+    if isinstance(body.get("message"), dict) and isinstance(body["message"].get("transaction_id"), str):
+        body["message"]["transaction_id"] = uuid.uuid4().hex  # and so is a transaction id (per kind)
     query = body.get("message", {}).get("txnstatus_request") if isinstance(body.get("message"), dict) else None
     if isinstance(query, dict):
         query |= {"txn_type": "search", "attribute_type": "correlation_id"}

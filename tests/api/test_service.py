@@ -217,7 +217,7 @@ def _dci_predicate(expressions: list[dict[str, Any]]) -> dict[str, Any]:
             "total_count": 1,
         },
         "message": {
-            "transaction_id": "t-2",
+            "transaction_id": f"t-{uuid.uuid4().hex}",  # and a transaction id
             "search_request": [
                 {
                     "reference_id": "r-2",

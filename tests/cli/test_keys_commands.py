@@ -115,10 +115,14 @@ def test_once_there_is_an_administrator_the_keys_and_partners_need_one_logged_in
     monkeypatch.setenv("HIMAYA_PASSWORD", "the admin's password 1")
     assert himaya("users", "create", "root", "--role", "admin", "--branch", "all").exit_code == 0
     monkeypatch.setenv("HIMAYA_PASSWORD", "a case worker's password 1")
-    assert himaya("users", "create", "wafa", "--role", "case_worker", "--branch", "all", "--actor", "root").exit_code == 5
+    assert (
+        himaya("users", "create", "wafa", "--role", "case_worker", "--branch", "all", "--actor", "root").exit_code == 5
+    )
     before = himaya("keys", "list").stdout
     key = tmp_path / "mol.pem"
-    key.write_bytes(Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+    key.write_bytes(
+        Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
     refused = [
         ("keys", "rotate"),
         ("keys", "retire", before.split()[0]),

@@ -43,6 +43,28 @@ class Registry:
     refuse: str = ""  # a search's status_reason_code: its searches refused with it
     everyone: bool = False  # a registry that answers a search with every record it holds, asked or not
     queued: list[dict[str, Any]] = field(default_factory=list)  # events held for a subscription's frequency
+    reg_type: str = "ns:org:RegistryType:Civil"  # a disability registry: ns:org:RegistryType:DR (PWD_Person records)
+    record_type: str = "spdci-extensions-crvs:Person"
+    enc_key: jwk.JWK | None = None  # its private encryption key (its public half registered at Himaya)
+    encrypt_to: dict[str, Any] | None = None  # Himaya's encryption key (its JWKS): its answers encrypted to it
+    sealed: list[bool] = field(default_factory=list)  # whether each message received came encrypted
+
+    def opened(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A received message, its `message` decrypted with the registry's key if it came as a JWE."""
+        encrypted = body.get("header", {}).get("is_msg_encrypted") is True
+        self.sealed.append(encrypted)
+        if not encrypted:
+            return body
+        if self.enc_key is None:
+            raise HTTPException(400, "err.encryption.invalid: this registry has no encryption key")
+        token = jwe.JWE()
+        token.deserialize(json.dumps(body["message"]), self.enc_key)
+        return body | {"message": json.loads(token.payload)}
+
+    def sealing(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """An answer as this registry sends it: encrypted to Himaya's key if it has one, then signed."""
+        made = encrypted(answer, self.encrypt_to) if self.encrypt_to else answer
+        return {"signature": self.sign(made), **made}
 
     def jwk(self) -> dict[str, Any]:
         raw = self.key.public_key().public_bytes_raw()
@@ -87,7 +109,9 @@ def _header(action: str, total: int) -> dict[str, Any]:
 
 
 def _value(record: dict[str, Any]) -> str | None:
-    found = record.get("identifier")
+    found = record.get("personal_details", record).get("identifier")  # a PWD_Person's is in its personal_details
+    if isinstance(found, str):
+        return found
     first = found[0] if isinstance(found, list) and found else found
     return first.get("identifier_value") if isinstance(first, dict) else None
 
@@ -115,8 +139,8 @@ def _on_search(registry: Registry, message: dict[str, Any]) -> dict[str, Any]:
             results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), **refused})
             continue
         results.append({"reference_id": item["reference_id"], "timestamp": _stamp(), "status": "succ",
-                        "data": {"version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
-                                 "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": found},
+                        "data": {"version": "1.0.0", "reg_type": registry.reg_type,
+                                 "reg_record_type": registry.record_type, "reg_records": found},
                         "pagination": {"page_size": 100, "page_number": 1, "total_count": len(found)}})  # fmt: skip
     return {"header": _header("on-search", len(results)),
             "message": {"transaction_id": message["transaction_id"], "correlation_id": secrets.token_hex(8),
@@ -127,7 +151,7 @@ def add_search(app: FastAPI, registry: Registry) -> None:
     """The registry's search: sync, async, and the tests' lever on its on-search."""
 
     async def searched(request: Request) -> dict[str, Any]:
-        body = await request.json()
+        body = registry.opened(await request.json())
         registry.seen.append(body)
         if request.headers.get("authorization") != "Bearer registry-access" or "signature" not in body:
             raise HTTPException(401, "unsigned or without the registry's token")
@@ -137,12 +161,10 @@ def add_search(app: FastAPI, registry: Registry) -> None:
 
     @app.post("/registry/sync/search")
     async def sync_search(request: Request) -> dict[str, Any]:
-        answer = _on_search(registry, (await searched(request))["message"])
-        return {"signature": registry.sign(answer), **answer}
+        return registry.sealing(_on_search(registry, (await searched(request))["message"]))
 
     def answer_search(url: str, message: dict[str, Any]) -> None:
-        answer = _on_search(registry, message)
-        registry.on_search = {"url": url, "message": {"signature": registry.sign(answer), **answer}}
+        registry.on_search = {"url": url, "message": registry.sealing(_on_search(registry, message))}
         registry.answers.append(httpx.post(url, json=registry.on_search["message"], timeout=30.0,
                                            headers={"Authorization": f"Bearer {registry.token}"}).text)  # fmt: skip
 
@@ -163,6 +185,11 @@ def add_search(app: FastAPI, registry: Registry) -> None:
                 {"reference_id": "r1", "search_criteria": {"query_type": "idtype-value",
                                                            "query": {"type": "UIN", "value": "none"}}}]})  # fmt: skip
             made["message"]["search_response"][0]["data"]["reg_records"] = order.get("records", [])
+            if order.get("encrypt_to"):  # encrypted to this key (Himaya's, or one it does not have)
+                made = encrypted(made, order["encrypt_to"])
+            if order.get("tamper"):  # the ciphertext changed after signing
+                text = made["message"]["ciphertext"]
+                made["message"]["ciphertext"] = ("B" if text[0] == "A" else "A") + text[1:]
             answer = registry.post(url, made, signed=order.get("signed", "good"))
         else:
             answer = httpx.post(url, json=message, headers={"Authorization": f"Bearer {registry.token}"}, timeout=30)
@@ -203,7 +230,7 @@ def make_app(registry: Registry) -> FastAPI:
 
     @app.post("/registry/subscribe")
     async def subscribe(request: Request, background: BackgroundTasks) -> dict[str, Any]:
-        body = await request.json()
+        body = registry.opened(await request.json())
         registry.seen.append(body)
         if request.headers.get("authorization") != "Bearer registry-access" or "signature" not in body:
             raise HTTPException(401, "unsigned or without the registry's token")
@@ -215,7 +242,7 @@ def make_app(registry: Registry) -> FastAPI:
 
     @app.post("/registry/unsubscribe")
     async def unsubscribe(request: Request) -> dict[str, Any]:
-        body = await request.json()
+        body = registry.opened(await request.json())
         registry.seen.append(body)
         for code in body["message"]["subscription_codes"]:
             registry.subscriptions[code]["status"] = "unsubscribe"

@@ -13,6 +13,7 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
 from himaya.adapters.crvs import criteria as crvs_criteria
+from himaya.adapters.crvs import disability
 from himaya.adapters.crvs import search as crvs_search
 from himaya.bootstrap import dci
 from himaya.cli.app import out, reported
@@ -29,7 +30,8 @@ Token = Annotated[
 ]
 
 
-def _sign() -> crvs.Sign:
+def _sign() -> dci.Sealer:
+    """Our messages to a registry: encrypted to its client's encryption key if registered, signed."""
     return dci.sealer(bootstrap.unit_of_work().engine, bootstrap.settings())
 
 
@@ -133,7 +135,11 @@ def _print(found: crvs_search.Found) -> None:
         dates = " ".join(f"{k.removesuffix('_date')} {r[k]}" for k in ("birth_date", "death_date", "marriage_date",
                                                                           "divorce_date") if r.get(k))  # fmt: skip
         name = " ".join(str(r[k]) for k in ("given_name", "surname") if r.get(k)) or "-"
-        out.print(f"{r.get('civil_number') or '(no civil number)'}  {name}  {r.get('sex') or '-'}  {dates}")
+        said = f"{r.get('civil_number') or '(no civil number)'}  {name}  {r.get('sex') or '-'}  {dates}"
+        if "disability_status" in r:  # a disability registry's record
+            level, kinds = r.get("disability_level") or "-", ", ".join(r.get("impairments") or []) or "-"
+            said += f"  disability {r['disability_status'] or '-'} (level {level}; {kinds})"
+        out.print(said.rstrip())
     if found.received is not None:
         done = found.received
         out.print(f"taken into the inbox: {done.received} new, {done.duplicate} already there, {done.failed} failed")
@@ -176,6 +182,7 @@ def crvs_search_command(
             born = date.fromisoformat(birth_date) if birth_date else None
         except ValueError:
             raise UsageError(f"--birth-date {birth_date!r}: not a date like 1980-05-01") from None
+        sealer = _sign()
         found = crvs_search.search(
             bootstrap.unit_of_work(),
             crvs_search.Query(civil_number=civil, name=name, birth_date=born),
@@ -184,11 +191,12 @@ def crvs_search_command(
             client=client,
             take=take or [],
             callback=callback,
-            sign=_sign(),
+            sign=sealer,
             sender_id=dci.SENDER_ID,
             token=token,
             today=_today(),
             actor=bootstrap.actor(actor),
+            decrypting=sealer.keys.decrypting,
         )
         _print(found)
         if found.status == "pending":
@@ -202,3 +210,49 @@ def crvs_search_result(
     """A search's state and the records the civil registry answered with."""
     with reported():
         _print(crvs_search.result(bootstrap.unit_of_work(), transaction))
+
+
+@events_app.command("dr-search")
+def dr_search_command(
+    url: Annotated[str, typer.Argument(help="The disability registry's DCI address (before /registry/sync/search).")],
+    registry_id: Annotated[str, typer.Option("--registry-id", help="The registry's sender_id in its messages.")],
+    client: Annotated[
+        str, typer.Option("--client", help="The registry's client user whose registered keys sign its answers.")
+    ],
+    civil: Annotated[str, typer.Option("--civil", help="The civil number (UIN) searched for.")],
+    take: Annotated[
+        bool,
+        typer.Option(
+            "--take-expired", help="Take an Expired disability status into the inbox (the card no longer held)."
+        ),
+    ] = False,
+    callback: Annotated[
+        str | None,
+        typer.Option(
+            "--callback", help="Search asynchronously: Himaya's address for the answer (…/events/dci/on-search)."
+        ),
+    ] = None,
+    token: Token = None,
+    actor: Actor = None,
+) -> None:
+    """Search a disability registry (DCI DR) by civil number; print the disability status it holds."""
+    with reported():
+        sealer = _sign()
+        found = disability.search(
+            bootstrap.unit_of_work(),
+            civil,
+            url=url,
+            registry_id=registry_id,
+            client=client,
+            take=take,
+            callback=callback,
+            sign=sealer,
+            sender_id=dci.SENDER_ID,
+            token=token,
+            today=_today(),
+            actor=bootstrap.actor(actor),
+            decrypting=sealer.keys.decrypting,
+        )
+        _print(found)
+        if found.status == "pending":
+            out.print(f"the answer comes to {callback}: himaya events crvs-search-result {found.transaction_id}")

@@ -29,4 +29,7 @@ HELP_AR_EVENTS = {
     "Search asynchronously: Himaya's address for the answer (…/events/dci/on-search).": "بحث غير متزامن: عنوان حماية الذي يصل إليه الرد (…/events/dci/on-search).",
     "A search's state and the records the civil registry answered with.": "حالة بحث والسجلات التي ردّ بها السجل المدني.",
     "The search's transaction id (printed by crvs-search).": "معرّف معاملة البحث (تطبعه crvs-search).",
+    "The disability registry's DCI address (before /registry/sync/search).": "عنوان DCI لسجل الإعاقة (ما قبل /registry/sync/search).",
+    "Take an Expired disability status into the inbox (the card no longer held).": "إدخال حالة إعاقة منتهية (Expired) في صندوق الوقائع (لم تعد البطاقة سارية).",
+    "Search a disability registry (DCI DR) by civil number; print the disability status it holds.": "البحث في سجل الإعاقة (DCI DR) بالرقم المدني؛ وطباعة حالة الإعاقة المسجلة فيه.",
 }

@@ -339,10 +339,9 @@ dci_transaction = Table(
     Column("callback_uri", Text),
     Column("response", Text),  # the on-search message as sent (JSON)
     Column("created_at", DateTime(timezone=True), nullable=False),
-    # Since 0009: the message it came in, kept for txn/status until expires_at; one message_id per client.
-    Column("message_id", String(99)),
+    Column("message_id", String(99)),  # since 0009: kept for txn/status until expires_at; once per client
     Column("sender_id", String(99)),
-    Column("kind", String(16)),  # search
+    Column("kind", String(16)),  # search, txn-status, subscribe, unsubscribe, notify
     Column("requests", Integer, nullable=False, server_default="0"),  # search requests in the message
     Column("delivery", String(16)),  # pending, delivered, failed (async answers only)
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -350,6 +349,7 @@ dci_transaction = Table(
     Column("expires_at", DateTime(timezone=True)),
     Column("envelope", Text),  # since 0012: the async answer as POSTed (header and message), for redelivery
     Index(None, "client", "message_id", unique=True),
+    Index(None, "client", "kind", "transaction_id", unique=True),  # since 0043: once per kind of message
     Index(None, "client", "created_at"),
     Index(None, "expires_at"),  # the expired ones are removed as messages come in
 )

@@ -100,7 +100,7 @@ def test_a_callback_removed_between_two_attempts_gets_no_further_post(world: Wor
         delivery=Delivery.PENDING,
     )
     with bootstrap.unit_of_work(world.engine) as uow:
-        assert uow.dci.open(transaction)
+        assert uow.dci.open(transaction) is None  # kept (no id repeated)
         uow.commit()
     posted: list[str] = []
 

@@ -37,10 +37,12 @@ def _errors(parts: tuple[str, ...], document: Any) -> list[str]:
 
 def _upstream(path: Path) -> dict[str, Any]:
     """An upstream sample, sent as our onboarded partner (its sender id is the one registered), as
-    a new message (the samples share message ids, and a message id is used once)."""
+    a new message (the samples share message and transaction ids, and each is used once)."""
     body: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     body["header"]["sender_id"] = SENDER
     body["header"]["message_id"] = f"msg-{uuid.uuid4().hex}"
+    if isinstance(body.get("message"), dict) and "transaction_id" in body["message"]:
+        body["message"]["transaction_id"] = f"txn-{uuid.uuid4().hex[:12]}"
     return body
 
 
@@ -108,9 +110,10 @@ def test_the_real_opencrvs_requests_are_answered(world: World, payload: Path) ->
     answer = response.json()
     assert _errors(SYNC_ANSWER, answer) == []  # ...answered with a spec-valid response
     item = answer["message"]["search_response"][0]
-    # A birth registration number is the civil registry's; this registry says so, in DCI terms.
+    # A birth registry's search (reg_type, a birth registration number) is the civil registry's; this
+    # registry says so, in DCI terms.
     assert item["status"] == "rjct" and item["status_reason_code"] == "rjct.search_criteria.invalid"
-    assert "UIN" in item["status_reason_message"]
+    assert "reg_type 'ocrvs:registry_type:birth': this is the social registry" in item["status_reason_message"]
 
 
 MALFORMED: list[Any] = [

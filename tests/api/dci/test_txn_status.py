@@ -108,7 +108,7 @@ def test_issue22_a_closed_port_is_recorded_as_a_connection_error(world: World) -
         delivery=Delivery.PENDING,
     )
     with bootstrap.unit_of_work(world.engine) as uow:
-        assert uow.dci.open(transaction)
+        assert uow.dci.open(transaction) is None  # kept (no id repeated)
         uow.commit()
     waits: list[float] = []
     limits = Limits(attempts=3, backoff=0.5)

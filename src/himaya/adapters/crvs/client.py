@@ -11,10 +11,9 @@ under the registry's `reference_id`, so a notify sent again is a duplicate.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -39,7 +38,15 @@ from himaya.events.rules import problem
 from himaya.events.subscriptions import CrvsSubscription, SubscriptionState
 
 S = SubscriptionState
-Sign = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Sign(Protocol):
+    """Our message as sent (`bootstrap.dci.Sealer`): encrypted to the registry's client `to` if it
+    registered an encryption key (`himaya partners set CLIENT --enc-key FILE`), then signed."""
+
+    def __call__(self, document: dict[str, Any], to: str | None = None) -> dict[str, Any]: ...
+
+
 REG_TYPE = "ns:org:RegistryType:Civil"
 RECORD_TYPE = "spdci-extensions-crvs:Person"
 
@@ -127,7 +134,7 @@ def subscribe(
                          actor=actor)  # fmt: skip
         uow.commit()
     try:
-        post(f"{url.rstrip('/')}/registry/subscribe", sign(body), token)
+        post(f"{url.rstrip('/')}/registry/subscribe", sign(body, client), token)
     except RegistryError as error:
         with uow:
             for id_ in ids:
@@ -186,7 +193,7 @@ def unsubscribe(
     body = {"header": made_header, "message": {"transaction_id": secrets.token_hex(12), "timestamp": _stamp(),
                                           "subscription_codes": [code]}}  # fmt: skip
     UnsubscribeEnvelope.model_validate(body)
-    post(f"{found.registry_url.rstrip('/')}/registry/unsubscribe", sign(body), token)
+    post(f"{found.registry_url.rstrip('/')}/registry/unsubscribe", sign(body, found.client), token)
     with uow:
         uow.crvs.settle(found.id or 0, status=S.ENDED, code=code, reason=None, at=datetime.now(UTC))
         uow.audit.record([Change("crvs.unsubscribe", f"crvs:{found.registry_id}", None, {"code": code})], actor=actor)

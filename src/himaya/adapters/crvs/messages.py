@@ -136,7 +136,7 @@ class NotifyMessage(DciModel):
 
 class _FromRegistry(DciModel):
     """A message the civil registry POSTs to Himaya: plain text, its header's action the one
-    `ACTION` names, in clear (Himaya does not decrypt)."""
+    `ACTION` names, in clear (an encrypted one is opened before it is read: `encryption.open_envelope`)."""
 
     ACTION: ClassVar[str]
 
@@ -172,7 +172,7 @@ def read_notify(document: Any) -> CrvsNotify:
     return read(CrvsNotify, document, "NotifyEventRequest")
 
 
-def read(model: type[M], document: Any, name: str) -> M:
+def read(model: type[M], document: Any, name: str, *, spec: str = "CRVS") -> M:
     """A registry's message checked against the spec's `name`; refused naming the first field at fault."""
     if not isinstance(document, dict):
         raise NotifyRefusedError(f"the {model.ACTION} message is not a JSON object {{signature, header, message}}")
@@ -181,7 +181,7 @@ def read(model: type[M], document: Any, name: str) -> M:
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the message"
-        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI CRVS {name})") from None
+        raise NotifyRefusedError(f"{where}: {first['msg']} (DCI {spec} {name})") from None
 
 
 def _date(text: str | None, where: str) -> date:

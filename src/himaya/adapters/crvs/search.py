@@ -16,10 +16,13 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
+
+from jwcrypto.jwk import JWK
 
 from himaya.adapters.crvs.client import (
     RECORD_TYPE,
@@ -44,6 +47,7 @@ from himaya.adapters.crvs.messages import (
     read,
 )
 from himaya.adapters.crvs.ports import CrvsUnitOfWork
+from himaya.adapters.dci.encryption import is_encrypted, open_envelope
 from himaya.adapters.dci.envelope import SearchEnvelope
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -85,7 +89,7 @@ class Found:
     events: list[LifeEvent] = field(default_factory=list)
 
 
-def _check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
+def check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
     """What a search needs, checked before anything (a civil number above all) leaves Himaya."""
     if not registry_id.strip():
         raise InvalidInputError("--registry-id: empty: the registry's sender_id, as registered")
@@ -116,12 +120,15 @@ def search(
     token: str | None,
     today: date,
     actor: str,
+    decrypting: Sequence[JWK] = (),
 ) -> Found:
     """Ask the registry. Synchronous (no `callback`): its answer is read, kept and its events taken
     before this returns; a registry that cannot be reached writes nothing. Asynchronous: the search
     is kept (pending) before the POST, so that its answer finds it; if the registry does not
-    acknowledge, the search is kept as failed with the reason."""
-    _check_asking(uow, query, registry_id=registry_id, client=client, callback=callback)
+    acknowledge, the search is kept as failed with the reason. The message is encrypted to the
+    registry's client's encryption key if it registered one (`sign`); an encrypted synchronous
+    answer is opened with our keys (`decrypting`), as `/events/dci/on-search` opens an asynchronous one."""
+    check_asking(uow, query, registry_id=registry_id, client=client, callback=callback)
     kinds = ",".join(dict.fromkeys(kind_of(k).value for k in take))
     transaction = secrets.token_hex(12)
     item = {"reference_id": secrets.token_hex(12), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -134,16 +141,17 @@ def search(
              "query": json.dumps(item["search_criteria"], ensure_ascii=False), "take": kinds}  # fmt: skip
     if callback is None:
         where = f"{url.rstrip('/')}/registry/sync/search"
-        response, answer = exchange(where, sign(body), token)
+        response, answer = exchange(where, sign(body, client), token)
         if not response.is_success:
             raise RegistryError(f"{where}: HTTP {response.status_code}: {str(answer)[:300]}")
-        return on_search(uow, answer, client=client, today=today, actor=actor, sent=asked)
+        clear = open_envelope(answer, decrypting) if isinstance(answer, dict) and is_encrypted(answer) else answer
+        return on_search(uow, clear, client=client, today=today, actor=actor, sent=asked, received=answer)
     with uow:
         id_ = uow.crvs.add_search(asked, at=datetime.now(UTC))
         uow.audit.record([Change("crvs.search", f"crvs:{registry_id}", None, {**asked, "mode": "async"})], actor=actor)
         uow.commit()
     try:
-        post(f"{url.rstrip('/')}/registry/search", sign(body), token)
+        post(f"{url.rstrip('/')}/registry/search", sign(body, client), token)
     except RegistryError as error:
         with uow:
             uow.crvs.settle_search(id_, status="failed", answer=None, reason=str(error), at=datetime.now(UTC))
@@ -217,13 +225,15 @@ def on_search(
     today: date,
     actor: str,
     sent: dict[str, Any] | None = None,
+    received: Any = None,
 ) -> Found:
     """The registry's answer (`sent`: the synchronous search it answers, kept with it; otherwise the
-    asynchronous search of that transaction, which must be this registry's and still pending)."""
+    asynchronous search of that transaction, which must be this registry's and still pending).
+    `received`: the answer as it came when `document` is it decrypted (its signature covers what came)."""
     answer = read(CrvsOnSearch, document, "SearchResponse")
     sender, transaction = answer.header.sender_id, answer.message.transaction_id
     with uow.reading():
-        verify_message(uow, answer.signature, document, client=client, sender=sender)
+        verify_message(uow, answer.signature, received or document, client=client, sender=sender)
         asked = sent if sent is not None else uow.crvs.search_of(transaction)
     if asked is None or asked["client"] != client or asked["registry_id"] != sender:
         raise NotSubscribedError(f"transaction_id {transaction[:99]!r}: no search of ours to you")

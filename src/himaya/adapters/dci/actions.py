@@ -37,6 +37,25 @@ def stamp() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def keep_once(uow: DciUnitOfWork, transaction: Transaction) -> None:
+    """Keep a partner's message (in the unit of work, with what it writes): refused 409, nothing kept,
+    if it repeats a `message_id` of the partner's (`rjct.message_id.duplicate`), or the
+    `transaction_id` of one of its messages of the same kind (`rjct.transaction_id.duplicate`: the
+    spec makes the sender ensure its uniqueness and has no code for it; the answer's code is then the
+    spec's generic one, this one before the reason). A unique index decides, so of two messages sent
+    at once with one id, one is kept and the other refused."""
+    repeated = uow.dci.open(transaction)
+    if repeated == "message_id":
+        raise RejectedError("rjct.message_id.duplicate", f"message_id {transaction.message_id!r} was sent already", 409)
+    if repeated is not None:
+        raise RejectedError(
+            "rjct.transaction_id.duplicate",
+            f"transaction_id {transaction.transaction_id!r} was used already in a {transaction.kind} message of "
+            "yours: a new message has a new transaction_id",
+            409,
+        )
+
+
 def _check_terms(
     uow: DciUnitOfWork,
     header: RequestHeader,
@@ -113,8 +132,7 @@ def accept(
         expires_at=at + limits.retention,
         delivery=Delivery.PENDING if callback else None,
     )
-    if not uow.dci.open(transaction):
-        raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+    keep_once(uow, transaction)
     uow.dci.refer(transaction.correlation_id, principal.username, [p.reference_id for p in planned])
     return transaction
 
@@ -243,8 +261,7 @@ def _keep_status_message(
         expires_at=at + limits.retention,
         delivery=Delivery.PENDING if callback_uri else None,
     )
-    if not uow.dci.open(transaction):
-        raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+    keep_once(uow, transaction)
     return transaction
 
 

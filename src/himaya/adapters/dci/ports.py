@@ -40,8 +40,9 @@ class DciStore(Protocol):
     def requests_since(self, client: str, since: datetime) -> int:
         """Search requests the client sent since then (the messages' counts summed)."""
 
-    def open(self, transaction: Transaction) -> bool:
-        """Keep a new transaction; False if the client sent that message_id already."""
+    def open(self, transaction: Transaction) -> str | None:
+        """Keep a new transaction; None, or the id the client sent already in a message of this kind
+        ("message_id", or "transaction_id"), nothing kept."""
 
     def finish(self, correlation_id: str, status: TxnStatus, response: str | None, error: str | None) -> None: ...
 

@@ -107,6 +107,39 @@ def _check_item(item: SearchItem) -> None:
         raise RejectedError("rjct.timestamp.invalid", "timestamp must be an ISO 8601 time with its zone")
     if item.locale is not None and not re.fullmatch("[a-z]{3}", item.locale):
         raise RejectedError(CRITERIA, "locale must be an ISO 639-3 code such as eng or ara")
+    _check_scope(item.search_criteria)
+
+
+def _check_scope(criteria: SearchCriteria) -> None:
+    """What the request asks of this registry that it does not answer, rejected rather than ignored:
+    another registry type, records other than persons (a family's members: `group_id eq …`), or an
+    order other than the civil number's (the only one a page is taken in)."""
+    kind = criteria.reg_type
+    if kind is not None and kind.rsplit(":", 1)[-1].strip().lower() != "social":
+        raise RejectedError(
+            CRITERIA, f"reg_type {kind[:99]!r}: this is the social registry (ns:org:RegistryType:Social)"
+        )
+    extra = criteria.model_extra or {}
+    entity = extra.get("response_entity")
+    named = entity.rsplit(":", 1)[-1].strip().lower() if isinstance(entity, str) else None
+    if entity is not None and named not in PERSONS:
+        raise RejectedError(
+            CRITERIA,
+            f"response_entity {str(entity)[:40]!r}: this registry answers person records (SR_Person); "
+            "a family's members are found with group_id eq the family number",
+        )
+    order = extra.get("sort")
+    if order is not None and not (isinstance(order, list) and all(_by_civil_number(o) for o in order)):
+        raise RejectedError(
+            "rjct.sort.invalid", "answers are sorted by the civil number only: sort [{attribute_name UIN, asc}]"
+        )
+
+
+def _by_civil_number(given: Any) -> bool:
+    if not isinstance(given, dict) or set(given) - {"attribute_name", "sort_order"}:
+        return False
+    name, order = given.get("attribute_name"), given.get("sort_order", "asc")
+    return isinstance(name, str) and name.upper() in ID_TYPES and order == "asc"
 
 
 def criteria_filter(criteria: SearchCriteria) -> tuple[PeopleFilter, Page]:

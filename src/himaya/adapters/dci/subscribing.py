@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from himaya.adapters.dci import trust
-from himaya.adapters.dci.actions import REG_TYPE, stamp
+from himaya.adapters.dci.actions import REG_TYPE, keep_once, stamp
 from himaya.adapters.dci.envelope import RequestHeader, SearchCriteria
 from himaya.adapters.dci.ports import DciUnitOfWork
 from himaya.adapters.dci.query import PERSONS, RejectedError, criteria_filter, timestamp
@@ -208,8 +208,7 @@ def keep_message(
         expires_at=at + limits.retention,
         delivery=Delivery.PENDING,
     )
-    if not uow.dci.open(transaction):
-        raise RejectedError("rjct.message_id.duplicate", f"message_id {header.message_id!r} was sent already", 409)
+    keep_once(uow, transaction)
     return transaction
 
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from himaya import bootstrap
 from himaya.adapters.crvs import client as crvs
-from himaya.adapters.crvs import search as crvs_search
+from himaya.adapters.crvs import disability
 from himaya.adapters.dci.encryption import is_encrypted, open_envelope
 from himaya.adapters.dci.query import RejectedError
 from himaya.adapters.opencrvs import read_document, signature_ok
@@ -178,7 +178,7 @@ class SearchAnswered(BaseModel):
 
 @router.post(
     "/dci/on-search",
-    summary="The civil registry's answer to Himaya's asynchronous DCI CRVS search (its people records)",
+    summary="A civil or disability registry's answer to Himaya's asynchronous DCI search (its people records)",
     openapi_extra={"requestBody": DCI_MESSAGE},
 )
 def dci_on_search(
@@ -186,13 +186,17 @@ def dci_on_search(
     principal: Annotated[Principal, Depends(require(Permission.EVENT_SUBMIT))],
     document: Annotated[Any, Depends(dci_message)],
 ) -> SearchAnswered:
-    """Refused whole with the reason: not the spec's (422, naming the field), not signed with the
-    registry client's keys (401), for no search Himaya sent this registry (403), for one answered
-    already (409). The vital events the search asked to take go into the inbox."""
+    """Refused whole with the reason: an encrypted answer that cannot be read (400
+    err.encryption.invalid), not the spec's (422, naming the field), not signed with the registry
+    client's keys (401: over the answer as sent, encrypted or not), for no search Himaya sent this
+    registry (403), for one answered already (409). The vital events the search asked to take go into the inbox."""
     uow = bootstrap.unit_of_work(request.app.state.engine)
     when = today(request.app.state.pack.timezone)
     try:
-        found = crvs_search.on_search(uow, document, client=principal.username, today=when, actor=principal.username)
+        clear = _opened(request, document)
+        found = disability.on_any_search(
+            uow, clear, client=principal.username, today=when, actor=principal.username, received=document
+        )
     except RejectedError as error:
         raise _refused(error) from None
     done = found.received or Received()

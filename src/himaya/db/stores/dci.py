@@ -132,7 +132,7 @@ class SqlDciStore:
         ).scalar_one()
         return int(total)
 
-    def open(self, transaction: Transaction) -> bool:
+    def open(self, transaction: Transaction) -> str | None:
         values = {
             name: getattr(transaction, name)
             for name in (
@@ -150,11 +150,18 @@ class SqlDciStore:
             )
         } | {"callback_uri": transaction.callback_uri}
         try:
-            with self.connection.begin_nested():  # a duplicate message_id fails alone, not the transaction
+            with self.connection.begin_nested():  # a duplicate fails alone, not the transaction
                 self.connection.execute(insert(dci_transaction).values(values))
         except IntegrityError:
-            return False
-        return True
+            return self._duplicate(transaction)
+        return None
+
+    def _duplicate(self, transaction: Transaction) -> str:
+        """Which of the client's ids its refused message repeats (read after the other writer's commit:
+        a unique index makes the second of two concurrent inserts wait for the first)."""
+        t = dci_transaction.c
+        again = select(t.id).where(t.client == transaction.client, t.message_id == transaction.message_id).limit(1)
+        return "message_id" if self.connection.execute(again).first() is not None else "transaction_id"
 
     def finish(self, correlation_id: str, status: TxnStatus, response: str | None, error: str | None) -> None:
         self.connection.execute(

@@ -2,7 +2,7 @@
 subscription asked beside the event type (`criteria`: the spec's filter_type, filter and frequency, JSON).
 
 Revision ID: 0045
-Revises: 0042
+Revises: 0043
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0045"
-down_revision = "0042"
+down_revision = "0043"
 branch_labels = None
 depends_on = None
 
