@@ -175,3 +175,27 @@ def test_a_review_lets_an_aged_child_and_a_married_one_leave(aged: str) -> None:
     assert max(_paid(aged, "survivor_pension", "10000024")) == date(2026, 9, 1)
     assert max(_paid(aged, "survivor_pension", "10000025")) == date(2026, 10, 1)
     assert set(_paid(aged, "survivor_pension", "10000022")) == {date(2026, m, 1) for m in range(7, 12)}
+
+
+def test_a_child_past_the_age_limit_is_refused_when_awarded_unless_disabled(store: str) -> None:  # noqa: F811
+    """A child who was 21 before the pension starts is no survivor: refused when awarded (it was
+    accepted, then ended at the first review, never paid). A child holding a disability card is
+    not held to the limit: awarded, and kept by a review."""
+    engine = connect(store)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE person SET birth_date = '1995-03-01' WHERE civil_number = '10000024'"))
+    award = ("insurance", "award", "10000021", "--benefit", "survivor", *_survivors(), "--reform", SHORT)
+    refusal = refused(as_user(store, "nasser", *award), 2)
+    assert "survivor '10000024', named as a child, was 21 on 2016-03-01" in refusal and "nothing was awarded" in refusal
+    with engine.begin() as connection:  # nothing awarded; then a disability card recorded for him now
+        assert connection.execute(sa.text("SELECT count(*) FROM insurance_award")).scalar_one() == 0
+        key = connection.execute(sa.text("SELECT id FROM person WHERE civil_number = '10000024'")).scalar_one()
+        connection.execute(
+            sa.text("INSERT INTO disability_assessment (person_id, category, card) VALUES (:p, 'physical', :t)"),
+            {"p": key, "t": True},
+        )
+    engine.dispose()
+    ok(as_user(store, "nasser", *award))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    kept = ok(as_user(store, "nasser", "insurance", "award-review", "1", "--version", "2"))
+    assert "no survivor has left it" in kept

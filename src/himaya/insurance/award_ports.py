@@ -16,7 +16,8 @@ from himaya.registry.ports import RegistryUnitOfWork
 
 class AwardStore(Protocol):
     def person_keys(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
-        """civil_number, person_key, death_date of those registered and not merged into another record."""
+        """civil_number, person_key, death_date, birth_date, disabled (a disability card now) of those
+        registered and not merged into another record."""
 
     def awards(
         self, civil_number: str | None, award_id: int | None = None, *, principal: Principal | None = None

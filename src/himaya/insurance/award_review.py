@@ -30,7 +30,7 @@ from himaya.insurance import award_rules, survivors
 from himaya.insurance.award_model import AwardConflictError, Awarded, AwardState, Benefit
 from himaya.insurance.award_ports import AwardStore, AwardUnitOfWork
 from himaya.insurance.awards import may, scoped_one
-from himaya.insurance.pension_terms import SharingTable, leaving, sharing_table
+from himaya.insurance.pension_terms import SharingTable, birthday, leaving, sharing_table
 from himaya.policy.parameters import ParameterTree
 
 __all__ = ["Left", "Reviewed", "apply_deaths", "review"]
@@ -181,17 +181,10 @@ def _leavers(
     for r in shares.iter_rows(named=True):
         limit = leaving(tree, today).child_age_limit
         born = r["birth_date"]
-        aged = _birthday(born, limit) if r["group"] == "children" and born is not None else None
+        held = r["group"] == "children" and born is not None and not r["disabled"]  # a disabled child is not
+        aged = birthday(born, limit) if held else None
         for day, reason in ((r["death_date"], "death"), (aged, f"child aged {limit}")):
             if day is not None and day <= today and (r["civil_number"] not in left or day < left[r["civil_number"]]):
                 left[r["civil_number"]] = day
                 why[r["civil_number"]] = f"{reason} on {day}"
     return left, why
-
-
-def _birthday(born: date, years: int) -> date:
-    """The day a person born on `born` is `years` old (a 29 February birthday: 1 March)."""
-    try:
-        return born.replace(year=born.year + years)
-    except ValueError:
-        return date(born.year + years, 3, 1)

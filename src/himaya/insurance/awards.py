@@ -31,6 +31,7 @@ from himaya.insurance.award_model import (
     Survivor,
 )
 from himaya.insurance.award_ports import AwardUnitOfWork
+from himaya.insurance.pension_terms import birthday, leaving
 from himaya.policy.pack import PolicyPack
 from himaya.policy.parameters import ParameterTree
 
@@ -86,7 +87,7 @@ def award(
             pack, tree, benefit, people, lines, day, start=start, claim=claims + 1, survivors=survivors
         )
         award_rules.refuse_overlap(existing, benefit, civil_number, terms.start, terms.end)
-        keyed = _survivors(uow, civil_number, survivors, terms)
+        keyed = _survivors(uow, civil_number, survivors, terms, tree)
         key = uow.awards.person_keys([civil_number])["person_key"][0]
         values: dict[str, object] = {
             "person_key": key, "benefit": benefit.value, "claim": terms.claim, "day": day, "amount": terms.amount,
@@ -135,8 +136,26 @@ def _prepared(
     return Change("insurance.award.prepare", f"award:{award_id}", None, after)
 
 
+def _refuse_grown(keys: pl.DataFrame, children: list[str], start: date, tree: ParameterTree) -> None:
+    """A child named who is past the children's age limit when the pension starts, and holds no
+    disability card, is no survivor: refused now, not ended at the first review (never paid)."""
+    limit = leaving(tree, start).child_age_limit
+    for row in keys.filter(pl.col("civil_number").is_in(children), ~pl.col("disabled")).iter_rows(named=True):
+        born = row["birth_date"]
+        if born is not None and birthday(born, limit) <= start:
+            raise InvalidInputError(
+                f"survivor {row['civil_number']!r}, named as a child, was {limit} on {birthday(born, limit)}, before "
+                f"the pension starts on {start}, and holds no disability card: past the children's age limit "
+                "(insurance.survivors.child_age_limit); nothing was awarded"
+            )
+
+
 def _survivors(
-    uow: AwardUnitOfWork, deceased: str, survivors: tuple[Survivor, ...], terms: award_rules.Terms
+    uow: AwardUnitOfWork,
+    deceased: str,
+    survivors: tuple[Survivor, ...],
+    terms: award_rules.Terms,
+    tree: ParameterTree,
 ) -> pl.DataFrame:
     """The shares (group, member, share, amount) given to the survivors named, in the order named within
     each group, with their row ids; each registered, alive, not the deceased, named once, and not
@@ -168,6 +187,7 @@ def _survivors(
     dead = keys.filter(pl.col("death_date").is_not_null())
     if dead.height:
         raise InvalidInputError(f"survivor {dead['civil_number'][0]!r} is recorded as dead: not a survivor")
+    _refuse_grown(keys, order["children"], terms.start, tree)
     other = award_rules.overlaps(uow.awards.survivor_shares(named), terms.start, terms.end)
     if other.height:
         row = other.row(0, named=True)

@@ -157,3 +157,11 @@ def leaving(tree: ParameterTree, day: date) -> Leaving:
         _typed(tree, "insurance.survivors.share_again", day, bool),
         _typed(tree, "insurance.survivors.child_age_limit", day, int),
     )
+
+
+def birthday(born: date, years: int) -> date:
+    """The day a person born on `born` is `years` old (a 29 February birthday: 1 March)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return date(born.year + years, 3, 1)

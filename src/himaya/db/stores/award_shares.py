@@ -11,12 +11,12 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, exists, insert, select, update
 
 from himaya.core.audit import Change
 from himaya.db.award_tables import insurance_award, insurance_award_share
 from himaya.db.frames import read_frame
-from himaya.db.tables import person
+from himaya.db.tables import disability, person
 from himaya.insurance import award_review
 from himaya.insurance.award_model import AwardState, Benefit
 from himaya.policy.packs import load_pack
@@ -85,6 +85,7 @@ class SqlShareStore:
                 share.c.valid_from,
                 person.c.birth_date,
                 person.c.death_date,
+                carded(person.c.id).label("disabled"),
             )
             .join(person, person.c.id == share.c.person_id)
             .where(share.c.award_id == award_id, share.c.valid_to.is_(None))
@@ -100,6 +101,7 @@ class SqlShareStore:
             "valid_from": pl.Date(),
             "birth_date": pl.Date(),
             "death_date": pl.Date(),
+            "disabled": pl.Boolean(),
         }
         return read_frame(self.connection, query, schema)
 
@@ -137,3 +139,10 @@ def after_deaths(connection: Connection, *, actor: str) -> list[Change]:
     from himaya.db.stores.awards import SqlAwardStore  # noqa: PLC0415  (it builds on this module)
 
     return award_review.apply_deaths(SqlAwardStore(connection), lambda: load_pack().parameters, actor=actor)
+
+
+def carded(person_id: Any) -> Any:
+    """Whether the person holds a disability card now (the registry's current assessment): such a
+    child is not held to the survivors' age limit."""
+    card = disability
+    return exists().where(card.c.person_id == person_id, card.c.valid_to.is_(None), card.c.card.is_(True))

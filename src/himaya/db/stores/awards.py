@@ -17,7 +17,7 @@ from himaya.core.access import Principal
 from himaya.core.periods import Period
 from himaya.db.award_tables import insurance_award, insurance_award_share
 from himaya.db.frames import read_frame
-from himaya.db.stores.award_shares import SqlShareStore
+from himaya.db.stores.award_shares import SqlShareStore, carded
 from himaya.db.tables import person
 from himaya.insurance.award_model import INCOMES, PROGRAMMES, AwardState, Benefit
 
@@ -56,10 +56,20 @@ class SqlAwardStore(SqlShareStore):
         self.connection = connection
 
     def person_keys(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
-        query = select(person.c.civil_number, person.c.id.label("person_key"), person.c.death_date).where(
-            person.c.civil_number.in_(list(civil_numbers)), person.c.merged_into.is_(None)
-        )
-        schema = {"civil_number": pl.String(), "person_key": pl.Int64(), "death_date": pl.Date()}
+        query = select(
+            person.c.civil_number,
+            person.c.id.label("person_key"),
+            person.c.death_date,
+            person.c.birth_date,
+            carded(person.c.id).label("disabled"),
+        ).where(person.c.civil_number.in_(list(civil_numbers)), person.c.merged_into.is_(None))
+        schema = {
+            "civil_number": pl.String(),
+            "person_key": pl.Int64(),
+            "death_date": pl.Date(),
+            "birth_date": pl.Date(),
+            "disabled": pl.Boolean(),
+        }
         return read_frame(self.connection, query, schema)
 
     def awards(
