@@ -6,20 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 Bound = int | Fraction | None
+T = TypeVar("T")
 
 
 def _number(value: object) -> bool:
     return isinstance(value, int | Fraction) and not isinstance(value, bool)
 
 
-def within(value: Any, raw: object, bounds: tuple[Bound, Bound], shown: Callable[[Any], str]) -> Any:
+def within(value: T, raw: object, bounds: tuple[Bound, Bound], shown: Callable[[Any], str]) -> T:
     """`value` if it lies within `bounds` (either may be None: no bound), else a ValueError saying
     the value and the range in the parameter's unit (`shown`)."""
     low, high = bounds
-    if _number(value) and ((low is not None and value < low) or (high is not None and value > high)):
+    number: Any = value
+    if _number(number) and ((low is not None and number < low) or (high is not None and number > high)):
         if high is None:
             allowed = f"at least {shown(low)}"
         elif low is None:
