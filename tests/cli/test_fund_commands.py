@@ -81,3 +81,40 @@ def test_a_pack_without_social_insurance_is_refused() -> None:
     result = himaya("project", "--insurance", "--pack", "iraq", "--to", "2030")
     assert result.exit_code == 2
     assert "the iraq pack cannot project its insurance fund: unknown parameter 'insurance." in result.stderr
+
+
+def test_an_assumption_out_of_range_is_refused_before_the_run(tmp_path: Path) -> None:
+    (tmp_path / "r.yaml").write_text("name: r\nchanges:\n  insurance.projection.pension_age:\n    2024-01-01: 0\n")
+    (tmp_path / "s.yaml").write_text("name: s\nrules:\n  reform: r.yaml\n", encoding="utf-8")
+    result = himaya("project", "--insurance", "--to", "2030", "--scenario", tmp_path / "s.yaml")
+    assert result.exit_code == 2
+    assert "insurance.projection.pension_age from 2024-01-01: 0 is out of range: from 40 years to 80 years" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_a_second_run_leaves_no_file_of_the_first(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    assert himaya("project", "--insurance", "--to", "2030", "--sensitivity", "--output", folder).exit_code == 0
+    first = (folder / "insurance-fund.svg").read_bytes()
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    result = himaya("project", "--insurance", "--to", "2030", "--output", folder)
+    assert result.exit_code == 0, result.stderr
+    names = {p.name for p in folder.iterdir()}
+    assert "sensitivity.csv" not in names  # the first run's, not this one's
+    assert {"notes.txt", "insurance.json", "both-sides.csv", "insurance-fund.svg"} <= names  # not ours: kept
+    assert (folder / "insurance-fund.svg").read_bytes() == first  # no date, no random ids: the same bytes
+    assert b"dc:date" not in first
+
+
+@pytest.mark.parametrize(("given", "message"), [("afile", "--output afile: not a folder"), ("", "--output ''")])
+def test_a_bad_output_is_refused_before_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str,
+                                                message: str) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    result = himaya("project", "--insurance", "--to", "2030", "--output", given)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "The fund's projection" not in result.stdout  # refused before anything ran
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -101,6 +101,9 @@ def test_the_folder_path_is_the_access_path(tmp_path: Path) -> None:
         ({"values": {date(2024, 1, 1): 10.5}}, "write OMR as a quoted string"),
         ({"values": {date(2024, 1, 1): "10.0001"}}, "more than 3 decimals"),
         ({"values": {"soon": "10.000"}}, "effective date 'soon' is not a date"),
+        ({"minimum": "20.000"}, r"value from 2024-01-01: '10.000' is out of range: at least 20.000 OMR"),
+        ({"minimum": "5.000", "maximum": "1.000"}, "minimum '5.000' is above maximum '1.000'"),
+        ({"unit": "switch", "values": {date(2024, 1, 1): True}, "maximum": True}, "only a number .* has a range"),
     ],
 )
 def test_a_parameter_missing_anything_is_refused(tmp_path: Path, change: dict[str, object], message: str) -> None:
@@ -170,3 +173,36 @@ def test_reform_file_errors(oman: PolicyPack, tmp_path: Path) -> None:
     extra.write_text("name: x\nchanges: {}\nwhen: never\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="unknown key"):
         load_reform(extra, oman.parameters)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "allowed"),
+    [
+        ("pension_age", 0, "from 40 years to 80 years"),
+        ("entry_age", 70, "from 15 years to 40 years"),
+        ("average_wage", "0", "at least 0.001 OMR"),
+        ("density", "5", "from 0.01 to 1"),
+        ("insured_men", "3", "from 0.01 to 1"),
+        ("administration", "10", "from 0 to 1"),
+        ("job_security_months", 99, "from 0 to 24"),
+    ],
+)
+def test_a_reform_out_of_a_parameters_range_is_refused(oman: PolicyPack, name: str, raw: object, allowed: str) -> None:
+    path = f"insurance.projection.{name}"
+    document = {"name": "r", "changes": {path: {date(2024, 1, 1): raw}}}
+    with pytest.raises(ParameterError) as caught:
+        parse_reform(document, oman.parameters, source="r.yaml")
+    assert f"reform r.yaml: {path} from 2024-01-01: {raw!r} is out of range: {allowed}" in str(caught.value)
+
+
+def test_every_assumption_of_the_fund_has_a_range(oman: PolicyPack) -> None:
+    found = [p for p in oman.parameters if p.path.startswith("insurance.projection.")]
+    assert len(found) >= 20
+    for parameter in found:
+        assert parameter.bounds[0] is not None, parameter.path
+        if parameter.unit is Unit.RATE:
+            assert parameter.bounds[1] is not None and parameter.bounds[1] <= 2, parameter.path
+    edge = parse_reform(
+        {"changes": {"insurance.projection.density": {date(2024, 1, 1): "1"}}}, oman.parameters, source="r"
+    )
+    assert edge.changed[0].values[0].value == 1

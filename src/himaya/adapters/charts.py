@@ -5,7 +5,8 @@ bound in pyproject.toml) matplotlib lays text out with libraqm, which joins Arab
 orders a line by the Unicode bidi algorithm itself. Shaping or reordering the text before would
 reverse it a second time. The glyphs come from DejaVu Sans, which matplotlib ships and which
 covers Arabic. Each file also carries its bilingual title as metadata (SVG <dc:title>, PNG text),
-so the words can be searched and read aloud.
+so the words can be searched and read aloud; an SVG carries no date, so that the same inputs
+give the same file.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ def write_charts(charts: Sequence[Chart], directory: Path, kind: str = "svg") ->
     for chart in charts:
         path = directory / f"{chart.name}.{kind}"
         words = f"{chart.title.en} | {chart.title.ar}"
-        metadata = {"Title": words} if kind == "svg" else {"Title": words, "Software": "Himaya"}
-        chart.figure.savefig(path, format=kind, metadata=metadata, dpi=120)
+        # No date (SVG <dc:date>): two runs on the same inputs write the same bytes.
+        metadata = {"Title": words, "Date": None} if kind == "svg" else {"Title": words, "Software": "Himaya"}
+        with matplotlib.rc_context({"svg.hashsalt": "himaya"}):  # its ids are otherwise salted at random
+            chart.figure.savefig(path, format=kind, metadata=metadata, dpi=120)
         written.append(path)
     return written
 

@@ -41,7 +41,7 @@ from himaya.policy.reforms import load_reform
 
 CHART_FORMATS = ("svg", "png")
 OutputDir = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Folder for the JSON, CSV and charts (created if missing).")
+    str | None, typer.Option("--output", "-o", help="Folder for the JSON, CSV and charts (created if missing).")
 ]
 JsonArg = Annotated[bool, typer.Option("--json", help="Print the JSON to standard output instead of the report.")]
 ChartsArg = Annotated[str, typer.Option("--charts", help="Chart format in --output: svg or png.")]
@@ -70,6 +70,19 @@ def _write(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
+
+
+def _output(text: str | None) -> Path | None:
+    """The `--output` folder, checked before anything runs: not empty (it would be the current
+    folder unsaid), not an existing file."""
+    if text is None:
+        return None
+    if not text.strip():
+        raise UsageError("--output '': give a folder's name (write . for the current folder)")
+    folder = Path(text)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--output {text}: not a folder")
+    return folder
 
 
 def _folder(output: Path) -> Path:
@@ -119,6 +132,7 @@ def simulate_command(
     """Today's rules and a reform on the same population: cost, coverage, poverty, inequality, gainers."""
     with reported(max_errors):
         kind = _chart_format(charts)
+        folder = _output(output)
         policy_pack = analysed_pack(pack, "simulate")
         baseline = policy_pack.parameters
         changed = load_reform(reform, baseline)
@@ -147,8 +161,8 @@ def simulate_command(
             typer.echo(document)  # as is: no markup, emoji codes or wrapping
         else:
             simulation_report(result)
-        if output is not None:
-            _write_simulation(result, document, _folder(output), kind, said=not as_json)
+        if folder is not None:
+            _write_simulation(result, document, _folder(folder), kind, said=not as_json)
 
 
 def _write_simulation(result: Simulation, document: str, folder: Path, kind: str, *, said: bool) -> None:
@@ -197,6 +211,7 @@ def project_command(
     """Project beneficiaries, cost and cost as a share of GDP, year by year, for one or more scenarios."""
     with reported():
         kind = _chart_format(charts)
+        folder = _output(output)
         if every < 1:
             raise UsageError(f"--every must be 1 or more, not {every}")
         if not insurance and (variant != "medium" or with_sensitivity):
@@ -212,10 +227,10 @@ def project_command(
         ]
         if insurance:
             _insurance(
-                policy_pack, scenarios, first, last or 2075, every, output, as_json, kind, variant, with_sensitivity
+                policy_pack, scenarios, first, last or 2075, every, folder, as_json, kind, variant, with_sensitivity
             )
         else:
-            _benefits(policy_pack, scenarios, first, last or 2050, every, output, as_json, kind)
+            _benefits(policy_pack, scenarios, first, last or 2050, every, folder, as_json, kind)
 
 
 def _insurance(

@@ -183,9 +183,16 @@ def tables(fund: FundProjection, benefits: Projection, table: pl.DataFrame | Non
     return found
 
 
+# Every file `write` may put in the folder; those a run does not write are removed from it, so the
+# folder never mixes files of two runs (a sensitivity of an earlier run beside new accounts).
+OWN_FILES = ("insurance.json", "insurance.csv", "insurance.parquet", "both-sides.csv", "sensitivity.csv",
+             "insurance-fund.svg", "insurance-fund.png")  # fmt: skip
+
+
 def write(folder: Path, fund: FundProjection, benefits: Projection, table: pl.DataFrame | None, text: str,
           kind: str, writer: Any) -> list[str]:  # fmt: skip
-    """Every file into `folder` through `writer(path, text)` (renamed into place); the names written."""
+    """Every file into `folder` through `writer(path, text)` (renamed into place), then the command's
+    own files (`OWN_FILES`) that this run did not write removed; the names written."""
     names: list[str] = []
     writer(folder / "insurance.json", text + "\n")
     for name, frame in tables(fund, benefits, table).items():
@@ -199,4 +206,7 @@ def write(folder: Path, fund: FundProjection, benefits: Projection, table: pl.Da
     from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
     written = drawing.write_charts([drawing.fund_chart(fund.table)], folder, kind)
-    return ["insurance.json", *names, *(p.name for p in written)]
+    names = ["insurance.json", *names, *(p.name for p in written)]
+    for stale in set(OWN_FILES) - set(names):
+        (folder / stale).unlink(missing_ok=True)
+    return names

@@ -23,6 +23,7 @@ import yaml
 from himaya.core.errors import HimayaError
 from himaya.core.money import Currency, MoneyFormatError
 from himaya.core.text import Language, Text
+from himaya.policy.ranges import Bound, bounds_of, within
 
 MAX_DIGITS = 12  # of a money parameter's whole units, as the people table's amounts (policy/table.MONEY_DIGITS)
 ParameterValue = int | bool | Fraction | tuple[str, ...] | tuple[tuple[str, ...], ...]
@@ -192,6 +193,11 @@ class Parameter:
     reference_ar: str | None = None  # the reference in Arabic
     note_ar: str | None = None  # the note in Arabic
     currency: Currency | None = None  # for money: the pack's currency
+    bounds: tuple[Bound, Bound] = (None, None)  # the file's `minimum` and `maximum`, in the unit's resolved form
+
+    def parse(self, raw: object) -> ParameterValue:
+        """A value written for this parameter: of its unit and within its `minimum` and `maximum`."""
+        return within(parse_value(self.unit, raw, self.currency), raw, self.bounds, self.shown)
 
     @property
     def unit_name(self) -> str:
@@ -339,6 +345,14 @@ def _load_parameter(file: Path, path: str, currency: Currency) -> Parameter:
         raise fail(str(error)) from None
     if status is Status.REFORM:
         raise fail("status REFORM marks a reform's values; a parameter file is CONFIRMED, LIKELY or ASSUMED")
+    try:
+        bounds = bounds_of(document, lambda raw: parse_value(unit, raw, currency))
+    except ValueError as error:
+        raise fail(str(error)) from None
+
+    def shown(value: ParameterValue) -> str:
+        return format_value(unit, value, currency=currency)
+
     raw_values = document["values"]
     if not isinstance(raw_values, dict):
         raise fail("values must map effective dates (YYYY-MM-DD) to values")
@@ -350,7 +364,7 @@ def _load_parameter(file: Path, path: str, currency: Currency) -> Parameter:
         reference = written.get("reference") if isinstance(written, dict) else None
         raw = written.get("value") if isinstance(written, dict) else written
         try:
-            values.append(DatedValue(start, parse_value(unit, raw, currency), reference))
+            values.append(DatedValue(start, within(parse_value(unit, raw, currency), raw, bounds, shown), reference))
         except ValueError as error:
             raise fail(f"value from {start}: {error}") from None
     return Parameter(
@@ -364,6 +378,7 @@ def _load_parameter(file: Path, path: str, currency: Currency) -> Parameter:
         reference_ar=str(document["reference_ar"]).strip() if document.get("reference_ar") else None,
         note_ar=str(document["note_ar"]).strip() if document.get("note_ar") else None,
         currency=currency if unit is Unit.MONEY else None,
+        bounds=bounds,
     )
 
 

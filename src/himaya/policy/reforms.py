@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from himaya.policy.parameters import Parameter, ParameterError, ParameterTree, parse_value
+from himaya.policy.parameters import Parameter, ParameterError, ParameterTree
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def parse_reform(document: object, tree: ParameterTree, *, source: str) -> Refor
         parameter = parameter.until(min(dated))
         for start, raw in dated.items():
             try:
-                value = parse_value(parameter.unit, raw, parameter.currency)
+                value = parameter.parse(raw)
             except ValueError as error:
                 raise fail(f"{path} from {start}: {error} (unit {parameter.unit_name})") from None
             parameter = parameter.with_value(start, value, f"reform: {name}", reform=True)
