@@ -259,10 +259,18 @@ def test_a_large_declaration_reads_the_registry_whole_with_the_same_answers(
 
 
 def test_an_employers_file_cannot_declare_for_another_employer(registered: Engine, oman: PolicyPack) -> None:
-    """With --employer, a cr_number column in the file is ignored: every line is the named employer's."""
+    """With --employer, a cr_number column naming another employer is refused (the wages would go to
+    the wrong account); an empty cell, or the employer's own number, is the named employer's."""
     raw = _raw([("10000021", "420.000", "31")]).with_columns(pl.lit(BATINAH).alias("cr_number"))
+    with pytest.raises(InputTableError) as error:
+        actions.declare(
+            SqlUnitOfWork(registered), oman, raw, JANUARY, actor="o", source="d.csv", today=TODAY, employer=NIZWA
+        )
+    assert [p.rule for p in error.value.problems] == [f"names another employer than {NIZWA}, the one declared for"]
+    assert _count(registered, insurance_declaration) == 0
     actions.declare(
-        SqlUnitOfWork(registered), oman, raw, JANUARY, actor="o", source="d.csv", today=TODAY, employer=NIZWA
-    )
+        SqlUnitOfWork(registered), oman, raw.with_columns(pl.lit(NIZWA).alias("cr_number")), JANUARY, actor="o",
+        source="d.csv", today=TODAY, employer=NIZWA,
+    )  # fmt: skip
     dues = actions.contributions(SqlUnitOfWork(registered), JANUARY)
     assert set(dues["cr_number"]) == {NIZWA}

@@ -58,7 +58,7 @@ def _payment(text: str) -> int:
         raise typer.BadParameter(str(error)) from None
     if amount > MAX_PAYMENT:
         raise typer.BadParameter(
-            f"{text.strip()} is more than {format_omr(MAX_PAYMENT, grouped=True)} OMR, the most one payment may be"
+            f"{text.strip()!r} is more than {format_omr(MAX_PAYMENT, grouped=True)} OMR, the most one payment may be"
         )
     return amount
 
