@@ -115,7 +115,7 @@ def test_a_refused_file_writes_nothing(registered: Engine, oman: PolicyPack) -> 
     with pytest.raises(Exception, match="after the current month"):
         _declare(registered, oman, [("10000021", "420.000", "31")], month=Period(2026, 12))
     for today in (TODAY, date(2026, 11, 1)):  # the month is not over: its wages and days are not all known
-        with pytest.raises(InvalidInputError, match="month 2026-11 has not ended yet .* from 2026-12-01 on"):
+        with pytest.raises(InvalidInputError, match=r"month 2026-11 has not ended yet .* from 2026-12-01 on"):
             _declare(registered, oman, [("10000021", "420.000", "30")], month=Period(2026, 11), today=today)
 
 
@@ -189,14 +189,28 @@ def test_payments_arrears_and_the_surcharge(registered: Engine, oman: PolicyPack
     february = _declare(registered, oman, [("10000021", "420.000", "28")], month=FEBRUARY)
     uow = SqlUnitOfWork(registered)
     actions.record_payment(
-        uow, oman, employer=NIZWA, amount=january.due, received_on=date(2026, 2, 15), reference="T1", actor="f", today=TODAY
+        uow,
+        oman,
+        employer=NIZWA,
+        amount=january.due,
+        received_on=date(2026, 2, 15),
+        reference="T1",
+        actor="f",
+        today=TODAY,
     )
     actions.record_payment(
         uow, oman, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference="T2", actor="f", today=TODAY
     )
     with pytest.raises(ConflictError, match="reference 'T2'"):
         actions.record_payment(
-            uow, oman, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference="T2", actor="f", today=TODAY
+            uow,
+            oman,
+            employer=NIZWA,
+            amount=50_000,
+            received_on=date(2026, 4, 2),
+            reference="T2",
+            actor="f",
+            today=TODAY,
         )
     for bad, message in ((0, "more than 0"), (-1, "more than 0")):
         with pytest.raises(Exception, match=message):
@@ -212,7 +226,7 @@ def test_payments_arrears_and_the_surcharge(registered: Engine, oman: PolicyPack
             uow, oman, employer=NIZWA, amount=1, received_on=TODAY, reference="T\n5", actor="f", today=TODAY
         )
     for reference in ("t2", " T2 "):  # the same transfer typed in another case, or with spaces
-        with pytest.raises(InsuranceConflictError, match="reference 't2'|reference 'T2'.*as 'T2'"):
+        with pytest.raises(InsuranceConflictError, match=r"reference 't2'|reference 'T2'.*as 'T2'"):
             actions.record_payment(
                 uow, oman, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference=reference,
                 actor="f", today=TODAY,

@@ -18,8 +18,8 @@ import polars as pl
 
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
-from himaya.core.money import format_omr
 from himaya.core.errors import InputTableError, InvalidInputError, NotFoundError, Problem, StaleRecordError
+from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.core.text import neutral
 from himaya.insurance import rules
