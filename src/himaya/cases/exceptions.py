@@ -192,7 +192,7 @@ def end(
             " again (himaya cases exceptions)"
         )
         if expected_version > found["version"]:
-            raise InvalidInputError(
+            raise StaleRecordError(  # a conflict as a stale version is (409, exit 4): read it again
                 f"version {expected_version} does not exist: the exception is at version {found['version']}"
             )
         if found["version"] != expected_version:
