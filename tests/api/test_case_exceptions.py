@@ -57,6 +57,7 @@ def test_an_override_over_the_api_records_its_exception_and_a_supervisor_ends_it
     assert world.client.post(end, headers=world.headers("case_worker"), json=body).status_code == 403
     stale = world.client.post(end, headers=world.headers("supervisor"), json=body | {"version": 2})
     assert stale.status_code == 409, stale.text
+    assert stale.json()["error"]["message"] == "version 2 does not exist: the exception is at version 1"
     ended = world.client.post(end, headers=world.headers("supervisor"), json=body)
     assert ended.status_code == 200 and ended.json() == {"exception": held["exception"], "until": body["last"],
                                                          "version": 2}, ended.text  # fmt: skip

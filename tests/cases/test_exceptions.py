@@ -165,6 +165,11 @@ def test_a_supervisor_ends_an_exception_early_and_the_next_sync_ends_the_enrollm
         exceptions.end(ours.uow(), number, last="2026-03", expected_version=1, **end | {"principal": wafa})
     with pytest.raises(InvalidInputError, match="last: 2026-01 is not between 2026-02"):
         exceptions.end(ours.uow(), number, last="2026-01", expected_version=1, **end)
+    for last in ("2026-12", "2027-03"):  # until 2026-12: it pays 2026-11 at the latest
+        with pytest.raises(InvalidInputError, match=rf"last: {last} is not between 2026-02 .* and 2026-11 \(the"):
+            exceptions.end(ours.uow(), number, last=last, expected_version=1, **end)
+    with pytest.raises(StaleRecordError, match=r"^version 2 does not exist: the exception is at version 1$"):
+        exceptions.end(ours.uow(), number, last="2026-03", expected_version=2, **end)
     with pytest.raises(NotFoundError, match="no exception 999"):
         exceptions.end(ours.uow(), 999, last="2026-03", expected_version=1, **end)
     assert exceptions.end(ours.uow(), number, last="2026-03", expected_version=1, **end) == {

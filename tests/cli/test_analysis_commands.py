@@ -185,7 +185,11 @@ def test_project_reports_compares_and_writes(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--from", "2020"], "the projection runs from 2025"),
-        (["--every", "0"], "--every must be 1 or more"),
+        (["--every", "0"], "'--every': Input should be greater than or equal to 1"),
+        (
+            ["--every", "-1"],
+            "'--every': Input should be greater than or equal to 1",
+        ),  # the same rule, said the same way
     ],
 )
 def test_project_refuses_bad_input(args: list[str], message: str) -> None:

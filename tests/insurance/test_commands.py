@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from himaya.cli.main import app
+from himaya.core.clock import today
+from himaya.core.periods import Period
 from tests.conftest import REPO
 
 EXAMPLES = REPO / "examples" / "insurance"
@@ -57,6 +59,10 @@ def test_the_month_at_the_terminal(store: None) -> None:
     assert paid.exit_code == 0 and "payment TRF-1 of 509.428 OMR from 1234567 recorded" in paid.stdout
     again = himaya("insurance", "pay", "--employer", "1234567", "--amount", "509.428", "--reference", "TRF-1")
     assert again.exit_code == 4 and "reference 'TRF-1'" in again.stderr
+    other_case = himaya("insurance", "pay", "--employer", "1234567", "--amount", "509.428", "--reference", " trf-1 ")
+    assert other_case.exit_code == 4 and "reference 'trf-1' of this employer is already recorded (as 'TRF-1')" in (
+        " ".join(other_case.stderr.split())
+    )
     arrears = himaya("insurance", "arrears", "--on", "2026-05-31")
     assert arrears.exit_code == 0, arrears.stderr
     printed = " ".join(arrears.stdout.split())
@@ -97,6 +103,12 @@ def test_a_broken_declaration_is_refused_whole_with_every_problem(store: None) -
         (["pay", "--employer", "1234567", "--amount", "12.3456", "--reference", "X"], 2, "more than 3 decimals"),
         (["pay", "--employer", "1234567", "--amount", "0", "--reference", "X"], 2, "must be more than 0.000"),
         (["pay", "--employer", "1234567", "--amount", "1", "--reference", "X;DROP TABLE"], 2, "the reference"),
+        (["pay", "--employer", "1234567", "--amount", "99999999999999999", "--on", "2026-02-12", "--reference", "R1"],
+         2, "Invalid value for '--amount': '99999999999999999' is more than"),
+        (["pay", "--employer", "1234567", "--amount", "1", "--on", "1900-02-12", "--reference", "R1"], 2,
+         "received on 1900-02-12 is before 2024-01, the first month of the law in force"),
+        (["declare", EXAMPLES / "nizwa-dates-2026-01.csv", "--month", str(Period.containing(today("Asia/Muscat"))),
+          "--employer", "1234567"], 2, "has not ended yet"),
         (["career", "10000099"], 3, "no declared month for civil number '10000099'"),
     ],
 )  # fmt: skip

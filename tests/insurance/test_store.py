@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from himaya.adapters.tables import read_table
 from himaya.core.clock import now
-from himaya.core.errors import ConflictError, InputTableError, NotFoundError
+from himaya.core.errors import ConflictError, InputTableError, InvalidInputError, NotFoundError
 from himaya.core.periods import Period
 from himaya.db import audit
 from himaya.db.insurance_tables import insurance_declaration, insurance_due, insurance_line, insurance_payment
@@ -51,7 +51,7 @@ def _raw(rows: list[tuple[str, str, str]]) -> pl.DataFrame:
 
 def _declare(engine: Engine, oman: PolicyPack, rows: list[tuple[str, str, str]], **kw: object) -> actions.Declared:
     options = {"employer": NIZWA, "month": JANUARY} | kw
-    month = options.pop("month")
+    month, today = options.pop("month"), options.pop("today", TODAY)
     return actions.declare(
         SqlUnitOfWork(engine),
         oman,
@@ -59,7 +59,7 @@ def _declare(engine: Engine, oman: PolicyPack, rows: list[tuple[str, str, str]],
         month,
         actor="officer",
         source="d.csv",
-        today=TODAY,
+        today=today,  # type: ignore[arg-type]
         **options,  # type: ignore[arg-type]
     )
 
@@ -114,13 +114,16 @@ def test_a_refused_file_writes_nothing(registered: Engine, oman: PolicyPack) -> 
         _declare(registered, oman, [("10000021", "420.000", "31")], employer="7777777")
     with pytest.raises(Exception, match="after the current month"):
         _declare(registered, oman, [("10000021", "420.000", "31")], month=Period(2026, 12))
+    for today in (TODAY, date(2026, 11, 1)):  # the month is not over: its wages and days are not all known
+        with pytest.raises(InvalidInputError, match=r"month 2026-11 has not ended yet .* from 2026-12-01 on"):
+            _declare(registered, oman, [("10000021", "420.000", "30")], month=Period(2026, 11), today=today)
 
 
 def test_the_dead_and_the_merged_cannot_be_declared(registered: Engine, oman: PolicyPack) -> None:
     merge_people(registered, "10000021", "10000022", actor="supervisor", as_of=date(2026, 1, 5))
     rows = [("10000022", "100", "28"), ("10000071", "100", "28")]  # 10000071 died on 2026-10-20
     with pytest.raises(InputTableError) as error:
-        _declare(registered, oman, rows, month=Period(2026, 11))
+        _declare(registered, oman, rows, month=Period(2026, 11), today=date(2026, 12, 1))
     assert [p.rule for p in error.value.problems] == [
         "is a duplicate record merged into 10000021: declare that civil number",
         "died on 2026-10-20, before the month",
@@ -186,28 +189,59 @@ def test_payments_arrears_and_the_surcharge(registered: Engine, oman: PolicyPack
     february = _declare(registered, oman, [("10000021", "420.000", "28")], month=FEBRUARY)
     uow = SqlUnitOfWork(registered)
     actions.record_payment(
-        uow, employer=NIZWA, amount=january.due, received_on=date(2026, 2, 15), reference="T1", actor="f", today=TODAY
+        uow,
+        oman,
+        employer=NIZWA,
+        amount=january.due,
+        received_on=date(2026, 2, 15),
+        reference="T1",
+        actor="f",
+        today=TODAY,
     )
     actions.record_payment(
-        uow, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference="T2", actor="f", today=TODAY
+        uow, oman, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference="T2", actor="f", today=TODAY
     )
     with pytest.raises(ConflictError, match="reference 'T2'"):
         actions.record_payment(
-            uow, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference="T2", actor="f", today=TODAY
+            uow,
+            oman,
+            employer=NIZWA,
+            amount=50_000,
+            received_on=date(2026, 4, 2),
+            reference="T2",
+            actor="f",
+            today=TODAY,
         )
     for bad, message in ((0, "more than 0"), (-1, "more than 0")):
         with pytest.raises(Exception, match=message):
             actions.record_payment(
-                uow, employer=NIZWA, amount=bad, received_on=TODAY, reference="T3", actor="f", today=TODAY
+                uow, oman, employer=NIZWA, amount=bad, received_on=TODAY, reference="T3", actor="f", today=TODAY
             )
     with pytest.raises(Exception, match="after today"):
         actions.record_payment(
-            uow, employer=NIZWA, amount=1, received_on=date(2026, 12, 1), reference="T4", actor="f", today=TODAY
+            uow, oman, employer=NIZWA, amount=1, received_on=date(2026, 12, 1), reference="T4", actor="f", today=TODAY
         )
     with pytest.raises(Exception, match="the reference"):
         actions.record_payment(
-            uow, employer=NIZWA, amount=1, received_on=TODAY, reference="T\n5", actor="f", today=TODAY
+            uow, oman, employer=NIZWA, amount=1, received_on=TODAY, reference="T\n5", actor="f", today=TODAY
         )
+    for reference in ("t2", " T2 "):  # the same transfer typed in another case, or with spaces
+        with pytest.raises(InsuranceConflictError, match=r"reference 't2'|reference 'T2'.*as 'T2'"):
+            actions.record_payment(
+                uow, oman, employer=NIZWA, amount=50_000, received_on=date(2026, 4, 2), reference=reference,
+                actor="f", today=TODAY,
+            )  # fmt: skip
+    refused = {
+        "is more than 100,000,000.000 OMR": {"amount": 100_000_000_001},
+        "received on 1900-02-12 is before 2024-01": {"received_on": date(1900, 2, 12)},
+        "received on 2023-12-31 is before 2024-01": {"received_on": date(2023, 12, 31)},
+    }
+    for message, given in refused.items():
+        with pytest.raises(InvalidInputError, match=message):
+            actions.record_payment(
+                uow, oman, **{"employer": NIZWA, "amount": 1, "received_on": TODAY, "reference": "T6"} | given,
+                actor="f", today=TODAY,
+            )  # fmt: skip
     assert _count(registered, insurance_payment) == 2
     table, credit = actions.arrears(SqlUnitOfWork(registered), oman, date(2026, 5, 31), NIZWA)
     rows = table.to_dicts()
@@ -239,10 +273,18 @@ def test_a_large_declaration_reads_the_registry_whole_with_the_same_answers(
 
 
 def test_an_employers_file_cannot_declare_for_another_employer(registered: Engine, oman: PolicyPack) -> None:
-    """With --employer, a cr_number column in the file is ignored: every line is the named employer's."""
+    """With --employer, a cr_number column naming another employer is refused (the wages would go to
+    the wrong account); an empty cell, or the employer's own number, is the named employer's."""
     raw = _raw([("10000021", "420.000", "31")]).with_columns(pl.lit(BATINAH).alias("cr_number"))
+    with pytest.raises(InputTableError) as error:
+        actions.declare(
+            SqlUnitOfWork(registered), oman, raw, JANUARY, actor="o", source="d.csv", today=TODAY, employer=NIZWA
+        )
+    assert [p.rule for p in error.value.problems] == [f"names another employer than {NIZWA}, the one declared for"]
+    assert _count(registered, insurance_declaration) == 0
     actions.declare(
-        SqlUnitOfWork(registered), oman, raw, JANUARY, actor="o", source="d.csv", today=TODAY, employer=NIZWA
-    )
+        SqlUnitOfWork(registered), oman, raw.with_columns(pl.lit(NIZWA).alias("cr_number")), JANUARY, actor="o",
+        source="d.csv", today=TODAY, employer=NIZWA,
+    )  # fmt: skip
     dues = actions.contributions(SqlUnitOfWork(registered), JANUARY)
     assert set(dues["cr_number"]) == {NIZWA}

@@ -76,10 +76,19 @@ def declare(
 
 
 def pay(
-    engine: Engine, *, employer: str, amount: int, received_on: date, reference: str, actor: str, today: date
+    engine: Engine,
+    pack: PolicyPack,
+    *,
+    employer: str,
+    amount: int,
+    received_on: date,
+    reference: str,
+    actor: str,
+    today: date,
 ) -> PaymentRecorded:
     return actions.record_payment(
         _uow(engine),
+        pack,
         employer=employer,
         amount=amount,
         received_on=received_on,

@@ -191,14 +191,13 @@ def end(
             f"exception {exception_id} changed since version {expected_version} (now {found['version']}): read it"
             " again (himaya cases exceptions)"
         )
+        if expected_version > found["version"]:
+            raise StaleRecordError(  # a conflict as a stale version is (409, exit 4): read it again
+                f"version {expected_version} does not exist: the exception is at version {found['version']}"
+            )
         if found["version"] != expected_version:
             raise stale
-        floor = max(found["from_month"], Period.containing(today).shifted(-1).start)
-        if not floor <= month.start < found["until_month"]:
-            raise InvalidInputError(
-                f"last: {month} is not between {floor:%Y-%m} (its first month, or last month: months paid stay paid)"
-                f" and the month before its until month {found['until_month']:%Y-%m}"
-            )
+        _check_last(month, found, today)
         ended = uow.exceptions.end(
             exception_id, expected_version=expected_version, until=month.start, by=principal.username, reason=reason,
             at=now(),
@@ -212,3 +211,15 @@ def end(
         )
         uow.commit()
     return {"exception": exception_id, "until": str(month), "version": expected_version + 1}
+
+
+def _check_last(month: Period, found: dict[str, Any], today: date) -> None:
+    """`month` may be the exception's last: from its first month, or last month (months paid stay
+    paid), to the month before its until month."""
+    floor = max(found["from_month"], Period.containing(today).shifted(-1).start)
+    latest = Period.containing(found["until_month"]).shifted(-1)
+    if not floor <= month.start <= latest.start:
+        raise InvalidInputError(
+            f"last: {month} is not between {floor:%Y-%m} (its first month, or last month: months paid stay paid)"
+            f" and {latest} (the month before its until month)"
+        )

@@ -192,7 +192,7 @@ def project_command(
         list[Path] | None,
         typer.Option("--scenario", help="Scenario YAML; repeat to compare several (default: today's rules)."),
     ] = None,
-    every: Annotated[int, typer.Option("--every", min=0, max=9999, help="Show every N-th year in the report.")] = 5,
+    every: Annotated[int, typer.Option("--every", min=1, max=9999, help="Show every N-th year in the report.")] = 5,
     output: OutputDir = None,
     as_json: JsonArg = False,
     charts: ChartsArg = "svg",

@@ -17,7 +17,9 @@ HELP_AR_INSURANCE = {
     "The employer's commercial registration number (cr_number).": "رقم السجل التجاري لصاحب العمل (cr_number).",
     "Write the table as CSV (amounts in OMR).": "اكتب الجدول بصيغة CSV (المبالغ بالريال العُماني).",
     "Record a payment received from an employer: it settles the oldest months first.": "سجِّل دفعة مستلمة من صاحب عمل: تُسدِّد الأشهر الأقدم أولاً.",
-    "The amount received, OMR (e.g. 120.500).": "المبلغ المستلم بالريال العُماني (مثل 120.500).",
+    "The amount received, OMR (e.g. 120.500; at most 100,000,000.000).": (
+        "المبلغ المستلم بالريال العُماني (مثل 120.500؛ 100,000,000.000 على الأكثر)."
+    ),
     "The transfer's reference: a payment is recorded once.": "مرجع التحويل: تُسجَّل الدفعة مرة واحدة.",
     "The day it was received (default: today).": "يوم الاستلام (الافتراضي: اليوم).",
     "What each employer owes on a day, month by month, with the late-payment surcharge; and any credit.": "ما على كل صاحب عمل في يوم معيَّن، شهرًا بشهر، مع المبلغ الإضافي عن التأخر في السداد؛ وأي رصيد دائن.",

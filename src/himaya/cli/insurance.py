@@ -17,6 +17,7 @@ from himaya.core.clock import today
 from himaya.core.money import MoneyFormatError, format_omr, parse_omr
 from himaya.core.periods import Period
 from himaya.insurance.model import Branch
+from himaya.insurance.rules import MAX_PAYMENT
 from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
@@ -49,11 +50,17 @@ MONEY = (
 )
 
 
-def _omr(text: str) -> int:
+def _payment(text: str) -> int:
+    """--amount: an amount of rials, more than 0 and at most MAX_PAYMENT (the API has no payment)."""
     try:
-        return parse_omr(text)
+        amount = parse_omr(text)
     except MoneyFormatError as error:
         raise typer.BadParameter(str(error)) from None
+    if amount > MAX_PAYMENT:
+        raise typer.BadParameter(
+            f"{text.strip()!r} is more than {format_omr(MAX_PAYMENT, grouped=True)} OMR, the most one payment may be"
+        )
+    return amount
 
 
 def _in_omr(frame: pl.DataFrame) -> pl.DataFrame:
@@ -180,7 +187,12 @@ def insurance_pay(
     employer: Annotated[
         str, typer.Option("--employer", help="The employer's commercial registration number (cr_number).")
     ],
-    amount: Annotated[str, typer.Option("--amount", help="The amount received, OMR (e.g. 120.500).")],
+    amount: Annotated[
+        int,
+        typer.Option(
+            "--amount", parser=_payment, help="The amount received, OMR (e.g. 120.500; at most 100,000,000.000)."
+        ),
+    ],
     reference: Annotated[
         str, typer.Option("--reference", help="The transfer's reference: a payment is recorded once.")
     ],
@@ -198,8 +210,9 @@ def insurance_pay(
         day = today(pack.timezone)
         done = store.pay(
             bootstrap.registry_engine(),
+            pack,
             employer=employer,
-            amount=_omr(amount),
+            amount=amount,
             received_on=received_on or day,
             reference=reference,
             actor=bootstrap.actor(actor),

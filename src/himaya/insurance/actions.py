@@ -12,13 +12,14 @@ holds one declaration per employer and month, so no statement can count a month 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
 from himaya.core.errors import InputTableError, InvalidInputError, NotFoundError, Problem, StaleRecordError
+from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.core.text import neutral
 from himaya.insurance import rules
@@ -59,11 +60,23 @@ def register_employers(
     return EmployersRegistered(rows.height, new.height, changed.height, rows.height - new.height - changed.height)
 
 
-def check_month(pack: PolicyPack, month: Period, today: date) -> None:
+def check_in_law(pack: PolicyPack, month: Period, what: str) -> None:
+    """`what` (a month declared, a day a payment was received) is not before the law's first month."""
     if month < pack.first_period:
-        raise InvalidInputError(f"month {month} is before {pack.first_period}, the first month of the law in force")
-    if month > Period.containing(today):
+        raise InvalidInputError(f"{what} is before {pack.first_period}, the first month of the law in force")
+
+
+def check_month(pack: PolicyPack, month: Period, today: date) -> None:
+    """A month is declared once it has ended: its wages are earned, its days worked all known."""
+    check_in_law(pack, month, f"month {month}")
+    current = Period.containing(today)
+    if month > current:
         raise InvalidInputError(f"month {month} is after the current month: wages are declared once earned")
+    if month == current:
+        raise InvalidInputError(
+            f"month {month} has not ended yet (today is {today}): wages are declared once earned, from"
+            f" {month.end + timedelta(days=1)} on"
+        )
 
 
 def declare(
@@ -228,8 +241,26 @@ def _changes(
     return changes
 
 
+def _check_payment(pack: PolicyPack, amount: int, received_on: date, reference: str, today: date) -> None:
+    if amount <= 0:
+        raise InvalidInputError("the amount must be more than 0.000")
+    if amount > rules.MAX_PAYMENT:
+        raise InvalidInputError(
+            f"the amount {format_omr(amount, grouped=True)} is more than {format_omr(rules.MAX_PAYMENT, grouped=True)}"
+            " OMR, the most one payment may be"
+        )
+    if received_on > today:
+        raise InvalidInputError(f"received on {received_on} is after today ({today})")
+    check_in_law(pack, Period.containing(received_on), f"received on {received_on}")
+    if not REFERENCE.fullmatch(reference):
+        raise InvalidInputError(
+            f"the reference {reference!r} must be 1 to 64 letters, digits, dots, dashes, underscores or slashes"
+        )
+
+
 def record_payment(
     uow: InsuranceUnitOfWork,
+    pack: PolicyPack,
     *,
     employer: str,
     amount: int,
@@ -238,22 +269,21 @@ def record_payment(
     actor: str,
     today: date,
 ) -> PaymentRecorded:
-    """A payment received from an employer; a reference it already used is refused (a payment
-    recorded twice is never counted twice)."""
+    """A payment received from an employer; a reference it already used, in any case, is refused
+    (a payment recorded twice is never counted twice): looked for in the transaction that writes."""
     who = canonical_actor(actor)
     reference = reference.strip()
-    if amount <= 0:
-        raise InvalidInputError("the amount must be more than 0.000")
-    if received_on > today:
-        raise InvalidInputError(f"received on {received_on} is after today ({today})")
-    if not REFERENCE.fullmatch(reference):
-        raise InvalidInputError(
-            f"the reference {reference!r} must be 1 to 64 letters, digits, dots, dashes, underscores or slashes"
-        )
+    _check_payment(pack, amount, received_on, reference, today)
     with uow:
         ids = uow.insurance.employer_ids([employer])
         if employer not in ids:
             raise NotFoundError(f"no employer registered with commercial registration number {employer!r}")
+        used = uow.insurance.payment_reference(ids[employer], reference)
+        if used is not None:  # the same transfer, whatever the case or spaces it is typed with
+            raise InsuranceConflictError(
+                f"a payment with reference {reference!r} of this employer is already recorded (as {used!r}):"
+                " references are compared without case or spaces, and a payment is recorded once"
+            )
         uow.insurance.add_payment(
             ids[employer], received_on=received_on, amount=amount, reference=reference, actor=who, stamp=now()
         )

@@ -53,6 +53,10 @@ class InsuranceStore(Protocol):
         (employer_id, branch, insured, employee, employer) of the employers' current revision."""
 
     # --- payments and reads ---
+    def payment_reference(self, employer_id: int, reference: str) -> str | None:
+        """The reference of the employer's payment whose reference is `reference` but for case and
+        surrounding spaces, or None; the employer is locked until the transaction ends."""
+
     def add_payment(
         self, employer_id: int, *, received_on: date, amount: int, reference: str, actor: str, stamp: datetime
     ) -> None:

@@ -19,6 +19,10 @@ from himaya.insurance.model import Branch, Coverage
 from himaya.insurance.rates import BranchRates, MonthRates
 
 SIDES = ("employee", "employer")
+# baisa: the most one payment may be, 100 million rials. Declarations cap a wage at a million rials a
+# month (files.MAX_WAGE); a payment settling a large employer's months is far below this, and the
+# sums of payments stay well inside the 64-bit integers the database and the arrears use.
+MAX_PAYMENT = 100_000_000_000
 
 
 def _rounded(numerator: pl.Expr, denominator: int) -> pl.Expr:

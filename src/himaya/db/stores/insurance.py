@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 
 import polars as pl
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.schema import DropTable
@@ -181,6 +181,16 @@ class SqlInsuranceStore:
                 staging.append(connection, table, frame.join(current, on="employer_id").drop("employer_id"))
 
     # --- payments and reads ---
+
+    def payment_reference(self, employer_id: int, reference: str) -> str | None:
+        # The employer's row is locked first (PostgreSQL), so that two payments of one employer
+        # are checked one after the other: the unique index alone compares references exactly.
+        self.connection.execute(select(employer.c.id).where(employer.c.id == employer_id).with_for_update())
+        p = insurance_payment
+        query = select(p.c.reference).where(
+            p.c.employer_id == employer_id, func.lower(p.c.reference) == reference.strip().lower()
+        )
+        return self.connection.execute(query.limit(1)).scalar_one_or_none()
 
     def add_payment(
         self, employer_id: int, *, received_on: date, amount: int, reference: str, actor: str, stamp: datetime
