@@ -63,7 +63,7 @@ def test_our_messages_are_encrypted_to_a_registry_that_registered_a_key(exchange
     assert exchange.registry.sealed[-1] is True and len(codes) == 1
     ended = exchange.himaya_cli("events", "crvs-unsubscribe", codes[0], "--token", "registry-access")
     assert ended.exit_code == 0 and exchange.registry.sealed[-1] is True, ended.output
-    assert set(exchange.registry.subscriptions[codes[0]].values()) >= {"unsubscribe"}
+    assert exchange.registry.subscriptions[codes[0]]["status"] == "unsubscribe"
 
 
 def test_the_registrys_encrypted_answers_are_opened(exchange: Exchange) -> None:  # noqa: F811

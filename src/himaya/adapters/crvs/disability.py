@@ -31,11 +31,10 @@ from jwcrypto.jwk import JWK
 from pydantic import Field, StrictStr, field_validator
 
 from himaya.adapters.crvs import search as crvs_search
-from himaya.adapters.crvs.client import RegistryError, Sign, exchange, header, matched, post, verify_message
+from himaya.adapters.crvs.client import Sign, matched, verify_message
 from himaya.adapters.crvs.messages import CrvsIdentifier, NotSubscribedError, _FromRegistry, civil, read
 from himaya.adapters.crvs.ports import CrvsUnitOfWork
-from himaya.adapters.dci.encryption import is_encrypted, open_envelope
-from himaya.adapters.dci.envelope import DciModel, SearchEnvelope
+from himaya.adapters.dci.envelope import DciModel
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError
 from himaya.events import actions
@@ -176,31 +175,15 @@ def search(
     item = {"reference_id": secrets.token_hex(12), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "search_criteria": {"version": "1.0.0", "reg_type": REG_TYPE, "reg_record_type": RECORD_TYPE,
                                 **query.criteria(), "pagination": page}}  # fmt: skip
-    made = header("search", registry_id=registry_id, sender_id=sender_id, total=1, callback=callback)
-    body = {"header": made, "message": {"transaction_id": transaction, "search_request": [item]}}
-    SearchEnvelope.model_validate(body)
     criteria = json.dumps(item["search_criteria"], ensure_ascii=False)
     asked = {"registry_url": url, "registry_id": registry_id, "client": client, "transaction_id": transaction,
              "query": criteria, "take": TAKE if take else ""}  # fmt: skip
-    if callback is None:
-        where = f"{url.rstrip('/')}/registry/sync/search"
-        response, answer = exchange(where, sign(body, client), token)
-        if not response.is_success:
-            raise RegistryError(f"{where}: HTTP {response.status_code}: {str(answer)[:300]}")
-        clear = open_envelope(answer, decrypting) if isinstance(answer, dict) and is_encrypted(answer) else answer
-        return on_search(uow, clear, client=client, today=today, actor=actor, sent=asked, received=answer)
-    with uow:
-        id_ = uow.crvs.add_search(asked, at=datetime.now(UTC))
-        uow.audit.record([Change("dr.search", f"dr:{registry_id}", None, {**asked, "mode": "async"})], actor=actor)
-        uow.commit()
-    try:
-        post(f"{url.rstrip('/')}/registry/search", sign(body, client), token)
-    except RegistryError as error:
-        with uow:
-            uow.crvs.settle_search(id_, status="failed", answer=None, reason=str(error), at=datetime.now(UTC))
-            uow.commit()
-        raise
-    return Found(transaction, "pending")
+
+    def answered(clear: Any, received: Any) -> Found:
+        return on_search(uow, clear, client=client, today=today, actor=actor, sent=asked, received=received)
+
+    sending = crvs_search.Sending(url, registry_id, client, sender_id, token, callback, sign, tuple(decrypting))
+    return crvs_search.send(uow, item, asked, sending, audit_action="dr.search", answered=answered, actor=actor)
 
 
 def is_disability_search(asked: dict[str, Any] | None) -> bool:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -134,24 +134,63 @@ def search(
     item = {"reference_id": secrets.token_hex(12), "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "search_criteria": {"version": "1.0.0", "reg_type": REG_TYPE, "reg_record_type": RECORD_TYPE,
                                 **query.criteria(), "pagination": {"page_size": PAGE, "page_number": 1}}}  # fmt: skip
-    made = header("search", registry_id=registry_id, sender_id=sender_id, total=1, callback=callback)
-    body = {"header": made, "message": {"transaction_id": transaction, "search_request": [item]}}
-    SearchEnvelope.model_validate(body)  # ours, checked as Himaya's registry side checks one
     asked = {"registry_url": url, "registry_id": registry_id, "client": client, "transaction_id": transaction,
              "query": json.dumps(item["search_criteria"], ensure_ascii=False), "take": kinds}  # fmt: skip
-    if callback is None:
-        where = f"{url.rstrip('/')}/registry/sync/search"
-        response, answer = exchange(where, sign(body, client), token)
+
+    def answered(clear: Any, received: Any) -> Found:
+        return on_search(uow, clear, client=client, today=today, actor=actor, sent=asked, received=received)
+
+    sending = Sending(url, registry_id, client, sender_id, token, callback, sign, tuple(decrypting))
+    return send(uow, item, asked, sending, audit_action="crvs.search", answered=answered, actor=actor)
+
+
+@dataclass(frozen=True)
+class Sending:
+    """Where and how a search goes: the registry, its client user (whose keys sign, encrypt and
+    verify), our sender id and bearer token, the callback for an asynchronous answer, our keys."""
+
+    url: str
+    registry_id: str
+    client: str
+    sender_id: str
+    token: str | None
+    callback: str | None
+    sign: Sign
+    decrypting: tuple[JWK, ...]
+
+
+def send(
+    uow: CrvsUnitOfWork,
+    item: dict[str, Any],
+    asked: dict[str, Any],
+    to: Sending,
+    *,
+    audit_action: str,
+    answered: Callable[[Any, Any], Found],
+    actor: str,
+) -> Found:
+    """One search request (`item`) sent to a registry (a civil or a disability registry, the same
+    exchange): synchronously, its answer opened and read by `answered(clear, as received)`;
+    asynchronously, the search (`asked`) kept pending before the POST, and kept failed, with the
+    reason, if the registry does not acknowledge it."""
+    transaction = asked["transaction_id"]
+    made = header("search", registry_id=to.registry_id, sender_id=to.sender_id, total=1, callback=to.callback)
+    body = {"header": made, "message": {"transaction_id": transaction, "search_request": [item]}}
+    SearchEnvelope.model_validate(body)  # ours, checked as Himaya's registry side checks one
+    if to.callback is None:
+        where = f"{to.url.rstrip('/')}/registry/sync/search"
+        response, answer = exchange(where, to.sign(body, to.client), to.token)
         if not response.is_success:
             raise RegistryError(f"{where}: HTTP {response.status_code}: {str(answer)[:300]}")
-        clear = open_envelope(answer, decrypting) if isinstance(answer, dict) and is_encrypted(answer) else answer
-        return on_search(uow, clear, client=client, today=today, actor=actor, sent=asked, received=answer)
+        opened = isinstance(answer, dict) and is_encrypted(answer)
+        return answered(open_envelope(answer, to.decrypting) if opened else answer, answer)
+    subject = f"{audit_action.split('.', maxsplit=1)[0]}:{to.registry_id}"
     with uow:
         id_ = uow.crvs.add_search(asked, at=datetime.now(UTC))
-        uow.audit.record([Change("crvs.search", f"crvs:{registry_id}", None, {**asked, "mode": "async"})], actor=actor)
+        uow.audit.record([Change(audit_action, subject, None, {**asked, "mode": "async"})], actor=actor)
         uow.commit()
     try:
-        post(f"{url.rstrip('/')}/registry/search", sign(body, client), token)
+        post(f"{to.url.rstrip('/')}/registry/search", to.sign(body, to.client), to.token)
     except RegistryError as error:
         with uow:
             uow.crvs.settle_search(id_, status="failed", answer=None, reason=str(error), at=datetime.now(UTC))
