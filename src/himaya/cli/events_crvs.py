@@ -147,6 +147,13 @@ def _print(found: crvs_search.Found) -> None:
             out.print(f"  {event.source_event_id}")
 
 
+# Where an asynchronous search's answer comes (a civil or a disability registry's, the same receiver).
+SearchCallback = Annotated[
+    str | None,
+    typer.Option("--callback", help="Search asynchronously: Himaya's address for the answer (…/events/dci/on-search)."),
+]
+
+
 @events_app.command("crvs-search")
 def crvs_search_command(
     url: Annotated[str, typer.Argument(help="The civil registry's DCI CRVS address (before /registry/sync/search).")],
@@ -167,12 +174,7 @@ def crvs_search_command(
             show_default=False,
         ),
     ] = None,
-    callback: Annotated[
-        str | None,
-        typer.Option(
-            "--callback", help="Search asynchronously: Himaya's address for the answer (…/events/dci/on-search)."
-        ),
-    ] = None,
+    callback: SearchCallback = None,
     token: Token = None,
     actor: Actor = None,
 ) -> None:
@@ -226,12 +228,7 @@ def dr_search_command(
             "--take-expired", help="Take an Expired disability status into the inbox (the card no longer held)."
         ),
     ] = False,
-    callback: Annotated[
-        str | None,
-        typer.Option(
-            "--callback", help="Search asynchronously: Himaya's address for the answer (…/events/dci/on-search)."
-        ),
-    ] = None,
+    callback: SearchCallback = None,
     token: Token = None,
     actor: Actor = None,
 ) -> None:
