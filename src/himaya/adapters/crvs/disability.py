@@ -35,9 +35,7 @@ from himaya.adapters.crvs.client import Sign, matched, verify_message
 from himaya.adapters.crvs.messages import CrvsIdentifier, NotSubscribedError, _FromRegistry, civil, read
 from himaya.adapters.crvs.ports import CrvsUnitOfWork
 from himaya.adapters.dci.envelope import DciModel
-from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, InvalidInputError
-from himaya.events import actions
 from himaya.events.model import EventKind, LifeEvent
 
 REG_TYPE = "ns:org:RegistryType:DR"
@@ -254,27 +252,9 @@ def on_search(
         raise ConflictError(f"transaction_id {transaction!r}: the search is {asked['status']} already (a replay?)")
     _refuse_others(answer, str(json.loads(asked["query"])["query"]["value"]))
     records = [summary(p) for r in answer.message.search_response if r.data for p in r.data.records]
-    refused = "; ".join(f"the registry refused: {r.status_reason_code}: {r.status_reason_message}"[:300]
-                        for r in answer.message.search_response if r.status != "succ") or None  # fmt: skip
-    state = "answered" + (f" ({refused})" if refused else "")
-    events, review = matched(uow, _taken(answer, today=today) if asked["take"] else [], today=today, where="taken")
-
-    def guard() -> None:  # in the transaction that keeps the events: a replay settles nothing
-        id_ = uow.crvs.add_search(sent, at=datetime.now(UTC)) if sent is not None else int(asked["id"])
-        text = json.dumps(records, ensure_ascii=False)
-        if not uow.crvs.settle_search(id_, status="answered", answer=text, reason=refused, at=datetime.now(UTC)):
-            raise ConflictError(f"transaction_id {transaction!r}: the search is answered already (a replay?)")
-        said = {"transaction_id": transaction, "records": len(records), "taken": len(events) + len(review),
-                **({"query": sent["query"], "mode": "sync"} if sent else {})}  # fmt: skip
-        uow.audit.record([Change("dr.on_search", f"dr:{sender}", None, said)], actor=actor)
-
-    if not events and not review:
-        with uow:
-            guard()
-            uow.commit()
-        return Found(transaction, state, records)
-    done = actions.receive(uow, events, today=today, actor=actor, guard=guard, review=review)
-    return Found(transaction, state, records, done, [*events, *(e for e, _ in review)])
+    taken = matched(uow, _taken(answer, today=today) if asked["take"] else [], today=today, where="taken")
+    answered = crvs_search.Answered(transaction, sender, records, answer.message.search_response, sent, asked)
+    return crvs_search.keep_answer(uow, answered, taken, audit_action="dr.on_search", today=today, actor=actor)
 
 
 def on_any_search(

@@ -282,19 +282,50 @@ def on_search(
         raise ConflictError(f"transaction_id {transaction!r}: the search is {asked['status']} already (a replay?)")
     _refuse_others(answer, json.loads(asked["query"]))
     records = [summary(p) for r in answer.message.search_response if r.data for p in r.data.reg_records]
+    taken = matched(uow, _taken(answer, asked["take"]), today=today, where="the found events")
+    answered = Answered(transaction, sender, records, answer.message.search_response, sent, asked)
+    return keep_answer(uow, answered, taken, audit_action="crvs.on_search", today=today, actor=actor)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A registry's answer to our search, read: its transaction, who sent it, the records as kept,
+    each request's response (status and reason), and the search as sent (sync) or as kept (async)."""
+
+    transaction: str
+    sender: str
+    records: list[dict[str, Any]]
+    responses: Sequence[Any]
+    sent: dict[str, Any] | None
+    asked: dict[str, Any]
+
+
+def keep_answer(
+    uow: CrvsUnitOfWork,
+    answer: Answered,
+    taken: tuple[list[LifeEvent], list[tuple[LifeEvent, str]]],
+    *,
+    audit_action: str,
+    today: date,
+    actor: str,
+) -> Found:
+    """Settle the search as answered (once: a replay is a conflict) and take its events, with the
+    review they need, into the inbox, all in one transaction (a civil or a disability registry's)."""
     refused = "; ".join(f"the registry refused: {r.status_reason_code}: {r.status_reason_message}"[:300]
-                        for r in answer.message.search_response if r.status != "succ") or None  # fmt: skip
+                        for r in answer.responses if r.status != "succ") or None  # fmt: skip
     state = "answered" + (f" ({refused})" if refused else "")
-    events, review = matched(uow, _taken(answer, asked["take"]), today=today, where="the found events")
+    events, review = taken
+    transaction, records, sent = answer.transaction, answer.records, answer.sent
 
     def guard() -> None:  # in the transaction that keeps the events: a replay settles nothing
-        id_ = uow.crvs.add_search(sent, at=datetime.now(UTC)) if sent is not None else int(asked["id"])
+        id_ = uow.crvs.add_search(sent, at=datetime.now(UTC)) if sent is not None else int(answer.asked["id"])
         text = json.dumps(records, ensure_ascii=False)
         if not uow.crvs.settle_search(id_, status="answered", answer=text, reason=refused, at=datetime.now(UTC)):
             raise ConflictError(f"transaction_id {transaction!r}: the search is answered already (a replay?)")
         said = {"transaction_id": transaction, "records": len(records), "taken": len(events) + len(review),
                 **({"query": sent["query"], "mode": "sync"} if sent else {})}  # fmt: skip
-        uow.audit.record([Change("crvs.on_search", f"crvs:{sender}", None, said)], actor=actor)
+        subject = f"{audit_action.split('.', maxsplit=1)[0]}:{answer.sender}"
+        uow.audit.record([Change(audit_action, subject, None, said)], actor=actor)
 
     if not events and not review:
         with uow:
