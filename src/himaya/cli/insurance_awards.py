@@ -14,7 +14,7 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.tables import write_table
 from himaya.bootstrap import insurance as store
-from himaya.cli.app import date_option, out, reported, shown
+from himaya.cli.app import actor_option, date_option, out, reported, shown
 from himaya.cli.insurance import Output, insurance_app
 from himaya.cli.insurance_benefits import Reform
 from himaya.core.clock import today
@@ -26,7 +26,10 @@ from himaya.policy.packs import load_pack
 
 Civils = Annotated[list[str] | None, typer.Option(help="A survivor's civil number (repeat for each).")]
 Actor = Annotated[
-    str | None, typer.Option("--actor", help="The user logged in (himaya login) who acts: given, it must be them.")
+    str | None,
+    typer.Option(
+        "--actor", callback=actor_option, help="The user logged in (himaya login) who acts: given, it must be them."
+    ),
 ]
 Version = Annotated[
     int, typer.Option("--version", min=1, help="The award's version you read (himaya insurance awards).")

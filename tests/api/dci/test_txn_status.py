@@ -242,6 +242,8 @@ def test_issue22_purge_removes_expired_transactions_with_their_attempts(
     assert shown.exit_code == 0 and "failed (HTTP 503)" in shown.output and "delivered" in shown.output
     for line in shown.output.splitlines():  # as docs/cli.md shows them
         assert re.fullmatch(r"\d \S+\+00:00 http://127\.0\.0\.1:\d+/\S+ (delivered|failed \(.+\))", line), line
+    # who may purge (an administrator logged in, once the store has one): tests/cli/test_keys_commands.py
+    monkeypatch.setattr("himaya.cli.partners.administrator", lambda given: given)
     result = CliRunner().invoke(app, ["partners", "purge", "--actor", "ops"])
     assert result.exit_code == 0, result.output
     assert "removed 1 expired DCI transactions" in result.output
