@@ -72,6 +72,8 @@ class Locale:
         >>> Locale("ar", "arab").number(1234)
         '١٬٢٣٤'
         """
+        if isinstance(value, int):  # a count: Babel's en_GB pattern, without parsing it again per call
+            return self.figures(f"{value:,}")
         return self.figures(format_decimal(value, locale=_BABEL_LOCALE["en"]))
 
     def money(self, baisa: int | None) -> str:
@@ -107,6 +109,11 @@ class Locale:
         >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01")
         ('Mar 2026', 'مارس 2026')
         """
-        first = date(int(period[:4]), int(period[5:7]), 1)
-        pattern = "MMMM y" if self.language == "ar" else "MMM y"
-        return self.figures(format_date(first, pattern, locale=_BABEL_LOCALE[self.language]))
+        return self.figures(_month_name(self.language, int(period[:4]), int(period[5:7])))
+
+
+@cache
+def _month_name(language: str, year: int, month: int) -> str:
+    """A month's name as Babel writes it, once per language and month (a dashboard names hundreds)."""
+    pattern = "MMMM y" if language == "ar" else "MMM y"
+    return format_date(date(year, month, 1), pattern, locale=_BABEL_LOCALE[language])
