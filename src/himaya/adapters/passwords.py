@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 
-# Verified against when the user does not exist, so that a wrong name costs as long as a wrong
-# password and the response time does not tell which names exist.
-_DUMMY = _hasher.hash("himaya: no such user")
+
+@cache
+def _dummy() -> str:
+    """Verified against when the user does not exist, so that a wrong name costs as long as a wrong
+    password and the response time does not tell which names exist. Made on first use, not when the
+    module is imported: a hash costs a fifth of a second, and most commands never log anyone in."""
+    return _hasher.hash("himaya: no such user")
 
 MIN_LENGTH = 12
+
+
+def ready() -> None:
+    """Make the unknown user's hash now (a service calls this at start, so that even its first
+    login of an unknown name costs what any other does)."""
+    _dummy()
 
 
 def hash_password(password: str) -> str:
@@ -20,7 +32,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+        return _hasher.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

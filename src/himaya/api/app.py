@@ -38,7 +38,7 @@ from himaya.api.routes import (
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import dci as dci_trust
 from himaya.bootstrap import notify
-from himaya.bootstrap.access import PrincipalCache, signing_key
+from himaya.bootstrap.access import PrincipalCache, ready_passwords, signing_key
 from himaya.bootstrap.events_worker import events_worker
 from himaya.core.settings import Settings
 from himaya.policy.packs import load_pack
@@ -128,6 +128,7 @@ def create_app(
     key = config.signing_key or signing_key(store)
     app.state.tokens = tokens or TokenSettings(key=key)
     app.state.principals = PrincipalCache()
+    ready_passwords()
     app.state.files = files or config.bank_files
     # DCI answers are POSTed only to these hosts, so a search cannot make the service call anywhere.
     app.state.dci_deliver = delivery.post

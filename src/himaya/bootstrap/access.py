@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
+from himaya.adapters import passwords
 from himaya.db.access import (
     PrincipalCache,
     UserExistsError,
@@ -41,3 +42,8 @@ def user(engine: Engine, username: str) -> UserRecord | None:
     """The user with their roles, permissions and scopes; None if there is no such user."""
     with engine.connect() as connection:
         return load_user(connection, username)
+
+
+def ready_passwords() -> None:
+    """The password checks' fixed costs paid at the service's start, not by its first login."""
+    passwords.ready()

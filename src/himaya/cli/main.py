@@ -7,6 +7,7 @@ import os
 import sys
 
 import typer
+from typer.models import CommandInfo
 
 import himaya.cli.public  # noqa: F401  (the open statistics' commands)
 from himaya.cli import (  # noqa: F401  (each module registers its commands on `app`)
@@ -50,12 +51,34 @@ def main() -> None:
     if language not in LANGUAGES:
         err.print(f"error: --lang (or HIMAYA_LANG) must be one of {', '.join(LANGUAGES)}, not {language!r}")
         sys.exit(EXIT_BAD_INPUT)
-    command = typer.main.get_command(app)
+    command = typer.main.get_command(_only(args[0]) if args else app)
     os.environ["HIMAYA_LANG"] = language  # the language of what the commands write, too (--lang's default)
     if language == "ar":
         in_arabic(command)
         arabic_headings()
     command.main(args=args, prog_name="himaya")
+
+
+def _only(name: str) -> typer.Typer:
+    """`app` with only the command or group named `name`, when there is one: Click's tree of every
+    command costs about half a second to build (each function's signature read), and a command
+    needs only its own. Anything else (an option, a misspelt name) gets the whole app and its
+    help."""
+    groups = [g for g in app.registered_groups if g.name == name]
+    commands = [c for c in app.registered_commands if _name(c) == name]
+    if not groups and not commands:
+        return app
+    one = typer.Typer()
+    one.info = app.info
+    one.registered_callback = app.registered_callback
+    one.registered_groups, one.registered_commands = groups, commands
+    return one
+
+
+def _name(command: CommandInfo) -> str | None:
+    if command.name:
+        return command.name
+    return typer.main.get_command_name(command.callback.__name__) if command.callback else None
 
 
 if __name__ == "__main__":
