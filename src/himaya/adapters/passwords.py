@@ -17,6 +17,7 @@ def _dummy() -> str:
     module is imported: a hash costs a fifth of a second, and most commands never log anyone in."""
     return _hasher.hash("himaya: no such user")
 
+
 MIN_LENGTH = 12
 
 
