@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from himaya.bootstrap import busy as store_busy
 from himaya.core.errors import QUOTED, Category, HimayaError, InputTableError, TooLargeError, clipped, quoted
 
 # The one place where an error's category becomes an HTTP status.
@@ -109,6 +111,12 @@ def install(app: FastAPI) -> None:
             error.status_code,
             getattr(error, "headers", None),
         )
+
+    @app.exception_handler(OperationalError)
+    async def _store(request: Request, error: OperationalError) -> JSONResponse:
+        if not store_busy.busy(error):
+            raise error  # any other failure of the store is the server's: 500, logged
+        return JSONResponse(body(request, "busy", store_busy.SAID), 503, {"Retry-After": "5"})
 
     @app.exception_handler(HimayaError)
     async def _domain(request: Request, error: HimayaError) -> JSONResponse:

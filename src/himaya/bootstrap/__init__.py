@@ -22,6 +22,7 @@ from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain00
 from himaya.adapters.records import PackContract
 from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
+from himaya.bootstrap import busy as store_busy
 from himaya.bootstrap import login
 from himaya.bootstrap import payroll as payroll_actions
 from himaya.bootstrap.public import PUBLIC_MONTHS as PUBLIC_MONTHS
@@ -30,7 +31,7 @@ from himaya.cases.applications import Desk
 from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
 from himaya.core.access import Permission, Principal
-from himaya.core.errors import UsageError
+from himaya.core.errors import ConflictError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
 from himaya.core.letter import Letter
 from himaya.core.periods import Period
@@ -152,6 +153,8 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
         try:
             current = current_revision(engine)
         except OperationalError as error:
+            if store_busy.busy(error):
+                raise ConflictError(store_busy.SAID) from None
             raise UsageError(
                 f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {error.orig}"
             ) from None

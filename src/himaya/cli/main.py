@@ -10,6 +10,7 @@ import typer
 from typer.models import CommandInfo
 
 import himaya.cli.public  # noqa: F401  (the open statistics' commands)
+from himaya.bootstrap import busy as store_busy
 from himaya.cli import (  # noqa: F401  (each module registers its commands on `app`)
     analysis,
     audit,
@@ -36,9 +37,12 @@ from himaya.cli import (  # noqa: F401  (each module registers its commands on `
     users,
 )
 from himaya.cli import letters as _letters  # noqa: F401  (registers `himaya letter`)
-from himaya.cli.app import EXIT_BAD_INPUT, app, err
+from himaya.cli.app import EXIT_BAD_INPUT, EXIT_STATUS, app, err
 from himaya.cli.help_ar import arabic_headings, in_arabic
+from himaya.core.errors import Category
 from himaya.core.text import LANGUAGES
+
+EXIT_CONFLICT = EXIT_STATUS[Category.CONFLICT]  # the store was busy: another's write, as a conflict is
 
 
 def main() -> None:
@@ -56,7 +60,13 @@ def main() -> None:
     if language == "ar":
         in_arabic(command)
         arabic_headings()
-    command.main(args=args, prog_name="himaya")
+    try:
+        command.main(args=args, prog_name="himaya")
+    except Exception as error:
+        if not store_busy.busy(error):
+            raise
+        err.print(f"error: {store_busy.SAID}", markup=False)
+        sys.exit(EXIT_CONFLICT)
 
 
 def _only(name: str) -> typer.Typer:

@@ -22,6 +22,8 @@ def default_url(name: str = "himaya", configured: str | None = None) -> str:
     folder = Path(platformdirs.user_data_dir("himaya"))
     return f"sqlite:///{folder / f'{name}.db'}"
 
+SQLITE_WAIT_SECONDS = 30.0  # how long a write waits for another's before "database is locked"
+
 
 def connect(url: str | None = None, *, service: bool = False) -> Engine:
     """An engine for `url` (default: the SQLite file of `default_url()`); PostgreSQL URLs use psycopg 3.
@@ -39,7 +41,7 @@ def connect(url: str | None = None, *, service: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": SQLITE_WAIT_SECONDS})
         _sqlite_pragmas(engine)
         return engine
     if parsed.get_backend_name() != "postgresql":
