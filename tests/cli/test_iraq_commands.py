@@ -188,3 +188,48 @@ def test_a_members_relationship_in_arabic_follows_their_sex() -> None:
     assert citizen.exit_code == 0, citizen.stderr
     assert "(الابن)" in citizen.stdout and "(الابنة)" in citizen.stdout  # 2002 is a boy, 2003 a girl
     assert "الابن أو الابنة" not in citizen.stdout
+
+
+def _synthetic_iraq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pl.DataFrame:
+    monkeypatch.setenv("HIMAYA_DATABASE_URL", f"sqlite:///{tmp_path / 'iraq.db'}")
+    assert himaya("db", "upgrade").exit_code == 0
+    made = tmp_path / "iraq.parquet"
+    result = himaya("synth", "--pack", "iraq", "--persons", "300", "--seed", "4", "--as-of", "2025-11-01", "-o", made)
+    assert result.exit_code == 0, result.output
+    return pl.read_parquet(made)
+
+
+@pytest.mark.parametrize(
+    ("district", "governorate"),
+    [("Erbil", "Baghdad"), ("Karkh", "Erbil"), ("Ba'aj", "Baghdad")],
+)
+def test_a_district_outside_the_rows_governorate_is_refused(
+    district: str, governorate: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Kurdistan district under a federal governorate would be paid by a scheme that does not
+    reach it, in the branch of another place (outside attack, HIGH): the row is refused, naming it."""
+    people = _synthetic_iraq(tmp_path, monkeypatch)
+    head = people.with_row_index("row", offset=1).filter(pl.col("relationship") == "head").row(0, named=True)
+    bad = people.with_columns(
+        pl.when(pl.col("person_id") == head["person_id"])
+        .then(pl.lit(district))
+        .otherwise("district")
+        .alias("district"),
+        pl.when(pl.col("person_id") == head["person_id"])
+        .then(pl.lit(governorate))
+        .otherwise("governorate")
+        .alias("governorate"),
+    )
+    bad.write_parquet(tmp_path / "bad.parquet")
+    result = himaya("registry", "import", tmp_path / "bad.parquet", "--pack", "iraq", "--as-of", "2025-10-01")
+    assert result.exit_code == 2, result.output
+    assert f"row {head['row']}" in result.output and "governorate" in result.output
+    assert f"is not the governorate of the district {district}" in result.output
+    assert himaya("registry", "show", str(head["person_id"])).exit_code == 3  # nothing was imported
+
+
+def test_a_district_under_its_own_governorate_is_imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    people = _synthetic_iraq(tmp_path, monkeypatch)
+    people.write_parquet(tmp_path / "good.parquet")
+    result = himaya("registry", "import", tmp_path / "good.parquet", "--pack", "iraq", "--as-of", "2025-10-01")
+    assert result.exit_code == 0, result.output

@@ -47,11 +47,13 @@ class PackContract:
     def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
         """A table that passed the contract, through the registry's rules (for a file's import too)."""
         problems = (
-            place_problems(table, self.places) + date_problems(table, today=self.today()) + assessment_problems(table)
+            place_problems(table, self.places, self.pack.place_column)
+            + date_problems(table, today=self.today())
+            + assessment_problems(table)
         )
         if problems:
             raise InputTableError(source, problems)
-        return derive_places(table, self.places)
+        return derive_places(table, self.places, self.pack.place_column)
 
     def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
         money = set(self.pack.registry.money)

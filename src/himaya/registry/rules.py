@@ -20,41 +20,46 @@ EARLIEST = date(1900, 1, 1)  # no living or recently deceased person was born or
 ROW = "__registry_row"
 
 
-def place_problems(frame: pl.DataFrame, places: Mapping[str, str]) -> list[Problem]:
-    """Rows whose governorate is not the one their wilayat lies in (the branch that reads a family
-    is decided by its place: two fields that disagree would put one family in two branches)."""
-    if not places or "wilayat" not in frame.columns or "governorate" not in frame.columns:
+def place_problems(frame: pl.DataFrame, places: Mapping[str, str], column: str = "wilayat") -> list[Problem]:
+    """Rows whose governorate is not the one their place (`column`: Oman's wilayat, Iraq's
+    district) lies in: the branch that reads a family is decided by its place, and the rules read
+    its governorate, so two fields that disagree would put one family in two branches, or pay it
+    by a scheme that does not reach its place (a Kurdistan district under a federal governorate)."""
+    if not places or column not in frame.columns or "governorate" not in frame.columns:
         return []
-    derived = pl.col("wilayat").replace_strict(places, default=None, return_dtype=pl.String)
+    derived = pl.col(column).replace_strict(places, default=None, return_dtype=pl.String)
     wrong = frame.with_row_index(ROW, offset=1).filter(
-        pl.col("wilayat").is_not_null() & pl.col("governorate").is_not_null() & pl.col("governorate").ne(derived)
+        pl.col(column).is_not_null() & pl.col("governorate").is_not_null() & pl.col("governorate").ne(derived)
     )
+    word = column.replace("_", " ")
     return [
         Problem(
             row[ROW],
             "governorate",
             row["governorate"],
-            f"is not the governorate of the wilayat {row['wilayat']} ({places.get(row['wilayat'])}): "
-            "give the wilayat only, its governorate follows",
-            kind="is not the governorate of the row's wilayat",
+            f"is not the governorate of the {word} {row[column]} ({places.get(row[column])}): "
+            f"give the {word} only, its governorate follows",
+            kind=f"is not the governorate of the row's {word}",
         )
         for row in wrong.head(100).iter_rows(named=True)
     ]
 
 
-def with_places(frame: pl.DataFrame, places: Mapping[str, str], *, source: str) -> pl.DataFrame:
-    """The table with each governorate derived from its wilayat; refused if a given one disagrees."""
-    problems = place_problems(frame, places)
+def with_places(
+    frame: pl.DataFrame, places: Mapping[str, str], *, source: str, column: str = "wilayat"
+) -> pl.DataFrame:
+    """The table with each governorate derived from its place; refused if a given one disagrees."""
+    problems = place_problems(frame, places, column)
     if problems:
         raise InputTableError(source, problems)
-    return derive_places(frame, places)
+    return derive_places(frame, places, column)
 
 
-def derive_places(frame: pl.DataFrame, places: Mapping[str, str]) -> pl.DataFrame:
-    """Each row's governorate from its wilayat (kept as given where the wilayat is empty)."""
-    if not places or "wilayat" not in frame.columns:
+def derive_places(frame: pl.DataFrame, places: Mapping[str, str], column: str = "wilayat") -> pl.DataFrame:
+    """Each row's governorate from its place (kept as given where the place is empty)."""
+    if not places or column not in frame.columns:
         return frame
-    derived = pl.col("wilayat").replace_strict(places, default=None, return_dtype=pl.String)
+    derived = pl.col(column).replace_strict(places, default=None, return_dtype=pl.String)
     given = pl.col("governorate") if "governorate" in frame.columns else pl.lit(None, pl.String)
     return frame.with_columns(pl.coalesce(derived, given).alias("governorate"))
 
