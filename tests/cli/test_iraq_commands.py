@@ -233,3 +233,17 @@ def test_a_district_under_its_own_governorate_is_imported(tmp_path: Path, monkey
     people.write_parquet(tmp_path / "good.parquet")
     result = himaya("registry", "import", tmp_path / "good.parquet", "--pack", "iraq", "--as-of", "2025-10-01")
     assert result.exit_code == 0, result.output
+
+
+def test_case_types_follow_the_registrys_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An Iraq registry lists Iraq's case types, with no HIMAYA_PACK set (outside attack, MEDIUM)."""
+    monkeypatch.delenv("HIMAYA_PACK", raising=False)
+    people = _synthetic_iraq(tmp_path, monkeypatch)
+    people.write_parquet(tmp_path / "iraq.parquet")
+    assert (
+        himaya("registry", "import", tmp_path / "iraq.parquet", "--pack", "iraq", "--as-of", "2025-10-01").exit_code
+        == 0
+    )
+    listed = himaya("cases", "types")
+    assert listed.exit_code == 0, listed.output
+    assert "benefit_stop" in listed.stdout and "grievance" not in listed.stdout

@@ -62,9 +62,12 @@ def _fields(pairs: list[str] | None) -> dict[str, str]:
 
 @cases_app.command("types")
 def cases_types() -> None:
-    """The case types of the policy pack: who opens them, their states and deadlines in working days."""
+    """The case types of the registry's policy pack: who opens them, their states and deadlines in working days."""
     with reported():
-        pack = chosen_pack(None)
+        try:
+            pack = bootstrap.registry_pack()  # the registry's own, as every other cases command
+        except UsageError:  # no store set up yet: the installation's pack (HIMAYA_PACK)
+            pack = chosen_pack(None)
         if pack.cases_dir is None:
             out.print(f"policy pack {pack.name} has no case types")
             return
@@ -252,7 +255,7 @@ def cases_decide(
     An application's approval writes its facts to the registry; a refusal names the rules that failed."""
     with reported():
         uow, principal = _acting(acting)
-        pack = chosen_pack(None)
+        pack = bootstrap.registry_pack()
         moved = actions.move(
             uow, pack.cases, number, to, expected_version=version, reason=reason, principal=principal,
             desk=bootstrap.application_desk(pack), override=override, override_until=override_until,
