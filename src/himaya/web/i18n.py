@@ -19,6 +19,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from himaya.core.money import OMR, Currency
+
 LANGUAGES = ("ar", "en")
 DEFAULT = "ar"
 DIGITS = ("latn", "arab")  # Western (0123) or Arabic-Indic (٠١٢٣) digits
@@ -41,19 +43,22 @@ def translations(language: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True)
 class Locale:
-    """How one user reads: the language, and which digits."""
+    """How one user reads: the language, and which digits; and the currency amounts are in (the
+    registry's pack's, not the user's)."""
 
     language: str = DEFAULT
     digits: str = "latn"
+    currency: Currency = OMR
 
     @classmethod
-    def of(cls, language: str | None, digits: str | None) -> Locale:
+    def of(cls, language: str | None, digits: str | None, currency: Currency = OMR) -> Locale:
         """From the user's cookies; anything unknown falls back to Arabic with Western digits.
 
-        >>> Locale.of("fr", "roman")
-        Locale(language='ar', digits='latn')
+        >>> found = Locale.of("fr", "roman")
+        >>> found.language, found.digits
+        ('ar', 'latn')
         """
-        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn")
+        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn", currency)
 
     @property
     def direction(self) -> str:
@@ -74,18 +79,32 @@ class Locale:
         """
         return self.figures(format_decimal(value, locale=_BABEL_LOCALE["en"]))
 
-    def money(self, baisa: int | None) -> str:
-        """Integer baisa as rials with three decimals: ر.ع. in Arabic, OMR in English.
+    def money(self, amount: int | None) -> str:
+        """An amount in the currency's smallest unit, with all its decimals: rials with three (ر.ع. in
+        Arabic, OMR in English), Iraqi dinars whole (د.ع., IQD).
 
         >>> Locale("en").money(162635)
         'OMR 162.635'
         >>> Locale("ar", "arab").money(80000)
         '٨٠٫٠٠٠ ر.ع.'
+        >>> from himaya.core.money import Currency
+        >>> from himaya.core.text import Text
+        >>> dinar = Currency("IQD", 0, Text("IQD", "د.ع."), smallest="dinar", example="125000")
+        >>> Locale("en", currency=dinar).money(275000), Locale("ar", "arab", dinar).money(125000)
+        ('IQD 275,000', '١٢٥٬٠٠٠ د.ع.')
         """
-        if baisa is None:
+        if amount is None:
             return ""
-        text = format_decimal(Decimal(baisa) / 1000, format="#,##0.000", locale=_BABEL_LOCALE["en"])
-        return f"OMR {text}" if self.language == "en" else f"{self.figures(text)} ر.ع."
+        currency = self.currency
+        shape = "#,##0" + ("." + "0" * currency.decimals if currency.decimals else "")
+        value = Decimal(amount) / currency.per_unit
+        text = format_decimal(value, format=shape, locale=_BABEL_LOCALE["en"])
+        return f"{currency.code} {text}" if self.language == "en" else f"{self.figures(text)} {currency.symbol.ar}"
+
+    @property
+    def currency_symbol(self) -> str:
+        """The currency as the reader writes it after an amount: ر.ع. or OMR, د.ع. or IQD."""
+        return self.currency.symbol.ar if self.language == "ar" else self.currency.symbol.en
 
     def day(self, value: date | None) -> str:
         """A day (or a moment) as the reader writes it.
