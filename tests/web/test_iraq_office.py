@@ -117,6 +117,7 @@ def test_a_familys_entitlements_are_explained_with_iraqs_rules_in_whole_dinars(i
     )
     assert answer.status_code == 200, answer.text
     found = answer.json()
+    assert found["currency"] == "IQD"
     assert re.fullmatch(r"[1-9][0-9]*", found["total"]) and int(found["total"]) >= 125_000  # dinars, no decimals
     programmes = {g["programme"]: g for p in found["entitlements"] for g in p["programmes"]}
     assert {"sp_cash", "student_grant"} <= set(programmes)
@@ -127,7 +128,7 @@ def test_a_familys_entitlements_are_explained_with_iraqs_rules_in_whole_dinars(i
     asked = {"period": "2025-11", "lang": "ar"}
     citizen = iraq.client.get(f"/families/{iraq.family}/explanation", params=asked, headers=iraq.headers("officer"))
     citizen = citizen.json()
-    assert "تشرين الثاني" in citizen["title"] and citizen["total"] == found["total"]
+    assert "تشرين الثاني" in citizen["title"] and citizen["total"] == found["total"] and citizen["currency"] == "IQD"
 
 
 def test_the_family_and_person_pages_name_the_national_number_and_the_district(iraq: Iraq) -> None:

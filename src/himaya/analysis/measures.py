@@ -143,7 +143,7 @@ def deciles(
     )
 
 
-def households(families: pl.DataFrame, *, sums: tuple[str, ...]) -> pl.DataFrame:
+def by_household(families: pl.DataFrame, *, sums: tuple[str, ...]) -> pl.DataFrame:
     """The families as the households they live in: one row per household (its id in `family`), the
     `sums` of its families added up (sizes, citizens, incomes, transfers), its first citizen flag the
     first family's by id; a family that names no household is one of its own. The same households
@@ -151,7 +151,7 @@ def households(families: pl.DataFrame, *, sums: tuple[str, ...]) -> pl.DataFrame
 
     >>> families = pl.DataFrame({"family": ["F1", "F2", "F3"], "household": ["D1", "D1", None],
     ...     "size": [3, 2, 4], "first_citizen": [True, False, True], "income": [300, 0, 80]})
-    >>> households(families, sums=("size", "income")).sort("family").rows()
+    >>> by_household(families, sums=("size", "income")).sort("family").rows()
     [('D1', 5, 300, True), ('F3', 4, 80, True)]
     """
     unit = pl.coalesce(pl.col(HOUSEHOLD), pl.col(FAMILY))

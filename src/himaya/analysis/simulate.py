@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from himaya.analysis.measures import FAMILY, HOUSEHOLD, Poverty, deciles, gini, households, poverty
+from himaya.analysis.measures import FAMILY, HOUSEHOLD, Poverty, by_household, deciles, gini, poverty
 from himaya.analysis.parts import CHILD_UNTIL, DESIGNS, Part, simulate_part
 from himaya.analysis.targeting import targeting
 from himaya.core.errors import HimayaError
@@ -234,7 +234,7 @@ def _welfare_units(families: pl.DataFrame, inputs: AnalysisInputs) -> tuple[pl.D
         )
         return families, "family", note
     sums = ("size", "citizens", "__before_income", *[f"__{d}_family_transfers" for d in DESIGNS])
-    units = households(families, sums=sums)
+    units = by_household(families, sums=sums)
     alone = int(families[HOUSEHOLD].is_null().sum())
     said = f" ({alone:,} famil{'y' if alone == 1 else 'ies'} naming none counted as households of their own)"
     note = (
