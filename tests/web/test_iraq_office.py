@@ -67,11 +67,17 @@ def _paid(people: pl.DataFrame) -> tuple[str, int]:
     return str(subsidy.sort("family_id")["family_id"][0]), paid["person_id"].n_unique()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def iraq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iraq]:
-    tmp = tmp_path_factory.mktemp("iraq-office")
-    urls = _url(request.param, tmp)
-    engine = connect(next(urls))
+@dataclass(frozen=True)
+class IraqRegistry:
+    family: str  # a family paid the subsidy and a student grant in November 2025
+    head: dict[str, Any]
+    entitled: int  # persons entitled to something in November 2025
+
+
+def iraq_registry(engine: Engine) -> IraqRegistry:
+    """Migrate, import a small synthetic Iraq under the Iraq pack (as `himaya registry import --pack
+    iraq`), enroll November 2025, and create the users: an officer of the paid family's district,
+    one of another district, an administrator and a partner system."""
     upgrade(engine)
     pack = load_pack("iraq")
     drawn = generate(SynthRequest(persons=2_000, seed=12, as_of=date(2025, 11, 1))).people
@@ -93,8 +99,17 @@ def iraq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         access.grant(engine, user, roles=roles, scopes=scopes, actor="setup")
     access.create_user(engine, "partner", hash_password(PASSWORD), kind="client", actor="setup")
     access.grant(engine, "partner", roles=["partner"], scopes=[Scope("all")], actor="setup")
+    return IraqRegistry(family, head, entitled)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def iraq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Iraq]:
+    tmp = tmp_path_factory.mktemp("iraq-office")
+    urls = _url(request.param, tmp)
+    engine = connect(next(urls))
+    built = iraq_registry(engine)
     app = create_app(engine, tokens=TokenSettings(key=KEY), files=tmp / "bank-files")
-    yield Iraq(TestClient(app), engine, family, head, entitled)
+    yield Iraq(TestClient(app), engine, built.family, built.head, built.entitled)
     engine.dispose()
     for _ in urls:
         pass

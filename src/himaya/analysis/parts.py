@@ -101,7 +101,9 @@ def simulate_part(
     household = inputs.household.name if inputs.household is not None else None
     kept: list[str | pl.Expr] = [
         pl.col(family).cast(pl.String).alias("family"),
-        (pl.col(household) if household in people.columns else pl.lit(None)).cast(pl.String).alias("household"),
+        (pl.col(household) if household is not None and household in people.columns else pl.lit(None))
+        .cast(pl.String)
+        .alias("household"),
         "nationality",
         *inputs.income_columns,
         *places,
