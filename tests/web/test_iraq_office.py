@@ -50,7 +50,8 @@ class Iraq:
     engine: Engine
     family: str  # a family paid the subsidy and a student grant in November 2025
     head: dict[str, Any]
-    entitled: int  # persons entitled to something in November 2025
+    entitled: int  # persons entitled to each programme in November 2025, added up
+    in_district: int  # persons registered in the paid family's district
 
     def headers(self, user: str) -> dict[str, str]:
         login = {"grant_type": "password", "username": user, "password": PASSWORD}
@@ -59,19 +60,21 @@ class Iraq:
 
 
 def _paid(people: pl.DataFrame) -> tuple[str, int]:
-    """A family paid the subsidy and a student grant in November, and the persons paid anything."""
+    """A family paid the subsidy and a student grant in November, and the persons paid each
+    programme (the public tables' "all programmes" margin adds up the programmes' persons)."""
     iraq = load_pack("iraq")
     paid = entitlements(people.select(iraq.schema.names), iraq, iraq.parameters, NOVEMBER)
     grants = set(paid.filter(pl.col("programme") == "student_grant")["family_id"])
     subsidy = paid.filter(pl.col("programme") == "sp_cash", pl.col("family_id").is_in(list(grants)))
-    return str(subsidy.sort("family_id")["family_id"][0]), paid["person_id"].n_unique()
+    return str(subsidy.sort("family_id")["family_id"][0]), paid.select("person_id", "programme").n_unique()
 
 
 @dataclass(frozen=True)
 class IraqRegistry:
     family: str  # a family paid the subsidy and a student grant in November 2025
     head: dict[str, Any]
-    entitled: int  # persons entitled to something in November 2025
+    entitled: int  # persons entitled to each programme in November 2025, added up
+    in_district: int  # persons registered in the paid family's district
 
 
 def iraq_registry(engine: Engine) -> IraqRegistry:
@@ -99,7 +102,8 @@ def iraq_registry(engine: Engine) -> IraqRegistry:
         access.grant(engine, user, roles=roles, scopes=scopes, actor="setup")
     access.create_user(engine, "partner", hash_password(PASSWORD), kind="client", actor="setup")
     access.grant(engine, "partner", roles=["partner"], scopes=[Scope("all")], actor="setup")
-    return IraqRegistry(family, head, entitled)
+    in_district = people.filter(pl.col("district") == head["district"]).height
+    return IraqRegistry(family, head, entitled, in_district)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -109,7 +113,7 @@ def iraq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     engine = connect(next(urls))
     built = iraq_registry(engine)
     app = create_app(engine, tokens=TokenSettings(key=KEY), files=tmp / "bank-files")
-    yield Iraq(TestClient(app), engine, built.family, built.head, built.entitled)
+    yield Iraq(TestClient(app), engine, built.family, built.head, built.entitled, built.in_district)
     engine.dispose()
     for _ in urls:
         pass
@@ -118,10 +122,10 @@ def iraq(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
 def test_the_service_works_under_the_pack_the_registry_recorded(iraq: Iraq) -> None:
     assert iraq.client.app.state.pack.name == "iraq"  # type: ignore[attr-defined]
     before = bootstrap.settings()
-    bootstrap.configure(replace(before, pack="oman", pack_given=True))  # HIMAYA_PACK=oman on Iraq's registry
+    oman = replace(before, pack="oman", pack_given=True)  # HIMAYA_PACK=oman on Iraq's registry
     try:
         with pytest.raises(RegistryPackError, match="holds the iraq pack's people, not the oman pack's"):
-            create_app(iraq.engine, tokens=TokenSettings(key=KEY))
+            create_app(iraq.engine, tokens=TokenSettings(key=KEY), settings=oman)
     finally:
         bootstrap.configure(before)
 
@@ -203,3 +207,16 @@ def test_the_dci_social_registry_answers_with_iraqs_people(iraq: Iraq) -> None:
     address = records[0]["address"]
     assert address["country"] == "IQ" and address["locality"] == iraq.head["district"]
     assert address["region"] == iraq.head["governorate"]
+    place = iraq.head["district"]
+    expression = {"attribute_name": "district", "operator": "eq", "attribute_value": place}
+    district = {
+        "reg_type": "ns:org:RegistryType:Social",
+        "query_type": "predicate",
+        "query": [{"seq_num": 1, "expression1": expression}],
+        "pagination": {"page_size": 100, "page_number": 1},
+    }
+    body = request(district)
+    answer = iraq.client.post("/registry/sync/search", headers={"Authorization": f"Bearer {token}"}, json=body)
+    page = answer.json()["message"]["search_response"][0]
+    assert page["status"] == "succ" and page["pagination"]["total_count"] == iraq.in_district
+    assert {r["address"]["locality"] for r in page["data"]["reg_records"]} == {place}
