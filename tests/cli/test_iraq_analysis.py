@@ -196,7 +196,9 @@ def test_a_pack_without_analysis_inputs_is_refused_by_name(population: Path) -> 
 def _poor_by_hand(population: Path, unit: str) -> tuple[int, int]:
     """Poor persons and persons before transfers, by hand: each `unit`'s (household or family)
     incomes of its members living in Iraq in the month, per member, against 137,000 dinars."""
-    people = pl.read_csv(population, infer_schema=False, try_parse_dates=True)
+    people = pl.read_csv(population, infer_schema=False).with_columns(
+        pl.col("birth_date", "death_date").str.to_date(strict=False)
+    )
     start, end = date(2026, 1, 1), date(2026, 1, 31)
     income = sum(pl.col(c).cast(pl.Int64, strict=False).fill_null(0) for c in ("wage", "pension", "other_income"))
     living = people.filter(
