@@ -42,6 +42,20 @@ from tests.web.conftest import log_in
 
 NOVEMBER = Period(2025, 11)  # a month of the school year: the student grant is paid
 THREE_DECIMALS = re.compile(r"\b\d+\.\d{3}\b")
+OMAN_MONTHS = (
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+)
 
 
 @dataclass
@@ -163,6 +177,7 @@ def test_the_family_and_person_pages_name_the_national_number_and_the_district(i
     page = client.get(f"/office/families/{iraq.family}").text
     assert "الرقم الوطني" in page and "القضاء" in page and district.ar in page
     assert "د.ع." in page and "ر.ع." not in page and "الرقم المدني" not in page
+    assert not [m for m in OMAN_MONTHS if m in page], "the birth dates' months named as in Oman, not Iraq"
     person = client.get(f"/office/people/{iraq.head['person_id']}").text
     assert "الرقم الوطني" in person and district.ar in person
     assert load_pack("iraq").code_names["governorate"][iraq.head["governorate"]].ar in person

@@ -26,7 +26,7 @@ DEFAULT = "ar"
 DIGITS = ("latn", "arab")  # Western (0123) or Arabic-Indic (٠١٢٣) digits
 CATALOGS = Path(__file__).parent / "locale"
 _ARABIC_INDIC = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٬")
-_BABEL_LOCALE = {"ar": "ar_OM", "en": "en_GB"}
+_BABEL_LOCALE = {"ar": "ar_OM", "en": "en_GB"}  # Arabic: the registry's country's (`Locale.country`)
 
 
 @cache
@@ -49,16 +49,23 @@ class Locale:
     language: str = DEFAULT
     digits: str = "latn"
     currency: Currency = OMR
+    country: str = "OM"  # whose Arabic names the months: Oman's (مارس), Iraq's (آذار)
 
     @classmethod
-    def of(cls, language: str | None, digits: str | None, currency: Currency = OMR) -> Locale:
+    def of(cls, language: str | None, digits: str | None, currency: Currency = OMR, country: str = "OM") -> Locale:
         """From the user's cookies; anything unknown falls back to Arabic with Western digits.
 
         >>> found = Locale.of("fr", "roman")
         >>> found.language, found.digits
         ('ar', 'latn')
         """
-        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn", currency)
+        shown = language if language in LANGUAGES else DEFAULT
+        return cls(shown, digits if digits in DIGITS else "latn", currency, country or "OM")
+
+    @property
+    def _dates(self) -> str:
+        """The Babel locale dates are written in: Arabic as in the registry's country, British English."""
+        return f"ar_{self.country}" if self.language == "ar" else _BABEL_LOCALE["en"]
 
     @property
     def direction(self) -> str:
@@ -116,16 +123,16 @@ class Locale:
             return ""
         if isinstance(value, datetime):
             pattern = "d MMMM y, HH:mm" if self.language == "ar" else "d MMM y, HH:mm"
-            return self.figures(format_datetime(value, pattern, locale=_BABEL_LOCALE[self.language]))
+            return self.figures(format_datetime(value, pattern, locale=self._dates))
         pattern = "d MMMM y" if self.language == "ar" else "d MMM y"
-        return self.figures(format_date(value, pattern, locale=_BABEL_LOCALE[self.language]))
+        return self.figures(format_date(value, pattern, locale=self._dates))
 
     def month(self, period: str) -> str:
         """A month (YYYY-MM or a date's first ten characters) as the reader writes it.
 
-        >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01")
-        ('Mar 2026', 'مارس 2026')
+        >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01"), Locale("ar", country="IQ").month("2026-03")
+        ('Mar 2026', 'مارس 2026', 'آذار 2026')
         """
         first = date(int(period[:4]), int(period[5:7]), 1)
         pattern = "MMMM y" if self.language == "ar" else "MMM y"
-        return self.figures(format_date(first, pattern, locale=_BABEL_LOCALE[self.language]))
+        return self.figures(format_date(first, pattern, locale=self._dates))

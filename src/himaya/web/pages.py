@@ -53,9 +53,11 @@ def environment(language: str) -> Environment:
 
 
 def locale(request: Request) -> Locale:
-    """The reader's language and digits (cookies), amounts in the registry's pack's currency."""
-    currency = request.app.state.pack.currency
-    return Locale.of(request.cookies.get(session.LANGUAGE), request.cookies.get(session.DIGITS), currency)
+    """The reader's language and digits (cookies); amounts in the registry's pack's currency, months
+    named as in its country."""
+    pack = request.app.state.pack
+    cookies = request.cookies
+    return Locale.of(cookies.get(session.LANGUAGE), cookies.get(session.DIGITS), pack.currency, pack.country)
 
 
 def key(request: Request) -> str:
