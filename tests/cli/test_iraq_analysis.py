@@ -191,3 +191,92 @@ def test_a_pack_without_analysis_inputs_is_refused_by_name(population: Path) -> 
         simulate(people.select(pack.schema.names), pack, pack.parameters, pack.parameters, Period.parse(PERIOD))
     with pytest.raises(ProjectionError, match="the iraq pack gives no analysis inputs"):
         wpp_of(pack)
+
+
+def _poor_by_hand(population: Path, unit: str) -> tuple[int, int]:
+    """Poor persons and persons before transfers, by hand: each `unit`'s (household or family)
+    incomes of its members living in Iraq in the month, per member, against 137,000 dinars."""
+    people = pl.read_csv(population, infer_schema=False).with_columns(
+        pl.col("birth_date", "death_date").str.to_date(strict=False)
+    )
+    start, end = date(2026, 1, 1), date(2026, 1, 31)
+    income = sum(pl.col(c).cast(pl.Int64, strict=False).fill_null(0) for c in ("wage", "pension", "other_income"))
+    living = people.filter(
+        pl.col("resident") == "true",
+        pl.col("death_date").is_null() | (pl.col("death_date") >= start),
+        pl.col("birth_date") <= end,
+    )
+    units = living.group_by(unit).agg(pl.len().alias("size"), income.sum().alias("income"))
+    poor = units.filter(pl.col("income") < 137_000 * pl.col("size"))
+    return int(poor["size"].sum()), int(units["size"].sum())
+
+
+def test_poverty_is_measured_per_household_when_the_table_names_them(
+    population: Path, simulated: dict[str, Any]
+) -> None:
+    assert simulated["poverty_unit"]["unit"] == "household"
+    assert "measured per household (household_id)" in simulated["poverty_unit"]["note"]
+    before = simulated["poverty"]["residents"]["before"]
+    poor, persons = _poor_by_hand(population, "household_id")
+    assert before["poor_persons"] == poor and before["headcount"] == pytest.approx(poor / persons)
+    assert sum(row["persons"] for row in simulated["deciles"]) == persons
+
+
+def test_without_households_poverty_is_the_familys_and_the_report_says_so(
+    population: Path, simulated: dict[str, Any], tmp_path: Path
+) -> None:
+    families = tmp_path / "families.csv"
+    pl.read_csv(population, infer_schema=False).drop("household_id").write_csv(families)
+    args = ("simulate", "--pack", "iraq", "--population", families, "--period", PERIOD, "--reform", REFORM)
+    result = himaya(*args, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["poverty_unit"]["unit"] == "family"
+    assert "has no household_id" in document["poverty_unit"]["note"]
+    poor, _ = _poor_by_hand(population, "family_id")
+    assert document["poverty"]["residents"]["before"]["poor_persons"] == poor
+    # Families that share a dwelling pool their incomes: fewer are poor counted by household.
+    by_family = document["poverty"]["residents"]["before"]["headcount"]
+    assert simulated["poverty"]["residents"]["before"]["headcount"] < by_family
+    assert document["programmes"] == simulated["programmes"]  # the unit of poverty changes no payment
+    report = himaya(*args)
+    assert report.exit_code == 0 and "measured per family: the population has no household_id" in report.stdout
+
+
+def test_a_family_in_two_households_is_refused_naming_it(population: Path, tmp_path: Path) -> None:
+    people = pl.read_csv(population, infer_schema=False)
+    family = people.filter(pl.col("relationship") == "spouse")["family_id"][0]
+    broken = people.with_columns(
+        pl.when((pl.col("family_id") == family) & (pl.col("relationship") == "spouse"))
+        .then(pl.lit("D-ELSEWHERE"))
+        .otherwise(pl.col("household_id"))
+        .alias("household_id")
+    )
+    path = tmp_path / "broken.csv"
+    broken.write_csv(path)
+    result = himaya("simulate", "--pack", "iraq", "--population", path, "--period", PERIOD, "--reform", REFORM)
+    assert result.exit_code == 2, result.output
+    assert f"family {family}: its members name two households in household_id" in result.stderr
+
+
+def test_a_household_split_between_two_parts_is_measured_whole(population: Path) -> None:
+    """A dataset is split by family: the families of one household may fall in two files. The parts
+    are combined before the households are made, so the figures are those of the whole table."""
+    from himaya.analysis.parts import simulate_part  # noqa: PLC0415
+    from himaya.analysis.simulate import analysis_inputs, combine  # noqa: PLC0415
+    from himaya.bootstrap import people_with_places  # noqa: PLC0415
+
+    pack = load_pack("iraq")
+    people = people_with_places(pl.read_csv(population, infer_schema=False), pack, source="t")
+    reform = load_reform(REFORM, pack.parameters).apply(pack.parameters)
+    month = Period.parse(PERIOD)
+    whole = simulate(people, pack, pack.parameters, reform, month)
+    odd = pl.col("family_id").hash(seed=1) % 2 == 1
+    halves = [people.filter(odd), people.filter(~odd)]
+    shared = set(halves[0]["household_id"].drop_nulls()) & set(halves[1]["household_id"].drop_nulls())
+    assert shared, "no household is split between the two parts: the test would prove nothing"
+    inputs = analysis_inputs(pack)
+    parts = [simulate_part(h, pack, inputs, pack.parameters, reform, month) for h in halves]
+    split = combine(parts, pack, reform, month)
+    assert split.poverty == whole.poverty and split.gini == whole.gini and split.unit == "household"
+    assert split.deciles.equals(whole.deciles)

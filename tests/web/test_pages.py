@@ -318,6 +318,19 @@ def test_places_and_the_timeline_are_written_in_arabic(office: Office) -> None:
     assert "الحالة الاجتماعية" in words and not re.search(r"[A-Za-z]{2,}", words), words
 
 
+def test_an_oman_registry_keeps_its_words_and_rials(office: Office) -> None:
+    """The words and the currency come from the registry's pack (issue 17): Oman's are these."""
+    client = office.client()
+    log_in(client, "case_worker")
+    assert client.app.state.pack.name == "oman"  # type: ignore[attr-defined]
+    arabic = client.get(f"/office/families/{office.inside['family_id']}").text
+    assert "الرقم المدني" in arabic and "الولاية" in arabic and re.search(r"[0-9,]+\.[0-9]{3} ر\.ع\.", arabic)
+    client.cookies.set("himaya_lang", "en")
+    english = client.get(f"/office/families/{office.inside['family_id']}").text
+    assert "Civil number" in english and "Wilayat" in english and re.search(r"OMR [0-9,]+\.[0-9]{3}", english)
+    assert "National ID number" not in english and "IQD" not in english
+
+
 def test_a_cases_letter_is_served_as_the_apis_with_its_scope(office: Office) -> None:
     client = office.client()
     log_in(client, "case_worker")

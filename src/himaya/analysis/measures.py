@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 
 FAMILY = "family"  # the family's id: the order of families of equal income
+HOUSEHOLD = "household"  # the household a family lives in (null: none named)
 
 
 @dataclass(frozen=True)
@@ -139,4 +140,28 @@ def deciles(
         )
         .sort("decile")
         .collect()
+    )
+
+
+def by_household(families: pl.DataFrame, *, sums: tuple[str, ...]) -> pl.DataFrame:
+    """The families as the households they live in: one row per household (its id in `family`), the
+    `sums` of its families added up (sizes, citizens, incomes, transfers), its first citizen flag the
+    first family's by id; a family that names no household is one of its own. The same households
+    whatever the order of the families, and whichever parts of a dataset they came from.
+
+    >>> families = pl.DataFrame({"family": ["F1", "F2", "F3"], "household": ["D1", "D1", None],
+    ...     "size": [3, 2, 4], "first_citizen": [True, False, True], "income": [300, 0, 80]})
+    >>> by_household(families, sums=("size", "income")).sort("family").rows()
+    [('D1', 5, 300, True), ('F3', 4, 80, True)]
+    """
+    unit = pl.coalesce(pl.col(HOUSEHOLD), pl.col(FAMILY))
+    return (
+        families.with_columns(unit.alias("__unit"), pl.col(HOUSEHOLD).is_null().alias("__alone"))
+        .group_by("__unit", "__alone")  # a family alone never merges with a household of the same id
+        .agg(
+            *[pl.col(c).sum() for c in sums],
+            pl.col("first_citizen").sort_by(FAMILY).first(),
+        )
+        .rename({"__unit": FAMILY})
+        .drop("__alone")
     )

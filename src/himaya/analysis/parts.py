@@ -20,6 +20,7 @@ from datetime import date
 
 import polars as pl
 
+from himaya.core.errors import InvalidInputError
 from himaya.core.periods import Period
 from himaya.policy.engine import evaluate
 from himaya.policy.pack import AnalysisInputs, PolicyPack, Unit, amount_of
@@ -41,7 +42,9 @@ class Part:
     sums: dict[str, int]  # "{design}.{programme}.recipients" and ".monthly": persons paid, amount a month
     coverage: pl.DataFrame  # group, persons, baseline_covered, reform_covered: counts of living citizens
     governorates: pl.DataFrame | None  # governorate, citizens, {design}_covered (counts), {design}_monthly_baisa
-    families: pl.DataFrame  # family, size, citizens, first_citizen, __before_income, __{design}_family_transfers
+    # family, household (null where the table names none), size, citizens, first_citizen,
+    # __before_income, __{design}_family_transfers
+    families: pl.DataFrame
 
 
 def _age_at(day: date) -> pl.Expr:
@@ -95,8 +98,12 @@ def simulate_part(
         *[_covered(d, person_level, family_level) for d in DESIGNS],
     )
     places = ["governorate"] if "governorate" in people.columns else []
+    household = inputs.household.name if inputs.household is not None else None
     kept: list[str | pl.Expr] = [
         pl.col(family).cast(pl.String).alias("family"),
+        (pl.col(household) if household is not None and household in people.columns else pl.lit(None))
+        .cast(pl.String)
+        .alias("household"),
         "nationality",
         *inputs.income_columns,
         *places,
@@ -109,7 +116,7 @@ def simulate_part(
         sums=_sums(frame, keys),
         coverage=_coverage(frame),
         governorates=_governorates(frame) if places else None,
-        families=_families(frame, inputs.income_columns),
+        families=_families(frame, inputs.income_columns, household or "household"),
     )
 
 
@@ -171,15 +178,22 @@ def _governorates(frame: pl.LazyFrame) -> pl.DataFrame:
     )
 
 
-def _families(frame: pl.LazyFrame, incomes: tuple[str, ...]) -> pl.DataFrame:
-    """One row per family with members living in the country: its size (those members), its citizens
-    among them, whether its first member (in the table's order) is one, its cash income before
-    transfers and each design's transfers (the currency's smallest unit a month)."""
+class SplitHouseholdError(InvalidInputError):
+    """A family whose members name different households."""
+
+
+def _families(frame: pl.LazyFrame, incomes: tuple[str, ...], household: str) -> pl.DataFrame:
+    """One row per family with members living in the country: the household it lives in (the one its
+    members name; SimulationError if they name two), its size (those members), its citizens among
+    them, whether its first member (in the table's order) is one, its cash income before transfers
+    and each design's transfers (the currency's smallest unit a month)."""
     cash = pl.sum_horizontal([pl.col(c).fill_null(0) for c in incomes])
-    return (
+    found = (
         frame.filter(pl.col("__living"))
         .group_by("family")
         .agg(
+            pl.col("household").min(),
+            pl.col("household").max().alias("__other_household"),
             pl.len().cast(pl.Int64).alias("size"),
             pl.col("__citizen").sum().cast(pl.Int64).alias("citizens"),
             pl.col("__citizen").first().alias("first_citizen"),
@@ -188,3 +202,11 @@ def _families(frame: pl.LazyFrame, incomes: tuple[str, ...]) -> pl.DataFrame:
         )
         .collect()
     )
+    split = found.filter(pl.col("household") != pl.col("__other_household")).sort("family")
+    if split.height:
+        family, first, other = split.select("family", "household", "__other_household").row(0)
+        raise SplitHouseholdError(
+            f"family {family}: its members name two households in {household}, {first} and {other}: "
+            "a family lives in one household (give every member the same, or leave it empty)"
+        )
+    return found.drop("__other_household")

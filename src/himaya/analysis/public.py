@@ -32,7 +32,7 @@ RAW = {
     "governorate": pl.String,
     "beneficiaries": pl.Int64,  # distinct persons enrolled in the month
     "payees": pl.Int64,  # distinct persons whose payments make the amount
-    "amount": pl.Int64,  # baisa paid in the month
+    "amount": pl.Int64,  # paid in the month, in the currency's smallest unit (baisa, dinars)
 }
 PUBLISHED = {
     "month": pl.String,
@@ -42,18 +42,20 @@ PUBLISHED = {
     "spending_omr": pl.Int64,
     "suppressed": pl.Boolean,
 }
-BAISA = 1_000
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The disclosure rules: the smallest count published and the unit amounts are rounded to."""
+    """The disclosure rules: the smallest count published and the unit amounts are rounded to, in
+    units of the registry's currency (rials, dinars: `rounding_omr`, named for the first), which has
+    `per_unit` of its smallest unit (1000 baisa in a rial, 1 dinar in a dinar)."""
 
     threshold: int = 10
     rounding_omr: int = 1_000
+    per_unit: int = 1_000
 
     def __post_init__(self) -> None:
-        if self.threshold < 1 or self.rounding_omr < 1:
+        if self.threshold < 1 or self.rounding_omr < 1 or self.per_unit < 1:
             raise ValueError(f"threshold and rounding must be at least 1, not {self.threshold}, {self.rounding_omr}")
 
 
@@ -89,14 +91,14 @@ def _month(figures: pl.DataFrame, month: date, rows: list[str], columns: list[st
     # An amount paid to fewer persons than the threshold is as telling as a count that small.
     hidden = suppress(counts, threshold=rules.threshold, sensitive=primary(extended(payees), threshold=rules.threshold))
     full_counts, full_amounts = extended(counts), extended(amounts)
-    unit = rules.rounding_omr * BAISA
+    unit = rules.rounding_omr * rules.per_unit
     out = [
         (
             f"{month:%Y-%m}",
             ([*rows, ALL])[i],
             ([*columns, ALL])[j],
             None if (i, j) in hidden else full_counts[i][j],
-            None if (i, j) in hidden else round_to(full_amounts[i][j], unit) // BAISA,
+            None if (i, j) in hidden else round_to(full_amounts[i][j], unit) // rules.per_unit,
             (i, j) in hidden,
         )
         for i in range(len(rows) + 1)
@@ -145,6 +147,7 @@ class Statistics:
     programmes: dict[str, Text]
     governorates: dict[str, Text]
     version: str  # of the data: changes whenever a figure may (for caches and ETags)
+    currency: str = "OMR"  # ISO 4217 code of the amounts (`spending_omr`, named for the first currency)
 
     def named(self) -> pl.DataFrame:
         """The rows with the English and Arabic names of their programme and governorate (`CSV_COLUMNS`)."""
@@ -167,6 +170,7 @@ class Statistics:
         return {
             "from": self.first,
             "to": self.last,
+            "currency": self.currency,
             "rules": {"threshold": self.rules.threshold, "rounding_omr": self.rules.rounding_omr},
             "programmes": described(self.programmes),
             "governorates": described(self.governorates),

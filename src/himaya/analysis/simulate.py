@@ -20,7 +20,7 @@ from typing import Any
 
 import polars as pl
 
-from himaya.analysis.measures import FAMILY, Poverty, deciles, gini, poverty
+from himaya.analysis.measures import FAMILY, HOUSEHOLD, Poverty, by_household, deciles, gini, poverty
 from himaya.analysis.parts import CHILD_UNTIL, DESIGNS, Part, simulate_part
 from himaya.analysis.targeting import targeting
 from himaya.core.errors import HimayaError
@@ -89,6 +89,10 @@ class Simulation:
     coverage_title: Text
     money: Text  # the currency in a chart's words
     warnings: tuple[str, ...] = ()  # what the reader must know before the figures
+    # What poverty, inequality, the deciles and targeting are measured on ("household" or "family"),
+    # and what the reader must know of it (None: the pack knows no household, the family it is).
+    unit: str = "family"
+    unit_note: str | None = None
     # Each design's inclusion and exclusion errors against incomes before transfers (when the pack asks).
     targeting: pl.DataFrame | None = None
 
@@ -125,6 +129,7 @@ class Simulation:
             "gini": self.gini,
             "deciles": self.deciles.to_dicts(),
             "warnings": list(self.warnings),
+            "poverty_unit": {"unit": self.unit, "note": self.unit_note},
             **({} if self.targeting is None else {"targeting": self.targeting.to_dicts()}),
         }
 
@@ -176,7 +181,8 @@ def combine(
     split = families.filter(pl.col(FAMILY).is_duplicated())[FAMILY].unique().sort()
     if split.len():
         raise SimulationError(f"family {split[0]} is in two parts of the population: each family must be in one")
-    households = families.with_columns(
+    units, unit, note = _welfare_units(families, inputs)
+    households = units.with_columns(
         *[(pl.col("__before_income") + pl.col(f"__{d}_family_transfers")).alias(f"__{d}_income") for d in DESIGNS]
     ).lazy()
     elasticity = float(line.elasticity)
@@ -208,7 +214,34 @@ def combine(
         targeting=targeting(households, line=float(line.line_baisa), elasticity=elasticity)
         if inputs.targeting
         else None,
+        unit=unit,
+        unit_note=note,
     )
+
+
+def _welfare_units(families: pl.DataFrame, inputs: AnalysisInputs) -> tuple[pl.DataFrame, str, str | None]:
+    """What poverty and inequality are measured on: the households when the table names them (the
+    pack's household column), else the families, with a note when the pack has households and the
+    table does not name them. The units, "household" or "family", and the note."""
+    if inputs.household is None:
+        return families, "family", None
+    column = inputs.household.name
+    if families[HOUSEHOLD].is_null().all():
+        note = (
+            f"the population has no {column}: poverty, inequality, deciles and targeting are measured per "
+            "family, not per household; a family living in a larger household (with the parents' family) is "
+            "measured on its own income alone, so poverty comes out higher than on the households"
+        )
+        return families, "family", note
+    sums = ("size", "citizens", "__before_income", *[f"__{d}_family_transfers" for d in DESIGNS])
+    units = by_household(families, sums=sums)
+    alone = int(families[HOUSEHOLD].is_null().sum())
+    said = f" ({alone:,} famil{'y' if alone == 1 else 'ies'} naming none counted as households of their own)"
+    note = (
+        f"poverty, inequality, deciles and targeting are measured per household ({column}): {units.height:,} "
+        f"households of {families.height:,} families" + (said if alone else "")
+    )
+    return units, "household", note
 
 
 def _poverty_by(households: pl.LazyFrame, line: PovertyLine) -> dict[str, dict[str, Poverty]]:

@@ -41,7 +41,6 @@ from himaya.bootstrap import notify
 from himaya.bootstrap.access import PrincipalCache, ready_passwords, signing_key
 from himaya.bootstrap.events_worker import events_worker
 from himaya.core.settings import Settings
-from himaya.policy.packs import load_pack
 
 DESCRIPTION = """
 Himaya's service API. Log in at `/auth/token` (OAuth2 password flow for people, client
@@ -120,7 +119,8 @@ def create_app(
     )
     app.state.engine = store
     app.state.settings = config
-    app.state.pack = load_pack(pack or config.pack)
+    # The registry's pack (recorded by its first import), as the registry's commands follow it.
+    app.state.pack = bootstrap.pack_of_store(store, pack)
     app.state.pack.cases  # noqa: B018  (its case types are read and checked now: a bad file stops the start)
     app.state.explainer = ExplainBatcher(app.state.pack)
     # The signing key: HIMAYA_SIGNING_KEY (kept apart from the database, e.g. in a secrets store),

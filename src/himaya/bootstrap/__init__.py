@@ -168,7 +168,7 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
 
 def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
     """Life events applied: the enrollments of their families planned again for this month."""
-    pack = load_pack(settings().pack)
+    pack = pack_of_store(engine)  # the registry's pack, as the service and the commands work under
     day = clock.today(pack.timezone)
     replan_families(engine, pack, Period.containing(day), event.notes(), actor=event.actor, today=day)
 
@@ -177,7 +177,7 @@ def replan_after_application(engine: Engine, event: ApplicationApproved) -> None
     """A case's decision wrote facts (an application or a change approved, a refusal reversed on
     appeal): the family's enrollments planned again for the month of the decision, a programme
     without a start rule of its own due from the month of the application (`event.since`)."""
-    pack = load_pack(settings().pack)
+    pack = pack_of_store(engine)  # the registry's pack, as the service and the commands work under
     day = event.day or clock.today(pack.timezone)
     notes = {event.family: f"after {event.what} {event.case}"}
     applied = {event.family: (event.programme, event.since)} if event.since is not None else None
@@ -220,9 +220,13 @@ def unit_of_work(engine: Engine | None = None) -> SqlUnitOfWork:
 
 def people_with_places(raw: pl.DataFrame, pack: PolicyPack, *, source: str) -> pl.DataFrame:
     """A people table validated against the pack's contract, with its place columns when it has them
-    (validated like a registry import's): what the analysis reports by."""
+    (validated like a registry import's): what the analysis reports by; and the pack's household
+    column when it has it (`AnalysisInputs.household`): what poverty is measured on."""
     refuse_foreign_table(raw.columns, pack, source=source)
     extra = [pack.registry.column(c) for c in PLACE_COLUMNS if c in raw.columns and c in pack.registry.names]
+    household = pack.analysis.household if pack.analysis is not None else None
+    if household is not None and household.name in raw.columns:  # what poverty is measured on
+        extra.append(household)
     return validate_table(raw, pack.schema.extended(*extra), source=source)
 
 
@@ -301,8 +305,15 @@ def registry_pack(name: str | None = None) -> PolicyPack:
     """The pack a command on the registry works under: `name`, else the installation's (HIMAYA_PACK),
     else the one the registry recorded at its first import (else Oman's); refused if the registry
     holds another pack's people (`db/registry_pack.py`)."""
+    return pack_of_store(registry_engine(), name)
+
+
+def pack_of_store(engine: Engine, name: str | None = None) -> PolicyPack:
+    """The pack the store at `engine` works under, for a command and for the service alike: `name`,
+    else HIMAYA_PACK when set, else the pack the registry recorded at its first import (else Oman's);
+    refused (RegistryPackError, naming both) if the registry holds another pack's people."""
     configured = settings()
-    with registry_engine().connect() as connection:
+    with engine.connect() as connection:
         recorded = recorded_pack(connection)
         chosen = name or (configured.pack if configured.pack_given or recorded is None else recorded)
         check_pack(connection, chosen)

@@ -4,6 +4,7 @@ checked, the tables as published under disclosure control (`db/public_stats.publ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import polars as pl
 from sqlalchemy import Engine
@@ -14,7 +15,6 @@ from himaya.core.errors import InvalidInputError, NamedRuleError
 from himaya.core.periods import Period
 from himaya.db.public_stats import published
 from himaya.policy.pack import PolicyPack
-from himaya.policy.packs import load_pack
 
 PUBLIC_MONTHS = 60  # months one request of the public statistics may span
 
@@ -38,7 +38,9 @@ def public_statistics(
     ones are made in the background (`db/public_stats.published`)."""
     from himaya import bootstrap  # noqa: PLC0415  (the package is imported first)
 
-    pack = pack or load_pack(bootstrap.settings().pack)
+    if pack is None:  # the registry's pack: its programmes, governorates and currency
+        pack = bootstrap.pack_of_store(engine or bootstrap.registry_engine())
+    rules = replace(rules, per_unit=pack.currency.per_unit)  # amounts in the registry's currency
     start, span = _months(first, last, pack)
     end = start.shifted(span - 1)
     known_programmes = [p.key for p in pack.programmes]
@@ -68,6 +70,7 @@ def public_statistics(
         programmes=names("programme", [*known_programmes, ALL], pack.code_names.get("programme", {})),
         governorates=names("governorate", [*known_governorates, UNKNOWN, ALL], pack.code_names.get("governorate", {})),
         version=version,
+        currency=pack.currency.code,
     )
 
 

@@ -134,7 +134,7 @@ def _poverty_tables(result: Simulation) -> None:
     unit = "person" if line.elasticity == 1 else "adult equivalent"
     title = (
         f"Poverty: line {money.format(line.line_baisa)} {money.code} a month per {unit} "
-        f"(family size ** {float(line.elasticity):g}; {line.status})"
+        f"({result.unit} size ** {float(line.elasticity):g}; {line.status})"
     )
     labels = {"before": "before transfers", "baseline": "after, today", "reform": "after, reform"}
     rows = [
@@ -153,6 +153,8 @@ def _poverty_tables(result: Simulation) -> None:
     measures = ("population", "income", "headcount", "poor persons", "gap (FGT1)", f"shortfall {money.code}/yr", "Gini")
     show(table(title, measures, rows, left=2))
     out.print(f"poverty line: {line.reference}", style="dim", markup=False)
+    if result.unit_note is not None:
+        out.print(f"measured per {result.unit}: {result.unit_note}", markup=False)
 
     rows = [
         [

@@ -40,7 +40,8 @@ def statistics(
     ] = None,
 ) -> None:
     """Beneficiaries and spending by programme, governorate and month: counts under 10 persons
-    suppressed, with the cells that would give them back; amounts rounded to 1,000 OMR."""
+    suppressed, with the cells that would give them back; amounts rounded to 1,000 of the registry's
+    currency (OMR, IQD)."""
     with reported():
         found = bootstrap.public_statistics(
             first=first, last=last, programmes=programmes or (), governorates=governorates or ()

@@ -12,11 +12,10 @@ import typer
 from himaya import bootstrap
 from himaya.access import actions
 from himaya.bootstrap import access
-from himaya.cli.app import PackArg, actor_option, administrator, app, asked, out, reported, shown
+from himaya.cli.app import PackChoice, actor_option, administrator, app, asked, out, reported, shown
 from himaya.core.access import Role, Scope
 from himaya.core.errors import UsageError
 from himaya.insurance.files import CR_NUMBER
-from himaya.policy.packs import DEFAULT_PACK, load_pack
 
 users_app = typer.Typer(help="Users of the service: people at branches and partner systems.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -42,22 +41,25 @@ Generate = Annotated[
 ]
 
 
-def _scopes(texts: list[str] | None, pack: str = DEFAULT_PACK) -> list[Scope]:
-    """The branch scopes, each naming a place the pack knows (a near miss gets a suggestion)."""
+def _scopes(texts: list[str] | None, pack: str | None = None) -> list[Scope]:
+    """The branch scopes, each naming a place the pack knows (a near miss gets a suggestion): the
+    pack given, else the registry's (`bootstrap.registry_pack`); a `wilayat:` scope names one of its
+    places, whatever the pack calls them (Iraq: a district)."""
     try:
         scopes = [Scope.parse(t) for t in texts or []]
     except ValueError as error:
         raise UsageError(str(error)) from None
-    policy = load_pack(pack)
+    policy = bootstrap.registry_pack(pack)
     registry = policy.registry
     for scope in scopes:
         if scope.kind == "provider" and scope.value not in policy.services.providers:
             raise UsageError(_unknown_place(scope, tuple(policy.services.providers)))
         if scope.kind == "employer" and not re.fullmatch(CR_NUMBER.pattern or "", scope.value or ""):
             raise UsageError(f"{scope}: a commercial registration number is 6 to 10 digits, not starting with 0")
-        if scope.value is None or scope.kind not in registry.names:
+        kind = policy.place_column if scope.kind == "wilayat" else scope.kind  # the registry's place
+        if scope.value is None or kind not in registry.names:
             continue
-        places = registry.column(scope.kind).codes
+        places = registry.column(kind).codes
         if scope.value not in places:
             raise UsageError(_unknown_place(scope, places))
     return scopes
@@ -99,7 +101,7 @@ def users_create(
     name: Annotated[str | None, typer.Option("--name", help="The person's or system's name.")] = None,
     generate_password: Generate = False,
     actor: Actor = None,
-    pack: PackArg = DEFAULT_PACK,
+    pack: PackChoice = None,
 ) -> None:
     """Create a user (asks for the password, or makes one) and give them roles and branches.
 
@@ -141,7 +143,7 @@ def users_grant(
         ),
     ] = False,
     actor: Actor = None,
-    pack: PackArg = DEFAULT_PACK,
+    pack: PackChoice = None,
 ) -> None:
     """Give a user roles and branch scopes; their tokens issued before stop working."""
     with reported():

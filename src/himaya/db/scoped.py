@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import NotFoundError
 from himaya.db.case_tables import case_file
+from himaya.db.registry_pack import attribute_types
 from himaya.db.search_tables import name_token
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
@@ -194,14 +195,27 @@ def family_table(connection: Connection, principal: Principal, family_number: st
     ).first()
     if found is None:
         raise NotFoundError(f"no family {family_number!r} in your branches")
-    return read_people(connection, _FAMILY_QUERY, few=True, params={"day": day, "family": family_number})
+    kinds = attribute_types(connection)  # the registry's pack's own columns (Iraq's), none for Oman
+    params = {"day": day, "family": family_number}
+    return read_people(connection, _family_query(kinds), few=True, params=params, attributes=kinds)
 
 
-# Built once, with its values as parameters: a service reads a family per request, and building
-# and keying this statement anew each time cost more than running it.
-_FAMILY_QUERY = people_query(
-    bindparam("day", type_=Date()), registry=True, family_number=bindparam("family", type_=String()), awards=True
-)
+# Built once per set of the pack's own columns, with its values as parameters: a service reads a
+# family per request, and building and keying this statement anew each time cost more than running it.
+_FAMILY_QUERIES: dict[tuple[tuple[str, str], ...], Select[Any]] = {}
+
+
+def _family_query(kinds: dict[str, pl.DataType]) -> Select[Any]:
+    key = tuple((name, str(kind)) for name, kind in kinds.items())
+    if key not in _FAMILY_QUERIES:
+        _FAMILY_QUERIES[key] = people_query(
+            bindparam("day", type_=Date()),
+            registry=True,
+            family_number=bindparam("family", type_=String()),
+            awards=True,
+            attributes=kinds or None,
+        )
+    return _FAMILY_QUERIES[key]
 
 
 def people_records(

@@ -24,7 +24,7 @@ from himaya.policy.case_loader import load_catalogue
 from himaya.policy.case_types import CaseCatalogue, CaseTypeError
 from himaya.policy.parameters import Parameters, ParameterTree, load_parameters
 from himaya.policy.registry import RegistryFact
-from himaya.policy.schema import TableSchema
+from himaya.policy.schema import Column, TableSchema
 from himaya.policy.service_loader import ServiceCatalogueError, load_services
 from himaya.policy.services import ServiceCatalogue
 
@@ -163,6 +163,9 @@ class AnalysisInputs:
     coverage_title: Text  # whom coverage is measured among, and what counts as covered
     money: Text  # the currency in a chart's words ("OMR", "ريال عماني")
     targeting: bool = False  # measure each design's inclusion and exclusion errors on the incomes given
+    # The people table's column naming the dwelling a family lives in (Iraq: `household_id`, optional):
+    # poverty and inequality are measured per household when a table has it, per family otherwise.
+    household: Column | None = None
     # The months of a year whose rules a projection averages (July only: a rule paid all year round).
     months: tuple[int, ...] = (7,)
 
@@ -205,6 +208,8 @@ class PolicyPack:
     # column too (`wilayat`), which scopes branches, cases and letters.
     place_column: str = "wilayat"
     person_number: Text = field(default_factory=lambda: Text("Civil number", "الرقم المدني"))  # as letters name it
+    person_numbers: Text = field(default_factory=lambda: Text("civil numbers", "الأرقام المدنية"))  # the plural
+    place_name: Text = field(default_factory=lambda: Text("Wilayat", "الولاية"))  # what one of `places` is called
     # The kinds of code_names whose codes parameters name (their values shown by name in Arabic).
     parameter_code_kinds: tuple[str, ...] = ("programme",)
     registry_facts: tuple[RegistryFact, ...] = ()  # the time-bound facts the registry keeps (policy/registry.py)

@@ -19,12 +19,14 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from himaya.core.money import OMR, Currency
+
 LANGUAGES = ("ar", "en")
 DEFAULT = "ar"
 DIGITS = ("latn", "arab")  # Western (0123) or Arabic-Indic (٠١٢٣) digits
 CATALOGS = Path(__file__).parent / "locale"
 _ARABIC_INDIC = str.maketrans("0123456789.,", "٠١٢٣٤٥٦٧٨٩٫٬")
-_BABEL_LOCALE = {"ar": "ar_OM", "en": "en_GB"}
+_BABEL_LOCALE = {"ar": "ar_OM", "en": "en_GB"}  # Arabic: the registry's country's (`Locale.country`)
 
 
 @cache
@@ -41,19 +43,29 @@ def translations(language: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True)
 class Locale:
-    """How one user reads: the language, and which digits."""
+    """How one user reads: the language, and which digits; and the currency amounts are in (the
+    registry's pack's, not the user's)."""
 
     language: str = DEFAULT
     digits: str = "latn"
+    currency: Currency = OMR
+    country: str = "OM"  # whose Arabic names the months: Oman's (مارس), Iraq's (آذار)
 
     @classmethod
-    def of(cls, language: str | None, digits: str | None) -> Locale:
+    def of(cls, language: str | None, digits: str | None, currency: Currency = OMR, country: str = "OM") -> Locale:
         """From the user's cookies; anything unknown falls back to Arabic with Western digits.
 
-        >>> Locale.of("fr", "roman")
-        Locale(language='ar', digits='latn')
+        >>> found = Locale.of("fr", "roman")
+        >>> found.language, found.digits
+        ('ar', 'latn')
         """
-        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn")
+        shown = language if language in LANGUAGES else DEFAULT
+        return cls(shown, digits if digits in DIGITS else "latn", currency, country or "OM")
+
+    @property
+    def _dates(self) -> str:
+        """The Babel locale dates are written in: Arabic as in the registry's country, British English."""
+        return f"ar_{self.country}" if self.language == "ar" else _BABEL_LOCALE["en"]
 
     @property
     def direction(self) -> str:
@@ -76,18 +88,32 @@ class Locale:
             return self.figures(f"{value:,}")
         return self.figures(format_decimal(value, locale=_BABEL_LOCALE["en"]))
 
-    def money(self, baisa: int | None) -> str:
-        """Integer baisa as rials with three decimals: ر.ع. in Arabic, OMR in English.
+    def money(self, amount: int | None) -> str:
+        """An amount in the currency's smallest unit, with all its decimals: rials with three (ر.ع. in
+        Arabic, OMR in English), Iraqi dinars whole (د.ع., IQD).
 
         >>> Locale("en").money(162635)
         'OMR 162.635'
         >>> Locale("ar", "arab").money(80000)
         '٨٠٫٠٠٠ ر.ع.'
+        >>> from himaya.core.money import Currency
+        >>> from himaya.core.text import Text
+        >>> dinar = Currency("IQD", 0, Text("IQD", "د.ع."), smallest="dinar", example="125000")
+        >>> Locale("en", currency=dinar).money(275000), Locale("ar", "arab", dinar).money(125000)
+        ('IQD 275,000', '١٢٥٬٠٠٠ د.ع.')
         """
-        if baisa is None:
+        if amount is None:
             return ""
-        text = format_decimal(Decimal(baisa) / 1000, format="#,##0.000", locale=_BABEL_LOCALE["en"])
-        return f"OMR {text}" if self.language == "en" else f"{self.figures(text)} ر.ع."
+        currency = self.currency
+        shape = "#,##0" + ("." + "0" * currency.decimals if currency.decimals else "")
+        value = Decimal(amount) / currency.per_unit
+        text = format_decimal(value, format=shape, locale=_BABEL_LOCALE["en"])
+        return f"{currency.code} {text}" if self.language == "en" else f"{self.figures(text)} {currency.symbol.ar}"
+
+    @property
+    def currency_symbol(self) -> str:
+        """The currency as the reader writes it after an amount: ر.ع. or OMR, د.ع. or IQD."""
+        return self.currency.symbol.ar if self.language == "ar" else self.currency.symbol.en
 
     def day(self, value: date | None) -> str:
         """A day (or a moment) as the reader writes it.
@@ -99,21 +125,21 @@ class Locale:
             return ""
         if isinstance(value, datetime):
             pattern = "d MMMM y, HH:mm" if self.language == "ar" else "d MMM y, HH:mm"
-            return self.figures(format_datetime(value, pattern, locale=_BABEL_LOCALE[self.language]))
+            return self.figures(format_datetime(value, pattern, locale=self._dates))
         pattern = "d MMMM y" if self.language == "ar" else "d MMM y"
-        return self.figures(format_date(value, pattern, locale=_BABEL_LOCALE[self.language]))
+        return self.figures(format_date(value, pattern, locale=self._dates))
 
     def month(self, period: str) -> str:
         """A month (YYYY-MM or a date's first ten characters) as the reader writes it.
 
-        >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01")
-        ('Mar 2026', 'مارس 2026')
+        >>> Locale("en").month("2026-03"), Locale("ar").month("2026-03-01"), Locale("ar", country="IQ").month("2026-03")
+        ('Mar 2026', 'مارس 2026', 'آذار 2026')
         """
-        return self.figures(_month_name(self.language, int(period[:4]), int(period[5:7])))
+        return self.figures(_month_name(self._dates, int(period[:4]), int(period[5:7])))
 
 
 @cache
-def _month_name(language: str, year: int, month: int) -> str:
-    """A month's name as Babel writes it, once per language and month (a dashboard names hundreds)."""
-    pattern = "MMMM y" if language == "ar" else "MMM y"
-    return format_date(date(year, month, 1), pattern, locale=_BABEL_LOCALE[language])
+def _month_name(babel_locale: str, year: int, month: int) -> str:
+    """A month's name as Babel writes it, once per locale and month (a dashboard names hundreds)."""
+    pattern = "MMMM y" if babel_locale.startswith("ar") else "MMM y"
+    return format_date(date(year, month, 1), pattern, locale=babel_locale)

@@ -53,7 +53,11 @@ def environment(language: str) -> Environment:
 
 
 def locale(request: Request) -> Locale:
-    return Locale.of(request.cookies.get(session.LANGUAGE), request.cookies.get(session.DIGITS))
+    """The reader's language and digits (cookies); amounts in the registry's pack's currency, months
+    named as in its country."""
+    pack = request.app.state.pack
+    cookies = request.cookies
+    return Locale.of(cookies.get(session.LANGUAGE), cookies.get(session.DIGITS), pack.currency, pack.country)
 
 
 def key(request: Request) -> str:
@@ -140,12 +144,24 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
     secret, fresh = _csrf_secret(request)
     loc = seen.locale
     page = environment(loc.language).get_template(template)
-    names = request.app.state.pack.code_names
+    pack = request.app.state.pack
+    names = pack.code_names
 
     def name_of(kind: str, code: str | None) -> str:
-        """A code of the pack (a programme, a relationship) by its name in the reader's language."""
-        found = names.get(kind, {}).get(code)
+        """A code of the pack (a programme, a relationship; a `place`: one of the pack's places, a
+        wilayat or a district) by its name in the reader's language."""
+        found = names.get(pack.place_column if kind == "place" else kind, {}).get(code)
         return str(found.in_(loc.language)) if found is not None else (code or "")
+
+    # What the pack calls a person's number and a place ("Civil number", "Wilayat"; Iraq's "National
+    # ID number", "District"), in the reader's language: the pages' headings say them.
+    number = pack.person_number.in_(loc.language)
+    words = {
+        "number": number,
+        "a_number": number[:1].lower() + number[1:],  # within a sentence: "civil number"
+        "numbers": pack.person_numbers.in_(loc.language),
+        "place": pack.place_name.in_(loc.language),
+    }
 
     html = page.render(
         loc=loc,
@@ -156,6 +172,7 @@ def render(request: Request, seen: Visitor, template: str, status: int = 200, **
         here=request.url.path,
         Permission=Permission,
         name_of=name_of,
+        words=words,
         **context,
     )
     response = HTMLResponse(html, status_code=status)

@@ -30,6 +30,7 @@ FIELDS = {
     "sex": Field.SEX,
     "gender": Field.SEX,
     "wilayat": Field.WILAYAT,
+    "district": Field.WILAYAT,  # the registry's place, whatever the pack calls it (Iraq: a district)
     "governorate": Field.GOVERNORATE,
     "group_id": Field.FAMILY_NUMBER,
     "family_id": Field.FAMILY_NUMBER,
@@ -264,7 +265,9 @@ def expression_filter(expression: Expression) -> Condition:
     name = expression.attribute_name.lower()
     if name not in FIELDS:
         raise RejectedError(
-            CRITERIA, f"unknown attribute {name!r}: use birth_date, YOB, sex, wilayat, governorate, group_id or UIN"
+            CRITERIA,
+            f"unknown attribute {name!r}: use birth_date, YOB, sex, wilayat (or district), governorate, group_id"
+            " or UIN",
         )
     try:
         operator = Operator(expression.operator.lower())

@@ -44,7 +44,8 @@ def members(
 class Entitlements(BaseModel):
     family_number: str
     period: str
-    total: str = Field(description="OMR, 3 decimals.")
+    currency: str = Field(description="ISO 4217 code of every amount: the registry's pack's (OMR, IQD).")
+    total: str = Field(description="In `currency`, with its decimals: OMR 3 (257.148), IQD none (275000).")
     members: list[dict[str, Any]]
     entitlements: list[dict[str, Any]] = Field(description="Per person: programmes, amounts, conditions, figures.")
     explanation: str
@@ -70,6 +71,7 @@ def entitlements(
     return Entitlements(
         family_number=family_number,
         period=str(month),
+        currency=pack.currency.code,
         total=pack.currency.format(result.total),
         members=members,
         entitlements=_as_json(result, lang),
@@ -95,8 +97,9 @@ class CitizenExplanation(BaseModel):
     family_number: str
     period: str
     title: str
-    total_baisa: int
-    total: str = Field(description="OMR, 3 decimals.")
+    total_baisa: int = Field(description="In the smallest unit of `currency` (baisa; dinars).")
+    currency: str = Field(description="ISO 4217 code of every amount: the registry's pack's (OMR, IQD).")
+    total: str = Field(description="In `currency`, with its decimals: OMR 3 (257.148), IQD none (275000).")
     sections: list[StatementSection]
     text: str = Field(description="The same as plain text (Arabic lines marked right to left).")
 
@@ -121,7 +124,9 @@ def explanation(
         names = {c: pseudonym(request, c) for c in people[pack.person_column].to_list()}
         people = people.with_columns(pl.col(pack.person_column).replace_strict(names))
     written = statement(request.app.state.explainer.explain(people, month, family_number), members)
-    return CitizenExplanation(**statement_json(written, lang), text=render_statement(written, lang))
+    return CitizenExplanation(
+        **statement_json(written, lang), currency=pack.currency.code, text=render_statement(written, lang)
+    )
 
 
 def month_of(pack: PolicyPack, period: str | None) -> Period:

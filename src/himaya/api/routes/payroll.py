@@ -106,7 +106,7 @@ def export(
         month,
         folder,
         actor=principal.username,
-        payer=bootstrap.payer(),
+        payer=bootstrap.payer(request.app.state.pack),
         execution=today(request.app.state.pack.timezone),
         writer=bootstrap.payment_file_writer,
         batch_size=batch_size,

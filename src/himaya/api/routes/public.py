@@ -50,7 +50,9 @@ class Name(BaseModel):
 
 class DisclosureRules(BaseModel):
     threshold: int = Field(description="Counts below this (but above 0) are suppressed.")
-    rounding_omr: int = Field(description="Amounts are rounded to the nearest multiple of this many OMR.")
+    rounding_omr: int = Field(
+        description="Amounts are rounded to the nearest multiple of this many units of `currency` (OMR, IQD)."
+    )
 
 
 class Row(BaseModel):
@@ -58,7 +60,10 @@ class Row(BaseModel):
     programme: str = Field(description="A programme's code, or `all` for the total of the governorate.")
     governorate: str = Field(description="A governorate's code, `unknown`, or `all` for the programme's total.")
     beneficiaries: int | None = Field(description="Distinct persons enrolled in the month; null: suppressed.")
-    spending_omr: int | None = Field(description="OMR paid in the month, rounded; null: suppressed.")
+    spending_omr: int | None = Field(
+        description="Paid in the month, in whole units of `currency` (named for the first, OMR), rounded;"
+        " null: suppressed."
+    )
     suppressed: bool
 
 
@@ -72,6 +77,7 @@ class Total(BaseModel):
 class PublicStatistics(BaseModel):
     from_: str = Field(alias="from")
     to: str
+    currency: str = Field(description="ISO 4217 code of the amounts: the registry's pack's (OMR, IQD).")
     rules: DisclosureRules
     programmes: list[Name]
     governorates: list[Name]

@@ -20,7 +20,7 @@ from himaya.policy.packs.iraq import grants, lifecycle, subsidy
 from himaya.policy.packs.iraq.names import CODE_NAMES, MONTH_NAMES, PROGRAMME_NAMES
 from himaya.policy.packs.iraq.places import district_names, governorate_names, governorates, places
 from himaya.policy.packs.iraq.registry import FACTS
-from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, INCOME_COLUMNS, IQD, PEOPLE, REGISTRY
+from himaya.policy.packs.iraq.schema import DISABILITY_CATEGORIES, HOUSEHOLD, INCOME_COLUMNS, IQD, PEOPLE, REGISTRY
 from himaya.policy.packs.iraq.subsidy import IRAQI
 from himaya.policy.parameters import ParameterError, ParameterTree
 
@@ -93,6 +93,8 @@ PACK = PolicyPack(
     places=places(),
     place_column="district",
     person_number=Text("National ID number", "الرقم الوطني"),
+    person_numbers=Text("national ID numbers", "الأرقام الوطنية"),
+    place_name=Text("District", "القضاء"),
     registry_facts=FACTS,
     country="IQ",
     dialling_code="964",
@@ -123,6 +125,7 @@ PACK = PolicyPack(
         ),
         money=Text("IQD", "دينار عراقي"),
         targeting=True,
+        household=HOUSEHOLD,  # the synthetic Iraq's dwellings: its poverty is calibrated on them
         # The student grant is paid October to June: January, April, July and October weigh it 3/4.
         months=(1, 4, 7, 10),
     ),

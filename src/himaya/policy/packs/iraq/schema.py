@@ -53,6 +53,11 @@ DISABILITY_CATEGORIES = (
 INCOME_COLUMNS = ("wage", "pension", "other_income")
 FLAGS = ("state_employee", "state_pension", "security_forces", "law18_insured")
 
+# The dwelling a family lives in, for the analysis only (`himaya simulate`): several families (the
+# Law's unit, each on its own ration card) may share one household, whose income the poverty line is
+# measured on. Optional; no rule reads it and the registry does not keep it.
+HOUSEHOLD = Column("household_id", Kind.ID, required=False)
+
 PEOPLE = TableSchema(
     columns=(
         Column("person_id", Kind.ID, required=True),
