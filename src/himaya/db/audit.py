@@ -203,12 +203,16 @@ _APPEND = text(
         RETURNING hash
     )
     UPDATE audit_head SET hash = (SELECT hash FROM added) WHERE id = 1
+    RETURNING hash
     """
 )
 
 
-def record(connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None) -> int:
-    """Append entries for `changes` to the chain, inside the caller's transaction. Returns how many.
+def record(
+    connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None
+) -> list[str]:
+    """Append entries for `changes` to the chain, inside the caller's transaction. Returns their
+    hashes, in order (an entry's key: `audit_entry.hash` is unique).
 
     Appends are serialised on the chain's head row (`audit_head`), locked until the transaction
     ends; SQLite transactions hold the database's write lock already. The keyed digest needs no
@@ -232,15 +236,15 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
         for c in changes
     ]
     if not entries:
-        return 0
+        return []
     key = current_key(connection)
 
     def content(entry: dict[str, Any]) -> tuple[str, str, str, str, str | None, str | None, str | None]:
         return (stamp, actor, entry["action"], entry["subject"], request_id, entry["before"], entry["after"])
 
     if connection.dialect.name == "postgresql" and len(entries) == 1:
-        connection.execute(_APPEND, {**entries[0], "digest": content_digest(*content(entries[0]), key=key)})
-        return 1
+        appended = connection.execute(_APPEND, {**entries[0], "digest": content_digest(*content(entries[0]), key=key)})
+        return [str(appended.scalar_one())]
     head = select(audit_head.c.hash).where(audit_head.c.id == 1)
     if connection.dialect.name == "postgresql":
         head = head.with_for_update()
@@ -260,7 +264,7 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
         frame = pl.DataFrame([[r[c] for c in names] for r in rows], schema=schema, orient="row")
         staging.append(connection, audit_entry, frame.with_columns(pl.lit(stored, pl.String).alias("at")))
     connection.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=previous))
-    return len(rows)
+    return [r["hash"] for r in rows]
 
 
 def select_hashes() -> Any:
@@ -365,8 +369,8 @@ class SqlAuditLog:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def record(self, changes: Sequence[Change], *, actor: str) -> None:
-        record(self._connection, changes, actor=actor)
+    def record(self, changes: Sequence[Change], *, actor: str) -> list[str]:
+        return record(self._connection, changes, actor=actor)
 
     def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
         record_read(self._connection, subject, what, actor=actor)
