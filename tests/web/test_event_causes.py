@@ -6,39 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import polars as pl
-
-from himaya import bootstrap
-from himaya.adapters.records import PackContract
 from himaya.core.clock import today
-from himaya.db.snapshot import people_query, read_people
-from himaya.events import actions
 from himaya.events.model import LifeEvent
 from himaya.policy.packs import load_pack
-from tests.web.conftest import Office, csrf, log_in, office  # noqa: F401  (the fixture)
-
-
-def _apply(store: Office, event: LifeEvent) -> int:
-    pack = load_pack()
-    uow = bootstrap.unit_of_work(store.engine)
-    actions.receive(uow, [event], today=today(pack.timezone), actor="events:test")
-    done = actions.process(uow, PackContract(pack, days_ahead=30), actor="events:worker")
-    assert done.applied == 1, done
-    return int(actions.states(uow, [event])[0]["id"])
-
-
-def _mother(store: Office) -> str:
-    """An Omani wife or head of 20 to 45 in the branch users' wilayat."""
-    with store.engine.connect() as connection:
-        people = read_people(connection, people_query(None, registry=True))
-    day = today(load_pack().timezone)
-    found = people.filter(
-        pl.col("wilayat") == store.inside["wilayat"], pl.col("sex") == "F", pl.col("nationality") == "OM",
-        pl.col("marital_status") == "married", pl.col("relationship").is_in(["head", "spouse"]),
-        pl.col("birth_date").is_between(day - timedelta(days=45 * 365), day - timedelta(days=20 * 365)),
-    )  # fmt: skip
-    assert found.height, "the synthetic registry has no mother in the branch's wilayat"
-    return str(found["person_id"][0])
+from tests.web.conftest import Office, a_mother, apply_event, csrf, log_in, office  # noqa: F401  (the fixture)
 
 
 def _causes(page: str) -> str:
@@ -47,8 +18,9 @@ def _causes(page: str) -> str:
 
 def test_the_person_page_names_the_event_that_started_and_ended_an_enrollment(office: Office) -> None:  # noqa: F811
     day = today(load_pack().timezone) - timedelta(days=20)
-    facts = {"person_id": "98760001", "mother_id": _mother(office), "sex": "F", "given_name_en": "Baby"}
-    born = _apply(office, LifeEvent("crvs", "BRN-W1", "birth", day, facts))
+    facts = {"person_id": "98760001", "mother_id": a_mother(office.engine, office.inside["wilayat"]), "sex": "F",
+             "given_name_en": "Baby"}  # fmt: skip
+    born = apply_event(office.engine, LifeEvent("crvs", "BRN-W1", "birth", day, facts))
     client = office.client()
     log_in(client, "case_worker")
     page = client.get("/office/people/98760001")
@@ -60,7 +32,8 @@ def test_the_person_page_names_the_event_that_started_and_ended_an_enrollment(of
     dated = f"{day.day} {day.strftime('%b')} {day.year}"
     assert (f'Started by the birth (event {born}) from <bdi dir="ltr">crvs BRN-W1</bdi>, dated {dated}'
             in english), english  # fmt: skip
-    died = _apply(office, LifeEvent("crvs", "DTH-W1", "death", day + timedelta(days=5), {"person_id": "98760001"}))
+    death = LifeEvent("crvs", "DTH-W1", "death", day + timedelta(days=5), {"person_id": "98760001"})
+    died = apply_event(office.engine, death)
     english = _causes(client.get("/office/people/98760001").text)
     assert f"Ended by the death (event {died})" in english and "crvs DTH-W1" in english, english
 

@@ -41,30 +41,37 @@ def upgrade() -> None:
 
 def _registrations(connection: sa.Connection) -> dict[int, int]:
     """Each applied correction's inbox id -> the id of the registration it corrects (same source)."""
-    inbox = sa.table("event_inbox", sa.column("id"), sa.column("source"), sa.column("source_event_id"),
-                     sa.column("kind"), sa.column("state"), sa.column("payload"))  # fmt: skip
-    ids = {(s, e): i for i, s, e in connection.execute(sa.select(inbox.c.id, inbox.c.source, inbox.c.source_event_id))}
+    inbox = sa.table("event_inbox", sa.column("id", ID), sa.column("source", sa.String), sa.column("kind", sa.String),
+                     sa.column("source_event_id", sa.String), sa.column("state", sa.String),
+                     sa.column("payload", sa.Text))  # fmt: skip
     corrections = connection.execute(
         sa.select(inbox.c.id, inbox.c.source, inbox.c.payload).where(
             inbox.c.kind == "correction", inbox.c.state == "applied"
         )
-    )
-    found = {}
-    for event, source, payload in corrections:
-        corrects = json.loads(payload or "{}").get("corrects")
-        if (source, corrects) in ids:
-            found[int(event)] = int(ids[(source, corrects)])
-    return found
+    ).all()
+    wanted = {int(i): (source, json.loads(payload or "{}").get("corrects")) for i, source, payload in corrections}
+    named = sorted({str(c) for _, c in wanted.values() if c is not None})
+    ids: dict[tuple[str, str], int] = {}
+    for start in range(0, len(named), 500):
+        found = connection.execute(
+            sa.select(inbox.c.id, inbox.c.source, inbox.c.source_event_id).where(
+                inbox.c.source_event_id.in_(named[start : start + 500])
+            )
+        )
+        ids |= {(source, event): int(i) for i, source, event in found}
+    return {event: ids[key] for event, key in wanted.items() if key in ids}
 
 
 def _backfill(connection: sa.Connection) -> None:
-    inbox = sa.table("event_inbox", sa.column("id"))
+    inbox = sa.table("event_inbox", sa.column("id", ID))
     known = {int(i) for (i,) in connection.execute(sa.select(inbox.c.id))}
     if not known:
         return
     of = _registrations(connection)
-    entry = sa.table("audit_entry", sa.column("id"), sa.column("action"), sa.column("after"), sa.column("hash"))
-    effect = sa.table("event_effect", sa.column("entry_hash"), sa.column("registration"), sa.column("event"))
+    entry = sa.table("audit_entry", sa.column("id", ID), sa.column("action", sa.Text), sa.column("after", sa.Text),
+                     sa.column("hash", sa.String))  # fmt: skip
+    effect = sa.table("event_effect", sa.column("entry_hash", sa.String), sa.column("registration", ID),
+                      sa.column("event", ID))  # fmt: skip
     rows = connection.execute(
         sa.select(entry.c.hash, entry.c.after)
         .where(entry.c.action.in_(UNDONE), entry.c.after.contains('"event":'))
