@@ -44,8 +44,9 @@ class FakeAudit:
     def __init__(self) -> None:
         self.changes: list[Change] = []
 
-    def record(self, changes: Sequence[Change], *, actor: str) -> None:
+    def record(self, changes: Sequence[Change], *, actor: str) -> list[str]:
         self.changes.extend(changes)
+        return [f"entry-{len(self.changes) - len(changes) + n}" for n in range(len(changes))]
 
 
 class FakeUow:

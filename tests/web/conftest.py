@@ -6,20 +6,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from himaya import bootstrap
+from himaya.adapters.records import PackContract
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
 from himaya.core.access import Scope
+from himaya.core.clock import today
 from himaya.db import access
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people
+from himaya.db.snapshot import people_query, read_people
+from himaya.events import actions
+from himaya.events.model import LifeEvent
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
 from himaya.service import create_app
@@ -86,3 +92,28 @@ def office(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     engine.dispose()
     for _ in urls:
         pass
+
+
+def apply_event(engine: Engine, event: LifeEvent) -> int:
+    """The event received and applied by the worker (the run's re-plan included): its inbox id."""
+    pack = load_pack()
+    uow = bootstrap.unit_of_work(engine)
+    actions.receive(uow, [event], today=today(pack.timezone), actor="events:test")
+    done = actions.process(uow, PackContract(pack, days_ahead=30), actor="events:worker")
+    assert done.applied == 1, done
+    return int(actions.states(uow, [event])[0]["id"])
+
+
+def a_mother(engine: Engine, wilayat: str, *, besides: str | None = None) -> str:
+    """An Omani wife or head of 20 to 45 in the wilayat (of another family than `besides`)."""
+    with engine.connect() as connection:
+        people = read_people(connection, people_query(None, registry=True))
+    day = today(load_pack().timezone)
+    found = people.filter(
+        pl.col("wilayat") == wilayat, pl.col("sex") == "F", pl.col("nationality") == "OM",
+        pl.col("marital_status") == "married", pl.col("relationship").is_in(["head", "spouse"]),
+        pl.col("birth_date").is_between(day - timedelta(days=45 * 365), day - timedelta(days=20 * 365)),
+        pl.col("family_id") != (besides or ""),
+    )  # fmt: skip
+    assert found.height, f"the synthetic registry has no mother in {wilayat}"
+    return str(found["person_id"][0])

@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,13 +29,15 @@ from sqlalchemy import Engine
 from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password, payroll
 from himaya.core.access import Scope
+from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.engine import connect
+from himaya.events.model import LifeEvent
 from himaya.policy.packs import load_pack
 from himaya.service import create_app
 from tests.api.conftest import KEY, PASSWORD
-from tests.web.conftest import build
+from tests.web.conftest import a_mother, apply_event, build
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SCREENS = Path(__file__).resolve().parents[2] / "docs" / "screens"
@@ -391,6 +394,21 @@ def test_a_newborn_registered_into_a_family(browser: object, site: Site) -> None
     assert "ريم" in text(browser) and "الابن أو الابنة" in text(browser)
     accessible(browser)
     shoot(browser, "newborn-registered-ar")
+
+
+def test_an_enrollment_a_life_event_started_names_the_event(browser: object, site: Site) -> None:
+    day = today(load_pack().timezone) - timedelta(days=20)
+    mother = a_mother(site.engine, site.inside["wilayat"], besides=site.inside["family_id"])
+    facts = {"person_id": "97650001", "mother_id": mother, "sex": "M", "given_name_en": "Baby"}
+    event = apply_event(site.engine, LifeEvent("crvs", "BRN-B1", "birth", day, facts))
+    log_in(browser, site, "case_worker")
+    browser.get(f"{site.url}/office/people/97650001")  # type: ignore[attr-defined]
+    cause = browser.find_element(_by("CSS_SELECTOR"), "p.cause").text  # type: ignore[attr-defined]
+    assert cause.startswith(f"بدأ بواقعة الولادة (الواقعة {event}) من crvs BRN-B1 بتاريخ"), cause
+    accessible(browser)
+    english(browser)
+    cause = browser.find_element(_by("CSS_SELECTOR"), "p.cause").text  # type: ignore[attr-defined]
+    assert cause.startswith(f"Started by the birth (event {event}) from crvs BRN-B1, dated"), cause
 
 
 def test_the_public_dashboard_with_suppressed_cells_and_its_open_data(browser: object, site: Site) -> None:

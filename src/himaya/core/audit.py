@@ -24,8 +24,9 @@ class Change:
 
 
 class AuditLog(Protocol):
-    def record(self, changes: Sequence[Change], *, actor: str) -> None:
-        """Append the changes to the trail, in the unit of work's transaction."""
+    def record(self, changes: Sequence[Change], *, actor: str) -> list[str]:
+        """Append the changes to the trail, in the unit of work's transaction: their entries' hashes,
+        in order (each entry's key on the trail)."""
 
     def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
         """Append a read's entry (action `read`), in a transaction that writes nothing else: on

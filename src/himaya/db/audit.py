@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -28,13 +27,27 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from himaya.core.audit import Change, check_actor
 from himaya.core.clock import now
 from himaya.db import staging
+from himaya.db.audit_hashing import (
+    KEYED,
+    SCHEME,
+    canonical,
+    chain,
+    content_digest,
+    content_digests,
+    entry_hash,
+)
 from himaya.db.tables import audit_entry, audit_head, service_setting
 
 __all__ = [
+    "KEYED",
+    "SCHEME",
     "Change",
     "Problem",
     "SqlAuditLog",
     "Verification",
+    "canonical",
+    "content_digest",
+    "entry_hash",
     "record",
     "verify",
 ]  # Change: from core.audit, for the stores
@@ -44,27 +57,6 @@ GENESIS = "0" * 64
 # it once per request, and everything the request calls writes it into the trail.
 REQUEST_ID: ContextVar[str | None] = ContextVar("himaya_request_id", default=None)
 
-
-def canonical(value: dict[str, Any] | None) -> str | None:
-    """JSON with sorted keys and no spaces: the same content always hashes the same."""
-    if value is None:
-        return None
-    return _CANONICAL.encode(value)
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
-
-
-# What json.dumps would make with these options, its encoder made once (not once a call: a batch hashes thousands).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_plain)
-_ARRAY = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
-SCHEME = 3  # how new entries are hashed (see `entry_hash`); older entries keep theirs
-KEYED = 3  # the first keyed scheme: no entry after a keyed one may be unkeyed
 
 # --- the audit key ---------------------------------------------------------------------------
 
@@ -135,61 +127,6 @@ def pseudonym(key: bytes, value: str) -> str:
     return "anon-" + hmac.new(key, b"pseudonym:" + value.encode(), hashlib.sha256).hexdigest()[:16]
 
 
-# --- hashing ---------------------------------------------------------------------------------
-
-
-def _content(
-    at: str, actor: str, action: str, subject: str, request_id: str | None, before: str | None, after: str | None
-) -> bytes:
-    return _ARRAY.encode([at, actor, action, subject, request_id, before, after]).encode("utf-8")
-
-
-def content_digest(
-    at: str,
-    actor: str,
-    action: str,
-    subject: str,
-    request_id: str | None,
-    before: str | None,
-    after: str | None,
-    *,
-    key: bytes | None = None,
-) -> str:
-    """The content's digest: HMAC-SHA256 with `key` (scheme 3), or plain SHA-256 (scheme 2)."""
-    content = _content(at, actor, action, subject, request_id, before, after)
-    if key is None:
-        return hashlib.sha256(content).hexdigest()
-    return hmac.digest(key, content, "sha256").hex()  # the one-shot C function: half the cost of hmac.new
-
-
-def entry_hash(
-    previous: str,
-    at: str,
-    actor: str,
-    action: str,
-    subject: str,
-    request_id: str | None,
-    before: str | None,
-    after: str | None,
-    *,
-    scheme: int = SCHEME,
-    key: bytes | None = None,
-) -> str:
-    """The entry's link in the chain: SHA-256 of the previous hash followed by the content's
-    digest, which PostgreSQL can compute as it appends (one statement, see `record`). Scheme 3:
-    the digest is keyed (`key`); scheme 2: it is not. Scheme 1 (the first entries): SHA-256 of one
-    JSON array of the previous hash and the content."""
-    if scheme == 1:
-        content = json.dumps(
-            [previous, at, actor, action, subject, request_id, before, after], separators=(",", ":"), ensure_ascii=False
-        )
-        return hashlib.sha256(content.encode("utf-8")).hexdigest()
-    if scheme >= KEYED and key is None:
-        raise ValueError("a keyed entry needs the audit key")
-    digest = content_digest(at, actor, action, subject, request_id, before, after, key=key if scheme >= KEYED else None)
-    return hashlib.sha256((previous + digest).encode("ascii")).hexdigest()
-
-
 # One append on PostgreSQL, in one statement: lock the head, link the entry to it, move the head.
 # The chain is locked only while this statement runs, not across round trips to the client.
 _APPEND = text(
@@ -203,12 +140,16 @@ _APPEND = text(
         RETURNING hash
     )
     UPDATE audit_head SET hash = (SELECT hash FROM added) WHERE id = 1
+    RETURNING hash
     """
 )
 
 
-def record(connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None) -> int:
-    """Append entries for `changes` to the chain, inside the caller's transaction. Returns how many.
+def record(
+    connection: Connection, changes: Iterable[Change], *, actor: str, request_id: str | None = None
+) -> list[str]:
+    """Append entries for `changes` to the chain, inside the caller's transaction. Returns their
+    hashes, in order (an entry's key: `audit_entry.hash` is unique).
 
     Appends are serialised on the chain's head row (`audit_head`), locked until the transaction
     ends; SQLite transactions hold the database's write lock already. The keyed digest needs no
@@ -218,49 +159,47 @@ def record(connection: Connection, changes: Iterable[Change], *, actor: str, req
     request_id = request_id or REQUEST_ID.get()
     at = now()
     stamp = utc_stamp(at)
-    entries = [
-        {
-            "at": at,
-            "actor": actor,
-            "action": c.action,
-            "subject": c.subject,
-            "request_id": request_id,
-            "before": canonical(c.before),
-            "after": canonical(c.after),
-            "scheme": SCHEME,
-        }
-        for c in changes
-    ]
-    if not entries:
-        return 0
+    listed = list(changes)
+    if not listed:
+        return []
+    actions, subjects = [c.action for c in listed], [c.subject for c in listed]
+    befores, afters = [canonical(c.before) for c in listed], [canonical(c.after) for c in listed]
     key = current_key(connection)
-
-    def content(entry: dict[str, Any]) -> tuple[str, str, str, str, str | None, str | None, str | None]:
-        return (stamp, actor, entry["action"], entry["subject"], request_id, entry["before"], entry["after"])
-
-    if connection.dialect.name == "postgresql" and len(entries) == 1:
-        connection.execute(_APPEND, {**entries[0], "digest": content_digest(*content(entries[0]), key=key)})
-        return 1
+    digests = content_digests(key, [stamp, actor], actions, subjects, request_id, befores, afters)
+    if connection.dialect.name == "postgresql" and len(listed) == 1:
+        one = {"at": at, "actor": actor, "action": actions[0], "subject": subjects[0], "request_id": request_id,
+               "before": befores[0], "after": afters[0], "scheme": SCHEME, "digest": digests[0]}  # fmt: skip
+        return [str(connection.execute(_APPEND, one).scalar_one())]
     head = select(audit_head.c.hash).where(audit_head.c.id == 1)
     if connection.dialect.name == "postgresql":
         head = head.with_for_update()
     previous = connection.execute(head).scalar_one()
-    rows = []
-    for entry in entries:
-        digest = entry_hash(previous, *content(entry), key=key)
-        rows.append({**entry, "previous_hash": previous, "hash": digest})
-        previous = digest
-    if len(rows) < 100:
-        connection.execute(insert(audit_entry), rows)
-    else:  # many: one COPY on PostgreSQL, executemany on SQLite, the instant as each stores it
-        bind = audit_entry.c.at.type.bind_processor(connection.dialect)
-        stored = at.isoformat() if connection.dialect.name == "postgresql" or bind is None else bind(at)
-        names = [c.name for c in audit_entry.columns if c.name not in ("id", "at")]
-        schema = {c: pl.Int64 if c == "scheme" else pl.String for c in names}
-        frame = pl.DataFrame([[r[c] for c in names] for r in rows], schema=schema, orient="row")
-        staging.append(connection, audit_entry, frame.with_columns(pl.lit(stored, pl.String).alias("at")))
-    connection.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=previous))
-    return len(rows)
+    hashes = chain(previous, digests)
+    columns: dict[str, list[Any]] = {
+        "action": actions, "subject": subjects, "before": befores, "after": afters,
+        "previous_hash": [previous, *hashes[:-1]], "hash": hashes,
+    }  # fmt: skip
+    _append(connection, at, {"actor": actor, "request_id": request_id, "scheme": SCHEME}, columns)
+    connection.execute(update(audit_head).where(audit_head.c.id == 1).values(hash=hashes[-1]))
+    return hashes
+
+
+def _append(connection: Connection, at: datetime, same: dict[str, Any], columns: dict[str, list[Any]]) -> None:
+    """The entries into `audit_entry`: a few by one INSERT, many by one COPY on PostgreSQL (executemany
+    on SQLite), the instant as each stores it. `same`: the values every entry shares."""
+    count = len(columns["hash"])
+    if count < 100:
+        rows = [{name: values[n] for name, values in columns.items()} for n in range(count)]
+        connection.execute(insert(audit_entry), [{**row, **same, "at": at} for row in rows])
+        return
+    bind = audit_entry.c.at.type.bind_processor(connection.dialect)
+    stored = at.isoformat() if connection.dialect.name == "postgresql" or bind is None else bind(at)
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
+    frame = frame.with_columns(
+        pl.lit(stored, pl.String).alias("at"),
+        *(pl.lit(v, pl.Int64 if isinstance(v, int) else pl.String).alias(k) for k, v in same.items()),
+    )
+    staging.append(connection, audit_entry, frame)
 
 
 def select_hashes() -> Any:
@@ -365,8 +304,8 @@ class SqlAuditLog:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def record(self, changes: Sequence[Change], *, actor: str) -> None:
-        record(self._connection, changes, actor=actor)
+    def record(self, changes: Sequence[Change], *, actor: str) -> list[str]:
+        return record(self._connection, changes, actor=actor)
 
     def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:
         record_read(self._connection, subject, what, actor=actor)

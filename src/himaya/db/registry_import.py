@@ -182,6 +182,7 @@ def import_into(
     keep_deaths: bool = False,
     actor: str = "registry",
     pack: str | None = None,
+    before: pl.DataFrame | None = None,
 ) -> tuple[ImportSummary, list[audit.Change]]:
     """The import's statements on the caller's transaction (with the partners' DCI notifications
     of its changes); returns the summary and the changes to audit (the caller records them). With
@@ -191,7 +192,9 @@ def import_into(
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
     death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned).
     `pack`: the rows' pack, recorded by a first import, refused on another pack's registry
-    (`registry_pack`)."""
+    (`registry_pack`). `before`: the current rows of (at least) the known people among `people`, as
+    `people_query(registry=True)` reads them, read by the caller in this transaction (the life
+    events' worker reads them to plan): not read again."""
     tell = progress or (lambda _step, _n: None)
     chosen = claim_pack(connection, pack) if pack is not None else load_pack()
     facts = chosen.registry_facts if facts is None else facts
@@ -208,7 +211,7 @@ def import_into(
     s = _staged(connection, keyed, tell)
     tell("people", 0)
     _refuse_rewriting(connection, s, as_of, facts, one=expected_version is not None, keep_deaths=keep_deaths)
-    before, changes = _before(connection, s, people)
+    before, changes = _before(connection, s, people, before)
     renamed, known = _names_to_index(before, people, keyed)
     # The name tokens are made here (Polars, its own threads) while the server writes the rows.
     with ThreadPoolExecutor(max_workers=1) as pool, bulk.loading(connection, written(facts), enabled=keyed.bulk):
@@ -259,11 +262,17 @@ def _deaths(
     return after_deaths(connection, actor=actor)
 
 
-def _before(connection: Connection, s: Table, people: pl.DataFrame) -> tuple[pl.DataFrame, list[audit.Change]]:
-    """The known people as the registry holds them (the pack's own columns too), and what changes."""
+def _before(
+    connection: Connection, s: Table, people: pl.DataFrame, read: pl.DataFrame | None
+) -> tuple[pl.DataFrame, list[audit.Change]]:
+    """The known people as the registry holds them (the pack's own columns too), and what changes:
+    `read` by the caller already (a superset of the known people will do), unless it lacks a column."""
     kinds = attribute_types(connection)
-    query = people_query(None, registry=True, only=_civil_view(s), attributes=kinds)
-    before = read_people(connection, query, attributes=kinds)
+    if read is not None and all(c in read.columns for c in kinds):
+        before = read.join(people.select("person_id"), on="person_id", how="semi")
+    else:
+        before = read_people(connection, people_query(None, registry=True, only=_civil_view(s), attributes=kinds),
+                             attributes=kinds)  # fmt: skip
     return before, changes_for_audit(before, people, list(kinds))
 
 

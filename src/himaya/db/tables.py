@@ -24,13 +24,13 @@ from sqlalchemy import (
     func,
 )
 
-# The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
-# whoever reads the metadata (the migrations, their test) sees every table.
+# Tables of modules of their own, on the same metadata: imported, so the migrations' test sees them.
 from himaya.db.attribute_tables import person_attribute, registry_setting  # noqa: F401
 from himaya.db.award_tables import insurance_award, insurance_award_share  # noqa: F401
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
+from himaya.db.event_tables import event_effect  # noqa: F401
 from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata

@@ -196,7 +196,7 @@ class SqlUnitOfWork:
 class _NoAudit:
     """The audit trail of a reading block: none (its entry goes in a writing block after it)."""
 
-    def record(self, changes: Sequence[Change], *, actor: str) -> None:
+    def record(self, changes: Sequence[Change], *, actor: str) -> list[str]:
         raise RuntimeError("a reading unit of work writes nothing: write the audit entry in a block of its own")
 
     def record_read(self, subject: str, what: dict[str, Any], *, actor: str) -> None:

@@ -28,7 +28,7 @@ from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.events import undo
 from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
-from himaya.events.planning import event_frame, plan
+from himaya.events.planning import changing, event_frame, plan
 from himaya.events.ports import EventsUnitOfWork
 from himaya.events.rules import FACTS, calendar_events, problem
 from himaya.registry.ports import RecordContract
@@ -214,12 +214,14 @@ def _apply(
     named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
     people = uow.events.people(pl.concat([named, undo.named(effects)]).unique().to_list())
     decided = plan(events, people, uow.events.latest_changes, effects)
-    changes = _write(uow, contract, decided.records, known=set(people["person_id"].to_list()), actor=actor)
+    changes = _write(uow, contract, changing(decided.records, people), people, actor=actor)
     changes += undo.undo(uow, events, people, effects, decided)
     checkpoint("events.process:written")
     settled = decided.outcomes
     uow.events.settle(settled.select("id", "state", "reason"), at=now())
-    uow.audit.record([*_entries(rows, settled), *changes], actor=actor)
+    entries = _entries(rows, settled)
+    written = uow.audit.record([*entries, *changes], actor=actor)
+    uow.events.link_effects(undo.links(events, changes, written[len(entries) :]))
     checkpoint("events.process:settled")
     applied = settled.filter(pl.col("state") == S.APPLIED, pl.col("family_id").is_not_null())
     kinds = {r["id"]: r["kind"] for r in rows}
@@ -236,18 +238,21 @@ def _fact(value: Any) -> str | None:
 
 
 def _write(
-    uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, *, known: set[str], actor: str
+    uow: EventsUnitOfWork, contract: RecordContract, records: pl.DataFrame, people: pl.DataFrame, *, actor: str
 ) -> list[Change]:
     """The registry's rows through the registry's write path: the contract's validation of the whole
-    batch, then one import of them, each row dated by its event (its history starts on that day). A
-    death written there ends the person's insurance awards (the import's own consequence, as for any
-    registry write): each entry names the event of the person it concerns."""
+    batch, then one import of them, each row dated by its event (its history starts on that day;
+    `people`, the batch's current rows, are what the import compares with). A death written there
+    ends the person's insurance awards (the import's own consequence, as for any registry write):
+    each entry names the event of the person it concerns."""
     if records.is_empty():
         return []
     checked = contract.validate_frame(records.drop("event_id", "as_of"), source="the life events")
     checked = checked.with_columns(records["as_of"])
     first = min(checked["as_of"].to_list())
-    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None, actor=actor)
+    _c, _u, _f, updated = uow.registry.import_rows(checked, as_of=first, expected_version=None, actor=actor,
+                                                   before=people)  # fmt: skip
+    known = set(people["person_id"].to_list())
     cause = dict(zip(records["person_id"].to_list(), records["event_id"].to_list(), strict=True))
     changes = [Change(c.action, c.subject, c.before, {**(c.after or {}), "event": _cause(c, cause)}) for c in updated]
     changes += [

@@ -348,3 +348,22 @@ def event_frame(rows: list[dict[str, object]], facts: tuple[str, ...]) -> pl.Dat
                                       "original_date": pl.Date(), "original_state": pl.String()}  # fmt: skip
     schema |= {f: pl.String() for f in facts}
     return pl.from_dicts(rows, schema=schema)  # the schema's keys of each row, the others left out
+
+
+def changing(records: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """The records that change something: a new person's, or one whose values differ from the
+    person's current row (a mother who had children already, a spouse widowed before: nothing to
+    stage, compare or write). Their outcomes are the plan's, whatever is left to write.
+
+    >>> now = pl.DataFrame({"person_id": ["1", "2"], "has_children": [True, False]})
+    >>> rows = now.with_columns(pl.lit(True).alias("has_children"), pl.lit(7).alias("event_id"))
+    >>> changing(pl.concat([rows, pl.DataFrame({"person_id": ["3"], "has_children": [None], "event_id": [8]})],
+    ...                    how="vertical_relaxed"), now)["person_id"].to_list()
+    ['2', '3']
+    """
+    compared = [c for c in people.columns if c != "person_id" and c in records.columns]
+    current = people.select("person_id", pl.lit(True).alias("__known"), *(pl.col(c).alias(f"{c}__now")
+                                                                          for c in compared))  # fmt: skip
+    joined = records.join(current, on="person_id", how="left")
+    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}__now")) for c in compared]) if compared else True
+    return joined.filter(pl.col("__known").is_null() | differs).select(records.columns)

@@ -51,7 +51,12 @@ class EventStore(Protocol):
         the applied ones. Returns the number of events settled."""
 
     def effects(self, events: Sequence[int]) -> pl.DataFrame:
-        """The audit entries naming these inbox events (what they did): event, action, subject, before, after."""
+        """The audit entries these inbox events and their applied corrections wrote (what they did, as
+        `link_effects` kept them), under the event: event, action, subject, before, after; oldest first."""
+
+    def link_effects(self, links: pl.DataFrame) -> None:
+        """Keep which audit entries each event wrote (entry_hash, registration: the event or the one it
+        corrects, event), in the transaction that wrote them: what `effects` finds by index."""
 
     def withdraw(self, births: pl.DataFrame) -> int:
         """The people of cancelled births (person_id, birth_date) in no reading of the registry, their rows kept."""

@@ -26,6 +26,7 @@ K, S = EventKind, InboxState
 PENDING_STATES = ("received", "held")
 EFFECTS = pl.DataFrame(schema={"event": pl.Int64(), "action": pl.String(), "subject": pl.String(),
                                "before": pl.String(), "after": pl.String()})  # fmt: skip
+UNDONE = ("person.create", "person.update", "insurance.award.end")  # the entries a cancellation reads back
 # What an event changes and its cancellation restores (what the contract derives, a governorate from
 # the wilayat, follows by itself).
 RESTORED = ("death_date", "marital_status", "father_deceased", "mother_deceased", "has_children", "disability_card",

@@ -15,7 +15,7 @@ from himaya.core.clock import now
 from himaya.events.model import EventKind, InboxState
 from himaya.events.planning import Plan
 from himaya.events.ports import EventsUnitOfWork
-from himaya.events.reversal import EFFECTS, consequences
+from himaya.events.reversal import EFFECTS, UNDONE, consequences
 
 
 def effects(uow: EventsUnitOfWork, events: pl.DataFrame) -> pl.DataFrame:
@@ -57,3 +57,18 @@ def undo(uow: EventsUnitOfWork, events: pl.DataFrame, people: pl.DataFrame, effe
 
 def _change(said: dict[str, Any]) -> Change:
     return Change(said["action"], said["subject"], said["before"], said["after"])
+
+
+def links(events: pl.DataFrame, changes: list[Change], hashes: list[str]) -> pl.DataFrame:
+    """The audit entries (their hashes, in the order of `changes`) a cancellation would read back, each
+    under its registration: the event that wrote it, or for an applied correction the registration
+    it corrects (undone with it). entry_hash, registration, event."""
+    corrected = events.filter(pl.col("kind") == EventKind.CORRECTION, pl.col("original_id").is_not_null())
+    of = dict(zip(corrected["id"].to_list(), corrected["original_id"].to_list(), strict=True))
+    rows = [
+        (digest, of.get(event, event), event)
+        for change, digest in zip(changes, hashes, strict=True)
+        if change.action in UNDONE and isinstance(event := (change.after or {}).get("event"), int)
+    ]
+    return pl.DataFrame(rows, schema={"entry_hash": pl.String, "registration": pl.Int64, "event": pl.Int64},
+                        orient="row")  # fmt: skip

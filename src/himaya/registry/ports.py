@@ -53,11 +53,14 @@ class RegistryStore(Protocol):
         expected_version: tuple[str, int] | None,
         source: str = "import",
         actor: str = "registry",
+        before: pl.DataFrame | None = None,
     ) -> tuple[int, int, int, list[Change]]:
         """Import validated rows (created, updated, families created, per-person changes); rows with
         an `as_of` column are each dated by it (life events), the others by `as_of`. `source`: what
         the rows opened say they come from, where their table keeps it (a case: `case C-2026-000002`).
-        A death written ends what it ends elsewhere (`after_deaths`), by `actor`: its changes included."""
+        A death written ends what it ends elsewhere (`after_deaths`), by `actor`: its changes included.
+        `before`: the current rows of (at least) the known people among them, as `people_query`
+        reads them, read by the caller in this transaction: not read again."""
 
     def after_deaths(self, *, actor: str) -> list[Change]:
         """The consequences of the deaths written in this transaction in the other capabilities' records

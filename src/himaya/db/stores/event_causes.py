@@ -16,14 +16,15 @@ NAMED = re.compile(r"([a-z_0-9]+) \(event (\d+)\)")
 
 
 def enrollment_causes(connection: Connection, civil_numbers: Sequence[str]) -> list[dict[str, Any]]:
-    """For each enrollment of these people whose reason names life events: civil_number, programme,
-    started (True when the event started it, False when it ended it), month (its start or end),
-    event (inbox id), kind, source, source_event_id, event_date; oldest enrollment first."""
+    """For each enrollment of these people whose reason names life events: enrollment (its id),
+    civil_number, programme, started (True when the event started it, False when it ended it),
+    month (its start or end), event (inbox id), kind, source, source_event_id, event_date; oldest
+    enrollment first."""
     if not civil_numbers:
         return []
     rows = connection.execute(
-        select(person.c.civil_number, enrollment.c.programme, enrollment.c.status, enrollment.c.start_month,
-               enrollment.c.end_month, enrollment.c.reason)
+        select(enrollment.c.id, person.c.civil_number, enrollment.c.programme, enrollment.c.status,
+               enrollment.c.start_month, enrollment.c.end_month, enrollment.c.reason)
         .join(person, person.c.id == enrollment.c.person_id)
         .where(person.c.civil_number.in_(list(civil_numbers)), enrollment.c.reason.contains("(event "))
         .order_by(enrollment.c.id)
@@ -43,8 +44,8 @@ def enrollment_causes(connection: Connection, civil_numbers: Sequence[str]) -> l
             said = inbox.get(int(event))
             if said is None:
                 continue
-            causes.append({"civil_number": row.civil_number, "programme": row.programme, "started": started,
-                           "month": row.start_month if started else row.end_month, "event": said["id"],
-                           "kind": said["kind"], "source": said["source"], "source_event_id": said["source_event_id"],
-                           "event_date": said["event_date"]})  # fmt: skip
+            causes.append({"enrollment": row.id, "civil_number": row.civil_number, "programme": row.programme,
+                           "started": started, "month": row.start_month if started else row.end_month,
+                           "event": said["id"], "kind": said["kind"], "source": said["source"],
+                           "source_event_id": said["source_event_id"], "event_date": said["event_date"]})  # fmt: skip
     return causes

@@ -12,55 +12,43 @@ from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from himaya.core.periods import Period
+from himaya.db import staging
 from himaya.db.award_tables import insurance_award as award
+from himaya.db.event_tables import event_effect
 from himaya.db.people import TIME_BOUND
-from himaya.db.tables import audit_entry, debt, enrollment, event_inbox, membership, payment_line, person
+from himaya.db.tables import audit_entry, debt, enrollment, membership, payment_line, person
 from himaya.events.reversal import EFFECTS as EMPTY
+from himaya.events.reversal import UNDONE
 from himaya.payroll.model import LineStatus
 from himaya.payroll.rules import debtors
 
 COUNTED = {"preserve_rowcount": True}
-UNDONE = ("person.create", "person.update", "insurance.award.end")
 EFFECTS = EMPTY.schema
 
 
-def _corrections(connection: Connection, events: Sequence[int]) -> dict[int, int]:
-    """The applied corrections of these registrations (same source, `corrects` their id): correction -> event."""
-    i = event_inbox.c
-    first = connection.execute(select(i.id, i.source, i.source_event_id).where(i.id.in_(events))).all()
-    found: dict[int, int] = {}
-    for event, source, registration in first:
-        corrects = json.dumps({"corrects": registration}, ensure_ascii=False)[1:-1]  # as the payload writes it
-        rows = connection.execute(
-            select(event_inbox.c.id).where(event_inbox.c.source == source, event_inbox.c.kind == "correction",
-                                           event_inbox.c.state == "applied", event_inbox.c.payload.contains(corrects))
-        ).all()  # fmt: skip
-        found |= {int(r[0]): int(event) for r in rows}
-    return found
-
-
 def effects(connection: Connection, events: Sequence[int]) -> pl.DataFrame:
-    """The audit entries that name these events or their applied corrections (`"event": id` in what
-    they wrote, a correction's under the event it corrects): event, action, subject
+    """The audit entries these events wrote, with their applied corrections' (under the event they
+    correct), as the worker linked them (`event_effect`, by index): event, action, subject
     (`person:<civil number>`, `award:<id>`), before and after (JSON), oldest first."""
     if not events:
         return pl.DataFrame(schema=EFFECTS)
-    of = {int(e): int(e) for e in events} | _corrections(connection, events)
-    events = sorted(of)
     rows = connection.execute(
-        select(audit_entry.c.action, audit_entry.c.subject, audit_entry.c.before, audit_entry.c.after)
-        .where(audit_entry.c.action.in_(UNDONE), or_(*(audit_entry.c.after.contains(f'"event":{e}') for e in events)))
+        select(event_effect.c.registration, audit_entry.c.action, audit_entry.c.subject, audit_entry.c.before,
+               audit_entry.c.after)
+        .join(audit_entry, audit_entry.c.hash == event_effect.c.entry_hash)
+        .where(event_effect.c.registration.in_(sorted({int(e) for e in events})), audit_entry.c.action.in_(UNDONE))
         .order_by(audit_entry.c.id)
-    ).all()
-    found = []
-    for action, subject, before, after in rows:
-        said = json.loads(after or "{}")
-        if said.get("event") in of:  # `"event":1` is also in `"event":12`: the exact one only
-            found.append((of[said["event"]], action, subject, before, after))
-    return pl.DataFrame(found, schema=EFFECTS, orient="row")
+    ).all()  # fmt: skip
+    return pl.DataFrame([tuple(r) for r in rows], schema=EFFECTS, orient="row")
+
+
+def link(connection: Connection, links: pl.DataFrame) -> None:
+    """Keep which audit entries (entry_hash) each event wrote, under its registration (registration, event)."""
+    if not links.is_empty():
+        staging.append(connection, event_effect, links.select("entry_hash", "registration", "event"))
 
 
 def withdraw(connection: Connection, births: pl.DataFrame) -> int:

@@ -180,6 +180,9 @@ class SqlEventStore:
     def effects(self, events: Sequence[int]) -> pl.DataFrame:
         return reversal.effects(self.connection, events)
 
+    def link_effects(self, links: pl.DataFrame) -> None:
+        reversal.link(self.connection, links)
+
     def withdraw(self, births: pl.DataFrame) -> int:
         return reversal.withdraw(self.connection, births)
 
@@ -237,16 +240,14 @@ class SqlEventStore:
         if outcomes.is_empty():
             return 0
         s = self._stage("event_outcome", outcomes.select("id", "state", "reason"), index="id")
-        mine = s.c.id == event_inbox.c.id
-        state = select(s.c.state).where(mine).scalar_subquery()
-        result = self.connection.execute(
+        result = self.connection.execute(  # one UPDATE ... FROM the staged states (both databases)
             update(event_inbox)
-            .where(event_inbox.c.id.in_(select(s.c.id)))
+            .where(event_inbox.c.id == s.c.id)
             .values(
-                state=state,
-                reason=select(s.c.reason).where(mine).scalar_subquery(),
+                state=s.c.state,
+                reason=s.c.reason,
                 attempts=event_inbox.c.attempts + 1,
-                applied_at=case((state == S.APPLIED.value, literal(at)), else_=event_inbox.c.applied_at),
+                applied_at=case((s.c.state == S.APPLIED.value, literal(at)), else_=event_inbox.c.applied_at),
             ),
             execution_options=COUNTED,
         )

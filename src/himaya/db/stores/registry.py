@@ -68,11 +68,13 @@ class SqlRegistryStore:
         expected_version: tuple[str, int] | None,
         source: str = IMPORTED,
         actor: str = "registry",
+        before: pl.DataFrame | None = None,
     ) -> tuple[int, int, int, list[Change]]:
         try:
             summary, changes = import_into(
-                self.connection, rows, as_of=as_of, expected_version=expected_version, source=source, actor=actor
-            )
+                self.connection, rows, as_of=as_of, expected_version=expected_version, source=source, actor=actor,
+                before=before,
+            )  # fmt: skip
         except IntegrityError as error:  # a concurrent writer registered the same number first
             raise ConflictError(
                 "a civil number or family number of this record was registered by another request meanwhile"

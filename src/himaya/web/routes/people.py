@@ -13,12 +13,14 @@ from fastapi.responses import Response
 
 from himaya import bootstrap
 from himaya.access.masking import present
+from himaya.bootstrap import insurance
 from himaya.core.access import Permission
 from himaya.core.errors import HimayaError
 from himaya.registry import actions
 from himaya.registry.model import Search
 from himaya.registry.name_search import ascii_digits
 from himaya.registry.views import family_view
+from himaya.web.causes import by_enrollment, kinds
 from himaya.web.pages import PageError, Visitor, explain, key, officer, redirect, render
 from himaya.web.routes import letters
 from himaya.web.timeline import shown
@@ -118,12 +120,14 @@ def person(request: Request, seen: Annotated[Visitor, Depends(officer)], civil_n
         raise PageError(*explain(seen, error)) from None
     shown = present(key(request), seen.user, record.person)
     enrollments = record.enrollments if seen.user.can(Permission.ENROLLMENT_READ) else []
+    causes = insurance.enrollment_causes(request.app.state.engine, [civil_number]) if enrollments else []
     current = [m for m in record.history.get("families", []) if m.get("valid_to") is None]
     family_number = current[0]["family_number"] if current else None
     return render(
         request, seen, "person.html", person=shown, family_number=family_number,
         members=_family(request, seen, family_number), facts=_facts(seen),
         enrollments=enrollments, timeline=_timeline(seen, request.app.state.pack.code_names, record.history),
+        causes=by_enrollment(causes), event_kinds=kinds(seen),
     )  # fmt: skip
 
 
