@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from himaya.core.errors import InvalidInputError
 from himaya.core.periods import Period
+from himaya.policy.packs.iraq import IQD
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.enrollment.sync import plan_enrollments
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, Outcome, RunAction, RunState, check_in
@@ -307,6 +308,9 @@ def test_a_changed_amount_names_both_and_more_than_half_is_unusual() -> None:
     rows = {r["person_id"]: r for r in changes(lines, known, month).iter_rows(named=True)}
     assert rows["A"]["reason"] == "from 10.000 to 16.000 OMR" and rows["A"]["unusual"]
     assert rows["B"]["change"] == "changed" and not rows["B"]["unusual"]
+    # In the registry's pack's currency: an Iraq registry's amounts are whole dinars.
+    dinars = {r["person_id"]: r for r in changes(lines, known, month, currency=IQD).iter_rows(named=True)}
+    assert dinars["A"]["reason"] == "from 10000 to 16000 IQD"
 
 
 def test_the_report_totals_sum_every_figure() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from himaya.cases import stops
 from himaya.core.access import Principal
+from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
 from himaya.db.uow import SqlUnitOfWork
 from himaya.enrollment import actions as enrollment_actions
@@ -124,8 +125,10 @@ def report(engine: Engine, period: Period, *, principal: Principal | None = None
     return actions.report(_uow(engine), period, principal=principal)
 
 
-def diff(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
-    return actions.diff(_uow(engine), period, principal=principal)
+def diff(
+    engine: Engine, period: Period, *, principal: Principal | None = None, currency: Currency = OMR
+) -> pl.DataFrame:
+    return actions.diff(_uow(engine), period, principal=principal, currency=currency)
 
 
 def held(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:

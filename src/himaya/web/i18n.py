@@ -6,7 +6,7 @@ Arabic-Indic digits (٠١٢...) are a user setting."""
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -18,6 +18,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
+
+from himaya.core.money import OMR, Currency
 
 LANGUAGES = ("ar", "en")
 DEFAULT = "ar"
@@ -41,19 +43,21 @@ def translations(language: str) -> gettext.NullTranslations:
 
 @dataclass(frozen=True)
 class Locale:
-    """How one user reads: the language, and which digits."""
+    """How one user reads: the language, which digits, and the currency amounts are in (the
+    service's pack's: OMR, IQD)."""
 
     language: str = DEFAULT
     digits: str = "latn"
+    currency: Currency = field(default=OMR, repr=False)
 
     @classmethod
-    def of(cls, language: str | None, digits: str | None) -> Locale:
+    def of(cls, language: str | None, digits: str | None, currency: Currency = OMR) -> Locale:
         """From the user's cookies; anything unknown falls back to Arabic with Western digits.
 
         >>> Locale.of("fr", "roman")
         Locale(language='ar', digits='latn')
         """
-        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn")
+        return cls(language if language in LANGUAGES else DEFAULT, digits if digits in DIGITS else "latn", currency)
 
     @property
     def direction(self) -> str:
@@ -74,18 +78,27 @@ class Locale:
         """
         return self.figures(format_decimal(value, locale=_BABEL_LOCALE["en"]))
 
-    def money(self, baisa: int | None) -> str:
-        """Integer baisa as rials with three decimals: ر.ع. in Arabic, OMR in English.
+    def money(self, amount: int | None) -> str:
+        """An amount in the currency's smallest unit, with the currency's decimals and its symbol:
+        rials with three decimals (ر.ع. in Arabic, OMR in English), dinars whole.
 
         >>> Locale("en").money(162635)
         'OMR 162.635'
         >>> Locale("ar", "arab").money(80000)
         '٨٠٫٠٠٠ ر.ع.'
+        >>> from himaya.core.money import Currency
+        >>> from himaya.core.text import Text
+        >>> Locale("en", currency=Currency("IQD", 0, Text("IQD", "د.ع."), "dinar", "125000")).money(275000)
+        'IQD 275,000'
         """
-        if baisa is None:
+        if amount is None:
             return ""
-        text = format_decimal(Decimal(baisa) / 1000, format="#,##0.000", locale=_BABEL_LOCALE["en"])
-        return f"OMR {text}" if self.language == "en" else f"{self.figures(text)} ر.ع."
+        currency = self.currency
+        pattern = "#,##0" + ("." + "0" * currency.decimals if currency.decimals else "")
+        text = format_decimal(Decimal(amount) / currency.per_unit, format=pattern, locale=_BABEL_LOCALE["en"])
+        if self.language == "en":
+            return f"{currency.code} {text}"
+        return f"{self.figures(text)} {currency.symbol.ar}"
 
     def day(self, value: date | None) -> str:
         """A day (or a moment) as the reader writes it.

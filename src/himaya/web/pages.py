@@ -22,6 +22,7 @@ from himaya.cases.applications import NotEntitledError
 from himaya.cases.rules import MakerCheckerError, NotPreparedError
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, HimayaError, InvalidInputError, NotFoundError
+from himaya.core.money import OMR
 from himaya.web import session
 from himaya.web.i18n import Locale, translations
 
@@ -53,7 +54,9 @@ def environment(language: str) -> Environment:
 
 
 def locale(request: Request) -> Locale:
-    return Locale.of(request.cookies.get(session.LANGUAGE), request.cookies.get(session.DIGITS))
+    pack = getattr(request.app.state, "pack", None)  # amounts in the service's pack's currency
+    currency = pack.currency if pack is not None else OMR
+    return Locale.of(request.cookies.get(session.LANGUAGE), request.cookies.get(session.DIGITS), currency)
 
 
 def key(request: Request) -> str:
