@@ -43,26 +43,31 @@ def iraq() -> PolicyPack:
 def authority() -> Iterator[None]:
     """The Authority's account configured, for the length of one test."""
     before = bootstrap.settings()
-    bootstrap.configure(replace(before, payer_iban=IBAN, payer_bic="NBIQIQBA", payer_name="Social Protection Authority"))
+    bootstrap.configure(
+        replace(before, payer_iban=IBAN, payer_bic="NBIQIQBA", payer_name="Social Protection Authority")
+    )
     yield
     bootstrap.configure(before)
 
 
-def _client(engine: Engine, iraq: PolicyPack, tmp_path: Path) -> tuple[TestClient, dict[str, dict[str, str]]]:
+def _client(registry: Engine, iraq: PolicyPack, tmp_path: Path) -> tuple[TestClient, dict[str, dict[str, str]]]:
     people = generate(SynthRequest(persons=800, seed=11, as_of=date(2025, 11, 1))).people
-    imported(engine, validate_table(for_file(people, "parquet"), iraq.registry, source="synthetic Iraq"), iraq)
-    client = TestClient(create_app(engine, pack="iraq", tokens=TokenSettings(key=KEY), files=tmp_path / "files"))
+    imported(registry, validate_table(for_file(people, "parquet"), iraq.registry, source="synthetic Iraq"), iraq)
+    client = TestClient(create_app(registry, pack="iraq", tokens=TokenSettings(key=KEY), files=tmp_path / "files"))
     headers = {}
     for user, role in (("salim", "finance_officer"), ("aisha", "payroll_approver"), ("huda", "supervisor")):
-        access.create_user(engine, user, hash_password(PASSWORD), actor="setup")
-        access.grant(engine, user, roles=[role], scopes=[Scope("all")], actor="setup")
+        access.create_user(registry, user, hash_password(PASSWORD), actor="setup")
+        access.grant(registry, user, roles=[role], scopes=[Scope("all")], actor="setup")
         body = {"grant_type": "password", "username": user, "password": PASSWORD}
         headers[user] = {"Authorization": f"Bearer {client.post('/auth/token', data=body).json()['access_token']}"}
     return client, headers
 
 
 def test_the_payroll_answers_in_whole_dinars(
-    engine: Engine, iraq: PolicyPack, tmp_path: Path, authority: None
+    engine: Engine,  # noqa: F811  (the fixture)
+    iraq: PolicyPack,
+    tmp_path: Path,
+    authority: None,
 ) -> None:
     client, headers = _client(engine, iraq, tmp_path)
     assert client.post("/enrollments/sync/2025-11", headers=headers["huda"]).status_code == 200

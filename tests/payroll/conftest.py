@@ -25,9 +25,9 @@ def sample(iraq: PolicyPack) -> pl.DataFrame:
     return validate_table(for_file(people, "parquet"), iraq.registry, source="synthetic Iraq")
 
 
-def imported(engine: Engine, sample: pl.DataFrame, iraq: PolicyPack, *, as_of: date = date(2025, 10, 1)) -> None:
+def imported(registry: Engine, sample: pl.DataFrame, iraq: PolicyPack, *, as_of: date = date(2025, 10, 1)) -> None:
     """The sample imported into the registry under the Iraq pack."""
     import_people(
-        engine, sample, as_of=as_of, actor="registrar", source={"file": "iraq.parquet"}, facts=iraq.registry_facts,
+        registry, sample, as_of=as_of, actor="registrar", source={"file": "iraq.parquet"}, facts=iraq.registry_facts,
         pack=iraq.name,
     )  # fmt: skip

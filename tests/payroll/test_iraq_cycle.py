@@ -32,9 +32,6 @@ from himaya.payroll.bank import Payer
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import load_pack
-from himaya.policy.table import validate_table
-from himaya.synth.generate import SynthRequest
-from himaya.synth.iraq.generate import for_file, generate
 from tests.adapters.pdf_text import pdf_pages
 from tests.conftest import SHARED
 from tests.payroll.conftest import imported

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from himaya.core.errors import InvalidInputError
 from himaya.core.periods import Period
-from himaya.policy.packs.iraq import IQD
 from himaya.enrollment.model import EnrollmentStatus
 from himaya.enrollment.sync import plan_enrollments
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, Outcome, RunAction, RunState, check_in
@@ -33,6 +32,7 @@ from himaya.payroll.rules import (
     with_totals,
 )
 from himaya.policy.pack import PolicyPack
+from himaya.policy.packs.iraq import IQD
 from himaya.policy.packs.oman import PACK
 from himaya.policy.parameters import Parameter
 

@@ -315,7 +315,10 @@ def payroll_report(
     """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
     with reported():
         engine, currency = bootstrap.registry_engine(), bootstrap.registry_pack().currency
-        by_place, changes = store.with_totals(store.report(engine, period)), store.diff(engine, period, currency=currency)
+        by_place, changes = (
+            store.with_totals(store.report(engine, period)),
+            store.diff(engine, period, currency=currency),
+        )
         by_place = by_place.with_columns(money_text(pl.col(c), currency).alias(c) for c in ("amount", "recovered"))
         if output is not None:  # amounts in the currency, as on screen, and a totals row
             write_table(by_place, output)

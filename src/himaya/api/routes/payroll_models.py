@@ -37,6 +37,8 @@ class InCurrency(BaseModel):
 
     currency: CurrencyCode
     decimals: Decimals
+
+
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-01"], description="YYYY-MM.")]
 
 
