@@ -50,7 +50,7 @@ def reconcile(engine: Engine, path: Path, iraq: PolicyPack) -> store.Reconciliat
         reply = read_bank_file(path, iraq.currency)
     except BankFileError as error:
         raise store.PayrollError(str(error)) from None
-    return store.reconcile(engine, reply, path, actor="finance", payer_iban=PAYER.iban)
+    return store.reconcile(engine, reply, path, actor="finance", payer_iban=PAYER.iban, currency=iraq.currency)
 
 
 def _lines(engine: Engine) -> pl.DataFrame:
@@ -165,7 +165,9 @@ def test_a_statement_in_dinars_returns_a_transfer_and_other_currencies_are_refus
         reconcile(engine, fraction, iraq)
     one_more = tmp_path / "one-more.xml"  # compared in dinars: one dinar more is another amount
     one_more.write_text(text.replace(f'Ccy="IQD">{amount}<', f'Ccy="IQD">{amount + 1}<', 1), encoding="utf-8")
-    with pytest.raises(store.PayrollError, match=f"transfer {e2e}"):
+    with pytest.raises(
+        store.PayrollError, match=f"one-more.xml: transfer {e2e} amount differs from the {amount} IQD sent"
+    ):
         reconcile(engine, one_more, iraq)
     assert _lines(engine).equals(before)
     zeros = tmp_path / "zeros.xml"

@@ -112,9 +112,15 @@ def export_again(engine: Engine, period: Period, folder: Path, *, actor: str, wr
 
 
 def reconcile(
-    engine: Engine, reply: BankReply, path: Path, *, actor: str, payer_iban: str | None = None
+    engine: Engine,
+    reply: BankReply,
+    path: Path,
+    *,
+    actor: str,
+    payer_iban: str | None = None,
+    currency: Currency = OMR,
 ) -> Reconciliation:
-    return actions.reconcile(_uow(engine), reply, path, actor=actor, payer_iban=payer_iban)
+    return actions.reconcile(_uow(engine), reply, path, actor=actor, payer_iban=payer_iban, currency=currency)
 
 
 def status(engine: Engine) -> pl.DataFrame:

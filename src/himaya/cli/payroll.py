@@ -240,7 +240,9 @@ def payroll_reconcile(
 def _reconcile_one(file: Path, actor: str, pack: PolicyPack) -> None:
     reply = bootstrap.read_bank_reply(file, pack)  # amounts in the registry's pack's currency
     iban = bootstrap.payer(pack).iban
-    result = store.reconcile(bootstrap.registry_engine(), reply, file, actor=actor, payer_iban=iban)
+    result = store.reconcile(
+        bootstrap.registry_engine(), reply, file, actor=actor, payer_iban=iban, currency=pack.currency
+    )
     settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
     counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
     counts += f", {result.pending:,} pending"

@@ -31,7 +31,6 @@ SCHEMAS = {
     CAMT_054: "camt.054.001.08.xsd",
     CAMT_053: "camt.053.001.08.xsd",
 }
-CURRENCY = OMR.code  # the first pack's, where nothing says otherwise
 
 
 class BankFileError(HimayaError):
@@ -64,10 +63,6 @@ def validate(path: Path, namespace: str) -> None:
     if not checker.validate(document):
         problems = "; ".join(f"line {e.line}: {e.message}" for e in list(checker.error_log)[:5])
         raise BankFileError(f"{path}: does not validate against {SCHEMAS[namespace]}: {problems}")
-
-
-def omr(baisa: int) -> str:
-    return decimal_amount(baisa, 3)
 
 
 def decimal_amount(amount: int, decimals: int) -> str:

@@ -148,7 +148,12 @@ async def reconcile(
         pack = request.app.state.pack  # amounts read in its currency
         reply = bootstrap.read_bank_reply(path, pack)
         result = store.reconcile(
-            request.app.state.engine, reply, path, actor=principal.username, payer_iban=bootstrap.payer(pack).iban
+            request.app.state.engine,
+            reply,
+            path,
+            actor=principal.username,
+            payer_iban=bootstrap.payer(pack).iban,
+            currency=pack.currency,
         )
     return ReconcileOut(
         file=name,
