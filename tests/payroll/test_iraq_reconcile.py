@@ -20,7 +20,7 @@ from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain00
 from himaya.adapters.iso20022.bank import Sent, answer_camt053, answer_camt054, answer_pain002, read_pain001
 from himaya.bootstrap import payroll as store
 from himaya.core.periods import Period
-from himaya.db.payroll_tables import payment_line
+from himaya.db.tables import payment_line
 from himaya.payroll.bank import Payer
 from himaya.policy.pack import PolicyPack
 from tests.conftest import SHARED

@@ -249,8 +249,8 @@ def _entries(
     """(message ids referred to, statuses) of a camt.054's or camt.053's entries (the same
     ReportEntry10): booked debits are paid, entries with return information are returned. A credit
     without return information is not a payment of ours: a notification's is refused, naming the
-    transfer (or, without one, the entry); a statement's (the account's other movements, its funding) is passed
-    over, as is a statement's entry that names no transfer."""
+    transfer (or, without one, the entry); a statement's (the account's other movements, its
+    funding) is passed over, as is a statement's entry that names no transfer."""
     message_ids: list[str] = []
     statuses: list[Status] = []
     for entry in entries:
