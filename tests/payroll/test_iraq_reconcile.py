@@ -99,7 +99,8 @@ def test_the_banks_answer_in_dinars_pays_rejects_and_the_reject_goes_out_again(
     assert _run_state(engine, NOVEMBER) == "reconciled"  # no line waits for the bank any longer
     lines = _lines(engine).filter(pl.col("status") != "exception")
     assert set(lines.filter(pl.col("status") == "rejected")["end_to_end_id"]) == rejected
-    assert lines.filter(pl.col("status") == "rejected")["reason"].is_in(["AC04", "AC01", "AC06", "BE01"]).all()
+    reasons = [f"bank reason {code}" for code in ("AC04", "AC01", "AC06", "BE01")]
+    assert lines.filter(pl.col("status") == "rejected")["reason"].is_in(reasons).all()
     assert lines.filter(pl.col("status") == "paid").height == lines.height - len(rejected)
     # The camt.054 booking the same transfers, in dinars, changes nothing more.
     booked = answers / "booked-camt054.xml"
