@@ -41,13 +41,16 @@ def iraq() -> PolicyPack:
 
 @pytest.fixture
 def authority() -> Iterator[None]:
-    """The Authority's account configured, for the length of one test."""
+    """The settings as they were, restored after the test (which sets the Authority's account once
+    its app has read the environment's)."""
     before = bootstrap.settings()
-    bootstrap.configure(
-        replace(before, payer_iban=IBAN, payer_bic="NBIQIQBA", payer_name="Social Protection Authority")
-    )
     yield
     bootstrap.configure(before)
+
+
+def _pay_from_the_authority() -> None:
+    configured = replace(bootstrap.settings(), payer_iban=IBAN, payer_bic="NBIQIQBA", payer_name="The Authority")
+    bootstrap.configure(configured)
 
 
 def _client(registry: Engine, iraq: PolicyPack, tmp_path: Path) -> tuple[TestClient, dict[str, dict[str, str]]]:
@@ -70,6 +73,7 @@ def test_the_payroll_answers_in_whole_dinars(
     authority: None,
 ) -> None:
     client, headers = _client(engine, iraq, tmp_path)
+    _pay_from_the_authority()
     assert client.post("/enrollments/sync/2025-11", headers=headers["huda"]).status_code == 200
     run = client.post("/payroll/2025-11/run", headers=headers["salim"])
     assert run.status_code == 200, run.text
