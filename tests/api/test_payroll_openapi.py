@@ -1,6 +1,7 @@
 """The payroll's answers in the OpenAPI document: each endpoint names its response schema, the run's
-states, the lines' kinds and the changes of the diff are enumerated, and every amount is OMR text
-with 3 decimals (a client can validate what it receives against the document)."""
+states, the lines' kinds and the changes of the diff are enumerated, and every amount is decimal text
+in the currency each answer names beside it (OMR with 3 decimals, IQD whole dinars: a client can
+validate what it receives against the document)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from himaya.api.routes import payroll
-from himaya.api.routes.payroll_models import OMR_PATTERN
+from himaya.api.routes.payroll_models import AMOUNT_PATTERN
 from himaya.payroll.model import LineKind, RunState
 
 
@@ -76,8 +77,16 @@ AMOUNTS = [
 
 
 @pytest.mark.parametrize(("model", "field"), AMOUNTS)
-def test_every_amount_is_omr_text_with_three_decimals(document: dict[str, Any], model: str, field: str) -> None:
+def test_every_amount_is_decimal_text(document: dict[str, Any], model: str, field: str) -> None:
     found = _property(document, model, field)
     assert found["type"] == "string"
-    assert found.get("pattern") == OMR_PATTERN
-    assert re.fullmatch(OMR_PATTERN, "257.148") and not re.fullmatch(OMR_PATTERN, "257.1")
+    assert found.get("pattern") == AMOUNT_PATTERN
+    assert re.fullmatch(AMOUNT_PATTERN, "257.148") and re.fullmatch(AMOUNT_PATTERN, "125000")
+    assert not re.fullmatch(AMOUNT_PATTERN, "257.") and not re.fullmatch(AMOUNT_PATTERN, "1e5")
+
+
+@pytest.mark.parametrize("model", ["RunOut", "StatusOut", "ReportOut", "DiffOut", "HeldOut"])
+def test_every_answer_with_amounts_names_their_currency(document: dict[str, Any], model: str) -> None:
+    """An answer with amounts says which currency they are in (the registry's pack's) and its decimals."""
+    assert {"currency", "decimals"} <= set(_schema(document, model)["required"])
+    assert _property(document, model, "currency")["pattern"] == "^[A-Z]{3}$"

@@ -98,7 +98,8 @@ def test_a_branch_prints_its_waiting_letters_once(branches: Branches) -> None:
     arabic, english = printer.printed[0]
     assert arabic.right_to_left and not english.right_to_left
     assert ("رقم الحالة", numbers[0]) in arabic.reference and ("Case number", numbers[1]) in english.reference
-    assert ("الفرع", branches.here["wilayat"]) in arabic.reference
+    assert ("الفرع", PACK.code_names["wilayat"][branches.here["wilayat"]].ar) in arabic.reference  # named in Arabic
+    assert ("Branch", branches.here["wilayat"]) in english.reference
     parts = (branches.here[f"{p}_ar"] for p in ("given_name", "father_name", "family_name"))
     assert arabic.addressee[0] == " ".join(str(p) for p in parts if p)  # the name as the registry holds it
     assert f"Civil number: {branches.here['person_id']}" in english.addressee
@@ -110,7 +111,7 @@ def test_a_branch_prints_its_waiting_letters_once(branches: Branches) -> None:
     assert len(branches.rows("letter_batch")) == 1
     # A lost printout: the same batch again, audited, nothing marked again.
     before = letters(branches)
-    reprinted = printing.reprint(branches.uow(), done.batch, principal=wafa, sender=SENDER, render=printer)
+    reprinted = printing.reprint(branches.uow(), CATALOGUE, done.batch, principal=wafa, sender=SENDER, render=printer)
     assert reprinted.letters == 2 and [x.reference for x in printer.printed[1]] == [
         x.reference for x in printer.printed[0]
     ]
@@ -130,9 +131,9 @@ def test_another_branchs_letters_are_neither_printed_nor_seen(branches: Branches
     done = printing.print_letters(branches.uow(), CATALOGUE, here, principal=wafa, sender=SENDER, render=printer)
     assert done.batch is not None
     with pytest.raises(NotFoundError, match=f"no batch {done.batch}"):  # as a missing one
-        printing.reprint(branches.uow(), done.batch, principal=omar, sender=SENDER, render=printer)
+        printing.reprint(branches.uow(), CATALOGUE, done.batch, principal=omar, sender=SENDER, render=printer)
     with pytest.raises(NotFoundError):
-        printing.reprint(branches.uow(), done.batch + 1, principal=wafa, sender=SENDER, render=printer)
+        printing.reprint(branches.uow(), CATALOGUE, done.batch + 1, principal=wafa, sender=SENDER, render=printer)
     analyst = user("aziz", Role.POLICY_ANALYST)  # sees people, never who they are
     with pytest.raises(ForbiddenError, match=r"person\.identify"):
         printing.print_letters(branches.uow(), CATALOGUE, here, principal=analyst, sender=SENDER, render=printer)
@@ -164,6 +165,23 @@ def test_the_batch_is_one_pdf_a_letter_a_page(branches: Branches, tmp_path: Path
     assert done.pdf.startswith(b"%PDF")
     pages = pdf_pages(done.pdf, tmp_path)
     assert len(pages) == 2 and numbers[0] in pages[0] and numbers[1] in pages[1] and "Case number" in pages[1]
+
+
+def test_the_address_names_the_place_in_the_letters_language(branches: Branches, tmp_path: Path) -> None:
+    """The wilayat and governorate as the pack's place data names them: in English in an English
+    letter, in Arabic in an Arabic one (the registry records the English name), read from the PDF."""
+    wafa, _ = officers(branches)
+    grievance(branches, branches.here), grievance(branches, branches.here, language="en")
+    done = printing.print_letters(
+        branches.uow(), CATALOGUE, branches.here["wilayat"], principal=wafa, sender=SENDER, render=render_batch
+    )
+    arabic, english = pdf_pages(done.pdf, tmp_path)
+    wilayat, governorate = branches.here["wilayat"], branches.here["governorate"]
+    names = PACK.code_names
+    assert f"Address: {wilayat}, {governorate}" in english
+    assert names["wilayat"][wilayat].ar not in english
+    assert names["wilayat"][wilayat].ar in arabic and names["governorate"][governorate].ar in arabic
+    assert wilayat not in arabic  # nor the branch: named in Arabic too
 
 
 def test_two_officers_printing_at_once_never_print_a_letter_twice(branches: Branches) -> None:

@@ -19,7 +19,8 @@ from himaya.adapters.iso20022 import write_pain001
 from himaya.adapters.letters import render_batch
 from himaya.bootstrap import payroll as store
 from himaya.bootstrap import unit_of_work
-from himaya.cases import printing
+from himaya.cases import actions, printing
+from himaya.cases.model import NewCase
 from himaya.core.access import Permission, Principal, Scope
 from himaya.core.letter import Letter
 from himaya.core.periods import Period
@@ -31,10 +32,9 @@ from himaya.payroll.bank import Payer
 from himaya.policy.engine import entitlements
 from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import load_pack
-from himaya.policy.table import validate_table
-from himaya.synth.generate import SynthRequest
-from himaya.synth.iraq.generate import for_file, generate
+from tests.adapters.pdf_text import pdf_pages
 from tests.conftest import SHARED
+from tests.payroll.conftest import imported
 
 NOVEMBER = Period(2025, 11)  # a month of the school year: the student grant is paid
 DECEMBER = Period(2025, 12)
@@ -42,31 +42,8 @@ PAYER = Payer("Social Protection Authority", "IQ98NBIQ850123456789012", "NBIQIQB
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
 
 
-@pytest.fixture(scope="module")
-def iraq() -> PolicyPack:
-    return load_pack("iraq")
-
-
-@pytest.fixture(scope="module")
-def sample(iraq: PolicyPack) -> pl.DataFrame:
-    people = generate(SynthRequest(persons=1_500, seed=11, as_of=date(2025, 11, 1))).people
-    return validate_table(for_file(people, "parquet"), iraq.registry, source="synthetic Iraq")
-
-
-def _imported(engine: Engine, sample: pl.DataFrame, iraq: PolicyPack) -> None:
-    import_people(
-        engine,
-        sample,
-        as_of=date(2025, 10, 1),
-        actor="registrar",
-        source={"file": "iraq.parquet"},
-        facts=iraq.registry_facts,
-        pack=iraq.name,
-    )
-
-
 def test_the_registry_reads_back_what_was_imported(engine: Engine, sample: pl.DataFrame, iraq: PolicyPack) -> None:
-    _imported(engine, sample, iraq)
+    imported(engine, sample, iraq)
     with engine.connect() as connection:
         assert recorded_pack(connection) == "iraq"
         kinds = attribute_types(connection)
@@ -79,7 +56,7 @@ def test_the_registry_reads_back_what_was_imported(engine: Engine, sample: pl.Da
 
 
 def test_another_packs_file_is_refused(engine: Engine, sample: pl.DataFrame, iraq: PolicyPack) -> None:
-    _imported(engine, sample, iraq)
+    imported(engine, sample, iraq)
     oman = load_pack("oman")
     with pytest.raises(RegistryPackError, match="holds the iraq pack's people, not the oman pack's"):
         import_people(
@@ -90,7 +67,7 @@ def test_another_packs_file_is_refused(engine: Engine, sample: pl.DataFrame, ira
 def test_the_months_payroll_pays_the_entitlements_in_whole_dinars(
     engine: Engine, sample: pl.DataFrame, iraq: PolicyPack, tmp_path: Path
 ) -> None:
-    _imported(engine, sample, iraq)
+    imported(engine, sample, iraq)
     store.sync_enrollments(engine, iraq, NOVEMBER, actor="officer", today=NOVEMBER.start)
     summary = store.calculate(engine, iraq, NOVEMBER, actor="maker")
     expected = entitlements(sample.select(iraq.schema.names), iraq, iraq.parameters, NOVEMBER)
@@ -118,7 +95,7 @@ def test_the_months_payroll_pays_the_entitlements_in_whole_dinars(
 def test_the_bank_file_is_valid_against_the_official_schema(
     engine: Engine, sample: pl.DataFrame, iraq: PolicyPack, tmp_path: Path
 ) -> None:
-    _imported(engine, sample, iraq)
+    imported(engine, sample, iraq)
     store.sync_enrollments(engine, iraq, NOVEMBER, actor="officer", today=NOVEMBER.start)
     store.calculate(engine, iraq, NOVEMBER, actor="maker")
     store.transition(engine, NOVEMBER, "submit", actor="maker")
@@ -154,7 +131,7 @@ def _absent(sample: pl.DataFrame, iraq: PolicyPack) -> tuple[str, pl.DataFrame]:
 def test_a_suspension_for_absence_is_a_decision_in_arabic_under_the_law(
     engine: Engine, sample: pl.DataFrame, iraq: PolicyPack
 ) -> None:
-    _imported(engine, sample, iraq)
+    imported(engine, sample, iraq)
     store.sync_enrollments(engine, iraq, NOVEMBER, actor="officer", today=NOVEMBER.start)
     head, december = _absent(sample, iraq)
     import_people(
@@ -198,3 +175,41 @@ def test_a_suspension_for_absence_is_a_decision_in_arabic_under_the_law(
     assert ("التاريخ", "3 كانون الأول 2025") in letter.reference  # Iraq's month names
     assert f"الرقم الوطني: {head}" in letter.addressee  # not Oman's civil number
     assert "قانون الحماية الاجتماعية رقم 11 لسنة 2014" in letter.opening[1]
+
+
+def test_a_letter_names_the_place_in_its_own_language(
+    engine: Engine, sample: pl.DataFrame, iraq: PolicyPack, tmp_path: Path
+) -> None:
+    """The district and governorate of a letter's address (and its branch) as the pack's place data
+    names them: in English in an English letter (the objection's receipt), in Arabic in an Arabic
+    one (the stop decision), read back from the printed PDF."""
+    imported(engine, sample, iraq)
+    store.sync_enrollments(engine, iraq, NOVEMBER, actor="officer", today=NOVEMBER.start)
+    head, december = _absent(sample, iraq)
+    imported(engine, december, iraq, as_of=DECEMBER.start)
+    store.sync_enrollments(engine, iraq, DECEMBER, actor="officer", today=DECEMBER.start)
+    with engine.connect() as connection:
+        decision = connection.execute(
+            sa.select(case_file.c.number).where(case_file.c.type == "benefit_stop", case_file.c.civil_number == head)
+        ).scalar_one()  # fmt: skip
+    officer = Principal("officer", frozenset({"supervisor"}), frozenset(p.value for p in Permission), (Scope("all"),))
+    objection = NewCase(
+        "appeal", "branch", civil_number=head, language="en",
+        form={"decision": decision, "grounds": "my son was ill all month"},
+    )  # fmt: skip
+    opened = actions.open_case(unit_of_work(engine), iraq.cases, objection, principal=officer, today=date(2025, 12, 3))
+    district = december.filter(pl.col("person_id") == head)["district"].item()
+    governorate = iraq.places[district]
+    done = printing.print_letters(
+        unit_of_work(engine), iraq.cases, district, principal=officer, sender=iraq.institution, render=render_batch,
+        clock=lambda: datetime(2025, 12, 3, 9, 0, tzinfo=UTC),
+    )  # fmt: skip
+    pages = pdf_pages(done.pdf, tmp_path)
+    (english,) = [p for p in pages if opened.number in p]
+    (arabic,) = [p for p in pages if decision in p]
+    names = iraq.code_names
+    district_ar, governorate_ar = names["district"][district].ar, names["governorate"][governorate].ar
+    assert f"Address: {district}, {governorate}" in english
+    assert "National ID number" in english and district_ar not in english
+    assert district_ar in arabic and governorate_ar in arabic
+    assert district not in arabic  # the English name nowhere in the Arabic letter, nor as its branch

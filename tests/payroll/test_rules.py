@@ -32,6 +32,7 @@ from himaya.payroll.rules import (
     with_totals,
 )
 from himaya.policy.pack import PolicyPack
+from himaya.policy.packs.iraq import IQD
 from himaya.policy.packs.oman import PACK
 from himaya.policy.parameters import Parameter
 
@@ -307,6 +308,9 @@ def test_a_changed_amount_names_both_and_more_than_half_is_unusual() -> None:
     rows = {r["person_id"]: r for r in changes(lines, known, month).iter_rows(named=True)}
     assert rows["A"]["reason"] == "from 10.000 to 16.000 OMR" and rows["A"]["unusual"]
     assert rows["B"]["change"] == "changed" and not rows["B"]["unusual"]
+    # In the registry's pack's currency: an Iraq registry's amounts are whole dinars.
+    dinars = {r["person_id"]: r for r in changes(lines, known, month, currency=IQD).iter_rows(named=True)}
+    assert dinars["A"]["reason"] == "from 10000 to 16000 IQD"
 
 
 def test_the_report_totals_sum_every_figure() -> None:

@@ -13,9 +13,9 @@ import polars as pl
 
 from himaya.core.clock import today
 from himaya.core.errors import InputTableError
-from himaya.core.money import format_omr
+from himaya.core.money import OMR, Currency
 from himaya.policy.pack import PolicyPack
-from himaya.policy.table import validate_table
+from himaya.policy.table import money_text, validate_table
 from himaya.registry.rules import assessment_problems, cell_text, date_problems, derive_places, place_problems
 
 
@@ -37,12 +37,10 @@ class PackContract:
         return self.checked(validate_table(frame, self._one_record, source=source), source=source)
 
     def validate_frame(self, frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
-        """Typed registry rows (as read back from the store, money in baisa) through the same
-        validation as text records: written as a file would hold them, then checked."""
-        return self.checked(
-            validate_table(as_text(frame, self.names, self.pack.registry.money), self._one_record, source=source),
-            source=source,
-        )
+        """Typed registry rows (as read back from the store, money in the currency's smallest unit)
+        through the same validation as text records: written as a file would hold them, then checked."""
+        text = as_text(frame, self.names, self.pack.registry.money, self.pack.currency)
+        return self.checked(validate_table(text, self._one_record, source=source), source=source)
 
     def checked(self, table: pl.DataFrame, *, source: str) -> pl.DataFrame:
         """A table that passed the contract, through the registry's rules (for a file's import too)."""
@@ -58,16 +56,22 @@ class PackContract:
     def cells(self, row: Mapping[str, Any]) -> dict[str, str | None]:
         money = set(self.pack.registry.money)
         return {
-            name: (format_omr(int(row[name]), grouped=False) if row.get(name) else None)
+            name: (self.pack.currency.format(int(row[name])) if row.get(name) else None)
             if name in money
             else cell_text(row.get(name))
             for name in self.names
         }
 
 
-def as_text(frame: pl.DataFrame, names: tuple[str, ...], money: tuple[str, ...] | frozenset[str]) -> pl.DataFrame:
-    """Typed rows as the text cells of a file, all at once: money in baisa as OMR with 3 decimals,
-    dates as YYYY-MM-DD, booleans as true/false; a column the frame lacks is empty."""
+def as_text(
+    frame: pl.DataFrame,
+    names: tuple[str, ...],
+    money: tuple[str, ...] | frozenset[str],
+    currency: Currency = OMR,
+) -> pl.DataFrame:
+    """Typed rows as the text cells of a file, all at once: money in the currency's smallest unit as
+    its decimal text (OMR with 3 decimals, IQD whole dinars), dates as YYYY-MM-DD, booleans as
+    true/false; a column the frame lacks is empty."""
     columns = []
     for name in names:
         if name not in frame.columns:
@@ -75,9 +79,7 @@ def as_text(frame: pl.DataFrame, names: tuple[str, ...], money: tuple[str, ...] 
             continue
         value, dtype = pl.col(name), frame.schema[name]
         if name in money and dtype.is_integer():
-            text = pl.concat_str(
-                (value // 1000).cast(pl.String), pl.lit("."), (value % 1000).cast(pl.String).str.zfill(3)
-            )
+            text = money_text(value, currency)
             columns.append(pl.when(value > 0).then(text).otherwise(None).alias(name))
         elif dtype == pl.Boolean:
             columns.append(pl.when(value).then(pl.lit("true")).when(~value).then(pl.lit("false")).alias(name))

@@ -261,10 +261,11 @@ def people_for(
     return people
 
 
-def read_bank_reply(path: Path) -> BankReply:
-    """A bank's answer file (ISO 20022 pain.002 or camt.054), validated; a clear error otherwise."""
+def read_bank_reply(path: Path, pack: PolicyPack) -> BankReply:
+    """A bank's answer file (ISO 20022 pain.002, camt.054 or camt.053), validated, its amounts read in
+    the pack's currency (the registry's: it pays its people in it); a clear error otherwise."""
     try:
-        return read_bank_file(path)
+        return read_bank_file(path, pack.currency)
     except BankFileError as error:
         raise UsageError(str(error)) from None
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from himaya.cases import stops
 from himaya.core.access import Principal
+from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
 from himaya.db.uow import SqlUnitOfWork
 from himaya.enrollment import actions as enrollment_actions
@@ -111,9 +112,15 @@ def export_again(engine: Engine, period: Period, folder: Path, *, actor: str, wr
 
 
 def reconcile(
-    engine: Engine, reply: BankReply, path: Path, *, actor: str, payer_iban: str | None = None
+    engine: Engine,
+    reply: BankReply,
+    path: Path,
+    *,
+    actor: str,
+    payer_iban: str | None = None,
+    currency: Currency = OMR,
 ) -> Reconciliation:
-    return actions.reconcile(_uow(engine), reply, path, actor=actor, payer_iban=payer_iban)
+    return actions.reconcile(_uow(engine), reply, path, actor=actor, payer_iban=payer_iban, currency=currency)
 
 
 def status(engine: Engine) -> pl.DataFrame:
@@ -124,8 +131,10 @@ def report(engine: Engine, period: Period, *, principal: Principal | None = None
     return actions.report(_uow(engine), period, principal=principal)
 
 
-def diff(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
-    return actions.diff(_uow(engine), period, principal=principal)
+def diff(
+    engine: Engine, period: Period, *, principal: Principal | None = None, currency: Currency = OMR
+) -> pl.DataFrame:
+    return actions.diff(_uow(engine), period, principal=principal, currency=currency)
 
 
 def held(engine: Engine, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:

@@ -50,9 +50,10 @@ def printed_letter(
     lang: Language = "ar" if row["language"] == "ar" else "en"
     script = ("ar", "en") if lang == "ar" else ("en", "ar")
     name = next((n for n in (_name(row, s) for s in script) if n), "")
-    place = "، ".join(p for p in (row.get("wilayat"), row.get("governorate")) if p)
-    if lang == "en":
-        place = place.replace("، ", ", ")
+    places = catalogue.place_names if catalogue is not None else {}
+    governorates = catalogue.governorate_names if catalogue is not None else {}
+    parts = (_named(row.get("wilayat"), places, lang), _named(row.get("governorate"), governorates, lang))
+    place = ("، " if lang == "ar" else ", ").join(p for p in parts if p)
     addressee = tuple(
         line
         for line in (
@@ -68,7 +69,7 @@ def printed_letter(
         title=row["subject"],
         reference=(
             (WORDS["number"].in_(lang), row["number"]),
-            (MORE["branch"].in_(lang), row["branch"]),
+            (MORE["branch"].in_(lang), _named(row["branch"], places, lang)),
             (WORDS["date"].in_(lang), written_date(day, lang, catalogue.month_names if catalogue else None)),
             (MORE["batch"].in_(lang), f"{batch}/{row['id']}"),
         ),
@@ -76,6 +77,15 @@ def printed_letter(
         opening=(WORDS["greeting"].in_(lang), row["body"]),
         closing=(WORDS["closing"].in_(lang),),
     )
+
+
+def _named(code: str | None, names: Mapping[str, Text], lang: Language) -> str:
+    """A place (the code the registry records: its English name) as the pack's place data names it in
+    `lang`; a code the data does not know, as recorded."""
+    if not code:
+        return ""
+    found = names.get(code)
+    return found.in_(lang) if found is not None and found.in_(lang) else code
 
 
 def _name(row: Mapping[str, Any], script: str) -> str:
@@ -129,9 +139,18 @@ def print_letters(
     return Printed(batch, len(rows), pdf, wilayat, principal.username, at)
 
 
-def reprint(uow: NoticesUnitOfWork, batch_id: int, *, principal: Principal, sender: Text, render: Render) -> Printed:
-    """The batch printed again as it was (its date, its letters), for a printout that was lost; audited
-    (`notify.reprint`), nothing marked. A batch of another branch is answered as a missing one."""
+def reprint(
+    uow: NoticesUnitOfWork,
+    catalogue: CaseCatalogue,
+    batch_id: int,
+    *,
+    principal: Principal,
+    sender: Text,
+    render: Render,
+) -> Printed:
+    """The batch printed again as it was (its date, its letters, in the pack's words of `catalogue`),
+    for a printout that was lost; audited (`notify.reprint`), nothing marked. A batch of another
+    branch is answered as a missing one."""
     _printer(principal)
     with uow:
         batch = uow.letters.batch(principal, batch_id)
@@ -139,7 +158,7 @@ def reprint(uow: NoticesUnitOfWork, batch_id: int, *, principal: Principal, send
             raise NotFoundError(f"no batch {batch_id} of letters among your branches")
         rows = uow.letters.letters(principal, batch_id)
         day = batch["printed_at"].date()
-        pdf = render([printed_letter(r, sender=sender, day=day, batch=batch_id) for r in rows])
+        pdf = render([printed_letter(r, sender=sender, day=day, batch=batch_id, catalogue=catalogue) for r in rows])
         what = {"wilayat": batch["wilayat"], "letters": [r["id"] for r in rows], "first_by": batch["printed_by"]}
         uow.audit.record([Change("notify.reprint", f"letter_batch:{batch_id}", None, what)], actor=principal.username)
         uow.commit()

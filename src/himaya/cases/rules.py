@@ -16,7 +16,7 @@ import polars as pl
 from himaya.cases.model import MAX_TEXT, Inbox, NewCase, Sla
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, ForbiddenError, InputTableError, InvalidInputError, quoted
-from himaya.core.money import format_omr
+from himaya.core.money import OMR, Currency
 from himaya.core.text import LANGUAGES, Language, an, unsafe_character
 from himaya.policy.calendar import WorkingCalendar
 from himaya.policy.case_types import (
@@ -213,7 +213,8 @@ def sensitive(kind: CaseType, category: str | None, *, requested: bool) -> bool:
 
 def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
     """The form checked like a row of the people table (types, required fields, allowed values), as
-    JSON values: dates YYYY-MM-DD, money OMR with 3 decimals, booleans, text. Every problem is named."""
+    JSON values: dates YYYY-MM-DD, money as decimal text of the pack's currency (OMR with 3
+    decimals, IQD whole dinars), booleans, text. Every problem is named."""
     unknown = sorted(set(form) - {c.name for c in kind.form})
     if unknown:
         fields = ", ".join(c.name for c in kind.form) or "none"
@@ -232,12 +233,17 @@ def validate_form(kind: CaseType, form: Mapping[str, Any]) -> dict[str, Any]:
         refused = {p.column: p.rule for p in error.problems}
         raise FormError(f"{an(kind.key)}'s form was refused: {said}", refused) from None
     typed = row.row(0, named=True)
-    return {name: _json(kind.schema.column(name).kind, typed[name]) for name in form if form[name] not in (None, "")}
+    currency = kind.currency or OMR
+    return {
+        name: _json(kind.schema.column(name).kind, typed[name], currency)
+        for name in form
+        if form[name] not in (None, "")
+    }
 
 
-def _json(kind: Kind, value: Any) -> Any:
+def _json(kind: Kind, value: Any, currency: Currency) -> Any:
     if kind is Kind.MONEY:
-        return format_omr(int(value))
+        return currency.format(int(value))
     if isinstance(value, date):
         return value.isoformat()
     return value

@@ -88,7 +88,7 @@ HELP_AR = {
     "Who acts (default: HIMAYA_ACTOR or the OS user).": "من يقوم بالإجراء (الافتراضي: HIMAYA_ACTOR أو مستخدم النظام).",
     "Most of a debtor's monthly pay kept for debts (0 to 1).": "أقصى حصة من المبلغ الشهري للمدين تُستقطع للديون (من 0 إلى 1).",
     "Apply the bank's answer: lines become paid, rejected (with the bank's reason) or returned. A folder: each of its .xml files in name order, each in its own transaction.": "طبّق رد المصرف: تصبح البنود مدفوعة أو مرفوضة (مع سبب المصرف) أو مرتجعة. وإن كان مجلدًا: كل ملف .xml فيه بترتيب الأسماء، كلٌّ في معاملته.",
-    "A bank's pain.002.001.10 status report or camt.054.001.08 notification, or a folder of them.": "تقرير حالة pain.002.001.10 أو إشعار camt.054.001.08 من المصرف، أو مجلد منها.",
+    "A bank's pain.002.001.10 status report, camt.054.001.08 notification or camt.053.001.08 statement, or a folder of them.": "تقرير حالة pain.002.001.10 أو إشعار camt.054.001.08 أو كشف حساب camt.053.001.08 من المصرف، أو مجلد منها.",
     "For training and tests: a simulated bank's pain.002 and camt.054 for an exported run (a chosen share rejected), schema-valid, to be applied with `himaya payroll reconcile`.": "للتدريب والاختبار: ملفا pain.002 وcamt.054 من مصرف محاكى لكشف مُصدَّر (مع رفض حصة مختارة)، صالحان وفق المخطط، يُطبَّقان بالأمر `himaya payroll reconcile`.",
     "Folder for the bank's answer files.": "مجلد ملفات رد المصرف.",
     "The folder the run was exported to (payroll export --output-dir).": "المجلد الذي صُدِّر إليه الكشف (payroll export --output-dir).",

@@ -67,7 +67,12 @@ def notify_reprint(
         principal = bootstrap.logged_in(acting)
         pack = bootstrap.registry_pack()
         done = printing.reprint(
-            bootstrap.unit_of_work(), batch, principal=principal, sender=pack.institution, render=render_batch
+            bootstrap.unit_of_work(),
+            pack.cases,
+            batch,
+            principal=principal,
+            sender=pack.institution,
+            render=render_batch,
         )
         _wrote(done, out_file, "a reprint of batch")
 

@@ -24,6 +24,7 @@ from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN, check_recovery_share
+from himaya.policy.pack import PolicyPack
 from himaya.policy.table import money_text
 
 store = bootstrap.payroll_store  # the payroll's actions, on the configured store
@@ -217,7 +218,8 @@ def payroll_reconcile(
     file: Annotated[
         Path,
         typer.Argument(
-            help="A bank's pain.002.001.10 status report or camt.054.001.08 notification, or a folder of them."
+            help="A bank's pain.002.001.10 status report, camt.054.001.08 notification or camt.053.001.08"
+            " statement, or a folder of them."
         ),
     ],
     actor: LoggedIn = None,
@@ -230,14 +232,17 @@ def payroll_reconcile(
         files = sorted(file.glob("*.xml")) if file.is_dir() else [file]
         if not files:
             raise UsageError(f"{file}: no .xml file in this folder")
-        who = bootstrap.acting_user(Permission.PAYROLL_RECONCILE, actor)
+        who, pack = bootstrap.acting_user(Permission.PAYROLL_RECONCILE, actor), bootstrap.registry_pack()
         for path in files:
-            _reconcile_one(path, who)
+            _reconcile_one(path, who, pack)
 
 
-def _reconcile_one(file: Path, actor: str) -> None:
-    reply = bootstrap.read_bank_reply(file)
-    result = store.reconcile(bootstrap.registry_engine(), reply, file, actor=actor, payer_iban=bootstrap.payer().iban)
+def _reconcile_one(file: Path, actor: str, pack: PolicyPack) -> None:
+    reply = bootstrap.read_bank_reply(file, pack)  # amounts in the registry's pack's currency
+    iban = bootstrap.payer(pack).iban
+    result = store.reconcile(
+        bootstrap.registry_engine(), reply, file, actor=actor, payer_iban=iban, currency=pack.currency
+    )
     settled = f"; reconciled: {', '.join(result.runs)}" if result.runs else ""
     counts = f"{result.paid:,} paid, {result.rejected:,} rejected, {result.returned:,} returned"
     counts += f", {result.pending:,} pending"
@@ -312,7 +317,10 @@ def payroll_report(
     """Beneficiaries and amounts by programme and governorate, and the changes against the month before."""
     with reported():
         engine, currency = bootstrap.registry_engine(), bootstrap.registry_pack().currency
-        by_place, changes = store.with_totals(store.report(engine, period)), store.diff(engine, period)
+        by_place, changes = (
+            store.with_totals(store.report(engine, period)),
+            store.diff(engine, period, currency=currency),
+        )
         by_place = by_place.with_columns(money_text(pl.col(c), currency).alias(c) for c in ("amount", "recovered"))
         if output is not None:  # amounts in the currency, as on screen, and a totals row
             write_table(by_place, output)

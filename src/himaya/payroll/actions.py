@@ -21,6 +21,7 @@ from himaya.core.audit import Change, canonical_actor
 from himaya.core.clock import now
 from himaya.core.errors import NotFoundError
 from himaya.core.faults import checkpoint
+from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
 from himaya.payroll import rules
 from himaya.payroll.awarded import award_months
@@ -282,12 +283,15 @@ def report(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | Non
         return uow.payroll.report(period, principal=principal)
 
 
-def diff(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:
+def diff(
+    uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None, currency: Currency = OMR
+) -> pl.DataFrame:
     """Regular lines against the month before: new, stopped and changed, per person and programme,
-    with a reason (`rules.changes`), of the people in the principal's branches (None: everyone)."""
+    with a reason (`rules.changes`, amounts in `currency`: the registry's pack's), of the people in
+    the principal's branches (None: everyone)."""
     with uow:
         lines, known = uow.payroll.regular_lines(period, principal=principal)
-    return rules.changes(lines, known, period)
+    return rules.changes(lines, known, period, currency=currency)
 
 
 def held(uow: PayrollUnitOfWork, period: Period, *, principal: Principal | None = None) -> pl.DataFrame:

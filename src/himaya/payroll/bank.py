@@ -36,7 +36,7 @@ class Transfer(NamedTuple):
     """One credit transfer of a payment file (a tuple: an export makes a million and a half)."""
 
     end_to_end_id: str
-    amount: int  # baisa
+    amount: int  # the currency's smallest unit (baisa, dinars)
     creditor: str
     iban: str
     remittance: str
@@ -50,7 +50,7 @@ class Status:
     outcome: str  # paid, rejected, returned, pending (`payroll.model.Outcome`)
     reason: str | None
     message_id: str | None = None  # the message the transfer was sent in, where the answer names it
-    amount: int | None = None  # baisa
+    amount: int | None = None  # the currency's smallest unit (baisa, dinars)
     currency: str | None = None
     iban: str | None = None  # the creditor's account
 
@@ -60,7 +60,7 @@ class BankReply:
     kind: str  # e.g. pain.002.001.10
     message_ids: list[str]
     statuses: list[Status] = field(default_factory=list)
-    account: str | None = None  # the Fund's account the answer is about (camt.054)
+    account: str | None = None  # the Fund's account the answer is about (camt.054, camt.053)
 
 
 class PaymentFileWriter(Protocol):

@@ -111,9 +111,10 @@ class PayrollStore(Protocol):
     def message_transfers(self, message_id: str | None) -> list[str]:
         """The end-to-end ids of the message's lines."""
 
-    def apply_answer(self, statuses: pl.DataFrame) -> tuple[str, str] | dict[str, int]:
-        """Stage the statuses; the first that does not fit (end-to-end id, problem), changing nothing,
-        or else the lines moved forward, counted by outcome."""
+    def apply_answer(self, statuses: pl.DataFrame, *, unit: str = "baisa") -> tuple[str, str] | dict[str, int]:
+        """Stage the statuses; the first that does not fit (end-to-end id, problem, an amount named
+        in `unit`: what the amounts count), changing nothing, or else the lines moved forward,
+        counted by outcome."""
 
     # --- the reads of people, within the principal's branches (None: everyone, at the terminal) ---
     def report(self, period: Period, *, principal: Principal | None) -> pl.DataFrame:

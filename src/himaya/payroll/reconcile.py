@@ -9,6 +9,7 @@ import polars as pl
 
 from himaya.core.audit import Change, canonical_actor
 from himaya.core.faults import checkpoint
+from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
 from himaya.payroll import rules
 from himaya.payroll.bank import BankReply
@@ -27,12 +28,19 @@ STATUS_SCHEMA = {
 
 
 def reconcile(
-    uow: PayrollUnitOfWork, reply: BankReply, path: Path, *, actor: str, payer_iban: str | None = None
+    uow: PayrollUnitOfWork,
+    reply: BankReply,
+    path: Path,
+    *,
+    actor: str,
+    payer_iban: str | None = None,
+    currency: Currency = OMR,
 ) -> Reconciliation:
-    """Apply a bank's answer (read from `path`) to the lines of the message(s) it answers, forward
-    only. The statuses are staged in one temporary table, checked in one statement (no line, a
-    line of another message, another amount or account, a backward move: the answer is refused
-    whole and changes nothing) and applied in one; loading an answer again changes nothing."""
+    """Apply a bank's answer (read from `path`, its amounts in `currency`: the registry's pack's) to
+    the lines of the message(s) it answers, forward only. The statuses are staged in one temporary
+    table, checked in one statement (no line, a line of another message, another amount or account,
+    a backward move: the answer is refused whole and changes nothing) and applied in one; loading an
+    answer again changes nothing."""
     actor = canonical_actor(actor)
     if reply.account is not None and payer_iban is not None and reply.account != payer_iban:
         raise PayrollError(
@@ -46,7 +54,8 @@ def reconcile(
                 f"{path.name}: refers to message(s) {', '.join(unknown)} that no exported run sent; nothing was changed"
             )
         statuses = _statuses(store, reply, path)
-        changed = store.apply_answer(statuses)
+        # An amount is counted in the currency's smallest unit: baisa, or the dinar itself (then named IQD).
+        changed = store.apply_answer(statuses, unit=currency.smallest if currency.decimals else currency.code)
         if isinstance(changed, tuple):
             raise PayrollError(f"{path.name}: transfer {changed[0]} {changed[1]}; nothing was changed")
         checkpoint("payroll.reconcile:lines")

@@ -18,9 +18,10 @@ import polars as pl
 
 from himaya.core.audit import canonical_actor
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError
+from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
 from himaya.payroll.model import DebtStatus, LineStatus, Outcome, RunAction, RunState
-from himaya.policy.engine import omr_text
+from himaya.policy.table import money_text
 
 NEXT = {
     RunAction.SUBMIT: (RunState.CALCULATED, RunState.SUBMITTED),
@@ -233,11 +234,12 @@ FORWARD: dict[LineStatus, frozenset[Outcome]] = {
 }
 
 
-def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period) -> pl.DataFrame:
+def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period, *, currency: Currency = OMR) -> pl.DataFrame:
     """Regular lines (month, person_id, programme, amount) of `period` against the month before:
     new, stopped and changed, per person and programme, with a reason: a death, the enrollment's
     own reason (start or end, from `known`: person_id, programme, enrollment, death_date), or the
-    amounts, and the case of a supervisor's exception that pays it (`lines`' optional `exception`);
+    amounts in `currency` (the registry's pack's: "from 198.261 to 304.261 OMR", "from 175000 to
+    225000 IQD"), and the case of a supervisor's exception that pays it (`lines`' optional `exception`);
     `unusual` when an amount moved by more than half."""
     known = known.unique(["person_id", "programme"], keep="last")
     excepted = ["exception"] if "exception" in lines.columns else []  # the case of a line an exception pays
@@ -261,7 +263,13 @@ def changes(lines: pl.DataFrame, known: pl.DataFrame, period: Period) -> pl.Data
     died = pl.col("death_date").is_not_null() & (pl.col("death_date") < pl.lit(period.start))
     reason = (
         pl.when(change == "changed")
-        .then(pl.format("from {} to {} OMR", omr_text(pl.col("before")), omr_text(pl.col("now"))))
+        .then(
+            pl.format(
+                f"from {{}} to {{}} {currency.code}",
+                money_text(pl.col("before"), currency),
+                money_text(pl.col("now"), currency),
+            )
+        )
         .when(died)
         .then(pl.format("died on {}", pl.col("death_date").cast(pl.String)))
         .otherwise(pl.col("enrollment"))

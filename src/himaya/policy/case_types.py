@@ -219,6 +219,10 @@ class CaseCatalogue:
     # default) and the person's number ("Civil number"; Iraq's "National ID number").
     month_names: Mapping[str, Text] = field(default_factory=dict)
     person_number: Text = field(default_factory=lambda: Text("Civil number", "الرقم المدني"))
+    # What its places and governorates are called in English and Arabic, by the code the registry
+    # records (the pack's place data): a letter names a person's place in its own language.
+    place_names: Mapping[str, Text] = field(default_factory=dict)
+    governorate_names: Mapping[str, Text] = field(default_factory=dict)
 
     def type(self, key: str) -> CaseType | None:
         return self.types.get(key)

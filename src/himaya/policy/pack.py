@@ -236,8 +236,14 @@ class PolicyPack:
         if self.cases_dir is None:
             raise CaseTypeError(f"policy pack {self.name} declares no case types")
         found = load_catalogue(self.cases_dir, places=self.places, timezone=self.timezone, currency=self.currency)
-        # Its letters name months and the person's number with the pack's words.
-        return replace(found, month_names=self.code_names.get("month", {}), person_number=self.person_number)
+        # Its letters name months, the person's number and places with the pack's words.
+        return replace(
+            found,
+            month_names=self.code_names.get("month", {}),
+            person_number=self.person_number,
+            place_names=self.code_names.get(self.place_column, {}),
+            governorate_names=self.code_names.get("governorate", {}),
+        )
 
     @cached_property
     def services(self) -> ServiceCatalogue:

@@ -1,7 +1,9 @@
-"""ISO 20022 bank files: pain.001.001.09 out (streamed), pain.002.001.10 and camt.054.001.08 in.
+"""ISO 20022 bank files: pain.001.001.09 out (streamed); pain.002.001.10, camt.054.001.08 and
+camt.053.001.08 in.
 
 Every file is checked against its official schema (shipped beside this module): what is written
-is validated after writing; what is read is refused whole if it does not validate.
+is validated after writing; what is read is refused whole if it does not validate. Amounts are in
+the registry's pack's currency (`core.money.Currency`): OMR with 3 decimals, IQD in whole dinars.
 """
 
 from __future__ import annotations
@@ -15,14 +17,20 @@ import polars as pl
 from lxml import etree
 
 from himaya.core.errors import HimayaError
+from himaya.core.money import OMR, Currency
 from himaya.payroll.bank import TRANSFER_SCHEMA, BankReply, Payer, Status, Transfer
 
 HERE = Path(__file__).parent
 PAIN_001 = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 PAIN_002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
 CAMT_054 = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
-SCHEMAS = {PAIN_001: "pain.001.001.09.xsd", PAIN_002: "pain.002.001.10.xsd", CAMT_054: "camt.054.001.08.xsd"}
-CURRENCY = "OMR"
+CAMT_053 = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
+SCHEMAS = {
+    PAIN_001: "pain.001.001.09.xsd",
+    PAIN_002: "pain.002.001.10.xsd",
+    CAMT_054: "camt.054.001.08.xsd",
+    CAMT_053: "camt.053.001.08.xsd",
+}
 
 
 class BankFileError(HimayaError):
@@ -55,10 +63,6 @@ def validate(path: Path, namespace: str) -> None:
     if not checker.validate(document):
         problems = "; ".join(f"line {e.line}: {e.message}" for e in list(checker.error_log)[:5])
         raise BankFileError(f"{path}: does not validate against {SCHEMAS[namespace]}: {problems}")
-
-
-def omr(baisa: int) -> str:
-    return decimal_amount(baisa, 3)
 
 
 def decimal_amount(amount: int, decimals: int) -> str:
@@ -181,21 +185,29 @@ PAID = {"ACSC", "ACCC"}
 IN_PROGRESS = {"ACCP", "ACSP", "ACTC", "ACWC", "PDNG", "RCVD", "ACFC", "PART"}
 
 
-def _amount(element: etree._Element | None, where: str) -> tuple[int | None, str | None]:
-    """(baisa, currency) of an amount element such as `InstdAmt`, or (None, None) without one.
-    An amount in another currency than the payroll's is refused: it cannot be one of our transfers."""
+def _amount(element: etree._Element | None, where: str, currency: Currency) -> tuple[int | None, str | None]:
+    """(amount in the currency's smallest unit, its code) of an amount element such as `InstdAmt`,
+    or (None, None) without one. An amount in another currency than the payroll's is refused (it
+    cannot be one of our transfers), and so is one not exact to the currency's smallest unit; more
+    decimals than the currency has are read when they are zeros (a bank writing IQD with ISO 4217's
+    three: `125000.000` is 125000 whole dinars)."""
     if element is None or element.text is None:
         return None, None
-    text, currency = element.text.strip(), element.get("Ccy")
+    text, code = element.text.strip(), element.get("Ccy")
+    if code != currency.code:
+        raise BankFileError(f"{where}: amount {text} {code}, not {currency.code}: not a transfer we sent")
     units, _, fraction = text.partition(".")
-    if currency != CURRENCY:
-        raise BankFileError(f"{where}: amount {text} {currency}, not {CURRENCY}: not a transfer we sent")
-    if len(fraction) > 3:
-        raise BankFileError(f"{where}: amount {text} has more than 3 decimals")
-    return int(units) * 1000 + int(fraction.ljust(3, "0")), currency
+    kept, beyond = fraction[: currency.decimals], fraction[currency.decimals :]
+    if beyond.strip("0"):
+        exact = f"whole {currency.smallest}s" if not currency.decimals else f"{currency.decimals} decimals"
+        raise BankFileError(
+            f"{where}: amount {text} {code} is not exact to the {currency.smallest} ({code} amounts have {exact})"
+        )
+    minor = int(kept.ljust(currency.decimals, "0")) if currency.decimals else 0
+    return int(units) * currency.per_unit + minor, code
 
 
-def read_pain002(path: Path) -> tuple[list[str], list[Status]]:
+def read_pain002(path: Path, currency: Currency = OMR) -> tuple[list[str], list[Status]]:
     """(original message ids, statuses) of a payment status report; group rejections cover every transfer."""
     validate(path, PAIN_002)
     ns = {"p": PAIN_002}
@@ -212,10 +224,10 @@ def read_pain002(path: Path) -> tuple[list[str], list[Status]]:
         reason = _text(tx, "p:StsRsnInf/p:Rsn/p:Cd", ns)
         e2e = _text(tx, "p:OrgnlEndToEndId", ns) or ""
         where = f"{path.name}: transfer {e2e}"
-        amount, currency = _amount(tx.find("p:OrgnlTxRef/p:Amt/p:InstdAmt", ns), where)
+        amount, ccy = _amount(tx.find("p:OrgnlTxRef/p:Amt/p:InstdAmt", ns), where, currency)
         iban = _text(tx, "p:OrgnlTxRef/p:CdtrAcct/p:Id/p:IBAN", ns)
         outcome = _outcome(code, where)
-        statuses.append(Status(e2e, outcome, reason, message_id, amount, currency, iban))
+        statuses.append(Status(e2e, outcome, reason, message_id, amount, ccy, iban))
     if not statuses and group_status == "RJCT":
         statuses.append(Status("*", "rejected", _text(group, "p:StsRsnInf/p:Rsn/p:Cd", ns), message_id))
     return [message_id], statuses
@@ -231,51 +243,85 @@ def _outcome(code: str, where: str) -> str:
     raise BankFileError(f"{where}: unknown transaction status {code!r}")
 
 
-def read_camt054(path: Path) -> tuple[list[str], list[Status], str | None]:
-    """(message ids referred to, statuses, the account notified) of a debit/credit notification:
-    booked debits are paid, entries with return information are returned. A credit without return
-    information is not a payment of ours: the file is refused, naming the transfer."""
-    validate(path, CAMT_054)
-    ns = {"c": CAMT_054}
-    root = etree.parse(str(path)).getroot()
-    notification = root.find("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
-    account = None if notification is None else _text(notification, "c:Acct/c:Id/c:IBAN", ns)
+def _entries(
+    entries: Iterable[etree._Element], name: str, ns: dict[str, str], currency: Currency, *, statement: bool
+) -> tuple[list[str], list[Status]]:
+    """(message ids referred to, statuses) of a camt.054's or camt.053's entries (the same
+    ReportEntry10): booked debits are paid, entries with return information are returned. A credit
+    without return information is not a payment of ours: a notification's is refused, naming the
+    transfer (or, without one, the entry); a statement's (the account's other movements, its
+    funding) is passed over, as is a statement's entry that names no transfer."""
     message_ids: list[str] = []
     statuses: list[Status] = []
-    for entry in root.iterfind("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn/c:Ntry", ns):
+    for entry in entries:
         booked = _text(entry, "c:Sts/c:Cd", ns) in (None, "BOOK")
         credit = _text(entry, "c:CdtDbtInd", ns) == "CRDT"
         details = entry.findall("c:NtryDtls/c:TxDtls", ns)
+        reference = _text(entry, "c:NtryRef", ns)
         for detail in details:
             e2e = _text(detail, "c:Refs/c:EndToEndId", ns) or ""
-            where = f"{path.name}: transfer {e2e}"
+            returned = detail.find("c:RtrInf", ns)
+            if statement and (not e2e or (credit and returned is None)):
+                continue
+            where = f"{name}: transfer {e2e}" if e2e or not reference else f"{name}: entry {reference}"
             message = _text(detail, "c:Refs/c:MsgId", ns)
             if message:
                 message_ids.append(message)
-            entry_amount = _amount(entry.find("c:Amt", ns), where) if len(details) == 1 else (None, None)
-            own = _amount(detail.find("c:Amt", ns), where)
-            amount, currency = own if own[0] is not None else entry_amount
+            entry_amount = _amount(entry.find("c:Amt", ns), where, currency) if len(details) == 1 else (None, None)
+            own = _amount(detail.find("c:Amt", ns), where, currency)
+            amount, ccy = own if own[0] is not None else entry_amount
             iban = _text(detail, "c:RltdPties/c:CdtrAcct/c:Id/c:IBAN", ns)
-            returned = detail.find("c:RtrInf", ns)
             if returned is not None:
                 outcome, reason = "returned", _text(returned, "c:Rsn/c:Cd", ns)
             elif credit:
                 raise BankFileError(f"{where}: a credit entry (CRDT) without return information is not a payment")
             else:
                 outcome, reason = ("paid" if booked else "pending"), None
-            statuses.append(Status(e2e, outcome, reason, message, amount, currency, iban))
-    return sorted(set(message_ids)), statuses, account
+            statuses.append(Status(e2e, outcome, reason, message, amount, ccy, iban))
+    return sorted(set(message_ids)), statuses
 
 
-def read_bank_file(path: Path) -> BankReply:
-    """Which message the file is (pain.002 or camt.054), with its message ids and statuses."""
+def read_camt054(path: Path, currency: Currency = OMR) -> tuple[list[str], list[Status], str | None]:
+    """(message ids referred to, statuses, the account notified) of a debit/credit notification
+    (`_entries`: a credit without return information refuses the file, naming the transfer)."""
+    validate(path, CAMT_054)
+    ns = {"c": CAMT_054}
+    root = etree.parse(str(path)).getroot()
+    notification = root.find("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn", ns)
+    account = None if notification is None else _text(notification, "c:Acct/c:Id/c:IBAN", ns)
+    entries = root.iterfind("c:BkToCstmrDbtCdtNtfctn/c:Ntfctn/c:Ntry", ns)
+    return (*_entries(entries, path.name, ns, currency, statement=False), account)
+
+
+def read_camt053(path: Path, currency: Currency = OMR) -> tuple[list[str], list[Status], str | None]:
+    """(message ids referred to, statuses, the account) of an account statement: its entries read as
+    a notification's (`_entries`), the account's other movements passed over. A file whose
+    statements are about more than one account is refused: it is one account's answer."""
+    validate(path, CAMT_053)
+    ns = {"c": CAMT_053}
+    root = etree.parse(str(path)).getroot()
+    statements = root.findall("c:BkToCstmrStmt/c:Stmt", ns)
+    accounts = sorted({_text(s, "c:Acct/c:Id/c:IBAN", ns) or "" for s in statements})
+    if len(accounts) > 1:
+        raise BankFileError(f"{path.name}: statements of several accounts ({', '.join(accounts)}): send one account's")
+    entries = (entry for s in statements for entry in s.iterfind("c:Ntry", ns))
+    account = (accounts[0] or None) if accounts else None
+    return (*_entries(entries, path.name, ns, currency, statement=True), account)
+
+
+def read_bank_file(path: Path, currency: Currency = OMR) -> BankReply:
+    """Which message the file is (pain.002, camt.054 or camt.053), with its message ids and
+    statuses, amounts read in `currency` (the registry's pack's)."""
     try:
         namespace = etree.QName(etree.parse(str(path)).getroot()).namespace
     except (OSError, etree.XMLSyntaxError) as error:
         raise BankFileError(f"{path}: cannot be read as XML: {error}") from None
     if namespace == PAIN_002:
-        return BankReply("pain.002.001.10", *read_pain002(path))
-    if namespace == CAMT_054:
-        message_ids, statuses, account = read_camt054(path)
-        return BankReply("camt.054.001.08", message_ids, statuses, account)
-    raise BankFileError(f"{path}: is {namespace or 'no ISO 20022 message'}, not pain.002.001.10 or camt.054.001.08")
+        return BankReply("pain.002.001.10", *read_pain002(path, currency))
+    if namespace in (CAMT_054, CAMT_053):
+        reader, kind = (read_camt054, "camt.054.001.08") if namespace == CAMT_054 else (read_camt053, "camt.053.001.08")
+        message_ids, statuses, account = reader(path, currency)
+        return BankReply(kind, message_ids, statuses, account)
+    raise BankFileError(
+        f"{path}: is {namespace or 'no ISO 20022 message'}, not pain.002.001.10, camt.054.001.08 or camt.053.001.08"
+    )

@@ -80,6 +80,7 @@ def reprint_letters(
     pack: PolicyPack = request.app.state.pack
     done = printing.reprint(
         bootstrap.unit_of_work(request.app.state.engine),
+        pack.cases,
         batch_id,
         principal=principal,
         sender=pack.institution,

@@ -19,7 +19,8 @@ from himaya.api.routes.payroll_models import (
     ReportOut,
     RunOut,
     StatusOut,
-    in_omr,
+    amounts_in,
+    in_currency,
     run_out,
 )
 from himaya.api.security import require
@@ -27,7 +28,6 @@ from himaya.api.uploads import one_file
 from himaya.api.views import audit_read, pseudonym
 from himaya.core.access import Permission, Principal
 from himaya.core.clock import today
-from himaya.core.money import format_omr
 from himaya.core.periods import Period
 from himaya.payroll.lines import ChildPayee
 from himaya.payroll.rules import RECOVERY_SHARE_DEFAULT, RECOVERY_SHARE_MAX, RECOVERY_SHARE_MIN
@@ -48,8 +48,9 @@ def _period(text: str) -> Period:
 
 @router.get("", summary="Where each run stands")
 def status(request: Request, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]) -> StatusOut:
-    runs = in_omr(store.status(request.app.state.engine), *_RUN_AMOUNTS)
-    return StatusOut.model_validate({"runs": runs.to_dicts()})
+    currency = request.app.state.pack.currency
+    runs = amounts_in(store.status(request.app.state.engine), currency, *_RUN_AMOUNTS)
+    return StatusOut.model_validate({"runs": runs.to_dicts(), **in_currency(currency)})
 
 
 _RUN_AMOUNTS = ("payable", "held", "paid_amount")
@@ -71,11 +72,12 @@ def run(
         child_payee=child_payee,
         recovery_share=recovery_share,
     )
-    return run_out(summary)
+    return run_out(summary, request.app.state.pack.currency)
 
 
 def _transition(request: Request, period: str, action: str, principal: Principal) -> RunOut:
-    return run_out(store.transition(request.app.state.engine, _period(period), action, actor=principal.username))
+    summary = store.transition(request.app.state.engine, _period(period), action, actor=principal.username)
+    return run_out(summary, request.app.state.pack.currency)
 
 
 @router.post("/{period}/submit", summary="Submit the run for approval (maker)")
@@ -129,7 +131,7 @@ def export_again(
     return ExportOut(period=str(month), folder=str(folder), files=[f.name for f in files])
 
 
-@router.post("/reconcile", summary="Apply a bank's pain.002.001.10 or camt.054.001.08 answer")
+@router.post("/reconcile", summary="Apply a bank's pain.002.001.10, camt.054.001.08 or camt.053.001.08 answer")
 async def reconcile(
     request: Request,
     file: UploadFile,
@@ -143,9 +145,15 @@ async def reconcile(
     with tempfile.TemporaryDirectory() as folder:
         path = FilePath(folder) / name
         path.write_bytes(content)
-        reply = bootstrap.read_bank_reply(path)
+        pack = request.app.state.pack  # amounts read in its currency
+        reply = bootstrap.read_bank_reply(path, pack)
         result = store.reconcile(
-            request.app.state.engine, reply, path, actor=principal.username, payer_iban=bootstrap.payer().iban
+            request.app.state.engine,
+            reply,
+            path,
+            actor=principal.username,
+            payer_iban=bootstrap.payer(pack).iban,
+            currency=pack.currency,
         )
     return ReconcileOut(
         file=name,
@@ -163,9 +171,10 @@ async def reconcile(
 def report(
     request: Request, period: Month, principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))]
 ) -> ReportOut:
+    currency = request.app.state.pack.currency
     frame = store.with_totals(store.report(request.app.state.engine, _period(period), principal=principal))
-    rows = in_omr(frame, "amount", "recovered").to_dicts()
-    return ReportOut.model_validate({"period": period, "rows": rows[:-1], "totals": rows[-1]})
+    rows = amounts_in(frame, currency, "amount", "recovered").to_dicts()
+    return ReportOut.model_validate({"period": period, "rows": rows[:-1], "totals": rows[-1], **in_currency(currency)})
 
 
 @router.get(
@@ -180,17 +189,18 @@ def diff(
     unusual_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> DiffOut:
-    changes = store.diff(request.app.state.engine, _period(period), principal=principal)
+    currency = request.app.state.pack.currency
+    changes = store.diff(request.app.state.engine, _period(period), principal=principal, currency=currency)
     counts = {c: n for c, n in changes.group_by("change").len().iter_rows()}
     if unusual_only:
         changes = changes.filter(pl.col("unusual"))
-    rows = in_omr(changes.head(limit), "before", "now").to_dicts()
+    rows = amounts_in(changes.head(limit), currency, "before", "now").to_dicts()
     with request.app.state.engine.begin() as connection:  # a list of people paid: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:diff", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
         for row in rows:
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
-    return DiffOut.model_validate({"period": period, "counts": counts, "rows": rows})
+    return DiffOut.model_validate({"period": period, "counts": counts, "rows": rows, **in_currency(currency)})
 
 
 @router.get(
@@ -204,13 +214,15 @@ def held(
     principal: Annotated[Principal, Depends(require(Permission.PAYROLL_READ))],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> HeldOut:
+    currency = request.app.state.pack.currency
     lines = store.held(request.app.state.engine, _period(period), principal=principal)
-    total = format_omr(int(lines["amount"].sum()), grouped=False)
-    rows = in_omr(lines.head(limit), "amount").to_dicts()
+    total = currency.format(int(lines["amount"].sum()))
+    rows = amounts_in(lines.head(limit), currency, "amount").to_dicts()
     with request.app.state.engine.begin() as connection:  # a list of people: a read of their data
         audit_read(request, connection, principal, f"payroll:{period}:held", {"people": [r["person_id"] for r in rows]})
     if not principal.identifies:
         for row in rows:
             row.pop("payee_id")
             row["ref"] = pseudonym(request, str(row.pop("person_id")))
-    return HeldOut.model_validate({"period": period, "lines": lines.height, "amount": total, "rows": rows})
+    body = {"period": period, "lines": lines.height, "amount": total, "rows": rows, **in_currency(currency)}
+    return HeldOut.model_validate(body)

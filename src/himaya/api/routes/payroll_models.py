@@ -1,6 +1,8 @@
 """The payroll's answers over HTTP, typed: every field with its type, its description and, for states
 and changes, the values it may take, so that the OpenAPI document tells a client what each answer
-holds. Amounts are OMR text with exactly 3 decimals (never floating point)."""
+holds. Amounts are decimal text in the registry's pack's currency, named by each answer's
+`currency` field with its `decimals`: OMR with exactly 3 decimals (`257.148`), IQD in whole dinars
+(`125000`); never floating point."""
 
 from __future__ import annotations
 
@@ -11,12 +13,32 @@ from typing import Annotated
 import polars as pl
 from pydantic import BaseModel, Field
 
-from himaya.core.money import format_omr
+from himaya.core.money import Currency
 from himaya.payroll.model import LineKind, RunState, RunSummary
-from himaya.policy.engine import omr_text
+from himaya.policy.table import money_text
 
-OMR_PATTERN = r"^-?\d+\.\d{3}$"
-Omr = Annotated[str, Field(pattern=OMR_PATTERN, examples=["257.148"])]
+AMOUNT_PATTERN = r"^-?\d+(\.\d+)?$"  # the currency's decimals: OMR 3 ("257.148"), IQD none ("125000")
+Amount = Annotated[str, Field(pattern=AMOUNT_PATTERN, examples=["257.148", "125000"])]
+CurrencyCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z]{3}$",
+        examples=["OMR", "IQD"],
+        description="ISO 4217 code of every amount of this answer: the registry's pack's currency.",
+    ),
+]
+Decimals = Annotated[
+    int, Field(ge=0, le=5, examples=[3, 0], description="How many decimals its amounts have (OMR 3, IQD 0).")
+]
+
+
+class InCurrency(BaseModel):
+    """An answer with amounts: the currency they are in, and its decimals."""
+
+    currency: CurrencyCode
+    decimals: Decimals
+
+
 Month = Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", examples=["2026-01"], description="YYYY-MM.")]
 
 
@@ -26,18 +48,18 @@ class Change(StrEnum):
     CHANGED = "changed"
 
 
-class RunOut(BaseModel):
-    """A run's figures; amounts in OMR with 3 decimals."""
+class RunOut(InCurrency):
+    """A run's figures; amounts in `currency` (OMR with 3 decimals, IQD whole dinars)."""
 
     period: Month
     state: RunState
     lines: int = Field(description="Payment lines of the run.")
-    amount: Omr = Field(description="Payable: what goes to the bank, after recoveries (OMR).")
-    held: Omr = Field(description="Held for want of a valid bank account (OMR).")
+    amount: Amount = Field(description="Payable: what goes to the bank, after recoveries (`currency`).")
+    held: Amount = Field(description="Held for want of a valid bank account (`currency`).")
     exceptions: int = Field(description="Lines held for want of a valid bank account.")
     arrears: int = Field(description="Lines for months owed before this one.")
     reissued: int = Field(description="Rejected or returned lines sent again in this run.")
-    recovered: Omr = Field(description="Deducted from this run's lines for debts (OMR).")
+    recovered: Amount = Field(description="Deducted from this run's lines for debts (`currency`).")
 
 
 class RunStatus(BaseModel):
@@ -48,9 +70,9 @@ class RunStatus(BaseModel):
     submitted_by: str | None
     approved_by: str | None
     lines: int
-    payable: Omr = Field(description="What goes to the bank (OMR).")
-    held: Omr = Field(description="Held for want of a valid bank account (OMR).")
-    paid_amount: Omr = Field(description="Confirmed paid by the bank (OMR).")
+    payable: Amount = Field(description="What goes to the bank (`currency`).")
+    held: Amount = Field(description="Held for want of a valid bank account (`currency`).")
+    paid_amount: Amount = Field(description="Confirmed paid by the bank (`currency`).")
     pending: int
     exception: int
     exported: int
@@ -59,7 +81,7 @@ class RunStatus(BaseModel):
     returned: int
 
 
-class StatusOut(BaseModel):
+class StatusOut(InCurrency):
     runs: list[RunStatus]
 
 
@@ -71,7 +93,7 @@ class ExportOut(BaseModel):
 
 class ReconcileOut(BaseModel):
     file: str
-    kind: str = Field(description="The kind of bank answer read: pain.002 or camt.054.")
+    kind: str = Field(description="The kind of bank answer read: pain.002, camt.054 or camt.053.")
     paid: int
     rejected: int
     returned: int
@@ -84,12 +106,12 @@ class ReportRow(BaseModel):
     programme: str
     governorate: str | None
     beneficiaries: int
-    amount: Omr = Field(description="Paid after recoveries (OMR).")
-    recovered: Omr = Field(description="Recovered for debts (OMR).")
+    amount: Amount = Field(description="Paid after recoveries (`currency`).")
+    recovered: Amount = Field(description="Recovered for debts (`currency`).")
     exceptions: int
 
 
-class ReportOut(BaseModel):
+class ReportOut(InCurrency):
     period: str
     rows: list[ReportRow]
     totals: ReportRow = Field(description='Programme "total": the sums of the rows.')
@@ -99,14 +121,14 @@ class DiffRow(BaseModel):
     person_id: str | None = Field(default=None, description="For a user who may identify people.")
     ref: str | None = Field(default=None, description="A pseudonym, for a user who may not identify people.")
     programme: str
-    before: Omr | None = Field(description="The month before (OMR); null for a new payment.")
-    now: Omr | None = Field(description="This month (OMR); null for a stopped payment.")
+    before: Amount | None = Field(description="The month before (`currency`); null for a new payment.")
+    now: Amount | None = Field(description="This month (`currency`); null for a stopped payment.")
     change: Change
     reason: str | None
     unusual: bool = Field(description="The amount moved by more than half.")
 
 
-class DiffOut(BaseModel):
+class DiffOut(InCurrency):
     period: str
     counts: dict[Change, int] = Field(description="Rows by change, before `unusual_only` and `limit`.")
     rows: list[DiffRow]
@@ -119,31 +141,38 @@ class HeldRow(BaseModel):
     programme: str
     month: date = Field(description="The first day of the month the line pays.")
     kind: LineKind
-    amount: Omr = Field(description="Held (OMR).")
+    amount: Amount = Field(description="Held (`currency`).")
     reason: str | None
 
 
-class HeldOut(BaseModel):
+class HeldOut(InCurrency):
     period: str
     lines: int
-    amount: Omr = Field(description="The total held (OMR).")
+    amount: Amount = Field(description="The total held (`currency`).")
     rows: list[HeldRow]
 
 
-def run_out(summary: RunSummary) -> RunOut:
+def in_currency(currency: Currency) -> dict[str, str | int]:
+    """The `currency` and `decimals` fields of an answer whose amounts are in `currency`."""
+    return {"currency": currency.code, "decimals": currency.decimals}
+
+
+def run_out(summary: RunSummary, currency: Currency) -> RunOut:
     return RunOut(
         period=str(summary.period),
         state=RunState(summary.state),
         lines=summary.lines,
-        amount=format_omr(summary.amount, grouped=False),
-        held=format_omr(summary.held, grouped=False),
+        amount=currency.format(summary.amount),
+        held=currency.format(summary.held),
         exceptions=summary.exceptions,
         arrears=summary.arrears,
         reissued=summary.reissued,
-        recovered=format_omr(summary.recovered, grouped=False),
+        recovered=currency.format(summary.recovered),
+        currency=currency.code,
+        decimals=currency.decimals,
     )
 
 
-def in_omr(frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
-    """The frame with its baisa `columns` as OMR text."""
-    return frame.with_columns(omr_text(pl.col(c)) for c in columns)
+def amounts_in(frame: pl.DataFrame, currency: Currency, *columns: str) -> pl.DataFrame:
+    """The frame with its `columns` (the currency's smallest unit) as decimal text of the currency."""
+    return frame.with_columns(money_text(pl.col(c), currency) for c in columns)

@@ -223,12 +223,12 @@ class SqlBankStatements:
         held = select(payment_line.c.end_to_end_id).where(payment_line.c.message_id == message_id)
         return [str(e2e) for e2e in self.connection.execute(held).scalars()]
 
-    def apply_answer(self, statuses: pl.DataFrame) -> tuple[str, str] | dict[str, int]:
+    def apply_answer(self, statuses: pl.DataFrame, *, unit: str = "baisa") -> tuple[str, str] | dict[str, int]:
         """Staged in one temporary table, checked in one statement (no line, a line of another
         message, another amount or account, a backward move) and applied in one."""
         connection = self.connection
         s = staging.load(connection, "answer_staging", statuses, index="end_to_end_id")
-        mismatch = _first_mismatch(connection, s)
+        mismatch = _first_mismatch(connection, s, unit)
         if mismatch is not None:
             return mismatch
         moving = and_(payment_line.c.end_to_end_id == s.c.end_to_end_id, payment_line.c.status != s.c.outcome)
@@ -288,7 +288,7 @@ def _transfers(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.select("end_to_end_id", "amount", "creditor", "iban", remittance.alias("remittance"))
 
 
-def _first_mismatch(connection: Connection, s: Any) -> tuple[str, str] | None:
+def _first_mismatch(connection: Connection, s: Any, unit: str) -> tuple[str, str] | None:
     line = payment_line
     problem = case(
         (line.c.id.is_(None), literal("matches no payment line")),
@@ -298,7 +298,7 @@ def _first_mismatch(connection: Connection, s: Any) -> tuple[str, str] | None:
         ),
         (
             and_(s.c.amount.is_not(None), s.c.amount != line.c.amount - line.c.deduction),
-            literal("amount differs from the ") + sa_cast(line.c.amount - line.c.deduction, String) + " baisa sent",
+            literal("amount differs from the ") + sa_cast(line.c.amount - line.c.deduction, String) + f" {unit} sent",
         ),
         (and_(s.c.iban.is_not(None), s.c.iban != line.c.iban), literal("account differs from the one sent")),
         (
