@@ -247,3 +247,12 @@ def test_case_types_follow_the_registrys_pack(tmp_path: Path, monkeypatch: pytes
     listed = himaya("cases", "types")
     assert listed.exit_code == 0, listed.output
     assert "benefit_stop" in listed.stdout and "grievance" not in listed.stdout
+
+
+@pytest.mark.parametrize("name", ["", "__init__", "pack"])
+def test_a_pack_name_that_is_no_pack_is_refused(name: str) -> None:
+    """`--pack ""` fell back to Oman, and `--pack __init__` imported a module of the user's choosing
+    (outside attack, LOW): both are refused, naming the packs there are."""
+    result = himaya("entitlements", EXAMPLE, "--period", "2025-11", "--pack", name)
+    assert result.exit_code == 2, result.output
+    assert "not a valid pack name" in result.output or "the packs are iraq, oman" in result.output

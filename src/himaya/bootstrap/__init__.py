@@ -314,6 +314,8 @@ def pack_of_store(engine: Engine, name: str | None = None) -> PolicyPack:
     else HIMAYA_PACK when set, else the pack the registry recorded at its first import (else Oman's);
     refused (RegistryPackError, naming both) if the registry holds another pack's people."""
     configured = settings()
+    if name is not None:
+        load_pack(name)  # a name that is no pack (`--pack ""`) is refused before the store is read
     with engine.connect() as connection:
         recorded = recorded_pack(connection)
         chosen = name or (configured.pack if configured.pack_given or recorded is None else recorded)

@@ -143,7 +143,7 @@ PackChoice = Annotated[
 
 def chosen_pack(name: str | None) -> PolicyPack:
     """The pack `--pack` names, or the installation's (HIMAYA_PACK)."""
-    return load_pack(name or bootstrap.settings().pack)
+    return load_pack(name if name is not None else bootstrap.settings().pack)  # --pack "" is refused, not Oman
 
 
 # The commands on datasets (docs/scale.md): a Dask scheduler, else a local cluster of N workers.

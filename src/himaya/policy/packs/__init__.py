@@ -16,6 +16,8 @@ def load_pack(name: str = DEFAULT_PACK) -> PolicyPack:
     """The pack in `himaya.policy.packs.<name>`; adding a country adds a folder, not engine code."""
     if not name.isidentifier():
         raise UsageError(f"policy pack {name!r} is not a valid pack name")
+    if name not in pack_names():  # a pack is a folder of its own: never another module of this package
+        raise UsageError(f"unknown policy pack {name!r}: the packs are {', '.join(pack_names())}")
     try:
         module = importlib.import_module(f"{__name__}.{name}")
     except ModuleNotFoundError:
