@@ -24,8 +24,7 @@ from sqlalchemy import (
     func,
 )
 
-# The cases' tables are declared in `case_tables.py`, on the same metadata: imported here, so that
-# whoever reads the metadata (the migrations, their test) sees every table.
+# Tables declared in other modules on the same metadata, imported so that its readers (migrations...) see all.
 from himaya.db.attribute_tables import person_attribute, registry_setting  # noqa: F401
 from himaya.db.award_tables import insurance_award, insurance_award_share  # noqa: F401
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
@@ -33,7 +32,7 @@ from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
 from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
-from himaya.db.metadata import ID, metadata
+from himaya.db.metadata import ID, metadata, per_statement_keys
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
 from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
@@ -223,13 +222,13 @@ payment_line = Table(
     "payment_line",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
-    Column("run_id", BigInteger, ForeignKey("payroll_run.id"), nullable=False),
-    _person_ref(),
+    Column("run_id", BigInteger, nullable=False),
+    Column("person_id", BigInteger, nullable=False),
     Column("programme", String(32), nullable=False),
     Column("month", Date, nullable=False),  # the month the amount is for (earlier than the run's for arrears)
     Column("kind", String(16), nullable=False),  # LineKind
     Column("amount", BigInteger, nullable=False),  # baisa
-    Column("payee_id", BigInteger, ForeignKey("person.id"), nullable=False),
+    Column("payee_id", BigInteger, nullable=False),
     Column("iban", String(34)),
     Column("bank_code", String(8)),
     Column("end_to_end_id", String(35), nullable=False, unique=True),
@@ -244,6 +243,7 @@ payment_line = Table(
     Index(None, "run_id", "status"),
     CheckConstraint(check_in("status", LineStatus), name="ck_payment_line_status"),  # migration 0006
     CheckConstraint(check_in("kind", LineKind), name="ck_payment_line_kind"),
+    *per_statement_keys(run_id="payroll_run.id", person_id="person.id", payee_id="person.id"),  # 0051
 )
 
 debt = Table(
