@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from himaya.bootstrap import payroll as store
 from himaya.bootstrap.store import merge_people
-from himaya.db.tables import metadata, payment_line, person
+from himaya.db.tables import enrollment, metadata, payment_line, person
 from himaya.payroll import actions
 from himaya.policy.pack import PolicyPack
 from tests.db.test_payment_line_keys import _waiting
@@ -73,7 +73,14 @@ def calculated(engine: Engine, database_url: str, synthetic: pl.DataFrame, oman:
 def test_a_person_merged_while_the_run_writes_is_not_waited_for(
     calculated: Engine, oman: PolicyPack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (_, keep), (_, drop) = _paid(calculated, 2)
+    [(_, drop)] = _paid(calculated, 1)
+    with calculated.connect() as connection:  # someone not enrolled: the dropped record's enrollments move to them
+        keep = connection.execute(
+            sa.select(person.c.civil_number)
+            .where(~sa.exists().where(enrollment.c.person_id == person.c.id))
+            .order_by(person.c.id)
+            .limit(1)
+        ).scalar_one()
     outcome: list[Any] = []
 
     def merge() -> None:

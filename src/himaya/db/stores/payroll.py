@@ -17,6 +17,7 @@ from sqlalchemy.schema import DropTable
 
 from himaya.core.periods import Period
 from himaya.db import staging
+from himaya.db.bulk import raise_memory
 from himaya.db.frames import read_frame
 from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
@@ -205,6 +206,7 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
             s = staging.load(connection, "payroll_staging", ordered)
             if connection.dialect.name == "postgresql":
                 connection.execute(text(f"ANALYZE {s.name}"))
+                raise_memory(connection)  # the new lines, as the triggers read them, held in memory
             # Left out first, then inserted: a NOT EXISTS in the INSERT would probe the table it fills,
             # which PostgreSQL, planning for the empty table of a first run, scans whole for every line.
             connection.execute(

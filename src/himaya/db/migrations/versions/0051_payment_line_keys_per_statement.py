@@ -59,14 +59,14 @@ LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     people bigint[];
     runs bigint[];
-    found bigint;
+    locked bigint;
     bad record;
 BEGIN
-    SELECT coalesce(array_agg(k ORDER BY k), '{}') INTO people
+    SELECT coalesce(array_agg(k), '{}') INTO people
         FROM (SELECT person_id AS k FROM new_lines UNION SELECT payee_id FROM new_lines) AS named;
     -- The lock PostgreSQL's own check takes, on every person named, in one statement.
-    SELECT count(*) INTO found FROM (SELECT 1 FROM person p WHERE p.id = ANY (people) FOR KEY SHARE OF p) AS held;
-    IF found < cardinality(people) THEN
+    SELECT count(*) INTO locked FROM (SELECT 1 FROM person p WHERE p.id = ANY (people) FOR KEY SHARE OF p) AS held;
+    IF locked < cardinality(people) THEN
         SELECT l.end_to_end_id AS line,
                CASE WHEN NOT EXISTS (SELECT 1 FROM person p WHERE p.id = l.person_id) THEN 'person_id'
                     ELSE 'payee_id' END AS col,
@@ -78,9 +78,9 @@ BEGIN
             ORDER BY l.end_to_end_id LIMIT 1;
         PERFORM payment_line_refused(bad.line, bad.col, bad.val, 'person', 'names no person of the registry');
     END IF;
-    SELECT coalesce(array_agg(DISTINCT run_id), '{}') INTO runs FROM new_lines;
-    SELECT count(*) INTO found FROM (SELECT 1 FROM payroll_run r WHERE r.id = ANY (runs) FOR KEY SHARE OF r) AS held;
-    IF found < cardinality(runs) THEN
+    SELECT coalesce(array_agg(run_id), '{}') INTO runs FROM (SELECT DISTINCT run_id FROM new_lines) AS named;
+    SELECT count(*) INTO locked FROM (SELECT 1 FROM payroll_run r WHERE r.id = ANY (runs) FOR KEY SHARE OF r) AS held;
+    IF locked < cardinality(runs) THEN
         SELECT l.end_to_end_id AS line, l.run_id AS val INTO bad FROM new_lines l
             WHERE NOT EXISTS (SELECT 1 FROM payroll_run r WHERE r.id = l.run_id)
             ORDER BY l.end_to_end_id LIMIT 1;
