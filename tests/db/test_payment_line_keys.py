@@ -209,10 +209,9 @@ def test_a_person_updated_while_lines_are_written_does_not_wait(pg: Engine, know
     run, first, second = known
     with pg.begin() as connection:
         connection.execute(sa.insert(payment_line), [line(run, first, second)])
-        with pg.connect() as other:
-            other.execute(sa.text("SET lock_timeout = '5s'"))
-            with other.begin():
-                other.execute(sa.update(person).where(person.c.id == second).values(merged_into=first, version=2))
+        with pg.connect() as other, other.begin():
+            other.execute(sa.text("SET LOCAL lock_timeout = '5s'"))
+            other.execute(sa.update(person).where(person.c.id == second).values(merged_into=first, version=2))
     assert _lines(pg) == 1
 
 
