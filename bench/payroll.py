@@ -1,6 +1,7 @@
 """Benchmark: the payroll of a whole country, from calculation to bank files.
 
     .venv/bin/python bench/payroll.py [--scale 1.0] [--database sqlite|postgresql] [--repeat N]
+                                      [--schema NAME] [--keep]
 
 A synthetic population (`--scale 1.0`: all of Oman, 5.2 million persons, about 1.5 million
 payment lines a month) is imported into a fresh registry (SQLite, or with `--database
@@ -11,6 +12,12 @@ times, each time from the enrolled registry (SQLite: a copy of the file; Postgre
 payroll's rows and audit entries removed), since on a shared machine the wall time varies with
 the load.
 
+On PostgreSQL each step also prints the CPU seconds of the server processes that served it
+(`bench/payroll_step.py`) and the load average. `--schema NAME --keep` keeps the enrolled registry
+in that schema after the run; `--schema NAME` again starts from it (the payroll's rows and audit
+entries removed) instead of importing: the same registry for the steps of two versions of the code
+(`PYTHONPATH=other/src`, the schema migrated to the revision that code knows first).
+
 Target (issue 5, the monthly payroll): 1.5 million lines calculated, approved and written to files
 in at most 60 s on a 2-core machine, memory flat while writing. Figures: docs/payroll.md.
 """
@@ -18,6 +25,7 @@ in at most 60 s on a 2-core machine, memory flat while writing. Figures: docs/pa
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -42,6 +50,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--schema", help="PostgreSQL: this schema; one kept by --keep is started from, not imported")
+    parser.add_argument("--keep", action="store_true", help="PostgreSQL: keep the schema and its registry")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     people = OUT / f"payroll-{args.scale}.parquet"
@@ -50,15 +60,40 @@ def main() -> None:
     for leftover in (database, Path(f"{database}-wal"), Path(f"{database}-shm"), pristine):
         leftover.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
+    kept: Path | None = None
     if args.database == "postgresql":  # a schema of its own in the local test database
-        schema = f"himaya_payroll_{os.getpid()}"
+        schema = args.schema or f"himaya_payroll_{os.getpid()}"
+        kept = OUT / f"payroll-bench-{schema}.json"
         postgres = os.environ.get("HIMAYA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-        subprocess.run(["psql", postgres, "-qc", f"CREATE SCHEMA {schema}"], check=True)
+        if not kept.exists():
+            subprocess.run(["psql", postgres, "-qc", f"CREATE SCHEMA {schema}"], check=True)
         url = f"{postgres}?options=-csearch_path%3D{schema}"
     os.environ["HIMAYA_DATABASE_URL"] = url
     # The export pays from a configured account only (the demonstration account is refused).
     os.environ.setdefault("HIMAYA_PAYER_IBAN", "OM930180000009876543210")
     os.environ.setdefault("HIMAYA_PAYER_BIC", "BMUSOMRXXXX")
+    resumed = kept is not None and kept.exists()
+    if kept is not None and resumed:
+        audited = _resume(url, kept)
+    else:
+        audited = _enrolled(args, people, url)
+        if kept is not None and args.keep:
+            kept.write_text(json.dumps({"audited": audited}))
+    if args.database == "sqlite":
+        shutil.copyfile(database, pristine)
+    for attempt in range(1, args.repeat + 1):
+        if attempt > 1 or resumed:
+            _back_to_enrolled(args.database, database, pristine, url, audited)
+        _steps(args.database, attempt)
+    subprocess.run(himaya("payroll", "status"), check=True)
+    if args.database == "postgresql" and not args.keep:
+        subprocess.run(["psql", postgres, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=True)
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+
+
+def _enrolled(args: argparse.Namespace, people: Path, url: str) -> int:
+    """A fresh registry imported and enrolled, its users made and logged in; the last audit entry's id."""
     if not people.exists():
         subprocess.run(himaya("synth", "--scale", str(args.scale), "--seed", "6", "--output", str(people)), check=True)
     for setup in (
@@ -77,30 +112,51 @@ def main() -> None:
         subprocess.run(himaya("login", actor), check=True, stdout=subprocess.DEVNULL)
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        audited = connection.execute(sa.text("SELECT max(id) FROM audit_entry")).scalar_one()
+        audited = int(connection.execute(sa.text("SELECT max(id) FROM audit_entry")).scalar_one())
     engine.dispose()
-    if args.database == "sqlite":
-        shutil.copyfile(database, pristine)
-    for attempt in range(1, args.repeat + 1):
-        if attempt > 1:
-            _back_to_enrolled(args.database, database, pristine, url, audited)
-        shutil.rmtree(OUT / "payroll-files", ignore_errors=True)
-        wall = cpu = 0.0
-        for step, actor in STEPS:
-            os.environ["HIMAYA_CREDENTIALS"] = str(OUT / f"payroll-bench-{actor}.json")
-            extra = ("--output-dir", str(OUT / "payroll-files")) if step == "export" else ()
-            taken = measure(himaya("payroll", step, "--period", "2026-01", *extra))
-            wall, cpu = wall + taken.wall, cpu + taken.cpu
-            print(f"payroll {step}: {taken.wall:.1f} s wall, {taken.cpu:.1f} s CPU, peak {taken.gigabytes:.2f} GB")
-        files = sorted((OUT / "payroll-files").glob("*.xml"))
-        size = sum(f.stat().st_size for f in files) / 1e6
+    return audited
+
+
+def _resume(url: str, kept: Path) -> int:
+    """A kept registry: its users logged in again (with the code in use); the audit id it was enrolled at."""
+    os.environ["HIMAYA_DATABASE_URL"] = url
+    os.environ["HIMAYA_PASSWORD"] = "bench: a password long enough"
+    for actor in sorted({actor for _, actor in STEPS}):
+        os.environ["HIMAYA_CREDENTIALS"] = str(OUT / f"payroll-bench-{actor}.json")
+        subprocess.run(himaya("login", actor), check=True, stdout=subprocess.DEVNULL)
+    return int(json.loads(kept.read_text())["audited"])
+
+
+def _steps(kind: str, attempt: int) -> None:
+    """The four steps as whole processes, each measured (on PostgreSQL, with its server's CPU)."""
+    shutil.rmtree(OUT / "payroll-files", ignore_errors=True)
+    wall = cpu = server = 0.0
+    for step, actor in STEPS:
+        os.environ["HIMAYA_CREDENTIALS"] = str(OUT / f"payroll-bench-{actor}.json")
+        extra = ("--output-dir", str(OUT / "payroll-files")) if step == "export" else ()
+        command = ("payroll", step, "--period", "2026-01", *extra)
+        served = OUT / "payroll-bench-server.json"
+        if kind == "postgresql":
+            served.unlink(missing_ok=True)
+            taken = measure([sys.executable, str(Path(__file__).parent / "payroll_step.py"), str(served), *command])
+            here = json.loads(served.read_text())["server_cpu"]
+        else:
+            taken, here = measure(himaya(*command)), 0.0
+        wall, cpu, server = wall + taken.wall, cpu + taken.cpu, server + here
+        load = "/".join(f"{x:.1f}" for x in os.getloadavg())
         print(
-            f"total run + submit + approve + export ({args.database}, attempt {attempt}): {wall:.1f} s wall, "
-            f"{cpu:.1f} s CPU; {len(files)} files, {size:.0f} MB"
+            f"payroll {step}: {taken.wall:.1f} s wall, {taken.cpu:.1f} s CPU"
+            + (f" + {here:.1f} s in the server" if kind == "postgresql" else "")
+            + f", peak {taken.gigabytes:.2f} GB; load {load}"
         )
-    subprocess.run(himaya("payroll", "status"), check=True)
-    if args.database == "postgresql":
-        subprocess.run(["psql", postgres, "-qc", f"DROP SCHEMA {schema} CASCADE"], check=True)
+    files = sorted((OUT / "payroll-files").glob("*.xml"))
+    size = sum(f.stat().st_size for f in files) / 1e6
+    print(
+        f"total run + submit + approve + export ({kind}, attempt {attempt}): {wall:.1f} s wall, "
+        f"{cpu:.1f} s CPU"
+        + (f" + {server:.1f} s in the server" if kind == "postgresql" else "")
+        + f"; {len(files)} files, {size:.0f} MB"
+    )
 
 
 def _back_to_enrolled(kind: str, database: Path, pristine: Path, url: str, audited: int) -> None:

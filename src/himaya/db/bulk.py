@@ -35,7 +35,7 @@ def loading(connection: Connection, tables: Sequence[Table], *, enabled: bool = 
     if not enabled or connection.dialect.name != "postgresql":
         yield
         return
-    _raise_memory(connection)
+    raise_memory(connection)
     names = [t.name for t in tables]
     indexes = connection.execute(_INDEXES, {"tables": names}).all()
     keys = connection.execute(
@@ -75,7 +75,8 @@ _INDEXES = text(
 )
 
 
-def _raise_memory(connection: Connection) -> None:
+def raise_memory(connection: Connection) -> None:
+    """`MEMORY` for the rest of the transaction, where the server's settings give less."""
     for setting, kib in MEMORY.items():
         current = connection.execute(
             text("SELECT setting::bigint FROM pg_settings WHERE name = :name"), {"name": setting}

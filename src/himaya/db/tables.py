@@ -33,7 +33,7 @@ from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
 from himaya.db.event_tables import event_effect  # noqa: F401
 from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
-from himaya.db.metadata import ID, metadata
+from himaya.db.metadata import ID, metadata, per_statement_keys
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
 from himaya.db.search_tables import name_token  # noqa: F401
 from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
@@ -223,13 +223,13 @@ payment_line = Table(
     "payment_line",
     metadata,
     Column("id", ID, primary_key=True, autoincrement=True),
-    Column("run_id", BigInteger, ForeignKey("payroll_run.id"), nullable=False),
-    _person_ref(),
+    Column("run_id", BigInteger, nullable=False),
+    Column("person_id", BigInteger, nullable=False),
     Column("programme", String(32), nullable=False),
     Column("month", Date, nullable=False),  # the month the amount is for (earlier than the run's for arrears)
     Column("kind", String(16), nullable=False),  # LineKind
     Column("amount", BigInteger, nullable=False),  # baisa
-    Column("payee_id", BigInteger, ForeignKey("person.id"), nullable=False),
+    Column("payee_id", BigInteger, nullable=False),
     Column("iban", String(34)),
     Column("bank_code", String(8)),
     Column("end_to_end_id", String(35), nullable=False, unique=True),
@@ -244,6 +244,7 @@ payment_line = Table(
     Index(None, "run_id", "status"),
     CheckConstraint(check_in("status", LineStatus), name="ck_payment_line_status"),  # migration 0006
     CheckConstraint(check_in("kind", LineKind), name="ck_payment_line_kind"),
+    *per_statement_keys(run_id="payroll_run.id", person_id="person.id", payee_id="person.id"),  # 0051
 )
 
 debt = Table(
