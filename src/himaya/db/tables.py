@@ -1,9 +1,9 @@
 """The registry's tables (SQLAlchemy Core). The migrations in `migrations/versions` create them.
 
-Facts that change over time live in rows with a validity period: `valid_from` (inclusive; empty
-means "since the person was first registered") and `valid_to` (exclusive; empty means "still
-valid"). A change closes the current row and opens a new one, so the registry as it stood on any
-day can be read back. Money is an integer of the pack's smallest unit (baisa, dinars)."""
+Facts that change over time live in rows with a validity period: `valid_from` (inclusive; empty means
+"since the person was first registered") and `valid_to` (exclusive; empty means "still valid"). A change
+closes the current row and opens a new one, so the registry as it stood on any day can be read back.
+Money is an integer of the pack's smallest unit (baisa, dinars)."""
 
 from __future__ import annotations
 
