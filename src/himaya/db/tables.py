@@ -35,7 +35,7 @@ from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
-from himaya.db.search_tables import name_token  # noqa: F401
+from himaya.db.search_tables import name_pair, name_token  # noqa: F401
 from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
 from himaya.db.session_tables import login_attempt as login_attempt  # noqa: PLC0414
 from himaya.enrollment.model import EnrollmentStatus
