@@ -7,9 +7,10 @@ seen apart."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, Table, delete, func, insert, select
+from sqlalchemy import Connection, Select, Table, delete, func, insert, select, tuple_
 from sqlalchemy.schema import DropTable
 
 from himaya.db import staging
@@ -24,8 +25,8 @@ LISTED = 1_000  # up to this many people, a plain IN list; beyond, a staged tabl
 
 
 def refresh(connection: Connection, people: pl.DataFrame) -> int:
-    """Replace the tokens of the people of `people` (a `civil_number` column and the name columns it
-    has) by those of the names given; returns the tokens written."""
+    """Replace the tokens and pairs of the people of `people` (a `civil_number` column and the name
+    columns it has) by those of the names given; returns the tokens written."""
     if people.is_empty():
         return 0
     names = people.select("civil_number", *(c for c in NAME_COLUMNS if c in people.columns))
@@ -37,8 +38,7 @@ def refresh(connection: Connection, people: pl.DataFrame) -> int:
     s = staging.load(connection, "name_token_staging", staged, index="civil_number")
     # The people once each (their rows without a token), then their tokens (distinct already).
     keys = select(person.c.id).where(person.c.civil_number.in_(select(s.c.civil_number).where(s.c.token.is_(None))))
-    connection.execute(delete(name_token).where(name_token.c.person_id.in_(keys)))
-    connection.execute(delete(name_pair).where(name_pair.c.person_id.in_(keys)))
+    _forget(connection, keys)
     connection.execute(
         insert(name_token).from_select(
             ["token", "person_id"],
@@ -82,16 +82,36 @@ def write(connection: Connection, entries: Entries, *, known: pl.Series) -> int:
     tokens written. The import's way: the row ids are known, so the rows go straight into the
     indexes, in their order (one COPY each on PostgreSQL), without a staged table to join with `person`."""
     if not known.is_empty():
-        for table in (name_token, name_pair):
-            if known.len() <= LISTED:
-                connection.execute(delete(table).where(table.c.person_id.in_(known.to_list())))
-            else:
-                s = staging.load(connection, f"{table.name}_forget", pl.DataFrame({"person_id": known}))
-                connection.execute(delete(table).where(table.c.person_id.in_(select(s.c.person_id))))
-                connection.execute(DropTable(s))
+        if known.len() <= LISTED:
+            _forget(connection, known.to_list())
+        else:
+            s = staging.load(connection, "name_token_forget", pl.DataFrame({"person_id": known}))
+            _forget(connection, select(s.c.person_id))
+            connection.execute(DropTable(s))
     _insert(connection, name_token, entries.tokens)
     _insert(connection, name_pair, entries.pairs)
     return entries.tokens.height
+
+
+def _forget(connection: Connection, people: list[int] | Select[Any]) -> None:
+    """Delete the tokens and pairs of `people` (row ids, or a select of them). The pairs have no
+    index by person (it would double their room and their writes): they are found by their keys,
+    made again from the tokens the people hold, before those go. A pair left behind by mistake would
+    cost a probe, never a wrong answer (the search checks every word against the tokens)."""
+    held = connection.execute(
+        select(name_token.c.person_id, name_token.c.token).where(name_token.c.person_id.in_(people))
+    ).all()
+    tokens = pl.DataFrame(held, schema={"person_id": pl.Int64, "token": pl.String}, orient="row")
+    pairs = name_pairs(tokens, "person_id").select("pair", "person_id")
+    key = tuple_(name_pair.c.pair, name_pair.c.person_id)
+    if pairs.height <= LISTED:
+        if pairs.height:
+            connection.execute(delete(name_pair).where(key.in_(list(pairs.iter_rows()))))
+    else:
+        s = staging.load(connection, "name_pair_forget", pairs)
+        connection.execute(delete(name_pair).where(key.in_(select(s.c.pair, s.c.person_id))))
+        connection.execute(DropTable(s))
+    connection.execute(delete(name_token).where(name_token.c.person_id.in_(people)))
 
 
 def _insert(connection: Connection, table: Table, rows: pl.DataFrame) -> None:

@@ -24,15 +24,15 @@ name_token = Table(
     sqlite_with_rowid=False,
 )
 
-# No foreign key: the pairs only propose people, whom the search then joins with `person` and checks
-# against `name_token` (which has one); checking each of a million people's dozen pairs as it goes in
-# would be a lookup per row on every import.
+# No foreign key and no index by person: the pairs only propose people, whom the search then joins
+# with `person` and checks against `name_token` (which has both). Checking each of a million people's
+# dozen pairs as it goes in would be a lookup per row on every import, and an index by person would
+# double the pairs' room and writes: a person's pairs are found by their keys (`name_index._forget`).
 name_pair = Table(
     "name_pair",
     metadata,
     Column("pair", BigInteger, nullable=False),
     Column("person_id", BigInteger, nullable=False),
     PrimaryKeyConstraint("pair", "person_id"),
-    Index(None, "person_id"),
     sqlite_with_rowid=False,
 )

@@ -27,12 +27,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("pair", "person_id", name=op.f("pk_name_pair")),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_name_pair_person_id", "name_pair", ["person_id"])
     # From the tokens the index holds (not from the names): the pairs are those of the tokens a
     # search reads, whatever normalisation made them.
     rebuild_pairs(op.get_bind())
 
 
 def downgrade() -> None:
-    op.drop_index("ix_name_pair_person_id", table_name="name_pair")
     op.drop_table("name_pair")
