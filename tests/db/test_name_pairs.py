@@ -229,3 +229,24 @@ def test_the_migration_fills_the_pairs_of_people_registered_before_it(registry: 
     command.downgrade(alembic_config(engine), "0046")
     upgrade(engine)  # 0050 again: it pairs the tokens the name index holds
     assert _pairs(engine) == imported
+
+
+@pytest.mark.parametrize("listed", [1_000, 2])  # the renamed people in a list, or staged
+def test_a_reimport_replaces_the_pairs_of_the_renamed(
+    registry: tuple[Engine, list[str]], synthetic: pl.DataFrame, monkeypatch: pytest.MonkeyPatch, listed: int
+) -> None:
+    engine, ids = registry
+    monkeypatch.setattr(name_index, "LISTED", listed)
+    renamed = synthetic.filter(pl.col("person_id").is_in(ids[2:6])).with_columns(
+        pl.lit("الهنائي").alias("family_name_ar"), pl.lit("Al-Hinai").alias("family_name_en")
+    )
+    import_people(engine, renamed, as_of=date(2026, 2, 1), actor="test", source={"file": "renamed.parquet"})
+    for row in renamed.iter_rows(named=True):
+        was = _named(*PEOPLE[ids.index(row["person_id"])])
+        assert row["person_id"] not in _search(engine, f"{was['given_name_ar']} {was['family_name_ar']}", rare_enough=1)
+        now = f"{row['given_name_ar']} الهنائي" if row["given_name_ar"] else f"{row['given_name_en']} Hinai"
+        assert row["person_id"] in _search(engine, now, rare_enough=1)
+    written = _pairs(engine)
+    with engine.begin() as connection:
+        name_index.rebuild(connection)
+    assert _pairs(engine) == written  # none of the old pairs left, every new one there
