@@ -33,7 +33,7 @@ PEOPLE = [
     ("خديجة سالم علي الشبلي", None),
     (None, "Khadija _ _ Al-Shibli"),
     ("محمد سالم علي البلوشي", "Mohammed Salim Ali Al-Balushi"),
-    ("محمد سالم حمد البلوشي", "Muhammad Salem Hamad Al Balushi"),
+    ("محمد سالم حمد البلوشي", "Muhammad Salem Hamad Al_Balushi"),
     ("محمود محمد محمد البلوشي", None),
     ("عبد_الله سالم محمد البلوشي", "Abdullah Salim Mohammed Balushi"),
     ("وفاء سعيد خلفان آل_سعيد", None),
@@ -128,28 +128,31 @@ def test_the_pairs_find_what_the_words_find(registry: tuple[Engine, list[str]], 
     assert driven > len(QUERIES)  # most queries of two words or more went through the pairs
 
 
-@pytest.mark.parametrize(
-    ("query", "expected", "paired"),
-    [
-        ("محمد البلوشي", {2, 3, 4, 5}, True),
-        ("محمد بن سالم بن علي البلوشي", {2}, True),
-        ("محم البلو", {2, 3, 4, 5}, True),  # prefixes: محمد, محمود (and more)
-        ("Khadija Al Shibli", {0, 1}, True),  # Latin, and Arabic only through the skeleton
-        ("Mahmoud Mohammed", {4}, True),
-        ("وفا سعيد", {6}, True),  # the article, a final hamza
-        ("عبد الله البلوشي", {5}, True),
-        ("محمد محمدي", {7}, False),  # محمد matches the token محمدي too: no pair holds it with itself
-        ("خديجة Shibli", {0}, False),  # two scripts: Arabic and Latin tokens are not paired
-    ],
-)
-def test_tricky_queries(registry: tuple[Engine, list[str]], query: str, expected: set[int], paired: bool) -> None:
+TRICKY = [
+    ("محمد البلوشي", {2, 3, 4, 5}, True),
+    ("محمد بن سالم بن علي البلوشي", {2}, True),
+    ("محم البلو", {2, 3, 4, 5}, True),  # prefixes: محمد, محمود (and more)
+    ("Khadija Al Shibli", {0, 1}, True),  # Latin, and Arabic only through the skeleton
+    ("Mohammed Salim", {2}, True),  # not Muhammad Salem: Latin spellings on record are not skeletons
+    ("وفا سعيد", {6}, True),  # the article, a final hamza
+    ("عبد الله البلوشي", {5}, True),
+    ("محمد محمدي", {7}, False),  # محمد matches the token محمدي too: no pair holds it with itself
+    ("Mahmoud Mohammed", {4}, False),  # both are the skeleton #mhmd: one token matching both words
+    ("خديجة Shibli", {0}, False),  # two scripts: Arabic and Latin tokens are not paired
+]
+
+
+def test_tricky_queries(registry: tuple[Engine, list[str]]) -> None:
+    """Each finds the people it must, the same through the pairs as through the words, and goes
+    through the pairs exactly where they can answer."""
     engine, ids = registry
     with engine.connect() as connection:
         rows = dict(connection.execute(sa.text("SELECT civil_number, id FROM person")).all())
-    found, used = _ids(engine, query, pairs=True)
-    assert {rows[ids[e]] for e in expected} <= found
-    assert found == _ids(engine, query, pairs=False)[0]
-    assert used is paired
+    for query, expected, paired in TRICKY:
+        found, used = _ids(engine, query, pairs=True)
+        assert {rows[ids[e]] for e in expected} <= found, query
+        assert found == _ids(engine, query, pairs=False)[0], query
+        assert used is paired, query
 
 
 @pytest.mark.parametrize("scope", [Scope("all"), None])
@@ -225,7 +228,7 @@ def test_a_registration_is_paired(engine: Engine, oman: PolicyPack) -> None:
 def test_the_migration_fills_the_pairs_of_people_registered_before_it(registry: tuple[Engine, list[str]]) -> None:
     engine, _ = registry
     imported = _pairs(engine)
-    assert len(imported) > 10_000
+    assert len(imported) > 5_000
     command.downgrade(alembic_config(engine), "0046")
     upgrade(engine)  # 0050 again: it pairs the tokens the name index holds
     assert _pairs(engine) == imported
