@@ -1,6 +1,7 @@
 """Benchmark: search by name (Arabic and Latin spellings), civil number and phone on a big registry.
 
     .venv/bin/python bench/search.py [--persons 20000] [--queries 300] [--database sqlite|postgresql] [--keep]
+                                     [--without-pairs]
 
 A synthetic population (`himaya synth`, seed 5) is imported into a fresh store (an SQLite file in
 bench/out, or a schema of its own in the local PostgreSQL `test` database), timed. Then, for
@@ -8,7 +9,9 @@ people drawn at random, searches of each kind go through `registry.actions.searc
 `GET /people` calls it (scoped, audited: each search commits its audit entry), once for a user of
 every branch and once for a user of one wilayat, and their p50 and p99 are printed in
 milliseconds, of wall time and of CPU time (SQLite runs in this process: on a shared machine the
-CPU time is the search's own work, the wall time adds the wait for a core).
+CPU time is the search's own work, the wall time adds the wait for a core). The load average is
+printed before and after the searches. `--without-pairs`: names matched by their words alone, as
+before the name pairs (migration 0050), to compare the two on one store (`--keep`).
 Target (issue 14): p99 well under 100 ms on 1 million persons.
 """
 
@@ -29,6 +32,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from himaya.core.access import Principal, Scope
+from himaya.db import name_match, scoped
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people
@@ -80,7 +84,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="people drawn; each is searched every way")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--keep", action="store_true", help="reuse the SQLite store of the same size if there")
+    parser.add_argument("--without-pairs", action="store_true", help="the words alone drive, as before the pairs")
     args = parser.parse_args()
+    if args.without_pairs:
+        scoped.named = lambda connection, words: name_match.named(connection, words, pairs=False)  # type: ignore[assignment]
     OUT.mkdir(exist_ok=True)
     pack = load_pack()
     people = validate_table(
@@ -107,12 +114,27 @@ def main() -> None:
             started = time.perf_counter()
             import_people(engine, people, as_of=date(2026, 1, 15), actor="bench", source={"file": "synth"})
             print(f"{args.database}: imported {people.height:,} persons in {time.perf_counter() - started:.1f} s")
+        if args.database == "sqlite":
+            _sizes(engine)
+        print(f"load average before the searches: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         _search(engine, people, args.queries)
+        print(f"load average after the searches: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     finally:
         engine.dispose()
         if schema is not None:
             with admin.begin() as connection:
                 connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def _sizes(engine: sa.Engine) -> None:
+    """The room the name index takes in the SQLite file (its tables and their indexes)."""
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT name, sum(pgsize) FROM dbstat WHERE name LIKE '%name_%' GROUP BY name ORDER BY name"
+        ).all()
+        total = connection.exec_driver_sql("SELECT sum(pgsize) FROM dbstat").scalar_one()
+    print("the name index in the file:", ", ".join(f"{n} {size / 2**20:,.0f} MB" for n, size in rows))
+    print(f"the whole file: {total / 2**20:,.0f} MB")
 
 
 def _search(engine: sa.Engine, people: pl.DataFrame, queries: int) -> None:

@@ -283,7 +283,7 @@ HELP_AR = {
     "Find people of your branches by name, civil number or mobile, as GET /people?q= does (audited).": "ابحث عن أفراد فروعك بالاسم أو الرقم المدني أو رقم الهاتف، كما يفعل GET /people?q= (مع التسجيل في سجل التدقيق).",
     "Names in any order (Arabic or Latin), a civil number or a mobile number.": "أسماء بأي ترتيب (بالعربية أو بالحروف اللاتينية)، أو رقم مدني، أو رقم هاتف.",
     "At most this many people.": "هذا العدد من الأفراد على الأكثر.",
-    "Rebuild the name index from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
+    "Rebuild the name index and its pairs from every person's names (after a change of the name normalisation).": "أعد بناء فهرس الأسماء وثنائياته من أسماء جميع الأفراد (بعد تغيير قواعد توحيد كتابة الأسماء).",
     # datasets and Dask clusters (issue 18: docs/scale.md)
     "People table: CSV or Parquet (see docs/people-table.md), or a folder of Parquet files, a dataset (docs/scale.md); or use --registry.": "جدول الأفراد: CSV أو Parquet (انظر docs/people-table.md)، أو مجلد ملفات Parquet، أي مجموعة بيانات مجزأة (docs/scale.md)؛ أو استخدم --registry.",
     "File or (from a folder) folder to write; CSV to standard output without it.": "الملف المراد كتابته، أو المجلد (إن كان المدخل مجلداً)؛ وبدونه يُكتب CSV إلى المخرج القياسي.",

@@ -291,7 +291,7 @@ def registry_search(
 
 @registry_app.command("reindex")
 def registry_reindex() -> None:
-    """Rebuild the name index from every person's names (after a change of the name normalisation)."""
+    """Rebuild the name index and its pairs from every person's names (after a change of the name normalisation)."""
     with reported():
         written = store.rebuild_name_index(bootstrap.registry_engine())
         out.print(f"name index rebuilt: {written:,} tokens")

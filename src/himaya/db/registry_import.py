@@ -39,7 +39,7 @@ from himaya.db.registry_checks import (
 from himaya.db.registry_facts import COUNTED, IMPORTED, Temporal, attribute_text, close, copy_new, open_rows, temporals
 from himaya.db.registry_pack import attribute_types, claim_pack
 from himaya.db.registry_rows import STATIC, write_families, write_people
-from himaya.db.search_tables import name_token
+from himaya.db.search_tables import name_pair, name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
 from himaya.db.stores.award_shares import after_deaths
@@ -213,15 +213,15 @@ def import_into(
     _refuse_rewriting(connection, s, as_of, facts, one=expected_version is not None, keep_deaths=keep_deaths)
     before, changes = _before(connection, s, people, before)
     renamed, known = _names_to_index(before, people, keyed)
-    # The name tokens are made here (Polars, its own threads) while the server writes the rows.
+    # The name tokens and their pairs are made here (Polars, its own threads) while the server writes the rows.
     with ThreadPoolExecutor(max_workers=1) as pool, bulk.loading(connection, written(facts), enabled=keyed.bulk):
-        tokens = pool.submit(name_index.tokens_of, renamed.drop("civil_number"))
+        entries = pool.submit(name_index.entries_of, renamed.drop("civil_number"))
         write_people(connection, s, keyed.frame, stamp)
         tell("families", 0)
         summary.families_created = write_families(connection, s, keyed.frame, stamp)
         _write_facts(connection, s, keyed, temporals(facts, source), as_of, summary, tell)
         tell("names", 0)
-        name_index.write(connection, tokens.result(), known=known.get_column("person_id"))
+        name_index.write(connection, entries.result(), known=known.get_column("person_id"))
         tell("indexes", 0)
     check_heads(connection, s)
     tell("notify", 0)
@@ -318,7 +318,7 @@ def _staged(connection: Connection, keyed: registry_keys.Keyed, tell: Callable[[
 
 def written(facts: Sequence[RegistryFact]) -> list[Table]:
     """The tables an import writes (each once)."""
-    return list(dict.fromkeys([person, family, name_token, *(t.table for t in temporals(facts))]))
+    return list(dict.fromkeys([person, family, name_token, name_pair, *(t.table for t in temporals(facts))]))
 
 
 def _renamed(before: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:

@@ -16,7 +16,6 @@ import polars as pl
 from sqlalchemy import (
     Connection,
     Date,
-    FromClause,
     Select,
     String,
     and_,
@@ -33,14 +32,11 @@ from sqlalchemy.sql.elements import ColumnElement
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import NotFoundError
 from himaya.db.case_tables import case_file
+from himaya.db.name_match import named
 from himaya.db.registry_pack import attribute_types
-from himaya.db.search_tables import name_token
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.tables import family, membership, person, situation
 from himaya.registry.model import Search, SearchTerms
-from himaya.registry.name_search import Term, successor
-
-RARE_ENOUGH = 2_000  # tokens counted per word to find the rarest (an index range each)
 
 
 def visible_families(principal: Principal) -> Select[Any] | None:
@@ -106,13 +102,14 @@ def search_people(
     connection: Connection, principal: Principal, wanted: Search, terms: SearchTerms, *, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """People in scope matching every filter given, with their current family; ordered by civil
-    number. Names are matched through the name index (`name_token`): an index range per word, the
-    rarest word driving, the others probed per candidate; never a scan of the people."""
+    number. Names are matched through the name index (`db/name_match.py`: the rarest word, or the
+    rarest pair of common words, driving, every other word probed per candidate); never a scan of
+    the people."""
     joined = person.outerjoin(
         membership, and_(membership.c.person_id == person.c.id, membership.c.valid_to.is_(None))
     ).outerjoin(family, family.c.id == membership.c.family_id)
     if terms.names:
-        found = _named(connection, terms.names).subquery("named")
+        found = named(connection, terms.names).subquery("named")
         joined = found.join(joined, person.c.id == found.c.person_id)
     few = terms.names or any(
         v is not None for v in (wanted.civil_number, wanted.phone, wanted.number, wanted.family_number)
@@ -158,34 +155,6 @@ def search_people(
         query = query.where(or_(person.c.civil_number == wanted.number, person.c.mobile.in_(terms.number_phones)))
     rows = connection.execute(query.order_by(person.c.civil_number).limit(limit).offset(offset)).mappings()
     return [dict(r) for r in rows]
-
-
-def _matching(table: FromClause, terms: tuple[Term, ...]) -> ColumnElement[bool]:
-    """The token of `table` matches one of the word's terms: a range for a prefix, else equality."""
-    token = table.c.token
-    return or_(*(and_(token >= t.value, token < successor(t.value)) if t.prefix else token == t.value for t in terms))
-
-
-def _named(connection: Connection, words: tuple[tuple[Term, ...], ...]) -> Select[Any]:
-    """The ids of the people with a token matching each word. The word matching fewest tokens drives
-    (each word's tokens counted up to a cap, an index range each; the words at the cap counted again
-    up to a higher one, so that a full name of common words still drives from its rarest), and the
-    others are probed person by person, rarest first."""
-
-    def frequency(terms: tuple[Term, ...], cap: int) -> int:
-        few = select(name_token.c.person_id).where(_matching(name_token, terms)).limit(cap).subquery()
-        return int(connection.execute(select(func.count()).select_from(few)).scalar_one())
-
-    counts = [frequency(w, RARE_ENOUGH) if len(words) > 1 else 0 for w in words]
-    if sum(c >= RARE_ENOUGH for c in counts) > 1:
-        counts = [frequency(w, RARE_ENOUGH * 20) if c >= RARE_ENOUGH else c for w, c in zip(words, counts, strict=True)]
-    first, *rest = [w for _, w in sorted(zip(counts, words, strict=True), key=lambda pair: pair[0])]
-    driver = name_token.alias("t0")
-    query = select(driver.c.person_id).where(_matching(driver, first))
-    for number, terms in enumerate(rest, start=1):
-        other = name_token.alias(f"t{number}")
-        query = query.where(exists().where(other.c.person_id == driver.c.person_id, _matching(other, terms)))
-    return query.distinct()
 
 
 def family_table(connection: Connection, principal: Principal, family_number: str, day: date) -> pl.DataFrame:

@@ -2,8 +2,7 @@
 
 Facts that change over time live in rows with a validity period: `valid_from` (inclusive; empty means
 "since the person was first registered") and `valid_to` (exclusive; empty means "still valid"). A change
-closes the current row and opens a new one, so the registry as it stood on any day can be read back.
-Money is an integer of the pack's smallest unit (baisa, dinars)."""
+closes the current row and opens a new one, so the registry as it stood on any day can be read back."""
 
 from __future__ import annotations
 
@@ -35,7 +34,7 @@ from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata, per_statement_keys
 from himaya.db.payroll_tables import sent_transfer  # noqa: F401
-from himaya.db.search_tables import name_token  # noqa: F401
+from himaya.db.search_tables import name_pair, name_token  # noqa: F401
 from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
 from himaya.db.session_tables import login_attempt as login_attempt  # noqa: PLC0414
 from himaya.enrollment.model import EnrollmentStatus
@@ -228,7 +227,7 @@ payment_line = Table(
     Column("programme", String(32), nullable=False),
     Column("month", Date, nullable=False),  # the month the amount is for (earlier than the run's for arrears)
     Column("kind", String(16), nullable=False),  # LineKind
-    Column("amount", BigInteger, nullable=False),  # baisa
+    Column("amount", BigInteger, nullable=False),  # money: an integer of the pack's smallest unit (baisa, dinars)
     Column("payee_id", BigInteger, nullable=False),
     Column("iban", String(34)),
     Column("bank_code", String(8)),
