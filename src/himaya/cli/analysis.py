@@ -95,7 +95,7 @@ def _folder(output: Path) -> Path:
 
 # Each command's own files in its --output folder: those a run did not write are removed, so the
 # folder never mixes two runs (a third scenario's chart after a run with two); other files stay.
-SIMULATION_FILES = re.compile(r"simulation(\.json|-(programmes|coverage|deciles|targeting)\.csv)"
+SIMULATION_FILES = re.compile(r"simulation(\.json|-(programmes|coverage|deciles|targeting|governorates)\.csv)"
                               r"|(cost-by-programme|change-by-decile)\.(svg|png)")  # fmt: skip
 PROJECTION_FILES = re.compile(r"projection\.(json|csv)|(cost-share-of-gdp|cost-by-programme-[0-9]+)\.(svg|png)")
 

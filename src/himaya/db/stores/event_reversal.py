@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, func, insert, or_, select, update
 
 from himaya.core.periods import Period
+from himaya.core.errors import ConflictError
 from himaya.db.award_tables import insurance_award as award
+from himaya.db.award_tables import insurance_award_share as share
+from himaya.db.stores import award_paid
 from himaya.db.people import TIME_BOUND
 from himaya.db.tables import audit_entry, debt, enrollment, event_inbox, membership, payment_line, person
 from himaya.events.reversal import EFFECTS as EMPTY
@@ -23,7 +26,7 @@ from himaya.payroll.model import LineStatus
 from himaya.payroll.rules import debtors
 
 COUNTED = {"preserve_rowcount": True}
-UNDONE = ("person.create", "person.update", "insurance.award.end")
+UNDONE = ("person.create", "person.update", "insurance.award.end", "insurance.award.review")
 EFFECTS = EMPTY.schema
 
 
@@ -183,6 +186,44 @@ def reopen_awards(connection: Connection, ended: pl.DataFrame) -> int:
         )  # fmt: skip
         done += int(result.rowcount or 0)
     return done
+
+
+def restore_shares(connection: Connection, splits: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+    """The survivor pensions' shares a cancelled death split again (award, after: the review's entry,
+    cancellation) as they were: the rows it started never in force (ended the day before their
+    start), the rows it ended open again from their own start; then the months paid too much or too
+    little settled (`award_paid.settle`). ConflictError (the batch is applied one event at a time and
+    this one kept as failed with the reason) if a row it started has ended since."""
+    changed: list[dict[str, Any]] = []
+    for award_id, after, cancellation in splits.select("award", "after", "cancellation").iter_rows():
+        said = json.loads(after or "{}")
+        if len(said["left"]) > 1:
+            raise ConflictError(f"award {award_id}: {len(said['left'])} survivors left it at once, not only the one"
+                                f" whose death is cancelled (event {cancellation}): an officer reviews the award")  # fmt: skip
+        keys = dict(connection.execute(select(person.c.civil_number, person.c.id).where(
+            person.c.civil_number.in_([r["civil_number"] for r in said["shares"] + said["ended"]]))).all())  # fmt: skip
+        for r in said["shares"]:
+            start, end = date.fromisoformat(r["valid_from"]), _day(r.get("valid_to"))
+            closed = connection.execute(
+                update(share).where(share.c.award_id == int(award_id), share.c.person_id == keys[r["civil_number"]],
+                                    share.c.valid_from == start,
+                                    share.c.valid_to.is_(None) if end is None else share.c.valid_to == end)
+                .values(valid_to=start - timedelta(days=1)), execution_options=COUNTED,
+            ).rowcount  # fmt: skip
+            if closed != 1:
+                raise ConflictError(f"award {award_id}: the share of {r['civil_number']} from {start} has changed "
+                                    f"since the death it cancels (event {cancellation}): an officer reviews the award")  # fmt: skip
+        for r in said["ended"]:
+            connection.execute(
+                update(share).where(share.c.award_id == int(award_id), share.c.person_id == keys[r["civil_number"]],
+                                    share.c.valid_to == date.fromisoformat(r["last_day"])).values(valid_to=None)
+            )  # fmt: skip
+        connection.execute(update(award).where(award.c.id == int(award_id)).values(version=award.c.version + 1))
+        changed.append({"action": "insurance.award.restore", "subject": f"award:{award_id}", "before": None,
+                        "after": {"reopened": said["ended"], "never_in_force": said["shares"], "event": cancellation}})  # fmt: skip
+        changed += award_paid.settle(connection, sorted(set(keys.values())), stamp=stamp,
+                                     said=f"the death it followed was cancelled (event {cancellation})")  # fmt: skip
+    return changed
 
 
 def _day(text: str | None) -> date | None:

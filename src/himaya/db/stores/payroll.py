@@ -20,6 +20,7 @@ from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores import award_paid
 from himaya.db.stores.awards import awarded
 from himaya.db.stores.exceptions import in_force_between
 from himaya.db.stores.payroll_bank import SqlBankStatements
@@ -167,6 +168,9 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
 
     def awarded(self, period: Period) -> pl.DataFrame:
         return awarded(self.connection, period)
+
+    def share_paid(self) -> pl.DataFrame:
+        return award_paid.paid(self.connection)
 
     def unpaid(self, month: Period, *, before: date) -> pl.DataFrame:
         """Read in the caller's transaction, which may have just removed lines of a run it calculates again."""
