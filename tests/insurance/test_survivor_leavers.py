@@ -21,8 +21,11 @@ from himaya.db.tables import audit_entry, debt, payment_line, person
 from himaya.policy.packs import load_pack
 from tests.insurance.award_users import as_user
 from tests.insurance.test_award_deaths import _approved_survivor_pension
-from tests.insurance.test_awards import PAYER, ok
-from tests.insurance.test_awards import store as store  # noqa: F401  (the fixture)
+from tests.insurance.test_awards import (
+    PAYER,
+    ok,
+    store,  # noqa: F401  (the fixture)
+)
 from tests.insurance.test_commands import himaya
 
 JULY = Period(2026, 7)
@@ -94,8 +97,10 @@ def _shares(url: str) -> list[tuple[str, int, date, date | None]]:
     engine = connect(url)
     with engine.connect() as connection:
         rows = connection.execute(
-            sa.text("SELECT p.civil_number, s.amount, s.valid_from, s.valid_to FROM insurance_award_share s "
-                    "JOIN person p ON p.id = s.person_id ORDER BY s.id")  # fmt: skip
+            sa.text(
+                "SELECT p.civil_number, s.amount, s.valid_from, s.valid_to FROM insurance_award_share s "
+                "JOIN person p ON p.id = s.person_id ORDER BY s.id"
+            )
         ).all()
     engine.dispose()
     return [(c, int(a), _day(f), _day(t)) for c, a, f, t in rows]
@@ -113,8 +118,9 @@ def test_a_review_finding_a_leaver_late_makes_debts_and_top_ups(family: str, tmp
     owed = _debts(family, "10000024")  # paid for October and November, after he left in September
     assert sorted(owed) == [date(2026, 10, 1), date(2026, 11, 1)]
     assert {a for a, _ in owed.values()} == {before["10000024"]}
-    assert "survivor's share paid too much for 2026-10: award 1 shared again: 10000024 left on 2026-09-15" in (
-        owed[date(2026, 10, 1)][1]
+    assert (
+        "survivor's share paid too much for 2026-10: award 1 shared again: 10000024 left on 2026-09-15"
+        in (owed[date(2026, 10, 1)][1])
     )
     _calculate(family, Period(2026, 12))
     lines = _lines(family, "10000026")

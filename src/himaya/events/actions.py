@@ -258,8 +258,9 @@ def _leavers(uow: EventsUnitOfWork, events: pl.DataFrame, outcomes: pl.DataFrame
         return []
     why = pl.col("kind").replace_strict(kinds, return_dtype=pl.String).alias("why")
     leavers = pl.concat(
-        mine.filter(pl.col(who).is_not_null()).select(pl.col(who).alias("civil_number"),
-                                                      pl.col("event_date").alias("day"), why, pl.col("id").alias("event"))
+        mine.filter(pl.col(who).is_not_null()).select(
+            pl.col(who).alias("civil_number"), pl.col("event_date").alias("day"), why, pl.col("id").alias("event")
+        )
         for who in ("person_id", "spouse_id")
     ).unique("civil_number", keep="first", maintain_order=True)  # fmt: skip
     return uow.events.survivors_left(leavers, actor=actor)

@@ -136,8 +136,6 @@ def _split(
     split = survivors.split_again(shares, left, int(award["amount"]), terms)
     if not store.split(award["id"], split.ended, split.new):
         raise StaleRecordError(f"award {award['id']}'s shares were changed by someone else meanwhile: read it again")
-    gone = ", ".join(f"{c} left on {d}" for c, d in sorted(left.items()))
-    repaid = store.settle(shares["person_key"].to_list(), said=f"award {award['id']} shared again: {gone}")
     values: dict[str, object] = {}
     changes = [
         Change(
@@ -164,7 +162,8 @@ def _split(
         changes.append(Change("insurance.award.end", f"award:{award['id']}", before, after))
     if not store.move(award["id"], award["version"], values):
         raise StaleRecordError(f"award {award['id']} was changed by someone else meanwhile: read it again")
-    return changes + repaid
+    gone = ", ".join(f"{c} left on {d}" for c, d in sorted(left.items()))  # the months paid meanwhile settled
+    return changes + store.settle(shares["person_key"].to_list(), said=f"award {award['id']} shared again: {gone}")
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:

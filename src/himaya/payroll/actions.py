@@ -22,8 +22,7 @@ from himaya.core.clock import now
 from himaya.core.errors import NotFoundError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
-from himaya.payroll import rules
-from himaya.payroll import shares
+from himaya.payroll import rules, shares
 from himaya.payroll.awarded import award_months
 from himaya.payroll.export import export
 from himaya.payroll.lines import ChildPayee, payment_lines
@@ -102,6 +101,7 @@ def calculate(
         overpaid = store.overpaid()
         if overpaid.height:
             store.add_debts(rules.debts(overpaid), stamp=stamp)
+        store.settle_shares(said=f"found by the run of {period}", stamp=stamp)  # paid before their shares fell
         _recover(store, run_id, share)
         result = summary(store, run_id, period)
         checkpoint("payroll.run:before-commit")

@@ -43,8 +43,10 @@ def owed_months(rows: pl.DataFrame, last: date) -> pl.DataFrame:
         "death_date",
     )  # fmt: skip
     months = award_months(frame, Period.containing(last), EVER)
-    return months.group_by("person_id", "month").agg(pl.col("amount").sum().alias("owed")).select(
-        pl.col("person_id").cast(pl.Int64).alias("person_key"), "month", "owed"
+    return (
+        months.group_by("person_id", "month")
+        .agg(pl.col("amount").sum().alias("owed"))
+        .select(pl.col("person_id").cast(pl.Int64).alias("person_key"), "month", "owed")
     )
 
 

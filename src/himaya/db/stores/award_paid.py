@@ -25,7 +25,8 @@ PAID = (AwardState.APPROVED.value, AwardState.ENDED.value)
 
 
 def _lines(connection: Connection, keys: Sequence[int]) -> pl.DataFrame:
-    head, mine, head_person, payee = membership.alias("head"), membership.alias("mine"), person.alias("hp"), person.alias("payee")  # fmt: skip
+    head, mine = membership.alias("head"), membership.alias("mine")
+    head_person, payee = person.alias("head_person"), person.alias("payee")
     query = (
         select(payment_line.c.id.label("line_id"), payment_line.c.person_id.label("person_key"), payment_line.c.month,
                payment_line.c.amount, payment_line.c.deduction, debt.c.id.label("debt_id"),
@@ -44,7 +45,8 @@ def _lines(connection: Connection, keys: Sequence[int]) -> pl.DataFrame:
     )  # fmt: skip
     schema = {"line_id": pl.Int64(), "person_key": pl.Int64(), "month": pl.Date(), "amount": pl.Int64(),
               "deduction": pl.Int64(), "debt_id": pl.Int64(), "debt_amount": pl.Int64(), "recovered": pl.Int64(),
-              "payee_id": pl.Int64(), "payee_died": pl.Date(), "head_id": pl.Int64(), "head_died": pl.Date()}  # fmt: skip
+              "payee_id": pl.Int64(), "payee_died": pl.Date(), "head_id": pl.Int64(),
+              "head_died": pl.Date()}  # fmt: skip
     return read_frame(connection, query, schema).unique("line_id", keep="first", maintain_order=True)
 
 
@@ -104,3 +106,17 @@ def paid(connection: Connection) -> pl.DataFrame:
         .group_by(person.c.civil_number, payment_line.c.month)
     )  # fmt: skip
     return read_frame(connection, query, {"person_id": pl.String(), "month": pl.Date(), "paid": pl.Int64()})
+
+
+class SqlSharePaid:
+    """The payroll store's part: what survivors were paid a month, and their months settled by a run."""
+
+    connection: Connection
+
+    def share_paid(self) -> pl.DataFrame:
+        return paid(self.connection)
+
+    def settle_shares(self, *, said: str, stamp: datetime) -> int:
+        split = select(share.c.person_id).where(share.c.valid_to.is_not(None)).distinct()
+        keys = [int(k) for k in self.connection.execute(split).scalars()]
+        return len(settle(self.connection, keys, said=said, stamp=stamp)) if keys else 0

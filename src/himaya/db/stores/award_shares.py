@@ -148,7 +148,6 @@ class SqlShareStore:
             self.connection.execute(insert(share), rows)
         return True
 
-
     def settle(self, person_keys: Sequence[int], *, said: str) -> list[Change]:
         done = award_paid.settle(self.connection, person_keys, said=said, stamp=now())
         return [Change(c["action"], c["subject"], c["before"], c["after"]) for c in done]

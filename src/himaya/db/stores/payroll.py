@@ -20,7 +20,7 @@ from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
-from himaya.db.stores import award_paid
+from himaya.db.stores.award_paid import SqlSharePaid
 from himaya.db.stores.awards import awarded
 from himaya.db.stores.exceptions import in_force_between
 from himaya.db.stores.payroll_bank import SqlBankStatements
@@ -74,7 +74,7 @@ def run_of(row: Mapping[Any, Any]) -> Run:
     )
 
 
-class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
+class SqlPayrollStore(SqlBankStatements, SqlPayrollReads, SqlSharePaid):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -168,9 +168,6 @@ class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
 
     def awarded(self, period: Period) -> pl.DataFrame:
         return awarded(self.connection, period)
-
-    def share_paid(self) -> pl.DataFrame:
-        return award_paid.paid(self.connection)
 
     def unpaid(self, month: Period, *, before: date) -> pl.DataFrame:
         """Read in the caller's transaction, which may have just removed lines of a run it calculates again."""
