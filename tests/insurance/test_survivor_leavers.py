@@ -171,7 +171,7 @@ def test_the_scan_and_a_marriage_let_survivors_leave_by_themselves(family: str, 
     engine.dispose()
     assert len(reviews) == 1 and '"event"' in str(reviews[0])  # one batch: the two leavers in one review
     assert kinds["survivor_age_limit:10000024"] == "applied" and "survivor_age_limit:10000025" not in kinds
-    assert "child aged on 2026-09-15" in str(reviews[0]) and "marriage on 2026-10-20" in str(reviews[0])
+    assert "child aged 21 on 2026-09-15" in str(reviews[0]) and "marriage on 2026-10-20" in str(reviews[0])
 
 
 def test_a_cancelled_death_brings_the_survivors_share_back(store: str, tmp_path: Path) -> None:  # noqa: F811

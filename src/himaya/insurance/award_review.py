@@ -94,10 +94,9 @@ def apply_leavers(store: AwardStore, tree: ParameterTree, leavers: pl.DataFrame,
         why: dict[str, str] = {}
         for r in shares.filter(pl.col("civil_number").is_in(list(given))).iter_rows(named=True):
             event = given[r["civil_number"]]
-            day = _leaves(tree, r, event["why"], event["day"])
-            if day is not None:
-                left[r["civil_number"]] = day
-                why[r["civil_number"]] = f"{'marriage' if event['why'] == 'marriage' else 'child aged'} on {day}"
+            leaves = _leaves(tree, r, event["why"], event["day"])
+            if leaves is not None:
+                left[r["civil_number"]], why[r["civil_number"]] = leaves
         if left:
             cause = given[min(left)]["event"]
             changes += [Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause})
@@ -105,17 +104,17 @@ def apply_leavers(store: AwardStore, tree: ParameterTree, leavers: pl.DataFrame,
     return changes
 
 
-def _leaves(tree: ParameterTree, share: dict[str, Any], why: str, day: date) -> date | None:
-    """The day a survivor's share ends by a life event, or None if the rules keep it."""
+def _leaves(tree: ParameterTree, share: dict[str, Any], why: str, day: date) -> tuple[date, str] | None:
+    """(the day a survivor's share ends by a life event, why), or None if the rules keep it."""
     rules = leaving(tree, day)
     if why == "marriage":
         widow = share["group"] == "widows" and rules.marriage_ends_widow
         daughter = share["group"] == "children" and share["sex"] == "F" and rules.marriage_ends_daughter
-        return day if widow or daughter else None
+        return (day, f"marriage on {day}") if widow or daughter else None
     if share["group"] != "children" or share["disabled"] or share["birth_date"] is None:
         return None
     aged = birthday(share["birth_date"], rules.child_age_limit)
-    return aged if aged <= day else None
+    return (aged, f"child aged {rules.child_age_limit} on {aged}") if aged <= day else None
 
 
 def _split(
