@@ -215,7 +215,8 @@ def restore_shares(connection: Connection, splits: pl.DataFrame, *, stamp: datet
         for r in said["ended"]:
             last = date.fromisoformat(r["last_day"])
             mine = (share.c.award_id == int(award_id)) & (share.c.person_id == keys[r["civil_number"]])
-            connection.execute(update(share).where(mine, share.c.valid_to == last).values(valid_to=None))
+            ended = (share.c.valid_to == last) & (share.c.valid_from <= last)  # not a row just made never in force
+            connection.execute(update(share).where(mine, ended).values(valid_to=None))
         connection.execute(update(award).where(award.c.id == int(award_id)).values(version=award.c.version + 1))
         restored = {"reopened": said["ended"], "never_in_force": said["shares"], "event": cancellation}
         changed.append({"action": "insurance.award.restore", "subject": f"award:{award_id}", "before": None,
