@@ -292,3 +292,32 @@ def test_the_analysis_refuses_an_oman_file_under_the_iraq_pack() -> None:
     result = himaya("simulate", "--pack", "iraq", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15)
     assert result.exit_code != 0
     assert "Traceback" not in result.stderr
+
+
+def test_project_and_simulate_leave_no_chart_of_an_earlier_run(tmp_path: Path) -> None:
+    """Issue 16: a run into a folder removes the command's own files it did not write (a third
+    scenario's chart after a run with two, an SVG chart after a PNG run), and leaves other files."""
+    folder = tmp_path / "p"
+    scenarios = []
+    for name in ("a", "b", "c"):
+        scenarios += ["--scenario", tmp_path / f"{name}.yaml"]
+        (tmp_path / f"{name}.yaml").write_text(f"name: {name.upper()}\n", encoding="utf-8")
+    assert himaya("project", "--to", "2027", *scenarios, "--output", folder).exit_code == 0
+    assert len(list(folder.glob("cost-by-programme-*.svg"))) == 3
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    (folder / "cost-by-programme-x.svg").write_text("not the command's", encoding="utf-8")
+    result = himaya("project", "--to", "2027", *scenarios[:4], "--output", folder, "--charts", "png")
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["cost-by-programme-1.png", "cost-by-programme-2.png", "cost-by-programme-x.svg",
+                     "cost-share-of-gdp.png", "notes.txt", "projection.csv", "projection.json"]  # fmt: skip
+
+    out = tmp_path / "s"
+    args = ["simulate", "--population", EXAMPLE, "--period", "2027-01", "--reform", CHILD_15, "--output", out]
+    assert himaya(*args).exit_code == 0
+    (out / "projection.csv").write_text("another command's", encoding="utf-8")
+    assert himaya(*args, "--charts", "png").exit_code == 0
+    assert not list(out.glob("*.svg"))
+    assert {"change-by-decile.png", "cost-by-programme.png", "projection.csv", "simulation.json"} <= {
+        p.name for p in out.iterdir()
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -92,6 +93,20 @@ def _folder(output: Path) -> Path:
     return output
 
 
+# Each command's own files in its --output folder: those a run did not write are removed, so the
+# folder never mixes two runs (a third scenario's chart after a run with two); other files stay.
+SIMULATION_FILES = re.compile(r"simulation(\.json|-(programmes|coverage|deciles|targeting|governorates)\.csv)"
+                              r"|(cost-by-programme|change-by-decile)\.(svg|png)")  # fmt: skip
+PROJECTION_FILES = re.compile(r"projection\.(json|csv)|(cost-share-of-gdp|cost-by-programme-[0-9]+)\.(svg|png)")
+
+
+def _prune(folder: Path, own: re.Pattern[str], written: list[str]) -> None:
+    """Remove from `folder` the command's `own` files that this run did not write."""
+    for path in folder.iterdir():
+        if path.is_file() and own.fullmatch(path.name) and path.name not in written:
+            path.unlink(missing_ok=True)
+
+
 def _a_dataset(population: Path | None, *, registry: bool, clustered: bool) -> bool:
     """Whether `--population` names a dataset: a folder, or (with --scheduler or --workers) anything
     but a file; those options with one table or the registry are refused (HIMAYA_DASK_SCHEDULER
@@ -174,6 +189,7 @@ def _write_simulation(result: Simulation, document: str, folder: Path, kind: str
     from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
     written = drawing.write_charts(drawing.simulation_charts(result), folder, kind)
+    _prune(folder, SIMULATION_FILES, ["simulation.json", *tables, *(p.name for p in written)])
     if said:
         files = ", ".join(["simulation.json", *tables])
         out.print(f"\nwrote {files} and {len(written)} charts in {folder}", markup=False)
@@ -275,6 +291,7 @@ def _benefits(
         from himaya.adapters import charts as drawing  # noqa: PLC0415  (matplotlib, only when drawing)
 
         written = drawing.write_charts(drawing.projection_charts(projections), folder, kind)
+        _prune(folder, PROJECTION_FILES, ["projection.json", "projection.csv", *(p.name for p in written)])
         if not as_json:
             out.print(f"\nwrote projection.json, projection.csv and {len(written)} charts in {folder}", markup=False)
 

@@ -16,6 +16,7 @@ from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.events import actions
 from himaya.events.model import LifeEvent, Received
+from himaya.insurance.pension_terms import child_age_limit
 from himaya.policy.packs import load_pack
 
 events_app = typer.Typer(help="Life events: births, deaths, marriages and the calendar's.", no_args_is_help=True)
@@ -74,9 +75,11 @@ def events_import(
 
 @events_app.command("scan")
 def events_scan(period: PeriodArg, actor: Actor = None) -> None:
-    """The calendar's events of the month (turning 60, turning 18), for the whole registry, into the inbox."""
+    """The calendar's events of the month (turning 60 or 18, a survivor child's age limit) into the inbox."""
     with reported():
-        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=bootstrap.actor(actor))
+        limit = child_age_limit(load_pack(bootstrap.settings().pack).parameters, period.end)
+        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=bootstrap.actor(actor),
+                            survivor_age=limit)  # fmt: skip
         out.print(f"{period}: calendar events: {_said(done)}")
 
 

@@ -197,7 +197,7 @@ HELP_AR = {
     "Put life events into the inbox, once each: importing the same events again changes nothing.": "إدخال الوقائع الحيوية إلى صندوق الوارد مرة واحدة لكل واقعة: استيراد الوقائع نفسها مرة أخرى لا يغيّر شيئًا.",
     "An OpenCRVS FHIR document (.json), a CSV of events, or a folder.": "مستند FHIR من OpenCRVS (.json)، أو ملف CSV للوقائع، أو مجلد.",
     "The source's name (default: opencrvs for .json, file for .csv).": "اسم المصدر (الافتراضي: opencrvs لملفات .json، وfile لملفات .csv).",
-    "The calendar's events of the month (turning 60, turning 18), for the whole registry, into the inbox.": "وقائع التقويم في الشهر (بلوغ 60 عامًا، بلوغ 18 عامًا) للسجل كله، إلى صندوق الوارد.",
+    "The calendar's events of the month (turning 60 or 18, a survivor child's age limit) into the inbox.": "وقائع التقويم في الشهر (بلوغ 60 أو 18 عامًا، وبلوغ الولد المستحق السن القصوى في معاش المستحقين) إلى صندوق الوارد.",
     "Apply the inbox's waiting events to the registry (and the events held by the last run, once more).": "تطبيق الوقائع المنتظرة في صندوق الوارد على السجل (والوقائع المعلّقة في التشغيل السابق، مرة أخرى).",
     "Events per transaction.": "عدد الوقائع في المعاملة الواحدة.",
     "The inbox's events by state, and how long the oldest waiting one has waited.": "وقائع صندوق الوارد حسب الحالة، والمدة التي انتظرتها أقدم واقعة منتظرة.",

@@ -27,7 +27,15 @@ from himaya.core.errors import ConflictError, HimayaError, InputTableError
 from himaya.core.faults import checkpoint
 from himaya.core.periods import Period
 from himaya.events import undo
-from himaya.events.model import CALENDAR, InboxState, LifeEvent, LifeEventsApplied, Processed, Received
+from himaya.events.model import (
+    CALENDAR,
+    EventKind,
+    InboxState,
+    LifeEvent,
+    LifeEventsApplied,
+    Processed,
+    Received,
+)
 from himaya.events.planning import changing, event_frame, plan
 from himaya.events.ports import EventsUnitOfWork
 from himaya.events.rules import FACTS, calendar_events, problem
@@ -108,12 +116,20 @@ def states(uow: EventsUnitOfWork, events: Sequence[LifeEvent]) -> list[dict[str,
         return uow.events.states(events)
 
 
-def scan(uow: EventsUnitOfWork, period: Period, *, today: date, actor: str) -> Received:
+def scan(
+    uow: EventsUnitOfWork, period: Period, *, today: date, actor: str, survivor_age: int | None = None
+) -> Received:
     """The calendar's events of the month (turning 60, turning 18) for the whole registry, from one
-    vectorised pass over the birth dates, into the inbox like any other source's."""
+    vectorised pass over the birth dates, into the inbox like any other source's; with `survivor_age`
+    (the survivors' child age limit), a `survivor_age_limit` event for each child sharing in a survivor
+    pension without a disability card who reaches it in the month."""
     with uow:
         people = uow.events.lifelines()
-    made = calendar_events(people, period).filter(pl.col("event_date") <= today)
+        children = uow.events.survivor_children() if survivor_age is not None else None
+    made = calendar_events(people, period)
+    if children is not None and survivor_age is not None:
+        made = pl.concat([made, calendar_events(children, period, ages={EventKind.SURVIVOR_AGE_LIMIT: survivor_age})])
+    made = made.filter(pl.col("event_date") <= today)
     events = [
         LifeEvent(CALENDAR, row["source_event_id"], row["kind"], row["event_date"], {"person_id": row["person_id"]})
         for row in made.iter_rows(named=True)
@@ -216,6 +232,7 @@ def _apply(
     decided = plan(events, people, uow.events.latest_changes, effects)
     changes = _write(uow, contract, changing(decided.records, people), people, actor=actor)
     changes += undo.undo(uow, events, people, effects, decided)
+    changes += _leavers(uow, events, decided.outcomes, actor=actor)
     checkpoint("events.process:written")
     settled = decided.outcomes
     uow.events.settle(settled.select("id", "state", "reason"), at=now())
@@ -231,6 +248,24 @@ def _apply(
     by_state = dict(zip(counts["state"].to_list(), counts["len"].to_list(), strict=True))
     return Processed(**{s.value: by_state.get(s.value, 0) for s in (S.APPLIED, S.HELD, S.FAILED, S.NEEDS_REVIEW,
                                                                      S.DUPLICATE)}, batches=1)  # fmt: skip
+
+
+def _leavers(uow: EventsUnitOfWork, events: pl.DataFrame, outcomes: pl.DataFrame, *, actor: str) -> list[Change]:
+    """The survivors the batch's applied events may let leave a survivor pension (a child's age
+    limit; the spouses of a marriage), for the insurance's rules to decide (`survivors_left`)."""
+    applied = events.join(outcomes.filter(pl.col("state") == S.APPLIED).select("id"), on="id")
+    kinds = {EventKind.SURVIVOR_AGE_LIMIT.value: "age_limit", EventKind.MARRIAGE.value: "marriage"}
+    mine = applied.filter(pl.col("kind").is_in(list(kinds)))
+    if not mine.height:
+        return []
+    why = pl.col("kind").replace_strict(kinds, return_dtype=pl.String).alias("why")
+    leavers = pl.concat(
+        mine.filter(pl.col(who).is_not_null()).select(
+            pl.col(who).alias("civil_number"), pl.col("event_date").alias("day"), why, pl.col("id").alias("event")
+        )
+        for who in ("person_id", "spouse_id")
+    ).unique("civil_number", keep="first", maintain_order=True)  # fmt: skip
+    return uow.events.survivors_left(leavers, actor=actor)
 
 
 def _fact(value: Any) -> str | None:

@@ -22,6 +22,7 @@ class EventKind(StrEnum):
     DIVORCE = "divorce"
     TURNED_60 = "turned_60"  # the calendar's: the age of the elderly benefit
     TURNED_18 = "turned_18"  # the calendar's: the end of the child benefit
+    SURVIVOR_AGE_LIMIT = "survivor_age_limit"  # the calendar's: a child's share of a survivor pension ends
     DISABILITY_CARD_EXPIRED = "disability_card_expired"
     CORRECTION = "correction"  # a registration corrected: new values of an earlier event's facts
     CANCELLATION = "cancellation"  # a registration cancelled: what the earlier event did is undone

@@ -237,7 +237,7 @@ def _marital(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, 
 def _person_events(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """The calendar's events (nothing to write: the family's enrollments are planned again) and an
     expired disability card (the card no longer held, from that day)."""
-    p = _subjects(events, people, [K.TURNED_60, K.TURNED_18, K.DISABILITY_CARD_EXPIRED])
+    p = _subjects(events, people, [K.TURNED_60, K.TURNED_18, K.SURVIVOR_AGE_LIMIT, K.DISABILITY_CARD_EXPIRED])
     state, reason = _decide(_unknown())
     p = p.with_columns(state.alias("state"), reason.alias("reason"))
     card = _records(people, _touch(p.filter(pl.col("kind") == K.DISABILITY_CARD_EXPIRED)),

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
+from himaya.core.audit import Change
 from himaya.core.uow import UnitOfWork
 from himaya.events.model import LifeEvent
 from himaya.registry.ports import RegistryStore
@@ -67,6 +68,19 @@ class EventStore(Protocol):
 
     def reopen_awards(self, ended: pl.DataFrame) -> int:
         """The insurance awards (award, before) as they were before a cancelled death ended them."""
+
+    def restore_shares(self, splits: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+        """The survivor pensions' shares cancelled deaths split again (award, after, cancellation) as they
+        were, the months paid meanwhile settled (debts, top-ups): each change for the audit trail."""
+
+    def survivor_children(self) -> pl.DataFrame:
+        """person_id, birth_date, death_date of the children sharing in a survivor pension now, without
+        a disability card (the calendar's age-limit events are theirs)."""
+
+    def survivors_left(self, leavers: pl.DataFrame, *, actor: str) -> list[Change]:
+        """The survivors who leave by an applied event (civil_number, day, why: `age_limit` or
+        `marriage`, event) out of the pensions they share in, as the insurance's rules say (a widow's
+        or daughter's marriage, a child's age limit): the audit entries, each naming its event."""
 
     def counts(self) -> dict[str, int]:
         """Events by state."""

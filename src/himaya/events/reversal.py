@@ -5,7 +5,8 @@ The first event's registry changes (`person.update`: the fields it changed, befo
 restored to their values before it, dated the first event's own date, so that the registry's
 history says the cancelled fact never held (the rows it wrote are kept, valid on no day). A
 cancelled birth withdraws the child it registered (`person.create`); a cancelled death reopens the
-insurance awards it ended (`insurance.award.end`). The enrollments the first event's re-plan started
+insurance awards it ended (`insurance.award.end`) and restores the survivor pensions' shares it split
+again (`insurance.award.review`). The enrollments the first event's re-plan started
 or ended are undone by the store (`EventStore.undo_enrollments`) for the people it touched. A field
 changed again since the first event goes to a registrar: it is not overwritten by itself.
 """
@@ -26,7 +27,12 @@ K, S = EventKind, InboxState
 PENDING_STATES = ("received", "held")
 EFFECTS = pl.DataFrame(schema={"event": pl.Int64(), "action": pl.String(), "subject": pl.String(),
                                "before": pl.String(), "after": pl.String()})  # fmt: skip
-UNDONE = ("person.create", "person.update", "insurance.award.end")  # the entries a cancellation reads back
+UNDONE = (  # the entries a cancellation reads back
+    "person.create",
+    "person.update",
+    "insurance.award.end",
+    "insurance.award.review",
+)
 # What an event changes and its cancellation restores (what the contract derives, a governorate from
 # the wilayat, follows by itself).
 RESTORED = ("death_date", "marital_status", "father_deceased", "mother_deceased", "has_children", "disability_card",
@@ -143,7 +149,8 @@ def consequences(events: pl.DataFrame, people: pl.DataFrame, effects: pl.DataFra
     """What the store undoes beside the registry's rows, for the cancellations applied: `withdrawn`
     (person_id, birth_date: children of cancelled births), `undone` (event, kind, cancellation,
     person_id: the enrollments to undo, of everyone the first event touched), `awards` (award,
-    before: insurance awards a cancelled death ended)."""
+    before: insurance awards a cancelled death ended), `splits` (award, after, cancellation: the
+    survivor pensions a cancelled death shared again)."""
     c = events.filter(pl.col("kind") == K.CANCELLATION.value, pl.col("id").is_in(applied)).select(
         "id", "original_id", "original_kind"
     )
@@ -161,4 +168,8 @@ def consequences(events: pl.DataFrame, people: pl.DataFrame, effects: pl.DataFra
         pl.col("subject").str.split(":").list.last().cast(pl.Int64).alias("award"), "before",
         pl.col("id").alias("cancellation"),
     )  # fmt: skip
-    return {"withdrawn": withdrawn, "undone": undone, "awards": awards}
+    splits = touched.filter(pl.col("action") == "insurance.award.review").select(
+        pl.col("subject").str.split(":").list.last().cast(pl.Int64).alias("award"), "after",
+        pl.col("id").alias("cancellation"),
+    )  # fmt: skip
+    return {"withdrawn": withdrawn, "undone": undone, "awards": awards, "splits": splits}

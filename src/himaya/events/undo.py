@@ -32,8 +32,9 @@ def named(effects: pl.DataFrame) -> pl.Series:
 
 def undo(uow: EventsUnitOfWork, events: pl.DataFrame, people: pl.DataFrame, effects: pl.DataFrame,
          decided: Plan) -> list[Change]:  # fmt: skip
-    """Withdraw the children of cancelled births, undo the enrollments and reopen the awards of the
-    cancellations the plan applies; each on the audit trail, naming the cancellation."""
+    """Withdraw the children of cancelled births, undo the enrollments, reopen the awards and restore
+    the survivors' shares of the cancellations the plan applies; each on the audit trail, naming the
+    cancellation."""
     if effects.is_empty():
         return []
     applied = decided.outcomes.filter(pl.col("state") == InboxState.APPLIED)["id"].to_list()
@@ -51,6 +52,8 @@ def undo(uow: EventsUnitOfWork, events: pl.DataFrame, people: pl.DataFrame, effe
         uow.events.reopen_awards(then["awards"])
         changes += [Change("insurance.award.reopen", f"award:{a}", None, {"restored": json.loads(b or "{}"),
                     "event": c}) for a, b, c in then["awards"].iter_rows()]  # fmt: skip
+    if then["splits"].height:  # after the awards: a pension a death ended for want of survivors is open again
+        changes += [_change(c) for c in uow.events.restore_shares(then["splits"], stamp=now())]
     changes += [_change(c) for c in uow.events.undo_enrollments(then["undone"], stamp=now())]
     return changes
 

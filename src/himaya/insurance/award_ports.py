@@ -10,6 +10,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from himaya.core.access import Principal
+from himaya.core.audit import Change
 from himaya.insurance.ports import InsuranceUnitOfWork
 from himaya.registry.ports import RegistryUnitOfWork
 
@@ -43,12 +44,20 @@ class AwardStore(Protocol):
         """The prepared or approved survivor pensions with a share not ended of a survivor recorded dead."""
 
     def open_shares(self, award_id: int) -> pl.DataFrame:
-        """id, person_key, civil_number, group, share, amount, valid_from, birth_date, death_date of the
-        award's shares not ended, in the order the survivors were named."""
+        """id, person_key, civil_number, group, share, amount, valid_from, birth_date, death_date,
+        disabled, sex of the award's shares not ended, in the order the survivors were named."""
+
+    def sharing(self, civil_numbers: Sequence[str]) -> list[int]:
+        """The prepared or approved survivor pensions these people share in now (a share not ended)."""
 
     def split(self, award_id: int, ended: Sequence[tuple[int, date]], new: pl.DataFrame) -> bool:
         """End these share rows (id, last day) if still open, add the new ones (person_key, group, share,
         amount, valid_from, valid_to); False (the caller rolls back) if a row was ended meanwhile."""
+
+    def settle(self, person_keys: Sequence[int], *, said: str) -> list[Change]:
+        """Once these survivors' shares changed: the months the payroll paid them too much made debts
+        (and their debts not recovered lowered where a month is now owed more: `payroll.shares`), in
+        the caller's transaction; the audit entries. A month paid short is topped up by the next run."""
 
     def add(self, values: Mapping[str, Any], shares: pl.DataFrame) -> int:
         """A new award (person_key and the table's columns), version 1, with its shares (person_key,

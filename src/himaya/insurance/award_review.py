@@ -5,6 +5,9 @@
   job security, maternity) of a person recorded dead ends on the last day of the month of death; a
   survivor pension one of whose survivors is recorded dead is shared again among those left
   (`survivors.split_again`, by the dated `insurance.survivors.share_again`) from the next month.
+- `apply_leavers`: run by the life events' worker in its transaction: a child survivor reaching the
+  age limit (the calendar's `survivor_age_limit` event) and a widow or daughter who marries (a civil
+  registry's marriage) leave the survivor pensions they share in, shared again as by a review.
 - `review` (`himaya insurance award-review`): an officer's review of one survivor pension: the
   survivors recorded dead, the children past `insurance.survivors.child_age_limit`, and a survivor
   the officer names as left on a day (a marriage, say) leave it; the shares are split again.
@@ -33,7 +36,7 @@ from himaya.insurance.awards import may, scoped_one
 from himaya.insurance.pension_terms import SharingTable, birthday, leaving, sharing_table
 from himaya.policy.parameters import ParameterTree
 
-__all__ = ["Left", "Reviewed", "apply_deaths", "review"]
+__all__ = ["Left", "Reviewed", "apply_deaths", "apply_leavers", "review"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,45 @@ def apply_deaths(store: AwardStore, tree: Callable[[], ParameterTree], *, actor:
     return changes
 
 
+def apply_leavers(store: AwardStore, tree: ParameterTree, leavers: pl.DataFrame, *, actor: str) -> list[Change]:
+    """The survivors who leave by themselves, from the life events (`leavers`: civil_number, day, why
+    (`age_limit` or `marriage`), event): a child past `child_age_limit` without a disability card, on
+    that birthday; a widow, or a daughter, on her marriage (`marriage_ends_widow`, `_daughter`). Each
+    survivor pension they share in is shared again as a review shares it (paid to the end of the
+    month, shared again from the next), in the caller's transaction; the audit entries, each naming
+    the event of the first who left."""
+    given = {r["civil_number"]: r for r in leavers.iter_rows(named=True)}
+    changes: list[Change] = []
+    for award_id in store.sharing(sorted(given)):
+        award = store.awards(None, award_id).row(0, named=True)
+        shares = store.open_shares(award_id)
+        left: dict[str, date] = {}
+        why: dict[str, str] = {}
+        for r in shares.filter(pl.col("civil_number").is_in(list(given))).iter_rows(named=True):
+            event = given[r["civil_number"]]
+            leaves = _leaves(tree, r, event["why"], event["day"])
+            if leaves is not None:
+                left[r["civil_number"]], why[r["civil_number"]] = leaves
+        if left:
+            cause = given[min(left)]["event"]
+            changes += [Change(c.action, c.subject, c.before, {**(c.after or {}), "event": cause})
+                        for c in _split(store, tree, award, shares, left, why, actor=actor)]  # fmt: skip
+    return changes
+
+
+def _leaves(tree: ParameterTree, share: dict[str, Any], why: str, day: date) -> tuple[date, str] | None:
+    """(the day a survivor's share ends by a life event, why), or None if the rules keep it."""
+    rules = leaving(tree, day)
+    if why == "marriage":
+        widow = share["group"] == "widows" and rules.marriage_ends_widow
+        daughter = share["group"] == "children" and share["sex"] == "F" and rules.marriage_ends_daughter
+        return (day, f"marriage on {day}") if widow or daughter else None
+    if share["group"] != "children" or share["disabled"] or share["birth_date"] is None:
+        return None
+    aged = birthday(share["birth_date"], rules.child_age_limit)
+    return (aged, f"child aged {rules.child_age_limit} on {aged}") if aged <= day else None
+
+
 def _split(
     store: AwardStore,
     tree: ParameterTree,
@@ -103,7 +145,7 @@ def _split(
                 "person": min(left),  # (a life event's entry names the event of the first who left)
                 "left": {c: {"day": str(left[c]), "reason": why[c]} for c in left},
                 "ended": [{"civil_number": _civil(shares, i), "last_day": str(d)} for i, d in split.ended],
-                "shares": _rows(split.new.select("civil_number", "group", "share", "amount", "valid_from")),
+                "shares": _rows(split.new.select("civil_number", "group", "share", "amount", "valid_from", "valid_to")),
             },
         )
     ]
@@ -115,10 +157,12 @@ def _split(
                   "end_reason": "no survivor left"}  # fmt: skip
         before = {"state": award["state"], "end_date": str(award["end_date"]) if award["end_date"] else None}
         after = {"state": "ended", "end_date": str(end), "reason": "no survivor left"}
+        after["person"] = min(left)  # (a life event's entry names the event: its cancellation reopens it)
         changes.append(Change("insurance.award.end", f"award:{award['id']}", before, after))
     if not store.move(award["id"], award["version"], values):
         raise StaleRecordError(f"award {award['id']} was changed by someone else meanwhile: read it again")
-    return changes
+    gone = ", ".join(f"{c} left on {d}" for c, d in sorted(left.items()))  # the months paid meanwhile settled
+    return changes + store.settle(shares["person_key"].to_list(), said=f"award {award['id']} shared again: {gone}")
 
 
 def _rows(frame: pl.DataFrame) -> list[dict[str, Any]]:

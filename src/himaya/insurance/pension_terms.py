@@ -146,17 +146,29 @@ def sharing_table(tree: ParameterTree, day: date) -> SharingTable:
 @dataclass(frozen=True)
 class Leaving:
     """What happens when a survivor leaves a death pension, on a day: whether the pension is shared
-    again among those left (else the leaver's share lapses), and the age a child's share ends at."""
+    again among those left (else the leaver's share lapses), the age a child's share ends at, and
+    whether a widow's or a daughter's share ends on her marriage."""
 
     share_again: bool
     child_age_limit: int
+    marriage_ends_widow: bool = True
+    marriage_ends_daughter: bool = True
 
 
 def leaving(tree: ParameterTree, day: date) -> Leaving:
+    p = "insurance.survivors."
     return Leaving(
-        _typed(tree, "insurance.survivors.share_again", day, bool),
-        _typed(tree, "insurance.survivors.child_age_limit", day, int),
+        _typed(tree, p + "share_again", day, bool),
+        _typed(tree, p + "child_age_limit", day, int),
+        _typed(tree, p + "marriage_ends_widow", day, bool),
+        _typed(tree, p + "marriage_ends_daughter", day, bool),
     )
+
+
+def child_age_limit(tree: ParameterTree, day: date) -> int | None:
+    """The survivors' child age limit in force on `day`; None for a pack without survivor pensions."""
+    path = "insurance.survivors.child_age_limit"
+    return _typed(tree, path, day, int) if path in tree else None
 
 
 def birthday(born: date, years: int) -> date:

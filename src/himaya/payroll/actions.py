@@ -23,7 +23,7 @@ from himaya.core.errors import NotFoundError
 from himaya.core.faults import checkpoint
 from himaya.core.money import OMR, Currency
 from himaya.core.periods import Period
-from himaya.payroll import rules
+from himaya.payroll import rules, shares
 from himaya.payroll.awarded import award_months
 from himaya.payroll.export import export
 from himaya.payroll.lines import ChildPayee, payment_lines
@@ -102,6 +102,7 @@ def calculate(
         overpaid = store.overpaid()
         if overpaid.height:
             store.add_debts(rules.debts(overpaid), stamp=stamp)
+        store.settle_shares(said=f"found by the run of {period}", stamp=stamp)  # paid before their shares fell
         _recover(store, run_id, share)
         result = summary(store, run_id, period)
         checkpoint("payroll.run:before-commit")
@@ -172,7 +173,9 @@ def _lines(
                 if owed_then.height:
                     lines.append(lines_of(owed_then, LineKind.ARREARS))
     tell("awards")
-    lines += _award_lines(award_months(store.awarded(period), period, go_live), people, lines_of)
+    owed_awards = award_months(store.awarded(period), period, go_live)
+    lines += _award_lines(owed_awards, people, lines_of)
+    lines += _award_lines(shares.topups(owed_awards, store.share_paid()), people, lines_of)  # shares gone up
     keys = pl.concat(known).unique("person_id") if len(known) > 1 else known[0]
     frame = (
         pl.concat(lines)

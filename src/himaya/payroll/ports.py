@@ -40,6 +40,14 @@ class PayrollStore(Protocol):
     def active_enrollments(self) -> pl.DataFrame:
         """person_id, programme, start_month, end_month of every person not merged into another."""
 
+    def share_paid(self) -> pl.DataFrame:
+        """person_id, month, paid: what each survivor whose shares were split again was paid a month
+        (survivor lines and top-ups, less their debts): `shares.topups`' input."""
+
+    def settle_shares(self, *, said: str, stamp: datetime) -> int:
+        """The months of survivors whose shares were split again, exported or paid above what their
+        share rows owe now, made debts (`shares.debts`): a line still pending when the shares changed; how many."""
+
     def awarded(self, period: Period) -> pl.DataFrame:
         """The insurance's approved awards started by the period's end (`awarded.award_months`' input):
         person_id, programme, start_month, end_month, amount, once, death_date."""

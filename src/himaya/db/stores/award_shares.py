@@ -14,8 +14,10 @@ import polars as pl
 from sqlalchemy import Connection, and_, exists, insert, select, update
 
 from himaya.core.audit import Change
+from himaya.core.clock import now
 from himaya.db.award_tables import insurance_award, insurance_award_share
 from himaya.db.frames import read_frame
+from himaya.db.stores import award_paid
 from himaya.db.tables import disability, person
 from himaya.insurance import award_review
 from himaya.insurance.award_model import AwardState, Benefit
@@ -86,6 +88,7 @@ class SqlShareStore:
                 person.c.birth_date,
                 person.c.death_date,
                 carded(person.c.id).label("disabled"),
+                person.c.sex,
             )
             .join(person, person.c.id == share.c.person_id)
             .where(share.c.award_id == award_id, share.c.valid_to.is_(None))
@@ -102,8 +105,22 @@ class SqlShareStore:
             "birth_date": pl.Date(),
             "death_date": pl.Date(),
             "disabled": pl.Boolean(),
+            "sex": pl.String(),
         }
         return read_frame(self.connection, query, schema)
+
+    def sharing(self, civil_numbers: Sequence[str]) -> list[int]:
+        if not civil_numbers:
+            return []
+        query = (
+            select(share.c.award_id)
+            .join(award, award.c.id == share.c.award_id)
+            .join(person, person.c.id == share.c.person_id)
+            .where(award.c.state.in_(OPEN), share.c.valid_to.is_(None), person.c.civil_number.in_(list(civil_numbers)))
+            .distinct()
+            .order_by(share.c.award_id)
+        )
+        return [int(i) for i in self.connection.execute(query).scalars()]
 
     def split(self, award_id: int, ended: Sequence[tuple[int, date]], new: pl.DataFrame) -> bool:
         for share_id, last in ended:
@@ -131,6 +148,10 @@ class SqlShareStore:
             self.connection.execute(insert(share), rows)
         return True
 
+    def settle(self, person_keys: Sequence[int], *, said: str) -> list[Change]:
+        done = award_paid.settle(self.connection, person_keys, said=said, stamp=now())
+        return [Change(c["action"], c["subject"], c["before"], c["after"]) for c in done]
+
 
 def after_deaths(connection: Connection, *, actor: str) -> list[Change]:
     """What the deaths written on `connection` end in the insurance (its service decides: an award of
@@ -139,6 +160,28 @@ def after_deaths(connection: Connection, *, actor: str) -> list[Change]:
     from himaya.db.stores.awards import SqlAwardStore  # noqa: PLC0415  (it builds on this module)
 
     return award_review.apply_deaths(SqlAwardStore(connection), lambda: load_pack().parameters, actor=actor)
+
+
+def after_leavers(connection: Connection, leavers: pl.DataFrame, *, actor: str) -> list[Change]:
+    """The survivors who leave by a life event (civil_number, day, why, event): the insurance's service
+    shares their pensions again (`award_review.apply_leavers`), in the caller's transaction."""
+    from himaya.db.stores.awards import SqlAwardStore  # noqa: PLC0415  (it builds on this module)
+
+    return award_review.apply_leavers(SqlAwardStore(connection), load_pack().parameters, leavers, actor=actor)
+
+
+def survivor_children(connection: Connection) -> pl.DataFrame:
+    """person_id (civil number), birth_date, death_date of the children sharing in a survivor pension
+    now without a disability card: whom the calendar's scan looks at for the age limit."""
+    query = (
+        select(person.c.civil_number, person.c.birth_date, person.c.death_date)
+        .join(share, share.c.person_id == person.c.id)
+        .join(award, award.c.id == share.c.award_id)
+        .where(award.c.state.in_(OPEN), share.c.valid_to.is_(None), share.c.survivor_group == "children",
+               ~carded(person.c.id))
+        .distinct()
+    )  # fmt: skip
+    return read_frame(connection, query, {"person_id": pl.String(), "birth_date": pl.Date(), "death_date": pl.Date()})
 
 
 def carded(person_id: Any) -> Any:

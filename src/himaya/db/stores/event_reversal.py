@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, func, insert, select, update
 
+from himaya.core.errors import ConflictError
 from himaya.core.periods import Period
 from himaya.db import staging
 from himaya.db.award_tables import insurance_award as award
+from himaya.db.award_tables import insurance_award_share as share
 from himaya.db.event_tables import event_effect
 from himaya.db.people import TIME_BOUND
+from himaya.db.stores import award_paid
 from himaya.db.tables import audit_entry, debt, enrollment, membership, payment_line, person
 from himaya.events.reversal import EFFECTS as EMPTY
 from himaya.events.reversal import UNDONE
@@ -171,6 +174,58 @@ def reopen_awards(connection: Connection, ended: pl.DataFrame) -> int:
         )  # fmt: skip
         done += int(result.rowcount or 0)
     return done
+
+
+def restore_shares(connection: Connection, splits: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+    """The survivor pensions' shares a cancelled death split again (award, after: the review's entry,
+    cancellation) as they were: the rows it started never in force (ended the day before their
+    start), the rows it ended open again from their own start; then the months paid too much or too
+    little settled (`award_paid.settle`). ConflictError (the batch is applied one event at a time and
+    this one kept as failed with the reason) if several survivors left at once, or a row it started
+    has changed since."""
+    changed: list[dict[str, Any]] = []
+    for award_id, after, cancellation in splits.select("award", "after", "cancellation").iter_rows():
+        said = json.loads(after or "{}")
+        if len(said["left"]) > 1:
+            raise ConflictError(
+                f"award {award_id}: {len(said['left'])} survivors left it at once, not only the one whose death"
+                f" is cancelled (event {cancellation}): an officer reviews the award"
+            )
+        named = [r["civil_number"] for r in said["shares"] + said["ended"]]
+        keys = dict(connection.execute(select(person.c.civil_number, person.c.id).where(
+            person.c.civil_number.in_(named))).all())  # fmt: skip
+        for r in said["shares"]:
+            if not _never_in_force(connection, int(award_id), keys[r["civil_number"]], r):
+                raise ConflictError(
+                    f"award {award_id}: the share of {r['civil_number']} from {r['valid_from']} has changed since"
+                    f" the death it cancels (event {cancellation}): an officer reviews the award"
+                )
+        for r in said["ended"]:
+            last = date.fromisoformat(r["last_day"])
+            mine = (share.c.award_id == int(award_id)) & (share.c.person_id == keys[r["civil_number"]])
+            ended = (share.c.valid_to == last) & (share.c.valid_from <= last)  # not a row just made never in force
+            connection.execute(update(share).where(mine, ended).values(valid_to=None))
+        connection.execute(update(award).where(award.c.id == int(award_id)).values(version=award.c.version + 1))
+        restored = {"reopened": said["ended"], "never_in_force": said["shares"], "event": cancellation}
+        changed.append({"action": "insurance.award.restore", "subject": f"award:{award_id}", "before": None,
+                        "after": restored})  # fmt: skip
+        why = f"the death it followed was cancelled (event {cancellation})"
+        changed += award_paid.settle(connection, sorted(set(keys.values())), said=why, stamp=stamp)
+    return changed
+
+
+def _never_in_force(connection: Connection, award_id: int, key: int, row: dict[str, Any]) -> bool:
+    """The share row a split started (as its audit entry says it) ended the day before its start, if
+    it is as the split left it."""
+    start, end = date.fromisoformat(row["valid_from"]), _day(row.get("valid_to"))
+    then = share.c.valid_to.is_(None) if end is None else share.c.valid_to == end
+    done = connection.execute(
+        update(share)
+        .where(share.c.award_id == award_id, share.c.person_id == key, share.c.valid_from == start, then)
+        .values(valid_to=start - timedelta(days=1)),
+        execution_options=COUNTED,
+    ).rowcount
+    return bool(done == 1)
 
 
 def _day(text: str | None) -> date | None:

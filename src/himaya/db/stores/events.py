@@ -27,10 +27,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.schema import DropTable
 
+from himaya.core.audit import Change
 from himaya.db import staging
 from himaya.db.frames import read_frame
 from himaya.db.registry_facts import temporals
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores import award_shares
 from himaya.db.stores import event_reversal as reversal
 from himaya.db.tables import event_inbox, membership, person
 from himaya.events.model import InboxState, LifeEvent
@@ -191,6 +193,15 @@ class SqlEventStore:
 
     def reopen_awards(self, ended: pl.DataFrame) -> int:
         return reversal.reopen_awards(self.connection, ended)
+
+    def restore_shares(self, splits: pl.DataFrame, *, stamp: datetime) -> list[dict[str, Any]]:
+        return reversal.restore_shares(self.connection, splits, stamp=stamp)
+
+    def survivor_children(self) -> pl.DataFrame:
+        return award_shares.survivor_children(self.connection)
+
+    def survivors_left(self, leavers: pl.DataFrame, *, actor: str) -> list[Change]:
+        return award_shares.after_leavers(self.connection, leavers, actor=actor)
 
     def people(self, civil_numbers: Sequence[str]) -> pl.DataFrame:
         named = pl.DataFrame({"civil_number": list(civil_numbers)}, schema={"civil_number": pl.String})

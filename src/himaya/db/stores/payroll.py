@@ -21,6 +21,7 @@ from himaya.db.bulk import raise_memory
 from himaya.db.frames import read_frame
 from himaya.db.registry_pack import attribute_types
 from himaya.db.snapshot import people_query, read_people
+from himaya.db.stores.award_paid import SqlSharePaid
 from himaya.db.stores.awards import awarded
 from himaya.db.stores.exceptions import in_force_between
 from himaya.db.stores.payroll_bank import SqlBankStatements
@@ -74,7 +75,7 @@ def run_of(row: Mapping[Any, Any]) -> Run:
     )
 
 
-class SqlPayrollStore(SqlBankStatements, SqlPayrollReads):
+class SqlPayrollStore(SqlBankStatements, SqlPayrollReads, SqlSharePaid):
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 

@@ -21,6 +21,7 @@ PROGRAMME_CODES = {
     "pension_old_age": "PO",
     "pension_disability": "PD",
     "survivor_pension": "PS",
+    "survivor_topup": "PT",  # a survivor's share gone up for a month paid before (`payroll/shares.py`)
     "job_security": "JS",
     "maternity_allowance": "MA",
 }
