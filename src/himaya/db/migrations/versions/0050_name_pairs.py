@@ -3,7 +3,7 @@ tokens' hashes (`registry/name_pairs.py`), so that a search of two common words 
 people who have both; filled from the name index for the people already registered
 
 Revision ID: 0050
-Revises: 0046
+Revises: 0049
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 from himaya.db.name_index import rebuild_pairs
 
 revision = "0050"
-down_revision = "0046"
+down_revision = "0049"
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ back, then see its lines and be refused; a person deleted before the lock is not
 COMMITTED) or makes the insert fail to serialize (REPEATABLE READ). SQLite keeps its foreign keys.
 
 Revision ID: 0051
-Revises: 0046
+Revises: 0050
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0051"
-down_revision = "0046"
+down_revision = "0050"
 branch_labels = None
 depends_on = None
 
