@@ -22,6 +22,7 @@ def default_url(name: str = "himaya", configured: str | None = None) -> str:
     folder = Path(platformdirs.user_data_dir("himaya"))
     return f"sqlite:///{folder / f'{name}.db'}"
 
+
 SQLITE_WAIT_SECONDS = 30.0  # how long a write waits for another's before "database is locked"
 
 
