@@ -147,7 +147,7 @@ def insurance_awards(
             out.print(f"{found.height:,} award(s) written to {output}")
             return
         if found.is_empty():
-            out.print("no award yet (himaya insurance award CIVIL_NUMBER --benefit ...)")
+            out.print("no award yet of the people of your branches" + (" in that state" if state else ""))
         for r in found.iter_rows(named=True):
             approved = f", approved by {shown(r['approved_by'])}" if r["approved_by"] else ""
             ended = f"; ended: {shown(r['end_reason'])}" if r["end_reason"] else ""
