@@ -100,8 +100,6 @@ def test_a_survivor_pension_awarded_approved_and_counted(store: str) -> None:
     assert "rule: insurance.invalidity.minimum_months" in not_entitled
     listed = ok(as_user(*officer, "insurance", "awards"))
     assert "no award yet of the people of your branches" in listed  # nothing half-written
-        as_user(*officer, "insurance", "awards")
-    )  # nothing half-written
     made = ok(as_user(*officer, *award, "--reform", SHORT))
     assert "award 1 prepared: survivor of 10000021" in made and "from 2026-07-01" in made
     listed = ok(as_user(*officer, "insurance", "awards", "10000022"))
