@@ -25,7 +25,7 @@ HELP_AR = {
     "Who acts: the administrator logged in with `himaya login`.": "من يقوم بالإجراء: المسؤول المسجّل دخوله عبر `himaya login`.",
     "The user logged in with `himaya login` (refused if someone else).": "المستخدم المسجّل دخوله عبر `himaya login` (يُرفض إن كان شخصًا آخر).",
     "The open statistics: aggregates under disclosure control.": "الإحصاءات المفتوحة: مجاميع تخضع لضوابط عدم الإفصاح.",
-    "Beneficiaries and spending by programme, governorate and month: counts under 10 persons suppressed, with the cells that would give them back; amounts rounded to 1,000 OMR.": "المستفيدون والإنفاق حسب المنفعة والمحافظة والشهر: تُحجب الأعداد التي تقل عن 10 أفراد مع الخلايا التي قد تكشفها، وتُقرَّب المبالغ إلى أقرب 1,000 ريال عُماني.",
+    "Beneficiaries and spending by programme, governorate and month: counts under 10 persons suppressed, with the cells that would give them back; amounts rounded to 1,000 of the registry's currency (OMR, IQD).": "المستفيدون والإنفاق حسب المنفعة والمحافظة والشهر: تُحجب الأعداد التي تقل عن 10 أفراد مع الخلايا التي قد تكشفها، وتُقرَّب المبالغ إلى أقرب 1,000 من عملة السجل (ريال عُماني، دينار عراقي).",
     "csv (open data) or json.": "csv (بيانات مفتوحة) أو json.",
     "First month, YYYY-MM (default: eleven months before --to).": "الشهر الأول بصيغة YYYY-MM (الافتراضي: أحد عشر شهراً قبل --to).",
     "Last month, YYYY-MM (default: this month).": "الشهر الأخير بصيغة YYYY-MM (الافتراضي: الشهر الحالي).",
@@ -222,7 +222,7 @@ HELP_AR = {
     "Send it to this provider instead of the proposal's.": "أرسلها إلى هذه الجهة بدلاً من الجهة المقترحة.",
     # himaya cases
     "Cases: applications, change requests, grievances, appeals, duplicate reviews, payment issues, referrals.": "الحالات: الطلبات وطلبات تعديل البيانات والشكاوى والتظلمات ومراجعة التسجيلات المكررة ومشكلات الدفع والإحالات.",
-    "The case types of the policy pack: who opens them, their states and deadlines in working days.": "أنواع الحالات في حزمة السياسات: من يفتحها، ومراحلها ومواعيدها بأيام العمل.",
+    "The case types of the registry's policy pack: who opens them, their states and deadlines in working days.": "أنواع الحالات في حزمة سياسات السجل: من يفتحها، ومراحلها ومواعيدها بأيام العمل.",
     "Open a case; the person is told it was received (in the outbox).": "افتح حالة؛ ويُبلَّغ صاحبها باستلامها (عبر صندوق الرسائل الصادرة).",
     "The case type (`himaya cases types`).": "نوع الحالة (`himaya cases types`).",
     "The person's civil number.": "الرقم المدني للشخص.",
