@@ -228,7 +228,7 @@ def approve(
         row = scoped_one(uow, award_id, version, principal)
         if row["state"] != AwardState.PREPARED:
             raise AwardConflictError(f"award {award_id} is {row['state']}: only a prepared award is approved")
-        _reform_named(award_id, json.loads(row["parameters"] or "{}").get("reform"), reform)
+        _reform_named(award_id, json.loads(uow.awards.parameters(award_id)).get("reform"), reform)
         if canonical_actor(str(row["prepared_by"])) == who:
             raise MakerCheckerError(
                 f"award {award_id}: {who} prepared it and cannot approve it: another officer must (maker-checker)"
