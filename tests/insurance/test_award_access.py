@@ -61,6 +61,7 @@ def _awards(url: str) -> int:
     return int(count)
 
 
+APPROVE_FIRST = ("insurance", "award-approve", "1", "--version", "1", "--reform", SHORT)
 DISABILITY = ("insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01", "--reform", SHORT)
 
 
@@ -74,7 +75,7 @@ def test_a_user_without_the_permission_is_refused(branches: str) -> None:
     assert "you are logged in as 'nasser', not 'maryam'" in other
     assert _awards(branches) == 0  # nothing written
     ok(as_user(branches, "nasser", *DISABILITY))
-    approving = refused(as_user(branches, "nasser", "insurance", "award-approve", "1", "--version", "1"), 5)
+    approving = refused(as_user(branches, "nasser", *APPROVE_FIRST), 5)
     assert "nasser may not do this: it needs insurance.award.approve" in approving
     ending = ("insurance", "award-end", "1", "--on", "2026-06-30", "--reason", "x", "--version", "1")
     assert "needs insurance.award" in refused(as_user(branches, "maryam", *ending), 5)  # the checker does not end
@@ -103,9 +104,9 @@ def test_another_branchs_people_are_answered_as_nobody(branches: str) -> None:
 
 def test_the_preparer_never_approves(branches: str) -> None:
     ok(as_user(branches, "rashid", *DISABILITY))
-    own = refused(as_user(branches, "rashid", "insurance", "award-approve", "1", "--version", "1"), 5)
+    own = refused(as_user(branches, "rashid", *APPROVE_FIRST), 5)
     assert "rashid prepared it and cannot approve it" in own
-    assert "approved by maryam" in ok(as_user(branches, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    assert "approved by maryam" in ok(as_user(branches, "maryam", *APPROVE_FIRST))
 
 
 def _supervisor(name: str) -> Principal:
@@ -128,7 +129,9 @@ def test_two_approvals_at_once_approve_once(branches: str, monkeypatch: pytest.M
 
     def approve(name: str) -> None:
         try:
-            outcomes[name] = store.approve_award(engine, 1, version=1, principal=_supervisor(name)).version
+            outcomes[name] = store.approve_award(
+                engine, 1, version=1, principal=_supervisor(name), reform=SHORT
+            ).version
         except StaleRecordError as error:
             outcomes[name] = error
 

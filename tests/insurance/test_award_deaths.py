@@ -68,7 +68,7 @@ def _paid(url: str, programme: str, person: str) -> dict[date, int]:
 
 def test_a_death_recorded_by_a_registry_import_ends_the_awards(store: str, tmp_path: Path) -> None:  # noqa: F811
     ok(as_user(store, "nasser", *DISABILITY))
-    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))
     ok(himaya("registry", "import", _died(tmp_path, "10000081", "2026-08-10"), "--as-of", "2026-08-10"))
     ended = ok(as_user(store, "nasser", "insurance", "awards", "10000081"))
     assert "2026-04-01 to 2026-08-31 ended" in ended and "ended: death on 2026-08-10" in ended
@@ -102,7 +102,7 @@ def test_a_death_recorded_by_an_officers_change_ends_the_awards(store: str) -> N
 def _approved_survivor_pension(url: str) -> dict[str, int]:
     ok(as_user(url, "nasser", "insurance", "award", "10000021", "--benefit", "survivor", *_survivors(),
                "--reform", SHORT))  # fmt: skip
-    ok(as_user(url, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(url, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))
     listed = ok(as_user(url, "nasser", "insurance", "awards", "10000021")).split()
     return {listed[i + 1]: int(listed[i + 3].replace(",", "").replace(".", "")) for i, w in enumerate(listed)
             if w in ("widows", "children")}  # fmt: skip
@@ -196,6 +196,6 @@ def test_a_child_past_the_age_limit_is_refused_when_awarded_unless_disabled(stor
         )
     engine.dispose()
     ok(as_user(store, "nasser", *award))
-    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))
     kept = ok(as_user(store, "nasser", "insurance", "award-review", "1", "--version", "2"))
     assert "no survivor has left it" in kept

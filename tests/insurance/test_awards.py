@@ -107,12 +107,12 @@ def test_a_survivor_pension_awarded_approved_and_counted(store: str) -> None:
     assert set(shares) == {*WIDOWS, *CHILDREN} and shares["10000022"] == shares["10000023"]
     # the widows share 1/2 of the pension, the children the other half
     assert "1/4" in listed and "1/6" in listed
-    own = refused(as_user(*officer, "insurance", "award-approve", "1", "--version", "1"), 5)
+    own = refused(as_user(*officer, "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT), 5)
     assert "rashid prepared it and cannot approve it" in own and "maker-checker" in own
-    stale = refused(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "2"), 4)
+    stale = refused(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "2", "--reform", SHORT), 4)
     assert "award 1 is at version 1, not 2" in stale
     assert "approved by maryam; version 2" in ok(
-        as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1")
+        as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT)
     )
     again = refused(as_user(*officer, "insurance", "award", "10000021", "--benefit", "survivor", "--widow", "10000022",
                             "--reform", SHORT), 4)  # fmt: skip
@@ -148,7 +148,7 @@ def _lines(url: str) -> pl.DataFrame:
 def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path) -> None:
     ok(as_user(store, "nasser", "insurance", "award", "10000021", "--benefit", "survivor", *_survivors(),
                "--reform", SHORT))  # fmt: skip
-    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))
     ok(as_user(store, "nasser", "insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01",
                "--reform", SHORT))  # fmt: skip
     # a prepared award is not paid: award 2 stays unapproved until August
@@ -166,7 +166,7 @@ def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path
                            writer=write_pain001)  # fmt: skip
     sent = "".join(f.read_text(encoding="utf-8") for f in files)
     assert "<EndToEndId>HMYPS2607-10000022</EndToEndId>" in sent and '<InstdAmt Ccy="OMR">' in sent
-    ok(as_user(store, "maryam", "insurance", "award-approve", "2", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "2", "--version", "1", "--reform", SHORT))
     august = payroll.calculate(engine, pack, AUGUST, actor="maker")
     lines = _lines(store)
     assert lines.group_by("person_id", "programme", "month").len()["len"].max() == 1  # nobody paid twice
@@ -180,7 +180,7 @@ def test_approved_awards_are_paid_by_the_payroll_once(store: str, tmp_path: Path
 def test_a_death_ends_the_awards_in_the_same_transaction(store: str, tmp_path: Path) -> None:
     ok(as_user(store, "nasser", "insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01",
                "--reform", SHORT))  # fmt: skip
-    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))
     events = tmp_path / "death.csv"
     events.write_text("event_id,kind,event_date,person_id\nD81,death,2026-08-10,10000081\n")
     ok(himaya("events", "import", events))
@@ -220,7 +220,7 @@ def test_job_security_claims_are_counted_and_maternity_paid_once(store: str) -> 
     maternity = ok(himaya("insurance", "award", "10000051", "--benefit", "maternity", "--on", "2026-04-15",
                           "--reform", SHORT))  # fmt: skip
     assert "8,061.284 OMR the whole leave, from 2026-04-15 to 2026-07-21" in maternity  # January as first declared
-    ok(as_user(store, "maryam", "insurance", "award-approve", "3", "--version", "1"))
+    ok(as_user(store, "maryam", "insurance", "award-approve", "3", "--version", "1", "--reform", SHORT))
     pack = load_pack()
     payroll.calculate(engine, pack, JULY, actor="maker")
     paid = _lines(store).filter(pl.col("programme") == "maternity_allowance")
@@ -228,3 +228,18 @@ def test_job_security_claims_are_counted_and_maternity_paid_once(store: str) -> 
     man = refused(himaya("insurance", "award", "10000021", "--benefit", "maternity", "--on", "2026-04-15"), 2)
     assert "not recorded as a woman" in man
     engine.dispose()
+
+
+def test_an_award_under_a_reform_is_approved_only_naming_it(store: str, tmp_path: Path) -> None:
+    """A reform can set any value (a minimum pension of 99,999 OMR): the approver must name the reform
+    the award was computed under, or it stays prepared (outside attack, MEDIUM)."""
+    ok(as_user(store, "nasser", "insurance", "award", "10000081", "--benefit", "disability", "--on", "2026-04-01",
+               "--reform", SHORT))  # fmt: skip
+    unnamed = refused(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1"), 2)
+    assert "computed under the reform reform-short-careers.yaml, not the law in force" in unnamed
+    other = tmp_path / "reform-other.yaml"
+    other.write_bytes(SHORT.read_bytes())
+    wrong = refused(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", other), 2)
+    assert "reform-short-careers.yaml" in wrong
+    assert "prepared" in ok(as_user(store, "maryam", "insurance", "awards"))  # nothing approved
+    ok(as_user(store, "maryam", "insurance", "award-approve", "1", "--version", "1", "--reform", SHORT))

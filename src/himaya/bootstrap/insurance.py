@@ -164,8 +164,11 @@ def award(
     )  # fmt: skip
 
 
-def approve_award(engine: Engine, award_id: int, *, version: int, principal: Principal) -> Awarded:
-    return awards.approve(_uow(engine), award_id, version=version, principal=principal)
+def approve_award(
+    engine: Engine, award_id: int, *, version: int, principal: Principal, reform: Path | None = None
+) -> Awarded:
+    named = None if reform is None else reform.name  # an award records its reform by the file's name
+    return awards.approve(_uow(engine), award_id, version=version, principal=principal, reform=named)
 
 
 def end_award(engine: Engine, award_id: int, on: date, *, version: int, reason: str, principal: Principal) -> Awarded:

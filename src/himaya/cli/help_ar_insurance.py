@@ -60,6 +60,7 @@ HELP_AR_INSURANCE |= {
     "Award a computed benefit: stored as prepared, paid once another officer approves it.": "امنح منفعة محسوبة: تُحفظ معدَّةً، وتُصرف بعد أن يعتمدها موظف آخر.",
     "The award's number.": "رقم قرار المنفعة.",
     "Approve an award another officer prepared: the payroll pays it from then on.": "اعتمد قرار منفعة أعدَّه موظف آخر: يصرفه كشف الرواتب من حينها.",
+    "The reform file the award was computed under: an award not under the law in force is approved only by naming it.": "ملف الإصلاح الذي حُسب القرار بموجبه: لا يُعتمد قرار لم يُحسب وفق القانون النافذ إلا بتسمية هذا الملف.",
     "The award's last day paid.": "آخر يوم يُصرف عنه القرار.",
     "Why the award ends.": "سبب إنهاء القرار.",
     "End an award on a day: months after it are no longer paid nor counted as an income.": "أنهِ قرار منفعة في يوم معيَّن: لا تُصرف الأشهر التالية ولا تُحتسب دخلاً.",

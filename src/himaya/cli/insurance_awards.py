@@ -6,6 +6,7 @@ awards listed. Each is done by the user logged in (`himaya login`), with the per
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 import polars as pl
@@ -24,6 +25,14 @@ from himaya.insurance.award_model import Group
 from himaya.policy.engine import omr_text
 from himaya.policy.packs import load_pack
 
+ReformSeen = Annotated[
+    Path | None,
+    typer.Option(
+        "--reform",
+        help="The reform file the award was computed under: an award not under the law in force is approved "
+        "only by naming it.",
+    ),
+]
 Civils = Annotated[list[str] | None, typer.Option(help="A survivor's civil number (repeat for each).")]
 Actor = Annotated[
     str | None,
@@ -100,12 +109,15 @@ def insurance_award(
 
 @insurance_app.command("award-approve")
 def insurance_award_approve(
-    award: Annotated[int, typer.Argument(help="The award's number.")], version: Version, actor: Actor = None
+    award: Annotated[int, typer.Argument(help="The award's number.")],
+    version: Version,
+    reform: ReformSeen = None,
+    actor: Actor = None,
 ) -> None:
     """Approve an award another officer prepared: the payroll pays it from then on."""
     with reported():
         who = bootstrap.logged_in(actor)
-        done = store.approve_award(bootstrap.registry_engine(), award, version=version, principal=who)
+        done = store.approve_award(bootstrap.registry_engine(), award, version=version, principal=who, reform=reform)
         out.print(f"award {done.award} approved by {done.actor}; version {done.version}")
 
 

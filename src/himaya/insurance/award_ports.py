@@ -28,6 +28,10 @@ class AwardStore(Protocol):
         person or as a survivor), of one award, or of everyone, by id. With a `principal`, only the
         awards of a person of their branches (the insured person, or a survivor sharing in it)."""
 
+    def parameters(self, award_id: int) -> str:
+        """The parameters an award was computed with, as stored (JSON: the pack, the reform if any, each
+        parameter's path, value, status and reference)."""
+
     def shares(self, award_ids: Sequence[int]) -> pl.DataFrame:
         """award_id, civil_number, group, share, amount, valid_from, valid_to of these survivor
         pensions' shares (each survivor's rows in time: a row ends when the shares are split again)."""

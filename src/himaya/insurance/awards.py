@@ -11,6 +11,7 @@ or each survivor's `survivor_pension` (`db/snapshot.people_query(awards=True)`):
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -213,16 +214,21 @@ def scoped_one(uow: AwardUnitOfWork, award_id: int, version: int, principal: Pri
     return row
 
 
-def approve(uow: AwardUnitOfWork, award_id: int, *, version: int, principal: Principal) -> Awarded:
+def approve(
+    uow: AwardUnitOfWork, award_id: int, *, version: int, principal: Principal, reform: str | None = None
+) -> Awarded:
     """Approve a prepared award, from the version read, by a user with `insurance.award.approve` who did
     not prepare it (maker-checker). The check and the write are one transaction, the write conditional
-    on the version read (its row count checked): of two approvals at once, one approves."""
+    on the version read (its row count checked): of two approvals at once, one approves. An award
+    computed under a reform (not the law in force) is approved only by one who names that reform
+    (`reform`: its file's name), so that no approver passes it unawares."""
     may(principal, Permission.INSURANCE_AWARD_APPROVE)
     who = canonical_actor(principal.username)
     with uow:
         row = scoped_one(uow, award_id, version, principal)
         if row["state"] != AwardState.PREPARED:
             raise AwardConflictError(f"award {award_id} is {row['state']}: only a prepared award is approved")
+        _reform_named(award_id, json.loads(uow.awards.parameters(award_id)).get("reform"), reform)
         if canonical_actor(str(row["prepared_by"])) == who:
             raise MakerCheckerError(
                 f"award {award_id}: {who} prepared it and cannot approve it: another officer must (maker-checker)"
@@ -300,3 +306,15 @@ def listing(
         seen = [c for c in sorted(named) if principal.every_branch or uow.registry.visible_id(principal, c) is not None]
     mask = pl.when(pl.col("civil_number").is_in(seen)).then(pl.col("civil_number")).otherwise(pl.lit(HIDDEN))
     return found.with_columns(mask), split.with_columns(mask)
+
+
+def _reform_named(award_id: int, recorded: str | None, named: str | None) -> None:
+    """Refuse an approval that does not name the reform the award was computed under, or names one
+    it was not: the law's own awards are approved without one."""
+    if recorded is None and named is not None:
+        raise InvalidInputError(f"award {award_id} follows the law in force, not the reform {named}: drop --reform")
+    if recorded is not None and named != recorded:
+        raise InvalidInputError(
+            f"award {award_id} was computed under the reform {recorded}, not the law in force: check its "
+            f"parameters (himaya insurance awards) and approve it with --reform naming that file"
+        )

@@ -91,6 +91,10 @@ class SqlAwardStore(SqlShareStore):
             query = query.where(or_(award.c.person_id == who, award.c.id.in_(survivor)))
         return read_frame(self.connection, query.order_by(award.c.id), AWARD)
 
+    def parameters(self, award_id: int) -> str:
+        found = self.connection.execute(select(award.c.parameters).where(award.c.id == award_id)).scalar_one()
+        return str(found)
+
     def shares(self, award_ids: Sequence[int]) -> pl.DataFrame:
         query = (
             select(
