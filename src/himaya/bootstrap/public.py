@@ -38,6 +38,11 @@ def public_statistics(
     ones are made in the background (`db/public_stats.published`)."""
     from himaya import bootstrap  # noqa: PLC0415  (the package is imported first)
 
+    # The months' shape and order first: a typo is named before the store is opened.
+    first = _month("from", first) if first is not None else None
+    last = _month("to", last) if last is not None else None
+    if first is not None and last is not None and first > last:
+        raise NamedRuleError(f"from {first} is after to {last}", "months.order", start=first, end=last)
     if pack is None:  # the registry's pack: its programmes, governorates and currency
         pack = bootstrap.pack_of_store(engine or bootstrap.registry_engine())
     rules = replace(rules, per_unit=pack.currency.per_unit)  # amounts in the registry's currency
