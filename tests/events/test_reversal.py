@@ -93,6 +93,10 @@ def test_a_cancelled_birth_withdraws_the_child_and_its_paid_benefit_becomes_a_de
     assert [(d[0], d[1], d[2]) for d in debts] == [("71000001", 10_000, "open"), ("71000001", 10_000, "open")]
     assert debts[0][3] == "paid for 2026-09 to 71000004: the birth (event 1) was cancelled (event 2)"
     assert audit(registry, "person.withdraw") == ["person:71000004"]
+    second = birth("X9", "71000004", "71000002", "2026-09-05")  # the same birth, from a second source
+    receive(registry, LifeEvent("opencrvs", "X9", second.kind, second.event_date, second.facts))
+    assert process(registry, contract).needs_review == 1, inbox(registry)
+    assert "civil number 71000004 is kept on a record in no reading" in inbox(registry)["reason"][2]
     assert len(audit(registry, "debt.create")) == 2
 
 
@@ -103,6 +107,16 @@ def test_a_cancelled_marriage_restores_the_marital_status(registry: Engine, cont
     receive(registry, cancel("C1", "71000010", "M1"))
     assert process(registry, contract).applied == 1, inbox(registry)
     assert current(registry, "71000010")["marital_status"] == "single"
+
+
+def test_a_cancellation_of_a_cancellation_goes_to_a_registrar(registry: Engine, contract: PackContract) -> None:
+    receive(registry, death("D1", "71000001", "2026-09-10"))
+    receive(registry, cancel("C1", "71000001", "D1"))
+    process(registry, contract)
+    receive(registry, cancel("C2", "71000001", "C1"))  # would bring the death back, on no record of its own
+    assert process(registry, contract).needs_review == 1, inbox(registry)
+    assert "it cancels a cancellation (event 2)" in inbox(registry)["reason"][2]
+    assert current(registry, "71000001")["death_date"] is None
 
 
 def test_a_cancellation_before_its_registration_is_applied_waits(registry: Engine, contract: PackContract) -> None:

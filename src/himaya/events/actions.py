@@ -229,7 +229,7 @@ def _apply(
     effects = undo.effects(uow, events)  # what the registrations cancelled did (none: no read)
     named = pl.concat([events[c] for c in ("person_id", "mother_id", "father_id", "spouse_id")]).drop_nulls()
     people = uow.events.people(pl.concat([named, undo.named(effects)]).unique().to_list())
-    decided = plan(events, people, uow.events.latest_changes, effects)
+    decided = plan(events, people, uow.events.latest_changes, effects, unread=_unread(uow, events, people))
     changes = _write(uow, contract, changing(decided.records, people), people, actor=actor)
     changes += undo.undo(uow, events, people, effects, decided)
     changes += _leavers(uow, events, decided.outcomes, actor=actor)
@@ -248,6 +248,13 @@ def _apply(
     by_state = dict(zip(counts["state"].to_list(), counts["len"].to_list(), strict=True))
     return Processed(**{s.value: by_state.get(s.value, 0) for s in (S.APPLIED, S.HELD, S.FAILED, S.NEEDS_REVIEW,
                                                                      S.DUPLICATE)}, batches=1)  # fmt: skip
+
+
+def _unread(uow: EventsUnitOfWork, events: pl.DataFrame, people: pl.DataFrame) -> list[str]:
+    """The births' children not in the registry's reading whom a record keeps all the same (none: no read)."""
+    known = people["person_id"].implode()
+    children = events.filter(pl.col("kind") == EventKind.BIRTH, ~pl.col("person_id").is_in(known))
+    return uow.events.unread(children["person_id"].drop_nulls().to_list())
 
 
 def _leavers(uow: EventsUnitOfWork, events: pl.DataFrame, outcomes: pl.DataFrame, *, actor: str) -> list[Change]:

@@ -13,7 +13,7 @@ sent to review, never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -69,9 +69,12 @@ def _records(people: pl.DataFrame, touched: pl.DataFrame, changes: dict[str, pl.
     return joined.with_columns(**changes).select(*people.columns, "event_id", "as_of")
 
 
-def _births(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+def _births(
+    events: pl.DataFrame, people: pl.DataFrame, unread: Sequence[str] = ()
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     b = (
         events.filter(pl.col("kind") == K.BIRTH)
+        .with_columns(pl.col("person_id").is_in(list(unread)).alias("_unread"))
         .join(_row(people, "m_", "mother_id"), on="mother_id", how="left")
         .join(_row(people, "f_", "father_id"), on="father_id", how="left")
         .join(_row(people, "c_", "person_id"), on="person_id", how="left")
@@ -82,6 +85,11 @@ def _births(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, l
         (pl.col("mother_id").is_null(), S.NEEDS_REVIEW, "no mother's civil number: a registrar finds the family"),
         (pl.col("c_person_id").is_not_null() & (pl.col("c_birth_date") == pl.col("event_date"))
          & (pl.col("c_family_id") == pl.col("m_family_id")), S.DUPLICATE, "the child is registered already"),
+        # The civil number's record is in no reading: its birth was cancelled (or it was merged). Registering
+        # it again is a registrar's decision, not a second source's.
+        (pl.col("_unread"), S.NEEDS_REVIEW,
+         pl.format("civil number {} is kept on a record in no reading of the registry (a cancelled birth's child,"
+                   " or merged into another): a registrar decides", "person_id")),
         (pl.col("c_person_id").is_not_null(), S.NEEDS_REVIEW,
          pl.format("civil number {} is registered already (born {}, family {})", "person_id", "c_birth_date",
                    "c_family_id")),
@@ -97,6 +105,14 @@ def _births(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, l
     )  # fmt: skip
     b = b.with_columns(state.alias("state"), reason.alias("reason"))
     done = b.filter(pl.col("state") == S.APPLIED)
+    mothers = done.select(pl.col("mother_id").alias("person_id"), pl.col("id").alias("event_id"),
+                          pl.col("event_date").alias("as_of"))  # fmt: skip
+    mother = _records(people, mothers, {"has_children": pl.lit(True)})
+    return _outcome(b, pl.col("state"), pl.col("reason"), pl.col("m_family_id")), [_newborns(done, people), mother]
+
+
+def _newborns(done: pl.DataFrame, people: pl.DataFrame) -> pl.DataFrame:
+    """The registry rows of the children the applied births register, in the mother's family and place."""
     schema = people.schema
     child = done.select(
         pl.col("person_id"),
@@ -123,11 +139,7 @@ def _births(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, l
     child = child.with_columns(**defaults).with_columns(
         *(pl.col(c).fill_null(False) for c in schema if schema[c] == pl.Boolean)
     )
-    child = child.select(*(pl.col(c).cast(schema[c]) for c in people.columns), "event_id", "as_of")
-    mothers = done.select(pl.col("mother_id").alias("person_id"), pl.col("id").alias("event_id"),
-                          pl.col("event_date").alias("as_of"))  # fmt: skip
-    mother = _records(people, mothers, {"has_children": pl.lit(True)})
-    return _outcome(b, pl.col("state"), pl.col("reason"), pl.col("m_family_id")), [child, mother]
+    return child.select(*(pl.col(c).cast(schema[c]) for c in people.columns), "event_id", "as_of")
 
 
 def _deaths(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
@@ -302,14 +314,18 @@ def plan(
     people: pl.DataFrame,
     latest: Callable[[list[str]], pl.DataFrame],
     effects: pl.DataFrame | None = None,
+    *,
+    unread: Sequence[str] = (),
 ) -> Plan:
     """The batch's outcomes and registry rows. `events`: id, kind, event_date, original_kind (id,
     date, state) and the facts (strings); `people`: the registry's current rows of everyone named and
     their families; `latest(civil numbers)`: person_id, latest (the last date a change of theirs is
     effective), asked for the people the batch would write only; `effects`: the audit entries of the
-    registrations the batch's cancellations cancel (`reversal.py`)."""
+    registrations the batch's cancellations cancel (`reversal.py`); `unread`: the births' civil
+    numbers that a record keeps in no reading of the registry."""
     events = events.sort("event_date", "id")
-    parts = [f(events, people) for f in (_births, _deaths, _marital, _person_events, _corrections)]
+    parts = [_births(events, people, unread)]
+    parts += [f(events, people) for f in (_deaths, _marital, _person_events, _corrections)]
     parts.append(cancellations(events, people, EFFECTS.clear() if effects is None else effects))
     parts += [adoptions(events, people), fetal_deaths(events, people)]
     outcomes = pl.concat([o for o, _ in parts])

@@ -59,6 +59,10 @@ class EventStore(Protocol):
         """Keep which audit entries each event wrote (entry_hash, registration: the event or the one it
         corrects, event), in the transaction that wrote them: what `effects` finds by index."""
 
+    def unread(self, civil_numbers: Sequence[str]) -> list[str]:
+        """Those of these civil numbers that a person record keeps in no reading of the registry (the
+        child of a cancelled birth, a record merged into another)."""
+
     def withdraw(self, births: pl.DataFrame) -> int:
         """The people of cancelled births (person_id, birth_date) in no reading of the registry, their rows kept."""
 

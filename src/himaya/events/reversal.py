@@ -105,6 +105,11 @@ def _decide(c: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
         (pl.col("original_state") != S.APPLIED.value, S.DUPLICATE,
          pl.format("the registration {} was never applied (event {}, {}): nothing to undo", "corrects",
                    "original_id", "original_state")),
+        # Undoing a cancellation would bring back a fact the source withdrew, on no record of its own:
+        # the source registers the fact again, or a registrar decides.
+        (pl.col("original_kind") == K.CANCELLATION.value, S.NEEDS_REVIEW,
+         pl.format("it cancels a cancellation (event {}): a withdrawn registration is not brought back this way;"
+                   " the civil registry registers the fact again, or a registrar decides", "original_id")),
         (birth & pl.col("_child").is_not_null() & (pl.col("_child") != pl.col("person_id")), S.NEEDS_REVIEW,
          pl.format("the birth it cancels registered {}, not {}: a registrar decides", "_child", "person_id")),
         (birth & pl.col("p_family_id").is_null(), S.DUPLICATE,

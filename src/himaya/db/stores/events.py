@@ -185,6 +185,12 @@ class SqlEventStore:
     def link_effects(self, links: pl.DataFrame) -> None:
         reversal.link(self.connection, links)
 
+    def unread(self, civil_numbers: Sequence[str]) -> list[str]:
+        if not civil_numbers:
+            return []
+        kept = select(person.c.civil_number).where(person.c.civil_number.in_(list(civil_numbers)))
+        return [r[0] for r in self.connection.execute(kept)]
+
     def withdraw(self, births: pl.DataFrame) -> int:
         return reversal.withdraw(self.connection, births)
 
