@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from himaya import bootstrap
+from himaya.core.access import Permission
 from himaya.core.errors import Category, HimayaError, InputTableError, UsageError, clipped
 from himaya.core.periods import Period
 from himaya.core.text import neutral
@@ -99,12 +100,21 @@ def administrator(given: str | None) -> str:
     """Who administers the service (its users, its partners and their keys, its own DCI keys): an
     administrator logged in (`users.manage`), once the store has one. A new store has none: its
     first administrator is made at the terminal, as the store is set up."""
-    from himaya.bootstrap import access  # noqa: PLC0415  (only the administrators' commands need it)
-    from himaya.core.access import Permission  # noqa: PLC0415
+    return operator(given, Permission.USERS_MANAGE)
 
-    if access.has_administrator(bootstrap.registry_engine()):
-        return bootstrap.acting_user(Permission.USERS_MANAGE, given)
-    return bootstrap.actor(given)
+
+def operator(given: str | None, *permissions: Permission) -> str:
+    """Who acts at the terminal on a store that has users: the user logged in, holding every one of
+    `permissions` (a name typed is no proof). A store without an administrator yet (a new one, the
+    demo's) has no one to log in: the OS user, or `given`, as the store is set up."""
+    from himaya.bootstrap import access  # noqa: PLC0415  (only these commands need it)
+
+    if not access.has_administrator(bootstrap.registry_engine()):
+        return bootstrap.actor(given)
+    who = ""
+    for permission in permissions:
+        who = bootstrap.acting_user(permission, given)
+    return who
 
 
 def period_option(text: str | Period) -> Period:

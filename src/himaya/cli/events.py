@@ -11,13 +11,13 @@ import typer
 from himaya import bootstrap
 from himaya.adapters.event_files import read_events_csv
 from himaya.adapters.opencrvs import read_json
-from himaya.cli.app import PeriodArg, actor_option, app, out, reported
+from himaya.cli.app import PeriodArg, actor_option, app, operator, out, reported
+from himaya.core.access import Permission
 from himaya.core.clock import today
 from himaya.core.errors import UsageError
 from himaya.events import actions
 from himaya.events.model import LifeEvent, Received
 from himaya.insurance.pension_terms import child_age_limit
-from himaya.policy.packs import load_pack
 
 events_app = typer.Typer(help="Life events: births, deaths, marriages and the calendar's.", no_args_is_help=True)
 app.add_typer(events_app, name="events")
@@ -25,13 +25,18 @@ app.add_typer(events_app, name="events")
 Actor = Annotated[
     str | None,
     typer.Option(
-        "--actor", callback=actor_option, help="Who acts, for the audit trail (default: HIMAYA_ACTOR or the OS user)."
+        "--actor",
+        callback=actor_option,
+        help=(
+            "The user logged in with `himaya login`, once the store has users"
+            " (a new store: HIMAYA_ACTOR or the OS user)."
+        ),
     ),
 ]
 
 
 def _today() -> date:
-    return today(load_pack(bootstrap.settings().pack).timezone)
+    return today(bootstrap.registry_pack().timezone)
 
 
 def _files(path: Path) -> list[Path]:
@@ -69,7 +74,8 @@ def events_import(
     """Put life events into the inbox, once each: importing the same events again changes nothing."""
     with reported():
         events = [e for f in _files(path) for e in _read(f, source)]
-        done = actions.receive(bootstrap.unit_of_work(), events, today=_today(), actor=bootstrap.actor(actor))
+        who = operator(actor, Permission.PERSON_UPDATE)
+        done = actions.receive(bootstrap.unit_of_work(), events, today=_today(), actor=who)
         out.print(f"{path}: {len(events)} events: {_said(done)}")
 
 
@@ -77,9 +83,9 @@ def events_import(
 def events_scan(period: PeriodArg, actor: Actor = None) -> None:
     """The calendar's events of the month (turning 60 or 18, a survivor child's age limit) into the inbox."""
     with reported():
-        limit = child_age_limit(load_pack(bootstrap.settings().pack).parameters, period.end)
-        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=bootstrap.actor(actor),
-                            survivor_age=limit)  # fmt: skip
+        who = operator(actor, Permission.PERSON_UPDATE)
+        limit = child_age_limit(bootstrap.registry_pack().parameters, period.end)
+        done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=who, survivor_age=limit)
         out.print(f"{period}: calendar events: {_said(done)}")
 
 
@@ -90,10 +96,9 @@ def events_process(
 ) -> None:
     """Apply the inbox's waiting events to the registry (and the events held by the last run, once more)."""
     with reported():
-        pack = load_pack(bootstrap.settings().pack)
-        done = actions.process(
-            bootstrap.unit_of_work(), bootstrap.registry_contract(pack), actor=bootstrap.actor(actor), batch=batch
-        )
+        who = operator(actor, Permission.PERSON_UPDATE)
+        pack = bootstrap.registry_pack()
+        done = actions.process(bootstrap.unit_of_work(), bootstrap.registry_contract(pack), actor=who, batch=batch)
         out.print(
             f"applied {done.applied}, held {done.held}, needs review {done.needs_review}, failed {done.failed},"
             f" duplicate {done.duplicate} ({done.batches} batches)"

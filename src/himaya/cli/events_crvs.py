@@ -16,8 +16,9 @@ from himaya.adapters.crvs import criteria as crvs_criteria
 from himaya.adapters.crvs import disability
 from himaya.adapters.crvs import search as crvs_search
 from himaya.bootstrap import dci
-from himaya.cli.app import out, reported
+from himaya.cli.app import operator, out, reported
 from himaya.cli.events import Actor, _today, events_app
+from himaya.core.access import Permission
 from himaya.core.errors import UsageError
 
 Token = Annotated[
@@ -85,7 +86,7 @@ def crvs_subscribe(
             sign=_sign(),
             sender_id=dci.SENDER_ID,
             token=token,
-            actor=bootstrap.actor(actor),
+            actor=operator(actor, Permission.USERS_MANAGE),
             asked=asked,
         )
         for s in made:
@@ -96,6 +97,7 @@ def crvs_subscribe(
 def crvs_subscriptions() -> None:
     """Himaya's subscriptions to civil registries' events: the registry, event, code and state."""
     with reported():
+        operator(None, Permission.USERS_MANAGE)
         found = crvs.listed(bootstrap.unit_of_work())
         if not found:
             out.print("no subscriptions (himaya events crvs-subscribe)")
@@ -123,7 +125,7 @@ def crvs_unsubscribe(
             sign=_sign(),
             sender_id=dci.SENDER_ID,
             token=token,
-            actor=bootstrap.actor(actor),
+            actor=operator(actor, Permission.USERS_MANAGE),
         )
         out.print(f"{code}: {done.event_type} events of {done.registry_id}: unsubscribed")
 
@@ -184,6 +186,8 @@ def crvs_search_command(
             born = date.fromisoformat(birth_date) if birth_date else None
         except ValueError:
             raise UsageError(f"--birth-date {birth_date!r}: not a date like 1980-05-01") from None
+        # What it finds is printed with names and civil numbers; what it takes goes into the inbox.
+        who = operator(actor, Permission.PERSON_IDENTIFY, *([Permission.PERSON_UPDATE] if take else []))
         sealer = _sign()
         found = crvs_search.search(
             bootstrap.unit_of_work(),
@@ -197,7 +201,7 @@ def crvs_search_command(
             sender_id=dci.SENDER_ID,
             token=token,
             today=_today(),
-            actor=bootstrap.actor(actor),
+            actor=who,
             decrypting=sealer.keys.decrypting,
         )
         _print(found)
@@ -211,6 +215,7 @@ def crvs_search_result(
 ) -> None:
     """A search's state and the records the civil registry answered with."""
     with reported():
+        operator(None, Permission.PERSON_IDENTIFY)  # names and civil numbers: a user who may see them
         _print(crvs_search.result(bootstrap.unit_of_work(), transaction))
 
 
@@ -234,6 +239,7 @@ def dr_search_command(
 ) -> None:
     """Search a disability registry (DCI DR) by civil number; print the disability status it holds."""
     with reported():
+        who = operator(actor, Permission.PERSON_IDENTIFY, *([Permission.PERSON_UPDATE] if take else []))
         sealer = _sign()
         found = disability.search(
             bootstrap.unit_of_work(),
@@ -247,7 +253,7 @@ def dr_search_command(
             sender_id=dci.SENDER_ID,
             token=token,
             today=_today(),
-            actor=bootstrap.actor(actor),
+            actor=who,
             decrypting=sealer.keys.decrypting,
         )
         _print(found)

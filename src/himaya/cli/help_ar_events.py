@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 HELP_AR_EVENTS = {
+    "The user logged in with `himaya login`, once the store has users (a new store: HIMAYA_ACTOR or the OS user).": "المستخدم الذي سجّل دخوله بـ `himaya login`، متى كان في المخزن مستخدمون (في مخزن جديد: HIMAYA_ACTOR أو مستخدم النظام).",
     "Subscribe to a civil registry's vital events; its answer (on-subscribe) gives the codes.": "الاشتراك في الوقائع الحيوية لدى سجل مدني؛ ويعطي ردُّه (on-subscribe) رموز الاشتراك.",
     "The civil registry's DCI CRVS address (before /registry/subscribe).": "عنوان DCI CRVS للسجل المدني (ما قبل /registry/subscribe).",
     "LiveBirth, Death, Marriage, Divorce, Adoption or FetalDeath (repeat).": "LiveBirth (ولادة حية) أو Death (وفاة) أو Marriage (زواج) أو Divorce (طلاق) أو Adoption (تبنٍّ) أو FetalDeath (وفاة جنين) (يمكن تكراره).",
