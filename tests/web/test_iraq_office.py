@@ -38,7 +38,7 @@ from himaya.synth.generate import SynthRequest
 from himaya.synth.iraq.generate import for_file, generate
 from tests.api.conftest import KEY, PASSWORD, _url
 from tests.api.dci.support import SENDER, by_civil_number, request
-from tests.web.conftest import log_in
+from tests.web.conftest import csrf, log_in
 
 NOVEMBER = Period(2025, 11)  # a month of the school year: the student grant is paid
 THREE_DECIMALS = re.compile(r"\b\d+\.\d{3}\b")
@@ -109,6 +109,7 @@ def iraq_registry(engine: Engine) -> IraqRegistry:
     users = {
         "officer": (["case_worker"], [Scope("wilayat", head["district"])]),  # the branch: the head's district
         "elsewhere": (["case_worker"], [Scope("wilayat", "Basra" if head["district"] != "Basra" else "Mosul")]),
+        "registrar": (["registrar", "supervisor"], [Scope("wilayat", head["district"])]),  # registers, decides
         "admin": (["admin"], [Scope("all")]),
     }
     for user, (roles, scopes) in users.items():
@@ -235,3 +236,112 @@ def test_the_dci_social_registry_answers_with_iraqs_people(iraq: Iraq) -> None:
     page = answer.json()["message"]["search_response"][0]
     assert page["status"] == "succ" and page["pagination"]["total_count"] == iraq.in_district
     assert {r["address"]["locality"] for r in page["data"]["reg_records"]} == {place}
+
+
+def _other_district(head: dict[str, Any]) -> str:
+    return "Basra" if head["district"] != "Basra" else "Mosul"
+
+
+def _registrar(iraq: Iraq) -> TestClient:
+    client = TestClient(iraq.client.app)
+    log_in(client, "registrar")
+    client.cookies.set("himaya_lang", "en")
+    return client
+
+
+def test_a_newborn_is_registered_into_a_family_of_the_officers_district(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get(f"/office/families/{iraq.family}/newborn")
+    assert form.status_code == 200 and "National ID number of the child" in form.text
+    assert "Civil number" not in form.text and "ilayat" not in form.text
+    child = {
+        "csrf": csrf(form.text), "person_id": "770000000001", "sex": "F", "birth_date": "2025-10-20",
+        "nationality": "IQ", "given_name_ar": "زينب", "given_name_en": "Zainab",
+    }  # fmt: skip
+    done = client.post(f"/office/families/{iraq.family}/newborn", data=child, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/office/people/770000000001"
+    record = client.get("/people/770000000001", headers=iraq.headers("officer")).json()
+    person = record.get("person", record)
+    assert (person["wilayat"], person["governorate"]) == (iraq.head["district"], iraq.head["governorate"])
+    client.cookies.set("himaya_lang", "ar")
+    again = client.post(f"/office/families/{iraq.family}/newborn", data=child)
+    assert again.status_code == 409 and "هذا الرقم الوطني مسجل من قبل." in again.text
+    assert "الرقم المدني" not in again.text and "الولاية" not in again.text
+
+
+def test_a_new_family_is_registered_in_a_district_of_the_officers_branches_only(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get("/office/families/new")
+    assert form.status_code == 200 and 'name="district"' in form.text and 'name="wilayat"' not in form.text
+    assert "National ID number of the head" in form.text and "District" in form.text and 'value="IQ"' in form.text
+    assert "Civil number" not in form.text and "ilayat" not in form.text
+    head = {
+        "csrf": csrf(form.text), "family_id": "IQ-NEW-0001", "person_id": "770000000002", "sex": "F",
+        "birth_date": "1980-04-02", "nationality": "IQ", "marital_status": "widowed", "resident": "1",
+        "district": iraq.head["district"], "given_name_ar": "مريم", "family_name_ar": "الجبوري",
+        "given_name_en": "Maryam", "family_name_en": "Al Jubouri",
+    }  # fmt: skip
+    elsewhere = client.post("/office/families/new", data=head | {"district": _other_district(iraq.head)})
+    assert elsewhere.status_code == 403 and 'id="district-error"' in elsewhere.text
+    done = client.post("/office/families/new", data=head, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = client.get("/office/families/IQ-NEW-0001")
+    assert page.status_code == 200 and "Maryam" in page.text
+    other = TestClient(iraq.client.app)
+    log_in(other, "elsewhere")
+    assert other.get("/office/families/IQ-NEW-0001").status_code == 404  # another district's: not found
+    assert other.get(f"/office/families/{iraq.family}/newborn").status_code in (403, 404)
+
+
+def test_the_api_registers_with_iraqs_contract_and_refuses_a_district_not_in_its_governorate(iraq: Iraq) -> None:
+    headers = iraq.headers("registrar")
+    record = {
+        "person_id": "770000000003", "family_id": iraq.family, "relationship": "child", "sex": "M",
+        "birth_date": "2025-09-01", "nationality": "IQ", "resident": True, "marital_status": "single",
+        "district": iraq.head["district"], "given_name_en": "Ali",
+    }  # fmt: skip
+    wrong = "Basra" if iraq.head["governorate"] != "Basra" else "Baghdad"
+    refused = iraq.client.post("/people", json={"record": record | {"governorate": wrong}}, headers=headers)
+    assert refused.status_code == 422, refused.text
+    said = refused.text
+    assert wrong in said and iraq.head["district"] in said and iraq.head["governorate"] in said  # both named
+    unknown = iraq.client.post("/people", json={"record": record | {"wilayat": "Nizwa"}}, headers=headers)
+    assert unknown.status_code == 422 and "wilayat" in unknown.text  # not a column of Iraq's
+    done = iraq.client.post("/people", json={"record": record}, headers=headers)
+    assert done.status_code == 201, done.text
+    theirs = record | {"person_id": "770000000004", "district": _other_district(iraq.head)}
+    assert iraq.client.post("/people", json={"record": theirs}, headers=headers).status_code == 403
+    moved = iraq.client.patch(
+        "/people/770000000003", json={"version": done.json()["version"], "changes": {"given_name_ar": "علي"}},
+        headers=headers,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    away = {"version": moved.json()["version"], "changes": {"district": _other_district(iraq.head)}}
+    assert iraq.client.patch("/people/770000000003", json=away, headers=headers).status_code == 403
+    oman = {"version": moved.json()["version"], "changes": {"wilayat": "Nizwa"}}
+    assert iraq.client.patch("/people/770000000003", json=oman, headers=headers).status_code == 422
+
+
+def test_a_change_request_of_the_district_is_filed_and_written(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get("/office/cases/new", params={"type": "change_request"})
+    assert form.status_code == 200 and "The district the person now lives in" in form.text
+    assert "ilayat" not in form.text and "Civil number" not in form.text
+    person = iraq.head["person_id"]
+    pack = load_pack("iraq")
+    district = next(d for d, g in pack.places.items() if g == iraq.head["governorate"] and d != iraq.head["district"])
+    asked = {
+        "type": "change_request", "civil_number": person, "channel": "branch",
+        "form": {"change": "address", "district": district, "effective_from": "2025-11-01", "evidence": "lease"},
+    }  # fmt: skip
+    headers = iraq.headers("registrar")
+    opened = iraq.client.post("/cases", json=asked, headers=headers)
+    assert opened.status_code == 201, opened.text
+    unknown = client.post(
+        "/office/cases/new",
+        data={"csrf": csrf(form.text), "type": "change_request", "civil_number": "770999999999",
+              "form.change": "marital_status", "form.marital_status": "married",
+              "form.effective_from": "2025-11-01", "form.evidence": "contract"},
+    )  # fmt: skip
+    assert unknown.status_code == 422 and "No person with this national ID number in your branches." in unknown.text

@@ -37,7 +37,7 @@ from himaya.db.registry_checks import (
     refuse_headless,
 )
 from himaya.db.registry_facts import COUNTED, IMPORTED, Temporal, attribute_text, close, copy_new, open_rows, temporals
-from himaya.db.registry_pack import attribute_types, claim_pack
+from himaya.db.registry_pack import attribute_types, claim_pack, registry_pack
 from himaya.db.registry_rows import STATIC, write_families, write_people
 from himaya.db.search_tables import name_pair, name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
@@ -196,7 +196,8 @@ def import_into(
     `people_query(registry=True)` reads them, read by the caller in this transaction (the life
     events' worker reads them to plan): not read again."""
     tell = progress or (lambda _step, _n: None)
-    chosen = claim_pack(connection, pack) if pack is not None else load_pack()
+    # Without `pack` (an officer's write, a case's, a life event's): the pack the registry recorded.
+    chosen = claim_pack(connection, pack) if pack is not None else load_pack(registry_pack(connection))
     facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()
