@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -24,12 +24,15 @@ from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
 from himaya.bootstrap import payroll as store
 from himaya.core.access import Scope
+from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people
 from himaya.db.registry_pack import RegistryPackError
+from himaya.db.stores.registry import SqlRegistryStore as store_registry
+from himaya.db.tables import person as person_table
 from himaya.policy.engine import entitlements
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
@@ -83,6 +86,26 @@ def _paid(people: pl.DataFrame) -> tuple[str, int]:
     return str(subsidy.sort("family_id")["family_id"][0]), paid.select("person_id", "programme").n_unique()
 
 
+def key_of(connection: Any, civil_number: str) -> int:
+    found = connection.execute(
+        person_table.select().with_only_columns(person_table.c.id).where(person_table.c.civil_number == civil_number)
+    ).scalar_one()
+    return int(found)
+
+
+def _other_district(head: dict[str, Any]) -> str:
+    """A district of none of the registrar's branches."""
+    return "Basra" if head["district"] != "Basra" else "Mosul"
+
+
+def _neighbour(head: dict[str, Any]) -> str:
+    """Another district of the head's governorate (the registrar's second branch)."""
+    places = load_pack("iraq").places
+    return next(
+        d for d, g in sorted(places.items()) if g == head["governorate"] and d not in (head["district"], _other_district(head))
+    )
+
+
 @dataclass(frozen=True)
 class IraqRegistry:
     family: str  # a family paid the subsidy and a student grant in November 2025
@@ -109,7 +132,8 @@ def iraq_registry(engine: Engine) -> IraqRegistry:
     users = {
         "officer": (["case_worker"], [Scope("wilayat", head["district"])]),  # the branch: the head's district
         "elsewhere": (["case_worker"], [Scope("wilayat", "Basra" if head["district"] != "Basra" else "Mosul")]),
-        "registrar": (["registrar", "supervisor"], [Scope("wilayat", head["district"])]),  # registers, decides
+        # registers people and decides change requests: the head's district and a neighbour
+        "registrar": (["registrar", "supervisor"], [Scope("wilayat", d) for d in (head["district"], _neighbour(head))]),
         "admin": (["admin"], [Scope("all")]),
     }
     for user, (roles, scopes) in users.items():
@@ -238,8 +262,6 @@ def test_the_dci_social_registry_answers_with_iraqs_people(iraq: Iraq) -> None:
     assert {r["address"]["locality"] for r in page["data"]["reg_records"]} == {place}
 
 
-def _other_district(head: dict[str, Any]) -> str:
-    return "Basra" if head["district"] != "Basra" else "Mosul"
 
 
 def _registrar(iraq: Iraq) -> TestClient:
@@ -261,8 +283,7 @@ def test_a_newborn_is_registered_into_a_family_of_the_officers_district(iraq: Ir
     done = client.post(f"/office/families/{iraq.family}/newborn", data=child, follow_redirects=False)
     assert done.status_code == 303, done.text
     assert done.headers["location"] == "/office/people/770000000001"
-    record = client.get("/people/770000000001", headers=iraq.headers("officer")).json()
-    person = record.get("person", record)
+    person = client.get("/people/770000000001", headers=iraq.headers("officer")).json()["person"]
     assert (person["wilayat"], person["governorate"]) == (iraq.head["district"], iraq.head["governorate"])
     client.cookies.set("himaya_lang", "ar")
     again = client.post(f"/office/families/{iraq.family}/newborn", data=child)
@@ -321,6 +342,14 @@ def test_the_api_registers_with_iraqs_contract_and_refuses_a_district_not_in_its
     assert iraq.client.patch("/people/770000000003", json=away, headers=headers).status_code == 403
     oman = {"version": moved.json()["version"], "changes": {"wilayat": "Nizwa"}}
     assert iraq.client.patch("/people/770000000003", json=oman, headers=headers).status_code == 422
+    near = {"version": moved.json()["version"], "changes": {"district": _neighbour(iraq.head)}}
+    moved = iraq.client.patch("/people/770000000003", json=near, headers=headers)
+    assert moved.status_code == 200, moved.text  # within the registrar's districts
+    person = iraq.client.get("/people/770000000003", headers=headers).json()["person"]
+    assert (person["wilayat"], person["governorate"]) == (_neighbour(iraq.head), iraq.head["governorate"])
+    with iraq.engine.connect() as connection:  # the district kept with the person's own columns follows
+        row = store_registry(connection).current_row(key_of(connection, "770000000003"))
+    assert row is not None and row["district"] == _neighbour(iraq.head)
 
 
 def test_a_change_request_of_the_district_is_filed_and_written(iraq: Iraq) -> None:
@@ -328,16 +357,32 @@ def test_a_change_request_of_the_district_is_filed_and_written(iraq: Iraq) -> No
     form = client.get("/office/cases/new", params={"type": "change_request"})
     assert form.status_code == 200 and "The district the person now lives in" in form.text
     assert "ilayat" not in form.text and "Civil number" not in form.text
-    person = iraq.head["person_id"]
-    pack = load_pack("iraq")
-    district = next(d for d, g in pack.places.items() if g == iraq.head["governorate"] and d != iraq.head["district"])
-    asked = {
-        "type": "change_request", "civil_number": person, "channel": "branch",
-        "form": {"change": "address", "district": district, "effective_from": "2025-11-01", "evidence": "lease"},
-    }  # fmt: skip
     headers = iraq.headers("registrar")
-    opened = iraq.client.post("/cases", json=asked, headers=headers)
+    head = {
+        "person_id": "770000000005", "family_id": "IQ-NEW-0002", "relationship": "head", "sex": "M",
+        "birth_date": "1970-01-01", "nationality": "IQ", "resident": True, "marital_status": "married",
+        "district": iraq.head["district"], "given_name_en": "Hassan",
+    }  # fmt: skip
+    assert iraq.client.post("/people", json={"record": head}, headers=headers).status_code == 201
+    district, since = _neighbour(iraq.head), today("Asia/Baghdad") - timedelta(days=20)
+    asked = {
+        "type": "change_request", "civil_number": "770000000005", "channel": "branch",
+        "form": {"change": "address", "district": district, "effective_from": since.isoformat(), "evidence": "lease"},
+    }  # fmt: skip
+    opened = iraq.client.post("/cases", json=asked, headers=iraq.headers("officer"))
     assert opened.status_code == 201, opened.text
+    number = opened.json()["number"]
+    for version, state in ((1, "in_review"), (2, "prepared")):
+        moved = iraq.client.post(
+            f"/cases/{number}/decision", json={"version": version, "to": state}, headers=iraq.headers("officer")
+        )
+        assert moved.status_code == 200, moved.text
+    decided = {"version": 3, "to": "approved", "reason": "the lease was shown"}
+    approved = iraq.client.post(f"/cases/{number}/decision", json=decided, headers=headers)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["wrote"]["to"] == {"district": district}
+    person = iraq.client.get("/people/770000000005", headers=headers).json()["person"]
+    assert (person["wilayat"], person["governorate"]) == (district, iraq.head["governorate"])  # the family moved
     unknown = client.post(
         "/office/cases/new",
         data={"csrf": csrf(form.text), "type": "change_request", "civil_number": "770999999999",
