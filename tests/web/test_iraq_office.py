@@ -31,7 +31,7 @@ from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people
 from himaya.db.registry_pack import RegistryPackError
-from himaya.db.stores.registry import SqlRegistryStore as store_registry
+from himaya.db.stores.registry import SqlRegistryStore
 from himaya.db.tables import person as person_table
 from himaya.policy.engine import entitlements
 from himaya.policy.packs import load_pack
@@ -102,7 +102,9 @@ def _neighbour(head: dict[str, Any]) -> str:
     """Another district of the head's governorate (the registrar's second branch)."""
     places = load_pack("iraq").places
     return next(
-        d for d, g in sorted(places.items()) if g == head["governorate"] and d not in (head["district"], _other_district(head))
+        d
+        for d, g in sorted(places.items())
+        if g == head["governorate"] and d not in (head["district"], _other_district(head))
     )
 
 
@@ -262,8 +264,6 @@ def test_the_dci_social_registry_answers_with_iraqs_people(iraq: Iraq) -> None:
     assert {r["address"]["locality"] for r in page["data"]["reg_records"]} == {place}
 
 
-
-
 def _registrar(iraq: Iraq) -> TestClient:
     client = TestClient(iraq.client.app)
     log_in(client, "registrar")
@@ -348,7 +348,7 @@ def test_the_api_registers_with_iraqs_contract_and_refuses_a_district_not_in_its
     person = iraq.client.get("/people/770000000003", headers=headers).json()["person"]
     assert (person["wilayat"], person["governorate"]) == (_neighbour(iraq.head), iraq.head["governorate"])
     with iraq.engine.connect() as connection:  # the district kept with the person's own columns follows
-        row = store_registry(connection).current_row(key_of(connection, "770000000003"))
+        row = SqlRegistryStore(connection).current_row(key_of(connection, "770000000003"))
     assert row is not None and row["district"] == _neighbour(iraq.head)
 
 

@@ -192,11 +192,10 @@ def import_into(
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
     death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned).
     `pack`: the rows' pack, recorded by a first import, refused on another pack's registry
-    (`registry_pack`). `before`: the current rows of (at least) the known people among `people`, as
+    (`registry_pack`; without it, the pack the registry recorded). `before`: the current rows of (at least) the known people among `people`, as
     `people_query(registry=True)` reads them, read by the caller in this transaction (the life
     events' worker reads them to plan): not read again."""
     tell = progress or (lambda _step, _n: None)
-    # Without `pack` (an officer's write, a case's, a life event's): the pack the registry recorded.
     chosen = claim_pack(connection, pack) if pack is not None else load_pack(registry_pack(connection))
     facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)

@@ -17,8 +17,8 @@ from himaya.cases.model import NewCase
 from himaya.cases.rules import FormError
 from himaya.core.access import Permission
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError, NotFoundError
-from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.core.text import Text
+from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.policy.services import CONSENTED, PROPOSED
 from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect, render
 
@@ -60,7 +60,9 @@ def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError, number: Tex
     if isinstance(error, NotFoundError) and kind.appeal is not None and str(error).startswith("no case"):
         return {kind.appeal.field: _("No case with this number in your branches.")}
     if isinstance(error, NotFoundError):
-        word = number.in_(seen.locale.language)  # the pack's: "civil number", Iraq's "national ID number"
+        word = number.in_(
+            "ar" if seen.locale.language == "ar" else "en"
+        )  # the pack's: "civil number", Iraq's "national ID number"
         return {"civil_number": _("No person with this %(number)s in your branches.") % {"number": _lower(word)}}
     if isinstance(error, InvalidInputError):
         field = str(error).split(":", 1)[0].removeprefix("form field ")

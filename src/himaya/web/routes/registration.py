@@ -35,8 +35,8 @@ INHERITED = ("family_name_ar", "family_name_en", "governorate")  # and the famil
 
 
 def registered(seen: Visitor, pack: PolicyPack) -> str:
-    """"This civil number is registered already", with the pack's name of a person's number."""
-    number = pack.person_number.in_(seen.locale.language)
+    """ "This civil number is registered already", with the pack's name of a person's number."""
+    number = pack.person_number.in_("ar" if seen.locale.language == "ar" else "en")
     return seen._("This %(number)s is registered already.") % {"number": number[:1].lower() + number[1:]}
 
 
