@@ -191,8 +191,8 @@ def import_into(
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
     death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned).
-    `pack`: the rows' pack, recorded by a first import, refused on another pack's registry
-    (`registry_pack`; without it, the pack the registry recorded). `before`: the current rows of (at least) the known people among `people`, as
+    `pack`: the rows' pack, recorded by a first import, refused on another pack's registry (without it,
+    the registry's). `before`: the current rows of (at least) the known people among `people`, as
     `people_query(registry=True)` reads them, read by the caller in this transaction (the life
     events' worker reads them to plan): not read again."""
     tell = progress or (lambda _step, _n: None)
