@@ -35,7 +35,8 @@ INHERITED = ("family_name_ar", "family_name_en", "governorate")  # and the famil
 
 
 def registered(seen: Visitor, pack: PolicyPack) -> str:
-    """ "This civil number is registered already", with the pack's name of a person's number."""
+    """That the person's number is registered already, in the pack's words (a civil number, Iraq's
+    national ID number)."""
     number = pack.person_number.in_("ar" if seen.locale.language == "ar" else "en")
     return seen._("This %(number)s is registered already.") % {"number": number[:1].lower() + number[1:]}
 
