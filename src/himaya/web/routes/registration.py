@@ -88,7 +88,7 @@ def _newborn_record(
     place column; the store's rows name it `wilayat`, the column branches are scoped by) and
     nationality, a resident single child; what the form gives."""
     record: dict[str, Any] = {k: head.get(k) for k in INHERITED}
-    record[place] = head.get(place, head.get("wilayat"))
+    record[place] = head.get(place) or head.get("wilayat")
     record |= {k: values.get(k, "").strip() or None for k in NEWBORN}
     record |= {"family_id": family_number, "relationship": "child", "resident": True, "marital_status": "single"}
     return record
