@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -24,12 +24,15 @@ from himaya.api.security import TokenSettings
 from himaya.bootstrap import hash_password
 from himaya.bootstrap import payroll as store
 from himaya.core.access import Scope
+from himaya.core.clock import today
 from himaya.core.periods import Period
 from himaya.db import access
 from himaya.db.engine import connect
 from himaya.db.migrate import upgrade
 from himaya.db.registry_import import import_people
 from himaya.db.registry_pack import RegistryPackError
+from himaya.db.stores.registry import SqlRegistryStore
+from himaya.db.tables import person as person_table
 from himaya.policy.engine import entitlements
 from himaya.policy.packs import load_pack
 from himaya.policy.table import validate_table
@@ -38,7 +41,7 @@ from himaya.synth.generate import SynthRequest
 from himaya.synth.iraq.generate import for_file, generate
 from tests.api.conftest import KEY, PASSWORD, _url
 from tests.api.dci.support import SENDER, by_civil_number, request
-from tests.web.conftest import log_in
+from tests.web.conftest import csrf, log_in
 
 NOVEMBER = Period(2025, 11)  # a month of the school year: the student grant is paid
 THREE_DECIMALS = re.compile(r"\b\d+\.\d{3}\b")
@@ -83,6 +86,28 @@ def _paid(people: pl.DataFrame) -> tuple[str, int]:
     return str(subsidy.sort("family_id")["family_id"][0]), paid.select("person_id", "programme").n_unique()
 
 
+def key_of(connection: Any, civil_number: str) -> int:
+    found = connection.execute(
+        person_table.select().with_only_columns(person_table.c.id).where(person_table.c.civil_number == civil_number)
+    ).scalar_one()
+    return int(found)
+
+
+def _other_district(head: dict[str, Any]) -> str:
+    """A district of none of the registrar's branches."""
+    return "Basra" if head["district"] != "Basra" else "Mosul"
+
+
+def _neighbour(head: dict[str, Any]) -> str:
+    """Another district of the head's governorate (the registrar's second branch)."""
+    places = load_pack("iraq").places
+    return next(
+        d
+        for d, g in sorted(places.items())
+        if g == head["governorate"] and d not in (head["district"], _other_district(head))
+    )
+
+
 @dataclass(frozen=True)
 class IraqRegistry:
     family: str  # a family paid the subsidy and a student grant in November 2025
@@ -109,6 +134,8 @@ def iraq_registry(engine: Engine) -> IraqRegistry:
     users = {
         "officer": (["case_worker"], [Scope("wilayat", head["district"])]),  # the branch: the head's district
         "elsewhere": (["case_worker"], [Scope("wilayat", "Basra" if head["district"] != "Basra" else "Mosul")]),
+        # registers people and decides change requests: the head's district and a neighbour
+        "registrar": (["registrar", "supervisor"], [Scope("wilayat", d) for d in (head["district"], _neighbour(head))]),
         "admin": (["admin"], [Scope("all")]),
     }
     for user, (roles, scopes) in users.items():
@@ -235,3 +262,131 @@ def test_the_dci_social_registry_answers_with_iraqs_people(iraq: Iraq) -> None:
     page = answer.json()["message"]["search_response"][0]
     assert page["status"] == "succ" and page["pagination"]["total_count"] == iraq.in_district
     assert {r["address"]["locality"] for r in page["data"]["reg_records"]} == {place}
+
+
+def _registrar(iraq: Iraq) -> TestClient:
+    client = TestClient(iraq.client.app)
+    log_in(client, "registrar")
+    client.cookies.set("himaya_lang", "en")
+    return client
+
+
+def test_a_newborn_is_registered_into_a_family_of_the_officers_district(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get(f"/office/families/{iraq.family}/newborn")
+    assert form.status_code == 200 and "National ID number of the child" in form.text
+    assert "Civil number" not in form.text and "ilayat" not in form.text
+    child = {
+        "csrf": csrf(form.text), "person_id": "770000000001", "sex": "F", "birth_date": "2025-10-20",
+        "nationality": "IQ", "given_name_ar": "زينب", "given_name_en": "Zainab",
+    }  # fmt: skip
+    done = client.post(f"/office/families/{iraq.family}/newborn", data=child, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/office/people/770000000001"
+    person = client.get("/people/770000000001", headers=iraq.headers("officer")).json()["person"]
+    assert (person["wilayat"], person["governorate"]) == (iraq.head["district"], iraq.head["governorate"])
+    client.cookies.set("himaya_lang", "ar")
+    again = client.post(f"/office/families/{iraq.family}/newborn", data=child)
+    assert again.status_code == 409 and "هذا الرقم الوطني مسجل من قبل." in again.text
+    assert "الرقم المدني" not in again.text and "الولاية" not in again.text
+
+
+def test_a_new_family_is_registered_in_a_district_of_the_officers_branches_only(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get("/office/families/new")
+    assert form.status_code == 200 and 'name="district"' in form.text and 'name="wilayat"' not in form.text
+    assert "National ID number of the head" in form.text and "District" in form.text and 'value="IQ"' in form.text
+    assert "Civil number" not in form.text and "ilayat" not in form.text
+    head = {
+        "csrf": csrf(form.text), "family_id": "IQ-NEW-0001", "person_id": "770000000002", "sex": "F",
+        "birth_date": "1980-04-02", "nationality": "IQ", "marital_status": "widowed", "resident": "1",
+        "district": iraq.head["district"], "given_name_ar": "مريم", "family_name_ar": "الجبوري",
+        "given_name_en": "Maryam", "family_name_en": "Al Jubouri",
+    }  # fmt: skip
+    elsewhere = client.post("/office/families/new", data=head | {"district": _other_district(iraq.head)})
+    assert elsewhere.status_code == 403 and 'id="district-error"' in elsewhere.text
+    done = client.post("/office/families/new", data=head, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    page = client.get("/office/families/IQ-NEW-0001")
+    assert page.status_code == 200 and "Maryam" in page.text
+    other = TestClient(iraq.client.app)
+    log_in(other, "elsewhere")
+    assert other.get("/office/families/IQ-NEW-0001").status_code == 404  # another district's: not found
+    assert other.get(f"/office/families/{iraq.family}/newborn").status_code in (403, 404)
+
+
+def test_the_api_registers_with_iraqs_contract_and_refuses_a_district_not_in_its_governorate(iraq: Iraq) -> None:
+    headers = iraq.headers("registrar")
+    record = {
+        "person_id": "770000000003", "family_id": iraq.family, "relationship": "child", "sex": "M",
+        "birth_date": "2025-09-01", "nationality": "IQ", "resident": True, "marital_status": "single",
+        "district": iraq.head["district"], "given_name_en": "Ali",
+    }  # fmt: skip
+    wrong = "Basra" if iraq.head["governorate"] != "Basra" else "Baghdad"
+    refused = iraq.client.post("/people", json={"record": record | {"governorate": wrong}}, headers=headers)
+    assert refused.status_code == 422, refused.text
+    said = refused.text
+    assert wrong in said and iraq.head["district"] in said and iraq.head["governorate"] in said  # both named
+    unknown = iraq.client.post("/people", json={"record": record | {"wilayat": "Nizwa"}}, headers=headers)
+    assert unknown.status_code == 422 and "wilayat" in unknown.text  # not a column of Iraq's
+    done = iraq.client.post("/people", json={"record": record}, headers=headers)
+    assert done.status_code == 201, done.text
+    theirs = record | {"person_id": "770000000004", "district": _other_district(iraq.head)}
+    assert iraq.client.post("/people", json={"record": theirs}, headers=headers).status_code == 403
+    moved = iraq.client.patch(
+        "/people/770000000003", json={"version": done.json()["version"], "changes": {"given_name_ar": "علي"}},
+        headers=headers,
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    away = {"version": moved.json()["version"], "changes": {"district": _other_district(iraq.head)}}
+    assert iraq.client.patch("/people/770000000003", json=away, headers=headers).status_code == 403
+    oman = {"version": moved.json()["version"], "changes": {"wilayat": "Nizwa"}}
+    assert iraq.client.patch("/people/770000000003", json=oman, headers=headers).status_code == 422
+    near = {"version": moved.json()["version"], "changes": {"district": _neighbour(iraq.head)}}
+    moved = iraq.client.patch("/people/770000000003", json=near, headers=headers)
+    assert moved.status_code == 200, moved.text  # within the registrar's districts
+    person = iraq.client.get("/people/770000000003", headers=headers).json()["person"]
+    assert (person["wilayat"], person["governorate"]) == (_neighbour(iraq.head), iraq.head["governorate"])
+    with iraq.engine.connect() as connection:  # the district kept with the person's own columns follows
+        row = SqlRegistryStore(connection).current_row(key_of(connection, "770000000003"))
+    assert row is not None and row["district"] == _neighbour(iraq.head)
+
+
+def test_a_change_request_of_the_district_is_filed_and_written(iraq: Iraq) -> None:
+    client = _registrar(iraq)
+    form = client.get("/office/cases/new", params={"type": "change_request"})
+    assert form.status_code == 200 and "The district the person now lives in" in form.text
+    assert "ilayat" not in form.text and "Civil number" not in form.text
+    headers = iraq.headers("registrar")
+    head = {
+        "person_id": "770000000005", "family_id": "IQ-NEW-0002", "relationship": "head", "sex": "M",
+        "birth_date": "1970-01-01", "nationality": "IQ", "resident": True, "marital_status": "married",
+        "district": iraq.head["district"], "given_name_en": "Hassan",
+    }  # fmt: skip
+    assert iraq.client.post("/people", json={"record": head}, headers=headers).status_code == 201
+    district, since = _neighbour(iraq.head), today("Asia/Baghdad") - timedelta(days=20)
+    asked = {
+        "type": "change_request", "civil_number": "770000000005", "channel": "branch",
+        "form": {"change": "address", "district": district, "effective_from": since.isoformat(), "evidence": "lease"},
+    }  # fmt: skip
+    opened = iraq.client.post("/cases", json=asked, headers=iraq.headers("officer"))
+    assert opened.status_code == 201, opened.text
+    number = opened.json()["number"]
+    for version, state in ((1, "in_review"), (2, "prepared")):
+        moved = iraq.client.post(
+            f"/cases/{number}/decision", json={"version": version, "to": state}, headers=iraq.headers("officer")
+        )
+        assert moved.status_code == 200, moved.text
+    decided = {"version": 3, "to": "approved", "reason": "the lease was shown"}
+    approved = iraq.client.post(f"/cases/{number}/decision", json=decided, headers=headers)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["wrote"]["to"] == {"district": district}
+    person = iraq.client.get("/people/770000000005", headers=headers).json()["person"]
+    assert (person["wilayat"], person["governorate"]) == (district, iraq.head["governorate"])  # the family moved
+    unknown = client.post(
+        "/office/cases/new",
+        data={"csrf": csrf(form.text), "type": "change_request", "civil_number": "770999999999",
+              "form.change": "marital_status", "form.marital_status": "married",
+              "form.effective_from": "2025-11-01", "form.evidence": "contract"},
+    )  # fmt: skip
+    assert unknown.status_code == 422 and "No person with this national ID number in your branches." in unknown.text

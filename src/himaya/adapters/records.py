@@ -24,6 +24,7 @@ class PackContract:
         self.pack = pack
         self.names = pack.registry.names
         self.places = pack.places
+        self.place = pack.place_column
         self.days_ahead = days_ahead
         # One record is not a whole family: the one-head rule is checked by the import, on the
         # family as it will stand in the registry, not on the records given.
@@ -33,7 +34,7 @@ class PackContract:
         return today(self.pack.timezone)
 
     def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:
-        frame = pl.DataFrame(records, schema=dict.fromkeys(self.names, pl.String))
+        frame = given_governorate(pl.DataFrame(records, schema=dict.fromkeys(self.names, pl.String)), self)
         return self.checked(validate_table(frame, self._one_record, source=source), source=source)
 
     def validate_frame(self, frame: pl.DataFrame, *, source: str) -> pl.DataFrame:
@@ -61,6 +62,17 @@ class PackContract:
             else cell_text(row.get(name))
             for name in self.names
         }
+
+
+def given_governorate(frame: pl.DataFrame, contract: PackContract) -> pl.DataFrame:
+    """Records with an empty governorate given their place's before the contract reads them: the
+    officer gives the place only (a pack that requires the governorate, Iraq's, would refuse it
+    otherwise); a governorate given is kept, and checked against the place after (`place_problems`)."""
+    place, places = contract.place, contract.places
+    if not places or place not in frame.columns or "governorate" not in frame.columns:
+        return frame
+    derived = pl.col(place).replace_strict(places, default=None, return_dtype=pl.String)
+    return frame.with_columns(pl.coalesce(pl.col("governorate"), derived).alias("governorate"))
 
 
 def as_text(

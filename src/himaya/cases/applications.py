@@ -211,8 +211,8 @@ def typed_record(
     it refuses are refused to an approval (an override skips the rules' decision, never this); to a
     refusal, or its preparation, they are the reason the rules give: the verdict then."""
     cells = desk.contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
-    if "wilayat" in values and "governorate" not in values:
-        cells["governorate"] = None  # derived from the new wilayat, as the registry's write path does
+    if desk.contract.place in values and "governorate" not in values:
+        cells["governorate"] = None  # derived from the new place, as the registry's write path does
     try:
         return desk.contract.validate([cells], source=f"case {case['number']}").row(0, named=True)
     except InputTableError as error:

@@ -87,7 +87,8 @@ def decide(
     _check_conflict(desk, case, version, current, values, reversal=by is not None)
     new = typed_record(desk, approval, case, current, values, approving=True)
     assert isinstance(new, dict)
-    moved = check_move(principal, civil, current, new, membership) if "wilayat" in values else []
+    place = desk.contract.place
+    moved = check_move(principal, civil, current, new, membership, place) if place in values else []
     effective = date.fromisoformat(str(case["form"][approval.effective]))
     write_facts(
         uow, desk.contract, key, civil, "person.change", values, expected_version=version, as_of=effective,

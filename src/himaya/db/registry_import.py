@@ -37,7 +37,7 @@ from himaya.db.registry_checks import (
     refuse_headless,
 )
 from himaya.db.registry_facts import COUNTED, IMPORTED, Temporal, attribute_text, close, copy_new, open_rows, temporals
-from himaya.db.registry_pack import attribute_types, claim_pack
+from himaya.db.registry_pack import attribute_types, claim_pack, registry_pack
 from himaya.db.registry_rows import STATIC, write_families, write_people
 from himaya.db.search_tables import name_pair, name_token
 from himaya.db.snapshot import INCOME_KINDS, NAME_COLUMNS, people_query, read_people
@@ -191,12 +191,12 @@ def import_into(
     it opens come from (`import`, or the case whose approval wrote them). At least `BULK` new
     people, as many as the registry had, are a bulk load (`bulk.loading`), in this transaction. A
     death among the rows ends the dead's awards here, by `actor` (`_deaths`: changes returned).
-    `pack`: the rows' pack, recorded by a first import, refused on another pack's registry
-    (`registry_pack`). `before`: the current rows of (at least) the known people among `people`, as
+    `pack`: the rows' pack, recorded by a first import, refused on another pack's registry (without it,
+    the registry's). `before`: the current rows of (at least) the known people among `people`, as
     `people_query(registry=True)` reads them, read by the caller in this transaction (the life
     events' worker reads them to plan): not read again."""
     tell = progress or (lambda _step, _n: None)
-    chosen = claim_pack(connection, pack) if pack is not None else load_pack()
+    chosen = claim_pack(connection, pack) if pack is not None else load_pack(registry_pack(connection))
     facts = chosen.registry_facts if facts is None else facts
     summary = ImportSummary(rows=people.height)
     stamp = now()

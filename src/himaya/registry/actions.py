@@ -20,7 +20,8 @@ from himaya.registry.name_search import name_terms, phone_forms
 from himaya.registry.ports import RecordContract, RegistryUnitOfWork
 from himaya.registry.rules import cell_text, effective_window
 
-# What an officer may change on a record; the governorate follows the wilayat (rules.with_places).
+# What an officer may change on a record; the governorate follows the place (rules.with_places): Oman's
+# wilayat here, a pack's own place column (Iraq's district) by `editable`.
 NAMES = tuple(
     f"{p}_{s}" for s in ("ar", "en") for p in ("given_name", "father_name", "grandfather_name", "family_name")
 )
@@ -28,6 +29,11 @@ EDITABLE = (*NAMES, "death_date", "governorate", "wilayat", "mobile")
 MAX_NAME_WORDS = 8  # a name's parts, with a Latin and an Arabic spelling: more only costs the store
 CLEARABLE = frozenset({"death_date", "mobile"})  # a name or a place is corrected, never erased
 PLACE = ("wilayat", "governorate")
+
+
+def editable(place: str) -> tuple[str, ...]:
+    """The fields an officer may change on a record of a pack whose place column is `place`."""
+    return tuple(place if name == "wilayat" else name for name in EDITABLE)
 
 
 def _registered(civil_number: str) -> ConflictError:
@@ -42,7 +48,8 @@ def _not_in_branches(civil_number: str) -> NotFoundError:
 
 
 def in_branches(principal: Principal, wilayat: str | None, governorate: str | None) -> bool:
-    """Whether a family whose head lives at this place is in the user's branches."""
+    """Whether a family whose head lives at this place (the pack's place: a wilayat, Iraq's district;
+    the branch scope of kind `wilayat` names it) is in the user's branches."""
     if principal.every_branch:
         return True
     return (wilayat is not None and wilayat in principal.branch_values("wilayat")) or (
@@ -50,14 +57,17 @@ def in_branches(principal: Principal, wilayat: str | None, governorate: str | No
     )
 
 
-def check_place(principal: Principal, row: Mapping[str, Any], civil_number: str, what: str) -> None:
-    """A record is written only to a place of the user's branches: the wilayat (and governorate) a
-    registration gives, and both the old and the new place of a move. A record with no place at all
-    is the branch's of its family (checked by the family's own scope)."""
-    wilayat, governorate = row.get("wilayat"), row.get("governorate")
-    if (wilayat is not None or governorate is not None) and not in_branches(principal, wilayat, governorate):
+def check_place(
+    principal: Principal, row: Mapping[str, Any], civil_number: str, what: str, place: str = "wilayat"
+) -> None:
+    """A record is written only to a place of the user's branches: the place (`place`: the pack's
+    column, a wilayat or a district) and governorate a registration gives, and both the old and the
+    new place of a move. A record with no place at all is the branch's of its family (checked by the
+    family's own scope)."""
+    where, governorate = row.get(place), row.get("governorate")
+    if (where is not None or governorate is not None) and not in_branches(principal, where, governorate):
         raise ForbiddenError(
-            f"{what} person {civil_number}: wilayat {wilayat} ({governorate}) is not one of your branches;"
+            f"{what} person {civil_number}: {place} {where} ({governorate}) is not one of your branches;"
             " a person is registered and moved only within your branches"
         )
 
@@ -84,16 +94,17 @@ def register(
     civil, family_number = row["person_id"], row["family_id"]
     as_of = valid_from or contract.today()
     effective_window(as_of, today=contract.today(), days_ahead=contract.days_ahead, born=row["birth_date"])
-    new_family = row["relationship"] == "head" and in_branches(principal, row["wilayat"], row["governorate"])
+    place = contract.place
+    new_family = row["relationship"] == "head" and in_branches(principal, row[place], row["governorate"])
     with uow:
         # The place given is checked before anything about the civil number or the family is said.
-        check_place(principal, row, civil, "registering")
+        check_place(principal, row, civil, "registering", place)
         found = uow.registry.presence(principal, civil, family_number)
         # What the user may not do in any case is refused before anything about the civil number is said.
         if not found.family_visible and not new_family:
             raise ForbiddenError(
                 f"no family {family_number!r} in your branches: a new family belongs to the branch of its head;"
-                " register its head, with a wilayat of your branches"
+                f" register its head, with a {place} of your branches"
             )
         if found.person:  # audited: an officer trying civil numbers shows in the trail
             uow.audit.record(
@@ -113,7 +124,7 @@ def register(
             raise _registered(civil) from None
         entries = [Change("person.create", f"person:{civil}", None, {"family": family_number, "valid_from": as_of})]
         if families:
-            entries.append(Change("family.create", f"family:{family_number}", None, _place(row)))
+            entries.append(Change("family.create", f"family:{family_number}", None, _place(row, place)))
         entries += changes
         uow.audit.record(entries, actor=principal.username)
         version = uow.registry.version(civil)
@@ -132,20 +143,22 @@ def update(
 ) -> Written:
     """Change a person's names, place, contact or death date, if the record is still at the version
     read. Moving a family's head to another branch moves the family: it needs both branches."""
-    _check_editable(changes)
+    place = contract.place
+    fields = editable(place)
+    _check_editable(changes, fields)
     with uow:
         key = _visible(uow, civil_number, principal, "person.update")
         current = uow.registry.current_row(key)
         if current is None:
             raise ConflictError(f"person {civil_number} has no current family: their record cannot change here")
         cells = contract.cells(current) | {k: cell_text(v) for k, v in changes.items()}
-        if "wilayat" in changes and "governorate" not in changes:
-            cells["governorate"] = None  # derived from the new wilayat
+        if place in changes and "governorate" not in changes:
+            cells["governorate"] = None  # derived from the new place
         new = contract.validate([cells], source="the request body").row(0, named=True)
-        diff = {k: new[k] for k in EDITABLE if new.get(k) != current.get(k)}
+        diff = {k: new[k] for k in fields if new.get(k) != current.get(k)}
         entries = [Change("person.update", f"person:{civil_number}", {k: current.get(k) for k in diff}, diff)]
-        if any(k in diff for k in PLACE):
-            entries += check_move(principal, civil_number, current, new, uow.registry.family_of(key))
+        if place in diff or "governorate" in diff:
+            entries += check_move(principal, civil_number, current, new, uow.registry.family_of(key), place)
         if not uow.registry.update_person(key, diff, expected_version=expected_version):
             raise StaleRecordError(
                 f"person {civil_number} is at version {uow.registry.version(civil_number)}, not {expected_version}:"
@@ -207,8 +220,8 @@ def write_facts(
     if unknown:
         raise InvalidInputError(f"{action}: unknown field(s) {', '.join(unknown)} of a registry record")
     cells = contract.cells(current) | {k: cell_text(v) for k, v in values.items()}
-    if "wilayat" in values and "governorate" not in values:
-        cells["governorate"] = None  # derived from the new wilayat
+    if contract.place in values and "governorate" not in values:
+        cells["governorate"] = None  # derived from the new place
     frame = contract.validate([cells], source="the request body")
     _c, updated, _f, changes = uow.registry.import_rows(
         frame, as_of=as_of, expected_version=(civil_number, expected_version), source=source, actor=actor
@@ -256,31 +269,33 @@ def check_move(
     current: Mapping[str, Any],
     new: Mapping[str, Any],
     membership: tuple[str, str] | None,
+    place: str = "wilayat",
 ) -> list[Change]:
-    """A change of place, checked at both ends: the place left and the place reached are each of the
-    user's branches. A family's head moves the family (its audit entry)."""
+    """A change of place (`place`: the pack's column), checked at both ends: the place left and the
+    place reached are each of the user's branches. A family's head moves the family (its audit entry)."""
     family = membership[0] if membership is not None and membership[1] == "head" else None
-    if family is not None and not in_branches(principal, new["wilayat"], new["governorate"]):
+    if family is not None and not in_branches(principal, new[place], new["governorate"]):
         raise ForbiddenError(
-            f"moving family {family} to {new['wilayat']} ({new['governorate']}) needs the right of"
+            f"moving family {family} to {new[place]} ({new['governorate']}) needs the right of"
             " both branches: yours and the one it moves to"
         )
-    check_place(principal, current, civil_number, "moving")
-    check_place(principal, new, civil_number, "moving")
-    return [] if family is None else [Change("family.move", f"family:{family}", _place(current), _place(new))]
+    check_place(principal, current, civil_number, "moving", place)
+    check_place(principal, new, civil_number, "moving", place)
+    moved = Change("family.move", f"family:{family}", _place(current, place), _place(new, place))
+    return [] if family is None else [moved]
 
 
-def _check_editable(changes: Mapping[str, Any]) -> None:
-    unknown = sorted(set(changes) - set(EDITABLE))
+def _check_editable(changes: Mapping[str, Any], fields: tuple[str, ...] = EDITABLE) -> None:
+    unknown = sorted(set(changes) - set(fields))
     if unknown:
-        raise InvalidInputError(f"cannot change {', '.join(unknown)} here; editable: {', '.join(EDITABLE)}")
+        raise InvalidInputError(f"cannot change {', '.join(unknown)} here; editable: {', '.join(fields)}")
     erased = sorted(k for k, v in changes.items() if k not in CLEARABLE and (v is None or str(v).strip() == ""))
     if erased:
         raise InvalidInputError(f"{', '.join(erased)}: cannot be emptied (correct it instead)")
 
 
-def _place(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {"wilayat": row.get("wilayat"), "governorate": row.get("governorate")}
+def _place(row: Mapping[str, Any], place: str = "wilayat") -> dict[str, Any]:
+    return {place: row.get(place), "governorate": row.get("governorate")}
 
 
 def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Principal) -> Any:

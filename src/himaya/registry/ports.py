@@ -21,7 +21,8 @@ class RecordContract(Protocol):
     for every write path."""
 
     names: tuple[str, ...]  # the columns of a record, in order
-    places: Mapping[str, str]  # wilayat -> governorate
+    places: Mapping[str, str]  # place (the pack's: a wilayat, Iraq's district) -> governorate
+    place: str  # the column of a record that names its place: `wilayat`, Iraq's `district`
     days_ahead: int  # how far ahead an effective date may lie
 
     def validate(self, records: list[dict[str, str | None]], *, source: str) -> pl.DataFrame:

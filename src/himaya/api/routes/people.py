@@ -129,7 +129,8 @@ class PersonChange(RequestBody):
         ge=1, le=MAX_VERSION, description="The version you read: the change is refused if the record changed since."
     )
     changes: dict[str, str | None] = Field(
-        description=f"Fields to change: {', '.join(actions.EDITABLE)} (the governorate follows the wilayat).",
+        description=f"Fields to change: {', '.join(actions.EDITABLE)} (the governorate follows the wilayat;"
+        " on an Iraq registry, `district` in place of `wilayat`).",
         max_length=len(actions.EDITABLE),
     )
 
@@ -163,7 +164,8 @@ def change(
 class NewPerson(RequestBody):
     record: dict[str, str | int | float | bool | None] = Field(
         description="The person's row of the registry contract (docs/people-table.md): person_id is the civil "
-        "number, family_id the family number; the governorate follows the wilayat.",
+        "number, family_id the family number; the governorate follows the wilayat (an Iraq registry's "
+        "`district`).",
         max_length=64,
     )
     valid_from: IsoDate | None = Field(default=None, description="Effective date (default: today in Muscat).")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Connection, exists, select, text, update
+from sqlalchemy import Connection, and_, exists, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from himaya.core.access import Principal
@@ -16,14 +16,17 @@ from himaya.core.audit import Change
 from himaya.core.clock import now
 from himaya.core.errors import ConflictError, NotFoundError
 from himaya.db import scoped
+from himaya.db.attribute_tables import person_attribute
 from himaya.db.people import PersonRecord, merge_rows, record_of, refresh_names
 from himaya.db.registry_facts import IMPORTED
 from himaya.db.registry_import import import_into
+from himaya.db.registry_pack import attribute_types, registry_pack
 from himaya.db.scoped import family_visible, person_visible
 from himaya.db.snapshot import NAME_COLUMNS, people_query, read_people
 from himaya.db.stores import dci_notify
 from himaya.db.stores.award_shares import after_deaths
 from himaya.db.tables import family, membership, person
+from himaya.policy.packs import load_pack
 from himaya.registry.model import Presence, Search, SearchTerms
 from himaya.registry.partners import event_of_change
 
@@ -56,9 +59,20 @@ class SqlRegistryStore:
         ).scalar()
 
     def current_row(self, person_key: int) -> dict[str, Any] | None:
-        query = people_query(None, registry=True).where(person.c.id == person_key)
+        """With the pack's own columns (Iraq's attributes, its district among them): a record written
+        back from this row keeps them."""
+        kept = attribute_types(self.connection)
+        query = people_query(None, registry=True, attributes=kept).where(person.c.id == person_key)
         rows = read_people(self.connection, query, few=True).to_dicts()
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        place = self._place()
+        if rows[0].get(place) is None:  # the place is kept in `wilayat`, whatever the pack calls it
+            rows[0][place] = rows[0].get("wilayat")
+        return rows[0]
+
+    def _place(self) -> str:
+        return load_pack(registry_pack(self.connection)).place_column
 
     def import_rows(
         self,
@@ -90,19 +104,45 @@ class SqlRegistryStore:
         )
 
     def update_person(self, person_key: int, changes: Mapping[str, Any], *, expected_version: int) -> bool:
+        """The person's own columns changed; the pack's place (Iraq's district) is written to `wilayat`
+        (the column branches are scoped by), and a column the pack keeps as an attribute (the district
+        again) is closed today and opened anew."""
+        own = {k: v for k, v in changes.items() if k not in person.c}
+        columns = {k: v for k, v in changes.items() if k in person.c}
+        place = self._place()
+        if place in own:
+            columns["wilayat"] = own[place]
         result = self.connection.execute(
             update(person)
             .where(person.c.id == person_key, person.c.version == expected_version)
-            .values(**changes, version=person.c.version + 1, updated_at=now()),
+            .values(**columns, version=person.c.version + 1, updated_at=now()),
             execution_options=COUNTED,
         )
         if result.rowcount != 1:
             return False
+        kept = attribute_types(self.connection)
+        for name, value in own.items():
+            if name in kept:
+                self._set_attribute(person_key, name, value)
         if any(k in NAME_COLUMNS for k in changes):
             refresh_names(self.connection, person_key)
         # (a death date is only ever given where there was none: the service refuses to clear or move one)
         dci_notify.queue_one(self.connection, person_key, event_of_change({}, changes), at=now())
         return True
+
+    def _set_attribute(self, person_key: int, name: str, value: Any) -> None:
+        day = now().date()
+        held = and_(
+            person_attribute.c.person_id == person_key, person_attribute.c.name == name,
+            person_attribute.c.valid_to.is_(None),
+        )  # fmt: skip
+        self.connection.execute(update(person_attribute).where(held).values(valid_to=day))
+        if value is not None:
+            self.connection.execute(
+                insert(person_attribute).values(
+                    person_id=person_key, name=name, value=str(value), source=IMPORTED, valid_from=day
+                )
+            )
 
     def person_row(self, person_key: int) -> dict[str, Any]:
         return dict(self.connection.execute(select(person).where(person.c.id == person_key)).mappings().one())

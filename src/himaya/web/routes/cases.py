@@ -17,6 +17,7 @@ from himaya.cases.model import NewCase
 from himaya.cases.rules import FormError
 from himaya.core.access import Permission
 from himaya.core.errors import ConflictError, HimayaError, InvalidInputError, NotFoundError
+from himaya.core.text import Text
 from himaya.policy.case_types import CaseCatalogue, CaseType
 from himaya.policy.services import CONSENTED, PROPOSED
 from himaya.web.pages import PageError, Visitor, explain, form_version, officer, posted, redirect, render
@@ -45,7 +46,11 @@ def new_case(request: Request, seen: Annotated[Visitor, Depends(officer)], type:
     return render(request, seen, "case_new.html", kinds=kinds, kind=kind, values={}, errors={}, problem=None)
 
 
-def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError) -> dict[str, str]:
+def _lower(word: str) -> str:
+    return word[:1].lower() + word[1:]
+
+
+def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError, number: Text) -> dict[str, str]:
     """Which field an action's refusal is about, in the reader's words."""
     _ = seen._
     if isinstance(error, FormError):
@@ -55,7 +60,10 @@ def _field_errors(seen: Visitor, kind: CaseType, error: HimayaError) -> dict[str
     if isinstance(error, NotFoundError) and kind.appeal is not None and str(error).startswith("no case"):
         return {kind.appeal.field: _("No case with this number in your branches.")}
     if isinstance(error, NotFoundError):
-        return {"civil_number": _("No person with this civil number in your branches.")}
+        word = number.in_(
+            "ar" if seen.locale.language == "ar" else "en"
+        )  # the pack's: "civil number", Iraq's "national ID number"
+        return {"civil_number": _("No person with this %(number)s in your branches.") % {"number": _lower(word)}}
     if isinstance(error, InvalidInputError):
         field = str(error).split(":", 1)[0].removeprefix("form field ")
         if field in FIELDS or field in {c.name for c in kind.form}:
@@ -88,7 +96,7 @@ def open_case(
             bootstrap.unit_of_work(request.app.state.engine), catalogue, wanted, principal=seen.user
         )
     except HimayaError as error:
-        errors = _field_errors(seen, kind, error)
+        errors = _field_errors(seen, kind, error, catalogue.person_number)
         status, message = explain(seen, error)
         if not errors and status in (403, 404):
             raise PageError(status, message) from None

@@ -31,7 +31,14 @@ NEWBORN = (
     "person_id", "sex", "birth_date", "nationality",
     "given_name_ar", "given_name_en", "father_name_ar", "father_name_en",
 )  # fmt: skip
-INHERITED = ("family_name_ar", "family_name_en", "wilayat", "governorate")
+INHERITED = ("family_name_ar", "family_name_en", "governorate")  # and the family's place
+
+
+def registered(seen: Visitor, pack: PolicyPack) -> str:
+    """That the person's number is registered already, in the pack's words (a civil number, Iraq's
+    national ID number)."""
+    number = pack.person_number.in_("ar" if seen.locale.language == "ar" else "en")
+    return seen._("This %(number)s is registered already.") % {"number": number[:1].lower() + number[1:]}
 
 
 def require_permission(seen: Visitor, permission: Permission) -> None:
@@ -74,10 +81,14 @@ def field_errors(seen: Visitor, error: InvalidInputError, pack: PolicyPack) -> d
     return found
 
 
-def _newborn_record(head: Mapping[str, Any], family_number: str, values: Mapping[str, str]) -> dict[str, Any]:
-    """The registry row of a child born into the family: the family's name, place and nationality,
-    a resident single child; what the form gives."""
+def _newborn_record(
+    head: Mapping[str, Any], family_number: str, values: Mapping[str, str], place: str
+) -> dict[str, Any]:
+    """The registry row of a child born into the family: the family's name, place (in the pack's
+    place column; the store's rows name it `wilayat`, the column branches are scoped by) and
+    nationality, a resident single child; what the form gives."""
     record: dict[str, Any] = {k: head.get(k) for k in INHERITED}
+    record[place] = head.get(place) or head.get("wilayat")
     record |= {k: values.get(k, "").strip() or None for k in NEWBORN}
     record |= {"family_id": family_number, "relationship": "child", "resident": True, "marital_status": "single"}
     return record
@@ -119,7 +130,7 @@ def newborn(
         written = actions.register(
             bootstrap.unit_of_work(request.app.state.engine),
             bootstrap.registry_contract(request.app.state.pack),
-            _newborn_record(head, family_number, values),
+            _newborn_record(head, family_number, values, request.app.state.pack.place_column),
             valid_from=None,
             principal=seen.user,
         )
@@ -129,7 +140,7 @@ def newborn(
             errors[""] = f"{errors.get('', '')} {column}: {errors.pop(column)}".strip()
         return _newborn_page(request, seen, family_number, head, values=values, errors=errors, status=422)
     except ConflictError:
-        errors = {"person_id": seen._("This civil number is registered already.")}
+        errors = {"person_id": registered(seen, request.app.state.pack)}
         return _newborn_page(request, seen, family_number, head, values=values, errors=errors, status=409)
     except HimayaError as error:
         raise PageError(*explain(seen, error)) from None
