@@ -14,7 +14,10 @@ timed from the moment it was due (no coordinated omission):
 - `GET /public`: the public dashboard (the published tables, served from the tables kept for the
   data's version, the chart drawn by the server).
 
-Then the family page flat out (each client's next request as soon as the last is answered).
+Then the family page flat out (each client's next request as soon as the last is answered). The
+server's CPU time per family page (its processes' user and system time over the paced run, divided
+by the pages answered) is printed beside the latencies: on a shared machine it is the figure that
+compares two versions, the latencies depending on what else runs.
 Targets (issue 14): the family page p99 at most 100 ms at 50 requests a second; the dashboard at
 most 200 ms. The load generator runs on the same machine as the server and takes part of its CPU.
 """
@@ -104,6 +107,30 @@ def session_cookie(base: str) -> str:
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) of the process `pid` and of its living children: the server's
+    workers (`himaya serve --workers N` starts N processes), read from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for process in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = task / "children"
+        if children.exists():
+            for child in children.read_text().split():
+                found += [int(child), *_children(int(child))]
+    return found
+
+
 def wait_for(base: str) -> None:
     for _ in range(300):
         try:
@@ -146,8 +173,14 @@ def main() -> None:
         # per process and data version (about a second at a million), then served from memory.
         asyncio.run(run_load(port, "", family, CLIENTS, 3, interval, cookie))
         asyncio.run(run_load(port, "", dashboard, CLIENTS, 3, interval, cookie))
+        used = cpu_seconds(server.pid)
         family_paced = asyncio.run(run_load(port, "", family, CLIENTS, args.seconds, interval, cookie))
+        used = cpu_seconds(server.pid) - used
         print(family_paced.line(f"family page, paced, {args.rate:g} requests a second"))
+        print(
+            f"  the server's CPU: {used * 1000 / len(family_paced.latencies):.1f} ms a family page "
+            f"(load average {os.getloadavg()[0]:.1f})"
+        )
         public_paced = asyncio.run(run_load(port, "", dashboard, CLIENTS, args.seconds, interval, cookie))
         print(public_paced.line(f"public dashboard, paced, {args.rate:g} requests a second"))
         flat = asyncio.run(run_load(port, "", family, CLIENTS, args.seconds, None, cookie))

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from himaya.core.periods import Period
-from himaya.policy.explain import Explanation, explain_families
+from himaya.policy.explain import Explanation, explain_families, explain_months
 from himaya.policy.pack import PolicyPack
 
 MAX_FAMILIES = 64  # in one batch: beyond this the evaluation grows with the batch
+MAX_MONTHS = 2  # batches of different months evaluated in one call (a family page's this month and next)
 
 
 @dataclass
@@ -35,7 +37,7 @@ class _Request:
 class ExplainBatcher:
     def __init__(self, pack: PolicyPack) -> None:
         self.pack = pack
-        self._queue: queue.Queue[_Request] = queue.Queue()
+        self._queue: queue.Queue[list[_Request]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._start = threading.Lock()
 
@@ -44,11 +46,16 @@ class ExplainBatcher:
         return self.submit(people, period, family).result()
 
     def submit(self, people: pl.DataFrame, period: Period, family: str) -> Future[Explanation]:
-        """`explain`, without waiting: a page that explains two months asks for both at once."""
-        request = _Request(people, period, family)
+        """`explain`, without waiting."""
+        return self.submit_all([(people, period, family)])[0]
+
+    def submit_all(self, asked: Sequence[tuple[pl.DataFrame, Period, str]]) -> list[Future[Explanation]]:
+        """`submit` of each (people, period, family), queued together: a page that explains two
+        months asks for both at once, and they are evaluated in one call to the engine."""
+        requests = [_Request(people, period, family) for people, period, family in asked]
         self._ensure_running()
-        self._queue.put(request)
-        return request.answer
+        self._queue.put(requests)
+        return [r.answer for r in requests]
 
     def _ensure_running(self) -> None:
         with self._start:
@@ -60,14 +67,35 @@ class ExplainBatcher:
         waiting: list[_Request] = []
         while True:
             if not waiting:
-                waiting.append(self._queue.get())
+                waiting += self._queue.get()
             while len(waiting) < 4 * MAX_FAMILIES:
                 try:
-                    waiting.append(self._queue.get_nowait())
+                    waiting += self._queue.get_nowait()
                 except queue.Empty:
                     break
-            batch, waiting = _one_batch(waiting)
-            self._evaluate(batch)
+            batches: list[list[_Request]] = []
+            while waiting and len(batches) < MAX_MONTHS:  # a page asks for two months at once
+                batch, waiting = _one_batch(waiting, {b[0].period for b in batches})
+                if not batch:
+                    break
+                batches.append(batch)
+            self._evaluate_months(batches)
+
+    def _evaluate_months(self, batches: list[list[_Request]]) -> None:
+        """Each batch (one month's) evaluated, all in one call to the engine; on an error, each alone."""
+        if len(batches) == 1:
+            self._evaluate(batches[0])
+            return
+        try:
+            asked = [(pl.concat([r.people for r in b], how="vertical_relaxed"), b[0].period) for b in batches]
+            explained = explain_months(asked, self.pack, self.pack.parameters)
+        except Exception:  # each month alone: each request then gets its own error
+            for batch in batches:
+                self._evaluate(batch)
+            return
+        for batch, month in zip(batches, explained, strict=True):
+            for request in batch:
+                request.answer.set_result(month[request.family])
 
     def _evaluate(self, batch: list[_Request]) -> None:
         try:
@@ -84,10 +112,10 @@ class ExplainBatcher:
             request.answer.set_result(explained[request.family])
 
 
-def _one_batch(waiting: list[_Request]) -> tuple[list[_Request], list[_Request]]:
-    """The requests of the first one's period, each family once (two requests for one family may
-    carry different rows, e.g. masked for one user and not for another); the rest wait."""
-    period = waiting[0].period
+def _one_batch(waiting: list[_Request], taken: Collection[Period] = ()) -> tuple[list[_Request], list[_Request]]:
+    """The requests of the first one's period not in `taken`, each family once (two requests for
+    one family may carry different rows, e.g. masked for one user and not for another); the rest wait."""
+    period = next((r.period for r in waiting if r.period not in taken), None)
     batch: list[_Request] = []
     families: set[str] = set()
     rest: list[_Request] = []

@@ -123,14 +123,40 @@ def evaluate(
     of earlier ones. `engine` is Polars': "in-memory" costs a quarter less CPU on a few families
     (a page's explanation), "auto" (streaming) half as much on a country.
     """
+    return planned(people, pack, tree, period, detail=detail).collect(engine=engine)
+
+
+def planned(
+    people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, period: Period, *, detail: bool
+) -> pl.LazyFrame:
+    """`evaluate`'s query, not yet run (several months' are run at once by `pl.collect_all`)."""
     frame = people.lazy().with_columns(pack.derived)
+    for columns in passes(pack, tree, period, detail=detail):
+        frame = frame.with_columns(columns)
+    return frame
+
+
+# Every pass's expressions by (pack, tree, period, detail), built once as the plans are: a page
+# explains two months of one family, and building the passes anew cost a millisecond of each.
+_PASSES: dict[tuple[int, int, Period, bool], tuple[PolicyPack, ParameterTree, list[list[pl.Expr]]]] = {}
+
+
+def passes(pack: PolicyPack, tree: ParameterTree, period: Period, *, detail: bool) -> list[list[pl.Expr]]:
+    """The `with_columns` passes of the period's plan, in order: each rule's stages, then its
+    amount (with its checks and figures when `detail`); kept for reuse as `plan` is."""
+    key = (id(pack), id(tree), period, detail)
+    kept = _PASSES.get(key)
+    if kept is not None and kept[0] is pack and kept[1] is tree:
+        return kept[2]
+    built: list[list[pl.Expr]] = []
     for result in plan(pack, tree, period):
         if isinstance(result.rule, Rule):
-            for stage in result.rule.stages:
-                frame = frame.with_columns(stage)
-        for columns in _step_stages(pack, result, detail=detail):
-            frame = frame.with_columns(columns)
-    return frame.collect(engine=engine)
+            built += [list(stage) for stage in result.rule.stages]
+        built += _step_stages(pack, result, detail=detail)
+    if len(_PASSES) >= _PLANS_KEPT:
+        _PASSES.clear()
+    _PASSES[key] = (pack, tree, built)
+    return built
 
 
 def entitlements(people: pl.DataFrame, pack: PolicyPack, tree: ParameterTree, period: Period) -> pl.DataFrame:

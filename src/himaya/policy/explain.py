@@ -6,7 +6,7 @@ of one family, so an explanation can never disagree with the payroll.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,7 +17,7 @@ from himaya.core.errors import UsageError
 from himaya.core.money import Currency
 from himaya.core.periods import Period
 from himaya.core.text import Language, Text, right_to_left
-from himaya.policy.engine import StepResult, evaluate, plan, withheld_column
+from himaya.policy.engine import StepResult, plan, planned, withheld_column
 from himaya.policy.pack import Adjustment, Figure, Formula, Op, Operand, PolicyPack, Programme, Rule, Shown, Unit
 from himaya.policy.parameters import ParameterTree, Status
 
@@ -226,9 +226,34 @@ def explain_families(
 ) -> dict[str, Explanation]:
     """Explain every family of `people` at once: one evaluation for all of them, which costs about
     what it costs for one (a service explaining many families at a time batches them this way)."""
-    detailed = evaluate(
-        people.with_columns(pack.recipient.alias("__recipient")), pack, tree, period, detail=True, engine="in-memory"
-    ).to_dicts()
+    return explain_months([(people, period)], pack, tree, only_person=only_person)[0]
+
+
+def explain_months(
+    asked: Sequence[tuple[pl.DataFrame, Period]],
+    pack: PolicyPack,
+    tree: ParameterTree,
+    *,
+    only_person: str | None = None,
+) -> list[dict[str, Explanation]]:
+    """`explain_families` of each (people, period) asked, the months' evaluations run in one call
+    to Polars (`pl.collect_all`): a page explaining this month and the next pays the engine's fixed
+    cost of a call once. Each month's answer is exactly what it is alone."""
+    queries = [
+        planned(people.with_columns(pack.recipient.alias("__recipient")), pack, tree, period, detail=True)
+        for people, period in asked
+    ]
+    one = len(queries) == 1
+    frames = [queries[0].collect(engine="in-memory")] if one else pl.collect_all(queries, engine="in-memory")
+    return [
+        _explained(frame.to_dicts(), pack, tree, period, only_person)
+        for frame, (_, period) in zip(frames, asked, strict=True)
+    ]
+
+
+def _explained(
+    detailed: list[dict[str, Any]], pack: PolicyPack, tree: ParameterTree, period: Period, only_person: str | None
+) -> dict[str, Explanation]:
     steps = plan(pack, tree, period)
     adjustments = [s for s in steps if isinstance(s.step, Adjustment)]
     uses = _uses_on(pack, tree, period.start)

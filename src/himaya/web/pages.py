@@ -47,6 +47,7 @@ def environment(language: str) -> Environment:
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
+        auto_reload=False,  # the templates are the installed package's: no file checked at every page
     )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     return env

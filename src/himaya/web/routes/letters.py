@@ -57,17 +57,18 @@ def statements(
     """The family's statement for each month from its people table on the month's last day, the
     months' rules evaluated at once (by the service's explainer, batched with other requests)."""
     pack: PolicyPack = request.app.state.pack
-    asked = {}
+    asked, members = [], {}
     for month, table in tables.items():
-        people, members = table, members_of(table, pack.person_column) if seen.user.identifies else {}
+        people, members[month] = table, members_of(table, pack.person_column) if seen.user.identifies else {}
         if not seen.user.identifies:
             names = {c: pseudonym(key(request), c) for c in table[pack.person_column].to_list()}
             people = table.with_columns(pl.col(pack.person_column).replace_strict(names))
-        asked[month] = (request.app.state.explainer.submit(people, month, family_number), members)
+        asked.append((people, month, family_number))
+    answers = request.app.state.explainer.submit_all(asked)
     language: Literal["en", "ar"] = "ar" if seen.locale.language == "ar" else "en"
     return {
-        month: statement_json(statement(answer.result(), members), language)
-        for month, (answer, members) in asked.items()
+        month: statement_json(statement(answer.result(), members[month]), language)
+        for month, answer in zip(tables, answers, strict=True)
     }
 
 
