@@ -90,3 +90,17 @@ def test_a_command_imports_only_its_own_modules() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_composition_roots_names_read_on_first_use_are_the_modules() -> None:
+    from himaya import bootstrap  # noqa: PLC0415
+    from himaya.adapters import iso20022, passwords  # noqa: PLC0415
+    from himaya.bootstrap import letters, payroll, public  # noqa: PLC0415
+
+    assert bootstrap.hash_password is passwords.hash_password
+    assert bootstrap.payment_file_writer is iso20022.write_pain001
+    assert bootstrap.payroll_store is payroll
+    assert bootstrap.public_statistics is public.public_statistics
+    assert bootstrap.family_letter is letters.family_letter
+    with pytest.raises(AttributeError, match="nosuch"):
+        bootstrap.nosuch  # noqa: B018
