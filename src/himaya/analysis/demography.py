@@ -188,11 +188,12 @@ def wpp_rates(source: Wpp = OMAN) -> Rates:
         fertility[:, low : low + 5] = (tfr * share / 100 / 5)[:, None]
 
     migration = np.zeros((len(years), 101, 2))
-    for row in _rows(source, "netmig_age1_sex_proj_2023_2100.csv"):
-        year = int(row["year"])
-        if RATES_FROM <= year <= LAST_YEAR:
-            age = min(int(row["age"]), 100)
-            migration[year - RATES_FROM, age] += [float(row["migM"]) * 1000, float(row["migF"]) * 1000]
+    rows = _rows(source, "netmig_age1_sex_proj_2023_2100.csv")
+    year = np.array([int(r["year"]) for r in rows])
+    age = np.minimum(np.array([int(r["age"]) for r in rows]), 100)
+    migrants = np.array([[float(r["migM"]), float(r["migF"])] for r in rows]).reshape(-1, 2) * 1000
+    kept = (year >= RATES_FROM) & (year <= LAST_YEAR)
+    np.add.at(migration, (year[kept] - RATES_FROM, age[kept]), migrants[kept])  # ages past 100 added up
     return Rates(RATES_FROM, mortality, fertility, migration)
 
 

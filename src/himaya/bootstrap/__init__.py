@@ -5,60 +5,77 @@ from __future__ import annotations
 
 import getpass
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from functools import cache, partial
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
 
-from himaya.adapters import passwords
-from himaya.adapters.datasets import read_table_or_dataset
-from himaya.adapters.evidence import FolderEvidence
-from himaya.adapters.evidence import default_folder as evidence_folder
-from himaya.adapters.iso20022 import BankFileError, read_bank_file, write_pain001
-from himaya.adapters.records import PackContract
-from himaya.adapters.tables import read_table
 from himaya.analysis.project import SAMPLE_DAY, Inputs
 from himaya.bootstrap import busy as store_busy
-from himaya.bootstrap import login
-from himaya.bootstrap import payroll as payroll_actions
-from himaya.bootstrap.public import PUBLIC_MONTHS as PUBLIC_MONTHS
-from himaya.bootstrap.public import public_statistics as public_statistics
-from himaya.cases.applications import Desk
 from himaya.cases.model import ApplicationApproved
 from himaya.core import clock
 from himaya.core.access import Permission, Principal
 from himaya.core.errors import ConflictError, UsageError
 from himaya.core.events import Event, Handlers, dispatch
-from himaya.core.letter import Letter
 from himaya.core.periods import Period
 from himaya.core.settings import Settings
-from himaya.core.text import Language
-from himaya.db.audit import use_keys as use_audit_keys
-from himaya.db.engine import connect, default_url
-from himaya.db.enrollments import replan_families
-from himaya.db.migrate import current_revision, head_revision
-from himaya.db.registry_pack import attribute_types, check_pack, recorded_pack
-from himaya.db.snapshot import people_query, read_people
-from himaya.db.uow import SqlUnitOfWork
+from himaya.db.audit_keys import use_keys as use_audit_keys
 from himaya.events.model import LifeEventsApplied
 from himaya.payroll.bank import BankReply, Payer
 from himaya.payroll.rules import valid_iban
-from himaya.policy.explain import Explanation
-from himaya.policy.explain import explain as explain_family
-from himaya.policy.letters import entitlements_letter, head_of
 from himaya.policy.pack import PolicyPack
 from himaya.policy.packs import load_pack, refuse_foreign_table
 from himaya.policy.parameters import ParameterTree
 from himaya.policy.reforms import load_reform
-from himaya.policy.statement import members_of, statement
 from himaya.policy.table import validate_table
-from himaya.registry import actions as registry_actions
 from himaya.synth.countries import country as synth_country
 from himaya.synth.generate import SynthRequest
+
+# The store (SQLAlchemy, Alembic), the bank files (lxml), passwords (argon2), datasets (pyarrow)
+# and the logins are imported where a function needs them, not here: every command imports this
+# package, and `himaya project` (or `--help`) needs none of them (docs/insurance.md, "Speed").
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from himaya.adapters import iso20022
+    from himaya.adapters.evidence import FolderEvidence
+    from himaya.adapters.passwords import hash_password as hash_password
+    from himaya.adapters.passwords import verify_password as verify_password
+    from himaya.adapters.passwords import weak_password as weak_password
+    from himaya.adapters.records import PackContract
+    from himaya.bootstrap import login, payroll
+    from himaya.bootstrap.public import PUBLIC_MONTHS as PUBLIC_MONTHS
+    from himaya.bootstrap.public import public_statistics as public_statistics
+    from himaya.cases.applications import Desk
+    from himaya.db.uow import SqlUnitOfWork
+
+    payment_file_writer = iso20022.write_pain001
+    payroll_store = payroll
+
+# What `bootstrap.NAME` reads from a module imported on first use (PEP 562): name -> (module, attribute).
+_LAZY = {
+    "payment_file_writer": ("himaya.adapters.iso20022", "write_pain001"),  # ISO 20022 pain.001.001.09
+    "payroll_store": ("himaya.bootstrap.payroll", None),  # the payroll's and enrollment's actions on an engine
+    "hash_password": ("himaya.adapters.passwords", "hash_password"),  # passwords and client secrets: argon2id
+    "verify_password": ("himaya.adapters.passwords", "verify_password"),
+    "weak_password": ("himaya.adapters.passwords", "weak_password"),
+    "PUBLIC_MONTHS": ("himaya.bootstrap.public", "PUBLIC_MONTHS"),
+    "public_statistics": ("himaya.bootstrap.public", "public_statistics"),
+    "family_letter": ("himaya.bootstrap.letters", "family_letter"),  # a family's statement, as a letter
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The names of `_LAZY`, imported on first use (and kept: the next read is a plain attribute)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = import_module(module) if attribute is None else getattr(import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 PLACE_COLUMNS = ("governorate",)  # what the analysis reports by
 
@@ -81,12 +98,17 @@ def settings() -> Settings:
 
 def database_url(name: str = "himaya") -> str:
     """The configured database, or the SQLite file `NAME.db` in the user's data folder."""
+    from himaya.db.engine import default_url  # noqa: PLC0415
+
     return default_url(name, settings().database_url)
 
 
 def load_people(path: Path, pack: PolicyPack, *, registry: bool = False) -> pl.DataFrame:
     """Read a people table (CSV or Parquet) and validate it against the pack's contract (with
     `registry`, the contract of a registry import: the people table and the registry columns)."""
+    from himaya.adapters.datasets import read_table_or_dataset  # noqa: PLC0415  (pyarrow)
+    from himaya.adapters.tables import read_table  # noqa: PLC0415
+
     raw = read_table(path) if registry else read_table_or_dataset(path)  # an import hashes its one file
     refuse_foreign_table(raw.columns, pack, source=str(path))
     return validate_table(raw, pack.registry if registry else pack.schema, source=str(path))
@@ -126,6 +148,8 @@ def _sample_of(pack: str, persons: int, seed: int) -> pl.DataFrame:
 
 def cli_login() -> login.CommandLineLogin:
     """The command line's login (`himaya login`) on the configured store."""
+    from himaya.bootstrap import login  # noqa: PLC0415  (the store's users)
+
     return login.CommandLineLogin(registry_engine, settings())
 
 
@@ -148,6 +172,11 @@ def acting_user(permission: Permission, given: str | None = None) -> str:
 def registry_engine(url: str | None = None, *, migrated: bool = True, service: bool = False) -> Engine:
     """The store's engine; with `migrated`, refuse a store that `himaya db upgrade` has not brought up to date
     (`service`: pooled for a server, see `connect`)."""
+    from sqlalchemy.exc import OperationalError  # noqa: PLC0415  (the store, only when a command opens it)
+
+    from himaya.db.engine import connect  # noqa: PLC0415
+    from himaya.db.migrate import current_revision, head_revision  # noqa: PLC0415
+
     engine = connect(url or database_url(), service=service)
     if migrated:
         try:
@@ -168,6 +197,8 @@ def registry_engine(url: str | None = None, *, migrated: bool = True, service: b
 
 def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
     """Life events applied: the enrollments of their families planned again for this month."""
+    from himaya.db.enrollments import replan_families  # noqa: PLC0415
+
     pack = pack_of_store(engine)  # the registry's pack, as the service and the commands work under
     day = clock.today(pack.timezone)
     replan_families(engine, pack, Period.containing(day), event.notes(), actor=event.actor, today=day)
@@ -177,6 +208,8 @@ def replan_after_application(engine: Engine, event: ApplicationApproved) -> None
     """A case's decision wrote facts (an application or a change approved, a refusal reversed on
     appeal): the family's enrollments planned again for the month of the decision, a programme
     without a start rule of its own due from the month of the application (`event.since`)."""
+    from himaya.db.enrollments import replan_families  # noqa: PLC0415
+
     pack = pack_of_store(engine)  # the registry's pack, as the service and the commands work under
     day = event.day or clock.today(pack.timezone)
     notes = {event.family: f"after {event.what} {event.case}"}
@@ -186,11 +219,15 @@ def replan_after_application(engine: Engine, event: ApplicationApproved) -> None
 
 def evidence_files() -> FolderEvidence:
     """The evidence folder: HIMAYA_EVIDENCE_DIR, or `evidence` in the user's data folder."""
-    return FolderEvidence(settings().evidence_dir or evidence_folder())
+    from himaya.adapters.evidence import FolderEvidence, default_folder  # noqa: PLC0415
+
+    return FolderEvidence(settings().evidence_dir or default_folder())
 
 
 def application_desk(pack: PolicyPack) -> Desk:
     """What deciding an application needs: the registry's contract and the pack's rules."""
+    from himaya.cases.applications import Desk  # noqa: PLC0415
+
     return Desk(registry_contract(pack), pack)
 
 
@@ -214,6 +251,8 @@ def handle(events: Sequence[Event], engine: Engine | None = None) -> None:
 def unit_of_work(engine: Engine | None = None) -> SqlUnitOfWork:
     """A unit of work on `engine` (default: the configured store), its events wired to `HANDLERS`
     and `STORE_HANDLERS`."""
+    from himaya.db.uow import SqlUnitOfWork  # noqa: PLC0415
+
     store = engine or registry_engine()
     return SqlUnitOfWork(store, dispatch=partial(handle, engine=store))
 
@@ -240,6 +279,10 @@ def people_for(
     """
     if (path is None) == (not registry):
         raise UsageError("give a people table (PEOPLE) or --registry, not both and not neither")
+    from himaya.adapters.tables import read_table  # noqa: PLC0415
+    from himaya.db.registry_pack import attribute_types, check_pack  # noqa: PLC0415
+    from himaya.db.snapshot import people_query, read_people  # noqa: PLC0415
+
     if path is not None:
         return people_with_places(read_table(path), pack, source=str(path)) if places else load_people(path, pack)
     engine = registry_engine()
@@ -264,19 +307,12 @@ def people_for(
 def read_bank_reply(path: Path, pack: PolicyPack) -> BankReply:
     """A bank's answer file (ISO 20022 pain.002, camt.054 or camt.053), validated, its amounts read in
     the pack's currency (the registry's: it pays its people in it); a clear error otherwise."""
+    from himaya.adapters.iso20022 import BankFileError, read_bank_file  # noqa: PLC0415  (lxml)
+
     try:
         return read_bank_file(path, pack.currency)
     except BankFileError as error:
         raise UsageError(str(error)) from None
-
-
-payment_file_writer = write_pain001
-payroll_store = payroll_actions  # the payroll's and the enrollment's actions on an engine, for the API and the CLI
-
-# Passwords and client secrets: argon2id.
-hash_password = passwords.hash_password
-verify_password = passwords.verify_password
-weak_password = passwords.weak_password  # ISO 20022 pain.001.001.09, validated against its schema
 
 
 DEMO_PAYER = Payer("Social Protection Fund", "OM810180000001299123456", "BMUSOMRXXXX")
@@ -313,6 +349,8 @@ def pack_of_store(engine: Engine, name: str | None = None) -> PolicyPack:
     """The pack the store at `engine` works under, for a command and for the service alike: `name`,
     else HIMAYA_PACK when set, else the pack the registry recorded at its first import (else Oman's);
     refused (RegistryPackError, naming both) if the registry holds another pack's people."""
+    from himaya.db.registry_pack import check_pack, recorded_pack  # noqa: PLC0415
+
     configured = settings()
     if name is not None:
         load_pack(name)  # a name that is no pack (`--pack ""`) is refused before the store is read
@@ -325,33 +363,6 @@ def pack_of_store(engine: Engine, name: str | None = None) -> PolicyPack:
 
 def registry_contract(pack: PolicyPack) -> PackContract:
     """The pack's registry contract with the registry's rules, for every write to the registry."""
+    from himaya.adapters.records import PackContract  # noqa: PLC0415
+
     return PackContract(pack, days_ahead=settings().registry_days_ahead)
-
-
-def family_letter(
-    uow: SqlUnitOfWork,
-    pack: PolicyPack,
-    family_number: str,
-    month: Period,
-    *,
-    principal: Principal,
-    language: Language,
-    explain: Callable[[pl.DataFrame, Period, str], Explanation] | None = None,
-    day: date | None = None,
-) -> Letter:
-    """The statement of entitlements of a family of the user's branches for `month`, as a letter to the
-    head of the family (the read is audited as the family's, `what: letter`). `explain`: the
-    service's batcher, else the engine on this family alone."""
-    people = registry_actions.family_table(uow, family_number, month.end, principal=principal, what="letter")
-    if explain is None:
-        explained = explain_family(people, pack, pack.parameters, month, family_id=family_number)
-    else:
-        explained = explain(people, month, family_number)
-    members = members_of(people, pack.person_column)
-    head = head_of(
-        members, dict(zip(people[pack.person_column].to_list(), people["relationship"].to_list(), strict=True))
-    )
-    written = statement(explained, members)
-    return entitlements_letter(
-        written, language, sender=pack.institution, head=head, day=day or clock.today(pack.timezone)
-    )

@@ -4,7 +4,7 @@ fault of the command or the request: it is said in a line and a status, never as
 
 from __future__ import annotations
 
-from sqlalchemy.exc import OperationalError
+import sys
 
 SAID = (
     "the database is busy: another command or the service is writing to it, and SQLite lets one write "
@@ -13,5 +13,10 @@ SAID = (
 
 
 def busy(error: BaseException) -> bool:
-    """Whether `error` is the store refusing a write for another's, as opposed to any other failure."""
-    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+    """Whether `error` is the store refusing a write for another's, as opposed to any other failure.
+    (A command that never opened the store never imported SQLAlchemy: then it is not; importing it
+    here would cost every command a third of a second.)"""
+    errors = sys.modules.get("sqlalchemy.exc")
+    if errors is None or not isinstance(error, errors.OperationalError):
+        return False
+    return "database is locked" in str(error.orig)

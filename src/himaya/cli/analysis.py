@@ -18,8 +18,6 @@ from himaya.analysis.project import Projection, project
 from himaya.analysis.scenario import Difference, Scenario, differences, load_scenario
 from himaya.analysis.simulate import Simulation, simulate
 from himaya.analysis.targeting import in_currency
-from himaya.bootstrap import scale
-from himaya.bootstrap.scale_simulate import dataset_simulation
 from himaya.cli import analysis_fund as fund_cli
 from himaya.cli.analysis_csv import simulation_csv
 from himaya.cli.analysis_report import millions, show, simulation_report
@@ -152,6 +150,9 @@ def simulate_command(
         baseline = policy_pack.parameters
         changed = load_reform(reform, baseline)
         reformed = bootstrap.load_tree(policy_pack, reform)
+        from himaya.bootstrap import scale  # noqa: PLC0415  (Dask and pyarrow's datasets: `simulate` only)
+        from himaya.bootstrap.scale_simulate import dataset_simulation  # noqa: PLC0415
+
         where = scale.Where.chosen(scheduler, workers)
         if _a_dataset(population, registry=registry, clustered=scheduler is not None or workers is not None):
             assert population is not None  # a dataset is a --population

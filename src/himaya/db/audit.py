@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 
 from himaya.core.audit import Change, check_actor
 from himaya.core.clock import now
-from himaya.db import staging
+from himaya.db import audit_keys, staging
 from himaya.db.audit_hashing import (
     KEYED,
     SCHEME,
@@ -61,15 +61,8 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("himaya_request_id", default=Non
 # --- the audit key ---------------------------------------------------------------------------
 
 _STORED_KEY = "audit_key"  # its name in service_setting, when HIMAYA_AUDIT_KEY is not set
-_configured: tuple[bytes, ...] = ()  # HIMAYA_AUDIT_KEY first, then the earlier keys
 _stored: WeakKeyDictionary[Engine, bytes] = WeakKeyDictionary()
-
-
-def use_keys(current: str | None, previous: Sequence[str] = ()) -> None:
-    """The keys from the settings (bootstrap calls this): `current` keys new entries, `previous`
-    only verify older ones. Without `current`, the key kept in the database is used."""
-    global _configured  # noqa: PLW0603  (set once per entry point, like the settings)
-    _configured = tuple(k.encode() for k in (current, *previous) if k)
+use_keys = audit_keys.use_keys  # the keys from the settings (bootstrap calls it; `db/audit_keys.py`)
 
 
 def key_id(key: bytes) -> str:
@@ -80,8 +73,9 @@ def key_id(key: bytes) -> str:
 def current_key(connection: Connection) -> bytes:
     """The key new entries are hashed with: the configured one, or the one kept in the store (made
     now, in the caller's transaction, if there is none: it is kept only if that transaction is)."""
-    if _configured:
-        return _configured[0]
+    configured = audit_keys.configured()
+    if configured:
+        return configured[0]
     stored = _read_stored(connection)
     if stored is not None:
         return stored
@@ -117,8 +111,8 @@ def _read_stored(connection: Connection) -> bytes | None:
 
 def known_keys(connection: Connection) -> tuple[bytes, ...]:
     """Every key an entry may have been hashed with: the configured ones, then the stored one."""
-    stored = _read_stored(connection)
-    return _configured + ((stored,) if stored is not None and stored not in _configured else ())
+    stored, configured = _read_stored(connection), audit_keys.configured()
+    return configured + ((stored,) if stored is not None and stored not in configured else ())
 
 
 def pseudonym(key: bytes, value: str) -> str:

@@ -16,6 +16,8 @@ from himaya.policy.packs.oman.registry import wilayats
 DATA = files("himaya.synth") / "data"
 MAX_AGE = 104  # the open group 100+ is spread over 100-104
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+
 
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA / name).open(encoding="utf-8") as file:
@@ -127,7 +129,7 @@ class Names:
 
 @cache
 def names() -> Names:
-    document: dict[str, Any] = yaml.safe_load((DATA / "names.yaml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.load((DATA / "names.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return Names(
         male=_name_list(document["male"]),
         female=_name_list(document["female"]),
@@ -155,5 +157,5 @@ def banks() -> Banks:
 
 @cache
 def calibration() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((DATA / "calibration.yaml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.load((DATA / "calibration.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return document

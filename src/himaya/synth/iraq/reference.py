@@ -16,6 +16,8 @@ from himaya.synth.reference import NameList, Names, Pyramid
 
 DATA = files("himaya.synth.iraq") / "data"
 
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ten times faster
+
 
 def _rows(name: str) -> list[dict[str, str]]:
     with (DATA / name).open(encoding="utf-8") as file:
@@ -89,7 +91,7 @@ def _name_list(entries: list[list[str]]) -> NameList:
 
 @cache
 def names() -> Names:
-    document: dict[str, Any] = yaml.safe_load((DATA / "names.yaml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.load((DATA / "names.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return Names(
         male=_name_list(document["male"]),
         female=_name_list(document["female"]),
@@ -100,5 +102,5 @@ def names() -> Names:
 
 @cache
 def calibration() -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load((DATA / "calibration.yaml").read_text(encoding="utf-8"))
+    document: dict[str, Any] = yaml.load((DATA / "calibration.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
     return document
