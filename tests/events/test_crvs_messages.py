@@ -44,6 +44,10 @@ def test_the_mockups_notify_is_checked_and_its_person_read() -> None:
     assert (kind, when) == (EventKind.BIRTH, date(1980, 3, 23))
     assert facts == {"person_id": "197382465", "sex": "F", "mother_id": "537564821", "father_id": "564582793",
                      "given_name_en": "Elena", "family_name_en": "Martinez"}  # fmt: skip
+    # Two records under one reference_id in one message: refused whole, not the second taken for a copy.
+    message["notify_event"].append({**event, "timestamp": "2026-11-30T11:00:00+00:00"})
+    with pytest.raises(NotifyRefusedError, match=r"notify_event: Value error, 1.reference_id .* of notify_event.0 too"):
+        read_notify({"header": HEADER, "message": message})
 
 
 def test_event_types_and_bad_records() -> None:

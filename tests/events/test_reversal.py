@@ -195,3 +195,35 @@ def test_a_fetal_death_is_recorded_for_the_mother_and_changes_nothing(registry: 
     assert (done.applied, done.needs_review) == (1, 1), inbox(registry)
     assert current(registry, "71000002") == before
     assert inbox(registry)["subject"].to_list() == ["71000002", "71000001"]
+
+
+def test_the_same_birth_under_another_civil_number_goes_to_a_registrar(
+    registry: Engine, contract: PackContract
+) -> None:
+    receive(registry, birth("B1", "71000004", "71000002", "2026-09-05"))
+    process(registry, contract)
+    second = birth("MOH-1", "71000099", "71000002", "2026-09-05")  # a second source, its own number
+    receive(registry, LifeEvent("moh", "MOH-1", second.kind, second.event_date, second.facts))
+    receive(registry, birth("B2", "71000098", "71000002", "2026-09-05", given_name_en="Sara"))  # a twin, named
+    done = process(registry, contract)
+    assert (done.needs_review, done.applied) == (1, 1), inbox(registry)
+    reasons = inbox(registry)["reason"].to_list()
+    assert "mother 71000002 has a child of the same sex and name born on 2026-09-05 registered already" in reasons[1]
+    assert "(civil number 71000004)" in reasons[1]
+    assert current(registry, "71000099") == {} and current(registry, "71000098")["birth_date"] == date(2026, 9, 5)
+
+
+def test_a_birth_moved_to_a_later_month_goes_to_a_registrar(registry: Engine, contract: PackContract) -> None:
+    receive(registry, birth("B1", "71000004", "71000002", "2026-09-05"))
+    process(registry, contract)
+    later = LifeEvent("crvs", "K1", "correction", date(2026, 11, 20), {"person_id": "71000004", "corrects": "B1",
+                                                                      "birth_date": "2026-11-20"})  # fmt: skip
+    same_month = LifeEvent("crvs", "K2", "correction", date(2026, 11, 21), {"person_id": "71000004", "corrects": "B1",
+                                                                           "birth_date": "2026-09-25"})  # fmt: skip
+    receive(registry, later)
+    assert process(registry, contract).needs_review == 1, inbox(registry)
+    assert "moves the birth of 71000004 from 2026-09-05 to 2026-11-20, a later month" in inbox(registry)["reason"][1]
+    assert current(registry, "71000004")["birth_date"] == date(2026, 9, 5)  # the child benefit's start still holds
+    receive(registry, same_month)
+    assert process(registry, contract).applied == 1, inbox(registry)
+    assert current(registry, "71000004")["birth_date"] == date(2026, 9, 25)

@@ -22,6 +22,7 @@ from himaya.events.adoption import adoptions, fetal_deaths
 from himaya.events.model import EventKind, InboxState
 from himaya.events.reversal import EFFECTS, cancellations
 from himaya.events.rules import CORRECTABLE
+from himaya.events.twins import same_birth
 
 K, S = EventKind, InboxState
 OUTCOME = pl.Schema({
@@ -78,6 +79,7 @@ def _births(
         .join(_row(people, "m_", "mother_id"), on="mother_id", how="left")
         .join(_row(people, "f_", "father_id"), on="father_id", how="left")
         .join(_row(people, "c_", "person_id"), on="person_id", how="left")
+        .pipe(same_birth, people)
     )
     state, reason = _decide(
         (pl.col("person_id").is_null(), S.NEEDS_REVIEW, "the child has no civil number yet: a registrar registers"
@@ -90,6 +92,10 @@ def _births(
         (pl.col("_unread"), S.NEEDS_REVIEW,
          pl.format("civil number {} is kept on a record in no reading of the registry (a cancelled birth's child,"
                    " or merged into another): a registrar decides", "person_id")),
+        (pl.col("c_person_id").is_null() & pl.col("_twin").is_not_null(), S.NEEDS_REVIEW,
+         pl.format("mother {} has a child of the same sex and name born on {} registered already (civil number {}):"
+                   " the same birth reported twice, or twins? a registrar decides",
+                   "mother_id", "event_date", "_twin")),
         (pl.col("c_person_id").is_not_null(), S.NEEDS_REVIEW,
          pl.format("civil number {} is registered already (born {}, family {})", "person_id", "c_birth_date",
                    "c_family_id")),
@@ -264,6 +270,13 @@ def _corrections(events: pl.DataFrame, people: pl.DataFrame) -> tuple[pl.DataFra
         _unknown(),
         (pl.col("original_kind").is_null(), S.HELD,
          pl.format("the registration {} it corrects is not in the inbox yet: held", "corrects")),
+        # A later month of birth: benefits started from the old one were paid for months before the
+        # child was born; the enrollments are not moved by a correction, so a registrar settles it.
+        (pl.col("birth_date").str.to_date(strict=False).dt.truncate("1mo") > pl.col("p_birth_date").dt.truncate("1mo"),
+         S.NEEDS_REVIEW,
+         pl.format("it moves the birth of {} from {} to {}, a later month: benefits started from the month of the"
+                   " first date may have been paid; a registrar corrects the record and the payments", "person_id",
+                   "p_birth_date", "birth_date")),
     )  # fmt: skip
     c = c.with_columns(state.alias("state"), reason.alias("reason"))
     touched = _touch(c).join(

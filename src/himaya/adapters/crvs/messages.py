@@ -133,6 +133,21 @@ class NotifyMessage(DciModel):
     transaction_id: Text99
     notify_event: Annotated[list[NotifyEvent], Field(min_length=1, max_length=1000)]
 
+    @field_validator("notify_event")
+    @classmethod
+    def _one_record_a_reference(cls, events: list[NotifyEvent]) -> list[NotifyEvent]:
+        """Two records under one reference_id in one message: the second would be taken for a copy of
+        the first and dropped; the message is refused whole instead, naming both places."""
+        first: dict[str, int] = {}
+        for position, event in enumerate(events):
+            seen = first.setdefault(event.reference_id, position)
+            if seen != position:
+                raise ValueError(
+                    f"{position}.reference_id {event.reference_id!r} is the reference_id of notify_event.{seen}"
+                    " too: one record a reference_id in a message"
+                )
+        return events
+
 
 class _FromRegistry(DciModel):
     """A message the civil registry POSTs to Himaya: plain text, its header's action the one
