@@ -190,9 +190,11 @@ def test_a_cancelled_death_removes_the_date(registry: Engine, contract: PackCont
 
 
 def test_the_calendar_scan_is_idempotent(registry: Engine, contract: PackContract) -> None:
+    early = actions.scan(uow(registry), Period(2026, 11), today=date(2026, 11, 5), actor="events:test")
+    assert (early.received, early.not_yet) == (1, 1)  # turning 18 on the 3rd; 60 on the 12th, not yet
     first = actions.scan(uow(registry), Period(2026, 11), today=TODAY, actor="events:test")
     again = actions.scan(uow(registry), Period(2026, 11), today=TODAY, actor="events:test")
-    assert (first.received, again.received, again.duplicate) == (2, 0, 2)
+    assert (first.received, first.duplicate, again.received, again.duplicate, again.not_yet) == (1, 1, 0, 2, 0)
     assert sorted(inbox(registry)["source_event_id"].to_list()) == ["turned_18:71000021", "turned_60:71000010"]
     assert process(registry, contract).applied == 2
 

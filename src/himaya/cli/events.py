@@ -87,6 +87,8 @@ def events_scan(period: PeriodArg, actor: Actor = None) -> None:
         limit = child_age_limit(bootstrap.registry_pack().parameters, period.end)
         done = actions.scan(bootstrap.unit_of_work(), period, today=_today(), actor=who, survivor_age=limit)
         out.print(f"{period}: calendar events: {_said(done)}")
+        if done.not_yet:  # an event is made on or after its day, never ahead: the month's scan is run again
+            out.print(f"{done.not_yet} more fall after today ({_today()}): scan {period} again after them")
 
 
 @events_app.command("process")

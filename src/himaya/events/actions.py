@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -129,12 +129,13 @@ def scan(
     made = calendar_events(people, period)
     if children is not None and survivor_age is not None:
         made = pl.concat([made, calendar_events(children, period, ages={EventKind.SURVIVOR_AGE_LIMIT: survivor_age})])
+    not_yet = made.filter(pl.col("event_date") > today).height
     made = made.filter(pl.col("event_date") <= today)
     events = [
         LifeEvent(CALENDAR, row["source_event_id"], row["kind"], row["event_date"], {"person_id": row["person_id"]})
         for row in made.iter_rows(named=True)
     ]
-    return receive(uow, events, today=today, actor=actor)
+    return replace(receive(uow, events, today=today, actor=actor), not_yet=not_yet)
 
 
 def process(

@@ -70,6 +70,7 @@ class Received:
     received: int = 0  # kept in the inbox (the failed ones too)
     duplicate: int = 0  # the inbox had them already: nothing changed
     failed: int = 0  # malformed among those received: kept as failed with the reason
+    not_yet: int = 0  # the calendar's: the month's events after today, made by a scan on or after their day
 
 
 @dataclass(frozen=True)
