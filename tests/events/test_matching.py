@@ -48,6 +48,9 @@ def test_one_strong_match_and_why_not_otherwise(registry: Engine, oman: PolicyPa
     assert found is None and "nobody in the registry matches 'Salim Harthi' born 1970-03-05 (M)" in why, why
     found, why = match(store, facts("بن", "ال", "1970-03-04"))
     assert found is None and "cannot be matched" in why, why
+    found, why = match(store, {"given_name_en": "Salim", "birth_date": "1970-03-04", "sex": "M"})  # a name alone
+    assert found is None and "'Salim' born 1970-03-04 (M) names 1 word(s) only (at least 2" in why, why
+    assert "taken for 71000090); a registrar decides" in why
 
 
 def test_a_namesake_is_never_chosen(registry: Engine, oman: PolicyPack) -> None:

@@ -62,6 +62,9 @@ def resolve(uow: EventsUnitOfWork, events: Sequence[LifeEvent]) -> tuple[list[Li
     return kept, review
 
 
+MIN_WORDS = 2  # of the event's name, to take it for a person without a registrar: a given name and another
+
+
 def _name(facts: dict[str, Any]) -> str:
     return " ".join(str(facts[c]) for c in NAME_COLUMNS if facts.get(c))
 
@@ -76,6 +79,11 @@ def match(uow: EventsUnitOfWork, facts: dict[str, Any]) -> tuple[str | None, str
         return None, f"no civil number, and the name cannot be matched: {error}"
     rows = uow.registry.search(MATCHER, Search(name=name, birth_date=born), limit=CANDIDATES, offset=0, terms=terms)
     strong = strongly(rows, terms.names, sex)
+    if len(strong) == 1 and len(terms.names) < MIN_WORDS:  # one name and a birthday are no identity
+        return None, (
+            f"no civil number, and {said} names {len(terms.names)} word(s) only (at least {MIN_WORDS} to be"
+            f" taken for {strong[0]}); a registrar decides"
+        )
     if len(strong) == 1:
         return strong[0], ""
     if strong:
