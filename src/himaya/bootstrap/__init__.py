@@ -202,6 +202,10 @@ def replan_enrollments(engine: Engine, event: LifeEventsApplied) -> None:
     pack = pack_of_store(engine)  # the registry's pack, as the service and the commands work under
     day = clock.today(pack.timezone)
     replan_families(engine, pack, Period.containing(day), event.notes(), actor=event.actor, today=day)
+    uow = unit_of_work(engine)  # planned: no longer due (were the process killed here, planning again changes nothing)
+    with uow:
+        uow.events.replanned([event_id for _, event_id, _ in event.causes])
+        uow.commit()
 
 
 def replan_after_application(engine: Engine, event: ApplicationApproved) -> None:

@@ -121,3 +121,8 @@ def events_status() -> None:
                 f"lag           {status.lag_seconds:,.0f} s since the oldest waiting event was received"
                 f" (its event date {status.oldest_event_date})"
             )
+        if status.replan_due:
+            out.print(
+                f"replan due    {status.replan_due:,} applied events' families: a run stopped before planning"
+                " their enrollments again; the next `himaya events process` plans them first"
+            )

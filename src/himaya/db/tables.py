@@ -29,7 +29,7 @@ from himaya.db.award_tables import insurance_award, insurance_award_share  # noq
 from himaya.db.case_tables import case_counter, case_event, case_file, notification_outbox  # noqa: F401
 from himaya.db.crvs_tables import crvs_search, crvs_subscription  # noqa: F401
 from himaya.db.dci_tables import dci_delivery, dci_reference  # noqa: F401
-from himaya.db.event_tables import event_effect  # noqa: F401
+from himaya.db.event_tables import event_effect, event_inbox  # noqa: F401
 from himaya.db.exception_tables import benefit_exception  # noqa: F401
 from himaya.db.insurance_tables import insurance_declaration, insurance_employer  # noqa: F401
 from himaya.db.metadata import ID, metadata, per_statement_keys
@@ -38,7 +38,6 @@ from himaya.db.search_tables import name_pair, name_token  # noqa: F401
 from himaya.db.session_tables import cli_session as cli_session  # noqa: PLC0414  (re-exported)
 from himaya.db.session_tables import login_attempt as login_attempt  # noqa: PLC0414
 from himaya.enrollment.model import EnrollmentStatus
-from himaya.events.model import InboxState
 from himaya.payroll.model import DebtStatus, LineKind, LineStatus, RunState, check_in
 
 
@@ -377,24 +376,4 @@ dci_callback = Table(
     Column("client", String(64), nullable=False),
     Column("uri", Text, nullable=False),
     UniqueConstraint("client", "uri"),
-)
-
-event_inbox = Table(  # life events (0011), each kept once; `subject`: the civil number it is about
-    "event_inbox",
-    metadata,
-    Column("id", ID, primary_key=True, autoincrement=True),
-    Column("source", String(64), nullable=False),  # opencrvs, a file's source name, calendar
-    Column("source_event_id", String(128), nullable=False),
-    Column("kind", String(32), nullable=False),  # EventKind, unconstrained: an unknown kind is kept as failed
-    Column("subject", String(64), index=True),  # a record's events are found by it
-    Column("payload", Text, nullable=False),  # the event's facts (JSON), a correction's `corrects` among them
-    Column("event_date", Date),
-    Column("state", String(16), nullable=False),  # InboxState
-    Column("reason", Text),
-    Column("attempts", Integer, nullable=False, server_default="0"),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("applied_at", DateTime(timezone=True)),
-    UniqueConstraint("source", "source_event_id"),  # a re-import is a no-op
-    Index(None, "state", "event_date", "id"),  # the worker's next batch
-    CheckConstraint(check_in("state", InboxState), name="ck_event_inbox_state"),
 )

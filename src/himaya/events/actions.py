@@ -3,11 +3,12 @@ tell the inbox's state.
 
 The worker applies a batch of events in one transaction: the registry's rows written through the
 registry's own write path (the contract's validation, then the import of those rows, dated by each
-event), every event's state and its audit entry. Once the run's batches are committed (or the run
-stops on an error), one `LifeEventsApplied` has the enrollments of every family concerned planned
-again, in one pass rather than one per batch. A batch that cannot be written whole (one
-event breaks a rule the plan could not see) is applied again one event at a time, so that a bad
-event is kept as failed with its reason and never stops the others.
+event), every event's state and its audit entry, and the family each applied event asks to plan
+again. Once the run's batches are committed (or the run stops on an error), one `LifeEventsApplied`
+has the enrollments of every family concerned planned again, in one pass rather than one per batch;
+the families stay due in the inbox until then, so that a run killed before it leaves them to the next.
+A batch that cannot be written whole (one event breaks a rule the plan could not see) is applied
+again one event at a time, so that a bad event is kept as failed with its reason and never stops the others.
 """
 
 from __future__ import annotations
@@ -155,9 +156,11 @@ def process(
                 [Change("events.release", "inbox:held", None, {"released": released, "to_review": reviewed})],
                 actor=actor,
             )
+        # Of the committed batches, this run's and any earlier run's killed before its re-plan:
+        # their families' enrollments planned again once, when the run ends.
+        causes = uow.events.replan_due()
         uow.commit()
     total = Processed(needs_review=reviewed)
-    causes: list[tuple[str, int, str]] = []  # of the committed batches: their families planned again once
     try:
         while True:
             with uow:
@@ -170,6 +173,7 @@ def process(
                     done = None  # rolled back as the block ends: each event on its own below
             ids = [r["id"] for r in rows]
             total += done if done is not None else _one_by_one(uow, contract, ids, actor=actor, causes=causes)
+            checkpoint("events.process:committed")
     finally:
         if causes:
             with uow:
@@ -236,7 +240,7 @@ def _apply(
     changes += _leavers(uow, events, decided.outcomes, actor=actor)
     checkpoint("events.process:written")
     settled = decided.outcomes
-    uow.events.settle(settled.select("id", "state", "reason"), at=now())
+    uow.events.settle(settled.select("id", "state", "reason", "family_id"), at=now())
     entries = _entries(rows, settled)
     written = uow.audit.record([*entries, *changes], actor=actor)
     uow.events.link_effects(undo.links(events, changes, written[len(entries) :]))
@@ -339,11 +343,13 @@ class Status:
     oldest_received: datetime | None  # the oldest event still waiting (received or held)
     oldest_event_date: date | None
     lag_seconds: float | None  # how long it has waited
+    replan_due: int = 0  # applied events whose families' enrollments a killed run did not plan again
 
 
 def status(uow: EventsUnitOfWork) -> Status:
     with uow:
         counts = uow.events.counts()
         received, event_date = uow.events.oldest_pending()
+        due = len(uow.events.replan_due())
     lag = None if received is None else max(0.0, (now() - received).total_seconds())
-    return Status({s.value: counts.get(s.value, 0) for s in InboxState}, received, event_date, lag)
+    return Status({s.value: counts.get(s.value, 0) for s in InboxState}, received, event_date, lag, due)

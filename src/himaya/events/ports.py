@@ -49,7 +49,15 @@ class EventStore(Protocol):
 
     def settle(self, outcomes: pl.DataFrame, *, at: datetime) -> int:
         """Record each event's state and reason (id, state, reason), one more attempt; applied_at for
-        the applied ones. Returns the number of events settled."""
+        the applied ones, and with a `family_id` column, the family whose enrollments each applied
+        event asks to plan again (kept until `replanned`). Returns the number of events settled."""
+
+    def replan_due(self) -> list[tuple[str, int, str]]:
+        """(family number, inbox id, kind) of the applied events whose families' enrollments are not
+        planned again yet (a run killed before its re-plan)."""
+
+    def replanned(self, events: Sequence[int]) -> int:
+        """These events' families' enrollments are planned again: nothing more is due for them."""
 
     def effects(self, events: Sequence[int]) -> pl.DataFrame:
         """The audit entries these inbox events and their applied corrections wrote (what they did, as

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from himaya.db.tables import enrollment, event_inbox, person
+from himaya.db.event_tables import event_inbox
+from himaya.db.tables import enrollment, person
 
 NAMED = re.compile(r"([a-z_0-9]+) \(event (\d+)\)")
 

@@ -29,12 +29,13 @@ from sqlalchemy.schema import DropTable
 
 from himaya.core.audit import Change
 from himaya.db import staging
+from himaya.db.event_tables import event_inbox
 from himaya.db.frames import read_frame
 from himaya.db.registry_facts import temporals
 from himaya.db.snapshot import people_query, read_people
 from himaya.db.stores import award_shares
 from himaya.db.stores import event_reversal as reversal
-from himaya.db.tables import event_inbox, membership, person
+from himaya.db.tables import membership, person
 from himaya.events.model import InboxState, LifeEvent
 from himaya.policy.packs import load_pack
 
@@ -256,7 +257,10 @@ class SqlEventStore:
     def settle(self, outcomes: pl.DataFrame, *, at: datetime) -> int:
         if outcomes.is_empty():
             return 0
-        s = self._stage("event_outcome", outcomes.select("id", "state", "reason"), index="id")
+        if "family_id" not in outcomes.columns:
+            outcomes = outcomes.with_columns(pl.lit(None, pl.String).alias("family_id"))
+        s = self._stage("event_outcome", outcomes.select("id", "state", "reason", "family_id"), index="id")
+        applied = s.c.state == S.APPLIED.value
         result = self.connection.execute(  # one UPDATE ... FROM the staged states (both databases)
             update(event_inbox)
             .where(event_inbox.c.id == s.c.id)
@@ -264,8 +268,27 @@ class SqlEventStore:
                 state=s.c.state,
                 reason=s.c.reason,
                 attempts=event_inbox.c.attempts + 1,
-                applied_at=case((s.c.state == S.APPLIED.value, literal(at)), else_=event_inbox.c.applied_at),
+                applied_at=case((applied, literal(at)), else_=event_inbox.c.applied_at),
+                replan_family=case((applied, s.c.family_id), else_=event_inbox.c.replan_family),
             ),
+            execution_options=COUNTED,
+        )
+        self.connection.execute(DropTable(s))
+        return int(result.rowcount or 0)
+
+    def replan_due(self) -> list[tuple[str, int, str]]:
+        i = event_inbox.c
+        rows = self.connection.execute(
+            select(i.replan_family, i.id, i.kind).where(i.replan_family.is_not(None)).order_by(i.id)
+        ).all()
+        return [(str(f), int(i), str(k)) for f, i, k in rows]
+
+    def replanned(self, events: Sequence[int]) -> int:
+        if not events:
+            return 0
+        s = self._stage("event_replanned", pl.DataFrame({"id": list(events)}, schema={"id": pl.Int64}), index="id")
+        result = self.connection.execute(
+            update(event_inbox).where(event_inbox.c.id == s.c.id).values(replan_family=None),
             execution_options=COUNTED,
         )
         self.connection.execute(DropTable(s))
