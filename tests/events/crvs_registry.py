@@ -262,13 +262,14 @@ def make_app(registry: Registry) -> FastAPI:
     @app.post("/control/notify")
     async def notify(request: Request) -> dict[str, Any]:
         """{event: LiveBirth|Death|…, reference_id, record, signed: good|none|other-key, message: a
-        replacement for the whole message (a wrong envelope)}: POSTed to the subscriber's notify."""
+        replacement for the whole message (a wrong envelope), unfiltered: sent whatever the subscription
+        asked (a registry in error)}: POSTed to the subscriber's notify."""
         order = await request.json()
         event = {"reference_id": order["reference_id"], "timestamp": _stamp(), "locale": "en", "data": {
             "version": "1.0.0", "reg_type": "ns:org:RegistryType:Civil",
             "reg_event_type": f"spdci-common:RegistryEventType:{order['event']}",
             "reg_record_type": "spdci-extensions-crvs:Person", "reg_records": order["record"]}}  # fmt: skip
-        if not order.get("message"):
+        if not order.get("message") and not order.get("unfiltered"):  # unfiltered: a registry that errs
             held = _held(registry, order["event"], order["reference_id"], order["record"])
             if held:
                 return {"status": held}

@@ -112,6 +112,34 @@ def test_a_filtered_subscription_on_a_schedule(exchange: Exchange) -> None:  # n
     assert inbox(exchange.engine)["source_event_id"].to_list() == ["DTH-0002"]
 
 
+def test_what_no_subscription_asked_for_is_refused_whole(exchange: Exchange) -> None:  # noqa: F811
+    """A registry in error sends a death the filter does not take, or outside the subscription's
+    window: refused (403) naming the event and the reason, nothing kept; an update of a registration
+    taken is not held to the filter (its record need not repeat the place)."""
+    exchange.subscribe("Death", more=["--filter", "death_place.locality=Nizwa"])
+    died = {**child("71000001", "1980-05-01"), "death_date": "2026-10-20"}
+    sur = exchange.notify("Death", "DTH-0001", {**died, "death_place": {"locality": "Sur"}}, unfiltered=True)
+    assert sur["status"] == 403, sur
+    said = str(sur["body"])
+    assert "notify_event.0 ('DTH-0001')" in said and "death_place.locality is 'Sur'" in said, said
+    nowhere = exchange.notify("Death", "DTH-0002", died, unfiltered=True)  # no place at all
+    assert nowhere["status"] == 403 and "it has no death_place.locality" in str(nowhere["body"]), nowhere
+    assert inbox(exchange.engine).height == 0
+    assert exchange.notify("Death", "DTH-0003", {**died, "death_place": {"locality": "Nizwa"}})["status"] == 202
+    fixed = update({**died, "death_date": "2026-10-18"}, "correction", "DTH-0003", "2026-11-02")
+    assert exchange.notify("Death", "DTH-0003-C1", fixed, unfiltered=True)["status"] == 202
+    assert inbox(exchange.engine)["source_event_id"].to_list() == ["DTH-0003", "DTH-0003-C1"]
+
+
+def test_a_subscription_whose_window_has_passed_takes_nothing(exchange: Exchange) -> None:  # noqa: F811
+    window = ["--frequency", "0 0 0 5,15 * ? *", "--from", "2020-01-01T00:00:00+04:00",
+              "--until", "2021-01-01T00:00:00+04:00"]  # fmt: skip
+    exchange.subscribe("LiveBirth", more=window)
+    born = exchange.notify("LiveBirth", "BRN-0001", child("71000004", "2026-10-05"), unfiltered=True)
+    assert born["status"] == 403 and "outside the subscription's window" in str(born["body"]), born
+    assert inbox(exchange.engine).height == 0
+
+
 def test_bad_subscription_criteria_are_refused_before_anything_is_sent(exchange: Exchange) -> None:  # noqa: F811
     base = ["events", "crvs-subscribe", exchange.registry_url, "--registry-id", "r", "--client", "civreg",
             "--callback", f"{exchange.himaya}/events/dci/on-subscribe", "--event", "Death"]  # fmt: skip

@@ -18,8 +18,10 @@ from typing import Any, Protocol
 import httpx
 
 from himaya.adapters.crvs.criteria import Criteria
+from himaya.adapters.crvs.criteria import read as stored_criteria
 from himaya.adapters.crvs.messages import (
     NAMES,
+    CrvsNotify,
     NotifyRefusedError,
     NotSubscribedError,
     kind_of,
@@ -217,20 +219,52 @@ def notify(
     for position, event in enumerate(message.message.notify_event):
         registration, kind, when, facts = notified(position, event)
         told.append(LifeEvent(source_of(sender), event.reference_id, kind.value, when, facts))
-        registrations.append(registration.value)  # an update comes under its registration's subscription
+        registrations.append((registration.value, registration == kind))  # an update: its registration's
     events, review = matched(uow, told, today=today, where="message.notify_event")
 
     def guard() -> None:  # in the receipt's transaction: nothing is kept if it refuses
         verify_message(uow, message.signature, sent or document, client=client, sender=sender)
-        for kind in dict.fromkeys(registrations):
-            if not uow.crvs.active(client, sender, kind):
-                raise NotSubscribedError(
-                    f"no active subscription of client {client!r} to {kind} events of registry {sender!r}"
-                    " (himaya events crvs-subscribe; unsubscribed or rejected ones take no events)"
-                )
+        _subscribed(uow, message, registrations, client=client)
 
     done = actions.receive(uow, events, today=today, actor=actor, guard=guard, review=review)
     return done, [*events, *(e for e, _ in review)]
+
+
+def _subscribed(
+    uow: CrvsUnitOfWork, message: CrvsNotify, registrations: list[tuple[str, bool]], *, client: str
+) -> None:
+    """Each registration notified is one an active subscription of ours asked for: its type, its
+    filter and its time window. (An update of a registration comes under its type's subscription:
+    its record need not repeat what the filter read; the registration passed it.)"""
+    sender = message.header.sender_id
+    active = {kind: uow.crvs.active(client, sender, kind) for kind, _ in registrations}
+    for kind, found in active.items():
+        if not found:
+            raise NotSubscribedError(
+                f"no active subscription of client {client!r} to {kind} events of registry {sender!r}"
+                " (himaya events crvs-subscribe; unsubscribed or rejected ones take no events)"
+            )
+    sent = _sent_at(message.header.message_ts)
+    for position, ((kind, registration), event) in enumerate(
+        zip(registrations, message.message.notify_event, strict=True)
+    ):
+        if not registration:
+            continue
+        record = event.data.reg_records.model_dump(mode="json", by_alias=True)
+        said = [stored_criteria(s.criteria).refuses(record, sent) for s in active[kind]]
+        if all(said):
+            raise NotSubscribedError(
+                f"message.notify_event.{position} ({event.reference_id!r}): no subscription of ours asked for this"
+                f" {kind} event: {said[0]}"
+            )
+
+
+def _sent_at(text: str) -> datetime | None:
+    try:
+        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo is not None else None
 
 
 def matched(

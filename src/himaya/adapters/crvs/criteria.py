@@ -40,6 +40,22 @@ class Criteria:
                                  "frequency": self.frequency}  # fmt: skip
         return said
 
+    def refuses(self, record: dict[str, Any], sent: datetime | None) -> str | None:
+        """Why a record the registry notified at `sent` is not one this subscription asked for (None:
+        it is): a filter's attribute with another value, or a time outside the frequency's window."""
+        for attribute, value in self.where:
+            found = _attribute(record, attribute)
+            if found is None:
+                return f"it has no {attribute}, the subscription's filter asks {value!r}"
+            if str(found) != value:
+                return f"its {attribute} is {str(found)[:40]!r}, the subscription's filter asks {value!r}"
+        if self.start is not None and self.end is not None:
+            if sent is None:
+                return "its header.message_ts is not a time with its zone, and the subscription has a time window"
+            if not self.start <= sent <= self.end:
+                return f"it was sent at {sent.isoformat()}, outside the subscription's window {self.words()}"
+        return None
+
     def words(self) -> str:
         """As `himaya events crvs-subscriptions` lists it."""
         parts = [" and ".join(f"{a}={v}" for a, v in self.where)] if self.where else []
@@ -69,6 +85,14 @@ def criteria(where: list[str], frequency: str | None, start: str | None, end: st
     if when[1] <= when[0]:
         raise InvalidInputError(f"--until {end}: must come after --from {start}")
     return Criteria(tuple(pairs), frequency.strip(), when[0], when[1])
+
+
+def _attribute(record: dict[str, Any], path: str) -> Any:
+    """A record's attribute by its dotted path (`death_place.address.locality`), or None."""
+    found: Any = record
+    for part in path.split("."):
+        found = found.get(part) if isinstance(found, dict) else None
+    return found
 
 
 def _time(text: str, option: str) -> datetime:

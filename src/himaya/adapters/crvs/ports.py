@@ -23,8 +23,8 @@ class CrvsSubscriptionStore(Protocol):
         self, id_: int, *, status: SubscriptionState, code: str | None, reason: str | None, at: datetime
     ) -> None: ...
 
-    def active(self, client: str, registry_id: str, event_type: str) -> bool:
-        """Whether an active subscription lets this client notify this kind of event as this registry."""
+    def active(self, client: str, registry_id: str, event_type: str) -> list[CrvsSubscription]:
+        """The active subscriptions that let this client notify this kind of event as this registry."""
 
     def listed(self) -> list[CrvsSubscription]: ...
 

@@ -62,18 +62,13 @@ class SqlCrvsStore:
             update(t).where(t.c.id == id_).values(status=status.value, code=code, reason=reason, updated_at=at)
         )
 
-    def active(self, client: str, registry_id: str, event_type: str) -> bool:
-        found = self.connection.execute(
-            select(t.c.id)
-            .where(
-                t.c.client == client,
-                t.c.registry_id == registry_id,
-                t.c.event_type == event_type,
-                t.c.status == SubscriptionState.ACTIVE.value,
-            )
-            .limit(1)
-        ).first()
-        return found is not None
+    def active(self, client: str, registry_id: str, event_type: str) -> list[CrvsSubscription]:
+        return self._select(
+            t.c.client == client,
+            t.c.registry_id == registry_id,
+            t.c.event_type == event_type,
+            t.c.status == SubscriptionState.ACTIVE.value,
+        )
 
     def listed(self) -> list[CrvsSubscription]:
         return self._select()
