@@ -93,3 +93,20 @@ def test_async_encrypted_and_the_answers_refused(exchange: Exchange, oman: Polic
     assert shapeless.exit_code != 0, shapeless.output
     assert "reg_records.0.personal_details: Field required (DCI DR SearchResponse)" in shapeless.output
     assert inbox(exchange.engine).height == 1 and [s for _, s in searches(exchange.engine)] == ["answered"]
+
+
+def test_a_record_of_another_person_under_the_number_goes_to_a_registrar(
+    exchange: Exchange,  # noqa: F811
+    oman: PolicyPack,
+) -> None:
+    """The disability registry's record under 71000091 was born in 1950; the registry's 71000091 in
+    1990: a mistyped number there must not end this person's card. A registrar decides."""
+    _as_disability_registry(exchange, oman)
+    exchange.registry.people = [pwd("71000091", "Expired", last_updated="2026-11-05T00:00:00Z")]
+    exchange.registry.people[0]["personal_details"]["date_of_birth"] = "1950-01-01"
+    taken = dr_search(exchange, "--civil", "71000091", "--take-expired")
+    assert taken.exit_code == 0, taken.output
+    [(state, reason)] = inbox(exchange.engine).select("state", "reason").rows()
+    assert state == "needs_review" and "was born '1950-01-01'" in reason and "was born 1990-05-15" in reason, reason
+    exchange.himaya_cli("events", "process")
+    assert current(exchange.engine, "71000091")["disability_card"] is True

@@ -228,6 +228,37 @@ def _refuse_others(answer: DrOnSearch, wanted: str) -> None:
                 )
 
 
+def _same_person(
+    uow: CrvsUnitOfWork, answer: DrOnSearch, taken: tuple[list[LifeEvent], list[tuple[LifeEvent, str]]]
+) -> tuple[list[LifeEvent], list[tuple[LifeEvent, str]]]:
+    """A card's end taken only for the person the registry knows under that civil number: a record
+    whose birth date is another than the registry's goes to a registrar (a mistyped number at the
+    disability registry must not end someone else's disability benefit)."""
+    events, review = taken
+    born = {}
+    for result in answer.message.search_response:
+        for record in result.data.records if result.data else []:
+            person, number = record.personal_details.person, record.personal_details.civil_number
+            if number is not None and (person.birth_date or person.date_of_birth):
+                born[number] = str(person.birth_date or person.date_of_birth)
+    if not events or not born:
+        return taken
+    with uow.reading():
+        people = uow.events.people(sorted({str(e.facts["person_id"]) for e in events}))
+    ours = {n: d.isoformat() for n, d in zip(people["person_id"], people["birth_date"], strict=True) if d}
+    kept, review = [], list(review)
+    for event in events:
+        number = str(event.facts["person_id"])
+        theirs, known = born.get(number), ours.get(number)
+        if theirs is not None and known is not None and theirs[:10] != known:
+            review.append((event, f"the disability registry's record of {number} was born {theirs[:20]!r}; the"
+                                  f" registry's person {number} was born {known}: a registrar checks they are one"
+                                  " person before the card's end is applied"))  # fmt: skip
+        else:
+            kept.append(event)
+    return kept, review
+
+
 def on_search(
     uow: CrvsUnitOfWork,
     document: Any,
@@ -253,6 +284,7 @@ def on_search(
     _refuse_others(answer, str(json.loads(asked["query"])["query"]["value"]))
     records = [summary(p) for r in answer.message.search_response if r.data for p in r.data.records]
     taken = matched(uow, _taken(answer, today=today) if asked["take"] else [], today=today, where="taken")
+    taken = _same_person(uow, answer, taken)
     answered = crvs_search.Answered(transaction, sender, records, answer.message.search_response, sent, asked)
     return crvs_search.keep_answer(uow, answered, taken, audit_action="dr.on_search", today=today, actor=actor)
 
