@@ -106,6 +106,7 @@ def test_a_record_of_another_person_under_the_number_goes_to_a_registrar(
     exchange.registry.people[0]["personal_details"]["date_of_birth"] = "1950-01-01"
     taken = dr_search(exchange, "--civil", "71000091", "--take-expired")
     assert taken.exit_code == 0, taken.output
+    assert "(for a registrar: the disability registry's record of 71000091 was born '1950-01-01'" in taken.output
     [(state, reason)] = inbox(exchange.engine).select("state", "reason").rows()
     assert state == "needs_review" and "was born '1950-01-01'" in reason and "was born 1990-05-15" in reason, reason
     exchange.himaya_cli("events", "process")

@@ -146,7 +146,8 @@ def _print(found: crvs_search.Found) -> None:
         done = found.received
         out.print(f"taken into the inbox: {done.received} new, {done.duplicate} already there, {done.failed} failed")
         for event in found.events:
-            out.print(f"  {event.source_event_id}")
+            why = found.review.get(event.source_event_id)
+            out.print(f"  {event.source_event_id}" + (f"  (for a registrar: {why})" if why else ""))
 
 
 # Where an asynchronous search's answer comes (a civil or a disability registry's, the same receiver).

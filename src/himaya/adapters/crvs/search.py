@@ -87,6 +87,7 @@ class Found:
     records: list[dict[str, Any]] = field(default_factory=list)
     received: Received | None = None
     events: list[LifeEvent] = field(default_factory=list)
+    review: dict[str, str] = field(default_factory=dict)  # event id -> why it waits for a registrar
 
 
 def check_asking(uow: CrvsUnitOfWork, query: Query, *, registry_id: str, client: str, callback: str | None) -> None:
@@ -333,7 +334,8 @@ def keep_answer(
             uow.commit()
         return Found(transaction, state, records)
     done = actions.receive(uow, events, today=today, actor=actor, guard=guard, review=review)
-    return Found(transaction, state, records, done, [*events, *(e for e, _ in review)])
+    why = {e.source_event_id: reason for e, reason in review}
+    return Found(transaction, state, records, done, [*events, *(e for e, _ in review)], why)
 
 
 def result(uow: CrvsUnitOfWork, transaction_id: str) -> Found:
