@@ -4,10 +4,8 @@ prepared it cannot decide it. On both databases."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from himaya.core.clock import today
-from tests.web.test_iraq_office import Iraq, _neighbour, iraq  # noqa: F401  (the fixture)
+from tests.web.test_iraq_office import Iraq, ask_to_move, iraq  # noqa: F401  (the fixture)
 
 
 def _move(iraq: Iraq, number: str, version: int, to: str, user: str, **more: str) -> dict[str, object]:  # noqa: F811
@@ -20,20 +18,7 @@ def _move(iraq: Iraq, number: str, version: int, to: str, user: str, **more: str
 
 def test_an_objection_to_a_refused_change_request_writes_the_change(iraq: Iraq) -> None:  # noqa: F811
     registrar = iraq.headers("registrar")
-    head = {
-        "person_id": "770000000006", "family_id": "IQ-NEW-0003", "relationship": "head", "sex": "F",
-        "birth_date": "1975-03-01", "nationality": "IQ", "resident": True, "marital_status": "widowed",
-        "district": iraq.head["district"], "given_name_en": "Zainab",
-    }  # fmt: skip
-    assert iraq.client.post("/people", json={"record": head}, headers=registrar).status_code == 201
-    district, since = _neighbour(iraq.head), today("Asia/Baghdad") - timedelta(days=20)
-    asked = {
-        "type": "change_request", "civil_number": "770000000006", "channel": "branch",
-        "form": {"change": "address", "district": district, "effective_from": since.isoformat(), "evidence": "lease"},
-    }  # fmt: skip
-    opened = iraq.client.post("/cases", json=asked, headers=iraq.headers("officer"))
-    assert opened.status_code == 201, opened.text
-    request = opened.json()["number"]
+    request, district = ask_to_move(iraq, "770000000006", "IQ-NEW-0003", sex="F", status="widowed", name="Zainab")
     _move(iraq, request, 1, "in_review", "officer")
     _move(iraq, request, 2, "prepared", "officer")
     _move(iraq, request, 3, "refused", "registrar", reason="no lease shown")

@@ -352,26 +352,32 @@ def test_the_api_registers_with_iraqs_contract_and_refuses_a_district_not_in_its
     assert row is not None and row["district"] == _neighbour(iraq.head)
 
 
+def ask_to_move(iraq: Iraq, civil: str, family: str, *, sex: str, status: str, name: str) -> tuple[str, str]:
+    """A new head registered in the paid family's district (by the registrar), and the officer's change
+    request moving them to the neighbouring district 20 days ago: (the case number, that district)."""
+    head = {
+        "person_id": civil, "family_id": family, "relationship": "head", "sex": sex, "birth_date": "1970-01-01",
+        "nationality": "IQ", "resident": True, "marital_status": status, "district": iraq.head["district"],
+        "given_name_en": name,
+    }  # fmt: skip
+    assert iraq.client.post("/people", json={"record": head}, headers=iraq.headers("registrar")).status_code == 201
+    district, since = _neighbour(iraq.head), today("Asia/Baghdad") - timedelta(days=20)
+    asked = {
+        "type": "change_request", "civil_number": civil, "channel": "branch",
+        "form": {"change": "address", "district": district, "effective_from": since.isoformat(), "evidence": "lease"},
+    }  # fmt: skip
+    opened = iraq.client.post("/cases", json=asked, headers=iraq.headers("officer"))
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["number"]), district
+
+
 def test_a_change_request_of_the_district_is_filed_and_written(iraq: Iraq) -> None:
     client = _registrar(iraq)
     form = client.get("/office/cases/new", params={"type": "change_request"})
     assert form.status_code == 200 and "The district the person now lives in" in form.text
     assert "ilayat" not in form.text and "Civil number" not in form.text
     headers = iraq.headers("registrar")
-    head = {
-        "person_id": "770000000005", "family_id": "IQ-NEW-0002", "relationship": "head", "sex": "M",
-        "birth_date": "1970-01-01", "nationality": "IQ", "resident": True, "marital_status": "married",
-        "district": iraq.head["district"], "given_name_en": "Hassan",
-    }  # fmt: skip
-    assert iraq.client.post("/people", json={"record": head}, headers=headers).status_code == 201
-    district, since = _neighbour(iraq.head), today("Asia/Baghdad") - timedelta(days=20)
-    asked = {
-        "type": "change_request", "civil_number": "770000000005", "channel": "branch",
-        "form": {"change": "address", "district": district, "effective_from": since.isoformat(), "evidence": "lease"},
-    }  # fmt: skip
-    opened = iraq.client.post("/cases", json=asked, headers=iraq.headers("officer"))
-    assert opened.status_code == 201, opened.text
-    number = opened.json()["number"]
+    number, district = ask_to_move(iraq, "770000000005", "IQ-NEW-0002", sex="M", status="married", name="Hassan")
     for version, state in ((1, "in_review"), (2, "prepared")):
         moved = iraq.client.post(
             f"/cases/{number}/decision", json={"version": version, "to": state}, headers=iraq.headers("officer")
