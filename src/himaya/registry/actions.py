@@ -301,14 +301,9 @@ def _place(row: Mapping[str, Any], place: str = "wilayat") -> dict[str, Any]:
 def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Principal) -> Any:
     """A person's record with its history and enrollments, if in the user's branches; the read is
     audited, and so is a probe for a record the user may not read (answered as an unknown one)."""
-    with uow:
+    with uow.reading():
         record = uow.registry.record(principal, civil_number)
-        found = record is not None
-        uow.audit.record(
-            [Change("read", f"person:{civil_number}", None, {"what": what, "found": found})],
-            actor=principal.username,
-        )
-        uow.commit()
+    _record_read(uow, f"person:{civil_number}", {"what": what, "found": record is not None}, principal=principal)
     if record is None:
         raise _not_in_branches(civil_number)
     return record
@@ -327,15 +322,21 @@ def search(
     the country `dialling_code` or without), ordered by civil number; the search and the people it
     returned are audited. A name that leaves no word to search by (only "بن", "Al"...) is refused."""
     terms = search_terms(wanted, dialling_code)
-    with uow:
+    with uow.reading():
         rows = uow.registry.search(principal, wanted, limit=limit, offset=offset, terms=terms)
-        filters = {k: v for k, v in vars(wanted).items() if v is not None}
-        uow.audit.record(
-            [Change("read", "people:search", None, {"filters": filters, "people": [r["civil_number"] for r in rows]})],
-            actor=principal.username,
-        )
-        uow.commit()
+    filters = {k: v for k, v in vars(wanted).items() if v is not None}
+    _record_read(uow, "people:search", {"filters": filters, "people": [r["civil_number"] for r in rows]},
+                 principal=principal)  # fmt: skip
     return rows
+
+
+def _record_read(uow: RegistryUnitOfWork, subject: str, what: dict[str, Any], *, principal: Principal) -> None:
+    """A read's entry on the audit chain, once the read (`uow.reading()`: on SQLite without the
+    write lock, so reads run side by side) is done and before anything is shown: only this short
+    block holds the chain's lock. A failure here raises, and the read is not answered."""
+    with uow:
+        uow.audit.record_read(subject, what, actor=principal.username)
+        uow.commit()
 
 
 def search_terms(wanted: Search, dialling_code: str) -> SearchTerms:
@@ -358,18 +359,11 @@ def search_terms(wanted: Search, dialling_code: str) -> SearchTerms:
 def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Principal) -> list[dict[str, Any]]:
     """A family's current members, if it is in the user's branches; the read names the people it
     returned, and a probe for a family the user may not read is audited too."""
-    with uow:
+    with uow.reading():
         rows = uow.registry.search(principal, Search(family_number=family_number), limit=100, offset=0)
-        people = [r["civil_number"] for r in rows]
-        uow.audit.record(
-            [
-                Change(
-                    "read", f"family:{family_number}", None, {"what": "members", "people": people, "found": bool(rows)}
-                )
-            ],
-            actor=principal.username,
-        )
-        uow.commit()
+    people = [r["civil_number"] for r in rows]
+    _record_read(uow, f"family:{family_number}", {"what": "members", "people": people, "found": bool(rows)},
+                 principal=principal)  # fmt: skip
     if not rows:
         raise NotFoundError(f"no family {family_number!r} in your branches")
     return rows
@@ -380,21 +374,11 @@ def family_table(
 ) -> Any:
     """The family's people table on `day` (for the rules), if in the user's branches; audited with
     the people returned and `what` it was read for (a probe too)."""
-    with uow:
+    with uow.reading():
         people = uow.registry.family_table(principal, family_number, day)
-        returned = [] if people is None else people["person_id"].to_list()
-        uow.audit.record(
-            [
-                Change(
-                    "read",
-                    f"family:{family_number}",
-                    None,
-                    {"what": what, "day": day, "people": returned, "found": people is not None},
-                )
-            ],
-            actor=principal.username,
-        )
-        uow.commit()
+    returned = [] if people is None else people["person_id"].to_list()
+    read = {"what": what, "day": day, "people": returned, "found": people is not None}
+    _record_read(uow, f"family:{family_number}", read, principal=principal)
     if people is None or people.is_empty():
         raise NotFoundError(f"no family {family_number!r} in your branches with members on {day}")
     return people

@@ -1,10 +1,11 @@
 """What a screen shows of a family in one read: its members and its people tables on given days
-(for the rules), in one transaction with one audit entry, as `actions.family_members` and
+(for the rules), read in one snapshot with one audit entry, as `actions.family_members` and
 `actions.family_table` are each alone.
 
 The front office's family page shows the members and this month's and next month's entitlements;
 read separately, that was three transactions and three audit entries a page, each a write that the
-other requests wait for on SQLite."""
+other requests wait for on SQLite. The read itself takes no write lock (`uow.reading()`); only its
+entry on the audit chain does, briefly, after it (as the branch inbox's read)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from himaya.core.access import Principal
-from himaya.core.audit import Change
 from himaya.core.errors import NotFoundError
 from himaya.registry.model import Search
 from himaya.registry.ports import RegistryUnitOfWork
@@ -33,9 +33,10 @@ def family_view(
 ) -> FamilyView:
     """The family's current members and its people table on each of `days`, if the family is in
     the user's branches; one audit entry names the people returned, the days, and a probe too."""
-    with uow:
+    with uow.reading():  # on SQLite without the write lock: two pages are read side by side
         members = uow.registry.search(principal, Search(family_number=family_number), limit=MEMBERS_SHOWN, offset=0)
         tables = {day: uow.registry.family_table(principal, family_number, day) for day in days} if members else {}
+    with uow:  # the read's entry before anything is shown: the only moment that holds the chain's lock
         read = {
             "what": "members" + (" and entitlements" if days else ""),
             "people": [r["civil_number"] for r in members],
@@ -43,7 +44,7 @@ def family_view(
         }
         if days:
             read["days"] = list(days)
-        uow.audit.record([Change("read", f"family:{family_number}", None, read)], actor=principal.username)
+        uow.audit.record_read(f"family:{family_number}", read, actor=principal.username)
         uow.commit()
     if not members:
         raise NotFoundError(f"no family {family_number!r} in your branches")
