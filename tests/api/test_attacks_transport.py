@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
+import psutil
 import pytest
 from sqlalchemy import create_engine, select
 from typer.testing import CliRunner
@@ -139,3 +140,49 @@ def test_a_200_megabyte_body_is_refused_unread(store: str) -> None:
             assert _answer(connection).startswith(b"HTTP/1.1 413")
         server_headers = httpx.get(f"{base}/auth/me").headers
         assert "server" not in server_headers and server_headers["x-content-type-options"] == "nosniff"
+
+
+def _held(workers: list[psutil.Process], port: int) -> list[int]:
+    """The open connections each worker holds on the service's port, in the workers' order."""
+    return [
+        sum(1 for c in w.net_connections(kind="tcp") if c.laddr.port == port and c.status == psutil.CONN_ESTABLISHED)
+        for w in workers
+    ]
+
+
+def _keep_alive(port: int, count: int) -> list[socket.socket]:
+    """`count` connections, each answered once and kept open."""
+    opened = [socket.create_connection(("127.0.0.1", port)) for _ in range(count)]
+    for connection in opened:
+        connection.sendall(b"GET /openapi.json HTTP/1.1\r\nHost: x\r\n\r\n")
+    for connection in opened:
+        assert _answer(connection).startswith(b"HTTP/1.1 200")
+    return opened
+
+
+def test_two_workers_share_a_burst_of_keep_alive_connections_and_one_left_serves_them_all(store: str) -> None:
+    """Workers sharing the listening socket took a burst of keep-alive connections unevenly (all
+    ten on one worker in most runs), so that one queued while the other idled: now the service
+    hands them out in turn. A worker killed leaves the others to take every new connection."""
+    port = _free_port()
+    env = {**os.environ, "HIMAYA_DATABASE_URL": store}
+    with running(["serve", "--port", str(port), "--workers", "2"], env, r"Himaya API on") as (process, _):
+        _wait_for(f"http://127.0.0.1:{port}")
+        workers = [p for p in psutil.Process(process.pid).children() if "multiprocessing" in " ".join(p.cmdline())]
+        workers = [w for w in workers if "resource_tracker" not in " ".join(w.cmdline())]
+        assert len(workers) == 2
+        first = _keep_alive(port, 10)
+        time.sleep(0.2)
+        assert sorted(_held(workers, port)) == [5, 5]
+        for connection in first:
+            connection.close()
+        workers[0].kill()
+        for _ in range(100):  # dead (a zombie until the service ends: it reaps its workers then)
+            if not workers[0].is_running() or workers[0].status() == psutil.STATUS_ZOMBIE:
+                break
+            time.sleep(0.1)
+        again = _keep_alive(port, 6)  # the first may go to the dead worker's channel: handed to the other
+        time.sleep(0.2)
+        assert _held(workers[1:], port) == [6]
+        for connection in again:
+            connection.close()

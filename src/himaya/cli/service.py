@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 import os
 import signal
 import socket
 import sys
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 import typer
 
@@ -37,13 +39,15 @@ def serve(
             return
         os.environ.setdefault("POLARS_MAX_THREADS", "1")  # a process per core: no thread pools fighting
         context = multiprocessing.get_context("spawn")
-        processes = [context.Process(target=serve_one, args=(listener,), daemon=True) for _ in range(workers)]
+        pairs = [socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM) for _ in range(workers)]
+        processes = [context.Process(target=serve_handed, args=(theirs,), daemon=True) for _, theirs in pairs]
         for process in processes:
             process.start()
+        for _, theirs in pairs:
+            theirs.close()
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stopped service stops its workers too
         try:
-            for process in processes:
-                process.join()
+            hand_out(listener, [ours for ours, _ in pairs])
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
@@ -70,9 +74,69 @@ def listen(host: str, port: int) -> socket.socket:
     return listener
 
 
+def hand_out(listener: socket.socket, workers: list[socket.socket]) -> None:
+    """Accept each connection here and hand it to the workers in turn (its descriptor sent over
+    the worker's channel), until none is left. Workers sharing the listening socket spread a
+    burst of keep-alive connections unevenly (whichever woke first took most of them, often all:
+    `bench/serve_balance.py`), so that one worker queued while the other idled."""
+    turn = 0
+    while workers:
+        connection, _ = listener.accept()
+        with connection:
+            while workers:
+                worker = workers[turn % len(workers)]
+                try:
+                    socket.send_fds(worker, [b"c"], [connection.fileno()])
+                    turn += 1
+                    break
+                except OSError:  # the worker has gone: the others take its share
+                    workers.remove(worker)
+
+
+def serve_handed(channel: socket.socket) -> None:
+    """One worker process: the application on the connections the parent hands over."""
+    import uvicorn  # noqa: PLC0415
+
+    class Handed(uvicorn.Server):
+        """uvicorn's server, listening on no socket of its own: it serves each connection that
+        arrives on `channel` (with uvicorn's own protocol, as a connection it accepted)."""
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=[])
+            loop = asyncio.get_running_loop()
+            channel.setblocking(False)
+            loop.add_reader(channel.fileno(), self._take, loop)
+
+        def _take(self, loop: asyncio.AbstractEventLoop) -> None:
+            try:
+                _, descriptors, _, _ = socket.recv_fds(channel, 1, 8)
+            except BlockingIOError:
+                return
+            except OSError:
+                descriptors = []
+            if not descriptors:  # the parent has gone: stop as on a signal
+                loop.remove_reader(channel.fileno())
+                self.should_exit = True
+                return
+            made: Any = self.config.http_protocol_class  # as uvicorn's own startup makes it
+            protocol = partial(made, config=self.config, server_state=self.server_state, app_state=self.lifespan.state)
+            for descriptor in descriptors:
+                connection = socket.socket(fileno=descriptor)
+                connection.setblocking(False)
+                loop.create_task(loop.connect_accepted_socket(protocol, connection))
+
+    _serve(Handed, [])
+
+
 def serve_one(listener: socket.socket) -> None:
-    """One worker process: the application on the shared socket."""
+    """The one worker process: the application on the listening socket."""
     import uvicorn  # noqa: PLC0415  (only `serve` needs it: every other command starts faster without)
+
+    _serve(uvicorn.Server, [listener])
+
+
+def _serve(server: Any, sockets: list[socket.socket]) -> None:
+    import uvicorn  # noqa: PLC0415
 
     # A thread waiting for the interpreter lock waits up to the switch interval (5 ms by default)
     # after each database answer; the audit chain's lock is held across several answers, so every
@@ -89,4 +153,4 @@ def serve_one(listener: socket.socket) -> None:
         proxy_headers=bool(proxies),
         forwarded_allow_ips=proxies or None,
     )
-    uvicorn.Server(config).run(sockets=[listener])
+    server(config).run(sockets=sockets)
