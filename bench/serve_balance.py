@@ -4,8 +4,9 @@
 
 Starts the service on a fresh SQLite store, opens `--connections` keep-alive connections at once
 (each sends one request), then counts the established connections each worker process holds
-(`ss -tnp`). The workers share one listening socket (`himaya serve`); an even spread means no
-worker idles while another queues.
+(`ss -tnp`). The service accepts each connection and hands it to its workers in turn (`himaya
+serve`); before that the workers shared the listening socket, and ten connections landed as [10],
+[1, 9] or [2, 8] in most runs. An even spread means no worker idles while another queues.
 """
 
 from __future__ import annotations
