@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import resource
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,3 +189,40 @@ def test_two_workers_share_a_burst_of_keep_alive_connections_and_one_left_serves
         assert _held(workers[1:], port) == [6]
         for connection in again:
             connection.close()
+
+
+def test_connections_past_the_descriptors_left_neither_stop_the_service_nor_its_workers(store: str) -> None:
+    """An attacker opens more connections than the processes have file descriptors (here 60 each):
+    those past the limit are dropped, and once they close the service answers again, both workers
+    alive (a worker that got a connection without its descriptor took it for its parent's end)."""
+    port = _free_port()
+
+    def few_descriptors() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (60, 60))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "himaya.cli.main", "serve", "--port", str(port), "--workers", "2"],
+        env={**os.environ, "HIMAYA_DATABASE_URL": store},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=few_descriptors,  # noqa: PLW1509  (a limit for the child alone, set before it runs)
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(base)
+        flood = []
+        for _ in range(150):
+            try:
+                flood.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            except OSError:
+                break
+        time.sleep(1)
+        for connection in flood:
+            connection.close()
+        time.sleep(1)
+        assert [httpx.get(f"{base}/openapi.json").status_code for _ in range(6)] == [200] * 6
+        workers = [p for p in psutil.Process(process.pid).children() if "spawn_main" in " ".join(p.cmdline())]
+        assert len([w for w in workers if w.status() != psutil.STATUS_ZOMBIE]) == 2
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

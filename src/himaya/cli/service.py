@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from functools import partial
 from typing import Annotated, Any
 
@@ -81,7 +82,11 @@ def hand_out(listener: socket.socket, workers: list[socket.socket]) -> None:
     `bench/serve_balance.py`), so that one worker queued while the other idled."""
     turn = 0
     while workers:
-        connection, _ = listener.accept()
+        try:
+            connection, _ = listener.accept()
+        except OSError:  # reset before it was accepted, or no descriptor free for a moment: go on
+            time.sleep(0.01)
+            continue
         with connection:
             while workers:
                 worker = workers[turn % len(workers)]
@@ -109,15 +114,14 @@ def serve_handed(channel: socket.socket) -> None:
 
         def _take(self, loop: asyncio.AbstractEventLoop) -> None:
             try:
-                _, descriptors, _, _ = socket.recv_fds(channel, 1, 8)
-            except BlockingIOError:
+                data, descriptors, _, _ = socket.recv_fds(channel, 1, 8)
+            except OSError:  # nothing there after all, or no descriptor free: the next one
                 return
-            except OSError:
-                descriptors = []
-            if not descriptors:  # the parent has gone: stop as on a signal
+            if not data:  # the parent has gone: stop as on a signal
                 loop.remove_reader(channel.fileno())
                 self.should_exit = True
                 return
+            # With no descriptor free here, the kernel closes the connection and hands none over.
             made: Any = self.config.http_protocol_class  # as uvicorn's own startup makes it
             protocol = partial(made, config=self.config, server_state=self.server_state, app_state=self.lifespan.state)
             for descriptor in descriptors:
