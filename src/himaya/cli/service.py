@@ -48,7 +48,7 @@ def serve(
             theirs.close()
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a stopped service stops its workers too
         try:
-            hand_out(listener, [ours for ours, _ in pairs])
+            hand_out(listener, [(ours, process) for (ours, _), process in zip(pairs, processes, strict=True)])
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
@@ -75,9 +75,9 @@ def listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def hand_out(listener: socket.socket, workers: list[socket.socket]) -> None:
-    """Accept each connection here and hand it to the workers in turn (its descriptor sent over
-    the worker's channel), until none is left. Workers sharing the listening socket spread a
+def hand_out(listener: socket.socket, workers: list[tuple[socket.socket, Any]]) -> None:
+    """Accept each connection here and hand it to the living workers in turn (its descriptor sent
+    over the worker's channel), until none is left. Workers sharing the listening socket spread a
     burst of keep-alive connections unevenly (whichever woke first took most of them, often all:
     `bench/serve_balance.py`), so that one worker queued while the other idled."""
     turn = 0
@@ -89,13 +89,18 @@ def hand_out(listener: socket.socket, workers: list[socket.socket]) -> None:
             continue
         with connection:
             while workers:
-                worker = workers[turn % len(workers)]
+                channel, process = workers[turn % len(workers)]
+                turn += 1
                 try:
-                    socket.send_fds(worker, [b"c"], [connection.fileno()])
-                    turn += 1
-                    break
-                except OSError:  # the worker has gone: the others take its share
-                    workers.remove(worker)
+                    # A worker killed takes what is handed to it until its last thread has ended
+                    # (then its channel is closed and it is reaped): those connections are lost,
+                    # as those it was serving are.
+                    if process.is_alive():
+                        socket.send_fds(channel, [b"c"], [connection.fileno()])
+                        break
+                except OSError:
+                    pass
+                workers.remove((channel, process))  # gone: the others take its share
 
 
 def serve_handed(channel: socket.socket) -> None:
