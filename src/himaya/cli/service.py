@@ -107,6 +107,8 @@ def serve_handed(channel: socket.socket) -> None:
     """One worker process: the application on the connections the parent hands over."""
     import uvicorn  # noqa: PLC0415
 
+    taking: set[asyncio.Task[Any]] = set()
+
     class Handed(uvicorn.Server):
         """uvicorn's server, listening on no socket of its own: it serves each connection that
         arrives on `channel` (with uvicorn's own protocol, as a connection it accepted)."""
@@ -132,7 +134,9 @@ def serve_handed(channel: socket.socket) -> None:
             for descriptor in descriptors:
                 connection = socket.socket(fileno=descriptor)
                 connection.setblocking(False)
-                loop.create_task(loop.connect_accepted_socket(protocol, connection))
+                task = loop.create_task(loop.connect_accepted_socket(protocol, connection))
+                taking.add(task)  # held until done: the loop keeps only a weak reference to a task
+                task.add_done_callback(taking.discard)
 
     _serve(Handed, [])
 
