@@ -29,6 +29,7 @@ from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError,
 from himaya.core.letter import Letter
 from himaya.core.money import OMR
 from himaya.core.text import Language, Text, an
+from himaya.core.uow import record_read
 from himaya.policy.case_types import CaseCatalogue, CaseType, Need
 from himaya.policy.case_types import State as CaseState
 from himaya.policy.services import ServiceCatalogue
@@ -175,10 +176,8 @@ def inbox(
     day = day_of(catalogue, today)
     with uow.reading():  # on SQLite: without the write lock, so pages are read side by side
         rows = uow.cases.inbox(principal, wanted, limit=PAGE, offset=(wanted.page - 1) * PAGE)
-    with uow:  # the read's entry, before anything is shown: the only moment that holds the chain's lock
-        what = {"filters": _filters(wanted), "cases": [r["number"] for r in rows]}
-        uow.audit.record_read("cases:inbox", what, actor=principal.username)
-        uow.commit()
+    what = {"filters": _filters(wanted), "cases": [r["number"] for r in rows]}
+    record_read(uow, "cases:inbox", what, actor=principal.username)
     for row in rows:
         kind = catalogue.type(row["type"])
         risk = kind.at_risk_days if kind else 0

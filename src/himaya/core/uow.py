@@ -15,7 +15,7 @@ writes. `db/uow.py` implements all of them on one database connection.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from himaya.core.audit import AuditLog
 from himaya.core.events import Event
@@ -39,3 +39,12 @@ class UnitOfWork(Protocol):
 
     def emit(self, event: Event) -> None:
         """Tell `event` once the transaction has committed (never if it rolls back)."""
+
+
+def record_read(uow: UnitOfWork, subject: str, what: dict[str, Any], *, actor: str) -> None:
+    """A read's entry on the audit chain, in a block of its own once the read is done (in
+    `uow.reading()`: on SQLite without the write lock, so reads run side by side) and before anything
+    is shown: only this short block holds the chain's lock. If it fails, the read is not answered."""
+    with uow:
+        uow.audit.record_read(subject, what, actor=actor)
+        uow.commit()

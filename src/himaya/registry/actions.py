@@ -15,6 +15,7 @@ from typing import Any
 from himaya.core.access import Principal
 from himaya.core.audit import Change
 from himaya.core.errors import ConflictError, ForbiddenError, InvalidInputError, NotFoundError, StaleRecordError
+from himaya.core.uow import record_read
 from himaya.registry.model import Fact, FamilyTakenError, Search, SearchTerms, Written
 from himaya.registry.name_search import name_terms, phone_forms
 from himaya.registry.ports import RecordContract, RegistryUnitOfWork
@@ -303,7 +304,8 @@ def read(uow: RegistryUnitOfWork, civil_number: str, what: str, *, principal: Pr
     audited, and so is a probe for a record the user may not read (answered as an unknown one)."""
     with uow.reading():
         record = uow.registry.record(principal, civil_number)
-    _record_read(uow, f"person:{civil_number}", {"what": what, "found": record is not None}, principal=principal)
+    found = {"what": what, "found": record is not None}
+    record_read(uow, f"person:{civil_number}", found, actor=principal.username)
     if record is None:
         raise _not_in_branches(civil_number)
     return record
@@ -325,18 +327,9 @@ def search(
     with uow.reading():
         rows = uow.registry.search(principal, wanted, limit=limit, offset=offset, terms=terms)
     filters = {k: v for k, v in vars(wanted).items() if v is not None}
-    _record_read(uow, "people:search", {"filters": filters, "people": [r["civil_number"] for r in rows]},
-                 principal=principal)  # fmt: skip
+    returned = {"filters": filters, "people": [r["civil_number"] for r in rows]}
+    record_read(uow, "people:search", returned, actor=principal.username)
     return rows
-
-
-def _record_read(uow: RegistryUnitOfWork, subject: str, what: dict[str, Any], *, principal: Principal) -> None:
-    """A read's entry on the audit chain, once the read (`uow.reading()`: on SQLite without the
-    write lock, so reads run side by side) is done and before anything is shown: only this short
-    block holds the chain's lock. A failure here raises, and the read is not answered."""
-    with uow:
-        uow.audit.record_read(subject, what, actor=principal.username)
-        uow.commit()
 
 
 def search_terms(wanted: Search, dialling_code: str) -> SearchTerms:
@@ -362,8 +355,8 @@ def family_members(uow: RegistryUnitOfWork, family_number: str, *, principal: Pr
     with uow.reading():
         rows = uow.registry.search(principal, Search(family_number=family_number), limit=100, offset=0)
     people = [r["civil_number"] for r in rows]
-    _record_read(uow, f"family:{family_number}", {"what": "members", "people": people, "found": bool(rows)},
-                 principal=principal)  # fmt: skip
+    returned = {"what": "members", "people": people, "found": bool(rows)}
+    record_read(uow, f"family:{family_number}", returned, actor=principal.username)
     if not rows:
         raise NotFoundError(f"no family {family_number!r} in your branches")
     return rows
@@ -378,7 +371,7 @@ def family_table(
         people = uow.registry.family_table(principal, family_number, day)
     returned = [] if people is None else people["person_id"].to_list()
     read = {"what": what, "day": day, "people": returned, "found": people is not None}
-    _record_read(uow, f"family:{family_number}", read, principal=principal)
+    record_read(uow, f"family:{family_number}", read, actor=principal.username)
     if people is None or people.is_empty():
         raise NotFoundError(f"no family {family_number!r} in your branches with members on {day}")
     return people

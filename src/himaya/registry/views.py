@@ -16,6 +16,7 @@ from typing import Any
 
 from himaya.core.access import Principal
 from himaya.core.errors import NotFoundError
+from himaya.core.uow import record_read
 from himaya.registry.model import Search
 from himaya.registry.ports import RegistryUnitOfWork
 
@@ -36,16 +37,14 @@ def family_view(
     with uow.reading():  # on SQLite without the write lock: two pages are read side by side
         members = uow.registry.search(principal, Search(family_number=family_number), limit=MEMBERS_SHOWN, offset=0)
         tables = {day: uow.registry.family_table(principal, family_number, day) for day in days} if members else {}
-    with uow:  # the read's entry before anything is shown: the only moment that holds the chain's lock
-        read = {
-            "what": "members" + (" and entitlements" if days else ""),
-            "people": [r["civil_number"] for r in members],
-            "found": bool(members),
-        }
-        if days:
-            read["days"] = list(days)
-        uow.audit.record_read(f"family:{family_number}", read, actor=principal.username)
-        uow.commit()
+    read = {
+        "what": "members" + (" and entitlements" if days else ""),
+        "people": [r["civil_number"] for r in members],
+        "found": bool(members),
+    }
+    if days:
+        read["days"] = list(days)
+    record_read(uow, f"family:{family_number}", read, actor=principal.username)
     if not members:
         raise NotFoundError(f"no family {family_number!r} in your branches")
     empty = [day for day, table in tables.items() if table is None or table.is_empty()]
