@@ -172,6 +172,26 @@ def test_the_migration_fills_the_index_of_people_registered_before_it(registry: 
         assert name_index.rebuild(connection) == len(before)
 
 
+def test_the_name_index_has_no_foreign_key_since_0053_and_keeps_its_tokens(registry: tuple[Engine, str, str]) -> None:
+    """Migration 0053 drops the tokens' key to `person` (derived rows, as the pairs'); its downgrade
+    adds it back, every token checked; neither loses a token."""
+    engine, first, _ = registry
+
+    def keys() -> list[str | None]:
+        return [k["name"] for k in sa.inspect(engine).get_foreign_keys("name_token")]
+
+    with engine.connect() as connection:
+        before = sorted(connection.execute(sa.select(name_token)).all())
+    assert keys() == []
+    command.downgrade(alembic_config(engine), "0052")
+    assert keys() == ["fk_name_token_person_id_person"]
+    upgrade(engine)
+    assert keys() == []
+    with engine.connect() as connection:
+        assert sorted(connection.execute(sa.select(name_token)).all()) == before
+    assert first in _found(engine, Search(name="خديجة"))
+
+
 def test_the_scope_checked_person_by_person_is_the_scope(registry: tuple[Engine, str, str]) -> None:
     """The search's correlated branch check selects exactly the people `person_visible` does."""
     engine, _, _ = registry
