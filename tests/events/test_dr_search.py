@@ -111,3 +111,35 @@ def test_a_record_of_another_person_under_the_number_goes_to_a_registrar(
     assert state == "needs_review" and "was born '1950-01-01'" in reason and "was born 1990-05-15" in reason, reason
     exchange.himaya_cli("events", "process")
     assert current(exchange.engine, "71000091")["disability_card"] is True
+
+
+def test_a_record_named_otherwise_goes_to_a_registrar(exchange: Exchange, oman: PolicyPack) -> None:  # noqa: F811
+    """The record under 71000091 has the person's birth date and family name but another given name
+    (a twin's, under a mistyped number): the birth date alone would have taken it."""
+    _as_disability_registry(exchange, oman)
+    exchange.registry.people = [pwd("71000091", "Expired", last_updated="2026-11-05T00:00:00Z")]
+    exchange.registry.people[0]["personal_details"]["name"] = {"first_name": "Salim", "last_name": "Test"}
+    taken = dr_search(exchange, "--civil", "71000091", "--take-expired")
+    assert taken.exit_code == 0, taken.output
+    assert "(for a registrar: the disability registry's record of 71000091 is named 'Salim'" in taken.output
+    [(state, reason)] = inbox(exchange.engine).select("state", "reason").rows()
+    assert state == "needs_review" and "is named 'Salim'" in reason and "'Name91 Test'" in reason, reason
+    exchange.himaya_cli("events", "process")
+    assert current(exchange.engine, "71000091")["disability_card"] is True
+
+
+def test_a_name_in_latin_letters_is_the_arabic_name(exchange: Exchange, oman: PolicyPack) -> None:  # noqa: F811
+    """The registry holds her name in Arabic only; the disability registry writes it in Latin
+    letters: the same name (as the name search reads it), so her card's end is taken."""
+    _as_disability_registry(exchange, oman)
+    card = {"disability_card": True, "disability_category": "visual"}
+    khadija = person("71000092", "F9", "head", "F", "1990-05-15", "single", **card)
+    khadija.update(given_name_en=None, family_name_en=None, given_name_ar="خديجة", family_name_ar="الشبلي")
+    add(exchange.engine, oman, khadija)
+    exchange.registry.people = [pwd("71000092", "Expired", last_updated="2026-11-05T00:00:00Z")]
+    exchange.registry.people[0]["personal_details"]["name"] = {"first_name": "Khadija", "last_name": "Al Shibli"}
+    taken = dr_search(exchange, "--civil", "71000092", "--take-expired")
+    assert "taken into the inbox: 1 new, 0 already there" in taken.output, taken.output
+    assert "for a registrar" not in taken.output
+    exchange.himaya_cli("events", "process")
+    assert current(exchange.engine, "71000092")["disability_card"] is False

@@ -36,7 +36,10 @@ from himaya.adapters.crvs.messages import CrvsIdentifier, NotSubscribedError, _F
 from himaya.adapters.crvs.ports import CrvsUnitOfWork
 from himaya.adapters.dci.envelope import DciModel
 from himaya.core.errors import ConflictError, InvalidInputError
+from himaya.events.matching import NAME_COLUMNS, strongly
 from himaya.events.model import EventKind, LifeEvent
+from himaya.registry.actions import search_terms
+from himaya.registry.model import Search
 
 REG_TYPE = "ns:org:RegistryType:DR"
 RECORD_TYPE = "spdci-extensions-dr:PWD_Person"
@@ -232,31 +235,62 @@ def _same_person(
     uow: CrvsUnitOfWork, answer: DrOnSearch, taken: tuple[list[LifeEvent], list[tuple[LifeEvent, str]]]
 ) -> tuple[list[LifeEvent], list[tuple[LifeEvent, str]]]:
     """A card's end taken only for the person the registry knows under that civil number: a record
-    whose birth date is another than the registry's goes to a registrar (a mistyped number at the
-    disability registry must not end someone else's disability benefit)."""
+    whose birth date is another than the registry's, or whose given name is not one of the
+    person's names (Arabic and Latin spellings folded, as the name search folds them: a twin under a
+    mistyped number has the birth date and the family name), goes to a registrar (a mistyped
+    number at the disability registry must not end someone else's disability benefit)."""
     events, review = taken
-    born = {}
+    born, named = {}, {}
     for result in answer.message.search_response:
         for record in result.data.records if result.data else []:
             person, number = record.personal_details.person, record.personal_details.civil_number
-            if number is not None and (person.birth_date or person.date_of_birth):
+            if number is None:
+                continue
+            if person.birth_date or person.date_of_birth:
                 born[number] = str(person.birth_date or person.date_of_birth)
-    if not events or not born:
+            given = (person.name.given_name or person.name.first_name) if person.name else None
+            if given and given.strip():
+                named[number] = given.strip()
+    if not events or not (born or named):
         return taken
     with uow.reading():
         people = uow.events.people(sorted({str(e.facts["person_id"]) for e in events}))
-    ours = {n: d.isoformat() for n, d in zip(people["person_id"], people["birth_date"], strict=True) if d}
+    ours = {str(r["person_id"]): r for r in people.to_dicts()}
     kept, review = [], list(review)
     for event in events:
         number = str(event.facts["person_id"])
-        theirs, known = born.get(number), ours.get(number)
-        if theirs is not None and known is not None and theirs[:10] != known:
-            review.append((event, f"the disability registry's record of {number} was born {theirs[:20]!r}; the"
-                                  f" registry's person {number} was born {known}: a registrar checks they are one"
-                                  " person before the card's end is applied"))  # fmt: skip
+        why = _not_the_same(number, born.get(number), named.get(number), ours.get(number))
+        if why:
+            review.append((event, f"{why}: a registrar checks they are one person before the card's end is applied"))
         else:
             kept.append(event)
     return kept, review
+
+
+def _not_the_same(number: str, born: str | None, given: str | None, ours: dict[str, Any] | None) -> str:
+    """Why the disability registry's record of `number` may be another person than the registry's
+    (`ours`, its row), or ""."""
+    if ours is None:
+        return ""  # not in the registry: the worker holds or refuses the event as any other
+    known = ours.get("birth_date")
+    if born is not None and known is not None and born[:10] != known.isoformat():
+        return (
+            f"the disability registry's record of {number} was born {born[:20]!r}; the registry's"
+            f" person {number} was born {known.isoformat()}"
+        )
+    names = " ".join(str(ours[c]) for c in NAME_COLUMNS if ours.get(c))
+    if given is None or not names:
+        return ""
+    try:
+        words = search_terms(Search(name=given), "").names
+    except InvalidInputError:
+        words = ()  # a name of connectors only, or no letters: cannot be matched, so not taken
+    if not words or not strongly([{"civil_number": number, **ours}], words, None):
+        return (
+            f"the disability registry's record of {number} is named {given[:60]!r}; the registry's"
+            f" person {number} is {names!r}"
+        )
+    return ""
 
 
 def on_search(
